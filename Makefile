@@ -1,0 +1,21 @@
+# hikkoshi — the two commands a newcomer needs:
+#   make demo   set everything up and run the whole system on SQLite (PORT=N to choose the port)
+#   make test   set everything up and run the whole test suite (SQLite, and PostgreSQL if present)
+PORT ?= 8000
+
+.PHONY: setup demo test bench clean
+
+setup:
+	@scripts/setup
+
+demo: setup
+	.venv/bin/hikkoshi demo --port $(PORT)
+
+test: setup
+	scripts/test
+
+bench: setup
+	.venv/bin/hikkoshi bench search
+
+clean:
+	rm -rf .venv var

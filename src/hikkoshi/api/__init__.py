@@ -1,0 +1,4 @@
+"""The HTTP API ``/api/v1/`` (django-ninja): one ``NinjaAPI``, each app adds its own router.
+
+Errors are RFC 9457 problem details (``application/problem+json``) in the request's language.
+"""

@@ -1,0 +1,87 @@
+import json
+
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+def get(client, url, lang="ja"):
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=lang)
+    return response, json.loads(response.content)
+
+
+def test_postcode_lookup(client):
+    response, body = get(client, "/api/v1/postcodes/〒060-0042")
+    assert response.status_code == 200
+    assert body["municipality_code"] == "01101"
+    assert body["lg_code"] == "011011"
+    assert body["city"] == "札幌市" and body["city_code"] == "01100"
+    assert body["town"] == "大通西"
+    assert body["in_region"] is True
+    assert "札幌市中央区" in response.content.decode()  # UTF-8, not \u escapes
+
+
+@pytest.mark.parametrize("lang, title", [("ja", "郵便番号が見つかりません"), ("en", "Unknown postal code")])
+def test_unknown_postcode_is_a_404_problem_in_the_language_asked(client, lang, title):
+    response, body = get(client, "/api/v1/postcodes/0000000", lang)
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    assert response["Content-Language"] == lang
+    assert body["status"] == 404
+    assert body["title"] == title
+    assert body["invalid-params"][0]["name"] == "postcode"
+
+
+@pytest.mark.parametrize("bad", ["abc", "060-00", "06000421", "%E2%80%8B"])
+def test_malformed_postcode_is_a_422_problem(client, bad):
+    response, body = get(client, f"/api/v1/postcodes/{bad}", "en")
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert body["type"].endswith("/invalid-postcode")
+    assert body["invalid-params"] == [{"name": "postcode", "reason": body["detail"]}]
+
+
+def test_organisation_search(client, directory):
+    response, body = get(client, "/api/v1/organisations?postcode=060-0042")
+    assert response.status_code == 200
+    ids = [o["id"] for o in body["organisations"]]
+    assert ids == ["city", "chuo", "power", "gas"]
+    assert body["place"]["municipality_code"] == "01101"
+    city = body["organisations"][0]
+    assert city["portal"] == "local" and city["sample"] is False
+    assert city["contacts"] == [{"kind": "phone", "value": "011-211-2111", "label": "", "sample": True}]
+    assert body["organisations"][1]["sample"] is True
+
+
+def test_search_by_category(client, directory):
+    _response, body = get(client, "/api/v1/organisations?postcode=0010024&category=ward_office")
+    assert [o["id"] for o in body["organisations"]] == ["kita"]
+
+
+def test_gas_serves_only_its_postcode_range(client, directory):
+    _r, body = get(client, "/api/v1/organisations?postcode=0010024&category=gas")
+    assert body["organisations"] == []
+
+
+@pytest.mark.parametrize(
+    "query, param",
+    [("postcode=0600042&category=spaceship", "category"), ("", "postcode"), ("postcode=12", "postcode")],
+)
+def test_bad_search_parameters_are_422_naming_them(client, directory, query, param):
+    response, body = get(client, f"/api/v1/organisations?{query}", "en")
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert [p["name"] for p in body["invalid-params"]] == [param]
+
+
+def test_unknown_api_url_is_a_problem_not_a_page(client):
+    response, body = get(client, "/api/v1/nowhere")
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_openapi_document(client):
+    response, body = get(client, "/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert "/api/v1/postcodes/{postcode}" in body["paths"]
+    assert "/api/v1/organisations" in body["paths"]

@@ -1,0 +1,36 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+
+from hikkoshi.directory.constants import Category, ContactKind, Verification
+from hikkoshi.directory.models import Contact, Organisation, ServiceArea
+
+
+def make_organisation(slug, category, name, areas, contacts=(), **fields):
+    """An organisation with its service areas (``"01101"`` or ``("01100", "0600000", "0609999")``)
+    and contacts (``(kind, value)``)."""
+    org = Organisation.objects.create(slug=slug, category=category, name=name, **fields)
+    for area in areas:
+        code, start, end = (area, "", "") if isinstance(area, str) else area
+        ServiceArea.objects.create(organisation=org, area_code=code, postcode_from=start,
+                                   postcode_to=end)
+    for i, (kind, value) in enumerate(contacts):
+        Contact.objects.create(organisation=org, kind=kind, value=value, position=i)
+    return org
+
+
+@pytest.fixture
+def directory(db):
+    """A small Sapporo directory: the city, two wards, a utility serving part of the city."""
+    return {
+        "city": make_organisation(
+            "city", Category.CITY_OFFICE, "札幌市役所", ["01100"],
+            [(ContactKind.PHONE, "011-211-2111")], verification=Verification.VERIFIED,
+            address="札幌市中央区北1条西2丁目", postcode="0608611"),
+        "chuo": make_organisation("chuo", Category.WARD_OFFICE, "中央区役所", ["01101"]),
+        "kita": make_organisation("kita", Category.WARD_OFFICE, "北区役所", ["01102"]),
+        "gas": make_organisation("gas", Category.GAS, "テストガス",
+                                 [("01100", "0600000", "0609999")]),
+        "power": make_organisation("power", Category.ELECTRICITY, "テスト電力", ["01"]),
+        "tokyo": make_organisation("tokyo", Category.WARD_OFFICE, "千代田区役所", ["13101"]),
+    }

@@ -1,0 +1,138 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hikkoshi.places.fields import PostcodeField
+
+from .constants import Category, ContactKind, LOCAL_PORTAL, Verification
+from .validators import validate_area_code, validate_contact, validate_postcode
+
+
+class Organisation(models.Model):
+    """An organisation a mover deals with (事業者・市区町村窓口)."""
+
+    slug = models.SlugField(_("identifier"), max_length=80, unique=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    name = models.CharField(_("name"), max_length=200)
+    name_kana = models.CharField(_("name in kana"), max_length=200, blank=True)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
+    postcode = PostcodeField(_("postal code"), blank=True)
+    address = models.CharField(_("street address"), max_length=300, blank=True)
+    hours = models.TextField(_("opening hours"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    source = models.TextField(_("source of the data"), blank=True)
+    last_checked = models.DateField(_("last checked"), null=True, blank=True)
+    verification = models.CharField(
+        _("verification"), max_length=20, choices=Verification.choices, default=Verification.SAMPLE
+    )
+    # Which portal the entry came from: this one, or a partner portal's cache (ポータル間連携).
+    portal = models.CharField(_("portal"), max_length=40, default=LOCAL_PORTAL)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["category", "slug"]
+        indexes = [models.Index(fields=["category"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_sample(self) -> bool:
+        return self.verification != Verification.VERIFIED
+
+    def clean(self):
+        if self.postcode:
+            try:
+                self.postcode = validate_postcode(self.postcode)
+            except ValidationError as exc:
+                raise ValidationError({"postcode": exc.messages}) from exc
+
+
+class Contact(models.Model):
+    """One way to reach an organisation: a phone or fax number, an e-mail or web address."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
+    value = models.CharField(_("value"), max_length=300)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    verification = models.CharField(
+        _("verification"), max_length=20, choices=Verification.choices, default=Verification.SAMPLE
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
+
+    @property
+    def is_sample(self) -> bool:
+        return self.verification != Verification.VERIFIED
+
+    def clean(self):
+        try:
+            validate_contact(self.kind, self.value)
+        except ValidationError as exc:
+            raise ValidationError({"value": exc.messages}) from exc
+
+
+class ServiceArea(models.Model):
+    """Where an organisation serves: a municipality, a postal-code range, or both.
+
+    A municipality code of a designated city (01100) covers all its wards; a 2-digit code covers
+    a prefecture. With a postal-code range as well, only those codes within the municipality
+    are served — a city gas company serves only part of a city.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="areas"
+    )
+    area_code = models.CharField(
+        _("municipality or prefecture code"), max_length=5, blank=True, validators=[validate_area_code]
+    )
+    postcode_from = PostcodeField(_("postal codes from"), blank=True)
+    postcode_to = PostcodeField(_("postal codes to"), blank=True)
+
+    class Meta:
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+        indexes = [models.Index(fields=["area_code"])]
+
+    def __str__(self):
+        rng = f" {self.postcode_from}–{self.postcode_to}" if self.postcode_from else ""
+        return f"{self.area_code}{rng}"
+
+    def clean(self):
+        errors = {}
+        for name in ("postcode_from", "postcode_to"):
+            value = getattr(self, name)
+            if value:
+                try:
+                    setattr(self, name, validate_postcode(value))
+                except ValidationError as exc:
+                    errors[name] = exc.messages
+        if bool(self.postcode_from) != bool(self.postcode_to):
+            errors["postcode_to"] = [_("A postal-code range needs both ends.")]
+        elif self.postcode_from and not errors and self.postcode_from > self.postcode_to:
+            errors["postcode_to"] = [_("The end of the range comes before its start.")]
+        if not self.area_code and not self.postcode_from:
+            errors["area_code"] = [_("Give a municipality code, a postal-code range, or both.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def covers(self, municipality_code: str, registration_code: str, postcode: str) -> bool:
+        """Whether this area covers a place (ward code, its city's code, postal code)."""
+        if self.area_code:
+            if len(self.area_code) == 2:
+                if not municipality_code.startswith(self.area_code):
+                    return False
+            elif self.area_code not in (municipality_code, registration_code):
+                return False
+        if self.postcode_from:
+            return bool(postcode) and self.postcode_from <= postcode <= self.postcode_to
+        return True

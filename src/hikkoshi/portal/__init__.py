@@ -1,0 +1,4 @@
+"""Portal (ポータル): the public pages — top with news (お知らせ), provider search, city and ward
+office contacts, and the information pages (about, service flow, terms, usage notes, privacy,
+contact, operators). Japanese first, English selectable on every page.
+"""

@@ -1,0 +1,1 @@
+"""Settings: ``base`` is shared; ``dev`` (the default), ``test`` and ``production`` build on it."""

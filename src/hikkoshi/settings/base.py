@@ -1,0 +1,148 @@
+"""Settings shared by every environment.
+
+Environment variables read here (all optional outside production):
+
+- ``DATABASE_URL``: any URL ``dj-database-url`` understands; default an SQLite file in the data dir.
+- ``HIKKOSHI_DATA_DIR``: where the embedded database and other state live (default ``./var``).
+- ``HIKKOSHI_REGION``: which region this portal serves (``sapporo``, ``kanto``, ``kansai``).
+"""
+
+from pathlib import Path
+import os
+
+import dj_database_url
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("HIKKOSHI_DATA_DIR", Path.cwd() / "var")).resolve()
+
+SECRET_KEY = os.environ.get("HIKKOSHI_SECRET_KEY", "dev-only-not-secret")
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "hikkoshi.places",
+    "hikkoshi.directory",
+    "hikkoshi.portal",
+    "hikkoshi.bench",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "hikkoshi.urls"
+WSGI_APPLICATION = "hikkoshi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hikkoshi.portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+
+def database_from_env(default_path: Path) -> dict:
+    """The default database: ``DATABASE_URL`` or an SQLite file tuned for a small server.
+
+    SQLite runs in WAL mode so readers never wait for a writer, and takes its write lock at the
+    start of each transaction (``IMMEDIATE``) so two writers queue instead of failing halfway.
+    """
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    else:
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_path)}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            }
+        )
+        config["CONN_MAX_AGE"] = None
+    return config
+
+
+DATABASES = {"default": database_from_env(DATA_DIR / "hikkoshi.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Japanese first, English beside it.
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Tokyo"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Content-Security-Policy (Django's own middleware): nothing inline, nothing from elsewhere.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+# The region this portal serves (地域). Areas are JIS X 0402 prefixes: a 2-digit prefecture code
+# or a 5-digit municipality code (a designated city's code covers its wards).
+HIKKOSHI_REGIONS = {
+    "sapporo": {"name": _("Sapporo"), "areas": ["01100"]},
+    "kanto": {"name": _("Kanto"), "areas": ["08", "09", "10", "11", "12", "13", "14"]},
+    "kansai": {"name": _("Kansai"), "areas": ["25", "26", "27", "28", "29", "30"]},
+}
+HIKKOSHI_REGION = os.environ.get("HIKKOSHI_REGION", "sapporo")

@@ -1,0 +1,43 @@
+"""Production: everything that differs between sites comes from the environment.
+
+Required: ``HIKKOSHI_SECRET_KEY``, ``HIKKOSHI_ALLOWED_HOSTS`` (comma-separated), ``DATABASE_URL``
+(``postgres://user:pass@host:5432/hikkoshi``). Optional: ``HIKKOSHI_EMAIL_URL``-style settings below.
+"""
+
+from .base import *  # noqa: F401,F403
+from .base import os, DATA_DIR
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"{name} must be set in production")
+    return value
+
+
+SECRET_KEY = _required("HIKKOSHI_SECRET_KEY")
+ALLOWED_HOSTS = [h.strip() for h in _required("HIKKOSHI_ALLOWED_HOSTS").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if not h.startswith(".")]
+DEBUG = False
+
+SECURE_SSL_REDIRECT = os.environ.get("HIKKOSHI_SSL_REDIRECT", "1") == "1"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("HIKKOSHI_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+
+STATIC_ROOT = os.environ.get("HIKKOSHI_STATIC_ROOT", str(DATA_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+EMAIL_HOST = os.environ.get("HIKKOSHI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("HIKKOSHI_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("HIKKOSHI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HIKKOSHI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("HIKKOSHI_EMAIL_STARTTLS", "1") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("HIKKOSHI_EMAIL_FROM", "noreply@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -1,0 +1,15 @@
+"""The test suite: SQLite in memory unless ``DATABASE_URL`` names another database."""
+
+from .base import *  # noqa: F401,F403
+from .base import database_from_env, DATA_DIR
+
+DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = ["*"]
+
+# whitenoise looks for STATIC_ROOT at start-up; collectstatic fills it (make demo does).
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from hikkoshi.api.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("hikkoshi.portal.urls")),
+]
+
+handler400 = "hikkoshi.portal.views.bad_request"
+handler403 = "hikkoshi.portal.views.permission_denied"
+handler404 = "hikkoshi.portal.views.page_not_found"
+handler500 = "hikkoshi.portal.views.server_error"
