@@ -136,3 +136,17 @@ class ServiceArea(models.Model):
         if self.postcode_from:
             return bool(postcode) and self.postcode_from <= postcode <= self.postcode_to
         return True
+
+
+class DirectoryRevision(models.Model):
+    """A counter bumped by every change to the directory, in the same transaction.
+
+    Each web process keeps the directory in memory (it is small and read on every search) and
+    reloads it when this number has moved: one indexed read per search instead of building and
+    running ORM queries, and no process ever serves data older than the last commit.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("directory revision")

@@ -17,6 +17,7 @@ def gunicorn_command(*, host: str, port: int, workers: int, app: str = "hikkoshi
         "--access-logfile", "-",
         # No query strings in the access log: a postal code or an address is personal data.
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        "--logger-class", "hikkoshi.portal.gunicorn_logging.RedactingLogger",
         *(extra or []),
     ]
 

@@ -1,0 +1,18 @@
+"""Keep ``DirectoryRevision`` moving with every change to the directory."""
+
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+
+from .models import Contact, DirectoryRevision, Organisation, ServiceArea
+
+
+def bump_revision(**_kwargs) -> None:
+    """Mark the directory as changed (call after bulk writes, which send no signals)."""
+    if not DirectoryRevision.objects.filter(pk=1).update(number=F("number") + 1):
+        DirectoryRevision.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
+def connect() -> None:
+    for model in (Organisation, Contact, ServiceArea):
+        post_save.connect(bump_revision, sender=model, dispatch_uid=f"bump-{model.__name__}")
+        post_delete.connect(bump_revision, sender=model, dispatch_uid=f"bump-del-{model.__name__}")
