@@ -139,14 +139,15 @@ class ServiceArea(models.Model):
 
 
 class DirectoryRevision(models.Model):
-    """A counter bumped by every change to the directory, in the same transaction.
+    """A stamp renewed by every change to the directory, in the same transaction.
 
     Each web process keeps the directory in memory (it is small and read on every search) and
-    reloads it when this number has moved: one indexed read per search instead of building and
-    running ORM queries, and no process ever serves data older than the last commit.
+    reloads it when the stamp has changed: one indexed read per search instead of building and
+    running ORM queries, and no process ever serves data older than the last commit. The stamp is
+    random, not a counter, so a rolled-back change can never make an old stamp come back.
     """
 
-    number = models.BigIntegerField(default=0)
+    stamp = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("directory revision")

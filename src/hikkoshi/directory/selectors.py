@@ -2,7 +2,7 @@
 
 The local directory is small (hundreds of organisations at most) and read on every search, so each
 process keeps it in memory as an index from area code to service areas, and reloads it only when
-``DirectoryRevision`` has moved. A search costs one indexed read of that number and no ORM work.
+``DirectoryRevision`` has changed. A search costs one read of that stamp and no ORM work.
 """
 
 from dataclasses import dataclass
@@ -41,7 +41,7 @@ _state: dict[str, _Snapshot] = {}
 def _current_revision() -> int | None:
     table = DirectoryRevision._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT number FROM {table} WHERE id = 1")  # noqa: S608 (constant)
+        cursor.execute(f"SELECT stamp FROM {table} WHERE id = 1")  # noqa: S608 (constant)
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -65,7 +65,7 @@ def directory_snapshot() -> _Snapshot:
     revision = _current_revision()
     key = connection.alias + ":" + str(connection.settings_dict.get("NAME"))
     snapshot = _state.get(key)
-    if snapshot is None or snapshot.revision != revision or revision is None:
+    if snapshot is None or snapshot.revision != revision:
         with _lock:
             snapshot = _load(revision)
             _state[key] = snapshot

@@ -1,6 +1,7 @@
-"""Keep ``DirectoryRevision`` moving with every change to the directory."""
+"""Renew ``DirectoryRevision`` with every change to the directory."""
 
-from django.db.models import F
+import secrets
+
 from django.db.models.signals import post_delete, post_save
 
 from .models import Contact, DirectoryRevision, Organisation, ServiceArea
@@ -8,8 +9,9 @@ from .models import Contact, DirectoryRevision, Organisation, ServiceArea
 
 def bump_revision(**_kwargs) -> None:
     """Mark the directory as changed (call after bulk writes, which send no signals)."""
-    if not DirectoryRevision.objects.filter(pk=1).update(number=F("number") + 1):
-        DirectoryRevision.objects.get_or_create(pk=1, defaults={"number": 1})
+    stamp = secrets.randbits(62)
+    if not DirectoryRevision.objects.filter(pk=1).update(stamp=stamp):
+        DirectoryRevision.objects.update_or_create(pk=1, defaults={"stamp": stamp})
 
 
 def connect() -> None:

@@ -85,3 +85,22 @@ def test_openapi_document(client):
     assert response.status_code == 200
     assert "/api/v1/postcodes/{postcode}" in body["paths"]
     assert "/api/v1/organisations" in body["paths"]
+
+
+def test_search_sees_every_committed_change(client, directory):
+    from hikkoshi.directory.models import Contact, ServiceArea
+
+    _r, before = get(client, "/api/v1/organisations?postcode=0010024&category=ward_office")
+    assert [o["id"] for o in before["organisations"]] == ["kita"]
+    ServiceArea.objects.filter(organisation__slug="kita").update(area_code="01103")  # no signal
+    from hikkoshi.directory.signals import bump_revision
+
+    bump_revision()
+    _r, moved = get(client, "/api/v1/organisations?postcode=0010024&category=ward_office")
+    assert moved["organisations"] == []
+    Contact.objects.create(organisation=directory["chuo"], kind="fax", value="011-221-4894")
+    _r, body = get(client, "/api/v1/organisations?postcode=0600042&category=ward_office")
+    assert body["organisations"][0]["contacts"][0]["value"] == "011-221-4894"
+    directory["chuo"].delete()
+    _r, body = get(client, "/api/v1/organisations?postcode=0600042&category=ward_office")
+    assert body["organisations"] == []
