@@ -129,3 +129,18 @@ def test_no_input_crashes_the_search_page(client, directory, postcode, address, 
               {"postcode": postcode, "address": address, "category": category}.items()}
     response = client.get("/search/", params)
     assert response.status_code in (200, 400)
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.production",
+           "HIKKOSHI_SECRET_KEY": "x" * 20 + "-production-check-key-with-enough-entropy-0123456789",
+           "HIKKOSHI_ALLOWED_HOSTS": "portal.example.jp", "HIKKOSHI_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "hikkoshi.cli", "manage", "check", "--deploy",
+                             "--fail-level", "WARNING"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

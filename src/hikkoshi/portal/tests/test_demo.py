@@ -1,0 +1,49 @@
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_demo_prepares_and_serves_the_portal(tmp_path):
+    """``hikkoshi demo`` as a newcomer runs it: a fresh data dir, twice (idempotent), then serving."""
+    env = {**os.environ, "HIKKOSHI_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.dev"}
+    env.pop("DATABASE_URL", None)
+    cmd = [sys.executable, "-m", "hikkoshi.cli", "demo"]
+    for _ in range(2):
+        done = subprocess.run(cmd + ["--prepare-only"], env=env, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr
+    assert re.search(r"admin\s+\S+/admin/\s+user admin\s+password \S{12,}", done.stdout)
+    assert "directory: sapporo" in done.stdout
+
+    port = _free_port()
+    server = subprocess.Popen(cmd + ["--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        body = None
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/search/?postcode=060-0042",
+                                            timeout=2) as response:
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert body is not None, "the demo did not answer"
+        assert "札幌市中央区役所" in body and "北海道電力" in body
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/portal/portal.css", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
