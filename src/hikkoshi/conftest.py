@@ -1,9 +1,17 @@
 """Fixtures shared by every app's tests."""
 
+from django.utils import translation
 import pytest
 
 from hikkoshi.directory.constants import Category, ContactKind, Verification
 from hikkoshi.directory.models import Contact, Organisation, ServiceArea
+
+
+@pytest.fixture(autouse=True)
+def _japanese_by_default():
+    """Each test starts in the portal's default language, whatever an earlier request left."""
+    with translation.override("ja"):
+        yield
 
 
 def make_organisation(slug, category, name, areas, contacts=(), **fields):

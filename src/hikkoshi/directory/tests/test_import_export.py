@@ -29,6 +29,14 @@ from hikkoshi.directory.services import (
 HEADER = ",".join(CSV_COLUMNS)
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are compared in English; the Japanese ones are tested in the pages."""
+    with translation.override("en"):
+        yield
+
+
+
 def row(**cells) -> str:
     """One CSV line (with its newline) from the named cells; the rest empty."""
     assert set(cells) <= set(CSV_COLUMNS)
