@@ -1,0 +1,111 @@
+"""``hikkoshi bench NAME [--json] [--seconds N] [--connections N] [--workers N]``.
+
+Runs one benchmark of :mod:`hikkoshi.bench` against its bare-Django baseline and prints a
+table, or with ``--json`` a verdict line and then the result object as the last line of stdout.
+Progress goes to stderr. The exit status is 0 whether or not the bar is met; it is non-zero
+only when the benchmark could not run.
+"""
+
+import json
+import signal
+
+from django.core.management.base import BaseCommand, CommandError
+
+from hikkoshi.bench.search import run_search
+from hikkoshi.bench.servers import BenchError
+
+# name -> runner(*, seconds, connections, workers, rounds, warmup, keep, log) -> result dict
+BENCHMARKS = {"search": run_search}
+
+
+class Command(BaseCommand):
+    help = "Benchmark the portal over HTTP against a bare Django view (gunicorn, SQLite)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help=f"which benchmark: {', '.join(sorted(BENCHMARKS))}")
+        parser.add_argument("--json", action="store_true", dest="as_json",
+                            help="print the result as one JSON object on the last line")
+        parser.add_argument("--seconds", type=float, default=10.0,
+                            help="measured seconds of each phase (default 10)")
+        parser.add_argument("--connections", type=int, default=32,
+                            help="concurrent connections of the load (default 32)")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="gunicorn sync workers of both servers (default 2 × cores + 1)")
+        parser.add_argument("--rounds", type=int, default=2,
+                            help="baseline/benchmark phase pairs, alternating (default 2)")
+        parser.add_argument("--warmup", type=float, default=1.0,
+                            help="unrecorded seconds of load before each phase (default 1)")
+        parser.add_argument("--keep", action="store_true",
+                            help="keep the temporary data directory (logs, database)")
+
+    def handle(self, *args, name, as_json: bool, **options):
+        runner = BENCHMARKS.get(name)
+        if runner is None:
+            raise CommandError(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
+        # A plain `kill` must still stop the servers (the runner's `finally`).
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        try:
+            result = runner(
+                seconds=options["seconds"], connections=options["connections"],
+                workers=options["workers"], rounds=options["rounds"], warmup=options["warmup"],
+                keep=options["keep"], log=lambda msg: self.stderr.write(f"[bench {name}] {msg}"),
+            )
+        except BenchError as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        if as_json:
+            self.stdout.write(result["verdict"])
+            self.stdout.write(json.dumps(result, ensure_ascii=False, separators=(",", ":")))
+        else:
+            self.stdout.write(format_table(result))
+            self.stdout.write(result["verdict"])
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def format_table(r: dict) -> str:
+    """The result as a readable table: the benchmark beside its baseline."""
+    name = r["name"]
+    head = (f"{name} benchmark — {r['connections']} connections, {r['rounds']} × "
+            f"({r['seconds']:g} s {r['order'][0]} + {r['seconds']:g} s {r['order'][1]}) "
+            f"alternating, {r['workers']} {r['worker_class']} workers each, "
+            f"{r['cores']} cores, Python {r['python']}, Django {r['django']}")
+    rows = [
+        ("throughput (req/s)", r["throughput"], r["baseline_throughput"]),
+        ("p50 (ms)", r["p50_ms"], r["baseline_p50_ms"]),
+        ("p99 (ms)", r["p99_ms"], r["baseline_p99_ms"]),
+        ("requests", r["requests"], r["baseline_requests"]),
+        ("errors", r["errors"], r["baseline_errors"]),
+        ("mean answer (bytes)", r["bytes_mean"], r["baseline_bytes_mean"]),
+        ("server CPU per request (ms)", r["server_cpu_ms_per_request"],
+         r["baseline_server_cpu_ms_per_request"]),
+        ("largest worker RSS (MB)", r["worker_rss_mb"], r["baseline_worker_rss_mb"]),
+    ]
+    width = max(len(label) for label, *_ in rows)
+    lines = [head, "", f"{'':<{width}}  {name:>12}  {'baseline':>12}"]
+    lines += [f"{label:<{width}}  {_cell(a):>12}  {_cell(b):>12}" for label, a, b in rows]
+    lines += ["", f"ratio {r['ratio']:.3f}; statuses {r['statuses']}; "
+              f"load generator at most {100 * r['loadgen_cpu_share']:.0f} % of one core; "
+              f"{r.get('organisations', '?')} organisations, {r['postcodes']} postal codes", ""]
+    lines.append("bar:")
+    for key, item in r["bar"].items():
+        lines.append(f"  {'pass' if item['pass'] else 'FAIL'}  {key:<14} {_cell(item['value']):>10}"
+                     f"  (want {item['target']})")
+    phases = ", ".join(f"{p['target']} {p['throughput']:.0f}/s p99 {p['p99_ms']}"
+                       for p in r["phases"])
+    lines += ["", f"phases in order: {phases}", ""]
+    return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+

@@ -1,0 +1,186 @@
+"""Tests of the benchmark tools: percentiles, the load generator, and one short real run."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from hikkoshi.bench.loadgen import percentile, run_load, summarise
+from hikkoshi.bench.search import sample_postcodes
+from hikkoshi.bench.servers import children_of, cpu_seconds, rss_mb
+
+
+# --- percentile ----------------------------------------------------------------------------------
+
+def test_percentile_nearest_rank():
+    values = list(range(1, 101))  # 1..100
+    assert percentile(values, 50) == 50
+    assert percentile(values, 99) == 99
+    assert percentile(values, 100) == 100
+    assert percentile(values, 0) == 1
+    assert percentile([7.5], 99) == 7.5
+    assert percentile([1, 2, 3, 4], 50) == 2
+    assert percentile([1, 2, 3, 4], 51) == 3
+
+
+def test_percentile_of_nothing_and_bad_q():
+    assert percentile([], 50) is None
+    with pytest.raises(ValueError):
+        percentile([1], 101)
+
+
+def test_summarise():
+    out = summarise([0.001, 0.002, 0.003, 0.004], elapsed=2.0)
+    assert out["requests"] == 4
+    assert out["throughput"] == 2.0
+    assert out["p50_ms"] == 2.0
+    assert out["max_ms"] == 4.0
+    assert summarise([], elapsed=1.0)["p99_ms"] is None
+
+
+# --- the load generator against a tiny local server ----------------------------------------------
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/ok"):
+            status, body = 200, b'{"ok": true}'
+        elif self.path.startswith("/missing"):
+            status, body = 404, b'{"missing": true}'
+        else:
+            status, body = 500, b"boom"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def local_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_load_counts_statuses_and_errors(local_server):
+    result, latencies = run_load("127.0.0.1", local_server, ["/ok?a=1", "/missing", "/boom"],
+                                 connections=3, seconds=0.5, ok_statuses=(200, 404))
+    statuses = result["statuses"]
+    assert set(statuses) == {"200", "404", "500"}
+    assert result["requests"] == sum(statuses.values()) == len(latencies)
+    assert result["errors"] == statuses["500"]
+    assert result["throughput"] > 0
+    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert result["cpu_seconds"] >= 0 and result["bytes_mean"] > 0
+
+
+def test_load_only_200_is_ok_by_default(local_server):
+    result, _ = run_load("127.0.0.1", local_server, ["/ok", "/missing"], connections=2,
+                         seconds=0.3)
+    assert result["errors"] == result["statuses"]["404"] > 0
+
+
+def test_warmup_requests_are_not_recorded(local_server):
+    result, _ = run_load("127.0.0.1", local_server, ["/ok"], connections=2, seconds=0.3,
+                         warmup=0.3)
+    assert result["warmup_requests"] > 0
+    assert result["errors"] == 0 and result["requests"] > 0
+
+
+def test_refused_connections_are_errors_and_bounded_in_time():
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result, latencies = run_load("127.0.0.1", port, ["/"], connections=2, seconds=0.3,
+                                 timeout=1)
+    assert result["requests"] == 0 and len(latencies) == 0
+    assert result["errors"] > 0
+    assert set(result["statuses"]) <= {"ECONNREFUSED", "connection-failed"}
+
+
+def test_loadgen_command_prints_json(local_server, tmp_path):
+    paths = tmp_path / "paths.txt"
+    paths.write_text("/ok\n/missing\n")
+    lat = tmp_path / "lat.bin"
+    done = subprocess.run(
+        [sys.executable, "-m", "hikkoshi.bench.loadgen", "--url", f"http://127.0.0.1:{local_server}",
+         "--paths-file", str(paths), "--connections", "2", "--seconds", "0.3",
+         "--ok-status", "200,404", "--latencies-out", str(lat)],
+        capture_output=True, text=True, timeout=30, check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["errors"] == 0 and result["requests"] > 0
+    assert lat.stat().st_size == 8 * result["requests"]
+
+
+# --- helpers of the orchestration -------------------------------------------------------------------
+
+def test_sample_postcodes_is_deterministic_and_mostly_hokkaido():
+    codes, unknown = sample_postcodes(200)
+    again, _ = sample_postcodes(200)
+    assert codes == again
+    assert len(codes) == len(set(codes)) == 200
+    assert unknown <= set(codes)
+    assert {"0600042", "1000001", "5300001"} <= set(codes)
+    hokkaido = [c for c in codes if c[:2] in {f"0{d}" for d in range(10)}]
+    assert len(hokkaido) > len(codes) / 2
+
+
+def test_proc_readings_of_this_process():
+    parent = os.getppid()
+    assert os.getpid() in children_of(parent)
+    assert cpu_seconds([os.getpid()]) > 0
+    assert rss_mb(os.getpid()) > 1
+
+
+# --- one short real run ----------------------------------------------------------------------------
+
+REQUIRED = {"name", "throughput", "baseline_throughput", "ratio", "p50_ms", "p99_ms"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
+                    reason="the benchmark always serves SQLite; the SQLite run covers it")
+def test_bench_search_smoke(tmp_path):
+    script = Path(sys.executable).with_name("hikkoshi")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "hikkoshi.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["HIKKOSHI_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [*cmd, "bench", "search", "--json", "--seconds", "1", "--connections", "4",
+         "--rounds", "1", "--warmup", "0.5"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert REQUIRED <= set(result)
+    assert result["name"] == "search"
+    assert result["throughput"] > 0 and result["baseline_throughput"] > 0
+    assert result["ratio"] == pytest.approx(result["throughput"] / result["baseline_throughput"],
+                                            rel=1e-3)
+    assert result["errors"] == 0 and result["baseline_errors"] == 0
+    assert result["worker_rss_mb"] > 0
+    assert set(result["bar"]) >= {"ratio", "p99_ms", "worker_rss_mb", "errors"}
+    assert "search: " in done.stdout.strip().splitlines()[-2]
+
+
+def test_unknown_benchmark_lists_the_known_ones():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="known: search"):
+        call_command("bench", "nope")
