@@ -5,6 +5,8 @@ import json
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from .responses import API_CSP
+
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "/api/v1/problems/"
 
@@ -41,6 +43,7 @@ def problem_response(problem: Problem, instance: str = "") -> HttpResponse:
         json.dumps(body, ensure_ascii=False), status=problem.status, content_type=PROBLEM_JSON
     )
     response["Content-Language"] = _get_language()
+    response.headers["Content-Security-Policy"] = API_CSP
     return response
 
 

@@ -129,10 +129,8 @@ class GunicornServer:
         """Start, then wait until every worker is up and ``probe_path`` answers."""
         for _ in range(3):  # a free port can be taken between our probe and gunicorn's bind
             self.port = free_port(self.host)
-            # gunicorn's control socket defaults to one path per user: two servers of a run
-            # (or a `hikkoshi serve` nearby) would take it from each other. Workers are unaffected.
             cmd = gunicorn_command(host=self.host, port=self.port, workers=self.workers,
-                                   app=self.app, extra=["--no-control-socket"])
+                                   app=self.app)
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL, start_new_session=True,

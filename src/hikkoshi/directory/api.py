@@ -1,22 +1,18 @@
 """``GET /api/v1/organisations?postcode=…&category=…`` (事業者情報検索)."""
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Router
 
 from hikkoshi.api.problems import Problem, invalid_param
 from hikkoshi.places.api import place_or_problem
-from hikkoshi.places.schemas import PlaceOut
+from hikkoshi.api.responses import dumps, json_text_response
+from hikkoshi.places.schemas import place_payload
 
 from .constants import Category
-from .schemas import OrganisationOut, OrganisationSearchOut
-from .selectors import organisations_for_place
+from .schemas import OrganisationSearchOut, rendered_organisations
+from .selectors import directory_snapshot, organisations_for_place
 
 router = Router(tags=["directory"])
-
-
-class SearchParams(Schema):
-    postcode: str
-    category: str | None = None
 
 
 @router.get(
@@ -28,22 +24,40 @@ class SearchParams(Schema):
         "place of a postal code, optionally of one category. Each says which portal it came from "
         "and whether its data is verified or sample data."
     ),
-    openapi_extra={"responses": {
-        404: {"description": "Unknown postal code", "content": {"application/problem+json": {}}},
-        422: {"description": "Invalid parameter", "content": {"application/problem+json": {}}},
-    }},
+    openapi_extra={
+        # The parameters are read from request.GET (this is the portal's hottest path; the
+        # checks below are the ones a typed signature would make, with our own messages).
+        "parameters": [
+            {"name": "postcode", "in": "query", "required": True,
+             "description": "Postal code as typed (060-0042, 〒０６０ー００４２, …)",
+             "schema": {"type": "string"}},
+            {"name": "category", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": Category.values}},
+        ],
+        "responses": {
+            404: {"description": "Unknown postal code", "content": {"application/problem+json": {}}},
+            422: {"description": "Invalid parameter", "content": {"application/problem+json": {}}},
+        },
+    },
 )
-def organisation_search(request, params: Query[SearchParams]):
-    category = params.category or None
+def organisation_search(request):
+    postcode = request.GET.get("postcode")
+    if postcode is None:
+        reason = _("This parameter is required.")
+        raise Problem(422, "invalid-parameters", _("Invalid parameters"), reason,
+                      [invalid_param("postcode", reason)])
+    category = request.GET.get("category") or None
     if category and category not in Category.values:
         reason = _("Choose one of: %(choices)s.") % {"choices": ", ".join(Category.values)}
         raise Problem(422, "invalid-category", _("Unknown category"), reason,
                       [invalid_param("category", reason)])
-    place = place_or_problem(params.postcode)
+    place = place_or_problem(postcode)
+    snapshot = directory_snapshot()
     matches = organisations_for_place(
-        municipality_code=place.municipality_code, postcode=place.postcode, category=category
+        municipality_code=place.municipality_code, postcode=place.postcode, category=category,
+        snapshot=snapshot,
     )
-    return OrganisationSearchOut(
-        place=PlaceOut.from_place(place),
-        organisations=[OrganisationOut.from_match(m) for m in matches],
+    organisations = rendered_organisations(matches, snapshot.rendered)
+    return json_text_response(
+        f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}'
     )

@@ -1,10 +1,20 @@
-from datetime import date
+"""API shapes of the directory.
 
+The schemas document the API (OpenAPI) and are what the tests validate answers against. The
+search builds its answer as plain dicts instead of instantiating them: it is the hottest path of
+the portal, and each organisation's part is rendered once per language per directory revision
+(see ``selectors.directory_snapshot``), not once per request.
+"""
+
+from datetime import date
+import json
+
+from django.utils.translation import get_language
 from ninja import Schema
 
 from hikkoshi.places.schemas import PlaceOut
 
-from .selectors import OrganisationMatch
+from .models import Organisation
 
 
 class ContactOut(Schema):
@@ -32,32 +42,54 @@ class OrganisationOut(Schema):
     portal: str
     partial: bool
 
-    @staticmethod
-    def from_match(match: OrganisationMatch) -> "OrganisationOut":
-        org = match.organisation
-        return OrganisationOut(
-            id=org.slug,
-            category=org.category,
-            category_label=str(org.get_category_display()),
-            name=org.name,
-            name_kana=org.name_kana,
-            name_en=org.name_en,
-            postcode=org.postcode,
-            address=org.address,
-            hours=org.hours,
-            contacts=[
-                ContactOut(kind=c.kind, value=c.value, label=c.label, sample=c.is_sample)
-                for c in getattr(org, "contact_list", org.contacts.all())
-            ],
-            sample=org.is_sample,
-            verification=org.verification,
-            source=org.source,
-            last_checked=org.last_checked,
-            portal=org.portal,
-            partial=match.partial,
-        )
-
 
 class OrganisationSearchOut(Schema):
     place: PlaceOut
     organisations: list[OrganisationOut]
+
+
+def organisation_payload(org: Organisation) -> dict:
+    """An organisation as ``OrganisationOut`` (without ``partial``), in the active language."""
+    contacts = org.contact_list if hasattr(org, "contact_list") else org.contacts.all()
+    return {
+        "id": org.slug,
+        "category": org.category,
+        "category_label": str(org.get_category_display()),
+        "name": org.name,
+        "name_kana": org.name_kana,
+        "name_en": org.name_en,
+        "postcode": org.postcode,
+        "address": org.address,
+        "hours": org.hours,
+        "contacts": [
+            {"kind": c.kind, "value": c.value, "label": c.label, "sample": c.is_sample}
+            for c in contacts
+        ],
+        "sample": org.is_sample,
+        "verification": org.verification,
+        "source": org.source,
+        "last_checked": org.last_checked.isoformat() if org.last_checked else None,
+        "portal": org.portal,
+    }
+
+
+def rendered_organisation(org: Organisation, partial: bool, cache: dict) -> str:
+    """An organisation as ``OrganisationOut`` JSON text, memoised in ``cache`` (the snapshot's)
+    per language and ``partial``."""
+    key = (org.pk, get_language(), partial)
+    text = cache.get(key)
+    if text is None:
+        text = cache[key] = json.dumps({**organisation_payload(org), "partial": partial},
+                                       ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+def rendered_organisations(matches, cache: dict) -> str:
+    """The JSON text of a list of matches, memoised like ``rendered_organisation``."""
+    key = (get_language(), tuple((m.organisation.pk, m.partial) for m in matches))
+    text = cache.get(key)
+    if text is None:
+        text = cache[key] = "[" + ",".join(
+            rendered_organisation(m.organisation, m.partial, cache) for m in matches
+        ) + "]"
+    return text

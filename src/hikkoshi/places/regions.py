@@ -7,6 +7,8 @@ prefecture code or a 5-digit municipality code, where a designated city's code c
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from .municipalities import municipality_code
 
@@ -14,7 +16,7 @@ from .municipalities import municipality_code
 @dataclass(frozen=True)
 class Region:
     id: str
-    name: str
+    name: str  # may be a lazy translation
     areas: tuple[str, ...]
 
     def contains(self, code: str) -> bool:
@@ -30,8 +32,20 @@ class Region:
         return False
 
 
+_regions: dict[str, Region] = {}
+
+
 def get_region(region_id: str | None = None) -> Region:
     """This portal's region, or another known region by id."""
     region_id = region_id or settings.HIKKOSHI_REGION
-    config = settings.HIKKOSHI_REGIONS[region_id]
-    return Region(region_id, str(config["name"]), tuple(config["areas"]))
+    region = _regions.get(region_id)
+    if region is None:
+        config = settings.HIKKOSHI_REGIONS[region_id]
+        region = _regions[region_id] = Region(region_id, config["name"], tuple(config["areas"]))
+    return region
+
+
+@receiver(setting_changed)
+def _forget_regions(setting, **_kwargs):
+    if setting in ("HIKKOSHI_REGION", "HIKKOSHI_REGIONS"):
+        _regions.clear()

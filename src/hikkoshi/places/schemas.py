@@ -31,25 +31,26 @@ class PlaceOut(Schema):
     street: str = ""
     in_region: bool
 
-    @staticmethod
-    def from_place(place: Place) -> "PlaceOut":
-        city = place.city
-        return PlaceOut(
-            postcode=place.postcode,
-            postcode_formatted=place.formatted_postcode if place.postcode else "",
-            prefecture=place.prefecture,
-            prefecture_kana=place.prefecture_kana,
-            prefecture_code=place.prefecture_code,
-            municipality=place.municipality,
-            municipality_kana=place.municipality_kana,
-            municipality_code=place.municipality_code,
-            lg_code=place.lg_code,
-            city=city.name if city else None,
-            city_code=city.code if city else None,
-            town=place.town,
-            town_kana=place.town_kana,
-            towns=[TownOut(name=t.name, kana=t.kana, note=t.note) for t in place.towns],
-            office_name=place.office_name,
-            street=place.street,
-            in_region=get_region().contains(place.municipality_code),
-        )
+
+def place_payload(place: Place) -> dict:
+    """A place as ``PlaceOut``, as a plain dict (the search answers many of these)."""
+    city = place.city
+    return {
+        "postcode": place.postcode,
+        "postcode_formatted": place.formatted_postcode if place.postcode else "",
+        "prefecture": place.prefecture,
+        "prefecture_kana": place.prefecture_kana,
+        "prefecture_code": place.prefecture_code,
+        "municipality": place.municipality,
+        "municipality_kana": place.municipality_kana,
+        "municipality_code": place.municipality_code,
+        "lg_code": place.lg_code,
+        "city": city.name if city else None,
+        "city_code": city.code if city else None,
+        "town": place.town,
+        "town_kana": place.town_kana,
+        "towns": [{"name": t.name, "kana": t.kana, "note": t.note} for t in place.towns],
+        "office_name": place.office_name,
+        "street": place.street,
+        "in_region": get_region().contains(place.municipality_code),
+    }

@@ -35,15 +35,17 @@ INSTALLED_APPS = [
     "hikkoshi.bench",
 ]
 
+# Sessions, session authentication and messages concern pages only: the API skips them, and
+# takes its language from Accept-Language alone (see hikkoshi.api.middleware). CSRF, frame and CSP headers stay as Django ships them everywhere.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "hikkoshi.api.middleware.SessionMiddleware",
+    "hikkoshi.api.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "hikkoshi.api.middleware.AuthenticationMiddleware",
+    "hikkoshi.api.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]

@@ -104,3 +104,22 @@ def test_search_sees_every_committed_change(client, directory):
     directory["chuo"].delete()
     _r, body = get(client, "/api/v1/organisations?postcode=0600042&category=ward_office")
     assert body["organisations"] == []
+
+
+def test_answers_match_their_documented_schemas(client, directory):
+    from hikkoshi.directory.schemas import OrganisationSearchOut
+    from hikkoshi.places.schemas import PlaceOut
+
+    _r, body = get(client, "/api/v1/organisations?postcode=0600042")
+    parsed = OrganisationSearchOut.model_validate(body)
+    assert len(parsed.organisations) == 4
+    assert parsed.model_dump(mode="json") == body
+    _r, place = get(client, "/api/v1/postcodes/0600042")
+    assert PlaceOut.model_validate(place).model_dump(mode="json") == place
+
+
+def test_category_labels_follow_the_language(client, directory):
+    _r, ja = get(client, "/api/v1/organisations?postcode=0600042&category=gas", "ja")
+    _r, en = get(client, "/api/v1/organisations?postcode=0600042&category=gas", "en")
+    assert ja["organisations"][0]["category_label"] == "都市ガス"
+    assert en["organisations"][0]["category_label"] == "City gas"

@@ -18,6 +18,9 @@ def gunicorn_command(*, host: str, port: int, workers: int, app: str = "hikkoshi
         # No query strings in the access log: a postal code or an address is personal data.
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
         "--logger-class", "hikkoshi.portal.gunicorn_logging.RedactingLogger",
+        # gunicorn's control socket is one path per user: two servers on a host (a benchmark's
+        # two, or two portals) would take it from each other. We do not use it.
+        "--no-control-socket",
         *(extra or []),
     ]
 

@@ -1,0 +1,45 @@
+from django.test import Client
+
+
+def test_api_answers_without_session_machinery(client, directory):
+    response = client.get("/api/v1/organisations?postcode=0600042")
+    assert response.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")
+    assert not response.cookies
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_pages_keep_csrf_protection(db):
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 403
+    page = browser.get("/")
+    token = page.cookies["csrftoken"].value
+    response = browser.post("/i18n/setlang/", {"language": "en", "next": "/",
+                                                "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_pages_keep_sessions_for_the_admin(admin_client):
+    assert admin_client.get("/admin/").status_code == 200
+
+
+import pytest
+
+
+@pytest.mark.parametrize("header, language", [
+    ("en-US,en;q=0.9", "en"), ("ja-JP", "ja"), ("fr-FR, en;q=0.5", "en"), ("fr", "ja"),
+    ("", "ja"), ("*", "ja"), ("en;q=0.1, ja;q=0.9", "ja"), ("x" * 600, "ja"),
+])
+def test_api_language_comes_from_accept_language(client, header, language):
+    response = client.get("/api/v1/postcodes/0000000", HTTP_ACCEPT_LANGUAGE=header)
+    assert response["Content-Language"] == language
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_api_ignores_the_pages_language_cookie(client, db):
+    client.cookies["django_language"] = "en"
+    response = client.get("/api/v1/postcodes/0000000", HTTP_ACCEPT_LANGUAGE="ja")
+    assert response["Content-Language"] == "ja"
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert '<html lang="en">' in page.content.decode()
