@@ -1,0 +1,163 @@
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import get_language, gettext_lazy as _
+
+from hikkoshi.directory.models import Organisation
+from hikkoshi.places.moves import MoveKind
+
+from .constants import Channel, Condition, Office, OfficialForm
+from .schema import SchemaError, parse_schema
+
+
+@deconstructible
+class JsonListOf:
+    """Validates a JSON list whose items come from a fixed set."""
+
+    def __init__(self, choices):
+        self.choices = list(choices)
+
+    def __call__(self, value):
+        if not isinstance(value, list) or any(v not in self.choices for v in value):
+            raise ValidationError(_("Choose from: %(choices)s.") % {"choices": ", ".join(self.choices)},
+                                  code="choices")
+
+    def __eq__(self, other):
+        return isinstance(other, JsonListOf) and other.choices == self.choices
+
+
+class Procedure(models.Model):
+    """A procedure (手続き) a mover may have to do, as editable data.
+
+    Saving a changed definition records a new ``ProcedureVersion``; applications point at the
+    version they were made with, so editing never changes what an application was.
+    """
+
+    slug = models.SlugField(_("identifier"), max_length=80, unique=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="procedures",
+                                     verbose_name=_("organisation"))
+    name = models.CharField(_("name (Japanese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    move_kinds = models.JSONField(_("move kinds"), default=list,
+                                  validators=[JsonListOf(MoveKind.values)])
+    conditions = models.JSONField(_("conditions"), default=list, blank=True,
+                                  validators=[JsonListOf(Condition.values)])
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel_settings = models.JSONField(_("channel settings"), default=dict, blank=True)
+    # Deadline relative to the move date, in days: from (negative: before) and to (after).
+    deadline_from_days = models.SmallIntegerField(_("may be done from (days after moving)"),
+                                                  null=True, blank=True)
+    deadline_to_days = models.SmallIntegerField(_("must be done by (days after moving)"),
+                                                null=True, blank=True)
+    office = models.CharField(_("where to go"), max_length=20, choices=Office.choices, blank=True)
+    official_form = models.CharField(_("official form"), max_length=20, choices=OfficialForm.choices,
+                                     blank=True)
+    what_to_bring = models.TextField(_("what to bring (Japanese, one per line)"), blank=True)
+    what_to_bring_en = models.TextField(_("what to bring (English, one per line)"), blank=True)
+    source = models.TextField(_("source of the rules"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def localised_name(self) -> str:
+        return self.name_en if get_language() == "en" and self.name_en else self.name
+
+    @property
+    def schema(self):
+        return parse_schema(self.fields)
+
+    def clean(self):
+        errors = {}
+        try:
+            parse_schema(self.fields)
+        except SchemaError as exc:
+            errors["fields"] = [f"{path}: {message}" for path, message in exc.errors]
+        if not self.move_kinds:
+            errors["move_kinds"] = [_("Choose at least one kind of move.")]
+        if (self.deadline_from_days is not None and self.deadline_to_days is not None
+                and self.deadline_from_days > self.deadline_to_days):
+            errors["deadline_to_days"] = [_("The end of the period comes before its start.")]
+        if self.channel == Channel.WINDOW and not self.office:
+            errors["office"] = [_("A window procedure needs the office to go to.")]
+        from .channels import validate_channel_settings
+
+        for message in validate_channel_settings(self.channel, self.channel_settings):
+            errors.setdefault("channel_settings", []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+    def definition(self) -> dict:
+        """Everything an application depends on, as stored in a version."""
+        return {
+            "slug": self.slug, "organisation": self.organisation.slug, "name": self.name,
+            "name_en": self.name_en, "description": self.description,
+            "description_en": self.description_en, "move_kinds": self.move_kinds,
+            "conditions": self.conditions, "fields": self.fields, "channel": self.channel,
+            "channel_settings": self.channel_settings,
+            "deadline_from_days": self.deadline_from_days,
+            "deadline_to_days": self.deadline_to_days, "office": self.office,
+            "official_form": self.official_form, "what_to_bring": self.what_to_bring,
+            "what_to_bring_en": self.what_to_bring_en, "source": self.source,
+        }
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.record_version()
+
+    def record_version(self) -> "ProcedureVersion":
+        """The version matching the current definition, recorded if it is new."""
+        definition = self.definition()
+        latest = self.versions.order_by("-number").first()
+        if latest and latest.definition == definition:
+            return latest
+        return ProcedureVersion.objects.create(
+            procedure=self, number=(latest.number + 1 if latest else 1), definition=definition
+        )
+
+    @property
+    def current_version(self) -> "ProcedureVersion":
+        return self.versions.order_by("-number").first() or self.record_version()
+
+
+class ProcedureVersion(models.Model):
+    """An immutable snapshot of a procedure's definition (版)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    definition = models.JSONField(_("definition"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("procedure version")
+        verbose_name_plural = _("procedure versions")
+        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_unique")]
+        ordering = ["procedure", "-number"]
+
+    def __str__(self):
+        return f"{self.procedure.slug} v{self.number}"
+
+    @property
+    def schema(self):
+        return parse_schema(self.definition.get("fields", []))
+
+    @property
+    def name(self) -> str:
+        return self.definition["name"]
+
+    @property
+    def localised_name(self) -> str:
+        if get_language() == "en" and self.definition.get("name_en"):
+            return self.definition["name_en"]
+        return self.definition["name"]

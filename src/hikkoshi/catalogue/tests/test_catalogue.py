@@ -1,0 +1,137 @@
+import json
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+import pytest
+
+from hikkoshi.catalogue.models import Procedure, ProcedureVersion
+from hikkoshi.catalogue.schema import FieldError, SchemaError, clean_values, parse_schema
+from hikkoshi.catalogue.services import CatalogueImportError, catalogue_export, catalogue_import
+
+from .conftest import PACKAGE
+
+SHIPPED = PACKAGE / "catalogue" / "data" / "sapporo.json"
+
+
+def test_the_eight_sapporo_procedures_are_shipped(sapporo):
+    assert Procedure.objects.count() == 8
+    channels = {p.slug: p.channel for p in Procedure.objects.all()}
+    assert channels == {
+        "sapporo-move-out": "window", "sapporo-move-in": "window", "sapporo-water": "web",
+        "hokkaido-shimbun-subscription": "fax", "hokkaido-gas": "web", "hepco-electricity": "web",
+        "sapporo-property-tax": "email", "sapporo-sapling": "email",
+    }
+    assert all(p.versions.count() == 1 for p in Procedure.objects.all())
+
+
+def test_editing_makes_a_new_version_and_keeps_the_old(sapporo):
+    water = Procedure.objects.get(slug="sapporo-water")
+    first = water.current_version
+    water.save()  # nothing changed
+    assert water.versions.count() == 1
+    water.fields = water.fields + [{"name": "meter", "type": "text", "label": "メーター番号"}]
+    water.save()
+    assert water.current_version.number == 2
+    assert "meter" not in {s.name for s in ProcedureVersion.objects.get(pk=first.pk).schema}
+    assert "meter" in {s.name for s in water.current_version.schema}
+
+
+def test_import_is_idempotent(sapporo):
+    result = catalogue_import(path=SHIPPED)
+    assert (result.created, result.new_versions) == (0, 0) and result.updated == 8
+
+
+def test_export_then_import_round_trip(sapporo, tmp_path):
+    target = tmp_path / "catalogue.json"
+    assert catalogue_export(path=target) == 8
+    assert json.loads(target.read_text())["procedures"][0]["slug"] == "sapporo-move-out"
+    assert catalogue_import(path=target).new_versions == 0
+
+
+def test_a_bad_file_reports_every_problem_by_path_and_changes_nothing(sapporo, tmp_path):
+    data = json.loads(SHIPPED.read_text())
+    data["procedures"][0]["fields"][0]["type"] = "colour"
+    data["procedures"][1]["organisation"] = "nobody"
+    data["procedures"][2]["channel_settings"] = {"endpoint": "not a url"}
+    data["procedures"][3]["move_kinds"] = ["teleport"]
+    data["procedures"][4]["name"] = "changed"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False))
+    with pytest.raises(CatalogueImportError) as caught:
+        catalogue_import(path=bad)
+    paths = {p for p, _m in caught.value.problems}
+    assert {"procedures[0].fields", "procedures[1].organisation", "procedures[2].channel_settings",
+            "procedures[3].move_kinds"} <= paths
+    assert Procedure.objects.get(slug="hokkaido-gas").name != "changed"
+    with pytest.raises(CommandError):
+        call_command("catalogue", "import", str(bad))
+
+
+def test_a_window_procedure_needs_its_office(sapporo):
+    move_out = Procedure.objects.get(slug="sapporo-move-out")
+    move_out.office = ""
+    with pytest.raises(ValidationError) as caught:
+        move_out.full_clean()
+    assert "office" in caught.value.message_dict
+
+
+@pytest.mark.parametrize("schema, path", [
+    ([{"name": "X", "type": "text", "label": "x"}], "fields[0].name"),
+    ([{"name": "a", "type": "text", "label": "a"}, {"name": "a", "type": "text", "label": "b"}], "fields[1].name"),
+    ([{"name": "a", "type": "choice", "label": "a"}], "fields[0].choices"),
+    ([{"name": "a", "type": "text", "label": "a", "pattern": "("}], "fields[0].pattern"),
+    ([{"name": "a", "type": "text", "label": "a", "max_length": 0}], "fields[0].max_length"),
+    ([{"name": "a", "type": "text", "label": "a", "kinds": ["flying"]}], "fields[0].kinds"),
+    ("nope", "fields"),
+])
+def test_schema_problems_are_named(schema, path):
+    with pytest.raises(SchemaError) as caught:
+        parse_schema(schema)
+    assert path in {p for p, _m in caught.value.errors}
+
+
+SCHEMA = parse_schema([
+    {"name": "kana", "type": "kana", "label": "カナ", "required": True},
+    {"name": "when", "type": "date", "label": "日"},
+    {"name": "phone", "type": "phone", "label": "電話"},
+    {"name": "account", "type": "account", "label": "番号", "pattern": "\\d{12}", "max_length": 12},
+    {"name": "count", "type": "number", "label": "数", "min_value": 0, "max_value": 10},
+    {"name": "pick", "type": "choice", "label": "選択", "choices": [{"value": "a", "label": "A"}]},
+    {"name": "short", "type": "text", "label": "短い", "max_length": 5},
+    {"name": "later", "type": "text", "label": "後", "kinds": ["move_in"]},
+])
+
+
+def test_values_as_people_type_them():
+    values, errors = clean_values(SCHEMA, {
+        "kana": "やまだ　たろう", "when": "令和8年4月1日", "phone": "０１１－２１１－２１１１",
+        "account": "1234-5678-9012", "count": "３", "pick": "a", "short": "あいうえお",
+    })
+    assert errors == {}
+    assert values == {"kana": "ヤマダ\u3000タロウ", "when": "2026-04-01", "phone": "011-211-2111",
+                      "account": "123456789012", "count": 3, "pick": "a", "short": "あいうえお"}
+
+
+def test_bad_values_are_named_by_path():
+    _values, errors = clean_values(SCHEMA, {
+        "kana": "山田", "when": "2026-02-30", "phone": "123", "account": "12", "count": "11",
+        "pick": "z", "short": "あいうえおか", "extra": "?", "later": "x\x00y",
+    }, "procedures[0].fields")
+    assert set(errors) == {f"procedures[0].fields.{n}" for n in
+                           ("kana", "when", "phone", "account", "count", "pick", "short", "extra", "later")}
+
+
+def test_fields_of_other_move_kinds_are_not_asked():
+    _values, errors = clean_values(SCHEMA, {"kana": "ア", "later": "x"}, kinds=["move_out"])
+    assert errors == {"later": errors["later"]}  # unknown for a move-out
+    values, errors = clean_values(SCHEMA, {"kana": "ア", "later": "x"}, kinds=["move_in"])
+    assert errors == {} and values["later"] == "x"
+
+
+def test_required_and_optional():
+    _values, errors = clean_values(SCHEMA, {})
+    assert list(errors) == ["kana"]
+    with pytest.raises(FieldError):
+        SCHEMA[0].clean("   ")
