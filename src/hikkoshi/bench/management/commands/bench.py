@@ -11,11 +11,12 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hikkoshi.bench.documents import run_documents
 from hikkoshi.bench.search import run_search
 from hikkoshi.bench.servers import BenchError
 
 # name -> runner(*, seconds, connections, workers, rounds, warmup, keep, log) -> result dict
-BENCHMARKS = {"search": run_search}
+BENCHMARKS = {"search": run_search, "documents": run_documents}
 
 
 class Command(BaseCommand):

@@ -1,0 +1,233 @@
+"""The documents benchmark: a move's whole document set against one blank A4 page.
+
+Issue: rendering of a move's documents, in-process (no HTTP), on one core: the set is the two
+pre-filled 住民異動届 (転出届 and 転入届, each with its signed QR code and its 持ち物・届出先
+page), 申請結果 and 申請控え of a realistic move (Tokyo → Sapporo, applicant and two members,
+eight procedures of which two are window procedures with a form: ``documents.samples``).
+Baseline: one blank A4 page with the same two fonts embedded (one glyph of each), rendered by
+the same reportlab in the same process and run — what any PDF costs here at the least.
+Bar: one set in under 100 ms (p50).
+
+A run: the process is pinned to one CPU; fonts are registered and both targets rendered
+once, then ``warmup`` seconds of unrecorded renders; then phases of ``seconds`` each in the
+order baseline, documents, baseline, documents, …; each render is timed alone
+(``time.perf_counter``), and the process's CPU time is read around each phase.
+"""
+
+import gc
+import importlib.metadata
+import io
+import os
+import platform
+import resource
+import time
+
+from hikkoshi.bench.loadgen import summarise
+from hikkoshi.bench.servers import BenchError
+
+NAME = "documents"
+BAR_P50_MS = 100.0
+
+
+def _pin_one_core() -> set[int] | None:
+    """Pin this process to one CPU (the lowest it may use); the former set, to restore."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(previous)})
+    return previous
+
+
+def blank_page() -> bytes:
+    """The baseline: an A4 page with nothing visible but both fonts embedded."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from hikkoshi.documents.fonts import GOTHIC, MINCHO, register_fonts
+
+    register_fonts()
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=MINCHO)
+    for font in (MINCHO, GOTHIC):
+        c.setFont(font, 10)
+        c.drawString(100, 100, " ")  # embeds a subset of the font, draws nothing
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def _phase(render, seconds: float) -> dict:
+    latencies, sizes, errors, first_error = [], 0, 0, None
+    cpu0 = time.process_time()
+    start = time.perf_counter()
+    end = start + seconds
+    now = start
+    while now < end:
+        t0 = time.perf_counter()
+        try:
+            size = render()
+        except Exception as exc:  # a failed render is counted, not fatal to the run
+            errors += 1
+            first_error = first_error or repr(exc)
+            now = time.perf_counter()
+            continue
+        now = time.perf_counter()
+        latencies.append(now - t0)
+        sizes += size
+    elapsed = now - start
+    return {"latencies": latencies, "elapsed": elapsed, "bytes": sizes, "errors": errors,
+            "first_error": first_error, "cpu": time.process_time() - cpu0}
+
+
+def _aggregate(phases: list[dict]) -> dict:
+    latencies = [v for p in phases for v in p["latencies"]]
+    out = summarise(latencies, sum(p["elapsed"] for p in phases))
+    n = max(1, len(latencies))
+    out.update(errors=sum(p["errors"] for p in phases),
+               bytes_mean=round(sum(p["bytes"] for p in phases) / n),
+               cpu_ms=round(1000 * sum(p["cpu"] for p in phases) / n, 3))
+    return out
+
+
+def _phase_summary(target: str, phase: dict) -> dict:
+    s = summarise(phase["latencies"], phase["elapsed"])
+    return {"target": target, "throughput": s["throughput"], "p50_ms": s["p50_ms"],
+            "p99_ms": s["p99_ms"], "errors": phase["errors"]}
+
+
+def run_documents(*, seconds: float = 5.0, connections: int = 1, workers: int | None = None,
+                  rounds: int = 2, warmup: float = 1.0, keep: bool = False, log=print) -> dict:
+    """Run the benchmark; the result object of the JSON contract (see ``hikkoshi.bench``).
+
+    ``connections``, ``workers`` and ``keep`` concern the HTTP benchmarks and are ignored:
+    this one renders in this process, one document set at a time.
+    """
+    from hikkoshi.documents.fonts import register_fonts
+    from hikkoshi.documents.samples import sample_move
+    from hikkoshi.documents.services import render_move_documents
+
+    if seconds <= 0 or rounds < 1 or warmup < 0:
+        raise BenchError("seconds and rounds must be positive, warmup not negative")
+    record = sample_move()
+
+    def render_set() -> int:
+        return sum(len(b) for b in render_move_documents(record, calendar=False).values())
+
+    def render_blank() -> int:
+        return len(blank_page())
+
+    previous_affinity = _pin_one_core()
+    try:
+        log("registering fonts and rendering each target once")
+        register_fonts()
+        documents = render_move_documents(record, calendar=False)
+        render_blank()
+        deadline = time.perf_counter() + warmup
+        while time.perf_counter() < deadline:
+            render_set()
+            render_blank()
+        gc.collect()
+        targets = {"baseline": render_blank, NAME: render_set}
+        order = ["baseline", NAME] * rounds
+        phases: dict[str, list[dict]] = {"baseline": [], NAME: []}
+        in_order = []
+        for i, target in enumerate(order, 1):
+            log(f"phase {i}/{len(order)}: {target}, {seconds:g} s")
+            phase = _phase(targets[target], seconds)
+            phases[target].append(phase)
+            in_order.append((target, phase))
+            s = summarise(phase["latencies"], phase["elapsed"])
+            log(f"  {s['throughput']:.1f}/s, p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms"
+                + (f", errors {phase['errors']} (first: {phase['first_error']})"
+                   if phase["errors"] else ""))
+    finally:
+        if previous_affinity is not None:
+            os.sched_setaffinity(0, previous_affinity)
+
+    d, b = _aggregate(phases[NAME]), _aggregate(phases["baseline"])
+    if not d["requests"]:
+        raise BenchError(f"no document set rendered: {phases[NAME][0]['first_error']}")
+    ratio = round(d["throughput"] / b["throughput"], 4) if b["throughput"] else 0.0
+    rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    bar = {
+        "p50_ms": {"target": f"< {BAR_P50_MS:g} per set", "value": d["p50_ms"],
+                   "pass": d["p50_ms"] is not None and d["p50_ms"] < BAR_P50_MS},
+        "errors": {"target": "== 0", "value": d["errors"], "pass": d["errors"] == 0},
+    }
+    passed = all(item["pass"] for item in bar.values())
+    failed = [f"{k} {v['value']} (want {v['target']})" for k, v in bar.items() if not v["pass"]]
+    verdict = f"{NAME}: {'PASS' if passed else 'FAIL'}"
+    if failed:
+        verdict += f" — {'; '.join(failed)}"
+    return {
+        "name": NAME,
+        "throughput": d["throughput"],
+        "baseline_throughput": b["throughput"],
+        "ratio": ratio,
+        "p50_ms": d["p50_ms"],
+        "p99_ms": d["p99_ms"],
+        "p90_ms": d["p90_ms"],
+        "max_ms": d["max_ms"],
+        "baseline_p50_ms": b["p50_ms"],
+        "baseline_p99_ms": b["p99_ms"],
+        "unit": "document sets per second (baseline: blank pages per second)",
+        "set": {name: len(data) for name, data in documents.items()},
+        "seconds": seconds,
+        "warmup": warmup,
+        "rounds": rounds,
+        "order": order,
+        # The fields below keep the shape of the HTTP benchmarks' results (and their table):
+        # one renderer in one process, no load generator.
+        "connections": 1,
+        "workers": 1,
+        "worker_class": "in-process (one core)",
+        "requests": d["requests"],
+        "errors": d["errors"],
+        "statuses": {"ok": d["requests"], "error": d["errors"]},
+        "baseline_requests": b["requests"],
+        "baseline_errors": b["errors"],
+        "bytes_mean": d["bytes_mean"],
+        "baseline_bytes_mean": b["bytes_mean"],
+        "server_cpu_ms_per_request": d["cpu_ms"],
+        "baseline_server_cpu_ms_per_request": b["cpu_ms"],
+        "loadgen_cpu_share": 0.0,
+        "worker_rss_mb": rss_mb,
+        "baseline_worker_rss_mb": rss_mb,
+        "postcodes": 0,
+        "organisations": 0,
+        "phases": [_phase_summary(t, p) for t, p in in_order],
+        "python": platform.python_version(),
+        "django": importlib.metadata.version("django"),
+        "reportlab": importlib.metadata.version("reportlab"),
+        "segno": importlib.metadata.version("segno"),
+        "cores": os.cpu_count() or 1,
+        "bar": bar,
+        "pass": passed,
+        "verdict": verdict,
+    }
+
+
+def format_table(r: dict) -> str:
+    """The result as a readable table (``bench.py``'s own table is shaped for HTTP)."""
+    lines = [
+        f"documents benchmark — in-process, one core, {r['rounds']} × ({r['seconds']:g} s "
+        f"baseline + {r['seconds']:g} s documents) alternating, Python {r['python']}, "
+        f"reportlab {r['reportlab']}, segno {r['segno']}",
+        "",
+        f"{'':<24}  {'document set':>14}  {'blank page':>12}",
+        f"{'throughput (/s)':<24}  {r['throughput']:>14.1f}  {r['baseline_throughput']:>12.1f}",
+        f"{'p50 (ms)':<24}  {r['p50_ms']:>14.2f}  {r['baseline_p50_ms']:>12.2f}",
+        f"{'p99 (ms)':<24}  {r['p99_ms']:>14.2f}  {r['baseline_p99_ms']:>12.2f}",
+        f"{'renders':<24}  {r['requests']:>14,}  {r['baseline_requests']:>12,}",
+        f"{'CPU per render (ms)':<24}  {r['server_cpu_ms_per_request']:>14.2f}  "
+        f"{r['baseline_server_cpu_ms_per_request']:>12.2f}",
+        f"{'bytes per render':<24}  {r['bytes_mean']:>14,}  {r['baseline_bytes_mean']:>12,}",
+        "",
+        f"ratio {r['ratio']:.4f}; set: " + ", ".join(f"{k} {v:,} B" for k, v in r["set"].items()),
+        "",
+        "bar:",
+    ]
+    for key, item in r["bar"].items():
+        lines.append(f"  {'pass' if item['pass'] else 'FAIL'}  {key:<10} {item['value']}"
+                     f"  (want {item['target']})")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,84 @@
+"""The plain data documents are rendered from (built by ``moves`` from a stored move)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person moving: the applicant (届出人) or a household member (異動者)."""
+
+    name: str  # 氏名, kanji as typed
+    name_kana: str  # フリガナ, full-width katakana
+    birth_date: date
+    relationship: str = ""  # 続柄 (世帯主, 妻, 子, …); empty for the applicant
+
+
+@dataclass(frozen=True)
+class Address:
+    postcode: str  # seven digits
+    address: str  # normalised full address, prefecture first
+    municipality_code: str  # JIS X 0402, 5 digits (a ward's code for designated cities)
+    municipality: str  # 札幌市中央区
+
+
+@dataclass(frozen=True)
+class Office:
+    """Where to take a window procedure, from the directory."""
+
+    name: str
+    address: str = ""
+    postcode: str = ""
+    hours: str = ""
+    phone: str = ""
+    sample: bool = True  # data not verified from the office's own source
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One of a procedure's own fields as the mover filled it in."""
+
+    name: str
+    label: str  # in the document's language
+    value: str  # formatted for print
+
+
+@dataclass(frozen=True)
+class ProcedureEntry:
+    """One chosen procedure of a move."""
+
+    slug: str  # e.g. "sapporo-move-in"
+    version: int
+    name: str  # 転入届, in Japanese
+    name_en: str
+    organisation: str
+    channel: str  # "web" | "email" | "fax" | "window"
+    status: str  # "draft" | "submitted" | "queued" | "delivered" | "failed" | "in_person"
+    status_label: str
+    reference: str = ""  # the organisation's reference number, once known
+    deadline_from: date | None = None
+    deadline_to: date | None = None
+    form: str = ""  # "" or the kind of official form: "juminido" (住民異動届)
+    notification: str = ""  # for 住民異動届: "move_in" | "relocation" | "move_out"
+    fields: tuple[FieldValue, ...] = ()
+    what_to_bring: tuple[str, ...] = ()
+    office: Office | None = None
+
+
+@dataclass(frozen=True)
+class MoveRecord:
+    """A move as its documents show it."""
+
+    id: str  # public id (UUID text)
+    created_at: date
+    submitted_at: date | None
+    move_date: date
+    kinds: tuple[str, ...]  # "relocation" / "move_out" / "move_in"
+    applicant: Person
+    phone: str
+    email: str
+    members: tuple[Person, ...]  # household members moving, the applicant excluded
+    old_address: Address
+    new_address: Address
+    procedures: tuple[ProcedureEntry, ...] = field(default_factory=tuple)
+    portal_name: str = "hikkoshi"

@@ -1,0 +1,266 @@
+"""住民異動届 (転入届・転居届・転出届): the resident registration form, pre-filled.
+
+Laid out like the standard paper form (see ``shared/reference/forms.md`` 1.2): addressee
+(○○市長 殿), filing date, the kind of notification with its box checked, move date, new and
+old address with 方書, 世帯主, one row per person moving (ふりがな / 氏名, 生年月日 with the era
+circled, 性別, 続柄, 住民票コード), the notifier (届出人) with signature line and seal box (印),
+the municipality's office-use box, and the signed QR code of :mod:`.qr`. Five persons fit a
+sheet; more continue on further sheets, each a complete form. Then one page 「持ち物・届出先」:
+what to bring, where to go and when, and that the form must be signed.
+
+The filing date and the boxes a person writes by hand (性別, 住民票コード, signature) are left
+blank: the form is printed days before it is taken to the counter.
+"""
+
+import io
+
+from .data import Address, MoveRecord, Person, ProcedureEntry
+from .fonts import GOTHIC, MINCHO
+from .labels import (FORM_TITLES, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL,
+                     HOUSEHOLDER_RELATIONSHIP_FIELDS, KATAGAKI_FIELDS, KATAGAKI_LABEL,
+                     NOTIFICATION_BOXES, NOTIFICATIONS, OLD_KATAGAKI_FIELDS, SEAL_NOTE,
+                     field_value, mayor_of, postcode)
+from .layout import MARGIN_MM, WIDTH_MM, Sheet, new_canvas, string_width_mm
+from .qr import ERROR, Matrix, draw_qr, form_payload, qr_encode, qr_matrix
+from .wareki import ERA_ABBREVIATIONS, era_of, seireki, wareki
+from . import guide
+
+PERSONS_PER_SHEET = 5
+L, R = MARGIN_MM, WIDTH_MM - MARGIN_MM  # 12 … 198 mm
+W = R - L
+LABEL_W = 24.0
+QR_MM = 40.0
+
+# 異動者 table: (heading, width in mm); the widths add up to W.
+COLUMNS = (("", 8.0), ("ふりがな\n氏名", 66.0), ("生年月日", 52.0), ("性別", 14.0),
+           ("続柄", 20.0), ("住民票コード\n(転入のみ)", 26.0))
+ROW_H = 15.0
+
+
+def render_juminido(record: MoveRecord, entry: ProcedureEntry) -> bytes:
+    """The PDF: the form (one sheet per five persons), then 「持ち物・届出先」."""
+    if entry.notification not in NOTIFICATIONS:
+        raise ValueError(f"not a 住民異動届 notification: {entry.notification!r}")
+    buffer = io.BytesIO()
+    title = f"住民異動届（{FORM_TITLES[entry.notification]}）"
+    c = new_canvas(buffer, title)
+    persons = (record.applicant, *record.members)
+    sheets = [persons[i:i + PERSONS_PER_SHEET]
+              for i in range(0, len(persons), PERSONS_PER_SHEET)]
+    code = qr_matrix(qr_encode(form_payload(record, entry)), ERROR)
+    total = len(sheets) + 1
+    for number, group in enumerate(sheets, 1):
+        sheet = Sheet(c)
+        _form_sheet(sheet, record, entry, group, first_number=1 + (number - 1) * PERSONS_PER_SHEET,
+                    sheet_no=number, sheets=len(sheets), code=code)
+        _footer(sheet, record, entry, number, total)
+        c.showPage()
+    sheet = Sheet(c)
+    guide.draw_guide(sheet, record, entry)
+    _footer(sheet, record, entry, total, total)
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def _footer(sheet: Sheet, record: MoveRecord, entry: ProcedureEntry, page: int, pages: int):
+    sheet.footer(f"申請ID {record.id}・{entry.slug} (v{entry.version})・{record.portal_name} で作成",
+                 f"{page} / {pages}")
+
+
+def filing_office_address(record: MoveRecord, entry: ProcedureEntry) -> Address:
+    """The address whose municipality receives the form: the old one for 転出, else the new."""
+    return record.old_address if entry.notification == "move_out" else record.new_address
+
+
+def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tuple[Person, ...],
+                *, first_number: int, sheet_no: int, sheets: int, code: Matrix) -> None:
+    move_out = entry.notification == "move_out"
+    # --- heading: addressee, title, filing date --------------------------------------------
+    s.text(L, 16, "（宛先）", font=GOTHIC, size=8)
+    s.fit(L, 17, 50, 9, f"{mayor_of(filing_office_address(record, entry).municipality)}　殿",
+          size=13, min_size=8, pad=0)
+    s.text(105, 21, "住民異動届", font=GOTHIC, size=20, align="center")
+    subtitle = "（転入届・転居届・転出届）"
+    if sheets > 1:
+        subtitle += f"　{sheet_no}枚目／全{sheets}枚"
+    s.text(105, 27, subtitle, font=GOTHIC, size=8.5, align="center")
+    s.label_cell(142, 12, 56, 5, "届出年月日", size=8)
+    s.rect(142, 17, 56, 9)
+    s.text(195, 23.5, "令和　　年　　月　　日", size=10.5, align="right")
+
+    # --- kind and move date ----------------------------------------------------------------
+    t = 31.0
+    s.label_cell(L, t, LABEL_W, 10, "届出の種類")
+    s.rect(L + LABEL_W, t, 94, 10)
+    chosen = NOTIFICATIONS[entry.notification]
+    x = L + LABEL_W + 3
+    for box in NOTIFICATION_BOXES:
+        x = s.checkbox(x, t + 6.8, box, box == chosen) + 5
+    s.label_cell(130, t, 18, 10, "異動日")
+    _date_cell(s, 148, t, R - 148, 10, record.move_date)
+    t += 10
+
+    # --- addresses and householder -----------------------------------------------------------
+    householder_row = (field_value(entry, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL),
+                       field_value(entry, HOUSEHOLDER_RELATIONSHIP_FIELDS))
+    new_label = "新住所\n(転出先)" if move_out else "新住所"
+    t = _address_block(s, t, new_label, record.new_address,
+                       field_value(entry, KATAGAKI_FIELDS, KATAGAKI_LABEL))
+    if not move_out:
+        t = _householder(s, t, *householder_row)
+    t = _address_block(s, t, "旧住所\n(前住所)" if not move_out else "旧住所\n(現住所)",
+                       record.old_address, field_value(entry, OLD_KATAGAKI_FIELDS))
+    if move_out:
+        t = _householder(s, t, *householder_row)
+
+    # --- persons moving ----------------------------------------------------------------------
+    t += 4
+    s.rect(L, t, W, 6, fill=0.75)
+    s.text(L + 2, t + 4.3, "異動者（異動する人）", font=GOTHIC, size=9)
+    s.text(R - 2, t + 4.3, "生年月日は該当する元号に○", font=GOTHIC, size=7, align="right")
+    t += 6
+    x = L
+    for heading, width in COLUMNS:
+        s.label_cell(x, t, width, 7, heading, size=7.5)
+        x += width
+    t += 7
+    for i in range(PERSONS_PER_SHEET):
+        person = persons[i] if i < len(persons) else None
+        _person_row(s, t, first_number + i, person)
+        t += ROW_H
+
+    # --- notifier (届出人) ---------------------------------------------------------------------
+    t += 4
+    applicant = record.applicant
+    s.label_cell(L, t, LABEL_W, 35, "届出人")
+    sub_x, sub_w = L + LABEL_W, 20.0
+    val_x = sub_x + sub_w
+    rows = (("区分", 7.0), ("住所", 9.0), ("氏名", 12.0), ("電話番号", 7.0))
+    tops = {}
+    tt = t
+    for label, h in rows:
+        s.label_cell(sub_x, tt, sub_w, h, label, size=8)
+        s.rect(val_x, tt, R - val_x, h)
+        tops[label] = (tt, h)
+        tt += h
+    tk, hk = tops["区分"]
+    x = val_x + 2
+    for option in ("本人", "世帯主", "代理人", "その他"):
+        x = s.checkbox(x, tk + 5, option, option == "本人", size=9.5) + 5
+    ta, ha = tops["住所"]
+    here = filing_office_address(record, entry)
+    here_katagaki = field_value(entry, OLD_KATAGAKI_FIELDS) if move_out else \
+        field_value(entry, KATAGAKI_FIELDS, KATAGAKI_LABEL)
+    s.fit(val_x, ta, R - val_x, ha,
+          f"{postcode(here.postcode)}　{here.address}　{here_katagaki}".rstrip("　"), size=10.5)
+    tn, hn = tops["氏名"]
+    s.fit(val_x, tn, 58, hn, applicant.name, size=13, min_size=8)
+    s.line(val_x + 58, tn + 1.5, val_x + 58, tn + hn - 1.5, width=0.3, dash=(1, 1))
+    s.text(val_x + 60, tn + 4, "署名", font=GOTHIC, size=7, gray=0.3)
+    s.line(val_x + 60, tn + hn - 2.5, R - 15, tn + hn - 2.5, width=0.4)
+    seal_x, seal_t = R - 7.5, tn + hn / 2
+    s.circle(seal_x, seal_t, 5, width=0.5, dash=(1.5, 1.2), gray=0.35)
+    s.text(seal_x, seal_t + 1.4, "印", size=10, align="center", gray=0.45)
+    tp, hp = tops["電話番号"]
+    s.fit(val_x, tp, 80, hp, record.phone, size=10.5)
+    s.text(R - 2, tp + 4.8, "日中に連絡がとれる番号", font=GOTHIC, size=7, gray=0.35,
+           align="right")
+    t = tt + 4
+    s.text(L, t, f"※ {SEAL_NOTE}。", font=MINCHO, size=8)
+
+    # --- QR code and office-use box ------------------------------------------------------------
+    t += 4
+    draw_qr(s.c, code, *_pt(L, t + QR_MM), QR_MM * _MM)
+    s.text(L + QR_MM / 2, t + QR_MM + 2.5, "窓口読取用コード（HKS1）", font=GOTHIC, size=6.5,
+           align="center")
+    _office_box(s, L + QR_MM + 6, t, R - (L + QR_MM + 6), QR_MM + 3)
+
+
+_MM = 72 / 25.4
+
+
+def _pt(x_mm: float, t_mm: float) -> tuple[float, float]:
+    """A canvas point from mm from the top left."""
+    return x_mm * _MM, (297 - t_mm) * _MM
+
+
+def _date_cell(s: Sheet, x: float, t: float, w: float, h: float, d) -> None:
+    s.rect(x, t, w, h)
+    s.fit(x, t, w, h * 0.62, wareki(d), size=10.5, min_size=7)
+    s.fit(x, t + h * 0.55, w, h * 0.45, f"({seireki(d)})", size=7, min_size=5)
+
+
+def _address_block(s: Sheet, t: float, label: str, address: Address, katagaki: str) -> float:
+    s.label_cell(L, t, LABEL_W, 23, label)
+    x = L + LABEL_W
+    s.rect(x, t, R - x, 16)
+    s.text(x + 1.5, t + 4, postcode(address.postcode), size=8.5)
+    s.fit(x, t + 4.5, R - x, 11.5, address.address, size=12, min_size=8.5)
+    s.label_cell(x, t + 16, 16, 7, "方書", size=8)
+    s.rect(x + 16, t + 16, R - x - 16, 7)
+    s.fit(x + 16, t + 16, R - x - 16, 7, katagaki, size=10.5)
+    return t + 23
+
+
+def _householder(s: Sheet, t: float, name: str, relationship: str) -> float:
+    s.label_cell(L, t, LABEL_W, 8, "世帯主")
+    s.rect(L + LABEL_W, t, 94, 8)
+    s.fit(L + LABEL_W, t, 94, 8, name, size=11.5)
+    s.label_cell(130, t, 18, 8, "続柄", size=8)
+    s.rect(148, t, R - 148, 8)
+    s.fit(148, t, R - 148, 8, relationship, size=10.5)
+    return t + 8
+
+
+def _person_row(s: Sheet, t: float, number: int, person: Person | None) -> None:
+    x = L
+    cells = []
+    for _, width in COLUMNS:
+        s.rect(x, t, width, ROW_H)
+        cells.append((x, width))
+        x += width
+    (nx, nw), (kx, kw), (bx, bw), (gx, gw), (rx, rw), _ = cells
+    s.fit(nx, t, nw, ROW_H, str(number), font=GOTHIC, size=9, align="center")
+    s.line(kx + 1, t + 5, kx + kw - 1, t + 5, width=0.3, dash=(1, 1), gray=0.4)
+    s.line(bx + 1, t + 5, bx + bw - 1, t + 5, width=0.3, dash=(1, 1), gray=0.4)
+    _era_choices(s, bx + 2, t + 3.6, person.birth_date if person else None)
+    s.text(gx + gw / 2, t + 9.6, "男・女", size=9, align="center", gray=0.35)
+    if person is None:
+        return
+    s.fit(kx, t, kw, 5, person.name_kana, size=8, min_size=5.5)
+    s.fit(kx, t + 5, kw, ROW_H - 5, person.name, size=13, min_size=8)
+    born = person.birth_date
+    s.text(bx + bw - 2, t + 3.6, f"{born.year}年", size=7, align="right", gray=0.3)
+    s.fit(bx, t + 5, bw, ROW_H - 5, wareki(born), size=11, min_size=8, align="center")
+    s.fit(rx, t, rw, ROW_H, person.relationship, size=10.5, min_size=7, align="center")
+
+
+def _era_choices(s: Sheet, x: float, baseline: float, born) -> None:
+    """明・大・昭・平・令, the era of ``born`` circled."""
+    era = era_of(born) if born else None
+    size = 7.5
+    step = string_width_mm("明", MINCHO, size) + 2.2
+    for i, abbr in enumerate(ERA_ABBREVIATIONS):
+        cx = x + i * step
+        s.text(cx, baseline, abbr, size=size)
+        if era and era[1] == abbr:
+            half = string_width_mm(abbr, MINCHO, size) / 2
+            s.circle(cx + half, baseline - 0.95, 1.9, width=0.5)
+
+
+def _office_box(s: Sheet, x: float, t: float, w: float, h: float) -> None:
+    """事務処理欄: for the municipality's staff only, as on the paper form."""
+    s.rect(x, t, w, 5.5, fill=0.75)
+    s.text(x + 2, t + 4, "※ 事務処理欄（市区町村記入欄: 記入しないでください）", font=GOTHIC, size=7.5)
+    rows = (("受付", "入力", "審査", "照合", "交付", "通知"),
+            ("国保", "年金", "後期高齢", "介護", "児童手当", "選挙"))
+    cell_w = w / 6
+    body_h = (h - 5.5) / 2 - 4.5
+    tt = t + 5.5
+    for labels in rows:
+        for i, label in enumerate(labels):
+            s.label_cell(x + i * cell_w, tt, cell_w, 4.5, label, size=6.5)
+            s.rect(x + i * cell_w, tt + 4.5, cell_w, body_h)
+        tt += 4.5 + body_h
+    s.rect(x, t, w, h, width=0.9)

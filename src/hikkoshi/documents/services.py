@@ -1,0 +1,49 @@
+"""The entry points of the documents app: render a move's documents from a ``MoveRecord``."""
+
+from .applicant_copy import render_copy
+from .data import MoveRecord, ProcedureEntry
+from .ical import render_calendar
+from .juminido import render_juminido
+from .result import render_result
+
+__all__ = ["render_juminido", "render_result", "render_copy", "render_calendar",
+           "render_move_documents", "form_entries", "document_names", "render_document"]
+
+PDF = "application/pdf"
+ICS = "text/calendar; charset=utf-8"
+
+
+def form_entries(record: MoveRecord) -> list[ProcedureEntry]:
+    """The window procedures of ``record`` that come with an official form to print."""
+    return [e for e in record.procedures if e.channel == "window" and e.form == "juminido"
+            and e.notification]
+
+
+def render_move_documents(record: MoveRecord, *, calendar: bool = True) -> dict[str, bytes]:
+    """Every document of a move by file name: ``form-{slug}.pdf`` per window procedure with a
+    form, ``result.pdf``, ``copy.pdf`` and (unless ``calendar`` is false) ``deadlines.ics``."""
+    documents = {f"form-{e.slug}.pdf": render_juminido(record, e) for e in form_entries(record)}
+    documents["result.pdf"] = render_result(record)
+    documents["copy.pdf"] = render_copy(record)
+    if calendar:
+        documents["deadlines.ics"] = render_calendar(record)
+    return documents
+
+
+def document_names(record: MoveRecord) -> list[str]:
+    """The names of a move's documents, without rendering them."""
+    return [f"form-{e.slug}.pdf" for e in form_entries(record)] + ["result.pdf", "copy.pdf", "deadlines.ics"]
+
+
+def render_document(record: MoveRecord, name: str) -> tuple[bytes, str] | None:
+    """One document of a move by name, with its content type; None for an unknown name."""
+    if name == "result.pdf":
+        return render_result(record), PDF
+    if name == "copy.pdf":
+        return render_copy(record), PDF
+    if name == "deadlines.ics":
+        return render_calendar(record), ICS
+    for entry in form_entries(record):
+        if name == f"form-{entry.slug}.pdf":
+            return render_juminido(record, entry), PDF
+    return None

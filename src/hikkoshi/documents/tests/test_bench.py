@@ -1,0 +1,25 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.slow
+def test_bench_documents_json():
+    out = subprocess.run(
+        [sys.executable, "-m", "hikkoshi.cli", "bench", "documents", "--json", "--seconds", "1",
+         "--warmup", "0.5"],
+        capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in ("name", "throughput", "baseline_throughput", "ratio", "p50_ms", "p99_ms", "bar"):
+        assert key in result, key
+    assert result["name"] == "documents"
+    assert result["throughput"] > 0 and result["baseline_throughput"] > 0
+    assert result["ratio"] == pytest.approx(result["throughput"] / result["baseline_throughput"],
+                                            rel=1e-2)
+    assert result["errors"] == 0
+    assert "p50_ms" in result["bar"]
+    assert set(result["set"]) == {"form-tokyo-chiyoda-move-out.pdf", "form-sapporo-move-in.pdf",
+                                  "result.pdf", "copy.pdf"}

@@ -1,0 +1,129 @@
+"""申請結果, 申請控え, the deadlines calendar and the whole set."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import icalendar
+import pytest
+
+from hikkoshi.documents.data import ProcedureEntry
+from hikkoshi.documents.samples import sample_move
+from hikkoshi.documents.services import (render_calendar, render_copy, render_move_documents,
+                                         render_result)
+from hikkoshi.documents.tests import pdftools
+from hikkoshi.documents.tests.pdftools import needs_poppler
+
+
+@pytest.fixture(scope="module")
+def record():
+    return sample_move()
+
+
+def many_procedures(record, n=60):
+    base = record.procedures[2]
+    extra = tuple(replace(base, slug=f"extra-{i}", name=f"追加の手続き{i}", reference=f"R{i:04}")
+                  for i in range(n))
+    return replace(record, procedures=record.procedures + extra)
+
+
+@needs_poppler
+def test_result_lists_every_procedure(record):
+    pdf = render_result(record)
+    assert pdf.startswith(b"%PDF")
+    page = pdftools.squeezed(pdf)
+    assert "申請結果" in page
+    for entry in record.procedures:
+        assert entry.name.replace(" ", "") in page
+        assert entry.organisation in page
+        assert entry.status_label in page
+        if entry.reference:
+            assert entry.reference in page
+    for label in ("Web", "メール", "FAX", "窓口"):
+        assert label in page
+    assert "令和7年4月11日" in page  # the 転入届's last day
+
+
+@needs_poppler
+def test_result_breaks_pages_and_stays_a4(record):
+    pdf = render_result(many_procedures(record))
+    sizes = pdftools.page_sizes(pdf)
+    assert len(sizes) >= 3
+    assert all(abs(w - 595.28) <= 1 and abs(h - 841.89) <= 1 for w, h in sizes)
+    last = pdftools.squeezed(pdf, page=len(sizes))
+    assert "追加の手続き59" in last
+    assert f"{len(sizes)}/{len(sizes)}" in last
+    assert "手続き" in pdftools.squeezed(pdf, page=2)  # the heading row repeats
+
+
+@needs_poppler
+def test_copy_has_everything_entered(record):
+    pdf = render_copy(record)
+    page = pdftools.squeezed(pdf)
+    assert "申請控え" in page
+    for person in (record.applicant, *record.members):
+        assert person.name.replace(" ", "") in page
+        assert person.name_kana.replace(" ", "") in page
+    for expected in (record.phone, record.email, "昭和60年3月5日", "東京都千代田区千代田1-1",
+                     "北海道札幌市中央区大通西1丁目1-1", "転出・転入"):
+        assert expected.replace(" ", "") in page, expected
+    for entry in record.procedures:
+        assert entry.name.replace(" ", "") in page
+        for f in entry.fields:
+            assert f.label in page and f.value.replace(" ", "") in page
+
+
+@needs_poppler
+def test_fonts_embedded_everywhere(record):
+    for name, data in render_move_documents(record, calendar=False).items():
+        fonts = pdftools.fonts(data)
+        assert fonts, name
+        assert all(f["emb"] == "yes" and f["name"].split("+")[-1].startswith("IPAex")
+                   for f in fonts), (name, fonts)
+
+
+def test_move_documents_names(record):
+    docs = render_move_documents(record)
+    assert set(docs) == {"form-tokyo-chiyoda-move-out.pdf", "form-sapporo-move-in.pdf",
+                         "result.pdf", "copy.pdf", "deadlines.ics"}
+    assert all(docs[name].startswith(b"%PDF") for name in docs if name.endswith(".pdf"))
+
+
+def test_calendar_has_one_event_per_deadline(record):
+    cal = icalendar.Calendar.from_ical(render_calendar(record))
+    events = cal.walk("VEVENT")
+    with_deadline = [e for e in record.procedures if e.deadline_from or e.deadline_to]
+    assert len(events) == len(with_deadline) == 6
+    by_uid = {str(e["UID"]): e for e in events}
+    move_in = next(e for e in record.procedures if e.slug == "sapporo-move-in")
+    event = by_uid[f"{record.id}-sapporo-move-in@hikkoshi"]
+    assert str(event["SUMMARY"]) == move_in.name
+    assert event.decoded("DTSTART") == move_in.deadline_from
+    assert event.decoded("DTEND") == move_in.deadline_to + timedelta(days=1)
+    water = by_uid[f"{record.id}-sapporo-water-start@hikkoshi"]
+    water_entry = next(e for e in record.procedures if e.slug == "sapporo-water-start")
+    assert water.decoded("DTSTART") == water_entry.deadline_to  # only a last day: that day
+    assert cal["VERSION"] == "2.0" and "PRODID" in cal
+    assert all("DTSTAMP" in e for e in events)
+
+
+def test_calendar_is_stable(record):
+    assert render_calendar(record) == render_calendar(record)
+
+
+def test_calendar_without_deadlines_is_empty(record):
+    plain = replace(record, procedures=tuple(
+        replace(e, deadline_from=None, deadline_to=None) for e in record.procedures))
+    cal = icalendar.Calendar.from_ical(render_calendar(plain))
+    assert cal.walk("VEVENT") == []
+
+
+def test_a_move_without_window_procedures_has_no_form(record):
+    web_only = replace(record, procedures=tuple(
+        e for e in record.procedures if e.channel != "window"))
+    assert not any(n.startswith("form-") for n in render_move_documents(web_only))
+
+
+def test_entry_with_form_kind_but_not_window_is_not_a_form(record):
+    entry: ProcedureEntry = record.procedures[1]
+    moved = replace(record, procedures=(replace(entry, channel="email"),))
+    assert "form-sapporo-move-in.pdf" not in render_move_documents(moved)
