@@ -1,10 +1,18 @@
 """Fixtures shared by every app's tests."""
 
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 import pytest
 
 from hikkoshi.directory.constants import Category, ContactKind, Verification
 from hikkoshi.directory.models import Contact, Organisation, ServiceArea
+
+
+# The suite gates every change, so its property-based tests run the same examples every time
+# (a failure found once is found again). HYPOTHESIS_PROFILE=explore searches afresh.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", max_examples=500)
+hypothesis_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

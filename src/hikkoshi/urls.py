@@ -7,6 +7,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("hikkoshi.accounts.urls")),
+    path("moves/", include("hikkoshi.moves.urls")),
     path("", include("hikkoshi.portal.urls")),
 ]
 

@@ -60,7 +60,11 @@ def _validation(request, exc: ValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return problem_response(Problem(401, "unauthenticated", _("Authentication required")), request.path)
+    response = problem_response(
+        Problem(401, "unauthenticated", _("Authentication required"),
+                _("Send a valid token: Authorization: Bearer …")), request.path)
+    response["WWW-Authenticate"] = 'Bearer realm="hikkoshi"'
+    return response
 
 
 @api.exception_handler(HttpError)
@@ -70,6 +74,10 @@ def _http_error(request, exc: HttpError):
 
 from hikkoshi.places.api import router as places_router  # noqa: E402
 from hikkoshi.directory.api import router as directory_router  # noqa: E402
+from hikkoshi.catalogue.api import router as catalogue_router  # noqa: E402
+from hikkoshi.moves.api import router as moves_router  # noqa: E402
 
 api.add_router("/", places_router)
 api.add_router("/", directory_router)
+api.add_router("/", catalogue_router)
+api.add_router("/", moves_router)

@@ -46,8 +46,8 @@ def organisation_search(request):
         reason = _("This parameter is required.")
         raise Problem(422, "invalid-parameters", _("Invalid parameters"), reason,
                       [invalid_param("postcode", reason)])
-    category = request.GET.get("category") or None
-    if category and category not in Category.values:
+    category = request.GET.get("category")
+    if category is not None and category not in Category.values:
         reason = _("Choose one of: %(choices)s.") % {"choices": ", ".join(Category.values)}
         raise Problem(422, "invalid-category", _("Unknown category"), reason,
                       [invalid_param("category", reason)])

@@ -31,12 +31,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "hikkoshi.places",
     "hikkoshi.directory",
+    "hikkoshi.documents",
+    "hikkoshi.catalogue",
+    "hikkoshi.moves",
     "hikkoshi.portal",
+    "hikkoshi.accounts",
     "hikkoshi.bench",
 ]
 
 # Sessions, session authentication and messages concern pages only: the API skips them, and
-# takes its language from Accept-Language alone (see hikkoshi.api.middleware). CSRF, frame and CSP headers stay as Django ships them everywhere.
+# takes its language from Accept-Language alone (see hikkoshi.api.middleware). CSRF, frame and
+# CSP headers stay as Django ships them everywhere.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -50,7 +55,17 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 ROOT_URLCONF = "hikkoshi.urls"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "moves:list"
+LOGOUT_REDIRECT_URL = "portal:home"
 WSGI_APPLICATION = "hikkoshi.wsgi.application"
 
 TEMPLATES = [

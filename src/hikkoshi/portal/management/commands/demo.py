@@ -16,7 +16,10 @@ from django.core.management.base import BaseCommand
 from hikkoshi.portal.models import News
 
 DEMO_ADMIN = "admin"
-DATA_DIR = Path(__file__).resolve().parents[3] / "directory" / "data"
+DEMO_MOVER = "mover@example.jp"
+PACKAGE = Path(__file__).resolve().parents[3]
+DATA_DIR = PACKAGE / "directory" / "data"
+CATALOGUE_DIR = PACKAGE / "catalogue" / "data"
 
 
 class Command(BaseCommand):
@@ -34,8 +37,12 @@ class Command(BaseCommand):
         for path in sorted(DATA_DIR.glob("*.json")):
             call_command("directory", "import", str(path), verbosity=0)
             self.stdout.write(f"  directory: {path.stem}")
+        for path in sorted(CATALOGUE_DIR.glob("*.json")):
+            call_command("catalogue", "import", str(path), verbosity=0)
+            self.stdout.write(f"  catalogue: {path.stem}")
         self._news()
         password = self._admin()
+        mover_password, token = self._mover()
         call_command("collectstatic", verbosity=0, interactive=False)
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS("\nhikkoshi demo is ready:"))
@@ -43,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  provider search {base}/search/?postcode=060-0042")
         self.stdout.write(f"  API             {base}/api/v1/postcodes/0600042")
         self.stdout.write(f"  OpenAPI         {base}/api/v1/openapi.json")
+        self.stdout.write(f"  one-stop input  {base}/moves/  sign in as {DEMO_MOVER}  password {mover_password}")
+        self.stdout.write(f"  API token       {token}  (for {DEMO_MOVER}: Authorization: Bearer …)")
         self.stdout.write(f"  admin           {base}/admin/  user {DEMO_ADMIN}  password {password}")
         self.stdout.write(f"  database        {settings.DATABASES['default']['NAME']}")
         if prepare_only:
@@ -59,6 +68,18 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         return password
+
+    def _mover(self) -> tuple[str, str]:
+        from hikkoshi.moves.models import ApiToken
+
+        password = secrets.token_urlsafe(12)
+        user, _created = get_user_model().objects.get_or_create(
+            username=DEMO_MOVER, defaults={"email": DEMO_MOVER})
+        user.set_password(password)
+        user.save()
+        user.api_tokens.filter(name="demo").delete()
+        _token, secret = ApiToken.issue(user, name="demo")
+        return password, secret
 
     def _news(self) -> None:
         News.objects.get_or_create(

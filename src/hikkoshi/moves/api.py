@@ -1,0 +1,164 @@
+"""``POST /api/v1/moves``, ``GET /api/v1/moves/{id}``, ``GET /api/v1/moves/{id}/documents/{name}``."""
+
+import json
+import uuid
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from hikkoshi.api.problems import Problem, invalid_param
+from hikkoshi.catalogue.schema import object_schema
+
+from .auth import TokenAuth
+from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER
+from .constants import EntryStatus
+from .selectors import CHANNEL_LABELS, move_for, move_record
+from .services import MoveInvalid, move_submit
+
+router = Router(tags=["moves"], auth=TokenAuth())
+
+MOVE_REQUEST_SCHEMA = {
+    "type": "object",
+    "required": ["from", "to", "move_date", "applicant", "procedures"],
+    "additionalProperties": False,
+    "properties": {
+        "from": object_schema(ADDRESS),
+        "to": object_schema(ADDRESS),
+        "move_date": {"type": "string", "description": "西暦 or 和暦: 2026-04-01, 令和8年4月1日, R8.4.1"},
+        "applicant": object_schema(APPLICANT),
+        "members": {"type": "array", "maxItems": MAX_MEMBERS, "items": object_schema(MEMBER)},
+        "procedures": {"type": "array", "items": {
+            "type": "object", "required": ["id"], "additionalProperties": False,
+            "properties": {"id": {"type": "string"}, "fields": {"type": "object"}},
+        }},
+    },
+}
+
+
+class EntryOut(Schema):
+    id: str
+    version: int
+    name: str
+    organisation: str
+    channel: str
+    channel_label: str
+    status: str
+    status_label: str
+    reference: str
+    deadline_from: str | None
+    deadline_to: str | None
+    office: dict
+
+
+class MoveOut(Schema):
+    id: str
+    status: str
+    kinds: list[str]
+    move_date: str | None
+    submitted_at: str | None
+    procedures: list[EntryOut]
+    documents: list[str]
+    warnings: list[dict] = []
+
+
+def move_payload(move, warnings=()) -> dict:
+    entries = []
+    for entry in move.entries.all():
+        definition = entry.definition
+        entries.append({
+            "id": definition["slug"], "version": entry.version.number, "name": definition["name"],
+            "organisation": entry.version.procedure.organisation.name,
+            "channel": definition["channel"], "channel_label": CHANNEL_LABELS.get(definition["channel"], ""),
+            "status": entry.status, "status_label": str(EntryStatus(entry.status).label),
+            "reference": entry.reference,
+            "deadline_from": entry.deadline_from.isoformat() if entry.deadline_from else None,
+            "deadline_to": entry.deadline_to.isoformat() if entry.deadline_to else None,
+            "office": entry.office,
+        })
+    return {
+        "id": str(move.public_id), "status": move.status, "kinds": move.kinds,
+        "move_date": move.move_date.isoformat() if move.move_date else None,
+        "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
+        "procedures": entries, "documents": document_names(move), "warnings": list(warnings),
+    }
+
+
+def document_names(move) -> list[str]:
+    from hikkoshi.documents.services import document_names as names
+
+    return names(move_record(move))
+
+
+def _invalid(errors: dict[str, str]) -> Problem:
+    return Problem(422, "invalid-move", _("The move cannot be accepted"),
+                   _("%(count)d field(s) are not valid.") % {"count": len(errors)},
+                   [invalid_param(path, message) for path, message in errors.items()])
+
+
+@router.post(
+    "/moves", response={201: MoveOut},
+    summary="Submit a move (ワンストップ申請)",
+    description="Common data once and the chosen procedures with their own fields. Stored whole or "
+                "not at all; every invalid field is listed by its path in `invalid-params`.",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": MOVE_REQUEST_SCHEMA}}},
+        "responses": {
+            401: {"description": "No valid bearer token", "content": {"application/problem+json": {}}},
+            422: {"description": "Invalid move", "content": {"application/problem+json": {}}},
+        },
+    },
+)
+def move_create(request):
+    if request.content_type != "application/json":
+        raise _invalid({"body": _("Send the move as application/json.")})
+    try:
+        payload = json.loads(request.body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _invalid({"body": _("The body is not valid JSON.")}) from None
+    try:
+        move = move_submit(owner=request.auth, payload=payload)
+    except MoveInvalid as exc:
+        raise _invalid(exc.errors) from exc
+    return Status(201, move_payload(move, getattr(move, "warnings", ())))
+
+
+def _own_move(request, move_id: str):
+    try:
+        public_id = uuid.UUID(move_id)
+    except ValueError:
+        public_id = None
+    move = move_for(owner=request.auth, public_id=public_id) if public_id else None
+    if move is None:
+        raise Problem(404, "move-not-found", _("Move not found"), _("There is no such move of yours."),
+                      [invalid_param("id", _("There is no such move of yours."))])
+    return move
+
+
+_NOT_FOUND = {404: {"description": "Not found", "content": {"application/problem+json": {}}},
+              401: {"description": "No valid bearer token", "content": {"application/problem+json": {}}}}
+
+
+@router.get("/moves/{move_id}", response={200: MoveOut}, summary="A move and where each procedure stands",
+            openapi_extra={"responses": _NOT_FOUND})
+def move_detail(request, move_id: str):
+    return move_payload(_own_move(request, move_id))
+
+
+@router.get("/moves/{move_id}/documents/{name}", summary="A document of a move (PDF or iCalendar)",
+            openapi_extra={"responses": {200: {"description": "The document",
+                                               "content": {"application/pdf": {}, "text/calendar": {}}},
+                                         **_NOT_FOUND}})
+def move_document(request, move_id: str, name: str):
+    from hikkoshi.documents.services import render_document
+
+    move = _own_move(request, move_id)
+    rendered = render_document(move_record(move), name)
+    if rendered is None:
+        raise Problem(404, "document-not-found", _("Document not found"),
+                      _("This move has no document of that name."), [invalid_param("name", _("Unknown document."))])
+    content, content_type = rendered
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

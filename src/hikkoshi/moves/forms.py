@@ -1,0 +1,342 @@
+"""The forms of the move wizard (引越し申請の入力画面) and the draft they fill.
+
+Every form field comes from a ``FieldSpec`` (``FieldSpec.form_field()``), so a page checks a value
+exactly as ``services.validate_move`` does. What the mover typed is kept in ``Move.draft``, one
+key per step, as typed (valid or not)::
+
+    {"step": "people",                                   # the page to continue from
+     "places": {"from": {…}, "to": {…}, "move_date": "…", "checked": true},
+     "procedures": {"optional": ["sapporo-property-tax"], "checked": true},
+     "people": {"applicant": {…}, "members": [{…}, …], "blank_rows": 1, "checked": true},
+     "details": {"values": {"sapporo-water": {…}, …}, "checked": true}}
+
+``checked`` says the mover has pressed "continue" on that page once: from then on the page shows
+its errors when it is opened again. ``build_payload`` turns a draft into the payload of
+``validate_move``; ``locate_error`` tells where on which page an error path of it belongs.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+import re
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy
+
+from hikkoshi.catalogue.schema import FieldError, FieldSpec, clean_values
+from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window
+from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
+from hikkoshi.places.postcodes import Place, lookup
+
+from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE
+from .services import MoveInvalid, validate_move
+
+STEPS = (
+    ("places", gettext_lazy("Where from and where to")),
+    ("procedures", gettext_lazy("Procedures")),
+    ("people", gettext_lazy("Who is moving")),
+    ("details", gettext_lazy("Details for each procedure")),
+    ("review", gettext_lazy("Check and submit")),
+)
+STEP_NAMES = [name for name, _title in STEPS]
+MAX_RAW = 4000  # a value longer than this is cut before it is kept in the draft
+
+# Input purposes (WCAG 1.3.5) of the mover's own data; other people's data is not autofilled.
+AUTOCOMPLETE = {
+    ("applicant", "name"): "name",
+    ("applicant", "birth_date"): "bday",
+    ("applicant", "phone"): "tel",
+    ("applicant", "email"): "email",
+    ("from", "postcode"): "section-old postal-code",
+    ("from", "address"): "section-old street-address",
+}
+
+
+class SpecForm(forms.Form):
+    """A form of ``FieldSpec`` fields under a prefix; ``raw()`` is what was typed into it."""
+
+    def __init__(self, specs, *, prefix, data=None, initial=None):
+        super().__init__(data=data, initial=initial, prefix=prefix)
+        self.specs = tuple(specs)
+        for spec in self.specs:
+            form_field = spec.form_field()
+            purpose = AUTOCOMPLETE.get((prefix, spec.name))
+            if purpose:
+                form_field.widget.attrs["autocomplete"] = purpose
+            self.fields[spec.name] = form_field
+
+    @classmethod
+    def from_values(cls, specs, values: dict | None, *, prefix: str, bound: bool) -> "SpecForm":
+        """The form showing draft values: bound (so it shows its errors) or as initial values."""
+        values = values if isinstance(values, dict) else {}
+        if bound:
+            return cls(specs, prefix=prefix, data={f"{prefix}-{k}": v for k, v in values.items()})
+        return cls(specs, prefix=prefix, initial=values)
+
+    def raw(self) -> dict:
+        """The values as typed (a bound form), by field name."""
+        values = {}
+        for name in self.fields:
+            value = self[name].data
+            if value is None:
+                value = ""
+            if isinstance(value, str):
+                value = value[:MAX_RAW]
+            values[name] = value
+        return values
+
+    def add_path_errors(self, errors: dict[str, str], path: str) -> None:
+        """Put the errors of ``validate_move`` under ``path`` (``from``, ``applicant`` …) on the form."""
+        for where, message in errors.items():
+            if where == path:
+                self.add_error(None, message)
+            elif where.startswith(path + "."):
+                name = where[len(path) + 1:]
+                if name in self.fields and not self.has_error(name):
+                    self.add_error(name, message)
+                elif name not in self.fields:
+                    self.add_error(None, message)
+
+
+def is_blank(values) -> bool:
+    return not any(str(v).strip() for v in (values or {}).values() if v not in (None, False))
+
+
+# -- places -----------------------------------------------------------------------------------
+
+def places_forms(values: dict | None, *, bound: bool) -> dict[str, SpecForm]:
+    values = values or {}
+    return {
+        "from": SpecForm.from_values(ADDRESS, values.get("from"), prefix="from", bound=bound),
+        "to": SpecForm.from_values(ADDRESS, values.get("to"), prefix="to", bound=bound),
+        "move": SpecForm.from_values(MOVE, {"move_date": values.get("move_date", "")}, prefix="move",
+                                     bound=bound),
+    }
+
+
+def places_raw(post) -> dict:
+    forms_ = {prefix: SpecForm(specs, prefix=prefix, data=post)
+              for prefix, specs in (("from", ADDRESS), ("to", ADDRESS), ("move", MOVE))}
+    return {"from": forms_["from"].raw(), "to": forms_["to"].raw(),
+            "move_date": forms_["move"].raw()["move_date"]}
+
+
+@dataclass
+class Places:
+    """Both ends of a move as the postal codes tell them, and what the move is."""
+
+    old: Place
+    new: Place
+    assessment: MoveAssessment
+    move_date: date
+
+    @property
+    def kinds(self) -> list[MoveKind]:
+        return self.assessment.kinds
+
+    @property
+    def between_wards(self) -> bool:
+        """Between two wards of one designated city (a 転居, not 転出 + 転入)."""
+        return self.assessment.within_municipality and self.old.municipality_code != self.new.municipality_code
+
+    def procedures(self) -> list[Applicable]:
+        return applicable_procedures(assessment=self.assessment, old=self.old, new=self.new)
+
+
+def check_places(values: dict | None) -> tuple[Places | None, dict[str, str]]:
+    """The places of a draft and the errors of its first page, by payload path."""
+    values = values or {}
+    payload = {"from": values.get("from") or {}, "to": values.get("to") or {},
+               "move_date": values.get("move_date", "")}
+    try:
+        validate_move(payload)
+    except MoveInvalid as exc:
+        errors = {path: message for path, message in exc.errors.items() if step_of(path) == "places"}
+    else:  # pragma: no cover - a payload without an applicant is never valid
+        errors = {}
+    if errors:
+        return None, errors
+    old_values, _problems = clean_values(ADDRESS, payload["from"])
+    new_values, _problems = clean_values(ADDRESS, payload["to"])
+    old, new = lookup(old_values["postcode"]), lookup(new_values["postcode"])
+    move_values, _problems = clean_values(MOVE, {"move_date": payload["move_date"]})
+    assessment = assess_move(old.municipality_code, new.municipality_code)
+    return Places(old, new, assessment, date.fromisoformat(move_values["move_date"])), {}
+
+
+# -- procedures -------------------------------------------------------------------------------
+
+class ProcedureChoiceForm(forms.Form):
+    """The optional procedures the mover asks for (the required ones are always included)."""
+
+    optional = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["optional"].choices = [(slug, slug) for slug in choices]
+
+
+def chosen_procedures(applicable: list[Applicable], draft: dict) -> list[Applicable]:
+    """The required procedures and the optional ones the mover chose, in catalogue order."""
+    wanted = set((draft.get("procedures") or {}).get("optional") or [])
+    return [a for a in applicable if not a.optional or a.slug in wanted]
+
+
+def procedure_fields(applicable: Applicable) -> tuple[FieldSpec, ...]:
+    """The fields a procedure asks for this move (only those of its kinds)."""
+    return tuple(spec for spec in applicable.version.schema if spec.applies_to(applicable.kinds))
+
+
+def detail_forms(chosen: list[Applicable], values: dict, *, bound: bool) -> list[tuple[Applicable, SpecForm]]:
+    return [(a, SpecForm.from_values(procedure_fields(a), values.get(a.slug), prefix=f"proc-{a.slug}",
+                                     bound=bound))
+            for a in chosen]
+
+
+def deadline_warnings(chosen: list[Applicable], move_date: date, today: date | None = None) -> list[dict]:
+    """What ``move_submit`` will warn about: procedures whose period has already ended."""
+    today = today or timezone.localdate()
+    warnings = []
+    for a in chosen:
+        _start, end = deadline_window(a.version.definition, move_date)
+        if end is not None and end < today:
+            warnings.append({"procedure": a.slug, "message": _(
+                "The period for %(name)s ended on %(date)s: contact %(organisation)s.")
+                % {"name": a.version.localised_name, "date": end.isoformat(),
+                   "organisation": a.procedure.organisation.name}})
+    return warnings
+
+
+# -- people -----------------------------------------------------------------------------------
+
+MEMBER_KEY = re.compile(r"^member-(\d{1,2})-")
+
+
+def member_forms(members: list[dict], blank_rows: int, *, bound: bool) -> list[SpecForm]:
+    """The filled rows (bound to show their errors, or as initial values) and the empty ones."""
+    rows = [SpecForm.from_values(MEMBER, values, prefix=f"member-{i}", bound=bound)
+            for i, values in enumerate(members)]
+    blank_rows = max(0, min(blank_rows, MAX_MEMBERS - len(rows)))
+    for j in range(blank_rows):
+        blank = SpecForm(MEMBER, prefix=f"member-{len(rows)}")
+        blank.use_required_attribute = False  # needed only once someone is entered in the row
+        rows.append(blank)
+    return rows
+
+
+def people_raw(post, *, remove: int | None = None) -> tuple[dict, list[dict], int]:
+    """(applicant, non-empty member rows, number of empty rows posted), as typed."""
+    applicant = SpecForm(APPLICANT, prefix="applicant", data=post).raw()
+    indices = sorted({int(m.group(1)) for key in post for m in [MEMBER_KEY.match(key)] if m})
+    members, blank = [], 0
+    for i in indices:
+        if i == remove:
+            continue
+        values = SpecForm(MEMBER, prefix=f"member-{i}", data=post).raw()
+        if is_blank(values):
+            blank += 1
+        else:
+            members.append(values)
+    return applicant, members, blank
+
+
+# -- the whole move ---------------------------------------------------------------------------
+
+def build_payload(draft: dict, chosen: list[Applicable] | None) -> dict:
+    """The payload of ``validate_move`` from a draft (``chosen``: None while the places are invalid)."""
+    places = draft.get("places") or {}
+    people = draft.get("people") or {}
+    details = (draft.get("details") or {}).get("values") or {}
+
+    def only(values, specs):
+        values = values if isinstance(values, dict) else {}
+        return {spec.name: values[spec.name] for spec in specs if spec.name in values}
+
+    procedures = []
+    for a in chosen or []:
+        typed = details.get(a.slug) or {}
+        procedures.append({"id": a.slug, "fields": only(typed, procedure_fields(a))})
+    return {
+        "from": only(places.get("from"), ADDRESS),
+        "to": only(places.get("to"), ADDRESS),
+        "move_date": places.get("move_date", ""),
+        "applicant": only(people.get("applicant"), APPLICANT),
+        "members": [only(m, MEMBER) for m in people.get("members") or [] if not is_blank(m)],
+        "procedures": procedures,
+    }
+
+
+def step_of(path: str) -> str:
+    """The page on which the field of an error path of ``validate_move`` is typed."""
+    head = re.split(r"[.\[]", path, maxsplit=1)[0]
+    if head in ("from", "to", "move_date"):
+        return "places"
+    if head in ("applicant", "members"):
+        return "people"
+    if head == "procedures":
+        return "details" if re.match(r"^procedures\[\d+\]\.fields", path) else "procedures"
+    return "review"
+
+
+@dataclass
+class ErrorLink:
+    step: str
+    anchor: str
+    label: str
+    message: str
+    href: str = field(default="")
+
+
+def _label(specs, name: str) -> str:
+    return next((spec.localised_label for spec in specs if spec.name == name), name)
+
+
+def locate_error(path: str, message: str, payload: dict, chosen: list[Applicable] = ()) -> ErrorLink:
+    """Where an error of ``validate_move`` is shown: its page, the field's id there, its label."""
+    step = step_of(path)
+    if match := re.match(r"^(from|to)(?:\.(\w+))?$", path):
+        end, name = match.groups()
+        where = _("Old address") if end == "from" else _("New address")
+        if name:
+            return ErrorLink(step, f"id_{end}-{name}", f"{where} — {_label(ADDRESS, name)}", message)
+        return ErrorLink(step, f"{end}-fieldset", where, message)
+    if path == "move_date":
+        return ErrorLink(step, "id_move-move_date", _label(MOVE, "move_date"), message)
+    if match := re.match(r"^applicant\.(\w+)$", path):
+        return ErrorLink(step, f"id_applicant-{match.group(1)}",
+                         f"{_('Applicant')} — {_label(APPLICANT, match.group(1))}", message)
+    if match := re.match(r"^members\[(\d+)\]\.(\w+)$", path):
+        i, name = int(match.group(1)), match.group(2)
+        return ErrorLink(step, f"id_member-{i}-{name}",
+                         f"{_('Person %(number)d') % {'number': i + 1}} — {_label(MEMBER, name)}", message)
+    if path == "members":
+        return ErrorLink(step, "members-fieldset", _("Household members"), message)
+    if match := re.match(r"^procedures\[(\d+)\](?:\.fields(?:\.(\w+))?)?", path):
+        i, name = int(match.group(1)), match.group(2)
+        procedures = payload.get("procedures") or []
+        slug = procedures[i]["id"] if i < len(procedures) and isinstance(procedures[i], dict) else ""
+        found = next((a for a in chosen if a.slug == slug), None)
+        if step == "details" and found is not None:
+            title = found.version.localised_name
+            if name:
+                return ErrorLink(step, f"id_proc-{slug}-{name}",
+                                 f"{title} — {_label(found.version.schema, name)}", message)
+            return ErrorLink(step, f"proc-{slug}", title, message)
+    if step == "procedures":
+        return ErrorLink(step, "procedures-list", _("Procedures"), message)
+    return ErrorLink(step, "", "", message)
+
+
+def display_rows(specs, values: dict | None) -> list[dict]:
+    """Each field's label and value for the review page: as it will be stored where it is valid."""
+    values = values if isinstance(values, dict) else {}
+    rows = []
+    for spec in specs:
+        raw = values.get(spec.name, "")
+        try:
+            shown = spec.display(spec.to_json(spec.clean(raw)))
+            invalid = False
+        except FieldError:
+            shown, invalid = str(raw), True
+        rows.append({"name": spec.name, "label": spec.localised_label, "value": shown, "invalid": invalid})
+    return rows

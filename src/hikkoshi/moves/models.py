@@ -1,0 +1,101 @@
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hikkoshi.catalogue.models import ProcedureVersion
+
+from .constants import EntryStatus, MoveStatus
+
+
+class Move(models.Model):
+    """A mover's application (引越し申請): common data once, one entry per chosen procedure."""
+
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moves",
+                              verbose_name=_("owner"))
+    status = models.CharField(_("status"), max_length=12, choices=MoveStatus.choices, default=MoveStatus.DRAFT)
+    kinds = models.JSONField(_("kinds of move"), default=list)
+    move_date = models.DateField(_("moving day"), null=True, blank=True)
+    old_address = models.JSONField(_("old address"), default=dict)
+    new_address = models.JSONField(_("new address"), default=dict)
+    applicant = models.JSONField(_("applicant"), default=dict)
+    members = models.JSONField(_("household members"), default=list)
+    # What the mover typed on each page, valid or not, so leaving never loses anything.
+    draft = models.JSONField(_("draft"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("move")
+        verbose_name_plural = _("moves")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "status"])]
+
+    def __str__(self):
+        return str(self.public_id)
+
+
+class MoveProcedure(models.Model):
+    """One chosen procedure of a move, with its own fields, at the version it was made with."""
+
+    move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="entries")
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="entries")
+    values = models.JSONField(_("values"), default=dict)
+    status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices,
+                              default=EntryStatus.SUBMITTED)
+    deadline_from = models.DateField(_("from"), null=True, blank=True)
+    deadline_to = models.DateField(_("until"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    office = models.JSONField(_("office"), default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("procedure of a move")
+        verbose_name_plural = _("procedures of moves")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["move", "version"], name="move_procedure_once")]
+
+    @property
+    def definition(self) -> dict:
+        return self.version.definition
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for an API client; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
+        """A new token: the row and the secret text, which is shown once and never stored."""
+        secret = "hks_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, digest=_digest(secret), prefix=secret[:10])
+        return token, secret
+
+    @classmethod
+    def user_for(cls, secret: str):
+        token = cls.objects.select_related("user").filter(digest=_digest(secret)).first()
+        if token is None or not token.user.is_active:
+            return None
+        return token.user

@@ -1,0 +1,74 @@
+"""Reads of moves: a mover sees only their own."""
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from hikkoshi.catalogue.constants import Channel
+from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
+
+from .constants import EntryStatus
+from .models import Move
+
+CHANNEL_LABELS = {Channel.WEB: "Web", Channel.EMAIL: "メール", Channel.FAX: "FAX", Channel.WINDOW: "窓口"}
+
+
+def move_for(*, owner, public_id) -> Move | None:
+    """The owner's move with this public id, or None (also for another person's move)."""
+    return (Move.objects.filter(owner=owner, public_id=public_id)
+            .prefetch_related("entries__version__procedure__organisation").first())
+
+
+def _person(data: dict, relationship: str = "") -> Person:
+    return Person(name=data["name"], name_kana=data["name_kana"],
+                  birth_date=date.fromisoformat(data["birth_date"]),
+                  relationship=relationship or data.get("relationship", ""))
+
+
+def _address(data: dict) -> Address:
+    full = data.get("full_address", data.get("address", ""))
+    if data.get("building"):
+        full = f"{full} {data['building']}"
+    return Address(postcode=data.get("postcode", ""), address=full,
+                   municipality_code=data.get("municipality_code", ""),
+                   municipality=data.get("municipality", ""))
+
+
+def move_record(move: Move) -> MoveRecord:
+    """A stored move as its documents show it (``documents.data.MoveRecord``)."""
+    entries = []
+    for entry in move.entries.all():
+        definition = entry.definition
+        schema = entry.version.schema
+        kinds = move.kinds
+        kind = ("move_out" if "move_out" in kinds and definition.get("office") == "old_address"
+                else "relocation" if "relocation" in kinds else "move_in")
+        fields = tuple(
+            FieldValue(spec.name, spec.label, spec.display(entry.values[spec.name]))
+            for spec in schema if spec.name in entry.values
+        )
+        office = entry.office
+        entries.append(ProcedureEntry(
+            slug=definition["slug"], version=entry.version.number, name=definition["name"],
+            name_en=definition.get("name_en", ""), organisation=entry.version.procedure.organisation.name,
+            channel=definition["channel"], status=entry.status,
+            status_label=str(EntryStatus(entry.status).label), reference=entry.reference,
+            deadline_from=entry.deadline_from, deadline_to=entry.deadline_to,
+            form=definition.get("official_form", ""),
+            notification=kind if definition.get("official_form") else "",
+            fields=fields,
+            what_to_bring=tuple(line for line in definition.get("what_to_bring", "").splitlines() if line.strip()),
+            office=Office(name=office["name"], address=office.get("address", ""),
+                          postcode=office.get("postcode", ""), hours=office.get("hours", ""),
+                          phone=office.get("phone", ""), sample=office.get("sample", True)) if office else None,
+        ))
+    applicant = move.applicant
+    return MoveRecord(
+        id=str(move.public_id), created_at=move.created_at.date(),
+        submitted_at=move.submitted_at.date() if move.submitted_at else None,
+        move_date=move.move_date, kinds=tuple(move.kinds), applicant=_person(applicant),
+        phone=applicant.get("phone", ""), email=applicant.get("email", ""),
+        members=tuple(_person(m) for m in move.members),
+        old_address=_address(move.old_address), new_address=_address(move.new_address),
+        procedures=tuple(entries), portal_name=_("hikkoshi"),
+    )

@@ -1,0 +1,226 @@
+"""Validating and storing a move (引越し申請の受付).
+
+The pages and the API hand in the same payload::
+
+    {"from": {"postcode", "address", "building"}, "to": {…}, "move_date": "…",
+     "applicant": {"name", "name_kana", "birth_date", "phone", "email"},
+     "members": [{"name", "name_kana", "birth_date", "relationship"}, …],
+     "procedures": [{"id": "sapporo-water", "fields": {…}}, …]}
+
+``validate_move`` checks all of it and reports every problem by its path
+(``applicant.name_kana``, ``members[0].birth_date``, ``procedures[2].fields.start_date``);
+``move_submit`` stores a valid move and its procedures in one transaction: whole or not at all.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hikkoshi.catalogue.constants import Channel
+from hikkoshi.catalogue.schema import clean_values
+from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window, office_for
+from hikkoshi.places.addresses import resolve_address
+from hikkoshi.places.moves import MoveKind, assess_move
+from hikkoshi.places.postcodes import Place, lookup
+
+from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
+from .constants import EntryStatus, MoveStatus
+from .models import Move, MoveProcedure
+
+
+class MoveInvalid(Exception):
+    """A move that cannot be accepted; ``errors`` maps each field's path to what is wrong."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(f"{len(errors)} invalid field(s)")
+        self.errors = errors
+
+
+@dataclass
+class Entry:
+    applicable: Applicable
+    values: dict
+    deadline_from: date | None
+    deadline_to: date | None
+
+
+@dataclass
+class ValidatedMove:
+    old: Place
+    new: Place
+    old_address: dict
+    new_address: dict
+    kinds: list[MoveKind]
+    move_date: date
+    applicant: dict
+    members: list[dict]
+    entries: list[Entry] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+
+def _address(data: Any, path: str, errors: dict) -> tuple[Place | None, dict]:
+    values, problems = clean_values(ADDRESS, data, path)
+    errors.update(problems)
+    if problems:
+        return None, values
+    place = lookup(values["postcode"])
+    if place is None:
+        errors[f"{path}.postcode"] = _("No such postal code is known. Check the number.")
+        return None, values
+    typed = values["address"]
+    match = resolve_address(typed)
+    if match.place is not None:
+        typed_code = match.place.municipality_code
+        if typed_code not in (place.municipality_code, place.registration_code):
+            errors[f"{path}.address"] = _(
+                "The postal code %(postcode)s is in %(place)s, but this address is in %(typed)s. "
+                "Check the postal code or the address."
+            ) % {"postcode": place.formatted_postcode, "place": place.municipality,
+                 "typed": match.place.municipality}
+            return None, values
+        full = typed if typed.startswith(place.prefecture) else place.prefecture + typed
+    else:
+        # The address was typed without its municipality: the postal code tells it.
+        full = place.prefecture + place.municipality + typed
+    values["full_address"] = full
+    values["municipality_code"] = place.municipality_code
+    values["municipality"] = place.municipality
+    return place, values
+
+
+def validate_move(payload: Any, *, today: date | None = None) -> ValidatedMove:
+    """Check a whole move; raise ``MoveInvalid`` with every problem, or return it cleaned."""
+    today = today or timezone.localdate()
+    if not isinstance(payload, dict):
+        raise MoveInvalid({"body": _("Expected an object.")})
+    errors: dict[str, str] = {}
+    allowed = {"from", "to", "move_date", "applicant", "members", "procedures"}
+    for key in payload:
+        if key not in allowed:
+            errors[key] = _("Unknown field.")
+    old, old_address = _address(payload.get("from"), "from", errors)
+    new, new_address = _address(payload.get("to"), "to", errors)
+    move_values, problems = clean_values(MOVE, {"move_date": payload.get("move_date")})
+    errors.update(problems)
+    applicant, problems = clean_values(APPLICANT, payload.get("applicant"), "applicant")
+    errors.update(problems)
+    members_data = payload.get("members") or []
+    members = []
+    if not isinstance(members_data, list):
+        errors["members"] = _("Expected a list.")
+    elif len(members_data) > MAX_MEMBERS:
+        errors["members"] = member_limit_message()
+    else:
+        for i, member in enumerate(members_data):
+            values, problems = clean_values(MEMBER, member, f"members[{i}]")
+            errors.update(problems)
+            members.append(values)
+    if old is None or new is None or "move_date" in errors:
+        _check_procedure_shapes(payload.get("procedures"), errors)
+        raise MoveInvalid(errors)
+    assessment = assess_move(old.municipality_code, new.municipality_code)
+    if not assessment.kinds:
+        errors["to"] = _("Neither address is in this portal's region, so it has no procedures for this move.")
+        raise MoveInvalid(errors)
+    move_date = date.fromisoformat(move_values["move_date"])
+    validated = ValidatedMove(old, new, old_address, new_address, assessment.kinds, move_date,
+                              applicant, members)
+    _procedures(validated, assessment, payload.get("procedures"), errors, today)
+    if errors:
+        raise MoveInvalid(errors)
+    return validated
+
+
+def _check_procedure_shapes(data, errors):
+    if data is not None and not isinstance(data, list):
+        errors["procedures"] = _("Expected a list.")
+
+
+def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> None:
+    applicable = {a.slug: a for a in applicable_procedures(assessment=assessment, old=validated.old,
+                                                            new=validated.new)}
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        errors["procedures"] = _("Expected a list.")
+        return
+    chosen: dict[str, int] = {}
+    for i, item in enumerate(data):
+        path = f"procedures[{i}]"
+        if not isinstance(item, dict) or set(item) - {"id", "fields"}:
+            errors[path] = _("Give each procedure as an object with “id” and “fields”.")
+            continue
+        slug = item.get("id")
+        if not isinstance(slug, str):
+            errors[f"{path}.id"] = _("Give the procedure's identifier as text.")
+            continue
+        if slug in chosen:
+            errors[f"{path}.id"] = _("This procedure is listed twice.")
+            continue
+        found = applicable.get(slug)
+        if found is None:
+            errors[f"{path}.id"] = _("This procedure does not apply to this move.")
+            continue
+        chosen[slug] = i
+        values, problems = clean_values(found.version.schema, item.get("fields"), f"{path}.fields",
+                                        kinds=found.kinds)
+        errors.update(problems)
+        start, end = deadline_window(found.version.definition, validated.move_date)
+        validated.entries.append(Entry(found, values, start, end))
+        if end is not None and end < today:
+            validated.warnings.append({
+                "path": path, "procedure": slug,
+                "message": _("The period for %(name)s ended on %(date)s: contact %(organisation)s.")
+                % {"name": found.version.localised_name, "date": end.isoformat(),
+                   "organisation": found.procedure.organisation.name},
+            })
+    missing = [a.version.localised_name for a in applicable.values() if not a.optional and a.slug not in chosen]
+    if missing:
+        errors["procedures"] = _("These procedures are required for this move: %(names)s.") % {
+            "names": "、".join(missing)}
+
+
+def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date | None = None) -> Move:
+    """Validate and store a move with its procedures in one transaction."""
+    validated = validate_move(payload, today=today)
+    offices = {
+        entry.applicable.slug: office_for(entry.applicable.version.definition, old=validated.old, new=validated.new)
+        for entry in validated.entries
+        if entry.applicable.version.definition["channel"] == Channel.WINDOW
+    }
+    with transaction.atomic():
+        move = draft if draft is not None else Move(owner=owner)
+        move.status = MoveStatus.SUBMITTED
+        move.kinds = [str(k) for k in validated.kinds]
+        move.move_date = validated.move_date
+        move.old_address = validated.old_address
+        move.new_address = validated.new_address
+        move.applicant = validated.applicant
+        move.members = validated.members
+        move.draft = {}
+        move.submitted_at = timezone.now()
+        move.save()
+        move.entries.all().delete()
+        for position, entry in enumerate(validated.entries):
+            definition = entry.applicable.version.definition
+            office = offices.get(entry.applicable.slug)
+            MoveProcedure.objects.create(
+                move=move, version=entry.applicable.version, values=entry.values,
+                status=EntryStatus.IN_PERSON if definition["channel"] == Channel.WINDOW else EntryStatus.SUBMITTED,
+                deadline_from=entry.deadline_from, deadline_to=entry.deadline_to, position=position,
+                office=_office_data(office) if office else {},
+            )
+    move.warnings = validated.warnings
+    return move
+
+
+def _office_data(org) -> dict:
+    phones = [c for c in org.contacts.all() if c.kind == "phone"]
+    return {
+        "slug": org.slug, "name": org.name, "address": org.address, "postcode": org.postcode,
+        "hours": org.hours, "phone": phones[0].value if phones else "", "sample": org.is_sample,
+    }

@@ -1,0 +1,117 @@
+import json
+from datetime import date
+
+import pytest
+
+from hikkoshi.moves.models import Move, MoveProcedure
+
+from .conftest import sapporo_relocation
+
+
+def post(client, payload, **extra):
+    return client.post("/api/v1/moves", json.dumps(payload), content_type="application/json", **extra)
+
+
+def test_procedures_for_a_move(client, sapporo):
+    response = client.get("/api/v1/procedures", {"from": "060-0042", "to": "001-0024"})
+    body = response.json()
+    assert response.status_code == 200
+    assert body["kinds"] == ["relocation"] and body["within_municipality"] is True
+    ids = [p["id"] for p in body["procedures"]]
+    assert "sapporo-move-in" in ids and "sapporo-move-out" not in ids
+    water = next(p for p in body["procedures"] if p["id"] == "sapporo-water")
+    assert {f["name"] for f in water["fields"]} == {"customer_number", "stop_date", "start_date", "payment_method"}
+    out = client.get("/api/v1/procedures", {"from": "060-0042", "to": "100-0001"}).json()
+    water = next(p for p in out["procedures"] if p["id"] == "sapporo-water")
+    assert "start_date" not in {f["name"] for f in water["fields"]}  # only the move-out's fields
+
+
+def test_procedures_need_both_postcodes(client, db):
+    response = client.get("/api/v1/procedures", {"from": "060-0042"})
+    assert response.status_code == 422
+    assert [p["name"] for p in response.json()["invalid-params"]] == ["to"]
+
+
+def test_submitting_a_move_stores_it_whole(api, sapporo, mover):
+    response = post(api, sapporo_relocation())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    move = Move.objects.get(public_id=body["id"])
+    assert move.owner == mover and move.status == "submitted"
+    assert move.kinds == ["relocation"]
+    assert move.move_date == date(2026, 4, 1)
+    assert move.applicant["name_kana"] == "サッポロ\u3000タロウ"
+    assert move.applicant["birth_date"] == "1985-05-05"
+    assert move.members[0]["name_kana"] == "サッポロ\u3000ハナコ"
+    assert move.new_address["full_address"] == "北海道札幌市北区北24条西6丁目1-1"
+    statuses = {p["id"]: p["status"] for p in body["procedures"]}
+    assert statuses["sapporo-move-in"] == "in_person" and statuses["sapporo-water"] == "submitted"
+    office = next(p for p in body["procedures"] if p["id"] == "sapporo-move-in")["office"]
+    assert office["slug"] == "sapporo-kita-ward"
+    electricity = MoveProcedure.objects.get(move=move, version__procedure__slug="hepco-electricity")
+    assert electricity.values["billing_number"] == "123456789012"
+    assert api.get(f"/api/v1/moves/{move.public_id}").json()["id"] == str(move.public_id)
+
+
+def test_every_invalid_field_is_listed_and_nothing_is_stored(api, sapporo):
+    payload = sapporo_relocation()
+    payload["applicant"]["name_kana"] = "Sapporo"
+    payload["applicant"]["phone"] = "12345"
+    payload["members"][0]["birth_date"] = "令和1年4月1日"
+    payload["procedures"][1]["fields"]["start_date"] = "someday"
+    payload["procedures"].append({"id": "sapporo-move-out", "fields": {}})
+    payload["surprise"] = True
+    response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    paths = {p["name"] for p in response.json()["invalid-params"]}
+    assert paths == {"applicant.name_kana", "applicant.phone", "members[0].birth_date",
+                     "procedures[1].fields.start_date", "procedures[4].id", "surprise"}
+    assert Move.objects.count() == 0 and MoveProcedure.objects.count() == 0
+
+
+def test_a_required_procedure_cannot_be_left_out(api, sapporo):
+    payload = sapporo_relocation()
+    payload["procedures"] = payload["procedures"][1:]
+    response = post(api, payload, HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 422
+    problems = {p["name"]: p["reason"] for p in response.json()["invalid-params"]}
+    assert "転入届・転居届" in problems["procedures"]
+
+
+def test_postcode_that_does_not_match_the_city_is_flagged(api, sapporo):
+    payload = sapporo_relocation(to={"postcode": "001-0024", "address": "札幌市中央区大通西1丁目"})
+    response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
+    problems = {p["name"]: p["reason"] for p in response.json()["invalid-params"]}
+    assert "001-0024" in problems["to.address"] and "札幌市北区" in problems["to.address"]
+
+
+def test_a_late_move_is_warned_about(api, sapporo):
+    payload = sapporo_relocation(move_date="2020-04-01")
+    for entry in payload["procedures"][1:]:
+        entry["fields"].update(stop_date="2020-03-31", start_date="2020-04-01")
+    response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 201
+    warned = {w["procedure"] for w in response.json()["warnings"]}
+    assert "sapporo-move-in" in warned
+
+
+@pytest.mark.parametrize("body, content_type", [("{", "application/json"), ("[]", "application/json"),
+                                                 ("a=b", "application/x-www-form-urlencoded")])
+def test_malformed_bodies_are_422(api, sapporo, body, content_type):
+    response = api.post("/api/v1/moves", body, content_type=content_type)
+    assert response.status_code == 422
+
+
+def test_tokens_are_required_and_moves_are_private(client, api, sapporo, django_user_model):
+    move_id = post(api, sapporo_relocation()).json()["id"]
+    anonymous = client.__class__()
+    assert anonymous.get(f"/api/v1/moves/{move_id}").status_code == 401
+    assert post(anonymous, sapporo_relocation()).status_code == 401
+    other = django_user_model.objects.create_user("other@example.jp", "other@example.jp", "x")
+    from hikkoshi.moves.models import ApiToken
+
+    _t, secret = ApiToken.issue(other)
+    stranger = client.__class__(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert stranger.get(f"/api/v1/moves/{move_id}").status_code == 404
+    assert stranger.get("/api/v1/moves/not-a-uuid").status_code == 404

@@ -1,0 +1,465 @@
+"""The move wizard's pages, through Django's test client."""
+
+from datetime import timedelta
+import html
+import importlib.util
+import re
+
+from django.test import Client
+from django.utils import timezone
+import pytest
+
+from hikkoshi.moves.models import Move, MoveProcedure
+
+# The 中央区 → 北区 move of ``conftest.sapporo_relocation``, as typed into the pages.
+OLD = {"postcode": "060-0042", "address": "札幌市中央区大通西3丁目", "building": ""}
+NEW = {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": "ハイツ北 201"}
+APPLICANT = {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "S60.5.5",
+             "phone": "090-1234-5678", "email": "taro@example.jp"}
+MEMBER = {"name": "札幌 花子", "name_kana": "ｻｯﾎﾟﾛ ﾊﾅｺ", "birth_date": "1988-07-07", "relationship": "妻"}
+
+
+def wareki(day) -> str:
+    """A date of the 令和 era as people write it (令和8年12月26日)."""
+    return f"令和{day.year - 2018}年{day.month}月{day.day}日"
+
+
+def soon(days=30):
+    return timezone.localdate() + timedelta(days=days)
+
+
+def places_post(old=OLD, new=NEW, move_date=None) -> dict:
+    data = {f"from-{k}": v for k, v in old.items()}
+    data.update({f"to-{k}": v for k, v in new.items()})
+    data["move-move_date"] = move_date if move_date is not None else wareki(soon())
+    return data
+
+
+def people_post(applicant=APPLICANT, members=(MEMBER,), extra_blank=True) -> dict:
+    data = {f"applicant-{k}": v for k, v in applicant.items()}
+    for i, member in enumerate(members):
+        data.update({f"member-{i}-{k}": v for k, v in member.items()})
+    if extra_blank:
+        data.update({f"member-{len(members)}-{k}": "" for k in MEMBER})
+    return data
+
+
+def details_post(move_date) -> dict:
+    day, before = move_date.isoformat(), (move_date - timedelta(days=1)).isoformat()
+    return {  # (the 転入届's own fields are all optional)
+        "proc-sapporo-water-customer_number": "", "proc-sapporo-water-stop_date": before,
+        "proc-sapporo-water-start_date": day, "proc-sapporo-water-payment_method": "bank",
+        "proc-hokkaido-gas-stop_date": before, "proc-hokkaido-gas-start_date": day,
+        "proc-hokkaido-gas-visit_slot": "am",
+        "proc-hepco-electricity-stop_date": before, "proc-hepco-electricity-start_date": day,
+        "proc-hepco-electricity-billing_number": "1234 5678 9012",
+        "proc-hokkaido-shimbun-subscription-start_date": day,
+    }
+
+
+def value_of(page: str, name: str) -> str:
+    """The value an input of the page shows (``""`` when it has none)."""
+    tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    assert tag, f"no input {name}"
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def signed_in(client, mover):
+    client.force_login(mover)
+    return client
+
+
+def start(client) -> str:
+    """A new draft move; the URL of its first page."""
+    response = client.post("/moves/start/")
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def base_of(url: str) -> str:
+    return url.rsplit("/", 2)[0] + "/"  # /moves/<uuid>/
+
+
+def move_of(url: str) -> Move:
+    return Move.objects.get(public_id=url.split("/")[2])
+
+
+def through_people(client, *, move_date=None, optional=("hokkaido-shimbun-subscription",)) -> str:
+    base = base_of(start(client))
+    assert client.post(base + "places/", places_post(move_date=move_date))["Location"] == base + "procedures/"
+    assert client.post(base + "procedures/", {"optional": list(optional)})["Location"] == base + "details/"
+    assert client.post(base + "people/", people_post())["Location"] == base + "details/"
+    return base
+
+
+# -- the whole wizard -------------------------------------------------------------------------
+
+def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
+    client = signed_in
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert client.get("/moves/").status_code == 200
+    first = start(client)
+    base = base_of(first)
+    assert first == base + "places/"
+    page = text(client.get(first))
+    assert 'aria-current="step"' in page and 'name="from-postcode"' in page and 'name="move-move_date"' in page
+
+    move_day = soon()
+    response = client.post(base + "places/", places_post(move_date=wareki(move_day)))
+    assert response.status_code == 302 and response["Location"] == base + "procedures/"
+
+    page = text(client.get(base + "procedures/"))
+    # The kind of move, explained: two wards of Sapporo make a 転居, not 転出 + 転入.
+    assert "転居" in page and "not a 転出" in page
+    assert "札幌市中央区" in page and "札幌市北区" in page
+    assert "Move-in / in-city move notification" in page and "Move-out notification" not in page
+    assert 'value="sapporo-move-in"' not in page  # required: listed as included, not a checkbox
+    assert 'name="optional" value="hokkaido-shimbun-subscription"' in page
+    assert 'name="optional" value="sapporo-property-tax"' in page
+    for label in ("Web", "窓口", "FAX", "メール"):
+        assert label in page
+    assert "北海道新聞" in page  # organisations are named
+
+    response = client.post(base + "procedures/", {"optional": ["hokkaido-shimbun-subscription"]})
+    assert response["Location"] == base + "details/"
+    response = client.post(base + "people/", people_post())
+    assert response["Location"] == base + "details/"
+
+    page = text(client.get(base + "details/"))
+    legends = re.findall(r"<legend>([^<]*)</legend>", page)
+    assert len(legends) == 5 and any("北海道新聞" in legend for legend in legends)
+    assert "proc-sapporo-property-tax" not in page  # not chosen
+    assert 'name="proc-sapporo-water-stop_date"' in page and 'name="proc-sapporo-water-start_date"' in page
+    response = client.post(base + "details/", details_post(move_day))
+    assert response["Location"] == base + "review/"
+
+    page = text(client.get(base + "review/"))
+    assert "error-summary" not in page
+    assert "サッポロ\u3000タロウ" in page  # shown as it will be stored
+    for step in ("places", "procedures", "people", "details"):
+        assert f'href="{base}{step}/"' in page
+    assert f'action="{base}submit/"' in page
+
+    response = client.post(base + "submit/")
+    assert response.status_code == 302 and response["Location"] == base
+    move = Move.objects.get(public_id=base.split("/")[2])
+    assert move.owner == mover and move.status == "submitted" and move.draft == {}
+    assert move.kinds == ["relocation"] and move.move_date == move_day
+    assert move.applicant["name_kana"] == "サッポロ\u3000タロウ" and move.applicant["birth_date"] == "1985-05-05"
+    assert move.members[0]["name_kana"] == "サッポロ\u3000ハナコ"
+    assert move.new_address["full_address"] == "北海道札幌市北区北24条西6丁目1-1"
+    slugs = set(MoveProcedure.objects.filter(move=move).values_list("version__procedure__slug", flat=True))
+    assert slugs == {"sapporo-move-in", "sapporo-water", "hokkaido-gas", "hepco-electricity",
+                     "hokkaido-shimbun-subscription"}
+
+    page = text(client.get(base))
+    assert "Application result" in page
+    assert "北区役所" in page  # the window procedure's office, with its address and hours
+    assert "To be taken to the counter in person" in page and "Submitted, waiting to be sent" in page
+    for label in ("Web", "窓口", "FAX"):
+        assert label in page
+    assert "What to bring" in page
+    # Submitted moves are no longer edited: every step goes to the result.
+    for step in ("places", "procedures", "people", "details", "review"):
+        assert client.get(f"{base}{step}/")["Location"] == base
+    listing = text(client.get("/moves/"))
+    assert base in listing
+
+
+def _documents_ready() -> bool:
+    if importlib.util.find_spec("hikkoshi.documents.services") is None:
+        return False
+    from hikkoshi.documents import services
+
+    return hasattr(services, "render_document") and hasattr(services, "document_names")
+
+
+@pytest.mark.skipif(not _documents_ready(),
+                    reason="hikkoshi.documents.services has no render_document / document_names yet "
+                           "(another engineer is writing it)")
+def test_the_result_links_to_the_documents(signed_in, sapporo):
+    base = through_people(signed_in)
+    signed_in.post(base + "details/", details_post(soon()))
+    signed_in.post(base + "submit/")
+    page = text(signed_in.get(base))
+    links = re.findall(rf'href="({re.escape(base)}documents/[^"]+)"', page)
+    assert links
+    response = signed_in.get(html.unescape(links[0]))
+    assert response.status_code == 200 and response["Content-Type"]
+    assert signed_in.get(base + "documents/no-such-document.pdf").status_code == 404
+
+
+# -- who may see what -------------------------------------------------------------------------
+
+STEPS = ("places", "procedures", "people", "details", "review")
+
+
+def test_signing_in_is_required(client, db):
+    response = client.get("/moves/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
+    assert client.post("/moves/start/")["Location"].startswith("/accounts/login/")
+    assert Move.objects.count() == 0
+    fake = "/moves/7d4d0a4e-4f2a-4a57-9a55-2b0b6d3f6a11/"
+    for step in STEPS:
+        assert client.get(f"{fake}{step}/")["Location"].startswith("/accounts/login/")
+    assert client.post(fake + "submit/")["Location"].startswith("/accounts/login/")
+
+
+def test_another_users_move_is_not_found_on_every_step(signed_in, sapporo, django_user_model):
+    base = through_people(signed_in)
+    other = Client()
+    other.force_login(django_user_model.objects.create_user("other@example.jp", "other@example.jp", "pw"))
+    for step in STEPS:
+        assert other.get(f"{base}{step}/").status_code == 404
+        assert other.post(f"{base}{step}/", places_post()).status_code == 404
+    assert other.get(base).status_code == 404
+    assert other.post(base + "submit/").status_code == 404
+    assert other.get(base + "documents/guide.pdf").status_code == 404
+    move = move_of(base + "places/")
+    assert move.status == "draft" and move.draft["places"]["from"]["postcode"] == OLD["postcode"]
+
+
+# -- nothing typed is lost --------------------------------------------------------------------
+
+def test_a_validation_error_keeps_every_typed_value(signed_in, sapporo):
+    base = base_of(start(signed_in))
+    typed = places_post(old={"postcode": "06O-0042", "address": "札幌市中央区大通西3丁目", "building": "テスト荘"},
+                        move_date="someday")
+    response = signed_in.post(base + "places/", typed)
+    page = text(response)
+    assert response.status_code == 400
+    assert re.search(r"<title>(エラー|Error): ", page)
+    assert 'role="alert"' in page and 'href="#id_from-postcode"' in page and 'href="#id_move-move_date"' in page
+    for name, value in typed.items():
+        assert value_of(page, name) == value, name
+    assert 'aria-describedby="id_from-postcode_error id_from-postcode_helptext"' in page or \
+        'aria-describedby="id_from-postcode_helptext id_from-postcode_error"' in page
+    assert 'aria-invalid="true"' in page
+    draft = move_of(base + "places/").draft["places"]
+    assert draft["from"] == {"postcode": "06O-0042", "address": "札幌市中央区大通西3丁目", "building": "テスト荘"}
+    assert draft["move_date"] == "someday"
+
+    # Leaving and coming back: the page shows what was typed, and still says what is wrong.
+    page = text(signed_in.get(base + "places/"))
+    for name, value in typed.items():
+        assert value_of(page, name) == value, name
+    assert 'id="id_from-postcode_error"' in page
+
+
+def test_people_errors_keep_applicant_and_member_values(signed_in, sapporo):
+    base = through_people(signed_in)
+    applicant = dict(APPLICANT, phone="12345")
+    member = dict(MEMBER, birth_date="令和1年4月1日")
+    typed = people_post(applicant=applicant, members=(member,))
+    response = signed_in.post(base + "people/", typed)
+    page = text(response)
+    assert response.status_code == 400
+    for name, value in typed.items():
+        assert value_of(page, name) == value, name
+    assert 'id="id_applicant-phone_error"' in page and 'id="id_member-0-birth_date_error"' in page
+    draft = move_of(base + "places/").draft["people"]
+    assert draft["applicant"] == applicant and draft["members"] == [member]
+
+
+def test_details_errors_keep_values(signed_in, sapporo):
+    base = through_people(signed_in)
+    typed = dict(details_post(soon()), **{"proc-sapporo-water-start_date": "not a date",
+                                          "proc-hepco-electricity-billing_number": "12"})
+    page = text(signed_in.post(base + "details/", typed))
+    for name, value in typed.items():
+        if "payment_method" in name or "visit_slot" in name:
+            continue  # selects, checked below
+        assert value_of(page, name) == value, name
+    assert re.search(r'<option value="am" selected>', page)
+    assert 'id="id_proc-sapporo-water-start_date_error"' in page
+    assert move_of(base + "places/").draft["details"]["values"]["sapporo-water"]["start_date"] == "not a date"
+
+
+def test_leaving_and_coming_back_shows_the_values(signed_in, sapporo):
+    base = through_people(signed_in)
+    page = text(signed_in.get(base + "places/"))
+    for name, value in places_post().items():
+        if name != "move-move_date":
+            assert value_of(page, name) == value
+    page = text(signed_in.get(base + "people/"))
+    for name, value in people_post().items():
+        assert value_of(page, name) == value, name
+    assert "error-summary" not in page
+    page = text(signed_in.get(base + "procedures/"))
+    assert re.search(r'value="hokkaido-shimbun-subscription"[^>]*checked', page)
+    assert not re.search(r'value="sapporo-property-tax"[^>]*checked', page)
+    listing = text(signed_in.get("/moves/"))
+    assert f'href="{base}details/"' in listing  # continue where the mover left off
+
+
+def test_kana_in_hiragana_is_stored_as_katakana_and_wareki_is_accepted(signed_in, sapporo):
+    base = through_people(signed_in, move_date="R" + f"{soon().year - 2018}.{soon().month}.{soon().day}")
+    signed_in.post(base + "details/", details_post(soon()))
+    assert signed_in.post(base + "submit/")["Location"] == base
+    move = move_of(base + "places/")
+    assert move.applicant["name_kana"] == "サッポロ\u3000タロウ"
+    assert move.applicant["birth_date"] == "1985-05-05"  # S60.5.5
+    assert move.move_date == soon()
+
+
+def test_a_postcode_that_does_not_match_the_city_is_shown_next_to_the_address(signed_in, sapporo):
+    base = base_of(start(signed_in))
+    old = dict(OLD, address="札幌市北区北24条西6丁目")  # 060-0042 is in 中央区
+    page = text(signed_in.post(base + "places/", places_post(old=old)))
+    error = re.search(r'<p class="error" id="id_from-address_error">([^<]*)</p>', page)
+    assert error and "060-0042" in error.group(1)
+    assert re.search(r'<input[^>]*name="from-address"[^>]*aria-describedby="[^"]*id_from-address_error', page)
+    assert 'href="#id_from-address"' in page
+
+
+def test_add_and_remove_member_buttons(signed_in, sapporo):
+    base = through_people(signed_in)
+    second = dict(MEMBER, name="札幌 次郎", name_kana="さっぽろ じろう", relationship="子")
+    # The second person typed into the empty row, then "add another person".
+    data = people_post(members=(MEMBER, second), extra_blank=False)
+    response = signed_in.post(base + "people/", dict(data, add_member="1"))
+    assert response.status_code == 302 and response["Location"] == base + "people/#member-2"
+    page = text(signed_in.get(base + "people/"))
+    assert value_of(page, "member-1-name") == "札幌 次郎"
+    assert 'name="member-2-name"' in page and 'name="member-3-name"' not in page  # one more empty row
+    assert "error-summary" not in page  # adding a row is not a check
+
+    # Add again without typing: one more empty row.
+    data = people_post(members=(MEMBER, second), extra_blank=True)
+    signed_in.post(base + "people/", dict(data, add_member="1"))
+    page = text(signed_in.get(base + "people/"))
+    assert 'name="member-3-name"' in page and 'name="member-4-name"' not in page
+
+    # Remove the first person: the second moves up, nothing else is lost.
+    response = signed_in.post(base + "people/", dict(data, remove_member="0"))
+    assert response.status_code == 302
+    draft = move_of(base + "places/").draft["people"]
+    assert [m["name"] for m in draft["members"]] == ["札幌 次郎"]
+    assert draft["applicant"]["name"] == APPLICANT["name"]
+    page = text(signed_in.get(base + "people/"))
+    assert value_of(page, "member-0-name") == "札幌 次郎" and value_of(page, "member-1-name") == ""
+    assert 'name="remove_member" value="0"' in page and 'name="remove_member" value="1"' not in page
+
+
+def test_empty_member_rows_are_ignored(signed_in, sapporo):
+    base = through_people(signed_in)
+    data = people_post(members=())
+    data.update({f"member-1-{k}": "" for k in MEMBER})
+    assert signed_in.post(base + "people/", data)["Location"] == base + "details/"
+    assert move_of(base + "places/").draft["people"]["members"] == []
+
+
+def test_the_review_page_warns_about_a_past_deadline(signed_in, sapporo):
+    signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    past = timezone.localdate() - timedelta(days=60)
+    base = through_people(signed_in, move_date=past.isoformat())
+    signed_in.post(base + "details/", details_post(past))
+    page = text(signed_in.get(base + "review/"))
+    assert "Deadlines already passed" in page
+    water_end = (past - timedelta(days=3)).isoformat()
+    assert f"ended on {water_end}" in page
+    # The same warning as move_submit's, and the move is still accepted.
+    response = signed_in.post(base + "submit/")
+    assert response["Location"] == base
+    assert f"ended on {water_end}" in text(signed_in.get(base))
+
+
+def test_review_errors_are_grouped_by_step_with_links(signed_in, sapporo):
+    base = through_people(signed_in)
+    response = signed_in.post(base + "submit/")  # the details page was never filled in
+    page = text(response)
+    assert response.status_code == 400
+    assert 'role="alert"' in page and re.search(r"<title>(エラー|Error): ", page)
+    assert f'href="{base}details/#id_proc-sapporo-water-start_date"' in page
+    assert move_of(base + "places/").status == "draft"
+    # The details page now shows what is missing.
+    page = text(signed_in.get(base + "details/"))
+    assert 'id="id_proc-sapporo-water-start_date_error"' in page
+
+
+def test_submitting_twice_does_not_create_a_second_move(signed_in, sapporo):
+    base = through_people(signed_in)
+    signed_in.post(base + "details/", details_post(soon()))
+    assert signed_in.post(base + "submit/")["Location"] == base
+    entries = MoveProcedure.objects.count()
+    assert signed_in.post(base + "submit/")["Location"] == base
+    assert signed_in.post(base + "review/")["Location"] == base
+    assert Move.objects.count() == 1 and MoveProcedure.objects.count() == entries
+
+
+def test_csrf_is_enforced_on_the_wizard(sapporo, mover):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(mover)
+    assert client.post("/moves/start/").status_code == 403
+    assert Move.objects.count() == 0
+    move = Move.objects.create(owner=mover)
+    base = f"/moves/{move.public_id}/"
+    for step in ("places", "procedures", "people", "details"):
+        assert client.post(f"{base}{step}/", places_post()).status_code == 403
+    assert client.post(base + "submit/").status_code == 403
+    move.refresh_from_db()
+    assert move.draft == {} and move.status == "draft"
+    # With the token of the page, the same POST goes through.
+    page = text(client.get(base + "places/"))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(base + "places/", dict(places_post(), csrfmiddlewaretoken=token))
+    assert response.status_code == 302
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+def test_sign_up_sign_in_and_out(client, db, django_user_model):
+    response = client.post("/accounts/signup/", {"email": "New@Example.jp", "password1": "short",
+                                                 "password2": "short"})
+    assert response.status_code == 400 and 'id="id_password2_error"' in text(response)
+    assert value_of(text(response), "email") == "New@Example.jp"
+    response = client.post("/accounts/signup/", {"email": "New@Example.jp", "password1": "kita-24jo-nishi",
+                                                 "password2": "kita-24jo-nishi", "next": "/moves/"})
+    assert response.status_code == 302 and response["Location"] == "/moves/"
+    user = django_user_model.objects.get()
+    assert user.username == user.email == "new@example.jp"
+    assert client.get("/moves/").status_code == 200
+    assert "/accounts/logout/" in text(client.get("/"))
+    assert client.get("/accounts/logout/").status_code == 405  # signing out is a POST
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/moves/").status_code == 302
+
+    response = client.post("/accounts/login/", {"username": "new@example.jp", "password": "wrong"})
+    assert response.status_code == 400 and 'role="alert"' in text(response)
+    response = client.post("/accounts/login/?next=/moves/", {"username": "NEW@example.jp",
+                                                             "password": "kita-24jo-nishi"})
+    assert response.status_code == 302 and response["Location"] == "/moves/"
+    again = client.post("/accounts/logout/")
+    assert again.status_code == 302
+    duplicate = Client().post("/accounts/signup/", {"email": "new@example.jp", "password1": "kita-24jo-nishi",
+                                                    "password2": "kita-24jo-nishi"})
+    assert duplicate.status_code == 400 and django_user_model.objects.count() == 1
+
+
+def test_moving_out_of_sapporo_is_explained_as_a_move_out(signed_in, sapporo):
+    signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    base = base_of(start(signed_in))
+    tokyo = {"postcode": "100-0001", "address": "東京都千代田区千代田1-1", "building": ""}
+    assert signed_in.post(base + "places/", places_post(new=tokyo))["Location"] == base + "procedures/"
+    page = text(signed_in.get(base + "procedures/"))
+    assert "this is a 転出" in page and "千代田区" in page
+    assert "Move-out notification" in page and "Move-in / in-city move notification" not in page
+    signed_in.post(base + "procedures/", {})
+    page = text(signed_in.get(base + "details/"))
+    assert 'name="proc-sapporo-water-stop_date"' in page
+    assert 'name="proc-sapporo-water-start_date"' not in page  # only the move-out's fields
+
+
+def test_later_steps_wait_for_valid_places(signed_in, sapporo):
+    base = base_of(start(signed_in))
+    assert signed_in.get(base + "procedures/")["Location"] == base + "places/"
+    assert signed_in.get(base + "details/")["Location"] == base + "places/"
+    page = text(signed_in.get(base + "review/"))
+    assert f'href="{base}places/#id_from-postcode"' in page  # what is missing, with links
+    assert f'href="{base}people/#id_applicant-name"' in page

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "moves"
+
+urlpatterns = [
+    path("", views.move_list, name="list"),
+    path("start/", views.move_start, name="start"),
+    path("<uuid:public_id>/", views.detail, name="detail"),
+    path("<uuid:public_id>/places/", views.places, name="places"),
+    path("<uuid:public_id>/procedures/", views.procedures, name="procedures"),
+    path("<uuid:public_id>/people/", views.people, name="people"),
+    path("<uuid:public_id>/details/", views.details, name="details"),
+    path("<uuid:public_id>/review/", views.review, name="review"),
+    path("<uuid:public_id>/submit/", views.submit, name="submit"),
+    path("<uuid:public_id>/documents/<str:name>", views.document, name="document"),
+]
