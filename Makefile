@@ -11,7 +11,8 @@ setup:
 demo: setup
 	.venv/bin/hikkoshi demo --port $(PORT)
 
-test: setup
+test:
+	@scripts/setup --test
 	scripts/test
 
 bench: setup
