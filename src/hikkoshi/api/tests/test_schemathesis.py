@@ -6,6 +6,8 @@ type it in many forms) and the API answers 422 for one it cannot read, so the ch
 data is always accepted does not apply.
 """
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 import pytest
 import schemathesis
@@ -14,6 +16,18 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hikkoshi.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls go through the real WSGI application, whose end-of-request signal would close the
+    database connection the test's transaction lives on; Django's test client avoids that the
+    same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
