@@ -228,12 +228,12 @@ def procedures(request, move):
         chosen = form.cleaned_data["optional"] if valid else [
             slug for slug in request.POST.getlist("optional") if slug in optional]
         values = {"optional": chosen, "checked": True}
-        if not _save(move, "procedures", values, next_step="details" if valid and not back else "procedures"):
+        if not _save(move, "procedures", values, next_step="people" if valid and not back else "procedures"):
             return _submitted_meanwhile(move)
         if back:
             return redirect("moves:places", public_id=move.public_id)
         if valid:
-            return redirect("moves:details", public_id=move.public_id)
+            return redirect("moves:people", public_id=move.public_id)
         summary = [{"href": "#procedures-list", "label": _("Procedures"), "message": e}
                    for e in form.errors.get("optional", [])]
     else:
