@@ -17,6 +17,7 @@ test:
 
 bench: setup
 	.venv/bin/hikkoshi bench search
+	.venv/bin/hikkoshi bench documents
 
 clean:
 	rm -rf .venv var

@@ -19,6 +19,11 @@ def move_for(*, owner, public_id) -> Move | None:
             .prefetch_related("entries__version__procedure__organisation").first())
 
 
+def moves_of(owner) -> list[Move]:
+    """A person's moves, newest first (drafts and submitted)."""
+    return list(Move.objects.filter(owner=owner).order_by("-created_at"))
+
+
 def _person(data: dict, relationship: str = "") -> Person:
     return Person(name=data["name"], name_kana=data["name_kana"],
                   birth_date=date.fromisoformat(data["birth_date"]),

@@ -224,3 +224,27 @@ def _office_data(org) -> dict:
         "slug": org.slug, "name": org.name, "address": org.address, "postcode": org.postcode,
         "hours": org.hours, "phone": phones[0].value if phones else "", "sample": org.is_sample,
     }
+
+
+def move_draft_create(*, owner) -> Move:
+    """A new draft move, at its first step."""
+    return Move.objects.create(owner=owner, draft={"step": "places"})
+
+
+def move_draft_save(*, move: Move, step: str, values: dict, next_step: str) -> bool:
+    """Keep what was typed on a step of the wizard in the draft (valid or not).
+
+    Returns False when the move was submitted meanwhile (in another tab): a submitted move is
+    never changed.
+    """
+    with transaction.atomic():
+        locked = Move.objects.select_for_update().filter(pk=move.pk, status=MoveStatus.DRAFT).first()
+        if locked is None:
+            return False
+        draft = dict(locked.draft or {})
+        draft[step] = values
+        draft["step"] = next_step
+        locked.draft = draft
+        locked.save(update_fields=["draft", "updated_at"])
+    move.draft = draft
+    return True

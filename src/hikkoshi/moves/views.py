@@ -29,8 +29,8 @@ from .forms import (
     places_raw, procedure_fields, step_of,
 )
 from .models import Move
-from .selectors import CHANNEL_LABELS, move_for, move_record
-from .services import MoveInvalid, move_submit, validate_move
+from .selectors import CHANNEL_LABELS, move_for, move_record, moves_of
+from .services import MoveInvalid, move_draft_create, move_draft_save, move_submit, validate_move
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -62,18 +62,7 @@ def _step_url(move, step: str, anchor: str = "") -> str:
 
 
 def _save(move, step: str, values: dict, *, next_step: str) -> bool:
-    """Keep a step's values in the draft; False when the move was submitted meanwhile."""
-    with transaction.atomic():
-        locked = Move.objects.select_for_update().filter(pk=move.pk, status=MoveStatus.DRAFT).first()
-        if locked is None:
-            return False
-        draft = dict(locked.draft or {})
-        draft[step] = values
-        draft["step"] = next_step
-        locked.draft = draft
-        locked.save(update_fields=["draft", "updated_at"])
-    move.draft = draft
-    return True
+    return move_draft_save(move=move, step=step, values=values, next_step=next_step)
 
 
 def _submitted_meanwhile(move):
@@ -123,7 +112,7 @@ def _checked_forms_valid(forms_) -> bool:
 @never_cache
 def move_list(request):
     """My moves: drafts to continue, submitted ones with their status."""
-    moves = list(Move.objects.filter(owner=request.user).order_by("-created_at"))
+    moves = moves_of(request.user)
     drafts, submitted = [], []
     for move in moves:
         if move.status == MoveStatus.DRAFT:
@@ -142,7 +131,7 @@ def move_list(request):
 @require_POST
 def move_start(request):
     """はじめる: a new draft move of the signed-in user."""
-    move = Move.objects.create(owner=request.user, draft={"step": "places"})
+    move = move_draft_create(owner=request.user)
     return redirect("moves:places", public_id=move.public_id)
 
 
