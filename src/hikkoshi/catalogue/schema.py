@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 
 from hikkoshi.places.moves import MoveKind
-from hikkoshi.places.normalise import InvalidPostcode, format_postcode, normalise_postcode
+from hikkoshi.places.normalise import DASHES, InvalidPostcode, format_postcode, normalise_postcode
 
 from .constants import FieldType
 from .japanese import InputError, check_text, format_wareki, normalise_phone, parse_date, to_katakana
@@ -29,6 +29,14 @@ DEFAULT_MAX_LENGTH = {
     FieldType.DATE: 30, FieldType.NUMBER: 20, FieldType.BOOLEAN: 5,
 }
 MAX_ANY_INPUT = 2000
+
+
+_ACCOUNT_SEPARATORS = re.compile(r"[\s" + re.escape(DASHES) + r"]")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _fold_digits(text: str) -> str:
+    return text.translate(_FULL_WIDTH_DIGITS)
 
 
 class FieldError(ValueError):
@@ -179,8 +187,8 @@ class FieldSpec:
                 raise FieldError(_("Choose one of the options."))
             return text
         elif kind == FieldType.NUMBER:
-            text = text.translate(str.maketrans("０１２３４５６７８９－", "0123456789-"))
-            if not re.fullmatch(r"-?\d{1,15}", text):
+            text = _fold_digits(text).replace("\u2212", "-").replace("\uff0d", "-")
+            if not re.fullmatch(r"-?[0-9]{1,15}", text):
                 raise FieldError(_("Enter a whole number."))
             value = int(text)
             if self.min_value is not None and value < self.min_value:
@@ -190,12 +198,11 @@ class FieldSpec:
             return value
         elif kind == FieldType.ACCOUNT:
             # Customer numbers are printed with spaces or hyphens; the organisation wants digits.
-            text = re.sub(r"[\s\-‐－ー―]", "", text.translate(
-                str.maketrans("０１２３４５６７８９", "0123456789")))
+            text = _ACCOUNT_SEPARATORS.sub("", _fold_digits(text))
         if len(text) > self.limit:
             raise FieldError(_("Use at most %(limit)d characters (this has %(length)d).")
                              % {"limit": self.limit, "length": len(text)})
-        if self.pattern and not re.fullmatch(self.pattern, text):
+        if self.pattern and not re.fullmatch(self.pattern, text, re.ASCII):
             raise FieldError(self.localised_help or _("This value does not have the expected form."))
         return text
 

@@ -20,6 +20,7 @@ class Address:
     address: str  # normalised full address, prefecture first
     municipality_code: str  # JIS X 0402, 5 digits (a ward's code for designated cities)
     municipality: str  # 札幌市中央区
+    building: str = ""  # 方書: building and room, printed in the form's own box
 
 
 @dataclass(frozen=True)

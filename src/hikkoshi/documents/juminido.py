@@ -17,10 +17,11 @@ import io
 from .data import Address, MoveRecord, Person, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
 from .labels import (FORM_TITLES, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL,
-                     HOUSEHOLDER_RELATIONSHIP_FIELDS, KATAGAKI_FIELDS, KATAGAKI_LABEL,
-                     NOTIFICATION_BOXES, NOTIFICATIONS, OLD_KATAGAKI_FIELDS, SEAL_NOTE,
-                     field_value, mayor_of, postcode)
+                     HOUSEHOLDER_RELATIONSHIP_FIELDS, NOTIFICATION_BOXES, NOTIFICATIONS, SEAL_NOTE,
+                     field_value, mayor_of, new_katagaki, old_katagaki, postcode)
 from .layout import MARGIN_MM, WIDTH_MM, Sheet, new_canvas, string_width_mm
+from segno import DataOverflowError
+
 from .qr import ERROR, Matrix, draw_qr, form_payload, qr_encode, qr_matrix
 from .wareki import ERA_ABBREVIATIONS, era_of, seireki, wareki
 from . import guide
@@ -47,9 +48,9 @@ def render_juminido(record: MoveRecord, entry: ProcedureEntry) -> bytes:
     persons = (record.applicant, *record.members)
     sheets = [persons[i:i + PERSONS_PER_SHEET]
               for i in range(0, len(persons), PERSONS_PER_SHEET)]
-    code = qr_matrix(qr_encode(form_payload(record, entry)), ERROR)
     total = len(sheets) + 1
     for number, group in enumerate(sheets, 1):
+        code = _sheet_code(record, entry, group, (number, len(sheets)) if len(sheets) > 1 else None)
         sheet = Sheet(c)
         _form_sheet(sheet, record, entry, group, first_number=1 + (number - 1) * PERSONS_PER_SHEET,
                     sheet_no=number, sheets=len(sheets), code=code)
@@ -63,6 +64,14 @@ def render_juminido(record: MoveRecord, entry: ProcedureEntry) -> bytes:
     return buffer.getvalue()
 
 
+def _sheet_code(record, entry, persons, sheet) -> "Matrix | None":
+    """The sheet's QR code, or None when its data is too much for any QR code."""
+    try:
+        return qr_matrix(qr_encode(form_payload(record, entry, persons, sheet)), ERROR)
+    except DataOverflowError:
+        return None
+
+
 def _footer(sheet: Sheet, record: MoveRecord, entry: ProcedureEntry, page: int, pages: int):
     sheet.footer(f"申請ID {record.id}・{entry.slug} (v{entry.version})・{record.portal_name} で作成",
                  f"{page} / {pages}")
@@ -74,7 +83,7 @@ def filing_office_address(record: MoveRecord, entry: ProcedureEntry) -> Address:
 
 
 def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tuple[Person, ...],
-                *, first_number: int, sheet_no: int, sheets: int, code: Matrix) -> None:
+                *, first_number: int, sheet_no: int, sheets: int, code: Matrix | None) -> None:
     move_out = entry.notification == "move_out"
     # --- heading: addressee, title, filing date --------------------------------------------
     s.text(L, 16, "（宛先）", font=GOTHIC, size=8)
@@ -105,12 +114,11 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     householder_row = (field_value(entry, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL),
                        field_value(entry, HOUSEHOLDER_RELATIONSHIP_FIELDS))
     new_label = "新住所\n(転出先)" if move_out else "新住所"
-    t = _address_block(s, t, new_label, record.new_address,
-                       field_value(entry, KATAGAKI_FIELDS, KATAGAKI_LABEL))
+    t = _address_block(s, t, new_label, record.new_address, new_katagaki(record, entry))
     if not move_out:
         t = _householder(s, t, *householder_row)
     t = _address_block(s, t, "旧住所\n(前住所)" if not move_out else "旧住所\n(現住所)",
-                       record.old_address, field_value(entry, OLD_KATAGAKI_FIELDS))
+                       record.old_address, old_katagaki(record, entry))
     if move_out:
         t = _householder(s, t, *householder_row)
 
@@ -150,8 +158,7 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
         x = s.checkbox(x, tk + 5, option, option == "本人", size=9.5) + 5
     ta, ha = tops["住所"]
     here = filing_office_address(record, entry)
-    here_katagaki = field_value(entry, OLD_KATAGAKI_FIELDS) if move_out else \
-        field_value(entry, KATAGAKI_FIELDS, KATAGAKI_LABEL)
+    here_katagaki = old_katagaki(record, entry) if move_out else new_katagaki(record, entry)
     s.fit(val_x, ta, R - val_x, ha,
           f"{postcode(here.postcode)}　{here.address}　{here_katagaki}".rstrip("　"), size=10.5)
     tn, hn = tops["氏名"]
@@ -171,9 +178,14 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
 
     # --- QR code and office-use box ------------------------------------------------------------
     t += 4
-    draw_qr(s.c, code, *_pt(L, t + QR_MM), QR_MM * _MM)
-    s.text(L + QR_MM / 2, t + QR_MM + 2.5, "窓口読取用コード（HKS1）", font=GOTHIC, size=6.5,
-           align="center")
+    if code is not None:
+        draw_qr(s.c, code, *_pt(L, t + QR_MM), QR_MM * _MM)
+        s.text(L + QR_MM / 2, t + QR_MM + 2.5, "窓口読取用コード（HKS1）", font=GOTHIC, size=6.5,
+               align="center")
+    else:
+        s.rect(L, t, QR_MM, QR_MM)
+        s.fit(L + 1, t + QR_MM / 2 - 6, QR_MM - 2, 6, "記入内容が多いため", size=7, min_size=5)
+        s.fit(L + 1, t + QR_MM / 2, QR_MM - 2, 6, "読取用コードは省略", size=7, min_size=5)
     _office_box(s, L + QR_MM + 6, t, R - (L + QR_MM + 6), QR_MM + 3)
 
 

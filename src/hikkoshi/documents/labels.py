@@ -6,6 +6,8 @@ translated. Headings of 申請結果 and 申請控え carry an English subtitle 
 read Japanese.
 """
 
+import re
+
 from .data import FieldValue, ProcedureEntry
 
 CHANNELS = {"web": "Web", "email": "メール", "fax": "FAX", "window": "窓口"}
@@ -43,6 +45,16 @@ def field_value(entry: ProcedureEntry, names: tuple[str, ...], label: str = "") 
     return ""
 
 
+def new_katagaki(record, entry: ProcedureEntry) -> str:
+    """方書 of the new address: a procedure's own field, else the address's building."""
+    return field_value(entry, KATAGAKI_FIELDS, KATAGAKI_LABEL) or record.new_address.building
+
+
+def old_katagaki(record, entry: ProcedureEntry) -> str:
+    """方書 of the old address: a procedure's own field, else the address's building."""
+    return field_value(entry, OLD_KATAGAKI_FIELDS) or record.old_address.building
+
+
 def postcode(code: str) -> str:
     """``〒060-0042`` from seven digits; as given otherwise."""
     digits = code.replace("-", "").strip()
@@ -55,8 +67,8 @@ def mayor_of(municipality: str) -> str:
     """The addressee of a 住民異動届: 札幌市中央区 → 札幌市長, 千代田区 → 千代田区長,
     上川郡上川町 → 上川町長 (a designated city's ward files with the city's mayor)."""
     name = municipality.strip()
-    if "郡" in name:
-        name = name.split("郡", 1)[1]
+    # A county (郡) names towns and villages only: 上川郡上川町 → 上川町, but 郡山市 stays.
+    name = re.sub(r"^.+?郡(?=.+[町村]$)", "", name)
     if name.endswith("区") and "市" in name[:-1]:
         name = name[: name.rindex("市") + 1]  # 札幌市中央区 → 札幌市
     return f"{name}長" if name else "市区町村長"

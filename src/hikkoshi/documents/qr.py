@@ -43,7 +43,10 @@ out, never null)::
      "t": "090-1234-5678"}            # 届出人's phone
 
 An address is ``[postcode, address, municipality code]`` with 方書 as a fourth item when there
-is one. ``ps`` starts with the applicant (届出人), who is always one of the persons moving.
+is one. ``ps`` starts with the applicant (届出人), who is always one of the persons moving. A
+form of more than five persons has several sheets; each sheet's code holds that sheet's persons
+and ``"sh": [sheet number, sheets]``. Should a sheet's data not fit a QR code at all (very long
+addresses and names), the sheet says so where the code would be, and the counter types it in.
 """
 
 from django.conf import settings
@@ -51,7 +54,7 @@ from django.core import signing
 
 from .data import MoveRecord, ProcedureEntry
 from .labels import (HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL, HOUSEHOLDER_RELATIONSHIP_FIELDS,
-                     KATAGAKI_FIELDS, KATAGAKI_LABEL, OLD_KATAGAKI_FIELDS, field_value)
+                     field_value, new_katagaki, old_katagaki)
 from .qrmatrix import Matrix, qr_matrix
 
 PREFIX = "HKS1:"
@@ -75,18 +78,19 @@ def _day(d) -> str:
     return d.strftime("%Y%m%d")
 
 
-def form_payload(record: MoveRecord, entry: ProcedureEntry) -> dict:
-    """The payload of a 住民異動届's code (see the module docstring)."""
+def form_payload(record: MoveRecord, entry: ProcedureEntry, persons=None, sheet=None) -> dict:
+    """The payload of a 住民異動届's code (see the module docstring); with ``persons`` and
+    ``sheet`` (number, count), the code of one sheet of a form of several sheets."""
     new = [record.new_address.postcode, record.new_address.address,
            record.new_address.municipality_code]
-    katagaki = field_value(entry, KATAGAKI_FIELDS, KATAGAKI_LABEL)
+    katagaki = new_katagaki(record, entry)
     if katagaki:
         new.append(katagaki)
     old = [record.old_address.postcode, record.old_address.address,
            record.old_address.municipality_code]
-    old_katagaki = field_value(entry, OLD_KATAGAKI_FIELDS)
-    if old_katagaki:
-        old.append(old_katagaki)
+    old_building = old_katagaki(record, entry)
+    if old_building:
+        old.append(old_building)
     payload = {
         "f": entry.form or "juminido",
         "k": entry.notification,
@@ -99,8 +103,9 @@ def form_payload(record: MoveRecord, entry: ProcedureEntry) -> dict:
         "h": field_value(entry, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL),
         "hr": field_value(entry, HOUSEHOLDER_RELATIONSHIP_FIELDS),
         "ps": [[p.name, p.name_kana, _day(p.birth_date), p.relationship]
-               for p in (record.applicant, *record.members)],
+               for p in (persons if persons is not None else (record.applicant, *record.members))],
         "t": record.phone,
+        "sh": list(sheet) if sheet else None,
     }
     return {k: v for k, v in payload.items() if v not in ("", None)}
 

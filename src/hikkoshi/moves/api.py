@@ -12,7 +12,7 @@ from hikkoshi.catalogue.schema import object_schema
 
 from .auth import TokenAuth
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER
-from .constants import EntryStatus
+from .constants import EntryStatus, MoveStatus
 from .selectors import CHANNEL_LABELS, move_for, move_record
 from .services import MoveInvalid, move_submit
 
@@ -87,6 +87,8 @@ def move_payload(move, warnings=()) -> dict:
 def document_names(move) -> list[str]:
     from hikkoshi.documents.services import document_names as names
 
+    if move.status != MoveStatus.SUBMITTED:
+        return []  # a draft (begun on the pages) has no documents yet
     return names(move_record(move))
 
 
@@ -153,7 +155,7 @@ def move_document(request, move_id: str, name: str):
     from hikkoshi.documents.services import render_document
 
     move = _own_move(request, move_id)
-    rendered = render_document(move_record(move), name)
+    rendered = render_document(move_record(move), name) if move.status == MoveStatus.SUBMITTED else None
     if rendered is None:
         raise Problem(404, "document-not-found", _("Document not found"),
                       _("This move has no document of that name."), [invalid_param("name", _("Unknown document."))])

@@ -46,6 +46,8 @@ class MoveProcedure(models.Model):
     move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="entries")
     version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="entries")
     values = models.JSONField(_("values"), default=dict)
+    # The kinds of this move the procedure was chosen for (転出 at the old address, …).
+    kinds = models.JSONField(_("kinds of move"), default=list)
     status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices,
                               default=EntryStatus.SUBMITTED)
     deadline_from = models.DateField(_("from"), null=True, blank=True)

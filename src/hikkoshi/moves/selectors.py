@@ -5,6 +5,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from hikkoshi.catalogue.constants import Channel
+from hikkoshi.places.moves import MoveKind
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
 
 from .constants import EntryStatus
@@ -31,12 +32,18 @@ def _person(data: dict, relationship: str = "") -> Person:
 
 
 def _address(data: dict) -> Address:
-    full = data.get("full_address", data.get("address", ""))
-    if data.get("building"):
-        full = f"{full} {data['building']}"
-    return Address(postcode=data.get("postcode", ""), address=full,
+    return Address(postcode=data.get("postcode", ""),
+                   address=data.get("full_address", data.get("address", "")),
                    municipality_code=data.get("municipality_code", ""),
-                   municipality=data.get("municipality", ""))
+                   municipality=data.get("municipality", ""), building=data.get("building", ""))
+
+
+def _notification(kinds: list[str]) -> str:
+    """The box of the 住民異動届 for the kinds a procedure was chosen for."""
+    for kind in (MoveKind.MOVE_OUT, MoveKind.RELOCATION, MoveKind.MOVE_IN):
+        if kind in kinds:
+            return str(kind)
+    return ""
 
 
 def move_record(move: Move) -> MoveRecord:
@@ -45,9 +52,6 @@ def move_record(move: Move) -> MoveRecord:
     for entry in move.entries.all():
         definition = entry.definition
         schema = entry.version.schema
-        kinds = move.kinds
-        kind = ("move_out" if "move_out" in kinds and definition.get("office") == "old_address"
-                else "relocation" if "relocation" in kinds else "move_in")
         fields = tuple(
             FieldValue(spec.name, spec.label, spec.display(entry.values[spec.name]))
             for spec in schema if spec.name in entry.values
@@ -60,7 +64,7 @@ def move_record(move: Move) -> MoveRecord:
             status_label=str(EntryStatus(entry.status).label), reference=entry.reference,
             deadline_from=entry.deadline_from, deadline_to=entry.deadline_to,
             form=definition.get("official_form", ""),
-            notification=kind if definition.get("official_form") else "",
+            notification=_notification(entry.kinds) if definition.get("official_form") else "",
             fields=fields,
             what_to_bring=tuple(line for line in definition.get("what_to_bring", "").splitlines() if line.strip()),
             office=Office(name=office["name"], address=office.get("address", ""),

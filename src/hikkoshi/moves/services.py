@@ -71,25 +71,43 @@ def _address(data: Any, path: str, errors: dict) -> tuple[Place | None, dict]:
     if place is None:
         errors[f"{path}.postcode"] = _("No such postal code is known. Check the number.")
         return None, values
-    typed = values["address"]
-    match = resolve_address(typed)
-    if match.place is not None:
-        typed_code = match.place.municipality_code
-        if typed_code not in (place.municipality_code, place.registration_code):
-            errors[f"{path}.address"] = _(
-                "The postal code %(postcode)s is in %(place)s, but this address is in %(typed)s. "
-                "Check the postal code or the address."
-            ) % {"postcode": place.formatted_postcode, "place": place.municipality,
-                 "typed": match.place.municipality}
-            return None, values
-        full = typed if typed.startswith(place.prefecture) else place.prefecture + typed
-    else:
-        # The address was typed without its municipality: the postal code tells it.
-        full = place.prefecture + place.municipality + typed
+    full, other = _full_address(place, values["address"])
+    if other is not None:
+        errors[f"{path}.address"] = _(
+            "The postal code %(postcode)s is in %(place)s, but this address is in %(typed)s. "
+            "Check the postal code or the address."
+        ) % {"postcode": place.formatted_postcode, "place": place.municipality, "typed": other}
+        return None, values
     values["full_address"] = full
     values["municipality_code"] = place.municipality_code
     values["municipality"] = place.municipality
     return place, values
+
+
+def _full_address(place: Place, typed: str) -> tuple[str | None, str | None]:
+    """The full address (prefecture first) from the postal code's place and what was typed, or
+    the municipality the typed address names when it is not the postal code's.
+
+    People type the address from the prefecture, from the municipality, from the ward
+    (中央区大通西…), from the city without the ward (札幌市大通西…) or from the town; a ward name
+    that other cities share (Tokyo's 中央区) counts as the postal code's own.
+    """
+    city = place.city
+    ward = place.municipality[len(city.name):] if city and place.municipality.startswith(city.name) else ""
+    own = [place.prefecture + place.municipality, place.municipality] + ([ward] if ward else [])
+    for prefix in own:
+        if typed.startswith(prefix):
+            return place.prefecture + place.municipality + typed[len(prefix):].lstrip(), None
+    found = resolve_address(typed).place
+    if found is not None and found.municipality_code not in (place.municipality_code, place.registration_code):
+        return None, (found.municipality if found.prefecture == place.prefecture
+                      else found.prefecture + found.municipality)
+    rest = typed
+    for prefix in ([place.prefecture + city.name, city.name] if city else []) + [place.prefecture]:
+        if rest.startswith(prefix):
+            rest = rest[len(prefix):].lstrip()
+            break
+    return place.prefecture + place.municipality + rest, None
 
 
 def validate_move(payload: Any, *, today: date | None = None) -> ValidatedMove:
@@ -210,6 +228,7 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
             office = offices.get(entry.applicable.slug)
             MoveProcedure.objects.create(
                 move=move, version=entry.applicable.version, values=entry.values,
+                kinds=[str(k) for k in entry.applicable.kinds],
                 status=EntryStatus.IN_PERSON if definition["channel"] == Channel.WINDOW else EntryStatus.SUBMITTED,
                 deadline_from=entry.deadline_from, deadline_to=entry.deadline_to, position=position,
                 office=_office_data(office) if office else {},

@@ -265,7 +265,7 @@ def people(request, move):
     old = (move.draft or {}).get("people") or {}
     if request.method == "POST":
         remove = request.POST.get("remove_member", "")
-        remove = int(remove) if remove.isdigit() else None
+        remove = int(remove) if remove.isascii() and remove.isdigit() and len(remove) < 3 else None
         applicant_values, members, blank_posted = people_raw(request.POST, remove=remove)
         members = members[:MAX_MEMBERS * 2]
         adding, back = "add_member" in request.POST, "back" in request.POST

@@ -115,3 +115,52 @@ def test_tokens_are_required_and_moves_are_private(client, api, sapporo, django_
     stranger = client.__class__(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert stranger.get(f"/api/v1/moves/{move_id}").status_code == 404
     assert stranger.get("/api/v1/moves/not-a-uuid").status_code == 404
+
+
+@pytest.mark.parametrize("postcode, typed, full", [
+    ("060-0042", "中央区大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # a ward Tokyo has too
+    ("001-0024", "北区北24条西6丁目", "北海道札幌市北区北24条西6丁目"),
+    ("060-0042", "札幌市大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # the city without its ward
+    ("060-0042", "大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # from the town
+    ("060-0042", "北海道札幌市中央区大通西3丁目", "北海道札幌市中央区大通西3丁目"),
+    ("183-0023", "府中市宮西町1-1", "東京都府中市宮西町1-1"),  # a name two prefectures share
+])
+def test_addresses_as_people_type_them(postcode, typed, full):
+    from hikkoshi.moves.services import _full_address
+    from hikkoshi.places.postcodes import lookup
+
+    assert _full_address(lookup(postcode), typed) == (full, None)
+
+
+@pytest.mark.parametrize("postcode, typed, other", [
+    ("060-0042", "札幌市北区北24条", "札幌市北区"),
+    ("060-0042", "大阪市北区梅田1丁目", "大阪府大阪市北区"),
+    ("060-0042", "小樽市稲穂1丁目", "小樽市"),
+])
+def test_an_address_in_another_municipality_is_named(postcode, typed, other):
+    from hikkoshi.moves.services import _full_address
+    from hikkoshi.places.postcodes import lookup
+
+    assert _full_address(lookup(postcode), typed) == (None, other)
+
+
+def test_a_draft_begun_on_the_pages_is_no_500_in_the_api(api, sapporo, mover):
+    from hikkoshi.moves.services import move_draft_create
+
+    draft = move_draft_create(owner=mover)
+    body = api.get(f"/api/v1/moves/{draft.public_id}").json()
+    assert body["status"] == "draft" and body["documents"] == []
+    assert api.get(f"/api/v1/moves/{draft.public_id}/documents/result.pdf").status_code == 404
+
+
+def test_the_building_goes_in_the_forms_own_box(api, sapporo):
+    from hikkoshi.documents.qr import form_payload
+    from hikkoshi.moves.selectors import move_record
+
+    move = Move.objects.get(public_id=post(api, sapporo_relocation()).json()["id"])
+    record = move_record(move)
+    assert record.new_address.address == "北海道札幌市北区北24条西6丁目1-1"
+    assert record.new_address.building == "ハイツ北 201"
+    entry = next(e for e in record.procedures if e.slug == "sapporo-move-in")
+    assert entry.notification == "relocation"
+    assert form_payload(record, entry)["n"][3] == "ハイツ北 201"
