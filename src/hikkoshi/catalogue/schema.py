@@ -145,12 +145,17 @@ class FieldSpec:
             return None
         if self.type == FieldType.BOOLEAN:
             if isinstance(raw, bool):
-                return raw
-            if str(raw).lower() in ("true", "on", "1", "yes"):
-                return True
-            if str(raw).lower() in ("false", "off", "0", "no"):
-                return False
-            raise FieldError(_("Answer yes or no."))
+                value = raw
+            elif str(raw).lower() in ("true", "on", "1", "yes"):
+                value = True
+            elif str(raw).lower() in ("false", "off", "0", "no"):
+                value = False
+            else:
+                raise FieldError(_("Answer yes or no."))
+            if self.required and not value:
+                # A required yes/no field is a box that must be ticked (a consent, a confirmation).
+                raise FieldError(_("Tick this box to go on."))
+            return value
         if self.type == FieldType.NUMBER and isinstance(raw, int) and not isinstance(raw, bool):
             raw = str(raw)
         if self.type == FieldType.DATE and isinstance(raw, date):
@@ -280,8 +285,10 @@ class SpecChoiceField(_SpecMixin, forms.ChoiceField):
 
 
 class SpecBooleanField(_SpecMixin, forms.BooleanField):
+    """A checkbox: unticked is "no", which a required field refuses through its spec."""
+
     def clean(self, value):
-        return bool(value) if not self.spec.required or value else super().clean(value)
+        return super().clean(bool(value))
 
 
 # -- schemas ------------------------------------------------------------------------------------

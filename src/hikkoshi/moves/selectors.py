@@ -4,14 +4,15 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from hikkoshi.catalogue.constants import Channel
 from hikkoshi.places.moves import MoveKind
+from hikkoshi.documents.labels import CHANNELS
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
 
 from .constants import EntryStatus
 from .models import Move
 
-CHANNEL_LABELS = {Channel.WEB: "Web", Channel.EMAIL: "メール", Channel.FAX: "FAX", Channel.WINDOW: "窓口"}
+# The channels as the printed documents name them, shown the same way on the pages and in the API.
+CHANNEL_LABELS = CHANNELS
 
 
 def move_for(*, owner, public_id) -> Move | None:

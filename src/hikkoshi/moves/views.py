@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hikkoshi.catalogue.selectors import deadline_window
@@ -47,6 +48,7 @@ def wizard_step(view):
     @login_required
     @require_http_methods(["GET", "POST"])
     @never_cache
+    @sensitive_post_parameters()  # names, birth dates…: never in an error report
     @wraps(view)
     def wrapper(request, public_id):
         move = _own_move(request, public_id)

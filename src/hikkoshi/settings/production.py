@@ -34,6 +34,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# The key that signs the QR codes on printed forms (given to the municipalities' counters so they
+# can check a code), never SECRET_KEY; old keys stay valid while a new one is rolled out.
+HIKKOSHI_QR_KEY = _required("HIKKOSHI_QR_KEY")
+HIKKOSHI_QR_KEY_FALLBACKS = [k for k in os.environ.get("HIKKOSHI_QR_KEY_FALLBACKS", "").split(",") if k]
+
 EMAIL_HOST = os.environ.get("HIKKOSHI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("HIKKOSHI_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("HIKKOSHI_EMAIL_USER", "")
