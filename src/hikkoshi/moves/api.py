@@ -3,6 +3,8 @@
 import json
 import uuid
 
+from django.db import IntegrityError
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -13,6 +15,7 @@ from hikkoshi.catalogue.schema import object_schema
 from .auth import TokenAuth
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER
 from .constants import EntryStatus, MoveStatus
+from .models import Move
 from .selectors import CHANNEL_LABELS, move_for, move_record
 from .services import MoveInvalid, move_submit
 
@@ -99,10 +102,12 @@ def _invalid(errors: dict[str, str]) -> Problem:
 
 
 @router.post(
-    "/moves", response={201: MoveOut},
+    "/moves", response={201: MoveOut, 200: MoveOut},
     summary="Submit a move (ワンストップ申請)",
     description="Common data once and the chosen procedures with their own fields. Stored whole or "
-                "not at all; every invalid field is listed by its path in `invalid-params`.",
+                "not at all; every invalid field is listed by its path in `invalid-params`. With an "
+                "`Idempotency-Key` header, sending the same key again answers 200 with the move "
+                "first made with it, and stores nothing new.",
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": MOVE_REQUEST_SCHEMA}}},
         "responses": {
@@ -118,11 +123,18 @@ def move_create(request):
         payload = json.loads(request.body or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _invalid({"body": _("The body is not valid JSON.")}) from None
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 100 or any(not (32 < ord(c) < 127) for c in key):
+        raise _invalid({"Idempotency-Key": _("Use up to 100 visible ASCII characters.")})
     try:
-        move = move_submit(owner=request.auth, payload=payload)
+        move = move_submit(owner=request.auth, payload=payload, idempotency_key=key)
     except MoveInvalid as exc:
         raise _invalid(exc.errors) from exc
-    return Status(201, move_payload(move, getattr(move, "warnings", ())))
+    except IntegrityError:
+        # The same key sent twice at once: the other request stored the move.
+        move = Move.objects.get(owner=request.auth, idempotency_key=key)
+    replayed = bool(key) and not hasattr(move, "warnings")  # only a new move carries warnings
+    return Status(200 if replayed else 201, move_payload(move, getattr(move, "warnings", ())))
 
 
 def _own_move(request, move_id: str):

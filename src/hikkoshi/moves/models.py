@@ -24,6 +24,8 @@ class Move(models.Model):
     new_address = models.JSONField(_("new address"), default=dict)
     applicant = models.JSONField(_("applicant"), default=dict)
     members = models.JSONField(_("household members"), default=list)
+    # An API client's Idempotency-Key: the same key again answers with this move.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True, default="")
     # What the mover typed on each page, valid or not, so leaving never loses anything.
     draft = models.JSONField(_("draft"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -35,6 +37,9 @@ class Move(models.Model):
         verbose_name_plural = _("moves")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["owner", "status"])]
+        constraints = [models.UniqueConstraint(
+            fields=["owner", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+            name="move_idempotency_key_once")]
 
     def __str__(self):
         return str(self.public_id)

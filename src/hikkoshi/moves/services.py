@@ -202,8 +202,17 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> No
             "names": "、".join(missing)}
 
 
-def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date | None = None) -> Move:
-    """Validate and store a move with its procedures in one transaction."""
+def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date | None = None,
+                idempotency_key: str = "") -> Move:
+    """Validate and store a move with its procedures in one transaction.
+
+    With an ``idempotency_key`` (an API client's retry after a lost answer), a move this owner
+    already made with that key is returned as it is, and nothing new is stored.
+    """
+    if idempotency_key:
+        existing = Move.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     validated = validate_move(payload, today=today)
     offices = {
         entry.applicable.slug: office_for(entry.applicable.version.definition, old=validated.old, new=validated.new)
@@ -211,7 +220,7 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
         if entry.applicable.version.definition["channel"] == Channel.WINDOW
     }
     with transaction.atomic():
-        move = draft if draft is not None else Move(owner=owner)
+        move = draft if draft is not None else Move(owner=owner, idempotency_key=idempotency_key)
         move.status = MoveStatus.SUBMITTED
         move.kinds = [str(k) for k in validated.kinds]
         move.move_date = validated.move_date

@@ -164,3 +164,13 @@ def test_the_building_goes_in_the_forms_own_box(api, sapporo):
     entry = next(e for e in record.procedures if e.slug == "sapporo-move-in")
     assert entry.notification == "relocation"
     assert form_payload(record, entry)["n"][3] == "ハイツ北 201"
+
+
+def test_a_retry_with_the_same_idempotency_key_stores_nothing_new(api, sapporo):
+    first = post(api, sapporo_relocation(), HTTP_IDEMPOTENCY_KEY="call-centre-42")
+    again = post(api, sapporo_relocation(), HTTP_IDEMPOTENCY_KEY="call-centre-42")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"] and Move.objects.count() == 1
+    other = post(api, sapporo_relocation(), HTTP_IDEMPOTENCY_KEY="call-centre-43")
+    assert other.status_code == 201 and Move.objects.count() == 2
+    assert post(api, sapporo_relocation(), HTTP_IDEMPOTENCY_KEY="x" * 101).status_code == 422
