@@ -5,8 +5,6 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from hikkoshi import __version__
-
 from .problems import Problem, invalid_param, problem_response
 
 class Utf8JSONRenderer(JSONRenderer):

@@ -88,3 +88,24 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class ProblemDetailsMiddleware:
+    """Every error the API answers is problem+json, also those Django or django-ninja make
+    themselves (405 method not allowed, 400 for a body over the size limit, …)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (_is_api(request) and response.status_code >= 400
+                and not response.get("Content-Type", "").startswith(("application/problem+json",
+                                                                      "application/json"))):
+            from .problems import generic_problem
+
+            replaced = generic_problem(request, response.status_code)
+            if response.has_header("Allow"):
+                replaced["Allow"] = response["Allow"]
+            return replaced
+        return response

@@ -65,3 +65,10 @@ def server_error(request) -> HttpResponse:
         Problem(500, "server-error", _("Server error"), _("Something went wrong on our side.")),
         request.path,
     )
+
+
+def generic_problem(request, status: int) -> HttpResponse:
+    """A problem document for an error status that no view described."""
+    titles = {400: _("Bad request"), 401: _("Authentication required"), 403: _("Forbidden"),
+              404: _("Not found"), 405: _("Method not allowed"), 413: _("Request too large")}
+    return problem_response(Problem(status, "error", titles.get(status, _("Error"))), request.path)

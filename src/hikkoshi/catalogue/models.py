@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language, gettext_lazy as _
@@ -26,6 +27,9 @@ class JsonListOf:
         return isinstance(other, JsonListOf) and other.choices == self.choices
 
 
+DEADLINE_DAYS = [MinValueValidator(-366), MaxValueValidator(366)]
+
+
 class Procedure(models.Model):
     """A procedure (手続き) a mover may have to do, as editable data.
 
@@ -48,10 +52,11 @@ class Procedure(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     channel_settings = models.JSONField(_("channel settings"), default=dict, blank=True)
     # Deadline relative to the move date, in days: from (negative: before) and to (after).
+    # Within a year before or after the move: a rule beyond that is a typing error.
     deadline_from_days = models.SmallIntegerField(_("may be done from (days after moving)"),
-                                                  null=True, blank=True)
+                                                  null=True, blank=True, validators=DEADLINE_DAYS)
     deadline_to_days = models.SmallIntegerField(_("must be done by (days after moving)"),
-                                                null=True, blank=True)
+                                                null=True, blank=True, validators=DEADLINE_DAYS)
     office = models.CharField(_("where to go"), max_length=20, choices=Office.choices, blank=True)
     official_form = models.CharField(_("official form"), max_length=20, choices=OfficialForm.choices,
                                      blank=True)

@@ -47,7 +47,7 @@ def _read(path: Path) -> list:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogueImportError([("file", _("Cannot read the file: %(error)s") % {"error": exc.strerror})])
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CatalogueImportError([("file", _("Malformed JSON: %(error)s") % {"error": exc})])
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("procedures"), list):
         raise CatalogueImportError([("file", _("This is not a catalogue file: expected “format”: “%(format)s” and a list “procedures”.") % {"format": FORMAT})])

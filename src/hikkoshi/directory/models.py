@@ -1,11 +1,13 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.places.fields import PostcodeField
+from hikkoshi.places.municipalities import is_known_area
 
 from .constants import Category, ContactKind, LOCAL_PORTAL, Verification
-from .validators import validate_area_code, validate_contact, validate_postcode
+from .validators import AREA_CODE, validate_area_code, validate_contact, validate_postcode
 
 
 class Organisation(models.Model):
@@ -48,6 +50,8 @@ class Organisation(models.Model):
                 self.postcode = validate_postcode(self.postcode)
             except ValidationError as exc:
                 raise ValidationError({"postcode": exc.messages}) from exc
+        if self.last_checked and self.last_checked > timezone.localdate():
+            raise ValidationError({"last_checked": [_("This date is in the future.")]})
 
 
 class Contact(models.Model):
@@ -122,6 +126,9 @@ class ServiceArea(models.Model):
             errors["postcode_to"] = [_("The end of the range comes before its start.")]
         if not self.area_code and not self.postcode_from:
             errors["area_code"] = [_("Give a municipality code, a postal-code range, or both.")]
+        elif AREA_CODE.match(self.area_code or "") and not is_known_area(self.area_code):
+            errors["area_code"] = [_("No prefecture or municipality has the code %(code)s.")
+                                   % {"code": self.area_code}]
         if errors:
             raise ValidationError(errors)
 

@@ -288,6 +288,8 @@ def _csv_row(rec: _Record, cells: dict[str, str]) -> None:
 def _parse_json(text: str) -> tuple[list[_Record], list[ImportProblem]]:
     try:
         data = json.loads(text)
+    except RecursionError:
+        return [], [ImportProblem(_("The JSON is nested too deeply."), line=1)]
     except json.JSONDecodeError as exc:
         return [], [ImportProblem(
             _("Malformed JSON: %(error)s (column %(column)d).") % {"error": exc.msg,

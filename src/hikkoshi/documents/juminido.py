@@ -16,9 +16,8 @@ import io
 
 from .data import Address, MoveRecord, Person, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
-from .labels import (FORM_TITLES, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL,
-                     HOUSEHOLDER_RELATIONSHIP_FIELDS, NOTIFICATION_BOXES, NOTIFICATIONS, SEAL_NOTE,
-                     field_value, mayor_of, new_katagaki, old_katagaki, postcode)
+from .labels import (FORM_TITLES, NOTIFICATION_BOXES, NOTIFICATIONS, SEAL_NOTE, householder,
+                     mayor_of, new_katagaki, old_katagaki, postcode)
 from .layout import MARGIN_MM, WIDTH_MM, Sheet, new_canvas, string_width_mm
 from segno import DataOverflowError
 
@@ -111,8 +110,7 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     t += 10
 
     # --- addresses and householder -----------------------------------------------------------
-    householder_row = (field_value(entry, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL),
-                       field_value(entry, HOUSEHOLDER_RELATIONSHIP_FIELDS))
+    householder_row = householder(record, entry)
     new_label = "新住所\n(転出先)" if move_out else "新住所"
     t = _address_block(s, t, new_label, record.new_address, new_katagaki(record, entry))
     if not move_out:

@@ -45,6 +45,16 @@ def field_value(entry: ProcedureEntry, names: tuple[str, ...], label: str = "") 
     return ""
 
 
+def householder(record, entry: ProcedureEntry) -> tuple[str, str]:
+    """世帯主 and 続柄 for the form. Left empty, the applicant is the head of the household
+    (the field's help says so), printed as the applicant's name and 本人."""
+    name = field_value(entry, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL)
+    relationship = field_value(entry, HOUSEHOLDER_RELATIONSHIP_FIELDS)
+    if not name:
+        return record.applicant.name, relationship or "本人"
+    return name, relationship
+
+
 def new_katagaki(record, entry: ProcedureEntry) -> str:
     """方書 of the new address: a procedure's own field, else the address's building."""
     return field_value(entry, KATAGAKI_FIELDS, KATAGAKI_LABEL) or record.new_address.building

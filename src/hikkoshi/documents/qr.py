@@ -53,8 +53,7 @@ from django.conf import settings
 from django.core import signing
 
 from .data import MoveRecord, ProcedureEntry
-from .labels import (HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL, HOUSEHOLDER_RELATIONSHIP_FIELDS,
-                     field_value, new_katagaki, old_katagaki)
+from .labels import householder, new_katagaki, old_katagaki
 from .qrmatrix import Matrix, qr_matrix
 
 PREFIX = "HKS1:"
@@ -100,8 +99,8 @@ def form_payload(record: MoveRecord, entry: ProcedureEntry, persons=None, sheet=
         "md": _day(record.move_date),
         "n": new,
         "o": old,
-        "h": field_value(entry, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL),
-        "hr": field_value(entry, HOUSEHOLDER_RELATIONSHIP_FIELDS),
+        "h": householder(record, entry)[0],
+        "hr": householder(record, entry)[1],
         "ps": [[p.name, p.name_kana, _day(p.birth_date), p.relationship]
                for p in (persons if persons is not None else (record.applicant, *record.members))],
         "t": record.phone,

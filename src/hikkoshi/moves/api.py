@@ -123,6 +123,8 @@ def move_create(request):
         payload = json.loads(request.body or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _invalid({"body": _("The body is not valid JSON.")}) from None
+    except RecursionError:
+        raise _invalid({"body": _("The body is nested too deeply.")}) from None
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100 or any(not (32 < ord(c) < 127) for c in key):
         raise _invalid({"Idempotency-Key": _("Use up to 100 visible ASCII characters.")})

@@ -13,7 +13,7 @@ The pages and the API hand in the same payload::
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -30,6 +30,9 @@ from hikkoshi.places.postcodes import Place, lookup
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
 from .constants import EntryStatus, MoveStatus
 from .models import Move, MoveProcedure
+
+
+MOVE_DATE_RANGE_DAYS = 366
 
 
 class MoveInvalid(Exception):
@@ -98,10 +101,15 @@ def _full_address(place: Place, typed: str) -> tuple[str | None, str | None]:
     for prefix in own:
         if typed.startswith(prefix):
             return place.prefecture + place.municipality + typed[len(prefix):].lstrip(), None
-    found = resolve_address(typed).place
-    if found is not None and found.municipality_code not in (place.municipality_code, place.registration_code):
-        return None, (found.municipality if found.prefecture == place.prefecture
-                      else found.prefecture + found.municipality)
+    match = resolve_address(typed)
+    own_codes = (place.municipality_code, place.registration_code)
+    if match.place is not None:
+        named = [(match.place.prefecture, match.place.municipality_code, match.place.municipality)]
+    else:  # a name several places share (北区): only one of this prefecture can be meant
+        named = [(m.prefecture, m.code, m.name) for m in match.candidates if m.prefecture == place.prefecture]
+    if len(named) == 1 and named[0][1] not in own_codes:
+        prefecture, _code, name = named[0]
+        return None, name if prefecture == place.prefecture else prefecture + name
     rest = typed
     for prefix in ([place.prefecture + city.name, city.name] if city else []) + [place.prefecture]:
         if rest.startswith(prefix):
@@ -145,6 +153,10 @@ def validate_move(payload: Any, *, today: date | None = None) -> ValidatedMove:
         errors["to"] = _("Neither address is in this portal's region, so it has no procedures for this move.")
         raise MoveInvalid(errors)
     move_date = date.fromisoformat(move_values["move_date"])
+    if not today - timedelta(days=MOVE_DATE_RANGE_DAYS) <= move_date <= today + timedelta(days=MOVE_DATE_RANGE_DAYS):
+        errors["move_date"] = _("Give a moving day within a year of today; for a move longer ago, "
+                                "ask at the counter.")
+        raise MoveInvalid(errors)
     validated = ValidatedMove(old, new, old_address, new_address, assessment.kinds, move_date,
                               applicant, members)
     _procedures(validated, assessment, payload.get("procedures"), errors, today)

@@ -19,7 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hikkoshi.catalogue.selectors import deadline_window
+from hikkoshi.catalogue.constants import Channel
+from hikkoshi.catalogue.selectors import deadline_window, office_for
 from hikkoshi.places.moves import MoveKind
 
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
@@ -184,14 +185,18 @@ def places(request, move):
 
 # -- 2. which procedures ----------------------------------------------------------------------
 
-def _procedure_rows(applicable, move_date):
+def _procedure_rows(applicable, move_date, places=None):
     rows = []
     for a in applicable:
         definition = a.version.definition
         start, end = deadline_window(definition, move_date)
+        # A window procedure is taken to the office of the address (the ward office), not to
+        # the organisation that runs it.
+        office = (office_for(definition, old=places.old, new=places.new)
+                  if places is not None and definition["channel"] == Channel.WINDOW else None)
         rows.append({
             "slug": a.slug, "name": a.version.localised_name, "optional": a.optional,
-            "organisation": a.procedure.organisation.name,
+            "organisation": office.name if office else a.procedure.organisation.name,
             "channel": CHANNEL_LABELS.get(definition["channel"], definition["channel"]),
             "description": definition.get("description_en") if _english() and definition.get("description_en")
             else definition.get("description", ""),
@@ -229,7 +234,7 @@ def procedures(request, move):
                    for e in form.errors.get("optional", [])]
     else:
         chosen = ((move.draft or {}).get("procedures") or {}).get("optional") or []
-    rows = _procedure_rows(applicable, found.move_date)
+    rows = _procedure_rows(applicable, found.move_date, found)
     for row in rows:
         row["chosen"] = row["slug"] in chosen
     return _render(request, move, "procedures", "moves/procedures.html", {
@@ -379,7 +384,7 @@ def _review_context(move, errors: dict[str, str] | None = None):
         "old_rows": display_rows(ADDRESS, places_values.get("from")),
         "new_rows": display_rows(ADDRESS, places_values.get("to")),
         "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
-        "procedures": _procedure_rows(chosen, found.move_date) if chosen else [],
+        "procedures": _procedure_rows(chosen, found.move_date, found) if chosen else [],
         "applicant_rows": display_rows(APPLICANT, people_values.get("applicant")),
         "members": [display_rows(MEMBER, m) for m in payload["members"]],
         "details": [{"name": a.version.localised_name, "organisation": a.procedure.organisation.name,

@@ -5,7 +5,7 @@ matches, its postal code.
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .municipalities import Municipality, all_municipalities, designated_cities
+from .municipalities import Municipality, all_municipalities, city_of, designated_cities
 from .normalise import address_key
 from .postcodes import Place, lookup, postal_db
 
@@ -33,6 +33,11 @@ def _index():
         names.setdefault(address_key(city.name), []).append(
             Municipality(city.code, city.prefecture, city.name, "")
         )
+    for m in all_municipalities():
+        # A ward alone (北区) may be any city's: Tokyo's special ward or a designated city's.
+        city = city_of(m.code)
+        if city and m.name.startswith(city.name):
+            names.setdefault(address_key(m.name[len(city.name):]), []).append(m)
     return prefectures, names
 
 
@@ -76,7 +81,7 @@ def resolve_address(text: str) -> AddressMatch:
     if len(found) > 1:
         return AddressMatch(None, tuple(found))
     municipality = found[0]
-    remainder = rest[len(address_key(municipality.name)) :]
+    remainder = rest[length:]
     for town_key, code in _towns(municipality.prefecture, municipality.name):
         if remainder.startswith(town_key):
             place = lookup(code)

@@ -106,3 +106,14 @@ def municipality_code(code: str) -> str:
 def municipality_names() -> dict[str, str]:
     """Names of designated cities by code (wards' names come with each postal entry)."""
     return {c.code: c.name for c in designated_cities().values()}
+
+
+@lru_cache(maxsize=1)
+def _known_areas() -> frozenset[str]:
+    codes = {m.code for m in all_municipalities()} | set(designated_cities())
+    return frozenset(codes | {code[:2] for code in codes})
+
+
+def is_known_area(code: str) -> bool:
+    """Whether a 2-digit prefecture or 5-digit municipality code exists in the postal data."""
+    return code in _known_areas()

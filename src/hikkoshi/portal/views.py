@@ -121,6 +121,10 @@ def server_error(request, template_name="portal/errors/500.html"):
 
 
 def bad_request(request, exception, template_name="portal/errors/400.html"):
+    if _is_api(request):
+        from hikkoshi.api.problems import generic_problem
+
+        return generic_problem(request, 400)
     return HttpResponseBadRequest(loader.render_to_string(template_name, {}, request))
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 # CSP headers stay as Django ships them everywhere.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hikkoshi.api.middleware.ProblemDetailsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hikkoshi.api.middleware.SessionMiddleware",
     "hikkoshi.api.middleware.LocaleMiddleware",

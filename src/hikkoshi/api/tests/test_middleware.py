@@ -43,3 +43,4 @@ def test_api_ignores_the_pages_language_cookie(client, db):
     assert response["Content-Language"] == "ja"
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="ja")
     assert '<html lang="en">' in page.content.decode()
+

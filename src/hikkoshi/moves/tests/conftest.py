@@ -1,4 +1,9 @@
+from datetime import timedelta
+
+from django.utils import timezone
 import pytest
+
+from hikkoshi.catalogue.japanese import format_wareki
 
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
 from hikkoshi.moves.models import ApiToken
@@ -17,22 +22,29 @@ def api(client, mover):
     return client
 
 
+def moving_day():
+    """Three weeks from today: the tests do not age."""
+    return timezone.localdate() + timedelta(days=21)
+
+
 def sapporo_relocation(**overrides) -> dict:
-    """A valid move between two Sapporo wards (中央区 → 北区, 転居)."""
+    """A valid move between two Sapporo wards (中央区 → 北区, 転居), three weeks from today."""
+    day = moving_day()
+    stop, start = (day - timedelta(days=1)).isoformat(), day.isoformat()
     payload = {
         "from": {"postcode": "060-0042", "address": "札幌市中央区大通西3丁目"},
         "to": {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": "ハイツ北 201"},
-        "move_date": "令和8年4月1日",
+        "move_date": format_wareki(day),  # 和暦, as people write it
         "applicant": {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "S60.5.5",
                       "phone": "090-1234-5678", "email": "taro@example.jp"},
         "members": [{"name": "札幌 花子", "name_kana": "ｻｯﾎﾟﾛ ﾊﾅｺ", "birth_date": "1988-07-07",
                      "relationship": "妻"}],
         "procedures": [
             {"id": "sapporo-move-in", "fields": {"householder_relationship": "本人"}},
-            {"id": "sapporo-water", "fields": {"stop_date": "2026-03-31", "start_date": "2026-04-01"}},
-            {"id": "hokkaido-gas", "fields": {"stop_date": "2026-03-31", "start_date": "2026-04-01",
+            {"id": "sapporo-water", "fields": {"stop_date": stop, "start_date": start}},
+            {"id": "hokkaido-gas", "fields": {"stop_date": stop, "start_date": start,
                                               "visit_slot": "am"}},
-            {"id": "hepco-electricity", "fields": {"stop_date": "2026-03-31", "start_date": "2026-04-01",
+            {"id": "hepco-electricity", "fields": {"stop_date": stop, "start_date": start,
                                                    "billing_number": "1234 5678 9012"}},
         ],
     }

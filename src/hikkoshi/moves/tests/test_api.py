@@ -5,7 +5,7 @@ import pytest
 
 from hikkoshi.moves.models import Move, MoveProcedure
 
-from .conftest import sapporo_relocation
+from .conftest import moving_day, sapporo_relocation
 
 
 def post(client, payload, **extra):
@@ -39,7 +39,7 @@ def test_submitting_a_move_stores_it_whole(api, sapporo, mover):
     move = Move.objects.get(public_id=body["id"])
     assert move.owner == mover and move.status == "submitted"
     assert move.kinds == ["relocation"]
-    assert move.move_date == date(2026, 4, 1)
+    assert move.move_date == moving_day()
     assert move.applicant["name_kana"] == "サッポロ\u3000タロウ"
     assert move.applicant["birth_date"] == "1985-05-05"
     assert move.members[0]["name_kana"] == "サッポロ\u3000ハナコ"
@@ -87,9 +87,14 @@ def test_postcode_that_does_not_match_the_city_is_flagged(api, sapporo):
 
 
 def test_a_late_move_is_warned_about(api, sapporo):
-    payload = sapporo_relocation(move_date="2020-04-01")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    moved = timezone.localdate() - timedelta(days=60)
+    payload = sapporo_relocation(move_date=moved.isoformat())
     for entry in payload["procedures"][1:]:
-        entry["fields"].update(stop_date="2020-03-31", start_date="2020-04-01")
+        entry["fields"].update(stop_date=moved.isoformat(), start_date=moved.isoformat())
     response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 201
     warned = {w["procedure"] for w in response.json()["warnings"]}
@@ -174,3 +179,37 @@ def test_a_retry_with_the_same_idempotency_key_stores_nothing_new(api, sapporo):
     other = post(api, sapporo_relocation(), HTTP_IDEMPOTENCY_KEY="call-centre-43")
     assert other.status_code == 201 and Move.objects.count() == 2
     assert post(api, sapporo_relocation(), HTTP_IDEMPOTENCY_KEY="x" * 101).status_code == 422
+
+
+def test_errors_django_makes_itself_are_problems_too(api, sapporo, settings):
+    response = api.put("/api/v1/moves", "{}", content_type="application/json")
+    assert response.status_code == 405 and response["Content-Type"] == "application/problem+json"
+    assert "POST" in response["Allow"]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post("/api/v1/moves", "[" + "0," * 2000 + "0]", content_type="application/json")
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+
+
+def test_deeply_nested_json_is_refused_cleanly(api, sapporo):
+    response = api.post("/api/v1/moves", "[" * 20000 + "]" * 20000, content_type="application/json")
+    assert response.status_code == 422
+    assert [p["name"] for p in response.json()["invalid-params"]] == ["body"]
+
+
+@pytest.mark.parametrize("days", [-400, 400])
+def test_a_moving_day_far_from_today_is_refused(api, sapporo, days):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    day = (timezone.localdate() + timedelta(days=days)).isoformat()
+    response = post(api, sapporo_relocation(move_date=day))
+    assert response.status_code == 422
+    assert [p["name"] for p in response.json()["invalid-params"]] == ["move_date"]
+
+
+def test_another_ward_of_the_same_city_is_named_even_when_other_cities_have_it():
+    from hikkoshi.moves.services import _full_address
+    from hikkoshi.places.postcodes import lookup
+
+    assert _full_address(lookup("060-0042"), "北区北24条西6丁目") == (None, "札幌市北区")

@@ -35,3 +35,16 @@ def test_ambiguous_name_needs_the_prefecture():
 def test_unreadable_addresses(typed):
     match = resolve_address(typed)
     assert match.place is None and not match.ambiguous
+
+
+def test_a_ward_name_alone_is_ambiguous():
+    match = resolve_address("北区王子1-1")
+    assert match.ambiguous
+    assert {f"{m.prefecture}{m.name}" for m in match.candidates} >= {"東京都北区", "北海道札幌市北区", "大阪府大阪市北区"}
+    assert resolve_address("東京都北区王子").place.municipality_code == "13117"
+
+
+def test_a_ward_name_only_one_city_has():
+    match = resolve_address("厚別区厚別中央1条5丁目")
+    assert match.place.municipality_code == "01108"
+    assert match.place.town.startswith("厚別中央")
