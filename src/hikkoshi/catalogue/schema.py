@@ -7,7 +7,7 @@ for the printed forms (``display``).
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 import re
 from typing import Any
 
@@ -85,6 +85,9 @@ class FieldSpec:
     # The kinds of move (転居 / 転出 / 転入) the field is asked for; empty: every kind. A
     # water procedure asks the stop date of a move-out and the start date of a move-in.
     kinds: tuple[str, ...] = ()
+    # For a date: the days around the moving day it must fall in, e.g. (-30, 7) for the last
+    # day of gas at the old home. Checked where the moving day is known (``clean_values``).
+    move_window: tuple[int, int] | None = None
 
     def applies_to(self, kinds) -> bool:
         return not self.kinds or any(k in self.kinds for k in kinds)
@@ -114,6 +117,8 @@ class FieldSpec:
                 data[key] = getattr(self, key)
         if self.kinds:
             data["kinds"] = list(self.kinds)
+        if self.move_window:
+            data["move_window"] = list(self.move_window)
         if self.choices:
             data["choices"] = [
                 {k: v for k, v in (("value", c.value), ("label", c.label), ("label_en", c.label_en)) if v}
@@ -294,7 +299,7 @@ class SpecBooleanField(_SpecMixin, forms.BooleanField):
 # -- schemas ------------------------------------------------------------------------------------
 
 _KEYS = {"name", "type", "label", "label_en", "help", "help_en", "required", "max_length",
-         "pattern", "choices", "min_value", "max_value", "kinds"}
+         "pattern", "choices", "min_value", "max_value", "kinds", "move_window"}
 
 
 def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
@@ -350,6 +355,14 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
         if not isinstance(kinds, list) or any(k not in MoveKind.values for k in kinds):
             errors.append((f"{where}.kinds", _("Choose from: %(choices)s.") % {"choices": ", ".join(MoveKind.values)}))
             kinds = []
+        window = item.get("move_window")
+        if window is not None and not (
+            isinstance(window, list) and len(window) == 2
+            and all(isinstance(d, int) and not isinstance(d, bool) and -366 <= d <= 366 for d in window)
+            and window[0] <= window[1] and item.get("type") == FieldType.DATE
+        ):
+            errors.append((f"{where}.move_window", _("For a date: [days before, days after] the moving day, within a year.")))
+            window = None
         if not errors:
             specs.append(FieldSpec(
                 name=name, type=item["type"], label=item["label"],
@@ -358,7 +371,7 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
                 max_length=item.get("max_length"), pattern=item.get("pattern", ""),
                 choices=tuple(Choice(c["value"], c["label"], c.get("label_en", "")) for c in choices),
                 min_value=item.get("min_value"), max_value=item.get("max_value"),
-                kinds=tuple(kinds),
+                kinds=tuple(kinds), move_window=tuple(window) if window else None,
             ))
     if errors:
         raise SchemaError(errors)
@@ -366,7 +379,7 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
 
 
 def clean_values(schema: tuple[FieldSpec, ...], data: Any, path: str = "",
-                 kinds=None) -> tuple[dict, dict[str, str]]:
+                 kinds=None, move_date: date | None = None) -> tuple[dict, dict[str, str]]:
     """Clean a dict of values against a schema: (cleaned values as JSON, errors by path).
 
     With ``kinds``, only the fields asked for those kinds of move count. Unknown keys are
@@ -390,6 +403,14 @@ def clean_values(schema: tuple[FieldSpec, ...], data: Any, path: str = "",
         except FieldError as exc:
             errors[f"{prefix}{spec.name}"] = exc.message
             continue
+        if value is not None and spec.move_window and move_date is not None:
+            first = move_date + timedelta(days=spec.move_window[0])
+            last = move_date + timedelta(days=spec.move_window[1])
+            if not first <= value <= last:
+                errors[f"{prefix}{spec.name}"] = _(
+                    "Give a date from %(first)s to %(last)s (around the moving day, %(day)s)."
+                ) % {"first": first.isoformat(), "last": last.isoformat(), "day": move_date.isoformat()}
+                continue
         if value is not None:
             cleaned[spec.name] = spec.to_json(value)
     return cleaned, errors

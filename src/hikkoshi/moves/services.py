@@ -197,7 +197,7 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> No
             continue
         chosen[slug] = i
         values, problems = clean_values(found.version.schema, item.get("fields"), f"{path}.fields",
-                                        kinds=found.kinds)
+                                        kinds=found.kinds, move_date=validated.move_date)
         errors.update(problems)
         start, end = deadline_window(found.version.definition, validated.move_date)
         validated.entries.append(Entry(found, values, start, end))

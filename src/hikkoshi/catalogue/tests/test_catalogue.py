@@ -135,3 +135,10 @@ def test_required_and_optional():
     assert list(errors) == ["kana"]
     with pytest.raises(FieldError):
         SCHEMA[0].clean("   ")
+
+
+@pytest.mark.parametrize("window", [[7, -7], [0], "x", [-400, 0], [0, 1.5]])
+def test_a_move_window_must_make_sense(window):
+    with pytest.raises(SchemaError) as caught:
+        parse_schema([{"name": "d", "type": "date", "label": "日", "move_window": window}])
+    assert "fields[0].move_window" in {p for p, _m in caught.value.errors}

@@ -213,3 +213,15 @@ def test_another_ward_of_the_same_city_is_named_even_when_other_cities_have_it()
     from hikkoshi.places.postcodes import lookup
 
     assert _full_address(lookup("060-0042"), "北区北24条西6丁目") == (None, "札幌市北区")
+
+
+def test_dates_of_a_procedure_must_be_around_the_moving_day(api, sapporo):
+    from datetime import timedelta
+
+    payload = sapporo_relocation()
+    payload["procedures"][2]["fields"]["stop_date"] = (moving_day() + timedelta(days=365)).isoformat()
+    payload["procedures"][3]["fields"]["start_date"] = (moving_day() - timedelta(days=60)).isoformat()
+    response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert {p["name"] for p in response.json()["invalid-params"]} == {
+        "procedures[2].fields.stop_date", "procedures[3].fields.start_date"}
