@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hikkoshi.catalogue.constants import Channel
+from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.selectors import deadline_window, office_for
 from hikkoshi.places.moves import MoveKind
 
@@ -440,22 +441,8 @@ def submit(request, public_id):
 
 # -- the result -------------------------------------------------------------------------------
 
-def _documents():
-    """``hikkoshi.documents.services`` once it offers ``document_names`` and ``render_document``."""
-    try:
-        from hikkoshi.documents import services
-    except ModuleNotFoundError as exc:  # the documents app is being written
-        if exc.name not in ("hikkoshi.documents", "hikkoshi.documents.services"):
-            raise
-        return None
-    if not (hasattr(services, "document_names") and hasattr(services, "render_document")):
-        return None
-    return services
-
-
 def _document_names(move) -> list[str]:
-    services = _documents()
-    return list(services.document_names(move_record(move))) if services else []
+    return document_names(move_record(move))
 
 
 def _document_label(name: str, procedure: str = "") -> str:
@@ -470,8 +457,7 @@ def _document_label(name: str, procedure: str = "") -> str:
 
 
 def _belongs_to(name: str, slug: str) -> bool:
-    stem = name.rpartition(".")[0]
-    return stem == slug or stem.endswith(f"-{slug}")
+    return name == f"form-{slug}.pdf"
 
 
 @login_required
@@ -525,8 +511,7 @@ def document(request, public_id, name: str):
     move = _own_move(request, public_id)
     if move.status == MoveStatus.DRAFT:
         raise Http404
-    services = _documents()
-    rendered = services.render_document(move_record(move), name) if services else None
+    rendered = render_document(move_record(move), name)
     if rendered is None:
         raise Http404
     content, content_type = rendered

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import pytest
 
 from hikkoshi.catalogue.selectors import applicable_procedures, deadline_window, office_for
 from hikkoshi.directory.models import ServiceArea

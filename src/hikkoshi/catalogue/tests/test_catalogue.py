@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management import call_command

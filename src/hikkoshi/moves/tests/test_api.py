@@ -1,5 +1,4 @@
 import json
-from datetime import date
 
 import pytest
 

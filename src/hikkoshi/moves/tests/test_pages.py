@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 import html
-import importlib.util
 import re
 
 from django.test import Client
@@ -172,17 +171,6 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     assert base in listing
 
 
-def _documents_ready() -> bool:
-    if importlib.util.find_spec("hikkoshi.documents.services") is None:
-        return False
-    from hikkoshi.documents import services
-
-    return hasattr(services, "render_document") and hasattr(services, "document_names")
-
-
-@pytest.mark.skipif(not _documents_ready(),
-                    reason="hikkoshi.documents.services has no render_document / document_names yet "
-                           "(another engineer is writing it)")
 def test_the_result_links_to_the_documents(signed_in, sapporo):
     base = through_people(signed_in)
     signed_in.post(base + "details/", details_post(soon()))

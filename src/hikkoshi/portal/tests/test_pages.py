@@ -2,7 +2,6 @@ import re
 
 from django.utils import timezone
 from hypothesis import given, settings as hsettings, strategies as st, HealthCheck
-import pytest
 
 from hikkoshi.portal.models import News
 
