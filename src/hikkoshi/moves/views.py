@@ -96,8 +96,17 @@ def _render(request, move, step, template, context, *, summary=(), posted=False)
         "step_title": dict(STEPS)[step], "summary": list(summary), "focus_summary": posted and bool(summary),
         "previous_url": previous, **context,
     }
-    status = 400 if posted and summary else 200
-    return render(request, template, context, status=status)
+    return render(request, template, context)
+
+
+def _show_errors(move, step: str):
+    """After a POST with errors, the step's page (its draft keeps the values and the errors):
+    POST/redirect/GET, so the browser's Back button never lands on a POST's answer."""
+    return redirect(f"{_step_url(move, step)}?errors=1")
+
+
+def _just_posted(request) -> bool:
+    return "errors" in request.GET
 
 
 def _places_of(move):
@@ -173,15 +182,14 @@ def places(request, move):
             return redirect("moves:list")
         if found:
             return redirect("moves:procedures", public_id=move.public_id)
-        return _render(request, move, "places", "moves/places.html", {"forms": forms_},
-                       summary=_places_summary(forms_), posted=True)
+        return _show_errors(move, "places")
     values = (move.draft or {}).get("places") or {}
     bound = bool(values.get("checked"))
     forms_ = places_forms(values, bound=bound)
     if bound:
         _check_places_forms(forms_, values)
     return _render(request, move, "places", "moves/places.html", {"forms": forms_},
-                   summary=_places_summary(forms_) if bound else ())
+                   summary=_places_summary(forms_) if bound else (), posted=_just_posted(request))
 
 
 # -- 2. which procedures ----------------------------------------------------------------------
@@ -295,8 +303,7 @@ def people(request, move):
             return _submitted_meanwhile(move)
         if valid:
             return redirect("moves:details", public_id=move.public_id)
-        return _render(request, move, "people", "moves/people.html", _people_context(applicant, rows, values),
-                       summary=_people_summary(applicant, rows, problems), posted=True)
+        return _show_errors(move, "people")
     bound = bool(old.get("checked"))
     if not old:
         old = {"applicant": {"email": request.user.email}}
@@ -304,7 +311,8 @@ def people(request, move):
     if bound:
         _people_valid(applicant, rows, problems)
     return _render(request, move, "people", "moves/people.html", _people_context(applicant, rows, old),
-                   summary=_people_summary(applicant, rows, problems) if bound else ())
+                   summary=_people_summary(applicant, rows, problems) if bound else (),
+                   posted=_just_posted(request))
 
 
 def _people_context(applicant, rows, values):
@@ -337,14 +345,13 @@ def details(request, move):
             return redirect("moves:people", public_id=move.public_id)
         if valid:
             return redirect("moves:review", public_id=move.public_id)
-        return _render(request, move, "details", "moves/details.html", _details_context(groups),
-                       summary=_details_summary(groups), posted=True)
+        return _show_errors(move, "details")
     bound = bool(old.get("checked"))
     groups = detail_forms(chosen, old.get("values") or {}, bound=bound)
     if bound:
         _checked_forms_valid(form for _a, form in groups)
     return _render(request, move, "details", "moves/details.html", _details_context(groups),
-                   summary=_details_summary(groups) if bound else ())
+                   summary=_details_summary(groups) if bound else (), posted=_just_posted(request))
 
 
 def _details_summary(groups):
@@ -405,7 +412,8 @@ def review(request, move):
     if request.method == "POST":
         return submit(request, move.public_id)
     context = _review_context(move)
-    return _render(request, move, "review", "moves/review.html", context, summary=_review_summary(context))
+    return _render(request, move, "review", "moves/review.html", context, summary=_review_summary(context),
+                   posted=_just_posted(request))
 
 
 @login_required
@@ -434,9 +442,7 @@ def submit(request, public_id):
             draft[step] = {**(draft.get(step) or {}), "checked": True}
         locked.draft = draft
         locked.save(update_fields=["draft", "updated_at"])
-    context = _review_context(locked, errors)
-    return _render(request, locked, "review", "moves/review.html", context,
-                   summary=_review_summary(context), posted=True)
+    return _show_errors(move, "review")
 
 
 # -- the result -------------------------------------------------------------------------------

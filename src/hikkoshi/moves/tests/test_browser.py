@@ -154,6 +154,12 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
     tab_to_button(page)  # past the building and date fields to "save and continue" …
     page.keyboard.press("Enter")  # … and press it
     page.wait_for_url("**/procedures/")
+    # The browser's Back button after a step that had errors: the step's page again, with what
+    # was typed (POST/redirect/GET, never a "resubmit the form?" page).
+    page.go_back()
+    assert "/places/" in page.url and page.input_value("#id_from-postcode") == "060-0042"
+    page.go_forward()
+    page.wait_for_url("**/procedures/")
 
     # Step 2 by keyboard: the move kind is explained; Space ticks the newspaper.
     assert "転居" in page.inner_text("section.move-kind")
