@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
 from hikkoshi.directory.constants import Category
 from hikkoshi.directory.models import Organisation
 from hikkoshi.directory.selectors import organisations_for_place
@@ -47,7 +50,10 @@ def _serves(organisation_id: int, place: Place) -> bool:
 def applicable_procedures(*, assessment: MoveAssessment, old: Place, new: Place) -> list[Applicable]:
     """The active procedures that apply to a move, in catalogue order."""
     result = []
-    for procedure in Procedure.objects.filter(active=True).select_related("organisation"):
+    newest_first = Prefetch("versions", queryset=ProcedureVersion.objects.order_by("-number"))
+    procedures = (Procedure.objects.filter(active=True).select_related("organisation")
+                  .prefetch_related(newest_first))
+    for procedure in procedures:
         conditions = set(procedure.conditions)
         if Condition.DESTINATION_IN_REGION in conditions and not assessment.new_in_region:
             continue
@@ -57,7 +63,9 @@ def applicable_procedures(*, assessment: MoveAssessment, old: Place, new: Place)
             and any(_serves(procedure.organisation_id, place) for place in _ends(kind, old, new))
         )
         if kinds:
-            result.append(Applicable(procedure, procedure.current_version, kinds,
+            versions = procedure.versions.all()
+            version = versions[0] if versions else procedure.record_version()
+            result.append(Applicable(procedure, version, kinds,
                                      optional=Condition.OPT_IN in conditions))
     return result
 
@@ -69,6 +77,14 @@ def deadline_window(definition: dict, move_date: date) -> tuple[date | None, dat
         move_date + timedelta(days=start) if start is not None else None,
         move_date + timedelta(days=end) if end is not None else None,
     )
+
+
+def period_ended_notice(*, name: str, end: date | None, organisation: str, today: date) -> str | None:
+    """The warning for a procedure whose period ended before ``today``, or None."""
+    if end is None or end >= today:
+        return None
+    return _("The period for %(name)s ended on %(date)s: contact %(organisation)s.") % {
+        "name": name, "date": end.isoformat(), "organisation": organisation}
 
 
 def office_for(definition: dict, *, old: Place, new: Place) -> Organisation | None:

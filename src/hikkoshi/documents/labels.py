@@ -8,6 +8,8 @@ read Japanese.
 
 import re
 
+from hikkoshi.places.normalise import format_postcode
+
 from .data import FieldValue, ProcedureEntry
 
 CHANNELS = {"web": "Web", "email": "メール", "fax": "FAX", "window": "窓口"}
@@ -69,7 +71,7 @@ def postcode(code: str) -> str:
     """``〒060-0042`` from seven digits; as given otherwise."""
     digits = code.replace("-", "").strip()
     if len(digits) == 7 and digits.isdigit():
-        return f"〒{digits[:3]}-{digits[3:]}"
+        return "〒" + format_postcode(digits)
     return f"〒{code}" if code else ""
 
 

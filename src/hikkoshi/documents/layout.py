@@ -4,6 +4,7 @@
 the left edge, both in mm; text is fitted into its cell by shrinking, then by wrapping.
 """
 
+from contextlib import contextmanager
 import io
 
 from reportlab.lib.pagesizes import A4
@@ -138,27 +139,29 @@ class Sheet:
         self.rect(x, t, w, h, fill=LABEL_GRAY)
         self.fit(x, t, w, h, s, font=GOTHIC, size=size, min_size=6, align="center", pad=1)
 
-    def line(self, x1: float, t1: float, x2: float, t2: float, *, width: float = 0.6,
-             dash: tuple | None = None, gray: float = 0) -> None:
+    @contextmanager
+    def _stroke(self, width: float, dash: tuple | None, gray: float):
+        """The canvas with a line style set for what is drawn inside, restored after."""
         c = self.c
         c.saveState()
         c.setLineWidth(width)
         c.setStrokeGray(gray)
         if dash:
             c.setDash(*dash)
-        c.line(self._x(x1), self._y(t1), self._x(x2), self._y(t2))
-        c.restoreState()
+        try:
+            yield c
+        finally:
+            c.restoreState()
+
+    def line(self, x1: float, t1: float, x2: float, t2: float, *, width: float = 0.6,
+             dash: tuple | None = None, gray: float = 0) -> None:
+        with self._stroke(width, dash, gray) as c:
+            c.line(self._x(x1), self._y(t1), self._x(x2), self._y(t2))
 
     def circle(self, x: float, t: float, r: float, *, width: float = 0.6,
                dash: tuple | None = None, gray: float = 0) -> None:
-        c = self.c
-        c.saveState()
-        c.setLineWidth(width)
-        c.setStrokeGray(gray)
-        if dash:
-            c.setDash(*dash)
-        c.circle(self._x(x), self._y(t), r * mm, stroke=1, fill=0)
-        c.restoreState()
+        with self._stroke(width, dash, gray) as c:
+            c.circle(self._x(x), self._y(t), r * mm, stroke=1, fill=0)
 
     def checkbox(self, x: float, t: float, label: str, checked: bool, *,
                  size: float = 10.5) -> float:

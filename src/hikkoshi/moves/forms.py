@@ -23,13 +23,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
-from hikkoshi.catalogue.schema import FieldError, FieldSpec, clean_values
-from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window
-from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
-from hikkoshi.places.postcodes import Place, lookup
+from hikkoshi.catalogue.schema import FieldError, FieldSpec
+from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window, period_ended_notice
+from hikkoshi.places.moves import MoveAssessment, MoveKind
+from hikkoshi.places.postcodes import Place
 
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE
-from .services import MoveInvalid, validate_move
+from .services import validate_places
 
 STEPS = (
     ("places", gettext_lazy("Where from and where to")),
@@ -148,20 +148,11 @@ def check_places(values: dict | None) -> tuple[Places | None, dict[str, str]]:
     values = values or {}
     payload = {"from": values.get("from") or {}, "to": values.get("to") or {},
                "move_date": values.get("move_date", "")}
-    try:
-        validate_move(payload)
-    except MoveInvalid as exc:
-        errors = {path: message for path, message in exc.errors.items() if step_of(path) == "places"}
-    else:  # pragma: no cover - a payload without an applicant is never valid
-        errors = {}
-    if errors:
+    errors: dict[str, str] = {}
+    checked = validate_places(payload, errors)
+    if checked is None:
         return None, errors
-    old_values, _problems = clean_values(ADDRESS, payload["from"])
-    new_values, _problems = clean_values(ADDRESS, payload["to"])
-    old, new = lookup(old_values["postcode"]), lookup(new_values["postcode"])
-    move_values, _problems = clean_values(MOVE, {"move_date": payload["move_date"]})
-    assessment = assess_move(old.municipality_code, new.municipality_code)
-    return Places(old, new, assessment, date.fromisoformat(move_values["move_date"])), {}
+    return Places(checked.old, checked.new, checked.assessment, checked.move_date), {}
 
 
 # -- procedures -------------------------------------------------------------------------------
@@ -199,11 +190,10 @@ def deadline_warnings(chosen: list[Applicable], move_date: date, today: date | N
     warnings = []
     for a in chosen:
         _start, end = deadline_window(a.version.definition, move_date)
-        if end is not None and end < today:
-            warnings.append({"procedure": a.slug, "message": _(
-                "The period for %(name)s ended on %(date)s: contact %(organisation)s.")
-                % {"name": a.version.localised_name, "date": end.isoformat(),
-                   "organisation": a.procedure.organisation.name}})
+        notice = period_ended_notice(name=a.version.localised_name, end=end,
+                                     organisation=a.procedure.organisation.name, today=today)
+        if notice:
+            warnings.append({"procedure": a.slug, "message": notice})
     return warnings
 
 

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.catalogue.schema import clean_values
-from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window, office_for
+from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, office_for,
+                                          period_ended_notice)
 from hikkoshi.places.addresses import resolve_address
-from hikkoshi.places.moves import MoveKind, assess_move
+from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
 from hikkoshi.places.postcodes import Place, lookup
 
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
@@ -118,6 +119,39 @@ def _full_address(place: Place, typed: str) -> tuple[str | None, str | None]:
     return place.prefecture + place.municipality + rest, None
 
 
+@dataclass
+class ValidatedPlaces:
+    """The first part of a move: both addresses, the moving day and what kind of move it is."""
+
+    old: Place
+    new: Place
+    old_address: dict
+    new_address: dict
+    assessment: MoveAssessment
+    move_date: date
+
+
+def validate_places(payload: dict, errors: dict[str, str], *, today: date | None = None) -> ValidatedPlaces | None:
+    """Check the addresses and the moving day of a payload; problems go into ``errors``."""
+    today = today or timezone.localdate()
+    old, old_address = _address(payload.get("from"), "from", errors)
+    new, new_address = _address(payload.get("to"), "to", errors)
+    move_values, problems = clean_values(MOVE, {"move_date": payload.get("move_date")})
+    errors.update(problems)
+    if old is None or new is None or problems:
+        return None
+    assessment = assess_move(old.municipality_code, new.municipality_code)
+    if not assessment.kinds:
+        errors["to"] = _("Neither address is in this portal's region, so it has no procedures for this move.")
+        return None
+    move_date = date.fromisoformat(move_values["move_date"])
+    if not today - timedelta(days=MOVE_DATE_RANGE_DAYS) <= move_date <= today + timedelta(days=MOVE_DATE_RANGE_DAYS):
+        errors["move_date"] = _("Give a moving day within a year of today; for a move longer ago, "
+                                "ask at the counter.")
+        return None
+    return ValidatedPlaces(old, new, old_address, new_address, assessment, move_date)
+
+
 def validate_move(payload: Any, *, today: date | None = None) -> ValidatedMove:
     """Check a whole move; raise ``MoveInvalid`` with every problem, or return it cleaned."""
     today = today or timezone.localdate()
@@ -128,10 +162,7 @@ def validate_move(payload: Any, *, today: date | None = None) -> ValidatedMove:
     for key in payload:
         if key not in allowed:
             errors[key] = _("Unknown field.")
-    old, old_address = _address(payload.get("from"), "from", errors)
-    new, new_address = _address(payload.get("to"), "to", errors)
-    move_values, problems = clean_values(MOVE, {"move_date": payload.get("move_date")})
-    errors.update(problems)
+    places = validate_places(payload, errors, today=today)
     applicant, problems = clean_values(APPLICANT, payload.get("applicant"), "applicant")
     errors.update(problems)
     members_data = payload.get("members") or []
@@ -145,20 +176,12 @@ def validate_move(payload: Any, *, today: date | None = None) -> ValidatedMove:
             values, problems = clean_values(MEMBER, member, f"members[{i}]")
             errors.update(problems)
             members.append(values)
-    if old is None or new is None or "move_date" in errors:
+    if places is None:
         _check_procedure_shapes(payload.get("procedures"), errors)
         raise MoveInvalid(errors)
-    assessment = assess_move(old.municipality_code, new.municipality_code)
-    if not assessment.kinds:
-        errors["to"] = _("Neither address is in this portal's region, so it has no procedures for this move.")
-        raise MoveInvalid(errors)
-    move_date = date.fromisoformat(move_values["move_date"])
-    if not today - timedelta(days=MOVE_DATE_RANGE_DAYS) <= move_date <= today + timedelta(days=MOVE_DATE_RANGE_DAYS):
-        errors["move_date"] = _("Give a moving day within a year of today; for a move longer ago, "
-                                "ask at the counter.")
-        raise MoveInvalid(errors)
-    validated = ValidatedMove(old, new, old_address, new_address, assessment.kinds, move_date,
-                              applicant, members)
+    assessment = places.assessment
+    validated = ValidatedMove(places.old, places.new, places.old_address, places.new_address,
+                              assessment.kinds, places.move_date, applicant, members)
     _procedures(validated, assessment, payload.get("procedures"), errors, today)
     if errors:
         raise MoveInvalid(errors)
@@ -201,13 +224,10 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> No
         errors.update(problems)
         start, end = deadline_window(found.version.definition, validated.move_date)
         validated.entries.append(Entry(found, values, start, end))
-        if end is not None and end < today:
-            validated.warnings.append({
-                "path": path, "procedure": slug,
-                "message": _("The period for %(name)s ended on %(date)s: contact %(organisation)s.")
-                % {"name": found.version.localised_name, "date": end.isoformat(),
-                   "organisation": found.procedure.organisation.name},
-            })
+        notice = period_ended_notice(name=found.version.localised_name, end=end,
+                                     organisation=found.procedure.organisation.name, today=today)
+        if notice:
+            validated.warnings.append({"path": path, "procedure": slug, "message": notice})
     missing = [a.version.localised_name for a in applicable.values() if not a.optional and a.slug not in chosen]
     if missing:
         errors["procedures"] = _("These procedures are required for this move: %(names)s.") % {

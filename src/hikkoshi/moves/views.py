@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.documents.services import document_names, render_document
-from hikkoshi.catalogue.selectors import deadline_window, office_for
+from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice
 from hikkoshi.places.moves import MoveKind
 
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
@@ -492,9 +492,10 @@ def detail(request, public_id):
             "bring": [line for line in (definition.get("what_to_bring_en") if _english() and definition.get(
                 "what_to_bring_en") else definition.get("what_to_bring", "")).splitlines() if line.strip()],
         })
-        if entry.deadline_to and entry.deadline_to < submitted_on:
-            warnings.append(_("The period for %(name)s ended on %(date)s: contact %(organisation)s.")
-                            % {"name": name, "date": entry.deadline_to.isoformat(), "organisation": organisation})
+        notice = period_ended_notice(name=name, end=entry.deadline_to, organisation=organisation,
+                                     today=submitted_on)
+        if notice:
+            warnings.append(notice)
     specific = {d["name"] for e in entries for d in e["documents"]}
     return render(request, "moves/result.html", {
         "move": move, "entries": entries, "warnings": warnings,
