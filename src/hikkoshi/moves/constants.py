@@ -8,9 +8,22 @@ class MoveStatus(models.TextChoices):
 
 
 class EntryStatus(models.TextChoices):
-    """Where one procedure of a move stands (the delivery app moves it on)."""
+    """Where one procedure of a move stands: the life cycle of its delivery (申請の送付状況).
 
-    SUBMITTED = "submitted", _("Submitted, waiting to be sent")
-    IN_PERSON = "in_person", _("To be taken to the counter in person")
+    queued → sending → delivered, or → retrying → sending … → delivered / failed; a window
+    procedure is in_person from the start. Staff may mark a failed one handled. The delivery
+    app moves it on (``hikkoshi.delivery``); the mover sees it on the result page and in 申請結果.
+    """
+
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    RETRYING = "retrying", _("Not yet reached; sent again automatically")
     DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Could not be delivered; our staff are looking into it")
+    IN_PERSON = "in_person", _("To be taken to the counter in person")
+    HANDLED = "handled", _("Handled by our staff")
+
+    @classmethod
+    def final(cls) -> set[str]:
+        """The statuses after which nothing more happens by itself."""
+        return {cls.DELIVERED, cls.FAILED, cls.IN_PERSON, cls.HANDLED}

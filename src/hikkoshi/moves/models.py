@@ -54,7 +54,7 @@ class MoveProcedure(models.Model):
     # The kinds of this move the procedure was chosen for (転出 at the old address, …).
     kinds = models.JSONField(_("kinds of move"), default=list)
     status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices,
-                              default=EntryStatus.SUBMITTED)
+                              default=EntryStatus.QUEUED)
     deadline_from = models.DateField(_("from"), null=True, blank=True)
     deadline_to = models.DateField(_("until"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)

@@ -28,6 +28,8 @@ from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
 from hikkoshi.places.postcodes import Place, lookup
 
+from hikkoshi.delivery.services import outbox_add
+
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
 from .constants import EntryStatus, MoveStatus
 from .models import Move, MoveProcedure
@@ -270,10 +272,13 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
             MoveProcedure.objects.create(
                 move=move, version=entry.applicable.version, values=entry.values,
                 kinds=[str(k) for k in entry.applicable.kinds],
-                status=EntryStatus.IN_PERSON if definition["channel"] == Channel.WINDOW else EntryStatus.SUBMITTED,
+                status=EntryStatus.IN_PERSON if definition["channel"] == Channel.WINDOW else EntryStatus.QUEUED,
                 deadline_from=entry.deadline_from, deadline_to=entry.deadline_to, position=position,
                 office=_office_data(office) if office else {},
             )
+        # The outbox: one delivery per procedure, in this same transaction; the workers get
+        # them only once it has committed.
+        outbox_add(move)
     move.warnings = validated.warnings
     return move
 

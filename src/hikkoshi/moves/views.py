@@ -25,7 +25,7 @@ from hikkoshi.catalogue.selectors import deadline_window, office_for, period_end
 from hikkoshi.places.moves import MoveKind
 
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
-from .constants import MoveStatus
+from .constants import EntryStatus, MoveStatus
 from .forms import (
     STEPS, STEP_NAMES, ProcedureChoiceForm, SpecForm, build_payload, check_places, chosen_procedures,
     deadline_warnings, detail_forms, display_rows, locate_error, member_forms, people_raw, places_forms,
@@ -498,10 +498,21 @@ def detail(request, public_id):
             warnings.append(notice)
     specific = {d["name"] for e in entries for d in e["documents"]}
     return render(request, "moves/result.html", {
-        "move": move, "entries": entries, "warnings": warnings,
+        "move": move, "entries": entries, "warnings": warnings, "summary": _delivery_summary(move),
         "documents": [{"name": n, "label": _document_label(n)} for n in names if n not in specific],
         "kinds": [_kind_label(k) for k in move.kinds],
     })
+
+
+def _delivery_summary(move) -> dict:
+    """How many of a move's applications to be sent have arrived, are on their way, failed."""
+    statuses = [e.status for e in move.entries.all() if e.status != EntryStatus.IN_PERSON]
+    return {
+        "sent_total": len(statuses),
+        "delivered": sum(s in (EntryStatus.DELIVERED, EntryStatus.HANDLED) for s in statuses),
+        "pending": sum(s in (EntryStatus.QUEUED, EntryStatus.SENDING, EntryStatus.RETRYING) for s in statuses),
+        "failed": sum(s == EntryStatus.FAILED for s in statuses),
+    }
 
 
 def _kind_label(kind: str) -> str:

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "hikkoshi.documents",
     "hikkoshi.catalogue",
     "hikkoshi.moves",
+    "django_tasks_db",
+    "hikkoshi.delivery",
     "hikkoshi.portal",
     "hikkoshi.accounts",
     "hikkoshi.bench",
@@ -164,3 +166,60 @@ HIKKOSHI_REGIONS = {
     "kansai": {"name": _("Kansai"), "areas": ["25", "26", "27", "28", "29", "30"]},
 }
 HIKKOSHI_REGION = os.environ.get("HIKKOSHI_REGION", "sapporo")
+
+# Delivery (申請ラッピング): the outbox's tasks run on Django's task framework with the
+# database backend, so they live in the same database as the moves they deliver.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["delivery"],
+    }
+}
+
+# The portal's Ed25519 key that signs web-channel applications (RFC 9421). In production from
+# HIKKOSHI_SIGNING_KEY (PEM) or HIKKOSHI_SIGNING_KEY_FILE; elsewhere a key file made in the data
+# dir on first use. Published at /.well-known/hikkoshi-keys.json for the organisations.
+HIKKOSHI_SIGNING_KEY = os.environ.get("HIKKOSHI_SIGNING_KEY", "")
+HIKKOSHI_SIGNING_KEY_FILE = os.environ.get("HIKKOSHI_SIGNING_KEY_FILE", str(DATA_DIR / "signing-key.pem"))
+HIKKOSHI_SIGNING_KEY_ID = os.environ.get("HIKKOSHI_SIGNING_KEY_ID", "")
+
+# Retry policy of every channel (hikkoshi.delivery.policy): exponential back-off with jitter
+# from the first delay up to the longest, until a delivery is this old; then it fails.
+HIKKOSHI_DELIVERY = {
+    "connect_timeout": float(os.environ.get("HIKKOSHI_DELIVERY_CONNECT_TIMEOUT", "5")),
+    "timeout": float(os.environ.get("HIKKOSHI_DELIVERY_TIMEOUT", "20")),
+    "first_delay": float(os.environ.get("HIKKOSHI_DELIVERY_FIRST_DELAY", "30")),
+    "max_delay": float(os.environ.get("HIKKOSHI_DELIVERY_MAX_DELAY", "3600")),
+    "max_age": float(os.environ.get("HIKKOSHI_DELIVERY_MAX_AGE", str(3 * 24 * 3600))),
+    # A delivery "sending" for longer than this is taken to have lost its worker; the sweeper
+    # queues it again (with the same idempotency key).
+    "lease": float(os.environ.get("HIKKOSHI_DELIVERY_LEASE", "300")),
+}
+
+# SMTP for the e-mail channel and the e-mail-to-fax gateway (a real SMTP conversation, whatever
+# EMAIL_BACKEND says).
+HIKKOSHI_SMTP = {
+    "host": os.environ.get("HIKKOSHI_SMTP_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("HIKKOSHI_SMTP_PORT", "8025")),
+    "starttls": os.environ.get("HIKKOSHI_SMTP_STARTTLS", "0") == "1",
+    "user": os.environ.get("HIKKOSHI_SMTP_USER", ""),
+    "password": os.environ.get("HIKKOSHI_SMTP_PASSWORD", ""),
+    "from": os.environ.get("HIKKOSHI_SMTP_FROM", "hikkoshi@localhost"),
+    "timeout": float(os.environ.get("HIKKOSHI_SMTP_TIMEOUT", "20")),
+}
+
+# The fax gateway: "email" (SMTP to an address made from the number), "hylafax" (its client
+# protocol) or "spool" (TIFF files in a folder another program sends).
+HIKKOSHI_FAX = {
+    "gateway": os.environ.get("HIKKOSHI_FAX_GATEWAY", "email"),
+    "email_address": os.environ.get("HIKKOSHI_FAX_EMAIL_ADDRESS", "{number}@fax.localhost"),
+    "hylafax_host": os.environ.get("HIKKOSHI_HYLAFAX_HOST", "127.0.0.1"),
+    "hylafax_port": int(os.environ.get("HIKKOSHI_HYLAFAX_PORT", "4559")),
+    "hylafax_user": os.environ.get("HIKKOSHI_HYLAFAX_USER", "hikkoshi"),
+    "hylafax_password": os.environ.get("HIKKOSHI_HYLAFAX_PASSWORD", ""),
+    "spool_dir": os.environ.get("HIKKOSHI_FAX_SPOOL_DIR", str(DATA_DIR / "fax-spool")),
+    # The sender printed on the cover sheet and in the fax header.
+    "sender_name": os.environ.get("HIKKOSHI_FAX_SENDER_NAME", "hikkoshi 引越しワンストップ"),
+    "sender_number": os.environ.get("HIKKOSHI_FAX_SENDER_NUMBER", ""),
+    "portal_url": os.environ.get("HIKKOSHI_PORTAL_URL", "http://127.0.0.1:8000/"),
+}

@@ -4,6 +4,10 @@ from .base import *  # noqa: F401,F403
 from .base import database_from_env, DATA_DIR
 
 DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the delivery tests run workers and servers in other processes that
+    # read the same test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

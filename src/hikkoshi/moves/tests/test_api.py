@@ -44,7 +44,7 @@ def test_submitting_a_move_stores_it_whole(api, sapporo, mover):
     assert move.members[0]["name_kana"] == "サッポロ\u3000ハナコ"
     assert move.new_address["full_address"] == "北海道札幌市北区北24条西6丁目1-1"
     statuses = {p["id"]: p["status"] for p in body["procedures"]}
-    assert statuses["sapporo-move-in"] == "in_person" and statuses["sapporo-water"] == "submitted"
+    assert statuses["sapporo-move-in"] == "in_person" and statuses["sapporo-water"] == "queued"
     office = next(p for p in body["procedures"] if p["id"] == "sapporo-move-in")["office"]
     assert office["slug"] == "sapporo-kita-ward"
     electricity = MoveProcedure.objects.get(move=move, version__procedure__slug="hepco-electricity")

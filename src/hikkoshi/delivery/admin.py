@@ -1,0 +1,118 @@
+"""Deliveries in the admin: staff find failed and stuck ones and resend them or mark them
+handled, each time with the reason recorded (an event of the delivery, with who did it)."""
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _, ngettext
+
+from hikkoshi.moves.constants import EntryStatus
+
+from .models import Delivery, DeliveryEvent
+from .services import mark_handled, resend
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("failed", _("Failed")), ("stuck", _("Stuck (sending too long, or overdue)")),
+                ("all", _("Failed or stuck"))]
+
+    def queryset(self, request, queryset):
+        lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
+        old = timezone.now() - lease
+        failed = Q(status=EntryStatus.FAILED)
+        stuck = (Q(status=EntryStatus.SENDING, sending_since__lt=old)
+                 | Q(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=old))
+        chosen = {"failed": failed, "stuck": stuck, "all": failed | stuck}.get(self.value())
+        return queryset.filter(chosen) if chosen is not None else queryset
+
+
+class EventInline(admin.TabularInline):
+    model = DeliveryEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "attempt", "code", "detail", "actor")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+                             help_text=_("Recorded with the delivery, with your name and the time."))
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ("id", "procedure", "organisation", "channel", "status", "attempts", "error_code",
+                    "next_attempt_at", "created_at")
+    list_filter = (AttentionFilter, "status", "channel")
+    search_fields = ("=reference", "=idempotency_key", "=entry__move__public_id")
+    list_select_related = ("entry__version__procedure__organisation",)
+    readonly_fields = [f.name for f in Delivery._meta.fields] + ["procedure", "organisation", "move"]
+    fields = ("move", "procedure", "organisation", "channel", "status", "attempts", "idempotency_key",
+              "created_at", "retry_from", "next_attempt_at", "sending_since", "delivered_at", "reference",
+              "message_id", "receipt", "error_code", "error_detail", "handled_by", "handled_at", "handled_reason")
+    inlines = [EventInline]
+    actions = ["resend_action", "mark_handled_action"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("procedure"))
+    def procedure(self, obj):
+        return obj.entry.version.name
+
+    @admin.display(description=_("organisation"))
+    def organisation(self, obj):
+        return obj.entry.version.procedure.organisation.name
+
+    @admin.display(description=_("move"))
+    def move(self, obj):
+        return obj.entry.move.public_id
+
+    def _with_reason(self, request, queryset, *, title, action, apply):
+        if "apply" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                done = sum(1 for d in queryset if apply(d, user=request.user, reason=form.cleaned_data["reason"]))
+                skipped = queryset.count() - done
+                self.message_user(request, ngettext("%(n)d delivery changed.", "%(n)d deliveries changed.", done)
+                                  % {"n": done}, messages.SUCCESS)
+                if skipped:
+                    self.message_user(request, ngettext(
+                        "%(n)d delivery was left as it is (its status does not allow it).",
+                        "%(n)d deliveries were left as they are (their status does not allow it).", skipped)
+                        % {"n": skipped}, messages.WARNING)
+                return None
+        else:
+            form = ReasonForm()
+        context = {**self.admin_site.each_context(request), "title": title, "form": form,
+                   "deliveries": queryset, "action": action, "opts": self.model._meta,
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/delivery/delivery/reason.html", context)
+
+    @admin.action(description=_("Send again (same idempotency key)"), permissions=["change"])
+    def resend_action(self, request, queryset):
+        return self._with_reason(request, queryset, title=_("Send again"), action="resend_action", apply=resend)
+
+    @admin.action(description=_("Mark handled"), permissions=["change"])
+    def mark_handled_action(self, request, queryset):
+        return self._with_reason(request, queryset, title=_("Mark handled"), action="mark_handled_action",
+                                 apply=mark_handled)

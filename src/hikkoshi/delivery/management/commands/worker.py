@@ -1,0 +1,81 @@
+"""``hikkoshi worker [--processes N]``: the delivery workers and their sweeper.
+
+Starts N worker processes (django-tasks-db's ``db_worker`` on the ``delivery`` queue), restarts
+any that dies, and runs the sweeper (``delivery.services.sweep``) every few seconds. On
+PostgreSQL, workers on several hosts share the queue (each task is claimed under a row lock);
+on SQLite they share one machine. Ctrl-C or SIGTERM stops the workers after their current task.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from hikkoshi.delivery.services import sweep
+from hikkoshi.delivery.tasks import QUEUE
+
+
+class Command(BaseCommand):
+    help = "Run the delivery workers (and the sweeper that re-queues deliveries that lost their worker)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--processes", type=int, default=2, help="worker processes (default 2)")
+        parser.add_argument("--interval", type=float, default=0.5,
+                            help="seconds an idle worker waits before looking for work (default 0.5)")
+        parser.add_argument("--sweep-every", type=float, default=15.0,
+                            help="seconds between sweeps (default 15)")
+
+    def handle(self, *args, processes: int, interval: float, sweep_every: float, **options):
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        host = socket.gethostname()[:40]
+        children: dict[int, subprocess.Popen] = {}
+
+        def start(n: int) -> subprocess.Popen:
+            return subprocess.Popen(
+                [sys.executable, "-m", "hikkoshi.cli", "db_worker", "--queue-name", QUEUE,
+                 "--interval", str(interval), "--no-reload", "--verbosity", "0",
+                 "--worker-id", f"{host}-{os.getpid()}-{n}-{int(time.time())}"],
+                env=os.environ.copy(),
+            )
+
+        for n in range(processes):
+            children[n] = start(n)
+        self.stdout.write(f"hikkoshi worker: {processes} process(es) on queue {QUEUE!r}; sweeping every "
+                          f"{sweep_every:g} s. Ctrl-C to stop.")
+        last_sweep = 0.0
+        try:
+            while not self.stopping:
+                for n, child in list(children.items()):
+                    if child.poll() is not None and not self.stopping:
+                        self.stderr.write(f"worker {n} exited with {child.returncode}; starting it again")
+                        children[n] = start(n)
+                if time.monotonic() - last_sweep >= sweep_every:
+                    last_sweep = time.monotonic()
+                    try:
+                        close_old_connections()
+                        found = sweep()
+                        if found["lost"] or found["requeued"]:
+                            self.stdout.write(f"sweeper: {found['lost']} lost, {found['requeued']} re-queued")
+                    except Exception as exc:  # the database may be away for a moment
+                        self.stderr.write(f"sweeper: {type(exc).__name__}; trying again later")
+                time.sleep(0.2)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            for child in children.values():
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+    def _stop(self, signum, frame):
+        self.stopping = True

@@ -1,0 +1,249 @@
+"""The outbox (申請ラッピング): create, send, retry, sweep, resend and close deliveries.
+
+- ``outbox_add(move)`` — inside the submission's transaction: one delivery per procedure, queued
+  for the workers only once that transaction has committed.
+- ``deliver(id)`` — what a worker runs: claim the delivery (a short transaction), hand it to its
+  channel (no transaction open while the organisation is called), record the outcome (another
+  short transaction, only under the worker's own claim).
+- ``sweep()`` — run by ``hikkoshi worker`` every few seconds: a delivery "sending" past its lease
+  lost its worker (killed, machine gone) and is queued again with the same idempotency key; a
+  queued one whose task is gone is queued again.
+- ``resend`` / ``mark_handled`` — staff actions, each with its reason recorded.
+"""
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hikkoshi.catalogue.constants import Channel
+from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.models import Move, MoveProcedure
+
+from . import channels, policy
+from .channels import DeliveryError, Outgoing
+from .models import Delivery, DeliveryEvent
+from .tasks import deliver_task
+
+logger = logging.getLogger(__name__)
+
+OPEN = (EntryStatus.QUEUED, EntryStatus.RETRYING)
+# A task that finds its delivery due this close to its time runs it rather than waiting.
+EARLY_SLACK = timedelta(seconds=1)
+Kind = DeliveryEvent.Kind
+
+
+def outbox_add(move: Move) -> list[Delivery]:
+    """One delivery per procedure of ``move``; call inside the submission's transaction."""
+    now = timezone.now()
+    deliveries = []
+    for entry in move.entries.select_related("version"):
+        channel = entry.version.definition["channel"]
+        window = channel == Channel.WINDOW
+        deliveries.append(Delivery(
+            entry=entry, channel=channel,
+            status=EntryStatus.IN_PERSON if window else EntryStatus.QUEUED,
+            next_attempt_at=None if window else now,
+        ))
+    Delivery.objects.bulk_create(deliveries)
+    queued = [d.entry_id for d in deliveries if d.status == EntryStatus.QUEUED]
+    if queued:
+        transaction.on_commit(lambda: _enqueue_entries(queued))
+    return deliveries
+
+
+def _enqueue_entries(entry_ids: list[int]) -> None:
+    for delivery_id in Delivery.objects.filter(entry_id__in=entry_ids).values_list("pk", flat=True):
+        enqueue(delivery_id)
+
+
+def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
+    """Hand a delivery to the workers (now, or not before ``run_after``)."""
+    task = deliver_task.using(run_after=run_after) if run_after else deliver_task
+    result = task.enqueue(delivery_id)
+    Delivery.objects.filter(pk=delivery_id).update(task_id=str(result.id))
+
+
+def _set(delivery_id: int, *, owned_by: str | None = None, **fields) -> bool:
+    """Change a delivery and its procedure's status together; with ``owned_by`` (a claim), only
+    while the delivery is still "sending" under that claim. False when it was not ours to change."""
+    with transaction.atomic():
+        rows = Delivery.objects.filter(pk=delivery_id)
+        if owned_by is not None:
+            rows = rows.filter(claim=owned_by, status=EntryStatus.SENDING)
+        if not rows.update(**fields):
+            return False
+        entry_fields = {"status": fields["status"]} if "status" in fields else {}
+        if fields.get("reference"):
+            entry_fields["reference"] = fields["reference"]
+        if entry_fields:
+            MoveProcedure.objects.filter(delivery__pk=delivery_id).update(**entry_fields)
+    return True
+
+
+def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
+    """Send one delivery if it is due; returns what happened (for the task's result)."""
+    now = now or timezone.now()
+    claim = secrets.token_hex(16)
+    with transaction.atomic():
+        claimed = (Delivery.objects
+                   .filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now + EARLY_SLACK)
+                   .update(status=EntryStatus.SENDING, sending_since=now, claim=claim))
+        if not claimed:
+            return "not due"
+        delivery = Delivery.objects.get(pk=delivery_id)
+        delivery.attempts += 1
+        Delivery.objects.filter(pk=delivery_id).update(attempts=delivery.attempts)
+        MoveProcedure.objects.filter(pk=delivery.entry_id).update(status=EntryStatus.SENDING)
+        DeliveryEvent.objects.create(delivery_id=delivery_id, kind=Kind.ATTEMPT, attempt=delivery.attempts)
+    try:
+        outgoing = build_outgoing(delivery)
+        outcome = channels.get(delivery.channel).send(outgoing)
+    except DeliveryError as exc:
+        return _failed(delivery, claim, exc)
+    except Exception as exc:  # a defect or a passing local trouble (database busy, disk full)
+        logger.exception("delivery %s: unexpected %s", delivery_id, type(exc).__name__)
+        return _failed(delivery, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
+    done = timezone.now()
+    with transaction.atomic():
+        recorded = _set(delivery_id, status=EntryStatus.DELIVERED, delivered_at=done,
+                        reference=outcome.reference[:100], receipt=outcome.receipt,
+                        message_id=outcome.message_id[:250], error_code="", error_detail="",
+                        next_attempt_at=None, claim="")
+        if recorded:
+            DeliveryEvent.objects.create(delivery_id=delivery_id, kind=Kind.DELIVERED,
+                                         attempt=delivery.attempts)
+    logger.info("delivery %s delivered (attempt %s)", delivery_id, delivery.attempts)
+    return "delivered"
+
+
+def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
+    now = timezone.now()
+    decision = policy.decide(retryable=error.retryable, attempt=delivery.attempts,
+                             created_at=delivery.retry_from, now=now, retry_after=error.retry_after)
+    code, detail = error.code[:60], error.detail[:300]
+    with transaction.atomic():
+        if decision.retry:
+            at = now + timedelta(seconds=decision.delay)
+            mine = _set(delivery.pk, owned_by=claim, status=EntryStatus.RETRYING, next_attempt_at=at,
+                        error_code=code, error_detail=detail, claim="")
+            kind = Kind.RETRY
+        else:
+            mine = _set(delivery.pk, owned_by=claim, status=EntryStatus.FAILED, next_attempt_at=None,
+                        error_code=code, error_detail=detail, claim="")
+            kind = Kind.FAILED
+        if mine:
+            DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=kind, attempt=delivery.attempts,
+                                         code=code, detail=detail)
+            if decision.retry:
+                transaction.on_commit(lambda: enqueue(delivery.pk, run_after=at))
+    logger.warning("delivery %s attempt %s: %s (%s)", delivery.pk, delivery.attempts, code,
+                   "retry" if decision.retry else "final")
+    return f"{'retry' if decision.retry else 'failed'}: {code}"
+
+
+def build_outgoing(delivery: Delivery) -> Outgoing:
+    """The application of a delivery as its channel gets it (read outside any transaction)."""
+    from hikkoshi.moves.selectors import move_record
+
+    entry = (MoveProcedure.objects.select_related("move", "version__procedure__organisation")
+             .get(pk=delivery.entry_id))
+    move = entry.move
+    version = entry.version
+    procedure = version.procedure
+    definition = version.definition
+    # Where to send is the procedure's current setting (an operator may have moved an endpoint
+    # since), as long as it is still sent by the same channel.
+    channel_settings = (procedure.channel_settings if procedure.channel == delivery.channel
+                        else definition.get("channel_settings", {}))
+    record = move_record(move)
+    slug = definition["slug"]
+    procedure_entry = next(p for p in record.procedures if p.slug == slug)
+    organisation = procedure.organisation
+    return Outgoing(
+        delivery_id=delivery.pk, idempotency_key=str(delivery.idempotency_key), attempt=delivery.attempts,
+        procedure=slug, organisation=organisation.slug, organisation_name=organisation.name,
+        settings=dict(channel_settings or {}), record=record, entry=procedure_entry,
+        application=application_data(move, entry),
+        receipt_keys=tuple(getattr(organisation, "receipt_keys", None) or ()),
+    )
+
+
+def application_data(move: Move, entry: MoveProcedure) -> dict:
+    """The application as JSON: what the web channel posts (申請データ)."""
+    definition = entry.version.definition
+    return {
+        "format": "hikkoshi.application/1",
+        "move_id": str(move.public_id),
+        "procedure": {"id": definition["slug"], "version": entry.version.number, "name": definition["name"]},
+        "organisation": entry.version.procedure.organisation.slug,
+        "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
+        "move_date": move.move_date.isoformat() if move.move_date else None,
+        "kinds": list(entry.kinds),
+        "applicant": move.applicant,
+        "members": move.members,
+        "from": move.old_address,
+        "to": move.new_address,
+        "fields": entry.values,
+    }
+
+
+def sweep(*, now: datetime | None = None) -> dict:
+    """Queue again what lost its worker or its task. Safe to run anywhere, any number of times."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
+    lost = 0
+    for delivery in Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease):
+        with transaction.atomic():
+            mine = _set(delivery.pk, owned_by=delivery.claim, status=EntryStatus.RETRYING, next_attempt_at=now, claim="")
+            if mine:
+                DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.LOST, attempt=delivery.attempts,
+                                             code="worker_lost")
+                transaction.on_commit(lambda pk=delivery.pk: enqueue(pk))
+                lost += 1
+    requeued = 0
+    overdue = Delivery.objects.filter(status__in=OPEN, next_attempt_at__lt=now - lease)
+    for delivery in overdue:
+        if not _task_pending(delivery.task_id):
+            enqueue(delivery.pk)
+            requeued += 1
+    return {"lost": lost, "requeued": requeued}
+
+
+def _task_pending(task_id: str) -> bool:
+    if not task_id:
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(pk=task_id, status__in=["READY", "RUNNING"]).exists()
+
+
+def resend(delivery: Delivery, *, user, reason: str) -> bool:
+    """Staff: send a failed (or stuck) delivery again, with the same idempotency key."""
+    if delivery.status not in (EntryStatus.FAILED, EntryStatus.RETRYING, EntryStatus.SENDING,
+                               EntryStatus.HANDLED, EntryStatus.QUEUED):
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        _set(delivery.pk, status=EntryStatus.QUEUED, next_attempt_at=now, claim="",
+             retry_from=now)  # a fresh maximum age for the staff's new try
+        DeliveryEvent.objects.create(delivery=delivery, kind=Kind.RESENT, attempt=delivery.attempts,
+                                     detail=reason[:300], actor=user)
+        transaction.on_commit(lambda: enqueue(delivery.pk))
+    return True
+
+
+def mark_handled(delivery: Delivery, *, user, reason: str) -> bool:
+    """Staff: a failed delivery was dealt with another way (phoned, posted, …)."""
+    if delivery.status in (EntryStatus.DELIVERED, EntryStatus.IN_PERSON):
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        _set(delivery.pk, status=EntryStatus.HANDLED, next_attempt_at=None, claim="",
+             handled_by=user, handled_at=now, handled_reason=reason)
+        DeliveryEvent.objects.create(delivery=delivery, kind=Kind.HANDLED, attempt=delivery.attempts,
+                                     detail=reason[:300], actor=user)
+    return True

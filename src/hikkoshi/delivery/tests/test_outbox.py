@@ -1,0 +1,117 @@
+"""The outbox: deliveries made with the move, queued only after it commits; claims and sweeps."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+import pytest
+
+from hikkoshi.delivery import services
+from hikkoshi.delivery.models import Delivery, DeliveryEvent
+from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.services import move_submit
+from hikkoshi.moves.tests.conftest import sapporo_relocation
+
+
+def _tasks_for(ids):
+    found = set()
+    for row in DBTaskResult.objects.all():
+        found.update(a for a in row.args_kwargs["args"] if a in ids)
+    return found
+
+
+def test_each_procedure_gets_one_delivery_queued_after_commit(sapporo, mover, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        move = move_submit(owner=mover, payload=sapporo_relocation())
+        deliveries = {d.entry.version.procedure.slug: d for d in Delivery.objects.filter(entry__move=move)}
+        assert DBTaskResult.objects.count() == 0  # nothing handed to the workers before the commit
+    assert set(deliveries) == {"sapporo-move-in", "sapporo-water", "hokkaido-gas", "hepco-electricity"}
+    assert deliveries["sapporo-move-in"].status == EntryStatus.IN_PERSON
+    web = [d for slug, d in deliveries.items() if slug != "sapporo-move-in"]
+    assert all(d.status == EntryStatus.QUEUED and d.channel == "web" for d in web)
+    assert len({d.idempotency_key for d in deliveries.values()}) == 4
+    for callback in callbacks:
+        callback()
+    assert _tasks_for({d.pk for d in web}) == {d.pk for d in web}
+    assert all(Delivery.objects.get(pk=d.pk).task_id for d in web)
+    assert deliveries["sapporo-move-in"].pk not in _tasks_for({deliveries["sapporo-move-in"].pk})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_rolled_back_leaves_no_delivery_and_no_task(sapporo, mover):
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            move_submit(owner=mover, payload=sapporo_relocation())
+            assert Delivery.objects.count() == 4
+            raise RuntimeError("the request failed after the move was stored")
+    assert Delivery.objects.count() == 0 and DBTaskResult.objects.count() == 0
+
+
+def _queued(sapporo_mover, slug="sapporo-water"):
+    move = move_submit(owner=sapporo_mover, payload=sapporo_relocation())
+    return Delivery.objects.get(entry__move=move, entry__version__procedure__slug=slug)
+
+
+def test_a_delivery_not_yet_due_is_left_for_its_own_task(sapporo, mover):
+    delivery = _queued(mover)
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+    assert services.deliver(delivery.pk) == "not due"
+    delivery.refresh_from_db()
+    assert delivery.status == EntryStatus.QUEUED and delivery.attempts == 0
+
+
+def test_a_delivered_or_handled_delivery_is_never_sent_again(sapporo, mover):
+    delivery = _queued(mover)
+    for status in (EntryStatus.DELIVERED, EntryStatus.HANDLED, EntryStatus.FAILED, EntryStatus.SENDING):
+        Delivery.objects.filter(pk=delivery.pk).update(status=status)
+        assert services.deliver(delivery.pk) == "not due"
+
+
+def test_the_sweeper_requeues_a_delivery_whose_worker_was_lost(sapporo, mover, settings,
+                                                              django_capture_on_commit_callbacks):
+    delivery = _queued(mover)
+    long_ago = timezone.now() - timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"] + 5)
+    Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.SENDING, sending_since=long_ago,
+                                                   claim="lost-worker", attempts=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep() == {"lost": 1, "requeued": 0}
+    delivery.refresh_from_db()
+    assert delivery.status == EntryStatus.RETRYING and delivery.claim == ""
+    assert delivery.entry.status == EntryStatus.RETRYING
+    assert DeliveryEvent.objects.filter(delivery=delivery, kind="lost").count() == 1
+    # The lost worker coming back with a failure cannot overwrite what happened since.
+    from hikkoshi.delivery.channels import DeliveryError
+    services._failed(delivery, "lost-worker", DeliveryError("timeout", retryable=True))
+    delivery.refresh_from_db()
+    assert delivery.status == EntryStatus.RETRYING and delivery.error_code == ""
+    assert services.sweep() == {"lost": 0, "requeued": 0}  # its task is waiting
+
+
+def test_the_sweeper_requeues_an_overdue_delivery_whose_task_is_gone(sapporo, mover, settings):
+    delivery = _queued(mover)
+    DBTaskResult.objects.all().delete()
+    long_ago = timezone.now() - timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"] + 5)
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=long_ago, task_id="")
+    assert services.sweep()["requeued"] >= 1
+    assert delivery.pk in _tasks_for({delivery.pk})
+
+
+def test_staff_resend_and_mark_handled_record_who_and_why(sapporo, mover, admin_user,
+                                                         django_capture_on_commit_callbacks):
+    delivery = _queued(mover)
+    Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.FAILED, error_code="http_400")
+    delivery.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.resend(delivery, user=admin_user, reason="endpoint corrected")
+    delivery.refresh_from_db()
+    assert delivery.status == EntryStatus.QUEUED and delivery.entry.status == EntryStatus.QUEUED
+    event = DeliveryEvent.objects.get(delivery=delivery, kind="resent")
+    assert event.actor == admin_user and event.detail == "endpoint corrected"
+    assert services.mark_handled(delivery, user=admin_user, reason="phoned the waterworks")
+    delivery.refresh_from_db()
+    assert delivery.status == EntryStatus.HANDLED and delivery.handled_by == admin_user
+    assert delivery.handled_reason == "phoned the waterworks"
+    Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.DELIVERED)
+    delivery.refresh_from_db()
+    assert not services.mark_handled(delivery, user=admin_user, reason="x")
