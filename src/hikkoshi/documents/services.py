@@ -1,12 +1,15 @@
 """The entry points of the documents app: render a move's documents from a ``MoveRecord``."""
 
 from .applicant_copy import render_copy
+from .application import render_application
 from .data import MoveRecord, ProcedureEntry
+from .fax_cover import render_fax_cover
 from .ical import render_calendar
 from .juminido import render_juminido
 from .result import render_result
 
 __all__ = ["render_juminido", "render_result", "render_copy", "render_calendar",
+           "render_application", "render_fax_cover",
            "render_move_documents", "form_entries", "document_names", "render_document"]
 
 PDF = "application/pdf"

@@ -1,0 +1,136 @@
+"""申込書: the application form of one procedure that goes by e-mail or fax.
+
+This is what the organisation receives, attached to an e-mail or as the pages after the
+FAX送付状: the procedure and the organisation it is addressed to, the portal's application id
+and the date of the application, the applicant, the old and new address, the moving day, the
+household members who move, and every one of the procedure's own fields.
+
+It is set in the ``FAX`` look of ``flow`` so that it survives a fax machine (rasterised at
+204 × 196 dpi, 1 bit): at least 10 pt, IPAex Gothic, black on white, no fills, thin rules.
+Any value may be long: tables continue on the next page with their heading row repeated, and
+a value taller than a page (a 4,000-character text) goes on from one page to the next. Every
+page's footer carries the portal, the application id and "page n / N", so pages separated at
+the fax machine are put back together.
+"""
+
+from datetime import date
+
+from reportlab.lib.units import mm
+
+from .data import MoveRecord, Person, ProcedureEntry
+from .flow import (FAX, Spacer, build, grid_table, label_table, para, text_cell,
+                   title_block)
+from .fonts import register_fonts
+from .labels import NOTIFICATIONS, new_katagaki, old_katagaki, postcode
+from .wareki import era_of, seireki, wareki
+
+PORTAL = "hikkoshi 引越しワンストップ"
+LABEL_MM = 42
+# Household members: 氏名, フリガナ, 生年月日, 続柄 (180 mm in all).
+MEMBER_COLUMNS = (("氏名", 52), ("フリガナ", 52), ("生年月日", 46), ("続柄", 30))
+NOT_GIVEN = "（未記入）"
+NONE = "なし"
+
+
+def full_date(d: date | None) -> str:
+    """``令和7年3月19日（2025年3月19日）``: 和暦 with the Gregorian date beside it; "" for None."""
+    if d is None:
+        return ""
+    return f"{wareki(d)}（{seireki(d)}）" if era_of(d) else seireki(d)
+
+
+def addressee(name: str) -> str:
+    """``北海道新聞 御中``: an organisation takes 御中, unless its name already has an honorific."""
+    name = " ".join((name or "").split())
+    if not name or name.endswith(("御中", "様", "殿")):
+        return name
+    return f"{name} 御中"
+
+
+def _or(value: str, empty: str = NOT_GIVEN) -> str:
+    value = (value or "").strip()
+    return value or empty
+
+
+def _address(code: str, address: str) -> str:
+    return "\n".join(part for part in (postcode(code), (address or "").strip()) if part) \
+        or NOT_GIVEN
+
+
+def _section(text: str):
+    """A section's heading row: no fill on a fax, so a black square marks it."""
+    return para(f"■ {text}", FAX.heading, look=FAX)
+
+
+def _member_rows(members: tuple[Person, ...]) -> list[list]:
+    def cell(text: str, style=FAX.cell):
+        return text_cell(text, style, look=FAX)
+
+    rows = [[cell(head, FAX.head_cell) for head, _ in MEMBER_COLUMNS]]
+    rows += [[cell(_or(m.name)), cell(_or(m.name_kana)),
+              cell(full_date(m.birth_date).replace("（", "\n（") or NOT_GIVEN),
+              cell(_or(m.relationship, "—"))] for m in members]
+    return rows
+
+
+def application_title(entry: ProcedureEntry) -> str:
+    """``新聞の購読申込み　申込書``: the title of the form (and of its PDF)."""
+    return f"{entry.name}　申込書"
+
+
+def render_application(record: MoveRecord, entry: ProcedureEntry) -> bytes:
+    """The 申込書 of ``entry`` (one of ``record``'s procedures) as an A4 PDF, one page or more."""
+    register_fonts()  # paragraphs look their fonts up as they are made
+    a = record.applicant
+    title = application_title(entry)
+    english = f"{entry.name_en} — Application form" if entry.name_en else "Application form"
+    story = title_block(title, english, look=FAX)
+    submitted = full_date(record.submitted_at) or "未送信（下書き）"
+    story.append(label_table([
+        ("宛先", addressee(entry.organisation) or NOT_GIVEN),
+        ("申請ID", record.id),
+        ("申込日", submitted),
+        ("送信元", PORTAL),
+    ], LABEL_MM, look=FAX))
+    story.append(Spacer(1, 3 * mm))
+    story.append(para("下記のとおり申し込みます。", FAX.body, look=FAX))
+    story.append(Spacer(1, 2 * mm))
+
+    story.append(label_table([
+        ("氏名", _or(a.name)),
+        ("フリガナ", _or(a.name_kana)),
+        ("生年月日", full_date(a.birth_date) or NOT_GIVEN),
+        ("電話番号", _or(record.phone)),
+        ("メールアドレス", _or(record.email)),
+    ], LABEL_MM, heading=_section("申込者"), look=FAX, split_rows=True))
+    story.append(Spacer(1, 3 * mm))
+
+    kinds = "・".join(NOTIFICATIONS.get(k, k) for k in record.kinds)
+    story.append(label_table([
+        ("旧住所", _address(record.old_address.postcode, record.old_address.address)),
+        ("旧住所の方書", _or(old_katagaki(record, entry), NONE)),
+        ("新住所", _address(record.new_address.postcode, record.new_address.address)),
+        ("新住所の方書", _or(new_katagaki(record, entry), NONE)),
+        ("引越し日", full_date(record.move_date) or NOT_GIVEN),
+        ("異動の種類", kinds or NOT_GIVEN),
+    ], LABEL_MM, heading=_section("住所・引越し"), look=FAX, split_rows=True))
+    story.append(Spacer(1, 3 * mm))
+
+    heading = _section("一緒に引っ越す人（世帯員・申込者を除く）")
+    if record.members:
+        story.append(grid_table(_member_rows(record.members), [w for _, w in MEMBER_COLUMNS],
+                                heading=heading, look=FAX))
+    else:
+        story.append(label_table([("世帯員", "なし（申込者のみ）")], LABEL_MM, heading=heading,
+                                 look=FAX))
+    story.append(Spacer(1, 3 * mm))
+
+    pairs = [(_or(f.label, f.name), _or(f.value)) for f in entry.fields] or \
+        [("入力項目", "この手続きに固有の入力項目はありません。")]
+    story.append(label_table(pairs, LABEL_MM, heading=_section(f"申込内容（{entry.name}）"),
+                             look=FAX, split_rows=True))
+    story.append(Spacer(1, 2 * mm))
+    story.append(para(f"この申込書は {PORTAL} で作成しました。お問い合わせの際は申請IDをお知らせください。",
+                      FAX.body, look=FAX))
+    return build(story, title=title, record=record, footer=f"{PORTAL}　申請ID {record.id}",
+                 look=FAX)
