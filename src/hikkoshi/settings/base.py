@@ -206,6 +206,8 @@ HIKKOSHI_SMTP = {
     "password": os.environ.get("HIKKOSHI_SMTP_PASSWORD", ""),
     "from": os.environ.get("HIKKOSHI_SMTP_FROM", "hikkoshi@localhost"),
     "timeout": float(os.environ.get("HIKKOSHI_SMTP_TIMEOUT", "20")),
+    "cafile": os.environ.get("HIKKOSHI_SMTP_CAFILE", ""),  # to verify the server's certificate
+    "helo": os.environ.get("HIKKOSHI_SMTP_HELO", ""),
 }
 
 # The fax gateway: "email" (SMTP to an address made from the number), "hylafax" (its client
@@ -218,8 +220,10 @@ HIKKOSHI_FAX = {
     "hylafax_user": os.environ.get("HIKKOSHI_HYLAFAX_USER", "hikkoshi"),
     "hylafax_password": os.environ.get("HIKKOSHI_HYLAFAX_PASSWORD", ""),
     "spool_dir": os.environ.get("HIKKOSHI_FAX_SPOOL_DIR", str(DATA_DIR / "fax-spool")),
+    "compression": os.environ.get("HIKKOSHI_FAX_COMPRESSION", "group4"),  # or "group3"
     # The sender printed on the cover sheet and in the fax header.
     "sender_name": os.environ.get("HIKKOSHI_FAX_SENDER_NAME", "hikkoshi 引越しワンストップ"),
     "sender_number": os.environ.get("HIKKOSHI_FAX_SENDER_NUMBER", ""),
-    "portal_url": os.environ.get("HIKKOSHI_PORTAL_URL", "http://127.0.0.1:8000/"),
 }
+# Where movers and organisations reach this portal (printed on fax cover sheets and in e-mails).
+HIKKOSHI_PORTAL_URL = os.environ.get("HIKKOSHI_PORTAL_URL", "http://127.0.0.1:8000/")

@@ -1,0 +1,271 @@
+"""FAX: a cover sheet (FAX送付状) and the 申込書 as one TIFF-F, through the fax gateway of settings.
+
+The procedure's channel settings give the number (``{"fax_number": "011-211-2222"}``);
+``settings.HIKKOSHI_FAX["gateway"]`` says how the image leaves:
+
+* ``email``: an e-mail to ``HIKKOSHI_FAX["email_address"].format(number=<digits>)`` (an
+  e-mail-to-fax service) with the TIFF as its only part, by the SMTP of ``HIKKOSHI_SMTP``; the
+  Message-ID is made from the delivery's idempotency key as for the e-mail channel.
+* ``hylafax``: a job on a HylaFAX server, by its client protocol (RFC 959-like, port 4559):
+  the TIFF stored with ``STOT``, a job made with ``JNEW`` and its parameters (``JPARM``), then
+  ``JSUBM``. The job carries the idempotency key as its ``JOBINFO`` tag; an attempt that finds a
+  job with its tag already queued (or done) takes that job instead of faxing twice.
+* ``spool``: ``<spool_dir>/<idempotency key>.tif`` and a small ``.json`` beside it (number,
+  pages, delivery and procedure; nothing about the mover) for another program to send. Both are
+  written atomically (a hidden temporary name, fsync, then linked into place: the ``.json``
+  first, so a ``.tif`` is complete with its ``.json``) and never twice for one key. A sender that
+  keeps a sent file should rename it ``<name>.tif.<anything>`` (``.tif.sent``): that counts as
+  written too.
+
+For every gateway "delivered" means the gateway has the fax; whether the far machine answered is
+the gateway's to report.
+"""
+
+from email.message import EmailMessage
+from email.utils import formatdate
+import ftplib
+import io
+import json
+import logging
+import os
+from pathlib import Path
+import re
+import secrets
+import socket
+
+from django.conf import settings
+from django.utils import timezone
+
+from hikkoshi.documents.application import render_application
+from hikkoshi.documents.fax_cover import render_fax_cover
+
+from .. import faxfile, smtp
+from . import register
+from .base import DeliveryError, Outcome, Outgoing
+
+logger = logging.getLogger(__name__)
+
+GATEWAYS = ("email", "hylafax", "spool")
+
+
+def config() -> dict:
+    return settings.HIKKOSHI_FAX
+
+
+def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
+    """(TIFF-F of the cover sheet and the 申込書, its page count) for ``number`` as printed."""
+    cfg = config()
+    form = render_application(outgoing.record, outgoing.entry)
+    pages = 1 + faxfile.page_count(form)
+    cover = render_fax_cover(
+        to_name=outgoing.organisation_name, to_number=number,
+        from_name=cfg.get("sender_name", ""), from_number=cfg.get("sender_number", ""),
+        pages=pages, procedure_name=outgoing.entry.name, application_id=outgoing.record.id,
+        portal_url=settings.HIKKOSHI_PORTAL_URL, sent_at=timezone.now(),
+    )
+    tiff, count = faxfile.pdfs_to_tiff_f([cover, form], compression=cfg.get("compression", "group4"))
+    if count != pages:  # the cover sheet promised a page count
+        raise DeliveryError("internal_error", f"cover says {pages} pages, image has {count}",
+                            retryable=False)
+    return tiff, pages
+
+
+@register
+class FaxChannel:
+    name = "fax"
+
+    def send(self, outgoing: Outgoing) -> Outcome:
+        typed = str(outgoing.settings.get("fax_number") or "").strip()
+        if not typed:
+            raise DeliveryError("not_configured", "the procedure has no fax number (fax_number)",
+                                retryable=False)
+        try:
+            shown = faxfile.display_fax_number(typed)
+        except ValueError as exc:
+            raise DeliveryError("bad_fax_number", str(exc), retryable=False) from None
+        digits = shown.replace("-", "")
+        gateway = config().get("gateway", "")
+        if gateway not in GATEWAYS:
+            raise DeliveryError("not_configured", f"unknown fax gateway {gateway!r}", retryable=False)
+        tiff, pages = render_fax(outgoing, shown)
+        outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
+            outgoing, digits, tiff, pages)
+        outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
+        logger.info("fax: delivery %s handed to %s (%s pages)", outgoing.delivery_id, gateway, pages)
+        return outcome
+
+
+def image_name(outgoing: Outgoing) -> str:
+    return f"fax-{outgoing.record.id}.tif"
+
+
+# -- e-mail-to-fax -------------------------------------------------------------------------------
+
+def send_by_email(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> Outcome:
+    msg = EmailMessage()
+    msg["From"] = smtp.sender()
+    msg["To"] = config()["email_address"].format(number=digits)
+    msg["Subject"] = f"【引越し申請 FAX】{outgoing.entry.name}（申請ID {outgoing.record.id}）"
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = smtp.message_id_for(outgoing.idempotency_key)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Hikkoshi-Application"] = outgoing.record.id
+    msg["X-Hikkoshi-Fax-Pages"] = str(pages)
+    # The image is the message's only part: a gateway would fax a text part as another page.
+    msg.add_attachment(tiff, maintype="image", subtype="tiff", filename=image_name(outgoing))
+    return Outcome(message_id=smtp.send_message(msg))
+
+
+# -- HylaFAX -------------------------------------------------------------------------------------
+
+# Job parameters as HylaFAX's own sendfax sets them, for fine-resolution A4 pages.
+JOB_PARAMETERS = (
+    ("LASTTIME", "010000"),  # give up after a day (DDHHMM)
+    ("MAXDIALS", "12"),
+    ("MAXTRIES", "3"),
+    ("SCHEDPRI", "127"),
+    ("VRES", "196"),
+    ("PAGEWIDTH", "209"),  # A4, in mm, as HylaFAX names it
+    ("PAGELENGTH", "296"),
+    ("NOTIFY", '"none"'),
+    ("PAGECHOP", '"default"'),
+    ("CHOPTHRESHOLD", "3"),
+)
+_JOB_ID = re.compile(r"jobid:\s*(\d+)", re.IGNORECASE)
+_FILE = re.compile(r"FILE:\s*([^\s)]+)")
+
+
+def _quoted(value: str) -> str:
+    """A protocol string argument: printable ASCII in double quotes (quotes dropped)."""
+    return '"' + "".join(c for c in value if " " <= c <= "~" and c not in '"\\') + '"'
+
+
+def send_by_hylafax(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> Outcome:
+    cfg = config()
+    host, port = cfg["hylafax_host"], int(cfg["hylafax_port"])
+    tag = outgoing.idempotency_key
+    client = ftplib.FTP(timeout=float(cfg.get("timeout") or settings.HIKKOSHI_DELIVERY["timeout"]))
+    try:
+        client.connect(host, port)
+        client.login(cfg.get("hylafax_user") or "hikkoshi", cfg.get("hylafax_password") or "")
+        job = find_job(client, tag)
+        if job is None:
+            client.sendcmd("TYPE I")
+            client.sendcmd("FORM TIFF")
+            stored = client.storbinary("STOT", io.BytesIO(tiff))
+            document = _FILE.search(stored)
+            if not document:
+                raise DeliveryError("hylafax_protocol", "STOT did not name the stored file",
+                                    retryable=True)
+            created = _JOB_ID.search(client.sendcmd("JNEW"))
+            if not created:
+                raise DeliveryError("hylafax_protocol", "JNEW did not give a job id", retryable=True)
+            job = created.group(1)
+            user = cfg.get("hylafax_user") or "hikkoshi"
+            for name, value in (("FROMUSER", _quoted(user)), ("JOBINFO", _quoted(tag)),
+                                ("DIALSTRING", _quoted(digits)),
+                                ("NOTIFYADDR", _quoted(smtp.sender_address())), *JOB_PARAMETERS):
+                client.sendcmd(f"JPARM {name} {value}")
+            client.sendcmd(f"JPARM DOCUMENT {document.group(1)}")
+            client.sendcmd("JSUBM")
+            logger.info("fax: delivery %s queued as HylaFAX job %s", outgoing.delivery_id, job)
+        else:
+            logger.info("fax: delivery %s already HylaFAX job %s", outgoing.delivery_id, job)
+        try:
+            client.quit()
+        except (ftplib.Error, OSError, EOFError):
+            pass  # the job is submitted; a rude goodbye changes nothing
+    except ftplib.error_perm as exc:
+        raise DeliveryError(f"hylafax_{_code(exc)}", _text(exc), retryable=False) from None
+    except ftplib.error_temp as exc:
+        raise DeliveryError(f"hylafax_{_code(exc)}", _text(exc), retryable=True) from None
+    except (ftplib.error_reply, ftplib.error_proto) as exc:
+        raise DeliveryError("hylafax_protocol", _text(exc), retryable=True) from None
+    except EOFError:
+        raise DeliveryError("hylafax_disconnected", "the server closed the connection",
+                            retryable=True) from None
+    except (TimeoutError, socket.timeout):
+        raise DeliveryError("timeout", f"no answer from {host}:{port}", retryable=True) from None
+    except ConnectionRefusedError:
+        raise DeliveryError("connection_refused", f"nothing listens on {host}:{port}",
+                            retryable=True) from None
+    except OSError as exc:
+        raise DeliveryError("connection_error", f"{host}:{port}: {type(exc).__name__}",
+                            retryable=True) from None
+    finally:
+        client.close()
+    return Outcome(message_id=f"hylafax:{job}", receipt={"job": job})
+
+
+def find_job(client: ftplib.FTP, tag: str) -> str | None:
+    """The id of a job tagged ``tag`` that is queued (sendq) or was sent (doneq, state D)."""
+    client.sendcmd('JOBFMT "%j|%J|%a"')
+    for queue in ("sendq", "doneq"):
+        lines: list[str] = []
+        client.retrlines(f"LIST {queue}", lines.append)
+        for line in lines:
+            job, _, rest = line.partition("|")
+            job_tag, _, state = rest.rpartition("|")
+            if job_tag.strip() == tag and (queue == "sendq" or state.strip() == "D"):
+                return job.strip()
+    return None
+
+
+def _code(exc: ftplib.Error) -> str:
+    text = str(exc)
+    return text[:3] if text[:3].isdigit() else "error"
+
+
+def _text(exc: Exception) -> str:
+    return "".join(c if " " <= c <= "~" else "?" for c in " ".join(str(exc).split()))[:160]
+
+
+# -- spool folder --------------------------------------------------------------------------------
+
+def spool_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9\-]", "", key) or "fax"
+
+
+def send_to_spool(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> Outcome:
+    folder = Path(config()["spool_dir"])
+    name = spool_name(outgoing.idempotency_key)
+    image = folder / f"{name}.tif"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not already_spooled(folder, name):
+            meta = {"number": digits, "pages": pages, "delivery": outgoing.delivery_id,
+                    "procedure": outgoing.procedure, "created_at": timezone.now().isoformat()}
+            write_once(folder / f"{name}.json", json.dumps(meta, ensure_ascii=False).encode() + b"\n")
+            write_once(image, tiff)
+    except OSError as exc:  # disk full, no permission: a local trouble an operator fixes
+        raise DeliveryError("spool_error", f"{type(exc).__name__} in the fax spool folder",
+                            retryable=True) from None
+    return Outcome(message_id=f"spool:{image.name}")
+
+
+def already_spooled(folder: Path, name: str) -> bool:
+    return (folder / f"{name}.tif").exists() or any(folder.glob(f"{name}.tif.*"))
+
+
+def write_once(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless ``path`` exists; True if written here."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)  # unlike rename, never replaces a file already there
+            written = True
+        except FileExistsError:
+            written = False
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return written

@@ -1,0 +1,1 @@
+"""Stand-ins for the organisations' side, for the demo and the tests (never used in production)."""
