@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "hikkoshi.moves",
     "django_tasks_db",
     "hikkoshi.delivery",
+    "hikkoshi.privacy",
     "hikkoshi.portal",
     "hikkoshi.accounts",
     "hikkoshi.bench",
@@ -227,3 +228,12 @@ HIKKOSHI_FAX = {
 }
 # Where movers and organisations reach this portal (printed on fax cover sheets and in e-mails).
 HIKKOSHI_PORTAL_URL = os.environ.get("HIKKOSHI_PORTAL_URL", "http://127.0.0.1:8000/")
+
+# Privacy: personal fields are encrypted at rest with AES-256-GCM (hikkoshi.privacy). Keys come
+# from HIKKOSHI_DATA_KEYS ("kid:base64key,kid2:base64key", the first one encrypts, the others
+# still decrypt until `hikkoshi keys rotate` has re-encrypted everything) or from a key file
+# (same format, one key a line); outside production a key file is made in the data dir.
+HIKKOSHI_DATA_KEYS = os.environ.get("HIKKOSHI_DATA_KEYS", "")
+HIKKOSHI_DATA_KEY_FILE = os.environ.get("HIKKOSHI_DATA_KEY_FILE", str(DATA_DIR / "data-keys"))
+# Days after every delivery of a move is final before its personal data is erased.
+HIKKOSHI_RETENTION_DAYS = int(os.environ.get("HIKKOSHI_RETENTION_DAYS", "30"))
