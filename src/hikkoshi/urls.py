@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from hikkoshi.api.api import api
+from hikkoshi.delivery.views import well_known_keys
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -9,6 +10,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hikkoshi.accounts.urls")),
     path("moves/", include("hikkoshi.moves.urls")),
+    # The portal's public keys, for organisations verifying signed applications (RFC 9421).
+    path(".well-known/hikkoshi-keys.json", well_known_keys, name="well-known-keys"),
     path("", include("hikkoshi.portal.urls")),
 ]
 

@@ -24,4 +24,5 @@ class OrganisationAdmin(admin.ModelAdmin):
         (None, {"fields": ["slug", "category", "name", "name_kana", "name_en"]}),
         ("所在地 / Address", {"fields": ["postcode", "address", "hours"]}),
         ("出典 / Provenance", {"fields": ["verification", "source", "last_checked", "note", "portal"]}),
+        ("受付票の署名鍵 / Receipt keys (web channel)", {"fields": ["receipt_keys"], "classes": ["collapse"]}),
     ]

@@ -29,6 +29,14 @@ class Organisation(models.Model):
     )
     # Which portal the entry came from: this one, or a partner portal's cache (ポータル間連携).
     portal = models.CharField(_("portal"), max_length=40, default=LOCAL_PORTAL)
+    # The organisation's public keys that sign its receipts for the web channel (受付票の署名鍵):
+    # a list of Ed25519 JWKs, as the organisation publishes them (hikkoshi receiver:
+    # /<slug>/.well-known/receipt-keys.json). Several during a key change.
+    receipt_keys = models.JSONField(
+        _("receipt keys"), default=list, blank=True,
+        help_text=_("The public keys the organisation signs its receipts with, as a JSON list of "
+                    "Ed25519 JWKs: [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"x\": …, "
+                    "\"kid\": …}]. Needed for the web channel."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -52,6 +60,43 @@ class Organisation(models.Model):
                 raise ValidationError({"postcode": exc.messages}) from exc
         if self.last_checked and self.last_checked > timezone.localdate():
             raise ValidationError({"last_checked": [_("This date is in the future.")]})
+        if self.receipt_keys in (None, ""):
+            self.receipt_keys = []
+        problems = receipt_key_problems(self.receipt_keys)
+        if problems:
+            raise ValidationError({"receipt_keys": problems})
+
+
+def receipt_key_problems(keys) -> list[str]:
+    """What is wrong with a list of receipt keys (translated messages; empty when fine).
+
+    Each must be an Ed25519 public JWK (``kty`` OKP, ``crv`` Ed25519, ``x``) with a ``kid``,
+    every ``kid`` once."""
+    from hikkoshi.delivery.signing import JWKError, jwk_to_public_key
+
+    if not isinstance(keys, list):
+        return [str(_("Give the receipt keys as a JSON list of JWKs, such as [{\"kty\": \"OKP\", …}]."))]
+    messages = {
+        "not_object": _("Each key must be a JSON object (a JWK)."),
+        "kty": _("Only Ed25519 keys are accepted (\"kty\": \"OKP\", \"crv\": \"Ed25519\")."),
+        "private": _("This is a private key (it has \"d\"): give only the public key."),
+        "x": _("\"x\" must be the 32-byte public key in base64url."),
+        "kid": _("Each key needs a key id (\"kid\")."),
+        "alg": _("\"alg\" must be EdDSA."),
+        "use": _("\"use\" must be sig."),
+    }
+    problems = []
+    seen = set()
+    for n, jwk in enumerate(keys):
+        try:
+            jwk_to_public_key(jwk)
+        except JWKError as exc:
+            problems.append(_("Key %(n)d: %(problem)s") % {"n": n + 1, "problem": messages[exc.code]})
+            continue
+        if jwk["kid"] in seen:
+            problems.append(_("Key %(n)d: the key id “%(kid)s” is given twice.") % {"n": n + 1, "kid": jwk["kid"]})
+        seen.add(jwk["kid"])
+    return problems
 
 
 class Contact(models.Model):

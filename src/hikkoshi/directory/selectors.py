@@ -37,6 +37,7 @@ class _Snapshot:
     candidates: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
     rendered: dict = field(default_factory=dict)
+    by_slug: dict = field(default_factory=dict)
     checked_at: float = 0.0
 
 
@@ -63,7 +64,7 @@ def _load(revision: int | None) -> _Snapshot:
         area.organisation = organisations[area.organisation_id]
         areas_by_code.setdefault(area.area_code, []).append(area)
     ordered = sorted(organisations.values(), key=lambda o: (_CATEGORY_ORDER.get(o.category, 99), o.slug))
-    return _Snapshot(revision, areas_by_code, ordered)
+    return _Snapshot(revision, areas_by_code, ordered, by_slug={o.slug: o for o in ordered})
 
 
 def directory_snapshot() -> _Snapshot:
@@ -155,3 +156,10 @@ def offices_in(area_codes: tuple[str, ...]) -> list[Organisation]:
                for c in codes for area in area_codes):
             result.append(org)
     return result
+
+
+def receipt_keys_of(slug: str) -> tuple[dict, ...]:
+    """The public keys (JWKs) an organisation signs its web-channel receipts with; () when the
+    organisation is unknown or has none."""
+    org = directory_snapshot().by_slug.get(slug)
+    return tuple(org.receipt_keys or ()) if org is not None else ()

@@ -9,10 +9,14 @@ JSON (full fidelity)::
          "address": …, "hours": …, "note": …, "source": …, "last_checked": "YYYY-MM-DD" | null,
          "verification": …,
          "contacts": [{"kind": …, "value": …, "label": …, "verification": …}],
-         "areas": [{"area_code": …, "postcode_from": …, "postcode_to": …}]}]}
+         "areas": [{"area_code": …, "postcode_from": …, "postcode_to": …}],
+         "receipt_keys": [{"kty": "OKP", "crv": "Ed25519", "x": …, "kid": …}]}]}
 
 On import only ``slug``, ``category`` and ``name`` are needed; other keys default to empty, a
 contact's ``verification`` to its organisation's. Unknown keys are an error (they are typos).
+``receipt_keys`` (the Ed25519 JWKs that sign the organisation's web-channel receipts) is written
+only when there are any; absent on import means none. CSV leaves receipt keys alone: a CSV
+import keeps an organisation's stored keys.
 
 CSV (one row per organisation, UTF-8; written with a BOM so Excel opens it, read with or
 without one). The header row names the columns ``CSV_COLUMNS``, in any order, all present.
@@ -65,7 +69,7 @@ CONTACT_COLUMNS = ("phone", "fax", "email", "web")  # each the value of a Contac
 CSV_COLUMNS = ("slug", "category", "name", "name_kana", "name_en", "postcode", "address",
                "hours", *CONTACT_COLUMNS, "areas", "source", "last_checked", "verification",
                "note")
-_ORG_KEYS = {*TEXT_FIELDS, "last_checked", "verification", "contacts", "areas"}
+_ORG_KEYS = {*TEXT_FIELDS, "last_checked", "verification", "contacts", "areas", "receipt_keys"}
 _CONTACT_KEYS = {"kind", "value", "label", "verification"}
 _AREA_KEYS = {"area_code", "postcode_from", "postcode_to"}
 
@@ -351,6 +355,8 @@ def _json_item(rec: _Record, item: dict) -> None:
     rec.fields["verification"] = (_text(rec, item, "verification", "verification")
                                   or Verification.SAMPLE)
     rec.fields["last_checked"] = _parse_date(rec, item.get("last_checked"))
+    # Checked by the model's clean() with the other fields (absent or null: no keys).
+    rec.fields["receipt_keys"] = item.get("receipt_keys") or []
     for name, contact in _json_list(rec, item, "contacts", _CONTACT_KEYS):
         contact["verification"] = contact["verification"] or None
         rec.contacts.append((name, contact))
@@ -513,7 +519,7 @@ def _organisations(portal: str):
 
 def organisation_as_dict(org: Organisation) -> dict:
     """An organisation in the JSON format (contacts and areas prefetched or not)."""
-    return {
+    data = {
         **{name: getattr(org, name) for name in TEXT_FIELDS},
         "last_checked": org.last_checked.isoformat() if org.last_checked else None,
         "verification": org.verification,
@@ -522,6 +528,9 @@ def organisation_as_dict(org: Organisation) -> dict:
         "areas": [{"area_code": a.area_code, "postcode_from": a.postcode_from,
                    "postcode_to": a.postcode_to} for a in org.areas.all()],
     }
+    if org.receipt_keys:
+        data["receipt_keys"] = list(org.receipt_keys)
+    return data
 
 
 def _csv_text(orgs) -> str:
@@ -564,3 +573,20 @@ def directory_export(*, path: Path, portal: str = LOCAL_PORTAL) -> int:
                                    % {"error": exc.strerror or exc}) from exc
     logger.info("directory_exported organisations=%d format=%s", len(orgs), fmt)
     return len(orgs)
+
+
+# --- receipt keys -------------------------------------------------------------------------------------
+
+def set_receipt_keys(*, slug: str, keys: list[dict] | dict) -> Organisation:
+    """Replace an organisation's receipt keys (the web channel's, 受付票の署名鍵) with ``keys``: a
+    list of JWKs or a JWK set (``{"keys": […]}``) as ``hikkoshi receiver`` publishes it at
+    ``/<slug>/.well-known/receipt-keys.json``. Raises ``Organisation.DoesNotExist``, or
+    ``ValidationError`` (nothing changed) when a key is not an Ed25519 public JWK."""
+    if isinstance(keys, dict) and "keys" in keys:
+        keys = keys["keys"]
+    org = Organisation.objects.get(slug=slug)
+    org.receipt_keys = keys
+    org.full_clean()
+    org.save(update_fields=["receipt_keys", "updated_at"])
+    logger.info("receipt_keys_set organisation=%s keys=%d", slug, len(org.receipt_keys))
+    return org

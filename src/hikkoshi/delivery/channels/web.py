@@ -1,0 +1,180 @@
+"""Web 連携: the application as signed JSON, POSTed to the organisation's endpoint.
+
+The request is signed with the portal's key (RFC 9421, see ``hikkoshi.delivery.signing``) and
+carries the delivery's ``Idempotency-Key``, the same on every attempt, so an organisation that
+honours it never takes an application twice. The organisation answers with a receipt signed with
+its own key; the receipt is verified against the keys the directory holds for it
+(``Organisation.receipt_keys``) and must name this idempotency key and this body's digest.
+
+How answers are judged:
+
+- no ``endpoint`` in the procedure's channel settings, no receipt keys: ``not_configured`` (final)
+- no connection (``connect_error``, ``connect_timeout``), no answer in time (``timeout``), a
+  broken exchange (``transport_error``): retryable
+- 429, 408 and 5xx: retryable (``http_<n>``), with the organisation's ``Retry-After``
+- 401 ``signature_refused``, 403 ``forbidden``, any other non-2xx ``http_<n>``: final
+- 2xx with a receipt whose signature does not verify, or that names another application:
+  ``bad_receipt_signature``; a verified receipt that is not a receipt: ``bad_receipt`` (final)
+
+Only the delivery id, the code and the HTTP status are logged, never the application.
+"""
+
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+import json
+import logging
+import os
+import threading
+
+from django.conf import settings
+import httpx
+
+from .. import signing
+from . import register
+from .base import DeliveryError, Outcome, Outgoing
+
+logger = logging.getLogger(__name__)
+
+MAX_ANSWER_BYTES = 256 * 1024  # a receipt is small; more than this is not a receipt
+USER_AGENT = "hikkoshi-delivery/1"
+
+_client_lock = threading.Lock()
+_client_state: dict = {"pid": None, "client": None}
+
+
+def _client() -> httpx.Client:
+    """One connection pool per process (made again after a fork)."""
+    pid = os.getpid()
+    with _client_lock:
+        if _client_state["pid"] != pid:
+            _client_state["client"] = httpx.Client(follow_redirects=False, headers={"User-Agent": USER_AGENT})
+            _client_state["pid"] = pid
+        return _client_state["client"]
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _read(response: httpx.Response) -> bytes:
+    data = bytearray()
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) > MAX_ANSWER_BYTES:
+            raise DeliveryError("bad_receipt", f"answer longer than {MAX_ANSWER_BYTES} bytes", retryable=False)
+    return bytes(data)
+
+
+@register
+class WebChannel:
+    name = "web"
+
+    def send(self, outgoing: Outgoing) -> Outcome:
+        try:
+            return self._send(outgoing)
+        except DeliveryError as exc:
+            logger.info("web delivery %s attempt %s: %s (%s)", outgoing.delivery_id, outgoing.attempt, exc.code,
+                        exc.detail)
+            raise
+
+    def _send(self, outgoing: Outgoing) -> Outcome:
+        endpoint = (outgoing.settings or {}).get("endpoint") or ""
+        if not endpoint:
+            raise DeliveryError("not_configured", "the procedure has no endpoint", retryable=False)
+        try:
+            url = httpx.URL(endpoint)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise DeliveryError("not_configured", "the endpoint is not a URL", retryable=False) from exc
+        if url.scheme not in ("http", "https") or not url.host:
+            raise DeliveryError("not_configured", "the endpoint is not an http(s) URL", retryable=False)
+        if not outgoing.receipt_keys:
+            raise DeliveryError("not_configured", "the directory has no receipt keys for the organisation",
+                                retryable=False)
+        try:
+            receipt_keys = signing.keys_from_jwks(list(outgoing.receipt_keys))
+        except signing.JWKError as exc:
+            raise DeliveryError("not_configured", f"a receipt key in the directory is unusable ({exc.code})",
+                                retryable=False) from exc
+
+        body = json.dumps(outgoing.application, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        headers = signing.sign_request(method="POST", url=str(url), body=body,
+                                       idempotency_key=outgoing.idempotency_key,
+                                       private_key=signing.portal_key(), key_id=signing.portal_key_id())
+        headers["Accept"] = "application/json"
+        config = settings.HIKKOSHI_DELIVERY
+        timeout = httpx.Timeout(config["timeout"], connect=config["connect_timeout"])
+        try:
+            with _client().stream("POST", url, content=body, headers=headers, timeout=timeout) as response:
+                status = response.status_code
+                answer = _read(response) if 200 <= status < 300 else b""
+                answer_headers = dict(response.headers.items())
+        except httpx.ConnectTimeout as exc:
+            raise DeliveryError("connect_timeout", "no connection within the timeout", retryable=True) from exc
+        except httpx.TimeoutException as exc:
+            raise DeliveryError("timeout", "no answer within the timeout", retryable=True) from exc
+        except httpx.ConnectError as exc:
+            raise DeliveryError("connect_error", "could not connect", retryable=True) from exc
+        except httpx.TransportError as exc:
+            raise DeliveryError("transport_error", type(exc).__name__, retryable=True) from exc
+
+        if not 200 <= status < 300:
+            raise _http_error(status, answer_headers)
+        return self._receipt(outgoing, status, answer_headers, answer, headers["Content-Digest"], receipt_keys)
+
+    def _receipt(self, outgoing, status, headers, answer, sent_digest, keys) -> Outcome:
+        try:
+            verified = signing.verify_response(status=status, headers=headers, body=answer, keys=keys)
+        except signing.SignatureError as exc:
+            raise DeliveryError("bad_receipt_signature", str(exc), retryable=False) from exc
+        try:
+            receipt = json.loads(answer.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DeliveryError("bad_receipt", "the receipt is not JSON", retryable=False) from exc
+        if not isinstance(receipt, dict):
+            raise DeliveryError("bad_receipt", "the receipt is not a JSON object", retryable=False)
+        if (receipt.get("idempotency_key") != outgoing.idempotency_key
+                or receipt.get("content_digest") != sent_digest):
+            raise DeliveryError("bad_receipt_signature", "the receipt names another application", retryable=False)
+        reference = receipt.get("reference")
+        if not isinstance(reference, str) or not reference.strip():
+            raise DeliveryError("bad_receipt", "the receipt has no reference", retryable=False)
+        logger.info("web delivery %s attempt %s: delivered (HTTP %s)", outgoing.delivery_id, outgoing.attempt,
+                    status)
+        return Outcome(reference=reference.strip(), receipt={
+            "body": receipt,
+            "signature": verified.signature,
+            "signature_input": verified.signature_input,
+            "key_id": verified.key_id,
+            # Enough to verify the receipt again later (signing.verify_stored_receipt).
+            "status": status,
+            "content_type": headers.get("content-type", ""),
+            "content_digest": verified.content_digest,
+            "text": answer.decode("utf-8"),
+        })
+
+
+def _http_error(status: int, headers: dict) -> DeliveryError:
+    code = f"http_{status}"
+    if status == 429 or status == 408 or 500 <= status < 600:
+        return DeliveryError(code, f"HTTP {status}", retryable=True,
+                             retry_after=retry_after_seconds(headers.get("retry-after")))
+    if status == 401:
+        return DeliveryError("signature_refused", "HTTP 401: the organisation refused the signature",
+                             retryable=False)
+    if status == 403:
+        return DeliveryError("forbidden", "HTTP 403", retryable=False)
+    return DeliveryError(code, f"HTTP {status}", retryable=False)

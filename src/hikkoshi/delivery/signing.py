@@ -1,0 +1,470 @@
+"""Signed applications and receipts of the web channel (RFC 9421 HTTP Message Signatures).
+
+The portal signs each application it POSTs with its Ed25519 key; the organisation answers with a
+receipt (受付票) signed with its own Ed25519 key. Both use the ``http_message_signatures``
+library; this module only chooses what is covered and how keys are named and published.
+
+Application (request), tag ``hikkoshi-application``, label ``hikkoshi``::
+
+    covered: "@method" "@target-uri" "content-type" "content-digest" "idempotency-key"
+    params:  created, keyid, alg="ed25519", nonce (random, never accepted twice), tag
+
+``Content-Digest`` is the RFC 9530 ``sha-256`` of the body. A receiver refuses a signature made
+more than ``max_age`` seconds ago (5 minutes) or more than ``max_future`` seconds ahead (1 minute),
+and a nonce it has seen before.
+
+Receipt (response), tag ``hikkoshi-receipt``::
+
+    covered: "@status" "content-type" "content-digest"
+    params:  created, keyid, alg="ed25519", tag
+
+and its JSON body names what it acknowledges: ``{"type": "hikkoshi-receipt", "version": 1,
+"reference": "…", "idempotency_key": "…", "content_digest": "sha-256=:…:", "received_at": "…",
+"organisation": "…"}``, so a receipt cannot be shown for another application.
+
+Keys are published as JWK sets (RFC 7517/8037): ``{"keys": [{"kty": "OKP", "crv": "Ed25519",
+"x": …, "kid": …, "alg": "EdDSA", "use": "sig"}]}``. A key id not configured otherwise is derived
+from the key: ``<prefix>-`` and the first 16 hex digits of the SHA-256 of the raw public key.
+
+Everything except ``portal_key()``, ``portal_key_id()`` and ``jwks()`` is pure: keys are passed
+in and no Django settings are read, so the receiver (``hikkoshi receiver``) shares this module.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+import hashlib
+import os
+from pathlib import Path
+import re
+import secrets
+import tempfile
+import threading
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from http_message_signatures import (
+    ContentDigest,
+    HTTPMessageSigner,
+    HTTPMessageVerifier,
+    HTTPSignatureKeyResolver,
+    InvalidSignature,
+    algorithms,
+)
+from http_message_signatures.exceptions import HTTPMessageSignaturesException
+
+APPLICATION_TAG = "hikkoshi-application"
+RECEIPT_TAG = "hikkoshi-receipt"
+LABEL = "hikkoshi"
+REQUEST_COMPONENTS = ("@method", "@target-uri", "content-type", "content-digest", "idempotency-key")
+RESPONSE_COMPONENTS = ("@status", "content-type", "content-digest")
+JSON = "application/json"
+RECEIPT_TYPE = "hikkoshi-receipt"
+MAX_AGE = 300  # seconds: an application signed longer ago is refused
+MAX_FUTURE = 60  # seconds: how far ahead of the receiver's clock a signature may be
+
+_X = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 bytes in base64url without padding
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+class SignatureError(Exception):
+    """A signature is missing, malformed, expired, replayed or does not verify.
+
+    The text is short, English and never contains message data."""
+
+
+class KeyUnavailable(Exception):
+    """The keys to verify with could not be had just now (a JWKS URL did not answer): the
+    message is neither accepted nor refused, the sender should try again later."""
+
+
+class JWKError(ValueError):
+    """A JWK is not an Ed25519 public key we can use; ``code`` says why (for translated
+    messages): ``not_object``, ``kty``, ``x``, ``kid``, ``private``, ``alg``, ``use``."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+def generate_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def private_key_to_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def private_key_from_pem(pem: bytes | str) -> Ed25519PrivateKey:
+    """An Ed25519 private key from PEM (PKCS#8, as ``openssl genpkey -algorithm ed25519`` makes).
+
+    ``\\n`` written literally (an environment variable on one line) is read as a line break."""
+    if isinstance(pem, str):
+        pem = pem.replace("\\n", "\n").encode("ascii")
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("Not an Ed25519 private key.")
+    return key
+
+
+def public_key_from_pem(pem: bytes | str) -> Ed25519PublicKey:
+    if isinstance(pem, str):
+        pem = pem.encode("ascii")
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("Not an Ed25519 public key.")
+    return key
+
+
+def public_key_to_pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _raw(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def key_id_for(public_key: Ed25519PublicKey, prefix: str = "hikkoshi") -> str:
+    """``<prefix>-`` and the first 16 hex digits of the SHA-256 of the raw public key."""
+    return f"{prefix}-{hashlib.sha256(_raw(public_key)).hexdigest()[:16]}"
+
+
+def public_jwk(public_key: Ed25519PublicKey, kid: str) -> dict:
+    """The public key as a JWK (RFC 8037)."""
+    return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(_raw(public_key)), "kid": kid,
+            "alg": "EdDSA", "use": "sig"}
+
+
+def jwk_to_public_key(jwk: Mapping) -> Ed25519PublicKey:
+    """The Ed25519 public key of a JWK; raises ``JWKError`` for anything else.
+
+    A JWK must be ``kty`` OKP, ``crv`` Ed25519, with ``x`` (32 bytes, base64url) and a non-empty
+    ``kid``; ``alg`` (EdDSA) and ``use`` (sig) are optional; private material (``d``) is refused.
+    """
+    if not isinstance(jwk, Mapping):
+        raise JWKError("not_object", "A key must be a JSON object.")
+    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+        raise JWKError("kty", 'Only Ed25519 keys ("kty": "OKP", "crv": "Ed25519") are accepted.')
+    if "d" in jwk:
+        raise JWKError("private", "This is a private key: give only the public key.")
+    x = jwk.get("x")
+    if not isinstance(x, str) or not _X.match(x):
+        raise JWKError("x", '"x" must be the 32-byte public key in base64url.')
+    kid = jwk.get("kid")
+    if not isinstance(kid, str) or not kid.strip():
+        raise JWKError("kid", 'A key needs a key id ("kid").')
+    if jwk.get("alg", "EdDSA") not in ("EdDSA", "Ed25519"):
+        raise JWKError("alg", '"alg" must be EdDSA.')
+    if jwk.get("use", "sig") != "sig":
+        raise JWKError("use", '"use" must be sig.')
+    return Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(x + "="))
+
+
+def make_jwks(keys: Iterable[tuple[Ed25519PublicKey, str]]) -> dict:
+    """A JWK set of (public key, key id) pairs."""
+    return {"keys": [public_jwk(key, kid) for key, kid in keys]}
+
+
+def keys_from_jwks(document: Mapping | Iterable[Mapping], *, strict: bool = True) -> dict[str, Ed25519PublicKey]:
+    """Key id → public key from a JWK set (``{"keys": […]}``) or a plain list of JWKs.
+
+    With ``strict`` a key that is not a usable Ed25519 key raises ``JWKError``; otherwise it is
+    skipped (a published set may list keys of other kinds)."""
+    items = document.get("keys") if isinstance(document, Mapping) else document
+    if not isinstance(items, (list, tuple)):
+        raise JWKError("not_object", 'A JWK set is an object with a list "keys".')
+    keys = {}
+    for jwk in items:
+        try:
+            key = jwk_to_public_key(jwk)
+        except JWKError:
+            if strict:
+                raise
+            continue
+        keys[jwk["kid"]] = key
+    return keys
+
+
+def load_or_create_private_key(path: Path | str, *, create: bool = True) -> Ed25519PrivateKey:
+    """The Ed25519 key in a PEM file, made (mode 0600) when absent and ``create`` is true.
+
+    Safe when several processes start at once: the key is written to a temporary file and linked
+    into place, so a reader never sees half a key and only one new key ever wins.
+    """
+    path = Path(path)
+    try:
+        return private_key_from_pem(path.read_bytes())
+    except FileNotFoundError:
+        if not create:
+            raise
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(private_key_to_pem(generate_key()))
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+    finally:
+        os.unlink(tmp)
+    return private_key_from_pem(path.read_bytes())
+
+
+def content_digest(body: bytes) -> str:
+    """RFC 9530 ``Content-Digest`` of a body: ``sha-256=:<base64>:``."""
+    return ContentDigest.create(body)
+
+
+# --- messages as the library reads them ---------------------------------------------------------
+
+@dataclass
+class _Request:
+    method: str
+    url: str
+    headers: dict
+
+
+@dataclass
+class _Response:
+    status_code: int
+    headers: dict
+    request: None = None
+
+
+class _Resolver(HTTPSignatureKeyResolver):
+    def __init__(self, *, private: tuple[str, Ed25519PrivateKey] | None = None,
+                 public: Callable[[str], Ed25519PublicKey | None] | None = None):
+        self._private = private
+        self._public = public
+
+    def resolve_private_key(self, key_id):
+        if self._private is None or self._private[0] != key_id:
+            raise KeyError(key_id)
+        return self._private[1]
+
+    def resolve_public_key(self, key_id):
+        return self._public(key_id) if self._public else None
+
+
+def _verifier(resolve_key: Callable[[str], Ed25519PublicKey | None], max_future: float) -> HTTPMessageVerifier:
+    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
+                                   key_resolver=_Resolver(public=resolve_key))
+    verifier.max_clock_skew = timedelta(seconds=max_future)
+    return verifier
+
+
+def _resolver_of(keys) -> Callable[[str], Ed25519PublicKey | None]:
+    """A key look-up from a callable, a mapping kid → key, or JWKs (a set or a list)."""
+    if callable(keys):
+        return keys
+    if isinstance(keys, Mapping) and "keys" not in keys:
+        return dict(keys).get
+    return keys_from_jwks(keys, strict=False).get
+
+
+def _verify(verifier, message, *, tag, components, body) -> object:
+    try:
+        results = verifier.verify(message, max_age=None, expect_tag=tag, require_components=components,
+                                  body=body)
+    except InvalidSignature as exc:
+        if isinstance(exc.__cause__, KeyUnavailable):
+            raise exc.__cause__ from None
+        raise SignatureError(_short(exc)) from exc
+    except (HTTPMessageSignaturesException, ValueError, TypeError) as exc:
+        raise SignatureError(_short(exc)) from exc
+    if len(results) != 1:
+        raise SignatureError("Expected exactly one signature.")
+    return results[0]
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else "The signature does not verify."
+
+
+def _created(result) -> datetime:
+    return datetime.fromtimestamp(result.parameters["created"], tz=timezone.utc)
+
+
+# --- requests (the application) ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VerifiedRequest:
+    key_id: str
+    created: datetime
+    nonce: str
+    content_digest: str
+    idempotency_key: str
+
+
+def sign_request(*, method: str, url: str, body: bytes, idempotency_key: str,
+                 private_key: Ed25519PrivateKey, key_id: str, content_type: str = JSON,
+                 created: datetime | None = None, nonce: str | None = None) -> dict[str, str]:
+    """The headers of a signed application: Content-Type, Idempotency-Key, Content-Digest,
+    Signature-Input and Signature. ``url`` is the encoded absolute URL the request goes to."""
+    message = _Request(method.upper(), url, {"Content-Type": content_type, "Idempotency-Key": idempotency_key})
+    signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
+                               key_resolver=_Resolver(private=(key_id, private_key)))
+    signer.sign(message, key_id=key_id, created=created or datetime.now(timezone.utc),
+                nonce=nonce or secrets.token_urlsafe(24), label=LABEL, tag=APPLICATION_TAG,
+                covered_component_ids=REQUEST_COMPONENTS, body=body)
+    return dict(message.headers)
+
+
+def verify_request(*, method: str, url: str, headers: Mapping[str, str], body: bytes,
+                   resolve_key: Callable[[str], Ed25519PublicKey | None] | Mapping | Iterable,
+                   max_age: float = MAX_AGE, max_future: float = MAX_FUTURE,
+                   now: datetime | None = None) -> VerifiedRequest:
+    """Check an application's signature and digest; raise ``SignatureError`` if it fails.
+
+    ``url`` is the absolute URL the request was sent to, as the sender saw it. ``resolve_key``
+    finds the sender's public key by key id (a callable, a dict, or JWKs); it may raise
+    ``KeyUnavailable``, which is passed on. Whether the nonce is new is the caller's to check.
+    """
+    message = _Request(method.upper(), url, dict(headers.items()))
+    result = _verify(_verifier(_resolver_of(resolve_key), max_future), message, tag=APPLICATION_TAG,
+                     components=REQUEST_COMPONENTS, body=body)
+    created = _created(result)
+    if (now or datetime.now(timezone.utc)) - created > timedelta(seconds=max_age):
+        raise SignatureError("The signature is too old.")
+    if not result.nonce:
+        raise SignatureError("The signature has no nonce.")
+    covered = result.covered_components
+    return VerifiedRequest(key_id=str(result.parameters["keyid"]), created=created, nonce=str(result.nonce),
+                           content_digest=covered['"content-digest"'],
+                           idempotency_key=covered['"idempotency-key"'])
+
+
+# --- responses (the receipt) --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VerifiedResponse:
+    key_id: str
+    created: datetime
+    content_digest: str
+    signature: str
+    signature_input: str
+
+
+def receipt_body(*, reference: str, idempotency_key: str, content_digest: str, received_at: datetime,
+                 organisation: str = "") -> dict:
+    """The JSON of a receipt, bound to the application it acknowledges."""
+    return {"type": RECEIPT_TYPE, "version": 1, "reference": reference, "idempotency_key": idempotency_key,
+            "content_digest": content_digest, "received_at": received_at.isoformat(),
+            "organisation": organisation}
+
+
+def sign_response(*, status: int, body: bytes, private_key: Ed25519PrivateKey, key_id: str,
+                  content_type: str = JSON, created: datetime | None = None) -> dict[str, str]:
+    """The headers of a signed receipt: Content-Type, Content-Digest, Signature-Input, Signature."""
+    message = _Response(status, {"Content-Type": content_type})
+    signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
+                               key_resolver=_Resolver(private=(key_id, private_key)))
+    signer.sign(message, key_id=key_id, created=created or datetime.now(timezone.utc), label=LABEL,
+                tag=RECEIPT_TAG, covered_component_ids=RESPONSE_COMPONENTS, body=body)
+    return dict(message.headers)
+
+
+def verify_response(*, status: int, headers: Mapping[str, str], body: bytes,
+                    keys: Callable[[str], Ed25519PublicKey | None] | Mapping | Iterable,
+                    max_future: float = MAX_FUTURE) -> VerifiedResponse:
+    """Check a receipt's signature and digest with one of ``keys`` (the organisation's JWKs, a
+    dict kid → key, or a callable); raise ``SignatureError`` if it fails. Receipts do not expire:
+    a stored receipt stays verifiable."""
+    fields = {name.lower(): value for name, value in headers.items()}
+    message = _Response(int(status), fields)
+    result = _verify(_verifier(_resolver_of(keys), max_future), message, tag=RECEIPT_TAG,
+                     components=RESPONSE_COMPONENTS, body=body)
+    return VerifiedResponse(key_id=str(result.parameters["keyid"]), created=_created(result),
+                            content_digest=result.covered_components['"content-digest"'],
+                            signature=fields.get("signature", ""),
+                            signature_input=fields.get("signature-input", ""))
+
+
+def verify_stored_receipt(receipt: Mapping, keys) -> VerifiedResponse:
+    """Verify again a receipt as the web channel stored it (``Outcome.receipt``): its exact text,
+    status, content type, digest and signature headers."""
+    try:
+        headers = {"Content-Type": receipt["content_type"], "Content-Digest": receipt["content_digest"],
+                   "Signature-Input": receipt["signature_input"], "Signature": receipt["signature"]}
+        body = receipt["text"].encode("utf-8")
+        status = int(receipt["status"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SignatureError("Not a stored receipt.") from exc
+    return verify_response(status=status, headers=headers, body=body, keys=keys)
+
+
+# --- the portal's own key (needs Django settings) ---------------------------------------------------
+
+_portal_cache: dict[tuple, tuple[Ed25519PrivateKey, str]] = {}
+_portal_lock = threading.Lock()
+
+
+def _may_create_key_file(settings) -> bool:
+    explicit = getattr(settings, "HIKKOSHI_SIGNING_KEY_CREATE", None)
+    if explicit is not None:
+        return bool(explicit)
+    module = getattr(settings, "SETTINGS_MODULE", "") or ""
+    return not module.endswith(".production")
+
+
+def _portal() -> tuple[Ed25519PrivateKey, str]:
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    pem = getattr(settings, "HIKKOSHI_SIGNING_KEY", "")
+    path = getattr(settings, "HIKKOSHI_SIGNING_KEY_FILE", "")
+    kid = getattr(settings, "HIKKOSHI_SIGNING_KEY_ID", "")
+    cache_key = (pem, str(path), kid)
+    found = _portal_cache.get(cache_key)
+    if found:
+        return found
+    with _portal_lock:
+        if pem:
+            try:
+                key = private_key_from_pem(pem)
+            except ValueError as exc:
+                raise ImproperlyConfigured("HIKKOSHI_SIGNING_KEY is not an Ed25519 private key in PEM.") from exc
+        elif path:
+            try:
+                key = load_or_create_private_key(path, create=_may_create_key_file(settings))
+            except FileNotFoundError as exc:
+                raise ImproperlyConfigured(
+                    f"The signing key file {path} does not exist: make one with "
+                    "`openssl genpkey -algorithm ed25519 -out FILE` (mode 0600).") from exc
+            except ValueError as exc:
+                raise ImproperlyConfigured(f"{path} is not an Ed25519 private key in PEM.") from exc
+        else:
+            raise ImproperlyConfigured("Set HIKKOSHI_SIGNING_KEY or HIKKOSHI_SIGNING_KEY_FILE.")
+        found = _portal_cache[cache_key] = (key, kid or key_id_for(key.public_key()))
+    return found
+
+
+def portal_key() -> Ed25519PrivateKey:
+    """The portal's signing key (``HIKKOSHI_SIGNING_KEY`` or ``HIKKOSHI_SIGNING_KEY_FILE``)."""
+    return _portal()[0]
+
+
+def portal_key_id() -> str:
+    """``HIKKOSHI_SIGNING_KEY_ID``, or ``hikkoshi-<16 hex digits>`` derived from the key."""
+    return _portal()[1]
+
+
+def jwks() -> dict:
+    """The portal's public keys as a JWK set, for ``/.well-known/hikkoshi-keys.json``."""
+    key, kid = _portal()
+    return make_jwks([(key.public_key(), kid)])

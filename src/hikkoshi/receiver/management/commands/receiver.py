@@ -1,0 +1,159 @@
+"""``hikkoshi receiver``: run an organisation's receiver of the web channel, or manage it.
+
+::
+
+    hikkoshi receiver --data-dir DIR --organisation SLUG [--organisation SLUG …]
+                      (--portal-keys-url URL | --portal-key-file FILE)
+                      [--host 127.0.0.1] [--port 8401] [--workers 2] [--public-url URL]
+                      [--delay SECONDS] [--open-staff-pages]
+    hikkoshi receiver createstaff USERNAME --data-dir DIR   # prints a new password
+    hikkoshi receiver keys --data-dir DIR --organisation SLUG …   # the receipt keys, as JSON
+
+Serving migrates the receiver's database, makes each organisation's receipt key when it has none
+(``DIR/keys/<slug>.pem``), prints where the portal posts and where the keys are, and then
+becomes gunicorn (sync workers; the same process, so a signal to it reaches gunicorn).
+Runs under ``hikkoshi.settings.receiver``, which the ``hikkoshi`` script chooses for this command.
+"""
+
+import json
+import os
+from pathlib import Path
+import re
+import secrets
+import sys
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from hikkoshi.portal.management.commands.serve import gunicorn_command
+from hikkoshi.receiver import keys
+from hikkoshi.receiver.urls import RESERVED
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+class Command(BaseCommand):
+    help = "Run the receiver of the web channel for one or more organisations (or: createstaff USERNAME, keys)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", nargs="?", default="serve", choices=["serve", "createstaff", "keys"])
+        parser.add_argument("username", nargs="?", help="createstaff: the new staff user's name")
+        parser.add_argument("--data-dir", help="the receiver's state (default ./var/receiver)")
+        parser.add_argument("--organisation", action="append", default=[], metavar="SLUG",
+                            help="an organisation served here (repeat for more)")
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument("--portal-keys-url", metavar="URL",
+                            help="the portal's JWK set: https://PORTAL/.well-known/hikkoshi-keys.json")
+        source.add_argument("--portal-key-file", metavar="FILE",
+                            help="the portal's public key: a JWK set or a PEM file")
+        parser.add_argument("--host", default=os.environ.get("HIKKOSHI_RECEIVER_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("HIKKOSHI_RECEIVER_PORT", "8401")))
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--public-url", default="", metavar="URL",
+                            help="this receiver's address as the portal sees it, behind a proxy")
+        parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
+                            help="wait this long before each answer (tests and demonstrations)")
+        parser.add_argument("--open-staff-pages", action="store_true",
+                            help="staff pages without sign-in: a local demonstration only")
+
+    def handle(self, *args, action, username, data_dir, organisation, **options):
+        self._check_data_dir(data_dir)
+        if action == "createstaff":
+            return self._create_staff(username)
+        organisations = self._organisations(organisation)
+        if action == "keys":
+            self.stdout.write(json.dumps({slug: keys.organisation_jwks(slug) for slug in organisations},
+                                         ensure_ascii=False, indent=2))
+            return
+        self._serve(organisations, **options)
+
+    # --- checks ---------------------------------------------------------------------------------
+
+    def _check_data_dir(self, data_dir):
+        if data_dir and Path(data_dir).resolve() != Path(settings.RECEIVER_DATA_DIR).resolve():
+            raise CommandError("Run the receiver through the `hikkoshi receiver …` command, which sets up its "
+                               "data directory before Django starts (or set HIKKOSHI_RECEIVER_DATA_DIR).")
+        if not hasattr(settings, "RECEIVER"):
+            raise CommandError("The receiver runs under DJANGO_SETTINGS_MODULE=hikkoshi.settings.receiver.")
+
+    def _organisations(self, slugs: list[str]) -> list[str]:
+        if not slugs:
+            raise CommandError("Give at least one --organisation SLUG.")
+        for slug in slugs:
+            if not _SLUG.match(slug) or slug in RESERVED:
+                raise CommandError(f"“{slug}” cannot be an organisation's identifier here: use lower-case "
+                                   f"letters, digits, - and _ (not {', '.join(sorted(RESERVED))}).")
+        return list(dict.fromkeys(slugs))
+
+    # --- createstaff ----------------------------------------------------------------------------
+
+    def _create_staff(self, username):
+        if not username:
+            raise CommandError("Usage: hikkoshi receiver createstaff USERNAME --data-dir DIR")
+        call_command("migrate", interactive=False, verbosity=0)
+        password = secrets.token_urlsafe(12)
+        User = get_user_model()
+        user, created = User.objects.get_or_create(username=username)
+        user.is_staff = True
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        what = "created" if created else "given a new password"
+        self.stdout.write(f"Staff user {username} {what}. Password: {password}")
+
+    # --- serve ------------------------------------------------------------------------------------
+
+    def _serve(self, organisations, *, portal_keys_url, portal_key_file, host, port, workers, public_url,
+               delay, open_staff_pages, **_options):
+        if not (portal_keys_url or portal_key_file):
+            raise CommandError("Say where the portal's public key is: --portal-keys-url URL or --portal-key-file FILE.")
+        if portal_key_file:
+            portal_key_file = str(Path(portal_key_file).resolve())
+            try:
+                found = keys.read_key_file(portal_key_file)
+            except keys.PortalKeySourceError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"Portal keys from {portal_key_file}: {', '.join(k or '(any key id)' for k in found)}")
+        else:
+            try:
+                found = keys.PortalKeys(url=portal_keys_url).fetch()
+                self.stdout.write(f"Portal keys from {portal_keys_url}: {', '.join(found) or '(none)'}")
+            except Exception:  # noqa: BLE001 - the portal may start later; each request fetches again
+                self.stderr.write(f"Warning: the portal's keys could not be fetched from {portal_keys_url} "
+                                  "yet; they are fetched again with each application until they can be.")
+
+        call_command("migrate", interactive=False, verbosity=0)
+        base = (public_url or f"http://{host}:{port}").rstrip("/")
+        for slug in organisations:
+            _key, kid = keys.organisation_key(slug)
+            self.stdout.write(f"{slug}: endpoint {base}/{slug}/applications  staff {base}/{slug}/  "
+                              f"receipt keys {base}/{slug}/.well-known/receipt-keys.json  "
+                              f"(key id {kid}, file {keys.key_path(slug)})")
+        if open_staff_pages:
+            self.stderr.write("Warning: --open-staff-pages: the staff pages need no sign-in (local demo only).")
+
+        os.environ.update({
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hikkoshi.settings.receiver"),
+            "HIKKOSHI_RECEIVER_DATA_DIR": str(settings.RECEIVER_DATA_DIR),
+            "HIKKOSHI_RECEIVER_ORGANISATIONS": ",".join(organisations),
+            "HIKKOSHI_RECEIVER_PORTAL_KEYS_URL": portal_keys_url or "",
+            "HIKKOSHI_RECEIVER_PORTAL_KEY_FILE": portal_key_file or "",
+            "HIKKOSHI_RECEIVER_PUBLIC_URL": public_url or "",
+            "HIKKOSHI_RECEIVER_DELAY": str(max(0.0, delay)),
+            "HIKKOSHI_RECEIVER_OPEN_STAFF_PAGES": "1" if open_staff_pages else "0",
+        })
+        if "HIKKOSHI_RECEIVER_ALLOWED_HOSTS" not in os.environ:
+            names = [urlsplit(public_url).hostname or "" if public_url else "",
+                     "" if host in ("0.0.0.0", "::") else host, "127.0.0.1", "localhost", "[::1]"]
+            os.environ["HIKKOSHI_RECEIVER_ALLOWED_HOSTS"] = ",".join(dict.fromkeys(n for n in names if n))
+        cmd = gunicorn_command(host=host, port=port, workers=max(1, workers),
+                               app="hikkoshi.receiver.wsgi:application",
+                               extra=["--timeout", str(int(30 + max(0.0, delay))), "--graceful-timeout", "10"])
+        connections.close_all()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(cmd[0], cmd)

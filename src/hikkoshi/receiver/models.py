@@ -1,0 +1,55 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Application(models.Model):
+    """One application received from the portal (受信した申請), stored once per idempotency key."""
+
+    organisation = models.SlugField(_("organisation"), max_length=80)
+    reference = models.CharField(_("reference number"), max_length=120, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
+    content_digest = models.CharField(_("content digest"), max_length=200)
+    data = models.JSONField(_("application"))
+    # Shown in the list without reading the whole application.
+    procedure = models.CharField(_("procedure"), max_length=200, blank=True)
+    applicant_name = models.CharField(_("applicant"), max_length=200, blank=True)
+    key_id = models.CharField(_("portal key id"), max_length=200)
+    signed_at = models.DateTimeField(_("signed at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    # The receipt's exact JSON text: the same key again is answered with these very bytes.
+    receipt = models.TextField(_("receipt"))
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "idempotency_key"],
+                                               name="receiver_application_once")]
+        indexes = [models.Index(fields=["organisation", "-received_at"])]
+
+    def __str__(self):
+        return self.reference
+
+
+class SeenNonce(models.Model):
+    """A signature's nonce, kept while a signature of its age could still be accepted: the same
+    signature twice is a replay."""
+
+    key_id = models.CharField(max_length=200)
+    nonce = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key_id", "nonce"], name="receiver_nonce_once")]
+
+
+class Counter(models.Model):
+    """The last reference number given by an organisation on a day."""
+
+    organisation = models.SlugField(max_length=80)
+    day = models.DateField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "day"], name="receiver_counter_once")]

@@ -1,0 +1,161 @@
+"""Accepting an application (申請の受付) and writing what arrived as CSV.
+
+``accept`` takes a request whose signature has been verified and answers with the receipt:
+the first time an idempotency key is seen the application is stored under a new reference
+number (``<SLUG>-YYYYMMDD-000001``, counted per organisation and day); the same key with the same
+body again gets the stored receipt, the same key with another body is a conflict. Two requests
+with the same key at the same moment are settled by the database's unique constraint: the one
+that loses answers with the winner's receipt.
+"""
+
+import csv
+from dataclasses import dataclass
+from datetime import timedelta
+import io
+import json
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hikkoshi.delivery import signing
+
+from .models import Application, Counter, SeenNonce
+
+logger = logging.getLogger(__name__)
+
+
+class Replayed(Exception):
+    """This signature (its nonce) was accepted before."""
+
+
+class Conflict(Exception):
+    """The idempotency key was used before for another application."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    application: Application
+    created: bool  # False: the stored receipt of an earlier request with the same key
+
+
+def remember_nonce(verified: signing.VerifiedRequest, *, keep: float) -> None:
+    """Record the signature's nonce; raise ``Replayed`` if it was seen. Nonces older than
+    ``keep`` seconds are forgotten (their signatures are refused as too old anyway)."""
+    try:
+        with transaction.atomic():
+            SeenNonce.objects.create(key_id=verified.key_id, nonce=verified.nonce, signed_at=verified.created)
+    except IntegrityError as exc:
+        raise Replayed from exc
+    SeenNonce.objects.filter(signed_at__lt=timezone.now() - timedelta(seconds=keep)).delete()
+
+
+def _text(value, limit: int = 200) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def summary(data: dict) -> tuple[str, str]:
+    """The procedure (its name, or id) and the applicant's name of an application, for the list."""
+    procedure = data.get("procedure")
+    if isinstance(procedure, dict):
+        name = _text(procedure.get("name")) or _text(procedure.get("id"))
+    else:
+        name = _text(procedure)
+    applicant = data.get("applicant")
+    return name, _text(applicant.get("name")) if isinstance(applicant, dict) else ""
+
+
+def _reference(organisation: str, day) -> str:
+    counter, _ = Counter.objects.select_for_update().get_or_create(organisation=organisation, day=day)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return f"{organisation.upper()}-{day:%Y%m%d}-{counter.value:06d}"
+
+
+def _existing(organisation: str, key: str, digest: str) -> Accepted | None:
+    found = Application.objects.filter(organisation=organisation, idempotency_key=key).first()
+    if found is None:
+        return None
+    if found.content_digest != digest:
+        raise Conflict
+    return Accepted(found, created=False)
+
+
+def accept(*, organisation: str, verified: signing.VerifiedRequest, data: dict) -> Accepted:
+    """Store the application (or find the one stored under its key) and its receipt."""
+    key, digest = verified.idempotency_key, verified.content_digest
+    found = _existing(organisation, key, digest)
+    if found:
+        return found
+    procedure, applicant_name = summary(data)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            reference = _reference(organisation, timezone.localdate(now))
+            receipt = signing.receipt_body(reference=reference, idempotency_key=key, content_digest=digest,
+                                           received_at=timezone.localtime(now), organisation=organisation)
+            application = Application.objects.create(
+                organisation=organisation, reference=reference, idempotency_key=key, content_digest=digest,
+                data=data, procedure=procedure, applicant_name=applicant_name, key_id=verified.key_id,
+                signed_at=verified.created, received_at=now,
+                receipt=json.dumps(receipt, ensure_ascii=False, separators=(",", ":")))
+    except IntegrityError:
+        # Another request with the same key was stored first: answer as it was answered.
+        found = _existing(organisation, key, digest)
+        if found is None:
+            raise
+        return found
+    logger.info("application received: %s", reference)
+    return Accepted(application, created=True)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+FIXED_COLUMNS = ("reference", "received_at", "procedure", "applicant_name", "idempotency_key", "portal_key_id")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def flatten(value, prefix: str = "") -> dict[str, str]:
+    """Nested JSON as one level: ``{"applicant": {"name": …}}`` → ``{"applicant.name": …}``,
+    lists by index (``members.0.name``)."""
+    out: dict[str, str] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            out.update(flatten(item, f"{prefix}.{n}" if prefix else str(n)))
+        if not value and prefix:
+            out[prefix] = ""
+    elif value is None:
+        out[prefix] = ""
+    elif isinstance(value, bool):
+        out[prefix] = "true" if value else "false"
+    else:
+        out[prefix] = str(value)
+    return out
+
+
+def _cell(value: str) -> str:
+    """Text that a spreadsheet will not take for a formula (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def export_csv(organisation: str) -> bytes:
+    """Every application of an organisation, oldest first, one row each: the fixed columns, then
+    the application's fields flattened, in the order they first appear. UTF-8 with a BOM, so
+    Excel reads it as UTF-8."""
+    applications = list(Application.objects.filter(organisation=organisation).order_by("received_at", "id"))
+    rows, columns = [], {}
+    for app in applications:
+        flat = flatten(app.data)
+        columns.update(dict.fromkeys(flat))
+        rows.append((app, flat))
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([*FIXED_COLUMNS, *columns])
+    for app, flat in rows:
+        fixed = [app.reference, timezone.localtime(app.received_at).isoformat(), app.procedure,
+                 app.applicant_name, app.idempotency_key, app.key_id]
+        writer.writerow([_cell(v) for v in (*fixed, *(flat.get(c, "") for c in columns))])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

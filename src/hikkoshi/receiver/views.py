@@ -1,0 +1,193 @@
+"""The receiver's HTTP side: the endpoint the portal posts to, the keys, the staff pages.
+
+Errors of the endpoint are RFC 9457 problem details (``application/problem+json``):
+400 no or bad ``Idempotency-Key`` or a body that is not a JSON object, 401 a missing, bad, old or
+replayed signature, 404 an organisation not served here, 415 not JSON, 422 the key used before
+for another application, 503 the portal's keys could not be fetched (with ``Retry-After``).
+"""
+
+from functools import wraps
+import json
+import logging
+import re
+import time
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from hikkoshi.delivery import signing
+
+from . import keys, services
+from .models import Application
+
+logger = logging.getLogger(__name__)
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def context(request) -> dict:
+    """Template context of every page (a context processor)."""
+    return {"receiver_name": settings.RECEIVER["name"],
+            "organisations": settings.RECEIVER["organisations"],
+            "open_staff_pages": settings.RECEIVER["open_staff_pages"]}
+
+
+def _served(slug: str) -> str:
+    if slug not in settings.RECEIVER["organisations"]:
+        raise Http404
+    return slug
+
+
+def problem(status: int, title: str, detail: str = "", **headers) -> JsonResponse:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    response = JsonResponse(body, status=status, content_type="application/problem+json",
+                            json_dumps_params={"ensure_ascii": False})
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def _target_uri(request) -> str:
+    """The URL the portal posted to: the configured public URL, or as this request says."""
+    public = settings.RECEIVER["public_url"]
+    if public:
+        return public + request.get_full_path()
+    return request.build_absolute_uri()
+
+
+def _answer(request, response):
+    delay = settings.RECEIVER["delay"]
+    if delay > 0:
+        time.sleep(delay)  # a slow organisation, for tests and demonstrations
+    return response
+
+
+# --- the endpoint ------------------------------------------------------------------------------------
+
+@csrf_exempt
+@require_POST
+def applications(request, slug):
+    """``POST /<slug>/applications``: one signed application from the portal."""
+    _served(slug)
+    key = request.headers.get("Idempotency-Key", "")
+    if not _IDEMPOTENCY_KEY.match(key):
+        return _answer(request, problem(400, _("Idempotency-Key missing"),
+                                        _("Send the application with an Idempotency-Key header.")))
+    config = settings.RECEIVER
+    body = request.body
+    try:
+        verified = signing.verify_request(
+            method=request.method, url=_target_uri(request), headers=request.headers, body=body,
+            resolve_key=keys.portal_keys().resolve, max_age=config["max_age"], max_future=config["max_future"])
+    except signing.KeyUnavailable:
+        return _answer(request, problem(503, _("Keys unavailable"),
+                                        _("The portal's keys could not be fetched; try again later."),
+                                        Retry_After="30"))
+    except signing.SignatureError as exc:
+        logger.info("application refused (%s): %s", slug, exc)
+        return _answer(request, problem(401, _("Bad signature"), str(exc)))
+    try:
+        services.remember_nonce(verified, keep=config["max_age"] + 2 * config["max_future"])
+    except services.Replayed:
+        logger.info("application refused (%s): replayed signature", slug)
+        return _answer(request, problem(401, _("Replayed signature"),
+                                        _("This signature was used before: sign each request anew.")))
+    if request.content_type != "application/json":
+        return _answer(request, problem(415, _("Not JSON"), _("Send the application as application/json.")))
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return _answer(request, problem(400, _("Not an application"), _("The body must be a JSON object.")))
+    try:
+        accepted = services.accept(organisation=slug, verified=verified, data=data)
+    except services.Conflict:
+        return _answer(request, problem(
+            422, _("Idempotency-Key reused"),
+            _("This Idempotency-Key was used before for another application.")))
+    return _answer(request, _receipt(slug, accepted))
+
+
+def _receipt(slug: str, accepted: services.Accepted) -> HttpResponse:
+    status = 201 if accepted.created else 200
+    body = accepted.application.receipt.encode("utf-8")
+    private_key, key_id = keys.organisation_key(slug)
+    response = HttpResponse(body, status=status)
+    for name, value in signing.sign_response(status=status, body=body, private_key=private_key,
+                                             key_id=key_id).items():
+        response[name] = value
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def receipt_keys(request, slug):
+    """``GET /<slug>/.well-known/receipt-keys.json``: the organisation's receipt keys (JWK set)."""
+    response = JsonResponse(keys.organisation_jwks(_served(slug)))
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- staff pages -----------------------------------------------------------------------------------
+
+def staff_only(view):
+    """Signed-in staff only, unless the sandbox flag ``--open-staff-pages`` is set."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.RECEIVER["open_staff_pages"] and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)  # personal data: never kept by a browser or a proxy
+        return response
+    return wrapper
+
+
+@require_safe
+@staff_only
+def home(request):
+    return render(request, "receiver/home.html", {
+        "base_url": settings.RECEIVER["public_url"] or f"{request.scheme}://{request.get_host()}",
+        "served": [{"slug": slug, "count": Application.objects.filter(organisation=slug).count()}
+                   for slug in settings.RECEIVER["organisations"]],
+    })
+
+
+@require_safe
+@staff_only
+def application_list(request, slug):
+    _served(slug)
+    page = Paginator(Application.objects.filter(organisation=slug).defer("data"), 100).get_page(
+        request.GET.get("page"))
+    return render(request, "receiver/list.html", {"slug": slug, "page": page})
+
+
+@require_safe
+@staff_only
+def application_detail(request, slug, reference):
+    _served(slug)
+    application = get_object_or_404(Application, organisation=slug, reference=reference)
+    return render(request, "receiver/detail.html", {
+        "slug": slug, "application": application,
+        "fields": sorted(services.flatten(application.data).items()),
+    })
+
+
+@require_safe
+@staff_only
+def export_csv(request, slug):
+    _served(slug)
+    response = HttpResponse(services.export_csv(slug), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-applications.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,194 @@
+"""Settings of ``hikkoshi receiver``: the service an organisation runs to accept the web channel.
+
+Not the portal: its own apps, its own database, its own users. Everything comes from the
+environment, which ``hikkoshi receiver`` sets from its options for its web workers:
+
+- ``HIKKOSHI_RECEIVER_DATA_DIR``: the receiver's state (``receiver.sqlite3``, ``keys/<slug>.pem``,
+  ``secret-key``); default ``./var/receiver``.
+- ``RECEIVER_DATABASE_URL``: a database URL (``postgres://…``) instead of the SQLite file. The
+  portal's ``DATABASE_URL`` is never used here.
+- ``HIKKOSHI_RECEIVER_ORGANISATIONS``: the organisations served (comma-separated slugs).
+- ``HIKKOSHI_RECEIVER_PORTAL_KEYS_URL`` or ``HIKKOSHI_RECEIVER_PORTAL_KEY_FILE``: where the
+  portal's public key comes from (its JWK set by URL, or a PEM or JWKS file).
+- ``HIKKOSHI_RECEIVER_PUBLIC_URL``: the receiver's address as the portal sees it
+  (``https://receiver.example.jp``), when a proxy in front changes scheme, host or port; the
+  portal's signature covers the URL it posted to.
+- ``HIKKOSHI_RECEIVER_DELAY``: seconds to wait before each answer (tests, demonstrations).
+- ``HIKKOSHI_RECEIVER_OPEN_STAFF_PAGES=1``: staff pages without sign-in (a local demo only).
+- ``HIKKOSHI_RECEIVER_ALLOWED_HOSTS`` (comma-separated), ``HIKKOSHI_RECEIVER_SECRET_KEY``,
+  ``HIKKOSHI_RECEIVER_PROXY_SSL=1`` (trust ``X-Forwarded-Proto`` from the proxy).
+"""
+
+from pathlib import Path
+import os
+import secrets
+import time
+
+import dj_database_url
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("HIKKOSHI_RECEIVER_DATA_DIR", Path.cwd() / "var" / "receiver")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """From the environment, or a random key kept in the data dir (made on first start)."""
+    if os.environ.get("HIKKOSHI_RECEIVER_SECRET_KEY"):
+        return os.environ["HIKKOSHI_RECEIVER_SECRET_KEY"]
+    path = DATA_DIR / "secret-key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(50))
+    for _attempt in range(50):  # another process may be writing it this instant
+        text = path.read_text().strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty")
+
+
+def _database(default_path: Path) -> dict:
+    """``RECEIVER_DATABASE_URL`` or an SQLite file, tuned as the portal's (WAL, IMMEDIATE)."""
+    url = os.environ.get("RECEIVER_DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    else:
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_path)}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update({
+            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                             "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"),
+            "transaction_mode": "IMMEDIATE",
+        })
+        config["CONN_MAX_AGE"] = None
+    return config
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = _secret_key()
+DEBUG = False
+ALLOWED_HOSTS = _list("HIKKOSHI_RECEIVER_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+if os.environ.get("HIKKOSHI_RECEIVER_PROXY_SSL") == "1":
+    # Behind a proxy that terminates TLS: HTTPS only.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HIKKOSHI_RECEIVER_HSTS_SECONDS", "31536000"))
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+if os.environ.get("HIKKOSHI_RECEIVER_PUBLIC_URL"):
+    CSRF_TRUSTED_ORIGINS = [os.environ["HIKKOSHI_RECEIVER_PUBLIC_URL"].rstrip("/")]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "hikkoshi.receiver",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "hikkoshi.receiver.urls"
+WSGI_APPLICATION = "hikkoshi.receiver.wsgi.application"
+LOGIN_URL = "receiver:login"
+LOGIN_REDIRECT_URL = "receiver:home"
+LOGOUT_REDIRECT_URL = "receiver:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hikkoshi.receiver.views.context",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database(DATA_DIR / "receiver.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Tokyo"
+USE_TZ = True
+
+# The portal may run on the same host: cookies are per host, not per port, so the receiver's
+# have names of their own.
+SESSION_COOKIE_NAME = "hikkoshi_receiver_session"
+CSRF_COOKIE_NAME = "hikkoshi_receiver_csrftoken"
+SESSION_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_NAME = "hikkoshi_receiver_language"
+
+# No static files: the pages' few styles are inline, allowed by the nonce of each answer.
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.NONCE],
+    "img-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+RECEIVER_DATA_DIR = DATA_DIR
+RECEIVER = {
+    "organisations": _list("HIKKOSHI_RECEIVER_ORGANISATIONS"),
+    "portal_keys_url": os.environ.get("HIKKOSHI_RECEIVER_PORTAL_KEYS_URL", ""),
+    "portal_key_file": os.environ.get("HIKKOSHI_RECEIVER_PORTAL_KEY_FILE", ""),
+    "public_url": os.environ.get("HIKKOSHI_RECEIVER_PUBLIC_URL", "").rstrip("/"),
+    "delay": float(os.environ.get("HIKKOSHI_RECEIVER_DELAY", "0") or 0),
+    "open_staff_pages": os.environ.get("HIKKOSHI_RECEIVER_OPEN_STAFF_PAGES") == "1",
+    # Signatures older than this or ahead of the clock by more are refused (seconds).
+    "max_age": float(os.environ.get("HIKKOSHI_RECEIVER_MAX_AGE", "300")),
+    "max_future": float(os.environ.get("HIKKOSHI_RECEIVER_MAX_FUTURE", "60")),
+    # The portal's JWK set is fetched again when a signature names an unknown key, at most this
+    # often (seconds), and in any case once it is this old.
+    "keys_refetch_interval": float(os.environ.get("HIKKOSHI_RECEIVER_KEYS_REFETCH_INTERVAL", "5")),
+    "keys_max_age": float(os.environ.get("HIKKOSHI_RECEIVER_KEYS_MAX_AGE", "3600")),
+    "name": _("hikkoshi receiver"),
+}
