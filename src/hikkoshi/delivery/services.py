@@ -149,9 +149,9 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     """The application of a delivery as its channel gets it (read outside any transaction)."""
     from hikkoshi.moves.selectors import move_record
 
-    entry = (MoveProcedure.objects.select_related("move", "version__procedure__organisation")
-             .get(pk=delivery.entry_id))
-    move = entry.move
+    move = (Move.objects.prefetch_related("entries__version__procedure__organisation")
+            .get(entries__pk=delivery.entry_id))
+    entry = next(e for e in move.entries.all() if e.pk == delivery.entry_id)
     version = entry.version
     procedure = version.procedure
     definition = version.definition

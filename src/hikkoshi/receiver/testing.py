@@ -96,11 +96,12 @@ class ReceiverProcess:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "hikkoshi.cli", "receiver", *args, "--data-dir", str(self.data_dir)]
 
-    def start(self, timeout: float = 40.0) -> "ReceiverProcess":
+    def start(self, timeout: float = 40.0, *, port: int | None = None) -> "ReceiverProcess":
+        """Start (again, on ``port``, with the same data and keys, after ``stop(keep_data=True)``)."""
         self.base_dir.mkdir(parents=True, exist_ok=True)
         if not self.database:
             self._create_database()
-        self.port = free_port()
+        self.port = port or free_port()
         args = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         for slug in self.organisations:
             args += ["--organisation", slug]
@@ -130,7 +131,7 @@ class ReceiverProcess:
         self.stop()
         raise RuntimeError(f"the receiver did not answer within {timeout} s:\n{self.log()}")
 
-    def stop(self) -> None:
+    def stop(self, *, keep_data: bool = False) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
             try:
@@ -139,7 +140,8 @@ class ReceiverProcess:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
-        self._drop_database()
+        if not keep_data:
+            self._drop_database()
 
     def __enter__(self) -> "ReceiverProcess":
         return self.start()

@@ -11,12 +11,13 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hikkoshi.bench.delivery import run_delivery
 from hikkoshi.bench.documents import run_documents
 from hikkoshi.bench.search import run_search
 from hikkoshi.bench.servers import BenchError
 
 # name -> runner(*, seconds, connections, workers, rounds, warmup, keep, log) -> result dict
-BENCHMARKS = {"search": run_search, "documents": run_documents}
+BENCHMARKS = {"search": run_search, "documents": run_documents, "delivery": run_delivery}
 
 
 class Command(BaseCommand):

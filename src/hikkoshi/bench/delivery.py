@@ -1,0 +1,370 @@
+"""The delivery benchmark: moves per second through the whole pipeline, against empty tasks.
+
+Issue: each move as in Sapporo — a 転入 from Tokyo to Sapporo with every procedure that applies:
+three by the web channel (水道, ガス, 電気: signed JSON to a receiver, signed receipt verified),
+two by e-mail with the 申込書 PDF (固定資産税, 記念樹), one by fax (新聞: cover sheet + 申込書 as
+TIFF-F through the e-mail-to-fax gateway) and the 転入届 at the window (no work). The eighth
+Sapporo procedure, the 転出届, never applies to the same move as the 転入届; it is a window
+procedure and sends nothing, so the work per move is the same.
+
+Pipeline: moves are submitted (validated and stored with their deliveries, as the API does)
+as fast as one process can, while ``hikkoshi worker --processes 2`` delivers them to real peers
+on 127.0.0.1 — a receiver (``hikkoshi receiver``) for the three web organisations and the SMTP
+sink (``hikkoshi smtpsink``) standing in for the organisations' mail servers and the fax gateway.
+The figure is moves submitted ÷ seconds from the first submission to the last delivery final.
+Every delivery must end delivered, each application exactly once at its peer.
+
+Baseline, same run, same two workers: empty tasks (``bench.tasks.noop``) enqueued at once, tasks
+done per second. Phases alternate (baseline, pipeline, …). Bar: at least 10 moves per second.
+
+Each database (SQLite, and PostgreSQL when one answers) runs in a child process of its own
+(``python -m hikkoshi.bench.delivery``) with a fresh data directory and database.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hikkoshi.bench.servers import BenchError
+
+NAME = "delivery"
+BAR_MOVES_PER_SECOND = 10.0
+WEB = ("sapporo-waterworks", "hokkaido-gas", "hepco")
+POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def _postgres_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def run_delivery(*, seconds, connections, workers, rounds, warmup, keep, log) -> dict:
+    """Run the benchmark on SQLite and (when it answers) PostgreSQL; the result object."""
+    moves = max(20, int(seconds * 15))
+    databases = ["sqlite"] + (["postgresql"] if _postgres_answers() else [])
+    results = {}
+    for database in databases:
+        log(f"{database}: {rounds} round(s) of {moves} moves and {moves * 6} empty tasks")
+        results[database] = _run_child(database, moves=moves, rounds=rounds, processes=workers or 2,
+                                       keep=keep, log=log)
+    verdicts = []
+    for database, r in results.items():
+        ok = r["moves_per_second"] >= BAR_MOVES_PER_SECOND and r["all_delivered_once"]
+        verdicts.append(f"{database}: {r['moves_per_second']:.1f} moves/s "
+                        f"({r['deliveries_per_second']:.0f} deliveries/s; empty tasks {r['noop_per_second']:.0f}/s, "
+                        f"ratio {r['ratio']:.3f}) — {'bar met' if ok else 'BAR NOT MET'}")
+    return {
+        "benchmark": NAME, "bar_moves_per_second": BAR_MOVES_PER_SECOND,
+        "results": results,
+        "verdict": "delivery: " + "; ".join(verdicts),
+        "met": all(r["moves_per_second"] >= BAR_MOVES_PER_SECOND and r["all_delivered_once"]
+                   for r in results.values()),
+    }
+
+
+def _run_child(database: str, *, moves: int, rounds: int, processes: int, keep: bool, log) -> dict:
+    base = Path(tempfile.mkdtemp(prefix=f"hikkoshi-bench-delivery-{database}-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIKKOSHI_") and k != "DATABASE_URL"}
+    env.update({"HIKKOSHI_DATA_DIR": str(base / "portal"), "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.dev",
+                "HIKKOSHI_DELIVERY_FIRST_DELAY": "0.5", "HIKKOSHI_DELIVERY_LEASE": "60"})
+    dbname = ""
+    if database == "postgresql":
+        import psycopg
+
+        dbname = f"hikkoshi_bench_{os.getpid()}"
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        env["DATABASE_URL"] = POSTGRES.rsplit("/", 1)[0] + "/" + dbname
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "hikkoshi.bench.delivery", "--base", str(base), "--moves", str(moves),
+             "--rounds", str(rounds), "--processes", str(processes)],
+            env=env, capture_output=True, text=True, timeout=1800)
+        for line in done.stderr.splitlines():
+            log(f"{database}: {line}")
+        if done.returncode != 0 or not done.stdout.strip():
+            raise BenchError(f"the {database} run failed ({done.returncode}):\n{done.stdout}{done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        if dbname:
+            import psycopg
+
+            with psycopg.connect(POSTGRES, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        if keep:
+            log(f"{database}: kept {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+# --- the child ---------------------------------------------------------------------------------
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from hikkoshi.receiver.testing import ReceiverProcess, free_port
+
+    package = Path(__file__).resolve().parents[1]
+    call_command("migrate", verbosity=0, interactive=False)
+    for path in sorted((package / "directory" / "data").glob("*.json")):
+        call_command("directory", "import", str(path), verbosity=0)
+    call_command("catalogue", "import", str(package / "catalogue" / "data" / "sapporo.json"), verbosity=0)
+
+    portal_keys = base / "portal-keys.json"
+    from hikkoshi.delivery.signing import jwks
+
+    portal_keys.write_text(json.dumps(jwks()))
+    receiver = ReceiverProcess(base / "receiver", list(WEB), portal_key_file=portal_keys, workers=2)
+    receiver.start()
+    smtp_port = free_port()
+    sink = _Sink(base / "mail", smtp_port, free_port())
+    os.environ["HIKKOSHI_SMTP_PORT"] = str(smtp_port)
+    settings.HIKKOSHI_SMTP = {**settings.HIKKOSHI_SMTP, "port": smtp_port}
+    try:
+        _configure(receiver)
+        owner, _ = get_user_model().objects.get_or_create(username="bench@example.jp",
+                                                          defaults={"email": "bench@example.jp"})
+        payload = _payload()
+        result = {"moves": moves, "rounds": [], "processes": processes}
+        for number in range(rounds):
+            noop = _noop_phase(moves * 6, processes)
+            _say(f"round {number + 1}: empty tasks {noop:.0f}/s")
+            pipeline = _pipeline_phase(owner, payload, moves, processes)
+            _say(f"round {number + 1}: {pipeline['moves_per_second']:.1f} moves/s "
+                 f"({pipeline['deliveries']} deliveries in {pipeline['seconds']:.1f} s)")
+            result["rounds"].append({"noop_per_second": noop, **pipeline})
+        result.update(_check(receiver, sink, moves * rounds))
+    finally:
+        sink.stop()
+        receiver.stop()
+    best = max(result["rounds"], key=lambda r: r["moves_per_second"])
+    result.update({
+        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "moves_per_second": round(best["moves_per_second"], 2),
+        "deliveries_per_second": round(best["deliveries"] / best["seconds"], 1),
+        "noop_per_second": round(best["noop_per_second"], 1),
+        "ratio": round(best["deliveries"] / best["seconds"] / best["noop_per_second"], 3),
+        "p50_move_seconds": best["p50_move_seconds"],
+    })
+    return result
+
+
+def _configure(receiver) -> None:
+    """Point the procedures at the local peers and trust the receiver's receipt keys."""
+    from hikkoshi.catalogue.models import Procedure
+    from hikkoshi.directory.models import Organisation
+
+    for procedure in Procedure.objects.select_related("organisation"):
+        settings_ = dict(procedure.channel_settings)
+        if procedure.channel == "web":
+            settings_["endpoint"] = receiver.url(f"/{procedure.organisation.slug}/applications")
+        elif procedure.channel == "email":
+            settings_["to"] = f"{procedure.slug}@bench.localhost"
+        elif procedure.channel == "fax":
+            settings_["fax_number"] = "011-000-0000"
+        else:
+            continue
+        procedure.channel_settings = settings_
+        procedure.save()
+    for slug in WEB:
+        organisation = Organisation.objects.get(slug=slug)
+        organisation.receipt_keys = receiver.receipt_keys(slug)
+        organisation.save()
+
+
+def _payload() -> dict:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=14)
+    start = day.isoformat()
+    return {
+        "from": {"postcode": "100-0001", "address": "東京都千代田区千代田1-1"},
+        "to": {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": "ハイツ北 201"},
+        "move_date": day.isoformat(),
+        "applicant": {"name": "札幌 太郎", "name_kana": "サッポロ タロウ", "birth_date": "1985-05-05",
+                      "phone": "090-1234-5678", "email": "taro@example.jp"},
+        "members": [{"name": "札幌 花子", "name_kana": "サッポロ ハナコ", "birth_date": "1988-07-07",
+                     "relationship": "妻"}],
+        "procedures": [
+            {"id": "sapporo-move-in", "fields": {"householder_relationship": "本人"}},
+            {"id": "sapporo-water", "fields": {"start_date": start}},
+            {"id": "hokkaido-gas", "fields": {"start_date": start, "visit_slot": "am"}},
+            {"id": "hepco-electricity", "fields": {"start_date": start}},
+            {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": start}},
+            {"id": "sapporo-property-tax", "fields": {"property_location": "東京都千代田区千代田1-1"}},
+            {"id": "sapporo-sapling", "fields": {"first_choice": "ナナカマド", "occasion": "転入記念"}},
+        ],
+    }
+
+
+class _Workers:
+    def __init__(self, processes: int):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hikkoshi.cli", "worker", "--processes", str(processes),
+             "--interval", "0.05", "--sweep-every", "5"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def stop(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def _noop_phase(count: int, processes: int) -> float:
+    from django_tasks_db.models import DBTaskResult
+
+    from hikkoshi.bench.tasks import noop
+
+    DBTaskResult.objects.filter(task_path__endswith=".noop").delete()
+    for _ in range(count):
+        noop.enqueue()
+    workers = _Workers(processes)
+    try:
+        start = None
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            done = DBTaskResult.objects.filter(task_path__endswith=".noop", status="SUCCESSFUL")
+            if start is None:
+                first = done.order_by("started_at").values_list("started_at", flat=True).first()
+                start = first
+            if done.count() == count:
+                last = done.order_by("-finished_at").values_list("finished_at", flat=True).first()
+                first = done.order_by("started_at").values_list("started_at", flat=True).first()
+                return count / max((last - first).total_seconds(), 1e-3)
+            time.sleep(0.2)
+        raise BenchError("the empty tasks did not finish within 10 minutes")
+    finally:
+        workers.stop()
+
+
+def _pipeline_phase(owner, payload: dict, moves: int, processes: int) -> dict:
+    from statistics import median
+
+    from django.db.models import Max
+
+    from hikkoshi.delivery.models import Delivery
+    from hikkoshi.moves.constants import EntryStatus
+    from hikkoshi.moves.services import move_submit
+
+    workers = _Workers(processes)
+    try:
+        time.sleep(1.0)  # the workers are up and polling
+        started = time.time()
+        submitted = {}
+        for _ in range(moves):
+            move = move_submit(owner=owner, payload=payload)
+            submitted[move.pk] = time.time()
+        sent = Delivery.objects.filter(entry__move_id__in=list(submitted)).exclude(status=EntryStatus.IN_PERSON)
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline:
+            open_ = sent.exclude(status__in=list(EntryStatus.final())).count()
+            if not open_:
+                break
+            time.sleep(0.2)
+        else:
+            raise BenchError("deliveries were still open after 15 minutes")
+        failed = sent.exclude(status=EntryStatus.DELIVERED).count()
+        if failed:
+            codes = list(sent.exclude(status=EntryStatus.DELIVERED).values_list("error_code", flat=True)[:5])
+            raise BenchError(f"{failed} deliveries did not arrive: {codes}")
+        finished = sent.aggregate(last=Max("delivered_at"))["last"].timestamp()
+        per_move = sent.values("entry__move_id").annotate(last=Max("delivered_at"))
+        latencies = [row["last"].timestamp() - submitted[row["entry__move_id"]] for row in per_move]
+        seconds = finished - started
+        return {"seconds": round(seconds, 3), "deliveries": sent.count(),
+                "moves_per_second": moves / seconds, "p50_move_seconds": round(median(latencies), 3)}
+    finally:
+        workers.stop()
+
+
+class _Sink:
+    """``hikkoshi smtpsink`` in a process of its own, as an organisation's mail server would be."""
+
+    def __init__(self, directory: Path, smtp_port: int, web_port: int):
+        self.directory = directory
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hikkoshi.cli", "smtpsink", "--smtp-port", str(smtp_port),
+             "--web-port", str(web_port), "--dir", str(directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", smtp_port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise BenchError("the SMTP sink did not start")
+
+    def count(self) -> int:
+        return len(list(self.directory.glob("*.eml")))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def _arrived(receiver) -> int:
+    """Applications the receiver holds, read from its staff CSV export."""
+    import csv
+    import io
+
+    import httpx
+
+    total = 0
+    for slug in WEB:
+        text = httpx.get(receiver.url(f"/{slug}/export.csv"), timeout=60).text.lstrip("\ufeff")
+        total += max(0, len(list(csv.reader(io.StringIO(text)))) - 1)
+    return total
+
+
+def _check(receiver, sink, moves: int) -> dict:
+    """Every application exactly once at its peer."""
+    arrived = _arrived(receiver)
+    mails = sink.count()
+    expected_web, expected_mail = 3 * moves, 3 * moves
+    _say(f"receiver holds {arrived} applications (expected {expected_web}); sink {mails} mails "
+         f"(expected {expected_mail})")
+    return {"web_applications": arrived, "mails": mails,
+            "all_delivered_once": arrived == expected_web and mails == expected_mail}
+
+
+def main(argv=None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--moves", type=int, required=True)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args(argv)
+    result = _child(Path(args.base), moves=args.moves, rounds=args.rounds, processes=args.processes)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
