@@ -7,12 +7,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.catalogue.models import ProcedureVersion
+from hikkoshi.privacy.fields import EncryptedJSONField
 
 from .constants import EntryStatus, MoveStatus
 
 
 class Move(models.Model):
-    """A mover's application (引越し申請): common data once, one entry per chosen procedure."""
+    """A mover's application (引越し申請): common data once, one entry per chosen procedure.
+
+    The personal fields (申請者, 世帯員, 旧住所・新住所, 下書き) are encrypted at rest
+    (``EncryptedJSONField``: not queryable by content). When every delivery is final and the
+    retention time has passed, ``privacy.services.erase_expired`` empties them and sets
+    ``erased_at``; the move stays in its owner's list without personal data.
+    """
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moves",
@@ -20,17 +27,19 @@ class Move(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=MoveStatus.choices, default=MoveStatus.DRAFT)
     kinds = models.JSONField(_("kinds of move"), default=list)
     move_date = models.DateField(_("moving day"), null=True, blank=True)
-    old_address = models.JSONField(_("old address"), default=dict)
-    new_address = models.JSONField(_("new address"), default=dict)
-    applicant = models.JSONField(_("applicant"), default=dict)
-    members = models.JSONField(_("household members"), default=list)
+    old_address = EncryptedJSONField(_("old address"), default=dict)
+    new_address = EncryptedJSONField(_("new address"), default=dict)
+    applicant = EncryptedJSONField(_("applicant"), default=dict)
+    members = EncryptedJSONField(_("household members"), default=list)
     # An API client's Idempotency-Key: the same key again answers with this move.
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True, default="")
     # What the mover typed on each page, valid or not, so leaving never loses anything.
-    draft = models.JSONField(_("draft"), default=dict, blank=True)
+    draft = EncryptedJSONField(_("draft"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # When the personal data was erased after the retention time (保存期間経過後の消去).
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("move")
@@ -50,7 +59,7 @@ class MoveProcedure(models.Model):
 
     move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="entries")
     version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="entries")
-    values = models.JSONField(_("values"), default=dict)
+    values = EncryptedJSONField(_("values"), default=dict)
     # The kinds of this move the procedure was chosen for (転出 at the old address, …).
     kinds = models.JSONField(_("kinds of move"), default=list)
     status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices,

@@ -13,6 +13,8 @@ from .models import Move
 
 # The channels as the printed documents name them, shown the same way on the pages and in the API.
 CHANNEL_LABELS = CHANNELS
+# The applicant of a move whose personal data was erased (no name, no birth date).
+ERASED_PERSON = Person(name="", name_kana="", birth_date=None)  # type: ignore[arg-type]
 
 
 def move_for(*, owner, public_id) -> Move | None:
@@ -48,7 +50,13 @@ def _notification(kinds: list[str]) -> str:
 
 
 def move_record(move: Move) -> MoveRecord:
-    """A stored move as its documents show it (``documents.data.MoveRecord``)."""
+    """A stored move as its documents show it (``documents.data.MoveRecord``).
+
+    For a move whose personal data was erased after the retention time (``erased_at``), the
+    persons and addresses are empty (the applicant's birth date is None) and no procedure
+    offers a form to print; the rest (procedures, statuses, references, offices) is as stored.
+    """
+    erased = move.erased_at is not None
     entries = []
     for entry in move.entries.all():
         definition = entry.definition
@@ -64,8 +72,9 @@ def move_record(move: Move) -> MoveRecord:
             channel=definition["channel"], status=entry.status,
             status_label=str(EntryStatus(entry.status).label), reference=entry.reference,
             deadline_from=entry.deadline_from, deadline_to=entry.deadline_to,
-            form=definition.get("official_form", ""),
-            notification=_notification(entry.kinds) if definition.get("official_form") else "",
+            # An erased move has nothing to fill a form in with: it offers none.
+            form="" if erased else definition.get("official_form", ""),
+            notification=_notification(entry.kinds) if definition.get("official_form") and not erased else "",
             fields=fields,
             what_to_bring=tuple(line for line in definition.get("what_to_bring", "").splitlines() if line.strip()),
             office=Office(name=office["name"], address=office.get("address", ""),
@@ -76,9 +85,10 @@ def move_record(move: Move) -> MoveRecord:
     return MoveRecord(
         id=str(move.public_id), created_at=move.created_at.date(),
         submitted_at=move.submitted_at.date() if move.submitted_at else None,
-        move_date=move.move_date, kinds=tuple(move.kinds), applicant=_person(applicant),
+        move_date=move.move_date, kinds=tuple(move.kinds),
+        applicant=_person(applicant) if not erased else ERASED_PERSON,
         phone=applicant.get("phone", ""), email=applicant.get("email", ""),
-        members=tuple(_person(m) for m in move.members),
+        members=tuple(_person(m) for m in move.members) if not erased else (),
         old_address=_address(move.old_address), new_address=_address(move.new_address),
         procedures=tuple(entries), portal_name=_("hikkoshi"),
     )

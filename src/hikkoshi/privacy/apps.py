@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class PrivacyConfig(AppConfig):
     name = "hikkoshi.privacy"
     verbose_name = _("Privacy")
+
+    def ready(self):
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+
+        from . import crypto
+
+        # Where keys are never made (production), a missing or malformed key stops start-up
+        # here rather than at the first page that reads a move.
+        if not getattr(settings, "HIKKOSHI_DATA_KEY_CREATE", True):
+            try:
+                crypto.keyring()
+            except crypto.KeyConfigurationError as exc:
+                raise ImproperlyConfigured(f"hikkoshi data keys: {exc}") from None

@@ -46,3 +46,14 @@ EMAIL_HOST_PASSWORD = os.environ.get("HIKKOSHI_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("HIKKOSHI_EMAIL_STARTTLS", "1") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("HIKKOSHI_EMAIL_FROM", "noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Encryption at rest (hikkoshi.privacy): the data keys come from HIKKOSHI_DATA_KEYS or from a
+# key file that exists already. Production never makes a key by itself: a key made on one host
+# would not be the others', and data written with it would be unreadable there.
+HIKKOSHI_DATA_KEY_CREATE = False
+if not HIKKOSHI_DATA_KEYS and not os.path.isfile(HIKKOSHI_DATA_KEY_FILE):  # noqa: F405
+    raise RuntimeError(
+        "HIKKOSHI_DATA_KEYS must be set in production, or HIKKOSHI_DATA_KEY_FILE must name an existing "
+        f"key file ({HIKKOSHI_DATA_KEY_FILE} does not exist). Make a key with "  # noqa: F405
+        "`python -m hikkoshi.privacy.crypto` (prints kid:base64) and keep it apart from the database backups."
+    )

@@ -1,9 +1,11 @@
 """``hikkoshi worker [--processes N]``: the delivery workers and their sweeper.
 
 Starts N worker processes (django-tasks-db's ``db_worker`` on the ``delivery`` queue), restarts
-any that dies, and runs the sweeper (``delivery.services.sweep``) every few seconds. On
-PostgreSQL, workers on several hosts share the queue (each task is claimed under a row lock);
-on SQLite they share one machine. Ctrl-C or SIGTERM stops the workers after their current task.
+any that dies, and runs the sweeper (``delivery.services.sweep``) every few seconds and the
+erasure of personal data past its retention time (``privacy.services.erase_expired``) about
+once an hour. On PostgreSQL, workers on several hosts share the queue (each task is claimed
+under a row lock); on SQLite they share one machine. Ctrl-C or SIGTERM stops the workers after
+their current task.
 """
 
 import os
@@ -18,10 +20,17 @@ from django.db import close_old_connections
 
 from hikkoshi.delivery.services import sweep
 from hikkoshi.delivery.tasks import QUEUE
+from hikkoshi.privacy.services import erase_expired
+
+# Seconds between two runs of the erasure (the first runs a minute after start).
+ERASE_EVERY = 3600.0
 
 
 class Command(BaseCommand):
     help = "Run the delivery workers (and the sweeper that re-queues deliveries that lost their worker)."
+    # The system checks read the database (SQLite's JSON support); a database locked for a moment
+    # must not stop the workers from starting. They run at deploy (`hikkoshi check --deploy`).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--processes", type=int, default=2, help="worker processes (default 2)")
@@ -40,7 +49,7 @@ class Command(BaseCommand):
         def start(n: int) -> subprocess.Popen:
             return subprocess.Popen(
                 [sys.executable, "-m", "hikkoshi.cli", "db_worker", "--queue-name", QUEUE,
-                 "--interval", str(interval), "--no-reload", "--verbosity", "0",
+                 "--interval", str(interval), "--no-reload", "--verbosity", "0", "--skip-checks",
                  "--worker-id", f"{host}-{os.getpid()}-{n}-{int(time.time())}"],
                 env=os.environ.copy(),
             )
@@ -50,6 +59,7 @@ class Command(BaseCommand):
         self.stdout.write(f"hikkoshi worker: {processes} process(es) on queue {QUEUE!r}; sweeping every "
                           f"{sweep_every:g} s. Ctrl-C to stop.")
         last_sweep = 0.0
+        last_erase = time.monotonic() - ERASE_EVERY + 60
         try:
             while not self.stopping:
                 for n, child in list(children.items()):
@@ -65,6 +75,15 @@ class Command(BaseCommand):
                             self.stdout.write(f"sweeper: {found['lost']} lost, {found['requeued']} re-queued")
                     except Exception as exc:  # the database may be away for a moment
                         self.stderr.write(f"sweeper: {type(exc).__name__}; trying again later")
+                if time.monotonic() - last_erase >= ERASE_EVERY:
+                    last_erase = time.monotonic()
+                    try:
+                        close_old_connections()
+                        erased = erase_expired()
+                        if erased:
+                            self.stdout.write(f"privacy: erased the personal data of {erased} move(s)")
+                    except Exception as exc:  # never the data: only what went wrong
+                        self.stderr.write(f"privacy: erasure failed ({type(exc).__name__}); trying again in an hour")
                 time.sleep(0.2)
         finally:
             for child in children.values():

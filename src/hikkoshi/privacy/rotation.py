@@ -1,0 +1,136 @@
+"""Re-encryption with the current data key (鍵の更新): ``hikkoshi keys rotate`` and ``status``.
+
+Every column of every model with an ``EncryptedJSONField`` is read in batches of rows by primary
+key, straight from the database (the tokens, not the values). A token under another key than the
+first of the keyring is decrypted and encrypted again with the first key; the batch's changes
+are written in one short transaction, each row only if its tokens are still the ones read
+(a row the application changed meanwhile is left alone — it was just written with the current
+key, or the next run takes it). Nothing else about a row changes (``updated_at`` neither).
+Rotation is resumable: stop it any time and run it again; rows already under the first key are
+only read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import connection, transaction
+
+from . import crypto
+from .fields import EncryptedJSONField
+
+
+@dataclass
+class ColumnSet:
+    model: type
+    table: str
+    pk: str
+    columns: list[str]  # database column names
+    contexts: list[str]
+
+
+@dataclass
+class RotationReport:
+    rows: int = 0  # rows read
+    rotated: int = 0  # values re-encrypted
+    current: int = 0  # values already under the first key
+    changed_meanwhile: int = 0  # rows left alone because the application wrote them meanwhile
+    failed: list[str] = field(default_factory=list)  # "table.column #pk: why" (never a value)
+
+
+def encrypted_columns() -> list[ColumnSet]:
+    """Every table with encrypted columns, with them."""
+    found = []
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
+        if fields and model._meta.managed and not model._meta.proxy:
+            found.append(ColumnSet(model, model._meta.db_table, model._meta.pk.column,
+                                   [f.column for f in fields], [f.context for f in fields]))
+    return found
+
+
+def key_counts() -> dict[str, Counter]:
+    """For each ``table.column``, how many values there are under each key id."""
+    counts: dict[str, Counter] = {}
+    q = connection.ops.quote_name
+    for cs in encrypted_columns():
+        for column, context in zip(cs.columns, cs.contexts):
+            counter = counts.setdefault(context, Counter())
+            with connection.cursor() as cursor:
+                # The key id is the text between the first two colons (at most 45 characters
+                # in); counted in Python so the SQL stays the same on every database.
+                cursor.execute(f"SELECT SUBSTR({q(column)}, 1, 48) FROM {q(cs.table)}")
+                while rows := cursor.fetchmany(5000):
+                    for (value,) in rows:
+                        if value is None:
+                            counter["(null)"] += 1
+                        elif crypto.is_token(value):
+                            counter[value.split(":", 2)[1]] += 1
+                        else:
+                            counter["(not encrypted)"] += 1
+    return counts
+
+
+def rotate(*, batch_size: int = 500, progress=None) -> RotationReport:
+    """Re-encrypt every value that is not under the first key of the keyring."""
+    ring = crypto.keyring()
+    report = RotationReport()
+    q = connection.ops.quote_name
+    for cs in encrypted_columns():
+        select = f"SELECT {q(cs.pk)}, {', '.join(q(c) for c in cs.columns)} FROM {q(cs.table)}"
+        order = f"ORDER BY {q(cs.pk)} LIMIT {int(batch_size)}"
+        last = None
+        while True:
+            with connection.cursor() as cursor:
+                if last is None:
+                    cursor.execute(f"{select} {order}")
+                else:
+                    cursor.execute(f"{select} WHERE {q(cs.pk)} > %s {order}", [last])
+                rows = cursor.fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            report.rows += len(rows)
+            updates = []
+            for pk, *tokens in rows:
+                new_tokens = list(tokens)
+                for i, (token, context) in enumerate(zip(tokens, cs.contexts)):
+                    if token is None:
+                        continue
+                    try:
+                        if crypto.token_kid(token) == ring.primary:
+                            report.current += 1
+                            continue
+                        new_tokens[i] = ring.encrypt(ring.decrypt(token, context), context)
+                    except crypto.DecryptionError as exc:
+                        report.failed.append(f"{context} #{pk}: {_reason(exc)}")
+                if new_tokens != list(tokens):
+                    updates.append((pk, tokens, new_tokens))
+            if updates:
+                _write(cs, updates, report)
+            if progress:
+                progress(cs.table, report)
+    return report
+
+
+def _reason(exc: crypto.DecryptionError) -> str:
+    text = str(exc)
+    return text.split(": ", 1)[1] if ": " in text else text
+
+
+def _write(cs: ColumnSet, updates, report: RotationReport) -> None:
+    q = connection.ops.quote_name
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for pk, old, new in updates:
+                changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+                sets = ", ".join(f"{q(cs.columns[i])} = %s" for i in changed)
+                same = " AND ".join(f"{q(cs.columns[i])} = %s" for i in changed)
+                cursor.execute(f"UPDATE {q(cs.table)} SET {sets} WHERE {q(cs.pk)} = %s AND {same}",
+                               [new[i] for i in changed] + [pk] + [old[i] for i in changed])
+                if cursor.rowcount == 1:
+                    report.rotated += len(changed)
+                else:
+                    report.changed_meanwhile += 1

@@ -1,0 +1,199 @@
+"""Erasure after the retention time: what goes, what stays, what is counted, and that the
+pages of an erased move still work."""
+
+from datetime import timedelta
+from io import StringIO
+import re
+
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+import pytest
+
+from hikkoshi.delivery import services as delivery_services
+from hikkoshi.delivery.models import Delivery, DeliveryEvent
+from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.models import ApiToken, Move, MoveProcedure
+from hikkoshi.moves.selectors import move_record
+from hikkoshi.privacy.fields import decrypt_json
+from hikkoshi.privacy.models import MoveStatistic
+from hikkoshi.privacy.services import _end_of, erase_expired, erasure_due, retention_start
+
+from .conftest import APPLICANT, findings, scan_tables, submit
+
+DAY = timedelta(days=1)
+
+
+def finish(move, *, at=None, status=EntryStatus.DELIVERED):
+    """Every delivery of ``move`` that is sent (not in person) reaches ``status`` at ``at``."""
+    at = at or timezone.now()
+    for delivery in Delivery.objects.filter(entry__move=move).exclude(status=EntryStatus.IN_PERSON):
+        fields = {"status": status}
+        if status == EntryStatus.DELIVERED:
+            fields["delivered_at"] = at
+        Delivery.objects.filter(pk=delivery.pk).update(**fields)
+        MoveProcedure.objects.filter(pk=delivery.entry_id).update(status=status)
+        event = DeliveryEvent.objects.create(delivery=delivery, kind=DeliveryEvent.Kind.DELIVERED, attempt=1)
+        DeliveryEvent.objects.filter(pk=event.pk).update(at=at)
+
+
+def last_day(move):
+    return max([move.move_date] + [e.deadline_to for e in move.entries.all() if e.deadline_to])
+
+
+def raw_personal(move):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT applicant, members, old_address, new_address, draft FROM moves_move WHERE id = %s",
+                       [move.pk])
+        row = cursor.fetchone()
+        cursor.execute('SELECT "values" FROM moves_moveprocedure WHERE move_id = %s', [move.pk])
+        values = [v for (v,) in cursor.fetchall()]
+    columns = ["applicant", "members", "old_address", "new_address", "draft"]
+    return ({c: decrypt_json(v, f"moves_move.{c}") for c, v in zip(columns, row)},
+            [decrypt_json(v, "moves_moveprocedure.values") for v in values], list(row) + values)
+
+
+# -- when ----------------------------------------------------------------------------------------
+
+def test_the_retention_time_starts_at_the_latest_change(keys, submitted):
+    move = submitted
+    assert retention_start(move) is None  # deliveries still queued
+    assert erasure_due(move) is None
+    finish(move, at=timezone.now())
+    # Delivered at once: the clock starts after the moving day and the last day of the periods,
+    # because the mover still needs the forms for the counter until then.
+    assert retention_start(move) == _end_of(last_day(move))
+    later = _end_of(last_day(move)) + 3 * DAY
+    delivery = Delivery.objects.filter(entry__move=move, channel="web").first()
+    Delivery.objects.filter(pk=delivery.pk).update(delivered_at=later)
+    assert retention_start(move) == later
+    # A staff member's action later still (an event) moves it again.
+    event = DeliveryEvent.objects.create(delivery=delivery, kind=DeliveryEvent.Kind.RESENT, attempt=1)
+    DeliveryEvent.objects.filter(pk=event.pk).update(at=later + 2 * DAY)
+    assert retention_start(move) == later + 2 * DAY
+    assert erasure_due(move) == later + 2 * DAY + timedelta(days=30)
+    # Without any delivery (a move older than the outbox), submission and the days count.
+    Delivery.objects.filter(entry__move=move).delete()
+    assert retention_start(move) == max(move.submitted_at, _end_of(last_day(move)))
+
+
+def test_an_open_delivery_or_a_young_move_is_kept(keys, sapporo, mover):
+    young, open_, draft = submit(mover), submit(mover), Move.objects.create(
+        owner=mover, draft={"step": "people", "people": {"applicant": APPLICANT}})
+    finish(young)
+    finish(open_)
+    Delivery.objects.filter(entry__move=open_, channel="web").update(status=EntryStatus.RETRYING)
+    MoveProcedure.objects.filter(delivery__entry__move=open_, delivery__channel="web").update(
+        status=EntryStatus.RETRYING)
+    start = retention_start(young)
+    assert erase_expired(now=start + timedelta(days=30) - timedelta(minutes=1)) == 0
+    assert erase_expired(now=start + timedelta(days=3650)) == 1  # young only, at last
+    assert Move.objects.get(pk=open_.pk).erased_at is None  # a delivery still retrying
+    assert Move.objects.get(pk=draft.pk).draft["people"]["applicant"] == APPLICANT  # drafts are not erased
+    assert Move.objects.get(pk=young.pk).erased_at is not None
+
+
+def test_the_retention_setting_is_used(keys, submitted):
+    finish(submitted)
+    start = retention_start(submitted)
+    keys.HIKKOSHI_RETENTION_DAYS = 90
+    assert erase_expired(now=start + timedelta(days=31)) == 0
+    assert erase_expired(now=start + timedelta(days=90, minutes=1)) == 1
+
+
+# -- what --------------------------------------------------------------------------------------
+
+def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
+    move = submitted
+    assert scan_tables() == []  # encrypted: nothing in clear before erasure either …
+    finish(move)
+    # … except what staff write: a note naming the mover (kept in clear until erasure).
+    failed = Delivery.objects.filter(entry__move=move, channel="web").first()
+    Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED)
+    failed.refresh_from_db()
+    assert delivery_services.mark_handled(failed, user=mover, reason=f"{APPLICANT['name']}様に電話で確認 090-8765-4321")
+    hits = {(table, column) for table, column, _m in scan_tables()}
+    assert hits == {("delivery_delivery", "handled_reason"), ("delivery_deliveryevent", "detail")}  # the scan sees
+
+    now = retention_start(move) + timedelta(days=30, minutes=1)
+    assert erase_expired(now=now) == 1
+
+    personal, values, tokens = raw_personal(move)
+    assert personal == {"applicant": {}, "members": [], "old_address": {}, "new_address": {}, "draft": {}}
+    assert values and all(v == {} for v in values)
+    assert all(t.startswith("hk1:a:") for t in tokens)  # still encrypted, empty or not
+    assert scan_tables() == []  # not a name, a kana, a phone, an address, a birth date in any table
+    stored = Move.objects.get(pk=move.pk)
+    assert stored.erased_at == now and stored.status == "submitted"
+    # What stays: procedures, statuses, references, offices, deliveries and their codes.
+    assert stored.entries.count() == len(values)
+    assert {e.status for e in stored.entries.all()} == {EntryStatus.DELIVERED, EntryStatus.IN_PERSON,
+                                                        EntryStatus.HANDLED}
+    assert stored.entries.get(version__procedure__slug="sapporo-move-in").office["name"]
+    handled = Delivery.objects.get(pk=failed.pk)
+    assert handled.status == EntryStatus.HANDLED and handled.handled_reason == "" and handled.handled_by == mover
+    assert [e.detail for e in handled.events.filter(kind=DeliveryEvent.Kind.HANDLED)] == [""]
+
+
+def test_the_counts_are_kept_once(keys, sapporo, mover):
+    moves = [submit(mover), submit(mover)]
+    for move in moves:
+        finish(move)
+    now = max(retention_start(m) for m in moves) + timedelta(days=31)
+    assert erase_expired(now=now) == 2
+    month = timezone.localtime(moves[0].submitted_at).strftime("%Y-%m")
+    counts = {(s.procedure, s.channel, s.status): s.count for s in MoveStatistic.objects.all()}
+    assert counts == {
+        ("", "", ""): 2,
+        ("sapporo-move-in", "window", "in_person"): 2,
+        ("sapporo-water", "web", "delivered"): 2,
+        ("hokkaido-gas", "web", "delivered"): 2,
+        ("hepco-electricity", "web", "delivered"): 2,
+    }
+    assert {(s.month, s.region, s.kinds) for s in MoveStatistic.objects.all()} == {(month, "sapporo", "relocation")}
+    # Erasing again finds nothing and counts nothing.
+    assert erase_expired(now=now + DAY) == 0
+    assert {(s.procedure, s.channel, s.status): s.count for s in MoveStatistic.objects.all()} == counts
+    # A third move later adds to the same counts.
+    third = submit(mover)
+    finish(third)
+    assert erase_expired(now=retention_start(third) + timedelta(days=31)) == 1
+    assert MoveStatistic.objects.get(procedure="").count == 3
+
+
+def test_the_command_erases(keys, submitted):
+    finish(submitted, at=timezone.now() - timedelta(days=400))
+    Move.objects.filter(pk=submitted.pk).update(submitted_at=timezone.now() - timedelta(days=400),
+                                                 move_date=timezone.localdate() - timedelta(days=380))
+    MoveProcedure.objects.filter(move=submitted).update(deadline_to=None, deadline_from=None)
+    out = StringIO()
+    call_command("privacy", "erase", stdout=out)
+    assert "Erased the personal data of 1 move(s)" in out.getvalue()
+    assert Move.objects.get(pk=submitted.pk).erased_at is not None
+
+
+# -- an erased move on the pages -----------------------------------------------------------------
+
+def test_an_erased_move_still_shows_without_personal_data(keys, submitted, mover, client):
+    finish(submitted)
+    assert erase_expired(now=retention_start(submitted) + timedelta(days=31)) == 1
+    move = Move.objects.get(pk=submitted.pk)
+    record = move_record(move)  # no KeyError on the empty applicant
+    assert record.applicant.name == "" and record.members == () and record.new_address.address == ""
+    assert all(p.form == "" for p in record.procedures)  # no form to fill in with nothing
+
+    client.force_login(mover)
+    listing = client.get("/moves/")
+    assert listing.status_code == 200 and str(move.public_id) in listing.content.decode()
+    result = client.get(f"/moves/{move.public_id}/")
+    assert result.status_code == 200
+    page = result.content.decode()
+    assert not findings(page)
+    documents = set(re.findall(rf"/moves/{move.public_id}/documents/([\w.-]+)", page))
+    assert not any(name.startswith("form-") for name in documents)  # no form to print
+    for name in documents | {"result.pdf", "copy.pdf", "deadlines.ics", "form-sapporo-move-in.pdf"}:
+        assert client.get(f"/moves/{move.public_id}/documents/{name}").status_code in (200, 404, 410), name
+
+    _token, secret = ApiToken.issue(mover)
+    api = client.get(f"/api/v1/moves/{move.public_id}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert api.status_code == 200 and not findings(api.content.decode())
