@@ -1,17 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from hikkoshi.accounts.views import admin_login
 from hikkoshi.api.api import api
-from hikkoshi.delivery.views import well_known_keys
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    # The admin's own sign-in form would skip the second factor: allauth's sign-in instead.
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hikkoshi.accounts.urls")),
+    path("accounts/", include("allauth.account.urls")),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
     path("moves/", include("hikkoshi.moves.urls")),
-    # The portal's public keys, for organisations verifying signed applications (RFC 9421).
-    path(".well-known/hikkoshi-keys.json", well_known_keys, name="well-known-keys"),
     path("", include("hikkoshi.portal.urls")),
 ]
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("<uuid:public_id>/details/", views.details, name="details"),
     path("<uuid:public_id>/review/", views.review, name="review"),
     path("<uuid:public_id>/submit/", views.submit, name="submit"),
+    path("<uuid:public_id>/delete/", views.delete, name="delete"),
     path("<uuid:public_id>/documents/<str:name>", views.document, name="document"),
 ]

@@ -8,6 +8,7 @@ Only the owner sees a move (404 for anyone else); a submitted move is no longer 
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -520,6 +521,27 @@ def _kind_label(kind: str) -> str:
         return str(MoveKind(kind).label)
     except ValueError:
         return kind
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def delete(request, public_id):
+    """Delete this move (a draft or a submitted one) after a confirmation page; only its owner
+    can (404 for anyone else). Its procedures and their deliveries go with it."""
+    move = _own_move(request, public_id)
+    if request.method == "POST":
+        Move.objects.filter(pk=move.pk, owner=request.user).delete()
+        messages.success(request, _("The move was deleted, with the personal data in it."))
+        return redirect("moves:list")
+    places = (move.draft or {}).get("places") or {}
+    return render(request, "moves/delete.html", {
+        "move": move, "submitted": move.status != MoveStatus.DRAFT,
+        "from": move.old_address.get("full_address") or (places.get("from") or {}).get("address", ""),
+        "to": move.new_address.get("full_address") or (places.get("to") or {}).get("address", ""),
+        "back": reverse("moves:list") if move.status == MoveStatus.DRAFT
+        else reverse("moves:detail", kwargs={"public_id": move.public_id}),
+    })
 
 
 @login_required

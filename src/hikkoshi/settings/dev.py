@@ -8,3 +8,20 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # whitenoise looks for STATIC_ROOT at start-up; collectstatic fills it (make demo does).
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+
+# Mail (sign-up verification, password reset) goes to the demo's SMTP sink (`hikkoshi smtpsink`,
+# its inbox on http://127.0.0.1:8402/); when no sink is listening it is written to var/mail/.
+MAILERS = {
+    "default": {
+        "BACKEND": "hikkoshi.accounts.mail.SinkOrFileBackend",
+        "OPTIONS": {
+            "host": HIKKOSHI_SMTP["host"],  # noqa: F405
+            "port": HIKKOSHI_SMTP["port"],  # noqa: F405
+            "file_path": str(DATA_DIR / "mail"),
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = HIKKOSHI_SMTP["from"]  # noqa: F405
+
+# Passkeys on the local demo (http://127.0.0.1 is not HTTPS).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

@@ -7,7 +7,9 @@ is skipped without them. Playwright's own browser downloads are never used.
 
 from datetime import timedelta
 from pathlib import Path
+import re
 
+from django.core import mail
 from django.db import connections
 from django.utils import timezone
 import pytest
@@ -114,13 +116,26 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
     page.goto(f"{url}/moves/")
     page.wait_for_url(f"{url}/accounts/login/?next=/moves/")
     axe("sign-in page")
+    page.fill("#id_login", "nobody@example.jp")
+    page.fill("#id_password", "not-a-password")
+    with page.expect_navigation():
+        page.press("#id_password", "Enter")
+    assert focused(page) == "error-summary"  # the summary takes the focus
+    axe("sign-in page with an error")
     page.click("main a[href^='/accounts/signup/']")
-    page.wait_for_url(f"{url}/accounts/signup/?next=/moves/")
+    page.wait_for_url(f"{url}/accounts/signup/?next=%2Fmoves%2F")
     axe("sign-up page")
     page.fill("#id_email", "browser@example.jp")
     page.fill("#id_password1", "odori-nishi-3")
     page.fill("#id_password2", "odori-nishi-3")
     page.press("#id_password2", "Enter")
+    page.wait_for_url(f"{url}/accounts/confirm-email/")
+    axe("check your mail")
+    # The link of the verification mail, then its page's button (a POST) signs in.
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    axe("confirm the e-mail address")
+    page.click("main form button[type=submit]")
     page.wait_for_url(f"{url}/moves/")
     axe("my moves")
 
@@ -215,7 +230,7 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
 
     csp = [m for m in axe.console if "Content Security Policy" in m or "Content-Security-Policy" in m]
     assert not csp, csp
-    assert len(axe.checked) == 11
+    assert len(axe.checked) == 14
 
     # The ORM inside Playwright's greenlet gets a connection of its own: close it when done.
     try:

@@ -405,34 +405,40 @@ def test_csrf_is_enforced_on_the_wizard(sapporo, mover):
     assert response.status_code == 302
 
 
-# -- accounts ---------------------------------------------------------------------------------
+# -- deleting a move (signing up and in: hikkoshi.accounts.tests) ----------------------------
 
-def test_sign_up_sign_in_and_out(client, db, django_user_model):
-    response = client.post("/accounts/signup/", {"email": "New@Example.jp", "password1": "short",
-                                                 "password2": "short"})
-    assert response.status_code == 400 and 'id="id_password2_error"' in text(response)
-    assert value_of(text(response), "email") == "New@Example.jp"
-    response = client.post("/accounts/signup/", {"email": "New@Example.jp", "password1": "kita-24jo-nishi",
-                                                 "password2": "kita-24jo-nishi", "next": "/moves/"})
+def test_a_draft_is_deleted_after_a_confirmation(signed_in, sapporo):
+    base = through_people(signed_in)
+    move = move_of(base + "places/")
+    assert f'href="{base}delete/"' in text(signed_in.get("/moves/"))
+    page = signed_in.get(base + "delete/")
+    assert page.status_code == 200 and 'name="csrfmiddlewaretoken"' in text(page)
+    assert Move.objects.filter(pk=move.pk).exists()  # showing the page deletes nothing
+    response = signed_in.post(base + "delete/")
     assert response.status_code == 302 and response["Location"] == "/moves/"
-    user = django_user_model.objects.get()
-    assert user.username == user.email == "new@example.jp"
-    assert client.get("/moves/").status_code == 200
-    assert "/accounts/logout/" in text(client.get("/"))
-    assert client.get("/accounts/logout/").status_code == 405  # signing out is a POST
-    assert client.post("/accounts/logout/").status_code == 302
-    assert client.get("/moves/").status_code == 302
+    assert not Move.objects.filter(pk=move.pk).exists()
+    assert signed_in.get(base + "places/").status_code == 404
 
-    response = client.post("/accounts/login/", {"username": "new@example.jp", "password": "wrong"})
-    assert response.status_code == 400 and 'role="alert"' in text(response)
-    response = client.post("/accounts/login/?next=/moves/", {"username": "NEW@example.jp",
-                                                             "password": "kita-24jo-nishi"})
-    assert response.status_code == 302 and response["Location"] == "/moves/"
-    again = client.post("/accounts/logout/")
-    assert again.status_code == 302
-    duplicate = Client().post("/accounts/signup/", {"email": "new@example.jp", "password1": "kita-24jo-nishi",
-                                                    "password2": "kita-24jo-nishi"})
-    assert duplicate.status_code == 400 and django_user_model.objects.count() == 1
+
+def test_a_submitted_move_is_deleted_with_its_procedures(signed_in, sapporo):
+    base = through_people(signed_in)
+    signed_in.post(base + "details/", details_post(soon()))
+    signed_in.post(base + "submit/")
+    move = move_of(base + "places/")
+    assert MoveProcedure.objects.filter(move=move).exists()
+    assert f'href="{base}delete/"' in text(signed_in.get(base))  # on the result page
+    assert signed_in.post(base + "delete/").status_code == 302
+    assert not Move.objects.filter(pk=move.pk).exists()
+    assert not MoveProcedure.objects.filter(move_id=move.pk).exists()
+
+
+def test_another_persons_move_cannot_be_deleted(signed_in, sapporo, django_user_model):
+    base = through_people(signed_in)
+    other = Client()
+    other.force_login(django_user_model.objects.create_user("other@example.jp", "other@example.jp", "pw"))
+    assert other.get(base + "delete/").status_code == 404
+    assert other.post(base + "delete/").status_code == 404
+    assert Move.objects.count() == 1
 
 
 def test_moving_out_of_sapporo_is_explained_as_a_move_out(signed_in, sapporo):

@@ -21,10 +21,15 @@ def test_demo_prepares_and_serves_the_portal(tmp_path):
     env = {**os.environ, "HIKKOSHI_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.dev"}
     env.pop("DATABASE_URL", None)
     cmd = [sys.executable, "-m", "hikkoshi.cli", "demo"]
+    keys = set()
     for _ in range(2):
         done = subprocess.run(cmd + ["--prepare-only"], env=env, capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stderr
-    assert re.search(r"admin\s+\S+/admin/\s+user admin\s+password \S{12,}", done.stdout)
+        keys.add(re.search(r"authenticator app set up with the key ([A-Z2-7]{32})", done.stdout).group(1))
+    assert re.search(r"admin\s+\S+/admin/\s+sign in as admin@example\.jp\s+password \S{12,}", done.stdout)
+    assert re.search(r"otpauth://totp/\S+secret=[A-Z2-7]{32}", done.stdout)
+    assert re.search(r"recovery codes( \d{8}){3}", done.stdout)
+    assert len(keys) == 1  # the authenticator app set up on the first run keeps working
     assert "directory: sapporo" in done.stdout
 
     port = _free_port()

@@ -1,8 +1,14 @@
 """``hikkoshi demo``: prepare the embedded database and run the whole system.
 
-Migrates, loads the shipped directory (Sapporo, Tokyo, Osaka), adds a news item and a demo
-administrator (printed on screen), collects static files, then serves the portal until Ctrl-C.
-Running it again is safe: the data is upserted and the administrator's password renewed.
+Migrates, loads the shipped directory (Sapporo, Tokyo, Osaka), adds a news item, a demo mover
+and a demo administrator (printed on screen), collects static files, then serves the portal
+until Ctrl-C. Running it again is safe: the data is upserted and the passwords renewed; the
+administrator's authenticator key and recovery codes stay the same, so an authenticator app set
+up with them keeps working.
+
+Both users have a verified e-mail address (their login ID). Staff pages need a second factor, so
+the administrator gets an authenticator app key (TOTP), printed with its otpauth:// URI for an
+app, and recovery codes for someone without an app.
 """
 
 from pathlib import Path
@@ -16,7 +22,9 @@ from django.core.management.base import BaseCommand
 from hikkoshi.portal.models import News
 
 DEMO_ADMIN = "admin"
+DEMO_ADMIN_EMAIL = "admin@example.jp"
 DEMO_MOVER = "mover@example.jp"
+RECOVERY_CODES_SHOWN = 3
 PACKAGE = Path(__file__).resolve().parents[3]
 DATA_DIR = PACKAGE / "directory" / "data"
 CATALOGUE_DIR = PACKAGE / "catalogue" / "data"
@@ -41,7 +49,7 @@ class Command(BaseCommand):
             call_command("catalogue", "import", str(path), verbosity=0)
             self.stdout.write(f"  catalogue: {path.stem}")
         self._news()
-        password = self._admin()
+        password, totp_secret, totp_uri, recovery_codes = self._admin()
         mover_password, token = self._mover()
         call_command("collectstatic", verbosity=0, interactive=False)
         base = f"http://{host}:{port}"
@@ -52,22 +60,41 @@ class Command(BaseCommand):
         self.stdout.write(f"  OpenAPI         {base}/api/v1/openapi.json")
         self.stdout.write(f"  one-stop input  {base}/moves/  sign in as {DEMO_MOVER}  password {mover_password}")
         self.stdout.write(f"  API token       {token}  (for {DEMO_MOVER}: Authorization: Bearer …)")
-        self.stdout.write(f"  admin           {base}/admin/  user {DEMO_ADMIN}  password {password}")
+        self.stdout.write(f"  admin           {base}/admin/  sign in as {DEMO_ADMIN_EMAIL}  password {password}")
+        self.stdout.write(f"                  then a code from an authenticator app set up with the key {totp_secret}")
+        self.stdout.write(f"                  (or this URI: {totp_uri})")
+        self.stdout.write(f"                  or one of the recovery codes {' '.join(recovery_codes)} (each works once)")
+        self.stdout.write(f"  mail            sign-up and password-reset mails: {self._mail_hint()}")
         self.stdout.write(f"  database        {settings.DATABASES['default']['NAME']}")
         if prepare_only:
             return
         self.stdout.write("Press Ctrl-C to stop.\n")
         call_command("serve", host=host, port=port, workers=2)
 
-    def _admin(self) -> str:
+    def _admin(self) -> tuple[str, str, str, list[str]]:
+        from allauth.mfa.adapter import get_adapter
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+        from allauth.mfa.utils import decrypt
+
         password = secrets.token_urlsafe(12)
         user, _created = get_user_model().objects.get_or_create(
             username=DEMO_ADMIN, defaults={"is_staff": True, "is_superuser": True}
         )
         user.is_staff = user.is_superuser = True
+        user.email = DEMO_ADMIN_EMAIL
         user.set_password(password)
         user.save()
-        return password
+        _verified_address(user, DEMO_ADMIN_EMAIL)
+        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if totp is None:
+            secret = generate_totp_secret()
+            TOTP.activate(user, secret)
+        else:
+            secret = decrypt(totp.data["secret"])
+        codes = RecoveryCodes.activate(user).get_unused_codes()[:RECOVERY_CODES_SHOWN]
+        return password, secret, get_adapter().build_totp_url(user, secret), codes
 
     def _mover(self) -> tuple[str, str]:
         from hikkoshi.moves.models import ApiToken
@@ -75,11 +102,21 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         user, _created = get_user_model().objects.get_or_create(
             username=DEMO_MOVER, defaults={"email": DEMO_MOVER})
+        user.email = DEMO_MOVER
         user.set_password(password)
         user.save()
+        _verified_address(user, DEMO_MOVER)
         user.api_tokens.filter(name="demo").delete()
         _token, secret = ApiToken.issue(user, name="demo")
         return password, secret
+
+    def _mail_hint(self) -> str:
+        options = (getattr(settings, "MAILERS", {}).get("default") or {}).get("OPTIONS", {})
+        if "file_path" not in options:
+            return "sent as the mail settings say"
+        return (f"to the SMTP sink on {options.get('host')}:{options.get('port')} "
+                f"(run `hikkoshi smtpsink` beside the demo; its inbox is http://127.0.0.1:8402/), "
+                f"or, when it is not running, into files in {options['file_path']}")
 
     def _news(self) -> None:
         News.objects.get_or_create(
@@ -92,3 +129,11 @@ class Command(BaseCommand):
                            "\"sample data\" are not yet verified from the organisation's own source.",
             },
         )
+
+
+def _verified_address(user, email: str) -> None:
+    """The user's only e-mail address, verified and primary (allauth's record of it)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})

@@ -1,0 +1,115 @@
+"""Who is staff, and the one rule for staff pages: a second factor, used in this session.
+
+Staff of every kind (operators, agency staff, administrators) reach their pages only after
+signing in with a second factor: an authenticator app (TOTP) or a passkey / security key
+(WebAuthn). Recovery codes are a way back in, not a factor of their own: a staff member needs
+an app or a key set up.
+
+The rule is applied in two places that share this module:
+
+- ``hikkoshi.accounts.middleware.StaffSecondFactorMiddleware`` for every path under one of
+  ``settings.HIKKOSHI_STAFF_PATHS`` (the Django admin, ``/agency/``, ``/callcentre/``);
+- the ``staff_required`` decorator for a staff view anywhere else.
+
+Whether a user is staff is ``is_staff_member(user)``: ``is_staff`` (or superuser) today, or
+membership of one of ``settings.HIKKOSHI_STAFF_GROUPS``. Extend it there, so both places
+follow.
+"""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+# The authenticators that are a second factor for staff.
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+_CACHE_ATTRIBUTE = "_hikkoshi_is_staff_member"
+
+
+def is_staff_member(user) -> bool:
+    """Whether ``user`` is staff of any kind (the pages of the staff area are theirs).
+
+    Active users only. ``is_staff`` or ``is_superuser``, or membership of one of the groups in
+    ``settings.HIKKOSHI_STAFF_GROUPS`` (agency staff, call-centre operators…). The answer is
+    kept on the user object for the rest of the request.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    answer = bool(user.is_staff or user.is_superuser)
+    groups = getattr(settings, "HIKKOSHI_STAFF_GROUPS", ())
+    if not answer and groups:
+        answer = user.groups.filter(name__in=list(groups)).exists()
+    setattr(user, _CACHE_ATTRIBUTE, answer)
+    return answer
+
+
+def second_factors(user) -> list[str]:
+    """The kinds of second factor ``user`` has set up (``"totp"``, ``"webauthn"``)."""
+    return sorted(set(Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS)
+                      .values_list("type", flat=True)))
+
+
+def used_second_factor(request, user) -> bool:
+    """Whether a second factor was used in this session: at sign-in, to confirm access
+    afterwards, or a passkey sign-in (allauth records each as method ``mfa``)."""
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+
+
+def _with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}"
+
+
+def staff_gate(request):
+    """For a signed-in staff member: ``None`` when they may go on, or the redirect they need.
+
+    Without a second factor they are sent to set one up; with one they have not used in this
+    session, to confirm access with it (then back to the page they asked for).
+    """
+    user = request.user
+    if not is_staff_member(user):
+        return None
+    kinds = second_factors(user)
+    if not kinds:
+        messages.warning(request, _(
+            "Staff pages need a second factor. Set up an authenticator app or a passkey "
+            "(security key), then open the page again."))
+        return redirect("mfa_index")
+    if used_second_factor(request, user):
+        return None
+    messages.info(request, _("Staff pages need your second factor: confirm it's you to go on."))
+    target = "mfa_reauthenticate" if Authenticator.Type.TOTP in kinds else "mfa_reauthenticate_webauthn"
+    return redirect(_with_next(reverse(target), request.get_full_path()))
+
+
+def is_staff_path(path: str) -> bool:
+    return path.startswith(tuple(settings.HIKKOSHI_STAFF_PATHS))
+
+
+def staff_required(view):
+    """A view for staff only (signed in, staff, second factor used in this session).
+
+    Anonymous visitors go to the sign-in page; signed-in non-staff get a 403.
+    """
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        response = staff_gate(request)
+        if response is not None:
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,63 @@
+"""「私のデータ」: everything the portal keeps about a mover, as one JSON document.
+
+The account (login ID, e-mail addresses, when it was made, which sign-in methods are set up —
+never a secret), the API tokens (name, first characters, dates — never the token) and every move
+with what the mover typed: addresses, applicant, household members, the fields of each
+procedure with its status, and what is still a draft. Read through ``moves.selectors`` like the
+pages; the models decrypt the personal fields as they are read.
+"""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.utils import timezone
+
+from hikkoshi.moves.selectors import moves_of
+
+FORMAT = "hikkoshi-account-data/1"
+
+
+def _when(value):
+    return value.isoformat() if value else None
+
+
+def _procedures(move) -> list[dict]:
+    entries = move.entries.select_related("version__procedure__organisation")
+    return [{
+        "id": entry.definition["slug"], "version": entry.version.number,
+        "name": entry.definition.get("name", ""), "organisation": entry.version.procedure.organisation.name,
+        "channel": entry.definition.get("channel", ""), "status": entry.status, "reference": entry.reference,
+        "deadline_from": _when(entry.deadline_from), "deadline_to": _when(entry.deadline_to),
+        "kinds": entry.kinds, "fields": entry.values, "office": entry.office,
+    } for entry in entries]
+
+
+def _move(move) -> dict:
+    return {
+        "id": str(move.public_id), "status": move.status,
+        "created_at": _when(move.created_at), "updated_at": _when(move.updated_at),
+        "submitted_at": _when(move.submitted_at), "move_date": _when(move.move_date), "kinds": move.kinds,
+        "old_address": move.old_address, "new_address": move.new_address,
+        "applicant": move.applicant, "members": move.members,
+        "procedures": _procedures(move),
+        "draft": move.draft,  # what was typed on the pages, also what is not valid yet
+    }
+
+
+def account_data(user) -> dict:
+    return {
+        "format": FORMAT,
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "login_id": user.email,
+            "email_addresses": [
+                {"email": a.email, "verified": a.verified, "primary": a.primary}
+                for a in EmailAddress.objects.filter(user=user).order_by("-primary", "email")],
+            "date_joined": _when(user.date_joined), "last_login": _when(user.last_login),
+            "second_factors": sorted(set(Authenticator.objects.filter(user=user).values_list("type", flat=True))),
+        },
+        "api_tokens": [
+            {"name": t.name, "starts_with": t.prefix, "created_at": _when(t.created_at),
+             "last_used_at": _when(t.last_used_at)}
+            for t in user.api_tokens.order_by("created_at")],
+        "moves": [_move(move) for move in moves_of(user)],
+    }

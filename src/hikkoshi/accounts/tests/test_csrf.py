@@ -1,0 +1,81 @@
+"""Every page under /accounts/ and /moves/ refuses a POST without the CSRF token (403), and every
+form that posts on those pages carries the token. The URL patterns are enumerated, not listed."""
+
+import re
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+import pytest
+
+from hikkoshi.accounts.tests.conftest import PASSWORD, add_totp
+from hikkoshi.moves.models import ApiToken, Move
+
+AREAS = ("accounts/", "moves/")
+
+
+def patterns(resolver=None, prefix="", namespace="", params=()):
+    """(route, name with its namespace, parameter names) of every URL pattern."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern).lstrip("^").rstrip("$")
+        names = (*params, *entry.pattern.regex.groupindex)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from patterns(entry, route, inner, names)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield route, namespace + entry.name, names
+
+
+def area_urls(values: dict) -> list[str]:
+    urls = set()
+    for route, name, params in patterns():
+        if route.startswith(AREAS):
+            urls.add(reverse(name, kwargs={p: values[p] for p in params}))
+    return sorted(urls)
+
+
+@pytest.fixture
+def values(mover):
+    move = Move.objects.create(owner=mover)
+    token, _secret = ApiToken.issue(mover)
+    return {"public_id": move.public_id, "token_id": token.pk, "name": "result.pdf", "key": "abc",
+            "uidb36": "1", "pk": 1}
+
+
+def test_every_page_refuses_a_post_without_the_token(mover, values):
+    urls = area_urls(values)
+    assert "/accounts/delete/" in urls and "/accounts/2fa/totp/activate/" in urls  # enumerated
+    assert f"/moves/{values['public_id']}/delete/" in urls
+    add_totp(mover)
+    for signed_in in (False, True):
+        client = Client(enforce_csrf_checks=True)
+        if signed_in:
+            client.force_login(mover)
+        for url in urls:
+            assert client.post(url, {"password": "x", "email": "a@example.jp"}).status_code == 403, url
+    assert type(mover).objects.filter(pk=mover.pk).exists()
+    assert Move.objects.filter(owner=mover).count() == 1 and mover.api_tokens.count() == 1
+
+
+def test_every_form_that_posts_carries_the_token(mover, values):
+    client = Client(enforce_csrf_checks=True)
+    checked, seen = 0, set()
+    for state in ("anonymous", "signed in", "password just confirmed"):
+        if state == "signed in":
+            client.force_login(mover)
+        elif state == "password just confirmed":  # opens the second-factor set-up pages
+            client.handler.enforce_csrf_checks = False
+            client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+            client.handler.enforce_csrf_checks = True
+        for url in area_urls(values):
+            response = client.get(url)
+            if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+                continue
+            page = response.content.decode()
+            seen.add(url)
+            for form in re.findall(r"<form\b[^>]*>.*?</form>", page, flags=re.S):
+                if re.search(r'method="post"', form, flags=re.I):
+                    assert 'name="csrfmiddlewaretoken"' in form, (url, form[:200])
+                    checked += 1
+    assert {"/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/", "/accounts/delete/"} <= seen
+    assert checked > 20
