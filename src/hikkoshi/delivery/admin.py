@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
+from hikkoshi.audit.services import Action, record
 from hikkoshi.moves.constants import EntryStatus
 
 from .models import Delivery, DeliveryEvent
@@ -87,11 +88,16 @@ class DeliveryAdmin(admin.ModelAdmin):
     def move(self, obj):
         return obj.entry.move.public_id
 
-    def _with_reason(self, request, queryset, *, title, action, apply):
+    def _with_reason(self, request, queryset, *, title, action, apply, audit_action):
         if "apply" in request.POST:
             form = ReasonForm(request.POST)
             if form.is_valid():
-                done = sum(1 for d in queryset if apply(d, user=request.user, reason=form.cleaned_data["reason"]))
+                done = 0
+                for d in queryset.select_related("entry__move"):
+                    if apply(d, user=request.user, reason=form.cleaned_data["reason"]):
+                        done += 1
+                        record(request, action=audit_action, move=d.entry.move, target=f"delivery {d.pk}",
+                               via="admin")
                 skipped = queryset.count() - done
                 self.message_user(request, ngettext("%(n)d delivery changed.", "%(n)d deliveries changed.", done)
                                   % {"n": done}, messages.SUCCESS)
@@ -110,9 +116,10 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send again (same idempotency key)"), permissions=["change"])
     def resend_action(self, request, queryset):
-        return self._with_reason(request, queryset, title=_("Send again"), action="resend_action", apply=resend)
+        return self._with_reason(request, queryset, title=_("Send again"), action="resend_action", apply=resend,
+                                 audit_action=Action.RESEND)
 
     @admin.action(description=_("Mark handled"), permissions=["change"])
     def mark_handled_action(self, request, queryset):
         return self._with_reason(request, queryset, title=_("Mark handled"), action="mark_handled_action",
-                                 apply=mark_handled)
+                                 apply=mark_handled, audit_action=Action.HANDLED)

@@ -42,6 +42,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from hikkoshi.audit.services import Action, record
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.moves.constants import EntryStatus, MoveStatus
 from hikkoshi.moves.models import Move, MoveProcedure
@@ -130,6 +131,8 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         Delivery.objects.filter(entry__move_id=pk).exclude(handled_reason="").update(handled_reason="")
         (DeliveryEvent.objects.filter(delivery__entry__move_id=pk, kind__in=STAFF_NOTES)
          .exclude(detail="").update(detail=""))
+        record(None, action=Action.ERASE, move=Move.objects.values_list("public_id", flat=True).get(pk=pk),
+               via="system")
     return True
 
 

@@ -37,8 +37,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "hikkoshi.delivery",
     "hikkoshi.privacy",
+    "hikkoshi.audit",
     "hikkoshi.portal",
-    "hikkoshi.accounts",
+    "hikkoshi.accounts",  # before allauth: its templates restyle allauth's pages
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "django.contrib.humanize",  # allauth's list of passkeys uses its filters
     "hikkoshi.bench",
 ]
 
@@ -55,6 +60,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "hikkoshi.api.middleware.AuthenticationMiddleware",
     "hikkoshi.api.middleware.MessageMiddleware",
+    # allauth's request context (cheap; it touches neither the session nor the user unless a
+    # page under /accounts/ is not found), then the staff rule: /admin/ and the other staff
+    # prefixes need a second factor used in this session (hikkoshi.accounts.middleware).
+    "allauth.account.middleware.AccountMiddleware",
+    "hikkoshi.accounts.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -67,9 +77,73 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 ROOT_URLCONF = "hikkoshi.urls"
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "moves:list"
 LOGOUT_REDIRECT_URL = "portal:home"
+
+# -- Accounts (django-allauth) ------------------------------------------------------------------
+# Movers sign in with their e-mail address (verified) and a password, optionally a passkey or an
+# authenticator app; staff must use a second factor (hikkoshi.accounts.access).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Older hashes still verify, and are upgraded to Argon2 at the next sign-in.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "hikkoshi.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # one address per account: changing it replaces it once verified
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # the link opens a page with a button (a POST)
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Sign-up and password reset answer the same whether or not the address has an account; the
+# owner of a known address gets an e-mail saying so instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell the owner when the password or e-mail is changed
+ACCOUNT_SESSION_REMEMBER = True  # no "remember me" box: sessions last SESSION_COOKIE_AGE
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; the others end
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[hikkoshi] "
+ACCOUNT_RATE_LIMITS = {
+    # Lockout: 5 failed sign-ins for one account (e-mail address) within 15 minutes refuse the
+    # next attempts, right password or not, until the oldest failure is 15 minutes old; 20
+    # failures from one address (IP) in 15 minutes do the same for every account. A second-factor
+    # code shares the account's budget. Kept in the shared cache below, so every worker counts.
+    "login_failed": "20/15m/ip,5/15m/key",
+}
+# Behind a reverse proxy the client's address is in X-Forwarded-For: the number of proxies we
+# run in front of the portal (0: trust no header, use the socket's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("HIKKOSHI_TRUSTED_PROXY_COUNT", "0"))
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "hikkoshi"
+MFA_TOTP_TOLERANCE = 1  # the code of the previous or next 30 s also counts (clock drift)
+# WebAuthn needs HTTPS, except on a local demo (settings/dev.py allows http://127.0.0.1).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+
+# Sessions: two weeks for movers; staff sessions end 8 hours after signing in, whatever they do
+# (hikkoshi.accounts.middleware). Pages that make up the staff area (a second factor needed):
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+HIKKOSHI_STAFF_SESSION_AGE = 8 * 3600
+HIKKOSHI_STAFF_PATHS = ["/admin/", "/agency/", "/callcentre/"]
+# Groups whose members count as staff besides users with is_staff (hikkoshi.accounts.access).
+HIKKOSHI_STAFF_GROUPS: list[str] = []
+
+# The cache is shared by every worker and host (sign-in lockouts, used one-time codes), so it
+# lives in the database; `migrate` creates its table (hikkoshi.accounts.apps).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "hikkoshi_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
 WSGI_APPLICATION = "hikkoshi.wsgi.application"
 
 TEMPLATES = [
@@ -156,7 +230,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # (fido2 logs each passkey's credential id at INFO: an identifier of a person's key.)
+    "loggers": {"django.request": {"level": "ERROR"}, "fido2": {"level": "WARNING"}},
 }
 
 # The region this portal serves (地域). Areas are JIS X 0402 prefixes: a 2-digit prefecture code
