@@ -226,6 +226,8 @@ def resend(delivery: Delivery, *, user, reason: str) -> bool:
     if delivery.status not in (EntryStatus.FAILED, EntryStatus.RETRYING, EntryStatus.SENDING,
                                EntryStatus.HANDLED, EntryStatus.QUEUED):
         return False
+    if Move.objects.filter(entries__delivery=delivery, erased_at__isnull=False).exists():
+        return False  # its personal data is gone: there is nothing left to send
     now = timezone.now()
     with transaction.atomic():
         _set(delivery.pk, status=EntryStatus.QUEUED, next_attempt_at=now, claim="",

@@ -10,7 +10,7 @@ class Person:
 
     name: str  # 氏名, kanji as typed
     name_kana: str  # フリガナ, full-width katakana
-    birth_date: date
+    birth_date: date | None  # None only once the move's personal data was erased
     relationship: str = ""  # 続柄 (世帯主, 妻, 子, …); empty for the applicant
 
 

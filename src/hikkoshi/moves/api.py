@@ -60,6 +60,7 @@ class MoveOut(Schema):
     kinds: list[str]
     move_date: str | None
     submitted_at: str | None
+    erased_at: str | None = None  # personal data erased after the retention time
     procedures: list[EntryOut]
     documents: list[str]
     warnings: list[dict] = []
@@ -83,6 +84,7 @@ def move_payload(move, warnings=()) -> dict:
         "id": str(move.public_id), "status": move.status, "kinds": move.kinds,
         "move_date": move.move_date.isoformat() if move.move_date else None,
         "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
+        "erased_at": move.erased_at.isoformat() if move.erased_at else None,
         "procedures": entries, "documents": document_names(move), "warnings": list(warnings),
     }
 
@@ -90,8 +92,8 @@ def move_payload(move, warnings=()) -> dict:
 def document_names(move) -> list[str]:
     from hikkoshi.documents.services import document_names as names
 
-    if move.status != MoveStatus.SUBMITTED:
-        return []  # a draft (begun on the pages) has no documents yet
+    if move.status != MoveStatus.SUBMITTED or move.erased_at:
+        return []  # a draft has no documents yet; an erased move has none any more
     return names(move_record(move))
 
 
@@ -169,7 +171,8 @@ def move_document(request, move_id: str, name: str):
     from hikkoshi.documents.services import render_document
 
     move = _own_move(request, move_id)
-    rendered = render_document(move_record(move), name) if move.status == MoveStatus.SUBMITTED else None
+    rendered = (render_document(move_record(move), name)
+                if move.status == MoveStatus.SUBMITTED and not move.erased_at else None)
     if rendered is None:
         raise Problem(404, "document-not-found", _("Document not found"),
                       _("This move has no document of that name."), [invalid_param("name", _("Unknown document."))])

@@ -1,6 +1,8 @@
 """``hikkoshi worker [--processes N]``: the delivery workers and their sweeper.
 
-Starts N worker processes (django-tasks-db's ``db_worker`` on the ``delivery`` queue), restarts
+Starts N worker processes, each running T threads of django-tasks-db's worker loop on the
+``delivery`` queue (a delivery mostly waits for an organisation's server, so one process sends
+several at once; two processes use two cores for the PDF and fax rendering), restarts
 any that dies, and runs the sweeper (``delivery.services.sweep``) every few seconds and the
 erasure of personal data past its retention time (``privacy.services.erase_expired``) about
 once an hour. On PostgreSQL, workers on several hosts share the queue (each task is claimed
@@ -13,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from django.core.management.base import BaseCommand
@@ -38,8 +41,14 @@ class Command(BaseCommand):
                             help="seconds an idle worker waits before looking for work (default 0.5)")
         parser.add_argument("--sweep-every", type=float, default=15.0,
                             help="seconds between sweeps (default 15)")
+        parser.add_argument("--threads", type=int, default=4,
+                            help="deliveries each process sends at the same time (default 4)")
+        parser.add_argument("--child", action="store_true", help="(internal) run one worker process")
 
-    def handle(self, *args, processes: int, interval: float, sweep_every: float, **options):
+    def handle(self, *args, processes: int, interval: float, sweep_every: float, threads: int, child: bool,
+               **options):
+        if child:
+            return self._child(threads=threads, interval=interval)
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
@@ -48,15 +57,14 @@ class Command(BaseCommand):
 
         def start(n: int) -> subprocess.Popen:
             return subprocess.Popen(
-                [sys.executable, "-m", "hikkoshi.cli", "db_worker", "--queue-name", QUEUE,
-                 "--interval", str(interval), "--no-reload", "--verbosity", "0", "--skip-checks",
-                 "--worker-id", f"{host}-{os.getpid()}-{n}-{int(time.time())}"],
+                [sys.executable, "-m", "hikkoshi.cli", "worker", "--child", "--threads", str(threads),
+                 "--interval", str(interval)],
                 env=os.environ.copy(),
             )
 
         for n in range(processes):
             children[n] = start(n)
-        self.stdout.write(f"hikkoshi worker: {processes} process(es) on queue {QUEUE!r}; sweeping every "
+        self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; sweeping every "
                           f"{sweep_every:g} s. Ctrl-C to stop.")
         last_sweep = 0.0
         last_erase = time.monotonic() - ERASE_EVERY + 60
@@ -98,3 +106,43 @@ class Command(BaseCommand):
 
     def _stop(self, signum, frame):
         self.stopping = True
+
+    def _child(self, *, threads: int, interval: float) -> None:
+        """One worker process: ``threads`` loops of django-tasks-db's worker, each with its own
+        database connection. SIGTERM lets each finish its current task; when one loop dies (the
+        database away for longer than its timeout), the process exits and the parent starts it anew."""
+        from django.db import connection
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        host = socket.gethostname()[:32]
+        loops = [Worker(queue_names=[QUEUE], interval=interval, batch=False, backend_name="default",
+                        startup_delay=False, max_tasks=None, excluded_queue_names=[],
+                        worker_id=f"{host}-{os.getpid()}-{n}-{int(time.time())}"[:63])
+                 for n in range(threads)]
+        failed = threading.Event()
+
+        def run(loop):
+            try:
+                loop.run()
+            except BaseException:
+                failed.set()
+                raise
+            finally:
+                connection.close()
+
+        def stop(signum, frame):
+            for loop in loops:
+                loop.running = False
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        running = [threading.Thread(target=run, args=(loop,), daemon=True) for loop in loops]
+        for thread in running:
+            thread.start()
+        while any(t.is_alive() for t in running):
+            if failed.is_set():
+                stop(None, None)
+                for thread in running:
+                    thread.join(timeout=60)
+                sys.exit(1)
+            time.sleep(0.2)

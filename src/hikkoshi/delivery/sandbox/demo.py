@@ -1,0 +1,164 @@
+"""The provider sandbox of ``make demo``: the organisations' side of every channel, on 127.0.0.1.
+
+- a receiver (``hikkoshi receiver``) for the organisations whose procedures go by the web channel
+  to the sandbox address (the shipped catalogue points them at 127.0.0.1:8401), with their
+  receipt keys put in the directory so the portal can verify their receipts;
+- the SMTP sink (``hikkoshi smtpsink``) standing in for the organisations' mail servers and for
+  the e-mail-to-fax gateway, with a page that shows the mails and the fax pages;
+- the delivery workers (``hikkoshi worker``).
+
+Procedures shipped as samples without a destination (``"sample": true``) get a sandbox one
+(``<slug>@sandbox.localhost``, a fax number that the gateway turns into a sink address) in the
+demo database only, and stay marked as samples.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+SANDBOX_HOST = "127.0.0.1"
+RECEIVER_PORT = 8401
+SINK_WEB_PORT = 8402
+# Not a number anyone answers: the sandbox's e-mail-to-fax gateway turns it into a sink address.
+SANDBOX_FAX_NUMBER = "011-000-0000"
+
+
+class SandboxError(RuntimeError):
+    pass
+
+
+def _answers(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((SANDBOX_HOST, port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((SANDBOX_HOST, port))
+            return True
+        except OSError:
+            return False
+
+
+def web_organisations() -> list[str]:
+    """Organisations whose web procedures post to the sandbox receiver."""
+    from hikkoshi.catalogue.models import Procedure
+
+    slugs = []
+    for procedure in Procedure.objects.filter(channel="web", active=True).select_related("organisation"):
+        endpoint = urlsplit(procedure.channel_settings.get("endpoint", ""))
+        if endpoint.hostname == SANDBOX_HOST and endpoint.port == RECEIVER_PORT:
+            slugs.append(procedure.organisation.slug)
+    return sorted(set(slugs))
+
+
+def configure_sample_destinations() -> list[str]:
+    """Give sample e-mail and fax procedures without a destination a sandbox one."""
+    from hikkoshi.catalogue.models import Procedure
+
+    changed = []
+    for procedure in Procedure.objects.filter(channel__in=["email", "fax"]):
+        channel_settings = dict(procedure.channel_settings)
+        if procedure.channel == "email" and not channel_settings.get("to"):
+            channel_settings["to"] = f"{procedure.slug}@sandbox.localhost"
+        elif procedure.channel == "fax" and not channel_settings.get("fax_number"):
+            channel_settings["fax_number"] = SANDBOX_FAX_NUMBER
+        else:
+            continue
+        channel_settings["sample"] = True
+        procedure.channel_settings = channel_settings
+        procedure.save()
+        changed.append(procedure.slug)
+    return changed
+
+
+class Sandbox:
+    def __init__(self, data_dir: Path, *, workers: int = 2, log=print):
+        self.dir = Path(data_dir) / "sandbox"
+        self.workers = workers
+        self.log = log
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / f"{name}.log", "ab") as out:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "hikkoshi.cli", *args], stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy())
+
+    def start(self) -> dict[str, str]:
+        """Start everything; what to show the person trying the demo."""
+        from hikkoshi.delivery.signing import jwks
+        from hikkoshi.directory.services import set_receipt_keys
+
+        smtp_port = settings.HIKKOSHI_SMTP["port"]
+        for port in (RECEIVER_PORT, smtp_port, SINK_WEB_PORT):
+            if not _free(port):
+                raise SandboxError(f"port {port} on {SANDBOX_HOST} is taken (another demo running?)")
+        organisations = web_organisations()
+        portal_keys = self.dir / "portal-keys.json"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        portal_keys.write_text(json.dumps(jwks()))
+        receiver_dir = self.dir / "receiver"
+        args = ["receiver", "--host", SANDBOX_HOST, "--port", str(RECEIVER_PORT), "--data-dir", str(receiver_dir),
+                "--portal-key-file", str(portal_keys), "--open-staff-pages", "--workers", "2"]
+        for slug in organisations:
+            args += ["--organisation", slug]
+        self._spawn("receiver", args)
+        self._spawn("smtpsink", ["smtpsink", "--smtp-port", str(smtp_port), "--web-port", str(SINK_WEB_PORT),
+                                 "--dir", str(self.dir / "mail")])
+        if not _answers(RECEIVER_PORT, 60) or not _answers(smtp_port, 30):
+            self.stop()
+            raise SandboxError(f"the sandbox did not start; see the logs in {self.dir}")
+        import httpx
+
+        for slug in organisations:
+            url = f"http://{SANDBOX_HOST}:{RECEIVER_PORT}/{slug}/.well-known/receipt-keys.json"
+            for _ in range(50):
+                try:
+                    set_receipt_keys(slug=slug, keys=httpx.get(url, timeout=5).json())
+                    break
+                except (httpx.HTTPError, ValueError):
+                    time.sleep(0.2)
+            else:
+                self.stop()
+                raise SandboxError(f"the receiver did not publish the keys of {slug}")
+        configure_sample_destinations()
+        self._spawn("worker", ["worker", "--processes", str(self.workers)])
+        return {
+            "receiver": f"http://{SANDBOX_HOST}:{RECEIVER_PORT}/",
+            "mail": f"http://{SANDBOX_HOST}:{SINK_WEB_PORT}/",
+            "logs": str(self.dir),
+        }
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 20
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.processes.clear()
