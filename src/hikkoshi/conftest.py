@@ -50,3 +50,24 @@ def directory(db):
         "power": make_organisation("power", Category.ELECTRICITY, "テスト電力", ["01"]),
         "tokyo": make_organisation("tokyo", Category.WARD_OFFICE, "千代田区役所", ["13101"]),
     }
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, signed in the way staff must: verified e-mail, password and
+    a code from an authenticator app (the admin needs a second factor)."""
+    import time
+
+    from allauth.account.models import EmailAddress
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+
+    EmailAddress.objects.update_or_create(user=admin_user, email=admin_user.email,
+                                          defaults={"verified": True, "primary": True})
+    secret = generate_totp_secret()
+    TOTP.activate(admin_user, secret)
+    client.post("/accounts/login/", {"login": admin_user.email, "password": "password"})
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert response.status_code == 302, "the admin's second factor was not accepted"
+    return client

@@ -6,7 +6,7 @@ short action code.
 """
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class Action(models.TextChoices):
@@ -34,7 +34,7 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     move = models.UUIDField(_("move"), null=True, blank=True, db_index=True)  # the move's public id
     target = models.CharField(_("what"), max_length=60, blank=True)  # e.g. a document name, "account"
-    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    ip = models.GenericIPAddressField(pgettext_lazy("where a request came from", "from"), null=True, blank=True)
     via = models.CharField(_("via"), max_length=10, blank=True)  # page, api, admin, command
 
     class Meta:

@@ -7,4 +7,4 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("Delivery")
 
     def ready(self):
-        from . import channels  # noqa: F401  (registers the channels)
+        from . import channels, checks  # noqa: F401  (registers the channels and the checks)

@@ -52,7 +52,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
         ProcedureEntry(
             slug="sapporo-water-start", version=1, name="水道の使用開始",
             name_en="Water supply start", organisation="札幌市水道局", channel="web",
-            status="delivered", status_label="送信済み", reference="W-2025-031204",
+            status="delivered", status_label="送付済み", reference="W-2025-031204",
             deadline_to=move_date - timedelta(days=3),
             fields=(FieldValue("start_date", "使用開始日", "令和7年3月28日"),
                     FieldValue("payment", "支払い方法", "口座振替")),
@@ -60,7 +60,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
         ProcedureEntry(
             slug="hokkaido-gas-start", version=1, name="都市ガスの使用開始",
             name_en="City gas start", organisation="北海道ガス", channel="web",
-            status="delivered", status_label="送信済み", reference="HG-558201",
+            status="delivered", status_label="送付済み", reference="HG-558201",
             deadline_to=move_date - timedelta(days=3),
             fields=(FieldValue("start_date", "開栓希望日", "令和7年3月28日"),
                     FieldValue("visit_time", "立会い希望時間", "午前（9時〜12時）")),
@@ -75,14 +75,14 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
         ProcedureEntry(
             slug="doshin-subscription", version=1, name="新聞の購読申込み",
             name_en="Newspaper subscription", organisation="北海道新聞", channel="fax",
-            status="submitted", status_label="受付済み",
+            status="queued", status_label="送付待ち",
             fields=(FieldValue("start_date", "配達開始日", "令和7年4月1日"),
                     FieldValue("edition", "購読内容", "朝刊")),
         ),
         ProcedureEntry(
             slug="sapporo-property-tax-address", version=1,
             name="固定資産税 納税義務者の住所変更届", name_en="Property tax address change",
-            organisation="札幌市", channel="email", status="failed", status_label="送信失敗",
+            organisation="札幌市", channel="email", status="failed", status_label="送付できませんでした（担当者が確認しています）",
             deadline_to=move_date + timedelta(days=30),
         ),
         ProcedureEntry(

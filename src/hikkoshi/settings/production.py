@@ -39,13 +39,26 @@ STORAGES = {
 HIKKOSHI_QR_KEY = _required("HIKKOSHI_QR_KEY")
 HIKKOSHI_QR_KEY_FALLBACKS = [k for k in os.environ.get("HIKKOSHI_QR_KEY_FALLBACKS", "").split(",") if k]
 
-EMAIL_HOST = os.environ.get("HIKKOSHI_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("HIKKOSHI_EMAIL_PORT", "587"))
-EMAIL_HOST_USER = os.environ.get("HIKKOSHI_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("HIKKOSHI_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = os.environ.get("HIKKOSHI_EMAIL_STARTTLS", "1") == "1"
+# The portal's own mail to people (sign-up verification, password reset), Django 6.1's MAILERS.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("HIKKOSHI_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("HIKKOSHI_EMAIL_PORT", "587")),
+            "username": os.environ.get("HIKKOSHI_EMAIL_USER", ""),
+            "password": os.environ.get("HIKKOSHI_EMAIL_PASSWORD", ""),
+            "use_tls": os.environ.get("HIKKOSHI_EMAIL_STARTTLS", "1") == "1",
+            "timeout": 20,
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("HIKKOSHI_EMAIL_FROM", "noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The portal's signing key of web-channel applications: never made by itself in production
+# (`hikkoshi manage check --deploy` names a missing one).
+HIKKOSHI_SIGNING_KEY_CREATE = False
 
 # Encryption at rest (hikkoshi.privacy): the data keys come from HIKKOSHI_DATA_KEYS or from a
 # key file that exists already. Production never makes a key by itself: a key made on one host

@@ -182,5 +182,5 @@ def test_bench_search_smoke(tmp_path):
 def test_unknown_benchmark_lists_the_known_ones():
     from django.core.management import CommandError, call_command
 
-    with pytest.raises(CommandError, match="known: documents, search"):
+    with pytest.raises(CommandError, match="known: delivery, documents, search"):
         call_command("bench", "nope")

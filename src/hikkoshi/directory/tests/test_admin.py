@@ -3,13 +3,6 @@ import pytest
 from hikkoshi.directory.models import Organisation
 
 
-@pytest.fixture
-def admin_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("boss", "boss@example.jp", "pw-for-tests")
-    client.force_login(user)
-    return client
-
-
 def _form(**overrides):
     data = {
         "slug": "test-gas", "category": "gas", "name": "テストガス", "name_kana": "", "name_en": "",

@@ -10,7 +10,7 @@ from hikkoshi.delivery import signing
 from hikkoshi.directory.models import Organisation
 from hikkoshi.directory.selectors import receipt_keys_of
 from hikkoshi.directory.services import DirectoryImportError, directory_export, directory_import
-from hikkoshi.directory.tests.test_admin import _form, admin_client  # noqa: F401  (fixture)
+from hikkoshi.directory.tests.test_admin import _form
 
 KEY = signing.generate_key()
 JWK = signing.public_jwk(KEY.public_key(), "water-2026")
@@ -49,7 +49,7 @@ def test_empty_receipt_keys_become_a_list():
 
 
 @pytest.mark.django_db
-def test_admin_edits_receipt_keys(admin_client):  # noqa: F811
+def test_admin_edits_receipt_keys(admin_client):
     response = admin_client.post("/admin/directory/organisation/add/", _form())
     assert response.status_code == 302
     assert Organisation.objects.get(slug="test-gas").receipt_keys == []

@@ -130,6 +130,14 @@ def test_no_input_crashes_the_search_page(client, directory, postcode, address, 
     assert response.status_code in (200, 400)
 
 
+def _ed25519_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
 def test_production_settings_pass_the_deployment_checks(tmp_path):
     import os
     import subprocess
@@ -139,7 +147,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
            "HIKKOSHI_SECRET_KEY": "x" * 20 + "-production-check-key-with-enough-entropy-0123456789",
            "HIKKOSHI_ALLOWED_HOSTS": "portal.example.jp", "HIKKOSHI_DATA_DIR": str(tmp_path),
            "HIKKOSHI_QR_KEY": "q" * 40,
-           "HIKKOSHI_DATA_KEYS": "k1:" + "A" * 43 + "="}
+           "HIKKOSHI_DATA_KEYS": "k1:" + "A" * 43 + "=", "HIKKOSHI_SIGNING_KEY": _ed25519_pem()}
     result = subprocess.run([sys.executable, "-m", "hikkoshi.cli", "manage", "check", "--deploy",
                              "--fail-level", "WARNING"], env=env, capture_output=True, text=True,
                             timeout=120)
