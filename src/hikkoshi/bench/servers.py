@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from hikkoshi.portal.management.commands.serve import gunicorn_command
+from hikkoshi.processes import die_with_parent
 
 
 class BenchError(RuntimeError):
@@ -100,17 +101,6 @@ def rss_mb(pid: int) -> float | None:
 
 # --- gunicorn ----------------------------------------------------------------------------------
 
-def _die_with_parent() -> None:
-    """In the child before exec (Linux): SIGTERM when the benchmark process dies, even by
-    SIGKILL, so that a killed run leaves no server behind. Best effort elsewhere."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 class GunicornServer:
     """One gunicorn master (sync workers) on 127.0.0.1, started as ``hikkoshi serve`` would."""
 
@@ -134,7 +124,7 @@ class GunicornServer:
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL, start_new_session=True,
-                                             preexec_fn=_die_with_parent)
+                                             preexec_fn=die_with_parent)
             if self._wait_ready(probe_path, deadline, ready_statuses):
                 return
             self.stop()

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from hikkoshi.processes import die_with_parent
+
 SANDBOX_HOST = "127.0.0.1"
 RECEIVER_PORT = 8401
 SINK_WEB_PORT = 8402
@@ -101,7 +103,8 @@ class Sandbox:
         with open(self.dir / f"{name}.log", "ab") as out:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "hikkoshi.cli", *args], stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy())
+                stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy(),
+                preexec_fn=die_with_parent)
 
     def start(self) -> dict[str, str]:
         """Start everything; what to show the person trying the demo."""

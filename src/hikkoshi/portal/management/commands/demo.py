@@ -38,8 +38,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--prepare-only", action="store_true",
                             help="prepare the database and exit without serving")
+        parser.add_argument("--no-sandbox", action="store_true",
+                            help="serve the portal alone: no delivery workers, receiver or mail sink")
 
-    def handle(self, *args, port, host, prepare_only, **options):
+    def handle(self, *args, port, host, prepare_only, no_sandbox, **options):
         self.stdout.write("Preparing the database …")
         call_command("migrate", verbosity=0, interactive=False)
         for path in sorted(DATA_DIR.glob("*.json")):
@@ -68,8 +70,28 @@ class Command(BaseCommand):
         self.stdout.write(f"  database        {settings.DATABASES['default']['NAME']}")
         if prepare_only:
             return
+        sandbox = None
+        if not no_sandbox:
+            from hikkoshi.delivery.sandbox.demo import Sandbox, SandboxError
+
+            sandbox = Sandbox(settings.DATA_DIR)
+            try:
+                shown = sandbox.start()
+            except SandboxError as exc:
+                self.stderr.write(f"The provider sandbox could not start: {exc}")
+                sandbox = None
+            else:
+                self.stdout.write(self.style.SUCCESS("\nprovider sandbox (the organisations' side) is running:"))
+                self.stdout.write(f"  web receiver    {shown['receiver']}  what 水道局, 北海道ガス and 北海道電力 received")
+                self.stdout.write(f"  mail and fax    {shown['mail']}  e-mailed applications and fax pages")
+                self.stdout.write("  workers         2 delivery workers; submit a move and watch each procedure arrive")
+                self.stdout.write(f"  logs            {shown['logs']}")
         self.stdout.write("Press Ctrl-C to stop.\n")
-        call_command("serve", host=host, port=port, workers=2)
+        try:
+            call_command("serve", host=host, port=port, workers=2)
+        finally:
+            if sandbox is not None:
+                sandbox.stop()
 
     def _admin(self) -> tuple[str, str, str, list[str]]:
         from allauth.mfa.adapter import get_adapter
