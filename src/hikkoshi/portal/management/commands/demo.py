@@ -136,9 +136,9 @@ class Command(BaseCommand):
         options = (getattr(settings, "MAILERS", {}).get("default") or {}).get("OPTIONS", {})
         if "file_path" not in options:
             return "sent as the mail settings say"
-        return (f"to the SMTP sink on {options.get('host')}:{options.get('port')} "
-                f"(run `hikkoshi smtpsink` beside the demo; its inbox is http://127.0.0.1:8402/), "
-                f"or, when it is not running, into files in {options['file_path']}")
+        return (f"to the sandbox's SMTP sink on {options.get('host')}:{options.get('port')} "
+                f"(its inbox is http://127.0.0.1:8402/), or, when it is not running, into files in "
+                f"{options['file_path']}")
 
     def _news(self) -> None:
         News.objects.get_or_create(

@@ -1,10 +1,13 @@
 """``hikkoshi serve``: the portal under gunicorn (sync workers), static files by whitenoise."""
 
 import os
+import signal
 import subprocess
 import sys
 
 from django.core.management.base import BaseCommand
+
+from hikkoshi.processes import die_with_parent
 
 
 def gunicorn_command(*, host: str, port: int, workers: int, app: str = "hikkoshi.wsgi:application",
@@ -38,7 +41,15 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, **options):
         workers = workers or (2 * (os.cpu_count() or 1) + 1)
         cmd = gunicorn_command(host=host, port=port, workers=workers)
+        # gunicorn stops with this process: SIGTERM is passed on (a graceful stop), and the
+        # kernel ends it should this process die any other way.
+        server = subprocess.Popen(cmd, preexec_fn=die_with_parent)
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: server.send_signal(signal.SIGTERM))
         try:
-            raise SystemExit(subprocess.call(cmd))
-        except KeyboardInterrupt:
-            pass
+            code = server.wait()
+        except KeyboardInterrupt:  # Ctrl-C reached gunicorn too
+            code = server.wait()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        if code not in (0, -signal.SIGINT, -signal.SIGTERM):
+            raise SystemExit(code)
