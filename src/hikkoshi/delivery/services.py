@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from hikkoshi.catalogue.constants import Channel
@@ -67,11 +68,11 @@ def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
     Delivery.objects.filter(pk=delivery_id).update(task_id=str(result.id))
 
 
-def _set(delivery_id: int, *, owned_by: str | None = None, **fields) -> bool:
+def _set(delivery: Delivery, *, owned_by: str | None = None, **fields) -> bool:
     """Change a delivery and its procedure's status together; with ``owned_by`` (a claim), only
     while the delivery is still "sending" under that claim. False when it was not ours to change."""
-    with transaction.atomic():
-        rows = Delivery.objects.filter(pk=delivery_id)
+    with transaction.atomic(savepoint=False):
+        rows = Delivery.objects.filter(pk=delivery.pk)
         if owned_by is not None:
             rows = rows.filter(claim=owned_by, status=EntryStatus.SENDING)
         if not rows.update(**fields):
@@ -80,7 +81,7 @@ def _set(delivery_id: int, *, owned_by: str | None = None, **fields) -> bool:
         if fields.get("reference"):
             entry_fields["reference"] = fields["reference"]
         if entry_fields:
-            MoveProcedure.objects.filter(delivery__pk=delivery_id).update(**entry_fields)
+            MoveProcedure.objects.filter(pk=delivery.entry_id).update(**entry_fields)
     return True
 
 
@@ -91,12 +92,10 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     with transaction.atomic():
         claimed = (Delivery.objects
                    .filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now + EARLY_SLACK)
-                   .update(status=EntryStatus.SENDING, sending_since=now, claim=claim))
+                   .update(status=EntryStatus.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1))
         if not claimed:
             return "not due"
         delivery = Delivery.objects.get(pk=delivery_id)
-        delivery.attempts += 1
-        Delivery.objects.filter(pk=delivery_id).update(attempts=delivery.attempts)
         MoveProcedure.objects.filter(pk=delivery.entry_id).update(status=EntryStatus.SENDING)
         DeliveryEvent.objects.create(delivery_id=delivery_id, kind=Kind.ATTEMPT, attempt=delivery.attempts)
     try:
@@ -109,7 +108,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
         return _failed(delivery, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
     done = timezone.now()
     with transaction.atomic():
-        recorded = _set(delivery_id, status=EntryStatus.DELIVERED, delivered_at=done,
+        recorded = _set(delivery, status=EntryStatus.DELIVERED, delivered_at=done,
                         reference=outcome.reference[:100], receipt=outcome.receipt,
                         message_id=outcome.message_id[:250], error_code="", error_detail="",
                         next_attempt_at=None, claim="")
@@ -128,11 +127,11 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
     with transaction.atomic():
         if decision.retry:
             at = now + timedelta(seconds=decision.delay)
-            mine = _set(delivery.pk, owned_by=claim, status=EntryStatus.RETRYING, next_attempt_at=at,
+            mine = _set(delivery, owned_by=claim, status=EntryStatus.RETRYING, next_attempt_at=at,
                         error_code=code, error_detail=detail, claim="")
             kind = Kind.RETRY
         else:
-            mine = _set(delivery.pk, owned_by=claim, status=EntryStatus.FAILED, next_attempt_at=None,
+            mine = _set(delivery, owned_by=claim, status=EntryStatus.FAILED, next_attempt_at=None,
                         error_code=code, error_detail=detail, claim="")
             kind = Kind.FAILED
         if mine:
@@ -198,7 +197,7 @@ def sweep(*, now: datetime | None = None) -> dict:
     lost = 0
     for delivery in Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease):
         with transaction.atomic():
-            mine = _set(delivery.pk, owned_by=delivery.claim, status=EntryStatus.RETRYING, next_attempt_at=now, claim="")
+            mine = _set(delivery, owned_by=delivery.claim, status=EntryStatus.RETRYING, next_attempt_at=now, claim="")
             if mine:
                 DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.LOST, attempt=delivery.attempts,
                                              code="worker_lost")
@@ -230,7 +229,7 @@ def resend(delivery: Delivery, *, user, reason: str) -> bool:
         return False  # its personal data is gone: there is nothing left to send
     now = timezone.now()
     with transaction.atomic():
-        _set(delivery.pk, status=EntryStatus.QUEUED, next_attempt_at=now, claim="",
+        _set(delivery, status=EntryStatus.QUEUED, next_attempt_at=now, claim="",
              retry_from=now)  # a fresh maximum age for the staff's new try
         DeliveryEvent.objects.create(delivery=delivery, kind=Kind.RESENT, attempt=delivery.attempts,
                                      detail=reason[:300], actor=user)
@@ -244,7 +243,7 @@ def mark_handled(delivery: Delivery, *, user, reason: str) -> bool:
         return False
     now = timezone.now()
     with transaction.atomic():
-        _set(delivery.pk, status=EntryStatus.HANDLED, next_attempt_at=None, claim="",
+        _set(delivery, status=EntryStatus.HANDLED, next_attempt_at=None, claim="",
              handled_by=user, handled_at=now, handled_reason=reason)
         DeliveryEvent.objects.create(delivery=delivery, kind=Kind.HANDLED, attempt=delivery.attempts,
                                      detail=reason[:300], actor=user)

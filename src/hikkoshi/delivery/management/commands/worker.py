@@ -41,8 +41,9 @@ class Command(BaseCommand):
                             help="seconds an idle worker waits before looking for work (default 0.5)")
         parser.add_argument("--sweep-every", type=float, default=15.0,
                             help="seconds between sweeps (default 15)")
-        parser.add_argument("--threads", type=int, default=4,
-                            help="deliveries each process sends at the same time (default 4)")
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("HIKKOSHI_WORKER_THREADS", "4")),
+                            help="deliveries each process sends at the same time (default 4, or "
+                                 "HIKKOSHI_WORKER_THREADS)")
         parser.add_argument("--child", action="store_true", help="(internal) run one worker process")
 
     def handle(self, *args, processes: int, interval: float, sweep_every: float, threads: int, child: bool,
