@@ -1,6 +1,6 @@
 """The audit log (監査ログ): who viewed, changed, printed, exported or deleted which move, when
 and from where. Append-only — rows are never changed or deleted by the application (the model
-refuses, and on PostgreSQL and SQLite a database trigger refuses too) — and it holds no personal
+refuses, and on PostgreSQL a database trigger refuses too) — and it holds no personal
 data beyond ids: the actor's user id and role, the move's public id, the client address and a
 short action code.
 """

@@ -1,6 +1,8 @@
 """``record(...)``: one line of the audit log. Call it where a move is viewed, changed, printed,
 exported or deleted; it takes ids only."""
 
+import ipaddress
+
 from django.conf import settings
 
 from .models import Action, AuditEvent
@@ -15,9 +17,26 @@ def _client_ip(request) -> str | None:
     # sign-in lockout), the client is the address the outermost of them saw.
     proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    if proxies and len(hops) >= proxies:
-        return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    address = hops[-proxies] if proxies and len(hops) >= proxies else request.META.get("REMOTE_ADDR")
+    return _address(address)
+
+
+def _address(text: str | None) -> str | None:
+    """An IP address (a proxy may add a port, ``[::1]:443`` / ``192.0.2.1:443``); None if none."""
+    if not text:
+        return None
+    text = text.strip()
+    candidates = [text]
+    if text.startswith("[") and "]" in text:
+        candidates.append(text[1:text.index("]")])
+    elif text.count(":") == 1:
+        candidates.append(text.split(":")[0])
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 def role_of(user) -> str:

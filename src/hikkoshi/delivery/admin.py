@@ -92,13 +92,14 @@ class DeliveryAdmin(admin.ModelAdmin):
         if "apply" in request.POST:
             form = ReasonForm(request.POST)
             if form.is_valid():
+                chosen = queryset.count()  # before the change takes some out of a filtered list
                 done = 0
                 for d in queryset.select_related("entry__move"):
                     if apply(d, user=request.user, reason=form.cleaned_data["reason"]):
                         done += 1
                         record(request, action=audit_action, move=d.entry.move, target=f"delivery {d.pk}",
                                via="admin")
-                skipped = queryset.count() - done
+                skipped = chosen - done
                 self.message_user(request, ngettext("%(n)d delivery changed.", "%(n)d deliveries changed.", done)
                                   % {"n": done}, messages.SUCCESS)
                 if skipped:

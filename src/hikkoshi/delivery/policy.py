@@ -4,7 +4,8 @@ A channel says whether an error is worth another try (``DeliveryError.retryable`
 errors, timeouts, HTTP 5xx and 429, SMTP 4xx); this module says when: exponential back-off from
 ``first_delay`` doubling up to ``max_delay``, with jitter (a random point in the upper half of the
 step, so many deliveries failing together do not come back together), never sooner than the
-organisation's own Retry-After, and no more tries once the delivery is ``max_age`` old.
+organisation's own Retry-After (even when it asks for longer than our longest step), and no
+more tries once the delivery would be ``max_age`` old.
 """
 
 import random
@@ -39,7 +40,7 @@ def decide(*, retryable: bool, attempt: int, created_at: datetime, now: datetime
     config = _config()
     delay = backoff(attempt, rng=rng)
     if retry_after is not None and retry_after > delay:
-        delay = min(float(retry_after), config["max_delay"])
+        delay = float(retry_after)  # the organisation's wish, even past our longest step
     if now + timedelta(seconds=delay) - created_at > timedelta(seconds=config["max_age"]):
         return Decision(False)
     return Decision(True, delay)

@@ -13,11 +13,12 @@
 
 import logging
 import secrets
+import traceback
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from hikkoshi.catalogue.constants import Channel
@@ -32,6 +33,9 @@ from .tasks import deliver_task
 logger = logging.getLogger(__name__)
 
 OPEN = (EntryStatus.QUEUED, EntryStatus.RETRYING)
+# A delivery whose worker was lost this many times is failed for staff to look at: it may be
+# what kills its worker (a crash rendering it), and each loss may cost the other threads' sends.
+MAX_LOSSES = 3
 # A task that finds its delivery due this close to its time runs it rather than waiting.
 EARLY_SLACK = timedelta(seconds=1)
 Kind = DeliveryEvent.Kind
@@ -52,7 +56,7 @@ def outbox_add(move: Move) -> list[Delivery]:
     Delivery.objects.bulk_create(deliveries)
     queued = [d.entry_id for d in deliveries if d.status == EntryStatus.QUEUED]
     if queued:
-        transaction.on_commit(lambda: _enqueue_entries(queued))
+        transaction.on_commit(lambda: _enqueue_entries(queued), robust=True)
     return deliveries
 
 
@@ -68,13 +72,16 @@ def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
     Delivery.objects.filter(pk=delivery_id).update(task_id=str(result.id))
 
 
-def _set(delivery: Delivery, *, owned_by: str | None = None, **fields) -> bool:
+def _set(delivery: Delivery, *, owned_by: str | None = None, only_from=None, **fields) -> bool:
     """Change a delivery and its procedure's status together; with ``owned_by`` (a claim), only
-    while the delivery is still "sending" under that claim. False when it was not ours to change."""
+    while the delivery is still "sending" under that claim; with ``only_from`` (a Q), only while
+    the row still matches it. False when it was not ours to change."""
     with transaction.atomic(savepoint=False):
         rows = Delivery.objects.filter(pk=delivery.pk)
         if owned_by is not None:
             rows = rows.filter(claim=owned_by, status=EntryStatus.SENDING)
+        if only_from is not None:
+            rows = rows.filter(only_from)
         if not rows.update(**fields):
             return False
         entry_fields = {"status": fields["status"]} if "status" in fields else {}
@@ -104,18 +111,31 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     except DeliveryError as exc:
         return _failed(delivery, claim, exc)
     except Exception as exc:  # a defect or a passing local trouble (database busy, disk full)
-        logger.exception("delivery %s: unexpected %s", delivery_id, type(exc).__name__)
+        # Where it happened, not what it said: an exception's message may quote personal data.
+        logger.error("delivery %s: unexpected %s at\n%s", delivery_id, type(exc).__name__,
+                     "".join(traceback.format_tb(exc.__traceback__)))
         return _failed(delivery, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
+    return _succeeded(delivery, claim, outcome)
+
+
+def _succeeded(delivery: Delivery, claim: str, outcome) -> str:
     done = timezone.now()
+    fields = dict(status=EntryStatus.DELIVERED, delivered_at=done, reference=outcome.reference[:100],
+                  receipt=outcome.receipt, message_id=outcome.message_id[:250], error_code="",
+                  error_detail="", next_attempt_at=None, claim="")
     with transaction.atomic():
-        recorded = _set(delivery, status=EntryStatus.DELIVERED, delivered_at=done,
-                        reference=outcome.reference[:100], receipt=outcome.receipt,
-                        message_id=outcome.message_id[:250], error_code="", error_detail="",
-                        next_attempt_at=None, claim="")
+        recorded = _set(delivery, owned_by=claim, **fields)
+        if not recorded:
+            # The sweeper took it over meanwhile (this worker seemed lost): the organisation has it
+            # all the same, so say so — unless another attempt said it first, or staff closed it.
+            recorded = _set(delivery, only_from=Q(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING,
+                                                              EntryStatus.SENDING, EntryStatus.FAILED]),
+                            **fields)
         if recorded:
-            DeliveryEvent.objects.create(delivery_id=delivery_id, kind=Kind.DELIVERED,
+            DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.DELIVERED,
                                          attempt=delivery.attempts)
-    logger.info("delivery %s delivered (attempt %s)", delivery_id, delivery.attempts)
+    logger.info("delivery %s delivered (attempt %s)%s", delivery.pk, delivery.attempts,
+                "" if recorded else "; it had been closed meanwhile, left as it was")
     return "delivered"
 
 
@@ -138,7 +158,7 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
             DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=kind, attempt=delivery.attempts,
                                          code=code, detail=detail)
             if decision.retry:
-                transaction.on_commit(lambda: enqueue(delivery.pk, run_after=at))
+                transaction.on_commit(lambda: enqueue(delivery.pk, run_after=at), robust=True)
     logger.warning("delivery %s attempt %s: %s (%s)", delivery.pk, delivery.attempts, code,
                    "retry" if decision.retry else "final")
     return f"{'retry' if decision.retry else 'failed'}: {code}"
@@ -196,12 +216,21 @@ def sweep(*, now: datetime | None = None) -> dict:
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
     lost = 0
     for delivery in Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease):
+        losses = delivery.events.filter(kind=Kind.LOST).count() + 1
+        decision = policy.decide(retryable=losses < MAX_LOSSES, attempt=delivery.attempts,
+                                 created_at=delivery.retry_from, now=now)
         with transaction.atomic():
-            mine = _set(delivery, owned_by=delivery.claim, status=EntryStatus.RETRYING, next_attempt_at=now, claim="")
+            if decision.retry:
+                mine = _set(delivery, owned_by=delivery.claim, status=EntryStatus.RETRYING, next_attempt_at=now,
+                            claim="")
+            else:  # lost again and again (it may be what kills its worker), or too old: staff decide
+                mine = _set(delivery, owned_by=delivery.claim, status=EntryStatus.FAILED, next_attempt_at=None,
+                            claim="", error_code="worker_lost", error_detail=f"worker lost {losses} times")
             if mine:
-                DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.LOST, attempt=delivery.attempts,
-                                             code="worker_lost")
-                transaction.on_commit(lambda pk=delivery.pk: enqueue(pk))
+                DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.LOST if decision.retry else Kind.FAILED,
+                                             attempt=delivery.attempts, code="worker_lost")
+                if decision.retry:
+                    transaction.on_commit(lambda pk=delivery.pk: enqueue(pk), robust=True)
                 lost += 1
     requeued = 0
     overdue = Delivery.objects.filter(status__in=OPEN, next_attempt_at__lt=now - lease)
@@ -217,34 +246,40 @@ def _task_pending(task_id: str) -> bool:
         return False
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(pk=task_id, status__in=["READY", "RUNNING"]).exists()
+    # A RUNNING row whose worker died stays RUNNING for ever: only a task still waiting counts.
+    # (A second task for a delivery is harmless: the claim lets one of them send it.)
+    return DBTaskResult.objects.filter(pk=task_id, status="READY").exists()
 
 
 def resend(delivery: Delivery, *, user, reason: str) -> bool:
     """Staff: send a failed (or stuck) delivery again, with the same idempotency key."""
-    if delivery.status not in (EntryStatus.FAILED, EntryStatus.RETRYING, EntryStatus.SENDING,
-                               EntryStatus.HANDLED, EntryStatus.QUEUED):
+    lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
+    now = timezone.now()
+    # Not while a worker may still be sending it (within its lease): it would go twice.
+    allowed = (Q(status__in=[EntryStatus.FAILED, EntryStatus.RETRYING, EntryStatus.HANDLED, EntryStatus.QUEUED])
+               | Q(status=EntryStatus.SENDING, sending_since__lt=now - lease))
+    if not Delivery.objects.filter(allowed, pk=delivery.pk).exists():
         return False
     if Move.objects.filter(entries__delivery=delivery, erased_at__isnull=False).exists():
         return False  # its personal data is gone: there is nothing left to send
-    now = timezone.now()
     with transaction.atomic():
-        _set(delivery, status=EntryStatus.QUEUED, next_attempt_at=now, claim="",
-             retry_from=now)  # a fresh maximum age for the staff's new try
+        if not _set(delivery, only_from=allowed, status=EntryStatus.QUEUED, next_attempt_at=now, claim="",
+                    retry_from=now):  # a fresh maximum age for the staff's new try
+            return False
         DeliveryEvent.objects.create(delivery=delivery, kind=Kind.RESENT, attempt=delivery.attempts,
                                      detail=reason[:300], actor=user)
-        transaction.on_commit(lambda: enqueue(delivery.pk))
+        transaction.on_commit(lambda: enqueue(delivery.pk), robust=True)
     return True
 
 
 def mark_handled(delivery: Delivery, *, user, reason: str) -> bool:
     """Staff: a failed delivery was dealt with another way (phoned, posted, …)."""
-    if delivery.status in (EntryStatus.DELIVERED, EntryStatus.IN_PERSON):
-        return False
+    closable = ~Q(status__in=[EntryStatus.DELIVERED, EntryStatus.IN_PERSON, EntryStatus.HANDLED])
     now = timezone.now()
     with transaction.atomic():
-        _set(delivery, status=EntryStatus.HANDLED, next_attempt_at=None, claim="",
-             handled_by=user, handled_at=now, handled_reason=reason)
+        if not _set(delivery, only_from=closable, status=EntryStatus.HANDLED, next_attempt_at=None, claim="",
+                    handled_by=user, handled_at=now, handled_reason=reason):
+            return False
         DeliveryEvent.objects.create(delivery=delivery, kind=Kind.HANDLED, attempt=delivery.attempts,
                                      detail=reason[:300], actor=user)
     return True

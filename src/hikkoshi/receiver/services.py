@@ -42,6 +42,9 @@ class Accepted:
 def remember_nonce(verified: signing.VerifiedRequest, *, keep: float) -> None:
     """Record the signature's nonce; raise ``Replayed`` if it was seen. Nonces older than
     ``keep`` seconds are forgotten (their signatures are refused as too old anyway)."""
+    if not verified.nonce or len(verified.nonce) > 200 or len(verified.key_id) > 200:
+        # The portal's nonces are short; a longer one would not fit the record of seen ones.
+        raise Replayed("a nonce (or key id) of more than 200 characters is not accepted")
     try:
         with transaction.atomic():
             SeenNonce.objects.create(key_id=verified.key_id, nonce=verified.nonce, signed_at=verified.created)

@@ -67,3 +67,14 @@ def test_administrators_search_the_log_by_move_user_or_address(admin_client, som
         assert page.status_code == 200, term
         assert page.context["cl"].result_count == expected, term
     assert admin_client.get("/admin/audit/auditevent/add/").status_code == 403
+
+
+@pytest.mark.parametrize("forwarded, expected", [
+    ("203.0.113.9:51234", "203.0.113.9"), ("[2001:db8::1]:443", "2001:db8::1"), ("2001:db8::2", "2001:db8::2"),
+    ("unknown", None), ("", "10.0.0.1"),
+])
+def test_a_proxy_hop_with_a_port_or_garbage_never_breaks_the_log(db, settings, someone, forwarded, expected):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get("/moves/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    request.user = someone
+    assert record(request, action="view").ip == expected

@@ -115,5 +115,9 @@ class EmailChannel:
             raise DeliveryError("not_configured", "the procedure has no e-mail address (to)",
                                 retryable=False)
         pdf = render_application(outgoing.record, outgoing.entry)
-        message_id = smtp.send_message(compose(outgoing, to, pdf))
+        try:
+            message = compose(outgoing, to, pdf)
+        except ValueError as exc:  # e.g. a line break in a name that goes into a header
+            raise DeliveryError("bad_header", type(exc).__name__, retryable=False) from exc
+        message_id = smtp.send_message(message)
         return Outcome(message_id=message_id)

@@ -22,6 +22,7 @@ Only the delivery id, the code and the HTTP status are logged, never the applica
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 import json
+import re
 import logging
 import os
 import threading
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ANSWER_BYTES = 256 * 1024  # a receipt is small; more than this is not a receipt
 USER_AGENT = "hikkoshi-delivery/1"
+
+RECEIPT_MAX_FUTURE = 24 * 3600  # seconds a receipt's signature may seem to come from the future
 
 _client_lock = threading.Lock()
 _client_state: dict = {"pid": None, "client": None}
@@ -57,7 +60,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,10}", value):
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -137,7 +140,11 @@ class WebChannel:
 
     def _receipt(self, outgoing, status, headers, answer, sent_digest, keys) -> Outcome:
         try:
-            verified = signing.verify_response(status=status, headers=headers, body=answer, keys=keys)
+            # A receipt is bound to this application (its key and digest, checked below), so an
+            # organisation's clock running ahead must not turn an application it holds into a
+            # final failure: a day's skew is allowed.
+            verified = signing.verify_response(status=status, headers=headers, body=answer, keys=keys,
+                                               max_future=RECEIPT_MAX_FUTURE)
         except signing.SignatureError as exc:
             raise DeliveryError("bad_receipt_signature", str(exc), retryable=False) from exc
         try:
@@ -149,9 +156,14 @@ class WebChannel:
         if (receipt.get("idempotency_key") != outgoing.idempotency_key
                 or receipt.get("content_digest") != sent_digest):
             raise DeliveryError("bad_receipt_signature", "the receipt names another application", retryable=False)
+        if receipt.get("type", "hikkoshi-receipt") != "hikkoshi-receipt":
+            raise DeliveryError("bad_receipt", "the answer is not a receipt", retryable=False)
         reference = receipt.get("reference")
         if not isinstance(reference, str) or not reference.strip():
             raise DeliveryError("bad_receipt", "the receipt has no reference", retryable=False)
+        if not reference.strip().isprintable() or len(reference.strip()) > 100:
+            raise DeliveryError("bad_receipt", "the receipt's reference is not a printable text of "
+                                "at most 100 characters", retryable=False)
         logger.info("web delivery %s attempt %s: delivered (HTTP %s)", outgoing.delivery_id, outgoing.attempt,
                     status)
         return Outcome(reference=reference.strip(), receipt={

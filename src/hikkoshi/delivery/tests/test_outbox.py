@@ -115,3 +115,76 @@ def test_staff_resend_and_mark_handled_record_who_and_why(sapporo, mover, admin_
     Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.DELIVERED)
     delivery.refresh_from_db()
     assert not services.mark_handled(delivery, user=admin_user, reason="x")
+
+
+# --- races between workers, the sweeper and staff (found in review) ----------------------------
+
+from hikkoshi.delivery.channels import Outcome  # noqa: E402
+
+
+def _sending(delivery, claim="worker-a", *, ago=0):
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=EntryStatus.SENDING, claim=claim, attempts=1,
+        sending_since=timezone.now() - timedelta(seconds=ago))
+    delivery.refresh_from_db()
+    return delivery
+
+
+def test_a_late_success_is_recorded_after_the_sweeper_took_the_delivery_over(sapporo, mover, settings):
+    delivery = _sending(_queued(mover), ago=settings.HIKKOSHI_DELIVERY["lease"] + 5)
+    services.sweep()  # the worker seemed lost: queued again
+    assert services._succeeded(delivery, "worker-a", Outcome(reference="W-1")) == "delivered"
+    delivery.refresh_from_db()
+    assert delivery.status == EntryStatus.DELIVERED and delivery.reference == "W-1"
+    assert delivery.entry.status == EntryStatus.DELIVERED and delivery.entry.reference == "W-1"
+    # The second attempt's success (same receipt, same key) adds nothing.
+    services._succeeded(delivery, "worker-b", Outcome(reference="W-1"))
+    assert DeliveryEvent.objects.filter(delivery=delivery, kind="delivered").count() == 1
+
+
+def test_a_late_success_leaves_what_staff_decided(sapporo, mover, admin_user):
+    delivery = _sending(_queued(mover), ago=3600)
+    assert services.mark_handled(delivery, user=admin_user, reason="phoned them")
+    services._succeeded(delivery, "worker-a", Outcome(reference="W-2"))
+    delivery.refresh_from_db()
+    assert delivery.status == EntryStatus.HANDLED and delivery.handled_reason == "phoned them"
+
+
+def test_staff_cannot_resend_what_a_worker_may_still_be_sending(sapporo, mover, admin_user, settings,
+                                                               django_capture_on_commit_callbacks):
+    delivery = _sending(_queued(mover), ago=5)
+    assert not services.resend(delivery, user=admin_user, reason="impatient")
+    assert Delivery.objects.get(pk=delivery.pk).status == EntryStatus.SENDING
+    stale = _sending(delivery, ago=settings.HIKKOSHI_DELIVERY["lease"] + 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.resend(stale, user=admin_user, reason="its worker is gone")
+    assert Delivery.objects.get(pk=delivery.pk).status == EntryStatus.QUEUED
+    Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.DELIVERED)
+    assert not services.resend(delivery, user=admin_user, reason="stale page")  # decided in the UPDATE
+    assert not services.mark_handled(delivery, user=admin_user, reason="stale page")
+    assert Delivery.objects.get(pk=delivery.pk).status == EntryStatus.DELIVERED
+
+
+def test_a_delivery_that_keeps_losing_its_worker_fails_for_staff(sapporo, mover, settings):
+    delivery = _queued(mover)
+    long_ago = settings.HIKKOSHI_DELIVERY["lease"] + 5
+    for _ in range(services.MAX_LOSSES - 1):
+        _sending(delivery, claim="crashing", ago=long_ago)
+        services.sweep()
+        assert Delivery.objects.get(pk=delivery.pk).status == EntryStatus.RETRYING
+    _sending(delivery, claim="crashing", ago=long_ago)
+    services.sweep()
+    delivery.refresh_from_db()
+    assert delivery.status == EntryStatus.FAILED and delivery.error_code == "worker_lost"
+    assert delivery.entry.status == EntryStatus.FAILED
+
+
+def test_the_sweeper_requeues_an_overdue_delivery_whose_task_died_running(sapporo, mover, settings,
+                                                                          django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _queued(mover)
+    task_id = Delivery.objects.get(pk=delivery.pk).task_id
+    assert DBTaskResult.objects.filter(pk=task_id).update(status="RUNNING") == 1  # its worker died
+    long_ago = timezone.now() - timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"] + 5)
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=long_ago)
+    assert services.sweep()["requeued"] >= 1

@@ -18,15 +18,38 @@ import sys
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from hikkoshi.delivery.services import sweep
 from hikkoshi.delivery.tasks import QUEUE
 from hikkoshi.privacy.services import erase_expired
+from hikkoshi.processes import die_with_parent
 
 # Seconds between two runs of the erasure (the first runs a minute after start).
 ERASE_EVERY = 3600.0
+
+
+class _Pending:
+    """A worker process waiting to be started again (``poll`` says it is not running)."""
+
+    returncode = None
+
+    def __init__(self, at: float):
+        self.at = at
+
+    def poll(self):
+        return 1
+
+    def send_signal(self, signum):
+        pass
+
+    def wait(self, timeout=None):
+        return 1
+
+    def kill(self):
+        pass
 
 
 class Command(BaseCommand):
@@ -60,9 +83,11 @@ class Command(BaseCommand):
             return subprocess.Popen(
                 [sys.executable, "-m", "hikkoshi.cli", "worker", "--child", "--threads", str(threads),
                  "--interval", str(interval)],
-                env=os.environ.copy(),
+                env=os.environ.copy(), preexec_fn=die_with_parent,
             )
 
+        started = {n: time.monotonic() for n in range(processes)}
+        delays = {n: 0.0 for n in range(processes)}
         for n in range(processes):
             children[n] = start(n)
         self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; sweeping every "
@@ -72,9 +97,20 @@ class Command(BaseCommand):
         try:
             while not self.stopping:
                 for n, child in list(children.items()):
-                    if child.poll() is not None and not self.stopping:
-                        self.stderr.write(f"worker {n} exited with {child.returncode}; starting it again")
-                        children[n] = start(n)
+                    if self.stopping:
+                        break
+                    if isinstance(child, _Pending):
+                        if time.monotonic() >= child.at:
+                            children[n] = start(n)
+                            started[n] = time.monotonic()
+                    elif child.poll() is not None:
+                        # Again at once when it had run a while, else waiting longer each time (up
+                        # to a minute) while it keeps dying, e.g. with the database away.
+                        ran_long = time.monotonic() - started[n] > 60
+                        delays[n] = 0.0 if ran_long else min(60.0, max(1.0, delays[n] * 2))
+                        self.stderr.write(f"worker {n} exited with {child.returncode}; starting it again"
+                                          + (f" in {delays[n]:g} s" if delays[n] else ""))
+                        children[n] = _Pending(time.monotonic() + delays[n])
                 if time.monotonic() - last_sweep >= sweep_every:
                     last_sweep = time.monotonic()
                     try:
@@ -98,7 +134,8 @@ class Command(BaseCommand):
             for child in children.values():
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 30
+            # Time for a send in progress to finish (the channel's timeouts), then no more.
+            deadline = time.monotonic() + settings.HIKKOSHI_DELIVERY["timeout"] * 2 + 30
             for child in children.values():
                 try:
                     child.wait(timeout=max(0.1, deadline - time.monotonic()))
