@@ -56,6 +56,10 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get("HIKKOSHI_EMAIL_FROM", "noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Applications sent by e-mail carry personal data: STARTTLS unless explicitly switched off (for
+# a relay on the same host); `check --deploy` warns about plain SMTP to another host.
+HIKKOSHI_SMTP = {**HIKKOSHI_SMTP, "starttls": os.environ.get("HIKKOSHI_SMTP_STARTTLS", "1") == "1"}  # noqa: F405
+
 # The portal's signing key of web-channel applications: never made by itself in production
 # (`hikkoshi manage check --deploy` names a missing one).
 HIKKOSHI_SIGNING_KEY_CREATE = False
