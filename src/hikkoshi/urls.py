@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from hikkoshi.accounts.views import admin_login
 from hikkoshi.api.api import api
+from hikkoshi.assisted import urls as assisted_urls
+from hikkoshi.moves.urls import move_patterns
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -14,6 +16,13 @@ urlpatterns = [
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),
     path("moves/", include("hikkoshi.moves.urls")),
+    # Moves entered for customers (代行): the wizard's pages as other instances of its namespace,
+    # beside the staff pages of agencies and call centres (staff paths: second factor).
+    path("agency/moves/", include((move_patterns, "moves"), namespace="agency-moves")),
+    path("callcentre/moves/", include((move_patterns, "moves"), namespace="callcentre-moves")),
+    path("agency/", include(assisted_urls.agency)),
+    path("callcentre/", include(assisted_urls.callcentre)),
+    path("consent/", include(assisted_urls.consent)),
     path("", include("hikkoshi.portal.urls")),
 ]
 

@@ -11,9 +11,15 @@ The rule is applied in two places that share this module:
   ``settings.HIKKOSHI_STAFF_PATHS`` (the Django admin, ``/agency/``, ``/callcentre/``);
 - the ``staff_required`` decorator for a staff view anywhere else.
 
-Whether a user is staff is ``is_staff_member(user)``: ``is_staff`` (or superuser) today, or
-membership of one of ``settings.HIKKOSHI_STAFF_GROUPS``. Extend it there, so both places
-follow.
+Whether a user is staff is ``is_staff_member(user)``: ``is_staff`` (or superuser), an active
+call-centre operator or estate-agency member (``hikkoshi.assisted``: an active membership of an
+active centre or an admitted agency), or membership of one of
+``settings.HIKKOSHI_STAFF_GROUPS``. Extend it there, so both places follow.
+
+``sign_in_refused(user)``: staff whose every membership is in a suspended or removed agency (or
+an inactive call centre) can no longer sign in (``adapter.AccountAdapter.pre_login``), are
+signed out at their next page (``middleware``) and their API tokens stop working
+(``moves.auth``). Administrators (``is_staff``) are never refused by it.
 """
 
 from functools import wraps
@@ -47,11 +53,55 @@ def is_staff_member(user) -> bool:
     if cached is not None:
         return cached
     answer = bool(user.is_staff or user.is_superuser)
+    if not answer:
+        from hikkoshi.assisted.selectors import memberships
+
+        answer = memberships(user).any
     groups = getattr(settings, "HIKKOSHI_STAFF_GROUPS", ())
     if not answer and groups:
         answer = user.groups.filter(name__in=list(groups)).exists()
     setattr(user, _CACHE_ATTRIBUTE, answer)
     return answer
+
+
+def sign_in_refused(user) -> bool:
+    """Whether ``user`` is refused at sign-in and by the API: staff whose every membership is in
+    a suspended or removed agency or an inactive call centre (never an administrator)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.is_staff or user.is_superuser:
+        return False
+    from hikkoshi.assisted.selectors import memberships
+
+    return memberships(user).suspended
+
+
+def roles_of(user) -> list[str]:
+    """The roles ``user`` acts in, the one of the current request first (the audit log's
+    ``role``): ``mover``, ``operator``, ``agency``, ``admin``."""
+    roles = []
+    acting = getattr(user, "hikkoshi_acting_as", "")
+    if acting:
+        roles.append(acting)
+    if getattr(user, "is_staff", False):
+        roles.append("admin")
+    if getattr(user, "is_authenticated", False):
+        from hikkoshi.assisted.selectors import memberships
+
+        found = memberships(user)
+        if found.centres:
+            roles.append("operator")
+        if found.staff_of or found.manager_of:
+            roles.append("agency")
+    roles.append("mover")
+    return list(dict.fromkeys(roles))
+
+
+def forget(user) -> None:
+    """Forget what was worked out about ``user`` in this request (after a membership changed)."""
+    from hikkoshi.assisted.selectors import forget_memberships
+
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+    forget_memberships(user)
 
 
 def second_factors(user) -> list[str]:

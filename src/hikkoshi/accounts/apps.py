@@ -19,6 +19,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+
         from . import signals  # noqa: F401
+        from .access import roles_of
+
+        # The audit log asks a user for the roles they act in (hikkoshi.audit.services.role_of).
+        user_model = get_user_model()
+        if not hasattr(user_model, "hikkoshi_roles"):
+            user_model.hikkoshi_roles = roles_of
 
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="hikkoshi.accounts.cache_tables")

@@ -3,8 +3,11 @@
 The account (login ID, e-mail addresses, when it was made, which sign-in methods are set up —
 never a secret), the API tokens (name, first characters, dates — never the token) and every move
 with what the mover typed: addresses, applicant, household members, the fields of each
-procedure with its status, and what is still a draft. Read through ``moves.selectors`` like the
-pages; the models decrypt the personal fields as they are read.
+procedure with its status, and what is still a draft. Read through ``moves.selectors`` (the
+access policy, ``moves.access``, area "own") like the pages; the models decrypt the personal
+fields as they are read. A staff member's export holds their own moves only — never the moves
+they entered for customers, which belong to the call centre or store — and the list of their
+memberships (which agency or call centre, role, since when).
 """
 
 from allauth.account.models import EmailAddress
@@ -59,5 +62,18 @@ def account_data(user) -> dict:
             {"name": t.name, "starts_with": t.prefix, "created_at": _when(t.created_at),
              "last_used_at": _when(t.last_used_at)}
             for t in user.api_tokens.order_by("created_at")],
-        "moves": [_move(move) for move in moves_of(user)],
+        "memberships": _memberships(user),
+        "moves": [_move(move) for move in moves_of(user, area="own")],
     }
+
+
+def _memberships(user) -> list[dict]:
+    from hikkoshi.assisted.models import AgencyMember, Operator
+
+    found = [{"kind": "agency", "organisation": m.agency.name, "store": m.store.name if m.store else None,
+              "role": m.role, "active": m.active, "since": _when(m.created_at)}
+             for m in AgencyMember.objects.filter(user=user).select_related("agency", "store")]
+    found += [{"kind": "callcentre", "organisation": o.centre.name, "store": None, "role": "operator",
+               "active": o.active, "since": _when(o.created_at)}
+              for o in Operator.objects.filter(user=user).select_related("centre")]
+    return found

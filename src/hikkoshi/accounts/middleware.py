@@ -9,6 +9,9 @@
   first seen signed in as staff (8 hours: a working day), however active it is. Movers keep
   Django's ``SESSION_COOKIE_AGE``.
 
+A signed-in user whose sign-in is now refused (``access.sign_in_refused``: staff of an agency
+that was suspended meanwhile) is signed out at their next page, with the page that says why.
+
 Anonymous visitors and non-staff pass through: the views behind decide (the admin sends them to
 the sign-in page or refuses them). The API (``/api/``) has no session and is never a staff path.
 """
@@ -17,8 +20,9 @@ from datetime import datetime, timezone
 import time
 
 from django.conf import settings
+from django.contrib.auth import logout
 
-from .access import is_staff_member, is_staff_path, staff_gate
+from .access import is_staff_member, is_staff_path, sign_in_refused, staff_gate
 
 STAFF_SESSION_UNTIL = "hikkoshi_staff_until"  # the end of a staff session, a Unix time
 
@@ -43,6 +47,12 @@ class StaffSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and sign_in_refused(user):
+            from .adapter import suspended_response
+
+            logout(request)
+            return suspended_response(request)
         if is_staff_path(request.path_info):
             user = getattr(request, "user", None)
             if user is not None and is_staff_member(user):

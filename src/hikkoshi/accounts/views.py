@@ -26,6 +26,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hikkoshi.assisted.selectors import memberships
+from hikkoshi.audit.services import Action, record
+from hikkoshi.moves.access import visible_moves
 from hikkoshi.moves.models import ApiToken
 
 from .access import is_staff_member, second_factors
@@ -53,6 +56,7 @@ def _home(request, *, token_form=None, new_token=None, status=200):
         "summary": _summary(token_form) if token_form.is_bound else [],
         "focus_summary": token_form.is_bound,
         "is_staff": is_staff_member(user),
+        "assists": memberships(user).any,  # an agency's or a call centre's staff
     }
     return render(request, "accounts/home.html", context, status=status)
 
@@ -94,7 +98,12 @@ def token_revoke(request, token_id: int):
 @never_cache
 def data_download(request):
     """私のデータ: every move of the mover and their account, as a JSON file."""
-    body = json.dumps(account_data(request.user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    data = account_data(request.user)
+    request.user.hikkoshi_acting_as = "mover"
+    record(request, action=Action.EXPORT, target="account data")
+    for move in data["moves"]:
+        record(request, action=Action.EXPORT, move=move["id"], target="account data")
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     name = f"hikkoshi-my-data-{timezone.localdate():%Y%m%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -119,9 +128,14 @@ def delete_account(request):
             return ratelimit.respond_429(request)
         if form.is_valid():
             with transaction.atomic():
-                # Moves (with their procedures and deliveries), tokens, e-mail addresses and
-                # authenticators all belong to the user and are deleted with it.
-                user.moves.all().delete()
+                # The user's own moves (with their procedures and deliveries), tokens, e-mail
+                # addresses and authenticators are deleted with it. Moves a former staff
+                # member entered for customers stay with their centre or store, without an
+                # owner (moves.models.owner_deleted).
+                user.hikkoshi_acting_as = "mover"
+                for public_id in visible_moves(user, area="own").values_list("public_id", flat=True):
+                    record(request, action=Action.DELETE, move=public_id, target="account")
+                visible_moves(user, area="own").delete()
                 user.delete()
             logout(request)
             messages.success(request, _("Your account and everything it held were deleted."))

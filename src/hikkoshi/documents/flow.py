@@ -321,14 +321,16 @@ class _NumberedCanvas(Canvas):
         super().save()
 
 
-def build(story: list, *, title: str, record: MoveRecord, footer: str | None = None,
-          look: Look = PRINT) -> bytes:
+def build(story: list, *, title: str, record: MoveRecord | None = None, footer: str | None = None,
+          look: Look = PRINT, author: str | None = None) -> bytes:
     """The PDF of ``story``: A4, 15 mm margins, fonts embedded, page numbers; ``footer`` (by
-    default the move's id and the portal) at the bottom left of every page."""
+    default the move's id and the portal) at the bottom left of every page. A document that is
+    not about one move (a consent sheet) gives ``footer`` and ``author`` instead of ``record``."""
     register_fonts()
     buffer = io.BytesIO()
     if footer is None:
         footer = f"申請ID {record.id}・{record.portal_name} で作成"
+    author = author or (record.portal_name if record is not None else "hikkoshi")
     canvas_class = type("FooterCanvas", (_NumberedCanvas,), {
         "footer_left": footer, "footer_size": look.footer_size, "footer_gray": look.footer_gray})
     # A larger footer needs room between its baseline (11 mm up) and the text above it.
@@ -336,7 +338,7 @@ def build(story: list, *, title: str, record: MoveRecord, footer: str | None = N
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=bottom, title=title,
                             subject=title,
-                            author=record.portal_name, creator="hikkoshi", invariant=1,
+                            author=author, creator="hikkoshi", invariant=1,
                             pageCompression=1, initialFontName=MINCHO, lang="ja")
     doc.build(story, canvasmaker=canvas_class)
     return buffer.getvalue()

@@ -1,4 +1,9 @@
-"""``POST /api/v1/moves``, ``GET /api/v1/moves/{id}``, ``GET /api/v1/moves/{id}/documents/{name}``."""
+"""``POST /api/v1/moves``, ``GET /api/v1/moves/{id}``, ``GET /api/v1/moves/{id}/documents/{name}``.
+
+A token acts with its user's rights (``moves.access``): a mover's token reaches the mover's own
+moves, an agency staff member's also those of their store, a manager's those of the agency, an
+operator's those of the call centre. Views, prints and submissions go to the audit log.
+"""
 
 import json
 import uuid
@@ -10,20 +15,23 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from hikkoshi.api.problems import Problem, invalid_param
+from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.schema import object_schema
 
+from .access import area_of, move_visible_to
 from .auth import TokenAuth
 from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER
 from .constants import EntryStatus, MoveStatus
 from .models import Move
-from .selectors import CHANNEL_LABELS, move_for, move_record
+from .disclosure import DATA_SHARING_VERSION
+from .selectors import CHANNEL_LABELS, move_record
 from .services import MoveInvalid, move_submit
 
 router = Router(tags=["moves"], auth=TokenAuth())
 
 MOVE_REQUEST_SCHEMA = {
     "type": "object",
-    "required": ["from", "to", "move_date", "applicant", "procedures"],
+    "required": ["from", "to", "move_date", "applicant", "procedures", "consent"],
     "additionalProperties": False,
     "properties": {
         "from": object_schema(ADDRESS),
@@ -35,6 +43,15 @@ MOVE_REQUEST_SCHEMA = {
             "type": "object", "required": ["id"], "additionalProperties": False,
             "properties": {"id": {"type": "string"}, "fields": {"type": "object"}},
         }},
+        "consent": {
+            "type": "boolean", "const": True,
+            "description": "The mover agrees that the data goes to the organisations of the chosen procedures: "
+                           "the common data (applicant, household members, both addresses, moving day) and "
+                           "each procedure's own fields, to the organisation of that procedure by its channel "
+                           "(web, e-mail, fax; nothing is sent for a window procedure, whose form is printed). "
+                           "Show this to the mover before sending. Required, and must be true; it is stored "
+                           "with the move (when, by which user, text version " + DATA_SHARING_VERSION + ").",
+        },
     },
 }
 
@@ -54,6 +71,11 @@ class EntryOut(Schema):
     office: dict
 
 
+class ConsentOut(Schema):
+    given_at: str
+    version: str
+
+
 class MoveOut(Schema):
     id: str
     status: str
@@ -61,6 +83,7 @@ class MoveOut(Schema):
     move_date: str | None
     submitted_at: str | None
     erased_at: str | None = None  # personal data erased after the retention time
+    consent: ConsentOut | None = None  # the agreement to which data goes where
     procedures: list[EntryOut]
     documents: list[str]
     warnings: list[dict] = []
@@ -85,6 +108,8 @@ def move_payload(move, warnings=()) -> dict:
         "move_date": move.move_date.isoformat() if move.move_date else None,
         "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
         "erased_at": move.erased_at.isoformat() if move.erased_at else None,
+        "consent": ({"given_at": move.consent_at.isoformat(), "version": move.consent_version}
+                    if move.consent_at else None),
         "procedures": entries, "documents": document_names(move), "warnings": list(warnings),
     }
 
@@ -106,7 +131,8 @@ def _invalid(errors: dict[str, str]) -> Problem:
 @router.post(
     "/moves", response={201: MoveOut, 200: MoveOut},
     summary="Submit a move (ワンストップ申請)",
-    description="Common data once and the chosen procedures with their own fields. Stored whole or "
+    description="Common data once and the chosen procedures with their own fields, and the mover's "
+                "agreement to which data goes where (`\"consent\": true`, required). Stored whole or "
                 "not at all; every invalid field is listed by its path in `invalid-params`. With an "
                 "`Idempotency-Key` header, sending the same key again answers 200 with the move "
                 "first made with it, and stores nothing new.",
@@ -131,13 +157,17 @@ def move_create(request):
     if len(key) > 100 or any(not (32 < ord(c) < 127) for c in key):
         raise _invalid({"Idempotency-Key": _("Use up to 100 visible ASCII characters.")})
     try:
-        move = move_submit(owner=request.auth, payload=payload, idempotency_key=key)
+        move = move_submit(owner=request.auth, payload=payload, idempotency_key=key, require_consent=True)
     except MoveInvalid as exc:
         raise _invalid(exc.errors) from exc
     except IntegrityError:
         # The same key sent twice at once: the other request stored the move.
         move = Move.objects.get(owner=request.auth, idempotency_key=key)
     replayed = bool(key) and not hasattr(move, "warnings")  # only a new move carries warnings
+    if not replayed:
+        request.auth.hikkoshi_acting_as = "mover"
+        record(request, action=Action.CONSENT, move=move, target=DATA_SHARING_VERSION, user=request.auth)
+        record(request, action=Action.SUBMIT, move=move, user=request.auth)
     return Status(200 if replayed else 201, move_payload(move, getattr(move, "warnings", ())))
 
 
@@ -146,10 +176,11 @@ def _own_move(request, move_id: str):
         public_id = uuid.UUID(move_id)
     except ValueError:
         public_id = None
-    move = move_for(owner=request.auth, public_id=public_id) if public_id else None
+    move = move_visible_to(request.auth, public_id) if public_id else None
     if move is None:
         raise Problem(404, "move-not-found", _("Move not found"), _("There is no such move of yours."),
                       [invalid_param("id", _("There is no such move of yours."))])
+    request.auth.hikkoshi_acting_as = {"own": "mover", "agency": "agency", "callcentre": "operator"}[area_of(move)]
     return move
 
 
@@ -160,7 +191,9 @@ _NOT_FOUND = {404: {"description": "Not found", "content": {"application/problem
 @router.get("/moves/{move_id}", response={200: MoveOut}, summary="A move and where each procedure stands",
             openapi_extra={"responses": _NOT_FOUND})
 def move_detail(request, move_id: str):
-    return move_payload(_own_move(request, move_id))
+    move = _own_move(request, move_id)
+    record(request, action=Action.VIEW, move=move, user=request.auth)
+    return move_payload(move)
 
 
 @router.get("/moves/{move_id}/documents/{name}", summary="A document of a move (PDF or iCalendar)",
@@ -176,6 +209,7 @@ def move_document(request, move_id: str, name: str):
     if rendered is None:
         raise Problem(404, "document-not-found", _("Document not found"),
                       _("This move has no document of that name."), [invalid_param("name", _("Unknown document."))])
+    record(request, action=Action.PRINT, move=move, target=name, user=request.auth)
     content, content_type = rendered
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{name}"'

@@ -1,11 +1,15 @@
 """Bearer tokens for API clients (``Authorization: Bearer hks_…``).
 
-A token belongs to a user and acts with that user's rights, no more: a mover's token reaches
-that mover's moves only. It stops working when its user can no longer sign in: deactivated by
-an administrator (``is_active`` off) or deleted (the tokens are deleted with the user). Revoking
-it on the account page deletes it. Being locked out of the sign-in form for a while after failed
-attempts does not stop tokens: otherwise anyone who knows a mover's e-mail address could cut off
-that mover's API clients by typing wrong passwords.
+A token belongs to a user and acts with that user's rights, no more (``moves.access``): a
+mover's token reaches that mover's moves; an estate agency's staff member's also the moves of
+their store, a manager's those of the agency, a call-centre operator's those of the centre. It
+stops working when its user can no longer sign in: deactivated by an administrator
+(``is_active`` off), deleted (the tokens are deleted with the user), or staff whose every
+membership is in a suspended or removed agency or an inactive call centre
+(``accounts.access.sign_in_refused``). Revoking it on the account page deletes it. Being locked
+out of the sign-in form for a while after failed attempts does not stop tokens: otherwise anyone
+who knows a mover's e-mail address could cut off that mover's API clients by typing wrong
+passwords.
 """
 
 from ninja.security import HttpBearer
@@ -17,9 +21,11 @@ class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request, token):
+        from hikkoshi.accounts.access import sign_in_refused
+
         if not token or len(token) > 200:
             return None
         user = ApiToken.user_for(token)
-        if user is None or not user.is_active:
+        if user is None or not user.is_active or sign_in_refused(user):
             return None
         return user

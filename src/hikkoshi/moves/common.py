@@ -1,5 +1,7 @@
 """The common data of a move (共通項目), as field schemas like a procedure's own fields."""
 
+from dataclasses import replace
+
 from django.utils.translation import gettext as _
 
 from hikkoshi.catalogue.schema import FieldSpec
@@ -17,6 +19,9 @@ APPLICANT = PERSON + (
               required=True),
     FieldSpec("email", "email", "メールアドレス", "E-mail address", required=True),
 )
+# The applicant of a move entered for a customer by a call centre or an agency (代行): the
+# customer may have no e-mail address (the forms are mailed to them).
+APPLICANT_ASSISTED = tuple(replace(spec, required=False) if spec.name == "email" else spec for spec in APPLICANT)
 MEMBER = PERSON + (
     FieldSpec("relationship", "text", "続柄", "Relationship", "届出人から見た続柄。例: 妻、子",
               "To you, for example 妻 (wife), 子 (child).", required=True, max_length=20),
@@ -38,3 +43,7 @@ MAX_MEMBERS = 9
 
 def member_limit_message() -> str:
     return _("At most %(count)d household members can move with you in one application.") % {"count": MAX_MEMBERS}
+
+
+def applicant_fields(*, assisted: bool = False) -> tuple[FieldSpec, ...]:
+    return APPLICANT_ASSISTED if assisted else APPLICANT

@@ -12,6 +12,22 @@ from hikkoshi.privacy.fields import EncryptedJSONField
 from .constants import EntryStatus, MoveStatus
 
 
+def owner_deleted(collector, field, sub_objs, using):
+    """What happens to a user's moves when the user is deleted.
+
+    A person's own moves go with their account (``CASCADE``). A move entered for a customer
+    (代行: ``AssistedMove``) belongs to its call centre or store, not to the staff member who
+    entered it: it stays, without an owner (``SET_NULL``), and keeps being seen by the centre or
+    the store (``hikkoshi.moves.access``).
+    """
+    kept = sub_objs.filter(assisted__isnull=False)
+    if kept.exists():
+        models.SET_NULL(collector, field, kept, using)
+    own = sub_objs.filter(assisted__isnull=True)
+    if own.exists():
+        models.CASCADE(collector, field, own, using)
+
+
 class Move(models.Model):
     """A mover's application (引越し申請): common data once, one entry per chosen procedure.
 
@@ -22,8 +38,9 @@ class Move(models.Model):
     """
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moves",
-                              verbose_name=_("owner"))
+    # Null only for a move entered for a customer whose staff member's account was deleted.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=owner_deleted, related_name="moves",
+                              verbose_name=_("owner"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=MoveStatus.choices, default=MoveStatus.DRAFT)
     kinds = models.JSONField(_("kinds of move"), default=list)
     move_date = models.DateField(_("moving day"), null=True, blank=True)
@@ -38,6 +55,11 @@ class Move(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # The agreement to send the data to the organisations (データ提供への同意), at submission.
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True, editable=False)
+    consent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("consent given by"), editable=False)
+    consent_version = models.CharField(_("consent text version"), max_length=40, blank=True, editable=False)
     # When the personal data was erased after the retention time (保存期間経過後の消去).
     erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True, editable=False)
 

@@ -1,4 +1,4 @@
-"""Reads of moves: a mover sees only their own."""
+"""Reads of moves, through the one access policy (``moves.access``)."""
 
 from datetime import date
 
@@ -8,6 +8,7 @@ from hikkoshi.places.moves import MoveKind
 from hikkoshi.documents.labels import CHANNELS
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
 
+from .access import move_visible_to, visible_moves
 from .constants import EntryStatus
 from .models import Move
 
@@ -17,15 +18,16 @@ CHANNEL_LABELS = CHANNELS
 ERASED_PERSON = Person(name="", name_kana="", birth_date=None)  # type: ignore[arg-type]
 
 
-def move_for(*, owner, public_id) -> Move | None:
-    """The owner's move with this public id, or None (also for another person's move)."""
-    return (Move.objects.filter(owner=owner, public_id=public_id)
-            .prefetch_related("entries__version__procedure__organisation").first())
+def move_for(*, user, public_id, area: str | None = None) -> Move | None:
+    """The move with this public id if ``user`` may see it (``access.move_visible_to``), or None
+    (also for a move of someone else, of another store, agency or call centre)."""
+    return move_visible_to(user, public_id, area=area)
 
 
-def moves_of(owner) -> list[Move]:
-    """A person's moves, newest first (drafts and submitted)."""
-    return list(Move.objects.filter(owner=owner).order_by("-created_at"))
+def moves_of(user, *, area: str | None = "own") -> list[Move]:
+    """The moves ``user`` sees in ``area`` (by default their own, as a mover), newest first
+    (drafts and submitted)."""
+    return list(visible_moves(user, area=area))
 
 
 def _person(data: dict, relationship: str = "") -> Person:

@@ -10,6 +10,12 @@ The pages and the API hand in the same payload::
 ``validate_move`` checks all of it and reports every problem by its path
 (``applicant.name_kana``, ``members[0].birth_date``, ``procedures[2].fields.start_date``);
 ``move_submit`` stores a valid move and its procedures in one transaction: whole or not at all.
+
+Before a move goes to any organisation the mover agrees to which data goes where
+(``moves.disclosure``): the payload's ``"consent": true``, required by the API and the pages
+(``require_consent=True``) and stored with the move (when, by whom, which text version). A move
+entered for a customer by a call centre or an agency (代行) is submitted only once the
+customer's own consent is recorded (``hikkoshi.assisted``); its applicant may have no e-mail.
 """
 
 from dataclasses import dataclass, field
@@ -30,9 +36,11 @@ from hikkoshi.places.postcodes import Place, lookup
 
 from hikkoshi.delivery.services import outbox_add
 
-from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
+from .access import assisted_of
+from .common import ADDRESS, MAX_MEMBERS, MEMBER, MOVE, applicant_fields, member_limit_message
 from .constants import EntryStatus, MoveStatus
 from .models import Move, MoveProcedure
+from .signals import move_submitted
 
 
 MOVE_DATE_RANGE_DAYS = 366
@@ -65,7 +73,16 @@ class ValidatedMove:
     applicant: dict
     members: list[dict]
     entries: list[Entry] = field(default_factory=list)
+    consent: bool = False  # the mover agreed to which data goes where
     warnings: list[dict] = field(default_factory=list)
+
+
+def clean_address(data: Any, path: str) -> tuple[dict, dict[str, str]]:
+    """An address as the wizard's address fields take it (postal code, address, 方書), cleaned:
+    (values with ``full_address`` and the municipality, errors by path)."""
+    errors: dict[str, str] = {}
+    _place, values = _address(data, path, errors)
+    return values, errors
 
 
 def _address(data: Any, path: str, errors: dict) -> tuple[Place | None, dict]:
@@ -154,18 +171,28 @@ def validate_places(payload: dict, errors: dict[str, str], *, today: date | None
     return ValidatedPlaces(old, new, old_address, new_address, assessment, move_date)
 
 
-def validate_move(payload: Any, *, today: date | None = None) -> ValidatedMove:
-    """Check a whole move; raise ``MoveInvalid`` with every problem, or return it cleaned."""
+def validate_move(payload: Any, *, today: date | None = None, require_consent: bool = False,
+                  assisted: bool = False) -> ValidatedMove:
+    """Check a whole move; raise ``MoveInvalid`` with every problem, or return it cleaned.
+
+    ``"consent"``, when given, must be ``true``; with ``require_consent`` it must be given.
+    ``assisted``: entered for a customer, whose e-mail address is optional.
+    """
     today = today or timezone.localdate()
     if not isinstance(payload, dict):
         raise MoveInvalid({"body": _("Expected an object.")})
     errors: dict[str, str] = {}
-    allowed = {"from", "to", "move_date", "applicant", "members", "procedures"}
+    allowed = {"from", "to", "move_date", "applicant", "members", "procedures", "consent"}
     for key in payload:
         if key not in allowed:
             errors[key] = _("Unknown field.")
+    consent = payload.get("consent")
+    if ("consent" in payload or require_consent) and consent is not True:
+        errors["consent"] = _(
+            "Agree to send the data to the organisations of the chosen procedures (“consent”: true); "
+            "nothing is sent without it.")
     places = validate_places(payload, errors, today=today)
-    applicant, problems = clean_values(APPLICANT, payload.get("applicant"), "applicant")
+    applicant, problems = clean_values(applicant_fields(assisted=assisted), payload.get("applicant"), "applicant")
     errors.update(problems)
     members_data = payload.get("members") or []
     members = []
@@ -183,7 +210,7 @@ def validate_move(payload: Any, *, today: date | None = None) -> ValidatedMove:
         raise MoveInvalid(errors)
     assessment = places.assessment
     validated = ValidatedMove(places.old, places.new, places.old_address, places.new_address,
-                              assessment.kinds, places.move_date, applicant, members)
+                              assessment.kinds, places.move_date, applicant, members, consent=consent is True)
     _procedures(validated, assessment, payload.get("procedures"), errors, today)
     if errors:
         raise MoveInvalid(errors)
@@ -237,17 +264,29 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> No
 
 
 def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date | None = None,
-                idempotency_key: str = "") -> Move:
+                idempotency_key: str = "", require_consent: bool = False, consent_by=None) -> Move:
     """Validate and store a move with its procedures in one transaction.
 
     With an ``idempotency_key`` (an API client's retry after a lost answer), a move this owner
     already made with that key is returned as it is, and nothing new is stored.
+
+    The mover's agreement (``"consent": true``, required with ``require_consent``) is stored
+    with the move: now, by ``consent_by`` (default the owner), ``DATA_SHARING_VERSION``. A
+    ``draft`` entered for a customer (代行) needs the customer's consent recorded first.
+    ``moves.signals.move_submitted`` is sent inside the transaction.
     """
+    from .disclosure import DATA_SHARING_VERSION
+
     if idempotency_key:
         existing = Move.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    validated = validate_move(payload, today=today)
+    assisted = assisted_of(draft) if draft is not None else None
+    if assisted is not None and not assisted.consent_recorded:
+        raise MoveInvalid({"assisted_consent": _(
+            "The customer's consent to entering this move for them is not recorded yet.")})
+    validated = validate_move(payload, today=today, require_consent=require_consent,
+                              assisted=assisted is not None)
     offices = {
         entry.applicable.slug: office_for(entry.applicable.version.definition, old=validated.old, new=validated.new)
         for entry in validated.entries
@@ -264,6 +303,10 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
         move.members = validated.members
         move.draft = {}
         move.submitted_at = timezone.now()
+        if validated.consent:
+            move.consent_at = move.submitted_at
+            move.consent_by = consent_by or owner
+            move.consent_version = DATA_SHARING_VERSION
         move.save()
         move.entries.all().delete()
         for position, entry in enumerate(validated.entries):
@@ -279,6 +322,7 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
         # The outbox: one delivery per procedure, in this same transaction; the workers get
         # them only once it has committed.
         outbox_add(move)
+        move_submitted.send(sender=Move, move=move)
     move.warnings = validated.warnings
     return move
 
@@ -308,6 +352,7 @@ def move_draft_save(*, move: Move, step: str, values: dict, next_step: str) -> b
             return False
         draft = dict(locked.draft or {})
         draft[step] = values
+        draft.pop("review", None)  # a change is agreed to anew on the review page
         draft["step"] = next_step
         locked.draft = draft
         locked.save(update_fields=["draft", "updated_at"])

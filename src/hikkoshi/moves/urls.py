@@ -1,12 +1,14 @@
+"""The wizard's URLs. ``move_patterns`` (one move's pages) are also mounted under ``/agency/moves/``
+and ``/callcentre/moves/`` as other instances of the ``moves`` namespace (``hikkoshi.urls``):
+the same views serve moves entered for customers there (``views.NAMESPACES``)."""
+
 from django.urls import path
 
 from . import views
 
 app_name = "moves"
 
-urlpatterns = [
-    path("", views.move_list, name="list"),
-    path("start/", views.move_start, name="start"),
+move_patterns = [
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/places/", views.places, name="places"),
     path("<uuid:public_id>/procedures/", views.procedures, name="procedures"),
@@ -16,4 +18,10 @@ urlpatterns = [
     path("<uuid:public_id>/submit/", views.submit, name="submit"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),
     path("<uuid:public_id>/documents/<str:name>", views.document, name="document"),
+]
+
+urlpatterns = [
+    path("", views.move_list, name="list"),
+    path("start/", views.move_start, name="start"),
+    *move_patterns,
 ]

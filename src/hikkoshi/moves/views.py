@@ -3,7 +3,15 @@
 Every step works the same way: a GET shows the form filled from ``move.draft[step]``; a POST
 keeps what was typed in the draft whatever it is, then checks it with the ``FieldSpec`` forms and
 either shows the errors beside the fields or redirects to the next step (POST/redirect/GET).
-Only the owner sees a move (404 for anyone else); a submitted move is no longer edited.
+A submitted move is no longer edited.
+
+Who sees a move is ``moves.access`` (404 for anyone else). The same views serve three parts of
+the site (URL namespaces of the application namespace ``moves``): a mover's own moves under
+``/moves/`` (``moves``), and moves entered for customers (代行) under ``/agency/moves/``
+(``agency-moves``) and ``/callcentre/moves/`` (``callcentre-moves``), which are staff paths
+(second factor). A move is found only in the part it belongs to; every URL a view makes stays
+in the part it was asked from. Views, prints, changes, submissions and deletions are written to
+the audit log (``hikkoshi.audit``).
 """
 
 from functools import wraps
@@ -20,30 +28,67 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice
 from hikkoshi.places.moves import MoveKind
 
-from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE, member_limit_message
+from .access import AGENCY, CALL_CENTRE, OWN, assisted_of, move_visible_to
+from .common import ADDRESS, MAX_MEMBERS, MEMBER, MOVE, applicant_fields, member_limit_message
 from .constants import EntryStatus, MoveStatus
 from .forms import (
-    STEPS, STEP_NAMES, ProcedureChoiceForm, SpecForm, build_payload, check_places, chosen_procedures,
+    STEPS, STEP_NAMES, ErrorLink, ProcedureChoiceForm, SpecForm, build_payload, check_places, chosen_procedures,
     deadline_warnings, detail_forms, display_rows, locate_error, member_forms, people_raw, places_forms,
     places_raw, procedure_fields, step_of,
 )
+from .disclosure import DATA_SHARING_VERSION, common_data, data_flows
 from .models import Move
-from .selectors import CHANNEL_LABELS, move_for, move_record, moves_of
+from .selectors import CHANNEL_LABELS, move_record, moves_of
 from .services import MoveInvalid, move_draft_create, move_draft_save, move_submit, validate_move
+
+# The URL namespaces these views are served under, and the part of the site each one is.
+NAMESPACES = {"moves": OWN, "agency-moves": AGENCY, "callcentre-moves": CALL_CENTRE}
+# The role a user acts in, in each part (the audit log's role).
+ROLES = {OWN: "mover", AGENCY: "agency", CALL_CENTRE: "operator"}
+LISTS = {OWN: "moves:list", AGENCY: "agency:home", CALL_CENTRE: "callcentre:home"}
 
 
 # -- helpers ----------------------------------------------------------------------------------
 
+def _namespace(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    namespace = match.namespace if match is not None else ""
+    return namespace if namespace in NAMESPACES else "moves"
+
+
+def _area(request) -> str:
+    return NAMESPACES[_namespace(request)]
+
+
+def _url(request, name: str, move=None, anchor: str = "") -> str:
+    """The URL of one of these views in the part of the site the request is in."""
+    kwargs = {"public_id": move.public_id} if move is not None else {}
+    url = reverse(f"moves:{name}", kwargs=kwargs, current_app=_namespace(request))
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _list_url(request) -> str:
+    return reverse(LISTS[_area(request)])
+
+
 def _own_move(request, public_id) -> Move:
-    move = move_for(owner=request.user, public_id=public_id)
+    """The move if the signed-in user may see it in this part of the site, else a 404."""
+    area = _area(request)
+    move = move_visible_to(request.user, public_id, area=area)
     if move is None:
         raise Http404
+    request.user.hikkoshi_acting_as = ROLES[area]  # the audit log's role
     return move
+
+
+def _audit(request, action: str, move, target: str = "") -> None:
+    record(request, action=action, move=move, target=target)
 
 
 def wizard_step(view):
@@ -56,22 +101,28 @@ def wizard_step(view):
     def wrapper(request, public_id):
         move = _own_move(request, public_id)
         if move.status != MoveStatus.DRAFT:
-            return redirect("moves:detail", public_id=move.public_id)
+            return redirect(_url(request, "detail", move))
+        assisted = assisted_of(move)
+        if assisted is not None and not assisted.consent_recorded:
+            # The customer agrees to having the move entered for them before anything is typed.
+            return redirect(assisted.consent_url())
         return view(request, move)
     return wrapper
 
 
-def _step_url(move, step: str, anchor: str = "") -> str:
-    url = reverse(f"moves:{step}", kwargs={"public_id": move.public_id})
-    return f"{url}#{anchor}" if anchor else url
+def _step_url(request, move, step: str, anchor: str = "") -> str:
+    return _url(request, step, move, anchor)
 
 
-def _save(move, step: str, values: dict, *, next_step: str) -> bool:
-    return move_draft_save(move=move, step=step, values=values, next_step=next_step)
+def _save(request, move, step: str, values: dict, *, next_step: str) -> bool:
+    saved = move_draft_save(move=move, step=step, values=values, next_step=next_step)
+    if saved:
+        _audit(request, Action.CHANGE, move, target=step)
+    return saved
 
 
-def _submitted_meanwhile(move):
-    return redirect("moves:detail", public_id=move.public_id)
+def _submitted_meanwhile(request, move):
+    return redirect(_url(request, "detail", move))
 
 
 def _summary(groups) -> list[dict]:
@@ -89,21 +140,22 @@ def _summary(groups) -> list[dict]:
 
 def _render(request, move, step, template, context, *, summary=(), posted=False):
     index = STEP_NAMES.index(step)
-    steps = [{"name": name, "title": title, "url": _step_url(move, name), "current": name == step,
+    steps = [{"name": name, "title": title, "url": _step_url(request, move, name), "current": name == step,
               "number": i + 1} for i, (name, title) in enumerate(STEPS)]
-    previous = _step_url(move, STEP_NAMES[index - 1]) if index else reverse("moves:list")
+    previous = _step_url(request, move, STEP_NAMES[index - 1]) if index else _list_url(request)
+    assisted = assisted_of(move)
     context = {
         "move": move, "step": step, "steps": steps, "step_number": index + 1, "step_count": len(STEPS),
         "step_title": dict(STEPS)[step], "summary": list(summary), "focus_summary": posted and bool(summary),
-        "previous_url": previous, **context,
+        "previous_url": previous, "list_url": _list_url(request), "assisted": assisted, **context,
     }
     return render(request, template, context)
 
 
-def _show_errors(move, step: str):
+def _show_errors(request, move, step: str):
     """After a POST with errors, the step's page (its draft keeps the values and the errors):
     POST/redirect/GET, so the browser's Back button never lands on a POST's answer."""
-    return redirect(f"{_step_url(move, step)}?errors=1")
+    return redirect(f"{_step_url(request, move, step)}?errors=1")
 
 
 def _just_posted(request) -> bool:
@@ -126,7 +178,7 @@ def _checked_forms_valid(forms_) -> bool:
 @never_cache
 def move_list(request):
     """My moves: drafts to continue, submitted ones with their status."""
-    moves = moves_of(request.user)
+    moves = moves_of(request.user, area=OWN)
     drafts, submitted = [], []
     for move in moves:
         if move.status == MoveStatus.DRAFT:
@@ -135,7 +187,7 @@ def move_list(request):
             drafts.append({"move": move, "from": (places.get("from") or {}).get("address", ""),
                            "to": (places.get("to") or {}).get("address", ""),
                            "step_title": dict(STEPS).get(step, ""),
-                           "url": _step_url(move, step if step in STEP_NAMES else "places")})
+                           "url": _step_url(request, move, step if step in STEP_NAMES else "places")})
         else:
             submitted.append(move)
     return render(request, "moves/list.html", {"drafts": drafts, "submitted": submitted})
@@ -146,7 +198,8 @@ def move_list(request):
 def move_start(request):
     """はじめる: a new draft move of the signed-in user."""
     move = move_draft_create(owner=request.user)
-    return redirect("moves:places", public_id=move.public_id)
+    _audit(request, Action.CREATE, move)
+    return redirect(_url(request, "places", move))
 
 
 # -- 1. where from, where to ------------------------------------------------------------------
@@ -177,13 +230,13 @@ def places(request, move):
         values["checked"] = old.get("checked", False) if back else True
         forms_ = places_forms(values, bound=True)
         found = None if back else _check_places_forms(forms_, values)
-        if not _save(move, "places", values, next_step="procedures" if found else "places"):
-            return _submitted_meanwhile(move)
+        if not _save(request, move, "places", values, next_step="procedures" if found else "places"):
+            return _submitted_meanwhile(request, move)
         if back:
-            return redirect("moves:list")
+            return redirect(_list_url(request))
         if found:
-            return redirect("moves:procedures", public_id=move.public_id)
-        return _show_errors(move, "places")
+            return redirect(_url(request, "procedures", move))
+        return _show_errors(request, move, "places")
     values = (move.draft or {}).get("places") or {}
     bound = bool(values.get("checked"))
     forms_ = places_forms(values, bound=bound)
@@ -223,7 +276,7 @@ def _english() -> bool:
 def procedures(request, move):
     found = _places_of(move)
     if found is None:
-        return redirect("moves:places", public_id=move.public_id)
+        return redirect(_url(request, "places", move))
     applicable = found.procedures()
     optional = [a.slug for a in applicable if a.optional]
     summary = []
@@ -234,12 +287,13 @@ def procedures(request, move):
         chosen = form.cleaned_data["optional"] if valid else [
             slug for slug in request.POST.getlist("optional") if slug in optional]
         values = {"optional": chosen, "checked": True}
-        if not _save(move, "procedures", values, next_step="people" if valid and not back else "procedures"):
-            return _submitted_meanwhile(move)
+        if not _save(request, move, "procedures", values,
+                     next_step="people" if valid and not back else "procedures"):
+            return _submitted_meanwhile(request, move)
         if back:
-            return redirect("moves:places", public_id=move.public_id)
+            return redirect(_url(request, "places", move))
         if valid:
-            return redirect("moves:people", public_id=move.public_id)
+            return redirect(_url(request, "people", move))
         summary = [{"href": "#procedures-list", "label": _("Procedures"), "message": e}
                    for e in form.errors.get("optional", [])]
     else:
@@ -255,8 +309,9 @@ def procedures(request, move):
 
 # -- 3. who is moving -------------------------------------------------------------------------
 
-def _people_forms(values, *, bound):
-    applicant = SpecForm.from_values(APPLICANT, values.get("applicant"), prefix="applicant", bound=bound)
+def _people_forms(values, *, bound, assisted=False):
+    applicant = SpecForm.from_values(applicant_fields(assisted=assisted), values.get("applicant"),
+                                     prefix="applicant", bound=bound)
     members = values.get("members") or []
     rows = member_forms(members, values.get("blank_rows", 1), bound=bound)
     problems = []
@@ -280,6 +335,7 @@ def _people_summary(applicant, rows, problems):
 @wizard_step
 def people(request, move):
     old = (move.draft or {}).get("people") or {}
+    assisted = assisted_of(move)
     if request.method == "POST":
         remove = request.POST.get("remove_member", "")
         remove = int(remove) if remove.isascii() and remove.isdigit() and len(remove) < 3 else None
@@ -290,25 +346,29 @@ def people(request, move):
                   "blank_rows": blank_posted + 1 if adding else 1,
                   "checked": old.get("checked", False) if (adding or back or remove is not None) else True}
         if adding or back or remove is not None:
-            if not _save(move, "people", values, next_step="people"):
-                return _submitted_meanwhile(move)
+            if not _save(request, move, "people", values, next_step="people"):
+                return _submitted_meanwhile(request, move)
             if back:
-                return redirect("moves:procedures", public_id=move.public_id)
+                return redirect(_url(request, "procedures", move))
             if adding:
                 new_row = min(len(members) + values["blank_rows"], MAX_MEMBERS) - 1
-                return redirect(_step_url(move, "people", f"member-{new_row}"))
-            return redirect(_step_url(move, "people", "members-fieldset"))
-        applicant, rows, problems = _people_forms(values, bound=True)
+                return redirect(_step_url(request, move, "people", f"member-{new_row}"))
+            return redirect(_step_url(request, move, "people", "members-fieldset"))
+        applicant, rows, problems = _people_forms(values, bound=True, assisted=assisted is not None)
         valid = _people_valid(applicant, rows, problems)
-        if not _save(move, "people", values, next_step="details" if valid else "people"):
-            return _submitted_meanwhile(move)
+        if not _save(request, move, "people", values, next_step="details" if valid else "people"):
+            return _submitted_meanwhile(request, move)
         if valid:
-            return redirect("moves:details", public_id=move.public_id)
-        return _show_errors(move, "people")
+            return redirect(_url(request, "details", move))
+        return _show_errors(request, move, "people")
     bound = bool(old.get("checked"))
     if not old:
-        old = {"applicant": {"email": request.user.email}}
-    applicant, rows, problems = _people_forms(old, bound=bound)
+        if assisted is not None:  # the customer's name and phone, as the staff member took them
+            contact = assisted.contact or {}
+            old = {"applicant": {"name": contact.get("name", ""), "phone": contact.get("phone", "")}}
+        else:
+            old = {"applicant": {"email": request.user.email}}
+    applicant, rows, problems = _people_forms(old, bound=bound, assisted=assisted is not None)
     if bound:
         _people_valid(applicant, rows, problems)
     return _render(request, move, "people", "moves/people.html", _people_context(applicant, rows, old),
@@ -329,7 +389,7 @@ def _people_context(applicant, rows, values):
 def details(request, move):
     found = _places_of(move)
     if found is None:
-        return redirect("moves:places", public_id=move.public_id)
+        return redirect(_url(request, "places", move))
     chosen = chosen_procedures(found.procedures(), move.draft or {})
     old = (move.draft or {}).get("details") or {}
     if request.method == "POST":
@@ -340,13 +400,13 @@ def details(request, move):
         step_values = {"values": values, "checked": old.get("checked", False) if back else True}
         groups = detail_forms(chosen, values, bound=True)
         valid = not back and _checked_forms_valid(form for _a, form in groups)
-        if not _save(move, "details", step_values, next_step="review" if valid else "details"):
-            return _submitted_meanwhile(move)
+        if not _save(request, move, "details", step_values, next_step="review" if valid else "details"):
+            return _submitted_meanwhile(request, move)
         if back:
-            return redirect("moves:people", public_id=move.public_id)
+            return redirect(_url(request, "people", move))
         if valid:
-            return redirect("moves:review", public_id=move.public_id)
-        return _show_errors(move, "details")
+            return redirect(_url(request, "review", move))
+        return _show_errors(request, move, "details")
     bound = bool(old.get("checked"))
     groups = detail_forms(chosen, old.get("values") or {}, bound=bound)
     if bound:
@@ -366,40 +426,55 @@ def _details_context(groups):
 
 # -- 5. review and submit ---------------------------------------------------------------------
 
-def _review_context(move, errors: dict[str, str] | None = None):
-    """Everything typed, as it will be stored; the problems by step; the deadline warnings."""
+def _review_context(request, move, errors: dict[str, str] | None = None):
+    """Everything typed, as it will be stored; the problems by step; the deadline warnings;
+    which data goes to which organisation, and the agreement to it."""
     draft = move.draft or {}
+    assisted = assisted_of(move)
     found, place_errors = check_places(draft.get("places"))
     chosen = chosen_procedures(found.procedures(), draft) if found else None
     payload = build_payload(draft, chosen)
     if errors is None:
         try:
-            validate_move(payload)
+            # The agreement is the checkbox below, asked when the move is submitted.
+            validate_move({**payload, "consent": True}, assisted=assisted is not None)
             errors = {}
         except MoveInvalid as exc:
             errors = exc.errors
     by_step = {}
     for path, message in errors.items():
         link = locate_error(path, message, payload, chosen or [])
-        link.href = _step_url(move, link.step, link.anchor) if link.step != "review" else ""
+        link.href = _step_url(request, move, link.step, link.anchor) if link.step != "review" else ""
         by_step.setdefault(link.step, []).append(link)
-    groups = [{"step": name, "title": title, "url": _step_url(move, name), "errors": by_step[name]}
+    groups = [{"step": name, "title": title, "url": _step_url(request, move, name), "errors": by_step[name]}
               for name, title in STEPS if name in by_step]
+    review_state = draft.get("review") or {}
+    consent_error = ""
+    if review_state.get("consent_missing"):
+        consent_error = (_("Tick the box to confirm that the customer agrees to their data going to these "
+                           "organisations.") if assisted is not None else
+                         _("Tick the box to agree to your data going to these organisations."))
+        groups.append({"step": "review", "title": _("Agreement"), "url": "",
+                       "errors": [ErrorLink("review", "id_consent", "", consent_error, href="#id_consent")]})
     places_values = draft.get("places") or {}
     people_values = draft.get("people") or {}
     details_values = (draft.get("details") or {}).get("values") or {}
     return {
-        "places": found, "error_groups": groups, "error_count": len(errors),
+        "places": found, "error_groups": groups, "error_count": sum(len(g["errors"]) for g in groups),
         "old_rows": display_rows(ADDRESS, places_values.get("from")),
         "new_rows": display_rows(ADDRESS, places_values.get("to")),
         "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
         "procedures": _procedure_rows(chosen, found.move_date, found) if chosen else [],
-        "applicant_rows": display_rows(APPLICANT, people_values.get("applicant")),
+        "applicant_rows": display_rows(applicant_fields(assisted=assisted is not None),
+                                       people_values.get("applicant")),
         "members": [display_rows(MEMBER, m) for m in payload["members"]],
         "details": [{"name": a.version.localised_name, "organisation": a.procedure.organisation.name,
                      "rows": display_rows(procedure_fields(a), details_values.get(a.slug))}
                     for a in chosen or []],
         "warnings": deadline_warnings(chosen, found.move_date) if chosen else [],
+        "flows": data_flows(chosen, found) if chosen else [],
+        "common_data": common_data(), "has_members": bool(payload["members"]), "sep": ", " if _english() else "、",
+        "consent_error": consent_error, "consent_version": DATA_SHARING_VERSION,
     }
 
 
@@ -411,8 +486,8 @@ def _review_summary(context):
 @wizard_step
 def review(request, move):
     if request.method == "POST":
-        return submit(request, move.public_id)
-    context = _review_context(move)
+        return _submit(request, move.public_id)
+    context = _review_context(request, move)
     return _render(request, move, "review", "moves/review.html", context, summary=_review_summary(context),
                    posted=_just_posted(request))
 
@@ -420,30 +495,49 @@ def review(request, move):
 @login_required
 @require_POST
 def submit(request, public_id):
-    """申請: the draft becomes the payload of ``move_submit``; submitting twice changes nothing."""
+    return _submit(request, public_id)
+
+
+def _submit(request, public_id):
+    """申請: the draft becomes the payload of ``move_submit``; submitting twice changes nothing.
+
+    The box "I agree to which data goes where" must be ticked (``consent``): without it nothing
+    is submitted and the review page says so at the box.
+    """
     move = _own_move(request, public_id)
     if move.status != MoveStatus.DRAFT:
-        return redirect("moves:detail", public_id=move.public_id)
+        return redirect(_url(request, "detail", move))
+    assisted = assisted_of(move)
+    if assisted is not None and not assisted.consent_recorded:
+        return redirect(assisted.consent_url())
+    agreed = request.POST.get("consent") == "1"
     with transaction.atomic():
         locked = Move.objects.select_for_update().filter(pk=move.pk, status=MoveStatus.DRAFT).first()
         if locked is None:
-            return redirect("moves:detail", public_id=move.public_id)
+            return redirect(_url(request, "detail", move))
         draft = locked.draft or {}
         found, _errors = check_places(draft.get("places"))
         chosen = chosen_procedures(found.procedures(), draft) if found else None
+        payload = build_payload(draft, chosen)
+        if agreed:
+            payload["consent"] = True
         try:
-            move_submit(owner=request.user, payload=build_payload(draft, chosen), draft=locked)
+            move_submit(owner=locked.owner, payload=payload, draft=locked, require_consent=True,
+                        consent_by=request.user)
         except MoveInvalid as exc:
             errors = exc.errors
         else:
-            return redirect("moves:detail", public_id=move.public_id)
+            _audit(request, Action.CONSENT, move, target=DATA_SHARING_VERSION)
+            _audit(request, Action.SUBMIT, move)
+            return redirect(_url(request, "detail", move))
         # Each page with a problem shows it when the mover opens it from the review page.
         draft = dict(draft)
         for step in {step_of(path) for path in errors} - {"review"}:
             draft[step] = {**(draft.get(step) or {}), "checked": True}
+        draft["review"] = {"consent_missing": "consent" in errors}
         locked.draft = draft
         locked.save(update_fields=["draft", "updated_at"])
-    return _show_errors(move, "review")
+    return _show_errors(request, move, "review")
 
 
 # -- the result -------------------------------------------------------------------------------
@@ -474,8 +568,12 @@ def detail(request, public_id):
     """申請結果: every procedure with its status, organisation, channel, deadline, office, documents."""
     move = _own_move(request, public_id)
     if move.status == MoveStatus.DRAFT:
+        assisted = assisted_of(move)
+        if assisted is not None and not assisted.consent_recorded:
+            return redirect(assisted.consent_url())
         step = (move.draft or {}).get("step") or "places"
-        return redirect(_step_url(move, step if step in STEP_NAMES else "places"))
+        return redirect(_step_url(request, move, step if step in STEP_NAMES else "places"))
+    _audit(request, Action.VIEW, move)
     names = _document_names(move)
     submitted_on = timezone.localdate(move.submitted_at) if move.submitted_at else timezone.localdate()
     entries, warnings = [], []
@@ -498,10 +596,12 @@ def detail(request, public_id):
         if notice:
             warnings.append(notice)
     specific = {d["name"] for e in entries for d in e["documents"]}
+    assisted = assisted_of(move)
     return render(request, "moves/result.html", {
         "move": move, "entries": entries, "warnings": warnings, "summary": _delivery_summary(move),
         "documents": [{"name": n, "label": _document_label(n)} for n in names if n not in specific],
-        "kinds": [_kind_label(k) for k in move.kinds],
+        "kinds": [_kind_label(k) for k in move.kinds], "list_url": _list_url(request),
+        "assisted": assisted, "extra_documents": assisted.extra_documents() if assisted is not None else [],
     })
 
 
@@ -527,33 +627,35 @@ def _kind_label(kind: str) -> str:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def delete(request, public_id):
-    """Delete this move (a draft or a submitted one) after a confirmation page; only its owner
-    can (404 for anyone else). Its procedures and their deliveries go with it."""
+    """Delete this move (a draft or a submitted one) after a confirmation page; only who may see
+    it can (404 for anyone else). Its procedures and their deliveries go with it."""
     move = _own_move(request, public_id)
     if request.method == "POST":
-        Move.objects.filter(pk=move.pk, owner=request.user).delete()
+        with transaction.atomic():
+            _audit(request, Action.DELETE, move)
+            Move.objects.filter(pk=move.pk).delete()
         messages.success(request, _("The move was deleted, with the personal data in it."))
-        return redirect("moves:list")
+        return redirect(_list_url(request))
     places = (move.draft or {}).get("places") or {}
     return render(request, "moves/delete.html", {
-        "move": move, "submitted": move.status != MoveStatus.DRAFT,
+        "move": move, "submitted": move.status != MoveStatus.DRAFT, "assisted": assisted_of(move),
         "from": move.old_address.get("full_address") or (places.get("from") or {}).get("address", ""),
         "to": move.new_address.get("full_address") or (places.get("to") or {}).get("address", ""),
-        "back": reverse("moves:list") if move.status == MoveStatus.DRAFT
-        else reverse("moves:detail", kwargs={"public_id": move.public_id}),
+        "back": _list_url(request) if move.status == MoveStatus.DRAFT else _url(request, "detail", move),
     })
 
 
 @login_required
 @require_GET
 def document(request, public_id, name: str):
-    """A document of a submitted move (PDF or iCalendar), for its owner only."""
+    """A document of a submitted move (PDF or iCalendar), for who may see the move only."""
     move = _own_move(request, public_id)
     if move.status == MoveStatus.DRAFT:
         raise Http404
     rendered = render_document(move_record(move), name)
     if rendered is None:
         raise Http404
+    _audit(request, Action.PRINT, move, target=name)
     content, content_type = rendered
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{name}"'

@@ -42,6 +42,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from hikkoshi.assisted.models import AssistedMove
 from hikkoshi.audit.services import Action, record
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.moves.constants import EntryStatus, MoveStatus
@@ -128,6 +129,9 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         Move.objects.filter(pk=pk).update(applicant={}, members=[], old_address={}, new_address={}, draft={},
                                           erased_at=now, updated_at=now)
         MoveProcedure.objects.filter(move_id=pk).update(values={})
+        # A move entered for a customer (代行): the customer's contact for the mailing too. The
+        # agency's monthly counts (assisted.BillingCount) hold no personal data and stay.
+        AssistedMove.objects.filter(move_id=pk).update(contact={})
         Delivery.objects.filter(entry__move_id=pk).exclude(handled_reason="").update(handled_reason="")
         (DeliveryEvent.objects.filter(delivery__entry__move_id=pk, kind__in=STAFF_NOTES)
          .exclude(detail="").update(detail=""))

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "hikkoshi.documents",
     "hikkoshi.catalogue",
     "hikkoshi.moves",
+    "hikkoshi.assisted",  # call centres and estate agencies (代行)
     "django_tasks_db",
     "hikkoshi.delivery",
     "hikkoshi.privacy",
@@ -231,7 +232,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # (fido2 logs each passkey's credential id at INFO: an identifier of a person's key.)
-    "loggers": {"django.request": {"level": "ERROR"}, "fido2": {"level": "WARNING"}},
+    # httpx logs every request's URL at INFO; the web channel logs what it needs itself.
+    "loggers": {"django.request": {"level": "ERROR"}, "fido2": {"level": "WARNING"},
+                "httpx": {"level": "WARNING"}},
 }
 
 # The region this portal serves (地域). Areas are JIS X 0402 prefixes: a 2-digit prefecture code

@@ -1,5 +1,6 @@
-"""Every page under /accounts/ and /moves/ refuses a POST without the CSRF token (403), and every
-form that posts on those pages carries the token. The URL patterns are enumerated, not listed."""
+"""Every page under /accounts/, /moves/, /agency/, /callcentre/ and /consent/ refuses a POST
+without the CSRF token (403), and every form that posts on those pages carries the token. The URL
+patterns are enumerated, not listed."""
 
 import re
 
@@ -8,9 +9,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 import pytest
 
 from hikkoshi.accounts.tests.conftest import PASSWORD, add_totp
+from hikkoshi.assisted.tests.conftest import world  # noqa: F401  (agencies, centres and their people)
+from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
 from hikkoshi.moves.models import ApiToken, Move
 
-AREAS = ("accounts/", "moves/")
+AREAS = ("accounts/", "moves/", "agency/", "callcentre/", "consent/")
 
 
 def patterns(resolver=None, prefix="", namespace="", params=()):
@@ -39,13 +42,16 @@ def values(mover):
     move = Move.objects.create(owner=mover)
     token, _secret = ApiToken.issue(mover)
     return {"public_id": move.public_id, "token_id": token.pk, "name": "result.pdf", "key": "abc",
-            "uidb36": "1", "pk": 1}
+            "uidb36": "1", "pk": 1, "member_id": 1}
 
 
 def test_every_page_refuses_a_post_without_the_token(mover, values):
     urls = area_urls(values)
     assert "/accounts/delete/" in urls and "/accounts/2fa/totp/activate/" in urls  # enumerated
     assert f"/moves/{values['public_id']}/delete/" in urls
+    assert {"/agency/moves/new/", "/agency/staff/add/", "/callcentre/moves/new/", "/consent/",
+            f"/agency/moves/{values['public_id']}/consent/", f"/callcentre/moves/{values['public_id']}/review/",
+            "/agency/staff/1/remove/"} <= set(urls)
     add_totp(mover)
     for signed_in in (False, True):
         client = Client(enforce_csrf_checks=True)
@@ -79,3 +85,54 @@ def test_every_form_that_posts_carries_the_token(mover, values):
                     checked += 1
     assert {"/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/", "/accounts/delete/"} <= seen
     assert checked > 20
+
+
+def test_the_staff_pages_refuse_a_post_without_the_token_and_their_forms_carry_it(world, sapporo):
+    """The same for a manager of an agency and an operator of a call centre, signed in with
+    their second factor, on their moves (one waiting for the customer's consent, one past it)
+    and on the customer's phone page."""
+    from hikkoshi.assisted.models import AgencyMember
+    from hikkoshi.assisted.services import issue_phone_link
+    from hikkoshi.assisted.tests.conftest import move_at, new_move, staff_client, through_wizard
+
+    member = AgencyMember.objects.get(user=world.staff)
+    checked, seen = 0, set()
+    token = None
+    for user, area, consent in ((world.manager, "agency", {"action": "sheet", "signed": "on"}),
+                                (world.operator, "callcentre", {"agreed": "on"})):
+        client = staff_client(world, user)
+        waiting = move_at(new_move(client, area))
+        ready_url = new_move(client, area)
+        client.post(ready_url, consent)
+        ready = move_at(ready_url)
+        through_wizard(client, ready_url.rsplit("/consent/", 1)[0] + "/", submit=False)
+        if area == "agency":
+            token = issue_phone_link(waiting.assisted)
+        urls = set()
+        for move in (waiting, ready):
+            values = {"public_id": move.public_id, "name": "result.pdf", "member_id": member.pk}
+            urls |= {url for route, name, params in patterns() if route.startswith((f"{area}/", "consent/"))
+                     for url in [reverse(name, kwargs={p: values[p] for p in params})]}
+        client.handler.enforce_csrf_checks = True
+        for url in sorted(urls):
+            assert client.post(url, {"action": "sheet", "signed": "on", "agreed": "on", "consent": "1",
+                                     "email": "a@example.jp", "role": "staff"}).status_code == 403, url
+        assert AgencyMember.objects.get(pk=member.pk).active and not ready.__class__.objects.filter(
+            pk=ready.pk, status="submitted").exists()
+        for url in sorted(urls):
+            response = client.get(url)
+            if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+                continue
+            seen.add(url.replace(str(waiting.public_id), "<waiting>").replace(str(ready.public_id), "<ready>"))
+            for form in re.findall(r"<form\b[^>]*>.*?</form>", response.content.decode(), flags=re.S):
+                if re.search(r'method="post"', form, flags=re.I):
+                    assert 'name="csrfmiddlewaretoken"' in form, (url, form[:200])
+                    checked += 1
+    phone = Client(enforce_csrf_checks=True)
+    page = phone.get(f"/consent/?t={token}").content.decode()
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert phone.post("/consent/", {"t": token, "agreed": "on"}).status_code == 403
+    assert {"/agency/", "/agency/moves/new/", "/agency/moves/<waiting>/consent/", "/agency/staff/",
+            f"/agency/staff/{member.pk}/remove/", "/agency/moves/<ready>/review/", "/callcentre/moves/new/",
+            "/callcentre/moves/<waiting>/consent/", "/callcentre/moves/<ready>/people/"} <= seen, seen
+    assert checked > 15

@@ -47,6 +47,7 @@ def sapporo_relocation(**overrides) -> dict:
             {"id": "hepco-electricity", "fields": {"stop_date": stop, "start_date": start,
                                                    "billing_number": "1234 5678 9012"}},
         ],
+        "consent": True,  # the mover agrees to which data goes where
     }
     payload.update(overrides)
     return payload

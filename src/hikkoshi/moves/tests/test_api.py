@@ -224,3 +224,30 @@ def test_dates_of_a_procedure_must_be_around_the_moving_day(api, sapporo):
     assert response.status_code == 422
     assert {p["name"] for p in response.json()["invalid-params"]} == {
         "procedures[2].fields.stop_date", "procedures[3].fields.start_date"}
+
+
+def test_the_agreement_to_which_data_goes_where_is_required(api, sapporo, mover):
+    payload = sapporo_relocation()
+    del payload["consent"]
+    for consent in (None, False, "true", 1):
+        if consent is not None:
+            payload["consent"] = consent
+        response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 422, consent
+        assert [p["name"] for p in response.json()["invalid-params"]] == ["consent"]
+    assert Move.objects.count() == 0
+    payload["consent"] = True
+    response = post(api, payload)
+    assert response.status_code == 201
+    move = Move.objects.get(public_id=response.json()["id"])
+    assert move.consent_by == mover and move.consent_at == move.submitted_at
+    assert response.json()["consent"] == {"given_at": move.consent_at.isoformat(), "version": move.consent_version}
+    assert move.consent_version.startswith("data-sharing/")
+
+
+def test_the_openapi_document_asks_for_the_agreement(client, db):
+    schema = client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/moves"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "consent" in body["required"]
+    assert body["properties"]["consent"]["type"] == "boolean" and body["properties"]["consent"]["const"] is True
+    assert "which data goes where" in schema["paths"]["/api/v1/moves"]["post"]["description"]

@@ -215,10 +215,14 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
     page.press("#id_proc-hokkaido-shimbun-subscription-start_date", "Enter")
     page.wait_for_url("**/review/")
 
-    # Step 5: review, then submit by keyboard.
+    # Step 5: review (which data goes where), agree with Space, then submit by keyboard.
     axe("step 5")
     assert page.locator(".error-summary").count() == 0
     assert "サッポロ" in page.inner_text("main")
+    assert "北海道電力" in page.inner_text("#review-flows ~ ul.flows")
+    tab_to(page, "consent")
+    page.keyboard.press("Space")
+    assert page.is_checked("#id_consent")
     page.focus("form.submit button")
     page.keyboard.press("Enter")
     page.wait_for_url(lambda u: u.rstrip("/").count("/") == 4 and not u.endswith("/review/"))
@@ -237,5 +241,6 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
         move = Move.objects.get(owner__username="browser@example.jp")
         assert move.status == "submitted" and move.applicant["name_kana"] == "サッポロ\u3000タロウ"
         assert move.old_address["postcode"] == "0600042"
+        assert move.consent_at is not None and move.consent_by.username == "browser@example.jp"
     finally:
         connections.close_all()

@@ -16,6 +16,7 @@ NEW = {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1"
 APPLICANT = {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "S60.5.5",
              "phone": "090-1234-5678", "email": "taro@example.jp"}
 MEMBER = {"name": "札幌 花子", "name_kana": "ｻｯﾎﾟﾛ ﾊﾅｺ", "birth_date": "1988-07-07", "relationship": "妻"}
+AGREE = {"consent": "1"}  # the box "I agree to which data goes where" of the review page
 
 
 def wareki(day) -> str:
@@ -145,7 +146,7 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
         assert f'href="{base}{step}/"' in page
     assert f'action="{base}submit/"' in page
 
-    response = client.post(base + "submit/")
+    response = client.post(base + "submit/", AGREE)
     assert response.status_code == 302 and response["Location"] == base
     move = Move.objects.get(public_id=base.split("/")[2])
     assert move.owner == mover and move.status == "submitted" and move.draft == {}
@@ -174,7 +175,7 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
 def test_the_result_links_to_the_documents(signed_in, sapporo):
     base = through_people(signed_in)
     signed_in.post(base + "details/", details_post(soon()))
-    signed_in.post(base + "submit/")
+    signed_in.post(base + "submit/", AGREE)
     page = text(signed_in.get(base))
     links = re.findall(rf'href="({re.escape(base)}documents/[^"]+)"', page)
     assert links
@@ -295,7 +296,7 @@ def test_leaving_and_coming_back_shows_the_values(signed_in, sapporo):
 def test_kana_in_hiragana_is_stored_as_katakana_and_wareki_is_accepted(signed_in, sapporo):
     base = through_people(signed_in, move_date="R" + f"{soon().year - 2018}.{soon().month}.{soon().day}")
     signed_in.post(base + "details/", details_post(soon()))
-    assert signed_in.post(base + "submit/")["Location"] == base
+    assert signed_in.post(base + "submit/", AGREE)["Location"] == base
     move = move_of(base + "places/")
     assert move.applicant["name_kana"] == "サッポロ\u3000タロウ"
     assert move.applicant["birth_date"] == "1985-05-05"  # S60.5.5
@@ -359,9 +360,38 @@ def test_the_review_page_warns_about_a_past_deadline(signed_in, sapporo):
     water_end = (past - timedelta(days=3)).isoformat()
     assert f"ended on {water_end}" in page
     # The same warning as move_submit's, and the move is still accepted.
-    response = signed_in.post(base + "submit/")
+    response = signed_in.post(base + "submit/", AGREE)
     assert response["Location"] == base
     assert f"ended on {water_end}" in text(signed_in.get(base))
+
+
+def test_the_review_page_says_which_data_goes_where_and_needs_the_agreement(signed_in, sapporo, mover):
+    signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    base = through_people(signed_in)
+    signed_in.post(base + "details/", details_post(soon()))
+    page = text(signed_in.get(base + "review/"))
+    flows = page[page.index('id="review-flows"'):page.index("</section>", page.index('id="review-flows"'))]
+    # Per organisation: the procedures, their channel, the data sent and their own fields.
+    assert "北区役所" in flows and "北海道新聞" in flows and "北海道電力" in flows
+    assert "Date of birth" in flows and "Relationship" in flows  # the common data
+    assert "nothing is sent" in flows  # the window procedure
+    assert "Billing number (12 digits)" in flows  # a procedure's own field, under its organisation
+    assert 'name="consent" value="1" id="id_consent"' in page and "error-summary" not in page
+
+    # Without the box: nothing is submitted; the error is at the box, and the summary links to it.
+    response = post_with_errors(signed_in, base + "submit/")
+    page = text(response)
+    assert move_of(base + "places/").status == "draft"
+    assert 'id="id_consent_error"' in page and 'href="#id_consent"' in page and 'aria-invalid="true"' in page
+    assert " autofocus" in page
+    draft = move_of(base + "places/").draft
+    assert draft["people"]["applicant"]["name"] == APPLICANT["name"]  # nothing typed is lost
+
+    # With it: submitted, and the agreement stored with the move.
+    assert signed_in.post(base + "submit/", AGREE)["Location"] == base
+    move = move_of(base + "places/")
+    assert move.status == "submitted" and move.consent_by == mover and move.consent_at == move.submitted_at
+    assert move.consent_version.startswith("data-sharing/")
 
 
 def test_review_errors_are_grouped_by_step_with_links(signed_in, sapporo):
@@ -379,10 +409,10 @@ def test_review_errors_are_grouped_by_step_with_links(signed_in, sapporo):
 def test_submitting_twice_does_not_create_a_second_move(signed_in, sapporo):
     base = through_people(signed_in)
     signed_in.post(base + "details/", details_post(soon()))
-    assert signed_in.post(base + "submit/")["Location"] == base
+    assert signed_in.post(base + "submit/", AGREE)["Location"] == base
     entries = MoveProcedure.objects.count()
-    assert signed_in.post(base + "submit/")["Location"] == base
-    assert signed_in.post(base + "review/")["Location"] == base
+    assert signed_in.post(base + "submit/", AGREE)["Location"] == base
+    assert signed_in.post(base + "review/", AGREE)["Location"] == base
     assert Move.objects.count() == 1 and MoveProcedure.objects.count() == entries
 
 
@@ -423,7 +453,7 @@ def test_a_draft_is_deleted_after_a_confirmation(signed_in, sapporo):
 def test_a_submitted_move_is_deleted_with_its_procedures(signed_in, sapporo):
     base = through_people(signed_in)
     signed_in.post(base + "details/", details_post(soon()))
-    signed_in.post(base + "submit/")
+    signed_in.post(base + "submit/", AGREE)
     move = move_of(base + "places/")
     assert MoveProcedure.objects.filter(move=move).exists()
     assert f'href="{base}delete/"' in text(signed_in.get(base))  # on the result page

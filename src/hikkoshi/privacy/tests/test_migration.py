@@ -62,9 +62,9 @@ def test_existing_rows_are_encrypted_and_decrypted_back(keys, sapporo, mover):
             assert {c: decrypt_json(v, f"moves_move.{c}") for c, v in zip(PERSONAL, values)} == expected
         assert not findings(" ".join(v for row in moves for v in row[1:]))
         assert decrypt_json(entries[0][1], "moves_moveprocedure.values") == {"billing_number": "1234 5678 9012"}
-        # The models of today read them.
-        assert Move.objects.get(pk=made[0].pk).applicant == APPLICANT
-        assert Move.objects.get(pk=made[1].pk).draft["people"]["applicant"] == APPLICANT
+        # The models of today read them (only these columns: later migrations add others).
+        assert Move.objects.only("applicant").get(pk=made[0].pk).applicant == APPLICANT
+        assert Move.objects.only("draft").get(pk=made[1].pk).draft["people"]["applicant"] == APPLICANT
 
         migrate(BEFORE)  # backwards: JSON again, the same values
         moves, entries = raw_rows()

@@ -37,7 +37,10 @@ def keys_command(*args) -> str:
 
 def test_the_registry_finds_every_encrypted_column():
     found = {cs.table: sorted(cs.columns) for cs in rotation.encrypted_columns()}
-    assert found == {table: sorted(columns) for table, columns in COLUMNS.items()}
+    # (The customer's contact of a move entered by an agency or a call centre: rotated in
+    # hikkoshi.assisted's tests, which make such moves.)
+    expected = {**COLUMNS, "assisted_assistedmove": ["contact"]}
+    assert found == {table: sorted(columns) for table, columns in expected.items()}
 
 
 def test_generate_prints_a_usable_key():

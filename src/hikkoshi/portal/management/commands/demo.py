@@ -9,6 +9,10 @@ up with them keeps working.
 Both users have a verified e-mail address (their login ID). Staff pages need a second factor, so
 the administrator gets an authenticator app key (TOTP), printed with its otpauth:// URI for an
 app, and recovery codes for someone without an app.
+
+It also adds a demo estate agency (デモ不動産, admitted) with a store, its manager and a member of
+staff, and a demo call centre with an operator (hikkoshi.assisted); each of them signs in with a
+password and an authenticator app (their keys are printed, and kept across runs).
 """
 
 from pathlib import Path
@@ -24,6 +28,10 @@ from hikkoshi.portal.models import News
 DEMO_ADMIN = "admin"
 DEMO_ADMIN_EMAIL = "admin@example.jp"
 DEMO_MOVER = "mover@example.jp"
+DEMO_AGENCY, DEMO_STORE, DEMO_CENTRE = "デモ不動産", "札幌駅前店", "デモ引越しコールセンター"
+DEMO_MANAGER = "agency-manager@example.jp"
+DEMO_AGENCY_STAFF = "agency-staff@example.jp"
+DEMO_OPERATOR = "operator@example.jp"
 RECOVERY_CODES_SHOWN = 3
 PACKAGE = Path(__file__).resolve().parents[3]
 DATA_DIR = PACKAGE / "directory" / "data"
@@ -53,6 +61,7 @@ class Command(BaseCommand):
         self._news()
         password, totp_secret, totp_uri, recovery_codes = self._admin()
         mover_password, token = self._mover()
+        assisted = self._assisted()
         call_command("collectstatic", verbosity=0, interactive=False)
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS("\nhikkoshi demo is ready:"))
@@ -66,6 +75,10 @@ class Command(BaseCommand):
         self.stdout.write(f"                  then a code from an authenticator app set up with the key {totp_secret}")
         self.stdout.write(f"                  (or this URI: {totp_uri})")
         self.stdout.write(f"                  or one of the recovery codes {' '.join(recovery_codes)} (each works once)")
+        for label, where, email, (staff_password, key, uri) in assisted:
+            self.stdout.write(f"  {label:<15} {base}{where}  sign in as {email}  password {staff_password}")
+            self.stdout.write(f"                  then a code from an authenticator app set up with the key {key}")
+            self.stdout.write(f"                  (or this URI: {uri})")
         self.stdout.write(f"  mail            sign-up and password-reset mails: {self._mail_hint()}")
         self.stdout.write(f"  database        {settings.DATABASES['default']['NAME']}")
         if prepare_only:
@@ -92,6 +105,33 @@ class Command(BaseCommand):
         finally:
             if sandbox is not None:
                 sandbox.stop()
+
+    def _assisted(self) -> list[tuple[str, str, str, tuple[str, str, str]]]:
+        """The demo agency (a store, a manager, a member of staff) and call centre (an operator)."""
+        from hikkoshi.assisted.models import Agency, AgencyMember, CallCentre, Operator, Store
+
+        agency, _created = Agency.objects.get_or_create(name=DEMO_AGENCY)
+        if agency.status != Agency.Status.ADMITTED:
+            agency.status = Agency.Status.ADMITTED
+            agency.save()
+        store, _created = Store.objects.get_or_create(agency=agency, name=DEMO_STORE)
+        centre, _created = CallCentre.objects.get_or_create(name=DEMO_CENTRE, defaults={"active": True})
+        found = []
+        for label, email in (("agency manager", DEMO_MANAGER), ("agency staff", DEMO_AGENCY_STAFF),
+                             ("call centre", DEMO_OPERATOR)):
+            user, _created = get_user_model().objects.get_or_create(username=email, defaults={"email": email})
+            credentials = _staff_credentials(user, email)
+            if email == DEMO_OPERATOR:
+                Operator.objects.update_or_create(user=user, centre=centre, defaults={"active": True})
+                where = "/callcentre/"
+            else:
+                manager = email == DEMO_MANAGER
+                AgencyMember.objects.update_or_create(user=user, agency=agency, defaults={
+                    "role": AgencyMember.Role.MANAGER if manager else AgencyMember.Role.STAFF,
+                    "store": None if manager else store, "active": True})
+                where = "/agency/"
+            found.append((label, where, email, credentials))
+        return found
 
     def _admin(self) -> tuple[str, str, str, list[str]]:
         from allauth.mfa.adapter import get_adapter
@@ -151,6 +191,27 @@ class Command(BaseCommand):
                            "\"sample data\" are not yet verified from the organisation's own source.",
             },
         )
+
+
+def _staff_credentials(user, email: str) -> tuple[str, str, str]:
+    """A new password, and the user's authenticator app key (made once, then kept) with its URI."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.mfa.utils import decrypt
+
+    password = secrets.token_urlsafe(12)
+    user.email = email
+    user.set_password(password)
+    user.save()
+    _verified_address(user, email)
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is None:
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+    else:
+        secret = decrypt(totp.data["secret"])
+    return password, secret, get_adapter().build_totp_url(user, secret)
 
 
 def _verified_address(user, email: str) -> None:

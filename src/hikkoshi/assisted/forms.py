@@ -1,0 +1,124 @@
+"""Forms of the staff pages: a customer's contact, the consent ticks, an agency's new member."""
+
+from dataclasses import replace
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hikkoshi.catalogue.schema import FieldSpec
+from hikkoshi.moves.common import ADDRESS, APPLICANT
+from hikkoshi.moves.services import clean_address
+
+from .models import AgencyMember
+
+CONTACT_NAME = FieldSpec("name", "text", "お客様の氏名", "Customer's full name", "漢字で。姓と名の間に空白。",
+                         "Family name first, as the customer gives it.", required=True, max_length=40)
+CONTACT_PHONE = replace(next(spec for spec in APPLICANT if spec.name == "phone"), required=False,
+                        label="お客様の電話番号", label_en="Customer's phone number", help="", help_en="")
+ADDRESS_HELP = {
+    "postcode": ("郵送先の郵便番号", "Of the address the forms are mailed to."),
+    "address": ("郵送先の住所。都道府県または市区町村から番地まで。", "Where the forms are mailed to, from the prefecture "
+                                                         "or city to the block number."),
+}
+
+
+def _address_specs(required: bool) -> tuple[FieldSpec, ...]:
+    specs = []
+    for spec in ADDRESS:
+        help_ja, help_en = ADDRESS_HELP.get(spec.name, (spec.help, spec.help_en))
+        specs.append(replace(spec, required=required and spec.required, help=help_ja, help_en=help_en))
+    return tuple(specs)
+
+
+class ContactForm(forms.Form):
+    """A new move for a customer: for which store or centre, and the customer's contact.
+
+    The postal address is the one the forms are mailed to (the call centre's window envelope):
+    required for a call centre, optional for an agency.
+    """
+
+    where = forms.ChoiceField(label=_("Entered for"))
+
+    def __init__(self, *args, choices, address_required: bool, **kwargs):
+        super().__init__(*args, prefix="contact", **kwargs)
+        self.fields["where"].choices = choices
+        self.address_required = address_required
+        for spec in (CONTACT_NAME, *_address_specs(address_required), CONTACT_PHONE):
+            self.fields[spec.name] = spec.form_field()
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        self.fields["phone"].widget.attrs["autocomplete"] = "off"
+
+    def clean(self):
+        data = super().clean()
+        typed = {name: (self[name].data or "") for name in ("postcode", "address", "building")}
+        if not self.address_required and not (typed["postcode"].strip() or typed["address"].strip()):
+            data["address_values"] = {}
+            return data
+        if any(self.has_error(name) for name in ("postcode", "address", "building")):
+            return data
+        for name in ("postcode", "address"):
+            if not typed[name].strip():
+                self.add_error(name, _("Give both the postal code and the address, or neither."))
+                return data
+        values, errors = clean_address(typed, "contact")
+        for path, message in errors.items():
+            name = path.partition(".")[2]
+            self.add_error(name if name in self.fields else None, message)
+        data["address_values"] = values if not errors else {}
+        return data
+
+    def contact(self) -> dict:
+        """The contact as stored (encrypted) with the move."""
+        data = self.cleaned_data
+        address = data.get("address_values") or {}
+        return {
+            "name": " ".join((data.get("name") or "").split()),
+            "phone": data.get("phone") or "",
+            "postcode": address.get("postcode", ""),
+            "address": address.get("full_address", ""),
+            "building": address.get("building") or "",
+        }
+
+
+class ScriptConsentForm(forms.Form):
+    agreed = forms.BooleanField(
+        label=_("I read the script to the caller and the caller agreed."), required=True,
+        error_messages={"required": _("Tick this once you have read the script and the caller agreed.")})
+
+
+class SheetConsentForm(forms.Form):
+    signed = forms.BooleanField(
+        label=_("The customer has read and signed the printed consent sheet."), required=True,
+        help_text=_("Keep the signed sheet as your agency's rules say."),
+        error_messages={"required": _("Tick this once the customer has signed the consent sheet.")})
+
+
+class PhoneConsentForm(forms.Form):
+    agreed = forms.BooleanField(
+        label=_("I have read this and I agree."), required=True,
+        error_messages={"required": _("Tick the box to agree, or close this page if you do not.")})
+
+
+class MemberForm(forms.Form):
+    """A new member of an agency, by e-mail address."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             help_text=_("Their login ID. Without an account yet, they get one and an e-mail "
+                                         "to set their password."),
+                             widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(label=_("Role"), choices=AgencyMember.Role.choices, initial=AgencyMember.Role.STAFF)
+    store = forms.ChoiceField(label=_("Store"), required=False,
+                              help_text=_("Staff see the moves of their store; managers those of every store."))
+
+    def __init__(self, *args, stores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stores = {str(s.pk): s for s in stores}
+        self.fields["store"].choices = [("", "—")] + [(str(s.pk), str(s)) for s in stores]
+
+    def clean(self):
+        data = super().clean()
+        store = self.stores.get(data.get("store") or "")
+        if data.get("role") == AgencyMember.Role.STAFF and store is None and not self.has_error("store"):
+            self.add_error("store", _("Choose the store of this member of staff."))
+        data["store_obj"] = store
+        return data

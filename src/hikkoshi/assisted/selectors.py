@@ -1,0 +1,83 @@
+"""Reads: a user's memberships (which centres, agencies and stores they act for), moves counted
+for billing, the staff of an agency."""
+
+from dataclasses import dataclass
+
+from .models import Agency, AgencyMember, BillingCount, Operator
+
+_CACHE_ATTRIBUTE = "_hikkoshi_memberships"
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """What a user may do for others, read once per request (kept on the user object).
+
+    Only memberships that are active count, in a centre that is active or an agency that is
+    admitted. ``suspended`` is true for a user whose every active membership is in a suspended
+    or removed agency or an inactive call centre: such a user is refused at sign-in and their
+    API tokens stop working (``hikkoshi.accounts.access.sign_in_refused``). An agency that is
+    waiting to be admitted neither gives access nor refuses anyone.
+    """
+
+    centres: tuple[int, ...] = ()  # call centres the user is an operator of
+    staff_of: tuple[tuple[int, int], ...] = ()  # (agency, store) the user is staff of
+    manager_of: tuple[int, ...] = ()  # agencies the user manages
+    suspended: bool = False
+
+    @property
+    def agencies(self) -> tuple[int, ...]:
+        """Every agency the user acts for (as staff or manager)."""
+        return tuple(sorted({a for a, _s in self.staff_of} | set(self.manager_of)))
+
+    @property
+    def any(self) -> bool:
+        return bool(self.centres or self.staff_of or self.manager_of)
+
+
+NOBODY = Memberships()
+
+
+def memberships(user) -> Memberships:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOBODY
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    centres, closed = [], 0
+    for centre_id, centre_active in Operator.objects.filter(user_id=user.pk, active=True).values_list(
+            "centre_id", "centre__active"):
+        if centre_active:
+            centres.append(centre_id)
+        else:
+            closed += 1
+    staff_of, manager_of = [], []
+    rows = AgencyMember.objects.filter(user_id=user.pk, active=True).values_list(
+        "agency_id", "agency__status", "store_id", "role")
+    for agency_id, status, store_id, role in rows:
+        if status == Agency.Status.ADMITTED:
+            if role == AgencyMember.Role.MANAGER:
+                manager_of.append(agency_id)
+            elif store_id is not None:
+                staff_of.append((agency_id, store_id))
+        elif status in (Agency.Status.SUSPENDED, Agency.Status.REMOVED):
+            closed += 1
+    found = Memberships(tuple(sorted(centres)), tuple(sorted(staff_of)), tuple(sorted(manager_of)),
+                        suspended=bool(closed) and not (centres or staff_of or manager_of))
+    setattr(user, _CACHE_ATTRIBUTE, found)
+    return found
+
+
+def forget_memberships(user) -> None:
+    """Read the memberships afresh next time (after they changed in this request)."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def agency_members(agency_ids) -> list[AgencyMember]:
+    return list(AgencyMember.objects.filter(agency_id__in=list(agency_ids))
+                .select_related("user", "agency", "store").order_by("agency__name", "-active", "role", "user__email"))
+
+
+def billing_counts(agency_ids) -> list[BillingCount]:
+    return list(BillingCount.objects.filter(agency_id__in=list(agency_ids))
+                .select_related("agency", "store").order_by("-month", "agency__name", "store__name"))

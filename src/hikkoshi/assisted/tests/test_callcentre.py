@@ -1,0 +1,121 @@
+"""A call centre's pages: a move for a caller with the consent script, the wizard, the result and
+"the forms to mail": one PDF, its cover letter's address in a 長形3号 envelope's window."""
+
+from hikkoshi.assisted.models import AssistedMove
+from hikkoshi.audit.models import AuditEvent
+from hikkoshi.documents.mailing import BLOCK, WINDOW
+from hikkoshi.documents.tests.pdftools import needs_poppler, page_sizes, squeezed, word_boxes
+
+from .conftest import CUSTOMER, base_of_consent, move_at, new_move, staff_client, through_wizard
+
+NO_EMAIL = {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "S60.5.5", "phone": "090-1234-5678",
+            "email": ""}
+
+
+def first_page_of(pdf: bytes) -> bytes:
+    import io
+
+    import pypdfium2 as pdfium
+
+    source, single = pdfium.PdfDocument(pdf), pdfium.PdfDocument.new()
+    single.import_pages(source, [0])
+    out = io.BytesIO()
+    single.save(out)
+    return out.getvalue()
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def submitted_call(world, client=None, **contact):
+    client = client or staff_client(world, world.operator, HTTP_ACCEPT_LANGUAGE="en")
+    consent_url = new_move(client, "callcentre", **contact)
+    assert client.post(consent_url, {"agreed": "on"})["Location"].endswith("/places/")
+    base = base_of_consent(consent_url)
+    through_wizard(client, base, applicant=NO_EMAIL)
+    return client, base, move_at(consent_url)
+
+
+def test_a_move_for_a_caller_read_from_the_script(world, sapporo):
+    client = staff_client(world, world.operator, HTTP_ACCEPT_LANGUAGE="en")
+    assert client.get("/callcentre/").status_code == 200
+    # The mailing address is required for a call centre, and checked against the postal code.
+    response = client.post("/callcentre/moves/new/", {"contact-where": f"c{world.centre.pk}",
+                                                      "contact-name": "小樽 三郎"})
+    assert response.status_code == 400 and 'id="id_contact-postcode_error"' in text(response)
+    response = client.post("/callcentre/moves/new/", {
+        "contact-where": f"c{world.centre.pk}", "contact-name": "小樽 三郎", "contact-postcode": "060-0042",
+        "contact-address": "札幌市北区北24条西6丁目"})
+    assert response.status_code == 400 and "060-0042" in text(response)
+    consent_url = new_move(client, "callcentre")
+    page = text(client.get(consent_url))
+    # The versioned script, in Japanese and in English.
+    assert "call-script/" in page and 'lang="ja"' in page and 'lang="en"' in page
+    assert "同意していただけますか" in page and "Do you agree" in page
+    response = client.post(consent_url, {})
+    assert response.status_code == 400 and 'id="id_agreed_error"' in text(response)
+    response = client.post(consent_url, {"agreed": "on"})
+    base = base_of_consent(consent_url)
+    assert response["Location"] == base + "places/"
+    assisted = move_at(consent_url).assisted
+    assert assisted.consent_method == "script" and assisted.consent_recorded_by == world.operator
+    assert assisted.consent_version.startswith("call-script/")
+    # A caller without an e-mail address.
+    through_wizard(client, base, applicant=NO_EMAIL)
+    move = move_at(consent_url)
+    assert move.status == "submitted" and move.applicant.get("email") in (None, "")
+    page = text(client.get(base))
+    assert "Read from the script on the phone" in page
+    assert f'href="/callcentre/moves/{move.public_id}/mailing.pdf"' in page
+    assert ("consent", "operator") in set(AuditEvent.objects.filter(move=move.public_id)
+                                          .values_list("action", "role"))
+
+
+def test_operators_see_their_centre_only(world, sapporo):
+    _client, _base, move = submitted_call(world)
+    other = staff_client(world, world.other_operator)
+    assert CUSTOMER["name"] not in text(other.get("/callcentre/"))
+    assert CUSTOMER["name"] not in text(other.get("/callcentre/?q=小樽"))
+    for path in ("", "review/", "documents/result.pdf", "mailing.pdf", "consent/", "delete/"):
+        assert other.get(f"/callcentre/moves/{move.public_id}/{path}").status_code == 404, path
+    assert AssistedMove.objects.count() == 1
+
+
+@needs_poppler
+def test_the_forms_to_mail_are_one_pdf_with_the_address_in_the_window(world, sapporo):
+    client, base, move = submitted_call(world)
+    response = client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
+    pdf = response.content
+    sizes = page_sizes(pdf)
+    assert all(abs(w - 595.3) < 1 and abs(h - 841.9) < 1 for w, h in sizes)  # A4 throughout
+    cover = squeezed(pdf, page=1)
+    for expected in ("引越し手続きの書類をお送りします", "同封書類", "住民異動届（転居届）", "申請控え", "署名",
+                     "北区役所", "hikkoshi", "テスト引越しコールセンター", "ポータルから送った手続き", "北海道電力"):
+        assert expected in cover, expected
+    whole = squeezed(pdf)
+    assert "住民異動届" in whole and "申請控え" in whole and whole.count("持ち物・届出先") >= 1
+    assert len(sizes) >= 4  # cover, the form and its guide, the copy
+
+    # Every word of the address block lies inside the window of a 長形3号 envelope (mm → pt).
+    x, t, w, h = WINDOW
+    mm = 72 / 25.4
+    first_page = [b for b in word_boxes(first_page_of(pdf)) if b[2] < 120 * mm and b[3] < 60 * mm]
+    words = "".join(b[6] for b in first_page)
+    assert "〒060-0042" in words and "小樽" in words and "様" in words and "ハイツ大通" in words
+    for _pw, _ph, x0, y0, x1, y1, word in first_page:
+        assert x * mm <= x0 and x1 <= (x + w) * mm and t * mm <= y0 and y1 <= (t + h) * mm, word
+    bx, bt, bw, bh = BLOCK
+    assert x <= bx and bx + bw <= x + w and t <= bt and bt + bh <= t + h
+
+    assert ("print", "operator") in set(AuditEvent.objects.filter(move=move.public_id, target="mailing.pdf")
+                                        .values_list("action", "role"))
+
+
+def test_no_forms_to_mail_before_submission(world, sapporo):
+    client = staff_client(world, world.operator)
+    consent_url = new_move(client, "callcentre")
+    move = move_at(consent_url)
+    assert client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf").status_code == 404

@@ -1,0 +1,35 @@
+"""The customer's contact is personal data: encrypted at rest, re-encrypted by ``hikkoshi keys
+rotate``, erased with the move's other personal data; the monthly counts stay."""
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.db import connection
+
+from hikkoshi.assisted.models import AssistedMove
+from hikkoshi.privacy import crypto
+from hikkoshi.privacy.tests.conftest import KEY_A, KEY_B, findings, keys, scan_tables  # noqa: F401
+
+from .conftest import CUSTOMER, move_at, new_move, staff_client
+
+MARKERS = ["三郎", "ハイツ大通", "222-3333"]  # (小樽 is a city in the directory)
+
+
+def raw_contact() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT contact FROM assisted_assistedmove")
+        return [value for (value,) in cursor.fetchall()]
+
+
+def test_the_contact_is_encrypted_and_rotated(keys, world, sapporo):  # noqa: F811
+    client = staff_client(world, world.operator)
+    move = move_at(new_move(client, "callcentre"))
+    [token] = raw_contact()
+    assert token.startswith("hk1:a:") and not findings(token, MARKERS)
+    assert not [hit for hit in scan_tables(MARKERS)]  # in clear nowhere
+    keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
+    crypto.reset()
+    call_command("keys", "rotate", stdout=StringIO(), stderr=StringIO())
+    [token] = raw_contact()
+    assert token.startswith("hk1:b:")
+    assert AssistedMove.objects.get(move=move).contact["name"] == CUSTOMER["name"]

@@ -1,0 +1,428 @@
+"""The staff pages (代行): estate agencies under ``/agency/``, call centres under ``/callcentre/``,
+and the page a customer opens on their own phone to agree (``/consent/``).
+
+``/agency/`` and ``/callcentre/`` are staff paths: a second factor used in this session is
+needed (``hikkoshi.accounts.middleware``). Each view here also needs a membership that gives
+access (``assisted.selectors.memberships``): anyone else gets a 403, and a move of another
+store, agency or centre is a 404 (``moves.access``, the same policy as everywhere). The steps
+of a move (where from and to, procedures, people, details, review, result) are the wizard's own
+views, mounted under ``/agency/moves/`` and ``/callcentre/moves/`` (``moves.views``).
+
+The flow: a new move for a customer (their contact) → the customer's consent (script, signed
+sheet or their phone) → the wizard → the result; for a call centre, "the forms to mail".
+"""
+
+import csv
+from functools import wraps
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+import segno
+
+from hikkoshi.accounts.access import staff_required
+from hikkoshi.audit.services import Action, record
+from hikkoshi.moves.access import AGENCY, CALL_CENTRE, move_visible_to, visible_moves
+from hikkoshi.moves.constants import MoveStatus
+from hikkoshi.moves.disclosure import COMMON_DATA_JA, catalogue_flows, common_data
+from hikkoshi.moves.forms import STEPS, STEP_NAMES
+
+from . import services
+from .forms import ContactForm, MemberForm, PhoneConsentForm, ScriptConsentForm, SheetConsentForm
+from .models import Agency, AgencyMember, CallCentre, Store
+from .selectors import agency_members, billing_counts, memberships
+from .texts import AGENCY_CONSENT, CALL_SCRIPT, ConsentText
+
+ROLES = {AGENCY: "agency", CALL_CENTRE: "operator"}
+VALIDITY_MINUTES = int(services.PHONE_LINK_VALIDITY.total_seconds() // 60)
+LIST_LIMIT = 200  # moves listed at once; search to find older ones
+
+
+def _summary(*forms_) -> list[dict]:
+    items = []
+    for form in forms_:
+        if form is None or not form.is_bound:
+            continue
+        items += [{"href": "", "label": "", "message": e} for e in form.non_field_errors()]
+        for bound in form:
+            for message in bound.errors:
+                items.append({"href": f"#{bound.auto_id}", "label": bound.label, "message": message})
+    return items
+
+
+def area_view(area: str, *, managers_only: bool = False):
+    """A staff page of ``area``: signed in as staff with the second factor used in this session
+    (``accounts.access.staff_required``, as the middleware does for these paths), and with a
+    membership there — of a manager for ``managers_only`` (else 403)."""
+    def decorator(view):
+        @staff_required
+        @never_cache
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            found = memberships(request.user)
+            allowed = found.centres if area == CALL_CENTRE else (found.manager_of if managers_only
+                                                                  else found.agencies)
+            if not allowed:
+                raise PermissionDenied
+            request.user.hikkoshi_acting_as = ROLES[area]  # the audit log's role
+            return view(request, found, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def _assisted_move(request, area: str, public_id):
+    move = move_visible_to(request.user, public_id, area=area)
+    if move is None:
+        raise Http404
+    return move, move.assisted
+
+
+def _wizard_url(area: str, move, step: str = "") -> str:
+    namespace = f"{area}-moves"
+    step = step or (move.draft or {}).get("step") or "places"
+    if move.status != MoveStatus.DRAFT:
+        return reverse("moves:detail", kwargs={"public_id": move.public_id}, current_app=namespace)
+    if step not in STEP_NAMES:
+        step = "places"
+    return reverse(f"moves:{step}", kwargs={"public_id": move.public_id}, current_app=namespace)
+
+
+def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
+    """The moves of the list: customer, where, who entered it, status, what to do next."""
+    moves = (visible_moves(request.user, area=area)
+             .select_related("assisted", "assisted__store", "assisted__agency", "assisted__centre",
+                             "assisted__entered_by"))
+    query = " ".join(query.split()).casefold()
+    rows, more = [], False
+    for move in moves.iterator(chunk_size=200):
+        assisted = move.assisted
+        name = assisted.customer_name
+        applicant = (move.applicant or {}).get("name", "")
+        if query and query not in name.casefold() and query not in applicant.casefold():
+            continue
+        if len(rows) >= LIST_LIMIT:
+            more = True
+            break
+        if not assisted.consent_recorded:
+            next_url, next_label = assisted.consent_url(), _("Record the customer's consent")
+        elif move.status == MoveStatus.DRAFT:
+            step = (move.draft or {}).get("step") or "places"
+            next_url = _wizard_url(area, move)
+            next_label = _("Continue: %(step)s") % {"step": dict(STEPS).get(step, dict(STEPS)["places"])}
+        else:
+            next_url, next_label = _wizard_url(area, move), _("Result")
+        rows.append({"move": move, "assisted": assisted, "customer": name or applicant,
+                     "where": assisted.store if area == AGENCY else assisted.centre,
+                     "entered_by": assisted.entered_by.email if assisted.entered_by else "—",
+                     "next_url": next_url, "next_label": next_label,
+                     "delete_url": reverse("moves:delete", kwargs={"public_id": move.public_id},
+                                           current_app=f"{area}-moves")})
+    return rows, more
+
+
+def _home(request, found, area: str):
+    query = request.GET.get("q", "")[:100]
+    rows, more = _rows(request, area, query)
+    context = {"rows": rows, "more": more, "query": query, "area": area, "limit": LIST_LIMIT}
+    if area == AGENCY:
+        context["stores"] = Store.objects.filter(pk__in=[s for _a, s in found.staff_of]).select_related("agency")
+        context["managed"] = found.manager_of and _managed_agencies(found)
+    else:
+        context["centres"] = CallCentre.objects.filter(pk__in=found.centres)
+    return render(request, f"assisted/{area}_home.html", context)
+
+
+def _managed_agencies(found):
+    return list(Agency.objects.filter(pk__in=found.manager_of))
+
+
+# -- a new move for a customer ----------------------------------------------------------------
+
+def _where_choices(found, area: str) -> list[tuple[str, str]]:
+    if area == CALL_CENTRE:
+        return [(f"c{c.pk}", c.name) for c in CallCentre.objects.filter(pk__in=found.centres)]
+    stores = (Store.objects.filter(agency_id__in=found.manager_of)
+              | Store.objects.filter(pk__in=[s for _a, s in found.staff_of]))
+    return [(f"s{s.pk}", str(s)) for s in stores.select_related("agency").distinct()]
+
+
+@sensitive_post_parameters()
+def _new(request, found, area: str):
+    choices = _where_choices(found, area)
+    if not choices:
+        raise PermissionDenied
+    form = ContactForm(request.POST if request.method == "POST" else None, choices=choices,
+                       address_required=area == CALL_CENTRE)
+    if form.is_bound and form.is_valid():
+        where = form.cleaned_data["where"]
+        kind, pk = where[0], int(where[1:])
+        if kind == "c":
+            move = services.start_assisted_move(user=request.user, contact=form.contact(),
+                                                centre=CallCentre.objects.get(pk=pk))
+        else:
+            move = services.start_assisted_move(user=request.user, contact=form.contact(),
+                                                store=Store.objects.select_related("agency").get(pk=pk))
+        record(request, action=Action.CREATE, move=move)
+        return redirect(reverse(f"{area}:consent", kwargs={"public_id": move.public_id}))
+    return render(request, "assisted/new.html", {
+        "form": form, "area": area, "summary": _summary(form), "focus_summary": form.is_bound,
+    }, status=400 if form.is_bound else 200)
+
+
+# -- the customer's consent -------------------------------------------------------------------
+
+def _after_consent(area: str, move) -> str:
+    return _wizard_url(area, move, "places")
+
+
+def _agency_text(assisted) -> ConsentText:
+    return AGENCY_CONSENT.filled(agency=assisted.agency.name, store=assisted.store.name)
+
+
+@sensitive_post_parameters()
+def _agency_consent(request, found, public_id):
+    move, assisted = _assisted_move(request, AGENCY, public_id)
+    sheet_form = SheetConsentForm(request.POST if request.POST.get("action") == "sheet" else None)
+    context = {"move": move, "assisted": assisted, "sheet_form": sheet_form, "area": AGENCY,
+               "validity_minutes": VALIDITY_MINUTES,
+               "text": _agency_text(assisted), "next_url": _after_consent(AGENCY, move)}
+    if request.method == "POST" and not assisted.consent_recorded:
+        action = request.POST.get("action")
+        if action == "sheet" and sheet_form.is_valid():
+            services.record_sheet_consent(assisted, staff=request.user)
+            record(request, action=Action.CONSENT, move=move, target=AGENCY_CONSENT.version)
+            messages.success(request, _("The customer's consent is recorded."))
+            return redirect(_after_consent(AGENCY, move))
+        if action == "link":
+            token = services.issue_phone_link(assisted)
+            link = request.build_absolute_uri(reverse("consent:phone")) + f"?t={token}"
+            context.update(link=link, qr=segno.make(link, error="m").svg_data_uri(scale=5, border=2),
+                           assisted=assisted)
+            return render(request, "assisted/agency_consent.html", context)  # never_cache: no-store
+    context["summary"] = _summary(sheet_form)
+    context["focus_summary"] = bool(context["summary"])
+    status = 400 if context["summary"] else 200
+    return render(request, "assisted/agency_consent.html", context, status=status)
+
+
+def _agency_consent_sheet(request, found, public_id):
+    from hikkoshi.documents.consent_sheet import render_consent_sheet
+
+    move, assisted = _assisted_move(request, AGENCY, public_id)
+    if assisted.consent_recorded:
+        raise Http404  # nothing more to sign
+    text = _agency_text(assisted)
+    pdf = render_consent_sheet(
+        agency=assisted.agency.name, store=assisted.store.name, customer=assisted.customer_name,
+        text_ja=text.ja, text_en=text.en, version=text.version, flows=catalogue_flows(),
+        common_data=COMMON_DATA_JA, move_id=str(move.public_id), issued_on=timezone.localdate())
+    record(request, action=Action.PRINT, move=move, target="consent-sheet.pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="consent-sheet.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@sensitive_post_parameters()
+def _callcentre_consent(request, found, public_id):
+    move, assisted = _assisted_move(request, CALL_CENTRE, public_id)
+    form = ScriptConsentForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and not assisted.consent_recorded and form.is_valid():
+        services.record_script_consent(assisted, operator=request.user)
+        record(request, action=Action.CONSENT, move=move, target=CALL_SCRIPT.version)
+        messages.success(request, _("The caller's consent is recorded."))
+        return redirect(_after_consent(CALL_CENTRE, move))
+    summary = _summary(form) if not assisted.consent_recorded else []
+    return render(request, "assisted/callcentre_consent.html", {
+        "move": move, "assisted": assisted, "form": form, "script": CALL_SCRIPT, "area": CALL_CENTRE,
+        "summary": summary, "focus_summary": bool(summary), "next_url": _after_consent(CALL_CENTRE, move),
+    }, status=400 if summary else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def phone_consent(request):
+    """The page a customer opens on their own phone (the link or QR code their agency showed):
+    the same text as the consent sheet, and "I agree". No sign-in; the link works once, for
+    ``services.PHONE_LINK_VALIDITY``. It shows no personal data."""
+    token = (request.POST.get("t") if request.method == "POST" else request.GET.get("t")) or ""
+    assisted = services.phone_link_move(token)
+    if assisted is None:
+        return _link_not_valid(request)
+    form = PhoneConsentForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        if services.confirm_phone_link(token) is not None:
+            record(request, action=Action.CONSENT, move=assisted.move, target=AGENCY_CONSENT.version, via="phone")
+            return render(request, "assisted/phone_consent_done.html", {"assisted": assisted})
+        return _link_not_valid(request)
+    summary = _summary(form)
+    return render(request, "assisted/phone_consent.html", {
+        "assisted": assisted, "text": _agency_text(assisted), "flows": catalogue_flows(), "token": token,
+        "common_data": common_data(),
+        "form": form, "summary": summary, "focus_summary": bool(summary),
+    }, status=400 if summary else 200)
+
+
+def _link_not_valid(request):
+    return render(request, "assisted/phone_consent_invalid.html", {"validity_minutes": VALIDITY_MINUTES},
+                  status=404)
+
+
+# -- the forms to mail (call centre) ----------------------------------------------------------
+
+def _mailing(request, found, public_id):
+    from hikkoshi.documents.mailing import render_mailing_pack
+    from hikkoshi.moves.selectors import move_record
+
+    move, assisted = _assisted_move(request, CALL_CENTRE, public_id)
+    if move.status != MoveStatus.SUBMITTED or move.erased_at is not None:
+        raise Http404
+    pdf = render_mailing_pack(move_record(move), assisted.contact or {}, centre=assisted.centre.name,
+                              sent_on=timezone.localdate())
+    record(request, action=Action.PRINT, move=move, target="mailing.pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="mailing.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- an agency's staff and counts (managers) --------------------------------------------------
+
+def _managed_stores(found):
+    return list(Store.objects.filter(agency_id__in=found.manager_of).select_related("agency"))
+
+
+def _staff_page(request, found, form=None, status=200):
+    form = form or MemberForm(stores=_managed_stores(found))
+    members = agency_members(found.manager_of)
+    return render(request, "assisted/agency_staff.html", {
+        "members": members, "form": form, "summary": _summary(form) if form.is_bound else [],
+        "focus_summary": form.is_bound, "agencies": _managed_agencies(found),
+    }, status=status)
+
+
+def _staff(request, found):
+    return _staff_page(request, found)
+
+
+@sensitive_post_parameters()
+def _staff_add(request, found):
+    stores = _managed_stores(found)
+    form = MemberForm(request.POST, stores=stores)
+    agencies = _managed_agencies(found)
+    if form.is_valid():
+        store = form.cleaned_data["store_obj"]
+        agency = store.agency if store is not None else agencies[0]
+        if form.cleaned_data["role"] == AgencyMember.Role.MANAGER and store is None and len(agencies) > 1:
+            form.add_error("store", _("Choose a store of the agency this manager is for."))
+            return _staff_page(request, found, form, status=400)
+        if form.cleaned_data["role"] == AgencyMember.Role.MANAGER:
+            store = None
+        email = form.cleaned_data["email"].strip().lower()  # as allauth keeps addresses
+        member, created = services.add_member(agency=agency, email=email, role=form.cleaned_data["role"],
+                                              store=store)
+        _tell_new_member(request, member, created)
+        messages.success(request, _("%(email)s was added. They get an e-mail about it.") % {"email": email})
+        return redirect("agency:staff")
+    return _staff_page(request, found, form, status=400)
+
+
+def _tell_new_member(request, member, created: bool) -> None:
+    """A new account gets allauth's password-reset mail (to set a password); an existing one a
+    short notice. Staff pages then ask for a second factor to be set up."""
+    if created:
+        from allauth.account.forms import ResetPasswordForm
+
+        reset = ResetPasswordForm(data={"email": member.user.email})
+        if reset.is_valid():
+            reset.save(request)
+        return
+    from django.core.mail import send_mail
+
+    send_mail(
+        _("[hikkoshi] You were added to %(agency)s") % {"agency": member.agency.name},
+        _("You were added to the estate agency %(agency)s on hikkoshi. Sign in with your usual account; "
+          "staff pages ask you to set up a second factor (an authenticator app or a passkey) first.\n\n%(url)s")
+        % {"agency": member.agency.name, "url": request.build_absolute_uri(reverse("agency:home"))},
+        None, [member.user.email])
+
+
+def _staff_remove(request, found, member_id: int):
+    member = (AgencyMember.objects.filter(pk=member_id, agency_id__in=found.manager_of)
+              .select_related("user", "agency", "store").first())
+    if member is None:
+        raise Http404
+    if member.user_id == request.user.pk:
+        messages.error(request, _("You cannot remove yourself; ask another manager or the portal's operators."))
+        return redirect("agency:staff")
+    if request.method == "POST":
+        if services.remove_member(member):
+            messages.success(request, _("%(email)s was removed: they no longer see the agency's moves.")
+                             % {"email": member.user.email})
+        return redirect("agency:staff")
+    return render(request, "assisted/agency_staff_remove.html", {"member": member})
+
+
+def _counts(request, found):
+    return render(request, "assisted/agency_counts.html", {"counts": billing_counts(found.manager_of)})
+
+
+def _counts_csv(request, found):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["month", "agency", "store", "moves_submitted"])
+    for c in billing_counts(found.manager_of):
+        writer.writerow([c.month, _csv_safe(c.agency.name), _csv_safe(c.store.name), c.count])
+    record(request, action=Action.EXPORT, target="billing counts")
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="hikkoshi-monthly-counts.csv"'
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """No spreadsheet formula from a name (=, +, -, @ at the start)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# -- the views, by area -----------------------------------------------------------------------
+
+def _agency_home(request, found):
+    return _home(request, found, AGENCY)
+
+
+def _agency_new(request, found):
+    return _new(request, found, AGENCY)
+
+
+def _callcentre_home(request, found):
+    return _home(request, found, CALL_CENTRE)
+
+
+def _callcentre_new(request, found):
+    return _new(request, found, CALL_CENTRE)
+
+
+GET_POST = require_http_methods(["GET", "POST"])
+
+agency_home = require_GET(area_view(AGENCY)(_agency_home))
+agency_new = GET_POST(area_view(AGENCY)(_agency_new))
+agency_consent = GET_POST(area_view(AGENCY)(_agency_consent))
+agency_consent_sheet = require_GET(area_view(AGENCY)(_agency_consent_sheet))
+agency_staff = require_GET(area_view(AGENCY, managers_only=True)(_staff))
+agency_staff_add = require_POST(area_view(AGENCY, managers_only=True)(_staff_add))
+agency_staff_remove = GET_POST(area_view(AGENCY, managers_only=True)(_staff_remove))
+agency_counts = require_GET(area_view(AGENCY, managers_only=True)(_counts))
+agency_counts_csv = require_GET(area_view(AGENCY, managers_only=True)(_counts_csv))
+
+callcentre_home = require_GET(area_view(CALL_CENTRE)(_callcentre_home))
+callcentre_new = GET_POST(area_view(CALL_CENTRE)(_callcentre_new))
+callcentre_consent = GET_POST(area_view(CALL_CENTRE)(_callcentre_consent))
+callcentre_mailing = require_GET(area_view(CALL_CENTRE)(_mailing))

@@ -1,0 +1,90 @@
+"""Who may see which move: the one access policy (閲覧権限) of the portal.
+
+Every list, page, document, API answer and export of moves goes through ``visible_moves`` or
+``move_visible_to``; nothing else looks moves up by their owner. A user sees:
+
+- as a **mover**: their own moves that were not entered for someone else (``area="own"``);
+- as a call-centre **operator**: the moves entered for callers by their call centre;
+- as estate-agency **staff**: the moves entered for customers in their store;
+- as an estate-agency **manager**: the moves entered for customers in any store of the agency.
+
+A move entered for a customer (代行, with an ``assisted`` record) is seen by its centre, store
+or agency, never by owner: the staff member who entered it does not see it in their own list
+as a private person, nor any more once their membership ends. Only active memberships count, in
+an active call centre or an admitted agency (``hikkoshi.assisted.selectors.memberships``): an
+inactive membership, or a suspended or removed agency or an inactive centre, gives no access
+at once. Administrators have no access here: they use the admin. Anonymous and inactive users
+see nothing.
+
+``area`` narrows the answer to one part of the site: ``"own"`` (the mover's pages at
+``/moves/``, "my data"), ``"agency"`` (``/agency/``) or ``"callcentre"`` (``/callcentre/``);
+``None`` is everything the user may see (the API: a token carries its user's rights).
+"""
+
+from functools import reduce
+from operator import or_
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from .models import Move
+
+OWN, AGENCY, CALL_CENTRE = "own", "agency", "callcentre"
+AREAS = (OWN, AGENCY, CALL_CENTRE)
+
+
+def _conditions(user, area: str | None) -> list[Q]:
+    if area is not None and area not in AREAS:
+        raise ValueError(f"unknown area {area!r}")
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    from hikkoshi.assisted.selectors import memberships
+
+    found = memberships(user)
+    conditions = []
+    if area in (None, OWN):
+        conditions.append(Q(owner_id=user.pk, assisted__isnull=True))
+    if area in (None, CALL_CENTRE) and found.centres:
+        conditions.append(Q(assisted__kind=CALL_CENTRE, assisted__centre_id__in=found.centres))
+    if area in (None, AGENCY):
+        if found.manager_of:
+            conditions.append(Q(assisted__kind=AGENCY, assisted__agency_id__in=found.manager_of))
+        for agency_id, store_id in found.staff_of:
+            conditions.append(Q(assisted__kind=AGENCY, assisted__agency_id=agency_id,
+                                assisted__store_id=store_id))
+    return conditions
+
+
+def visible_moves(user, *, area: str | None = None) -> QuerySet[Move]:
+    """The moves ``user`` may see (in ``area``), newest first."""
+    conditions = _conditions(user, area)
+    if not conditions:
+        return Move.objects.none()
+    return Move.objects.filter(reduce(or_, conditions)).order_by("-created_at")
+
+
+def move_visible_to(user, public_id, *, area: str | None = None) -> Move | None:
+    """The move with this public id if ``user`` may see it (in ``area``), else None — also for
+    a move that does not exist, or an id that is not one."""
+    if not isinstance(public_id, uuid.UUID):
+        try:
+            public_id = uuid.UUID(str(public_id))
+        except ValueError:
+            return None
+    return (visible_moves(user, area=area).filter(public_id=public_id)
+            .select_related("assisted")
+            .prefetch_related("entries__version__procedure__organisation").first())
+
+
+def area_of(move: Move) -> str:
+    """``own`` for a mover's move, else the kind of its assisted record."""
+    assisted = assisted_of(move)
+    return assisted.kind if assisted is not None else OWN
+
+
+def assisted_of(move: Move):
+    """The ``AssistedMove`` of a move entered for a customer, or None."""
+    try:
+        return move.assisted
+    except Move.assisted.RelatedObjectDoesNotExist:
+        return None
