@@ -215,6 +215,7 @@ def _payload() -> dict:
             {"id": "sapporo-property-tax", "fields": {"property_location": "東京都千代田区千代田1-1"}},
             {"id": "sapporo-sapling", "fields": {"first_choice": "ナナカマド", "occasion": "転入記念"}},
         ],
+        "consent": True,  # the mover agreed to which data goes where
     }
 
 

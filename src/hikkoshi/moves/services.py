@@ -264,7 +264,7 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> No
 
 
 def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date | None = None,
-                idempotency_key: str = "", require_consent: bool = False, consent_by=None) -> Move:
+                idempotency_key: str = "", require_consent: bool = True, consent_by=None) -> Move:
     """Validate and store a move with its procedures in one transaction.
 
     With an ``idempotency_key`` (an API client's retry after a lost answer), a move this owner
