@@ -137,6 +137,13 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
          .exclude(detail="").update(detail=""))
         record(None, action=Action.ERASE, move=Move.objects.values_list("public_id", flat=True).get(pk=pk),
                via="system")
+        spooled = list(Delivery.objects.filter(entry__move_id=pk, channel="fax").values_list("idempotency_key",
+                                                                                              flat=True))
+    # Fax images a spool-folder gateway has not sent yet, or kept after sending, hold the form.
+    from hikkoshi.delivery.channels.fax import forget_spooled
+
+    for key in spooled:
+        forget_spooled(str(key))
     return True
 
 

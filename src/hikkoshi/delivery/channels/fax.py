@@ -243,6 +243,22 @@ def send_to_spool(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> O
     return Outcome(message_id=f"spool:{image.name}")
 
 
+def forget_spooled(idempotency_key: str) -> int:
+    """Remove a delivery's files from the spool folder (its fax image holds the 申込書 and so
+    personal data): the image under any suffix the sending program gave it, and its metadata.
+    The number of files removed."""
+    folder = Path(config()["spool_dir"])
+    name = spool_name(idempotency_key)
+    removed = 0
+    for path in [folder / f"{name}.tif", folder / f"{name}.json", *folder.glob(f"{name}.tif.*")]:
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
 def already_spooled(folder: Path, name: str) -> bool:
     return (folder / f"{name}.tif").exists() or any(folder.glob(f"{name}.tif.*"))
 

@@ -172,6 +172,35 @@ def test_the_command_erases(keys, submitted):
     assert Move.objects.get(pk=submitted.pk).erased_at is not None
 
 
+def test_erasure_removes_the_fax_images_left_in_the_spool_folder(keys, sapporo, mover, settings, tmp_path):
+    from hikkoshi.catalogue.models import Procedure
+    from hikkoshi.delivery.channels.fax import spool_name
+
+    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "spool", "spool_dir": str(tmp_path)}
+    paper = Procedure.objects.get(slug="hokkaido-shimbun-subscription")
+    paper.channel_settings = {"fax_number": "011-210-5555"}
+    paper.save()
+    from hikkoshi.moves.tests.conftest import moving_day, sapporo_relocation
+
+    procedures = sapporo_relocation()["procedures"] + [
+        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}]
+    move = submit(mover, procedures=procedures)
+    fax = Delivery.objects.get(entry__move=move, channel="fax")
+    assert delivery_services.deliver(fax.pk) == "delivered"
+    name = spool_name(str(fax.idempotency_key))
+    (tmp_path / f"{name}.tif").rename(tmp_path / f"{name}.tif.sent")  # as a sending program marks it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{name}.json", f"{name}.tif.sent"]
+    long_ago = timezone.now() - timedelta(days=400)
+    finish(move, at=long_ago)
+    DeliveryEvent.objects.filter(delivery__entry__move=move).update(at=long_ago)
+    Delivery.objects.filter(entry__move=move).update(delivered_at=long_ago)
+    Move.objects.filter(pk=move.pk).update(submitted_at=long_ago,
+                                           move_date=timezone.localdate() - timedelta(days=380))
+    MoveProcedure.objects.filter(move=move).update(deadline_to=None, deadline_from=None)
+    assert erase_expired() == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- an erased move on the pages -----------------------------------------------------------------
 
 def test_an_erased_move_still_shows_without_personal_data(keys, submitted, mover, client):
