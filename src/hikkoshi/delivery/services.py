@@ -283,3 +283,18 @@ def mark_handled(delivery: Delivery, *, user, reason: str) -> bool:
         DeliveryEvent.objects.create(delivery=delivery, kind=Kind.HANDLED, attempt=delivery.attempts,
                                      detail=reason[:300], actor=user)
     return True
+
+
+def spooled_files_forgetter(move_ids):
+    """Before deleting moves: a function that, called after the deletion commits, removes their
+    fax images left in a spool folder (they hold the filled-in form, so personal data)."""
+    from .channels.fax import forget_spooled
+
+    keys = [str(k) for k in Delivery.objects.filter(entry__move_id__in=list(move_ids), channel="fax")
+            .values_list("idempotency_key", flat=True)]
+
+    def forget() -> None:
+        for key in keys:
+            forget_spooled(key)
+
+    return forget

@@ -45,6 +45,7 @@ from django.utils import timezone
 from hikkoshi.assisted.models import AssistedMove
 from hikkoshi.audit.services import Action, record
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
+from hikkoshi.delivery.services import spooled_files_forgetter
 from hikkoshi.moves.constants import EntryStatus, MoveStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -137,13 +138,9 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
          .exclude(detail="").update(detail=""))
         record(None, action=Action.ERASE, move=Move.objects.values_list("public_id", flat=True).get(pk=pk),
                via="system")
-        spooled = list(Delivery.objects.filter(entry__move_id=pk, channel="fax").values_list("idempotency_key",
-                                                                                              flat=True))
-    # Fax images a spool-folder gateway has not sent yet, or kept after sending, hold the form.
-    from hikkoshi.delivery.channels.fax import forget_spooled
-
-    for key in spooled:
-        forget_spooled(str(key))
+        # Fax images a spool-folder gateway has not sent yet, or kept after sending, hold the form.
+        forget = spooled_files_forgetter([pk])
+    forget()
     return True
 
 
