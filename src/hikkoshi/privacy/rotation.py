@@ -70,6 +70,9 @@ def key_counts() -> dict[str, Counter]:
                             counter[value.split(":", 2)[1]] += 1
                         else:
                             counter["(not encrypted)"] += 1
+    from .mfa import key_counts as mfa_key_counts
+
+    mfa_key_counts(counts)
     return counts
 
 
@@ -112,6 +115,11 @@ def rotate(*, batch_size: int = 500, progress=None) -> RotationReport:
                 _write(cs, updates, report)
             if progress:
                 progress(cs.table, report)
+    from .mfa import rotate_authenticators
+
+    rotate_authenticators(report)  # staff members' second-factor secrets (allauth's table)
+    if progress:
+        progress("mfa_authenticator", report)
     return report
 
 

@@ -93,9 +93,29 @@ def erasure_due(move: Move) -> datetime | None:
     return start + retention() if start else None
 
 
+def delete_abandoned_drafts(*, now: datetime | None = None) -> int:
+    """Delete drafts entered for a customer (代行) and left untouched for the retention time.
+
+    The customer has no account to delete them from, and a draft never reaches an
+    organisation: what they told the operator or the agency must not stay for ever. (A mover's
+    own drafts stay in their account until they delete them or the account.)"""
+    now = now or timezone.now()
+    stale = Move.objects.filter(status=MoveStatus.DRAFT, assisted__isnull=False, updated_at__lt=now - retention())
+    deleted = 0
+    for move in stale.only("pk", "public_id"):
+        with transaction.atomic():
+            if Move.objects.filter(pk=move.pk, status=MoveStatus.DRAFT, updated_at__lt=now - retention()).delete()[0]:
+                record(None, action=Action.DELETE, move=move.public_id, target="abandoned draft", via="system")
+                deleted += 1
+    if deleted:
+        logger.info("deleted %d draft(s) entered for customers and left untouched", deleted)
+    return deleted
+
+
 def erase_expired(*, now: datetime | None = None) -> int:
     """Erase the personal data of every move past its retention time; the number erased."""
     now = now or timezone.now()
+    delete_abandoned_drafts(now=now)
     cutoff = now - retention()
     cutoff_day = timezone.localdate(cutoff)
     # A coarse filter in SQL (every retention start is at or after these); the exact test,

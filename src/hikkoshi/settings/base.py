@@ -122,6 +122,8 @@ ACCOUNT_RATE_LIMITS = {
 # run in front of the portal (0: trust no header, use the socket's address).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("HIKKOSHI_TRUSTED_PROXY_COUNT", "0"))
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# Second-factor secrets are encrypted at rest with the data keys (hikkoshi.privacy.mfa).
+MFA_ADAPTER = "hikkoshi.privacy.mfa.EncryptingMFAAdapter"
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "hikkoshi"
 MFA_TOTP_TOLERANCE = 1  # the code of the previous or next 30 s also counts (clock drift)

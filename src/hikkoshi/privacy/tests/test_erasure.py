@@ -226,3 +226,23 @@ def test_an_erased_move_still_shows_without_personal_data(keys, submitted, mover
     _token, secret = ApiToken.issue(mover)
     api = client.get(f"/api/v1/moves/{move.public_id}", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert api.status_code == 200 and not findings(api.content.decode())
+
+
+def test_drafts_entered_for_customers_and_left_untouched_are_deleted(keys, sapporo, mover, django_user_model):
+    from hikkoshi.assisted.models import AssistedMove, CallCentre, Operator
+    from hikkoshi.assisted.services import start_assisted_move
+    from hikkoshi.audit.models import AuditEvent
+
+    operator = django_user_model.objects.create_user("op@centre.example.jp", "op@centre.example.jp", "pw-123456789")
+    centre = CallCentre.objects.create(name="テストセンター")
+    Operator.objects.create(user=operator, centre=centre)
+    old = start_assisted_move(user=operator, centre=centre, contact={"name": "鷺沢 葵衣"})
+    fresh = start_assisted_move(user=operator, centre=centre, contact={"name": "鷺沢 紬"})
+    own_draft = Move.objects.create(owner=mover, draft={"step": "places"})
+    long_ago = timezone.now() - timedelta(days=40)
+    Move.objects.filter(pk__in=[old.pk, own_draft.pk]).update(updated_at=long_ago)
+    assert erase_expired() == 0  # nothing submitted to erase…
+    assert not Move.objects.filter(pk=old.pk).exists()  # …but the abandoned customer draft is gone
+    assert not AssistedMove.objects.filter(move_id=old.pk).exists()
+    assert Move.objects.filter(pk=fresh.pk).exists() and Move.objects.filter(pk=own_draft.pk).exists()
+    assert AuditEvent.objects.filter(action="delete", target="abandoned draft").count() == 1
