@@ -61,7 +61,7 @@ class DeliveryEvent(models.Model):
     """One step of a delivery's life, appended and never changed."""
 
     class Kind(models.TextChoices):
-        ATTEMPT = "attempt", _("Attempt started")
+        ATTEMPT = "attempt", _("Attempt started")  # recorded by earlier versions only
         DELIVERED = "delivered", _("Delivered")
         RETRY = "retry", _("Will retry")
         FAILED = "failed", _("Failed")

@@ -41,11 +41,12 @@ EARLY_SLACK = timedelta(seconds=1)
 Kind = DeliveryEvent.Kind
 
 
-def outbox_add(move: Move) -> list[Delivery]:
-    """One delivery per procedure of ``move``; call inside the submission's transaction."""
+def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[Delivery]:
+    """One delivery per procedure of ``move`` (its ``entries``, when the caller has them at
+    hand); call inside the submission's transaction."""
     now = timezone.now()
     deliveries = []
-    for entry in move.entries.select_related("version"):
+    for entry in entries if entries is not None else move.entries.select_related("version"):
         channel = entry.version.definition["channel"]
         window = channel == Channel.WINDOW
         deliveries.append(Delivery(
@@ -54,15 +55,17 @@ def outbox_add(move: Move) -> list[Delivery]:
             next_attempt_at=None if window else now,
         ))
     Delivery.objects.bulk_create(deliveries)
-    queued = [d.entry_id for d in deliveries if d.status == EntryStatus.QUEUED]
+    queued = [d for d in deliveries if d.status == EntryStatus.QUEUED]
     if queued:
-        transaction.on_commit(lambda: _enqueue_entries(queued), robust=True)
+        transaction.on_commit(lambda: _enqueue_all(queued), robust=True)
     return deliveries
 
 
-def _enqueue_entries(entry_ids: list[int]) -> None:
-    for delivery_id in Delivery.objects.filter(entry_id__in=entry_ids).values_list("pk", flat=True):
-        enqueue(delivery_id)
+def _enqueue_all(deliveries: list[Delivery]) -> None:
+    """Hand new deliveries to the workers, and note their tasks (for the sweeper) at once."""
+    for delivery in deliveries:
+        delivery.task_id = str(deliver_task.enqueue(delivery.pk).id)
+    Delivery.objects.bulk_update(deliveries, ["task_id"])
 
 
 def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
@@ -102,9 +105,9 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
                    .update(status=EntryStatus.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1))
         if not claimed:
             return "not due"
+        # (The procedure keeps showing "waiting to be sent" for the moment it is being sent; the
+        # outcome of each attempt is recorded as an event with its number.)
         delivery = Delivery.objects.get(pk=delivery_id)
-        MoveProcedure.objects.filter(pk=delivery.entry_id).update(status=EntryStatus.SENDING)
-        DeliveryEvent.objects.create(delivery_id=delivery_id, kind=Kind.ATTEMPT, attempt=delivery.attempts)
     try:
         outgoing = build_outgoing(delivery)
         outcome = channels.get(delivery.channel).send(outgoing)

@@ -309,19 +309,20 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
             move.consent_version = DATA_SHARING_VERSION
         move.save()
         move.entries.all().delete()
-        for position, entry in enumerate(validated.entries):
-            definition = entry.applicable.version.definition
-            office = offices.get(entry.applicable.slug)
-            MoveProcedure.objects.create(
+        entries = MoveProcedure.objects.bulk_create([
+            MoveProcedure(
                 move=move, version=entry.applicable.version, values=entry.values,
                 kinds=[str(k) for k in entry.applicable.kinds],
-                status=EntryStatus.IN_PERSON if definition["channel"] == Channel.WINDOW else EntryStatus.QUEUED,
+                status=(EntryStatus.IN_PERSON if entry.applicable.version.definition["channel"] == Channel.WINDOW
+                        else EntryStatus.QUEUED),
                 deadline_from=entry.deadline_from, deadline_to=entry.deadline_to, position=position,
-                office=_office_data(office) if office else {},
+                office=_office_data(offices[entry.applicable.slug]) if offices.get(entry.applicable.slug) else {},
             )
+            for position, entry in enumerate(validated.entries)
+        ])
         # The outbox: one delivery per procedure, in this same transaction; the workers get
         # them only once it has committed.
-        outbox_add(move)
+        outbox_add(move, entries)
         move_submitted.send(sender=Move, move=move)
     move.warnings = validated.warnings
     return move

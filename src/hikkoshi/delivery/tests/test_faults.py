@@ -271,4 +271,4 @@ def test_smtp_answering_5xx_is_final(sapporo, mover, smtp):
     assert services.deliver(delivery.pk) == "failed: smtp_550"
     delivery.refresh_from_db()
     assert delivery.status == EntryStatus.FAILED and delivery.entry.status == EntryStatus.FAILED
-    assert [e.kind for e in delivery.events.all()] == ["attempt", "failed"]
+    assert [e.kind for e in delivery.events.all()] == ["failed"]
