@@ -9,7 +9,10 @@ The rule is applied in two places that share this module:
 
 - ``hikkoshi.accounts.middleware.StaffSecondFactorMiddleware`` for every path under one of
   ``settings.HIKKOSHI_STAFF_PATHS`` (the Django admin, ``/agency/``, ``/callcentre/``);
-- the ``staff_required`` decorator for a staff view anywhere else.
+- the ``staff_required`` decorator for a staff view anywhere else;
+
+and, through ``second_factor_needed``, to a staff member making an API token on the account
+page (a token reads their customers' moves: it is made only after the second factor).
 
 Whether a user is staff is ``is_staff_member(user)``: ``is_staff`` (or superuser), an active
 call-centre operator or estate-agency member (``hikkoshi.assisted``: an active membership of an
@@ -120,26 +123,52 @@ def _with_next(url: str, next_url: str) -> str:
     return f"{url}?{urlencode({'next': next_url})}"
 
 
+# What a staff member still needs before they may go on (``second_factor_needed``).
+SET_UP = "set-up"  # no second factor set up
+CONFIRM = "confirm"  # one set up, not used in this session
+
+
+def second_factor_needed(request) -> str:
+    """For the signed-in user: ``""`` when they may go on (not staff, or staff who used a second
+    factor in this session), ``SET_UP`` for staff without one, ``CONFIRM`` for staff who have
+    one and have not used it in this session."""
+    user = request.user
+    if not is_staff_member(user):
+        return ""
+    kinds = second_factors(user)
+    if not kinds:
+        return SET_UP
+    if used_second_factor(request, user):
+        return ""
+    return CONFIRM
+
+
+def second_factor_url(request, needed: str, next_url: str) -> str:
+    """Where a staff member does what ``second_factor_needed`` said (then back to ``next_url``,
+    after confirming)."""
+    if needed == SET_UP:
+        return reverse("mfa_index")
+    kinds = second_factors(request.user)
+    target = "mfa_reauthenticate" if Authenticator.Type.TOTP in kinds else "mfa_reauthenticate_webauthn"
+    return _with_next(reverse(target), next_url)
+
+
 def staff_gate(request):
     """For a signed-in staff member: ``None`` when they may go on, or the redirect they need.
 
     Without a second factor they are sent to set one up; with one they have not used in this
     session, to confirm access with it (then back to the page they asked for).
     """
-    user = request.user
-    if not is_staff_member(user):
+    needed = second_factor_needed(request)
+    if not needed:
         return None
-    kinds = second_factors(user)
-    if not kinds:
+    if needed == SET_UP:
         messages.warning(request, _(
             "Staff pages need a second factor. Set up an authenticator app or a passkey "
             "(security key), then open the page again."))
-        return redirect("mfa_index")
-    if used_second_factor(request, user):
-        return None
-    messages.info(request, _("Staff pages need your second factor: confirm it's you to go on."))
-    target = "mfa_reauthenticate" if Authenticator.Type.TOTP in kinds else "mfa_reauthenticate_webauthn"
-    return redirect(_with_next(reverse(target), request.get_full_path()))
+    else:
+        messages.info(request, _("Staff pages need your second factor: confirm it's you to go on."))
+    return redirect(second_factor_url(request, needed, request.get_full_path()))
 
 
 def is_staff_path(path: str) -> bool:

@@ -28,10 +28,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hikkoshi.assisted.selectors import memberships
 from hikkoshi.audit.services import Action, record
+from hikkoshi.delivery.services import spooled_files_forgetter
 from hikkoshi.moves.access import visible_moves
 from hikkoshi.moves.models import ApiToken
 
-from .access import is_staff_member, second_factors
+from .access import is_staff_member, second_factor_needed, second_factor_url, second_factors
 from .export import account_data
 from .forms import DeleteAccountForm, TokenCreateForm
 
@@ -45,6 +46,16 @@ def _summary(form) -> list[dict]:
     return items
 
 
+def _token_second_factor(request) -> dict | None:
+    """For staff who have not used a second factor in this session (set up, or confirmed):
+    what they need to make an API token, and where to do it (back to the tokens after
+    confirming). ``None`` when they may make one."""
+    needed = second_factor_needed(request)
+    if not needed:
+        return None
+    return {"needed": needed, "url": second_factor_url(request, needed, reverse("accounts:home") + "#tokens-heading")}
+
+
 def _home(request, *, token_form=None, new_token=None, status=200):
     user = request.user
     token_form = token_form or TokenCreateForm(user=user)
@@ -53,6 +64,8 @@ def _home(request, *, token_form=None, new_token=None, status=200):
         "factors": second_factors(user),
         "tokens": user.api_tokens.order_by("-created_at"),
         "token_form": token_form, "new_token": new_token,
+        # Staff make tokens only with the second factor used, as on staff pages.
+        "token_second_factor": _token_second_factor(request),
         "summary": _summary(token_form) if token_form.is_bound else [],
         "focus_summary": token_form.is_bound,
         "is_staff": is_staff_member(user),
@@ -74,7 +87,15 @@ def home(request):
 @never_cache
 @sensitive_variables("secret")
 def token_create(request):
-    """A new API token: shown on this answer once, never again (only its digest is kept)."""
+    """A new API token: shown on this answer once, never again (only its digest is kept).
+
+    A staff member's token reads the moves of their customers: they need the second factor
+    used in this session, as on staff pages (``access.second_factor_needed``); without it, the
+    account page says how to set it up or confirm it."""
+    if second_factor_needed(request):
+        messages.error(request, _("Staff make API tokens only after using their second factor: set it up or "
+                                  "confirm it's you with it first."))
+        return redirect(reverse("accounts:home") + "#tokens-heading")
     form = TokenCreateForm(request.POST, user=request.user)
     if not form.is_valid():
         return _home(request, token_form=form, status=400)
@@ -133,10 +154,15 @@ def delete_account(request):
                 # member entered for customers stay with their centre or store, without an
                 # owner (moves.models.owner_deleted).
                 user.hikkoshi_acting_as = "mover"
-                for public_id in visible_moves(user, area="own").values_list("public_id", flat=True):
+                own = list(visible_moves(user, area="own").values_list("pk", "public_id"))
+                for _pk, public_id in own:
                     record(request, action=Action.DELETE, move=public_id, target="account")
+                # Fax images a spool-folder gateway left hold the filled-in forms: their names
+                # are read before the deliveries go, the files removed once this commits.
+                forget = spooled_files_forgetter([pk for pk, _public_id in own])
                 visible_moves(user, area="own").delete()
                 user.delete()
+                transaction.on_commit(forget)
             logout(request)
             messages.success(request, _("Your account and everything it held were deleted."))
             return redirect("portal:home")

@@ -100,11 +100,14 @@ class PhoneConsentForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    """A new member of an agency, by e-mail address."""
+    """A new member of an agency, by e-mail address (or another role or store for a member)."""
 
     email = forms.EmailField(label=_("E-mail address"), max_length=254,
-                             help_text=_("Their login ID. Without an account yet, they get one and an e-mail "
-                                         "to set their password."),
+                             help_text=_("A work address with no account at hikkoshi yet: it becomes their "
+                                         "login ID, and they get an e-mail to set their password. The address of "
+                                         "a member of your agency changes their role or store. Any other address "
+                                         "that already has an account is refused: an administrator can link "
+                                         "existing accounts."),
                              widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(label=_("Role"), choices=AgencyMember.Role.choices, initial=AgencyMember.Role.STAFF)
     store = forms.ChoiceField(label=_("Store"), required=False,

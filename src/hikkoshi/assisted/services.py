@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_draft_create
@@ -128,13 +129,51 @@ def set_agency_status(agency: Agency, status: str) -> bool:
     return True
 
 
+class MemberRefused(Exception):
+    """A change of an agency's members that a manager may not make on their page; ``message``
+    says why (for the person), ``field`` is the form field it belongs to (``None``: the form)."""
+
+    def __init__(self, message, *, field: str | None = None, code: str = ""):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+# Why a manager's change is refused (lazy: they are shown in the language of the request).
+ACCOUNT_EXISTS = _("This address already has an account at hikkoshi. Ask the person for a work address, "
+                   "or ask an administrator.")
+REMOVED_EARLIER = _("This person was removed from the agency. Ask an administrator to take them back.")
+OWN_ROLE = _("You cannot change your own role; ask another manager or an administrator.")
+OWN_REMOVAL = _("You cannot remove yourself; ask another manager or the portal's operators.")
+LAST_MANAGER = _("The agency would have no manager left. Make someone else a manager first.")
+NOT_A_MANAGER = _("You no longer manage this agency.")
+
+# What ``add_member`` did.
+ADDED = "added"  # a new account, and its membership
+CHANGED = "changed"  # the role or store of an active member
+UNCHANGED = "unchanged"  # an active member, already with that role and store
+
+
 def _find_user(email: str):
+    """The account that has proved it owns ``email`` (a verified address), or ``None``.
+
+    An unverified address never counts: anyone can type any address into their own account
+    (it then waits there, unverified or pending a change, until its link is opened), so
+    matching it would hand the membership to whoever typed it first."""
     from allauth.account.models import EmailAddress
 
-    address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
-    if address is not None:
-        return address.user
-    return get_user_model().objects.filter(email__iexact=email).first()
+    address = EmailAddress.objects.filter(email__iexact=email, verified=True).select_related("user").first()
+    return address.user if address is not None else None
+
+
+def _address_taken(email: str) -> bool:
+    """Whether any account has ``email`` in any way: verified or not, pending a change, or as its
+    user's own address."""
+    from allauth.account.models import EmailAddress
+
+    return (EmailAddress.objects.filter(email__iexact=email).exists()
+            or get_user_model().objects.filter(email__iexact=email).exists())
 
 
 def _new_user(email: str):
@@ -148,30 +187,91 @@ def _new_user(email: str):
     return user
 
 
-def add_member(*, agency: Agency, email: str, role: str, store: Store | None) -> tuple[AgencyMember, bool]:
-    """Add a member to ``agency`` by e-mail address: the account with that address, or a new one
-    (without a password; they set it through the password-reset mail, see ``views``). A member
-    removed earlier is taken back with the new role and store. Returns (member, new account)."""
+def _locked_members(agency_id: int) -> list[AgencyMember]:
+    """Every member row of the agency, locked until the transaction ends (in one order, so two
+    managers' changes wait for each other instead of deadlocking). Whatever is decided from
+    them (is there a manager left?) holds when it is written. Call inside ``atomic``."""
+    return list(AgencyMember.objects.select_for_update().filter(agency_id=agency_id).order_by("pk"))
+
+
+def _managers_besides(rows: list[AgencyMember], member: AgencyMember) -> bool:
+    return any(r.active and r.role == AgencyMember.Role.MANAGER and r.pk != member.pk for r in rows)
+
+
+def _check_manager(rows: list[AgencyMember], by) -> None:
+    """``by`` (the manager making the change) still manages the agency, now that it is locked."""
+    if by is None:
+        return
+    if not any(r.user_id == by.pk and r.active and r.role == AgencyMember.Role.MANAGER for r in rows):
+        raise MemberRefused(NOT_A_MANAGER, code="not_a_manager")
+
+
+def add_member(*, agency: Agency, email: str, role: str, store: Store | None,
+               by=None) -> tuple[AgencyMember, str]:
+    """A manager (``by``) adds a member to ``agency`` by e-mail address, or changes one.
+
+    - An address no account has: a new account (without a password: they set it through the
+      password-reset mail, see ``views``) and its membership. Returns ``ADDED``.
+    - The verified address of an active member of this agency: their role and store change
+      (``CHANGED``; ``UNCHANGED`` when they already have them).
+
+    Anything else raises ``MemberRefused``: an address of any other account (verified or not,
+    or pending a change) — making someone staff changes their account (it can no longer be
+    deleted, its sessions are short, a suspension locks it out), so only an administrator links
+    an existing account, in the admin; a member removed earlier (an administrator takes them
+    back); a change of one's own role; a change that leaves the agency without a manager.
+    Decided with the agency's member rows locked (``_locked_members``)."""
     if role == AgencyMember.Role.STAFF and store is None:
         raise ValueError("staff belong to a store")
     if store is not None and store.agency_id != agency.pk:
         raise ValueError("the store is not the agency's")
+    if role == AgencyMember.Role.MANAGER:
+        store = None
     with transaction.atomic():
+        rows = _locked_members(agency.pk)
+        _check_manager(rows, by)
         user = _find_user(email)
-        created = user is None
-        if created:
+        if user is None:
+            if _address_taken(email):
+                raise MemberRefused(ACCOUNT_EXISTS, field="email", code="account_exists")
             user = _new_user(email)
-        member, _new = AgencyMember.objects.update_or_create(
-            user=user, agency=agency,
-            defaults={"role": role, "store": store, "active": True, "removed_at": None})
-    return member, created
+            member = AgencyMember.objects.create(user=user, agency=agency, role=role, store=store)
+            return member, ADDED
+        member = next((r for r in rows if r.user_id == user.pk), None)
+        if member is None:
+            raise MemberRefused(ACCOUNT_EXISTS, field="email", code="account_exists")
+        if not member.active:
+            raise MemberRefused(REMOVED_EARLIER, field="email", code="removed")
+        store_id = store.pk if store is not None else None
+        if member.role == role and member.store_id == store_id:
+            return member, UNCHANGED
+        if by is not None and member.user_id == by.pk and member.role != role:
+            raise MemberRefused(OWN_ROLE, field="role", code="own_role")
+        if member.role == AgencyMember.Role.MANAGER and role != AgencyMember.Role.MANAGER \
+                and not _managers_besides(rows, member):
+            raise MemberRefused(LAST_MANAGER, field="role", code="last_manager")
+        member.role, member.store = role, store
+        member.save(update_fields=["role", "store"])
+    return member, CHANGED
 
 
-def remove_member(member: AgencyMember) -> bool:
-    """Remove a member from their agency (the membership is kept, inactive, for the record)."""
-    if not member.active:
-        return False
-    member.active = False
-    member.removed_at = timezone.now()
-    member.save(update_fields=["active", "removed_at"])
+def remove_member(member: AgencyMember, *, by=None) -> bool:
+    """Remove a member from their agency (the membership is kept, inactive, for the record).
+    False when they were removed already. Raises ``MemberRefused`` for oneself and for the
+    agency's last manager, decided with the agency's member rows locked, so that two managers
+    removing each other at the same time cannot both succeed."""
+    with transaction.atomic():
+        rows = _locked_members(member.agency_id)
+        _check_manager(rows, by)
+        locked = next((r for r in rows if r.pk == member.pk), None)
+        if locked is None or not locked.active:
+            return False
+        if by is not None and locked.user_id == by.pk:
+            raise MemberRefused(OWN_REMOVAL, code="own_removal")
+        if locked.role == AgencyMember.Role.MANAGER and not _managers_besides(rows, locked):
+            raise MemberRefused(LAST_MANAGER, code="last_manager")
+        locked.active = False
+        locked.removed_at = timezone.now()
+        locked.save(update_fields=["active", "removed_at"])
+    member.active, member.removed_at = locked.active, locked.removed_at
     return True

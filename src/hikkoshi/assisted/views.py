@@ -128,9 +128,17 @@ def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
     return rows, more
 
 
+@sensitive_post_parameters("q")  # a customer's name: never in an error report
 def _home(request, found, area: str):
-    query = request.GET.get("q", "")[:100]
+    """The list of moves, and the search by the customer's name. The search is a POST answered
+    with its page (no redirect): a name never goes into a URL, so not into the browser's
+    history, a proxy's log or the ``next`` of a redirect. Each page shown is one audit event:
+    a ``list`` or a ``search`` (never the name searched for)."""
+    query = request.POST.get("q", "")[:100] if request.method == "POST" else ""
+    if not query.strip():
+        query = ""
     rows, more = _rows(request, area, query)
+    record(request, action=Action.VIEW, target="search" if query else "list")
     context = {"rows": rows, "more": more, "query": query, "area": area, "limit": LIST_LIMIT}
     if area == AGENCY:
         context["stores"] = Store.objects.filter(pk__in=[s for _a, s in found.staff_of]).select_related("agency")
@@ -315,6 +323,9 @@ def _staff(request, found):
 
 @sensitive_post_parameters()
 def _staff_add(request, found):
+    """Add a member (a new account for an address no account has yet), or change the role or
+    store of an active member; whatever else ``services.add_member`` refuses is said at the
+    field it is about."""
     stores = _managed_stores(found)
     form = MemberForm(request.POST, stores=stores)
     agencies = _managed_agencies(found)
@@ -327,32 +338,32 @@ def _staff_add(request, found):
         if form.cleaned_data["role"] == AgencyMember.Role.MANAGER:
             store = None
         email = form.cleaned_data["email"].strip().lower()  # as allauth keeps addresses
-        member, created = services.add_member(agency=agency, email=email, role=form.cleaned_data["role"],
-                                              store=store)
-        _tell_new_member(request, member, created)
-        messages.success(request, _("%(email)s was added. They get an e-mail about it.") % {"email": email})
+        try:
+            member, outcome = services.add_member(agency=agency, email=email, role=form.cleaned_data["role"],
+                                                  store=store, by=request.user)
+        except services.MemberRefused as refused:
+            form.add_error(refused.field, str(refused.message))
+            return _staff_page(request, found, form, status=400)
+        if outcome == services.ADDED:
+            _tell_new_member(request, member)
+            messages.success(request, _("%(email)s was added. They get an e-mail about it.") % {"email": email})
+        elif outcome == services.CHANGED:
+            messages.success(request, _("The role and store of %(email)s were changed.") % {"email": email})
+        else:
+            messages.info(request, _("%(email)s already has this role and store: nothing was changed.")
+                          % {"email": email})
         return redirect("agency:staff")
     return _staff_page(request, found, form, status=400)
 
 
-def _tell_new_member(request, member, created: bool) -> None:
-    """A new account gets allauth's password-reset mail (to set a password); an existing one a
-    short notice. Staff pages then ask for a second factor to be set up."""
-    if created:
-        from allauth.account.forms import ResetPasswordForm
+def _tell_new_member(request, member) -> None:
+    """A new account gets allauth's password-reset mail, to set a password (which also proves
+    the address). Staff pages then ask for a second factor to be set up."""
+    from allauth.account.forms import ResetPasswordForm
 
-        reset = ResetPasswordForm(data={"email": member.user.email})
-        if reset.is_valid():
-            reset.save(request)
-        return
-    from django.core.mail import send_mail
-
-    send_mail(
-        _("[hikkoshi] You were added to %(agency)s") % {"agency": member.agency.name},
-        _("You were added to the estate agency %(agency)s on hikkoshi. Sign in with your usual account; "
-          "staff pages ask you to set up a second factor (an authenticator app or a passkey) first.\n\n%(url)s")
-        % {"agency": member.agency.name, "url": request.build_absolute_uri(reverse("agency:home"))},
-        None, [member.user.email])
+    reset = ResetPasswordForm(data={"email": member.user.email})
+    if reset.is_valid():
+        reset.save(request)
 
 
 def _staff_remove(request, found, member_id: int):
@@ -361,10 +372,15 @@ def _staff_remove(request, found, member_id: int):
     if member is None:
         raise Http404
     if member.user_id == request.user.pk:
-        messages.error(request, _("You cannot remove yourself; ask another manager or the portal's operators."))
+        messages.error(request, str(services.OWN_REMOVAL))
         return redirect("agency:staff")
     if request.method == "POST":
-        if services.remove_member(member):
+        try:
+            removed = services.remove_member(member, by=request.user)
+        except services.MemberRefused as refused:
+            messages.error(request, str(refused.message))
+            return redirect("agency:staff")
+        if removed:
             messages.success(request, _("%(email)s was removed: they no longer see the agency's moves.")
                              % {"email": member.user.email})
         return redirect("agency:staff")
@@ -412,7 +428,7 @@ def _callcentre_new(request, found):
 
 GET_POST = require_http_methods(["GET", "POST"])
 
-agency_home = require_GET(area_view(AGENCY)(_agency_home))
+agency_home = GET_POST(area_view(AGENCY)(_agency_home))
 agency_new = GET_POST(area_view(AGENCY)(_agency_new))
 agency_consent = GET_POST(area_view(AGENCY)(_agency_consent))
 agency_consent_sheet = require_GET(area_view(AGENCY)(_agency_consent_sheet))
@@ -422,7 +438,7 @@ agency_staff_remove = GET_POST(area_view(AGENCY, managers_only=True)(_staff_remo
 agency_counts = require_GET(area_view(AGENCY, managers_only=True)(_counts))
 agency_counts_csv = require_GET(area_view(AGENCY, managers_only=True)(_counts_csv))
 
-callcentre_home = require_GET(area_view(CALL_CENTRE)(_callcentre_home))
+callcentre_home = GET_POST(area_view(CALL_CENTRE)(_callcentre_home))
 callcentre_new = GET_POST(area_view(CALL_CENTRE)(_callcentre_new))
 callcentre_consent = GET_POST(area_view(CALL_CENTRE)(_callcentre_consent))
 callcentre_mailing = require_GET(area_view(CALL_CENTRE)(_mailing))

@@ -631,9 +631,15 @@ def delete(request, public_id):
     it can (404 for anyone else). Its procedures and their deliveries go with it."""
     move = _own_move(request, public_id)
     if request.method == "POST":
+        from hikkoshi.delivery.services import spooled_files_forgetter
+
         with transaction.atomic():
+            # Fax images a spool-folder gateway left hold the filled-in form: their names are
+            # read before the deliveries go, the files removed once the deletion is committed.
+            forget = spooled_files_forgetter([move.pk])
             _audit(request, Action.DELETE, move)
             Move.objects.filter(pk=move.pk).delete()
+            transaction.on_commit(forget)
         messages.success(request, _("The move was deleted, with the personal data in it."))
         return redirect(_list_url(request))
     places = (move.draft or {}).get("places") or {}

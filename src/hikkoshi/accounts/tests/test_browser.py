@@ -72,10 +72,22 @@ def test_account_pages_in_a_browser_with_axe(live_server, browser_page, django_u
     with page.expect_navigation():
         page.press("#id_code", "Enter")
     page.wait_for_url(f"{url}/admin/")
+    # Having used the code, they may make a token.
+    page.goto(f"{url}/accounts/")
+    assert page.locator("form[action='/accounts/tokens/']").count() == 1
+    page.click("nav.account form button")  # sign out
+
+    # Staff without a second factor: the account page sends them to set one up before a token.
+    make_user(django_user_model, "browser-staff2@example.jp", is_staff=True)
+    sign_in(page, url, "browser-staff2@example.jp")
+    page.goto(f"{url}/accounts/")
+    assert page.locator("form[action='/accounts/tokens/']").count() == 0
+    assert page.locator("#token-second-factor ~ p a[href='/accounts/2fa/']").count() == 1
+    axe("account page of staff without a second factor")
 
     csp = [m for m in axe.console if "Content Security Policy" in m or "Content-Security-Policy" in m]
     assert not csp, csp
-    assert len(axe.checked) == 9
+    assert len(axe.checked) == 10
 
 
 @pytest.mark.django_db(transaction=True)

@@ -76,3 +76,16 @@ def test_staff_accounts_are_not_deleted_here(client, staff):
     client.force_login(staff)
     assert client.post("/accounts/delete/", {"password": PASSWORD}).status_code == 403
     assert type(staff).objects.filter(pk=staff.pk).exists()
+
+
+def test_deleting_the_account_removes_its_moves_fax_images_from_the_spool_folder(
+        client, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):  # noqa: F811
+    from hikkoshi.moves.tests.test_pages import submitted_with_spooled_fax
+
+    move, files = submitted_with_spooled_fax(mover, settings, tmp_path)
+    client.force_login(mover)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post("/accounts/delete/", {"password": PASSWORD})
+    assert response.status_code == 302 and not Move.objects.filter(pk=move.pk).exists()
+    assert callbacks
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["someone-elses.json", "someone-elses.tif"]

@@ -75,3 +75,61 @@ def test_being_locked_out_of_the_sign_in_form_does_not_stop_tokens(client, mover
     for _ in range(6):
         sign_in(Client(), "mover@example.jp", "wrong")
     assert api_status(secret) == 404
+
+
+# -- staff: a token reads their customers' moves, so it needs the second factor -----------------
+
+def agency_staff(django_user_model):
+    """A member of staff of an admitted agency's store, with an authenticator app; its secret."""
+    from hikkoshi.accounts.tests.conftest import add_totp
+    from hikkoshi.assisted.models import Agency, AgencyMember, Store
+
+    agency = Agency.objects.create(name="テスト不動産", status=Agency.Status.ADMITTED)
+    store = Store.objects.create(agency=agency, name="札幌駅前店")
+    user = make_user(django_user_model, "staff@agency.example.jp")
+    AgencyMember.objects.create(user=user, agency=agency, store=store)
+    return user, add_totp(user)
+
+
+def test_staff_make_a_token_only_after_using_their_second_factor(client, django_user_model):
+    from hikkoshi.accounts.tests.conftest import totp_code
+
+    user, secret = agency_staff(django_user_model)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(user)  # signed in with the password alone
+    page = client.get("/accounts/").content.decode()
+    assert 'action="/accounts/tokens/"' not in page and 'id="token-second-factor"' in page
+    assert 'href="/accounts/2fa/reauthenticate/?next=%2Faccounts%2F%23tokens-heading"' in page
+    response = client.post("/accounts/tokens/", {"name": "crm"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/#tokens-heading"
+    assert not ApiToken.objects.filter(user=user).exists()
+    assert "Staff make API tokens only after using their second factor" in client.get("/accounts/").content.decode()
+
+    # Confirming with the code opens the form, and the token is made.
+    response = client.post("/accounts/2fa/reauthenticate/?next=%2Faccounts%2F%23tokens-heading",
+                           {"code": totp_code(secret)})
+    assert response.status_code == 302 and response["Location"] == "/accounts/#tokens-heading"
+    assert 'action="/accounts/tokens/"' in client.get("/accounts/").content.decode()
+    response = client.post("/accounts/tokens/", {"name": "crm"})
+    assert response.status_code == 200 and ApiToken.objects.filter(user=user, name="crm").count() == 1
+
+
+def test_staff_without_a_second_factor_are_sent_to_set_one_up_before_making_a_token(client, django_user_model):
+    from allauth.mfa.models import Authenticator
+
+    user, _secret = agency_staff(django_user_model)
+    Authenticator.objects.filter(user=user).delete()
+    client.force_login(user)
+    page = client.get("/accounts/").content.decode()
+    assert 'action="/accounts/tokens/"' not in page and 'href="/accounts/2fa/"' in page
+    assert client.post("/accounts/tokens/", {"name": "crm"}).status_code == 302
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_administrators_need_the_second_factor_for_a_token_too(client, staff):
+    from hikkoshi.accounts.tests.conftest import add_totp
+
+    add_totp(staff)
+    client.force_login(staff)
+    assert client.post("/accounts/tokens/", {"name": "x"}).status_code == 302
+    assert not ApiToken.objects.filter(user=staff).exists()

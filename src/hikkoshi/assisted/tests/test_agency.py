@@ -131,9 +131,9 @@ def test_staff_see_their_store_and_managers_the_agency(world, sapporo):
     response = staff.post("/agency/moves/new/", {"contact-where": f"s{world.other_store.pk}", "contact-name": "x"})
     assert response.status_code == 400 and Move.objects.count() == 2
     # Search: within what one may see only.
-    assert "駅前 花子" in text(manager.get("/agency/?q=駅前"))
-    assert "大通 次郎" not in text(manager.get("/agency/?q=駅前"))
-    assert "大通 次郎" not in text(staff.get("/agency/?q=大通"))
+    assert "駅前 花子" in text(manager.post("/agency/", {"q": "駅前"}))
+    assert "大通 次郎" not in text(manager.post("/agency/", {"q": "駅前"}))
+    assert "大通 次郎" not in text(staff.post("/agency/", {"q": "大通"}))
     # The staff member's own "my moves" as a private person does not list it.
     assert str(mine.public_id) not in text(staff.get("/moves/"))
     assert staff.get(f"/moves/{mine.public_id}/").status_code == 404
@@ -168,10 +168,16 @@ def test_a_manager_adds_and_removes_staff(world, sapporo):
     response = manager.post("/agency/staff/add/", {"email": "x@agency.example.jp", "role": "staff",
                                                    "store": str(world.other_agency_store.pk)})
     assert response.status_code == 400
-    # An existing account is linked, and told.
+    # An existing account is not made staff here (test_members.py); a member moves to another store.
+    sent = len(mail.outbox)
     response = manager.post("/agency/staff/add/", {"email": world.mover.email, "role": "staff",
                                                    "store": str(world.store.pk)})
-    assert response.status_code == 302 and mail.outbox[-1].to == [world.mover.email]
+    assert response.status_code == 400 and 'id="id_email_error"' in text(response)
+    assert not AgencyMember.objects.filter(user=world.mover).exists() and len(mail.outbox) == sent
+    response = manager.post("/agency/staff/add/", {"email": world.other_store_staff.email, "role": "staff",
+                                                   "store": str(world.store.pk)})
+    assert response.status_code == 302
+    assert AgencyMember.objects.get(user=world.other_store_staff).store == world.store
 
     # Removing: the membership stays, inactive; the person no longer sees the agency's moves.
     staff = staff_client(world, world.staff)

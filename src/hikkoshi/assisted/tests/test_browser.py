@@ -147,14 +147,29 @@ def test_the_agency_flow_in_a_browser(world, sapporo, live_server, browser_page)
     sign_in_with_code(page, url, world.manager, world.secrets[world.manager.pk], "/agency/")
     assert "小樽 三郎" in page.inner_text("main table")
     axe("agency: every store's moves")
+    # The search is a POST: the name is in the field, never in the address bar.
+    page.fill("#id_q", "小樽")
+    with page.expect_navigation():
+        page.press("#id_q", "Enter")
+    assert page.url == f"{url}/agency/" and page.input_value("#id_q") == "小樽"
+    assert "小樽 三郎" in page.inner_text("main table")
+    axe("agency: a search")
     page.goto(f"{url}/agency/staff/")
     axe("agency: staff")
+    # An address that has an account already is refused at the field.
+    page.fill("#id_email", world.mover.email)
+    page.select_option("#id_store", str(world.store.pk))
+    with page.expect_navigation():
+        page.click("form.wizard button[type=submit]")
+    summary_focused(page)
+    assert page.locator("#id_email_error").count() == 1
+    axe("agency: staff, an address with an account refused")
     page.goto(f"{url}/agency/counts/")
     axe("agency: monthly counts")
 
     csp = [m for m in axe.console if "Content Security Policy" in m or "Content-Security-Policy" in m]
     assert not csp, csp
-    assert len(axe.checked) == 13
+    assert len(axe.checked) == 15
     connections.close_all()
 
 

@@ -76,7 +76,7 @@ def test_operators_see_their_centre_only(world, sapporo):
     _client, _base, move = submitted_call(world)
     other = staff_client(world, world.other_operator)
     assert CUSTOMER["name"] not in text(other.get("/callcentre/"))
-    assert CUSTOMER["name"] not in text(other.get("/callcentre/?q=小樽"))
+    assert CUSTOMER["name"] not in text(other.post("/callcentre/", {"q": "小樽"}))
     for path in ("", "review/", "documents/result.pdf", "mailing.pdf", "consent/", "delete/"):
         assert other.get(f"/callcentre/moves/{move.public_id}/{path}").status_code == 404, path
     assert AssistedMove.objects.count() == 1

@@ -492,3 +492,52 @@ def test_later_steps_wait_for_valid_places(signed_in, sapporo):
     page = text(signed_in.get(base + "review/"))
     assert f'href="{base}places/#id_from-postcode"' in page  # what is missing, with links
     assert f'href="{base}people/#id_applicant-name"' in page
+
+
+def submitted_with_spooled_fax(owner, settings, tmp_path):
+    """A submitted move of ``owner`` whose newspaper application goes by fax through a spool
+    folder (``tmp_path``), with its image and metadata in the folder as the gateway leaves them
+    (made by hand: no worker runs here), and another delivery's files beside them. Returns the
+    move and the names of its files."""
+    from hikkoshi.catalogue.models import Procedure
+    from hikkoshi.delivery.channels.fax import spool_name
+    from hikkoshi.delivery.models import Delivery
+    from hikkoshi.moves.services import move_submit
+
+    from .conftest import moving_day, sapporo_relocation
+
+    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "spool", "spool_dir": str(tmp_path)}
+    paper = Procedure.objects.get(slug="hokkaido-shimbun-subscription")
+    paper.channel_settings = {"fax_number": "011-210-5555"}
+    paper.save()
+    payload = sapporo_relocation()
+    payload["procedures"] = payload["procedures"] + [
+        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}]
+    move = move_submit(owner=owner, payload=payload)
+    fax = Delivery.objects.get(entry__move=move, channel="fax")
+    name = spool_name(str(fax.idempotency_key))
+    files = [f"{name}.tif", f"{name}.json"]
+    for file in files + ["someone-elses.tif", "someone-elses.json"]:
+        (tmp_path / file).write_bytes(b"II*\x00" if file.endswith(".tif") else b"{}\n")
+    return move, files
+
+
+def test_deleting_a_move_removes_its_fax_images_from_the_spool_folder(
+        signed_in, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):
+    move, files = submitted_with_spooled_fax(mover, settings, tmp_path)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = signed_in.post(f"/moves/{move.public_id}/delete/")
+    assert response.status_code == 302 and not Move.objects.filter(pk=move.pk).exists()
+    assert callbacks  # removed once the deletion is committed, not before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["someone-elses.json", "someone-elses.tif"]
+
+
+def test_the_spooled_fax_images_stay_while_the_deletion_is_not_committed(
+        signed_in, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):
+    move, files = submitted_with_spooled_fax(mover, settings, tmp_path)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        signed_in.post(f"/moves/{move.public_id}/delete/")
+    assert set(files) <= {p.name for p in tmp_path.iterdir()}  # not before the commit…
+    for callback in callbacks:
+        callback()
+    assert not set(files) & {p.name for p in tmp_path.iterdir()}  # …but after it
