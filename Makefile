@@ -18,6 +18,7 @@ test:
 bench: setup
 	.venv/bin/hikkoshi bench search
 	.venv/bin/hikkoshi bench documents
+	.venv/bin/hikkoshi bench delivery
 
 clean:
 	rm -rf .venv var

@@ -184,3 +184,35 @@ def test_unknown_benchmark_lists_the_known_ones():
 
     with pytest.raises(CommandError, match="known: delivery, documents, search"):
         call_command("bench", "nope")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
+                    reason="the benchmark makes its own databases (SQLite and PostgreSQL); the SQLite run covers it")
+def test_bench_delivery_smoke(tmp_path):
+    """A short real run: moves submitted and delivered through workers to a receiver and a mail
+    sink, on SQLite (and PostgreSQL when it answers), every application exactly once."""
+    script = Path(sys.executable).with_name("hikkoshi")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "hikkoshi.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["HIKKOSHI_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run([*cmd, "bench", "delivery", "--json", "--seconds", "1", "--rounds", "1"],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert REQUIRED <= set(result) and result["name"] == "delivery"
+    assert "sqlite" in result["results"]
+    for database, r in result["results"].items():
+        assert r["all_delivered_once"], database
+        assert r["web_applications"] == 3 * r["moves"] and r["mails"] == 3 * r["moves"]
+        assert r["moves_per_second"] > 0 and r["noop_per_second"] > 0
+    assert result["throughput"] == min(r["moves_per_second"] for r in result["results"].values())
+    assert done.stdout.strip().splitlines()[-2].startswith("delivery: ")
+    # The table, without --json.
+    assert "moves per second" in delivery_table(result)
+
+
+def delivery_table(result):
+    from hikkoshi.bench.delivery import format_table
+
+    return format_table(result)

@@ -11,6 +11,7 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hikkoshi.bench import delivery, documents
 from hikkoshi.bench.delivery import run_delivery
 from hikkoshi.bench.documents import run_documents
 from hikkoshi.bench.search import run_search
@@ -18,6 +19,8 @@ from hikkoshi.bench.servers import BenchError
 
 # name -> runner(*, seconds, connections, workers, rounds, warmup, keep, log) -> result dict
 BENCHMARKS = {"search": run_search, "documents": run_documents, "delivery": run_delivery}
+# Benchmarks whose results are not shaped like the HTTP ones print their own table.
+TABLES = {"documents": documents.format_table, "delivery": delivery.format_table}
 
 
 class Command(BaseCommand):
@@ -60,7 +63,7 @@ class Command(BaseCommand):
             self.stdout.write(result["verdict"])
             self.stdout.write(json.dumps(result, ensure_ascii=False, separators=(",", ":")))
         else:
-            self.stdout.write(format_table(result))
+            self.stdout.write(TABLES.get(name, format_table)(result))
             self.stdout.write(result["verdict"])
 
 
