@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from hikkoshi.catalogue.constants import Channel
@@ -171,8 +171,8 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     """The application of a delivery as its channel gets it (read outside any transaction)."""
     from hikkoshi.moves.selectors import move_record
 
-    move = (Move.objects.prefetch_related("entries__version__procedure__organisation")
-            .get(entries__pk=delivery.entry_id))
+    entries = MoveProcedure.objects.select_related("version__procedure__organisation")
+    move = Move.objects.prefetch_related(Prefetch("entries", queryset=entries)).get(entries__pk=delivery.entry_id)
     entry = next(e for e in move.entries.all() if e.pk == delivery.entry_id)
     version = entry.version
     procedure = version.procedure

@@ -149,8 +149,15 @@ class Command(BaseCommand):
         """One worker process: ``threads`` loops of django-tasks-db's worker, each with its own
         database connection. SIGTERM lets each finish its current task; when one loop dies (the
         database away for longer than its timeout), the process exits and the parent starts it anew."""
-        from django.db import connection
+        from django.db import connection, connections
         from django_tasks_db.management.commands.db_worker import Worker
+
+        # The worker loop closes obsolete connections after every task; a health check ("SELECT
+        # 1") before each next query would double the round trips of short tasks. A connection
+        # that broke (the database restarted) fails its next query instead: the loop dies and
+        # this process is started again, with a new connection.
+        for alias in connections:
+            connections.settings[alias]["CONN_HEALTH_CHECKS"] = False
 
         host = socket.gethostname()[:32]
         loops = [Worker(queue_names=[QUEUE], interval=interval, batch=False, backend_name="default",
