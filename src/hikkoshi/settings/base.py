@@ -190,6 +190,11 @@ def database_from_env(default_path: Path) -> dict:
             }
         )
         config["CONN_MAX_AGE"] = None
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters bound on the server, so psycopg prepares the statements a process runs
+        # again and again (a delivery's claim and record): the server parses and plans them once.
+        config.setdefault("OPTIONS", {}).setdefault(
+            "server_side_binding", os.environ.get("HIKKOSHI_PG_SERVER_SIDE_BINDING", "1") == "1")
     return config
 
 
