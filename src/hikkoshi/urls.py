@@ -4,6 +4,7 @@ from django.urls import include, path
 from hikkoshi.accounts.views import admin_login
 from hikkoshi.api.api import api
 from hikkoshi.assisted import urls as assisted_urls
+from hikkoshi.delivery.views import well_known_keys
 from hikkoshi.moves.urls import move_patterns
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("agency/", include(assisted_urls.agency)),
     path("callcentre/", include(assisted_urls.callcentre)),
     path("consent/", include(assisted_urls.consent)),
+    # The portal's public keys, for organisations verifying signed applications (RFC 9421).
+    path(".well-known/hikkoshi-keys.json", well_known_keys, name="well-known-keys"),
     path("", include("hikkoshi.portal.urls")),
 ]
 

@@ -198,3 +198,11 @@ def test_well_known_keys_view(settings):
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == signing.make_jwks([(KEY.public_key(), KID)])
     assert well_known_keys(RequestFactory().post("/.well-known/hikkoshi-keys.json")).status_code == 405
+
+
+def test_the_portal_publishes_its_keys_at_the_well_known_address(client, db):
+    response = client.get("/.well-known/hikkoshi-keys.json")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/")
+    keys = response.json()["keys"]
+    assert keys and keys[0]["kty"] == "OKP" and keys[0]["crv"] == "Ed25519" and "d" not in keys[0]
+    assert keys[0]["kid"] == signing.portal_key_id()
