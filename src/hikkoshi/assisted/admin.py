@@ -9,6 +9,7 @@ operators. Moves entered for customers and the monthly counts are shown, never c
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _, ngettext
 
+from hikkoshi.admin_readonly import ReadOnlyAdmin
 from hikkoshi.audit.services import record
 
 from . import services
@@ -100,7 +101,7 @@ class OperatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssistedMove)
-class AssistedMoveAdmin(admin.ModelAdmin):
+class AssistedMoveAdmin(ReadOnlyAdmin):
     """Read only: who a move was entered for and how the customer agreed. Opening one is
     recorded in the audit log (it shows the customer's name)."""
 
@@ -127,15 +128,6 @@ class AssistedMoveAdmin(admin.ModelAdmin):
         if obj is not None:
             record(request, action="view", move=obj.move, target="admin", via="admin")
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BillingCount)

@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from hikkoshi.admin_readonly import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "action", "role", "actor_id", "move", "target", "via", "ip")
     list_filter = ("action", "role", "via")
     search_fields = ("target",)
@@ -36,12 +38,3 @@ class AuditEventAdmin(admin.ModelAdmin):
         except ValueError:
             pass
         return queryset.filter(query), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,20 +1,13 @@
 from django.contrib import admin
 
+from hikkoshi.admin_readonly import ReadOnlyAdmin
+
 from .models import MoveStatistic
 
 
 @admin.register(MoveStatistic)
-class MoveStatisticAdmin(admin.ModelAdmin):
+class MoveStatisticAdmin(ReadOnlyAdmin):
     """The anonymous counts left by erasure: read only."""
 
     list_display = ("month", "region", "kinds", "procedure", "channel", "status", "count")
     list_filter = ("month", "region", "channel", "status")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

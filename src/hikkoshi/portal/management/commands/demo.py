@@ -134,29 +134,15 @@ class Command(BaseCommand):
         return found
 
     def _admin(self) -> tuple[str, str, str, list[str]]:
-        from allauth.mfa.adapter import get_adapter
-        from allauth.mfa.models import Authenticator
         from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-        from allauth.mfa.utils import decrypt
 
-        password = secrets.token_urlsafe(12)
         user, _created = get_user_model().objects.get_or_create(
             username=DEMO_ADMIN, defaults={"is_staff": True, "is_superuser": True}
         )
         user.is_staff = user.is_superuser = True
-        user.email = DEMO_ADMIN_EMAIL
-        user.set_password(password)
-        user.save()
-        _verified_address(user, DEMO_ADMIN_EMAIL)
-        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-        if totp is None:
-            secret = generate_totp_secret()
-            TOTP.activate(user, secret)
-        else:
-            secret = decrypt(totp.data["secret"])
+        password, secret, uri = _staff_credentials(user, DEMO_ADMIN_EMAIL)
         codes = RecoveryCodes.activate(user).get_unused_codes()[:RECOVERY_CODES_SHOWN]
-        return password, secret, get_adapter().build_totp_url(user, secret), codes
+        return password, secret, uri, codes
 
     def _mover(self) -> tuple[str, str]:
         from hikkoshi.moves.models import ApiToken
