@@ -52,6 +52,9 @@ def _answers(port: int, timeout: float) -> bool:
 
 def _free(port: int) -> bool:
     with socket.socket() as s:
+        # As the servers bind: a port whose last connections are still in TIME_WAIT (a demo just
+        # stopped) is free for them.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((SANDBOX_HOST, port))
             return True
