@@ -15,7 +15,6 @@ Who may see which move is decided in ``hikkoshi.moves.access``; who counts as st
 refused at sign-in in ``hikkoshi.accounts.access``.
 """
 
-import hashlib
 
 from django.conf import settings
 from django.db import models
@@ -144,10 +143,6 @@ class Operator(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.centre})"
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class AssistedMove(models.Model):

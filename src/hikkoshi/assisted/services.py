@@ -11,10 +11,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hikkoshi.moves.models import Move
+from hikkoshi.moves.models import Move, token_digest
 from hikkoshi.moves.services import move_draft_create
 
-from .models import Agency, AgencyMember, AssistedMove, BillingCount, CallCentre, Store, token_digest
+from .models import Agency, AgencyMember, AssistedMove, BillingCount, CallCentre, Store
 from .texts import AGENCY_CONSENT, CALL_SCRIPT
 
 logger = logging.getLogger(__name__)

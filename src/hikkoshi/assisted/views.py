@@ -30,7 +30,7 @@ import segno
 
 from hikkoshi.accounts.access import staff_required
 from hikkoshi.audit.services import Action, record
-from hikkoshi.moves.access import AGENCY, CALL_CENTRE, move_visible_to, visible_moves
+from hikkoshi.moves.access import AGENCY, CALL_CENTRE, ROLES, move_visible_to, visible_moves
 from hikkoshi.moves.constants import MoveStatus
 from hikkoshi.moves.disclosure import COMMON_DATA_JA, catalogue_flows, common_data
 from hikkoshi.moves.forms import STEPS, STEP_NAMES
@@ -41,7 +41,6 @@ from .models import Agency, AgencyMember, CallCentre, Store
 from .selectors import agency_members, billing_counts, memberships
 from .texts import AGENCY_CONSENT, CALL_SCRIPT, ConsentText
 
-ROLES = {AGENCY: "agency", CALL_CENTRE: "operator"}
 VALIDITY_MINUTES = int(services.PHONE_LINK_VALIDITY.total_seconds() // 60)
 LIST_LIMIT = 200  # moves listed at once; search to find older ones
 

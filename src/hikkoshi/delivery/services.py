@@ -190,7 +190,7 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
         procedure=slug, organisation=organisation.slug, organisation_name=organisation.name,
         settings=dict(channel_settings or {}), record=record, entry=procedure_entry,
         application=application_data(move, entry),
-        receipt_keys=tuple(getattr(organisation, "receipt_keys", None) or ()),
+        receipt_keys=tuple(organisation.receipt_keys or ()),
     )
 
 

@@ -415,11 +415,8 @@ _portal_lock = threading.Lock()
 
 
 def _may_create_key_file(settings) -> bool:
-    explicit = getattr(settings, "HIKKOSHI_SIGNING_KEY_CREATE", None)
-    if explicit is not None:
-        return bool(explicit)
-    module = getattr(settings, "SETTINGS_MODULE", "") or ""
-    return not module.endswith(".production")
+    # Production sets HIKKOSHI_SIGNING_KEY_CREATE = False: a key made on one host is not the others'.
+    return bool(getattr(settings, "HIKKOSHI_SIGNING_KEY_CREATE", True))
 
 
 def _portal() -> tuple[Ed25519PrivateKey, str]:

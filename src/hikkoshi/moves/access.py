@@ -31,6 +31,8 @@ from .models import Move
 
 OWN, AGENCY, CALL_CENTRE = "own", "agency", "callcentre"
 AREAS = (OWN, AGENCY, CALL_CENTRE)
+# The role the audit log records for someone acting in an area.
+ROLES = {OWN: "mover", AGENCY: "agency", CALL_CENTRE: "operator"}
 
 
 def _conditions(user, area: str | None) -> list[Q]:

@@ -103,7 +103,8 @@ class MoveProcedure(models.Model):
         return self.version.definition
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a secret token (API tokens, consent links): its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -128,12 +129,12 @@ class ApiToken(models.Model):
     def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
         """A new token: the row and the secret text, which is shown once and never stored."""
         secret = "hks_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, digest=_digest(secret), prefix=secret[:10])
+        token = cls.objects.create(user=user, name=name, digest=token_digest(secret), prefix=secret[:10])
         return token, secret
 
     @classmethod
     def user_for(cls, secret: str):
-        token = cls.objects.select_related("user").filter(digest=_digest(secret)).first()
+        token = cls.objects.select_related("user").filter(digest=token_digest(secret)).first()
         if token is None or not token.user.is_active:
             return None
         return token.user

@@ -34,7 +34,7 @@ from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice
 from hikkoshi.places.moves import MoveKind
 
-from .access import AGENCY, CALL_CENTRE, OWN, assisted_of, move_visible_to
+from .access import AGENCY, CALL_CENTRE, OWN, ROLES, assisted_of, move_visible_to
 from .common import ADDRESS, MAX_MEMBERS, MEMBER, MOVE, applicant_fields, member_limit_message
 from .constants import EntryStatus, MoveStatus
 from .forms import (
@@ -50,7 +50,6 @@ from .services import MoveInvalid, move_draft_create, move_draft_save, move_subm
 # The URL namespaces these views are served under, and the part of the site each one is.
 NAMESPACES = {"moves": OWN, "agency-moves": AGENCY, "callcentre-moves": CALL_CENTRE}
 # The role a user acts in, in each part (the audit log's role).
-ROLES = {OWN: "mover", AGENCY: "agency", CALL_CENTRE: "operator"}
 LISTS = {OWN: "moves:list", AGENCY: "agency:home", CALL_CENTRE: "callcentre:home"}
 
 

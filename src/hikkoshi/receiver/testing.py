@@ -8,7 +8,6 @@ it stops; otherwise an SQLite file in its data directory.
 
 from __future__ import annotations
 
-from contextlib import closing
 import http.server
 import itertools
 import os
@@ -23,13 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from hikkoshi.bench.servers import free_port  # noqa: F401  (the tests take it from here)
+
 _serial = itertools.count(1)
-
-
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _postgres_admin_url(url: str) -> str:

@@ -144,7 +144,7 @@ def send_by_hylafax(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) ->
     cfg = config()
     host, port = cfg["hylafax_host"], int(cfg["hylafax_port"])
     tag = outgoing.idempotency_key
-    client = ftplib.FTP(timeout=float(cfg.get("timeout") or settings.HIKKOSHI_DELIVERY["timeout"]))
+    client = ftplib.FTP(timeout=float(settings.HIKKOSHI_DELIVERY["timeout"]))
     try:
         client.connect(host, port)
         client.login(cfg.get("hylafax_user") or "hikkoshi", cfg.get("hylafax_password") or "")

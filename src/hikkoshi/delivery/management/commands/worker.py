@@ -76,10 +76,9 @@ class Command(BaseCommand):
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        host = socket.gethostname()[:40]
         children: dict[int, subprocess.Popen] = {}
 
-        def start(n: int) -> subprocess.Popen:
+        def start() -> subprocess.Popen:
             return subprocess.Popen(
                 [sys.executable, "-m", "hikkoshi.cli", "worker", "--child", "--threads", str(threads),
                  "--interval", str(interval)],
@@ -89,7 +88,7 @@ class Command(BaseCommand):
         started = {n: time.monotonic() for n in range(processes)}
         delays = {n: 0.0 for n in range(processes)}
         for n in range(processes):
-            children[n] = start(n)
+            children[n] = start()
         self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; sweeping every "
                           f"{sweep_every:g} s. Ctrl-C to stop.")
         last_sweep = 0.0
@@ -101,7 +100,7 @@ class Command(BaseCommand):
                         break
                     if isinstance(child, _Pending):
                         if time.monotonic() >= child.at:
-                            children[n] = start(n)
+                            children[n] = start()
                             started[n] = time.monotonic()
                     elif child.poll() is not None:
                         # Again at once when it had run a while, else waiting longer each time (up
