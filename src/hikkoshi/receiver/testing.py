@@ -13,7 +13,6 @@ import itertools
 import os
 from pathlib import Path
 import signal
-import socket
 import subprocess
 import sys
 import threading
