@@ -11,7 +11,10 @@ class Person:
     name: str  # 氏名, kanji as typed
     name_kana: str  # フリガナ, full-width katakana
     birth_date: date | None  # None only once the move's personal data was erased
-    relationship: str = ""  # 続柄 (世帯主, 妻, 子, …); empty for the applicant
+    # 続柄 to the 世帯主 of the household at the address the form is for (not to the person
+    # filing): "世帯主" on the head's own row, e.g. "妻", "子" on the others.
+    relationship: str = ""
+    sex: str = ""  # 性別, optional: "" (not given), "male" or "female"
 
 
 @dataclass(frozen=True)
@@ -83,3 +86,8 @@ class MoveRecord:
     new_address: Address
     procedures: tuple[ProcedureEntry, ...] = field(default_factory=tuple)
     portal_name: str = "hikkoshi"
+    # 世帯主: the name of the head of household at the new address — one of the movers, or
+    # someone already living there. Empty for moves stored before it was asked.
+    head_of_household: str = ""
+    # 申請番号: the short application number read over the phone (the UUID stays internal).
+    number: str = ""
