@@ -29,6 +29,9 @@ DEFAULT_MAX_LENGTH = {
     FieldType.DATE: 30, FieldType.NUMBER: 20, FieldType.BOOLEAN: 5,
 }
 MAX_ANY_INPUT = 2000
+# The defaults a date field may take (``FieldSpec.default``): the moving day.
+DEFAULT_MOVE_DATE = "move_date"
+DEFAULTS = (DEFAULT_MOVE_DATE,)
 
 
 _ACCOUNT_SEPARATORS = re.compile(r"[\s" + re.escape(DASHES) + r"]")
@@ -88,6 +91,15 @@ class FieldSpec:
     # For a date: the days around the moving day it must fall in, e.g. (-30, 7) for the last
     # day of gas at the old home. Checked where the moving day is known (``clean_values``).
     move_window: tuple[int, int] | None = None
+    # For a date: where its value comes from when nothing was given — ``"move_date"``: the
+    # moving day (stop the day of the move, start the same day), shown pre-filled and changeable.
+    default: str = ""
+
+    def default_value(self, move_date: date | None):
+        """The value of this field when none is given (None: no default)."""
+        if self.default == DEFAULT_MOVE_DATE and move_date is not None:
+            return move_date
+        return None
 
     def applies_to(self, kinds) -> bool:
         return not self.kinds or any(k in self.kinds for k in kinds)
@@ -100,6 +112,15 @@ class FieldSpec:
     @property
     def localised_help(self) -> str:
         return self.help_en if get_language() == "en" and self.help_en else self.help
+
+    @property
+    def form_help(self) -> str:
+        """The help shown under the field; a date's says how to write one unless its own does."""
+        own = self.localised_help
+        if self.type != FieldType.DATE or "例" in own or "example" in own.lower():
+            return own
+        example = _("For example 令和8年1月15日, R8.1.15 or 2026-01-15.")
+        return f"{own} {example}" if own else example
 
     @property
     def limit(self) -> int:
@@ -119,6 +140,8 @@ class FieldSpec:
             data["kinds"] = list(self.kinds)
         if self.move_window:
             data["move_window"] = list(self.move_window)
+        if self.default:
+            data["default"] = self.default
         if self.choices:
             data["choices"] = [
                 {k: v for k, v in (("value", c.value), ("label", c.label), ("label_en", c.label_en)) if v}
@@ -139,6 +162,8 @@ class FieldSpec:
         schema["title"] = self.label_en or self.label
         if self.help_en or self.help:
             schema["description"] = self.help_en or self.help
+        if self.default == DEFAULT_MOVE_DATE:
+            schema["description"] = (schema.get("description", "") + " Default (when left out): the moving day.").strip()
         return schema
 
     # -- validation --------------------------------------------------------------------------
@@ -249,7 +274,7 @@ class FieldSpec:
             attrs["inputmode"] = "numeric"
         if self.type == FieldType.EMAIL:
             attrs.update(inputmode="email", autocomplete="email")
-        common = {"label": self.localised_label, "help_text": self.localised_help,
+        common = {"label": self.localised_label, "help_text": self.form_help,
                   "required": self.required, "spec": self}
         if self.type == FieldType.CHOICE:
             return SpecChoiceField(choices=[("", "—")] + [(c.value, c.localised_label) for c in self.choices],
@@ -299,7 +324,7 @@ class SpecBooleanField(_SpecMixin, forms.BooleanField):
 # -- schemas ------------------------------------------------------------------------------------
 
 _KEYS = {"name", "type", "label", "label_en", "help", "help_en", "required", "max_length",
-         "pattern", "choices", "min_value", "max_value", "kinds", "move_window"}
+         "pattern", "choices", "min_value", "max_value", "kinds", "move_window", "default"}
 
 
 def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
@@ -363,6 +388,10 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
         ):
             errors.append((f"{where}.move_window", _("For a date: [days before, days after] the moving day, within a year.")))
             window = None
+        default = item.get("default", "")
+        if default != "" and not (default in DEFAULTS and item.get("type") == FieldType.DATE):
+            errors.append((f"{where}.default", _("For a date only: \"%(choices)s\".") % {"choices": DEFAULT_MOVE_DATE}))
+            default = ""
         if not errors:
             specs.append(FieldSpec(
                 name=name, type=item["type"], label=item["label"],
@@ -371,7 +400,7 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
                 max_length=item.get("max_length"), pattern=item.get("pattern", ""),
                 choices=tuple(Choice(c["value"], c["label"], c.get("label_en", "")) for c in choices),
                 min_value=item.get("min_value"), max_value=item.get("max_value"),
-                kinds=tuple(kinds), move_window=tuple(window) if window else None,
+                kinds=tuple(kinds), move_window=tuple(window) if window else None, default=default,
             ))
     if errors:
         raise SchemaError(errors)
@@ -383,7 +412,9 @@ def clean_values(schema: tuple[FieldSpec, ...], data: Any, path: str = "",
     """Clean a dict of values against a schema: (cleaned values as JSON, errors by path).
 
     With ``kinds``, only the fields asked for those kinds of move count. Unknown keys are
-    errors too, so nothing a client sends is silently dropped.
+    errors too, so nothing a client sends is silently dropped. A date field left out whose
+    ``default`` is the moving day takes ``move_date`` (when it is known); a value given empty
+    stays empty (and a required field says so).
     """
     prefix = f"{path}." if path else ""
     if data is None:
@@ -398,8 +429,12 @@ def clean_values(schema: tuple[FieldSpec, ...], data: Any, path: str = "",
         if key not in known:
             errors[f"{prefix}{key}"] = _("Unknown field.")
     for spec in schema:
+        if spec.name not in data and move_date is not None:
+            value_given = spec.default_value(move_date)
+        else:
+            value_given = data.get(spec.name)
         try:
-            value = spec.clean(data.get(spec.name))
+            value = spec.clean(value_given)
         except FieldError as exc:
             errors[f"{prefix}{spec.name}"] = exc.message
             continue

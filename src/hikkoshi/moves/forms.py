@@ -23,6 +23,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
+from hikkoshi.catalogue.japanese import format_wareki
 from hikkoshi.catalogue.schema import FieldError, FieldSpec
 from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window, period_ended_notice
 from hikkoshi.places.moves import MoveAssessment, MoveKind
@@ -178,10 +179,28 @@ def procedure_fields(applicable: Applicable) -> tuple[FieldSpec, ...]:
     return tuple(spec for spec in applicable.version.schema if spec.applies_to(applicable.kinds))
 
 
-def detail_forms(chosen: list[Applicable], values: dict, *, bound: bool) -> list[tuple[Applicable, SpecForm]]:
-    return [(a, SpecForm.from_values(procedure_fields(a), values.get(a.slug), prefix=f"proc-{a.slug}",
-                                     bound=bound))
-            for a in chosen]
+def with_defaults(specs, typed, move_date: date | None) -> dict:
+    """What a procedure's fields show: as typed, and the defaults (the moving day) of the fields
+    never typed, as the mover would write them (令和8年1月15日)."""
+    values = dict(typed) if isinstance(typed, dict) else {}
+    for spec in specs:
+        if spec.name not in values:
+            default = spec.default_value(move_date)
+            if default is not None:
+                values[spec.name] = format_wareki(default)
+    return values
+
+
+def detail_forms(chosen: list[Applicable], values: dict, *, bound: bool,
+                 move_date: date | None = None) -> list[tuple[Applicable, SpecForm]]:
+    """The forms of the details step; the date fields whose default is the moving day show it
+    until the mover types something else."""
+    forms_ = []
+    for a in chosen:
+        specs = procedure_fields(a)
+        shown = with_defaults(specs, values.get(a.slug), move_date)
+        forms_.append((a, SpecForm.from_values(specs, shown, prefix=f"proc-{a.slug}", bound=bound)))
+    return forms_
 
 
 def deadline_warnings(chosen: list[Applicable], move_date: date, today: date | None = None) -> list[dict]:

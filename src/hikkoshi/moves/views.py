@@ -40,7 +40,7 @@ from .constants import EntryStatus, MoveStatus
 from .forms import (
     STEPS, STEP_NAMES, ErrorLink, ProcedureChoiceForm, SpecForm, build_payload, check_places, chosen_procedures,
     deadline_warnings, detail_forms, display_rows, locate_error, member_forms, people_raw, places_forms,
-    places_raw, procedure_fields, step_of,
+    places_raw, procedure_fields, step_of, with_defaults,
 )
 from .disclosure import DATA_SHARING_VERSION, common_data, data_flows
 from .models import Move
@@ -397,7 +397,7 @@ def details(request, move):
         for a in chosen:
             values[a.slug] = SpecForm(procedure_fields(a), prefix=f"proc-{a.slug}", data=request.POST).raw()
         step_values = {"values": values, "checked": old.get("checked", False) if back else True}
-        groups = detail_forms(chosen, values, bound=True)
+        groups = detail_forms(chosen, values, bound=True, move_date=found.move_date)
         valid = not back and _checked_forms_valid(form for _a, form in groups)
         if not _save(request, move, "details", step_values, next_step="review" if valid else "details"):
             return _submitted_meanwhile(request, move)
@@ -407,7 +407,7 @@ def details(request, move):
             return redirect(_url(request, "review", move))
         return _show_errors(request, move, "details")
     bound = bool(old.get("checked"))
-    groups = detail_forms(chosen, old.get("values") or {}, bound=bound)
+    groups = detail_forms(chosen, old.get("values") or {}, bound=bound, move_date=found.move_date)
     if bound:
         _checked_forms_valid(form for _a, form in groups)
     return _render(request, move, "details", "moves/details.html", _details_context(groups),
@@ -468,7 +468,8 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
                                        people_values.get("applicant")),
         "members": [display_rows(MEMBER, m) for m in payload["members"]],
         "details": [{"name": a.version.localised_name, "organisation": a.procedure.organisation.name,
-                     "rows": display_rows(procedure_fields(a), details_values.get(a.slug))}
+                     "rows": display_rows(procedure_fields(a), with_defaults(
+                         procedure_fields(a), details_values.get(a.slug), found.move_date))}
                     for a in chosen or []],
         "warnings": deadline_warnings(chosen, found.move_date) if chosen else [],
         "flows": data_flows(chosen, found) if chosen else [],

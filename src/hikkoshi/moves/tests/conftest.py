@@ -51,3 +51,22 @@ def sapporo_relocation(**overrides) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+@pytest.fixture
+def sapporo_defaults(sapporo, tmp_path):
+    """The shipped catalogue with the water's, gas's and electricity's stop and start dates
+    defaulting to the moving day (``"default": "move_date"``), imported like any catalogue."""
+    import json
+
+    from hikkoshi.catalogue.services import catalogue_import
+    from hikkoshi.catalogue.tests.conftest import PACKAGE
+
+    data = json.loads((PACKAGE / "catalogue" / "data" / "sapporo.json").read_text())
+    for procedure in data["procedures"]:
+        for spec in procedure["fields"]:
+            if spec["type"] == "date" and spec["name"] in ("stop_date", "start_date"):
+                spec["default"] = "move_date"
+    path = tmp_path / "sapporo-defaults.json"
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    catalogue_import(path=path)

@@ -1,0 +1,83 @@
+"""Procedure dates default from the moving day (``"default": "move_date"``), pre-filled and changeable."""
+
+from datetime import timedelta
+
+import pytest
+
+from hikkoshi.catalogue.japanese import format_wareki
+from hikkoshi.catalogue.schema import SchemaError, clean_values, parse_schema
+from hikkoshi.moves.services import validate_move
+
+from .conftest import moving_day, sapporo_relocation
+from .test_pages import AGREE, move_of, signed_in, text, through_people, value_of  # noqa: F401 (a fixture)
+
+
+def test_the_schema_takes_a_moving_day_default_for_dates_only():
+    spec, = parse_schema([{"name": "d", "type": "date", "label": "日", "default": "move_date"}])
+    assert spec.default == "move_date" and spec.to_dict()["default"] == "move_date"
+    for bad in ({"type": "text", "default": "move_date"}, {"type": "date", "default": "today"},
+                {"type": "date", "default": True}):
+        with pytest.raises(SchemaError) as caught:
+            parse_schema([{"name": "d", "label": "日", **bad}])
+        assert "fields[0].default" in {p for p, _m in caught.value.errors}
+
+
+def test_a_left_out_date_takes_the_moving_day_and_an_empty_one_stays_empty():
+    schema = parse_schema([{"name": "d", "type": "date", "label": "日", "required": True, "default": "move_date"},
+                           {"name": "e", "type": "date", "label": "日"}])
+    day = moving_day()
+    values, errors = clean_values(schema, {}, move_date=day)
+    assert values == {"d": day.isoformat()} and errors == {}
+    _values, errors = clean_values(schema, {"d": ""}, move_date=day)
+    assert set(errors) == {"d"}  # cleared on purpose: required
+    values, _errors = clean_values(schema, {"d": "2026-01-15"}, move_date=day)
+    assert values["d"] == "2026-01-15"
+
+
+def test_the_api_fills_a_left_out_date_from_the_moving_day(sapporo_defaults):
+    payload = sapporo_relocation()
+    payload["procedures"][1]["fields"] = {}  # the water's stop and start dates left out
+    validated = validate_move(payload)
+    water = next(e for e in validated.entries if e.applicable.slug == "sapporo-water")
+    assert water.values["stop_date"] == water.values["start_date"] == moving_day().isoformat()
+
+
+def test_without_the_key_a_left_out_date_is_still_required(sapporo):
+    payload = sapporo_relocation()
+    payload["procedures"][1]["fields"] = {}
+    with pytest.raises(Exception) as caught:
+        validate_move(payload)
+    assert "procedures[1].fields.stop_date" in caught.value.errors
+
+
+def test_the_details_step_shows_the_moving_day_and_keeps_a_change(signed_in, sapporo_defaults):
+    day = moving_day()
+    base = through_people(signed_in, move_date=day.isoformat())
+    page = text(signed_in.get(base + "details/"))
+    for slug in ("sapporo-water", "hokkaido-gas", "hepco-electricity"):
+        assert value_of(page, f"proc-{slug}-stop_date") == format_wareki(day)
+        assert value_of(page, f"proc-{slug}-start_date") == format_wareki(day)
+    assert value_of(page, "proc-hepco-electricity-billing_number") == ""  # no default: empty
+    assert "error-summary" not in page  # a default is not an error
+
+    earlier = day - timedelta(days=2)
+    data = {f"proc-{slug}-{name}": format_wareki(day) for slug in ("sapporo-water", "hokkaido-gas",
+                                                                  "hepco-electricity")
+            for name in ("stop_date", "start_date")}
+    data.update({"proc-sapporo-water-stop_date": earlier.isoformat(), "proc-hokkaido-gas-visit_slot": "am",
+                 "proc-hepco-electricity-billing_number": "1234 5678 9012",
+                 "proc-hokkaido-shimbun-subscription-start_date": day.isoformat()})
+    assert signed_in.post(base + "details/", data)["Location"] == base + "review/"
+    page = text(signed_in.get(base + "details/"))
+    assert value_of(page, "proc-sapporo-water-stop_date") == earlier.isoformat()  # the change, as typed
+    assert signed_in.post(base + "submit/", AGREE)["Location"] == base
+    water = move_of(base + "places/").entries.get(version__procedure__slug="sapporo-water")
+    assert water.values == {"stop_date": earlier.isoformat(), "start_date": day.isoformat(),
+                            **({"payment_method": water.values["payment_method"]}
+                               if "payment_method" in water.values else {})}
+
+
+def test_the_shipped_catalogue_dates_have_a_format_hint(signed_in, sapporo):
+    base = through_people(signed_in)
+    page = text(signed_in.get(base + "details/"))
+    assert page.count("令和8年1月15日") == 7  # the seven dates (stop and start of three, the newspaper)
