@@ -40,7 +40,7 @@ def _move(move) -> dict:
         "created_at": _when(move.created_at), "updated_at": _when(move.updated_at),
         "submitted_at": _when(move.submitted_at), "move_date": _when(move.move_date), "kinds": move.kinds,
         "old_address": move.old_address, "new_address": move.new_address,
-        "applicant": move.applicant, "members": move.members,
+        "applicant": move.applicant, "members": move.members, "household": move.household,
         "procedures": _procedures(move),
         "draft": move.draft,  # what was typed on the pages, also what is not valid yet
     }

@@ -20,7 +20,7 @@ from hikkoshi.catalogue.schema import object_schema
 
 from .access import area_of, move_visible_to
 from .auth import TokenAuth
-from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER
+from .common import ADDRESS, APPLICANT, HEAD_NAME, MAX_MEMBERS, MEMBER
 from .constants import EntryStatus, MoveStatus
 from .models import Move
 from .disclosure import DATA_SHARING_VERSION
@@ -39,6 +39,17 @@ MOVE_REQUEST_SCHEMA = {
         "move_date": {"type": "string", "description": "西暦 or 和暦: 2026-04-01, 令和8年4月1日, R8.4.1"},
         "applicant": object_schema(APPLICANT),
         "members": {"type": "array", "maxItems": MAX_MEMBERS, "items": object_schema(MEMBER)},
+        "household": {
+            "type": "object", "additionalProperties": False,
+            "description": "世帯主 (head of household) at the new address: the applicant (also when `household` "
+                           "is left out), one of the `members` (`\"members[0]\"` …) or someone already living "
+                           "there (`\"other\"`, with `head_name`). Every `relationship` is the 続柄 to this "
+                           "世帯主, required for everyone but the 世帯主.",
+            "properties": {
+                "head": {"type": "string", "pattern": r"^(applicant|other|members\[[0-9]{1,2}\])$"},
+                "head_name": HEAD_NAME.json_schema(),
+            },
+        },
         "procedures": {"type": "array", "items": {
             "type": "object", "required": ["id"], "additionalProperties": False,
             "properties": {"id": {"type": "string"}, "fields": {"type": "object"}},

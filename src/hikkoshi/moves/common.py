@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from django.utils.translation import gettext as _
 
-from hikkoshi.catalogue.schema import FieldSpec
+from hikkoshi.catalogue.schema import Choice, FieldSpec
 
 PERSON = (
     FieldSpec("name", "text", "氏名", "Full name", "漢字で。姓と名の間に空白。",
@@ -14,18 +14,36 @@ PERSON = (
     FieldSpec("birth_date", "date", "生年月日", "Date of birth", "例: 1990-04-01、平成2年4月1日、H2.4.1",
               "For example 1990-04-01 or 平成2年4月1日.", required=True),
 )
+# 性別, optional: printed on the 住民異動届 only when given.
+SEX = FieldSpec("sex", "choice", "性別", "Sex", "任意。届書に印字されます。", "Optional; printed on the form when given.",
+                choices=(Choice("male", "男", "Male"), Choice("female", "女", "Female")))
+# 続柄 to the 世帯主 (head of household) at the new address, as the 住民異動届 asks it; the
+# head's own row reads 世帯主 and is not asked (``household_check``).
+RELATIONSHIP = FieldSpec("relationship", "text", "続柄（世帯主から見て）", "Relationship to the head of household",
+                         "世帯主から見た続柄。例: 妻、夫、子、父、母、同居人。世帯主本人は不要です。",
+                         "As the head of household's, for example 妻 (wife), 子 (child); not needed for the head.",
+                         max_length=20)
 APPLICANT = PERSON + (
+    SEX,
     FieldSpec("phone", "phone", "電話番号", "Phone number", "日中に連絡のつく番号", "Where you can be reached in the daytime.",
               required=True),
     FieldSpec("email", "email", "メールアドレス", "E-mail address", required=True),
+    replace(RELATIONSHIP, help="あなたが世帯主でないとき、世帯主から見たあなたの続柄。例: 妻、子",
+            help_en="When you are not the head of household: what you are to them, for example 妻 (wife)."),
 )
 # The applicant of a move entered for a customer by a call centre or an agency (代行): the
 # customer may have no e-mail address (the forms are mailed to them).
 APPLICANT_ASSISTED = tuple(replace(spec, required=False) if spec.name == "email" else spec for spec in APPLICANT)
-MEMBER = PERSON + (
-    FieldSpec("relationship", "text", "続柄", "Relationship", "届出人から見た続柄。例: 妻、子",
-              "To you, for example 妻 (wife), 子 (child).", required=True, max_length=20),
-)
+MEMBER = PERSON + (SEX, RELATIONSHIP)
+# 世帯主 at the new address: the applicant, one of the members moving (``members[N]``) or
+# someone already living there (``other``, by name). Absent: the applicant.
+HEAD_APPLICANT, HEAD_OTHER = "applicant", "other"
+HEAD_NAME = FieldSpec("head_name", "text", "世帯主の氏名", "Name of the head of household",
+                      "新住所にすでに住んでいる世帯主の氏名（住民票のとおり）",
+                      "The head of household already living at the new address, as in the resident register.",
+                      max_length=40)
+# What the head's own row reads in 続柄.
+HEAD_RELATIONSHIP = "世帯主"
 ADDRESS = (
     FieldSpec("postcode", "postcode", "郵便番号", "Postal code", "例: 060-0042", "For example 060-0042.",
               required=True),

@@ -7,7 +7,8 @@ key per step, as typed (valid or not)::
     {"step": "people",                                   # the page to continue from
      "places": {"from": {…}, "to": {…}, "move_date": "…", "checked": true},
      "procedures": {"optional": ["sapporo-property-tax"], "checked": true},
-     "people": {"applicant": {…}, "members": [{…}, …], "blank_rows": 1, "checked": true},
+     "people": {"applicant": {…}, "members": [{…}, …], "blank_rows": 1,
+                "household": {"head": "members[0]", "head_name": ""}, "checked": true},
      "details": {"values": {"sapporo-water": {…}, …}, "checked": true}}
 
 ``checked`` says the mover has pressed "continue" on that page once: from then on the page shows
@@ -29,8 +30,8 @@ from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, dead
 from hikkoshi.places.moves import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
-from .common import ADDRESS, APPLICANT, MAX_MEMBERS, MEMBER, MOVE
-from .services import validate_places
+from .common import ADDRESS, APPLICANT, HEAD_APPLICANT, HEAD_NAME, HEAD_OTHER, MAX_MEMBERS, MEMBER, MOVE
+from .services import household_check, validate_places
 
 STEPS = (
     ("places", gettext_lazy("Where from and where to")),
@@ -233,11 +234,16 @@ def member_forms(members: list[dict], blank_rows: int, *, bound: bool) -> list[S
     return rows
 
 
-def people_raw(post, *, remove: int | None = None) -> tuple[dict, list[dict], int]:
-    """(applicant, non-empty member rows, number of empty rows posted), as typed."""
+def people_raw(post, *, remove: int | None = None, head: str = HEAD_APPLICANT) -> tuple[dict, list[dict], int, dict]:
+    """(applicant, non-empty member rows, number of empty rows posted, household), as typed.
+
+    The household's head, when it is a member, is given by the row posted (``members[3]``) and
+    kept by its place among the rows kept (a removed or empty row before it moves it up). No
+    head posted (no radio ticked): ``head``, the one chosen before.
+    """
     applicant = SpecForm(APPLICANT, prefix="applicant", data=post).raw()
     indices = sorted({int(m.group(1)) for key in post for m in [MEMBER_KEY.match(key)] if m})
-    members, blank = [], 0
+    members, blank, kept = [], 0, {}
     for i in indices:
         if i == remove:
             continue
@@ -245,8 +251,72 @@ def people_raw(post, *, remove: int | None = None) -> tuple[dict, list[dict], in
         if is_blank(values):
             blank += 1
         else:
+            kept[i] = len(members)
             members.append(values)
-    return applicant, members, blank
+    head = str(post.get("household-head", head))[:20]
+    if match := MEMBER_HEAD.match(head):
+        head = f"members[{kept[int(match.group(1))]}]" if int(match.group(1)) in kept else ""
+    household = {"head": head, "head_name": SpecForm((HEAD_NAME,), prefix="household", data=post).raw()["head_name"]}
+    return applicant, members, blank, household
+
+
+MEMBER_HEAD = re.compile(r"^members\[(\d{1,2})\]$")
+
+
+def household_payload(values) -> dict:
+    """The payload's ``household`` from the people step's draft (the applicant when not chosen)."""
+    values = values if isinstance(values, dict) else {}
+    head = values.get("head", HEAD_APPLICANT)  # "": none chosen (the head's row was removed)
+    payload = {"head": head}
+    if head == HEAD_OTHER:
+        payload["head_name"] = values.get("head_name", "")
+    return payload
+
+
+class HouseholdForm:
+    """世帯主 at the new address on the people step: a radio group (``household-head``: the
+    applicant, a member's row, someone already living there) and that someone's name."""
+
+    def __init__(self, values, *, bound: bool):
+        values = values if isinstance(values, dict) else {}
+        self.head = values.get("head", HEAD_APPLICANT)
+        self.names = SpecForm.from_values((HEAD_NAME,), {"head_name": values.get("head_name", "")},
+                                          prefix="household", bound=bound)
+        self.head_errors: list[str] = []
+
+    def is_valid(self) -> bool:
+        return self.names.is_valid() and not self.head_errors
+
+    def add_path_errors(self, errors: dict[str, str]) -> None:
+        for path, message in errors.items():
+            if path in ("household", "household.head"):
+                self.head_errors.append(message)
+        self.names.add_path_errors({p: m for p, m in errors.items() if p == "household.head_name"}, "household")
+
+
+def head_of_household(values: dict) -> tuple[str, str]:
+    """(the head's path — ``applicant``, ``members[N]``, ``other`` or "" —, the head's name as typed)
+    of the people step's draft."""
+    household = household_payload(values.get("household"))
+    head = household["head"]
+    if head == HEAD_APPLICANT:
+        return head, str((values.get("applicant") or {}).get("name", ""))
+    if head == HEAD_OTHER:
+        return head, str(household.get("head_name", ""))
+    members = values.get("members") or []
+    match = MEMBER_HEAD.match(head) if isinstance(head, str) else None
+    if match and int(match.group(1)) < len(members) and isinstance(members[int(match.group(1))], dict):
+        return head, str(members[int(match.group(1))].get("name", ""))
+    return "", ""
+
+
+def household_errors(values: dict) -> dict[str, str]:
+    """The 世帯主 and 続柄 problems of the people step's draft (``services.household_check``)."""
+    applicant = dict(values.get("applicant") or {}) if isinstance(values.get("applicant"), dict) else {}
+    members = [dict(m) for m in values.get("members") or [] if isinstance(m, dict)]
+    errors: dict[str, str] = {}
+    household_check(household_payload(values.get("household")), applicant, members, errors)
+    return errors
 
 
 # -- the whole move ---------------------------------------------------------------------------
@@ -271,6 +341,7 @@ def build_payload(draft: dict, chosen: list[Applicable] | None) -> dict:
         "move_date": places.get("move_date", ""),
         "applicant": only(people.get("applicant"), APPLICANT),
         "members": [only(m, MEMBER) for m in people.get("members") or [] if not is_blank(m)],
+        "household": household_payload(people.get("household")),
         "procedures": procedures,
     }
 
@@ -280,7 +351,7 @@ def step_of(path: str) -> str:
     head = re.split(r"[.\[]", path, maxsplit=1)[0]
     if head in ("from", "to", "move_date"):
         return "places"
-    if head in ("applicant", "members"):
+    if head in ("applicant", "members", "household"):
         return "people"
     if head == "procedures":
         return "details" if re.match(r"^procedures\[\d+\]\.fields", path) else "procedures"
@@ -320,6 +391,10 @@ def locate_error(path: str, message: str, payload: dict, chosen: list[Applicable
                          f"{_('Person %(number)d') % {'number': i + 1}} — {_label(MEMBER, name)}", message)
     if path == "members":
         return ErrorLink(step, "members-fieldset", _("Household members"), message)
+    if path == "household.head_name":
+        return ErrorLink(step, "id_household-head_name", _label((HEAD_NAME,), "head_name"), message)
+    if path.startswith("household"):
+        return ErrorLink(step, "household-head-fieldset", _("Head of household (世帯主)"), message)
     if match := re.match(r"^procedures\[(\d+)\](?:\.fields(?:\.(\w+))?)?", path):
         i, name = int(match.group(1)), match.group(2)
         procedures = payload.get("procedures") or []

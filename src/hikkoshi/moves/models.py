@@ -31,7 +31,7 @@ def owner_deleted(collector, field, sub_objs, using):
 class Move(models.Model):
     """A mover's application (引越し申請): common data once, one entry per chosen procedure.
 
-    The personal fields (申請者, 世帯員, 旧住所・新住所, 下書き) are encrypted at rest
+    The personal fields (申請者, 世帯員, 世帯主, 旧住所・新住所, 下書き) are encrypted at rest
     (``EncryptedJSONField``: not queryable by content). When every delivery is final and the
     retention time has passed, ``privacy.services.erase_expired`` empties them and sets
     ``erased_at``; the move stays in its owner's list without personal data.
@@ -48,6 +48,9 @@ class Move(models.Model):
     new_address = EncryptedJSONField(_("new address"), default=dict)
     applicant = EncryptedJSONField(_("applicant"), default=dict)
     members = EncryptedJSONField(_("household members"), default=list)
+    # 世帯主 at the new address: {"head": "applicant" | "members[N]" | "other", "head_name": "…"};
+    # {} for moves stored before it was asked (``moves.services.household_check``).
+    household = EncryptedJSONField(_("household"), default=dict, blank=True)
     # An API client's Idempotency-Key: the same key again answers with this move.
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True, default="")
     # What the mover typed on each page, valid or not, so leaving never loses anything.

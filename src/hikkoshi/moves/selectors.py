@@ -9,6 +9,7 @@ from hikkoshi.documents.labels import CHANNELS
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
 
 from .access import move_visible_to, visible_moves
+from .common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
 from .constants import EntryStatus
 from .models import Move
 
@@ -33,7 +34,24 @@ def moves_of(user, *, area: str | None = "own") -> list[Move]:
 def _person(data: dict, relationship: str = "") -> Person:
     return Person(name=data["name"], name_kana=data["name_kana"],
                   birth_date=date.fromisoformat(data["birth_date"]),
-                  relationship=relationship or data.get("relationship", ""))
+                  relationship=relationship or data.get("relationship", ""), sex=data.get("sex", ""))
+
+
+def _household(move: Move) -> tuple[str, Person, tuple[Person, ...]]:
+    """(世帯主's name, applicant, members) with each 続柄 to the 世帯主 and the 世帯主's own row
+    reading 世帯主. A move stored before the 世帯主 was asked has no name and its 続柄 as stored."""
+    household = move.household or {}
+    head = household.get("head", "")
+    applicant = _person(move.applicant, HEAD_RELATIONSHIP if head == HEAD_APPLICANT else "")
+    members = tuple(_person(m, HEAD_RELATIONSHIP if head == f"members[{i}]" else "")
+                    for i, m in enumerate(move.members))
+    if head == HEAD_APPLICANT:
+        name = applicant.name
+    elif head == HEAD_OTHER:
+        name = household.get("head_name", "")
+    else:
+        name = next((m.name for i, m in enumerate(members) if head == f"members[{i}]"), "")
+    return name, applicant, members
 
 
 def _address(data: dict) -> Address:
@@ -54,7 +72,8 @@ def _notification(kinds: list[str]) -> str:
 def move_record(move: Move) -> MoveRecord:
     """A stored move as its documents show it (``documents.data.MoveRecord``).
 
-    For a move whose personal data was erased after the retention time (``erased_at``), the
+    The 世帯主 (``head_of_household``) and every person's 続柄 to the 世帯主 come from
+    ``Move.household`` (``_household``). For a move whose personal data was erased after the retention time (``erased_at``), the
     persons and addresses are empty (the applicant's birth date is None) and no procedure
     offers a form to print; the rest (procedures, statuses, references, offices) is as stored.
     """
@@ -84,13 +103,13 @@ def move_record(move: Move) -> MoveRecord:
                           phone=office.get("phone", ""), sample=office.get("sample", True)) if office else None,
         ))
     applicant = move.applicant
+    head, person, members = _household(move) if not erased else ("", ERASED_PERSON, ())
     return MoveRecord(
         id=str(move.public_id), created_at=move.created_at.date(),
         submitted_at=move.submitted_at.date() if move.submitted_at else None,
         move_date=move.move_date, kinds=tuple(move.kinds),
-        applicant=_person(applicant) if not erased else ERASED_PERSON,
-        phone=applicant.get("phone", ""), email=applicant.get("email", ""),
-        members=tuple(_person(m) for m in move.members) if not erased else (),
+        applicant=person, phone=applicant.get("phone", ""), email=applicant.get("email", ""),
+        members=members, head_of_household=head,
         old_address=_address(move.old_address), new_address=_address(move.new_address),
         procedures=tuple(entries), portal_name=_("hikkoshi"),
     )

@@ -3,9 +3,15 @@
 The pages and the API hand in the same payload::
 
     {"from": {"postcode", "address", "building"}, "to": {…}, "move_date": "…",
-     "applicant": {"name", "name_kana", "birth_date", "phone", "email"},
-     "members": [{"name", "name_kana", "birth_date", "relationship"}, …],
+     "applicant": {"name", "name_kana", "birth_date", "sex", "phone", "email", "relationship"},
+     "members": [{"name", "name_kana", "birth_date", "sex", "relationship"}, …],
+     "household": {"head": "applicant" | "members[N]" | "other", "head_name": "…"},
      "procedures": [{"id": "sapporo-water", "fields": {…}}, …]}
+
+``household`` says who is the 世帯主 at the new address: the applicant (also when it is left
+out, as older clients do), one of the members moving, or someone already living there
+(``head_name``). Every ``relationship`` is the 続柄 to that 世帯主, required for everyone but the
+世帯主 (whose row reads 世帯主); ``sex`` (性別) is optional.
 
 ``validate_move`` checks all of it and reports every problem by its path
 (``applicant.name_kana``, ``members[0].birth_date``, ``procedures[2].fields.start_date``);
@@ -18,8 +24,9 @@ entered for a customer by a call centre or an agency (代行) is submitted only 
 customer's own consent is recorded (``hikkoshi.assisted``); its applicant may have no e-mail.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+import re
 from typing import Any
 
 from django.db import transaction
@@ -37,7 +44,8 @@ from hikkoshi.places.postcodes import Place, lookup
 from hikkoshi.delivery.services import outbox_add
 
 from .access import assisted_of
-from .common import ADDRESS, MAX_MEMBERS, MEMBER, MOVE, applicant_fields, member_limit_message
+from .common import (ADDRESS, HEAD_APPLICANT, HEAD_NAME, HEAD_OTHER, MAX_MEMBERS, MEMBER, MOVE, applicant_fields,
+                     member_limit_message)
 from .constants import EntryStatus, MoveStatus
 from .models import Move, MoveProcedure
 from .signals import move_submitted
@@ -72,6 +80,7 @@ class ValidatedMove:
     move_date: date
     applicant: dict
     members: list[dict]
+    household: dict = field(default_factory=lambda: {"head": HEAD_APPLICANT})
     entries: list[Entry] = field(default_factory=list)
     consent: bool = False  # the mover agreed to which data goes where
     warnings: list[dict] = field(default_factory=list)
@@ -182,7 +191,7 @@ def validate_move(payload: Any, *, today: date | None = None, require_consent: b
     if not isinstance(payload, dict):
         raise MoveInvalid({"body": _("Expected an object.")})
     errors: dict[str, str] = {}
-    allowed = {"from", "to", "move_date", "applicant", "members", "procedures", "consent"}
+    allowed = {"from", "to", "move_date", "applicant", "members", "household", "procedures", "consent"}
     for key in payload:
         if key not in allowed:
             errors[key] = _("Unknown field.")
@@ -205,16 +214,62 @@ def validate_move(payload: Any, *, today: date | None = None, require_consent: b
             values, problems = clean_values(MEMBER, member, f"members[{i}]")
             errors.update(problems)
             members.append(values)
+    household = household_check(payload.get("household"), applicant, members, errors)
     if places is None:
         _check_procedure_shapes(payload.get("procedures"), errors)
         raise MoveInvalid(errors)
     assessment = places.assessment
     validated = ValidatedMove(places.old, places.new, places.old_address, places.new_address,
-                              assessment.kinds, places.move_date, applicant, members, consent=consent is True)
+                              assessment.kinds, places.move_date, applicant, members, household=household,
+                              consent=consent is True)
     _procedures(validated, assessment, payload.get("procedures"), errors, today)
     if errors:
         raise MoveInvalid(errors)
     return validated
+
+
+MEMBER_HEAD = re.compile(r"^members\[(\d{1,2})\]$")
+
+
+def household_check(data: Any, applicant: dict, members: list[dict], errors: dict[str, str]) -> dict:
+    """世帯主 and 続柄: the household of a payload, cleaned (``{"head": …}`` with ``head_name`` for
+    someone already living at the new address). Everyone but the 世帯主 needs a 続柄 to the
+    世帯主 (``applicant.relationship``, ``members[N].relationship``); the 世帯主's own is left out
+    (the forms print 世帯主). ``applicant`` and ``members`` (cleaned) lose the head's own."""
+    if data is None:
+        data = {"head": HEAD_APPLICANT}
+    if not isinstance(data, dict):
+        errors["household"] = _("Expected an object.")
+        return {"head": HEAD_APPLICANT}
+    for key in data:
+        if key not in ("head", "head_name"):
+            errors[f"household.{key}"] = _("Unknown field.")
+    head = data.get("head", HEAD_APPLICANT)
+    match = MEMBER_HEAD.match(head) if isinstance(head, str) else None
+    if head not in (HEAD_APPLICANT, HEAD_OTHER) and not (match and int(match.group(1)) < len(members)):
+        errors["household.head"] = _("Choose who is the head of household (世帯主): you, one of the people "
+                                     "moving with you, or someone already living at the new address.")
+        return {"head": HEAD_APPLICANT}
+    household = {"head": head}
+    if head == HEAD_OTHER:
+        values, problems = clean_values((replace(HEAD_NAME, required=True),), {"head_name": data.get("head_name")},
+                                        "household")
+        if problems:
+            errors.update({path: (_("Give the name of the head of household who already lives at the new "
+                                    "address.") if not str(data.get("head_name") or "").strip() else message)
+                           for path, message in problems.items()})
+        household.update(values)
+    elif str(data.get("head_name") or "").strip():
+        errors["household.head_name"] = _("Give a name only for a head of household already living at the new "
+                                          "address.")
+    people = [("applicant", applicant)] + [(f"members[{i}]", m) for i, m in enumerate(members)]
+    for path, person in people:
+        if path == head:
+            person.pop("relationship", None)  # the 世帯主's own row reads 世帯主
+        elif not str(person.get("relationship") or "").strip() and f"{path}.relationship" not in errors:
+            errors[f"{path}.relationship"] = _("Give the relationship to the head of household (世帯主), "
+                                               "for example 妻 or 子.")
+    return household
 
 
 def _check_procedure_shapes(data, errors):
@@ -301,6 +356,7 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
         move.new_address = validated.new_address
         move.applicant = validated.applicant
         move.members = validated.members
+        move.household = validated.household
         move.draft = {}
         move.submitted_at = timezone.now()
         if validated.consent:

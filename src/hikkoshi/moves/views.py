@@ -35,12 +35,14 @@ from hikkoshi.catalogue.selectors import deadline_window, office_for, period_end
 from hikkoshi.places.moves import MoveKind
 
 from .access import AGENCY, CALL_CENTRE, OWN, ROLES, assisted_of, move_visible_to
-from .common import ADDRESS, MAX_MEMBERS, MEMBER, MOVE, applicant_fields, member_limit_message
+from .common import (ADDRESS, HEAD_APPLICANT, HEAD_RELATIONSHIP, MAX_MEMBERS, MEMBER, MOVE, applicant_fields,
+                     member_limit_message)
 from .constants import EntryStatus, MoveStatus
 from .forms import (
-    STEPS, STEP_NAMES, ErrorLink, ProcedureChoiceForm, SpecForm, build_payload, check_places, chosen_procedures,
-    deadline_warnings, detail_forms, display_rows, locate_error, member_forms, people_raw, places_forms,
-    places_raw, procedure_fields, step_of, with_defaults,
+    STEPS, STEP_NAMES, ErrorLink, HouseholdForm, ProcedureChoiceForm, SpecForm, build_payload, check_places,
+    chosen_procedures, deadline_warnings, detail_forms, display_rows, head_of_household, household_errors,
+    household_payload, locate_error, member_forms, people_raw, places_forms, places_raw, procedure_fields, step_of,
+    with_defaults,
 )
 from .disclosure import DATA_SHARING_VERSION, common_data, data_flows
 from .models import Move
@@ -313,22 +315,33 @@ def _people_forms(values, *, bound, assisted=False):
                                      prefix="applicant", bound=bound)
     members = values.get("members") or []
     rows = member_forms(members, values.get("blank_rows", 1), bound=bound)
+    household = HouseholdForm(values.get("household"), bound=bound)
     problems = []
     if bound and len(members) > MAX_MEMBERS:
         problems.append({"href": "#members-fieldset", "label": _("Household members"),
                          "message": member_limit_message()})
-    return applicant, rows, problems
+    return applicant, rows, household, problems
 
 
-def _people_valid(applicant, rows, problems) -> bool:
-    return not problems and _checked_forms_valid([applicant] + [r for r in rows if r.is_bound])
+def _people_valid(values, applicant, rows, household, problems) -> bool:
+    """Every field, then 世帯主 and 続柄 across them: all the step's errors at once."""
+    fields_valid = _checked_forms_valid([applicant, household.names] + [r for r in rows if r.is_bound])
+    errors = household_errors(values)
+    applicant.add_path_errors({p: m for p, m in errors.items() if p.startswith("applicant.")}, "applicant")
+    for i, row in enumerate(rows):
+        if row.is_bound:
+            row.add_path_errors({p: m for p, m in errors.items() if p.startswith(f"members[{i}].")}, f"members[{i}]")
+    household.add_path_errors(errors)
+    return fields_valid and not errors and not problems
 
 
-def _people_summary(applicant, rows, problems):
+def _people_summary(applicant, rows, household, problems):
     groups = [(applicant, "applicant-fieldset", _("Applicant"))]
     groups += [(row, f"member-{i}", _("Person %(number)d") % {"number": i + 1})
                for i, row in enumerate(rows) if row.is_bound]
-    return _summary(groups) + problems
+    heads = [{"href": "#id_household-head_0", "label": _("Head of household (世帯主)"), "message": m}
+             for m in household.head_errors]
+    return _summary(groups) + heads + _summary([(household.names, "household-fieldset", "")]) + problems
 
 
 @wizard_step
@@ -338,10 +351,11 @@ def people(request, move):
     if request.method == "POST":
         remove = request.POST.get("remove_member", "")
         remove = int(remove) if remove.isascii() and remove.isdigit() and len(remove) < 3 else None
-        applicant_values, members, blank_posted = people_raw(request.POST, remove=remove)
+        applicant_values, members, blank_posted, household = people_raw(
+            request.POST, remove=remove, head=household_payload(old.get("household"))["head"])
         members = members[:MAX_MEMBERS * 2]
         adding, back = "add_member" in request.POST, "back" in request.POST
-        values = {"applicant": applicant_values, "members": members,
+        values = {"applicant": applicant_values, "members": members, "household": household,
                   "blank_rows": blank_posted + 1 if adding else 1,
                   "checked": old.get("checked", False) if (adding or back or remove is not None) else True}
         if adding or back or remove is not None:
@@ -353,8 +367,8 @@ def people(request, move):
                 new_row = min(len(members) + values["blank_rows"], MAX_MEMBERS) - 1
                 return redirect(_step_url(request, move, "people", f"member-{new_row}"))
             return redirect(_step_url(request, move, "people", "members-fieldset"))
-        applicant, rows, problems = _people_forms(values, bound=True, assisted=assisted is not None)
-        valid = _people_valid(applicant, rows, problems)
+        applicant, rows, household_form, problems = _people_forms(values, bound=True, assisted=assisted is not None)
+        valid = _people_valid(values, applicant, rows, household_form, problems)
         if not _save(request, move, "people", values, next_step="details" if valid else "people"):
             return _submitted_meanwhile(request, move)
         if valid:
@@ -367,19 +381,30 @@ def people(request, move):
             old = {"applicant": {"name": contact.get("name", ""), "phone": contact.get("phone", "")}}
         else:
             old = {"applicant": {"email": request.user.email}}
-    applicant, rows, problems = _people_forms(old, bound=bound, assisted=assisted is not None)
+    applicant, rows, household, problems = _people_forms(old, bound=bound, assisted=assisted is not None)
     if bound:
-        _people_valid(applicant, rows, problems)
-    return _render(request, move, "people", "moves/people.html", _people_context(applicant, rows, old),
-                   summary=_people_summary(applicant, rows, problems) if bound else (),
+        _people_valid(old, applicant, rows, household, problems)
+    return _render(request, move, "people", "moves/people.html", _people_context(applicant, rows, household, old),
+                   summary=_people_summary(applicant, rows, household, problems) if bound else (),
                    posted=_just_posted(request))
 
 
-def _people_context(applicant, rows, values):
+def _people_context(applicant, rows, household, values):
     filled = len(values.get("members") or [])
+    members = values.get("members") or []
+    heads = [{"value": "applicant", "label": _("You (the person applying)"),
+              "name": (values.get("applicant") or {}).get("name", "")}]
+    heads += [{"value": f"members[{i}]", "label": _("Person %(number)d") % {"number": i + 1},
+               "name": members[i].get("name", "") if i < len(members) and isinstance(members[i], dict) else ""}
+              for i in range(len(rows))]
+    heads.append({"value": "other", "label": _("Someone already living at the new address"), "name": ""})
+    for i, head in enumerate(heads):
+        head["id"] = f"id_household-head_{i}"
+        head["checked"] = head["value"] == household.head
     return {"applicant": applicant,
             "rows": [{"form": row, "index": i, "number": i + 1, "filled": i < filled} for i, row in enumerate(rows)],
-            "can_add": len(rows) < MAX_MEMBERS, "max_members": MAX_MEMBERS}
+            "can_add": len(rows) < MAX_MEMBERS, "max_members": MAX_MEMBERS,
+            "household": household, "heads": heads}
 
 
 # -- 4. each procedure's own fields -----------------------------------------------------------
@@ -457,6 +482,10 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
                        "errors": [ErrorLink("review", "id_consent", "", consent_error, href="#id_consent")]})
     places_values = draft.get("places") or {}
     people_values = draft.get("people") or {}
+    head, head_name = head_of_household(people_values)
+    applicant_rows = _as_head(display_rows(applicant_fields(assisted=assisted is not None),
+                                           people_values.get("applicant")), head == HEAD_APPLICANT)
+    member_rows = [_as_head(display_rows(MEMBER, m), head == f"members[{i}]") for i, m in enumerate(payload["members"])]
     details_values = (draft.get("details") or {}).get("values") or {}
     return {
         "places": found, "error_groups": groups, "error_count": sum(len(g["errors"]) for g in groups),
@@ -464,9 +493,9 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
         "new_rows": display_rows(ADDRESS, places_values.get("to")),
         "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
         "procedures": _procedure_rows(chosen, found.move_date, found) if chosen else [],
-        "applicant_rows": display_rows(applicant_fields(assisted=assisted is not None),
-                                       people_values.get("applicant")),
-        "members": [display_rows(MEMBER, m) for m in payload["members"]],
+        "applicant_rows": applicant_rows, "members": member_rows,
+        "head_rows": [{"label": _("Head of household (世帯主) at the new address"),
+                       "value": head_name, "invalid": not head_name}],
         "details": [{"name": a.version.localised_name, "organisation": a.procedure.organisation.name,
                      "rows": display_rows(procedure_fields(a), with_defaults(
                          procedure_fields(a), details_values.get(a.slug), found.move_date))}
@@ -476,6 +505,15 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
         "common_data": common_data(), "has_members": bool(payload["members"]), "sep": ", " if _english() else "、",
         "consent_error": consent_error, "consent_version": DATA_SHARING_VERSION,
     }
+
+
+def _as_head(rows: list[dict], is_head: bool) -> list[dict]:
+    """The 世帯主's own 続柄 reads 世帯主 (it is not asked)."""
+    if is_head:
+        for row in rows:
+            if row["name"] == "relationship":
+                row.update(value=HEAD_RELATIONSHIP, invalid=False)
+    return rows
 
 
 def _review_summary(context):

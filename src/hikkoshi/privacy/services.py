@@ -19,7 +19,7 @@ What erasure does, for each such move, in one transaction of its own:
 
 1. adds the move's anonymous counts to ``MoveStatistic`` (one for the move, one per procedure:
    month of submission, region, kinds of move, procedure, channel, final status);
-2. empties the personal fields: applicant, members, both addresses and the draft of the move
+2. empties the personal fields: applicant, members, household (世帯主), both addresses and the draft of the move
    (``{}`` / ``[]``), each procedure's own values (``{}``), and sets ``Move.erased_at``;
 3. empties the staff's free-text notes on its deliveries (``Delivery.handled_reason`` and the
    ``detail`` of "resent" / "handled" events), which may name the mover.
@@ -147,7 +147,7 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         if start is None or start >= cutoff:
             return False
         _count(move)
-        Move.objects.filter(pk=pk).update(applicant={}, members=[], old_address={}, new_address={}, draft={},
+        Move.objects.filter(pk=pk).update(applicant={}, members=[], household={}, old_address={}, new_address={}, draft={},
                                           erased_at=now, updated_at=now)
         MoveProcedure.objects.filter(move_id=pk).update(values={})
         # A move entered for a customer (代行): the customer's contact for the mailing too. The

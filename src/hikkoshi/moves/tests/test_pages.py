@@ -259,7 +259,9 @@ def test_people_errors_keep_applicant_and_member_values(signed_in, sapporo):
         assert value_of(page, name) == value, name
     assert 'id="id_applicant-phone_error"' in page and 'id="id_member-0-birth_date_error"' in page
     draft = move_of(base + "places/").draft["people"]
-    assert draft["applicant"] == applicant and draft["members"] == [member]
+    # As typed, with the fields left empty (性別, 続柄) kept empty.
+    assert draft["applicant"] == dict(applicant, sex="", relationship="")
+    assert draft["members"] == [dict(member, sex="")]
 
 
 def test_details_errors_keep_values(signed_in, sapporo):
