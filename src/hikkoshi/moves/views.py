@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import Channel
+from hikkoshi.catalogue.schema import clean_values
 from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice
 from hikkoshi.places.moves import MoveKind
@@ -169,7 +170,8 @@ def _places_of(move):
 
 
 def _checked_forms_valid(forms_) -> bool:
-    return all(form.is_valid() for form in forms_)
+    """Every form checked (not only up to the first invalid one), so each shows its errors."""
+    return all([form.is_valid() for form in forms_])
 
 
 # -- my moves ---------------------------------------------------------------------------------
@@ -212,14 +214,15 @@ def _places_summary(forms_):
 
 
 def _check_places_forms(forms_, values):
-    if not _checked_forms_valid(forms_.values()):
-        return None
+    """Every problem of the page at once: each field's, then what the fields say together (a
+    postal code of another city than the address typed) for whatever can be checked."""
+    fields_valid = _checked_forms_valid(forms_.values())
     places, errors = check_places(values)
     forms_["from"].add_path_errors(errors, "from")
     forms_["to"].add_path_errors(errors, "to")
     if "move_date" in errors and not forms_["move"].has_error("move_date"):
         forms_["move"].add_error("move_date", errors["move_date"])
-    return places
+    return places if fields_valid else None
 
 
 @wizard_step
@@ -423,7 +426,7 @@ def details(request, move):
             values[a.slug] = SpecForm(procedure_fields(a), prefix=f"proc-{a.slug}", data=request.POST).raw()
         step_values = {"values": values, "checked": old.get("checked", False) if back else True}
         groups = detail_forms(chosen, values, bound=True, move_date=found.move_date)
-        valid = not back and _checked_forms_valid(form for _a, form in groups)
+        valid = not back and _details_valid(groups, found.move_date)
         if not _save(request, move, "details", step_values, next_step="review" if valid else "details"):
             return _submitted_meanwhile(request, move)
         if back:
@@ -434,9 +437,19 @@ def details(request, move):
     bound = bool(old.get("checked"))
     groups = detail_forms(chosen, old.get("values") or {}, bound=bound, move_date=found.move_date)
     if bound:
-        _checked_forms_valid(form for _a, form in groups)
+        _details_valid(groups, found.move_date)
     return _render(request, move, "details", "moves/details.html", _details_context(groups),
                    summary=_details_summary(groups) if bound else (), posted=_just_posted(request))
+
+
+def _details_valid(groups, move_date) -> bool:
+    """Each field, and the dates around the moving day (``move_window``), as ``validate_move``."""
+    valid = _checked_forms_valid(form for _a, form in groups)
+    for a, form in groups:
+        _values, errors = clean_values(a.version.schema, form.raw(), "fields", kinds=a.kinds, move_date=move_date)
+        form.add_path_errors(errors, "fields")
+        valid = valid and not errors
+    return valid
 
 
 def _details_summary(groups):

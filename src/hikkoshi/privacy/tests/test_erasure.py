@@ -43,12 +43,13 @@ def last_day(move):
 
 def raw_personal(move):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT applicant, members, old_address, new_address, draft FROM moves_move WHERE id = %s",
+        cursor.execute("SELECT applicant, members, household, old_address, new_address, draft FROM moves_move "
+                       "WHERE id = %s",
                        [move.pk])
         row = cursor.fetchone()
         cursor.execute('SELECT "values" FROM moves_moveprocedure WHERE move_id = %s', [move.pk])
         values = [v for (v,) in cursor.fetchall()]
-    columns = ["applicant", "members", "old_address", "new_address", "draft"]
+    columns = ["applicant", "members", "household", "old_address", "new_address", "draft"]
     return ({c: decrypt_json(v, f"moves_move.{c}") for c, v in zip(columns, row)},
             [decrypt_json(v, "moves_moveprocedure.values") for v in values], list(row) + values)
 
@@ -119,7 +120,8 @@ def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
     assert erase_expired(now=now) == 1
 
     personal, values, tokens = raw_personal(move)
-    assert personal == {"applicant": {}, "members": [], "old_address": {}, "new_address": {}, "draft": {}}
+    assert personal == {"applicant": {}, "members": [], "household": {}, "old_address": {}, "new_address": {},
+                        "draft": {}}
     assert values and all(v == {} for v in values)
     assert all(t.startswith("hk1:a:") for t in tokens)  # still encrypted, empty or not
     assert scan_tables() == []  # not a name, a kana, a phone, an address, a birth date in any table

@@ -13,7 +13,7 @@ from hikkoshi.privacy.fields import encrypt_json
 
 from .conftest import APPLICANT, KEY_A, KEY_B, submit
 
-COLUMNS = {"moves_move": ["applicant", "members", "old_address", "new_address", "draft"],
+COLUMNS = {"moves_move": ["applicant", "members", "household", "old_address", "new_address", "draft"],
            "moves_moveprocedure": ["values"]}
 
 
@@ -62,7 +62,8 @@ def test_rotation_re_encrypts_every_row_and_the_old_key_can_go(keys, sapporo, mo
     keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
     output = keys_command("rotate", "--batch-size", "2")
     entries = MoveProcedure.objects.count()
-    assert f"{(len(moves) + 1) * 5 + entries} values re-encrypted" in output
+    # six encrypted columns per move: applicant, members, household, both addresses, draft
+    assert f"{(len(moves) + 1) * 6 + entries} values re-encrypted" in output
     assert "can be removed" in output
     assert all(found == {"b"} for found in kids().values()), kids()
 

@@ -1,0 +1,31 @@
+"""The steps forgive: every error at once, the step bar keeps what was typed, one draft for a
+double click on 「始める」, deadlines warned where the date is typed."""
+
+from datetime import timedelta
+import re
+
+from hikkoshi.moves.models import Move
+
+from .test_pages import (NEW, OLD, base_of, details_post, move_of, places_post, post_with_errors,  # noqa: F401
+                         signed_in, soon, start, text, through_people, value_of)
+
+
+def test_a_postcode_of_another_city_is_reported_with_the_other_errors(signed_in, sapporo):
+    base = base_of(start(signed_in))
+    old = dict(OLD, address="札幌市北区北24条西6丁目")  # 060-0042 is in 中央区
+    new = dict(NEW, postcode="001-00")  # and the other end's postal code is short
+    page = text(post_with_errors(signed_in, base + "places/", places_post(old=old, new=new, move_date="someday")))
+    for anchor in ("#id_from-address", "#id_to-postcode", "#id_move-move_date"):
+        assert f'href="{anchor}"' in page, anchor
+    assert re.search(r'<p class="error" id="id_from-address_error">[^<]*060-0042', page)
+
+
+def test_the_details_step_checks_dates_around_the_moving_day_at_once(signed_in, sapporo):
+    base = through_people(signed_in)
+    data = details_post(soon())
+    data["proc-sapporo-water-stop_date"] = (soon() - timedelta(days=60)).isoformat()  # the window is 30 days
+    data["proc-hepco-electricity-billing_number"] = "12"
+    page = text(post_with_errors(signed_in, base + "details/", data))
+    assert 'href="#id_proc-sapporo-water-stop_date"' in page  # not only on the review page
+    assert 'href="#id_proc-hepco-electricity-billing_number"' in page
+    assert value_of(page, "proc-sapporo-water-stop_date") == data["proc-sapporo-water-stop_date"]
