@@ -29,7 +29,7 @@ from datetime import date, timedelta
 import re
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -392,9 +392,28 @@ def _office_data(org) -> dict:
     }
 
 
+START_KEY_PREFIX = "start:"
+
+
 def move_draft_create(*, owner) -> Move:
     """A new draft move, at its first step."""
     return Move.objects.create(owner=owner, draft={"step": "places"})
+
+
+def move_draft_start(*, owner, start_token: str = "") -> tuple[Move, bool]:
+    """A new draft move at its first step, and True; or, for a ``start_token`` this owner already
+    started a move with (「始める」 clicked twice), that move and False."""
+    if not start_token:
+        return move_draft_create(owner=owner), True
+    key = START_KEY_PREFIX + start_token
+    existing = Move.objects.filter(owner=owner, idempotency_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return Move.objects.create(owner=owner, draft={"step": "places"}, idempotency_key=key), True
+    except IntegrityError:  # the other click's request made it meanwhile
+        return Move.objects.get(owner=owner, idempotency_key=key), False
 
 
 def move_draft_save(*, move: Move, step: str, values: dict, next_step: str) -> bool:

@@ -15,6 +15,8 @@ the audit log (``hikkoshi.audit``).
 """
 
 from functools import wraps
+import re
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,8 +50,9 @@ from .forms import (
 from .disclosure import DATA_SHARING_VERSION, common_data, data_flows
 from .models import Move
 from .selectors import CHANNEL_LABELS, move_record, moves_of
-from .services import MoveInvalid, move_draft_create, move_draft_save, move_submit, validate_move
+from .services import MoveInvalid, move_draft_save, move_draft_start, move_submit, validate_move
 
+START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # The URL namespaces these views are served under, and the part of the site each one is.
 NAMESPACES = {"moves": OWN, "agency-moves": AGENCY, "callcentre-moves": CALL_CENTRE}
 # The role a user acts in, in each part (the audit log's role).
@@ -193,14 +196,23 @@ def move_list(request):
                            "url": _step_url(request, move, step if step in STEP_NAMES else "places")})
         else:
             submitted.append(move)
-    return render(request, "moves/list.html", {"drafts": drafts, "submitted": submitted})
+    return render(request, "moves/list.html", {"drafts": drafts, "submitted": submitted,
+                                               "start_token": secrets.token_urlsafe(18)})
 
 
 @login_required
 @require_POST
 def move_start(request):
-    """はじめる: a new draft move of the signed-in user."""
-    move = move_draft_create(owner=request.user)
+    """はじめる: a new draft move of the signed-in user. The button's form carries a token made for
+    the page (``start_token``): the same token again (a double click, a resent form) continues
+    the move it started instead of making a second one."""
+    token = request.POST.get("start_token", "")
+    token = token if START_TOKEN.fullmatch(token) else ""
+    move, created = move_draft_start(owner=request.user, start_token=token)
+    if not created:
+        step = (move.draft or {}).get("step") or "places"
+        return redirect(_url(request, "detail", move) if move.status != MoveStatus.DRAFT else
+                        _step_url(request, move, step if step in STEP_NAMES else "places"))
     _audit(request, Action.CREATE, move)
     return redirect(_url(request, "places", move))
 

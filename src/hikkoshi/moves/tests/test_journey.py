@@ -29,3 +29,19 @@ def test_the_details_step_checks_dates_around_the_moving_day_at_once(signed_in, 
     assert 'href="#id_proc-sapporo-water-stop_date"' in page  # not only on the review page
     assert 'href="#id_proc-hepco-electricity-billing_number"' in page
     assert value_of(page, "proc-sapporo-water-stop_date") == data["proc-sapporo-water-stop_date"]
+
+
+def test_starting_twice_with_the_same_page_makes_one_draft(signed_in, sapporo, mover):
+    page = text(signed_in.get("/moves/"))
+    token = re.search(r'name="start_token" value="([^"]+)"', page).group(1)
+    first = signed_in.post("/moves/start/", {"start_token": token})["Location"]
+    second = signed_in.post("/moves/start/", {"start_token": token})["Location"]
+    assert first == second and Move.objects.filter(owner=mover).count() == 1
+    # Continued where it stands, not restarted.
+    signed_in.post(first, places_post())
+    assert signed_in.post("/moves/start/", {"start_token": token})["Location"] == base_of(first) + "procedures/"
+    # A new visit of the page is a new move.
+    again = re.search(r'name="start_token" value="([^"]+)"', text(signed_in.get("/moves/"))).group(1)
+    assert again != token
+    assert signed_in.post("/moves/start/", {"start_token": again})["Location"] != first
+    assert Move.objects.filter(owner=mover).count() == 2
