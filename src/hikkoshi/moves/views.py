@@ -111,6 +111,16 @@ def wizard_step(view):
         if assisted is not None and not assisted.consent_recorded:
             # The customer agrees to having the move entered for them before anything is typed.
             return redirect(assisted.consent_url())
+        goto = request.POST.get("goto") if request.method == "POST" and view.__name__ != "review" else None
+        if goto in STEP_NAMES:
+            # A step of the step bar: the page is kept as "Save and go back" keeps it (as typed,
+            # not checked), then the chosen step opens.
+            request.POST = request.POST.copy()
+            request.POST["back"] = "1"
+            response = view(request, move)
+            if response.status_code == 302 and response["Location"] != _url(request, "detail", move):
+                return redirect(_step_url(request, move, goto))
+            return response
         return view(request, move)
     return wrapper
 
@@ -152,7 +162,8 @@ def _render(request, move, step, template, context, *, summary=(), posted=False)
     context = {
         "move": move, "step": step, "steps": steps, "step_number": index + 1, "step_count": len(STEPS),
         "step_title": dict(STEPS)[step], "summary": list(summary), "focus_summary": posted and bool(summary),
-        "previous_url": previous, "list_url": _list_url(request), "assisted": assisted, **context,
+        "previous_url": previous, "list_url": _list_url(request), "assisted": assisted,
+        "step_form": step != "review", **context,
     }
     return render(request, template, context)
 

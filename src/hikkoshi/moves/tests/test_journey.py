@@ -45,3 +45,33 @@ def test_starting_twice_with_the_same_page_makes_one_draft(signed_in, sapporo, m
     assert again != token
     assert signed_in.post("/moves/start/", {"start_token": again})["Location"] != first
     assert Move.objects.filter(owner=mover).count() == 2
+
+
+def test_the_step_bar_and_back_keep_what_was_typed(signed_in, sapporo):
+    base = through_people(signed_in)
+    page = text(signed_in.get(base + "people/"))
+    # Every other step is a button of the page's form (no JavaScript needed); the current one a link.
+    for step in ("places", "procedures", "details", "review"):
+        assert f'form="step-form" name="goto" value="{step}"' in page, step
+    assert 'id="step-form"' in page and 'form="step-form" name="back"' in page
+    typed = {"applicant-name": "札幌 次郎", "applicant-phone": "12345", "household-head": "applicant"}
+    response = signed_in.post(base + "people/", dict(typed, goto="places"))
+    assert response["Location"] == base + "places/"
+    people = move_of(base).draft["people"]
+    assert people["applicant"]["name"] == "札幌 次郎" and people["applicant"]["phone"] == "12345"
+    page = text(signed_in.get(base + "people/"))
+    assert value_of(page, "applicant-phone") == "12345"  # kept as typed, even invalid
+
+    page = text(signed_in.get(base + "places/"))
+    data = places_post(move_date="someday")
+    assert signed_in.post(base + "places/", dict(data, goto="review"))["Location"] == base + "review/"
+    assert move_of(base).draft["places"]["move_date"] == "someday"
+    # "Back" of the first page: kept, then the list of moves.
+    assert signed_in.post(base + "places/", dict(data, back="1"))["Location"] == "/moves/"
+
+
+def test_the_review_page_ignores_a_step_bar_post(signed_in, sapporo):
+    base = through_people(signed_in)
+    signed_in.post(base + "details/", details_post(soon()))
+    response = signed_in.post(base + "review/", {"goto": "places"})  # no agreement: nothing submitted
+    assert move_of(base).status == "draft" and response["Location"].endswith("review/?errors=1")
