@@ -32,7 +32,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import Channel
-from hikkoshi.catalogue.schema import clean_values
+from hikkoshi.catalogue.japanese import format_wareki
+from hikkoshi.catalogue.schema import FieldError, clean_values
 from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice
 from hikkoshi.places.moves import MoveKind
@@ -159,6 +160,7 @@ def _render(request, move, step, template, context, *, summary=(), posted=False)
               "number": i + 1} for i, (name, title) in enumerate(STEPS)]
     previous = _step_url(request, move, STEP_NAMES[index - 1]) if index else _list_url(request)
     assisted = assisted_of(move)
+    context.setdefault("step_warnings", _step_warnings(request, move, step, context))
     context = {
         "move": move, "step": step, "steps": steps, "step_number": index + 1, "step_count": len(STEPS),
         "step_title": dict(STEPS)[step], "summary": list(summary), "focus_summary": posted and bool(summary),
@@ -166,6 +168,15 @@ def _render(request, move, step, template, context, *, summary=(), posted=False)
         "step_form": step != "review", **context,
     }
     return render(request, template, context)
+
+
+def _step_warnings(request, move, step, context) -> list[dict]:
+    """Deadlines already passed, where the dates are chosen: on the procedures step the periods
+    the moving day leaves behind (``context["places"]``); the details step gives its own."""
+    places = context.get("places") if step == "procedures" else None
+    if places is None or not hasattr(places, "procedures"):
+        return []
+    return [{"message": w["message"], "href": ""} for w in deadline_warnings(places.procedures(), places.move_date)]
 
 
 def _show_errors(request, move, step: str):
@@ -461,8 +472,31 @@ def details(request, move):
     groups = detail_forms(chosen, old.get("values") or {}, bound=bound, move_date=found.move_date)
     if bound:
         _details_valid(groups, found.move_date)
-    return _render(request, move, "details", "moves/details.html", _details_context(groups),
+    context = _details_context(groups)
+    context["step_warnings"] = _details_warnings(chosen, groups, found.move_date)
+    return _render(request, move, "details", "moves/details.html", context,
                    summary=_details_summary(groups) if bound else (), posted=_just_posted(request))
+
+
+def _details_warnings(chosen, groups, move_date) -> list[dict]:
+    """The periods the moving day leaves behind, and the dates typed that are already past."""
+    today = timezone.localdate()
+    warnings = [{"message": w["message"], "href": f"#proc-{w['procedure']}"}
+                for w in deadline_warnings(chosen, move_date, today=today)]
+    for a, form in groups:
+        for spec in form.specs:
+            if spec.type != "date":
+                continue
+            try:
+                value = spec.clean(form[spec.name].value())
+            except FieldError:
+                continue  # an error of its own
+            if value is not None and value < today:
+                warnings.append({"href": f"#{form[spec.name].auto_id}", "message": _(
+                    "%(procedure)s — %(field)s: %(date)s has already passed; the organisation may not be able "
+                    "to do it on that day.") % {"procedure": a.version.localised_name, "field": spec.localised_label,
+                                                "date": format_wareki(value)}})
+    return warnings
 
 
 def _details_valid(groups, move_date) -> bool:

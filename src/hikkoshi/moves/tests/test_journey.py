@@ -6,7 +6,7 @@ import re
 
 from hikkoshi.moves.models import Move
 
-from .test_pages import (NEW, OLD, base_of, details_post, move_of, places_post, post_with_errors,  # noqa: F401
+from .test_pages import (NEW, OLD, base_of, details_post, move_of, people_post, places_post, post_with_errors,  # noqa: F401,E501
                          signed_in, soon, start, text, through_people, value_of)
 
 
@@ -75,3 +75,32 @@ def test_the_review_page_ignores_a_step_bar_post(signed_in, sapporo):
     signed_in.post(base + "details/", details_post(soon()))
     response = signed_in.post(base + "review/", {"goto": "places"})  # no agreement: nothing submitted
     assert move_of(base).status == "draft" and response["Location"].endswith("review/?errors=1")
+
+
+def test_a_passed_deadline_is_warned_where_the_dates_are_chosen(signed_in, sapporo):
+    day = soon(2)  # the water wants three days' notice: already too late
+    base = base_of(start(signed_in))
+    signed_in.post(base + "places/", places_post(move_date=day.isoformat()))
+    page = text(signed_in.get(base + "procedures/"))
+    warnings = re.search(r'<section class="warnings".*?</section>', page, re.S)
+    assert warnings and "水道" in warnings.group(0)
+    signed_in.post(base + "procedures/", {})
+    signed_in.post(base + "people/", people_post())
+    page = text(signed_in.get(base + "details/"))
+    warnings = re.search(r'<section class="warnings".*?</section>', page, re.S).group(0)
+    assert 'href="#proc-sapporo-water"' in warnings
+
+    # A date typed on the details step that is already past is warned about beside the others.
+    data = details_post(day)
+    data["proc-hokkaido-gas-stop_date"] = (soon(0) - timedelta(days=1)).isoformat()
+    signed_in.post(base + "details/", data)
+    page = text(signed_in.get(base + "details/"))
+    warnings = re.search(r'<section class="warnings".*?</section>', page, re.S).group(0)
+    assert 'href="#id_proc-hokkaido-gas-stop_date"' in warnings
+    assert 'href="#id_proc-hokkaido-gas-start_date"' not in warnings  # the moving day is not past
+
+
+def test_no_warning_when_there_is_time(signed_in, sapporo):
+    base = through_people(signed_in)
+    assert 'class="warnings"' not in text(signed_in.get(base + "details/"))
+    assert 'class="warnings"' not in text(signed_in.get(base + "procedures/"))
