@@ -8,9 +8,9 @@ from hikkoshi.places.moves import MoveKind
 from hikkoshi.documents.labels import CHANNELS
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
 
-from .access import move_visible_to, visible_moves
-from .common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
-from .constants import EntryStatus
+from .access import OWN, move_visible_to, visible_moves
+from .common import APPLICANT, HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP, MEMBER
+from .constants import EntryStatus, MoveStatus
 from .models import Move
 
 # The channels as the printed documents name them, shown the same way on the pages and in the API.
@@ -29,6 +29,30 @@ def moves_of(user, *, area: str | None = "own") -> list[Move]:
     """The moves ``user`` sees in ``area`` (by default their own, as a mover), newest first
     (drafts and submitted)."""
     return list(visible_moves(user, area=area))
+
+
+def last_own_move(user, *, exclude=None) -> Move | None:
+    """The mover's own last submitted move whose personal data is still there (not erased),
+    never one entered for a customer (代行) — their details are offered on a new move."""
+    moves = (visible_moves(user, area=OWN)
+             .filter(status=MoveStatus.SUBMITTED, erased_at__isnull=True, assisted__isnull=True))
+    if exclude is not None:
+        moves = moves.exclude(pk=exclude.pk)
+    return moves.order_by("-submitted_at", "-pk").first()
+
+
+def people_of(move: Move) -> dict:
+    """The people step's values (as the draft keeps them) from a submitted move: the applicant
+    and the members with their 続柄, and the 世帯主 when they were one of them."""
+    def typed(specs, data):
+        return {spec.name: str(data.get(spec.name, "")) for spec in specs} if isinstance(data, dict) else {}
+
+    values = {"applicant": typed(APPLICANT, move.applicant),
+              "members": [typed(MEMBER, m) for m in move.members or []], "blank_rows": 1}
+    head = (move.household or {}).get("head", "")
+    if head and head != HEAD_OTHER:
+        values["household"] = {"head": head, "head_name": ""}
+    return values
 
 
 def _person(data: dict, relationship: str = "") -> Person:

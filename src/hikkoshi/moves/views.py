@@ -50,7 +50,7 @@ from .forms import (
 )
 from .disclosure import DATA_SHARING_VERSION, common_data, data_flows
 from .models import Move
-from .selectors import CHANNEL_LABELS, move_record, moves_of
+from .selectors import CHANNEL_LABELS, last_own_move, move_record, moves_of, people_of
 from .services import MoveInvalid, move_draft_save, move_draft_start, move_submit, validate_move
 
 START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -392,9 +392,16 @@ def people(request, move):
             request.POST, remove=remove, head=household_payload(old.get("household"))["head"])
         members = members[:MAX_MEMBERS * 2]
         adding, back = "add_member" in request.POST, "back" in request.POST
+        last = last_own_move(request.user, exclude=move) if assisted is None and "reuse" in request.POST else None
+        if last is not None:
+            applicant_values, members, household = _reuse(last, applicant_values, members, household)
         values = {"applicant": applicant_values, "members": members, "household": household,
                   "blank_rows": blank_posted + 1 if adding else 1,
-                  "checked": old.get("checked", False) if (adding or back or remove is not None) else True}
+                  "checked": old.get("checked", False) if (adding or back or last or remove is not None) else True}
+        if last is not None:  # filled in from the last move: shown to be checked, not yet checked
+            if not _save(request, move, "people", values, next_step="people"):
+                return _submitted_meanwhile(request, move)
+            return redirect(_step_url(request, move, "people", "applicant-fieldset"))
         if adding or back or remove is not None:
             if not _save(request, move, "people", values, next_step="people"):
                 return _submitted_meanwhile(request, move)
@@ -421,9 +428,24 @@ def people(request, move):
     applicant, rows, household, problems = _people_forms(old, bound=bound, assisted=assisted is not None)
     if bound:
         _people_valid(old, applicant, rows, household, problems)
-    return _render(request, move, "people", "moves/people.html", _people_context(applicant, rows, household, old),
+    context = _people_context(applicant, rows, household, old)
+    # A returning mover is offered their details from their last move, until they typed some.
+    typed = (move.draft or {}).get("people")
+    last = last_own_move(request.user, exclude=move) if assisted is None and not typed else None
+    context["reuse"] = {"submitted_at": last.submitted_at} if last is not None else None
+    return _render(request, move, "people", "moves/people.html", context,
                    summary=_people_summary(applicant, rows, household, problems) if bound else (),
                    posted=_just_posted(request))
+
+
+def _reuse(last, applicant, members, household):
+    """The people step filled in from the mover's last move: what was typed stays, the empty
+    fields of the applicant and, when no member was typed, the members and the 世帯主 are taken."""
+    values = people_of(last)
+    merged = {k: v if str(v).strip() else values["applicant"].get(k, "") for k, v in applicant.items()}
+    if members:
+        return merged, members, household
+    return merged, values["members"], values.get("household", household)
 
 
 def _people_context(applicant, rows, household, values):

@@ -11,6 +11,7 @@ from hikkoshi.moves.models import Move
 from hikkoshi.moves.selectors import move_record
 from hikkoshi.moves.services import MoveInvalid, move_submit
 from hikkoshi.privacy.services import erase_expired, retention_start
+from hikkoshi.assisted.tests.conftest import _fresh_cache, world  # noqa: F401 (fixtures)
 from hikkoshi.privacy.tests.conftest import keys  # noqa: F401 (a fixture)
 from hikkoshi.privacy.tests.test_erasure import finish
 
@@ -199,3 +200,64 @@ def test_a_head_chosen_among_the_members_follows_its_row_when_one_is_removed(sig
     assert move_of(base).draft["people"]["household"]["head"] == ""
     page = text(signed_in.get(base + "people/"))
     assert not any(f'id="id_household-head_{i}" checked' in page for i in range(5))
+
+
+# -- a returning mover -------------------------------------------------------------------------
+
+def test_a_returning_mover_is_offered_the_details_of_their_last_move(signed_in, sapporo, mover,  # noqa: F811
+                                                                     django_user_model):
+    base = through_procedures(signed_in)
+    assert "name=\"reuse\"" not in text(signed_in.get(base + "people/"))  # no move yet: nothing offered
+    Move.objects.filter(owner=mover).delete()
+
+    # Someone else's move is never offered; a draft, an erased move neither.
+    other = django_user_model.objects.create_user("other@example.jp", "other@example.jp", "pw")
+    move_submit(owner=other, payload=family())
+    erased = move_submit(owner=mover, payload=sapporo_relocation())
+    Move.objects.filter(pk=erased.pk).update(erased_at=erased.submitted_at, applicant={}, members=[])
+    base = through_procedures(signed_in)
+    assert 'name="reuse"' not in text(signed_in.get(base + "people/"))
+
+    last = move_submit(owner=mover, payload=family())
+    page = text(signed_in.get(base + "people/"))
+    assert 'name="reuse"' in page and value_of(page, "applicant-name") == ""
+    typed = people_post(applicant={"name": "", "phone": "011-222-3333"}, members=())  # a phone typed first
+    typed["reuse"] = "1"
+    assert signed_in.post(base + "people/", typed)["Location"] == base + "people/#applicant-fieldset"
+    page = text(signed_in.get(base + "people/"))
+    assert 'name="reuse"' not in page  # offered once, until something is typed
+    assert value_of(page, "applicant-name") == "札幌 花子" and value_of(page, "applicant-birth_date") == "1988-07-07"
+    assert value_of(page, "applicant-phone") == "011-222-3333"  # what was typed stays
+    assert value_of(page, "member-0-name") == "札幌 太郎" and value_of(page, "member-1-relationship") == "子"
+    assert 'value="members[0]" id="id_household-head_1" checked' in page
+    assert "error-summary" not in page  # to be looked at, not yet checked
+    assert last.pk != move_of(base).pk
+
+
+def test_a_move_entered_for_a_customer_is_never_offered(signed_in, sapporo, mover):  # noqa: F811
+    from hikkoshi.assisted.models import AssistedMove, CallCentre
+
+    entered = move_submit(owner=mover, payload=family())  # the mover works at a call centre, too
+    AssistedMove.objects.create(move=entered, kind=AssistedMove.Kind.CALL_CENTRE, entered_by=mover,
+                                centre=CallCentre.objects.create(name="テストセンター"), contact={})
+    base = through_procedures(signed_in)
+    assert 'name="reuse"' not in text(signed_in.get(base + "people/"))
+    data = people_post(applicant={"name": ""}, members=())
+    data["reuse"] = "1"  # and a crafted request gets nothing either
+    signed_in.post(base + "people/", data)
+    assert move_of(base).draft["people"]["applicant"]["name"] == ""
+
+
+def test_a_customer_s_move_is_not_offered_the_staff_member_s_own(world, sapporo):  # noqa: F811
+    from hikkoshi.assisted.tests.conftest import base_of_consent, new_move, staff_client
+
+    move_submit(owner=world.operator, payload=family())  # the operator's own move, as a mover
+    client = staff_client(world, world.operator)
+    consent_url = new_move(client, "callcentre")
+    assert client.post(consent_url, {"agreed": "on"})["Location"].endswith("/places/")
+    base = base_of_consent(consent_url)
+    assert client.post(base + "places/", places_post())["Location"] == base + "procedures/"
+    client.post(base + "procedures/", {})
+    page = text(client.get(base + "people/"))
+    assert 'name="applicant-name"' in page and 'name="reuse"' not in page
+    assert "札幌 花子" not in page
