@@ -287,6 +287,60 @@ def format_wareki(d: date) -> str:
                      params={"first": FIRST_DATE.isoformat()})
 
 
+# -- dates in 年 / 月 / 日 fields ------------------------------------------------------------------
+
+# The era choice of a date typed in three fields (年 / 月 / 日): "" is 西暦 (the year in full).
+DATE_PARTS = ("era", "year", "month", "day")
+ERA_CHOICES = (("", "西暦"),) + tuple((era.letter, era.name) for era in reversed(ERAS))
+
+
+def date_text(parts: dict) -> str:
+    """One text ``parse_date`` reads from a date typed in 年 / 月 / 日 fields with its era
+    (``{"era": "R", "year": "8", "month": "1", "day": "15"}`` → ``R8年1月15日``), "" when all are
+    empty. A whole date typed in the year field alone (``R8.1.15``, ``令和8年1月15日``,
+    ``2026-01-15``) is that date, whatever era is chosen. Raises ``InputError`` for a missing
+    part (naming it) or for anything that is not a date's parts."""
+    if not isinstance(parts, dict) or set(parts) - set(DATE_PARTS) or not all(
+            isinstance(v, str) for v in parts.values()):
+        raise InputError(_("Enter a date such as 2025-04-01 or 令和7年4月1日."), code="date_format")
+    era, year, month, day = (parts.get(key, "").strip() for key in DATE_PARTS)
+    if not (year or month or day):
+        return ""
+    if year and not (month or day) and (not year.isdigit() or len(year) > 4):
+        return year  # a whole date in the year field (R8.1.15, 2026-01-15, 20260115)
+    missing = [label for value, label in ((year, _("the year")), (month, _("the month")), (day, _("the day")))
+               if not value]
+    if missing:
+        raise InputError(_("Enter %(parts)s too."), code="date_part",
+                         params={"parts": str(_(" and ")).join(str(m) for m in missing)})
+    if era and era not in {letter for letter, _name in ERA_CHOICES}:
+        raise InputError(_("Choose an era from the list."), code="date_format")
+    return f"{era}{year}年{month}月{day}日"
+
+
+def date_parts(d: date) -> dict:
+    """A date as the 年 / 月 / 日 fields show it, in its era (令和8年1月15日 → R, 8, 1, 15)."""
+    day = date(d.year, d.month, d.day)
+    for era in reversed(ERAS):
+        if era.start <= day:
+            return {"era": era.letter, "year": str(day.year - era.start.year + 1), "month": str(day.month),
+                    "day": str(day.day)}
+    return {"era": "", "year": str(day.year), "month": str(day.month), "day": str(day.day)}
+
+
+def typed_date(value) -> str:
+    """What was typed into a date's fields, to be shown as text (a review page, an error)."""
+    if isinstance(value, dict):
+        era = dict(ERA_CHOICES).get(str(value.get("era", "")), "")
+        year, month, day = (str(value.get(k, "")).strip() for k in ("year", "month", "day"))
+        if year and not (month or day) and (not year.isdigit() or len(year) > 4):
+            return year
+        if not (year or month or day):
+            return ""
+        return f"{era}{year or '?'}年{month or '?'}月{day or '?'}日"
+    return "" if value is None else str(value)
+
+
 # -- phone numbers -------------------------------------------------------------------------------
 
 PHONE_MAX_INPUT = 40

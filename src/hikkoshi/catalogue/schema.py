@@ -20,7 +20,8 @@ from hikkoshi.places.moves import MoveKind
 from hikkoshi.places.normalise import DASHES, InvalidPostcode, format_postcode, normalise_postcode
 
 from .constants import FieldType
-from .japanese import InputError, check_text, format_wareki, normalise_phone, parse_date, to_katakana
+from .japanese import InputError, check_text, date_text, format_wareki, normalise_phone, parse_date, to_katakana
+from .widgets import DatePartsWidget
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DEFAULT_MAX_LENGTH = {
@@ -119,7 +120,8 @@ class FieldSpec:
         own = self.localised_help
         if self.type != FieldType.DATE or "例" in own or "example" in own.lower():
             return own
-        example = _("For example 令和8年1月15日, R8.1.15 or 2026-01-15.")
+        example = _("For example 令和 8年 1月 15日, or with 西暦 2026年 1月 15日. A whole date typed in the year "
+                    "field is read too: 令和8年1月15日, R8.1.15, 2026-01-15.")
         return f"{own} {example}" if own else example
 
     @property
@@ -168,7 +170,15 @@ class FieldSpec:
 
     # -- validation --------------------------------------------------------------------------
     def clean(self, raw: Any):
-        """The value as stored (str, date, int or bool), or ``None`` when empty and optional."""
+        """The value as stored (str, date, int or bool), or ``None`` when empty and optional.
+
+        A date may come as its 年 / 月 / 日 fields (``{"era", "year", "month", "day"}``, what the
+        pages post and the drafts keep) as well as one text."""
+        if self.type == FieldType.DATE and isinstance(raw, dict):
+            try:
+                raw = date_text(raw)
+            except InputError as exc:
+                raise FieldError(exc.message) from exc
         if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
             if self.required:
                 raise FieldError(_("This field is required."))
@@ -281,6 +291,8 @@ class FieldSpec:
                                    **common)
         if self.type == FieldType.BOOLEAN:
             return SpecBooleanField(**common)
+        if self.type == FieldType.DATE:
+            return SpecField(widget=DatePartsWidget(), **common)
         widget = forms.Textarea(attrs={"rows": 4}) if self.type == FieldType.TEXTAREA else forms.TextInput(attrs=attrs)
         return SpecField(widget=widget, **common)
 

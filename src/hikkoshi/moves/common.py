@@ -11,8 +11,10 @@ PERSON = (
               "As written in the resident register, family name first.", required=True, max_length=40),
     FieldSpec("name_kana", "kana", "フリガナ", "Name in kana", "ひらがな・カタカナどちらでも。",
               "Hiragana or katakana.", required=True, max_length=60),
-    FieldSpec("birth_date", "date", "生年月日", "Date of birth", "例: 1990-04-01、平成2年4月1日、H2.4.1",
-              "For example 1990-04-01 or 平成2年4月1日.", required=True),
+    FieldSpec("birth_date", "date", "生年月日", "Date of birth",
+              "例: 平成 2年 4月 1日、西暦なら 1990年 4月 1日。年の欄に H2.4.1 や 1990-04-01 と続けて入力することもできます。",
+              "For example 平成 2年 4月 1日, or with 西暦 1990年 4月 1日. A whole date typed in the year field "
+              "(H2.4.1, 1990-04-01) is read too.", required=True),
 )
 # 性別, optional: printed on the 住民異動届 only when given.
 SEX = FieldSpec("sex", "choice", "性別", "Sex", "任意。届書に印字されます。", "Optional; printed on the form when given.",

@@ -24,7 +24,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
-from hikkoshi.catalogue.japanese import format_wareki
+from hikkoshi.catalogue.japanese import date_parts, typed_date
 from hikkoshi.catalogue.schema import FieldError, FieldSpec
 from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window, period_ended_notice
 from hikkoshi.places.moves import MoveAssessment, MoveKind
@@ -84,6 +84,8 @@ class SpecForm(forms.Form):
                 value = ""
             if isinstance(value, str):
                 value = value[:MAX_RAW]
+            elif isinstance(value, dict):  # a date's 年 / 月 / 日 fields
+                value = {k: str(v)[:MAX_RAW] for k, v in value.items()}
             values[name] = value
         return values
 
@@ -101,7 +103,12 @@ class SpecForm(forms.Form):
 
 
 def is_blank(values) -> bool:
-    return not any(str(v).strip() for v in (values or {}).values() if v not in (None, False))
+    """Nothing typed (a date's era alone, chosen from its list, is not typing)."""
+    def typed(v):
+        if isinstance(v, dict):
+            return any(str(v.get(k, "")).strip() for k in ("year", "month", "day"))
+        return v not in (None, False) and bool(str(v).strip())
+    return not any(typed(v) for v in (values or {}).values())
 
 
 # -- places -----------------------------------------------------------------------------------
@@ -182,13 +189,13 @@ def procedure_fields(applicable: Applicable) -> tuple[FieldSpec, ...]:
 
 def with_defaults(specs, typed, move_date: date | None) -> dict:
     """What a procedure's fields show: as typed, and the defaults (the moving day) of the fields
-    never typed, as the mover would write them (令和8年1月15日)."""
+    never typed, in the date's 年 / 月 / 日 fields (令和 8 年 1 月 15 日)."""
     values = dict(typed) if isinstance(typed, dict) else {}
     for spec in specs:
         if spec.name not in values:
             default = spec.default_value(move_date)
             if default is not None:
-                values[spec.name] = format_wareki(default)
+                values[spec.name] = date_parts(default)
     return values
 
 
@@ -421,6 +428,6 @@ def display_rows(specs, values: dict | None) -> list[dict]:
             shown = spec.display(spec.to_json(spec.clean(raw)))
             invalid = False
         except FieldError:
-            shown, invalid = str(raw), True
+            shown, invalid = typed_date(raw), True
         rows.append({"name": spec.name, "label": spec.localised_label, "value": shown, "invalid": invalid})
     return rows

@@ -9,7 +9,7 @@ from hikkoshi.catalogue.schema import SchemaError, clean_values, parse_schema
 from hikkoshi.moves.services import validate_move
 
 from .conftest import moving_day, sapporo_relocation
-from .test_pages import AGREE, move_of, signed_in, text, through_people, value_of  # noqa: F401 (a fixture)
+from .test_pages import AGREE, date_of, move_of, signed_in, text, through_people, value_of  # noqa: F401 (a fixture)
 
 
 def test_the_schema_takes_a_moving_day_default_for_dates_only():
@@ -54,9 +54,10 @@ def test_the_details_step_shows_the_moving_day_and_keeps_a_change(signed_in, sap
     day = moving_day()
     base = through_people(signed_in, move_date=day.isoformat())
     page = text(signed_in.get(base + "details/"))
+    shown = ("R", str(day.year - 2018), str(day.month), str(day.day))  # in 令和, as typed on paper
     for slug in ("sapporo-water", "hokkaido-gas", "hepco-electricity"):
-        assert value_of(page, f"proc-{slug}-stop_date") == format_wareki(day)
-        assert value_of(page, f"proc-{slug}-start_date") == format_wareki(day)
+        assert date_of(page, f"proc-{slug}-stop_date") == shown
+        assert date_of(page, f"proc-{slug}-start_date") == shown
     assert value_of(page, "proc-hepco-electricity-billing_number") == ""  # no default: empty
     assert "error-summary" not in page  # a default is not an error
 

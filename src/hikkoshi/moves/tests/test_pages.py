@@ -65,6 +65,20 @@ def value_of(page: str, name: str) -> str:
     return html.unescape(value.group(1)) if value else ""
 
 
+def date_of(page: str, name: str) -> tuple[str, str, str, str]:
+    """What a date's 年 / 月 / 日 fields show: (era chosen, year, month, day)."""
+    select = re.search(rf'<select[^>]*\bname="{re.escape(name)}_era".*?</select>', page, re.S)
+    assert select, f"no era of {name}"
+    chosen = re.search(r'<option value="([^"]*)" selected>', select.group(0))
+    return (chosen.group(1) if chosen else "", value_of(page, name), value_of(page, f"{name}_month"),
+            value_of(page, f"{name}_day"))
+
+
+def date_post(name: str, era: str, year: str, month: str, day: str) -> dict:
+    """A date typed into its 年 / 月 / 日 fields."""
+    return {f"{name}_era": era, name: year, f"{name}_month": month, f"{name}_day": day}
+
+
 def text(response) -> str:
     return response.content.decode()
 
