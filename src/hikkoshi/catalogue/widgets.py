@@ -3,8 +3,19 @@
 from datetime import date
 
 from django import forms
+from django.utils.translation import get_language, gettext as _
 
 from .japanese import DATE_PARTS, ERA_CHOICES, date_parts
+
+# The eras in English, beside their Japanese names.
+_ERAS_EN = {"R": "Reiwa", "H": "Heisei", "S": "Showa", "T": "Taisho", "M": "Meiji"}
+
+
+def era_choices() -> list[tuple[str, str]]:
+    """The era list of a date, in the page's language (令和 / Reiwa (令和) …, 西暦 first)."""
+    if get_language() != "en":
+        return list(ERA_CHOICES)
+    return [(letter, f"{_ERAS_EN[letter]} ({name})" if letter else _("Western (西暦)")) for letter, name in ERA_CHOICES]
 
 # The autocomplete tokens of a birth date's parts (WCAG 1.3.5), for the mover's own.
 _BDAY = {"year": "bday-year", "month": "bday-month", "day": "bday-day"}
@@ -54,7 +65,7 @@ class DatePartsWidget(forms.Widget):
         invalid = widget_attrs.get("aria-invalid") == "true"
         autocomplete = widget_attrs.get("autocomplete", "off")
         widget.update(
-            eras=ERA_CHOICES, invalid=invalid, error_id=f"{widget_attrs.get('id', name)}_error",
+            eras=era_choices(), invalid=invalid, error_id=f"{widget_attrs.get('id', name)}_error",
             whole=whole_date(parts["year"], parts["month"], parts["day"]),
             autocomplete={part: _BDAY[part] if autocomplete == "bday" else "off" for part in _BDAY},
             required=bool(widget_attrs.get("required")),

@@ -416,8 +416,9 @@ def move_draft_start(*, owner, start_token: str = "") -> tuple[Move, bool]:
         return Move.objects.get(owner=owner, idempotency_key=key), False
 
 
-def move_draft_save(*, move: Move, step: str, values: dict, next_step: str) -> bool:
-    """Keep what was typed on a step of the wizard in the draft (valid or not).
+def move_draft_save(*, move: Move, step: str, values: dict, next_step: str, also: dict | None = None) -> bool:
+    """Keep what was typed on a step of the wizard in the draft (valid or not); ``also``: other
+    steps' values that change with it (the procedure dates that follow the moving day).
 
     Returns False when the move was submitted meanwhile (in another tab): a submitted move is
     never changed.
@@ -428,6 +429,7 @@ def move_draft_save(*, move: Move, step: str, values: dict, next_step: str) -> b
             return False
         draft = dict(locked.draft or {})
         draft[step] = values
+        draft.update(also or {})
         draft.pop("review", None)  # a change is agreed to anew on the review page
         draft["step"] = next_step
         locked.draft = draft

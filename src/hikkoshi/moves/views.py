@@ -14,6 +14,7 @@ in the part it was asked from. Views, prints, changes, submissions and deletions
 the audit log (``hikkoshi.audit``).
 """
 
+from datetime import date
 from functools import wraps
 import re
 import secrets
@@ -130,8 +131,8 @@ def _step_url(request, move, step: str, anchor: str = "") -> str:
     return _url(request, step, move, anchor)
 
 
-def _save(request, move, step: str, values: dict, *, next_step: str) -> bool:
-    saved = move_draft_save(move=move, step=step, values=values, next_step=next_step)
+def _save(request, move, step: str, values: dict, *, next_step: str, also: dict | None = None) -> bool:
+    saved = move_draft_save(move=move, step=step, values=values, next_step=next_step, also=also)
     if saved:
         _audit(request, Action.CHANGE, move, target=step)
     return saved
@@ -268,7 +269,9 @@ def places(request, move):
         values["checked"] = old.get("checked", False) if back else True
         forms_ = places_forms(values, bound=True)
         found = None if back else _check_places_forms(forms_, values)
-        if not _save(request, move, "places", values, next_step="procedures" if found else "places"):
+        details = _follow_moving_day(move, old, values)
+        if not _save(request, move, "places", values, next_step="procedures" if found else "places",
+                     also={"details": details} if details is not None else None):
             return _submitted_meanwhile(request, move)
         if back:
             return redirect(_list_url(request))
@@ -282,6 +285,46 @@ def places(request, move):
         _check_places_forms(forms_, values)
     return _render(request, move, "places", "moves/places.html", {"forms": forms_},
                    summary=_places_summary(forms_) if bound else (), posted=_just_posted(request))
+
+
+def _moving_day(values) -> date | None:
+    try:
+        return MOVE[0].clean((values or {}).get("move_date"))
+    except FieldError:
+        return None
+
+
+def _follow_moving_day(move, old_values, new_values) -> dict | None:
+    """The details step's draft once the moving day changed: the procedure dates that default to
+    the moving day (``"default": "move_date"``) and were still on the old one are let go, so they
+    show the new day; None when nothing changes."""
+    before, after = _moving_day(old_values), _moving_day(new_values)
+    details = (move.draft or {}).get("details") or {}
+    typed = details.get("values") or {}
+    if before is None or after is None or before == after or not typed:
+        return None
+    found, _errors = check_places(new_values)
+    if found is None:
+        found, _errors = check_places(old_values)
+    if found is None:
+        return None
+    specs = {a.slug: procedure_fields(a) for a in found.procedures()}
+    values, changed = dict(typed), False
+    for slug, fields in typed.items():
+        if not isinstance(fields, dict):
+            continue
+        kept = dict(fields)
+        for spec in specs.get(slug, ()):
+            if spec.default and spec.name in kept:
+                try:
+                    on_the_day = spec.clean(kept[spec.name]) == before
+                except FieldError:
+                    continue
+                if on_the_day:
+                    del kept[spec.name]
+                    changed = True
+        values[slug] = kept
+    return {**details, "values": values} if changed else None
 
 
 # -- 2. which procedures ----------------------------------------------------------------------

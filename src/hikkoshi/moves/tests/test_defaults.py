@@ -9,7 +9,7 @@ from hikkoshi.catalogue.schema import SchemaError, clean_values, parse_schema
 from hikkoshi.moves.services import validate_move
 
 from .conftest import moving_day, sapporo_relocation
-from .test_pages import AGREE, date_of, move_of, signed_in, text, through_people, value_of  # noqa: F401 (a fixture)
+from .test_pages import AGREE, date_of, move_of, places_post, signed_in, text, through_people, value_of  # noqa: F401 (a fixture)
 
 
 def test_the_schema_takes_a_moving_day_default_for_dates_only():
@@ -82,3 +82,20 @@ def test_the_shipped_catalogue_dates_have_a_format_hint(signed_in, sapporo):
     base = through_people(signed_in)
     page = text(signed_in.get(base + "details/"))
     assert page.count("令和8年1月15日") == 7  # the seven dates (stop and start of three, the newspaper)
+
+
+def test_dates_left_on_the_moving_day_follow_it_when_it_changes(signed_in, sapporo_defaults):
+    day = moving_day()
+    base = through_people(signed_in, move_date=day.isoformat())
+    later, earlier = day + timedelta(days=7), day - timedelta(days=2)
+    data = {f"proc-{slug}-{name}": format_wareki(day) for slug in ("sapporo-water", "hokkaido-gas",
+                                                                  "hepco-electricity")
+            for name in ("stop_date", "start_date")}
+    data.update({"proc-sapporo-water-stop_date": earlier.isoformat(), "proc-hokkaido-gas-visit_slot": "am",
+                 "proc-hepco-electricity-billing_number": "1234 5678 9012"})
+    signed_in.post(base + "details/", data)
+    signed_in.post(base + "places/", places_post(move_date=later.isoformat()))  # the moving day moves
+    page = text(signed_in.get(base + "details/"))
+    assert date_of(page, "proc-hokkaido-gas-start_date") == ("R", str(later.year - 2018), str(later.month),
+                                                             str(later.day))
+    assert value_of(page, "proc-sapporo-water-stop_date") == earlier.isoformat()  # a date of its own stays
