@@ -165,7 +165,7 @@ class FieldSpec:
         if self.help_en or self.help:
             schema["description"] = self.help_en or self.help
         if self.default == DEFAULT_MOVE_DATE:
-            schema["description"] = (schema.get("description", "") + " Default (when left out): the moving day.").strip()
+            schema["description"] = (schema.get("description", "") + " Left out: the moving day.").strip()
         return schema
 
     # -- validation --------------------------------------------------------------------------

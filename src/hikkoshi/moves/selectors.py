@@ -97,9 +97,10 @@ def move_record(move: Move) -> MoveRecord:
     """A stored move as its documents show it (``documents.data.MoveRecord``).
 
     The 世帯主 (``head_of_household``) and every person's 続柄 to the 世帯主 come from
-    ``Move.household`` (``_household``). For a move whose personal data was erased after the retention time (``erased_at``), the
-    persons and addresses are empty (the applicant's birth date is None) and no procedure
-    offers a form to print; the rest (procedures, statuses, references, offices) is as stored.
+    ``Move.household`` (``_household``). For a move whose personal data was erased after the
+    retention time (``erased_at``), the persons and addresses are empty (the applicant's birth
+    date is None) and no procedure offers a form to print; the rest (procedures, statuses,
+    references, offices) is as stored.
     """
     erased = move.erased_at is not None
     entries = []

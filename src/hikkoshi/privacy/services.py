@@ -147,8 +147,8 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         if start is None or start >= cutoff:
             return False
         _count(move)
-        Move.objects.filter(pk=pk).update(applicant={}, members=[], household={}, old_address={}, new_address={}, draft={},
-                                          erased_at=now, updated_at=now)
+        Move.objects.filter(pk=pk).update(applicant={}, members=[], household={}, old_address={}, new_address={},
+                                          draft={}, erased_at=now, updated_at=now)
         MoveProcedure.objects.filter(move_id=pk).update(values={})
         # A move entered for a customer (代行): the customer's contact for the mailing too. The
         # agency's monthly counts (assisted.BillingCount) hold no personal data and stay.
