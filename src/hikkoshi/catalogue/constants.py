@@ -93,3 +93,9 @@ class OfficialForm(models.TextChoices):
 
     NONE = "", _("None")
     JUMINIDO = "juminido", _("Resident registration notification (住民異動届)")
+
+
+# 転出届 online (引越しワンストップサービス): since 6 February 2023 every municipality takes a
+# 転出届 through マイナポータル with a マイナンバーカード. The Digital Agency's page on it (its
+# questions and answers), as found and read; the マイナポータル page itself was not verified.
+MYNAPORTAL_MOVE_OUT_URL = "https://www.digital.go.jp/policies/moving_onestop_service/faq-01/"
