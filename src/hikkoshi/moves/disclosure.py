@@ -16,37 +16,15 @@ consent sheet (同意書) and the customer's phone, before the move is entered.
 it whenever what this module says changes.
 """
 
-from django.utils.translation import gettext as _, gettext_lazy, override
+from django.utils.translation import override
 
 from hikkoshi.catalogue.constants import Channel, CommonItem, Office
 from hikkoshi.catalogue.models import shared_items
 from hikkoshi.catalogue.selectors import office_for
 
-from .common import ADDRESS, APPLICANT, MEMBER
 from .selectors import CHANNEL_LABELS
 
 DATA_SHARING_VERSION = "data-sharing/2026-12-per-organisation"
-
-# The common data, as the review page names it (labels of the common fields).
-COMMON_GROUPS = (
-    (gettext_lazy("The applicant"), APPLICANT),
-    (gettext_lazy("Each household member moving"), MEMBER),
-    (gettext_lazy("The old and the new address"), ADDRESS),
-)
-
-# Every common item, in Japanese, for the printed consent sheet.
-COMMON_DATA_JA = ("申請者の氏名・フリガナ・生年月日・電話番号・メールアドレス",
-                  "一緒に引っ越す人の氏名・フリガナ・生年月日・続柄",
-                  "旧住所・新住所（方書を含む）、引越し日、異動の種類")
-
-
-def common_data() -> list[dict]:
-    """Every common item a procedure may receive, by group, with the fields' labels."""
-    groups = [{"title": str(title), "fields": [spec.localised_label for spec in specs]}
-              for title, specs in COMMON_GROUPS]
-    groups.append({"title": _("The move"), "fields": [_("Moving day"), _("Kind of move")]})
-    return groups
-
 
 def item_labels(definition: dict) -> list[str]:
     """The common items a procedure's organisation receives, as the active language names them."""
@@ -82,11 +60,6 @@ def data_flows(chosen, places=None, withheld=()) -> list[dict]:
             "sent": not window, "items": item_labels(definition), "fields": _fields(a),
         })
     return list(by_organisation.values())
-
-
-def sending_organisation(applicable) -> str:
-    """The identifier of the organisation a procedure is sent to (the one the mover agrees to)."""
-    return applicable.procedure.organisation.slug
 
 
 def catalogue_flows() -> list[dict]:

@@ -34,6 +34,7 @@ from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
 from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice, utility_contacts
 from hikkoshi.places.moves import MoveKind, assess_move
+from hikkoshi.places.normalise import InvalidPostcode
 from hikkoshi.places.postcodes import lookup
 
 from .access import AGENCY, CALL_CENTRE, OWN, ROLES, assisted_of, move_visible_to
@@ -673,8 +674,13 @@ def detail(request, public_id):
 
 def _stored_move_notes(move) -> dict:
     """``_move_notes`` of a submitted move, from its stored addresses (none once erased)."""
-    old, new = lookup(move.old_address.get("postcode", "")), lookup(move.new_address.get("postcode", ""))
-    if move.erased_at is not None or old is None or new is None:
+    if move.erased_at is not None:
+        return {}
+    try:
+        old, new = lookup(move.old_address.get("postcode", "")), lookup(move.new_address.get("postcode", ""))
+    except InvalidPostcode:
+        return {}
+    if old is None or new is None:
         return {}
     places = Places(old, new, assess_move(old.municipality_code, new.municipality_code), move.move_date)
     return _move_notes(places)
