@@ -20,7 +20,10 @@ def test_procedures_for_a_move(client, sapporo):
     assert "sapporo-move-in" in ids and "sapporo-move-out" not in ids
     water = next(p for p in body["procedures"] if p["id"] == "sapporo-water-stop")
     assert {f["name"] for f in water["fields"]} == {"customer_number", "stop_date"}
-    assert water["optional"] is True  # the mover chooses
+    assert water["optional"] is True and water["preselected"] is True  # the mover chooses
+    assert water["end"] == "old" and "members" not in water["shares"]
+    newspaper = next(p for p in body["procedures"] if p["id"] == "hokkaido-shimbun-subscription")
+    assert newspaper["preselected"] is False and "applicant_birth_date" not in newspaper["shares"]
     assert next(p for p in body["procedures"] if p["id"] == "sapporo-move-in")["optional"] is False
     out = client.get("/api/v1/procedures", {"from": "060-0042", "to": "100-0001"}).json()
     ids = {p["id"] for p in out["procedures"]}
