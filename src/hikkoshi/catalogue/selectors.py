@@ -111,6 +111,17 @@ def office_for(definition: dict, *, old: Place, new: Place) -> Organisation | No
     return None
 
 
+def organisation_name(applicable: Applicable, *, old: Place, new: Place) -> str:
+    """Whom a procedure is for, as the mover is told: a window procedure's office (the ward
+    office of the address, 戸籍住民課 — ``office_for``), else its organisation."""
+    definition = applicable.version.definition
+    if definition.get("channel") == "window":
+        office = office_for(definition, old=old, new=new)
+        if office is not None:
+            return office.name
+    return applicable.procedure.organisation.name
+
+
 # What a mover stops at the old home and starts at the new one.
 UTILITIES = (Category.ELECTRICITY, Category.GAS, Category.WATER)
 

@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.schema import FieldError, FieldSpec
-from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window, period_ended_notice
+from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, organisation_name,
+                                          period_ended_notice)
 from hikkoshi.places.moves import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
@@ -223,14 +224,18 @@ def detail_forms(chosen: list[Applicable], values: dict, *, bound: bool) -> list
             for a in chosen]
 
 
-def deadline_warnings(chosen: list[Applicable], move_date: date, today: date | None = None) -> list[dict]:
-    """What ``move_submit`` will warn about: procedures whose period has already ended."""
+def deadline_warnings(chosen: list[Applicable], move_date: date, today: date | None = None,
+                      places: "Places | None" = None) -> list[dict]:
+    """What ``move_submit`` will warn about: procedures whose period has already ended (a window
+    procedure naming its office, when ``places`` are given)."""
     today = today or timezone.localdate()
     warnings = []
     for a in chosen:
         _start, end = deadline_window(a.version.definition, move_date)
-        notice = period_ended_notice(name=a.version.localised_name, end=end,
-                                     organisation=a.procedure.organisation.name, today=today)
+        organisation = (organisation_name(a, old=places.old, new=places.new) if places is not None
+                        else a.procedure.organisation.name)
+        notice = period_ended_notice(name=a.version.localised_name, end=end, organisation=organisation,
+                                     today=today)
         if notice:
             warnings.append({"procedure": a.slug, "message": notice})
     return warnings

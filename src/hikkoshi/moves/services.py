@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from hikkoshi.catalogue.constants import Channel, ProcedureChoice
 from hikkoshi.catalogue.schema import clean_values
 from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, office_for,
-                                          period_ended_notice)
+                                          organisation_name, period_ended_notice)
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
 from hikkoshi.places.postcodes import Place, lookup
@@ -265,8 +265,8 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> di
         errors.update(problems)
         start, end = deadline_window(found.version.definition, validated.move_date)
         validated.entries.append(Entry(found, values, start, end))
-        notice = period_ended_notice(name=found.version.localised_name, end=end,
-                                     organisation=found.procedure.organisation.name, today=today)
+        notice = period_ended_notice(name=found.version.localised_name, end=end, today=today,
+                                     organisation=organisation_name(found, old=validated.old, new=validated.new))
         if notice:
             validated.warnings.append({"path": path, "procedure": slug, "message": notice})
     missing = [a.version.localised_name for a in applicable.values() if not a.optional and a.slug not in chosen]

@@ -32,7 +32,8 @@ from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
-from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice, utility_contacts
+from hikkoshi.catalogue.selectors import (deadline_window, office_for, organisation_name, period_ended_notice,
+                                          utility_contacts)
 from hikkoshi.places.moves import MoveKind, assess_move
 from hikkoshi.places.normalise import InvalidPostcode
 from hikkoshi.places.postcodes import lookup
@@ -446,14 +447,10 @@ def _details_context(groups, places=None):
 
 
 def _organisation_of(applicable, places=None) -> str:
-    """Where a procedure goes: a window procedure's office (the ward office of the address,
-    ``catalogue.selectors.office_for``), else its organisation."""
-    definition = applicable.version.definition
-    if places is not None and definition["channel"] == Channel.WINDOW:
-        office = office_for(definition, old=places.old, new=places.new)
-        if office is not None:
-            return office.name
-    return applicable.procedure.organisation.name
+    """Where a procedure goes: a window procedure's office (the ward office), else its organisation."""
+    if places is None:
+        return applicable.procedure.organisation.name
+    return organisation_name(applicable, old=places.old, new=places.new)
 
 
 # -- 5. review and submit ---------------------------------------------------------------------
@@ -502,7 +499,7 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
         "details": [{"name": a.version.localised_name, "organisation": _organisation_of(a, found),
                      "rows": display_rows(procedure_fields(a), details_values.get(a.slug))}
                     for a in applying],
-        "warnings": deadline_warnings(chosen, found.move_date) if chosen else [],
+        "warnings": deadline_warnings(chosen, found.move_date, places=found) if chosen else [],
         "flows": data_flows(applying, found, withheld) if applying else [],
         "not_applied": _not_applied(found, payload) if found else [],
         "has_members": bool(payload["members"]), "sep": ", " if _english() else "、",

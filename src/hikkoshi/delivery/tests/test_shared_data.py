@@ -68,3 +68,31 @@ def test_the_email_and_its_form_carry_only_the_declared_items(sapporo, mover):
     words = _pdf_text(render_application(outgoing.record, outgoing.entry, outgoing.shares))
     assert "生年月日" in words  # the property tax identifies its taxpayer
     assert "一郎" not in words and "花子" not in words and "一緒に引っ越す人" not in words
+
+
+def test_a_move_made_with_a_version_before_the_declarations_still_shows_and_sends_everything(sapporo, mover):
+    """Versions are immutable: a stored move keeps the definition it was made with. A version
+    written before ``shares``/``required``/``end`` existed (the old 「水道の使用開始・中止」) keeps
+    working, and its organisation keeps receiving what it received then."""
+    from django.test import Client
+
+    from hikkoshi.catalogue.models import Procedure, ProcedureVersion
+    from hikkoshi.moves.models import MoveProcedure
+
+    deliveries = _move(mover)
+    move = deliveries["sapporo-water-start"].entry.move
+    water = Procedure.objects.get(slug="sapporo-water")  # inactive since the split
+    legacy = {key: value for key, value in water.current_version.definition.items()
+              if key not in ("required", "end", "shares")}
+    version = ProcedureVersion.objects.create(procedure=water, number=99, definition=legacy)
+    entry = MoveProcedure.objects.create(move=move, version=version, kinds=["relocation"], position=20,
+                                         values={"stop_date": moving_day().isoformat(),
+                                                 "start_date": moving_day().isoformat()})
+    data = application_data(move, entry)
+    assert data["shared"][0] == "applicant_name" and len(data["shared"]) == 8
+    assert data["members"][0]["name"] == "札幌 花子" and data["applicant"]["birth_date"] == "1985-05-05"
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    client.force_login(mover)
+    page = client.get(f"/moves/{move.public_id}/").content.decode()
+    assert "水道の使用開始・中止" in page
+    assert client.get(f"/moves/{move.public_id}/documents/result.pdf").status_code == 200

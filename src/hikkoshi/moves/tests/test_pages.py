@@ -383,10 +383,14 @@ def test_the_review_page_warns_about_a_past_deadline(signed_in, sapporo):
     assert "Deadlines already passed" in page
     water_end = (past - timedelta(days=3)).isoformat()
     assert f"ended on {water_end}" in page
+    warnings = page[page.index('id="warnings-heading"'):page.index("</section>", page.index('id="warnings-heading"'))]
+    # The 転居届's warning names its office (the 北区 ward office), not the city hall.
+    assert "contact 札幌市北区役所 (戸籍住民課)" in warnings and "本庁舎" not in warnings
     # The same warning as move_submit's, and the move is still accepted.
     response = signed_in.post(base + "submit/", AGREE)
     assert response["Location"] == base
-    assert f"ended on {water_end}" in text(signed_in.get(base))
+    result = text(signed_in.get(base))
+    assert f"ended on {water_end}" in result and "本庁舎" not in result
 
 
 def _flows(page: str) -> dict[str, str]:
