@@ -121,16 +121,17 @@ def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_serve
 
     # Step 4: every stop and start date pre-filled with the moving day, in 令和, changeable.
     axe("details: the moving day pre-filled")
-    for slug in ("sapporo-water", "hokkaido-gas", "hepco-electricity"):
-        for name in ("stop_date", "start_date"):
-            field = f"proc-{slug}-{name}"
+    for utility in ("sapporo-water", "hokkaido-gas", "hepco-electricity"):
+        for end, name in (("stop", "stop_date"), ("start", "start_date")):
+            field = f"proc-{utility}-{end}-{name}"
             assert page.input_value(f"select[name='{field}_era']") == "R"
             assert page.input_value(f"input[name='{field}']") == reiwa
             assert page.input_value(f"input[name='{field}_day']") == str(day.day)
     earlier = day - timedelta(days=1)
-    fill_date(page, "proc-sapporo-water-stop_date", "", str(earlier.year), str(earlier.month), str(earlier.day))
-    page.select_option("#id_proc-hokkaido-gas-visit_slot", "am")
-    page.fill("#id_proc-hepco-electricity-billing_number", "1234 5678 9012")
+    fill_date(page, "proc-sapporo-water-stop-stop_date", "", str(earlier.year), str(earlier.month),
+              str(earlier.day))
+    page.select_option("#id_proc-hokkaido-gas-start-visit_slot", "am")
+    page.fill("#id_proc-hepco-electricity-stop-billing_number", "1234 5678 9012")
     shot(page, "details")
     with page.expect_navigation():
         page.click("form#step-form .actions button:not([name])")
@@ -152,7 +153,8 @@ def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_serve
             ("札幌 花子", "妻"), ("札幌 太郎", "世帯主"), ("札幌 一郎", "子")]
         assert record.applicant.birth_date.isoformat() == "1988-07-07"
         assert record.members[1].birth_date.isoformat() == "2019-05-01"
-        water = moves[0].entries.get(version__procedure__slug="sapporo-water")
-        assert water.values["stop_date"] == earlier.isoformat() and water.values["start_date"] == day.isoformat()
+        entries = {e.version.procedure.slug: e.values for e in moves[0].entries.all()}
+        assert entries["sapporo-water-stop"]["stop_date"] == earlier.isoformat()
+        assert entries["sapporo-water-start"]["start_date"] == day.isoformat()
     finally:
         connections.close_all()

@@ -37,9 +37,11 @@ def test_a_left_out_date_takes_the_moving_day_and_an_empty_one_stays_empty():
 def test_the_api_fills_a_left_out_date_from_the_moving_day(sapporo_defaults):
     payload = sapporo_relocation()
     payload["procedures"][1]["fields"] = {}  # the water's stop and start dates left out
+    payload["procedures"][2]["fields"] = {}
     validated = validate_move(payload)
-    water = next(e for e in validated.entries if e.applicable.slug == "sapporo-water")
-    assert water.values["stop_date"] == water.values["start_date"] == moving_day().isoformat()
+    water = {e.applicable.slug: e.values for e in validated.entries}
+    assert water["sapporo-water-stop"]["stop_date"] == water["sapporo-water-start"]["start_date"] \
+        == moving_day().isoformat()
 
 
 def test_without_the_key_a_left_out_date_is_still_required(sapporo):
@@ -50,32 +52,38 @@ def test_without_the_key_a_left_out_date_is_still_required(sapporo):
     assert "procedures[1].fields.stop_date" in caught.value.errors
 
 
+DATES = (("sapporo-water-stop", "stop_date"), ("sapporo-water-start", "start_date"),
+         ("hokkaido-gas-stop", "stop_date"), ("hokkaido-gas-start", "start_date"),
+         ("hepco-electricity-stop", "stop_date"), ("hepco-electricity-start", "start_date"))
+
+
+def details_typed(day, **changes) -> dict:
+    data = {f"proc-{slug}-{name}": format_wareki(day) for slug, name in DATES}
+    data.update({"proc-hokkaido-gas-start-visit_slot": "am",
+                 "proc-hepco-electricity-stop-billing_number": "1234 5678 9012",
+                 "proc-hokkaido-shimbun-subscription-start_date": day.isoformat()}, **changes)
+    return data
+
+
 def test_the_details_step_shows_the_moving_day_and_keeps_a_change(signed_in, sapporo_defaults):
     day = moving_day()
     base = through_people(signed_in, move_date=day.isoformat())
     page = text(signed_in.get(base + "details/"))
     shown = ("R", str(day.year - 2018), str(day.month), str(day.day))  # in 令和, as typed on paper
-    for slug in ("sapporo-water", "hokkaido-gas", "hepco-electricity"):
-        assert date_of(page, f"proc-{slug}-stop_date") == shown
-        assert date_of(page, f"proc-{slug}-start_date") == shown
-    assert value_of(page, "proc-hepco-electricity-billing_number") == ""  # no default: empty
+    for slug, name in DATES:
+        assert date_of(page, f"proc-{slug}-{name}") == shown
+    assert value_of(page, "proc-hepco-electricity-stop-billing_number") == ""  # no default: empty
     assert "error-summary" not in page  # a default is not an error
 
     earlier = day - timedelta(days=2)
-    data = {f"proc-{slug}-{name}": format_wareki(day) for slug in ("sapporo-water", "hokkaido-gas",
-                                                                  "hepco-electricity")
-            for name in ("stop_date", "start_date")}
-    data.update({"proc-sapporo-water-stop_date": earlier.isoformat(), "proc-hokkaido-gas-visit_slot": "am",
-                 "proc-hepco-electricity-billing_number": "1234 5678 9012",
-                 "proc-hokkaido-shimbun-subscription-start_date": day.isoformat()})
+    data = details_typed(day, **{"proc-sapporo-water-stop-stop_date": earlier.isoformat()})
     assert signed_in.post(base + "details/", data)["Location"] == base + "review/"
     page = text(signed_in.get(base + "details/"))
-    assert value_of(page, "proc-sapporo-water-stop_date") == earlier.isoformat()  # the change, as typed
+    assert value_of(page, "proc-sapporo-water-stop-stop_date") == earlier.isoformat()  # the change, as typed
     assert signed_in.post(base + "submit/", AGREE)["Location"] == base
-    water = move_of(base + "places/").entries.get(version__procedure__slug="sapporo-water")
-    assert water.values == {"stop_date": earlier.isoformat(), "start_date": day.isoformat(),
-                            **({"payment_method": water.values["payment_method"]}
-                               if "payment_method" in water.values else {})}
+    entries = {e.version.procedure.slug: e.values for e in move_of(base + "places/").entries.all()}
+    assert entries["sapporo-water-stop"]["stop_date"] == earlier.isoformat()
+    assert entries["sapporo-water-start"]["start_date"] == day.isoformat()
 
 
 def test_the_shipped_catalogue_dates_have_a_format_hint(signed_in, sapporo):
@@ -88,14 +96,9 @@ def test_dates_left_on_the_moving_day_follow_it_when_it_changes(signed_in, sappo
     day = moving_day()
     base = through_people(signed_in, move_date=day.isoformat())
     later, earlier = day + timedelta(days=7), day - timedelta(days=2)
-    data = {f"proc-{slug}-{name}": format_wareki(day) for slug in ("sapporo-water", "hokkaido-gas",
-                                                                  "hepco-electricity")
-            for name in ("stop_date", "start_date")}
-    data.update({"proc-sapporo-water-stop_date": earlier.isoformat(), "proc-hokkaido-gas-visit_slot": "am",
-                 "proc-hepco-electricity-billing_number": "1234 5678 9012"})
-    signed_in.post(base + "details/", data)
+    signed_in.post(base + "details/", details_typed(day, **{"proc-sapporo-water-stop-stop_date": earlier.isoformat()}))
     signed_in.post(base + "places/", places_post(move_date=later.isoformat()))  # the moving day moves
     page = text(signed_in.get(base + "details/"))
-    assert date_of(page, "proc-hokkaido-gas-start_date") == ("R", str(later.year - 2018), str(later.month),
-                                                             str(later.day))
-    assert value_of(page, "proc-sapporo-water-stop_date") == earlier.isoformat()  # a date of its own stays
+    assert date_of(page, "proc-hokkaido-gas-start-start_date") == ("R", str(later.year - 2018), str(later.month),
+                                                                   str(later.day))
+    assert value_of(page, "proc-sapporo-water-stop-stop_date") == earlier.isoformat()  # a date of its own stays

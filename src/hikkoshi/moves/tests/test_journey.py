@@ -23,12 +23,12 @@ def test_a_postcode_of_another_city_is_reported_with_the_other_errors(signed_in,
 def test_the_details_step_checks_dates_around_the_moving_day_at_once(signed_in, sapporo):
     base = through_people(signed_in)
     data = details_post(soon())
-    data["proc-sapporo-water-stop_date"] = (soon() - timedelta(days=60)).isoformat()  # the window is 30 days
-    data["proc-hepco-electricity-billing_number"] = "12"
+    data["proc-sapporo-water-stop-stop_date"] = (soon() - timedelta(days=60)).isoformat()  # the window is 30 days
+    data["proc-hepco-electricity-stop-billing_number"] = "12"
     page = text(post_with_errors(signed_in, base + "details/", data))
-    assert 'href="#id_proc-sapporo-water-stop_date"' in page  # not only on the review page
-    assert 'href="#id_proc-hepco-electricity-billing_number"' in page
-    assert value_of(page, "proc-sapporo-water-stop_date") == data["proc-sapporo-water-stop_date"]
+    assert 'href="#id_proc-sapporo-water-stop-stop_date"' in page  # not only on the review page
+    assert 'href="#id_proc-hepco-electricity-stop-billing_number"' in page
+    assert value_of(page, "proc-sapporo-water-stop-stop_date") == data["proc-sapporo-water-stop-stop_date"]
 
 
 def test_starting_twice_with_the_same_page_makes_one_draft(signed_in, sapporo, mover):
@@ -88,16 +88,16 @@ def test_a_passed_deadline_is_warned_where_the_dates_are_chosen(signed_in, sappo
     signed_in.post(base + "people/", people_post())
     page = text(signed_in.get(base + "details/"))
     warnings = re.search(r'<section class="warnings".*?</section>', page, re.S).group(0)
-    assert 'href="#proc-sapporo-water"' in warnings
+    assert 'href="#proc-sapporo-water-start"' in warnings
 
     # A date typed on the details step that is already past is warned about beside the others.
     data = details_post(day)
-    data["proc-hokkaido-gas-stop_date"] = (soon(0) - timedelta(days=1)).isoformat()
+    data["proc-hokkaido-gas-stop-stop_date"] = (soon(0) - timedelta(days=1)).isoformat()
     signed_in.post(base + "details/", data)
     page = text(signed_in.get(base + "details/"))
     warnings = re.search(r'<section class="warnings".*?</section>', page, re.S).group(0)
-    assert 'href="#id_proc-hokkaido-gas-stop_date"' in warnings
-    assert 'href="#id_proc-hokkaido-gas-start_date"' not in warnings  # the moving day is not past
+    assert 'href="#id_proc-hokkaido-gas-stop-stop_date"' in warnings
+    assert 'href="#id_proc-hokkaido-gas-start-start_date"' not in warnings  # the moving day is not past
 
 
 def test_no_warning_when_there_is_time(signed_in, sapporo):

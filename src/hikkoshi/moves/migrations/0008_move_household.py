@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('moves', '0006_consent_and_assisted_owner'),
+        ('moves', '0007_move_procedure_choices'),
     ]
 
     operations = [
