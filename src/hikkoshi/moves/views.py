@@ -494,7 +494,7 @@ def people(request, move):
     applicant, rows, household, problems = _people_forms(old, bound=bound, assisted=assisted is not None)
     if bound:
         _people_valid(old, applicant, rows, household, problems)
-    context = _people_context(applicant, rows, household, old)
+    context = _people_context(applicant, rows, household, old, assisted=assisted is not None)
     # A returning mover is offered their details from their last move, until they typed some.
     typed = (move.draft or {}).get("people")
     last = last_own_move(request.user, exclude=move) if assisted is None and not typed else None
@@ -514,10 +514,10 @@ def _reuse(last, applicant, members, household):
     return merged, values["members"], values.get("household", household)
 
 
-def _people_context(applicant, rows, household, values):
+def _people_context(applicant, rows, household, values, *, assisted=False):
     filled = len(values.get("members") or [])
     members = values.get("members") or []
-    heads = [{"value": "applicant", "label": _("You (the person applying)"),
+    heads = [{"value": "applicant", "label": _("The applicant") if assisted else _("You (the person applying)"),
               "name": (values.get("applicant") or {}).get("name", "")}]
     heads += [{"value": f"members[{i}]", "label": _("Person %(number)d") % {"number": i + 1},
                "name": members[i].get("name", "") if i < len(members) and isinstance(members[i], dict) else ""}
