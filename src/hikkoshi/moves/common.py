@@ -30,7 +30,9 @@ APPLICANT = PERSON + (
     FieldSpec("phone", "phone", "電話番号", "Phone number", "日中に連絡のつく番号", "Where you can be reached in the daytime.",
               required=True),
     FieldSpec("email", "email", "メールアドレス", "E-mail address", required=True),
-    replace(RELATIONSHIP, help="あなたが世帯主でないとき、世帯主から見たあなたの続柄。例: 妻、子",
+    replace(RELATIONSHIP, label="届出人の続柄（世帯主から見て）",
+            label_en="The applicant's relationship to the head of household",
+            help="あなたが世帯主でないとき、世帯主から見たあなたの続柄。例: 妻、子",
             help_en="When you are not the head of household: what you are to them, for example 妻 (wife)."),
 )
 # The applicant of a move entered for a customer by a call centre or an agency (代行): the
