@@ -34,7 +34,7 @@ from hikkoshi.places.moves import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
 from .common import ADDRESS, APPLICANT, HEAD_APPLICANT, HEAD_NAME, HEAD_OTHER, MAX_MEMBERS, MEMBER, MOVE
-from .services import household_check, validate_places
+from .services import MEMBER_HEAD, household_check, validate_places
 
 STEPS = (
     ("places", gettext_lazy("Where from and where to")),
@@ -310,8 +310,6 @@ def people_raw(post, *, remove: int | None = None, head: str = HEAD_APPLICANT) -
     household = {"head": head, "head_name": SpecForm((HEAD_NAME,), prefix="household", data=post).raw()["head_name"]}
     return applicant, members, blank, household
 
-
-MEMBER_HEAD = re.compile(r"^members\[(\d{1,2})\]$")
 
 
 def household_payload(values) -> dict:

@@ -240,7 +240,8 @@ def validate_move(payload: Any, *, today: date | None = None, require_consent: b
     return validated
 
 
-MEMBER_HEAD = re.compile(r"^members\[(\d{1,2})\]$")
+# 世帯主 as one of the members moving: "members[N]".
+MEMBER_HEAD = re.compile(r"^members\[([0-9]{1,2})\]$")
 
 
 def household_check(data: Any, applicant: dict, members: list[dict], errors: dict[str, str]) -> dict:
