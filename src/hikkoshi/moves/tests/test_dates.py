@@ -106,3 +106,12 @@ def test_a_whole_date_in_the_year_field_stays_there(signed_in, sapporo):
     page = text(post_with_errors(signed_in, base + "places/", data))
     assert value_of(page, "move-move_date") == "いつか"  # kept in the year field, as typed
     assert 'class="date-year whole"' in page  # wide enough to show it
+
+
+def test_the_eras_are_named_in_english_on_english_pages():
+    from django.utils import translation
+
+    with translation.override("en"):
+        html = DatePartsWidget().render("d", None, {"id": "id_d"})
+    assert '<option value="" selected>Western (西暦)</option>' in html
+    assert '<option value="R">Reiwa (令和)</option>' in html and ">Year<" in html
