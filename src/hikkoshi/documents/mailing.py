@@ -31,7 +31,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer
 from .data import MoveRecord
 from .flow import BODY, HEADING, SMALL, grid_table, para
 from .fonts import GOTHIC, MINCHO, register_fonts
-from .labels import CHANNELS, FORM_TITLES, postcode
+from .labels import CHANNELS, FORM_TITLES, destination, postcode
 from .layout import Sheet, string_width_mm, wrap
 from .wareki import both
 
@@ -141,7 +141,7 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
     if sent:
         story += [Spacer(1, 3 * mm), para("ポータルから送った手続き（お手続きは不要です）", HEADING)]
         for entry in sent:
-            story.append(para(f"・{entry.name}　{entry.organisation}（{CHANNELS.get(entry.channel, entry.channel)}）",
+            story.append(para(f"・{entry.name}　{destination(entry)}（{CHANNELS.get(entry.channel, entry.channel)}）",
                               BODY))
     story += [Spacer(1, 4 * mm),
               para(f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。",

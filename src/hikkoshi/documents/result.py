@@ -5,7 +5,7 @@ from reportlab.lib.units import mm
 from .data import MoveRecord, ProcedureEntry
 from .fonts import register_fonts
 from .flow import BODY, SMALL, Spacer, build, grid_table, label_table, para, title_block
-from .labels import CHANNELS
+from .labels import CHANNELS, destination
 from .wareki import both, wareki
 
 # (heading, width in mm); 180 mm in all.
@@ -28,6 +28,7 @@ def render_result(record: MoveRecord) -> bytes:
     register_fonts()  # paragraphs look their fonts up as they are made
     story = title_block("申請結果", "Application result — every procedure of your move")
     story.append(label_table([
+        *([("申請番号", record.number)] if record.number else []),
         ("申請ID", record.id),
         ("申請者", f"{record.applicant.name}（{record.applicant.name_kana}）"),
         ("申請日", both(record.submitted_at) or "未送信"),
@@ -40,7 +41,7 @@ def render_result(record: MoveRecord) -> bytes:
         rows.append([
             para(str(number)),
             para(entry.name, small=entry.name_en),
-            para(entry.organisation),
+            para(destination(entry)),
             para(CHANNELS.get(entry.channel, entry.channel)),
             para(entry.status_label),
             para(entry.reference or "—"),
