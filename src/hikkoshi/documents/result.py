@@ -9,8 +9,8 @@ from .labels import CHANNELS, destination
 from .wareki import both, wareki
 
 # (heading, width in mm); 180 mm in all.
-COLUMNS = (("No.", 8), ("手続き", 44), ("提出先", 30), ("方法", 13), ("状況", 19),
-           ("受付番号", 32), ("期限", 34))
+COLUMNS = (("No.", 8), ("手続き", 40), ("提出先", 40), ("方法", 12), ("状況", 20),
+           ("受付番号", 26), ("期限", 34))
 
 
 def deadline_cell(entry: ProcedureEntry) -> str:
@@ -41,7 +41,8 @@ def render_result(record: MoveRecord) -> bytes:
         rows.append([
             para(str(number)),
             para(entry.name, small=entry.name_en),
-            para(destination(entry)),
+            # An office is the building, then the section: 札幌市中央区役所 / 戸籍住民課.
+            para(destination(entry).replace(" ", "\n", 1)),
             para(CHANNELS.get(entry.channel, entry.channel)),
             para(entry.status_label),
             para(entry.reference or "—"),
