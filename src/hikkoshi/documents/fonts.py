@@ -265,3 +265,17 @@ def glyph_width(ch: str, font: str) -> float:
 
     face = getFont(runs(ch, font)[0][0]).face
     return face.charWidths.get(ord(ch), face.defaultWidth)
+
+
+def unprintable_rows(groups) -> list[dict]:
+    """What the review page warns about: for each (group, rows) — rows as the review page
+    shows them, dicts with ``label`` and ``value`` — each field holding characters no font
+    prints, as ``{"group", "label", "chars": [(character, "U+XXXX"), …]}``."""
+    warnings = []
+    for group, rows in groups:
+        for row in rows or ():
+            chars = unprintable(str(row.get("value") or ""))
+            if chars:
+                warnings.append({"group": group, "label": row.get("label", ""),
+                                 "chars": [(ch, f"U+{ord(ch):04X}") for ch in chars]})
+    return warnings

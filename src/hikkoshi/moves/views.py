@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import Channel
+from hikkoshi.documents.fonts import unprintable_rows
 from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice
 from hikkoshi.places.moves import MoveKind
@@ -458,18 +459,27 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
     places_values = draft.get("places") or {}
     people_values = draft.get("people") or {}
     details_values = (draft.get("details") or {}).get("values") or {}
-    return {
-        "places": found, "error_groups": groups, "error_count": sum(len(g["errors"]) for g in groups),
+    shown = {
         "old_rows": display_rows(ADDRESS, places_values.get("from")),
         "new_rows": display_rows(ADDRESS, places_values.get("to")),
-        "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
-        "procedures": _procedure_rows(chosen, found.move_date, found) if chosen else [],
         "applicant_rows": display_rows(applicant_fields(assisted=assisted is not None),
                                        people_values.get("applicant")),
         "members": [display_rows(MEMBER, m) for m in payload["members"]],
         "details": [{"name": a.version.localised_name, "organisation": a.procedure.organisation.name,
                      "rows": display_rows(procedure_fields(a), details_values.get(a.slug))}
                     for a in chosen or []],
+    }
+    # Characters no font of the printed documents has: left blank there, to be written by hand.
+    unprintable = unprintable_rows([
+        (_("Old address"), shown["old_rows"]), (_("New address"), shown["new_rows"]),
+        (_("Applicant"), shown["applicant_rows"]),
+        *((_("Person %(number)s") % {"number": i}, rows) for i, rows in enumerate(shown["members"], 1)),
+        *((d["name"], d["rows"]) for d in shown["details"])])
+    return {
+        **shown, "unprintable": unprintable,
+        "places": found, "error_groups": groups, "error_count": sum(len(g["errors"]) for g in groups),
+        "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
+        "procedures": _procedure_rows(chosen, found.move_date, found) if chosen else [],
         "warnings": deadline_warnings(chosen, found.move_date) if chosen else [],
         "flows": data_flows(chosen, found) if chosen else [],
         "common_data": common_data(), "has_members": bool(payload["members"]), "sep": ", " if _english() else "、",
