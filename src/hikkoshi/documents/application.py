@@ -83,8 +83,7 @@ def render_application(record: MoveRecord, entry: ProcedureEntry) -> bytes:
     register_fonts()  # paragraphs look their fonts up as they are made
     a = record.applicant
     title = application_title(entry)
-    english = f"{entry.name_en} — Application form" if entry.name_en else "Application form"
-    story = title_block(title, english, look=FAX)
+    story = title_block(title, look=FAX)  # Japanese, for a Japanese organisation
     submitted = full_date(record.submitted_at) or "未送信（下書き）"
     story.append(label_table([
         ("宛先", addressee(entry.organisation) or NOT_GIVEN),

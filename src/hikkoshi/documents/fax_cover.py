@@ -101,7 +101,6 @@ def render_fax_cover(*, to_name: str, to_number: str, from_name: str, from_numbe
     c = new_canvas(buffer, TITLE)
     sheet = Sheet(c)
     sheet.text(105, 32, TITLE, font=GOTHIC, size=30, align="center")
-    sheet.text(105, 41, "Fax cover sheet", font=GOTHIC, size=12, align="center")
     sheet.line(LEFT, 47, RIGHT, 47, width=RULE)
 
     cover = _Cover(sheet, 56)

@@ -258,10 +258,12 @@ def text_cell(text: str, style: ParagraphStyle = CELL, *, look: Look = PRINT) ->
     return para(text, style, look=look)
 
 
-def title_block(title: str, english: str, *, look: Look = PRINT) -> list:
-    return [Paragraph(markup(title, look.title.fontName), look.title),
-            Paragraph(markup(english, look.subtitle.fontName), look.subtitle),
-            Spacer(1, 4 * mm)]
+def title_block(title: str, subtitle: str = "", *, look: Look = PRINT) -> list:
+    """The document's title, and a subtitle under it when there is one."""
+    block = [Paragraph(markup(title, look.title.fontName), look.title)]
+    if subtitle:
+        block.append(Paragraph(markup(subtitle, look.subtitle.fontName), look.subtitle))
+    return [*block, Spacer(1, 4 * mm)]
 
 
 def heading(text: str, *, look: Look = PRINT) -> Paragraph:

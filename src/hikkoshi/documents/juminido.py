@@ -15,6 +15,8 @@ was not given) are left blank: the form is printed days before it is taken to th
 
 import io
 
+from django.utils.translation import pgettext
+
 from .data import Address, MoveRecord, Person, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
 from .labels import (FORM_TITLES, NOTIFICATION_BOXES, NOTIFICATIONS, SEAL_NOTE, householder,
@@ -24,7 +26,7 @@ from segno import DataOverflowError
 
 from .qr import ERROR, Matrix, draw_qr, form_payload, qr_encode, qr_matrix
 from .wareki import ERA_ABBREVIATIONS, era_of, seireki, wareki
-from . import guide
+from . import guide, wording
 
 PERSONS_PER_SHEET = 5
 L, R = MARGIN_MM, WIDTH_MM - MARGIN_MM  # 12 … 198 mm
@@ -38,8 +40,9 @@ COLUMNS = (("", 8.0), ("ふりがな\n氏名", 66.0), ("生年月日", 52.0), ("
 ROW_H = 15.0
 
 
-def render_juminido(record: MoveRecord, entry: ProcedureEntry) -> bytes:
-    """The PDF: the form (one sheet per five persons), then 「持ち物・届出先」."""
+def render_juminido(record: MoveRecord, entry: ProcedureEntry, *, lang: str = "ja") -> bytes:
+    """The PDF: the form (one sheet per five persons), then 「持ち物・届出先」. The form is the
+    official Japanese one whatever ``lang``; the page after it is in ``lang`` ("ja" or "en")."""
     if entry.notification not in NOTIFICATIONS:
         raise ValueError(f"not a 住民異動届 notification: {entry.notification!r}")
     buffer = io.BytesIO()
@@ -57,8 +60,12 @@ def render_juminido(record: MoveRecord, entry: ProcedureEntry) -> bytes:
         _footer(sheet, record, entry, number, total)
         c.showPage()
     sheet = Sheet(c)
-    guide.draw_guide(sheet, record, entry)
-    _footer(sheet, record, entry, total, total)
+    with wording.speaking(lang):
+        guide.draw_guide(sheet, record, entry)
+        sheet.footer(pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
+                              "made with %(portal)s") % {
+                         "id": record.id, "procedure": entry.slug, "version": entry.version,
+                         "portal": record.portal_name}, f"{total} / {total}")
     c.showPage()
     c.save()
     return buffer.getvalue()
