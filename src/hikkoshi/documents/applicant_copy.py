@@ -65,7 +65,7 @@ def _render(record: MoveRecord) -> bytes:
         rows += [[para(m.name), para(m.name_kana), para(wording.long_date(m.birth_date)),
                   para(wording.sex(m.sex) or "—"), para(relationship(record, m) or "—")]
                  for m in record.members]
-        story.append(grid_table(rows, [47, 47, 46, 15, 25]))
+        story.append(grid_table(rows, [44, 44, 45, 15, 32]))
     else:
         story.append(para(none))
     story.append(heading(pgettext("document", "What you entered for each procedure")))

@@ -13,7 +13,7 @@ from .flow import BODY, SMALL, Spacer, build, grid_table, label_table, para, tit
 from .labels import destination
 
 # Widths in mm; 180 mm in all.
-WIDTHS = (8, 40, 40, 12, 20, 26, 34)
+WIDTHS = (8, 40, 38, 15, 20, 25, 34)
 
 
 def _columns() -> tuple[str, ...]:
