@@ -1,9 +1,9 @@
-"""Japanese wording of the printed documents, and what they read from a procedure's fields.
+"""Japanese wording of the official forms, and what the documents read from a move's data.
 
-The printed documents are in Japanese, like the paper forms they stand in for and the counters
-that receive them; these are fixed texts of the forms, not interface strings, so they are not
-translated. Headings of 申請結果 and 申請控え carry an English subtitle for movers who do not
-read Japanese.
+The 住民異動届 and what organisations receive (申込書, FAX送付状) are in Japanese, like the paper
+forms they stand in for and the counters that receive them; these are fixed texts of the forms,
+not interface strings, so they are not translated. The documents the mover reads (申請結果,
+申請控え, the page after a form) follow the request's language: see ``wording``.
 """
 
 import re
@@ -20,7 +20,6 @@ NOTIFICATION_BOXES = ("転入", "転居", "転出", "世帯変更")
 FORM_TITLES = {"move_in": "転入届", "relocation": "転居届", "move_out": "転出届"}
 
 SEAL_NOTE = "届出の任に当たっている者本人による署名の場合、押印は必要ありません"
-SAMPLE_DATA = "サンプルデータ"
 
 HEAD = "世帯主"  # 続柄 on the 世帯主's own row
 SEXES = {"male": "男", "female": "女"}
