@@ -211,6 +211,8 @@ def text_width(text: str, font: str, size: float) -> float:
     measured in the font that prints it."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    if _baseline or _common.issuperset(text):  # the usual case, without making runs
+        return stringWidth(text, font, size)
     return sum(stringWidth(chunk, face, size) for face, chunk in runs(text, font))
 
 
