@@ -19,6 +19,7 @@ Half-width katakana print full-width, their dakuten joined (ﾄﾞ → ド), as 
 from bisect import bisect_right
 from contextlib import contextmanager
 import re
+import logging
 import threading
 from pathlib import Path
 
@@ -42,6 +43,8 @@ DEBIAN_PACKAGES = {MINCHO: "fonts-ipaexfont-mincho", GOTHIC: "fonts-ipaexfont-go
                    FALLBACK: "fonts-ipamj-mincho"}
 # What prints in place of a character no font has: a blank of a character's width.
 BLANK = "\u3000"
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _registered = False
@@ -116,6 +119,7 @@ def _memoise_tables(face) -> None:
 _common: frozenset[str] = frozenset()  # every character IPAex prints (set by register_fonts)
 _fallback_lock = threading.Lock()
 _fallback_font = None  # IPAmj's TTFont once a text needed it
+_fallback_missing = False  # its file was not found (see ``_fallback``)
 _baseline = False  # see ``fallback_disabled``
 _HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]")
 
@@ -139,16 +143,24 @@ def fallback_disabled():
 
 
 def _fallback():
-    """IPAmj's TTFont, registered with reportlab on first use; None when not configured."""
-    global _fallback_font
-    if _fallback_font is not None or not fallback_configured():
+    """IPAmj's TTFont, registered with reportlab on first use; None when not configured, or
+    when its file is missing (logged once: its characters are then left blank, and the review
+    page names them, rather than a document failing)."""
+    global _fallback_font, _fallback_missing
+    if _fallback_font is not None or _fallback_missing or not fallback_configured():
         return _fallback_font
     with _fallback_lock:
-        if _fallback_font is None:
+        if _fallback_font is None and not _fallback_missing:
             from reportlab.pdfbase import pdfmetrics
             from reportlab.pdfbase.ttfonts import TTFont
 
-            font = TTFont(FALLBACK, str(font_path(FALLBACK)))
+            try:
+                path = font_path(FALLBACK)
+            except FontMissing as exc:
+                logger.warning("fallback_font_missing %s", exc)
+                _fallback_missing = True
+                return None
+            font = TTFont(FALLBACK, str(path))
             _memoise_tables(font.face)
             pdfmetrics.registerFont(font)
             _fallback_font = font

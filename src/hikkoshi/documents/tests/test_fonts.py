@@ -110,3 +110,12 @@ def test_fallback_can_be_turned_off(settings, monkeypatch):
     monkeypatch.setattr(fonts, "_fallback_font", None)
     assert fonts.unprintable(YOSHIDA) == ["𠮷"]
     assert fonts.printable(YOSHIDA) == "\u3000田 髙男"
+
+
+def test_a_missing_fallback_file_leaves_the_character_blank(settings, monkeypatch, tmp_path):
+    settings.HIKKOSHI_FONT_FALLBACK = str(tmp_path / "nowhere.ttf")
+    monkeypatch.setattr(fonts, "_fallback_font", None)
+    monkeypatch.setattr(fonts, "_fallback_missing", False)
+    assert fonts.unprintable(YOSHIDA) == ["𠮷"]  # the review page warns
+    pdf = render_result(_record())  # and the document is made, no error
+    assert pdf.startswith(b"%PDF")
