@@ -10,15 +10,17 @@ Bar: one set in under 100 ms (p50).
 
 The IPAmj明朝 fallback (``documents.fonts``: every text is checked for characters IPAex lacks)
 is measured in the same run: the same set rendered with the fallback off
-(``fonts.fallback_disabled``, the code path before it existed) against with it on; none of the
-set's characters needs it (checked: no IPAmj font in the set). Bar: the fallback slows the
-set by at most 10 % (throughput, fallback on against off).
+(``fonts.fallback_disabled``, the code path before it existed) and with it on, in turn within
+the documents phases (so both see the same load of a shared machine); none of the set's
+characters needs it (checked: no IPAmj font in the set). Bar: the fallback slows the set by at
+most 10 % (throughput, fallback on against off); its cost in CPU time per set is reported too.
 
 A run: the process is pinned to one CPU; fonts are registered and every target rendered
-once, then ``warmup`` seconds of unrecorded renders; then phases of ``seconds`` each, per round
-baseline, documents, documents with the fallback off (the last two swapped every other round,
-so neither always follows the other); each render is timed alone (``time.perf_counter``), and
-the process's CPU time is read around each phase.
+once, then ``warmup`` seconds of unrecorded renders; then phases of ``seconds`` each in the
+order baseline, documents, baseline, documents, …; each render is timed alone
+(``time.perf_counter``); the process's CPU time is read around each baseline phase and each
+render of a set. The documents' figures (throughput, p50, p99) are those of the renders with
+the fallback on, their elapsed time the sum of those renders.
 """
 
 import gc
@@ -88,6 +90,34 @@ def _phase(render, seconds: float) -> dict:
             "first_error": first_error, "cpu": time.process_time() - cpu0}
 
 
+def _paired_phase(first, second, seconds: float) -> tuple[dict, dict]:
+    """``first`` and ``second`` rendered in turn (which goes first swaps every pair) for
+    ``seconds``, each render timed alone: both see the same load on a shared machine. Each
+    result is shaped like ``_phase``'s, its elapsed time the sum of its own renders."""
+    results = ({"latencies": [], "bytes": 0, "errors": 0, "first_error": None, "cpu": 0.0},
+               {"latencies": [], "bytes": 0, "errors": 0, "first_error": None, "cpu": 0.0})
+    end = time.perf_counter() + seconds
+    turn = 0
+    while time.perf_counter() < end:
+        pair = ((0, first), (1, second)) if turn % 2 == 0 else ((1, second), (0, first))
+        turn += 1
+        for index, render in pair:
+            out = results[index]
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            try:
+                size = render()
+            except Exception as exc:  # a failed render is counted, not fatal to the run
+                out["errors"] += 1
+                out["first_error"] = out["first_error"] or repr(exc)
+                continue
+            out["latencies"].append(time.perf_counter() - t0)
+            out["cpu"] += time.process_time() - cpu0
+            out["bytes"] += size
+    for out in results:
+        out["elapsed"] = sum(out["latencies"])
+    return results
+
+
 def _aggregate(phases: list[dict]) -> dict:
     latencies = [v for p in phases for v in p["latencies"]]
     out = summarise(latencies, sum(p["elapsed"] for p in phases))
@@ -145,22 +175,26 @@ def run_documents(*, seconds: float = 5.0, connections: int = 1, workers: int | 
             render_set_without_fallback()
             render_blank()
         gc.collect()
-        targets = {"baseline": render_blank, NAME: render_set,
-                   NO_FALLBACK: render_set_without_fallback}
-        order = [t for r in range(rounds)
-                 for t in (("baseline", NAME, NO_FALLBACK) if r % 2 == 0
-                           else ("baseline", NO_FALLBACK, NAME))]
+        order = ["baseline", NAME] * rounds
         phases: dict[str, list[dict]] = {"baseline": [], NAME: [], NO_FALLBACK: []}
         in_order = []
         for i, target in enumerate(order, 1):
-            log(f"phase {i}/{len(order)}: {target}, {seconds:g} s")
-            phase = _phase(targets[target], seconds)
-            phases[target].append(phase)
-            in_order.append((target, phase))
-            s = summarise(phase["latencies"], phase["elapsed"])
-            log(f"  {s['throughput']:.1f}/s, p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms"
-                + (f", errors {phase['errors']} (first: {phase['first_error']})"
-                   if phase["errors"] else ""))
+            if target == "baseline":
+                log(f"phase {i}/{len(order)}: {target}, {seconds:g} s")
+                done = [(target, _phase(render_blank, seconds))]
+            else:
+                log(f"phase {i}/{len(order)}: {target}, the fallback on and off in turn, "
+                    f"{seconds:g} s")
+                on, off = _paired_phase(render_set, render_set_without_fallback, seconds)
+                done = [(NAME, on), (NO_FALLBACK, off)]
+            for name, phase in done:
+                phases[name].append(phase)
+                in_order.append((name, phase))
+                s = summarise(phase["latencies"], phase["elapsed"])
+                log(f"  {name}: {s['throughput']:.1f}/s, p50 {s['p50_ms']} ms, "
+                    f"p99 {s['p99_ms']} ms"
+                    + (f", errors {phase['errors']} (first: {phase['first_error']})"
+                       if phase["errors"] else ""))
     finally:
         if previous_affinity is not None:
             os.sched_setaffinity(0, previous_affinity)
@@ -172,6 +206,7 @@ def run_documents(*, seconds: float = 5.0, connections: int = 1, workers: int | 
     ratio = round(d["throughput"] / b["throughput"], 4) if b["throughput"] else 0.0
     rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     slowdown = round(1 - d["throughput"] / off["throughput"], 4) if off["throughput"] else 1.0
+    cpu_slowdown = round(d["cpu_ms"] / off["cpu_ms"] - 1, 4) if off["cpu_ms"] else 1.0
     fallback = {
         "throughput_on": d["throughput"], "throughput_off": off["throughput"],
         "p50_ms_on": d["p50_ms"], "p50_ms_off": off["p50_ms"],
@@ -179,6 +214,7 @@ def run_documents(*, seconds: float = 5.0, connections: int = 1, workers: int | 
         "cpu_ms_on": d["cpu_ms"], "cpu_ms_off": off["cpu_ms"],
         "renders_off": off["requests"], "errors_off": off["errors"],
         "slowdown": slowdown,  # 1 − on/off in throughput: 0.03 is 3 % slower with it
+        "cpu_slowdown": cpu_slowdown,  # on/off − 1 in CPU time per set
     }
     bar = {
         "p50_ms": {"target": f"< {BAR_P50_MS:g} per set", "value": d["p50_ms"],
@@ -260,7 +296,8 @@ def format_table(r: dict) -> str:
         "",
         f"IPAmj fallback (same set, same run): on {r['fallback']['throughput_on']:.2f}/s, "
         f"off {r['fallback']['throughput_off']:.2f}/s; p50 on {r['fallback']['p50_ms_on']} ms, "
-        f"off {r['fallback']['p50_ms_off']} ms; slowdown {r['fallback']['slowdown']:.1%}",
+        f"off {r['fallback']['p50_ms_off']} ms; slowdown {r['fallback']['slowdown']:.1%} "
+        f"(CPU per set {r['fallback']['cpu_slowdown']:+.1%})",
         "",
         f"ratio {r['ratio']:.4f}; set: " + ", ".join(f"{k} {v:,} B" for k, v in r["set"].items()),
         "",
