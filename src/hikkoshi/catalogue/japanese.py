@@ -9,6 +9,7 @@ the request that reads it).
 Nothing here touches the database.
 """
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 import re
@@ -204,6 +205,22 @@ def _era_range_error(era: Era):
     )
 
 
+def _no_such_day(era: "Era | None", typed_year: int, year: int, month: int, day: int):
+    """「令和3年2月30日は存在しない日付です（令和3年2月は28日まで）」: the date as it was typed
+    (in its era, or 西暦), and the last day of that month."""
+    if era is not None:
+        typed_month = f"{era.name}{'元' if typed_year == 1 else typed_year}年{month}月"
+    else:
+        typed_month = f"{year}年{month}月"
+    return InputError(
+        _("There is no %(date)s: %(month)s (%(month_en)s) has %(last)d days."),
+        code="invalid_date",
+        params={"date": f"{typed_month}{day}日", "month": typed_month,
+                "month_en": f"{calendar.month_name[month]} {year}",
+                "last": calendar.monthrange(year, month)[1]},
+    )
+
+
 def parse_date(text: str) -> date:
     """Return the date written in ``text`` (西暦 or 和暦), or raise ``InputError``.
 
@@ -254,8 +271,7 @@ def parse_date(text: str) -> date:
     try:
         result = date(year, month, day)
     except ValueError:
-        raise InputError(_("%(year)d-%(month)02d has no day %(day)d."), code="invalid_date",
-                         params={"year": year, "month": month, "day": day}) from None
+        raise _no_such_day(era, typed_year, year, month, day) from None
     if era is not None and not (era.start <= result and (era.end is None or result <= era.end)):
         raise _era_range_error(era)
     if not FIRST_DATE <= result <= LAST_DATE:

@@ -1,53 +1,85 @@
-"""申請控え: the applicant's copy of everything entered — common data and each procedure's fields."""
+"""申請控え: the applicant's copy of everything entered — common data and each procedure's fields.
 
+In the language of the request (``wording``): Japanese, or English. What the mover typed is
+printed as typed; each procedure's field labels are as ``moves`` gives them.
+"""
+
+from django.utils.translation import pgettext
 from reportlab.lib.units import mm
 
-from .data import MoveRecord
+from . import wording
+from .data import Address, MoveRecord
 from .fonts import register_fonts
 from .flow import (PROCEDURE, SMALL, Spacer, build, grid_table, heading, label_table, para,
                    title_block)
-from .labels import CHANNELS, NOTIFICATIONS, postcode
-from .wareki import both
-
-KINDS = NOTIFICATIONS  # relocation 転居 / move_out 転出 / move_in 転入
+from .labels import destination, householder, postcode, relationship
 
 
-def render_copy(record: MoveRecord) -> bytes:
+def _address(address: Address) -> str:
+    """〒, the address and, on a line of its own, the building (方書)."""
+    line = f"{postcode(address.postcode)} {address.address}".strip()
+    return f"{line}\n{address.building}" if address.building else line
+
+
+def render_copy(record: MoveRecord, *, lang: str = "ja") -> bytes:
+    """The 申請控え PDF in ``lang`` ("ja" or "en")."""
+    with wording.speaking(lang):
+        return _render(record)
+
+
+def _render(record: MoveRecord) -> bytes:
     register_fonts()  # paragraphs look their fonts up as they are made
     a = record.applicant
-    story = title_block("申請控え", "Your copy — everything you entered")
-    story.append(heading("申請者"))
+    none = pgettext("document", "None")
+    story = title_block(pgettext("document", "Your copy of the application"))
+    story.append(heading(pgettext("document", "Applicant")))
     story.append(label_table([
-        ("氏名", a.name), ("ふりがな", a.name_kana), ("生年月日", both(a.birth_date)),
-        ("電話番号", record.phone), ("メールアドレス", record.email),
+        (pgettext("document", "Name"), a.name),
+        (pgettext("document", "Reading (kana)"), a.name_kana),
+        (pgettext("document", "Date of birth"), wording.long_date(a.birth_date)),
+        *([(pgettext("document", "Sex"), wording.sex(a.sex))] if wording.sex(a.sex) else []),
+        (pgettext("document", "Relationship to the head of household"),
+         relationship(record, a) or "—"),
+        (pgettext("document", "Phone number"), record.phone),
+        (pgettext("document", "E-mail address"), record.email),
     ]))
-    story.append(heading("引越し"))
+    story.append(heading(pgettext("document", "The move")))
     story.append(label_table([
-        ("異動の種類", "・".join(KINDS.get(k, k) for k in record.kinds)),
-        ("引越し日", both(record.move_date)),
-        ("旧住所", f"{postcode(record.old_address.postcode)} {record.old_address.address}"),
-        ("新住所", f"{postcode(record.new_address.postcode)} {record.new_address.address}"),
-        ("申請ID", record.id),
-        ("作成日・申請日", f"{both(record.created_at)} / {both(record.submitted_at) or '未送信'}"),
+        (pgettext("document", "Kind of move"),
+         pgettext("document", ", ").join(wording.kind(k) for k in record.kinds)),
+        (pgettext("document", "Moving day"), wording.long_date(record.move_date)),
+        (pgettext("document", "Old address"), _address(record.old_address)),
+        (pgettext("document", "New address"), _address(record.new_address)),
+        (pgettext("document", "Head of household at the new address"), householder(record)),
+        *([(pgettext("document", "Application number"), record.number)] if record.number else []),
+        (pgettext("document", "Application ID"), record.id),
+        (pgettext("document", "Created on / submitted on"),
+         f"{wording.long_date(record.created_at)} / "
+         f"{wording.long_date(record.submitted_at) or wording.not_submitted()}"),
     ]))
-    story.append(heading("一緒に引っ越す人（世帯員）"))
+    story.append(heading(pgettext("document", "Household members moving with you")))
     if record.members:
-        rows = [[para("氏名"), para("ふりがな"), para("生年月日"), para("続柄")]]
-        rows += [[para(m.name), para(m.name_kana), para(both(m.birth_date)),
-                  para(m.relationship or "—")] for m in record.members]
-        story.append(grid_table(rows, [50, 50, 55, 25]))
+        rows = [[para(pgettext("document", "Name")), para(pgettext("document", "Reading (kana)")),
+                 para(pgettext("document", "Date of birth")), para(pgettext("document", "Sex")),
+                 para(pgettext("document", "Relationship to the head"))]]
+        rows += [[para(m.name), para(m.name_kana), para(wording.long_date(m.birth_date)),
+                  para(wording.sex(m.sex) or "—"), para(relationship(record, m) or "—")]
+                 for m in record.members]
+        story.append(grid_table(rows, [44, 44, 45, 15, 32]))
     else:
-        story.append(para("なし"))
-    story.append(heading("手続きごとの入力内容"))
+        story.append(para(none))
+    story.append(heading(pgettext("document", "What you entered for each procedure")))
     for number, entry in enumerate(record.procedures, 1):
-        channel = CHANNELS.get(entry.channel, entry.channel)
-        heading_cell = para(f"{number}. {entry.name}　{entry.organisation}（{channel}）",
-                            PROCEDURE, small=entry.name_en)
+        heading_cell = para(f"{number}. {wording.procedure_name(entry)}　{destination(entry)}"
+                            f"（{wording.channel(entry.channel)}）", PROCEDURE)
         pairs = [(f.label, f.value) for f in entry.fields] or \
-            [("入力項目", "この手続きに固有の入力項目はありません。")]
+            [(pgettext("document", "Fields"),
+              pgettext("document", "This procedure has no fields of its own."))]
         # The procedure's name heads its table, so it never ends a page alone and repeats
         # when the table goes on to the next page.
         story.append(label_table(pairs, label_mm=50, heading=heading_cell))
         story.append(Spacer(1, 3 * mm))
-    story.append(para("この控えは、あなたが入力した内容の記録です。大切に保管してください。", SMALL))
-    return build(story, title="申請控え", record=record)
+    story.append(para(pgettext(
+        "document", "This copy is the record of what you entered. Keep it safe."), SMALL))
+    return build(story, title=pgettext("document", "Your copy of the application"),
+                 record=record, footer=wording.footer(record))

@@ -21,7 +21,7 @@ from .data import MoveRecord, Person, ProcedureEntry
 from .flow import (FAX, Spacer, build, grid_table, label_table, para, text_cell,
                    title_block)
 from .fonts import register_fonts
-from .labels import NOTIFICATIONS, new_katagaki, old_katagaki, postcode
+from .labels import NOTIFICATIONS, new_katagaki, old_katagaki, postcode, relationship
 from .wareki import era_of, seireki, wareki
 
 PORTAL = "hikkoshi 引越しワンストップ"
@@ -62,14 +62,14 @@ def _section(text: str):
     return para(f"■ {text}", FAX.heading, look=FAX)
 
 
-def _member_rows(members: tuple[Person, ...]) -> list[list]:
+def _member_rows(record: MoveRecord, members: tuple[Person, ...]) -> list[list]:
     def cell(text: str, style=FAX.cell):
         return text_cell(text, style, look=FAX)
 
     rows = [[cell(head, FAX.head_cell) for head, _ in MEMBER_COLUMNS]]
     rows += [[cell(_or(m.name)), cell(_or(m.name_kana)),
               cell(full_date(m.birth_date).replace("（", "\n（") or NOT_GIVEN),
-              cell(_or(m.relationship, "—"))] for m in members]
+              cell(_or(relationship(record, m), "—"))] for m in members]
     return rows
 
 
@@ -90,11 +90,11 @@ def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -
     register_fonts()  # paragraphs look their fonts up as they are made
     a = record.applicant
     title = application_title(entry)
-    english = f"{entry.name_en} — Application form" if entry.name_en else "Application form"
-    story = title_block(title, english, look=FAX)
+    story = title_block(title, look=FAX)  # Japanese, for a Japanese organisation
     submitted = full_date(record.submitted_at) or "未送信（下書き）"
     story.append(label_table([
         ("宛先", addressee(entry.organisation) or NOT_GIVEN),
+        *([("申請番号", record.number)] if record.number else []),
         ("申請ID", record.id),
         ("申込日", submitted),
         ("送信元", PORTAL),
@@ -123,10 +123,10 @@ def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -
     story.append(Spacer(1, 3 * mm))
 
     if shared("members"):
-        heading = _section("一緒に引っ越す人（世帯員・申込者を除く）")
+        heading = _section("一緒に引っ越す人（申込者を除く・続柄は世帯主との続柄）")
         if record.members:
-            story.append(grid_table(_member_rows(record.members), [w for _, w in MEMBER_COLUMNS],
-                                    heading=heading, look=FAX))
+            story.append(grid_table(_member_rows(record, record.members),
+                                    [w for _, w in MEMBER_COLUMNS], heading=heading, look=FAX))
         else:
             story.append(label_table([("世帯員", "なし（申込者のみ）")], LABEL_MM, heading=heading,
                                      look=FAX))
@@ -137,7 +137,9 @@ def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -
     story.append(label_table(pairs, LABEL_MM, heading=_section(f"申込内容（{entry.name}）"),
                              look=FAX, split_rows=True))
     story.append(Spacer(1, 2 * mm))
-    story.append(para(f"この申込書は {PORTAL} で作成しました。お問い合わせの際は申請IDをお知らせください。",
+    ask = "申請番号" if record.number else "申請ID"
+    story.append(para(f"この申込書は {PORTAL} で作成しました。お問い合わせの際は{ask}をお知らせください。",
                       FAX.body, look=FAX))
-    return build(story, title=title, record=record, footer=f"{PORTAL}　申請ID {record.id}",
+    number = f"申請番号 {record.number}　" if record.number else ""
+    return build(story, title=title, record=record, footer=f"{PORTAL}　{number}申請ID {record.id}",
                  look=FAX)

@@ -2,8 +2,8 @@
 
 One A4 page: who it is for and their fax number (宛先), who sends it and their number (発信元),
 when it was sent (送信日時), how many pages go with it, the cover sheet included (送信枚数), what
-it is about (件名: the procedure's 申込書), the portal's application id, and where to ask about the
-application.
+it is about (件名: the procedure's 申込書), the application number (申請番号, when the move has
+one) and the portal's application id, and where to ask about the application.
 
 A cover sheet lies in the tray of a shared fax machine for anyone to see, so it carries nothing
 about the mover: no name, no address — only the application id, which means nothing without
@@ -93,7 +93,7 @@ class _Cover:
 
 def render_fax_cover(*, to_name: str, to_number: str, from_name: str, from_number: str,
                      pages: int, procedure_name: str, application_id: str, portal_url: str,
-                     sent_at: datetime) -> bytes:
+                     sent_at: datetime, application_number: str = "") -> bytes:
     """The FAX送付状 as a one-page A4 PDF. ``pages`` counts every page sent, this one included."""
     if pages < 1:
         raise ValueError("a fax has at least one page, its cover sheet")
@@ -101,7 +101,6 @@ def render_fax_cover(*, to_name: str, to_number: str, from_name: str, from_numbe
     c = new_canvas(buffer, TITLE)
     sheet = Sheet(c)
     sheet.text(105, 32, TITLE, font=GOTHIC, size=30, align="center")
-    sheet.text(105, 41, "Fax cover sheet", font=GOTHIC, size=12, align="center")
     sheet.line(LEFT, 47, RIGHT, 47, width=RULE)
 
     cover = _Cover(sheet, 56)
@@ -116,13 +115,17 @@ def render_fax_cover(*, to_name: str, to_number: str, from_name: str, from_numbe
     procedure = " ".join(procedure_name.split())
     subject = f"{procedure}の申込書" if procedure else "申込書"
     cover.row("件名", [(f"{procedure}　申込書".strip(), 14, 2)], 20)
+    number = " ".join(application_number.split())
+    if number:
+        cover.row("申請番号", [(number, 16, 1)], 14)
     cover.row("申請ID", [(application_id, 12, 2)], 16)
 
     url = " ".join(portal_url.split())
+    ask = "申請番号" if number else "申請ID "
     notes = [
         f"{subject}をお送りします。内容をご確認のうえ、お手続きをお願いいたします。",
-        f"本申込みについてのお問い合わせは {url} まで。申請ID をお知らせください。" if url else
-        "本申込みについてお問い合わせの際は、申請ID をお知らせください。",
+        f"本申込みについてのお問い合わせは {url} まで。{ask}をお知らせください。" if url else
+        f"本申込みについてお問い合わせの際は、{ask}をお知らせください。",
         "送信枚数が足りない場合や読み取れない箇所がある場合も、同じくご連絡ください。",
         "このFAXは宛先の方にお送りするものです。誤って届いた場合は、お手数ですが破棄のうえご連絡ください。",
     ]

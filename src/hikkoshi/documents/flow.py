@@ -24,7 +24,7 @@ from reportlab.platypus import (Flowable, LongTable, Paragraph, SimpleDocTemplat
                                 TableStyle)
 
 from .data import MoveRecord
-from .fonts import GOTHIC, MINCHO, register_fonts
+from .fonts import GOTHIC, MINCHO, glyph_width, printable, register_fonts, runs
 from .layout import _NO_LINE_START as NO_LINE_START
 
 # A line may not end with these (禁則: opening brackets).
@@ -114,14 +114,25 @@ FAX = Look(title=FAX_TITLE, subtitle=FAX_SUBTITLE, heading=FAX_HEADING, body=FAX
            footer_gray=0, text_cells=True)
 
 
+def markup(text: str, font: str) -> str:
+    """Paragraph markup of plain ``text`` set in ``font``: escaped, as it prints
+    (``fonts.printable``), the characters ``font`` lacks in the fallback font."""
+    register_fonts()
+    out = []
+    for face, chunk in runs(printable(text or ""), font):
+        chunk = escape(chunk).replace("\n", "<br/>")
+        out.append(chunk if face == font else f'<font face="{face}">{chunk}</font>')
+    return "".join(out)
+
+
 def para(text: str, style: ParagraphStyle = CELL, *, small: str = "",
          look: Look = PRINT) -> Paragraph:
     """A paragraph of plain ``text`` (escaped), with ``small`` on a second, smaller line."""
-    markup = escape(text or "").replace("\n", "<br/>")
+    text_markup = markup(text, style.fontName)
     if small:
-        markup += (f'<br/><font size="{style.fontSize - look.small_smaller_by}" '
-                   f'color="{look.small_color}">{escape(small)}</font>')
-    return Paragraph(markup, style)
+        text_markup += (f'<br/><font size="{style.fontSize - look.small_smaller_by}" '
+                        f'color="{look.small_color}">{markup(small, style.fontName)}</font>')
+    return Paragraph(text_markup, style)
 
 
 def break_lines(text: str, font: str, size: float, width: float) -> list[str]:
@@ -134,6 +145,10 @@ def break_lines(text: str, font: str, size: float, width: float) -> list[str]:
     """
     face = getFont(font).face
     widths, default = face.charWidths, face.defaultWidth
+    text = printable(text)
+    missing = {ord(c): glyph_width(c, font) for c in set(text) if ord(c) not in widths}
+    if missing:  # characters another font prints
+        widths = {**widths, **missing}
     limit = width * 1000 / size  # in the font's units
 
     def measure(chars) -> float:
@@ -227,7 +242,11 @@ class TextLines(Flowable):
         text.setFont(style.fontName, style.fontSize, style.leading)
         text.setFillColor(style.textColor)
         for line in self._lines:
-            text.textLine(line)
+            for face, chunk in runs(line, style.fontName):
+                text.setFont(face, style.fontSize, style.leading)
+                text.textOut(chunk)
+            text.setFont(style.fontName, style.fontSize, style.leading)
+            text.textLine("")
         self.canv.drawText(text)
 
 
@@ -239,13 +258,16 @@ def text_cell(text: str, style: ParagraphStyle = CELL, *, look: Look = PRINT) ->
     return para(text, style, look=look)
 
 
-def title_block(title: str, english: str, *, look: Look = PRINT) -> list:
-    return [Paragraph(escape(title), look.title), Paragraph(escape(english), look.subtitle),
-            Spacer(1, 4 * mm)]
+def title_block(title: str, subtitle: str = "", *, look: Look = PRINT) -> list:
+    """The document's title, and a subtitle under it when there is one."""
+    block = [Paragraph(markup(title, look.title.fontName), look.title)]
+    if subtitle:
+        block.append(Paragraph(markup(subtitle, look.subtitle.fontName), look.subtitle))
+    return [*block, Spacer(1, 4 * mm)]
 
 
 def heading(text: str, *, look: Look = PRINT) -> Paragraph:
-    return Paragraph(escape(text), look.heading)
+    return Paragraph(markup(text, look.heading.fontName), look.heading)
 
 
 def grid_table(rows: list[list], widths_mm: list[float], *, header: bool = True,

@@ -1,10 +1,12 @@
 """「持ち物・届出先」: the page after a window procedure's form — where, when, what to bring."""
 
+from django.utils.translation import pgettext
+
+from . import wording
 from .data import MoveRecord, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
-from .labels import SAMPLE_DATA, postcode
+from .labels import postcode
 from .layout import MARGIN_MM, WIDTH_MM, Sheet, string_width_mm, wrap
-from .wareki import both
 
 L, R = MARGIN_MM, WIDTH_MM - MARGIN_MM
 W = R - L
@@ -12,14 +14,16 @@ _MM = 72 / 25.4
 
 
 def deadline_text(entry: ProcedureEntry) -> str:
-    """「令和7年3月28日 (2025年) から 令和7年4月11日 (2025年) まで」; "" without a deadline."""
+    """「令和7年3月28日 (2025年) から 令和7年4月11日 (2025年) まで」 (in English: "From … to …");
+    "" without a deadline."""
     start, end = entry.deadline_from, entry.deadline_to
     if start and end:
-        return f"{both(start)} から {both(end)} まで"
+        return pgettext("document", "From %(start)s to %(end)s") % {
+            "start": wording.long_date(start), "end": wording.long_date(end)}
     if end:
-        return f"{both(end)} まで"
+        return pgettext("document", "until %(date)s") % {"date": wording.long_date(end)}
     if start:
-        return f"{both(start)} から"
+        return pgettext("document", "from %(date)s") % {"date": wording.long_date(start)}
     return ""
 
 
@@ -40,56 +44,70 @@ def _paragraph(s: Sheet, t: float, text: str, *, x: float = L + 3, size: float =
 
 
 def draw_guide(s: Sheet, record: MoveRecord, entry: ProcedureEntry) -> None:
-    s.text(L, 22, "持ち物・届出先", font=GOTHIC, size=18)
-    s.text(L, 30, f"{entry.name}（住民異動届）　{record.applicant.name} 様", font=MINCHO, size=11)
+    """The page, in the active language (``wording``): Japanese, or English."""
+    s.text(L, 22, pgettext("document", "What to bring and where to go"), font=GOTHIC, size=18)
+    s.text(L, 30, pgettext("document", "%(procedure)s (住民異動届) for %(name)s") % {
+        "procedure": wording.procedure_name(entry), "name": record.applicant.name},
+        font=MINCHO, size=11)
     s.line(L, 33, R, 33, width=1.2)
     t = 38.0
 
-    t = _heading(s, t, "届出先（どこへ）")
+    t = _heading(s, t, pgettext("document", "Where to go"))
     office = entry.office
     if office is None:
-        t = _paragraph(s, t, f"{entry.organisation} の窓口", size=12)
+        t = _paragraph(s, t, pgettext("document", "The counter of %(organisation)s") % {
+            "organisation": entry.organisation}, size=12)
     else:
         if office.sample:
-            badge_w = string_width_mm(SAMPLE_DATA, GOTHIC, 9) + 4
+            sample = pgettext("document", "Sample data")
+            badge_w = string_width_mm(sample, GOTHIC, 9) + 4
             s.rect(R - badge_w, t - 1, badge_w, 6, fill=0)
-            s.text(R - badge_w / 2, t + 3.3, SAMPLE_DATA, font=GOTHIC, size=9, gray=1,
+            s.text(R - badge_w / 2, t + 3.3, sample, font=GOTHIC, size=9, gray=1,
                    align="center")
         t = _paragraph(s, t, office.name, size=13, font=GOTHIC)
-        lines = [f"所在地　{postcode(office.postcode)} {office.address}".rstrip()
+        lines = [pgettext("document", "Address: %(address)s") % {
+                     "address": f"{postcode(office.postcode)} {office.address}".strip()}
                  if office.address else "",
-                 f"受付時間　{office.hours}" if office.hours else "",
-                 f"電話　{office.phone}" if office.phone else ""]
+                 pgettext("document", "Opening hours: %(hours)s") % {"hours": office.hours}
+                 if office.hours else "",
+                 pgettext("document", "Phone: %(phone)s") % {"phone": office.phone}
+                 if office.phone else ""]
         for line in filter(None, lines):
             t = _paragraph(s, t, line)
         if office.sample:
-            t = _paragraph(s, t + 1, "※ この窓口の情報は、窓口自身の公表資料で確かめていない"
-                           "サンプルデータです。出かける前に市区町村の公式情報で所在地と受付時間を"
-                           "確かめてください。", size=9, gray=0.25)
+            t = _paragraph(s, t + 1, pgettext(
+                "document", "This office's details are sample data, not checked against the "
+                "office's own published information. Check its address and opening hours on the "
+                "municipality's official information before you go."), size=9, gray=0.25)
     t += 4
 
-    t = _heading(s, t, "届出の期限（いつまでに）")
-    t = _paragraph(s, t, deadline_text(entry) or "期限の情報はありません。", size=12)
-    t = _paragraph(s, t, f"異動日（引越しの日）: {both(record.move_date)}", size=10)
+    t = _heading(s, t, pgettext("document", "By when"))
+    t = _paragraph(s, t, deadline_text(entry) or pgettext("document", "No deadline is known."),
+                   size=12)
+    t = _paragraph(s, t, pgettext("document", "Moving day: %(date)s") % {
+        "date": wording.long_date(record.move_date)}, size=10)
     t += 4
 
-    t = _heading(s, t, "持ち物（チェックしてからお出かけください）")
-    items = entry.what_to_bring or ("（持ち物の情報はありません。窓口にお問い合わせください）",)
+    t = _heading(s, t, pgettext("document", "What to bring (tick each before you go)"))
+    items = entry.what_to_bring or (pgettext(
+        "document", "(Nothing is known about what to bring. Ask the office.)"),)
     for item in items:
         s.text(L + 3, t + 4.2, "□", size=11)
         t = _paragraph(s, t, item, x=L + 9, size=10.5)
         t += 1
     t += 3
 
-    t = _heading(s, t, "窓口に出す前に")
+    t = _heading(s, t, pgettext("document", "Before you hand in the form"))
     notes = (
-        "届出書の「届出人」欄の署名欄に、届出人本人が署名してください。本人の署名であれば押印は"
-        "要りません。署名しない場合（記名の場合）は、印の欄に押印してください。",
-        "届出年月日は、窓口に出す日を記入してください。性別・住民票コードの欄は必要に応じて"
-        "手書きで記入してください。",
-        "本人・世帯主以外の人が届け出るときは、多くの市区町村で委任状が必要です。",
-        "届出書のQRコードは、窓口で内容を読み取るためのものです。折ったり汚したりしないで"
-        "ください。",
+        pgettext("document", "The person filing signs the signature field of 届出人 on the form. "
+                 "With their own signature no seal is needed; without one (a printed name), "
+                 "press a seal in the 印 box."),
+        pgettext("document", "Write the date you hand it in as 届出年月日. Fill in the 住民票コード "
+                 "by hand where needed, and 性別 where it is not printed."),
+        pgettext("document", "When someone other than the person moving or the head of household "
+                 "files it, most municipalities ask for a letter of proxy (委任状)."),
+        pgettext("document", "The QR code on the form lets the counter read its contents. Do not "
+                 "fold it or get it dirty."),
     )
     for note in notes:
         s.text(L + 3, t + 4.2, "・", size=10.5)

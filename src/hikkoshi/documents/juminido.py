@@ -2,28 +2,31 @@
 
 Laid out like the standard paper form (see ``shared/reference/forms.md`` 1.2): addressee
 (○○市長 殿), filing date, the kind of notification with its box checked, move date, new and
-old address with 方書, 世帯主, one row per person moving (ふりがな / 氏名, 生年月日 with the era
-circled, 性別, 続柄, 住民票コード), the notifier (届出人) with signature line and seal box (印),
+old address with 方書, the 世帯主 at the new address, one row per person moving (ふりがな /
+氏名, 生年月日 with the era circled, 性別, 続柄 to that 世帯主 — 世帯主 on the head's own row —,
+住民票コード), the notifier (届出人) with signature line and seal box (印),
 the municipality's office-use box, and the signed QR code of :mod:`.qr`. Five persons fit a
 sheet; more continue on further sheets, each a complete form. Then one page 「持ち物・届出先」:
 what to bring, where to go and when, and that the form must be signed.
 
-The filing date and the boxes a person writes by hand (性別, 住民票コード, signature) are left
-blank: the form is printed days before it is taken to the counter.
+The filing date and the boxes a person writes by hand (住民票コード, signature; 性別 when it
+was not given) are left blank: the form is printed days before it is taken to the counter.
 """
 
 import io
 
+from django.utils.translation import pgettext
+
 from .data import Address, MoveRecord, Person, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
 from .labels import (FORM_TITLES, NOTIFICATION_BOXES, NOTIFICATIONS, SEAL_NOTE, householder,
-                     mayor_of, new_katagaki, old_katagaki, postcode)
+                     mayor_of, new_katagaki, old_katagaki, postcode, relationship, sex)
 from .layout import MARGIN_MM, WIDTH_MM, Sheet, new_canvas, string_width_mm
 from segno import DataOverflowError
 
 from .qr import ERROR, Matrix, draw_qr, form_payload, qr_encode, qr_matrix
 from .wareki import ERA_ABBREVIATIONS, era_of, seireki, wareki
-from . import guide
+from . import guide, wording
 
 PERSONS_PER_SHEET = 5
 L, R = MARGIN_MM, WIDTH_MM - MARGIN_MM  # 12 … 198 mm
@@ -37,8 +40,9 @@ COLUMNS = (("", 8.0), ("ふりがな\n氏名", 66.0), ("生年月日", 52.0), ("
 ROW_H = 15.0
 
 
-def render_juminido(record: MoveRecord, entry: ProcedureEntry) -> bytes:
-    """The PDF: the form (one sheet per five persons), then 「持ち物・届出先」."""
+def render_juminido(record: MoveRecord, entry: ProcedureEntry, *, lang: str = "ja") -> bytes:
+    """The PDF: the form (one sheet per five persons), then 「持ち物・届出先」. The form is the
+    official Japanese one whatever ``lang``; the page after it is in ``lang`` ("ja" or "en")."""
     if entry.notification not in NOTIFICATIONS:
         raise ValueError(f"not a 住民異動届 notification: {entry.notification!r}")
     buffer = io.BytesIO()
@@ -56,8 +60,12 @@ def render_juminido(record: MoveRecord, entry: ProcedureEntry) -> bytes:
         _footer(sheet, record, entry, number, total)
         c.showPage()
     sheet = Sheet(c)
-    guide.draw_guide(sheet, record, entry)
-    _footer(sheet, record, entry, total, total)
+    with wording.speaking(lang):
+        guide.draw_guide(sheet, record, entry)
+        sheet.footer(pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
+                              "made with %(portal)s") % {
+                         "id": record.id, "procedure": entry.slug, "version": entry.version,
+                         "portal": record.portal_name}, f"{total} / {total}")
     c.showPage()
     c.save()
     return buffer.getvalue()
@@ -110,15 +118,13 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     t += 10
 
     # --- addresses and householder -----------------------------------------------------------
-    householder_row = householder(record, entry)
+    # The 世帯主 is the head at the new address (for 転出, at the 転出先), whom every 続柄 below
+    # refers to.
     new_label = "新住所\n(転出先)" if move_out else "新住所"
     t = _address_block(s, t, new_label, record.new_address, new_katagaki(record, entry))
-    if not move_out:
-        t = _householder(s, t, *householder_row)
+    t = _householder(s, t, "世帯主\n(転出先)" if move_out else "世帯主", householder(record))
     t = _address_block(s, t, "旧住所\n(前住所)" if not move_out else "旧住所\n(現住所)",
                        record.old_address, old_katagaki(record, entry))
-    if move_out:
-        t = _householder(s, t, *householder_row)
 
     # --- persons moving ----------------------------------------------------------------------
     t += 4
@@ -133,7 +139,7 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     t += 7
     for i in range(PERSONS_PER_SHEET):
         person = persons[i] if i < len(persons) else None
-        _person_row(s, t, first_number + i, person)
+        _person_row(s, t, first_number + i, person, record)
         t += ROW_H
 
     # --- notifier (届出人) ---------------------------------------------------------------------
@@ -213,17 +219,15 @@ def _address_block(s: Sheet, t: float, label: str, address: Address, katagaki: s
     return t + 23
 
 
-def _householder(s: Sheet, t: float, name: str, relationship: str) -> float:
-    s.label_cell(L, t, LABEL_W, 8, "世帯主")
-    s.rect(L + LABEL_W, t, 94, 8)
-    s.fit(L + LABEL_W, t, 94, 8, name, size=11.5)
-    s.label_cell(130, t, 18, 8, "続柄", size=8)
-    s.rect(148, t, R - 148, 8)
-    s.fit(148, t, R - 148, 8, relationship, size=10.5)
+def _householder(s: Sheet, t: float, label: str, name: str) -> float:
+    s.label_cell(L, t, LABEL_W, 8, label, size=8 if "\n" in label else 9)
+    s.rect(L + LABEL_W, t, R - L - LABEL_W, 8)
+    s.fit(L + LABEL_W, t, R - L - LABEL_W, 8, name, size=11.5)
     return t + 8
 
 
-def _person_row(s: Sheet, t: float, number: int, person: Person | None) -> None:
+def _person_row(s: Sheet, t: float, number: int, person: Person | None,
+                record: MoveRecord) -> None:
     x = L
     cells = []
     for _, width in COLUMNS:
@@ -235,7 +239,11 @@ def _person_row(s: Sheet, t: float, number: int, person: Person | None) -> None:
     s.line(kx + 1, t + 5, kx + kw - 1, t + 5, width=0.3, dash=(1, 1), gray=0.4)
     s.line(bx + 1, t + 5, bx + bw - 1, t + 5, width=0.3, dash=(1, 1), gray=0.4)
     _era_choices(s, bx + 2, t + 3.6, person.birth_date if person else None)
-    s.text(gx + gw / 2, t + 9.6, "男・女", size=9, align="center", gray=0.35)
+    given = sex(person) if person else ""
+    if given:
+        s.fit(gx, t, gw, ROW_H, given, size=11, align="center")
+    else:  # for the applicant to circle by hand
+        s.text(gx + gw / 2, t + 9.6, "男・女", size=9, align="center", gray=0.35)
     if person is None:
         return
     s.fit(kx, t, kw, 5, person.name_kana, size=8, min_size=5.5)
@@ -243,7 +251,7 @@ def _person_row(s: Sheet, t: float, number: int, person: Person | None) -> None:
     born = person.birth_date
     s.text(bx + bw - 2, t + 3.6, f"{born.year}年", size=7, align="right", gray=0.3)
     s.fit(bx, t + 5, bw, ROW_H - 5, wareki(born), size=11, min_size=8, align="center")
-    s.fit(rx, t, rw, ROW_H, person.relationship, size=10.5, min_size=7, align="center")
+    s.fit(rx, t, rw, ROW_H, relationship(record, person), size=10.5, min_size=7, align="center")
 
 
 def _era_choices(s: Sheet, x: float, baseline: float, born) -> None:

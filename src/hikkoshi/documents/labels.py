@@ -1,9 +1,9 @@
-"""Japanese wording of the printed documents, and what they read from a procedure's fields.
+"""Japanese wording of the official forms, and what the documents read from a move's data.
 
-The printed documents are in Japanese, like the paper forms they stand in for and the counters
-that receive them; these are fixed texts of the forms, not interface strings, so they are not
-translated. Headings of 申請結果 and 申請控え carry an English subtitle for movers who do not
-read Japanese.
+The 住民異動届 and what organisations receive (申込書, FAX送付状) are in Japanese, like the paper
+forms they stand in for and the counters that receive them; these are fixed texts of the forms,
+not interface strings, so they are not translated. The documents the mover reads (申請結果,
+申請控え, the page after a form) follow the request's language: see ``wording``.
 """
 
 import re
@@ -20,13 +20,13 @@ NOTIFICATION_BOXES = ("転入", "転居", "転出", "世帯変更")
 FORM_TITLES = {"move_in": "転入届", "relocation": "転居届", "move_out": "転出届"}
 
 SEAL_NOTE = "届出の任に当たっている者本人による署名の場合、押印は必要ありません"
-SAMPLE_DATA = "サンプルデータ"
+
+HEAD = "世帯主"  # 続柄 on the 世帯主's own row
+SEXES = {"male": "男", "female": "女"}
 
 # Procedure fields the 住民異動届 reads, by ``FieldValue.name`` (the catalogue's field names);
-# a field whose label carries the Japanese word is taken too.
-HOUSEHOLDER_FIELDS = ("householder", "householder_name", "head_of_household")
-HOUSEHOLDER_LABEL = "世帯主"
-HOUSEHOLDER_RELATIONSHIP_FIELDS = ("householder_relationship",)
+# a field whose label carries the Japanese word is taken too. (世帯主 and 続柄 are the move's
+# common data, ``MoveRecord.head_of_household`` and ``Person.relationship``, not fields.)
 KATAGAKI_FIELDS = ("katagaki", "new_katagaki", "building", "address_extra")
 KATAGAKI_LABEL = "方書"
 OLD_KATAGAKI_FIELDS = ("old_katagaki",)
@@ -47,14 +47,34 @@ def field_value(entry: ProcedureEntry, names: tuple[str, ...], label: str = "") 
     return ""
 
 
-def householder(record, entry: ProcedureEntry) -> tuple[str, str]:
-    """世帯主 and 続柄 for the form. Left empty, the applicant is the head of the household
-    (the field's help says so), printed as the applicant's name and 本人."""
-    name = field_value(entry, HOUSEHOLDER_FIELDS, HOUSEHOLDER_LABEL)
-    relationship = field_value(entry, HOUSEHOLDER_RELATIONSHIP_FIELDS)
-    if not name:
-        return record.applicant.name, relationship or "本人"
-    return name, relationship
+def householder(record) -> str:
+    """世帯主 at the new address: ``record.head_of_household``; for a move stored before it was
+    asked, the applicant (who was then taken to be the head)."""
+    return record.head_of_household.strip() or record.applicant.name
+
+
+def relationship(record, person) -> str:
+    """続柄 of ``person`` to the 世帯主 as the form prints it: as stored, and 世帯主 on the
+    applicant's row of a move stored before it was asked (the applicant was the head then,
+    and the members' 続柄 were to the applicant)."""
+    if person.relationship.strip():
+        return person.relationship.strip()
+    if person is record.applicant and not record.head_of_household.strip():
+        return HEAD
+    return ""
+
+
+def destination(entry: ProcedureEntry) -> str:
+    """Where a procedure goes, as the documents name it: the office stored on the entry (the
+    ward's 戸籍住民課 for a 住民異動届, not the city as an organisation) when there is one."""
+    if entry.office is not None and entry.office.name.strip():
+        return entry.office.name.strip()
+    return entry.organisation
+
+
+def sex(person) -> str:
+    """性別 as printed: 男, 女, or "" when not given."""
+    return SEXES.get(person.sex, "")
 
 
 def new_katagaki(record, entry: ProcedureEntry) -> str:

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import GOTHIC, MINCHO, register_fonts
+from .fonts import GOTHIC, MINCHO, printable, register_fonts, runs, text_width
 
 PAGE_W, PAGE_H = A4  # points
 WIDTH_MM, HEIGHT_MM = 210.0, 297.0
@@ -39,10 +39,11 @@ def wrap(text: str, font: str, size: float, width_pt: float) -> list[str]:
     """Lines of ``text`` no wider than ``width_pt``: breaks between any two characters (as
     Japanese does), at spaces in Latin text where it can, never before closing punctuation."""
     lines: list[str] = []
+    text = printable(text)
     for paragraph in text.splitlines() or [""]:
         line = ""
         for ch in paragraph:
-            if line and stringWidth(line + ch, font, size) > width_pt and ch not in _NO_LINE_START:
+            if line and text_width(line + ch, font, size) > width_pt and ch not in _NO_LINE_START:
                 cut = line.rfind(" ")
                 if ch != " " and cut > 0 and line[cut + 1:].isascii() and ch.isascii():
                     lines.append(line[:cut])
@@ -73,16 +74,27 @@ class Sheet:
 
     def text(self, x: float, t: float, s: str, *, font: str = MINCHO, size: float = 10,
              align: str = "left", gray: float = 0) -> None:
-        """``s`` with its baseline ``t`` mm from the top."""
+        """``s`` with its baseline ``t`` mm from the top; each character in ``font`` or, where
+        ``font`` lacks it, in the fallback font (``fonts.runs``)."""
         c = self.c
-        c.setFont(font, size)
         c.setFillGray(gray)
-        if align == "center":
-            c.drawCentredString(self._x(x), self._y(t), s)
-        elif align == "right":
-            c.drawRightString(self._x(x), self._y(t), s)
+        parts = runs(printable(s), font)
+        if len(parts) == 1:
+            c.setFont(font, size)
+            if align == "center":
+                c.drawCentredString(self._x(x), self._y(t), parts[0][1])
+            elif align == "right":
+                c.drawRightString(self._x(x), self._y(t), parts[0][1])
+            else:
+                c.drawString(self._x(x), self._y(t), parts[0][1])
         else:
-            c.drawString(self._x(x), self._y(t), s)
+            widths = [stringWidth(chunk, face, size) for face, chunk in parts]
+            left = self._x(x) - {"center": sum(widths) / 2, "right": sum(widths)}.get(align, 0)
+            for (face, chunk), width in zip(parts, widths):
+                c.setFont(face, size)
+                c.drawString(left, self._y(t), chunk)
+                left += width
+            c.setFont(font, size)
         c.setFillGray(0)
 
     def fit(self, x: float, t: float, w: float, h: float, s: str, *, font: str = MINCHO,
@@ -92,11 +104,12 @@ class Sheet:
         else wrapped onto as many lines as the height holds."""
         if not s:
             return
+        s = printable(s)
         avail = (w - 2 * pad) * mm
         size_now = size
 
         def widest(sz: float) -> float:
-            return max(stringWidth(part, font, sz) for part in s.splitlines())
+            return max(text_width(part, font, sz) for part in s.splitlines())
 
         while size_now > min_size and widest(size_now) > avail:
             size_now -= 0.5
@@ -195,4 +208,4 @@ class Sheet:
 
 
 def string_width_mm(s: str, font: str, size: float) -> float:
-    return stringWidth(s, font, size) / mm
+    return text_width(printable(s), font, size) / mm

@@ -26,14 +26,13 @@ import io
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer
 
 from .data import MoveRecord
 from .flow import BODY, HEADING, SMALL, grid_table, para
 from .fonts import GOTHIC, MINCHO, register_fonts
-from .labels import CHANNELS, FORM_TITLES, postcode
-from .layout import Sheet, wrap
+from .labels import CHANNELS, FORM_TITLES, destination, postcode
+from .layout import Sheet, string_width_mm, wrap
 from .wareki import both
 
 # The window of a 長形3号 envelope on the page (mm from the page's top-left), and the block.
@@ -58,7 +57,7 @@ def address_lines(contact: dict) -> list[tuple[str, str, float]]:
     name = " ".join((contact.get("name") or "").split())
     if name:
         size = 14.0
-        while size > 9 and stringWidth(f"{name} 様", MINCHO, size) > width:
+        while size > 9 and string_width_mm(f"{name} 様", MINCHO, size) * mm > width:
             size -= 0.5
         lines += [(line, MINCHO, size) for line in wrap(f"{name} 様", MINCHO, size, width)]
     return lines
@@ -142,7 +141,7 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
     if sent:
         story += [Spacer(1, 3 * mm), para("ポータルから送った手続き（お手続きは不要です）", HEADING)]
         for entry in sent:
-            story.append(para(f"・{entry.name}　{entry.organisation}（{CHANNELS.get(entry.channel, entry.channel)}）",
+            story.append(para(f"・{entry.name}　{destination(entry)}（{CHANNELS.get(entry.channel, entry.channel)}）",
                               BODY))
     story += [Spacer(1, 4 * mm),
               para(f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。",

@@ -36,14 +36,16 @@ out, never null)::
      "md": "20250328",                # 異動日 (move date)
      "n": ["0600042", "北海道札幌市中央区大通西1丁目", "01101", "方書"],  # 新住所
      "o": ["1000001", "東京都千代田区千代田1-1", "13101"],               # 旧住所
-     "h": "山田太郎",                  # 世帯主 (if given)
-     "hr": "本人",                     # 世帯主との続柄 (if given)
-     "ps": [["山田太郎", "ヤマダタロウ", "19850305", ""],               # 異動者: name, kana,
-            ["山田花子", "ヤマダハナコ", "19870611", "妻"]],           # birth date, 続柄
-     "t": "090-1234-5678"}            # 届出人's phone
+     "h": "山田太郎",                  # 世帯主 at the new address
+     "ps": [["山田太郎", "ヤマダタロウ", "19850305", "世帯主", "male"],  # 異動者: name, kana,
+            ["山田花子", "ヤマダハナコ", "19870611", "妻"]],           # birth date, 続柄 to
+     "t": "090-1234-5678"}            # the 世帯主 ("" if unknown), 性別 if given; 届出人's phone
 
 An address is ``[postcode, address, municipality code]`` with 方書 as a fourth item when there
-is one. ``ps`` starts with the applicant (届出人), who is always one of the persons moving. A
+is one. ``ps`` starts with the applicant (届出人), who is always one of the persons moving; a
+person's fifth item, 性別 (``"male"`` or ``"female"``), is there only when it was given. (Codes
+made before 2026-12 had ``"hr"``, a 続柄 of the 世帯主 to the applicant, and 続柄 to the
+applicant in ``ps``.) A
 form of more than five persons has several sheets; each sheet's code holds that sheet's persons
 and ``"sh": [sheet number, sheets]``. Should a sheet's data not fit a QR code at all (very long
 addresses and names), the sheet says so where the code would be, and the counter types it in.
@@ -53,7 +55,7 @@ from django.conf import settings
 from django.core import signing
 
 from .data import MoveRecord, ProcedureEntry
-from .labels import householder, new_katagaki, old_katagaki
+from .labels import householder, new_katagaki, old_katagaki, relationship
 from .qrmatrix import Matrix, qr_matrix
 
 PREFIX = "HKS1:"
@@ -99,14 +101,20 @@ def form_payload(record: MoveRecord, entry: ProcedureEntry, persons=None, sheet=
         "md": _day(record.move_date),
         "n": new,
         "o": old,
-        "h": householder(record, entry)[0],
-        "hr": householder(record, entry)[1],
-        "ps": [[p.name, p.name_kana, _day(p.birth_date), p.relationship]
+        "h": householder(record),
+        "ps": [_person(record, p)
                for p in (persons if persons is not None else (record.applicant, *record.members))],
         "t": record.phone,
         "sh": list(sheet) if sheet else None,
     }
     return {k: v for k, v in payload.items() if v not in ("", None)}
+
+
+def _person(record: MoveRecord, person) -> list[str]:
+    item = [person.name, person.name_kana, _day(person.birth_date), relationship(record, person)]
+    if person.sex in ("male", "female"):
+        item.append(person.sex)
+    return item
 
 
 def qr_encode(payload: dict) -> str:

@@ -1,58 +1,82 @@
-"""申請結果: every procedure of a move, where it went, how, its status, reference and deadline."""
+"""申請結果: every procedure of a move, where it went, how, its status, reference and deadline.
 
+In the language of the request (``wording``): Japanese, or English.
+"""
+
+from django.utils.translation import pgettext
 from reportlab.lib.units import mm
 
+from . import wording
 from .data import MoveRecord, ProcedureEntry
 from .fonts import register_fonts
 from .flow import BODY, SMALL, Spacer, build, grid_table, label_table, para, title_block
-from .labels import CHANNELS
-from .wareki import both, wareki
+from .labels import destination
 
-# (heading, width in mm); 180 mm in all.
-COLUMNS = (("No.", 8), ("手続き", 44), ("提出先", 30), ("方法", 13), ("状況", 19),
-           ("受付番号", 32), ("期限", 34))
+# Widths in mm; 180 mm in all.
+WIDTHS = (8, 40, 38, 15, 20, 25, 34)
+
+
+def _columns() -> tuple[str, ...]:
+    return ("No.", pgettext("document", "Procedure"), pgettext("document", "Submitted to"),
+            pgettext("document", "How"), pgettext("document", "Status"),
+            pgettext("document", "Reference"), pgettext("document", "Deadline"))
 
 
 def deadline_cell(entry: ProcedureEntry) -> str:
     start, end = entry.deadline_from, entry.deadline_to
     if start and end:
-        return f"{wareki(start)}\n〜 {wareki(end)}"
+        return f"{wording.short_date(start)}\n〜 {wording.short_date(end)}"
     if end:
-        return f"{wareki(end)} まで"
+        return pgettext("document", "until %(date)s") % {"date": wording.short_date(end)}
     if start:
-        return f"{wareki(start)} から"
+        return pgettext("document", "from %(date)s") % {"date": wording.short_date(start)}
     return "—"
 
 
-def render_result(record: MoveRecord) -> bytes:
+def render_result(record: MoveRecord, *, lang: str = "ja") -> bytes:
+    """The 申請結果 PDF in ``lang`` ("ja" or "en")."""
+    with wording.speaking(lang):
+        return _render(record)
+
+
+def _render(record: MoveRecord) -> bytes:
     register_fonts()  # paragraphs look their fonts up as they are made
-    story = title_block("申請結果", "Application result — every procedure of your move")
+    story = title_block(pgettext("document", "Application result"), "")
     story.append(label_table([
-        ("申請ID", record.id),
-        ("申請者", f"{record.applicant.name}（{record.applicant.name_kana}）"),
-        ("申請日", both(record.submitted_at) or "未送信"),
-        ("引越し日", both(record.move_date)),
-        ("旧住所 → 新住所", f"{record.old_address.address}\n→ {record.new_address.address}"),
+        *([(pgettext("document", "Application number"), record.number)] if record.number else []),
+        (pgettext("document", "Application ID"), record.id),
+        (pgettext("document", "Applicant"),
+         f"{record.applicant.name}（{record.applicant.name_kana}）"),
+        (pgettext("document", "Submitted on"),
+         wording.long_date(record.submitted_at) or wording.not_submitted()),
+        (pgettext("document", "Moving day"), wording.long_date(record.move_date)),
+        (pgettext("document", "Old address → new address"),
+         f"{record.old_address.address}\n→ {record.new_address.address}"),
     ]))
     story.append(Spacer(1, 5 * mm))
-    rows = [[para(head) for head, _ in COLUMNS]]
+    rows = [[para(head) for head in _columns()]]
     for number, entry in enumerate(record.procedures, 1):
         rows.append([
             para(str(number)),
-            para(entry.name, small=entry.name_en),
-            para(entry.organisation),
-            para(CHANNELS.get(entry.channel, entry.channel)),
+            para(wording.procedure_name(entry)),
+            # An office is the building, then the section: 札幌市中央区役所 / 戸籍住民課.
+            para(destination(entry).replace(" ", "\n", 1)),
+            para(wording.channel(entry.channel)),
             para(entry.status_label),
             para(entry.reference or "—"),
             para(deadline_cell(entry)),
         ])
-    story.append(grid_table(rows, [w for _, w in COLUMNS]))
+    story.append(grid_table(rows, list(WIDTHS)))
     story.append(Spacer(1, 4 * mm))
     windows = [e for e in record.procedures if e.channel == "window"]
     if windows:
-        names = "、".join(e.name for e in windows)
-        story.append(para(f"窓口の手続き（{names}）は、印刷した届出書と持ち物を持って、届出先の窓口へ"
-                          "出かけてください。届出書の2枚目以降に届出先と持ち物があります。", BODY))
-    story.append(para("状況は作成時点のものです。最新の状況はポータルの申請状況の画面で確かめてください。",
-                      SMALL))
-    return build(story, title="申請結果", record=record)
+        names = pgettext("document", ", ").join(wording.procedure_name(e) for e in windows)
+        story.append(para(pgettext(
+            "document", "Take the printed forms of the procedures at the counter (%(names)s) and "
+            "what to bring to the office. Where to go and what to bring are on the pages after "
+            "each form.") % {"names": names}, BODY))
+    story.append(para(pgettext(
+        "document", "The statuses are those at the time this was made. The portal's page of your "
+        "application shows where each stands now."), SMALL))
+    return build(story, title=pgettext("document", "Application result"), record=record,
+                 footer=wording.footer(record))

@@ -1,6 +1,7 @@
 """A realistic move as documents see it, for tests, the benchmark and trying the renderers.
 
-A household of three moves from 千代田区 (Tokyo) into 札幌市中央区: 転出届 at the old ward,
+A household of three moves from 千代田区 (Tokyo) into 札幌市中央区 — the applicant 太郎 is the
+世帯主, his wife 花子 and their son 一郎 move with him: 転出届 at the old ward,
 転入届 at the new one (both window procedures with the 住民異動届), and six procedures that go
 by web, fax or e-mail — the Sapporo procedures of the 2006 demonstration.
 """
@@ -9,12 +10,13 @@ from datetime import date, timedelta
 
 from .data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
 
-APPLICANT = Person("札幌 太郎", "サッポロ タロウ", date(1985, 3, 5))
-MEMBERS = (
-    Person("札幌 花子", "サッポロ ハナコ", date(1988, 11, 20), "妻"),
+APPLICANT = Person("札幌 太郎", "サッポロ タロウ", date(1985, 3, 5), "世帯主", "male")
+MEMBERS = (  # 続柄 to the 世帯主
+    Person("札幌 花子", "サッポロ ハナコ", date(1988, 11, 20), "妻", "female"),
     Person("札幌 一郎", "サッポロ イチロウ", date(2019, 5, 1), "子"),
 )
-OLD = Address("1000001", "東京都千代田区千代田1-1 千代田ハイツ101", "13101", "千代田区")
+HEAD = "札幌 太郎"
+OLD = Address("1000001", "東京都千代田区千代田1-1", "13101", "千代田区", "千代田ハイツ101")
 NEW = Address("0600042", "北海道札幌市中央区大通西1丁目1-1", "01101", "札幌市中央区")
 
 MOVE_DATE = date(2025, 3, 28)
@@ -39,9 +41,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
             organisation="札幌市", channel="window", status="in_person",
             status_label="窓口で届出", deadline_from=move_date, deadline_to=in14,
             form="juminido", notification="move_in",
-            fields=(FieldValue("householder", "世帯主", "札幌 太郎"),
-                    FieldValue("householder_relationship", "世帯主との続柄", "本人"),
-                    FieldValue("katagaki", "方書", "大通パークマンション1203号室")),
+            fields=(FieldValue("katagaki", "方書", "大通パークマンション1203号室"),),
             what_to_bring=("転出証明書（マイナンバーカードで転出した人は不要）",
                            "本人確認書類（運転免許証・マイナンバーカードなど）",
                            "異動する人全員のマイナンバーカード（持っている人のみ）"),
@@ -95,12 +95,15 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
 
 
 def sample_move(*, members: tuple[Person, ...] = MEMBERS, move_date: date = MOVE_DATE,
-                record_id: str = "5b0e7c4e-3c1a-4f0e-9d8b-2a6f1c9e7d30") -> MoveRecord:
-    """The Tokyo → Sapporo move of this module (applicant + ``members``, eight procedures)."""
+                record_id: str = "5b0e7c4e-3c1a-4f0e-9d8b-2a6f1c9e7d30",
+                applicant: Person = APPLICANT, head: str = HEAD,
+                number: str = "") -> MoveRecord:
+    """The Tokyo → Sapporo move of this module (``applicant`` + ``members``, eight
+    procedures, ``head`` the 世帯主)."""
     return MoveRecord(
         id=record_id, created_at=move_date - timedelta(days=10),
         submitted_at=move_date - timedelta(days=9), move_date=move_date,
-        kinds=("move_out", "move_in"), applicant=APPLICANT, phone="090-1234-5678",
+        kinds=("move_out", "move_in"), applicant=applicant, phone="090-1234-5678",
         email="taro@example.jp", members=members, old_address=OLD, new_address=NEW,
-        procedures=_procedures(move_date),
+        procedures=_procedures(move_date), head_of_household=head, number=number,
     )

@@ -7,6 +7,7 @@ from .fax_cover import render_fax_cover
 from .ical import render_calendar
 from .juminido import render_juminido
 from .result import render_result
+from .wording import language
 
 __all__ = ["render_juminido", "render_result", "render_copy", "render_calendar",
            "render_application", "render_fax_cover",
@@ -22,12 +23,15 @@ def form_entries(record: MoveRecord) -> list[ProcedureEntry]:
             and e.notification]
 
 
-def render_move_documents(record: MoveRecord, *, calendar: bool = True) -> dict[str, bytes]:
+def render_move_documents(record: MoveRecord, *, calendar: bool = True,
+                          lang: str = "ja") -> dict[str, bytes]:
     """Every document of a move by file name: ``form-{slug}.pdf`` per window procedure with a
-    form, ``result.pdf``, ``copy.pdf`` and (unless ``calendar`` is false) ``deadlines.ics``."""
-    documents = {f"form-{e.slug}.pdf": render_juminido(record, e) for e in form_entries(record)}
-    documents["result.pdf"] = render_result(record)
-    documents["copy.pdf"] = render_copy(record)
+    form, ``result.pdf``, ``copy.pdf`` and (unless ``calendar`` is false) ``deadlines.ics``;
+    the mover's documents in ``lang`` ("ja" or "en"), the official forms in Japanese."""
+    documents = {f"form-{e.slug}.pdf": render_juminido(record, e, lang=lang)
+                 for e in form_entries(record)}
+    documents["result.pdf"] = render_result(record, lang=lang)
+    documents["copy.pdf"] = render_copy(record, lang=lang)
     if calendar:
         documents["deadlines.ics"] = render_calendar(record)
     return documents
@@ -38,15 +42,22 @@ def document_names(record: MoveRecord) -> list[str]:
     return [f"form-{e.slug}.pdf" for e in form_entries(record)] + ["result.pdf", "copy.pdf", "deadlines.ics"]
 
 
-def render_document(record: MoveRecord, name: str) -> tuple[bytes, str] | None:
-    """One document of a move by name, with its content type; None for an unknown name."""
+def render_document(record: MoveRecord, name: str, *,
+                    lang: str | None = None) -> tuple[bytes, str] | None:
+    """One document of a move by name, with its content type; None for an unknown name.
+
+    ``lang`` is the language of the mover's documents (申請結果, 申請控え, the page after a
+    form): by default the active language, which the pages and the API set from the request
+    (an English request gets English documents; the official form stays Japanese).
+    """
+    lang = language(lang)
     if name == "result.pdf":
-        return render_result(record), PDF
+        return render_result(record, lang=lang), PDF
     if name == "copy.pdf":
-        return render_copy(record), PDF
+        return render_copy(record, lang=lang), PDF
     if name == "deadlines.ics":
         return render_calendar(record), ICS
     for entry in form_entries(record):
         if name == f"form-{entry.slug}.pdf":
-            return render_juminido(record, entry), PDF
+            return render_juminido(record, entry, lang=lang), PDF
     return None

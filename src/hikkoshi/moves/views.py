@@ -35,6 +35,7 @@ from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.catalogue.japanese import format_wareki
 from hikkoshi.catalogue.schema import FieldError, clean_values
+from hikkoshi.documents.fonts import unprintable_rows
 from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
 from hikkoshi.catalogue.selectors import (deadline_window, office_for, organisation_name, period_ended_notice,
@@ -651,12 +652,9 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
                                            people_values.get("applicant")), head == HEAD_APPLICANT)
     member_rows = [_as_head(display_rows(MEMBER, m), head == f"members[{i}]") for i, m in enumerate(payload["members"])]
     details_values = (draft.get("details") or {}).get("values") or {}
-    return {
-        "places": found, "error_groups": groups, "error_count": sum(len(g["errors"]) for g in groups),
+    shown = {
         "old_rows": display_rows(ADDRESS, places_values.get("from")),
         "new_rows": display_rows(ADDRESS, places_values.get("to")),
-        "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
-        "procedures": _procedure_rows(applying, found.move_date, found) if applying else [],
         "applicant_rows": applicant_rows, "members": member_rows,
         "head_rows": [{"label": _("Head of household (世帯主) at the new address"),
                        "value": head_name, "invalid": not head_name}],
@@ -664,6 +662,18 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
                      "rows": display_rows(procedure_fields(a), with_defaults(
                          procedure_fields(a), details_values.get(a.slug), found.move_date))}
                     for a in applying],
+    }
+    # Characters no font of the printed documents has: left blank there, to be written by hand.
+    unprintable = unprintable_rows([
+        (_("Old address"), shown["old_rows"]), (_("New address"), shown["new_rows"]),
+        (_("Applicant"), shown["applicant_rows"]), (_("Head of household (世帯主) at the new address"), shown["head_rows"]),
+        *((_("Person %(number)s") % {"number": i}, rows) for i, rows in enumerate(shown["members"], 1)),
+        *((d["name"], d["rows"]) for d in shown["details"])])
+    return {
+        **shown, "unprintable": unprintable,
+        "places": found, "error_groups": groups, "error_count": sum(len(g["errors"]) for g in groups),
+        "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
+        "procedures": _procedure_rows(applying, found.move_date, found) if applying else [],
         "warnings": deadline_warnings(chosen, found.move_date, places=found) if chosen else [],
         "flows": data_flows(applying, found, withheld) if applying else [],
         "not_applied": _not_applied(found, payload) if found else [],

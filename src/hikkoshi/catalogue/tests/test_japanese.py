@@ -286,8 +286,23 @@ def test_era_errors_name_the_era_and_its_range():
     assert "昭和64年1月7日" in english(error_of(parse_date, "昭和65年1月1日"))
 
 
+def test_a_day_that_does_not_exist_is_said_in_the_terms_it_was_typed_in():
+    from django.utils import translation
+
+    error = error_of(parse_date, "令和3年2月30日")
+    assert error.code == "invalid_date"
+    with translation.override("ja"):
+        assert str(error.message) == "令和3年2月30日は存在しない日付です（令和3年2月は28日まで）。"
+        assert str(error_of(parse_date, "2024-02-30").message) == (
+            "2024年2月30日は存在しない日付です（2024年2月は29日まで）。")
+        assert str(error_of(parse_date, "令和元年6月31日").message) == (
+            "令和元年6月31日は存在しない日付です（令和元年6月は30日まで）。")
+    assert english(error) == "There is no 令和3年2月30日: 令和3年2月 (February 2021) has 28 days."
+
+
 def test_other_date_errors_say_what_is_wrong():
-    assert english(error_of(parse_date, "2025-02-30")) == "2025-02 has no day 30."
+    assert english(error_of(parse_date, "2025-02-30")) == (
+        "There is no 2025年2月30日: 2025年2月 (February 2025) has 28 days.")
     assert english(error_of(parse_date, "2025-13-01")) == "There is no month 13."
     assert "1868-09-08" in english(error_of(parse_date, "1800-01-01"))
     assert "2100-12-31" in english(error_of(parse_date, "2101-01-01"))

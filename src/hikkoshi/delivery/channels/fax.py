@@ -62,6 +62,7 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
         from_name=cfg.get("sender_name", ""), from_number=cfg.get("sender_number", ""),
         pages=pages, procedure_name=outgoing.entry.name, application_id=outgoing.record.id,
         portal_url=settings.HIKKOSHI_PORTAL_URL, sent_at=timezone.now(),
+        application_number=outgoing.record.number,
     )
     tiff, count = faxfile.pdfs_to_tiff_f([cover, form], compression=cfg.get("compression", "group4"))
     if count != pages:  # the cover sheet promised a page count

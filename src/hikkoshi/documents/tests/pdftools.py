@@ -23,9 +23,12 @@ def _run(tool: str, data: bytes, *args: str) -> str:
     return out.stdout.decode("utf-8")
 
 
-def text(data: bytes, *, page: int | None = None) -> str:
-    """The text of the PDF (or of one page), as pdftotext extracts it."""
+def text(data: bytes, *, page: int | None = None, layout: bool = False) -> str:
+    """The text of the PDF (or of one page), as pdftotext extracts it (with ``layout``, each
+    line of the page on a line of text, as ``pdftotext -layout``)."""
     args = ["-f", str(page), "-l", str(page)] if page else []
+    if layout:
+        args.append("-layout")
     return _run("pdftotext", data, "-enc", "UTF-8", *args)
 
 

@@ -108,7 +108,7 @@ def test_application_has_everything_the_organisation_needs(record, entry, pdf):
     page = pdftools.squeezed(pdf)
     a = record.applicant
     for expected in (
-        "新聞の購読申込み申込書", "Newspapersubscription", "北海道新聞御中", record.id,
+        "新聞の購読申込み申込書", "北海道新聞御中", record.id,
         "令和7年3月19日", "2025年3月19日",  # submitted, 和暦 and 西暦
         a.name, a.name_kana, "昭和60年3月5日", "1985年3月5日", record.phone, record.email,
         "〒100-0001", record.old_address.address, "〒060-0042", record.new_address.address,

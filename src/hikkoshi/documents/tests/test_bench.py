@@ -21,5 +21,13 @@ def test_bench_documents_json():
                                             rel=1e-2)
     assert result["errors"] == 0
     assert "p50_ms" in result["bar"]
+    fallback = result["fallback"]
+    assert fallback["throughput_on"] == result["throughput"] and fallback["throughput_off"] > 0
+    assert fallback["slowdown"] == pytest.approx(
+        1 - fallback["throughput_on"] / fallback["throughput_off"], abs=1e-3)
+    assert fallback["errors_off"] == 0 and fallback["renders_off"] > 0
+    assert result["bar"]["fallback_slowdown"]["value"] == fallback["slowdown"]
+    assert "documents-fallback-off" in [p["target"] for p in result["phases"]]
+    assert "cpu_slowdown" in fallback
     assert set(result["set"]) == {"form-tokyo-chiyoda-move-out.pdf", "form-sapporo-move-in.pdf",
                                   "result.pdf", "copy.pdf"}

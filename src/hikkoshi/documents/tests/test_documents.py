@@ -1,7 +1,7 @@
 """申請結果, 申請控え, the deadlines calendar and the whole set."""
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import icalendar
 import pytest
@@ -50,7 +50,7 @@ def test_result_breaks_pages_and_stays_a4(record):
     assert len(sizes) >= 3
     assert all(abs(w - 595.28) <= 1 and abs(h - 841.89) <= 1 for w, h in sizes)
     last = pdftools.squeezed(pdf, page=len(sizes))
-    assert "追加の手続き59" in last
+    assert "追加の手続き59" in pdftools.squeezed(pdf, page=len(sizes) - 1) + last
     assert f"{len(sizes)}/{len(sizes)}" in last
     assert "手続き" in pdftools.squeezed(pdf, page=2)  # the heading row repeats
 
@@ -88,20 +88,37 @@ def test_move_documents_names(record):
     assert all(docs[name].startswith(b"%PDF") for name in docs if name.endswith(".pdf"))
 
 
-def test_calendar_has_one_event_per_deadline(record):
+def test_calendar_has_the_moving_day_and_each_last_day(record):
     cal = icalendar.Calendar.from_ical(render_calendar(record))
     events = cal.walk("VEVENT")
-    with_deadline = [e for e in record.procedures if e.deadline_from or e.deadline_to]
-    assert len(events) == len(with_deadline) == 6
+    with_last_day = [e for e in record.procedures if e.deadline_to]
+    assert len(events) == 1 + len(with_last_day) == 7
+    for event in events:  # every event one whole day: nothing month-long
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert type(start) is date and end == start + timedelta(days=1), event["SUMMARY"]
     by_uid = {str(e["UID"]): e for e in events}
+    moving = by_uid[f"{record.id}-move-day@hikkoshi"]
+    assert moving.decoded("DTSTART") == record.move_date and str(moving["SUMMARY"]) == "引越し日"
+    assert record.new_address.address in str(moving["LOCATION"])
+
     move_in = next(e for e in record.procedures if e.slug == "sapporo-move-in")
     event = by_uid[f"{record.id}-sapporo-move-in@hikkoshi"]
-    assert str(event["SUMMARY"]) == move_in.name
-    assert event.decoded("DTSTART") == move_in.deadline_from
-    assert event.decoded("DTEND") == move_in.deadline_to + timedelta(days=1)
+    assert event.decoded("DTSTART") == move_in.deadline_to  # its last day, not its period
+    assert str(event["SUMMARY"]) == "転入届の期限（札幌市中央区役所 戸籍住民課）"
+    description = str(event["DESCRIPTION"])
+    assert "届出先: 札幌市中央区役所 戸籍住民課" in description
+    assert "受付時間: 平日 8:45–17:15（土日祝・12/29–1/3 閉庁）" in description
+    assert "所在地: 〒060-8612 札幌市中央区南3条西11丁目330-2" in description
+    assert "札幌市中央区役所 戸籍住民課" in str(event["LOCATION"])
+    assert str(event["TRANSP"]) == "TRANSPARENT"
+    alarm = event.walk("VALARM")[0]
+    assert alarm.decoded("TRIGGER") == -timedelta(hours=15)  # 09:00 the day before
+
     water = by_uid[f"{record.id}-sapporo-water-start@hikkoshi"]
     water_entry = next(e for e in record.procedures if e.slug == "sapporo-water-start")
-    assert water.decoded("DTSTART") == water_entry.deadline_to  # only a last day: that day
+    assert water.decoded("DTSTART") == water_entry.deadline_to
+    assert "水道の使用開始" in str(water["SUMMARY"]) and "札幌市水道局" in str(water["SUMMARY"])
+    assert water.walk("VALARM") == []  # delivered already: nothing to remind of
     assert cal["VERSION"] == "2.0" and "PRODID" in cal
     assert all("DTSTAMP" in e for e in events)
 
@@ -110,11 +127,11 @@ def test_calendar_is_stable(record):
     assert render_calendar(record) == render_calendar(record)
 
 
-def test_calendar_without_deadlines_is_empty(record):
+def test_calendar_without_deadlines_has_the_moving_day_only(record):
     plain = replace(record, procedures=tuple(
         replace(e, deadline_from=None, deadline_to=None) for e in record.procedures))
     cal = icalendar.Calendar.from_ical(render_calendar(plain))
-    assert cal.walk("VEVENT") == []
+    assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == ["引越し日"]
 
 
 def test_a_move_without_window_procedures_has_no_form(record):

@@ -164,3 +164,87 @@ def test_unknown_notification_is_refused(record):
 ])
 def test_addressee(municipality, mayor):
     assert mayor_of(municipality) == mayor
+
+
+# -- 世帯主, 続柄 to the 世帯主 and 性別, per row ------------------------------------------------
+
+MM_PT = 72 / 25.4
+# The 異動者 table's columns in mm from the left edge (juminido.COLUMNS from 12 mm).
+SEX_COLUMN = (138.0, 152.0)
+RELATIONSHIP_COLUMN = (152.0, 172.0)
+
+
+def _household_record():
+    """Applicant 花子 (妻) files for 太郎 (世帯主) and 一郎 (子); the 世帯主 is 太郎."""
+    hanako = Person("札幌 花子", "サッポロ ハナコ", date(1988, 11, 20), "妻", "female")
+    taro = Person("札幌 太郎", "サッポロ タロウ", date(1985, 3, 5), "世帯主", "male")
+    ichiro = Person("札幌 一郎", "サッポロ イチロウ", date(2019, 5, 1), "子")
+    return sample_move(applicant=hanako, members=(taro, ichiro), head="札幌 太郎")
+
+
+def _in_column(boxes, name: str, column: tuple[float, float]) -> str:
+    """The text in ``column`` of the 異動者 row whose 氏名 is ``name`` (given name word)."""
+    rows = [b for b in boxes if b[6] == name and b[2] < 80 * MM_PT]
+    assert len(rows) >= 1, name
+    # The 異動者 row (below 100 mm), not the 届出人's 氏名 further down.
+    row = min((b for b in rows if b[3] > 100 * MM_PT), key=lambda b: b[3])
+    middle = (row[3] + row[5]) / 2
+    words = [b[6] for b in boxes
+             if column[0] * MM_PT <= (b[2] + b[4]) / 2 <= column[1] * MM_PT
+             and abs((b[3] + b[5]) / 2 - middle) < 7.5 * MM_PT]
+    return "".join(words)
+
+
+@pytest.fixture(scope="module")
+def household_pdfs():
+    record = _household_record()
+    return {kind: render_juminido(record, entry_of(record, kind))
+            for kind in ("move_in", "move_out")}
+
+
+@needs_poppler
+@pytest.mark.parametrize("kind", ["move_in", "move_out"])
+def test_relationship_is_to_the_head_on_each_row(household_pdfs, kind):
+    boxes = [b for b in pdftools.word_boxes(household_pdfs[kind]) if b[1] > 0]
+    first_page = boxes[:next(i for i, b in enumerate(boxes) if "持ち物" in b[6])]
+    assert _in_column(first_page, "太郎", RELATIONSHIP_COLUMN) == "世帯主"
+    assert _in_column(first_page, "花子", RELATIONSHIP_COLUMN) == "妻"
+    assert _in_column(first_page, "一郎", RELATIONSHIP_COLUMN) == "子"
+    assert _in_column(first_page, "花子", SEX_COLUMN) == "女"
+    assert _in_column(first_page, "太郎", SEX_COLUMN) == "男"
+    assert _in_column(first_page, "一郎", SEX_COLUMN) == "男・女"  # not given: circled by hand
+
+
+@needs_poppler
+def test_relationship_rows_read_back_with_layout(household_pdfs):
+    lines = [line for line in pdftools.text(household_pdfs["move_in"], page=1, layout=True)
+             .splitlines() if line.strip()]
+
+    def row_of(name):
+        """The row of the 異動者 table: its ふりがな line, the line between (cells centred in
+        the row: number, 性別, 続柄) and its 氏名 line."""
+        i = next(i for i, line in enumerate(lines) if name in line and "年" in line)
+        return lines[i - 2:i + 1]
+
+    kana, middle, named = row_of("札幌 花子")
+    assert "サッポロ ハナコ" in kana and "昭和63年11月20日" in named
+    assert re.fullmatch(r"\s*1\s+女\s+妻\s*", middle), middle
+    assert re.fullmatch(r"\s*2\s+男\s+世帯主\s*", row_of("札幌 太郎")[1])
+    assert re.fullmatch(r"\s*3\s+男・女\s+子\s*", row_of("札幌 一郎")[1])
+    head = [line for line in lines if line.strip().startswith("世帯主")]
+    assert head and "札幌 太郎" in head[0], head
+    # No 「本人」 as a 続柄 any more (the 届出人's 区分 box and the seal note have the word).
+    assert "本人" not in "".join(line for line in lines if "区分" not in line and "署名" not in line)
+
+
+@needs_poppler
+def test_old_moves_print_the_applicant_as_head():
+    record = replace(sample_move(head=""), applicant=replace(sample_move().applicant,
+                                                            relationship="", sex=""))
+    pdf = render_juminido(record, entry_of(record, "move_in"))
+    boxes = pdftools.word_boxes(pdf)
+    first_page = boxes[:next(i for i, b in enumerate(boxes) if "持ち物" in b[6])]
+    assert _in_column(first_page, "太郎", RELATIONSHIP_COLUMN) == "世帯主"
+    assert _in_column(first_page, "花子", RELATIONSHIP_COLUMN) == "妻"
+    lines = pdftools.text(pdf, page=1, layout=True).splitlines()
+    assert any(line.strip().startswith("世帯主") and "札幌 太郎" in line for line in lines)

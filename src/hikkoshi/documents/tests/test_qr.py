@@ -28,9 +28,11 @@ def test_round_trip():
     assert text.startswith("HKS1:") and text.isascii()
     assert qr_decode(text) == payload
     assert payload["k"] == "move_in" and payload["md"] == "20250328"
-    assert payload["ps"][0] == ["札幌 太郎", "サッポロ タロウ", "19850305", ""]
+    assert payload["ps"][0] == ["札幌 太郎", "サッポロ タロウ", "19850305", "世帯主", "male"]
     assert payload["n"][3] == "大通パークマンション1203号室"  # 方書
-    assert payload["h"] == "札幌 太郎"
+    assert payload["h"] == "札幌 太郎" and "hr" not in payload
+    assert payload["ps"][1][3:] == ["妻", "female"]
+    assert payload["ps"][2][3:] == ["子"]  # 性別 not given: no fifth item
     assert [p[0] for p in payload["ps"]] == ["札幌 太郎", "札幌 花子", "札幌 一郎"]
 
 

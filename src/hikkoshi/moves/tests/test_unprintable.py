@@ -1,0 +1,37 @@
+"""The review page names the characters the printed documents cannot show (documents.fonts)."""
+
+import html
+
+from hikkoshi.moves.tests.test_pages import (APPLICANT, NEW, base_of, details_post, people_post,
+                                             places_post, signed_in, soon, start, text)  # noqa: F401
+
+
+def _review(client, *, name, building):
+    base = base_of(start(client))
+    day = soon()
+    assert client.post(base + "places/", places_post(new={**NEW, "building": building}))[
+        "Location"] == base + "procedures/"
+    client.post(base + "procedures/", {"optional": []})
+    client.post(base + "people/", people_post(applicant={**APPLICANT, "name": name}))
+    client.post(base + "details/", details_post(day))
+    return html.unescape(text(client.get(base + "review/")))
+
+
+def test_a_character_no_font_has_is_named_with_its_field(signed_in, sapporo):
+    signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
+    page = _review(signed_in, name="𠮷田 髙男\U0001F600", building="ﾒｿﾞﾝ･ﾄﾞ･ｻｯﾎﾟﾛ \U0001F3E0")
+    assert "印刷する書類に表示できない文字" in page
+    section = page[page.index("印刷する書類に表示できない文字"):]
+    section = section[:section.index("</section>")]
+    assert "届出人 — 氏名: 「\U0001F600」 (U+1F600)" in section  # the field, then the character
+    assert "新住所 — 方書" in section and "「\U0001F3E0」 (U+1F3E0)" in section
+    # 𠮷 and 髙 print (IPAmj, IPAex) and half-width kana become full-width: no warning.
+    for fine in ("𠮷", "髙", "ﾒ", "ゾ"):
+        assert f"「{fine}」" not in section
+
+
+def test_no_warning_when_everything_prints(signed_in, sapporo):
+    signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = _review(signed_in, name="𠮷田 髙男", building="ﾒｿﾞﾝ･ﾄﾞ･ｻｯﾎﾟﾛ 203")
+    assert "Characters the printed forms cannot show" not in page
+    assert "unprintable-heading" not in page
