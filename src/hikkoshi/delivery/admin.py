@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from hikkoshi.audit.services import Action, record
+from hikkoshi.moves import numbers
 from hikkoshi.moves.constants import EntryStatus
 
 from .models import Delivery, DeliveryEvent
@@ -61,6 +62,8 @@ class DeliveryAdmin(admin.ModelAdmin):
                     "next_attempt_at", "created_at")
     list_filter = (AttentionFilter, "status", "channel")
     search_fields = ("=reference", "=idempotency_key", "=entry__move__public_id")
+    search_help_text = _("An application number (申請番号, typed in any form), a reference, an idempotency key "
+                         "or a move's id.")
     list_select_related = ("entry__version__procedure__organisation",)
     readonly_fields = [f.name for f in Delivery._meta.fields] + ["procedure", "organisation", "move"]
     fields = ("move", "procedure", "organisation", "channel", "status", "attempts", "idempotency_key",
@@ -76,6 +79,14 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_search_results(self, request, queryset, search_term):
+        """The usual exact matches, and the deliveries of the move with that 申請番号 however it
+        was typed (with or without the hyphen, spaces, lower case, full-width)."""
+        number = numbers.parse(search_term)
+        if number is None:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(entry__move__number=number), False
+
     @admin.display(description=_("procedure"))
     def procedure(self, obj):
         return obj.entry.version.name
@@ -86,7 +97,8 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("move"))
     def move(self, obj):
-        return obj.entry.move.public_id
+        move = obj.entry.move
+        return f"{move.number} ({move.public_id})" if move.number else move.public_id
 
     def _with_reason(self, request, queryset, *, title, action, apply, audit_action):
         if "apply" in request.POST:

@@ -200,6 +200,7 @@ def application_data(move: Move, entry: MoveProcedure) -> dict:
     return {
         "format": "hikkoshi.application/1",
         "move_id": str(move.public_id),
+        "number": move.number,  # 申請番号, what the mover quotes when they call
         "procedure": {"id": definition["slug"], "version": entry.version.number, "name": definition["name"]},
         "organisation": entry.version.procedure.organisation.slug,
         "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,

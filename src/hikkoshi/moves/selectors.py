@@ -92,5 +92,5 @@ def move_record(move: Move) -> MoveRecord:
         phone=applicant.get("phone", ""), email=applicant.get("email", ""),
         members=tuple(_person(m) for m in move.members) if not erased else (),
         old_address=_address(move.old_address), new_address=_address(move.new_address),
-        procedures=tuple(entries), portal_name=_("hikkoshi"),
+        procedures=tuple(entries), portal_name=_("hikkoshi"), number=move.number or "",
     )

@@ -24,9 +24,15 @@ def portal_url() -> str:
     return settings.HIKKOSHI_PORTAL_URL
 
 
+def application_label(record) -> str:
+    """How an organisation's copy names the application: its 申請番号 (the id of a move stored
+    before numbers existed)."""
+    return f"申請番号 {record.number}" if record.number else f"申請ID {record.id}"
+
+
 def subject(outgoing: Outgoing) -> str:
-    """``【引越し申請】水道の使用開始（申請ID 5b0e…）``."""
-    return f"【引越し申請】{outgoing.entry.name}（申請ID {outgoing.record.id}）"
+    """``【引越し申請】水道の使用開始（申請番号 K7P2X-9M4QD）``."""
+    return f"【引越し申請】{outgoing.entry.name}（{application_label(outgoing.record)}）"
 
 
 def attachment_name(outgoing: Outgoing) -> str:
@@ -56,7 +62,7 @@ def body(outgoing: Outgoing) -> str:
         f"申込書（PDF）を添付しています: {attachment_name(outgoing)}",
         "",
         f"手続き　　: {entry.name}",
-        f"申請ID　　: {record.id}",
+        *([f"申請番号　: {record.number}"] if record.number else [f"申請ID　　: {record.id}"]),
         f"申請者　　: {applicant.name}（{applicant.name_kana}）",
         f"引越し日　: {full_date(record.move_date)}",
         f"新住所　　: {_address(record.new_address)}",
@@ -77,11 +83,11 @@ def body(outgoing: Outgoing) -> str:
         lines.append("（この手続きに固有の入力項目はありません）")
     lines += [
         "",
-        "この申請についてのお問い合わせは、申請IDを添えてポータルの運営者へご連絡ください。",
+        "この申請についてのお問い合わせは、申請番号を添えてポータルの運営者へご連絡ください。",
         f"ポータル: {portal_url()}",
         "",
         f"An application sent on the mover's behalf by the hikkoshi moving portal "
-        f"(application {record.id}, procedure {outgoing.procedure}); the filled form is attached "
+        f"(application {record.number or record.id}, procedure {outgoing.procedure}); the filled form is attached "
         f"as a PDF. Questions: {portal_url()}",
         "",
         "--",
@@ -99,6 +105,8 @@ def compose(outgoing: Outgoing, to: str, pdf: bytes) -> EmailMessage:
     msg["Message-ID"] = smtp.message_id_for(outgoing.idempotency_key)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     msg["X-Hikkoshi-Application"] = outgoing.record.id
+    if outgoing.record.number:
+        msg["X-Hikkoshi-Number"] = outgoing.record.number
     msg["X-Hikkoshi-Procedure"] = f"{outgoing.procedure} v{outgoing.entry.version}"
     msg.set_content(body(outgoing), charset="utf-8")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(outgoing))

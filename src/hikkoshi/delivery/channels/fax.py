@@ -42,6 +42,7 @@ from hikkoshi.documents.fax_cover import render_fax_cover
 from .. import faxfile, smtp
 from . import register
 from .base import DeliveryError, Outcome, Outgoing
+from .email import application_label
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     cover = render_fax_cover(
         to_name=outgoing.organisation_name, to_number=number,
         from_name=cfg.get("sender_name", ""), from_number=cfg.get("sender_number", ""),
-        pages=pages, procedure_name=outgoing.entry.name, application_id=outgoing.record.id,
+        pages=pages, procedure_name=outgoing.entry.name, application_id=outgoing.record.number or outgoing.record.id,
         portal_url=settings.HIKKOSHI_PORTAL_URL, sent_at=timezone.now(),
     )
     tiff, count = faxfile.pdfs_to_tiff_f([cover, form], compression=cfg.get("compression", "group4"))
@@ -105,11 +106,13 @@ def send_by_email(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> O
     msg = EmailMessage()
     msg["From"] = smtp.sender()
     msg["To"] = config()["email_address"].format(number=digits)
-    msg["Subject"] = f"【引越し申請 FAX】{outgoing.entry.name}（申請ID {outgoing.record.id}）"
+    msg["Subject"] = f"【引越し申請 FAX】{outgoing.entry.name}（{application_label(outgoing.record)}）"
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = smtp.message_id_for(outgoing.idempotency_key)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Hikkoshi-Application"] = outgoing.record.id
+    if outgoing.record.number:
+        msg["X-Hikkoshi-Number"] = outgoing.record.number
     msg["X-Hikkoshi-Fax-Pages"] = str(pages)
     # The image is the message's only part: a gateway would fax a text part as another page.
     msg.add_attachment(tiff, maintype="image", subtype="tiff", filename=image_name(outgoing))
