@@ -242,7 +242,10 @@ def sweep(*, now: datetime | None = None) -> dict:
         if not _task_pending(delivery.task_id):
             enqueue(delivery.pk)
             requeued += 1
-    return {"lost": lost, "requeued": requeued}
+    from .notices import sweep as sweep_notices
+
+    notices = sweep_notices(now=now)  # withdrawals and corrections, the same way
+    return {"lost": lost + notices["lost"], "requeued": requeued + notices["requeued"]}
 
 
 def _task_pending(task_id: str) -> bool:

@@ -112,6 +112,8 @@ class MoveProcedure(models.Model):
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     office = models.JSONField(_("office"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # A window procedure the mover says they filed at the counter (窓口で届出済み), and when.
+    filed_at = models.DateTimeField(_("filed at the counter"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("procedure of a move")
