@@ -182,6 +182,6 @@ def test_a_409_without_the_organisations_signature_is_not_taken_for_its_word(sap
         assert notices.send_notice(notice.pk) == "failed: http_409"
 
 
-def test_the_receiver_marks_an_unknown_reference_as_a_command_error(db, receiver):
+def test_the_receiver_marks_an_unknown_reference_as_a_command_error(sapporo, receiver):
     with pytest.raises(subprocess.CalledProcessError):
         receiver.run("processed", "NO-SUCH-1", "--organisation", "hepco")
