@@ -181,7 +181,7 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     # since), as long as it is still sent by the same channel.
     channel_settings = (procedure.channel_settings if procedure.channel == delivery.channel
                         else definition.get("channel_settings", {}))
-    record = move_record(move)
+    record = move_record(move, changes=False)
     slug = definition["slug"]
     procedure_entry = next(p for p in record.procedures if p.slug == slug)
     organisation = procedure.organisation

@@ -51,14 +51,39 @@ def _notification(kinds: list[str]) -> str:
     return ""
 
 
-def move_record(move: Move) -> MoveRecord:
+def _status_labels(move: Move) -> dict[int, str]:
+    """Each procedure's state in words as the result page's badge says it, with what was
+    withdrawn or corrected (取下げ・訂正), by entry id — in one query."""
+    from hikkoshi.delivery.models import Notice
+
+    from .result import badge
+
+    notices: dict[int, list] = {}
+    for notice in Notice.objects.filter(delivery__entry__move=move).select_related("delivery").order_by("pk"):
+        notices.setdefault(notice.delivery.entry_id, []).append(notice)
+    labels = {}
+    for entry in move.entries.all():
+        found = notices.get(entry.pk, [])
+        label = badge(entry, found).label
+        if any(n.kind == Notice.Kind.CORRECTION and n.status not in (Notice.Status.REFUSED, Notice.Status.FAILED)
+               for n in found):
+            label = _("%(status)s; corrected") % {"status": label}
+        labels[entry.pk] = label
+    return labels
+
+
+def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
     """A stored move as its documents show it (``documents.data.MoveRecord``).
+
+    ``status_label`` says what was withdrawn or corrected too (one more query; an application
+    on its way, ``changes=False``, needs none of it).
 
     For a move whose personal data was erased after the retention time (``erased_at``), the
     persons and addresses are empty (the applicant's birth date is None) and no procedure
     offers a form to print; the rest (procedures, statuses, references, offices) is as stored.
     """
     erased = move.erased_at is not None
+    labels = _status_labels(move) if changes else {}
     entries = []
     for entry in move.entries.all():
         definition = entry.definition
@@ -72,7 +97,7 @@ def move_record(move: Move) -> MoveRecord:
             slug=definition["slug"], version=entry.version.number, name=definition["name"],
             name_en=definition.get("name_en", ""), organisation=entry.version.procedure.organisation.name,
             channel=definition["channel"], status=entry.status,
-            status_label=str(EntryStatus(entry.status).label), reference=entry.reference,
+            status_label=labels.get(entry.pk) or str(EntryStatus(entry.status).label), reference=entry.reference,
             deadline_from=entry.deadline_from, deadline_to=entry.deadline_to,
             # An erased move has nothing to fill a form in with: it offers none.
             form="" if erased else definition.get("official_form", ""),
