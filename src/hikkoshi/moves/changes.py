@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hikkoshi.audit.services import Action
 from hikkoshi.catalogue.schema import clean_values
 from hikkoshi.delivery import notices
+from hikkoshi.delivery.models import Notice
 
 from .access import assisted_of
 from .common import applicant_fields
@@ -59,10 +60,13 @@ def withdraw(request, public_id):
     open_ = [e for e in entries if not notices.why_not_changeable(e)]
     error = ""
     if request.method == "POST":
+        key = _request_key(request)
+        if Notice.objects.filter(delivery__entry__move=move, request_key=key).exists():
+            return redirect(_url(request, "detail", move))  # the same request again: done already
         chosen = set(request.POST.getlist("procedure"))
         picked = [e for e in open_ if e.definition["slug"] in chosen]
         if picked:
-            made = notices.withdraw(move=move, entries=picked, user=request.user, request_key=_request_key(request))
+            made = notices.withdraw(move=move, entries=picked, user=request.user, request_key=key)
             for entry in picked:
                 _audit(request, Action.WITHDRAW, move, target=entry.definition["slug"])
             if made:
