@@ -37,6 +37,7 @@ class NoticeRow:
     status: str
     status_label: str
     at: object
+    code: str = "wait"  # the badge's class, as for procedures
     reference: str = ""
     changes: list[str] = field(default_factory=list)
 
@@ -99,8 +100,10 @@ def notice_rows(notices: list[Notice], labels: dict[str, str]) -> list[NoticeRow
             status = str(NOTICE_STATUS[n.status])
         else:
             status = str(Notice.Status(n.status).label)
+        code = ("problem" if n.status in (Notice.Status.REFUSED, Notice.Status.FAILED)
+                else "wait" if n.status in Notice.UNFINISHED else "done")
         rows.append(NoticeRow(kind=n.kind, kind_label=str(kind), status=n.status, status_label=status,
-                              at=n.created_at, reference=n.reference,
+                              at=n.created_at, code=code, reference=n.reference,
                               changes=[labels.get(path, path.split(".", 1)[-1]) for path in n.changes]))
     return rows
 
@@ -131,10 +134,13 @@ def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> l
         for n in notices:
             n.delivery = delivery
         name = entry.version.localised_name
+        window = definition["channel"] == "window"
         rows.append({
             "entry": entry, "slug": definition["slug"], "name": name,
-            "organisation": entry.version.procedure.organisation.name,
-            "window": definition["channel"] == "window", "office": entry.office,
+            # A counter procedure is filed at the office of the address (the ward office).
+            "organisation": (entry.office or {}).get("name") if window and entry.office
+            else entry.version.procedure.organisation.name,
+            "window": window, "office": entry.office,
             "badge": badge(entry, notices),
             "notices": notice_rows(notices, change_labels(entry, contact_labels)),
             "locked": why_not_changeable(entry),
