@@ -11,6 +11,8 @@ the changed values, which the 申込書 behind it holds anyway.
 from datetime import datetime
 import io
 
+from django.utils import timezone
+
 from .application import PORTAL, addressee, full_date
 from .fax_cover import LEFT, MIN_SIZE, RIGHT, RULE, _Cover, _lines, _sent_at
 from .fonts import GOTHIC
@@ -18,6 +20,13 @@ from .layout import Sheet, new_canvas
 
 TITLES = {"withdrawal": "申請取下げのお知らせ", "correction": "申請内容訂正のお知らせ"}
 SUBTITLES = {"withdrawal": "Withdrawal of an application", "correction": "Correction of an application"}
+
+
+def local_day(moment: datetime):
+    """The day of an aware time in the portal's time zone (a naive one as it is)."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment, timezone.get_default_timezone())
+    return moment.date()
 
 
 def render_notice(*, kind: str, to_name: str, to_number: str, from_name: str, from_number: str, pages: int,
@@ -41,7 +50,7 @@ def render_notice(*, kind: str, to_name: str, to_number: str, from_name: str, fr
     cover.row("送信枚数\n（本紙を含む）", [(f"{pages}枚", 15, 1)], 14)
     cover.row("手続き", [(" ".join(procedure_name.split()) or "—", 13, 2)], 16)
     cover.row("申請番号", [(number or "—", 13, 1)], 12)
-    cover.row("申請の送信日", [(full_date(sent_on.date()) if sent_on else "—", 12, 1)], 12)
+    cover.row("申請の送信日", [(full_date(local_day(sent_on)) if sent_on else "—", 12, 1)], 12)
     if reference:
         cover.row("受付番号", [(reference, 12, 1)], 12)
     if kind == "correction":

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from hikkoshi.documents.application import full_date, render_application
 from hikkoshi.documents.data import Address
+from hikkoshi.documents.notice import local_day
 from hikkoshi.places.normalise import format_postcode
 
 from .. import smtp
@@ -150,7 +151,7 @@ def notice_body(outgoing) -> str:
     sent, the organisation's reference), and for a correction what changed, to what."""
     record, entry = outgoing.record, outgoing.entry
     withdrawal = outgoing.kind == "withdrawal"
-    sent = f"{full_date(outgoing.original_sent_at.date())}" if outgoing.original_sent_at else ""
+    sent = full_date(local_day(outgoing.original_sent_at)) if outgoing.original_sent_at else ""
     lines = [
         f"{outgoing.organisation_name} 御中",
         "",

@@ -19,7 +19,8 @@ from .test_email_channel import Recorder, smtp_server  # noqa: F401  (a real SMT
 from .test_fax import assert_fax_machine_reads, needs_tiffinfo, tiffinfo
 
 NUMBER = "K7P2X-9M4Q6"
-SENT = datetime(2025, 3, 21, 1, 30, tzinfo=timezone.utc)
+# 21 March in Japan, still the 20th in UTC: the day printed is Japan's.
+SENT = datetime(2025, 3, 20, 16, 30, tzinfo=timezone.utc)
 FIRST_MAIL = "<0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0@hikkoshi.example>"
 
 

@@ -81,7 +81,7 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo
     assert water_notice.receipt["body"]["about"] == water.reference
     assert Notice.objects.get(pk=by_slug["hokkaido-gas"].pk).status == Notice.Status.REFUSED
     page = detail(receiver, "sapporo-waterworks", water.reference)
-    assert water_notice.reference in page and ("取下げ" in page or "Withdrawn" in page)
+    assert page.count(f'id="notice-{water_notice.reference}"') == 1 and ("取下げ" in page or "Withdrawn" in page)
     assert water_notice.reference not in detail(receiver, "hokkaido-gas", gas.reference)
     # The application itself stays delivered (the organisation has it, and now its withdrawal).
     water.refresh_from_db()
