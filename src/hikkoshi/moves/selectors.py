@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hikkoshi.places.moves import MoveKind
@@ -110,8 +111,9 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
         ))
     applicant = move.applicant
     return MoveRecord(
-        id=str(move.public_id), created_at=move.created_at.date(),
-        submitted_at=move.submitted_at.date() if move.submitted_at else None,
+        # The days in Japan's time (a move submitted at 01:00 on the 3rd is not of the 2nd).
+        id=str(move.public_id), created_at=timezone.localdate(move.created_at),
+        submitted_at=timezone.localdate(move.submitted_at) if move.submitted_at else None,
         move_date=move.move_date, kinds=tuple(move.kinds),
         applicant=_person(applicant) if not erased else ERASED_PERSON,
         phone=applicant.get("phone", ""), email=applicant.get("email", ""),

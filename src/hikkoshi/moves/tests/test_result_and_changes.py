@@ -157,3 +157,15 @@ def test_the_result_pdf_says_what_was_withdrawn_and_corrected(ja, move, tmp_path
     path.write_bytes(pdf.content)
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "取下げ済み" in out and "訂正あり" in out
+
+
+def test_the_record_dates_a_move_by_the_day_in_japan(move):
+    from datetime import date, datetime, timezone as tz
+
+    from hikkoshi.moves.models import Move
+    from hikkoshi.moves.selectors import move_record
+
+    # 01:30 on 21 March in Japan is still the 20th in UTC.
+    Move.objects.filter(pk=move.pk).update(submitted_at=datetime(2026, 3, 20, 16, 30, tzinfo=tz.utc))
+    move.refresh_from_db()
+    assert move_record(move).submitted_at == date(2026, 3, 21)
