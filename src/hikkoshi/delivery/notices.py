@@ -379,3 +379,28 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
         original_message_id=delivery.message_id if delivery.message_id.startswith("<") else "",
         original_sent_at=delivery.delivered_at,
     )
+
+
+# -- staff ------------------------------------------------------------------------------------
+
+def resend_notice(notice: Notice, *, user, reason: str) -> bool:
+    """Staff: send a failed notice again (same idempotency key), with the reason recorded."""
+    with transaction.atomic():
+        if not Notice.objects.filter(pk=notice.pk, status__in=[Status.FAILED, Status.HANDLED]).update(
+                status=Status.QUEUED, next_attempt_at=timezone.now(), retry_from=timezone.now(), claim=""):
+            return False
+        DeliveryEvent.objects.create(delivery_id=notice.delivery_id, kind=Kind.RESENT, attempt=notice.attempts,
+                                     code=f"notice {notice.pk}", detail=reason[:300], actor=user)
+        transaction.on_commit(lambda: enqueue(notice.pk), robust=True)
+    return True
+
+
+def mark_notice_handled(notice: Notice, *, user, reason: str) -> bool:
+    """Staff: a failed notice was dealt with another way (the organisation phoned, …)."""
+    with transaction.atomic():
+        if not Notice.objects.filter(pk=notice.pk, status=Status.FAILED).update(status=Status.HANDLED,
+                                                                                 next_attempt_at=None):
+            return False
+        DeliveryEvent.objects.create(delivery_id=notice.delivery_id, kind=Kind.HANDLED, attempt=notice.attempts,
+                                     code=f"notice {notice.pk}", detail=reason[:300], actor=user)
+    return True

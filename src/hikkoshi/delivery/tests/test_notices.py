@@ -185,3 +185,25 @@ def test_a_409_without_the_organisations_signature_is_not_taken_for_its_word(sap
 def test_the_receiver_marks_an_unknown_reference_as_a_command_error(sapporo, receiver):
     with pytest.raises(subprocess.CalledProcessError):
         receiver.run("processed", "NO-SUCH-1", "--organisation", "hepco")
+
+
+def test_staff_find_a_failed_notice_by_number_and_send_it_again(sapporo, mover, admin_client,
+                                                                 django_capture_on_commit_callbacks):
+    from hikkoshi.audit.models import AuditEvent
+
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    move.refresh_from_db()
+    water = delivery_of(move, "sapporo-water")
+    Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.DELIVERED, reference="W-1")
+    [notice] = notices.withdraw(move=move, entries=[water.entry], user=mover, request_key="w" * 20)
+    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.FAILED, error_code="http_400")
+    page = admin_client.get("/admin/delivery/notice/", {"status": "failed", "q": move.number.replace("-", "").lower()})
+    assert [n.pk for n in page.context["cl"].result_list] == [notice.pk]
+    data = {"action": "resend_action", "_selected_action": [notice.pk]}
+    assert admin_client.post("/admin/delivery/notice/", data).status_code == 200  # asks for the reason
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/delivery/notice/", {**data, "apply": "1", "reason": "the endpoint was fixed"})
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.QUEUED and notice.task_id
+    assert DeliveryEvent.objects.filter(delivery=water, kind="resent", detail="the endpoint was fixed").exists()
+    assert AuditEvent.objects.filter(move=move.public_id, action="resend", target=f"notice {notice.pk}").exists()
