@@ -173,3 +173,27 @@ def next_steps(rows: list[dict]) -> list[dict]:
                           % {"procedure": row["name"], "organisation": row["organisation"]}})
     steps.sort(key=lambda s: (s["kind"] == "dont", s["until"] or FAR_FUTURE))
     return steps
+
+
+def list_states(moves) -> dict[int, str]:
+    """For "my moves": a submitted move withdrawn wholly or in part says so (one query)."""
+    from django.db.models import Count, Q
+
+    from .models import Move
+
+    ids = [m.pk for m in moves]
+    if not ids:
+        return {}
+    withdrawn = (Q(entries__status=EntryStatus.WITHDRAWN)
+                 | Q(entries__delivery__notices__kind=Notice.Kind.WITHDRAWAL,
+                     entries__delivery__notices__status__in=[*Notice.UNFINISHED, Notice.Status.DELIVERED]))
+    states = {}
+    for pk, total, gone in (Move.objects.filter(pk__in=ids)
+                            .annotate(total=Count("entries", distinct=True),
+                                      gone=Count("entries", filter=withdrawn, distinct=True))
+                            .values_list("pk", "total", "gone")):
+        if total and gone == total:
+            states[pk] = _("Withdrawn")
+        elif gone:
+            states[pk] = _("Submitted; partly withdrawn")
+    return states

@@ -190,6 +190,9 @@ def move_list(request):
                            "url": _step_url(request, move, step if step in STEP_NAMES else "places")})
         else:
             submitted.append(move)
+    states = result.list_states(submitted)
+    for move in submitted:
+        move.state_label = states.get(move.pk) or move.get_status_display()
     return render(request, "moves/list.html", {"drafts": drafts, "submitted": submitted})
 
 

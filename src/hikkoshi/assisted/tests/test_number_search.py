@@ -31,3 +31,34 @@ def test_the_list_searches_by_the_number_typed_any_way(world, sapporo, area):
     # Another centre's or store's staff do not find it by its number.
     other = staff_client(world, world.other_operator if area == "callcentre" else world.other_agency_staff)
     assert "駅前 花子" not in other.post(f"/{area}/", {"q": first.number}).content.decode()
+
+
+def test_staff_withdraw_a_customers_procedure_from_the_result_page(world, sapporo):
+    from hikkoshi.audit.models import AuditEvent
+    from hikkoshi.moves.constants import EntryStatus
+    from hikkoshi.moves.models import MoveProcedure
+
+    from .conftest import base_of_consent, through_wizard
+
+    client = staff_client(world, world.staff)
+    consent_url = new_move(client, "agency")
+    assert client.post(consent_url, {"action": "sheet", "signed": "on"}).status_code == 302
+    base = base_of_consent(consent_url)
+    through_wizard(client, base)
+    move = move_at(consent_url)
+    page = client.get(base).content.decode()
+    assert move.number in page
+    assert f'href="{base}withdraw/?procedure=hokkaido-gas"' in page and f'href="{base}correct/"' in page
+    form = client.get(base + "withdraw/").content.decode()
+    assert client.post(base + "withdraw/", {"request_key": "s" * 20, "procedure": "hokkaido-gas"})["Location"] == base
+    assert MoveProcedure.objects.get(move=move, version__procedure__slug="hokkaido-gas").status == \
+        EntryStatus.WITHDRAWN
+    assert AuditEvent.objects.filter(move=move.public_id, action="withdraw", actor_id=world.staff.pk,
+                                     role="agency").exists()
+    assert "request_key" in form
+    # Staff of another store see nothing of it, and change nothing.
+    other = staff_client(world, world.other_store_staff)
+    assert other.get(base + "withdraw/").status_code == 404
+    assert other.post(base + "correct/", {"contact-phone": "011-000-0000"}).status_code == 404
+    # Nor does the mover's own part of the site know it.
+    assert client.get(f"/moves/{move.public_id}/withdraw/").status_code == 404

@@ -169,3 +169,15 @@ def test_the_record_dates_a_move_by_the_day_in_japan(move):
     Move.objects.filter(pk=move.pk).update(submitted_at=datetime(2026, 3, 20, 16, 30, tzinfo=tz.utc))
     move.refresh_from_db()
     assert move_record(move).submitted_at == date(2026, 3, 21)
+
+
+def test_my_moves_say_what_was_withdrawn(ja, move, mover):
+    other = move_submit(owner=mover, payload=sapporo_relocation())
+    ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas"})
+    page = text(ja.get("/moves/"))
+    assert "申請済み（一部取下げ）" in page
+    everything = [e.version.procedure.slug for e in other.entries.all()]
+    ja.post(f"/moves/{other.public_id}/withdraw/", {"request_key": "z" * 20, "procedure": everything})
+    page = text(ja.get("/moves/"))
+    assert re.search(r'<span class="status">取下げ済み</span>', page)
+    assert "申請済み（一部取下げ）" in page
