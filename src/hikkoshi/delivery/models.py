@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import MoveProcedure
+from hikkoshi.privacy.fields import EncryptedJSONField
 
 
 class Delivery(models.Model):
@@ -135,6 +136,10 @@ class Notice(models.Model):
     request_key = models.CharField(_("request"), max_length=64)
     idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
     changes = models.JSONField(_("changed fields"), default=list, blank=True)
+    # The web channel's body as first sent, so every attempt sends the very same bytes (the
+    # organisation tells a repeat by its key and digest) even if the mover corrects again
+    # meanwhile. Personal data: encrypted, and emptied with the move's.
+    body = EncryptedJSONField(_("what was sent"), default=dict, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("requested by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

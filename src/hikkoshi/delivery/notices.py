@@ -230,6 +230,8 @@ def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
         return settled
     try:
         outgoing = build_notice(notice)
+        if not notice.body:  # the first attempt: what every later one sends again
+            Notice.objects.filter(pk=notice.pk, claim=claim).update(body=outgoing.application)
         outcome = channels.get(delivery.channel).send_notice(outgoing)
     except DeliveryError as exc:
         return _failed(notice, claim, exc)
@@ -370,6 +372,8 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
     if notice.kind == Notice.Kind.CORRECTION:
         body["changes"] = list(notice.changes)
         body["corrected"] = application_data(move, entry)
+    if notice.body:
+        body = notice.body  # a later attempt: the same as the first
     return NoticeOutgoing(
         delivery_id=delivery.pk, idempotency_key=str(notice.idempotency_key), attempt=notice.attempts,
         procedure=base.procedure, organisation=base.organisation, organisation_name=base.organisation_name,

@@ -153,6 +153,7 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         Move.objects.filter(pk=pk).update(applicant={}, members=[], old_address={}, new_address={}, draft={},
                                           erased_at=now, updated_at=now)
         MoveProcedure.objects.filter(move_id=pk).update(values={})
+        Notice.objects.filter(delivery__entry__move_id=pk).update(body={})
         # A move entered for a customer (代行): the customer's contact for the mailing too. The
         # agency's monthly counts (assisted.BillingCount) hold no personal data and stay.
         AssistedMove.objects.filter(move_id=pk).update(contact={})

@@ -207,3 +207,22 @@ def test_staff_find_a_failed_notice_by_number_and_send_it_again(sapporo, mover, 
     assert notice.status == Notice.Status.QUEUED and notice.task_id
     assert DeliveryEvent.objects.filter(delivery=water, kind="resent", detail="the endpoint was fixed").exists()
     assert AuditEvent.objects.filter(move=move.public_id, action="resend", target=f"notice {notice.pk}").exists()
+
+
+def test_a_correction_sent_again_is_the_same_even_after_another_correction(sapporo, mover, receiver):
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    water = delivery_of(move, "sapporo-water")
+    services.deliver(water.pk)
+    entry = MoveProcedure.objects.get(pk=water.entry_id)
+    [first] = notices.correct(move=move, user=mover, request_key="c" * 20,
+                              values={entry.pk: {**entry.values, "start_date": "2030-01-02"}})
+    assert notices.send_notice(first.pk) == "delivered"
+    first.refresh_from_db()
+    assert first.body["corrected"]["fields"]["start_date"] == "2030-01-02"
+    # The mover corrects again; meanwhile the first correction's answer had been lost.
+    notices.correct(move=move, user=mover, request_key="d" * 20,
+                    values={entry.pk: {**entry.values, "start_date": "2030-01-03"}})
+    Notice.objects.filter(pk=first.pk).update(status=Notice.Status.RETRYING, next_attempt_at=first.created_at)
+    assert notices.send_notice(first.pk) == "delivered"  # the same bytes: the same receipt, no conflict
+    again = Notice.objects.get(pk=first.pk)
+    assert again.reference == first.reference
