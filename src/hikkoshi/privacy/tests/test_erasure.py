@@ -254,10 +254,11 @@ def test_a_withdrawal_on_its_way_keeps_the_data_it_sends(keys, sapporo, mover):
     move = submit(mover)
     finish(move)
     delivery = Delivery.objects.filter(entry__move=move, channel="web").first()
-    notice = Notice.objects.create(delivery=delivery, kind=Notice.Kind.WITHDRAWAL, request_key="r" * 20,
-                                   status=Notice.Status.RETRYING)
+    notice = Notice.objects.create(delivery=delivery, kind=Notice.Kind.CORRECTION, request_key="r" * 20,
+                                   status=Notice.Status.RETRYING, body={"corrected": {"applicant": APPLICANT}})
     assert retention_start(move) is None
     assert erase_expired(now=timezone.now() + timedelta(days=3650)) == 0
     Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.DELIVERED)
     assert retention_start(move) is not None
     assert erase_expired(now=timezone.now() + timedelta(days=3650)) == 1
+    assert Notice.objects.get(pk=notice.pk).body == {}  # what it sent went with the move's data
