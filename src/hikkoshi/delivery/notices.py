@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -131,6 +131,7 @@ def correct(*, move: Move, user, request_key: str, values: dict[int, dict] | Non
                 locked.applicant = applicant
                 locked.save(update_fields=["applicant", "updated_at"])
         for entry in locked.entries.select_related("version", "delivery").prefetch_related("delivery__notices"):
+            entry.move = locked
             if why_not_changeable(entry):
                 continue
             changes = list(contact_changes)

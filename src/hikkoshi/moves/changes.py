@@ -75,11 +75,11 @@ def withdraw(request, public_id):
                                  % {"names": _names(picked)})
             return redirect(_url(request, "detail", move))
         error = _("Tick at least one procedure to withdraw.")
-    preselected = request.GET.get("procedure", "")
+    # Ticked: what was posted (after an error), else the one asked for, else everything.
+    ticked = set(request.POST.getlist("procedure")) if request.method == "POST" else (
+        {request.GET["procedure"]} if request.GET.get("procedure") else {e.definition["slug"] for e in open_})
     rows = [{"entry": e, "slug": e.definition["slug"], "name": e.version.localised_name,
-             "organisation": e.version.procedure.organisation.name,
-             "checked": (request.POST.getlist("procedure") and e.definition["slug"] in request.POST.getlist("procedure"))
-             or (not request.POST and (not preselected or preselected == e.definition["slug"])),
+             "organisation": e.version.procedure.organisation.name, "checked": e.definition["slug"] in ticked,
              "sent": e.status in (EntryStatus.SENDING, EntryStatus.DELIVERED),
              "window": e.definition["channel"] == "window"} for e in open_]
     locked = [{"name": e.version.localised_name, "why": notices.why_not_changeable(e)} for e in entries
