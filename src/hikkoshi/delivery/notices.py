@@ -44,6 +44,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hikkoshi.catalogue.models import shared_items
 from hikkoshi.moves.constants import EntryStatus, MoveStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -58,6 +59,8 @@ Status = Notice.Status
 # While a notice waits for its application to finish being sent.
 WAIT_FOR_APPLICATION = timedelta(seconds=5)
 CONTACT_FIELDS = ("phone", "email")
+# The common item (``catalogue.CommonItem``) each contact field belongs to.
+CONTACT_ITEMS = {"applicant.phone": "applicant_phone", "applicant.email": "applicant_email"}
 _CANCELLABLE = (EntryStatus.QUEUED, EntryStatus.RETRYING, EntryStatus.FAILED)
 
 
@@ -134,7 +137,9 @@ def correct(*, move: Move, user, request_key: str, values: dict[int, dict] | Non
             entry.move = locked
             if why_not_changeable(entry):
                 continue
-            changes = list(contact_changes)
+            # Only to an organisation that receives that contact item (``Procedure.shares``).
+            shares = set(shared_items(entry.definition))
+            changes = [path for path in contact_changes if CONTACT_ITEMS[path] in shares]
             new = values.get(entry.pk)
             if new is not None:
                 changed = sorted(k for k in set(new) | set(entry.values) if new.get(k) != entry.values.get(k))
@@ -379,7 +384,7 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
         delivery_id=delivery.pk, idempotency_key=str(notice.idempotency_key), attempt=notice.attempts,
         procedure=base.procedure, organisation=base.organisation, organisation_name=base.organisation_name,
         settings=base.settings, record=base.record, entry=base.entry, application=body,
-        receipt_keys=base.receipt_keys, kind=notice.kind, changes=tuple(changes),
+        receipt_keys=base.receipt_keys, shares=base.shares, kind=notice.kind, changes=tuple(changes),
         original_reference=delivery.reference, original_key=str(delivery.idempotency_key),
         original_message_id=delivery.message_id if delivery.message_id.startswith("<") else "",
         original_sent_at=delivery.delivered_at,

@@ -171,8 +171,9 @@ def notice_body(outgoing) -> str:
         "",
         f"手続き　　: {entry.name}",
         f"申請番号　: {record.number}" if record.number else f"申請ID　　: {record.id}",
-        f"申請者　　: {record.applicant.name}（{record.applicant.name_kana}）",
     ]
+    if outgoing.shares is None or "applicant_name" in outgoing.shares:
+        lines.append(f"申請者　　: {record.applicant.name}（{record.applicant.name_kana}）")
     if outgoing.original_reference:
         lines.append(f"受付番号　: {outgoing.original_reference}")
     if not withdrawal:

@@ -54,7 +54,8 @@ def detail(receiver, slug, reference) -> str:
 def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo, mover, receiver,
                                                                            django_capture_on_commit_callbacks):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    water, gas, power = (delivery_of(move, s) for s in ("sapporo-water", "hokkaido-gas", "hepco-electricity"))
+    water, gas, power = (delivery_of(move, s)
+                         for s in ("sapporo-water-start", "hokkaido-gas-start", "hepco-electricity-start"))
     assert services.deliver(water.pk) == "delivered" and services.deliver(gas.pk) == "delivered"
     water.refresh_from_db(), gas.refresh_from_db()
     # The gas company processed its application already (its staff marked it).
@@ -63,23 +64,25 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo
     with django_capture_on_commit_callbacks(execute=True):
         made = notices.withdraw(move=move, entries=entries(move), user=mover, request_key="req-1")
     by_slug = {n.delivery.entry.version.procedure.slug: n for n in made}
-    assert set(by_slug) == {"sapporo-move-in", "sapporo-water", "hokkaido-gas", "hepco-electricity"}
+    assert set(by_slug) == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop",
+                            "hokkaido-gas-start", "hepco-electricity-stop", "hepco-electricity-start"}
     # Not yet sent: cancelled, never sent. At the counter: not to be filed.
     power.refresh_from_db()
-    assert power.status == EntryStatus.WITHDRAWN and by_slug["hepco-electricity"].status == Notice.Status.NOT_NEEDED
+    assert power.status == EntryStatus.WITHDRAWN
+    assert by_slug["hepco-electricity-start"].status == Notice.Status.NOT_NEEDED
     assert services.deliver(power.pk) == "not due"
     assert MoveProcedure.objects.get(pk=power.entry_id).status == EntryStatus.WITHDRAWN
     window = delivery_of(move, "sapporo-move-in")
     assert window.status == EntryStatus.WITHDRAWN
     # Delivered: a notice each, queued for the workers.
-    assert by_slug["sapporo-water"].status == by_slug["hokkaido-gas"].status == Notice.Status.QUEUED
+    assert by_slug["sapporo-water-start"].status == by_slug["hokkaido-gas-start"].status == Notice.Status.QUEUED
 
-    assert notices.send_notice(by_slug["sapporo-water"].pk) == "delivered"
-    assert notices.send_notice(by_slug["hokkaido-gas"].pk) == "refused"
-    water_notice = Notice.objects.get(pk=by_slug["sapporo-water"].pk)
+    assert notices.send_notice(by_slug["sapporo-water-start"].pk) == "delivered"
+    assert notices.send_notice(by_slug["hokkaido-gas-start"].pk) == "refused"
+    water_notice = Notice.objects.get(pk=by_slug["sapporo-water-start"].pk)
     assert water_notice.status == Notice.Status.DELIVERED and water_notice.reference.startswith("SAPPORO-WATERWORKS-")
     assert water_notice.receipt["body"]["about"] == water.reference
-    assert Notice.objects.get(pk=by_slug["hokkaido-gas"].pk).status == Notice.Status.REFUSED
+    assert Notice.objects.get(pk=by_slug["hokkaido-gas-start"].pk).status == Notice.Status.REFUSED
     page = detail(receiver, "sapporo-waterworks", water.reference)
     assert page.count(f'id="notice-{water_notice.reference}"') == 1 and ("取下げ" in page or "Withdrawn" in page)
     assert water_notice.reference not in detail(receiver, "hokkaido-gas", gas.reference)
@@ -92,16 +95,16 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo
         == {n.pk for n in made}
     assert notices.withdraw(move=move, entries=entries(move), user=mover, request_key="req-2") == []
     assert notices.send_notice(water_notice.pk) == "not due"
-    assert Notice.objects.filter(delivery__entry__move=move).count() == 4
+    assert Notice.objects.filter(delivery__entry__move=move).count() == 7
     kinds = list(DeliveryEvent.objects.filter(delivery__entry__move=move).values_list("kind", flat=True))
-    assert kinds.count("withdrawn") == 2 and kinds.count("notice_sent") == 1 and kinds.count("notice_refused") == 1
+    assert kinds.count("withdrawn") == 5 and kinds.count("notice_sent") == 1 and kinds.count("notice_refused") == 1
     # Each entry says why it can no longer be changed.
     assert all(notices.why_not_changeable(e) for e in entries(move))
 
 
 def test_a_notice_sent_again_after_a_lost_answer_gets_the_same_receipt(sapporo, mover, receiver):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    water = delivery_of(move, "sapporo-water")
+    water = delivery_of(move, "sapporo-water-start")
     services.deliver(water.pk)
     [notice] = notices.withdraw(move=move, entries=[water.entry], user=mover, request_key="r")
     assert notices.send_notice(notice.pk) == "delivered"
@@ -116,14 +119,14 @@ def test_a_notice_sent_again_after_a_lost_answer_gets_the_same_receipt(sapporo, 
 
 def test_a_correction_of_a_delivered_application_goes_with_what_changed(sapporo, mover, receiver):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    water = delivery_of(move, "sapporo-water")
+    water = delivery_of(move, "sapporo-water-start")
     services.deliver(water.pk)
     water.refresh_from_db()
     entry = MoveProcedure.objects.get(pk=water.entry_id)
     values = {**entry.values, "start_date": "2030-01-02"}
     made = notices.correct(move=move, user=mover, request_key="c1", values={entry.pk: values},
                            contact={"phone": "011-999-0000", "email": move.applicant["email"]})
-    assert len(made) == 4  # the phone number is every procedure's
+    assert len(made) == 7  # every organisation here receives the phone number
     [notice] = [n for n in made if n.delivery_id == water.pk]
     assert notice.kind == "correction" and notice.changes == ["applicant.phone", "fields.start_date"]
     assert notices.send_notice(notice.pk) == "delivered"
@@ -136,7 +139,7 @@ def test_a_correction_of_a_delivered_application_goes_with_what_changed(sapporo,
 
 def test_a_correction_before_sending_changes_what_is_sent(sapporo, mover, receiver):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    gas = delivery_of(move, "hokkaido-gas")
+    gas = delivery_of(move, "hokkaido-gas-start")
     entry = MoveProcedure.objects.get(pk=gas.entry_id)
     [notice] = notices.correct(move=move, user=mover, request_key="c", values={entry.pk: {**entry.values,
                                                                                       "visit_slot": "pm"}})
@@ -149,7 +152,7 @@ def test_a_correction_before_sending_changes_what_is_sent(sapporo, mover, receiv
 
 def test_a_notice_waits_for_its_application_still_being_sent(sapporo, mover):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    water = delivery_of(move, "sapporo-water")
+    water = delivery_of(move, "sapporo-water-start")
     Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.SENDING)
     [notice] = notices.withdraw(move=move, entries=[water.entry], user=mover, request_key="w")
     assert notice.status == Notice.Status.QUEUED
@@ -176,7 +179,7 @@ def test_a_409_without_the_organisations_signature_is_not_taken_for_its_word(sap
             set_receipt_keys(slug=procedure.organisation.slug,
                              keys=make_jwks([(org.public_key(), key_id_for(org.public_key()))])["keys"])
         move = move_submit(owner=mover, payload=sapporo_relocation())
-        water = delivery_of(move, "sapporo-water")
+        water = delivery_of(move, "sapporo-water-start")
         Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.DELIVERED, reference="X-1")
         [notice] = notices.withdraw(move=move, entries=[water.entry], user=mover, request_key="w")
         assert notices.send_notice(notice.pk) == "failed: http_409"
@@ -193,7 +196,7 @@ def test_staff_find_a_failed_notice_by_number_and_send_it_again(sapporo, mover, 
 
     move = move_submit(owner=mover, payload=sapporo_relocation())
     move.refresh_from_db()
-    water = delivery_of(move, "sapporo-water")
+    water = delivery_of(move, "sapporo-water-start")
     Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.DELIVERED, reference="W-1")
     [notice] = notices.withdraw(move=move, entries=[water.entry], user=mover, request_key="w" * 20)
     Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.FAILED, error_code="http_400")
@@ -211,7 +214,7 @@ def test_staff_find_a_failed_notice_by_number_and_send_it_again(sapporo, mover, 
 
 def test_a_correction_sent_again_is_the_same_even_after_another_correction(sapporo, mover, receiver):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    water = delivery_of(move, "sapporo-water")
+    water = delivery_of(move, "sapporo-water-start")
     services.deliver(water.pk)
     entry = MoveProcedure.objects.get(pk=water.entry_id)
     [first] = notices.correct(move=move, user=mover, request_key="c" * 20,
@@ -226,3 +229,20 @@ def test_a_correction_sent_again_is_the_same_even_after_another_correction(sappo
     assert notices.send_notice(first.pk) == "delivered"  # the same bytes: the same receipt, no conflict
     again = Notice.objects.get(pk=first.pk)
     assert again.reference == first.reference
+
+
+def test_a_contact_correction_goes_only_where_that_contact_was_sent(sapporo, mover):
+    from hikkoshi.moves.tests.conftest import moving_day
+
+    payload = sapporo_relocation()
+    payload["procedures"].append({"id": "hokkaido-shimbun-subscription",
+                                  "fields": {"start_date": moving_day().isoformat()}})
+    move = move_submit(owner=mover, payload=payload)
+    made = notices.correct(move=move, user=mover, request_key="e" * 20,
+                           contact={"phone": move.applicant["phone"], "email": "new@example.jp"})
+    slugs = {n.delivery.entry.version.procedure.slug for n in made}
+    # The newspaper receives no e-mail address (its declared data): it is not told of a new one.
+    assert "hokkaido-shimbun-subscription" not in slugs and "sapporo-water-start" in slugs
+    made = notices.correct(move=move, user=mover, request_key="f" * 20,
+                           contact={"phone": "011-999-1111", "email": "new@example.jp"})
+    assert "hokkaido-shimbun-subscription" in {n.delivery.entry.version.procedure.slug for n in made}

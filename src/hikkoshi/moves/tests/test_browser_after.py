@@ -44,12 +44,12 @@ def test_after_submitting_in_a_browser_with_axe(sapporo, mover, live_server, bro
     axe("the result page, nothing left to do")
 
     # Withdraw the gas application alone.
-    page.goto(f"{result}withdraw/?procedure=hokkaido-gas")
+    page.goto(f"{result}withdraw/?procedure=hokkaido-gas-start")
     axe("the withdrawal page")
-    assert page.is_checked("#withdraw-hokkaido-gas") and not page.is_checked("#withdraw-hepco-electricity")
+    assert page.is_checked("#withdraw-hokkaido-gas-start") and not page.is_checked("#withdraw-hepco-electricity-start")
     with page.expect_navigation():
         page.click("main form .actions button")
-    assert page.inner_text("#status-hokkaido-gas") == "取下げ済み"
+    assert page.inner_text("#status-hokkaido-gas-start") == "取下げ済み"
     axe("the result page after a withdrawal")
 
     # A correction: a wrong phone number first.
@@ -65,5 +65,5 @@ def test_after_submitting_in_a_browser_with_axe(sapporo, mover, live_server, bro
     page.fill("#id_contact-phone", "011-222-3333")
     with page.expect_navigation():
         page.click("main form .actions button")
-    assert re.search(r"訂正: ", page.inner_text("#entry-sapporo-water-article"))
+    assert re.search(r"訂正: ", page.inner_text("#entry-sapporo-water-start-article"))
     axe("the result page after a correction")

@@ -82,7 +82,7 @@ def test_a_number_is_given_at_submission_once_and_kept(sapporo, mover):
 
 def test_organisations_copies_carry_the_number(sapporo, mover):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="sapporo-water")
+    delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="sapporo-water-start")
     outgoing = build_outgoing(delivery)
     assert outgoing.application["number"] == move.number
     assert outgoing.record.number == move.number
@@ -106,7 +106,7 @@ def test_the_fax_cover_names_the_number(sapporo, mover, monkeypatch):
 
     monkeypatch.setattr(fax, "render_fax_cover", spy)
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="sapporo-water")
+    delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="sapporo-water-start")
     fax.render_fax(build_outgoing(delivery), "011-211-2222")
     assert seen["application_id"] == move.number
 
@@ -136,7 +136,7 @@ def test_the_result_page_and_my_moves_show_the_number_not_the_uuid(sapporo, clie
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_numbers_moves_submitted_before(sapporo, mover):
-    before, after = ("moves", "0006_consent_and_assisted_owner"), ("moves", "0007_number")
+    before, after = ("moves", "0007_move_procedure_choices"), ("moves", "0008_number")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     try:
@@ -175,6 +175,6 @@ def test_staff_find_a_delivery_by_the_number_typed_any_way(sapporo, mover, admin
 
 def test_a_payload_names_the_number_as_json(sapporo, mover):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="hokkaido-gas")
+    delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="hokkaido-gas-start")
     body = json.dumps(build_outgoing(delivery).application, ensure_ascii=False)
     assert f'"number": "{move.number}"' in body

@@ -43,7 +43,7 @@ def test_the_result_page_leads_with_what_is_left_to_do(ja, move):
     page = text(ja.get(f"/moves/{move.public_id}/"))
     assert 'id="next-heading">次にやること<' in page
     steps = section(page, "next-heading")
-    assert page.index('id="next-heading"') < page.index('id="entry-sapporo-water"')
+    assert page.index('id="next-heading"') < page.index('id="entry-sapporo-water-start"')
     # The 転入届 at the destination ward's counter: where, when, what to bring, the form.
     assert "転入届を窓口で届け出る" in steps or "窓口で届け出る" in steps
     assert "北区役所" in steps and "〒" in steps
@@ -55,7 +55,7 @@ def test_the_result_page_leads_with_what_is_left_to_do(ja, move):
     # In person reads as something to do, never as done.
     badge = re.search(r'id="status-sapporo-move-in">([^<]+)<', page).group(1)
     assert badge == "窓口で届出が必要"
-    assert re.search(r'id="status-sapporo-water">送付待ち<', page)
+    assert re.search(r'id="status-sapporo-water-start">送付待ち<', page)
 
 
 def test_the_mover_marks_a_counter_procedure_filed_and_back(ja, move, mover):
@@ -70,44 +70,45 @@ def test_the_mover_marks_a_counter_procedure_filed_and_back(ja, move, mover):
     ja.post(url, {"filed": "0"})
     assert re.search(r'id="status-sapporo-move-in">窓口で届出が必要<', text(ja.get(f"/moves/{move.public_id}/")))
     # Only a counter procedure can be marked.
-    assert ja.post(f"/moves/{move.public_id}/filed/sapporo-water/", {"filed": "1"}).status_code == 404
+    assert ja.post(f"/moves/{move.public_id}/filed/sapporo-water-start/", {"filed": "1"}).status_code == 404
 
 
 def test_withdrawing_the_whole_move_through_the_pages(ja, move, mover):
     form = text(ja.get(f"/moves/{move.public_id}/withdraw/"))
     key = re.search(r'name="request_key" value="([^"]+)"', form).group(1)
     ticked = re.findall(r'name="procedure" value="([^"]+)"[^>]*checked', form)
-    assert set(ticked) == {"sapporo-move-in", "sapporo-water", "hokkaido-gas", "hepco-electricity"}
+    assert set(ticked) == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop",
+                           "hokkaido-gas-start", "hepco-electricity-stop", "hepco-electricity-start"}
     # The water application is already with its organisation.
-    Delivery.objects.filter(entry__move=move, entry__version__procedure__slug="sapporo-water").update(
+    Delivery.objects.filter(entry__move=move, entry__version__procedure__slug="sapporo-water-start").update(
         status=EntryStatus.DELIVERED, reference="W-1")
-    MoveProcedure.objects.filter(move=move, version__procedure__slug="sapporo-water").update(
+    MoveProcedure.objects.filter(move=move, version__procedure__slug="sapporo-water-start").update(
         status=EntryStatus.DELIVERED)
     data = {"request_key": key, "procedure": ticked}
     assert ja.post(f"/moves/{move.public_id}/withdraw/", data)["Location"] == f"/moves/{move.public_id}/"
     assert ja.post(f"/moves/{move.public_id}/withdraw/", data).status_code == 302  # sent twice: once
-    assert Notice.objects.filter(delivery__entry__move=move).count() == 4
+    assert Notice.objects.filter(delivery__entry__move=move).count() == 7
     page = text(ja.get(f"/moves/{move.public_id}/"))
-    assert re.search(r'id="status-hokkaido-gas">取下げ済み<', page)
+    assert re.search(r'id="status-hokkaido-gas-start">取下げ済み<', page)
     assert re.search(r'id="status-sapporo-move-in">取下げ済み<', page)
-    assert re.search(r'id="status-sapporo-water">取下げを届出先に送付中<', page)
+    assert re.search(r'id="status-sapporo-water-start">取下げを届出先に送付中<', page)
     steps = section(page, "next-heading")
     assert "取り下げました。窓口に届け出ないでください" in steps
     assert "取下げ: 送付中" in page
-    assert AuditEvent.objects.filter(move=move.public_id, action="withdraw").count() == 4
+    assert AuditEvent.objects.filter(move=move.public_id, action="withdraw").count() == 7
     # Nothing left to withdraw: the page says so, and the result page offers no more.
     assert "もうありません" in text(ja.get(f"/moves/{move.public_id}/withdraw/"))
 
 
 def test_withdrawing_one_procedure_needs_a_tick(ja, move):
-    form = text(ja.get(f"/moves/{move.public_id}/withdraw/?procedure=hokkaido-gas"))
-    assert re.findall(r'name="procedure" value="([^"]+)"[^>]*checked', form) == ["hokkaido-gas"]
+    form = text(ja.get(f"/moves/{move.public_id}/withdraw/?procedure=hokkaido-gas-start"))
+    assert re.findall(r'name="procedure" value="([^"]+)"[^>]*checked', form) == ["hokkaido-gas-start"]
     response = ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY})
     assert response.status_code == 400 and "1つ以上選んでください" in text(response)
-    ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas"})
+    ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas-start"})
     statuses = dict(MoveProcedure.objects.filter(move=move).values_list("version__procedure__slug", "status"))
-    assert statuses["hokkaido-gas"] == EntryStatus.WITHDRAWN
-    assert statuses["hepco-electricity"] == EntryStatus.QUEUED
+    assert statuses["hokkaido-gas-start"] == EntryStatus.WITHDRAWN
+    assert statuses["hepco-electricity-start"] == EntryStatus.QUEUED
 
 
 def test_a_correction_keeps_what_was_typed_on_an_error_and_then_goes(ja, move):
@@ -116,7 +117,7 @@ def test_a_correction_keeps_what_was_typed_on_an_error_and_then_goes(ja, move):
     key = re.search(r'name="request_key" value="([^"]+)"', form).group(1)
     fields = dict(re.findall(r'<input[^>]*name="((?:contact|proc-)[^"]+)"[^>]*value="([^"]*)"', form))
     assert fields["contact-phone"] == "090-1234-5678"
-    bad = {**fields, "request_key": key, "contact-phone": "電話ください", "proc-hokkaido-gas-visit_slot": "pm"}
+    bad = {**fields, "request_key": key, "contact-phone": "電話ください", "proc-hokkaido-gas-start-visit_slot": "pm"}
     response = ja.post(url, bad)
     assert response.status_code == 400
     page = text(response)
@@ -126,11 +127,11 @@ def test_a_correction_keeps_what_was_typed_on_an_error_and_then_goes(ja, move):
     assert ja.post(url, good).status_code == 302
     move.refresh_from_db()
     assert move.applicant["phone"] == "011-222-3333"
-    gas = Notice.objects.get(delivery__entry__move=move, delivery__entry__version__procedure__slug="hokkaido-gas")
+    gas = Notice.objects.get(delivery__entry__move=move, delivery__entry__version__procedure__slug="hokkaido-gas-start")
     assert gas.changes == ["applicant.phone", "fields.visit_slot"]
     page = text(ja.get(f"/moves/{move.public_id}/"))
     assert "訂正: 送付前に反映済み" in page and "電話番号" in page
-    assert AuditEvent.objects.filter(move=move.public_id, action="correct").count() == 4
+    assert AuditEvent.objects.filter(move=move.public_id, action="correct").count() == 7
 
 
 def test_someone_else_cannot_withdraw_or_correct(move, django_user_model):
@@ -139,18 +140,18 @@ def test_someone_else_cannot_withdraw_or_correct(move, django_user_model):
     client.force_login(other)
     for path in ("withdraw/", "correct/"):
         assert client.get(f"/moves/{move.public_id}/{path}").status_code == 404
-        assert client.post(f"/moves/{move.public_id}/{path}", {"procedure": "hokkaido-gas"}).status_code == 404
+        assert client.post(f"/moves/{move.public_id}/{path}", {"procedure": "hokkaido-gas-start"}).status_code == 404
     assert client.post(f"/moves/{move.public_id}/filed/sapporo-move-in/", {"filed": "1"}).status_code == 404
     assert not Notice.objects.exists()
 
 
 def test_the_result_pdf_says_what_was_withdrawn_and_corrected(ja, move, tmp_path):
-    ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas"})
-    entry = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-water")
+    ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas-start"})
+    entry = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-water-start")
     from hikkoshi.delivery import notices
 
     notices.correct(move=move, user=move.owner, request_key="c" * 20,
-                    values={entry.pk: {**entry.values, "start_date": entry.values["stop_date"]}})
+                    values={entry.pk: {**entry.values, "start_date": "2030-01-02"}})
     pdf = ja.get(f"/moves/{move.public_id}/documents/result.pdf")
     assert pdf.status_code == 200
     path = tmp_path / "result.pdf"
@@ -173,7 +174,7 @@ def test_the_record_dates_a_move_by_the_day_in_japan(move):
 
 def test_my_moves_say_what_was_withdrawn(ja, move, mover):
     other = move_submit(owner=mover, payload=sapporo_relocation())
-    ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas"})
+    ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas-start"})
     page = text(ja.get("/moves/"))
     assert "申請済み（一部取下げ）" in page
     everything = [e.version.procedure.slug for e in other.entries.all()]

@@ -18,7 +18,7 @@ def number_submitted_moves(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("moves", "0006_consent_and_assisted_owner"),
+        ("moves", "0007_move_procedure_choices"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('moves', '0007_number'),
+        ('moves', '0008_number'),
     ]
 
     operations = [
