@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 
 from hikkoshi.admin_readonly import ReadOnlyAdmin
 from hikkoshi.audit.services import record
+from hikkoshi.moves import numbers
 
 from . import services
 from .models import Agency, AgencyMember, AssistedMove, BillingCount, CallCentre, Operator, Store
@@ -108,6 +109,8 @@ class AssistedMoveAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "centre", "agency", "store", "customer", "entered_by", "consent_method",
                     "consent_at")
     list_filter = ("kind", "consent_method", "agency", "centre")
+    search_fields = ("move__number",)
+    search_help_text = _("An application number (申請番号), typed in any form.")
     fields = ("move_id_text", "kind", "centre", "agency", "store", "entered_by", "customer", "consent_method",
               "consent_version", "consent_recorded_by", "consent_at", "phone_confirmed_at", "created_at")
     readonly_fields = fields
@@ -118,7 +121,15 @@ class AssistedMoveAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("move"))
     def move_id_text(self, obj):
-        return str(obj.move.public_id)
+        move = obj.move
+        return f"{move.number} ({move.public_id})" if move.number else str(move.public_id)
+
+    def get_search_results(self, request, queryset, search_term):
+        """The move with that 申請番号, however it was typed; nothing for anything else (the
+        customer's name is encrypted and not searched here)."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(move__number=numbers.parse(search_term) or "-"), False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("move", "centre", "agency", "store", "entered_by")

@@ -12,7 +12,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "action", "role", "actor_id", "move", "target", "via", "ip")
     list_filter = ("action", "role", "via")
     search_fields = ("target",)
-    search_help_text = "A move's id, a user id, an address or a document name."
+    search_help_text = "A move's id or application number (申請番号), a user id, an address or a document name."
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
@@ -23,10 +23,16 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
         from django.db.models import Q
 
+        from hikkoshi.moves import numbers
+        from hikkoshi.moves.models import Move
+
         term = search_term.strip()
         if not term:
             return queryset, False
         query = Q(target=term)
+        number = numbers.parse(term)
+        if number is not None:  # a 申請番号 however it was typed: the events of its move
+            query |= Q(move__in=Move.objects.filter(number=number).values("public_id"))
         try:
             query |= Q(move=uuid.UUID(term))
         except ValueError:

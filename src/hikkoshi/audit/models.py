@@ -21,6 +21,9 @@ class Action(models.TextChoices):
     RESEND = "resend", _("Delivery sent again")
     HANDLED = "handled", _("Delivery marked handled")
     ERASE = "erase", _("Personal data erased")
+    WITHDRAW = "withdraw", _("Application withdrawn (取下げ)")
+    CORRECT = "correct", _("Application corrected (訂正)")
+    FILED = "filed", _("Marked as filed at the counter")
 
 
 class AppendOnly(Exception):

@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from hikkoshi.audit.services import Action, record
+from hikkoshi.moves import numbers
 from hikkoshi.moves.constants import EntryStatus
 
-from .models import Delivery, DeliveryEvent
+from .models import Delivery, DeliveryEvent, Notice
+from .notices import mark_notice_handled, resend_notice
 from .services import mark_handled, resend
 
 
@@ -61,6 +63,8 @@ class DeliveryAdmin(admin.ModelAdmin):
                     "next_attempt_at", "created_at")
     list_filter = (AttentionFilter, "status", "channel")
     search_fields = ("=reference", "=idempotency_key", "=entry__move__public_id")
+    search_help_text = _("An application number (申請番号, typed in any form), a reference, an idempotency key "
+                         "or a move's id.")
     list_select_related = ("entry__version__procedure__organisation",)
     readonly_fields = [f.name for f in Delivery._meta.fields] + ["procedure", "organisation", "move"]
     fields = ("move", "procedure", "organisation", "channel", "status", "attempts", "idempotency_key",
@@ -76,6 +80,14 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_search_results(self, request, queryset, search_term):
+        """The usual exact matches, and the deliveries of the move with that 申請番号 however it
+        was typed (with or without the hyphen, spaces, lower case, full-width)."""
+        number = numbers.parse(search_term)
+        if number is None:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(entry__move__number=number), False
+
     @admin.display(description=_("procedure"))
     def procedure(self, obj):
         return obj.entry.version.name
@@ -86,19 +98,21 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("move"))
     def move(self, obj):
-        return obj.entry.move.public_id
+        move = obj.entry.move
+        return f"{move.number} ({move.public_id})" if move.number else move.public_id
 
-    def _with_reason(self, request, queryset, *, title, action, apply, audit_action):
+    def _with_reason(self, request, queryset, *, title, action, apply, audit_action, move_of=None):
+        move_of = move_of or (lambda d: d.entry.move)
         if "apply" in request.POST:
             form = ReasonForm(request.POST)
             if form.is_valid():
                 chosen = queryset.count()  # before the change takes some out of a filtered list
                 done = 0
-                for d in queryset.select_related("entry__move"):
+                for d in (queryset.select_related("entry__move") if queryset.model is Delivery else queryset):
                     if apply(d, user=request.user, reason=form.cleaned_data["reason"]):
                         done += 1
-                        record(request, action=audit_action, move=d.entry.move, target=f"delivery {d.pk}",
-                               via="admin")
+                        record(request, action=audit_action, move=move_of(d),
+                               target=f"{queryset.model._meta.model_name} {d.pk}", via="admin")
                 skipped = chosen - done
                 self.message_user(request, ngettext("%(n)d delivery changed.", "%(n)d deliveries changed.", done)
                                   % {"n": done}, messages.SUCCESS)
@@ -124,3 +138,57 @@ class DeliveryAdmin(admin.ModelAdmin):
     def mark_handled_action(self, request, queryset):
         return self._with_reason(request, queryset, title=_("Mark handled"), action="mark_handled_action",
                                  apply=mark_handled, audit_action=Action.HANDLED)
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """Withdrawals and corrections (取下げ・訂正) on their way: staff find the failed ones and send
+    them again or mark them handled, with the reason recorded (an event of the delivery)."""
+
+    list_display = ("id", "kind", "status", "move_number", "procedure", "channel", "attempts", "error_code",
+                    "created_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("delivery__entry__move", "delivery__entry__version")
+    search_help_text = _("An application number (申請番号, typed in any form).")
+    search_fields = ("=reference",)
+    readonly_fields = [f.name for f in Notice._meta.fields] + ["move_number", "procedure", "channel"]
+    actions = ["resend_action", "mark_handled_action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        number = numbers.parse(search_term)
+        if number is None:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(delivery__entry__move__number=number), False
+
+    @admin.display(description=_("application number"))
+    def move_number(self, obj):
+        return obj.delivery.entry.move.number or obj.delivery.entry.move.public_id
+
+    @admin.display(description=_("procedure"))
+    def procedure(self, obj):
+        return obj.delivery.entry.version.name
+
+    @admin.display(description=_("channel"))
+    def channel(self, obj):
+        return obj.delivery.channel
+
+    def _with_reason(self, request, queryset, *, title, action, apply, audit_action):
+        return DeliveryAdmin._with_reason(self, request, queryset.select_related("delivery__entry__move"),
+                                          title=title, action=action, apply=apply, audit_action=audit_action,
+                                          move_of=lambda n: n.delivery.entry.move)
+
+    @admin.action(description=_("Send again (same idempotency key)"), permissions=["change"])
+    def resend_action(self, request, queryset):
+        return self._with_reason(request, queryset, title=_("Send again"), action="resend_action",
+                                 apply=resend_notice, audit_action=Action.RESEND)
+
+    @admin.action(description=_("Mark handled"), permissions=["change"])
+    def mark_handled_action(self, request, queryset):
+        return self._with_reason(request, queryset, title=_("Mark handled"), action="mark_handled_action",
+                                 apply=mark_notice_handled, audit_action=Action.HANDLED)

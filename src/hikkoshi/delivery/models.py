@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import MoveProcedure
+from hikkoshi.privacy.fields import EncryptedJSONField
 
 
 class Delivery(models.Model):
@@ -68,10 +69,18 @@ class DeliveryEvent(models.Model):
         LOST = "lost", _("Worker lost; queued again")
         RESENT = "resent", _("Resent by staff")
         HANDLED = "handled", _("Marked handled by staff")
+        # 取下げ・訂正 (``Notice``): the code says which notice (its id and kind).
+        WITHDRAWN = "withdrawn", _("Withdrawn before it was sent")
+        NOTICE_QUEUED = "notice_queued", _("Withdrawal or correction to be sent")
+        NOTICE_SENT = "notice_sent", _("Withdrawal or correction delivered")
+        NOTICE_RETRY = "notice_retry", _("Withdrawal or correction: will retry")
+        NOTICE_REFUSED = "notice_refused", _("Withdrawal or correction refused: already processed")
+        NOTICE_FAILED = "notice_failed", _("Withdrawal or correction failed")
+        NOTICE_DROPPED = "notice_dropped", _("Withdrawal or correction not needed")
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     attempt = models.PositiveIntegerField(_("attempt"), default=0)
     code = models.CharField(_("code"), max_length=60, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
@@ -85,3 +94,74 @@ class DeliveryEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.code}".strip()
+
+
+class Notice(models.Model):
+    """A withdrawal (取下げ) or a correction (訂正) of an application, on its way to the
+    organisation that has it (or that would have had it).
+
+    Made by ``delivery.notices``: one per procedure concerned and request of the mover (the
+    request's own key makes a repeated request change nothing). An application not yet sent
+    is cancelled instead (its delivery "withdrawn", this notice "not needed"); one delivered
+    gets this notice by the same channel, with its own idempotency key, the same life cycle as
+    an application and the same retry policy. ``changes`` names the fields a correction
+    changed (names only: the values are the move's).
+    """
+
+    class Kind(models.TextChoices):
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        CORRECTION = "correction", _("Correction")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        RETRYING = "retrying", _("Not yet reached; sent again automatically")
+        DELIVERED = "delivered", _("Delivered")
+        # The organisation's answer: it processed the application already (HTTP 409).
+        REFUSED = "refused", _("Already processed by the organisation; contact them directly")
+        FAILED = "failed", _("Could not be delivered; our staff are looking into it")
+        # Nothing to send: the application itself was never sent (cancelled), or is filed at
+        # a counter (the mover is told not to file it, or to print the corrected form).
+        NOT_NEEDED = "not_needed", _("Nothing to send")
+        HANDLED = "handled", _("Handled by our staff")
+
+    OPEN = ("queued", "retrying")
+    UNFINISHED = ("queued", "sending", "retrying")
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="notices",
+                                 verbose_name=_("delivery"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    # The mover's request (a token of the form they sent): the same request twice is one notice.
+    request_key = models.CharField(_("request"), max_length=64)
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
+    changes = models.JSONField(_("changed fields"), default=list, blank=True)
+    # The web channel's body as first sent, so every attempt sends the very same bytes (the
+    # organisation tells a repeat by its key and digest) even if the mover corrects again
+    # meanwhile. Personal data: encrypted, and emptied with the move's.
+    body = EncryptedJSONField(_("what was sent"), default=dict, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("requested by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    retry_from = models.DateTimeField(_("retries counted from"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sending_since = models.DateTimeField(_("sending since"), null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    receipt = models.JSONField(_("receipt"), default=dict, blank=True)
+    message_id = models.CharField(_("message id"), max_length=250, blank=True)
+    error_code = models.CharField(_("error"), max_length=60, blank=True)
+    error_detail = models.CharField(_("error detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("withdrawal or correction")
+        verbose_name_plural = _("withdrawals and corrections")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "request_key"], name="notice_once_per_request")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.status})"

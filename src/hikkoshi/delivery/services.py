@@ -185,7 +185,7 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     channel_settings = (procedure.channel_settings if procedure.channel == delivery.channel
                         else definition.get("channel_settings", {}))
     shares = frozenset(shared_items(definition))
-    record = shared_record(move_record(move), shares)
+    record = shared_record(move_record(move, changes=False), shares)
     slug = definition["slug"]
     procedure_entry = next(p for p in record.procedures if p.slug == slug)
     organisation = procedure.organisation
@@ -238,6 +238,7 @@ def application_data(move: Move, entry: MoveProcedure) -> dict:
     data = {
         "format": "hikkoshi.application/2",
         "move_id": str(move.public_id),
+        "number": move.number,  # 申請番号, what the mover quotes when they call
         "procedure": {"id": definition["slug"], "version": entry.version.number, "name": definition["name"]},
         "organisation": entry.version.procedure.organisation.slug,
         "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
@@ -292,7 +293,10 @@ def sweep(*, now: datetime | None = None) -> dict:
         if not _task_pending(delivery.task_id):
             enqueue(delivery.pk)
             requeued += 1
-    return {"lost": lost, "requeued": requeued}
+    from .notices import sweep as sweep_notices
+
+    notices = sweep_notices(now=now)  # withdrawals and corrections, the same way
+    return {"lost": lost + notices["lost"], "requeued": requeued + notices["requeued"]}
 
 
 def _task_pending(task_id: str) -> bool:

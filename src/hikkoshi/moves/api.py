@@ -12,7 +12,7 @@ from django.db import IntegrityError
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from hikkoshi.api.problems import Problem, invalid_param
 from hikkoshi.audit.services import Action, record
@@ -100,6 +100,8 @@ class ConsentOut(Schema):
 
 class MoveOut(Schema):
     id: str
+    number: str | None = Field(None, description="申請番号: the application number people read and type "
+                                                 "(e.g. K7P2X-9M4QD), given at submission; null for a draft.")
     status: str
     kinds: list[str]
     move_date: str | None
@@ -127,7 +129,7 @@ def move_payload(move, warnings=()) -> dict:
             "office": entry.office,
         })
     return {
-        "id": str(move.public_id), "status": move.status, "kinds": move.kinds,
+        "id": str(move.public_id), "number": move.number, "status": move.status, "kinds": move.kinds,
         "move_date": move.move_date.isoformat() if move.move_date else None,
         "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
         "erased_at": move.erased_at.isoformat() if move.erased_at else None,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from hikkoshi.catalogue.models import ProcedureVersion
 from hikkoshi.privacy.fields import EncryptedJSONField
 
+from . import numbers
 from .constants import EntryStatus, MoveStatus
 
 
@@ -38,6 +39,10 @@ class Move(models.Model):
     """
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    # 申請番号: what the mover, staff and organisations read and type (``moves.numbers``); given
+    # when the move is submitted. The UUID stays internal.
+    number = models.CharField(_("application number"), max_length=11, unique=True, null=True, blank=True,
+                              editable=False)
     # Null only for a move entered for a customer whose staff member's account was deleted.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=owner_deleted, related_name="moves",
                               verbose_name=_("owner"), null=True, blank=True)
@@ -80,7 +85,23 @@ class Move(models.Model):
             name="move_idempotency_key_once")]
 
     def __str__(self):
-        return str(self.public_id)
+        return self.number or str(self.public_id)
+
+    def save(self, *args, **kwargs):
+        if self.status == MoveStatus.SUBMITTED and not self.number:
+            self.number = unused_number()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "number"}
+        super().save(*args, **kwargs)
+
+
+def unused_number() -> str:
+    """A new 申請番号 no move has yet (2⁴⁵ of them: a second try is already rare; the unique
+    constraint settles two submissions drawing the same one at the same moment)."""
+    while True:
+        number = numbers.generate()
+        if not Move.objects.filter(number=number).exists():
+            return number
 
 
 class MoveProcedure(models.Model):
@@ -98,6 +119,8 @@ class MoveProcedure(models.Model):
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     office = models.JSONField(_("office"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # A window procedure the mover says they filed at the counter (窓口で届出済み), and when.
+    filed_at = models.DateTimeField(_("filed at the counter"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("procedure of a move")

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hikkoshi.places.moves import MoveKind
@@ -93,16 +94,40 @@ def _notification(kinds: list[str]) -> str:
     return ""
 
 
-def move_record(move: Move) -> MoveRecord:
+def _status_labels(move: Move) -> dict[int, str]:
+    """Each procedure's state in words as the result page's badge says it, with what was
+    withdrawn or corrected (取下げ・訂正), by entry id — in one query."""
+    from hikkoshi.delivery.models import Notice
+
+    from .result import badge
+
+    notices: dict[int, list] = {}
+    for notice in Notice.objects.filter(delivery__entry__move=move).select_related("delivery").order_by("pk"):
+        notices.setdefault(notice.delivery.entry_id, []).append(notice)
+    labels = {}
+    for entry in move.entries.all():
+        found = notices.get(entry.pk, [])
+        label = badge(entry, found).label
+        if any(n.kind == Notice.Kind.CORRECTION and n.status not in (Notice.Status.REFUSED, Notice.Status.FAILED)
+               for n in found):
+            label = _("%(status)s; corrected") % {"status": label}
+        labels[entry.pk] = label
+    return labels
+
+
+def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
     """A stored move as its documents show it (``documents.data.MoveRecord``).
 
     The 世帯主 (``head_of_household``) and every person's 続柄 to the 世帯主 come from
-    ``Move.household`` (``_household``). For a move whose personal data was erased after the
-    retention time (``erased_at``), the persons and addresses are empty (the applicant's birth
-    date is None) and no procedure offers a form to print; the rest (procedures, statuses,
-    references, offices) is as stored.
+    ``Move.household`` (``_household``). ``status_label`` says what was withdrawn or corrected
+    too (one more query; an application on its way, ``changes=False``, needs none of it).
+
+    For a move whose personal data was erased after the retention time (``erased_at``), the
+    persons and addresses are empty (the applicant's birth date is None) and no procedure
+    offers a form to print; the rest (procedures, statuses, references, offices) is as stored.
     """
     erased = move.erased_at is not None
+    labels = _status_labels(move) if changes else {}
     entries = []
     for entry in move.entries.all():
         definition = entry.definition
@@ -120,7 +145,7 @@ def move_record(move: Move) -> MoveRecord:
             organisation=office["name"] if office and definition["channel"] == "window"
             else entry.version.procedure.organisation.name,
             channel=definition["channel"], status=entry.status,
-            status_label=str(EntryStatus(entry.status).label), reference=entry.reference,
+            status_label=labels.get(entry.pk) or str(EntryStatus(entry.status).label), reference=entry.reference,
             deadline_from=entry.deadline_from, deadline_to=entry.deadline_to,
             # An erased move has nothing to fill a form in with: it offers none.
             form="" if erased else definition.get("official_form", ""),
@@ -134,11 +159,12 @@ def move_record(move: Move) -> MoveRecord:
     applicant = move.applicant
     head, person, members = _household(move) if not erased else ("", ERASED_PERSON, ())
     return MoveRecord(
-        id=str(move.public_id), created_at=move.created_at.date(),
-        submitted_at=move.submitted_at.date() if move.submitted_at else None,
+        # The days in Japan's time (a move submitted at 01:00 on the 3rd is not of the 2nd).
+        id=str(move.public_id), created_at=timezone.localdate(move.created_at),
+        submitted_at=timezone.localdate(move.submitted_at) if move.submitted_at else None,
         move_date=move.move_date, kinds=tuple(move.kinds),
         applicant=person, phone=applicant.get("phone", ""), email=applicant.get("email", ""),
         members=members, head_of_household=head,
         old_address=_address(move.old_address), new_address=_address(move.new_address),
-        procedures=tuple(entries), portal_name=_("hikkoshi"),
+        procedures=tuple(entries), portal_name=_("hikkoshi"), number=move.number or "",
     )

@@ -4,7 +4,7 @@ the same views serve moves entered for customers there (``views.NAMESPACES``).""
 
 from django.urls import path
 
-from . import views
+from . import changes, views
 
 app_name = "moves"
 
@@ -18,6 +18,9 @@ move_patterns = [
     path("<uuid:public_id>/submit/", views.submit, name="submit"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),
     path("<uuid:public_id>/documents/<str:name>", views.document, name="document"),
+    path("<uuid:public_id>/withdraw/", changes.withdraw, name="withdraw"),
+    path("<uuid:public_id>/correct/", changes.correct, name="correct"),
+    path("<uuid:public_id>/filed/<slug:slug>/", changes.filed, name="filed"),
 ]
 
 urlpatterns = [

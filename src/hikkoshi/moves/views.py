@@ -55,6 +55,7 @@ from .forms import (
     procedure_choices, procedure_fields, step_of, with_defaults,
 )
 from .disclosure import DATA_SHARING_VERSION, data_flows
+from . import result
 from .models import Move
 from .selectors import CHANNEL_LABELS, last_own_move, move_record, moves_of, people_of
 from .services import MoveInvalid, move_draft_save, move_draft_start, move_submit, validate_move
@@ -225,6 +226,9 @@ def move_list(request):
                            "url": _step_url(request, move, step if step in STEP_NAMES else "places")})
         else:
             submitted.append(move)
+    states = result.list_states(submitted)
+    for move in submitted:
+        move.state_label = states.get(move.pk) or move.get_status_display()
     return render(request, "moves/list.html", {"drafts": drafts, "submitted": submitted,
                                                "start_token": secrets.token_urlsafe(18)})
 
@@ -809,7 +813,8 @@ def _belongs_to(name: str, slug: str) -> bool:
 @require_GET
 @never_cache
 def detail(request, public_id):
-    """申請結果: every procedure with its status, organisation, channel, deadline, office, documents."""
+    """申請結果: 「次にやること」 first (``moves.result``), then every procedure with its status as a
+    badge, organisation, channel, deadline, office, documents, and its withdrawals and corrections."""
     move = _own_move(request, public_id)
     if move.status == MoveStatus.DRAFT:
         assisted = assisted_of(move)
@@ -820,32 +825,26 @@ def detail(request, public_id):
     _audit(request, Action.VIEW, move)
     names = _document_names(move)
     submitted_on = timezone.localdate(move.submitted_at) if move.submitted_at else timezone.localdate()
-    entries, warnings = [], []
-    for entry in move.entries.all():
-        definition = entry.definition
-        slug = definition["slug"]
-        name = entry.version.localised_name
-        window = definition["channel"] == Channel.WINDOW
-        # A window procedure is taken to its office (the ward office), not to the city hall.
-        organisation = (entry.office["name"] if window and entry.office
-                        else entry.version.procedure.organisation.name)
-        entries.append({
-            "entry": entry, "slug": slug, "name": name, "organisation": organisation,
-            "channel": CHANNEL_LABELS.get(definition["channel"], definition["channel"]),
-            "window": definition["channel"] == "window", "office": entry.office,
-            "status": entry.get_status_display(),
-            "documents": [{"name": n, "label": _document_label(n, name)} for n in names if _belongs_to(n, slug)],
-            "bring": [line for line in (definition.get("what_to_bring_en") if _english() and definition.get(
-                "what_to_bring_en") else definition.get("what_to_bring", "")).splitlines() if line.strip()],
-        })
-        notice = period_ended_notice(name=name, end=entry.deadline_to, organisation=organisation,
+    contact_labels = {f"applicant.{spec.name}": spec.localised_label for spec in applicant_fields()}
+    entries = result.entries_of(move)
+    rows = result.entry_rows(
+        move, entries, lambda slug, name: [{"name": n, "label": _document_label(n, name)}
+                                           for n in names if _belongs_to(n, slug)], contact_labels)
+    warnings = []
+    for row in rows:
+        entry = row["entry"]
+        row["channel"] = CHANNEL_LABELS.get(entry.definition["channel"], entry.definition["channel"])
+        if entry.status == EntryStatus.WITHDRAWN:
+            continue
+        notice = period_ended_notice(name=row["name"], end=entry.deadline_to, organisation=row["organisation"],
                                      today=submitted_on)
         if notice:
             warnings.append(notice)
-    specific = {d["name"] for e in entries for d in e["documents"]}
+    specific = {d["name"] for r in rows for d in r["documents"]}
     assisted = assisted_of(move)
     return render(request, "moves/result.html", {
-        "move": move, "entries": entries, "warnings": warnings, "summary": _delivery_summary(move),
+        "move": move, "entries": rows, "warnings": warnings, "summary": _delivery_summary(move),
+        "next_steps": result.next_steps(rows), "changeable": any(not r["locked"] for r in rows),
         "documents": [{"name": n, "label": _document_label(n)} for n in names if n not in specific],
         "kinds": [_kind_label(k) for k in move.kinds], "list_url": _list_url(request),
         "assisted": assisted, "extra_documents": assisted.extra_documents() if assisted is not None else [],

@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from hikkoshi.assisted.models import AssistedMove
 from hikkoshi.audit.services import Action, record
-from hikkoshi.delivery.models import Delivery, DeliveryEvent
+from hikkoshi.delivery.models import Delivery, DeliveryEvent, Notice
 from hikkoshi.delivery.services import spooled_files_forgetter
 from hikkoshi.moves.constants import EntryStatus, MoveStatus
 from hikkoshi.moves.models import Move, MoveProcedure
@@ -74,7 +74,9 @@ def retention_start(move: Move) -> datetime | None:
         return None
     entries = MoveProcedure.objects.filter(move=move)
     if (entries.filter(status__in=OPEN).exists()
-            or Delivery.objects.filter(entry__move=move, status__in=OPEN).exists()):
+            or Delivery.objects.filter(entry__move=move, status__in=OPEN).exists()
+            # a withdrawal or correction still on its way needs the data it sends
+            or Notice.objects.filter(delivery__entry__move=move, status__in=Notice.UNFINISHED).exists()):
         return None
     found = entries.aggregate(
         deadline=Max("deadline_to"), delivered=Max("delivery__delivered_at"),
@@ -126,6 +128,7 @@ def erase_expired(*, now: datetime | None = None) -> int:
         .exclude(entries__status__in=OPEN)
         .exclude(entries__deadline_to__gte=cutoff_day)
         .exclude(entries__delivery__status__in=OPEN)
+        .exclude(entries__delivery__notices__status__in=Notice.UNFINISHED)
         .order_by("pk").values_list("pk", flat=True))
     erased = 0
     for pk in candidates:
@@ -150,6 +153,7 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         Move.objects.filter(pk=pk).update(applicant={}, members=[], household={}, old_address={}, new_address={},
                                           draft={}, erased_at=now, updated_at=now)
         MoveProcedure.objects.filter(move_id=pk).update(values={})
+        Notice.objects.filter(delivery__entry__move_id=pk).update(body={})
         # A move entered for a customer (代行): the customer's contact for the mailing too. The
         # agency's monthly counts (assisted.BillingCount) hold no personal data and stay.
         AssistedMove.objects.filter(move_id=pk).update(contact={})

@@ -19,6 +19,10 @@ class Application(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     # The receipt's exact JSON text: the same key again is answered with these very bytes.
     receipt = models.TextField(_("receipt"))
+    # 処理済み: the organisation's staff processed it; a withdrawal or correction is then
+    # answered with 409 (contact the organisation instead).
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("application")
@@ -27,6 +31,33 @@ class Application(models.Model):
         constraints = [models.UniqueConstraint(fields=["organisation", "idempotency_key"],
                                                name="receiver_application_once")]
         indexes = [models.Index(fields=["organisation", "-received_at"])]
+
+    def __str__(self):
+        return self.reference
+
+
+class Notice(models.Model):
+    """A withdrawal (取下げ) or correction (訂正) of an application, received from the portal,
+    stored once per idempotency key like an application."""
+
+    WITHDRAWAL, CORRECTION = "withdrawal", "correction"
+    KINDS = [(WITHDRAWAL, _("Withdrawal")), (CORRECTION, _("Correction"))]
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notices")
+    organisation = models.SlugField(_("organisation"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=10, choices=KINDS)
+    reference = models.CharField(_("reference number"), max_length=120, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
+    content_digest = models.CharField(_("content digest"), max_length=200)
+    data = models.JSONField(_("notice"))
+    key_id = models.CharField(_("portal key id"), max_length=200)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    receipt = models.TextField(_("receipt"))
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "idempotency_key"],
+                                               name="receiver_notice_once")]
 
     def __str__(self):
         return self.reference

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from hikkoshi.delivery import signing
 
-from .models import Application, Counter, SeenNonce
+from .models import Application, Counter, Notice, SeenNonce
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,22 @@ class Replayed(Exception):
 
 class Conflict(Exception):
     """The idempotency key was used before for another application."""
+
+
+class UnknownApplication(Exception):
+    """A withdrawal or correction names no application of this organisation."""
+
+
+class Processed(Exception):
+    """A withdrawal or correction of an application the organisation has already processed."""
+
+
+NOTICE_FORMATS = {"hikkoshi.withdrawal/1": Notice.WITHDRAWAL, "hikkoshi.correction/1": Notice.CORRECTION}
+
+
+def notice_kind(data: dict) -> str:
+    """"withdrawal" or "correction" for a notice's body, "" for an application."""
+    return NOTICE_FORMATS.get(data.get("format"), "") if isinstance(data.get("format"), str) else ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,61 @@ def accept(*, organisation: str, verified: signing.VerifiedRequest, data: dict) 
         return found
     logger.info("application received: %s", reference)
     return Accepted(application, created=True)
+
+
+def accept_notice(*, organisation: str, verified: signing.VerifiedRequest, data: dict) -> Accepted:
+    """Store a withdrawal or correction (or find the one stored under its key) and its receipt.
+
+    It must name an application of this organisation by its reference and idempotency key
+    (``UnknownApplication``); one the organisation has processed is not changed any more
+    (``Processed``). A withdrawal marks the application withdrawn; a correction is kept beside
+    it (the application as first received stays as it was)."""
+    key, digest = verified.idempotency_key, verified.content_digest
+    found = Notice.objects.filter(organisation=organisation, idempotency_key=key).first()
+    if found is not None:
+        if found.content_digest != digest:
+            raise Conflict
+        return Accepted(found, created=False)
+    about = data.get("application") if isinstance(data.get("application"), dict) else {}
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            application = (Application.objects.select_for_update()
+                           .filter(organisation=organisation, reference=str(about.get("reference") or ""),
+                                   idempotency_key=str(about.get("idempotency_key") or "")).first())
+            if application is None:
+                raise UnknownApplication
+            if application.processed_at is not None:
+                raise Processed
+            kind = notice_kind(data)
+            reference = _reference(organisation, timezone.localdate(now))
+            receipt = signing.receipt_body(reference=reference, idempotency_key=key, content_digest=digest,
+                                           received_at=timezone.localtime(now), organisation=organisation)
+            receipt["about"] = application.reference
+            notice = Notice.objects.create(
+                application=application, organisation=organisation, kind=kind, reference=reference,
+                idempotency_key=key, content_digest=digest, data=data, key_id=verified.key_id, received_at=now,
+                receipt=json.dumps(receipt, ensure_ascii=False, separators=(",", ":")))
+            if kind == Notice.WITHDRAWAL and application.withdrawn_at is None:
+                application.withdrawn_at = now
+                application.save(update_fields=["withdrawn_at"])
+    except IntegrityError:
+        found = Notice.objects.filter(organisation=organisation, idempotency_key=key).first()
+        if found is None:
+            raise
+        if found.content_digest != digest:
+            raise Conflict from None
+        return Accepted(found, created=False)
+    logger.info("%s received: %s for %s", kind, reference, application.reference)
+    return Accepted(notice, created=True)
+
+
+def mark_processed(*, organisation: str, reference: str) -> bool:
+    """The organisation's staff processed an application (処理済み): later withdrawals and
+    corrections are refused with 409. False if there is no such application."""
+    return bool(Application.objects.filter(organisation=organisation, reference=reference, processed_at=None)
+                .update(processed_at=timezone.now())) or Application.objects.filter(
+        organisation=organisation, reference=reference).exists()
 
 
 # --- CSV ---------------------------------------------------------------------------------------------

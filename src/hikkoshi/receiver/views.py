@@ -16,11 +16,11 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hikkoshi.delivery import signing
 
@@ -109,6 +109,8 @@ def applications(request, slug):
         data = None
     if not isinstance(data, dict):
         return _answer(request, problem(400, _("Not an application"), _("The body must be a JSON object.")))
+    if services.notice_kind(data):
+        return _answer(request, _notice(slug, verified, data))
     try:
         accepted = services.accept(organisation=slug, verified=verified, data=data)
     except services.Conflict:
@@ -116,6 +118,32 @@ def applications(request, slug):
             422, _("Idempotency-Key reused"),
             _("This Idempotency-Key was used before for another application.")))
     return _answer(request, _receipt(slug, accepted))
+
+
+def _notice(slug: str, verified, data: dict) -> HttpResponse:
+    """A withdrawal or correction: its receipt, or a signed 409 when the application was
+    processed already (bound to this request's key and digest), or 404 / 422."""
+    try:
+        accepted = services.accept_notice(organisation=slug, verified=verified, data=data)
+    except services.Conflict:
+        return problem(422, _("Idempotency-Key reused"),
+                       _("This Idempotency-Key was used before for another application."))
+    except services.UnknownApplication:
+        return problem(404, _("No such application"),
+                       _("The withdrawal or correction names no application received here."))
+    except services.Processed:
+        body = json.dumps({"type": "about:blank", "title": _("Already processed"), "status": 409,
+                           "detail": _("This application has been processed: contact the organisation."),
+                           "idempotency_key": verified.idempotency_key,
+                           "content_digest": verified.content_digest}, ensure_ascii=False).encode("utf-8")
+        response = HttpResponse(body, status=409)
+        private_key, key_id = keys.organisation_key(slug)
+        for name, value in signing.sign_response(status=409, body=body, private_key=private_key, key_id=key_id,
+                                                 content_type="application/problem+json").items():
+            response[name] = value
+        response["Cache-Control"] = "no-store"
+        return response
+    return _receipt(slug, accepted)
 
 
 def _receipt(slug: str, accepted: services.Accepted) -> HttpResponse:
@@ -172,14 +200,20 @@ def application_list(request, slug):
     return render(request, "receiver/list.html", {"slug": slug, "page": page})
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_only
 def application_detail(request, slug, reference):
+    """One application, its withdrawals and corrections; a POST marks it processed (処理済み)."""
     _served(slug)
     application = get_object_or_404(Application, organisation=slug, reference=reference)
+    if request.method == "POST":
+        services.mark_processed(organisation=slug, reference=reference)
+        return redirect(request.path)
     return render(request, "receiver/detail.html", {
         "slug": slug, "application": application,
         "fields": sorted(services.flatten(application.data).items()),
+        "notices": [{"notice": n, "fields": sorted(services.flatten(n.data).items())}
+                    for n in application.notices.all()],
     })
 
 

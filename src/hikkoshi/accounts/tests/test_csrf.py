@@ -42,7 +42,7 @@ def values(mover):
     move = Move.objects.create(owner=mover)
     token, _secret = ApiToken.issue(mover)
     return {"public_id": move.public_id, "token_id": token.pk, "name": "result.pdf", "key": "abc",
-            "uidb36": "1", "pk": 1, "member_id": 1}
+            "uidb36": "1", "pk": 1, "member_id": 1, "slug": "sapporo-move-in"}
 
 
 def test_every_page_refuses_a_post_without_the_token(mover, values):
@@ -110,7 +110,8 @@ def test_the_staff_pages_refuse_a_post_without_the_token_and_their_forms_carry_i
             token = issue_phone_link(waiting.assisted)
         urls = set()
         for move in (waiting, ready):
-            values = {"public_id": move.public_id, "name": "result.pdf", "member_id": member.pk}
+            values = {"public_id": move.public_id, "name": "result.pdf", "member_id": member.pk,
+                      "slug": "sapporo-move-in"}
             urls |= {url for route, name, params in patterns() if route.startswith((f"{area}/", "consent/"))
                      for url in [reverse(name, kwargs={p: values[p] for p in params})]}
         client.handler.enforce_csrf_checks = True

@@ -66,3 +66,8 @@ class ChannelBackend(Protocol):
 
     def send(self, outgoing: Outgoing) -> Outcome:
         """Hand the application over, or raise ``DeliveryError``."""
+
+    def send_notice(self, outgoing) -> Outcome:
+        """Hand over a withdrawal or correction of an application this channel delivered
+        (``delivery.notices.NoticeOutgoing``), or raise ``DeliveryError`` — with the code
+        ``already_processed`` when the organisation says it has processed the application."""

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from hikkoshi.documents.application import full_date, render_application
 from hikkoshi.documents.data import Address
+from hikkoshi.documents.notice import local_day
 from hikkoshi.places.normalise import format_postcode
 
 from .. import smtp
@@ -24,9 +25,15 @@ def portal_url() -> str:
     return settings.HIKKOSHI_PORTAL_URL
 
 
+def application_label(record) -> str:
+    """How an organisation's copy names the application: its 申請番号 (the id of a move stored
+    before numbers existed)."""
+    return f"申請番号 {record.number}" if record.number else f"申請ID {record.id}"
+
+
 def subject(outgoing: Outgoing) -> str:
-    """``【引越し申請】水道の使用開始（申請ID 5b0e…）``."""
-    return f"【引越し申請】{outgoing.entry.name}（申請ID {outgoing.record.id}）"
+    """``【引越し申請】水道の使用開始（申請番号 K7P2X-9M4QD）``."""
+    return f"【引越し申請】{outgoing.entry.name}（{application_label(outgoing.record)}）"
 
 
 def attachment_name(outgoing: Outgoing) -> str:
@@ -59,7 +66,7 @@ def body(outgoing: Outgoing) -> str:
         f"申込書（PDF）を添付しています: {attachment_name(outgoing)}",
         "",
         f"手続き　　: {entry.name}",
-        f"申請ID　　: {record.id}",
+        *([f"申請番号　: {record.number}"] if record.number else [f"申請ID　　: {record.id}"]),
     ]
     # Only the common items this organisation receives (``Outgoing.shares``; the record holds
     # no others).
@@ -86,11 +93,11 @@ def body(outgoing: Outgoing) -> str:
         lines.append("（この手続きに固有の入力項目はありません）")
     lines += [
         "",
-        "この申請についてのお問い合わせは、申請IDを添えてポータルの運営者へご連絡ください。",
+        "この申請についてのお問い合わせは、申請番号を添えてポータルの運営者へご連絡ください。",
         f"ポータル: {portal_url()}",
         "",
         f"An application sent on the mover's behalf by the hikkoshi moving portal "
-        f"(application {record.id}, procedure {outgoing.procedure}); the filled form is attached "
+        f"(application {record.number or record.id}, procedure {outgoing.procedure}); the filled form is attached "
         f"as a PDF. Questions: {portal_url()}",
         "",
         "--",
@@ -108,6 +115,8 @@ def compose(outgoing: Outgoing, to: str, pdf: bytes) -> EmailMessage:
     msg["Message-ID"] = smtp.message_id_for(outgoing.idempotency_key)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     msg["X-Hikkoshi-Application"] = outgoing.record.id
+    if outgoing.record.number:
+        msg["X-Hikkoshi-Number"] = outgoing.record.number
     msg["X-Hikkoshi-Procedure"] = f"{outgoing.procedure} v{outgoing.entry.version}"
     msg.set_content(body(outgoing), charset="utf-8")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(outgoing))
@@ -130,3 +139,93 @@ class EmailChannel:
             raise DeliveryError("bad_header", type(exc).__name__, retryable=False) from exc
         message_id = smtp.send_message(message)
         return Outcome(message_id=message_id)
+
+    def send_notice(self, outgoing) -> Outcome:
+        """A withdrawal or correction, as a reply to the application's mail."""
+        return send_notice_mail(outgoing)
+
+
+# -- withdrawals and corrections ------------------------------------------------------------------
+
+NOTICE_TITLES = {"withdrawal": "取下げ", "correction": "訂正"}
+
+
+def notice_subject(outgoing) -> str:
+    """``【引越し申請 取下げ】水道の使用開始（申請番号 K7P2X-9M4QD）``."""
+    return f"【引越し申請 {NOTICE_TITLES[outgoing.kind]}】{outgoing.entry.name}（{application_label(outgoing.record)}）"
+
+
+def notice_body(outgoing) -> str:
+    """The text of a withdrawal or correction: which application (its number, the date it was
+    sent, the organisation's reference), and for a correction what changed, to what."""
+    record, entry = outgoing.record, outgoing.entry
+    withdrawal = outgoing.kind == "withdrawal"
+    sent = full_date(local_day(outgoing.original_sent_at)) if outgoing.original_sent_at else ""
+    lines = [
+        f"{outgoing.organisation_name} 御中",
+        "",
+        (f"{sent}にお送りした次の申請を、申請者のご依頼により取り下げます。" if withdrawal else
+         f"{sent}にお送りした次の申請について、申請者のご依頼により内容を訂正します。"),
+        ("まだお手続きされていない場合は、この申請を処理しないでください。" if withdrawal else
+         "訂正後の申込書（PDF）を添付しています。お手続きは訂正後の内容でお願いいたします。"),
+        "",
+        f"手続き　　: {entry.name}",
+        f"申請番号　: {record.number}" if record.number else f"申請ID　　: {record.id}",
+    ]
+    if outgoing.shares is None or "applicant_name" in outgoing.shares:
+        lines.append(f"申請者　　: {record.applicant.name}（{record.applicant.name_kana}）")
+    if outgoing.original_reference:
+        lines.append(f"受付番号　: {outgoing.original_reference}")
+    if not withdrawal:
+        lines += ["", "【訂正した項目（訂正後の内容）】"]
+        lines += [f"・{label}: {_indented(value)}" for label, value in outgoing.changes] or ["（なし）"]
+    lines += [
+        "",
+        "すでにお手続きが済んでいる場合は、お手数ですが申請者へ直接ご連絡ください。",
+        f"ポータル: {portal_url()}",
+        "",
+        (f"The mover withdraws the application {record.number or record.id} ({outgoing.procedure}) sent "
+         f"earlier by the hikkoshi moving portal; please do not process it." if withdrawal else
+         f"The mover corrects the application {record.number or record.id} ({outgoing.procedure}) sent "
+         f"earlier by the hikkoshi moving portal; the corrected form is attached."),
+        "",
+        "--",
+        "hikkoshi 引越しワンストップ",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def compose_notice(outgoing, to: str, pdf: bytes | None) -> EmailMessage:
+    """The notice as a reply to the application's mail (In-Reply-To / References), with its
+    own Message-ID (the notice's idempotency key: the same on every attempt)."""
+    msg = EmailMessage()
+    msg["From"] = smtp.sender()
+    msg["To"] = to
+    msg["Subject"] = notice_subject(outgoing)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = smtp.message_id_for(outgoing.idempotency_key)
+    if outgoing.original_message_id:
+        msg["In-Reply-To"] = outgoing.original_message_id
+        msg["References"] = outgoing.original_message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Hikkoshi-Application"] = outgoing.record.id
+    if outgoing.record.number:
+        msg["X-Hikkoshi-Number"] = outgoing.record.number
+    msg["X-Hikkoshi-Notice"] = outgoing.kind
+    msg.set_content(notice_body(outgoing), charset="utf-8")
+    if pdf is not None:
+        msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(outgoing))
+    return msg
+
+
+def send_notice_mail(outgoing) -> Outcome:
+    to = str(outgoing.settings.get("to") or "").strip()
+    if not to:
+        raise DeliveryError("not_configured", "the procedure has no e-mail address (to)", retryable=False)
+    pdf = render_application(outgoing.record, outgoing.entry) if outgoing.kind == "correction" else None
+    try:
+        message = compose_notice(outgoing, to, pdf)
+    except ValueError as exc:
+        raise DeliveryError("bad_header", type(exc).__name__, retryable=False) from exc
+    return Outcome(message_id=smtp.send_message(message))
+

@@ -38,10 +38,12 @@ from django.utils import timezone
 
 from hikkoshi.documents.application import render_application
 from hikkoshi.documents.fax_cover import render_fax_cover
+from hikkoshi.documents.notice import render_notice
 
 from .. import faxfile, smtp
 from . import register
 from .base import DeliveryError, Outcome, Outgoing
+from .email import application_label
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     cover = render_fax_cover(
         to_name=outgoing.organisation_name, to_number=number,
         from_name=cfg.get("sender_name", ""), from_number=cfg.get("sender_number", ""),
-        pages=pages, procedure_name=outgoing.entry.name, application_id=outgoing.record.id,
+        pages=pages, procedure_name=outgoing.entry.name, application_id=outgoing.record.number or outgoing.record.id,
         portal_url=settings.HIKKOSHI_PORTAL_URL, sent_at=timezone.now(),
         application_number=outgoing.record.number,
     )
@@ -95,6 +97,45 @@ class FaxChannel:
         logger.info("fax: delivery %s handed to %s (%s pages)", outgoing.delivery_id, gateway, pages)
         return outcome
 
+    def send_notice(self, outgoing) -> Outcome:
+        """A withdrawal (one page: 申請取下げのお知らせ) or a correction (申請内容訂正のお知らせ and
+        the corrected 申込書) to the same number, through the same gateway."""
+        typed = str(outgoing.settings.get("fax_number") or "").strip()
+        if not typed:
+            raise DeliveryError("not_configured", "the procedure has no fax number (fax_number)", retryable=False)
+        try:
+            shown = faxfile.display_fax_number(typed)
+        except ValueError as exc:
+            raise DeliveryError("bad_fax_number", str(exc), retryable=False) from None
+        gateway = config().get("gateway", "")
+        if gateway not in GATEWAYS:
+            raise DeliveryError("not_configured", f"unknown fax gateway {gateway!r}", retryable=False)
+        tiff, pages = render_notice_fax(outgoing, shown)
+        outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
+            outgoing, shown.replace("-", ""), tiff, pages)
+        outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
+        logger.info("fax: %s for delivery %s handed to %s (%s pages)", outgoing.kind, outgoing.delivery_id,
+                    gateway, pages)
+        return outcome
+
+
+def render_notice_fax(outgoing, number: str) -> tuple[bytes, int]:
+    """(TIFF-F of a withdrawal or correction notice, its page count)."""
+    cfg = config()
+    form = render_application(outgoing.record, outgoing.entry) if outgoing.kind == "correction" else None
+    pages = 1 + (faxfile.page_count(form) if form else 0)
+    notice = render_notice(
+        kind=outgoing.kind, to_name=outgoing.organisation_name, to_number=number,
+        from_name=cfg.get("sender_name", ""), from_number=cfg.get("sender_number", ""), pages=pages,
+        procedure_name=outgoing.entry.name, number=outgoing.record.number or outgoing.record.id,
+        sent_on=outgoing.original_sent_at, reference=outgoing.original_reference, changes=outgoing.changes,
+        portal_url=settings.HIKKOSHI_PORTAL_URL, sent_at=timezone.now())
+    tiff, count = faxfile.pdfs_to_tiff_f([notice] + ([form] if form else []),
+                                         compression=cfg.get("compression", "group4"))
+    if count != pages:
+        raise DeliveryError("internal_error", f"notice says {pages} pages, image has {count}", retryable=False)
+    return tiff, pages
+
 
 def image_name(outgoing: Outgoing) -> str:
     return f"fax-{outgoing.record.id}.tif"
@@ -106,11 +147,14 @@ def send_by_email(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> O
     msg = EmailMessage()
     msg["From"] = smtp.sender()
     msg["To"] = config()["email_address"].format(number=digits)
-    msg["Subject"] = f"【引越し申請 FAX】{outgoing.entry.name}（申請ID {outgoing.record.id}）"
+    what = {"withdrawal": " 取下げ", "correction": " 訂正"}.get(getattr(outgoing, "kind", ""), "")
+    msg["Subject"] = f"【引越し申請 FAX{what}】{outgoing.entry.name}（{application_label(outgoing.record)}）"
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = smtp.message_id_for(outgoing.idempotency_key)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Hikkoshi-Application"] = outgoing.record.id
+    if outgoing.record.number:
+        msg["X-Hikkoshi-Number"] = outgoing.record.number
     msg["X-Hikkoshi-Fax-Pages"] = str(pages)
     # The image is the message's only part: a gateway would fax a text part as another page.
     msg.add_attachment(tiff, maintype="image", subtype="tiff", filename=image_name(outgoing))

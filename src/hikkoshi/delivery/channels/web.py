@@ -94,7 +94,20 @@ class WebChannel:
                         exc.detail)
             raise
 
-    def _send(self, outgoing: Outgoing) -> Outcome:
+    def send_notice(self, outgoing) -> Outcome:
+        """A withdrawal or correction: the same signed POST to the same endpoint, its body a
+        ``hikkoshi.withdrawal/1`` or ``hikkoshi.correction/1`` naming the application (its
+        reference and idempotency key), with its own Idempotency-Key. A 409 signed by the
+        organisation is its answer that it processed the application already
+        (``already_processed``, final); an unsigned one is an ``http_409``."""
+        try:
+            return self._send(outgoing, notice=True)
+        except DeliveryError as exc:
+            logger.info("web notice for delivery %s attempt %s: %s", outgoing.delivery_id, outgoing.attempt,
+                        exc.code)
+            raise
+
+    def _send(self, outgoing: Outgoing, *, notice: bool = False) -> Outcome:
         endpoint = (outgoing.settings or {}).get("endpoint") or ""
         if not endpoint:
             raise DeliveryError("not_configured", "the procedure has no endpoint", retryable=False)
@@ -123,7 +136,7 @@ class WebChannel:
         try:
             with _client().stream("POST", url, content=body, headers=headers, timeout=timeout) as response:
                 status = response.status_code
-                answer = _read(response) if 200 <= status < 300 else b""
+                answer = _read(response) if 200 <= status < 300 or (notice and status == 409) else b""
                 answer_headers = dict(response.headers.items())
         except httpx.ConnectTimeout as exc:
             raise DeliveryError("connect_timeout", "no connection within the timeout", retryable=True) from exc
@@ -134,6 +147,9 @@ class WebChannel:
         except httpx.TransportError as exc:
             raise DeliveryError("transport_error", type(exc).__name__, retryable=True) from exc
 
+        if notice and status == 409:
+            raise _processed(status, answer_headers, answer, receipt_keys, outgoing.idempotency_key,
+                             headers["Content-Digest"])
         if not 200 <= status < 300:
             raise _http_error(status, answer_headers)
         return self._receipt(outgoing, status, answer_headers, answer, headers["Content-Digest"], receipt_keys)
@@ -177,6 +193,25 @@ class WebChannel:
             "content_digest": verified.content_digest,
             "text": answer.decode("utf-8"),
         })
+
+
+def _processed(status: int, headers: dict, answer: bytes, keys, idempotency_key: str,
+               sent_digest: str) -> DeliveryError:
+    """A 409 to a withdrawal or correction: the organisation processed the application — if it
+    says so with its signature, about this very request (its key and body digest, so an old
+    answer replayed does not count)."""
+    unsigned = DeliveryError("http_409", "HTTP 409 without the organisation's signature on this request",
+                             retryable=False)
+    try:
+        signing.verify_response(status=status, headers=headers, body=answer, keys=keys,
+                                max_future=RECEIPT_MAX_FUTURE)
+        problem = json.loads(answer.decode("utf-8"))
+    except (signing.SignatureError, UnicodeDecodeError, json.JSONDecodeError):
+        return unsigned
+    if (not isinstance(problem, dict) or problem.get("idempotency_key") != idempotency_key
+            or problem.get("content_digest") != sent_digest):
+        return unsigned
+    return DeliveryError("already_processed", "the organisation has processed the application", retryable=False)
 
 
 def _http_error(status: int, headers: dict) -> DeliveryError:

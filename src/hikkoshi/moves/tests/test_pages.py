@@ -199,7 +199,7 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     assert "Application result" in page
     assert "北区役所" in page  # the window procedure's office, with its address and hours
     assert "本庁舎" not in page
-    assert "To be taken to the counter in person" in page and "Waiting to be sent" in page
+    assert "You need to file this at the counter" in page and "Waiting to be sent" in page
     for label in ("Web", "窓口", "FAX"):
         assert label in page
     assert "What to bring" in page

@@ -248,3 +248,19 @@ def test_drafts_entered_for_customers_and_left_untouched_are_deleted(keys, sappo
     assert not AssistedMove.objects.filter(move_id=old.pk).exists()
     assert Move.objects.filter(pk=fresh.pk).exists() and Move.objects.filter(pk=own_draft.pk).exists()
     assert AuditEvent.objects.filter(action="delete", target="abandoned draft").count() == 1
+
+
+def test_a_withdrawal_on_its_way_keeps_the_data_it_sends(keys, sapporo, mover):
+    from hikkoshi.delivery.models import Notice
+
+    move = submit(mover)
+    finish(move)
+    delivery = Delivery.objects.filter(entry__move=move, channel="web").first()
+    notice = Notice.objects.create(delivery=delivery, kind=Notice.Kind.CORRECTION, request_key="r" * 20,
+                                   status=Notice.Status.RETRYING, body={"corrected": {"applicant": APPLICANT}})
+    assert retention_start(move) is None
+    assert erase_expired(now=timezone.now() + timedelta(days=3650)) == 0
+    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.DELIVERED)
+    assert retention_start(move) is not None
+    assert erase_expired(now=timezone.now() + timedelta(days=3650)) == 1
+    assert Notice.objects.get(pk=notice.pk).body == {}  # what it sent went with the move's data

@@ -8,6 +8,7 @@
                       [--delay SECONDS] [--open-staff-pages]
     hikkoshi receiver createstaff USERNAME --data-dir DIR   # prints a new password
     hikkoshi receiver keys --data-dir DIR --organisation SLUG …   # the receipt keys, as JSON
+    hikkoshi receiver processed REFERENCE --data-dir DIR --organisation SLUG   # mark one 処理済み
 
 Serving migrates the receiver's database, makes each organisation's receipt key when it has none
 (``DIR/keys/<slug>.pem``), prints where the portal posts and where the keys are, and then
@@ -40,8 +41,10 @@ class Command(BaseCommand):
     help = "Run the receiver of the web channel for one or more organisations (or: createstaff USERNAME, keys)."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", nargs="?", default="serve", choices=["serve", "createstaff", "keys"])
-        parser.add_argument("username", nargs="?", help="createstaff: the new staff user's name")
+        parser.add_argument("action", nargs="?", default="serve",
+                            choices=["serve", "createstaff", "keys", "processed"])
+        parser.add_argument("username", nargs="?", help="createstaff: the new staff user's name; processed: "
+                                                        "the application's reference number")
         parser.add_argument("--data-dir", help="the receiver's state (default ./var/receiver)")
         parser.add_argument("--organisation", action="append", default=[], metavar="SLUG",
                             help="an organisation served here (repeat for more)")
@@ -65,6 +68,14 @@ class Command(BaseCommand):
         if action == "createstaff":
             return self._create_staff(username)
         organisations = self._organisations(organisation)
+        if action == "processed":
+            from hikkoshi.receiver.services import mark_processed
+
+            call_command("migrate", interactive=False, verbosity=0)
+            if not username or not mark_processed(organisation=organisations[0], reference=username):
+                raise CommandError(f"No application {username!r} of {organisations[0]}.")
+            self.stdout.write(f"{username} marked processed: withdrawals and corrections are refused from now on.")
+            return
         if action == "keys":
             self.stdout.write(json.dumps({slug: keys.organisation_jwks(slug) for slug in organisations},
                                          ensure_ascii=False, indent=2))

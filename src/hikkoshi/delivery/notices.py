@@ -1,0 +1,416 @@
+"""Withdrawals (取下げ) and corrections (訂正) of applications already submitted.
+
+A mover may withdraw a whole move or one procedure, or correct a procedure's own fields or
+their contact data (phone, e-mail), as long as the application is **not yet processed**. With
+the data the portal has (organisations' processing statuses come later), "processed" means:
+
+- the organisation said so: it answered an earlier withdrawal or correction with HTTP 409
+  (web channel) — a ``Notice`` "refused";
+- the mover said so: a window procedure they marked as filed at the counter (``filed_at``);
+- our staff dealt with it another way (a delivery "handled"): the mover contacts the
+  organisation;
+- it is withdrawn already, or the move's personal data was erased.
+
+Anything else may be changed; for an application the organisation holds, it is the
+organisation that answers (a web receiver with a signed receipt or a 409; an e-mail or a fax
+is read by people who decide).
+
+What happens per procedure (``withdraw`` / ``correct``, each in one short transaction — nothing
+is sent inside it):
+
+- not yet sent (queued, retrying) or never delivered (failed): a withdrawal cancels it — its
+  delivery becomes "withdrawn" and is never sent; a correction changes the values it will be
+  sent with (the worker reads them only after claiming it, so it sends the corrected one);
+- being sent or delivered: a ``Notice`` goes to the organisation by the same channel, exactly
+  once (its own idempotency key), through the workers with the same retries as an
+  application (``send_notice``); one whose application is still being sent waits for it;
+- at the counter (window): nothing is sent; a withdrawn one is no longer to be filed, a
+  corrected one prints with the new values.
+
+Every step is a ``DeliveryEvent`` of the application's delivery (codes and ids only) and every
+request one audit event (by the caller). A mover's request carries its own key: the same
+request twice (a double click, a reload) makes nothing new.
+"""
+
+from dataclasses import dataclass, field
+import logging
+import secrets
+import traceback
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hikkoshi.catalogue.models import shared_items
+from hikkoshi.moves.constants import EntryStatus, MoveStatus
+from hikkoshi.moves.models import Move, MoveProcedure
+
+from . import channels, policy
+from .channels import DeliveryError, Outgoing
+from .models import Delivery, DeliveryEvent, Notice
+
+logger = logging.getLogger(__name__)
+
+Kind = DeliveryEvent.Kind
+Status = Notice.Status
+# While a notice waits for its application to finish being sent.
+WAIT_FOR_APPLICATION = timedelta(seconds=5)
+CONTACT_FIELDS = ("phone", "email")
+# The common item (``catalogue.CommonItem``) each contact field belongs to.
+CONTACT_ITEMS = {"applicant.phone": "applicant_phone", "applicant.email": "applicant_email"}
+_CANCELLABLE = (EntryStatus.QUEUED, EntryStatus.RETRYING, EntryStatus.FAILED)
+
+
+# -- what may be changed ----------------------------------------------------------------------
+
+def why_not_changeable(entry: MoveProcedure) -> str:
+    """Why this procedure can no longer be withdrawn or corrected here ("" when it can)."""
+    move = entry.move
+    if move.status != MoveStatus.SUBMITTED or move.erased_at is not None:
+        return _("This move can no longer be changed.")
+    delivery = getattr(entry, "delivery", None)
+    status = delivery.status if delivery is not None else entry.status
+    if status == EntryStatus.WITHDRAWN or _withdrawal_pending_or_sent(delivery):
+        return _("This procedure is withdrawn.")
+    if entry.filed_at is not None:
+        return _("You filed this at the counter: ask the office there to change or withdraw it.")
+    if status == EntryStatus.HANDLED:
+        return _("Our staff dealt with this application another way: contact the organisation to change it.")
+    if delivery is not None and any(n.status == Status.REFUSED for n in delivery.notices.all()):
+        return _("The organisation has already processed this application: contact them to change it.")
+    return ""
+
+
+def _withdrawal_pending_or_sent(delivery) -> bool:
+    if delivery is None:
+        return False
+    return any(n.kind == Notice.Kind.WITHDRAWAL and n.status not in (Status.REFUSED, Status.FAILED)
+               for n in delivery.notices.all())
+
+
+def changeable(entries) -> list[MoveProcedure]:
+    return [e for e in entries if not why_not_changeable(e)]
+
+
+# -- the mover's requests ---------------------------------------------------------------------
+
+def withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str) -> list[Notice]:
+    """取下げ of these procedures of ``move`` (all of them: the whole move). Procedures that
+    can no longer be changed are left out. Returns the notices of this request."""
+    done = list(Notice.objects.filter(delivery__entry__move=move, request_key=request_key))
+    if done:
+        return done  # the same request again (a reload, a double click)
+    made = []
+    for entry in entries:
+        if why_not_changeable(entry):
+            continue
+        notice = _one(entry, kind=Notice.Kind.WITHDRAWAL, user=user, request_key=request_key, changes=[])
+        if notice is not None:
+            made.append(notice)
+    return made
+
+
+def correct(*, move: Move, user, request_key: str, values: dict[int, dict] | None = None,
+            contact: dict | None = None) -> list[Notice]:
+    """訂正: new own fields of some procedures (``values``: entry id → the whole cleaned
+    values) and/or new contact data (``contact``: phone, email). Only what really changed
+    counts; each procedure concerned gets its correction (a notice, or the changed values
+    before it is sent). Returns the notices of this request."""
+    values = values or {}
+    made = []
+    with transaction.atomic():
+        locked = Move.objects.select_for_update().get(pk=move.pk)
+        contact_changes = []
+        if contact:
+            applicant = dict(locked.applicant)
+            for name in CONTACT_FIELDS:
+                if name in contact and (applicant.get(name) or "") != (contact[name] or ""):
+                    applicant[name] = contact[name]
+                    contact_changes.append(f"applicant.{name}")
+            if contact_changes:
+                locked.applicant = applicant
+                locked.save(update_fields=["applicant", "updated_at"])
+        for entry in locked.entries.select_related("version", "delivery").prefetch_related("delivery__notices"):
+            entry.move = locked
+            if why_not_changeable(entry):
+                continue
+            # Only to an organisation that receives that contact item (``Procedure.shares``).
+            shares = set(shared_items(entry.definition))
+            changes = [path for path in contact_changes if CONTACT_ITEMS[path] in shares]
+            new = values.get(entry.pk)
+            if new is not None:
+                changed = sorted(k for k in set(new) | set(entry.values) if new.get(k) != entry.values.get(k))
+                if changed:
+                    MoveProcedure.objects.filter(pk=entry.pk).update(values=new)
+                    changes += [f"fields.{name}" for name in changed]
+            if changes:
+                notice = _one(entry, kind=Notice.Kind.CORRECTION, user=user, request_key=request_key,
+                              changes=changes)
+                if notice is not None:
+                    made.append(notice)
+    return made
+
+
+def _one(entry: MoveProcedure, *, kind: str, user, request_key: str, changes: list[str]) -> Notice | None:
+    """One procedure's withdrawal or correction, in one short transaction (nested in the
+    caller's, if any): cancelled, noted for the counter, or a notice queued for the workers."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(entry_id=entry.pk).first()
+        if delivery is None:
+            return None
+        earlier = Notice.objects.filter(delivery=delivery, request_key=request_key).first()
+        if earlier is not None:
+            return earlier  # the same request again (a reload, a double click)
+        withdrawal = kind == Notice.Kind.WITHDRAWAL
+        notice = Notice(delivery=delivery, kind=kind, request_key=request_key, changes=changes,
+                        requested_by=user if getattr(user, "is_authenticated", False) else None)
+        if delivery.status in _CANCELLABLE or delivery.status == EntryStatus.IN_PERSON:
+            # Not sent (or at the counter): nothing goes to the organisation.
+            notice.status = Status.NOT_NEEDED
+            notice.save()
+            if withdrawal:
+                _set_delivery(delivery, status=EntryStatus.WITHDRAWN, next_attempt_at=None)
+                DeliveryEvent.objects.create(delivery=delivery, kind=Kind.WITHDRAWN, attempt=delivery.attempts,
+                                             code=f"notice {notice.pk}", actor=notice.requested_by)
+            else:
+                DeliveryEvent.objects.create(delivery=delivery, kind=Kind.NOTICE_DROPPED, attempt=delivery.attempts,
+                                             code=f"notice {notice.pk} correction", detail="corrected before sending",
+                                             actor=notice.requested_by)
+            return notice
+        if delivery.status in (EntryStatus.SENDING, EntryStatus.DELIVERED):
+            notice.status = Status.QUEUED
+            notice.next_attempt_at = timezone.now()
+            notice.save()
+            DeliveryEvent.objects.create(delivery=delivery, kind=Kind.NOTICE_QUEUED, attempt=delivery.attempts,
+                                         code=f"notice {notice.pk} {kind}", actor=notice.requested_by)
+            transaction.on_commit(lambda: enqueue(notice.pk), robust=True)
+            return notice
+    return None  # handled by staff, withdrawn: not ours to change (why_not_changeable says so)
+
+
+def _set_delivery(delivery: Delivery, **fields) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(**fields)
+    if "status" in fields:
+        MoveProcedure.objects.filter(pk=delivery.entry_id).update(status=fields["status"])
+
+
+# -- the workers ------------------------------------------------------------------------------
+
+def enqueue(notice_id: int, *, run_after: datetime | None = None) -> None:
+    from .tasks import notice_task
+
+    task = notice_task.using(run_after=run_after) if run_after else notice_task
+    result = task.enqueue(notice_id)
+    Notice.objects.filter(pk=notice_id).update(task_id=str(result.id))
+
+
+def _set(notice: Notice, *, owned_by: str, **fields) -> bool:
+    return bool(Notice.objects.filter(pk=notice.pk, claim=owned_by, status=Status.SENDING).update(**fields))
+
+
+def _event(notice: Notice, kind: str, *, code: str = "", detail: str = "") -> None:
+    DeliveryEvent.objects.create(delivery_id=notice.delivery_id, kind=kind, attempt=notice.attempts,
+                                 code=f"notice {notice.pk} {code}".strip()[:60], detail=detail[:300])
+
+
+def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
+    """What a worker runs: send one notice if it is due (claim, send outside any transaction,
+    record under the claim) — or settle it without sending when its application was never
+    delivered after all."""
+    now = now or timezone.now()
+    claim = secrets.token_hex(16)
+    with transaction.atomic():
+        claimed = (Notice.objects.filter(pk=notice_id, status__in=Notice.OPEN, next_attempt_at__lte=now + timedelta(seconds=1))
+                   .update(status=Status.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1))
+        if not claimed:
+            return "not due"
+        notice = Notice.objects.select_related("delivery").get(pk=notice_id)
+        delivery = notice.delivery
+        settled = _settle_without_sending(notice, delivery, claim, now)
+    if settled:
+        if settled == "waiting":
+            enqueue(notice.pk, run_after=now + WAIT_FOR_APPLICATION)
+        return settled
+    try:
+        outgoing = build_notice(notice)
+        if not notice.body:  # the first attempt: what every later one sends again
+            Notice.objects.filter(pk=notice.pk, claim=claim).update(body=outgoing.application)
+        outcome = channels.get(delivery.channel).send_notice(outgoing)
+    except DeliveryError as exc:
+        return _failed(notice, claim, exc)
+    except Exception as exc:  # a defect or a passing local trouble
+        logger.error("notice %s: unexpected %s at\n%s", notice_id, type(exc).__name__,
+                     "".join(traceback.format_tb(exc.__traceback__)))
+        return _failed(notice, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
+    with transaction.atomic():
+        if _set(notice, owned_by=claim, status=Status.DELIVERED, delivered_at=timezone.now(),
+                reference=outcome.reference[:100], receipt=outcome.receipt, message_id=outcome.message_id[:250],
+                error_code="", error_detail="", next_attempt_at=None, claim=""):
+            _event(notice, Kind.NOTICE_SENT, code=notice.kind)
+    logger.info("notice %s (%s) delivered (attempt %s)", notice.pk, notice.kind, notice.attempts)
+    return "delivered"
+
+
+def _settle_without_sending(notice: Notice, delivery: Delivery, claim: str, now: datetime) -> str:
+    """Inside the claim's transaction: what to do when the application is not (or not yet)
+    with the organisation. "" when the notice is to be sent."""
+    status = delivery.status
+    if status == EntryStatus.DELIVERED:
+        return ""
+    if status == EntryStatus.SENDING:  # its application is on its way: after it
+        _set(notice, owned_by=claim, status=Status.RETRYING, next_attempt_at=now + WAIT_FOR_APPLICATION, claim="",
+             attempts=F("attempts") - 1)
+        return "waiting"
+    if status in _CANCELLABLE and notice.kind == Notice.Kind.WITHDRAWAL:
+        # Its sending failed meanwhile: it is simply not sent any more.
+        if Delivery.objects.filter(pk=delivery.pk, status__in=_CANCELLABLE).exists():
+            _set_delivery(delivery, status=EntryStatus.WITHDRAWN, next_attempt_at=None)
+            DeliveryEvent.objects.create(delivery=delivery, kind=Kind.WITHDRAWN, attempt=delivery.attempts,
+                                         code=f"notice {notice.pk}")
+    if status == EntryStatus.HANDLED:
+        _set(notice, owned_by=claim, status=Status.FAILED, next_attempt_at=None, claim="",
+             error_code="application_handled", error_detail="staff handled the application another way")
+        _event(notice, Kind.NOTICE_FAILED, code="application_handled")
+        return "failed: application_handled"
+    # Never delivered (cancelled, failed, or sent again later with the corrected values).
+    _set(notice, owned_by=claim, status=Status.NOT_NEEDED, next_attempt_at=None, claim="")
+    _event(notice, Kind.NOTICE_DROPPED, code=notice.kind, detail=f"application {status}")
+    return "not needed"
+
+
+def _failed(notice: Notice, claim: str, error: DeliveryError) -> str:
+    now = timezone.now()
+    code, detail = error.code[:60], error.detail[:300]
+    if code == "already_processed":  # the organisation's word: too late to change it here
+        with transaction.atomic():
+            if _set(notice, owned_by=claim, status=Status.REFUSED, next_attempt_at=None, claim="",
+                    error_code=code, error_detail=detail):
+                _event(notice, Kind.NOTICE_REFUSED, code=notice.kind)
+        logger.info("notice %s (%s): the organisation had already processed the application", notice.pk,
+                    notice.kind)
+        return "refused"
+    decision = policy.decide(retryable=error.retryable, attempt=notice.attempts, created_at=notice.retry_from,
+                             now=now, retry_after=error.retry_after)
+    with transaction.atomic():
+        if decision.retry:
+            at = now + timedelta(seconds=decision.delay)
+            if _set(notice, owned_by=claim, status=Status.RETRYING, next_attempt_at=at, error_code=code,
+                    error_detail=detail, claim=""):
+                _event(notice, Kind.NOTICE_RETRY, code=code, detail=detail)
+                transaction.on_commit(lambda: enqueue(notice.pk, run_after=at), robust=True)
+        elif _set(notice, owned_by=claim, status=Status.FAILED, next_attempt_at=None, error_code=code,
+                  error_detail=detail, claim=""):
+            _event(notice, Kind.NOTICE_FAILED, code=code, detail=detail)
+    logger.warning("notice %s attempt %s: %s (%s)", notice.pk, notice.attempts, code,
+                   "retry" if decision.retry else "final")
+    return f"{'retry' if decision.retry else 'failed'}: {code}"
+
+
+def sweep(*, now: datetime | None = None) -> dict:
+    """Notices whose worker was lost (sending past the lease) or whose task is gone: queued again."""
+    from .services import _task_pending
+
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
+    lost = 0
+    for notice in Notice.objects.filter(status=Status.SENDING, sending_since__lt=now - lease):
+        if Notice.objects.filter(pk=notice.pk, status=Status.SENDING, claim=notice.claim).update(
+                status=Status.RETRYING, next_attempt_at=now, claim=""):
+            _event(notice, Kind.NOTICE_RETRY, code="worker_lost")
+            enqueue(notice.pk)
+            lost += 1
+    requeued = 0
+    for notice in Notice.objects.filter(status__in=Notice.OPEN, next_attempt_at__lt=now - lease):
+        if not _task_pending(notice.task_id):
+            enqueue(notice.pk)
+            requeued += 1
+    return {"lost": lost, "requeued": requeued}
+
+
+# -- what goes out ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NoticeOutgoing(Outgoing):
+    """A withdrawal or correction on its way: the application as it is now (``record``,
+    ``entry``, corrected for a correction), and what it refers to."""
+
+    kind: str = Notice.Kind.WITHDRAWAL
+    changes: tuple = ()  # (label, new value as printed) of each changed field
+    original_reference: str = ""  # the organisation's reference of the application (受付番号)
+    original_key: str = ""  # the application's idempotency key
+    original_message_id: str = ""  # its e-mail's Message-ID (e-mail and fax by e-mail)
+    original_sent_at: datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+
+CONTACT_LABELS = {"applicant.phone": "電話番号", "applicant.email": "メールアドレス"}
+
+
+def build_notice(notice: Notice) -> NoticeOutgoing:
+    """A notice as its channel gets it (read outside any transaction)."""
+    from .services import application_data, build_outgoing
+
+    delivery = notice.delivery
+    base = build_outgoing(delivery)
+    entry = MoveProcedure.objects.select_related("move", "version__procedure__organisation").get(pk=delivery.entry_id)
+    move = entry.move
+    labels = {f"fields.{f.name}": (f.label, f.value) for f in base.entry.fields}
+    changes = []
+    for path in notice.changes:
+        if path in labels:
+            changes.append(labels[path])
+        elif path in CONTACT_LABELS:
+            changes.append((CONTACT_LABELS[path], move.applicant.get(path.split(".", 1)[1], "") or "（削除）"))
+        elif path.startswith("fields."):  # a field now empty
+            changes.append((path.split(".", 1)[1], "（未記入）"))
+    body = {
+        "format": f"hikkoshi.{notice.kind}/1",
+        "notice_id": str(notice.idempotency_key),
+        "application": {"reference": delivery.reference, "idempotency_key": str(delivery.idempotency_key),
+                        "move_id": str(move.public_id), "number": move.number},
+        "procedure": base.application["procedure"],
+        "organisation": base.application["organisation"],
+        "requested_at": notice.created_at.isoformat(),
+    }
+    if notice.kind == Notice.Kind.CORRECTION:
+        body["changes"] = list(notice.changes)
+        body["corrected"] = application_data(move, entry)
+    if notice.body:
+        body = notice.body  # a later attempt: the same as the first
+    return NoticeOutgoing(
+        delivery_id=delivery.pk, idempotency_key=str(notice.idempotency_key), attempt=notice.attempts,
+        procedure=base.procedure, organisation=base.organisation, organisation_name=base.organisation_name,
+        settings=base.settings, record=base.record, entry=base.entry, application=body,
+        receipt_keys=base.receipt_keys, shares=base.shares, kind=notice.kind, changes=tuple(changes),
+        original_reference=delivery.reference, original_key=str(delivery.idempotency_key),
+        original_message_id=delivery.message_id if delivery.message_id.startswith("<") else "",
+        original_sent_at=delivery.delivered_at,
+    )
+
+
+# -- staff ------------------------------------------------------------------------------------
+
+def resend_notice(notice: Notice, *, user, reason: str) -> bool:
+    """Staff: send a failed notice again (same idempotency key), with the reason recorded."""
+    with transaction.atomic():
+        if not Notice.objects.filter(pk=notice.pk, status__in=[Status.FAILED, Status.HANDLED]).update(
+                status=Status.QUEUED, next_attempt_at=timezone.now(), retry_from=timezone.now(), claim=""):
+            return False
+        DeliveryEvent.objects.create(delivery_id=notice.delivery_id, kind=Kind.RESENT, attempt=notice.attempts,
+                                     code=f"notice {notice.pk}", detail=reason[:300], actor=user)
+        transaction.on_commit(lambda: enqueue(notice.pk), robust=True)
+    return True
+
+
+def mark_notice_handled(notice: Notice, *, user, reason: str) -> bool:
+    """Staff: a failed notice was dealt with another way (the organisation phoned, …)."""
+    with transaction.atomic():
+        if not Notice.objects.filter(pk=notice.pk, status=Status.FAILED).update(status=Status.HANDLED,
+                                                                                 next_attempt_at=None):
+            return False
+        DeliveryEvent.objects.create(delivery_id=notice.delivery_id, kind=Kind.HANDLED, attempt=notice.attempts,
+                                     code=f"notice {notice.pk}", detail=reason[:300], actor=user)
+    return True

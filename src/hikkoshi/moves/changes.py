@@ -1,0 +1,166 @@
+"""After submitting: withdraw (取下げ) or correct (訂正) a move, and mark a counter procedure filed.
+
+The pages of ``delivery.notices``: each asks first (a page with what will happen), then does it
+on a POST that carries the form's own request key, so a double click or a reload does nothing
+twice. Only who may see the move may change it (``views._own_move``: a 404 for anyone else);
+every change is an audit event. Nothing is sent from here: the workers send the notices.
+"""
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hikkoshi.audit.services import Action
+from hikkoshi.catalogue.schema import clean_values
+from hikkoshi.delivery import notices
+from hikkoshi.delivery.models import Notice
+
+from .access import assisted_of
+from .common import applicant_fields
+from .constants import EntryStatus, MoveStatus
+from .forms import SpecForm
+from .models import MoveProcedure
+from .result import entries_of
+from .views import _audit, _own_move, _summary, _url
+
+CONTACT = ("phone", "email")
+
+
+def _submitted(request, public_id):
+    move = _own_move(request, public_id)
+    if move.status != MoveStatus.SUBMITTED:
+        raise Http404
+    return move
+
+
+def _request_key(request) -> str:
+    key = request.POST.get("request_key", "")
+    return key if 16 <= len(key) <= 64 and key.isascii() and key.isprintable() else secrets.token_urlsafe(16)
+
+
+def _names(entries) -> str:
+    return "、".join(e.version.localised_name for e in entries)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def withdraw(request, public_id):
+    """取下げ: the whole move, or the procedures ticked (``?procedure=<slug>`` ticks one)."""
+    move = _submitted(request, public_id)
+    entries = entries_of(move)
+    open_ = [e for e in entries if not notices.why_not_changeable(e)]
+    error = ""
+    if request.method == "POST":
+        key = _request_key(request)
+        if Notice.objects.filter(delivery__entry__move=move, request_key=key).exists():
+            return redirect(_url(request, "detail", move))  # the same request again: done already
+        chosen = set(request.POST.getlist("procedure"))
+        picked = [e for e in open_ if e.definition["slug"] in chosen]
+        if picked:
+            made = notices.withdraw(move=move, entries=picked, user=request.user, request_key=key)
+            for entry in picked:
+                _audit(request, Action.WITHDRAW, move, target=entry.definition["slug"])
+            if made:
+                messages.success(request, _("Withdrawn: %(names)s. Where an organisation already has the "
+                                            "application, it is being told; see each procedure below.")
+                                 % {"names": _names(picked)})
+            return redirect(_url(request, "detail", move))
+        error = _("Tick at least one procedure to withdraw.")
+    # Ticked: what was posted (after an error), else the one asked for, else everything.
+    ticked = set(request.POST.getlist("procedure")) if request.method == "POST" else (
+        {request.GET["procedure"]} if request.GET.get("procedure") else {e.definition["slug"] for e in open_})
+    rows = [{"entry": e, "slug": e.definition["slug"], "name": e.version.localised_name,
+             "organisation": e.version.procedure.organisation.name, "checked": e.definition["slug"] in ticked,
+             "sent": e.status in (EntryStatus.SENDING, EntryStatus.DELIVERED),
+             "window": e.definition["channel"] == "window"} for e in open_]
+    locked = [{"name": e.version.localised_name, "why": notices.why_not_changeable(e)} for e in entries
+              if notices.why_not_changeable(e)]
+    return render(request, "moves/withdraw.html", {
+        "move": move, "rows": rows, "locked": locked, "request_key": secrets.token_urlsafe(16),
+        "back": _url(request, "detail", move), "error": error, "assisted": assisted_of(move),
+        "summary": [{"href": "#procedures", "label": "", "message": error}] if error else [],
+        "focus_summary": bool(error),
+    }, status=400 if error else 200)
+
+
+def _contact_specs(move):
+    return tuple(spec for spec in applicant_fields(assisted=assisted_of(move) is not None) if spec.name in CONTACT)
+
+
+def _procedure_specs(entry):
+    return tuple(spec for spec in entry.version.schema if spec.applies_to(entry.kinds))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+@sensitive_post_parameters()
+def correct(request, public_id):
+    """訂正: the contact data and each procedure's own fields, as they stand; what changed goes
+    to the organisations concerned."""
+    move = _submitted(request, public_id)
+    entries = [e for e in entries_of(move) if not notices.why_not_changeable(e)]
+    data = request.POST if request.method == "POST" else None
+    contact_specs = _contact_specs(move)
+    contact = SpecForm(contact_specs, prefix="contact", data=data,
+                       initial={k: move.applicant.get(k, "") for k in CONTACT})
+    groups = [(e, SpecForm(_procedure_specs(e), prefix=f"proc-{e.definition['slug']}", data=data,
+                           initial=dict(e.values))) for e in entries]
+    if data is not None:
+        valid = contact.is_valid() & all([form.is_valid() for _e, form in groups])
+        cleaned_contact, values = {}, {}
+        if valid:
+            cleaned_contact, errors = clean_values(contact_specs, contact.raw(), "contact")
+            contact.add_path_errors(errors, "contact")
+            for entry, form in groups:
+                cleaned, errors = clean_values(entry.version.schema, form.raw(), "fields", kinds=entry.kinds,
+                                               move_date=move.move_date)
+                form.add_path_errors(errors, "fields")
+                values[entry.pk] = cleaned
+            valid = not contact.errors and not any(form.errors for _e, form in groups)
+        if valid:
+            made = notices.correct(move=move, user=request.user, request_key=_request_key(request),
+                                   values=values, contact=cleaned_contact)
+            if made:
+                for notice in made:
+                    _audit(request, Action.CORRECT, move, target=notice.delivery.entry.definition["slug"])
+                messages.success(request, _("Corrected. Where an organisation already has the application, the "
+                                            "correction is being sent to it; see each procedure below."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect(_url(request, "detail", move))
+    summary = _summary([(contact, "contact-fieldset", _("Contact details"))]
+                       + [(form, f"proc-{e.definition['slug']}", e.version.localised_name) for e, form in groups])
+    return render(request, "moves/correct.html", {
+        "move": move, "contact": contact, "request_key": secrets.token_urlsafe(16),
+        "groups": [{"entry": e, "form": form, "name": e.version.localised_name, "slug": e.definition["slug"],
+                    "organisation": e.version.procedure.organisation.name,
+                    "window": e.definition["channel"] == "window"} for e, form in groups],
+        "back": _url(request, "detail", move), "summary": summary, "focus_summary": bool(summary),
+        "assisted": assisted_of(move),
+    }, status=400 if summary else 200)
+
+
+@login_required
+@require_POST
+def filed(request, public_id, slug):
+    """The mover says they filed a counter procedure (窓口で届出済み), or takes it back."""
+    move = _submitted(request, public_id)
+    entry = next((e for e in entries_of(move) if e.definition["slug"] == slug
+                  and e.status == EntryStatus.IN_PERSON), None)
+    if entry is None:
+        raise Http404
+    done = request.POST.get("filed") == "1"
+    MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON).update(
+        filed_at=timezone.now() if done else None)
+    _audit(request, Action.FILED, move, target=f"{slug} {'yes' if done else 'no'}")
+    return redirect(_url(request, "detail", move, anchor=f"entry-{slug}"))

@@ -1,0 +1,199 @@
+"""What the result page (申請結果) shows of a submitted move: 「次にやること」 first, then where
+each procedure stands as a badge (its text says it; the colour only repeats it), with its
+withdrawals and corrections.
+
+``next_steps`` is built from the entries alone: a window procedure not yet filed (the office
+with its address and hours, the period, what to bring, the form to print), an application that
+could not be delivered, a withdrawal or correction the organisation refused because it had
+processed the application already, and a window procedure withdrawn (not to be filed). Sorted
+by the last day, the ones without a day last.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils.translation import get_language, gettext as _, gettext_lazy
+
+from hikkoshi.delivery.models import Notice
+from hikkoshi.delivery.notices import why_not_changeable
+
+from .constants import EntryStatus
+
+# The badge of each state: (css class, label). The label is the state in words.
+IN_PERSON_TODO = "todo"
+FAR_FUTURE = date.max
+
+
+@dataclass
+class Badge:
+    code: str  # done | todo | wait | problem | withdrawn
+    label: str
+
+
+@dataclass
+class NoticeRow:
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    at: object
+    code: str = "wait"  # the badge's class, as for procedures
+    reference: str = ""
+    changes: list[str] = field(default_factory=list)
+
+
+def _english() -> bool:
+    return get_language() == "en"
+
+
+def what_to_bring(definition: dict) -> list[str]:
+    text = (definition.get("what_to_bring_en") if _english() and definition.get("what_to_bring_en")
+            else definition.get("what_to_bring", ""))
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _withdrawal(notices: list[Notice]) -> Notice | None:
+    live = [n for n in notices if n.kind == Notice.Kind.WITHDRAWAL]
+    return live[-1] if live else None
+
+
+def badge(entry, notices: list[Notice]) -> Badge:
+    """The state of one procedure in words, for a badge."""
+    withdrawal = _withdrawal(notices)
+    if entry.status == EntryStatus.WITHDRAWN:
+        return Badge("withdrawn", _("Withdrawn"))
+    if withdrawal is not None:
+        if withdrawal.status == Notice.Status.DELIVERED:
+            return Badge("withdrawn", _("Withdrawn; the organisation has been told"))
+        if withdrawal.status in Notice.UNFINISHED:
+            return Badge("wait", _("Withdrawal on its way to the organisation"))
+        if withdrawal.status == Notice.Status.REFUSED:
+            return Badge("problem", _("Not withdrawn: the organisation had already processed it"))
+        if withdrawal.status == Notice.Status.FAILED:
+            return Badge("problem", _("Withdrawal could not be sent; our staff are looking into it"))
+    if entry.status == EntryStatus.IN_PERSON:
+        if entry.filed_at is not None:
+            return Badge("done", _("Filed at the counter (as you told us)"))
+        return Badge("todo", _("You need to file this at the counter"))
+    if entry.status in (EntryStatus.DELIVERED, EntryStatus.HANDLED):
+        return Badge("done", str(EntryStatus(entry.status).label))
+    if entry.status == EntryStatus.FAILED:
+        return Badge("problem", str(EntryStatus(entry.status).label))
+    return Badge("wait", str(EntryStatus(entry.status).label))
+
+
+NOTICE_STATUS = {
+    Notice.Status.QUEUED: gettext_lazy("being sent"),
+    Notice.Status.SENDING: gettext_lazy("being sent"),
+    Notice.Status.RETRYING: gettext_lazy("being sent (tried again automatically)"),
+}
+
+
+def notice_rows(notices: list[Notice], labels: dict[str, str]) -> list[NoticeRow]:
+    rows = []
+    for n in notices:
+        kind = _("Withdrawal") if n.kind == Notice.Kind.WITHDRAWAL else _("Correction")
+        if n.status == Notice.Status.NOT_NEEDED:
+            status = (_("done before it was sent: nothing was sent") if n.delivery.channel != "window"
+                      else _("done: nothing to send for a counter procedure"))
+        elif n.status in NOTICE_STATUS:
+            status = str(NOTICE_STATUS[n.status])
+        else:
+            status = str(Notice.Status(n.status).label)
+        code = ("problem" if n.status in (Notice.Status.REFUSED, Notice.Status.FAILED)
+                else "wait" if n.status in Notice.UNFINISHED else "done")
+        rows.append(NoticeRow(kind=n.kind, kind_label=str(kind), status=n.status, status_label=status,
+                              at=n.created_at, code=code, reference=n.reference,
+                              changes=[labels.get(path, path.split(".", 1)[-1]) for path in n.changes]))
+    return rows
+
+
+def change_labels(entry, contact_labels: dict[str, str]) -> dict[str, str]:
+    """Field paths of a correction (``fields.start_date``, ``applicant.phone``) → their labels."""
+    labels = {f"fields.{spec.name}": spec.localised_label for spec in entry.version.schema}
+    labels.update(contact_labels)
+    return labels
+
+
+def entries_of(move) -> list:
+    """The procedures of a move with their deliveries and notices, in two queries."""
+    entries = list(move.entries.select_related("version__procedure__organisation", "delivery")
+                   .prefetch_related("delivery__notices"))
+    for entry in entries:
+        entry.move = move
+    return entries
+
+
+def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> list[dict]:
+    """Each procedure of the move with its badge, its notices and whether it can still change."""
+    rows = []
+    for entry in entries:
+        definition = entry.definition
+        delivery = getattr(entry, "delivery", None)
+        notices = list(delivery.notices.all()) if delivery is not None else []
+        for n in notices:
+            n.delivery = delivery
+        name = entry.version.localised_name
+        window = definition["channel"] == "window"
+        rows.append({
+            "entry": entry, "slug": definition["slug"], "name": name,
+            # A counter procedure is filed at the office of the address (the ward office).
+            "organisation": (entry.office or {}).get("name") if window and entry.office
+            else entry.version.procedure.organisation.name,
+            "window": window, "office": entry.office,
+            "badge": badge(entry, notices),
+            "notices": notice_rows(notices, change_labels(entry, contact_labels)),
+            "locked": why_not_changeable(entry),
+            "documents": documents_of(definition["slug"], name),
+            "bring": what_to_bring(definition),
+        })
+    return rows
+
+
+def next_steps(rows: list[dict]) -> list[dict]:
+    """「次にやること」: what is left for the mover, soonest last day first."""
+    steps = []
+    for row in rows:
+        entry, code = row["entry"], row["badge"].code
+        if code == IN_PERSON_TODO:
+            steps.append({"kind": "counter", "row": row, "until": entry.deadline_to,
+                          "title": _("File the %(procedure)s at the counter") % {"procedure": row["name"]}})
+        elif entry.status == EntryStatus.WITHDRAWN and row["window"]:
+            steps.append({"kind": "dont", "row": row, "until": None,
+                          "title": _("Do not file the %(procedure)s: you withdrew it") % {"procedure": row["name"]}})
+        elif code == "problem":
+            refused = any(n.status == Notice.Status.REFUSED for n in row["notices"])
+            steps.append({"kind": "refused" if refused else "failed", "row": row, "until": entry.deadline_to,
+                          "title": (_("Contact %(organisation)s about the %(procedure)s") if refused else
+                                    _("The %(procedure)s has not reached %(organisation)s yet"))
+                          % {"procedure": row["name"], "organisation": row["organisation"]}})
+        elif any(n.status == Notice.Status.REFUSED for n in row["notices"]):
+            steps.append({"kind": "refused", "row": row, "until": entry.deadline_to,
+                          "title": _("Contact %(organisation)s about the %(procedure)s")
+                          % {"procedure": row["name"], "organisation": row["organisation"]}})
+    steps.sort(key=lambda s: (s["kind"] == "dont", s["until"] or FAR_FUTURE))
+    return steps
+
+
+def list_states(moves) -> dict[int, str]:
+    """For "my moves": a submitted move withdrawn wholly or in part says so (one query)."""
+    from django.db.models import Count, Q
+
+    from .models import Move
+
+    ids = [m.pk for m in moves]
+    if not ids:
+        return {}
+    withdrawn = (Q(entries__status=EntryStatus.WITHDRAWN)
+                 | Q(entries__delivery__notices__kind=Notice.Kind.WITHDRAWAL,
+                     entries__delivery__notices__status__in=[*Notice.UNFINISHED, Notice.Status.DELIVERED]))
+    states = {}
+    for pk, total, gone in (Move.objects.filter(pk__in=ids)
+                            .annotate(total=Count("entries", distinct=True),
+                                      gone=Count("entries", filter=withdrawn, distinct=True))
+                            .values_list("pk", "total", "gone")):
+        if total and gone == total:
+            states[pk] = _("Withdrawn")
+        elif gone:
+            states[pk] = _("Submitted; partly withdrawn")
+    return states
