@@ -15,6 +15,7 @@ from ninja import Schema
 from hikkoshi.places.schemas import PlaceOut
 
 from .models import Organisation
+from .selectors import organisations_by_id
 
 
 class ContactOut(Schema):
@@ -73,23 +74,37 @@ def organisation_payload(org: Organisation) -> dict:
     }
 
 
-def rendered_organisation(org: Organisation, partial: bool, cache: dict) -> str:
+def rendered_organisation(org: Organisation, partial: bool, cache) -> str:
     """An organisation as ``OrganisationOut`` JSON text, memoised in ``cache`` (the snapshot's)
     per language and ``partial``."""
     key = (org.pk, get_language(), partial)
     text = cache.get(key)
     if text is None:
-        text = cache[key] = json.dumps({**organisation_payload(org), "partial": partial},
-                                       ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps({**organisation_payload(org), "partial": partial},
+                          ensure_ascii=False, separators=(",", ":"))
+        cache[key] = text
     return text
 
 
-def rendered_organisations(matches, cache: dict) -> str:
-    """The JSON text of a list of matches, memoised like ``rendered_organisation``."""
-    key = (get_language(), tuple((m.organisation.pk, m.partial) for m in matches))
-    text = cache.get(key)
+def rendered_matches(ids: tuple[tuple[int, bool], ...], snapshot) -> str:
+    """The JSON text of a search's matches (``selectors.match_ids``), memoised per language in
+    the snapshot's bounded memos; organisations not memoised are read in one query."""
+    key = (get_language(), ids)
+    text = snapshot.rendered.get(key)
     if text is None:
-        text = cache[key] = "[" + ",".join(
-            rendered_organisation(m.organisation, m.partial, cache) for m in matches
-        ) + "]"
+        language = key[0]
+        cache = snapshot.rendered_organisations
+        missing = [pk for pk, partial in ids if (pk, language, partial) not in cache]
+        orgs = organisations_by_id(missing, snapshot=snapshot) if missing else {}
+        parts = []
+        for pk, partial in ids:
+            part = cache.get((pk, language, partial))
+            if part is None:
+                org = orgs.get(pk)
+                if org is None:  # deleted since the index was built
+                    continue
+                part = rendered_organisation(org, partial, cache)
+            parts.append(part)
+        text = "[" + ",".join(parts) + "]"
+        snapshot.rendered[key] = text
     return text
