@@ -3,7 +3,7 @@
 The schemas document the API (OpenAPI) and are what the tests validate answers against. The
 search builds its answer as plain dicts instead of instantiating them: it is the hottest path of
 the portal, and each organisation's part is rendered once per language per directory revision
-(see ``selectors.directory_snapshot``), not once per request.
+(see ``selectors.directory_snapshot``, kept in a bounded memo), not once per request.
 """
 
 from datetime import date
@@ -87,24 +87,18 @@ def rendered_organisation(org: Organisation, partial: bool, cache) -> str:
 
 
 def rendered_matches(ids: tuple[tuple[int, bool], ...], snapshot) -> str:
-    """The JSON text of a search's matches (``selectors.match_ids``), memoised per language in
-    the snapshot's bounded memos; organisations not memoised are read in one query."""
-    key = (get_language(), ids)
-    text = snapshot.rendered.get(key)
-    if text is None:
-        language = key[0]
-        cache = snapshot.rendered_organisations
-        missing = [pk for pk, partial in ids if (pk, language, partial) not in cache]
-        orgs = organisations_by_id(missing, snapshot=snapshot) if missing else {}
-        parts = []
-        for pk, partial in ids:
-            part = cache.get((pk, language, partial))
-            if part is None:
-                org = orgs.get(pk)
-                if org is None:  # deleted since the index was built
-                    continue
-                part = rendered_organisation(org, partial, cache)
-            parts.append(part)
-        text = "[" + ",".join(parts) + "]"
-        snapshot.rendered[key] = text
-    return text
+    """The JSON text of a search's matches (``selectors.match_ids``): each organisation's part
+    memoised per language in the snapshot's bounded memo (joining them costs next to nothing,
+    and a memo of whole answers would hold each organisation's text once per place); the
+    organisations not memoised are read in one query."""
+    language = get_language()
+    cache = snapshot.rendered_organisations
+    parts = [cache.get((pk, language, partial)) for pk, partial in ids]
+    if None in parts:
+        missing = [pk for (pk, _), part in zip(ids, parts) if part is None]
+        orgs = organisations_by_id(missing, snapshot=snapshot)
+        parts = [part if part is not None else
+                 rendered_organisation(orgs[pk], partial, cache) if pk in orgs else None
+                 for (pk, partial), part in zip(ids, parts)]
+        parts = [part for part in parts if part is not None]  # deleted since the index was built
+    return "[" + ",".join(parts) + "]"

@@ -44,8 +44,9 @@ class OrganisationMatch:
 
 
 def cache_sizes() -> dict[str, int]:
-    """The bounds of the per-process memos: ``places`` (answers per municipality and
-    category, and their rendered JSON) and ``organisations`` (ORM objects and their JSON)."""
+    """The bounds of the per-process memos: ``places`` (candidate areas and answers per
+    municipality and category) and ``organisations`` (ORM objects with their contacts; their
+    JSON, per language, twice as many)."""
     configured = getattr(settings, "HIKKOSHI_DIRECTORY_CACHE", {}) or {}
     return {"places": int(configured.get("places", 2048)),
             "organisations": int(configured.get("organisations", 2048))}
@@ -66,7 +67,6 @@ class _Snapshot:
     # Bounded memos valid as long as the snapshot (see the module's docstring).
     candidates: BoundedMemo = None
     results: BoundedMemo = None
-    rendered: BoundedMemo = None
     instances: BoundedMemo = None
     rendered_organisations: BoundedMemo = None
     offices: BoundedMemo = field(default_factory=lambda: BoundedMemo(64))
@@ -75,7 +75,6 @@ class _Snapshot:
         sizes = cache_sizes()
         self.candidates = BoundedMemo(sizes["places"])
         self.results = BoundedMemo(sizes["places"])
-        self.rendered = BoundedMemo(sizes["places"])
         self.instances = BoundedMemo(sizes["organisations"])
         self.rendered_organisations = BoundedMemo(2 * sizes["organisations"])
 
