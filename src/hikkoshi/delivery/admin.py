@@ -2,6 +2,7 @@
 handled, each time with the reason recorded (an event of the delivery, with who did it)."""
 
 from datetime import timedelta
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -11,8 +12,10 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
+from hikkoshi.admin_paging import LargeTableAdmin
 from hikkoshi.audit.services import Action, record
 from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.models import Move
 
 from .models import Delivery, DeliveryEvent
 from .services import mark_handled, resend
@@ -56,11 +59,15 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(LargeTableAdmin):
     list_display = ("id", "procedure", "organisation", "channel", "status", "attempts", "error_code",
                     "next_attempt_at", "created_at")
-    list_filter = (AttentionFilter, "status", "channel")
-    search_fields = ("=reference", "=idempotency_key", "=entry__move__public_id")
+    # A date filter by ranges (indexed) rather than a date hierarchy, which lists the distinct
+    # years and months of every row.
+    list_filter = (AttentionFilter, "status", "channel", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("reference",)  # exact; see get_search_results
+    search_help_text = _("A delivery's number, its reference number (受付番号), a move's id or an "
+                         "idempotency key: exactly as shown.")
     list_select_related = ("entry__version__procedure__organisation",)
     readonly_fields = [f.name for f in Delivery._meta.fields] + ["procedure", "organisation", "move"]
     fields = ("move", "procedure", "organisation", "channel", "status", "attempts", "idempotency_key",
@@ -68,7 +75,26 @@ class DeliveryAdmin(admin.ModelAdmin):
               "message_id", "receipt", "error_code", "error_detail", "handled_by", "handled_at", "handled_reason")
     inlines = [EventInline]
     actions = ["resend_action", "mark_handled_action"]
-    date_hierarchy = "created_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact, indexed matches only (no ``UPPER(…)`` across a join): the delivery's number,
+        its reference, a move's public id or the idempotency key; no error for anything else."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        query = Q(reference=term)
+        if term.isdigit() and len(term) < 18:
+            query |= Q(pk=int(term))
+        try:
+            key = uuid.UUID(term)
+        except ValueError:
+            pass
+        else:
+            move = Move.objects.filter(public_id=key).values_list("pk", flat=True).first()
+            query |= Q(idempotency_key=key)
+            if move is not None:
+                query |= Q(entry__move_id=move)
+        return queryset.filter(query), False
 
     def has_add_permission(self, request):
         return False

@@ -246,3 +246,21 @@ def test_drafts_entered_for_customers_and_left_untouched_are_deleted(keys, sappo
     assert not AssistedMove.objects.filter(move_id=old.pk).exists()
     assert Move.objects.filter(pk=fresh.pk).exists() and Move.objects.filter(pk=own_draft.pk).exists()
     assert AuditEvent.objects.filter(action="delete", target="abandoned draft").count() == 1
+
+
+def test_erasure_takes_its_candidates_a_batch_at_a_time(keys, sapporo, mover, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from hikkoshi.privacy import services as privacy_services
+
+    monkeypatch.setattr(privacy_services, "ERASE_BATCH", 2)
+    moves = [submit(mover) for _ in range(5)]
+    for move in moves:
+        finish(move)
+    now = max(retention_start(m) for m in moves) + timedelta(days=31)
+    with CaptureQueriesContext(connection) as queries:
+        assert erase_expired(now=now) == 5
+    candidate_queries = [q["sql"] for q in queries
+                         if q["sql"].startswith("SELECT") and "erased_at" in q["sql"] and "LIMIT 2" in q["sql"]]
+    assert len(candidate_queries) == 4  # 2 + 2 + 1, then an empty batch
+    assert all(m.erased_at for m in Move.objects.filter(pk__in=[m.pk for m in moves]))
