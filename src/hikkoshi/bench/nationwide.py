@@ -86,9 +86,28 @@ def _half(place: _Place, n: int) -> dict:
     return {"area_code": place.code, "postcode_from": f"{start:07d}", "postcode_to": f"{end:07d}"}
 
 
-def synthetic_directory(organisations: int = 20_000) -> dict:
-    """The directory document (``hikkoshi-directory`` version 1) with ``organisations`` entries."""
-    places = _places()
+def covered_municipalities(files) -> frozenset[str]:
+    """The municipality and ward codes that directory files (the shipped ones) give their own
+    offices and utilities: a designated city's code stands for its wards too. Prefecture-wide
+    entries (a 2-digit code) do not count."""
+    cities = designated_cities()
+    codes = set()
+    for path in files:
+        for org in json.loads(Path(path).read_text(encoding="utf-8"))["organisations"]:
+            for area in org.get("areas", ()):
+                code = area.get("area_code", "")
+                if len(code) == 5:
+                    codes.add(code)
+                    codes.update(cities[code].ward_codes if code in cities else ())
+    return frozenset(codes)
+
+
+def synthetic_directory(organisations: int = 20_000, *, covered: frozenset[str] = frozenset()) -> dict:
+    """The directory document (``hikkoshi-directory`` version 1) with ``organisations`` entries.
+
+    Municipalities in ``covered`` (those the real, shipped data describes) get no synthetic
+    entries: a nationwide directory holds each place's organisations once."""
+    places = [p for p in _places() if p.code not in covered]
     wards = {code for city in designated_cities().values() for code in city.ward_codes}
     entries: list[dict] = []
     for place in places:
@@ -98,6 +117,8 @@ def synthetic_directory(organisations: int = 20_000) -> dict:
                                      f"（合成）{place.prefecture}{place.name}{suffix}",
                                      [{"area_code": place.code}]))
     for city in sorted(designated_cities().values(), key=lambda c: c.code):
+        if city.code in covered:
+            continue
         entries.append(_organisation(f"synthetic-{city.code}-city-hall", "city_office",
                                      f"（合成）{city.prefecture}{city.name}役所",
                                      [{"area_code": city.code}]))

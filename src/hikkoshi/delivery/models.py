@@ -55,6 +55,8 @@ class Delivery(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             # The admin's list (newest first) and its date filter; search by reference number.
             models.Index(fields=["-created_at", "-id"], name="delivery_created_idx"),
+            # 「要対応」: the failed or stuck ones, newest first, without walking every delivery.
+            models.Index(fields=["status", "-created_at", "-id"], name="delivery_status_created_idx"),
             models.Index(fields=["reference"], name="delivery_reference_idx"),
         ]
 
