@@ -6,31 +6,37 @@ worker's memory stays flat however many distinct places are asked for.
 """
 
 from collections import OrderedDict
+import threading
 
 _MISSING = object()
 
 
 class BoundedMemo:
-    """A mapping that keeps at most ``size`` entries, dropping the least recently used."""
+    """A mapping that keeps at most ``size`` entries, dropping the least recently used.
 
-    __slots__ = ("size", "_data")
+    Safe to share between threads (a delivery worker's threads read the directory too)."""
+
+    __slots__ = ("size", "_data", "_lock")
 
     def __init__(self, size: int):
         self.size = max(1, int(size))
         self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key, default=None):
-        value = self._data.get(key, _MISSING)
-        if value is _MISSING:
-            return default
-        self._data.move_to_end(key)
-        return value
+        with self._lock:
+            value = self._data.get(key, _MISSING)
+            if value is _MISSING:
+                return default
+            self._data.move_to_end(key)
+            return value
 
     def __setitem__(self, key, value) -> None:
-        self._data[key] = value
-        self._data.move_to_end(key)
-        while len(self._data) > self.size:
-            self._data.popitem(last=False)
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
 
     def __contains__(self, key) -> bool:
         return key in self._data

@@ -131,3 +131,46 @@ def test_office_search_by_municipality_name_kana_and_width(directory):
     assert [Organisation.objects.get(pk=pk).slug for pk in office_search(("01100",), "きたく")] == ["kita"]
     assert [Organisation.objects.get(pk=pk).slug for pk in office_search(("01100",), "ｷﾀｸ")] == ["kita"]
     assert office_search(("01100",), "千代田") == ()  # not in the region
+
+
+def test_a_new_index_is_two_queries_of_plain_values_however_large(many_places, django_assert_num_queries):
+    """A directory change makes each process build a new index beside the old one: cheap, so
+    search never stalls for it (the organisations are read later, by id, as places need them)."""
+    from hikkoshi.directory.selectors import _load
+
+    with django_assert_num_queries(2):
+        snapshot = _load(revision=1)
+    assert len(snapshot.sort_keys) == Organisation.objects.count()
+    assert len(snapshot.instances) == 0
+
+
+def test_the_bounded_memo_is_safe_for_a_worker_s_threads():
+    """Without its lock, a read's "move to the end" races another thread's eviction (KeyError):
+    most runs of this test show it then."""
+    import threading
+
+    memo = BoundedMemo(50)
+    failures = []
+
+    def hammer(offset):
+        try:
+            for n in range(100_000):
+                key = (n * 7 + offset) % 64
+                memo[key] = n
+                memo.get((key + 1) % 64)
+        except Exception as exc:  # a race shows as KeyError from the ordered dict
+            failures.append(exc)
+
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, where a race would show
+    try:
+        threads = [threading.Thread(target=hammer, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == [] and len(memo) == 50
