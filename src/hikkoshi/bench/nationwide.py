@@ -160,3 +160,30 @@ def distinct_postcodes(n: int, seed: int = 16) -> list[str]:
     finally:
         db.close()
     return random.Random(seed).sample(codes, min(n, len(codes)))
+
+
+# Which shipped procedure a synthetic organisation's procedure is modelled on, by category.
+_PROCEDURE_TEMPLATE = {
+    "city_office": "sapporo-move-in", "ward_office": "sapporo-move-in", "water": "sapporo-water",
+    "gas": "hokkaido-gas", "electricity": "hepco-electricity",
+    "newspaper": "hokkaido-shimbun-subscription",
+}
+_DEFAULT_TEMPLATE = "sapporo-property-tax"
+
+
+def synthetic_catalogue(directory: dict, procedures: int, shipped_catalogue: Path) -> dict:
+    """A catalogue document of ``procedures`` synthetic procedures for the organisations of a
+    synthetic ``directory``, each a copy of the shipped procedure of its kind (fields, channel,
+    deadlines) under its own slug and a name marked （合成）; destinations stay the samples."""
+    shipped = {p["slug"]: p for p in json.loads(Path(shipped_catalogue).read_text(encoding="utf-8"))["procedures"]}
+    organisations = directory["organisations"]
+    entries = []
+    n = 0
+    while len(entries) < procedures:
+        org = organisations[n % len(organisations)]
+        template = shipped[_PROCEDURE_TEMPLATE.get(org["category"], _DEFAULT_TEMPLATE)]
+        entries.append(dict(template, slug=f"synthetic-proc-{n:05d}", organisation=org["slug"],
+                            name=f"（合成）{template['name']}", source=SOURCE,
+                            description=SYNTHETIC_NOTE, position=n % 1000))
+        n += 1
+    return {"format": "hikkoshi-catalogue", "version": 1, "procedures": entries}

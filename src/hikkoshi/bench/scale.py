@@ -11,7 +11,9 @@ A run: two temporary data directories. *shipped*: ``migrate`` and the shipped di
 as in ``bench search``. *nationwide*: a copy of it, then ``hikkoshi directory import`` of the
 synthetic nationwide directory (:mod:`hikkoshi.bench.nationwide`: every other municipality in
 Japan, the shipped places keeping their real data; timed), the same file again
-(timed: nothing changed) and a file changing one organisation (timed). Both served by the same
+(timed: nothing changed) and a file changing one organisation (timed); then a synthetic
+catalogue of ``procedures`` procedures for those organisations, imported and re-imported
+(timed; the catalogue's search figures are the catalogue index's, see ``procedures_figures``). Both served by the same
 gunicorn command; the search (``GET /api/v1/organisations?postcode=…``, the search
 benchmark's ~200 postal codes) loads them in alternating phases; then one more nationwide phase
 during which one organisation is changed by an import (the latency while every worker takes
@@ -32,12 +34,14 @@ import threading
 import time
 
 from hikkoshi.bench.loadgen import summarise
-from hikkoshi.bench.nationwide import covered_municipalities, distinct_postcodes, synthetic_directory
+from hikkoshi.bench.nationwide import (covered_municipalities, distinct_postcodes, synthetic_catalogue,
+                                      synthetic_directory)
 from hikkoshi.bench.search import (DIRECTORY_DATA, FIXED_CODES, SEARCH_PATH, _prepare_data, _served_env,
                                    sample_postcodes)
 from hikkoshi.bench.servers import BenchError, Deadline, GunicornServer, run_loadgen, run_step
 
 NAME = "scale"
+CATALOGUE_DATA = Path(__file__).resolve().parents[1] / "catalogue" / "data"
 BAR_RATIO = 0.90
 BAR_WORKER_RSS_MB = 150.0
 BAR_REIMPORT_SECONDS = 10.0
@@ -52,10 +56,10 @@ def procedures_figures(**_context) -> dict:
     return {}
 
 
-def _timed_import(env: dict, path: Path, deadline: Deadline) -> float:
+def _timed_import(env: dict, path: Path, deadline: Deadline, what: str = "directory") -> float:
     cli = [sys.executable, "-m", "hikkoshi.cli"]
     started = time.monotonic()
-    run_step([*cli, "directory", "import", str(path)], env=env, deadline=deadline, at_most=600)
+    run_step([*cli, what, "import", str(path)], env=env, deadline=deadline, at_most=600)
     return round(time.monotonic() - started, 2)
 
 
@@ -113,7 +117,8 @@ def _distinct_lookups(server: GunicornServer, codes: list[str], deadline: Deadli
 
 def run_scale(*, seconds: float = 10.0, connections: int = 32, workers: int | None = None,
               rounds: int = 2, warmup: float = 1.0, keep: bool = False, log=print,
-              organisations: int = 20_000, lookups: int = 20_000, moves: int = 0) -> dict:
+              organisations: int = 20_000, lookups: int = 20_000, moves: int = 0,
+              procedures: int = 15_000) -> dict:
     """Run the benchmark; the result object of the JSON contract (see ``hikkoshi.bench``)."""
     cores = os.cpu_count() or 1
     workers = workers or 2 * cores + 1
@@ -145,6 +150,13 @@ def run_scale(*, seconds: float = 10.0, connections: int = 32, workers: int | No
         edit_file = root / "edit.json"
         _write(edit_file, {**document, "organisations": [changed]})
         edit_seconds = _timed_import(nation_env, edit_file, deadline)
+
+        log(f"a synthetic catalogue of {procedures:,} procedures for it: import and re-import (timed)")
+        catalogue_file = root / "catalogue.json"
+        _write(catalogue_file, synthetic_catalogue(document, procedures, CATALOGUE_DATA / "sapporo.json"))
+        catalogue_import_seconds = _timed_import(nation_env, catalogue_file, deadline, what="catalogue")
+        catalogue_reimport_seconds = _timed_import(nation_env, catalogue_file, deadline, what="catalogue")
+        log(f"  {catalogue_import_seconds} s, again {catalogue_reimport_seconds} s")
 
         codes, unknown = sample_postcodes(200)
         paths_file = root / "paths.txt"
@@ -238,6 +250,11 @@ def run_scale(*, seconds: float = 10.0, connections: int = 32, workers: int | No
                           and distinct["done"] == lookups and lookup_errors == 0},
         "reimport_seconds": {"target": f"< {BAR_REIMPORT_SECONDS:g}", "value": reimport_seconds,
                              "pass": reimport_seconds < BAR_REIMPORT_SECONDS},
+        "catalogue_import_seconds": {"target": f"< {BAR_IMPORT_SECONDS:g}", "value": catalogue_import_seconds,
+                                     "pass": catalogue_import_seconds < BAR_IMPORT_SECONDS},
+        "catalogue_reimport_seconds": {"target": f"< {BAR_REIMPORT_SECONDS:g}",
+                                       "value": catalogue_reimport_seconds,
+                                       "pass": catalogue_reimport_seconds < BAR_REIMPORT_SECONDS},
         "import_seconds": {"target": f"< {BAR_IMPORT_SECONDS:g}", "value": import_seconds,
                            "pass": import_seconds < BAR_IMPORT_SECONDS},
         "errors": {"target": "== 0", "value": errors, "pass": errors == 0},
@@ -282,6 +299,9 @@ def run_scale(*, seconds: float = 10.0, connections: int = 32, workers: int | No
         "import_seconds": import_seconds,
         "reimport_seconds": reimport_seconds,
         "one_change_import_seconds": edit_seconds,
+        "procedures_imported": procedures,
+        "catalogue_import_seconds": catalogue_import_seconds,
+        "catalogue_reimport_seconds": catalogue_reimport_seconds,
         "search_worker_rss_mb": max(search_rss) if search_rss else None,
         "lookups": lookups,
         "lookups_done": distinct["done"],
@@ -318,7 +338,8 @@ def format_table(r: dict) -> str:
         f"shipped; answers {r['bytes_mean']:.0f} vs {r['baseline_bytes_mean']:.0f} bytes",
         f"  while a change is imported: p99 {r['during_change_p99_ms']} ms, max {r['during_change_max_ms']} ms",
         f"  import {r['import_seconds']} s, unchanged re-import {r['reimport_seconds']} s, "
-        f"one change {r['one_change_import_seconds']} s",
+        f"one change {r['one_change_import_seconds']} s; catalogue of {r['procedures_imported']:,}: "
+        f"import {r['catalogue_import_seconds']} s, unchanged re-import {r['catalogue_reimport_seconds']} s",
         f"  one worker: {r['worker_rss_mb_start']} MB at start, {r['worker_rss_mb']} MB after "
         f"{r['lookups_done']:,} distinct look-ups ({r['lookups_seconds']} s)",
     ]

@@ -25,7 +25,7 @@ BENCHMARKS = {"search": run_search, "documents": run_documents, "delivery": run_
 TABLES = {"documents": documents.format_table, "delivery": delivery.format_table,
           "scale": scale.format_table}
 # Options of one benchmark only: name -> option names passed on to its runner.
-OWN_OPTIONS = {"scale": ("organisations", "lookups", "moves")}
+OWN_OPTIONS = {"scale": ("organisations", "lookups", "moves", "procedures")}
 
 
 class Command(BaseCommand):
@@ -51,6 +51,8 @@ class Command(BaseCommand):
                             help="scale: organisations in the synthetic directory (default 20,000)")
         parser.add_argument("--lookups", type=int, default=20_000,
                             help="scale: distinct postal codes asked of one worker (default 20,000)")
+        parser.add_argument("--procedures", type=int, default=15_000,
+                            help="scale: procedures in the synthetic catalogue (default 15,000)")
         parser.add_argument("--moves", type=int, default=0,
                             help="scale: also measure the API, workers and erasure at N moves")
 
