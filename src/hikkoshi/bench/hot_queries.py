@@ -41,7 +41,8 @@ def HOT_QUERIES() -> dict:  # noqa: N802 (a constant made at call time: it reads
         "sweeper: sending too long": Delivery.objects.filter(status=EntryStatus.SENDING,
                                                             sending_since__lt=now - lease),
         "sweeper: overdue": Delivery.objects.filter(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING],
-                                                    next_attempt_at__lt=now - lease, pk__gt=0).order_by("pk")[:500],
+                                                    next_attempt_at__lt=now - lease).values_list("pk", "task_id"),
+        "admin search by move": Delivery.objects.filter(entry__move_id=1).values_list("pk", flat=True),
         "a move's deliveries": Delivery.objects.filter(entry__move_id=1),
     }
 

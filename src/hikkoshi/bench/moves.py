@@ -1,9 +1,10 @@
 """Years of moves for the scale benchmark (``hikkoshi bench scale --moves N``).
 
 In a fresh database (SQLite, and PostgreSQL when it answers), one real Tokyo → Sapporo move is
-submitted through ``move_submit`` and then copied in bulk into N moves spread over three years
-— its seven procedures, six deliveries (mostly delivered, some failed, some waiting in
-back-off with their tasks), events, audit rows and finished task results; moves older than the
+submitted through ``move_submit`` and then copied in bulk into N moves over three years, at a
+steady rate: first the most recent ``SMALL``, then the history behind them
+— its seven procedures, six deliveries (mostly delivered, some failed — handled by staff
+once older than a week — some waiting in back-off with their tasks), events, audit rows and finished task results; moves older than the
 retention time are erased as the hourly job leaves them. The same operations are timed after
 the first ``SMALL`` moves and again at N, in the same process:
 
@@ -143,8 +144,12 @@ class _World:
         self.recent: list[tuple[int, uuid.UUID]] = []  # (owner id, public id) of moves with tokens
 
 
-def _build(world: _World, count: int, rng: random.Random) -> None:
-    """Add ``count`` copies of the template, spread over three years back from now."""
+YEARS = 3
+
+
+def _build(world: _World, count: int, rng: random.Random, *, newest_days: float, oldest_days: float) -> None:
+    """Add ``count`` copies of the template, submitted between ``oldest_days`` and
+    ``newest_days`` ago."""
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
@@ -159,7 +164,7 @@ def _build(world: _World, count: int, rng: random.Random) -> None:
         n = min(BATCH, count - start)
         moves = []
         for _ in range(n):
-            age = timedelta(days=rng.uniform(0, 3 * 365))
+            age = timedelta(days=rng.uniform(newest_days, oldest_days))
             submitted = now - age
             erased = age > timedelta(days=60)
             owner = world.owners[rng.randrange(len(world.owners))]
@@ -193,8 +198,9 @@ def _build(world: _World, count: int, rng: random.Random) -> None:
                 tasks.append(DBTaskResult(id=task_id, task_path="hikkoshi.delivery.tasks.deliver_task",
                                           args_kwargs={"args": [0], "kwargs": {}}, queue_name="delivery",
                                           backend_name="default", run_after=next_at))
-            elif roll < 0.01:
-                status, next_at, task_id = EntryStatus.FAILED, None, None
+            elif roll < 0.01:  # failed: staff dealt with those older than a week (handled)
+                week = entry.move.submitted_at > now - timedelta(days=7)
+                status, next_at, task_id = (EntryStatus.FAILED if week else EntryStatus.HANDLED), None, None
             else:
                 status, next_at, task_id = EntryStatus.DELIVERED, None, None
             deliveries.append(Delivery(
@@ -317,13 +323,22 @@ def _child(moves: int) -> dict:
     world = _World()
     started = time.monotonic()
     small = min(SMALL, moves)
-    _build(world, small, rng)
+    # The same portal, young and then years later: moves come at the same rate (N over three
+    # years); the first SMALL are the most recent ones, the rest go back in time. So the recent
+    # weeks (open deliveries, moves not yet erased) look alike at both measurements, and what
+    # differs is the history behind them.
+    span = YEARS * 365
+    recent = span * small / moves
+    _build(world, small, rng, newest_days=0, oldest_days=recent)
     _say(f"{small:,} moves; measuring")
     at_small = _measure(world, rng)
     _say(f"  {at_small}")
     while world.made < moves:
         step = min(20_000, moves - world.made)
-        _build(world, step, rng)
+        done = world.made - small
+        older = span - recent
+        _build(world, step, rng, newest_days=recent + older * done / (moves - small),
+               oldest_days=recent + older * (done + step) / (moves - small))
         _say(f"{world.made:,} moves ({time.monotonic() - started:.0f} s)")
     build_seconds = round(time.monotonic() - started, 1)
     at_large = _measure(world, rng)

@@ -58,6 +58,9 @@ class ReasonForm(forms.Form):
                              help_text=_("Recorded with the delivery, with your name and the time."))
 
 
+SEARCH_LIMIT = 1000  # deliveries sharing one reference number (there should be one)
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(LargeTableAdmin):
     list_display = ("id", "procedure", "organisation", "channel", "status", "attempts", "error_code",
@@ -77,24 +80,26 @@ class DeliveryAdmin(LargeTableAdmin):
     actions = ["resend_action", "mark_handled_action"]
 
     def get_search_results(self, request, queryset, search_term):
-        """Exact, indexed matches only (no ``UPPER(…)`` across a join): the delivery's number,
-        its reference, a move's public id or the idempotency key; no error for anything else."""
+        """Exact, indexed matches only: the delivery's number, its reference, a move's public id
+        or the idempotency key; no error for anything else. Each is looked up on its own index
+        and the list narrowed to the deliveries found (an ``OR`` across the join to the moves
+        would make the database read every delivery)."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        query = Q(reference=term)
+        found = list(Delivery.objects.filter(reference=term).values_list("pk", flat=True)[:SEARCH_LIMIT])
         if term.isdigit() and len(term) < 18:
-            query |= Q(pk=int(term))
+            found.append(int(term))
         try:
             key = uuid.UUID(term)
         except ValueError:
             pass
         else:
+            found += Delivery.objects.filter(idempotency_key=key).values_list("pk", flat=True)
             move = Move.objects.filter(public_id=key).values_list("pk", flat=True).first()
-            query |= Q(idempotency_key=key)
             if move is not None:
-                query |= Q(entry__move_id=move)
-        return queryset.filter(query), False
+                found += Delivery.objects.filter(entry__move_id=move).values_list("pk", flat=True)
+        return queryset.filter(pk__in=found), False
 
     def has_add_permission(self, request):
         return False

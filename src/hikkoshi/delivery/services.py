@@ -242,14 +242,11 @@ def sweep(*, now: datetime | None = None) -> dict:
                     transaction.on_commit(lambda pk=delivery.pk: enqueue(pk), robust=True)
                 lost += 1
     requeued = 0
-    overdue = (Delivery.objects.filter(status__in=OPEN, next_attempt_at__lt=now - lease)
-               .order_by("pk").values_list("pk", "task_id"))
-    last = 0
-    while True:  # a batch at a time, its tasks looked up in one query
-        batch = list(overdue.filter(pk__gt=last)[:SWEEP_BATCH])
-        if not batch:
-            break
-        last = batch[-1][0]
+    # Read through the (status, next attempt) index, then their tasks a batch at a time.
+    overdue = list(Delivery.objects.filter(status__in=OPEN, next_attempt_at__lt=now - lease)
+                   .values_list("pk", "task_id"))
+    for start in range(0, len(overdue), SWEEP_BATCH):
+        batch = overdue[start:start + SWEEP_BATCH]
         pending = _tasks_pending([task_id for _, task_id in batch])
         for pk, task_id in batch:
             if task_id not in pending:
