@@ -112,7 +112,7 @@ def synthetic_directory(organisations: int = 20_000, *, covered: frozenset[str] 
     entries: list[dict] = []
     for place in places:
         category = "ward_office" if place.code in wards else "city_office"
-        suffix = "区役所" if category == "ward_office" else "役場"
+        suffix = "役所" if place.name.endswith(("市", "区")) else "役場"  # 西区役所, 水戸市役所, 境町役場
         entries.append(_organisation(f"synthetic-{place.code}-office", category,
                                      f"（合成）{place.prefecture}{place.name}{suffix}",
                                      [{"area_code": place.code}]))
