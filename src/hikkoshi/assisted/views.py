@@ -32,7 +32,7 @@ from hikkoshi.accounts.access import staff_required
 from hikkoshi.audit.services import Action, record
 from hikkoshi.moves.access import AGENCY, CALL_CENTRE, ROLES, move_visible_to, visible_moves
 from hikkoshi.moves.constants import MoveStatus
-from hikkoshi.moves.disclosure import COMMON_DATA_JA, catalogue_flows, common_data
+from hikkoshi.moves.disclosure import catalogue_flows
 from hikkoshi.moves.forms import STEPS, STEP_NAMES
 
 from . import services
@@ -230,7 +230,7 @@ def _agency_consent_sheet(request, found, public_id):
     pdf = render_consent_sheet(
         agency=assisted.agency.name, store=assisted.store.name, customer=assisted.customer_name,
         text_ja=text.ja, text_en=text.en, version=text.version, flows=catalogue_flows(),
-        common_data=COMMON_DATA_JA, move_id=str(move.public_id), issued_on=timezone.localdate())
+        common_data=(), move_id=str(move.public_id), issued_on=timezone.localdate())
     record(request, action=Action.PRINT, move=move, target="consent-sheet.pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="consent-sheet.pdf"'
@@ -273,7 +273,6 @@ def phone_consent(request):
     summary = _summary(form)
     return render(request, "assisted/phone_consent.html", {
         "assisted": assisted, "text": _agency_text(assisted), "flows": catalogue_flows(), "token": token,
-        "common_data": common_data(),
         "form": form, "summary": summary, "focus_summary": bool(summary),
     }, status=400 if summary else 200)
 

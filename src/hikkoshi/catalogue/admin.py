@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 
+from .constants import CommonItem
 from .models import Procedure, ProcedureVersion
 
 
@@ -15,10 +17,26 @@ class VersionInline(admin.TabularInline):
         return False
 
 
+class ProcedureForm(forms.ModelForm):
+    # The common data the organisation receives, as boxes to tick rather than JSON to type.
+    shares = forms.TypedMultipleChoiceField(
+        label=Procedure._meta.get_field("shares").verbose_name, choices=CommonItem.choices, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=Procedure._meta.get_field("shares").help_text)
+
+    class Meta:
+        model = Procedure
+        fields = "__all__"
+
+    def clean_shares(self):
+        chosen = set(self.cleaned_data.get("shares") or ())
+        return [value for value in CommonItem.values if value in chosen]  # in the catalogue's order
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
-    list_display = ["name", "organisation", "channel", "active", "position"]
-    list_filter = ["channel", "active", "organisation"]
+    form = ProcedureForm
+    list_display = ["name", "organisation", "channel", "required", "end", "active", "position"]
+    list_filter = ["channel", "required", "end", "active", "organisation"]
     search_fields = ["slug", "name", "name_en"]
     inlines = [VersionInline]
 

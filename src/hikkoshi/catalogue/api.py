@@ -8,6 +8,7 @@ from hikkoshi.places.api import place_or_problem
 from hikkoshi.places.moves import assess_move
 from hikkoshi.places.schemas import PlaceOut, place_payload
 
+from .models import shared_items
 from .selectors import applicable_procedures
 
 router = Router(tags=["catalogue"])
@@ -38,7 +39,10 @@ class ProcedureOut(Schema):
     organisation: str
     organisation_name: str
     channel: str
-    optional: bool
+    optional: bool  # offered: the mover chooses (only the 住民異動届 is required)
+    preselected: bool  # offered as "apply here" (it usually applies)
+    end: str  # "old" (stopping at the old address), "new" (starting at the new one) or "" (by the kinds)
+    shares: list[str]  # the common items its organisation receives
     kinds: list[str]
     deadline_from_days: int | None
     deadline_to_days: int | None
@@ -62,7 +66,9 @@ def procedure_payload(applicable) -> dict:
         "description": definition.get("description", ""),
         "organisation": definition["organisation"],
         "organisation_name": applicable.procedure.organisation.name,
-        "channel": definition["channel"], "optional": applicable.optional, "kinds": kinds,
+        "channel": definition["channel"], "optional": applicable.optional,
+        "preselected": applicable.preselected, "end": definition.get("end", ""),
+        "shares": shared_items(definition), "kinds": kinds,
         "deadline_from_days": definition.get("deadline_from_days"),
         "deadline_to_days": definition.get("deadline_to_days"),
         "fields": [s.to_dict() for s in applicable.version.schema if s.applies_to(kinds)],

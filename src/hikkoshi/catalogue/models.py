@@ -7,7 +7,7 @@ from django.utils.translation import get_language, gettext_lazy as _
 from hikkoshi.directory.models import Organisation
 from hikkoshi.places.moves import MoveKind
 
-from .constants import Channel, Condition, Office, OfficialForm
+from .constants import Channel, CommonItem, Condition, End, Office, OfficialForm
 from .schema import SchemaError, parse_schema
 
 
@@ -30,6 +30,27 @@ class JsonListOf:
 DEADLINE_DAYS = [MinValueValidator(-366), MaxValueValidator(366)]
 
 
+def all_common_items() -> list[str]:
+    """Every common item: what a procedure receives unless it declares less (and what every
+    procedure received before the declaration existed)."""
+    return list(CommonItem.values)
+
+
+def shared_items(definition: dict) -> list[str]:
+    """The common items a procedure's organisation receives, from a stored definition (a
+    version made before ``shares`` existed received all of them)."""
+    shares = definition.get("shares")
+    return list(shares) if isinstance(shares, list) else all_common_items()
+
+
+def is_required(definition: dict) -> bool:
+    """Whether a procedure is required by law (only the 住民異動届); for a version made
+    before ``required`` existed, the 住民異動届 form tells."""
+    if "required" in definition:
+        return bool(definition["required"])
+    return definition.get("official_form") == OfficialForm.JUMINIDO
+
+
 class Procedure(models.Model):
     """A procedure (手続き) a mover may have to do, as editable data.
 
@@ -48,6 +69,18 @@ class Procedure(models.Model):
                                   validators=[JsonListOf(MoveKind.values)])
     conditions = models.JSONField(_("conditions"), default=list, blank=True,
                                   validators=[JsonListOf(Condition.values)])
+    # Only the 住民異動届 (転入届・転居届・転出届) is required by law; every other procedure is
+    # offered, with the mover's choice (apply here / arranged / another company / not needed).
+    required = models.BooleanField(_("required by law"), default=False, help_text=_(
+        "Only the resident registration notifications (住民異動届) are; every other procedure is "
+        "offered and the mover chooses."))
+    end = models.CharField(_("end of the move"), max_length=3, choices=End.choices, blank=True, default="",
+                           help_text=_("Stopping at the old address and starting at the new one are separate "
+                                       "procedures; each applies only where its organisation serves that end."))
+    shares = models.JSONField(_("common data it receives"), default=all_common_items, blank=True,
+                              validators=[JsonListOf(CommonItem.values)],
+                              help_text=_("Only these common items go to the organisation (with the "
+                                          "procedure's own fields)."))
     fields = models.JSONField(_("fields"), default=list, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     channel_settings = models.JSONField(_("channel settings"), default=dict, blank=True)
@@ -93,6 +126,11 @@ class Procedure(models.Model):
         if (self.deadline_from_days is not None and self.deadline_to_days is not None
                 and self.deadline_from_days > self.deadline_to_days):
             errors["deadline_to_days"] = [_("The end of the period comes before its start.")]
+        if self.required and Condition.OPT_IN in (self.conditions or []):
+            errors["conditions"] = [_("A required procedure is always included: it cannot be only on request.")]
+        ends = {End.OLD: {MoveKind.MOVE_OUT, MoveKind.RELOCATION}, End.NEW: {MoveKind.MOVE_IN, MoveKind.RELOCATION}}
+        if self.end in ends and isinstance(self.move_kinds, list) and not ends[self.end] & set(self.move_kinds):
+            errors["end"] = [_("No kind of move chosen above concerns this end of the move.")]
         if self.channel == Channel.WINDOW and not self.office:
             errors["office"] = [_("A window procedure needs the office to go to.")]
         from .channels import validate_channel_settings
@@ -108,7 +146,8 @@ class Procedure(models.Model):
             "slug": self.slug, "organisation": self.organisation.slug, "name": self.name,
             "name_en": self.name_en, "description": self.description,
             "description_en": self.description_en, "move_kinds": self.move_kinds,
-            "conditions": self.conditions, "fields": self.fields, "channel": self.channel,
+            "conditions": self.conditions, "required": self.required, "end": self.end,
+            "shares": self.shares, "fields": self.fields, "channel": self.channel,
             "channel_settings": self.channel_settings,
             "deadline_from_days": self.deadline_from_days,
             "deadline_to_days": self.deadline_to_days, "office": self.office,

@@ -12,7 +12,7 @@ from hikkoshi.directory.selectors import organisations_for_place
 from hikkoshi.places.moves import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
-from .constants import Condition, Office
+from .constants import Condition, End, Office
 from .models import Procedure, ProcedureVersion
 
 
@@ -23,15 +23,26 @@ class Applicable:
     procedure: Procedure
     version: ProcedureVersion
     kinds: tuple[MoveKind, ...]  # the kinds of the move it applies for
-    optional: bool  # offered, not required (the mover asks for it)
+    required: bool = False  # required by law (the 住民異動届): always "apply here"
+    preselected: bool = True  # offered with "apply here" chosen (it usually applies)
 
     @property
     def slug(self) -> str:
         return self.procedure.slug
 
+    @property
+    def optional(self) -> bool:
+        """Offered, not required: the mover chooses (apply here / arranged / … / not needed)."""
+        return not self.required
 
-def _ends(kind: MoveKind, old: Place, new: Place) -> list[Place]:
-    """The places a procedure of this kind concerns: 転出 the old, 転入 the new, 転居 both."""
+
+def _ends(kind: MoveKind, old: Place, new: Place, end: str = End.BOTH) -> list[Place]:
+    """The places a procedure of this kind concerns: the end it names (stopping at the old
+    address, starting at the new one), else 転出 the old, 転入 the new, 転居 both."""
+    if end == End.OLD:
+        return [old]
+    if end == End.NEW:
+        return [new]
     if kind == MoveKind.MOVE_OUT:
         return [old]
     if kind == MoveKind.MOVE_IN:
@@ -60,13 +71,13 @@ def applicable_procedures(*, assessment: MoveAssessment, old: Place, new: Place)
         kinds = tuple(
             kind for kind in assessment.kinds
             if kind in procedure.move_kinds
-            and any(_serves(procedure.organisation_id, place) for place in _ends(kind, old, new))
+            and any(_serves(procedure.organisation_id, place) for place in _ends(kind, old, new, procedure.end))
         )
         if kinds:
             versions = procedure.versions.all()
             version = versions[0] if versions else procedure.record_version()
-            result.append(Applicable(procedure, version, kinds,
-                                     optional=Condition.OPT_IN in conditions))
+            result.append(Applicable(procedure, version, kinds, required=procedure.required,
+                                     preselected=procedure.required or Condition.OPT_IN not in conditions))
     return result
 
 
@@ -98,3 +109,53 @@ def office_for(definition: dict, *, old: Place, new: Place) -> Organisation | No
         if matches:
             return matches[0].organisation
     return None
+
+
+def organisation_name(applicable: Applicable, *, old: Place, new: Place) -> str:
+    """Whom a procedure is for, as the mover is told: a window procedure's office (the ward
+    office of the address, 戸籍住民課 — ``office_for``), else its organisation."""
+    definition = applicable.version.definition
+    if definition.get("channel") == "window":
+        office = office_for(definition, old=old, new=new)
+        if office is not None:
+            return office.name
+    return applicable.procedure.organisation.name
+
+
+# What a mover stops at the old home and starts at the new one.
+UTILITIES = (Category.ELECTRICITY, Category.GAS, Category.WATER)
+
+
+def utility_contacts(*, assessment: MoveAssessment, old: Place, new: Place) -> list[dict]:
+    """For each end of a move outside this portal's region, whom to contact there about the
+    electricity, gas and water (to stop them at the old address, to start them at the new
+    one), from the directory; an empty list of organisations where the directory has none.
+
+    The portal applies to the organisations of its own region only, so for a move from Tokyo
+    to Sapporo the mover learns here where to stop Tokyo's utilities themselves.
+    """
+    ends = []
+    for end, place, in_region in ((End.OLD, old, assessment.old_in_region),
+                                  (End.NEW, new, assessment.new_in_region)):
+        if in_region:
+            continue
+        rows = []
+        for category in UTILITIES:
+            matches = organisations_for_place(municipality_code=place.municipality_code,
+                                              postcode=place.postcode, category=category)
+            rows.append({"category": str(category), "label": category.label,
+                         "organisations": [_contact(m) for m in matches]})
+        ends.append({"end": str(end), "municipality": place.prefecture + place.municipality, "rows": rows})
+    return ends
+
+
+def _contact(match) -> dict:
+    org = match.organisation
+    contacts = getattr(org, "contact_list", None)
+    if contacts is None:
+        contacts = list(org.contacts.all())
+    return {
+        "name": org.name, "partial": match.partial, "sample": org.is_sample,
+        "phones": [c.value for c in contacts if c.kind == "phone"],
+        "web": [c.value for c in contacts if c.kind == "web"],
+    }

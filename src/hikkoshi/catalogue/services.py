@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 FORMAT = "hikkoshi-catalogue"
 VERSION = 1
-FIELDS = ("name", "name_en", "description", "description_en", "move_kinds", "conditions", "fields",
+FIELDS = ("name", "name_en", "description", "description_en", "move_kinds", "conditions", "required", "end",
+          "shares", "fields",
           "channel", "channel_settings", "deadline_from_days", "deadline_to_days", "office",
           "official_form", "what_to_bring", "what_to_bring_en", "source", "position", "active")
 

@@ -11,17 +11,20 @@
 - ``resend`` / ``mark_handled`` — staff actions, each with its reason recorded.
 """
 
+from dataclasses import replace
+from datetime import datetime, timedelta
 import logging
 import secrets
 import traceback
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
-from hikkoshi.catalogue.constants import Channel
+from hikkoshi.catalogue.constants import Channel, CommonItem as Item
+from hikkoshi.catalogue.models import shared_items
+from hikkoshi.documents.data import Address, MoveRecord
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -185,7 +188,8 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     # since), as long as it is still sent by the same channel.
     channel_settings = (procedure.channel_settings if procedure.channel == delivery.channel
                         else definition.get("channel_settings", {}))
-    record = move_record(move)
+    shares = frozenset(shared_items(definition))
+    record = shared_record(move_record(move), shares)
     slug = definition["slug"]
     procedure_entry = next(p for p in record.procedures if p.slug == slug)
     organisation = procedure.organisation
@@ -194,27 +198,74 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
         procedure=slug, organisation=organisation.slug, organisation_name=organisation.name,
         settings=dict(channel_settings or {}), record=record, entry=procedure_entry,
         application=application_data(move, entry),
-        receipt_keys=tuple(organisation.receipt_keys or ()),
+        receipt_keys=tuple(organisation.receipt_keys or ()), shares=shares,
     )
 
 
+def shared_record(record: MoveRecord, shares: frozenset[str]) -> MoveRecord:
+    """The move as one organisation may see it: the common items its procedure does not
+    receive (``Procedure.shares``) are left out — blank — so that no channel, e-mail text or
+    申込書 can carry them. (The moving day stays, blank is no date: a 申込書 leaves it out.)"""
+    applicant = record.applicant
+    empty = Address(postcode="", address="", municipality_code="", municipality="")
+    return replace(
+        record,
+        applicant=replace(
+            applicant,
+            name=applicant.name if Item.APPLICANT_NAME in shares else "",
+            name_kana=applicant.name_kana if Item.APPLICANT_NAME in shares else "",
+            birth_date=applicant.birth_date if Item.APPLICANT_BIRTH_DATE in shares else None,
+            relationship="", sex=""),
+        phone=record.phone if Item.APPLICANT_PHONE in shares else "",
+        email=record.email if Item.APPLICANT_EMAIL in shares else "",
+        members=record.members if Item.MEMBERS in shares else (),
+        head_of_household=record.head_of_household if Item.MEMBERS in shares else "",
+        old_address=record.old_address if Item.OLD_ADDRESS in shares else empty,
+        new_address=record.new_address if Item.NEW_ADDRESS in shares else empty,
+    )
+
+
+# The applicant's data by the common item that carries it.
+APPLICANT_ITEMS = {"name": Item.APPLICANT_NAME, "name_kana": Item.APPLICANT_NAME,
+                   "birth_date": Item.APPLICANT_BIRTH_DATE, "phone": Item.APPLICANT_PHONE,
+                   "email": Item.APPLICANT_EMAIL}
+
+
 def application_data(move: Move, entry: MoveProcedure) -> dict:
-    """The application as JSON: what the web channel posts (申請データ)."""
+    """The application as JSON: what the web channel posts (申請データ).
+
+    Only the common items the procedure's organisation receives (``Procedure.shares``, listed
+    as ``"shared"``) and the procedure's own fields; an item it does not receive is left out.
+    """
     definition = entry.version.definition
-    return {
-        "format": "hikkoshi.application/1",
+    shares = shared_items(definition)
+    data = {
+        "format": "hikkoshi.application/2",
         "move_id": str(move.public_id),
         "procedure": {"id": definition["slug"], "version": entry.version.number, "name": definition["name"]},
         "organisation": entry.version.procedure.organisation.slug,
         "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
-        "move_date": move.move_date.isoformat() if move.move_date else None,
         "kinds": list(entry.kinds),
-        "applicant": move.applicant,
-        "members": move.members,
-        "from": move.old_address,
-        "to": move.new_address,
-        "fields": entry.values,
+        "shared": list(shares),
+        "applicant": {key: value for key, value in (move.applicant or {}).items()
+                      if APPLICANT_ITEMS.get(key) in shares},
     }
+    if Item.MOVE_DATE in shares:
+        data["move_date"] = move.move_date.isoformat() if move.move_date else None
+    if Item.MEMBERS in shares:
+        data["members"] = move.members
+        household = getattr(move, "household", None)  # 世帯主 and 続柄, where the move has them
+        if household:
+            data["household"] = household
+            for key in ("relationship", "sex"):
+                if key in (move.applicant or {}):
+                    data["applicant"][key] = move.applicant[key]
+    if Item.OLD_ADDRESS in shares:
+        data["from"] = move.old_address
+    if Item.NEW_ADDRESS in shares:
+        data["to"] = move.new_address
+    data["fields"] = entry.values
+    return data
 
 
 def sweep(*, now: datetime | None = None) -> dict:

@@ -78,8 +78,15 @@ def application_title(entry: ProcedureEntry) -> str:
     return f"{entry.name}　申込書"
 
 
-def render_application(record: MoveRecord, entry: ProcedureEntry) -> bytes:
-    """The 申込書 of ``entry`` (one of ``record``'s procedures) as an A4 PDF, one page or more."""
+def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -> bytes:
+    """The 申込書 of ``entry`` (one of ``record``'s procedures) as an A4 PDF, one page or more.
+
+    ``shares``: the common items the organisation receives (``catalogue.constants.CommonItem``
+    values; None: all); the form prints only those, with the procedure's own fields.
+    """
+    def shared(item: str) -> bool:
+        return shares is None or item in shares
+
     register_fonts()  # paragraphs look their fonts up as they are made
     a = record.applicant
     title = application_title(entry)
@@ -96,34 +103,34 @@ def render_application(record: MoveRecord, entry: ProcedureEntry) -> bytes:
     story.append(para("下記のとおり申し込みます。", FAX.body, look=FAX))
     story.append(Spacer(1, 2 * mm))
 
-    story.append(label_table([
-        ("氏名", _or(a.name)),
-        ("フリガナ", _or(a.name_kana)),
-        ("生年月日", full_date(a.birth_date) or NOT_GIVEN),
-        ("電話番号", _or(record.phone)),
-        ("メールアドレス", _or(record.email)),
-    ], LABEL_MM, heading=_section("申込者"), look=FAX, split_rows=True))
-    story.append(Spacer(1, 3 * mm))
+    applicant = ([("氏名", _or(a.name)), ("フリガナ", _or(a.name_kana))] if shared("applicant_name") else []) \
+        + ([("生年月日", full_date(a.birth_date) or NOT_GIVEN)] if shared("applicant_birth_date") else []) \
+        + ([("電話番号", _or(record.phone))] if shared("applicant_phone") else []) \
+        + ([("メールアドレス", _or(record.email))] if shared("applicant_email") else [])
+    if applicant:
+        story.append(label_table(applicant, LABEL_MM, heading=_section("申込者"), look=FAX, split_rows=True))
+        story.append(Spacer(1, 3 * mm))
 
     kinds = "・".join(NOTIFICATIONS.get(k, k) for k in record.kinds)
-    story.append(label_table([
-        ("旧住所", _address(record.old_address.postcode, record.old_address.address)),
-        ("旧住所の方書", _or(old_katagaki(record, entry), NONE)),
-        ("新住所", _address(record.new_address.postcode, record.new_address.address)),
-        ("新住所の方書", _or(new_katagaki(record, entry), NONE)),
-        ("引越し日", full_date(record.move_date) or NOT_GIVEN),
-        ("異動の種類", kinds or NOT_GIVEN),
-    ], LABEL_MM, heading=_section("住所・引越し"), look=FAX, split_rows=True))
+    story.append(label_table(
+        ([("旧住所", _address(record.old_address.postcode, record.old_address.address)),
+          ("旧住所の方書", _or(old_katagaki(record, entry), NONE))] if shared("old_address") else [])
+        + ([("新住所", _address(record.new_address.postcode, record.new_address.address)),
+            ("新住所の方書", _or(new_katagaki(record, entry), NONE))] if shared("new_address") else [])
+        + ([("引越し日", full_date(record.move_date) or NOT_GIVEN)] if shared("move_date") else [])
+        + [("異動の種類", kinds or NOT_GIVEN)],
+        LABEL_MM, heading=_section("住所・引越し"), look=FAX, split_rows=True))
     story.append(Spacer(1, 3 * mm))
 
-    heading = _section("一緒に引っ越す人（世帯員・申込者を除く）")
-    if record.members:
-        story.append(grid_table(_member_rows(record.members), [w for _, w in MEMBER_COLUMNS],
-                                heading=heading, look=FAX))
-    else:
-        story.append(label_table([("世帯員", "なし（申込者のみ）")], LABEL_MM, heading=heading,
-                                 look=FAX))
-    story.append(Spacer(1, 3 * mm))
+    if shared("members"):
+        heading = _section("一緒に引っ越す人（世帯員・申込者を除く）")
+        if record.members:
+            story.append(grid_table(_member_rows(record.members), [w for _, w in MEMBER_COLUMNS],
+                                    heading=heading, look=FAX))
+        else:
+            story.append(label_table([("世帯員", "なし（申込者のみ）")], LABEL_MM, heading=heading,
+                                     look=FAX))
+        story.append(Spacer(1, 3 * mm))
 
     pairs = [(_or(f.label, f.name), _or(f.value)) for f in entry.fields] or \
         [("入力項目", "この手続きに固有の入力項目はありません。")]

@@ -44,15 +44,18 @@ def render_consent_sheet(*, agency: str, store: str, customer: str, text_ja: tup
         story.append(para(ja, BODY, small=en))
         story.append(Spacer(1, 1.5 * mm))
     story.append(heading("提出先に送られる情報 / Which data goes where"))
-    story.append(para("共通の情報（ポータルから送る、どの手続きにも含まれる情報）:", BODY))
-    for line in common_data:
-        story.append(para(f"・{line}", BODY))
-    story.append(Spacer(1, 2 * mm))
+    if common_data:
+        story.append(para("共通の情報（ポータルから送る、どの手続きにも含まれる情報）:", BODY))
+        for line in common_data:
+            story.append(para(f"・{line}", BODY))
+        story.append(Spacer(1, 2 * mm))
     rows = [[para(head) for head, _w in COLUMNS]]
     for flow in flows:
         own = "、".join(flow["fields"])
-        data = (f"{SENT}" + (f"＋{own}" if own else "")) if flow["sent"] else NOT_SENT + (
-            f"。届出書には共通の情報と{own}が記入されます" if own else "")
+        # Each procedure's own declaration of the common data it receives (``items``), when given.
+        shared = "、".join(flow["items"]) if "items" in flow else SENT
+        data = (shared + (f"＋{own}" if own else "")) if flow["sent"] else NOT_SENT + (
+            f"。届出書には{shared}" + (f"と{own}" if own else "") + "が記入されます")
         rows.append([para(flow["name"], small=flow.get("name_en", "")),
                      para(flow["organisation"], small=flow.get("organisation_en", "")
                           if flow.get("organisation_en") != flow["organisation"] else ""),

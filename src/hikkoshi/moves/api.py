@@ -16,6 +16,7 @@ from ninja import Router, Schema, Status
 
 from hikkoshi.api.problems import Problem, invalid_param
 from hikkoshi.audit.services import Action, record
+from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.schema import object_schema
 
 from .access import area_of, move_visible_to
@@ -43,6 +44,16 @@ MOVE_REQUEST_SCHEMA = {
             "type": "object", "required": ["id"], "additionalProperties": False,
             "properties": {"id": {"type": "string"}, "fields": {"type": "object"}},
         }},
+        "choices": {
+            "type": "object",
+            "description": "Optional: the mover's answer for each procedure that applies but is not listed under "
+                           "`procedures` (those are applied for here): `arranged` (already arranged), "
+                           "`other_company` (with another company), `not_needed`. Kept with the move for "
+                           "statistics (no personal data) and returned as `choices`, with `apply` for each "
+                           "listed procedure. Only the resident registration notification (住民異動届) is "
+                           "required.",
+            "additionalProperties": {"type": "string", "enum": list(ProcedureChoice.values)},
+        },
         "consent": {
             "type": "boolean", "const": True,
             "description": "The mover agrees that the data goes to the organisations of the chosen procedures: "
@@ -85,6 +96,7 @@ class MoveOut(Schema):
     erased_at: str | None = None  # personal data erased after the retention time
     consent: ConsentOut | None = None  # the agreement to which data goes where
     procedures: list[EntryOut]
+    choices: dict[str, str] = {}  # the mover's choice per procedure that applied
     documents: list[str]
     warnings: list[dict] = []
 
@@ -110,7 +122,8 @@ def move_payload(move, warnings=()) -> dict:
         "erased_at": move.erased_at.isoformat() if move.erased_at else None,
         "consent": ({"given_at": move.consent_at.isoformat(), "version": move.consent_version}
                     if move.consent_at else None),
-        "procedures": entries, "documents": document_names(move), "warnings": list(warnings),
+        "procedures": entries, "choices": dict(move.procedure_choices or {}),
+        "documents": document_names(move), "warnings": list(warnings),
     }
 
 

@@ -6,9 +6,10 @@ key per step, as typed (valid or not)::
 
     {"step": "people",                                   # the page to continue from
      "places": {"from": {…}, "to": {…}, "move_date": "…", "checked": true},
-     "procedures": {"optional": ["sapporo-property-tax"], "checked": true},
+     "procedures": {"choices": {"sapporo-property-tax": "apply", "hokkaido-gas-stop": "arranged"},
+                    "checked": true},
      "people": {"applicant": {…}, "members": [{…}, …], "blank_rows": 1, "checked": true},
-     "details": {"values": {"sapporo-water": {…}, …}, "checked": true}}
+     "details": {"values": {"sapporo-water-start": {…}, …}, "checked": true}}
 
 ``checked`` says the mover has pressed "continue" on that page once: from then on the page shows
 its errors when it is opened again. ``build_payload`` turns a draft into the payload of
@@ -23,8 +24,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
+from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.schema import FieldError, FieldSpec
-from hikkoshi.catalogue.selectors import Applicable, applicable_procedures, deadline_window, period_ended_notice
+from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, organisation_name,
+                                          period_ended_notice)
 from hikkoshi.places.moves import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
@@ -157,20 +160,57 @@ def check_places(values: dict | None) -> tuple[Places | None, dict[str, str]]:
 
 # -- procedures -------------------------------------------------------------------------------
 
+# What the mover may answer for a procedure that is not required (「ここで申し込む」 …「不要」).
+MOVER_CHOICES = (ProcedureChoice.APPLY, ProcedureChoice.ARRANGED, ProcedureChoice.OTHER_COMPANY,
+                 ProcedureChoice.NOT_NEEDED)
+
+
 class ProcedureChoiceForm(forms.Form):
-    """The optional procedures the mover asks for (the required ones are always included)."""
+    """The mover's choice for each procedure that is not required (one radio group each); the
+    required ones (the 住民異動届) are always applied for."""
 
-    optional = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-
-    def __init__(self, *args, choices=(), **kwargs):
+    def __init__(self, *args, applicable=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["optional"].choices = [(slug, slug) for slug in choices]
+        for a in applicable:
+            if not a.required:
+                self.fields[f"choice-{a.slug}"] = forms.ChoiceField(
+                    label=a.version.localised_name, choices=[(c.value, c.label) for c in MOVER_CHOICES],
+                    widget=forms.RadioSelect, required=False,  # not answered: the answer kept, or the default
+                    error_messages={"invalid_choice": gettext_lazy("Choose one of the options.")})
+
+    def choices(self) -> dict[str, str]:
+        """The valid answers, by procedure."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return {name[len("choice-"):]: value for name, value in data.items() if value}
+
+
+def procedure_choices(applicable: list[Applicable], draft: dict) -> dict[str, str]:
+    """The choice for each procedure that applies: the mover's, else the default (「ここで申し込む」
+    where the catalogue pre-selects it, 「不要」 otherwise); a required one is always applied for.
+
+    A draft made before the choice existed kept the optional procedures asked for
+    (``"optional"``): those are applied for.
+    """
+    stored = draft.get("procedures") or {}
+    typed = stored.get("choices") if isinstance(stored.get("choices"), dict) else {}
+    legacy = set(stored.get("optional") or []) if "choices" not in stored else set()
+    result = {}
+    for a in applicable:
+        choice = typed.get(a.slug)
+        if a.required:
+            choice = ProcedureChoice.APPLY
+        elif choice not in MOVER_CHOICES:
+            choice = (ProcedureChoice.APPLY if a.preselected or a.slug in legacy
+                      else ProcedureChoice.NOT_NEEDED)
+        result[a.slug] = str(choice)
+    return result
 
 
 def chosen_procedures(applicable: list[Applicable], draft: dict) -> list[Applicable]:
-    """The required procedures and the optional ones the mover chose, in catalogue order."""
-    wanted = set((draft.get("procedures") or {}).get("optional") or [])
-    return [a for a in applicable if not a.optional or a.slug in wanted]
+    """The procedures to apply for here (the required ones and those the mover chose to), in
+    catalogue order."""
+    choices = procedure_choices(applicable, draft)
+    return [a for a in applicable if choices[a.slug] == ProcedureChoice.APPLY]
 
 
 def procedure_fields(applicable: Applicable) -> tuple[FieldSpec, ...]:
@@ -184,14 +224,18 @@ def detail_forms(chosen: list[Applicable], values: dict, *, bound: bool) -> list
             for a in chosen]
 
 
-def deadline_warnings(chosen: list[Applicable], move_date: date, today: date | None = None) -> list[dict]:
-    """What ``move_submit`` will warn about: procedures whose period has already ended."""
+def deadline_warnings(chosen: list[Applicable], move_date: date, today: date | None = None,
+                      places: "Places | None" = None) -> list[dict]:
+    """What ``move_submit`` will warn about: procedures whose period has already ended (a window
+    procedure naming its office, when ``places`` are given)."""
     today = today or timezone.localdate()
     warnings = []
     for a in chosen:
         _start, end = deadline_window(a.version.definition, move_date)
-        notice = period_ended_notice(name=a.version.localised_name, end=end,
-                                     organisation=a.procedure.organisation.name, today=today)
+        organisation = (organisation_name(a, old=places.old, new=places.new) if places is not None
+                        else a.procedure.organisation.name)
+        notice = period_ended_notice(name=a.version.localised_name, end=end, organisation=organisation,
+                                     today=today)
         if notice:
             warnings.append({"procedure": a.slug, "message": notice})
     return warnings
@@ -232,8 +276,9 @@ def people_raw(post, *, remove: int | None = None) -> tuple[dict, list[dict], in
 
 # -- the whole move ---------------------------------------------------------------------------
 
-def build_payload(draft: dict, chosen: list[Applicable] | None) -> dict:
-    """The payload of ``validate_move`` from a draft (``chosen``: None while the places are invalid)."""
+def build_payload(draft: dict, chosen: list[Applicable] | None, choices: dict[str, str] | None = None) -> dict:
+    """The payload of ``validate_move`` from a draft (``chosen``: None while the places are invalid;
+    ``choices``: the mover's choice per procedure, ``procedure_choices``)."""
     places = draft.get("places") or {}
     people = draft.get("people") or {}
     details = (draft.get("details") or {}).get("values") or {}
@@ -253,6 +298,8 @@ def build_payload(draft: dict, chosen: list[Applicable] | None) -> dict:
         "applicant": only(people.get("applicant"), APPLICANT),
         "members": [only(m, MEMBER) for m in people.get("members") or [] if not is_blank(m)],
         "procedures": procedures,
+        # The answers other than "apply here", for the statistics.
+        "choices": {slug: c for slug, c in (choices or {}).items() if c != ProcedureChoice.APPLY},
     }
 
 

@@ -48,6 +48,10 @@ class Move(models.Model):
     new_address = EncryptedJSONField(_("new address"), default=dict)
     applicant = EncryptedJSONField(_("applicant"), default=dict)
     members = EncryptedJSONField(_("household members"), default=list)
+    # The mover's choice per procedure that applied (slug → apply / arranged / other_company /
+    # not_needed / withheld: ``catalogue.constants.ProcedureChoice``). No personal data: kept
+    # for statistics also after the personal data is erased.
+    procedure_choices = models.JSONField(_("procedure choices"), default=dict, blank=True)
     # An API client's Idempotency-Key: the same key again answers with this move.
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True, default="")
     # What the mover typed on each page, valid or not, so leaving never loses anything.

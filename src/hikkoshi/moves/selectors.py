@@ -70,7 +70,11 @@ def move_record(move: Move) -> MoveRecord:
         office = entry.office
         entries.append(ProcedureEntry(
             slug=definition["slug"], version=entry.version.number, name=definition["name"],
-            name_en=definition.get("name_en", ""), organisation=entry.version.procedure.organisation.name,
+            name_en=definition.get("name_en", ""),
+            # A window procedure is done at the office stored with it (the ward office of the
+            # address, 戸籍住民課), not at the organisation that runs it (the city hall).
+            organisation=office["name"] if office and definition["channel"] == "window"
+            else entry.version.procedure.organisation.name,
             channel=definition["channel"], status=entry.status,
             status_label=str(EntryStatus(entry.status).label), reference=entry.reference,
             deadline_from=entry.deadline_from, deadline_to=entry.deadline_to,

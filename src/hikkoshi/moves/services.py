@@ -5,7 +5,14 @@ The pages and the API hand in the same payload::
     {"from": {"postcode", "address", "building"}, "to": {…}, "move_date": "…",
      "applicant": {"name", "name_kana", "birth_date", "phone", "email"},
      "members": [{"name", "name_kana", "birth_date", "relationship"}, …],
-     "procedures": [{"id": "sapporo-water", "fields": {…}}, …]}
+     "procedures": [{"id": "sapporo-water-start", "fields": {…}}, …],
+     "choices": {"hokkaido-shimbun-subscription": "not_needed", …}}
+
+``procedures`` are the ones to apply for here (「ここで申し込む」); only the 住民異動届 is
+required. ``choices`` (optional) records the mover's answer for the others that apply —
+``arranged`` (手配済み), ``other_company`` (別の会社と契約), ``not_needed`` (不要),
+``withheld`` (chosen, but no agreement to share the data: not sent) — kept on the move for
+statistics (``Move.procedure_choices``, no personal data) with ``apply`` for every listed one.
 
 ``validate_move`` checks all of it and reports every problem by its path
 (``applicant.name_kana``, ``members[0].birth_date``, ``procedures[2].fields.start_date``);
@@ -26,10 +33,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hikkoshi.catalogue.constants import Channel
+from hikkoshi.catalogue.constants import Channel, ProcedureChoice
 from hikkoshi.catalogue.schema import clean_values
 from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, office_for,
-                                          period_ended_notice)
+                                          organisation_name, period_ended_notice)
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
 from hikkoshi.places.postcodes import Place, lookup
@@ -74,6 +81,7 @@ class ValidatedMove:
     members: list[dict]
     entries: list[Entry] = field(default_factory=list)
     consent: bool = False  # the mover agreed to which data goes where
+    choices: dict[str, str] = field(default_factory=dict)  # per applicable procedure: ProcedureChoice
     warnings: list[dict] = field(default_factory=list)
 
 
@@ -182,7 +190,7 @@ def validate_move(payload: Any, *, today: date | None = None, require_consent: b
     if not isinstance(payload, dict):
         raise MoveInvalid({"body": _("Expected an object.")})
     errors: dict[str, str] = {}
-    allowed = {"from", "to", "move_date", "applicant", "members", "procedures", "consent"}
+    allowed = {"from", "to", "move_date", "applicant", "members", "procedures", "consent", "choices"}
     for key in payload:
         if key not in allowed:
             errors[key] = _("Unknown field.")
@@ -207,11 +215,14 @@ def validate_move(payload: Any, *, today: date | None = None, require_consent: b
             members.append(values)
     if places is None:
         _check_procedure_shapes(payload.get("procedures"), errors)
+        if payload.get("choices") is not None and not isinstance(payload.get("choices"), dict):
+            errors["choices"] = _("Expected an object.")
         raise MoveInvalid(errors)
     assessment = places.assessment
     validated = ValidatedMove(places.old, places.new, places.old_address, places.new_address,
                               assessment.kinds, places.move_date, applicant, members, consent=consent is True)
-    _procedures(validated, assessment, payload.get("procedures"), errors, today)
+    applicable = _procedures(validated, assessment, payload.get("procedures"), errors, today)
+    _choices(validated, applicable, payload.get("choices"), errors)
     if errors:
         raise MoveInvalid(errors)
     return validated
@@ -222,14 +233,15 @@ def _check_procedure_shapes(data, errors):
         errors["procedures"] = _("Expected a list.")
 
 
-def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> None:
+def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> dict[str, Applicable]:
+    """Check the procedures to apply for; returns every procedure that applies, by slug."""
     applicable = {a.slug: a for a in applicable_procedures(assessment=assessment, old=validated.old,
                                                             new=validated.new)}
     if data is None:
         data = []
     if not isinstance(data, list):
         errors["procedures"] = _("Expected a list.")
-        return
+        return applicable
     chosen: dict[str, int] = {}
     for i, item in enumerate(data):
         path = f"procedures[{i}]"
@@ -253,14 +265,46 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> No
         errors.update(problems)
         start, end = deadline_window(found.version.definition, validated.move_date)
         validated.entries.append(Entry(found, values, start, end))
-        notice = period_ended_notice(name=found.version.localised_name, end=end,
-                                     organisation=found.procedure.organisation.name, today=today)
+        notice = period_ended_notice(name=found.version.localised_name, end=end, today=today,
+                                     organisation=organisation_name(found, old=validated.old, new=validated.new))
         if notice:
             validated.warnings.append({"path": path, "procedure": slug, "message": notice})
     missing = [a.version.localised_name for a in applicable.values() if not a.optional and a.slug not in chosen]
     if missing:
         errors["procedures"] = _("These procedures are required for this move: %(names)s.") % {
             "names": "、".join(missing)}
+    return applicable
+
+
+def _choices(validated: ValidatedMove, applicable: dict[str, Applicable], data, errors) -> None:
+    """The mover's choice per procedure: ``apply`` for each listed one, the given answer for the
+    others that apply to this move."""
+    listed = {entry.applicable.slug for entry in validated.entries}
+    choices = {slug: str(ProcedureChoice.APPLY) for slug in listed}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        errors["choices"] = _("Expected an object.")
+        return
+    for slug, choice in data.items():
+        path = f"choices.{slug}"
+        found = applicable.get(slug)
+        if found is None:
+            errors[path] = _("This procedure does not apply to this move.")
+        elif choice not in ProcedureChoice.values:
+            errors[path] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(ProcedureChoice.values)}
+        elif slug in listed:
+            if choice != ProcedureChoice.APPLY:
+                errors[path] = _("This procedure is listed under “procedures” (to apply for here): "
+                                 "leave it out there, or choose “apply”.")
+        elif choice == ProcedureChoice.APPLY:
+            errors[path] = _("To apply for this procedure here, list it under “procedures” with its fields.")
+        elif found.required:
+            errors[path] = _("This procedure is required for this move.")
+        else:
+            choices[slug] = choice
+    # In the catalogue's order, as the procedures applied.
+    validated.choices = {slug: choices[slug] for slug in applicable if slug in choices}
 
 
 def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date | None = None,
@@ -301,6 +345,7 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
         move.new_address = validated.new_address
         move.applicant = validated.applicant
         move.members = validated.members
+        move.procedure_choices = validated.choices
         move.draft = {}
         move.submitted_at = timezone.now()
         if validated.consent:

@@ -31,18 +31,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.documents.services import document_names, render_document
-from hikkoshi.catalogue.selectors import deadline_window, office_for, period_ended_notice
-from hikkoshi.places.moves import MoveKind
+from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
+from hikkoshi.catalogue.selectors import (deadline_window, office_for, organisation_name, period_ended_notice,
+                                          utility_contacts)
+from hikkoshi.places.moves import MoveKind, assess_move
+from hikkoshi.places.normalise import InvalidPostcode
+from hikkoshi.places.postcodes import lookup
 
 from .access import AGENCY, CALL_CENTRE, OWN, ROLES, assisted_of, move_visible_to
 from .common import ADDRESS, MAX_MEMBERS, MEMBER, MOVE, applicant_fields, member_limit_message
 from .constants import EntryStatus, MoveStatus
 from .forms import (
-    STEPS, STEP_NAMES, ErrorLink, ProcedureChoiceForm, SpecForm, build_payload, check_places, chosen_procedures,
+    MOVER_CHOICES, STEPS, STEP_NAMES, ErrorLink, Places, ProcedureChoiceForm, SpecForm, build_payload, check_places,
+    chosen_procedures, procedure_choices,
     deadline_warnings, detail_forms, display_rows, locate_error, member_forms, people_raw, places_forms,
     places_raw, procedure_fields, step_of,
 )
-from .disclosure import DATA_SHARING_VERSION, common_data, data_flows
+from .disclosure import DATA_SHARING_VERSION, data_flows
 from .models import Move
 from .selectors import CHANNEL_LABELS, move_record, moves_of
 from .services import MoveInvalid, move_draft_create, move_draft_save, move_submit, validate_move
@@ -258,6 +263,7 @@ def _procedure_rows(applicable, move_date, places=None):
                   if places is not None and definition["channel"] == Channel.WINDOW else None)
         rows.append({
             "slug": a.slug, "name": a.version.localised_name, "optional": a.optional,
+            "preselected": a.preselected,
             "organisation": office.name if office else a.procedure.organisation.name,
             "channel": CHANNEL_LABELS.get(definition["channel"], definition["channel"]),
             "description": definition.get("description_en") if _english() and definition.get("description_en")
@@ -273,19 +279,23 @@ def _english() -> bool:
 
 @wizard_step
 def procedures(request, move):
+    """Which procedures: the required 住民異動届, and for every other procedure that applies the
+    mover's choice (apply here / already arranged / another company / not needed)."""
     found = _places_of(move)
     if found is None:
         return redirect(_url(request, "places", move))
     applicable = found.procedures()
-    optional = [a.slug for a in applicable if a.optional]
     summary = []
+    form = None
     if request.method == "POST":
         back = "back" in request.POST
-        form = ProcedureChoiceForm(request.POST, choices=optional)
+        form = ProcedureChoiceForm(request.POST, applicable=applicable)
         valid = form.is_valid()
-        chosen = form.cleaned_data["optional"] if valid else [
-            slug for slug in request.POST.getlist("optional") if slug in optional]
-        values = {"optional": chosen, "checked": True}
+        # What was answered validly is kept; an unanswered or broken group keeps its default.
+        typed = {a.slug: request.POST.get(f"choice-{a.slug}") for a in applicable if not a.required}
+        kept = {**(((move.draft or {}).get("procedures") or {}).get("choices") or {}),
+                **{slug: c for slug, c in typed.items() if c in MOVER_CHOICES}}
+        values = {"choices": kept, "checked": True}
         if not _save(request, move, "procedures", values,
                      next_step="people" if valid and not back else "procedures"):
             return _submitted_meanwhile(request, move)
@@ -293,17 +303,30 @@ def procedures(request, move):
             return redirect(_url(request, "places", move))
         if valid:
             return redirect(_url(request, "people", move))
-        summary = [{"href": "#procedures-list", "label": _("Procedures"), "message": e}
-                   for e in form.errors.get("optional", [])]
-    else:
-        chosen = ((move.draft or {}).get("procedures") or {}).get("optional") or []
+        summary = [{"href": f"#{name}-apply", "label": form.fields[name].label,
+                    "message": message} for name, messages_ in form.errors.items() for message in messages_]
+    choices = procedure_choices(applicable, move.draft or {})
     rows = _procedure_rows(applicable, found.move_date, found)
     for row in rows:
-        row["chosen"] = row["slug"] in chosen
+        row["choice"] = choices[row["slug"]]
+        row["error"] = form.errors.get(f"choice-{row['slug']}", [""])[0] if form is not None else ""
     return _render(request, move, "procedures", "moves/procedures.html", {
         "places": found, "required": [r for r in rows if not r["optional"]],
         "optional": [r for r in rows if r["optional"]],
+        "mover_choices": [{"value": str(c), "label": c.label} for c in MOVER_CHOICES],
+        **_move_notes(found),
     }, summary=summary, posted=request.method == "POST")
+
+
+def _move_notes(places) -> dict:
+    """What the procedures step, the review page and the result page tell beside the procedures:
+    whom to contact about the utilities at an end outside this portal's region, and that a
+    転出届 can also be made online (マイナポータル)."""
+    return {
+        "utility_ends": utility_contacts(assessment=places.assessment, old=places.old, new=places.new),
+        "moving_out": MoveKind.MOVE_OUT in places.kinds,
+        "mynaportal_url": MYNAPORTAL_MOVE_OUT_URL,
+    }
 
 
 # -- 3. who is moving -------------------------------------------------------------------------
@@ -410,7 +433,7 @@ def details(request, move):
     groups = detail_forms(chosen, old.get("values") or {}, bound=bound)
     if bound:
         _checked_forms_valid(form for _a, form in groups)
-    return _render(request, move, "details", "moves/details.html", _details_context(groups),
+    return _render(request, move, "details", "moves/details.html", _details_context(groups, found),
                    summary=_details_summary(groups) if bound else (), posted=_just_posted(request))
 
 
@@ -418,9 +441,16 @@ def _details_summary(groups):
     return _summary([(form, f"proc-{a.slug}", a.version.localised_name) for a, form in groups])
 
 
-def _details_context(groups):
+def _details_context(groups, places=None):
     return {"groups": [{"applicable": a, "form": form, "name": a.version.localised_name,
-                        "organisation": a.procedure.organisation.name} for a, form in groups]}
+                        "organisation": _organisation_of(a, places)} for a, form in groups]}
+
+
+def _organisation_of(applicable, places=None) -> str:
+    """Where a procedure goes: a window procedure's office (the ward office), else its organisation."""
+    if places is None:
+        return applicable.procedure.organisation.name
+    return organisation_name(applicable, old=places.old, new=places.new)
 
 
 # -- 5. review and submit ---------------------------------------------------------------------
@@ -430,9 +460,9 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
     which data goes to which organisation, and the agreement to it."""
     draft = move.draft or {}
     assisted = assisted_of(move)
-    found, place_errors = check_places(draft.get("places"))
-    chosen = chosen_procedures(found.procedures(), draft) if found else None
-    payload = build_payload(draft, chosen)
+    review_state = draft.get("review") or {}
+    withheld = set(review_state.get("withheld") or [])
+    found, applying, chosen, payload = _plan(draft, withheld)
     if errors is None:
         try:
             # The agreement is the checkbox below, asked when the move is submitted.
@@ -447,7 +477,6 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
         by_step.setdefault(link.step, []).append(link)
     groups = [{"step": name, "title": title, "url": _step_url(request, move, name), "errors": by_step[name]}
               for name, title in STEPS if name in by_step]
-    review_state = draft.get("review") or {}
     consent_error = ""
     if review_state.get("consent_missing"):
         consent_error = (_("Tick the box to confirm that the customer agrees to their data going to these "
@@ -463,18 +492,48 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
         "old_rows": display_rows(ADDRESS, places_values.get("from")),
         "new_rows": display_rows(ADDRESS, places_values.get("to")),
         "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
-        "procedures": _procedure_rows(chosen, found.move_date, found) if chosen else [],
+        "procedures": _procedure_rows(applying, found.move_date, found) if applying else [],
         "applicant_rows": display_rows(applicant_fields(assisted=assisted is not None),
                                        people_values.get("applicant")),
         "members": [display_rows(MEMBER, m) for m in payload["members"]],
-        "details": [{"name": a.version.localised_name, "organisation": a.procedure.organisation.name,
+        "details": [{"name": a.version.localised_name, "organisation": _organisation_of(a, found),
                      "rows": display_rows(procedure_fields(a), details_values.get(a.slug))}
-                    for a in chosen or []],
-        "warnings": deadline_warnings(chosen, found.move_date) if chosen else [],
-        "flows": data_flows(chosen, found) if chosen else [],
-        "common_data": common_data(), "has_members": bool(payload["members"]), "sep": ", " if _english() else "、",
+                    for a in applying],
+        "warnings": deadline_warnings(chosen, found.move_date, places=found) if chosen else [],
+        "flows": data_flows(applying, found, withheld) if applying else [],
+        "not_applied": _not_applied(found, payload) if found else [],
+        "has_members": bool(payload["members"]), "sep": ", " if _english() else "、",
         "consent_error": consent_error, "consent_version": DATA_SHARING_VERSION,
+        **(_move_notes(found) if found else {}),
     }
+
+
+def _plan(draft: dict, withheld=frozenset()):
+    """What a draft applies for: (places or None, the procedures the mover chose to apply for
+    here, those of them that are sent — without the organisations the mover did not agree to
+    (``withheld``) — and the payload of ``validate_move``, with every choice)."""
+    found, _errors = check_places(draft.get("places"))
+    if found is None:
+        return None, [], None, build_payload(draft, None)
+    applicable = found.procedures()
+    choices = procedure_choices(applicable, draft)
+    applying = [a for a in applicable if choices[a.slug] == ProcedureChoice.APPLY]
+    chosen = []
+    for a in applying:
+        sent = a.version.definition["channel"] != Channel.WINDOW
+        if sent and not a.required and a.procedure.organisation.slug in withheld:
+            choices[a.slug] = str(ProcedureChoice.WITHHELD)  # recorded, not sent
+        else:
+            chosen.append(a)
+    return found, applying, chosen, build_payload(draft, chosen, choices)
+
+
+def _not_applied(places, payload) -> list[dict]:
+    """The procedures that apply but are not applied for here, with the mover's answer."""
+    labels = dict(ProcedureChoice.choices)
+    answers = payload.get("choices") or {}
+    return [{"name": a.version.localised_name, "choice": labels.get(answers[a.slug], answers[a.slug])}
+            for a in places.procedures() if a.slug in answers]
 
 
 def _review_summary(context):
@@ -515,9 +574,11 @@ def _submit(request, public_id):
         if locked is None:
             return redirect(_url(request, "detail", move))
         draft = locked.draft or {}
-        found, _errors = check_places(draft.get("places"))
-        chosen = chosen_procedures(found.procedures(), draft) if found else None
-        payload = build_payload(draft, chosen)
+        # Consent per organisation: those offered on the review page and left unticked get
+        # nothing (their procedures are recorded as withheld); the rest is sent.
+        offered = set(request.POST.getlist("organisations"))
+        withheld = offered - set(request.POST.getlist("share"))
+        _found, _applying, _chosen, payload = _plan(draft, withheld)
         if agreed:
             payload["consent"] = True
         try:
@@ -533,7 +594,7 @@ def _submit(request, public_id):
         draft = dict(draft)
         for step in {step_of(path) for path in errors} - {"review"}:
             draft[step] = {**(draft.get(step) or {}), "checked": True}
-        draft["review"] = {"consent_missing": "consent" in errors}
+        draft["review"] = {"consent_missing": "consent" in errors, "withheld": sorted(withheld)}
         locked.draft = draft
         locked.save(update_fields=["draft", "updated_at"])
     return _show_errors(request, move, "review")
@@ -580,7 +641,10 @@ def detail(request, public_id):
         definition = entry.definition
         slug = definition["slug"]
         name = entry.version.localised_name
-        organisation = entry.version.procedure.organisation.name
+        window = definition["channel"] == Channel.WINDOW
+        # A window procedure is taken to its office (the ward office), not to the city hall.
+        organisation = (entry.office["name"] if window and entry.office
+                        else entry.version.procedure.organisation.name)
         entries.append({
             "entry": entry, "slug": slug, "name": name, "organisation": organisation,
             "channel": CHANNEL_LABELS.get(definition["channel"], definition["channel"]),
@@ -601,7 +665,22 @@ def detail(request, public_id):
         "documents": [{"name": n, "label": _document_label(n)} for n in names if n not in specific],
         "kinds": [_kind_label(k) for k in move.kinds], "list_url": _list_url(request),
         "assisted": assisted, "extra_documents": assisted.extra_documents() if assisted is not None else [],
+        **_stored_move_notes(move),
     })
+
+
+def _stored_move_notes(move) -> dict:
+    """``_move_notes`` of a submitted move, from its stored addresses (none once erased)."""
+    if move.erased_at is not None:
+        return {}
+    try:
+        old, new = lookup(move.old_address.get("postcode", "")), lookup(move.new_address.get("postcode", ""))
+    except InvalidPostcode:
+        return {}
+    if old is None or new is None:
+        return {}
+    places = Places(old, new, assess_move(old.municipality_code, new.municipality_code), move.move_date)
+    return _move_notes(places)
 
 
 def _delivery_summary(move) -> dict:

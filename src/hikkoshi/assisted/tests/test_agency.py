@@ -262,3 +262,22 @@ def test_staff_pages_need_the_second_factor_used_in_this_session(world, sapporo)
     operator = Client()
     operator.force_login(world.operator)
     assert operator.get("/callcentre/")["Location"] == "/accounts/2fa/"
+
+
+@needs_poppler
+def test_the_consent_sheet_and_the_phone_page_follow_each_procedures_declared_data(world, sapporo):
+    staff = staff_client(world, world.staff)
+    consent_url = new_move(staff, "agency")
+    words = squeezed(staff.get(consent_url + "sheet.pdf").content)
+    # The newspaper's row: its own items, no date of birth, no household members.
+    # (text comes out column by column: the newspaper's data is what its FAX cell says before its own field)
+    row = re.search(r"FAX([^＋]*)＋配達開始希望日", words).group(1)
+    assert "申請者の氏名・フリガナ" in row and "新住所" in row
+    assert "生年月日" not in row and "一緒に引っ越す人" not in row
+    assert "共通の情報" not in words  # no longer one set for every organisation
+
+    link = re.search(r'id="consent-link"[^>]*value="([^"]+)"', text(staff.post(consent_url, {"action": "link"})))
+    page = text(Client(HTTP_ACCEPT_LANGUAGE="en").get("/consent/?t=" + link.group(1).split("?t=", 1)[1]))
+    newspaper = page[page.index("Hokkaido Shimbun subscription"):page.index("City gas: stop")]
+    assert "name and its kana" in newspaper and "The new address" in newspaper
+    assert "date of birth" not in newspaper and "household members" not in newspaper

@@ -65,9 +65,9 @@ def the_wizard(page, axe, what: str):
         page.click("form.wizard .actions button:not([name])")
     page.wait_for_url("**/details/")
     for slug in ("sapporo-water", "hokkaido-gas", "hepco-electricity"):
-        page.fill(f"#id_proc-{slug}-stop_date", before)
-        page.fill(f"#id_proc-{slug}-start_date", day.isoformat())
-    page.select_option("#id_proc-hokkaido-gas-visit_slot", "am")
+        page.fill(f"#id_proc-{slug}-stop-stop_date", before)
+        page.fill(f"#id_proc-{slug}-start-start_date", day.isoformat())
+    page.select_option("#id_proc-hokkaido-gas-start-visit_slot", "am")
     with page.expect_navigation():
         page.click("form.wizard .actions button:not([name])")
     page.wait_for_url("**/review/")

@@ -14,15 +14,58 @@ from .conftest import PACKAGE
 SHIPPED = PACKAGE / "catalogue" / "data" / "sapporo.json"
 
 
-def test_the_eight_sapporo_procedures_are_shipped(sapporo):
-    assert Procedure.objects.count() == 8
-    channels = {p.slug: p.channel for p in Procedure.objects.all()}
+def test_the_sapporo_procedures_are_shipped(sapporo):
+    assert Procedure.objects.count() == 14
+    channels = {p.slug: p.channel for p in Procedure.objects.filter(active=True)}
     assert channels == {
-        "sapporo-move-out": "window", "sapporo-move-in": "window", "sapporo-water": "web",
-        "hokkaido-shimbun-subscription": "fax", "hokkaido-gas": "web", "hepco-electricity": "web",
+        "sapporo-move-out": "window", "sapporo-move-in": "window",
+        "sapporo-water-stop": "web", "sapporo-water-start": "web",
+        "hokkaido-shimbun-subscription": "fax", "hokkaido-gas-stop": "web", "hokkaido-gas-start": "web",
+        "hepco-electricity-stop": "web", "hepco-electricity-start": "web",
         "sapporo-property-tax": "email", "sapporo-sapling": "email",
     }
+    # Before the split into stopping and starting: kept for the moves made with them.
+    assert set(Procedure.objects.filter(active=False).values_list("slug", flat=True)) == {
+        "sapporo-water", "hokkaido-gas", "hepco-electricity"}
     assert all(p.versions.count() == 1 for p in Procedure.objects.all())
+
+
+def test_only_the_resident_registration_is_required_and_each_declares_its_data(sapporo):
+    required = set(Procedure.objects.filter(required=True).values_list("slug", flat=True))
+    assert required == {"sapporo-move-out", "sapporo-move-in"}
+    # 世帯主 and 続柄 are common data of the move, no longer the notification's own fields.
+    for slug in required:
+        assert Procedure.objects.get(slug=slug).fields == []
+    newspaper = Procedure.objects.get(slug="hokkaido-shimbun-subscription")
+    assert "members" not in newspaper.shares and "applicant_birth_date" not in newspaper.shares
+    assert Procedure.objects.get(slug="hokkaido-gas-stop").end == "old"
+    assert Procedure.objects.get(slug="hokkaido-gas-start").end == "new"
+    definition = Procedure.objects.get(slug="hokkaido-gas-start").current_version.definition
+    assert (definition["required"], definition["end"]) == (False, "new")
+    assert definition["shares"] == ["applicant_name", "applicant_phone", "applicant_email", "new_address", "move_date"]
+
+
+def test_a_version_made_before_the_declarations_keeps_its_meaning():
+    from hikkoshi.catalogue.models import is_required, shared_items
+
+    old = {"slug": "sapporo-water", "official_form": "", "conditions": []}
+    assert shared_items(old) == ["applicant_name", "applicant_birth_date", "applicant_phone", "applicant_email",
+                                 "members", "old_address", "new_address", "move_date"]
+    assert not is_required(old)
+    assert is_required({"official_form": "juminido"})
+    assert shared_items({"shares": ["move_date"]}) == ["move_date"]
+
+
+def test_new_attributes_are_checked(sapporo):
+    gas = Procedure.objects.get(slug="hokkaido-gas-stop")
+    gas.shares = ["applicant_name", "shoe_size"]
+    gas.end = "new"  # starting somewhere, for a procedure of moving out only
+    gas.move_kinds = ["move_out"]
+    gas.required = True
+    gas.conditions = ["opt_in"]
+    with pytest.raises(ValidationError) as caught:
+        gas.full_clean()
+    assert {"shares", "end", "conditions"} <= set(caught.value.message_dict)
 
 
 def test_editing_makes_a_new_version_and_keeps_the_old(sapporo):
@@ -39,19 +82,29 @@ def test_editing_makes_a_new_version_and_keeps_the_old(sapporo):
 
 def test_import_is_idempotent(sapporo):
     result = catalogue_import(path=SHIPPED)
-    assert (result.created, result.new_versions) == (0, 0) and result.updated == 8
+    assert (result.created, result.new_versions) == (0, 0) and result.updated == 14
 
 
 def test_export_then_import_round_trip(sapporo, tmp_path):
     target = tmp_path / "catalogue.json"
-    assert catalogue_export(path=target) == 8
-    assert json.loads(target.read_text())["procedures"][0]["slug"] == "sapporo-move-out"
+    assert catalogue_export(path=target) == 14
+    exported = json.loads(target.read_text())["procedures"]
+    assert exported[0]["slug"] == "sapporo-move-out"
+    gas = next(p for p in exported if p["slug"] == "hokkaido-gas-stop")
+    assert (gas["required"], gas["end"], gas["shares"][0]) == (False, "old", "applicant_name")
     assert catalogue_import(path=target).new_versions == 0
+    # A changed declaration is a new version.
+    gas["shares"] = ["applicant_name", "old_address"]
+    target.write_text(json.dumps({"format": "hikkoshi-catalogue", "version": 1, "procedures": exported},
+                                 ensure_ascii=False))
+    assert catalogue_import(path=target).new_versions == 1
+    assert Procedure.objects.get(slug="hokkaido-gas-stop").current_version.definition["shares"] == [
+        "applicant_name", "old_address"]
 
 
 def test_a_bad_file_reports_every_problem_by_path_and_changes_nothing(sapporo, tmp_path):
     data = json.loads(SHIPPED.read_text())
-    data["procedures"][0]["fields"][0]["type"] = "colour"
+    data["procedures"][0]["fields"] = [{"name": "x", "type": "colour", "label": "x"}]
     data["procedures"][1]["organisation"] = "nobody"
     data["procedures"][2]["channel_settings"] = {"endpoint": "not a url"}
     data["procedures"][3]["move_kinds"] = ["teleport"]
@@ -63,7 +116,7 @@ def test_a_bad_file_reports_every_problem_by_path_and_changes_nothing(sapporo, t
     paths = {p for p, _m in caught.value.problems}
     assert {"procedures[0].fields", "procedures[1].organisation", "procedures[2].channel_settings",
             "procedures[3].move_kinds"} <= paths
-    assert Procedure.objects.get(slug="hokkaido-gas").name != "changed"
+    assert Procedure.objects.get(slug=data["procedures"][4]["slug"]).name != "changed"
     with pytest.raises(CommandError):
         call_command("catalogue", "import", str(bad))
 

@@ -22,7 +22,7 @@ class Outgoing:
     delivery_id: int
     idempotency_key: str  # stable across every attempt of this delivery (a UUID)
     attempt: int  # 1 for the first try
-    procedure: str  # the procedure's slug, e.g. "sapporo-water"
+    procedure: str  # the procedure's slug, e.g. "sapporo-water-start"
     organisation: str  # the organisation's slug in the directory, e.g. "sapporo-waterworks"
     organisation_name: str
     settings: dict  # the procedure's channel settings (endpoint, to, fax_number, …)
@@ -30,6 +30,9 @@ class Outgoing:
     entry: ProcedureEntry  # this procedure of the move (its fields, deadline, …)
     application: dict  # the application as JSON data (what the web channel posts)
     receipt_keys: tuple = ()  # the organisation's public keys for receipts (JWK dicts), from the directory
+    # The common items this procedure's organisation receives (``catalogue.constants.CommonItem``;
+    # ``record`` holds only those); None: all of them.
+    shares: frozenset[str] | None = None
 
 
 @dataclass

@@ -48,6 +48,9 @@ def body(outgoing: Outgoing) -> str:
     """The mail's text: who it is for, what it is, the application, how to reach the portal."""
     record, entry = outgoing.record, outgoing.entry
     applicant = record.applicant
+
+    def shared(item: str) -> bool:
+        return outgoing.shares is None or item in outgoing.shares
     lines = [
         f"{outgoing.organisation_name} 御中",
         "",
@@ -57,11 +60,17 @@ def body(outgoing: Outgoing) -> str:
         "",
         f"手続き　　: {entry.name}",
         f"申請ID　　: {record.id}",
-        f"申請者　　: {applicant.name}（{applicant.name_kana}）",
-        f"引越し日　: {full_date(record.move_date)}",
-        f"新住所　　: {_address(record.new_address)}",
-        f"旧住所　　: {_address(record.old_address)}",
     ]
+    # Only the common items this organisation receives (``Outgoing.shares``; the record holds
+    # no others).
+    if shared("applicant_name"):
+        lines.append(f"申請者　　: {applicant.name}（{applicant.name_kana}）")
+    if shared("move_date"):
+        lines.append(f"引越し日　: {full_date(record.move_date)}")
+    if shared("new_address"):
+        lines.append(f"新住所　　: {_address(record.new_address)}")
+    if shared("old_address"):
+        lines.append(f"旧住所　　: {_address(record.old_address)}")
     if record.phone:
         lines.append(f"電話番号　: {record.phone}")
     if record.email:
@@ -114,7 +123,7 @@ class EmailChannel:
         if not to:
             raise DeliveryError("not_configured", "the procedure has no e-mail address (to)",
                                 retryable=False)
-        pdf = render_application(outgoing.record, outgoing.entry)
+        pdf = render_application(outgoing.record, outgoing.entry, outgoing.shares)
         try:
             message = compose(outgoing, to, pdf)
         except ValueError as exc:  # e.g. a line break in a name that goes into a header

@@ -55,7 +55,7 @@ def config() -> dict:
 def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     """(TIFF-F of the cover sheet and the 申込書, its page count) for ``number`` as printed."""
     cfg = config()
-    form = render_application(outgoing.record, outgoing.entry)
+    form = render_application(outgoing.record, outgoing.entry, outgoing.shares)
     pages = 1 + faxfile.page_count(form)
     cover = render_fax_cover(
         to_name=outgoing.organisation_name, to_number=number,

@@ -20,7 +20,7 @@ def _deliveries(mover):
 
 
 def test_the_attention_filter_shows_failed_and_stuck_deliveries_only(sapporo, mover, admin_client):
-    failed, stuck, fine = _deliveries(mover)
+    failed, stuck, fine, *_others = _deliveries(mover)
     Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED, error_code="http_400")
     Delivery.objects.filter(pk=stuck.pk).update(status=EntryStatus.SENDING,
                                                 sending_since=timezone.now() - timedelta(hours=1))
@@ -54,7 +54,7 @@ def test_resend_asks_for_a_reason_and_records_it(sapporo, mover, admin_client, a
 
 
 def test_mark_handled_leaves_delivered_ones_alone(sapporo, mover, admin_client):
-    failed, delivered, _ = _deliveries(mover)
+    failed, delivered, *_others = _deliveries(mover)
     Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED)
     Delivery.objects.filter(pk=delivered.pk).update(status=EntryStatus.DELIVERED)
     response = admin_client.post(URL, {"action": "mark_handled_action", "_selected_action": [failed.pk, delivered.pk],

@@ -26,11 +26,12 @@ def test_each_procedure_gets_one_delivery_queued_after_commit(sapporo, mover, dj
         move = move_submit(owner=mover, payload=sapporo_relocation())
         deliveries = {d.entry.version.procedure.slug: d for d in Delivery.objects.filter(entry__move=move)}
         assert DBTaskResult.objects.count() == 0  # nothing handed to the workers before the commit
-    assert set(deliveries) == {"sapporo-move-in", "sapporo-water", "hokkaido-gas", "hepco-electricity"}
+    assert set(deliveries) == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop",
+                               "hokkaido-gas-start", "hepco-electricity-stop", "hepco-electricity-start"}
     assert deliveries["sapporo-move-in"].status == EntryStatus.IN_PERSON
     web = [d for slug, d in deliveries.items() if slug != "sapporo-move-in"]
     assert all(d.status == EntryStatus.QUEUED and d.channel == "web" for d in web)
-    assert len({d.idempotency_key for d in deliveries.values()}) == 4
+    assert len({d.idempotency_key for d in deliveries.values()}) == 7
     for callback in callbacks:
         callback()
     assert _tasks_for({d.pk for d in web}) == {d.pk for d in web}
@@ -43,12 +44,12 @@ def test_a_submission_rolled_back_leaves_no_delivery_and_no_task(sapporo, mover)
     with pytest.raises(RuntimeError):
         with transaction.atomic():
             move_submit(owner=mover, payload=sapporo_relocation())
-            assert Delivery.objects.count() == 4
+            assert Delivery.objects.count() == 7
             raise RuntimeError("the request failed after the move was stored")
     assert Delivery.objects.count() == 0 and DBTaskResult.objects.count() == 0
 
 
-def _queued(sapporo_mover, slug="sapporo-water"):
+def _queued(sapporo_mover, slug="sapporo-water-start"):
     move = move_submit(owner=sapporo_mover, payload=sapporo_relocation())
     return Delivery.objects.get(entry__move=move, entry__version__procedure__slug=slug)
 

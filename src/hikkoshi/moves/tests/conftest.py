@@ -40,12 +40,13 @@ def sapporo_relocation(**overrides) -> dict:
         "members": [{"name": "札幌 花子", "name_kana": "ｻｯﾎﾟﾛ ﾊﾅｺ", "birth_date": "1988-07-07",
                      "relationship": "妻"}],
         "procedures": [
-            {"id": "sapporo-move-in", "fields": {"householder_relationship": "本人"}},
-            {"id": "sapporo-water", "fields": {"stop_date": stop, "start_date": start}},
-            {"id": "hokkaido-gas", "fields": {"stop_date": stop, "start_date": start,
-                                              "visit_slot": "am"}},
-            {"id": "hepco-electricity", "fields": {"stop_date": stop, "start_date": start,
-                                                   "billing_number": "1234 5678 9012"}},
+            {"id": "sapporo-move-in", "fields": {}},
+            {"id": "sapporo-water-stop", "fields": {"stop_date": stop}},
+            {"id": "sapporo-water-start", "fields": {"start_date": start}},
+            {"id": "hokkaido-gas-stop", "fields": {"stop_date": stop}},
+            {"id": "hokkaido-gas-start", "fields": {"start_date": start, "visit_slot": "am"}},
+            {"id": "hepco-electricity-stop", "fields": {"stop_date": stop, "billing_number": "1234 5678 9012"}},
+            {"id": "hepco-electricity-start", "fields": {"start_date": start}},
         ],
         "consent": True,  # the mover agrees to which data goes where
     }

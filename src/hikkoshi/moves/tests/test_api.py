@@ -18,11 +18,16 @@ def test_procedures_for_a_move(client, sapporo):
     assert body["kinds"] == ["relocation"] and body["within_municipality"] is True
     ids = [p["id"] for p in body["procedures"]]
     assert "sapporo-move-in" in ids and "sapporo-move-out" not in ids
-    water = next(p for p in body["procedures"] if p["id"] == "sapporo-water")
-    assert {f["name"] for f in water["fields"]} == {"customer_number", "stop_date", "start_date", "payment_method"}
+    water = next(p for p in body["procedures"] if p["id"] == "sapporo-water-stop")
+    assert {f["name"] for f in water["fields"]} == {"customer_number", "stop_date"}
+    assert water["optional"] is True and water["preselected"] is True  # the mover chooses
+    assert water["end"] == "old" and "members" not in water["shares"]
+    newspaper = next(p for p in body["procedures"] if p["id"] == "hokkaido-shimbun-subscription")
+    assert newspaper["preselected"] is False and "applicant_birth_date" not in newspaper["shares"]
+    assert next(p for p in body["procedures"] if p["id"] == "sapporo-move-in")["optional"] is False
     out = client.get("/api/v1/procedures", {"from": "060-0042", "to": "100-0001"}).json()
-    water = next(p for p in out["procedures"] if p["id"] == "sapporo-water")
-    assert "start_date" not in {f["name"] for f in water["fields"]}  # only the move-out's fields
+    ids = {p["id"] for p in out["procedures"]}
+    assert "sapporo-water-stop" in ids and "sapporo-water-start" not in ids  # only stopping in Sapporo
 
 
 def test_procedures_need_both_postcodes(client, db):
@@ -44,10 +49,10 @@ def test_submitting_a_move_stores_it_whole(api, sapporo, mover):
     assert move.members[0]["name_kana"] == "サッポロ\u3000ハナコ"
     assert move.new_address["full_address"] == "北海道札幌市北区北24条西6丁目1-1"
     statuses = {p["id"]: p["status"] for p in body["procedures"]}
-    assert statuses["sapporo-move-in"] == "in_person" and statuses["sapporo-water"] == "queued"
+    assert statuses["sapporo-move-in"] == "in_person" and statuses["sapporo-water-start"] == "queued"
     office = next(p for p in body["procedures"] if p["id"] == "sapporo-move-in")["office"]
     assert office["slug"] == "sapporo-kita-ward"
-    electricity = MoveProcedure.objects.get(move=move, version__procedure__slug="hepco-electricity")
+    electricity = MoveProcedure.objects.get(move=move, version__procedure__slug="hepco-electricity-stop")
     assert electricity.values["billing_number"] == "123456789012"
     assert api.get(f"/api/v1/moves/{move.public_id}").json()["id"] == str(move.public_id)
 
@@ -57,7 +62,7 @@ def test_every_invalid_field_is_listed_and_nothing_is_stored(api, sapporo):
     payload["applicant"]["name_kana"] = "Sapporo"
     payload["applicant"]["phone"] = "12345"
     payload["members"][0]["birth_date"] = "令和1年4月1日"
-    payload["procedures"][1]["fields"]["start_date"] = "someday"
+    payload["procedures"][2]["fields"]["start_date"] = "someday"
     payload["procedures"].append({"id": "sapporo-move-out", "fields": {}})
     payload["surprise"] = True
     response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
@@ -65,8 +70,51 @@ def test_every_invalid_field_is_listed_and_nothing_is_stored(api, sapporo):
     assert response["Content-Type"] == "application/problem+json"
     paths = {p["name"] for p in response.json()["invalid-params"]}
     assert paths == {"applicant.name_kana", "applicant.phone", "members[0].birth_date",
-                     "procedures[1].fields.start_date", "procedures[4].id", "surprise"}
+                     "procedures[2].fields.start_date", "procedures[7].id", "surprise"}
     assert Move.objects.count() == 0 and MoveProcedure.objects.count() == 0
+
+
+def test_the_movers_choices_are_kept_and_returned(api, sapporo):
+    payload = sapporo_relocation()
+    # Gas: arranged already at the old flat; another company at the new one. No newspaper.
+    payload["procedures"] = [p for p in payload["procedures"] if not p["id"].startswith("hokkaido-gas")]
+    payload["choices"] = {"hokkaido-gas-stop": "arranged", "hokkaido-gas-start": "other_company",
+                          "hokkaido-shimbun-subscription": "not_needed"}
+    response = post(api, payload)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["choices"] == {
+        "sapporo-move-in": "apply", "sapporo-water-stop": "apply", "sapporo-water-start": "apply",
+        "hokkaido-shimbun-subscription": "not_needed", "hokkaido-gas-stop": "arranged",
+        "hokkaido-gas-start": "other_company", "hepco-electricity-stop": "apply", "hepco-electricity-start": "apply"}
+    move = Move.objects.get(public_id=body["id"])
+    assert move.procedure_choices == body["choices"]
+    assert not move.entries.filter(version__procedure__slug__startswith="hokkaido-gas").exists()  # not sent
+    assert api.get(f"/api/v1/moves/{move.public_id}").json()["choices"] == body["choices"]
+
+
+def test_the_utilities_are_no_longer_required(api, sapporo):
+    payload = sapporo_relocation()
+    payload["procedures"] = payload["procedures"][:1]  # only the 転居届
+    response = post(api, payload)
+    assert response.status_code == 201, response.content
+    # Without answers: only what was applied for is recorded.
+    assert response.json()["choices"] == {"sapporo-move-in": "apply"}
+
+
+@pytest.mark.parametrize("choices, path", [
+    ({"hokkaido-gas-stop": "maybe"}, "choices.hokkaido-gas-stop"),  # no such answer
+    ({"sapporo-move-in": "not_needed"}, "choices.sapporo-move-in"),  # required: listed, so "apply"
+    ({"sapporo-water-stop": "arranged"}, "choices.sapporo-water-stop"),  # listed: applied for here
+    ({"sapporo-sapling": "not_needed"}, "choices.sapporo-sapling"),  # not for a 転居
+    ({"hokkaido-shimbun-subscription": "apply"}, "choices.hokkaido-shimbun-subscription"),  # not listed
+    (["not_needed"], "choices"),
+])
+def test_bad_choices_are_named_by_path(api, sapporo, choices, path):
+    response = post(api, sapporo_relocation(choices=choices), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert path in {p["name"] for p in response.json()["invalid-params"]}
+    assert Move.objects.count() == 0
 
 
 def test_a_required_procedure_cannot_be_left_out(api, sapporo):
@@ -93,7 +141,9 @@ def test_a_late_move_is_warned_about(api, sapporo):
     moved = timezone.localdate() - timedelta(days=60)
     payload = sapporo_relocation(move_date=moved.isoformat())
     for entry in payload["procedures"][1:]:
-        entry["fields"].update(stop_date=moved.isoformat(), start_date=moved.isoformat())
+        for name in ("stop_date", "start_date"):
+            if name in entry["fields"]:
+                entry["fields"][name] = moved.isoformat()
     response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 201
     warned = {w["procedure"] for w in response.json()["warnings"]}

@@ -179,9 +179,13 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
     # Step 2 by keyboard: the move kind is explained; Space ticks the newspaper.
     assert "転居" in page.inner_text("section.move-kind")
     axe("step 2")
-    tab_to(page, "opt-hokkaido-shimbun-subscription")
-    page.keyboard.press("Space")
-    assert page.is_checked("#opt-hokkaido-shimbun-subscription")
+    assert page.is_checked("#choice-hokkaido-gas-start-apply")  # pre-selected: it usually applies
+    assert page.is_checked("#choice-hokkaido-shimbun-subscription-not_needed")
+    tab_to(page, "choice-hokkaido-shimbun-subscription-not_needed")
+    page.keyboard.press("ArrowUp")  # a radio group: the arrows choose
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.is_checked("#choice-hokkaido-shimbun-subscription-apply")
     tab_to_button(page)
     page.keyboard.press("Enter")
     page.wait_for_url("**/people/")
@@ -208,10 +212,10 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
     axe("step 4")
     day, before = move_day.isoformat(), (move_day - timedelta(days=1)).isoformat()
     for slug in ("sapporo-water", "hokkaido-gas", "hepco-electricity"):
-        page.fill(f"#id_proc-{slug}-stop_date", before)
-        page.fill(f"#id_proc-{slug}-start_date", day)
+        page.fill(f"#id_proc-{slug}-stop-stop_date", before)
+        page.fill(f"#id_proc-{slug}-start-start_date", day)
     page.fill("#id_proc-hokkaido-shimbun-subscription-start_date", day)
-    page.select_option("#id_proc-hokkaido-gas-visit_slot", "am")
+    page.select_option("#id_proc-hokkaido-gas-start-visit_slot", "am")
     page.press("#id_proc-hokkaido-shimbun-subscription-start_date", "Enter")
     page.wait_for_url("**/review/")
 
@@ -227,7 +231,7 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
     page.keyboard.press("Enter")
     page.wait_for_url(lambda u: u.rstrip("/").count("/") == 4 and not u.endswith("/review/"))
     assert page.locator("h1").inner_text() in ("申請結果", "Application result")
-    assert page.locator("article.procedure").count() == 5
+    assert page.locator("article.procedure").count() == 8
     assert "北区役所" in page.inner_text("main")
     assert page.locator("main a[href$='/documents/result.pdf']").count() == 1
     axe("the result")

@@ -46,13 +46,13 @@ def people_post(applicant=APPLICANT, members=(MEMBER,), extra_blank=True) -> dic
 
 def details_post(move_date) -> dict:
     day, before = move_date.isoformat(), (move_date - timedelta(days=1)).isoformat()
-    return {  # (the 転入届's own fields are all optional)
-        "proc-sapporo-water-customer_number": "", "proc-sapporo-water-stop_date": before,
-        "proc-sapporo-water-start_date": day, "proc-sapporo-water-payment_method": "bank",
-        "proc-hokkaido-gas-stop_date": before, "proc-hokkaido-gas-start_date": day,
-        "proc-hokkaido-gas-visit_slot": "am",
-        "proc-hepco-electricity-stop_date": before, "proc-hepco-electricity-start_date": day,
-        "proc-hepco-electricity-billing_number": "1234 5678 9012",
+    return {  # (the 転入届 has no own fields)
+        "proc-sapporo-water-stop-customer_number": "", "proc-sapporo-water-stop-stop_date": before,
+        "proc-sapporo-water-start-start_date": day, "proc-sapporo-water-start-payment_method": "bank",
+        "proc-hokkaido-gas-stop-stop_date": before, "proc-hokkaido-gas-start-start_date": day,
+        "proc-hokkaido-gas-start-visit_slot": "am",
+        "proc-hepco-electricity-stop-stop_date": before, "proc-hepco-electricity-start-start_date": day,
+        "proc-hepco-electricity-stop-billing_number": "1234 5678 9012",
         "proc-hokkaido-shimbun-subscription-start_date": day,
     }
 
@@ -90,10 +90,18 @@ def move_of(url: str) -> Move:
     return Move.objects.get(public_id=url.split("/")[2])
 
 
+def procedures_post(apply=("hokkaido-shimbun-subscription",), **answers) -> dict:
+    """The procedures step: "apply here" for ``apply`` (the others keep their defaults: the
+    utilities pre-selected, the rest not needed), other answers by slug."""
+    data = {f"choice-{slug}": "apply" for slug in apply}
+    data.update({f"choice-{slug.replace('_', '-')}": answer for slug, answer in answers.items()})
+    return data
+
+
 def through_people(client, *, move_date=None, optional=("hokkaido-shimbun-subscription",)) -> str:
     base = base_of(start(client))
     assert client.post(base + "places/", places_post(move_date=move_date))["Location"] == base + "procedures/"
-    assert client.post(base + "procedures/", {"optional": list(optional)})["Location"] == base + "people/"
+    assert client.post(base + "procedures/", procedures_post(optional))["Location"] == base + "people/"
     assert client.post(base + "people/", people_post())["Location"] == base + "details/"
     return base
 
@@ -119,23 +127,33 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     assert "転居" in page and "not a 転出" in page
     assert "札幌市中央区" in page and "札幌市北区" in page
     assert "Move-in / in-city move notification" in page and "Move-out notification" not in page
-    assert 'value="sapporo-move-in"' not in page  # required: listed as included, not a checkbox
-    assert 'name="optional" value="hokkaido-shimbun-subscription"' in page
-    assert 'name="optional" value="sapporo-property-tax"' in page
+    assert 'name="choice-sapporo-move-in"' not in page  # required: listed as included, no choice
+    # Every other procedure offered with the mover's choice, the utilities pre-selected.
+    for slug in ("sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop", "hokkaido-gas-start",
+                 "hepco-electricity-stop", "hepco-electricity-start"):
+        assert f'name="choice-{slug}" value="apply" id="choice-{slug}-apply" checked' in page
+    assert 'name="choice-hokkaido-shimbun-subscription" value="not_needed" id="choice-hokkaido-shimbun-subscription-not_needed" checked' in page
+    assert 'name="choice-sapporo-property-tax" value="not_needed" id="choice-sapporo-property-tax-not_needed" checked' in page
+    for answer in ("Apply here", "Already arranged", "With another company", "Not needed"):
+        assert answer in page
     for label in ("Web", "窓口", "FAX", "メール"):
         assert label in page
     assert "北海道新聞" in page  # organisations are named
 
-    response = client.post(base + "procedures/", {"optional": ["hokkaido-shimbun-subscription"]})
+    response = client.post(base + "procedures/", procedures_post(
+        ["hokkaido-shimbun-subscription"], hokkaido_gas_stop="arranged", sapporo_property_tax="not_needed"))
     assert response["Location"] == base + "people/"  # the steps in the order the list shows
     response = client.post(base + "people/", people_post())
     assert response["Location"] == base + "details/"
 
     page = text(client.get(base + "details/"))
     legends = re.findall(r"<legend>([^<]*)</legend>", page)
-    assert len(legends) == 5 and any("北海道新聞" in legend for legend in legends)
+    assert len(legends) == 7 and any("北海道新聞" in legend for legend in legends)
+    assert any("北区役所" in legend for legend in legends)  # the 転居届's office, not the city hall
+    assert not any("本庁舎" in legend for legend in legends)
     assert "proc-sapporo-property-tax" not in page  # not chosen
-    assert 'name="proc-sapporo-water-stop_date"' in page and 'name="proc-sapporo-water-start_date"' in page
+    assert "proc-hokkaido-gas-stop" not in page  # already arranged
+    assert 'name="proc-sapporo-water-stop-stop_date"' in page and 'name="proc-sapporo-water-start-start_date"' in page
     response = client.post(base + "details/", details_post(move_day))
     assert response["Location"] == base + "review/"
 
@@ -155,12 +173,18 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     assert move.members[0]["name_kana"] == "サッポロ\u3000ハナコ"
     assert move.new_address["full_address"] == "北海道札幌市北区北24条西6丁目1-1"
     slugs = set(MoveProcedure.objects.filter(move=move).values_list("version__procedure__slug", flat=True))
-    assert slugs == {"sapporo-move-in", "sapporo-water", "hokkaido-gas", "hepco-electricity",
-                     "hokkaido-shimbun-subscription"}
+    assert slugs == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-start",
+                     "hepco-electricity-stop", "hepco-electricity-start", "hokkaido-shimbun-subscription"}
+    # Every answer kept for the statistics (no personal data).
+    assert move.procedure_choices == {
+        "sapporo-move-in": "apply", "sapporo-water-stop": "apply", "sapporo-water-start": "apply",
+        "hokkaido-shimbun-subscription": "apply", "hokkaido-gas-stop": "arranged", "hokkaido-gas-start": "apply",
+        "hepco-electricity-stop": "apply", "hepco-electricity-start": "apply", "sapporo-property-tax": "not_needed"}
 
     page = text(client.get(base))
     assert "Application result" in page
     assert "北区役所" in page  # the window procedure's office, with its address and hours
+    assert "本庁舎" not in page
     assert "To be taken to the counter in person" in page and "Waiting to be sent" in page
     for label in ("Web", "窓口", "FAX"):
         assert label in page
@@ -264,16 +288,16 @@ def test_people_errors_keep_applicant_and_member_values(signed_in, sapporo):
 
 def test_details_errors_keep_values(signed_in, sapporo):
     base = through_people(signed_in)
-    typed = dict(details_post(soon()), **{"proc-sapporo-water-start_date": "not a date",
-                                          "proc-hepco-electricity-billing_number": "12"})
+    typed = dict(details_post(soon()), **{"proc-sapporo-water-start-start_date": "not a date",
+                                          "proc-hepco-electricity-stop-billing_number": "12"})
     page = text(post_with_errors(signed_in, base + "details/", typed))
     for name, value in typed.items():
         if "payment_method" in name or "visit_slot" in name:
             continue  # selects, checked below
         assert value_of(page, name) == value, name
     assert re.search(r'<option value="am" selected>', page)
-    assert 'id="id_proc-sapporo-water-start_date_error"' in page
-    assert move_of(base + "places/").draft["details"]["values"]["sapporo-water"]["start_date"] == "not a date"
+    assert 'id="id_proc-sapporo-water-start-start_date_error"' in page
+    assert move_of(base + "places/").draft["details"]["values"]["sapporo-water-start"]["start_date"] == "not a date"
 
 
 def test_leaving_and_coming_back_shows_the_values(signed_in, sapporo):
@@ -287,8 +311,8 @@ def test_leaving_and_coming_back_shows_the_values(signed_in, sapporo):
         assert value_of(page, name) == value, name
     assert "error-summary" not in page
     page = text(signed_in.get(base + "procedures/"))
-    assert re.search(r'value="hokkaido-shimbun-subscription"[^>]*checked', page)
-    assert not re.search(r'value="sapporo-property-tax"[^>]*checked', page)
+    assert re.search(r'id="choice-hokkaido-shimbun-subscription-apply" checked', page)
+    assert re.search(r'id="choice-sapporo-property-tax-not_needed" checked', page)
     listing = text(signed_in.get("/moves/"))
     assert f'href="{base}details/"' in listing  # continue where the mover left off
 
@@ -359,10 +383,22 @@ def test_the_review_page_warns_about_a_past_deadline(signed_in, sapporo):
     assert "Deadlines already passed" in page
     water_end = (past - timedelta(days=3)).isoformat()
     assert f"ended on {water_end}" in page
+    warnings = page[page.index('id="warnings-heading"'):page.index("</section>", page.index('id="warnings-heading"'))]
+    # The 転居届's warning names its office (the 北区 ward office), not the city hall.
+    assert "contact 札幌市北区役所 (戸籍住民課)" in warnings and "本庁舎" not in warnings
     # The same warning as move_submit's, and the move is still accepted.
     response = signed_in.post(base + "submit/", AGREE)
     assert response["Location"] == base
-    assert f"ended on {water_end}" in text(signed_in.get(base))
+    result = text(signed_in.get(base))
+    assert f"ended on {water_end}" in result and "本庁舎" not in result
+
+
+def _flows(page: str) -> dict[str, str]:
+    """The review page's "which data goes where", per organisation (its heading → its part)."""
+    start = page.index('id="review-flows"')
+    part = page[start:page.index("</section>", start)]
+    chunks = re.split(r"<h3>([^<]*)</h3>", part)[1:]
+    return {html.unescape(name): html.unescape(body) for name, body in zip(chunks[::2], chunks[1::2])}
 
 
 def test_the_review_page_says_which_data_goes_where_and_needs_the_agreement(signed_in, sapporo, mover):
@@ -370,12 +406,21 @@ def test_the_review_page_says_which_data_goes_where_and_needs_the_agreement(sign
     base = through_people(signed_in)
     signed_in.post(base + "details/", details_post(soon()))
     page = text(signed_in.get(base + "review/"))
-    flows = page[page.index('id="review-flows"'):page.index("</section>", page.index('id="review-flows"'))]
-    # Per organisation: the procedures, their channel, the data sent and their own fields.
-    assert "北区役所" in flows and "北海道新聞" in flows and "北海道電力" in flows
-    assert "Date of birth" in flows and "Relationship" in flows  # the common data
-    assert "nothing is sent" in flows  # the window procedure
-    assert "Billing number (12 digits)" in flows  # a procedure's own field, under its organisation
+    flows = _flows(page)
+    # Per organisation: the procedures, their channel, exactly the data each receives, their own fields.
+    newspaper = next(part for name, part in flows.items() if "北海道新聞" in name)
+    assert "The applicant's name and its kana" in newspaper and "The new address" in newspaper
+    assert "date of birth" not in newspaper and "household members" not in newspaper  # not for a newspaper
+    assert "The old address" not in newspaper and "e-mail" not in newspaper
+    electricity = next(part for name, part in flows.items() if "北海道電力" in name)
+    assert "Billing number (12 digits)" in electricity  # a procedure's own field, under its organisation
+    assert "date of birth" not in electricity
+    ward = next(part for name, part in flows.items() if "北区役所" in name)
+    assert "Nothing is sent" in ward and "date of birth" in ward  # the window procedure's printed form
+    assert not any("本庁舎" in name for name in flows)
+    # Consent per organisation: a box for each one something is sent to, ticked; none for the office.
+    assert 'name="share" value="hokkaido-shimbun" id="share-hokkaido-shimbun" checked' in page
+    assert 'value="sapporo-kita-ward"' not in page
     assert 'name="consent" value="1" id="id_consent"' in page and "error-summary" not in page
 
     # Without the box: nothing is submitted; the error is at the box, and the summary links to it.
@@ -391,7 +436,35 @@ def test_the_review_page_says_which_data_goes_where_and_needs_the_agreement(sign
     assert signed_in.post(base + "submit/", AGREE)["Location"] == base
     move = move_of(base + "places/")
     assert move.status == "submitted" and move.consent_by == mover and move.consent_at == move.submitted_at
-    assert move.consent_version.startswith("data-sharing/")
+    assert move.consent_version == "data-sharing/2026-12-per-organisation"
+
+
+def test_an_organisation_left_unticked_gets_nothing_and_the_rest_is_sent(signed_in, sapporo):
+    base = through_people(signed_in)
+    signed_in.post(base + "details/", details_post(soon()))
+    page = text(signed_in.get(base + "review/"))
+    offered = re.findall(r'name="organisations" value="([^"]+)"', page)
+    assert set(offered) == {"sapporo-waterworks", "hokkaido-shimbun", "hokkaido-gas", "hepco"}
+    # Everything ticked but the newspaper.
+    posted = {"consent": "1", "organisations": offered, "share": [o for o in offered if o != "hokkaido-shimbun"]}
+    assert signed_in.post(base + "submit/", posted)["Location"] == base
+    move = move_of(base + "places/")
+    slugs = set(move.entries.values_list("version__procedure__slug", flat=True))
+    assert "hokkaido-shimbun-subscription" not in slugs  # not sent
+    assert {"sapporo-move-in", "hokkaido-gas-start", "sapporo-water-stop"} <= slugs  # the rest is
+    assert move.procedure_choices["hokkaido-shimbun-subscription"] == "withheld"  # and recorded
+    from hikkoshi.delivery.models import Delivery
+
+    assert not Delivery.objects.filter(entry__move=move, entry__version__procedure__slug__startswith="hokkaido-shimbun")
+
+
+def test_an_unticked_organisation_is_remembered_when_the_submission_has_errors(signed_in, sapporo):
+    base = through_people(signed_in)
+    signed_in.post(base + "details/", details_post(soon()))
+    post_with_errors(signed_in, base + "submit/", {"organisations": ["hepco", "hokkaido-gas"], "share": ["hepco"]})
+    page = text(signed_in.get(base + "review/"))
+    assert 'id="share-hokkaido-gas">' in page.replace(" checked", "") and 'id="share-hokkaido-gas" checked' not in page
+    assert 'id="share-hepco" checked' in page
 
 
 def test_review_errors_are_grouped_by_step_with_links(signed_in, sapporo):
@@ -399,11 +472,11 @@ def test_review_errors_are_grouped_by_step_with_links(signed_in, sapporo):
     response = post_with_errors(signed_in, base + "submit/")  # the details page was never filled in
     page = text(response)
     assert 'role="alert"' in page and re.search(r"<title>(エラー|Error): ", page)
-    assert f'href="{base}details/#id_proc-sapporo-water-start_date"' in page
+    assert f'href="{base}details/#id_proc-sapporo-water-start-start_date"' in page
     assert move_of(base + "places/").status == "draft"
     # The details page now shows what is missing.
     page = text(signed_in.get(base + "details/"))
-    assert 'id="id_proc-sapporo-water-start_date_error"' in page
+    assert 'id="id_proc-sapporo-water-start-start_date_error"' in page
 
 
 def test_submitting_twice_does_not_create_a_second_move(signed_in, sapporo):
@@ -481,8 +554,8 @@ def test_moving_out_of_sapporo_is_explained_as_a_move_out(signed_in, sapporo):
     assert "Move-out notification" in page and "Move-in / in-city move notification" not in page
     signed_in.post(base + "procedures/", {})
     page = text(signed_in.get(base + "details/"))
-    assert 'name="proc-sapporo-water-stop_date"' in page
-    assert 'name="proc-sapporo-water-start_date"' not in page  # only the move-out's fields
+    assert 'name="proc-sapporo-water-stop-stop_date"' in page
+    assert "proc-sapporo-water-start" not in page  # only stopping: the new home is not Sapporo's
 
 
 def test_later_steps_wait_for_valid_places(signed_in, sapporo):
