@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('delivery', '0002_existing_entries'),
-        ('moves', '0007_scale_indexes'),
+        ('moves', '0008_scale_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('moves', '0006_consent_and_assisted_owner'),
+        ('moves', '0007_move_procedure_choices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
