@@ -164,8 +164,8 @@ def distinct_postcodes(n: int, seed: int = 16) -> list[str]:
 
 # Which shipped procedure a synthetic organisation's procedure is modelled on, by category.
 _PROCEDURE_TEMPLATE = {
-    "city_office": "sapporo-move-in", "ward_office": "sapporo-move-in", "water": "sapporo-water",
-    "gas": "hokkaido-gas", "electricity": "hepco-electricity",
+    "city_office": "sapporo-move-in", "ward_office": "sapporo-move-in", "water": "sapporo-water-start",
+    "gas": "hokkaido-gas-start", "electricity": "hepco-electricity-start",
     "newspaper": "hokkaido-shimbun-subscription",
 }
 _DEFAULT_TEMPLATE = "sapporo-property-tax"
@@ -181,7 +181,7 @@ def synthetic_catalogue(directory: dict, procedures: int, shipped_catalogue: Pat
     n = 0
     while len(entries) < procedures:
         org = organisations[n % len(organisations)]
-        template = shipped[_PROCEDURE_TEMPLATE.get(org["category"], _DEFAULT_TEMPLATE)]
+        template = shipped.get(_PROCEDURE_TEMPLATE.get(org["category"], ""), shipped[_DEFAULT_TEMPLATE])
         entries.append(dict(template, slug=f"synthetic-proc-{n:05d}", organisation=org["slug"],
                             name=f"（合成）{template['name']}", source=SOURCE,
                             description=SYNTHETIC_NOTE, position=n % 1000))

@@ -242,6 +242,7 @@ def test_bench_scale_smoke(tmp_path):
     assert 0 < result["worker_rss_mb"] < 1000
     assert set(result["bar"]) >= {"ratio", "worker_rss_mb", "reimport_seconds", "import_seconds", "errors"}
     sqlite = result["moves"]["results"]["sqlite"]
-    assert sqlite["moves"] == 40 and sqlite["rows"]["deliveries"] == 7 * 41
+    assert sqlite["moves"] == 40 and sqlite["rows"]["moves"] == 41  # the copies and their model
+    assert sqlite["rows"]["deliveries"] == sqlite["rows"]["procedures"] and sqlite["rows"]["deliveries"] % 41 == 0
     assert set(sqlite["ratios"]) >= {"api_move_detail", "worker_claim", "sweeper", "erasure_hourly", "admin_list"}
     assert done.stdout.strip().splitlines()[-2].startswith("scale: ")

@@ -16,7 +16,7 @@ SHIPPED = PACKAGE / "catalogue" / "data" / "sapporo.json"
 
 def _many(n):
     data = json.loads(SHIPPED.read_text(encoding="utf-8"))
-    base = [p for p in data["procedures"] if p["slug"] == "sapporo-water"][0]
+    base = [p for p in data["procedures"] if p["slug"] == "sapporo-water-start"][0]
     data["procedures"] = [dict(base, slug=f"water-{i:04d}", name=f"水道の使用開始 {i}") for i in range(n)]
     return data
 
