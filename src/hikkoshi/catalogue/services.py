@@ -7,6 +7,7 @@ anything, reports every problem by its path (``procedures[2].fields[0].type``), 
 or nothing. Imported procedures whose definition changed get a new version.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 import json
 import logging
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from hikkoshi.directory.models import Organisation
 
-from .models import Procedure
+from .models import Procedure, ProcedureVersion
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,9 @@ class CatalogueImportError(Exception):
 @dataclass(frozen=True)
 class ImportResult:
     created: int
-    updated: int
+    updated: int  # found by slug (changed or not)
     new_versions: int
+    unchanged: int = 0  # of those, exactly as stored: not written
 
 
 def _read(path: Path) -> list:
@@ -57,14 +59,31 @@ def _read(path: Path) -> list:
     return data["procedures"]
 
 
-def catalogue_import(*, path: Path) -> ImportResult:
-    """Import a catalogue file: all of it, or nothing."""
+def catalogue_import(*, path: Path, progress=None) -> ImportResult:
+    """Import a catalogue file: all of it, or nothing.
+
+    Made for a nationwide catalogue: everything the import compares against is read up front in
+    three queries; a procedure exactly as stored (and as its latest version) is neither
+    validated again nor written; the others are written in bulk with their new versions.
+    ``progress(stage, done, total)`` is called now and then (``checking``, ``writing``).
+    """
     items = _read(path)
     problems: list[tuple[str, str]] = []
     organisations = {o.slug: o for o in Organisation.objects.all()}
-    existing = {p.slug: p for p in Procedure.objects.select_related("organisation")}
+    existing = {p.slug: p for p in Procedure.objects.all()}
+    by_id = {o.pk: o for o in organisations.values()}
+    for procedure in existing.values():  # no query per procedure for its organisation
+        procedure.organisation = by_id[procedure.organisation_id]
+    latest: dict[int, tuple[int, dict]] = {}
+    for procedure_id, number, definition in (ProcedureVersion.objects.order_by("procedure_id", "number")
+                                             .values_list("procedure_id", "number", "definition")
+                                             .iterator(chunk_size=2000)):
+        latest[procedure_id] = (number, definition)
     planned, seen = [], {}
+    unchanged = 0
     for i, item in enumerate(items):
+        if progress and i and i % 500 == 0:
+            progress("checking", i, len(items))
         where = f"procedures[{i}]"
         if not isinstance(item, dict):
             problems.append((where, _("Expected an object.")))
@@ -82,12 +101,22 @@ def catalogue_import(*, path: Path) -> ImportResult:
             continue
         procedure = existing.get(slug) or Procedure(slug=slug)
         created = procedure.pk is None
+        before = None if created else ([getattr(procedure, key) for key in FIELDS], procedure.organisation_id)
         procedure.organisation = organisation
         for key in FIELDS:
             if key in item:
                 setattr(procedure, key, item[key] if item[key] is not None or key.startswith("deadline") else "")
+        if (before is not None and not unknown and seen[slug] == where
+                and before == ([getattr(procedure, key) for key in FIELDS], procedure.organisation_id)
+                and latest.get(procedure.pk, (0, None))[1] == procedure.definition()):
+            unchanged += 1  # exactly as stored, validated when it was stored
+            planned.append((procedure, created, False))
+            continue
         try:
-            procedure.full_clean(validate_unique=created)
+            # Every stored slug is in ``existing`` and duplicates in the file are reported above,
+            # and the organisation was found in the directory read above: no query per
+            # procedure for uniqueness or for its organisation.
+            procedure.full_clean(exclude=["organisation"], validate_unique=False)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 for message in messages:
@@ -96,19 +125,36 @@ def catalogue_import(*, path: Path) -> ImportResult:
         except (TypeError, ValueError) as exc:
             problems.append((where, str(exc)))
             continue
-        planned.append((procedure, created))
+        planned.append((procedure, created, True))
     if problems:
         logger.info("catalogue_import_rejected problems=%d", len(problems))
         raise CatalogueImportError(problems)
     new_versions = 0
-    with transaction.atomic():
-        for procedure, _created in planned:
-            before = procedure.versions.count() if procedure.pk else 0
-            procedure.save()
-            new_versions += procedure.versions.count() - before
-    result = ImportResult(created=sum(c for _p, c in planned), updated=sum(not c for _p, c in planned),
-                          new_versions=new_versions)
-    logger.info("catalogue_imported created=%d updated=%d versions=%d", result.created, result.updated, new_versions)
+    # Bulk writes: ``Procedure.save()`` (which records a version) is not called; the versions
+    # are recorded here, the same way. Whatever else must follow a change of the catalogue
+    # (the catalogue index's revision, issue 16) is done once here, for the whole import.
+    new = [p for p, created, _changed in planned if created]
+    changed = [p for p, created, changed in planned if changed and not created]
+    with transaction.atomic() if new or changed else nullcontext():
+        for start in range(0, len(new), 500):
+            Procedure.objects.bulk_create(new[start:start + 500])
+        fields = [*FIELDS, "organisation"]
+        for start in range(0, len(changed), 500):
+            Procedure.objects.bulk_update(changed[start:start + 500], fields)
+        versions = []
+        for procedure in (*new, *changed):
+            definition = procedure.definition()
+            number, stored = latest.get(procedure.pk, (0, None))
+            if stored != definition:
+                versions.append(ProcedureVersion(procedure=procedure, number=number + 1, definition=definition))
+        ProcedureVersion.objects.bulk_create(versions, batch_size=500)
+        new_versions = len(versions)
+        if progress:
+            progress("writing", len(new) + len(changed), len(new) + len(changed))
+    result = ImportResult(created=sum(c for _p, c, _ch in planned), updated=sum(not c for _p, c, _ch in planned),
+                          new_versions=new_versions, unchanged=unchanged)
+    logger.info("catalogue_imported created=%d updated=%d unchanged=%d versions=%d",
+                result.created, result.updated, unchanged, new_versions)
     return result
 
 

@@ -2,6 +2,7 @@
 handled, each time with the reason recorded (an event of the delivery, with who did it)."""
 
 from datetime import timedelta
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -11,9 +12,11 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
+from hikkoshi.admin_paging import LargeTableAdmin
 from hikkoshi.audit.services import Action, record
 from hikkoshi.moves import numbers
 from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.models import Move
 
 from .models import Delivery, DeliveryEvent, Notice
 from .notices import mark_notice_handled, resend_notice
@@ -57,12 +60,17 @@ class ReasonForm(forms.Form):
                              help_text=_("Recorded with the delivery, with your name and the time."))
 
 
+SEARCH_LIMIT = 1000  # deliveries sharing one reference number (there should be one)
+
+
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(LargeTableAdmin):
     list_display = ("id", "procedure", "organisation", "channel", "status", "attempts", "error_code",
                     "next_attempt_at", "created_at")
-    list_filter = (AttentionFilter, "status", "channel")
-    search_fields = ("=reference", "=idempotency_key", "=entry__move__public_id")
+    # A date filter by ranges (indexed) rather than a date hierarchy, which lists the distinct
+    # years and months of every row.
+    list_filter = (AttentionFilter, "status", "channel", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("reference",)  # exact; see get_search_results
     search_help_text = _("An application number (申請番号, typed in any form), a reference, an idempotency key "
                          "or a move's id.")
     list_select_related = ("entry__version__procedure__organisation",)
@@ -72,21 +80,40 @@ class DeliveryAdmin(admin.ModelAdmin):
               "message_id", "receipt", "error_code", "error_detail", "handled_by", "handled_at", "handled_reason")
     inlines = [EventInline]
     actions = ["resend_action", "mark_handled_action"]
-    date_hierarchy = "created_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact, indexed matches only: the delivery's number, its reference, a move's public id
+        or application number (申請番号, however it was typed: with or without the hyphen,
+        spaces, lower case, full-width) or the idempotency key; no error for anything else. Each is looked up on its own index
+        and the list narrowed to the deliveries found (an ``OR`` across the join to the moves
+        would make the database read every delivery)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        found = list(Delivery.objects.filter(reference=term).values_list("pk", flat=True)[:SEARCH_LIMIT])
+        if term.isdigit() and len(term) < 18:
+            found.append(int(term))
+        number = numbers.parse(term)
+        if number is not None:
+            move = Move.objects.filter(number=number).values_list("pk", flat=True).first()
+            if move is not None:
+                found += Delivery.objects.filter(entry__move_id=move).values_list("pk", flat=True)
+        try:
+            key = uuid.UUID(term)
+        except ValueError:
+            pass
+        else:
+            found += Delivery.objects.filter(idempotency_key=key).values_list("pk", flat=True)
+            move = Move.objects.filter(public_id=key).values_list("pk", flat=True).first()
+            if move is not None:
+                found += Delivery.objects.filter(entry__move_id=move).values_list("pk", flat=True)
+        return queryset.filter(pk__in=found), False
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def get_search_results(self, request, queryset, search_term):
-        """The usual exact matches, and the deliveries of the move with that 申請番号 however it
-        was typed (with or without the hyphen, spaces, lower case, full-width)."""
-        number = numbers.parse(search_term)
-        if number is None:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(entry__move__number=number), False
 
     @admin.display(description=_("procedure"))
     def procedure(self, obj):

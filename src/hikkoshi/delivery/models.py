@@ -52,7 +52,14 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # The admin's list (newest first) and its date filter; search by reference number.
+            models.Index(fields=["-created_at", "-id"], name="delivery_created_idx"),
+            # 「要対応」: the failed or stuck ones, newest first, without walking every delivery.
+            models.Index(fields=["status", "-created_at", "-id"], name="delivery_status_created_idx"),
+            models.Index(fields=["reference"], name="delivery_reference_idx"),
+        ]
 
     def __str__(self):
         return f"{self.channel} #{self.pk} ({self.status})"

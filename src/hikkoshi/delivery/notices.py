@@ -311,7 +311,7 @@ def _failed(notice: Notice, claim: str, error: DeliveryError) -> str:
 
 def sweep(*, now: datetime | None = None) -> dict:
     """Notices whose worker was lost (sending past the lease) or whose task is gone: queued again."""
-    from .services import _task_pending
+    from .services import _tasks_pending
 
     now = now or timezone.now()
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
@@ -323,9 +323,12 @@ def sweep(*, now: datetime | None = None) -> dict:
             enqueue(notice.pk)
             lost += 1
     requeued = 0
-    for notice in Notice.objects.filter(status__in=Notice.OPEN, next_attempt_at__lt=now - lease):
-        if not _task_pending(notice.task_id):
-            enqueue(notice.pk)
+    overdue = list(Notice.objects.filter(status__in=Notice.OPEN, next_attempt_at__lt=now - lease)
+                   .values_list("pk", "task_id"))
+    pending = _tasks_pending([task_id for _pk, task_id in overdue])
+    for pk, task_id in overdue:
+        if task_id not in pending:
+            enqueue(pk)
             requeued += 1
     return {"lost": lost, "requeued": requeued}
 

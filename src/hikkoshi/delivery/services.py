@@ -19,7 +19,7 @@ import traceback
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from hikkoshi.catalogue.constants import Channel, CommonItem as Item
@@ -66,15 +66,19 @@ def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[D
 
 def _enqueue_all(deliveries: list[Delivery]) -> None:
     """Hand new deliveries to the workers, and note their tasks (for the sweeper) at once."""
+    task = deliver_task.using(run_after=timezone.now())
     for delivery in deliveries:
-        delivery.task_id = str(deliver_task.enqueue(delivery.pk).id)
+        delivery.task_id = str(task.enqueue(delivery.pk).id)
     Delivery.objects.bulk_update(deliveries, ["task_id"])
 
 
 def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
-    """Hand a delivery to the workers (now, or not before ``run_after``)."""
-    task = deliver_task.using(run_after=run_after) if run_after else deliver_task
-    result = task.enqueue(delivery_id)
+    """Hand a delivery to the workers (now, or not before ``run_after``).
+
+    A task is always given its time: one without is stored as due in the year 9999 and, in
+    the workers' order (due time first), waits behind every retry in back-off — with years of
+    moves, the claim would walk all of them before finding new work."""
+    result = deliver_task.using(run_after=run_after or timezone.now()).enqueue(delivery_id)
     Delivery.objects.filter(pk=delivery_id).update(task_id=str(result.id))
 
 
@@ -270,8 +274,10 @@ def sweep(*, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
     lost = 0
-    for delivery in Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease):
-        losses = delivery.events.filter(kind=Kind.LOST).count() + 1
+    sending = (Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease)
+               .annotate(lost_before=Count("events", filter=Q(events__kind=Kind.LOST))))
+    for delivery in sending:
+        losses = delivery.lost_before + 1
         decision = policy.decide(retryable=losses < MAX_LOSSES, attempt=delivery.attempts,
                                  created_at=delivery.retry_from, now=now)
         with transaction.atomic():
@@ -288,25 +294,54 @@ def sweep(*, now: datetime | None = None) -> dict:
                     transaction.on_commit(lambda pk=delivery.pk: enqueue(pk), robust=True)
                 lost += 1
     requeued = 0
-    overdue = Delivery.objects.filter(status__in=OPEN, next_attempt_at__lt=now - lease)
-    for delivery in overdue:
-        if not _task_pending(delivery.task_id):
-            enqueue(delivery.pk)
-            requeued += 1
+    # Read through the (status, next attempt) index, then their tasks a batch at a time.
+    overdue = list(Delivery.objects.filter(status__in=OPEN, next_attempt_at__lt=now - lease)
+                   .values_list("pk", "task_id"))
+    for start in range(0, len(overdue), SWEEP_BATCH):
+        batch = overdue[start:start + SWEEP_BATCH]
+        pending = _tasks_pending([task_id for _, task_id in batch])
+        for pk, task_id in batch:
+            if task_id not in pending:
+                enqueue(pk)
+                requeued += 1
     from .notices import sweep as sweep_notices
 
     notices = sweep_notices(now=now)  # withdrawals and corrections, the same way
     return {"lost": lost + notices["lost"], "requeued": requeued + notices["requeued"]}
 
 
-def _task_pending(task_id: str) -> bool:
-    if not task_id:
-        return False
+SWEEP_BATCH = 500
+
+
+def _tasks_pending(task_ids: list[str]) -> set[str]:
+    """Which of these tasks still wait for a worker (one query for them all)."""
     from django_tasks_db.models import DBTaskResult
 
+    ids = [task_id for task_id in task_ids if task_id]
     # A RUNNING row whose worker died stays RUNNING for ever: only a task still waiting counts.
     # (A second task for a delivery is harmless: the claim lets one of them send it.)
-    return DBTaskResult.objects.filter(pk=task_id, status="READY").exists()
+    return {str(pk) for pk in DBTaskResult.objects.filter(pk__in=ids, status="READY")
+            .values_list("pk", flat=True)} if ids else set()
+
+
+TASK_RESULTS_KEPT = timedelta(days=7)
+PRUNE_BATCH = 1000
+
+
+def prune_task_results(*, now: datetime | None = None, kept: timedelta = TASK_RESULTS_KEPT) -> int:
+    """Delete the results of delivery tasks finished more than ``kept`` ago, in batches (the
+    deliveries and their events keep the history); how many were deleted. Run hourly by the
+    worker with the erasure."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = (now or timezone.now()) - kept
+    finished = DBTaskResult.objects.filter(status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=cutoff)
+    deleted = 0
+    while True:
+        batch = list(finished.order_by().values_list("pk", flat=True)[:PRUNE_BATCH])
+        if not batch:
+            return deleted
+        deleted += DBTaskResult.objects.filter(pk__in=batch).delete()[0]
 
 
 def resend(delivery: Delivery, *, user, reason: str) -> bool:

@@ -9,8 +9,8 @@ from hikkoshi.api.responses import dumps, json_text_response
 from hikkoshi.places.schemas import place_payload
 
 from .constants import Category
-from .schemas import OrganisationSearchOut, rendered_organisations
-from .selectors import directory_snapshot, organisations_for_place
+from .schemas import OrganisationSearchOut, rendered_matches
+from .selectors import directory_snapshot, match_ids
 
 router = Router(tags=["directory"])
 
@@ -53,11 +53,11 @@ def organisation_search(request):
                       [invalid_param("category", reason)])
     place = place_or_problem(postcode)
     snapshot = directory_snapshot()
-    matches = organisations_for_place(
+    ids = match_ids(
         municipality_code=place.municipality_code, postcode=place.postcode, category=category,
         snapshot=snapshot,
     )
-    organisations = rendered_organisations(matches, snapshot.rendered)
+    organisations = rendered_matches(ids, snapshot)
     return json_text_response(
         f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}'
     )

@@ -3,7 +3,7 @@
 The schemas document the API (OpenAPI) and are what the tests validate answers against. The
 search builds its answer as plain dicts instead of instantiating them: it is the hottest path of
 the portal, and each organisation's part is rendered once per language per directory revision
-(see ``selectors.directory_snapshot``), not once per request.
+(see ``selectors.directory_snapshot``, kept in a bounded memo), not once per request.
 """
 
 from datetime import date
@@ -15,6 +15,7 @@ from ninja import Schema
 from hikkoshi.places.schemas import PlaceOut
 
 from .models import Organisation
+from .selectors import organisations_by_id
 
 
 class ContactOut(Schema):
@@ -73,23 +74,31 @@ def organisation_payload(org: Organisation) -> dict:
     }
 
 
-def rendered_organisation(org: Organisation, partial: bool, cache: dict) -> str:
+def rendered_organisation(org: Organisation, partial: bool, cache) -> str:
     """An organisation as ``OrganisationOut`` JSON text, memoised in ``cache`` (the snapshot's)
     per language and ``partial``."""
     key = (org.pk, get_language(), partial)
     text = cache.get(key)
     if text is None:
-        text = cache[key] = json.dumps({**organisation_payload(org), "partial": partial},
-                                       ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps({**organisation_payload(org), "partial": partial},
+                          ensure_ascii=False, separators=(",", ":"))
+        cache[key] = text
     return text
 
 
-def rendered_organisations(matches, cache: dict) -> str:
-    """The JSON text of a list of matches, memoised like ``rendered_organisation``."""
-    key = (get_language(), tuple((m.organisation.pk, m.partial) for m in matches))
-    text = cache.get(key)
-    if text is None:
-        text = cache[key] = "[" + ",".join(
-            rendered_organisation(m.organisation, m.partial, cache) for m in matches
-        ) + "]"
-    return text
+def rendered_matches(ids: tuple[tuple[int, bool], ...], snapshot) -> str:
+    """The JSON text of a search's matches (``selectors.match_ids``): each organisation's part
+    memoised per language in the snapshot's bounded memo (joining them costs next to nothing,
+    and a memo of whole answers would hold each organisation's text once per place); the
+    organisations not memoised are read in one query."""
+    language = get_language()
+    cache = snapshot.rendered_organisations
+    parts = [cache.get((pk, language, partial)) for pk, partial in ids]
+    if None in parts:
+        missing = [pk for (pk, _), part in zip(ids, parts) if part is None]
+        orgs = organisations_by_id(missing, snapshot=snapshot)
+        parts = [part if part is not None else
+                 rendered_organisation(orgs[pk], partial, cache) if pk in orgs else None
+                 for (pk, partial), part in zip(ids, parts)]
+        parts = [part for part in parts if part is not None]  # deleted since the index was built
+    return "[" + ",".join(parts) + "]"

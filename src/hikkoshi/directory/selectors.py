@@ -1,21 +1,37 @@
-"""Reads of the directory: the provider search (事業者情報検索).
+"""Reads of the directory: the provider search (事業者情報検索) and the office list.
 
-The local directory is small (hundreds of organisations at most) and read on every search, so each
-process keeps it in memory as an index from area code to service areas, and reloads it only when
-``DirectoryRevision`` has changed. A search costs one read of that stamp and no ORM work.
+Each process keeps an *index* of the directory in memory — which organisations serve which
+area code, as small tuples of ids and codes — and reloads it only when ``DirectoryRevision`` has
+changed. A search costs one read of that stamp (at most once a second) and no ORM work once its
+place has been seen.
+
+The organisations themselves (ORM objects with their contacts), the answers per place and their
+rendered JSON are memoised per index in bounded memos (``HIKKOSHI_DIRECTORY_CACHE``): a
+nationwide directory of tens of thousands of organisations costs a few megabytes of index, and a
+worker asked for every place in Japan keeps only the most recently used. An organisation missing
+from its memo is read in one query (with its contacts) when a place needs it.
+
+A new index is built beside the old one, which keeps serving until the new one is complete;
+building it is two queries of ids and codes (no model objects), so a directory change costs
+every worker a fraction of a second, not a reload of everything.
 """
 
 from dataclasses import dataclass, field
 import time
+import unicodedata
 
+from django.conf import settings
 from django.db import connection
 
+from hikkoshi.places.municipalities import all_municipalities, designated_cities
 from hikkoshi.places.municipalities import municipality_code as registration_code_of
 
 from .constants import OFFICE_CATEGORIES, Category
+from .memo import BoundedMemo
 from .models import Contact, DirectoryRevision, Organisation, ServiceArea
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category.values)}
+_IN_CHUNK = 500  # ids per ``IN (…)`` when organisations are read
 
 
 @dataclass(frozen=True)
@@ -27,18 +43,40 @@ class OrganisationMatch:
     partial: bool = False
 
 
+def cache_sizes() -> dict[str, int]:
+    """The bounds of the per-process memos: ``places`` (candidate areas and answers per
+    municipality and category) and ``organisations`` (ORM objects with their contacts; their
+    JSON, per language, twice as many)."""
+    configured = getattr(settings, "HIKKOSHI_DIRECTORY_CACHE", {}) or {}
+    return {"places": int(configured.get("places", 2048)),
+            "organisations": int(configured.get("organisations", 2048))}
+
+
+# An area in the index: (organisation id, category, area code, postal codes from, to).
+_Area = tuple[int, str, str, str, str]
+
+
 @dataclass
 class _Snapshot:
     revision: int | None
-    areas_by_code: dict[str, list[ServiceArea]]
-    organisations: list[Organisation]
-    # Memos valid as long as the snapshot: the candidate areas per (municipality, category),
-    # whole results where no postal-code range is involved, rendered API parts (``schemas``).
-    candidates: dict = field(default_factory=dict)
-    results: dict = field(default_factory=dict)
-    rendered: dict = field(default_factory=dict)
-    by_slug: dict = field(default_factory=dict)
+    areas_by_code: dict[str, tuple[_Area, ...]]
+    sort_keys: dict[int, tuple[int, str]]  # organisation id -> (category order, slug)
+    by_slug: dict[str, int]
+    offices_by_code: dict[str, tuple[int, ...]]  # city and ward offices only
     checked_at: float = 0.0
+    # Bounded memos valid as long as the snapshot (see the module's docstring).
+    candidates: BoundedMemo = None
+    results: BoundedMemo = None
+    instances: BoundedMemo = None
+    rendered_organisations: BoundedMemo = None
+    offices: BoundedMemo = field(default_factory=lambda: BoundedMemo(64))
+
+    def __post_init__(self):
+        sizes = cache_sizes()
+        self.candidates = BoundedMemo(sizes["places"])
+        self.results = BoundedMemo(sizes["places"])
+        self.instances = BoundedMemo(sizes["organisations"])
+        self.rendered_organisations = BoundedMemo(2 * sizes["organisations"])
 
 
 CHECK_INTERVAL = 1.0  # seconds
@@ -54,21 +92,37 @@ def _current_revision() -> int | None:
 
 
 def _load(revision: int | None) -> _Snapshot:
-    organisations = {o.pk: o for o in Organisation.objects.all()}
-    for org in organisations.values():
-        org.contact_list = []
-    for contact in Contact.objects.order_by("position", "id"):
-        organisations[contact.organisation_id].contact_list.append(contact)
-    areas_by_code: dict[str, list[ServiceArea]] = {}
-    for area in ServiceArea.objects.all():
-        area.organisation = organisations[area.organisation_id]
-        areas_by_code.setdefault(area.area_code, []).append(area)
-    ordered = sorted(organisations.values(), key=lambda o: (_CATEGORY_ORDER.get(o.category, 99), o.slug))
-    return _Snapshot(revision, areas_by_code, ordered, by_slug={o.slug: o for o in ordered})
+    sort_keys: dict[int, tuple[int, str]] = {}
+    by_slug: dict[str, int] = {}
+    categories: dict[int, str] = {}
+    for pk, slug, category in Organisation.objects.values_list("pk", "slug", "category"):
+        sort_keys[pk] = (_CATEGORY_ORDER.get(category, 99), slug)
+        by_slug[slug] = pk
+        categories[pk] = category
+    grouped: dict[str, list[_Area]] = {}
+    offices: dict[str, list[int]] = {}
+    interned: dict[str, str] = {}  # one string object per distinct code, not one per row
+    rows = ServiceArea.objects.values_list("organisation_id", "area_code", "postcode_from",
+                                           "postcode_to").order_by("id")
+    for org_id, code, postcode_from, postcode_to in rows.iterator(chunk_size=5000):
+        category = categories.get(org_id)
+        if category is None:  # created after the first query: seen with the next revision
+            continue
+        code = interned.setdefault(code, code)
+        grouped.setdefault(code, []).append((org_id, category, code, postcode_from, postcode_to))
+        if code and category in OFFICE_CATEGORIES:
+            offices.setdefault(code, []).append(org_id)
+    return _Snapshot(
+        revision,
+        areas_by_code={code: tuple(areas) for code, areas in grouped.items()},
+        sort_keys=sort_keys,
+        by_slug=by_slug,
+        offices_by_code={code: tuple(dict.fromkeys(ids)) for code, ids in offices.items()},
+    )
 
 
 def directory_snapshot() -> _Snapshot:
-    """The directory as of the last committed change, loaded at most once per change.
+    """The directory's index as of the last committed change, built at most once per change.
 
     The stamp is read at most every ``CHECK_INTERVAL`` seconds: another process's change shows
     here within that time, this process's own changes at once (``forget_snapshots``). Inside a
@@ -83,7 +137,7 @@ def directory_snapshot() -> _Snapshot:
         return snapshot
     revision = _current_revision()
     if snapshot is None or snapshot.revision != revision:
-        snapshot = _load(revision)
+        snapshot = _load(revision)  # the old one serves until this one is whole
     if not in_transaction:
         snapshot.checked_at = now
         _state[key] = snapshot
@@ -95,6 +149,32 @@ def forget_snapshots() -> None:
     _state.clear()
 
 
+def organisations_by_id(ids, *, snapshot: _Snapshot | None = None) -> dict[int, Organisation]:
+    """Organisations (with ``contact_list``) by id, from the snapshot's memo or read in bulk.
+
+    An id that no longer exists (deleted since the index was built) is left out."""
+    snapshot = snapshot or directory_snapshot()
+    found: dict[int, Organisation] = {}
+    missing = []
+    for pk in ids:
+        org = snapshot.instances.get(pk)
+        if org is None:
+            missing.append(pk)
+        else:
+            found[pk] = org
+    for start in range(0, len(missing), _IN_CHUNK):
+        chunk = missing[start:start + _IN_CHUNK]
+        loaded = {o.pk: o for o in Organisation.objects.filter(pk__in=chunk)}
+        for org in loaded.values():
+            org.contact_list = []
+        for contact in Contact.objects.filter(organisation_id__in=chunk).order_by("position", "id"):
+            loaded[contact.organisation_id].contact_list.append(contact)
+        for pk, org in loaded.items():
+            snapshot.instances[pk] = org
+            found[pk] = org
+    return found
+
+
 def _candidates(snapshot: _Snapshot, municipality_code: str, category: str | None):
     """The service areas that may cover a municipality, and whether any has a postal-code range."""
     key = (municipality_code, category)
@@ -102,14 +182,58 @@ def _candidates(snapshot: _Snapshot, municipality_code: str, category: str | Non
     if found is None:
         registration = registration_code_of(municipality_code)
         codes = dict.fromkeys((municipality_code, registration, municipality_code[:2], ""))
-        areas = [
+        areas = tuple(
             area for code in codes for area in snapshot.areas_by_code.get(code, ())
-            if not category or area.organisation.category == category
-        ]
-        found = snapshot.candidates[key] = (
-            registration, areas, any(a.postcode_from for a in areas)
+            if not category or area[1] == category
         )
+        found = (registration, areas, any(area[3] for area in areas))
+        snapshot.candidates[key] = found
     return found
+
+
+def _covers(area: _Area, municipality_code: str, registration: str, postcode: str) -> bool:
+    """Whether an area covers a place (ward code, its city's code, postal code); the same rule
+    as ``ServiceArea.covers``."""
+    _, _, code, postcode_from, postcode_to = area
+    if code:
+        if len(code) == 2:
+            if not municipality_code.startswith(code):
+                return False
+        elif code not in (municipality_code, registration):
+            return False
+    if postcode_from:
+        return bool(postcode) and postcode_from <= postcode <= postcode_to
+    return True
+
+
+def match_ids(
+    *, municipality_code: str, postcode: str = "", category: str | None = None,
+    snapshot: _Snapshot | None = None,
+) -> tuple[tuple[int, bool], ...]:
+    """``(organisation id, partial)`` of the organisations serving a place, in the order of
+    ``organisations_for_place``."""
+    snapshot = snapshot or directory_snapshot()
+    registration, areas, ranged = _candidates(snapshot, municipality_code, category)
+    if not ranged:
+        # Nothing depends on the postal code: the answer is the municipality's.
+        result = snapshot.results.get((municipality_code, category))
+        if result is not None:
+            return result
+    found: dict[int, bool] = {}
+    for area in areas:
+        org_id, _, code, postcode_from, _ = area
+        if postcode_from and not postcode:
+            # Without a postal code we cannot tell: show it, marked as serving part of the area.
+            if code and org_id not in found:
+                found[org_id] = True
+            continue
+        if _covers(area, municipality_code, registration, postcode):
+            found[org_id] = False
+    keys = snapshot.sort_keys
+    result = tuple(sorted(found.items(), key=lambda item: keys[item[0]]))
+    if not ranged:
+        snapshot.results[(municipality_code, category)] = result
+    return result
 
 
 def organisations_for_place(
@@ -118,48 +242,87 @@ def organisations_for_place(
 ) -> list[OrganisationMatch]:
     """Organisations serving a place, offices first, then by category and identifier."""
     snapshot = snapshot or directory_snapshot()
-    registration, areas, ranged = _candidates(snapshot, municipality_code, category)
-    if not ranged:
-        # Nothing depends on the postal code: the answer is the municipality's.
-        result = snapshot.results.get((municipality_code, category))
-        if result is not None:
-            return result
-    found: dict[int, OrganisationMatch] = {}
-    for area in areas:
-        org = area.organisation
-        if area.postcode_from and not postcode:
-            # Without a postal code we cannot tell: show it, marked as serving part of the area.
-            if area.area_code and org.pk not in found:
-                found[org.pk] = OrganisationMatch(org, partial=True)
-            continue
-        if area.covers(municipality_code, registration, postcode):
-            found[org.pk] = OrganisationMatch(org)
-    result = sorted(
-        found.values(),
-        key=lambda m: (_CATEGORY_ORDER.get(m.organisation.category, 99), m.organisation.slug),
-    )
-    if not ranged:
-        snapshot.results[(municipality_code, category)] = result
-    return result
+    ids = match_ids(municipality_code=municipality_code, postcode=postcode, category=category,
+                    snapshot=snapshot)
+    orgs = organisations_by_id([pk for pk, _ in ids], snapshot=snapshot)
+    return [OrganisationMatch(orgs[pk], partial) for pk, partial in ids if pk in orgs]
+
+
+# --- city and ward offices (市役所・区役所) -------------------------------------------------------
+
+def office_ids_in(area_codes: tuple[str, ...], *, snapshot: _Snapshot | None = None) -> tuple[int, ...]:
+    """Ids of the city hall and ward offices serving somewhere in the given areas (2-digit
+    prefecture or 5-digit municipality codes, a designated city's covering its wards), offices
+    first, then by identifier. Walks the codes that have an office once, memoised per areas."""
+    snapshot = snapshot or directory_snapshot()
+    key = tuple(area_codes)
+    ids = snapshot.offices.get(key)
+    if ids is None:
+        found: dict[int, None] = {}
+        for code, org_ids in snapshot.offices_by_code.items():
+            registration = registration_code_of(code)
+            if any(code.startswith(area) or registration == area for area in key):
+                found.update(dict.fromkeys(org_ids))
+        ids = tuple(sorted(found, key=snapshot.sort_keys.__getitem__))
+        snapshot.offices[key] = ids
+    return ids
 
 
 def offices_in(area_codes: tuple[str, ...]) -> list[Organisation]:
     """City hall and ward offices serving somewhere in the given areas (市役所・区役所)."""
     snapshot = directory_snapshot()
-    result = []
-    for org in snapshot.organisations:
-        if org.category not in OFFICE_CATEGORIES:
+    ids = office_ids_in(area_codes, snapshot=snapshot)
+    orgs = organisations_by_id(ids, snapshot=snapshot)
+    return [orgs[pk] for pk in ids if pk in orgs]
+
+
+def search_key(text: str) -> str:
+    """Text as compared by the office search: NFKC, case-folded, hiragana as katakana, no
+    spaces (``さっぽろ`` finds ``サッポロ``, ``ｻｯﾎﾟﾛ`` too)."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
+    return "".join(text.split())
+
+
+def _municipality_names() -> dict[str, str]:
+    names = {m.code: f"{m.prefecture}{m.name}" for m in all_municipalities()}
+    names.update({c.code: f"{c.prefecture}{c.name}" for c in designated_cities().values()})
+    return names
+
+
+def office_search(area_codes: tuple[str, ...], query: str) -> tuple[int, ...]:
+    """Ids of the offices in the areas whose name, kana, English name, address or
+    municipality (prefecture and city, as Japan Post names them) contains ``query``."""
+    snapshot = directory_snapshot()
+    ids = office_ids_in(area_codes, snapshot=snapshot)
+    needle = search_key(query)
+    if not needle:
+        return ids
+    names = _municipality_names()
+    codes_of: dict[int, list[str]] = {}
+    for code, org_ids in snapshot.offices_by_code.items():
+        for pk in org_ids:
+            codes_of.setdefault(pk, []).append(code)
+    wanted = set(ids)
+    texts = Organisation.objects.filter(pk__in=wanted).values_list(
+        "pk", "name", "name_kana", "name_en", "address") if len(wanted) <= _IN_CHUNK else (
+        Organisation.objects.filter(category__in=OFFICE_CATEGORIES).values_list(
+            "pk", "name", "name_kana", "name_en", "address"))
+    hits = set()
+    for pk, *fields in texts:
+        if pk not in wanted:
             continue
-        codes = {a.area_code for code_areas in snapshot.areas_by_code.values()
-                 for a in code_areas if a.organisation is org and a.area_code}
-        if any(c.startswith(area) or registration_code_of(c) == area
-               for c in codes for area in area_codes):
-            result.append(org)
-    return result
+        places = [names.get(code, "") for code in codes_of.get(pk, ())]
+        places += [names.get(registration_code_of(code), "") for code in codes_of.get(pk, ())]
+        if needle in search_key("\x00".join([*fields, *places])):
+            hits.add(pk)
+    return tuple(pk for pk in ids if pk in hits)
 
 
 def receipt_keys_of(slug: str) -> tuple[dict, ...]:
     """The public keys (JWKs) an organisation signs its web-channel receipts with; () when the
     organisation is unknown or has none."""
-    org = directory_snapshot().by_slug.get(slug)
+    snapshot = directory_snapshot()
+    pk = snapshot.by_slug.get(slug)
+    org = organisations_by_id([pk], snapshot=snapshot).get(pk) if pk is not None else None
     return tuple(org.receipt_keys or ()) if org is not None else ()

@@ -52,10 +52,11 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .constants import LOCAL_PORTAL, Category, ContactKind, Verification
-from .signals import bump_revision
+from .signals import bump_revision, revision_bumps_deferred
 from .models import Contact, Organisation, ServiceArea
 from .validators import validate_postcode
 
@@ -84,7 +85,8 @@ _RANGE = re.compile(r"^(\d{3}-?\d{4})\s*[-~〜]\s*(\d{3}-?\d{4})$")
 @dataclass(frozen=True)
 class ImportResult:
     created: int
-    updated: int
+    updated: int  # stored before and changed by the file
+    unchanged: int = 0  # in the file exactly as stored: not written
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,79 @@ class _Plan:
     contacts: list[Contact]
     areas: list[ServiceArea]
     created: bool
+    changed: bool = True
+
+
+@dataclass
+class _Stored:
+    """An organisation as stored, in the shape of a record: what an import compares against."""
+
+    pk: int
+    fields: dict[str, Any]
+    contacts: tuple[tuple[str, str, str, str], ...]  # (kind, value, label, verification)
+    areas: tuple[tuple[str, str, str], ...]  # (area code, postal codes from, to)
+
+
+_COMPARED = (*TEXT_FIELDS[1:], "last_checked", "verification", "portal", "receipt_keys")
+
+
+def _stored_directory() -> dict[str, _Stored]:
+    """Every stored organisation by slug, with its contacts and areas: three queries of plain
+    values, however large the directory."""
+    stored = {
+        values["slug"]: _Stored(values["pk"], values, (), ())
+        for values in Organisation.objects.values("pk", "slug", *_COMPARED)
+    }
+    by_pk = {entry.pk: entry for entry in stored.values()}
+    contacts: dict[int, list] = {}
+    for org_id, *contact in Contact.objects.order_by("organisation_id", "position", "id").values_list(
+            "organisation_id", "kind", "value", "label", "verification"):
+        contacts.setdefault(org_id, []).append(tuple(contact))
+    areas: dict[int, list] = {}
+    for org_id, *area in ServiceArea.objects.order_by("organisation_id", "id").values_list(
+            "organisation_id", "area_code", "postcode_from", "postcode_to"):
+        areas.setdefault(org_id, []).append(tuple(area))
+    for pk, entry in by_pk.items():
+        entry.contacts = tuple(contacts.get(pk, ()))
+        entry.areas = tuple(areas.get(pk, ()))
+    return stored
+
+
+def _same_as_stored(fields: dict, contacts, areas, stored: _Stored) -> bool:
+    """Whether an organisation would be written exactly as it is stored (``receipt_keys`` only
+    when the record has them: CSV leaves them alone)."""
+    if any(fields[name] != stored.fields[name] for name in TEXT_FIELDS[1:]):
+        return False
+    if (fields["last_checked"] != stored.fields["last_checked"]
+            or fields["verification"] != stored.fields["verification"]
+            or stored.fields["portal"] != LOCAL_PORTAL):
+        return False
+    if "receipt_keys" in fields and list(fields["receipt_keys"]) != list(stored.fields["receipt_keys"] or []):
+        return False
+    return contacts == stored.contacts and areas == stored.areas
+
+
+def _record_unchanged(rec: _Record, stored: _Stored | None) -> bool:
+    """Whether a record, as read, is exactly what is stored (then it was validated when it was
+    stored and is neither validated nor written again: an unchanged re-import is cheap)."""
+    if stored is None or rec.problems:
+        return False
+    default = rec.fields["verification"]
+    contacts = tuple((d["kind"], d["value"], d["label"], d["verification"] or default)
+                     for _name, d in rec.contacts)
+    areas = tuple((d["area_code"], d["postcode_from"], d["postcode_to"]) for _name, d in rec.areas)
+    return _same_as_stored(rec.fields, contacts, areas, stored)
+
+
+def _plan_unchanged(plan: _Plan, stored: _Stored, *, with_receipt_keys: bool) -> bool:
+    """Whether a validated (normalised) organisation is what is stored."""
+    org = plan.organisation
+    fields = {name: getattr(org, name) for name in (*TEXT_FIELDS, "last_checked", "verification")}
+    if with_receipt_keys:
+        fields["receipt_keys"] = org.receipt_keys
+    contacts = tuple((c.kind, c.value, c.label, c.verification) for c in plan.contacts)
+    areas = tuple((a.area_code, a.postcode_from, a.postcode_to) for a in plan.areas)
+    return _same_as_stored(fields, contacts, areas, stored)
 
 
 def _unknown_choice(value: str, choices) -> str:
@@ -409,12 +484,13 @@ def _check_choice(rec: _Record, name: str, value: str, choices, exclude: list[st
         exclude.append(model_field)
 
 
-def _validate(records: list[_Record]) -> tuple[list[_Plan], list[ImportProblem]]:
-    slugs = [rec.fields.get("slug", "") for rec in records]
-    existing = {o.slug: o for o in Organisation.objects.filter(slug__in=[s for s in slugs if s])}
+def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[ImportProblem]]:
+    stored = _stored_directory()
     first_seen: dict[str, _Record] = {}
     plans = []
-    for rec in records:
+    for n, rec in enumerate(records, 1):
+        if progress and n % 500 == 0:
+            progress("checking", n, len(records))
         if not rec.fields:  # the row or item could not be read at all
             continue
         slug = rec.fields["slug"]
@@ -426,9 +502,12 @@ def _validate(records: list[_Record]) -> tuple[list[_Plan], list[ImportProblem]]
                         % {"slug": slug, "where": where})
         elif slug:
             first_seen[slug] = rec
-        org = existing.get(slug) if not duplicate else None
-        created = org is None
-        org = org or Organisation()
+        existing = stored.get(slug) if not duplicate else None
+        if existing is not None and _record_unchanged(rec, existing):
+            plans.append(_Plan(Organisation(pk=existing.pk, slug=slug), [], [], created=False,
+                               changed=False))
+            continue
+        org = Organisation(pk=existing.pk if existing else None)
         exclude: list[str] = []
         _check_choice(rec, "category", rec.fields["category"], Category, exclude, "category")
         _check_choice(rec, "verification", rec.fields["verification"], Verification, exclude,
@@ -436,8 +515,10 @@ def _validate(records: list[_Record]) -> tuple[list[_Plan], list[ImportProblem]]
         for name, value in rec.fields.items():
             setattr(org, name, value)
         org.portal = LOCAL_PORTAL
+        # Every slug of the directory is in ``stored`` and duplicates within the file are
+        # reported above: no query per organisation for uniqueness.
         _full_clean(org, lambda f, m: rec.problem("" if f == NON_FIELD_ERRORS else f, m),
-                    exclude, ("postcode",), validate_unique=not duplicate)
+                    exclude, ("postcode",), validate_unique=False)
         default = (org.verification if org.verification in Verification.values
                    else Verification.SAMPLE)
         contacts = [c for c in (_contact(rec, name, data, default, position)
@@ -448,7 +529,11 @@ def _validate(records: list[_Record]) -> tuple[list[_Plan], list[ImportProblem]]
             report = lambda f, m, name=name: rec.problem(rec.sub_name(name, f), m)  # noqa: E731
             if _full_clean(area, report, ["organisation"], ("postcode_from", "postcode_to")):
                 areas.append(area)
-        plans.append(_Plan(org, contacts, areas, created))
+        plan = _Plan(org, contacts, areas, created=existing is None)
+        if existing is not None and not rec.problems:
+            plan.changed = not _plan_unchanged(plan, existing,
+                                               with_receipt_keys="receipt_keys" in rec.fields)
+        plans.append(plan)
     return plans, [p for rec in records for p in rec.problems]
 
 
@@ -467,10 +552,57 @@ def _contact(rec: _Record, name: str, data: dict, default: str, position: int) -
     return contact if _full_clean(contact, report, exclude) else None
 
 
-def directory_import(*, path: Path) -> ImportResult:
+BATCH = 500  # rows per INSERT / UPDATE / IN (…)
+
+
+def _chunks(items: list, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _write(plans: list[_Plan], *, with_receipt_keys: bool, progress=None) -> None:
+    """Write the new and changed organisations in bulk, in the caller's transaction."""
+    new = [p for p in plans if p.created]
+    changed = [p for p in plans if not p.created and p.changed]
+    total, done = len(new) + len(changed), 0
+    for chunk in _chunks(new):
+        Organisation.objects.bulk_create([p.organisation for p in chunk])
+        done += len(chunk)
+        if progress:
+            progress("writing", done, total)
+    now = timezone.now()
+    fields = [*TEXT_FIELDS[1:], "last_checked", "verification", "portal", "updated_at",
+              *(["receipt_keys"] if with_receipt_keys else [])]
+    for chunk in _chunks(changed):
+        for plan in chunk:
+            plan.organisation.updated_at = now
+        Organisation.objects.bulk_update([p.organisation for p in chunk], fields)
+        ids = [p.organisation.pk for p in chunk]
+        Contact.objects.filter(organisation_id__in=ids).delete()
+        ServiceArea.objects.filter(organisation_id__in=ids).delete()
+        done += len(chunk)
+        if progress:
+            progress("writing", done, total)
+    contacts, areas = [], []
+    for plan in (*new, *changed):
+        for item in plan.contacts:
+            item.organisation = plan.organisation
+        for item in plan.areas:
+            item.organisation = plan.organisation
+        contacts += plan.contacts
+        areas += plan.areas
+    Contact.objects.bulk_create(contacts, batch_size=BATCH)
+    ServiceArea.objects.bulk_create(areas, batch_size=BATCH)
+
+
+def directory_import(*, path: Path, progress=None) -> ImportResult:
     """Import a directory file (JSON or CSV); all or nothing.
 
     Raises ``DirectoryImportError`` listing every problem; the database is then unchanged.
+    Organisations exactly as stored are skipped (neither validated again nor written); the
+    others are written in bulk, and the directory's revision is renewed once, only when
+    something changed (so an unchanged re-import makes no web process reload anything).
+    ``progress(stage, done, total)`` is called now and then (stages ``checking``, ``writing``).
     """
     path = Path(path)
     fmt = _format_of(path)
@@ -485,26 +617,22 @@ def directory_import(*, path: Path) -> ImportResult:
         raise DirectoryImportError([ImportProblem(_(
             "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."))]) from exc
     records, problems = (_parse_json if fmt == "json" else _parse_csv)(text)
-    plans, record_problems = _validate(records)
+    plans, record_problems = _validate(records, progress)
+    if progress:
+        progress("checking", len(records), len(records))
     problems += record_problems
     if problems:
         logger.info("directory_import_rejected problems=%d", len(problems))
         raise DirectoryImportError(problems)
-    with transaction.atomic():
-        for plan in plans:
-            org = plan.organisation
-            org.save()
-            if not plan.created:
-                org.contacts.all().delete()
-                org.areas.all().delete()
-            for item in (*plan.contacts, *plan.areas):
-                item.organisation = org
-            Contact.objects.bulk_create(plan.contacts)
-            ServiceArea.objects.bulk_create(plan.areas)
-        bump_revision()  # bulk_create sends no signals
     result = ImportResult(created=sum(p.created for p in plans),
-                          updated=sum(not p.created for p in plans))
-    logger.info("directory_imported created=%d updated=%d", result.created, result.updated)
+                          updated=sum(p.changed and not p.created for p in plans),
+                          unchanged=sum(not p.changed for p in plans))
+    if result.created or result.updated:
+        with transaction.atomic(), revision_bumps_deferred():
+            _write(plans, with_receipt_keys=fmt == "json", progress=progress)
+            bump_revision()  # once for the whole import (bulk writes send no signals)
+    logger.info("directory_imported created=%d updated=%d unchanged=%d",
+                result.created, result.updated, result.unchanged)
     return result
 
 

@@ -1,6 +1,8 @@
 """Renew ``DirectoryRevision`` with every change to the directory."""
 
+from contextlib import contextmanager
 import secrets
+import threading
 
 from django.db import transaction
 
@@ -8,16 +10,32 @@ from django.db.models.signals import post_delete, post_save
 
 from .models import Contact, DirectoryRevision, Organisation, ServiceArea
 
+_deferred = threading.local()
+
 
 def bump_revision(**_kwargs) -> None:
     """Mark the directory as changed (call after bulk writes, which send no signals)."""
     from .selectors import forget_snapshots
 
+    if getattr(_deferred, "active", False) and _kwargs.get("signal") is not None:
+        return  # inside revision_bumps_deferred(): its caller bumps once
     forget_snapshots()
     transaction.on_commit(forget_snapshots)
     stamp = secrets.randbits(62)
     if not DirectoryRevision.objects.filter(pk=1).update(stamp=stamp):
         DirectoryRevision.objects.update_or_create(pk=1, defaults={"stamp": stamp})
+
+
+@contextmanager
+def revision_bumps_deferred():
+    """Within the block, saves and deletes of directory rows do not renew the revision each:
+    the caller calls ``bump_revision()`` once (a bulk import, instead of once per row)."""
+    previous = getattr(_deferred, "active", False)
+    _deferred.active = True
+    try:
+        yield
+    finally:
+        _deferred.active = previous
 
 
 def connect() -> None:

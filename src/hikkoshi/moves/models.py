@@ -79,7 +79,18 @@ class Move(models.Model):
         verbose_name = _("move")
         verbose_name_plural = _("moves")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            # The moves whose personal data may be due for erasure (the hourly job, a batch at a
+            # time in id order): only the submitted and not yet erased ones are in it, so it
+            # stays small over the years.
+            models.Index(fields=["id"], name="move_erasure_due_idx",
+                         condition=models.Q(status="submitted", erased_at__isnull=True)),
+            models.Index(fields=["-created_at"], name="move_created_idx"),
+            # Drafts left untouched (those entered for a customer are deleted hourly).
+            models.Index(fields=["updated_at"], name="move_draft_idx",
+                         condition=models.Q(status="draft")),
+        ]
         constraints = [models.UniqueConstraint(
             fields=["owner", "idempotency_key"], condition=~models.Q(idempotency_key=""),
             name="move_idempotency_key_once")]

@@ -45,3 +45,18 @@ class ProviderSearchForm(forms.Form):
         if not self.errors and not data.get("postcode") and not data.get("address"):
             raise forms.ValidationError(_("Enter a postal code or an address."), code="empty")
         return data
+
+
+class OfficeSearchForm(forms.Form):
+    """市役所・区役所の検索: part of a prefecture's, city's, ward's or office's name."""
+
+    q = forms.CharField(
+        label=_("Municipality or office"), required=False, max_length=100,
+        help_text=_("For example 中央区, 札幌市 or さっぽろ."),
+    )
+
+    def clean_q(self):
+        value = self.cleaned_data["q"].strip()
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise forms.ValidationError(_("The search contains characters that cannot be used."))
+        return value

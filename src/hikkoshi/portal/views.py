@@ -2,18 +2,20 @@
 
 from django.http import HttpResponseNotFound, HttpResponseServerError, HttpResponseBadRequest
 from django.http import HttpResponseForbidden
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from hikkoshi.api.problems import not_found as api_not_found, server_error as api_server_error
-from hikkoshi.directory.selectors import offices_in, organisations_for_place
+from hikkoshi.directory.selectors import (office_ids_in, office_search, organisations_by_id,
+                                          organisations_for_place)
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.postcodes import lookup
 from hikkoshi.places.regions import get_region
 
-from .forms import ProviderSearchForm
+from .forms import OfficeSearchForm, ProviderSearchForm
 from .models import News
 
 INFO_PAGES = {
@@ -83,12 +85,24 @@ def _place_from(form):
                                "Start with the city, such as 札幌市中央区."))
 
 
+OFFICES_PER_PAGE = 20
+
+
 @require_GET
 def offices(request):
-    """市役所・区役所の連絡先: the city and ward offices of this portal's region."""
+    """市役所・区役所の連絡先: the city and ward offices of this portal's region, a page at a time,
+    narrowed by a search (a nationwide directory has thousands)."""
     region = get_region()
-    return render(request, "portal/offices.html",
-                  {"offices": offices_in(region.areas), "region": region})
+    form = OfficeSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    ids = office_search(region.areas, query) if query else office_ids_in(region.areas)
+    page = Paginator(ids, OFFICES_PER_PAGE).get_page(request.GET.get("page"))
+    orgs = organisations_by_id(list(page.object_list))
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "portal/offices.html", {
+        "offices": [orgs[pk] for pk in page.object_list if pk in orgs], "page": page,
+        "form": form, "query": query, "region": region,
+    }, status=status)
 
 
 @require_GET

@@ -114,15 +114,20 @@ def delete_abandoned_drafts(*, now: datetime | None = None) -> int:
     return deleted
 
 
+ERASE_BATCH = 500
+
+
 def erase_expired(*, now: datetime | None = None) -> int:
     """Erase the personal data of every move past its retention time; the number erased."""
     now = now or timezone.now()
     delete_abandoned_drafts(now=now)
     cutoff = now - retention()
     cutoff_day = timezone.localdate(cutoff)
-    # A coarse filter in SQL (every retention start is at or after these); the exact test,
-    # and the erasure, under the move's lock, one move at a time.
-    candidates = list(
+    # A coarse filter in SQL (every retention start is at or after these; the partial index
+    # move_erasure_due_idx holds only the submitted, not yet erased moves); the exact test,
+    # and the erasure, under the move's lock, one move at a time; the candidates a batch at a
+    # time, so neither the query nor the list grows with the years of moves.
+    candidates = (
         Move.objects.filter(status=MoveStatus.SUBMITTED, erased_at__isnull=True, submitted_at__lt=cutoff)
         .filter(Q(move_date__isnull=True) | Q(move_date__lt=cutoff_day))
         .exclude(entries__status__in=OPEN)
@@ -131,9 +136,15 @@ def erase_expired(*, now: datetime | None = None) -> int:
         .exclude(entries__delivery__notices__status__in=Notice.UNFINISHED)
         .order_by("pk").values_list("pk", flat=True))
     erased = 0
-    for pk in candidates:
-        if _erase(pk, now=now, cutoff=cutoff):
-            erased += 1
+    last = 0
+    while True:
+        batch = list(candidates.filter(pk__gt=last)[:ERASE_BATCH])
+        if not batch:
+            break
+        last = batch[-1]
+        for pk in batch:
+            if _erase(pk, now=now, cutoff=cutoff):
+                erased += 1
     if erased:
         logger.info("erased the personal data of %d move(s) past the retention time", erased)
     return erased

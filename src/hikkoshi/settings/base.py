@@ -253,6 +253,14 @@ HIKKOSHI_REGIONS = {
 }
 HIKKOSHI_REGION = os.environ.get("HIKKOSHI_REGION", "sapporo")
 
+# Bounds of each web process's memos of the directory (directory/selectors.py): answers per
+# municipality and category, and organisations with their rendered JSON. The memory of a worker
+# stays flat however many distinct places are searched; a miss costs one indexed query.
+HIKKOSHI_DIRECTORY_CACHE = {
+    "places": int(os.environ.get("HIKKOSHI_DIRECTORY_CACHE_PLACES", "2048")),
+    "organisations": int(os.environ.get("HIKKOSHI_DIRECTORY_CACHE_ORGANISATIONS", "2048")),
+}
+
 # Delivery (申請ラッピング): the outbox's tasks run on Django's task framework with the
 # database backend, so they live in the same database as the moves they deliver.
 TASKS = {

@@ -182,7 +182,7 @@ def test_bench_search_smoke(tmp_path):
 def test_unknown_benchmark_lists_the_known_ones():
     from django.core.management import CommandError, call_command
 
-    with pytest.raises(CommandError, match="known: delivery, documents, search"):
+    with pytest.raises(CommandError, match="known: delivery, documents, scale, search"):
         call_command("bench", "nope")
 
 
@@ -216,3 +216,33 @@ def delivery_table(result):
     from hikkoshi.bench.delivery import format_table
 
     return format_table(result)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
+                    reason="the benchmark makes its own databases; the SQLite run covers it")
+def test_bench_scale_smoke(tmp_path):
+    """A short real run at small sizes: both directories served and compared, the imports
+    timed, one worker asked for distinct places, and a few moves on each database."""
+    script = Path(sys.executable).with_name("hikkoshi")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "hikkoshi.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["HIKKOSHI_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [*cmd, "bench", "scale", "--json", "--organisations", "300", "--lookups", "150", "--moves", "40",
+         "--seconds", "0.5", "--connections", "4", "--rounds", "1", "--warmup", "0.2"],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert REQUIRED <= set(result) and result["name"] == "scale"
+    assert result["throughput"] > 0 and result["baseline_throughput"] > 0
+    assert result["errors"] == 0 and result["lookups_done"] == 150
+    assert result["lookup_statuses"] == {"200": 150}
+    assert result["organisations"] == 300 and result["import_seconds"] > 0
+    assert 0 < result["worker_rss_mb"] < 1000
+    assert set(result["bar"]) >= {"ratio", "worker_rss_mb", "reimport_seconds", "import_seconds", "errors"}
+    sqlite = result["moves"]["results"]["sqlite"]
+    assert sqlite["moves"] == 40 and sqlite["rows"]["moves"] == 41  # the copies and their model
+    assert sqlite["rows"]["deliveries"] == sqlite["rows"]["procedures"] and sqlite["rows"]["deliveries"] % 41 == 0
+    assert set(sqlite["ratios"]) >= {"api_move_detail", "worker_claim", "sweeper", "erasure_hourly", "admin_list"}
+    assert done.stdout.strip().splitlines()[-2].startswith("scale: ")

@@ -107,9 +107,9 @@ def test_round_trip(rich_directory, tmp_path, suffix):
     path = tmp_path / f"directory{suffix}"
     assert directory_export(path=path) == 3
 
-    # Importing over the same data updates everything and changes nothing.
+    # Importing over the same data finds everything unchanged and changes nothing.
     result = directory_import(path=path)
-    assert (result.created, result.updated) == (0, 3)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
     assert snapshot() == before
 
     # Into an empty directory: the same data again.
@@ -341,7 +341,7 @@ def test_command_import_errors_and_success(directory, tmp_path):
         assert "Exported 6 organisation(s)" in stdout.getvalue()
         stdout = StringIO()
         call_command("directory", "import", str(out), stdout=stdout)
-    assert "0 created, 6 updated" in stdout.getvalue()
+    assert "0 created, 0 updated, 6 unchanged" in stdout.getvalue()
 
 
 def test_command_as_a_real_process(tmp_path):

@@ -101,7 +101,7 @@ def test_shipped_files_import_into_an_empty_directory(shipped):
 
     # Importing again changes nothing and creates nothing.
     result = directory_import(path=DATA / "sapporo.json")
-    assert (result.created, result.updated) == (0, 18)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 18)
     assert Organisation.objects.count() == 27
 
 

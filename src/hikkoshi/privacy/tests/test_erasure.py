@@ -264,3 +264,21 @@ def test_a_withdrawal_on_its_way_keeps_the_data_it_sends(keys, sapporo, mover):
     assert retention_start(move) is not None
     assert erase_expired(now=timezone.now() + timedelta(days=3650)) == 1
     assert Notice.objects.get(pk=notice.pk).body == {}  # what it sent went with the move's data
+
+
+def test_erasure_takes_its_candidates_a_batch_at_a_time(keys, sapporo, mover, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from hikkoshi.privacy import services as privacy_services
+
+    monkeypatch.setattr(privacy_services, "ERASE_BATCH", 2)
+    moves = [submit(mover) for _ in range(5)]
+    for move in moves:
+        finish(move)
+    now = max(retention_start(m) for m in moves) + timedelta(days=31)
+    with CaptureQueriesContext(connection) as queries:
+        assert erase_expired(now=now) == 5
+    candidate_queries = [q["sql"] for q in queries
+                         if q["sql"].startswith("SELECT") and "erased_at" in q["sql"] and "LIMIT 2" in q["sql"]]
+    assert len(candidate_queries) == 4  # 2 + 2 + 1, then an empty batch
+    assert all(m.erased_at for m in Move.objects.filter(pk__in=[m.pk for m in moves]))

@@ -11,16 +11,21 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hikkoshi.bench import delivery, documents
+from hikkoshi.bench import delivery, documents, scale
 from hikkoshi.bench.delivery import run_delivery
 from hikkoshi.bench.documents import run_documents
+from hikkoshi.bench.scale import run_scale
 from hikkoshi.bench.search import run_search
 from hikkoshi.bench.servers import BenchError
 
 # name -> runner(*, seconds, connections, workers, rounds, warmup, keep, log) -> result dict
-BENCHMARKS = {"search": run_search, "documents": run_documents, "delivery": run_delivery}
+BENCHMARKS = {"search": run_search, "documents": run_documents, "delivery": run_delivery,
+              "scale": run_scale}
 # Benchmarks whose results are not shaped like the HTTP ones print their own table.
-TABLES = {"documents": documents.format_table, "delivery": delivery.format_table}
+TABLES = {"documents": documents.format_table, "delivery": delivery.format_table,
+          "scale": scale.format_table}
+# Options of one benchmark only: name -> option names passed on to its runner.
+OWN_OPTIONS = {"scale": ("organisations", "lookups", "moves", "procedures")}
 
 
 class Command(BaseCommand):
@@ -42,6 +47,14 @@ class Command(BaseCommand):
                             help="unrecorded seconds of load before each phase (default 1)")
         parser.add_argument("--keep", action="store_true",
                             help="keep the temporary data directory (logs, database)")
+        parser.add_argument("--organisations", type=int, default=20_000,
+                            help="scale: organisations in the synthetic directory (default 20,000)")
+        parser.add_argument("--lookups", type=int, default=20_000,
+                            help="scale: distinct postal codes asked of one worker (default 20,000)")
+        parser.add_argument("--procedures", type=int, default=15_000,
+                            help="scale: procedures in the synthetic catalogue (default 15,000)")
+        parser.add_argument("--moves", type=int, default=0,
+                            help="scale: also measure the API, workers and erasure at N moves")
 
     def handle(self, *args, name, as_json: bool, **options):
         runner = BENCHMARKS.get(name)
@@ -54,6 +67,7 @@ class Command(BaseCommand):
                 seconds=options["seconds"], connections=options["connections"],
                 workers=options["workers"], rounds=options["rounds"], warmup=options["warmup"],
                 keep=options["keep"], log=lambda msg: self.stderr.write(f"[bench {name}] {msg}"),
+                **{option: options[option] for option in OWN_OPTIONS.get(name, ())},
             )
         except BenchError as exc:
             raise CommandError(str(exc)) from exc

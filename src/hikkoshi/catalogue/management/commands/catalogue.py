@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from hikkoshi.catalogue.services import CatalogueImportError, catalogue_export, catalogue_import
+from hikkoshi.progress import ProgressBar
 
 
 class Command(BaseCommand):
@@ -22,13 +23,16 @@ class Command(BaseCommand):
             count = catalogue_export(path=path)
             self.stdout.write(_("Exported %(count)d procedure(s) to %(file)s.") % {"count": count, "file": path})
             return
+        bar = ProgressBar(self.stderr._out)
         try:
-            result = catalogue_import(path=path)
+            result = catalogue_import(path=path, progress=bar)
         except CatalogueImportError as exc:
+            bar.close()
             for where, message in exc.problems:
                 self.stderr.write(f"{where}: {message}")
             raise CommandError(_("%(file)s was not imported: %(count)d problem(s); nothing was changed.")
                                % {"file": path, "count": len(exc.problems)}) from exc
+        bar.close()
         self.stdout.write(_("Imported %(file)s: %(created)d created, %(updated)d updated, %(versions)d new version(s).")
                           % {"file": path, "created": result.created, "updated": result.updated,
                              "versions": result.new_versions})

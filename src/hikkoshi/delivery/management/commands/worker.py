@@ -4,8 +4,9 @@ Starts N worker processes, each running T threads of django-tasks-db's worker lo
 ``delivery`` queue (a delivery mostly waits for an organisation's server, so one process sends
 several at once; two processes use two cores for the PDF and fax rendering), restarts
 any that dies, and runs the sweeper (``delivery.services.sweep``) every few seconds and the
-erasure of personal data past its retention time (``privacy.services.erase_expired``) about
-once an hour. On PostgreSQL, workers on several hosts share the queue (each task is claimed
+erasure of personal data past its retention time (``privacy.services.erase_expired``) and the
+pruning of finished task results older than a week (``delivery.services.prune_task_results``)
+about once an hour. On PostgreSQL, workers on several hosts share the queue (each task is claimed
 under a row lock); on SQLite they share one machine. Ctrl-C or SIGTERM stops the workers after
 their current task.
 """
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from hikkoshi.delivery.services import sweep
+from hikkoshi.delivery.services import prune_task_results, sweep
 from hikkoshi.delivery.tasks import QUEUE
 from hikkoshi.privacy.services import erase_expired
 from hikkoshi.processes import die_with_parent
@@ -128,6 +129,12 @@ class Command(BaseCommand):
                             self.stdout.write(f"privacy: erased the personal data of {erased} move(s)")
                     except Exception as exc:  # never the data: only what went wrong
                         self.stderr.write(f"privacy: erasure failed ({type(exc).__name__}); trying again in an hour")
+                    try:
+                        pruned = prune_task_results()
+                        if pruned:
+                            self.stdout.write(f"tasks: deleted {pruned} finished task result(s)")
+                    except Exception as exc:
+                        self.stderr.write(f"tasks: pruning failed ({type(exc).__name__}); trying again in an hour")
                 time.sleep(0.2)
         finally:
             for child in children.values():

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from hikkoshi.directory.constants import LOCAL_PORTAL
+from hikkoshi.progress import ProgressBar
 from hikkoshi.directory.services import (
     DirectoryExportError,
     DirectoryImportError,
@@ -39,17 +40,22 @@ class Command(BaseCommand):
             self._export(file, options["portal"])
 
     def _import(self, file: Path) -> None:
+        bar = ProgressBar(self.stderr._out)
         try:
-            result = directory_import(path=file)
+            result = directory_import(path=file, progress=bar)
         except DirectoryImportError as exc:
+            bar.close()
             for problem in exc.errors:
                 self.stderr.write(str(problem))
             raise CommandError(
                 _("%(file)s was not imported: %(count)d problem(s); nothing was changed.")
                 % {"file": file, "count": len(exc.errors)}
             ) from exc
-        self.stdout.write(_("Imported %(file)s: %(created)d created, %(updated)d updated.")
-                          % {"file": file, "created": result.created, "updated": result.updated})
+        bar.close()
+        self.stdout.write(_("Imported %(file)s: %(created)d created, %(updated)d updated, "
+                            "%(unchanged)d unchanged.")
+                          % {"file": file, "created": result.created, "updated": result.updated,
+                             "unchanged": result.unchanged})
 
     def _export(self, file: Path, portal: str) -> None:
         try:

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('moves', '0007_move_procedure_choices'),
+        ('moves', '0009_filed_at'),
     ]
 
     operations = [

@@ -1,0 +1,65 @@
+"""The hot queries over years of moves and deliveries, and how to tell a table scan in a plan.
+
+Used by the test that every one of them can use an index (``moves/tests/test_query_plans.py``)
+and by ``hikkoshi bench scale --moves N``, which reads their plans at N moves on PostgreSQL.
+"""
+
+from datetime import timedelta
+import uuid
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+TABLES = ("moves_move", "delivery_delivery")
+
+
+def HOT_QUERIES() -> dict:  # noqa: N802 (a constant made at call time: it reads the clock)
+    from hikkoshi.delivery.models import Delivery
+    from hikkoshi.moves.constants import EntryStatus, MoveStatus
+    from hikkoshi.moves.models import Move
+
+    now = timezone.now()
+    lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
+    cutoff = now - timedelta(days=settings.HIKKOSHI_RETENTION_DAYS)
+    return {
+        "erasure candidates": Move.objects.filter(
+            status=MoveStatus.SUBMITTED, erased_at__isnull=True, submitted_at__lt=cutoff, pk__gt=0
+        ).order_by("pk").values_list("pk", flat=True)[:500],
+        "abandoned drafts": Move.objects.filter(status=MoveStatus.DRAFT, updated_at__lt=cutoff),
+        "delivery admin list": Delivery.objects.order_by("-created_at", "-id")[:100],
+        "delivery admin, one day": Delivery.objects.filter(created_at__gte=now - timedelta(days=1))
+        .order_by("-created_at", "-id")[:100],
+        "attention: failed": Delivery.objects.filter(status=EntryStatus.FAILED).order_by("-created_at", "-id")[:100],
+        "attention: stuck": Delivery.objects.filter(
+            Q(status=EntryStatus.SENDING, sending_since__lt=now - lease)
+            | Q(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=now - lease)),
+        "search by reference": Delivery.objects.filter(reference="R-1"),
+        "search by key": Delivery.objects.filter(idempotency_key=uuid.uuid4()),
+        "move by public id": Move.objects.filter(public_id=uuid.uuid4()),
+        "sweeper: sending too long": Delivery.objects.filter(status=EntryStatus.SENDING,
+                                                            sending_since__lt=now - lease),
+        "sweeper: overdue": Delivery.objects.filter(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING],
+                                                    next_attempt_at__lt=now - lease).values_list("pk", "task_id"),
+        "admin search by move": Delivery.objects.filter(entry__move_id=1).values_list("pk", flat=True),
+        "a move's deliveries": Delivery.objects.filter(entry__move_id=1),
+    }
+
+
+def sequential_scans(queryset, *, discourage: bool = True) -> list[str]:
+    """The steps of the query's plan that read a whole table of moves or deliveries.
+
+    On SQLite: a ``SCAN`` of the table not through an index. On PostgreSQL: a ``Seq Scan`` on
+    it; with ``discourage`` sequential scans are made expensive first (for tiny test tables,
+    where a scan is the cheapest plan, this asks whether an index *can* serve the query); call
+    it inside a transaction then (the setting is ``SET LOCAL``)."""
+    if connection.vendor == "postgresql":
+        if discourage:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+        return [line for line in queryset.explain().splitlines()
+                if "Seq Scan" in line and any(f" on {t}" in line for t in TABLES)]
+    return [line for line in queryset.explain().splitlines()
+            if "SCAN" in line and any(t in line for t in TABLES)
+            and "INDEX" not in line and "PRIMARY KEY" not in line]
