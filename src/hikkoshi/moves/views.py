@@ -29,9 +29,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hikkoshi.audit.services import Action, record
-from hikkoshi.catalogue.constants import Channel
+from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, Channel, ProcedureChoice
 from hikkoshi.documents.services import document_names, render_document
-from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
 from hikkoshi.catalogue.selectors import (deadline_window, office_for, organisation_name, period_ended_notice,
                                           utility_contacts)
 from hikkoshi.places.moves import MoveKind, assess_move
