@@ -679,7 +679,20 @@ def _stored_move_notes(move) -> dict:
     if old is None or new is None:
         return {}
     places = Places(old, new, assess_move(old.municipality_code, new.municipality_code), move.move_date)
-    return _move_notes(places)
+    return {**_move_notes(places), "not_applied": _stored_not_applied(move)}
+
+
+def _stored_not_applied(move) -> list[dict]:
+    """The procedures of a submitted move not applied for here, with the mover's answer."""
+    from hikkoshi.catalogue.models import Procedure
+
+    answers = {slug: c for slug, c in (move.procedure_choices or {}).items() if c != ProcedureChoice.APPLY}
+    if not answers:
+        return []
+    labels = dict(ProcedureChoice.choices)
+    procedures = {p.slug: p for p in Procedure.objects.filter(slug__in=answers)}
+    return [{"name": procedures[slug].localised_name if slug in procedures else slug,
+             "choice": labels.get(choice, choice)} for slug, choice in answers.items()]
 
 
 def _delivery_summary(move) -> dict:

@@ -456,6 +456,11 @@ def test_an_organisation_left_unticked_gets_nothing_and_the_rest_is_sent(signed_
     from hikkoshi.delivery.models import Delivery
 
     assert not Delivery.objects.filter(entry__move=move, entry__version__procedure__slug__startswith="hokkaido-shimbun")
+    # The result says what was not applied for, and why.
+    shown = html.unescape(text(signed_in.get(base)))
+    part = shown[shown.index('id="not-applied-heading"'):]
+    assert "北海道新聞の購読申込み: 送信しない（情報の提供に同意なし）" in part
+    assert "固定資産税 納税義務者の住所変更: 不要" in part
 
 
 def test_an_unticked_organisation_is_remembered_when_the_submission_has_errors(signed_in, sapporo):
