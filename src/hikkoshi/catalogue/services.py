@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from hikkoshi.directory.models import Organisation
 
-from .models import Procedure
+from .models import Procedure, is_required
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,9 @@ def catalogue_import(*, path: Path) -> ImportResult:
         for key in FIELDS:
             if key in item:
                 setattr(procedure, key, item[key] if item[key] is not None or key.startswith("deadline") else "")
+        if created and "required" not in item:
+            # A file written before "required" existed: the 住民異動届 was the required one.
+            procedure.required = is_required(item)
         try:
             procedure.full_clean(validate_unique=created)
         except ValidationError as exc:
