@@ -323,7 +323,11 @@ def _move_notes(places) -> dict:
     転出届 can also be made online (マイナポータル)."""
     return {
         "utility_ends": utility_contacts(assessment=places.assessment, old=places.old, new=places.new),
-        "moving_out": MoveKind.MOVE_OUT in places.kinds,
+        # A 転出 happens whenever the move leaves a municipality, also where this portal does not
+        # handle it (Tokyo → Sapporo: the 転出届 is Tokyo's, and can be made online all the same).
+        "moving_out": not places.assessment.within_municipality,
+        "move_out_here": MoveKind.MOVE_OUT in places.kinds,
+        "move_out_place": places.old.prefecture + places.old.municipality,
         "mynaportal_url": MYNAPORTAL_MOVE_OUT_URL,
     }
 
