@@ -417,6 +417,7 @@ def test_the_review_page_says_which_data_goes_where_and_needs_the_agreement(sign
     assert "date of birth" not in electricity
     ward = next(part for name, part in flows.items() if "北区役所" in name)
     assert "Nothing is sent" in ward and "date of birth" in ward  # the window procedure's printed form
+    assert "e-mail" not in ward  # not on the 住民異動届
     assert not any("本庁舎" in name for name in flows)
     # Consent per organisation: a box for each one something is sent to, ticked; none for the office.
     assert 'name="share" value="hokkaido-shimbun" id="share-hokkaido-shimbun" checked' in page
