@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from hikkoshi.directory.models import Organisation
 
-from .models import Procedure, ProcedureVersion
+from .models import Procedure, ProcedureVersion, is_required
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,9 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
         for key in FIELDS:
             if key in item:
                 setattr(procedure, key, item[key] if item[key] is not None or key.startswith("deadline") else "")
+        if created and "required" not in item:
+            # A file written before "required" existed: the 住民異動届 was the required one.
+            procedure.required = is_required(item)
         if (before is not None and not unknown and seen[slug] == where
                 and before == ([getattr(procedure, key) for key in FIELDS], procedure.organisation_id)
                 and latest.get(procedure.pk, (0, None))[1] == procedure.definition()):

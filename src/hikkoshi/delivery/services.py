@@ -215,7 +215,9 @@ def shared_record(record: MoveRecord, shares: frozenset[str]) -> MoveRecord:
             name=applicant.name if Item.APPLICANT_NAME in shares else "",
             name_kana=applicant.name_kana if Item.APPLICANT_NAME in shares else "",
             birth_date=applicant.birth_date if Item.APPLICANT_BIRTH_DATE in shares else None,
-            relationship="", sex=""),
+            # 続柄 and 性別 belong with the household.
+            relationship=applicant.relationship if Item.MEMBERS in shares else "",
+            sex=applicant.sex if Item.MEMBERS in shares else ""),
         phone=record.phone if Item.APPLICANT_PHONE in shares else "",
         email=record.email if Item.APPLICANT_EMAIL in shares else "",
         members=record.members if Item.MEMBERS in shares else (),
@@ -255,12 +257,12 @@ def application_data(move: Move, entry: MoveProcedure) -> dict:
         data["move_date"] = move.move_date.isoformat() if move.move_date else None
     if Item.MEMBERS in shares:
         data["members"] = move.members
-        household = getattr(move, "household", None)  # 世帯主 and 続柄, where the move has them
+        household = getattr(move, "household", None)  # 世帯主, where the move has it
         if household:
             data["household"] = household
-            for key in ("relationship", "sex"):
-                if key in (move.applicant or {}):
-                    data["applicant"][key] = move.applicant[key]
+        for key in ("relationship", "sex"):  # the applicant's 続柄 and 性別 go with the household
+            if key in (move.applicant or {}):
+                data["applicant"][key] = move.applicant[key]
     if Item.OLD_ADDRESS in shares:
         data["from"] = move.old_address
     if Item.NEW_ADDRESS in shares:

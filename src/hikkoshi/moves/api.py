@@ -120,7 +120,9 @@ def move_payload(move, warnings=()) -> dict:
         definition = entry.definition
         entries.append({
             "id": definition["slug"], "version": entry.version.number, "name": definition["name"],
-            "organisation": entry.version.procedure.organisation.name,
+            # A window procedure is done at its office (the ward office), not at the city hall.
+            "organisation": (entry.office["name"] if definition["channel"] == "window" and entry.office
+                             else entry.version.procedure.organisation.name),
             "channel": definition["channel"], "channel_label": CHANNEL_LABELS.get(definition["channel"], ""),
             "status": entry.status, "status_label": str(EntryStatus(entry.status).label),
             "reference": entry.reference,

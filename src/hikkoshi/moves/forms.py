@@ -187,11 +187,6 @@ class ProcedureChoiceForm(forms.Form):
                     widget=forms.RadioSelect, required=False,  # not answered: the answer kept, or the default
                     error_messages={"invalid_choice": gettext_lazy("Choose one of the options.")})
 
-    def choices(self) -> dict[str, str]:
-        """The valid answers, by procedure."""
-        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return {name[len("choice-"):]: value for name, value in data.items() if value}
-
 
 def procedure_choices(applicable: list[Applicable], draft: dict) -> dict[str, str]:
     """The choice for each procedure that applies: the mover's, else the default (「ここで申し込む」

@@ -32,12 +32,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hikkoshi.audit.services import Action, record
-from hikkoshi.catalogue.constants import Channel
+from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, Channel, ProcedureChoice
 from hikkoshi.catalogue.japanese import format_wareki
 from hikkoshi.catalogue.schema import FieldError, clean_values
 from hikkoshi.documents.fonts import unprintable_rows
 from hikkoshi.documents.services import document_names, render_document
-from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
 from hikkoshi.catalogue.selectors import (deadline_window, office_for, organisation_name, period_ended_notice,
                                           utility_contacts)
 from hikkoshi.places.moves import MoveKind, assess_move
@@ -411,7 +410,11 @@ def _move_notes(places) -> dict:
     転出届 can also be made online (マイナポータル)."""
     return {
         "utility_ends": utility_contacts(assessment=places.assessment, old=places.old, new=places.new),
-        "moving_out": MoveKind.MOVE_OUT in places.kinds,
+        # A 転出 happens whenever the move leaves a municipality, also where this portal does not
+        # handle it (Tokyo → Sapporo: the 転出届 is Tokyo's, and can be made online all the same).
+        "moving_out": not places.assessment.within_municipality,
+        "move_out_here": MoveKind.MOVE_OUT in places.kinds,
+        "move_out_place": places.old.prefecture + places.old.municipality,
         "mynaportal_url": MYNAPORTAL_MOVE_OUT_URL,
     }
 
@@ -863,7 +866,20 @@ def _stored_move_notes(move) -> dict:
     if old is None or new is None:
         return {}
     places = Places(old, new, assess_move(old.municipality_code, new.municipality_code), move.move_date)
-    return _move_notes(places)
+    return {**_move_notes(places), "not_applied": _stored_not_applied(move)}
+
+
+def _stored_not_applied(move) -> list[dict]:
+    """The procedures of a submitted move not applied for here, with the mover's answer."""
+    from hikkoshi.catalogue.models import Procedure
+
+    answers = {slug: c for slug, c in (move.procedure_choices or {}).items() if c != ProcedureChoice.APPLY}
+    if not answers:
+        return []
+    labels = dict(ProcedureChoice.choices)
+    procedures = {p.slug: p for p in Procedure.objects.filter(slug__in=answers)}
+    return [{"name": procedures[slug].localised_name if slug in procedures else slug,
+             "choice": labels.get(choice, choice)} for slug, choice in answers.items()]
 
 
 def _delivery_summary(move) -> dict:

@@ -194,3 +194,18 @@ def test_a_move_window_must_make_sense(window):
     with pytest.raises(SchemaError) as caught:
         parse_schema([{"name": "d", "type": "date", "label": "日", "move_window": window}])
     assert "fields[0].move_window" in {p for p, _m in caught.value.errors}
+
+
+def test_a_file_from_before_the_declarations_still_makes_the_resident_registration_required(db, tmp_path):
+    from hikkoshi.directory.services import directory_import
+
+    directory_import(path=PACKAGE / "directory" / "data" / "sapporo.json")
+    data = json.loads(SHIPPED.read_text())
+    old = [{k: v for k, v in p.items() if k not in ("required", "end", "shares")} for p in data["procedures"]]
+    target = tmp_path / "old.json"
+    target.write_text(json.dumps({**data, "procedures": old}, ensure_ascii=False))
+    catalogue_import(path=target)
+    assert set(Procedure.objects.filter(required=True).values_list("slug", flat=True)) == {
+        "sapporo-move-out", "sapporo-move-in"}
+    # Every common item, as before the declaration.
+    assert len(Procedure.objects.get(slug="hokkaido-shimbun-subscription").shares) == 8

@@ -50,8 +50,9 @@ def test_submitting_a_move_stores_it_whole(api, sapporo, mover):
     assert move.new_address["full_address"] == "北海道札幌市北区北24条西6丁目1-1"
     statuses = {p["id"]: p["status"] for p in body["procedures"]}
     assert statuses["sapporo-move-in"] == "in_person" and statuses["sapporo-water-start"] == "queued"
-    office = next(p for p in body["procedures"] if p["id"] == "sapporo-move-in")["office"]
-    assert office["slug"] == "sapporo-kita-ward"
+    move_in = next(p for p in body["procedures"] if p["id"] == "sapporo-move-in")
+    assert move_in["office"]["slug"] == "sapporo-kita-ward"
+    assert move_in["organisation"] == "札幌市北区役所 (戸籍住民課)"  # not the city hall
     electricity = MoveProcedure.objects.get(move=move, version__procedure__slug="hepco-electricity-stop")
     assert electricity.values["billing_number"] == "123456789012"
     assert api.get(f"/api/v1/moves/{move.public_id}").json()["id"] == str(move.public_id)

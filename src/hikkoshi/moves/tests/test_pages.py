@@ -433,6 +433,7 @@ def test_the_review_page_says_which_data_goes_where_and_needs_the_agreement(sign
     assert "date of birth" not in electricity
     ward = next(part for name, part in flows.items() if "北区役所" in name)
     assert "Nothing is sent" in ward and "date of birth" in ward  # the window procedure's printed form
+    assert "e-mail" not in ward  # not on the 住民異動届
     assert not any("本庁舎" in name for name in flows)
     # Consent per organisation: a box for each one something is sent to, ticked; none for the office.
     assert 'name="share" value="hokkaido-shimbun" id="share-hokkaido-shimbun" checked' in page
@@ -472,6 +473,11 @@ def test_an_organisation_left_unticked_gets_nothing_and_the_rest_is_sent(signed_
     from hikkoshi.delivery.models import Delivery
 
     assert not Delivery.objects.filter(entry__move=move, entry__version__procedure__slug__startswith="hokkaido-shimbun")
+    # The result says what was not applied for, and why.
+    shown = html.unescape(text(signed_in.get(base)))
+    part = shown[shown.index('id="not-applied-heading"'):]
+    assert "北海道新聞の購読申込み: 送信しない（情報の提供に同意なし）" in part
+    assert "固定資産税 納税義務者の住所変更: 不要" in part
 
 
 def test_an_unticked_organisation_is_remembered_when_the_submission_has_errors(signed_in, sapporo):

@@ -39,7 +39,10 @@ def test_tokyo_to_sapporo_tells_whom_to_contact_in_tokyo(signed_in, sapporo):
     assert "東京ガス株式会社" in contacts and "0570-002299" in contacts
     assert "東京電力エナジーパートナー" in contacts
     assert "sample data" in contacts  # not verified from the organisations' own sources
-    assert "move-out-online" not in page  # no 転出 handled here
+    # The 転出 from 千代田区 is Tokyo's: it can be made online all the same, or at Tokyo's counter.
+    online = html.unescape(_section(page, "move-out-online"))
+    assert "Mynaportal" in online and "the counter of 東京都千代田区" in online
+    assert "print the filled-in" not in online
 
     day = soon()
     signed_in.post(base + "details/", {"proc-sapporo-water-start-start_date": day.isoformat(),
