@@ -206,6 +206,8 @@ def unprintable(text: str) -> list[str]:
 def runs(text: str, font: str) -> list[tuple[str, str]]:
     """``text`` (already ``printable``) as (font, characters) runs: ``font`` where it has the
     characters, IPAmj for those it lacks."""
+    if not _registered:
+        register_fonts()
     if _baseline or font == FALLBACK or _common.issuperset(text):
         return [(font, text)]
     out: list[tuple[str, str]] = []
@@ -223,6 +225,8 @@ def text_width(text: str, font: str, size: float) -> float:
     measured in the font that prints it."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    if not _registered:
+        register_fonts()
     if _baseline or _common.issuperset(text):  # the usual case, without making runs
         return stringWidth(text, font, size)
     return sum(stringWidth(chunk, face, size) for face, chunk in runs(text, font))
