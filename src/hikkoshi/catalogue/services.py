@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hikkoshi.directory.models import Organisation
+from hikkoshi.directory.signals import bump_revision
 
 from .models import Procedure, ProcedureVersion, is_required
 
@@ -134,8 +135,8 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
         raise CatalogueImportError(problems)
     new_versions = 0
     # Bulk writes: ``Procedure.save()`` (which records a version) is not called; the versions
-    # are recorded here, the same way. Whatever else must follow a change of the catalogue
-    # (the catalogue index's revision, issue 16) is done once here, for the whole import.
+    # are recorded here, the same way; the revision the catalogue's index is built for is
+    # renewed once, for the whole import.
     new = [p for p, created, _changed in planned if created]
     changed = [p for p, created, changed in planned if changed and not created]
     with transaction.atomic() if new or changed else nullcontext():
@@ -152,6 +153,8 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
                 versions.append(ProcedureVersion(procedure=procedure, number=number + 1, definition=definition))
         ProcedureVersion.objects.bulk_create(versions, batch_size=500)
         new_versions = len(versions)
+        if new or changed:
+            bump_revision()  # once for the whole import (bulk writes send no signals)
         if progress:
             progress("writing", len(new) + len(changed), len(new) + len(changed))
     result = ImportResult(created=sum(c for _p, c, _ch in planned), updated=sum(not c for _p, c, _ch in planned),

@@ -191,7 +191,8 @@ class ServiceArea(models.Model):
 
 
 class DirectoryRevision(models.Model):
-    """A stamp renewed by every change to the directory, in the same transaction.
+    """A stamp renewed by every change to the directory or to the procedure catalogue (whose
+    index by area is built from both: ``catalogue.selectors``), in the same transaction.
 
     Each web process keeps the directory in memory (it is small and read on every search) and
     reloads it when the stamp has changed: one indexed read per search instead of building and

@@ -17,6 +17,7 @@ every worker a fraction of a second, not a reload of everything.
 """
 
 from dataclasses import dataclass, field
+import threading
 import time
 import unicodedata
 
@@ -70,6 +71,9 @@ class _Snapshot:
     instances: BoundedMemo = None
     rendered_organisations: BoundedMemo = None
     offices: BoundedMemo = field(default_factory=lambda: BoundedMemo(64))
+    # Indexes other apps derive from this revision (the catalogue's by area): see ``derived``.
+    derived_indexes: dict = field(default_factory=dict)
+    derived_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self):
         sizes = cache_sizes()
@@ -142,6 +146,21 @@ def directory_snapshot() -> _Snapshot:
         snapshot.checked_at = now
         _state[key] = snapshot
     return snapshot
+
+
+def derived(snapshot: _Snapshot, name: str, build):
+    """An index derived from the data of ``snapshot``'s revision (the catalogue by area,
+    ``hikkoshi.catalogue.selectors``): ``build(snapshot)`` runs once per revision and process,
+    and its result is dropped with the snapshot when the revision changes. Whatever the index
+    is built from must renew the revision when it changes (``signals.bump_revision``)."""
+    index = snapshot.derived_indexes.get(name)
+    if index is None:
+        with snapshot.derived_lock:  # a worker's threads build it once
+            index = snapshot.derived_indexes.get(name)
+            if index is None:
+                index = build(snapshot)
+                snapshot.derived_indexes[name] = index
+    return index
 
 
 def forget_snapshots() -> None:

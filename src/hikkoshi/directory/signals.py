@@ -1,4 +1,5 @@
-"""Renew ``DirectoryRevision`` with every change to the directory."""
+"""Renew ``DirectoryRevision`` with every change to the directory (and, connected by the
+catalogue app, to the procedure catalogue)."""
 
 from contextlib import contextmanager
 import secrets

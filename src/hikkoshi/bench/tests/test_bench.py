@@ -240,7 +240,13 @@ def test_bench_scale_smoke(tmp_path):
     assert result["lookup_statuses"] == {"200": 150}
     assert result["organisations"] == 300 and result["import_seconds"] > 0
     assert 0 < result["worker_rss_mb"] < 1000
-    assert set(result["bar"]) >= {"ratio", "worker_rss_mb", "reimport_seconds", "import_seconds", "errors"}
+    assert set(result["bar"]) >= {"ratio", "worker_rss_mb", "reimport_seconds", "import_seconds", "errors",
+                                  "procedures_p99_ratio", "procedures_worker_rss_mb", "procedures_errors"}
+    procedures = result["procedures"]  # the catalogue index's figures, same run
+    assert procedures["procedures_errors"] == 0 and procedures["procedures_distinct_moves"] == 150
+    assert procedures["procedures_p99_ratio"] > 0 and procedures["baseline_procedures_p99_ms"] > 0
+    assert procedures["procedures_answered"] >= procedures["baseline_procedures_answered"] > 0
+    assert 0 < procedures["procedures_worker_rss_mb"] < 1000
     sqlite = result["moves"]["results"]["sqlite"]
     assert sqlite["moves"] == 40 and sqlite["rows"]["moves"] == 41  # the copies and their model
     assert sqlite["rows"]["deliveries"] == sqlite["rows"]["procedures"] and sqlite["rows"]["deliveries"] % 41 == 0
