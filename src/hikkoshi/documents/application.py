@@ -21,7 +21,7 @@ from .data import MoveRecord, Person, ProcedureEntry
 from .flow import (FAX, Spacer, build, grid_table, label_table, para, text_cell,
                    title_block)
 from .fonts import register_fonts
-from .labels import NOTIFICATIONS, new_katagaki, old_katagaki, postcode, relationship
+from .labels import NOTIFICATIONS, householder, new_katagaki, old_katagaki, postcode, relationship
 from .wareki import era_of, seireki, wareki
 
 PORTAL = "hikkoshi 引越しワンストップ"
@@ -122,7 +122,12 @@ def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -
         LABEL_MM, heading=_section("住所・引越し"), look=FAX, split_rows=True))
     story.append(Spacer(1, 3 * mm))
 
-    if shared("members"):
+    if shared("members"):  # the 世帯主 at the new address, to whom every 続柄 is given
+        story.append(label_table(
+            [("世帯主（新住所）", _or(householder(record))),
+             ("申込者の続柄", _or(relationship(record, a), "—"))],
+            LABEL_MM, heading=_section("世帯（続柄は世帯主との続柄）"), look=FAX))
+        story.append(Spacer(1, 3 * mm))
         heading = _section("一緒に引っ越す人（申込者を除く・続柄は世帯主との続柄）")
         if record.members:
             story.append(grid_table(_member_rows(record, record.members),
