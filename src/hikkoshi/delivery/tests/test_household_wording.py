@@ -85,3 +85,17 @@ def test_the_application_form_prints_the_head_and_the_applicants_relationship(ta
     assert any("申込者の続柄" in line and "妻" in line for line in lines)
     assert any("札幌 太郎" in line and "世帯主" in line and "昭和59年" in line for line in lines)
     assert any("札幌 一郎" in line and "子" in line for line in lines)
+
+
+def test_the_forms_footer_leaves_the_page_number_clear(tax_with_household, mover):
+    """The 申込書's footer (portal, 申請番号, 申請ID) is long: it must end before 「1 / 2」 begins."""
+    import re
+
+    outgoing = build_outgoing(_tax(mover, {"head": "members[0]"}))
+    pdf = render_application(outgoing.record, outgoing.entry, outgoing.shares)
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"], input=pdf,
+                           capture_output=True, check=True).stdout.decode()
+    words = {m.group(3): (float(m.group(1)), float(m.group(2)))
+             for m in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                                  boxes)}
+    assert words[outgoing.record.id][1] < words["1"][0]  # the id ends before the page number starts
