@@ -117,3 +117,15 @@ def test_dates_left_on_the_moving_day_follow_it_when_it_changes(signed_in, sappo
     assert date_of(page, "proc-hokkaido-gas-start-start_date") == ("R", str(later.year - 2018), str(later.month),
                                                                    str(later.day))
     assert value_of(page, "proc-sapporo-water-stop-stop_date") == earlier.isoformat()  # a date of its own stays
+
+
+def test_the_api_says_which_dates_default_to_the_moving_day(client, sapporo):
+    """GET /api/v1/procedures tells a client which dates it may leave out."""
+    body = client.get("/api/v1/procedures", {"from": "060-0042", "to": "001-0024"}).json()
+    dates = {(p["id"], f["name"]): f.get("default") for p in body["procedures"] for f in p["fields"]
+             if f["type"] == "date"}
+    assert dates and set(dates.values()) == {"move_date"}
+    assert dates[("sapporo-water-stop", "stop_date")] == "move_date"
+    texts = {(p["id"], f["name"]): f.get("default") for p in body["procedures"] for f in p["fields"]
+             if f["type"] != "date"}
+    assert set(texts.values()) <= {None}
