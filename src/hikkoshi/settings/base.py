@@ -137,6 +137,8 @@ HIKKOSHI_STAFF_SESSION_AGE = 8 * 3600
 HIKKOSHI_STAFF_PATHS = ["/admin/", "/agency/", "/callcentre/"]
 # Groups whose members count as staff besides users with is_staff (hikkoshi.accounts.access).
 HIKKOSHI_STAFF_GROUPS: list[str] = []
+# API tokens stop working this many days after they were made (0: never; not advised).
+HIKKOSHI_API_TOKEN_DAYS = int(os.environ.get("HIKKOSHI_API_TOKEN_DAYS", "90"))
 
 # The cache is shared by every worker and host (sign-in lockouts, used one-time codes), so it
 # lives in the database; `migrate` creates its table (hikkoshi.accounts.apps).
