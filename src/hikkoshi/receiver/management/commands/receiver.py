@@ -12,7 +12,8 @@
 
 Serving migrates the receiver's database, makes each organisation's receipt key when it has none
 (``DIR/keys/<slug>.pem``), prints where the portal posts and where the keys are, and then
-becomes gunicorn (sync workers; the same process, so a signal to it reaches gunicorn).
+becomes gunicorn (threaded workers that cut off a silent client, as ``hikkoshi serve``; the same
+process, so a signal to it reaches gunicorn).
 Runs under ``hikkoshi.settings.receiver``, which the ``hikkoshi`` script chooses for this command.
 """
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HIKKOSHI_RECEIVER_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("HIKKOSHI_RECEIVER_PORT", "8401")))
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
         parser.add_argument("--public-url", default="", metavar="URL",
                             help="this receiver's address as the portal sees it, behind a proxy")
         parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
@@ -118,7 +120,7 @@ class Command(BaseCommand):
 
     # --- serve ------------------------------------------------------------------------------------
 
-    def _serve(self, organisations, *, portal_keys_url, portal_key_file, host, port, workers, public_url,
+    def _serve(self, organisations, *, portal_keys_url, portal_key_file, host, port, workers, threads, public_url,
                delay, open_staff_pages, **_options):
         if not (portal_keys_url or portal_key_file):
             raise CommandError("Say where the portal's public key is: --portal-keys-url URL or --portal-key-file FILE.")
@@ -161,7 +163,7 @@ class Command(BaseCommand):
             names = [urlsplit(public_url).hostname or "" if public_url else "",
                      "" if host in ("0.0.0.0", "::") else host, "127.0.0.1", "localhost", "[::1]"]
             os.environ["HIKKOSHI_RECEIVER_ALLOWED_HOSTS"] = ",".join(dict.fromkeys(n for n in names if n))
-        cmd = gunicorn_command(host=host, port=port, workers=max(1, workers),
+        cmd = gunicorn_command(host=host, port=port, workers=max(1, workers), threads=max(1, threads),
                                app="hikkoshi.receiver.wsgi:application",
                                extra=["--timeout", str(int(30 + max(0.0, delay))), "--graceful-timeout", "10"])
         connections.close_all()
