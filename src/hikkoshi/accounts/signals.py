@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import email_changed, password_changed, password_reset, password_set
 from allauth.mfa.signals import authenticator_removed
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
@@ -124,3 +125,13 @@ def connect_membership_signals():
     post_save.connect(membership_made, sender=Operator, dispatch_uid="hikkoshi.accounts.operator_made")
     m2m_changed.connect(staff_group_added, sender=get_user_model().groups.through,
                         dispatch_uid="hikkoshi.accounts.staff_group_added")
+
+
+@receiver(user_logged_in, dispatch_uid="hikkoshi.accounts.known_browser")
+def browser_known(sender, request, user, **kwargs):
+    """A completed sign-in (password and, for staff, the second factor): this browser is known
+    to the account (``known_browsers``)."""
+    if request is not None:
+        from .known_browsers import remember
+
+        remember(request, user)

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     # prefixes need a second factor used in this session (hikkoshi.accounts.middleware).
     "allauth.account.middleware.AccountMiddleware",
     "hikkoshi.accounts.middleware.StaffSecondFactorMiddleware",
+    "hikkoshi.accounts.known_browsers.KnownBrowserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -113,11 +114,15 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; the others end
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[hikkoshi] "
 ACCOUNT_RATE_LIMITS = {
     # Lockout: 5 failed sign-ins for one account (e-mail address) within 15 minutes refuse the
-    # next attempts, right password or not, until the oldest failure is 15 minutes old; 20
-    # failures from one address (IP) in 15 minutes do the same for every account. A second-factor
-    # code shares the account's budget. Kept in the shared cache below, so every worker counts.
-    "login_failed": "20/15m/ip,5/15m/key",
+    # next attempts, right password or not, until the oldest failure is 15 minutes old. A
+    # second-factor code shares the account's budget. Kept in the shared cache below, so every
+    # worker counts.
+    "login_failed": "5/15m/key",
 }
+# 20 failures from one address (IP) in 15 minutes refuse the next attempts from that address,
+# except from a browser that signed in with the account before (hikkoshi.accounts.known_browsers):
+# people behind the same proxy or carrier address as an attacker are not locked out.
+HIKKOSHI_SIGN_IN_ADDRESS_LIMIT = "20/15m/ip"
 # Behind a reverse proxy the client's address is in X-Forwarded-For: the number of proxies we
 # run in front of the portal (0: trust no header, use the socket's address).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("HIKKOSHI_TRUSTED_PROXY_COUNT", "0"))
