@@ -105,7 +105,9 @@ def applications(request, slug):
         return _answer(request, problem(415, _("Not JSON"), _("Send the application as application/json.")))
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8 or JSON, an integer over 4,300 digits, too deep
+        data = None
+    if isinstance(data, dict) and too_deep(data):
         data = None
     if not isinstance(data, dict):
         return _answer(request, problem(400, _("Not an application"), _("The body must be a JSON object.")))
@@ -118,6 +120,21 @@ def applications(request, slug):
             422, _("Idempotency-Key reused"),
             _("This Idempotency-Key was used before for another application.")))
     return _answer(request, _receipt(slug, accepted))
+
+
+MAX_DEPTH = 32
+
+
+def too_deep(data, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON ``data`` nests lists and objects more than ``limit`` deep (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 def _notice(slug: str, verified, data: dict) -> HttpResponse:

@@ -142,6 +142,14 @@ HIKKOSHI_STAFF_SESSION_AGE = 8 * 3600
 HIKKOSHI_STAFF_PATHS = ["/admin/", "/agency/", "/callcentre/"]
 # Groups whose members count as staff besides users with is_staff (hikkoshi.accounts.access).
 HIKKOSHI_STAFF_GROUPS: list[str] = []
+# How many moves may be submitted (hikkoshi.moves.limits): by one account (the wizard and the
+# API together), by a call-centre operator, by the staff of one estate-agency store (the
+# administrators can set other numbers per store in the admin); open drafts per mover.
+HIKKOSHI_SUBMISSION_LIMITS = {"hour": int(os.environ.get("HIKKOSHI_SUBMISSIONS_PER_HOUR", "5")),
+                              "day": int(os.environ.get("HIKKOSHI_SUBMISSIONS_PER_DAY", "10"))}
+HIKKOSHI_STAFF_SUBMISSION_LIMITS = {"hour": 30, "day": 200}
+HIKKOSHI_STORE_SUBMISSION_LIMITS = {"hour": 30, "day": 200}
+HIKKOSHI_OPEN_DRAFTS = int(os.environ.get("HIKKOSHI_OPEN_DRAFTS", "10"))
 # API tokens stop working this many days after they were made (0: never; not advised).
 HIKKOSHI_API_TOKEN_DAYS = int(os.environ.get("HIKKOSHI_API_TOKEN_DAYS", "90"))
 
