@@ -289,3 +289,15 @@ def test_staff_pages_need_a_staff_sign_in(guarded):
         assert "no-store" in response.headers["cache-control"]
         rows = list(csv.DictReader(io.StringIO(client.get("/sapporo-water/export.csv").content.decode("utf-8-sig"))))
         assert "受付 次郎" in {r["applicant_name"] for r in rows}
+
+
+@pytest.mark.parametrize("body", [
+    b"{\"a\": " + b"[" * 100_000 + b"]" * 100_000 + b"}",  # nested 100,000 deep
+    b"{\"a\": [" * 40 + b"1" + b"]}" * 40,  # only 81 deep: still more than any application
+    b"{\"reference\": " + b"7" * 5000 + b"}",  # over Python's 4,300-digit limit
+], ids=["deep", "deeper-than-needed", "long-integer"])
+def test_a_validly_signed_body_that_is_not_an_application_is_a_400(receiver, body):
+    """Issue 13 (Low): before, these were a 500."""
+    response = post(receiver, "sapporo-water", key=f"odd-{len(body)}", body=body)
+    assert response.status_code == 400, response.text[:300]
+    assert response.headers["content-type"].startswith("application/problem+json")
