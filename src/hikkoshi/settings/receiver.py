@@ -30,7 +30,10 @@ from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HIKKOSHI_RECEIVER_DATA_DIR", Path.cwd() / "var" / "receiver")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Received applications, keys, sessions: folder 0700, files 0600 (hikkoshi.datadir).
+from hikkoshi.datadir import private_data_dir  # noqa: E402
+
+private_data_dir(DATA_DIR)
 
 
 def _secret_key() -> str:

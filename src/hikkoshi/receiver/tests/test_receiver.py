@@ -301,3 +301,12 @@ def test_a_validly_signed_body_that_is_not_an_application_is_a_400(receiver, bod
     response = post(receiver, "sapporo-water", key=f"odd-{len(body)}", body=body)
     assert response.status_code == 400, response.text[:300]
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_receivers_data_folder_is_private(receiver):
+    """Issue 13 (Low): folder 0700, files 0600 (the umask of the receiver's processes)."""
+    assert stat.S_IMODE(receiver.data_dir.stat().st_mode) == 0o700
+    files = [p for p in receiver.data_dir.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
