@@ -165,9 +165,12 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
         moves = []
         for _ in range(n):
             age = timedelta(days=rng.uniform(newest_days, oldest_days))
+            owner = world.owners[rng.randrange(len(world.owners))]
+            if world.made == 0 and len(moves) < 20:  # the ones read by the API and result page
+                age = timedelta(days=rng.uniform(newest_days, min(oldest_days, 7)))
+                owner = world.owners[len(moves) % len(world.tokens)]
             submitted = now - age
             erased = age > timedelta(days=60)
-            owner = world.owners[rng.randrange(len(world.owners))]
             moves.append(Move(
                 owner=owner, status=MoveStatus.SUBMITTED, kinds=t.kinds, submitted_at=submitted,
                 move_date=timezone.localdate(submitted) + timedelta(days=14), consent_at=submitted,

@@ -223,7 +223,8 @@ def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     claim = secrets.token_hex(16)
     with transaction.atomic():
-        claimed = (Notice.objects.filter(pk=notice_id, status__in=Notice.OPEN, next_attempt_at__lte=now + timedelta(seconds=1))
+        due = now + timedelta(seconds=1)
+        claimed = (Notice.objects.filter(pk=notice_id, status__in=Notice.OPEN, next_attempt_at__lte=due)
                    .update(status=Status.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1))
         if not claimed:
             return "not due"

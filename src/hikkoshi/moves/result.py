@@ -71,6 +71,7 @@ def badge(entry, notices: list[Notice]) -> Badge:
             return Badge("problem", _("Not withdrawn: the organisation had already processed it"))
         if withdrawal.status == Notice.Status.FAILED:
             return Badge("problem", _("Withdrawal could not be sent; our staff are looking into it"))
+        return Badge("withdrawn", _("Withdrawn"))  # nothing was left to send, or staff saw to it
     if entry.status == EntryStatus.IN_PERSON:
         if entry.filed_at is not None:
             return Badge("done", _("Filed at the counter (as you told us)"))

@@ -893,7 +893,7 @@ def _stored_not_applied(move) -> list[dict]:
 
 def _delivery_summary(move) -> dict:
     """How many of a move's applications to be sent have arrived, are on their way, failed."""
-    statuses = [e.status for e in move.entries.all() if e.status != EntryStatus.IN_PERSON]
+    statuses = [e.status for e in move.entries.all() if e.status not in (EntryStatus.IN_PERSON, EntryStatus.WITHDRAWN)]
     return {
         "sent_total": len(statuses),
         "delivered": sum(s in (EntryStatus.DELIVERED, EntryStatus.HANDLED) for s in statuses),

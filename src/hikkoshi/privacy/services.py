@@ -95,6 +95,14 @@ def erasure_due(move: Move) -> datetime | None:
     return start + retention() if start else None
 
 
+def stale_assisted_drafts(*, now: datetime):
+    """The drafts entered for a customer and untouched for the retention time. No ordering:
+    the moves' default (newest first) would make the database walk every move in that order
+    instead of reading the few drafts through their own index."""
+    return (Move.objects.filter(status=MoveStatus.DRAFT, assisted__isnull=False, updated_at__lt=now - retention())
+            .order_by())
+
+
 def delete_abandoned_drafts(*, now: datetime | None = None) -> int:
     """Delete drafts entered for a customer (代行) and left untouched for the retention time.
 
@@ -102,7 +110,7 @@ def delete_abandoned_drafts(*, now: datetime | None = None) -> int:
     organisation: what they told the operator or the agency must not stay for ever. (A mover's
     own drafts stay in their account until they delete them or the account.)"""
     now = now or timezone.now()
-    stale = Move.objects.filter(status=MoveStatus.DRAFT, assisted__isnull=False, updated_at__lt=now - retention())
+    stale = stale_assisted_drafts(now=now)
     deleted = 0
     for move in stale.only("pk", "public_id"):
         with transaction.atomic():

@@ -50,7 +50,8 @@ def test_staff_withdraw_a_customers_procedure_from_the_result_page(world, sappor
     assert move.number in page
     assert f'href="{base}withdraw/?procedure=hokkaido-gas-start"' in page and f'href="{base}correct/"' in page
     form = client.get(base + "withdraw/").content.decode()
-    assert client.post(base + "withdraw/", {"request_key": "s" * 20, "procedure": "hokkaido-gas-start"})["Location"] == base
+    response = client.post(base + "withdraw/", {"request_key": "s" * 20, "procedure": "hokkaido-gas-start"})
+    assert response["Location"] == base
     assert MoveProcedure.objects.get(move=move, version__procedure__slug="hokkaido-gas-start").status == \
         EntryStatus.WITHDRAWN
     assert AuditEvent.objects.filter(move=move.public_id, action="withdraw", actor_id=world.staff.pk,

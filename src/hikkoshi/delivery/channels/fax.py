@@ -62,7 +62,8 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     cover = render_fax_cover(
         to_name=outgoing.organisation_name, to_number=number,
         from_name=cfg.get("sender_name", ""), from_number=cfg.get("sender_number", ""),
-        pages=pages, procedure_name=outgoing.entry.name, application_id=outgoing.record.number or outgoing.record.id,
+        pages=pages, procedure_name=outgoing.entry.name,
+        application_id=outgoing.record.number or outgoing.record.id,  # 申請番号 (older moves: the id)
         portal_url=settings.HIKKOSHI_PORTAL_URL, sent_at=timezone.now(),
         application_number=outgoing.record.number,
     )
@@ -78,18 +79,8 @@ class FaxChannel:
     name = "fax"
 
     def send(self, outgoing: Outgoing) -> Outcome:
-        typed = str(outgoing.settings.get("fax_number") or "").strip()
-        if not typed:
-            raise DeliveryError("not_configured", "the procedure has no fax number (fax_number)",
-                                retryable=False)
-        try:
-            shown = faxfile.display_fax_number(typed)
-        except ValueError as exc:
-            raise DeliveryError("bad_fax_number", str(exc), retryable=False) from None
+        shown, gateway = _destination(outgoing)
         digits = shown.replace("-", "")
-        gateway = config().get("gateway", "")
-        if gateway not in GATEWAYS:
-            raise DeliveryError("not_configured", f"unknown fax gateway {gateway!r}", retryable=False)
         tiff, pages = render_fax(outgoing, shown)
         outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
             outgoing, digits, tiff, pages)
@@ -100,16 +91,7 @@ class FaxChannel:
     def send_notice(self, outgoing) -> Outcome:
         """A withdrawal (one page: 申請取下げのお知らせ) or a correction (申請内容訂正のお知らせ and
         the corrected 申込書) to the same number, through the same gateway."""
-        typed = str(outgoing.settings.get("fax_number") or "").strip()
-        if not typed:
-            raise DeliveryError("not_configured", "the procedure has no fax number (fax_number)", retryable=False)
-        try:
-            shown = faxfile.display_fax_number(typed)
-        except ValueError as exc:
-            raise DeliveryError("bad_fax_number", str(exc), retryable=False) from None
-        gateway = config().get("gateway", "")
-        if gateway not in GATEWAYS:
-            raise DeliveryError("not_configured", f"unknown fax gateway {gateway!r}", retryable=False)
+        shown, gateway = _destination(outgoing)
         tiff, pages = render_notice_fax(outgoing, shown)
         outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
             outgoing, shown.replace("-", ""), tiff, pages)
@@ -117,6 +99,22 @@ class FaxChannel:
         logger.info("fax: %s for delivery %s handed to %s (%s pages)", outgoing.kind, outgoing.delivery_id,
                     gateway, pages)
         return outcome
+
+
+def _destination(outgoing: Outgoing) -> tuple[str, str]:
+    """(the fax number as printed, the gateway), or a final ``DeliveryError``."""
+    typed = str(outgoing.settings.get("fax_number") or "").strip()
+    if not typed:
+        raise DeliveryError("not_configured", "the procedure has no fax number (fax_number)",
+                            retryable=False)
+    try:
+        shown = faxfile.display_fax_number(typed)
+    except ValueError as exc:
+        raise DeliveryError("bad_fax_number", str(exc), retryable=False) from None
+    gateway = config().get("gateway", "")
+    if gateway not in GATEWAYS:
+        raise DeliveryError("not_configured", f"unknown fax gateway {gateway!r}", retryable=False)
+    return shown, gateway
 
 
 def render_notice_fax(outgoing, number: str) -> tuple[bytes, int]:

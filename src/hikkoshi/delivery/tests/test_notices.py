@@ -29,13 +29,15 @@ def receiver(tmp_path, settings):
     keys.write_text(json.dumps(jwks()))
     process = ReceiverProcess(tmp_path / "receiver", list(WEB), portal_key_file=keys, workers=1)
     process.start()
-    for procedure in Procedure.objects.filter(channel="web").select_related("organisation"):
-        procedure.channel_settings = {"endpoint": process.endpoint(procedure.organisation.slug)}
-        procedure.save()
-    for slug in WEB:
-        set_receipt_keys(slug=slug, keys=process.receipt_keys(slug))
-    yield process
-    process.stop()
+    try:
+        for procedure in Procedure.objects.filter(channel="web").select_related("organisation"):
+            procedure.channel_settings = {"endpoint": process.endpoint(procedure.organisation.slug)}
+            procedure.save()
+        for slug in WEB:
+            set_receipt_keys(slug=slug, keys=process.receipt_keys(slug))
+        yield process
+    finally:
+        process.stop()
 
 
 def delivery_of(move, slug) -> Delivery:

@@ -38,7 +38,7 @@ def test_the_parts_make_a_date(parts, expected):
     ({"era": "", "year": "8", "month": "1", "day": "15"}, "Write the year in full"),  # 西暦 needs four digits
     ({"era": "R", "year": "1", "month": "4", "day": "30"}, ""),  # 令和 began on 5月1日
     ({"era": "X", "year": "8", "month": "1", "day": "15"}, "Choose an era from the list."),
-    ({"era": "R", "year": "8", "month": "2", "day": "30"}, "no day 30"),
+    ({"era": "R", "year": "8", "month": "2", "day": "30"}, "There is no 令和8年2月30日"),
     ({"era": "R", "year": "8", "month": "1", "day": "15", "hour": "9"}, "Enter a date"),
 ])
 def test_a_part_missing_or_wrong_is_named(parts, message, settings):

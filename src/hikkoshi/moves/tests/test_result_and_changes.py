@@ -106,6 +106,8 @@ def test_withdrawing_one_procedure_needs_a_tick(ja, move):
     response = ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY})
     assert response.status_code == 400 and "1つ以上選んでください" in text(response)
     ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas-start"})
+    # What is withdrawn before it went out is no longer counted among the applications to send.
+    assert "送付する申請 5 件のうち" in text(ja.get(f"/moves/{move.public_id}/"))
     statuses = dict(MoveProcedure.objects.filter(move=move).values_list("version__procedure__slug", "status"))
     assert statuses["hokkaido-gas-start"] == EntryStatus.WITHDRAWN
     assert statuses["hepco-electricity-start"] == EntryStatus.QUEUED
