@@ -186,12 +186,29 @@ def receipt_keys(request, slug):
 
 # --- staff pages -----------------------------------------------------------------------------------
 
+def staff_organisations(request) -> list[str]:
+    """The organisations served here that the signed-in staff member is mapped to (every one
+    served on a sandbox with ``--open-staff-pages``)."""
+    served = settings.RECEIVER["organisations"]
+    if settings.RECEIVER["open_staff_pages"]:
+        return list(served)
+    from .models import StaffOrganisation
+
+    mapped = set(StaffOrganisation.objects.filter(user_id=request.user.pk).values_list("organisation", flat=True))
+    return [slug for slug in served if slug in mapped]
+
+
 def staff_only(view):
-    """Signed-in staff only, unless the sandbox flag ``--open-staff-pages`` is set."""
+    """Signed-in staff only, unless the sandbox flag ``--open-staff-pages`` is set; a page of an
+    organisation the staff member is not mapped to is a 404, as one not served here."""
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.RECEIVER["open_staff_pages"] and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        request.staff_organisations = staff_organisations(request)
+        slug = kwargs.get("slug")
+        if slug is not None and slug not in request.staff_organisations:
+            raise Http404("no such organisation here")
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)  # personal data: never kept by a browser or a proxy
         return response
@@ -204,7 +221,7 @@ def home(request):
     return render(request, "receiver/home.html", {
         "base_url": settings.RECEIVER["public_url"] or f"{request.scheme}://{request.get_host()}",
         "served": [{"slug": slug, "count": Application.objects.filter(organisation=slug).count()}
-                   for slug in settings.RECEIVER["organisations"]],
+                   for slug in request.staff_organisations],
     })
 
 

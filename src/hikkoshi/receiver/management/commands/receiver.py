@@ -6,7 +6,7 @@
                       (--portal-keys-url URL | --portal-key-file FILE)
                       [--host 127.0.0.1] [--port 8401] [--workers 2] [--public-url URL]
                       [--delay SECONDS] [--open-staff-pages]
-    hikkoshi receiver createstaff USERNAME --data-dir DIR   # prints a new password
+    hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR   # prints a new password
     hikkoshi receiver keys --data-dir DIR --organisation SLUG …   # the receipt keys, as JSON
     hikkoshi receiver processed REFERENCE --data-dir DIR --organisation SLUG   # mark one 処理済み
 
@@ -68,7 +68,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, username, data_dir, organisation, **options):
         self._check_data_dir(data_dir)
         if action == "createstaff":
-            return self._create_staff(username)
+            return self._create_staff(username, self._organisations(organisation))
         organisations = self._organisations(organisation)
         if action == "processed":
             from hikkoshi.receiver.services import mark_processed
@@ -104,9 +104,13 @@ class Command(BaseCommand):
 
     # --- createstaff ----------------------------------------------------------------------------
 
-    def _create_staff(self, username):
+    def _create_staff(self, username, organisations):
+        """A staff sign-in (or a new password for one) and the organisations whose applications
+        it sees (added to those it had)."""
+        from hikkoshi.receiver.models import StaffOrganisation
+
         if not username:
-            raise CommandError("Usage: hikkoshi receiver createstaff USERNAME --data-dir DIR")
+            raise CommandError("Usage: hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR")
         call_command("migrate", interactive=False, verbosity=0)
         password = secrets.token_urlsafe(12)
         User = get_user_model()
@@ -115,8 +119,11 @@ class Command(BaseCommand):
         user.is_active = True
         user.set_password(password)
         user.save()
+        for slug in organisations:
+            StaffOrganisation.objects.get_or_create(user=user, organisation=slug)
         what = "created" if created else "given a new password"
-        self.stdout.write(f"Staff user {username} {what}. Password: {password}")
+        mapped = ", ".join(sorted(StaffOrganisation.objects.filter(user=user).values_list("organisation", flat=True)))
+        self.stdout.write(f"Staff user {username} {what}, for {mapped}. Password: {password}")
 
     # --- serve ------------------------------------------------------------------------------------
 
