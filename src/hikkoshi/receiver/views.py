@@ -7,6 +7,7 @@ for another application, 503 the portal's keys could not be fetched (with ``Retr
 """
 
 from functools import wraps
+import hashlib
 import json
 import logging
 import re
@@ -15,6 +16,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -259,3 +261,46 @@ def export_csv(request, slug):
     response["Content-Disposition"] = f'attachment; filename="{slug}-applications.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- the staff sign-in ------------------------------------------------------------------------------
+
+def _failures_key(username: str) -> str:
+    return "receiver.login_failed:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+
+
+def _recent_failures(username: str) -> list[float]:
+    from django.core.cache import cache
+
+    _limit, window = settings.RECEIVER_LOGIN_FAILURES
+    now = time.time()
+    return [t for t in cache.get(_failures_key(username), []) if now - t < window]
+
+
+def login_locked(username: str) -> bool:
+    limit, _window = settings.RECEIVER_LOGIN_FAILURES
+    return len(_recent_failures(username)) >= limit
+
+
+def _record_failure(username: str) -> None:
+    from django.core.cache import cache
+
+    _limit, window = settings.RECEIVER_LOGIN_FAILURES
+    cache.set(_failures_key(username), _recent_failures(username) + [time.time()], window)
+
+
+class LockingLoginView(auth_views.LoginView):
+    """Django's sign-in, with a lockout: after 5 failures for a user name in 15 minutes, every
+    attempt for it is refused (429) until the oldest failure is 15 minutes old; a success does
+    not reset the count. The user name is kept only as a digest."""
+
+    def post(self, request, *args, **kwargs):
+        username = (request.POST.get("username") or "")[:150]
+        if login_locked(username):
+            form = self.get_form()
+            return self.render_to_response(self.get_context_data(form=form, locked=True), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        _record_failure((self.request.POST.get("username") or "")[:150])
+        return super().form_invalid(form)

@@ -112,6 +112,7 @@ class Command(BaseCommand):
         if not username:
             raise CommandError("Usage: hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR")
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
         password = secrets.token_urlsafe(12)
         User = get_user_model()
         user, created = User.objects.get_or_create(username=username)
@@ -147,6 +148,7 @@ class Command(BaseCommand):
                                   "yet; they are fetched again with each application until they can be.")
 
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
         base = (public_url or f"http://{host}:{port}").rstrip("/")
         for slug in organisations:
             _key, kid = keys.organisation_key(slug)
