@@ -57,7 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HIKKOSHI_RECEIVER_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("HIKKOSHI_RECEIVER_PORT", "8401")))
         parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+        parser.add_argument("--threads", type=int, default=16, help="threads per worker (default 16)")
         parser.add_argument("--public-url", default="", metavar="URL",
                             help="this receiver's address as the portal sees it, behind a proxy")
         parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
