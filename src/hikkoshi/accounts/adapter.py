@@ -1,11 +1,15 @@
 """allauth's adapter: the login ID is the e-mail address, also kept as the Django username; staff
-of a suspended agency are refused at sign-in (``access.sign_in_refused``)."""
+of a suspended agency are refused at sign-in (``access.sign_in_refused``); the budget of failed
+sign-ins per address spares the browsers an account signed in from before (``known_browsers``)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.utils import user_email, user_username
+from allauth.account.utils import filter_users_by_email, user_email, user_username
+from allauth.core.internal import ratelimit as allauth_ratelimit
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
+from . import known_browsers
 from .access import sign_in_refused
 
 USERNAME_MAX_LENGTH = 150  # django.contrib.auth's username column
@@ -23,6 +27,32 @@ def username_for(email: str) -> str | None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def pre_authenticate(self, request, **credentials):
+        """Before the password is checked: the account's own budget (allauth's ``login_failed``,
+        5 in 15 minutes: refused when used up), then the address's (20 in 15 minutes): used up,
+        only a browser that signed in with this account before goes on."""
+        super().pre_authenticate(request, **credentials)
+        self._address_usage = allauth_ratelimit.consume(
+            request, app="allauth.account", action="login_failed_address",
+            config={"login_failed_address": settings.HIKKOSHI_SIGN_IN_ADDRESS_LIMIT})
+        if self._address_usage is None and not self._known_browser(request, credentials):
+            self._rollback_login_failed_rl_usage()  # the account's own budget is not spent
+            raise self.validation_error("too_many_login_attempts")
+
+    def _known_browser(self, request, credentials) -> bool:
+        email = credentials.get("email") or ""
+        if not email:
+            return False
+        users = filter_users_by_email(email, is_active=True)
+        return any(known_browsers.is_known(request, user.pk) for user in users[:2])
+
+    def _rollback_login_failed_rl_usage(self):
+        super()._rollback_login_failed_rl_usage()
+        usage = getattr(self, "_address_usage", None)
+        if usage:
+            usage.rollback()
+            self._address_usage = None
+
     def populate_username(self, request, user):
         username = username_for(user_email(user))
         if username is None:

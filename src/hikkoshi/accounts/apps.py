@@ -21,7 +21,9 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
-        from . import signals  # noqa: F401
+        from . import signals
+
+        signals.connect_membership_signals()
         from .access import roles_of
 
         # The audit log asks a user for the roles they act in (hikkoshi.audit.services.role_of).

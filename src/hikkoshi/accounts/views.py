@@ -32,7 +32,7 @@ from hikkoshi.delivery.services import spooled_files_forgetter
 from hikkoshi.moves.access import visible_moves
 from hikkoshi.moves.models import ApiToken
 
-from .access import is_staff_member, second_factor_needed, second_factor_url, second_factors
+from .access import is_staff_member, second_factor_needed, second_factor_url, second_factors, used_second_factor
 from .export import account_data
 from .forms import DeleteAccountForm, TokenCreateForm
 
@@ -99,7 +99,8 @@ def token_create(request):
     form = TokenCreateForm(request.POST, user=request.user)
     if not form.is_valid():
         return _home(request, token_form=form, status=400)
-    token, secret = ApiToken.issue(request.user, name=form.cleaned_data["name"])
+    token, secret = ApiToken.issue(request.user, name=form.cleaned_data["name"],
+                                   second_factor=used_second_factor(request, request.user))
     return _home(request, new_token={"token": token, "secret": secret})  # never_cache: no-store
 
 

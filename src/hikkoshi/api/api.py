@@ -36,7 +36,10 @@ def _location_name(loc) -> str:
 
 @api.exception_handler(Problem)
 def _problem(request, exc: Problem):
-    return problem_response(exc, request.path)
+    response = problem_response(exc, request.path)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(int(exc.retry_after))
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -140,6 +140,15 @@ class AssistedMoveAdmin(ReadOnlyAdmin):
             record(request, action="view", move=obj.move, target="admin", via="admin")
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def changelist_view(self, request, extra_context=None):
+        """The list shows customers' names too: each move on the page shown is recorded."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
+        if changelist is not None and getattr(response, "status_code", 200) == 200:
+            for obj in changelist.result_list:
+                record(request, action="view", move=obj.move, target="admin list", via="admin")
+        return response
+
 
 @admin.register(BillingCount)
 class BillingCountAdmin(admin.ModelAdmin):

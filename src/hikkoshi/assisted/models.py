@@ -59,6 +59,13 @@ class Store(models.Model):
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="stores", verbose_name=_("agency"))
     name = models.CharField(_("name"), max_length=200)
+    # Set by the portal's administrators (empty: settings.HIKKOSHI_STORE_SUBMISSION_LIMITS).
+    submissions_per_hour = models.PositiveIntegerField(
+        _("submissions per hour"), null=True, blank=True,
+        help_text=_("The most moves the store's staff may submit in an hour; empty: the portal's default."))
+    submissions_per_day = models.PositiveIntegerField(
+        _("submissions per day"), null=True, blank=True,
+        help_text=_("The most moves the store's staff may submit in 24 hours; empty: the portal's default."))
 
     class Meta:
         verbose_name = _("store")

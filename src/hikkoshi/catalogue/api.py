@@ -28,6 +28,8 @@ class FieldOut(Schema):
     max_value: int | None = None
     kinds: list[str] | None = None
     choices: list[dict] | None = None
+    # "move_date": left out of POST /moves, the date is the moving day (what the wizard pre-fills)
+    default: str | None = None
 
 
 class ProcedureOut(Schema):

@@ -310,6 +310,10 @@ DATE_PARTS = ("era", "year", "month", "day")
 ERA_CHOICES = (("", "西暦"),) + tuple((era.letter, era.name) for era in reversed(ERAS))
 
 
+# A year field holding a whole date: a separator of a date's parts, or eight digits.
+WHOLE_DATE = re.compile(r"[.\-/年．－ー‐/／]|^[0-9０-９]{8}$")
+
+
 def date_text(parts: dict) -> str:
     """One text ``parse_date`` reads from a date typed in 年 / 月 / 日 fields with its era
     (``{"era": "R", "year": "8", "month": "1", "day": "15"}`` → ``R8年1月15日``), "" when all are
@@ -322,8 +326,10 @@ def date_text(parts: dict) -> str:
     era, year, month, day = (parts.get(key, "").strip() for key in DATE_PARTS)
     if not (year or month or day):
         return ""
-    if year and not (month or day) and (not year.isdigit() or len(year) > 4):
-        return year  # a whole date in the year field (R8.1.15, 2026-01-15, 20260115)
+    if year and (WHOLE_DATE.search(year) or (not (month or day) and (not year.isdigit() or len(year) > 4))):
+        # A whole date in the year field (R8.1.15, 2026-01-15, 20260115) — also over the month
+        # and day already there (a date pre-filled with the moving day, then typed over).
+        return year
     missing = [label for value, label in ((year, _("the year")), (month, _("the month")), (day, _("the day")))
                if not value]
     if missing:

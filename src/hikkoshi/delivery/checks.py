@@ -26,3 +26,78 @@ def smtp_encrypted(app_configs=None, **kwargs):
         return []
     return [Warning(f"Applications are sent by SMTP to {host} without STARTTLS.",
                     hint="Set HIKKOSHI_SMTP_STARTTLS=1 (the default in production).", id="hikkoshi.delivery.W001")]
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@register(Tags.security, deploy=True, databases=["default"])
+def web_endpoints_encrypted(app_configs=None, databases=None, **kwargs):
+    """Web-channel applications carry personal data: an ``http://`` endpoint on another host sends
+    them in clear text (the signature proves who sent them, it does not hide them)."""
+    from urllib.parse import urlsplit
+
+    from django.db import DatabaseError
+
+    from hikkoshi.catalogue.constants import Channel
+    from hikkoshi.catalogue.models import Procedure
+
+    if not databases:
+        return []
+    try:
+        rows = list(Procedure.objects.filter(channel=Channel.WEB).values_list("slug", "channel_settings"))
+    except DatabaseError:  # not migrated yet
+        return []
+    plain = sorted(slug for slug, channel_settings in rows
+                   if urlsplit(str((channel_settings or {}).get("endpoint") or "")).scheme == "http"
+                   and urlsplit(str(channel_settings.get("endpoint"))).hostname not in LOOPBACK)
+    if not plain:
+        return []
+    return [Warning(f"Web-channel endpoints over plain http:// (no TLS): {', '.join(plain[:20])}"
+                    + (f" and {len(plain) - 20} more" if len(plain) > 20 else ""),
+                    hint="Ask the organisations for https:// endpoints and change the procedures' channel settings.",
+                    id="hikkoshi.delivery.W002")]
+
+
+@register(Tags.security, deploy=True)
+def portal_mail_encrypted(app_configs=None, **kwargs):
+    """The portal's own mail (sign-up links, password resets) goes to another host only with TLS."""
+    options = (getattr(settings, "MAILERS", {}) or {}).get("default", {})
+    if not options.get("BACKEND", "").endswith("smtp.EmailBackend"):
+        return []
+    opts = options.get("OPTIONS", {})
+    host = opts.get("host", "localhost")
+    if opts.get("use_tls") or opts.get("use_ssl") or host in LOOPBACK:
+        return []
+    return [Warning(f"The portal's mail (sign-up and password-reset links) goes by SMTP to {host} without TLS.",
+                    hint="Set HIKKOSHI_EMAIL_STARTTLS=1 (the default in production).", id="hikkoshi.delivery.W003")]
+
+
+@register(Tags.security, deploy=True)
+def qr_key_apart(app_configs=None, **kwargs):
+    """The QR key is given to the municipalities' counters: it must never be ``SECRET_KEY``."""
+    key = getattr(settings, "HIKKOSHI_QR_KEY", "") or ""
+    secrets = {settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS}
+    fallbacks = set(getattr(settings, "HIKKOSHI_QR_KEY_FALLBACKS", ()) or ())
+    if not key:
+        return [Warning("HIKKOSHI_QR_KEY is not set: the printed forms' QR codes are signed with SECRET_KEY, "
+                        "which would then have to be given to the counters.",
+                        hint="Set HIKKOSHI_QR_KEY to a key of its own.", id="hikkoshi.delivery.W004")]
+    if key in secrets or fallbacks & secrets:
+        return [Error("HIKKOSHI_QR_KEY (or one of its fallbacks) is SECRET_KEY: giving it to the counters "
+                      "would give away the key of sessions and signed links.",
+                      hint="Make a new key for the QR codes.", id="hikkoshi.delivery.E002")]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def trusted_proxies_counted(app_configs=None, **kwargs):
+    """Behind a reverse proxy (as production must be) without HIKKOSHI_TRUSTED_PROXY_COUNT, every
+    client seems to come from the proxy's address: the per-address sign-in budget and the audit
+    log would see one address for everyone."""
+    if getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0):
+        return []
+    return [Warning("HIKKOSHI_TRUSTED_PROXY_COUNT is not set: behind the reverse proxy every client has the "
+                    "proxy's address (sign-in limits per address, audit log).",
+                    hint="Set HIKKOSHI_TRUSTED_PROXY_COUNT to the number of proxies in front (1 with the sample "
+                         "deploy/nginx.conf).", id="hikkoshi.delivery.W005")]

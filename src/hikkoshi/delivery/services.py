@@ -25,6 +25,7 @@ from django.utils import timezone
 from hikkoshi.catalogue.constants import Channel, CommonItem as Item
 from hikkoshi.catalogue.models import shared_items
 from hikkoshi.documents.data import Address, MoveRecord
+from hikkoshi.moves.common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -256,19 +257,39 @@ def application_data(move: Move, entry: MoveProcedure) -> dict:
     if Item.MOVE_DATE in shares:
         data["move_date"] = move.move_date.isoformat() if move.move_date else None
     if Item.MEMBERS in shares:
-        data["members"] = move.members
-        household = getattr(move, "household", None)  # 世帯主, where the move has it
-        if household:
-            data["household"] = household
+        data["members"] = [dict(m) for m in move.members or []]
         for key in ("relationship", "sex"):  # the applicant's 続柄 and 性別 go with the household
             if key in (move.applicant or {}):
                 data["applicant"][key] = move.applicant[key]
+        household = getattr(move, "household", None)  # 世帯主, where the move has it
+        if household:
+            data["household"] = household_data(household, data["applicant"], move.applicant or {},
+                                               data["members"])
     if Item.OLD_ADDRESS in shares:
         data["from"] = move.old_address
     if Item.NEW_ADDRESS in shares:
         data["to"] = move.new_address
     data["fields"] = entry.values
     return data
+
+
+def household_data(household: dict, applicant: dict, stored_applicant: dict, members: list[dict]) -> dict:
+    """``"household"`` of the application: who the 世帯主 at the new address is (``head``:
+    ``applicant``, ``members[N]`` or ``other``), by name (``head_name``), and that every
+    ``relationship`` (続柄) is to that 世帯主 (``"relationship_to": "head"``); the 世帯主's own
+    row reads 世帯主, as on the 住民異動届. ``applicant`` and ``members`` are changed in place."""
+    head = household.get("head", "")
+    if head == HEAD_APPLICANT:
+        name = stored_applicant.get("name", "")
+        applicant["relationship"] = HEAD_RELATIONSHIP
+    elif head == HEAD_OTHER:
+        name = household.get("head_name", "")
+    else:
+        index = int(head[len("members["):-1]) if head.startswith("members[") else -1
+        name = members[index].get("name", "") if 0 <= index < len(members) else ""
+        if name:
+            members[index]["relationship"] = HEAD_RELATIONSHIP
+    return {"head": head, "head_name": name, "relationship_to": "head"}
 
 
 def sweep(*, now: datetime | None = None) -> dict:

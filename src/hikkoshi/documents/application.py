@@ -21,13 +21,13 @@ from .data import MoveRecord, Person, ProcedureEntry
 from .flow import (FAX, Spacer, build, grid_table, label_table, para, text_cell,
                    title_block)
 from .fonts import register_fonts
-from .labels import NOTIFICATIONS, new_katagaki, old_katagaki, postcode, relationship
+from .labels import HEAD, NOTIFICATIONS, householder, new_katagaki, old_katagaki, postcode, relationship
 from .wareki import era_of, seireki, wareki
 
 PORTAL = "hikkoshi 引越しワンストップ"
 LABEL_MM = 42
 # Household members: 氏名, フリガナ, 生年月日, 続柄 (180 mm in all).
-MEMBER_COLUMNS = (("氏名", 52), ("フリガナ", 52), ("生年月日", 46), ("続柄", 30))
+MEMBER_COLUMNS = (("氏名", 52), ("フリガナ", 52), ("生年月日", 46), ("世帯主との続柄", 30))
 NOT_GIVEN = "（未記入）"
 NONE = "なし"
 
@@ -71,6 +71,15 @@ def _member_rows(record: MoveRecord, members: tuple[Person, ...]) -> list[list]:
               cell(full_date(m.birth_date).replace("（", "\n（") or NOT_GIVEN),
               cell(_or(relationship(record, m), "—"))] for m in members]
     return rows
+
+
+def _household_heading(record: MoveRecord) -> str:
+    """The household section's heading: the 世帯主 at the new address, to whom every 続柄 is
+    given, and the applicant's own 続柄 (on one line, so that a one-page form stays one page)."""
+    own = relationship(record, record.applicant)
+    head = _or(householder(record))
+    who = f"世帯主: {head}（申込者）" if own == HEAD else f"世帯主: {head}　申込者の続柄: {_or(own, '—')}"
+    return f"一緒に引っ越す人（申込者を除く）　{who}"
 
 
 def application_title(entry: ProcedureEntry) -> str:
@@ -123,7 +132,7 @@ def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -
     story.append(Spacer(1, 3 * mm))
 
     if shared("members"):
-        heading = _section("一緒に引っ越す人（申込者を除く・続柄は世帯主との続柄）")
+        heading = _section(_household_heading(record))
         if record.members:
             story.append(grid_table(_member_rows(record, record.members),
                                     [w for _, w in MEMBER_COLUMNS], heading=heading, look=FAX))

@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.platypus import (Flowable, LongTable, Paragraph, SimpleDocTemplate, Spacer,
                                 TableStyle)
 
@@ -334,11 +334,18 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            self.setFont(GOTHIC, self.footer_size)
             self.setFillGray(self.footer_gray)
             y = 11 * mm
+            number = f"{self._pageNumber} / {total}"
+            self.setFont(GOTHIC, self.footer_size)
+            self.drawRightString(A4[0] - MARGIN, y, number)
+            # The left text gives way to the page number: smaller, never over it.
+            room = A4[0] - 2 * MARGIN - stringWidth(number, GOTHIC, self.footer_size) - 3 * mm
+            size = self.footer_size
+            while size > 4 and stringWidth(self.footer_left, GOTHIC, size) > room:
+                size -= 0.25
+            self.setFont(GOTHIC, size)
             self.drawString(MARGIN, y, self.footer_left)
-            self.drawRightString(A4[0] - MARGIN, y, f"{self._pageNumber} / {total}")
             super().showPage()
         super().save()
 

@@ -15,7 +15,7 @@ was not given) are left blank: the form is printed days before it is taken to th
 
 import io
 
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
 
 from .data import Address, MoveRecord, Person, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
@@ -62,7 +62,11 @@ def render_juminido(record: MoveRecord, entry: ProcedureEntry, *, lang: str = "j
     sheet = Sheet(c)
     with wording.speaking(lang):
         guide.draw_guide(sheet, record, entry)
-        sheet.footer(pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
+        number = ""
+        if record.number:  # what the mover quotes when they ask about it
+            number = pgettext("document", "Application number %(number)s") % {"number": record.number} \
+                + ("・" if (get_language() or "ja").startswith("ja") else " · ")
+        sheet.footer(number + pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
                               "made with %(portal)s") % {
                          "id": record.id, "procedure": entry.slug, "version": entry.version,
                          "portal": record.portal_name}, f"{total} / {total}")
@@ -80,7 +84,8 @@ def _sheet_code(record, entry, persons, sheet) -> "Matrix | None":
 
 
 def _footer(sheet: Sheet, record: MoveRecord, entry: ProcedureEntry, page: int, pages: int):
-    sheet.footer(f"申請ID {record.id}・{entry.slug} (v{entry.version})・{record.portal_name} で作成",
+    number = f"申請番号 {record.number}・" if record.number else ""  # what the mover quotes at the counter
+    sheet.footer(f"{number}申請ID {record.id}・{entry.slug} (v{entry.version})・{record.portal_name} で作成",
                  f"{page} / {pages}")
 
 

@@ -169,6 +169,8 @@ def _invalid(errors: dict[str, str]) -> Problem:
         "responses": {
             401: {"description": "No valid bearer token", "content": {"application/problem+json": {}}},
             422: {"description": "Invalid move", "content": {"application/problem+json": {}}},
+            429: {"description": "Too many moves submitted (see Retry-After)",
+                  "content": {"application/problem+json": {}}},
         },
     },
 )
@@ -177,13 +179,18 @@ def move_create(request):
         raise _invalid({"body": _("Send the move as application/json.")})
     try:
         payload = json.loads(request.body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except ValueError:  # not JSON, not UTF-8, or an integer of more than 4,300 digits
         raise _invalid({"body": _("The body is not valid JSON.")}) from None
     except RecursionError:
         raise _invalid({"body": _("The body is nested too deeply.")}) from None
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100 or any(not (32 < ord(c) < 127) for c in key):
         raise _invalid({"Idempotency-Key": _("Use up to 100 visible ASCII characters.")})
+    if not (key and Move.objects.filter(owner=request.auth, idempotency_key=key).exists()):  # a replay is free
+        from .limits import TooManySubmissions, submission_refused
+
+        if (refusal := submission_refused(request.auth)) is not None:
+            raise TooManySubmissions(refusal)
     try:
         move = move_submit(owner=request.auth, payload=payload, idempotency_key=key, require_consent=True)
     except MoveInvalid as exc:

@@ -10,6 +10,12 @@ membership is in a suspended or removed agency or an inactive call centre
 out of the sign-in form for a while after failed attempts does not stop tokens: otherwise anyone
 who knows a mover's e-mail address could cut off that mover's API clients by typing wrong
 passwords.
+
+A staff member's token carries staff rights only if it was made after a second factor
+(``ApiToken.second_factor``) and the user still has an authenticator set up: otherwise it is
+refused (401), so a token cannot get around the second factor of the staff pages. A user's
+tokens are revoked (deleted) when they become staff, lose their last authenticator, or change or
+reset their password (``hikkoshi.accounts.signals``). Expired tokens are refused.
 """
 
 from ninja.security import HttpBearer
@@ -25,7 +31,15 @@ class TokenAuth(HttpBearer):
 
         if not token or len(token) > 200:
             return None
-        user = ApiToken.user_for(token)
-        if user is None or not user.is_active or sign_in_refused(user):
+        from hikkoshi.accounts.access import is_staff_member, second_factors
+
+        found = ApiToken.find(token)
+        if found is None:
             return None
+        user = found.user
+        if not user.is_active or sign_in_refused(user):
+            return None
+        if is_staff_member(user) and not (found.second_factor and second_factors(user)):
+            return None
+        request.hikkoshi_api_token = found
         return user

@@ -240,6 +240,11 @@ def move_start(request):
     the move it started instead of making a second one."""
     token = request.POST.get("start_token", "")
     token = token if START_TOKEN.fullmatch(token) else ""
+    from .limits import drafts_limited_page, drafts_refused  # issue 13: a cap on open drafts
+
+    if drafts_refused(request.user) and not Move.objects.filter(owner=request.user,
+                                                                 idempotency_key=f"start:{token}").exists():
+        return drafts_limited_page(request, reverse("moves:list"))
     move, created = move_draft_start(owner=request.user, start_token=token)
     if not created:
         step = (move.draft or {}).get("step") or "places"
@@ -760,6 +765,10 @@ def _submit(request, public_id):
     if assisted is not None and not assisted.consent_recorded:
         return redirect(assisted.consent_url())
     agreed = request.POST.get("consent") == "1"
+    from .limits import submission_limited_page, submission_refused  # issue 13: submissions per hour / day
+
+    if (refusal := submission_refused(request.user, move=move)) is not None:
+        return submission_limited_page(request, refusal, _step_url(request, move, "review"))
     with transaction.atomic():
         locked = Move.objects.select_for_update().filter(pk=move.pk, status=MoveStatus.DRAFT).first()
         if locked is None:

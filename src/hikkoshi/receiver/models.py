@@ -84,3 +84,19 @@ class Counter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "day"], name="receiver_counter_once")]
+
+
+class StaffOrganisation(models.Model):
+    """Which organisation's applications a staff member of the receiver may see (担当の事業者).
+
+    A receiver may serve several organisations (a shared service); each staff sign-in sees only
+    the organisations it is mapped to (``hikkoshi receiver createstaff NAME --organisation
+    SLUG``): the list, each application, marking it processed and the CSV."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="receiver_organisations")
+    organisation = models.SlugField(_("organisation"), max_length=80)
+
+    class Meta:
+        verbose_name = _("staff organisation")
+        verbose_name_plural = _("staff organisations")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="receiver_staff_org_once")]

@@ -7,6 +7,7 @@ for another application, 503 the portal's keys could not be fetched (with ``Retr
 """
 
 from functools import wraps
+import hashlib
 import json
 import logging
 import re
@@ -15,6 +16,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -105,7 +107,9 @@ def applications(request, slug):
         return _answer(request, problem(415, _("Not JSON"), _("Send the application as application/json.")))
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8 or JSON, an integer over 4,300 digits, too deep
+        data = None
+    if isinstance(data, dict) and too_deep(data):
         data = None
     if not isinstance(data, dict):
         return _answer(request, problem(400, _("Not an application"), _("The body must be a JSON object.")))
@@ -118,6 +122,21 @@ def applications(request, slug):
             422, _("Idempotency-Key reused"),
             _("This Idempotency-Key was used before for another application.")))
     return _answer(request, _receipt(slug, accepted))
+
+
+MAX_DEPTH = 32
+
+
+def too_deep(data, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON ``data`` nests lists and objects more than ``limit`` deep (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 def _notice(slug: str, verified, data: dict) -> HttpResponse:
@@ -169,12 +188,29 @@ def receipt_keys(request, slug):
 
 # --- staff pages -----------------------------------------------------------------------------------
 
+def staff_organisations(request) -> list[str]:
+    """The organisations served here that the signed-in staff member is mapped to (every one
+    served on a sandbox with ``--open-staff-pages``)."""
+    served = settings.RECEIVER["organisations"]
+    if settings.RECEIVER["open_staff_pages"]:
+        return list(served)
+    from .models import StaffOrganisation
+
+    mapped = set(StaffOrganisation.objects.filter(user_id=request.user.pk).values_list("organisation", flat=True))
+    return [slug for slug in served if slug in mapped]
+
+
 def staff_only(view):
-    """Signed-in staff only, unless the sandbox flag ``--open-staff-pages`` is set."""
+    """Signed-in staff only, unless the sandbox flag ``--open-staff-pages`` is set; a page of an
+    organisation the staff member is not mapped to is a 404, as one not served here."""
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.RECEIVER["open_staff_pages"] and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        request.staff_organisations = staff_organisations(request)
+        slug = kwargs.get("slug")
+        if slug is not None and slug not in request.staff_organisations:
+            raise Http404("no such organisation here")
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)  # personal data: never kept by a browser or a proxy
         return response
@@ -187,7 +223,7 @@ def home(request):
     return render(request, "receiver/home.html", {
         "base_url": settings.RECEIVER["public_url"] or f"{request.scheme}://{request.get_host()}",
         "served": [{"slug": slug, "count": Application.objects.filter(organisation=slug).count()}
-                   for slug in settings.RECEIVER["organisations"]],
+                   for slug in request.staff_organisations],
     })
 
 
@@ -225,3 +261,46 @@ def export_csv(request, slug):
     response["Content-Disposition"] = f'attachment; filename="{slug}-applications.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- the staff sign-in ------------------------------------------------------------------------------
+
+def _failures_key(username: str) -> str:
+    return "receiver.login_failed:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+
+
+def _recent_failures(username: str) -> list[float]:
+    from django.core.cache import cache
+
+    _limit, window = settings.RECEIVER_LOGIN_FAILURES
+    now = time.time()
+    return [t for t in cache.get(_failures_key(username), []) if now - t < window]
+
+
+def login_locked(username: str) -> bool:
+    limit, _window = settings.RECEIVER_LOGIN_FAILURES
+    return len(_recent_failures(username)) >= limit
+
+
+def _record_failure(username: str) -> None:
+    from django.core.cache import cache
+
+    _limit, window = settings.RECEIVER_LOGIN_FAILURES
+    cache.set(_failures_key(username), _recent_failures(username) + [time.time()], window)
+
+
+class LockingLoginView(auth_views.LoginView):
+    """Django's sign-in, with a lockout: after 5 failures for a user name in 15 minutes, every
+    attempt for it is refused (429) until the oldest failure is 15 minutes old; a success does
+    not reset the count. The user name is kept only as a digest."""
+
+    def post(self, request, *args, **kwargs):
+        username = (request.POST.get("username") or "")[:150]
+        if login_locked(username):
+            form = self.get_form()
+            return self.render_to_response(self.get_context_data(form=form, locked=True), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        _record_failure((self.request.POST.get("username") or "")[:150])
+        return super().form_invalid(form)

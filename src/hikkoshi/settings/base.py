@@ -66,6 +66,7 @@ MIDDLEWARE = [
     # prefixes need a second factor used in this session (hikkoshi.accounts.middleware).
     "allauth.account.middleware.AccountMiddleware",
     "hikkoshi.accounts.middleware.StaffSecondFactorMiddleware",
+    "hikkoshi.accounts.known_browsers.KnownBrowserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -113,11 +114,15 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session stays; the others end
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[hikkoshi] "
 ACCOUNT_RATE_LIMITS = {
     # Lockout: 5 failed sign-ins for one account (e-mail address) within 15 minutes refuse the
-    # next attempts, right password or not, until the oldest failure is 15 minutes old; 20
-    # failures from one address (IP) in 15 minutes do the same for every account. A second-factor
-    # code shares the account's budget. Kept in the shared cache below, so every worker counts.
-    "login_failed": "20/15m/ip,5/15m/key",
+    # next attempts, right password or not, until the oldest failure is 15 minutes old. A
+    # second-factor code shares the account's budget. Kept in the shared cache below, so every
+    # worker counts.
+    "login_failed": "5/15m/key",
 }
+# 20 failures from one address (IP) in 15 minutes refuse the next attempts from that address,
+# except from a browser that signed in with the account before (hikkoshi.accounts.known_browsers):
+# people behind the same proxy or carrier address as an attacker are not locked out.
+HIKKOSHI_SIGN_IN_ADDRESS_LIMIT = "20/15m/ip"
 # Behind a reverse proxy the client's address is in X-Forwarded-For: the number of proxies we
 # run in front of the portal (0: trust no header, use the socket's address).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("HIKKOSHI_TRUSTED_PROXY_COUNT", "0"))
@@ -137,6 +142,16 @@ HIKKOSHI_STAFF_SESSION_AGE = 8 * 3600
 HIKKOSHI_STAFF_PATHS = ["/admin/", "/agency/", "/callcentre/"]
 # Groups whose members count as staff besides users with is_staff (hikkoshi.accounts.access).
 HIKKOSHI_STAFF_GROUPS: list[str] = []
+# How many moves may be submitted (hikkoshi.moves.limits): by one account (the wizard and the
+# API together), by a call-centre operator, by the staff of one estate-agency store (the
+# administrators can set other numbers per store in the admin); open drafts per mover.
+HIKKOSHI_SUBMISSION_LIMITS = {"hour": int(os.environ.get("HIKKOSHI_SUBMISSIONS_PER_HOUR", "5")),
+                              "day": int(os.environ.get("HIKKOSHI_SUBMISSIONS_PER_DAY", "10"))}
+HIKKOSHI_STAFF_SUBMISSION_LIMITS = {"hour": 30, "day": 200}
+HIKKOSHI_STORE_SUBMISSION_LIMITS = {"hour": 30, "day": 200}
+HIKKOSHI_OPEN_DRAFTS = int(os.environ.get("HIKKOSHI_OPEN_DRAFTS", "10"))
+# API tokens stop working this many days after they were made (0: never; not advised).
+HIKKOSHI_API_TOKEN_DAYS = int(os.environ.get("HIKKOSHI_API_TOKEN_DAYS", "90"))
 
 # The cache is shared by every worker and host (sign-in lockouts, used one-time codes), so it
 # lives in the database; `migrate` creates its table (hikkoshi.accounts.apps).

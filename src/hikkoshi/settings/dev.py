@@ -4,7 +4,10 @@ from .base import *  # noqa: F401,F403
 from .base import DATA_DIR, os
 
 DEBUG = os.environ.get("HIKKOSHI_DEBUG") == "1"
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The demo's database holds session keys and personal data: folder 0700, files 0600.
+from hikkoshi.datadir import private_data_dir  # noqa: E402
+
+private_data_dir(DATA_DIR)
 
 # whitenoise looks for STATIC_ROOT at start-up; collectstatic fills it (make demo does).
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)

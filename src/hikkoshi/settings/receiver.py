@@ -30,7 +30,10 @@ from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HIKKOSHI_RECEIVER_DATA_DIR", Path.cwd() / "var" / "receiver")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Received applications, keys, sessions: folder 0700, files 0600 (hikkoshi.datadir).
+from hikkoshi.datadir import private_data_dir  # noqa: E402
+
+private_data_dir(DATA_DIR)
 
 
 def _secret_key() -> str:
@@ -112,6 +115,12 @@ WSGI_APPLICATION = "hikkoshi.receiver.wsgi.application"
 LOGIN_URL = "receiver:login"
 LOGIN_REDIRECT_URL = "receiver:home"
 LOGOUT_REDIRECT_URL = "receiver:login"
+# The staff sign-in's lockout counts failures in a cache every worker shares: the receiver's
+# database (the table is made with its migrations by `hikkoshi receiver`).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "receiver_cache"}}
+# 5 failed sign-ins for one user name within 15 minutes refuse the next attempts (right
+# password or not) until the oldest is 15 minutes old, as on the portal.
+RECEIVER_LOGIN_FAILURES = (5, 15 * 60)
 
 TEMPLATES = [
     {

@@ -19,3 +19,12 @@ ALLOWED_HOSTS = ["*"]
 
 # whitenoise looks for STATIC_ROOT at start-up; collectstatic fills it (make demo does).
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+
+# Submission limits (hikkoshi.moves.limits): the suite's journeys submit many moves for one
+# account; the limits' own tests (moves/tests/test_limits.py) set the shipped numbers back.
+SHIPPED_SUBMISSION_LIMITS = HIKKOSHI_SUBMISSION_LIMITS  # noqa: F405
+SHIPPED_OPEN_DRAFTS = HIKKOSHI_OPEN_DRAFTS  # noqa: F405
+HIKKOSHI_SUBMISSION_LIMITS = {"hour": 1000, "day": 1000}
+HIKKOSHI_STAFF_SUBMISSION_LIMITS = {"hour": 1000, "day": 1000}
+HIKKOSHI_STORE_SUBMISSION_LIMITS = {"hour": 1000, "day": 1000}
+HIKKOSHI_OPEN_DRAFTS = 1000

@@ -28,7 +28,8 @@ def text(response) -> str:
 
 
 def token_client(user) -> Client:
-    _token, secret = ApiToken.issue(user, name="test")
+    """A token made after the second factor (every staff member here has an authenticator app)."""
+    _token, secret = ApiToken.issue(user, name="test", second_factor=True)
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 

@@ -33,3 +33,23 @@ def test_the_contact_is_encrypted_and_rotated(keys, world, sapporo):  # noqa: F8
     [token] = raw_contact()
     assert token.startswith("hk1:b:")
     assert AssistedMove.objects.get(move=move).contact["name"] == CUSTOMER["name"]
+
+
+def test_the_admin_list_of_assisted_moves_is_audited(world, sapporo, django_user_model):
+    """Issue 13 (Low): the list shows the customers' names, so each move shown is recorded."""
+    from django.test import Client
+
+    from hikkoshi.accounts.tests.conftest import add_totp, make_user, totp_code
+    from hikkoshi.audit.models import AuditEvent
+
+    client = staff_client(world, world.operator)
+    move = move_at(new_move(client, "callcentre"))
+    admin_user = make_user(django_user_model, "admin@example.jp", is_staff=True, is_superuser=True)
+    secret = add_totp(admin_user)
+    admin = Client()
+    admin.force_login(admin_user)
+    admin.post("/accounts/2fa/reauthenticate/", {"code": totp_code(secret)})
+    response = admin.get("/admin/assisted/assistedmove/")
+    assert response.status_code == 200 and CUSTOMER["name"] in response.content.decode()
+    events = AuditEvent.objects.filter(actor_id=admin_user.pk, action="view", move=move.public_id)
+    assert [(e.target, e.via) for e in events] == [("admin list", "admin")]

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from hikkoshi.documents.application import full_date, render_application
 from hikkoshi.documents.data import Address
+from hikkoshi.documents.labels import householder, relationship
 from hikkoshi.documents.notice import local_day
 from hikkoshi.places.normalise import format_postcode
 
@@ -82,10 +83,17 @@ def body(outgoing: Outgoing) -> str:
         lines.append(f"電話番号　: {record.phone}")
     if record.email:
         lines.append(f"メール　　: {record.email}")
-    if record.members:
-        names = "、".join(f"{m.name}（{m.relationship}）" if m.relationship else m.name
-                         for m in record.members)
-        lines.append(f"一緒に引越す人: {names}")
+    if shared("members"):  # 世帯主 at the new address, and every 続柄 to that 世帯主
+        head = householder(record)
+        if head:
+            lines.append(f"世帯主　　: {head}（新住所の世帯主。続柄はこの世帯主との続柄）")
+        own = relationship(record, applicant)
+        if own:
+            lines.append(f"申請者の続柄: {own}")
+        if record.members:
+            names = "、".join(f"{m.name}（{relationship(record, m)}）" if relationship(record, m) else m.name
+                             for m in record.members)
+            lines.append(f"一緒に引越す人（世帯主との続柄）: {names}")
     lines += ["", "【申請内容】"]
     if entry.fields:
         lines += [f"・{field.label}: {_indented(field.value)}" for field in entry.fields]

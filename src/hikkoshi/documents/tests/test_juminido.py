@@ -248,3 +248,11 @@ def test_old_moves_print_the_applicant_as_head():
     assert _in_column(first_page, "花子", RELATIONSHIP_COLUMN) == "妻"
     lines = pdftools.text(pdf, page=1, layout=True).splitlines()
     assert any(line.strip().startswith("世帯主") and "札幌 太郎" in line for line in lines)
+
+
+@needs_poppler
+def test_every_page_carries_the_application_number():
+    """The 申請番号 the mover reads over the phone is on the form they take to the counter too."""
+    record = sample_move(number="K7P2X-9M4QD")
+    text = pdftools.text(render_juminido(record, entry_of(record, "move_in")))
+    assert text.count("申請番号 K7P2X-9M4QD") == 2  # the form and the page of what to bring

@@ -55,9 +55,16 @@ def sapporo_relocation(**overrides) -> dict:
 
 
 @pytest.fixture
-def sapporo_defaults(sapporo, tmp_path):
-    """The shipped catalogue with the water's, gas's and electricity's stop and start dates
-    defaulting to the moving day (``"default": "move_date"``), imported like any catalogue."""
+def sapporo_defaults(sapporo):
+    """The shipped catalogue, whose stop, start and subscription dates default to the moving day
+    (``"default": "move_date"``)."""
+    return sapporo
+
+
+@pytest.fixture
+def sapporo_without_defaults(sapporo, tmp_path):
+    """The shipped catalogue with the ``"default"`` of every date taken out (a catalogue of an
+    organisation that wants each date typed), imported like any catalogue."""
     import json
 
     from hikkoshi.catalogue.services import catalogue_import
@@ -66,8 +73,7 @@ def sapporo_defaults(sapporo, tmp_path):
     data = json.loads((PACKAGE / "catalogue" / "data" / "sapporo.json").read_text())
     for procedure in data["procedures"]:
         for spec in procedure["fields"]:
-            if spec["type"] == "date" and spec["name"] in ("stop_date", "start_date"):
-                spec["default"] = "move_date"
-    path = tmp_path / "sapporo-defaults.json"
+            spec.pop("default", None)
+    path = tmp_path / "sapporo-without-defaults.json"
     path.write_text(json.dumps(data, ensure_ascii=False))
     catalogue_import(path=path)

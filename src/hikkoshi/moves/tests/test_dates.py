@@ -115,3 +115,14 @@ def test_the_eras_are_named_in_english_on_english_pages():
         html = DatePartsWidget().render("d", None, {"id": "id_d"})
     assert '<option value="" selected>Western (西暦)</option>' in html
     assert '<option value="R">Reiwa (令和)</option>' in html and ">Year<" in html
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("2026-12-25", "2026-12-25"), ("R8.12.25", "R8.12.25"), ("令和8年12月25日", "令和8年12月25日"),
+    ("20261225", "20261225"), ("２０２６－１２－２５", "２０２６－１２－２５"),
+])
+def test_a_whole_date_typed_over_a_prefilled_one_is_that_date(typed, expected):
+    """A date pre-filled with the moving day (R / 8 / 12 / 22), then a whole date typed in the
+    year field: the typed date, not 「R2026-12-25年12月22日」."""
+    assert date_text({"era": "R", "year": typed, "month": "12", "day": "22"}) == expected
+    assert date_text({"era": "R", "year": "8", "month": "12", "day": "22"}) == "R8年12月22日"  # parts as before

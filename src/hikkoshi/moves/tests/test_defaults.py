@@ -34,17 +34,32 @@ def test_a_left_out_date_takes_the_moving_day_and_an_empty_one_stays_empty():
     assert values["d"] == "2026-01-15"
 
 
-def test_the_api_fills_a_left_out_date_from_the_moving_day(sapporo_defaults):
+def test_the_shipped_catalogue_dates_default_to_the_moving_day():
+    """Every stop, start and subscription date of the shipped catalogue's active procedures."""
+    import json
+
+    from hikkoshi.catalogue.tests.conftest import PACKAGE
+
+    data = json.loads((PACKAGE / "catalogue" / "data" / "sapporo.json").read_text())
+    dates = {(p["slug"], f["name"]): f.get("default") for p in data["procedures"] if p.get("active", True)
+             for f in p["fields"] if f["type"] == "date"}
+    assert set(dates) == set(DATES) | {("hokkaido-shimbun-subscription", "start_date")}
+    assert set(dates.values()) == {"move_date"}
+
+
+def test_the_api_fills_a_left_out_date_from_the_moving_day(sapporo):
     payload = sapporo_relocation()
-    payload["procedures"][1]["fields"] = {}  # the water's stop and start dates left out
-    payload["procedures"][2]["fields"] = {}
+    for entry in payload["procedures"]:  # every stop and start date left out
+        entry["fields"].pop("stop_date", None)
+        entry["fields"].pop("start_date", None)
+    payload["procedures"].append({"id": "hokkaido-shimbun-subscription", "fields": {}})
     validated = validate_move(payload)
-    water = {e.applicable.slug: e.values for e in validated.entries}
-    assert water["sapporo-water-stop"]["stop_date"] == water["sapporo-water-start"]["start_date"] \
-        == moving_day().isoformat()
+    values = {e.applicable.slug: e.values for e in validated.entries}
+    assert {values[slug][name] for slug, name in DATES} == {moving_day().isoformat()}
+    assert values["hokkaido-shimbun-subscription"]["start_date"] == moving_day().isoformat()
 
 
-def test_without_the_key_a_left_out_date_is_still_required(sapporo):
+def test_without_the_key_a_left_out_date_is_still_required(sapporo_without_defaults):
     payload = sapporo_relocation()
     payload["procedures"][1]["fields"] = {}
     with pytest.raises(Exception) as caught:
@@ -65,12 +80,12 @@ def details_typed(day, **changes) -> dict:
     return data
 
 
-def test_the_details_step_shows_the_moving_day_and_keeps_a_change(signed_in, sapporo_defaults):
+def test_the_details_step_shows_the_moving_day_and_keeps_a_change(signed_in, sapporo):
     day = moving_day()
     base = through_people(signed_in, move_date=day.isoformat())
     page = text(signed_in.get(base + "details/"))
     shown = ("R", str(day.year - 2018), str(day.month), str(day.day))  # in 令和, as typed on paper
-    for slug, name in DATES:
+    for slug, name in (*DATES, ("hokkaido-shimbun-subscription", "start_date")):
         assert date_of(page, f"proc-{slug}-{name}") == shown
     assert value_of(page, "proc-hepco-electricity-stop-billing_number") == ""  # no default: empty
     assert "error-summary" not in page  # a default is not an error
@@ -102,3 +117,15 @@ def test_dates_left_on_the_moving_day_follow_it_when_it_changes(signed_in, sappo
     assert date_of(page, "proc-hokkaido-gas-start-start_date") == ("R", str(later.year - 2018), str(later.month),
                                                                    str(later.day))
     assert value_of(page, "proc-sapporo-water-stop-stop_date") == earlier.isoformat()  # a date of its own stays
+
+
+def test_the_api_says_which_dates_default_to_the_moving_day(client, sapporo):
+    """GET /api/v1/procedures tells a client which dates it may leave out."""
+    body = client.get("/api/v1/procedures", {"from": "060-0042", "to": "001-0024"}).json()
+    dates = {(p["id"], f["name"]): f.get("default") for p in body["procedures"] for f in p["fields"]
+             if f["type"] == "date"}
+    assert dates and set(dates.values()) == {"move_date"}
+    assert dates[("sapporo-water-stop", "stop_date")] == "move_date"
+    texts = {(p["id"], f["name"]): f.get("default") for p in body["procedures"] for f in p["fields"]
+             if f["type"] != "date"}
+    assert set(texts.values()) <= {None}

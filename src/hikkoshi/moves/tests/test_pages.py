@@ -489,7 +489,8 @@ def test_an_unticked_organisation_is_remembered_when_the_submission_has_errors(s
     assert 'id="share-hepco" checked' in page
 
 
-def test_review_errors_are_grouped_by_step_with_links(signed_in, sapporo):
+def test_review_errors_are_grouped_by_step_with_links(signed_in, sapporo_without_defaults):
+    # (A catalogue whose dates have no default: the shipped one pre-fills them with the moving day.)
     base = through_people(signed_in)
     response = post_with_errors(signed_in, base + "submit/")  # the details page was never filled in
     page = text(response)

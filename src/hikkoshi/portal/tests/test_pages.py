@@ -146,7 +146,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.production",
            "HIKKOSHI_SECRET_KEY": "x" * 20 + "-production-check-key-with-enough-entropy-0123456789",
            "HIKKOSHI_ALLOWED_HOSTS": "portal.example.jp", "HIKKOSHI_DATA_DIR": str(tmp_path),
-           "HIKKOSHI_QR_KEY": "q" * 40,
+           "HIKKOSHI_QR_KEY": "q" * 40, "HIKKOSHI_TRUSTED_PROXY_COUNT": "1",
            "HIKKOSHI_DATA_KEYS": "k1:" + "A" * 43 + "=", "HIKKOSHI_SIGNING_KEY": _ed25519_pem()}
     result = subprocess.run([sys.executable, "-m", "hikkoshi.cli", "manage", "check", "--deploy",
                              "--fail-level", "WARNING"], env=env, capture_output=True, text=True,

@@ -272,7 +272,7 @@ def test_staff_pages_need_a_staff_sign_in(guarded):
 
     keys = json.loads(guarded.run("keys", "--organisation", "sapporo-water").stdout)
     assert keys["sapporo-water"]["keys"] == guarded.receipt_keys("sapporo-water")
-    output = guarded.run("createstaff", "clerk").stdout
+    output = guarded.run("createstaff", "clerk", "--organisation", "sapporo-water").stdout
     password = re.search(r"Password: (\S+)", output).group(1)
     with httpx.Client(base_url=guarded.url(""), timeout=10) as client:
         login = client.get("/accounts/login/?next=/sapporo-water/")
@@ -289,3 +289,97 @@ def test_staff_pages_need_a_staff_sign_in(guarded):
         assert "no-store" in response.headers["cache-control"]
         rows = list(csv.DictReader(io.StringIO(client.get("/sapporo-water/export.csv").content.decode("utf-8-sig"))))
         assert "受付 次郎" in {r["applicant_name"] for r in rows}
+
+
+@pytest.mark.parametrize("body", [
+    b"{\"a\": " + b"[" * 100_000 + b"]" * 100_000 + b"}",  # nested 100,000 deep
+    b"{\"a\": [" * 40 + b"1" + b"]}" * 40,  # only 81 deep: still more than any application
+    b"{\"reference\": " + b"7" * 5000 + b"}",  # over Python's 4,300-digit limit
+], ids=["deep", "deeper-than-needed", "long-integer"])
+def test_a_validly_signed_body_that_is_not_an_application_is_a_400(receiver, body):
+    """Issue 13 (Low): before, these were a 500."""
+    response = post(receiver, "sapporo-water", key=f"odd-{len(body)}", body=body)
+    assert response.status_code == 400, response.text[:300]
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_receivers_data_folder_is_private(receiver):
+    """Issue 13 (Low): folder 0700, files 0600 (the umask of the receiver's processes)."""
+    assert stat.S_IMODE(receiver.data_dir.stat().st_mode) == 0o700
+    files = [p for p in receiver.data_dir.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def _signed_in(process, username, password) -> httpx.Client:
+    client = httpx.Client(base_url=process.url(""), timeout=10)
+    login = client.get("/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    response = client.post("/accounts/login/", data={"username": username, "password": password,
+                                                      "csrfmiddlewaretoken": token})
+    assert response.status_code == 302, response.text[:500]
+    return client
+
+
+def test_staff_see_only_the_organisations_they_are_mapped_to(tmp_path_factory):
+    """Issue 13, item 3: a receiver serving two organisations; each clerk sees only their own
+    organisation's list, applications, CSV, and cannot mark another's processed."""
+    base = tmp_path_factory.mktemp("shared")
+    key_file = base / "portal-keys.json"
+    key_file.write_text(json.dumps(signing.make_jwks([(PORTAL.public_key(), PORTAL_KID)])))
+    with ReceiverProcess(base, ["sapporo-water", "hokkaido-gas"], portal_key_file=key_file,
+                         open_staff_pages=False, workers=1) as shared:
+        sent = post(shared, "hokkaido-gas", {**APPLICATION, "applicant": {"name": "瓦斯 花子"}}, key="gas-1")
+        assert sent.status_code == 201
+        gas_reference = sent.json()["reference"]
+        water = re.search(r"Password: (\S+)", shared.run("createstaff", "water-clerk", "--organisation",
+                                                          "sapporo-water").stdout).group(1)
+        gas = re.search(r"Password: (\S+)", shared.run("createstaff", "gas-clerk", "--organisation",
+                                                        "hokkaido-gas").stdout).group(1)
+        client = _signed_in(shared, "water-clerk", water)
+        if True:
+            home = client.get("/")
+            assert home.status_code == 200 and "sapporo-water" in home.text and "hokkaido-gas" not in home.text
+            for path in ("/hokkaido-gas/", "/hokkaido-gas/export.csv", f"/hokkaido-gas/applications/{gas_reference}"):
+                response = client.get(path)
+                assert response.status_code == 404 and "瓦斯" not in response.text, path
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                              client.get("/sapporo-water/").text + client.get("/accounts/login/").text).group(1)
+            response = client.post(f"/hokkaido-gas/applications/{gas_reference}", data={"csrfmiddlewaretoken": token},
+                                   headers={"X-CSRFToken": token})
+            assert response.status_code == 404
+        client.close()
+        client = _signed_in(shared, "gas-clerk", gas)
+        if True:
+            assert "瓦斯 花子" in client.get("/hokkaido-gas/").text
+            assert client.get("/sapporo-water/").status_code == 404
+            detail = client.get(f"/hokkaido-gas/applications/{gas_reference}")
+            assert detail.status_code == 200 and "瓦斯 花子" in detail.text
+        client.close()
+
+
+
+def test_the_staff_sign_in_locks_a_user_name_after_five_failures(guarded):
+    """Issue 13, item 3: 5 failures in 15 minutes lock the user name (counted in the database
+    cache every worker shares); another user name is not locked."""
+    password = re.search(r"Password: (\S+)", guarded.run("createstaff", "lock-clerk", "--organisation",
+                                                         "sapporo-water").stdout).group(1)
+    other = re.search(r"Password: (\S+)", guarded.run("createstaff", "other-clerk", "--organisation",
+                                                      "sapporo-water").stdout).group(1)
+    client = httpx.Client(base_url=guarded.url(""), timeout=10)
+    try:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/accounts/login/").text).group(1)
+
+        def attempt(username, secret):
+            return client.post("/accounts/login/", data={"username": username, "password": secret,
+                                                         "csrfmiddlewaretoken": token})
+
+        for _ in range(5):
+            assert attempt("lock-clerk", "wrong").status_code == 200
+        locked = attempt("lock-clerk", password)
+        assert locked.status_code == 429 and 'id="locked"' in locked.text
+        assert client.get("/sapporo-water/").status_code == 302  # not signed in
+    finally:
+        client.close()
+    assert _signed_in(guarded, "other-clerk", other).get("/sapporo-water/").status_code == 200

@@ -20,5 +20,10 @@ class Command(BaseCommand):
         users = get_user_model().objects.filter(email__iexact=user, is_active=True)
         if users.count() != 1:
             raise CommandError(_("No single active user has the e-mail address %(email)s.") % {"email": user})
+        from hikkoshi.accounts.access import is_staff_member
+
+        if is_staff_member(users.get()):
+            # A staff token needs the second factor used when it is made: the account page.
+            raise CommandError(_("Staff make their API tokens on their account page, after using their second factor."))
         _token, secret = ApiToken.issue(users.get(), name=name)
         self.stdout.write(secret)

@@ -6,13 +6,14 @@
                       (--portal-keys-url URL | --portal-key-file FILE)
                       [--host 127.0.0.1] [--port 8401] [--workers 2] [--public-url URL]
                       [--delay SECONDS] [--open-staff-pages]
-    hikkoshi receiver createstaff USERNAME --data-dir DIR   # prints a new password
+    hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR   # prints a new password
     hikkoshi receiver keys --data-dir DIR --organisation SLUG …   # the receipt keys, as JSON
     hikkoshi receiver processed REFERENCE --data-dir DIR --organisation SLUG   # mark one 処理済み
 
 Serving migrates the receiver's database, makes each organisation's receipt key when it has none
 (``DIR/keys/<slug>.pem``), prints where the portal posts and where the keys are, and then
-becomes gunicorn (sync workers; the same process, so a signal to it reaches gunicorn).
+becomes gunicorn (threaded workers that cut off a silent client, as ``hikkoshi serve``; the same
+process, so a signal to it reaches gunicorn).
 Runs under ``hikkoshi.settings.receiver``, which the ``hikkoshi`` script chooses for this command.
 """
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HIKKOSHI_RECEIVER_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("HIKKOSHI_RECEIVER_PORT", "8401")))
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=16, help="threads per worker (default 16)")
         parser.add_argument("--public-url", default="", metavar="URL",
                             help="this receiver's address as the portal sees it, behind a proxy")
         parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
@@ -66,7 +68,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, username, data_dir, organisation, **options):
         self._check_data_dir(data_dir)
         if action == "createstaff":
-            return self._create_staff(username)
+            return self._create_staff(username, self._organisations(organisation))
         organisations = self._organisations(organisation)
         if action == "processed":
             from hikkoshi.receiver.services import mark_processed
@@ -102,10 +104,15 @@ class Command(BaseCommand):
 
     # --- createstaff ----------------------------------------------------------------------------
 
-    def _create_staff(self, username):
+    def _create_staff(self, username, organisations):
+        """A staff sign-in (or a new password for one) and the organisations whose applications
+        it sees (added to those it had)."""
+        from hikkoshi.receiver.models import StaffOrganisation
+
         if not username:
-            raise CommandError("Usage: hikkoshi receiver createstaff USERNAME --data-dir DIR")
+            raise CommandError("Usage: hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR")
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
         password = secrets.token_urlsafe(12)
         User = get_user_model()
         user, created = User.objects.get_or_create(username=username)
@@ -113,12 +120,15 @@ class Command(BaseCommand):
         user.is_active = True
         user.set_password(password)
         user.save()
+        for slug in organisations:
+            StaffOrganisation.objects.get_or_create(user=user, organisation=slug)
         what = "created" if created else "given a new password"
-        self.stdout.write(f"Staff user {username} {what}. Password: {password}")
+        mapped = ", ".join(sorted(StaffOrganisation.objects.filter(user=user).values_list("organisation", flat=True)))
+        self.stdout.write(f"Staff user {username} {what}, for {mapped}. Password: {password}")
 
     # --- serve ------------------------------------------------------------------------------------
 
-    def _serve(self, organisations, *, portal_keys_url, portal_key_file, host, port, workers, public_url,
+    def _serve(self, organisations, *, portal_keys_url, portal_key_file, host, port, workers, threads, public_url,
                delay, open_staff_pages, **_options):
         if not (portal_keys_url or portal_key_file):
             raise CommandError("Say where the portal's public key is: --portal-keys-url URL or --portal-key-file FILE.")
@@ -138,6 +148,7 @@ class Command(BaseCommand):
                                   "yet; they are fetched again with each application until they can be.")
 
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
         base = (public_url or f"http://{host}:{port}").rstrip("/")
         for slug in organisations:
             _key, kid = keys.organisation_key(slug)
@@ -161,7 +172,7 @@ class Command(BaseCommand):
             names = [urlsplit(public_url).hostname or "" if public_url else "",
                      "" if host in ("0.0.0.0", "::") else host, "127.0.0.1", "localhost", "[::1]"]
             os.environ["HIKKOSHI_RECEIVER_ALLOWED_HOSTS"] = ",".join(dict.fromkeys(n for n in names if n))
-        cmd = gunicorn_command(host=host, port=port, workers=max(1, workers),
+        cmd = gunicorn_command(host=host, port=port, workers=max(1, workers), threads=max(1, threads),
                                app="hikkoshi.receiver.wsgi:application",
                                extra=["--timeout", str(int(30 + max(0.0, delay))), "--graceful-timeout", "10"])
         connections.close_all()

@@ -1,0 +1,46 @@
+"""gunicorn's threaded worker, with a bound on how long a client may keep a thread waiting.
+
+``hikkoshi serve`` and ``hikkoshi receiver`` run ``gthread`` workers (a pool of threads per
+process), so one slow client holds one thread, not a whole process. gunicorn itself already hands
+back to its poller a new connection that sends nothing for 5 s; once a client has sent its first
+byte, though, a thread reads the rest of the request with a blocking socket and no limit: a
+slowloris (headers sent a byte at a time) or a slow body would keep that thread as long as it
+likes. This worker sets a timeout on each read and write of the socket
+(``HIKKOSHI_CLIENT_TIMEOUT``, 10 s by default): a client silent for longer loses its connection
+and the thread goes back to the pool.
+
+That bounds each pause, not a whole request: a client trickling a byte every few seconds still
+holds a thread for a while. A deployment puts a buffering reverse proxy in front (README,
+``deploy/nginx.conf``), which reads whole requests before passing them on; these limits are
+what is left when something reaches gunicorn directly.
+"""
+
+import os
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+DEFAULT_CLIENT_TIMEOUT = 10.0
+
+
+def client_timeout() -> float:
+    try:
+        value = float(os.environ.get("HIKKOSHI_CLIENT_TIMEOUT", DEFAULT_CLIENT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_CLIENT_TIMEOUT
+    return value if value > 0 else DEFAULT_CLIENT_TIMEOUT
+
+
+class TimedConn(TConn):
+    """A connection whose socket reads and writes time out (``init`` runs before each request,
+    after the worker made the socket blocking again)."""
+
+    def init(self):
+        super().init()
+        self.sock.settimeout(client_timeout())
+
+
+class TimedThreadWorker(ThreadWorker):
+    def enqueue_req(self, conn):
+        if type(conn) is TConn:
+            conn.__class__ = TimedConn
+        super().enqueue_req(conn)
