@@ -128,7 +128,7 @@ JAPAN = Region("japan", "Japan", tuple(f"{n:02d}" for n in range(1, 48)))
 REGIONS = [get_region("sapporo"), get_region("kanto"), get_region("kansai"), JAPAN]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(old_code=st.sampled_from(POSTCODES), new_code=st.sampled_from(POSTCODES), region=st.sampled_from(REGIONS))
 def test_random_pairs_of_places_get_what_the_scan_gives(nationwide, old_code, new_code, region):
     found, expected = both(old_code, new_code, region)
