@@ -24,6 +24,7 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", _("Application withdrawn (取下げ)")
     CORRECT = "correct", _("Application corrected (訂正)")
     FILED = "filed", _("Marked as filed at the counter")
+    VISIT = "visit", _("Chose the day of the visit to the counter")
 
 
 class AppendOnly(Exception):

@@ -67,6 +67,7 @@ class ProcedureEntry:
     fields: tuple[FieldValue, ...] = ()
     what_to_bring: tuple[str, ...] = ()
     office: Office | None = None
+    visit_on: date | None = None  # the day the mover chose to go to the counter (window procedures)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""After submitting: withdraw (取下げ) or correct (訂正) a move, and mark a counter procedure filed.
+"""After submitting: withdraw (取下げ) or correct (訂正) a move, mark a counter procedure filed, and
+choose the day of the visit to the counter.
 
 The pages of ``delivery.notices``: each asks first (a page with what will happen), then does it
 on a POST that carries the form's own request key, so a double click or a reload does nothing
@@ -19,7 +20,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hikkoshi.audit.services import Action
-from hikkoshi.catalogue.schema import clean_values
+from hikkoshi.catalogue.schema import FieldError, FieldSpec, FieldType, clean_values
+from hikkoshi.catalogue.japanese import format_wareki
 from hikkoshi.delivery import notices
 from hikkoshi.delivery.models import Notice
 
@@ -29,7 +31,7 @@ from .constants import EntryStatus, MoveStatus
 from .forms import SpecForm
 from .models import MoveProcedure
 from .result import entries_of
-from .views import _audit, _own_move, _summary, _url
+from .views import _audit, _own_move, _summary, _url, result_page
 
 CONTACT = ("phone", "email")
 
@@ -163,4 +165,56 @@ def filed(request, public_id, slug):
     MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON).update(
         filed_at=timezone.now() if done else None)
     _audit(request, Action.FILED, move, target=f"{slug} {'yes' if done else 'no'}")
+    return redirect(_url(request, "detail", move, anchor=f"entry-{slug}"))
+
+
+VISIT_FIELD = FieldSpec(name="visit_on", type=FieldType.DATE, label="来庁する日", label_en="Day of your visit",
+                        required=True)
+
+
+def visit_error(entry, raw: str, today) -> tuple[object, str]:
+    """The day typed as a date and "", or None and why it is refused (naming the field)."""
+    field = VISIT_FIELD.localised_label
+    try:
+        day = VISIT_FIELD.clean(raw.strip())
+    except FieldError as exc:
+        return None, f"{field}: {exc.message}"
+    if day < today:
+        return None, _("%(field)s: %(date)s has already passed. Choose today or a later day.") % {
+            "field": field, "date": format_wareki(day)}
+    start, end = entry.deadline_from, entry.deadline_to
+    if (start and day < start) or (end and day > end):
+        return None, _("%(field)s: %(date)s is outside the period of the %(procedure)s (%(start)s – %(end)s). "
+                       "Choose a day within it.") % {
+            "field": field, "date": format_wareki(day), "procedure": entry.version.localised_name,
+            "start": format_wareki(start) if start else "—", "end": format_wareki(end) if end else "—"}
+    return day, ""
+
+
+@login_required
+@require_POST
+@never_cache
+def visit(request, public_id, slug):
+    """The mover chooses the day they will go to the counter for a window procedure not yet filed
+    (or clears it); it goes into the calendar (``deadlines.ics``) with the office's hours."""
+    move = _submitted(request, public_id)
+    entry = next((e for e in entries_of(move) if e.definition["slug"] == slug
+                  and e.status == EntryStatus.IN_PERSON and e.filed_at is None), None)
+    if entry is None:
+        raise Http404
+    if "clear" in request.POST:
+        day = None
+    else:
+        raw = request.POST.get("visit_on", "")[:40]
+        day, error = visit_error(entry, raw, timezone.localdate())
+        if error:
+            messages.error(request, error)
+            return result_page(request, move, visit={"slug": slug, "value": raw, "error": error}, status=400)
+    MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON, filed_at__isnull=True).update(
+        visit_on=day)
+    _audit(request, Action.VISIT, move, target=f"{slug} {day.isoformat() if day else 'none'}")
+    if day is not None:
+        messages.success(request, _("The day of your visit for the %(procedure)s is %(date)s. It is in the "
+                                    "calendar file.") % {"procedure": entry.version.localised_name,
+                                                          "date": format_wareki(day)})
     return redirect(_url(request, "detail", move, anchor=f"entry-{slug}"))

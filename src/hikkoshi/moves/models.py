@@ -132,6 +132,8 @@ class MoveProcedure(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     # A window procedure the mover says they filed at the counter (窓口で届出済み), and when.
     filed_at = models.DateTimeField(_("filed at the counter"), null=True, blank=True)
+    # The day the mover chose to go to the counter for a window procedure (来庁予定日).
+    visit_on = models.DateField(_("day of the visit to the counter"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("procedure of a move")

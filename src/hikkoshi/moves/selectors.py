@@ -155,6 +155,9 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
             office=Office(name=office["name"], address=office.get("address", ""),
                           postcode=office.get("postcode", ""), hours=office.get("hours", ""),
                           phone=office.get("phone", ""), sample=office.get("sample", True)) if office else None,
+            # A day still to come only: once filed, the visit is history.
+            visit_on=entry.visit_on if definition["channel"] == "window" and entry.filed_at is None
+            and entry.status == EntryStatus.IN_PERSON else None,
         ))
     applicant = move.applicant
     head, person, members = _household(move) if not erased else ("", ERASED_PERSON, ())

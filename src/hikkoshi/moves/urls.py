@@ -21,6 +21,7 @@ move_patterns = [
     path("<uuid:public_id>/withdraw/", changes.withdraw, name="withdraw"),
     path("<uuid:public_id>/correct/", changes.correct, name="correct"),
     path("<uuid:public_id>/filed/<slug:slug>/", changes.filed, name="filed"),
+    path("<uuid:public_id>/visit/<slug:slug>/", changes.visit, name="visit"),
 ]
 
 urlpatterns = [

@@ -835,6 +835,12 @@ def detail(request, public_id):
         step = (move.draft or {}).get("step") or "places"
         return redirect(_step_url(request, move, step if step in STEP_NAMES else "places"))
     _audit(request, Action.VIEW, move)
+    return result_page(request, move)
+
+
+def result_page(request, move, *, visit: dict | None = None, status: int = 200):
+    """The result page of a submitted move; ``visit`` is a refused counter-visit day to show again
+    (``{"slug", "value", "error"}``, ``changes.visit``)."""
     names = _document_names(move)
     submitted_on = timezone.localdate(move.submitted_at) if move.submitted_at else timezone.localdate()
     contact_labels = {f"applicant.{spec.name}": spec.localised_label for spec in applicant_fields()}
@@ -852,6 +858,16 @@ def detail(request, public_id):
                                      today=submitted_on)
         if notice:
             warnings.append(notice)
+    today = timezone.localdate()
+    for row in rows:
+        entry = row["entry"]
+        if not row.get("window"):
+            continue
+        row["visit_min"] = max(filter(None, (today, entry.deadline_from)))
+        row["visit_max"] = entry.deadline_to
+        refused = visit is not None and visit["slug"] == entry.definition["slug"]
+        row["visit_value"] = visit["value"] if refused else (entry.visit_on.isoformat() if entry.visit_on else "")
+        row["visit_error"] = visit["error"] if refused else ""
     specific = {d["name"] for r in rows for d in r["documents"]}
     assisted = assisted_of(move)
     return render(request, "moves/result.html", {
@@ -861,7 +877,7 @@ def detail(request, public_id):
         "kinds": [_kind_label(k) for k in move.kinds], "list_url": _list_url(request),
         "assisted": assisted, "extra_documents": assisted.extra_documents() if assisted is not None else [],
         **_stored_move_notes(move),
-    })
+    }, status=status)
 
 
 def _stored_move_notes(move) -> dict:

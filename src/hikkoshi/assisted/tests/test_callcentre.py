@@ -119,3 +119,25 @@ def test_no_forms_to_mail_before_submission(world, sapporo):
     consent_url = new_move(client, "callcentre")
     move = move_at(consent_url)
     assert client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf").status_code == 404
+
+
+def test_an_operator_chooses_the_day_of_the_callers_counter_visit(world, sapporo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hikkoshi.moves.models import MoveProcedure
+
+    client, _base, move = submitted_call(world)
+    entry = MoveProcedure.objects.filter(move=move, version__procedure__slug="sapporo-move-in").first()
+    assert entry is not None
+    url = f"/callcentre/moves/{move.public_id}/visit/sapporo-move-in/"
+    assert f'action="{url}"' in text(client.get(f"/callcentre/moves/{move.public_id}/"))
+    day = max(filter(None, (entry.deadline_from, timezone.localdate()))) + timedelta(days=1)
+    other = staff_client(world, world.other_operator)
+    assert other.post(url, {"visit_on": day.isoformat()}).status_code == 404
+    response = client.post(url, {"visit_on": day.isoformat()})
+    assert response["Location"] == f"/callcentre/moves/{move.public_id}/#entry-sapporo-move-in"
+    entry.refresh_from_db()
+    assert entry.visit_on == day
+    assert AuditEvent.objects.filter(move=move.public_id, action="visit").count() == 1

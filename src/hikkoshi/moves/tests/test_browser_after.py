@@ -2,12 +2,15 @@
 the counter procedure filed by keyboard, withdrawing one procedure, a correction with an error
 and then without."""
 
+from datetime import timedelta
 import re
 
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 import pytest
 
+from hikkoshi.moves.models import MoveProcedure
 from hikkoshi.moves.services import move_submit
 
 from .conftest import sapporo_relocation
@@ -36,8 +39,19 @@ def test_after_submitting_in_a_browser_with_axe(sapporo, mover, live_server, bro
     assert "窓口で届け出る" in steps and "北区役所" in steps
     assert page.inner_text("#status-sapporo-move-in") == "窓口で届出が必要"
 
-    # By keyboard: "I have filed it".
-    tab_to_button(page, "section.next-steps form button")
+    # The day of the visit, typed and sent with Enter; then it shows, and the page is still accessible.
+    entry = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-move-in")
+    day = max(filter(None, (entry.deadline_from, timezone.localdate()))) + timedelta(days=1)
+    page.fill("#visit-sapporo-move-in", day.isoformat())
+    with page.expect_navigation():
+        page.press("#visit-sapporo-move-in", "Enter")
+    assert page.input_value("#visit-sapporo-move-in") == day.isoformat()
+    assert "来庁する日" in page.inner_text("section.next-steps p.visit-day")
+    axe("the result page, a visit day chosen")
+
+    # By keyboard from the visit day (Tab goes through the date's parts, Save, Clear): "I have filed it".
+    page.focus("#visit-sapporo-move-in")
+    tab_to_button(page, "section.next-steps form.actions button")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.inner_text("#status-sapporo-move-in") == "窓口で届出済み（ご本人の記録）"
