@@ -163,7 +163,7 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
     call_command("catalogue", "import", str(package / "catalogue" / "data" / "sapporo.json"), verbosity=0)
 
     portal_keys = base / "portal-keys.json"
-    from hikkoshi.delivery.signing import jwks
+    from hikkoshi.delivery.keys import jwks
 
     portal_keys.write_text(json.dumps(jwks()))
     receiver = ReceiverProcess(base / "receiver", list(WEB), portal_key_file=portal_keys, workers=2)

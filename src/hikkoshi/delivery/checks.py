@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 @register(Tags.security, deploy=True)
 def signing_key_configured(app_configs=None, **kwargs):
     """Web-channel applications cannot be signed without the portal's key."""
-    from .signing import portal_key
+    from .keys import portal_key
 
     try:
         portal_key()

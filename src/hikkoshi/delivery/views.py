@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
-from .signing import jwks
+from .keys import jwks
 
 
 @require_safe

@@ -72,7 +72,7 @@ def receipt_key_problems(keys) -> list[str]:
 
     Each must be an Ed25519 public JWK (``kty`` OKP, ``crv`` Ed25519, ``x``) with a ``kid``,
     every ``kid`` once."""
-    from hikkoshi.delivery.signing import JWKError, jwk_to_public_key
+    from hikkoshi.httpsig import JWKError, jwk_to_public_key
 
     if not isinstance(keys, list):
         return [str(_("Give the receipt keys as a JSON list of JWKs, such as [{\"kty\": \"OKP\", …}]."))]

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 import httpx
 
-from hikkoshi.delivery import signing
+from hikkoshi import httpsig
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +35,13 @@ def key_path(slug: str, data_dir: Path | None = None) -> Path:
 @lru_cache(maxsize=None)
 def organisation_key(slug: str) -> tuple[Ed25519PrivateKey, str]:
     """The organisation's receipt key and its key id (the key file is made when absent)."""
-    key = signing.load_or_create_private_key(key_path(slug))
-    return key, signing.key_id_for(key.public_key(), prefix=slug)
+    key = httpsig.load_or_create_private_key(key_path(slug))
+    return key, httpsig.key_id_for(key.public_key(), prefix=slug)
 
 
 def organisation_jwks(slug: str) -> dict:
     key, kid = organisation_key(slug)
-    return signing.make_jwks([(key.public_key(), kid)])
+    return httpsig.make_jwks([(key.public_key(), kid)])
 
 
 # --- the portal's keys -----------------------------------------------------------------------------
@@ -61,12 +61,12 @@ def read_key_file(path: Path | str) -> dict[str | None, Ed25519PublicKey]:
         if b"PRIVATE KEY" in data:
             raise PortalKeySourceError(f"{path} holds a private key: give the portal's public key")
         try:
-            return {None: signing.public_key_from_pem(data)}
+            return {None: httpsig.public_key_from_pem(data)}
         except ValueError as exc:
             raise PortalKeySourceError(f"{path} is not an Ed25519 public key") from exc
     try:
-        keys = signing.keys_from_jwks(json.loads(data), strict=False)
-    except (ValueError, signing.JWKError) as exc:
+        keys = httpsig.keys_from_jwks(json.loads(data), strict=False)
+    except (ValueError, httpsig.JWKError) as exc:
         raise PortalKeySourceError(f"{path} is neither a JWK set nor a PEM public key") from exc
     if not keys:
         raise PortalKeySourceError(f"{path} has no Ed25519 key")
@@ -87,15 +87,15 @@ class PortalKeys:
         self._lock = threading.Lock()
 
     def fetch(self) -> dict:
-        """Fetch the JWK set now (raises ``signing.KeyUnavailable`` when it cannot be had)."""
+        """Fetch the JWK set now (raises ``httpsig.KeyUnavailable`` when it cannot be had)."""
         try:
             response = httpx.get(self.url, timeout=self.timeout, follow_redirects=True,
                                  headers={"Accept": "application/json"})
             response.raise_for_status()
-            keys = signing.keys_from_jwks(response.json(), strict=False)
-        except (httpx.HTTPError, ValueError, signing.JWKError) as exc:
+            keys = httpsig.keys_from_jwks(response.json(), strict=False)
+        except (httpx.HTTPError, ValueError, httpsig.JWKError) as exc:
             logger.warning("portal keys not fetched: %s", type(exc).__name__)
-            raise signing.KeyUnavailable("the portal's keys could not be fetched") from exc
+            raise httpsig.KeyUnavailable("the portal's keys could not be fetched") from exc
         self._keys, self._fetched_at = keys, time.monotonic()
         logger.info("portal keys fetched: %d", len(keys))
         return keys
@@ -111,7 +111,7 @@ class PortalKeys:
             if self._keys is None or (unknown and age >= self.refetch_interval) or age >= self.max_age:
                 try:
                     self.fetch()
-                except signing.KeyUnavailable:
+                except httpsig.KeyUnavailable:
                     if self._keys is None or key_id not in self._keys:
                         raise  # the sender should try again later
                     # The copy we have still knows this key: use it, try again a little later.

@@ -18,7 +18,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hikkoshi.delivery import signing
+from hikkoshi import httpsig
 
 from .models import Application, Counter, Notice, SeenNonce
 
@@ -55,7 +55,7 @@ class Accepted:
     created: bool  # False: the stored receipt of an earlier request with the same key
 
 
-def remember_nonce(verified: signing.VerifiedRequest, *, keep: float) -> None:
+def remember_nonce(verified: httpsig.VerifiedRequest, *, keep: float) -> None:
     """Record the signature's nonce; raise ``Replayed`` if it was seen. Nonces older than
     ``keep`` seconds are forgotten (their signatures are refused as too old anyway)."""
     if not verified.nonce or len(verified.nonce) > 200 or len(verified.key_id) > 200:
@@ -100,7 +100,7 @@ def _existing(organisation: str, key: str, digest: str) -> Accepted | None:
     return Accepted(found, created=False)
 
 
-def accept(*, organisation: str, verified: signing.VerifiedRequest, data: dict) -> Accepted:
+def accept(*, organisation: str, verified: httpsig.VerifiedRequest, data: dict) -> Accepted:
     """Store the application (or find the one stored under its key) and its receipt."""
     key, digest = verified.idempotency_key, verified.content_digest
     found = _existing(organisation, key, digest)
@@ -111,7 +111,7 @@ def accept(*, organisation: str, verified: signing.VerifiedRequest, data: dict) 
     try:
         with transaction.atomic():
             reference = _reference(organisation, timezone.localdate(now))
-            receipt = signing.receipt_body(reference=reference, idempotency_key=key, content_digest=digest,
+            receipt = httpsig.receipt_body(reference=reference, idempotency_key=key, content_digest=digest,
                                            received_at=timezone.localtime(now), organisation=organisation)
             application = Application.objects.create(
                 organisation=organisation, reference=reference, idempotency_key=key, content_digest=digest,
@@ -128,7 +128,7 @@ def accept(*, organisation: str, verified: signing.VerifiedRequest, data: dict) 
     return Accepted(application, created=True)
 
 
-def accept_notice(*, organisation: str, verified: signing.VerifiedRequest, data: dict) -> Accepted:
+def accept_notice(*, organisation: str, verified: httpsig.VerifiedRequest, data: dict) -> Accepted:
     """Store a withdrawal or correction (or find the one stored under its key) and its receipt.
 
     It must name an application of this organisation by its reference and idempotency key
@@ -154,7 +154,7 @@ def accept_notice(*, organisation: str, verified: signing.VerifiedRequest, data:
                 raise Processed
             kind = notice_kind(data)
             reference = _reference(organisation, timezone.localdate(now))
-            receipt = signing.receipt_body(reference=reference, idempotency_key=key, content_digest=digest,
+            receipt = httpsig.receipt_body(reference=reference, idempotency_key=key, content_digest=digest,
                                            received_at=timezone.localtime(now), organisation=organisation)
             receipt["about"] = application.reference
             notice = Notice.objects.create(

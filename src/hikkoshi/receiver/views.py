@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from hikkoshi.delivery import signing
+from hikkoshi import httpsig
 
 from . import keys, services
 from .models import Application
@@ -87,14 +87,14 @@ def applications(request, slug):
     config = settings.RECEIVER
     body = request.body
     try:
-        verified = signing.verify_request(
+        verified = httpsig.verify_request(
             method=request.method, url=_target_uri(request), headers=request.headers, body=body,
             resolve_key=keys.portal_keys().resolve, max_age=config["max_age"], max_future=config["max_future"])
-    except signing.KeyUnavailable:
+    except httpsig.KeyUnavailable:
         return _answer(request, problem(503, _("Keys unavailable"),
                                         _("The portal's keys could not be fetched; try again later."),
                                         Retry_After="30"))
-    except signing.SignatureError as exc:
+    except httpsig.SignatureError as exc:
         logger.info("application refused (%s): %s", slug, exc)
         return _answer(request, problem(401, _("Bad signature"), str(exc)))
     try:
@@ -157,7 +157,7 @@ def _notice(slug: str, verified, data: dict) -> HttpResponse:
                            "content_digest": verified.content_digest}, ensure_ascii=False).encode("utf-8")
         response = HttpResponse(body, status=409)
         private_key, key_id = keys.organisation_key(slug)
-        for name, value in signing.sign_response(status=409, body=body, private_key=private_key, key_id=key_id,
+        for name, value in httpsig.sign_response(status=409, body=body, private_key=private_key, key_id=key_id,
                                                  content_type="application/problem+json").items():
             response[name] = value
         response["Cache-Control"] = "no-store"
@@ -170,7 +170,7 @@ def _receipt(slug: str, accepted: services.Accepted) -> HttpResponse:
     body = accepted.application.receipt.encode("utf-8")
     private_key, key_id = keys.organisation_key(slug)
     response = HttpResponse(body, status=status)
-    for name, value in signing.sign_response(status=status, body=body, private_key=private_key,
+    for name, value in httpsig.sign_response(status=status, body=body, private_key=private_key,
                                              key_id=key_id).items():
         response[name] = value
     response["Cache-Control"] = "no-store"

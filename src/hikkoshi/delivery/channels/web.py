@@ -1,6 +1,6 @@
 """Web 連携: the application as signed JSON, POSTed to the organisation's endpoint.
 
-The request is signed with the portal's key (RFC 9421, see ``hikkoshi.delivery.signing``) and
+The request is signed with the portal's key (RFC 9421, see ``hikkoshi.httpsig``) and
 carries the delivery's ``Idempotency-Key``, the same on every attempt, so an organisation that
 honours it never takes an application twice. The organisation answers with a receipt signed with
 its own key; the receipt is verified against the keys the directory holds for it
@@ -30,7 +30,9 @@ import threading
 from django.conf import settings
 import httpx
 
-from .. import signing
+from hikkoshi import httpsig
+
+from ..keys import portal_key, portal_key_id
 from . import register
 from .base import DeliveryError, Outcome, Outgoing
 
@@ -121,15 +123,15 @@ class WebChannel:
             raise DeliveryError("not_configured", "the directory has no receipt keys for the organisation",
                                 retryable=False)
         try:
-            receipt_keys = signing.keys_from_jwks(list(outgoing.receipt_keys))
-        except signing.JWKError as exc:
+            receipt_keys = httpsig.keys_from_jwks(list(outgoing.receipt_keys))
+        except httpsig.JWKError as exc:
             raise DeliveryError("not_configured", f"a receipt key in the directory is unusable ({exc.code})",
                                 retryable=False) from exc
 
         body = json.dumps(outgoing.application, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = signing.sign_request(method="POST", url=str(url), body=body,
+        headers = httpsig.sign_request(method="POST", url=str(url), body=body,
                                        idempotency_key=outgoing.idempotency_key,
-                                       private_key=signing.portal_key(), key_id=signing.portal_key_id())
+                                       private_key=portal_key(), key_id=portal_key_id())
         headers["Accept"] = "application/json"
         config = settings.HIKKOSHI_DELIVERY
         timeout = httpx.Timeout(config["timeout"], connect=config["connect_timeout"])
@@ -159,9 +161,9 @@ class WebChannel:
             # A receipt is bound to this application (its key and digest, checked below), so an
             # organisation's clock running ahead must not turn an application it holds into a
             # final failure: a day's skew is allowed.
-            verified = signing.verify_response(status=status, headers=headers, body=answer, keys=keys,
+            verified = httpsig.verify_response(status=status, headers=headers, body=answer, keys=keys,
                                                max_future=RECEIPT_MAX_FUTURE)
-        except signing.SignatureError as exc:
+        except httpsig.SignatureError as exc:
             raise DeliveryError("bad_receipt_signature", str(exc), retryable=False) from exc
         try:
             receipt = json.loads(answer.decode("utf-8"))
@@ -187,7 +189,7 @@ class WebChannel:
             "signature": verified.signature,
             "signature_input": verified.signature_input,
             "key_id": verified.key_id,
-            # Enough to verify the receipt again later (signing.verify_stored_receipt).
+            # Enough to verify the receipt again later (httpsig.verify_stored_receipt).
             "status": status,
             "content_type": headers.get("content-type", ""),
             "content_digest": verified.content_digest,
@@ -203,10 +205,10 @@ def _processed(status: int, headers: dict, answer: bytes, keys, idempotency_key:
     unsigned = DeliveryError("http_409", "HTTP 409 without the organisation's signature on this request",
                              retryable=False)
     try:
-        signing.verify_response(status=status, headers=headers, body=answer, keys=keys,
+        httpsig.verify_response(status=status, headers=headers, body=answer, keys=keys,
                                 max_future=RECEIPT_MAX_FUTURE)
         problem = json.loads(answer.decode("utf-8"))
-    except (signing.SignatureError, UnicodeDecodeError, json.JSONDecodeError):
+    except (httpsig.SignatureError, UnicodeDecodeError, json.JSONDecodeError):
         return unsigned
     if (not isinstance(problem, dict) or problem.get("idempotency_key") != idempotency_key
             or problem.get("content_digest") != sent_digest):

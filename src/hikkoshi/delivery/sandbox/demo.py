@@ -111,7 +111,7 @@ class Sandbox:
 
     def start(self) -> dict[str, str]:
         """Start everything; what to show the person trying the demo."""
-        from hikkoshi.delivery.signing import jwks
+        from hikkoshi.delivery.keys import jwks
         from hikkoshi.directory.services import set_receipt_keys
 
         smtp_port = settings.HIKKOSHI_SMTP["port"]

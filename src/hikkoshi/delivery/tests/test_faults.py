@@ -18,9 +18,10 @@ import pytest
 from hikkoshi.catalogue.models import Procedure
 from hikkoshi.delivery import services
 from hikkoshi.delivery.models import Delivery
-from hikkoshi.delivery.signing import generate_key, jwks, make_jwks, key_id_for
+from hikkoshi.delivery.keys import jwks
 from hikkoshi.delivery.testing import WorkerProcess, wait_until
 from hikkoshi.directory.services import set_receipt_keys
+from hikkoshi.httpsig import generate_key, key_id_for, make_jwks
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation

@@ -11,7 +11,7 @@ import pytest
 from hikkoshi.catalogue.models import Procedure
 from hikkoshi.delivery import notices, services
 from hikkoshi.delivery.models import Delivery, DeliveryEvent, Notice
-from hikkoshi.delivery.signing import jwks
+from hikkoshi.delivery.keys import jwks
 from hikkoshi.directory.services import set_receipt_keys
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import MoveProcedure
@@ -170,7 +170,7 @@ def test_a_notice_waits_for_its_application_still_being_sent(sapporo, mover):
 
 
 def test_a_409_without_the_organisations_signature_is_not_taken_for_its_word(sapporo, mover, settings):
-    from hikkoshi.delivery.signing import generate_key, key_id_for, make_jwks
+    from hikkoshi.httpsig import generate_key, key_id_for, make_jwks
     from hikkoshi.receiver.testing import StandIn
 
     org = generate_key()

@@ -9,16 +9,17 @@ import time
 
 import pytest
 
-from hikkoshi.delivery import channels, signing
+from hikkoshi import httpsig
+from hikkoshi.delivery import channels
 from hikkoshi.delivery.channels import DeliveryError, Outgoing
 from hikkoshi.delivery.channels.web import retry_after_seconds
 from hikkoshi.directory.selectors import receipt_keys_of
 from hikkoshi.documents.samples import sample_move
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn, free_port
 
-PORTAL = signing.generate_key()
-PORTAL_KID = signing.key_id_for(PORTAL.public_key())
-ORG_KEY = signing.generate_key()
+PORTAL = httpsig.generate_key()
+PORTAL_KID = httpsig.key_id_for(PORTAL.public_key())
+ORG_KEY = httpsig.generate_key()
 ORG_KID = "stand-in-1"
 RECORD = sample_move()
 ENTRY = next(p for p in RECORD.procedures if p.slug == "sapporo-water-start")
@@ -45,7 +46,7 @@ def outgoing(endpoint, receipt_keys, *, key="0b8e6f0e-7a59-4c1e-9a43-5d1c7e0f000
 
 @pytest.fixture(autouse=True)
 def portal(settings):
-    settings.HIKKOSHI_SIGNING_KEY = signing.private_key_to_pem(PORTAL).decode()
+    settings.HIKKOSHI_SIGNING_KEY = httpsig.private_key_to_pem(PORTAL).decode()
     settings.HIKKOSHI_SIGNING_KEY_ID = ""
     settings.HIKKOSHI_DELIVERY = {**settings.HIKKOSHI_DELIVERY, "connect_timeout": 2.0, "timeout": 5.0}
 
@@ -53,7 +54,7 @@ def portal(settings):
 @pytest.fixture(scope="module")
 def portal_site():
     """The portal's well-known document, served from 127.0.0.1 for the receiver to fetch."""
-    document = json.dumps(signing.make_jwks([(PORTAL.public_key(), PORTAL_KID)])).encode()
+    document = json.dumps(httpsig.make_jwks([(PORTAL.public_key(), PORTAL_KID)])).encode()
     with StandIn(lambda request: (200, {"Content-Type": "application/json"}, document)) as site:
         yield site
 
@@ -68,7 +69,7 @@ def receiver(tmp_path_factory, portal_site):
 @pytest.fixture(scope="module")
 def slow_receiver(tmp_path_factory):
     base = tmp_path_factory.mktemp("slow-receiver")
-    (base / "portal.json").write_text(json.dumps(signing.make_jwks([(PORTAL.public_key(), PORTAL_KID)])))
+    (base / "portal.json").write_text(json.dumps(httpsig.make_jwks([(PORTAL.public_key(), PORTAL_KID)])))
     with ReceiverProcess(base, ["sapporo-water"], portal_key_file=base / "portal.json", delay=1.5) as process:
         yield process
 
@@ -97,7 +98,7 @@ def test_delivered_with_a_verified_receipt_and_the_same_receipt_on_a_retry(recei
     assert receipt["body"]["reference"] == outcome.reference
     assert receipt["key_id"] == keys[0]["kid"]
     assert receipt["status"] == 201
-    assert signing.verify_stored_receipt(receipt, keys).key_id == keys[0]["kid"]
+    assert httpsig.verify_stored_receipt(receipt, keys).key_id == keys[0]["kid"]
     assert "札幌" not in json.dumps(receipt, ensure_ascii=False)  # no personal data in the receipt
 
     again = web().send(outgoing(receiver.endpoint("sapporo-water"), keys, attempt=2))
@@ -119,7 +120,7 @@ def receiver_csv(receiver) -> str:
 @pytest.mark.slow
 def test_a_receipt_key_that_is_not_the_organisations_is_a_final_error(receiver):
     published = receiver.receipt_keys("sapporo-water")[0]
-    impostor = signing.public_jwk(signing.generate_key().public_key(), published["kid"])
+    impostor = httpsig.public_jwk(httpsig.generate_key().public_key(), published["kid"])
     with pytest.raises(DeliveryError) as info:
         web().send(outgoing(receiver.endpoint("sapporo-water"), [impostor], key="impostor-1"))
     assert (info.value.code, info.value.retryable) == ("bad_receipt_signature", False)
@@ -127,7 +128,7 @@ def test_a_receipt_key_that_is_not_the_organisations_is_a_final_error(receiver):
 
 @pytest.mark.slow
 def test_a_portal_key_the_receiver_does_not_know_is_refused(receiver, settings):
-    settings.HIKKOSHI_SIGNING_KEY = signing.private_key_to_pem(signing.generate_key()).decode()
+    settings.HIKKOSHI_SIGNING_KEY = httpsig.private_key_to_pem(httpsig.generate_key()).decode()
     with pytest.raises(DeliveryError) as info:
         web().send(outgoing(receiver.endpoint("sapporo-water"), receiver.receipt_keys("sapporo-water"),
                             key="unknown-portal-key"))
@@ -154,17 +155,17 @@ def test_a_receiver_slower_than_the_timeout_is_retried_and_then_answers_the_same
 
 def receipt_answer(request, *, key=ORG_KEY, kid=ORG_KID, status=201, idempotency_key=None, digest=None,
                    sign=True, reference="R-000001"):
-    body = json.dumps(signing.receipt_body(
+    body = json.dumps(httpsig.receipt_body(
         reference=reference, idempotency_key=idempotency_key or request.headers["Idempotency-Key"],
-        content_digest=digest or signing.content_digest(request.body),
+        content_digest=digest or httpsig.content_digest(request.body),
         received_at=datetime.now(timezone.utc))).encode()
     headers = {"Content-Type": "application/json"}
     if sign:
-        headers = signing.sign_response(status=status, body=body, private_key=key, key_id=kid)
+        headers = httpsig.sign_response(status=status, body=body, private_key=key, key_id=kid)
     return status, headers, body
 
 
-ORG_JWKS = [signing.public_jwk(ORG_KEY.public_key(), ORG_KID)]
+ORG_JWKS = [httpsig.public_jwk(ORG_KEY.public_key(), ORG_KID)]
 
 
 def later(seconds: int) -> str:
@@ -183,11 +184,11 @@ ANSWERS = {
     "409": (lambda r: (409, {}, b""), "http_409", False, None),
     "422": (lambda r: (422, {}, b""), "http_422", False, None),
     "302": (lambda r: (302, {"Location": "/elsewhere"}, b""), "http_302", False, None),
-    "wrong-key": (lambda r: receipt_answer(r, key=signing.generate_key()), "bad_receipt_signature", False, None),
+    "wrong-key": (lambda r: receipt_answer(r, key=httpsig.generate_key()), "bad_receipt_signature", False, None),
     "unknown-kid": (lambda r: receipt_answer(r, kid="other"), "bad_receipt_signature", False, None),
     "unsigned": (lambda r: receipt_answer(r, sign=False), "bad_receipt_signature", False, None),
     "other-key": (lambda r: receipt_answer(r, idempotency_key="another"), "bad_receipt_signature", False, None),
-    "other-body": (lambda r: receipt_answer(r, digest=signing.content_digest(b"{}")), "bad_receipt_signature",
+    "other-body": (lambda r: receipt_answer(r, digest=httpsig.content_digest(b"{}")), "bad_receipt_signature",
                    False, None),
     "status-changed": (lambda r: (200, *receipt_answer(r)[1:]), "bad_receipt_signature", False, None),
     "no-reference": (lambda r: receipt_answer(r, reference=""), "bad_receipt", False, None),
@@ -225,7 +226,7 @@ def test_answers_of_a_stand_in_receiver(stand_in, answer):
     assert request.headers["Idempotency-Key"] == item.idempotency_key
     assert json.loads(request.body.decode("utf-8")) == APPLICATION
     assert "札幌 太郎".encode() in request.body  # not \\u escapes
-    signing.verify_request(method="POST", url=stand_in.url("/applications"), headers=request.headers,
+    httpsig.verify_request(method="POST", url=stand_in.url("/applications"), headers=request.headers,
                            body=request.body, resolve_key={PORTAL_KID: PORTAL.public_key()})
 
 

@@ -6,15 +6,15 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 import pytest
 
-from hikkoshi.delivery import signing
+from hikkoshi import httpsig
 from hikkoshi.directory.models import Organisation
 from hikkoshi.directory.selectors import receipt_keys_of
 from hikkoshi.directory.services import DirectoryImportError, directory_export, directory_import
 from hikkoshi.directory.tests.test_admin import _form
 
-KEY = signing.generate_key()
-JWK = signing.public_jwk(KEY.public_key(), "water-2026")
-OTHER = signing.public_jwk(signing.generate_key().public_key(), "water-2027")
+KEY = httpsig.generate_key()
+JWK = httpsig.public_jwk(KEY.public_key(), "water-2026")
+OTHER = httpsig.public_jwk(httpsig.generate_key().public_key(), "water-2027")
 
 
 def org(**fields) -> Organisation:

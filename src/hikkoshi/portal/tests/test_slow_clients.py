@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import httpx
 import pytest
 
-from hikkoshi.delivery import signing
+from hikkoshi import httpsig
 from hikkoshi.receiver.testing import ReceiverProcess
 
 SLOW = 32
@@ -123,7 +123,7 @@ def test_a_silent_client_loses_its_connection(portal):
 @pytest.mark.slow
 def test_the_receiver_answers_while_slow_bodies_are_sent(tmp_path):
     key_file = tmp_path / "portal-keys.json"
-    key_file.write_text(json.dumps(signing.make_jwks([(Ed25519PrivateKey.generate().public_key(), "k1")])))
+    key_file.write_text(json.dumps(httpsig.make_jwks([(Ed25519PrivateKey.generate().public_key(), "k1")])))
     with ReceiverProcess(tmp_path / "r", ["sapporo-water"], portal_key_file=key_file) as receiver:
         socks = []
         try:

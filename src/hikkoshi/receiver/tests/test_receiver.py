@@ -11,13 +11,13 @@ import stat
 import httpx
 import pytest
 
-from hikkoshi.delivery import signing
+from hikkoshi import httpsig
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn
 
 pytestmark = pytest.mark.slow
 
-PORTAL = signing.generate_key()
-PORTAL_KID = signing.key_id_for(PORTAL.public_key())
+PORTAL = httpsig.generate_key()
+PORTAL_KID = httpsig.key_id_for(PORTAL.public_key())
 APPLICATION = {
     "format": "hikkoshi.application/1",
     "procedure": {"id": "sapporo-water-start", "version": 1, "name": "水道の使用開始"},
@@ -36,7 +36,7 @@ def body_of(data) -> bytes:
 
 
 def signed(url: str, body: bytes, key: str, *, private_key=PORTAL, kid=PORTAL_KID, **options) -> dict:
-    return signing.sign_request(method="POST", url=url, body=body, idempotency_key=key,
+    return httpsig.sign_request(method="POST", url=url, body=body, idempotency_key=key,
                                 private_key=private_key, key_id=kid, **options)
 
 
@@ -57,7 +57,7 @@ def csv_rows(receiver, slug) -> list[dict]:
 def receiver(tmp_path_factory):
     base = tmp_path_factory.mktemp("receiver")
     key_file = base / "portal-keys.json"
-    key_file.write_text(json.dumps(signing.make_jwks([(PORTAL.public_key(), PORTAL_KID)])))
+    key_file.write_text(json.dumps(httpsig.make_jwks([(PORTAL.public_key(), PORTAL_KID)])))
     with ReceiverProcess(base, ["sapporo-water", "hokkaido-gas"], portal_key_file=key_file) as process:
         yield process
 
@@ -66,22 +66,22 @@ def test_good_application_gets_a_receipt_signed_with_the_published_key(receiver)
     response = post(receiver, "sapporo-water", key="good-1")
     assert response.status_code == 201, response.text
     published = receiver.receipt_keys("sapporo-water")
-    assert [k["kid"] for k in published] == [signing.key_id_for(signing.jwk_to_public_key(published[0]),
+    assert [k["kid"] for k in published] == [httpsig.key_id_for(httpsig.jwk_to_public_key(published[0]),
                                                                 prefix="sapporo-water")]
-    verified = signing.verify_response(status=201, headers=response.headers, body=response.content,
+    verified = httpsig.verify_response(status=201, headers=response.headers, body=response.content,
                                        keys=published)
     assert verified.key_id == published[0]["kid"]
     receipt = response.json()
     assert REFERENCE.match(receipt["reference"])
     assert receipt["idempotency_key"] == "good-1"
-    assert receipt["content_digest"] == signing.content_digest(body_of(APPLICATION))
+    assert receipt["content_digest"] == httpsig.content_digest(body_of(APPLICATION))
     key_file = receiver.data_dir / "keys" / "sapporo-water.pem"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert signing.key_id_for(signing.load_or_create_private_key(key_file, create=False).public_key(),
+    assert httpsig.key_id_for(httpsig.load_or_create_private_key(key_file, create=False).public_key(),
                               prefix="sapporo-water") == published[0]["kid"]
     # Another organisation's key does not verify it.
-    with pytest.raises(signing.SignatureError):
-        signing.verify_response(status=201, headers=response.headers, body=response.content,
+    with pytest.raises(httpsig.SignatureError):
+        httpsig.verify_response(status=201, headers=response.headers, body=response.content,
                                 keys=receiver.receipt_keys("hokkaido-gas"))
 
 
@@ -90,7 +90,7 @@ def test_the_same_key_again_gets_the_same_receipt_and_is_stored_once(receiver):
     second = post(receiver, "sapporo-water", key="again-1")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.content == second.content
-    signing.verify_response(status=200, headers=second.headers, body=second.content,
+    httpsig.verify_response(status=200, headers=second.headers, body=second.content,
                             keys=receiver.receipt_keys("sapporo-water"))
     rows = [r for r in csv_rows(receiver, "sapporo-water") if r["idempotency_key"] == "again-1"]
     assert len(rows) == 1
@@ -132,7 +132,7 @@ def test_tampered_idempotency_key_or_url_is_refused(receiver):
 
 @pytest.mark.parametrize("kid", [PORTAL_KID, "someone-else"])
 def test_a_signature_by_another_key_is_refused(receiver, kid):
-    response = post(receiver, "sapporo-water", key=f"wrong-key-{kid}", private_key=signing.generate_key(), kid=kid)
+    response = post(receiver, "sapporo-water", key=f"wrong-key-{kid}", private_key=httpsig.generate_key(), kid=kid)
     assert response.status_code == 401
 
 
@@ -219,7 +219,7 @@ class KeySet:
     def __call__(self, request):
         if not self.up:
             return 503, {}, b""
-        document = signing.make_jwks([(k.public_key(), signing.key_id_for(k.public_key())) for k in self.keys])
+        document = httpsig.make_jwks([(k.public_key(), httpsig.key_id_for(k.public_key())) for k in self.keys])
         return 200, {"Content-Type": "application/json"}, json.dumps(document).encode()
 
 
@@ -247,15 +247,15 @@ def restore(keyset):
 
 def test_portal_keys_by_url_follow_a_key_change(guarded, keyset, restore):
     assert post(guarded, "sapporo-water", key="url-1").status_code == 201
-    new = signing.generate_key()
-    new_kid = signing.key_id_for(new.public_key())
+    new = httpsig.generate_key()
+    new_kid = httpsig.key_id_for(new.public_key())
     keyset.keys = [new]  # the portal changed its key; the receiver has the old set cached
     assert post(guarded, "sapporo-water", key="url-2", private_key=new, kid=new_kid).status_code == 201
     # The old key is no longer published.
     assert post(guarded, "sapporo-water", key="url-3").status_code == 401
     # The portal's keys cannot be fetched, and the key is unknown: try again later.
     keyset.up = False
-    response = post(guarded, "sapporo-water", key="url-4", private_key=signing.generate_key(), kid="unknown")
+    response = post(guarded, "sapporo-water", key="url-4", private_key=httpsig.generate_key(), kid="unknown")
     assert response.status_code == 503 and response.headers["retry-after"]
     # A key already known still works while the portal is away.
     assert post(guarded, "sapporo-water", key="url-5", private_key=new, kid=new_kid).status_code == 201
@@ -327,7 +327,7 @@ def test_staff_see_only_the_organisations_they_are_mapped_to(tmp_path_factory):
     organisation's list, applications, CSV, and cannot mark another's processed."""
     base = tmp_path_factory.mktemp("shared")
     key_file = base / "portal-keys.json"
-    key_file.write_text(json.dumps(signing.make_jwks([(PORTAL.public_key(), PORTAL_KID)])))
+    key_file.write_text(json.dumps(httpsig.make_jwks([(PORTAL.public_key(), PORTAL_KID)])))
     with ReceiverProcess(base, ["sapporo-water", "hokkaido-gas"], portal_key_file=key_file,
                          open_staff_pages=False, workers=1) as shared:
         sent = post(shared, "hokkaido-gas", {**APPLICATION, "applicant": {"name": "瓦斯 花子"}}, key="gas-1")

@@ -26,8 +26,9 @@ Keys are published as JWK sets (RFC 7517/8037): ``{"keys": [{"kty": "OKP", "crv"
 "x": …, "kid": …, "alg": "EdDSA", "use": "sig"}]}``. A key id not configured otherwise is derived
 from the key: ``<prefix>-`` and the first 16 hex digits of the SHA-256 of the raw public key.
 
-Everything except ``portal_key()``, ``portal_key_id()`` and ``jwks()`` is pure: keys are passed
-in and no Django settings are read, so the receiver (``hikkoshi receiver``) shares this module.
+Pure: keys are passed in and no Django settings are read, so the portal's web channel
+(``hikkoshi.delivery``) and the receiver (``hikkoshi receiver``) share this module. The portal's own
+key, from its settings, is ``hikkoshi.delivery.keys``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from pathlib import Path
 import re
 import secrets
 import tempfile
-import threading
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -406,62 +406,3 @@ def verify_stored_receipt(receipt: Mapping, keys) -> VerifiedResponse:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SignatureError("Not a stored receipt.") from exc
     return verify_response(status=status, headers=headers, body=body, keys=keys)
-
-
-# --- the portal's own key (needs Django settings) ---------------------------------------------------
-
-_portal_cache: dict[tuple, tuple[Ed25519PrivateKey, str]] = {}
-_portal_lock = threading.Lock()
-
-
-def _may_create_key_file(settings) -> bool:
-    # Production sets HIKKOSHI_SIGNING_KEY_CREATE = False: a key made on one host is not the others'.
-    return bool(getattr(settings, "HIKKOSHI_SIGNING_KEY_CREATE", True))
-
-
-def _portal() -> tuple[Ed25519PrivateKey, str]:
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-
-    pem = getattr(settings, "HIKKOSHI_SIGNING_KEY", "")
-    path = getattr(settings, "HIKKOSHI_SIGNING_KEY_FILE", "")
-    kid = getattr(settings, "HIKKOSHI_SIGNING_KEY_ID", "")
-    cache_key = (pem, str(path), kid)
-    found = _portal_cache.get(cache_key)
-    if found:
-        return found
-    with _portal_lock:
-        if pem:
-            try:
-                key = private_key_from_pem(pem)
-            except ValueError as exc:
-                raise ImproperlyConfigured("HIKKOSHI_SIGNING_KEY is not an Ed25519 private key in PEM.") from exc
-        elif path:
-            try:
-                key = load_or_create_private_key(path, create=_may_create_key_file(settings))
-            except FileNotFoundError as exc:
-                raise ImproperlyConfigured(
-                    f"The signing key file {path} does not exist: make one with "
-                    "`openssl genpkey -algorithm ed25519 -out FILE` (mode 0600).") from exc
-            except ValueError as exc:
-                raise ImproperlyConfigured(f"{path} is not an Ed25519 private key in PEM.") from exc
-        else:
-            raise ImproperlyConfigured("Set HIKKOSHI_SIGNING_KEY or HIKKOSHI_SIGNING_KEY_FILE.")
-        found = _portal_cache[cache_key] = (key, kid or key_id_for(key.public_key()))
-    return found
-
-
-def portal_key() -> Ed25519PrivateKey:
-    """The portal's signing key (``HIKKOSHI_SIGNING_KEY`` or ``HIKKOSHI_SIGNING_KEY_FILE``)."""
-    return _portal()[0]
-
-
-def portal_key_id() -> str:
-    """``HIKKOSHI_SIGNING_KEY_ID``, or ``hikkoshi-<16 hex digits>`` derived from the key."""
-    return _portal()[1]
-
-
-def jwks() -> dict:
-    """The portal's public keys as a JWK set, for ``/.well-known/hikkoshi-keys.json``."""
-    key, kid = _portal()
-    return make_jwks([(key.public_key(), kid)])
