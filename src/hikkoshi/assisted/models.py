@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hikkoshi.privacy.fields import EncryptedJSONField
+from hikkoshi.encryption.fields import EncryptedJSONField
 
 
 class Agency(models.Model):

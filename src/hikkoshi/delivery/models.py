@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.catalogue.constants import Channel
+from hikkoshi.encryption.fields import EncryptedJSONField
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import MoveProcedure
-from hikkoshi.privacy.fields import EncryptedJSONField
 
 
 class Delivery(models.Model):

@@ -19,7 +19,7 @@ returned silently. Error messages never contain the data.
 Rotation: put the new key first (``new,old``) everywhere, restart, run ``hikkoshi keys rotate``
 (re-encrypts every value still under another key), then remove the old key.
 
-``python -m hikkoshi.privacy.crypto`` prints a new key line without needing Django settings
+``python -m hikkoshi.encryption.crypto`` prints a new key line without needing Django settings
 (for a production host that cannot start before it has a key).
 """
 
@@ -267,5 +267,5 @@ def decrypt(token: str, context: str) -> bytes:
     return keyring().decrypt(token, context)
 
 
-if __name__ == "__main__":  # python -m hikkoshi.privacy.crypto
+if __name__ == "__main__":  # python -m hikkoshi.encryption.crypto
     print(new_key_line())

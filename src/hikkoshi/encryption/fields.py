@@ -2,7 +2,7 @@
 
 In Python the field behaves as a ``JSONField`` (dicts, lists, strings, numbers, booleans;
 ``None`` is SQL NULL when ``null=True``). In the database it is a text column holding one
-``hk1:`` token (``hikkoshi.privacy.crypto``) bound to ``<db_table>.<column>``; it is encrypted in
+``hk1:`` token (``hikkoshi.encryption.crypto``) bound to ``<db_table>.<column>``; it is encrypted in
 ``get_prep_value`` and decrypted in ``from_db_value``. Every value is encrypted, the empty ones
 ({} [] "") too: the column does not tell which rows are empty (drafts at their first step,
 erased moves), and every non-NULL value of the column is a token, which ``hikkoshi keys

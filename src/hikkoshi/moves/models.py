@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.catalogue.models import ProcedureVersion
-from hikkoshi.privacy.fields import EncryptedJSONField
+from hikkoshi.encryption.fields import EncryptedJSONField
 
 from . import numbers
 from .constants import EntryStatus, MoveStatus

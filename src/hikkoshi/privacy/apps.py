@@ -10,7 +10,7 @@ class PrivacyConfig(AppConfig):
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
 
-        from . import crypto
+        from hikkoshi.encryption import crypto
 
         # Where keys are never made (production), a missing or malformed key stops start-up
         # here rather than at the first page that reads a move.

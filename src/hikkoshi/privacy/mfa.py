@@ -8,7 +8,7 @@ stored before this adapter was used (plain base32) is still read, and encrypted 
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 
-from . import crypto
+from hikkoshi.encryption import crypto
 
 CONTEXT = "mfa_authenticator.secret"
 # The data keys of an authenticator that allauth encrypts through the adapter.

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import connection, transaction
 
-from . import crypto
-from .fields import EncryptedJSONField
+from hikkoshi.encryption import crypto
+from hikkoshi.encryption.fields import EncryptedJSONField
 
 
 @dataclass

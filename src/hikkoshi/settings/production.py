@@ -64,7 +64,7 @@ HIKKOSHI_SMTP = {**HIKKOSHI_SMTP, "starttls": os.environ.get("HIKKOSHI_SMTP_STAR
 # (`hikkoshi manage check --deploy` names a missing one).
 HIKKOSHI_SIGNING_KEY_CREATE = False
 
-# Encryption at rest (hikkoshi.privacy): the data keys come from HIKKOSHI_DATA_KEYS or from a
+# Encryption at rest (hikkoshi.encryption): the data keys come from HIKKOSHI_DATA_KEYS or from a
 # key file that exists already. Production never makes a key by itself: a key made on one host
 # would not be the others', and data written with it would be unreadable there.
 HIKKOSHI_DATA_KEY_CREATE = False
@@ -72,5 +72,5 @@ if not HIKKOSHI_DATA_KEYS and not os.path.isfile(HIKKOSHI_DATA_KEY_FILE):  # noq
     raise RuntimeError(
         "HIKKOSHI_DATA_KEYS must be set in production, or HIKKOSHI_DATA_KEY_FILE must name an existing "
         f"key file ({HIKKOSHI_DATA_KEY_FILE} does not exist). Make a key with "  # noqa: F405
-        "`python -m hikkoshi.privacy.crypto` (prints kid:base64) and keep it apart from the database backups."
+        "`python -m hikkoshi.encryption.crypto` (prints kid:base64) and keep it apart from the database backups."
     )

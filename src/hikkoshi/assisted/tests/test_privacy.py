@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from hikkoshi.assisted.models import AssistedMove
-from hikkoshi.privacy import crypto
+from hikkoshi.encryption import crypto
 from hikkoshi.privacy.tests.conftest import KEY_A, KEY_B, findings, keys, scan_tables  # noqa: F401
 
 from .conftest import CUSTOMER, move_at, new_move, staff_client

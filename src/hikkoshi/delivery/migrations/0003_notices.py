@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import hikkoshi.privacy.fields
+import hikkoshi.encryption.fields
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('request_key', models.CharField(max_length=64, verbose_name='request')),
                 ('idempotency_key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='idempotency key')),
                 ('changes', models.JSONField(blank=True, default=list, verbose_name='changed fields')),
-                ('body', hikkoshi.privacy.fields.EncryptedJSONField(blank=True, default=dict, verbose_name='what was sent')),
+                ('body', hikkoshi.encryption.fields.EncryptedJSONField(blank=True, default=dict, verbose_name='what was sent')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
                 ('retry_from', models.DateTimeField(default=django.utils.timezone.now, verbose_name='retries counted from')),

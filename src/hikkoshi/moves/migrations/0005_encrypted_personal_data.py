@@ -11,9 +11,9 @@ import json
 
 from django.db import migrations, models
 
-import hikkoshi.privacy.fields
-from hikkoshi.privacy import crypto
-from hikkoshi.privacy.fields import decrypt_json, encrypt_json
+import hikkoshi.encryption.fields
+from hikkoshi.encryption import crypto
+from hikkoshi.encryption.fields import decrypt_json, encrypt_json
 
 COLUMNS = {
     "moves_move": ["applicant", "members", "old_address", "new_address", "draft"],
@@ -86,32 +86,32 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='move',
             name='applicant',
-            field=hikkoshi.privacy.fields.EncryptedJSONField(default=dict, verbose_name='applicant'),
+            field=hikkoshi.encryption.fields.EncryptedJSONField(default=dict, verbose_name='applicant'),
         ),
         migrations.AlterField(
             model_name='move',
             name='draft',
-            field=hikkoshi.privacy.fields.EncryptedJSONField(blank=True, default=dict, verbose_name='draft'),
+            field=hikkoshi.encryption.fields.EncryptedJSONField(blank=True, default=dict, verbose_name='draft'),
         ),
         migrations.AlterField(
             model_name='move',
             name='members',
-            field=hikkoshi.privacy.fields.EncryptedJSONField(default=list, verbose_name='household members'),
+            field=hikkoshi.encryption.fields.EncryptedJSONField(default=list, verbose_name='household members'),
         ),
         migrations.AlterField(
             model_name='move',
             name='new_address',
-            field=hikkoshi.privacy.fields.EncryptedJSONField(default=dict, verbose_name='new address'),
+            field=hikkoshi.encryption.fields.EncryptedJSONField(default=dict, verbose_name='new address'),
         ),
         migrations.AlterField(
             model_name='move',
             name='old_address',
-            field=hikkoshi.privacy.fields.EncryptedJSONField(default=dict, verbose_name='old address'),
+            field=hikkoshi.encryption.fields.EncryptedJSONField(default=dict, verbose_name='old address'),
         ),
         migrations.AlterField(
             model_name='moveprocedure',
             name='values',
-            field=hikkoshi.privacy.fields.EncryptedJSONField(default=dict, verbose_name='values'),
+            field=hikkoshi.encryption.fields.EncryptedJSONField(default=dict, verbose_name='values'),
         ),
         migrations.RunPython(encrypt_existing, decrypt_existing),
     ]

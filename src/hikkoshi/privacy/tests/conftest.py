@@ -11,9 +11,9 @@ from django.db import connection
 import pytest
 
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
+from hikkoshi.encryption import crypto
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import mover, sapporo_relocation  # noqa: F401
-from hikkoshi.privacy import crypto
 
 
 def key_line(kid: str, fill: int) -> str:

@@ -1,10 +1,9 @@
-"""Encryption at rest: the keyring, the token, the field."""
+"""Encryption at rest of the moves' personal data: the tokens in the rows, start-up without a key.
 
-import base64
+The keyring, the token and the field themselves: ``hikkoshi/tests/test_encryption.py``."""
+
 import json
 import os
-from pathlib import Path
-import stat
 import subprocess
 import sys
 
@@ -13,11 +12,11 @@ from django.core.management import call_command
 from django.db import connection
 import pytest
 
+from hikkoshi.encryption import crypto
+from hikkoshi.encryption.fields import decrypt_json
 from hikkoshi.moves.models import Move, MoveProcedure
-from hikkoshi.privacy import crypto
-from hikkoshi.privacy.fields import EncryptedJSONField, decrypt_json, encrypt_json
 
-from .conftest import APPLICANT, KEY_A, KEY_B, MARKERS, findings, key_line
+from .conftest import APPLICANT, KEY_A, KEY_B, MARKERS, findings
 
 
 def raw(sql, params=()):
@@ -32,142 +31,14 @@ def raw_move(pk) -> dict:
     return dict(zip(names, row))
 
 
-# -- tokens ------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("value", [{}, [], "", 0, None, True, {"name": "鷺沢 葵衣", "n": [1, 2.5, None]},
-                                   ["𠮷野家", "ｶﾅ"], "x" * 10_000])
-def test_round_trip(keys, value):
-    token = encrypt_json(value, "t.c")
-    assert token.startswith("hk1:a:")
-    assert decrypt_json(token, "t.c") == value
-
-
-def test_the_same_value_encrypts_differently_each_time(keys):
-    assert encrypt_json({"a": 1}, "t.c") != encrypt_json({"a": 1}, "t.c")
-
-
-def test_a_tampered_token_fails_loudly(keys):
-    token = encrypt_json({"name": "鷺沢"}, "t.c")
-    kid_part, blob = token.rsplit(":", 1)
-    data = bytearray(base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4)))
-    for position in (0, 12, len(data) - 1):  # the nonce, the ciphertext, the tag
-        changed = bytearray(data)
-        changed[position] ^= 1
-        bad = kid_part + ":" + base64.urlsafe_b64encode(bytes(changed)).rstrip(b"=").decode()
-        with pytest.raises(crypto.DecryptionError, match="does not verify"):
-            decrypt_json(bad, "t.c")
-    with pytest.raises(crypto.DecryptionError, match="truncated"):
-        decrypt_json(kid_part + ":" + blob[:20], "t.c")
-    for garbage in ("hk1:a:!!!", "hk1::abc", "hk1:a", '{"name": "x"}', ""):
-        with pytest.raises(crypto.DecryptionError):
-            decrypt_json(garbage, "t.c")
-
-
-def test_a_token_of_another_place_or_key_id_fails(keys):
-    token = encrypt_json({"name": "鷺沢"}, "moves_move.applicant")
-    with pytest.raises(crypto.DecryptionError, match="another column"):
-        decrypt_json(token, "moves_move.members")
-    # The same bytes under the other key's id: the key id is bound too (and key b is wrong).
-    relabelled = token.replace("hk1:a:", "hk1:b:", 1)
-    with pytest.raises(crypto.DecryptionError):
-        decrypt_json(relabelled, "moves_move.applicant")
-
-
-def test_a_wrong_key_or_an_unknown_key_id_fails(keys):
-    token = encrypt_json({"name": "鷺沢"}, "t.c")
-    keys.HIKKOSHI_DATA_KEYS = key_line("a", 9)  # same id, other key
-    with pytest.raises(crypto.DecryptionError, match="does not verify"):
-        decrypt_json(token, "t.c")
-    keys.HIKKOSHI_DATA_KEYS = KEY_B
-    with pytest.raises(crypto.DecryptionError, match="'a' is not in the keyring"):
-        decrypt_json(token, "t.c")
-
-
-def test_errors_never_contain_the_data(keys):
-    token = encrypt_json({"name": "鷺沢 葵衣"}, "t.c")
-    keys.HIKKOSHI_DATA_KEYS = KEY_B
-    with pytest.raises(crypto.DecryptionError) as caught:
-        decrypt_json(token, "t.c")
-    assert not findings(str(caught.value)) and token not in str(caught.value)
-
-
-# -- keys ----------------------------------------------------------------------------------------
-
-def test_the_first_key_encrypts_and_every_key_decrypts(keys):
-    old = encrypt_json(1, "t.c")
-    keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
-    assert crypto.keyring().primary == "b"
-    assert encrypt_json(1, "t.c").startswith("hk1:b:")
-    assert decrypt_json(old, "t.c") == 1
-
-
-@pytest.mark.parametrize("text, message", [
-    ("", "no key"),
-    ("a", "not 'kid:base64key'"),
-    ("a b:" + KEY_A.split(":")[1], "not 'kid:base64key'"),
-    ("a:" + base64.b64encode(b"short").decode(), "has 5 bytes"),
-    ("a:%%%%", "not base64"),
-    (f"{KEY_A},{key_line('a', 3)}", "appears twice"),
-])
-def test_malformed_keys_are_refused_without_showing_them(text, message):
-    with pytest.raises(crypto.KeyConfigurationError, match=message) as caught:
-        crypto.parse_keys(text, separator=",", source="HIKKOSHI_DATA_KEYS")
-    assert KEY_A.split(":")[1] not in str(caught.value)
-
-
-def test_keys_in_standard_or_url_safe_base64_with_or_without_padding():
-    key = bytes(range(200, 232))
-    for encoded in (base64.b64encode(key).decode(), base64.urlsafe_b64encode(key).decode().rstrip("=")):
-        assert crypto.parse_keys(f"k1:{encoded}") == [("k1", key)]
-
-
-def test_a_key_file_is_made_once_with_mode_0600(settings, tmp_path):
-    path = tmp_path / "keys" / "data-keys"
-    settings.HIKKOSHI_DATA_KEYS = ""
-    settings.HIKKOSHI_DATA_KEY_FILE = str(path)
-    crypto.reset()
-    token = encrypt_json({"a": 1}, "t.c")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
-    assert len(lines) == 1 and token.startswith(f"hk1:{lines[0].split(':')[0]}:")
-    crypto.create_key_file(path)  # another process's late attempt changes nothing
-    assert [line for line in path.read_text().splitlines() if line and not line.startswith("#")] == lines
-    assert list(path.parent.iterdir()) == [path]  # no temporary file left
-    crypto.reset()
-    assert decrypt_json(token, "t.c") == {"a": 1}
-
-
-def test_a_changed_key_file_is_read_again(settings, tmp_path, monkeypatch):
-    path = tmp_path / "data-keys"
-    path.write_text(KEY_A + "\n")
-    path.chmod(0o600)
-    settings.HIKKOSHI_DATA_KEYS = ""
-    settings.HIKKOSHI_DATA_KEY_FILE = str(path)
-    crypto.reset()
-    assert crypto.keyring().primary == "a"
-    path.write_text(f"# rotated\n{KEY_B}\n{KEY_A}\n")
-    monkeypatch.setattr(crypto, "FILE_CHECK_INTERVAL", 0.0)
-    assert crypto.keyring().primary == "b" and set(crypto.keyring().keys) == {"a", "b"}
-    crypto.reset()
-
-
-def test_no_key_file_is_made_where_that_is_off(settings, tmp_path):
-    settings.HIKKOSHI_DATA_KEYS = ""
-    settings.HIKKOSHI_DATA_KEY_FILE = str(tmp_path / "missing")
-    settings.HIKKOSHI_DATA_KEY_CREATE = False
-    crypto.reset()
-    with pytest.raises(crypto.KeyConfigurationError, match="does not exist"):
-        encrypt_json({}, "t.c")
-    assert not (tmp_path / "missing").exists()
-    crypto.reset()
-
+# -- start-up ------------------------------------------------------------------------------------
 
 def _production(env_extra: dict, tmp_path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIKKOSHI_DATA_KEY")}
     env.update({"HIKKOSHI_SECRET_KEY": "x" * 50, "HIKKOSHI_ALLOWED_HOSTS": "example.jp",
                 "HIKKOSHI_QR_KEY": "q" * 40, "HIKKOSHI_DATA_DIR": str(tmp_path),
                 "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.production", **env_extra})
-    code = "import django; django.setup(); from hikkoshi.privacy import crypto; print(crypto.keyring().primary)"
+    code = "import django; django.setup(); from hikkoshi.encryption import crypto; print(crypto.keyring().primary)"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -187,13 +58,6 @@ def test_production_does_not_start_without_a_key(tmp_path):
     assert done.stdout.strip() == "b"
     done = _production({"HIKKOSHI_DATA_KEYS": KEY_A}, tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == "a", done.stderr
-
-
-def test_a_key_line_is_printed_without_django():
-    done = subprocess.run([sys.executable, "-m", "hikkoshi.privacy.crypto"], capture_output=True, text=True,
-                          env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, timeout=60)
-    [(kid, key)] = crypto.parse_keys(done.stdout)
-    assert len(key) == 32 and kid.startswith("k")
 
 
 # -- the field -----------------------------------------------------------------------------------
@@ -247,12 +111,7 @@ def test_the_fields_cannot_be_queried_by_content(keys, submitted):
     assert Move.objects.filter(applicant__isnull=False).count() == 1
 
 
-def test_the_field_deconstructs_and_the_migrations_are_complete(db):
-    field = EncryptedJSONField("applicant", default=dict, blank=True)
-    name, path, args, kwargs = field.deconstruct()
-    assert path == "hikkoshi.privacy.fields.EncryptedJSONField"
-    assert kwargs == {"verbose_name": "applicant", "default": dict, "blank": True}
-    assert EncryptedJSONField(**kwargs).deconstruct()[3] == kwargs
+def test_the_migrations_are_complete(db):
     call_command("makemigrations", "moves", "privacy", "--check", "--dry-run")
     assert Move._meta.get_field("applicant").get_internal_type() == "TextField"
 

@@ -6,7 +6,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 import pytest
 
-from hikkoshi.privacy import crypto
+from hikkoshi.encryption import crypto
 from hikkoshi.privacy.mfa import CONTEXT
 from hikkoshi.privacy.rotation import key_counts, rotate
 

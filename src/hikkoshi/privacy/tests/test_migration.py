@@ -7,8 +7,8 @@ from django.db.migrations.executor import MigrationExecutor
 import pytest
 
 from hikkoshi.catalogue.models import ProcedureVersion
+from hikkoshi.encryption.fields import decrypt_json
 from hikkoshi.moves.models import Move
-from hikkoshi.privacy.fields import decrypt_json
 
 from .conftest import APPLICANT, MEMBER, findings
 

@@ -7,9 +7,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 import pytest
 
+from hikkoshi.encryption import crypto
+from hikkoshi.encryption.fields import encrypt_json
 from hikkoshi.moves.models import Move, MoveProcedure
-from hikkoshi.privacy import crypto, rotation
-from hikkoshi.privacy.fields import encrypt_json
+from hikkoshi.privacy import rotation
 
 from .conftest import APPLICANT, KEY_A, KEY_B, submit
 

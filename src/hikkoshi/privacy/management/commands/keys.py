@@ -7,12 +7,13 @@
   left under other keys, the old key can be removed.
 - ``status`` prints how many values each key holds, per column.
 
-Without production settings, ``python -m hikkoshi.privacy.crypto`` prints a key line as well.
+Without production settings, ``python -m hikkoshi.encryption.crypto`` prints a key line as well.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hikkoshi.privacy import crypto, rotation
+from hikkoshi.encryption import crypto
+from hikkoshi.privacy import rotation
 
 
 class Command(BaseCommand):

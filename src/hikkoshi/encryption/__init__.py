@@ -1,0 +1,8 @@
+"""Encryption at rest of personal data (個人情報の暗号化), a shared library below the apps.
+
+``crypto``: AES-256-GCM tokens (``hk1:<kid>:…``) and the keyring of this process, read from the
+settings (``HIKKOSHI_DATA_KEYS`` or ``HIKKOSHI_DATA_KEY_FILE``). ``fields``: the model field that
+stores a JSON value as such a token (``EncryptedJSONField``). No models and no app state: the
+apps whose rows hold personal data (moves, assisted, delivery) use the field, and
+``hikkoshi.privacy`` rotates the keys and erases the data.
+"""
