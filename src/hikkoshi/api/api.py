@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from .problems import Problem, invalid_param, problem_response
+from hikkoshi.web import Problem, invalid_param, problem_response
 
 class Utf8JSONRenderer(JSONRenderer):
     """JSON with Japanese as it is, not as \\u escapes: smaller and readable."""

@@ -102,7 +102,7 @@ class ProblemDetailsMiddleware:
         if (_is_api(request) and response.status_code >= 400
                 and not response.get("Content-Type", "").startswith(("application/problem+json",
                                                                       "application/json"))):
-            from .problems import generic_problem
+            from hikkoshi.web import generic_problem
 
             replaced = generic_problem(request, response.status_code)
             if response.has_header("Allow"):

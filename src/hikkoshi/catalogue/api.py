@@ -3,10 +3,10 @@
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from hikkoshi.api.problems import Problem, invalid_param
 from hikkoshi.places.api import place_or_problem
 from hikkoshi.places.moves import assess_move
 from hikkoshi.places.schemas import PlaceOut, place_payload
+from hikkoshi.web import Problem, invalid_param
 
 from .models import shared_items
 from .selectors import applicable_procedures

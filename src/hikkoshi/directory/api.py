@@ -3,10 +3,9 @@
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from hikkoshi.api.problems import Problem, invalid_param
 from hikkoshi.places.api import place_or_problem
-from hikkoshi.api.responses import dumps, json_text_response
 from hikkoshi.places.schemas import place_payload
+from hikkoshi.web import Problem, dumps, invalid_param, json_text_response
 
 from .constants import Category
 from .schemas import OrganisationSearchOut, rendered_matches

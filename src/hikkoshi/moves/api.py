@@ -14,10 +14,10 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from hikkoshi.api.problems import Problem, invalid_param
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.schema import object_schema
+from hikkoshi.web import Problem, invalid_param
 
 from .access import area_of, move_visible_to
 from .auth import TokenAuth

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hikkoshi.api.problems import Problem
+from hikkoshi.web import Problem
 
 from .constants import MoveStatus
 from .models import Move

@@ -3,8 +3,7 @@
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from hikkoshi.api.problems import Problem, invalid_param
-from hikkoshi.api.responses import json_response
+from hikkoshi.web import Problem, invalid_param, json_response
 
 from .normalise import InvalidPostcode
 from .postcodes import Place, lookup

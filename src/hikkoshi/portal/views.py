@@ -8,12 +8,12 @@ from django.template import loader
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET
 
-from hikkoshi.api.problems import not_found as api_not_found, server_error as api_server_error
 from hikkoshi.directory.selectors import (office_ids_in, office_search, organisations_by_id,
                                           organisations_for_place)
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.postcodes import lookup
 from hikkoshi.places.regions import get_region
+from hikkoshi.web import not_found as api_not_found, server_error as api_server_error
 
 from .forms import OfficeSearchForm, ProviderSearchForm
 from .models import News
@@ -136,7 +136,7 @@ def server_error(request, template_name="portal/errors/500.html"):
 
 def bad_request(request, exception, template_name="portal/errors/400.html"):
     if _is_api(request):
-        from hikkoshi.api.problems import generic_problem
+        from hikkoshi.web import generic_problem
 
         return generic_problem(request, 400)
     return HttpResponseBadRequest(loader.render_to_string(template_name, {}, request))

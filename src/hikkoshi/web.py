@@ -1,11 +1,39 @@
-"""RFC 9457 problem details (``application/problem+json``)."""
+"""Answers of the HTTP API that every app's endpoints give: JSON, and RFC 9457 problem details.
+
+A shared library below the apps (places, directory, catalogue and moves answer with it;
+``hikkoshi.api`` assembles the API and turns every error into a problem): ``json_response`` and
+``json_text_response`` send JSON with a policy that loads nothing; an operation raises
+``Problem`` to answer ``application/problem+json`` in the request's language.
+"""
 
 import json
 
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 
-from .responses import API_CSP
+# --- JSON -----------------------------------------------------------------------------------------
+
+def dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(data, status: int = 200) -> HttpResponse:
+    return json_text_response(dumps(data), status)
+
+
+# JSON loads nothing and may not be framed: the policy OWASP recommends for APIs, fixed text so
+# Django's CSP middleware (which leaves a header a view has set) need not build one per answer.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def json_text_response(text: str, status: int = 200) -> HttpResponse:
+    """An answer whose JSON text is already made (parts of it may come from a cache)."""
+    response = HttpResponse(text, status=status, content_type="application/json; charset=utf-8")
+    response.headers["Content-Security-Policy"] = API_CSP
+    return response
+
+
+# --- problem details (RFC 9457) ---------------------------------------------------------------------
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "/api/v1/problems/"
@@ -42,15 +70,9 @@ def problem_response(problem: Problem, instance: str = "") -> HttpResponse:
     response = HttpResponse(
         json.dumps(body, ensure_ascii=False), status=problem.status, content_type=PROBLEM_JSON
     )
-    response["Content-Language"] = _get_language()
+    response["Content-Language"] = get_language() or "ja"
     response.headers["Content-Security-Policy"] = API_CSP
     return response
-
-
-def _get_language() -> str:
-    from django.utils.translation import get_language
-
-    return get_language() or "ja"
 
 
 def not_found(request) -> HttpResponse:
