@@ -8,14 +8,13 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from hikkoshi.portal.management.commands.serve import gunicorn_command
 from hikkoshi.processes import die_with_parent
+from hikkoshi.serving import free_port, gunicorn_command
 
 
 class BenchError(RuntimeError):
@@ -33,12 +32,6 @@ class Deadline:
         if left <= 0:
             raise BenchError("the benchmark ran out of time")
         return left if at_most is None else min(left, at_most)
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def run_step(cmd: list[str], *, env: dict, deadline: Deadline, at_most: float = 300) -> str:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from hikkoshi.bench.servers import free_port  # noqa: F401  (the tests take it from here)
+from hikkoshi.serving import free_port  # noqa: F401  (the tests take it from here)
 
 _serial = itertools.count(1)
 

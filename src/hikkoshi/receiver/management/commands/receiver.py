@@ -31,9 +31,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from hikkoshi.portal.management.commands.serve import gunicorn_command
 from hikkoshi.receiver import keys
 from hikkoshi.receiver.urls import RESERVED
+from hikkoshi.serving import gunicorn_command
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
