@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 
 from hikkoshi.admin_readonly import ReadOnlyAdmin
 from hikkoshi.audit.services import record
-from hikkoshi.moves import numbers
+from hikkoshi import application_number
 
 from . import services
 from .models import Agency, AgencyMember, AssistedMove, BillingCount, CallCentre, Operator, Store
@@ -129,7 +129,7 @@ class AssistedMoveAdmin(ReadOnlyAdmin):
         customer's name is encrypted and not searched here)."""
         if not search_term.strip():
             return queryset, False
-        return queryset.filter(move__number=numbers.parse(search_term) or "-"), False
+        return queryset.filter(move__number=application_number.parse(search_term) or "-"), False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("move", "centre", "agency", "store", "entered_by")

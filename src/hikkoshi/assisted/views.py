@@ -30,7 +30,7 @@ import segno
 
 from hikkoshi.accounts.access import staff_required
 from hikkoshi.audit.services import Action, record
-from hikkoshi.moves import numbers
+from hikkoshi import application_number
 from hikkoshi.moves.access import AGENCY, CALL_CENTRE, ROLES, move_visible_to, visible_moves
 from hikkoshi.moves.constants import MoveStatus
 from hikkoshi.moves.disclosure import catalogue_flows
@@ -102,7 +102,7 @@ def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
                              "assisted__entered_by"))
     # A 申請番号 however it was typed (an operator on the phone) finds its move; a name that
     # happens to read as one still finds the names too.
-    number = numbers.parse(query)
+    number = application_number.parse(query)
     query = " ".join(query.split()).casefold()
     rows, more = [], False
     for move in moves.iterator(chunk_size=200):

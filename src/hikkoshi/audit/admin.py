@@ -1,11 +1,17 @@
 """The audit log in the admin: search by move, user, action, date; nothing can be changed."""
 
-from django.contrib import admin
+import ipaddress
+import uuid
 
+from django.contrib import admin
+from django.db.models import Q
+
+from hikkoshi import application_number
 from hikkoshi.admin_paging import LargeTableAdmin
 from hikkoshi.admin_readonly import ReadOnlyAdmin
 
 from .models import AuditEvent
+from .search import move_finders
 
 
 @admin.register(AuditEvent)
@@ -19,21 +25,14 @@ class AuditEventAdmin(ReadOnlyAdmin, LargeTableAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Exact matches on the id fields, for whatever was typed (no error for a malformed id)."""
-        import ipaddress
-        import uuid
-
-        from django.db.models import Q
-
-        from hikkoshi.moves import numbers
-        from hikkoshi.moves.models import Move
-
         term = search_term.strip()
         if not term:
             return queryset, False
         query = Q(target=term)
-        number = numbers.parse(term)
+        number = application_number.parse(term)
         if number is not None:  # a 申請番号 however it was typed: the events of its move
-            query |= Q(move__in=Move.objects.filter(number=number).values("public_id"))
+            for find in move_finders():
+                query |= Q(move__in=find(number))
         try:
             query |= Q(move=uuid.UUID(term))
         except ValueError:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 
 from hikkoshi.admin_paging import LargeTableAdmin
 from hikkoshi.audit.services import Action, record
-from hikkoshi.moves import numbers
+from hikkoshi import application_number
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import Move
 
@@ -93,7 +93,7 @@ class DeliveryAdmin(LargeTableAdmin):
         found = list(Delivery.objects.filter(reference=term).values_list("pk", flat=True)[:SEARCH_LIMIT])
         if term.isdigit() and len(term) < 18:
             found.append(int(term))
-        number = numbers.parse(term)
+        number = application_number.parse(term)
         if number is not None:
             move = Move.objects.filter(number=number).values_list("pk", flat=True).first()
             if move is not None:
@@ -188,7 +188,7 @@ class NoticeAdmin(admin.ModelAdmin):
         return False
 
     def get_search_results(self, request, queryset, search_term):
-        number = numbers.parse(search_term)
+        number = application_number.parse(search_term)
         if number is None:
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(delivery__entry__move__number=number), False

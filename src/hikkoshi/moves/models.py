@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hikkoshi import application_number
 from hikkoshi.catalogue.models import ProcedureVersion
 from hikkoshi.encryption.fields import EncryptedJSONField
 
-from . import numbers
 from .constants import EntryStatus, MoveStatus
 
 
@@ -39,7 +39,7 @@ class Move(models.Model):
     """
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    # 申請番号: what the mover, staff and organisations read and type (``moves.numbers``); given
+    # 申請番号: what the mover, staff and organisations read and type (``hikkoshi.application_number``); given
     # when the move is submitted. The UUID stays internal.
     number = models.CharField(_("application number"), max_length=11, unique=True, null=True, blank=True,
                               editable=False)
@@ -110,7 +110,7 @@ def unused_number() -> str:
     """A new 申請番号 no move has yet (2⁴⁵ of them: a second try is already rare; the unique
     constraint settles two submissions drawing the same one at the same moment)."""
     while True:
-        number = numbers.generate()
+        number = application_number.generate()
         if not Move.objects.filter(number=number).exists():
             return number
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hikkoshi.moves import numbers
+from hikkoshi import application_number
 from hikkoshi.moves.models import Move
 
 from .conftest import move_at, new_move, staff_client
@@ -17,7 +17,7 @@ def test_the_list_searches_by_the_number_typed_any_way(world, sapporo, area):
     second = move_at(new_move(client, area, name="大通 次郎"))
     # (Numbers are given at submission; these two stand for submitted moves.)
     for move in (first, second):
-        Move.objects.filter(pk=move.pk).update(number=numbers.generate())
+        Move.objects.filter(pk=move.pk).update(number=application_number.generate())
     first.refresh_from_db()
     page = client.get(f"/{area}/").content.decode()
     assert first.number in page  # a column of the list

@@ -78,3 +78,34 @@ def test_a_proxy_hop_with_a_port_or_garbage_never_breaks_the_log(db, settings, s
     request = RequestFactory().get("/moves/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     request.user = someone
     assert record(request, action="view").ip == expected
+
+
+def test_administrators_find_a_moves_events_by_its_application_number(admin_client, someone):
+    from hikkoshi import application_number
+    from hikkoshi.moves.models import Move
+
+    move = Move.objects.create(owner=someone, number=application_number.generate())
+    record(None, action="view", user=someone, move=move)
+    record(None, action="print", user=someone, move=move, target="result.pdf")
+    record(None, action="view", user=someone, move=uuid.uuid4())
+    typed = move.number.replace("-", " ").lower()  # as staff type it off the phone
+    page = admin_client.get("/admin/audit/auditevent/", {"q": typed})
+    assert page.status_code == 200
+    assert {e.move for e in page.context["cl"].result_list} == {move.public_id}
+    assert page.context["cl"].result_count == 2
+
+
+def test_the_move_finders_are_those_the_apps_above_registered(monkeypatch):
+    from hikkoshi.audit import search
+    from hikkoshi.moves.selectors import public_ids_numbered
+
+    assert public_ids_numbered in search.move_finders()  # moves' AppConfig.ready()
+    monkeypatch.setattr(search, "_finders", [])
+    found = uuid.uuid4()
+
+    def finder(number):
+        return [found] if number == "K7P2X-9M4QD" else []
+
+    search.register_move_finder(finder)
+    search.register_move_finder(finder)  # ready() may run twice: registered once
+    assert search.move_finders() == (finder,)

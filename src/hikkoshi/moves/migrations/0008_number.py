@@ -3,14 +3,14 @@ from django.db import migrations, models
 
 def number_submitted_moves(apps, schema_editor):
     """Every move submitted before numbers existed gets one now (申請番号)."""
-    from hikkoshi.moves import numbers
+    from hikkoshi import application_number
 
     Move = apps.get_model("moves", "Move")
     taken = set(Move.objects.exclude(number=None).values_list("number", flat=True))
     for move in Move.objects.filter(status="submitted", number=None).only("pk").iterator():
-        number = numbers.generate()
+        number = application_number.generate()
         while number in taken:
-            number = numbers.generate()
+            number = application_number.generate()
         taken.add(number)
         Move.objects.filter(pk=move.pk).update(number=number)
 

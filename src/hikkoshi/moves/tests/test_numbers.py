@@ -1,4 +1,6 @@
-"""The application number (申請番号): its check character, how it is typed, where it appears."""
+"""The application number (申請番号) of a move: given at submission, where it appears, how it is found.
+
+The number itself (its check character, how it is typed): ``hikkoshi/tests/test_application_number.py``."""
 
 import json
 import re
@@ -7,10 +9,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 import pytest
 
+from hikkoshi import application_number
 from hikkoshi.delivery.channels import email as email_channel
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.delivery.services import build_outgoing
-from hikkoshi.moves import numbers
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.selectors import move_record
 from hikkoshi.moves.services import move_submit
@@ -18,59 +20,12 @@ from hikkoshi.moves.services import move_submit
 from .conftest import sapporo_relocation
 
 
-def sample_numbers(n=300):
-    return [numbers.generate() for _ in range(n)]
-
-
-def test_a_number_is_ten_characters_of_the_unambiguous_alphabet_in_two_groups():
-    for number in sample_numbers():
-        assert numbers.PATTERN.match(number), number
-        assert not set(number) & set("ILOU")
-        assert numbers.parse(number) == number
-
-
-def test_every_single_wrong_character_is_caught():
-    for number in sample_numbers(60):
-        compact = number.replace("-", "")
-        for i, right in enumerate(compact):
-            for wrong in numbers.ALPHABET:
-                if wrong != right:
-                    typed = compact[:i] + wrong + compact[i + 1:]
-                    assert numbers.parse(typed) is None, (number, typed)
-
-
-def test_every_swap_of_neighbours_is_caught():
-    for number in sample_numbers(300):
-        compact = number.replace("-", "")
-        for i in range(len(compact) - 1):
-            if compact[i] != compact[i + 1]:
-                swapped = compact[:i] + compact[i + 1] + compact[i] + compact[i + 2:]
-                assert numbers.parse(swapped) is None, (number, swapped)
-
-
-def test_a_number_is_read_however_it_is_typed():
-    number = numbers.generate()
-    compact = number.replace("-", "")
-    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in number)
-    for typed in (number, compact, compact.lower(), f" {compact[:5]} {compact[5:]} ", fullwidth,
-                  f"{compact[:5]}ー{compact[5:]}", f"{compact[:3]}-{compact[3:7]}-{compact[7:]}",
-                  f"{compact[:5]}－{compact[5:].lower()}"):
-        assert numbers.parse(typed) == number, typed
-    # Crockford's readings: a typed O is 0, I and L are 1.
-    with_zero = numbers.display("0" * 9 + numbers.check_character("0" * 9))
-    assert numbers.parse(with_zero.replace("0", "O")) == with_zero
-    with_one = numbers.display("1" * 9 + numbers.check_character("1" * 9))
-    assert numbers.parse(with_one.replace("1", "l")) == with_one == numbers.parse(with_one.replace("1", "I"))
-    for nonsense in ("", "   ", "ABC", compact + "0", "札幌 太郎", compact[:-1] + "U", None):
-        assert numbers.parse(nonsense) is None
-
-
 def test_a_number_is_given_at_submission_once_and_kept(sapporo, mover):
     draft = Move.objects.create(owner=mover)
     assert draft.number is None
     move = move_submit(owner=mover, payload=sapporo_relocation())
     move.refresh_from_db()
-    assert numbers.parse(move.number) == move.number
+    assert application_number.parse(move.number) == move.number
     number = move.number
     move.save()
     move.refresh_from_db()
@@ -115,7 +70,7 @@ def test_the_api_answers_with_the_number(sapporo, api):
     created = api.post("/api/v1/moves", sapporo_relocation(), content_type="application/json")
     assert created.status_code == 201
     number = created.json()["number"]
-    assert numbers.parse(number) == number
+    assert application_number.parse(number) == number
     move_id = created.json()["id"]
     assert api.get(f"/api/v1/moves/{move_id}").json()["number"] == number
     schema = api.get("/api/v1/openapi.json").json()["components"]["schemas"]["MoveOut"]
@@ -150,7 +105,7 @@ def test_the_migration_numbers_moves_submitted_before(sapporo, mover):
         found = dict(Move.objects.filter(pk__in=[m.pk for m in submitted + [draft]]).values_list("pk", "number"))
         assert found[draft.pk] is None
         given = [found[m.pk] for m in submitted]
-        assert all(numbers.parse(n) == n for n in given) and len(set(given)) == 3
+        assert all(application_number.parse(n) == n for n in given) and len(set(given)) == 3
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()

@@ -1,4 +1,5 @@
-"""The application number (申請番号): short enough to read over the phone, checked when typed.
+"""The application number (申請番号) of a move: short enough to read over the phone, checked when
+typed. A pure library (no Django): moves gives the numbers, staff pages and admins parse them.
 
 ``K7P2X-9M4QD``: ten characters of Crockford's base-32 alphabet (digits and capital letters
 without I, L, O and U, so nothing reads as another character), in two groups of five. The
