@@ -1,5 +1,6 @@
 """The application number (申請番号) of a move: short enough to read over the phone, checked when
-typed. A pure library (no Django): moves gives the numbers, staff pages and admins parse them.
+typed. A pure library (no database, no settings): moves gives the numbers, staff pages and admins
+parse them.
 
 ``K7P2X-9M4QD``: ten characters of Crockford's base-32 alphabet (digits and capital letters
 without I, L, O and U, so nothing reads as another character), in two groups of five. The
@@ -20,6 +21,8 @@ move is submitted (``Move.save``); the move's UUID stays internal (URLs, the API
 import re
 import secrets
 import unicodedata
+
+from hikkoshi.japanese import DASHES
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -43,7 +46,7 @@ del _x, _i
 
 # Characters typed for others: Crockford's decoding, and the dashes people type in Japan.
 _ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー－_.・/]+")
+_SEPARATORS = re.compile(r"[\s_.・/" + re.escape(DASHES) + "]+")
 
 
 def _mul(a: int, b: int) -> int:

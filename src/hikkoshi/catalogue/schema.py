@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 
+from hikkoshi.japanese import (DASHES, InputError, ascii_digits, check_text, date_text, format_wareki,
+                               normalise_phone, parse_date, to_katakana)
 from hikkoshi.places.moves import MoveKind
-from hikkoshi.places.normalise import DASHES, InvalidPostcode, format_postcode, normalise_postcode
+from hikkoshi.places.normalise import InvalidPostcode, format_postcode, normalise_postcode
 
 from .constants import FieldType
-from .japanese import InputError, check_text, date_text, format_wareki, normalise_phone, parse_date, to_katakana
 from .widgets import DatePartsWidget
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -36,11 +37,6 @@ DEFAULTS = (DEFAULT_MOVE_DATE,)
 
 
 _ACCOUNT_SEPARATORS = re.compile(r"[\s" + re.escape(DASHES) + r"]")
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-
-
-def _fold_digits(text: str) -> str:
-    return text.translate(_FULL_WIDTH_DIGITS)
 
 
 class FieldError(ValueError):
@@ -232,7 +228,7 @@ class FieldSpec:
                 raise FieldError(_("Choose one of the options."))
             return text
         elif kind == FieldType.NUMBER:
-            text = _fold_digits(text).replace("\u2212", "-").replace("\uff0d", "-")
+            text = ascii_digits(text).replace("\u2212", "-").replace("\uff0d", "-")
             if not re.fullmatch(r"-?[0-9]{1,15}", text):
                 raise FieldError(_("Enter a whole number."))
             value = int(text)
@@ -243,7 +239,7 @@ class FieldSpec:
             return value
         elif kind == FieldType.ACCOUNT:
             # Customer numbers are printed with spaces or hyphens; the organisation wants digits.
-            text = _ACCOUNT_SEPARATORS.sub("", _fold_digits(text))
+            text = _ACCOUNT_SEPARATORS.sub("", ascii_digits(text))
         if len(text) > self.limit:
             raise FieldError(_("Use at most %(limit)d characters (this has %(length)d).")
                              % {"limit": self.limit, "length": len(text)})

@@ -5,10 +5,10 @@ from datetime import date
 from django import forms
 from django.utils.translation import get_language, gettext as _
 
-from .japanese import DATE_PARTS, ERA_CHOICES, date_parts
+from hikkoshi.japanese import DATE_PARTS, ERA_CHOICES, ERAS, date_parts, whole_date_in_year
 
 # The eras in English, beside their Japanese names.
-_ERAS_EN = {"R": "Reiwa", "H": "Heisei", "S": "Showa", "T": "Taisho", "M": "Meiji"}
+_ERAS_EN = {era.letter: era.english for era in ERAS}
 
 
 def era_choices() -> list[tuple[str, str]]:
@@ -19,11 +19,6 @@ def era_choices() -> list[tuple[str, str]]:
 
 # The autocomplete tokens of a birth date's parts (WCAG 1.3.5), for the mover's own.
 _BDAY = {"year": "bday-year", "month": "bday-month", "day": "bday-day"}
-
-
-def whole_date(year: str, month: str, day: str) -> bool:
-    """A whole date typed in the year field alone (R8.1.15, 令和8年1月15日, 20260115)."""
-    return bool(year) and not (month or day) and (not year.isdigit() or len(year) > 4)
 
 
 class DatePartsWidget(forms.Widget):
@@ -66,7 +61,7 @@ class DatePartsWidget(forms.Widget):
         autocomplete = widget_attrs.get("autocomplete", "off")
         widget.update(
             eras=era_choices(), invalid=invalid, error_id=f"{widget_attrs.get('id', name)}_error",
-            whole=whole_date(parts["year"], parts["month"], parts["day"]),
+            whole=whole_date_in_year(parts["year"], parts["month"], parts["day"]),
             autocomplete={part: _BDAY[part] if autocomplete == "bday" else "off" for part in _BDAY},
             required=bool(widget_attrs.get("required")),
         )

@@ -25,7 +25,7 @@ from PIL import Image
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from hikkoshi.catalogue.japanese import InputError, normalise_phone
+from hikkoshi.japanese import InputError, normalise_phone
 
 FAX_WIDTH = 1728  # pixels on a scan line (T.4, A4/B4 paper)
 X_DPI, Y_DPI = 204, 196  # fine resolution (8 × 7.7 lines/mm)

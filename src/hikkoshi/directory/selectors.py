@@ -24,6 +24,7 @@ import unicodedata
 from django.conf import settings
 from django.db import connection
 
+from hikkoshi.japanese import hiragana_to_katakana
 from hikkoshi.places.municipalities import all_municipalities, designated_cities
 from hikkoshi.places.municipalities import municipality_code as registration_code_of
 
@@ -299,7 +300,7 @@ def search_key(text: str) -> str:
     """Text as compared by the office search: NFKC, case-folded, hiragana as katakana, no
     spaces (``さっぽろ`` finds ``サッポロ``, ``ｻｯﾎﾟﾛ`` too)."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
-    text = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
+    text = hiragana_to_katakana(text)
     return "".join(text.split())
 
 

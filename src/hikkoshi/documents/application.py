@@ -17,12 +17,13 @@ from datetime import date
 
 from reportlab.lib.units import mm
 
+from hikkoshi.japanese import era_of, seireki, wareki
+
 from .data import MoveRecord, Person, ProcedureEntry
 from .flow import (FAX, Spacer, build, grid_table, label_table, para, text_cell,
                    title_block)
 from .fonts import register_fonts
 from .labels import HEAD, NOTIFICATIONS, householder, new_katagaki, old_katagaki, postcode, relationship
-from .wareki import era_of, seireki, wareki
 
 PORTAL = "hikkoshi 引越しワンストップ"
 LABEL_MM = 42

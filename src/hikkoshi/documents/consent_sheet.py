@@ -18,10 +18,11 @@ from datetime import date
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether
 
+from hikkoshi.japanese import both
+
 from .flow import (BODY, HEADING, SMALL, Spacer, build, grid_table, heading, label_table, para,
                    title_block)
 from .fonts import register_fonts
-from .wareki import both
 
 # (heading, width in mm): 180 mm in all.
 COLUMNS = (("手続き", 44), ("提出先", 38), ("方法", 16), ("送られる情報", 82))

@@ -18,7 +18,6 @@ Half-width katakana print full-width, their dakuten joined (ﾄﾞ → ド), as 
 
 from bisect import bisect_right
 from contextlib import contextmanager
-import re
 import logging
 import threading
 from pathlib import Path
@@ -26,7 +25,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
-import jaconv
+
+from hikkoshi.japanese import full_width_kana
 
 MINCHO = "IPAexMincho"
 GOTHIC = "IPAexGothic"
@@ -121,7 +121,6 @@ _fallback_lock = threading.Lock()
 _fallback_font = None  # IPAmj's TTFont once a text needed it
 _fallback_missing = False  # its file was not found (see ``_fallback``)
 _baseline = False  # see ``fallback_disabled``
-_HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]")
 
 
 def fallback_configured() -> bool:
@@ -172,20 +171,13 @@ def _in_fallback(ch: str) -> bool:
     return font is not None and ord(ch) in font.face.charToGlyph
 
 
-def _full_width(text: str) -> str:
-    """Half-width katakana and their marks full-width, dakuten joined: ﾒｿﾞﾝ･ﾄﾞ → メゾン・ド."""
-    if _HALF_WIDTH_KANA.search(text):
-        return jaconv.h2z(text, kana=True, ascii=False, digit=False)
-    return text
-
-
 def printable(text: str) -> str:
     """``text`` as it prints: half-width katakana full-width, and each character no embedded
     font has replaced by a blank (``BLANK``) to be written by hand."""
     register_fonts()
     if _baseline or _common.issuperset(text):
         return text
-    text = _full_width(text)
+    text = full_width_kana(text)
     return "".join(ch if ch in _common or ch.isspace() or _in_fallback(ch) else BLANK
                    for ch in text)
 
@@ -197,7 +189,7 @@ def unprintable(text: str) -> list[str]:
     if _common.issuperset(text):
         return []
     missing: list[str] = []
-    for ch in _full_width(text):
+    for ch in full_width_kana(text):
         if not (ch in _common or ch.isspace() or ch in missing or _in_fallback(ch)):
             missing.append(ch)
     return missing

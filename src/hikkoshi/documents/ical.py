@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
+from hikkoshi.japanese import both
+
 from .data import MoveRecord, ProcedureEntry
 from .labels import CHANNELS, destination, postcode
-from .wareki import both
 
 PRODID = "-//hikkoshi//documents//JA"
 # Statuses of a procedure sent by the portal that still need the mover (the others are on their

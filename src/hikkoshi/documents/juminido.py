@@ -17,6 +17,8 @@ import io
 
 from django.utils.translation import get_language, pgettext
 
+from hikkoshi.japanese import ERA_ABBREVIATIONS, era_of, seireki, wareki
+
 from .data import Address, MoveRecord, Person, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
 from .labels import (FORM_TITLES, NOTIFICATION_BOXES, NOTIFICATIONS, SEAL_NOTE, householder,
@@ -25,7 +27,6 @@ from .layout import MARGIN_MM, WIDTH_MM, Sheet, new_canvas, string_width_mm
 from segno import DataOverflowError
 
 from .qr import ERROR, Matrix, draw_qr, form_payload, qr_encode, qr_matrix
-from .wareki import ERA_ABBREVIATIONS, era_of, seireki, wareki
 from . import guide, wording
 
 PERSONS_PER_SHEET = 5

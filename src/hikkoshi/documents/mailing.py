@@ -28,12 +28,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer
 
+from hikkoshi.japanese import both
+
 from .data import MoveRecord
 from .flow import BODY, HEADING, SMALL, grid_table, para
 from .fonts import GOTHIC, MINCHO, register_fonts
 from .labels import CHANNELS, FORM_TITLES, destination, postcode
 from .layout import Sheet, string_width_mm, wrap
-from .wareki import both
 
 # The window of a 長形3号 envelope on the page (mm from the page's top-left), and the block.
 WINDOW = (23.0, 13.0, 90.0, 45.0)  # x, t, width, height

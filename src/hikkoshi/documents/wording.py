@@ -15,7 +15,7 @@ from datetime import date
 from django.utils import translation
 from django.utils.translation import pgettext
 
-from .wareki import both, era_of, wareki
+from hikkoshi.japanese import both, era_of, wareki
 
 LANGUAGES = ("ja", "en")
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hikkoshi.audit.services import Action
 from hikkoshi.catalogue.schema import FieldError, FieldSpec, FieldType, clean_values
-from hikkoshi.catalogue.japanese import format_wareki
+from hikkoshi.japanese import format_wareki
 from hikkoshi.delivery import notices
 from hikkoshi.delivery.models import Notice
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
 from hikkoshi.catalogue.constants import ProcedureChoice
-from hikkoshi.catalogue.japanese import date_parts, typed_date
+from hikkoshi.japanese import date_parts, typed_date
 from hikkoshi.catalogue.schema import FieldError, FieldSpec
 from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, organisation_name,
                                           period_ended_notice)

@@ -33,7 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, Channel, ProcedureChoice
-from hikkoshi.catalogue.japanese import format_wareki
+from hikkoshi.japanese import format_wareki
 from hikkoshi.catalogue.schema import FieldError, clean_values
 from hikkoshi.documents.fonts import unprintable_rows
 from hikkoshi.documents.services import document_names, render_document

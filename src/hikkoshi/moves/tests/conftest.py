@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 import pytest
 
-from hikkoshi.catalogue.japanese import format_wareki
+from hikkoshi.japanese import format_wareki
 
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
 from hikkoshi.moves.models import ApiToken

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from hikkoshi.catalogue.japanese import InputError, date_parts, date_text, typed_date
+from hikkoshi.japanese import InputError, date_parts, date_text, typed_date
 from hikkoshi.catalogue.schema import FieldError
 from hikkoshi.catalogue.widgets import DatePartsWidget
 from hikkoshi.moves.common import MOVE

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from hikkoshi.catalogue.japanese import format_wareki
+from hikkoshi.japanese import format_wareki
 from hikkoshi.catalogue.schema import SchemaError, clean_values, parse_schema
 from hikkoshi.moves.services import validate_move
 

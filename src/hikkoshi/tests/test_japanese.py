@@ -1,4 +1,5 @@
-"""The normalisers behind kana, date, phone and free-text fields. No database needed."""
+"""What Japanese people type and read (``hikkoshi.japanese``): kana, numerals, eras, dates, phone
+numbers, free text. No database needed."""
 
 from datetime import date, datetime, timedelta
 import re
@@ -8,16 +9,27 @@ from django.utils.functional import Promise
 from hypothesis import given, strategies as st
 import pytest
 
-from hikkoshi.catalogue.japanese import (
+from hikkoshi.japanese import (
     ERAS,
     FIRST_DATE,
     LAST_DATE,
     InputError,
+    ascii_digits,
+    both,
     check_text,
+    date_parts,
+    era_of,
     format_wareki,
+    full_width_kana,
+    hiragana_to_katakana,
+    kanji_number,
+    kanji_numerals_to_digits,
     normalise_phone,
     parse_date,
     to_katakana,
+    typed_date,
+    wareki,
+    whole_date_in_year,
 )
 
 
@@ -136,6 +148,85 @@ def test_kana_output_is_katakana_or_an_input_error(text):
 def test_every_hiragana_has_a_katakana(text):
     kana = to_katakana(text)
     assert len(kana) == len(text)
+
+
+# -- full-width forms and kana ---------------------------------------------------------------------
+
+
+def test_full_width_digits_become_ascii_and_nothing_else_changes():
+    assert ascii_digits("札幌市北区北２４条西７丁目") == "札幌市北区北24条西7丁目"
+    assert ascii_digits("①٣ＡＢ") == "①٣ＡＢ"
+
+
+def test_half_width_katakana_become_full_width_with_their_marks_joined():
+    assert full_width_kana("ﾒｿﾞﾝ･ﾄﾞ ﾊﾟﾚｽ 101") == "メゾン・ド パレス 101"
+    assert full_width_kana("ＡＢＣ abc 123 さっぽろ") == "ＡＢＣ abc 123 さっぽろ"
+
+
+def test_hiragana_become_katakana():
+    assert hiragana_to_katakana("さっぽろ ゔぁいおりん ゕゖ Sapporo") == "サッポロ ヴァイオリン ヵヶ Sapporo"
+
+
+# -- kanji numerals --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, number", [
+    ("七", 7), ("十", 10), ("十一", 11), ("三十", 30), ("三十一", 31), ("二〇二五", 2025), ("二千二十五", 2025),
+    ("百", 100), ("千九百八十九", 1989), ("〇", 0), ("○", 0), ("零", 0), ("2025", 2025),
+])
+def test_kanji_numbers(text, number):
+    assert kanji_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["二三十", "十百", "十十", "千千"])
+def test_kanji_that_are_not_a_number(text):
+    with pytest.raises(ValueError):
+        kanji_number(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("北二十四条西", "北24条西"), ("北一条西", "北1条西"), ("南十条", "南10条"), ("二〇", "20"),
+     ("三十", "30"), ("十一", "11"),
+     # Words with 千 or 百 stay words; a run that is no number stays as it is; 〇一 keeps its 0.
+     ("千代田区一番町", "千代田区1番町"), ("十十", "十十"), ("〇一", "01")],
+)
+def test_kanji_numerals_in_addresses(text, expected):
+    assert kanji_numerals_to_digits(text) == expected
+
+
+# -- eras (和暦) -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day, text", [
+    (date(2025, 4, 1), "令和7年4月1日"),
+    (date(2019, 5, 1), "令和元年5月1日"),
+    (date(2019, 4, 30), "平成31年4月30日"),
+    (date(1989, 1, 8), "平成元年1月8日"),
+    (date(1989, 1, 7), "昭和64年1月7日"),
+    (date(1926, 12, 25), "昭和元年12月25日"),
+    (date(1926, 12, 24), "大正15年12月24日"),
+    (date(1912, 7, 30), "大正元年7月30日"),
+    (date(1912, 7, 29), "明治45年7月29日"),
+])
+def test_wareki(day, text):
+    assert wareki(day) == text
+
+
+def test_before_meiji_falls_back_to_the_gregorian_year():
+    assert era_of(date(1850, 1, 1)) is None
+    assert wareki(date(1850, 1, 1)) == "1850年1月1日"
+
+
+def test_both():
+    assert both(date(2025, 4, 1)) == "令和7年4月1日 (2025年)"
+    assert both(None) == ""
+
+
+def test_era_of_a_date_or_a_datetime():
+    assert era_of(date(2019, 5, 1)) == ("令和", "令", 1)
+    assert era_of(datetime(1989, 1, 7, 23, 59)) == ("昭和", "昭", 64)
+    assert [era.english for era in ERAS] == ["Meiji", "Taisho", "Showa", "Heisei", "Reiwa"]
 
 
 # -- parse_date ----------------------------------------------------------------------------------
@@ -366,6 +457,25 @@ def test_typed_forms_of_a_date(day, form, full_width):
         typed = typed.translate(str.maketrans("0123456789./-RHSTMrhstm()",
                                               "０１２３４５６７８９．／－ＲＨＳＴＭｒｈｓｔｍ（）"))
     assert parse_date(typed) == day
+
+
+# -- dates in 年 / 月 / 日 fields ------------------------------------------------------------------
+
+
+def test_a_date_in_parts_in_its_era_or_in_full_before_meiji():
+    assert date_parts(date(2026, 1, 15)) == {"era": "R", "year": "8", "month": "1", "day": "15"}
+    assert date_parts(datetime(2019, 4, 30, 12)) == {"era": "H", "year": "31", "month": "4", "day": "30"}
+    assert date_parts(date(1850, 1, 1)) == {"era": "", "year": "1850", "month": "1", "day": "1"}
+
+
+@pytest.mark.parametrize("year, month, day, whole", [
+    ("R8.1.15", "", "", True), ("令和8年1月15日", "", "", True), ("20260115", "", "", True),
+    ("2026", "", "", False), ("8", "", "", False), ("", "", "", False), ("R8.1.15", "1", "", False),
+])
+def test_a_whole_date_typed_in_the_year_field(year, month, day, whole):
+    assert whole_date_in_year(year, month, day) is whole
+    shown = typed_date({"era": "R", "year": year, "month": month, "day": day})
+    assert (shown == year) is (whole or not (year or month or day))
 
 
 # -- normalise_phone -----------------------------------------------------------------------------
