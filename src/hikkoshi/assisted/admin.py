@@ -151,15 +151,8 @@ class AssistedMoveAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BillingCount)
-class BillingCountAdmin(admin.ModelAdmin):
+class BillingCountAdmin(ReadOnlyAdmin):
+    """Read only: the monthly counts are kept by the moves entered, never edited by hand."""
+
     list_display = ("month", "agency", "store", "count")
     list_filter = ("agency", "month")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

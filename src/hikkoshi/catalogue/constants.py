@@ -91,10 +91,11 @@ class Office(models.TextChoices):
 
 
 class OfficialForm(models.TextChoices):
-    """Official paper forms the documents app can fill in."""
+    """Official paper forms the documents app can fill in. The values are stored (procedures,
+    shipped catalogues, the forms' QR codes): ``"juminido"`` is 住民異動届."""
 
     NONE = "", _("None")
-    JUMINIDO = "juminido", _("Resident registration notification (住民異動届)")
+    RESIDENCE_CHANGE = "juminido", _("Resident registration notification (住民異動届)")
 
 
 # 転出届 online (引越しワンストップサービス): since 6 February 2023 every municipality takes a

@@ -48,7 +48,7 @@ def is_required(definition: dict) -> bool:
     before ``required`` existed, the 住民異動届 form tells."""
     if "required" in definition:
         return bool(definition["required"])
-    return definition.get("official_form") == OfficialForm.JUMINIDO
+    return definition.get("official_form") == OfficialForm.RESIDENCE_CHANGE
 
 
 class Procedure(models.Model):

@@ -243,7 +243,8 @@ def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
     except DeliveryError as exc:
         return _failed(notice, claim, exc)
     except Exception as exc:  # a defect or a passing local trouble
-        logger.error("notice %s: unexpected %s at\n%s", notice_id, type(exc).__name__,
+        logger.error("notice_internal_error notice=%s delivery=%s channel=%s attempt=%d error=%s traceback=\n%s",
+                     notice_id, delivery.pk, delivery.channel, notice.attempts, type(exc).__name__,
                      "".join(traceback.format_tb(exc.__traceback__)))
         return _failed(notice, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
     with transaction.atomic():
@@ -251,7 +252,8 @@ def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
                 reference=outcome.reference[:100], receipt=outcome.receipt, message_id=outcome.message_id[:250],
                 error_code="", error_detail="", next_attempt_at=None, claim=""):
             _event(notice, Kind.NOTICE_SENT, code=notice.kind)
-    logger.info("notice %s (%s) delivered (attempt %s)", notice.pk, notice.kind, notice.attempts)
+    logger.info("notice_sent notice=%s kind=%s delivery=%s channel=%s attempt=%d", notice.pk, notice.kind,
+                delivery.pk, delivery.channel, notice.attempts)
     return "delivered"
 
 
@@ -290,8 +292,8 @@ def _failed(notice: Notice, claim: str, error: DeliveryError) -> str:
             if _set(notice, owned_by=claim, status=Status.REFUSED, next_attempt_at=None, claim="",
                     error_code=code, error_detail=detail):
                 _event(notice, Kind.NOTICE_REFUSED, code=notice.kind)
-        logger.info("notice %s (%s): the organisation had already processed the application", notice.pk,
-                    notice.kind)
+        logger.info("notice_refused notice=%s kind=%s delivery=%s channel=%s attempt=%d code=%s", notice.pk,
+                    notice.kind, notice.delivery_id, notice.delivery.channel, notice.attempts, code)
         return "refused"
     decision = policy.decide(retryable=error.retryable, attempt=notice.attempts, created_at=notice.retry_from,
                              now=now, retry_after=error.retry_after)
@@ -305,8 +307,9 @@ def _failed(notice: Notice, claim: str, error: DeliveryError) -> str:
         elif _set(notice, owned_by=claim, status=Status.FAILED, next_attempt_at=None, error_code=code,
                   error_detail=detail, claim=""):
             _event(notice, Kind.NOTICE_FAILED, code=code, detail=detail)
-    logger.warning("notice %s attempt %s: %s (%s)", notice.pk, notice.attempts, code,
-                   "retry" if decision.retry else "final")
+    logger.warning("notice_failed notice=%s kind=%s delivery=%s channel=%s attempt=%d code=%s retry=%s",
+                   notice.pk, notice.kind, notice.delivery_id, notice.delivery.channel, notice.attempts, code,
+                   "yes" if decision.retry else "no")
     return f"{'retry' if decision.retry else 'failed'}: {code}"
 
 

@@ -123,7 +123,8 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
         return _failed(delivery, claim, exc)
     except Exception as exc:  # a defect or a passing local trouble (database busy, disk full)
         # Where it happened, not what it said: an exception's message may quote personal data.
-        logger.error("delivery %s: unexpected %s at\n%s", delivery_id, type(exc).__name__,
+        logger.error("delivery_internal_error delivery=%s channel=%s attempt=%d error=%s traceback=\n%s",
+                     delivery_id, delivery.channel, delivery.attempts, type(exc).__name__,
                      "".join(traceback.format_tb(exc.__traceback__)))
         return _failed(delivery, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
     return _succeeded(delivery, claim, outcome)
@@ -145,8 +146,8 @@ def _succeeded(delivery: Delivery, claim: str, outcome) -> str:
         if recorded:
             DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.DELIVERED,
                                          attempt=delivery.attempts)
-    logger.info("delivery %s delivered (attempt %s)%s", delivery.pk, delivery.attempts,
-                "" if recorded else "; it had been closed meanwhile, left as it was")
+    logger.info("delivery_sent delivery=%s channel=%s attempt=%d closed_meanwhile=%s", delivery.pk,
+                delivery.channel, delivery.attempts, "no" if recorded else "yes")
     return "delivered"
 
 
@@ -170,8 +171,8 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
                                          code=code, detail=detail)
             if decision.retry:
                 transaction.on_commit(lambda: enqueue(delivery.pk, run_after=at), robust=True)
-    logger.warning("delivery %s attempt %s: %s (%s)", delivery.pk, delivery.attempts, code,
-                   "retry" if decision.retry else "final")
+    logger.warning("delivery_failed delivery=%s channel=%s attempt=%d code=%s retry=%s", delivery.pk,
+                   delivery.channel, delivery.attempts, code, "yes" if decision.retry else "no")
     return f"{'retry' if decision.retry else 'failed'}: {code}"
 
 

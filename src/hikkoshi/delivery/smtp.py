@@ -120,7 +120,7 @@ def send_message(msg: EmailMessage) -> str:
                             retryable=True) from None
     if refused:  # some recipients of several refused: the others have the message already
         raise _refused(refused)
-    logger.info("smtp: sent %s via %s:%s", message_id, host, port)
+    logger.info("smtp_sent message_id=%s server=%s:%s", message_id, host, port)
     return message_id
 
 

@@ -23,7 +23,7 @@ from .data import MoveRecord, Person, ProcedureEntry
 from .flow import (FAX, Spacer, build, grid_table, label_table, para, text_cell,
                    title_block)
 from .fonts import register_fonts
-from .labels import HEAD, NOTIFICATIONS, householder, new_katagaki, old_katagaki, postcode, relationship
+from .labels import HEAD, NOTIFICATIONS, householder, new_building_line, old_building_line, postcode, relationship
 
 PORTAL = "hikkoshi 引越しワンストップ"
 LABEL_MM = 42
@@ -124,9 +124,9 @@ def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -
     kinds = "・".join(NOTIFICATIONS.get(k, k) for k in record.kinds)
     story.append(label_table(
         ([("旧住所", _address(record.old_address.postcode, record.old_address.address)),
-          ("旧住所の方書", _or(old_katagaki(record, entry), NONE))] if shared("old_address") else [])
+          ("旧住所の方書", _or(old_building_line(record, entry), NONE))] if shared("old_address") else [])
         + ([("新住所", _address(record.new_address.postcode, record.new_address.address)),
-            ("新住所の方書", _or(new_katagaki(record, entry), NONE))] if shared("new_address") else [])
+            ("新住所の方書", _or(new_building_line(record, entry), NONE))] if shared("new_address") else [])
         + ([("引越し日", full_date(record.move_date) or NOT_GIVEN)] if shared("move_date") else [])
         + [("異動の種類", kinds or NOT_GIVEN)],
         LABEL_MM, heading=_section("住所・引越し"), look=FAX, split_rows=True))

@@ -27,9 +27,11 @@ SEXES = {"male": "男", "female": "女"}
 # Procedure fields the 住民異動届 reads, by ``FieldValue.name`` (the catalogue's field names);
 # a field whose label carries the Japanese word is taken too. (世帯主 and 続柄 are the move's
 # common data, ``MoveRecord.head_of_household`` and ``Person.relationship``, not fields.)
-KATAGAKI_FIELDS = ("katagaki", "new_katagaki", "building", "address_extra")
-KATAGAKI_LABEL = "方書"
-OLD_KATAGAKI_FIELDS = ("old_katagaki",)
+# The building line of an address is its 方書 (katagaki: building, room, "c/o" after the lot
+# number); the field names are the catalogue's data and keep their spelling.
+BUILDING_LINE_FIELDS = ("katagaki", "new_katagaki", "building", "address_extra")
+BUILDING_LINE_LABEL = "方書"
+OLD_BUILDING_LINE_FIELDS = ("old_katagaki",)
 
 
 def field_value(entry: ProcedureEntry, names: tuple[str, ...], label: str = "") -> str:
@@ -77,14 +79,14 @@ def sex(person) -> str:
     return SEXES.get(person.sex, "")
 
 
-def new_katagaki(record, entry: ProcedureEntry) -> str:
-    """方書 of the new address: a procedure's own field, else the address's building."""
-    return field_value(entry, KATAGAKI_FIELDS, KATAGAKI_LABEL) or record.new_address.building
+def new_building_line(record, entry: ProcedureEntry) -> str:
+    """方書 (katagaki) of the new address: a procedure's own field, else the address's building."""
+    return field_value(entry, BUILDING_LINE_FIELDS, BUILDING_LINE_LABEL) or record.new_address.building
 
 
-def old_katagaki(record, entry: ProcedureEntry) -> str:
-    """方書 of the old address: a procedure's own field, else the address's building."""
-    return field_value(entry, OLD_KATAGAKI_FIELDS) or record.old_address.building
+def old_building_line(record, entry: ProcedureEntry) -> str:
+    """方書 (katagaki) of the old address: a procedure's own field, else the address's building."""
+    return field_value(entry, OLD_BUILDING_LINE_FIELDS) or record.old_address.building
 
 
 def postcode(code: str) -> str:

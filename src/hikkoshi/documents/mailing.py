@@ -158,12 +158,12 @@ def render_mailing_pack(record: MoveRecord, contact: dict, *, centre: str, sent_
     from django.conf import settings
 
     from .applicant_copy import render_copy
-    from .juminido import render_juminido
+    from .residence_change_form import render_residence_change_form
     from .services import form_entries
 
     portal_url = portal_url or getattr(settings, "HIKKOSHI_PORTAL_URL", "")
     parts = [render_cover_letter(record, contact, centre=centre, sent_on=sent_on, portal_url=portal_url)]
-    parts += [render_juminido(record, entry) for entry in form_entries(record)]
+    parts += [render_residence_change_form(record, entry) for entry in form_entries(record)]
     parts.append(render_copy(record))
     merged = pdfium.PdfDocument.new()
     try:

@@ -55,7 +55,7 @@ from django.conf import settings
 from django.core import signing
 
 from .data import MoveRecord, ProcedureEntry
-from .labels import householder, new_katagaki, old_katagaki, relationship
+from .labels import householder, new_building_line, old_building_line, relationship
 from .qrmatrix import Matrix, qr_matrix
 
 PREFIX = "HKS1:"
@@ -84,12 +84,12 @@ def form_payload(record: MoveRecord, entry: ProcedureEntry, persons=None, sheet=
     ``sheet`` (number, count), the code of one sheet of a form of several sheets."""
     new = [record.new_address.postcode, record.new_address.address,
            record.new_address.municipality_code]
-    katagaki = new_katagaki(record, entry)
-    if katagaki:
-        new.append(katagaki)
+    new_building = new_building_line(record, entry)
+    if new_building:
+        new.append(new_building)
     old = [record.old_address.postcode, record.old_address.address,
            record.old_address.municipality_code]
-    old_building = old_katagaki(record, entry)
+    old_building = old_building_line(record, entry)
     if old_building:
         old.append(old_building)
     payload = {

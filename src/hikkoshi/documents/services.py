@@ -5,11 +5,11 @@ from .application import render_application
 from .data import MoveRecord, ProcedureEntry
 from .fax_cover import render_fax_cover
 from .ical import render_calendar
-from .juminido import render_juminido
+from .residence_change_form import render_residence_change_form
 from .result import render_result
 from .wording import language
 
-__all__ = ["render_juminido", "render_result", "render_copy", "render_calendar",
+__all__ = ["render_residence_change_form", "render_result", "render_copy", "render_calendar",
            "render_application", "render_fax_cover",
            "render_move_documents", "form_entries", "document_names", "render_document"]
 
@@ -28,7 +28,7 @@ def render_move_documents(record: MoveRecord, *, calendar: bool = True,
     """Every document of a move by file name: ``form-{slug}.pdf`` per window procedure with a
     form, ``result.pdf``, ``copy.pdf`` and (unless ``calendar`` is false) ``deadlines.ics``;
     the mover's documents in ``lang`` ("ja" or "en"), the official forms in Japanese."""
-    documents = {f"form-{e.slug}.pdf": render_juminido(record, e, lang=lang)
+    documents = {f"form-{e.slug}.pdf": render_residence_change_form(record, e, lang=lang)
                  for e in form_entries(record)}
     documents["result.pdf"] = render_result(record, lang=lang)
     documents["copy.pdf"] = render_copy(record, lang=lang)
@@ -59,5 +59,5 @@ def render_document(record: MoveRecord, name: str, *,
         return render_calendar(record), ICS
     for entry in form_entries(record):
         if name == f"form-{entry.slug}.pdf":
-            return render_juminido(record, entry, lang=lang), PDF
+            return render_residence_change_form(record, entry, lang=lang), PDF
     return None

@@ -10,9 +10,10 @@ Environment variables read here (all optional outside production):
 from pathlib import Path
 import os
 
-import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+from .common import database, logging_config, templates
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HIKKOSHI_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -164,53 +165,15 @@ CACHES = {
 }
 WSGI_APPLICATION = "hikkoshi.wsgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
-                "django.template.context_processors.csp",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "hikkoshi.portal.context_processors.portal",
-            ],
-        },
-    },
-]
+TEMPLATES = templates("hikkoshi.portal.context_processors.portal")
 
 
 def database_from_env(default_path: Path) -> dict:
-    """The default database: ``DATABASE_URL`` or an SQLite file tuned for a small server.
-
-    SQLite runs in WAL mode so readers never wait for a writer, and takes its write lock at the
-    start of each transaction (``IMMEDIATE``) so two writers queue instead of failing halfway.
-    """
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    else:
-        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_path)}
-    if config["ENGINE"] == "django.db.backends.sqlite3":
-        config.setdefault("OPTIONS", {}).update(
-            {
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-            }
-        )
-        config["CONN_MAX_AGE"] = None
-    elif config["ENGINE"] == "django.db.backends.postgresql":
-        # Parameters bound on the server, so psycopg prepares the statements a process runs
-        # again and again (a delivery's claim and record): the server parses and plans them once.
-        config.setdefault("OPTIONS", {}).setdefault(
-            "server_side_binding", os.environ.get("HIKKOSHI_PG_SERVER_SIDE_BINDING", "1") == "1")
-    return config
+    """The default database: ``DATABASE_URL`` or an SQLite file (``common.database``). On
+    PostgreSQL parameters are bound on the server (``HIKKOSHI_PG_SERVER_SIDE_BINDING=0`` turns it
+    off): a delivery's claim and record are prepared once per process."""
+    return database(os.environ.get("DATABASE_URL"), default_path,
+                    server_side_binding=os.environ.get("HIKKOSHI_PG_SERVER_SIDE_BINDING", "1") == "1")
 
 
 DATABASES = {"default": database_from_env(DATA_DIR / "hikkoshi.sqlite3")}
@@ -247,17 +210,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    # (fido2 logs each passkey's credential id at INFO: an identifier of a person's key.)
-    # httpx logs every request's URL at INFO; the web channel logs what it needs itself.
-    "loggers": {"django.request": {"level": "ERROR"}, "fido2": {"level": "WARNING"},
-                "httpx": {"level": "WARNING"}},
-}
+# (fido2 logs each passkey's credential id at INFO: an identifier of a person's key.)
+# httpx logs every request's URL at INFO; the web channel logs what it needs itself.
+LOGGING = logging_config({"fido2": "WARNING", "httpx": "WARNING"})
 
 # The region this portal serves (地域). Areas are JIS X 0402 prefixes: a 2-digit prefecture code
 # or a 5-digit municipality code (a designated city's code covers its wards).

@@ -24,9 +24,10 @@ import os
 import secrets
 import time
 
-import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+from .common import database, logging_config, templates
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HIKKOSHI_RECEIVER_DATA_DIR", Path.cwd() / "var" / "receiver")).resolve()
@@ -54,23 +55,6 @@ def _secret_key() -> str:
             return text
         time.sleep(0.01)
     raise RuntimeError(f"{path} is empty")
-
-
-def _database(default_path: Path) -> dict:
-    """``RECEIVER_DATABASE_URL`` or an SQLite file, tuned as the portal's (WAL, IMMEDIATE)."""
-    url = os.environ.get("RECEIVER_DATABASE_URL")
-    if url:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    else:
-        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_path)}
-    if config["ENGINE"] == "django.db.backends.sqlite3":
-        config.setdefault("OPTIONS", {}).update({
-            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                             "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"),
-            "transaction_mode": "IMMEDIATE",
-        })
-        config["CONN_MAX_AGE"] = None
-    return config
 
 
 def _list(name: str, default: str = "") -> list[str]:
@@ -122,25 +106,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 # password or not) until the oldest is 15 minutes old, as on the portal.
 RECEIVER_LOGIN_FAILURES = (5, 15 * 60)
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
-                "django.template.context_processors.csp",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "hikkoshi.receiver.views.context",
-            ],
-        },
-    },
-]
+TEMPLATES = templates("hikkoshi.receiver.views.context")
 
-DATABASES = {"default": _database(DATA_DIR / "receiver.sqlite3")}
+# ``RECEIVER_DATABASE_URL`` or an SQLite file, tuned as the portal's (WAL, IMMEDIATE).
+DATABASES = {"default": database(os.environ.get("RECEIVER_DATABASE_URL"), DATA_DIR / "receiver.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -175,14 +144,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+LOGGING = logging_config()
 
 RECEIVER_DATA_DIR = DATA_DIR
 RECEIVER = {

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from hikkoshi.catalogue.services import catalogue_import
-from hikkoshi.directory.services import directory_import
+from hikkoshi.directory.transfer import directory_import
 
 PACKAGE = Path(__file__).resolve().parents[2]
 

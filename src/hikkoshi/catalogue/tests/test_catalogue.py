@@ -197,7 +197,7 @@ def test_a_move_window_must_make_sense(window):
 
 
 def test_a_file_from_before_the_declarations_still_makes_the_resident_registration_required(db, tmp_path):
-    from hikkoshi.directory.services import directory_import
+    from hikkoshi.directory.transfer import directory_import
 
     directory_import(path=PACKAGE / "directory" / "data" / "sapporo.json")
     data = json.loads(SHIPPED.read_text())

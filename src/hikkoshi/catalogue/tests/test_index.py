@@ -22,7 +22,7 @@ from hikkoshi.catalogue.selectors import _ends, applicable_procedures, catalogue
 from hikkoshi.catalogue.services import catalogue_import
 from hikkoshi.directory import selectors as directory_selectors
 from hikkoshi.directory.selectors import organisations_for_place
-from hikkoshi.directory.services import directory_import
+from hikkoshi.directory.transfer import directory_import
 from hikkoshi.places.moves import assess_move
 from hikkoshi.places.postcodes import lookup
 from hikkoshi.places.regions import Region, get_region

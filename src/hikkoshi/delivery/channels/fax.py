@@ -85,7 +85,8 @@ class FaxChannel:
         outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
             outgoing, digits, tiff, pages)
         outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
-        logger.info("fax: delivery %s handed to %s (%s pages)", outgoing.delivery_id, gateway, pages)
+        logger.info("fax_handed_over delivery=%s channel=fax attempt=%d gateway=%s pages=%d", outgoing.delivery_id,
+                    outgoing.attempt, gateway, pages)
         return outcome
 
     def send_notice(self, outgoing) -> Outcome:
@@ -96,8 +97,8 @@ class FaxChannel:
         outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
             outgoing, shown.replace("-", ""), tiff, pages)
         outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
-        logger.info("fax: %s for delivery %s handed to %s (%s pages)", outgoing.kind, outgoing.delivery_id,
-                    gateway, pages)
+        logger.info("fax_notice_handed_over delivery=%s channel=fax kind=%s gateway=%s pages=%d",
+                    outgoing.delivery_id, outgoing.kind, gateway, pages)
         return outcome
 
 
@@ -211,9 +212,9 @@ def send_by_hylafax(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) ->
                 client.sendcmd(f"JPARM {name} {value}")
             client.sendcmd(f"JPARM DOCUMENT {document.group(1)}")
             client.sendcmd("JSUBM")
-            logger.info("fax: delivery %s queued as HylaFAX job %s", outgoing.delivery_id, job)
+            logger.info("fax_hylafax_queued delivery=%s channel=fax job=%s", outgoing.delivery_id, job)
         else:
-            logger.info("fax: delivery %s already HylaFAX job %s", outgoing.delivery_id, job)
+            logger.info("fax_hylafax_already_queued delivery=%s channel=fax job=%s", outgoing.delivery_id, job)
         try:
             client.quit()
         except (ftplib.Error, OSError, EOFError):

@@ -92,8 +92,8 @@ class WebChannel:
         try:
             return self._send(outgoing)
         except DeliveryError as exc:
-            logger.info("web delivery %s attempt %s: %s (%s)", outgoing.delivery_id, outgoing.attempt, exc.code,
-                        exc.detail)
+            logger.info("web_not_received delivery=%s channel=web attempt=%d code=%s", outgoing.delivery_id,
+                        outgoing.attempt, exc.code)
             raise
 
     def send_notice(self, outgoing) -> Outcome:
@@ -105,8 +105,8 @@ class WebChannel:
         try:
             return self._send(outgoing, notice=True)
         except DeliveryError as exc:
-            logger.info("web notice for delivery %s attempt %s: %s", outgoing.delivery_id, outgoing.attempt,
-                        exc.code)
+            logger.info("web_notice_not_received delivery=%s channel=web attempt=%d code=%s",
+                        outgoing.delivery_id, outgoing.attempt, exc.code)
             raise
 
     def _send(self, outgoing: Outgoing, *, notice: bool = False) -> Outcome:
@@ -182,8 +182,8 @@ class WebChannel:
         if not reference.strip().isprintable() or len(reference.strip()) > 100:
             raise DeliveryError("bad_receipt", "the receipt's reference is not a printable text of "
                                 "at most 100 characters", retryable=False)
-        logger.info("web delivery %s attempt %s: delivered (HTTP %s)", outgoing.delivery_id, outgoing.attempt,
-                    status)
+        logger.info("web_received delivery=%s channel=web attempt=%d http_status=%s", outgoing.delivery_id,
+                    outgoing.attempt, status)
         return Outcome(reference=reference.strip(), receipt={
             "body": receipt,
             "signature": verified.signature,

@@ -130,7 +130,7 @@ class _Handler:
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
         name = self.store.save(envelope.original_content or envelope.content, mail_from=envelope.mail_from,
                                rcpt_tos=list(envelope.rcpt_tos), peer=peer)
-        logger.info("smtpsink: stored %s", name)
+        logger.info("smtpsink_stored file=%s", name)
         return "250 2.0.0 Stored in the hikkoshi sink"
 
 

@@ -266,6 +266,6 @@ def test_the_channel_logs_no_personal_data(stand_in, caplog):
         except DeliveryError:
             pass
     text = caplog.text
-    assert "web delivery 7" in text
+    assert "web_received delivery=7 channel=web attempt=1" in text and "web_not_received delivery=7" in text
     for personal in ("札幌", "タロウ", "1985", "taro", "@example", "口座振替"):
         assert personal not in text

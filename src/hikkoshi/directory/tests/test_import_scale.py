@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 import pytest
 
 from hikkoshi.directory.models import Contact, DirectoryRevision, Organisation, ServiceArea
-from hikkoshi.directory.services import DirectoryImportError, directory_export, directory_import
+from hikkoshi.directory.transfer import DirectoryImportError, directory_export, directory_import
 from hikkoshi.progress import ProgressBar
 
 

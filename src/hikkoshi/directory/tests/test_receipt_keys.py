@@ -9,7 +9,7 @@ import pytest
 from hikkoshi import httpsig
 from hikkoshi.directory.models import Organisation
 from hikkoshi.directory.selectors import receipt_keys_of
-from hikkoshi.directory.services import DirectoryImportError, directory_export, directory_import
+from hikkoshi.directory.transfer import DirectoryImportError, directory_export, directory_import
 from hikkoshi.directory.tests.test_admin import _form
 
 KEY = httpsig.generate_key()

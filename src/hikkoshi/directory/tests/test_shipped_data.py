@@ -10,7 +10,7 @@ import hikkoshi.directory
 from hikkoshi.directory.constants import Category, ContactKind, Verification
 from hikkoshi.directory.models import Contact, Organisation
 from hikkoshi.directory.selectors import organisations_for_place
-from hikkoshi.directory.services import directory_export, directory_import
+from hikkoshi.directory.transfer import directory_export, directory_import
 from hikkoshi.directory.validators import validate_area_code, validate_contact
 
 DATA = Path(hikkoshi.directory.__file__).parent / "data"

@@ -124,7 +124,7 @@ def test_application_has_everything_the_organisation_needs(record, entry, pdf):
 
 
 @needs_poppler
-def test_katagaki_of_a_procedure_field_is_printed(record):
+def test_building_line_of_a_procedure_field_is_printed(record):
     move_in = entry_of(record, "sapporo-move-in")
     emailed = replace(move_in, channel="email", form="", notification="")
     page = pdftools.squeezed(render_application(record, emailed))

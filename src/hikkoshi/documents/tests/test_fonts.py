@@ -28,7 +28,7 @@ from dataclasses import replace  # noqa: E402
 
 from hikkoshi.documents.application import render_application  # noqa: E402
 from hikkoshi.documents.samples import APPLICANT, NEW, sample_move  # noqa: E402
-from hikkoshi.documents.services import render_copy, render_juminido, render_result  # noqa: E402
+from hikkoshi.documents.services import render_copy, render_residence_change_form, render_result  # noqa: E402
 from hikkoshi.documents.tests import pdftools  # noqa: E402
 from hikkoshi.documents.tests.pdftools import needs_poppler  # noqa: E402
 
@@ -67,8 +67,8 @@ def test_to_unicode_of_characters_outside_the_bmp_is_utf16():
 
 @needs_poppler
 @pytest.mark.parametrize("render", [
-    lambda r: render_juminido(r, next(e for e in r.procedures if e.notification == "move_in")),
-    lambda r: render_juminido(r, next(e for e in r.procedures if e.notification == "move_out")),
+    lambda r: render_residence_change_form(r, next(e for e in r.procedures if e.notification == "move_in")),
+    lambda r: render_residence_change_form(r, next(e for e in r.procedures if e.notification == "move_out")),
     render_result, render_copy,
     lambda r: render_application(r, next(e for e in r.procedures
                                          if e.slug == "doshin-subscription"))],
@@ -86,7 +86,7 @@ def test_names_print_as_typed_and_read_back(render):
 @needs_poppler
 def test_half_width_building_prints_full_width_with_dakuten_joined():
     record = _record()
-    pdf = render_juminido(record, next(e for e in record.procedures
+    pdf = render_residence_change_form(record, next(e for e in record.procedures
                                        if e.notification == "move_out"))
     page = pdftools.squeezed(pdf, page=1)
     assert "メゾン・ド・サッポロ203" in page
@@ -96,7 +96,7 @@ def test_half_width_building_prints_full_width_with_dakuten_joined():
 @needs_poppler
 def test_a_character_no_font_has_is_left_blank():
     record = _record(name="田😀中 太郎")
-    pdf = render_juminido(record, next(e for e in record.procedures
+    pdf = render_residence_change_form(record, next(e for e in record.procedures
                                        if e.notification == "move_in"))
     text = pdftools.text(pdf, page=1)
     assert "田" in text and "😀" not in text and "☒" not in text

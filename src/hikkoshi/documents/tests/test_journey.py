@@ -9,7 +9,7 @@ import pytest
 from hikkoshi.documents.application import render_application
 from hikkoshi.documents.fax_cover import render_fax_cover
 from hikkoshi.documents.samples import sample_move
-from hikkoshi.documents.services import render_copy, render_juminido, render_result
+from hikkoshi.documents.services import render_copy, render_residence_change_form, render_result
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
 
@@ -39,7 +39,7 @@ def test_documents_name_the_stored_office_not_the_organisation(record, name):
     entry = _by_slug(record, "sapporo-move-in")
     assert entry.office.name == WARD
     pdf = {"result": lambda: render_result(record), "copy": lambda: render_copy(record),
-           "guide": lambda: render_juminido(record, entry)}[name]()
+           "guide": lambda: render_residence_change_form(record, entry)}[name]()
     text = pdftools.squeezed(pdf)
     assert all(part in text for part in WARD.split()), text  # in a cell, maybe over two lines
     assert "札幌市役所" not in text and "本庁舎" not in text

@@ -7,7 +7,7 @@ import pytest
 
 from hikkoshi.documents.application import render_application
 from hikkoshi.documents.samples import sample_move
-from hikkoshi.documents.services import render_document, render_juminido
+from hikkoshi.documents.services import render_document, render_residence_change_form
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
 
@@ -42,7 +42,7 @@ def test_japanese_documents_carry_no_english(record, name):
 
 
 def test_japanese_guide_page_carries_no_english(record):
-    pdf = render_juminido(record, _form(record), lang="ja")
+    pdf = render_residence_change_form(record, _form(record), lang="ja")
     guide = pdftools.text(pdf, page=2)
     assert "持ち物・届出先" in guide and "届出先（どこへ）" in guide
     for word in ENGLISH_WORDS:

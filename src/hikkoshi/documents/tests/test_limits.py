@@ -9,7 +9,7 @@ from hikkoshi.documents.data import Person
 from hikkoshi.documents.labels import mayor_of
 from hikkoshi.documents.qr import form_payload, qr_decode, qr_encode
 from hikkoshi.documents.samples import sample_move
-from hikkoshi.documents.services import form_entries, render_juminido
+from hikkoshi.documents.services import form_entries, render_residence_change_form
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
 
@@ -31,7 +31,7 @@ def test_the_largest_household_the_input_allows_still_prints():
     record = replace(record, new_address=replace(record.new_address, address="北" * 200, building="棟" * 100),
                      old_address=replace(record.old_address, address="南" * 200, building="室" * 100))
     entry = form_entries(record)[0]
-    pdf = render_juminido(record, entry)
+    pdf = render_residence_change_form(record, entry)
     text = pdftools.squeezed(pdf)
     assert "1枚目／全2枚" in text and "2枚目／全2枚" in text
 

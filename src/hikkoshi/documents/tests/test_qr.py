@@ -172,12 +172,12 @@ ZBAR = shutil.which("zbarimg") and shutil.which("pdftoppm")
 @pytest.mark.skipif(not ZBAR, reason="decoding the printed code needs zbarimg (Debian package "
                                      "zbar-tools) and pdftoppm (poppler-utils)")
 def test_printed_code_scans_and_verifies(tmp_path):
-    from hikkoshi.documents.services import render_juminido
+    from hikkoshi.documents.services import render_residence_change_form
 
     record = sample_move()
     entry = move_in(record)
     pdf = tmp_path / "form.pdf"
-    pdf.write_bytes(render_juminido(record, entry))
+    pdf.write_bytes(render_residence_change_form(record, entry))
     subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf),
                     str(tmp_path / "page")], check=True, timeout=60)
     png = next(tmp_path.glob("page*.png"))

@@ -1,6 +1,6 @@
 """``hikkoshi directory import FILE`` and ``hikkoshi directory export FILE`` (事業者情報の一括登録).
 
-The format follows the file name (``.json`` or ``.csv``); ``hikkoshi.directory.services`` describes
+The format follows the file name (``.json`` or ``.csv``); ``hikkoshi.directory.transfer`` describes
 both. An import is all or nothing: on any problem every problem is printed, one per line, and
 nothing is changed.
 """
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hikkoshi.directory.constants import LOCAL_PORTAL
 from hikkoshi.progress import ProgressBar
-from hikkoshi.directory.services import (
+from hikkoshi.directory.transfer import (
     DirectoryExportError,
     DirectoryImportError,
     directory_export,

@@ -1,4 +1,4 @@
-"""Import and export of the directory (services and the ``directory`` command)."""
+"""Import and export of the directory (``transfer`` and the ``directory`` command)."""
 
 import csv
 from datetime import date
@@ -18,7 +18,7 @@ import pytest
 
 from hikkoshi.directory.constants import Category, ContactKind, Verification
 from hikkoshi.directory.models import Contact, Organisation, ServiceArea
-from hikkoshi.directory.services import (
+from hikkoshi.directory.transfer import (
     CSV_COLUMNS,
     DirectoryExportError,
     DirectoryImportError,

@@ -9,7 +9,7 @@ import pytest
 from hikkoshi.documents.data import Office, Person
 from hikkoshi.documents.labels import mayor_of
 from hikkoshi.documents.samples import sample_move
-from hikkoshi.documents.services import render_juminido
+from hikkoshi.documents.services import render_residence_change_form
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
 
@@ -28,12 +28,12 @@ def record():
 
 @pytest.fixture(scope="module")
 def move_in_pdf(record):
-    return render_juminido(record, entry_of(record, "move_in"))
+    return render_residence_change_form(record, entry_of(record, "move_in"))
 
 
 @pytest.fixture(scope="module")
 def move_out_pdf(record):
-    return render_juminido(record, entry_of(record, "move_out"))
+    return render_residence_change_form(record, entry_of(record, "move_out"))
 
 
 def test_is_a_pdf(move_in_pdf):
@@ -101,7 +101,7 @@ def test_move_out_box_is_checked_and_filed_with_the_old_ward(move_out_pdf):
 @needs_poppler
 def test_relocation_box_is_checked(record):
     entry = replace(entry_of(record, "move_in"), notification="relocation", name="転居届")
-    page = pdftools.text(render_juminido(record, entry), page=1)
+    page = pdftools.text(render_residence_change_form(record, entry), page=1)
     assert re.search(r"■\s*転居", page)
     assert re.search(r"□\s*転入", page)
 
@@ -113,7 +113,7 @@ def test_more_than_five_persons_continue_on_a_second_sheet(record):
                                                 ("四郎", "シロウ"), ("五郎", "ゴロウ"),
                                                 ("六郎", "ロクロウ")]))
     big = replace(record, members=members)
-    pdf = render_juminido(big, entry_of(big, "move_in"))
+    pdf = render_residence_change_form(big, entry_of(big, "move_in"))
     sizes = pdftools.page_sizes(pdf)
     assert len(sizes) == 3  # two sheets of the form, then 持ち物・届出先
     first, second = pdftools.squeezed(pdf, page=1), pdftools.squeezed(pdf, page=2)
@@ -149,13 +149,13 @@ def test_second_page_says_what_to_bring_and_where(record, move_in_pdf):
 def test_verified_office_is_not_marked_sample(record):
     entry = entry_of(record, "move_in")
     entry = replace(entry, office=Office("札幌市中央区役所 戸籍住民課", sample=False))
-    page = pdftools.squeezed(render_juminido(record, entry), page=2)
+    page = pdftools.squeezed(render_residence_change_form(record, entry), page=2)
     assert "サンプルデータ" not in page
 
 
 def test_unknown_notification_is_refused(record):
     with pytest.raises(ValueError):
-        render_juminido(record, replace(entry_of(record, "move_in"), notification=""))
+        render_residence_change_form(record, replace(entry_of(record, "move_in"), notification=""))
 
 
 @pytest.mark.parametrize("municipality, mayor", [
@@ -169,7 +169,7 @@ def test_addressee(municipality, mayor):
 # -- 世帯主, 続柄 to the 世帯主 and 性別, per row ------------------------------------------------
 
 MM_PT = 72 / 25.4
-# The 異動者 table's columns in mm from the left edge (juminido.COLUMNS from 12 mm).
+# The 異動者 table's columns in mm from the left edge (residence_change_form.COLUMNS from 12 mm).
 SEX_COLUMN = (138.0, 152.0)
 RELATIONSHIP_COLUMN = (152.0, 172.0)
 
@@ -198,7 +198,7 @@ def _in_column(boxes, name: str, column: tuple[float, float]) -> str:
 @pytest.fixture(scope="module")
 def household_pdfs():
     record = _household_record()
-    return {kind: render_juminido(record, entry_of(record, kind))
+    return {kind: render_residence_change_form(record, entry_of(record, kind))
             for kind in ("move_in", "move_out")}
 
 
@@ -241,7 +241,7 @@ def test_relationship_rows_read_back_with_layout(household_pdfs):
 def test_old_moves_print_the_applicant_as_head():
     record = replace(sample_move(head=""), applicant=replace(sample_move().applicant,
                                                             relationship="", sex=""))
-    pdf = render_juminido(record, entry_of(record, "move_in"))
+    pdf = render_residence_change_form(record, entry_of(record, "move_in"))
     boxes = pdftools.word_boxes(pdf)
     first_page = boxes[:next(i for i, b in enumerate(boxes) if "持ち物" in b[6])]
     assert _in_column(first_page, "太郎", RELATIONSHIP_COLUMN) == "世帯主"
@@ -254,5 +254,5 @@ def test_old_moves_print_the_applicant_as_head():
 def test_every_page_carries_the_application_number():
     """The 申請番号 the mover reads over the phone is on the form they take to the counter too."""
     record = sample_move(number="K7P2X-9M4QD")
-    text = pdftools.text(render_juminido(record, entry_of(record, "move_in")))
+    text = pdftools.text(render_residence_change_form(record, entry_of(record, "move_in")))
     assert text.count("申請番号 K7P2X-9M4QD") == 2  # the form and the page of what to bring

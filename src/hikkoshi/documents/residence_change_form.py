@@ -1,4 +1,4 @@
-"""住民異動届 (転入届・転居届・転出届): the resident registration form, pre-filled.
+"""住民異動届 (juminido: 転入届・転居届・転出届): the residence change form, pre-filled.
 
 Laid out like the standard paper form (see ``shared/reference/forms.md`` 1.2): addressee
 (○○市長 殿), filing date, the kind of notification with its box checked, move date, new and
@@ -22,7 +22,7 @@ from hikkoshi.japanese import ERA_ABBREVIATIONS, era_of, seireki, wareki
 from .data import Address, MoveRecord, Person, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
 from .labels import (FORM_TITLES, NOTIFICATION_BOXES, NOTIFICATIONS, SEAL_NOTE, householder,
-                     mayor_of, new_katagaki, old_katagaki, postcode, relationship, sex)
+                     mayor_of, new_building_line, old_building_line, postcode, relationship, sex)
 from .layout import MARGIN_MM, WIDTH_MM, Sheet, new_canvas, string_width_mm
 from segno import DataOverflowError
 
@@ -41,7 +41,7 @@ COLUMNS = (("", 8.0), ("ふりがな\n氏名", 66.0), ("生年月日", 52.0), ("
 ROW_H = 15.0
 
 
-def render_juminido(record: MoveRecord, entry: ProcedureEntry, *, lang: str = "ja") -> bytes:
+def render_residence_change_form(record: MoveRecord, entry: ProcedureEntry, *, lang: str = "ja") -> bytes:
     """The PDF: the form (one sheet per five persons), then 「持ち物・届出先」. The form is the
     official Japanese one whatever ``lang``; the page after it is in ``lang`` ("ja" or "en")."""
     if entry.notification not in NOTIFICATIONS:
@@ -127,10 +127,10 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     # The 世帯主 is the head at the new address (for 転出, at the 転出先), whom every 続柄 below
     # refers to.
     new_label = "新住所\n(転出先)" if move_out else "新住所"
-    t = _address_block(s, t, new_label, record.new_address, new_katagaki(record, entry))
+    t = _address_block(s, t, new_label, record.new_address, new_building_line(record, entry))
     t = _householder(s, t, "世帯主\n(転出先)" if move_out else "世帯主", householder(record))
     t = _address_block(s, t, "旧住所\n(前住所)" if not move_out else "旧住所\n(現住所)",
-                       record.old_address, old_katagaki(record, entry))
+                       record.old_address, old_building_line(record, entry))
 
     # --- persons moving ----------------------------------------------------------------------
     t += 4
@@ -168,9 +168,9 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
         x = s.checkbox(x, tk + 5, option, option == "本人", size=9.5) + 5
     ta, ha = tops["住所"]
     here = filing_office_address(record, entry)
-    here_katagaki = old_katagaki(record, entry) if move_out else new_katagaki(record, entry)
+    here_building_line = old_building_line(record, entry) if move_out else new_building_line(record, entry)
     s.fit(val_x, ta, R - val_x, ha,
-          f"{postcode(here.postcode)}　{here.address}　{here_katagaki}".rstrip("　"), size=10.5)
+          f"{postcode(here.postcode)}　{here.address}　{here_building_line}".rstrip("　"), size=10.5)
     tn, hn = tops["氏名"]
     s.fit(val_x, tn, 58, hn, applicant.name, size=13, min_size=8)
     s.line(val_x + 58, tn + 1.5, val_x + 58, tn + hn - 1.5, width=0.3, dash=(1, 1))
@@ -213,7 +213,7 @@ def _date_cell(s: Sheet, x: float, t: float, w: float, h: float, d) -> None:
     s.fit(x, t + h * 0.55, w, h * 0.45, f"({seireki(d)})", size=7, min_size=5)
 
 
-def _address_block(s: Sheet, t: float, label: str, address: Address, katagaki: str) -> float:
+def _address_block(s: Sheet, t: float, label: str, address: Address, building_line: str) -> float:
     s.label_cell(L, t, LABEL_W, 23, label)
     x = L + LABEL_W
     s.rect(x, t, R - x, 16)
@@ -221,7 +221,7 @@ def _address_block(s: Sheet, t: float, label: str, address: Address, katagaki: s
     s.fit(x, t + 4.5, R - x, 11.5, address.address, size=12, min_size=8.5)
     s.label_cell(x, t + 16, 16, 7, "方書", size=8)
     s.rect(x + 16, t + 16, R - x - 16, 7)
-    s.fit(x + 16, t + 16, R - x - 16, 7, katagaki, size=10.5)
+    s.fit(x + 16, t + 16, R - x - 16, 7, building_line, size=10.5)
     return t + 23
 
 
