@@ -22,7 +22,7 @@ active centre or an admitted agency), or membership of one of
 ``sign_in_refused(user)``: staff whose every membership is in a suspended or removed agency (or
 an inactive call centre) can no longer sign in (``adapter.AccountAdapter.pre_login``), are
 signed out at their next page (``middleware``) and their API tokens stop working
-(``moves.auth``). Administrators (``is_staff``) are never refused by it.
+(``tokens``). Administrators (``is_staff``) are never refused by it.
 """
 
 from functools import wraps

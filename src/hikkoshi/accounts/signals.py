@@ -1,4 +1,4 @@
-"""Revoke API tokens when the rules of ``hikkoshi.moves.auth`` say so. Keep the Django username equal to the (verified) e-mail address when the address changes; a
+"""Revoke API tokens when the rules of ``hikkoshi.accounts.tokens`` say so. Keep the Django username equal to the (verified) e-mail address when the address changes; a
 password reset through the link of a mail proves the address of a user who has only that one."""
 
 from allauth.account.models import EmailAddress
@@ -35,7 +35,7 @@ def reset_verifies_the_only_address(sender, request, user, **kwargs):
 
 def revoke_tokens(user) -> int:
     """Delete every API token of ``user`` (the programs that use them get 401)."""
-    from hikkoshi.moves.models import ApiToken
+    from .models import ApiToken
 
     deleted, _rows = ApiToken.objects.filter(user_id=user.pk).delete()
     return deleted

@@ -13,7 +13,8 @@ import pytest
 from hikkoshi.delivery import services as delivery_services
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.moves.constants import EntryStatus
-from hikkoshi.moves.models import ApiToken, Move, MoveProcedure
+from hikkoshi.accounts.models import ApiToken
+from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.selectors import move_record
 from hikkoshi.privacy.fields import decrypt_json
 from hikkoshi.privacy.models import MoveStatistic
