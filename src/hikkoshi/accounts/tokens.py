@@ -22,7 +22,9 @@ reset their password (``signals``). Expired tokens are refused.
 
 from ninja.security import HttpBearer
 
-from .access import is_staff_member, second_factors, sign_in_refused
+from hikkoshi.identity import second_factors
+
+from .access import is_staff_member, sign_in_refused
 from .models import ApiToken
 
 
