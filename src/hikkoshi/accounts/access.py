@@ -3,13 +3,17 @@
 Staff of every kind (operators, agency staff, administrators) reach their pages only after
 signing in with a second factor: an authenticator app (TOTP) or a passkey / security key
 (WebAuthn). Recovery codes are a way back in, not a factor of their own: a staff member needs
-an app or a key set up.
+an app or a key set up. The second factor itself (what is one, was it used in this session,
+where to set it up or confirm it) is ``hikkoshi.identity``'s, below the apps, so that
+``hikkoshi.assisted`` applies the same rule to its members without importing this app.
 
-The rule is applied in two places that share this module:
+The rule is applied in these places:
 
 - ``hikkoshi.accounts.middleware.StaffSecondFactorMiddleware`` for every path under one of
   ``settings.HIKKOSHI_STAFF_PATHS`` (the Django admin, ``/agency/``, ``/callcentre/``);
 - the ``staff_required`` decorator for a staff view anywhere else;
+- the staff pages of agencies and call centres themselves (``hikkoshi.assisted.views``: their
+  members are staff, with ``identity.second_factor_gate``);
 
 and, through ``second_factor_needed``, to a staff member making an API token on the account
 page (a token reads their customers' moves: it is made only after the second factor).
@@ -22,24 +26,17 @@ active centre or an admitted agency), or membership of one of
 ``sign_in_refused(user)``: staff whose every membership is in a suspended or removed agency (or
 an inactive call centre) can no longer sign in (``adapter.AccountAdapter.pre_login``), are
 signed out at their next page (``middleware``) and their API tokens stop working
-(``moves.auth``). Administrators (``is_staff``) are never refused by it.
+(``tokens``). Administrators (``is_staff``) are never refused by it.
 """
 
 from functools import wraps
-from urllib.parse import urlencode
 
-from allauth.account.authentication import get_authentication_records
-from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.translation import gettext as _
 
-# The authenticators that are a second factor for staff.
-SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+from hikkoshi.identity import second_factor_gate, second_factor_missing
+
 _CACHE_ATTRIBUTE = "_hikkoshi_is_staff_member"
 
 
@@ -107,68 +104,22 @@ def forget(user) -> None:
     forget_memberships(user)
 
 
-def second_factors(user) -> list[str]:
-    """The kinds of second factor ``user`` has set up (``"totp"``, ``"webauthn"``)."""
-    return sorted(set(Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS)
-                      .values_list("type", flat=True)))
-
-
-def used_second_factor(request, user) -> bool:
-    """Whether a second factor was used in this session: at sign-in, to confirm access
-    afterwards, or a passkey sign-in (allauth records each as method ``mfa``)."""
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
-
-
-def _with_next(url: str, next_url: str) -> str:
-    return f"{url}?{urlencode({'next': next_url})}"
-
-
-# What a staff member still needs before they may go on (``second_factor_needed``).
-SET_UP = "set-up"  # no second factor set up
-CONFIRM = "confirm"  # one set up, not used in this session
-
-
 def second_factor_needed(request) -> str:
     """For the signed-in user: ``""`` when they may go on (not staff, or staff who used a second
-    factor in this session), ``SET_UP`` for staff without one, ``CONFIRM`` for staff who have
-    one and have not used it in this session."""
-    user = request.user
-    if not is_staff_member(user):
+    factor in this session), ``identity.SET_UP`` for staff without one, ``identity.CONFIRM``
+    for staff who have one and have not used it in this session."""
+    if not is_staff_member(request.user):
         return ""
-    kinds = second_factors(user)
-    if not kinds:
-        return SET_UP
-    if used_second_factor(request, user):
-        return ""
-    return CONFIRM
-
-
-def second_factor_url(request, needed: str, next_url: str) -> str:
-    """Where a staff member does what ``second_factor_needed`` said (then back to ``next_url``,
-    after confirming)."""
-    if needed == SET_UP:
-        return reverse("mfa_index")
-    kinds = second_factors(request.user)
-    target = "mfa_reauthenticate" if Authenticator.Type.TOTP in kinds else "mfa_reauthenticate_webauthn"
-    return _with_next(reverse(target), next_url)
+    return second_factor_missing(request)
 
 
 def staff_gate(request):
-    """For a signed-in staff member: ``None`` when they may go on, or the redirect they need.
-
-    Without a second factor they are sent to set one up; with one they have not used in this
-    session, to confirm access with it (then back to the page they asked for).
-    """
-    needed = second_factor_needed(request)
-    if not needed:
+    """For a signed-in user: ``None`` when they may go on (not staff, or staff who used their
+    second factor in this session), or the redirect a staff member needs
+    (``identity.second_factor_gate``: to set one up, or to confirm it)."""
+    if not is_staff_member(request.user):
         return None
-    if needed == SET_UP:
-        messages.warning(request, _(
-            "Staff pages need a second factor. Set up an authenticator app or a passkey "
-            "(security key), then open the page again."))
-    else:
-        messages.info(request, _("Staff pages need your second factor: confirm it's you to go on."))
-    return redirect(second_factor_url(request, needed, request.get_full_path()))
+    return second_factor_gate(request)
 
 
 def is_staff_path(path: str) -> bool:

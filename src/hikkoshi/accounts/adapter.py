@@ -6,24 +6,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email, user_email, user_username
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.shortcuts import render
+
+from hikkoshi.identity import username_for
 
 from . import known_browsers
 from .access import sign_in_refused
-
-USERNAME_MAX_LENGTH = 150  # django.contrib.auth's username column
-
-
-def username_for(email: str) -> str | None:
-    """The username an account with this address gets: the address in lower case (as accounts
-    made before allauth have it), or ``None`` when it does not fit or is taken."""
-    username = (email or "").strip().lower()
-    if not username or len(username) > USERNAME_MAX_LENGTH:
-        return None
-    if get_user_model().objects.filter(username__iexact=username).exists():
-        return None
-    return username
 
 
 class AccountAdapter(DefaultAccountAdapter):

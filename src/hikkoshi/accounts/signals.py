@@ -1,4 +1,4 @@
-"""Revoke API tokens when the rules of ``hikkoshi.moves.auth`` say so. Keep the Django username equal to the (verified) e-mail address when the address changes; a
+"""Revoke API tokens when the rules of ``hikkoshi.accounts.tokens`` say so. Keep the Django username equal to the (verified) e-mail address when the address changes; a
 password reset through the link of a mail proves the address of a user who has only that one."""
 
 from allauth.account.models import EmailAddress
@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
-from .adapter import username_for
+from hikkoshi.identity import username_for
 
 
 @receiver(email_changed, dispatch_uid="hikkoshi.accounts.username_follows_email")
@@ -35,7 +35,7 @@ def reset_verifies_the_only_address(sender, request, user, **kwargs):
 
 def revoke_tokens(user) -> int:
     """Delete every API token of ``user`` (the programs that use them get 401)."""
-    from hikkoshi.moves.models import ApiToken
+    from .models import ApiToken
 
     deleted, _rows = ApiToken.objects.filter(user_id=user.pk).delete()
     return deleted
@@ -53,7 +53,7 @@ def tokens_revoked_with_the_password(sender, request, user, **kwargs):
 @receiver(authenticator_removed, dispatch_uid="hikkoshi.accounts.tokens_revoked_without_factor")
 def tokens_revoked_without_second_factor(sender, request, user, authenticator, **kwargs):
     """The last authenticator (app or key) removed: the tokens made after using it go."""
-    from .access import second_factors
+    from hikkoshi.identity import second_factors
 
     if not second_factors(user):
         revoke_tokens(user)

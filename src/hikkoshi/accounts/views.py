@@ -30,11 +30,13 @@ from hikkoshi.assisted.selectors import memberships
 from hikkoshi.audit.services import Action, record
 from hikkoshi.delivery.services import spooled_files_forgetter
 from hikkoshi.moves.access import visible_moves
-from hikkoshi.moves.models import ApiToken
 
-from .access import is_staff_member, second_factor_needed, second_factor_url, second_factors, used_second_factor
+from hikkoshi.identity import second_factor_url, second_factors, used_second_factor
+
+from .access import is_staff_member, second_factor_needed
 from .export import account_data
 from .forms import DeleteAccountForm, TokenCreateForm
+from .models import ApiToken
 
 
 def _summary(form) -> list[dict]:

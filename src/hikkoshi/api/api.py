@@ -77,8 +77,11 @@ from hikkoshi.places.api import router as places_router  # noqa: E402
 from hikkoshi.directory.api import router as directory_router  # noqa: E402
 from hikkoshi.catalogue.api import router as catalogue_router  # noqa: E402
 from hikkoshi.moves.api import router as moves_router  # noqa: E402
+from hikkoshi.accounts.tokens import TokenAuth  # noqa: E402
 
 api.add_router("/", places_router)
 api.add_router("/", directory_router)
 api.add_router("/", catalogue_router)
-api.add_router("/", moves_router)
+# A move's endpoints act for a signed-in client: the portal's bearer tokens (moves does not
+# know how a client signs in; accounts does).
+api.add_router("/", moves_router, auth=TokenAuth())

@@ -179,7 +179,7 @@ def _address_taken(email: str) -> bool:
 def _new_user(email: str):
     from allauth.account.models import EmailAddress
 
-    from hikkoshi.accounts.adapter import username_for
+    from hikkoshi.identity import username_for
 
     username = username_for(email) or f"{email[:120]}-{secrets.token_hex(4)}"
     user = get_user_model().objects.create_user(username=username, email=email)  # no usable password

@@ -17,6 +17,7 @@ from functools import wraps
 import io
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,9 +29,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 import segno
 
-from hikkoshi.accounts.access import staff_required
 from hikkoshi.audit.services import Action, record
 from hikkoshi import application_number
+from hikkoshi.identity import second_factor_gate
 from hikkoshi.moves.access import AGENCY, CALL_CENTRE, ROLES, move_visible_to, visible_moves
 from hikkoshi.moves.constants import MoveStatus
 from hikkoshi.moves.disclosure import catalogue_flows
@@ -59,19 +60,25 @@ def _summary(*forms_) -> list[dict]:
 
 
 def area_view(area: str, *, managers_only: bool = False):
-    """A staff page of ``area``: signed in as staff with the second factor used in this session
-    (``accounts.access.staff_required``, as the middleware does for these paths), and with a
-    membership there — of a manager for ``managers_only`` (else 403)."""
+    """A staff page of ``area``: signed in (else to the sign-in page), with a membership there —
+    of a manager for ``managers_only`` (else 403) — and the second factor used in this session.
+    A member is staff: the rule is ``accounts.access.staff_required``'s, which the middleware
+    applies to these paths too, from ``hikkoshi.identity`` (this app imports nothing of
+    accounts)."""
     def decorator(view):
-        @staff_required
         @never_cache
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
             found = memberships(request.user)
             allowed = found.centres if area == CALL_CENTRE else (found.manager_of if managers_only
                                                                   else found.agencies)
             if not allowed:
                 raise PermissionDenied
+            refused = second_factor_gate(request)
+            if refused is not None:
+                return refused
             request.user.hikkoshi_acting_as = ROLES[area]  # the audit log's role
             return view(request, found, *args, **kwargs)
         return wrapper

@@ -127,7 +127,8 @@ class _World:
         from django.contrib.auth import get_user_model
 
         from hikkoshi.bench.delivery import _payload
-        from hikkoshi.moves.models import ApiToken, Move
+        from hikkoshi.accounts.models import ApiToken
+        from hikkoshi.moves.models import Move
         from hikkoshi.moves.services import move_submit
 
         User = get_user_model()

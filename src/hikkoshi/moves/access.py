@@ -16,11 +16,18 @@ inactive membership, or a suspended or removed agency or an inactive centre, giv
 at once. Administrators have no access here: they use the admin. Anonymous and inactive users
 see nothing.
 
+This module decides a mover's own moves; who else sees a move is told by the app that enters
+moves for others, which registers its conditions here (``register_visibility``, called in
+``hikkoshi.assisted.apps.AssistedConfig.ready``: ``hikkoshi.assisted.access``). ``moves``
+imports no app above it: without a registered function, staff see no move entered for a
+customer (never more than the owner's own).
+
 ``area`` narrows the answer to one part of the site: ``"own"`` (the mover's pages at
 ``/moves/``, "my data"), ``"agency"`` (``/agency/``) or ``"callcentre"`` (``/callcentre/``);
 ``None`` is everything the user may see (the API: a token carries its user's rights).
 """
 
+from collections.abc import Callable
 from functools import reduce
 from operator import or_
 import uuid
@@ -34,26 +41,30 @@ AREAS = (OWN, AGENCY, CALL_CENTRE)
 # The role the audit log records for someone acting in an area.
 ROLES = {OWN: "mover", AGENCY: "agency", CALL_CENTRE: "operator"}
 
+# ``conditions(user, area)``: the ``Q``s on ``Move`` under which an active, signed-in ``user``
+# sees moves beside their own in ``area`` (``None``: every area); an empty list for none.
+Visibility = Callable[[object, str | None], list[Q]]
+_VISIBILITY: list[Visibility] = []
+
+
+def register_visibility(conditions: Visibility) -> None:
+    """Let ``conditions`` widen what users see (once; registering it again changes nothing).
+
+    Called by the app that enters moves for others in its ``AppConfig.ready()``."""
+    if conditions not in _VISIBILITY:
+        _VISIBILITY.append(conditions)
+
 
 def _conditions(user, area: str | None) -> list[Q]:
     if area is not None and area not in AREAS:
         raise ValueError(f"unknown area {area!r}")
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    from hikkoshi.assisted.selectors import memberships
-
-    found = memberships(user)
     conditions = []
     if area in (None, OWN):
         conditions.append(Q(owner_id=user.pk, assisted__isnull=True))
-    if area in (None, CALL_CENTRE) and found.centres:
-        conditions.append(Q(assisted__kind=CALL_CENTRE, assisted__centre_id__in=found.centres))
-    if area in (None, AGENCY):
-        if found.manager_of:
-            conditions.append(Q(assisted__kind=AGENCY, assisted__agency_id__in=found.manager_of))
-        for agency_id, store_id in found.staff_of:
-            conditions.append(Q(assisted__kind=AGENCY, assisted__agency_id=agency_id,
-                                assisted__store_id=store_id))
+    for more in _VISIBILITY:
+        conditions.extend(more(user, area))
     return conditions
 
 

@@ -1,8 +1,12 @@
 """``POST /api/v1/moves``, ``GET /api/v1/moves/{id}``, ``GET /api/v1/moves/{id}/documents/{name}``.
 
-A token acts with its user's rights (``moves.access``): a mover's token reaches the mover's own
-moves, an agency staff member's also those of their store, a manager's those of the agency, an
-operator's those of the call centre. Views, prints and submissions go to the audit log.
+Every endpoint here needs a signed-in API client: ``request.auth`` is its user. The API assembly
+(``hikkoshi.api.api``) mounts this router with the portal's bearer tokens
+(``hikkoshi.accounts.tokens.TokenAuth``); mounted without an authentication of its own, the
+router refuses every request (``NoClient``: 401), never serves it to anyone. A token acts with its
+user's rights (``moves.access``): a mover's token reaches the mover's own moves, an agency staff
+member's also those of their store, a manager's those of the agency, an operator's those of the
+call centre. Views, prints and submissions go to the audit log.
 """
 
 import json
@@ -13,6 +17,7 @@ from django.db import IntegrityError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from ninja.security import HttpBearer
 
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import ProcedureChoice
@@ -20,7 +25,6 @@ from hikkoshi.catalogue.schema import object_schema
 from hikkoshi.web import Problem, invalid_param
 
 from .access import area_of, move_visible_to
-from .auth import TokenAuth
 from .common import ADDRESS, APPLICANT, HEAD_NAME, MAX_MEMBERS, MEMBER
 from .constants import EntryStatus, MoveStatus
 from .models import Move
@@ -28,7 +32,17 @@ from .disclosure import DATA_SHARING_VERSION
 from .selectors import CHANNEL_LABELS, move_record
 from .services import MoveInvalid, move_submit
 
-router = Router(tags=["moves"], auth=TokenAuth())
+
+class NoClient(HttpBearer):
+    """Refuses every request: the router's authentication until its mount gives the real one."""
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request, token):
+        return None
+
+
+router = Router(tags=["moves"], auth=NoClient())
 
 MOVE_REQUEST_SCHEMA = {
     "type": "object",

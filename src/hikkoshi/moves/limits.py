@@ -10,12 +10,18 @@ deliveries (web, e-mail and fax: fax pages cost money) in a few seconds.
   ``settings.HIKKOSHI_STORE_SUBMISSION_LIMITS``.
 - Open drafts: a mover has at most ``settings.HIKKOSHI_OPEN_DRAFTS`` moves not yet submitted.
 
+This module counts a mover's own moves. A move entered for a customer is counted by the app
+that entered it (the operator's and the store's counts: ``hikkoshi.assisted.limits``), which
+registers how in its ``AppConfig.ready()`` (``register_quota``): ``moves`` imports no app above
+it.
+
 A submission over a limit is refused before anything is stored, with 429 and ``Retry-After``
 (the seconds until the oldest submission counted leaves the window) on the API, and a page
 saying when to try again in the wizard. Two requests at the very same moment may both pass the
 last free place: the limits bound a flood, they are not an exact count.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 import math
@@ -46,6 +52,29 @@ class Refusal:
         return max(1, math.ceil(self.retry_after / 60))
 
 
+@dataclass(frozen=True)
+class Quota:
+    """What a submission is counted with: the moves submitted before it that count, the limit
+    per window (``{"hour": n, "day": n}``; 0 or missing: none), and whose limit it is
+    (``"account"`` or ``"store"``, as ``Refusal.what``)."""
+
+    moves: object  # a QuerySet of Move
+    limits: dict
+    what: str
+
+
+# ``quota(user, move)``: the ``Quota`` for submitting ``move`` (a stored draft), or ``None`` when
+# it is not a move of the registering app (then it counts as the user's own).
+QuotaOf = Callable[[object, Move], Quota | None]
+_QUOTAS: list[QuotaOf] = []
+
+
+def register_quota(quota: QuotaOf) -> None:
+    """Let ``quota`` count the moves its app enters for others (once; again changes nothing)."""
+    if quota not in _QUOTAS:
+        _QUOTAS.append(quota)
+
+
 def _first_over(moves, limits: dict, what: str, now) -> Refusal | None:
     for window, length in WINDOWS:
         limit = limits.get(window)
@@ -63,20 +92,12 @@ def _first_over(moves, limits: dict, what: str, now) -> Refusal | None:
 def submission_refused(user, *, move: Move | None = None) -> Refusal | None:
     """Whether ``user`` may submit now (``move``: the draft being submitted, if any): ``None``, or
     the limit that is reached."""
-    from hikkoshi.assisted.models import AssistedMove
-
     now = timezone.now()
-    assisted = getattr(move, "assisted", None) if move is not None and move.pk else None
-    if isinstance(assisted, AssistedMove) and assisted.store_id:
-        store = assisted.store
-        defaults = settings.HIKKOSHI_STORE_SUBMISSION_LIMITS
-        limits = {"hour": store.submissions_per_hour if store.submissions_per_hour is not None else defaults["hour"],
-                  "day": store.submissions_per_day if store.submissions_per_day is not None else defaults["day"]}
-        return _first_over(Move.objects.filter(assisted__store_id=store.pk), limits, "store", now)
-    if isinstance(assisted, AssistedMove):
-        limits = settings.HIKKOSHI_STAFF_SUBMISSION_LIMITS
-        return _first_over(Move.objects.filter(assisted__entered_by=user, assisted__centre__isnull=False), limits,
-                           "account", now)
+    if move is not None and move.pk:
+        for quota_of in _QUOTAS:
+            quota = quota_of(user, move)
+            if quota is not None:
+                return _first_over(quota.moves, quota.limits, quota.what, now)
     limits = settings.HIKKOSHI_SUBMISSION_LIMITS
     return _first_over(Move.objects.filter(owner=user, assisted__isnull=True), limits, "account", now)
 

@@ -11,7 +11,8 @@ import pytest
 from hikkoshi.accounts.tests.conftest import PASSWORD, add_totp
 from hikkoshi.assisted.tests.conftest import world  # noqa: F401  (agencies, centres and their people)
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
-from hikkoshi.moves.models import ApiToken, Move
+from hikkoshi.accounts.models import ApiToken
+from hikkoshi.moves.models import Move
 
 AREAS = ("accounts/", "moves/", "agency/", "callcentre/", "consent/")
 

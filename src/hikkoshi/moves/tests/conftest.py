@@ -6,7 +6,7 @@ import pytest
 from hikkoshi.japanese import format_wareki
 
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
-from hikkoshi.moves.models import ApiToken
+from hikkoshi.accounts.models import ApiToken
 
 
 @pytest.fixture

@@ -164,7 +164,7 @@ def test_tokens_are_required_and_moves_are_private(client, api, sapporo, django_
     assert anonymous.get(f"/api/v1/moves/{move_id}").status_code == 401
     assert post(anonymous, sapporo_relocation()).status_code == 401
     other = django_user_model.objects.create_user("other@example.jp", "other@example.jp", "x")
-    from hikkoshi.moves.models import ApiToken
+    from hikkoshi.accounts.models import ApiToken
 
     _t, secret = ApiToken.issue(other)
     stranger = client.__class__(HTTP_AUTHORIZATION=f"Bearer {secret}")

@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from django.core.management import call_command
 from hikkoshi.accounts.tests.conftest import make_user
-from hikkoshi.moves.models import ApiToken
+from hikkoshi.accounts.models import ApiToken
 import hikkoshi
 package = Path(hikkoshi.__file__).parent
 for name in ("sapporo", "tokyo", "osaka"):

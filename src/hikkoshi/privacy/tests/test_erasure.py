@@ -14,7 +14,8 @@ from hikkoshi.delivery import services as delivery_services
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.encryption.fields import decrypt_json
 from hikkoshi.moves.constants import EntryStatus
-from hikkoshi.moves.models import ApiToken, Move, MoveProcedure
+from hikkoshi.accounts.models import ApiToken
+from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.selectors import move_record
 from hikkoshi.privacy.models import MoveStatistic
 from hikkoshi.privacy.services import _end_of, erase_expired, erasure_due, retention_start

@@ -145,7 +145,7 @@ class Command(BaseCommand):
         return password, secret, uri, codes
 
     def _mover(self) -> tuple[str, str]:
-        from hikkoshi.moves.models import ApiToken
+        from hikkoshi.accounts.models import ApiToken
 
         password = secrets.token_urlsafe(12)
         user, _created = get_user_model().objects.get_or_create(

@@ -1,4 +1,6 @@
-"""Bearer tokens for API clients (``Authorization: Bearer hks_…``).
+"""Bearer tokens for API clients (``Authorization: Bearer hks_…``): ``TokenAuth``, the
+authentication the API assembly (``hikkoshi.api.api``) gives the routers that need a signed-in
+user (``moves.api``); ``request.auth`` is then the token's user.
 
 A token belongs to a user and acts with that user's rights, no more (``moves.access``): a
 mover's token reaches that mover's moves; an estate agency's staff member's also the moves of
@@ -6,7 +8,7 @@ their store, a manager's those of the agency, a call-centre operator's those of 
 stops working when its user can no longer sign in: deactivated by an administrator
 (``is_active`` off), deleted (the tokens are deleted with the user), or staff whose every
 membership is in a suspended or removed agency or an inactive call centre
-(``accounts.access.sign_in_refused``). Revoking it on the account page deletes it. Being locked
+(``access.sign_in_refused``). Revoking it on the account page deletes it. Being locked
 out of the sign-in form for a while after failed attempts does not stop tokens: otherwise anyone
 who knows a mover's e-mail address could cut off that mover's API clients by typing wrong
 passwords.
@@ -15,11 +17,14 @@ A staff member's token carries staff rights only if it was made after a second f
 (``ApiToken.second_factor``) and the user still has an authenticator set up: otherwise it is
 refused (401), so a token cannot get around the second factor of the staff pages. A user's
 tokens are revoked (deleted) when they become staff, lose their last authenticator, or change or
-reset their password (``hikkoshi.accounts.signals``). Expired tokens are refused.
+reset their password (``signals``). Expired tokens are refused.
 """
 
 from ninja.security import HttpBearer
 
+from hikkoshi.identity import second_factors
+
+from .access import is_staff_member, sign_in_refused
 from .models import ApiToken
 
 
@@ -27,12 +32,8 @@ class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request, token):
-        from hikkoshi.accounts.access import sign_in_refused
-
         if not token or len(token) > 200:
             return None
-        from hikkoshi.accounts.access import is_staff_member, second_factors
-
         found = ApiToken.find(token)
         if found is None:
             return None

@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from hikkoshi.moves.models import ApiToken
+from hikkoshi.accounts.access import is_staff_member
+from hikkoshi.accounts.models import ApiToken
 
 
 class Command(BaseCommand):
@@ -20,8 +21,6 @@ class Command(BaseCommand):
         users = get_user_model().objects.filter(email__iexact=user, is_active=True)
         if users.count() != 1:
             raise CommandError(_("No single active user has the e-mail address %(email)s.") % {"email": user})
-        from hikkoshi.accounts.access import is_staff_member
-
         if is_staff_member(users.get()):
             # A staff token needs the second factor used when it is made: the account page.
             raise CommandError(_("Staff make their API tokens on their account page, after using their second factor."))
