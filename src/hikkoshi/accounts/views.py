@@ -28,8 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hikkoshi.assisted.selectors import memberships
 from hikkoshi.audit.services import Action, record
-from hikkoshi.delivery.services import spooled_files_forgetter
 from hikkoshi.moves.access import visible_moves
+from hikkoshi.moves.lifecycle import moves_delete
 
 from hikkoshi.identity import second_factor_url, second_factors, used_second_factor
 
@@ -160,12 +160,10 @@ def delete_account(request):
                 own = list(visible_moves(user, area="own").values_list("pk", "public_id"))
                 for _pk, public_id in own:
                     record(request, action=Action.DELETE, move=public_id, target="account")
-                # Fax images a spool-folder gateway left hold the filled-in forms: their names
-                # are read before the deliveries go, the files removed once this commits.
-                forget = spooled_files_forgetter([pk for pk, _public_id in own])
-                visible_moves(user, area="own").delete()
+                # Through moves, so what other apps keep of them goes too (fax images in a
+                # spool folder hold the filled-in forms: removed once this commits).
+                moves_delete(move_ids=[pk for pk, _public_id in own])
                 user.delete()
-                transaction.on_commit(forget)
             logout(request)
             messages.success(request, _("Your account and everything it held were deleted."))
             return redirect("portal:home")

@@ -1,5 +1,5 @@
 """Writes: a move entered for a customer, the customer's consent (three ways), an agency's staff,
-an agency's status, the monthly counts."""
+an agency's status, the monthly counts, the erasure of a customer's contact."""
 
 from datetime import timedelta
 import logging
@@ -114,6 +114,16 @@ def count_submission(move: Move) -> None:
             BillingCount.objects.create(**key, count=1)
     except IntegrityError:  # another process made it meanwhile
         BillingCount.objects.filter(**key).update(count=F("count") + 1)
+
+
+# -- erasure ------------------------------------------------------------------------------------
+
+def assisted_move_erase(*, move_id: int) -> None:
+    """Erase the customer's contact for the mailing (name, postal address, phone) of a move
+    entered for a customer (``hikkoshi.privacy`` calls it in the transaction that erases the
+    move's personal data). The consent record (how, which text, when, by whom) and the
+    agency's monthly counts (``BillingCount``) hold no personal data and stay."""
+    AssistedMove.objects.filter(move_id=move_id).update(contact={})
 
 
 # -- agencies and their staff -------------------------------------------------------------------

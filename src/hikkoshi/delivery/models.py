@@ -1,9 +1,11 @@
 """The outbox (送付待ち行列): one delivery per procedure of a submitted move.
 
-A ``Delivery`` is created in the same transaction as the move and handed to a worker only after
-that transaction commits. Its status is the procedure's status (``moves.EntryStatus``), kept on
-the procedure too (``MoveProcedure.status``) so pages, the API and 申請結果 read it there. Every
-step of its life is an append-only ``DeliveryEvent`` — codes and ids, never personal data.
+A ``Delivery`` is created in the same transaction as the move (on ``moves.signals.move_submitted``)
+and handed to a worker only after that transaction commits. Its status is the procedure's status
+(``moves.EntryStatus``), kept on the procedure too (``MoveProcedure.status``, which moves owns:
+delivery changes it through ``moves.lifecycle.entry_status_record`` only) so pages, the API and
+申請結果 read it there. Every step of its life is an append-only ``DeliveryEvent`` — codes and
+ids, never personal data.
 """
 
 import uuid
@@ -15,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.catalogue.constants import Channel
 from hikkoshi.encryption.fields import EncryptedJSONField
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import EntryStatus, NoticeKind, NoticeStatus
 from hikkoshi.moves.models import MoveProcedure
 
 
@@ -115,25 +117,12 @@ class Notice(models.Model):
     changed (names only: the values are the move's).
     """
 
-    class Kind(models.TextChoices):
-        WITHDRAWAL = "withdrawal", _("Withdrawal")
-        CORRECTION = "correction", _("Correction")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting to be sent")
-        SENDING = "sending", _("Being sent")
-        RETRYING = "retrying", _("Not yet reached; sent again automatically")
-        DELIVERED = "delivered", _("Delivered")
-        # The organisation's answer: it processed the application already (HTTP 409).
-        REFUSED = "refused", _("Already processed by the organisation; contact them directly")
-        FAILED = "failed", _("Could not be delivered; our staff are looking into it")
-        # Nothing to send: the application itself was never sent (cancelled), or is filed at
-        # a counter (the mover is told not to file it, or to print the corrected form).
-        NOT_NEEDED = "not_needed", _("Nothing to send")
-        HANDLED = "handled", _("Handled by our staff")
+    # The vocabulary is the mover's (moves shows these on the result page): ``moves.constants``.
+    Kind = NoticeKind
+    Status = NoticeStatus
 
     OPEN = ("queued", "retrying")
-    UNFINISHED = ("queued", "sending", "retrying")
+    UNFINISHED = NoticeStatus.unfinished()
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="notices",
                                  verbose_name=_("delivery"))

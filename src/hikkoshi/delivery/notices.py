@@ -1,19 +1,14 @@
 """Withdrawals (取下げ) and corrections (訂正) of applications already submitted.
 
 A mover may withdraw a whole move or one procedure, or correct a procedure's own fields or
-their contact data (phone, e-mail), as long as the application is **not yet processed**. With
-the data the portal has (organisations' processing statuses come later), "processed" means:
+their contact data (phone, e-mail), as long as the application is **not yet processed**: moves
+decides that (``moves.notices.why_not_changeable``), changes its own rows, and sends
+``moves.signals.move_withdrawn`` / ``move_corrected``; the receivers here (``receivers``) tell
+the organisations. moves reads the notices back through ``notice_views``, which delivery
+registers with it (``moves.notices.register_notice_source``): moves never imports delivery.
 
-- the organisation said so: it answered an earlier withdrawal or correction with HTTP 409
-  (web channel) — a ``Notice`` "refused";
-- the mover said so: a window procedure they marked as filed at the counter (``filed_at``);
-- our staff dealt with it another way (a delivery "handled"): the mover contacts the
-  organisation;
-- it is withdrawn already, or the move's personal data was erased.
-
-Anything else may be changed; for an application the organisation holds, it is the
-organisation that answers (a web receiver with a signed receipt or a 409; an e-mail or a fax
-is read by people who decide).
+For an application the organisation holds, it is the organisation that answers (a web receiver
+with a signed receipt or a 409; an e-mail or a fax is read by people who decide).
 
 What happens per procedure (``withdraw`` / ``correct``, each in one short transaction — nothing
 is sent inside it):
@@ -42,11 +37,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from hikkoshi.catalogue.models import shared_items
-from hikkoshi.moves.constants import EntryStatus, MoveStatus
+from hikkoshi.moves import lifecycle
+from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import Move, MoveProcedure
+from hikkoshi.moves.notices import NoticeView
 
 from . import channels, policy
 from .channels import DeliveryError, Outgoing
@@ -58,99 +53,35 @@ Kind = DeliveryEvent.Kind
 Status = Notice.Status
 # While a notice waits for its application to finish being sent.
 WAIT_FOR_APPLICATION = timedelta(seconds=5)
-CONTACT_FIELDS = ("phone", "email")
-# The common item (``catalogue.CommonItem``) each contact field belongs to.
-CONTACT_ITEMS = {"applicant.phone": "applicant_phone", "applicant.email": "applicant_email"}
 _CANCELLABLE = (EntryStatus.QUEUED, EntryStatus.RETRYING, EntryStatus.FAILED)
-
-
-# -- what may be changed ----------------------------------------------------------------------
-
-def why_not_changeable(entry: MoveProcedure) -> str:
-    """Why this procedure can no longer be withdrawn or corrected here ("" when it can)."""
-    move = entry.move
-    if move.status != MoveStatus.SUBMITTED or move.erased_at is not None:
-        return _("This move can no longer be changed.")
-    delivery = getattr(entry, "delivery", None)
-    status = delivery.status if delivery is not None else entry.status
-    if status == EntryStatus.WITHDRAWN or _withdrawal_pending_or_sent(delivery):
-        return _("This procedure is withdrawn.")
-    if entry.filed_at is not None:
-        return _("You filed this at the counter: ask the office there to change or withdraw it.")
-    if status == EntryStatus.HANDLED:
-        return _("Our staff dealt with this application another way: contact the organisation to change it.")
-    if delivery is not None and any(n.status == Status.REFUSED for n in delivery.notices.all()):
-        return _("The organisation has already processed this application: contact them to change it.")
-    return ""
-
-
-def _withdrawal_pending_or_sent(delivery) -> bool:
-    if delivery is None:
-        return False
-    return any(n.kind == Notice.Kind.WITHDRAWAL and n.status not in (Status.REFUSED, Status.FAILED)
-               for n in delivery.notices.all())
-
-
-def changeable(entries) -> list[MoveProcedure]:
-    return [e for e in entries if not why_not_changeable(e)]
 
 
 # -- the mover's requests ---------------------------------------------------------------------
 
 def withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str) -> list[Notice]:
-    """取下げ of these procedures of ``move`` (all of them: the whole move). Procedures that
-    can no longer be changed are left out. Returns the notices of this request."""
+    """取下げ of these procedures of ``move`` (moves sends only those that can still be changed).
+    Returns the notices of this request."""
     done = list(Notice.objects.filter(delivery__entry__move=move, request_key=request_key))
     if done:
         return done  # the same request again (a reload, a double click)
     made = []
     for entry in entries:
-        if why_not_changeable(entry):
-            continue
         notice = _one(entry, kind=Notice.Kind.WITHDRAWAL, user=user, request_key=request_key, changes=[])
         if notice is not None:
             made.append(notice)
     return made
 
 
-def correct(*, move: Move, user, request_key: str, values: dict[int, dict] | None = None,
-            contact: dict | None = None) -> list[Notice]:
-    """訂正: new own fields of some procedures (``values``: entry id → the whole cleaned
-    values) and/or new contact data (``contact``: phone, email). Only what really changed
-    counts; each procedure concerned gets its correction (a notice, or the changed values
-    before it is sent). Returns the notices of this request."""
-    values = values or {}
+def correct(*, changes: list[tuple[MoveProcedure, list[str]]], user, request_key: str) -> list[Notice]:
+    """訂正: each procedure moves corrected (with the paths that changed — ``applicant.phone``,
+    ``fields.start_date``) gets its notice, or nothing to send when it was not sent yet (the
+    worker sends the corrected values). Inside the transaction of the correction. Returns the
+    notices of this request."""
     made = []
-    with transaction.atomic():
-        locked = Move.objects.select_for_update().get(pk=move.pk)
-        contact_changes = []
-        if contact:
-            applicant = dict(locked.applicant)
-            for name in CONTACT_FIELDS:
-                if name in contact and (applicant.get(name) or "") != (contact[name] or ""):
-                    applicant[name] = contact[name]
-                    contact_changes.append(f"applicant.{name}")
-            if contact_changes:
-                locked.applicant = applicant
-                locked.save(update_fields=["applicant", "updated_at"])
-        for entry in locked.entries.select_related("version", "delivery").prefetch_related("delivery__notices"):
-            entry.move = locked
-            if why_not_changeable(entry):
-                continue
-            # Only to an organisation that receives that contact item (``Procedure.shares``).
-            shares = set(shared_items(entry.definition))
-            changes = [path for path in contact_changes if CONTACT_ITEMS[path] in shares]
-            new = values.get(entry.pk)
-            if new is not None:
-                changed = sorted(k for k in set(new) | set(entry.values) if new.get(k) != entry.values.get(k))
-                if changed:
-                    MoveProcedure.objects.filter(pk=entry.pk).update(values=new)
-                    changes += [f"fields.{name}" for name in changed]
-            if changes:
-                notice = _one(entry, kind=Notice.Kind.CORRECTION, user=user, request_key=request_key,
-                              changes=changes)
-                if notice is not None:
-                    made.append(notice)
+    for entry, paths in changes:
+        notice = _one(entry, kind=Notice.Kind.CORRECTION, user=user, request_key=request_key, changes=paths)
+        if notice is not None:
+            made.append(notice)
     return made
 
 
@@ -188,13 +119,27 @@ def _one(entry: MoveProcedure, *, kind: str, user, request_key: str, changes: li
                                          code=f"notice {notice.pk} {kind}", actor=notice.requested_by)
             transaction.on_commit(lambda: enqueue(notice.pk), robust=True)
             return notice
-    return None  # handled by staff, withdrawn: not ours to change (why_not_changeable says so)
+    return None  # handled by staff, withdrawn: not ours to change (moves' why_not_changeable says so)
 
 
 def _set_delivery(delivery: Delivery, **fields) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(**fields)
-    if "status" in fields:
-        MoveProcedure.objects.filter(pk=delivery.entry_id).update(status=fields["status"])
+    if "status" in fields:  # the procedure's status is moves' to write
+        lifecycle.entry_status_record(entry_id=delivery.entry_id, status=fields["status"])
+
+
+def notice_views(move_ids: list[int]) -> dict[int, list[NoticeView]]:
+    """The notices of these moves as moves shows them, by entry id, oldest first — one query,
+    of plain values (the encrypted ``body`` is not read). Registered with moves in ``ready()``."""
+    found: dict[int, list[NoticeView]] = {}
+    rows = (Notice.objects.filter(delivery__entry__move_id__in=move_ids)
+            .values_list("delivery__entry_id", "kind", "status", "created_at", "reference", "changes",
+                         "request_key"))
+    for entry_id, kind, status, created_at, reference, changes, request_key in rows:
+        found.setdefault(entry_id, []).append(NoticeView(
+            entry_id=entry_id, kind=kind, status=status, created_at=created_at, reference=reference,
+            changes=tuple(changes or ()), request_key=request_key))
+    return found
 
 
 # -- the workers ------------------------------------------------------------------------------

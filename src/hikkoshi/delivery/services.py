@@ -1,7 +1,7 @@
 """The outbox (申請ラッピング): create, send, retry, sweep, resend and close deliveries.
 
-- ``outbox_add(move)`` — inside the submission's transaction: one delivery per procedure, queued
-  for the workers only once that transaction has committed.
+- ``outbox_add(move)`` — inside the submission's transaction (on ``moves.signals.move_submitted``):
+  one delivery per procedure, queued for the workers only once that transaction has committed.
 - ``deliver(id)`` — what a worker runs: claim the delivery (a short transaction), hand it to its
   channel (no transaction open while the organisation is called), record the outcome (another
   short transaction, only under the worker's own claim).
@@ -9,6 +9,11 @@
   lost its worker (killed, machine gone) and is queued again with the same idempotency key; a
   queued one whose task is gone is queued again.
 - ``resend`` / ``mark_handled`` — staff actions, each with its reason recorded.
+- ``deliveries_erase`` — delivery's part of the erasure after the retention time (``hikkoshi.privacy``
+  calls it); ``spooled_files_forgetter`` — the fax images of moves being deleted or erased.
+
+A procedure's status and reference are moves' to write: ``_set`` changes them with the delivery
+through ``moves.lifecycle.entry_status_record``, never directly.
 """
 
 from dataclasses import replace
@@ -22,16 +27,17 @@ from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
-from hikkoshi.catalogue.constants import Channel, CommonItem as Item
+from hikkoshi.catalogue.constants import CommonItem as Item
 from hikkoshi.catalogue.models import shared_items
 from hikkoshi.documents.data import Address, MoveRecord
+from hikkoshi.moves import lifecycle
 from hikkoshi.moves.common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
 from . import channels, policy
 from .channels import DeliveryError, Outgoing
-from .models import Delivery, DeliveryEvent
+from .models import Delivery, DeliveryEvent, Notice
 from .tasks import deliver_task
 
 logger = logging.getLogger(__name__)
@@ -47,16 +53,15 @@ Kind = DeliveryEvent.Kind
 
 def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[Delivery]:
     """One delivery per procedure of ``move`` (its ``entries``, when the caller has them at
-    hand); call inside the submission's transaction."""
+    hand), at the procedure's initial status (``moves.services.initial_status``: in person, or
+    queued); call inside the submission's transaction (``receivers``: on ``move_submitted``)."""
     now = timezone.now()
     deliveries = []
     for entry in entries if entries is not None else move.entries.select_related("version"):
-        channel = entry.version.definition["channel"]
-        window = channel == Channel.WINDOW
+        queued = entry.status == EntryStatus.QUEUED
         deliveries.append(Delivery(
-            entry=entry, channel=channel,
-            status=EntryStatus.IN_PERSON if window else EntryStatus.QUEUED,
-            next_attempt_at=None if window else now,
+            entry=entry, channel=entry.version.definition["channel"], status=entry.status,
+            next_attempt_at=now if queued else None,
         ))
     Delivery.objects.bulk_create(deliveries)
     queued = [d for d in deliveries if d.status == EntryStatus.QUEUED]
@@ -84,9 +89,10 @@ def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
 
 
 def _set(delivery: Delivery, *, owned_by: str | None = None, only_from=None, **fields) -> bool:
-    """Change a delivery and its procedure's status together; with ``owned_by`` (a claim), only
-    while the delivery is still "sending" under that claim; with ``only_from`` (a Q), only while
-    the row still matches it. False when it was not ours to change."""
+    """Change a delivery and its procedure's status (and reference) together, in one
+    transaction; with ``owned_by`` (a claim), only while the delivery is still "sending" under
+    that claim; with ``only_from`` (a Q), only while the row still matches it. False when it was
+    not ours to change."""
     with transaction.atomic(savepoint=False):
         rows = Delivery.objects.filter(pk=delivery.pk)
         if owned_by is not None:
@@ -95,11 +101,9 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from=None, **f
             rows = rows.filter(only_from)
         if not rows.update(**fields):
             return False
-        entry_fields = {"status": fields["status"]} if "status" in fields else {}
-        if fields.get("reference"):
-            entry_fields["reference"] = fields["reference"]
-        if entry_fields:
-            MoveProcedure.objects.filter(pk=delivery.entry_id).update(**entry_fields)
+        if "status" in fields:  # the procedure's status is moves' to write
+            lifecycle.entry_status_record(entry_id=delivery.entry_id, status=fields["status"],
+                                          reference=fields.get("reference", ""))
     return True
 
 
@@ -403,6 +407,23 @@ def mark_handled(delivery: Delivery, *, user, reason: str) -> bool:
         DeliveryEvent.objects.create(delivery=delivery, kind=Kind.HANDLED, attempt=delivery.attempts,
                                      detail=reason[:300], actor=user)
     return True
+
+
+def deliveries_erase(*, move_id: int) -> None:
+    """Erase what the deliveries of a move hold of its personal data (``hikkoshi.privacy`` calls
+    it in the transaction that erases the move): what its withdrawals and corrections sent, the
+    staff's free-text notes (a reason may name the mover), and — once that transaction has
+    committed — its fax images left in a spool folder. What stays: channel, status, attempts,
+    times, error codes, receipts (references, keys, digests) and the events' codes."""
+    Notice.objects.filter(delivery__entry__move_id=move_id).update(body={})
+    Delivery.objects.filter(entry__move_id=move_id).exclude(handled_reason="").update(handled_reason="")
+    (DeliveryEvent.objects.filter(delivery__entry__move_id=move_id, kind__in=STAFF_NOTES)
+     .exclude(detail="").update(detail=""))
+    transaction.on_commit(spooled_files_forgetter([move_id]))
+
+
+# Events whose detail is a staff member's free text (the reason given).
+STAFF_NOTES = (Kind.RESENT, Kind.HANDLED)
 
 
 def spooled_files_forgetter(move_ids):

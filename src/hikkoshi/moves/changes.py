@@ -1,10 +1,11 @@
 """After submitting: withdraw (取下げ) or correct (訂正) a move, mark a counter procedure filed, and
 choose the day of the visit to the counter.
 
-The pages of ``delivery.notices``: each asks first (a page with what will happen), then does it
-on a POST that carries the form's own request key, so a double click or a reload does nothing
-twice. Only who may see the move may change it (``views._own_move``: a 404 for anyone else);
-every change is an audit event. Nothing is sent from here: the workers send the notices.
+Each page asks first (a page with what will happen), then does it on a POST that carries the
+form's own request key, so a double click or a reload does nothing twice. Only who may see the
+move may change it (``views._own_move``: a 404 for anyone else); every change is an audit event.
+Nothing is sent from here: ``moves.lifecycle`` changes the move and tells the apps above
+(``moves.signals``), whose workers send the notices to the organisations.
 """
 
 import secrets
@@ -22,14 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hikkoshi.audit.services import Action
 from hikkoshi.catalogue.schema import FieldError, FieldSpec, FieldType, clean_values
 from hikkoshi.japanese import format_wareki
-from hikkoshi.delivery import notices
-from hikkoshi.delivery.models import Notice
 
 from .access import assisted_of
 from .common import applicant_fields
 from .constants import EntryStatus, MoveStatus
 from .forms import SpecForm
+from .lifecycle import move_correct, move_withdraw
 from .models import MoveProcedure
+from .notices import request_known, why_not_changeable
 from .result import entries_of
 from .views import _audit, _own_move, _summary, _url, result_page
 
@@ -59,16 +60,16 @@ def withdraw(request, public_id):
     """取下げ: the whole move, or the procedures ticked (``?procedure=<slug>`` ticks one)."""
     move = _submitted(request, public_id)
     entries = entries_of(move)
-    open_ = [e for e in entries if not notices.why_not_changeable(e)]
+    open_ = [e for e in entries if not why_not_changeable(e)]
     error = ""
     if request.method == "POST":
         key = _request_key(request)
-        if Notice.objects.filter(delivery__entry__move=move, request_key=key).exists():
+        if request_known(move, key):
             return redirect(_url(request, "detail", move))  # the same request again: done already
         chosen = set(request.POST.getlist("procedure"))
         picked = [e for e in open_ if e.definition["slug"] in chosen]
         if picked:
-            made = notices.withdraw(move=move, entries=picked, user=request.user, request_key=key)
+            made = move_withdraw(move=move, entries=picked, user=request.user, request_key=key)
             for entry in picked:
                 _audit(request, Action.WITHDRAW, move, target=entry.definition["slug"])
             if made:
@@ -84,8 +85,8 @@ def withdraw(request, public_id):
              "organisation": e.version.procedure.organisation.name, "checked": e.definition["slug"] in ticked,
              "sent": e.status in (EntryStatus.SENDING, EntryStatus.DELIVERED),
              "window": e.definition["channel"] == "window"} for e in open_]
-    locked = [{"name": e.version.localised_name, "why": notices.why_not_changeable(e)} for e in entries
-              if notices.why_not_changeable(e)]
+    locked = [{"name": e.version.localised_name, "why": why_not_changeable(e)} for e in entries
+              if why_not_changeable(e)]
     return render(request, "moves/withdraw.html", {
         "move": move, "rows": rows, "locked": locked, "request_key": secrets.token_urlsafe(16),
         "back": _url(request, "detail", move), "error": error, "assisted": assisted_of(move),
@@ -110,7 +111,7 @@ def correct(request, public_id):
     """訂正: the contact data and each procedure's own fields, as they stand; what changed goes
     to the organisations concerned."""
     move = _submitted(request, public_id)
-    entries = [e for e in entries_of(move) if not notices.why_not_changeable(e)]
+    entries = [e for e in entries_of(move) if not why_not_changeable(e)]
     data = request.POST if request.method == "POST" else None
     contact_specs = _contact_specs(move)
     contact = SpecForm(contact_specs, prefix="contact", data=data,
@@ -130,11 +131,11 @@ def correct(request, public_id):
                 values[entry.pk] = cleaned
             valid = not contact.errors and not any(form.errors for _e, form in groups)
         if valid:
-            made = notices.correct(move=move, user=request.user, request_key=_request_key(request),
-                                   values=values, contact=cleaned_contact)
-            if made:
-                for notice in made:
-                    _audit(request, Action.CORRECT, move, target=notice.delivery.entry.definition["slug"])
+            corrected = move_correct(move=move, user=request.user, request_key=_request_key(request),
+                                     values=values, contact=cleaned_contact)
+            if corrected:
+                for entry in corrected:
+                    _audit(request, Action.CORRECT, move, target=entry.definition["slug"])
                 messages.success(request, _("Corrected. Where an organisation already has the application, the "
                                             "correction is being sent to it; see each procedure below."))
             else:

@@ -13,7 +13,8 @@ class EntryStatus(models.TextChoices):
     queued → sending → delivered, or → retrying → sending … → delivered / failed; a window
     procedure is in_person from the start. Staff may mark a failed one handled; the mover may
     withdraw one not yet sent (withdrawn). The delivery
-    app moves it on (``hikkoshi.delivery``); the mover sees it on the result page and in 申請結果.
+    app moves it on, through ``moves.lifecycle.entry_status_record`` only; the mover sees it on the
+    result page and in 申請結果. The status a procedure starts with is ``moves.services.initial_status``.
     """
 
     QUEUED = "queued", _("Waiting to be sent")
@@ -25,10 +26,40 @@ class EntryStatus(models.TextChoices):
     HANDLED = "handled", _("Handled by our staff")
     # 取下げ: the mover withdrew it before it was sent (nothing was sent), or a window procedure
     # the mover is no longer to file. (One already delivered stays "delivered": its withdrawal
-    # is a notice of its own, ``delivery.Notice``.)
+    # is a notice of its own: ``NoticeKind.WITHDRAWAL``.)
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
     @classmethod
     def final(cls) -> set[str]:
         """The statuses after which nothing more happens by itself."""
         return {cls.DELIVERED, cls.FAILED, cls.IN_PERSON, cls.HANDLED, cls.WITHDRAWN}
+
+
+class NoticeKind(models.TextChoices):
+    """What a mover's change of a submitted application is: a withdrawal (取下げ) or a correction
+    (訂正). The app that tells the organisations (the delivery app: ``Notice``) keeps them;
+    moves shows them (``moves.notices``)."""
+
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    CORRECTION = "correction", _("Correction")
+
+
+class NoticeStatus(models.TextChoices):
+    """Where a withdrawal or correction stands on its way to the organisation."""
+
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    RETRYING = "retrying", _("Not yet reached; sent again automatically")
+    DELIVERED = "delivered", _("Delivered")
+    # The organisation's answer: it processed the application already (HTTP 409).
+    REFUSED = "refused", _("Already processed by the organisation; contact them directly")
+    FAILED = "failed", _("Could not be delivered; our staff are looking into it")
+    # Nothing to send: the application itself was never sent (cancelled), or is filed at
+    # a counter (the mover is told not to file it, or to print the corrected form).
+    NOT_NEEDED = "not_needed", _("Nothing to send")
+    HANDLED = "handled", _("Handled by our staff")
+
+    @classmethod
+    def unfinished(cls) -> tuple[str, ...]:
+        """Still on its way: waiting, being sent, or to be sent again."""
+        return (cls.QUEUED, cls.SENDING, cls.RETRYING)

@@ -33,8 +33,9 @@ class Move(models.Model):
 
     The personal fields (申請者, 世帯員, 世帯主, 旧住所・新住所, 下書き) are encrypted at rest
     (``EncryptedJSONField``: not queryable by content). When every delivery is final and the
-    retention time has passed, ``privacy.services.erase_expired`` empties them and sets
-    ``erased_at``; the move stays in its owner's list without personal data.
+    retention time has passed, ``privacy.services.erase_expired`` has them emptied
+    (``moves.lifecycle.move_erase``) and ``erased_at`` set; the move stays in its owner's list
+    without personal data. After submission, only ``moves.lifecycle`` changes a move's rows.
     """
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)

@@ -14,10 +14,8 @@ from datetime import date
 
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 
-from hikkoshi.delivery.models import Notice
-from hikkoshi.delivery.notices import why_not_changeable
-
-from .constants import EntryStatus
+from .constants import EntryStatus, NoticeKind, NoticeStatus
+from .notices import NoticeView, live_withdrawal, notices_by_entry, notices_of, why_not_changeable, with_notices
 
 # The badge of each state: (css class, label). The label is the state in words.
 IN_PERSON_TODO = "todo"
@@ -52,24 +50,24 @@ def what_to_bring(definition: dict) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-def _withdrawal(notices: list[Notice]) -> Notice | None:
-    live = [n for n in notices if n.kind == Notice.Kind.WITHDRAWAL]
+def _withdrawal(notices: list[NoticeView]) -> NoticeView | None:
+    live = [n for n in notices if n.kind == NoticeKind.WITHDRAWAL]
     return live[-1] if live else None
 
 
-def badge(entry, notices: list[Notice]) -> Badge:
+def badge(entry, notices: list[NoticeView]) -> Badge:
     """The state of one procedure in words, for a badge."""
     withdrawal = _withdrawal(notices)
     if entry.status == EntryStatus.WITHDRAWN:
         return Badge("withdrawn", _("Withdrawn"))
     if withdrawal is not None:
-        if withdrawal.status == Notice.Status.DELIVERED:
+        if withdrawal.status == NoticeStatus.DELIVERED:
             return Badge("withdrawn", _("Withdrawn; the organisation has been told"))
-        if withdrawal.status in Notice.UNFINISHED:
+        if withdrawal.status in NoticeStatus.unfinished():
             return Badge("wait", _("Withdrawal on its way to the organisation"))
-        if withdrawal.status == Notice.Status.REFUSED:
+        if withdrawal.status == NoticeStatus.REFUSED:
             return Badge("problem", _("Not withdrawn: the organisation had already processed it"))
-        if withdrawal.status == Notice.Status.FAILED:
+        if withdrawal.status == NoticeStatus.FAILED:
             return Badge("problem", _("Withdrawal could not be sent; our staff are looking into it"))
         return Badge("withdrawn", _("Withdrawn"))  # nothing was left to send, or staff saw to it
     if entry.status == EntryStatus.IN_PERSON:
@@ -84,25 +82,27 @@ def badge(entry, notices: list[Notice]) -> Badge:
 
 
 NOTICE_STATUS = {
-    Notice.Status.QUEUED: gettext_lazy("being sent"),
-    Notice.Status.SENDING: gettext_lazy("being sent"),
-    Notice.Status.RETRYING: gettext_lazy("being sent (tried again automatically)"),
+    NoticeStatus.QUEUED: gettext_lazy("being sent"),
+    NoticeStatus.SENDING: gettext_lazy("being sent"),
+    NoticeStatus.RETRYING: gettext_lazy("being sent (tried again automatically)"),
 }
 
 
-def notice_rows(notices: list[Notice], labels: dict[str, str]) -> list[NoticeRow]:
+def notice_rows(notices: list[NoticeView], labels: dict[str, str], *, window: bool = False) -> list[NoticeRow]:
+    """The withdrawals and corrections of one procedure in words; ``window``: it is filed at a
+    counter (nothing is ever sent for it)."""
     rows = []
     for n in notices:
-        kind = _("Withdrawal") if n.kind == Notice.Kind.WITHDRAWAL else _("Correction")
-        if n.status == Notice.Status.NOT_NEEDED:
-            status = (_("done before it was sent: nothing was sent") if n.delivery.channel != "window"
+        kind = _("Withdrawal") if n.kind == NoticeKind.WITHDRAWAL else _("Correction")
+        if n.status == NoticeStatus.NOT_NEEDED:
+            status = (_("done before it was sent: nothing was sent") if not window
                       else _("done: nothing to send for a counter procedure"))
         elif n.status in NOTICE_STATUS:
             status = str(NOTICE_STATUS[n.status])
         else:
-            status = str(Notice.Status(n.status).label)
-        code = ("problem" if n.status in (Notice.Status.REFUSED, Notice.Status.FAILED)
-                else "wait" if n.status in Notice.UNFINISHED else "done")
+            status = str(NoticeStatus(n.status).label)
+        code = ("problem" if n.status in (NoticeStatus.REFUSED, NoticeStatus.FAILED)
+                else "wait" if n.status in NoticeStatus.unfinished() else "done")
         rows.append(NoticeRow(kind=n.kind, kind_label=str(kind), status=n.status, status_label=status,
                               at=n.created_at, code=code, reference=n.reference,
                               changes=[labels.get(path, path.split(".", 1)[-1]) for path in n.changes]))
@@ -117,12 +117,12 @@ def change_labels(entry, contact_labels: dict[str, str]) -> dict[str, str]:
 
 
 def entries_of(move) -> list:
-    """The procedures of a move with their deliveries and notices, in two queries."""
-    entries = list(move.entries.select_related("version__procedure__organisation", "delivery")
-                   .prefetch_related("delivery__notices"))
+    """The procedures of a move with their withdrawals and corrections (``entry.notices``), in
+    two queries."""
+    entries = list(move.entries.select_related("version__procedure__organisation"))
     for entry in entries:
         entry.move = move
-    return entries
+    return with_notices(entries)
 
 
 def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> list[dict]:
@@ -130,10 +130,7 @@ def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> l
     rows = []
     for entry in entries:
         definition = entry.definition
-        delivery = getattr(entry, "delivery", None)
-        notices = list(delivery.notices.all()) if delivery is not None else []
-        for n in notices:
-            n.delivery = delivery
+        notices = notices_of(entry)
         name = entry.version.localised_name
         window = definition["channel"] == "window"
         rows.append({
@@ -143,7 +140,7 @@ def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> l
             else entry.version.procedure.organisation.name,
             "window": window, "office": entry.office,
             "badge": badge(entry, notices),
-            "notices": notice_rows(notices, change_labels(entry, contact_labels)),
+            "notices": notice_rows(notices, change_labels(entry, contact_labels), window=window),
             "locked": why_not_changeable(entry),
             "documents": documents_of(definition["slug"], name),
             "bring": what_to_bring(definition),
@@ -163,12 +160,12 @@ def next_steps(rows: list[dict]) -> list[dict]:
             steps.append({"kind": "dont", "row": row, "until": None,
                           "title": _("Do not file the %(procedure)s: you withdrew it") % {"procedure": row["name"]}})
         elif code == "problem":
-            refused = any(n.status == Notice.Status.REFUSED for n in row["notices"])
+            refused = any(n.status == NoticeStatus.REFUSED for n in row["notices"])
             steps.append({"kind": "refused" if refused else "failed", "row": row, "until": entry.deadline_to,
                           "title": (_("Contact %(organisation)s about the %(procedure)s") if refused else
                                     _("The %(procedure)s has not reached %(organisation)s yet"))
                           % {"procedure": row["name"], "organisation": row["organisation"]}})
-        elif any(n.status == Notice.Status.REFUSED for n in row["notices"]):
+        elif any(n.status == NoticeStatus.REFUSED for n in row["notices"]):
             steps.append({"kind": "refused", "row": row, "until": entry.deadline_to,
                           "title": _("Contact %(organisation)s about the %(procedure)s")
                           % {"procedure": row["name"], "organisation": row["organisation"]}})
@@ -177,24 +174,25 @@ def next_steps(rows: list[dict]) -> list[dict]:
 
 
 def list_states(moves) -> dict[int, str]:
-    """For "my moves": a submitted move withdrawn wholly or in part says so (one query)."""
-    from django.db.models import Count, Q
-
-    from .models import Move
+    """For "my moves": a submitted move withdrawn wholly or in part says so (two queries: the
+    procedures' statuses, and the withdrawals on their way or delivered)."""
+    from .models import MoveProcedure
 
     ids = [m.pk for m in moves]
     if not ids:
         return {}
-    withdrawn = (Q(entries__status=EntryStatus.WITHDRAWN)
-                 | Q(entries__delivery__notices__kind=Notice.Kind.WITHDRAWAL,
-                     entries__delivery__notices__status__in=[*Notice.UNFINISHED, Notice.Status.DELIVERED]))
+    notices = notices_by_entry(ids)
+    total: dict[int, int] = {}
+    gone: dict[int, int] = {}
+    for move_id, entry_id, status in MoveProcedure.objects.filter(move_id__in=ids).values_list(
+            "move_id", "pk", "status"):
+        total[move_id] = total.get(move_id, 0) + 1
+        if status == EntryStatus.WITHDRAWN or live_withdrawal(notices.get(entry_id, [])):
+            gone[move_id] = gone.get(move_id, 0) + 1
     states = {}
-    for pk, total, gone in (Move.objects.filter(pk__in=ids)
-                            .annotate(total=Count("entries", distinct=True),
-                                      gone=Count("entries", filter=withdrawn, distinct=True))
-                            .values_list("pk", "total", "gone")):
-        if total and gone == total:
+    for pk in ids:
+        if total.get(pk) and gone.get(pk) == total[pk]:
             states[pk] = _("Withdrawn")
-        elif gone:
+        elif gone.get(pk):
             states[pk] = _("Submitted; partly withdrawn")
     return states

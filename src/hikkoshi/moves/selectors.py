@@ -11,7 +11,7 @@ from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Per
 
 from .access import OWN, move_visible_to, visible_moves
 from .common import APPLICANT, HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP, MEMBER
-from .constants import EntryStatus, MoveStatus
+from .constants import EntryStatus, MoveStatus, NoticeKind, NoticeStatus
 from .models import Move
 
 # The channels as the printed documents name them, shown the same way on the pages and in the API.
@@ -97,18 +97,15 @@ def _notification(kinds: list[str]) -> str:
 def _status_labels(move: Move) -> dict[int, str]:
     """Each procedure's state in words as the result page's badge says it, with what was
     withdrawn or corrected (取下げ・訂正), by entry id — in one query."""
-    from hikkoshi.delivery.models import Notice
-
+    from .notices import notices_by_entry
     from .result import badge
 
-    notices: dict[int, list] = {}
-    for notice in Notice.objects.filter(delivery__entry__move=move).select_related("delivery").order_by("pk"):
-        notices.setdefault(notice.delivery.entry_id, []).append(notice)
+    notices = notices_by_entry([move.pk])
     labels = {}
     for entry in move.entries.all():
         found = notices.get(entry.pk, [])
         label = badge(entry, found).label
-        if any(n.kind == Notice.Kind.CORRECTION and n.status not in (Notice.Status.REFUSED, Notice.Status.FAILED)
+        if any(n.kind == NoticeKind.CORRECTION and n.status not in (NoticeStatus.REFUSED, NoticeStatus.FAILED)
                for n in found):
             label = _("%(status)s; corrected") % {"status": label}
         labels[entry.pk] = label

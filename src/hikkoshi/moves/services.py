@@ -48,8 +48,6 @@ from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
 from hikkoshi.places.postcodes import Place, lookup
 
-from hikkoshi.delivery.services import outbox_add
-
 from .access import assisted_of
 from .common import (ADDRESS, HEAD_APPLICANT, HEAD_NAME, HEAD_OTHER, MAX_MEMBERS, MEMBER, MOVE, applicant_fields,
                      member_limit_message)
@@ -364,6 +362,14 @@ def _choices(validated: ValidatedMove, applicable: dict[str, Applicable], data, 
     validated.choices = {slug: choices[slug] for slug in applicable if slug in choices}
 
 
+def initial_status(definition: dict) -> EntryStatus:
+    """The status a procedure starts with when its move is submitted — decided here only: in
+    person for a channel that sends nothing (window: the mover takes the form to the counter),
+    else queued for the outbox (the delivery app starts each delivery at this status)."""
+    sends_nothing = definition["channel"] == Channel.WINDOW
+    return EntryStatus.IN_PERSON if sends_nothing else EntryStatus.QUEUED
+
+
 def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date | None = None,
                 idempotency_key: str = "", require_consent: bool = True, consent_by=None) -> Move:
     """Validate and store a move with its procedures in one transaction.
@@ -374,7 +380,8 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
     The mover's agreement (``"consent": true``, required with ``require_consent``) is stored
     with the move: now, by ``consent_by`` (default the owner), ``DATA_SHARING_VERSION``. A
     ``draft`` entered for a customer (代行) needs the customer's consent recorded first.
-    ``moves.signals.move_submitted`` is sent inside the transaction.
+    ``moves.signals.move_submitted`` is sent inside the transaction, with the procedures: how
+    a submitted move is handed on (the outbox, the agencies' counts) — whole or not at all.
     """
     from .disclosure import DATA_SHARING_VERSION
 
@@ -416,17 +423,15 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
             MoveProcedure(
                 move=move, version=entry.applicable.version, values=entry.values,
                 kinds=[str(k) for k in entry.applicable.kinds],
-                status=(EntryStatus.IN_PERSON if entry.applicable.version.definition["channel"] == Channel.WINDOW
-                        else EntryStatus.QUEUED),
+                status=initial_status(entry.applicable.version.definition),
                 deadline_from=entry.deadline_from, deadline_to=entry.deadline_to, position=position,
                 office=_office_data(offices[entry.applicable.slug]) if offices.get(entry.applicable.slug) else {},
             )
             for position, entry in enumerate(validated.entries)
         ])
-        # The outbox: one delivery per procedure, in this same transaction; the workers get
-        # them only once it has committed.
-        outbox_add(move, entries)
-        move_submitted.send(sender=Move, move=move)
+        # In this same transaction: the outbox (one delivery per procedure; the workers get
+        # them only once it has committed) and the agencies' monthly counts.
+        move_submitted.send(sender=Move, move=move, entries=entries)
     move.warnings = validated.warnings
     return move
 

@@ -1,7 +1,32 @@
-"""Signals of the moves app."""
+"""Signals of the moves app: how a move's life reaches the apps above it.
+
+moves imports none of them (they rank above it); each connects its receivers in its own
+``AppConfig.ready()``. A receiver that raises undoes what the sender was doing (they are sent
+with ``send``, inside the sender's transaction, never ``send_robust``).
+"""
 
 from django.dispatch import Signal
 
-# A move was submitted: sent inside the transaction that stores it, with ``move``. A receiver
-# that fails undoes the submission (the monthly counts of agencies are kept this way).
+# A move was submitted: sent inside the transaction that stores it, with ``move`` and
+# ``entries`` (its ``MoveProcedure`` rows, each with its version and its initial status,
+# ``moves.services.initial_status``). What the receivers write commits with the move or not at
+# all: the outbox of the delivery app (one delivery per procedure, so a crash cannot lose
+# one) and the monthly counts of ``hikkoshi.assisted``.
 move_submitted = Signal()
+
+# The mover withdraws (取下げ) some procedures of a submitted move: ``move``, ``entries`` (those
+# that can still be changed, ``moves.notices.why_not_changeable``), ``user``, ``request_key``
+# (the mover's form: the same request twice is one withdrawal). Receivers return what they made
+# of it (the delivery app: its notices), collected by ``moves.lifecycle.move_withdraw``.
+move_withdrawn = Signal()
+
+# The mover corrected (訂正) a submitted move: sent inside the transaction that stored the new
+# values, with ``move``, ``changes`` (a list of (entry, [changed paths]) — ``applicant.phone``,
+# ``fields.start_date``: names only), ``user`` and ``request_key``.
+move_corrected = Signal()
+
+# Moves are about to be deleted (by their owner, or with the owner's account): sent inside the
+# deleting transaction, before the rows go, with ``move_ids``. For what an app keeps of them
+# outside the database (the delivery app: fax images in a spool folder), to be removed once
+# the deletion commits.
+moves_deleting = Signal()

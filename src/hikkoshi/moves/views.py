@@ -55,6 +55,7 @@ from .forms import (
 )
 from .disclosure import DATA_SHARING_VERSION, data_flows
 from . import result
+from .lifecycle import moves_delete
 from .models import Move
 from .selectors import CHANNEL_LABELS, last_own_move, move_record, moves_of, people_of
 from .services import MoveInvalid, move_draft_save, move_draft_start, move_submit, validate_move
@@ -933,15 +934,10 @@ def delete(request, public_id):
     it can (404 for anyone else). Its procedures and their deliveries go with it."""
     move = _own_move(request, public_id)
     if request.method == "POST":
-        from hikkoshi.delivery.services import spooled_files_forgetter
-
         with transaction.atomic():
-            # Fax images a spool-folder gateway left hold the filled-in form: their names are
-            # read before the deliveries go, the files removed once the deletion is committed.
-            forget = spooled_files_forgetter([move.pk])
             _audit(request, Action.DELETE, move)
-            Move.objects.filter(pk=move.pk).delete()
-            transaction.on_commit(forget)
+            # What other apps keep of it goes too (fax images in a spool folder: once committed).
+            moves_delete(move_ids=[move.pk])
         messages.success(request, _("The move was deleted, with the personal data in it."))
         return redirect(_list_url(request))
     places = (move.draft or {}).get("places") or {}

@@ -10,7 +10,10 @@ class PrivacyConfig(AppConfig):
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
 
+        from hikkoshi.delivery.periodic import Job, register
         from hikkoshi.encryption import crypto
+
+        from .services import erase_expired
 
         # Where keys are never made (production), a missing or malformed key stops start-up
         # here rather than at the first page that reads a move.
@@ -19,3 +22,6 @@ class PrivacyConfig(AppConfig):
                 crypto.keyring()
             except crypto.KeyConfigurationError as exc:
                 raise ImproperlyConfigured(f"hikkoshi data keys: {exc}") from None
+        # ``hikkoshi worker`` erases what is past its retention time about once an hour.
+        register(Job("privacy", erase_expired, done="erased the personal data of {n} move(s)",
+                     failed="erasure failed"))

@@ -15,14 +15,24 @@
     (``MoveProcedure.deadline_to``): a window procedure is final (in_person) from the start,
     but the mover needs its pre-filled form and the result until they have been to the counter.
 
-What erasure does, for each such move, in one transaction of its own:
+What erasure does, for each such move, in one transaction of its own. privacy decides when and
+writes only its own rows (the counts); every other app erases its own rows through its own
+erase service:
 
 1. adds the move's anonymous counts to ``MoveStatistic`` (one for the move, one per procedure:
    month of submission, region, kinds of move, procedure, channel, final status);
-2. empties the personal fields: applicant, members, household (世帯主), both addresses and the draft of the move
-   (``{}`` / ``[]``), each procedure's own values (``{}``), and sets ``Move.erased_at``;
-3. empties the staff's free-text notes on its deliveries (``Delivery.handled_reason`` and the
-   ``detail`` of "resent" / "handled" events), which may name the mover.
+2. moves (``moves.lifecycle.move_erase``) empties the personal fields: applicant, members,
+   household (世帯主), both addresses and the draft of the move (``{}`` / ``[]``), each
+   procedure's own values (``{}``), and sets ``Move.erased_at``;
+3. delivery (``delivery.services.deliveries_erase``) empties what its withdrawals and
+   corrections sent and the staff's free-text notes on its deliveries
+   (``Delivery.handled_reason`` and the ``detail`` of "resent" / "handled" events), which may
+   name the mover, and removes its fax images left in a spool folder once this commits;
+4. assisted (``assisted.services.assisted_move_erase``) empties the customer's contact of a move
+   entered for a customer.
+
+The audit log holds ids and codes only (no personal data): it stays as it is, with one more
+event saying the move was erased.
 
 What stays: the move row (owner, public id, status, kinds, moving day, dates, idempotency key),
 its procedures (version, kinds, status, period, the organisation's reference, the office from
@@ -42,11 +52,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from hikkoshi.assisted.models import AssistedMove
+from hikkoshi.assisted.services import assisted_move_erase
 from hikkoshi.audit.services import Action, record
-from hikkoshi.delivery.models import Delivery, DeliveryEvent, Notice
-from hikkoshi.delivery.services import spooled_files_forgetter
+from hikkoshi.delivery.models import Delivery, Notice
+from hikkoshi.delivery.services import deliveries_erase
 from hikkoshi.moves.constants import EntryStatus, MoveStatus
+from hikkoshi.moves.lifecycle import draft_delete_stale, move_erase
 from hikkoshi.moves.models import Move, MoveProcedure
 
 from .models import MoveStatistic
@@ -54,8 +65,6 @@ from .models import MoveStatistic
 logger = logging.getLogger(__name__)
 
 OPEN = sorted(set(EntryStatus.values) - set(EntryStatus.final()))
-# Events whose detail is a staff member's free text (the reason given).
-STAFF_NOTES = (DeliveryEvent.Kind.RESENT, DeliveryEvent.Kind.HANDLED)
 
 
 def retention() -> timedelta:
@@ -114,7 +123,7 @@ def delete_abandoned_drafts(*, now: datetime | None = None) -> int:
     deleted = 0
     for move in stale.only("pk", "public_id"):
         with transaction.atomic():
-            if Move.objects.filter(pk=move.pk, status=MoveStatus.DRAFT, updated_at__lt=now - retention()).delete()[0]:
+            if draft_delete_stale(move_id=move.pk, untouched_before=now - retention()):
                 record(None, action=Action.DELETE, move=move.public_id, target="abandoned draft", via="system")
                 deleted += 1
     if deleted:
@@ -169,21 +178,12 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         if start is None or start >= cutoff:
             return False
         _count(move)
-        Move.objects.filter(pk=pk).update(applicant={}, members=[], household={}, old_address={}, new_address={},
-                                          draft={}, erased_at=now, updated_at=now)
-        MoveProcedure.objects.filter(move_id=pk).update(values={})
-        Notice.objects.filter(delivery__entry__move_id=pk).update(body={})
-        # A move entered for a customer (代行): the customer's contact for the mailing too. The
-        # agency's monthly counts (assisted.BillingCount) hold no personal data and stay.
-        AssistedMove.objects.filter(move_id=pk).update(contact={})
-        Delivery.objects.filter(entry__move_id=pk).exclude(handled_reason="").update(handled_reason="")
-        (DeliveryEvent.objects.filter(delivery__entry__move_id=pk, kind__in=STAFF_NOTES)
-         .exclude(detail="").update(detail=""))
+        # Each app erases its own rows (see the module docstring); the counts above are ours.
+        move_erase(move_id=pk, now=now)
+        deliveries_erase(move_id=pk)  # its spooled fax images too, once this commits
+        assisted_move_erase(move_id=pk)  # a move entered for a customer (代行): the contact
         record(None, action=Action.ERASE, move=Move.objects.values_list("public_id", flat=True).get(pk=pk),
                via="system")
-        # Fax images a spool-folder gateway has not sent yet, or kept after sending, hold the form.
-        forget = spooled_files_forgetter([pk])
-    forget()
     return True
 
 

@@ -53,3 +53,16 @@ def test_the_admin_list_of_assisted_moves_is_audited(world, sapporo, django_user
     assert response.status_code == 200 and CUSTOMER["name"] in response.content.decode()
     events = AuditEvent.objects.filter(actor_id=admin_user.pk, action="view", move=move.public_id)
     assert [(e.target, e.via) for e in events] == [("admin list", "admin")]
+
+
+def test_the_erase_service_empties_the_contact_and_keeps_the_consent_record(world, sapporo):
+    from hikkoshi.assisted.services import assisted_move_erase, record_script_consent
+
+    client = staff_client(world, world.operator)
+    move = move_at(new_move(client, "callcentre"))
+    assisted = AssistedMove.objects.get(move=move)
+    assert record_script_consent(assisted, operator=world.operator)
+    assisted_move_erase(move_id=move.pk)
+    assisted.refresh_from_db()
+    assert assisted.contact == {} and assisted.consent_recorded and assisted.consent_method == "script"
+    assert assisted.centre_id is not None

@@ -1,6 +1,7 @@
 """Withdrawals (取下げ) and corrections (訂正) of submitted applications, through real peers on
 127.0.0.1: ``hikkoshi receiver`` for the web channel, an SMTP server for e-mail, the spool
-folder for fax."""
+folder for fax. The mover's requests go through moves (``moves.lifecycle``), which tells
+delivery by its signals; delivery's own steps are called directly."""
 
 import json
 import subprocess
@@ -14,7 +15,9 @@ from hikkoshi.delivery.models import Delivery, DeliveryEvent, Notice
 from hikkoshi.delivery.keys import jwks
 from hikkoshi.directory.services import set_receipt_keys
 from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.lifecycle import move_correct, move_withdraw
 from hikkoshi.moves.models import MoveProcedure
+from hikkoshi.moves.notices import why_not_changeable
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 from hikkoshi.receiver.testing import ReceiverProcess
@@ -49,6 +52,13 @@ def entries(move):
                 .prefetch_related("delivery__notices"))
 
 
+def correct(**request) -> list[Notice]:
+    """A correction through moves (which changes the move and tells delivery): the notices made."""
+    move_correct(**request)
+    return list(Notice.objects.filter(delivery__entry__move=request["move"], request_key=request["request_key"])
+                .order_by("delivery__entry__position", "pk"))
+
+
 def detail(receiver, slug, reference) -> str:
     return httpx.get(receiver.url(f"/{slug}/applications/{reference}"), timeout=10).text
 
@@ -64,7 +74,7 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo
     receiver.run("processed", gas.reference, "--organisation", "hokkaido-gas")
 
     with django_capture_on_commit_callbacks(execute=True):
-        made = notices.withdraw(move=move, entries=entries(move), user=mover, request_key="req-1")
+        made = move_withdraw(move=move, entries=entries(move), user=mover, request_key="req-1")
     by_slug = {n.delivery.entry.version.procedure.slug: n for n in made}
     assert set(by_slug) == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop",
                             "hokkaido-gas-start", "hepco-electricity-stop", "hepco-electricity-start"}
@@ -95,13 +105,14 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo
     # Exactly once: the same request again makes nothing new; a notice is not sent twice.
     assert {n.pk for n in notices.withdraw(move=move, entries=entries(move), user=mover, request_key="req-1")} \
         == {n.pk for n in made}
-    assert notices.withdraw(move=move, entries=entries(move), user=mover, request_key="req-2") == []
+    assert move_withdraw(move=move, entries=entries(move), user=mover, request_key="req-1") == []
+    assert move_withdraw(move=move, entries=entries(move), user=mover, request_key="req-2") == []
     assert notices.send_notice(water_notice.pk) == "not due"
     assert Notice.objects.filter(delivery__entry__move=move).count() == 7
     kinds = list(DeliveryEvent.objects.filter(delivery__entry__move=move).values_list("kind", flat=True))
     assert kinds.count("withdrawn") == 5 and kinds.count("notice_sent") == 1 and kinds.count("notice_refused") == 1
     # Each entry says why it can no longer be changed.
-    assert all(notices.why_not_changeable(e) for e in entries(move))
+    assert all(why_not_changeable(e) for e in entries(move))
 
 
 def test_a_notice_sent_again_after_a_lost_answer_gets_the_same_receipt(sapporo, mover, receiver):
@@ -126,8 +137,8 @@ def test_a_correction_of_a_delivered_application_goes_with_what_changed(sapporo,
     water.refresh_from_db()
     entry = MoveProcedure.objects.get(pk=water.entry_id)
     values = {**entry.values, "start_date": "2030-01-02"}
-    made = notices.correct(move=move, user=mover, request_key="c1", values={entry.pk: values},
-                           contact={"phone": "011-999-0000", "email": move.applicant["email"]})
+    made = correct(move=move, user=mover, request_key="c1", values={entry.pk: values},
+                   contact={"phone": "011-999-0000", "email": move.applicant["email"]})
     assert len(made) == 7  # every organisation here receives the phone number
     [notice] = [n for n in made if n.delivery_id == water.pk]
     assert notice.kind == "correction" and notice.changes == ["applicant.phone", "fields.start_date"]
@@ -143,8 +154,8 @@ def test_a_correction_before_sending_changes_what_is_sent(sapporo, mover, receiv
     move = move_submit(owner=mover, payload=sapporo_relocation())
     gas = delivery_of(move, "hokkaido-gas-start")
     entry = MoveProcedure.objects.get(pk=gas.entry_id)
-    [notice] = notices.correct(move=move, user=mover, request_key="c", values={entry.pk: {**entry.values,
-                                                                                      "visit_slot": "pm"}})
+    [notice] = correct(move=move, user=mover, request_key="c", values={entry.pk: {**entry.values,
+                                                                              "visit_slot": "pm"}})
     assert notice.status == Notice.Status.NOT_NEEDED and notice.changes == ["fields.visit_slot"]
     assert services.deliver(gas.pk) == "delivered"
     gas.refresh_from_db()
@@ -219,14 +230,14 @@ def test_a_correction_sent_again_is_the_same_even_after_another_correction(sappo
     water = delivery_of(move, "sapporo-water-start")
     services.deliver(water.pk)
     entry = MoveProcedure.objects.get(pk=water.entry_id)
-    [first] = notices.correct(move=move, user=mover, request_key="c" * 20,
-                              values={entry.pk: {**entry.values, "start_date": "2030-01-02"}})
+    [first] = correct(move=move, user=mover, request_key="c" * 20,
+                      values={entry.pk: {**entry.values, "start_date": "2030-01-02"}})
     assert notices.send_notice(first.pk) == "delivered"
     first.refresh_from_db()
     assert first.body["corrected"]["fields"]["start_date"] == "2030-01-02"
     # The mover corrects again; meanwhile the first correction's answer had been lost.
-    notices.correct(move=move, user=mover, request_key="d" * 20,
-                    values={entry.pk: {**entry.values, "start_date": "2030-01-03"}})
+    correct(move=move, user=mover, request_key="d" * 20,
+            values={entry.pk: {**entry.values, "start_date": "2030-01-03"}})
     Notice.objects.filter(pk=first.pk).update(status=Notice.Status.RETRYING, next_attempt_at=first.created_at)
     assert notices.send_notice(first.pk) == "delivered"  # the same bytes: the same receipt, no conflict
     again = Notice.objects.get(pk=first.pk)
@@ -240,11 +251,11 @@ def test_a_contact_correction_goes_only_where_that_contact_was_sent(sapporo, mov
     payload["procedures"].append({"id": "hokkaido-shimbun-subscription",
                                   "fields": {"start_date": moving_day().isoformat()}})
     move = move_submit(owner=mover, payload=payload)
-    made = notices.correct(move=move, user=mover, request_key="e" * 20,
-                           contact={"phone": move.applicant["phone"], "email": "new@example.jp"})
+    made = correct(move=move, user=mover, request_key="e" * 20,
+                   contact={"phone": move.applicant["phone"], "email": "new@example.jp"})
     slugs = {n.delivery.entry.version.procedure.slug for n in made}
     # The newspaper receives no e-mail address (its declared data): it is not told of a new one.
     assert "hokkaido-shimbun-subscription" not in slugs and "sapporo-water-start" in slugs
-    made = notices.correct(move=move, user=mover, request_key="f" * 20,
-                           contact={"phone": "011-999-1111", "email": "new@example.jp"})
+    made = correct(move=move, user=mover, request_key="f" * 20,
+                   contact={"phone": "011-999-1111", "email": "new@example.jp"})
     assert "hokkaido-shimbun-subscription" in {n.delivery.entry.version.procedure.slug for n in made}

@@ -150,10 +150,10 @@ def test_someone_else_cannot_withdraw_or_correct(move, django_user_model):
 def test_the_result_pdf_says_what_was_withdrawn_and_corrected(ja, move, tmp_path):
     ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas-start"})
     entry = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-water-start")
-    from hikkoshi.delivery import notices
+    from hikkoshi.moves.lifecycle import move_correct
 
-    notices.correct(move=move, user=move.owner, request_key="c" * 20,
-                    values={entry.pk: {**entry.values, "start_date": "2030-01-02"}})
+    move_correct(move=move, user=move.owner, request_key="c" * 20,
+                 values={entry.pk: {**entry.values, "start_date": "2030-01-02"}})
     pdf = ja.get(f"/moves/{move.public_id}/documents/result.pdf")
     assert pdf.status_code == 200
     path = tmp_path / "result.pdf"

@@ -175,7 +175,8 @@ def test_the_command_erases(keys, submitted):
     assert Move.objects.get(pk=submitted.pk).erased_at is not None
 
 
-def test_erasure_removes_the_fax_images_left_in_the_spool_folder(keys, sapporo, mover, settings, tmp_path):
+def test_erasure_removes_the_fax_images_left_in_the_spool_folder(keys, sapporo, mover, settings, tmp_path,
+                                                                   django_capture_on_commit_callbacks):
     from hikkoshi.catalogue.models import Procedure
     from hikkoshi.delivery.channels.fax import spool_name
 
@@ -200,8 +201,12 @@ def test_erasure_removes_the_fax_images_left_in_the_spool_folder(keys, sapporo, 
     Move.objects.filter(pk=move.pk).update(submitted_at=long_ago,
                                            move_date=timezone.localdate() - timedelta(days=380))
     MoveProcedure.objects.filter(move=move).update(deadline_to=None, deadline_from=None)
-    assert erase_expired() == 1
-    assert list(tmp_path.iterdir()) == []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert erase_expired() == 1
+    assert len(list(tmp_path.iterdir())) == 2  # not before the erasure has committed…
+    for callback in callbacks:
+        callback()
+    assert list(tmp_path.iterdir()) == []  # …but then
 
 
 # -- an erased move on the pages -----------------------------------------------------------------
@@ -283,3 +288,20 @@ def test_erasure_takes_its_candidates_a_batch_at_a_time(keys, sapporo, mover, mo
                          if q["sql"].startswith("SELECT") and "erased_at" in q["sql"] and "LIMIT 2" in q["sql"]]
     assert len(candidate_queries) == 4  # 2 + 2 + 1, then an empty batch
     assert all(m.erased_at for m in Move.objects.filter(pk__in=[m.pk for m in moves]))
+
+
+def test_erasure_calls_each_apps_own_erase_service_and_writes_only_the_counts(keys, submitted, monkeypatch):
+    from hikkoshi.privacy import services as privacy_services
+
+    finish(submitted)
+    calls = []
+    for name in ("move_erase", "deliveries_erase", "assisted_move_erase"):
+        monkeypatch.setattr(privacy_services, name,
+                            lambda name=name, **kwargs: calls.append((name, kwargs["move_id"])))
+    assert erase_expired(now=retention_start(submitted) + timedelta(days=31)) == 1
+    assert calls == [("move_erase", submitted.pk), ("deliveries_erase", submitted.pk),
+                     ("assisted_move_erase", submitted.pk)]
+    # With the services replaced, nothing of the move was touched by privacy itself…
+    assert Move.objects.get(pk=submitted.pk).applicant["name"] == APPLICANT["name"]
+    # …while its own rows, the anonymous counts, were written.
+    assert MoveStatistic.objects.filter(procedure="").get().count == 1

@@ -4,11 +4,10 @@ Starts N worker processes, each running T threads of django-tasks-db's worker lo
 ``delivery`` queue (a delivery mostly waits for an organisation's server, so one process sends
 several at once; two processes use two cores for the PDF and fax rendering), restarts
 any that dies, and runs the sweeper (``delivery.services.sweep``) every few seconds and the
-erasure of personal data past its retention time (``privacy.services.erase_expired``) and the
-pruning of finished task results older than a week (``delivery.services.prune_task_results``)
-about once an hour. On PostgreSQL, workers on several hosts share the queue (each task is claimed
-under a row lock); on SQLite they share one machine. Ctrl-C or SIGTERM stops the workers after
-their current task.
+hourly jobs the apps registered (``delivery.periodic``: the erasure of personal data past its
+retention time, the pruning of finished task results older than a week) about once an hour. On
+PostgreSQL, workers on several hosts share the queue (each task is claimed under a row lock); on
+SQLite they share one machine. Ctrl-C or SIGTERM stops the workers after their current task.
 """
 
 import os
@@ -23,13 +22,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from hikkoshi.delivery.services import prune_task_results, sweep
+from hikkoshi.delivery import periodic
+from hikkoshi.delivery.services import sweep
 from hikkoshi.delivery.tasks import QUEUE
-from hikkoshi.privacy.services import erase_expired
 from hikkoshi.processes import die_with_parent
 
-# Seconds between two runs of the erasure (the first runs a minute after start).
-ERASE_EVERY = 3600.0
+# Seconds between two runs of the hourly jobs (the first runs a minute after start).
+HOURLY_EVERY = 3600.0
 
 
 class _Pending:
@@ -93,7 +92,7 @@ class Command(BaseCommand):
         self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; sweeping every "
                           f"{sweep_every:g} s. Ctrl-C to stop.")
         last_sweep = 0.0
-        last_erase = time.monotonic() - ERASE_EVERY + 60
+        last_hourly = time.monotonic() - HOURLY_EVERY + 60
         try:
             while not self.stopping:
                 for n, child in list(children.items()):
@@ -120,21 +119,9 @@ class Command(BaseCommand):
                             self.stdout.write(f"sweeper: {found['lost']} lost, {found['requeued']} re-queued")
                     except Exception as exc:  # the database may be away for a moment
                         self.stderr.write(f"sweeper: {type(exc).__name__}; trying again later")
-                if time.monotonic() - last_erase >= ERASE_EVERY:
-                    last_erase = time.monotonic()
-                    try:
-                        close_old_connections()
-                        erased = erase_expired()
-                        if erased:
-                            self.stdout.write(f"privacy: erased the personal data of {erased} move(s)")
-                    except Exception as exc:  # never the data: only what went wrong
-                        self.stderr.write(f"privacy: erasure failed ({type(exc).__name__}); trying again in an hour")
-                    try:
-                        pruned = prune_task_results()
-                        if pruned:
-                            self.stdout.write(f"tasks: deleted {pruned} finished task result(s)")
-                    except Exception as exc:
-                        self.stderr.write(f"tasks: pruning failed ({type(exc).__name__}); trying again in an hour")
+                if time.monotonic() - last_hourly >= HOURLY_EVERY:
+                    last_hourly = time.monotonic()
+                    self._run_hourly()
                 time.sleep(0.2)
         finally:
             for child in children.values():
@@ -147,6 +134,17 @@ class Command(BaseCommand):
                     child.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+    def _run_hourly(self) -> None:
+        """Each registered hourly job in turn; one failing does not keep the others from running."""
+        for job in periodic.hourly():
+            try:
+                close_old_connections()
+                n = job.run()
+                if n:
+                    self.stdout.write(f"{job.name}: {job.done.format(n=n)}")
+            except Exception as exc:  # never the data: only what went wrong
+                self.stderr.write(f"{job.name}: {job.failed} ({type(exc).__name__}); trying again in an hour")
 
     def _stop(self, signum, frame):
         self.stopping = True

@@ -1,0 +1,42 @@
+"""Jobs ``hikkoshi worker`` runs about once an hour besides sending (定期処理).
+
+The worker is one process tree for every deployment, so it runs the hourly upkeep of other apps
+too — but delivery imports none of the apps above it: each app registers its own job here from
+its ``AppConfig.ready()`` (``register``), and the worker runs what is registered, in that order.
+Delivery's own: the pruning of finished task results; privacy's: the erasure of personal data
+past its retention time.
+
+A job is a function without arguments returning how many things it did; the worker prints
+``"<name>: <done>"`` when that is not zero, and ``"<name>: <failed> (<exception type>); trying
+again in an hour"`` when it raises — never the exception's message, which may quote personal
+data.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # what the worker's lines start with ("privacy", "tasks")
+    run: Callable[[], int]
+    done: str  # with {n}: "erased the personal data of {n} move(s)"
+    failed: str  # "erasure failed"
+
+
+_jobs: dict[str, Job] = {}
+
+
+def register(job: Job) -> None:
+    """Add an hourly job; a second job of the same name is refused (the same job again is not)."""
+    known = _jobs.get(job.name)
+    if known is not None and known != job:
+        raise ImproperlyConfigured(f"an hourly job named {job.name!r} is registered already")
+    _jobs[job.name] = job
+
+
+def hourly() -> list[Job]:
+    """The registered jobs, in the order they were registered."""
+    return list(_jobs.values())
