@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hikkoshi.catalogue.constants import Channel
+from hikkoshi import channels
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import MoveProcedure
 from hikkoshi.privacy.fields import EncryptedJSONField
@@ -22,7 +22,7 @@ from hikkoshi.privacy.fields import EncryptedJSONField
 class Delivery(models.Model):
     entry = models.OneToOneField(MoveProcedure, on_delete=models.CASCADE, related_name="delivery",
                                  verbose_name=_("procedure of a move"))
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=channels.choices)
     status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices,
                               default=EntryStatus.QUEUED)
     # Sent with every attempt (Idempotency-Key, Message-ID, spool name): an organisation that
