@@ -14,6 +14,7 @@ from datetime import date
 
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 
+from hikkoshi import channels
 from hikkoshi.delivery.models import Notice
 from hikkoshi.delivery.notices import why_not_changeable
 
@@ -95,7 +96,7 @@ def notice_rows(notices: list[Notice], labels: dict[str, str]) -> list[NoticeRow
     for n in notices:
         kind = _("Withdrawal") if n.kind == Notice.Kind.WITHDRAWAL else _("Correction")
         if n.status == Notice.Status.NOT_NEEDED:
-            status = (_("done before it was sent: nothing was sent") if n.delivery.channel != "window"
+            status = (_("done before it was sent: nothing was sent") if not channels.in_person(n.delivery.channel)
                       else _("done: nothing to send for a counter procedure"))
         elif n.status in NOTICE_STATUS:
             status = str(NOTICE_STATUS[n.status])
@@ -135,7 +136,7 @@ def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> l
         for n in notices:
             n.delivery = delivery
         name = entry.version.localised_name
-        window = definition["channel"] == "window"
+        window = channels.in_person(definition["channel"])
         rows.append({
             "entry": entry, "slug": definition["slug"], "name": name,
             # A counter procedure is filed at the office of the address (the ward office).
