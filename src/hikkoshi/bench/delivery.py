@@ -203,21 +203,20 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
 
 
 def _configure(receiver) -> None:
-    """Point the procedures at the local peers and trust the receiver's receipt keys."""
+    """Point the procedures at the local peers (each channel's ``stand_in_settings``) and trust
+    the receiver's receipt keys."""
     from hikkoshi.catalogue.models import Procedure
+    from hikkoshi.channels import StandIns, registry
     from hikkoshi.directory.models import Organisation
 
+    stand_ins = StandIns(receiver_url=receiver.url, mail_domain="bench.localhost", fax_number="011-000-0000")
+    installed = registry()
     for procedure in Procedure.objects.select_related("organisation"):
-        settings_ = dict(procedure.channel_settings)
-        if procedure.channel == "web":
-            settings_["endpoint"] = receiver.url(f"/{procedure.organisation.slug}/applications")
-        elif procedure.channel == "email":
-            settings_["to"] = f"{procedure.slug}@bench.localhost"
-        elif procedure.channel == "fax":
-            settings_["fax_number"] = "011-000-0000"
-        else:
+        channel = installed.get(procedure.channel)
+        if not channel.sends:
             continue
-        procedure.channel_settings = settings_
+        procedure.channel_settings = {**procedure.channel_settings, **channel.stand_in_settings(
+            procedure=procedure.slug, organisation=procedure.organisation.slug, stand_ins=stand_ins)}
         procedure.save()
     for slug in WEB:
         organisation = Organisation.objects.get(slug=slug)

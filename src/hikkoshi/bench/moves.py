@@ -154,6 +154,7 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    from hikkoshi import channels
     from hikkoshi.audit.models import AuditEvent
     from hikkoshi.delivery.models import Delivery, DeliveryEvent
     from hikkoshi.moves.constants import EntryStatus, MoveStatus
@@ -191,7 +192,7 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
         deliveries, tasks = [], []
         for entry in entries:
             channel = world.channel_at[entry.position]
-            if channel == "window":
+            if channels.in_person(channel):
                 deliveries.append(Delivery(entry=entry, channel=channel, status=EntryStatus.IN_PERSON))
                 continue
             roll = rng.random()

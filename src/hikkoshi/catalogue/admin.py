@@ -1,5 +1,10 @@
 from django import forms
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from hikkoshi import channels
 
 from .constants import CommonItem
 from .models import Procedure, ProcedureVersion
@@ -17,6 +22,16 @@ class VersionInline(admin.TabularInline):
         return False
 
 
+def channel_settings_help() -> str:
+    """What each installed channel's settings hold, as the channels declare them (HTML)."""
+    def keys(channel) -> str:
+        if not channel.settings_schema:
+            return _("nothing to set")
+        return format_html_join("; ", "“{}”{}: {}", ((s.key, "" if s.required else " " + _("(optional)"), s.help)
+                                                     for s in channel.settings_schema))
+    return format_html_join(mark_safe("<br>"), "{}: {}", ((c.label, keys(c)) for c in channels.registry()))
+
+
 class ProcedureForm(forms.ModelForm):
     # The common data the organisation receives, as boxes to tick rather than JSON to type.
     shares = forms.TypedMultipleChoiceField(
@@ -26,6 +41,11 @@ class ProcedureForm(forms.ModelForm):
     class Meta:
         model = Procedure
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "channel_settings" in self.fields:
+            self.fields["channel_settings"].help_text = channel_settings_help()
 
     def clean_shares(self):
         chosen = set(self.cleaned_data.get("shares") or ())

@@ -18,13 +18,18 @@ class FieldType(models.TextChoices):
     BOOLEAN = "boolean", _("Yes / no")
 
 
-class Channel(models.TextChoices):
-    """How an application reaches its organisation (申請ラッピング)."""
+class Channel:
+    """The names of the shipped channels (申請ラッピング), for code that must name one.
 
-    WEB = "web", _("Web (system integration)")
-    EMAIL = "email", _("E-mail")
-    FAX = "fax", _("Fax")
-    WINDOW = "window", _("At the counter (printed form)")
+    A channel is a plugin: its label, its settings, whether it sends anything are declared by
+    the channel itself (``hikkoshi.channels``, installed by ``settings.HIKKOSHI_CHANNELS``). Ask
+    ``hikkoshi.channels.in_person(name)`` rather than comparing a name with ``WINDOW``.
+    """
+
+    WEB = "web"
+    EMAIL = "email"
+    FAX = "fax"
+    WINDOW = "window"
 
 
 class Condition(models.TextChoices):

@@ -4,10 +4,11 @@ from django.db import models, transaction
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language, gettext_lazy as _
 
+from hikkoshi import channels
 from hikkoshi.directory.models import Organisation
 from hikkoshi.places.moves import MoveKind
 
-from .constants import Channel, CommonItem, Condition, End, Office, OfficialForm
+from .constants import CommonItem, Condition, End, Office, OfficialForm
 from .schema import SchemaError, parse_schema
 
 
@@ -82,7 +83,8 @@ class Procedure(models.Model):
                               help_text=_("Only these common items go to the organisation (with the "
                                           "procedure's own fields)."))
     fields = models.JSONField(_("fields"), default=list, blank=True)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # The installed channels (``hikkoshi.channels``): a new one needs no migration.
+    channel = models.CharField(_("channel"), max_length=10, choices=channels.choices)
     channel_settings = models.JSONField(_("channel settings"), default=dict, blank=True)
     # Deadline relative to the move date, in days: from (negative: before) and to (after).
     # Within a year before or after the move: a rule beyond that is a typing error.
@@ -131,11 +133,9 @@ class Procedure(models.Model):
         ends = {End.OLD: {MoveKind.MOVE_OUT, MoveKind.RELOCATION}, End.NEW: {MoveKind.MOVE_IN, MoveKind.RELOCATION}}
         if self.end in ends and isinstance(self.move_kinds, list) and not ends[self.end] & set(self.move_kinds):
             errors["end"] = [_("No kind of move chosen above concerns this end of the move.")]
-        if self.channel == Channel.WINDOW and not self.office:
+        if channels.in_person(self.channel) and not self.office:
             errors["office"] = [_("A window procedure needs the office to go to.")]
-        from .channels import validate_channel_settings
-
-        for message in validate_channel_settings(self.channel, self.channel_settings):
+        for message in channels.validate_settings(self.channel, self.channel_settings):
             errors.setdefault("channel_settings", []).append(message)
         if errors:
             raise ValidationError(errors)

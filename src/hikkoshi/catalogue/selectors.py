@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
+from hikkoshi import channels
 from hikkoshi.directory.constants import Category
 from hikkoshi.directory.models import Organisation
 from hikkoshi.directory.selectors import derived, directory_snapshot, match_ids, organisations_for_place
@@ -212,7 +213,7 @@ def organisation_name(applicable: Applicable, *, old: Place, new: Place) -> str:
     """Whom a procedure is for, as the mover is told: a window procedure's office (the ward
     office of the address, 戸籍住民課 — ``office_for``), else its organisation."""
     definition = applicable.version.definition
-    if definition.get("channel") == "window":
+    if channels.in_person(definition.get("channel", "")):
         office = office_for(definition, old=old, new=new)
         if office is not None:
             return office.name

@@ -32,31 +32,27 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @register(Tags.security, deploy=True, databases=["default"])
-def web_endpoints_encrypted(app_configs=None, databases=None, **kwargs):
-    """Web-channel applications carry personal data: an ``http://`` endpoint on another host sends
-    them in clear text (the signature proves who sent them, it does not hide them)."""
-    from urllib.parse import urlsplit
-
+def channels_deployable(app_configs=None, databases=None, **kwargs):
+    """Each channel's own checks of the procedures that use it (``Channel.deploy_checks``: the
+    web channel warns of plain ``http://`` endpoints)."""
     from django.db import DatabaseError
 
-    from hikkoshi.catalogue.constants import Channel
     from hikkoshi.catalogue.models import Procedure
+    from hikkoshi.channels import registry
 
     if not databases:
         return []
     try:
-        rows = list(Procedure.objects.filter(channel=Channel.WEB).values_list("slug", "channel_settings"))
+        rows = list(Procedure.objects.values_list("channel", "slug", "channel_settings"))
     except DatabaseError:  # not migrated yet
         return []
-    plain = sorted(slug for slug, channel_settings in rows
-                   if urlsplit(str((channel_settings or {}).get("endpoint") or "")).scheme == "http"
-                   and urlsplit(str(channel_settings.get("endpoint"))).hostname not in LOOPBACK)
-    if not plain:
-        return []
-    return [Warning(f"Web-channel endpoints over plain http:// (no TLS): {', '.join(plain[:20])}"
-                    + (f" and {len(plain) - 20} more" if len(plain) > 20 else ""),
-                    hint="Ask the organisations for https:// endpoints and change the procedures' channel settings.",
-                    id="hikkoshi.delivery.W002")]
+    by_channel: dict[str, list] = {}
+    for channel, slug, channel_settings in rows:
+        by_channel.setdefault(channel, []).append((slug, channel_settings or {}))
+    messages = []
+    for channel in registry():
+        messages += channel.deploy_checks(by_channel.get(channel.name, []))
+    return messages
 
 
 @register(Tags.security, deploy=True)

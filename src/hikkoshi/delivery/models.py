@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hikkoshi.catalogue.constants import Channel
+from hikkoshi import channels
 from hikkoshi.encryption.fields import EncryptedJSONField
 from hikkoshi.moves.constants import EntryStatus, NoticeKind, NoticeStatus
 from hikkoshi.moves.models import MoveProcedure
@@ -24,7 +24,7 @@ from hikkoshi.moves.models import MoveProcedure
 class Delivery(models.Model):
     entry = models.OneToOneField(MoveProcedure, on_delete=models.CASCADE, related_name="delivery",
                                  verbose_name=_("procedure of a move"))
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=channels.choices)
     status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices,
                               default=EntryStatus.QUEUED)
     # Sent with every attempt (Idempotency-Key, Message-ID, spool name): an organisation that

@@ -427,15 +427,19 @@ STAFF_NOTES = (Kind.RESENT, Kind.HANDLED)
 
 
 def spooled_files_forgetter(move_ids):
-    """Before deleting moves: a function that, called after the deletion commits, removes their
-    fax images left in a spool folder (they hold the filled-in form, so personal data)."""
-    from .channels.fax import forget_spooled
+    """Before deleting moves: a function that, called after the deletion commits, has each
+    delivery's channel remove what it left outside the database (``Channel.forget``: the fax
+    images in a spool folder hold the filled-in form, so personal data)."""
+    from hikkoshi.channels import registry
 
-    keys = [str(k) for k in Delivery.objects.filter(entry__move_id__in=list(move_ids), channel="fax")
-            .values_list("idempotency_key", flat=True)]
+    rows = [(channel, str(key)) for channel, key in Delivery.objects.filter(entry__move_id__in=list(move_ids))
+            .values_list("channel", "idempotency_key")]
 
     def forget() -> None:
-        for key in keys:
-            forget_spooled(key)
+        installed = registry()
+        for name, key in rows:
+            channel = installed.find(name)
+            if channel is not None:
+                channel.forget(key)
 
     return forget

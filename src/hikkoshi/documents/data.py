@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from hikkoshi import channels
+
 
 @dataclass(frozen=True)
 class Person:
@@ -56,7 +58,7 @@ class ProcedureEntry:
     name: str  # 転入届, in Japanese
     name_en: str
     organisation: str
-    channel: str  # "web" | "email" | "fax" | "window"
+    channel: str  # its channel's name (``hikkoshi.channels``): "web", "email", "fax", "window", …
     status: str  # "draft" | "submitted" | "queued" | "delivered" | "failed" | "in_person"
     status_label: str
     reference: str = ""  # the organisation's reference number, once known
@@ -68,6 +70,11 @@ class ProcedureEntry:
     what_to_bring: tuple[str, ...] = ()
     office: Office | None = None
     visit_on: date | None = None  # the day the mover chose to go to the counter (window procedures)
+
+    @property
+    def in_person(self) -> bool:
+        """Whether the mover takes it to the counter (窓口): its channel sends nothing."""
+        return channels.in_person(self.channel)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
+from hikkoshi import channels
 from hikkoshi.japanese import both
 
 from .data import MoveRecord, ProcedureEntry
-from .labels import CHANNELS, destination, postcode
+from .labels import destination, postcode
 
 PRODID = "-//hikkoshi//documents//JA"
 # Statuses of a procedure sent by the portal that still need the mover (the others are on their
@@ -83,8 +84,8 @@ def _last_day(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Eve
     where = destination(entry)
     event = _day_event(f"{record.id}-{entry.slug}@hikkoshi", entry.deadline_to,
                        f"{entry.name}の期限（{where}）", stamp)
-    lines = [f"{entry.name}（{CHANNELS.get(entry.channel, entry.channel)}）の期限の日です。",
-             f"届出先: {where}" if entry.channel == "window" else f"提出先: {where}"]
+    lines = [f"{entry.name}（{channels.japanese_label(entry.channel)}）の期限の日です。",
+             f"届出先: {where}" if entry.in_person else f"提出先: {where}"]
     office = entry.office
     if office is not None:
         if office.address:
@@ -106,7 +107,7 @@ def _last_day(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Eve
         lines.append(f"申請番号: {record.number}")
     event.add("description", "\n".join(lines))
     event.add("transp", "TRANSPARENT")  # a deadline, not a busy time
-    if entry.channel == "window" or entry.status in ACT:  # the mover has something to do
+    if entry.in_person or entry.status in ACT:  # the mover has something to do
         _reminder(event, f"明日が期限です: {entry.name}（{where}）")
     return event
 
@@ -169,7 +170,7 @@ def render_calendar(record: MoveRecord) -> bytes:
     for entry in record.procedures:
         if entry.deadline_to:
             cal.add_component(_last_day(record, entry, stamp))
-        if entry.visit_on and entry.channel == "window":
+        if entry.visit_on and entry.in_person:
             cal.add_component(_visit(record, entry, stamp))
     cal.add_missing_timezones()  # the VTIMEZONE of Asia/Tokyo, for a timed visit
     return cal.to_ical()

@@ -12,8 +12,6 @@ from hikkoshi.places.normalise import format_postcode
 
 from .data import FieldValue, ProcedureEntry
 
-CHANNELS = {"web": "Web", "email": "メール", "fax": "FAX", "window": "窓口"}
-
 # 住民異動届: the kind of notification, in the order the form lists its boxes.
 NOTIFICATIONS = {"move_in": "転入", "relocation": "転居", "move_out": "転出"}
 NOTIFICATION_BOXES = ("転入", "転居", "転出", "世帯変更")

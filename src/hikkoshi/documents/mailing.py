@@ -28,12 +28,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer
 
+from hikkoshi import channels
 from hikkoshi.japanese import both
 
 from .data import MoveRecord
 from .flow import BODY, HEADING, SMALL, grid_table, para
 from .fonts import GOTHIC, MINCHO, register_fonts
-from .labels import CHANNELS, FORM_TITLES, destination, postcode
+from .labels import FORM_TITLES, destination, postcode
 from .layout import Sheet, string_width_mm, wrap
 
 # The window of a 長形3号 envelope on the page (mm from the page's top-left), and the block.
@@ -112,7 +113,7 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
     ])
     name = " ".join((contact.get("name") or record.applicant.name or "").split())
     forms = form_entries(record)
-    sent = [e for e in record.procedures if e.channel != "window"]
+    sent = [e for e in record.procedures if not e.in_person]
     story = [para("引越し手続きの書類をお送りします", HEADING),
              para(f"{name} 様" if name else "", BODY), Spacer(1, 2 * mm),
              para("お電話でお申し込みいただいた引越しの手続きについて、記入済みの届出書と申請の控えをお送りします。"
@@ -142,7 +143,7 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
     if sent:
         story += [Spacer(1, 3 * mm), para("ポータルから送った手続き（お手続きは不要です）", HEADING)]
         for entry in sent:
-            story.append(para(f"・{entry.name}　{destination(entry)}（{CHANNELS.get(entry.channel, entry.channel)}）",
+            story.append(para(f"・{entry.name}　{destination(entry)}（{channels.japanese_label(entry.channel)}）",
                               BODY))
     story += [Spacer(1, 4 * mm),
               para(f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。",

@@ -68,7 +68,7 @@ def _render(record: MoveRecord) -> bytes:
         ])
     story.append(grid_table(rows, list(WIDTHS)))
     story.append(Spacer(1, 4 * mm))
-    windows = [e for e in record.procedures if e.channel == "window"]
+    windows = [e for e in record.procedures if e.in_person]
     if windows:
         names = pgettext("document", ", ").join(wording.procedure_name(e) for e in windows)
         story.append(para(pgettext(

@@ -19,7 +19,7 @@ ICS = "text/calendar; charset=utf-8"
 
 def form_entries(record: MoveRecord) -> list[ProcedureEntry]:
     """The window procedures of ``record`` that come with an official form to print."""
-    return [e for e in record.procedures if e.channel == "window" and e.form == "juminido"
+    return [e for e in record.procedures if e.in_person and e.form == "juminido"
             and e.notification]
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from django.utils import translation
 from django.utils.translation import pgettext
 
+from hikkoshi import channels
 from hikkoshi.japanese import both, era_of, wareki
 
 LANGUAGES = ("ja", "en")
@@ -54,9 +55,8 @@ def short_date(d: date) -> str:
 
 
 def channel(name: str) -> str:
-    labels = {"web": pgettext("document", "Web"), "email": pgettext("document", "E-mail"),
-              "fax": pgettext("document", "Fax"), "window": pgettext("document", "Counter")}
-    return labels.get(name, name)
+    """How the channel is named in the active language (its ``document_label``)."""
+    return str(channels.document_label(name))
 
 
 def kind(name: str) -> str:

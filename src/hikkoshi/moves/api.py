@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 
+from hikkoshi import channels
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.schema import object_schema
@@ -29,7 +30,7 @@ from .common import ADDRESS, APPLICANT, HEAD_NAME, MAX_MEMBERS, MEMBER
 from .constants import EntryStatus, MoveStatus
 from .models import Move
 from .disclosure import DATA_SHARING_VERSION
-from .selectors import CHANNEL_LABELS, move_record
+from .selectors import channel_label, move_record
 from .services import MoveInvalid, move_submit
 
 
@@ -135,9 +136,9 @@ def move_payload(move, warnings=()) -> dict:
         entries.append({
             "id": definition["slug"], "version": entry.version.number, "name": definition["name"],
             # A window procedure is done at its office (the ward office), not at the city hall.
-            "organisation": (entry.office["name"] if definition["channel"] == "window" and entry.office
+            "organisation": (entry.office["name"] if channels.in_person(definition["channel"]) and entry.office
                              else entry.version.procedure.organisation.name),
-            "channel": definition["channel"], "channel_label": CHANNEL_LABELS.get(definition["channel"], ""),
+            "channel": definition["channel"], "channel_label": channel_label(definition["channel"]),
             "status": entry.status, "status_label": str(EntryStatus(entry.status).label),
             "reference": entry.reference,
             "deadline_from": entry.deadline_from.isoformat() if entry.deadline_from else None,

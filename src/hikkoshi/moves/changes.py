@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hikkoshi import channels
 from hikkoshi.audit.services import Action
 from hikkoshi.catalogue.schema import FieldError, FieldSpec, FieldType, clean_values
 from hikkoshi.japanese import format_wareki
@@ -84,7 +85,7 @@ def withdraw(request, public_id):
     rows = [{"entry": e, "slug": e.definition["slug"], "name": e.version.localised_name,
              "organisation": e.version.procedure.organisation.name, "checked": e.definition["slug"] in ticked,
              "sent": e.status in (EntryStatus.SENDING, EntryStatus.DELIVERED),
-             "window": e.definition["channel"] == "window"} for e in open_]
+             "window": channels.in_person(e.definition["channel"])} for e in open_]
     locked = [{"name": e.version.localised_name, "why": why_not_changeable(e)} for e in entries
               if why_not_changeable(e)]
     return render(request, "moves/withdraw.html", {
@@ -147,7 +148,7 @@ def correct(request, public_id):
         "move": move, "contact": contact, "request_key": secrets.token_urlsafe(16),
         "groups": [{"entry": e, "form": form, "name": e.version.localised_name, "slug": e.definition["slug"],
                     "organisation": e.version.procedure.organisation.name,
-                    "window": e.definition["channel"] == "window"} for e, form in groups],
+                    "window": channels.in_person(e.definition["channel"])} for e, form in groups],
         "back": _url(request, "detail", move), "summary": summary, "focus_summary": bool(summary),
         "assisted": assisted_of(move),
     }, status=400 if summary else 200)

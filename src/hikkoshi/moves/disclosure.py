@@ -18,11 +18,12 @@ it whenever what this module says changes.
 
 from django.utils.translation import override
 
-from hikkoshi.catalogue.constants import Channel, CommonItem, Office
+from hikkoshi import channels
+from hikkoshi.catalogue.constants import CommonItem, Office
 from hikkoshi.catalogue.models import shared_items
 from hikkoshi.catalogue.selectors import office_for
 
-from .selectors import CHANNEL_LABELS
+from .selectors import channel_label
 
 DATA_SHARING_VERSION = "data-sharing/2026-12-per-organisation"
 
@@ -47,7 +48,7 @@ def data_flows(chosen, places=None, withheld=()) -> list[dict]:
     for a in chosen:
         definition = a.version.definition
         channel = definition["channel"]
-        window = channel == Channel.WINDOW
+        window = channels.in_person(channel)
         office = (office_for(definition, old=places.old, new=places.new)
                   if places is not None and window else None)
         organisation = office or a.procedure.organisation
@@ -56,7 +57,7 @@ def data_flows(chosen, places=None, withheld=()) -> list[dict]:
             "agreed": organisation.slug not in withheld})
         group["sent"] = group["sent"] or not window
         group["procedures"].append({
-            "slug": a.slug, "name": a.version.localised_name, "channel": CHANNEL_LABELS.get(channel, channel),
+            "slug": a.slug, "name": a.version.localised_name, "channel": channel_label(channel),
             "sent": not window, "items": item_labels(definition), "fields": _fields(a),
         })
     return list(by_organisation.values())
@@ -74,7 +75,7 @@ def catalogue_flows() -> list[dict]:
         version = procedure.current_version
         definition = version.definition
         channel = definition["channel"]
-        window = channel == Channel.WINDOW
+        window = channels.in_person(channel)
         office = window and definition.get("office") != Office.ORGANISATION
         with override("ja"):
             items = item_labels(definition)
@@ -84,7 +85,7 @@ def catalogue_flows() -> list[dict]:
             "slug": procedure.slug, "name": definition["name"], "name_en": definition.get("name_en", ""),
             "organisation": "お住まいの区役所・市役所" if office else procedure.organisation.name,
             "organisation_en": "the ward or city office of your address" if office else procedure.organisation.name,
-            "channel": CHANNEL_LABELS.get(channel, channel), "sent": not window,
+            "channel": channel_label(channel), "sent": not window,
             "items": items, "items_en": items_en,
             "fields": [spec.label for spec in version.schema],
             "fields_en": [spec.label_en or spec.label for spec in version.schema],

@@ -14,6 +14,8 @@ from datetime import date
 
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 
+from hikkoshi import channels
+
 from .constants import EntryStatus, NoticeKind, NoticeStatus
 from .notices import NoticeView, live_withdrawal, notices_by_entry, notices_of, why_not_changeable, with_notices
 
@@ -132,7 +134,7 @@ def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> l
         definition = entry.definition
         notices = notices_of(entry)
         name = entry.version.localised_name
-        window = definition["channel"] == "window"
+        window = channels.in_person(definition["channel"])
         rows.append({
             "entry": entry, "slug": definition["slug"], "name": name,
             # A counter procedure is filed at the office of the address (the ward office).

@@ -5,8 +5,8 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hikkoshi import channels
 from hikkoshi.places.moves import MoveKind
-from hikkoshi.documents.labels import CHANNELS
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
 
 from .access import OWN, move_visible_to, visible_moves
@@ -14,8 +14,13 @@ from .common import APPLICANT, HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP, ME
 from .constants import EntryStatus, MoveStatus, NoticeKind, NoticeStatus
 from .models import Move
 
-# The channels as the printed documents name them, shown the same way on the pages and in the API.
-CHANNEL_LABELS = CHANNELS
+
+def channel_label(name: str) -> str:
+    """A channel as the printed documents name it (窓口, FAX, …), shown the same way on the
+    pages and in the API."""
+    return channels.japanese_label(name)
+
+
 # The applicant of a move whose personal data was erased (no name, no birth date).
 ERASED_PERSON = Person(name="", name_kana="", birth_date=None)  # type: ignore[arg-type]
 
@@ -139,7 +144,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
             name_en=definition.get("name_en", ""),
             # A window procedure is done at the office stored with it (the ward office of the
             # address, 戸籍住民課), not at the organisation that runs it (the city hall).
-            organisation=office["name"] if office and definition["channel"] == "window"
+            organisation=office["name"] if office and channels.in_person(definition["channel"])
             else entry.version.procedure.organisation.name,
             channel=definition["channel"], status=entry.status,
             status_label=labels.get(entry.pk) or str(EntryStatus(entry.status).label), reference=entry.reference,
@@ -153,7 +158,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
                           postcode=office.get("postcode", ""), hours=office.get("hours", ""),
                           phone=office.get("phone", ""), sample=office.get("sample", True)) if office else None,
             # A day still to come only: once filed, the visit is history.
-            visit_on=entry.visit_on if definition["channel"] == "window" and entry.filed_at is None
+            visit_on=entry.visit_on if channels.in_person(definition["channel"]) and entry.filed_at is None
             and entry.status == EntryStatus.IN_PERSON else None,
         ))
     applicant = move.applicant

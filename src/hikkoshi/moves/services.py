@@ -40,7 +40,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hikkoshi.catalogue.constants import Channel, ProcedureChoice
+from hikkoshi import channels
+from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.schema import clean_values
 from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, office_for,
                                           organisation_name, period_ended_notice)
@@ -366,7 +367,7 @@ def initial_status(definition: dict) -> EntryStatus:
     """The status a procedure starts with when its move is submitted — decided here only: in
     person for a channel that sends nothing (window: the mover takes the form to the counter),
     else queued for the outbox (the delivery app starts each delivery at this status)."""
-    sends_nothing = definition["channel"] == Channel.WINDOW
+    sends_nothing = channels.in_person(definition["channel"])
     return EntryStatus.IN_PERSON if sends_nothing else EntryStatus.QUEUED
 
 
@@ -398,7 +399,7 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
     offices = {
         entry.applicable.slug: office_for(entry.applicable.version.definition, old=validated.old, new=validated.new)
         for entry in validated.entries
-        if entry.applicable.version.definition["channel"] == Channel.WINDOW
+        if channels.in_person(entry.applicable.version.definition["channel"])
     }
     with transaction.atomic():
         move = draft if draft is not None else Move(owner=owner, idempotency_key=idempotency_key)

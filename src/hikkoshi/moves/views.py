@@ -31,8 +31,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hikkoshi import channels
 from hikkoshi.audit.services import Action, record
-from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, Channel, ProcedureChoice
+from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
 from hikkoshi.japanese import format_wareki
 from hikkoshi.catalogue.schema import FieldError, clean_values
 from hikkoshi.documents.fonts import unprintable_rows
@@ -57,7 +58,7 @@ from .disclosure import DATA_SHARING_VERSION, data_flows
 from . import result
 from .lifecycle import moves_delete
 from .models import Move
-from .selectors import CHANNEL_LABELS, last_own_move, move_record, moves_of, people_of
+from .selectors import channel_label, last_own_move, move_record, moves_of, people_of
 from .services import MoveInvalid, move_draft_save, move_draft_start, move_submit, validate_move
 
 START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -352,12 +353,12 @@ def _procedure_rows(applicable, move_date, places=None):
         # A window procedure is taken to the office of the address (the ward office), not to
         # the organisation that runs it.
         office = (office_for(definition, old=places.old, new=places.new)
-                  if places is not None and definition["channel"] == Channel.WINDOW else None)
+                  if places is not None and channels.in_person(definition["channel"]) else None)
         rows.append({
             "slug": a.slug, "name": a.version.localised_name, "optional": a.optional,
             "preselected": a.preselected,
             "organisation": office.name if office else a.procedure.organisation.name,
-            "channel": CHANNEL_LABELS.get(definition["channel"], definition["channel"]),
+            "channel": channel_label(definition["channel"]),
             "description": definition.get("description_en") if _english() and definition.get("description_en")
             else definition.get("description", ""),
             "deadline_from": start, "deadline_to": end,
@@ -717,7 +718,7 @@ def _plan(draft: dict, withheld=frozenset()):
     applying = [a for a in applicable if choices[a.slug] == ProcedureChoice.APPLY]
     chosen = []
     for a in applying:
-        sent = a.version.definition["channel"] != Channel.WINDOW
+        sent = not channels.in_person(a.version.definition["channel"])
         if sent and not a.required and a.procedure.organisation.slug in withheld:
             choices[a.slug] = str(ProcedureChoice.WITHHELD)  # recorded, not sent
         else:
@@ -852,7 +853,7 @@ def result_page(request, move, *, visit: dict | None = None, status: int = 200):
     warnings = []
     for row in rows:
         entry = row["entry"]
-        row["channel"] = CHANNEL_LABELS.get(entry.definition["channel"], entry.definition["channel"])
+        row["channel"] = channel_label(entry.definition["channel"])
         if entry.status == EntryStatus.WITHDRAWN:
             continue
         notice = period_ended_notice(name=row["name"], end=entry.deadline_to, organisation=row["organisation"],

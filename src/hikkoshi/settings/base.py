@@ -260,6 +260,15 @@ HIKKOSHI_DELIVERY = {
     "lease": float(os.environ.get("HIKKOSHI_DELIVERY_LEASE", "300")),
 }
 
+# The channels applications go by (hikkoshi.channels): one module each, declaring everything about
+# its channel; the order is the admin's. A new channel is a module named here and its settings.
+HIKKOSHI_CHANNELS = [
+    "hikkoshi.delivery.channels.web",
+    "hikkoshi.delivery.channels.email",
+    "hikkoshi.delivery.channels.fax",
+    "hikkoshi.delivery.channels.window",
+]
+
 # SMTP for the e-mail channel and the e-mail-to-fax gateway (a real SMTP conversation, whatever
 # EMAIL_BACKEND says).
 HIKKOSHI_SMTP = {

@@ -1,37 +1,17 @@
-"""The channels by name: ``get("web").send(outgoing)``.
+"""The shipped channels, one module each: ``web``, ``email``, ``fax`` and ``window``.
 
-Each channel is a module of this package with a class that has a ``name`` and a ``send``; it
-registers itself with ``@register``. The modules are imported when the app is ready.
+Each module defines a subclass of ``hikkoshi.channels.Channel`` named ``CHANNEL`` and is
+installed by naming it in ``settings.HIKKOSHI_CHANNELS``; the registry (``hikkoshi.channels``)
+is the only list of channels. ``get("web").send(outgoing)`` hands an application over.
 """
 
-from importlib import import_module
+from hikkoshi.channels import Channel, get, registry
 
-from .base import ChannelBackend, DeliveryError, Outcome, Outgoing
+from .base import DeliveryError, Outcome, Outgoing
 
-__all__ = ["register", "get", "names", "ChannelBackend", "DeliveryError", "Outcome", "Outgoing"]
-
-_REGISTRY: dict[str, ChannelBackend] = {}
-MODULES = ("window", "web", "email", "fax")
-
-
-def register(cls):
-    """Class decorator: one instance of ``cls`` serves every delivery of its channel."""
-    _REGISTRY[cls.name] = cls()
-    return cls
-
-
-def get(name: str) -> ChannelBackend:
-    if name not in _REGISTRY:
-        _load()
-    return _REGISTRY[name]
+__all__ = ["get", "names", "Channel", "DeliveryError", "Outcome", "Outgoing"]
 
 
 def names() -> list[str]:
-    if not _REGISTRY:
-        _load()
-    return sorted(_REGISTRY)
-
-
-def _load() -> None:
-    for module in MODULES:
-        import_module(f"{__name__}.{module}")
+    """The installed channels' names, in the setting's order."""
+    return registry().names()

@@ -1,4 +1,5 @@
-"""The one small interface every channel implements (申請ラッピング).
+"""What every channel's ``send`` takes and gives (申請ラッピング; the channel itself is a
+``hikkoshi.channels.Channel``).
 
 A channel takes one ``Outgoing`` application and either returns an ``Outcome`` (the
 organisation has it) or raises ``DeliveryError``. Whether the error is worth another try is the
@@ -10,7 +11,6 @@ what it returned.
 """
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
 
 from hikkoshi.documents.data import MoveRecord, ProcedureEntry
 
@@ -59,15 +59,3 @@ class DeliveryError(Exception):
         self.detail = detail
         self.retryable = retryable
         self.retry_after = retry_after
-
-
-class ChannelBackend(Protocol):
-    name: ClassVar[str]  # "web" | "email" | "fax" | "window"
-
-    def send(self, outgoing: Outgoing) -> Outcome:
-        """Hand the application over, or raise ``DeliveryError``."""
-
-    def send_notice(self, outgoing) -> Outcome:
-        """Hand over a withdrawal or correction of an application this channel delivered
-        (``delivery.notices.NoticeOutgoing``), or raise ``DeliveryError`` — with the code
-        ``already_processed`` when the organisation says it has processed the application."""

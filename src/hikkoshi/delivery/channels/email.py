@@ -10,7 +10,10 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from django.conf import settings
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from hikkoshi.channels import Channel, Setting, StandIns
 from hikkoshi.documents.application import full_date, render_application
 from hikkoshi.documents.data import Address
 from hikkoshi.documents.labels import householder, relationship
@@ -18,7 +21,6 @@ from hikkoshi.documents.notice import local_day
 from hikkoshi.places.normalise import format_postcode
 
 from .. import smtp
-from . import register
 from .base import DeliveryError, Outcome, Outgoing
 
 
@@ -131,9 +133,13 @@ def compose(outgoing: Outgoing, to: str, pdf: bytes) -> EmailMessage:
     return msg
 
 
-@register
-class EmailChannel:
+class EmailChannel(Channel):
     name = "email"
+    label = _("E-mail")
+    document_label = pgettext_lazy("document", "E-mail")
+    settings_schema = (
+        Setting("to", _("The organisation's e-mail address for applications."), validators=(validate_email,)),
+    )
 
     def send(self, outgoing: Outgoing) -> Outcome:
         to = str(outgoing.settings.get("to") or "").strip()
@@ -151,6 +157,9 @@ class EmailChannel:
     def send_notice(self, outgoing) -> Outcome:
         """A withdrawal or correction, as a reply to the application's mail."""
         return send_notice_mail(outgoing)
+
+    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict:
+        return {"to": f"{procedure}@{stand_ins.mail_domain}"}
 
 
 # -- withdrawals and corrections ------------------------------------------------------------------
@@ -237,3 +246,5 @@ def send_notice_mail(outgoing) -> Outcome:
         raise DeliveryError("bad_header", type(exc).__name__, retryable=False) from exc
     return Outcome(message_id=smtp.send_message(message))
 
+
+CHANNEL = EmailChannel

@@ -35,13 +35,15 @@ import socket
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from hikkoshi.channels import Channel, Setting, StandIns
+from hikkoshi.directory.validators import validate_contact
 from hikkoshi.documents.application import render_application
 from hikkoshi.documents.fax_cover import render_fax_cover
 from hikkoshi.documents.notice import render_notice
 
-from .. import faxfile, smtp
-from . import register
+from .. import smtp
 from .base import DeliveryError, Outcome, Outgoing
 from .email import application_label
 
@@ -56,6 +58,8 @@ def config() -> dict:
 
 def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     """(TIFF-F of the cover sheet and the 申込書, its page count) for ``number`` as printed."""
+    from .. import faxfile  # imported where it faxes: the portal's pages read this channel's declarations
+
     cfg = config()
     form = render_application(outgoing.record, outgoing.entry, outgoing.shares)
     pages = 1 + faxfile.page_count(form)
@@ -74,9 +78,18 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     return tiff, pages
 
 
-@register
-class FaxChannel:
+def validate_fax_number(value) -> None:
+    validate_contact("fax", value)
+
+
+class FaxChannel(Channel):
     name = "fax"
+    label = _("Fax")
+    document_label = pgettext_lazy("document", "Fax")
+    settings_schema = (
+        Setting("fax_number", _("The organisation's fax number, such as 011-211-2222."),
+                validators=(validate_fax_number,)),
+    )
 
     def send(self, outgoing: Outgoing) -> Outcome:
         shown, gateway = _destination(outgoing)
@@ -101,9 +114,18 @@ class FaxChannel:
                     outgoing.delivery_id, outgoing.kind, gateway, pages)
         return outcome
 
+    def forget(self, idempotency_key: str) -> int:
+        """The delivery's files in the spool folder (``forget_spooled``)."""
+        return forget_spooled(idempotency_key)
+
+    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict:
+        return {"fax_number": stand_ins.fax_number}
+
 
 def _destination(outgoing: Outgoing) -> tuple[str, str]:
     """(the fax number as printed, the gateway), or a final ``DeliveryError``."""
+    from .. import faxfile
+
     typed = str(outgoing.settings.get("fax_number") or "").strip()
     if not typed:
         raise DeliveryError("not_configured", "the procedure has no fax number (fax_number)",
@@ -120,6 +142,8 @@ def _destination(outgoing: Outgoing) -> tuple[str, str]:
 
 def render_notice_fax(outgoing, number: str) -> tuple[bytes, int]:
     """(TIFF-F of a withdrawal or correction notice, its page count)."""
+    from .. import faxfile
+
     cfg = config()
     form = render_application(outgoing.record, outgoing.entry) if outgoing.kind == "correction" else None
     pages = 1 + (faxfile.page_count(form) if form else 0)
@@ -329,3 +353,6 @@ def write_once(path: Path, data: bytes) -> bool:
     finally:
         os.close(directory)
     return written
+
+
+CHANNEL = FaxChannel

@@ -26,15 +26,23 @@ import re
 import logging
 import os
 import threading
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.conf import settings
-import httpx
+from django.core import checks
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
+
+from hikkoshi.channels import Channel, Setting, StandIns
 
 from hikkoshi import httpsig
 
 from ..keys import portal_key, portal_key_id
-from . import register
 from .base import DeliveryError, Outcome, Outgoing
+
+if TYPE_CHECKING:  # imported where it sends: the portal's pages read this channel's declarations
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +55,10 @@ _client_lock = threading.Lock()
 _client_state: dict = {"pid": None, "client": None}
 
 
-def _client() -> httpx.Client:
+def _client() -> "httpx.Client":
     """One connection pool per process (made again after a fork)."""
+    import httpx
+
     pid = os.getpid()
     with _client_lock:
         if _client_state["pid"] != pid:
@@ -75,7 +85,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
-def _read(response: httpx.Response) -> bytes:
+def _read(response: "httpx.Response") -> bytes:
     data = bytearray()
     for chunk in response.iter_bytes():
         data += chunk
@@ -84,9 +94,34 @@ def _read(response: httpx.Response) -> bytes:
     return bytes(data)
 
 
-@register
-class WebChannel:
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class WebChannel(Channel):
     name = "web"
+    label = _("Web (system integration)")
+    document_label = pgettext_lazy("document", "Web")
+    settings_schema = (
+        Setting("endpoint", _("The organisation's URL that receives the signed applications (https://…)."),
+                validators=(URLValidator(schemes=["http", "https"]),)),
+    )
+
+    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict:
+        return {"endpoint": stand_ins.receiver_url(f"/{organisation}/applications")}
+
+    def deploy_checks(self, procedures) -> list:
+        """Applications carry personal data: an ``http://`` endpoint on another host sends them
+        in clear text (the signature proves who sent them, it does not hide them)."""
+        plain = sorted(slug for slug, channel_settings in procedures
+                       if urlsplit(str((channel_settings or {}).get("endpoint") or "")).scheme == "http"
+                       and urlsplit(str(channel_settings.get("endpoint"))).hostname not in LOOPBACK)
+        if not plain:
+            return []
+        return [checks.Warning(
+            f"Web-channel endpoints over plain http:// (no TLS): {', '.join(plain[:20])}"
+            + (f" and {len(plain) - 20} more" if len(plain) > 20 else ""),
+            hint="Ask the organisations for https:// endpoints and change the procedures' channel settings.",
+            id="hikkoshi.delivery.W002")]
 
     def send(self, outgoing: Outgoing) -> Outcome:
         try:
@@ -110,6 +145,8 @@ class WebChannel:
             raise
 
     def _send(self, outgoing: Outgoing, *, notice: bool = False) -> Outcome:
+        import httpx
+
         endpoint = (outgoing.settings or {}).get("endpoint") or ""
         if not endpoint:
             raise DeliveryError("not_configured", "the procedure has no endpoint", retryable=False)
@@ -227,3 +264,6 @@ def _http_error(status: int, headers: dict) -> DeliveryError:
     if status == 403:
         return DeliveryError("forbidden", "HTTP 403", retryable=False)
     return DeliveryError(code, f"HTTP {status}", retryable=False)
+
+
+CHANNEL = WebChannel

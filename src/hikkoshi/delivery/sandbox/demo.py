@@ -8,8 +8,9 @@
 - the delivery workers (``hikkoshi worker``).
 
 Procedures shipped as samples without a destination (``"sample": true``) get a sandbox one
-(``<slug>@sandbox.localhost``, a fax number that the gateway turns into a sink address) in the
-demo database only, and stay marked as samples.
+from their channel (``Channel.stand_in_settings``: ``<slug>@sandbox.localhost``, a fax number
+that the gateway turns into a sink address, …) in the demo database only, and stay marked as
+samples.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from hikkoshi.channels import StandIns, registry
 from hikkoshi.processes import die_with_parent
 
 SANDBOX_HOST = "127.0.0.1"
@@ -33,6 +35,8 @@ RECEIVER_PORT = 8401
 SINK_WEB_PORT = 8402
 # Not a number anyone answers: the sandbox's e-mail-to-fax gateway turns it into a sink address.
 SANDBOX_FAX_NUMBER = "011-000-0000"
+STAND_INS = StandIns(receiver_url=lambda path: f"http://{SANDBOX_HOST}:{RECEIVER_PORT}{path}",
+                     mail_domain="sandbox.localhost", fax_number=SANDBOX_FAX_NUMBER)
 
 
 class SandboxError(RuntimeError):
@@ -62,31 +66,38 @@ def _free(port: int) -> bool:
             return False
 
 
+def _to_receiver(value) -> bool:
+    url = urlsplit(value) if isinstance(value, str) else None
+    return url is not None and url.hostname == SANDBOX_HOST and url.port == RECEIVER_PORT
+
+
 def web_organisations() -> list[str]:
-    """Organisations whose web procedures post to the sandbox receiver."""
+    """Organisations whose active procedures are sent to the sandbox receiver (a setting of
+    theirs is a URL there)."""
     from hikkoshi.catalogue.models import Procedure
 
     slugs = []
-    for procedure in Procedure.objects.filter(channel="web", active=True).select_related("organisation"):
-        endpoint = urlsplit(procedure.channel_settings.get("endpoint", ""))
-        if endpoint.hostname == SANDBOX_HOST and endpoint.port == RECEIVER_PORT:
+    for procedure in Procedure.objects.filter(active=True).select_related("organisation"):
+        if any(_to_receiver(value) for value in (procedure.channel_settings or {}).values()):
             slugs.append(procedure.organisation.slug)
     return sorted(set(slugs))
 
 
 def configure_sample_destinations() -> list[str]:
-    """Give sample e-mail and fax procedures without a destination a sandbox one."""
+    """Give procedures whose channel sends but lacks a destination (shipped samples) the
+    sandbox's stand-in for it."""
     from hikkoshi.catalogue.models import Procedure
 
+    installed = registry()
     changed = []
-    for procedure in Procedure.objects.filter(channel__in=["email", "fax"]):
+    for procedure in Procedure.objects.select_related("organisation"):
+        channel = installed.find(procedure.channel)
         channel_settings = dict(procedure.channel_settings)
-        if procedure.channel == "email" and not channel_settings.get("to"):
-            channel_settings["to"] = f"{procedure.slug}@sandbox.localhost"
-        elif procedure.channel == "fax" and not channel_settings.get("fax_number"):
-            channel_settings["fax_number"] = SANDBOX_FAX_NUMBER
-        else:
+        if channel is None or not channel.sends or channel.is_configured(channel_settings):
             continue
+        channel_settings.update(channel.stand_in_settings(procedure=procedure.slug,
+                                                          organisation=procedure.organisation.slug,
+                                                          stand_ins=STAND_INS))
         channel_settings["sample"] = True
         procedure.channel_settings = channel_settings
         procedure.save()
@@ -118,6 +129,7 @@ class Sandbox:
         for port in (RECEIVER_PORT, smtp_port, SINK_WEB_PORT):
             if not _free(port):
                 raise SandboxError(f"port {port} on {SANDBOX_HOST} is taken (another demo running?)")
+        configure_sample_destinations()  # before asking which organisations the receiver serves
         organisations = web_organisations()
         portal_keys = self.dir / "portal-keys.json"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -146,7 +158,6 @@ class Sandbox:
             else:
                 self.stop()
                 raise SandboxError(f"the receiver did not publish the keys of {slug}")
-        configure_sample_destinations()
         self._spawn("worker", ["worker", "--processes", str(self.workers)])
         return {
             "receiver": f"http://{SANDBOX_HOST}:{RECEIVER_PORT}/",

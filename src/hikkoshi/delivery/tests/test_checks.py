@@ -29,19 +29,19 @@ def test_the_deployment_check_warns_of_plain_smtp_to_another_host(settings):
 
 def test_the_deployment_check_warns_of_plain_http_web_endpoints(sapporo):
     from hikkoshi.catalogue.models import Procedure
-    from hikkoshi.delivery.checks import web_endpoints_encrypted
+    from hikkoshi.delivery.checks import channels_deployable
 
     web = Procedure.objects.filter(channel="web").first()
     assert web is not None, "the shipped catalogue has web-channel procedures"
     Procedure.objects.filter(channel="web").update(channel_settings={"endpoint": "https://receiver.example.jp/a"})
-    assert web_endpoints_encrypted(databases=["default"]) == []
+    assert channels_deployable(databases=["default"]) == []
     web.channel_settings = {"endpoint": "http://receiver.example.jp/applications"}
     web.save()
-    warnings = web_endpoints_encrypted(databases=["default"])
+    warnings = channels_deployable(databases=["default"])
     assert [w.id for w in warnings] == ["hikkoshi.delivery.W002"] and web.slug in warnings[0].msg
     web.channel_settings = {"endpoint": "http://127.0.0.1:8401/applications"}  # a local receiver
     web.save()
-    assert web_endpoints_encrypted(databases=["default"]) == []
+    assert channels_deployable(databases=["default"]) == []
 
 
 def test_the_deployment_check_warns_of_the_portals_mail_without_tls(settings):
