@@ -17,8 +17,8 @@ CONTACT_PHONE = replace(next(spec for spec in APPLICANT if spec.name == "phone")
                         label="お客様の電話番号", label_en="Customer's phone number", help="", help_en="")
 ADDRESS_HELP = {
     "postcode": ("郵送先の郵便番号", "Of the address the forms are mailed to."),
-    "address": ("郵送先の住所。都道府県または市区町村から番地まで。", "Where the forms are mailed to, from the prefecture "
-                                                         "or city to the block number."),
+    "address": ("郵送先の住所。都道府県または市区町村から番地まで。",
+                "Where the forms are mailed to, from the prefecture or city to the block number."),
 }
 
 

@@ -4,8 +4,9 @@ In a fresh database (SQLite, and PostgreSQL when it answers), one real Tokyo →
 submitted through ``move_submit`` and then copied in bulk into N moves over three years, at a
 steady rate: first the most recent ``SMALL``, then the history behind them
 — its seven procedures, six deliveries (mostly delivered, some failed — handled by staff
-once older than a week — some waiting in back-off with their tasks), events, audit rows and finished task results; moves older than the
-retention time are erased as the hourly job leaves them. The same operations are timed after
+once older than a week — some waiting in back-off with their tasks), events, audit rows and
+finished task results; moves older than the retention time are erased as the hourly job
+leaves them. The same operations are timed after
 the first ``SMALL`` moves and again at N, in the same process:
 
 - ``GET /api/v1/moves/{id}`` with a bearer token, and the result page (申請結果);

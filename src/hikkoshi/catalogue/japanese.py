@@ -367,7 +367,7 @@ def typed_date(value) -> str:
 
 PHONE_MAX_INPUT = 40
 _PHONE_FOLD = str.maketrans(
-    {**{c: "-" for c in DASHES}, **{chr(0xFF10 + i): str(i) for i in range(10)},
+    {**dict.fromkeys(DASHES, "-"), **{chr(0xFF10 + i): str(i) for i in range(10)},
      "（": "(", "）": ")", "＋": "+", "\u3000": " ", "\u00a0": " ", "\t": " "}
 )
 _PHONE_CHARS = re.compile(r"[0-9+()\- ]*")

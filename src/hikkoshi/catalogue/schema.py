@@ -361,7 +361,8 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
         else:
             names.add(name)
         if item.get("type") not in FieldType.values:
-            errors.append((f"{where}.type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(FieldType.values)}))
+            errors.append((f"{where}.type",
+                           _("Choose one of: %(choices)s.") % {"choices": ", ".join(FieldType.values)}))
         for key in ("label", "label_en", "help", "help_en", "pattern"):
             if key in item and not isinstance(item[key], str):
                 errors.append((f"{where}.{key}", _("Expected text.")))
@@ -398,7 +399,8 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
             and all(isinstance(d, int) and not isinstance(d, bool) and -366 <= d <= 366 for d in window)
             and window[0] <= window[1] and item.get("type") == FieldType.DATE
         ):
-            errors.append((f"{where}.move_window", _("For a date: [days before, days after] the moving day, within a year.")))
+            errors.append((f"{where}.move_window",
+                           _("For a date: [days before, days after] the moving day, within a year.")))
             window = None
         default = item.get("default", "")
         if default != "" and not (default in DEFAULTS and item.get("type") == FieldType.DATE):

@@ -190,7 +190,7 @@ class ServiceArea(models.Model):
         return True
 
 
-class DirectoryRevision(models.Model):
+class DirectoryRevision(models.Model):  # noqa: DJ008 (one row, never shown by itself)
     """A stamp renewed by every change to the directory or to the procedure catalogue (whose
     index by area is built from both: ``catalogue.selectors``), in the same transaction.
 

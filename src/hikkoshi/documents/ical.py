@@ -31,7 +31,8 @@ ACT = ("draft", "failed")
 # A reminder at 09:00 the day before an all-day event (which starts at midnight).
 REMINDER = -timedelta(hours=15)
 JAPAN = ZoneInfo("Asia/Tokyo")
-# 「8:45〜17:15」, 「8時45分～17時15分」, 「9時から17時」, 「9:00-17:00」 (after NFKC: full-width digits and colons are ASCII).
+# 「8:45〜17:15」, 「8時45分～17時15分」, 「9時から17時」, 「9:00-17:00」
+# (after NFKC: full-width digits and colons are ASCII).
 HOURS = re.compile(r"(\d{1,2})(?::|時)(\d{2})?分?\s*(?:[〜~～\-‐–—ー－]|から)\s*(\d{1,2})(?::|時)(\d{2})?分?")
 
 

@@ -161,7 +161,7 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
         s.rect(val_x, tt, R - val_x, h)
         tops[label] = (tt, h)
         tt += h
-    tk, hk = tops["区分"]
+    tk, _hk = tops["区分"]
     x = val_x + 2
     for option in ("本人", "世帯主", "代理人", "その他"):
         x = s.checkbox(x, tk + 5, option, option == "本人", size=9.5) + 5

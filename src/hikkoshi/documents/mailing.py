@@ -65,7 +65,7 @@ def address_lines(contact: dict) -> list[tuple[str, str, float]]:
 
 def _draw_first_page(canvas, doc, *, contact: dict, sent_on: date, centre: str, portal_url: str, move_id: str):
     sheet = Sheet(canvas)
-    x, t, w, h = BLOCK
+    x, t, _w, h = BLOCK
     pt = 25.4 / 72  # mm per point
     baseline = None
     for text, font, size in address_lines(contact):
@@ -144,8 +144,8 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
             story.append(para(f"・{entry.name}　{destination(entry)}（{CHANNELS.get(entry.channel, entry.channel)}）",
                               BODY))
     story += [Spacer(1, 4 * mm),
-              para(f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。",
-                   SMALL)]
+              para(f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　"
+                   f"ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。", SMALL)]
     doc.build(story)
     return buffer.getvalue()
 

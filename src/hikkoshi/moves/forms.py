@@ -273,7 +273,7 @@ def member_forms(members: list[dict], blank_rows: int, *, bound: bool) -> list[S
     rows = [SpecForm.from_values(MEMBER, values, prefix=f"member-{i}", bound=bound)
             for i, values in enumerate(members)]
     blank_rows = max(0, min(blank_rows, MAX_MEMBERS - len(rows)))
-    for j in range(blank_rows):
+    for _row in range(blank_rows):
         blank = SpecForm(MEMBER, prefix=f"member-{len(rows)}")
         blank.use_required_attribute = False  # needed only once someone is entered in the row
         rows.append(blank)

@@ -115,7 +115,7 @@ def unused_number() -> str:
             return number
 
 
-class MoveProcedure(models.Model):
+class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never by itself)
     """One chosen procedure of a move, with its own fields, at the version it was made with."""
 
     move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="entries")

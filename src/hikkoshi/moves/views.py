@@ -203,7 +203,7 @@ def _places_of(move):
 
 def _checked_forms_valid(forms_) -> bool:
     """Every form checked (not only up to the first invalid one), so each shows its errors."""
-    return all([form.is_valid() for form in forms_])
+    return all([form.is_valid() for form in forms_])  # noqa: C419 (every form, not up to the first invalid)
 
 
 # -- my moves ---------------------------------------------------------------------------------
@@ -678,7 +678,8 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
     # Characters no font of the printed documents has: left blank there, to be written by hand.
     unprintable = unprintable_rows([
         (_("Old address"), shown["old_rows"]), (_("New address"), shown["new_rows"]),
-        (_("Applicant"), shown["applicant_rows"]), (_("Head of household (世帯主) at the new address"), shown["head_rows"]),
+        (_("Applicant"), shown["applicant_rows"]),
+        (_("Head of household (世帯主) at the new address"), shown["head_rows"]),
         *((_("Person %(number)s") % {"number": i}, rows) for i, rows in enumerate(shown["members"], 1)),
         *((d["name"], d["rows"]) for d in shown["details"])])
     return {

@@ -268,4 +268,4 @@ def decrypt(token: str, context: str) -> bytes:
 
 
 if __name__ == "__main__":  # python -m hikkoshi.privacy.crypto
-    print(new_key_line())
+    print(new_key_line())  # noqa: T201 (a command-line entry point)

@@ -10,7 +10,7 @@ or from a file (``--portal-key-file``: a JWK set, or one public key in PEM, whic
 whatever key id the portal gives).
 """
 
-from functools import lru_cache
+from functools import cache
 import json
 import logging
 from pathlib import Path
@@ -32,7 +32,7 @@ def key_path(slug: str, data_dir: Path | None = None) -> Path:
     return Path(data_dir or settings.RECEIVER_DATA_DIR) / "keys" / f"{slug}.pem"
 
 
-@lru_cache(maxsize=None)
+@cache
 def organisation_key(slug: str) -> tuple[Ed25519PrivateKey, str]:
     """The organisation's receipt key and its key id (the key file is made when absent)."""
     key = signing.load_or_create_private_key(key_path(slug))

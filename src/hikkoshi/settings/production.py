@@ -4,7 +4,7 @@ Required: ``HIKKOSHI_SECRET_KEY``, ``HIKKOSHI_ALLOWED_HOSTS`` (comma-separated),
 (``postgres://user:pass@host:5432/hikkoshi``). Optional: ``HIKKOSHI_EMAIL_URL``-style settings below.
 """
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import os, DATA_DIR
 
 

@@ -1,6 +1,6 @@
 """The test suite: SQLite in memory unless ``DATABASE_URL`` names another database."""
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import database_from_env, DATA_DIR
 
 DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}

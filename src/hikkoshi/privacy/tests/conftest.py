@@ -48,7 +48,7 @@ def submit(owner, **overrides):
 
 
 @pytest.fixture
-def submitted(sapporo, mover):  # noqa: F811
+def submitted(sapporo, mover):
     """A submitted 中央区 → 北区 move of the 鷺沢 household."""
     return submit(mover)
 

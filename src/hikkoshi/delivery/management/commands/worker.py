@@ -87,11 +87,11 @@ class Command(BaseCommand):
             )
 
         started = {n: time.monotonic() for n in range(processes)}
-        delays = {n: 0.0 for n in range(processes)}
+        delays = dict.fromkeys(range(processes), 0.0)
         for n in range(processes):
             children[n] = start()
-        self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; sweeping every "
-                          f"{sweep_every:g} s. Ctrl-C to stop.")
+        self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; "
+                          f"sweeping every {sweep_every:g} s. Ctrl-C to stop.")
         last_sweep = 0.0
         last_erase = time.monotonic() - ERASE_EVERY + 60
         try:
