@@ -40,8 +40,8 @@ class ContactForm(forms.Form):
     where = forms.ChoiceField(label=_("Entered for"))
 
     def __init__(self, *args, choices, address_required: bool, **kwargs):
-        super().__init__(*args, prefix="contact", **kwargs)
-        self.fields["where"].choices = choices
+        super().__init__(*args, **{**kwargs, "prefix": "contact"})
+        self.fields["where"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
         self.address_required = address_required
         for spec in (CONTACT_NAME, *_address_specs(address_required), CONTACT_PHONE):
             self.fields[spec.name] = spec.form_field()

@@ -126,7 +126,7 @@ class FieldSpec:
 
     @property
     def limit(self) -> int:
-        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type, 100)
+        return self.max_length or DEFAULT_MAX_LENGTH.get(FieldType(self.type), 100)
 
     def to_dict(self) -> dict:
         data: dict[str, Any] = {"name": self.name, "type": self.type, "label": self.label}
@@ -284,7 +284,7 @@ class FieldSpec:
             attrs["inputmode"] = "numeric"
         if self.type == FieldType.EMAIL:
             attrs.update(inputmode="email", autocomplete="email")
-        common = {"label": self.localised_label, "help_text": self.form_help,
+        common: dict[str, Any] = {"label": self.localised_label, "help_text": self.form_help,
                   "required": self.required, "spec": self}
         if self.type == FieldType.CHOICE:
             return SpecChoiceField(choices=[("", "—")] + [(c.value, c.localised_label) for c in self.choices],
@@ -355,6 +355,7 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
             errors.append((where, _("Unknown keys: %(names)s.") % {"names": ", ".join(sorted(unknown))}))
         name = item.get("name")
         if not isinstance(name, str) or not NAME.match(name):
+            name = ""
             errors.append((f"{where}.name", _("Use lower-case letters, digits and _ (up to 40).")))
         elif name in names:
             errors.append((f"{where}.name", _("Used twice.")))

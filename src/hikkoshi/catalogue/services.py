@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -84,7 +85,8 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
                                              .values_list("procedure_id", "number", "definition")
                                              .iterator(chunk_size=2000)):
         latest[procedure_id] = (number, definition)
-    planned, seen = [], {}
+    planned: list = []
+    seen: dict[Any, str] = {}
     unchanged = 0
     for i, item in enumerate(items):
         if progress and i and i % 500 == 0:
@@ -96,12 +98,12 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
         unknown = set(item) - set(FIELDS) - {"slug", "organisation"}
         if unknown:
             problems.append((where, _("Unknown keys: %(names)s.") % {"names": ", ".join(sorted(unknown))}))
-        slug = item.get("slug")
+        slug: Any = item.get("slug")  # validated with the procedure below
         if slug in seen:
             problems.append((f"{where}.slug", _("The identifier “%(slug)s” is also used at %(where)s.")
                              % {"slug": slug, "where": seen[slug]}))
         seen[slug] = where
-        organisation = organisations.get(item.get("organisation"))
+        organisation = organisations.get(item.get("organisation", ""))
         if organisation is None:
             problems.append((f"{where}.organisation", _("No organisation “%(slug)s” in the directory.")
                              % {"slug": item.get("organisation")}))

@@ -21,6 +21,7 @@ import re
 import logging
 import threading
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -89,7 +90,7 @@ def register_fonts() -> None:
         # Every character IPAex has (both faces have the same); half-width katakana are left
         # out, so that a text holding one takes the slow path of ``printable``.
         global _common
-        cmap = pdfmetrics.getFont(MINCHO).face.charToGlyph
+        cmap = ttf_face(MINCHO).charToGlyph
         _common = frozenset(chr(c) for c in cmap if not 0xFF61 <= c <= 0xFF9F) | {"\n"}
         _registered = True
 
@@ -276,11 +277,18 @@ def _mend_to_unicode() -> None:
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
+def ttf_face(name: str):
+    """The face (glyphs and widths) of a registered TrueType font: every font registered here
+    is a ``TTFont``, which reportlab's ``getFont`` is typed as its base ``Font``."""
+    from reportlab.pdfbase.pdfmetrics import getFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    return cast(TTFont, getFont(name)).face
+
+
 def glyph_width(ch: str, font: str) -> float:
     """The advance of ``ch`` in thousandths of the size, in the font that prints it."""
-    from reportlab.pdfbase.pdfmetrics import getFont
-
-    face = getFont(runs(ch, font)[0][0]).face
+    face = ttf_face(runs(ch, font)[0][0])
     return face.charWidths.get(ord(ch), face.defaultWidth)
 
 

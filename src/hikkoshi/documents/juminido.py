@@ -62,11 +62,11 @@ def render_juminido(record: MoveRecord, entry: ProcedureEntry, *, lang: str = "j
     sheet = Sheet(c)
     with wording.speaking(lang):
         guide.draw_guide(sheet, record, entry)
-        number = ""
+        quoted = ""
         if record.number:  # what the mover quotes when they ask about it
-            number = pgettext("document", "Application number %(number)s") % {"number": record.number} \
+            quoted = pgettext("document", "Application number %(number)s") % {"number": record.number} \
                 + ("・" if (get_language() or "ja").startswith("ja") else " · ")
-        sheet.footer(number + pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
+        sheet.footer(quoted + pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
                               "made with %(portal)s") % {
                          "id": record.id, "procedure": entry.slug, "version": entry.version,
                          "portal": record.portal_name}, f"{total} / {total}")
@@ -254,8 +254,9 @@ def _person_row(s: Sheet, t: float, number: int, person: Person | None,
     s.fit(kx, t, kw, 5, person.name_kana, size=8, min_size=5.5)
     s.fit(kx, t + 5, kw, ROW_H - 5, person.name, size=13, min_size=8)
     born = person.birth_date
-    s.text(bx + bw - 2, t + 3.6, f"{born.year}年", size=7, align="right", gray=0.3)
-    s.fit(bx, t + 5, bw, ROW_H - 5, wareki(born), size=11, min_size=8, align="center")
+    if born is not None:  # None only once the move's personal data was erased
+        s.text(bx + bw - 2, t + 3.6, f"{born.year}年", size=7, align="right", gray=0.3)
+        s.fit(bx, t + 5, bw, ROW_H - 5, wareki(born), size=11, min_size=8, align="center")
     s.fit(rx, t, rw, ROW_H, relationship(record, person), size=10.5, min_size=7, align="center")
 
 

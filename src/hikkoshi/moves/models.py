@@ -38,6 +38,9 @@ class Move(models.Model):
     ``erased_at``; the move stays in its owner's list without personal data.
     """
 
+    # Not stored: on the move ``move_submit`` returns, what its validation warned about.
+    warnings: list[dict]
+
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     # 申請番号: what the mover, staff and organisations read and type (``moves.numbers``); given
     # when the move is submitted. The UUID stays internal.

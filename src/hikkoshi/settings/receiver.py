@@ -23,6 +23,7 @@ from pathlib import Path
 import os
 import secrets
 import time
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -185,7 +186,7 @@ LOGGING = {
 }
 
 RECEIVER_DATA_DIR = DATA_DIR
-RECEIVER = {
+RECEIVER: dict[str, Any] = {
     "organisations": _list("HIKKOSHI_RECEIVER_ORGANISATIONS"),
     "portal_keys_url": os.environ.get("HIKKOSHI_RECEIVER_PORTAL_KEYS_URL", ""),
     "portal_key_file": os.environ.get("HIKKOSHI_RECEIVER_PORTAL_KEY_FILE", ""),

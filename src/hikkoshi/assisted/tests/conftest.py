@@ -83,7 +83,9 @@ def new_move(client, area: str, **contact) -> str:
     data = {f"contact-{k}": v for k, v in {**CUSTOMER, **contact}.items()}
     if "contact-where" not in data:
         page = client.get(f"/{area}/moves/new/").content.decode()
-        data["contact-where"] = re.search(r'<option value="([cs]\d+)"', page).group(1)
+        option = re.search(r'<option value="([cs]\d+)"', page)
+        assert option is not None, page
+        data["contact-where"] = option.group(1)
     response = client.post(f"/{area}/moves/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]

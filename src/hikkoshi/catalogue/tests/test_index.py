@@ -60,6 +60,7 @@ def indexed(*, assessment, old, new) -> list[tuple]:
 
 def both(old_code: str, new_code: str, region=None) -> tuple[list, list]:
     old, new = lookup(old_code), lookup(new_code)
+    assert old is not None and new is not None
     assessment = assess_move(old.municipality_code, new.municipality_code, region)
     return indexed(assessment=assessment, old=old, new=new), scan(assessment=assessment, old=old, new=new)
 
