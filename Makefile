@@ -1,6 +1,7 @@
 # hikkoshi — the two commands a newcomer needs:
 #   make demo   set everything up and run the whole system on SQLite (PORT=N to choose the port)
-#   make test   set everything up and run the whole test suite (SQLite, and PostgreSQL if present)
+#   make test   set everything up, run the checks (scripts/check: import contracts, ruff, mypy) and
+#               the whole test suite (SQLite with coverage, and PostgreSQL if present)
 PORT ?= 8000
 
 .PHONY: setup demo test bench clean
@@ -13,6 +14,7 @@ demo: setup
 
 test:
 	@scripts/setup --test
+	scripts/check
 	scripts/test
 
 bench: setup

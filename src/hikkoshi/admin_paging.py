@@ -20,12 +20,12 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.cap + 1].count()
+        counted = self.object_list[: self.cap + 1].count()  # type: ignore[attr-defined]  # a QuerySet  # type: ignore[attr-defined]  # a QuerySet
         return min(counted, self.cap)
 
     @cached_property
     def capped(self) -> bool:
-        return self.object_list[self.cap: self.cap + 1].exists() if self.count >= self.cap else False
+        return self.object_list[self.cap: self.cap + 1].exists() if self.count >= self.cap else False  # type: ignore[attr-defined]  # a QuerySet  # type: ignore[attr-defined]  # a QuerySet
 
 
 class LargeTableAdmin(admin.ModelAdmin):

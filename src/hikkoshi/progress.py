@@ -18,7 +18,7 @@ class ProgressBar:
         self.enabled = bool(getattr(stream, "isatty", lambda: False)())
         self.interval = interval
         self._drawn_at = 0.0
-        self._last = None
+        self._last: tuple[str, int, int] | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:

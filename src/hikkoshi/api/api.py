@@ -37,8 +37,9 @@ def _location_name(loc) -> str:
 @api.exception_handler(Problem)
 def _problem(request, exc: Problem):
     response = problem_response(exc, request.path)
-    if getattr(exc, "retry_after", None):
-        response["Retry-After"] = str(int(exc.retry_after))
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(int(retry_after))
     return response
 
 

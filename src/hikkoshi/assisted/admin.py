@@ -44,7 +44,7 @@ def _status_action(status: str, label, done):
                 changed += 1
         modeladmin.message_user(request, done(changed), messages.SUCCESS)
     action.__name__ = f"make_{status}"
-    action.short_description = label
+    action.short_description = label  # type: ignore[attr-defined]  # the admin's label of an action
     return action
 
 

@@ -17,8 +17,8 @@ CONTACT_PHONE = replace(next(spec for spec in APPLICANT if spec.name == "phone")
                         label="お客様の電話番号", label_en="Customer's phone number", help="", help_en="")
 ADDRESS_HELP = {
     "postcode": ("郵送先の郵便番号", "Of the address the forms are mailed to."),
-    "address": ("郵送先の住所。都道府県または市区町村から番地まで。", "Where the forms are mailed to, from the prefecture "
-                                                         "or city to the block number."),
+    "address": ("郵送先の住所。都道府県または市区町村から番地まで。",
+                "Where the forms are mailed to, from the prefecture or city to the block number."),
 }
 
 
@@ -40,8 +40,8 @@ class ContactForm(forms.Form):
     where = forms.ChoiceField(label=_("Entered for"))
 
     def __init__(self, *args, choices, address_required: bool, **kwargs):
-        super().__init__(*args, prefix="contact", **kwargs)
-        self.fields["where"].choices = choices
+        super().__init__(*args, **{**kwargs, "prefix": "contact"})
+        self.fields["where"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
         self.address_required = address_required
         for spec in (CONTACT_NAME, *_address_specs(address_required), CONTACT_PHONE):
             self.fields[spec.name] = spec.form_field()

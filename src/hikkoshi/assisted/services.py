@@ -33,7 +33,7 @@ def start_assisted_move(*, user, contact: dict, centre: CallCentre | None = None
         if centre is not None:
             AssistedMove.objects.create(move=move, kind=AssistedMove.Kind.CALL_CENTRE, centre=centre,
                                         entered_by=user, contact=contact)
-        else:
+        elif store is not None:
             AssistedMove.objects.create(move=move, kind=AssistedMove.Kind.AGENCY, agency=store.agency,
                                         store=store, entered_by=user, contact=contact)
     return move
@@ -245,8 +245,8 @@ def add_member(*, agency: Agency, email: str, role: str, store: Store | None,
             if _address_taken(email):
                 raise MemberRefused(ACCOUNT_EXISTS, field="email", code="account_exists")
             user = _new_user(email)
-            member = AgencyMember.objects.create(user=user, agency=agency, role=role, store=store)
-            return member, ADDED
+            created = AgencyMember.objects.create(user=user, agency=agency, role=role, store=store)
+            return created, ADDED
         member = next((r for r in rows if r.user_id == user.pk), None)
         if member is None:
             raise MemberRefused(ACCOUNT_EXISTS, field="email", code="account_exists")

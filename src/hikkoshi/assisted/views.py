@@ -111,7 +111,8 @@ def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
     # happens to read as one still finds the names too.
     number = application_number.parse(query)
     query = " ".join(query.split()).casefold()
-    rows, more = [], False
+    rows: list[dict] = []
+    more = False
     for move in moves.iterator(chunk_size=200):
         assisted = move.assisted
         name = assisted.customer_name

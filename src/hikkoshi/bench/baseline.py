@@ -24,7 +24,7 @@ _PAYLOAD = {"ok": True, "padding": "x" * PADDING_BYTES}
 if not settings.configured:
     settings.configure(
         DEBUG=False,
-        SECRET_KEY="hikkoshi-bench-baseline-not-secret",
+        SECRET_KEY="hikkoshi-bench-baseline-not-secret",  # noqa: S106 (the throwaway server of a benchmark)
         ALLOWED_HOSTS=["127.0.0.1", "localhost", "[::1]"],
         ROOT_URLCONF=__name__,
         INSTALLED_APPS=[],

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from hikkoshi.bench.servers import BenchError
 
@@ -177,7 +178,7 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
         owner, _ = get_user_model().objects.get_or_create(username="bench@example.jp",
                                                           defaults={"email": "bench@example.jp"})
         payload = _payload()
-        result = {"moves": moves, "rounds": [], "processes": processes}
+        result: dict[str, Any] = {"moves": moves, "rounds": [], "processes": processes}
         for number in range(rounds):
             noop = _noop_phase(moves * 6, processes)
             _say(f"round {number + 1}: empty tasks {noop:.0f}/s")
@@ -289,6 +290,7 @@ def _noop_phase(count: int, processes: int) -> float:
             if done.count() == count:
                 last = done.order_by("-finished_at").values_list("finished_at", flat=True).first()
                 first = done.order_by("started_at").values_list("started_at", flat=True).first()
+                assert first is not None and last is not None  # every task has finished
                 return count / max((last - first).total_seconds(), 1e-3)
             time.sleep(0.2)
         raise BenchError("the empty tasks did not finish within 10 minutes")

@@ -30,6 +30,7 @@ import os
 import platform
 import resource
 import time
+from typing import Any
 
 from hikkoshi.bench.loadgen import summarise
 from hikkoshi.bench.servers import BenchError
@@ -58,7 +59,8 @@ def blank_page() -> bytes:
 
     register_fonts()
     buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=MINCHO)
+    c = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1,
+               initialFontName=MINCHO)  # type: ignore[arg-type]  # the stubs say a float
     for font in (MINCHO, GOTHIC):
         c.setFont(font, 10)
         c.drawString(100, 100, " ")  # embeds a subset of the font, draws nothing
@@ -94,8 +96,9 @@ def _paired_phase(first, second, seconds: float) -> tuple[dict, dict]:
     """``first`` and ``second`` rendered in turn (which goes first swaps every pair) for
     ``seconds``, each render timed alone: both see the same load on a shared machine. Each
     result is shaped like ``_phase``'s, its elapsed time the sum of its own renders."""
-    results = ({"latencies": [], "bytes": 0, "errors": 0, "first_error": None, "cpu": 0.0},
-               {"latencies": [], "bytes": 0, "errors": 0, "first_error": None, "cpu": 0.0})
+    results: tuple[dict[str, Any], dict[str, Any]] = (
+        {"latencies": [], "bytes": 0, "errors": 0, "first_error": None, "cpu": 0.0},
+        {"latencies": [], "bytes": 0, "errors": 0, "first_error": None, "cpu": 0.0})
     end = time.perf_counter() + seconds
     turn = 0
     while time.perf_counter() < end:

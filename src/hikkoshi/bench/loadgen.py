@@ -96,10 +96,10 @@ class _Slot:
 
     def __init__(self, index: int):
         self.index = index
-        self.sock = None
+        self.sock: socket.socket | None = None
         self.start = 0.0
         self.pending = b""
-        self.chunks = []
+        self.chunks: list[bytes] = []
 
 
 def _load(host, port, requests, connections, seconds, warmup, ok, timeout):
@@ -142,6 +142,7 @@ def _load(host, port, requests, connections, seconds, warmup, ok, timeout):
 
     def _send(slot: _Slot) -> bool:
         """Send what is left of the request; True if some of it must wait."""
+        assert slot.sock is not None  # a slot sends once connected
         try:
             sent = slot.sock.send(slot.pending)
         except (BlockingIOError, InterruptedError):
@@ -155,6 +156,7 @@ def _load(host, port, requests, connections, seconds, warmup, ok, timeout):
 
     def finish(slot: _Slot, status: str, now: float) -> None:
         nonlocal errors, warmup_requests, nbytes, last_end
+        assert slot.sock is not None  # a slot finishes once connected
         fd = slot.sock.fileno()
         try:
             poller.unregister(fd)

@@ -4,8 +4,9 @@ In a fresh database (SQLite, and PostgreSQL when it answers), one real Tokyo →
 submitted through ``move_submit`` and then copied in bulk into N moves over three years, at a
 steady rate: first the most recent ``SMALL``, then the history behind them
 — its seven procedures, six deliveries (mostly delivered, some failed — handled by staff
-once older than a week — some waiting in back-off with their tasks), events, audit rows and finished task results; moves older than the
-retention time are erased as the hourly job leaves them. The same operations are timed after
+once older than a week — some waiting in back-off with their tasks), events, audit rows and
+finished task results; moves older than the retention time are erased as the hourly job
+leaves them. The same operations are timed after
 the first ``SMALL`` moves and again at N, in the same process:
 
 - ``GET /api/v1/moves/{id}`` with a bearer token, and the result page (申請結果);
@@ -164,7 +165,7 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
     t = world.template
     for start in range(0, count, BATCH):
         n = min(BATCH, count - start)
-        moves = []
+        moves: list[Move] = []
         for _ in range(n):
             age = timedelta(days=rng.uniform(newest_days, oldest_days))
             owner = world.owners[rng.randrange(len(world.owners))]
@@ -189,14 +190,17 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
                     deadline_from=e.deadline_from, deadline_to=e.deadline_to, office=e.office,
                     values={} if move.erased_at else e.values))
         MoveProcedure.objects.bulk_create(entries)
-        deliveries, tasks = [], []
+        deliveries: list[Delivery] = []
+        tasks: list[DBTaskResult] = []
         for entry in entries:
             channel = world.channel_at[entry.position]
             if channels.in_person(channel):
                 deliveries.append(Delivery(entry=entry, channel=channel, status=EntryStatus.IN_PERSON))
                 continue
             roll = rng.random()
-            recent = entry.move.submitted_at > now - timedelta(days=2)
+            submitted_at = entry.move.submitted_at
+            assert submitted_at is not None  # every move made here is submitted
+            recent = submitted_at > now - timedelta(days=2)
             if recent and roll < 0.3:  # waiting in back-off, its task due later
                 status, next_at = EntryStatus.RETRYING, now + timedelta(minutes=rng.uniform(1, 60))
                 task_id = uuid.uuid4()
@@ -204,7 +208,7 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
                                           args_kwargs={"args": [0], "kwargs": {}}, queue_name="delivery",
                                           backend_name="default", run_after=next_at))
             elif roll < 0.01:  # failed: staff dealt with those older than a week (handled)
-                week = entry.move.submitted_at > now - timedelta(days=7)
+                week = submitted_at > now - timedelta(days=7)
                 status, next_at, task_id = (EntryStatus.FAILED if week else EntryStatus.HANDLED), None, None
             else:
                 status, next_at, task_id = EntryStatus.DELIVERED, None, None
@@ -215,8 +219,8 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
             if status == EntryStatus.DELIVERED and rng.random() < 0.2:  # results not pruned yet
                 tasks.append(DBTaskResult(task_path="hikkoshi.delivery.tasks.deliver_task",
                                           args_kwargs={"args": [0], "kwargs": {}}, queue_name="delivery",
-                                          backend_name="default", run_after=entry.move.submitted_at,
-                                          status="SUCCESSFUL", finished_at=entry.move.submitted_at))
+                                          backend_name="default", run_after=submitted_at,
+                                          status="SUCCESSFUL", finished_at=submitted_at))
         Delivery.objects.bulk_create(deliveries, batch_size=1000)
         DBTaskResult.objects.bulk_create(tasks, batch_size=1000)
         events = [DeliveryEvent(delivery=d, kind=DeliveryEvent.Kind.DELIVERED if d.status == "delivered"
@@ -229,7 +233,7 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
                                                      via="page") for m in moves], batch_size=1000)
         world.made += n
         world.recent += [(m.owner_id, m.public_id) for m in moves
-                         if m.owner_id in world.tokens and m.erased_at is None][:20]
+                         if m.owner_id is not None and m.owner_id in world.tokens and m.erased_at is None][:20]
 
 
 def _measure(world: _World, rng: random.Random) -> dict:

@@ -177,7 +177,7 @@ def synthetic_catalogue(directory: dict, procedures: int, shipped_catalogue: Pat
     deadlines) under its own slug and a name marked （合成）; destinations stay the samples."""
     shipped = {p["slug"]: p for p in json.loads(Path(shipped_catalogue).read_text(encoding="utf-8"))["procedures"]}
     organisations = directory["organisations"]
-    entries = []
+    entries: list[dict] = []
     n = 0
     while len(entries) < procedures:
         org = organisations[n % len(organisations)]

@@ -437,8 +437,9 @@ def format_table(r: dict) -> str:
         f"  search: {r['throughput']:.0f} req/s vs {r['baseline_throughput']:.0f} req/s shipped "
         f"(ratio {r['ratio']:.2f}); p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
         f"(shipped {r['baseline_p50_ms']} / {r['baseline_p99_ms']} ms)",
-        f"  server CPU per request: {r['server_cpu_ms_per_request']} ms vs {r['baseline_server_cpu_ms_per_request']} ms "
-        f"shipped; answers {r['bytes_mean']:.0f} vs {r['baseline_bytes_mean']:.0f} bytes",
+        f"  server CPU per request: {r['server_cpu_ms_per_request']} ms "
+        f"vs {r['baseline_server_cpu_ms_per_request']} ms shipped; "
+        f"answers {r['bytes_mean']:.0f} vs {r['baseline_bytes_mean']:.0f} bytes",
         f"  while a change is imported: p99 {r['during_change_p99_ms']} ms, max {r['during_change_max_ms']} ms",
         f"  import {r['import_seconds']} s, unchanged re-import {r['reimport_seconds']} s, "
         f"one change {r['one_change_import_seconds']} s; catalogue of {r['procedures_imported']:,}: "

@@ -125,6 +125,7 @@ class GunicornServer:
 
     def _wait_ready(self, path, deadline: Deadline, ready_statuses) -> bool:
         until = time.monotonic() + deadline.remaining(60)
+        assert self.proc is not None  # started
         status = None
         while time.monotonic() < until:
             if self.proc.poll() is not None:

@@ -40,7 +40,7 @@ class ProcedureForm(forms.ModelForm):
 
     class Meta:
         model = Procedure
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 (the admin edits every field of a procedure)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -122,7 +122,7 @@ class FieldSpec:
 
     @property
     def limit(self) -> int:
-        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type, 100)
+        return self.max_length or DEFAULT_MAX_LENGTH.get(FieldType(self.type), 100)
 
     def to_dict(self) -> dict:
         data: dict[str, Any] = {"name": self.name, "type": self.type, "label": self.label}
@@ -280,7 +280,7 @@ class FieldSpec:
             attrs["inputmode"] = "numeric"
         if self.type == FieldType.EMAIL:
             attrs.update(inputmode="email", autocomplete="email")
-        common = {"label": self.localised_label, "help_text": self.form_help,
+        common: dict[str, Any] = {"label": self.localised_label, "help_text": self.form_help,
                   "required": self.required, "spec": self}
         if self.type == FieldType.CHOICE:
             return SpecChoiceField(choices=[("", "—")] + [(c.value, c.localised_label) for c in self.choices],
@@ -351,13 +351,15 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
             errors.append((where, _("Unknown keys: %(names)s.") % {"names": ", ".join(sorted(unknown))}))
         name = item.get("name")
         if not isinstance(name, str) or not NAME.match(name):
+            name = ""
             errors.append((f"{where}.name", _("Use lower-case letters, digits and _ (up to 40).")))
         elif name in names:
             errors.append((f"{where}.name", _("Used twice.")))
         else:
             names.add(name)
         if item.get("type") not in FieldType.values:
-            errors.append((f"{where}.type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(FieldType.values)}))
+            errors.append((f"{where}.type",
+                           _("Choose one of: %(choices)s.") % {"choices": ", ".join(FieldType.values)}))
         for key in ("label", "label_en", "help", "help_en", "pattern"):
             if key in item and not isinstance(item[key], str):
                 errors.append((f"{where}.{key}", _("Expected text.")))
@@ -394,7 +396,8 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
             and all(isinstance(d, int) and not isinstance(d, bool) and -366 <= d <= 366 for d in window)
             and window[0] <= window[1] and item.get("type") == FieldType.DATE
         ):
-            errors.append((f"{where}.move_window", _("For a date: [days before, days after] the moving day, within a year.")))
+            errors.append((f"{where}.move_window",
+                           _("For a date: [days before, days after] the moving day, within a year.")))
             window = None
         default = item.get("default", "")
         if default != "" and not (default in DEFAULTS and item.get("type") == FieldType.DATE):

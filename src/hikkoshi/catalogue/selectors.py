@@ -92,7 +92,7 @@ def _build_index(snapshot) -> CatalogueIndex:
     interned: dict = {}
     entries = []
     for pk, organisation_id, move_kinds, conditions, end, required in (
-            Procedure.objects.filter(active=True).order_by(*Procedure._meta.ordering)
+            Procedure.objects.filter(active=True).order_by(*(Procedure._meta.ordering or ()))
             .values_list("pk", "organisation_id", "move_kinds", "conditions", "end", "required")):
         kinds = frozenset(move_kinds or ())
         conds = frozenset(conditions or ())

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -50,13 +51,17 @@ def _read(path: Path) -> list:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CatalogueImportError([("file", _("Cannot read the file: %(error)s") % {"error": exc.strerror})])
+        raise CatalogueImportError([("file", _("Cannot read the file: %(error)s") % {"error": exc.strerror})]) from exc
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise CatalogueImportError([("file", _("Malformed JSON: %(error)s") % {"error": exc})])
+        raise CatalogueImportError([("file", _("Malformed JSON: %(error)s") % {"error": exc})]) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("procedures"), list):
-        raise CatalogueImportError([("file", _("This is not a catalogue file: expected “format”: “%(format)s” and a list “procedures”.") % {"format": FORMAT})])
+        raise CatalogueImportError([("file", _(
+            "This is not a catalogue file: expected “format”: “%(format)s” and a list “procedures”.")
+            % {"format": FORMAT})])
     if data.get("version") != VERSION:
-        raise CatalogueImportError([("version", _("Unsupported version %(version)s: this portal reads version %(supported)d.") % {"version": data.get("version"), "supported": VERSION})])
+        raise CatalogueImportError([("version", _(
+            "Unsupported version %(version)s: this portal reads version %(supported)d.")
+            % {"version": data.get("version"), "supported": VERSION})])
     return data["procedures"]
 
 
@@ -80,7 +85,8 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
                                              .values_list("procedure_id", "number", "definition")
                                              .iterator(chunk_size=2000)):
         latest[procedure_id] = (number, definition)
-    planned, seen = [], {}
+    planned: list = []
+    seen: dict[Any, str] = {}
     unchanged = 0
     for i, item in enumerate(items):
         if progress and i and i % 500 == 0:
@@ -92,13 +98,15 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
         unknown = set(item) - set(FIELDS) - {"slug", "organisation"}
         if unknown:
             problems.append((where, _("Unknown keys: %(names)s.") % {"names": ", ".join(sorted(unknown))}))
-        slug = item.get("slug")
+        slug: Any = item.get("slug")  # validated with the procedure below
         if slug in seen:
-            problems.append((f"{where}.slug", _("The identifier “%(slug)s” is also used at %(where)s.") % {"slug": slug, "where": seen[slug]}))
+            problems.append((f"{where}.slug", _("The identifier “%(slug)s” is also used at %(where)s.")
+                             % {"slug": slug, "where": seen[slug]}))
         seen[slug] = where
-        organisation = organisations.get(item.get("organisation"))
+        organisation = organisations.get(item.get("organisation", ""))
         if organisation is None:
-            problems.append((f"{where}.organisation", _("No organisation “%(slug)s” in the directory.") % {"slug": item.get("organisation")}))
+            problems.append((f"{where}.organisation", _("No organisation “%(slug)s” in the directory.")
+                             % {"slug": item.get("organisation")}))
             continue
         procedure = existing.get(slug) or Procedure(slug=slug)
         created = procedure.pk is None

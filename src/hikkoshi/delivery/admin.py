@@ -84,9 +84,9 @@ class DeliveryAdmin(LargeTableAdmin):
     def get_search_results(self, request, queryset, search_term):
         """Exact, indexed matches only: the delivery's number, its reference, a move's public id
         or application number (申請番号, however it was typed: with or without the hyphen,
-        spaces, lower case, full-width) or the idempotency key; no error for anything else. Each is looked up on its own index
-        and the list narrowed to the deliveries found (an ``OR`` across the join to the moves
-        would make the database read every delivery)."""
+        spaces, lower case, full-width) or the idempotency key; no error for anything else.
+        Each is looked up on its own index and the list narrowed to the deliveries found (an
+        ``OR`` across the join to the moves would make the database read every delivery)."""
         term = search_term.strip()
         if not term:
             return queryset, False

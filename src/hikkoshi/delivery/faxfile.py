@@ -90,7 +90,7 @@ def page_count(pdf: bytes) -> int:
 def _fax_page(page) -> Image.Image:
     width_pt, height_pt = page.get_size()
     landscape = width_pt > height_pt
-    across_pt, down_pt = (height_pt, width_pt) if landscape else (width_pt, height_pt)
+    across_pt, _down_pt = (height_pt, width_pt) if landscape else (width_pt, height_pt)
     fit = min(1.0, FAX_WIDTH / (across_pt * X_DPI / 72))
     sx, sy = X_DPI / 72 * fit, Y_DPI / 72 * fit  # pixels per point, across and down the fax page
     if landscape:  # render sideways at the swapped scales, then turn upright

@@ -27,7 +27,6 @@ from email.utils import formatdate, make_msgid, parseaddr
 import logging
 import re
 import smtplib
-import socket
 import ssl
 
 from django.conf import settings
@@ -110,7 +109,7 @@ def send_message(msg: EmailMessage) -> str:
         raise DeliveryError("smtp_tls", _short(exc), retryable=True) from None
     except smtplib.SMTPException as exc:  # e.g. "No suitable authentication method found."
         raise DeliveryError("smtp_error", _short(exc), retryable=False) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise DeliveryError("timeout", f"no answer from {host}:{port}", retryable=True) from None
     except ConnectionRefusedError:
         raise DeliveryError("connection_refused", f"nothing listens on {host}:{port}",

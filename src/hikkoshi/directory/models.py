@@ -13,6 +13,9 @@ from .validators import AREA_CODE, validate_area_code, validate_contact, validat
 class Organisation(models.Model):
     """An organisation a mover deals with (事業者・市区町村窓口)."""
 
+    # Its contacts in order, set when ``directory.selectors`` reads organisations in bulk (absent
+    # otherwise: ``hasattr`` tells).
+    contact_list: list["Contact"]
     slug = models.SlugField(_("identifier"), max_length=80, unique=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     name = models.CharField(_("name"), max_length=200)
@@ -190,7 +193,7 @@ class ServiceArea(models.Model):
         return True
 
 
-class DirectoryRevision(models.Model):
+class DirectoryRevision(models.Model):  # noqa: DJ008 (one row, never shown by itself)
     """A stamp renewed by every change to the directory or to the procedure catalogue (whose
     index by area is built from both: ``catalogue.selectors``), in the same transaction.
 

@@ -67,10 +67,10 @@ class _Snapshot:
     offices_by_code: dict[str, tuple[int, ...]]  # city and ward offices only
     checked_at: float = 0.0
     # Bounded memos valid as long as the snapshot (see the module's docstring).
-    candidates: BoundedMemo = None
-    results: BoundedMemo = None
-    instances: BoundedMemo = None
-    rendered_organisations: BoundedMemo = None
+    candidates: BoundedMemo = field(init=False)
+    results: BoundedMemo = field(init=False)
+    instances: BoundedMemo = field(init=False)
+    rendered_organisations: BoundedMemo = field(init=False)
     offices: BoundedMemo = field(default_factory=lambda: BoundedMemo(64))
     # Indexes other apps derive from this revision (the catalogue's by area): see ``derived``.
     derived_indexes: dict = field(default_factory=dict)
@@ -110,12 +110,12 @@ def _load(revision: int | None) -> _Snapshot:
     rows = ServiceArea.objects.values_list("organisation_id", "area_code", "postcode_from",
                                            "postcode_to").order_by("id")
     for org_id, code, postcode_from, postcode_to in rows.iterator(chunk_size=5000):
-        category = categories.get(org_id)
-        if category is None:  # created after the first query: seen with the next revision
+        org_category = categories.get(org_id)
+        if org_category is None:  # created after the first query: seen with the next revision
             continue
         code = interned.setdefault(code, code)
-        grouped.setdefault(code, []).append((org_id, category, code, postcode_from, postcode_to))
-        if code and category in OFFICE_CATEGORIES:
+        grouped.setdefault(code, []).append((org_id, org_category, code, postcode_from, postcode_to))
+        if code and org_category in OFFICE_CATEGORIES:
             offices.setdefault(code, []).append(org_id)
     return _Snapshot(
         revision,

@@ -12,6 +12,7 @@ image), black on white with no fills, thin black rules.
 
 from dataclasses import dataclass
 import io
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -19,12 +20,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (Flowable, LongTable, Paragraph, SimpleDocTemplate, Spacer,
                                 TableStyle)
 
 from .data import MoveRecord
-from .fonts import GOTHIC, MINCHO, glyph_width, printable, register_fonts, runs
+from .fonts import GOTHIC, MINCHO, glyph_width, printable, register_fonts, runs, ttf_face
 from .layout import _NO_LINE_START as NO_LINE_START
 
 # A line may not end with these (禁則: opening brackets).
@@ -143,7 +144,7 @@ def break_lines(text: str, font: str, size: float, width: float) -> list[str]:
     kana (the character before goes on to the next line with it, 追い出し) nor after an opening
     bracket. The text's own line breaks are kept, blank lines too.
     """
-    face = getFont(font).face
+    face = ttf_face(font)
     widths, default = face.charWidths, face.defaultWidth
     text = printable(text)
     missing = {ord(c): glyph_width(c, font) for c in set(text) if ord(c) not in widths}
@@ -296,8 +297,8 @@ def label_table(pairs: list[tuple[str, str]], label_mm: float = 38, *,
     repeats on every page the table runs onto. With ``split_rows`` a row may go on from one
     page to the next when at least ``SPLIT_ROW_MIN`` of it fits on the first (else a value
     taller than a page cannot be laid out at all); rows are kept whole where they can be."""
-    rows = [[text_cell(label, look.head_cell, look=look), text_cell(value, look.cell, look=look)]
-            for label, value in pairs]
+    rows: list[list[Any]] = [[text_cell(label, look.head_cell, look=look), text_cell(value, look.cell, look=look)]
+                             for label, value in pairs]
     if heading is not None:
         rows.insert(0, [heading, ""])
     table = LongTable(rows, colWidths=[label_mm * mm, FRAME_W - label_mm * mm],
@@ -358,6 +359,8 @@ def build(story: list, *, title: str, record: MoveRecord | None = None, footer: 
     register_fonts()
     buffer = io.BytesIO()
     if footer is None:
+        if record is None:
+            raise ValueError("build() needs the move's record or a footer")
         footer = f"申請ID {record.id}・{record.portal_name} で作成"
     author = author or (record.portal_name if record is not None else "hikkoshi")
     canvas_class = type("FooterCanvas", (_NumberedCanvas,), {
@@ -369,5 +372,5 @@ def build(story: list, *, title: str, record: MoveRecord | None = None, footer: 
                             subject=title,
                             author=author, creator="hikkoshi", invariant=1,
                             pageCompression=1, initialFontName=MINCHO, lang="ja")
-    doc.build(story, canvasmaker=canvas_class)
+    doc.build(story, canvasmaker=canvas_class)  # type: ignore[arg-type]  # a Canvas subclass, made by type()
     return buffer.getvalue()

@@ -16,11 +16,11 @@ printed as another one; :func:`unprintable` names them so the mover is warned be
 Half-width katakana print full-width, their dakuten joined (ﾄﾞ → ド), as on any form.
 """
 
-from bisect import bisect_right
 from contextlib import contextmanager
 import logging
 import threading
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -90,7 +90,7 @@ def register_fonts() -> None:
         # Every character IPAex has (both faces have the same); half-width katakana are left
         # out, so that a text holding one takes the slow path of ``printable``.
         global _common
-        cmap = pdfmetrics.getFont(MINCHO).face.charToGlyph
+        cmap = ttf_face(MINCHO).charToGlyph
         _common = frozenset(chr(c) for c in cmap if not 0xFF61 <= c <= 0xFF9F) | {"\n"}
         _registered = True
 
@@ -243,17 +243,17 @@ def _to_unicode_cmap(fontname, subset) -> str:
         "12 dict begin",
         "begincmap",
         "/CIDSystemInfo",
-        "<< /Registry (%s)" % fontname,
-        "/Ordering (%s)" % fontname,
+        f"<< /Registry ({fontname})",
+        f"/Ordering ({fontname})",
         "/Supplement 0",
         ">> def",
-        "/CMapName /%s def" % fontname,
+        f"/CMapName /{fontname} def",
         "/CMapType 2 def",
         "1 begincodespacerange",
-        "<00> <%02X>" % (len(subset) - 1),
+        f"<00> <{len(subset) - 1:02X}>",
         "endcodespacerange",
-        "%d beginbfchar" % len(subset),
-        *("<%02X> <%s>" % (i, _utf16_hex(v)) for i, v in enumerate(subset)),
+        f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)),
         "endbfchar",
         "endcmap",
         "CMapName currentdict /CMap defineresource pop",
@@ -269,11 +269,18 @@ def _mend_to_unicode() -> None:
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
+def ttf_face(name: str):
+    """The face (glyphs and widths) of a registered TrueType font: every font registered here
+    is a ``TTFont``, which reportlab's ``getFont`` is typed as its base ``Font``."""
+    from reportlab.pdfbase.pdfmetrics import getFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    return cast(TTFont, getFont(name)).face
+
+
 def glyph_width(ch: str, font: str) -> float:
     """The advance of ``ch`` in thousandths of the size, in the font that prints it."""
-    from reportlab.pdfbase.pdfmetrics import getFont
-
-    face = getFont(runs(ch, font)[0][0]).face
+    face = ttf_face(runs(ch, font)[0][0])
     return face.charWidths.get(ord(ch), face.defaultWidth)
 
 

@@ -33,7 +33,8 @@ ACT = ("draft", "failed")
 # A reminder at 09:00 the day before an all-day event (which starts at midnight).
 REMINDER = -timedelta(hours=15)
 JAPAN = ZoneInfo("Asia/Tokyo")
-# 「8:45〜17:15」, 「8時45分～17時15分」, 「9時から17時」, 「9:00-17:00」 (after NFKC: full-width digits and colons are ASCII).
+# 「8:45〜17:15」, 「8時45分～17時15分」, 「9時から17時」, 「9:00-17:00」
+# (after NFKC: full-width digits and colons are ASCII).
 HOURS = re.compile(r"(\d{1,2})(?::|時)(\d{2})?分?\s*(?:[〜~～\-‐–—ー－]|から)\s*(\d{1,2})(?::|時)(\d{2})?分?")
 
 
@@ -113,20 +114,23 @@ def _last_day(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Eve
 
 
 def _visit(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Event:
+    day = entry.visit_on
+    if day is None:
+        raise ValueError("a visit event needs the day of the visit")
     where = destination(entry)
     office = entry.office
     summary = f"{entry.name}の届出（{where}）"
     hours = opening_hours(office.hours) if office is not None else None
     uid = f"{record.id}-{entry.slug}-visit@hikkoshi"
     if hours is None:
-        event = _day_event(uid, entry.visit_on, summary, stamp)
+        event = _day_event(uid, day, summary, stamp)
     else:
         event = Event()
         event.add("uid", uid)
         event.add("dtstamp", stamp)
         event.add("summary", summary)
-        event.add("dtstart", datetime.combine(entry.visit_on, hours[0], tzinfo=JAPAN))
-        event.add("dtend", datetime.combine(entry.visit_on, hours[1], tzinfo=JAPAN))
+        event.add("dtstart", datetime.combine(day, hours[0], tzinfo=JAPAN))
+        event.add("dtend", datetime.combine(day, hours[1], tzinfo=JAPAN))
         event.add("categories", ["引越し"])
     lines = [f"{entry.name}を窓口で届け出る日です。", f"届出先: {where}"]
     if office is not None:
@@ -148,8 +152,8 @@ def _visit(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Event:
     alarm.add("action", "DISPLAY")
     alarm.add("description", f"明日は窓口へ: {entry.name}（{where}）")
     # 18:00 the day before, whatever time the visit starts.
-    start = datetime.combine(entry.visit_on, hours[0] if hours else time(0, 0))
-    alarm.add("trigger", datetime.combine(entry.visit_on - timedelta(days=1), time(18, 0)) - start,
+    start = datetime.combine(day, hours[0] if hours else time(0, 0))
+    alarm.add("trigger", datetime.combine(day - timedelta(days=1), time(18, 0)) - start,
               parameters={"RELATED": "START"})
     event.add_component(alarm)
     return event

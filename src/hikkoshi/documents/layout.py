@@ -27,7 +27,7 @@ def new_canvas(buffer: io.BytesIO, title: str, author: str = "hikkoshi") -> Canv
     """A canvas for an A4 document: fonts registered, no Helvetica, reproducible output."""
     register_fonts()
     c = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1,
-               initialFontName=MINCHO, initialFontSize=10, lang="ja")
+               initialFontName=MINCHO, initialFontSize=10, lang="ja")  # type: ignore[arg-type]  # stubs: float
     c.setTitle(title)
     c.setSubject(title)
     c.setAuthor(author)

@@ -23,6 +23,7 @@ t = 18 to 53 mm (80 × 35 mm). Nothing else is printed in the window. Fold marks
 
 from datetime import date
 import io
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -48,7 +49,7 @@ PORTAL = "hikkoshi 引越し手続きワンストップポータル"
 
 def address_lines(contact: dict) -> list[tuple[str, str, float]]:
     """The lines of the address block: (text, font, size)."""
-    lines = []
+    lines: list[tuple[str, str, float]] = []
     if contact.get("postcode"):
         lines.append((postcode(contact["postcode"]), GOTHIC, 11))
     width = BLOCK[2] * mm
@@ -67,7 +68,7 @@ def address_lines(contact: dict) -> list[tuple[str, str, float]]:
 
 def _draw_first_page(canvas, doc, *, contact: dict, sent_on: date, centre: str, portal_url: str, move_id: str):
     sheet = Sheet(canvas)
-    x, t, w, h = BLOCK
+    x, t, _w, h = BLOCK
     pt = 25.4 / 72  # mm per point
     baseline = None
     for text, font, size in address_lines(contact):
@@ -105,7 +106,8 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
     later = Frame(margin, margin + 5 * mm, page_w - 2 * margin, page_h - 2 * margin - 5 * mm, id="later")
     doc = BaseDocTemplate(buffer, pagesize=A4, title="送付状", subject="引越し手続きの書類の送付状", author="hikkoshi",
                           creator="hikkoshi", invariant=1, pageCompression=1, initialFontName=MINCHO, lang="ja")
-    values = {"contact": contact, "sent_on": sent_on, "centre": centre, "portal_url": portal_url, "move_id": record.id}
+    values: dict[str, Any] = {"contact": contact, "sent_on": sent_on, "centre": centre, "portal_url": portal_url,
+                              "move_id": record.id}
     doc.addPageTemplates([
         PageTemplate(id="first", frames=[first], onPage=lambda c, d: _draw_first_page(c, d, **values),
                      autoNextPageTemplate="later"),
@@ -146,8 +148,8 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
             story.append(para(f"・{entry.name}　{destination(entry)}（{channels.japanese_label(entry.channel)}）",
                               BODY))
     story += [Spacer(1, 4 * mm),
-              para(f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。",
-                   SMALL)]
+              para(f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　"
+                   f"ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。", SMALL)]
     doc.build(story)
     return buffer.getvalue()
 

@@ -55,7 +55,8 @@ def render_notice(*, kind: str, to_name: str, to_number: str, from_name: str, fr
         cover.row("受付番号", [(reference, 12, 1)], 12)
     if kind == "correction":
         shown = list(changes[:6])
-        text = [(f"{label}: {' '.join(str(value).split())}", 11, 2) for label, value in shown]
+        text: list[tuple[str, float, int]] = [(f"{label}: {' '.join(str(value).split())}", 11, 2)
+                                              for label, value in shown]
         if len(changes) > len(shown):
             text.append((f"ほか {len(changes) - len(shown)} 項目（添付の申込書のとおり）", 11, 1))
         cover.row("訂正した項目\n（訂正後）", text or [("—", 11, 1)], max(16, 7 * len(text) + 4))
@@ -66,7 +67,8 @@ def render_notice(*, kind: str, to_name: str, to_number: str, from_name: str, fr
         "上記の申請について、申請者のご依頼により内容を訂正します。次ページ以降の訂正後の申込書でお手続きください。",
     ]) + [
         "すでにお手続きが済んでいる場合は、お手数ですが申請者へ直接ご連絡ください。",
-        f"お問い合わせは {url} まで、申請番号をお知らせください。" if url else "お問い合わせの際は申請番号をお知らせください。",
+        (f"お問い合わせは {url} まで、申請番号をお知らせください。" if url
+         else "お問い合わせの際は申請番号をお知らせください。"),
         "このFAXは宛先の方にお送りするものです。誤って届いた場合は、お手数ですが破棄のうえご連絡ください。",
     ]
     t = cover.t + 10

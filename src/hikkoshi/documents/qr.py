@@ -67,7 +67,7 @@ class QRInvalid(ValueError):
     """The text is not a version 1 code of this portal, or its signature does not verify."""
 
 
-def _keys() -> tuple[str, list[str]]:
+def _keys() -> tuple[str | bytes, list[str | bytes]]:
     """The signing key and the older keys still accepted."""
     key = getattr(settings, "HIKKOSHI_QR_KEY", None)
     if key:
@@ -135,7 +135,7 @@ def qr_decode(text: str, *, max_age: float | None = None) -> dict:
         raise QRInvalid("not a version 1 hikkoshi form code")
     key, fallbacks = _keys()
     try:
-        payload = signing.loads(text[len(PREFIX):], key=key, salt=SALT, max_age=max_age,
+        payload = signing.loads(text[len(PREFIX):], key=key, salt=SALT, max_age=max_age,  # type: ignore[arg-type]  # seconds as a float work too
                                 fallback_keys=fallbacks)
     except signing.BadSignature as exc:  # SignatureExpired is one too
         raise QRInvalid(str(exc)) from exc

@@ -15,6 +15,7 @@ It uses a few helpers of ``segno.encoder`` (pinned version): ``encode``, ``make_
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from segno import encoder
@@ -87,7 +88,7 @@ def penalty(rows: list[int], n: int) -> int:
             score += _n3(seq, n)
     low = (1 << (n - 1)) - 1
     full = (1 << n) - 1
-    for above, row in zip(rows, rows[1:]):
+    for above, row in pairwise(rows):
         same = ~(above ^ row) & full
         block = same & ~(row ^ (row >> 1)) & ~(above ^ (above >> 1)) & low
         score += 3 * block.bit_count()

@@ -63,11 +63,11 @@ def render_residence_change_form(record: MoveRecord, entry: ProcedureEntry, *, l
     sheet = Sheet(c)
     with wording.speaking(lang):
         guide.draw_guide(sheet, record, entry)
-        number = ""
+        quoted = ""
         if record.number:  # what the mover quotes when they ask about it
-            number = pgettext("document", "Application number %(number)s") % {"number": record.number} \
+            quoted = pgettext("document", "Application number %(number)s") % {"number": record.number} \
                 + ("・" if (get_language() or "ja").startswith("ja") else " · ")
-        sheet.footer(number + pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
+        sheet.footer(quoted + pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
                               "made with %(portal)s") % {
                          "id": record.id, "procedure": entry.slug, "version": entry.version,
                          "portal": record.portal_name}, f"{total} / {total}")
@@ -162,7 +162,7 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
         s.rect(val_x, tt, R - val_x, h)
         tops[label] = (tt, h)
         tt += h
-    tk, hk = tops["区分"]
+    tk, _hk = tops["区分"]
     x = val_x + 2
     for option in ("本人", "世帯主", "代理人", "その他"):
         x = s.checkbox(x, tk + 5, option, option == "本人", size=9.5) + 5
@@ -255,8 +255,9 @@ def _person_row(s: Sheet, t: float, number: int, person: Person | None,
     s.fit(kx, t, kw, 5, person.name_kana, size=8, min_size=5.5)
     s.fit(kx, t + 5, kw, ROW_H - 5, person.name, size=13, min_size=8)
     born = person.birth_date
-    s.text(bx + bw - 2, t + 3.6, f"{born.year}年", size=7, align="right", gray=0.3)
-    s.fit(bx, t + 5, bw, ROW_H - 5, wareki(born), size=11, min_size=8, align="center")
+    if born is not None:  # None only once the move's personal data was erased
+        s.text(bx + bw - 2, t + 3.6, f"{born.year}年", size=7, align="right", gray=0.3)
+        s.fit(bx, t + 5, bw, ROW_H - 5, wareki(born), size=11, min_size=8, align="center")
     s.fit(rx, t, rw, ROW_H, relationship(record, person), size=10.5, min_size=7, align="center")
 
 

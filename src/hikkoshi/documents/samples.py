@@ -82,7 +82,8 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
         ProcedureEntry(
             slug="sapporo-property-tax-address", version=1,
             name="固定資産税 納税義務者の住所変更届", name_en="Property tax address change",
-            organisation="札幌市", channel="email", status="failed", status_label="送付できませんでした（担当者が確認しています）",
+            organisation="札幌市", channel="email", status="failed",
+            status_label="送付できませんでした（担当者が確認しています）",
             deadline_to=move_date + timedelta(days=30),
         ),
         ProcedureEntry(

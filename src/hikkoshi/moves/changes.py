@@ -120,7 +120,7 @@ def correct(request, public_id):
     groups = [(e, SpecForm(_procedure_specs(e), prefix=f"proc-{e.definition['slug']}", data=data,
                            initial=dict(e.values))) for e in entries]
     if data is not None:
-        valid = contact.is_valid() & all([form.is_valid() for _e, form in groups])
+        valid = contact.is_valid() & all([form.is_valid() for _e, form in groups])  # noqa: C419 (validate all)
         cleaned_contact, values = {}, {}
         if valid:
             cleaned_contact, errors = clean_values(contact_specs, contact.raw(), "contact")

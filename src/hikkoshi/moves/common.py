@@ -12,12 +12,14 @@ PERSON = (
     FieldSpec("name_kana", "kana", "フリガナ", "Name in kana", "ひらがな・カタカナどちらでも。",
               "Hiragana or katakana.", required=True, max_length=60),
     FieldSpec("birth_date", "date", "生年月日", "Date of birth",
-              "例: 平成 2年 4月 1日、西暦なら 1990年 4月 1日。年の欄に H2.4.1 や 1990-04-01 と続けて入力することもできます。",
+              "例: 平成 2年 4月 1日、西暦なら 1990年 4月 1日。"
+              "年の欄に H2.4.1 や 1990-04-01 と続けて入力することもできます。",
               "For example 平成 2年 4月 1日, or with 西暦 1990年 4月 1日. A whole date typed in the year field "
               "(H2.4.1, 1990-04-01) is read too.", required=True),
 )
 # 性別, optional: printed on the 住民異動届 only when given.
-SEX = FieldSpec("sex", "choice", "性別", "Sex", "任意。届書に印字されます。", "Optional; printed on the form when given.",
+SEX = FieldSpec("sex", "choice", "性別", "Sex",
+                "任意。届書に印字されます。", "Optional; printed on the form when given.",
                 choices=(Choice("male", "男", "Male"), Choice("female", "女", "Female")))
 # 続柄 to the 世帯主 (head of household) at the new address, as the 住民異動届 asks it; the
 # head's own row reads 世帯主 and is not asked (``household_check``).
@@ -27,8 +29,8 @@ RELATIONSHIP = FieldSpec("relationship", "text", "続柄（世帯主から見て
                          max_length=20)
 APPLICANT = PERSON + (
     SEX,
-    FieldSpec("phone", "phone", "電話番号", "Phone number", "日中に連絡のつく番号", "Where you can be reached in the daytime.",
-              required=True),
+    FieldSpec("phone", "phone", "電話番号", "Phone number",
+              "日中に連絡のつく番号", "Where you can be reached in the daytime.", required=True),
     FieldSpec("email", "email", "メールアドレス", "E-mail address", required=True),
     replace(RELATIONSHIP, label="届出人の続柄（世帯主から見て）",
             label_en="The applicant's relationship to the head of household",
@@ -57,8 +59,8 @@ ADDRESS = (
               "For example the building's name and room 101.", max_length=100),
 )
 MOVE = (
-    FieldSpec("move_date", "date", "引越し日", "Moving day", "新しい住所に住み始める日", "The day you start living at the new address.",
-              required=True),
+    FieldSpec("move_date", "date", "引越し日", "Moving day",
+              "新しい住所に住み始める日", "The day you start living at the new address.", required=True),
 )
 MAX_MEMBERS = 9
 

@@ -17,6 +17,7 @@ its errors when it is opened again. ``build_payload`` turns a draft into the pay
 ``validate_move``; ``locate_error`` tells where on which page an error path of it belongs.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 import re
@@ -196,7 +197,7 @@ def procedure_choices(applicable: list[Applicable], draft: dict) -> dict[str, st
     (``"optional"``): those are applied for.
     """
     stored = draft.get("procedures") or {}
-    typed = stored.get("choices") if isinstance(stored.get("choices"), dict) else {}
+    typed = stored["choices"] if isinstance(stored.get("choices"), dict) else {}
     legacy = set(stored.get("optional") or []) if "choices" not in stored else set()
     result = {}
     for a in applicable:
@@ -273,7 +274,7 @@ def member_forms(members: list[dict], blank_rows: int, *, bound: bool) -> list[S
     rows = [SpecForm.from_values(MEMBER, values, prefix=f"member-{i}", bound=bound)
             for i, values in enumerate(members)]
     blank_rows = max(0, min(blank_rows, MAX_MEMBERS - len(rows)))
-    for j in range(blank_rows):
+    for _row in range(blank_rows):
         blank = SpecForm(MEMBER, prefix=f"member-{len(rows)}")
         blank.use_required_attribute = False  # needed only once someone is entered in the row
         rows.append(blank)
@@ -289,7 +290,8 @@ def people_raw(post, *, remove: int | None = None, head: str = HEAD_APPLICANT) -
     """
     applicant = SpecForm(APPLICANT, prefix="applicant", data=post).raw()
     indices = sorted({int(m.group(1)) for key in post for m in [MEMBER_KEY.match(key)] if m})
-    members, blank, kept = [], 0, {}
+    members: list[dict] = []
+    blank, kept = 0, {}
     for i in indices:
         if i == remove:
             continue
@@ -418,7 +420,7 @@ def _label(specs, name: str) -> str:
     return next((spec.localised_label for spec in specs if spec.name == name), name)
 
 
-def locate_error(path: str, message: str, payload: dict, chosen: list[Applicable] = ()) -> ErrorLink:
+def locate_error(path: str, message: str, payload: dict, chosen: Sequence[Applicable] = ()) -> ErrorLink:
     """Where an error of ``validate_move`` is shown: its page, the field's id there, its label."""
     step = step_of(path)
     if match := re.match(r"^(from|to)(?:\.(\w+))?$", path):

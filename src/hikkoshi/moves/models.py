@@ -38,6 +38,9 @@ class Move(models.Model):
     without personal data. After submission, only ``moves.lifecycle`` changes a move's rows.
     """
 
+    # Not stored: on the move ``move_submit`` returns, what its validation warned about.
+    warnings: list[dict]
+
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     # 申請番号: what the mover, staff and organisations read and type (``hikkoshi.application_number``); given
     # when the move is submitted. The UUID stays internal.
@@ -115,7 +118,7 @@ def unused_number() -> str:
             return number
 
 
-class MoveProcedure(models.Model):
+class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never by itself)
     """One chosen procedure of a move, with its own fields, at the version it was made with."""
 
     move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="entries")

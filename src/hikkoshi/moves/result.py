@@ -49,7 +49,7 @@ def _english() -> bool:
 def what_to_bring(definition: dict) -> list[str]:
     text = (definition.get("what_to_bring_en") if _english() and definition.get("what_to_bring_en")
             else definition.get("what_to_bring", ""))
-    return [line for line in text.splitlines() if line.strip()]
+    return [line for line in (text or "").splitlines() if line.strip()]
 
 
 def _withdrawal(notices: list[NoticeView]) -> NoticeView | None:

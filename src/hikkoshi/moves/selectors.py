@@ -22,7 +22,7 @@ def channel_label(name: str) -> str:
 
 
 # The applicant of a move whose personal data was erased (no name, no birth date).
-ERASED_PERSON = Person(name="", name_kana="", birth_date=None)  # type: ignore[arg-type]
+ERASED_PERSON = Person(name="", name_kana="", birth_date=None)
 
 
 def move_for(*, user, public_id, area: str | None = None) -> Move | None:
@@ -167,7 +167,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
         # The days in Japan's time (a move submitted at 01:00 on the 3rd is not of the 2nd).
         id=str(move.public_id), created_at=timezone.localdate(move.created_at),
         submitted_at=timezone.localdate(move.submitted_at) if move.submitted_at else None,
-        move_date=move.move_date, kinds=tuple(move.kinds),
+        move_date=move.move_date, kinds=tuple(move.kinds),  # type: ignore[arg-type]  # a submitted move has its day
         applicant=person, phone=applicant.get("phone", ""), email=applicant.get("email", ""),
         members=members, head_of_household=head,
         old_address=_address(move.old_address), new_address=_address(move.new_address),

@@ -18,6 +18,7 @@ from datetime import date
 from functools import wraps
 import re
 import secrets
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -205,7 +206,7 @@ def _places_of(move):
 
 def _checked_forms_valid(forms_) -> bool:
     """Every form checked (not only up to the first invalid one), so each shows its errors."""
-    return all([form.is_valid() for form in forms_])
+    return all([form.is_valid() for form in forms_])  # noqa: C419 (every form, not up to the first invalid)
 
 
 # -- my moves ---------------------------------------------------------------------------------
@@ -645,12 +646,13 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
             errors = {}
         except MoveInvalid as exc:
             errors = exc.errors
-    by_step = {}
+    by_step: dict[str, list] = {}
     for path, message in errors.items():
         link = locate_error(path, message, payload, chosen or [])
         link.href = _step_url(request, move, link.step, link.anchor) if link.step != "review" else ""
         by_step.setdefault(link.step, []).append(link)
-    groups = [{"step": name, "title": title, "url": _step_url(request, move, name), "errors": by_step[name]}
+    groups: list[dict[str, Any]] = [{"step": name, "title": title, "url": _step_url(request, move, name),
+                                     "errors": by_step[name]}
               for name, title in STEPS if name in by_step]
     consent_error = ""
     if review_state.get("consent_missing"):
@@ -666,7 +668,7 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
                                            people_values.get("applicant")), head == HEAD_APPLICANT)
     member_rows = [_as_head(display_rows(MEMBER, m), head == f"members[{i}]") for i, m in enumerate(payload["members"])]
     details_values = (draft.get("details") or {}).get("values") or {}
-    shown = {
+    shown: dict[str, Any] = {
         "old_rows": display_rows(ADDRESS, places_values.get("from")),
         "new_rows": display_rows(ADDRESS, places_values.get("to")),
         "applicant_rows": applicant_rows, "members": member_rows,
@@ -680,7 +682,8 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
     # Characters no font of the printed documents has: left blank there, to be written by hand.
     unprintable = unprintable_rows([
         (_("Old address"), shown["old_rows"]), (_("New address"), shown["new_rows"]),
-        (_("Applicant"), shown["applicant_rows"]), (_("Head of household (世帯主) at the new address"), shown["head_rows"]),
+        (_("Applicant"), shown["applicant_rows"]),
+        (_("Head of household (世帯主) at the new address"), shown["head_rows"]),
         *((_("Person %(number)s") % {"number": i}, rows) for i, rows in enumerate(shown["members"], 1)),
         *((d["name"], d["rows"]) for d in shown["details"])])
     return {
@@ -867,9 +870,9 @@ def result_page(request, move, *, visit: dict | None = None, status: int = 200):
             continue
         row["visit_min"] = max(filter(None, (today, entry.deadline_from)))
         row["visit_max"] = entry.deadline_to
-        refused = visit is not None and visit["slug"] == entry.definition["slug"]
-        row["visit_value"] = visit["value"] if refused else (entry.visit_on.isoformat() if entry.visit_on else "")
-        row["visit_error"] = visit["error"] if refused else ""
+        refused = visit if visit is not None and visit["slug"] == entry.definition["slug"] else None
+        row["visit_value"] = refused["value"] if refused else (entry.visit_on.isoformat() if entry.visit_on else "")
+        row["visit_error"] = refused["error"] if refused else ""
     specific = {d["name"] for r in rows for d in r["documents"]}
     assisted = assisted_of(move)
     return render(request, "moves/result.html", {

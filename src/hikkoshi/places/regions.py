@@ -40,7 +40,7 @@ def get_region(region_id: str | None = None) -> Region:
     region_id = region_id or settings.HIKKOSHI_REGION
     region = _regions.get(region_id)
     if region is None:
-        config = settings.HIKKOSHI_REGIONS[region_id]
+        config: dict = settings.HIKKOSHI_REGIONS[region_id]
         region = _regions[region_id] = Region(region_id, config["name"], tuple(config["areas"]))
     return region
 

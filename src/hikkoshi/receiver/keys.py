@@ -10,7 +10,7 @@ or from a file (``--portal-key-file``: a JWK set, or one public key in PEM, whic
 whatever key id the portal gives).
 """
 
-from functools import lru_cache
+from functools import cache
 import json
 import logging
 from pathlib import Path
@@ -32,7 +32,7 @@ def key_path(slug: str, data_dir: Path | None = None) -> Path:
     return Path(data_dir or settings.RECEIVER_DATA_DIR) / "keys" / f"{slug}.pem"
 
 
-@lru_cache(maxsize=None)
+@cache
 def organisation_key(slug: str) -> tuple[Ed25519PrivateKey, str]:
     """The organisation's receipt key and its key id (the key file is made when absent)."""
     key = httpsig.load_or_create_private_key(key_path(slug))
@@ -70,7 +70,7 @@ def read_key_file(path: Path | str) -> dict[str | None, Ed25519PublicKey]:
         raise PortalKeySourceError(f"{path} is neither a JWK set nor a PEM public key") from exc
     if not keys:
         raise PortalKeySourceError(f"{path} has no Ed25519 key")
-    return keys
+    return dict(keys.items())  # key ids as str | None: None is the key of a PEM file
 
 
 class PortalKeys:
@@ -116,7 +116,8 @@ class PortalKeys:
                         raise  # the sender should try again later
                     # The copy we have still knows this key: use it, try again a little later.
                     self._fetched_at = time.monotonic() - max(0.0, self.max_age - self.refetch_interval)
-            return self._keys.get(key_id)
+            keys = self._keys  # fetched just now, or the copy that still knows the key
+            return keys.get(key_id) if keys is not None else None
 
 
 _portal_keys: dict = {}

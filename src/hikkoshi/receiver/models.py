@@ -63,7 +63,7 @@ class Notice(models.Model):
         return self.reference
 
 
-class SeenNonce(models.Model):
+class SeenNonce(models.Model):  # noqa: DJ008 (bookkeeping, never shown)
     """A signature's nonce, kept while a signature of its age could still be accepted: the same
     signature twice is a replay."""
 
@@ -75,7 +75,7 @@ class SeenNonce(models.Model):
         constraints = [models.UniqueConstraint(fields=["key_id", "nonce"], name="receiver_nonce_once")]
 
 
-class Counter(models.Model):
+class Counter(models.Model):  # noqa: DJ008 (bookkeeping, never shown)
     """The last reference number given by an organisation on a day."""
 
     organisation = models.SlugField(max_length=80)
@@ -86,7 +86,7 @@ class Counter(models.Model):
         constraints = [models.UniqueConstraint(fields=["organisation", "day"], name="receiver_counter_once")]
 
 
-class StaffOrganisation(models.Model):
+class StaffOrganisation(models.Model):  # noqa: DJ008 (listed by its user, never by itself)
     """Which organisation's applications a staff member of the receiver may see (担当の事業者).
 
     A receiver may serve several organisations (a shared service); each staff sign-in sees only

@@ -46,12 +46,12 @@ NOTICE_FORMATS = {"hikkoshi.withdrawal/1": Notice.WITHDRAWAL, "hikkoshi.correcti
 
 def notice_kind(data: dict) -> str:
     """"withdrawal" or "correction" for a notice's body, "" for an application."""
-    return NOTICE_FORMATS.get(data.get("format"), "") if isinstance(data.get("format"), str) else ""
+    return NOTICE_FORMATS.get(data["format"], "") if isinstance(data.get("format"), str) else ""
 
 
 @dataclass(frozen=True)
 class Accepted:
-    application: Application
+    application: Application | Notice
     created: bool  # False: the stored receipt of an earlier request with the same key
 
 
@@ -141,7 +141,7 @@ def accept_notice(*, organisation: str, verified: httpsig.VerifiedRequest, data:
         if found.content_digest != digest:
             raise Conflict
         return Accepted(found, created=False)
-    about = data.get("application") if isinstance(data.get("application"), dict) else {}
+    about = data["application"] if isinstance(data.get("application"), dict) else {}
     now = timezone.now()
     try:
         with transaction.atomic():

@@ -1,6 +1,6 @@
 """Development and the embedded demo: SQLite in ``var/``, debug off so errors look as in production."""
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import DATA_DIR, os
 
 DEBUG = os.environ.get("HIKKOSHI_DEBUG") == "1"

@@ -4,8 +4,8 @@ Required: ``HIKKOSHI_SECRET_KEY``, ``HIKKOSHI_ALLOWED_HOSTS`` (comma-separated),
 (``postgres://user:pass@host:5432/hikkoshi``). Optional: ``HIKKOSHI_EMAIL_URL``-style settings below.
 """
 
-from .base import *  # noqa: F401,F403
-from .base import os, DATA_DIR
+from .base import *  # noqa: F403
+from .base import os, DATA_DIR, Path
 
 
 def _required(name: str) -> str:
@@ -28,7 +28,7 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
-STATIC_ROOT = os.environ.get("HIKKOSHI_STATIC_ROOT", str(DATA_DIR / "static"))
+STATIC_ROOT = Path(os.environ.get("HIKKOSHI_STATIC_ROOT", DATA_DIR / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

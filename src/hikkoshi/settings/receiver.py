@@ -23,6 +23,7 @@ from pathlib import Path
 import os
 import secrets
 import time
+from typing import Any
 
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -147,7 +148,7 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = logging_config()
 
 RECEIVER_DATA_DIR = DATA_DIR
-RECEIVER = {
+RECEIVER: dict[str, Any] = {
     "organisations": _list("HIKKOSHI_RECEIVER_ORGANISATIONS"),
     "portal_keys_url": os.environ.get("HIKKOSHI_RECEIVER_PORTAL_KEYS_URL", ""),
     "portal_key_file": os.environ.get("HIKKOSHI_RECEIVER_PORTAL_KEY_FILE", ""),

@@ -2,6 +2,7 @@
 numbers, free text. No database needed."""
 
 from datetime import date, datetime, timedelta
+import itertools
 import re
 
 from django.utils import translation
@@ -364,7 +365,7 @@ def test_era_boundaries():
     assert error_of(parse_date, "令和元年4月30日").code == "era_range"
     assert parse_date("昭和64年1月7日") == date(1989, 1, 7)
     assert error_of(parse_date, "平成元年1月7日").code == "era_range"
-    for earlier, later in zip(ERAS, ERAS[1:]):
+    for earlier, later in itertools.pairwise(ERAS):
         assert earlier.end == later.start - timedelta(days=1)
         assert format_wareki(earlier.end).startswith(earlier.name)
         assert format_wareki(later.start) == f"{later.name}元年{later.start.month}月{later.start.day}日"
@@ -712,7 +713,7 @@ def test_check_text_output(text, limit, multiline):
         return
     assert len(value) <= limit
     assert check_text(value, max_length=limit, multiline=multiline) == value
-    assert not any(ord(c) < 0x20 and c not in "\n\t" or 0x7F <= ord(c) <= 0x9F for c in value)
+    assert not any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in value)
 
 
 # -- nothing but InputError, whatever is typed ---------------------------------------------------

@@ -18,7 +18,7 @@ def sign_in(page, url, email, next_path="/moves/"):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_account_pages_in_a_browser_with_axe(live_server, browser_page, django_user_model):  # noqa: F811
+def test_account_pages_in_a_browser_with_axe(live_server, browser_page, django_user_model):
     page, url = browser_page, live_server.url
     axe = Checker(page)
     make_user(django_user_model, "browser-mover@example.jp")
@@ -91,7 +91,7 @@ def test_account_pages_in_a_browser_with_axe(live_server, browser_page, django_u
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_passkey_is_added_and_signs_in_under_the_csp(live_server, browser_page, django_user_model,  # noqa: F811
+def test_a_passkey_is_added_and_signs_in_under_the_csp(live_server, browser_page, django_user_model,
                                                        settings):
     """allauth's WebAuthn scripts (static files, set up from JSON data blocks) work under the
     site's CSP: add a passkey (Chromium's virtual authenticator), sign out, sign in with it."""

@@ -21,7 +21,7 @@ def submit_move(user, **overrides) -> str:
 
 
 @pytest.fixture
-def two_movers(sapporo, mover, django_user_model):  # noqa: F811
+def two_movers(sapporo, mover, django_user_model):
     other = make_user(django_user_model, "other@example.jp")
     mine = submit_move(mover)
     draft = Move.objects.create(owner=mover, draft={"places": {"from": {"address": "札幌市中央区北1条西2丁目"}}})
@@ -80,10 +80,10 @@ def test_staff_accounts_are_not_deleted_here(client, staff):
 
 
 def test_deleting_the_account_removes_its_moves_fax_images_from_the_spool_folder(
-        client, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):  # noqa: F811
+        client, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):
     from hikkoshi.moves.tests.test_pages import submitted_with_spooled_fax
 
-    move, files = submitted_with_spooled_fax(mover, settings, tmp_path)
+    move, _files = submitted_with_spooled_fax(mover, settings, tmp_path)
     client.force_login(mover)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post("/accounts/delete/", {"password": PASSWORD})

@@ -75,7 +75,7 @@ def test_bad_search_parameters_are_422_naming_them(client, directory, query, par
 
 
 def test_unknown_api_url_is_a_problem_not_a_page(client):
-    response, body = get(client, "/api/v1/nowhere")
+    response, _body = get(client, "/api/v1/nowhere")
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
 

@@ -1,4 +1,5 @@
 from django.test import Client
+import pytest
 
 
 def test_api_answers_without_session_machinery(client, directory):
@@ -22,9 +23,6 @@ def test_pages_keep_csrf_protection(db):
 
 def test_pages_keep_sessions_for_the_admin(admin_client):
     assert admin_client.get("/admin/").status_code == 200
-
-
-import pytest
 
 
 @pytest.mark.parametrize("header, language", [

@@ -15,8 +15,8 @@ from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shippe
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.tests.test_pages import details_post, people_post, places_post, soon
 
-CUSTOMER = {"name": "小樽 三郎", "postcode": "060-0042", "address": "札幌市中央区大通西3丁目", "building": "ハイツ大通 305",
-            "phone": "011-222-3333"}
+CUSTOMER = {"name": "小樽 三郎", "postcode": "060-0042", "address": "札幌市中央区大通西3丁目",
+            "building": "ハイツ大通 305", "phone": "011-222-3333"}
 
 
 @dataclass
@@ -83,7 +83,9 @@ def new_move(client, area: str, **contact) -> str:
     data = {f"contact-{k}": v for k, v in {**CUSTOMER, **contact}.items()}
     if "contact-where" not in data:
         page = client.get(f"/{area}/moves/new/").content.decode()
-        data["contact-where"] = re.search(r'<option value="([cs]\d+)"', page).group(1)
+        option = re.search(r'<option value="([cs]\d+)"', page)
+        assert option is not None, page
+        data["contact-where"] = option.group(1)
     response = client.post(f"/{area}/moves/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]
@@ -107,4 +109,4 @@ def through_wizard(client, base: str, *, applicant=None, submit=True) -> None:
 
 
 def move_at(url: str) -> Move:
-    return Move.objects.get(public_id=[part for part in url.split("/") if len(part) == 36][0])
+    return Move.objects.get(public_id=next(part for part in url.split("/") if len(part) == 36))

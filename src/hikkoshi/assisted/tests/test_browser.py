@@ -88,7 +88,7 @@ def the_wizard(page, axe, what: str):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_agency_flow_in_a_browser(world, sapporo, live_server, browser_page):  # noqa: F811
+def test_the_agency_flow_in_a_browser(world, sapporo, live_server, browser_page):
     page, url = browser_page, live_server.url
     axe = Checker(page)
     sign_in_with_code(page, url, world.staff, world.secrets[world.staff.pk], "/agency/")
@@ -174,7 +174,7 @@ def test_the_agency_flow_in_a_browser(world, sapporo, live_server, browser_page)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_call_centre_flow_in_a_browser(world, sapporo, live_server, browser_page):  # noqa: F811
+def test_the_call_centre_flow_in_a_browser(world, sapporo, live_server, browser_page):
     page, url = browser_page, live_server.url
     axe = Checker(page)
     sign_in_with_code(page, url, world.operator, world.secrets[world.operator.pk], "/callcentre/")

@@ -84,7 +84,7 @@ def test_operators_see_their_centre_only(world, sapporo):
 
 @needs_poppler
 def test_the_forms_to_mail_are_one_pdf_with_the_address_in_the_window(world, sapporo):
-    client, base, move = submitted_call(world)
+    client, _base, move = submitted_call(world)
     response = client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "no-store" in response["Cache-Control"]

@@ -21,12 +21,12 @@ def raw_contact() -> list[str]:
         return [value for (value,) in cursor.fetchall()]
 
 
-def test_the_contact_is_encrypted_and_rotated(keys, world, sapporo):  # noqa: F811
+def test_the_contact_is_encrypted_and_rotated(keys, world, sapporo):
     client = staff_client(world, world.operator)
     move = move_at(new_move(client, "callcentre"))
     [token] = raw_contact()
     assert token.startswith("hk1:a:") and not findings(token, MARKERS)
-    assert not [hit for hit in scan_tables(MARKERS)]  # in clear nowhere
+    assert not list(scan_tables(MARKERS))  # in clear nowhere
     keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
     crypto.reset()
     call_command("keys", "rotate", stdout=StringIO(), stderr=StringIO())

@@ -16,7 +16,7 @@ SHIPPED = PACKAGE / "catalogue" / "data" / "sapporo.json"
 
 def _many(n):
     data = json.loads(SHIPPED.read_text(encoding="utf-8"))
-    base = [p for p in data["procedures"] if p["slug"] == "sapporo-water-start"][0]
+    base = next(p for p in data["procedures"] if p["slug"] == "sapporo-water-start")
     data["procedures"] = [dict(base, slug=f"water-{i:04d}", name=f"水道の使用開始 {i}") for i in range(n)]
     return data
 
@@ -44,7 +44,8 @@ def test_a_large_import_takes_a_few_queries_and_an_unchanged_one_writes_nothing(
     result = catalogue_import(path=_write(tmp_path, data))
     assert (result.unchanged, result.new_versions) == (299, 1)
     versions = ProcedureVersion.objects.filter(procedure__slug="water-0007").order_by("number")
-    assert [(v.number, v.definition["name"]) for v in versions] == [(1, "水道の使用開始 7"), (2, "水道の使用開始（改）")]
+    assert [(v.number, v.definition["name"]) for v in versions] == [
+        (1, "水道の使用開始 7"), (2, "水道の使用開始（改）")]
     assert Procedure.objects.get(slug="water-0007").name == "水道の使用開始（改）"
 
 

@@ -60,6 +60,7 @@ def indexed(*, assessment, old, new) -> list[tuple]:
 
 def both(old_code: str, new_code: str, region=None) -> tuple[list, list]:
     old, new = lookup(old_code), lookup(new_code)
+    assert old is not None and new is not None
     assessment = assess_move(old.municipality_code, new.municipality_code, region)
     return indexed(assessment=assessment, old=old, new=new), scan(assessment=assessment, old=old, new=new)
 
@@ -94,7 +95,7 @@ def test_a_postcode_range_a_new_version_and_a_deactivated_procedure_are_followed
     tax.name = tax.name + "（改）"
     tax.save()  # a new version: offered from now on
     found, expected = both("0600042", "0010024")
-    assert found == expected and dict((s, v) for s, v, *_ in found)["sapporo-property-tax"] == 2
+    assert found == expected and {s: v for s, v, *_ in found}["sapporo-property-tax"] == 2
     tax.active = False
     tax.save()
     found, expected = both("0600042", "0010024")
@@ -112,7 +113,8 @@ def nationwide(sapporo, tmp_path):
     directory["organisations"].sort(key=lambda o: o["slug"])
     for i, entry in enumerate(catalogue["procedures"]):  # every end and condition
         if not entry.get("required"):
-            entry["conditions"] = [[], ["opt_in"], ["destination_in_region"], ["opt_in", "destination_in_region"]][i % 4]
+            entry["conditions"] = [[], ["opt_in"], ["destination_in_region"],
+                                   ["opt_in", "destination_in_region"]][i % 4]
         entry["end"] = ["", "old", "new"][i % 3] if not entry.get("required") else ""
         if entry["end"]:
             entry["move_kinds"] = ["move_out", "relocation"] if entry["end"] == "old" else ["move_in", "relocation"]

@@ -150,7 +150,7 @@ def _page(title: str, body: str) -> bytes:
     return (f'<!doctype html><html lang="ja"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-            f"<body>{body}</body></html>").encode("utf-8")
+            f"<body>{body}</body></html>").encode()
 
 
 def _both(ja: str, en: str) -> str:
@@ -280,7 +280,7 @@ class _WebHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def log_message(self, format, *args):  # noqa: A002 (http.server's name)
-        logger.debug("smtpsink web: " + format, *args)
+        logger.debug("smtpsink web: " + format, *args)  # noqa: G003 (http.server's format, still lazy)
 
 
 # -- both together -------------------------------------------------------------------------------

@@ -245,7 +245,8 @@ def _email_move(mover):
     tax.channel_settings = {"to": "shisanzei@city.example.jp"}
     tax.save()
     payload = sapporo_relocation()
-    payload["procedures"].append({"id": "sapporo-property-tax", "fields": {"property_location": "札幌市北区北24条西6丁目"}})
+    payload["procedures"].append({"id": "sapporo-property-tax",
+                                  "fields": {"property_location": "札幌市北区北24条西6丁目"}})
     move = move_submit(owner=mover, payload=payload)
     return Delivery.objects.get(entry__move=move, channel="email")
 

@@ -36,7 +36,7 @@ def notice(kind, slug, *, settings, changes=(), key=None) -> NoticeOutgoing:
 
 
 @pytest.mark.slow
-def test_a_withdrawal_mail_answers_the_first_one(smtp_server):  # noqa: F811
+def test_a_withdrawal_mail_answers_the_first_one(smtp_server):
     handler = Recorder()
     smtp_server(handler)
     key = str(uuid.uuid4())
@@ -52,7 +52,7 @@ def test_a_withdrawal_mail_answers_the_first_one(smtp_server):  # noqa: F811
 
 
 @pytest.mark.slow
-def test_a_correction_mail_says_what_changed_and_attaches_the_corrected_form(smtp_server):  # noqa: F811
+def test_a_correction_mail_says_what_changed_and_attaches_the_corrected_form(smtp_server):
     handler = Recorder()
     smtp_server(handler)
     channels.get("email").send_notice(notice("correction", "sapporo-sapling", settings={"to": "k@park.example.jp"},

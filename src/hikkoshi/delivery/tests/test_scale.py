@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-import pytest
 
 from hikkoshi.admin_paging import CappedPaginator
 from hikkoshi.delivery import services
@@ -33,7 +32,8 @@ def test_a_new_delivery_is_due_at_once_ahead_of_retries_waiting(sapporo, mover, 
                      run_after=timezone.now() + timedelta(minutes=30)) for _ in range(300)])
     before = timezone.now()
     _move, deliveries = _web_deliveries(mover, django_capture_on_commit_callbacks)
-    tasks = DBTaskResult.objects.filter(pk__in=[d.task_id for d in Delivery.objects.filter(pk__in=[d.pk for d in deliveries])])
+    stored = Delivery.objects.filter(pk__in=[d.pk for d in deliveries])
+    tasks = DBTaskResult.objects.filter(pk__in=[d.task_id for d in stored])
     assert tasks.count() == len(deliveries)
     assert all(before - timedelta(seconds=1) <= t.run_after <= timezone.now() for t in tasks)
     claimed = DBTaskResult.objects.ready().filter(queue_name="delivery").first()
@@ -65,7 +65,8 @@ def test_the_sweeper_reads_overdue_deliveries_in_batches_not_one_query_each(
     assert DBTaskResult.objects.count() == n
 
 
-def test_the_sweeper_counts_earlier_losses_in_its_one_query(sapporo, mover, settings, django_capture_on_commit_callbacks):
+def test_the_sweeper_counts_earlier_losses_in_its_one_query(sapporo, mover, settings,
+                                                            django_capture_on_commit_callbacks):
     _move, (first, second, *_others) = _web_deliveries(mover, django_capture_on_commit_callbacks)
     old = timezone.now() - timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"] + 5)
     for d in (first, second):

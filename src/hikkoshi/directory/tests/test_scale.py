@@ -36,8 +36,8 @@ def _naive(municipality_code, postcode, category):
             continue
         if area.postcode_from and not postcode:
             if area.area_code and (area.area_code in (municipality_code, registration)
-                                   or municipality_code.startswith(area.area_code)
-                                   and len(area.area_code) == 2):
+                                   or (municipality_code.startswith(area.area_code)
+                                   and len(area.area_code) == 2)):
                 found.setdefault(org.slug, True)
             continue
         if area.covers(municipality_code, registration, postcode):

@@ -303,7 +303,7 @@ def test_unsupported_extension(db, tmp_path):
     path = tmp_path / "directory.xlsx"
     path.write_text("", encoding="utf-8")
     with translation.override("en"):
-        with pytest.raises(DirectoryImportError, match="Unsupported file type “.xlsx”"):
+        with pytest.raises(DirectoryImportError, match=r"Unsupported file type “\.xlsx”"):
             directory_import(path=path)
         with pytest.raises(DirectoryExportError, match="Unsupported file type"):
             directory_export(path=path)

@@ -58,7 +58,7 @@ def page_sizes(data: bytes) -> list[tuple[float, float]]:
 def word_boxes(data: bytes) -> list[tuple[float, float, float, float, float, float, str]]:
     """(page width, page height, xMin, yMin, xMax, yMax, word) of every word."""
     html = _run("pdftotext", data, "-bbox")
-    boxes = []
+    boxes: list = []
     width = height = 0.0
     for line in html.splitlines():
         m = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', line)

@@ -76,7 +76,7 @@ def gray_levels(data: bytes) -> set[int]:
                         "-f", "1", "-l", "1", str(path), str(Path(tmp) / "page")],
                        check=True, capture_output=True, timeout=60)
         pgm = next(Path(tmp).glob("page*.pgm")).read_bytes()
-    magic, size, depth, pixels = pgm.split(b"\n", 3)
+    magic, _size, depth, pixels = pgm.split(b"\n", 3)
     assert magic == b"P5" and depth == b"255"
     return set(pixels)
 

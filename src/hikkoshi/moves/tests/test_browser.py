@@ -52,7 +52,7 @@ class Checker:
     def __call__(self, what: str):
         self.page.evaluate(self.source)
         result = self.page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: %r}})" % (AXE_TAGS,))
+            "axe.run(document, {runOnly: {type: 'tag', values: %r}})" % (AXE_TAGS,))  # noqa: UP031 (JS braces)
         violations = result["violations"]
         assert not violations, f"axe found problems on {what} ({self.page.url}):\n{_describe(violations)}"
         self.checked.append(what)

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_after_submitting_in_a_browser_with_axe(sapporo, mover, live_server, browser_page):  # noqa: F811
+def test_after_submitting_in_a_browser_with_axe(sapporo, mover, live_server, browser_page):
     page, url = browser_page, live_server.url
     axe = Checker(page)
     move = move_submit(owner=mover, payload=sapporo_relocation())

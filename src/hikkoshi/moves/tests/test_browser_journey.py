@@ -34,7 +34,7 @@ def fill_date(page, name: str, era: str, year: str, month: str, day: str) -> Non
 
 
 @pytest.mark.django_db(transaction=True)
-def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_server, browser_page,  # noqa: F811
+def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_server, browser_page,
                                                       django_user_model):
     page, url = browser_page, live_server.url
     axe = Checker(page)

@@ -35,8 +35,9 @@ COUNT = """
 import json
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.moves.models import Move
+first = Move.objects.order_by("pk").first()
 print(json.dumps({"moves": Move.objects.count(), "deliveries": Delivery.objects.count(),
-                  "deliveries_of_first": Delivery.objects.filter(entry__move=Move.objects.order_by("pk").first()).count()}))
+                  "deliveries_of_first": Delivery.objects.filter(entry__move=first).count()}))
 """
 
 

@@ -9,7 +9,7 @@ import pytest
 from hikkoshi.accounts.export import account_data
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.selectors import move_record
-from hikkoshi.moves.services import MoveInvalid, move_submit
+from hikkoshi.moves.services import move_submit
 from hikkoshi.privacy.services import erase_expired, retention_start
 from hikkoshi.assisted.tests.conftest import _fresh_cache, world  # noqa: F401 (fixtures)
 from hikkoshi.privacy.tests.conftest import keys  # noqa: F401 (a fixture)
@@ -112,7 +112,7 @@ def test_the_api_describes_the_household(client, db):
     assert "relationship" not in body["properties"]["members"]["items"]["required"]
 
 
-def test_erasure_empties_the_household_and_the_export_has_it(keys, sapporo, mover):  # noqa: F811
+def test_erasure_empties_the_household_and_the_export_has_it(keys, sapporo, mover):
     payload = family(household={"head": "other", "head_name": "北 一子"})
     payload["members"][0]["relationship"] = "子"
     move = move_submit(owner=mover, payload=payload)
@@ -142,7 +142,7 @@ def through_procedures(client) -> str:
     return base
 
 
-def test_the_people_step_asks_the_head_and_each_relationship_to_the_head(signed_in, sapporo):  # noqa: F811
+def test_the_people_step_asks_the_head_and_each_relationship_to_the_head(signed_in, sapporo):
     base = through_procedures(signed_in)
     page = text(signed_in.get(base + "people/"))
     assert 'name="household-head" value="applicant" id="id_household-head_0" checked' in page  # as before
@@ -170,7 +170,7 @@ def test_the_people_step_asks_the_head_and_each_relationship_to_the_head(signed_
     assert record.applicant.sex == "female" and record.members[0].sex == "male"
 
 
-def test_the_people_step_shows_every_problem_at_once_and_keeps_what_was_typed(signed_in, sapporo):  # noqa: F811
+def test_the_people_step_shows_every_problem_at_once_and_keeps_what_was_typed(signed_in, sapporo):
     base = through_procedures(signed_in)
     data = people_of_the_issue(head="other")
     data["applicant-relationship"] = ""  # not the head, no 続柄
@@ -188,7 +188,7 @@ def test_the_people_step_shows_every_problem_at_once_and_keeps_what_was_typed(si
     assert re.search(r'value="other" id="id_household-head_\d" checked', page)
 
 
-def test_a_head_chosen_among_the_members_follows_its_row_when_one_is_removed(signed_in, sapporo):  # noqa: F811
+def test_a_head_chosen_among_the_members_follows_its_row_when_one_is_removed(signed_in, sapporo):
     base = through_procedures(signed_in)
     data = people_of_the_issue(head="members[1]", remove_member="0")  # 一郎 heads; 太郎's row removed
     signed_in.post(base + "people/", data)
@@ -204,7 +204,7 @@ def test_a_head_chosen_among_the_members_follows_its_row_when_one_is_removed(sig
 
 # -- a returning mover -------------------------------------------------------------------------
 
-def test_a_returning_mover_is_offered_the_details_of_their_last_move(signed_in, sapporo, mover,  # noqa: F811
+def test_a_returning_mover_is_offered_the_details_of_their_last_move(signed_in, sapporo, mover,
                                                                      django_user_model):
     base = through_procedures(signed_in)
     assert "name=\"reuse\"" not in text(signed_in.get(base + "people/"))  # no move yet: nothing offered
@@ -234,7 +234,7 @@ def test_a_returning_mover_is_offered_the_details_of_their_last_move(signed_in, 
     assert last.pk != move_of(base).pk
 
 
-def test_a_move_entered_for_a_customer_is_never_offered(signed_in, sapporo, mover):  # noqa: F811
+def test_a_move_entered_for_a_customer_is_never_offered(signed_in, sapporo, mover):
     from hikkoshi.assisted.models import AssistedMove, CallCentre
 
     entered = move_submit(owner=mover, payload=family())  # the mover works at a call centre, too
@@ -248,7 +248,7 @@ def test_a_move_entered_for_a_customer_is_never_offered(signed_in, sapporo, move
     assert move_of(base).draft["people"]["applicant"]["name"] == ""
 
 
-def test_a_customer_s_move_is_not_offered_the_staff_member_s_own(world, sapporo):  # noqa: F811
+def test_a_customer_s_move_is_not_offered_the_staff_member_s_own(world, sapporo):
     from hikkoshi.assisted.tests.conftest import base_of_consent, new_move, staff_client
 
     move_submit(owner=world.operator, payload=family())  # the operator's own move, as a mover

@@ -6,7 +6,7 @@ import re
 
 from hikkoshi.moves.models import Move
 
-from .test_pages import (NEW, OLD, base_of, details_post, move_of, people_post, places_post, post_with_errors,  # noqa: F401,E501
+from .test_pages import (NEW, OLD, base_of, details_post, move_of, people_post, places_post, post_with_errors,  # noqa: F401
                          signed_in, soon, start, text, through_people, value_of)
 
 

@@ -82,7 +82,7 @@ def test_the_result_page_and_my_moves_show_the_number_not_the_uuid(sapporo, clie
     move = move_submit(owner=mover, payload=sapporo_relocation())
     move.refresh_from_db()
     page = client.get(f"/moves/{move.public_id}/").content.decode()
-    assert re.search(rf"申請番号|Application number", page)
+    assert re.search(r"申請番号|Application number", page)
     assert move.number in page
     # The UUID only in links, never as text a person reads.
     assert str(move.public_id) not in re.sub(r'="/[^"]*"', "", page)

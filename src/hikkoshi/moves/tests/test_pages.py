@@ -146,8 +146,8 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     for slug in ("sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop", "hokkaido-gas-start",
                  "hepco-electricity-stop", "hepco-electricity-start"):
         assert f'name="choice-{slug}" value="apply" id="choice-{slug}-apply" checked' in page
-    assert 'name="choice-hokkaido-shimbun-subscription" value="not_needed" id="choice-hokkaido-shimbun-subscription-not_needed" checked' in page
-    assert 'name="choice-sapporo-property-tax" value="not_needed" id="choice-sapporo-property-tax-not_needed" checked' in page
+    for slug in ("hokkaido-shimbun-subscription", "sapporo-property-tax"):
+        assert f'name="choice-{slug}" value="not_needed" id="choice-{slug}-not_needed" checked' in page
     for answer in ("Apply here", "Already arranged", "With another company", "Not needed"):
         assert answer in page
     for label in ("Web", "窓口", "FAX", "メール"):
@@ -620,7 +620,7 @@ def submitted_with_spooled_fax(owner, settings, tmp_path):
 
 def test_deleting_a_move_removes_its_fax_images_from_the_spool_folder(
         signed_in, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):
-    move, files = submitted_with_spooled_fax(mover, settings, tmp_path)
+    move, _files = submitted_with_spooled_fax(mover, settings, tmp_path)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = signed_in.post(f"/moves/{move.public_id}/delete/")
     assert response.status_code == 302 and not Move.objects.filter(pk=move.pk).exists()

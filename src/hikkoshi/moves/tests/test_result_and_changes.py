@@ -36,7 +36,9 @@ def ja(client, mover):
 
 
 def section(page: str, heading_id: str) -> str:
-    return re.search(rf'<section[^>]*aria-labelledby="{heading_id}".*?</section>', page, flags=re.S).group(0)
+    section = re.search(rf'<section[^>]*aria-labelledby="{heading_id}".*?</section>', page, flags=re.S)
+    assert section is not None, heading_id
+    return section.group(0)
 
 
 def test_the_result_page_leads_with_what_is_left_to_do(ja, move):

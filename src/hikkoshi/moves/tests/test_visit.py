@@ -53,7 +53,7 @@ def test_the_result_page_offers_a_day_for_each_counter_procedure(ja, move):
     assert 'type="date"' in form and 'name="visit_on"' in form and "csrfmiddlewaretoken" in form
     assert "来庁する日" in form
     # Only counter procedures.
-    assert f"/visit/sapporo-water-start/" not in page
+    assert "/visit/sapporo-water-start/" not in page
 
 
 def test_choosing_a_day_shows_on_the_page_and_in_the_calendar(ja, move):

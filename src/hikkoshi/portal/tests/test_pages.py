@@ -124,8 +124,7 @@ def test_not_found_page_is_html_and_localised(client, db):
 @hsettings(max_examples=80, deadline=None,
            suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_no_input_crashes_the_search_page(client, directory, postcode, address, category):
-    params = {k: v for k, v in
-              {"postcode": postcode, "address": address, "category": category}.items()}
+    params = {"postcode": postcode, "address": address, "category": category}
     response = client.get("/search/", params)
     assert response.status_code in (200, 400)
 

@@ -48,7 +48,7 @@ def submit(owner, **overrides):
 
 
 @pytest.fixture
-def submitted(sapporo, mover):  # noqa: F811
+def submitted(sapporo, mover):
     """A submitted 中央区 → 北区 move of the 鷺沢 household."""
     return submit(mover)
 
@@ -77,7 +77,7 @@ def findings(text: str, markers=MARKERS) -> list[str]:
 
 def scan_tables(markers=MARKERS) -> list[tuple[str, str, str]]:
     """(table, column, marker) for every value of every table holding a marker."""
-    hits = []
+    hits: list = []
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
@@ -107,7 +107,7 @@ def dump_database(method: str = "auto") -> str:
         done = subprocess.run(args, env=env, capture_output=True, timeout=120)
         assert done.returncode == 0, done.stderr.decode(errors="replace")
         return done.stdout.decode("utf-8")
-    out = []
+    out: list = []
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):

@@ -8,7 +8,6 @@ import re
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
-import pytest
 
 from hikkoshi.delivery import services as delivery_services
 from hikkoshi.delivery.models import Delivery, DeliveryEvent

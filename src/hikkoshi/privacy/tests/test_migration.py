@@ -57,7 +57,7 @@ def test_existing_rows_are_encrypted_and_decrypted_back(keys, sapporo, mover):
     try:
         migrate(AFTER)
         moves, entries = raw_rows()
-        for (pk, *values), expected in zip(moves, data):
+        for (_pk, *values), expected in zip(moves, data):
             assert all(v.startswith("hk1:a:") for v in values)
             assert {c: decrypt_json(v, f"moves_move.{c}") for c, v in zip(PERSONAL, values)} == expected
         assert not findings(" ".join(v for row in moves for v in row[1:]))
@@ -68,7 +68,7 @@ def test_existing_rows_are_encrypted_and_decrypted_back(keys, sapporo, mover):
 
         migrate(BEFORE)  # backwards: JSON again, the same values
         moves, entries = raw_rows()
-        for (pk, *values), expected in zip(moves, data):
+        for (_pk, *values), expected in zip(moves, data):
             loaded = [json.loads(v) if isinstance(v, str) else v for v in values]
             assert dict(zip(PERSONAL, loaded)) == expected
     finally:

@@ -46,7 +46,7 @@ def test_the_registry_finds_every_encrypted_column():
 
 def test_generate_prints_a_usable_key():
     line = keys_command("generate").strip()
-    [(kid, key)] = crypto.parse_keys(line)
+    [(_kid, key)] = crypto.parse_keys(line)
     assert len(key) == 32
     assert keys_command("generate", "--kid", "2027-spring").startswith("2027-spring:")
     with pytest.raises(CommandError):

@@ -315,7 +315,9 @@ def test_the_receivers_data_folder_is_private(receiver):
 def _signed_in(process, username, password) -> httpx.Client:
     client = httpx.Client(base_url=process.url(""), timeout=10)
     login = client.get("/accounts/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    assert found is not None
+    token = found.group(1)
     response = client.post("/accounts/login/", data={"username": username, "password": password,
                                                       "csrfmiddlewaretoken": token})
     assert response.status_code == 302, response.text[:500]

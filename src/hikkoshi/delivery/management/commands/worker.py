@@ -86,11 +86,11 @@ class Command(BaseCommand):
             )
 
         started = {n: time.monotonic() for n in range(processes)}
-        delays = {n: 0.0 for n in range(processes)}
+        delays = dict.fromkeys(range(processes), 0.0)
         for n in range(processes):
             children[n] = start()
-        self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; sweeping every "
-                          f"{sweep_every:g} s. Ctrl-C to stop.")
+        self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; "
+                          f"sweeping every {sweep_every:g} s. Ctrl-C to stop.")
         last_sweep = 0.0
         last_hourly = time.monotonic() - HOURLY_EVERY + 60
         try:

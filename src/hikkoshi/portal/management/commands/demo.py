@@ -74,7 +74,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  admin           {base}/admin/  sign in as {DEMO_ADMIN_EMAIL}  password {password}")
         self.stdout.write(f"                  then a code from an authenticator app set up with the key {totp_secret}")
         self.stdout.write(f"                  (or this URI: {totp_uri})")
-        self.stdout.write(f"                  or one of the recovery codes {' '.join(recovery_codes)} (each works once)")
+        self.stdout.write(f"                  or one of the recovery codes {' '.join(recovery_codes)} "
+                          "(each works once)")
         for label, where, email, (staff_password, key, uri) in assisted:
             self.stdout.write(f"  {label:<15} {base}{where}  sign in as {email}  password {staff_password}")
             self.stdout.write(f"                  then a code from an authenticator app set up with the key {key}")
@@ -95,7 +96,8 @@ class Command(BaseCommand):
                 sandbox = None
             else:
                 self.stdout.write(self.style.SUCCESS("\nprovider sandbox (the organisations' side) is running:"))
-                self.stdout.write(f"  web receiver    {shown['receiver']}  what 水道局, 北海道ガス and 北海道電力 received")
+                self.stdout.write(f"  web receiver    {shown['receiver']}  "
+                                  "what 水道局, 北海道ガス and 北海道電力 received")
                 self.stdout.write(f"  mail and fax    {shown['mail']}  e-mailed applications and fax pages")
                 self.stdout.write("  workers         2 delivery workers; submit a move and watch each procedure arrive")
                 self.stdout.write(f"  logs            {shown['logs']}")

@@ -17,7 +17,8 @@ from hikkoshi.privacy import rotation
 
 
 class Command(BaseCommand):
-    help = "The data keys of encryption at rest: generate a key, re-encrypt with the first key, show which key holds what."
+    help = ("The data keys of encryption at rest: generate a key, re-encrypt with the first key, "
+            "show which key holds what.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

@@ -170,7 +170,7 @@ class Command(BaseCommand):
         })
         if "HIKKOSHI_RECEIVER_ALLOWED_HOSTS" not in os.environ:
             names = [urlsplit(public_url).hostname or "" if public_url else "",
-                     "" if host in ("0.0.0.0", "::") else host, "127.0.0.1", "localhost", "[::1]"]
+                     "" if host in ("0.0.0.0", "::") else host, "127.0.0.1", "localhost", "[::1]"]  # noqa: S104
             os.environ["HIKKOSHI_RECEIVER_ALLOWED_HOSTS"] = ",".join(dict.fromkeys(n for n in names if n))
         cmd = gunicorn_command(host=host, port=port, workers=max(1, workers), threads=max(1, threads),
                                app="hikkoshi.receiver.wsgi:application",
@@ -178,4 +178,4 @@ class Command(BaseCommand):
         connections.close_all()
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execv(cmd[0], cmd)
+        os.execv(cmd[0], cmd)  # noqa: S606 (becomes gunicorn, started as an argument list)
