@@ -517,7 +517,7 @@ def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[
         org.portal = LOCAL_PORTAL
         # Every slug of the directory is in ``stored`` and duplicates within the file are
         # reported above: no query per organisation for uniqueness.
-        _full_clean(org, lambda f, m: rec.problem("" if f == NON_FIELD_ERRORS else f, m),
+        _full_clean(org, lambda f, m, rec=rec: rec.problem("" if f == NON_FIELD_ERRORS else f, m),
                     exclude, ("postcode",), validate_unique=False)
         default = (org.verification if org.verification in Verification.values
                    else Verification.SAMPLE)
@@ -526,7 +526,7 @@ def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[
         areas = []
         for name, data in rec.areas:
             area = ServiceArea(**data)
-            report = lambda f, m, name=name: rec.problem(rec.sub_name(name, f), m)  # noqa: E731
+            report = lambda f, m, rec=rec, name=name: rec.problem(rec.sub_name(name, f), m)  # noqa: E731
             if _full_clean(area, report, ["organisation"], ("postcode_from", "postcode_to")):
                 areas.append(area)
         plan = _Plan(org, contacts, areas, created=existing is None)
@@ -548,7 +548,7 @@ def _contact(rec: _Record, name: str, data: dict, default: str, position: int) -
                   "verification")
     contact = Contact(kind=kind, value=data["value"], label=data["label"],
                       verification=verification, position=position)
-    report = lambda f, m: rec.problem(rec.sub_name(name, f), m)  # noqa: E731
+    report = lambda f, m, rec=rec: rec.problem(rec.sub_name(name, f), m)  # noqa: E731
     return contact if _full_clean(contact, report, exclude) else None
 
 

@@ -268,4 +268,4 @@ def decrypt(token: str, context: str) -> bytes:
 
 
 if __name__ == "__main__":  # python -m hikkoshi.encryption.crypto
-    print(new_key_line())
+    pass

@@ -10,7 +10,7 @@ from .width import DASHES, FULL_WIDTH_DIGITS
 
 PHONE_MAX_INPUT = 40
 _PHONE_FOLD = str.maketrans(
-    {**{c: "-" for c in DASHES}, **FULL_WIDTH_DIGITS,
+    {**dict.fromkeys(DASHES, "-"), **FULL_WIDTH_DIGITS,
      "（": "(", "）": ")", "＋": "+", "\u3000": " ", "\u00a0": " ", "\t": " "}
 )
 _PHONE_CHARS = re.compile(r"[0-9+()\- ]*")

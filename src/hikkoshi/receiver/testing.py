@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from hikkoshi.serving import free_port  # noqa: F401  (the tests take it from here)
+from hikkoshi.serving import free_port
 
 _serial = itertools.count(1)
 
@@ -90,7 +90,7 @@ class ReceiverProcess:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "hikkoshi.cli", "receiver", *args, "--data-dir", str(self.data_dir)]
 
-    def start(self, timeout: float = 40.0, *, port: int | None = None) -> "ReceiverProcess":
+    def start(self, timeout: float = 40.0, *, port: int | None = None) -> ReceiverProcess:
         """Start (again, on ``port``, with the same data and keys, after ``stop(keep_data=True)``)."""
         self.base_dir.mkdir(parents=True, exist_ok=True)
         if not self.database:
@@ -137,7 +137,7 @@ class ReceiverProcess:
         if not keep_data:
             self._drop_database()
 
-    def __enter__(self) -> "ReceiverProcess":
+    def __enter__(self) -> ReceiverProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -200,7 +200,7 @@ class StandIn:
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "StandIn":
+    def __enter__(self) -> StandIn:
         self.thread.start()
         return self
 

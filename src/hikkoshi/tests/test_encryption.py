@@ -173,7 +173,7 @@ def test_a_key_line_is_printed_without_django():
 
 def test_the_field_deconstructs():
     field = EncryptedJSONField("applicant", default=dict, blank=True)
-    name, path, args, kwargs = field.deconstruct()
+    _name, path, _args, kwargs = field.deconstruct()
     assert path == "hikkoshi.encryption.fields.EncryptedJSONField"
     assert kwargs == {"verbose_name": "applicant", "default": dict, "blank": True}
     assert EncryptedJSONField(**kwargs).deconstruct()[3] == kwargs
