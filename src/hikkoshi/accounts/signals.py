@@ -1,5 +1,6 @@
 """Revoke API tokens when the rules of ``hikkoshi.accounts.tokens`` say so. Keep the Django username
-equal to the (verified) e-mail address when the address changes; a password reset through the link of a mail proves the address of a user who has only that one."""
+equal to the (verified) e-mail address when the address changes; a password reset through the link
+of a mail proves the address of a user who has only that one."""
 
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_changed, password_changed, password_reset, password_set
