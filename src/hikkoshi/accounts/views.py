@@ -29,9 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hikkoshi.assisted.selectors import memberships
 from hikkoshi.audit.services import Action, record
 from hikkoshi.delivery.services import spooled_files_forgetter
-from hikkoshi.moves.access import visible_moves
-
 from hikkoshi.identity import second_factor_url, second_factors, used_second_factor
+from hikkoshi.moves.access import visible_moves
 
 from .access import is_staff_member, second_factor_needed
 from .export import account_data
