@@ -10,10 +10,10 @@ from django.db import connection
 from django.utils import timezone
 import pytest
 
-from hikkoshi.accounts.models import ApiToken
 from hikkoshi.delivery import services as delivery_services
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.accounts.models import ApiToken
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.selectors import move_record
 from hikkoshi.privacy.fields import decrypt_json
