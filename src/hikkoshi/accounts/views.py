@@ -28,10 +28,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hikkoshi.assisted.selectors import memberships
 from hikkoshi.audit.services import Action, record
+from hikkoshi.identity import second_factor_url, second_factors, used_second_factor
 from hikkoshi.moves.access import visible_moves
 from hikkoshi.moves.lifecycle import moves_delete
-
-from hikkoshi.identity import second_factor_url, second_factors, used_second_factor
 
 from .access import is_staff_member, second_factor_needed
 from .export import account_data

@@ -8,10 +8,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 import pytest
 
+from hikkoshi.accounts.models import ApiToken
 from hikkoshi.accounts.tests.conftest import PASSWORD, add_totp
 from hikkoshi.assisted.tests.conftest import world  # noqa: F401  (agencies, centres and their people)
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
-from hikkoshi.accounts.models import ApiToken
 from hikkoshi.moves.models import Move
 
 AREAS = ("accounts/", "moves/", "agency/", "callcentre/", "consent/")

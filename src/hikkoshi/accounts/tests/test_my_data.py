@@ -5,9 +5,9 @@ import json
 from django.test import Client
 import pytest
 
+from hikkoshi.accounts.models import ApiToken
 from hikkoshi.accounts.tests.conftest import PASSWORD, make_user
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
-from hikkoshi.accounts.models import ApiToken
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 

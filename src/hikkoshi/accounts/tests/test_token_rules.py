@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone
 import pytest
 
+from hikkoshi.accounts.models import ApiToken
 from hikkoshi.accounts.tests.conftest import PASSWORD, add_totp, make_user, totp_code
 from hikkoshi.assisted.models import Agency, AgencyMember, Store
-from hikkoshi.accounts.models import ApiToken
 
 MISSING_MOVE = "/api/v1/moves/7d4d0a4e-4f2a-4a57-9a55-2b0b6d3f6a11"
 

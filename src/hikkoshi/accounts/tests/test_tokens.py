@@ -5,8 +5,8 @@ import re
 
 from django.test import Client
 
-from hikkoshi.accounts.tests.conftest import make_user
 from hikkoshi.accounts.models import ApiToken
+from hikkoshi.accounts.tests.conftest import make_user
 
 MISSING_MOVE = "/api/v1/moves/7d4d0a4e-4f2a-4a57-9a55-2b0b6d3f6a11"
 

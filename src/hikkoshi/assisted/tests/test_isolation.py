@@ -7,10 +7,10 @@ import json
 from django.test import Client
 import pytest
 
+from hikkoshi.accounts.models import ApiToken
 from hikkoshi.accounts.tests.conftest import PASSWORD, sign_in
 from hikkoshi.assisted.models import Agency, AgencyMember, AssistedMove, CallCentre, Operator
 from hikkoshi.moves.access import move_visible_to, visible_moves
-from hikkoshi.accounts.models import ApiToken
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
