@@ -25,7 +25,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def capped(self) -> bool:
-        return self.object_list[self.cap: self.cap + 1].exists() if self.count >= self.cap else False  # type: ignore[attr-defined]  # a QuerySet  # type: ignore[attr-defined]  # a QuerySet
+        return self.object_list[self.cap : self.cap + 1].exists() if self.count >= self.cap else False  # type: ignore[attr-defined]  # a QuerySet  # type: ignore[attr-defined]  # a QuerySet
 
 
 class LargeTableAdmin(admin.ModelAdmin):

@@ -94,8 +94,9 @@ class Channel:
             value = settings.get(setting.key)
             if not value:
                 if setting.required and not settings.get("sample"):
-                    problems.append(_("The %(channel)s channel needs “%(key)s”.")
-                                    % {"channel": self.name, "key": setting.key})
+                    problems.append(
+                        _("The %(channel)s channel needs “%(key)s”.") % {"channel": self.name, "key": setting.key}
+                    )
                 continue
             for validator in setting.validators:
                 try:
@@ -107,8 +108,7 @@ class Channel:
 
     def is_configured(self, settings: Mapping) -> bool:
         """Whether every setting the channel needs is there (a sample's may not be)."""
-        return isinstance(settings, Mapping) and all(
-            settings.get(s.key) for s in self.settings_schema if s.required)
+        return isinstance(settings, Mapping) and all(settings.get(s.key) for s in self.settings_schema if s.required)
 
     def send(self, outgoing) -> Any:
         """Hand one application over (``hikkoshi.delivery.channels.Outgoing``): return an
@@ -163,7 +163,8 @@ class Registry:
             channel = getattr(module, "CHANNEL", None)
             if not (isinstance(channel, type) and issubclass(channel, Channel)):
                 raise ImproperlyConfigured(
-                    f"{SETTING}: {path} has no CHANNEL (a subclass of hikkoshi.channels.Channel).")
+                    f"{SETTING}: {path} has no CHANNEL (a subclass of hikkoshi.channels.Channel)."
+                )
             registry.register(channel)
         return registry
 
@@ -172,11 +173,15 @@ class Registry:
         instance = channel() if isinstance(channel, type) else channel
         name = instance.name
         if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise ImproperlyConfigured(f"{type(instance).__qualname__}: a channel's name is lower-case letters, "
-                                       f"digits and _, at most 10 characters, not {name!r}.")
+            raise ImproperlyConfigured(
+                f"{type(instance).__qualname__}: a channel's name is lower-case letters, "
+                f"digits and _, at most 10 characters, not {name!r}."
+            )
         if name in self._by_name:
-            raise ImproperlyConfigured(f"Two channels are named {name!r}: {type(self._by_name[name]).__module__} "
-                                       f"and {type(instance).__module__}.")
+            raise ImproperlyConfigured(
+                f"Two channels are named {name!r}: {type(self._by_name[name]).__module__} "
+                f"and {type(instance).__module__}."
+            )
         self._by_name[name] = instance
         return instance
 

@@ -24,7 +24,7 @@ def _option(argv: list[str], name: str) -> str | None:
         if arg == name and n + 1 < len(argv):
             value = argv[n + 1]
         elif arg.startswith(name + "="):
-            value = arg[len(name) + 1:]
+            value = arg[len(name) + 1 :]
     return value
 
 

@@ -71,6 +71,7 @@ _X = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 bytes in base64url without padding
 
 # --- errors -----------------------------------------------------------------------------------
 
+
 class SignatureError(Exception):
     """A signature is missing, malformed, expired, replayed or does not verify.
 
@@ -93,13 +94,15 @@ class JWKError(ValueError):
 
 # --- keys ---------------------------------------------------------------------------------------
 
+
 def generate_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
 def private_key_to_pem(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def private_key_from_pem(pem: bytes | str) -> Ed25519PrivateKey:
@@ -142,8 +145,7 @@ def key_id_for(public_key: Ed25519PublicKey, prefix: str = "hikkoshi") -> str:
 
 def public_jwk(public_key: Ed25519PublicKey, kid: str) -> dict:
     """The public key as a JWK (RFC 8037)."""
-    return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(_raw(public_key)), "kid": kid,
-            "alg": "EdDSA", "use": "sig"}
+    return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(_raw(public_key)), "kid": kid, "alg": "EdDSA", "use": "sig"}
 
 
 def jwk_to_public_key(jwk: Mapping) -> Ed25519PublicKey:
@@ -231,6 +233,7 @@ def content_digest(body: bytes) -> str:
 
 # --- messages as the library reads them ---------------------------------------------------------
 
+
 @dataclass
 class _Request:
     method: str
@@ -246,8 +249,12 @@ class _Response:
 
 
 class _Resolver(HTTPSignatureKeyResolver):
-    def __init__(self, *, private: tuple[str, Ed25519PrivateKey] | None = None,
-                 public: Callable[[str], Ed25519PublicKey | None] | None = None):
+    def __init__(
+        self,
+        *,
+        private: tuple[str, Ed25519PrivateKey] | None = None,
+        public: Callable[[str], Ed25519PublicKey | None] | None = None,
+    ):
         self._private = private
         self._public = public
 
@@ -261,8 +268,7 @@ class _Resolver(HTTPSignatureKeyResolver):
 
 
 def _verifier(resolve_key: Callable[[str], Ed25519PublicKey | None], max_future: float) -> HTTPMessageVerifier:
-    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
-                                   key_resolver=_Resolver(public=resolve_key))
+    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(public=resolve_key))
     verifier.max_clock_skew = timedelta(seconds=max_future)
     return verifier
 
@@ -278,8 +284,7 @@ def _resolver_of(keys) -> Callable[[str], Ed25519PublicKey | None]:
 
 def _verify(verifier, message, *, tag, components, body) -> object:
     try:
-        results = verifier.verify(message, max_age=None, expect_tag=tag, require_components=components,
-                                  body=body)
+        results = verifier.verify(message, max_age=None, expect_tag=tag, require_components=components, body=body)
     except InvalidSignature as exc:
         if isinstance(exc.__cause__, KeyUnavailable):
             raise exc.__cause__ from None
@@ -302,6 +307,7 @@ def _created(result) -> datetime:
 
 # --- requests (the application) ---------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class VerifiedRequest:
     key_id: str
@@ -311,24 +317,48 @@ class VerifiedRequest:
     idempotency_key: str
 
 
-def sign_request(*, method: str, url: str, body: bytes, idempotency_key: str,
-                 private_key: Ed25519PrivateKey, key_id: str, content_type: str = JSON,
-                 created: datetime | None = None, nonce: str | None = None) -> dict[str, str]:
+def sign_request(
+    *,
+    method: str,
+    url: str,
+    body: bytes,
+    idempotency_key: str,
+    private_key: Ed25519PrivateKey,
+    key_id: str,
+    content_type: str = JSON,
+    created: datetime | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
     """The headers of a signed application: Content-Type, Idempotency-Key, Content-Digest,
     Signature-Input and Signature. ``url`` is the encoded absolute URL the request goes to."""
     message = _Request(method.upper(), url, {"Content-Type": content_type, "Idempotency-Key": idempotency_key})
-    signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
-                               key_resolver=_Resolver(private=(key_id, private_key)))
-    signer.sign(message, key_id=key_id, created=created or datetime.now(timezone.utc),
-                nonce=nonce or secrets.token_urlsafe(24), label=LABEL, tag=APPLICATION_TAG,
-                covered_component_ids=REQUEST_COMPONENTS, body=body)
+    signer = HTTPMessageSigner(
+        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(private=(key_id, private_key))
+    )
+    signer.sign(
+        message,
+        key_id=key_id,
+        created=created or datetime.now(timezone.utc),
+        nonce=nonce or secrets.token_urlsafe(24),
+        label=LABEL,
+        tag=APPLICATION_TAG,
+        covered_component_ids=REQUEST_COMPONENTS,
+        body=body,
+    )
     return dict(message.headers)
 
 
-def verify_request(*, method: str, url: str, headers: Mapping[str, str], body: bytes,
-                   resolve_key: Callable[[str], Ed25519PublicKey | None] | Mapping | Iterable,
-                   max_age: float = MAX_AGE, max_future: float = MAX_FUTURE,
-                   now: datetime | None = None) -> VerifiedRequest:
+def verify_request(
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    resolve_key: Callable[[str], Ed25519PublicKey | None] | Mapping | Iterable,
+    max_age: float = MAX_AGE,
+    max_future: float = MAX_FUTURE,
+    now: datetime | None = None,
+) -> VerifiedRequest:
     """Check an application's signature and digest; raise ``SignatureError`` if it fails.
 
     ``url`` is the absolute URL the request was sent to, as the sender saw it. ``resolve_key``
@@ -336,20 +366,30 @@ def verify_request(*, method: str, url: str, headers: Mapping[str, str], body: b
     ``KeyUnavailable``, which is passed on. Whether the nonce is new is the caller's to check.
     """
     message = _Request(method.upper(), url, dict(headers.items()))
-    result = _verify(_verifier(_resolver_of(resolve_key), max_future), message, tag=APPLICATION_TAG,
-                     components=REQUEST_COMPONENTS, body=body)
+    result = _verify(
+        _verifier(_resolver_of(resolve_key), max_future),
+        message,
+        tag=APPLICATION_TAG,
+        components=REQUEST_COMPONENTS,
+        body=body,
+    )
     created = _created(result)
     if (now or datetime.now(timezone.utc)) - created > timedelta(seconds=max_age):
         raise SignatureError("The signature is too old.")
     if not result.nonce:
         raise SignatureError("The signature has no nonce.")
     covered = result.covered_components
-    return VerifiedRequest(key_id=str(result.parameters["keyid"]), created=created, nonce=str(result.nonce),
-                           content_digest=covered['"content-digest"'],
-                           idempotency_key=covered['"idempotency-key"'])
+    return VerifiedRequest(
+        key_id=str(result.parameters["keyid"]),
+        created=created,
+        nonce=str(result.nonce),
+        content_digest=covered['"content-digest"'],
+        idempotency_key=covered['"idempotency-key"'],
+    )
 
 
 # --- responses (the receipt) --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class VerifiedResponse:
@@ -360,47 +400,82 @@ class VerifiedResponse:
     signature_input: str
 
 
-def receipt_body(*, reference: str, idempotency_key: str, content_digest: str, received_at: datetime,
-                 organisation: str = "") -> dict:
+def receipt_body(
+    *, reference: str, idempotency_key: str, content_digest: str, received_at: datetime, organisation: str = ""
+) -> dict:
     """The JSON of a receipt, bound to the application it acknowledges."""
-    return {"type": RECEIPT_TYPE, "version": 1, "reference": reference, "idempotency_key": idempotency_key,
-            "content_digest": content_digest, "received_at": received_at.isoformat(),
-            "organisation": organisation}
+    return {
+        "type": RECEIPT_TYPE,
+        "version": 1,
+        "reference": reference,
+        "idempotency_key": idempotency_key,
+        "content_digest": content_digest,
+        "received_at": received_at.isoformat(),
+        "organisation": organisation,
+    }
 
 
-def sign_response(*, status: int, body: bytes, private_key: Ed25519PrivateKey, key_id: str,
-                  content_type: str = JSON, created: datetime | None = None) -> dict[str, str]:
+def sign_response(
+    *,
+    status: int,
+    body: bytes,
+    private_key: Ed25519PrivateKey,
+    key_id: str,
+    content_type: str = JSON,
+    created: datetime | None = None,
+) -> dict[str, str]:
     """The headers of a signed receipt: Content-Type, Content-Digest, Signature-Input, Signature."""
     message = _Response(status, {"Content-Type": content_type})
-    signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
-                               key_resolver=_Resolver(private=(key_id, private_key)))
-    signer.sign(message, key_id=key_id, created=created or datetime.now(timezone.utc), label=LABEL,
-                tag=RECEIPT_TAG, covered_component_ids=RESPONSE_COMPONENTS, body=body)
+    signer = HTTPMessageSigner(
+        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(private=(key_id, private_key))
+    )
+    signer.sign(
+        message,
+        key_id=key_id,
+        created=created or datetime.now(timezone.utc),
+        label=LABEL,
+        tag=RECEIPT_TAG,
+        covered_component_ids=RESPONSE_COMPONENTS,
+        body=body,
+    )
     return dict(message.headers)
 
 
-def verify_response(*, status: int, headers: Mapping[str, str], body: bytes,
-                    keys: Callable[[str], Ed25519PublicKey | None] | Mapping | Iterable,
-                    max_future: float = MAX_FUTURE) -> VerifiedResponse:
+def verify_response(
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    keys: Callable[[str], Ed25519PublicKey | None] | Mapping | Iterable,
+    max_future: float = MAX_FUTURE,
+) -> VerifiedResponse:
     """Check a receipt's signature and digest with one of ``keys`` (the organisation's JWKs, a
     dict kid → key, or a callable); raise ``SignatureError`` if it fails. Receipts do not expire:
     a stored receipt stays verifiable."""
     fields = {name.lower(): value for name, value in headers.items()}
     message = _Response(int(status), fields)
-    result = _verify(_verifier(_resolver_of(keys), max_future), message, tag=RECEIPT_TAG,
-                     components=RESPONSE_COMPONENTS, body=body)
-    return VerifiedResponse(key_id=str(result.parameters["keyid"]), created=_created(result),
-                            content_digest=result.covered_components['"content-digest"'],
-                            signature=fields.get("signature", ""),
-                            signature_input=fields.get("signature-input", ""))
+    result = _verify(
+        _verifier(_resolver_of(keys), max_future), message, tag=RECEIPT_TAG, components=RESPONSE_COMPONENTS, body=body
+    )
+    return VerifiedResponse(
+        key_id=str(result.parameters["keyid"]),
+        created=_created(result),
+        content_digest=result.covered_components['"content-digest"'],
+        signature=fields.get("signature", ""),
+        signature_input=fields.get("signature-input", ""),
+    )
 
 
 def verify_stored_receipt(receipt: Mapping, keys) -> VerifiedResponse:
     """Verify again a receipt as the web channel stored it (``Outcome.receipt``): its exact text,
     status, content type, digest and signature headers."""
     try:
-        headers = {"Content-Type": receipt["content_type"], "Content-Digest": receipt["content_digest"],
-                   "Signature-Input": receipt["signature_input"], "Signature": receipt["signature"]}
+        headers = {
+            "Content-Type": receipt["content_type"],
+            "Content-Digest": receipt["content_digest"],
+            "Signature-Input": receipt["signature_input"],
+            "Signature": receipt["signature"],
+        }
         body = receipt["text"].encode("utf-8")
         status = int(receipt["status"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

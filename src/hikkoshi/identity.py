@@ -45,8 +45,9 @@ CONFIRM = "confirm"  # one set up, not used in this session
 
 def second_factors(user) -> list[str]:
     """The kinds of second factor ``user`` has set up (``"totp"``, ``"webauthn"``)."""
-    return sorted(set(Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS)
-                      .values_list("type", flat=True)))
+    return sorted(
+        set(Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).values_list("type", flat=True))
+    )
 
 
 def used_second_factor(request, user) -> bool:
@@ -88,9 +89,13 @@ def second_factor_gate(request):
     if not needed:
         return None
     if needed == SET_UP:
-        messages.warning(request, _(
-            "Staff pages need a second factor. Set up an authenticator app or a passkey "
-            "(security key), then open the page again."))
+        messages.warning(
+            request,
+            _(
+                "Staff pages need a second factor. Set up an authenticator app or a passkey "
+                "(security key), then open the page again."
+            ),
+        )
     else:
         messages.info(request, _("Staff pages need your second factor: confirm it's you to go on."))
     return redirect(second_factor_url(request, needed, request.get_full_path()))

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext as _
 
 # --- JSON -----------------------------------------------------------------------------------------
 
+
 def dumps(data) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -67,9 +68,7 @@ def problem_response(problem: Problem, instance: str = "") -> HttpResponse:
         body["instance"] = instance
     if problem.invalid_params:
         body["invalid-params"] = problem.invalid_params
-    response = HttpResponse(
-        json.dumps(body, ensure_ascii=False), status=problem.status, content_type=PROBLEM_JSON
-    )
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=problem.status, content_type=PROBLEM_JSON)
     response["Content-Language"] = get_language() or "ja"
     response.headers["Content-Security-Policy"] = API_CSP
     return response
@@ -91,6 +90,12 @@ def server_error(request) -> HttpResponse:
 
 def generic_problem(request, status: int) -> HttpResponse:
     """A problem document for an error status that no view described."""
-    titles = {400: _("Bad request"), 401: _("Authentication required"), 403: _("Forbidden"),
-              404: _("Not found"), 405: _("Method not allowed"), 413: _("Request too large")}
+    titles = {
+        400: _("Bad request"),
+        401: _("Authentication required"),
+        403: _("Forbidden"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        413: _("Request too large"),
+    }
     return problem_response(Problem(status, "error", titles.get(status, _("Error"))), request.path)

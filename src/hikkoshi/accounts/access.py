@@ -131,6 +131,7 @@ def staff_required(view):
 
     Anonymous visitors go to the sign-in page; signed-in non-staff get a 403.
     """
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -21,8 +21,11 @@ class AccountAdapter(DefaultAccountAdapter):
         only a browser that signed in with this account before goes on."""
         super().pre_authenticate(request, **credentials)
         self._address_usage = allauth_ratelimit.consume(
-            request, app="allauth.account", action="login_failed_address",
-            config={"login_failed_address": settings.HIKKOSHI_SIGN_IN_ADDRESS_LIMIT})
+            request,
+            app="allauth.account",
+            action="login_failed_address",
+            config={"login_failed_address": settings.HIKKOSHI_SIGN_IN_ADDRESS_LIMIT},
+        )
         if self._address_usage is None and not self._known_browser(request, credentials):
             self._rollback_login_failed_rl_usage()  # the account's own budget is not spent
             raise self.validation_error("too_many_login_attempts")

@@ -25,22 +25,39 @@ def _when(value):
 
 def _procedures(move) -> list[dict]:
     entries = move.entries.select_related("version__procedure__organisation")
-    return [{
-        "id": entry.definition["slug"], "version": entry.version.number,
-        "name": entry.definition.get("name", ""), "organisation": entry.version.procedure.organisation.name,
-        "channel": entry.definition.get("channel", ""), "status": entry.status, "reference": entry.reference,
-        "deadline_from": _when(entry.deadline_from), "deadline_to": _when(entry.deadline_to),
-        "kinds": entry.kinds, "fields": entry.values, "office": entry.office,
-    } for entry in entries]
+    return [
+        {
+            "id": entry.definition["slug"],
+            "version": entry.version.number,
+            "name": entry.definition.get("name", ""),
+            "organisation": entry.version.procedure.organisation.name,
+            "channel": entry.definition.get("channel", ""),
+            "status": entry.status,
+            "reference": entry.reference,
+            "deadline_from": _when(entry.deadline_from),
+            "deadline_to": _when(entry.deadline_to),
+            "kinds": entry.kinds,
+            "fields": entry.values,
+            "office": entry.office,
+        }
+        for entry in entries
+    ]
 
 
 def _move(move) -> dict:
     return {
-        "id": str(move.public_id), "status": move.status,
-        "created_at": _when(move.created_at), "updated_at": _when(move.updated_at),
-        "submitted_at": _when(move.submitted_at), "move_date": _when(move.move_date), "kinds": move.kinds,
-        "old_address": move.old_address, "new_address": move.new_address,
-        "applicant": move.applicant, "members": move.members, "household": move.household,
+        "id": str(move.public_id),
+        "status": move.status,
+        "created_at": _when(move.created_at),
+        "updated_at": _when(move.updated_at),
+        "submitted_at": _when(move.submitted_at),
+        "move_date": _when(move.move_date),
+        "kinds": move.kinds,
+        "old_address": move.old_address,
+        "new_address": move.new_address,
+        "applicant": move.applicant,
+        "members": move.members,
+        "household": move.household,
         "procedures": _procedures(move),
         "draft": move.draft,  # what was typed on the pages, also what is not valid yet
     }
@@ -54,14 +71,21 @@ def account_data(user) -> dict:
             "login_id": user.email,
             "email_addresses": [
                 {"email": a.email, "verified": a.verified, "primary": a.primary}
-                for a in EmailAddress.objects.filter(user=user).order_by("-primary", "email")],
-            "date_joined": _when(user.date_joined), "last_login": _when(user.last_login),
+                for a in EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+            ],
+            "date_joined": _when(user.date_joined),
+            "last_login": _when(user.last_login),
             "second_factors": sorted(set(Authenticator.objects.filter(user=user).values_list("type", flat=True))),
         },
         "api_tokens": [
-            {"name": t.name, "starts_with": t.prefix, "created_at": _when(t.created_at),
-             "last_used_at": _when(t.last_used_at)}
-            for t in user.api_tokens.order_by("created_at")],
+            {
+                "name": t.name,
+                "starts_with": t.prefix,
+                "created_at": _when(t.created_at),
+                "last_used_at": _when(t.last_used_at),
+            }
+            for t in user.api_tokens.order_by("created_at")
+        ],
         "memberships": _memberships(user),
         "moves": [_move(move) for move in moves_of(user, area="own")],
     }
@@ -70,10 +94,26 @@ def account_data(user) -> dict:
 def _memberships(user) -> list[dict]:
     from hikkoshi.assisted.models import AgencyMember, Operator
 
-    found = [{"kind": "agency", "organisation": m.agency.name, "store": m.store.name if m.store else None,
-              "role": m.role, "active": m.active, "since": _when(m.created_at)}
-             for m in AgencyMember.objects.filter(user=user).select_related("agency", "store")]
-    found += [{"kind": "callcentre", "organisation": o.centre.name, "store": None, "role": "operator",
-               "active": o.active, "since": _when(o.created_at)}
-              for o in Operator.objects.filter(user=user).select_related("centre")]
+    found = [
+        {
+            "kind": "agency",
+            "organisation": m.agency.name,
+            "store": m.store.name if m.store else None,
+            "role": m.role,
+            "active": m.active,
+            "since": _when(m.created_at),
+        }
+        for m in AgencyMember.objects.filter(user=user).select_related("agency", "store")
+    ]
+    found += [
+        {
+            "kind": "callcentre",
+            "organisation": o.centre.name,
+            "store": None,
+            "role": "operator",
+            "active": o.active,
+            "since": _when(o.created_at),
+        }
+        for o in Operator.objects.filter(user=user).select_related("centre")
+    ]
     return found

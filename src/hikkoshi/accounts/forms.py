@@ -8,7 +8,9 @@ MAX_TOKENS = 20  # per user: enough for a few API clients, and a bound on what a
 
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
-        label=_("What the token is for"), max_length=100, required=False,
+        label=_("What the token is for"),
+        max_length=100,
+        required=False,
         help_text=_("For example the name of the program that will use it."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -22,13 +24,16 @@ class TokenCreateForm(forms.Form):
         if self.user.api_tokens.count() >= MAX_TOKENS:
             raise forms.ValidationError(
                 _("You have %(count)d tokens, the most an account may have. Revoke one you no longer use first."),
-                code="too_many", params={"count": MAX_TOKENS})
+                code="too_many",
+                params={"count": MAX_TOKENS},
+            )
         return data
 
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        label=_("Your password"), strip=False,
+        label=_("Your password"),
+        strip=False,
         help_text=_("To confirm that it is you who deletes the account."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

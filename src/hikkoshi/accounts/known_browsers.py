@@ -57,6 +57,12 @@ class KnownBrowserMiddleware:
         response = self.get_response(request)
         ids = getattr(request, _PENDING, None)
         if ids:
-            response.set_cookie(COOKIE, signing.dumps(ids, salt=SALT), max_age=MAX_AGE, httponly=True,
-                                secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")
+            response.set_cookie(
+                COOKIE,
+                signing.dumps(ids, salt=SALT),
+                max_age=MAX_AGE,
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+                samesite="Lax",
+            )
         return response

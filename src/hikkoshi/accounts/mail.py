@@ -27,6 +27,11 @@ class SinkOrFileBackend(SmtpBackend):
             return super().send_messages(email_messages)
         except OSError:  # nothing listening (connection refused), or the sink went away
             # (No addresses in the log: only how many mails and where they went.)
-            logger.warning("No SMTP server on %s:%s; %d mail(s) written to %s instead",
-                           self.host, self.port, len(email_messages), self.file_path)
+            logger.warning(
+                "No SMTP server on %s:%s; %d mail(s) written to %s instead",
+                self.host,
+                self.port,
+                len(email_messages),
+                self.file_path,
+            )
             return FileBackend(alias=self.alias, file_path=self.file_path).send_messages(email_messages)

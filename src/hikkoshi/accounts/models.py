@@ -45,9 +45,14 @@ class ApiToken(models.Model):
         """A new token: the row and the secret text, which is shown once and never stored."""
         secret = "hks_" + secrets.token_urlsafe(32)
         days = getattr(settings, "HIKKOSHI_API_TOKEN_DAYS", 90)
-        token = cls.objects.create(user=user, name=name, digest=token_digest(secret), prefix=secret[:10],
-                                   second_factor=second_factor,
-                                   expires_at=timezone.now() + timedelta(days=days) if days else None)
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            digest=token_digest(secret),
+            prefix=secret[:10],
+            second_factor=second_factor,
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+        )
         return token, secret
 
     @classmethod

@@ -124,8 +124,9 @@ def connect_membership_signals():
 
     post_save.connect(membership_made, sender=AgencyMember, dispatch_uid="hikkoshi.accounts.agency_member_made")
     post_save.connect(membership_made, sender=Operator, dispatch_uid="hikkoshi.accounts.operator_made")
-    m2m_changed.connect(staff_group_added, sender=get_user_model().groups.through,
-                        dispatch_uid="hikkoshi.accounts.staff_group_added")
+    m2m_changed.connect(
+        staff_group_added, sender=get_user_model().groups.through, dispatch_uid="hikkoshi.accounts.staff_group_added"
+    )
 
 
 @receiver(user_logged_in, dispatch_uid="hikkoshi.accounts.known_browser")

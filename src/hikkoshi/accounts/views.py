@@ -64,7 +64,8 @@ def _home(request, *, token_form=None, new_token=None, status=200):
         "emails": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
         "factors": second_factors(user),
         "tokens": user.api_tokens.order_by("-created_at"),
-        "token_form": token_form, "new_token": new_token,
+        "token_form": token_form,
+        "new_token": new_token,
         # Staff make tokens only with the second factor used, as on staff pages.
         "token_second_factor": _token_second_factor(request),
         "summary": _summary(token_form) if token_form.is_bound else [],
@@ -94,14 +95,20 @@ def token_create(request):
     used in this session, as on staff pages (``access.second_factor_needed``); without it, the
     account page says how to set it up or confirm it."""
     if second_factor_needed(request):
-        messages.error(request, _("Staff make API tokens only after using their second factor: set it up or "
-                                  "confirm it's you with it first."))
+        messages.error(
+            request,
+            _(
+                "Staff make API tokens only after using their second factor: set it up or "
+                "confirm it's you with it first."
+            ),
+        )
         return redirect(reverse("accounts:home") + "#tokens-heading")
     form = TokenCreateForm(request.POST, user=request.user)
     if not form.is_valid():
         return _home(request, token_form=form, status=400)
-    token, secret = ApiToken.issue(request.user, name=form.cleaned_data["name"],
-                                   second_factor=used_second_factor(request, request.user))
+    token, secret = ApiToken.issue(
+        request.user, name=form.cleaned_data["name"], second_factor=used_second_factor(request, request.user)
+    )
     return _home(request, new_token={"token": token, "secret": secret})  # never_cache: no-store
 
 
@@ -166,9 +173,16 @@ def delete_account(request):
             logout(request)
             messages.success(request, _("Your account and everything it held were deleted."))
             return redirect("portal:home")
-    return render(request, "accounts/delete.html", {
-        "form": form, "summary": _summary(form) if form.is_bound else [], "focus_summary": form.is_bound,
-    }, status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "accounts/delete.html",
+        {
+            "form": form,
+            "summary": _summary(form) if form.is_bound else [],
+            "focus_summary": form.is_bound,
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 def admin_login(request, extra_context=None):
@@ -178,8 +192,9 @@ def admin_login(request, extra_context=None):
     sign in again, which would bring them straight back here.
     """
     target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("admin:index")
     if request.user.is_authenticated:
         if admin.site.has_permission(request):

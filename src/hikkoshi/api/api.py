@@ -2,10 +2,11 @@
 
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from hikkoshi.web import Problem, invalid_param, problem_response
+
 
 class Utf8JSONRenderer(JSONRenderer):
     """JSON with Japanese as it is, not as \\u escapes: smaller and readable."""
@@ -48,14 +49,12 @@ def _validation(request, exc: ValidationError):
     params = [
         invalid_param(
             _location_name(e.get("loc", ())),
-            _("This parameter is required.") if e.get("type") == "missing"
-            else _("This value is not valid."),
+            _("This parameter is required.") if e.get("type") == "missing" else _("This value is not valid."),
         )
         for e in exc.errors
     ]
     return problem_response(
-        Problem(422, "invalid-parameters", _("Invalid parameters"),
-                _("Some parameters are not valid."), params),
+        Problem(422, "invalid-parameters", _("Invalid parameters"), _("Some parameters are not valid."), params),
         request.path,
     )
 
@@ -63,8 +62,9 @@ def _validation(request, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     response = problem_response(
-        Problem(401, "unauthenticated", _("Authentication required"),
-                _("Send a valid token: Authorization: Bearer …")), request.path)
+        Problem(401, "unauthenticated", _("Authentication required"), _("Send a valid token: Authorization: Bearer …")),
+        request.path,
+    )
     response["WWW-Authenticate"] = 'Bearer realm="hikkoshi"'
     return response
 
@@ -74,11 +74,11 @@ def _http_error(request, exc: HttpError):
     return problem_response(Problem(exc.status_code, "error", str(exc)), request.path)
 
 
-from hikkoshi.places.api import router as places_router  # noqa: E402
-from hikkoshi.directory.api import router as directory_router  # noqa: E402
-from hikkoshi.catalogue.api import router as catalogue_router  # noqa: E402
-from hikkoshi.moves.api import router as moves_router  # noqa: E402
 from hikkoshi.accounts.tokens import TokenAuth  # noqa: E402
+from hikkoshi.catalogue.api import router as catalogue_router  # noqa: E402
+from hikkoshi.directory.api import router as directory_router  # noqa: E402
+from hikkoshi.moves.api import router as moves_router  # noqa: E402
+from hikkoshi.places.api import router as places_router  # noqa: E402
 
 api.add_router("/", places_router)
 api.add_router("/", directory_router)

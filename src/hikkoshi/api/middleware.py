@@ -99,9 +99,11 @@ class ProblemDetailsMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (_is_api(request) and response.status_code >= 400
-                and not response.get("Content-Type", "").startswith(("application/problem+json",
-                                                                      "application/json"))):
+        if (
+            _is_api(request)
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith(("application/problem+json", "application/json"))
+        ):
             from hikkoshi.web import generic_problem
 
             replaced = generic_problem(request, response.status_code)

@@ -30,6 +30,5 @@ def staff_conditions(user, area: str | None) -> list[Q]:
         if found.manager_of:
             conditions.append(Q(assisted__kind=AGENCY, assisted__agency_id__in=found.manager_of))
         for agency_id, store_id in found.staff_of:
-            conditions.append(Q(assisted__kind=AGENCY, assisted__agency_id=agency_id,
-                                assisted__store_id=store_id))
+            conditions.append(Q(assisted__kind=AGENCY, assisted__agency_id=agency_id, assisted__store_id=store_id))
     return conditions

@@ -9,9 +9,9 @@ operators. Moves entered for customers and the monthly counts are shown, never c
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _, ngettext
 
+from hikkoshi import application_number
 from hikkoshi.admin_readonly import ReadOnlyAdmin
 from hikkoshi.audit.services import record
-from hikkoshi import application_number
 
 from . import services
 from .models import Agency, AgencyMember, AssistedMove, BillingCount, CallCentre, Operator, Store
@@ -43,17 +43,27 @@ def _status_action(status: str, label, done):
             if services.set_agency_status(agency, status):
                 changed += 1
         modeladmin.message_user(request, done(changed), messages.SUCCESS)
+
     action.__name__ = f"make_{status}"
     action.short_description = label  # type: ignore[attr-defined]  # the admin's label of an action
     return action
 
 
-admit = _status_action(Agency.Status.ADMITTED, _("Admit the chosen agencies"),
-                       lambda n: ngettext("%d agency admitted.", "%d agencies admitted.", n) % n)
-suspend = _status_action(Agency.Status.SUSPENDED, _("Suspend the chosen agencies (their staff lose access at once)"),
-                         lambda n: ngettext("%d agency suspended.", "%d agencies suspended.", n) % n)
-remove = _status_action(Agency.Status.REMOVED, _("Remove the chosen agencies"),
-                        lambda n: ngettext("%d agency removed.", "%d agencies removed.", n) % n)
+admit = _status_action(
+    Agency.Status.ADMITTED,
+    _("Admit the chosen agencies"),
+    lambda n: ngettext("%d agency admitted.", "%d agencies admitted.", n) % n,
+)
+suspend = _status_action(
+    Agency.Status.SUSPENDED,
+    _("Suspend the chosen agencies (their staff lose access at once)"),
+    lambda n: ngettext("%d agency suspended.", "%d agencies suspended.", n) % n,
+)
+remove = _status_action(
+    Agency.Status.REMOVED,
+    _("Remove the chosen agencies"),
+    lambda n: ngettext("%d agency removed.", "%d agencies removed.", n) % n,
+)
 
 
 @admin.register(Agency)
@@ -106,13 +116,35 @@ class AssistedMoveAdmin(ReadOnlyAdmin):
     """Read only: who a move was entered for and how the customer agreed. Opening one is
     recorded in the audit log (it shows the customer's name)."""
 
-    list_display = ("created_at", "kind", "centre", "agency", "store", "customer", "entered_by", "consent_method",
-                    "consent_at")
+    list_display = (
+        "created_at",
+        "kind",
+        "centre",
+        "agency",
+        "store",
+        "customer",
+        "entered_by",
+        "consent_method",
+        "consent_at",
+    )
     list_filter = ("kind", "consent_method", "agency", "centre")
     search_fields = ("move__number",)
     search_help_text = _("An application number (申請番号), typed in any form.")
-    fields = ("move_id_text", "kind", "centre", "agency", "store", "entered_by", "customer", "consent_method",
-              "consent_version", "consent_recorded_by", "consent_at", "phone_confirmed_at", "created_at")
+    fields = (
+        "move_id_text",
+        "kind",
+        "centre",
+        "agency",
+        "store",
+        "entered_by",
+        "customer",
+        "consent_method",
+        "consent_version",
+        "consent_recorded_by",
+        "consent_at",
+        "phone_confirmed_at",
+        "created_at",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("customer"))

@@ -11,14 +11,30 @@ from hikkoshi.moves.services import clean_address
 
 from .models import AgencyMember
 
-CONTACT_NAME = FieldSpec("name", "text", "お客様の氏名", "Customer's full name", "漢字で。姓と名の間に空白。",
-                         "Family name first, as the customer gives it.", required=True, max_length=40)
-CONTACT_PHONE = replace(next(spec for spec in APPLICANT if spec.name == "phone"), required=False,
-                        label="お客様の電話番号", label_en="Customer's phone number", help="", help_en="")
+CONTACT_NAME = FieldSpec(
+    "name",
+    "text",
+    "お客様の氏名",
+    "Customer's full name",
+    "漢字で。姓と名の間に空白。",
+    "Family name first, as the customer gives it.",
+    required=True,
+    max_length=40,
+)
+CONTACT_PHONE = replace(
+    next(spec for spec in APPLICANT if spec.name == "phone"),
+    required=False,
+    label="お客様の電話番号",
+    label_en="Customer's phone number",
+    help="",
+    help_en="",
+)
 ADDRESS_HELP = {
     "postcode": ("郵送先の郵便番号", "Of the address the forms are mailed to."),
-    "address": ("郵送先の住所。都道府県または市区町村から番地まで。",
-                "Where the forms are mailed to, from the prefecture or city to the block number."),
+    "address": (
+        "郵送先の住所。都道府県または市区町村から番地まで。",
+        "Where the forms are mailed to, from the prefecture or city to the block number.",
+    ),
 }
 
 
@@ -82,36 +98,50 @@ class ContactForm(forms.Form):
 
 class ScriptConsentForm(forms.Form):
     agreed = forms.BooleanField(
-        label=_("I read the script to the caller and the caller agreed."), required=True,
-        error_messages={"required": _("Tick this once you have read the script and the caller agreed.")})
+        label=_("I read the script to the caller and the caller agreed."),
+        required=True,
+        error_messages={"required": _("Tick this once you have read the script and the caller agreed.")},
+    )
 
 
 class SheetConsentForm(forms.Form):
     signed = forms.BooleanField(
-        label=_("The customer has read and signed the printed consent sheet."), required=True,
+        label=_("The customer has read and signed the printed consent sheet."),
+        required=True,
         help_text=_("Keep the signed sheet as your agency's rules say."),
-        error_messages={"required": _("Tick this once the customer has signed the consent sheet.")})
+        error_messages={"required": _("Tick this once the customer has signed the consent sheet.")},
+    )
 
 
 class PhoneConsentForm(forms.Form):
     agreed = forms.BooleanField(
-        label=_("I have read this and I agree."), required=True,
-        error_messages={"required": _("Tick the box to agree, or close this page if you do not.")})
+        label=_("I have read this and I agree."),
+        required=True,
+        error_messages={"required": _("Tick the box to agree, or close this page if you do not.")},
+    )
 
 
 class MemberForm(forms.Form):
     """A new member of an agency, by e-mail address (or another role or store for a member)."""
 
-    email = forms.EmailField(label=_("E-mail address"), max_length=254,
-                             help_text=_("A work address with no account at hikkoshi yet: it becomes their "
-                                         "login ID, and they get an e-mail to set their password. The address of "
-                                         "a member of your agency changes their role or store. Any other address "
-                                         "that already has an account is refused: an administrator can link "
-                                         "existing accounts."),
-                             widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_(
+            "A work address with no account at hikkoshi yet: it becomes their "
+            "login ID, and they get an e-mail to set their password. The address of "
+            "a member of your agency changes their role or store. Any other address "
+            "that already has an account is refused: an administrator can link "
+            "existing accounts."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=AgencyMember.Role.choices, initial=AgencyMember.Role.STAFF)
-    store = forms.ChoiceField(label=_("Store"), required=False,
-                              help_text=_("Staff see the moves of their store; managers those of every store."))
+    store = forms.ChoiceField(
+        label=_("Store"),
+        required=False,
+        help_text=_("Staff see the moves of their store; managers those of every store."),
+    )
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)

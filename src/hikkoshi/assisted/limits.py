@@ -24,8 +24,13 @@ def submission_quota(user, move: Move) -> Quota | None:
     if assisted.store_id:
         store = assisted.store
         defaults = settings.HIKKOSHI_STORE_SUBMISSION_LIMITS
-        limits = {"hour": store.submissions_per_hour if store.submissions_per_hour is not None else defaults["hour"],
-                  "day": store.submissions_per_day if store.submissions_per_day is not None else defaults["day"]}
+        limits = {
+            "hour": store.submissions_per_hour if store.submissions_per_hour is not None else defaults["hour"],
+            "day": store.submissions_per_day if store.submissions_per_day is not None else defaults["day"],
+        }
         return Quota(Move.objects.filter(assisted__store_id=store.pk), limits, "store")
-    return Quota(Move.objects.filter(assisted__entered_by=user, assisted__centre__isnull=False),
-                 settings.HIKKOSHI_STAFF_SUBMISSION_LIMITS, "account")
+    return Quota(
+        Move.objects.filter(assisted__entered_by=user, assisted__centre__isnull=False),
+        settings.HIKKOSHI_STAFF_SUBMISSION_LIMITS,
+        "account",
+    )

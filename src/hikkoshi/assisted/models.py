@@ -15,7 +15,6 @@ Who may see which move is decided in ``hikkoshi.moves.access``; who counts as st
 refused at sign-in in ``hikkoshi.accounts.access``.
 """
 
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -61,11 +60,17 @@ class Store(models.Model):
     name = models.CharField(_("name"), max_length=200)
     # Set by the portal's administrators (empty: settings.HIKKOSHI_STORE_SUBMISSION_LIMITS).
     submissions_per_hour = models.PositiveIntegerField(
-        _("submissions per hour"), null=True, blank=True,
-        help_text=_("The most moves the store's staff may submit in an hour; empty: the portal's default."))
+        _("submissions per hour"),
+        null=True,
+        blank=True,
+        help_text=_("The most moves the store's staff may submit in an hour; empty: the portal's default."),
+    )
     submissions_per_day = models.PositiveIntegerField(
-        _("submissions per day"), null=True, blank=True,
-        help_text=_("The most moves the store's staff may submit in 24 hours; empty: the portal's default."))
+        _("submissions per day"),
+        null=True,
+        blank=True,
+        help_text=_("The most moves the store's staff may submit in 24 hours; empty: the portal's default."),
+    )
 
     class Meta:
         verbose_name = _("store")
@@ -84,11 +89,19 @@ class AgencyMember(models.Model):
         MANAGER = "manager", _("Manager")
         STAFF = "staff", _("Staff")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_memberships",
-                             verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_memberships", verbose_name=_("user")
+    )
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="members", verbose_name=_("agency"))
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="members",
-                              verbose_name=_("store"), help_text=_("Required for staff; a manager sees every store."))
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("store"),
+        help_text=_("Required for staff; a manager sees every store."),
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
@@ -100,8 +113,9 @@ class AgencyMember(models.Model):
         ordering = ["agency__name", "role", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["user", "agency"], name="agency_member_once"),
-            models.CheckConstraint(condition=Q(role="manager") | Q(store__isnull=False),
-                                   name="agency_staff_have_a_store"),
+            models.CheckConstraint(
+                condition=Q(role="manager") | Q(store__isnull=False), name="agency_staff_have_a_store"
+            ),
         ]
 
     def __str__(self):
@@ -135,10 +149,12 @@ class CallCentre(models.Model):
 class Operator(models.Model):
     """An operator of a call centre; sees the moves of that centre."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator_memberships",
-                             verbose_name=_("user"))
-    centre = models.ForeignKey(CallCentre, on_delete=models.CASCADE, related_name="operators",
-                               verbose_name=_("call centre"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator_memberships", verbose_name=_("user")
+    )
+    centre = models.ForeignKey(
+        CallCentre, on_delete=models.CASCADE, related_name="operators", verbose_name=_("call centre")
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
@@ -174,22 +190,36 @@ class AssistedMove(models.Model):
         SHEET = "sheet", _("Signed consent sheet")
         PHONE = "phone", _("On the customer's own phone")
 
-    move = models.OneToOneField("moves.Move", on_delete=models.CASCADE, related_name="assisted",
-                                verbose_name=_("move"))
+    move = models.OneToOneField("moves.Move", on_delete=models.CASCADE, related_name="assisted", verbose_name=_("move"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    centre = models.ForeignKey(CallCentre, on_delete=models.PROTECT, null=True, blank=True, related_name="moves",
-                               verbose_name=_("call centre"))
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="moves",
-                               verbose_name=_("agency"))
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="moves",
-                              verbose_name=_("store"))
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("entered by"))
+    centre = models.ForeignKey(
+        CallCentre, on_delete=models.PROTECT, null=True, blank=True, related_name="moves", verbose_name=_("call centre")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="moves", verbose_name=_("agency")
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="moves", verbose_name=_("store")
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
     contact = EncryptedJSONField(_("customer's contact"), default=dict, blank=True)
     consent_method = models.CharField(_("consent"), max_length=10, choices=Method.choices, blank=True)
     consent_version = models.CharField(_("consent text version"), max_length=40, blank=True)
-    consent_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                            blank=True, related_name="+", verbose_name=_("consent recorded by"))
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
     consent_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
     phone_token_digest = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
     phone_token_expires_at = models.DateTimeField(_("phone link valid until"), null=True, blank=True)
@@ -202,9 +232,12 @@ class AssistedMove(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="callcentre", centre__isnull=False, agency__isnull=True, store__isnull=True)
-                           | Q(kind="agency", centre__isnull=True, agency__isnull=False, store__isnull=False)),
-                name="assisted_move_belongs_to_a_centre_or_a_store"),
+                condition=(
+                    Q(kind="callcentre", centre__isnull=False, agency__isnull=True, store__isnull=True)
+                    | Q(kind="agency", centre__isnull=True, agency__isnull=False, store__isnull=False)
+                ),
+                name="assisted_move_belongs_to_a_centre_or_a_store",
+            ),
         ]
 
     def __str__(self):
@@ -217,8 +250,12 @@ class AssistedMove(models.Model):
     @property
     def phone_link_pending(self) -> bool:
         """A link for the customer's phone was made and can still be used."""
-        return bool(self.phone_token_digest and not self.consent_recorded and self.phone_token_expires_at
-                    and self.phone_token_expires_at > timezone.now())
+        return bool(
+            self.phone_token_digest
+            and not self.consent_recorded
+            and self.phone_token_expires_at
+            and self.phone_token_expires_at > timezone.now()
+        )
 
     @property
     def customer_name(self) -> str:
@@ -235,18 +272,22 @@ class AssistedMove(models.Model):
     def extra_documents(self) -> list[dict]:
         """Documents of this move besides those of every move, for the result page."""
         if self.kind == self.Kind.CALL_CENTRE and self.move.erased_at is None:
-            return [{"label": _("The forms to mail, with the cover letter (PDF)"),
-                     "url": reverse("callcentre:mailing", kwargs={"public_id": self.move.public_id})}]
+            return [
+                {
+                    "label": _("The forms to mail, with the cover letter (PDF)"),
+                    "url": reverse("callcentre:mailing", kwargs={"public_id": self.move.public_id}),
+                }
+            ]
         return []
 
 
 class BillingCount(models.Model):
     """Moves submitted per agency, store and month (請求用の月次件数); no personal data."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="billing_counts",
-                               verbose_name=_("agency"))
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="billing_counts",
-                              verbose_name=_("store"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="billing_counts", verbose_name=_("agency")
+    )
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="billing_counts", verbose_name=_("store"))
     month = models.CharField(_("month"), max_length=7)  # YYYY-MM, Japan time
     count = models.PositiveIntegerField(_("moves submitted"), default=0)
 

@@ -45,14 +45,16 @@ def memberships(user) -> Memberships:
         return cached
     centres, closed = [], 0
     for centre_id, centre_active in Operator.objects.filter(user_id=user.pk, active=True).values_list(
-            "centre_id", "centre__active"):
+        "centre_id", "centre__active"
+    ):
         if centre_active:
             centres.append(centre_id)
         else:
             closed += 1
     staff_of, manager_of = [], []
     rows = AgencyMember.objects.filter(user_id=user.pk, active=True).values_list(
-        "agency_id", "agency__status", "store_id", "role")
+        "agency_id", "agency__status", "store_id", "role"
+    )
     for agency_id, status, store_id, role in rows:
         if status == Agency.Status.ADMITTED:
             if role == AgencyMember.Role.MANAGER:
@@ -61,8 +63,12 @@ def memberships(user) -> Memberships:
                 staff_of.append((agency_id, store_id))
         elif status in (Agency.Status.SUSPENDED, Agency.Status.REMOVED):
             closed += 1
-    found = Memberships(tuple(sorted(centres)), tuple(sorted(staff_of)), tuple(sorted(manager_of)),
-                        suspended=bool(closed) and not (centres or staff_of or manager_of))
+    found = Memberships(
+        tuple(sorted(centres)),
+        tuple(sorted(staff_of)),
+        tuple(sorted(manager_of)),
+        suspended=bool(closed) and not (centres or staff_of or manager_of),
+    )
     setattr(user, _CACHE_ATTRIBUTE, found)
     return found
 
@@ -74,10 +80,16 @@ def forget_memberships(user) -> None:
 
 
 def agency_members(agency_ids) -> list[AgencyMember]:
-    return list(AgencyMember.objects.filter(agency_id__in=list(agency_ids))
-                .select_related("user", "agency", "store").order_by("agency__name", "-active", "role", "user__email"))
+    return list(
+        AgencyMember.objects.filter(agency_id__in=list(agency_ids))
+        .select_related("user", "agency", "store")
+        .order_by("agency__name", "-active", "role", "user__email")
+    )
 
 
 def billing_counts(agency_ids) -> list[BillingCount]:
-    return list(BillingCount.objects.filter(agency_id__in=list(agency_ids))
-                .select_related("agency", "store").order_by("-month", "agency__name", "store__name"))
+    return list(
+        BillingCount.objects.filter(agency_id__in=list(agency_ids))
+        .select_related("agency", "store")
+        .order_by("-month", "agency__name", "store__name")
+    )

@@ -23,19 +23,25 @@ logger = logging.getLogger(__name__)
 PHONE_LINK_VALIDITY = timedelta(minutes=30)
 
 
-def start_assisted_move(*, user, contact: dict, centre: CallCentre | None = None,
-                        store: Store | None = None) -> Move:
+def start_assisted_move(*, user, contact: dict, centre: CallCentre | None = None, store: Store | None = None) -> Move:
     """A new draft move entered by ``user`` for a customer of ``centre`` or of ``store``."""
     if (centre is None) == (store is None):
         raise ValueError("a move is entered for a call centre or for a store")
     with transaction.atomic():
         move = move_draft_create(owner=user)
         if centre is not None:
-            AssistedMove.objects.create(move=move, kind=AssistedMove.Kind.CALL_CENTRE, centre=centre,
-                                        entered_by=user, contact=contact)
+            AssistedMove.objects.create(
+                move=move, kind=AssistedMove.Kind.CALL_CENTRE, centre=centre, entered_by=user, contact=contact
+            )
         elif store is not None:
-            AssistedMove.objects.create(move=move, kind=AssistedMove.Kind.AGENCY, agency=store.agency,
-                                        store=store, entered_by=user, contact=contact)
+            AssistedMove.objects.create(
+                move=move,
+                kind=AssistedMove.Kind.AGENCY,
+                agency=store.agency,
+                store=store,
+                entered_by=user,
+                contact=contact,
+            )
     return move
 
 
@@ -73,7 +79,8 @@ def issue_phone_link(assisted: AssistedMove, *, now=None) -> str:
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
     AssistedMove.objects.filter(pk=assisted.pk, consent_at__isnull=True).update(
-        phone_token_digest=token_digest(token), phone_token_expires_at=now + PHONE_LINK_VALIDITY)
+        phone_token_digest=token_digest(token), phone_token_expires_at=now + PHONE_LINK_VALIDITY
+    )
     assisted.refresh_from_db()
     return token
 
@@ -83,10 +90,17 @@ def phone_link_move(token: str, *, now=None) -> AssistedMove | None:
     if not token or len(token) > 100:
         return None
     now = now or timezone.now()
-    return (AssistedMove.objects.select_related("agency", "store", "move")
-            .filter(phone_token_digest=token_digest(token), consent_at__isnull=True,
-                    phone_token_expires_at__gt=now, kind=AssistedMove.Kind.AGENCY,
-                    agency__status=Agency.Status.ADMITTED).first())
+    return (
+        AssistedMove.objects.select_related("agency", "store", "move")
+        .filter(
+            phone_token_digest=token_digest(token),
+            consent_at__isnull=True,
+            phone_token_expires_at__gt=now,
+            kind=AssistedMove.Kind.AGENCY,
+            agency__status=Agency.Status.ADMITTED,
+        )
+        .first()
+    )
 
 
 def confirm_phone_link(token: str) -> AssistedMove | None:
@@ -94,11 +108,13 @@ def confirm_phone_link(token: str) -> AssistedMove | None:
     assisted = phone_link_move(token)
     if assisted is None:
         return None
-    return assisted if record_consent(assisted, method=AssistedMove.Method.PHONE,
-                                      version=AGENCY_CONSENT.version) else None
+    return (
+        assisted if record_consent(assisted, method=AssistedMove.Method.PHONE, version=AGENCY_CONSENT.version) else None
+    )
 
 
 # -- the monthly counts -------------------------------------------------------------------------
+
 
 def count_submission(move: Move) -> None:
     """Add a submitted move entered for an agency's customer to its agency's and store's month."""
@@ -118,6 +134,7 @@ def count_submission(move: Move) -> None:
 
 # -- erasure ------------------------------------------------------------------------------------
 
+
 def assisted_move_erase(*, move_id: int) -> None:
     """Erase the customer's contact for the mailing (name, postal address, phone) of a move
     entered for a customer (``hikkoshi.privacy`` calls it in the transaction that erases the
@@ -127,6 +144,7 @@ def assisted_move_erase(*, move_id: int) -> None:
 
 
 # -- agencies and their staff -------------------------------------------------------------------
+
 
 def set_agency_status(agency: Agency, status: str) -> bool:
     """Admit, suspend or remove an agency. Takes effect at once: access is worked out from the
@@ -151,8 +169,9 @@ class MemberRefused(Exception):
 
 
 # Why a manager's change is refused (lazy: they are shown in the language of the request).
-ACCOUNT_EXISTS = _("This address already has an account at hikkoshi. Ask the person for a work address, "
-                   "or ask an administrator.")
+ACCOUNT_EXISTS = _(
+    "This address already has an account at hikkoshi. Ask the person for a work address, or ask an administrator."
+)
 REMOVED_EARLIER = _("This person was removed from the agency. Ask an administrator to take them back.")
 OWN_ROLE = _("You cannot change your own role; ask another manager or an administrator.")
 OWN_REMOVAL = _("You cannot remove yourself; ask another manager or the portal's operators.")
@@ -182,8 +201,10 @@ def _address_taken(email: str) -> bool:
     user's own address."""
     from allauth.account.models import EmailAddress
 
-    return (EmailAddress.objects.filter(email__iexact=email).exists()
-            or get_user_model().objects.filter(email__iexact=email).exists())
+    return (
+        EmailAddress.objects.filter(email__iexact=email).exists()
+        or get_user_model().objects.filter(email__iexact=email).exists()
+    )
 
 
 def _new_user(email: str):
@@ -216,8 +237,7 @@ def _check_manager(rows: list[AgencyMember], by) -> None:
         raise MemberRefused(NOT_A_MANAGER, code="not_a_manager")
 
 
-def add_member(*, agency: Agency, email: str, role: str, store: Store | None,
-               by=None) -> tuple[AgencyMember, str]:
+def add_member(*, agency: Agency, email: str, role: str, store: Store | None, by=None) -> tuple[AgencyMember, str]:
     """A manager (``by``) adds a member to ``agency`` by e-mail address, or changes one.
 
     - An address no account has: a new account (without a password: they set it through the
@@ -257,8 +277,11 @@ def add_member(*, agency: Agency, email: str, role: str, store: Store | None,
             return member, UNCHANGED
         if by is not None and member.user_id == by.pk and member.role != role:
             raise MemberRefused(OWN_ROLE, field="role", code="own_role")
-        if member.role == AgencyMember.Role.MANAGER and role != AgencyMember.Role.MANAGER \
-                and not _managers_besides(rows, member):
+        if (
+            member.role == AgencyMember.Role.MANAGER
+            and role != AgencyMember.Role.MANAGER
+            and not _managers_besides(rows, member)
+        ):
             raise MemberRefused(LAST_MANAGER, field="role", code="last_manager")
         member.role, member.store = role, store
         member.save(update_fields=["role", "store"])

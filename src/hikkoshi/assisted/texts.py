@@ -20,45 +20,70 @@ class ConsentText:
     en: tuple[str, ...]
 
     def filled(self, **values) -> "ConsentText":
-        return ConsentText(self.version, tuple(p.format(**values) for p in self.ja),
-                           tuple(p.format(**values) for p in self.en))
+        return ConsentText(
+            self.version, tuple(p.format(**values) for p in self.ja), tuple(p.format(**values) for p in self.en)
+        )
 
 
-_DATA_JA = ("お伺いするのは、お名前・フリガナ・生年月日・電話番号・メールアドレス、一緒に引っ越す方の"
-            "お名前・フリガナ・生年月日・続柄、旧住所と新住所、引越し日と、手続きごとに必要な項目です。")
-_DATA_EN = ("We will ask for your name, its reading in kana, date of birth, phone number and e-mail "
-            "address; the names, readings, dates of birth and relationship of the people moving with "
-            "you; the old and the new address; the moving day; and what each procedure asks for.")
-_FLOW_JA = ("入力した内容は、選んだ手続きごとに、その提出先（区役所・電力会社・ガス会社・水道局・新聞社など）へ、"
-            "提出先が受け付ける方法（Web・メール・FAX）で送られます。区役所などの窓口の手続きは送られず、"
-            "記入済みの届出書をお渡しします。署名のうえ窓口へお持ちください。")
-_FLOW_EN = ("What is entered goes, for each procedure chosen, to the organisation of that procedure "
-            "(ward office, electricity, gas, water, newspaper…) by the way it accepts (web, e-mail, fax). "
-            "Procedures done at a counter, such as the ward office's, are not sent: you get the "
-            "filled-in form, to sign and take to the counter.")
-_KEEP_JA = ("入力した内容は、提出先のほかには渡しません。すべての申請が届き保存期間が過ぎると、"
-            "個人情報は消去されます。")
-_KEEP_EN = ("The data is given to no one but those organisations. Once every application has arrived "
-            "and the retention time has passed, the personal data is erased.")
+_DATA_JA = (
+    "お伺いするのは、お名前・フリガナ・生年月日・電話番号・メールアドレス、一緒に引っ越す方の"
+    "お名前・フリガナ・生年月日・続柄、旧住所と新住所、引越し日と、手続きごとに必要な項目です。"
+)
+_DATA_EN = (
+    "We will ask for your name, its reading in kana, date of birth, phone number and e-mail "
+    "address; the names, readings, dates of birth and relationship of the people moving with "
+    "you; the old and the new address; the moving day; and what each procedure asks for."
+)
+_FLOW_JA = (
+    "入力した内容は、選んだ手続きごとに、その提出先（区役所・電力会社・ガス会社・水道局・新聞社など）へ、"
+    "提出先が受け付ける方法（Web・メール・FAX）で送られます。区役所などの窓口の手続きは送られず、"
+    "記入済みの届出書をお渡しします。署名のうえ窓口へお持ちください。"
+)
+_FLOW_EN = (
+    "What is entered goes, for each procedure chosen, to the organisation of that procedure "
+    "(ward office, electricity, gas, water, newspaper…) by the way it accepts (web, e-mail, fax). "
+    "Procedures done at a counter, such as the ward office's, are not sent: you get the "
+    "filled-in form, to sign and take to the counter."
+)
+_KEEP_JA = "入力した内容は、提出先のほかには渡しません。すべての申請が届き保存期間が過ぎると、個人情報は消去されます。"
+_KEEP_EN = (
+    "The data is given to no one but those organisations. Once every application has arrived "
+    "and the retention time has passed, the personal data is erased."
+)
 
 CALL_SCRIPT = ConsentText(
     version="call-script/2026-12",
-    ja=("これから、お客様の引越しの手続きを、お客様に代わって当センターのオペレーターが "
+    ja=(
+        "これから、お客様の引越しの手続きを、お客様に代わって当センターのオペレーターが "
         "hikkoshi（引越し手続きワンストップポータル）に入力します。",
-        _DATA_JA, _FLOW_JA.replace("お渡しします", "郵送します"), _KEEP_JA,
-        "このように入力し送ることに、同意していただけますか。"),
-    en=("I will now enter the procedures of your move into hikkoshi, the one-stop moving portal, "
-        "for you.",
-        _DATA_EN, _FLOW_EN.replace("you get the filled-in form", "we mail you the filled-in form"), _KEEP_EN,
-        "Do you agree that we enter and send your data this way?"),
+        _DATA_JA,
+        _FLOW_JA.replace("お渡しします", "郵送します"),
+        _KEEP_JA,
+        "このように入力し送ることに、同意していただけますか。",
+    ),
+    en=(
+        "I will now enter the procedures of your move into hikkoshi, the one-stop moving portal, for you.",
+        _DATA_EN,
+        _FLOW_EN.replace("you get the filled-in form", "we mail you the filled-in form"),
+        _KEEP_EN,
+        "Do you agree that we enter and send your data this way?",
+    ),
 )
 
 AGENCY_CONSENT = ConsentText(
     version="agency-consent/2026-12",
-    ja=("私は、{agency}（{store}）の担当者が、私に代わって引越しの手続きを hikkoshi（引越し手続き"
+    ja=(
+        "私は、{agency}（{store}）の担当者が、私に代わって引越しの手続きを hikkoshi（引越し手続き"
         "ワンストップポータル）に入力し、申請することに同意します。",
-        _DATA_JA.replace("お伺いするのは", "入力するのは"), _FLOW_JA, _KEEP_JA),
-    en=("I agree that the staff of {agency} ({store}) enter the procedures of my move into hikkoshi, "
+        _DATA_JA.replace("お伺いするのは", "入力するのは"),
+        _FLOW_JA,
+        _KEEP_JA,
+    ),
+    en=(
+        "I agree that the staff of {agency} ({store}) enter the procedures of my move into hikkoshi, "
         "the one-stop moving portal, and submit them for me.",
-        _DATA_EN.replace("We will ask for", "They will enter"), _FLOW_EN, _KEEP_EN),
+        _DATA_EN.replace("We will ask for", "They will enter"),
+        _FLOW_EN,
+        _KEEP_EN,
+    ),
 )

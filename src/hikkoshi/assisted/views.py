@@ -29,13 +29,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 import segno
 
-from hikkoshi.audit.services import Action, record
 from hikkoshi import application_number
+from hikkoshi.audit.services import Action, record
 from hikkoshi.identity import second_factor_gate
 from hikkoshi.moves.access import AGENCY, CALL_CENTRE, ROLES, move_visible_to, visible_moves
 from hikkoshi.moves.constants import MoveStatus
 from hikkoshi.moves.disclosure import catalogue_flows
-from hikkoshi.moves.forms import STEPS, STEP_NAMES
+from hikkoshi.moves.forms import STEP_NAMES, STEPS
 
 from . import services
 from .forms import ContactForm, MemberForm, PhoneConsentForm, ScriptConsentForm, SheetConsentForm
@@ -65,6 +65,7 @@ def area_view(area: str, *, managers_only: bool = False):
     A member is staff: the rule is ``accounts.access.staff_required``'s, which the middleware
     applies to these paths too, from ``hikkoshi.identity`` (this app imports nothing of
     accounts)."""
+
     def decorator(view):
         @never_cache
         @wraps(view)
@@ -72,8 +73,7 @@ def area_view(area: str, *, managers_only: bool = False):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             found = memberships(request.user)
-            allowed = found.centres if area == CALL_CENTRE else (found.manager_of if managers_only
-                                                                  else found.agencies)
+            allowed = found.centres if area == CALL_CENTRE else (found.manager_of if managers_only else found.agencies)
             if not allowed:
                 raise PermissionDenied
             refused = second_factor_gate(request)
@@ -81,7 +81,9 @@ def area_view(area: str, *, managers_only: bool = False):
                 return refused
             request.user.hikkoshi_acting_as = ROLES[area]  # the audit log's role
             return view(request, found, *args, **kwargs)
+
         return wrapper
+
     return decorator
 
 
@@ -104,9 +106,9 @@ def _wizard_url(area: str, move, step: str = "") -> str:
 
 def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
     """The moves of the list: customer, where, who entered it, status, what to do next."""
-    moves = (visible_moves(request.user, area=area)
-             .select_related("assisted", "assisted__store", "assisted__agency", "assisted__centre",
-                             "assisted__entered_by"))
+    moves = visible_moves(request.user, area=area).select_related(
+        "assisted", "assisted__store", "assisted__agency", "assisted__centre", "assisted__entered_by"
+    )
     # A 申請番号 however it was typed (an operator on the phone) finds its move; a name that
     # happens to read as one still finds the names too.
     number = application_number.parse(query)
@@ -117,8 +119,12 @@ def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
         assisted = move.assisted
         name = assisted.customer_name
         applicant = (move.applicant or {}).get("name", "")
-        if (query and query not in name.casefold() and query not in applicant.casefold()
-                and not (number and move.number == number)):
+        if (
+            query
+            and query not in name.casefold()
+            and query not in applicant.casefold()
+            and not (number and move.number == number)
+        ):
             continue
         if len(rows) >= LIST_LIMIT:
             more = True
@@ -131,12 +137,20 @@ def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
             next_label = _("Continue: %(step)s") % {"step": dict(STEPS).get(step, dict(STEPS)["places"])}
         else:
             next_url, next_label = _wizard_url(area, move), _("Result")
-        rows.append({"move": move, "assisted": assisted, "customer": name or applicant,
-                     "where": assisted.store if area == AGENCY else assisted.centre,
-                     "entered_by": assisted.entered_by.email if assisted.entered_by else "—",
-                     "next_url": next_url, "next_label": next_label,
-                     "delete_url": reverse("moves:delete", kwargs={"public_id": move.public_id},
-                                           current_app=f"{area}-moves")})
+        rows.append(
+            {
+                "move": move,
+                "assisted": assisted,
+                "customer": name or applicant,
+                "where": assisted.store if area == AGENCY else assisted.centre,
+                "entered_by": assisted.entered_by.email if assisted.entered_by else "—",
+                "next_url": next_url,
+                "next_label": next_label,
+                "delete_url": reverse(
+                    "moves:delete", kwargs={"public_id": move.public_id}, current_app=f"{area}-moves"
+                ),
+            }
+        )
     return rows, more
 
 
@@ -166,11 +180,13 @@ def _managed_agencies(found):
 
 # -- a new move for a customer ----------------------------------------------------------------
 
+
 def _where_choices(found, area: str) -> list[tuple[str, str]]:
     if area == CALL_CENTRE:
         return [(f"c{c.pk}", c.name) for c in CallCentre.objects.filter(pk__in=found.centres)]
-    stores = (Store.objects.filter(agency_id__in=found.manager_of)
-              | Store.objects.filter(pk__in=[s for _a, s in found.staff_of]))
+    stores = Store.objects.filter(agency_id__in=found.manager_of) | Store.objects.filter(
+        pk__in=[s for _a, s in found.staff_of]
+    )
     return [(f"s{s.pk}", str(s)) for s in stores.select_related("agency").distinct()]
 
 
@@ -179,25 +195,37 @@ def _new(request, found, area: str):
     choices = _where_choices(found, area)
     if not choices:
         raise PermissionDenied
-    form = ContactForm(request.POST if request.method == "POST" else None, choices=choices,
-                       address_required=area == CALL_CENTRE)
+    form = ContactForm(
+        request.POST if request.method == "POST" else None, choices=choices, address_required=area == CALL_CENTRE
+    )
     if form.is_bound and form.is_valid():
         where = form.cleaned_data["where"]
         kind, pk = where[0], int(where[1:])
         if kind == "c":
-            move = services.start_assisted_move(user=request.user, contact=form.contact(),
-                                                centre=CallCentre.objects.get(pk=pk))
+            move = services.start_assisted_move(
+                user=request.user, contact=form.contact(), centre=CallCentre.objects.get(pk=pk)
+            )
         else:
-            move = services.start_assisted_move(user=request.user, contact=form.contact(),
-                                                store=Store.objects.select_related("agency").get(pk=pk))
+            move = services.start_assisted_move(
+                user=request.user, contact=form.contact(), store=Store.objects.select_related("agency").get(pk=pk)
+            )
         record(request, action=Action.CREATE, move=move)
         return redirect(reverse(f"{area}:consent", kwargs={"public_id": move.public_id}))
-    return render(request, "assisted/new.html", {
-        "form": form, "area": area, "summary": _summary(form), "focus_summary": form.is_bound,
-    }, status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "assisted/new.html",
+        {
+            "form": form,
+            "area": area,
+            "summary": _summary(form),
+            "focus_summary": form.is_bound,
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 # -- the customer's consent -------------------------------------------------------------------
+
 
 def _after_consent(area: str, move) -> str:
     return _wizard_url(area, move, "places")
@@ -211,9 +239,15 @@ def _agency_text(assisted) -> ConsentText:
 def _agency_consent(request, found, public_id):
     move, assisted = _assisted_move(request, AGENCY, public_id)
     sheet_form = SheetConsentForm(request.POST if request.POST.get("action") == "sheet" else None)
-    context = {"move": move, "assisted": assisted, "sheet_form": sheet_form, "area": AGENCY,
-               "validity_minutes": VALIDITY_MINUTES,
-               "text": _agency_text(assisted), "next_url": _after_consent(AGENCY, move)}
+    context = {
+        "move": move,
+        "assisted": assisted,
+        "sheet_form": sheet_form,
+        "area": AGENCY,
+        "validity_minutes": VALIDITY_MINUTES,
+        "text": _agency_text(assisted),
+        "next_url": _after_consent(AGENCY, move),
+    }
     if request.method == "POST" and not assisted.consent_recorded:
         action = request.POST.get("action")
         if action == "sheet" and sheet_form.is_valid():
@@ -224,8 +258,7 @@ def _agency_consent(request, found, public_id):
         if action == "link":
             token = services.issue_phone_link(assisted)
             link = request.build_absolute_uri(reverse("consent:phone")) + f"?t={token}"
-            context.update(link=link, qr=segno.make(link, error="m").svg_data_uri(scale=5, border=2),
-                           assisted=assisted)
+            context.update(link=link, qr=segno.make(link, error="m").svg_data_uri(scale=5, border=2), assisted=assisted)
             return render(request, "assisted/agency_consent.html", context)  # never_cache: no-store
     context["summary"] = _summary(sheet_form)
     context["focus_summary"] = bool(context["summary"])
@@ -241,9 +274,17 @@ def _agency_consent_sheet(request, found, public_id):
         raise Http404  # nothing more to sign
     text = _agency_text(assisted)
     pdf = render_consent_sheet(
-        agency=assisted.agency.name, store=assisted.store.name, customer=assisted.customer_name,
-        text_ja=text.ja, text_en=text.en, version=text.version, flows=catalogue_flows(),
-        common_data=(), move_id=str(move.public_id), issued_on=timezone.localdate())
+        agency=assisted.agency.name,
+        store=assisted.store.name,
+        customer=assisted.customer_name,
+        text_ja=text.ja,
+        text_en=text.en,
+        version=text.version,
+        flows=catalogue_flows(),
+        common_data=(),
+        move_id=str(move.public_id),
+        issued_on=timezone.localdate(),
+    )
     record(request, action=Action.PRINT, move=move, target="consent-sheet.pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="consent-sheet.pdf"'
@@ -261,10 +302,21 @@ def _callcentre_consent(request, found, public_id):
         messages.success(request, _("The caller's consent is recorded."))
         return redirect(_after_consent(CALL_CENTRE, move))
     summary = _summary(form) if not assisted.consent_recorded else []
-    return render(request, "assisted/callcentre_consent.html", {
-        "move": move, "assisted": assisted, "form": form, "script": CALL_SCRIPT, "area": CALL_CENTRE,
-        "summary": summary, "focus_summary": bool(summary), "next_url": _after_consent(CALL_CENTRE, move),
-    }, status=400 if summary else 200)
+    return render(
+        request,
+        "assisted/callcentre_consent.html",
+        {
+            "move": move,
+            "assisted": assisted,
+            "form": form,
+            "script": CALL_SCRIPT,
+            "area": CALL_CENTRE,
+            "summary": summary,
+            "focus_summary": bool(summary),
+            "next_url": _after_consent(CALL_CENTRE, move),
+        },
+        status=400 if summary else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -284,18 +336,28 @@ def phone_consent(request):
             return render(request, "assisted/phone_consent_done.html", {"assisted": assisted})
         return _link_not_valid(request)
     summary = _summary(form)
-    return render(request, "assisted/phone_consent.html", {
-        "assisted": assisted, "text": _agency_text(assisted), "flows": catalogue_flows(), "token": token,
-        "form": form, "summary": summary, "focus_summary": bool(summary),
-    }, status=400 if summary else 200)
+    return render(
+        request,
+        "assisted/phone_consent.html",
+        {
+            "assisted": assisted,
+            "text": _agency_text(assisted),
+            "flows": catalogue_flows(),
+            "token": token,
+            "form": form,
+            "summary": summary,
+            "focus_summary": bool(summary),
+        },
+        status=400 if summary else 200,
+    )
 
 
 def _link_not_valid(request):
-    return render(request, "assisted/phone_consent_invalid.html", {"validity_minutes": VALIDITY_MINUTES},
-                  status=404)
+    return render(request, "assisted/phone_consent_invalid.html", {"validity_minutes": VALIDITY_MINUTES}, status=404)
 
 
 # -- the forms to mail (call centre) ----------------------------------------------------------
+
 
 def _mailing(request, found, public_id):
     from hikkoshi.documents.mailing import render_mailing_pack
@@ -304,8 +366,9 @@ def _mailing(request, found, public_id):
     move, assisted = _assisted_move(request, CALL_CENTRE, public_id)
     if move.status != MoveStatus.SUBMITTED or move.erased_at is not None:
         raise Http404
-    pdf = render_mailing_pack(move_record(move), assisted.contact or {}, centre=assisted.centre.name,
-                              sent_on=timezone.localdate())
+    pdf = render_mailing_pack(
+        move_record(move), assisted.contact or {}, centre=assisted.centre.name, sent_on=timezone.localdate()
+    )
     record(request, action=Action.PRINT, move=move, target="mailing.pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="mailing.pdf"'
@@ -315,6 +378,7 @@ def _mailing(request, found, public_id):
 
 # -- an agency's staff and counts (managers) --------------------------------------------------
 
+
 def _managed_stores(found):
     return list(Store.objects.filter(agency_id__in=found.manager_of).select_related("agency"))
 
@@ -322,10 +386,18 @@ def _managed_stores(found):
 def _staff_page(request, found, form=None, status=200):
     form = form or MemberForm(stores=_managed_stores(found))
     members = agency_members(found.manager_of)
-    return render(request, "assisted/agency_staff.html", {
-        "members": members, "form": form, "summary": _summary(form) if form.is_bound else [],
-        "focus_summary": form.is_bound, "agencies": _managed_agencies(found),
-    }, status=status)
+    return render(
+        request,
+        "assisted/agency_staff.html",
+        {
+            "members": members,
+            "form": form,
+            "summary": _summary(form) if form.is_bound else [],
+            "focus_summary": form.is_bound,
+            "agencies": _managed_agencies(found),
+        },
+        status=status,
+    )
 
 
 def _staff(request, found):
@@ -350,8 +422,9 @@ def _staff_add(request, found):
             store = None
         email = form.cleaned_data["email"].strip().lower()  # as allauth keeps addresses
         try:
-            member, outcome = services.add_member(agency=agency, email=email, role=form.cleaned_data["role"],
-                                                  store=store, by=request.user)
+            member, outcome = services.add_member(
+                agency=agency, email=email, role=form.cleaned_data["role"], store=store, by=request.user
+            )
         except services.MemberRefused as refused:
             form.add_error(refused.field, str(refused.message))
             return _staff_page(request, found, form, status=400)
@@ -361,8 +434,9 @@ def _staff_add(request, found):
         elif outcome == services.CHANGED:
             messages.success(request, _("The role and store of %(email)s were changed.") % {"email": email})
         else:
-            messages.info(request, _("%(email)s already has this role and store: nothing was changed.")
-                          % {"email": email})
+            messages.info(
+                request, _("%(email)s already has this role and store: nothing was changed.") % {"email": email}
+            )
         return redirect("agency:staff")
     return _staff_page(request, found, form, status=400)
 
@@ -378,8 +452,11 @@ def _tell_new_member(request, member) -> None:
 
 
 def _staff_remove(request, found, member_id: int):
-    member = (AgencyMember.objects.filter(pk=member_id, agency_id__in=found.manager_of)
-              .select_related("user", "agency", "store").first())
+    member = (
+        AgencyMember.objects.filter(pk=member_id, agency_id__in=found.manager_of)
+        .select_related("user", "agency", "store")
+        .first()
+    )
     if member is None:
         raise Http404
     if member.user_id == request.user.pk:
@@ -392,8 +469,10 @@ def _staff_remove(request, found, member_id: int):
             messages.error(request, str(refused.message))
             return redirect("agency:staff")
         if removed:
-            messages.success(request, _("%(email)s was removed: they no longer see the agency's moves.")
-                             % {"email": member.user.email})
+            messages.success(
+                request,
+                _("%(email)s was removed: they no longer see the agency's moves.") % {"email": member.user.email},
+            )
         return redirect("agency:staff")
     return render(request, "assisted/agency_staff_remove.html", {"member": member})
 
@@ -420,6 +499,7 @@ def _csv_safe(value: str) -> str:
 
 
 # -- the views, by area -----------------------------------------------------------------------
+
 
 def _agency_home(request, found):
     return _home(request, found, AGENCY)

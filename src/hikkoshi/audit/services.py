@@ -28,7 +28,7 @@ def _address(text: str | None) -> str | None:
     text = text.strip()
     candidates = [text]
     if text.startswith("[") and "]" in text:
-        candidates.append(text[1:text.index("]")])
+        candidates.append(text[1 : text.index("]")])
     elif text.count(":") == 1:
         candidates.append(text.split(":")[0])
     for candidate in candidates:
@@ -58,6 +58,10 @@ def record(request=None, *, action: str, move=None, target: str = "", user=None,
         via = "api" if request is not None and request.path.startswith("/api/") else ("page" if request else "system")
     return AuditEvent.objects.create(
         actor_id=user.pk if user is not None and getattr(user, "is_authenticated", False) else None,
-        role=role_of(user), action=Action(action), move=public_id, target=target[:60],
-        ip=_client_ip(request), via=via[:10],
+        role=role_of(user),
+        action=Action(action),
+        move=public_id,
+        target=target[:60],
+        ip=_client_ip(request),
+        via=via[:10],
     )

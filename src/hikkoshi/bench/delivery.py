@@ -23,13 +23,13 @@ Each database (SQLite, and PostgreSQL when one answers) runs in a child process 
 
 import json
 import os
+from pathlib import Path
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from hikkoshi.bench.servers import BenchError
@@ -55,18 +55,25 @@ def run_delivery(*, seconds, connections, workers, rounds, warmup, keep, log) ->
     results = {}
     for database in databases:
         log(f"{database}: {rounds} round(s) of {moves} moves and {moves * 6} empty tasks")
-        results[database] = _run_child(database, moves=moves, rounds=rounds, processes=workers or 2,
-                                       keep=keep, log=log)
+        results[database] = _run_child(database, moves=moves, rounds=rounds, processes=workers or 2, keep=keep, log=log)
     bar = {}
     for database, r in results.items():
-        bar[f"{database} moves/s"] = {"target": f">= {BAR_MOVES_PER_SECOND:g}", "value": r["moves_per_second"],
-                                      "pass": r["moves_per_second"] >= BAR_MOVES_PER_SECOND}
-        bar[f"{database} once"] = {"target": "every application exactly once", "value": r["all_delivered_once"],
-                                   "pass": r["all_delivered_once"]}
+        bar[f"{database} moves/s"] = {
+            "target": f">= {BAR_MOVES_PER_SECOND:g}",
+            "value": r["moves_per_second"],
+            "pass": r["moves_per_second"] >= BAR_MOVES_PER_SECOND,
+        }
+        bar[f"{database} once"] = {
+            "target": "every application exactly once",
+            "value": r["all_delivered_once"],
+            "pass": r["all_delivered_once"],
+        }
     passed = all(item["pass"] for item in bar.values())
     details = "; ".join(
         f"{database} {r['moves_per_second']:.1f} moves/s ({r['deliveries_per_second']:.0f} deliveries/s, "
-        f"empty tasks {r['noop_per_second']:.0f}/s, ratio {r['ratio']:.3f})" for database, r in results.items())
+        f"empty tasks {r['noop_per_second']:.0f}/s, ratio {r['ratio']:.3f})"
+        for database, r in results.items()
+    )
     # The headline figures are the slowest database's.
     worst = min(results.values(), key=lambda r: r["moves_per_second"])
     return {
@@ -77,7 +84,9 @@ def run_delivery(*, seconds, connections, workers, rounds, warmup, keep, log) ->
         "p50_ms": round(worst["p50_move_seconds"] * 1000, 1),
         "p99_ms": round(worst["p99_move_seconds"] * 1000, 1),
         "unit": "moves per second, submission to the last delivery (baseline: empty tasks per second)",
-        "moves": moves, "rounds": rounds, "processes": workers or 2,
+        "moves": moves,
+        "rounds": rounds,
+        "processes": workers or 2,
         "results": results,
         "bar": bar,
         "pass": passed,
@@ -88,15 +97,23 @@ def run_delivery(*, seconds, connections, workers, rounds, warmup, keep, log) ->
 def format_table(r: dict) -> str:
     """The result as a readable table, one column per database."""
     databases = list(r["results"])
-    rows = [("moves per second", "moves_per_second"), ("deliveries per second", "deliveries_per_second"),
-            ("empty tasks per second", "noop_per_second"), ("ratio (deliveries / empty tasks)", "ratio"),
-            ("a move's last delivery, p50 (s)", "p50_move_seconds"),
-            ("a move's last delivery, p99 (s)", "p99_move_seconds"),
-            ("web applications at the receiver", "web_applications"), ("mails at the sink", "mails")]
+    rows = [
+        ("moves per second", "moves_per_second"),
+        ("deliveries per second", "deliveries_per_second"),
+        ("empty tasks per second", "noop_per_second"),
+        ("ratio (deliveries / empty tasks)", "ratio"),
+        ("a move's last delivery, p50 (s)", "p50_move_seconds"),
+        ("a move's last delivery, p99 (s)", "p99_move_seconds"),
+        ("web applications at the receiver", "web_applications"),
+        ("mails at the sink", "mails"),
+    ]
     width = max(len(label) for label, _ in rows)
-    lines = [f"delivery benchmark — {r['moves']} moves of seven procedures per round, {r['rounds']} round(s), "
-             f"hikkoshi worker with {r['processes']} processes", "",
-             f"{'':<{width}}  " + "  ".join(f"{d:>12}" for d in databases)]
+    lines = [
+        f"delivery benchmark — {r['moves']} moves of seven procedures per round, {r['rounds']} round(s), "
+        f"hikkoshi worker with {r['processes']} processes",
+        "",
+        f"{'':<{width}}  " + "  ".join(f"{d:>12}" for d in databases),
+    ]
     for label, key in rows:
         lines.append(f"{label:<{width}}  " + "  ".join(f"{r['results'][d].get(key, '–')!s:>12}" for d in databases))
     lines += ["", "bar:"]
@@ -108,8 +125,14 @@ def format_table(r: dict) -> str:
 def _run_child(database: str, *, moves: int, rounds: int, processes: int, keep: bool, log) -> dict:
     base = Path(tempfile.mkdtemp(prefix=f"hikkoshi-bench-delivery-{database}-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIKKOSHI_") and k != "DATABASE_URL"}
-    env.update({"HIKKOSHI_DATA_DIR": str(base / "portal"), "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.dev",
-                "HIKKOSHI_DELIVERY_FIRST_DELAY": "0.5", "HIKKOSHI_DELIVERY_LEASE": "60"})
+    env.update(
+        {
+            "HIKKOSHI_DATA_DIR": str(base / "portal"),
+            "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.dev",
+            "HIKKOSHI_DELIVERY_FIRST_DELAY": "0.5",
+            "HIKKOSHI_DELIVERY_LEASE": "60",
+        }
+    )
     dbname = ""
     if database == "postgresql":
         import psycopg
@@ -121,9 +144,24 @@ def _run_child(database: str, *, moves: int, rounds: int, processes: int, keep: 
         env["DATABASE_URL"] = POSTGRES.rsplit("/", 1)[0] + "/" + dbname
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "hikkoshi.bench.delivery", "--base", str(base), "--moves", str(moves),
-             "--rounds", str(rounds), "--processes", str(processes)],
-            env=env, capture_output=True, text=True, timeout=1800)
+            [
+                sys.executable,
+                "-m",
+                "hikkoshi.bench.delivery",
+                "--base",
+                str(base),
+                "--moves",
+                str(moves),
+                "--rounds",
+                str(rounds),
+                "--processes",
+                str(processes),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         for line in done.stderr.splitlines():
             log(f"{database}: {line}")
         if done.returncode != 0 or not done.stdout.strip():
@@ -142,6 +180,7 @@ def _run_child(database: str, *, moves: int, rounds: int, processes: int, keep: 
 
 
 # --- the child ---------------------------------------------------------------------------------
+
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -175,31 +214,36 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
     settings.HIKKOSHI_SMTP = {**settings.HIKKOSHI_SMTP, "port": smtp_port}
     try:
         _configure(receiver)
-        owner, _ = get_user_model().objects.get_or_create(username="bench@example.jp",
-                                                          defaults={"email": "bench@example.jp"})
+        owner, _ = get_user_model().objects.get_or_create(
+            username="bench@example.jp", defaults={"email": "bench@example.jp"}
+        )
         payload = _payload()
         result: dict[str, Any] = {"moves": moves, "rounds": [], "processes": processes}
         for number in range(rounds):
             noop = _noop_phase(moves * 6, processes)
             _say(f"round {number + 1}: empty tasks {noop:.0f}/s")
             pipeline = _pipeline_phase(owner, payload, moves, processes)
-            _say(f"round {number + 1}: {pipeline['moves_per_second']:.1f} moves/s "
-                 f"({pipeline['deliveries']} deliveries in {pipeline['seconds']:.1f} s)")
+            _say(
+                f"round {number + 1}: {pipeline['moves_per_second']:.1f} moves/s "
+                f"({pipeline['deliveries']} deliveries in {pipeline['seconds']:.1f} s)"
+            )
             result["rounds"].append({"noop_per_second": noop, **pipeline})
         result.update(_check(receiver, sink, moves * rounds))
     finally:
         sink.stop()
         receiver.stop()
     best = max(result["rounds"], key=lambda r: r["moves_per_second"])
-    result.update({
-        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
-        "moves_per_second": round(best["moves_per_second"], 2),
-        "deliveries_per_second": round(best["deliveries"] / best["seconds"], 1),
-        "noop_per_second": round(best["noop_per_second"], 1),
-        "ratio": round(best["deliveries"] / best["seconds"] / best["noop_per_second"], 3),
-        "p50_move_seconds": best["p50_move_seconds"],
-        "p99_move_seconds": best["p99_move_seconds"],
-    })
+    result.update(
+        {
+            "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+            "moves_per_second": round(best["moves_per_second"], 2),
+            "deliveries_per_second": round(best["deliveries"] / best["seconds"], 1),
+            "noop_per_second": round(best["noop_per_second"], 1),
+            "ratio": round(best["deliveries"] / best["seconds"] / best["noop_per_second"], 3),
+            "p50_move_seconds": best["p50_move_seconds"],
+            "p99_move_seconds": best["p99_move_seconds"],
+        }
+    )
     return result
 
 
@@ -216,8 +260,12 @@ def _configure(receiver) -> None:
         channel = installed.get(procedure.channel)
         if not channel.sends:
             continue
-        procedure.channel_settings = {**procedure.channel_settings, **channel.stand_in_settings(
-            procedure=procedure.slug, organisation=procedure.organisation.slug, stand_ins=stand_ins)}
+        procedure.channel_settings = {
+            **procedure.channel_settings,
+            **channel.stand_in_settings(
+                procedure=procedure.slug, organisation=procedure.organisation.slug, stand_ins=stand_ins
+            ),
+        }
         procedure.save()
     for slug in WEB:
         organisation = Organisation.objects.get(slug=slug)
@@ -236,10 +284,16 @@ def _payload() -> dict:
         "from": {"postcode": "100-0001", "address": "東京都千代田区千代田1-1"},
         "to": {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": "ハイツ北 201"},
         "move_date": day.isoformat(),
-        "applicant": {"name": "札幌 太郎", "name_kana": "サッポロ タロウ", "birth_date": "1985-05-05",
-                      "phone": "090-1234-5678", "email": "taro@example.jp"},
-        "members": [{"name": "札幌 花子", "name_kana": "サッポロ ハナコ", "birth_date": "1988-07-07",
-                     "relationship": "妻"}],
+        "applicant": {
+            "name": "札幌 太郎",
+            "name_kana": "サッポロ タロウ",
+            "birth_date": "1985-05-05",
+            "phone": "090-1234-5678",
+            "email": "taro@example.jp",
+        },
+        "members": [
+            {"name": "札幌 花子", "name_kana": "サッポロ ハナコ", "birth_date": "1988-07-07", "relationship": "妻"}
+        ],
         "procedures": [
             {"id": "sapporo-move-in", "fields": {}},
             {"id": "sapporo-water-start", "fields": {"start_date": start}},
@@ -256,9 +310,22 @@ def _payload() -> dict:
 class _Workers:
     def __init__(self, processes: int):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hikkoshi.cli", "worker", "--processes", str(processes),
-             "--interval", "0.05", "--sweep-every", "5"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "hikkoshi.cli",
+                "worker",
+                "--processes",
+                str(processes),
+                "--interval",
+                "0.05",
+                "--sweep-every",
+                "5",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def stop(self) -> None:
         import signal
@@ -332,9 +399,13 @@ def _pipeline_phase(owner, payload: dict, moves: int, processes: int) -> dict:
         per_move = sent.values("entry__move_id").annotate(last=Max("delivered_at"))
         latencies = sorted(row["last"].timestamp() - submitted[row["entry__move_id"]] for row in per_move)
         seconds = finished - started
-        return {"seconds": round(seconds, 3), "deliveries": sent.count(),
-                "moves_per_second": moves / seconds, "p50_move_seconds": round(median(latencies), 3),
-                "p99_move_seconds": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 3)}
+        return {
+            "seconds": round(seconds, 3),
+            "deliveries": sent.count(),
+            "moves_per_second": moves / seconds,
+            "p50_move_seconds": round(median(latencies), 3),
+            "p99_move_seconds": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 3),
+        }
     finally:
         workers.stop()
 
@@ -345,9 +416,21 @@ class _Sink:
     def __init__(self, directory: Path, smtp_port: int, web_port: int):
         self.directory = directory
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hikkoshi.cli", "smtpsink", "--smtp-port", str(smtp_port),
-             "--web-port", str(web_port), "--dir", str(directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "hikkoshi.cli",
+                "smtpsink",
+                "--smtp-port",
+                str(smtp_port),
+                "--web-port",
+                str(web_port),
+                "--dir",
+                str(directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -384,10 +467,15 @@ def _check(receiver, sink, moves: int) -> dict:
     arrived = _arrived(receiver)
     mails = sink.count()
     expected_web, expected_mail = 3 * moves, 3 * moves
-    _say(f"receiver holds {arrived} applications (expected {expected_web}); sink {mails} mails "
-         f"(expected {expected_mail})")
-    return {"web_applications": arrived, "mails": mails,
-            "all_delivered_once": arrived == expected_web and mails == expected_mail}
+    _say(
+        f"receiver holds {arrived} applications (expected {expected_web}); sink {mails} mails "
+        f"(expected {expected_mail})"
+    )
+    return {
+        "web_applications": arrived,
+        "mails": mails,
+        "all_delivered_once": arrived == expected_web and mails == expected_mail,
+    }
 
 
 def main(argv=None) -> None:

@@ -27,22 +27,26 @@ def HOT_QUERIES() -> dict:  # noqa: N802 (a constant made at call time: it reads
     return {
         "erasure candidates": Move.objects.filter(
             status=MoveStatus.SUBMITTED, erased_at__isnull=True, submitted_at__lt=cutoff, pk__gt=0
-        ).order_by("pk").values_list("pk", flat=True)[:500],
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500],
         "abandoned drafts": stale_assisted_drafts(now=now),
         "delivery admin list": Delivery.objects.order_by("-created_at", "-id")[:100],
-        "delivery admin, one day": Delivery.objects.filter(created_at__gte=now - timedelta(days=1))
-        .order_by("-created_at", "-id")[:100],
+        "delivery admin, one day": Delivery.objects.filter(created_at__gte=now - timedelta(days=1)).order_by(
+            "-created_at", "-id"
+        )[:100],
         "attention: failed": Delivery.objects.filter(status=EntryStatus.FAILED).order_by("-created_at", "-id")[:100],
         "attention: stuck": Delivery.objects.filter(
             Q(status=EntryStatus.SENDING, sending_since__lt=now - lease)
-            | Q(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=now - lease)),
+            | Q(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=now - lease)
+        ),
         "search by reference": Delivery.objects.filter(reference="R-1"),
         "search by key": Delivery.objects.filter(idempotency_key=uuid.uuid4()),
         "move by public id": Move.objects.filter(public_id=uuid.uuid4()),
-        "sweeper: sending too long": Delivery.objects.filter(status=EntryStatus.SENDING,
-                                                            sending_since__lt=now - lease),
-        "sweeper: overdue": Delivery.objects.filter(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING],
-                                                    next_attempt_at__lt=now - lease).values_list("pk", "task_id"),
+        "sweeper: sending too long": Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease),
+        "sweeper: overdue": Delivery.objects.filter(
+            status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=now - lease
+        ).values_list("pk", "task_id"),
         "admin search by move": Delivery.objects.filter(entry__move_id=1).values_list("pk", flat=True),
         "a move's deliveries": Delivery.objects.filter(entry__move_id=1),
     }
@@ -60,11 +64,18 @@ def sequential_scans(queryset, *, discourage: bool = True) -> list[str]:
         if discourage:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL enable_seqscan = off")
-        return [line for line in queryset.explain().splitlines()
-                if "Seq Scan" in line and any(f" on {t}" in line for t in TABLES)]
+        return [
+            line
+            for line in queryset.explain().splitlines()
+            if "Seq Scan" in line and any(f" on {t}" in line for t in TABLES)
+        ]
     # A SCAN through an index is fine where the query stops early (LIMIT: the newest 100 of a
     # list); without a LIMIT it walks the whole index, as bad as the table.
     limited = " LIMIT " in str(queryset.query).upper()
-    return [line for line in queryset.explain().splitlines()
-            if "SCAN" in line and any(t in line for t in TABLES)
-            and not (limited and ("INDEX" in line or "PRIMARY KEY" in line))]
+    return [
+        line
+        for line in queryset.explain().splitlines()
+        if "SCAN" in line
+        and any(t in line for t in TABLES)
+        and not (limited and ("INDEX" in line or "PRIMARY KEY" in line))
+    ]

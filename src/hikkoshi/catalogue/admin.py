@@ -24,19 +24,28 @@ class VersionInline(admin.TabularInline):
 
 def channel_settings_help() -> str:
     """What each installed channel's settings hold, as the channels declare them (HTML)."""
+
     def keys(channel) -> str:
         if not channel.settings_schema:
             return _("nothing to set")
-        return format_html_join("; ", "“{}”{}: {}", ((s.key, "" if s.required else " " + _("(optional)"), s.help)
-                                                     for s in channel.settings_schema))
+        return format_html_join(
+            "; ",
+            "“{}”{}: {}",
+            ((s.key, "" if s.required else " " + _("(optional)"), s.help) for s in channel.settings_schema),
+        )
+
     return format_html_join(mark_safe("<br>"), "{}: {}", ((c.label, keys(c)) for c in channels.registry()))
 
 
 class ProcedureForm(forms.ModelForm):
     # The common data the organisation receives, as boxes to tick rather than JSON to type.
     shares = forms.TypedMultipleChoiceField(
-        label=Procedure._meta.get_field("shares").verbose_name, choices=CommonItem.choices, required=False,
-        widget=forms.CheckboxSelectMultiple, help_text=Procedure._meta.get_field("shares").help_text)
+        label=Procedure._meta.get_field("shares").verbose_name,
+        choices=CommonItem.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Procedure._meta.get_field("shares").help_text,
+    )
 
     class Meta:
         model = Procedure

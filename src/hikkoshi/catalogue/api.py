@@ -63,14 +63,19 @@ def procedure_payload(applicable) -> dict:
     definition = applicable.version.definition
     kinds = [str(k) for k in applicable.kinds]
     return {
-        "id": applicable.slug, "version": applicable.version.number,
-        "name": definition["name"], "name_en": definition.get("name_en", ""),
+        "id": applicable.slug,
+        "version": applicable.version.number,
+        "name": definition["name"],
+        "name_en": definition.get("name_en", ""),
         "description": definition.get("description", ""),
         "organisation": definition["organisation"],
         "organisation_name": applicable.procedure.organisation.name,
-        "channel": definition["channel"], "optional": applicable.optional,
-        "preselected": applicable.preselected, "end": definition.get("end", ""),
-        "shares": shared_items(definition), "kinds": kinds,
+        "channel": definition["channel"],
+        "optional": applicable.optional,
+        "preselected": applicable.preselected,
+        "end": definition.get("end", ""),
+        "shares": shared_items(definition),
+        "kinds": kinds,
         "deadline_from_days": definition.get("deadline_from_days"),
         "deadline_to_days": definition.get("deadline_to_days"),
         "fields": [s.to_dict() for s in applicable.version.schema if s.applies_to(kinds)],
@@ -78,16 +83,27 @@ def procedure_payload(applicable) -> dict:
 
 
 @router.get(
-    "/procedures", response={200: ProceduresOut},
+    "/procedures",
+    response={200: ProceduresOut},
     summary="Procedures for a move (手続きの判定)",
     description="The kind of move (転居 / 転出 / 転入) between two postal codes and the procedures that "
-                "apply, each with its field schema (only the fields asked for this kind of move).",
+    "apply, each with its field schema (only the fields asked for this kind of move).",
     openapi_extra={
         "parameters": [
-            {"name": "from", "in": "query", "required": True, "schema": {"type": "string"},
-             "description": "Postal code of the old address"},
-            {"name": "to", "in": "query", "required": True, "schema": {"type": "string"},
-             "description": "Postal code of the new address"},
+            {
+                "name": "from",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "Postal code of the old address",
+            },
+            {
+                "name": "to",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "Postal code of the new address",
+            },
         ],
         "responses": {
             404: {"description": "Unknown postal code", "content": {"application/problem+json": {}}},
@@ -99,15 +115,20 @@ def procedure_list(request):
     missing = [name for name in ("from", "to") if not request.GET.get(name)]
     if missing:
         reason = _("This parameter is required.")
-        raise Problem(422, "invalid-parameters", _("Invalid parameters"), reason,
-                      [invalid_param(name, reason) for name in missing])
+        raise Problem(
+            422,
+            "invalid-parameters",
+            _("Invalid parameters"),
+            reason,
+            [invalid_param(name, reason) for name in missing],
+        )
     old = place_or_problem(request.GET["from"], "from")
     new = place_or_problem(request.GET["to"], "to")
     assessment = assess_move(old.municipality_code, new.municipality_code)
     return {
         "kinds": [str(k) for k in assessment.kinds],
         "within_municipality": assessment.within_municipality,
-        "from_place": place_payload(old), "to_place": place_payload(new),
-        "procedures": [procedure_payload(a) for a in
-                       applicable_procedures(assessment=assessment, old=old, new=new)],
+        "from_place": place_payload(old),
+        "to_place": place_payload(new),
+        "procedures": [procedure_payload(a) for a in applicable_procedures(assessment=assessment, old=old, new=new)],
     }

@@ -68,8 +68,13 @@ class CommonItem(models.TextChoices):
     APPLICANT_PHONE = "applicant_phone", _("The applicant's phone number")
     APPLICANT_EMAIL = "applicant_email", _("The applicant's e-mail address")
     # The household: the 世帯主 at the new address, every mover's 続柄 to them and 性別 (given or not).
-    MEMBERS = "members", _("The household: the head of household (世帯主) at the new address, and the "
-                           "people moving with you (name, kana, date of birth, relationship to the head, sex)")
+    MEMBERS = (
+        "members",
+        _(
+            "The household: the head of household (世帯主) at the new address, and the "
+            "people moving with you (name, kana, date of birth, relationship to the head, sex)"
+        ),
+    )
     OLD_ADDRESS = "old_address", _("The old address (with building and room)")
     NEW_ADDRESS = "new_address", _("The new address (with building and room)")
     MOVE_DATE = "move_date", _("The moving day")

@@ -21,8 +21,7 @@ class JsonListOf:
 
     def __call__(self, value):
         if not isinstance(value, list) or any(v not in self.choices for v in value):
-            raise ValidationError(_("Choose from: %(choices)s.") % {"choices": ", ".join(self.choices)},
-                                  code="choices")
+            raise ValidationError(_("Choose from: %(choices)s.") % {"choices": ", ".join(self.choices)}, code="choices")
 
     def __eq__(self, other):
         return isinstance(other, JsonListOf) and other.choices == self.choices
@@ -60,41 +59,57 @@ class Procedure(models.Model):
     """
 
     slug = models.SlugField(_("identifier"), max_length=80, unique=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="procedures",
-                                     verbose_name=_("organisation"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("organisation")
+    )
     name = models.CharField(_("name (Japanese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description = models.TextField(_("description (Japanese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    move_kinds = models.JSONField(_("move kinds"), default=list,
-                                  validators=[JsonListOf(MoveKind.values)])
-    conditions = models.JSONField(_("conditions"), default=list, blank=True,
-                                  validators=[JsonListOf(Condition.values)])
+    move_kinds = models.JSONField(_("move kinds"), default=list, validators=[JsonListOf(MoveKind.values)])
+    conditions = models.JSONField(_("conditions"), default=list, blank=True, validators=[JsonListOf(Condition.values)])
     # Only the 住民異動届 (転入届・転居届・転出届) is required by law; every other procedure is
     # offered, with the mover's choice (apply here / arranged / another company / not needed).
-    required = models.BooleanField(_("required by law"), default=False, help_text=_(
-        "Only the resident registration notifications (住民異動届) are; every other procedure is "
-        "offered and the mover chooses."))
-    end = models.CharField(_("end of the move"), max_length=3, choices=End.choices, blank=True, default="",
-                           help_text=_("Stopping at the old address and starting at the new one are separate "
-                                       "procedures; each applies only where its organisation serves that end."))
-    shares = models.JSONField(_("common data it receives"), default=all_common_items, blank=True,
-                              validators=[JsonListOf(CommonItem.values)],
-                              help_text=_("Only these common items go to the organisation (with the "
-                                          "procedure's own fields)."))
+    required = models.BooleanField(
+        _("required by law"),
+        default=False,
+        help_text=_(
+            "Only the resident registration notifications (住民異動届) are; every other procedure is "
+            "offered and the mover chooses."
+        ),
+    )
+    end = models.CharField(
+        _("end of the move"),
+        max_length=3,
+        choices=End.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "Stopping at the old address and starting at the new one are separate "
+            "procedures; each applies only where its organisation serves that end."
+        ),
+    )
+    shares = models.JSONField(
+        _("common data it receives"),
+        default=all_common_items,
+        blank=True,
+        validators=[JsonListOf(CommonItem.values)],
+        help_text=_("Only these common items go to the organisation (with the procedure's own fields)."),
+    )
     fields = models.JSONField(_("fields"), default=list, blank=True)
     # The installed channels (``hikkoshi.channels``): a new one needs no migration.
     channel = models.CharField(_("channel"), max_length=10, choices=channels.choices)
     channel_settings = models.JSONField(_("channel settings"), default=dict, blank=True)
     # Deadline relative to the move date, in days: from (negative: before) and to (after).
     # Within a year before or after the move: a rule beyond that is a typing error.
-    deadline_from_days = models.SmallIntegerField(_("may be done from (days after moving)"),
-                                                  null=True, blank=True, validators=DEADLINE_DAYS)
-    deadline_to_days = models.SmallIntegerField(_("must be done by (days after moving)"),
-                                                null=True, blank=True, validators=DEADLINE_DAYS)
+    deadline_from_days = models.SmallIntegerField(
+        _("may be done from (days after moving)"), null=True, blank=True, validators=DEADLINE_DAYS
+    )
+    deadline_to_days = models.SmallIntegerField(
+        _("must be done by (days after moving)"), null=True, blank=True, validators=DEADLINE_DAYS
+    )
     office = models.CharField(_("where to go"), max_length=20, choices=Office.choices, blank=True)
-    official_form = models.CharField(_("official form"), max_length=20, choices=OfficialForm.choices,
-                                     blank=True)
+    official_form = models.CharField(_("official form"), max_length=20, choices=OfficialForm.choices, blank=True)
     what_to_bring = models.TextField(_("what to bring (Japanese, one per line)"), blank=True)
     what_to_bring_en = models.TextField(_("what to bring (English, one per line)"), blank=True)
     source = models.TextField(_("source of the rules"), blank=True)
@@ -125,8 +140,11 @@ class Procedure(models.Model):
             errors["fields"] = [f"{path}: {message}" for path, message in exc.errors]
         if not self.move_kinds:
             errors["move_kinds"] = [_("Choose at least one kind of move.")]
-        if (self.deadline_from_days is not None and self.deadline_to_days is not None
-                and self.deadline_from_days > self.deadline_to_days):
+        if (
+            self.deadline_from_days is not None
+            and self.deadline_to_days is not None
+            and self.deadline_from_days > self.deadline_to_days
+        ):
             errors["deadline_to_days"] = [_("The end of the period comes before its start.")]
         if self.required and Condition.OPT_IN in (self.conditions or []):
             errors["conditions"] = [_("A required procedure is always included: it cannot be only on request.")]
@@ -143,16 +161,27 @@ class Procedure(models.Model):
     def definition(self) -> dict:
         """Everything an application depends on, as stored in a version."""
         return {
-            "slug": self.slug, "organisation": self.organisation.slug, "name": self.name,
-            "name_en": self.name_en, "description": self.description,
-            "description_en": self.description_en, "move_kinds": self.move_kinds,
-            "conditions": self.conditions, "required": self.required, "end": self.end,
-            "shares": self.shares, "fields": self.fields, "channel": self.channel,
+            "slug": self.slug,
+            "organisation": self.organisation.slug,
+            "name": self.name,
+            "name_en": self.name_en,
+            "description": self.description,
+            "description_en": self.description_en,
+            "move_kinds": self.move_kinds,
+            "conditions": self.conditions,
+            "required": self.required,
+            "end": self.end,
+            "shares": self.shares,
+            "fields": self.fields,
+            "channel": self.channel,
             "channel_settings": self.channel_settings,
             "deadline_from_days": self.deadline_from_days,
-            "deadline_to_days": self.deadline_to_days, "office": self.office,
-            "official_form": self.official_form, "what_to_bring": self.what_to_bring,
-            "what_to_bring_en": self.what_to_bring_en, "source": self.source,
+            "deadline_to_days": self.deadline_to_days,
+            "office": self.office,
+            "official_form": self.official_form,
+            "what_to_bring": self.what_to_bring,
+            "what_to_bring_en": self.what_to_bring_en,
+            "source": self.source,
         }
 
     def save(self, *args, **kwargs):

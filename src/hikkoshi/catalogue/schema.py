@@ -16,8 +16,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 
-from hikkoshi.japanese import (DASHES, InputError, ascii_digits, check_text, date_text, format_wareki,
-                               normalise_phone, parse_date, to_katakana)
+from hikkoshi.japanese import (
+    DASHES,
+    InputError,
+    ascii_digits,
+    check_text,
+    date_text,
+    format_wareki,
+    normalise_phone,
+    parse_date,
+    to_katakana,
+)
 from hikkoshi.places.moves import MoveKind
 from hikkoshi.places.normalise import InvalidPostcode, format_postcode, normalise_postcode
 
@@ -26,9 +35,17 @@ from .widgets import DatePartsWidget
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DEFAULT_MAX_LENGTH = {
-    FieldType.TEXT: 100, FieldType.TEXTAREA: 1000, FieldType.KANA: 100, FieldType.ACCOUNT: 30,
-    FieldType.EMAIL: 254, FieldType.CHOICE: 40, FieldType.PHONE: 30, FieldType.POSTCODE: 20,
-    FieldType.DATE: 30, FieldType.NUMBER: 20, FieldType.BOOLEAN: 5,
+    FieldType.TEXT: 100,
+    FieldType.TEXTAREA: 1000,
+    FieldType.KANA: 100,
+    FieldType.ACCOUNT: 30,
+    FieldType.EMAIL: 254,
+    FieldType.CHOICE: 40,
+    FieldType.PHONE: 30,
+    FieldType.POSTCODE: 20,
+    FieldType.DATE: 30,
+    FieldType.NUMBER: 20,
+    FieldType.BOOLEAN: 5,
 }
 MAX_ANY_INPUT = 2000
 # The defaults a date field may take (``FieldSpec.default``): the moving day.
@@ -116,8 +133,10 @@ class FieldSpec:
         own = self.localised_help
         if self.type != FieldType.DATE or "例" in own or "example" in own.lower():
             return own
-        example = _("For example 令和 8年 1月 15日, or with 西暦 2026年 1月 15日. A whole date typed in the year "
-                    "field is read too: 令和8年1月15日, R8.1.15, 2026-01-15.")
+        example = _(
+            "For example 令和 8年 1月 15日, or with 西暦 2026年 1月 15日. A whole date typed in the year "
+            "field is read too: 令和8年1月15日, R8.1.15, 2026-01-15."
+        )
         return f"{own} {example}" if own else example
 
     @property
@@ -199,8 +218,9 @@ class FieldSpec:
         if not isinstance(raw, str):
             raise FieldError(_("Enter text."))
         try:
-            text = check_text(raw, max_length=min(self.limit * 4, MAX_ANY_INPUT),
-                              multiline=self.type == FieldType.TEXTAREA).strip()
+            text = check_text(
+                raw, max_length=min(self.limit * 4, MAX_ANY_INPUT), multiline=self.type == FieldType.TEXTAREA
+            ).strip()
             return self._clean_text(text)
         except InputError as exc:
             raise FieldError(exc.message) from exc
@@ -241,8 +261,10 @@ class FieldSpec:
             # Customer numbers are printed with spaces or hyphens; the organisation wants digits.
             text = _ACCOUNT_SEPARATORS.sub("", ascii_digits(text))
         if len(text) > self.limit:
-            raise FieldError(_("Use at most %(limit)d characters (this has %(length)d).")
-                             % {"limit": self.limit, "length": len(text)})
+            raise FieldError(
+                _("Use at most %(limit)d characters (this has %(length)d).")
+                % {"limit": self.limit, "length": len(text)}
+            )
         if self.pattern and not re.fullmatch(self.pattern, text, re.ASCII):
             raise FieldError(self.localised_help or _("This value does not have the expected form."))
         return text
@@ -280,11 +302,14 @@ class FieldSpec:
             attrs["inputmode"] = "numeric"
         if self.type == FieldType.EMAIL:
             attrs.update(inputmode="email", autocomplete="email")
-        common: dict[str, Any] = {"label": self.localised_label, "help_text": self.form_help,
-                  "required": self.required, "spec": self}
+        common: dict[str, Any] = {
+            "label": self.localised_label,
+            "help_text": self.form_help,
+            "required": self.required,
+            "spec": self,
+        }
         if self.type == FieldType.CHOICE:
-            return SpecChoiceField(choices=[("", "—")] + [(c.value, c.localised_label) for c in self.choices],
-                                   **common)
+            return SpecChoiceField(choices=[("", "—")] + [(c.value, c.localised_label) for c in self.choices], **common)
         if self.type == FieldType.BOOLEAN:
             return SpecBooleanField(**common)
         if self.type == FieldType.DATE:
@@ -331,8 +356,23 @@ class SpecBooleanField(_SpecMixin, forms.BooleanField):
 
 # -- schemas ------------------------------------------------------------------------------------
 
-_KEYS = {"name", "type", "label", "label_en", "help", "help_en", "required", "max_length",
-         "pattern", "choices", "min_value", "max_value", "kinds", "move_window", "default"}
+_KEYS = {
+    "name",
+    "type",
+    "label",
+    "label_en",
+    "help",
+    "help_en",
+    "required",
+    "max_length",
+    "pattern",
+    "choices",
+    "min_value",
+    "max_value",
+    "kinds",
+    "move_window",
+    "default",
+}
 
 
 def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
@@ -358,8 +398,9 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
         else:
             names.add(name)
         if item.get("type") not in FieldType.values:
-            errors.append((f"{where}.type",
-                           _("Choose one of: %(choices)s.") % {"choices": ", ".join(FieldType.values)}))
+            errors.append(
+                (f"{where}.type", _("Choose one of: %(choices)s.") % {"choices": ", ".join(FieldType.values)})
+            )
         for key in ("label", "label_en", "help", "help_en", "pattern"):
             if key in item and not isinstance(item[key], str):
                 errors.append((f"{where}.{key}", _("Expected text.")))
@@ -381,8 +422,7 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
         if item.get("type") == FieldType.CHOICE and not choices:
             errors.append((f"{where}.choices", _("A choice field needs choices.")))
         if not isinstance(choices, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("value"), str) and isinstance(c.get("label"), str)
-            for c in choices
+            isinstance(c, dict) and isinstance(c.get("value"), str) and isinstance(c.get("label"), str) for c in choices
         ):
             errors.append((f"{where}.choices", _("Each choice needs a value and a label.")))
             choices = []
@@ -392,34 +432,48 @@ def parse_schema(data: Any, path: str = "fields") -> tuple[FieldSpec, ...]:
             kinds = []
         window = item.get("move_window")
         if window is not None and not (
-            isinstance(window, list) and len(window) == 2
+            isinstance(window, list)
+            and len(window) == 2
             and all(isinstance(d, int) and not isinstance(d, bool) and -366 <= d <= 366 for d in window)
-            and window[0] <= window[1] and item.get("type") == FieldType.DATE
+            and window[0] <= window[1]
+            and item.get("type") == FieldType.DATE
         ):
-            errors.append((f"{where}.move_window",
-                           _("For a date: [days before, days after] the moving day, within a year.")))
+            errors.append(
+                (f"{where}.move_window", _("For a date: [days before, days after] the moving day, within a year."))
+            )
             window = None
         default = item.get("default", "")
         if default != "" and not (default in DEFAULTS and item.get("type") == FieldType.DATE):
-            errors.append((f"{where}.default", _("For a date only: \"%(choices)s\".") % {"choices": DEFAULT_MOVE_DATE}))
+            errors.append((f"{where}.default", _('For a date only: "%(choices)s".') % {"choices": DEFAULT_MOVE_DATE}))
             default = ""
         if not errors:
-            specs.append(FieldSpec(
-                name=name, type=item["type"], label=item["label"],
-                label_en=item.get("label_en", ""), help=item.get("help", ""),
-                help_en=item.get("help_en", ""), required=item.get("required", False),
-                max_length=item.get("max_length"), pattern=item.get("pattern", ""),
-                choices=tuple(Choice(c["value"], c["label"], c.get("label_en", "")) for c in choices),
-                min_value=item.get("min_value"), max_value=item.get("max_value"),
-                kinds=tuple(kinds), move_window=tuple(window) if window else None, default=default,
-            ))
+            specs.append(
+                FieldSpec(
+                    name=name,
+                    type=item["type"],
+                    label=item["label"],
+                    label_en=item.get("label_en", ""),
+                    help=item.get("help", ""),
+                    help_en=item.get("help_en", ""),
+                    required=item.get("required", False),
+                    max_length=item.get("max_length"),
+                    pattern=item.get("pattern", ""),
+                    choices=tuple(Choice(c["value"], c["label"], c.get("label_en", "")) for c in choices),
+                    min_value=item.get("min_value"),
+                    max_value=item.get("max_value"),
+                    kinds=tuple(kinds),
+                    move_window=tuple(window) if window else None,
+                    default=default,
+                )
+            )
     if errors:
         raise SchemaError(errors)
     return tuple(specs)
 
 
-def clean_values(schema: tuple[FieldSpec, ...], data: Any, path: str = "",
-                 kinds=None, move_date: date | None = None) -> tuple[dict, dict[str, str]]:
+def clean_values(
+    schema: tuple[FieldSpec, ...], data: Any, path: str = "", kinds=None, move_date: date | None = None
+) -> tuple[dict, dict[str, str]]:
     """Clean a dict of values against a schema: (cleaned values as JSON, errors by path).
 
     With ``kinds``, only the fields asked for those kinds of move count. Unknown keys are

@@ -85,20 +85,33 @@ def _build_index(snapshot) -> CatalogueIndex:
     """Two queries of plain values (the procedures, their versions' numbers), and the directory
     snapshot's areas: built once per revision and process (``directory.selectors.derived``)."""
     newest: dict[int, tuple[int, int]] = {}
-    for procedure_id, number, pk in (ProcedureVersion.objects.filter(procedure__active=True)
-                                     .values_list("procedure_id", "number", "pk").iterator(chunk_size=5000)):
+    for procedure_id, number, pk in (
+        ProcedureVersion.objects.filter(procedure__active=True)
+        .values_list("procedure_id", "number", "pk")
+        .iterator(chunk_size=5000)
+    ):
         if number > newest.get(procedure_id, (0, 0))[0]:
             newest[procedure_id] = (number, pk)
     interned: dict = {}
     entries = []
     for pk, organisation_id, move_kinds, conditions, end, required in (
-            Procedure.objects.filter(active=True).order_by(*(Procedure._meta.ordering or ()))
-            .values_list("pk", "organisation_id", "move_kinds", "conditions", "end", "required")):
+        Procedure.objects.filter(active=True)
+        .order_by(*(Procedure._meta.ordering or ()))
+        .values_list("pk", "organisation_id", "move_kinds", "conditions", "end", "required")
+    ):
         kinds = frozenset(move_kinds or ())
         conds = frozenset(conditions or ())
-        entries.append(_Entry(pk, organisation_id, interned.setdefault(kinds, kinds),
-                              interned.setdefault(conds, conds), end, required,
-                              newest.get(pk, (0, None))[1]))
+        entries.append(
+            _Entry(
+                pk,
+                organisation_id,
+                interned.setdefault(kinds, kinds),
+                interned.setdefault(conds, conds),
+                end,
+                required,
+                newest.get(pk, (0, None))[1],
+            )
+        )
     by_organisation: dict[int, list[int]] = {}
     for position, entry in enumerate(entries):
         by_organisation.setdefault(entry.organisation_id, []).append(position)
@@ -125,9 +138,13 @@ def _area_codes(place: Place) -> tuple[str, ...]:
 
 def _served(place: Place, snapshot) -> frozenset[int]:
     """The organisations serving all of ``place`` (not only some of its postal codes)."""
-    return frozenset(pk for pk, partial in match_ids(municipality_code=place.municipality_code,
-                                                     postcode=place.postcode, snapshot=snapshot)
-                     if not partial)
+    return frozenset(
+        pk
+        for pk, partial in match_ids(
+            municipality_code=place.municipality_code, postcode=place.postcode, snapshot=snapshot
+        )
+        if not partial
+    )
 
 
 def applicable_procedures(*, assessment: MoveAssessment, old: Place, new: Place) -> list[Applicable]:
@@ -139,8 +156,7 @@ def applicable_procedures(*, assessment: MoveAssessment, old: Place, new: Place)
     The model objects of those that apply are read in two queries."""
     snapshot = directory_snapshot()
     index = catalogue_index(snapshot)
-    positions = sorted({p for place in (old, new) for code in _area_codes(place)
-                        for p in index.by_code.get(code, ())})
+    positions = sorted({p for place in (old, new) for code in _area_codes(place) for p in index.by_code.get(code, ())})
     served = {}
 
     def serves(organisation_id: int, place: Place) -> bool:
@@ -155,7 +171,8 @@ def applicable_procedures(*, assessment: MoveAssessment, old: Place, new: Place)
         if Condition.DESTINATION_IN_REGION in entry.conditions and not assessment.new_in_region:
             continue
         kinds = tuple(
-            kind for kind in assessment.kinds
+            kind
+            for kind in assessment.kinds
             if kind in entry.move_kinds
             and any(serves(entry.organisation_id, place) for place in _ends(kind, old, new, entry.end))
         )
@@ -174,8 +191,15 @@ def applicable_procedures(*, assessment: MoveAssessment, old: Place, new: Place)
         if version is None:
             version = procedure.record_version()
         version.procedure = procedure
-        result.append(Applicable(procedure, version, kinds, required=entry.required,
-                                 preselected=entry.required or Condition.OPT_IN not in entry.conditions))
+        result.append(
+            Applicable(
+                procedure,
+                version,
+                kinds,
+                required=entry.required,
+                preselected=entry.required or Condition.OPT_IN not in entry.conditions,
+            )
+        )
     return result
 
 
@@ -193,7 +217,10 @@ def period_ended_notice(*, name: str, end: date | None, organisation: str, today
     if end is None or end >= today:
         return None
     return _("The period for %(name)s ended on %(date)s: contact %(organisation)s.") % {
-        "name": name, "date": end.isoformat(), "organisation": organisation}
+        "name": name,
+        "date": end.isoformat(),
+        "organisation": organisation,
+    }
 
 
 def office_for(definition: dict, *, old: Place, new: Place) -> Organisation | None:
@@ -202,8 +229,9 @@ def office_for(definition: dict, *, old: Place, new: Place) -> Organisation | No
         return Organisation.objects.filter(slug=definition.get("organisation")).first()
     place = old if definition.get("office") == Office.OLD_ADDRESS else new
     for category in (Category.WARD_OFFICE, Category.CITY_OFFICE):
-        matches = organisations_for_place(municipality_code=place.municipality_code,
-                                          postcode=place.postcode, category=category)
+        matches = organisations_for_place(
+            municipality_code=place.municipality_code, postcode=place.postcode, category=category
+        )
         if matches:
             return matches[0].organisation
     return None
@@ -233,16 +261,17 @@ def utility_contacts(*, assessment: MoveAssessment, old: Place, new: Place) -> l
     to Sapporo the mover learns here where to stop Tokyo's utilities themselves.
     """
     ends = []
-    for end, place, in_region in ((End.OLD, old, assessment.old_in_region),
-                                  (End.NEW, new, assessment.new_in_region)):
+    for end, place, in_region in ((End.OLD, old, assessment.old_in_region), (End.NEW, new, assessment.new_in_region)):
         if in_region:
             continue
         rows = []
         for category in UTILITIES:
-            matches = organisations_for_place(municipality_code=place.municipality_code,
-                                              postcode=place.postcode, category=category)
-            rows.append({"category": str(category), "label": category.label,
-                         "organisations": [_contact(m) for m in matches]})
+            matches = organisations_for_place(
+                municipality_code=place.municipality_code, postcode=place.postcode, category=category
+            )
+            rows.append(
+                {"category": str(category), "label": category.label, "organisations": [_contact(m) for m in matches]}
+            )
         ends.append({"end": str(end), "municipality": place.prefecture + place.municipality, "rows": rows})
     return ends
 
@@ -253,7 +282,9 @@ def _contact(match) -> dict:
     if contacts is None:
         contacts = list(org.contacts.all())
     return {
-        "name": org.name, "partial": match.partial, "sample": org.is_sample,
+        "name": org.name,
+        "partial": match.partial,
+        "sample": org.is_sample,
         "phones": [c.value for c in contacts if c.kind == "phone"],
         "web": [c.value for c in contacts if c.kind == "web"],
     }

@@ -27,10 +27,29 @@ logger = logging.getLogger(__name__)
 
 FORMAT = "hikkoshi-catalogue"
 VERSION = 1
-FIELDS = ("name", "name_en", "description", "description_en", "move_kinds", "conditions", "required", "end",
-          "shares", "fields",
-          "channel", "channel_settings", "deadline_from_days", "deadline_to_days", "office",
-          "official_form", "what_to_bring", "what_to_bring_en", "source", "position", "active")
+FIELDS = (
+    "name",
+    "name_en",
+    "description",
+    "description_en",
+    "move_kinds",
+    "conditions",
+    "required",
+    "end",
+    "shares",
+    "fields",
+    "channel",
+    "channel_settings",
+    "deadline_from_days",
+    "deadline_to_days",
+    "office",
+    "official_form",
+    "what_to_bring",
+    "what_to_bring_en",
+    "source",
+    "position",
+    "active",
+)
 
 
 class CatalogueImportError(Exception):
@@ -55,13 +74,25 @@ def _read(path: Path) -> list:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CatalogueImportError([("file", _("Malformed JSON: %(error)s") % {"error": exc})]) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("procedures"), list):
-        raise CatalogueImportError([("file", _(
-            "This is not a catalogue file: expected “format”: “%(format)s” and a list “procedures”.")
-            % {"format": FORMAT})])
+        raise CatalogueImportError(
+            [
+                (
+                    "file",
+                    _("This is not a catalogue file: expected “format”: “%(format)s” and a list “procedures”.")
+                    % {"format": FORMAT},
+                )
+            ]
+        )
     if data.get("version") != VERSION:
-        raise CatalogueImportError([("version", _(
-            "Unsupported version %(version)s: this portal reads version %(supported)d.")
-            % {"version": data.get("version"), "supported": VERSION})])
+        raise CatalogueImportError(
+            [
+                (
+                    "version",
+                    _("Unsupported version %(version)s: this portal reads version %(supported)d.")
+                    % {"version": data.get("version"), "supported": VERSION},
+                )
+            ]
+        )
     return data["procedures"]
 
 
@@ -81,9 +112,11 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
     for procedure in existing.values():  # no query per procedure for its organisation
         procedure.organisation = by_id[procedure.organisation_id]
     latest: dict[int, tuple[int, dict]] = {}
-    for procedure_id, number, definition in (ProcedureVersion.objects.order_by("procedure_id", "number")
-                                             .values_list("procedure_id", "number", "definition")
-                                             .iterator(chunk_size=2000)):
+    for procedure_id, number, definition in (
+        ProcedureVersion.objects.order_by("procedure_id", "number")
+        .values_list("procedure_id", "number", "definition")
+        .iterator(chunk_size=2000)
+    ):
         latest[procedure_id] = (number, definition)
     planned: list = []
     seen: dict[Any, str] = {}
@@ -100,13 +133,21 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
             problems.append((where, _("Unknown keys: %(names)s.") % {"names": ", ".join(sorted(unknown))}))
         slug: Any = item.get("slug")  # validated with the procedure below
         if slug in seen:
-            problems.append((f"{where}.slug", _("The identifier “%(slug)s” is also used at %(where)s.")
-                             % {"slug": slug, "where": seen[slug]}))
+            problems.append(
+                (
+                    f"{where}.slug",
+                    _("The identifier “%(slug)s” is also used at %(where)s.") % {"slug": slug, "where": seen[slug]},
+                )
+            )
         seen[slug] = where
         organisation = organisations.get(item.get("organisation", ""))
         if organisation is None:
-            problems.append((f"{where}.organisation", _("No organisation “%(slug)s” in the directory.")
-                             % {"slug": item.get("organisation")}))
+            problems.append(
+                (
+                    f"{where}.organisation",
+                    _("No organisation “%(slug)s” in the directory.") % {"slug": item.get("organisation")},
+                )
+            )
             continue
         procedure = existing.get(slug) or Procedure(slug=slug)
         created = procedure.pk is None
@@ -118,9 +159,13 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
         if created and "required" not in item:
             # A file written before "required" existed: the 住民異動届 was the required one.
             procedure.required = is_required(item)
-        if (before is not None and not unknown and seen[slug] == where
-                and before == ([getattr(procedure, key) for key in FIELDS], procedure.organisation_id)
-                and latest.get(procedure.pk, (0, None))[1] == procedure.definition()):
+        if (
+            before is not None
+            and not unknown
+            and seen[slug] == where
+            and before == ([getattr(procedure, key) for key in FIELDS], procedure.organisation_id)
+            and latest.get(procedure.pk, (0, None))[1] == procedure.definition()
+        ):
             unchanged += 1  # exactly as stored, validated when it was stored
             planned.append((procedure, created, False))
             continue
@@ -149,10 +194,10 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
     changed = [p for p, created, changed in planned if changed and not created]
     with transaction.atomic() if new or changed else nullcontext():
         for start in range(0, len(new), 500):
-            Procedure.objects.bulk_create(new[start:start + 500])
+            Procedure.objects.bulk_create(new[start : start + 500])
         fields = [*FIELDS, "organisation"]
         for start in range(0, len(changed), 500):
-            Procedure.objects.bulk_update(changed[start:start + 500], fields)
+            Procedure.objects.bulk_update(changed[start : start + 500], fields)
         versions = []
         for procedure in (*new, *changed):
             definition = procedure.definition()
@@ -165,10 +210,19 @@ def catalogue_import(*, path: Path, progress=None) -> ImportResult:
             bump_revision()  # once for the whole import (bulk writes send no signals)
         if progress:
             progress("writing", len(new) + len(changed), len(new) + len(changed))
-    result = ImportResult(created=sum(c for _p, c, _ch in planned), updated=sum(not c for _p, c, _ch in planned),
-                          new_versions=new_versions, unchanged=unchanged)
-    logger.info("catalogue_imported created=%d updated=%d unchanged=%d versions=%d",
-                result.created, result.updated, unchanged, new_versions)
+    result = ImportResult(
+        created=sum(c for _p, c, _ch in planned),
+        updated=sum(not c for _p, c, _ch in planned),
+        new_versions=new_versions,
+        unchanged=unchanged,
+    )
+    logger.info(
+        "catalogue_imported created=%d updated=%d unchanged=%d versions=%d",
+        result.created,
+        result.updated,
+        unchanged,
+        new_versions,
+    )
     return result
 
 
@@ -179,7 +233,6 @@ def catalogue_export(*, path: Path) -> int:
         item["position"] = procedure.position
         item["active"] = procedure.active
         procedures.append(item)
-    text = json.dumps({"format": FORMAT, "version": VERSION, "procedures": procedures},
-                      ensure_ascii=False, indent=2)
+    text = json.dumps({"format": FORMAT, "version": VERSION, "procedures": procedures}, ensure_ascii=False, indent=2)
     Path(path).write_text(text + "\n", encoding="utf-8")
     return len(procedures)

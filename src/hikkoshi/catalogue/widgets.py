@@ -17,6 +17,7 @@ def era_choices() -> list[tuple[str, str]]:
         return list(ERA_CHOICES)
     return [(letter, f"{_ERAS_EN[letter]} ({name})" if letter else _("Western (西暦)")) for letter, name in ERA_CHOICES]
 
+
 # The autocomplete tokens of a birth date's parts (WCAG 1.3.5), for the mover's own.
 _BDAY = {"year": "bday-year", "month": "bday-month", "day": "bday-day"}
 
@@ -60,7 +61,9 @@ class DatePartsWidget(forms.Widget):
         invalid = widget_attrs.get("aria-invalid") == "true"
         autocomplete = widget_attrs.get("autocomplete", "off")
         widget.update(
-            eras=era_choices(), invalid=invalid, error_id=f"{widget_attrs.get('id', name)}_error",
+            eras=era_choices(),
+            invalid=invalid,
+            error_id=f"{widget_attrs.get('id', name)}_error",
             whole=whole_date_in_year(parts["year"], parts["month"], parts["day"]),
             autocomplete={part: _BDAY[part] if autocomplete == "bday" else "off" for part in _BDAY},
             required=bool(widget_attrs.get("required")),

@@ -12,9 +12,9 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
+from hikkoshi import application_number
 from hikkoshi.admin_paging import LargeTableAdmin
 from hikkoshi.audit.services import Action, record
-from hikkoshi import application_number
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import Move
 
@@ -28,15 +28,19 @@ class AttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("failed", _("Failed")), ("stuck", _("Stuck (sending too long, or overdue)")),
-                ("all", _("Failed or stuck"))]
+        return [
+            ("failed", _("Failed")),
+            ("stuck", _("Stuck (sending too long, or overdue)")),
+            ("all", _("Failed or stuck")),
+        ]
 
     def queryset(self, request, queryset):
         lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
         old = timezone.now() - lease
         failed = Q(status=EntryStatus.FAILED)
-        stuck = (Q(status=EntryStatus.SENDING, sending_since__lt=old)
-                 | Q(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=old))
+        stuck = Q(status=EntryStatus.SENDING, sending_since__lt=old) | Q(
+            status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=old
+        )
         chosen = {"failed": failed, "stuck": stuck, "all": failed | stuck}.get(self.value())
         return queryset.filter(chosen) if chosen is not None else queryset
 
@@ -56,8 +60,12 @@ class EventInline(admin.TabularInline):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
-                             help_text=_("Recorded with the delivery, with your name and the time."))
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("Recorded with the delivery, with your name and the time."),
+    )
 
 
 SEARCH_LIMIT = 1000  # deliveries sharing one reference number (there should be one)
@@ -65,19 +73,48 @@ SEARCH_LIMIT = 1000  # deliveries sharing one reference number (there should be 
 
 @admin.register(Delivery)
 class DeliveryAdmin(LargeTableAdmin):
-    list_display = ("id", "procedure", "organisation", "channel", "status", "attempts", "error_code",
-                    "next_attempt_at", "created_at")
+    list_display = (
+        "id",
+        "procedure",
+        "organisation",
+        "channel",
+        "status",
+        "attempts",
+        "error_code",
+        "next_attempt_at",
+        "created_at",
+    )
     # A date filter by ranges (indexed) rather than a date hierarchy, which lists the distinct
     # years and months of every row.
     list_filter = (AttentionFilter, "status", "channel", ("created_at", admin.DateFieldListFilter))
     search_fields = ("reference",)  # exact; see get_search_results
-    search_help_text = _("An application number (申請番号, typed in any form), a reference, an idempotency key "
-                         "or a move's id.")
+    search_help_text = _(
+        "An application number (申請番号, typed in any form), a reference, an idempotency key or a move's id."
+    )
     list_select_related = ("entry__version__procedure__organisation",)
     readonly_fields = [f.name for f in Delivery._meta.fields] + ["procedure", "organisation", "move"]
-    fields = ("move", "procedure", "organisation", "channel", "status", "attempts", "idempotency_key",
-              "created_at", "retry_from", "next_attempt_at", "sending_since", "delivered_at", "reference",
-              "message_id", "receipt", "error_code", "error_detail", "handled_by", "handled_at", "handled_reason")
+    fields = (
+        "move",
+        "procedure",
+        "organisation",
+        "channel",
+        "status",
+        "attempts",
+        "idempotency_key",
+        "created_at",
+        "retry_from",
+        "next_attempt_at",
+        "sending_since",
+        "delivered_at",
+        "reference",
+        "message_id",
+        "receipt",
+        "error_code",
+        "error_detail",
+        "handled_by",
+        "handled_at",
+        "handled_reason",
+    )
     inlines = [EventInline]
     actions = ["resend_action", "mark_handled_action"]
 
@@ -135,36 +172,63 @@ class DeliveryAdmin(LargeTableAdmin):
             if form.is_valid():
                 chosen = queryset.count()  # before the change takes some out of a filtered list
                 done = 0
-                for d in (queryset.select_related("entry__move") if queryset.model is Delivery else queryset):
+                for d in queryset.select_related("entry__move") if queryset.model is Delivery else queryset:
                     if apply(d, user=request.user, reason=form.cleaned_data["reason"]):
                         done += 1
-                        record(request, action=audit_action, move=move_of(d),
-                               target=f"{queryset.model._meta.model_name} {d.pk}", via="admin")
+                        record(
+                            request,
+                            action=audit_action,
+                            move=move_of(d),
+                            target=f"{queryset.model._meta.model_name} {d.pk}",
+                            via="admin",
+                        )
                 skipped = chosen - done
-                self.message_user(request, ngettext("%(n)d delivery changed.", "%(n)d deliveries changed.", done)
-                                  % {"n": done}, messages.SUCCESS)
+                self.message_user(
+                    request,
+                    ngettext("%(n)d delivery changed.", "%(n)d deliveries changed.", done) % {"n": done},
+                    messages.SUCCESS,
+                )
                 if skipped:
-                    self.message_user(request, ngettext(
-                        "%(n)d delivery was left as it is (its status does not allow it).",
-                        "%(n)d deliveries were left as they are (their status does not allow it).", skipped)
-                        % {"n": skipped}, messages.WARNING)
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%(n)d delivery was left as it is (its status does not allow it).",
+                            "%(n)d deliveries were left as they are (their status does not allow it).",
+                            skipped,
+                        )
+                        % {"n": skipped},
+                        messages.WARNING,
+                    )
                 return None
         else:
             form = ReasonForm()
-        context = {**self.admin_site.each_context(request), "title": title, "form": form,
-                   "deliveries": queryset, "action": action, "opts": self.model._meta,
-                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "deliveries": queryset,
+            "action": action,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
         return TemplateResponse(request, "admin/delivery/delivery/reason.html", context)
 
     @admin.action(description=_("Send again (same idempotency key)"), permissions=["change"])
     def resend_action(self, request, queryset):
-        return self._with_reason(request, queryset, title=_("Send again"), action="resend_action", apply=resend,
-                                 audit_action=Action.RESEND)
+        return self._with_reason(
+            request, queryset, title=_("Send again"), action="resend_action", apply=resend, audit_action=Action.RESEND
+        )
 
     @admin.action(description=_("Mark handled"), permissions=["change"])
     def mark_handled_action(self, request, queryset):
-        return self._with_reason(request, queryset, title=_("Mark handled"), action="mark_handled_action",
-                                 apply=mark_handled, audit_action=Action.HANDLED)
+        return self._with_reason(
+            request,
+            queryset,
+            title=_("Mark handled"),
+            action="mark_handled_action",
+            apply=mark_handled,
+            audit_action=Action.HANDLED,
+        )
 
 
 @admin.register(Notice)
@@ -172,8 +236,17 @@ class NoticeAdmin(admin.ModelAdmin):
     """Withdrawals and corrections (取下げ・訂正) on their way: staff find the failed ones and send
     them again or mark them handled, with the reason recorded (an event of the delivery)."""
 
-    list_display = ("id", "kind", "status", "move_number", "procedure", "channel", "attempts", "error_code",
-                    "created_at")
+    list_display = (
+        "id",
+        "kind",
+        "status",
+        "move_number",
+        "procedure",
+        "channel",
+        "attempts",
+        "error_code",
+        "created_at",
+    )
     list_filter = ("status", "kind")
     list_select_related = ("delivery__entry__move", "delivery__entry__version")
     search_help_text = _("An application number (申請番号, typed in any form).")
@@ -206,16 +279,35 @@ class NoticeAdmin(admin.ModelAdmin):
         return obj.delivery.channel
 
     def _with_reason(self, request, queryset, *, title, action, apply, audit_action):
-        return DeliveryAdmin._with_reason(self, request, queryset.select_related("delivery__entry__move"),
-                                          title=title, action=action, apply=apply, audit_action=audit_action,
-                                          move_of=lambda n: n.delivery.entry.move)
+        return DeliveryAdmin._with_reason(
+            self,
+            request,
+            queryset.select_related("delivery__entry__move"),
+            title=title,
+            action=action,
+            apply=apply,
+            audit_action=audit_action,
+            move_of=lambda n: n.delivery.entry.move,
+        )
 
     @admin.action(description=_("Send again (same idempotency key)"), permissions=["change"])
     def resend_action(self, request, queryset):
-        return self._with_reason(request, queryset, title=_("Send again"), action="resend_action",
-                                 apply=resend_notice, audit_action=Action.RESEND)
+        return self._with_reason(
+            request,
+            queryset,
+            title=_("Send again"),
+            action="resend_action",
+            apply=resend_notice,
+            audit_action=Action.RESEND,
+        )
 
     @admin.action(description=_("Mark handled"), permissions=["change"])
     def mark_handled_action(self, request, queryset):
-        return self._with_reason(request, queryset, title=_("Mark handled"), action="mark_handled_action",
-                                 apply=mark_notice_handled, audit_action=Action.HANDLED)
+        return self._with_reason(
+            request,
+            queryset,
+            title=_("Mark handled"),
+            action="mark_handled_action",
+            apply=mark_notice_handled,
+            audit_action=Action.HANDLED,
+        )

@@ -16,5 +16,4 @@ class DeliveryConfig(AppConfig):
 
         # moves shows the withdrawals and corrections on the result page without importing us.
         register_notice_source(notice_views)
-        register(Job("tasks", prune_task_results, done="deleted {n} finished task result(s)",
-                     failed="pruning failed"))
+        register(Job("tasks", prune_task_results, done="deleted {n} finished task result(s)", failed="pruning failed"))

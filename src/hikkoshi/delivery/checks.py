@@ -13,8 +13,13 @@ def signing_key_configured(app_configs=None, **kwargs):
     try:
         portal_key()
     except ImproperlyConfigured as exc:
-        return [Error(str(exc), hint="Set HIKKOSHI_SIGNING_KEY (PEM) or HIKKOSHI_SIGNING_KEY_FILE.",
-                      id="hikkoshi.delivery.E001")]
+        return [
+            Error(
+                str(exc),
+                hint="Set HIKKOSHI_SIGNING_KEY (PEM) or HIKKOSHI_SIGNING_KEY_FILE.",
+                id="hikkoshi.delivery.E001",
+            )
+        ]
     return []
 
 
@@ -24,8 +29,13 @@ def smtp_encrypted(app_configs=None, **kwargs):
     host = settings.HIKKOSHI_SMTP.get("host", "")
     if settings.HIKKOSHI_SMTP.get("starttls") or host in ("127.0.0.1", "::1", "localhost"):
         return []
-    return [Warning(f"Applications are sent by SMTP to {host} without STARTTLS.",
-                    hint="Set HIKKOSHI_SMTP_STARTTLS=1 (the default in production).", id="hikkoshi.delivery.W001")]
+    return [
+        Warning(
+            f"Applications are sent by SMTP to {host} without STARTTLS.",
+            hint="Set HIKKOSHI_SMTP_STARTTLS=1 (the default in production).",
+            id="hikkoshi.delivery.W001",
+        )
+    ]
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -65,8 +75,13 @@ def portal_mail_encrypted(app_configs=None, **kwargs):
     host = opts.get("host", "localhost")
     if opts.get("use_tls") or opts.get("use_ssl") or host in LOOPBACK:
         return []
-    return [Warning(f"The portal's mail (sign-up and password-reset links) goes by SMTP to {host} without TLS.",
-                    hint="Set HIKKOSHI_EMAIL_STARTTLS=1 (the default in production).", id="hikkoshi.delivery.W003")]
+    return [
+        Warning(
+            f"The portal's mail (sign-up and password-reset links) goes by SMTP to {host} without TLS.",
+            hint="Set HIKKOSHI_EMAIL_STARTTLS=1 (the default in production).",
+            id="hikkoshi.delivery.W003",
+        )
+    ]
 
 
 @register(Tags.security, deploy=True)
@@ -76,13 +91,23 @@ def qr_key_apart(app_configs=None, **kwargs):
     secrets = {settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS}
     fallbacks = set(getattr(settings, "HIKKOSHI_QR_KEY_FALLBACKS", ()) or ())
     if not key:
-        return [Warning("HIKKOSHI_QR_KEY is not set: the printed forms' QR codes are signed with SECRET_KEY, "
-                        "which would then have to be given to the counters.",
-                        hint="Set HIKKOSHI_QR_KEY to a key of its own.", id="hikkoshi.delivery.W004")]
+        return [
+            Warning(
+                "HIKKOSHI_QR_KEY is not set: the printed forms' QR codes are signed with SECRET_KEY, "
+                "which would then have to be given to the counters.",
+                hint="Set HIKKOSHI_QR_KEY to a key of its own.",
+                id="hikkoshi.delivery.W004",
+            )
+        ]
     if key in secrets or fallbacks & secrets:
-        return [Error("HIKKOSHI_QR_KEY (or one of its fallbacks) is SECRET_KEY: giving it to the counters "
-                      "would give away the key of sessions and signed links.",
-                      hint="Make a new key for the QR codes.", id="hikkoshi.delivery.E002")]
+        return [
+            Error(
+                "HIKKOSHI_QR_KEY (or one of its fallbacks) is SECRET_KEY: giving it to the counters "
+                "would give away the key of sessions and signed links.",
+                hint="Make a new key for the QR codes.",
+                id="hikkoshi.delivery.E002",
+            )
+        ]
     return []
 
 
@@ -93,7 +118,12 @@ def trusted_proxies_counted(app_configs=None, **kwargs):
     log would see one address for everyone."""
     if getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0):
         return []
-    return [Warning("HIKKOSHI_TRUSTED_PROXY_COUNT is not set: behind the reverse proxy every client has the "
-                    "proxy's address (sign-in limits per address, audit log).",
-                    hint="Set HIKKOSHI_TRUSTED_PROXY_COUNT to the number of proxies in front (1 with the sample "
-                         "deploy/nginx.conf).", id="hikkoshi.delivery.W005")]
+    return [
+        Warning(
+            "HIKKOSHI_TRUSTED_PROXY_COUNT is not set: behind the reverse proxy every client has the "
+            "proxy's address (sign-in limits per address, audit log).",
+            hint="Set HIKKOSHI_TRUSTED_PROXY_COUNT to the number of proxies in front (1 with the sample "
+            "deploy/nginx.conf).",
+            id="hikkoshi.delivery.W005",
+        )
+    ]

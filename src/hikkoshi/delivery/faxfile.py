@@ -56,8 +56,15 @@ def pdfs_to_tiff_f(pdfs: list[bytes], *, compression: str = "group4") -> tuple[b
     # Pillow writes each page as one strip (strip_size) with PhotometricInterpretation 1; the
     # pages hold ink as 1 bits, so the coded lines are already white-is-zero, as T.4/T.6 code
     # them: the header is corrected afterwards (Pillow's own inversion is a per-pixel loop).
-    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:], compression=compression,
-                  dpi=(X_DPI, Y_DPI), strip_size=1 << 30)
+    pages[0].save(
+        out,
+        format="TIFF",
+        save_all=True,
+        append_images=pages[1:],
+        compression=compression,
+        dpi=(X_DPI, Y_DPI),
+        strip_size=1 << 30,
+    )
     return _set_white_is_zero(bytearray(out.getvalue())), len(pages)
 
 
@@ -100,8 +107,7 @@ def _fax_page(page) -> Image.Image:
     bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, height)
     matrix = pdfium_c.FS_MATRIX(sx, 0, 0, sy, 0, 0)
     clip = pdfium_c.FS_RECTF(0, 0, width, height)
-    pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap, page, matrix, clip,
-                                             pdfium_c.FPDF_ANNOT | pdfium_c.FPDF_PRINTING)
+    pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap, page, matrix, clip, pdfium_c.FPDF_ANNOT | pdfium_c.FPDF_PRINTING)
     grey = bitmap.to_pil()
     if landscape:
         grey = grey.transpose(Image.Transpose.ROTATE_90)
@@ -140,8 +146,12 @@ def _set_white_is_zero(data: bytearray) -> bytes:
 
 # A fax goes to a fixed line, an IP phone (050 internet fax), free dial (0120, 0800) or navi
 # dial (0570); not to a mobile phone.
-_NOT_FAX = {"070": "a mobile number", "080": "a mobile number", "090": "a mobile number",
-            "0990": "a premium-rate (dial Q2) number"}
+_NOT_FAX = {
+    "070": "a mobile number",
+    "080": "a mobile number",
+    "090": "a mobile number",
+    "0990": "a premium-rate (dial Q2) number",
+}
 
 
 def normalise_fax_number(text: str) -> str:

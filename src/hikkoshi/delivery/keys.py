@@ -46,7 +46,8 @@ def _portal() -> tuple[Ed25519PrivateKey, str]:
             except FileNotFoundError as exc:
                 raise ImproperlyConfigured(
                     f"The signing key file {path} does not exist: make one with "
-                    "`openssl genpkey -algorithm ed25519 -out FILE` (mode 0600).") from exc
+                    "`openssl genpkey -algorithm ed25519 -out FILE` (mode 0600)."
+                ) from exc
             except ValueError as exc:
                 raise ImproperlyConfigured(f"{path} is not an Ed25519 private key in PEM.") from exc
         else:

@@ -22,11 +22,11 @@ from hikkoshi.moves.models import MoveProcedure
 
 
 class Delivery(models.Model):
-    entry = models.OneToOneField(MoveProcedure, on_delete=models.CASCADE, related_name="delivery",
-                                 verbose_name=_("procedure of a move"))
+    entry = models.OneToOneField(
+        MoveProcedure, on_delete=models.CASCADE, related_name="delivery", verbose_name=_("procedure of a move")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=channels.choices)
-    status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices,
-                              default=EntryStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices, default=EntryStatus.QUEUED)
     # Sent with every attempt (Idempotency-Key, Message-ID, spool name): an organisation that
     # honours it never takes the same application twice.
     idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
@@ -45,8 +45,14 @@ class Delivery(models.Model):
     message_id = models.CharField(_("message id"), max_length=250, blank=True)
     error_code = models.CharField(_("error"), max_length=60, blank=True)
     error_detail = models.CharField(_("error detail"), max_length=300, blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("handled by"))
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
     handled_reason = models.TextField(_("reason"), blank=True)
 
@@ -93,8 +99,14 @@ class DeliveryEvent(models.Model):
     attempt = models.PositiveIntegerField(_("attempt"), default=0)
     code = models.CharField(_("code"), max_length=60, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
 
     class Meta:
         verbose_name = _("delivery event")
@@ -124,8 +136,7 @@ class Notice(models.Model):
     OPEN = ("queued", "retrying")
     UNFINISHED = NoticeStatus.unfinished()
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="notices",
-                                 verbose_name=_("delivery"))
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="notices", verbose_name=_("delivery"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     # The mover's request (a token of the form they sent): the same request twice is one notice.
@@ -136,8 +147,14 @@ class Notice(models.Model):
     # organisation tells a repeat by its key and digest) even if the mover corrects again
     # meanwhile. Personal data: encrypted, and emptied with the move's.
     body = EncryptedJSONField(_("what was sent"), default=dict, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name=_("requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     retry_from = models.DateTimeField(_("retries counted from"), default=timezone.now)

@@ -28,10 +28,10 @@ request twice (a double click, a reload) makes nothing new.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 import logging
 import secrets
 import traceback
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -57,6 +57,7 @@ _CANCELLABLE = (EntryStatus.QUEUED, EntryStatus.RETRYING, EntryStatus.FAILED)
 
 
 # -- the mover's requests ---------------------------------------------------------------------
+
 
 def withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str) -> list[Notice]:
     """取下げ of these procedures of ``move`` (moves sends only those that can still be changed).
@@ -96,27 +97,47 @@ def _one(entry: MoveProcedure, *, kind: str, user, request_key: str, changes: li
         if earlier is not None:
             return earlier  # the same request again (a reload, a double click)
         withdrawal = kind == Notice.Kind.WITHDRAWAL
-        notice = Notice(delivery=delivery, kind=kind, request_key=request_key, changes=changes,
-                        requested_by=user if getattr(user, "is_authenticated", False) else None)
+        notice = Notice(
+            delivery=delivery,
+            kind=kind,
+            request_key=request_key,
+            changes=changes,
+            requested_by=user if getattr(user, "is_authenticated", False) else None,
+        )
         if delivery.status in _CANCELLABLE or delivery.status == EntryStatus.IN_PERSON:
             # Not sent (or at the counter): nothing goes to the organisation.
             notice.status = Status.NOT_NEEDED
             notice.save()
             if withdrawal:
                 _set_delivery(delivery, status=EntryStatus.WITHDRAWN, next_attempt_at=None)
-                DeliveryEvent.objects.create(delivery=delivery, kind=Kind.WITHDRAWN, attempt=delivery.attempts,
-                                             code=f"notice {notice.pk}", actor=notice.requested_by)
+                DeliveryEvent.objects.create(
+                    delivery=delivery,
+                    kind=Kind.WITHDRAWN,
+                    attempt=delivery.attempts,
+                    code=f"notice {notice.pk}",
+                    actor=notice.requested_by,
+                )
             else:
-                DeliveryEvent.objects.create(delivery=delivery, kind=Kind.NOTICE_DROPPED, attempt=delivery.attempts,
-                                             code=f"notice {notice.pk} correction", detail="corrected before sending",
-                                             actor=notice.requested_by)
+                DeliveryEvent.objects.create(
+                    delivery=delivery,
+                    kind=Kind.NOTICE_DROPPED,
+                    attempt=delivery.attempts,
+                    code=f"notice {notice.pk} correction",
+                    detail="corrected before sending",
+                    actor=notice.requested_by,
+                )
             return notice
         if delivery.status in (EntryStatus.SENDING, EntryStatus.DELIVERED):
             notice.status = Status.QUEUED
             notice.next_attempt_at = timezone.now()
             notice.save()
-            DeliveryEvent.objects.create(delivery=delivery, kind=Kind.NOTICE_QUEUED, attempt=delivery.attempts,
-                                         code=f"notice {notice.pk} {kind}", actor=notice.requested_by)
+            DeliveryEvent.objects.create(
+                delivery=delivery,
+                kind=Kind.NOTICE_QUEUED,
+                attempt=delivery.attempts,
+                code=f"notice {notice.pk} {kind}",
+                actor=notice.requested_by,
+            )
             transaction.on_commit(lambda: enqueue(notice.pk), robust=True)
             return notice
     return None  # handled by staff, withdrawn: not ours to change (moves' why_not_changeable says so)
@@ -132,17 +153,26 @@ def notice_views(move_ids: list[int]) -> dict[int, list[NoticeView]]:
     """The notices of these moves as moves shows them, by entry id, oldest first — one query,
     of plain values (the encrypted ``body`` is not read). Registered with moves in ``ready()``."""
     found: dict[int, list[NoticeView]] = {}
-    rows = (Notice.objects.filter(delivery__entry__move_id__in=move_ids)
-            .values_list("delivery__entry_id", "kind", "status", "created_at", "reference", "changes",
-                         "request_key"))
+    rows = Notice.objects.filter(delivery__entry__move_id__in=move_ids).values_list(
+        "delivery__entry_id", "kind", "status", "created_at", "reference", "changes", "request_key"
+    )
     for entry_id, kind, status, created_at, reference, changes, request_key in rows:
-        found.setdefault(entry_id, []).append(NoticeView(
-            entry_id=entry_id, kind=kind, status=status, created_at=created_at, reference=reference,
-            changes=tuple(changes or ()), request_key=request_key))
+        found.setdefault(entry_id, []).append(
+            NoticeView(
+                entry_id=entry_id,
+                kind=kind,
+                status=status,
+                created_at=created_at,
+                reference=reference,
+                changes=tuple(changes or ()),
+                request_key=request_key,
+            )
+        )
     return found
 
 
 # -- the workers ------------------------------------------------------------------------------
+
 
 def enqueue(notice_id: int, *, run_after: datetime | None = None) -> None:
     from .tasks import notice_task
@@ -157,8 +187,13 @@ def _set(notice: Notice, *, owned_by: str, **fields) -> bool:
 
 
 def _event(notice: Notice, kind: str, *, code: str = "", detail: str = "") -> None:
-    DeliveryEvent.objects.create(delivery_id=notice.delivery_id, kind=kind, attempt=notice.attempts,
-                                 code=f"notice {notice.pk} {code}".strip()[:60], detail=detail[:300])
+    DeliveryEvent.objects.create(
+        delivery_id=notice.delivery_id,
+        kind=kind,
+        attempt=notice.attempts,
+        code=f"notice {notice.pk} {code}".strip()[:60],
+        detail=detail[:300],
+    )
 
 
 def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
@@ -169,8 +204,9 @@ def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
     claim = secrets.token_hex(16)
     with transaction.atomic():
         due = now + timedelta(seconds=1)
-        claimed = (Notice.objects.filter(pk=notice_id, status__in=Notice.OPEN, next_attempt_at__lte=due)
-                   .update(status=Status.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1))
+        claimed = Notice.objects.filter(pk=notice_id, status__in=Notice.OPEN, next_attempt_at__lte=due).update(
+            status=Status.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1
+        )
         if not claimed:
             return "not due"
         notice = Notice.objects.select_related("delivery").get(pk=notice_id)
@@ -188,17 +224,39 @@ def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
     except DeliveryError as exc:
         return _failed(notice, claim, exc)
     except Exception as exc:  # a defect or a passing local trouble
-        logger.error("notice_internal_error notice=%s delivery=%s channel=%s attempt=%d error=%s traceback=\n%s",
-                     notice_id, delivery.pk, delivery.channel, notice.attempts, type(exc).__name__,
-                     "".join(traceback.format_tb(exc.__traceback__)))
+        logger.error(
+            "notice_internal_error notice=%s delivery=%s channel=%s attempt=%d error=%s traceback=\n%s",
+            notice_id,
+            delivery.pk,
+            delivery.channel,
+            notice.attempts,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
         return _failed(notice, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
     with transaction.atomic():
-        if _set(notice, owned_by=claim, status=Status.DELIVERED, delivered_at=timezone.now(),
-                reference=outcome.reference[:100], receipt=outcome.receipt, message_id=outcome.message_id[:250],
-                error_code="", error_detail="", next_attempt_at=None, claim=""):
+        if _set(
+            notice,
+            owned_by=claim,
+            status=Status.DELIVERED,
+            delivered_at=timezone.now(),
+            reference=outcome.reference[:100],
+            receipt=outcome.receipt,
+            message_id=outcome.message_id[:250],
+            error_code="",
+            error_detail="",
+            next_attempt_at=None,
+            claim="",
+        ):
             _event(notice, Kind.NOTICE_SENT, code=notice.kind)
-    logger.info("notice_sent notice=%s kind=%s delivery=%s channel=%s attempt=%d", notice.pk, notice.kind,
-                delivery.pk, delivery.channel, notice.attempts)
+    logger.info(
+        "notice_sent notice=%s kind=%s delivery=%s channel=%s attempt=%d",
+        notice.pk,
+        notice.kind,
+        delivery.pk,
+        delivery.channel,
+        notice.attempts,
+    )
     return "delivered"
 
 
@@ -209,18 +267,32 @@ def _settle_without_sending(notice: Notice, delivery: Delivery, claim: str, now:
     if status == EntryStatus.DELIVERED:
         return ""
     if status == EntryStatus.SENDING:  # its application is on its way: after it
-        _set(notice, owned_by=claim, status=Status.RETRYING, next_attempt_at=now + WAIT_FOR_APPLICATION, claim="",
-             attempts=F("attempts") - 1)
+        _set(
+            notice,
+            owned_by=claim,
+            status=Status.RETRYING,
+            next_attempt_at=now + WAIT_FOR_APPLICATION,
+            claim="",
+            attempts=F("attempts") - 1,
+        )
         return "waiting"
     if status in _CANCELLABLE and notice.kind == Notice.Kind.WITHDRAWAL:
         # Its sending failed meanwhile: it is simply not sent any more.
         if Delivery.objects.filter(pk=delivery.pk, status__in=_CANCELLABLE).exists():
             _set_delivery(delivery, status=EntryStatus.WITHDRAWN, next_attempt_at=None)
-            DeliveryEvent.objects.create(delivery=delivery, kind=Kind.WITHDRAWN, attempt=delivery.attempts,
-                                         code=f"notice {notice.pk}")
+            DeliveryEvent.objects.create(
+                delivery=delivery, kind=Kind.WITHDRAWN, attempt=delivery.attempts, code=f"notice {notice.pk}"
+            )
     if status == EntryStatus.HANDLED:
-        _set(notice, owned_by=claim, status=Status.FAILED, next_attempt_at=None, claim="",
-             error_code="application_handled", error_detail="staff handled the application another way")
+        _set(
+            notice,
+            owned_by=claim,
+            status=Status.FAILED,
+            next_attempt_at=None,
+            claim="",
+            error_code="application_handled",
+            error_detail="staff handled the application another way",
+        )
         _event(notice, Kind.NOTICE_FAILED, code="application_handled")
         return "failed: application_handled"
     # Never delivered (cancelled, failed, or sent again later with the corrected values).
@@ -234,27 +306,67 @@ def _failed(notice: Notice, claim: str, error: DeliveryError) -> str:
     code, detail = error.code[:60], error.detail[:300]
     if code == "already_processed":  # the organisation's word: too late to change it here
         with transaction.atomic():
-            if _set(notice, owned_by=claim, status=Status.REFUSED, next_attempt_at=None, claim="",
-                    error_code=code, error_detail=detail):
+            if _set(
+                notice,
+                owned_by=claim,
+                status=Status.REFUSED,
+                next_attempt_at=None,
+                claim="",
+                error_code=code,
+                error_detail=detail,
+            ):
                 _event(notice, Kind.NOTICE_REFUSED, code=notice.kind)
-        logger.info("notice_refused notice=%s kind=%s delivery=%s channel=%s attempt=%d code=%s", notice.pk,
-                    notice.kind, notice.delivery_id, notice.delivery.channel, notice.attempts, code)
+        logger.info(
+            "notice_refused notice=%s kind=%s delivery=%s channel=%s attempt=%d code=%s",
+            notice.pk,
+            notice.kind,
+            notice.delivery_id,
+            notice.delivery.channel,
+            notice.attempts,
+            code,
+        )
         return "refused"
-    decision = policy.decide(retryable=error.retryable, attempt=notice.attempts, created_at=notice.retry_from,
-                             now=now, retry_after=error.retry_after)
+    decision = policy.decide(
+        retryable=error.retryable,
+        attempt=notice.attempts,
+        created_at=notice.retry_from,
+        now=now,
+        retry_after=error.retry_after,
+    )
     with transaction.atomic():
         if decision.retry:
             at = now + timedelta(seconds=decision.delay)
-            if _set(notice, owned_by=claim, status=Status.RETRYING, next_attempt_at=at, error_code=code,
-                    error_detail=detail, claim=""):
+            if _set(
+                notice,
+                owned_by=claim,
+                status=Status.RETRYING,
+                next_attempt_at=at,
+                error_code=code,
+                error_detail=detail,
+                claim="",
+            ):
                 _event(notice, Kind.NOTICE_RETRY, code=code, detail=detail)
                 transaction.on_commit(lambda: enqueue(notice.pk, run_after=at), robust=True)
-        elif _set(notice, owned_by=claim, status=Status.FAILED, next_attempt_at=None, error_code=code,
-                  error_detail=detail, claim=""):
+        elif _set(
+            notice,
+            owned_by=claim,
+            status=Status.FAILED,
+            next_attempt_at=None,
+            error_code=code,
+            error_detail=detail,
+            claim="",
+        ):
             _event(notice, Kind.NOTICE_FAILED, code=code, detail=detail)
-    logger.warning("notice_failed notice=%s kind=%s delivery=%s channel=%s attempt=%d code=%s retry=%s",
-                   notice.pk, notice.kind, notice.delivery_id, notice.delivery.channel, notice.attempts, code,
-                   "yes" if decision.retry else "no")
+    logger.warning(
+        "notice_failed notice=%s kind=%s delivery=%s channel=%s attempt=%d code=%s retry=%s",
+        notice.pk,
+        notice.kind,
+        notice.delivery_id,
+        notice.delivery.channel,
+        notice.attempts,
+        code,
+        "yes" if decision.retry else "no",
+    )
     return f"{'retry' if decision.retry else 'failed'}: {code}"
 
 
@@ -267,13 +379,15 @@ def sweep(*, now: datetime | None = None) -> dict:
     lost = 0
     for notice in Notice.objects.filter(status=Status.SENDING, sending_since__lt=now - lease):
         if Notice.objects.filter(pk=notice.pk, status=Status.SENDING, claim=notice.claim).update(
-                status=Status.RETRYING, next_attempt_at=now, claim=""):
+            status=Status.RETRYING, next_attempt_at=now, claim=""
+        ):
             _event(notice, Kind.NOTICE_RETRY, code="worker_lost")
             enqueue(notice.pk)
             lost += 1
     requeued = 0
-    overdue = list(Notice.objects.filter(status__in=Notice.OPEN, next_attempt_at__lt=now - lease)
-                   .values_list("pk", "task_id"))
+    overdue = list(
+        Notice.objects.filter(status__in=Notice.OPEN, next_attempt_at__lt=now - lease).values_list("pk", "task_id")
+    )
     pending = _tasks_pending([task_id for _pk, task_id in overdue])
     for pk, task_id in overdue:
         if task_id not in pending:
@@ -283,6 +397,7 @@ def sweep(*, now: datetime | None = None) -> dict:
 
 
 # -- what goes out ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NoticeOutgoing(Outgoing):
@@ -321,8 +436,12 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
     body = {
         "format": f"hikkoshi.{notice.kind}/1",
         "notice_id": str(notice.idempotency_key),
-        "application": {"reference": delivery.reference, "idempotency_key": str(delivery.idempotency_key),
-                        "move_id": str(move.public_id), "number": move.number},
+        "application": {
+            "reference": delivery.reference,
+            "idempotency_key": str(delivery.idempotency_key),
+            "move_id": str(move.public_id),
+            "number": move.number,
+        },
         "procedure": base.application["procedure"],
         "organisation": base.application["organisation"],
         "requested_at": notice.created_at.isoformat(),
@@ -333,11 +452,22 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
     if notice.body:
         body = notice.body  # a later attempt: the same as the first
     return NoticeOutgoing(
-        delivery_id=delivery.pk, idempotency_key=str(notice.idempotency_key), attempt=notice.attempts,
-        procedure=base.procedure, organisation=base.organisation, organisation_name=base.organisation_name,
-        settings=base.settings, record=base.record, entry=base.entry, application=body,
-        receipt_keys=base.receipt_keys, shares=base.shares, kind=notice.kind, changes=tuple(changes),
-        original_reference=delivery.reference, original_key=str(delivery.idempotency_key),
+        delivery_id=delivery.pk,
+        idempotency_key=str(notice.idempotency_key),
+        attempt=notice.attempts,
+        procedure=base.procedure,
+        organisation=base.organisation,
+        organisation_name=base.organisation_name,
+        settings=base.settings,
+        record=base.record,
+        entry=base.entry,
+        application=body,
+        receipt_keys=base.receipt_keys,
+        shares=base.shares,
+        kind=notice.kind,
+        changes=tuple(changes),
+        original_reference=delivery.reference,
+        original_key=str(delivery.idempotency_key),
         original_message_id=delivery.message_id if delivery.message_id.startswith("<") else "",
         original_sent_at=delivery.delivered_at,
     )
@@ -345,14 +475,22 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
 
 # -- staff ------------------------------------------------------------------------------------
 
+
 def resend_notice(notice: Notice, *, user, reason: str) -> bool:
     """Staff: send a failed notice again (same idempotency key), with the reason recorded."""
     with transaction.atomic():
         if not Notice.objects.filter(pk=notice.pk, status__in=[Status.FAILED, Status.HANDLED]).update(
-                status=Status.QUEUED, next_attempt_at=timezone.now(), retry_from=timezone.now(), claim=""):
+            status=Status.QUEUED, next_attempt_at=timezone.now(), retry_from=timezone.now(), claim=""
+        ):
             return False
-        DeliveryEvent.objects.create(delivery_id=notice.delivery_id, kind=Kind.RESENT, attempt=notice.attempts,
-                                     code=f"notice {notice.pk}", detail=reason[:300], actor=user)
+        DeliveryEvent.objects.create(
+            delivery_id=notice.delivery_id,
+            kind=Kind.RESENT,
+            attempt=notice.attempts,
+            code=f"notice {notice.pk}",
+            detail=reason[:300],
+            actor=user,
+        )
         transaction.on_commit(lambda: enqueue(notice.pk), robust=True)
     return True
 
@@ -360,9 +498,16 @@ def resend_notice(notice: Notice, *, user, reason: str) -> bool:
 def mark_notice_handled(notice: Notice, *, user, reason: str) -> bool:
     """Staff: a failed notice was dealt with another way (the organisation phoned, …)."""
     with transaction.atomic():
-        if not Notice.objects.filter(pk=notice.pk, status=Status.FAILED).update(status=Status.HANDLED,
-                                                                                 next_attempt_at=None):
+        if not Notice.objects.filter(pk=notice.pk, status=Status.FAILED).update(
+            status=Status.HANDLED, next_attempt_at=None
+        ):
             return False
-        DeliveryEvent.objects.create(delivery_id=notice.delivery_id, kind=Kind.HANDLED, attempt=notice.attempts,
-                                     code=f"notice {notice.pk}", detail=reason[:300], actor=user)
+        DeliveryEvent.objects.create(
+            delivery_id=notice.delivery_id,
+            kind=Kind.HANDLED,
+            attempt=notice.attempts,
+            code=f"notice {notice.pk}",
+            detail=reason[:300],
+            actor=user,
+        )
     return True

@@ -8,9 +8,9 @@ organisation's own Retry-After (even when it asks for longer than our longest st
 more tries once the delivery would be ``max_age`` old.
 """
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import random
 
 from django.conf import settings
 
@@ -32,8 +32,15 @@ def backoff(attempt: int, *, rng: random.Random | None = None) -> float:
     return (rng or random).uniform(step / 2, step)
 
 
-def decide(*, retryable: bool, attempt: int, created_at: datetime, now: datetime,
-           retry_after: float | None = None, rng: random.Random | None = None) -> Decision:
+def decide(
+    *,
+    retryable: bool,
+    attempt: int,
+    created_at: datetime,
+    now: datetime,
+    retry_after: float | None = None,
+    rng: random.Random | None = None,
+) -> Decision:
     """Whether and when to try again after a failed ``attempt``."""
     if not retryable:
         return Decision(False)

@@ -59,10 +59,14 @@ def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[D
     deliveries = []
     for entry in entries if entries is not None else move.entries.select_related("version"):
         queued = entry.status == EntryStatus.QUEUED
-        deliveries.append(Delivery(
-            entry=entry, channel=entry.version.definition["channel"], status=entry.status,
-            next_attempt_at=now if queued else None,
-        ))
+        deliveries.append(
+            Delivery(
+                entry=entry,
+                channel=entry.version.definition["channel"],
+                status=entry.status,
+                next_attempt_at=now if queued else None,
+            )
+        )
     Delivery.objects.bulk_create(deliveries)
     queued = [d for d in deliveries if d.status == EntryStatus.QUEUED]
     if queued:
@@ -102,8 +106,9 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from=None, **f
         if not rows.update(**fields):
             return False
         if "status" in fields:  # the procedure's status is moves' to write
-            lifecycle.entry_status_record(entry_id=delivery.entry_id, status=fields["status"],
-                                          reference=fields.get("reference", ""))
+            lifecycle.entry_status_record(
+                entry_id=delivery.entry_id, status=fields["status"], reference=fields.get("reference", "")
+            )
     return True
 
 
@@ -112,9 +117,9 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     claim = secrets.token_hex(16)
     with transaction.atomic():
-        claimed = (Delivery.objects
-                   .filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now + EARLY_SLACK)
-                   .update(status=EntryStatus.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1))
+        claimed = Delivery.objects.filter(
+            pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now + EARLY_SLACK
+        ).update(status=EntryStatus.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1)
         if not claimed:
             return "not due"
         # (The procedure keeps showing "waiting to be sent" for the moment it is being sent; the
@@ -127,56 +132,103 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
         return _failed(delivery, claim, exc)
     except Exception as exc:  # a defect or a passing local trouble (database busy, disk full)
         # Where it happened, not what it said: an exception's message may quote personal data.
-        logger.error("delivery_internal_error delivery=%s channel=%s attempt=%d error=%s traceback=\n%s",
-                     delivery_id, delivery.channel, delivery.attempts, type(exc).__name__,
-                     "".join(traceback.format_tb(exc.__traceback__)))
+        logger.error(
+            "delivery_internal_error delivery=%s channel=%s attempt=%d error=%s traceback=\n%s",
+            delivery_id,
+            delivery.channel,
+            delivery.attempts,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
         return _failed(delivery, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
     return _succeeded(delivery, claim, outcome)
 
 
 def _succeeded(delivery: Delivery, claim: str, outcome) -> str:
     done = timezone.now()
-    fields = dict(status=EntryStatus.DELIVERED, delivered_at=done, reference=outcome.reference[:100],
-                  receipt=outcome.receipt, message_id=outcome.message_id[:250], error_code="",
-                  error_detail="", next_attempt_at=None, claim="")
+    fields = dict(
+        status=EntryStatus.DELIVERED,
+        delivered_at=done,
+        reference=outcome.reference[:100],
+        receipt=outcome.receipt,
+        message_id=outcome.message_id[:250],
+        error_code="",
+        error_detail="",
+        next_attempt_at=None,
+        claim="",
+    )
     with transaction.atomic():
         recorded = _set(delivery, owned_by=claim, **fields)
         if not recorded:
             # The sweeper took it over meanwhile (this worker seemed lost): the organisation has it
             # all the same, so say so — unless another attempt said it first, or staff closed it.
-            recorded = _set(delivery, only_from=Q(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING,
-                                                              EntryStatus.SENDING, EntryStatus.FAILED]),
-                            **fields)
+            recorded = _set(
+                delivery,
+                only_from=Q(
+                    status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING, EntryStatus.SENDING, EntryStatus.FAILED]
+                ),
+                **fields,
+            )
         if recorded:
-            DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.DELIVERED,
-                                         attempt=delivery.attempts)
-    logger.info("delivery_sent delivery=%s channel=%s attempt=%d closed_meanwhile=%s", delivery.pk,
-                delivery.channel, delivery.attempts, "no" if recorded else "yes")
+            DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.DELIVERED, attempt=delivery.attempts)
+    logger.info(
+        "delivery_sent delivery=%s channel=%s attempt=%d closed_meanwhile=%s",
+        delivery.pk,
+        delivery.channel,
+        delivery.attempts,
+        "no" if recorded else "yes",
+    )
     return "delivered"
 
 
 def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
     now = timezone.now()
-    decision = policy.decide(retryable=error.retryable, attempt=delivery.attempts,
-                             created_at=delivery.retry_from, now=now, retry_after=error.retry_after)
+    decision = policy.decide(
+        retryable=error.retryable,
+        attempt=delivery.attempts,
+        created_at=delivery.retry_from,
+        now=now,
+        retry_after=error.retry_after,
+    )
     code, detail = error.code[:60], error.detail[:300]
     with transaction.atomic():
         if decision.retry:
             at = now + timedelta(seconds=decision.delay)
-            mine = _set(delivery, owned_by=claim, status=EntryStatus.RETRYING, next_attempt_at=at,
-                        error_code=code, error_detail=detail, claim="")
+            mine = _set(
+                delivery,
+                owned_by=claim,
+                status=EntryStatus.RETRYING,
+                next_attempt_at=at,
+                error_code=code,
+                error_detail=detail,
+                claim="",
+            )
             kind = Kind.RETRY
         else:
-            mine = _set(delivery, owned_by=claim, status=EntryStatus.FAILED, next_attempt_at=None,
-                        error_code=code, error_detail=detail, claim="")
+            mine = _set(
+                delivery,
+                owned_by=claim,
+                status=EntryStatus.FAILED,
+                next_attempt_at=None,
+                error_code=code,
+                error_detail=detail,
+                claim="",
+            )
             kind = Kind.FAILED
         if mine:
-            DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=kind, attempt=delivery.attempts,
-                                         code=code, detail=detail)
+            DeliveryEvent.objects.create(
+                delivery_id=delivery.pk, kind=kind, attempt=delivery.attempts, code=code, detail=detail
+            )
             if decision.retry:
                 transaction.on_commit(lambda: enqueue(delivery.pk, run_after=at), robust=True)
-    logger.warning("delivery_failed delivery=%s channel=%s attempt=%d code=%s retry=%s", delivery.pk,
-                   delivery.channel, delivery.attempts, code, "yes" if decision.retry else "no")
+    logger.warning(
+        "delivery_failed delivery=%s channel=%s attempt=%d code=%s retry=%s",
+        delivery.pk,
+        delivery.channel,
+        delivery.attempts,
+        code,
+        "yes" if decision.retry else "no",
+    )
     return f"{'retry' if decision.retry else 'failed'}: {code}"
 
 
@@ -192,19 +244,27 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     definition = version.definition
     # Where to send is the procedure's current setting (an operator may have moved an endpoint
     # since), as long as it is still sent by the same channel.
-    channel_settings = (procedure.channel_settings if procedure.channel == delivery.channel
-                        else definition.get("channel_settings", {}))
+    channel_settings = (
+        procedure.channel_settings if procedure.channel == delivery.channel else definition.get("channel_settings", {})
+    )
     shares = frozenset(shared_items(definition))
     record = shared_record(move_record(move, changes=False), shares)
     slug = definition["slug"]
     procedure_entry = next(p for p in record.procedures if p.slug == slug)
     organisation = procedure.organisation
     return Outgoing(
-        delivery_id=delivery.pk, idempotency_key=str(delivery.idempotency_key), attempt=delivery.attempts,
-        procedure=slug, organisation=organisation.slug, organisation_name=organisation.name,
-        settings=dict(channel_settings or {}), record=record, entry=procedure_entry,
+        delivery_id=delivery.pk,
+        idempotency_key=str(delivery.idempotency_key),
+        attempt=delivery.attempts,
+        procedure=slug,
+        organisation=organisation.slug,
+        organisation_name=organisation.name,
+        settings=dict(channel_settings or {}),
+        record=record,
+        entry=procedure_entry,
         application=application_data(move, entry),
-        receipt_keys=tuple(organisation.receipt_keys or ()), shares=shares,
+        receipt_keys=tuple(organisation.receipt_keys or ()),
+        shares=shares,
     )
 
 
@@ -223,7 +283,8 @@ def shared_record(record: MoveRecord, shares: frozenset[str]) -> MoveRecord:
             birth_date=applicant.birth_date if Item.APPLICANT_BIRTH_DATE in shares else None,
             # 続柄 and 性別 belong with the household.
             relationship=applicant.relationship if Item.MEMBERS in shares else "",
-            sex=applicant.sex if Item.MEMBERS in shares else ""),
+            sex=applicant.sex if Item.MEMBERS in shares else "",
+        ),
         phone=record.phone if Item.APPLICANT_PHONE in shares else "",
         email=record.email if Item.APPLICANT_EMAIL in shares else "",
         members=record.members if Item.MEMBERS in shares else (),
@@ -234,9 +295,13 @@ def shared_record(record: MoveRecord, shares: frozenset[str]) -> MoveRecord:
 
 
 # The applicant's data by the common item that carries it.
-APPLICANT_ITEMS = {"name": Item.APPLICANT_NAME, "name_kana": Item.APPLICANT_NAME,
-                   "birth_date": Item.APPLICANT_BIRTH_DATE, "phone": Item.APPLICANT_PHONE,
-                   "email": Item.APPLICANT_EMAIL}
+APPLICANT_ITEMS = {
+    "name": Item.APPLICANT_NAME,
+    "name_kana": Item.APPLICANT_NAME,
+    "birth_date": Item.APPLICANT_BIRTH_DATE,
+    "phone": Item.APPLICANT_PHONE,
+    "email": Item.APPLICANT_EMAIL,
+}
 
 
 def application_data(move: Move, entry: MoveProcedure) -> dict:
@@ -256,8 +321,9 @@ def application_data(move: Move, entry: MoveProcedure) -> dict:
         "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
         "kinds": list(entry.kinds),
         "shared": list(shares),
-        "applicant": {key: value for key, value in (move.applicant or {}).items()
-                      if APPLICANT_ITEMS.get(key) in shares},
+        "applicant": {
+            key: value for key, value in (move.applicant or {}).items() if APPLICANT_ITEMS.get(key) in shares
+        },
     }
     if Item.MOVE_DATE in shares:
         data["move_date"] = move.move_date.isoformat() if move.move_date else None
@@ -268,8 +334,7 @@ def application_data(move: Move, entry: MoveProcedure) -> dict:
                 data["applicant"][key] = move.applicant[key]
         household = getattr(move, "household", None)  # 世帯主, where the move has it
         if household:
-            data["household"] = household_data(household, data["applicant"], move.applicant or {},
-                                               data["members"])
+            data["household"] = household_data(household, data["applicant"], move.applicant or {}, data["members"])
     if Item.OLD_ADDRESS in shares:
         data["from"] = move.old_address
     if Item.NEW_ADDRESS in shares:
@@ -290,7 +355,7 @@ def household_data(household: dict, applicant: dict, stored_applicant: dict, mem
     elif head == HEAD_OTHER:
         name = household.get("head_name", "")
     else:
-        index = int(head[len("members["):-1]) if head.startswith("members[") else -1
+        index = int(head[len("members[") : -1]) if head.startswith("members[") else -1
         name = members[index].get("name", "") if 0 <= index < len(members) else ""
         if name:
             members[index]["relationship"] = HEAD_RELATIONSHIP
@@ -305,31 +370,53 @@ def sweep(*, now: datetime | None = None) -> dict:
     # Through the status index; then their earlier losses in one query (a GROUP BY joined to
     # the deliveries would let the database walk every delivery in id order instead).
     sending = list(Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease))
-    lost_before = dict(DeliveryEvent.objects.filter(delivery_id__in=[d.pk for d in sending], kind=Kind.LOST)
-                       .order_by().values_list("delivery_id").annotate(n=Count("id"))) if sending else {}
+    lost_before = (
+        dict(
+            DeliveryEvent.objects.filter(delivery_id__in=[d.pk for d in sending], kind=Kind.LOST)
+            .order_by()
+            .values_list("delivery_id")
+            .annotate(n=Count("id"))
+        )
+        if sending
+        else {}
+    )
     for delivery in sending:
         losses = lost_before.get(delivery.pk, 0) + 1
-        decision = policy.decide(retryable=losses < MAX_LOSSES, attempt=delivery.attempts,
-                                 created_at=delivery.retry_from, now=now)
+        decision = policy.decide(
+            retryable=losses < MAX_LOSSES, attempt=delivery.attempts, created_at=delivery.retry_from, now=now
+        )
         with transaction.atomic():
             if decision.retry:
-                mine = _set(delivery, owned_by=delivery.claim, status=EntryStatus.RETRYING, next_attempt_at=now,
-                            claim="")
+                mine = _set(
+                    delivery, owned_by=delivery.claim, status=EntryStatus.RETRYING, next_attempt_at=now, claim=""
+                )
             else:  # lost again and again (it may be what kills its worker), or too old: staff decide
-                mine = _set(delivery, owned_by=delivery.claim, status=EntryStatus.FAILED, next_attempt_at=None,
-                            claim="", error_code="worker_lost", error_detail=f"worker lost {losses} times")
+                mine = _set(
+                    delivery,
+                    owned_by=delivery.claim,
+                    status=EntryStatus.FAILED,
+                    next_attempt_at=None,
+                    claim="",
+                    error_code="worker_lost",
+                    error_detail=f"worker lost {losses} times",
+                )
             if mine:
-                DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.LOST if decision.retry else Kind.FAILED,
-                                             attempt=delivery.attempts, code="worker_lost")
+                DeliveryEvent.objects.create(
+                    delivery_id=delivery.pk,
+                    kind=Kind.LOST if decision.retry else Kind.FAILED,
+                    attempt=delivery.attempts,
+                    code="worker_lost",
+                )
                 if decision.retry:
                     transaction.on_commit(lambda pk=delivery.pk: enqueue(pk), robust=True)
                 lost += 1
     requeued = 0
     # Read through the (status, next attempt) index, then their tasks a batch at a time.
-    overdue = list(Delivery.objects.filter(status__in=OPEN, next_attempt_at__lt=now - lease)
-                   .values_list("pk", "task_id"))
+    overdue = list(
+        Delivery.objects.filter(status__in=OPEN, next_attempt_at__lt=now - lease).values_list("pk", "task_id")
+    )
     for start in range(0, len(overdue), SWEEP_BATCH):
-        batch = overdue[start:start + SWEEP_BATCH]
+        batch = overdue[start : start + SWEEP_BATCH]
         pending = _tasks_pending([task_id for _, task_id in batch])
         for pk, task_id in batch:
             if task_id not in pending:
@@ -351,8 +438,11 @@ def _tasks_pending(task_ids: list[str]) -> set[str]:
     ids = [task_id for task_id in task_ids if task_id]
     # A RUNNING row whose worker died stays RUNNING for ever: only a task still waiting counts.
     # (A second task for a delivery is harmless: the claim lets one of them send it.)
-    return {str(pk) for pk in DBTaskResult.objects.filter(pk__in=ids, status="READY")
-            .values_list("pk", flat=True)} if ids else set()
+    return (
+        {str(pk) for pk in DBTaskResult.objects.filter(pk__in=ids, status="READY").values_list("pk", flat=True)}
+        if ids
+        else set()
+    )
 
 
 TASK_RESULTS_KEPT = timedelta(days=7)
@@ -380,18 +470,21 @@ def resend(delivery: Delivery, *, user, reason: str) -> bool:
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
     now = timezone.now()
     # Not while a worker may still be sending it (within its lease): it would go twice.
-    allowed = (Q(status__in=[EntryStatus.FAILED, EntryStatus.RETRYING, EntryStatus.HANDLED, EntryStatus.QUEUED])
-               | Q(status=EntryStatus.SENDING, sending_since__lt=now - lease))
+    allowed = Q(status__in=[EntryStatus.FAILED, EntryStatus.RETRYING, EntryStatus.HANDLED, EntryStatus.QUEUED]) | Q(
+        status=EntryStatus.SENDING, sending_since__lt=now - lease
+    )
     if not Delivery.objects.filter(allowed, pk=delivery.pk).exists():
         return False
     if Move.objects.filter(entries__delivery=delivery, erased_at__isnull=False).exists():
         return False  # its personal data is gone: there is nothing left to send
     with transaction.atomic():
-        if not _set(delivery, only_from=allowed, status=EntryStatus.QUEUED, next_attempt_at=now, claim="",
-                    retry_from=now):  # a fresh maximum age for the staff's new try
+        if not _set(
+            delivery, only_from=allowed, status=EntryStatus.QUEUED, next_attempt_at=now, claim="", retry_from=now
+        ):  # a fresh maximum age for the staff's new try
             return False
-        DeliveryEvent.objects.create(delivery=delivery, kind=Kind.RESENT, attempt=delivery.attempts,
-                                     detail=reason[:300], actor=user)
+        DeliveryEvent.objects.create(
+            delivery=delivery, kind=Kind.RESENT, attempt=delivery.attempts, detail=reason[:300], actor=user
+        )
         transaction.on_commit(lambda: enqueue(delivery.pk), robust=True)
     return True
 
@@ -401,11 +494,20 @@ def mark_handled(delivery: Delivery, *, user, reason: str) -> bool:
     closable = ~Q(status__in=[EntryStatus.DELIVERED, EntryStatus.IN_PERSON, EntryStatus.HANDLED])
     now = timezone.now()
     with transaction.atomic():
-        if not _set(delivery, only_from=closable, status=EntryStatus.HANDLED, next_attempt_at=None, claim="",
-                    handled_by=user, handled_at=now, handled_reason=reason):
+        if not _set(
+            delivery,
+            only_from=closable,
+            status=EntryStatus.HANDLED,
+            next_attempt_at=None,
+            claim="",
+            handled_by=user,
+            handled_at=now,
+            handled_reason=reason,
+        ):
             return False
-        DeliveryEvent.objects.create(delivery=delivery, kind=Kind.HANDLED, attempt=delivery.attempts,
-                                     detail=reason[:300], actor=user)
+        DeliveryEvent.objects.create(
+            delivery=delivery, kind=Kind.HANDLED, attempt=delivery.attempts, detail=reason[:300], actor=user
+        )
     return True
 
 
@@ -417,8 +519,11 @@ def deliveries_erase(*, move_id: int) -> None:
     times, error codes, receipts (references, keys, digests) and the events' codes."""
     Notice.objects.filter(delivery__entry__move_id=move_id).update(body={})
     Delivery.objects.filter(entry__move_id=move_id).exclude(handled_reason="").update(handled_reason="")
-    (DeliveryEvent.objects.filter(delivery__entry__move_id=move_id, kind__in=STAFF_NOTES)
-     .exclude(detail="").update(detail=""))
+    (
+        DeliveryEvent.objects.filter(delivery__entry__move_id=move_id, kind__in=STAFF_NOTES)
+        .exclude(detail="")
+        .update(detail="")
+    )
     transaction.on_commit(spooled_files_forgetter([move_id]))
 
 
@@ -432,8 +537,12 @@ def spooled_files_forgetter(move_ids):
     images in a spool folder hold the filled-in form, so personal data)."""
     from hikkoshi.channels import registry
 
-    rows = [(channel, str(key)) for channel, key in Delivery.objects.filter(entry__move_id__in=list(move_ids))
-            .values_list("channel", "idempotency_key")]
+    rows = [
+        (channel, str(key))
+        for channel, key in Delivery.objects.filter(entry__move_id__in=list(move_ids)).values_list(
+            "channel", "idempotency_key"
+        )
+    ]
 
     def forget() -> None:
         installed = registry()

@@ -82,8 +82,9 @@ def send_message(msg: EmailMessage) -> str:
     message_id = str(msg["Message-ID"])
     host, port = cfg["host"], int(cfg["port"])
     try:
-        with smtplib.SMTP(host, port, local_hostname=cfg.get("helo") or None,
-                          timeout=float(cfg.get("timeout") or 20)) as smtp:
+        with smtplib.SMTP(
+            host, port, local_hostname=cfg.get("helo") or None, timeout=float(cfg.get("timeout") or 20)
+        ) as smtp:
             smtp.ehlo()
             if cfg.get("starttls"):
                 context = ssl.create_default_context(cafile=cfg.get("cafile") or None)
@@ -97,14 +98,15 @@ def send_message(msg: EmailMessage) -> str:
     except smtplib.SMTPResponseException as exc:  # greeting, HELO, AUTH, MAIL FROM, DATA
         raise _reply_error(exc.smtp_code, exc.smtp_error, _stage(exc)) from None
     except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError("smtp_not_supported", f"the server does not support {_short(exc)}",
-                            retryable=False) from None
+        raise DeliveryError(
+            "smtp_not_supported", f"the server does not support {_short(exc)}", retryable=False
+        ) from None
     except smtplib.SMTPServerDisconnected:
-        raise DeliveryError("smtp_disconnected", "the server closed the connection",
-                            retryable=True) from None
+        raise DeliveryError("smtp_disconnected", "the server closed the connection", retryable=True) from None
     except ssl.SSLCertVerificationError as exc:
-        raise DeliveryError("smtp_tls_verify", f"certificate not trusted: {exc.verify_message}",
-                            retryable=False) from None
+        raise DeliveryError(
+            "smtp_tls_verify", f"certificate not trusted: {exc.verify_message}", retryable=False
+        ) from None
     except ssl.SSLError as exc:
         raise DeliveryError("smtp_tls", _short(exc), retryable=True) from None
     except smtplib.SMTPException as exc:  # e.g. "No suitable authentication method found."
@@ -112,11 +114,9 @@ def send_message(msg: EmailMessage) -> str:
     except TimeoutError:
         raise DeliveryError("timeout", f"no answer from {host}:{port}", retryable=True) from None
     except ConnectionRefusedError:
-        raise DeliveryError("connection_refused", f"nothing listens on {host}:{port}",
-                            retryable=True) from None
+        raise DeliveryError("connection_refused", f"nothing listens on {host}:{port}", retryable=True) from None
     except OSError as exc:  # unreachable, reset, name not resolved
-        raise DeliveryError("connection_error", f"{host}:{port}: {type(exc).__name__}",
-                            retryable=True) from None
+        raise DeliveryError("connection_error", f"{host}:{port}: {type(exc).__name__}", retryable=True) from None
     if refused:  # some recipients of several refused: the others have the message already
         raise _refused(refused)
     logger.info("smtp_sent message_id=%s server=%s:%s", message_id, host, port)
@@ -160,4 +160,3 @@ def _reply_text(text) -> str:
 
 def _short(exc: Exception) -> str:
     return _reply_text(str(exc) or type(exc).__name__)
-

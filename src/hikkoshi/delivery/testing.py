@@ -7,13 +7,13 @@ one) or the PostgreSQL test database. Tests using these need committed data
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import os
 from pathlib import Path
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 from django.db import connection
 
@@ -61,9 +61,23 @@ class WorkerProcess:
     def start(self) -> WorkerProcess:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hikkoshi.cli", "worker", "--processes", str(self.processes),
-             "--interval", "0.1", "--sweep-every", "1"],
-            env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "hikkoshi.cli",
+                "worker",
+                "--processes",
+                str(self.processes),
+                "--interval",
+                "0.1",
+                "--sweep-every",
+                "1",
+            ],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         if self.log_path:
             out.close()
         return self

@@ -27,11 +27,19 @@ router = Router(tags=["directory"])
         # The parameters are read from request.GET (this is the portal's hottest path; the
         # checks below are the ones a typed signature would make, with our own messages).
         "parameters": [
-            {"name": "postcode", "in": "query", "required": True,
-             "description": "Postal code as typed (060-0042, 〒０６０ー００４２, …)",
-             "schema": {"type": "string"}},
-            {"name": "category", "in": "query", "required": False,
-             "schema": {"type": "string", "enum": Category.values}},
+            {
+                "name": "postcode",
+                "in": "query",
+                "required": True,
+                "description": "Postal code as typed (060-0042, 〒０６０ー００４２, …)",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "category",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": Category.values},
+            },
         ],
         "responses": {
             404: {"description": "Unknown postal code", "content": {"application/problem+json": {}}},
@@ -43,20 +51,18 @@ def organisation_search(request):
     postcode = request.GET.get("postcode")
     if postcode is None:
         reason = _("This parameter is required.")
-        raise Problem(422, "invalid-parameters", _("Invalid parameters"), reason,
-                      [invalid_param("postcode", reason)])
+        raise Problem(422, "invalid-parameters", _("Invalid parameters"), reason, [invalid_param("postcode", reason)])
     category = request.GET.get("category")
     if category is not None and category not in Category.values:
         reason = _("Choose one of: %(choices)s.") % {"choices": ", ".join(Category.values)}
-        raise Problem(422, "invalid-category", _("Unknown category"), reason,
-                      [invalid_param("category", reason)])
+        raise Problem(422, "invalid-category", _("Unknown category"), reason, [invalid_param("category", reason)])
     place = place_or_problem(postcode)
     snapshot = directory_snapshot()
     ids = match_ids(
-        municipality_code=place.municipality_code, postcode=place.postcode, category=category,
+        municipality_code=place.municipality_code,
+        postcode=place.postcode,
+        category=category,
         snapshot=snapshot,
     )
     organisations = rendered_matches(ids, snapshot)
-    return json_text_response(
-        f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}'
-    )
+    return json_text_response(f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}')

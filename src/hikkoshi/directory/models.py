@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from hikkoshi.places.fields import PostcodeField
 from hikkoshi.places.municipalities import is_known_area
 
-from .constants import Category, ContactKind, LOCAL_PORTAL, Verification
+from .constants import LOCAL_PORTAL, Category, ContactKind, Verification
 from .validators import AREA_CODE, validate_area_code, validate_contact, validate_postcode
 
 
@@ -36,10 +36,15 @@ class Organisation(models.Model):
     # a list of Ed25519 JWKs, as the organisation publishes them (hikkoshi receiver:
     # /<slug>/.well-known/receipt-keys.json). Several during a key change.
     receipt_keys = models.JSONField(
-        _("receipt keys"), default=list, blank=True,
-        help_text=_("The public keys the organisation signs its receipts with, as a JSON list of "
-                    "Ed25519 JWKs: [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"x\": …, "
-                    "\"kid\": …}]. Needed for the web channel."))
+        _("receipt keys"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The public keys the organisation signs its receipts with, as a JSON list of "
+            'Ed25519 JWKs: [{"kty": "OKP", "crv": "Ed25519", "x": …, '
+            '"kid": …}]. Needed for the web channel.'
+        ),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -78,15 +83,15 @@ def receipt_key_problems(keys) -> list[str]:
     from hikkoshi.httpsig import JWKError, jwk_to_public_key
 
     if not isinstance(keys, list):
-        return [str(_("Give the receipt keys as a JSON list of JWKs, such as [{\"kty\": \"OKP\", …}]."))]
+        return [str(_('Give the receipt keys as a JSON list of JWKs, such as [{"kty": "OKP", …}].'))]
     messages = {
         "not_object": _("Each key must be a JSON object (a JWK)."),
-        "kty": _("Only Ed25519 keys are accepted (\"kty\": \"OKP\", \"crv\": \"Ed25519\")."),
-        "private": _("This is a private key (it has \"d\"): give only the public key."),
-        "x": _("\"x\" must be the 32-byte public key in base64url."),
-        "kid": _("Each key needs a key id (\"kid\")."),
-        "alg": _("\"alg\" must be EdDSA."),
-        "use": _("\"use\" must be sig."),
+        "kty": _('Only Ed25519 keys are accepted ("kty": "OKP", "crv": "Ed25519").'),
+        "private": _('This is a private key (it has "d"): give only the public key.'),
+        "x": _('"x" must be the 32-byte public key in base64url.'),
+        "kid": _('Each key needs a key id ("kid").'),
+        "alg": _('"alg" must be EdDSA.'),
+        "use": _('"use" must be sig.'),
     }
     problems = []
     seen = set()
@@ -141,9 +146,7 @@ class ServiceArea(models.Model):
     are served — a city gas company serves only part of a city.
     """
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="areas"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="areas")
     area_code = models.CharField(
         _("municipality or prefecture code"), max_length=5, blank=True, validators=[validate_area_code]
     )
@@ -175,8 +178,7 @@ class ServiceArea(models.Model):
         if not self.area_code and not self.postcode_from:
             errors["area_code"] = [_("Give a municipality code, a postal-code range, or both.")]
         elif AREA_CODE.match(self.area_code or "") and not is_known_area(self.area_code):
-            errors["area_code"] = [_("No prefecture or municipality has the code %(code)s.")
-                                   % {"code": self.area_code}]
+            errors["area_code"] = [_("No prefecture or municipality has the code %(code)s.") % {"code": self.area_code}]
         if errors:
             raise ValidationError(errors)
 

@@ -62,10 +62,7 @@ def organisation_payload(org: Organisation) -> dict:
         "postcode": org.postcode,
         "address": org.address,
         "hours": org.hours,
-        "contacts": [
-            {"kind": c.kind, "value": c.value, "label": c.label, "sample": c.is_sample}
-            for c in contacts
-        ],
+        "contacts": [{"kind": c.kind, "value": c.value, "label": c.label, "sample": c.is_sample} for c in contacts],
         "sample": org.is_sample,
         "verification": org.verification,
         "source": org.source,
@@ -80,8 +77,7 @@ def rendered_organisation(org: Organisation, partial: bool, cache) -> str:
     key = (org.pk, get_language(), partial)
     text = cache.get(key)
     if text is None:
-        text = json.dumps({**organisation_payload(org), "partial": partial},
-                          ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps({**organisation_payload(org), "partial": partial}, ensure_ascii=False, separators=(",", ":"))
         cache[key] = text
     return text
 
@@ -97,8 +93,9 @@ def rendered_matches(ids: tuple[tuple[int, bool], ...], snapshot) -> str:
     if None in parts:
         missing = [pk for (pk, _), part in zip(ids, parts) if part is None]
         orgs = organisations_by_id(missing, snapshot=snapshot)
-        parts = [part if part is not None else
-                 rendered_organisation(orgs[pk], partial, cache) if pk in orgs else None
-                 for (pk, partial), part in zip(ids, parts)]
+        parts = [
+            part if part is not None else rendered_organisation(orgs[pk], partial, cache) if pk in orgs else None
+            for (pk, partial), part in zip(ids, parts)
+        ]
         parts = [part for part in parts if part is not None]  # deleted since the index was built
     return "[" + ",".join(parts) + "]"

@@ -25,8 +25,11 @@ from django.conf import settings
 from django.db import connection
 
 from hikkoshi.japanese import hiragana_to_katakana
-from hikkoshi.places.municipalities import all_municipalities, designated_cities
-from hikkoshi.places.municipalities import municipality_code as registration_code_of
+from hikkoshi.places.municipalities import (
+    all_municipalities,
+    designated_cities,
+    municipality_code as registration_code_of,
+)
 
 from .constants import OFFICE_CATEGORIES, Category
 from .memo import BoundedMemo
@@ -50,8 +53,7 @@ def cache_sizes() -> dict[str, int]:
     municipality and category) and ``organisations`` (ORM objects with their contacts; their
     JSON, per language, twice as many)."""
     configured = getattr(settings, "HIKKOSHI_DIRECTORY_CACHE", {}) or {}
-    return {"places": int(configured.get("places", 2048)),
-            "organisations": int(configured.get("organisations", 2048))}
+    return {"places": int(configured.get("places", 2048)), "organisations": int(configured.get("organisations", 2048))}
 
 
 # An area in the index: (organisation id, category, area code, postal codes from, to).
@@ -107,8 +109,9 @@ def _load(revision: int | None) -> _Snapshot:
     grouped: dict[str, list[_Area]] = {}
     offices: dict[str, list[int]] = {}
     interned: dict[str, str] = {}  # one string object per distinct code, not one per row
-    rows = ServiceArea.objects.values_list("organisation_id", "area_code", "postcode_from",
-                                           "postcode_to").order_by("id")
+    rows = ServiceArea.objects.values_list("organisation_id", "area_code", "postcode_from", "postcode_to").order_by(
+        "id"
+    )
     for org_id, code, postcode_from, postcode_to in rows.iterator(chunk_size=5000):
         org_category = categories.get(org_id)
         if org_category is None:  # created after the first query: seen with the next revision
@@ -183,7 +186,7 @@ def organisations_by_id(ids, *, snapshot: _Snapshot | None = None) -> dict[int, 
         else:
             found[pk] = org
     for start in range(0, len(missing), _IN_CHUNK):
-        chunk = missing[start:start + _IN_CHUNK]
+        chunk = missing[start : start + _IN_CHUNK]
         loaded = {o.pk: o for o in Organisation.objects.filter(pk__in=chunk)}
         for org in loaded.values():
             org.contact_list = []
@@ -203,7 +206,9 @@ def _candidates(snapshot: _Snapshot, municipality_code: str, category: str | Non
         registration = registration_code_of(municipality_code)
         codes = dict.fromkeys((municipality_code, registration, municipality_code[:2], ""))
         areas = tuple(
-            area for code in codes for area in snapshot.areas_by_code.get(code, ())
+            area
+            for code in codes
+            for area in snapshot.areas_by_code.get(code, ())
             if not category or area[1] == category
         )
         found = (registration, areas, any(area[3] for area in areas))
@@ -227,7 +232,10 @@ def _covers(area: _Area, municipality_code: str, registration: str, postcode: st
 
 
 def match_ids(
-    *, municipality_code: str, postcode: str = "", category: str | None = None,
+    *,
+    municipality_code: str,
+    postcode: str = "",
+    category: str | None = None,
     snapshot: _Snapshot | None = None,
 ) -> tuple[tuple[int, bool], ...]:
     """``(organisation id, partial)`` of the organisations serving a place, in the order of
@@ -257,18 +265,21 @@ def match_ids(
 
 
 def organisations_for_place(
-    *, municipality_code: str, postcode: str = "", category: str | None = None,
+    *,
+    municipality_code: str,
+    postcode: str = "",
+    category: str | None = None,
     snapshot: _Snapshot | None = None,
 ) -> list[OrganisationMatch]:
     """Organisations serving a place, offices first, then by category and identifier."""
     snapshot = snapshot or directory_snapshot()
-    ids = match_ids(municipality_code=municipality_code, postcode=postcode, category=category,
-                    snapshot=snapshot)
+    ids = match_ids(municipality_code=municipality_code, postcode=postcode, category=category, snapshot=snapshot)
     orgs = organisations_by_id([pk for pk, _ in ids], snapshot=snapshot)
     return [OrganisationMatch(orgs[pk], partial) for pk, partial in ids if pk in orgs]
 
 
 # --- city and ward offices (市役所・区役所) -------------------------------------------------------
+
 
 def office_ids_in(area_codes: tuple[str, ...], *, snapshot: _Snapshot | None = None) -> tuple[int, ...]:
     """Ids of the city hall and ward offices serving somewhere in the given areas (2-digit
@@ -324,10 +335,15 @@ def office_search(area_codes: tuple[str, ...], query: str) -> tuple[int, ...]:
         for pk in org_ids:
             codes_of.setdefault(pk, []).append(code)
     wanted = set(ids)
-    texts = Organisation.objects.filter(pk__in=wanted).values_list(
-        "pk", "name", "name_kana", "name_en", "address") if len(wanted) <= _IN_CHUNK else (
-        Organisation.objects.filter(category__in=OFFICE_CATEGORIES).values_list(
-            "pk", "name", "name_kana", "name_en", "address"))
+    texts = (
+        Organisation.objects.filter(pk__in=wanted).values_list("pk", "name", "name_kana", "name_en", "address")
+        if len(wanted) <= _IN_CHUNK
+        else (
+            Organisation.objects.filter(category__in=OFFICE_CATEGORIES).values_list(
+                "pk", "name", "name_kana", "name_en", "address"
+            )
+        )
+    )
     hits = set()
     for pk, *fields in texts:
         if pk not in wanted:

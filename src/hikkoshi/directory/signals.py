@@ -6,7 +6,6 @@ import secrets
 import threading
 
 from django.db import transaction
-
 from django.db.models.signals import post_delete, post_save
 
 from .models import Contact, DirectoryRevision, Organisation, ServiceArea

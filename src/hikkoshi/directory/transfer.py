@@ -56,20 +56,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .constants import LOCAL_PORTAL, Category, ContactKind, Verification
-from .signals import bump_revision, revision_bumps_deferred
 from .models import Contact, Organisation, ServiceArea
+from .signals import bump_revision, revision_bumps_deferred
 from .validators import validate_postcode
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "hikkoshi-directory"
 VERSION = 1
-TEXT_FIELDS = ("slug", "category", "name", "name_kana", "name_en", "postcode", "address",
-               "hours", "note", "source")
+TEXT_FIELDS = ("slug", "category", "name", "name_kana", "name_en", "postcode", "address", "hours", "note", "source")
 CONTACT_COLUMNS = ("phone", "fax", "email", "web")  # each the value of a ContactKind
-CSV_COLUMNS = ("slug", "category", "name", "name_kana", "name_en", "postcode", "address",
-               "hours", *CONTACT_COLUMNS, "areas", "source", "last_checked", "verification",
-               "note")
+CSV_COLUMNS = (
+    "slug",
+    "category",
+    "name",
+    "name_kana",
+    "name_en",
+    "postcode",
+    "address",
+    "hours",
+    *CONTACT_COLUMNS,
+    "areas",
+    "source",
+    "last_checked",
+    "verification",
+    "note",
+)
 _ORG_KEYS = {*TEXT_FIELDS, "last_checked", "verification", "contacts", "areas", "receipt_keys"}
 _CONTACT_KEYS = {"kind", "value", "label", "verification"}
 _AREA_KEYS = {"area_code", "postcode_from", "postcode_to"}
@@ -81,6 +93,7 @@ _RANGE = re.compile(r"^(\d{3}-?\d{4})\s*[-~〜]\s*(\d{3}-?\d{4})$")
 
 
 # --- results and errors ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -129,10 +142,12 @@ def _format_of(path: Path) -> str | None:
 
 def _unsupported(path: Path) -> str:
     return _("Unsupported file type “%(suffix)s”: use a .json or .csv file.") % {
-        "suffix": Path(path).suffix or Path(path).name}
+        "suffix": Path(path).suffix or Path(path).name
+    }
 
 
 # --- parsed records -------------------------------------------------------------------------
+
 
 @dataclass
 class _Record:
@@ -176,21 +191,24 @@ def _decode_contact(entry: str) -> tuple[str, str, str | None]:
     verification = None
     suffix = _SUFFIX.search(entry)
     if suffix:
-        verification, entry = suffix.group(1).strip(), entry[:suffix.start()]
+        verification, entry = suffix.group(1).strip(), entry[: suffix.start()]
     start = _LABEL_START.search(entry)
     if not start:
         return entry.strip(), "", verification
     if not entry.endswith((")", "）")):
         raise ValueError
-    return entry[:start.start()].strip(), entry[start.end():-1].strip(), verification
+    return entry[: start.start()].strip(), entry[start.end() : -1].strip(), verification
 
 
 def _encode_contact(contact: Contact, org_verification: str) -> str:
     if "|" in contact.value or "|" in contact.label or _LABEL_START.search(contact.value):
-        raise DirectoryExportError(_(
-            "The contact “%(value)s” of “%(slug)s” cannot be written as CSV (it contains “|” or "
-            "a bracket after a space): export as JSON instead."
-        ) % {"value": contact.value, "slug": contact.organisation.slug})
+        raise DirectoryExportError(
+            _(
+                "The contact “%(value)s” of “%(slug)s” cannot be written as CSV (it contains “|” or "
+                "a bracket after a space): export as JSON instead."
+            )
+            % {"value": contact.value, "slug": contact.organisation.slug}
+        )
     text = contact.value + (f" ({contact.label})" if contact.label else "")
     if contact.verification != org_verification:
         text += f" [{contact.verification}]"
@@ -204,8 +222,7 @@ def _decode_area(entry: str) -> dict | None:
     match = _RANGE.match(rng.strip())
     if not match:
         return None
-    return {"area_code": code.strip(), "postcode_from": match.group(1),
-            "postcode_to": match.group(2)}
+    return {"area_code": code.strip(), "postcode_from": match.group(1), "postcode_to": match.group(2)}
 
 
 def _encode_area(area: ServiceArea) -> str:
@@ -218,6 +235,7 @@ def _split(cell: str, sep: str) -> list[str]:
 
 
 # --- CSV --------------------------------------------------------------------------------------
+
 
 def _parse_csv(text: str) -> tuple[list[_Record], list[ImportProblem]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -238,13 +256,15 @@ def _parse_csv(text: str) -> tuple[list[_Record], list[ImportProblem]]:
             rec = _Record(line=start)
             records.append(rec)
             if len(row) != len(header):
-                rec.problem("", _("This row has %(cells)d cells but the header has %(columns)d.")
-                            % {"cells": len(row), "columns": len(header)})
+                rec.problem(
+                    "",
+                    _("This row has %(cells)d cells but the header has %(columns)d.")
+                    % {"cells": len(row), "columns": len(header)},
+                )
                 continue
             _csv_row(rec, {name: cell.strip() for name, cell in zip(header, row)})
     except csv.Error as exc:
-        return records, [ImportProblem(_("Malformed CSV: %(error)s") % {"error": exc},
-                                       line=reader.line_num)]
+        return records, [ImportProblem(_("Malformed CSV: %(error)s") % {"error": exc}, line=reader.line_num)]
     if header is None:
         return [], [ImportProblem(_("The file is empty: it needs a header row."), line=1)]
     return records, []
@@ -255,9 +275,11 @@ def _check_header(header: list[str]) -> list[ImportProblem]:
     missing = [c for c in CSV_COLUMNS if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     doubled = sorted({c for c in header if header.count(c) > 1})
-    for names, message in ((missing, _("Missing columns: %(names)s.")),
-                           (unknown, _("Unknown columns: %(names)s.")),
-                           (doubled, _("Columns given more than once: %(names)s."))):
+    for names, message in (
+        (missing, _("Missing columns: %(names)s.")),
+        (unknown, _("Unknown columns: %(names)s.")),
+        (doubled, _("Columns given more than once: %(names)s.")),
+    ):
         if names:
             problems.append(ImportProblem(message % {"names": ", ".join(names)}, line=1))
     return problems
@@ -276,20 +298,19 @@ def _csv_row(rec: _Record, cells: dict[str, str]) -> None:
             except ValueError:
                 rec.problem(name, _("Write a contact as “value” or “value (label)”."))
                 continue
-            rec.contacts.append((name, {"kind": column, "value": value, "label": label,
-                                        "verification": verification}))
+            rec.contacts.append((name, {"kind": column, "value": value, "label": label, "verification": verification}))
     entries = _split(cells["areas"], ";")
     for n, entry in enumerate(entries, 1):
         name = f"areas #{n}" if len(entries) > 1 else "areas"
         area = _decode_area(entry)
         if area is None:
-            rec.problem(name, _("Write an area as CODE, CODE:FROM-TO or :FROM-TO, such as "
-                                "01100:0600000-0609999."))
+            rec.problem(name, _("Write an area as CODE, CODE:FROM-TO or :FROM-TO, such as 01100:0600000-0609999."))
         else:
             rec.areas.append((name, area))
 
 
 # --- JSON -------------------------------------------------------------------------------------
+
 
 def _parse_json(text: str) -> tuple[list[_Record], list[ImportProblem]]:
     try:
@@ -297,19 +318,29 @@ def _parse_json(text: str) -> tuple[list[_Record], list[ImportProblem]]:
     except RecursionError:
         return [], [ImportProblem(_("The JSON is nested too deeply."), line=1)]
     except json.JSONDecodeError as exc:
-        return [], [ImportProblem(
-            _("Malformed JSON: %(error)s (column %(column)d).") % {"error": exc.msg,
-                                                                    "column": exc.colno},
-            line=exc.lineno)]
-    if (not isinstance(data, dict) or data.get("format") != FORMAT
-            or not isinstance(data.get("organisations"), list)):
-        return [], [ImportProblem(_("This is not a directory file: expected an object with "
-                                    "“format”: “%(format)s” and a list “organisations”.")
-                                  % {"format": FORMAT})]
+        return [], [
+            ImportProblem(
+                _("Malformed JSON: %(error)s (column %(column)d).") % {"error": exc.msg, "column": exc.colno},
+                line=exc.lineno,
+            )
+        ]
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("organisations"), list):
+        return [], [
+            ImportProblem(
+                _(
+                    "This is not a directory file: expected an object with "
+                    "“format”: “%(format)s” and a list “organisations”."
+                )
+                % {"format": FORMAT}
+            )
+        ]
     if data.get("version") != VERSION:
-        return [], [ImportProblem(_("Unsupported version %(version)s: this portal reads "
-                                    "version %(supported)d.")
-                                  % {"version": data.get("version"), "supported": VERSION})]
+        return [], [
+            ImportProblem(
+                _("Unsupported version %(version)s: this portal reads version %(supported)d.")
+                % {"version": data.get("version"), "supported": VERSION}
+            )
+        ]
     records = []
     for index, item in enumerate(data["organisations"]):
         rec = _Record(index=index)
@@ -354,8 +385,7 @@ def _json_list(rec: _Record, item: dict, key: str, allowed: set[str]):
 def _json_item(rec: _Record, item: dict) -> None:
     _unknown_keys(rec, item, _ORG_KEYS, "")
     rec.fields = {name: _text(rec, item, name, name) for name in TEXT_FIELDS}
-    rec.fields["verification"] = (_text(rec, item, "verification", "verification")
-                                  or Verification.SAMPLE)
+    rec.fields["verification"] = _text(rec, item, "verification", "verification") or Verification.SAMPLE
     rec.fields["last_checked"] = _parse_date(rec, item.get("last_checked"))
     # Checked by the model's clean() with the other fields (absent or null: no keys).
     rec.fields["receipt_keys"] = item.get("receipt_keys") or []
@@ -366,6 +396,7 @@ def _json_item(rec: _Record, item: dict) -> None:
 
 
 # --- validation and writing -------------------------------------------------------------------
+
 
 @dataclass
 class _Plan:
@@ -399,11 +430,13 @@ def _stored_directory() -> dict[str, _Stored]:
     by_pk = {entry.pk: entry for entry in stored.values()}
     contacts: dict[int, list] = {}
     for org_id, *contact in Contact.objects.order_by("organisation_id", "position", "id").values_list(
-            "organisation_id", "kind", "value", "label", "verification"):
+        "organisation_id", "kind", "value", "label", "verification"
+    ):
         contacts.setdefault(org_id, []).append(tuple(contact))
     areas: dict[int, list] = {}
     for org_id, *area in ServiceArea.objects.order_by("organisation_id", "id").values_list(
-            "organisation_id", "area_code", "postcode_from", "postcode_to"):
+        "organisation_id", "area_code", "postcode_from", "postcode_to"
+    ):
         areas.setdefault(org_id, []).append(tuple(area))
     for pk, entry in by_pk.items():
         entry.contacts = tuple(contacts.get(pk, ()))
@@ -416,9 +449,11 @@ def _same_as_stored(fields: dict, contacts, areas, stored: _Stored) -> bool:
     when the record has them: CSV leaves them alone)."""
     if any(fields[name] != stored.fields[name] for name in TEXT_FIELDS[1:]):
         return False
-    if (fields["last_checked"] != stored.fields["last_checked"]
-            or fields["verification"] != stored.fields["verification"]
-            or stored.fields["portal"] != LOCAL_PORTAL):
+    if (
+        fields["last_checked"] != stored.fields["last_checked"]
+        or fields["verification"] != stored.fields["verification"]
+        or stored.fields["portal"] != LOCAL_PORTAL
+    ):
         return False
     if "receipt_keys" in fields and list(fields["receipt_keys"]) != list(stored.fields["receipt_keys"] or []):
         return False
@@ -431,8 +466,7 @@ def _record_unchanged(rec: _Record, stored: _Stored | None) -> bool:
     if stored is None or rec.problems:
         return False
     default = rec.fields["verification"]
-    contacts = tuple((d["kind"], d["value"], d["label"], d["verification"] or default)
-                     for _name, d in rec.contacts)
+    contacts = tuple((d["kind"], d["value"], d["label"], d["verification"] or default) for _name, d in rec.contacts)
     areas = tuple((d["area_code"], d["postcode_from"], d["postcode_to"]) for _name, d in rec.areas)
     return _same_as_stored(rec.fields, contacts, areas, stored)
 
@@ -450,7 +484,9 @@ def _plan_unchanged(plan: _Plan, stored: _Stored, *, with_receipt_keys: bool) ->
 
 def _unknown_choice(value: str, choices) -> str:
     return _("Unknown value “%(value)s”: use one of %(choices)s.") % {
-        "value": value, "choices": ", ".join(choices.values)}
+        "value": value,
+        "choices": ", ".join(choices.values),
+    }
 
 
 def _full_clean(instance, report, exclude: list[str], postcode_fields=(), **kwargs) -> bool:
@@ -477,8 +513,7 @@ def _full_clean(instance, report, exclude: list[str], postcode_fields=(), **kwar
     return True
 
 
-def _check_choice(rec: _Record, name: str, value: str, choices, exclude: list[str],
-                  model_field: str) -> None:
+def _check_choice(rec: _Record, name: str, value: str, choices, exclude: list[str], model_field: str) -> None:
     if value and value not in choices.values:
         rec.problem(name, _unknown_choice(value, choices))
         exclude.append(model_field)
@@ -496,33 +531,42 @@ def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[
         slug = rec.fields["slug"]
         duplicate = first_seen.get(slug) if slug else None
         if duplicate:
-            where = (_("line %(line)d") % {"line": duplicate.line} if duplicate.line
-                     else f"organisations[{duplicate.index}]")
-            rec.problem("slug", _("The identifier “%(slug)s” is also used at %(where)s.")
-                        % {"slug": slug, "where": where})
+            where = (
+                _("line %(line)d") % {"line": duplicate.line} if duplicate.line else f"organisations[{duplicate.index}]"
+            )
+            rec.problem(
+                "slug", _("The identifier “%(slug)s” is also used at %(where)s.") % {"slug": slug, "where": where}
+            )
         elif slug:
             first_seen[slug] = rec
         existing = stored.get(slug) if not duplicate else None
         if existing is not None and _record_unchanged(rec, existing):
-            plans.append(_Plan(Organisation(pk=existing.pk, slug=slug), [], [], created=False,
-                               changed=False))
+            plans.append(_Plan(Organisation(pk=existing.pk, slug=slug), [], [], created=False, changed=False))
             continue
         org = Organisation(pk=existing.pk if existing else None)
         exclude: list[str] = []
         _check_choice(rec, "category", rec.fields["category"], Category, exclude, "category")
-        _check_choice(rec, "verification", rec.fields["verification"], Verification, exclude,
-                      "verification")
+        _check_choice(rec, "verification", rec.fields["verification"], Verification, exclude, "verification")
         for name, value in rec.fields.items():
             setattr(org, name, value)
         org.portal = LOCAL_PORTAL
         # Every slug of the directory is in ``stored`` and duplicates within the file are
         # reported above: no query per organisation for uniqueness.
-        _full_clean(org, lambda f, m, rec=rec: rec.problem("" if f == NON_FIELD_ERRORS else f, m),
-                    exclude, ("postcode",), validate_unique=False)
-        default = (org.verification if org.verification in Verification.values
-                   else Verification.SAMPLE)
-        contacts = [c for c in (_contact(rec, name, data, default, position)
-                                for position, (name, data) in enumerate(rec.contacts)) if c]
+        _full_clean(
+            org,
+            lambda f, m, rec=rec: rec.problem("" if f == NON_FIELD_ERRORS else f, m),
+            exclude,
+            ("postcode",),
+            validate_unique=False,
+        )
+        default = org.verification if org.verification in Verification.values else Verification.SAMPLE
+        contacts = [
+            c
+            for c in (
+                _contact(rec, name, data, default, position) for position, (name, data) in enumerate(rec.contacts)
+            )
+            if c
+        ]
         areas = []
         for name, data in rec.areas:
             area = ServiceArea(**data)
@@ -531,8 +575,7 @@ def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[
                 areas.append(area)
         plan = _Plan(org, contacts, areas, created=existing is None)
         if existing is not None and not rec.problems:
-            plan.changed = not _plan_unchanged(plan, existing,
-                                               with_receipt_keys="receipt_keys" in rec.fields)
+            plan.changed = not _plan_unchanged(plan, existing, with_receipt_keys="receipt_keys" in rec.fields)
         plans.append(plan)
     return plans, [p for rec in records for p in rec.problems]
 
@@ -544,10 +587,8 @@ def _contact(rec: _Record, name: str, data: dict, default: str, position: int) -
         return None
     exclude = ["organisation"]
     verification = data["verification"] or default
-    _check_choice(rec, rec.sub_name(name, "verification"), verification, Verification, exclude,
-                  "verification")
-    contact = Contact(kind=kind, value=data["value"], label=data["label"],
-                      verification=verification, position=position)
+    _check_choice(rec, rec.sub_name(name, "verification"), verification, Verification, exclude, "verification")
+    contact = Contact(kind=kind, value=data["value"], label=data["label"], verification=verification, position=position)
     report = lambda f, m, rec=rec: rec.problem(rec.sub_name(name, f), m)  # noqa: E731
     return contact if _full_clean(contact, report, exclude) else None
 
@@ -557,7 +598,7 @@ BATCH = 500  # rows per INSERT / UPDATE / IN (…)
 
 def _chunks(items: list, size: int = BATCH):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _write(plans: list[_Plan], *, with_receipt_keys: bool, progress=None) -> None:
@@ -571,8 +612,14 @@ def _write(plans: list[_Plan], *, with_receipt_keys: bool, progress=None) -> Non
         if progress:
             progress("writing", done, total)
     now = timezone.now()
-    fields = [*TEXT_FIELDS[1:], "last_checked", "verification", "portal", "updated_at",
-              *(["receipt_keys"] if with_receipt_keys else [])]
+    fields = [
+        *TEXT_FIELDS[1:],
+        "last_checked",
+        "verification",
+        "portal",
+        "updated_at",
+        *(["receipt_keys"] if with_receipt_keys else []),
+    ]
     for chunk in _chunks(changed):
         for plan in chunk:
             plan.organisation.updated_at = now
@@ -611,11 +658,13 @@ def directory_import(*, path: Path, progress=None) -> ImportResult:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        raise DirectoryImportError([ImportProblem(
-            _("Cannot read the file: %(error)s") % {"error": exc.strerror or exc})]) from exc
+        raise DirectoryImportError(
+            [ImportProblem(_("Cannot read the file: %(error)s") % {"error": exc.strerror or exc})]
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise DirectoryImportError([ImportProblem(_(
-            "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."))]) from exc
+        raise DirectoryImportError(
+            [ImportProblem(_("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."))]
+        ) from exc
     records, problems = (_parse_json if fmt == "json" else _parse_csv)(text)
     plans, record_problems = _validate(records, progress)
     if progress:
@@ -624,24 +673,32 @@ def directory_import(*, path: Path, progress=None) -> ImportResult:
     if problems:
         logger.info("directory_import_rejected problems=%d", len(problems))
         raise DirectoryImportError(problems)
-    result = ImportResult(created=sum(p.created for p in plans),
-                          updated=sum(p.changed and not p.created for p in plans),
-                          unchanged=sum(not p.changed for p in plans))
+    result = ImportResult(
+        created=sum(p.created for p in plans),
+        updated=sum(p.changed and not p.created for p in plans),
+        unchanged=sum(not p.changed for p in plans),
+    )
     if result.created or result.updated:
         with transaction.atomic(), revision_bumps_deferred():
             _write(plans, with_receipt_keys=fmt == "json", progress=progress)
             bump_revision()  # once for the whole import (bulk writes send no signals)
-    logger.info("directory_imported created=%d updated=%d unchanged=%d",
-                result.created, result.updated, result.unchanged)
+    logger.info(
+        "directory_imported created=%d updated=%d unchanged=%d", result.created, result.updated, result.unchanged
+    )
     return result
 
 
 # --- export -----------------------------------------------------------------------------------
 
+
 def _organisations(portal: str):
-    return Organisation.objects.filter(portal=portal).order_by("category", "slug").prefetch_related(
-        Prefetch("contacts", queryset=Contact.objects.order_by("position", "id")),
-        Prefetch("areas", queryset=ServiceArea.objects.order_by("id")),
+    return (
+        Organisation.objects.filter(portal=portal)
+        .order_by("category", "slug")
+        .prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.order_by("position", "id")),
+            Prefetch("areas", queryset=ServiceArea.objects.order_by("id")),
+        )
     )
 
 
@@ -651,10 +708,14 @@ def organisation_as_dict(org: Organisation) -> dict:
         **{name: getattr(org, name) for name in TEXT_FIELDS},
         "last_checked": org.last_checked.isoformat() if org.last_checked else None,
         "verification": org.verification,
-        "contacts": [{"kind": c.kind, "value": c.value, "label": c.label,
-                      "verification": c.verification} for c in org.contacts.all()],
-        "areas": [{"area_code": a.area_code, "postcode_from": a.postcode_from,
-                   "postcode_to": a.postcode_to} for a in org.areas.all()],
+        "contacts": [
+            {"kind": c.kind, "value": c.value, "label": c.label, "verification": c.verification}
+            for c in org.contacts.all()
+        ],
+        "areas": [
+            {"area_code": a.area_code, "postcode_from": a.postcode_from, "postcode_to": a.postcode_to}
+            for a in org.areas.all()
+        ],
     }
     if org.receipt_keys:
         data["receipt_keys"] = list(org.receipt_keys)
@@ -671,8 +732,7 @@ def _csv_text(orgs) -> str:
         row["verification"] = org.verification
         contacts = list(org.contacts.all())
         for column in CONTACT_COLUMNS:
-            row[column] = " | ".join(_encode_contact(c, org.verification)
-                                     for c in contacts if c.kind == column)
+            row[column] = " | ".join(_encode_contact(c, org.verification) for c in contacts if c.kind == column)
         row["areas"] = ";".join(_encode_area(a) for a in org.areas.all())
         writer.writerow([row[name] for name in CSV_COLUMNS])
     return out.getvalue()
@@ -689,15 +749,13 @@ def directory_export(*, path: Path, portal: str = LOCAL_PORTAL) -> int:
         raise DirectoryExportError(_unsupported(path))
     orgs = list(_organisations(portal))
     if fmt == "json":
-        document = {"format": FORMAT, "version": VERSION,
-                    "organisations": [organisation_as_dict(org) for org in orgs]}
+        document = {"format": FORMAT, "version": VERSION, "organisations": [organisation_as_dict(org) for org in orgs]}
         data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     else:
         data = _csv_text(orgs).encode("utf-8-sig")
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise DirectoryExportError(_("Cannot write the file: %(error)s")
-                                   % {"error": exc.strerror or exc}) from exc
+        raise DirectoryExportError(_("Cannot write the file: %(error)s") % {"error": exc.strerror or exc}) from exc
     logger.info("directory_exported organisations=%d format=%s", len(orgs), fmt)
     return len(orgs)

@@ -34,9 +34,7 @@ def validate_contact(kind: str, value: str) -> None:
     if kind in (ContactKind.PHONE, ContactKind.FAX):
         digits = value.replace(" ", "")
         if not PHONE.match(digits) or len(re.sub(r"\D", "", digits)) not in (10, 11):
-            raise ValidationError(
-                _("Enter a Japanese phone number such as 011-211-2111."), code="phone"
-            )
+            raise ValidationError(_("Enter a Japanese phone number such as 011-211-2111."), code="phone")
     elif kind == ContactKind.EMAIL:
         EmailValidator(message=_("Enter a valid e-mail address."))(value)
     elif kind == ContactKind.WEB:

@@ -9,9 +9,8 @@ from reportlab.lib.units import mm
 
 from . import wording
 from .data import Address, MoveRecord
+from .flow import PROCEDURE, SMALL, Spacer, build, grid_table, heading, label_table, para, title_block
 from .fonts import register_fonts
-from .flow import (PROCEDURE, SMALL, Spacer, build, grid_table, heading, label_table, para,
-                   title_block)
 from .labels import destination, householder, postcode, relationship
 
 
@@ -33,53 +32,79 @@ def _render(record: MoveRecord) -> bytes:
     none = pgettext("document", "None")
     story = title_block(pgettext("document", "Your copy of the application"))
     story.append(heading(pgettext("document", "Applicant")))
-    story.append(label_table([
-        (pgettext("document", "Name"), a.name),
-        (pgettext("document", "Reading (kana)"), a.name_kana),
-        (pgettext("document", "Date of birth"), wording.long_date(a.birth_date)),
-        *([(pgettext("document", "Sex"), wording.sex(a.sex))] if wording.sex(a.sex) else []),
-        (pgettext("document", "Relationship to the head of household"),
-         relationship(record, a) or "—"),
-        (pgettext("document", "Phone number"), record.phone),
-        (pgettext("document", "E-mail address"), record.email),
-    ]))
+    story.append(
+        label_table(
+            [
+                (pgettext("document", "Name"), a.name),
+                (pgettext("document", "Reading (kana)"), a.name_kana),
+                (pgettext("document", "Date of birth"), wording.long_date(a.birth_date)),
+                *([(pgettext("document", "Sex"), wording.sex(a.sex))] if wording.sex(a.sex) else []),
+                (pgettext("document", "Relationship to the head of household"), relationship(record, a) or "—"),
+                (pgettext("document", "Phone number"), record.phone),
+                (pgettext("document", "E-mail address"), record.email),
+            ]
+        )
+    )
     story.append(heading(pgettext("document", "The move")))
-    story.append(label_table([
-        (pgettext("document", "Kind of move"),
-         pgettext("document", ", ").join(wording.kind(k) for k in record.kinds)),
-        (pgettext("document", "Moving day"), wording.long_date(record.move_date)),
-        (pgettext("document", "Old address"), _address(record.old_address)),
-        (pgettext("document", "New address"), _address(record.new_address)),
-        (pgettext("document", "Head of household at the new address"), householder(record)),
-        *([(pgettext("document", "Application number"), record.number)] if record.number else []),
-        (pgettext("document", "Application ID"), record.id),
-        (pgettext("document", "Created on / submitted on"),
-         f"{wording.long_date(record.created_at)} / "
-         f"{wording.long_date(record.submitted_at) or wording.not_submitted()}"),
-    ]))
+    story.append(
+        label_table(
+            [
+                (
+                    pgettext("document", "Kind of move"),
+                    pgettext("document", ", ").join(wording.kind(k) for k in record.kinds),
+                ),
+                (pgettext("document", "Moving day"), wording.long_date(record.move_date)),
+                (pgettext("document", "Old address"), _address(record.old_address)),
+                (pgettext("document", "New address"), _address(record.new_address)),
+                (pgettext("document", "Head of household at the new address"), householder(record)),
+                *([(pgettext("document", "Application number"), record.number)] if record.number else []),
+                (pgettext("document", "Application ID"), record.id),
+                (
+                    pgettext("document", "Created on / submitted on"),
+                    f"{wording.long_date(record.created_at)} / "
+                    f"{wording.long_date(record.submitted_at) or wording.not_submitted()}",
+                ),
+            ]
+        )
+    )
     story.append(heading(pgettext("document", "Household members moving with you")))
     if record.members:
-        rows = [[para(pgettext("document", "Name")), para(pgettext("document", "Reading (kana)")),
-                 para(pgettext("document", "Date of birth")), para(pgettext("document", "Sex")),
-                 para(pgettext("document", "Relationship to the head"))]]
-        rows += [[para(m.name), para(m.name_kana), para(wording.long_date(m.birth_date)),
-                  para(wording.sex(m.sex) or "—"), para(relationship(record, m) or "—")]
-                 for m in record.members]
+        rows = [
+            [
+                para(pgettext("document", "Name")),
+                para(pgettext("document", "Reading (kana)")),
+                para(pgettext("document", "Date of birth")),
+                para(pgettext("document", "Sex")),
+                para(pgettext("document", "Relationship to the head")),
+            ]
+        ]
+        rows += [
+            [
+                para(m.name),
+                para(m.name_kana),
+                para(wording.long_date(m.birth_date)),
+                para(wording.sex(m.sex) or "—"),
+                para(relationship(record, m) or "—"),
+            ]
+            for m in record.members
+        ]
         story.append(grid_table(rows, [44, 44, 45, 15, 32]))
     else:
         story.append(para(none))
     story.append(heading(pgettext("document", "What you entered for each procedure")))
     for number, entry in enumerate(record.procedures, 1):
-        heading_cell = para(f"{number}. {wording.procedure_name(entry)}　{destination(entry)}"
-                            f"（{wording.channel(entry.channel)}）", PROCEDURE)
-        pairs = [(f.label, f.value) for f in entry.fields] or \
-            [(pgettext("document", "Fields"),
-              pgettext("document", "This procedure has no fields of its own."))]
+        heading_cell = para(
+            f"{number}. {wording.procedure_name(entry)}　{destination(entry)}（{wording.channel(entry.channel)}）",
+            PROCEDURE,
+        )
+        pairs = [(f.label, f.value) for f in entry.fields] or [
+            (pgettext("document", "Fields"), pgettext("document", "This procedure has no fields of its own."))
+        ]
         # The procedure's name heads its table, so it never ends a page alone and repeats
         # when the table goes on to the next page.
         story.append(label_table(pairs, label_mm=50, heading=heading_cell))
         story.append(Spacer(1, 3 * mm))
-    story.append(para(pgettext(
-        "document", "This copy is the record of what you entered. Keep it safe."), SMALL))
-    return build(story, title=pgettext("document", "Your copy of the application"),
-                 record=record, footer=wording.footer(record))
+    story.append(para(pgettext("document", "This copy is the record of what you entered. Keep it safe."), SMALL))
+    return build(
+        story, title=pgettext("document", "Your copy of the application"), record=record, footer=wording.footer(record)
+    )

@@ -20,8 +20,7 @@ from reportlab.lib.units import mm
 from hikkoshi.japanese import era_of, seireki, wareki
 
 from .data import MoveRecord, Person, ProcedureEntry
-from .flow import (FAX, Spacer, build, grid_table, label_table, para, text_cell,
-                   title_block)
+from .flow import FAX, Spacer, build, grid_table, label_table, para, text_cell, title_block
 from .fonts import register_fonts
 from .labels import HEAD, NOTIFICATIONS, householder, new_building_line, old_building_line, postcode, relationship
 
@@ -54,8 +53,7 @@ def _or(value: str, empty: str = NOT_GIVEN) -> str:
 
 
 def _address(code: str, address: str) -> str:
-    return "\n".join(part for part in (postcode(code), (address or "").strip()) if part) \
-        or NOT_GIVEN
+    return "\n".join(part for part in (postcode(code), (address or "").strip()) if part) or NOT_GIVEN
 
 
 def _section(text: str):
@@ -68,9 +66,15 @@ def _member_rows(record: MoveRecord, members: tuple[Person, ...]) -> list[list]:
         return text_cell(text, style, look=FAX)
 
     rows = [[cell(head, FAX.head_cell) for head, _ in MEMBER_COLUMNS]]
-    rows += [[cell(_or(m.name)), cell(_or(m.name_kana)),
-              cell(full_date(m.birth_date).replace("（", "\n（") or NOT_GIVEN),
-              cell(_or(relationship(record, m), "—"))] for m in members]
+    rows += [
+        [
+            cell(_or(m.name)),
+            cell(_or(m.name_kana)),
+            cell(full_date(m.birth_date).replace("（", "\n（") or NOT_GIVEN),
+            cell(_or(relationship(record, m), "—")),
+        ]
+        for m in members
+    ]
     return rows
 
 
@@ -94,6 +98,7 @@ def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -
     ``shares``: the common items the organisation receives (``catalogue.constants.CommonItem``
     values; None: all); the form prints only those, with the procedure's own fields.
     """
+
     def shared(item: str) -> bool:
         return shares is None or item in shares
 
@@ -102,54 +107,82 @@ def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -
     title = application_title(entry)
     story = title_block(title, look=FAX)  # Japanese, for a Japanese organisation
     submitted = full_date(record.submitted_at) or "未送信（下書き）"
-    story.append(label_table([
-        ("宛先", addressee(entry.organisation) or NOT_GIVEN),
-        *([("申請番号", record.number)] if record.number else []),
-        ("申請ID", record.id),
-        ("申込日", submitted),
-        ("送信元", PORTAL),
-    ], LABEL_MM, look=FAX))
+    story.append(
+        label_table(
+            [
+                ("宛先", addressee(entry.organisation) or NOT_GIVEN),
+                *([("申請番号", record.number)] if record.number else []),
+                ("申請ID", record.id),
+                ("申込日", submitted),
+                ("送信元", PORTAL),
+            ],
+            LABEL_MM,
+            look=FAX,
+        )
+    )
     story.append(Spacer(1, 3 * mm))
     story.append(para("下記のとおり申し込みます。", FAX.body, look=FAX))
     story.append(Spacer(1, 2 * mm))
 
-    applicant = ([("氏名", _or(a.name)), ("フリガナ", _or(a.name_kana))] if shared("applicant_name") else []) \
-        + ([("生年月日", full_date(a.birth_date) or NOT_GIVEN)] if shared("applicant_birth_date") else []) \
-        + ([("電話番号", _or(record.phone))] if shared("applicant_phone") else []) \
+    applicant = (
+        ([("氏名", _or(a.name)), ("フリガナ", _or(a.name_kana))] if shared("applicant_name") else [])
+        + ([("生年月日", full_date(a.birth_date) or NOT_GIVEN)] if shared("applicant_birth_date") else [])
+        + ([("電話番号", _or(record.phone))] if shared("applicant_phone") else [])
         + ([("メールアドレス", _or(record.email))] if shared("applicant_email") else [])
+    )
     if applicant:
         story.append(label_table(applicant, LABEL_MM, heading=_section("申込者"), look=FAX, split_rows=True))
         story.append(Spacer(1, 3 * mm))
 
     kinds = "・".join(NOTIFICATIONS.get(k, k) for k in record.kinds)
-    story.append(label_table(
-        ([("旧住所", _address(record.old_address.postcode, record.old_address.address)),
-          ("旧住所の方書", _or(old_building_line(record, entry), NONE))] if shared("old_address") else [])
-        + ([("新住所", _address(record.new_address.postcode, record.new_address.address)),
-            ("新住所の方書", _or(new_building_line(record, entry), NONE))] if shared("new_address") else [])
-        + ([("引越し日", full_date(record.move_date) or NOT_GIVEN)] if shared("move_date") else [])
-        + [("異動の種類", kinds or NOT_GIVEN)],
-        LABEL_MM, heading=_section("住所・引越し"), look=FAX, split_rows=True))
+    story.append(
+        label_table(
+            (
+                [
+                    ("旧住所", _address(record.old_address.postcode, record.old_address.address)),
+                    ("旧住所の方書", _or(old_building_line(record, entry), NONE)),
+                ]
+                if shared("old_address")
+                else []
+            )
+            + (
+                [
+                    ("新住所", _address(record.new_address.postcode, record.new_address.address)),
+                    ("新住所の方書", _or(new_building_line(record, entry), NONE)),
+                ]
+                if shared("new_address")
+                else []
+            )
+            + ([("引越し日", full_date(record.move_date) or NOT_GIVEN)] if shared("move_date") else [])
+            + [("異動の種類", kinds or NOT_GIVEN)],
+            LABEL_MM,
+            heading=_section("住所・引越し"),
+            look=FAX,
+            split_rows=True,
+        )
+    )
     story.append(Spacer(1, 3 * mm))
 
     if shared("members"):
         heading = _section(_household_heading(record))
         if record.members:
-            story.append(grid_table(_member_rows(record, record.members),
-                                    [w for _, w in MEMBER_COLUMNS], heading=heading, look=FAX))
+            story.append(
+                grid_table(
+                    _member_rows(record, record.members), [w for _, w in MEMBER_COLUMNS], heading=heading, look=FAX
+                )
+            )
         else:
-            story.append(label_table([("世帯員", "なし（申込者のみ）")], LABEL_MM, heading=heading,
-                                     look=FAX))
+            story.append(label_table([("世帯員", "なし（申込者のみ）")], LABEL_MM, heading=heading, look=FAX))
         story.append(Spacer(1, 3 * mm))
 
-    pairs = [(_or(f.label, f.name), _or(f.value)) for f in entry.fields] or \
-        [("入力項目", "この手続きに固有の入力項目はありません。")]
-    story.append(label_table(pairs, LABEL_MM, heading=_section(f"申込内容（{entry.name}）"),
-                             look=FAX, split_rows=True))
+    pairs = [(_or(f.label, f.name), _or(f.value)) for f in entry.fields] or [
+        ("入力項目", "この手続きに固有の入力項目はありません。")
+    ]
+    story.append(label_table(pairs, LABEL_MM, heading=_section(f"申込内容（{entry.name}）"), look=FAX, split_rows=True))
     story.append(Spacer(1, 2 * mm))
     ask = "申請番号" if record.number else "申請ID"
-    story.append(para(f"この申込書は {PORTAL} で作成しました。お問い合わせの際は{ask}をお知らせください。",
-                      FAX.body, look=FAX))
+    story.append(
+        para(f"この申込書は {PORTAL} で作成しました。お問い合わせの際は{ask}をお知らせください。", FAX.body, look=FAX)
+    )
     number = f"申請番号 {record.number}　" if record.number else ""
-    return build(story, title=title, record=record, footer=f"{PORTAL}　{number}申請ID {record.id}",
-                 look=FAX)
+    return build(story, title=title, record=record, footer=f"{PORTAL}　{number}申請ID {record.id}", look=FAX)

@@ -18,8 +18,8 @@ import io
 from django.utils import timezone
 
 from .application import PORTAL, addressee, full_date
-from .fonts import GOTHIC
 from .flow import break_lines
+from .fonts import GOTHIC
 from .layout import Sheet, new_canvas, string_width_mm
 
 TITLE = "FAX送付状"
@@ -86,14 +86,23 @@ class _Cover:
         baseline = t + (height - block) / 2
         for line, s in laid:
             baseline += s * 1.3 * 25.4 / 72
-            sheet.text(LEFT + LABEL_W + PAD, baseline - s * 0.3 * 25.4 / 72, line, font=GOTHIC,
-                       size=s)
+            sheet.text(LEFT + LABEL_W + PAD, baseline - s * 0.3 * 25.4 / 72, line, font=GOTHIC, size=s)
         self.t = t + height
 
 
-def render_fax_cover(*, to_name: str, to_number: str, from_name: str, from_number: str,
-                     pages: int, procedure_name: str, application_id: str, portal_url: str,
-                     sent_at: datetime, application_number: str = "") -> bytes:
+def render_fax_cover(
+    *,
+    to_name: str,
+    to_number: str,
+    from_name: str,
+    from_number: str,
+    pages: int,
+    procedure_name: str,
+    application_id: str,
+    portal_url: str,
+    sent_at: datetime,
+    application_number: str = "",
+) -> bytes:
     """The FAX送付状 as a one-page A4 PDF. ``pages`` counts every page sent, this one included."""
     if pages < 1:
         raise ValueError("a fax has at least one page, its cover sheet")
@@ -105,11 +114,13 @@ def render_fax_cover(*, to_name: str, to_number: str, from_name: str, from_numbe
 
     cover = _Cover(sheet, 56)
     to_number, from_number = to_number.strip(), from_number.strip()
-    cover.row("宛先", [(addressee(to_name) or "—", 16, 2),
-                     (f"FAX {to_number}" if to_number else "", 14, 1)], 26)
+    cover.row("宛先", [(addressee(to_name) or "—", 16, 2), (f"FAX {to_number}" if to_number else "", 14, 1)], 26)
     from_name = " ".join(from_name.split())
-    cover.row("発信元", [(from_name or ("" if from_number else "—"), 13, 2),
-                      (f"FAX {from_number}" if from_number else "", 13, 1)], 24)
+    cover.row(
+        "発信元",
+        [(from_name or ("" if from_number else "—"), 13, 2), (f"FAX {from_number}" if from_number else "", 13, 1)],
+        24,
+    )
     cover.row("送信日時", [(_sent_at(sent_at), 13, 1)], 14)
     cover.row("送信枚数\n（本紙を含む）", [(f"{pages}枚", 18, 1)], 16)
     procedure = " ".join(procedure_name.split())
@@ -124,8 +135,9 @@ def render_fax_cover(*, to_name: str, to_number: str, from_name: str, from_numbe
     ask = "申請番号" if number else "申請ID "
     notes = [
         f"{subject}をお送りします。内容をご確認のうえ、お手続きをお願いいたします。",
-        f"本申込みについてのお問い合わせは {url} まで。{ask}をお知らせください。" if url else
-        f"本申込みについてお問い合わせの際は、{ask}をお知らせください。",
+        f"本申込みについてのお問い合わせは {url} まで。{ask}をお知らせください。"
+        if url
+        else f"本申込みについてお問い合わせの際は、{ask}をお知らせください。",
         "送信枚数が足りない場合や読み取れない箇所がある場合も、同じくご連絡ください。",
         "このFAXは宛先の方にお送りするものです。誤って届いた場合は、お手数ですが破棄のうえご連絡ください。",
     ]

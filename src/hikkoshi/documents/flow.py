@@ -19,10 +19,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import (Flowable, LongTable, Paragraph, SimpleDocTemplate, Spacer,
-                                TableStyle)
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from .data import MoveRecord
 from .fonts import GOTHIC, MINCHO, glyph_width, printable, register_fonts, runs, ttf_face
@@ -37,50 +36,49 @@ MARGIN = 15 * mm
 FRAME_W = A4[0] - 2 * MARGIN
 
 BODY = ParagraphStyle("body", fontName=MINCHO, fontSize=9.5, leading=13, wordWrap="CJK")
-SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=10,
-                       textColor=colors.Color(.3, .3, .3))
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=10, textColor=colors.Color(0.3, 0.3, 0.3))
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=11.5)
 HEAD_CELL = ParagraphStyle("head", parent=CELL, fontName=GOTHIC, fontSize=8.5, leading=11)
 TITLE = ParagraphStyle("title", fontName=GOTHIC, fontSize=18, leading=22, wordWrap="CJK")
-SUBTITLE = ParagraphStyle("subtitle", fontName=GOTHIC, fontSize=9, leading=12,
-                          textColor=colors.Color(.35, .35, .35))
+SUBTITLE = ParagraphStyle("subtitle", fontName=GOTHIC, fontSize=9, leading=12, textColor=colors.Color(0.35, 0.35, 0.35))
 PROCEDURE = ParagraphStyle("procedure", parent=BODY, fontName=GOTHIC, fontSize=9.5, leading=12.5)
-HEADING = ParagraphStyle("heading", fontName=GOTHIC, fontSize=11.5, leading=15, wordWrap="CJK",
-                         spaceBefore=8, spaceAfter=4)
+HEADING = ParagraphStyle(
+    "heading", fontName=GOTHIC, fontSize=11.5, leading=15, wordWrap="CJK", spaceBefore=8, spaceAfter=4
+)
 
-GRID = TableStyle([
-    ("FONTNAME", (0, 0), (-1, -1), MINCHO),  # else the table sets Helvetica for each cell
-    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
-    ("LEFTPADDING", (0, 0), (-1, -1), 3),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-])
-LABEL_FILL = colors.Color(.9, .9, .9)
-HEADING_FILL = colors.Color(.8, .8, .8)
+GRID = TableStyle(
+    [
+        ("FONTNAME", (0, 0), (-1, -1), MINCHO),  # else the table sets Helvetica for each cell
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+)
+LABEL_FILL = colors.Color(0.9, 0.9, 0.9)
+HEADING_FILL = colors.Color(0.8, 0.8, 0.8)
 
 # The fax look: rasterised at 204 × 196 dpi, 1 bit, 10 pt is about 27 pixels high.
-FAX_BODY = ParagraphStyle("fax-body", fontName=GOTHIC, fontSize=10.5, leading=15,
-                          wordWrap="CJK")
+FAX_BODY = ParagraphStyle("fax-body", fontName=GOTHIC, fontSize=10.5, leading=15, wordWrap="CJK")
 FAX_CELL = ParagraphStyle("fax-cell", parent=FAX_BODY, fontSize=11, leading=15)
 FAX_HEAD_CELL = ParagraphStyle("fax-head", parent=FAX_BODY, fontSize=10.5, leading=14)
-FAX_TITLE = ParagraphStyle("fax-title", fontName=GOTHIC, fontSize=20, leading=25,
-                           wordWrap="CJK")
-FAX_SUBTITLE = ParagraphStyle("fax-subtitle", fontName=GOTHIC, fontSize=11, leading=14,
-                              wordWrap="CJK")
-FAX_HEADING = ParagraphStyle("fax-heading", fontName=GOTHIC, fontSize=12, leading=16,
-                             wordWrap="CJK")
-FAX_GRID = TableStyle([
-    ("FONTNAME", (0, 0), (-1, -1), GOTHIC),
-    ("FONTSIZE", (0, 0), (-1, -1), 11),
-    ("GRID", (0, 0), (-1, -1), 0.6, colors.black),  # 1.7 px at 204 dpi: thin, never lost
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("TOPPADDING", (0, 0), (-1, -1), 3),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ("LEFTPADDING", (0, 0), (-1, -1), 4),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-])
+FAX_TITLE = ParagraphStyle("fax-title", fontName=GOTHIC, fontSize=20, leading=25, wordWrap="CJK")
+FAX_SUBTITLE = ParagraphStyle("fax-subtitle", fontName=GOTHIC, fontSize=11, leading=14, wordWrap="CJK")
+FAX_HEADING = ParagraphStyle("fax-heading", fontName=GOTHIC, fontSize=12, leading=16, wordWrap="CJK")
+FAX_GRID = TableStyle(
+    [
+        ("FONTNAME", (0, 0), (-1, -1), GOTHIC),
+        ("FONTSIZE", (0, 0), (-1, -1), 11),
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),  # 1.7 px at 204 dpi: thin, never lost
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+)
 
 
 # With ``label_table(split_rows=True)``, a row is split across pages only when this much of it
@@ -109,10 +107,22 @@ class Look:
 
 
 PRINT = Look()
-FAX = Look(title=FAX_TITLE, subtitle=FAX_SUBTITLE, heading=FAX_HEADING, body=FAX_BODY,
-           cell=FAX_CELL, head_cell=FAX_HEAD_CELL, grid=FAX_GRID, label_fill=None,
-           heading_fill=None, small_smaller_by=1, small_color="#000000", footer_size=10,
-           footer_gray=0, text_cells=True)
+FAX = Look(
+    title=FAX_TITLE,
+    subtitle=FAX_SUBTITLE,
+    heading=FAX_HEADING,
+    body=FAX_BODY,
+    cell=FAX_CELL,
+    head_cell=FAX_HEAD_CELL,
+    grid=FAX_GRID,
+    label_fill=None,
+    heading_fill=None,
+    small_smaller_by=1,
+    small_color="#000000",
+    footer_size=10,
+    footer_gray=0,
+    text_cells=True,
+)
 
 
 def markup(text: str, font: str) -> str:
@@ -126,13 +136,14 @@ def markup(text: str, font: str) -> str:
     return "".join(out)
 
 
-def para(text: str, style: ParagraphStyle = CELL, *, small: str = "",
-         look: Look = PRINT) -> Paragraph:
+def para(text: str, style: ParagraphStyle = CELL, *, small: str = "", look: Look = PRINT) -> Paragraph:
     """A paragraph of plain ``text`` (escaped), with ``small`` on a second, smaller line."""
     text_markup = markup(text, style.fontName)
     if small:
-        text_markup += (f'<br/><font size="{style.fontSize - look.small_smaller_by}" '
-                        f'color="{look.small_color}">{markup(small, style.fontName)}</font>')
+        text_markup += (
+            f'<br/><font size="{style.fontSize - look.small_smaller_by}" '
+            f'color="{look.small_color}">{markup(small, style.fontName)}</font>'
+        )
     return Paragraph(text_markup, style)
 
 
@@ -181,8 +192,7 @@ def break_lines(text: str, font: str, size: float, width: float) -> list[str]:
                         cut = start
                 while 1 < cut <= len(line) and line[cut - 1] in NO_LINE_END:
                     cut -= 1
-                if (cut <= 0 or not "".join(line[:cut]).strip()
-                        or measure(line[cut:]) + w > limit):
+                if cut <= 0 or not "".join(line[:cut]).strip() or measure(line[cut:]) + w > limit:
                     cut = len(line)  # nothing can go on with it, or it would not fit
                     if ch in NO_LINE_START:  # the punctuation hangs past the end
                         line.append(ch)
@@ -216,10 +226,8 @@ class TextLines(Flowable):
         self._for_width = None
 
     def wrap(self, availWidth, availHeight):
-        if self._lines is None or (self._for_width is not None
-                                   and abs(self._for_width - availWidth) > 1e-6):
-            self._lines = break_lines(self.text, self.style.fontName, self.style.fontSize,
-                                      availWidth)
+        if self._lines is None or (self._for_width is not None and abs(self._for_width - availWidth) > 1e-6):
+            self._lines = break_lines(self.text, self.style.fontName, self.style.fontSize, availWidth)
             self._for_width = availWidth
         self.width = availWidth
         self.height = len(self._lines) * self.style.leading
@@ -234,8 +242,7 @@ class TextLines(Flowable):
             return [self]
         if fit < 1:
             return []
-        return [TextLines("", self.style, lines=lines[:fit]),
-                TextLines("", self.style, lines=lines[fit:])]
+        return [TextLines("", self.style, lines=lines[:fit]), TextLines("", self.style, lines=lines[fit:])]
 
     def draw(self):
         style = self.style
@@ -271,15 +278,20 @@ def heading(text: str, *, look: Look = PRINT) -> Paragraph:
     return Paragraph(markup(text, look.heading.fontName), look.heading)
 
 
-def grid_table(rows: list[list], widths_mm: list[float], *, header: bool = True,
-               heading: Paragraph | None = None, look: Look = PRINT) -> LongTable:
+def grid_table(
+    rows: list[list],
+    widths_mm: list[float],
+    *,
+    header: bool = True,
+    heading: Paragraph | None = None,
+    look: Look = PRINT,
+) -> LongTable:
     """A ruled table; with ``header`` its first row is shaded and repeats on every page.
     ``heading`` spans a row above it that repeats too."""
     if heading is not None:
         rows = [[heading] + [""] * (len(widths_mm) - 1), *rows]
     top = 1 if heading is not None else 0
-    table = LongTable(rows, colWidths=[w * mm for w in widths_mm],
-                      repeatRows=top + (1 if header else 0))
+    table = LongTable(rows, colWidths=[w * mm for w in widths_mm], repeatRows=top + (1 if header else 0))
     table.setStyle(look.grid)
     if header and look.label_fill is not None:
         table.setStyle(TableStyle([("BACKGROUND", (0, top), (-1, top), look.label_fill)]))
@@ -290,21 +302,30 @@ def grid_table(rows: list[list], widths_mm: list[float], *, header: bool = True,
     return table
 
 
-def label_table(pairs: list[tuple[str, str]], label_mm: float = 38, *,
-                heading: Paragraph | None = None, look: Look = PRINT,
-                split_rows: bool = False) -> LongTable:
+def label_table(
+    pairs: list[tuple[str, str]],
+    label_mm: float = 38,
+    *,
+    heading: Paragraph | None = None,
+    look: Look = PRINT,
+    split_rows: bool = False,
+) -> LongTable:
     """Label / value rows, labels shaded, as on a form; ``heading`` spans a first row that
     repeats on every page the table runs onto. With ``split_rows`` a row may go on from one
     page to the next when at least ``SPLIT_ROW_MIN`` of it fits on the first (else a value
     taller than a page cannot be laid out at all); rows are kept whole where they can be."""
-    rows: list[list[Any]] = [[text_cell(label, look.head_cell, look=look), text_cell(value, look.cell, look=look)]
-                             for label, value in pairs]
+    rows: list[list[Any]] = [
+        [text_cell(label, look.head_cell, look=look), text_cell(value, look.cell, look=look)] for label, value in pairs
+    ]
     if heading is not None:
         rows.insert(0, [heading, ""])
-    table = LongTable(rows, colWidths=[label_mm * mm, FRAME_W - label_mm * mm],
-                      repeatRows=1 if heading is not None else 0,
-                      splitByRow=0 if split_rows else 1,
-                      splitInRow=SPLIT_ROW_MIN if split_rows else 0)
+    table = LongTable(
+        rows,
+        colWidths=[label_mm * mm, FRAME_W - label_mm * mm],
+        repeatRows=1 if heading is not None else 0,
+        splitByRow=0 if split_rows else 1,
+        splitInRow=SPLIT_ROW_MIN if split_rows else 0,
+    )
     table.setStyle(look.grid)
     first = 1 if heading is not None else 0
     if look.label_fill is not None:
@@ -351,8 +372,15 @@ class _NumberedCanvas(Canvas):
         super().save()
 
 
-def build(story: list, *, title: str, record: MoveRecord | None = None, footer: str | None = None,
-          look: Look = PRINT, author: str | None = None) -> bytes:
+def build(
+    story: list,
+    *,
+    title: str,
+    record: MoveRecord | None = None,
+    footer: str | None = None,
+    look: Look = PRINT,
+    author: str | None = None,
+) -> bytes:
     """The PDF of ``story``: A4, 15 mm margins, fonts embedded, page numbers; ``footer`` (by
     default the move's id and the portal) at the bottom left of every page. A document that is
     not about one move (a consent sheet) gives ``footer`` and ``author`` instead of ``record``."""
@@ -363,14 +391,28 @@ def build(story: list, *, title: str, record: MoveRecord | None = None, footer: 
             raise ValueError("build() needs the move's record or a footer")
         footer = f"申請ID {record.id}・{record.portal_name} で作成"
     author = author or (record.portal_name if record is not None else "hikkoshi")
-    canvas_class = type("FooterCanvas", (_NumberedCanvas,), {
-        "footer_left": footer, "footer_size": look.footer_size, "footer_gray": look.footer_gray})
+    canvas_class = type(
+        "FooterCanvas",
+        (_NumberedCanvas,),
+        {"footer_left": footer, "footer_size": look.footer_size, "footer_gray": look.footer_gray},
+    )
     # A larger footer needs room between its baseline (11 mm up) and the text above it.
     bottom = MARGIN + 3 * mm + max(0.0, look.footer_size - PRINT.footer_size)
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN, bottomMargin=bottom, title=title,
-                            subject=title,
-                            author=author, creator="hikkoshi", invariant=1,
-                            pageCompression=1, initialFontName=MINCHO, lang="ja")
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=bottom,
+        title=title,
+        subject=title,
+        author=author,
+        creator="hikkoshi",
+        invariant=1,
+        pageCompression=1,
+        initialFontName=MINCHO,
+        lang="ja",
+    )
     doc.build(story, canvasmaker=canvas_class)  # type: ignore[arg-type]  # a Canvas subclass, made by type()
     return buffer.getvalue()

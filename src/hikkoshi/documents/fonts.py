@@ -18,8 +18,8 @@ Half-width katakana print full-width, their dakuten joined (ﾄﾞ → ド), as 
 
 from contextlib import contextmanager
 import logging
-import threading
 from pathlib import Path
+import threading
 from typing import cast
 
 from django.conf import settings
@@ -37,10 +37,8 @@ DEFAULT_PATHS = {
     GOTHIC: "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
 }
 FALLBACK_PATH = "/usr/share/fonts/truetype/ipamj/ipamjm.ttf"
-SETTINGS = {MINCHO: "HIKKOSHI_FONT_MINCHO", GOTHIC: "HIKKOSHI_FONT_GOTHIC",
-            FALLBACK: "HIKKOSHI_FONT_FALLBACK"}
-DEBIAN_PACKAGES = {MINCHO: "fonts-ipaexfont-mincho", GOTHIC: "fonts-ipaexfont-gothic",
-                   FALLBACK: "fonts-ipamj-mincho"}
+SETTINGS = {MINCHO: "HIKKOSHI_FONT_MINCHO", GOTHIC: "HIKKOSHI_FONT_GOTHIC", FALLBACK: "HIKKOSHI_FONT_FALLBACK"}
+DEBIAN_PACKAGES = {MINCHO: "fonts-ipaexfont-mincho", GOTHIC: "fonts-ipaexfont-gothic", FALLBACK: "fonts-ipamj-mincho"}
 # What prints in place of a character no font has: a blank of a character's width.
 BLANK = "\u3000"
 
@@ -63,10 +61,12 @@ def font_path(name: str) -> Path:
         path = Path(getattr(settings, SETTINGS[name], None) or DEFAULT_PATHS[name])
     if not path.is_file():
         raise FontMissing(
-            _("Font file %(path)s not found. Install the Debian packages %(packages)s "
-              "(apt-get install %(packages)s) or set %(setting)s to a .ttf file.")
-            % {"path": path, "packages": " ".join(DEBIAN_PACKAGES.values()),
-               "setting": SETTINGS[name]})
+            _(
+                "Font file %(path)s not found. Install the Debian packages %(packages)s "
+                "(apt-get install %(packages)s) or set %(setting)s to a .ttf file."
+            )
+            % {"path": path, "packages": " ".join(DEBIAN_PACKAGES.values()), "setting": SETTINGS[name]}
+        )
     return path
 
 
@@ -178,8 +178,7 @@ def printable(text: str) -> str:
     if _baseline or _common.issuperset(text):
         return text
     text = full_width_kana(text)
-    return "".join(ch if ch in _common or ch.isspace() or _in_fallback(ch) else BLANK
-                   for ch in text)
+    return "".join(ch if ch in _common or ch.isspace() or _in_fallback(ch) else BLANK for ch in text)
 
 
 def unprintable(text: str) -> list[str]:
@@ -226,6 +225,7 @@ def text_width(text: str, font: str, size: float) -> float:
 
 # -- text extraction of characters outside the BMP ----------------------------------------------
 
+
 def _utf16_hex(code: int) -> str:
     """A code point as the hex of its UTF-16BE form (a surrogate pair above U+FFFF)."""
     if code <= 0xFFFF:
@@ -238,28 +238,30 @@ def _to_unicode_cmap(fontname, subset) -> str:
     """reportlab's ``makeToUnicodeCMap`` with each code's Unicode value in UTF-16BE, as the PDF
     specification (9.10.3) requires: reportlab writes ``%04X``, which makes U+20BB7 (𠮷) the
     five digits ``20BB7``, read back by PDF readers as U+20BB (₻)."""
-    return "\n".join([
-        "/CIDInit /ProcSet findresource begin",
-        "12 dict begin",
-        "begincmap",
-        "/CIDSystemInfo",
-        f"<< /Registry ({fontname})",
-        f"/Ordering ({fontname})",
-        "/Supplement 0",
-        ">> def",
-        f"/CMapName /{fontname} def",
-        "/CMapType 2 def",
-        "1 begincodespacerange",
-        f"<00> <{len(subset) - 1:02X}>",
-        "endcodespacerange",
-        f"{len(subset)} beginbfchar",
-        *(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)),
-        "endbfchar",
-        "endcmap",
-        "CMapName currentdict /CMap defineresource pop",
-        "end",
-        "end",
-    ])
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            *(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)),
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
 
 
 def _mend_to_unicode() -> None:
@@ -293,6 +295,7 @@ def unprintable_rows(groups) -> list[dict]:
         for row in rows or ():
             chars = unprintable(str(row.get("value") or ""))
             if chars:
-                warnings.append({"group": group, "label": row.get("label", ""),
-                                 "chars": [(ch, f"U+{ord(ch):04X}") for ch in chars]})
+                warnings.append(
+                    {"group": group, "label": row.get("label", ""), "chars": [(ch, f"U+{ord(ch):04X}") for ch in chars]}
+                )
     return warnings

@@ -13,9 +13,9 @@ time, with a reminder the evening before.
 The UIDs are stable per move and procedure, so importing the file again updates the events.
 """
 
+from datetime import datetime, time, timedelta, timezone
 import re
 import unicodedata
-from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
@@ -72,8 +72,7 @@ def _reminder(event: Event, text: str) -> None:
 def _move_day(record: MoveRecord, stamp: datetime) -> Event:
     event = _day_event(f"{record.id}-move-day@hikkoshi", record.move_date, "引越し日", stamp)
     old, new = record.old_address, record.new_address
-    lines = [f"旧住所: {old.address} {old.building}".rstrip(),
-             f"新住所: {new.address} {new.building}".rstrip()]
+    lines = [f"旧住所: {old.address} {old.building}".rstrip(), f"新住所: {new.address} {new.building}".rstrip()]
     if record.number:
         lines.append(f"申請番号: {record.number}")
     event.add("description", "\n".join(lines))
@@ -83,15 +82,15 @@ def _move_day(record: MoveRecord, stamp: datetime) -> Event:
 
 def _last_day(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Event:
     where = destination(entry)
-    event = _day_event(f"{record.id}-{entry.slug}@hikkoshi", entry.deadline_to,
-                       f"{entry.name}の期限（{where}）", stamp)
-    lines = [f"{entry.name}（{channels.japanese_label(entry.channel)}）の期限の日です。",
-             f"届出先: {where}" if entry.in_person else f"提出先: {where}"]
+    event = _day_event(f"{record.id}-{entry.slug}@hikkoshi", entry.deadline_to, f"{entry.name}の期限（{where}）", stamp)
+    lines = [
+        f"{entry.name}（{channels.japanese_label(entry.channel)}）の期限の日です。",
+        f"届出先: {where}" if entry.in_person else f"提出先: {where}",
+    ]
     office = entry.office
     if office is not None:
         if office.address:
-            lines.append("所在地: " + " ".join(filter(None, (postcode(office.postcode),
-                                                              office.address))))
+            lines.append("所在地: " + " ".join(filter(None, (postcode(office.postcode), office.address))))
         if office.hours:
             lines.append(f"受付時間: {office.hours}")
         if office.phone:
@@ -153,8 +152,9 @@ def _visit(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Event:
     alarm.add("description", f"明日は窓口へ: {entry.name}（{where}）")
     # 18:00 the day before, whatever time the visit starts.
     start = datetime.combine(day, hours[0] if hours else time(0, 0))
-    alarm.add("trigger", datetime.combine(day - timedelta(days=1), time(18, 0)) - start,
-              parameters={"RELATED": "START"})
+    alarm.add(
+        "trigger", datetime.combine(day - timedelta(days=1), time(18, 0)) - start, parameters={"RELATED": "START"}
+    )
     event.add_component(alarm)
     return event
 

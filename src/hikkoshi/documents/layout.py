@@ -26,8 +26,9 @@ _NO_LINE_START = set("、。，．・：；？！）」』】〕’”ー々ぁ�
 def new_canvas(buffer: io.BytesIO, title: str, author: str = "hikkoshi") -> Canvas:
     """A canvas for an A4 document: fonts registered, no Helvetica, reproducible output."""
     register_fonts()
-    c = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1,
-               initialFontName=MINCHO, initialFontSize=10, lang="ja")  # type: ignore[arg-type]  # stubs: float
+    c = Canvas(
+        buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=MINCHO, initialFontSize=10, lang="ja"
+    )  # type: ignore[arg-type]  # stubs: float
     c.setTitle(title)
     c.setSubject(title)
     c.setAuthor(author)
@@ -45,9 +46,9 @@ def wrap(text: str, font: str, size: float, width_pt: float) -> list[str]:
         for ch in paragraph:
             if line and text_width(line + ch, font, size) > width_pt and ch not in _NO_LINE_START:
                 cut = line.rfind(" ")
-                if ch != " " and cut > 0 and line[cut + 1:].isascii() and ch.isascii():
+                if ch != " " and cut > 0 and line[cut + 1 :].isascii() and ch.isascii():
                     lines.append(line[:cut])
-                    line = line[cut + 1:]
+                    line = line[cut + 1 :]
                 else:
                     lines.append(line.rstrip())
                     line = ""
@@ -72,8 +73,9 @@ class Sheet:
     def _y(t: float) -> float:
         return PAGE_H - t * mm
 
-    def text(self, x: float, t: float, s: str, *, font: str = MINCHO, size: float = 10,
-             align: str = "left", gray: float = 0) -> None:
+    def text(
+        self, x: float, t: float, s: str, *, font: str = MINCHO, size: float = 10, align: str = "left", gray: float = 0
+    ) -> None:
         """``s`` with its baseline ``t`` mm from the top; each character in ``font`` or, where
         ``font`` lacks it, in the fallback font (``fonts.runs``)."""
         c = self.c
@@ -97,9 +99,21 @@ class Sheet:
             c.setFont(font, size)
         c.setFillGray(0)
 
-    def fit(self, x: float, t: float, w: float, h: float, s: str, *, font: str = MINCHO,
-            size: float = 11, min_size: float = 7, align: str = "left", pad: float = 1.5,
-            valign: str = "middle") -> None:
+    def fit(
+        self,
+        x: float,
+        t: float,
+        w: float,
+        h: float,
+        s: str,
+        *,
+        font: str = MINCHO,
+        size: float = 11,
+        min_size: float = 7,
+        align: str = "left",
+        pad: float = 1.5,
+        valign: str = "middle",
+    ) -> None:
         """``s`` inside the cell (x, t, w, h): one line, shrunk down to ``min_size`` if need be,
         else wrapped onto as many lines as the height holds."""
         if not s:
@@ -133,8 +147,18 @@ class Sheet:
         for i, line in enumerate(lines):
             self.text(xx, first + i * leading, line, font=font, size=size_now, align=align)
 
-    def rect(self, x: float, t: float, w: float, h: float, *, fill: float | None = None,
-             width: float = 0.6, stroke: bool = True, dash: tuple | None = None) -> None:
+    def rect(
+        self,
+        x: float,
+        t: float,
+        w: float,
+        h: float,
+        *,
+        fill: float | None = None,
+        width: float = 0.6,
+        stroke: bool = True,
+        dash: tuple | None = None,
+    ) -> None:
         c = self.c
         c.saveState()
         c.setLineWidth(width)
@@ -142,12 +166,10 @@ class Sheet:
             c.setDash(*dash)
         if fill is not None:
             c.setFillGray(fill)
-        c.rect(self._x(x), self._y(t + h), w * mm, h * mm, stroke=int(stroke),
-               fill=int(fill is not None))
+        c.rect(self._x(x), self._y(t + h), w * mm, h * mm, stroke=int(stroke), fill=int(fill is not None))
         c.restoreState()
 
-    def label_cell(self, x: float, t: float, w: float, h: float, s: str, *,
-                   size: float = 9) -> None:
+    def label_cell(self, x: float, t: float, w: float, h: float, s: str, *, size: float = 9) -> None:
         """A shaded heading cell of the form with its label centred."""
         self.rect(x, t, w, h, fill=LABEL_GRAY)
         self.fit(x, t, w, h, s, font=GOTHIC, size=size, min_size=6, align="center", pad=1)
@@ -166,18 +188,27 @@ class Sheet:
         finally:
             c.restoreState()
 
-    def line(self, x1: float, t1: float, x2: float, t2: float, *, width: float = 0.6,
-             dash: tuple | None = None, gray: float = 0) -> None:
+    def line(
+        self,
+        x1: float,
+        t1: float,
+        x2: float,
+        t2: float,
+        *,
+        width: float = 0.6,
+        dash: tuple | None = None,
+        gray: float = 0,
+    ) -> None:
         with self._stroke(width, dash, gray) as c:
             c.line(self._x(x1), self._y(t1), self._x(x2), self._y(t2))
 
-    def circle(self, x: float, t: float, r: float, *, width: float = 0.6,
-               dash: tuple | None = None, gray: float = 0) -> None:
+    def circle(
+        self, x: float, t: float, r: float, *, width: float = 0.6, dash: tuple | None = None, gray: float = 0
+    ) -> None:
         with self._stroke(width, dash, gray) as c:
             c.circle(self._x(x), self._y(t), r * mm, stroke=1, fill=0)
 
-    def checkbox(self, x: float, t: float, label: str, checked: bool, *,
-                 size: float = 10.5) -> float:
+    def checkbox(self, x: float, t: float, label: str, checked: bool, *, size: float = 10.5) -> float:
         """A box and its label, baseline at ``t``; a checked box is filled, with a white tick
         (its text reads ■, an empty one □). Returns the x just after the label."""
         glyph = "■" if checked else "□"
@@ -203,8 +234,9 @@ class Sheet:
 
     def footer(self, left: str, right: str) -> None:
         self.text(MARGIN_MM, HEIGHT_MM - MARGIN_MM + 1, left, font=GOTHIC, size=6.5, gray=0.35)
-        self.text(WIDTH_MM - MARGIN_MM, HEIGHT_MM - MARGIN_MM + 1, right, font=GOTHIC, size=6.5,
-                  gray=0.35, align="right")
+        self.text(
+            WIDTH_MM - MARGIN_MM, HEIGHT_MM - MARGIN_MM + 1, right, font=GOTHIC, size=6.5, gray=0.35, align="right"
+        )
 
 
 def string_width_mm(s: str, font: str, size: float) -> float:

@@ -92,8 +92,9 @@ def _draw_later_page(canvas, doc, *, move_id: str):
     Sheet(canvas).text(12, 290, f"申請ID {move_id}・{PORTAL}（送付状のつづき）", font=GOTHIC, size=6.5, gray=0.35)
 
 
-def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_on: date,
-                        portal_url: str = "") -> bytes:
+def render_cover_letter(
+    record: MoveRecord, contact: dict, *, centre: str, sent_on: date, portal_url: str = ""
+) -> bytes:
     """The cover letter (送付状): the address block in the window, the sender, the date, what is
     enclosed and what the caller does with each form."""
     from .services import form_entries
@@ -104,40 +105,77 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
     margin = 15 * mm
     first = Frame(margin, margin + 5 * mm, page_w - 2 * margin, page_h - BODY_TOP * mm - margin - 5 * mm, id="first")
     later = Frame(margin, margin + 5 * mm, page_w - 2 * margin, page_h - 2 * margin - 5 * mm, id="later")
-    doc = BaseDocTemplate(buffer, pagesize=A4, title="送付状", subject="引越し手続きの書類の送付状", author="hikkoshi",
-                          creator="hikkoshi", invariant=1, pageCompression=1, initialFontName=MINCHO, lang="ja")
-    values: dict[str, Any] = {"contact": contact, "sent_on": sent_on, "centre": centre, "portal_url": portal_url,
-                              "move_id": record.id}
-    doc.addPageTemplates([
-        PageTemplate(id="first", frames=[first], onPage=lambda c, d: _draw_first_page(c, d, **values),
-                     autoNextPageTemplate="later"),
-        PageTemplate(id="later", frames=[later], onPage=lambda c, d: _draw_later_page(c, d, move_id=record.id)),
-    ])
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        title="送付状",
+        subject="引越し手続きの書類の送付状",
+        author="hikkoshi",
+        creator="hikkoshi",
+        invariant=1,
+        pageCompression=1,
+        initialFontName=MINCHO,
+        lang="ja",
+    )
+    values: dict[str, Any] = {
+        "contact": contact,
+        "sent_on": sent_on,
+        "centre": centre,
+        "portal_url": portal_url,
+        "move_id": record.id,
+    }
+    doc.addPageTemplates(
+        [
+            PageTemplate(
+                id="first",
+                frames=[first],
+                onPage=lambda c, d: _draw_first_page(c, d, **values),
+                autoNextPageTemplate="later",
+            ),
+            PageTemplate(id="later", frames=[later], onPage=lambda c, d: _draw_later_page(c, d, move_id=record.id)),
+        ]
+    )
     name = " ".join((contact.get("name") or record.applicant.name or "").split())
     forms = form_entries(record)
     sent = [e for e in record.procedures if not e.in_person]
-    story = [para("引越し手続きの書類をお送りします", HEADING),
-             para(f"{name} 様" if name else "", BODY), Spacer(1, 2 * mm),
-             para("お電話でお申し込みいただいた引越しの手続きについて、記入済みの届出書と申請の控えをお送りします。"
-                  "下の「お手続きのお願い」のとおりお進めください。", BODY),
-             Spacer(1, 3 * mm), para("同封書類", HEADING)]
+    story = [
+        para("引越し手続きの書類をお送りします", HEADING),
+        para(f"{name} 様" if name else "", BODY),
+        Spacer(1, 2 * mm),
+        para(
+            "お電話でお申し込みいただいた引越しの手続きについて、記入済みの届出書と申請の控えをお送りします。"
+            "下の「お手続きのお願い」のとおりお進めください。",
+            BODY,
+        ),
+        Spacer(1, 3 * mm),
+        para("同封書類", HEADING),
+    ]
     rows = [[para("No."), para("書類"), para("提出先・お手続き")]]
     for number, entry in enumerate(forms, 1):
         office = entry.office
         where = office.name if office else entry.organisation
         if office and office.address:
             where += f"\n{postcode(office.postcode)} {office.address}".rstrip()
-        rows.append([para(str(number)),
-                     para(f"住民異動届（{FORM_TITLES.get(entry.notification, entry.name)}）",
-                          small="持ち物・届出先の案内つき"),
-                     para(f"{where}\n署名（または押印）のうえ、窓口へお持ちください。"
-                          "郵送を受け付けている届出は郵送もできます。")])
+        rows.append(
+            [
+                para(str(number)),
+                para(
+                    f"住民異動届（{FORM_TITLES.get(entry.notification, entry.name)}）", small="持ち物・届出先の案内つき"
+                ),
+                para(
+                    f"{where}\n署名（または押印）のうえ、窓口へお持ちください。"
+                    "郵送を受け付けている届出は郵送もできます。"
+                ),
+            ]
+        )
     rows.append([para(str(len(forms) + 1)), para("申請控え"), para("お手元に保管してください。")])
     story.append(grid_table(rows, [12, 58, 110]))
     story += [Spacer(1, 3 * mm), para("お手続きのお願い", HEADING)]
-    steps = ["届出書の届出人の欄に署名してください（署名した場合、押印は不要です）。",
-             "同封の「持ち物・届出先」を見て、持ち物をそろえてください。",
-             "期限までに、届出書を記載の窓口へお持ちください（本人確認書類が必要です）。"]
+    steps = [
+        "届出書の届出人の欄に署名してください（署名した場合、押印は不要です）。",
+        "同封の「持ち物・届出先」を見て、持ち物をそろえてください。",
+        "期限までに、届出書を記載の窓口へお持ちください（本人確認書類が必要です）。",
+    ]
     if not forms:
         steps = ["窓口に出す届出書はありません。申請控えを保管してください。"]
     for number, step in enumerate(steps, 1):
@@ -145,20 +183,27 @@ def render_cover_letter(record: MoveRecord, contact: dict, *, centre: str, sent_
     if sent:
         story += [Spacer(1, 3 * mm), para("ポータルから送った手続き（お手続きは不要です）", HEADING)]
         for entry in sent:
-            story.append(para(f"・{entry.name}　{destination(entry)}（{channels.japanese_label(entry.channel)}）",
-                              BODY))
-    story += [Spacer(1, 4 * mm),
-              para(f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　"
-                   f"ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。", SMALL)]
+            story.append(
+                para(f"・{entry.name}　{destination(entry)}（{channels.japanese_label(entry.channel)}）", BODY)
+            )
+    story += [
+        Spacer(1, 4 * mm),
+        para(
+            f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　"
+            f"ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。",
+            SMALL,
+        ),
+    ]
     doc.build(story)
     return buffer.getvalue()
 
 
-def render_mailing_pack(record: MoveRecord, contact: dict, *, centre: str, sent_on: date,
-                        portal_url: str = "") -> bytes:
+def render_mailing_pack(
+    record: MoveRecord, contact: dict, *, centre: str, sent_on: date, portal_url: str = ""
+) -> bytes:
     """The cover letter, every 住民異動届 and the 申請控え as one PDF (merged with pypdfium2)."""
-    import pypdfium2 as pdfium
     from django.conf import settings
+    import pypdfium2 as pdfium
 
     from .applicant_copy import render_copy
     from .residence_change_form import render_residence_change_form

@@ -29,9 +29,22 @@ def local_day(moment: datetime):
     return moment.date()
 
 
-def render_notice(*, kind: str, to_name: str, to_number: str, from_name: str, from_number: str, pages: int,
-                  procedure_name: str, number: str, sent_on: datetime | None, reference: str,
-                  changes: tuple = (), portal_url: str, sent_at: datetime) -> bytes:
+def render_notice(
+    *,
+    kind: str,
+    to_name: str,
+    to_number: str,
+    from_name: str,
+    from_number: str,
+    pages: int,
+    procedure_name: str,
+    number: str,
+    sent_on: datetime | None,
+    reference: str,
+    changes: tuple = (),
+    portal_url: str,
+    sent_at: datetime,
+) -> bytes:
     """The notice as a one-page A4 PDF; ``pages`` counts every page sent with it, this one
     included; ``changes`` are (label, new value) of a correction."""
     title = TITLES[kind]
@@ -44,8 +57,11 @@ def render_notice(*, kind: str, to_name: str, to_number: str, from_name: str, fr
     cover = _Cover(sheet, 50)
     cover.row("宛先", [(addressee(to_name) or "—", 15, 2), (f"FAX {to_number}" if to_number else "", 13, 1)], 24)
     from_name = " ".join(from_name.split())
-    cover.row("発信元", [(from_name or ("" if from_number else "—"), 12, 2),
-                      (f"FAX {from_number}" if from_number else "", 12, 1)], 20)
+    cover.row(
+        "発信元",
+        [(from_name or ("" if from_number else "—"), 12, 2), (f"FAX {from_number}" if from_number else "", 12, 1)],
+        20,
+    )
     cover.row("送信日時", [(_sent_at(sent_at), 12, 1)], 12)
     cover.row("送信枚数\n（本紙を含む）", [(f"{pages}枚", 15, 1)], 14)
     cover.row("手続き", [(" ".join(procedure_name.split()) or "—", 13, 2)], 16)
@@ -55,20 +71,28 @@ def render_notice(*, kind: str, to_name: str, to_number: str, from_name: str, fr
         cover.row("受付番号", [(reference, 12, 1)], 12)
     if kind == "correction":
         shown = list(changes[:6])
-        text: list[tuple[str, float, int]] = [(f"{label}: {' '.join(str(value).split())}", 11, 2)
-                                              for label, value in shown]
+        text: list[tuple[str, float, int]] = [
+            (f"{label}: {' '.join(str(value).split())}", 11, 2) for label, value in shown
+        ]
         if len(changes) > len(shown):
             text.append((f"ほか {len(changes) - len(shown)} 項目（添付の申込書のとおり）", 11, 1))
         cover.row("訂正した項目\n（訂正後）", text or [("—", 11, 1)], max(16, 7 * len(text) + 4))
     url = " ".join(portal_url.split())
-    notes = ([
-        "上記の申請を、申請者のご依頼により取り下げます。まだお手続きされていない場合は、処理しないでください。",
-    ] if kind == "withdrawal" else [
-        "上記の申請について、申請者のご依頼により内容を訂正します。次ページ以降の訂正後の申込書でお手続きください。",
-    ]) + [
+    notes = (
+        [
+            "上記の申請を、申請者のご依頼により取り下げます。まだお手続きされていない場合は、処理しないでください。",
+        ]
+        if kind == "withdrawal"
+        else [
+            "上記の申請について、申請者のご依頼により内容を訂正します。次ページ以降の訂正後の申込書でお手続きください。",
+        ]
+    ) + [
         "すでにお手続きが済んでいる場合は、お手数ですが申請者へ直接ご連絡ください。",
-        (f"お問い合わせは {url} まで、申請番号をお知らせください。" if url
-         else "お問い合わせの際は申請番号をお知らせください。"),
+        (
+            f"お問い合わせは {url} まで、申請番号をお知らせください。"
+            if url
+            else "お問い合わせの際は申請番号をお知らせください。"
+        ),
         "このFAXは宛先の方にお送りするものです。誤って届いた場合は、お手数ですが破棄のうえご連絡ください。",
     ]
     t = cover.t + 10

@@ -82,13 +82,11 @@ def _day(d) -> str:
 def form_payload(record: MoveRecord, entry: ProcedureEntry, persons=None, sheet=None) -> dict:
     """The payload of a 住民異動届's code (see the module docstring); with ``persons`` and
     ``sheet`` (number, count), the code of one sheet of a form of several sheets."""
-    new = [record.new_address.postcode, record.new_address.address,
-           record.new_address.municipality_code]
+    new = [record.new_address.postcode, record.new_address.address, record.new_address.municipality_code]
     new_building = new_building_line(record, entry)
     if new_building:
         new.append(new_building)
-    old = [record.old_address.postcode, record.old_address.address,
-           record.old_address.municipality_code]
+    old = [record.old_address.postcode, record.old_address.address, record.old_address.municipality_code]
     old_building = old_building_line(record, entry)
     if old_building:
         old.append(old_building)
@@ -102,8 +100,7 @@ def form_payload(record: MoveRecord, entry: ProcedureEntry, persons=None, sheet=
         "n": new,
         "o": old,
         "h": householder(record),
-        "ps": [_person(record, p)
-               for p in (persons if persons is not None else (record.applicant, *record.members))],
+        "ps": [_person(record, p) for p in (persons if persons is not None else (record.applicant, *record.members))],
         "t": record.phone,
         "sh": list(sheet) if sheet else None,
     }
@@ -135,8 +132,13 @@ def qr_decode(text: str, *, max_age: float | None = None) -> dict:
         raise QRInvalid("not a version 1 hikkoshi form code")
     key, fallbacks = _keys()
     try:
-        payload = signing.loads(text[len(PREFIX):], key=key, salt=SALT, max_age=max_age,  # type: ignore[arg-type]  # seconds as a float work too
-                                fallback_keys=fallbacks)
+        payload = signing.loads(
+            text[len(PREFIX) :],
+            key=key,
+            salt=SALT,
+            max_age=max_age,  # type: ignore[arg-type]  # seconds as a float work too
+            fallback_keys=fallbacks,
+        )
     except signing.BadSignature as exc:  # SignatureExpired is one too
         raise QRInvalid(str(exc)) from exc
     if not isinstance(payload, dict):

@@ -13,9 +13,9 @@ It uses a few helpers of ``segno.encoder`` (pinned version): ``encode``, ``make_
 ``add_format_info`` and ``add_version_info``.
 """
 
-import re
 from functools import lru_cache
 from itertools import pairwise
+import re
 from typing import NamedTuple
 
 from segno import encoder
@@ -43,9 +43,9 @@ def _layout(width: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[i
     region = tuple(_as_int(v > 1 for v in row) for row in fm)
     masks = []
     for pattern in encoder.get_data_mask_functions(False):
-        masks.append(tuple(
-            _as_int(v > 1 and bool(pattern(i, j)) for j, v in enumerate(row))
-            for i, row in enumerate(fm)))
+        masks.append(
+            tuple(_as_int(v > 1 and bool(pattern(i, j)) for j, v in enumerate(row)) for i, row in enumerate(fm))
+        )
     return function, region, tuple(masks)
 
 
@@ -66,8 +66,7 @@ def _n3(seq: str, n: int) -> int:
     idx = seq.find(_FINDER_LIKE)
     while idx != -1:
         offset = idx + 7
-        if idx in (0, n - 7) or "1" not in seq[max(idx - 4, 0):idx] \
-                or "1" not in seq[offset:offset + 4]:
+        if idx in (0, n - 7) or "1" not in seq[max(idx - 4, 0) : idx] or "1" not in seq[offset : offset + 4]:
             count += 40
         else:
             offset = idx + 4
@@ -93,7 +92,7 @@ def penalty(rows: list[int], n: int) -> int:
         block = same & ~(row ^ (row >> 1)) & ~(above ^ (above >> 1)) & low
         score += 3 * block.bit_count()
     dark = sum(r.bit_count() for r in rows)
-    percent = float(dark) / (n ** 2)
+    percent = float(dark) / (n**2)
     return score + 10 * int(abs(percent * 100 - 50) / 5)
 
 
@@ -104,15 +103,15 @@ def qr_matrix(text: str, error: str = "m") -> Matrix:
     n = len(code.matrix)
     function, region, masks = _layout(n)
     # The matrix before masking, format and version information, as segno scores it.
-    unmasked = [((_as_int(row) ^ m0) & r) | f
-                for row, m0, r, f in zip(code.matrix, masks[0], region, function)]
+    unmasked = [((_as_int(row) ^ m0) & r) | f for row, m0, r, f in zip(code.matrix, masks[0], region, function)]
     best, best_score = 0, None
     for k, mask_rows in enumerate(masks):
         score = penalty([u ^ m for u, m in zip(unmasked, mask_rows)], n)
         if best_score is None or score < best_score:
             best, best_score = k, score
-    rows = tuple(bytearray(format(u ^ m, f"0{n}b").encode().translate(_FROM_DIGITS))
-                 for u, m in zip(unmasked, masks[best]))
+    rows = tuple(
+        bytearray(format(u ^ m, f"0{n}b").encode().translate(_FROM_DIGITS)) for u, m in zip(unmasked, masks[best])
+    )
     encoder.add_format_info(rows, code.version, code.error, best)
     encoder.add_version_info(rows, code.version)
     return Matrix(rows, code.version, code.error, best)

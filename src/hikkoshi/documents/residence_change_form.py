@@ -16,18 +16,28 @@ was not given) are left blank: the form is printed days before it is taken to th
 import io
 
 from django.utils.translation import get_language, pgettext
+from segno import DataOverflowError
 
 from hikkoshi.japanese import ERA_ABBREVIATIONS, era_of, seireki, wareki
 
+from . import guide, wording
 from .data import Address, MoveRecord, Person, ProcedureEntry
 from .fonts import GOTHIC, MINCHO
-from .labels import (FORM_TITLES, NOTIFICATION_BOXES, NOTIFICATIONS, SEAL_NOTE, householder,
-                     mayor_of, new_building_line, old_building_line, postcode, relationship, sex)
+from .labels import (
+    FORM_TITLES,
+    NOTIFICATION_BOXES,
+    NOTIFICATIONS,
+    SEAL_NOTE,
+    householder,
+    mayor_of,
+    new_building_line,
+    old_building_line,
+    postcode,
+    relationship,
+    sex,
+)
 from .layout import MARGIN_MM, WIDTH_MM, Sheet, new_canvas, string_width_mm
-from segno import DataOverflowError
-
 from .qr import ERROR, Matrix, draw_qr, form_payload, qr_encode, qr_matrix
-from . import guide, wording
 
 PERSONS_PER_SHEET = 5
 L, R = MARGIN_MM, WIDTH_MM - MARGIN_MM  # 12 … 198 mm
@@ -36,8 +46,14 @@ LABEL_W = 24.0
 QR_MM = 40.0
 
 # 異動者 table: (heading, width in mm); the widths add up to W.
-COLUMNS = (("", 8.0), ("ふりがな\n氏名", 66.0), ("生年月日", 52.0), ("性別", 14.0),
-           ("続柄", 20.0), ("住民票コード\n(転入のみ)", 26.0))
+COLUMNS = (
+    ("", 8.0),
+    ("ふりがな\n氏名", 66.0),
+    ("生年月日", 52.0),
+    ("性別", 14.0),
+    ("続柄", 20.0),
+    ("住民票コード\n(転入のみ)", 26.0),
+)
 ROW_H = 15.0
 
 
@@ -50,14 +66,21 @@ def render_residence_change_form(record: MoveRecord, entry: ProcedureEntry, *, l
     title = f"住民異動届（{FORM_TITLES[entry.notification]}）"
     c = new_canvas(buffer, title)
     persons = (record.applicant, *record.members)
-    sheets = [persons[i:i + PERSONS_PER_SHEET]
-              for i in range(0, len(persons), PERSONS_PER_SHEET)]
+    sheets = [persons[i : i + PERSONS_PER_SHEET] for i in range(0, len(persons), PERSONS_PER_SHEET)]
     total = len(sheets) + 1
     for number, group in enumerate(sheets, 1):
         code = _sheet_code(record, entry, group, (number, len(sheets)) if len(sheets) > 1 else None)
         sheet = Sheet(c)
-        _form_sheet(sheet, record, entry, group, first_number=1 + (number - 1) * PERSONS_PER_SHEET,
-                    sheet_no=number, sheets=len(sheets), code=code)
+        _form_sheet(
+            sheet,
+            record,
+            entry,
+            group,
+            first_number=1 + (number - 1) * PERSONS_PER_SHEET,
+            sheet_no=number,
+            sheets=len(sheets),
+            code=code,
+        )
         _footer(sheet, record, entry, number, total)
         c.showPage()
     sheet = Sheet(c)
@@ -65,12 +88,15 @@ def render_residence_change_form(record: MoveRecord, entry: ProcedureEntry, *, l
         guide.draw_guide(sheet, record, entry)
         quoted = ""
         if record.number:  # what the mover quotes when they ask about it
-            quoted = pgettext("document", "Application number %(number)s") % {"number": record.number} \
-                + ("・" if (get_language() or "ja").startswith("ja") else " · ")
-        sheet.footer(quoted + pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · "
-                              "made with %(portal)s") % {
-                         "id": record.id, "procedure": entry.slug, "version": entry.version,
-                         "portal": record.portal_name}, f"{total} / {total}")
+            quoted = pgettext("document", "Application number %(number)s") % {"number": record.number} + (
+                "・" if (get_language() or "ja").startswith("ja") else " · "
+            )
+        sheet.footer(
+            quoted
+            + pgettext("document", "Application ID %(id)s · %(procedure)s (v%(version)s) · made with %(portal)s")
+            % {"id": record.id, "procedure": entry.slug, "version": entry.version, "portal": record.portal_name},
+            f"{total} / {total}",
+        )
     c.showPage()
     c.save()
     return buffer.getvalue()
@@ -86,8 +112,9 @@ def _sheet_code(record, entry, persons, sheet) -> "Matrix | None":
 
 def _footer(sheet: Sheet, record: MoveRecord, entry: ProcedureEntry, page: int, pages: int):
     number = f"申請番号 {record.number}・" if record.number else ""  # what the mover quotes at the counter
-    sheet.footer(f"{number}申請ID {record.id}・{entry.slug} (v{entry.version})・{record.portal_name} で作成",
-                 f"{page} / {pages}")
+    sheet.footer(
+        f"{number}申請ID {record.id}・{entry.slug} (v{entry.version})・{record.portal_name} で作成", f"{page} / {pages}"
+    )
 
 
 def filing_office_address(record: MoveRecord, entry: ProcedureEntry) -> Address:
@@ -95,13 +122,23 @@ def filing_office_address(record: MoveRecord, entry: ProcedureEntry) -> Address:
     return record.old_address if entry.notification == "move_out" else record.new_address
 
 
-def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tuple[Person, ...],
-                *, first_number: int, sheet_no: int, sheets: int, code: Matrix | None) -> None:
+def _form_sheet(
+    s: Sheet,
+    record: MoveRecord,
+    entry: ProcedureEntry,
+    persons: tuple[Person, ...],
+    *,
+    first_number: int,
+    sheet_no: int,
+    sheets: int,
+    code: Matrix | None,
+) -> None:
     move_out = entry.notification == "move_out"
     # --- heading: addressee, title, filing date --------------------------------------------
     s.text(L, 16, "（宛先）", font=GOTHIC, size=8)
-    s.fit(L, 17, 50, 9, f"{mayor_of(filing_office_address(record, entry).municipality)}　殿",
-          size=13, min_size=8, pad=0)
+    s.fit(
+        L, 17, 50, 9, f"{mayor_of(filing_office_address(record, entry).municipality)}　殿", size=13, min_size=8, pad=0
+    )
     s.text(105, 21, "住民異動届", font=GOTHIC, size=20, align="center")
     subtitle = "（転入届・転居届・転出届）"
     if sheets > 1:
@@ -129,8 +166,13 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     new_label = "新住所\n(転出先)" if move_out else "新住所"
     t = _address_block(s, t, new_label, record.new_address, new_building_line(record, entry))
     t = _householder(s, t, "世帯主\n(転出先)" if move_out else "世帯主", householder(record))
-    t = _address_block(s, t, "旧住所\n(前住所)" if not move_out else "旧住所\n(現住所)",
-                       record.old_address, old_building_line(record, entry))
+    t = _address_block(
+        s,
+        t,
+        "旧住所\n(前住所)" if not move_out else "旧住所\n(現住所)",
+        record.old_address,
+        old_building_line(record, entry),
+    )
 
     # --- persons moving ----------------------------------------------------------------------
     t += 4
@@ -169,8 +211,14 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     ta, ha = tops["住所"]
     here = filing_office_address(record, entry)
     here_building_line = old_building_line(record, entry) if move_out else new_building_line(record, entry)
-    s.fit(val_x, ta, R - val_x, ha,
-          f"{postcode(here.postcode)}　{here.address}　{here_building_line}".rstrip("　"), size=10.5)
+    s.fit(
+        val_x,
+        ta,
+        R - val_x,
+        ha,
+        f"{postcode(here.postcode)}　{here.address}　{here_building_line}".rstrip("　"),
+        size=10.5,
+    )
     tn, hn = tops["氏名"]
     s.fit(val_x, tn, 58, hn, applicant.name, size=13, min_size=8)
     s.line(val_x + 58, tn + 1.5, val_x + 58, tn + hn - 1.5, width=0.3, dash=(1, 1))
@@ -181,8 +229,7 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     s.text(seal_x, seal_t + 1.4, "印", size=10, align="center", gray=0.45)
     tp, hp = tops["電話番号"]
     s.fit(val_x, tp, 80, hp, record.phone, size=10.5)
-    s.text(R - 2, tp + 4.8, "日中に連絡がとれる番号", font=GOTHIC, size=7, gray=0.35,
-           align="right")
+    s.text(R - 2, tp + 4.8, "日中に連絡がとれる番号", font=GOTHIC, size=7, gray=0.35, align="right")
     t = tt + 4
     s.text(L, t, f"※ {SEAL_NOTE}。", font=MINCHO, size=8)
 
@@ -190,8 +237,7 @@ def _form_sheet(s: Sheet, record: MoveRecord, entry: ProcedureEntry, persons: tu
     t += 4
     if code is not None:
         draw_qr(s.c, code, *_pt(L, t + QR_MM), QR_MM * _MM)
-        s.text(L + QR_MM / 2, t + QR_MM + 2.5, "窓口読取用コード（HKS1）", font=GOTHIC, size=6.5,
-               align="center")
+        s.text(L + QR_MM / 2, t + QR_MM + 2.5, "窓口読取用コード（HKS1）", font=GOTHIC, size=6.5, align="center")
     else:
         s.rect(L, t, QR_MM, QR_MM)
         s.fit(L + 1, t + QR_MM / 2 - 6, QR_MM - 2, 6, "記入内容が多いため", size=7, min_size=5)
@@ -232,8 +278,7 @@ def _householder(s: Sheet, t: float, label: str, name: str) -> float:
     return t + 8
 
 
-def _person_row(s: Sheet, t: float, number: int, person: Person | None,
-                record: MoveRecord) -> None:
+def _person_row(s: Sheet, t: float, number: int, person: Person | None, record: MoveRecord) -> None:
     x = L
     cells = []
     for _, width in COLUMNS:
@@ -278,8 +323,7 @@ def _office_box(s: Sheet, x: float, t: float, w: float, h: float) -> None:
     """事務処理欄: for the municipality's staff only, as on the paper form."""
     s.rect(x, t, w, 5.5, fill=0.75)
     s.text(x + 2, t + 4, "※ 事務処理欄（市区町村記入欄: 記入しないでください）", font=GOTHIC, size=7.5)
-    rows = (("受付", "入力", "審査", "照合", "交付", "通知"),
-            ("国保", "年金", "後期高齢", "介護", "児童手当", "選挙"))
+    rows = (("受付", "入力", "審査", "照合", "交付", "通知"), ("国保", "年金", "後期高齢", "介護", "児童手当", "選挙"))
     cell_w = w / 6
     body_h = (h - 5.5) / 2 - 4.5
     tt = t + 5.5

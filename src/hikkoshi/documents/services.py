@@ -9,9 +9,18 @@ from .residence_change_form import render_residence_change_form
 from .result import render_result
 from .wording import language
 
-__all__ = ["render_residence_change_form", "render_result", "render_copy", "render_calendar",
-           "render_application", "render_fax_cover",
-           "render_move_documents", "form_entries", "document_names", "render_document"]
+__all__ = [
+    "render_residence_change_form",
+    "render_result",
+    "render_copy",
+    "render_calendar",
+    "render_application",
+    "render_fax_cover",
+    "render_move_documents",
+    "form_entries",
+    "document_names",
+    "render_document",
+]
 
 PDF = "application/pdf"
 ICS = "text/calendar; charset=utf-8"
@@ -19,17 +28,14 @@ ICS = "text/calendar; charset=utf-8"
 
 def form_entries(record: MoveRecord) -> list[ProcedureEntry]:
     """The window procedures of ``record`` that come with an official form to print."""
-    return [e for e in record.procedures if e.in_person and e.form == "juminido"
-            and e.notification]
+    return [e for e in record.procedures if e.in_person and e.form == "juminido" and e.notification]
 
 
-def render_move_documents(record: MoveRecord, *, calendar: bool = True,
-                          lang: str = "ja") -> dict[str, bytes]:
+def render_move_documents(record: MoveRecord, *, calendar: bool = True, lang: str = "ja") -> dict[str, bytes]:
     """Every document of a move by file name: ``form-{slug}.pdf`` per window procedure with a
     form, ``result.pdf``, ``copy.pdf`` and (unless ``calendar`` is false) ``deadlines.ics``;
     the mover's documents in ``lang`` ("ja" or "en"), the official forms in Japanese."""
-    documents = {f"form-{e.slug}.pdf": render_residence_change_form(record, e, lang=lang)
-                 for e in form_entries(record)}
+    documents = {f"form-{e.slug}.pdf": render_residence_change_form(record, e, lang=lang) for e in form_entries(record)}
     documents["result.pdf"] = render_result(record, lang=lang)
     documents["copy.pdf"] = render_copy(record, lang=lang)
     if calendar:
@@ -42,8 +48,7 @@ def document_names(record: MoveRecord) -> list[str]:
     return [f"form-{e.slug}.pdf" for e in form_entries(record)] + ["result.pdf", "copy.pdf", "deadlines.ics"]
 
 
-def render_document(record: MoveRecord, name: str, *,
-                    lang: str | None = None) -> tuple[bytes, str] | None:
+def render_document(record: MoveRecord, name: str, *, lang: str | None = None) -> tuple[bytes, str] | None:
     """One document of a move by name, with its content type; None for an unknown name.
 
     ``lang`` is the language of the mover's documents (申請結果, 申請控え, the page after a

@@ -22,7 +22,7 @@ LANGUAGES = ("ja", "en")
 
 
 def language(lang: str | None = None) -> str:
-    """"en" for an English request (``lang``, else the active language), else "ja"."""
+    """ "en" for an English request (``lang``, else the active language), else "ja"."""
     lang = lang or translation.get_language() or "ja"
     return "en" if lang.lower().startswith("en") else "ja"
 
@@ -60,9 +60,11 @@ def channel(name: str) -> str:
 
 
 def kind(name: str) -> str:
-    labels = {"relocation": pgettext("document", "Move within the municipality (転居)"),
-              "move_out": pgettext("document", "Moving out of the municipality (転出)"),
-              "move_in": pgettext("document", "Moving into the municipality (転入)")}
+    labels = {
+        "relocation": pgettext("document", "Move within the municipality (転居)"),
+        "move_out": pgettext("document", "Moving out of the municipality (転出)"),
+        "move_in": pgettext("document", "Moving into the municipality (転入)"),
+    }
     return labels.get(name, name)
 
 
@@ -85,7 +87,12 @@ def not_submitted() -> str:
 
 def footer(record) -> str:
     """Bottom left of every page: the numbers a mover reads out when they ask about it."""
-    number = (pgettext("document", "Application number %(number)s") % {"number": record.number}
-              + " · ") if record.number else ""
+    number = (
+        (pgettext("document", "Application number %(number)s") % {"number": record.number} + " · ")
+        if record.number
+        else ""
+    )
     return number + pgettext("document", "Application ID %(id)s · made with %(portal)s") % {
-        "id": record.id, "portal": record.portal_name}
+        "id": record.id,
+        "portal": record.portal_name,
+    }

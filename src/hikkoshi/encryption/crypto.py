@@ -86,7 +86,8 @@ class Keyring:
         except InvalidTag:
             raise DecryptionError(
                 f"{context}: the token does not verify with key {kid!r} "
-                "(wrong key, altered, or copied from another column)") from None
+                "(wrong key, altered, or copied from another column)"
+            ) from None
 
 
 def _aad(context: str) -> bytes:
@@ -135,6 +136,7 @@ def split_token(token: str) -> tuple[str, bytes]:
 
 # --- keys as text ----------------------------------------------------------------------------
 
+
 def parse_keys(text: str, *, separator: str | None = None, source: str = "keys") -> list[tuple[str, bytes]]:
     """``kid:base64`` entries (comma- or line-separated) as ``(kid, key)``, first one first.
 
@@ -152,14 +154,14 @@ def parse_keys(text: str, *, separator: str | None = None, source: str = "keys")
         kid = kid.strip()
         if not colon or not KID.match(kid):
             raise KeyConfigurationError(
-                f"{source}: entry {n} is not 'kid:base64key' (a key id of letters, digits, '_', '.', '-')")
+                f"{source}: entry {n} is not 'kid:base64key' (a key id of letters, digits, '_', '.', '-')"
+            )
         try:
             key = _b64decode(encoded)
         except (binascii.Error, ValueError):
             raise KeyConfigurationError(f"{source}: the key {kid!r} is not base64") from None
         if len(key) != KEY_BYTES:
-            raise KeyConfigurationError(
-                f"{source}: the key {kid!r} has {len(key)} bytes; AES-256 needs {KEY_BYTES}")
+            raise KeyConfigurationError(f"{source}: the key {kid!r} has {len(key)} bytes; AES-256 needs {KEY_BYTES}")
         if any(kid == k for k, _ in keys):
             raise KeyConfigurationError(f"{source}: the key id {kid!r} appears twice")
         keys.append((kid, key))
@@ -195,8 +197,7 @@ def create_key_file(path: Path) -> None:
             os.link(tmp, path)  # atomic, and never replaces a key file that exists
         except FileExistsError:
             return
-        logger.warning("made a new data key file %s (mode 0600); keep it, and back it up apart "
-                       "from the database", path)
+        logger.warning("made a new data key file %s (mode 0600); keep it, and back it up apart from the database", path)
     finally:
         os.unlink(tmp)
 
@@ -229,8 +230,7 @@ def keyring() -> Keyring:
             return cached[1]
     with _lock:
         if text:
-            ring = make_keyring(parse_keys(text, separator=",", source="HIKKOSHI_DATA_KEYS"),
-                                "HIKKOSHI_DATA_KEYS")
+            ring = make_keyring(parse_keys(text, separator=",", source="HIKKOSHI_DATA_KEYS"), "HIKKOSHI_DATA_KEYS")
             _cached = (signature, ring)
             return ring
         if not file:
@@ -239,7 +239,8 @@ def keyring() -> Keyring:
         if not path.exists():
             if not create:
                 raise KeyConfigurationError(
-                    f"no data key: HIKKOSHI_DATA_KEYS is empty and the key file {path} does not exist")
+                    f"no data key: HIKKOSHI_DATA_KEYS is empty and the key file {path} does not exist"
+                )
             create_key_file(path)
         stamp = _file_stamp(path)
         _file_checked = time.monotonic()

@@ -108,9 +108,11 @@ class EncryptedJSONField(CheckFieldDefaultMixin, models.Field):
         try:
             json.dumps(value, cls=self.encoder)
         except TypeError:
-            raise exceptions.ValidationError(self.error_messages["invalid"], code="invalid",
-                                             params={"value": value}) from None
+            raise exceptions.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": forms.JSONField, "encoder": self.encoder,
-                                    "decoder": self.decoder, **kwargs})
+        return super().formfield(
+            **{"form_class": forms.JSONField, "encoder": self.encoder, "decoder": self.decoder, **kwargs}
+        )

@@ -26,40 +26,49 @@ _WEEKDAYS = "月火水木金土日"
 _WEEKDAY = rf"(?:\((?P<wd1>[{_WEEKDAYS}])(?:曜日?)?\)|(?P<wd2>[{_WEEKDAYS}])曜日?)?"
 _DATE_FORMS = [
     # 2025年4月1日, 令和7年4月1日, 令和元年5月1日, 令和七年四月一日, 西暦2025年4月1日
-    re.compile(rf"(?:(?P<era>{_ERA_TOKEN})|西暦)?(?P<y>{NUMBER}|元)年(?P<m>{NUMBER})月(?P<d>{NUMBER})日?"
-               + _WEEKDAY),
+    re.compile(rf"(?:(?P<era>{_ERA_TOKEN})|西暦)?(?P<y>{NUMBER}|元)年(?P<m>{NUMBER})月(?P<d>{NUMBER})日?" + _WEEKDAY),
     # 2025-04-01, 2025/4/1, 2025.4.1, R7.4.1, R07/04/01, r7-4-1, H31.4.30, 令和7.4.1
-    re.compile(rf"(?P<era>{_ERA_TOKEN})?(?P<y>[0-9]{{1,4}}|元){_SEP}(?P<m>[0-9]{{1,2}}){_SEP}"
-               rf"(?P<d>[0-9]{{1,2}})" + _WEEKDAY),
+    re.compile(
+        rf"(?P<era>{_ERA_TOKEN})?(?P<y>[0-9]{{1,4}}|元){_SEP}(?P<m>[0-9]{{1,2}}){_SEP}"
+        rf"(?P<d>[0-9]{{1,2}})" + _WEEKDAY
+    ),
     # 20250401
     re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})" + _WEEKDAY),
     # R070401, H310430
-    re.compile(rf"(?P<era>{_ERA_TOKEN})(?P<y>[0-9]{{2}})(?P<m>[0-9]{{2}})(?P<d>[0-9]{{2}})"
-               + _WEEKDAY),
+    re.compile(rf"(?P<era>{_ERA_TOKEN})(?P<y>[0-9]{{2}})(?P<m>[0-9]{{2}})(?P<d>[0-9]{{2}})" + _WEEKDAY),
 ]
 _WHITESPACE = re.compile(r"\s+")
 
 
 def _range_error():
     return InputError(
-        _("Enter a date from %(first)s (%(first_wareki)s) to %(last)s."), code="date_range",
-        params={"first": FIRST_DATE.isoformat(), "first_wareki": format_wareki(FIRST_DATE),
-                "last": LAST_DATE.isoformat()},
+        _("Enter a date from %(first)s (%(first_wareki)s) to %(last)s."),
+        code="date_range",
+        params={
+            "first": FIRST_DATE.isoformat(),
+            "first_wareki": format_wareki(FIRST_DATE),
+            "last": LAST_DATE.isoformat(),
+        },
     )
 
 
 def _era_range_error(era: Era):
     if era.end is None:
         return InputError(
-            _("%(era)s began on %(start)s (%(start_iso)s)."), code="era_range",
-            params={"era": era.name, "start": format_wareki(era.start),
-                    "start_iso": era.start.isoformat()},
+            _("%(era)s began on %(start)s (%(start_iso)s)."),
+            code="era_range",
+            params={"era": era.name, "start": format_wareki(era.start), "start_iso": era.start.isoformat()},
         )
     return InputError(
         _("%(era)s runs from %(start)s to %(end)s (%(start_iso)s to %(end_iso)s)."),
         code="era_range",
-        params={"era": era.name, "start": format_wareki(era.start), "end": format_wareki(era.end),
-                "start_iso": era.start.isoformat(), "end_iso": era.end.isoformat()},
+        params={
+            "era": era.name,
+            "start": format_wareki(era.start),
+            "end": format_wareki(era.end),
+            "start_iso": era.start.isoformat(),
+            "end_iso": era.end.isoformat(),
+        },
     )
 
 
@@ -73,9 +82,12 @@ def _no_such_day(era: "Era | None", typed_year: int, year: int, month: int, day:
     return InputError(
         _("There is no %(date)s: %(month)s (%(month_en)s) has %(last)d days."),
         code="invalid_date",
-        params={"date": f"{typed_month}{day}日", "month": typed_month,
-                "month_en": f"{calendar.month_name[month]} {year}",
-                "last": calendar.monthrange(year, month)[1]},
+        params={
+            "date": f"{typed_month}{day}日",
+            "month": typed_month,
+            "month_en": f"{calendar.month_name[month]} {year}",
+            "last": calendar.monthrange(year, month)[1],
+        },
     )
 
 
@@ -109,12 +121,10 @@ def parse_date(text: str) -> date:
         typed_year = 1 if parts["y"] == "元" else kanji_number(parts["y"])
         month, day = kanji_number(parts["m"]), kanji_number(parts["d"])
     except ValueError:  # 二三十, 十百: kanji that are not a number
-        raise InputError(_("Enter a date such as 2025-04-01 or 令和7年4月1日."),
-                         code="date_format") from None
+        raise InputError(_("Enter a date such as 2025-04-01 or 令和7年4月1日."), code="date_format") from None
     if era is None:
         if parts["y"] == "元" or typed_year < 1000:
-            raise InputError(_("Write the year in full (2025) or with its era (令和7年)."),
-                             code="date_format")
+            raise InputError(_("Write the year in full (2025) or with its era (令和7年)."), code="date_format")
         year = typed_year
     else:
         era_year = typed_year
@@ -124,8 +134,7 @@ def parse_date(text: str) -> date:
     if not FIRST_DATE.year <= year <= LAST_DATE.year:
         raise _range_error()
     if not 1 <= month <= 12:
-        raise InputError(_("There is no month %(month)d."), code="invalid_date",
-                         params={"month": month})
+        raise InputError(_("There is no month %(month)d."), code="invalid_date", params={"month": month})
     try:
         result = date(year, month, day)
     except ValueError:
@@ -169,8 +178,11 @@ def date_text(parts: dict) -> str:
     empty. A whole date typed in the year field alone (``R8.1.15``, ``令和8年1月15日``,
     ``2026-01-15``) is that date, whatever era is chosen. Raises ``InputError`` for a missing
     part (naming it) or for anything that is not a date's parts."""
-    if not isinstance(parts, dict) or set(parts) - set(DATE_PARTS) or not all(
-            isinstance(v, str) for v in parts.values()):
+    if (
+        not isinstance(parts, dict)
+        or set(parts) - set(DATE_PARTS)
+        or not all(isinstance(v, str) for v in parts.values())
+    ):
         raise InputError(_("Enter a date such as 2025-04-01 or 令和7年4月1日."), code="date_format")
     era, year, month, day = (parts.get(key, "").strip() for key in DATE_PARTS)
     if not (year or month or day):
@@ -179,11 +191,13 @@ def date_text(parts: dict) -> str:
         # A whole date in the year field (R8.1.15, 2026-01-15, 20260115) — also over the month
         # and day already there (a date pre-filled with the moving day, then typed over).
         return year
-    missing = [label for value, label in ((year, _("the year")), (month, _("the month")), (day, _("the day")))
-               if not value]
+    missing = [
+        label for value, label in ((year, _("the year")), (month, _("the month")), (day, _("the day"))) if not value
+    ]
     if missing:
-        raise InputError(_("Enter %(parts)s too."), code="date_part",
-                         params={"parts": str(_(" and ")).join(str(m) for m in missing)})
+        raise InputError(
+            _("Enter %(parts)s too."), code="date_part", params={"parts": str(_(" and ")).join(str(m) for m in missing)}
+        )
     if era and era not in {letter for letter, _name in ERA_CHOICES}:
         raise InputError(_("Choose an era from the list."), code="date_format")
     return f"{era}{year}年{month}月{day}日"

@@ -74,8 +74,9 @@ def format_wareki(d: date) -> str:
     """
     found = era_and_year(d)
     if found is None:
-        raise InputError(_("Dates before %(first)s have no era here."), code="date_range",
-                         params={"first": FIRST_DATE.isoformat()})
+        raise InputError(
+            _("Dates before %(first)s have no era here."), code="date_range", params={"first": FIRST_DATE.isoformat()}
+        )
     era, year = found
     return f"{era.name}{'元' if year == 1 else year}年{d.month}月{d.day}日"
 

@@ -51,6 +51,7 @@ def to_katakana(text: str) -> str:
         if not _KANA_FIELD_CHAR.fullmatch(char):
             raise InputError(
                 _("Use kana only (katakana or hiragana): “%(char)s” is not kana."),
-                code="not_kana", params={"char": show_char(char)},
+                code="not_kana",
+                params={"char": show_char(char)},
             )
     return value

@@ -7,11 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from .errors import InputError, show_char
 from .width import DASHES, FULL_WIDTH_DIGITS
 
-
 PHONE_MAX_INPUT = 40
 _PHONE_FOLD = str.maketrans(
-    {**dict.fromkeys(DASHES, "-"), **FULL_WIDTH_DIGITS,
-     "（": "(", "）": ")", "＋": "+", "\u3000": " ", "\u00a0": " ", "\t": " "}
+    {
+        **dict.fromkeys(DASHES, "-"),
+        **FULL_WIDTH_DIGITS,
+        "（": "(",
+        "）": ")",
+        "＋": "+",
+        "\u3000": " ",
+        "\u00a0": " ",
+        "\t": " ",
+    }
 )
 _PHONE_CHARS = re.compile(r"[0-9+()\- ]*")
 _PHONE_SPLIT = re.compile(r"[\- ()]+")
@@ -49,19 +56,20 @@ def normalise_phone(text: str) -> str:
     value = text.translate(_PHONE_FOLD).strip()
     if not _PHONE_CHARS.fullmatch(value):
         bad = next(c for c in value if not _PHONE_CHARS.fullmatch(c))
-        raise _phone_error(_("A phone number has digits and hyphens only, not “%(char)s”."),
-                           char=show_char(bad))
+        raise _phone_error(_("A phone number has digits and hyphens only, not “%(char)s”."), char=show_char(bad))
     international = value.startswith("+")
     if international:
         match = _INTERNATIONAL.match(value)
         if not match:
             raise _phone_error(_("Enter a Japanese number: +81 or a number starting with 0."))
-        value = value[match.end():]
+        value = value[match.end() :]
     if "+" in value:
-        raise _phone_error(_("A phone number has digits and hyphens only, not “%(char)s”."),
-                           char="+")
-    if value.count("(") != value.count(")") or value.count("(") > 1 or (
-            "(" in value and not re.search(r"\([0-9]+\)", value)):
+        raise _phone_error(_("A phone number has digits and hyphens only, not “%(char)s”."), char="+")
+    if (
+        value.count("(") != value.count(")")
+        or value.count("(") > 1
+        or ("(" in value and not re.search(r"\([0-9]+\)", value))
+    ):
         raise _phone_error(_("Put brackets around one group of digits only, as in (011) 211-2111."))
     groups = [g for g in _PHONE_SPLIT.split(value) if g]
     if international and groups and not groups[0].startswith("0"):
@@ -74,8 +82,9 @@ def normalise_phone(text: str) -> str:
     if digits[0] != "0":
         raise _phone_error(_("A phone number starts with 0 (or +81)."), code="phone_prefix")
     if digits[1:2] == "0" or (digits[2:3] == "0" and digits[:3] not in _MOBILE_IP):
-        raise _phone_error(_("%(prefix)s… is not a Japanese phone number we can accept."),
-                           code="phone_prefix", prefix=digits[:3])
+        raise _phone_error(
+            _("%(prefix)s… is not a Japanese phone number we can accept."), code="phone_prefix", prefix=digits[:3]
+        )
     if digits.startswith("0800"):  # before 080: 0800 is free dial, not a mobile number
         expected, default = 11, (4, 3, 4)
     elif digits[:3] in _MOBILE_IP:
@@ -87,15 +96,17 @@ def normalise_phone(text: str) -> str:
     if len(digits) != expected:
         raise _phone_error(
             _("A number starting %(prefix)s has %(expected)d digits; this has %(count)d."),
-            code="phone_length", prefix=digits[:4] if default and default[0] == 4 else digits[:3],
-            expected=expected, count=len(digits),
+            code="phone_length",
+            prefix=digits[:4] if default and default[0] == 4 else digits[:3],
+            expected=expected,
+            count=len(digits),
         )
     if len(groups) == 3 and _plausible_grouping(groups, default):
         return "-".join(groups)
     if default is None:
         return digits
     a, b, _c = default
-    return f"{digits[:a]}-{digits[a:a + b]}-{digits[a + b:]}"
+    return f"{digits[:a]}-{digits[a : a + b]}-{digits[a + b :]}"
 
 
 def _plausible_grouping(groups: list[str], default: tuple[int, int, int] | None) -> bool:

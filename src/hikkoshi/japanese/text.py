@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import InputError, show_char
 
-
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")
 
 
@@ -33,22 +32,26 @@ def check_text(text: str, *, max_length: int, multiline: bool = False) -> str:
         code = ord(char)
         if char in "\n\r\u2028\u2029":
             if not multiline:
-                raise InputError(_("Use a single line: line breaks are not allowed here."),
-                                 code="line_break")
+                raise InputError(_("Use a single line: line breaks are not allowed here."), code="line_break")
         elif code < 0x20 or 0x7F <= code <= 0x9F:
             if not (multiline and char == "\t"):
                 raise InputError(
                     _("Remove the control character %(char)s at position %(position)d."),
-                    code="control_character", params={"char": show_char(char), "position": position},
+                    code="control_character",
+                    params={"char": show_char(char), "position": position},
                 )
         elif 0xD800 <= code <= 0xDFFF or _is_noncharacter(code):
             raise InputError(
                 _("Remove the invalid character %(char)s at position %(position)d."),
-                code="invalid_character", params={"char": show_char(char), "position": position},
+                code="invalid_character",
+                params={"char": show_char(char), "position": position},
             )
     value = _LINE_BREAKS.sub("\n", text) if multiline else text
     value = unicodedata.normalize("NFC", value)
     if len(value) > max_length:
-        raise InputError(_("Use at most %(limit)d characters (this has %(length)d)."),
-                         code="too_long", params={"limit": max_length, "length": len(value)})
+        raise InputError(
+            _("Use at most %(limit)d characters (this has %(length)d)."),
+            code="too_long",
+            params={"limit": max_length, "length": len(value)},
+        )
     return value

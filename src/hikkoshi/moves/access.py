@@ -84,9 +84,13 @@ def move_visible_to(user, public_id, *, area: str | None = None) -> Move | None:
             public_id = uuid.UUID(str(public_id))
         except ValueError:
             return None
-    return (visible_moves(user, area=area).filter(public_id=public_id)
-            .select_related("assisted")
-            .prefetch_related("entries__version__procedure__organisation").first())
+    return (
+        visible_moves(user, area=area)
+        .filter(public_id=public_id)
+        .select_related("assisted")
+        .prefetch_related("entries__version__procedure__organisation")
+        .first()
+    )
 
 
 def area_of(move: Move) -> str:

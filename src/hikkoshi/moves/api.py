@@ -13,7 +13,6 @@ import json
 import uuid
 
 from django.db import IntegrityError
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -28,8 +27,8 @@ from hikkoshi.web import Problem, invalid_param
 from .access import area_of, move_visible_to
 from .common import ADDRESS, APPLICANT, HEAD_NAME, MAX_MEMBERS, MEMBER
 from .constants import EntryStatus, MoveStatus
-from .models import Move
 from .disclosure import DATA_SHARING_VERSION
+from .models import Move
 from .selectors import channel_label, move_record
 from .services import MoveInvalid, move_submit
 
@@ -56,38 +55,45 @@ MOVE_REQUEST_SCHEMA = {
         "applicant": object_schema(APPLICANT),
         "members": {"type": "array", "maxItems": MAX_MEMBERS, "items": object_schema(MEMBER)},
         "household": {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "description": "世帯主 (head of household) at the new address: the applicant (also when `household` "
-                           "is left out), one of the `members` (`\"members[0]\"` …) or someone already living "
-                           "there (`\"other\"`, with `head_name`). Every `relationship` is the 続柄 to this "
-                           "世帯主, required for everyone but the 世帯主.",
+            'is left out), one of the `members` (`"members[0]"` …) or someone already living '
+            'there (`"other"`, with `head_name`). Every `relationship` is the 続柄 to this '
+            "世帯主, required for everyone but the 世帯主.",
             "properties": {
                 "head": {"type": "string", "pattern": r"^(applicant|other|members\[[0-9]{1,2}\])$"},
                 "head_name": HEAD_NAME.json_schema(),
             },
         },
-        "procedures": {"type": "array", "items": {
-            "type": "object", "required": ["id"], "additionalProperties": False,
-            "properties": {"id": {"type": "string"}, "fields": {"type": "object"}},
-        }},
+        "procedures": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id"],
+                "additionalProperties": False,
+                "properties": {"id": {"type": "string"}, "fields": {"type": "object"}},
+            },
+        },
         "choices": {
             "type": "object",
             "description": "Optional: the mover's answer for each procedure that applies but is not listed under "
-                           "`procedures` (those are applied for here): `arranged` (already arranged), "
-                           "`other_company` (with another company), `not_needed`. Kept with the move for "
-                           "statistics (no personal data) and returned as `choices`, with `apply` for each "
-                           "listed procedure. Only the resident registration notification (住民異動届) is "
-                           "required.",
+            "`procedures` (those are applied for here): `arranged` (already arranged), "
+            "`other_company` (with another company), `not_needed`. Kept with the move for "
+            "statistics (no personal data) and returned as `choices`, with `apply` for each "
+            "listed procedure. Only the resident registration notification (住民異動届) is "
+            "required.",
             "additionalProperties": {"type": "string", "enum": list(ProcedureChoice.values)},
         },
         "consent": {
-            "type": "boolean", "const": True,
+            "type": "boolean",
+            "const": True,
             "description": "The mover agrees that the data goes to the organisations of the chosen procedures: "
-                           "the common data (applicant, household members, both addresses, moving day) and "
-                           "each procedure's own fields, to the organisation of that procedure by its channel "
-                           "(web, e-mail, fax; nothing is sent for a window procedure, whose form is printed). "
-                           "Show this to the mover before sending. Required, and must be true; it is stored "
-                           "with the move (when, by which user, text version " + DATA_SHARING_VERSION + ").",
+            "the common data (applicant, household members, both addresses, moving day) and "
+            "each procedure's own fields, to the organisation of that procedure by its channel "
+            "(web, e-mail, fax; nothing is sent for a window procedure, whose form is printed). "
+            "Show this to the mover before sending. Required, and must be true; it is stored "
+            "with the move (when, by which user, text version " + DATA_SHARING_VERSION + ").",
         },
     },
 }
@@ -115,8 +121,11 @@ class ConsentOut(Schema):
 
 class MoveOut(Schema):
     id: str
-    number: str | None = Field(None, description="申請番号: the application number people read and type "
-                                                 "(e.g. K7P2X-9M4QD), given at submission; null for a draft.")
+    number: str | None = Field(
+        None,
+        description="申請番号: the application number people read and type "
+        "(e.g. K7P2X-9M4QD), given at submission; null for a draft.",
+    )
     status: str
     kinds: list[str]
     move_date: str | None
@@ -133,27 +142,42 @@ def move_payload(move, warnings=()) -> dict:
     entries = []
     for entry in move.entries.all():
         definition = entry.definition
-        entries.append({
-            "id": definition["slug"], "version": entry.version.number, "name": definition["name"],
-            # A window procedure is done at its office (the ward office), not at the city hall.
-            "organisation": (entry.office["name"] if channels.in_person(definition["channel"]) and entry.office
-                             else entry.version.procedure.organisation.name),
-            "channel": definition["channel"], "channel_label": channel_label(definition["channel"]),
-            "status": entry.status, "status_label": str(EntryStatus(entry.status).label),
-            "reference": entry.reference,
-            "deadline_from": entry.deadline_from.isoformat() if entry.deadline_from else None,
-            "deadline_to": entry.deadline_to.isoformat() if entry.deadline_to else None,
-            "office": entry.office,
-        })
+        entries.append(
+            {
+                "id": definition["slug"],
+                "version": entry.version.number,
+                "name": definition["name"],
+                # A window procedure is done at its office (the ward office), not at the city hall.
+                "organisation": (
+                    entry.office["name"]
+                    if channels.in_person(definition["channel"]) and entry.office
+                    else entry.version.procedure.organisation.name
+                ),
+                "channel": definition["channel"],
+                "channel_label": channel_label(definition["channel"]),
+                "status": entry.status,
+                "status_label": str(EntryStatus(entry.status).label),
+                "reference": entry.reference,
+                "deadline_from": entry.deadline_from.isoformat() if entry.deadline_from else None,
+                "deadline_to": entry.deadline_to.isoformat() if entry.deadline_to else None,
+                "office": entry.office,
+            }
+        )
     return {
-        "id": str(move.public_id), "number": move.number, "status": move.status, "kinds": move.kinds,
+        "id": str(move.public_id),
+        "number": move.number,
+        "status": move.status,
+        "kinds": move.kinds,
         "move_date": move.move_date.isoformat() if move.move_date else None,
         "submitted_at": move.submitted_at.isoformat() if move.submitted_at else None,
         "erased_at": move.erased_at.isoformat() if move.erased_at else None,
-        "consent": ({"given_at": move.consent_at.isoformat(), "version": move.consent_version}
-                    if move.consent_at else None),
-        "procedures": entries, "choices": dict(move.procedure_choices or {}),
-        "documents": document_names(move), "warnings": list(warnings),
+        "consent": (
+            {"given_at": move.consent_at.isoformat(), "version": move.consent_version} if move.consent_at else None
+        ),
+        "procedures": entries,
+        "choices": dict(move.procedure_choices or {}),
+        "documents": document_names(move),
+        "warnings": list(warnings),
     }
 
 
@@ -166,26 +190,33 @@ def document_names(move) -> list[str]:
 
 
 def _invalid(errors: dict[str, str]) -> Problem:
-    return Problem(422, "invalid-move", _("The move cannot be accepted"),
-                   _("%(count)d field(s) are not valid.") % {"count": len(errors)},
-                   [invalid_param(path, message) for path, message in errors.items()])
+    return Problem(
+        422,
+        "invalid-move",
+        _("The move cannot be accepted"),
+        _("%(count)d field(s) are not valid.") % {"count": len(errors)},
+        [invalid_param(path, message) for path, message in errors.items()],
+    )
 
 
 @router.post(
-    "/moves", response={201: MoveOut, 200: MoveOut},
+    "/moves",
+    response={201: MoveOut, 200: MoveOut},
     summary="Submit a move (ワンストップ申請)",
     description="Common data once and the chosen procedures with their own fields, and the mover's "
-                "agreement to which data goes where (`\"consent\": true`, required). Stored whole or "
-                "not at all; every invalid field is listed by its path in `invalid-params`. With an "
-                "`Idempotency-Key` header, sending the same key again answers 200 with the move "
-                "first made with it, and stores nothing new.",
+    'agreement to which data goes where (`"consent": true`, required). Stored whole or '
+    "not at all; every invalid field is listed by its path in `invalid-params`. With an "
+    "`Idempotency-Key` header, sending the same key again answers 200 with the move "
+    "first made with it, and stores nothing new.",
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": MOVE_REQUEST_SCHEMA}}},
         "responses": {
             401: {"description": "No valid bearer token", "content": {"application/problem+json": {}}},
             422: {"description": "Invalid move", "content": {"application/problem+json": {}}},
-            429: {"description": "Too many moves submitted (see Retry-After)",
-                  "content": {"application/problem+json": {}}},
+            429: {
+                "description": "Too many moves submitted (see Retry-After)",
+                "content": {"application/problem+json": {}},
+            },
         },
     },
 )
@@ -228,37 +259,60 @@ def _own_move(request, move_id: str):
         public_id = None
     move = move_visible_to(request.auth, public_id) if public_id else None
     if move is None:
-        raise Problem(404, "move-not-found", _("Move not found"), _("There is no such move of yours."),
-                      [invalid_param("id", _("There is no such move of yours."))])
+        raise Problem(
+            404,
+            "move-not-found",
+            _("Move not found"),
+            _("There is no such move of yours."),
+            [invalid_param("id", _("There is no such move of yours."))],
+        )
     request.auth.hikkoshi_acting_as = {"own": "mover", "agency": "agency", "callcentre": "operator"}[area_of(move)]
     return move
 
 
-_NOT_FOUND = {404: {"description": "Not found", "content": {"application/problem+json": {}}},
-              401: {"description": "No valid bearer token", "content": {"application/problem+json": {}}}}
+_NOT_FOUND = {
+    404: {"description": "Not found", "content": {"application/problem+json": {}}},
+    401: {"description": "No valid bearer token", "content": {"application/problem+json": {}}},
+}
 
 
-@router.get("/moves/{move_id}", response={200: MoveOut}, summary="A move and where each procedure stands",
-            openapi_extra={"responses": _NOT_FOUND})
+@router.get(
+    "/moves/{move_id}",
+    response={200: MoveOut},
+    summary="A move and where each procedure stands",
+    openapi_extra={"responses": _NOT_FOUND},
+)
 def move_detail(request, move_id: str):
     move = _own_move(request, move_id)
     record(request, action=Action.VIEW, move=move, user=request.auth)
     return move_payload(move)
 
 
-@router.get("/moves/{move_id}/documents/{name}", summary="A document of a move (PDF or iCalendar)",
-            openapi_extra={"responses": {200: {"description": "The document",
-                                               "content": {"application/pdf": {}, "text/calendar": {}}},
-                                         **_NOT_FOUND}})
+@router.get(
+    "/moves/{move_id}/documents/{name}",
+    summary="A document of a move (PDF or iCalendar)",
+    openapi_extra={
+        "responses": {
+            200: {"description": "The document", "content": {"application/pdf": {}, "text/calendar": {}}},
+            **_NOT_FOUND,
+        }
+    },
+)
 def move_document(request, move_id: str, name: str):
     from hikkoshi.documents.services import render_document
 
     move = _own_move(request, move_id)
-    rendered = (render_document(move_record(move), name)
-                if move.status == MoveStatus.SUBMITTED and not move.erased_at else None)
+    rendered = (
+        render_document(move_record(move), name) if move.status == MoveStatus.SUBMITTED and not move.erased_at else None
+    )
     if rendered is None:
-        raise Problem(404, "document-not-found", _("Document not found"),
-                      _("This move has no document of that name."), [invalid_param("name", _("Unknown document."))])
+        raise Problem(
+            404,
+            "document-not-found",
+            _("Document not found"),
+            _("This move has no document of that name."),
+            [invalid_param("name", _("Unknown document."))],
+        )
     record(request, action=Action.PRINT, move=move, target=name, user=request.auth)
     content, content_type = rendered
     response = HttpResponse(content, content_type=content_type)

@@ -74,26 +74,53 @@ def withdraw(request, public_id):
             for entry in picked:
                 _audit(request, Action.WITHDRAW, move, target=entry.definition["slug"])
             if made:
-                messages.success(request, _("Withdrawn: %(names)s. Where an organisation already has the "
-                                            "application, it is being told; see each procedure below.")
-                                 % {"names": _names(picked)})
+                messages.success(
+                    request,
+                    _(
+                        "Withdrawn: %(names)s. Where an organisation already has the "
+                        "application, it is being told; see each procedure below."
+                    )
+                    % {"names": _names(picked)},
+                )
             return redirect(_url(request, "detail", move))
         error = _("Tick at least one procedure to withdraw.")
     # Ticked: what was posted (after an error), else the one asked for, else everything.
-    ticked = set(request.POST.getlist("procedure")) if request.method == "POST" else (
-        {request.GET["procedure"]} if request.GET.get("procedure") else {e.definition["slug"] for e in open_})
-    rows = [{"entry": e, "slug": e.definition["slug"], "name": e.version.localised_name,
-             "organisation": e.version.procedure.organisation.name, "checked": e.definition["slug"] in ticked,
-             "sent": e.status in (EntryStatus.SENDING, EntryStatus.DELIVERED),
-             "window": channels.in_person(e.definition["channel"])} for e in open_]
-    locked = [{"name": e.version.localised_name, "why": why_not_changeable(e)} for e in entries
-              if why_not_changeable(e)]
-    return render(request, "moves/withdraw.html", {
-        "move": move, "rows": rows, "locked": locked, "request_key": secrets.token_urlsafe(16),
-        "back": _url(request, "detail", move), "error": error, "assisted": assisted_of(move),
-        "summary": [{"href": "#procedures", "label": "", "message": error}] if error else [],
-        "focus_summary": bool(error),
-    }, status=400 if error else 200)
+    ticked = (
+        set(request.POST.getlist("procedure"))
+        if request.method == "POST"
+        else ({request.GET["procedure"]} if request.GET.get("procedure") else {e.definition["slug"] for e in open_})
+    )
+    rows = [
+        {
+            "entry": e,
+            "slug": e.definition["slug"],
+            "name": e.version.localised_name,
+            "organisation": e.version.procedure.organisation.name,
+            "checked": e.definition["slug"] in ticked,
+            "sent": e.status in (EntryStatus.SENDING, EntryStatus.DELIVERED),
+            "window": channels.in_person(e.definition["channel"]),
+        }
+        for e in open_
+    ]
+    locked = [
+        {"name": e.version.localised_name, "why": why_not_changeable(e)} for e in entries if why_not_changeable(e)
+    ]
+    return render(
+        request,
+        "moves/withdraw.html",
+        {
+            "move": move,
+            "rows": rows,
+            "locked": locked,
+            "request_key": secrets.token_urlsafe(16),
+            "back": _url(request, "detail", move),
+            "error": error,
+            "assisted": assisted_of(move),
+            "summary": [{"href": "#procedures", "label": "", "message": error}] if error else [],
+            "focus_summary": bool(error),
+        },
+        status=400 if error else 200,
+    )
 
 
 def _contact_specs(move):
@@ -115,10 +142,13 @@ def correct(request, public_id):
     entries = [e for e in entries_of(move) if not why_not_changeable(e)]
     data = request.POST if request.method == "POST" else None
     contact_specs = _contact_specs(move)
-    contact = SpecForm(contact_specs, prefix="contact", data=data,
-                       initial={k: move.applicant.get(k, "") for k in CONTACT})
-    groups = [(e, SpecForm(_procedure_specs(e), prefix=f"proc-{e.definition['slug']}", data=data,
-                           initial=dict(e.values))) for e in entries]
+    contact = SpecForm(
+        contact_specs, prefix="contact", data=data, initial={k: move.applicant.get(k, "") for k in CONTACT}
+    )
+    groups = [
+        (e, SpecForm(_procedure_specs(e), prefix=f"proc-{e.definition['slug']}", data=data, initial=dict(e.values)))
+        for e in entries
+    ]
     if data is not None:
         valid = contact.is_valid() & all([form.is_valid() for _e, form in groups])  # noqa: C419 (validate all)
         cleaned_contact, values = {}, {}
@@ -126,32 +156,58 @@ def correct(request, public_id):
             cleaned_contact, errors = clean_values(contact_specs, contact.raw(), "contact")
             contact.add_path_errors(errors, "contact")
             for entry, form in groups:
-                cleaned, errors = clean_values(entry.version.schema, form.raw(), "fields", kinds=entry.kinds,
-                                               move_date=move.move_date)
+                cleaned, errors = clean_values(
+                    entry.version.schema, form.raw(), "fields", kinds=entry.kinds, move_date=move.move_date
+                )
                 form.add_path_errors(errors, "fields")
                 values[entry.pk] = cleaned
             valid = not contact.errors and not any(form.errors for _e, form in groups)
         if valid:
-            corrected = move_correct(move=move, user=request.user, request_key=_request_key(request),
-                                     values=values, contact=cleaned_contact)
+            corrected = move_correct(
+                move=move, user=request.user, request_key=_request_key(request), values=values, contact=cleaned_contact
+            )
             if corrected:
                 for entry in corrected:
                     _audit(request, Action.CORRECT, move, target=entry.definition["slug"])
-                messages.success(request, _("Corrected. Where an organisation already has the application, the "
-                                            "correction is being sent to it; see each procedure below."))
+                messages.success(
+                    request,
+                    _(
+                        "Corrected. Where an organisation already has the application, the "
+                        "correction is being sent to it; see each procedure below."
+                    ),
+                )
             else:
                 messages.info(request, _("Nothing was changed."))
             return redirect(_url(request, "detail", move))
-    summary = _summary([(contact, "contact-fieldset", _("Contact details"))]
-                       + [(form, f"proc-{e.definition['slug']}", e.version.localised_name) for e, form in groups])
-    return render(request, "moves/correct.html", {
-        "move": move, "contact": contact, "request_key": secrets.token_urlsafe(16),
-        "groups": [{"entry": e, "form": form, "name": e.version.localised_name, "slug": e.definition["slug"],
+    summary = _summary(
+        [(contact, "contact-fieldset", _("Contact details"))]
+        + [(form, f"proc-{e.definition['slug']}", e.version.localised_name) for e, form in groups]
+    )
+    return render(
+        request,
+        "moves/correct.html",
+        {
+            "move": move,
+            "contact": contact,
+            "request_key": secrets.token_urlsafe(16),
+            "groups": [
+                {
+                    "entry": e,
+                    "form": form,
+                    "name": e.version.localised_name,
+                    "slug": e.definition["slug"],
                     "organisation": e.version.procedure.organisation.name,
-                    "window": channels.in_person(e.definition["channel"])} for e, form in groups],
-        "back": _url(request, "detail", move), "summary": summary, "focus_summary": bool(summary),
-        "assisted": assisted_of(move),
-    }, status=400 if summary else 200)
+                    "window": channels.in_person(e.definition["channel"]),
+                }
+                for e, form in groups
+            ],
+            "back": _url(request, "detail", move),
+            "summary": summary,
+            "focus_summary": bool(summary),
+            "assisted": assisted_of(move),
+        },
+        status=400 if summary else 200,
+    )
 
 
 @login_required
@@ -159,19 +215,22 @@ def correct(request, public_id):
 def filed(request, public_id, slug):
     """The mover says they filed a counter procedure (窓口で届出済み), or takes it back."""
     move = _submitted(request, public_id)
-    entry = next((e for e in entries_of(move) if e.definition["slug"] == slug
-                  and e.status == EntryStatus.IN_PERSON), None)
+    entry = next(
+        (e for e in entries_of(move) if e.definition["slug"] == slug and e.status == EntryStatus.IN_PERSON), None
+    )
     if entry is None:
         raise Http404
     done = request.POST.get("filed") == "1"
     MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON).update(
-        filed_at=timezone.now() if done else None)
+        filed_at=timezone.now() if done else None
+    )
     _audit(request, Action.FILED, move, target=f"{slug} {'yes' if done else 'no'}")
     return redirect(_url(request, "detail", move, anchor=f"entry-{slug}"))
 
 
-VISIT_FIELD = FieldSpec(name="visit_on", type=FieldType.DATE, label="来庁する日", label_en="Day of your visit",
-                        required=True)
+VISIT_FIELD = FieldSpec(
+    name="visit_on", type=FieldType.DATE, label="来庁する日", label_en="Day of your visit", required=True
+)
 
 
 def visit_error(entry, raw: str, today) -> tuple[object, str]:
@@ -183,13 +242,21 @@ def visit_error(entry, raw: str, today) -> tuple[object, str]:
         return None, f"{field}: {exc.message}"
     if day < today:
         return None, _("%(field)s: %(date)s has already passed. Choose today or a later day.") % {
-            "field": field, "date": format_wareki(day)}
+            "field": field,
+            "date": format_wareki(day),
+        }
     start, end = entry.deadline_from, entry.deadline_to
     if (start and day < start) or (end and day > end):
-        return None, _("%(field)s: %(date)s is outside the period of the %(procedure)s (%(start)s – %(end)s). "
-                       "Choose a day within it.") % {
-            "field": field, "date": format_wareki(day), "procedure": entry.version.localised_name,
-            "start": format_wareki(start) if start else "—", "end": format_wareki(end) if end else "—"}
+        return None, _(
+            "%(field)s: %(date)s is outside the period of the %(procedure)s (%(start)s – %(end)s). "
+            "Choose a day within it."
+        ) % {
+            "field": field,
+            "date": format_wareki(day),
+            "procedure": entry.version.localised_name,
+            "start": format_wareki(start) if start else "—",
+            "end": format_wareki(end) if end else "—",
+        }
     return day, ""
 
 
@@ -200,8 +267,14 @@ def visit(request, public_id, slug):
     """The mover chooses the day they will go to the counter for a window procedure not yet filed
     (or clears it); it goes into the calendar (``deadlines.ics``) with the office's hours."""
     move = _submitted(request, public_id)
-    entry = next((e for e in entries_of(move) if e.definition["slug"] == slug
-                  and e.status == EntryStatus.IN_PERSON and e.filed_at is None), None)
+    entry = next(
+        (
+            e
+            for e in entries_of(move)
+            if e.definition["slug"] == slug and e.status == EntryStatus.IN_PERSON and e.filed_at is None
+        ),
+        None,
+    )
     if entry is None:
         raise Http404
     if "clear" in request.POST:
@@ -212,11 +285,12 @@ def visit(request, public_id, slug):
         if error:
             messages.error(request, error)
             return result_page(request, move, visit={"slug": slug, "value": raw, "error": error}, status=400)
-    MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON, filed_at__isnull=True).update(
-        visit_on=day)
+    MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON, filed_at__isnull=True).update(visit_on=day)
     _audit(request, Action.VISIT, move, target=f"{slug} {day.isoformat() if day else 'none'}")
     if day is not None:
-        messages.success(request, _("The day of your visit for the %(procedure)s is %(date)s. It is in the "
-                                    "calendar file.") % {"procedure": entry.version.localised_name,
-                                                          "date": format_wareki(day)})
+        messages.success(
+            request,
+            _("The day of your visit for the %(procedure)s is %(date)s. It is in the calendar file.")
+            % {"procedure": entry.version.localised_name, "date": format_wareki(day)},
+        )
     return redirect(_url(request, "detail", move, anchor=f"entry-{slug}"))

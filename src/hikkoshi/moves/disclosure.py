@@ -27,6 +27,7 @@ from .selectors import channel_label
 
 DATA_SHARING_VERSION = "data-sharing/2026-12-per-organisation"
 
+
 def item_labels(definition: dict) -> list[str]:
     """The common items a procedure's organisation receives, as the active language names them."""
     return [str(CommonItem(item).label) for item in shared_items(definition) if item in CommonItem.values]
@@ -49,17 +50,29 @@ def data_flows(chosen, places=None, withheld=()) -> list[dict]:
         definition = a.version.definition
         channel = definition["channel"]
         window = channels.in_person(channel)
-        office = (office_for(definition, old=places.old, new=places.new)
-                  if places is not None and window else None)
+        office = office_for(definition, old=places.old, new=places.new) if places is not None and window else None
         organisation = office or a.procedure.organisation
-        group = by_organisation.setdefault(organisation.slug, {
-            "slug": organisation.slug, "organisation": organisation.name, "procedures": [], "sent": False,
-            "agreed": organisation.slug not in withheld})
+        group = by_organisation.setdefault(
+            organisation.slug,
+            {
+                "slug": organisation.slug,
+                "organisation": organisation.name,
+                "procedures": [],
+                "sent": False,
+                "agreed": organisation.slug not in withheld,
+            },
+        )
         group["sent"] = group["sent"] or not window
-        group["procedures"].append({
-            "slug": a.slug, "name": a.version.localised_name, "channel": channel_label(channel),
-            "sent": not window, "items": item_labels(definition), "fields": _fields(a),
-        })
+        group["procedures"].append(
+            {
+                "slug": a.slug,
+                "name": a.version.localised_name,
+                "channel": channel_label(channel),
+                "sent": not window,
+                "items": item_labels(definition),
+                "fields": _fields(a),
+            }
+        )
     return list(by_organisation.values())
 
 
@@ -81,13 +94,19 @@ def catalogue_flows() -> list[dict]:
             items = item_labels(definition)
         with override("en"):
             items_en = item_labels(definition)
-        rows.append({
-            "slug": procedure.slug, "name": definition["name"], "name_en": definition.get("name_en", ""),
-            "organisation": "お住まいの区役所・市役所" if office else procedure.organisation.name,
-            "organisation_en": "the ward or city office of your address" if office else procedure.organisation.name,
-            "channel": channel_label(channel), "sent": not window,
-            "items": items, "items_en": items_en,
-            "fields": [spec.label for spec in version.schema],
-            "fields_en": [spec.label_en or spec.label for spec in version.schema],
-        })
+        rows.append(
+            {
+                "slug": procedure.slug,
+                "name": definition["name"],
+                "name_en": definition.get("name_en", ""),
+                "organisation": "お住まいの区役所・市役所" if office else procedure.organisation.name,
+                "organisation_en": "the ward or city office of your address" if office else procedure.organisation.name,
+                "channel": channel_label(channel),
+                "sent": not window,
+                "items": items,
+                "items_en": items_en,
+                "fields": [spec.label for spec in version.schema],
+                "fields_en": [spec.label_en or spec.label for spec in version.schema],
+            }
+        )
     return rows

@@ -27,10 +27,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
 from hikkoshi.catalogue.constants import ProcedureChoice
-from hikkoshi.japanese import date_parts, typed_date
 from hikkoshi.catalogue.schema import FieldError, FieldSpec
-from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, organisation_name,
-                                          period_ended_notice)
+from hikkoshi.catalogue.selectors import (
+    Applicable,
+    applicable_procedures,
+    deadline_window,
+    organisation_name,
+    period_ended_notice,
+)
+from hikkoshi.japanese import date_parts, typed_date
 from hikkoshi.places.moves import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
@@ -99,7 +104,7 @@ class SpecForm(forms.Form):
             if where == path:
                 self.add_error(None, message)
             elif where.startswith(path + "."):
-                name = where[len(path) + 1:]
+                name = where[len(path) + 1 :]
                 if name in self.fields and not self.has_error(name):
                     self.add_error(name, message)
                 elif name not in self.fields:
@@ -108,30 +113,33 @@ class SpecForm(forms.Form):
 
 def is_blank(values) -> bool:
     """Nothing typed (a date's era alone, chosen from its list, is not typing)."""
+
     def typed(v):
         if isinstance(v, dict):
             return any(str(v.get(k, "")).strip() for k in ("year", "month", "day"))
         return v not in (None, False) and bool(str(v).strip())
+
     return not any(typed(v) for v in (values or {}).values())
 
 
 # -- places -----------------------------------------------------------------------------------
+
 
 def places_forms(values: dict | None, *, bound: bool) -> dict[str, SpecForm]:
     values = values or {}
     return {
         "from": SpecForm.from_values(ADDRESS, values.get("from"), prefix="from", bound=bound),
         "to": SpecForm.from_values(ADDRESS, values.get("to"), prefix="to", bound=bound),
-        "move": SpecForm.from_values(MOVE, {"move_date": values.get("move_date", "")}, prefix="move",
-                                     bound=bound),
+        "move": SpecForm.from_values(MOVE, {"move_date": values.get("move_date", "")}, prefix="move", bound=bound),
     }
 
 
 def places_raw(post) -> dict:
-    forms_ = {prefix: SpecForm(specs, prefix=prefix, data=post)
-              for prefix, specs in (("from", ADDRESS), ("to", ADDRESS), ("move", MOVE))}
-    return {"from": forms_["from"].raw(), "to": forms_["to"].raw(),
-            "move_date": forms_["move"].raw()["move_date"]}
+    forms_ = {
+        prefix: SpecForm(specs, prefix=prefix, data=post)
+        for prefix, specs in (("from", ADDRESS), ("to", ADDRESS), ("move", MOVE))
+    }
+    return {"from": forms_["from"].raw(), "to": forms_["to"].raw(), "move_date": forms_["move"].raw()["move_date"]}
 
 
 @dataclass
@@ -159,8 +167,7 @@ class Places:
 def check_places(values: dict | None) -> tuple[Places | None, dict[str, str]]:
     """The places of a draft and the errors of its first page, by payload path."""
     values = values or {}
-    payload = {"from": values.get("from") or {}, "to": values.get("to") or {},
-               "move_date": values.get("move_date", "")}
+    payload = {"from": values.get("from") or {}, "to": values.get("to") or {}, "move_date": values.get("move_date", "")}
     errors: dict[str, str] = {}
     checked = validate_places(payload, errors)
     if checked is None:
@@ -171,8 +178,12 @@ def check_places(values: dict | None) -> tuple[Places | None, dict[str, str]]:
 # -- procedures -------------------------------------------------------------------------------
 
 # What the mover may answer for a procedure that is not required (「ここで申し込む」 …「不要」).
-MOVER_CHOICES = (ProcedureChoice.APPLY, ProcedureChoice.ARRANGED, ProcedureChoice.OTHER_COMPANY,
-                 ProcedureChoice.NOT_NEEDED)
+MOVER_CHOICES = (
+    ProcedureChoice.APPLY,
+    ProcedureChoice.ARRANGED,
+    ProcedureChoice.OTHER_COMPANY,
+    ProcedureChoice.NOT_NEEDED,
+)
 
 
 class ProcedureChoiceForm(forms.Form):
@@ -184,9 +195,12 @@ class ProcedureChoiceForm(forms.Form):
         for a in applicable:
             if not a.required:
                 self.fields[f"choice-{a.slug}"] = forms.ChoiceField(
-                    label=a.version.localised_name, choices=[(c.value, c.label) for c in MOVER_CHOICES],
-                    widget=forms.RadioSelect, required=False,  # not answered: the answer kept, or the default
-                    error_messages={"invalid_choice": gettext_lazy("Choose one of the options.")})
+                    label=a.version.localised_name,
+                    choices=[(c.value, c.label) for c in MOVER_CHOICES],
+                    widget=forms.RadioSelect,
+                    required=False,  # not answered: the answer kept, or the default
+                    error_messages={"invalid_choice": gettext_lazy("Choose one of the options.")},
+                )
 
 
 def procedure_choices(applicable: list[Applicable], draft: dict) -> dict[str, str]:
@@ -205,8 +219,7 @@ def procedure_choices(applicable: list[Applicable], draft: dict) -> dict[str, st
         if a.required:
             choice = ProcedureChoice.APPLY
         elif choice not in MOVER_CHOICES:
-            choice = (ProcedureChoice.APPLY if a.preselected or a.slug in legacy
-                      else ProcedureChoice.NOT_NEEDED)
+            choice = ProcedureChoice.APPLY if a.preselected or a.slug in legacy else ProcedureChoice.NOT_NEEDED
         result[a.slug] = str(choice)
     return result
 
@@ -235,8 +248,9 @@ def with_defaults(specs, typed, move_date: date | None) -> dict:
     return values
 
 
-def detail_forms(chosen: list[Applicable], values: dict, *, bound: bool,
-                 move_date: date | None = None) -> list[tuple[Applicable, SpecForm]]:
+def detail_forms(
+    chosen: list[Applicable], values: dict, *, bound: bool, move_date: date | None = None
+) -> list[tuple[Applicable, SpecForm]]:
     """The forms of the details step; the date fields whose default is the moving day show it
     until the mover types something else."""
     forms_ = []
@@ -247,18 +261,21 @@ def detail_forms(chosen: list[Applicable], values: dict, *, bound: bool,
     return forms_
 
 
-def deadline_warnings(chosen: list[Applicable], move_date: date, today: date | None = None,
-                      places: "Places | None" = None) -> list[dict]:
+def deadline_warnings(
+    chosen: list[Applicable], move_date: date, today: date | None = None, places: "Places | None" = None
+) -> list[dict]:
     """What ``move_submit`` will warn about: procedures whose period has already ended (a window
     procedure naming its office, when ``places`` are given)."""
     today = today or timezone.localdate()
     warnings = []
     for a in chosen:
         _start, end = deadline_window(a.version.definition, move_date)
-        organisation = (organisation_name(a, old=places.old, new=places.new) if places is not None
-                        else a.procedure.organisation.name)
-        notice = period_ended_notice(name=a.version.localised_name, end=end, organisation=organisation,
-                                     today=today)
+        organisation = (
+            organisation_name(a, old=places.old, new=places.new)
+            if places is not None
+            else a.procedure.organisation.name
+        )
+        notice = period_ended_notice(name=a.version.localised_name, end=end, organisation=organisation, today=today)
         if notice:
             warnings.append({"procedure": a.slug, "message": notice})
     return warnings
@@ -271,8 +288,7 @@ MEMBER_KEY = re.compile(r"^member-(\d{1,2})-")
 
 def member_forms(members: list[dict], blank_rows: int, *, bound: bool) -> list[SpecForm]:
     """The filled rows (bound to show their errors, or as initial values) and the empty ones."""
-    rows = [SpecForm.from_values(MEMBER, values, prefix=f"member-{i}", bound=bound)
-            for i, values in enumerate(members)]
+    rows = [SpecForm.from_values(MEMBER, values, prefix=f"member-{i}", bound=bound) for i, values in enumerate(members)]
     blank_rows = max(0, min(blank_rows, MAX_MEMBERS - len(rows)))
     for _row in range(blank_rows):
         blank = SpecForm(MEMBER, prefix=f"member-{len(rows)}")
@@ -308,7 +324,6 @@ def people_raw(post, *, remove: int | None = None, head: str = HEAD_APPLICANT) -
     return applicant, members, blank, household
 
 
-
 def household_payload(values) -> dict:
     """The payload's ``household`` from the people step's draft (the applicant when not chosen)."""
     values = values if isinstance(values, dict) else {}
@@ -326,8 +341,9 @@ class HouseholdForm:
     def __init__(self, values, *, bound: bool):
         values = values if isinstance(values, dict) else {}
         self.head = values.get("head", HEAD_APPLICANT)
-        self.names = SpecForm.from_values((HEAD_NAME,), {"head_name": values.get("head_name", "")},
-                                          prefix="household", bound=bound)
+        self.names = SpecForm.from_values(
+            (HEAD_NAME,), {"head_name": values.get("head_name", "")}, prefix="household", bound=bound
+        )
         self.head_errors: list[str] = []
 
     def is_valid(self) -> bool:
@@ -366,6 +382,7 @@ def household_errors(values: dict) -> dict[str, str]:
 
 
 # -- the whole move ---------------------------------------------------------------------------
+
 
 def build_payload(draft: dict, chosen: list[Applicable] | None, choices: dict[str, str] | None = None) -> dict:
     """The payload of ``validate_move`` from a draft (``chosen``: None while the places are invalid;
@@ -432,12 +449,17 @@ def locate_error(path: str, message: str, payload: dict, chosen: Sequence[Applic
     if path == "move_date":
         return ErrorLink(step, "id_move-move_date", _label(MOVE, "move_date"), message)
     if match := re.match(r"^applicant\.(\w+)$", path):
-        return ErrorLink(step, f"id_applicant-{match.group(1)}",
-                         f"{_('Applicant')} — {_label(APPLICANT, match.group(1))}", message)
+        return ErrorLink(
+            step, f"id_applicant-{match.group(1)}", f"{_('Applicant')} — {_label(APPLICANT, match.group(1))}", message
+        )
     if match := re.match(r"^members\[(\d+)\]\.(\w+)$", path):
         i, name = int(match.group(1)), match.group(2)
-        return ErrorLink(step, f"id_member-{i}-{name}",
-                         f"{_('Person %(number)d') % {'number': i + 1}} — {_label(MEMBER, name)}", message)
+        return ErrorLink(
+            step,
+            f"id_member-{i}-{name}",
+            f"{_('Person %(number)d') % {'number': i + 1}} — {_label(MEMBER, name)}",
+            message,
+        )
     if path == "members":
         return ErrorLink(step, "members-fieldset", _("Household members"), message)
     if path == "household.head_name":
@@ -452,8 +474,9 @@ def locate_error(path: str, message: str, payload: dict, chosen: Sequence[Applic
         if step == "details" and found is not None:
             title = found.version.localised_name
             if name:
-                return ErrorLink(step, f"id_proc-{slug}-{name}",
-                                 f"{title} — {_label(found.version.schema, name)}", message)
+                return ErrorLink(
+                    step, f"id_proc-{slug}-{name}", f"{title} — {_label(found.version.schema, name)}", message
+                )
             return ErrorLink(step, f"proc-{slug}", title, message)
     if step == "procedures":
         return ErrorLink(step, "procedures-list", _("Procedures"), message)

@@ -53,8 +53,9 @@ def move_withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key
     return [made for _receiver, answer in answers for made in (answer or [])]
 
 
-def move_correct(*, move: Move, user, request_key: str, values: dict[int, dict] | None = None,
-                 contact: dict | None = None) -> list[MoveProcedure]:
+def move_correct(
+    *, move: Move, user, request_key: str, values: dict[int, dict] | None = None, contact: dict | None = None
+) -> list[MoveProcedure]:
     """訂正: new own fields of some procedures (``values``: entry id → the whole cleaned values)
     and/or new contact data (``contact``: phone, email), in one transaction under the move's lock.
     Only what really changed counts, and only for the procedures that can still be changed; a
@@ -102,8 +103,9 @@ def move_erase(*, move_id: int, now: datetime) -> None:
     and the draft, each procedure's own values; ``erased_at`` says when. What stays: the move
     (owner, public id, status, kinds, moving day, dates) and its procedures (version, kinds,
     status, period, reference, office)."""
-    Move.objects.filter(pk=move_id).update(applicant={}, members=[], household={}, old_address={}, new_address={},
-                                           draft={}, erased_at=now, updated_at=now)
+    Move.objects.filter(pk=move_id).update(
+        applicant={}, members=[], household={}, old_address={}, new_address={}, draft={}, erased_at=now, updated_at=now
+    )
     MoveProcedure.objects.filter(move_id=move_id).update(values={})
 
 

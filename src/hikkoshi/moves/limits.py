@@ -80,8 +80,11 @@ def _first_over(moves, limits: dict, what: str, now) -> Refusal | None:
         limit = limits.get(window)
         if not limit:
             continue
-        times = list(moves.filter(submitted_at__gt=now - length).order_by("-submitted_at")
-                     .values_list("submitted_at", flat=True)[:limit])
+        times = list(
+            moves.filter(submitted_at__gt=now - length)
+            .order_by("-submitted_at")
+            .values_list("submitted_at", flat=True)[:limit]
+        )
         if len(times) >= limit:
             # The oldest of the last ``limit`` submissions leaves the window then.
             wait = (times[-1] + length - now).total_seconds()
@@ -107,18 +110,24 @@ def drafts_refused(user) -> bool:
     cap = settings.HIKKOSHI_OPEN_DRAFTS
     if not cap:
         return False
-    return Move.objects.filter(owner=user, status=MoveStatus.DRAFT, assisted__isnull=True,
-                               erased_at__isnull=True).count() >= cap
+    return (
+        Move.objects.filter(owner=user, status=MoveStatus.DRAFT, assisted__isnull=True, erased_at__isnull=True).count()
+        >= cap
+    )
 
 
 def limit_message(refusal: Refusal) -> str:
     """What the mover or the clerk is told (in their language)."""
     if refusal.what == "store":
-        text = _("Your store has submitted %(limit)d moves in the last %(window)s, as many as the portal allows. "
-                 "Please try again in %(minutes)d minutes.")
+        text = _(
+            "Your store has submitted %(limit)d moves in the last %(window)s, as many as the portal allows. "
+            "Please try again in %(minutes)d minutes."
+        )
     else:
-        text = _("You have submitted %(limit)d moves in the last %(window)s, as many as the portal allows. "
-                 "Please try again in %(minutes)d minutes.")
+        text = _(
+            "You have submitted %(limit)d moves in the last %(window)s, as many as the portal allows. "
+            "Please try again in %(minutes)d minutes."
+        )
     window = _("hour") if refusal.window == "hour" else _("24 hours")
     return text % {"limit": refusal.limit, "window": window, "minutes": refusal.minutes}
 
@@ -131,28 +140,38 @@ class TooManySubmissions(Problem):
         self.retry_after = refusal.retry_after
 
 
-def limited_page(request, *, title: str, message: str, back_url: str, back_label: str,
-                 retry_after: int | None = None):
+def limited_page(request, *, title: str, message: str, back_url: str, back_label: str, retry_after: int | None = None):
     """The wizard's answer to a limit reached: 429, what happened and when to try again, a way
     back (the draft keeps everything typed)."""
     from django.shortcuts import render
 
-    response = render(request, "moves/limited.html", {"title": title, "message": message, "back_url": back_url,
-                                                       "back_label": back_label}, status=429)
+    response = render(
+        request,
+        "moves/limited.html",
+        {"title": title, "message": message, "back_url": back_url, "back_label": back_label},
+        status=429,
+    )
     if retry_after:
         response["Retry-After"] = str(int(retry_after))
     return response
 
 
 def submission_limited_page(request, refusal: Refusal, back_url: str):
-    return limited_page(request, title=_("Too many moves submitted"), message=limit_message(refusal),
-                        back_url=back_url, back_label=_("Back to the review of this move"),
-                        retry_after=refusal.retry_after)
+    return limited_page(
+        request,
+        title=_("Too many moves submitted"),
+        message=limit_message(refusal),
+        back_url=back_url,
+        back_label=_("Back to the review of this move"),
+        retry_after=refusal.retry_after,
+    )
 
 
 def drafts_limited_page(request, back_url: str):
-    message = _("You have %(count)d moves not yet submitted, as many as the portal allows. Continue one of them, "
-                "or delete a draft you no longer need, before you start another.") % {
-        "count": settings.HIKKOSHI_OPEN_DRAFTS}
-    return limited_page(request, title=_("Too many drafts"), message=message, back_url=back_url,
-                        back_label=_("Back to my moves"))
+    message = _(
+        "You have %(count)d moves not yet submitted, as many as the portal allows. Continue one of them, "
+        "or delete a draft you no longer need, before you start another."
+    ) % {"count": settings.HIKKOSHI_OPEN_DRAFTS}
+    return limited_page(
+        request, title=_("Too many drafts"), message=message, back_url=back_url, back_label=_("Back to my moves")
+    )

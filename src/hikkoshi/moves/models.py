@@ -44,11 +44,18 @@ class Move(models.Model):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     # 申請番号: what the mover, staff and organisations read and type (``hikkoshi.application_number``); given
     # when the move is submitted. The UUID stays internal.
-    number = models.CharField(_("application number"), max_length=11, unique=True, null=True, blank=True,
-                              editable=False)
+    number = models.CharField(
+        _("application number"), max_length=11, unique=True, null=True, blank=True, editable=False
+    )
     # Null only for a move entered for a customer whose staff member's account was deleted.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=owner_deleted, related_name="moves",
-                              verbose_name=_("owner"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=owner_deleted,
+        related_name="moves",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+    )
     status = models.CharField(_("status"), max_length=12, choices=MoveStatus.choices, default=MoveStatus.DRAFT)
     kinds = models.JSONField(_("kinds of move"), default=list)
     move_date = models.DateField(_("moving day"), null=True, blank=True)
@@ -72,8 +79,15 @@ class Move(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     # The agreement to send the data to the organisations (データ提供への同意), at submission.
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True, editable=False)
-    consent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("consent given by"), editable=False)
+    consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent given by"),
+        editable=False,
+    )
     consent_version = models.CharField(_("consent text version"), max_length=40, blank=True, editable=False)
     # When the personal data was erased after the retention time (保存期間経過後の消去).
     erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True, editable=False)
@@ -87,16 +101,22 @@ class Move(models.Model):
             # The moves whose personal data may be due for erasure (the hourly job, a batch at a
             # time in id order): only the submitted and not yet erased ones are in it, so it
             # stays small over the years.
-            models.Index(fields=["id"], name="move_erasure_due_idx",
-                         condition=models.Q(status="submitted", erased_at__isnull=True)),
+            models.Index(
+                fields=["id"],
+                name="move_erasure_due_idx",
+                condition=models.Q(status="submitted", erased_at__isnull=True),
+            ),
             models.Index(fields=["-created_at"], name="move_created_idx"),
             # Drafts left untouched (those entered for a customer are deleted hourly).
-            models.Index(fields=["updated_at"], name="move_draft_idx",
-                         condition=models.Q(status="draft")),
+            models.Index(fields=["updated_at"], name="move_draft_idx", condition=models.Q(status="draft")),
         ]
-        constraints = [models.UniqueConstraint(
-            fields=["owner", "idempotency_key"], condition=~models.Q(idempotency_key=""),
-            name="move_idempotency_key_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="move_idempotency_key_once",
+            )
+        ]
 
     def __str__(self):
         return self.number or str(self.public_id)
@@ -126,8 +146,7 @@ class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never
     values = EncryptedJSONField(_("values"), default=dict)
     # The kinds of this move the procedure was chosen for (転出 at the old address, …).
     kinds = models.JSONField(_("kinds of move"), default=list)
-    status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices,
-                              default=EntryStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices, default=EntryStatus.QUEUED)
     deadline_from = models.DateField(_("from"), null=True, blank=True)
     deadline_to = models.DateField(_("until"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)

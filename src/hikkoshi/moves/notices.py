@@ -86,8 +86,10 @@ def request_known(move, request_key: str) -> bool:
 
 def live_withdrawal(notices: list[NoticeView]) -> bool:
     """A withdrawal on its way or delivered: the procedure counts as withdrawn."""
-    return any(n.kind == NoticeKind.WITHDRAWAL and n.status in (*NoticeStatus.unfinished(), NoticeStatus.DELIVERED)
-               for n in notices)
+    return any(
+        n.kind == NoticeKind.WITHDRAWAL and n.status in (*NoticeStatus.unfinished(), NoticeStatus.DELIVERED)
+        for n in notices
+    )
 
 
 def why_not_changeable(entry) -> str:
@@ -108,8 +110,9 @@ def why_not_changeable(entry) -> str:
 
 
 def _withdrawal_pending_or_sent(notices: list[NoticeView]) -> bool:
-    return any(n.kind == NoticeKind.WITHDRAWAL and n.status not in (NoticeStatus.REFUSED, NoticeStatus.FAILED)
-               for n in notices)
+    return any(
+        n.kind == NoticeKind.WITHDRAWAL and n.status not in (NoticeStatus.REFUSED, NoticeStatus.FAILED) for n in notices
+    )
 
 
 def changeable(entries) -> list:

@@ -47,8 +47,11 @@ def _english() -> bool:
 
 
 def what_to_bring(definition: dict) -> list[str]:
-    text = (definition.get("what_to_bring_en") if _english() and definition.get("what_to_bring_en")
-            else definition.get("what_to_bring", ""))
+    text = (
+        definition.get("what_to_bring_en")
+        if _english() and definition.get("what_to_bring_en")
+        else definition.get("what_to_bring", "")
+    )
     return [line for line in (text or "").splitlines() if line.strip()]
 
 
@@ -97,17 +100,34 @@ def notice_rows(notices: list[NoticeView], labels: dict[str, str], *, window: bo
     for n in notices:
         kind = _("Withdrawal") if n.kind == NoticeKind.WITHDRAWAL else _("Correction")
         if n.status == NoticeStatus.NOT_NEEDED:
-            status = (_("done before it was sent: nothing was sent") if not window
-                      else _("done: nothing to send for a counter procedure"))
+            status = (
+                _("done before it was sent: nothing was sent")
+                if not window
+                else _("done: nothing to send for a counter procedure")
+            )
         elif n.status in NOTICE_STATUS:
             status = str(NOTICE_STATUS[n.status])
         else:
             status = str(NoticeStatus(n.status).label)
-        code = ("problem" if n.status in (NoticeStatus.REFUSED, NoticeStatus.FAILED)
-                else "wait" if n.status in NoticeStatus.unfinished() else "done")
-        rows.append(NoticeRow(kind=n.kind, kind_label=str(kind), status=n.status, status_label=status,
-                              at=n.created_at, code=code, reference=n.reference,
-                              changes=[labels.get(path, path.split(".", 1)[-1]) for path in n.changes]))
+        code = (
+            "problem"
+            if n.status in (NoticeStatus.REFUSED, NoticeStatus.FAILED)
+            else "wait"
+            if n.status in NoticeStatus.unfinished()
+            else "done"
+        )
+        rows.append(
+            NoticeRow(
+                kind=n.kind,
+                kind_label=str(kind),
+                status=n.status,
+                status_label=status,
+                at=n.created_at,
+                code=code,
+                reference=n.reference,
+                changes=[labels.get(path, path.split(".", 1)[-1]) for path in n.changes],
+            )
+        )
     return rows
 
 
@@ -135,18 +155,24 @@ def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> l
         notices = notices_of(entry)
         name = entry.version.localised_name
         window = channels.in_person(definition["channel"])
-        rows.append({
-            "entry": entry, "slug": definition["slug"], "name": name,
-            # A counter procedure is filed at the office of the address (the ward office).
-            "organisation": (entry.office or {}).get("name") if window and entry.office
-            else entry.version.procedure.organisation.name,
-            "window": window, "office": entry.office,
-            "badge": badge(entry, notices),
-            "notices": notice_rows(notices, change_labels(entry, contact_labels), window=window),
-            "locked": why_not_changeable(entry),
-            "documents": documents_of(definition["slug"], name),
-            "bring": what_to_bring(definition),
-        })
+        rows.append(
+            {
+                "entry": entry,
+                "slug": definition["slug"],
+                "name": name,
+                # A counter procedure is filed at the office of the address (the ward office).
+                "organisation": (entry.office or {}).get("name")
+                if window and entry.office
+                else entry.version.procedure.organisation.name,
+                "window": window,
+                "office": entry.office,
+                "badge": badge(entry, notices),
+                "notices": notice_rows(notices, change_labels(entry, contact_labels), window=window),
+                "locked": why_not_changeable(entry),
+                "documents": documents_of(definition["slug"], name),
+                "bring": what_to_bring(definition),
+            }
+        )
     return rows
 
 
@@ -156,21 +182,48 @@ def next_steps(rows: list[dict]) -> list[dict]:
     for row in rows:
         entry, code = row["entry"], row["badge"].code
         if code == IN_PERSON_TODO:
-            steps.append({"kind": "counter", "row": row, "until": entry.deadline_to,
-                          "title": _("File the %(procedure)s at the counter") % {"procedure": row["name"]}})
+            steps.append(
+                {
+                    "kind": "counter",
+                    "row": row,
+                    "until": entry.deadline_to,
+                    "title": _("File the %(procedure)s at the counter") % {"procedure": row["name"]},
+                }
+            )
         elif entry.status == EntryStatus.WITHDRAWN and row["window"]:
-            steps.append({"kind": "dont", "row": row, "until": None,
-                          "title": _("Do not file the %(procedure)s: you withdrew it") % {"procedure": row["name"]}})
+            steps.append(
+                {
+                    "kind": "dont",
+                    "row": row,
+                    "until": None,
+                    "title": _("Do not file the %(procedure)s: you withdrew it") % {"procedure": row["name"]},
+                }
+            )
         elif code == "problem":
             refused = any(n.status == NoticeStatus.REFUSED for n in row["notices"])
-            steps.append({"kind": "refused" if refused else "failed", "row": row, "until": entry.deadline_to,
-                          "title": (_("Contact %(organisation)s about the %(procedure)s") if refused else
-                                    _("The %(procedure)s has not reached %(organisation)s yet"))
-                          % {"procedure": row["name"], "organisation": row["organisation"]}})
+            steps.append(
+                {
+                    "kind": "refused" if refused else "failed",
+                    "row": row,
+                    "until": entry.deadline_to,
+                    "title": (
+                        _("Contact %(organisation)s about the %(procedure)s")
+                        if refused
+                        else _("The %(procedure)s has not reached %(organisation)s yet")
+                    )
+                    % {"procedure": row["name"], "organisation": row["organisation"]},
+                }
+            )
         elif any(n.status == NoticeStatus.REFUSED for n in row["notices"]):
-            steps.append({"kind": "refused", "row": row, "until": entry.deadline_to,
-                          "title": _("Contact %(organisation)s about the %(procedure)s")
-                          % {"procedure": row["name"], "organisation": row["organisation"]}})
+            steps.append(
+                {
+                    "kind": "refused",
+                    "row": row,
+                    "until": entry.deadline_to,
+                    "title": _("Contact %(organisation)s about the %(procedure)s")
+                    % {"procedure": row["name"], "organisation": row["organisation"]},
+                }
+            )
     steps.sort(key=lambda s: (s["kind"] == "dont", s["until"] or FAR_FUTURE))
     return steps
 
@@ -187,7 +240,8 @@ def list_states(moves) -> dict[int, str]:
     total: dict[int, int] = {}
     gone: dict[int, int] = {}
     for move_id, entry_id, status in MoveProcedure.objects.filter(move_id__in=ids).values_list(
-            "move_id", "pk", "status"):
+        "move_id", "pk", "status"
+    ):
         total[move_id] = total.get(move_id, 0) + 1
         if status == EntryStatus.WITHDRAWN or live_withdrawal(notices.get(entry_id, [])):
             gone[move_id] = gone.get(move_id, 0) + 1

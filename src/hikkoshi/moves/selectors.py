@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hikkoshi import channels
-from hikkoshi.places.moves import MoveKind
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
+from hikkoshi.places.moves import MoveKind
 
 from .access import OWN, move_visible_to, visible_moves
 from .common import APPLICANT, HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP, MEMBER
@@ -40,8 +40,9 @@ def moves_of(user, *, area: str | None = "own") -> list[Move]:
 def last_own_move(user, *, exclude=None) -> Move | None:
     """The mover's own last submitted move whose personal data is still there (not erased),
     never one entered for a customer (代行) — their details are offered on a new move."""
-    moves = (visible_moves(user, area=OWN)
-             .filter(status=MoveStatus.SUBMITTED, erased_at__isnull=True, assisted__isnull=True))
+    moves = visible_moves(user, area=OWN).filter(
+        status=MoveStatus.SUBMITTED, erased_at__isnull=True, assisted__isnull=True
+    )
     if exclude is not None:
         moves = moves.exclude(pk=exclude.pk)
     return moves.order_by("-submitted_at", "-pk").first()
@@ -50,11 +51,15 @@ def last_own_move(user, *, exclude=None) -> Move | None:
 def people_of(move: Move) -> dict:
     """The people step's values (as the draft keeps them) from a submitted move: the applicant
     and the members with their 続柄, and the 世帯主 when they were one of them."""
+
     def typed(specs, data):
         return {spec.name: str(data.get(spec.name, "")) for spec in specs} if isinstance(data, dict) else {}
 
-    values = {"applicant": typed(APPLICANT, move.applicant),
-              "members": [typed(MEMBER, m) for m in move.members or []], "blank_rows": 1}
+    values = {
+        "applicant": typed(APPLICANT, move.applicant),
+        "members": [typed(MEMBER, m) for m in move.members or []],
+        "blank_rows": 1,
+    }
     head = (move.household or {}).get("head", "")
     if head and head != HEAD_OTHER:
         values["household"] = {"head": head, "head_name": ""}
@@ -62,9 +67,13 @@ def people_of(move: Move) -> dict:
 
 
 def _person(data: dict, relationship: str = "") -> Person:
-    return Person(name=data["name"], name_kana=data["name_kana"],
-                  birth_date=date.fromisoformat(data["birth_date"]),
-                  relationship=relationship or data.get("relationship", ""), sex=data.get("sex", ""))
+    return Person(
+        name=data["name"],
+        name_kana=data["name_kana"],
+        birth_date=date.fromisoformat(data["birth_date"]),
+        relationship=relationship or data.get("relationship", ""),
+        sex=data.get("sex", ""),
+    )
 
 
 def _household(move: Move) -> tuple[str, Person, tuple[Person, ...]]:
@@ -73,8 +82,9 @@ def _household(move: Move) -> tuple[str, Person, tuple[Person, ...]]:
     household = move.household or {}
     head = household.get("head", "")
     applicant = _person(move.applicant, HEAD_RELATIONSHIP if head == HEAD_APPLICANT else "")
-    members = tuple(_person(m, HEAD_RELATIONSHIP if head == f"members[{i}]" else "")
-                    for i, m in enumerate(move.members))
+    members = tuple(
+        _person(m, HEAD_RELATIONSHIP if head == f"members[{i}]" else "") for i, m in enumerate(move.members)
+    )
     if head == HEAD_APPLICANT:
         name = applicant.name
     elif head == HEAD_OTHER:
@@ -85,10 +95,13 @@ def _household(move: Move) -> tuple[str, Person, tuple[Person, ...]]:
 
 
 def _address(data: dict) -> Address:
-    return Address(postcode=data.get("postcode", ""),
-                   address=data.get("full_address", data.get("address", "")),
-                   municipality_code=data.get("municipality_code", ""),
-                   municipality=data.get("municipality", ""), building=data.get("building", ""))
+    return Address(
+        postcode=data.get("postcode", ""),
+        address=data.get("full_address", data.get("address", "")),
+        municipality_code=data.get("municipality_code", ""),
+        municipality=data.get("municipality", ""),
+        building=data.get("building", ""),
+    )
 
 
 def _notification(kinds: list[str]) -> str:
@@ -110,8 +123,10 @@ def _status_labels(move: Move) -> dict[int, str]:
     for entry in move.entries.all():
         found = notices.get(entry.pk, [])
         label = badge(entry, found).label
-        if any(n.kind == NoticeKind.CORRECTION and n.status not in (NoticeStatus.REFUSED, NoticeStatus.FAILED)
-               for n in found):
+        if any(
+            n.kind == NoticeKind.CORRECTION and n.status not in (NoticeStatus.REFUSED, NoticeStatus.FAILED)
+            for n in found
+        ):
             label = _("%(status)s; corrected") % {"status": label}
         labels[entry.pk] = label
     return labels
@@ -136,42 +151,69 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
         schema = entry.version.schema
         fields = tuple(
             FieldValue(spec.name, spec.label, spec.display(entry.values[spec.name]))
-            for spec in schema if spec.name in entry.values
+            for spec in schema
+            if spec.name in entry.values
         )
         office = entry.office
-        entries.append(ProcedureEntry(
-            slug=definition["slug"], version=entry.version.number, name=definition["name"],
-            name_en=definition.get("name_en", ""),
-            # A window procedure is done at the office stored with it (the ward office of the
-            # address, 戸籍住民課), not at the organisation that runs it (the city hall).
-            organisation=office["name"] if office and channels.in_person(definition["channel"])
-            else entry.version.procedure.organisation.name,
-            channel=definition["channel"], status=entry.status,
-            status_label=labels.get(entry.pk) or str(EntryStatus(entry.status).label), reference=entry.reference,
-            deadline_from=entry.deadline_from, deadline_to=entry.deadline_to,
-            # An erased move has nothing to fill a form in with: it offers none.
-            form="" if erased else definition.get("official_form", ""),
-            notification=_notification(entry.kinds) if definition.get("official_form") and not erased else "",
-            fields=fields,
-            what_to_bring=tuple(line for line in definition.get("what_to_bring", "").splitlines() if line.strip()),
-            office=Office(name=office["name"], address=office.get("address", ""),
-                          postcode=office.get("postcode", ""), hours=office.get("hours", ""),
-                          phone=office.get("phone", ""), sample=office.get("sample", True)) if office else None,
-            # A day still to come only: once filed, the visit is history.
-            visit_on=entry.visit_on if channels.in_person(definition["channel"]) and entry.filed_at is None
-            and entry.status == EntryStatus.IN_PERSON else None,
-        ))
+        entries.append(
+            ProcedureEntry(
+                slug=definition["slug"],
+                version=entry.version.number,
+                name=definition["name"],
+                name_en=definition.get("name_en", ""),
+                # A window procedure is done at the office stored with it (the ward office of the
+                # address, 戸籍住民課), not at the organisation that runs it (the city hall).
+                organisation=office["name"]
+                if office and channels.in_person(definition["channel"])
+                else entry.version.procedure.organisation.name,
+                channel=definition["channel"],
+                status=entry.status,
+                status_label=labels.get(entry.pk) or str(EntryStatus(entry.status).label),
+                reference=entry.reference,
+                deadline_from=entry.deadline_from,
+                deadline_to=entry.deadline_to,
+                # An erased move has nothing to fill a form in with: it offers none.
+                form="" if erased else definition.get("official_form", ""),
+                notification=_notification(entry.kinds) if definition.get("official_form") and not erased else "",
+                fields=fields,
+                what_to_bring=tuple(line for line in definition.get("what_to_bring", "").splitlines() if line.strip()),
+                office=Office(
+                    name=office["name"],
+                    address=office.get("address", ""),
+                    postcode=office.get("postcode", ""),
+                    hours=office.get("hours", ""),
+                    phone=office.get("phone", ""),
+                    sample=office.get("sample", True),
+                )
+                if office
+                else None,
+                # A day still to come only: once filed, the visit is history.
+                visit_on=entry.visit_on
+                if channels.in_person(definition["channel"])
+                and entry.filed_at is None
+                and entry.status == EntryStatus.IN_PERSON
+                else None,
+            )
+        )
     applicant = move.applicant
     head, person, members = _household(move) if not erased else ("", ERASED_PERSON, ())
     return MoveRecord(
         # The days in Japan's time (a move submitted at 01:00 on the 3rd is not of the 2nd).
-        id=str(move.public_id), created_at=timezone.localdate(move.created_at),
+        id=str(move.public_id),
+        created_at=timezone.localdate(move.created_at),
         submitted_at=timezone.localdate(move.submitted_at) if move.submitted_at else None,
-        move_date=move.move_date, kinds=tuple(move.kinds),  # type: ignore[arg-type]  # a submitted move has its day
-        applicant=person, phone=applicant.get("phone", ""), email=applicant.get("email", ""),
-        members=members, head_of_household=head,
-        old_address=_address(move.old_address), new_address=_address(move.new_address),
-        procedures=tuple(entries), portal_name=_("hikkoshi"), number=move.number or "",
+        move_date=move.move_date,
+        kinds=tuple(move.kinds),  # type: ignore[arg-type]  # a submitted move has its day
+        applicant=person,
+        phone=applicant.get("phone", ""),
+        email=applicant.get("email", ""),
+        members=members,
+        head_of_household=head,
+        old_address=_address(move.old_address),
+        new_address=_address(move.new_address),
+        procedures=tuple(entries),
+        portal_name=_("hikkoshi"),
+        number=move.number or "",
     )
 
 

@@ -43,19 +43,33 @@ from django.utils.translation import gettext as _
 from hikkoshi import channels
 from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.schema import clean_values
-from hikkoshi.catalogue.selectors import (Applicable, applicable_procedures, deadline_window, office_for,
-                                          organisation_name, period_ended_notice)
+from hikkoshi.catalogue.selectors import (
+    Applicable,
+    applicable_procedures,
+    deadline_window,
+    office_for,
+    organisation_name,
+    period_ended_notice,
+)
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
 from hikkoshi.places.postcodes import Place, lookup
 
 from .access import assisted_of
-from .common import (ADDRESS, HEAD_APPLICANT, HEAD_NAME, HEAD_OTHER, MAX_MEMBERS, MEMBER, MOVE, applicant_fields,
-                     member_limit_message)
+from .common import (
+    ADDRESS,
+    HEAD_APPLICANT,
+    HEAD_NAME,
+    HEAD_OTHER,
+    MAX_MEMBERS,
+    MEMBER,
+    MOVE,
+    applicant_fields,
+    member_limit_message,
+)
 from .constants import EntryStatus, MoveStatus
 from .models import Move, MoveProcedure
 from .signals import move_submitted
-
 
 MOVE_DATE_RANGE_DAYS = 366
 
@@ -132,11 +146,11 @@ def _full_address(place: Place, typed: str) -> tuple[str | None, str | None]:
     that other cities share (Tokyo's 中央区) counts as the postal code's own.
     """
     city = place.city
-    ward = place.municipality[len(city.name):] if city and place.municipality.startswith(city.name) else ""
+    ward = place.municipality[len(city.name) :] if city and place.municipality.startswith(city.name) else ""
     own = [place.prefecture + place.municipality, place.municipality] + ([ward] if ward else [])
     for prefix in own:
         if typed.startswith(prefix):
-            return place.prefecture + place.municipality + typed[len(prefix):].lstrip(), None
+            return place.prefecture + place.municipality + typed[len(prefix) :].lstrip(), None
     match = resolve_address(typed)
     own_codes = (place.municipality_code, place.registration_code)
     if match.place is not None:
@@ -149,7 +163,7 @@ def _full_address(place: Place, typed: str) -> tuple[str | None, str | None]:
     rest = typed
     for prefix in ([place.prefecture + city.name, city.name] if city else []) + [place.prefecture]:
         if rest.startswith(prefix):
-            rest = rest[len(prefix):].lstrip()
+            rest = rest[len(prefix) :].lstrip()
             break
     return place.prefecture + place.municipality + rest, None
 
@@ -181,14 +195,14 @@ def validate_places(payload: dict, errors: dict[str, str], *, today: date | None
         return None
     move_date = date.fromisoformat(move_values["move_date"])
     if not today - timedelta(days=MOVE_DATE_RANGE_DAYS) <= move_date <= today + timedelta(days=MOVE_DATE_RANGE_DAYS):
-        errors["move_date"] = _("Give a moving day within a year of today; for a move longer ago, "
-                                "ask at the counter.")
+        errors["move_date"] = _("Give a moving day within a year of today; for a move longer ago, ask at the counter.")
         return None
     return ValidatedPlaces(old, new, old_address, new_address, assessment, move_date)
 
 
-def validate_move(payload: Any, *, today: date | None = None, require_consent: bool = False,
-                  assisted: bool = False) -> ValidatedMove:
+def validate_move(
+    payload: Any, *, today: date | None = None, require_consent: bool = False, assisted: bool = False
+) -> ValidatedMove:
     """Check a whole move; raise ``MoveInvalid`` with every problem, or return it cleaned.
 
     ``"consent"``, when given, must be ``true``; with ``require_consent`` it must be given.
@@ -198,8 +212,7 @@ def validate_move(payload: Any, *, today: date | None = None, require_consent: b
     if not isinstance(payload, dict):
         raise MoveInvalid({"body": _("Expected an object.")})
     errors: dict[str, str] = {}
-    allowed = {"from", "to", "move_date", "applicant", "members", "household", "procedures", "consent",
-               "choices"}
+    allowed = {"from", "to", "move_date", "applicant", "members", "household", "procedures", "consent", "choices"}
     for key in payload:
         if key not in allowed:
             errors[key] = _("Unknown field.")
@@ -207,7 +220,8 @@ def validate_move(payload: Any, *, today: date | None = None, require_consent: b
     if ("consent" in payload or require_consent) and consent is not True:
         errors["consent"] = _(
             "Agree to send the data to the organisations of the chosen procedures (“consent”: true); "
-            "nothing is sent without it.")
+            "nothing is sent without it."
+        )
     places = validate_places(payload, errors, today=today)
     applicant, problems = clean_values(applicant_fields(assisted=assisted), payload.get("applicant"), "applicant")
     errors.update(problems)
@@ -229,9 +243,18 @@ def validate_move(payload: Any, *, today: date | None = None, require_consent: b
             errors["choices"] = _("Expected an object.")
         raise MoveInvalid(errors)
     assessment = places.assessment
-    validated = ValidatedMove(places.old, places.new, places.old_address, places.new_address,
-                              assessment.kinds, places.move_date, applicant, members, household=household,
-                              consent=consent is True)
+    validated = ValidatedMove(
+        places.old,
+        places.new,
+        places.old_address,
+        places.new_address,
+        assessment.kinds,
+        places.move_date,
+        applicant,
+        members,
+        household=household,
+        consent=consent is True,
+    )
     applicable = _procedures(validated, assessment, payload.get("procedures"), errors, today)
     _choices(validated, applicable, payload.get("choices"), errors)
     if errors:
@@ -259,28 +282,38 @@ def household_check(data: Any, applicant: dict, members: list[dict], errors: dic
     head = data.get("head", HEAD_APPLICANT)
     match = MEMBER_HEAD.match(head) if isinstance(head, str) else None
     if head not in (HEAD_APPLICANT, HEAD_OTHER) and not (match and int(match.group(1)) < len(members)):
-        errors["household.head"] = _("Choose who is the head of household (世帯主): you, one of the people "
-                                     "moving with you, or someone already living at the new address.")
+        errors["household.head"] = _(
+            "Choose who is the head of household (世帯主): you, one of the people "
+            "moving with you, or someone already living at the new address."
+        )
         return {"head": HEAD_APPLICANT}
     household = {"head": head}
     if head == HEAD_OTHER:
-        values, problems = clean_values((replace(HEAD_NAME, required=True),), {"head_name": data.get("head_name")},
-                                        "household")
+        values, problems = clean_values(
+            (replace(HEAD_NAME, required=True),), {"head_name": data.get("head_name")}, "household"
+        )
         if problems:
-            errors.update({path: (_("Give the name of the head of household who already lives at the new "
-                                    "address.") if not str(data.get("head_name") or "").strip() else message)
-                           for path, message in problems.items()})
+            errors.update(
+                {
+                    path: (
+                        _("Give the name of the head of household who already lives at the new address.")
+                        if not str(data.get("head_name") or "").strip()
+                        else message
+                    )
+                    for path, message in problems.items()
+                }
+            )
         household.update(values)
     elif str(data.get("head_name") or "").strip():
-        errors["household.head_name"] = _("Give a name only for a head of household already living at the new "
-                                          "address.")
+        errors["household.head_name"] = _("Give a name only for a head of household already living at the new address.")
     people = [("applicant", applicant)] + [(f"members[{i}]", m) for i, m in enumerate(members)]
     for path, person in people:
         if path == head:
             person.pop("relationship", None)  # the 世帯主's own row reads 世帯主
         elif not str(person.get("relationship") or "").strip() and f"{path}.relationship" not in errors:
-            errors[f"{path}.relationship"] = _("Give the relationship to the head of household (世帯主), "
-                                               "for example 妻 or 子.")
+            errors[f"{path}.relationship"] = _(
+                "Give the relationship to the head of household (世帯主), for example 妻 or 子."
+            )
     return household
 
 
@@ -291,8 +324,7 @@ def _check_procedure_shapes(data, errors):
 
 def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> dict[str, Applicable]:
     """Check the procedures to apply for; returns every procedure that applies, by slug."""
-    applicable = {a.slug: a for a in applicable_procedures(assessment=assessment, old=validated.old,
-                                                            new=validated.new)}
+    applicable = {a.slug: a for a in applicable_procedures(assessment=assessment, old=validated.old, new=validated.new)}
     if data is None:
         data = []
     if not isinstance(data, list):
@@ -316,19 +348,25 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> di
             errors[f"{path}.id"] = _("This procedure does not apply to this move.")
             continue
         chosen[slug] = i
-        values, problems = clean_values(found.version.schema, item.get("fields"), f"{path}.fields",
-                                        kinds=found.kinds, move_date=validated.move_date)
+        values, problems = clean_values(
+            found.version.schema, item.get("fields"), f"{path}.fields", kinds=found.kinds, move_date=validated.move_date
+        )
         errors.update(problems)
         start, end = deadline_window(found.version.definition, validated.move_date)
         validated.entries.append(Entry(found, values, start, end))
-        notice = period_ended_notice(name=found.version.localised_name, end=end, today=today,
-                                     organisation=organisation_name(found, old=validated.old, new=validated.new))
+        notice = period_ended_notice(
+            name=found.version.localised_name,
+            end=end,
+            today=today,
+            organisation=organisation_name(found, old=validated.old, new=validated.new),
+        )
         if notice:
             validated.warnings.append({"path": path, "procedure": slug, "message": notice})
     missing = [a.version.localised_name for a in applicable.values() if not a.optional and a.slug not in chosen]
     if missing:
         errors["procedures"] = _("These procedures are required for this move: %(names)s.") % {
-            "names": "、".join(missing)}
+            "names": "、".join(missing)
+        }
     return applicable
 
 
@@ -351,8 +389,10 @@ def _choices(validated: ValidatedMove, applicable: dict[str, Applicable], data, 
             errors[path] = _("Choose one of: %(choices)s.") % {"choices": ", ".join(ProcedureChoice.values)}
         elif slug in listed:
             if choice != ProcedureChoice.APPLY:
-                errors[path] = _("This procedure is listed under “procedures” (to apply for here): "
-                                 "leave it out there, or choose “apply”.")
+                errors[path] = _(
+                    "This procedure is listed under “procedures” (to apply for here): "
+                    "leave it out there, or choose “apply”."
+                )
         elif choice == ProcedureChoice.APPLY:
             errors[path] = _("To apply for this procedure here, list it under “procedures” with its fields.")
         elif found.required:
@@ -371,8 +411,16 @@ def initial_status(definition: dict) -> EntryStatus:
     return EntryStatus.IN_PERSON if sends_nothing else EntryStatus.QUEUED
 
 
-def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date | None = None,
-                idempotency_key: str = "", require_consent: bool = True, consent_by=None) -> Move:
+def move_submit(
+    *,
+    owner,
+    payload: Any,
+    draft: Move | None = None,
+    today: date | None = None,
+    idempotency_key: str = "",
+    require_consent: bool = True,
+    consent_by=None,
+) -> Move:
     """Validate and store a move with its procedures in one transaction.
 
     With an ``idempotency_key`` (an API client's retry after a lost answer), a move this owner
@@ -392,10 +440,10 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
             return existing
     assisted = assisted_of(draft) if draft is not None else None
     if assisted is not None and not assisted.consent_recorded:
-        raise MoveInvalid({"assisted_consent": _(
-            "The customer's consent to entering this move for them is not recorded yet.")})
-    validated = validate_move(payload, today=today, require_consent=require_consent,
-                              assisted=assisted is not None)
+        raise MoveInvalid(
+            {"assisted_consent": _("The customer's consent to entering this move for them is not recorded yet.")}
+        )
+    validated = validate_move(payload, today=today, require_consent=require_consent, assisted=assisted is not None)
     offices = {
         entry.applicable.slug: office_for(entry.applicable.version.definition, old=validated.old, new=validated.new)
         for entry in validated.entries
@@ -420,16 +468,22 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
             move.consent_version = DATA_SHARING_VERSION
         move.save()
         move.entries.all().delete()
-        entries = MoveProcedure.objects.bulk_create([
-            MoveProcedure(
-                move=move, version=entry.applicable.version, values=entry.values,
-                kinds=[str(k) for k in entry.applicable.kinds],
-                status=initial_status(entry.applicable.version.definition),
-                deadline_from=entry.deadline_from, deadline_to=entry.deadline_to, position=position,
-                office=_office_data(offices[entry.applicable.slug]) if offices.get(entry.applicable.slug) else {},
-            )
-            for position, entry in enumerate(validated.entries)
-        ])
+        entries = MoveProcedure.objects.bulk_create(
+            [
+                MoveProcedure(
+                    move=move,
+                    version=entry.applicable.version,
+                    values=entry.values,
+                    kinds=[str(k) for k in entry.applicable.kinds],
+                    status=initial_status(entry.applicable.version.definition),
+                    deadline_from=entry.deadline_from,
+                    deadline_to=entry.deadline_to,
+                    position=position,
+                    office=_office_data(offices[entry.applicable.slug]) if offices.get(entry.applicable.slug) else {},
+                )
+                for position, entry in enumerate(validated.entries)
+            ]
+        )
         # In this same transaction: the outbox (one delivery per procedure; the workers get
         # them only once it has committed) and the agencies' monthly counts.
         move_submitted.send(sender=Move, move=move, entries=entries)
@@ -440,8 +494,13 @@ def move_submit(*, owner, payload: Any, draft: Move | None = None, today: date |
 def _office_data(org) -> dict:
     phones = [c for c in org.contacts.all() if c.kind == "phone"]
     return {
-        "slug": org.slug, "name": org.name, "address": org.address, "postcode": org.postcode,
-        "hours": org.hours, "phone": phones[0].value if phones else "", "sample": org.is_sample,
+        "slug": org.slug,
+        "name": org.name,
+        "address": org.address,
+        "postcode": org.postcode,
+        "hours": org.hours,
+        "phone": phones[0].value if phones else "",
+        "sample": org.is_sample,
     }
 
 

@@ -35,28 +35,63 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hikkoshi import channels
 from hikkoshi.audit.services import Action, record
 from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
-from hikkoshi.japanese import format_wareki
 from hikkoshi.catalogue.schema import FieldError, clean_values
+from hikkoshi.catalogue.selectors import (
+    deadline_window,
+    office_for,
+    organisation_name,
+    period_ended_notice,
+    utility_contacts,
+)
 from hikkoshi.documents.fonts import unprintable_rows
 from hikkoshi.documents.services import document_names, render_document
-from hikkoshi.catalogue.selectors import (deadline_window, office_for, organisation_name, period_ended_notice,
-                                          utility_contacts)
+from hikkoshi.japanese import format_wareki
 from hikkoshi.places.moves import MoveKind, assess_move
 from hikkoshi.places.normalise import InvalidPostcode
 from hikkoshi.places.postcodes import lookup
 
-from .access import AGENCY, CALL_CENTRE, OWN, ROLES, assisted_of, move_visible_to
-from .common import (ADDRESS, HEAD_APPLICANT, HEAD_RELATIONSHIP, MAX_MEMBERS, MEMBER, MOVE, applicant_fields,
-                     member_limit_message)
-from .constants import EntryStatus, MoveStatus
-from .forms import (
-    MOVER_CHOICES, STEPS, STEP_NAMES, ErrorLink, HouseholdForm, Places, ProcedureChoiceForm, SpecForm, build_payload,
-    check_places, chosen_procedures, deadline_warnings, detail_forms, display_rows, head_of_household,
-    household_errors, household_payload, locate_error, member_forms, people_raw, places_forms, places_raw,
-    procedure_choices, procedure_fields, step_of, with_defaults,
-)
-from .disclosure import DATA_SHARING_VERSION, data_flows
 from . import result
+from .access import AGENCY, CALL_CENTRE, OWN, ROLES, assisted_of, move_visible_to
+from .common import (
+    ADDRESS,
+    HEAD_APPLICANT,
+    HEAD_RELATIONSHIP,
+    MAX_MEMBERS,
+    MEMBER,
+    MOVE,
+    applicant_fields,
+    member_limit_message,
+)
+from .constants import EntryStatus, MoveStatus
+from .disclosure import DATA_SHARING_VERSION, data_flows
+from .forms import (
+    MOVER_CHOICES,
+    STEP_NAMES,
+    STEPS,
+    ErrorLink,
+    HouseholdForm,
+    Places,
+    ProcedureChoiceForm,
+    SpecForm,
+    build_payload,
+    check_places,
+    chosen_procedures,
+    deadline_warnings,
+    detail_forms,
+    display_rows,
+    head_of_household,
+    household_errors,
+    household_payload,
+    locate_error,
+    member_forms,
+    people_raw,
+    places_forms,
+    places_raw,
+    procedure_choices,
+    procedure_fields,
+    step_of,
+    with_defaults,
+)
 from .lifecycle import moves_delete
 from .models import Move
 from .selectors import channel_label, last_own_move, move_record, moves_of, people_of
@@ -70,6 +105,7 @@ LISTS = {OWN: "moves:list", AGENCY: "agency:home", CALL_CENTRE: "callcentre:home
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
 
 def _namespace(request) -> str:
     match = getattr(request, "resolver_match", None)
@@ -108,6 +144,7 @@ def _audit(request, action: str, move, target: str = "") -> None:
 
 def wizard_step(view):
     """A step of a draft move of the signed-in user; a submitted move goes to its result."""
+
     @login_required
     @require_http_methods(["GET", "POST"])
     @never_cache
@@ -132,6 +169,7 @@ def wizard_step(view):
                 return redirect(_step_url(request, move, goto))
             return response
         return view(request, move)
+
     return wrapper
 
 
@@ -165,16 +203,27 @@ def _summary(groups) -> list[dict]:
 
 def _render(request, move, step, template, context, *, summary=(), posted=False):
     index = STEP_NAMES.index(step)
-    steps = [{"name": name, "title": title, "url": _step_url(request, move, name), "current": name == step,
-              "number": i + 1} for i, (name, title) in enumerate(STEPS)]
+    steps = [
+        {"name": name, "title": title, "url": _step_url(request, move, name), "current": name == step, "number": i + 1}
+        for i, (name, title) in enumerate(STEPS)
+    ]
     previous = _step_url(request, move, STEP_NAMES[index - 1]) if index else _list_url(request)
     assisted = assisted_of(move)
     context.setdefault("step_warnings", _step_warnings(request, move, step, context))
     context = {
-        "move": move, "step": step, "steps": steps, "step_number": index + 1, "step_count": len(STEPS),
-        "step_title": dict(STEPS)[step], "summary": list(summary), "focus_summary": posted and bool(summary),
-        "previous_url": previous, "list_url": _list_url(request), "assisted": assisted,
-        "step_form": step != "review", **context,
+        "move": move,
+        "step": step,
+        "steps": steps,
+        "step_number": index + 1,
+        "step_count": len(STEPS),
+        "step_title": dict(STEPS)[step],
+        "summary": list(summary),
+        "focus_summary": posted and bool(summary),
+        "previous_url": previous,
+        "list_url": _list_url(request),
+        "assisted": assisted,
+        "step_form": step != "review",
+        **context,
     }
     return render(request, template, context)
 
@@ -185,8 +234,10 @@ def _step_warnings(request, move, step, context) -> list[dict]:
     places = context.get("places") if step == "procedures" else None
     if places is None or not hasattr(places, "procedures"):
         return []
-    return [{"message": w["message"], "href": ""}
-            for w in deadline_warnings(places.procedures(), places.move_date, places=places)]
+    return [
+        {"message": w["message"], "href": ""}
+        for w in deadline_warnings(places.procedures(), places.move_date, places=places)
+    ]
 
 
 def _show_errors(request, move, step: str):
@@ -211,6 +262,7 @@ def _checked_forms_valid(forms_) -> bool:
 
 # -- my moves ---------------------------------------------------------------------------------
 
+
 @login_required
 @require_GET
 @never_cache
@@ -222,17 +274,23 @@ def move_list(request):
         if move.status == MoveStatus.DRAFT:
             places = (move.draft or {}).get("places") or {}
             step = (move.draft or {}).get("step") or "places"
-            drafts.append({"move": move, "from": (places.get("from") or {}).get("address", ""),
-                           "to": (places.get("to") or {}).get("address", ""),
-                           "step_title": dict(STEPS).get(step, ""),
-                           "url": _step_url(request, move, step if step in STEP_NAMES else "places")})
+            drafts.append(
+                {
+                    "move": move,
+                    "from": (places.get("from") or {}).get("address", ""),
+                    "to": (places.get("to") or {}).get("address", ""),
+                    "step_title": dict(STEPS).get(step, ""),
+                    "url": _step_url(request, move, step if step in STEP_NAMES else "places"),
+                }
+            )
         else:
             submitted.append(move)
     states = result.list_states(submitted)
     for move in submitted:
         move.state_label = states.get(move.pk) or move.get_status_display()
-    return render(request, "moves/list.html", {"drafts": drafts, "submitted": submitted,
-                                               "start_token": secrets.token_urlsafe(18)})
+    return render(
+        request, "moves/list.html", {"drafts": drafts, "submitted": submitted, "start_token": secrets.token_urlsafe(18)}
+    )
 
 
 @login_required
@@ -245,24 +303,34 @@ def move_start(request):
     token = token if START_TOKEN.fullmatch(token) else ""
     from .limits import drafts_limited_page, drafts_refused  # issue 13: a cap on open drafts
 
-    if drafts_refused(request.user) and not Move.objects.filter(owner=request.user,
-                                                                 idempotency_key=f"start:{token}").exists():
+    if (
+        drafts_refused(request.user)
+        and not Move.objects.filter(owner=request.user, idempotency_key=f"start:{token}").exists()
+    ):
         return drafts_limited_page(request, reverse("moves:list"))
     move, created = move_draft_start(owner=request.user, start_token=token)
     if not created:
         step = (move.draft or {}).get("step") or "places"
-        return redirect(_url(request, "detail", move) if move.status != MoveStatus.DRAFT else
-                        _step_url(request, move, step if step in STEP_NAMES else "places"))
+        return redirect(
+            _url(request, "detail", move)
+            if move.status != MoveStatus.DRAFT
+            else _step_url(request, move, step if step in STEP_NAMES else "places")
+        )
     _audit(request, Action.CREATE, move)
     return redirect(_url(request, "places", move))
 
 
 # -- 1. where from, where to ------------------------------------------------------------------
 
+
 def _places_summary(forms_):
-    return _summary([(forms_["from"], "from-fieldset", _("Old address")),
-                     (forms_["to"], "to-fieldset", _("New address")),
-                     (forms_["move"], "id_move-move_date", "")])
+    return _summary(
+        [
+            (forms_["from"], "from-fieldset", _("Old address")),
+            (forms_["to"], "to-fieldset", _("New address")),
+            (forms_["move"], "id_move-move_date", ""),
+        ]
+    )
 
 
 def _check_places_forms(forms_, values):
@@ -287,8 +355,14 @@ def places(request, move):
         forms_ = places_forms(values, bound=True)
         found = None if back else _check_places_forms(forms_, values)
         details = _follow_moving_day(move, old, values)
-        if not _save(request, move, "places", values, next_step="procedures" if found else "places",
-                     also={"details": details} if details is not None else None):
+        if not _save(
+            request,
+            move,
+            "places",
+            values,
+            next_step="procedures" if found else "places",
+            also={"details": details} if details is not None else None,
+        ):
             return _submitted_meanwhile(request, move)
         if back:
             return redirect(_list_url(request))
@@ -300,8 +374,15 @@ def places(request, move):
     forms_ = places_forms(values, bound=bound)
     if bound:
         _check_places_forms(forms_, values)
-    return _render(request, move, "places", "moves/places.html", {"forms": forms_},
-                   summary=_places_summary(forms_) if bound else (), posted=_just_posted(request))
+    return _render(
+        request,
+        move,
+        "places",
+        "moves/places.html",
+        {"forms": forms_},
+        summary=_places_summary(forms_) if bound else (),
+        posted=_just_posted(request),
+    )
 
 
 def _moving_day(values) -> date | None:
@@ -346,6 +427,7 @@ def _follow_moving_day(move, old_values, new_values) -> dict | None:
 
 # -- 2. which procedures ----------------------------------------------------------------------
 
+
 def _procedure_rows(applicable, move_date, places=None):
     rows = []
     for a in applicable:
@@ -353,17 +435,26 @@ def _procedure_rows(applicable, move_date, places=None):
         start, end = deadline_window(definition, move_date)
         # A window procedure is taken to the office of the address (the ward office), not to
         # the organisation that runs it.
-        office = (office_for(definition, old=places.old, new=places.new)
-                  if places is not None and channels.in_person(definition["channel"]) else None)
-        rows.append({
-            "slug": a.slug, "name": a.version.localised_name, "optional": a.optional,
-            "preselected": a.preselected,
-            "organisation": office.name if office else a.procedure.organisation.name,
-            "channel": channel_label(definition["channel"]),
-            "description": definition.get("description_en") if _english() and definition.get("description_en")
-            else definition.get("description", ""),
-            "deadline_from": start, "deadline_to": end,
-        })
+        office = (
+            office_for(definition, old=places.old, new=places.new)
+            if places is not None and channels.in_person(definition["channel"])
+            else None
+        )
+        rows.append(
+            {
+                "slug": a.slug,
+                "name": a.version.localised_name,
+                "optional": a.optional,
+                "preselected": a.preselected,
+                "organisation": office.name if office else a.procedure.organisation.name,
+                "channel": channel_label(definition["channel"]),
+                "description": definition.get("description_en")
+                if _english() and definition.get("description_en")
+                else definition.get("description", ""),
+                "deadline_from": start,
+                "deadline_to": end,
+            }
+        )
     return rows
 
 
@@ -387,29 +478,42 @@ def procedures(request, move):
         valid = form.is_valid()
         # What was answered validly is kept; an unanswered or broken group keeps its default.
         typed = {a.slug: request.POST.get(f"choice-{a.slug}") for a in applicable if not a.required}
-        kept = {**(((move.draft or {}).get("procedures") or {}).get("choices") or {}),
-                **{slug: c for slug, c in typed.items() if c in MOVER_CHOICES}}
+        kept = {
+            **(((move.draft or {}).get("procedures") or {}).get("choices") or {}),
+            **{slug: c for slug, c in typed.items() if c in MOVER_CHOICES},
+        }
         values = {"choices": kept, "checked": True}
-        if not _save(request, move, "procedures", values,
-                     next_step="people" if valid and not back else "procedures"):
+        if not _save(request, move, "procedures", values, next_step="people" if valid and not back else "procedures"):
             return _submitted_meanwhile(request, move)
         if back:
             return redirect(_url(request, "places", move))
         if valid:
             return redirect(_url(request, "people", move))
-        summary = [{"href": f"#{name}-apply", "label": form.fields[name].label,
-                    "message": message} for name, messages_ in form.errors.items() for message in messages_]
+        summary = [
+            {"href": f"#{name}-apply", "label": form.fields[name].label, "message": message}
+            for name, messages_ in form.errors.items()
+            for message in messages_
+        ]
     choices = procedure_choices(applicable, move.draft or {})
     rows = _procedure_rows(applicable, found.move_date, found)
     for row in rows:
         row["choice"] = choices[row["slug"]]
         row["error"] = form.errors.get(f"choice-{row['slug']}", [""])[0] if form is not None else ""
-    return _render(request, move, "procedures", "moves/procedures.html", {
-        "places": found, "required": [r for r in rows if not r["optional"]],
-        "optional": [r for r in rows if r["optional"]],
-        "mover_choices": [{"value": str(c), "label": c.label} for c in MOVER_CHOICES],
-        **_move_notes(found),
-    }, summary=summary, posted=request.method == "POST")
+    return _render(
+        request,
+        move,
+        "procedures",
+        "moves/procedures.html",
+        {
+            "places": found,
+            "required": [r for r in rows if not r["optional"]],
+            "optional": [r for r in rows if r["optional"]],
+            "mover_choices": [{"value": str(c), "label": c.label} for c in MOVER_CHOICES],
+            **_move_notes(found),
+        },
+        summary=summary,
+        posted=request.method == "POST",
+    )
 
 
 def _move_notes(places) -> dict:
@@ -429,16 +533,19 @@ def _move_notes(places) -> dict:
 
 # -- 3. who is moving -------------------------------------------------------------------------
 
+
 def _people_forms(values, *, bound, assisted=False):
-    applicant = SpecForm.from_values(applicant_fields(assisted=assisted), values.get("applicant"),
-                                     prefix="applicant", bound=bound)
+    applicant = SpecForm.from_values(
+        applicant_fields(assisted=assisted), values.get("applicant"), prefix="applicant", bound=bound
+    )
     members = values.get("members") or []
     rows = member_forms(members, values.get("blank_rows", 1), bound=bound)
     household = HouseholdForm(values.get("household"), bound=bound)
     problems = []
     if bound and len(members) > MAX_MEMBERS:
-        problems.append({"href": "#members-fieldset", "label": _("Household members"),
-                         "message": member_limit_message()})
+        problems.append(
+            {"href": "#members-fieldset", "label": _("Household members"), "message": member_limit_message()}
+        )
     return applicant, rows, household, problems
 
 
@@ -456,10 +563,13 @@ def _people_valid(values, applicant, rows, household, problems) -> bool:
 
 def _people_summary(applicant, rows, household, problems):
     groups = [(applicant, "applicant-fieldset", _("Applicant"))]
-    groups += [(row, f"member-{i}", _("Person %(number)d") % {"number": i + 1})
-               for i, row in enumerate(rows) if row.is_bound]
-    heads = [{"href": "#id_household-head_0", "label": _("Head of household (世帯主)"), "message": m}
-             for m in household.head_errors]
+    groups += [
+        (row, f"member-{i}", _("Person %(number)d") % {"number": i + 1}) for i, row in enumerate(rows) if row.is_bound
+    ]
+    heads = [
+        {"href": "#id_household-head_0", "label": _("Head of household (世帯主)"), "message": m}
+        for m in household.head_errors
+    ]
     return _summary(groups) + heads + _summary([(household.names, "household-fieldset", "")]) + problems
 
 
@@ -471,15 +581,20 @@ def people(request, move):
         remove = request.POST.get("remove_member", "")
         remove = int(remove) if remove.isascii() and remove.isdigit() and len(remove) < 3 else None
         applicant_values, members, blank_posted, household = people_raw(
-            request.POST, remove=remove, head=household_payload(old.get("household"))["head"])
-        members = members[:MAX_MEMBERS * 2]
+            request.POST, remove=remove, head=household_payload(old.get("household"))["head"]
+        )
+        members = members[: MAX_MEMBERS * 2]
         adding, back = "add_member" in request.POST, "back" in request.POST
         last = last_own_move(request.user, exclude=move) if assisted is None and "reuse" in request.POST else None
         if last is not None:
             applicant_values, members, household = _reuse(last, applicant_values, members, household)
-        values = {"applicant": applicant_values, "members": members, "household": household,
-                  "blank_rows": blank_posted + 1 if adding else 1,
-                  "checked": old.get("checked", False) if (adding or back or last or remove is not None) else True}
+        values = {
+            "applicant": applicant_values,
+            "members": members,
+            "household": household,
+            "blank_rows": blank_posted + 1 if adding else 1,
+            "checked": old.get("checked", False) if (adding or back or last or remove is not None) else True,
+        }
         if last is not None:  # filled in from the last move: shown to be checked, not yet checked
             if not _save(request, move, "people", values, next_step="people"):
                 return _submitted_meanwhile(request, move)
@@ -515,9 +630,15 @@ def people(request, move):
     typed = (move.draft or {}).get("people")
     last = last_own_move(request.user, exclude=move) if assisted is None and not typed else None
     context["reuse"] = {"submitted_at": last.submitted_at} if last is not None else None
-    return _render(request, move, "people", "moves/people.html", context,
-                   summary=_people_summary(applicant, rows, household, problems) if bound else (),
-                   posted=_just_posted(request))
+    return _render(
+        request,
+        move,
+        "people",
+        "moves/people.html",
+        context,
+        summary=_people_summary(applicant, rows, household, problems) if bound else (),
+        posted=_just_posted(request),
+    )
 
 
 def _reuse(last, applicant, members, household):
@@ -533,22 +654,37 @@ def _reuse(last, applicant, members, household):
 def _people_context(applicant, rows, household, values, *, assisted=False):
     filled = len(values.get("members") or [])
     members = values.get("members") or []
-    heads = [{"value": "applicant", "label": _("The applicant") if assisted else _("You (the person applying)"),
-              "name": (values.get("applicant") or {}).get("name", "")}]
-    heads += [{"value": f"members[{i}]", "label": _("Person %(number)d") % {"number": i + 1},
-               "name": members[i].get("name", "") if i < len(members) and isinstance(members[i], dict) else ""}
-              for i in range(len(rows))]
+    heads = [
+        {
+            "value": "applicant",
+            "label": _("The applicant") if assisted else _("You (the person applying)"),
+            "name": (values.get("applicant") or {}).get("name", ""),
+        }
+    ]
+    heads += [
+        {
+            "value": f"members[{i}]",
+            "label": _("Person %(number)d") % {"number": i + 1},
+            "name": members[i].get("name", "") if i < len(members) and isinstance(members[i], dict) else "",
+        }
+        for i in range(len(rows))
+    ]
     heads.append({"value": "other", "label": _("Someone already living at the new address"), "name": ""})
     for i, head in enumerate(heads):
         head["id"] = f"id_household-head_{i}"
         head["checked"] = head["value"] == household.head
-    return {"applicant": applicant,
-            "rows": [{"form": row, "index": i, "number": i + 1, "filled": i < filled} for i, row in enumerate(rows)],
-            "can_add": len(rows) < MAX_MEMBERS, "max_members": MAX_MEMBERS,
-            "household": household, "heads": heads}
+    return {
+        "applicant": applicant,
+        "rows": [{"form": row, "index": i, "number": i + 1, "filled": i < filled} for i, row in enumerate(rows)],
+        "can_add": len(rows) < MAX_MEMBERS,
+        "max_members": MAX_MEMBERS,
+        "household": household,
+        "heads": heads,
+    }
 
 
 # -- 4. each procedure's own fields -----------------------------------------------------------
+
 
 @wizard_step
 def details(request, move):
@@ -578,15 +714,24 @@ def details(request, move):
         _details_valid(groups, found.move_date)
     context = _details_context(groups, found)
     context["step_warnings"] = _details_warnings(chosen, groups, found)
-    return _render(request, move, "details", "moves/details.html", context,
-                   summary=_details_summary(groups) if bound else (), posted=_just_posted(request))
+    return _render(
+        request,
+        move,
+        "details",
+        "moves/details.html",
+        context,
+        summary=_details_summary(groups) if bound else (),
+        posted=_just_posted(request),
+    )
 
 
 def _details_warnings(chosen, groups, places) -> list[dict]:
     """The periods the moving day leaves behind, and the dates typed that are already past."""
     today = timezone.localdate()
-    warnings = [{"message": w["message"], "href": f"#proc-{w['procedure']}"}
-                for w in deadline_warnings(chosen, places.move_date, today=today, places=places)]
+    warnings = [
+        {"message": w["message"], "href": f"#proc-{w['procedure']}"}
+        for w in deadline_warnings(chosen, places.move_date, today=today, places=places)
+    ]
     for a, form in groups:
         for spec in form.specs:
             if spec.type != "date":
@@ -596,10 +741,20 @@ def _details_warnings(chosen, groups, places) -> list[dict]:
             except FieldError:
                 continue  # an error of its own
             if value is not None and value < today:
-                warnings.append({"href": f"#{form[spec.name].auto_id}", "message": _(
-                    "%(procedure)s — %(field)s: %(date)s has already passed; the organisation may not be able "
-                    "to do it on that day.") % {"procedure": a.version.localised_name, "field": spec.localised_label,
-                                                "date": format_wareki(value)}})
+                warnings.append(
+                    {
+                        "href": f"#{form[spec.name].auto_id}",
+                        "message": _(
+                            "%(procedure)s — %(field)s: %(date)s has already passed; the organisation may not be able "
+                            "to do it on that day."
+                        )
+                        % {
+                            "procedure": a.version.localised_name,
+                            "field": spec.localised_label,
+                            "date": format_wareki(value),
+                        },
+                    }
+                )
     return warnings
 
 
@@ -618,8 +773,17 @@ def _details_summary(groups):
 
 
 def _details_context(groups, places=None):
-    return {"groups": [{"applicable": a, "form": form, "name": a.version.localised_name,
-                        "organisation": _organisation_of(a, places)} for a, form in groups]}
+    return {
+        "groups": [
+            {
+                "applicable": a,
+                "form": form,
+                "name": a.version.localised_name,
+                "organisation": _organisation_of(a, places),
+            }
+            for a, form in groups
+        ]
+    }
 
 
 def _organisation_of(applicable, places=None) -> str:
@@ -630,6 +794,7 @@ def _organisation_of(applicable, places=None) -> str:
 
 
 # -- 5. review and submit ---------------------------------------------------------------------
+
 
 def _review_context(request, move, errors: dict[str, str] | None = None):
     """Everything typed, as it will be stored; the problems by step; the deadline warnings;
@@ -651,51 +816,80 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
         link = locate_error(path, message, payload, chosen or [])
         link.href = _step_url(request, move, link.step, link.anchor) if link.step != "review" else ""
         by_step.setdefault(link.step, []).append(link)
-    groups: list[dict[str, Any]] = [{"step": name, "title": title, "url": _step_url(request, move, name),
-                                     "errors": by_step[name]}
-              for name, title in STEPS if name in by_step]
+    groups: list[dict[str, Any]] = [
+        {"step": name, "title": title, "url": _step_url(request, move, name), "errors": by_step[name]}
+        for name, title in STEPS
+        if name in by_step
+    ]
     consent_error = ""
     if review_state.get("consent_missing"):
-        consent_error = (_("Tick the box to confirm that the customer agrees to their data going to these "
-                           "organisations.") if assisted is not None else
-                         _("Tick the box to agree to your data going to these organisations."))
-        groups.append({"step": "review", "title": _("Agreement"), "url": "",
-                       "errors": [ErrorLink("review", "id_consent", "", consent_error, href="#id_consent")]})
+        consent_error = (
+            _("Tick the box to confirm that the customer agrees to their data going to these organisations.")
+            if assisted is not None
+            else _("Tick the box to agree to your data going to these organisations.")
+        )
+        groups.append(
+            {
+                "step": "review",
+                "title": _("Agreement"),
+                "url": "",
+                "errors": [ErrorLink("review", "id_consent", "", consent_error, href="#id_consent")],
+            }
+        )
     places_values = draft.get("places") or {}
     people_values = draft.get("people") or {}
     head, head_name = head_of_household(people_values)
-    applicant_rows = _as_head(display_rows(applicant_fields(assisted=assisted is not None),
-                                           people_values.get("applicant")), head == HEAD_APPLICANT)
+    applicant_rows = _as_head(
+        display_rows(applicant_fields(assisted=assisted is not None), people_values.get("applicant")),
+        head == HEAD_APPLICANT,
+    )
     member_rows = [_as_head(display_rows(MEMBER, m), head == f"members[{i}]") for i, m in enumerate(payload["members"])]
     details_values = (draft.get("details") or {}).get("values") or {}
     shown: dict[str, Any] = {
         "old_rows": display_rows(ADDRESS, places_values.get("from")),
         "new_rows": display_rows(ADDRESS, places_values.get("to")),
-        "applicant_rows": applicant_rows, "members": member_rows,
-        "head_rows": [{"label": _("Head of household (世帯主) at the new address"),
-                       "value": head_name, "invalid": not head_name}],
-        "details": [{"name": a.version.localised_name, "organisation": _organisation_of(a, found),
-                     "rows": display_rows(procedure_fields(a), with_defaults(
-                         procedure_fields(a), details_values.get(a.slug), found.move_date))}
-                    for a in applying],
+        "applicant_rows": applicant_rows,
+        "members": member_rows,
+        "head_rows": [
+            {"label": _("Head of household (世帯主) at the new address"), "value": head_name, "invalid": not head_name}
+        ],
+        "details": [
+            {
+                "name": a.version.localised_name,
+                "organisation": _organisation_of(a, found),
+                "rows": display_rows(
+                    procedure_fields(a), with_defaults(procedure_fields(a), details_values.get(a.slug), found.move_date)
+                ),
+            }
+            for a in applying
+        ],
     }
     # Characters no font of the printed documents has: left blank there, to be written by hand.
-    unprintable = unprintable_rows([
-        (_("Old address"), shown["old_rows"]), (_("New address"), shown["new_rows"]),
-        (_("Applicant"), shown["applicant_rows"]),
-        (_("Head of household (世帯主) at the new address"), shown["head_rows"]),
-        *((_("Person %(number)s") % {"number": i}, rows) for i, rows in enumerate(shown["members"], 1)),
-        *((d["name"], d["rows"]) for d in shown["details"])])
+    unprintable = unprintable_rows(
+        [
+            (_("Old address"), shown["old_rows"]),
+            (_("New address"), shown["new_rows"]),
+            (_("Applicant"), shown["applicant_rows"]),
+            (_("Head of household (世帯主) at the new address"), shown["head_rows"]),
+            *((_("Person %(number)s") % {"number": i}, rows) for i, rows in enumerate(shown["members"], 1)),
+            *((d["name"], d["rows"]) for d in shown["details"]),
+        ]
+    )
     return {
-        **shown, "unprintable": unprintable,
-        "places": found, "error_groups": groups, "error_count": sum(len(g["errors"]) for g in groups),
+        **shown,
+        "unprintable": unprintable,
+        "places": found,
+        "error_groups": groups,
+        "error_count": sum(len(g["errors"]) for g in groups),
         "date_rows": display_rows(MOVE, {"move_date": places_values.get("move_date", "")}),
         "procedures": _procedure_rows(applying, found.move_date, found) if applying else [],
         "warnings": deadline_warnings(chosen, found.move_date, places=found) if chosen else [],
         "flows": data_flows(applying, found, withheld) if applying else [],
         "not_applied": _not_applied(found, payload) if found else [],
-        "has_members": bool(payload["members"]), "sep": ", " if _english() else "、",
-        "consent_error": consent_error, "consent_version": DATA_SHARING_VERSION,
+        "has_members": bool(payload["members"]),
+        "sep": ", " if _english() else "、",
+        "consent_error": consent_error,
+        "consent_version": DATA_SHARING_VERSION,
         **(_move_notes(found) if found else {}),
     }
 
@@ -733,13 +927,19 @@ def _not_applied(places, payload) -> list[dict]:
     """The procedures that apply but are not applied for here, with the mover's answer."""
     labels = dict(ProcedureChoice.choices)
     answers = payload.get("choices") or {}
-    return [{"name": a.version.localised_name, "choice": labels.get(answers[a.slug], answers[a.slug])}
-            for a in places.procedures() if a.slug in answers]
+    return [
+        {"name": a.version.localised_name, "choice": labels.get(answers[a.slug], answers[a.slug])}
+        for a in places.procedures()
+        if a.slug in answers
+    ]
 
 
 def _review_summary(context):
-    return [{"href": link.href, "label": link.label, "message": link.message}
-            for group in context["error_groups"] for link in group["errors"]]
+    return [
+        {"href": link.href, "label": link.label, "message": link.message}
+        for group in context["error_groups"]
+        for link in group["errors"]
+    ]
 
 
 @wizard_step
@@ -747,8 +947,15 @@ def review(request, move):
     if request.method == "POST":
         return _submit(request, move.public_id)
     context = _review_context(request, move)
-    return _render(request, move, "review", "moves/review.html", context, summary=_review_summary(context),
-                   posted=_just_posted(request))
+    return _render(
+        request,
+        move,
+        "review",
+        "moves/review.html",
+        context,
+        summary=_review_summary(context),
+        posted=_just_posted(request),
+    )
 
 
 @login_required
@@ -787,8 +994,9 @@ def _submit(request, public_id):
         if agreed:
             payload["consent"] = True
         try:
-            move_submit(owner=locked.owner, payload=payload, draft=locked, require_consent=True,
-                        consent_by=request.user)
+            move_submit(
+                owner=locked.owner, payload=payload, draft=locked, require_consent=True, consent_by=request.user
+            )
         except MoveInvalid as exc:
             errors = exc.errors
         else:
@@ -807,6 +1015,7 @@ def _submit(request, public_id):
 
 # -- the result -------------------------------------------------------------------------------
 
+
 def _document_names(move) -> list[str]:
     return document_names(move_record(move))
 
@@ -817,8 +1026,11 @@ def _document_label(name: str, procedure: str = "") -> str:
     if stem.startswith("form-"):
         title = _("Filled-in form to print: %(procedure)s") % {"procedure": procedure or stem[5:]}
     else:
-        title = {"result": _("Application result (申請結果)"), "copy": _("Your copy of the application (申請控え)"),
-                 "deadlines": _("Deadlines for your calendar")}.get(stem, stem)
+        title = {
+            "result": _("Application result (申請結果)"),
+            "copy": _("Your copy of the application (申請控え)"),
+            "deadlines": _("Deadlines for your calendar"),
+        }.get(stem, stem)
     return f"{title} ({kind})"
 
 
@@ -851,16 +1063,20 @@ def result_page(request, move, *, visit: dict | None = None, status: int = 200):
     contact_labels = {f"applicant.{spec.name}": spec.localised_label for spec in applicant_fields()}
     entries = result.entries_of(move)
     rows = result.entry_rows(
-        move, entries, lambda slug, name: [{"name": n, "label": _document_label(n, name)}
-                                           for n in names if _belongs_to(n, slug)], contact_labels)
+        move,
+        entries,
+        lambda slug, name: [{"name": n, "label": _document_label(n, name)} for n in names if _belongs_to(n, slug)],
+        contact_labels,
+    )
     warnings = []
     for row in rows:
         entry = row["entry"]
         row["channel"] = channel_label(entry.definition["channel"])
         if entry.status == EntryStatus.WITHDRAWN:
             continue
-        notice = period_ended_notice(name=row["name"], end=entry.deadline_to, organisation=row["organisation"],
-                                     today=submitted_on)
+        notice = period_ended_notice(
+            name=row["name"], end=entry.deadline_to, organisation=row["organisation"], today=submitted_on
+        )
         if notice:
             warnings.append(notice)
     today = timezone.localdate()
@@ -875,14 +1091,25 @@ def result_page(request, move, *, visit: dict | None = None, status: int = 200):
         row["visit_error"] = refused["error"] if refused else ""
     specific = {d["name"] for r in rows for d in r["documents"]}
     assisted = assisted_of(move)
-    return render(request, "moves/result.html", {
-        "move": move, "entries": rows, "warnings": warnings, "summary": _delivery_summary(move),
-        "next_steps": result.next_steps(rows), "changeable": any(not r["locked"] for r in rows),
-        "documents": [{"name": n, "label": _document_label(n)} for n in names if n not in specific],
-        "kinds": [_kind_label(k) for k in move.kinds], "list_url": _list_url(request),
-        "assisted": assisted, "extra_documents": assisted.extra_documents() if assisted is not None else [],
-        **_stored_move_notes(move),
-    }, status=status)
+    return render(
+        request,
+        "moves/result.html",
+        {
+            "move": move,
+            "entries": rows,
+            "warnings": warnings,
+            "summary": _delivery_summary(move),
+            "next_steps": result.next_steps(rows),
+            "changeable": any(not r["locked"] for r in rows),
+            "documents": [{"name": n, "label": _document_label(n)} for n in names if n not in specific],
+            "kinds": [_kind_label(k) for k in move.kinds],
+            "list_url": _list_url(request),
+            "assisted": assisted,
+            "extra_documents": assisted.extra_documents() if assisted is not None else [],
+            **_stored_move_notes(move),
+        },
+        status=status,
+    )
 
 
 def _stored_move_notes(move) -> dict:
@@ -908,8 +1135,10 @@ def _stored_not_applied(move) -> list[dict]:
         return []
     labels = dict(ProcedureChoice.choices)
     procedures = {p.slug: p for p in Procedure.objects.filter(slug__in=answers)}
-    return [{"name": procedures[slug].localised_name if slug in procedures else slug,
-             "choice": labels.get(choice, choice)} for slug, choice in answers.items()]
+    return [
+        {"name": procedures[slug].localised_name if slug in procedures else slug, "choice": labels.get(choice, choice)}
+        for slug, choice in answers.items()
+    ]
 
 
 def _delivery_summary(move) -> dict:
@@ -945,12 +1174,18 @@ def delete(request, public_id):
         messages.success(request, _("The move was deleted, with the personal data in it."))
         return redirect(_list_url(request))
     places = (move.draft or {}).get("places") or {}
-    return render(request, "moves/delete.html", {
-        "move": move, "submitted": move.status != MoveStatus.DRAFT, "assisted": assisted_of(move),
-        "from": move.old_address.get("full_address") or (places.get("from") or {}).get("address", ""),
-        "to": move.new_address.get("full_address") or (places.get("to") or {}).get("address", ""),
-        "back": _list_url(request) if move.status == MoveStatus.DRAFT else _url(request, "detail", move),
-    })
+    return render(
+        request,
+        "moves/delete.html",
+        {
+            "move": move,
+            "submitted": move.status != MoveStatus.DRAFT,
+            "assisted": assisted_of(move),
+            "from": move.old_address.get("full_address") or (places.get("from") or {}).get("address", ""),
+            "to": move.new_address.get("full_address") or (places.get("to") or {}).get("address", ""),
+            "back": _list_url(request) if move.status == MoveStatus.DRAFT else _url(request, "detail", move),
+        },
+    )
 
 
 @login_required

@@ -30,14 +30,12 @@ def _index():
         names.setdefault(address_key(m.name), []).append(m)
     for city in designated_cities().values():
         # 札幌市 alone (without a ward) names the city.
-        names.setdefault(address_key(city.name), []).append(
-            Municipality(city.code, city.prefecture, city.name, "")
-        )
+        names.setdefault(address_key(city.name), []).append(Municipality(city.code, city.prefecture, city.name, ""))
     for m in all_municipalities():
         # A ward alone (北区) may be any city's: Tokyo's special ward or a designated city's.
         city = city_of(m.code)
         if city and m.name.startswith(city.name):
-            names.setdefault(address_key(m.name[len(city.name):]), []).append(m)
+            names.setdefault(address_key(m.name[len(city.name) :]), []).append(m)
     return prefectures, names
 
 

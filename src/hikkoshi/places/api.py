@@ -18,13 +18,15 @@ def place_or_problem(postcode: str, param: str = "postcode") -> Place:
         place = lookup(postcode)
     except InvalidPostcode as exc:
         raise Problem(
-            422, "invalid-postcode", _("Invalid postal code"), str(exc),
+            422,
+            "invalid-postcode",
+            _("Invalid postal code"),
+            str(exc),
             [invalid_param(param, str(exc))],
         ) from exc
     if place is None:
         reason = _("No such postal code is known.")
-        raise Problem(404, "unknown-postcode", _("Unknown postal code"), reason,
-                      [invalid_param(param, reason)])
+        raise Problem(404, "unknown-postcode", _("Unknown postal code"), reason, [invalid_param(param, reason)])
     return place
 
 
@@ -36,10 +38,12 @@ def place_or_problem(postcode: str, param: str = "postcode") -> Place:
         "Prefecture, municipality (JIS X 0402 code, 6-digit code with check digit), designated "
         "city and towns of a postal code. 404 if unknown, 422 if malformed (problem+json)."
     ),
-    openapi_extra={"responses": {
-        404: {"description": "Unknown postal code", "content": {"application/problem+json": {}}},
-        422: {"description": "Malformed postal code", "content": {"application/problem+json": {}}},
-    }},
+    openapi_extra={
+        "responses": {
+            404: {"description": "Unknown postal code", "content": {"application/problem+json": {}}},
+            422: {"description": "Malformed postal code", "content": {"application/problem+json": {}}},
+        }
+    },
 )
 def postcode_detail(request, postcode: str):
     return json_response(place_payload(place_or_problem(postcode)))

@@ -12,8 +12,7 @@ class PostcodeFormField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs["max_length"] = POSTCODE_MAX_INPUT
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric",
-                                                           "autocomplete": "postal-code"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}))
         super().__init__(**kwargs)
 
     def to_python(self, value):

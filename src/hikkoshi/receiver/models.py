@@ -28,8 +28,9 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-received_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "idempotency_key"],
-                                               name="receiver_application_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "idempotency_key"], name="receiver_application_once")
+        ]
         indexes = [models.Index(fields=["organisation", "-received_at"])]
 
     def __str__(self):
@@ -56,8 +57,7 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["received_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "idempotency_key"],
-                                               name="receiver_notice_once")]
+        constraints = [models.UniqueConstraint(fields=["organisation", "idempotency_key"], name="receiver_notice_once")]
 
     def __str__(self):
         return self.reference

@@ -45,7 +45,7 @@ NOTICE_FORMATS = {"hikkoshi.withdrawal/1": Notice.WITHDRAWAL, "hikkoshi.correcti
 
 
 def notice_kind(data: dict) -> str:
-    """"withdrawal" or "correction" for a notice's body, "" for an application."""
+    """ "withdrawal" or "correction" for a notice's body, "" for an application."""
     return NOTICE_FORMATS.get(data["format"], "") if isinstance(data.get("format"), str) else ""
 
 
@@ -111,13 +111,26 @@ def accept(*, organisation: str, verified: httpsig.VerifiedRequest, data: dict) 
     try:
         with transaction.atomic():
             reference = _reference(organisation, timezone.localdate(now))
-            receipt = httpsig.receipt_body(reference=reference, idempotency_key=key, content_digest=digest,
-                                           received_at=timezone.localtime(now), organisation=organisation)
+            receipt = httpsig.receipt_body(
+                reference=reference,
+                idempotency_key=key,
+                content_digest=digest,
+                received_at=timezone.localtime(now),
+                organisation=organisation,
+            )
             application = Application.objects.create(
-                organisation=organisation, reference=reference, idempotency_key=key, content_digest=digest,
-                data=data, procedure=procedure, applicant_name=applicant_name, key_id=verified.key_id,
-                signed_at=verified.created, received_at=now,
-                receipt=json.dumps(receipt, ensure_ascii=False, separators=(",", ":")))
+                organisation=organisation,
+                reference=reference,
+                idempotency_key=key,
+                content_digest=digest,
+                data=data,
+                procedure=procedure,
+                applicant_name=applicant_name,
+                key_id=verified.key_id,
+                signed_at=verified.created,
+                received_at=now,
+                receipt=json.dumps(receipt, ensure_ascii=False, separators=(",", ":")),
+            )
     except IntegrityError:
         # Another request with the same key was stored first: answer as it was answered.
         found = _existing(organisation, key, digest)
@@ -145,22 +158,41 @@ def accept_notice(*, organisation: str, verified: httpsig.VerifiedRequest, data:
     now = timezone.now()
     try:
         with transaction.atomic():
-            application = (Application.objects.select_for_update()
-                           .filter(organisation=organisation, reference=str(about.get("reference") or ""),
-                                   idempotency_key=str(about.get("idempotency_key") or "")).first())
+            application = (
+                Application.objects.select_for_update()
+                .filter(
+                    organisation=organisation,
+                    reference=str(about.get("reference") or ""),
+                    idempotency_key=str(about.get("idempotency_key") or ""),
+                )
+                .first()
+            )
             if application is None:
                 raise UnknownApplication
             if application.processed_at is not None:
                 raise Processed
             kind = notice_kind(data)
             reference = _reference(organisation, timezone.localdate(now))
-            receipt = httpsig.receipt_body(reference=reference, idempotency_key=key, content_digest=digest,
-                                           received_at=timezone.localtime(now), organisation=organisation)
+            receipt = httpsig.receipt_body(
+                reference=reference,
+                idempotency_key=key,
+                content_digest=digest,
+                received_at=timezone.localtime(now),
+                organisation=organisation,
+            )
             receipt["about"] = application.reference
             notice = Notice.objects.create(
-                application=application, organisation=organisation, kind=kind, reference=reference,
-                idempotency_key=key, content_digest=digest, data=data, key_id=verified.key_id, received_at=now,
-                receipt=json.dumps(receipt, ensure_ascii=False, separators=(",", ":")))
+                application=application,
+                organisation=organisation,
+                kind=kind,
+                reference=reference,
+                idempotency_key=key,
+                content_digest=digest,
+                data=data,
+                key_id=verified.key_id,
+                received_at=now,
+                receipt=json.dumps(receipt, ensure_ascii=False, separators=(",", ":")),
+            )
             if kind == Notice.WITHDRAWAL and application.withdrawn_at is None:
                 application.withdrawn_at = now
                 application.save(update_fields=["withdrawn_at"])
@@ -178,9 +210,14 @@ def accept_notice(*, organisation: str, verified: httpsig.VerifiedRequest, data:
 def mark_processed(*, organisation: str, reference: str) -> bool:
     """The organisation's staff processed an application (処理済み): later withdrawals and
     corrections are refused with 409. False if there is no such application."""
-    return bool(Application.objects.filter(organisation=organisation, reference=reference, processed_at=None)
-                .update(processed_at=timezone.now())) or Application.objects.filter(
-        organisation=organisation, reference=reference).exists()
+    return (
+        bool(
+            Application.objects.filter(organisation=organisation, reference=reference, processed_at=None).update(
+                processed_at=timezone.now()
+            )
+        )
+        or Application.objects.filter(organisation=organisation, reference=reference).exists()
+    )
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
@@ -229,7 +266,13 @@ def export_csv(organisation: str) -> bytes:
     writer = csv.writer(out)
     writer.writerow([*FIXED_COLUMNS, *columns])
     for app, flat in rows:
-        fixed = [app.reference, timezone.localtime(app.received_at).isoformat(), app.procedure,
-                 app.applicant_name, app.idempotency_key, app.key_id]
+        fixed = [
+            app.reference,
+            timezone.localtime(app.received_at).isoformat(),
+            app.procedure,
+            app.applicant_name,
+            app.idempotency_key,
+            app.key_id,
+        ]
         writer.writerow([_cell(v) for v in (*fixed, *(flat.get(c, "") for c in columns))])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -32,9 +32,18 @@ def _postgres_admin_url(url: str) -> str:
 
 
 class ReceiverProcess:
-    def __init__(self, base_dir: Path, organisations: list[str], *, portal_key_file: Path | None = None,
-                 portal_keys_url: str = "", delay: float = 0.0, open_staff_pages: bool = True,
-                 workers: int = 2, env: dict | None = None):
+    def __init__(
+        self,
+        base_dir: Path,
+        organisations: list[str],
+        *,
+        portal_key_file: Path | None = None,
+        portal_keys_url: str = "",
+        delay: float = 0.0,
+        open_staff_pages: bool = True,
+        workers: int = 2,
+        env: dict | None = None,
+    ):
         self.base_dir = Path(base_dir)
         self.data_dir = self.base_dir / "data"
         self.organisations = list(organisations)
@@ -52,8 +61,11 @@ class ReceiverProcess:
     # --- environment ------------------------------------------------------------------------
 
     def _env(self) -> dict:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("HIKKOSHI_RECEIVER_") and k not in ("RECEIVER_DATABASE_URL",)}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("HIKKOSHI_RECEIVER_") and k not in ("RECEIVER_DATABASE_URL",)
+        }
         env.pop("DJANGO_SETTINGS_MODULE", None)
         src = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
@@ -108,8 +120,9 @@ class ReceiverProcess:
         if self.open_staff_pages:
             args.append("--open-staff-pages")
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(self.command(*args), stdout=log, stderr=subprocess.STDOUT,
-                                        env=self._env(), cwd=self.base_dir)
+        self.process = subprocess.Popen(
+            self.command(*args), stdout=log, stderr=subprocess.STDOUT, env=self._env(), cwd=self.base_dir
+        )
         log.close()
         deadline = time.monotonic() + timeout
         probe = self.url(f"/{self.organisations[0]}/.well-known/receipt-keys.json")
@@ -160,8 +173,15 @@ class ReceiverProcess:
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
         """Another ``hikkoshi receiver`` command on the same data (``createstaff NAME``, ``keys``)."""
-        return subprocess.run(self.command(*args), capture_output=True, text=True, env=self._env(),
-                              cwd=self.base_dir, timeout=60, check=True)
+        return subprocess.run(
+            self.command(*args),
+            capture_output=True,
+            text=True,
+            env=self._env(),
+            cwd=self.base_dir,
+            timeout=60,
+            check=True,
+        )
 
 
 class StandIn:

@@ -14,9 +14,9 @@ import re
 import time
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -36,9 +36,11 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 def context(request) -> dict:
     """Template context of every page (a context processor)."""
-    return {"receiver_name": settings.RECEIVER["name"],
-            "organisations": settings.RECEIVER["organisations"],
-            "open_staff_pages": settings.RECEIVER["open_staff_pages"]}
+    return {
+        "receiver_name": settings.RECEIVER["name"],
+        "organisations": settings.RECEIVER["organisations"],
+        "open_staff_pages": settings.RECEIVER["open_staff_pages"],
+    }
 
 
 def _served(slug: str) -> str:
@@ -51,8 +53,9 @@ def problem(status: int, title: str, detail: str = "", **headers) -> JsonRespons
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    response = JsonResponse(body, status=status, content_type="application/problem+json",
-                            json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        body, status=status, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False}
+    )
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
@@ -75,6 +78,7 @@ def _answer(request, response):
 
 # --- the endpoint ------------------------------------------------------------------------------------
 
+
 @csrf_exempt
 @require_POST
 def applications(request, slug):
@@ -82,18 +86,32 @@ def applications(request, slug):
     _served(slug)
     key = request.headers.get("Idempotency-Key", "")
     if not _IDEMPOTENCY_KEY.match(key):
-        return _answer(request, problem(400, _("Idempotency-Key missing"),
-                                        _("Send the application with an Idempotency-Key header.")))
+        return _answer(
+            request,
+            problem(400, _("Idempotency-Key missing"), _("Send the application with an Idempotency-Key header.")),
+        )
     config = settings.RECEIVER
     body = request.body
     try:
         verified = httpsig.verify_request(
-            method=request.method, url=_target_uri(request), headers=request.headers, body=body,
-            resolve_key=keys.portal_keys().resolve, max_age=config["max_age"], max_future=config["max_future"])
+            method=request.method,
+            url=_target_uri(request),
+            headers=request.headers,
+            body=body,
+            resolve_key=keys.portal_keys().resolve,
+            max_age=config["max_age"],
+            max_future=config["max_future"],
+        )
     except httpsig.KeyUnavailable:
-        return _answer(request, problem(503, _("Keys unavailable"),
-                                        _("The portal's keys could not be fetched; try again later."),
-                                        Retry_After="30"))
+        return _answer(
+            request,
+            problem(
+                503,
+                _("Keys unavailable"),
+                _("The portal's keys could not be fetched; try again later."),
+                Retry_After="30",
+            ),
+        )
     except httpsig.SignatureError as exc:
         logger.info("application refused (%s): %s", slug, exc)
         return _answer(request, problem(401, _("Bad signature"), str(exc)))
@@ -101,8 +119,9 @@ def applications(request, slug):
         services.remember_nonce(verified, keep=config["max_age"] + 2 * config["max_future"])
     except services.Replayed:
         logger.info("application refused (%s): replayed signature", slug)
-        return _answer(request, problem(401, _("Replayed signature"),
-                                        _("This signature was used before: sign each request anew.")))
+        return _answer(
+            request, problem(401, _("Replayed signature"), _("This signature was used before: sign each request anew."))
+        )
     if request.content_type != "application/json":
         return _answer(request, problem(415, _("Not JSON"), _("Send the application as application/json.")))
     try:
@@ -118,9 +137,12 @@ def applications(request, slug):
     try:
         accepted = services.accept(organisation=slug, verified=verified, data=data)
     except services.Conflict:
-        return _answer(request, problem(
-            422, _("Idempotency-Key reused"),
-            _("This Idempotency-Key was used before for another application.")))
+        return _answer(
+            request,
+            problem(
+                422, _("Idempotency-Key reused"), _("This Idempotency-Key was used before for another application.")
+            ),
+        )
     return _answer(request, _receipt(slug, accepted))
 
 
@@ -145,20 +167,30 @@ def _notice(slug: str, verified, data: dict) -> HttpResponse:
     try:
         accepted = services.accept_notice(organisation=slug, verified=verified, data=data)
     except services.Conflict:
-        return problem(422, _("Idempotency-Key reused"),
-                       _("This Idempotency-Key was used before for another application."))
+        return problem(
+            422, _("Idempotency-Key reused"), _("This Idempotency-Key was used before for another application.")
+        )
     except services.UnknownApplication:
-        return problem(404, _("No such application"),
-                       _("The withdrawal or correction names no application received here."))
+        return problem(
+            404, _("No such application"), _("The withdrawal or correction names no application received here.")
+        )
     except services.Processed:
-        body = json.dumps({"type": "about:blank", "title": _("Already processed"), "status": 409,
-                           "detail": _("This application has been processed: contact the organisation."),
-                           "idempotency_key": verified.idempotency_key,
-                           "content_digest": verified.content_digest}, ensure_ascii=False).encode("utf-8")
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": _("Already processed"),
+                "status": 409,
+                "detail": _("This application has been processed: contact the organisation."),
+                "idempotency_key": verified.idempotency_key,
+                "content_digest": verified.content_digest,
+            },
+            ensure_ascii=False,
+        ).encode("utf-8")
         response = HttpResponse(body, status=409)
         private_key, key_id = keys.organisation_key(slug)
-        for name, value in httpsig.sign_response(status=409, body=body, private_key=private_key, key_id=key_id,
-                                                 content_type="application/problem+json").items():
+        for name, value in httpsig.sign_response(
+            status=409, body=body, private_key=private_key, key_id=key_id, content_type="application/problem+json"
+        ).items():
             response[name] = value
         response["Cache-Control"] = "no-store"
         return response
@@ -170,8 +202,7 @@ def _receipt(slug: str, accepted: services.Accepted) -> HttpResponse:
     body = accepted.application.receipt.encode("utf-8")
     private_key, key_id = keys.organisation_key(slug)
     response = HttpResponse(body, status=status)
-    for name, value in httpsig.sign_response(status=status, body=body, private_key=private_key,
-                                             key_id=key_id).items():
+    for name, value in httpsig.sign_response(status=status, body=body, private_key=private_key, key_id=key_id).items():
         response[name] = value
     response["Cache-Control"] = "no-store"
     return response
@@ -188,6 +219,7 @@ def receipt_keys(request, slug):
 
 # --- staff pages -----------------------------------------------------------------------------------
 
+
 def staff_organisations(request) -> list[str]:
     """The organisations served here that the signed-in staff member is mapped to (every one
     served on a sandbox with ``--open-staff-pages``)."""
@@ -203,6 +235,7 @@ def staff_organisations(request) -> list[str]:
 def staff_only(view):
     """Signed-in staff only, unless the sandbox flag ``--open-staff-pages`` is set; a page of an
     organisation the staff member is not mapped to is a 404, as one not served here."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.RECEIVER["open_staff_pages"] and not request.user.is_authenticated:
@@ -214,25 +247,31 @@ def staff_only(view):
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)  # personal data: never kept by a browser or a proxy
         return response
+
     return wrapper
 
 
 @require_safe
 @staff_only
 def home(request):
-    return render(request, "receiver/home.html", {
-        "base_url": settings.RECEIVER["public_url"] or f"{request.scheme}://{request.get_host()}",
-        "served": [{"slug": slug, "count": Application.objects.filter(organisation=slug).count()}
-                   for slug in request.staff_organisations],
-    })
+    return render(
+        request,
+        "receiver/home.html",
+        {
+            "base_url": settings.RECEIVER["public_url"] or f"{request.scheme}://{request.get_host()}",
+            "served": [
+                {"slug": slug, "count": Application.objects.filter(organisation=slug).count()}
+                for slug in request.staff_organisations
+            ],
+        },
+    )
 
 
 @require_safe
 @staff_only
 def application_list(request, slug):
     _served(slug)
-    page = Paginator(Application.objects.filter(organisation=slug).defer("data"), 100).get_page(
-        request.GET.get("page"))
+    page = Paginator(Application.objects.filter(organisation=slug).defer("data"), 100).get_page(request.GET.get("page"))
     return render(request, "receiver/list.html", {"slug": slug, "page": page})
 
 
@@ -245,12 +284,18 @@ def application_detail(request, slug, reference):
     if request.method == "POST":
         services.mark_processed(organisation=slug, reference=reference)
         return redirect(request.path)
-    return render(request, "receiver/detail.html", {
-        "slug": slug, "application": application,
-        "fields": sorted(services.flatten(application.data).items()),
-        "notices": [{"notice": n, "fields": sorted(services.flatten(n.data).items())}
-                    for n in application.notices.all()],
-    })
+    return render(
+        request,
+        "receiver/detail.html",
+        {
+            "slug": slug,
+            "application": application,
+            "fields": sorted(services.flatten(application.data).items()),
+            "notices": [
+                {"notice": n, "fields": sorted(services.flatten(n.data).items())} for n in application.notices.all()
+            ],
+        },
+    )
 
 
 @require_safe
@@ -264,6 +309,7 @@ def export_csv(request, slug):
 
 
 # --- the staff sign-in ------------------------------------------------------------------------------
+
 
 def _failures_key(username: str) -> str:
     return "receiver.login_failed:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()

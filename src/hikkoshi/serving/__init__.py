@@ -12,22 +12,41 @@ import sys
 DEFAULT_THREADS = 16
 
 
-def gunicorn_command(*, host: str, port: int, workers: int, app: str = "hikkoshi.wsgi:application",
-                     threads: int = DEFAULT_THREADS, extra: list[str] | None = None) -> list[str]:
+def gunicorn_command(
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    app: str = "hikkoshi.wsgi:application",
+    threads: int = DEFAULT_THREADS,
+    extra: list[str] | None = None,
+) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn", app,
-        "--bind", f"{host}:{port}",
-        "--workers", str(workers),
-        "--worker-class", "hikkoshi.serving.worker.TimedThreadWorker",
-        "--threads", str(max(1, threads)),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        app,
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "hikkoshi.serving.worker.TimedThreadWorker",
+        "--threads",
+        str(max(1, threads)),
         # A worker whose main loop is stuck this long is restarted; a kept-alive connection waits
         # 2 s for its next request (gunicorn's default, said here so it is not raised by mistake).
-        "--timeout", "30",
-        "--keep-alive", "2",
-        "--access-logfile", "-",
+        "--timeout",
+        "30",
+        "--keep-alive",
+        "2",
+        "--access-logfile",
+        "-",
         # No query strings in the access log: a postal code or an address is personal data.
-        "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
-        "--logger-class", "hikkoshi.serving.access_log.RedactingLogger",
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        "--logger-class",
+        "hikkoshi.serving.access_log.RedactingLogger",
         # gunicorn's control socket is one path per user: two servers on a host (a benchmark's
         # two, or two portals) would take it from each other. We do not use it.
         "--no-control-socket",

@@ -7,8 +7,8 @@ Environment variables read here (all optional outside production):
 - ``HIKKOSHI_REGION``: which region this portal serves (``sapporo``, ``kanto``, ``kansai``).
 """
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -146,8 +146,10 @@ HIKKOSHI_STAFF_GROUPS: list[str] = []
 # How many moves may be submitted (hikkoshi.moves.limits): by one account (the wizard and the
 # API together), by a call-centre operator, by the staff of one estate-agency store (the
 # administrators can set other numbers per store in the admin); open drafts per mover.
-HIKKOSHI_SUBMISSION_LIMITS = {"hour": int(os.environ.get("HIKKOSHI_SUBMISSIONS_PER_HOUR", "5")),
-                              "day": int(os.environ.get("HIKKOSHI_SUBMISSIONS_PER_DAY", "10"))}
+HIKKOSHI_SUBMISSION_LIMITS = {
+    "hour": int(os.environ.get("HIKKOSHI_SUBMISSIONS_PER_HOUR", "5")),
+    "day": int(os.environ.get("HIKKOSHI_SUBMISSIONS_PER_DAY", "10")),
+}
 HIKKOSHI_STAFF_SUBMISSION_LIMITS = {"hour": 30, "day": 200}
 HIKKOSHI_STORE_SUBMISSION_LIMITS = {"hour": 30, "day": 200}
 HIKKOSHI_OPEN_DRAFTS = int(os.environ.get("HIKKOSHI_OPEN_DRAFTS", "10"))
@@ -172,8 +174,11 @@ def database_from_env(default_path: Path) -> dict:
     """The default database: ``DATABASE_URL`` or an SQLite file (``common.database``). On
     PostgreSQL parameters are bound on the server (``HIKKOSHI_PG_SERVER_SIDE_BINDING=0`` turns it
     off): a delivery's claim and record are prepared once per process."""
-    return database(os.environ.get("DATABASE_URL"), default_path,
-                    server_side_binding=os.environ.get("HIKKOSHI_PG_SERVER_SIDE_BINDING", "1") == "1")
+    return database(
+        os.environ.get("DATABASE_URL"),
+        default_path,
+        server_side_binding=os.environ.get("HIKKOSHI_PG_SERVER_SIDE_BINDING", "1") == "1",
+    )
 
 
 DATABASES = {"default": database_from_env(DATA_DIR / "hikkoshi.sqlite3")}

@@ -51,8 +51,10 @@ def logging_config(levels: dict[str, str] | None = None) -> dict:
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"handlers": ["console"], "level": "INFO"},
-        "loggers": {"django.request": {"level": "ERROR"},
-                    **{name: {"level": level} for name, level in (levels or {}).items()}},
+        "loggers": {
+            "django.request": {"level": "ERROR"},
+            **{name: {"level": level} for name, level in (levels or {}).items()},
+        },
     }
 
 

@@ -5,7 +5,7 @@ Required: ``HIKKOSHI_SECRET_KEY``, ``HIKKOSHI_ALLOWED_HOSTS`` (comma-separated),
 """
 
 from .base import *  # noqa: F403
-from .base import os, DATA_DIR, Path
+from .base import DATA_DIR, Path, os
 
 
 def _required(name: str) -> str:

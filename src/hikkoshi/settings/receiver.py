@@ -19,8 +19,8 @@ environment, which ``hikkoshi receiver`` sets from its options for its web worke
   ``HIKKOSHI_RECEIVER_PROXY_SSL=1`` (trust ``X-Forwarded-Proto`` from the proxy).
 """
 
-from pathlib import Path
 import os
+from pathlib import Path
 import secrets
 import time
 from typing import Any

@@ -2,7 +2,7 @@
 
 from . import base
 from .base import *  # noqa: F403
-from .base import database_from_env, DATA_DIR
+from .base import DATA_DIR, database_from_env
 
 DATABASES = {"default": database_from_env(DATA_DIR / "test.sqlite3")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

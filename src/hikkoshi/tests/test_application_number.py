@@ -20,7 +20,7 @@ def test_every_single_wrong_character_is_caught():
         for i, right in enumerate(compact):
             for wrong in application_number.ALPHABET:
                 if wrong != right:
-                    typed = compact[:i] + wrong + compact[i + 1:]
+                    typed = compact[:i] + wrong + compact[i + 1 :]
                     assert application_number.parse(typed) is None, (number, typed)
 
 
@@ -29,7 +29,7 @@ def test_every_swap_of_neighbours_is_caught():
         compact = number.replace("-", "")
         for i in range(len(compact) - 1):
             if compact[i] != compact[i + 1]:
-                swapped = compact[:i] + compact[i + 1] + compact[i] + compact[i + 2:]
+                swapped = compact[:i] + compact[i + 1] + compact[i] + compact[i + 2 :]
                 assert application_number.parse(swapped) is None, (number, swapped)
 
 
@@ -37,9 +37,16 @@ def test_a_number_is_read_however_it_is_typed():
     number = application_number.generate()
     compact = number.replace("-", "")
     fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in number)
-    for typed in (number, compact, compact.lower(), f" {compact[:5]} {compact[5:]} ", fullwidth,
-                  f"{compact[:5]}ー{compact[5:]}", f"{compact[:3]}-{compact[3:7]}-{compact[7:]}",
-                  f"{compact[:5]}－{compact[5:].lower()}"):
+    for typed in (
+        number,
+        compact,
+        compact.lower(),
+        f" {compact[:5]} {compact[5:]} ",
+        fullwidth,
+        f"{compact[:5]}ー{compact[5:]}",
+        f"{compact[:3]}-{compact[3:7]}-{compact[7:]}",
+        f"{compact[:5]}－{compact[5:].lower()}",
+    ):
         assert application_number.parse(typed) == number, typed
     # Crockford's readings: a typed O is 0, I and L are 1.
     with_zero = application_number.display("0" * 9 + application_number.check_character("0" * 9))

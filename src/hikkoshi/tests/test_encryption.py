@@ -31,8 +31,10 @@ def keys(settings):
 
 # -- tokens ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [{}, [], "", 0, None, True, {"name": "鷺沢 葵衣", "n": [1, 2.5, None]},
-                                   ["𠮷野家", "ｶﾅ"], "x" * 10_000])
+
+@pytest.mark.parametrize(
+    "value", [{}, [], "", 0, None, True, {"name": "鷺沢 葵衣", "n": [1, 2.5, None]}, ["𠮷野家", "ｶﾅ"], "x" * 10_000]
+)
 def test_round_trip(keys, value):
     token = encrypt_json(value, "t.c")
     assert token.startswith("hk1:a:")
@@ -93,6 +95,7 @@ def test_errors_never_contain_the_data(keys):
 
 # -- keys ----------------------------------------------------------------------------------------
 
+
 def test_the_first_key_encrypts_and_every_key_decrypts(keys):
     old = encrypt_json(1, "t.c")
     keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
@@ -101,14 +104,17 @@ def test_the_first_key_encrypts_and_every_key_decrypts(keys):
     assert decrypt_json(old, "t.c") == 1
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "no key"),
-    ("a", "not 'kid:base64key'"),
-    ("a b:" + KEY_A.split(":")[1], "not 'kid:base64key'"),
-    ("a:" + base64.b64encode(b"short").decode(), "has 5 bytes"),
-    ("a:%%%%", "not base64"),
-    (f"{KEY_A},{key_line('a', 3)}", "appears twice"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "no key"),
+        ("a", "not 'kid:base64key'"),
+        ("a b:" + KEY_A.split(":")[1], "not 'kid:base64key'"),
+        ("a:" + base64.b64encode(b"short").decode(), "has 5 bytes"),
+        ("a:%%%%", "not base64"),
+        (f"{KEY_A},{key_line('a', 3)}", "appears twice"),
+    ],
+)
 def test_malformed_keys_are_refused_without_showing_them(text, message):
     with pytest.raises(crypto.KeyConfigurationError, match=message) as caught:
         crypto.parse_keys(text, separator=",", source="HIKKOSHI_DATA_KEYS")
@@ -163,13 +169,19 @@ def test_no_key_file_is_made_where_that_is_off(settings, tmp_path):
 
 
 def test_a_key_line_is_printed_without_django():
-    done = subprocess.run([sys.executable, "-m", "hikkoshi.encryption.crypto"], capture_output=True, text=True,
-                          env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "hikkoshi.encryption.crypto"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        timeout=60,
+    )
     [(kid, key)] = crypto.parse_keys(done.stdout)
     assert len(key) == 32 and kid.startswith("k")
 
 
 # -- the field -----------------------------------------------------------------------------------
+
 
 def test_the_field_deconstructs():
     field = EncryptedJSONField("applicant", default=dict, blank=True)

@@ -16,13 +16,15 @@ KID = httpsig.key_id_for(KEY.public_key())
 
 
 def signed(**options):
-    return httpsig.sign_request(method="POST", url=URL, body=BODY, idempotency_key="k-1", private_key=KEY,
-                                key_id=KID, **options)
+    return httpsig.sign_request(
+        method="POST", url=URL, body=BODY, idempotency_key="k-1", private_key=KEY, key_id=KID, **options
+    )
 
 
 def verify(headers, *, body=BODY, url=URL, keys=None, **options):
-    return httpsig.verify_request(method="POST", url=url, headers=headers, body=body,
-                                  resolve_key=keys or {KID: KEY.public_key()}, **options)
+    return httpsig.verify_request(
+        method="POST", url=url, headers=headers, body=body, resolve_key=keys or {KID: KEY.public_key()}, **options
+    )
 
 
 def test_a_signed_request_covers_what_the_design_says():
@@ -30,8 +32,9 @@ def test_a_signed_request_covers_what_the_design_says():
     assert headers["Content-Digest"] == httpsig.content_digest(BODY)
     assert headers["Content-Digest"].startswith("sha-256=:")
     sig_input = headers["Signature-Input"]
-    assert sig_input.startswith('hikkoshi=("@method" "@target-uri" "content-type" "content-digest" '
-                                '"idempotency-key");created=')
+    assert sig_input.startswith(
+        'hikkoshi=("@method" "@target-uri" "content-type" "content-digest" "idempotency-key");created='
+    )
     for part in (f'keyid="{KID}"', 'alg="ed25519"', 'tag="hikkoshi-application"', ";nonce="):
         assert part in sig_input
     verified = verify(headers)
@@ -63,8 +66,9 @@ def test_anything_changed_fails(change):
         kwargs["body"] = b"{}"
     elif change == "method":
         with pytest.raises(httpsig.SignatureError):
-            httpsig.verify_request(method="PUT", url=URL, headers=headers, body=BODY,
-                                   resolve_key={KID: KEY.public_key()})
+            httpsig.verify_request(
+                method="PUT", url=URL, headers=headers, body=BODY, resolve_key={KID: KEY.public_key()}
+            )
         return
     elif change == "kid":
         kwargs["keys"] = {"other": KEY.public_key()}
@@ -101,9 +105,14 @@ def test_key_unavailable_is_passed_on():
 
 
 def test_receipts_sign_status_type_and_digest():
-    body = json.dumps(httpsig.receipt_body(reference="R-1", idempotency_key="k-1",
-                                           content_digest=httpsig.content_digest(BODY),
-                                           received_at=datetime.now(timezone.utc))).encode()
+    body = json.dumps(
+        httpsig.receipt_body(
+            reference="R-1",
+            idempotency_key="k-1",
+            content_digest=httpsig.content_digest(BODY),
+            received_at=datetime.now(timezone.utc),
+        )
+    ).encode()
     headers = httpsig.sign_response(status=201, body=body, private_key=KEY, key_id=KID)
     assert 'tag="hikkoshi-receipt"' in headers["Signature-Input"]
     assert headers["Signature-Input"].startswith('hikkoshi=("@status" "content-type" "content-digest")')
@@ -114,12 +123,18 @@ def test_receipts_sign_status_type_and_digest():
         with pytest.raises(httpsig.SignatureError):
             httpsig.verify_response(status=status, headers=headers, body=content, keys=jwks)
     # An old receipt stays verifiable (it does not expire).
-    old = httpsig.sign_response(status=201, body=body, private_key=KEY, key_id=KID,
-                                created=datetime.now(timezone.utc) - timedelta(days=400))
+    old = httpsig.sign_response(
+        status=201, body=body, private_key=KEY, key_id=KID, created=datetime.now(timezone.utc) - timedelta(days=400)
+    )
     httpsig.verify_response(status=201, headers=old, body=body, keys=jwks)
-    stored = {"status": 201, "content_type": headers["Content-Type"], "content_digest": headers["Content-Digest"],
-              "signature": headers["Signature"], "signature_input": headers["Signature-Input"],
-              "text": body.decode()}
+    stored = {
+        "status": 201,
+        "content_type": headers["Content-Type"],
+        "content_digest": headers["Content-Digest"],
+        "signature": headers["Signature"],
+        "signature_input": headers["Signature-Input"],
+        "text": body.decode(),
+    }
     assert httpsig.verify_stored_receipt(stored, jwks).key_id == KID
     with pytest.raises(httpsig.SignatureError):
         httpsig.verify_stored_receipt({**stored, "text": body.decode() + " "}, jwks)
@@ -132,17 +147,24 @@ def test_jwks_round_trip_and_refusals():
     assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519" and len(jwk["x"]) == 43
     assert httpsig.jwk_to_public_key(jwk).public_bytes_raw() == KEY.public_key().public_bytes_raw()
     bad = [
-        ("not_object", "x"), ("kty", {**jwk, "kty": "RSA"}), ("kty", {**jwk, "crv": "X25519"}),
-        ("x", {**jwk, "x": jwk["x"][:-1]}), ("x", {**jwk, "x": "!" * 43}), ("kid", {**jwk, "kid": ""}),
-        ("kid", {k: v for k, v in jwk.items() if k != "kid"}), ("private", {**jwk, "d": jwk["x"]}),
-        ("alg", {**jwk, "alg": "RS256"}), ("use", {**jwk, "use": "enc"}),
+        ("not_object", "x"),
+        ("kty", {**jwk, "kty": "RSA"}),
+        ("kty", {**jwk, "crv": "X25519"}),
+        ("x", {**jwk, "x": jwk["x"][:-1]}),
+        ("x", {**jwk, "x": "!" * 43}),
+        ("kid", {**jwk, "kid": ""}),
+        ("kid", {k: v for k, v in jwk.items() if k != "kid"}),
+        ("private", {**jwk, "d": jwk["x"]}),
+        ("alg", {**jwk, "alg": "RS256"}),
+        ("use", {**jwk, "use": "enc"}),
     ]
     for code, value in bad:
         with pytest.raises(httpsig.JWKError) as info:
             httpsig.jwk_to_public_key(value)
         assert info.value.code == code
     assert httpsig.keys_from_jwks({"keys": [{"kty": "RSA"}, jwk]}, strict=False) == {
-        KID: httpsig.keys_from_jwks([jwk])[KID]}
+        KID: httpsig.keys_from_jwks([jwk])[KID]
+    }
 
 
 def test_key_ids_are_derived_from_the_key():

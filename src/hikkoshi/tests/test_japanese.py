@@ -171,10 +171,24 @@ def test_hiragana_become_katakana():
 # -- kanji numerals --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, number", [
-    ("七", 7), ("十", 10), ("十一", 11), ("三十", 30), ("三十一", 31), ("二〇二五", 2025), ("二千二十五", 2025),
-    ("百", 100), ("千九百八十九", 1989), ("〇", 0), ("○", 0), ("零", 0), ("2025", 2025),
-])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("七", 7),
+        ("十", 10),
+        ("十一", 11),
+        ("三十", 30),
+        ("三十一", 31),
+        ("二〇二五", 2025),
+        ("二千二十五", 2025),
+        ("百", 100),
+        ("千九百八十九", 1989),
+        ("〇", 0),
+        ("○", 0),
+        ("零", 0),
+        ("2025", 2025),
+    ],
+)
 def test_kanji_numbers(text, number):
     assert kanji_number(text) == number
 
@@ -187,10 +201,18 @@ def test_kanji_that_are_not_a_number(text):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("北二十四条西", "北24条西"), ("北一条西", "北1条西"), ("南十条", "南10条"), ("二〇", "20"),
-     ("三十", "30"), ("十一", "11"),
-     # Words with 千 or 百 stay words; a run that is no number stays as it is; 〇一 keeps its 0.
-     ("千代田区一番町", "千代田区1番町"), ("十十", "十十"), ("〇一", "01")],
+    [
+        ("北二十四条西", "北24条西"),
+        ("北一条西", "北1条西"),
+        ("南十条", "南10条"),
+        ("二〇", "20"),
+        ("三十", "30"),
+        ("十一", "11"),
+        # Words with 千 or 百 stay words; a run that is no number stays as it is; 〇一 keeps its 0.
+        ("千代田区一番町", "千代田区1番町"),
+        ("十十", "十十"),
+        ("〇一", "01"),
+    ],
 )
 def test_kanji_numerals_in_addresses(text, expected):
     assert kanji_numerals_to_digits(text) == expected
@@ -199,17 +221,20 @@ def test_kanji_numerals_in_addresses(text, expected):
 # -- eras (和暦) -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("day, text", [
-    (date(2025, 4, 1), "令和7年4月1日"),
-    (date(2019, 5, 1), "令和元年5月1日"),
-    (date(2019, 4, 30), "平成31年4月30日"),
-    (date(1989, 1, 8), "平成元年1月8日"),
-    (date(1989, 1, 7), "昭和64年1月7日"),
-    (date(1926, 12, 25), "昭和元年12月25日"),
-    (date(1926, 12, 24), "大正15年12月24日"),
-    (date(1912, 7, 30), "大正元年7月30日"),
-    (date(1912, 7, 29), "明治45年7月29日"),
-])
+@pytest.mark.parametrize(
+    "day, text",
+    [
+        (date(2025, 4, 1), "令和7年4月1日"),
+        (date(2019, 5, 1), "令和元年5月1日"),
+        (date(2019, 4, 30), "平成31年4月30日"),
+        (date(1989, 1, 8), "平成元年1月8日"),
+        (date(1989, 1, 7), "昭和64年1月7日"),
+        (date(1926, 12, 25), "昭和元年12月25日"),
+        (date(1926, 12, 24), "大正15年12月24日"),
+        (date(1912, 7, 30), "大正元年7月30日"),
+        (date(1912, 7, 29), "明治45年7月29日"),
+    ],
+)
 def test_wareki(day, text):
     assert wareki(day) == text
 
@@ -373,7 +398,8 @@ def test_era_boundaries():
 
 def test_era_errors_name_the_era_and_its_range():
     assert english(error_of(parse_date, "平成32年1月1日")) == (
-        "平成 runs from 平成元年1月8日 to 平成31年4月30日 (1989-01-08 to 2019-04-30).")
+        "平成 runs from 平成元年1月8日 to 平成31年4月30日 (1989-01-08 to 2019-04-30)."
+    )
     assert english(error_of(parse_date, "令和元年4月30日")) == "令和 began on 令和元年5月1日 (2019-05-01)."
     assert "昭和64年1月7日" in english(error_of(parse_date, "昭和65年1月1日"))
 
@@ -386,15 +412,18 @@ def test_a_day_that_does_not_exist_is_said_in_the_terms_it_was_typed_in():
     with translation.override("ja"):
         assert str(error.message) == "令和3年2月30日は存在しない日付です（令和3年2月は28日まで）。"
         assert str(error_of(parse_date, "2024-02-30").message) == (
-            "2024年2月30日は存在しない日付です（2024年2月は29日まで）。")
+            "2024年2月30日は存在しない日付です（2024年2月は29日まで）。"
+        )
         assert str(error_of(parse_date, "令和元年6月31日").message) == (
-            "令和元年6月31日は存在しない日付です（令和元年6月は30日まで）。")
+            "令和元年6月31日は存在しない日付です（令和元年6月は30日まで）。"
+        )
     assert english(error) == "There is no 令和3年2月30日: 令和3年2月 (February 2021) has 28 days."
 
 
 def test_other_date_errors_say_what_is_wrong():
     assert english(error_of(parse_date, "2025-02-30")) == (
-        "There is no 2025年2月30日: 2025年2月 (February 2025) has 28 days.")
+        "There is no 2025年2月30日: 2025年2月 (February 2025) has 28 days."
+    )
     assert english(error_of(parse_date, "2025-13-01")) == "There is no month 13."
     assert "1868-09-08" in english(error_of(parse_date, "1800-01-01"))
     assert "2100-12-31" in english(error_of(parse_date, "2101-01-01"))
@@ -445,18 +474,39 @@ def _era_of(day):
     return era, day.year - era.start.year + 1
 
 
-@given(supported_dates, st.sampled_from(["{L}{y}.{m}.{d}", "{L}{y:02d}/{m:02d}/{d:02d}",
-                                         "{l}{y}-{m}-{d}", "{L}{y:02d}{m:02d}{d:02d}",
-                                         "{E}{y}.{m}.{d}", "{y4}/{m}/{d}", "{y4}{m:02d}{d:02d}",
-                                         "{y4}年{m}月{d}日", "{E}{y}年{m}月{d}日({w})"]),
-       st.booleans())
+@given(
+    supported_dates,
+    st.sampled_from(
+        [
+            "{L}{y}.{m}.{d}",
+            "{L}{y:02d}/{m:02d}/{d:02d}",
+            "{l}{y}-{m}-{d}",
+            "{L}{y:02d}{m:02d}{d:02d}",
+            "{E}{y}.{m}.{d}",
+            "{y4}/{m}/{d}",
+            "{y4}{m:02d}{d:02d}",
+            "{y4}年{m}月{d}日",
+            "{E}{y}年{m}月{d}日({w})",
+        ]
+    ),
+    st.booleans(),
+)
 def test_typed_forms_of_a_date(day, form, full_width):
     era, year = _era_of(day)
-    typed = form.format(L=era.letter, l=era.letter.lower(), E=era.name, y=year, y4=day.year,
-                        m=day.month, d=day.day, w="月火水木金土日"[day.weekday()])
+    typed = form.format(
+        L=era.letter,
+        l=era.letter.lower(),
+        E=era.name,
+        y=year,
+        y4=day.year,
+        m=day.month,
+        d=day.day,
+        w="月火水木金土日"[day.weekday()],
+    )
     if full_width:
-        typed = typed.translate(str.maketrans("0123456789./-RHSTMrhstm()",
-                                              "０１２３４５６７８９．／－ＲＨＳＴＭｒｈｓｔｍ（）"))
+        typed = typed.translate(
+            str.maketrans("0123456789./-RHSTMrhstm()", "０１２３４５６７８９．／－ＲＨＳＴＭｒｈｓｔｍ（）")
+        )
     assert parse_date(typed) == day
 
 
@@ -469,10 +519,18 @@ def test_a_date_in_parts_in_its_era_or_in_full_before_meiji():
     assert date_parts(date(1850, 1, 1)) == {"era": "", "year": "1850", "month": "1", "day": "1"}
 
 
-@pytest.mark.parametrize("year, month, day, whole", [
-    ("R8.1.15", "", "", True), ("令和8年1月15日", "", "", True), ("20260115", "", "", True),
-    ("2026", "", "", False), ("8", "", "", False), ("", "", "", False), ("R8.1.15", "1", "", False),
-])
+@pytest.mark.parametrize(
+    "year, month, day, whole",
+    [
+        ("R8.1.15", "", "", True),
+        ("令和8年1月15日", "", "", True),
+        ("20260115", "", "", True),
+        ("2026", "", "", False),
+        ("8", "", "", False),
+        ("", "", "", False),
+        ("R8.1.15", "1", "", False),
+    ],
+)
 def test_a_whole_date_typed_in_the_year_field(year, month, day, whole):
     assert whole_date_in_year(year, month, day) is whole
     shown = typed_date({"era": "R", "year": year, "month": month, "day": day})
@@ -579,10 +637,8 @@ def test_phone_numbers_that_are_refused(typed, code):
 
 
 def test_phone_errors_say_what_is_wrong():
-    assert english(error_of(normalise_phone, "090-1234-567")) == (
-        "A number starting 090 has 11 digits; this has 10.")
-    assert english(error_of(normalise_phone, "0120-123-4567")) == (
-        "A number starting 0120 has 10 digits; this has 11.")
+    assert english(error_of(normalise_phone, "090-1234-567")) == ("A number starting 090 has 11 digits; this has 10.")
+    assert english(error_of(normalise_phone, "0120-123-4567")) == ("A number starting 0120 has 10 digits; this has 11.")
     assert "内" in english(error_of(normalise_phone, "011-211-2111 内線 12"))
     assert "010" in english(error_of(normalise_phone, "010-1234-5678"))
 
@@ -608,15 +664,18 @@ def test_phone_output_has_the_canonical_form(text):
     _check_phone_output(number)
 
 
-@given(st.sampled_from(["050", "070", "080", "090", "0800", "0120", "0570", "0990", "011", "03",
-                        "0123", "01267", "06", "0466"]),
-       st.text(alphabet="0123456789", min_size=10, max_size=10),
-       st.sampled_from(["", "-", " ", "－", "ー"]), st.booleans())
+@given(
+    st.sampled_from(
+        ["050", "070", "080", "090", "0800", "0120", "0570", "0990", "011", "03", "0123", "01267", "06", "0466"]
+    ),
+    st.text(alphabet="0123456789", min_size=10, max_size=10),
+    st.sampled_from(["", "-", " ", "－", "ー"]),
+    st.booleans(),
+)
 def test_valid_numbers_keep_their_digits(prefix, rest, separator, international):
     length = 11 if prefix in ("050", "070", "080", "090", "0800") else 10
     digits = (prefix + "2" + rest)[:length]  # a local number does not start with 0 or 1
-    typed = separator.join([digits[:len(prefix)], digits[len(prefix):len(prefix) + 3],
-                            digits[len(prefix) + 3:]])
+    typed = separator.join([digits[: len(prefix)], digits[len(prefix) : len(prefix) + 3], digits[len(prefix) + 3 :]])
     if international:
         typed = "+81" + separator + typed[1:]
     number = normalise_phone(typed)
@@ -674,9 +733,11 @@ def test_check_text_refuses(typed, code):
 
 def test_check_text_says_which_character_and_where():
     assert english(error_of(check_text, "ab\x07", max_length=9)) == (
-        "Remove the control character U+0007 at position 3.")
+        "Remove the control character U+0007 at position 3."
+    )
     assert english(error_of(check_text, "\ufffe", max_length=9)) == (
-        "Remove the invalid character U+FFFE at position 1.")
+        "Remove the invalid character U+FFFE at position 1."
+    )
 
 
 def test_check_text_counts_characters_after_nfc():
@@ -718,16 +779,29 @@ def test_check_text_output(text, limit, multiline):
 
 # -- nothing but InputError, whatever is typed ---------------------------------------------------
 
-DATEISH = list("0123456789０１２３４５６７８９-/.・年月日元西暦令和平成昭大正明治RHSTMrhstm"
-               "〇一二三四五六七八九十百千()（）火曜 ") + ["㋿", "㍻"]
+DATEISH = list(
+    "0123456789０１２３４５６７８９-/.・年月日元西暦令和平成昭大正明治RHSTMrhstm〇一二三四五六七八九十百千()（）火曜 "
+) + ["㋿", "㍻"]
 
 
-@pytest.mark.parametrize("function", [to_katakana, parse_date, normalise_phone,
-                                      lambda t: check_text(t, max_length=10),
-                                      lambda t: check_text(t, max_length=10, multiline=True)])
-@given(text=st.one_of(any_text, st.text(alphabet=st.sampled_from(DATEISH), max_size=20),
-                      st.text(alphabet=st.sampled_from(PHONE_ALPHABET), max_size=20),
-                      st.text(alphabet=st.sampled_from(KANA_ALPHABET), max_size=20)))
+@pytest.mark.parametrize(
+    "function",
+    [
+        to_katakana,
+        parse_date,
+        normalise_phone,
+        lambda t: check_text(t, max_length=10),
+        lambda t: check_text(t, max_length=10, multiline=True),
+    ],
+)
+@given(
+    text=st.one_of(
+        any_text,
+        st.text(alphabet=st.sampled_from(DATEISH), max_size=20),
+        st.text(alphabet=st.sampled_from(PHONE_ALPHABET), max_size=20),
+        st.text(alphabet=st.sampled_from(KANA_ALPHABET), max_size=20),
+    )
+)
 def test_only_input_errors_on_arbitrary_text(function, text):
     try:
         function(text)
@@ -745,8 +819,7 @@ def test_parsed_dates_are_in_range_and_print(text):
     assert parse_date(format_wareki(day)) == day
 
 
-@pytest.mark.parametrize("function", [to_katakana, parse_date, normalise_phone,
-                                      lambda v: check_text(v, max_length=10)])
+@pytest.mark.parametrize("function", [to_katakana, parse_date, normalise_phone, lambda v: check_text(v, max_length=10)])
 @pytest.mark.parametrize("value", [None, 12, b"abc", ["a"]])
 def test_values_that_are_not_text_are_input_errors(function, value):
     with pytest.raises(InputError):

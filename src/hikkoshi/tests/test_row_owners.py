@@ -16,16 +16,20 @@ WRITES = {"update", "create", "delete", "bulk_create", "bulk_update", "get_or_cr
 # (module path relative to the package, model): writes that are allowed, and why.
 ALLOWED = {
     # The benchmarks build years of moves and deliveries in bulk as their fixture.
-    ("bench/moves.py", "moves.Move"), ("bench/moves.py", "moves.MoveProcedure"),
-    ("bench/moves.py", "delivery.Delivery"), ("bench/moves.py", "delivery.DeliveryEvent"),
+    ("bench/moves.py", "moves.Move"),
+    ("bench/moves.py", "moves.MoveProcedure"),
+    ("bench/moves.py", "delivery.Delivery"),
+    ("bench/moves.py", "delivery.DeliveryEvent"),
     ("bench/moves.py", "audit.AuditEvent"),
     # ``hikkoshi demo`` seeds its demo agency, store, call centre and their staff.
-    ("portal/management/commands/demo.py", "assisted.Agency"), ("portal/management/commands/demo.py", "assisted.Store"),
+    ("portal/management/commands/demo.py", "assisted.Agency"),
+    ("portal/management/commands/demo.py", "assisted.Store"),
     ("portal/management/commands/demo.py", "assisted.CallCentre"),
     ("portal/management/commands/demo.py", "assisted.Operator"),
     ("portal/management/commands/demo.py", "assisted.AgencyMember"),
     # API tokens are moving from moves to accounts (another branch of issue 10); until then.
-    ("accounts/views.py", "moves.ApiToken"), ("accounts/signals.py", "moves.ApiToken"),
+    ("accounts/views.py", "moves.ApiToken"),
+    ("accounts/signals.py", "moves.ApiToken"),
 }
 
 
@@ -96,10 +100,12 @@ def test_no_app_writes_the_rows_of_another():
 
 
 def test_the_check_sees_a_foreign_write_and_not_an_own_one():
-    source = ("from hikkoshi.moves.models import MoveProcedure as P\n"
-              "from .models import Delivery\n"
-              "P.objects.filter(pk=1).update(status='delivered')\n"
-              "Delivery.objects.filter(pk=1).update(status='delivered')\n"
-              "P.objects.filter(pk=1).exists()\n")
+    source = (
+        "from hikkoshi.moves.models import MoveProcedure as P\n"
+        "from .models import Delivery\n"
+        "P.objects.filter(pk=1).update(status='delivered')\n"
+        "Delivery.objects.filter(pk=1).update(status='delivered')\n"
+        "P.objects.filter(pk=1).exists()\n"
+    )
     assert writes_in(ast.parse(source), "delivery") == [(3, "moves.MoveProcedure")]
     assert writes_in(ast.parse(source), "moves") == []  # in moves, both are its own

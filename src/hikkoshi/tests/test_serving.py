@@ -19,8 +19,14 @@ def test_the_access_log_leaves_out_query_strings():
 
 
 def test_the_command_runs_the_timed_thread_worker_and_its_options():
-    cmd = gunicorn_command(host="127.0.0.1", port=8401, workers=2, threads=0, app="hikkoshi.receiver.wsgi:application",
-                           extra=["--graceful-timeout", "10"])
+    cmd = gunicorn_command(
+        host="127.0.0.1",
+        port=8401,
+        workers=2,
+        threads=0,
+        app="hikkoshi.receiver.wsgi:application",
+        extra=["--graceful-timeout", "10"],
+    )
     assert cmd[cmd.index("--bind") + 1] == "127.0.0.1:8401" and "hikkoshi.receiver.wsgi:application" in cmd
     assert cmd[cmd.index("--worker-class") + 1] == "hikkoshi.serving.worker.TimedThreadWorker"
     assert cmd[cmd.index("--threads") + 1] == "1" and cmd[-2:] == ["--graceful-timeout", "10"]

@@ -17,8 +17,9 @@ def test_json_answers_load_nothing_and_keep_japanese_as_it_is():
 
 
 def test_a_problem_is_answered_as_rfc_9457_in_the_active_language():
-    problem = web.Problem(400, "invalid-postcode", "Invalid", "Seven digits.",
-                          [web.invalid_param("postcode", "too short")])
+    problem = web.Problem(
+        400, "invalid-postcode", "Invalid", "Seven digits.", [web.invalid_param("postcode", "too short")]
+    )
     with translation.override("en"):
         response = web.problem_response(problem, "/api/v1/postcodes/1")
     assert response.status_code == 400
@@ -26,8 +27,13 @@ def test_a_problem_is_answered_as_rfc_9457_in_the_active_language():
     assert response["Content-Language"] == "en"
     assert response["Content-Security-Policy"] == web.API_CSP
     assert json.loads(response.content) == {
-        "type": "/api/v1/problems/invalid-postcode", "title": "Invalid", "status": 400, "detail": "Seven digits.",
-        "instance": "/api/v1/postcodes/1", "invalid-params": [{"name": "postcode", "reason": "too short"}]}
+        "type": "/api/v1/problems/invalid-postcode",
+        "title": "Invalid",
+        "status": 400,
+        "detail": "Seven digits.",
+        "instance": "/api/v1/postcodes/1",
+        "invalid-params": [{"name": "postcode", "reason": "too short"}],
+    }
 
 
 def test_an_error_status_no_view_described_gets_a_generic_problem():

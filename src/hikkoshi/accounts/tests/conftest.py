@@ -2,8 +2,8 @@ import re
 import time
 
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core.cache import cache
 import pytest
 
@@ -57,4 +57,3 @@ def link_in(message) -> str:
     found = re.search(r"https?://[^/\s]+(/\S+)", message.body)
     assert found, message.body
     return found.group(1)
-

@@ -91,8 +91,7 @@ def test_account_pages_in_a_browser_with_axe(live_server, browser_page, django_u
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_passkey_is_added_and_signs_in_under_the_csp(live_server, browser_page, django_user_model,
-                                                       settings):
+def test_a_passkey_is_added_and_signs_in_under_the_csp(live_server, browser_page, django_user_model, settings):
     """allauth's WebAuthn scripts (static files, set up from JSON data blocks) work under the
     site's CSP: add a passkey (Chromium's virtual authenticator), sign out, sign in with it."""
     settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the test server is http://localhost
@@ -100,9 +99,19 @@ def test_a_passkey_is_added_and_signs_in_under_the_csp(live_server, browser_page
     axe = Checker(page)
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     make_user(django_user_model, "passkey@example.jp")
 
     sign_in(page, url, "passkey@example.jp")

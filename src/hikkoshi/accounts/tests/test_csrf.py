@@ -42,17 +42,31 @@ def area_urls(values: dict) -> list[str]:
 def values(mover):
     move = Move.objects.create(owner=mover)
     token, _secret = ApiToken.issue(mover)
-    return {"public_id": move.public_id, "token_id": token.pk, "name": "result.pdf", "key": "abc",
-            "uidb36": "1", "pk": 1, "member_id": 1, "slug": "sapporo-move-in"}
+    return {
+        "public_id": move.public_id,
+        "token_id": token.pk,
+        "name": "result.pdf",
+        "key": "abc",
+        "uidb36": "1",
+        "pk": 1,
+        "member_id": 1,
+        "slug": "sapporo-move-in",
+    }
 
 
 def test_every_page_refuses_a_post_without_the_token(mover, values):
     urls = area_urls(values)
     assert "/accounts/delete/" in urls and "/accounts/2fa/totp/activate/" in urls  # enumerated
     assert f"/moves/{values['public_id']}/delete/" in urls
-    assert {"/agency/moves/new/", "/agency/staff/add/", "/callcentre/moves/new/", "/consent/",
-            f"/agency/moves/{values['public_id']}/consent/", f"/callcentre/moves/{values['public_id']}/review/",
-            "/agency/staff/1/remove/"} <= set(urls)
+    assert {
+        "/agency/moves/new/",
+        "/agency/staff/add/",
+        "/callcentre/moves/new/",
+        "/consent/",
+        f"/agency/moves/{values['public_id']}/consent/",
+        f"/callcentre/moves/{values['public_id']}/review/",
+        "/agency/staff/1/remove/",
+    } <= set(urls)
     add_totp(mover)
     for signed_in in (False, True):
         client = Client(enforce_csrf_checks=True)
@@ -99,8 +113,10 @@ def test_the_staff_pages_refuse_a_post_without_the_token_and_their_forms_carry_i
     member = AgencyMember.objects.get(user=world.staff)
     checked, seen = 0, set()
     token = None
-    for user, area, consent in ((world.manager, "agency", {"action": "sheet", "signed": "on"}),
-                                (world.operator, "callcentre", {"agreed": "on"})):
+    for user, area, consent in (
+        (world.manager, "agency", {"action": "sheet", "signed": "on"}),
+        (world.operator, "callcentre", {"agreed": "on"}),
+    ):
         client = staff_client(world, user)
         waiting = move_at(new_move(client, area))
         ready_url = new_move(client, area)
@@ -111,16 +127,38 @@ def test_the_staff_pages_refuse_a_post_without_the_token_and_their_forms_carry_i
             token = issue_phone_link(waiting.assisted)
         urls = set()
         for move in (waiting, ready):
-            values = {"public_id": move.public_id, "name": "result.pdf", "member_id": member.pk,
-                      "slug": "sapporo-move-in"}
-            urls |= {url for route, name, params in patterns() if route.startswith((f"{area}/", "consent/"))
-                     for url in [reverse(name, kwargs={p: values[p] for p in params})]}
+            values = {
+                "public_id": move.public_id,
+                "name": "result.pdf",
+                "member_id": member.pk,
+                "slug": "sapporo-move-in",
+            }
+            urls |= {
+                url
+                for route, name, params in patterns()
+                if route.startswith((f"{area}/", "consent/"))
+                for url in [reverse(name, kwargs={p: values[p] for p in params})]
+            }
         client.handler.enforce_csrf_checks = True
         for url in sorted(urls):
-            assert client.post(url, {"action": "sheet", "signed": "on", "agreed": "on", "consent": "1",
-                                     "email": "a@example.jp", "role": "staff"}).status_code == 403, url
-        assert AgencyMember.objects.get(pk=member.pk).active and not ready.__class__.objects.filter(
-            pk=ready.pk, status="submitted").exists()
+            assert (
+                client.post(
+                    url,
+                    {
+                        "action": "sheet",
+                        "signed": "on",
+                        "agreed": "on",
+                        "consent": "1",
+                        "email": "a@example.jp",
+                        "role": "staff",
+                    },
+                ).status_code
+                == 403
+            ), url
+        assert (
+            AgencyMember.objects.get(pk=member.pk).active
+            and not ready.__class__.objects.filter(pk=ready.pk, status="submitted").exists()
+        )
         for url in sorted(urls):
             response = client.get(url)
             if response.status_code != 200 or "text/html" not in response["Content-Type"]:
@@ -134,7 +172,15 @@ def test_the_staff_pages_refuse_a_post_without_the_token_and_their_forms_carry_i
     page = phone.get(f"/consent/?t={token}").content.decode()
     assert 'name="csrfmiddlewaretoken"' in page
     assert phone.post("/consent/", {"t": token, "agreed": "on"}).status_code == 403
-    assert {"/agency/", "/agency/moves/new/", "/agency/moves/<waiting>/consent/", "/agency/staff/",
-            f"/agency/staff/{member.pk}/remove/", "/agency/moves/<ready>/review/", "/callcentre/moves/new/",
-            "/callcentre/moves/<waiting>/consent/", "/callcentre/moves/<ready>/people/"} <= seen, seen
+    assert {
+        "/agency/",
+        "/agency/moves/new/",
+        "/agency/moves/<waiting>/consent/",
+        "/agency/staff/",
+        f"/agency/staff/{member.pk}/remove/",
+        "/agency/moves/<ready>/review/",
+        "/callcentre/moves/new/",
+        "/callcentre/moves/<waiting>/consent/",
+        "/callcentre/moves/<ready>/people/",
+    } <= seen, seen
     assert checked > 15

@@ -15,7 +15,8 @@ from hikkoshi.moves.tests.conftest import sapporo_relocation
 def submit_move(user, **overrides) -> str:
     _token, secret = ApiToken.issue(user, name="test")
     response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").post(
-        "/api/v1/moves", sapporo_relocation(**overrides), content_type="application/json")
+        "/api/v1/moves", sapporo_relocation(**overrides), content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     return response.json()["id"]
 
@@ -25,9 +26,16 @@ def two_movers(sapporo, mover, django_user_model):
     other = make_user(django_user_model, "other@example.jp")
     mine = submit_move(mover)
     draft = Move.objects.create(owner=mover, draft={"places": {"from": {"address": "札幌市中央区北1条西2丁目"}}})
-    theirs = submit_move(other, applicant={"name": "別人 次郎", "name_kana": "ベツジン ジロウ",
-                                           "birth_date": "1990-01-01", "phone": "011-222-3333",
-                                           "email": "jiro@example.jp"})
+    theirs = submit_move(
+        other,
+        applicant={
+            "name": "別人 次郎",
+            "name_kana": "ベツジン ジロウ",
+            "birth_date": "1990-01-01",
+            "phone": "011-222-3333",
+            "email": "jiro@example.jp",
+        },
+    )
     return mover, other, mine, str(draft.public_id), theirs
 
 
@@ -80,7 +88,8 @@ def test_staff_accounts_are_not_deleted_here(client, staff):
 
 
 def test_deleting_the_account_removes_its_moves_fax_images_from_the_spool_folder(
-        client, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):
+    client, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks
+):
     from hikkoshi.moves.tests.test_pages import submitted_with_spooled_fax
 
     move, _files = submitted_with_spooled_fax(mover, settings, tmp_path)

@@ -19,14 +19,16 @@ def without_tokens(page: str) -> str:
 
 def test_sign_up_verify_the_address_then_sign_in(client, db, django_user_model):
     # A password the validators refuse: the page says so beside the field, with a summary.
-    response = client.post("/accounts/signup/?next=/moves/", {
-        "email": "New@Example.jp", "password1": "short", "password2": "short"})
+    response = client.post(
+        "/accounts/signup/?next=/moves/", {"email": "New@Example.jp", "password1": "short", "password2": "short"}
+    )
     assert response.status_code == 200 and 'class="error-summary"' in text(response)
     assert 'id="id_password1_error"' in text(response) and 'value="New@Example.jp"' in text(response)
     assert django_user_model.objects.count() == 0
 
-    response = client.post("/accounts/signup/?next=/moves/", {
-        "email": "New@Example.jp", "password1": PASSWORD, "password2": PASSWORD})
+    response = client.post(
+        "/accounts/signup/?next=/moves/", {"email": "New@Example.jp", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
     user = django_user_model.objects.get()
     assert user.username == user.email == "new@example.jp"
@@ -61,16 +63,17 @@ def test_an_unverified_address_cannot_sign_in_until_confirmed(client, db, django
 
 def test_signing_up_with_a_known_address_looks_the_same(client, db, django_user_model):
     make_user(django_user_model, "taken@example.jp")
-    new = Client().post("/accounts/signup/", {"email": "fresh@example.jp", "password1": PASSWORD,
-                                              "password2": PASSWORD})
-    known = Client().post("/accounts/signup/", {"email": "taken@example.jp", "password1": PASSWORD,
-                                                "password2": PASSWORD})
+    new = Client().post(
+        "/accounts/signup/", {"email": "fresh@example.jp", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    known = Client().post(
+        "/accounts/signup/", {"email": "taken@example.jp", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert (known.status_code, known["Location"]) == (new.status_code, new["Location"])
     assert django_user_model.objects.filter(email="taken@example.jp").count() == 1
     # The owner of the known address learns of the attempt by mail; the visitor learns nothing.
     assert {m.to[0] for m in mail.outbox} == {"fresh@example.jp", "taken@example.jp"}
-    assert without_tokens(text(Client().get(new["Location"]))) == without_tokens(
-        text(Client().get(known["Location"])))
+    assert without_tokens(text(Client().get(new["Location"]))) == without_tokens(text(Client().get(known["Location"])))
 
 
 def test_password_reset_by_mail(client, db, django_user_model):
@@ -105,8 +108,7 @@ def test_no_inline_script_or_style_on_the_account_pages(client, mover):
     """The site's CSP allows scripts and styles from its own files only."""
     pages = ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
     client.force_login(mover)
-    pages += ["/accounts/", "/accounts/email/", "/accounts/password/change/", "/accounts/2fa/",
-              "/accounts/delete/"]
+    pages += ["/accounts/", "/accounts/email/", "/accounts/password/change/", "/accounts/2fa/", "/accounts/delete/"]
     for url in pages:
         page = text(client.get(url))
         assert " style=" not in page and "<style" not in page, url

@@ -41,8 +41,9 @@ def test_tokens_move_to_accounts_with_their_rows_and_back(mover):
         ContentType.objects.filter(app_label="accounts", model="apitoken").delete()
         ContentType.objects.get_or_create(app_label="moves", model="apitoken")
         secret = "hks_" + "a" * 43
-        made = OldToken.objects.create(user_id=mover.pk, name="crm", digest=token_digest(secret),
-                                       prefix=secret[:10], second_factor=False)
+        made = OldToken.objects.create(
+            user_id=mover.pk, name="crm", digest=token_digest(secret), prefix=secret[:10], second_factor=False
+        )
         OldToken.objects.create(user_id=mover.pk, name="old", digest=token_digest("hks_other"), prefix="hks_other")
 
         migrate_to_the_end()

@@ -86,8 +86,10 @@ def test_the_authenticator_gone_refuses_a_staff_token_even_if_it_is_kept(django_
 def test_a_new_password_revokes_the_tokens(client, mover):
     _token, secret = ApiToken.issue(mover)
     client.force_login(mover)
-    response = client.post("/accounts/password/change/", {"oldpassword": PASSWORD, "password1": "a-new-pass-phrase-7",
-                                                          "password2": "a-new-pass-phrase-7"})
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": "a-new-pass-phrase-7", "password2": "a-new-pass-phrase-7"},
+    )
     assert response.status_code == 302, response
     assert api_status(secret) == 401
 

@@ -79,6 +79,7 @@ def test_being_locked_out_of_the_sign_in_form_does_not_stop_tokens(client, mover
 
 # -- staff: a token reads their customers' moves, so it needs the second factor -----------------
 
+
 def agency_staff(django_user_model):
     """A member of staff of an admitted agency's store, with an authenticator app; its secret."""
     from hikkoshi.accounts.tests.conftest import add_totp
@@ -106,8 +107,9 @@ def test_staff_make_a_token_only_after_using_their_second_factor(client, django_
     assert "Staff make API tokens only after using their second factor" in client.get("/accounts/").content.decode()
 
     # Confirming with the code opens the form, and the token is made.
-    response = client.post("/accounts/2fa/reauthenticate/?next=%2Faccounts%2F%23tokens-heading",
-                           {"code": totp_code(secret)})
+    response = client.post(
+        "/accounts/2fa/reauthenticate/?next=%2Faccounts%2F%23tokens-heading", {"code": totp_code(secret)}
+    )
     assert response.status_code == 302 and response["Location"] == "/accounts/#tokens-heading"
     assert 'action="/accounts/tokens/"' in client.get("/accounts/").content.decode()
     response = client.post("/accounts/tokens/", {"name": "crm"})

@@ -16,8 +16,7 @@ def test_pages_keep_csrf_protection(db):
     assert response.status_code == 403
     page = browser.get("/")
     token = page.cookies["csrftoken"].value
-    response = browser.post("/i18n/setlang/", {"language": "en", "next": "/",
-                                                "csrfmiddlewaretoken": token})
+    response = browser.post("/i18n/setlang/", {"language": "en", "next": "/", "csrfmiddlewaretoken": token})
     assert response.status_code == 302
 
 
@@ -25,10 +24,19 @@ def test_pages_keep_sessions_for_the_admin(admin_client):
     assert admin_client.get("/admin/").status_code == 200
 
 
-@pytest.mark.parametrize("header, language", [
-    ("en-US,en;q=0.9", "en"), ("ja-JP", "ja"), ("fr-FR, en;q=0.5", "en"), ("fr", "ja"),
-    ("", "ja"), ("*", "ja"), ("en;q=0.1, ja;q=0.9", "ja"), ("x" * 600, "ja"),
-])
+@pytest.mark.parametrize(
+    "header, language",
+    [
+        ("en-US,en;q=0.9", "en"),
+        ("ja-JP", "ja"),
+        ("fr-FR, en;q=0.5", "en"),
+        ("fr", "ja"),
+        ("", "ja"),
+        ("*", "ja"),
+        ("en;q=0.1, ja;q=0.9", "ja"),
+        ("x" * 600, "ja"),
+    ],
+)
 def test_api_language_comes_from_accept_language(client, header, language):
     response = client.get("/api/v1/postcodes/0000000", HTTP_ACCEPT_LANGUAGE=header)
     assert response["Content-Language"] == language
@@ -41,4 +49,3 @@ def test_api_ignores_the_pages_language_cookie(client, db):
     assert response["Content-Language"] == "ja"
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="ja")
     assert '<html lang="en">' in page.content.decode()
-

@@ -31,8 +31,9 @@ def _keep_the_test_connection():
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 def test_api_never_fails(case, directory):
     response = case.call(headers={"Host": "localhost"})
     assert response.status_code < 500, response.text

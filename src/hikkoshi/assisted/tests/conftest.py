@@ -15,8 +15,13 @@ from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shippe
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.tests.test_pages import details_post, people_post, places_post, soon
 
-CUSTOMER = {"name": "小樽 三郎", "postcode": "060-0042", "address": "札幌市中央区大通西3丁目",
-            "building": "ハイツ大通 305", "phone": "011-222-3333"}
+CUSTOMER = {
+    "name": "小樽 三郎",
+    "postcode": "060-0042",
+    "address": "札幌市中央区大通西3丁目",
+    "building": "ハイツ大通 305",
+    "phone": "011-222-3333",
+}
 
 
 @dataclass
@@ -48,11 +53,15 @@ def world(db, django_user_model):
     centre = CallCentre.objects.create(name="テスト引越しコールセンター")
     other_centre = CallCentre.objects.create(name="ほかのコールセンター")
     people = {}
-    for key, email in (("manager", "manager@agency.example.jp"), ("staff", "staff@agency.example.jp"),
-                       ("other_store_staff", "odori@agency.example.jp"),
-                       ("other_agency_staff", "staff@other-agency.example.jp"),
-                       ("operator", "operator@centre.example.jp"), ("other_operator", "operator@other.example.jp"),
-                       ("mover", "mover@example.jp")):
+    for key, email in (
+        ("manager", "manager@agency.example.jp"),
+        ("staff", "staff@agency.example.jp"),
+        ("other_store_staff", "odori@agency.example.jp"),
+        ("other_agency_staff", "staff@other-agency.example.jp"),
+        ("operator", "operator@centre.example.jp"),
+        ("other_operator", "operator@other.example.jp"),
+        ("mover", "mover@example.jp"),
+    ):
         people[key] = make_user(django_user_model, email)
     AgencyMember.objects.create(user=people["manager"], agency=agency, role=AgencyMember.Role.MANAGER)
     AgencyMember.objects.create(user=people["staff"], agency=agency, store=store)
@@ -61,8 +70,9 @@ def world(db, django_user_model):
     Operator.objects.create(user=people["operator"], centre=centre)
     Operator.objects.create(user=people["other_operator"], centre=other_centre)
     secrets = {user.pk: add_totp(user) for key, user in people.items() if key != "mover"}
-    return World(agency, store, other_store, other_agency, other_agency_store, centre, other_centre,
-                 secrets=secrets, **people)
+    return World(
+        agency, store, other_store, other_agency, other_agency_store, centre, other_centre, secrets=secrets, **people
+    )
 
 
 def staff_client(world: World, user, **defaults) -> Client:
@@ -98,8 +108,10 @@ def base_of_consent(url: str) -> str:
 def through_wizard(client, base: str, *, applicant=None, submit=True) -> None:
     """Every step of the wizard of the move at ``base`` (/agency/moves/<id>/), then submit."""
     assert client.post(base + "places/", places_post())["Location"] == base + "procedures/"
-    assert client.post(base + "procedures/", {"optional": ["hokkaido-shimbun-subscription"]})["Location"] == \
-        base + "people/"
+    assert (
+        client.post(base + "procedures/", {"optional": ["hokkaido-shimbun-subscription"]})["Location"]
+        == base + "people/"
+    )
     people = people_post() if applicant is None else people_post(applicant=applicant)
     response = client.post(base + "people/", people)
     assert response["Location"] == base + "details/", response

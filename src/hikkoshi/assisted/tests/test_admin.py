@@ -41,16 +41,26 @@ def test_an_administrator_sees_the_counts_and_cannot_add_change_or_delete_them(a
     assert "2026-04" in text and "札幌駅前店" in text
     assert f'href="{base}add/"' not in text  # no "add" button
     assert admin_site_client.get(base + "add/").status_code == 403
-    assert admin_site_client.post(base + "add/", {"agency": count.agency_id, "store": count.store_id,
-                                                  "month": "2026-05", "count": "1"}).status_code == 403
+    assert (
+        admin_site_client.post(
+            base + "add/", {"agency": count.agency_id, "store": count.store_id, "month": "2026-05", "count": "1"}
+        ).status_code
+        == 403
+    )
     # The change page shows the count read only; posting to it changes nothing.
     assert admin_site_client.get(f"{base}{count.pk}/change/").status_code == 200
-    assert admin_site_client.post(f"{base}{count.pk}/change/", {
-        "agency": count.agency_id, "store": count.store_id, "month": "2026-04", "count": "99"}).status_code == 403
+    assert (
+        admin_site_client.post(
+            f"{base}{count.pk}/change/",
+            {"agency": count.agency_id, "store": count.store_id, "month": "2026-04", "count": "99"},
+        ).status_code
+        == 403
+    )
     assert admin_site_client.get(f"{base}{count.pk}/delete/").status_code == 403
     assert admin_site_client.post(f"{base}{count.pk}/delete/", {"post": "yes"}).status_code == 403
-    response = admin_site_client.post(base, {"action": "delete_selected", "_selected_action": [count.pk],
-                                             "post": "yes"})
+    response = admin_site_client.post(
+        base, {"action": "delete_selected", "_selected_action": [count.pk], "post": "yes"}
+    )
     assert response.status_code in (200, 302)  # "no action selected": the action is not offered
     assert list(BillingCount.objects.values_list("month", "count")) == [("2026-04", 3)]
     assert BillingCount.objects.count() == 1

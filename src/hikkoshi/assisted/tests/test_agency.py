@@ -61,8 +61,13 @@ def test_a_move_for_a_customer_with_the_signed_sheet(world, sapporo):
     count = BillingCount.objects.get()
     assert (count.agency, count.store, count.count) == (world.agency, world.store, 1)
     actions = set(AuditEvent.objects.filter(move=move.public_id).values_list("action", "role"))
-    assert {("create", "agency"), ("consent", "agency"), ("submit", "agency"), ("view", "agency"),
-            ("print", "agency")} <= actions
+    assert {
+        ("create", "agency"),
+        ("consent", "agency"),
+        ("submit", "agency"),
+        ("view", "agency"),
+        ("print", "agency"),
+    } <= actions
 
 
 def test_a_customer_agrees_on_their_own_phone(world, sapporo):
@@ -93,8 +98,9 @@ def test_a_customer_agrees_on_their_own_phone(world, sapporo):
     assert phone.post("/consent/", {"t": token, "agreed": "on"}).status_code == 404
     assert phone.get("/consent/?t=made-up").status_code == 404
     # The staff member's page now says so, and the wizard opens.
-    assert "On the customer&#x27;s own phone" in text(client.get(consent_url)) or \
-        "On the customer's own phone" in text(client.get(consent_url))
+    assert "On the customer&#x27;s own phone" in text(client.get(consent_url)) or "On the customer's own phone" in text(
+        client.get(consent_url)
+    )
     assert client.get(base_of_consent(consent_url) + "places/").status_code == 200
 
 
@@ -145,8 +151,10 @@ def test_a_manager_adds_and_removes_staff(world, sapporo):
     page = text(manager.get("/agency/staff/"))
     assert world.staff.email in page and world.other_agency_staff.email not in page
     # A new person: an account without a password, and allauth's password-reset mail.
-    response = manager.post("/agency/staff/add/", {"email": "New.Staff@agency.example.jp", "role": "staff",
-                                                   "store": str(world.other_store.pk)})
+    response = manager.post(
+        "/agency/staff/add/",
+        {"email": "New.Staff@agency.example.jp", "role": "staff", "store": str(world.other_store.pk)},
+    )
     assert response.status_code == 302
     member = AgencyMember.objects.get(user__email__iexact="new.staff@agency.example.jp")
     assert member.agency == world.agency and member.store == world.other_store and member.active
@@ -165,17 +173,21 @@ def test_a_manager_adds_and_removes_staff(world, sapporo):
     # Staff without an agency's store are refused; a store of another agency is not offered.
     response = manager.post("/agency/staff/add/", {"email": "x@agency.example.jp", "role": "staff", "store": ""})
     assert response.status_code == 400 and 'id="id_store_error"' in text(response)
-    response = manager.post("/agency/staff/add/", {"email": "x@agency.example.jp", "role": "staff",
-                                                   "store": str(world.other_agency_store.pk)})
+    response = manager.post(
+        "/agency/staff/add/",
+        {"email": "x@agency.example.jp", "role": "staff", "store": str(world.other_agency_store.pk)},
+    )
     assert response.status_code == 400
     # An existing account is not made staff here (test_members.py); a member moves to another store.
     sent = len(mail.outbox)
-    response = manager.post("/agency/staff/add/", {"email": world.mover.email, "role": "staff",
-                                                   "store": str(world.store.pk)})
+    response = manager.post(
+        "/agency/staff/add/", {"email": world.mover.email, "role": "staff", "store": str(world.store.pk)}
+    )
     assert response.status_code == 400 and 'id="id_email_error"' in text(response)
     assert not AgencyMember.objects.filter(user=world.mover).exists() and len(mail.outbox) == sent
-    response = manager.post("/agency/staff/add/", {"email": world.other_store_staff.email, "role": "staff",
-                                                   "store": str(world.store.pk)})
+    response = manager.post(
+        "/agency/staff/add/", {"email": world.other_store_staff.email, "role": "staff", "store": str(world.store.pk)}
+    )
     assert response.status_code == 302
     assert AgencyMember.objects.get(user=world.other_store_staff).store == world.store
 
@@ -242,8 +254,18 @@ def test_the_consent_sheet_says_what_goes_where(world, sapporo):
     consent_url = new_move(staff, "agency")
     pdf = staff.get(consent_url + "sheet.pdf").content
     words = squeezed(pdf)
-    for expected in ("代行申請についての同意書", "テスト不動産", "札幌駅前店", "小樽三郎", "北海道電力", "北海道新聞",
-                     "署名", "agency-consent/", "生年月日", "送信しません"):
+    for expected in (
+        "代行申請についての同意書",
+        "テスト不動産",
+        "札幌駅前店",
+        "小樽三郎",
+        "北海道電力",
+        "北海道新聞",
+        "署名",
+        "agency-consent/",
+        "生年月日",
+        "送信しません",
+    ):
         assert expected in words, expected
 
 
@@ -278,6 +300,6 @@ def test_the_consent_sheet_and_the_phone_page_follow_each_procedures_declared_da
 
     link = re.search(r'id="consent-link"[^>]*value="([^"]+)"', text(staff.post(consent_url, {"action": "link"})))
     page = text(Client(HTTP_ACCEPT_LANGUAGE="en").get("/consent/?t=" + link.group(1).split("?t=", 1)[1]))
-    newspaper = page[page.index("Hokkaido Shimbun subscription"):page.index("City gas: stop")]
+    newspaper = page[page.index("Hokkaido Shimbun subscription") : page.index("City gas: stop")]
     assert "name and its kana" in newspaper and "The new address" in newspaper
     assert "date of birth" not in newspaper and "household members" not in newspaper

@@ -17,8 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def summary_focused(page):
     """The error summary takes the focus once the page after a POST with errors has loaded."""
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'",
-                           timeout=5000)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'", timeout=5000)
 
 
 def sign_in_with_code(page, url, user, secret, next_path):

@@ -8,8 +8,13 @@ from hikkoshi.documents.tests.pdftools import needs_poppler, page_sizes, squeeze
 
 from .conftest import CUSTOMER, base_of_consent, move_at, new_move, staff_client, through_wizard
 
-NO_EMAIL = {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "S60.5.5", "phone": "090-1234-5678",
-            "email": ""}
+NO_EMAIL = {
+    "name": "札幌 太郎",
+    "name_kana": "さっぽろ たろう",
+    "birth_date": "S60.5.5",
+    "phone": "090-1234-5678",
+    "email": "",
+}
 
 
 def first_page_of(pdf: bytes) -> bytes:
@@ -41,12 +46,19 @@ def test_a_move_for_a_caller_read_from_the_script(world, sapporo):
     client = staff_client(world, world.operator, HTTP_ACCEPT_LANGUAGE="en")
     assert client.get("/callcentre/").status_code == 200
     # The mailing address is required for a call centre, and checked against the postal code.
-    response = client.post("/callcentre/moves/new/", {"contact-where": f"c{world.centre.pk}",
-                                                      "contact-name": "小樽 三郎"})
+    response = client.post(
+        "/callcentre/moves/new/", {"contact-where": f"c{world.centre.pk}", "contact-name": "小樽 三郎"}
+    )
     assert response.status_code == 400 and 'id="id_contact-postcode_error"' in text(response)
-    response = client.post("/callcentre/moves/new/", {
-        "contact-where": f"c{world.centre.pk}", "contact-name": "小樽 三郎", "contact-postcode": "060-0042",
-        "contact-address": "札幌市北区北24条西6丁目"})
+    response = client.post(
+        "/callcentre/moves/new/",
+        {
+            "contact-where": f"c{world.centre.pk}",
+            "contact-name": "小樽 三郎",
+            "contact-postcode": "060-0042",
+            "contact-address": "札幌市北区北24条西6丁目",
+        },
+    )
     assert response.status_code == 400 and "060-0042" in text(response)
     consent_url = new_move(client, "callcentre")
     page = text(client.get(consent_url))
@@ -68,8 +80,7 @@ def test_a_move_for_a_caller_read_from_the_script(world, sapporo):
     page = text(client.get(base))
     assert "Read from the script on the phone" in page
     assert f'href="/callcentre/moves/{move.public_id}/mailing.pdf"' in page
-    assert ("consent", "operator") in set(AuditEvent.objects.filter(move=move.public_id)
-                                          .values_list("action", "role"))
+    assert ("consent", "operator") in set(AuditEvent.objects.filter(move=move.public_id).values_list("action", "role"))
 
 
 def test_operators_see_their_centre_only(world, sapporo):
@@ -92,8 +103,18 @@ def test_the_forms_to_mail_are_one_pdf_with_the_address_in_the_window(world, sap
     sizes = page_sizes(pdf)
     assert all(abs(w - 595.3) < 1 and abs(h - 841.9) < 1 for w, h in sizes)  # A4 throughout
     cover = squeezed(pdf, page=1)
-    for expected in ("引越し手続きの書類をお送りします", "同封書類", "住民異動届（転居届）", "申請控え", "署名",
-                     "北区役所", "hikkoshi", "テスト引越しコールセンター", "ポータルから送った手続き", "北海道電力"):
+    for expected in (
+        "引越し手続きの書類をお送りします",
+        "同封書類",
+        "住民異動届（転居届）",
+        "申請控え",
+        "署名",
+        "北区役所",
+        "hikkoshi",
+        "テスト引越しコールセンター",
+        "ポータルから送った手続き",
+        "北海道電力",
+    ):
         assert expected in cover, expected
     whole = squeezed(pdf)
     assert "住民異動届" in whole and "申請控え" in whole and whole.count("持ち物・届出先") >= 1
@@ -110,8 +131,9 @@ def test_the_forms_to_mail_are_one_pdf_with_the_address_in_the_window(world, sap
     bx, bt, bw, bh = BLOCK
     assert x <= bx and bx + bw <= x + w and t <= bt and bt + bh <= t + h
 
-    assert ("print", "operator") in set(AuditEvent.objects.filter(move=move.public_id, target="mailing.pdf")
-                                        .values_list("action", "role"))
+    assert ("print", "operator") in set(
+        AuditEvent.objects.filter(move=move.public_id, target="mailing.pdf").values_list("action", "role")
+    )
 
 
 def test_no_forms_to_mail_before_submission(world, sapporo):

@@ -12,8 +12,7 @@ from .conftest import base_of_consent, move_at, new_move, staff_client, through_
 
 NAME = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-APPLICANT = {"name": NAME, "name_kana": "すくりぷと", "birth_date": "1980-01-01", "phone": "011-111-1111",
-             "email": ""}
+APPLICANT = {"name": NAME, "name_kana": "すくりぷと", "birth_date": "1980-01-01", "phone": "011-111-1111", "email": ""}
 
 
 def assert_escaped(response, *, shown=True):

@@ -17,10 +17,25 @@ from hikkoshi.moves.tests.conftest import sapporo_relocation
 
 from .conftest import base_of_consent, move_at, new_move, staff_client, through_wizard
 
-WIZARD = ("", "places/", "procedures/", "people/", "details/", "review/", "delete/", "documents/result.pdf",
-          "documents/copy.pdf", "documents/form-sapporo-move-in.pdf")
-NAMES = {"store": "駅前 客一", "other_store": "大通 客二", "other_agency": "他社 客三", "centre": "電話 客四",
-         "other_centre": "他電話 客五"}
+WIZARD = (
+    "",
+    "places/",
+    "procedures/",
+    "people/",
+    "details/",
+    "review/",
+    "delete/",
+    "documents/result.pdf",
+    "documents/copy.pdf",
+    "documents/form-sapporo-move-in.pdf",
+)
+NAMES = {
+    "store": "駅前 客一",
+    "other_store": "大通 客二",
+    "other_agency": "他社 客三",
+    "centre": "電話 客四",
+    "other_centre": "他電話 客五",
+}
 MOVER_NAME = "自分 引越"
 
 
@@ -38,17 +53,29 @@ def token_client(user) -> Client:
 def moves(world, sapporo):
     """A submitted move in every place: each store, the other agency, each centre, and a mover's."""
     found = {}
-    for key, user, area in (("store", world.staff, "agency"), ("other_store", world.other_store_staff, "agency"),
-                            ("other_agency", world.other_agency_staff, "agency"),
-                            ("centre", world.operator, "callcentre"),
-                            ("other_centre", world.other_operator, "callcentre")):
+    for key, user, area in (
+        ("store", world.staff, "agency"),
+        ("other_store", world.other_store_staff, "agency"),
+        ("other_agency", world.other_agency_staff, "agency"),
+        ("centre", world.operator, "callcentre"),
+        ("other_centre", world.other_operator, "callcentre"),
+    ):
         client = staff_client(world, user)
         consent_url = new_move(client, area, name=NAMES[key])
         consent = {"action": "sheet", "signed": "on"} if area == "agency" else {"agreed": "on"}
         client.post(consent_url, consent)
         base = base_of_consent(consent_url)
-        through_wizard(client, base, applicant={"name": NAMES[key], "name_kana": "きゃく", "birth_date": "1970-01-01",
-                                                "phone": "011-111-1111", "email": ""})
+        through_wizard(
+            client,
+            base,
+            applicant={
+                "name": NAMES[key],
+                "name_kana": "きゃく",
+                "birth_date": "1970-01-01",
+                "phone": "011-111-1111",
+                "email": "",
+            },
+        )
         found[key] = move_at(consent_url)
     payload = sapporo_relocation()
     payload["applicant"]["name"] = MOVER_NAME
@@ -56,8 +83,14 @@ def moves(world, sapporo):
     return found
 
 
-PREFIX = {"store": "agency", "other_store": "agency", "other_agency": "agency", "centre": "callcentre",
-          "other_centre": "callcentre", "mover": "moves"}
+PREFIX = {
+    "store": "agency",
+    "other_store": "agency",
+    "other_agency": "agency",
+    "centre": "callcentre",
+    "other_centre": "callcentre",
+    "mover": "moves",
+}
 
 
 def url_of(key, move) -> str:
@@ -66,9 +99,13 @@ def url_of(key, move) -> str:
 
 def test_the_policy(world, moves):
     expected = {
-        world.staff: {"store"}, world.other_store_staff: {"other_store"},
-        world.manager: {"store", "other_store"}, world.other_agency_staff: {"other_agency"},
-        world.operator: {"centre"}, world.other_operator: {"other_centre"}, world.mover: {"mover"},
+        world.staff: {"store"},
+        world.other_store_staff: {"other_store"},
+        world.manager: {"store", "other_store"},
+        world.other_agency_staff: {"other_agency"},
+        world.operator: {"centre"},
+        world.other_operator: {"other_centre"},
+        world.mover: {"mover"},
     }
     for user, keys in expected.items():
         seen = set(visible_moves(user).values_list("public_id", flat=True))
@@ -86,11 +123,20 @@ def test_the_policy(world, moves):
 
 
 def test_pages_answer_404_for_what_is_not_yours(world, moves):
-    clients = {"staff": staff_client(world, world.staff), "manager": staff_client(world, world.manager),
-               "other_agency": staff_client(world, world.other_agency_staff),
-               "operator": staff_client(world, world.operator), "mover": staff_client(world, world.mover)}
-    allowed = {"staff": {"store"}, "manager": {"store", "other_store"}, "other_agency": {"other_agency"},
-               "operator": {"centre"}, "mover": {"mover"}}
+    clients = {
+        "staff": staff_client(world, world.staff),
+        "manager": staff_client(world, world.manager),
+        "other_agency": staff_client(world, world.other_agency_staff),
+        "operator": staff_client(world, world.operator),
+        "mover": staff_client(world, world.mover),
+    }
+    allowed = {
+        "staff": {"store"},
+        "manager": {"store", "other_store"},
+        "other_agency": {"other_agency"},
+        "operator": {"centre"},
+        "mover": {"mover"},
+    }
     for who, client in clients.items():
         for key, move in moves.items():
             for prefix in ("/moves/", "/agency/moves/", "/callcentre/moves/"):
@@ -104,8 +150,12 @@ def test_pages_answer_404_for_what_is_not_yours(world, moves):
                 if not mine:
                     assert client.post(f"{prefix}{move.public_id}/delete/").status_code in (403, 404)
                     assert client.post(f"{prefix}{move.public_id}/submit/", {"consent": "1"}).status_code in (403, 404)
-            for extra in ("/agency/moves/{}/consent/", "/agency/moves/{}/consent/sheet.pdf",
-                          "/callcentre/moves/{}/consent/", "/callcentre/moves/{}/mailing.pdf"):
+            for extra in (
+                "/agency/moves/{}/consent/",
+                "/agency/moves/{}/consent/sheet.pdf",
+                "/callcentre/moves/{}/consent/",
+                "/callcentre/moves/{}/mailing.pdf",
+            ):
                 url = extra.format(move.public_id)
                 owner_area = "agency" if url.startswith("/agency/") else "callcentre"
                 if key in allowed[who] and PREFIX[key] == owner_area:
@@ -140,9 +190,14 @@ def test_lists_and_search_show_nothing_of_others(world, moves):
 
 
 def test_the_api_carries_the_tokens_users_rights(world, moves):
-    allowed = {world.staff: {"store"}, world.manager: {"store", "other_store"},
-               world.other_agency_staff: {"other_agency"}, world.operator: {"centre"},
-               world.other_operator: {"other_centre"}, world.mover: {"mover"}}
+    allowed = {
+        world.staff: {"store"},
+        world.manager: {"store", "other_store"},
+        world.other_agency_staff: {"other_agency"},
+        world.operator: {"centre"},
+        world.other_operator: {"other_centre"},
+        world.mover: {"mover"},
+    }
     for user, keys in allowed.items():
         client = token_client(user)
         for key, move in moves.items():
@@ -181,8 +236,7 @@ def test_an_ended_membership_or_a_closed_centre_gives_no_access(world, moves):
     # A closed centre: its operators are refused like a suspended agency's staff.
     assert operator.get("/callcentre/").status_code == 403
     assert token_client(world.operator).get(f"/api/v1/moves/{moves['centre'].public_id}").status_code == 401
-    assert move_visible_to(type(world.operator).objects.get(pk=world.operator.pk),
-                           moves["centre"].public_id) is None
+    assert move_visible_to(type(world.operator).objects.get(pk=world.operator.pk), moves["centre"].public_id) is None
 
 
 def test_a_suspended_agencys_staff_can_no_longer_sign_in_or_use_tokens(world, moves):
@@ -209,8 +263,10 @@ def test_a_suspended_agencys_staff_can_no_longer_sign_in_or_use_tokens(world, mo
     for user in (world.staff, world.manager, world.other_store_staff):
         assert not visible_moves(type(user).objects.get(pk=user.pk)).exists()
     # Other agencies and a wrong password are not affected.
-    assert token_client(world.other_agency_staff).get(
-        f"/api/v1/moves/{moves['other_agency'].public_id}").status_code == 200
+    assert (
+        token_client(world.other_agency_staff).get(f"/api/v1/moves/{moves['other_agency'].public_id}").status_code
+        == 200
+    )
     assert sign_in(Client(), world.staff.email, "wrong password").status_code == 200  # the usual form error
 
     # Admitted again: everything is back.
@@ -237,8 +293,9 @@ def test_an_administrator_suspends_an_agency_in_the_admin(world, moves, django_u
     admin = Client()
     admin.force_login(admin_user)
     admin.post("/accounts/2fa/reauthenticate/", {"code": totp_code(secret)})
-    response = admin.post("/admin/assisted/agency/", {"action": "make_suspended",
-                                                      "_selected_action": [world.agency.pk]})
+    response = admin.post(
+        "/admin/assisted/agency/", {"action": "make_suspended", "_selected_action": [world.agency.pk]}
+    )
     assert response.status_code == 302
     agency = Agency.objects.get(pk=world.agency.pk)
     assert agency.status == "suspended" and agency.status_changed_at
@@ -246,10 +303,15 @@ def test_an_administrator_suspends_an_agency_in_the_admin(world, moves, django_u
     admin.post("/admin/assisted/agency/", {"action": "make_admitted", "_selected_action": [world.agency.pk]})
     assert Agency.objects.get(pk=world.agency.pk).status == "admitted"
     assert admin.get(f"/admin/assisted/agency/{world.agency.pk}/delete/").status_code == 403  # removed, not deleted
-    for path in (f"/admin/assisted/agency/{world.agency.pk}/change/",
-                 f"/admin/assisted/callcentre/{world.centre.pk}/change/", "/admin/assisted/agencymember/",
-                 "/admin/assisted/operator/", "/admin/assisted/billingcount/", "/admin/assisted/assistedmove/",
-                 "/admin/assisted/agency/add/"):
+    for path in (
+        f"/admin/assisted/agency/{world.agency.pk}/change/",
+        f"/admin/assisted/callcentre/{world.centre.pk}/change/",
+        "/admin/assisted/agencymember/",
+        "/admin/assisted/operator/",
+        "/admin/assisted/billingcount/",
+        "/admin/assisted/assistedmove/",
+        "/admin/assisted/agency/add/",
+    ):
         assert admin.get(path).status_code == 200, path
 
 

@@ -19,8 +19,11 @@ def text(response) -> str:
 
 
 def views(user) -> list[tuple[str, str, str]]:
-    return list(AuditEvent.objects.filter(actor_id=user.pk, action="view", move__isnull=True)
-                .order_by("pk").values_list("target", "role", "via"))
+    return list(
+        AuditEvent.objects.filter(actor_id=user.pk, action="view", move__isnull=True)
+        .order_by("pk")
+        .values_list("target", "role", "via")
+    )
 
 
 @pytest.mark.parametrize("area", ["agency", "callcentre"])
@@ -31,11 +34,14 @@ def test_every_list_and_search_page_is_audited_without_the_name(world, sapporo, 
     new_move(client, area, name="大通 次郎")
     before = views(user)
     assert client.get(f"/{area}/").status_code == 200
-    assert views(user)[len(before):] == [("list", ROLES[area], "page")]
+    assert views(user)[len(before) :] == [("list", ROLES[area], "page")]
     assert client.post(f"/{area}/", {"q": "駅前"}).status_code == 200
     assert client.post(f"/{area}/", {"q": "   "}).status_code == 200  # nothing typed: the list
-    assert views(user)[len(before):] == [("list", ROLES[area], "page"), ("search", ROLES[area], "page"),
-                                         ("list", ROLES[area], "page")]
+    assert views(user)[len(before) :] == [
+        ("list", ROLES[area], "page"),
+        ("search", ROLES[area], "page"),
+        ("list", ROLES[area], "page"),
+    ]
     targets = " ".join(AuditEvent.objects.values_list("target", flat=True))
     assert "駅前" not in targets and "花子" not in targets
 

@@ -30,7 +30,7 @@ def field_error(response, field: str) -> str:
     page = text(response)
     start = page.find(f'id="id_{field}_error"')
     assert start != -1, page[:3000]
-    return page[start:page.find("</p>", start)]
+    return page[start : page.find("</p>", start)]
 
 
 @pytest.fixture
@@ -40,11 +40,13 @@ def manager(world):
 
 # -- 1. an unverified address is never matched ----------------------------------------------------
 
+
 def test_an_unverified_address_on_someones_account_is_not_theirs(world, manager, django_user_model):
     """Someone types a colleague's future work address into their own account (it waits there,
     unverified); the manager adding that address must not make them staff."""
-    EmailAddress.objects.create(user=world.mover, email="new.colleague@agency.example.jp", verified=False,
-                                primary=False)
+    EmailAddress.objects.create(
+        user=world.mover, email="new.colleague@agency.example.jp", verified=False, primary=False
+    )
     response = add(manager, "new.colleague@agency.example.jp", store=world.store)
     assert response.status_code == 400 and ACCOUNT_EXISTS in field_error(response, "email")
     assert not AgencyMember.objects.filter(user=world.mover).exists()
@@ -73,6 +75,7 @@ def test_an_address_only_on_the_user_record_counts_as_taken(world, manager, djan
 
 # -- 2. an existing account is never made staff by a manager ---------------------------------------
 
+
 def test_a_private_movers_account_is_not_made_staff(world, manager):
     sent = len(mail.outbox)
     for role, store in (("staff", world.store), ("manager", None)):
@@ -85,14 +88,16 @@ def test_a_private_movers_account_is_not_made_staff(world, manager):
 def test_staff_of_another_agency_are_not_taken_over(world, manager):
     response = add(manager, world.other_agency_staff.email, store=world.store)
     assert response.status_code == 400 and ACCOUNT_EXISTS in field_error(response, "email")
-    assert list(AgencyMember.objects.filter(user=world.other_agency_staff).values_list("agency", flat=True)) == \
-        [world.other_agency.pk]
+    assert list(AgencyMember.objects.filter(user=world.other_agency_staff).values_list("agency", flat=True)) == [
+        world.other_agency.pk
+    ]
 
 
 def test_an_address_pending_on_another_account_is_refused(world, manager):
     """An address waiting to replace another account's (ACCOUNT_CHANGE_EMAIL): not a new one."""
-    EmailAddress.objects.create(user=world.other_agency_staff, email="moving@agency.example.jp", verified=False,
-                                primary=False)
+    EmailAddress.objects.create(
+        user=world.other_agency_staff, email="moving@agency.example.jp", verified=False, primary=False
+    )
     response = add(manager, "moving@agency.example.jp", store=world.store)
     assert response.status_code == 400 and ACCOUNT_EXISTS in field_error(response, "email")
 
@@ -126,6 +131,7 @@ def test_the_staff_page_says_which_addresses_can_be_added(world, manager):
 
 
 # -- 4. roles, removed members, the last manager ---------------------------------------------------
+
 
 def test_a_manager_cannot_change_their_own_role(world, manager):
     response = add(manager, world.manager.email, store=world.store)  # re-adding oneself as staff

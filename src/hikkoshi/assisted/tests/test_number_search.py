@@ -52,10 +52,13 @@ def test_staff_withdraw_a_customers_procedure_from_the_result_page(world, sappor
     form = client.get(base + "withdraw/").content.decode()
     response = client.post(base + "withdraw/", {"request_key": "s" * 20, "procedure": "hokkaido-gas-start"})
     assert response["Location"] == base
-    assert MoveProcedure.objects.get(move=move, version__procedure__slug="hokkaido-gas-start").status == \
-        EntryStatus.WITHDRAWN
-    assert AuditEvent.objects.filter(move=move.public_id, action="withdraw", actor_id=world.staff.pk,
-                                     role="agency").exists()
+    assert (
+        MoveProcedure.objects.get(move=move, version__procedure__slug="hokkaido-gas-start").status
+        == EntryStatus.WITHDRAWN
+    )
+    assert AuditEvent.objects.filter(
+        move=move.public_id, action="withdraw", actor_id=world.staff.pk, role="agency"
+    ).exists()
     assert "request_key" in form
     # Staff of another store see nothing of it, and change nothing.
     other = staff_client(world, world.other_store_staff)

@@ -22,8 +22,9 @@ def test_without_the_registration_staff_see_only_their_own(world, monkeypatch):
     from hikkoshi.moves.models import Move
 
     move = Move.objects.create(owner=world.staff)
-    AssistedMove.objects.create(move=move, kind="agency", agency=world.agency, store=world.store,
-                                entered_by=world.staff)
+    AssistedMove.objects.create(
+        move=move, kind="agency", agency=world.agency, store=world.store, entered_by=world.staff
+    )
     assert list(access.visible_moves(world.staff)) == [move]
     assert list(access.visible_moves(world.manager, area="agency")) == [move]
     monkeypatch.setattr(access, "_VISIBILITY", [])

@@ -1,12 +1,12 @@
 """Tests of the benchmark tools: percentiles, the load generator, and one short real run."""
 
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
 import os
+from pathlib import Path
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +14,8 @@ from hikkoshi.bench.loadgen import percentile, run_load, summarise
 from hikkoshi.bench.search import sample_postcodes
 from hikkoshi.bench.servers import children_of, cpu_seconds, rss_mb
 
-
 # --- percentile ----------------------------------------------------------------------------------
+
 
 def test_percentile_nearest_rank():
     values = list(range(1, 101))  # 1..100
@@ -44,6 +44,7 @@ def test_summarise():
 
 
 # --- the load generator against a tiny local server ----------------------------------------------
+
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
@@ -76,8 +77,9 @@ def local_server():
 
 
 def test_load_counts_statuses_and_errors(local_server):
-    result, latencies = run_load("127.0.0.1", local_server, ["/ok?a=1", "/missing", "/boom"],
-                                 connections=3, seconds=0.5, ok_statuses=(200, 404))
+    result, latencies = run_load(
+        "127.0.0.1", local_server, ["/ok?a=1", "/missing", "/boom"], connections=3, seconds=0.5, ok_statuses=(200, 404)
+    )
     statuses = result["statuses"]
     assert set(statuses) == {"200", "404", "500"}
     assert result["requests"] == sum(statuses.values()) == len(latencies)
@@ -88,14 +90,12 @@ def test_load_counts_statuses_and_errors(local_server):
 
 
 def test_load_only_200_is_ok_by_default(local_server):
-    result, _ = run_load("127.0.0.1", local_server, ["/ok", "/missing"], connections=2,
-                         seconds=0.3)
+    result, _ = run_load("127.0.0.1", local_server, ["/ok", "/missing"], connections=2, seconds=0.3)
     assert result["errors"] == result["statuses"]["404"] > 0
 
 
 def test_warmup_requests_are_not_recorded(local_server):
-    result, _ = run_load("127.0.0.1", local_server, ["/ok"], connections=2, seconds=0.3,
-                         warmup=0.3)
+    result, _ = run_load("127.0.0.1", local_server, ["/ok"], connections=2, seconds=0.3, warmup=0.3)
     assert result["warmup_requests"] > 0
     assert result["errors"] == 0 and result["requests"] > 0
 
@@ -106,8 +106,7 @@ def test_refused_connections_are_errors_and_bounded_in_time():
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result, latencies = run_load("127.0.0.1", port, ["/"], connections=2, seconds=0.3,
-                                 timeout=1)
+    result, latencies = run_load("127.0.0.1", port, ["/"], connections=2, seconds=0.3, timeout=1)
     assert result["requests"] == 0 and len(latencies) == 0
     assert result["errors"] > 0
     assert set(result["statuses"]) <= {"ECONNREFUSED", "connection-failed"}
@@ -118,10 +117,27 @@ def test_loadgen_command_prints_json(local_server, tmp_path):
     paths.write_text("/ok\n/missing\n")
     lat = tmp_path / "lat.bin"
     done = subprocess.run(
-        [sys.executable, "-m", "hikkoshi.bench.loadgen", "--url", f"http://127.0.0.1:{local_server}",
-         "--paths-file", str(paths), "--connections", "2", "--seconds", "0.3",
-         "--ok-status", "200,404", "--latencies-out", str(lat)],
-        capture_output=True, text=True, timeout=30, check=True,
+        [
+            sys.executable,
+            "-m",
+            "hikkoshi.bench.loadgen",
+            "--url",
+            f"http://127.0.0.1:{local_server}",
+            "--paths-file",
+            str(paths),
+            "--connections",
+            "2",
+            "--seconds",
+            "0.3",
+            "--ok-status",
+            "200,404",
+            "--latencies-out",
+            str(lat),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["errors"] == 0 and result["requests"] > 0
@@ -129,6 +145,7 @@ def test_loadgen_command_prints_json(local_server, tmp_path):
 
 
 # --- helpers of the orchestration -------------------------------------------------------------------
+
 
 def test_sample_postcodes_is_deterministic_and_mostly_hokkaido():
     codes, unknown = sample_postcodes(200)
@@ -154,25 +171,27 @@ REQUIRED = {"name", "throughput", "baseline_throughput", "ratio", "p50_ms", "p99
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
-                    reason="the benchmark always serves SQLite; the SQLite run covers it")
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")), reason="the benchmark always serves SQLite; the SQLite run covers it"
+)
 def test_bench_search_smoke(tmp_path):
     script = Path(sys.executable).with_name("hikkoshi")
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "hikkoshi.cli"]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["HIKKOSHI_DATA_DIR"] = str(tmp_path)
     done = subprocess.run(
-        [*cmd, "bench", "search", "--json", "--seconds", "1", "--connections", "4",
-         "--rounds", "1", "--warmup", "0.5"],
-        capture_output=True, text=True, timeout=120, env=env,
+        [*cmd, "bench", "search", "--json", "--seconds", "1", "--connections", "4", "--rounds", "1", "--warmup", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert REQUIRED <= set(result)
     assert result["name"] == "search"
     assert result["throughput"] > 0 and result["baseline_throughput"] > 0
-    assert result["ratio"] == pytest.approx(result["throughput"] / result["baseline_throughput"],
-                                            rel=1e-3)
+    assert result["ratio"] == pytest.approx(result["throughput"] / result["baseline_throughput"], rel=1e-3)
     assert result["errors"] == 0 and result["baseline_errors"] == 0
     assert result["worker_rss_mb"] > 0
     assert set(result["bar"]) >= {"ratio", "p99_ms", "worker_rss_mb", "errors"}
@@ -187,8 +206,10 @@ def test_unknown_benchmark_lists_the_known_ones():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
-                    reason="the benchmark makes its own databases (SQLite and PostgreSQL); the SQLite run covers it")
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="the benchmark makes its own databases (SQLite and PostgreSQL); the SQLite run covers it",
+)
 def test_bench_delivery_smoke(tmp_path):
     """A short real run: moves submitted and delivered through workers to a receiver and a mail
     sink, on SQLite (and PostgreSQL when it answers), every application exactly once."""
@@ -196,8 +217,13 @@ def test_bench_delivery_smoke(tmp_path):
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "hikkoshi.cli"]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["HIKKOSHI_DATA_DIR"] = str(tmp_path)
-    done = subprocess.run([*cmd, "bench", "delivery", "--json", "--seconds", "1", "--rounds", "1"],
-                          capture_output=True, text=True, timeout=600, env=env)
+    done = subprocess.run(
+        [*cmd, "bench", "delivery", "--json", "--seconds", "1", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert REQUIRED <= set(result) and result["name"] == "delivery"
@@ -219,8 +245,9 @@ def delivery_table(result):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
-                    reason="the benchmark makes its own databases; the SQLite run covers it")
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")), reason="the benchmark makes its own databases; the SQLite run covers it"
+)
 def test_bench_scale_smoke(tmp_path):
     """A short real run at small sizes: both directories served and compared, the imports
     timed, one worker asked for distinct places, and a few moves on each database."""
@@ -229,9 +256,31 @@ def test_bench_scale_smoke(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["HIKKOSHI_DATA_DIR"] = str(tmp_path)
     done = subprocess.run(
-        [*cmd, "bench", "scale", "--json", "--organisations", "300", "--lookups", "150", "--moves", "40",
-         "--seconds", "0.5", "--connections", "4", "--rounds", "1", "--warmup", "0.2"],
-        capture_output=True, text=True, timeout=600, env=env)
+        [
+            *cmd,
+            "bench",
+            "scale",
+            "--json",
+            "--organisations",
+            "300",
+            "--lookups",
+            "150",
+            "--moves",
+            "40",
+            "--seconds",
+            "0.5",
+            "--connections",
+            "4",
+            "--rounds",
+            "1",
+            "--warmup",
+            "0.2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert REQUIRED <= set(result) and result["name"] == "scale"
@@ -240,8 +289,16 @@ def test_bench_scale_smoke(tmp_path):
     assert result["lookup_statuses"] == {"200": 150}
     assert result["organisations"] == 300 and result["import_seconds"] > 0
     assert 0 < result["worker_rss_mb"] < 1000
-    assert set(result["bar"]) >= {"ratio", "worker_rss_mb", "reimport_seconds", "import_seconds", "errors",
-                                  "procedures_p99_ratio", "procedures_worker_rss_mb", "procedures_errors"}
+    assert set(result["bar"]) >= {
+        "ratio",
+        "worker_rss_mb",
+        "reimport_seconds",
+        "import_seconds",
+        "errors",
+        "procedures_p99_ratio",
+        "procedures_worker_rss_mb",
+        "procedures_errors",
+    }
     procedures = result["procedures"]  # the catalogue index's figures, same run
     assert procedures["procedures_errors"] == 0 and procedures["procedures_distinct_moves"] == 150
     assert procedures["procedures_p99_ratio"] > 0 and procedures["baseline_procedures_p99_ms"] > 0

@@ -26,8 +26,12 @@ def test_every_municipality_has_its_office_and_shipped_places_keep_their_own():
     assert {"01100", "01101", "13101"} <= covered
     document = synthetic_directory(20_000, covered=covered)
     assert len(document["organisations"]) == 20_000
-    offices = {a["area_code"] for o in document["organisations"] if o["category"] in ("city_office", "ward_office")
-               for a in o["areas"]}
+    offices = {
+        a["area_code"]
+        for o in document["organisations"]
+        if o["category"] in ("city_office", "ward_office")
+        for a in o["areas"]
+    }
     expected = ({m.code for m in all_municipalities()} | set(designated_cities())) - covered
     assert offices == expected
     assert not any(a.get("area_code") in covered for o in document["organisations"] for a in o["areas"])

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-
 from hikkoshi.catalogue.selectors import applicable_procedures, deadline_window, office_for, utility_contacts
 from hikkoshi.directory.models import ServiceArea
 from hikkoshi.places.moves import assess_move
@@ -72,8 +71,7 @@ def test_an_end_the_directory_does_not_know_says_so(sapporo):
 
 def test_a_home_outside_the_city_gas_area_gets_no_gas_procedure(sapporo):
     # Say 北ガス served only 060-0000…060-9999 (中央区): a home in 北区 has no city gas.
-    ServiceArea.objects.filter(organisation__slug="hokkaido-gas").update(
-        postcode_from="0600000", postcode_to="0609999")
+    ServiceArea.objects.filter(organisation__slug="hokkaido-gas").update(postcode_from="0600000", postcode_to="0609999")
     from hikkoshi.directory.signals import bump_revision
 
     bump_revision()

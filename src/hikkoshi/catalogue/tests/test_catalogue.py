@@ -18,15 +18,24 @@ def test_the_sapporo_procedures_are_shipped(sapporo):
     assert Procedure.objects.count() == 14
     channels = {p.slug: p.channel for p in Procedure.objects.filter(active=True)}
     assert channels == {
-        "sapporo-move-out": "window", "sapporo-move-in": "window",
-        "sapporo-water-stop": "web", "sapporo-water-start": "web",
-        "hokkaido-shimbun-subscription": "fax", "hokkaido-gas-stop": "web", "hokkaido-gas-start": "web",
-        "hepco-electricity-stop": "web", "hepco-electricity-start": "web",
-        "sapporo-property-tax": "email", "sapporo-sapling": "email",
+        "sapporo-move-out": "window",
+        "sapporo-move-in": "window",
+        "sapporo-water-stop": "web",
+        "sapporo-water-start": "web",
+        "hokkaido-shimbun-subscription": "fax",
+        "hokkaido-gas-stop": "web",
+        "hokkaido-gas-start": "web",
+        "hepco-electricity-stop": "web",
+        "hepco-electricity-start": "web",
+        "sapporo-property-tax": "email",
+        "sapporo-sapling": "email",
     }
     # Before the split into stopping and starting: kept for the moves made with them.
     assert set(Procedure.objects.filter(active=False).values_list("slug", flat=True)) == {
-        "sapporo-water", "hokkaido-gas", "hepco-electricity"}
+        "sapporo-water",
+        "hokkaido-gas",
+        "hepco-electricity",
+    }
     assert all(p.versions.count() == 1 for p in Procedure.objects.all())
 
 
@@ -49,8 +58,16 @@ def test_a_version_made_before_the_declarations_keeps_its_meaning():
     from hikkoshi.catalogue.models import is_required, shared_items
 
     old = {"slug": "sapporo-water", "official_form": "", "conditions": []}
-    assert shared_items(old) == ["applicant_name", "applicant_birth_date", "applicant_phone", "applicant_email",
-                                 "members", "old_address", "new_address", "move_date"]
+    assert shared_items(old) == [
+        "applicant_name",
+        "applicant_birth_date",
+        "applicant_phone",
+        "applicant_email",
+        "members",
+        "old_address",
+        "new_address",
+        "move_date",
+    ]
     assert not is_required(old)
     assert is_required({"official_form": "juminido"})
     assert shared_items({"shares": ["move_date"]}) == ["move_date"]
@@ -95,11 +112,14 @@ def test_export_then_import_round_trip(sapporo, tmp_path):
     assert catalogue_import(path=target).new_versions == 0
     # A changed declaration is a new version.
     gas["shares"] = ["applicant_name", "old_address"]
-    target.write_text(json.dumps({"format": "hikkoshi-catalogue", "version": 1, "procedures": exported},
-                                 ensure_ascii=False))
+    target.write_text(
+        json.dumps({"format": "hikkoshi-catalogue", "version": 1, "procedures": exported}, ensure_ascii=False)
+    )
     assert catalogue_import(path=target).new_versions == 1
     assert Procedure.objects.get(slug="hokkaido-gas-stop").current_version.definition["shares"] == [
-        "applicant_name", "old_address"]
+        "applicant_name",
+        "old_address",
+    ]
 
 
 def test_a_bad_file_reports_every_problem_by_path_and_changes_nothing(sapporo, tmp_path):
@@ -114,8 +134,12 @@ def test_a_bad_file_reports_every_problem_by_path_and_changes_nothing(sapporo, t
     with pytest.raises(CatalogueImportError) as caught:
         catalogue_import(path=bad)
     paths = {p for p, _m in caught.value.problems}
-    assert {"procedures[0].fields", "procedures[1].organisation", "procedures[2].channel_settings",
-            "procedures[3].move_kinds"} <= paths
+    assert {
+        "procedures[0].fields",
+        "procedures[1].organisation",
+        "procedures[2].channel_settings",
+        "procedures[3].move_kinds",
+    } <= paths
     assert Procedure.objects.get(slug=data["procedures"][4]["slug"]).name != "changed"
     with pytest.raises(CommandError):
         call_command("catalogue", "import", str(bad))
@@ -129,50 +153,83 @@ def test_a_window_procedure_needs_its_office(sapporo):
     assert "office" in caught.value.message_dict
 
 
-@pytest.mark.parametrize("schema, path", [
-    ([{"name": "X", "type": "text", "label": "x"}], "fields[0].name"),
-    ([{"name": "a", "type": "text", "label": "a"}, {"name": "a", "type": "text", "label": "b"}], "fields[1].name"),
-    ([{"name": "a", "type": "choice", "label": "a"}], "fields[0].choices"),
-    ([{"name": "a", "type": "text", "label": "a", "pattern": "("}], "fields[0].pattern"),
-    ([{"name": "a", "type": "text", "label": "a", "max_length": 0}], "fields[0].max_length"),
-    ([{"name": "a", "type": "text", "label": "a", "kinds": ["flying"]}], "fields[0].kinds"),
-    ("nope", "fields"),
-])
+@pytest.mark.parametrize(
+    "schema, path",
+    [
+        ([{"name": "X", "type": "text", "label": "x"}], "fields[0].name"),
+        ([{"name": "a", "type": "text", "label": "a"}, {"name": "a", "type": "text", "label": "b"}], "fields[1].name"),
+        ([{"name": "a", "type": "choice", "label": "a"}], "fields[0].choices"),
+        ([{"name": "a", "type": "text", "label": "a", "pattern": "("}], "fields[0].pattern"),
+        ([{"name": "a", "type": "text", "label": "a", "max_length": 0}], "fields[0].max_length"),
+        ([{"name": "a", "type": "text", "label": "a", "kinds": ["flying"]}], "fields[0].kinds"),
+        ("nope", "fields"),
+    ],
+)
 def test_schema_problems_are_named(schema, path):
     with pytest.raises(SchemaError) as caught:
         parse_schema(schema)
     assert path in {p for p, _m in caught.value.errors}
 
 
-SCHEMA = parse_schema([
-    {"name": "kana", "type": "kana", "label": "カナ", "required": True},
-    {"name": "when", "type": "date", "label": "日"},
-    {"name": "phone", "type": "phone", "label": "電話"},
-    {"name": "account", "type": "account", "label": "番号", "pattern": "\\d{12}", "max_length": 12},
-    {"name": "count", "type": "number", "label": "数", "min_value": 0, "max_value": 10},
-    {"name": "pick", "type": "choice", "label": "選択", "choices": [{"value": "a", "label": "A"}]},
-    {"name": "short", "type": "text", "label": "短い", "max_length": 5},
-    {"name": "later", "type": "text", "label": "後", "kinds": ["move_in"]},
-])
+SCHEMA = parse_schema(
+    [
+        {"name": "kana", "type": "kana", "label": "カナ", "required": True},
+        {"name": "when", "type": "date", "label": "日"},
+        {"name": "phone", "type": "phone", "label": "電話"},
+        {"name": "account", "type": "account", "label": "番号", "pattern": "\\d{12}", "max_length": 12},
+        {"name": "count", "type": "number", "label": "数", "min_value": 0, "max_value": 10},
+        {"name": "pick", "type": "choice", "label": "選択", "choices": [{"value": "a", "label": "A"}]},
+        {"name": "short", "type": "text", "label": "短い", "max_length": 5},
+        {"name": "later", "type": "text", "label": "後", "kinds": ["move_in"]},
+    ]
+)
 
 
 def test_values_as_people_type_them():
-    values, errors = clean_values(SCHEMA, {
-        "kana": "やまだ　たろう", "when": "令和8年4月1日", "phone": "０１１－２１１－２１１１",
-        "account": "1234-5678-9012", "count": "３", "pick": "a", "short": "あいうえお",
-    })
+    values, errors = clean_values(
+        SCHEMA,
+        {
+            "kana": "やまだ　たろう",
+            "when": "令和8年4月1日",
+            "phone": "０１１－２１１－２１１１",
+            "account": "1234-5678-9012",
+            "count": "３",
+            "pick": "a",
+            "short": "あいうえお",
+        },
+    )
     assert errors == {}
-    assert values == {"kana": "ヤマダ\u3000タロウ", "when": "2026-04-01", "phone": "011-211-2111",
-                      "account": "123456789012", "count": 3, "pick": "a", "short": "あいうえお"}
+    assert values == {
+        "kana": "ヤマダ\u3000タロウ",
+        "when": "2026-04-01",
+        "phone": "011-211-2111",
+        "account": "123456789012",
+        "count": 3,
+        "pick": "a",
+        "short": "あいうえお",
+    }
 
 
 def test_bad_values_are_named_by_path():
-    _values, errors = clean_values(SCHEMA, {
-        "kana": "山田", "when": "2026-02-30", "phone": "123", "account": "12", "count": "11",
-        "pick": "z", "short": "あいうえおか", "extra": "?", "later": "x\x00y",
-    }, "procedures[0].fields")
-    assert set(errors) == {f"procedures[0].fields.{n}" for n in
-                           ("kana", "when", "phone", "account", "count", "pick", "short", "extra", "later")}
+    _values, errors = clean_values(
+        SCHEMA,
+        {
+            "kana": "山田",
+            "when": "2026-02-30",
+            "phone": "123",
+            "account": "12",
+            "count": "11",
+            "pick": "z",
+            "short": "あいうえおか",
+            "extra": "?",
+            "later": "x\x00y",
+        },
+        "procedures[0].fields",
+    )
+    assert set(errors) == {
+        f"procedures[0].fields.{n}"
+        for n in ("kana", "when", "phone", "account", "count", "pick", "short", "extra", "later")
+    }
 
 
 def test_fields_of_other_move_kinds_are_not_asked():
@@ -206,6 +263,8 @@ def test_a_file_from_before_the_declarations_still_makes_the_resident_registrati
     target.write_text(json.dumps({**data, "procedures": old}, ensure_ascii=False))
     catalogue_import(path=target)
     assert set(Procedure.objects.filter(required=True).values_list("slug", flat=True)) == {
-        "sapporo-move-out", "sapporo-move-in"}
+        "sapporo-move-out",
+        "sapporo-move-in",
+    }
     # Every common item, as before the declaration.
     assert len(Procedure.objects.get(slug="hokkaido-shimbun-subscription").shares) == 8

@@ -1,7 +1,7 @@
 """The catalogue import at scale: read up front, unchanged procedures skipped, bulk writes."""
 
-import json
 from io import StringIO
+import json
 
 from django.core.management import call_command
 import pytest
@@ -28,7 +28,8 @@ def _write(tmp_path, data, name="catalogue.json"):
 
 
 def test_a_large_import_takes_a_few_queries_and_an_unchanged_one_writes_nothing(
-        sapporo, tmp_path, django_assert_max_num_queries):
+    sapporo, tmp_path, django_assert_max_num_queries
+):
     data = _many(300)
     path = _write(tmp_path, data)
     with django_assert_max_num_queries(20):  # not one query (or several) per procedure
@@ -45,7 +46,9 @@ def test_a_large_import_takes_a_few_queries_and_an_unchanged_one_writes_nothing(
     assert (result.unchanged, result.new_versions) == (299, 1)
     versions = ProcedureVersion.objects.filter(procedure__slug="water-0007").order_by("number")
     assert [(v.number, v.definition["name"]) for v in versions] == [
-        (1, "水道の使用開始 7"), (2, "水道の使用開始（改）")]
+        (1, "水道の使用開始 7"),
+        (2, "水道の使用開始（改）"),
+    ]
     assert Procedure.objects.get(slug="water-0007").name == "水道の使用開始（改）"
 
 

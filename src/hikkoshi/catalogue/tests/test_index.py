@@ -14,8 +14,12 @@ from django.db.models import Prefetch
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from hikkoshi.bench.nationwide import (covered_municipalities, distinct_postcodes, synthetic_catalogue,
-                                      synthetic_directory)
+from hikkoshi.bench.nationwide import (
+    covered_municipalities,
+    distinct_postcodes,
+    synthetic_catalogue,
+    synthetic_directory,
+)
 from hikkoshi.catalogue.constants import Condition
 from hikkoshi.catalogue.models import Procedure, ProcedureVersion
 from hikkoshi.catalogue.selectors import _ends, applicable_procedures, catalogue_index
@@ -33,10 +37,12 @@ PACKAGE = Path(__file__).resolve().parents[2]
 def scan(*, assessment, old, new) -> list[tuple]:
     """What ``applicable_procedures`` answered before the index: every active procedure and
     every version, each checked against ``organisations_for_place`` (the reference)."""
+
     def serves(organisation_id, place):
-        return any(m.organisation.pk == organisation_id and not m.partial
-                   for m in organisations_for_place(municipality_code=place.municipality_code,
-                                                    postcode=place.postcode))
+        return any(
+            m.organisation.pk == organisation_id and not m.partial
+            for m in organisations_for_place(municipality_code=place.municipality_code, postcode=place.postcode)
+        )
 
     result = []
     newest_first = Prefetch("versions", queryset=ProcedureVersion.objects.order_by("-number"))
@@ -44,18 +50,31 @@ def scan(*, assessment, old, new) -> list[tuple]:
         conditions = set(procedure.conditions)
         if Condition.DESTINATION_IN_REGION in conditions and not assessment.new_in_region:
             continue
-        kinds = tuple(kind for kind in assessment.kinds if kind in procedure.move_kinds
-                      and any(serves(procedure.organisation_id, p) for p in _ends(kind, old, new, procedure.end)))
+        kinds = tuple(
+            kind
+            for kind in assessment.kinds
+            if kind in procedure.move_kinds
+            and any(serves(procedure.organisation_id, p) for p in _ends(kind, old, new, procedure.end))
+        )
         if kinds:
             version = procedure.versions.all()[0]
-            result.append((procedure.slug, version.number, tuple(str(k) for k in kinds), procedure.required,
-                           procedure.required or Condition.OPT_IN not in conditions))
+            result.append(
+                (
+                    procedure.slug,
+                    version.number,
+                    tuple(str(k) for k in kinds),
+                    procedure.required,
+                    procedure.required or Condition.OPT_IN not in conditions,
+                )
+            )
     return result
 
 
 def indexed(*, assessment, old, new) -> list[tuple]:
-    return [(a.slug, a.version.number, tuple(str(k) for k in a.kinds), a.required, a.preselected)
-            for a in applicable_procedures(assessment=assessment, old=old, new=new)]
+    return [
+        (a.slug, a.version.number, tuple(str(k) for k in a.kinds), a.required, a.preselected)
+        for a in applicable_procedures(assessment=assessment, old=old, new=new)
+    ]
 
 
 def both(old_code: str, new_code: str, region=None) -> tuple[list, list]:
@@ -86,8 +105,7 @@ def test_a_postcode_range_a_new_version_and_a_deactivated_procedure_are_followed
     from hikkoshi.directory.models import ServiceArea
     from hikkoshi.directory.signals import bump_revision
 
-    ServiceArea.objects.filter(organisation__slug="hokkaido-gas").update(
-        postcode_from="0600000", postcode_to="0609999")
+    ServiceArea.objects.filter(organisation__slug="hokkaido-gas").update(postcode_from="0600000", postcode_to="0609999")
     bump_revision()
     for old_code, new_code in SAPPORO_SCENARIOS:
         assert both(old_code, new_code)[0] == both(old_code, new_code)[1]
@@ -113,8 +131,9 @@ def nationwide(sapporo, tmp_path):
     directory["organisations"].sort(key=lambda o: o["slug"])
     for i, entry in enumerate(catalogue["procedures"]):  # every end and condition
         if not entry.get("required"):
-            entry["conditions"] = [[], ["opt_in"], ["destination_in_region"],
-                                   ["opt_in", "destination_in_region"]][i % 4]
+            entry["conditions"] = [[], ["opt_in"], ["destination_in_region"], ["opt_in", "destination_in_region"]][
+                i % 4
+            ]
         entry["end"] = ["", "old", "new"][i % 3] if not entry.get("required") else ""
         if entry["end"]:
             entry["move_kinds"] = ["move_out", "relocation"] if entry["end"] == "old" else ["move_in", "relocation"]
@@ -202,9 +221,11 @@ def test_a_change_is_seen_by_another_process_once_the_revision_changes(tmp_path)
         directory_import(path=PACKAGE / "directory" / "data" / f"{name}.json")
     catalogue_import(path=PACKAGE / "catalogue" / "data" / "sapporo.json")
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="hikkoshi.settings.test", DATABASE_URL=_database_url())
-    reader = subprocess.Popen([sys.executable, "-c", READER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, env=env)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
     try:
+
         def ask():
             reader.stdin.write("0600042 0010024\n")
             reader.stdin.flush()

@@ -44,8 +44,7 @@ def attachment_name(outgoing: Outgoing) -> str:
 
 
 def _address(address: Address) -> str:
-    parts = [f"〒{format_postcode(address.postcode)}" if address.postcode else "", address.address,
-             address.building]
+    parts = [f"〒{format_postcode(address.postcode)}" if address.postcode else "", address.address, address.building]
     return " ".join(part for part in parts if part)
 
 
@@ -61,6 +60,7 @@ def body(outgoing: Outgoing) -> str:
 
     def shared(item: str) -> bool:
         return outgoing.shares is None or item in outgoing.shares
+
     lines = [
         f"{outgoing.organisation_name} 御中",
         "",
@@ -93,8 +93,9 @@ def body(outgoing: Outgoing) -> str:
         if own:
             lines.append(f"申請者の続柄: {own}")
         if record.members:
-            names = "、".join(f"{m.name}（{relationship(record, m)}）" if relationship(record, m) else m.name
-                             for m in record.members)
+            names = "、".join(
+                f"{m.name}（{relationship(record, m)}）" if relationship(record, m) else m.name for m in record.members
+            )
             lines.append(f"一緒に引越す人（世帯主との続柄）: {names}")
     lines += ["", "【申請内容】"]
     if entry.fields:
@@ -144,8 +145,7 @@ class EmailChannel(Channel):
     def send(self, outgoing: Outgoing) -> Outcome:
         to = str(outgoing.settings.get("to") or "").strip()
         if not to:
-            raise DeliveryError("not_configured", "the procedure has no e-mail address (to)",
-                                retryable=False)
+            raise DeliveryError("not_configured", "the procedure has no e-mail address (to)", retryable=False)
         pdf = render_application(outgoing.record, outgoing.entry, outgoing.shares)
         try:
             message = compose(outgoing, to, pdf)
@@ -181,10 +181,16 @@ def notice_body(outgoing) -> str:
     lines = [
         f"{outgoing.organisation_name} 御中",
         "",
-        (f"{sent}にお送りした次の申請を、申請者のご依頼により取り下げます。" if withdrawal else
-         f"{sent}にお送りした次の申請について、申請者のご依頼により内容を訂正します。"),
-        ("まだお手続きされていない場合は、この申請を処理しないでください。" if withdrawal else
-         "訂正後の申込書（PDF）を添付しています。お手続きは訂正後の内容でお願いいたします。"),
+        (
+            f"{sent}にお送りした次の申請を、申請者のご依頼により取り下げます。"
+            if withdrawal
+            else f"{sent}にお送りした次の申請について、申請者のご依頼により内容を訂正します。"
+        ),
+        (
+            "まだお手続きされていない場合は、この申請を処理しないでください。"
+            if withdrawal
+            else "訂正後の申込書（PDF）を添付しています。お手続きは訂正後の内容でお願いいたします。"
+        ),
         "",
         f"手続き　　: {entry.name}",
         f"申請番号　: {record.number}" if record.number else f"申請ID　　: {record.id}",
@@ -201,10 +207,13 @@ def notice_body(outgoing) -> str:
         "すでにお手続きが済んでいる場合は、お手数ですが申請者へ直接ご連絡ください。",
         f"ポータル: {portal_url()}",
         "",
-        (f"The mover withdraws the application {record.number or record.id} ({outgoing.procedure}) sent "
-         f"earlier by the hikkoshi moving portal; please do not process it." if withdrawal else
-         f"The mover corrects the application {record.number or record.id} ({outgoing.procedure}) sent "
-         f"earlier by the hikkoshi moving portal; the corrected form is attached."),
+        (
+            f"The mover withdraws the application {record.number or record.id} ({outgoing.procedure}) sent "
+            f"earlier by the hikkoshi moving portal; please do not process it."
+            if withdrawal
+            else f"The mover corrects the application {record.number or record.id} ({outgoing.procedure}) sent "
+            f"earlier by the hikkoshi moving portal; the corrected form is attached."
+        ),
         "",
         "--",
         "hikkoshi 引越しワンストップ",

@@ -63,17 +63,20 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     form = render_application(outgoing.record, outgoing.entry, outgoing.shares)
     pages = 1 + faxfile.page_count(form)
     cover = render_fax_cover(
-        to_name=outgoing.organisation_name, to_number=number,
-        from_name=cfg.get("sender_name", ""), from_number=cfg.get("sender_number", ""),
-        pages=pages, procedure_name=outgoing.entry.name,
+        to_name=outgoing.organisation_name,
+        to_number=number,
+        from_name=cfg.get("sender_name", ""),
+        from_number=cfg.get("sender_number", ""),
+        pages=pages,
+        procedure_name=outgoing.entry.name,
         application_id=outgoing.record.number or outgoing.record.id,  # 申請番号 (older moves: the id)
-        portal_url=settings.HIKKOSHI_PORTAL_URL, sent_at=timezone.now(),
+        portal_url=settings.HIKKOSHI_PORTAL_URL,
+        sent_at=timezone.now(),
         application_number=outgoing.record.number,
     )
     tiff, count = faxfile.pdfs_to_tiff_f([cover, form], compression=cfg.get("compression", "group4"))
     if count != pages:  # the cover sheet promised a page count
-        raise DeliveryError("internal_error", f"cover says {pages} pages, image has {count}",
-                            retryable=False)
+        raise DeliveryError("internal_error", f"cover says {pages} pages, image has {count}", retryable=False)
     return tiff, pages
 
 
@@ -86,8 +89,9 @@ class FaxChannel(Channel):
     label = _("Fax")
     document_label = pgettext_lazy("document", "Fax")
     settings_schema = (
-        Setting("fax_number", _("The organisation's fax number, such as 011-211-2222."),
-                validators=(validate_fax_number,)),
+        Setting(
+            "fax_number", _("The organisation's fax number, such as 011-211-2222."), validators=(validate_fax_number,)
+        ),
     )
 
     def send(self, outgoing: Outgoing) -> Outcome:
@@ -95,10 +99,16 @@ class FaxChannel(Channel):
         digits = shown.replace("-", "")
         tiff, pages = render_fax(outgoing, shown)
         outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
-            outgoing, digits, tiff, pages)
+            outgoing, digits, tiff, pages
+        )
         outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
-        logger.info("fax_handed_over delivery=%s channel=fax attempt=%d gateway=%s pages=%d", outgoing.delivery_id,
-                    outgoing.attempt, gateway, pages)
+        logger.info(
+            "fax_handed_over delivery=%s channel=fax attempt=%d gateway=%s pages=%d",
+            outgoing.delivery_id,
+            outgoing.attempt,
+            gateway,
+            pages,
+        )
         return outcome
 
     def send_notice(self, outgoing) -> Outcome:
@@ -107,10 +117,16 @@ class FaxChannel(Channel):
         shown, gateway = _destination(outgoing)
         tiff, pages = render_notice_fax(outgoing, shown)
         outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
-            outgoing, shown.replace("-", ""), tiff, pages)
+            outgoing, shown.replace("-", ""), tiff, pages
+        )
         outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
-        logger.info("fax_notice_handed_over delivery=%s channel=fax kind=%s gateway=%s pages=%d",
-                    outgoing.delivery_id, outgoing.kind, gateway, pages)
+        logger.info(
+            "fax_notice_handed_over delivery=%s channel=fax kind=%s gateway=%s pages=%d",
+            outgoing.delivery_id,
+            outgoing.kind,
+            gateway,
+            pages,
+        )
         return outcome
 
     def forget(self, idempotency_key: str) -> int:
@@ -127,8 +143,7 @@ def _destination(outgoing: Outgoing) -> tuple[str, str]:
 
     typed = str(outgoing.settings.get("fax_number") or "").strip()
     if not typed:
-        raise DeliveryError("not_configured", "the procedure has no fax number (fax_number)",
-                            retryable=False)
+        raise DeliveryError("not_configured", "the procedure has no fax number (fax_number)", retryable=False)
     try:
         shown = faxfile.display_fax_number(typed)
     except ValueError as exc:
@@ -147,13 +162,23 @@ def render_notice_fax(outgoing, number: str) -> tuple[bytes, int]:
     form = render_application(outgoing.record, outgoing.entry) if outgoing.kind == "correction" else None
     pages = 1 + (faxfile.page_count(form) if form else 0)
     notice = render_notice(
-        kind=outgoing.kind, to_name=outgoing.organisation_name, to_number=number,
-        from_name=cfg.get("sender_name", ""), from_number=cfg.get("sender_number", ""), pages=pages,
-        procedure_name=outgoing.entry.name, number=outgoing.record.number or outgoing.record.id,
-        sent_on=outgoing.original_sent_at, reference=outgoing.original_reference, changes=outgoing.changes,
-        portal_url=settings.HIKKOSHI_PORTAL_URL, sent_at=timezone.now())
-    tiff, count = faxfile.pdfs_to_tiff_f([notice] + ([form] if form else []),
-                                         compression=cfg.get("compression", "group4"))
+        kind=outgoing.kind,
+        to_name=outgoing.organisation_name,
+        to_number=number,
+        from_name=cfg.get("sender_name", ""),
+        from_number=cfg.get("sender_number", ""),
+        pages=pages,
+        procedure_name=outgoing.entry.name,
+        number=outgoing.record.number or outgoing.record.id,
+        sent_on=outgoing.original_sent_at,
+        reference=outgoing.original_reference,
+        changes=outgoing.changes,
+        portal_url=settings.HIKKOSHI_PORTAL_URL,
+        sent_at=timezone.now(),
+    )
+    tiff, count = faxfile.pdfs_to_tiff_f(
+        [notice] + ([form] if form else []), compression=cfg.get("compression", "group4")
+    )
     if count != pages:
         raise DeliveryError("internal_error", f"notice says {pages} pages, image has {count}", retryable=False)
     return tiff, pages
@@ -164,6 +189,7 @@ def image_name(outgoing: Outgoing) -> str:
 
 
 # -- e-mail-to-fax -------------------------------------------------------------------------------
+
 
 def send_by_email(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> Outcome:
     msg = EmailMessage()
@@ -222,16 +248,19 @@ def send_by_hylafax(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) ->
             stored = client.storbinary("STOT", io.BytesIO(tiff))
             document = _FILE.search(stored)
             if not document:
-                raise DeliveryError("hylafax_protocol", "STOT did not name the stored file",
-                                    retryable=True)
+                raise DeliveryError("hylafax_protocol", "STOT did not name the stored file", retryable=True)
             created = _JOB_ID.search(client.sendcmd("JNEW"))
             if not created:
                 raise DeliveryError("hylafax_protocol", "JNEW did not give a job id", retryable=True)
             job = created.group(1)
             user = cfg.get("hylafax_user") or "hikkoshi"
-            for name, value in (("FROMUSER", _quoted(user)), ("JOBINFO", _quoted(tag)),
-                                ("DIALSTRING", _quoted(digits)),
-                                ("NOTIFYADDR", _quoted(smtp.sender_address())), *JOB_PARAMETERS):
+            for name, value in (
+                ("FROMUSER", _quoted(user)),
+                ("JOBINFO", _quoted(tag)),
+                ("DIALSTRING", _quoted(digits)),
+                ("NOTIFYADDR", _quoted(smtp.sender_address())),
+                *JOB_PARAMETERS,
+            ):
                 client.sendcmd(f"JPARM {name} {value}")
             client.sendcmd(f"JPARM DOCUMENT {document.group(1)}")
             client.sendcmd("JSUBM")
@@ -249,16 +278,13 @@ def send_by_hylafax(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) ->
     except (ftplib.error_reply, ftplib.error_proto) as exc:
         raise DeliveryError("hylafax_protocol", _text(exc), retryable=True) from None
     except EOFError:
-        raise DeliveryError("hylafax_disconnected", "the server closed the connection",
-                            retryable=True) from None
+        raise DeliveryError("hylafax_disconnected", "the server closed the connection", retryable=True) from None
     except TimeoutError:
         raise DeliveryError("timeout", f"no answer from {host}:{port}", retryable=True) from None
     except ConnectionRefusedError:
-        raise DeliveryError("connection_refused", f"nothing listens on {host}:{port}",
-                            retryable=True) from None
+        raise DeliveryError("connection_refused", f"nothing listens on {host}:{port}", retryable=True) from None
     except OSError as exc:
-        raise DeliveryError("connection_error", f"{host}:{port}: {type(exc).__name__}",
-                            retryable=True) from None
+        raise DeliveryError("connection_error", f"{host}:{port}: {type(exc).__name__}", retryable=True) from None
     finally:
         client.close()
     return Outcome(message_id=f"hylafax:{job}", receipt={"job": job})
@@ -289,6 +315,7 @@ def _text(exc: Exception) -> str:
 
 # -- spool folder --------------------------------------------------------------------------------
 
+
 def spool_name(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9\-]", "", key) or "fax"
 
@@ -300,13 +327,17 @@ def send_to_spool(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> O
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if not already_spooled(folder, name):
-            meta = {"number": digits, "pages": pages, "delivery": outgoing.delivery_id,
-                    "procedure": outgoing.procedure, "created_at": timezone.now().isoformat()}
+            meta = {
+                "number": digits,
+                "pages": pages,
+                "delivery": outgoing.delivery_id,
+                "procedure": outgoing.procedure,
+                "created_at": timezone.now().isoformat(),
+            }
             write_once(folder / f"{name}.json", json.dumps(meta, ensure_ascii=False).encode() + b"\n")
             write_once(image, tiff)
     except OSError as exc:  # disk full, no permission: a local trouble an operator fixes
-        raise DeliveryError("spool_error", f"{type(exc).__name__} in the fax spool folder",
-                            retryable=True) from None
+        raise DeliveryError("spool_error", f"{type(exc).__name__} in the fax spool folder", retryable=True) from None
     return Outcome(message_id=f"spool:{image.name}")
 
 

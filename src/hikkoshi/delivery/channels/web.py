@@ -19,12 +19,12 @@ How answers are judged:
 Only the delivery id, the code and the HTTP status are logged, never the application.
 """
 
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 import json
-import re
 import logging
 import os
+import re
 import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -34,9 +34,8 @@ from django.core import checks
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from hikkoshi.channels import Channel, Setting, StandIns
-
 from hikkoshi import httpsig
+from hikkoshi.channels import Channel, Setting, StandIns
 
 from ..keys import portal_key, portal_key_id
 from .base import DeliveryError, Outcome, Outgoing
@@ -102,8 +101,11 @@ class WebChannel(Channel):
     label = _("Web (system integration)")
     document_label = pgettext_lazy("document", "Web")
     settings_schema = (
-        Setting("endpoint", _("The organisation's URL that receives the signed applications (https://…)."),
-                validators=(URLValidator(schemes=["http", "https"]),)),
+        Setting(
+            "endpoint",
+            _("The organisation's URL that receives the signed applications (https://…)."),
+            validators=(URLValidator(schemes=["http", "https"]),),
+        ),
     )
 
     def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict:
@@ -112,23 +114,33 @@ class WebChannel(Channel):
     def deploy_checks(self, procedures) -> list:
         """Applications carry personal data: an ``http://`` endpoint on another host sends them
         in clear text (the signature proves who sent them, it does not hide them)."""
-        plain = sorted(slug for slug, channel_settings in procedures
-                       if urlsplit(str((channel_settings or {}).get("endpoint") or "")).scheme == "http"
-                       and urlsplit(str(channel_settings.get("endpoint"))).hostname not in LOOPBACK)
+        plain = sorted(
+            slug
+            for slug, channel_settings in procedures
+            if urlsplit(str((channel_settings or {}).get("endpoint") or "")).scheme == "http"
+            and urlsplit(str(channel_settings.get("endpoint"))).hostname not in LOOPBACK
+        )
         if not plain:
             return []
-        return [checks.Warning(
-            f"Web-channel endpoints over plain http:// (no TLS): {', '.join(plain[:20])}"
-            + (f" and {len(plain) - 20} more" if len(plain) > 20 else ""),
-            hint="Ask the organisations for https:// endpoints and change the procedures' channel settings.",
-            id="hikkoshi.delivery.W002")]
+        return [
+            checks.Warning(
+                f"Web-channel endpoints over plain http:// (no TLS): {', '.join(plain[:20])}"
+                + (f" and {len(plain) - 20} more" if len(plain) > 20 else ""),
+                hint="Ask the organisations for https:// endpoints and change the procedures' channel settings.",
+                id="hikkoshi.delivery.W002",
+            )
+        ]
 
     def send(self, outgoing: Outgoing) -> Outcome:
         try:
             return self._send(outgoing)
         except DeliveryError as exc:
-            logger.info("web_not_received delivery=%s channel=web attempt=%d code=%s", outgoing.delivery_id,
-                        outgoing.attempt, exc.code)
+            logger.info(
+                "web_not_received delivery=%s channel=web attempt=%d code=%s",
+                outgoing.delivery_id,
+                outgoing.attempt,
+                exc.code,
+            )
             raise
 
     def send_notice(self, outgoing) -> Outcome:
@@ -140,8 +152,12 @@ class WebChannel(Channel):
         try:
             return self._send(outgoing, notice=True)
         except DeliveryError as exc:
-            logger.info("web_notice_not_received delivery=%s channel=web attempt=%d code=%s",
-                        outgoing.delivery_id, outgoing.attempt, exc.code)
+            logger.info(
+                "web_notice_not_received delivery=%s channel=web attempt=%d code=%s",
+                outgoing.delivery_id,
+                outgoing.attempt,
+                exc.code,
+            )
             raise
 
     def _send(self, outgoing: Outgoing, *, notice: bool = False) -> Outcome:
@@ -157,18 +173,25 @@ class WebChannel(Channel):
         if url.scheme not in ("http", "https") or not url.host:
             raise DeliveryError("not_configured", "the endpoint is not an http(s) URL", retryable=False)
         if not outgoing.receipt_keys:
-            raise DeliveryError("not_configured", "the directory has no receipt keys for the organisation",
-                                retryable=False)
+            raise DeliveryError(
+                "not_configured", "the directory has no receipt keys for the organisation", retryable=False
+            )
         try:
             receipt_keys = httpsig.keys_from_jwks(list(outgoing.receipt_keys))
         except httpsig.JWKError as exc:
-            raise DeliveryError("not_configured", f"a receipt key in the directory is unusable ({exc.code})",
-                                retryable=False) from exc
+            raise DeliveryError(
+                "not_configured", f"a receipt key in the directory is unusable ({exc.code})", retryable=False
+            ) from exc
 
         body = json.dumps(outgoing.application, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = httpsig.sign_request(method="POST", url=str(url), body=body,
-                                       idempotency_key=outgoing.idempotency_key,
-                                       private_key=portal_key(), key_id=portal_key_id())
+        headers = httpsig.sign_request(
+            method="POST",
+            url=str(url),
+            body=body,
+            idempotency_key=outgoing.idempotency_key,
+            private_key=portal_key(),
+            key_id=portal_key_id(),
+        )
         headers["Accept"] = "application/json"
         config = settings.HIKKOSHI_DELIVERY
         timeout = httpx.Timeout(config["timeout"], connect=config["connect_timeout"])
@@ -187,8 +210,9 @@ class WebChannel(Channel):
             raise DeliveryError("transport_error", type(exc).__name__, retryable=True) from exc
 
         if notice and status == 409:
-            raise _processed(status, answer_headers, answer, receipt_keys, outgoing.idempotency_key,
-                             headers["Content-Digest"])
+            raise _processed(
+                status, answer_headers, answer, receipt_keys, outgoing.idempotency_key, headers["Content-Digest"]
+            )
         if not 200 <= status < 300:
             raise _http_error(status, answer_headers)
         return self._receipt(outgoing, status, answer_headers, answer, headers["Content-Digest"], receipt_keys)
@@ -198,8 +222,9 @@ class WebChannel(Channel):
             # A receipt is bound to this application (its key and digest, checked below), so an
             # organisation's clock running ahead must not turn an application it holds into a
             # final failure: a day's skew is allowed.
-            verified = httpsig.verify_response(status=status, headers=headers, body=answer, keys=keys,
-                                               max_future=RECEIPT_MAX_FUTURE)
+            verified = httpsig.verify_response(
+                status=status, headers=headers, body=answer, keys=keys, max_future=RECEIPT_MAX_FUTURE
+            )
         except httpsig.SignatureError as exc:
             raise DeliveryError("bad_receipt_signature", str(exc), retryable=False) from exc
         try:
@@ -208,8 +233,7 @@ class WebChannel(Channel):
             raise DeliveryError("bad_receipt", "the receipt is not JSON", retryable=False) from exc
         if not isinstance(receipt, dict):
             raise DeliveryError("bad_receipt", "the receipt is not a JSON object", retryable=False)
-        if (receipt.get("idempotency_key") != outgoing.idempotency_key
-                or receipt.get("content_digest") != sent_digest):
+        if receipt.get("idempotency_key") != outgoing.idempotency_key or receipt.get("content_digest") != sent_digest:
             raise DeliveryError("bad_receipt_signature", "the receipt names another application", retryable=False)
         if receipt.get("type", "hikkoshi-receipt") != "hikkoshi-receipt":
             raise DeliveryError("bad_receipt", "the answer is not a receipt", retryable=False)
@@ -217,38 +241,52 @@ class WebChannel(Channel):
         if not isinstance(reference, str) or not reference.strip():
             raise DeliveryError("bad_receipt", "the receipt has no reference", retryable=False)
         if not reference.strip().isprintable() or len(reference.strip()) > 100:
-            raise DeliveryError("bad_receipt", "the receipt's reference is not a printable text of "
-                                "at most 100 characters", retryable=False)
-        logger.info("web_received delivery=%s channel=web attempt=%d http_status=%s", outgoing.delivery_id,
-                    outgoing.attempt, status)
-        return Outcome(reference=reference.strip(), receipt={
-            "body": receipt,
-            "signature": verified.signature,
-            "signature_input": verified.signature_input,
-            "key_id": verified.key_id,
-            # Enough to verify the receipt again later (httpsig.verify_stored_receipt).
-            "status": status,
-            "content_type": headers.get("content-type", ""),
-            "content_digest": verified.content_digest,
-            "text": answer.decode("utf-8"),
-        })
+            raise DeliveryError(
+                "bad_receipt",
+                "the receipt's reference is not a printable text of at most 100 characters",
+                retryable=False,
+            )
+        logger.info(
+            "web_received delivery=%s channel=web attempt=%d http_status=%s",
+            outgoing.delivery_id,
+            outgoing.attempt,
+            status,
+        )
+        return Outcome(
+            reference=reference.strip(),
+            receipt={
+                "body": receipt,
+                "signature": verified.signature,
+                "signature_input": verified.signature_input,
+                "key_id": verified.key_id,
+                # Enough to verify the receipt again later (httpsig.verify_stored_receipt).
+                "status": status,
+                "content_type": headers.get("content-type", ""),
+                "content_digest": verified.content_digest,
+                "text": answer.decode("utf-8"),
+            },
+        )
 
 
-def _processed(status: int, headers: dict, answer: bytes, keys, idempotency_key: str,
-               sent_digest: str) -> DeliveryError:
+def _processed(
+    status: int, headers: dict, answer: bytes, keys, idempotency_key: str, sent_digest: str
+) -> DeliveryError:
     """A 409 to a withdrawal or correction: the organisation processed the application — if it
     says so with its signature, about this very request (its key and body digest, so an old
     answer replayed does not count)."""
-    unsigned = DeliveryError("http_409", "HTTP 409 without the organisation's signature on this request",
-                             retryable=False)
+    unsigned = DeliveryError(
+        "http_409", "HTTP 409 without the organisation's signature on this request", retryable=False
+    )
     try:
-        httpsig.verify_response(status=status, headers=headers, body=answer, keys=keys,
-                                max_future=RECEIPT_MAX_FUTURE)
+        httpsig.verify_response(status=status, headers=headers, body=answer, keys=keys, max_future=RECEIPT_MAX_FUTURE)
         problem = json.loads(answer.decode("utf-8"))
     except (httpsig.SignatureError, UnicodeDecodeError, json.JSONDecodeError):
         return unsigned
-    if (not isinstance(problem, dict) or problem.get("idempotency_key") != idempotency_key
-            or problem.get("content_digest") != sent_digest):
+    if (
+        not isinstance(problem, dict)
+        or problem.get("idempotency_key") != idempotency_key
+        or problem.get("content_digest") != sent_digest
+    ):
         return unsigned
     return DeliveryError("already_processed", "the organisation has processed the application", retryable=False)
 
@@ -256,11 +294,11 @@ def _processed(status: int, headers: dict, answer: bytes, keys, idempotency_key:
 def _http_error(status: int, headers: dict) -> DeliveryError:
     code = f"http_{status}"
     if status == 429 or status == 408 or 500 <= status < 600:
-        return DeliveryError(code, f"HTTP {status}", retryable=True,
-                             retry_after=retry_after_seconds(headers.get("retry-after")))
+        return DeliveryError(
+            code, f"HTTP {status}", retryable=True, retry_after=retry_after_seconds(headers.get("retry-after"))
+        )
     if status == 401:
-        return DeliveryError("signature_refused", "HTTP 401: the organisation refused the signature",
-                             retryable=False)
+        return DeliveryError("signature_refused", "HTTP 401: the organisation refused the signature", retryable=False)
     if status == 403:
         return DeliveryError("forbidden", "HTTP 403", retryable=False)
     return DeliveryError(code, f"HTTP {status}", retryable=False)

@@ -35,8 +35,11 @@ RECEIVER_PORT = 8401
 SINK_WEB_PORT = 8402
 # Not a number anyone answers: the sandbox's e-mail-to-fax gateway turns it into a sink address.
 SANDBOX_FAX_NUMBER = "011-000-0000"
-STAND_INS = StandIns(receiver_url=lambda path: f"http://{SANDBOX_HOST}:{RECEIVER_PORT}{path}",
-                     mail_domain="sandbox.localhost", fax_number=SANDBOX_FAX_NUMBER)
+STAND_INS = StandIns(
+    receiver_url=lambda path: f"http://{SANDBOX_HOST}:{RECEIVER_PORT}{path}",
+    mail_domain="sandbox.localhost",
+    fax_number=SANDBOX_FAX_NUMBER,
+)
 
 
 class SandboxError(RuntimeError):
@@ -95,9 +98,11 @@ def configure_sample_destinations() -> list[str]:
         channel_settings = dict(procedure.channel_settings)
         if channel is None or not channel.sends or channel.is_configured(channel_settings):
             continue
-        channel_settings.update(channel.stand_in_settings(procedure=procedure.slug,
-                                                          organisation=procedure.organisation.slug,
-                                                          stand_ins=STAND_INS))
+        channel_settings.update(
+            channel.stand_in_settings(
+                procedure=procedure.slug, organisation=procedure.organisation.slug, stand_ins=STAND_INS
+            )
+        )
         channel_settings["sample"] = True
         procedure.channel_settings = channel_settings
         procedure.save()
@@ -116,9 +121,14 @@ class Sandbox:
         self.dir.mkdir(parents=True, exist_ok=True)
         with open(self.dir / f"{name}.log", "ab") as out:
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "hikkoshi.cli", *args], stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy(),
-                preexec_fn=die_with_parent)
+                [sys.executable, "-m", "hikkoshi.cli", *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=os.environ.copy(),
+                preexec_fn=die_with_parent,
+            )
 
     def start(self) -> dict[str, str]:
         """Start everything; what to show the person trying the demo."""
@@ -135,13 +145,35 @@ class Sandbox:
         self.dir.mkdir(parents=True, exist_ok=True)
         portal_keys.write_text(json.dumps(jwks()))
         receiver_dir = self.dir / "receiver"
-        args = ["receiver", "--host", SANDBOX_HOST, "--port", str(RECEIVER_PORT), "--data-dir", str(receiver_dir),
-                "--portal-key-file", str(portal_keys), "--open-staff-pages", "--workers", "2"]
+        args = [
+            "receiver",
+            "--host",
+            SANDBOX_HOST,
+            "--port",
+            str(RECEIVER_PORT),
+            "--data-dir",
+            str(receiver_dir),
+            "--portal-key-file",
+            str(portal_keys),
+            "--open-staff-pages",
+            "--workers",
+            "2",
+        ]
         for slug in organisations:
             args += ["--organisation", slug]
         self._spawn("receiver", args)
-        self._spawn("smtpsink", ["smtpsink", "--smtp-port", str(smtp_port), "--web-port", str(SINK_WEB_PORT),
-                                 "--dir", str(self.dir / "mail")])
+        self._spawn(
+            "smtpsink",
+            [
+                "smtpsink",
+                "--smtp-port",
+                str(smtp_port),
+                "--web-port",
+                str(SINK_WEB_PORT),
+                "--dir",
+                str(self.dir / "mail"),
+            ],
+        )
         if not _answers(RECEIVER_PORT, 60) or not _answers(smtp_port, 30):
             self.stop()
             raise SandboxError(f"the sandbox did not start; see the logs in {self.dir}")

@@ -35,11 +35,14 @@ logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 _NAME = re.compile(r"^\d{20}-[0-9a-f]{12}\.eml$")
-_ROUTE = re.compile(r"^/mail/(?P<name>[^/]+)"
-                    r"(?:/(?P<what>raw|part/(?P<part>\d+)(?:/page/(?P<page>\d+)\.png)?))?$")
+_ROUTE = re.compile(
+    r"^/mail/(?P<name>[^/]+)"
+    r"(?:/(?P<what>raw|part/(?P<part>\d+)(?:/page/(?P<page>\d+)\.png)?))?$"
+)
 
 
 # -- the mails on disk ---------------------------------------------------------------------------
+
 
 class MailStore:
     """The ``.eml`` files of one folder, named ``<nanoseconds>-<random>.eml`` (sorted by time)."""
@@ -51,10 +54,12 @@ class MailStore:
     def save(self, content: bytes, *, mail_from: str, rcpt_tos: list[str], peer: str = "") -> str:
         """Store one received mail with its envelope; return its name."""
         name = f"{time.time_ns():020d}-{secrets.token_hex(6)}.eml"
-        envelope = (f"X-Sink-Mail-From: {_header_safe(mail_from)}\r\n"
-                    f"X-Sink-Rcpt-To: {_header_safe(', '.join(rcpt_tos))}\r\n"
-                    f"X-Sink-Peer: {_header_safe(peer)}\r\n"
-                    f"X-Sink-Received: {formatdate(localtime=True)}\r\n").encode("ascii", "replace")
+        envelope = (
+            f"X-Sink-Mail-From: {_header_safe(mail_from)}\r\n"
+            f"X-Sink-Rcpt-To: {_header_safe(', '.join(rcpt_tos))}\r\n"
+            f"X-Sink-Peer: {_header_safe(peer)}\r\n"
+            f"X-Sink-Received: {formatdate(localtime=True)}\r\n"
+        ).encode("ascii", "replace")
         temporary = self.directory / f".{name}.tmp"
         with open(temporary, "wb") as out:
             out.write(envelope + content)
@@ -122,14 +127,19 @@ def tiff_page_png(data: bytes, page: int) -> bytes:
 
 # -- SMTP ----------------------------------------------------------------------------------------
 
+
 class _Handler:
     def __init__(self, store: MailStore):
         self.store = store
 
     async def handle_DATA(self, server, session, envelope):
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
-        name = self.store.save(envelope.original_content or envelope.content, mail_from=envelope.mail_from,
-                               rcpt_tos=list(envelope.rcpt_tos), peer=peer)
+        name = self.store.save(
+            envelope.original_content or envelope.content,
+            mail_from=envelope.mail_from,
+            rcpt_tos=list(envelope.rcpt_tos),
+            peer=peer,
+        )
         logger.info("smtpsink_stored file=%s", name)
         return "250 2.0.0 Stored in the hikkoshi sink"
 
@@ -147,10 +157,12 @@ display:block}.en{color:#555;font-size:.9em}a{color:#0645ad}
 
 
 def _page(title: str, body: str) -> bytes:
-    return (f'<!doctype html><html lang="ja"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-            f"<body>{body}</body></html>").encode()
+    return (
+        f'<!doctype html><html lang="ja"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body>{body}</body></html>"
+    ).encode()
 
 
 def _both(ja: str, en: str) -> str:
@@ -184,18 +196,28 @@ def list_page(store: MailStore) -> bytes:
             continue
         files = "<br>".join(escape(_attachment_label(p)) for p in attachments(msg)) or "—"
         rows.append(
-            f'<tr><td>{escape(_received(msg))}</td><td>{escape(_header(msg, "From"))}</td>'
-            f'<td>{escape(_header(msg, "To") or _header(msg, "X-Sink-Rcpt-To"))}</td>'
+            f"<tr><td>{escape(_received(msg))}</td><td>{escape(_header(msg, 'From'))}</td>"
+            f"<td>{escape(_header(msg, 'To') or _header(msg, 'X-Sink-Rcpt-To'))}</td>"
             f'<td><a href="/mail/{quote(name)}">{escape(_header(msg, "Subject") or "(件名なし)")}</a></td>'
-            f"<td>{files}</td></tr>")
-    table = (f"<table><thead><tr><th>{_both('受信日時', 'Received')}</th><th>{_both('差出人', 'From')}</th>"
-             f"<th>{_both('宛先', 'To')}</th><th>{_both('件名', 'Subject')}</th>"
-             f"<th>{_both('添付', 'Attachments')}</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-             if rows else f"<p>{_both('まだメールは届いていません。', 'No mail yet.')}</p>")
-    body = (f"<h1>{_both('hikkoshi メール受信箱', 'SMTP sink')}</h1>"
-            f"<p>{_both('ポータルが送ったメールと FAX（メール→FAX ゲートウェイ宛て）を新しい順に表示します。',
-                        'Mail (and faxes for the e-mail-to-fax gateway) the portal sent, newest first.')}"
-            f' <a href="/">{_both("更新", "Reload")}</a></p>{table}')
+            f"<td>{files}</td></tr>"
+        )
+    table = (
+        f"<table><thead><tr><th>{_both('受信日時', 'Received')}</th><th>{_both('差出人', 'From')}</th>"
+        f"<th>{_both('宛先', 'To')}</th><th>{_both('件名', 'Subject')}</th>"
+        f"<th>{_both('添付', 'Attachments')}</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else f"<p>{_both('まだメールは届いていません。', 'No mail yet.')}</p>"
+    )
+    body = (
+        f"<h1>{_both('hikkoshi メール受信箱', 'SMTP sink')}</h1>"
+        f"<p>{
+            _both(
+                'ポータルが送ったメールと FAX（メール→FAX ゲートウェイ宛て）を新しい順に表示します。',
+                'Mail (and faxes for the e-mail-to-fax gateway) the portal sent, newest first.',
+            )
+        }"
+        f' <a href="/">{_both("更新", "Reload")}</a></p>{table}'
+    )
     return _page("hikkoshi メール受信箱 / SMTP sink", body)
 
 
@@ -203,17 +225,27 @@ def mail_page(store: MailStore, name: str, msg: EmailMessage) -> bytes:
     base = f"/mail/{quote(name)}"
     heads = "".join(
         f"<tr><th>{_both(ja, en)}</th><td>{escape(_header(msg, en))}</td></tr>"
-        for ja, en in (("差出人", "From"), ("宛先", "To"), ("件名", "Subject"), ("日付", "Date"),
-                       ("メッセージID", "Message-ID")))
-    heads += (f"<tr><th>{_both('エンベロープ', 'Envelope')}</th><td>"
-              f"{escape(_header(msg, 'X-Sink-Mail-From'))} → "
-              f"{escape(_header(msg, 'X-Sink-Rcpt-To'))}</td></tr>")
+        for ja, en in (
+            ("差出人", "From"),
+            ("宛先", "To"),
+            ("件名", "Subject"),
+            ("日付", "Date"),
+            ("メッセージID", "Message-ID"),
+        )
+    )
+    heads += (
+        f"<tr><th>{_both('エンベロープ', 'Envelope')}</th><td>"
+        f"{escape(_header(msg, 'X-Sink-Mail-From'))} → "
+        f"{escape(_header(msg, 'X-Sink-Rcpt-To'))}</td></tr>"
+    )
     text = text_body(msg)
     sections = [f"<h2>{_both('本文', 'Text')}</h2><pre>{escape(text)}</pre>" if text else ""]
     for index, part in enumerate(attachments(msg)):
         link = f"{base}/part/{index}"
-        sections.append(f'<h2>{_both("添付", "Attachment")} {index + 1}: '
-                        f'<a href="{link}">{escape(_attachment_label(part))}</a></h2>')
+        sections.append(
+            f"<h2>{_both('添付', 'Attachment')} {index + 1}: "
+            f'<a href="{link}">{escape(_attachment_label(part))}</a></h2>'
+        )
         if part.get_content_type() == "image/tiff":
             data = part.get_payload(decode=True) or b""
             try:
@@ -222,12 +254,15 @@ def mail_page(store: MailStore, name: str, msg: EmailMessage) -> bytes:
                 sections.append(f"<p>{_both('TIFF を読めません。', 'Unreadable TIFF.')}</p>")
                 continue
             sections.append(f"<p>{_both(f'FAX {pages} 枚', f'{pages} fax page(s)')}</p>")
-            sections += [f'<img class="page" src="{link}/page/{page}.png" '
-                         f'alt="{escape(f"page {page + 1} of {pages}")}">' for page in range(pages)]
-    body = (f'<p><a href="/">← {_both("一覧", "All mail")}</a> · <a href="{base}/raw">'
-            f'{_both("元のメール", "Raw message")}</a></p>'
-            f"<h1>{escape(_header(msg, 'Subject') or '(件名なし)')}</h1><table>{heads}</table>"
-            + "".join(sections))
+            sections += [
+                f'<img class="page" src="{link}/page/{page}.png" alt="{escape(f"page {page + 1} of {pages}")}">'
+                for page in range(pages)
+            ]
+    body = (
+        f'<p><a href="/">← {_both("一覧", "All mail")}</a> · <a href="{base}/raw">'
+        f"{_both('元のメール', 'Raw message')}</a></p>"
+        f"<h1>{escape(_header(msg, 'Subject') or '(件名なし)')}</h1><table>{heads}</table>" + "".join(sections)
+    )
     return _page(_header(msg, "Subject") or "mail", body)
 
 
@@ -242,14 +277,13 @@ class _WebHandler(BaseHTTPRequestHandler):
         match = _ROUTE.match(path)
         msg = self.store.load(match["name"]) if match else None
         if msg is None:
-            return self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8",
-                              "見つかりません / Not found\n".encode())
+            return self._send(
+                HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", "見つかりません / Not found\n".encode()
+            )
         if match["what"] is None:
-            return self._send(HTTPStatus.OK, "text/html; charset=utf-8",
-                              mail_page(self.store, match["name"], msg))
+            return self._send(HTTPStatus.OK, "text/html; charset=utf-8", mail_page(self.store, match["name"], msg))
         if match["what"] == "raw":
-            return self._send(HTTPStatus.OK, "text/plain; charset=utf-8",
-                              self.store.path(match["name"]).read_bytes())
+            return self._send(HTTPStatus.OK, "text/plain; charset=utf-8", self.store.path(match["name"]).read_bytes())
         parts = attachments(msg)
         index = int(match["part"])
         if index >= len(parts):
@@ -263,16 +297,16 @@ class _WebHandler(BaseHTTPRequestHandler):
                 return self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"No such page\n")
             return self._send(HTTPStatus.OK, "image/png", png)
         filename = re.sub(r"[^A-Za-z0-9._-]", "_", part.get_filename() or f"part-{index}")
-        return self._send(HTTPStatus.OK, part.get_content_type(), data,
-                          {"Content-Disposition": f'attachment; filename="{filename}"'})
+        return self._send(
+            HTTPStatus.OK, part.get_content_type(), data, {"Content-Disposition": f'attachment; filename="{filename}"'}
+        )
 
     def _send(self, status, content_type: str, data: bytes, headers: dict | None = None):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Security-Policy",
-                         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+        self.send_header("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
         self.send_header("Cache-Control", "no-store")
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -284,6 +318,7 @@ class _WebHandler(BaseHTTPRequestHandler):
 
 
 # -- both together -------------------------------------------------------------------------------
+
 
 class SmtpSink:
     """The SMTP server and its web page; ``with SmtpSink(dir, smtp_port=…, web_port=0) as sink``.
@@ -317,8 +352,9 @@ class SmtpSink:
         except BaseException:
             self._web.server_close()
             raise
-        self._thread = threading.Thread(target=self._web.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="smtpsink-web", daemon=True)
+        self._thread = threading.Thread(
+            target=self._web.serve_forever, kwargs={"poll_interval": 0.1}, name="smtpsink-web", daemon=True
+        )
         self._thread.start()
         return self
 

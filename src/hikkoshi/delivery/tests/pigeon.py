@@ -7,7 +7,6 @@ channel is one module and its settings — nothing else in the code names it.
 from django.core.exceptions import ValidationError
 
 from hikkoshi.channels import Channel, Setting
-
 from hikkoshi.delivery.channels.base import Outcome
 
 SENT: list[str] = []  # the idempotency keys of the applications sent

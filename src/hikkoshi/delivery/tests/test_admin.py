@@ -22,8 +22,9 @@ def _deliveries(mover):
 def test_the_attention_filter_shows_failed_and_stuck_deliveries_only(sapporo, mover, admin_client):
     failed, stuck, fine, *_others = _deliveries(mover)
     Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED, error_code="http_400")
-    Delivery.objects.filter(pk=stuck.pk).update(status=EntryStatus.SENDING,
-                                                sending_since=timezone.now() - timedelta(hours=1))
+    Delivery.objects.filter(pk=stuck.pk).update(
+        status=EntryStatus.SENDING, sending_since=timezone.now() - timedelta(hours=1)
+    )
     page = admin_client.get(URL, {"attention": "all"})
     assert page.status_code == 200
     assert {d.pk for d in page.context["cl"].result_list} == {failed.pk, stuck.pk}
@@ -31,19 +32,28 @@ def test_the_attention_filter_shows_failed_and_stuck_deliveries_only(sapporo, mo
     assert admin_client.get(f"{URL}{fine.pk}/change/").status_code == 200
 
 
-def test_resend_asks_for_a_reason_and_records_it(sapporo, mover, admin_client, admin_user,
-                                                 django_capture_on_commit_callbacks):
+def test_resend_asks_for_a_reason_and_records_it(
+    sapporo, mover, admin_client, admin_user, django_capture_on_commit_callbacks
+):
     failed, *_ = _deliveries(mover)
     Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED, error_code="http_400")
     form = admin_client.post(URL, {"action": "resend_action", "_selected_action": [failed.pk]})
     assert form.status_code == 200 and 'name="reason"' in form.content.decode()
     # Without a reason nothing changes and the form says so.
-    again = admin_client.post(URL, {"action": "resend_action", "_selected_action": [failed.pk], "apply": "1",
-                                    "reason": ""})
+    again = admin_client.post(
+        URL, {"action": "resend_action", "_selected_action": [failed.pk], "apply": "1", "reason": ""}
+    )
     assert again.status_code == 200 and Delivery.objects.get(pk=failed.pk).status == EntryStatus.FAILED
     with django_capture_on_commit_callbacks(execute=True):
-        done = admin_client.post(URL, {"action": "resend_action", "_selected_action": [failed.pk],
-                                       "apply": "1", "reason": "endpoint corrected by the utility"})
+        done = admin_client.post(
+            URL,
+            {
+                "action": "resend_action",
+                "_selected_action": [failed.pk],
+                "apply": "1",
+                "reason": "endpoint corrected by the utility",
+            },
+        )
     assert done.status_code == 302
     delivery = Delivery.objects.get(pk=failed.pk)
     assert delivery.status == EntryStatus.QUEUED and delivery.entry.status == EntryStatus.QUEUED
@@ -57,8 +67,16 @@ def test_mark_handled_leaves_delivered_ones_alone(sapporo, mover, admin_client):
     failed, delivered, *_others = _deliveries(mover)
     Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED)
     Delivery.objects.filter(pk=delivered.pk).update(status=EntryStatus.DELIVERED)
-    response = admin_client.post(URL, {"action": "mark_handled_action", "_selected_action": [failed.pk, delivered.pk],
-                                       "apply": "1", "reason": "sent by post"}, follow=True)
+    response = admin_client.post(
+        URL,
+        {
+            "action": "mark_handled_action",
+            "_selected_action": [failed.pk, delivered.pk],
+            "apply": "1",
+            "reason": "sent by post",
+        },
+        follow=True,
+    )
     page = response.content.decode()
     assert Delivery.objects.get(pk=failed.pk).status == EntryStatus.HANDLED
     assert Delivery.objects.get(pk=failed.pk).handled_reason == "sent by post"

@@ -29,6 +29,7 @@ def with_pigeon(settings):
 
 # -- the registry -----------------------------------------------------------------------------------
 
+
 def test_the_setting_lists_the_shipped_channels_once(settings):
     assert channels.registry().names() == SHIPPED
     assert len(settings.HIKKOSHI_CHANNELS) == len(set(settings.HIKKOSHI_CHANNELS)) == len(SHIPPED)
@@ -79,6 +80,7 @@ def test_an_unknown_channel_is_a_lookup_error_and_not_in_person():
 
 # -- registry and choices agree ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("model", [Procedure, Delivery])
 def test_the_models_choices_are_the_registrys(model):
     field = model._meta.get_field("channel")
@@ -116,18 +118,21 @@ def test_what_the_shipped_channels_declare():
     assert window.settings_schema == ()
 
 
-@pytest.mark.parametrize("name, settings, problems", [
-    ("web", {}, ["The web channel needs “endpoint”."]),
-    ("web", {"sample": True}, []),  # a shipped sample: the operator sets it
-    ("web", {"endpoint": "ftp://example.jp/"}, 1),
-    ("web", {"endpoint": "https://example.jp/applications"}, []),
-    ("email", {"to": "not an address"}, 1),
-    ("email", {"to": "jumin@city.example.jp"}, []),
-    ("fax", {"fax_number": "12"}, 1),
-    ("fax", {"fax_number": "011-211-2222"}, []),
-    ("window", {}, []),
-    ("window", [], ["Expected an object."]),
-])
+@pytest.mark.parametrize(
+    "name, settings, problems",
+    [
+        ("web", {}, ["The web channel needs “endpoint”."]),
+        ("web", {"sample": True}, []),  # a shipped sample: the operator sets it
+        ("web", {"endpoint": "ftp://example.jp/"}, 1),
+        ("web", {"endpoint": "https://example.jp/applications"}, []),
+        ("email", {"to": "not an address"}, 1),
+        ("email", {"to": "jumin@city.example.jp"}, []),
+        ("fax", {"fax_number": "12"}, 1),
+        ("fax", {"fax_number": "011-211-2222"}, []),
+        ("window", {}, []),
+        ("window", [], ["Expected an object."]),
+    ],
+)
 def test_each_channel_checks_its_settings(name, settings, problems):
     with translation.override("en"):
         found = channels.validate_settings(name, settings)
@@ -142,6 +147,7 @@ def test_is_configured_says_whether_a_sample_still_lacks_its_destination():
 
 
 # -- a channel added by the setting alone -----------------------------------------------------------
+
 
 def test_a_channel_module_in_the_setting_is_a_choice_and_validated(settings, sapporo):
     water = Procedure.objects.get(slug="sapporo-water-start")
@@ -173,8 +179,9 @@ def test_a_channel_module_in_the_setting_is_offered_by_the_admin(settings, sappo
         page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert '<option value="pigeon">Carrier pigeon</option>' in page
         assert "“loft”: The organisation&#x27;s loft." in page and "“ring” (optional)" in page
-        refused = admin_client.post(url, _form(water, channel="pigeon", channel_settings="{}"),
-                                    HTTP_ACCEPT_LANGUAGE="en")
+        refused = admin_client.post(
+            url, _form(water, channel="pigeon", channel_settings="{}"), HTTP_ACCEPT_LANGUAGE="en"
+        )
         assert refused.status_code == 200 and "The pigeon channel needs “loft”." in refused.content.decode()
         saved = admin_client.post(url, _form(water, channel="pigeon", channel_settings='{"loft": "loft-1"}'))
         assert saved.status_code == 302, saved.content.decode()[:3000]
@@ -219,14 +226,22 @@ def test_the_sandbox_gives_a_sample_of_any_channel_its_stand_in(settings, sappor
     assert email.channel_settings == {"to": f"{email.slug}@sandbox.localhost", "sample": True}
     assert fax.channel_settings == {"fax_number": "011-000-0000", "sample": True}
     # The web procedures ship pointed at the sandbox receiver; the window ones send nothing.
-    assert set(changed) == {water.slug, *Procedure.objects.filter(channel__in=["email", "fax"])
-                            .values_list("slug", flat=True)}
+    assert set(changed) == {
+        water.slug,
+        *Procedure.objects.filter(channel__in=["email", "fax"]).values_list("slug", flat=True),
+    }
 
 
 def test_each_sending_channel_points_at_the_stand_ins():
-    stand_ins = StandIns(receiver_url=lambda path: f"http://127.0.0.1:9/x{path}", mail_domain="sink.localhost",
-                         fax_number="011-000-0000")
-    points = {c.name: c.stand_in_settings(procedure="p", organisation="org", stand_ins=stand_ins)
-              for c in channels.registry()}
-    assert points == {"web": {"endpoint": "http://127.0.0.1:9/x/org/applications"}, "email": {"to": "p@sink.localhost"},
-                      "fax": {"fax_number": "011-000-0000"}, "window": {}}
+    stand_ins = StandIns(
+        receiver_url=lambda path: f"http://127.0.0.1:9/x{path}", mail_domain="sink.localhost", fax_number="011-000-0000"
+    )
+    points = {
+        c.name: c.stand_in_settings(procedure="p", organisation="org", stand_ins=stand_ins) for c in channels.registry()
+    }
+    assert points == {
+        "web": {"endpoint": "http://127.0.0.1:9/x/org/applications"},
+        "email": {"to": "p@sink.localhost"},
+        "fax": {"fax_number": "011-000-0000"},
+        "window": {},
+    }

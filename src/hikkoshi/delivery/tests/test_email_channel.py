@@ -35,9 +35,16 @@ def outgoing(*, to: str | None = TO, attempt: int = 1, key: str = KEY) -> Outgoi
     record = sample_move()
     entry = next(p for p in record.procedures if p.slug == "sapporo-sapling")
     return Outgoing(
-        delivery_id=7, idempotency_key=key, attempt=attempt, procedure=entry.slug,
-        organisation="sapporo-park", organisation_name="札幌市公園緑化協会",
-        settings={"to": to} if to is not None else {}, record=record, entry=entry, application={},
+        delivery_id=7,
+        idempotency_key=key,
+        attempt=attempt,
+        procedure=entry.slug,
+        organisation="sapporo-park",
+        organisation_name="札幌市公園緑化協会",
+        settings={"to": to} if to is not None else {},
+        record=record,
+        entry=entry,
+        application={},
     )
 
 
@@ -74,9 +81,15 @@ def smtp_server(settings):
         controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
         controller.start()
         started.append(controller)
-        settings.HIKKOSHI_SMTP = {"host": "127.0.0.1", "port": port, "starttls": False, "user": "",
-                                  "password": "", "from": "hikkoshi 引越し <noreply@hikkoshi.example>",
-                                  "timeout": 5}
+        settings.HIKKOSHI_SMTP = {
+            "host": "127.0.0.1",
+            "port": port,
+            "starttls": False,
+            "user": "",
+            "password": "",
+            "from": "hikkoshi 引越し <noreply@hikkoshi.example>",
+            "timeout": 5,
+        }
         return controller
 
     yield start
@@ -103,8 +116,16 @@ def test_mail_arrives_with_japanese_subject_body_and_pdf(smtp_server):
     assert msg["Message-ID"] == outcome.message_id == f"<{KEY}@hikkoshi.example>"
 
     text = msg.get_body(preferencelist=("plain",)).get_content()
-    for expected in ("札幌市公園緑化協会 御中", "札幌 太郎", "サッポロ タロウ", "令和7年3月28日",
-                     "記念樹（苗木）の申込み", "・希望する苗木: 姫ライラック", "http://", "hikkoshi moving portal"):
+    for expected in (
+        "札幌市公園緑化協会 御中",
+        "札幌 太郎",
+        "サッポロ タロウ",
+        "令和7年3月28日",
+        "記念樹（苗木）の申込み",
+        "・希望する苗木: 姫ライラック",
+        "http://",
+        "hikkoshi moving portal",
+    ):
         assert expected in text
     [attachment] = list(msg.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
@@ -166,8 +187,14 @@ def test_4xx_rcpt_is_retryable(smtp_server):
 
 
 def test_server_not_listening_is_retryable(settings):
-    settings.HIKKOSHI_SMTP = {**settings.HIKKOSHI_SMTP, "host": "127.0.0.1", "port": free_port(),
-                              "starttls": False, "user": "", "timeout": 5}
+    settings.HIKKOSHI_SMTP = {
+        **settings.HIKKOSHI_SMTP,
+        "host": "127.0.0.1",
+        "port": free_port(),
+        "starttls": False,
+        "user": "",
+        "timeout": 5,
+    }
     with pytest.raises(DeliveryError) as failed:
         EmailChannel().send(outgoing())
     assert failed.value.retryable and failed.value.code == "connection_refused"
@@ -192,23 +219,33 @@ def test_message_id_for_is_a_valid_msg_id(settings):
 
 # -- STARTTLS and AUTH ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def certificate(tmp_path):
     """A self-signed certificate for 127.0.0.1: (cert file, key file)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hikkoshi test SMTP")])
     now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_file, key_file
 
 
@@ -217,7 +254,9 @@ def authenticator(server, session, envelope, mechanism, auth_data):
         return value.decode() if isinstance(value, bytes) else value
 
     ok = isinstance(auth_data, LoginPassword) and (text(auth_data.login), text(auth_data.password)) == (
-        "portal", "s3cret")
+        "portal",
+        "s3cret",
+    )
     return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
 
@@ -227,10 +266,14 @@ def tls_server(smtp_server, certificate, settings):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     handler = Recorder()
-    smtp_server(handler, tls_context=context, require_starttls=True, authenticator=authenticator,
-                auth_required=True)
-    settings.HIKKOSHI_SMTP = {**settings.HIKKOSHI_SMTP, "starttls": True, "cafile": str(cert_file),
-                              "user": "portal", "password": "s3cret"}
+    smtp_server(handler, tls_context=context, require_starttls=True, authenticator=authenticator, auth_required=True)
+    settings.HIKKOSHI_SMTP = {
+        **settings.HIKKOSHI_SMTP,
+        "starttls": True,
+        "cafile": str(cert_file),
+        "user": "portal",
+        "password": "s3cret",
+    }
     return handler
 
 

@@ -14,18 +14,24 @@ from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 
 
-def test_the_erase_service_empties_what_the_deliveries_hold_of_the_mover(sapporo, mover, admin_user,
-                                                                       django_capture_on_commit_callbacks,
-                                                                       monkeypatch):
+def test_the_erase_service_empties_what_the_deliveries_hold_of_the_mover(
+    sapporo, mover, admin_user, django_capture_on_commit_callbacks, monkeypatch
+):
     move = move_submit(owner=mover, payload=sapporo_relocation())
     other = move_submit(owner=mover, payload=sapporo_relocation())
     delivery = Delivery.objects.filter(entry__move=move, channel="web").first()
     Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.FAILED)
     assert services.mark_handled(delivery, user=admin_user, reason="phoned 鷺沢さん")
-    DeliveryEvent.objects.create(delivery=delivery, kind=DeliveryEvent.Kind.RETRY, code="http_503",
-                                 detail="server busy")
-    notice = Notice.objects.create(delivery=delivery, kind=Notice.Kind.CORRECTION, request_key="r" * 20,
-                                   status=Notice.Status.DELIVERED, body={"corrected": {"applicant": {"name": "x"}}})
+    DeliveryEvent.objects.create(
+        delivery=delivery, kind=DeliveryEvent.Kind.RETRY, code="http_503", detail="server busy"
+    )
+    notice = Notice.objects.create(
+        delivery=delivery,
+        kind=Notice.Kind.CORRECTION,
+        request_key="r" * 20,
+        status=Notice.Status.DELIVERED,
+        body={"corrected": {"applicant": {"name": "x"}}},
+    )
     kept = Delivery.objects.filter(entry__move=other, channel="web").first()
     assert services.mark_handled(kept, user=admin_user, reason="phoned someone else")
     forgotten = []
@@ -48,9 +54,11 @@ def test_the_erase_service_empties_what_the_deliveries_hold_of_the_mover(sapporo
 def test_the_apps_register_their_hourly_jobs_and_the_worker_runs_each(db, monkeypatch):
     assert [job.name for job in periodic.hourly()] == ["tasks", "privacy"]
     ran = []
-    jobs = {"tasks": periodic.Job("tasks", lambda: ran.append("tasks") or 0, done="deleted {n}", failed="x"),
-            "privacy": periodic.Job("privacy", lambda: 1 / 0, done="erased {n}", failed="erasure failed"),
-            "third": periodic.Job("third", lambda: ran.append("third") or 3, done="did {n} thing(s)", failed="y")}
+    jobs = {
+        "tasks": periodic.Job("tasks", lambda: ran.append("tasks") or 0, done="deleted {n}", failed="x"),
+        "privacy": periodic.Job("privacy", lambda: 1 / 0, done="erased {n}", failed="erasure failed"),
+        "third": periodic.Job("third", lambda: ran.append("third") or 3, done="did {n} thing(s)", failed="y"),
+    }
     monkeypatch.setattr(periodic, "_jobs", jobs)
     out, err = StringIO(), StringIO()
     command = Command(stdout=out, stderr=err)

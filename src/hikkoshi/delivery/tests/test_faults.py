@@ -17,8 +17,8 @@ import pytest
 
 from hikkoshi.catalogue.models import Procedure
 from hikkoshi.delivery import services
-from hikkoshi.delivery.models import Delivery
 from hikkoshi.delivery.keys import jwks
+from hikkoshi.delivery.models import Delivery
 from hikkoshi.delivery.testing import WorkerProcess, wait_until
 from hikkoshi.directory.services import set_receipt_keys
 from hikkoshi.httpsig import generate_key, key_id_for, make_jwks
@@ -85,8 +85,11 @@ def test_an_organisation_down_for_a_while_gets_each_application_once(sapporo, mo
     receiver.stop(keep_data=True)  # the organisation goes down
     move = move_submit(owner=mover, payload=sapporo_relocation())
     with WorkerProcess(processes=2, log_path=tmp_path / "worker.log"):
-        wait_until(lambda: all(d.attempts >= 2 and d.status == EntryStatus.RETRYING
-                               for d in _web_deliveries(move)), timeout=60, what="retries while it is down")
+        wait_until(
+            lambda: all(d.attempts >= 2 and d.status == EntryStatus.RETRYING for d in _web_deliveries(move)),
+            timeout=60,
+            what="retries while it is down",
+        )
         assert {d.error_code for d in _web_deliveries(move)} <= {"connect_error", "connect_timeout", "transport_error"}
         receiver.start(port=port)  # back again
         wait_until(lambda: _all_final(move), timeout=60, what="delivery after it came back")
@@ -99,8 +102,9 @@ def test_an_organisation_down_for_a_while_gets_each_application_once(sapporo, mo
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_while_sending_leaves_every_application_there_exactly_once(sapporo, mover, tmp_path,
-                                                                                   portal_keys):
+def test_a_worker_killed_while_sending_leaves_every_application_there_exactly_once(
+    sapporo, mover, tmp_path, portal_keys
+):
     # The organisation stores each application, then takes 2 s to answer: a worker killed in
     # between never learns that it arrived.
     slow = ReceiverProcess(tmp_path / "slow", list(WEB), portal_key_file=portal_keys, delay=2.0, workers=4)
@@ -111,8 +115,11 @@ def test_a_worker_killed_while_sending_leaves_every_application_there_exactly_on
         worker = WorkerProcess(processes=1, log_path=tmp_path / "worker.log").start()
         try:
             wait_until(lambda: _arrived(slow), timeout=60, what="a first application at the organisation")
-            sending = wait_until(lambda: list(_web_deliveries(move).filter(status=EntryStatus.SENDING)),
-                                 timeout=10, what="a delivery in the middle of sending")
+            sending = wait_until(
+                lambda: list(_web_deliveries(move).filter(status=EntryStatus.SENDING)),
+                timeout=10,
+                what="a delivery in the middle of sending",
+            )
             worker.kill()
         finally:
             worker.stop()
@@ -131,8 +138,7 @@ def test_a_worker_killed_while_sending_leaves_every_application_there_exactly_on
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_the_database_locked_longer_than_the_busy_timeout_delays_but_loses_nothing(sapporo, mover, tmp_path,
-                                                                                    receiver):
+def test_the_database_locked_longer_than_the_busy_timeout_delays_but_loses_nothing(sapporo, mover, tmp_path, receiver):
     _point_web_at(receiver)
     move = move_submit(owner=mover, payload=sapporo_relocation())
     release = threading.Event()
@@ -169,6 +175,7 @@ def test_the_database_locked_longer_than_the_busy_timeout_delays_but_loses_nothi
 
 
 # --- in-process: one attempt at a time through deliver() -----------------------------------------
+
 
 def _due_now(delivery):
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
@@ -245,8 +252,9 @@ def _email_move(mover):
     tax.channel_settings = {"to": "shisanzei@city.example.jp"}
     tax.save()
     payload = sapporo_relocation()
-    payload["procedures"].append({"id": "sapporo-property-tax",
-                                  "fields": {"property_location": "札幌市北区北24条西6丁目"}})
+    payload["procedures"].append(
+        {"id": "sapporo-property-tax", "fields": {"property_location": "札幌市北区北24条西6丁目"}}
+    )
     move = move_submit(owner=mover, payload=payload)
     return Delivery.objects.get(entry__move=move, channel="email")
 

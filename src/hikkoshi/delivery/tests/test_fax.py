@@ -28,8 +28,9 @@ from hikkoshi.documents.samples import sample_move
 
 NUMBER = "011-210-5555"
 
-needs_tiffinfo = pytest.mark.skipif(not shutil.which("tiffinfo"),
-                                    reason="tiffinfo is not installed: apt-get install libtiff-tools")
+needs_tiffinfo = pytest.mark.skipif(
+    not shutil.which("tiffinfo"), reason="tiffinfo is not installed: apt-get install libtiff-tools"
+)
 
 
 def free_port() -> int:
@@ -42,9 +43,15 @@ def outgoing(*, number: str | None = NUMBER, key: str | None = None, attempt: in
     record = sample_move()
     entry = next(p for p in record.procedures if p.slug == "doshin-subscription")
     return Outgoing(
-        delivery_id=11, idempotency_key=key or str(uuid.uuid4()), attempt=attempt,
-        procedure=entry.slug, organisation="doshin", organisation_name="北海道新聞",
-        settings={"fax_number": number} if number is not None else {}, record=record, entry=entry,
+        delivery_id=11,
+        idempotency_key=key or str(uuid.uuid4()),
+        attempt=attempt,
+        procedure=entry.slug,
+        organisation="doshin",
+        organisation_name="北海道新聞",
+        settings={"fax_number": number} if number is not None else {},
+        record=record,
+        entry=entry,
         application={},
     )
 
@@ -52,16 +59,19 @@ def outgoing(*, number: str | None = NUMBER, key: str | None = None, attempt: in
 def tiffinfo(data: bytes, tmp_path) -> str:
     path = tmp_path / f"fax-{uuid.uuid4().hex}.tif"
     path.write_bytes(data)
-    return subprocess.run(["tiffinfo", str(path)], capture_output=True, text=True, check=True,
-                          timeout=30).stdout
+    return subprocess.run(["tiffinfo", str(path)], capture_output=True, text=True, check=True, timeout=30).stdout
 
 
 def assert_fax_machine_reads(info: str, pages: int) -> None:
     """What tiffinfo must show for TIFF-F at fine resolution, every page."""
     assert info.count("=== TIFF directory") == pages
-    for name, count in (("Image Width: 1728 ", pages), ("Resolution: 204, 196 pixels/inch", pages),
-                        ("Compression Scheme: CCITT Group 4", pages), ("Bits/Sample: 1", pages),
-                        ("Photometric Interpretation: min-is-white", pages)):
+    for name, count in (
+        ("Image Width: 1728 ", pages),
+        ("Resolution: 204, 196 pixels/inch", pages),
+        ("Compression Scheme: CCITT Group 4", pages),
+        ("Bits/Sample: 1", pages),
+        ("Photometric Interpretation: min-is-white", pages),
+    ):
         assert info.count(name) == count, name
     for page in range(pages):
         assert f"Page Number: {page}-{pages}" in info
@@ -78,6 +88,7 @@ def landscape_pdf() -> bytes:
 
 
 # -- the image -----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def fax_image():
@@ -109,8 +120,12 @@ def test_pages_are_black_ink_on_white(fax_image):
 def test_hylafax_accepts_the_image_unchanged(fax_image, tmp_path):
     path = tmp_path / "fax.tif"
     path.write_bytes(fax_image[0])
-    out = subprocess.run(["tiffcheck", "-3", "-r", "196", "-w", "1728", "-l", "297", str(path)],
-                         capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        ["tiffcheck", "-3", "-r", "196", "-w", "1728", "-l", "297", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert out.stdout.strip() == "OK", out.stdout
 
 
@@ -133,26 +148,42 @@ def test_several_pdfs_one_file_and_group3(tmp_path):
 
 # -- fax numbers ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("typed, digits", [
-    ("011-211-2222", "0112112222"),
-    ("０１１（２１１）２２２２", "0112112222"),
-    ("(011) 211-2222", "0112112222"),
-    ("0112112222", "0112112222"),
-    ("+81 11 211 2222", "0112112222"),
-    ("+81-(0)11-211-2222", "0112112222"),
-    ("０３ー１２３４ー５６７８", "0312345678"),
-    ("0120-123-456", "0120123456"),
-    ("050-1234-5678", "05012345678"),
-    ("0800-123-4567", "08001234567"),
-])
+
+@pytest.mark.parametrize(
+    "typed, digits",
+    [
+        ("011-211-2222", "0112112222"),
+        ("０１１（２１１）２２２２", "0112112222"),
+        ("(011) 211-2222", "0112112222"),
+        ("0112112222", "0112112222"),
+        ("+81 11 211 2222", "0112112222"),
+        ("+81-(0)11-211-2222", "0112112222"),
+        ("０３ー１２３４ー５６７８", "0312345678"),
+        ("0120-123-456", "0120123456"),
+        ("050-1234-5678", "05012345678"),
+        ("0800-123-4567", "08001234567"),
+    ],
+)
 def test_fax_numbers_normalised(typed, digits):
     assert normalise_fax_number(typed) == digits
 
 
-@pytest.mark.parametrize("typed", [
-    "", "fax", "12345", "011-211-222", "011-211-22222", "090-1234-5678", "080 1234 5678",
-    "0990-123-456", "+1 212 555 0100", "0011-211-2222", "011-211-2222 内線3",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "fax",
+        "12345",
+        "011-211-222",
+        "011-211-22222",
+        "090-1234-5678",
+        "080 1234 5678",
+        "0990-123-456",
+        "+1 212 555 0100",
+        "0011-211-2222",
+        "011-211-2222 内線3",
+    ],
+)
 def test_bad_fax_numbers_refused_in_english(typed):
     with pytest.raises(ValueError) as refused:
         normalise_fax_number(typed)
@@ -167,6 +198,7 @@ def test_display_keeps_the_groups():
 
 # -- the channel ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def spool(settings, tmp_path):
     folder = tmp_path / "spool"
@@ -175,8 +207,12 @@ def spool(settings, tmp_path):
 
 
 def test_missing_or_bad_number_is_final(spool):
-    for number, code in ((None, "not_configured"), ("", "not_configured"),
-                         ("090-1234-5678", "bad_fax_number"), ("abc", "bad_fax_number")):
+    for number, code in (
+        (None, "not_configured"),
+        ("", "not_configured"),
+        ("090-1234-5678", "bad_fax_number"),
+        ("abc", "bad_fax_number"),
+    ):
         with pytest.raises(DeliveryError) as failed:
             channels.get("fax").send(outgoing(number=number))
         assert (failed.value.code, failed.value.retryable) == (code, False)
@@ -218,10 +254,16 @@ def test_spool_writes_once(spool, tmp_path):
 @needs_tiffinfo
 def test_email_gateway_delivers_the_tiff_to_the_sink(settings, tmp_path):
     port = free_port()
-    settings.HIKKOSHI_SMTP = {"host": "127.0.0.1", "port": port, "starttls": False, "user": "",
-                              "password": "", "from": "hikkoshi <fax@hikkoshi.example>", "timeout": 5}
-    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "email",
-                             "email_address": "{number}@fax.example"}
+    settings.HIKKOSHI_SMTP = {
+        "host": "127.0.0.1",
+        "port": port,
+        "starttls": False,
+        "user": "",
+        "password": "",
+        "from": "hikkoshi <fax@hikkoshi.example>",
+        "timeout": 5,
+    }
+    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "email", "email_address": "{number}@fax.example"}
     key = str(uuid.uuid4())
     with SmtpSink(tmp_path / "sink", smtp_port=port, web_port=0) as sink:
         outcome = FaxChannel().send(outgoing(key=key))
@@ -239,6 +281,7 @@ def test_email_gateway_delivers_the_tiff_to_the_sink(settings, tmp_path):
 
 
 # -- HylaFAX -------------------------------------------------------------------------------------
+
 
 def hylafax_greeting() -> str:
     try:
@@ -287,8 +330,14 @@ def hylafax(settings):
     greeting = hylafax_greeting()
     if "HylaFAX" not in greeting:
         pytest.skip("no HylaFAX server answers on 127.0.0.1:4559 (scripts/hylafax-local starts one)")
-    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "hylafax", "hylafax_host": "127.0.0.1",
-                             "hylafax_port": 4559, "hylafax_user": "hikkoshi", "hylafax_password": ""}
+    settings.HIKKOSHI_FAX = {
+        **settings.HIKKOSHI_FAX,
+        "gateway": "hylafax",
+        "hylafax_host": "127.0.0.1",
+        "hylafax_port": 4559,
+        "hylafax_user": "hikkoshi",
+        "hylafax_password": "",
+    }
     made = []
     yield made
     for job in made:
@@ -340,8 +389,13 @@ class FakeHfaxd:
 @pytest.mark.parametrize("greet, code, retryable", [(True, "hylafax_530", False), (False, "timeout", True)])
 def test_hylafax_refusal_is_final_silence_retryable(settings, greet, code, retryable):
     fake = FakeHfaxd(greet=greet)
-    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "hylafax", "hylafax_host": "127.0.0.1",
-                             "hylafax_port": fake.port, "timeout": 0.5}
+    settings.HIKKOSHI_FAX = {
+        **settings.HIKKOSHI_FAX,
+        "gateway": "hylafax",
+        "hylafax_host": "127.0.0.1",
+        "hylafax_port": fake.port,
+        "timeout": 0.5,
+    }
     try:
         with pytest.raises(DeliveryError) as failed:
             FaxChannel().send(outgoing())
@@ -351,8 +405,12 @@ def test_hylafax_refusal_is_final_silence_retryable(settings, greet, code, retry
 
 
 def test_hylafax_not_listening_is_retryable(settings):
-    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "hylafax", "hylafax_host": "127.0.0.1",
-                             "hylafax_port": free_port()}
+    settings.HIKKOSHI_FAX = {
+        **settings.HIKKOSHI_FAX,
+        "gateway": "hylafax",
+        "hylafax_host": "127.0.0.1",
+        "hylafax_port": free_port(),
+    }
     with pytest.raises(DeliveryError) as failed:
         FaxChannel().send(outgoing())
     assert (failed.value.code, failed.value.retryable) == ("connection_refused", True)

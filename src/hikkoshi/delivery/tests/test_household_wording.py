@@ -36,17 +36,26 @@ def tax_with_household(sapporo, tmp_path):
 def _tax(mover, household, members=(TARO, ICHIRO)):
     """花子 files; 太郎 (moving with her) or someone already there is the 世帯主."""
     payload = sapporo_relocation(
-        applicant={"name": "札幌 花子", "name_kana": "サッポロ ハナコ", "birth_date": "1988-07-07",
-                   "phone": "090-1234-5678", "email": "hanako@example.jp", "relationship": "妻"},
-        members=list(members), household=household)
+        applicant={
+            "name": "札幌 花子",
+            "name_kana": "サッポロ ハナコ",
+            "birth_date": "1988-07-07",
+            "phone": "090-1234-5678",
+            "email": "hanako@example.jp",
+            "relationship": "妻",
+        },
+        members=list(members),
+        household=household,
+    )
     payload["procedures"].append({"id": "sapporo-property-tax", "fields": {"property_location": "札幌市南区真駒内1-1"}})
     move = move_submit(owner=mover, payload=payload)
     return Delivery.objects.get(entry__move=move, entry__version__procedure__slug="sapporo-property-tax")
 
 
 def _pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def test_the_email_names_the_head_and_says_each_relationship_is_to_the_head(tax_with_household, mover):
@@ -92,9 +101,11 @@ def test_the_forms_footer_leaves_the_page_number_clear(tax_with_household, mover
 
     outgoing = build_outgoing(_tax(mover, {"head": "members[0]"}))
     pdf = render_application(outgoing.record, outgoing.entry, outgoing.shares)
-    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"], input=pdf,
-                           capture_output=True, check=True).stdout.decode()
-    words = {m.group(3): (float(m.group(1)), float(m.group(2)))
-             for m in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
-                                  boxes)}
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    words = {
+        m.group(3): (float(m.group(1)), float(m.group(2)))
+        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes)
+    }
     assert words[outgoing.record.id][1] < words["1"][0]  # the id ends before the page number starts

@@ -31,8 +31,9 @@ class _Answers:
 
 @pytest.fixture
 def smtp(settings):
-    controller = Controller(_Answers("451 4.3.0 try again later, taro@example.jp"), hostname="127.0.0.1",
-                            port=free_port())
+    controller = Controller(
+        _Answers("451 4.3.0 try again later, taro@example.jp"), hostname="127.0.0.1", port=free_port()
+    )
     controller.start()
     settings.HIKKOSHI_SMTP = {**settings.HIKKOSHI_SMTP, "port": controller.port, "starttls": False, "user": ""}
     yield controller
@@ -44,8 +45,9 @@ def test_a_delivery_logs_event_key_value_lines_without_personal_data(sapporo, mo
     tax.channel_settings = {"to": TO}
     tax.save()
     payload = sapporo_relocation()
-    payload["procedures"].append({"id": "sapporo-property-tax",
-                                  "fields": {"property_location": "札幌市北区北24条西6丁目"}})
+    payload["procedures"].append(
+        {"id": "sapporo-property-tax", "fields": {"property_location": "札幌市北区北24条西6丁目"}}
+    )
     move = move_submit(owner=mover, payload=payload)
     delivery = Delivery.objects.get(entry__move=move, channel="email")
 
@@ -63,6 +65,22 @@ def test_a_delivery_logs_event_key_value_lines_without_personal_data(sapporo, mo
     # Everything the portal logged (the test's own SMTP server, aiosmtpd, logs its peers).
     text = "\n".join(caplog.handler.format(r) for r in caplog.records if r.name.startswith("hikkoshi"))
     applicant = payload["applicant"]
-    for personal in (applicant["name"], "札幌", "太郎", "さっぽろ", "サッポロ", applicant["phone"], applicant["email"],
-                     "taro", "大通西", "北24条", "ハイツ北", "001-0024", "0010024", "花子", TO, "shisanzei"):
+    for personal in (
+        applicant["name"],
+        "札幌",
+        "太郎",
+        "さっぽろ",
+        "サッポロ",
+        applicant["phone"],
+        applicant["email"],
+        "taro",
+        "大通西",
+        "北24条",
+        "ハイツ北",
+        "001-0024",
+        "0010024",
+        "花子",
+        TO,
+        "shisanzei",
+    ):
         assert personal not in text, personal

@@ -11,8 +11,8 @@ import pytest
 
 from hikkoshi.catalogue.models import Procedure
 from hikkoshi.delivery import notices, services
-from hikkoshi.delivery.models import Delivery, DeliveryEvent, Notice
 from hikkoshi.delivery.keys import jwks
+from hikkoshi.delivery.models import Delivery, DeliveryEvent, Notice
 from hikkoshi.directory.services import set_receipt_keys
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.lifecycle import move_correct, move_withdraw
@@ -48,26 +48,34 @@ def delivery_of(move, slug) -> Delivery:
 
 
 def entries(move):
-    return list(MoveProcedure.objects.filter(move=move).select_related("move", "version", "delivery")
-                .prefetch_related("delivery__notices"))
+    return list(
+        MoveProcedure.objects.filter(move=move)
+        .select_related("move", "version", "delivery")
+        .prefetch_related("delivery__notices")
+    )
 
 
 def correct(**request) -> list[Notice]:
     """A correction through moves (which changes the move and tells delivery): the notices made."""
     move_correct(**request)
-    return list(Notice.objects.filter(delivery__entry__move=request["move"], request_key=request["request_key"])
-                .order_by("delivery__entry__position", "pk"))
+    return list(
+        Notice.objects.filter(delivery__entry__move=request["move"], request_key=request["request_key"]).order_by(
+            "delivery__entry__position", "pk"
+        )
+    )
 
 
 def detail(receiver, slug, reference) -> str:
     return httpx.get(receiver.url(f"/{slug}/applications/{reference}"), timeout=10).text
 
 
-def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo, mover, receiver,
-                                                                           django_capture_on_commit_callbacks):
+def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(
+    sapporo, mover, receiver, django_capture_on_commit_callbacks
+):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    water, gas, power = (delivery_of(move, s)
-                         for s in ("sapporo-water-start", "hokkaido-gas-start", "hepco-electricity-start"))
+    water, gas, power = (
+        delivery_of(move, s) for s in ("sapporo-water-start", "hokkaido-gas-start", "hepco-electricity-start")
+    )
     assert services.deliver(water.pk) == "delivered" and services.deliver(gas.pk) == "delivered"
     water.refresh_from_db(), gas.refresh_from_db()
     # The gas company processed its application already (its staff marked it).
@@ -76,8 +84,15 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo
     with django_capture_on_commit_callbacks(execute=True):
         made = move_withdraw(move=move, entries=entries(move), user=mover, request_key="req-1")
     by_slug = {n.delivery.entry.version.procedure.slug: n for n in made}
-    assert set(by_slug) == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop",
-                            "hokkaido-gas-start", "hepco-electricity-stop", "hepco-electricity-start"}
+    assert set(by_slug) == {
+        "sapporo-move-in",
+        "sapporo-water-stop",
+        "sapporo-water-start",
+        "hokkaido-gas-stop",
+        "hokkaido-gas-start",
+        "hepco-electricity-stop",
+        "hepco-electricity-start",
+    }
     # Not yet sent: cancelled, never sent. At the counter: not to be filed.
     power.refresh_from_db()
     assert power.status == EntryStatus.WITHDRAWN
@@ -103,8 +118,9 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(sapporo
     assert water.status == EntryStatus.DELIVERED
 
     # Exactly once: the same request again makes nothing new; a notice is not sent twice.
-    assert {n.pk for n in notices.withdraw(move=move, entries=entries(move), user=mover, request_key="req-1")} \
-        == {n.pk for n in made}
+    assert {n.pk for n in notices.withdraw(move=move, entries=entries(move), user=mover, request_key="req-1")} == {
+        n.pk for n in made
+    }
     assert move_withdraw(move=move, entries=entries(move), user=mover, request_key="req-1") == []
     assert move_withdraw(move=move, entries=entries(move), user=mover, request_key="req-2") == []
     assert notices.send_notice(water_notice.pk) == "not due"
@@ -137,8 +153,13 @@ def test_a_correction_of_a_delivered_application_goes_with_what_changed(sapporo,
     water.refresh_from_db()
     entry = MoveProcedure.objects.get(pk=water.entry_id)
     values = {**entry.values, "start_date": "2030-01-02"}
-    made = correct(move=move, user=mover, request_key="c1", values={entry.pk: values},
-                   contact={"phone": "011-999-0000", "email": move.applicant["email"]})
+    made = correct(
+        move=move,
+        user=mover,
+        request_key="c1",
+        values={entry.pk: values},
+        contact={"phone": "011-999-0000", "email": move.applicant["email"]},
+    )
     assert len(made) == 7  # every organisation here receives the phone number
     [notice] = [n for n in made if n.delivery_id == water.pk]
     assert notice.kind == "correction" and notice.changes == ["applicant.phone", "fields.start_date"]
@@ -154,8 +175,7 @@ def test_a_correction_before_sending_changes_what_is_sent(sapporo, mover, receiv
     move = move_submit(owner=mover, payload=sapporo_relocation())
     gas = delivery_of(move, "hokkaido-gas-start")
     entry = MoveProcedure.objects.get(pk=gas.entry_id)
-    [notice] = correct(move=move, user=mover, request_key="c", values={entry.pk: {**entry.values,
-                                                                              "visit_slot": "pm"}})
+    [notice] = correct(move=move, user=mover, request_key="c", values={entry.pk: {**entry.values, "visit_slot": "pm"}})
     assert notice.status == Notice.Status.NOT_NEEDED and notice.changes == ["fields.visit_slot"]
     assert services.deliver(gas.pk) == "delivered"
     gas.refresh_from_db()
@@ -189,8 +209,10 @@ def test_a_409_without_the_organisations_signature_is_not_taken_for_its_word(sap
         for procedure in Procedure.objects.filter(channel="web").select_related("organisation"):
             procedure.channel_settings = {"endpoint": site.url(f"/{procedure.organisation.slug}/applications")}
             procedure.save()
-            set_receipt_keys(slug=procedure.organisation.slug,
-                             keys=make_jwks([(org.public_key(), key_id_for(org.public_key()))])["keys"])
+            set_receipt_keys(
+                slug=procedure.organisation.slug,
+                keys=make_jwks([(org.public_key(), key_id_for(org.public_key()))])["keys"],
+            )
         move = move_submit(owner=mover, payload=sapporo_relocation())
         water = delivery_of(move, "sapporo-water-start")
         Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.DELIVERED, reference="X-1")
@@ -203,8 +225,9 @@ def test_the_receiver_marks_an_unknown_reference_as_a_command_error(sapporo, rec
         receiver.run("processed", "NO-SUCH-1", "--organisation", "hepco")
 
 
-def test_staff_find_a_failed_notice_by_number_and_send_it_again(sapporo, mover, admin_client,
-                                                                 django_capture_on_commit_callbacks):
+def test_staff_find_a_failed_notice_by_number_and_send_it_again(
+    sapporo, mover, admin_client, django_capture_on_commit_callbacks
+):
     from hikkoshi.audit.models import AuditEvent
 
     move = move_submit(owner=mover, payload=sapporo_relocation())
@@ -230,14 +253,16 @@ def test_a_correction_sent_again_is_the_same_even_after_another_correction(sappo
     water = delivery_of(move, "sapporo-water-start")
     services.deliver(water.pk)
     entry = MoveProcedure.objects.get(pk=water.entry_id)
-    [first] = correct(move=move, user=mover, request_key="c" * 20,
-                      values={entry.pk: {**entry.values, "start_date": "2030-01-02"}})
+    [first] = correct(
+        move=move, user=mover, request_key="c" * 20, values={entry.pk: {**entry.values, "start_date": "2030-01-02"}}
+    )
     assert notices.send_notice(first.pk) == "delivered"
     first.refresh_from_db()
     assert first.body["corrected"]["fields"]["start_date"] == "2030-01-02"
     # The mover corrects again; meanwhile the first correction's answer had been lost.
-    correct(move=move, user=mover, request_key="d" * 20,
-            values={entry.pk: {**entry.values, "start_date": "2030-01-03"}})
+    correct(
+        move=move, user=mover, request_key="d" * 20, values={entry.pk: {**entry.values, "start_date": "2030-01-03"}}
+    )
     Notice.objects.filter(pk=first.pk).update(status=Notice.Status.RETRYING, next_attempt_at=first.created_at)
     assert notices.send_notice(first.pk) == "delivered"  # the same bytes: the same receipt, no conflict
     again = Notice.objects.get(pk=first.pk)
@@ -248,14 +273,20 @@ def test_a_contact_correction_goes_only_where_that_contact_was_sent(sapporo, mov
     from hikkoshi.moves.tests.conftest import moving_day
 
     payload = sapporo_relocation()
-    payload["procedures"].append({"id": "hokkaido-shimbun-subscription",
-                                  "fields": {"start_date": moving_day().isoformat()}})
+    payload["procedures"].append(
+        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}
+    )
     move = move_submit(owner=mover, payload=payload)
-    made = correct(move=move, user=mover, request_key="e" * 20,
-                   contact={"phone": move.applicant["phone"], "email": "new@example.jp"})
+    made = correct(
+        move=move,
+        user=mover,
+        request_key="e" * 20,
+        contact={"phone": move.applicant["phone"], "email": "new@example.jp"},
+    )
     slugs = {n.delivery.entry.version.procedure.slug for n in made}
     # The newspaper receives no e-mail address (its declared data): it is not told of a new one.
     assert "hokkaido-shimbun-subscription" not in slugs and "sapporo-water-start" in slugs
-    made = correct(move=move, user=mover, request_key="f" * 20,
-                   contact={"phone": "011-999-1111", "email": "new@example.jp"})
+    made = correct(
+        move=move, user=mover, request_key="f" * 20, contact={"phone": "011-999-1111", "email": "new@example.jp"}
+    )
     assert "hokkaido-shimbun-subscription" in {n.delivery.entry.version.procedure.slug for n in made}

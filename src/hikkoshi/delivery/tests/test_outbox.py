@@ -26,8 +26,15 @@ def test_each_procedure_gets_one_delivery_queued_after_commit(sapporo, mover, dj
         move = move_submit(owner=mover, payload=sapporo_relocation())
         deliveries = {d.entry.version.procedure.slug: d for d in Delivery.objects.filter(entry__move=move)}
         assert DBTaskResult.objects.count() == 0  # nothing handed to the workers before the commit
-    assert set(deliveries) == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop",
-                               "hokkaido-gas-start", "hepco-electricity-stop", "hepco-electricity-start"}
+    assert set(deliveries) == {
+        "sapporo-move-in",
+        "sapporo-water-stop",
+        "sapporo-water-start",
+        "hokkaido-gas-stop",
+        "hokkaido-gas-start",
+        "hepco-electricity-stop",
+        "hepco-electricity-start",
+    }
     assert deliveries["sapporo-move-in"].status == EntryStatus.IN_PERSON
     web = [d for slug, d in deliveries.items() if slug != "sapporo-move-in"]
     assert all(d.status == EntryStatus.QUEUED and d.channel == "web" for d in web)
@@ -69,12 +76,14 @@ def test_a_delivered_or_handled_delivery_is_never_sent_again(sapporo, mover):
         assert services.deliver(delivery.pk) == "not due"
 
 
-def test_the_sweeper_requeues_a_delivery_whose_worker_was_lost(sapporo, mover, settings,
-                                                              django_capture_on_commit_callbacks):
+def test_the_sweeper_requeues_a_delivery_whose_worker_was_lost(
+    sapporo, mover, settings, django_capture_on_commit_callbacks
+):
     delivery = _queued(mover)
     long_ago = timezone.now() - timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"] + 5)
-    Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.SENDING, sending_since=long_ago,
-                                                   claim="lost-worker", attempts=1)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=EntryStatus.SENDING, sending_since=long_ago, claim="lost-worker", attempts=1
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert services.sweep() == {"lost": 1, "requeued": 0}
     delivery.refresh_from_db()
@@ -83,6 +92,7 @@ def test_the_sweeper_requeues_a_delivery_whose_worker_was_lost(sapporo, mover, s
     assert DeliveryEvent.objects.filter(delivery=delivery, kind="lost").count() == 1
     # The lost worker coming back with a failure cannot overwrite what happened since.
     from hikkoshi.delivery.channels import DeliveryError
+
     services._failed(delivery, "lost-worker", DeliveryError("timeout", retryable=True))
     delivery.refresh_from_db()
     assert delivery.status == EntryStatus.RETRYING and delivery.error_code == ""
@@ -98,8 +108,9 @@ def test_the_sweeper_requeues_an_overdue_delivery_whose_task_is_gone(sapporo, mo
     assert delivery.pk in _tasks_for({delivery.pk})
 
 
-def test_staff_resend_and_mark_handled_record_who_and_why(sapporo, mover, admin_user,
-                                                         django_capture_on_commit_callbacks):
+def test_staff_resend_and_mark_handled_record_who_and_why(
+    sapporo, mover, admin_user, django_capture_on_commit_callbacks
+):
     delivery = _queued(mover)
     Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.FAILED, error_code="http_400")
     delivery.refresh_from_db()
@@ -125,8 +136,8 @@ from hikkoshi.delivery.channels import Outcome  # noqa: E402
 
 def _sending(delivery, claim="worker-a", *, ago=0):
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=EntryStatus.SENDING, claim=claim, attempts=1,
-        sending_since=timezone.now() - timedelta(seconds=ago))
+        status=EntryStatus.SENDING, claim=claim, attempts=1, sending_since=timezone.now() - timedelta(seconds=ago)
+    )
     delivery.refresh_from_db()
     return delivery
 
@@ -151,8 +162,9 @@ def test_a_late_success_leaves_what_staff_decided(sapporo, mover, admin_user):
     assert delivery.status == EntryStatus.HANDLED and delivery.handled_reason == "phoned them"
 
 
-def test_staff_cannot_resend_what_a_worker_may_still_be_sending(sapporo, mover, admin_user, settings,
-                                                               django_capture_on_commit_callbacks):
+def test_staff_cannot_resend_what_a_worker_may_still_be_sending(
+    sapporo, mover, admin_user, settings, django_capture_on_commit_callbacks
+):
     delivery = _sending(_queued(mover), ago=5)
     assert not services.resend(delivery, user=admin_user, reason="impatient")
     assert Delivery.objects.get(pk=delivery.pk).status == EntryStatus.SENDING
@@ -180,8 +192,9 @@ def test_a_delivery_that_keeps_losing_its_worker_fails_for_staff(sapporo, mover,
     assert delivery.entry.status == EntryStatus.FAILED
 
 
-def test_the_sweeper_requeues_an_overdue_delivery_whose_task_died_running(sapporo, mover, settings,
-                                                                          django_capture_on_commit_callbacks):
+def test_the_sweeper_requeues_an_overdue_delivery_whose_task_died_running(
+    sapporo, mover, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         delivery = _queued(mover)
     task_id = Delivery.objects.get(pk=delivery.pk).task_id

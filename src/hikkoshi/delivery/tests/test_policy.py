@@ -8,8 +8,14 @@ import pytest
 from hikkoshi.delivery.policy import backoff, decide
 
 T0 = datetime(2026, 3, 20, 9, 0, tzinfo=timezone.utc)
-POLICY = {"first_delay": 30, "max_delay": 3600, "max_age": 3 * 24 * 3600, "lease": 300,
-          "timeout": 20, "connect_timeout": 5}
+POLICY = {
+    "first_delay": 30,
+    "max_delay": 3600,
+    "max_age": 3 * 24 * 3600,
+    "lease": 300,
+    "timeout": 20,
+    "connect_timeout": 5,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +40,7 @@ def test_retry_after_is_honoured_within_the_maximum_age():
     assert d.retry and d.delay == 900
     d = decide(retryable=True, attempt=1, created_at=T0, now=T0, retry_after=7200, rng=random.Random(2))
     assert d.retry and d.delay == 7200  # longer than our longest step: the organisation knows best
-    d = decide(retryable=True, attempt=1, created_at=T0, now=T0, retry_after=10 ** 7, rng=random.Random(2))
+    d = decide(retryable=True, attempt=1, created_at=T0, now=T0, retry_after=10**7, rng=random.Random(2))
     assert not d.retry  # past the maximum age: final
     d = decide(retryable=True, attempt=1, created_at=T0, now=T0, retry_after=1, rng=random.Random(2))
     assert 15 <= d.delay <= 30  # the back-off, when the organisation asks for less

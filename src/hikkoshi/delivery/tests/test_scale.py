@@ -26,10 +26,18 @@ def _web_deliveries(mover, django_capture_on_commit_callbacks):
 
 def test_a_new_delivery_is_due_at_once_ahead_of_retries_waiting(sapporo, mover, django_capture_on_commit_callbacks):
     # Hundreds of retries in back-off, due later: a claim must still find the new work first.
-    DBTaskResult.objects.bulk_create([
-        DBTaskResult(task_path="hikkoshi.delivery.tasks.deliver_task", args_kwargs={"args": [0], "kwargs": {}},
-                     queue_name="delivery", backend_name="default",
-                     run_after=timezone.now() + timedelta(minutes=30)) for _ in range(300)])
+    DBTaskResult.objects.bulk_create(
+        [
+            DBTaskResult(
+                task_path="hikkoshi.delivery.tasks.deliver_task",
+                args_kwargs={"args": [0], "kwargs": {}},
+                queue_name="delivery",
+                backend_name="default",
+                run_after=timezone.now() + timedelta(minutes=30),
+            )
+            for _ in range(300)
+        ]
+    )
     before = timezone.now()
     _move, deliveries = _web_deliveries(mover, django_capture_on_commit_callbacks)
     stored = Delivery.objects.filter(pk__in=[d.pk for d in deliveries])
@@ -45,7 +53,8 @@ def test_a_new_delivery_is_due_at_once_ahead_of_retries_waiting(sapporo, mover, 
 
 
 def test_the_sweeper_reads_overdue_deliveries_in_batches_not_one_query_each(
-        sapporo, mover, settings, django_capture_on_commit_callbacks, monkeypatch):
+    sapporo, mover, settings, django_capture_on_commit_callbacks, monkeypatch
+):
     monkeypatch.setattr(services, "SWEEP_BATCH", 4)
     deliveries = []
     for _ in range(3):
@@ -65,8 +74,9 @@ def test_the_sweeper_reads_overdue_deliveries_in_batches_not_one_query_each(
     assert DBTaskResult.objects.count() == n
 
 
-def test_the_sweeper_counts_earlier_losses_in_its_one_query(sapporo, mover, settings,
-                                                            django_capture_on_commit_callbacks):
+def test_the_sweeper_counts_earlier_losses_in_its_one_query(
+    sapporo, mover, settings, django_capture_on_commit_callbacks
+):
     _move, (first, second, *_others) = _web_deliveries(mover, django_capture_on_commit_callbacks)
     old = timezone.now() - timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"] + 5)
     for d in (first, second):
@@ -82,20 +92,28 @@ def test_finished_task_results_are_pruned_after_a_week(db):
     now = timezone.now()
 
     def result(status, finished):
-        return DBTaskResult(task_path="hikkoshi.delivery.tasks.deliver_task", args_kwargs={"args": [1], "kwargs": {}},
-                            queue_name="delivery", backend_name="default", run_after=now, status=status,
-                            finished_at=finished)
+        return DBTaskResult(
+            task_path="hikkoshi.delivery.tasks.deliver_task",
+            args_kwargs={"args": [1], "kwargs": {}},
+            queue_name="delivery",
+            backend_name="default",
+            run_after=now,
+            status=status,
+            finished_at=finished,
+        )
 
     DBTaskResult.objects.bulk_create(
         [result("SUCCESSFUL", now - timedelta(days=8)) for _ in range(25)]
         + [result("FAILED", now - timedelta(days=9))]
-        + [result("SUCCESSFUL", now - timedelta(days=1)), result("READY", None), result("RUNNING", None)])
+        + [result("SUCCESSFUL", now - timedelta(days=1)), result("READY", None), result("RUNNING", None)]
+    )
     assert services.prune_task_results(now=now) == 26
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["READY", "RUNNING", "SUCCESSFUL"]
 
 
-def test_the_capped_paginator_counts_no_further_than_its_cap(sapporo, mover, django_capture_on_commit_callbacks,
-                                                            monkeypatch):
+def test_the_capped_paginator_counts_no_further_than_its_cap(
+    sapporo, mover, django_capture_on_commit_callbacks, monkeypatch
+):
     for _ in range(2):
         _web_deliveries(mover, django_capture_on_commit_callbacks)
     monkeypatch.setattr(CappedPaginator, "cap", 5)
@@ -105,8 +123,9 @@ def test_the_capped_paginator_counts_no_further_than_its_cap(sapporo, mover, dja
     assert small.count == 3 and not small.capped
 
 
-def test_the_admin_list_does_not_count_the_whole_table(sapporo, mover, admin_client, django_capture_on_commit_callbacks,
-                                                       monkeypatch):
+def test_the_admin_list_does_not_count_the_whole_table(
+    sapporo, mover, admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
     for _ in range(2):
         _web_deliveries(mover, django_capture_on_commit_callbacks)
     monkeypatch.setattr(CappedPaginator, "cap", 5)
@@ -118,8 +137,9 @@ def test_the_admin_list_does_not_count_the_whole_table(sapporo, mover, admin_cli
     assert "More than 5 deliveries" in page.content.decode()
 
 
-def test_the_admin_search_is_exact_by_number_reference_move_or_key(sapporo, mover, admin_client,
-                                                                    django_capture_on_commit_callbacks):
+def test_the_admin_search_is_exact_by_number_reference_move_or_key(
+    sapporo, mover, admin_client, django_capture_on_commit_callbacks
+):
     move, deliveries = _web_deliveries(mover, django_capture_on_commit_callbacks)
     _other_move, others = _web_deliveries(mover, django_capture_on_commit_callbacks)
     Delivery.objects.filter(pk=deliveries[1].pk).update(reference="R-2026-0001")

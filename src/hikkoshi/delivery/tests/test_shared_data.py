@@ -26,8 +26,9 @@ def _move(mover):
 
 
 def _pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def test_the_web_payload_carries_only_the_declared_items(sapporo, mover):
@@ -82,12 +83,19 @@ def test_a_move_made_with_a_version_before_the_declarations_still_shows_and_send
     deliveries = _move(mover)
     move = deliveries["sapporo-water-start"].entry.move
     water = Procedure.objects.get(slug="sapporo-water")  # inactive since the split
-    legacy = {key: value for key, value in water.current_version.definition.items()
-              if key not in ("required", "end", "shares")}
+    legacy = {
+        key: value
+        for key, value in water.current_version.definition.items()
+        if key not in ("required", "end", "shares")
+    }
     version = ProcedureVersion.objects.create(procedure=water, number=99, definition=legacy)
-    entry = MoveProcedure.objects.create(move=move, version=version, kinds=["relocation"], position=20,
-                                         values={"stop_date": moving_day().isoformat(),
-                                                 "start_date": moving_day().isoformat()})
+    entry = MoveProcedure.objects.create(
+        move=move,
+        version=version,
+        kinds=["relocation"],
+        position=20,
+        values={"stop_date": moving_day().isoformat(), "start_date": moving_day().isoformat()},
+    )
     data = application_data(move, entry)
     assert data["shared"][0] == "applicant_name" and len(data["shared"]) == 8
     assert data["members"][0]["name"] == "札幌 花子" and data["applicant"]["birth_date"] == "1985-05-05"

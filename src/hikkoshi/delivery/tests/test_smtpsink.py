@@ -110,10 +110,23 @@ def test_the_command_serves_and_stops_on_sigterm(tmp_path):
     smtp_port, web_port = free_port(), free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.test"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "hikkoshi.cli", "smtpsink", "--smtp-port", str(smtp_port),
-         "--web-port", str(web_port), "--dir", str(tmp_path / "mail")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-        cwd=Path(__file__).resolve().parents[4])
+        [
+            sys.executable,
+            "-m",
+            "hikkoshi.cli",
+            "smtpsink",
+            "--smtp-port",
+            str(smtp_port),
+            "--web-port",
+            str(web_port),
+            "--dir",
+            str(tmp_path / "mail"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=Path(__file__).resolve().parents[4],
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

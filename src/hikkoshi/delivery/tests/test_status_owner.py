@@ -38,20 +38,26 @@ def _rows(move):
 
 
 def _sending(delivery, claim, *, ago=0):
-    Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.SENDING, claim=claim, attempts=1,
-                                                   sending_since=timezone.now() - timedelta(seconds=ago))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=EntryStatus.SENDING, claim=claim, attempts=1, sending_since=timezone.now() - timedelta(seconds=ago)
+    )
     delivery.refresh_from_db()
     return delivery
 
 
-def test_every_status_change_of_a_delivery_reaches_the_procedure_through_moves(sapporo, mover, admin_user, settings,
-                                                                               recorded):
+def test_every_status_change_of_a_delivery_reaches_the_procedure_through_moves(
+    sapporo, mover, admin_user, settings, recorded
+):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    by_slug = {d.entry.version.procedure.slug: d for d in Delivery.objects.filter(entry__move=move)
-               .select_related("entry__version__procedure")}
+    by_slug = {
+        d.entry.version.procedure.slug: d
+        for d in Delivery.objects.filter(entry__move=move).select_related("entry__version__procedure")
+    }
     before = _rows(move)
-    water, gas, power, stop = (by_slug[s] for s in ("sapporo-water-start", "hokkaido-gas-start",
-                                                     "hepco-electricity-start", "hepco-electricity-stop"))
+    water, gas, power, stop = (
+        by_slug[s]
+        for s in ("sapporo-water-start", "hokkaido-gas-start", "hepco-electricity-start", "hepco-electricity-stop")
+    )
 
     services._failed(_sending(water, "a"), "a", DeliveryError("http_503", retryable=True))
     services._failed(_sending(water, "b"), "b", DeliveryError("http_400", retryable=False))
@@ -60,14 +66,18 @@ def test_every_status_change_of_a_delivery_reaches_the_procedure_through_moves(s
     assert services.mark_handled(gas, user=admin_user, reason="phoned")
     _sending(stop, "lost", ago=settings.HIKKOSHI_DELIVERY["lease"] + 5)
     services.sweep()
-    lifecycle.move_withdraw(move=move, entries=[MoveProcedure.objects.get(pk=power.entry_id)], user=mover,
-                            request_key="w" * 20)
+    lifecycle.move_withdraw(
+        move=move, entries=[MoveProcedure.objects.get(pk=power.entry_id)], user=mover, request_key="w" * 20
+    )
 
     assert _rows(move) == before  # nothing written past moves' service
     assert recorded == [
-        (water.entry_id, EntryStatus.RETRYING, ""), (water.entry_id, EntryStatus.FAILED, ""),
-        (water.entry_id, EntryStatus.QUEUED, ""), (water.entry_id, EntryStatus.DELIVERED, "W-1"),
-        (gas.entry_id, EntryStatus.HANDLED, ""), (stop.entry_id, EntryStatus.RETRYING, ""),
+        (water.entry_id, EntryStatus.RETRYING, ""),
+        (water.entry_id, EntryStatus.FAILED, ""),
+        (water.entry_id, EntryStatus.QUEUED, ""),
+        (water.entry_id, EntryStatus.DELIVERED, "W-1"),
+        (gas.entry_id, EntryStatus.HANDLED, ""),
+        (stop.entry_id, EntryStatus.RETRYING, ""),
         (power.entry_id, EntryStatus.WITHDRAWN, ""),
     ]
 

@@ -28,18 +28,31 @@ APPLICATION = {
     "move_id": RECORD.id,
     "procedure": {"id": ENTRY.slug, "version": ENTRY.version, "name": ENTRY.name},
     "organisation": "sapporo-water",
-    "applicant": {"name": RECORD.applicant.name, "name_kana": RECORD.applicant.name_kana,
-                  "birth_date": RECORD.applicant.birth_date.isoformat(), "phone": RECORD.phone,
-                  "email": RECORD.email},
+    "applicant": {
+        "name": RECORD.applicant.name,
+        "name_kana": RECORD.applicant.name_kana,
+        "birth_date": RECORD.applicant.birth_date.isoformat(),
+        "phone": RECORD.phone,
+        "email": RECORD.email,
+    },
     "fields": {f.name: f.value for f in ENTRY.fields},
 }
 
 
 def outgoing(endpoint, receipt_keys, *, key="0b8e6f0e-7a59-4c1e-9a43-5d1c7e0f0001", attempt=1, **changes):
-    values = dict(delivery_id=7, idempotency_key=key, attempt=attempt, procedure=ENTRY.slug,
-                  organisation="sapporo-water", organisation_name="札幌市水道局",
-                  settings={"endpoint": endpoint} if endpoint else {}, record=RECORD, entry=ENTRY,
-                  application=APPLICATION, receipt_keys=tuple(receipt_keys))
+    values = dict(
+        delivery_id=7,
+        idempotency_key=key,
+        attempt=attempt,
+        procedure=ENTRY.slug,
+        organisation="sapporo-water",
+        organisation_name="札幌市水道局",
+        settings={"endpoint": endpoint} if endpoint else {},
+        record=RECORD,
+        entry=ENTRY,
+        application=APPLICATION,
+        receipt_keys=tuple(receipt_keys),
+    )
     values.update(changes)
     return Outgoing(**values)
 
@@ -61,8 +74,11 @@ def portal_site():
 
 @pytest.fixture(scope="module")
 def receiver(tmp_path_factory, portal_site):
-    with ReceiverProcess(tmp_path_factory.mktemp("web-receiver"), ["sapporo-water"],
-                         portal_keys_url=portal_site.url("/.well-known/hikkoshi-keys.json")) as process:
+    with ReceiverProcess(
+        tmp_path_factory.mktemp("web-receiver"),
+        ["sapporo-water"],
+        portal_keys_url=portal_site.url("/.well-known/hikkoshi-keys.json"),
+    ) as process:
         yield process
 
 
@@ -79,6 +95,7 @@ def web():
 
 
 # --- end to end against hikkoshi receiver ---------------------------------------------------------
+
 
 @pytest.mark.slow
 @pytest.mark.django_db
@@ -130,8 +147,11 @@ def test_a_receipt_key_that_is_not_the_organisations_is_a_final_error(receiver):
 def test_a_portal_key_the_receiver_does_not_know_is_refused(receiver, settings):
     settings.HIKKOSHI_SIGNING_KEY = httpsig.private_key_to_pem(httpsig.generate_key()).decode()
     with pytest.raises(DeliveryError) as info:
-        web().send(outgoing(receiver.endpoint("sapporo-water"), receiver.receipt_keys("sapporo-water"),
-                            key="unknown-portal-key"))
+        web().send(
+            outgoing(
+                receiver.endpoint("sapporo-water"), receiver.receipt_keys("sapporo-water"), key="unknown-portal-key"
+            )
+        )
     assert (info.value.code, info.value.retryable) == ("signature_refused", False)
 
 
@@ -153,12 +173,18 @@ def test_a_receiver_slower_than_the_timeout_is_retried_and_then_answers_the_same
 
 # --- against a stand-in -------------------------------------------------------------------------------
 
-def receipt_answer(request, *, key=ORG_KEY, kid=ORG_KID, status=201, idempotency_key=None, digest=None,
-                   sign=True, reference="R-000001"):
-    body = json.dumps(httpsig.receipt_body(
-        reference=reference, idempotency_key=idempotency_key or request.headers["Idempotency-Key"],
-        content_digest=digest or httpsig.content_digest(request.body),
-        received_at=datetime.now(timezone.utc))).encode()
+
+def receipt_answer(
+    request, *, key=ORG_KEY, kid=ORG_KID, status=201, idempotency_key=None, digest=None, sign=True, reference="R-000001"
+):
+    body = json.dumps(
+        httpsig.receipt_body(
+            reference=reference,
+            idempotency_key=idempotency_key or request.headers["Idempotency-Key"],
+            content_digest=digest or httpsig.content_digest(request.body),
+            received_at=datetime.now(timezone.utc),
+        )
+    ).encode()
     headers = {"Content-Type": "application/json"}
     if sign:
         headers = httpsig.sign_response(status=status, body=body, private_key=key, key_id=kid)
@@ -188,8 +214,12 @@ ANSWERS = {
     "unknown-kid": (lambda r: receipt_answer(r, kid="other"), "bad_receipt_signature", False, None),
     "unsigned": (lambda r: receipt_answer(r, sign=False), "bad_receipt_signature", False, None),
     "other-key": (lambda r: receipt_answer(r, idempotency_key="another"), "bad_receipt_signature", False, None),
-    "other-body": (lambda r: receipt_answer(r, digest=httpsig.content_digest(b"{}")), "bad_receipt_signature",
-                   False, None),
+    "other-body": (
+        lambda r: receipt_answer(r, digest=httpsig.content_digest(b"{}")),
+        "bad_receipt_signature",
+        False,
+        None,
+    ),
     "status-changed": (lambda r: (200, *receipt_answer(r)[1:]), "bad_receipt_signature", False, None),
     "no-reference": (lambda r: receipt_answer(r, reference=""), "bad_receipt", False, None),
 }
@@ -226,8 +256,13 @@ def test_answers_of_a_stand_in_receiver(stand_in, answer):
     assert request.headers["Idempotency-Key"] == item.idempotency_key
     assert json.loads(request.body.decode("utf-8")) == APPLICATION
     assert "札幌 太郎".encode() in request.body  # not \\u escapes
-    httpsig.verify_request(method="POST", url=stand_in.url("/applications"), headers=request.headers,
-                           body=request.body, resolve_key={PORTAL_KID: PORTAL.public_key()})
+    httpsig.verify_request(
+        method="POST",
+        url=stand_in.url("/applications"),
+        headers=request.headers,
+        body=request.body,
+        resolve_key={PORTAL_KID: PORTAL.public_key()},
+    )
 
 
 def test_nothing_listening_is_a_retryable_connect_error():
@@ -236,12 +271,16 @@ def test_nothing_listening_is_a_retryable_connect_error():
     assert (info.value.code, info.value.retryable) == ("connect_error", True)
 
 
-@pytest.mark.parametrize("item", [
-    outgoing("", ORG_JWKS),
-    outgoing("ftp://example.jp/x", ORG_JWKS),
-    outgoing("http://127.0.0.1:9/applications", ()),
-    outgoing("http://127.0.0.1:9/applications", [{"kty": "RSA", "kid": "x"}]),
-], ids=["no-endpoint", "not-http", "no-receipt-keys", "unusable-receipt-key"])
+@pytest.mark.parametrize(
+    "item",
+    [
+        outgoing("", ORG_JWKS),
+        outgoing("ftp://example.jp/x", ORG_JWKS),
+        outgoing("http://127.0.0.1:9/applications", ()),
+        outgoing("http://127.0.0.1:9/applications", [{"kty": "RSA", "kid": "x"}]),
+    ],
+    ids=["no-endpoint", "not-http", "no-receipt-keys", "unusable-receipt-key"],
+)
 def test_not_configured_is_final_and_sends_nothing(item):
     with pytest.raises(DeliveryError) as info:
         web().send(item)

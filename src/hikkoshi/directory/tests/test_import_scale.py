@@ -14,20 +14,30 @@ from hikkoshi.progress import ProgressBar
 
 
 def _org(n, **extra):
-    return {"slug": f"org-{n:04d}", "category": "water", "name": f"水道局{n}",
-            "postcode": "060-8611", "address": f"札幌市中央区北{n}条",
-            "contacts": [{"kind": "phone", "value": "011-211-2111", "label": "代表"},
-                         {"kind": "email", "value": f"info{n}@example.jp"}],
-            "areas": [{"area_code": "01100"}, {"area_code": "01101", "postcode_from": "060-0000",
-                                                "postcode_to": "060-9999"}],
-            **extra}
+    return {
+        "slug": f"org-{n:04d}",
+        "category": "water",
+        "name": f"水道局{n}",
+        "postcode": "060-8611",
+        "address": f"札幌市中央区北{n}条",
+        "contacts": [
+            {"kind": "phone", "value": "011-211-2111", "label": "代表"},
+            {"kind": "email", "value": f"info{n}@example.jp"},
+        ],
+        "areas": [
+            {"area_code": "01100"},
+            {"area_code": "01101", "postcode_from": "060-0000", "postcode_to": "060-9999"},
+        ],
+        **extra,
+    }
 
 
 def _write(tmp_path, organisations, name="directory.json"):
     path = tmp_path / name
-    path.write_text(json.dumps({"format": "hikkoshi-directory", "version": 1,
-                                "organisations": organisations}, ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"format": "hikkoshi-directory", "version": 1, "organisations": organisations}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -41,8 +51,7 @@ def _revision_writes(queries) -> int:
 
 
 @pytest.mark.django_db
-def test_an_import_renews_the_revision_once_and_an_unchanged_one_not_at_all(
-        tmp_path, django_assert_max_num_queries):
+def test_an_import_renews_the_revision_once_and_an_unchanged_one_not_at_all(tmp_path, django_assert_max_num_queries):
     path = _write(tmp_path, [_org(n) for n in range(120)])
     with CaptureQueriesContext(connection) as queries:
         result = directory_import(path=path)
@@ -67,7 +76,9 @@ def test_an_import_renews_the_revision_once_and_an_unchanged_one_not_at_all(
     assert (result.created, result.updated, result.unchanged) == (0, 2, 118)
     assert _stamp() != stamp and _revision_writes(queries) == 1
     assert list(Organisation.objects.get(slug="org-0005").contacts.values_list("value", flat=True)) == [
-        "011-211-2111", "new@example.jp"]
+        "011-211-2111",
+        "new@example.jp",
+    ]
     assert Contact.objects.count() == 240 and ServiceArea.objects.count() == 239
 
 

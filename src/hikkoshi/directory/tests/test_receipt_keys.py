@@ -9,8 +9,8 @@ import pytest
 from hikkoshi import httpsig
 from hikkoshi.directory.models import Organisation
 from hikkoshi.directory.selectors import receipt_keys_of
-from hikkoshi.directory.transfer import DirectoryImportError, directory_export, directory_import
 from hikkoshi.directory.tests.test_admin import _form
+from hikkoshi.directory.transfer import DirectoryImportError, directory_export, directory_import
 
 KEY = httpsig.generate_key()
 JWK = httpsig.public_jwk(KEY.public_key(), "water-2026")
@@ -26,15 +26,18 @@ def test_valid_receipt_keys(keys):
     org(receipt_keys=keys).full_clean(validate_unique=False)
 
 
-@pytest.mark.parametrize("keys, text", [
-    ({"keys": [JWK]}, "list"),
-    (["x"], "Key 1"),
-    ([JWK, {**JWK, "kty": "RSA"}], "Key 2: Only Ed25519"),
-    ([{**JWK, "d": JWK["x"]}], "private key"),
-    ([{**JWK, "x": "short"}], "base64url"),
-    ([{**JWK, "kid": ""}], "key id"),
-    ([JWK, {**OTHER, "kid": JWK["kid"]}], "given twice"),
-])
+@pytest.mark.parametrize(
+    "keys, text",
+    [
+        ({"keys": [JWK]}, "list"),
+        (["x"], "Key 1"),
+        ([JWK, {**JWK, "kty": "RSA"}], "Key 2: Only Ed25519"),
+        ([{**JWK, "d": JWK["x"]}], "private key"),
+        ([{**JWK, "x": "short"}], "base64url"),
+        ([{**JWK, "kid": ""}], "key id"),
+        ([JWK, {**OTHER, "kid": JWK["kid"]}], "given twice"),
+    ],
+)
 def test_invalid_receipt_keys(keys, text):
     with translation.override("en"), pytest.raises(ValidationError) as info:
         org(receipt_keys=keys).full_clean(validate_unique=False)
@@ -54,22 +57,27 @@ def test_admin_edits_receipt_keys(admin_client):
     assert response.status_code == 302
     assert Organisation.objects.get(slug="test-gas").receipt_keys == []
 
-    response = admin_client.post("/admin/directory/organisation/add/",
-                                 _form(slug="test-gas-2", receipt_keys=json.dumps([JWK])))
+    response = admin_client.post(
+        "/admin/directory/organisation/add/", _form(slug="test-gas-2", receipt_keys=json.dumps([JWK]))
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Organisation.objects.get(slug="test-gas-2").receipt_keys == [JWK]
 
-    response = admin_client.post("/admin/directory/organisation/add/",
-                                 _form(slug="test-gas-3", receipt_keys=json.dumps([{**JWK, "d": "secret"}])),
-                                 HTTP_ACCEPT_LANGUAGE="en")
+    response = admin_client.post(
+        "/admin/directory/organisation/add/",
+        _form(slug="test-gas-3", receipt_keys=json.dumps([{**JWK, "d": "secret"}])),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 200
     assert not Organisation.objects.filter(slug="test-gas-3").exists()
 
 
 def _write(tmp_path, organisations) -> object:
     path = tmp_path / "directory.json"
-    path.write_text(json.dumps({"format": "hikkoshi-directory", "version": 1, "organisations": organisations},
-                               ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps({"format": "hikkoshi-directory", "version": 1, "organisations": organisations}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return path
 
 

@@ -2,8 +2,8 @@
 
 import random
 
-import pytest
 from django.test import override_settings
+import pytest
 
 from hikkoshi.conftest import make_organisation
 from hikkoshi.directory.constants import Category
@@ -11,11 +11,14 @@ from hikkoshi.directory.memo import BoundedMemo
 from hikkoshi.directory.models import Organisation, ServiceArea
 from hikkoshi.directory.schemas import rendered_matches
 from hikkoshi.directory.selectors import (
-    directory_snapshot, match_ids, office_ids_in, office_search, organisations_by_id,
+    directory_snapshot,
+    match_ids,
+    office_ids_in,
+    office_search,
+    organisations_by_id,
     organisations_for_place,
 )
-from hikkoshi.places.municipalities import all_municipalities
-from hikkoshi.places.municipalities import municipality_code as registration_code_of
+from hikkoshi.places.municipalities import all_municipalities, municipality_code as registration_code_of
 
 
 def test_bounded_memo_keeps_the_most_recently_used():
@@ -35,9 +38,10 @@ def _naive(municipality_code, postcode, category):
         if category and org.category != category:
             continue
         if area.postcode_from and not postcode:
-            if area.area_code and (area.area_code in (municipality_code, registration)
-                                   or (municipality_code.startswith(area.area_code)
-                                   and len(area.area_code) == 2)):
+            if area.area_code and (
+                area.area_code in (municipality_code, registration)
+                or (municipality_code.startswith(area.area_code) and len(area.area_code) == 2)
+            ):
                 found.setdefault(org.slug, True)
             continue
         if area.covers(municipality_code, registration, postcode):
@@ -66,8 +70,7 @@ def test_memos_stay_within_their_bounds_and_answers_stay_right(many_places):
     for m in many_places:
         for postcode in ("", "0600042", "5300001"):
             for category in (None, Category.GAS):
-                ids = match_ids(municipality_code=m.code, postcode=postcode, category=category,
-                                snapshot=snapshot)
+                ids = match_ids(municipality_code=m.code, postcode=postcode, category=category, snapshot=snapshot)
                 got = [(Organisation.objects.get(pk=pk).slug, partial) for pk, partial in ids]
                 assert got == _naive(m.code, postcode, category)
                 text = rendered_matches(ids, snapshot)

@@ -16,10 +16,15 @@ from hikkoshi.directory.validators import validate_area_code, validate_contact
 DATA = Path(hikkoshi.directory.__file__).parent / "data"
 FILES = {"sapporo": 18, "tokyo": 5, "osaka": 4}
 SAPPORO_WARDS = {
-    "sapporo-chuo-ward": "01101", "sapporo-kita-ward": "01102", "sapporo-higashi-ward": "01103",
-    "sapporo-shiroishi-ward": "01104", "sapporo-toyohira-ward": "01105",
-    "sapporo-minami-ward": "01106", "sapporo-nishi-ward": "01107",
-    "sapporo-atsubetsu-ward": "01108", "sapporo-teine-ward": "01109",
+    "sapporo-chuo-ward": "01101",
+    "sapporo-kita-ward": "01102",
+    "sapporo-higashi-ward": "01103",
+    "sapporo-shiroishi-ward": "01104",
+    "sapporo-toyohira-ward": "01105",
+    "sapporo-minami-ward": "01106",
+    "sapporo-nishi-ward": "01107",
+    "sapporo-atsubetsu-ward": "01108",
+    "sapporo-teine-ward": "01109",
     "sapporo-kiyota-ward": "01110",
 }
 
@@ -75,10 +80,10 @@ def test_only_high_confidence_official_data_is_verified():
     Of single numbers, the city hall's 代表 and the water bureau's 電話受付センター are verified."""
     verified = {org["slug"] for org in ALL if org["verification"] == Verification.VERIFIED}
     assert verified == {"sapporo-city-hall"}
-    verified_contacts = {(org["slug"], c["value"]) for org in ALL for c in org["contacts"]
-                         if c["verification"] == Verification.VERIFIED}
-    assert verified_contacts == {("sapporo-city-hall", "011-211-2111"),
-                                 ("sapporo-waterworks", "011-211-7770")}
+    verified_contacts = {
+        (org["slug"], c["value"]) for org in ALL for c in org["contacts"] if c["verification"] == Verification.VERIFIED
+    }
+    assert verified_contacts == {("sapporo-city-hall", "011-211-2111"), ("sapporo-waterworks", "011-211-7770")}
     assert all(org["last_checked"] is None for org in ALL)  # no compilation date is stated
 
 
@@ -92,8 +97,7 @@ def test_shipped_files_import_into_an_empty_directory(shipped):
         assert list(org.areas.values_list("area_code", flat=True)) == [code]
     city = Organisation.objects.get(slug="sapporo-city-hall")
     assert (city.postcode, city.address) == ("0608611", "札幌市中央区北1条西2丁目")
-    assert list(city.contacts.filter(kind="phone").values_list("value", "label")) == [
-        ("011-211-2111", "代表")]
+    assert list(city.contacts.filter(kind="phone").values_list("value", "label")) == [("011-211-2111", "代表")]
     chuo = Organisation.objects.get(slug="sapporo-chuo-ward")
     assert "ADDRESS CONFLICT" in chuo.note and chuo.is_sample
     assert "not found" in Organisation.objects.get(slug="hokkaido-gas").note.lower()
@@ -109,8 +113,15 @@ def test_shipped_files_import_into_an_empty_directory(shipped):
 def test_search_in_sapporo_chuo(shipped):
     found = slugs_for("01101", "0600042")
     assert found == {
-        "sapporo-city-hall", "sapporo-callcenter", "sapporo-chuo-ward", "hepco", "hokkaido-gas",
-        "sapporo-waterworks", "hokkaido-shimbun", "japanpost-tenkyo", "ntt-east",
+        "sapporo-city-hall",
+        "sapporo-callcenter",
+        "sapporo-chuo-ward",
+        "hepco",
+        "hokkaido-gas",
+        "sapporo-waterworks",
+        "hokkaido-shimbun",
+        "japanpost-tenkyo",
+        "ntt-east",
     }
     assert "sapporo-kita-ward" not in found
     assert "sapporo-chuo-ward" not in slugs_for("01102", "0010024")
@@ -120,11 +131,19 @@ def test_search_in_sapporo_chuo(shipped):
 @pytest.mark.django_db
 def test_search_in_tokyo_and_osaka(shipped):
     assert slugs_for("13101", "1020074") == {
-        "tokyo-chiyoda-ward", "tepco-ep", "tokyo-gas", "tokyo-waterworks", "japanpost-tenkyo",
+        "tokyo-chiyoda-ward",
+        "tepco-ep",
+        "tokyo-gas",
+        "tokyo-waterworks",
+        "japanpost-tenkyo",
         "ntt-east",
     }
     assert slugs_for("27127", "5300001") == {
-        "osaka-kita-ward", "kepco", "osaka-gas", "osaka-waterworks", "japanpost-tenkyo",
+        "osaka-kita-ward",
+        "kepco",
+        "osaka-gas",
+        "osaka-waterworks",
+        "japanpost-tenkyo",
     }
 
 

@@ -1,25 +1,29 @@
 """Reading PDFs back with poppler-utils (Debian package ``poppler-utils``), as a reader would."""
 
+from pathlib import Path
 import re
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo"))
 needs_poppler = pytest.mark.skipif(
-    not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdfinfo) is not installed: "
-                        "apt-get install poppler-utils")
+    not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdfinfo) is not installed: apt-get install poppler-utils"
+)
 
 
 def _run(tool: str, data: bytes, *args: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "doc.pdf"
         path.write_bytes(data)
-        out = subprocess.run([tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
-                             capture_output=True, check=True, timeout=60)
+        out = subprocess.run(
+            [tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
     return out.stdout.decode("utf-8")
 
 
@@ -51,8 +55,7 @@ def fonts(data: bytes) -> list[dict]:
 def page_sizes(data: bytes) -> list[tuple[float, float]]:
     """(width, height) in points of every page."""
     info = _run("pdfinfo", data, "-f", "1", "-l", "999")
-    return [(float(w), float(h)) for w, h in
-            re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)]
+    return [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)]
 
 
 def word_boxes(data: bytes) -> list[tuple[float, float, float, float, float, float, str]]:
@@ -64,8 +67,11 @@ def word_boxes(data: bytes) -> list[tuple[float, float, float, float, float, flo
         m = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', line)
         if m:
             width, height = float(m[1]), float(m[2])
-        m = re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                      r"(.*)</word>", line)
+        m = re.search(
+            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+            r"(.*)</word>",
+            line,
+        )
         if m:
             boxes.append((width, height, *map(float, m.groups()[:4]), m[5]))
     return boxes

@@ -2,12 +2,12 @@
 
 from dataclasses import replace
 from datetime import date, datetime, timezone
+from pathlib import Path
 import random
 import re
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -24,8 +24,7 @@ from hikkoshi.documents.tests.pdftools import needs_poppler
 A4 = (595.28, 841.89)
 FOOTER = "hikkoshi引越しワンストップ"
 
-needs_pdftoppm = pytest.mark.skipif(not shutil.which("pdftoppm"),
-                                    reason="pdftoppm (poppler-utils) is not installed")
+needs_pdftoppm = pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) is not installed")
 
 
 def squeeze(s: str) -> str:
@@ -52,11 +51,17 @@ def pdf(record, entry):
 
 
 def cover_args(record, entry, **kw):
-    args = dict(to_name=entry.organisation + " 読者センター", to_number="011-210-5599",
-                from_name="hikkoshi 引越しワンストップ", from_number="011-555-0100", pages=3,
-                procedure_name=entry.name, application_id=record.id,
-                portal_url="https://hikkoshi.example.jp/", sent_at=datetime(
-                    2025, 3, 19, 5, 5, tzinfo=timezone.utc))  # 14:05 in Japan
+    args = dict(
+        to_name=entry.organisation + " 読者センター",
+        to_number="011-210-5599",
+        from_name="hikkoshi 引越しワンストップ",
+        from_number="011-555-0100",
+        pages=3,
+        procedure_name=entry.name,
+        application_id=record.id,
+        portal_url="https://hikkoshi.example.jp/",
+        sent_at=datetime(2025, 3, 19, 5, 5, tzinfo=timezone.utc),
+    )  # 14:05 in Japan
     args.update(kw)
     return args
 
@@ -72,9 +77,27 @@ def gray_levels(data: bytes) -> set[int]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "doc.pdf"
         path.write_bytes(data)
-        subprocess.run(["pdftoppm", "-r", "100", "-gray", "-aa", "no", "-aaVector", "no",
-                        "-f", "1", "-l", "1", str(path), str(Path(tmp) / "page")],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "100",
+                "-gray",
+                "-aa",
+                "no",
+                "-aaVector",
+                "no",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(path),
+                str(Path(tmp) / "page"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         pgm = next(Path(tmp).glob("page*.pgm")).read_bytes()
     magic, _size, depth, pixels = pgm.split(b"\n", 3)
     assert magic == b"P5" and depth == b"255"
@@ -90,8 +113,7 @@ def assert_fax_legible(data: bytes) -> None:
 def assert_ipaex_embedded(data: bytes) -> None:
     fonts = pdftools.fonts(data)
     assert fonts
-    assert all(f["emb"] == "yes" and f["name"].split("+")[-1].startswith("IPAex")
-               for f in fonts), fonts
+    assert all(f["emb"] == "yes" and f["name"].split("+")[-1].startswith("IPAex") for f in fonts), fonts
 
 
 # 申込書 ---------------------------------------------------------------------------------------
@@ -108,11 +130,26 @@ def test_application_has_everything_the_organisation_needs(record, entry, pdf):
     page = pdftools.squeezed(pdf)
     a = record.applicant
     for expected in (
-        "新聞の購読申込み申込書", "北海道新聞御中", record.id,
-        "令和7年3月19日", "2025年3月19日",  # submitted, 和暦 and 西暦
-        a.name, a.name_kana, "昭和60年3月5日", "1985年3月5日", record.phone, record.email,
-        "〒100-0001", record.old_address.address, "〒060-0042", record.new_address.address,
-        "令和7年3月28日", "2025年3月28日", "転出・転入", FOOTER, "1/1",
+        "新聞の購読申込み申込書",
+        "北海道新聞御中",
+        record.id,
+        "令和7年3月19日",
+        "2025年3月19日",  # submitted, 和暦 and 西暦
+        a.name,
+        a.name_kana,
+        "昭和60年3月5日",
+        "1985年3月5日",
+        record.phone,
+        record.email,
+        "〒100-0001",
+        record.old_address.address,
+        "〒060-0042",
+        record.new_address.address,
+        "令和7年3月28日",
+        "2025年3月28日",
+        "転出・転入",
+        FOOTER,
+        "1/1",
     ):
         assert squeeze(expected) in page, expected
     for m in record.members:
@@ -156,23 +193,32 @@ def test_application_is_reproducible(record, entry, pdf):
 LONG_TEXT = "".join(
     f"{i:03d}番：玄関は北側<裏口&勝手口>、ＡＢＣ棟の「札幌」引越しセンター経由。Call-{i}."
     + ("\n" if i % 7 == 6 else "")
-    for i in range(120))[:4000]
+    for i in range(120)
+)[:4000]
 LONG_ASCII = "".join(chr(ord("a") + i % 26) for i in range(1500))  # no space to break at
 
 
 @pytest.fixture(scope="module")
 def long_record(record):
-    members = tuple(Person(f"札幌 {i}{'郎' * (i + 1)}", f"サッポロ カナ{i:02d}", date(1990, 1, i + 1),
-                           "子" if i % 2 else "同居人") for i in range(10))
+    members = tuple(
+        Person(f"札幌 {i}{'郎' * (i + 1)}", f"サッポロ カナ{i:02d}", date(1990, 1, i + 1), "子" if i % 2 else "同居人")
+        for i in range(10)
+    )
     return replace(record, members=members)
 
 
 @pytest.fixture(scope="module")
 def long_entry(entry):
     assert len(LONG_TEXT) == 4000
-    return replace(entry, fields=entry.fields + (
-        FieldValue("note", "ご要望", LONG_TEXT), FieldValue("code", "照会コード", LONG_ASCII),
-        FieldValue("after", "最後の項目", "最後の値")))
+    return replace(
+        entry,
+        fields=entry.fields
+        + (
+            FieldValue("note", "ご要望", LONG_TEXT),
+            FieldValue("code", "照会コード", LONG_ASCII),
+            FieldValue("after", "最後の項目", "最後の値"),
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -222,12 +268,16 @@ def test_many_fields_all_printed(record, entry):
 @needs_poppler
 def test_empty_optional_values_do_not_crash(record, entry):
     bare = replace(
-        record, submitted_at=None, phone="", email="", members=(
-            Person("札幌 花子", "", date(1988, 11, 20), ""),),
-        old_address=Address("", "", "", ""), new_address=Address("0600042", "", "", ""),
-        kinds=())
-    empty_fields = replace(entry, name_en="", fields=(FieldValue("note", "備考", ""),
-                                                      FieldValue("", "", "  ")))
+        record,
+        submitted_at=None,
+        phone="",
+        email="",
+        members=(Person("札幌 花子", "", date(1988, 11, 20), ""),),
+        old_address=Address("", "", "", ""),
+        new_address=Address("0600042", "", "", ""),
+        kinds=(),
+    )
+    empty_fields = replace(entry, name_en="", fields=(FieldValue("note", "備考", ""), FieldValue("", "", "  ")))
     page = pdftools.squeezed(render_application(bare, empty_fields))
     assert "未送信" in page and "（未記入）" in page and "備考" in page and "〒060-0042" in page
     none = replace(entry, fields=())
@@ -277,10 +327,23 @@ def test_cover_sheet_says_to_whom_from_whom_and_how_many_pages(record, entry, co
     assert cover.startswith(b"%PDF")
     assert pdftools.page_sizes(cover) == [pytest.approx(A4, abs=1)]
     page = pdftools.squeezed(cover)
-    for expected in ("FAX送付状", "北海道新聞読者センター御中", "011-210-5599",
-                     "hikkoshi引越しワンストップ", "011-555-0100", "送信枚数", "（本紙を含む）", "3枚",
-                     "新聞の購読申込み申込書", record.id, "https://hikkoshi.example.jp/",
-                     "申請IDをお知らせください", "令和7年3月19日", "2025年3月19日", "14:05"):
+    for expected in (
+        "FAX送付状",
+        "北海道新聞読者センター御中",
+        "011-210-5599",
+        "hikkoshi引越しワンストップ",
+        "011-555-0100",
+        "送信枚数",
+        "（本紙を含む）",
+        "3枚",
+        "新聞の購読申込み申込書",
+        record.id,
+        "https://hikkoshi.example.jp/",
+        "申請IDをお知らせください",
+        "令和7年3月19日",
+        "2025年3月19日",
+        "14:05",
+    ):
         assert expected in page, expected
 
 
@@ -309,10 +372,20 @@ def test_cover_sheet_is_black_on_white(cover):
 
 @needs_poppler
 def test_cover_sheet_stays_one_page_whatever_the_input(record, entry):
-    pdf = render_fax_cover(**cover_args(
-        record, entry, to_name="長" * 300, to_number="", from_name="", from_number="",
-        procedure_name="手" * 300, portal_url="https://example.jp/" + "a" * 600, pages=12,
-        sent_at=datetime(2025, 3, 19, 23, 59)))  # naive: printed as given
+    pdf = render_fax_cover(
+        **cover_args(
+            record,
+            entry,
+            to_name="長" * 300,
+            to_number="",
+            from_name="",
+            from_number="",
+            procedure_name="手" * 300,
+            portal_url="https://example.jp/" + "a" * 600,
+            pages=12,
+            sent_at=datetime(2025, 3, 19, 23, 59),
+        )
+    )  # naive: printed as given
     assert len(pdftools.page_sizes(pdf)) == 1
     page = pdftools.squeezed(pdf)
     assert "12枚" in page and "23:59" in page and "…" in page

@@ -8,8 +8,7 @@ import pytest
 
 from hikkoshi.documents.data import ProcedureEntry
 from hikkoshi.documents.samples import sample_move
-from hikkoshi.documents.services import (render_calendar, render_copy, render_move_documents,
-                                         render_result)
+from hikkoshi.documents.services import render_calendar, render_copy, render_move_documents, render_result
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
 
@@ -21,8 +20,7 @@ def record():
 
 def many_procedures(record, n=60):
     base = record.procedures[2]
-    extra = tuple(replace(base, slug=f"extra-{i}", name=f"追加の手続き{i}", reference=f"R{i:04}")
-                  for i in range(n))
+    extra = tuple(replace(base, slug=f"extra-{i}", name=f"追加の手続き{i}", reference=f"R{i:04}") for i in range(n))
     return replace(record, procedures=record.procedures + extra)
 
 
@@ -63,8 +61,14 @@ def test_copy_has_everything_entered(record):
     for person in (record.applicant, *record.members):
         assert person.name.replace(" ", "") in page
         assert person.name_kana.replace(" ", "") in page
-    for expected in (record.phone, record.email, "昭和60年3月5日", "東京都千代田区千代田1-1",
-                     "北海道札幌市中央区大通西1丁目1-1", "転出・転入"):
+    for expected in (
+        record.phone,
+        record.email,
+        "昭和60年3月5日",
+        "東京都千代田区千代田1-1",
+        "北海道札幌市中央区大通西1丁目1-1",
+        "転出・転入",
+    ):
         assert expected.replace(" ", "") in page, expected
     for entry in record.procedures:
         assert entry.name.replace(" ", "") in page
@@ -77,14 +81,18 @@ def test_fonts_embedded_everywhere(record):
     for name, data in render_move_documents(record, calendar=False).items():
         fonts = pdftools.fonts(data)
         assert fonts, name
-        assert all(f["emb"] == "yes" and f["name"].split("+")[-1].startswith("IPAex")
-                   for f in fonts), (name, fonts)
+        assert all(f["emb"] == "yes" and f["name"].split("+")[-1].startswith("IPAex") for f in fonts), (name, fonts)
 
 
 def test_move_documents_names(record):
     docs = render_move_documents(record)
-    assert set(docs) == {"form-tokyo-chiyoda-move-out.pdf", "form-sapporo-move-in.pdf",
-                         "result.pdf", "copy.pdf", "deadlines.ics"}
+    assert set(docs) == {
+        "form-tokyo-chiyoda-move-out.pdf",
+        "form-sapporo-move-in.pdf",
+        "result.pdf",
+        "copy.pdf",
+        "deadlines.ics",
+    }
     assert all(docs[name].startswith(b"%PDF") for name in docs if name.endswith(".pdf"))
 
 
@@ -128,15 +136,15 @@ def test_calendar_is_stable(record):
 
 
 def test_calendar_without_deadlines_has_the_moving_day_only(record):
-    plain = replace(record, procedures=tuple(
-        replace(e, deadline_from=None, deadline_to=None) for e in record.procedures))
+    plain = replace(
+        record, procedures=tuple(replace(e, deadline_from=None, deadline_to=None) for e in record.procedures)
+    )
     cal = icalendar.Calendar.from_ical(render_calendar(plain))
     assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == ["引越し日"]
 
 
 def test_a_move_without_window_procedures_has_no_form(record):
-    web_only = replace(record, procedures=tuple(
-        e for e in record.procedures if e.channel != "window"))
+    web_only = replace(record, procedures=tuple(e for e in record.procedures if e.channel != "window"))
     assert not any(n.startswith("form-") for n in render_move_documents(web_only))
 
 

@@ -29,8 +29,9 @@ def record():
     """A move whose 転入届 belongs to the city (an organisation named like its city hall) and
     is stored with the destination ward's office."""
     base = sample_move(number=NUMBER)
-    procedures = tuple(replace(e, organisation=CITY_HALL) if e.slug == "sapporo-move-in" else e
-                       for e in base.procedures)
+    procedures = tuple(
+        replace(e, organisation=CITY_HALL) if e.slug == "sapporo-move-in" else e for e in base.procedures
+    )
     return replace(base, procedures=procedures)
 
 
@@ -38,8 +39,11 @@ def record():
 def test_documents_name_the_stored_office_not_the_organisation(record, name):
     entry = _by_slug(record, "sapporo-move-in")
     assert entry.office.name == WARD
-    pdf = {"result": lambda: render_result(record), "copy": lambda: render_copy(record),
-           "guide": lambda: render_residence_change_form(record, entry)}[name]()
+    pdf = {
+        "result": lambda: render_result(record),
+        "copy": lambda: render_copy(record),
+        "guide": lambda: render_residence_change_form(record, entry),
+    }[name]()
     text = pdftools.squeezed(pdf)
     assert all(part in text for part in WARD.split()), text  # in a cell, maybe over two lines
     assert "札幌市役所" not in text and "本庁舎" not in text
@@ -68,12 +72,18 @@ def test_application_number_is_printed_when_there_is_one(record, name):
             return render_copy(rec)
         if name == "application":
             return render_application(rec, _by_slug(rec, "doshin-subscription"))
-        return render_fax_cover(to_name="北海道新聞", to_number="011-210-5555",
-                                from_name="hikkoshi", from_number="", pages=2,
-                                procedure_name="新聞の購読申込み", application_id=rec.id,
-                                portal_url="https://example.jp/",
-                                sent_at=datetime(2025, 3, 19, 5, 5, tzinfo=timezone.utc),
-                                application_number=rec.number)
+        return render_fax_cover(
+            to_name="北海道新聞",
+            to_number="011-210-5555",
+            from_name="hikkoshi",
+            from_number="",
+            pages=2,
+            procedure_name="新聞の購読申込み",
+            application_id=rec.id,
+            portal_url="https://example.jp/",
+            sent_at=datetime(2025, 3, 19, 5, 5, tzinfo=timezone.utc),
+            application_number=rec.number,
+        )
 
     text = pdftools.squeezed(render(record))
     assert f"申請番号{NUMBER}" in text

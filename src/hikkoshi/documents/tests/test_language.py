@@ -13,8 +13,18 @@ from hikkoshi.documents.tests.pdftools import needs_poppler
 
 pytestmark = needs_poppler
 
-ENGLISH_WORDS = ("Application", "result", "copy", "procedure", "Move-in", "Water supply",
-                 "notification", "What to bring", "Where to go", "Your")
+ENGLISH_WORDS = (
+    "Application",
+    "result",
+    "copy",
+    "procedure",
+    "Move-in",
+    "Water supply",
+    "notification",
+    "What to bring",
+    "Where to go",
+    "Your",
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +61,19 @@ def test_japanese_guide_page_carries_no_english(record):
 
 def test_english_result(record):
     text = pdftools.squeezed(_render(record, "result.pdf", "en"))
-    for expected in ("Applicationresult", "Applicationnumber", "K7QM-4XPR-29W", "Movingday",
-                     "28March2025", "Move-innotification(転入届)", "Deadline",
-                     "until25Mar2025", "札幌市中央区役所", "Applicant", "Counter"):
+    for expected in (
+        "Applicationresult",
+        "Applicationnumber",
+        "K7QM-4XPR-29W",
+        "Movingday",
+        "28March2025",
+        "Move-innotification(転入届)",
+        "Deadline",
+        "until25Mar2025",
+        "札幌市中央区役所",
+        "Applicant",
+        "Counter",
+    ):
         assert expected in text, expected
     for japanese in ("申請結果", "引越し日", "期限", "提出先", "令和"):
         assert japanese not in text, japanese
@@ -61,9 +81,16 @@ def test_english_result(record):
 
 def test_english_copy(record):
     text = pdftools.squeezed(_render(record, "copy.pdf", "en"))
-    for expected in ("Yourcopyoftheapplication", "Dateofbirth", "5March1985",
-                     "Relationshiptotheheadofhousehold", "Headofhouseholdatthenewaddress",
-                     "Female", "Movingoutofthemunicipality(転出)", "千代田ハイツ101"):
+    for expected in (
+        "Yourcopyoftheapplication",
+        "Dateofbirth",
+        "5March1985",
+        "Relationshiptotheheadofhousehold",
+        "Headofhouseholdatthenewaddress",
+        "Female",
+        "Movingoutofthemunicipality(転出)",
+        "千代田ハイツ101",
+    ):
         assert expected in text, expected
     # (The procedures' own field labels and values are the record's, here the sample's.)
     for japanese in ("申請控え", "生年月日", "世帯主との続柄", "ふりがな", "申請者", "旧住所"):
@@ -77,8 +104,15 @@ def test_english_request_gets_the_japanese_form_and_an_english_guide_page(record
     for word in ("Application", "Where to go", "What to bring", "notification"):
         assert word not in form, word
     squeezed = "".join(guide.split())
-    for expected in ("Whattobringandwheretogo", "Wheretogo", "Bywhen", "札幌市中央区役所戸籍住民課",
-                     "Openinghours:", "From28March2025to11April2025", "Beforeyouhandintheform"):
+    for expected in (
+        "Whattobringandwheretogo",
+        "Wheretogo",
+        "Bywhen",
+        "札幌市中央区役所戸籍住民課",
+        "Openinghours:",
+        "From28March2025to11April2025",
+        "Beforeyouhandintheform",
+    ):
         assert expected in squeezed, expected
     assert "持ち物・届出先" not in guide and "届出の期限" not in guide
 

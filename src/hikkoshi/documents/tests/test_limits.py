@@ -14,11 +14,19 @@ from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
 
 
-@pytest.mark.parametrize("municipality, mayor", [
-    ("札幌市中央区", "札幌市長"), ("千代田区", "千代田区長"), ("上川郡上川町", "上川町長"),
-    ("大和郡山市", "大和郡山市長"), ("郡山市", "郡山市長"), ("郡上市", "郡上市長"), ("小郡市", "小郡市長"),
-    ("西多摩郡檜原村", "檜原村長"),
-])
+@pytest.mark.parametrize(
+    "municipality, mayor",
+    [
+        ("札幌市中央区", "札幌市長"),
+        ("千代田区", "千代田区長"),
+        ("上川郡上川町", "上川町長"),
+        ("大和郡山市", "大和郡山市長"),
+        ("郡山市", "郡山市長"),
+        ("郡上市", "郡上市長"),
+        ("小郡市", "小郡市長"),
+        ("西多摩郡檜原村", "檜原村長"),
+    ],
+)
 def test_the_addressee_of_the_form(municipality, mayor):
     assert mayor_of(municipality) == f"{mayor}"
 
@@ -28,8 +36,11 @@ def test_the_largest_household_the_input_allows_still_prints():
     long_name = "長" * 40
     members = tuple(Person(long_name, "ナ" * 60, date(1990, 1, 1), "子" * 20) for _ in range(9))
     record = sample_move(members=members)
-    record = replace(record, new_address=replace(record.new_address, address="北" * 200, building="棟" * 100),
-                     old_address=replace(record.old_address, address="南" * 200, building="室" * 100))
+    record = replace(
+        record,
+        new_address=replace(record.new_address, address="北" * 200, building="棟" * 100),
+        old_address=replace(record.old_address, address="南" * 200, building="室" * 100),
+    )
     entry = form_entries(record)[0]
     pdf = render_residence_change_form(record, entry)
     text = pdftools.squeezed(pdf)

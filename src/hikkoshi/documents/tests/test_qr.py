@@ -1,15 +1,15 @@
 """The signed QR code of a form: format, verification, size, and the matrix itself."""
 
+from dataclasses import replace
+from datetime import date
 import random
 import shutil
 import string
 import subprocess
-from dataclasses import replace
-from datetime import date
 
+from django.core import signing
 import pytest
 import segno
-from django.core import signing
 
 from hikkoshi.documents.data import Person
 from hikkoshi.documents.qr import PREFIX, QRInvalid, form_payload, qr_decode, qr_encode
@@ -40,7 +40,7 @@ def test_decoding_is_plain_django_signing():
     """A counter needs nothing but Django (or the documented HMAC) and the key."""
     payload = {"k": "move_out"}
     text = qr_encode(payload)
-    assert signing.loads(text[len(PREFIX):], salt="hikkoshi.documents.qr.v1") == payload
+    assert signing.loads(text[len(PREFIX) :], salt="hikkoshi.documents.qr.v1") == payload
 
 
 def test_signature_is_the_documented_hmac(settings):
@@ -52,9 +52,8 @@ def test_signature_is_the_documented_hmac(settings):
     import zlib
 
     text = qr_encode({"k": "move_in", "ps": [["札幌 太郎", "サッポロ タロウ", "19850305", ""]]})
-    data, stamp, signature = text[len(PREFIX):].split(":")
-    key = hashlib.sha256(("hikkoshi.documents.qr.v1" + "signer" + settings.SECRET_KEY)
-                         .encode()).digest()
+    data, stamp, signature = text[len(PREFIX) :].split(":")
+    key = hashlib.sha256(("hikkoshi.documents.qr.v1" + "signer" + settings.SECRET_KEY).encode()).digest()
     mac = hmac.new(key, f"{data}:{stamp}".encode(), hashlib.sha256).digest()
     assert base64.urlsafe_b64encode(mac).rstrip(b"=").decode() == signature
     raw = data[1:] if data.startswith(".") else data
@@ -66,8 +65,8 @@ def test_signature_is_the_documented_hmac(settings):
 
 def test_tampered_payload_fails():
     text = qr_encode(form_payload(sample_move(), move_in(sample_move())))
-    data, stamp, signature = text[len(PREFIX):].split(":")
-    other = qr_encode({"k": "move_out"})[len(PREFIX):].split(":")[0]
+    data, stamp, signature = text[len(PREFIX) :].split(":")
+    other = qr_encode({"k": "move_out"})[len(PREFIX) :].split(":")[0]
     with pytest.raises(QRInvalid):
         qr_decode(f"{PREFIX}{other}:{stamp}:{signature}")
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
@@ -78,9 +77,9 @@ def test_tampered_payload_fails():
 def test_other_versions_and_keys_are_refused(settings):
     text = qr_encode({"k": "move_in"})
     with pytest.raises(QRInvalid):
-        qr_decode("HKS2:" + text[len(PREFIX):])
+        qr_decode("HKS2:" + text[len(PREFIX) :])
     with pytest.raises(QRInvalid):
-        qr_decode(text[len(PREFIX):])
+        qr_decode(text[len(PREFIX) :])
     # Signed with another salt (another version of the format): refused.
     with pytest.raises(QRInvalid):
         qr_decode(PREFIX + signing.dumps({"k": "move_in"}, salt="hikkoshi.documents.qr.v2"))
@@ -109,23 +108,29 @@ def test_expired_code_fails_with_max_age():
 
 def long_household():
     """Five persons with long names and kana, long addresses and a long 方書."""
-    names = [("長谷川五郎左衛門太郎", "ハセガワゴロウザエモンタロウ", ""),
-             ("長谷川五郎左衛門花子", "ハセガワゴロウザエモンハナコ", "妻"),
-             ("長谷川五郎左衛門一郎", "ハセガワゴロウザエモンイチロウ", "子"),
-             ("長谷川五郎左衛門二郎", "ハセガワゴロウザエモンジロウ", "子"),
-             ("長谷川五郎左衛門三郎", "ハセガワゴロウザエモンサブロウ", "子")]
-    people = [Person(n, k, date(1980 + 7 * i, 1 + i, 10 + i), r)
-              for i, (n, k, r) in enumerate(names)]
+    names = [
+        ("長谷川五郎左衛門太郎", "ハセガワゴロウザエモンタロウ", ""),
+        ("長谷川五郎左衛門花子", "ハセガワゴロウザエモンハナコ", "妻"),
+        ("長谷川五郎左衛門一郎", "ハセガワゴロウザエモンイチロウ", "子"),
+        ("長谷川五郎左衛門二郎", "ハセガワゴロウザエモンジロウ", "子"),
+        ("長谷川五郎左衛門三郎", "ハセガワゴロウザエモンサブロウ", "子"),
+    ]
+    people = [Person(n, k, date(1980 + 7 * i, 1 + i, 10 + i), r) for i, (n, k, r) in enumerate(names)]
     record = sample_move()
     record = replace(
-        record, applicant=people[0], members=tuple(people[1:]),
-        new_address=replace(record.new_address,
-                            address="北海道札幌市中央区大通西十一丁目四番地二十二号"),
-        old_address=replace(record.old_address,
-                            address="東京都千代田区千代田一丁目一番一号千代田レジデンス東館一〇一号室"))
+        record,
+        applicant=people[0],
+        members=tuple(people[1:]),
+        new_address=replace(record.new_address, address="北海道札幌市中央区大通西十一丁目四番地二十二号"),
+        old_address=replace(
+            record.old_address, address="東京都千代田区千代田一丁目一番一号千代田レジデンス東館一〇一号室"
+        ),
+    )
     entry = move_in(record)
-    fields = tuple(replace(f, value="グランドメゾン大通公園サウスタワー二十三階二三〇四号室")
-                   if f.name == "katagaki" else f for f in entry.fields)
+    fields = tuple(
+        replace(f, value="グランドメゾン大通公園サウスタワー二十三階二三〇四号室") if f.name == "katagaki" else f
+        for f in entry.fields
+    )
     return record, replace(entry, fields=fields)
 
 
@@ -169,8 +174,9 @@ def test_matrix_is_exactly_segnos(error):
 ZBAR = shutil.which("zbarimg") and shutil.which("pdftoppm")
 
 
-@pytest.mark.skipif(not ZBAR, reason="decoding the printed code needs zbarimg (Debian package "
-                                     "zbar-tools) and pdftoppm (poppler-utils)")
+@pytest.mark.skipif(
+    not ZBAR, reason="decoding the printed code needs zbarimg (Debian package zbar-tools) and pdftoppm (poppler-utils)"
+)
 def test_printed_code_scans_and_verifies(tmp_path):
     from hikkoshi.documents.services import render_residence_change_form
 
@@ -178,10 +184,14 @@ def test_printed_code_scans_and_verifies(tmp_path):
     entry = move_in(record)
     pdf = tmp_path / "form.pdf"
     pdf.write_bytes(render_residence_change_form(record, entry))
-    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf),
-                    str(tmp_path / "page")], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
     png = next(tmp_path.glob("page*.png"))
-    out = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(png)],
-                         capture_output=True, timeout=60)
+    out = subprocess.run(
+        ["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(png)], capture_output=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     assert qr_decode(out.stdout.decode().strip()) == form_payload(record, entry)

@@ -1,8 +1,8 @@
 """The 住民異動届 PDF, read back as a reader (and a counter's scanner) would."""
 
-import re
 from dataclasses import replace
 from datetime import date
+import re
 
 import pytest
 
@@ -61,11 +61,28 @@ def test_fonts_are_ipaex_and_embedded(move_in_pdf):
 @needs_poppler
 def test_form_text_is_extractable(record, move_in_pdf):
     page = pdftools.squeezed(move_in_pdf, page=1)
-    for expected in ("住民異動届", "札幌市長", "殿", "届出年月日", "異動日", "令和7年3月28日",
-                     "新住所", "北海道札幌市中央区大通西1丁目1-1", "〒060-0042", "方書",
-                     "大通パークマンション1203号室", "旧住所", "東京都千代田区千代田1-1",
-                     "世帯主", "届出人", "電話番号", "090-1234-5678", "印", "署名",
-                     "届出の任に当たっている者本人による署名の場合、押印は必要ありません"):
+    for expected in (
+        "住民異動届",
+        "札幌市長",
+        "殿",
+        "届出年月日",
+        "異動日",
+        "令和7年3月28日",
+        "新住所",
+        "北海道札幌市中央区大通西1丁目1-1",
+        "〒060-0042",
+        "方書",
+        "大通パークマンション1203号室",
+        "旧住所",
+        "東京都千代田区千代田1-1",
+        "世帯主",
+        "届出人",
+        "電話番号",
+        "090-1234-5678",
+        "印",
+        "署名",
+        "届出の任に当たっている者本人による署名の場合、押印は必要ありません",
+    ):
         assert expected in page, expected
     applicant = record.applicant
     assert applicant.name.replace(" ", "") in page
@@ -108,10 +125,12 @@ def test_relocation_box_is_checked(record):
 
 @needs_poppler
 def test_more_than_five_persons_continue_on_a_second_sheet(record):
-    members = tuple(Person(f"札幌 {n}", f"サッポロ {k}", date(2000 + i, 1, 1 + i), "子")
-                    for i, (n, k) in enumerate([("二郎", "ジロウ"), ("三郎", "サブロウ"),
-                                                ("四郎", "シロウ"), ("五郎", "ゴロウ"),
-                                                ("六郎", "ロクロウ")]))
+    members = tuple(
+        Person(f"札幌 {n}", f"サッポロ {k}", date(2000 + i, 1, 1 + i), "子")
+        for i, (n, k) in enumerate(
+            [("二郎", "ジロウ"), ("三郎", "サブロウ"), ("四郎", "シロウ"), ("五郎", "ゴロウ"), ("六郎", "ロクロウ")]
+        )
+    )
     big = replace(record, members=members)
     pdf = render_residence_change_form(big, entry_of(big, "move_in"))
     sizes = pdftools.page_sizes(pdf)
@@ -158,10 +177,17 @@ def test_unknown_notification_is_refused(record):
         render_residence_change_form(record, replace(entry_of(record, "move_in"), notification=""))
 
 
-@pytest.mark.parametrize("municipality, mayor", [
-    ("札幌市中央区", "札幌市長"), ("千代田区", "千代田区長"), ("上川郡上川町", "上川町長"),
-    ("旭川市", "旭川市長"), ("市川三郷町", "市川三郷町長"), ("大阪市北区", "大阪市長"),
-])
+@pytest.mark.parametrize(
+    "municipality, mayor",
+    [
+        ("札幌市中央区", "札幌市長"),
+        ("千代田区", "千代田区長"),
+        ("上川郡上川町", "上川町長"),
+        ("旭川市", "旭川市長"),
+        ("市川三郷町", "市川三郷町長"),
+        ("大阪市北区", "大阪市長"),
+    ],
+)
 def test_addressee(municipality, mayor):
     assert mayor_of(municipality) == mayor
 
@@ -189,24 +215,25 @@ def _in_column(boxes, name: str, column: tuple[float, float]) -> str:
     # The 異動者 row (below 100 mm), not the 届出人's 氏名 further down.
     row = min((b for b in rows if b[3] > 100 * MM_PT), key=lambda b: b[3])
     middle = (row[3] + row[5]) / 2
-    words = [b[6] for b in boxes
-             if column[0] * MM_PT <= (b[2] + b[4]) / 2 <= column[1] * MM_PT
-             and abs((b[3] + b[5]) / 2 - middle) < 7.5 * MM_PT]
+    words = [
+        b[6]
+        for b in boxes
+        if column[0] * MM_PT <= (b[2] + b[4]) / 2 <= column[1] * MM_PT and abs((b[3] + b[5]) / 2 - middle) < 7.5 * MM_PT
+    ]
     return "".join(words)
 
 
 @pytest.fixture(scope="module")
 def household_pdfs():
     record = _household_record()
-    return {kind: render_residence_change_form(record, entry_of(record, kind))
-            for kind in ("move_in", "move_out")}
+    return {kind: render_residence_change_form(record, entry_of(record, kind)) for kind in ("move_in", "move_out")}
 
 
 @needs_poppler
 @pytest.mark.parametrize("kind", ["move_in", "move_out"])
 def test_relationship_is_to_the_head_on_each_row(household_pdfs, kind):
     boxes = [b for b in pdftools.word_boxes(household_pdfs[kind]) if b[1] > 0]
-    first_page = boxes[:next(i for i, b in enumerate(boxes) if "持ち物" in b[6])]
+    first_page = boxes[: next(i for i, b in enumerate(boxes) if "持ち物" in b[6])]
     assert _in_column(first_page, "太郎", RELATIONSHIP_COLUMN) == "世帯主"
     assert _in_column(first_page, "花子", RELATIONSHIP_COLUMN) == "妻"
     assert _in_column(first_page, "一郎", RELATIONSHIP_COLUMN) == "子"
@@ -217,14 +244,15 @@ def test_relationship_is_to_the_head_on_each_row(household_pdfs, kind):
 
 @needs_poppler
 def test_relationship_rows_read_back_with_layout(household_pdfs):
-    lines = [line for line in pdftools.text(household_pdfs["move_in"], page=1, layout=True)
-             .splitlines() if line.strip()]
+    lines = [
+        line for line in pdftools.text(household_pdfs["move_in"], page=1, layout=True).splitlines() if line.strip()
+    ]
 
     def row_of(name):
         """The row of the 異動者 table: its ふりがな line, the line between (cells centred in
         the row: number, 性別, 続柄) and its 氏名 line."""
         i = next(i for i, line in enumerate(lines) if name in line and "年" in line)
-        return lines[i - 2:i + 1]
+        return lines[i - 2 : i + 1]
 
     kana, middle, named = row_of("札幌 花子")
     assert "サッポロ ハナコ" in kana and "昭和63年11月20日" in named
@@ -239,11 +267,10 @@ def test_relationship_rows_read_back_with_layout(household_pdfs):
 
 @needs_poppler
 def test_old_moves_print_the_applicant_as_head():
-    record = replace(sample_move(head=""), applicant=replace(sample_move().applicant,
-                                                            relationship="", sex=""))
+    record = replace(sample_move(head=""), applicant=replace(sample_move().applicant, relationship="", sex=""))
     pdf = render_residence_change_form(record, entry_of(record, "move_in"))
     boxes = pdftools.word_boxes(pdf)
-    first_page = boxes[:next(i for i, b in enumerate(boxes) if "持ち物" in b[6])]
+    first_page = boxes[: next(i for i, b in enumerate(boxes) if "持ち物" in b[6])]
     assert _in_column(first_page, "太郎", RELATIONSHIP_COLUMN) == "世帯主"
     assert _in_column(first_page, "花子", RELATIONSHIP_COLUMN) == "妻"
     lines = pdftools.text(pdf, page=1, layout=True).splitlines()

@@ -3,10 +3,9 @@ from datetime import timedelta
 from django.utils import timezone
 import pytest
 
-from hikkoshi.japanese import format_wareki
-
-from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
 from hikkoshi.accounts.models import ApiToken
+from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
+from hikkoshi.japanese import format_wareki
 
 
 @pytest.fixture
@@ -35,10 +34,14 @@ def sapporo_relocation(**overrides) -> dict:
         "from": {"postcode": "060-0042", "address": "札幌市中央区大通西3丁目"},
         "to": {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": "ハイツ北 201"},
         "move_date": format_wareki(day),  # 和暦, as people write it
-        "applicant": {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "S60.5.5",
-                      "phone": "090-1234-5678", "email": "taro@example.jp"},
-        "members": [{"name": "札幌 花子", "name_kana": "ｻｯﾎﾟﾛ ﾊﾅｺ", "birth_date": "1988-07-07",
-                     "relationship": "妻"}],
+        "applicant": {
+            "name": "札幌 太郎",
+            "name_kana": "さっぽろ たろう",
+            "birth_date": "S60.5.5",
+            "phone": "090-1234-5678",
+            "email": "taro@example.jp",
+        },
+        "members": [{"name": "札幌 花子", "name_kana": "ｻｯﾎﾟﾛ ﾊﾅｺ", "birth_date": "1988-07-07", "relationship": "妻"}],
         "procedures": [
             {"id": "sapporo-move-in", "fields": {}},
             {"id": "sapporo-water-stop", "fields": {"stop_date": stop}},

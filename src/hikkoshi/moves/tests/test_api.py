@@ -70,8 +70,14 @@ def test_every_invalid_field_is_listed_and_nothing_is_stored(api, sapporo):
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     paths = {p["name"] for p in response.json()["invalid-params"]}
-    assert paths == {"applicant.name_kana", "applicant.phone", "members[0].birth_date",
-                     "procedures[2].fields.start_date", "procedures[7].id", "surprise"}
+    assert paths == {
+        "applicant.name_kana",
+        "applicant.phone",
+        "members[0].birth_date",
+        "procedures[2].fields.start_date",
+        "procedures[7].id",
+        "surprise",
+    }
     assert Move.objects.count() == 0 and MoveProcedure.objects.count() == 0
 
 
@@ -79,15 +85,24 @@ def test_the_movers_choices_are_kept_and_returned(api, sapporo):
     payload = sapporo_relocation()
     # Gas: arranged already at the old flat; another company at the new one. No newspaper.
     payload["procedures"] = [p for p in payload["procedures"] if not p["id"].startswith("hokkaido-gas")]
-    payload["choices"] = {"hokkaido-gas-stop": "arranged", "hokkaido-gas-start": "other_company",
-                          "hokkaido-shimbun-subscription": "not_needed"}
+    payload["choices"] = {
+        "hokkaido-gas-stop": "arranged",
+        "hokkaido-gas-start": "other_company",
+        "hokkaido-shimbun-subscription": "not_needed",
+    }
     response = post(api, payload)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["choices"] == {
-        "sapporo-move-in": "apply", "sapporo-water-stop": "apply", "sapporo-water-start": "apply",
-        "hokkaido-shimbun-subscription": "not_needed", "hokkaido-gas-stop": "arranged",
-        "hokkaido-gas-start": "other_company", "hepco-electricity-stop": "apply", "hepco-electricity-start": "apply"}
+        "sapporo-move-in": "apply",
+        "sapporo-water-stop": "apply",
+        "sapporo-water-start": "apply",
+        "hokkaido-shimbun-subscription": "not_needed",
+        "hokkaido-gas-stop": "arranged",
+        "hokkaido-gas-start": "other_company",
+        "hepco-electricity-stop": "apply",
+        "hepco-electricity-start": "apply",
+    }
     move = Move.objects.get(public_id=body["id"])
     assert move.procedure_choices == body["choices"]
     assert not move.entries.filter(version__procedure__slug__startswith="hokkaido-gas").exists()  # not sent
@@ -103,14 +118,17 @@ def test_the_utilities_are_no_longer_required(api, sapporo):
     assert response.json()["choices"] == {"sapporo-move-in": "apply"}
 
 
-@pytest.mark.parametrize("choices, path", [
-    ({"hokkaido-gas-stop": "maybe"}, "choices.hokkaido-gas-stop"),  # no such answer
-    ({"sapporo-move-in": "not_needed"}, "choices.sapporo-move-in"),  # required: listed, so "apply"
-    ({"sapporo-water-stop": "arranged"}, "choices.sapporo-water-stop"),  # listed: applied for here
-    ({"sapporo-sapling": "not_needed"}, "choices.sapporo-sapling"),  # not for a 転居
-    ({"hokkaido-shimbun-subscription": "apply"}, "choices.hokkaido-shimbun-subscription"),  # not listed
-    (["not_needed"], "choices"),
-])
+@pytest.mark.parametrize(
+    "choices, path",
+    [
+        ({"hokkaido-gas-stop": "maybe"}, "choices.hokkaido-gas-stop"),  # no such answer
+        ({"sapporo-move-in": "not_needed"}, "choices.sapporo-move-in"),  # required: listed, so "apply"
+        ({"sapporo-water-stop": "arranged"}, "choices.sapporo-water-stop"),  # listed: applied for here
+        ({"sapporo-sapling": "not_needed"}, "choices.sapporo-sapling"),  # not for a 転居
+        ({"hokkaido-shimbun-subscription": "apply"}, "choices.hokkaido-shimbun-subscription"),  # not listed
+        (["not_needed"], "choices"),
+    ],
+)
 def test_bad_choices_are_named_by_path(api, sapporo, choices, path):
     response = post(api, sapporo_relocation(choices=choices), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
@@ -151,8 +169,10 @@ def test_a_late_move_is_warned_about(api, sapporo):
     assert "sapporo-move-in" in warned
 
 
-@pytest.mark.parametrize("body, content_type", [("{", "application/json"), ("[]", "application/json"),
-                                                 ("a=b", "application/x-www-form-urlencoded")])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [("{", "application/json"), ("[]", "application/json"), ("a=b", "application/x-www-form-urlencoded")],
+)
 def test_malformed_bodies_are_422(api, sapporo, body, content_type):
     response = api.post("/api/v1/moves", body, content_type=content_type)
     assert response.status_code == 422
@@ -172,14 +192,17 @@ def test_tokens_are_required_and_moves_are_private(client, api, sapporo, django_
     assert stranger.get("/api/v1/moves/not-a-uuid").status_code == 404
 
 
-@pytest.mark.parametrize("postcode, typed, full", [
-    ("060-0042", "中央区大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # a ward Tokyo has too
-    ("001-0024", "北区北24条西6丁目", "北海道札幌市北区北24条西6丁目"),
-    ("060-0042", "札幌市大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # the city without its ward
-    ("060-0042", "大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # from the town
-    ("060-0042", "北海道札幌市中央区大通西3丁目", "北海道札幌市中央区大通西3丁目"),
-    ("183-0023", "府中市宮西町1-1", "東京都府中市宮西町1-1"),  # a name two prefectures share
-])
+@pytest.mark.parametrize(
+    "postcode, typed, full",
+    [
+        ("060-0042", "中央区大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # a ward Tokyo has too
+        ("001-0024", "北区北24条西6丁目", "北海道札幌市北区北24条西6丁目"),
+        ("060-0042", "札幌市大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # the city without its ward
+        ("060-0042", "大通西3丁目", "北海道札幌市中央区大通西3丁目"),  # from the town
+        ("060-0042", "北海道札幌市中央区大通西3丁目", "北海道札幌市中央区大通西3丁目"),
+        ("183-0023", "府中市宮西町1-1", "東京都府中市宮西町1-1"),  # a name two prefectures share
+    ],
+)
 def test_addresses_as_people_type_them(postcode, typed, full):
     from hikkoshi.moves.services import _full_address
     from hikkoshi.places.postcodes import lookup
@@ -187,11 +210,14 @@ def test_addresses_as_people_type_them(postcode, typed, full):
     assert _full_address(lookup(postcode), typed) == (full, None)
 
 
-@pytest.mark.parametrize("postcode, typed, other", [
-    ("060-0042", "札幌市北区北24条", "札幌市北区"),
-    ("060-0042", "大阪市北区梅田1丁目", "大阪府大阪市北区"),
-    ("060-0042", "小樽市稲穂1丁目", "小樽市"),
-])
+@pytest.mark.parametrize(
+    "postcode, typed, other",
+    [
+        ("060-0042", "札幌市北区北24条", "札幌市北区"),
+        ("060-0042", "大阪市北区梅田1丁目", "大阪府大阪市北区"),
+        ("060-0042", "小樽市稲穂1丁目", "小樽市"),
+    ],
+)
 def test_an_address_in_another_municipality_is_named(postcode, typed, other):
     from hikkoshi.moves.services import _full_address
     from hikkoshi.places.postcodes import lookup
@@ -274,7 +300,9 @@ def test_dates_of_a_procedure_must_be_around_the_moving_day(api, sapporo):
     response = post(api, payload, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     assert {p["name"] for p in response.json()["invalid-params"]} == {
-        "procedures[2].fields.stop_date", "procedures[3].fields.start_date"}
+        "procedures[2].fields.stop_date",
+        "procedures[3].fields.start_date",
+    }
 
 
 def test_the_agreement_to_which_data_goes_where_is_required(api, sapporo, mover):

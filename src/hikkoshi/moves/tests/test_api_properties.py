@@ -10,18 +10,40 @@ from hikkoshi.moves.models import Move, MoveProcedure
 from .conftest import sapporo_relocation
 
 JSON_LEAF = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
-JSON = st.recursive(JSON_LEAF, lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(max_size=10), inner, max_size=3), max_leaves=10)
+JSON = st.recursive(
+    JSON_LEAF,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=10,
+)
 PATHS = [
-    ("from",), ("from", "postcode"), ("from", "address"), ("to", "postcode"), ("to", "address"),
-    ("to", "building"), ("move_date",), ("applicant",), ("applicant", "name"),
-    ("applicant", "name_kana"), ("applicant", "birth_date"), ("applicant", "phone"),
-    ("applicant", "email"), ("members",), ("members", 0, "name_kana"), ("members", 0, "birth_date"),
-    ("procedures",), ("procedures", 0), ("procedures", 0, "id"), ("procedures", 1, "fields"),
-    ("procedures", 1, "fields", "start_date"), ("procedures", 3, "fields", "billing_number"),
+    ("from",),
+    ("from", "postcode"),
+    ("from", "address"),
+    ("to", "postcode"),
+    ("to", "address"),
+    ("to", "building"),
+    ("move_date",),
+    ("applicant",),
+    ("applicant", "name"),
+    ("applicant", "name_kana"),
+    ("applicant", "birth_date"),
+    ("applicant", "phone"),
+    ("applicant", "email"),
+    ("members",),
+    ("members", 0, "name_kana"),
+    ("members", 0, "birth_date"),
+    ("procedures",),
+    ("procedures", 0),
+    ("procedures", 0, "id"),
+    ("procedures", 1, "fields"),
+    ("procedures", 1, "fields", "start_date"),
+    ("procedures", 3, "fields", "billing_number"),
 ]
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("HIKKOSHI_HYPOTHESIS_EXAMPLES", "40")), deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(__import__("os").environ.get("HIKKOSHI_HYPOTHESIS_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _set(payload, path, value):

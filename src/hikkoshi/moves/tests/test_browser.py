@@ -26,8 +26,14 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the Python p
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _describe(violations) -> str:
@@ -51,8 +57,7 @@ class Checker:
 
     def __call__(self, what: str):
         self.page.evaluate(self.source)
-        result = self.page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: %r}})" % (AXE_TAGS,))  # noqa: UP031 (JS braces)
+        result = self.page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: %r}})" % (AXE_TAGS,))  # noqa: UP031 (JS braces)
         violations = result["violations"]
         assert not violations, f"axe found problems on {what} ({self.page.url}):\n{_describe(violations)}"
         self.checked.append(what)
@@ -193,11 +198,19 @@ def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, brow
     # Step 3: who is moving.
     axe("step 3")
     assert page.input_value("#id_applicant-email") == "browser@example.jp"
-    for name, value in {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "S60.5.5",
-                        "phone": "090-1234-5678"}.items():
+    for name, value in {
+        "name": "札幌 太郎",
+        "name_kana": "さっぽろ たろう",
+        "birth_date": "S60.5.5",
+        "phone": "090-1234-5678",
+    }.items():
         page.fill(f"#id_applicant-{name}", value)
-    for name, value in {"name": "札幌 花子", "name_kana": "さっぽろ はなこ", "birth_date": "1988-07-07",
-                        "relationship": "妻"}.items():
+    for name, value in {
+        "name": "札幌 花子",
+        "name_kana": "さっぽろ はなこ",
+        "birth_date": "1988-07-07",
+        "relationship": "妻",
+    }.items():
         page.fill(f"#id_member-0-{name}", value)
     page.focus("button[name=add_member]")
     with page.expect_navigation():

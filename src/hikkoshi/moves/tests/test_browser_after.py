@@ -30,8 +30,15 @@ def test_after_submitting_in_a_browser_with_axe(sapporo, mover, live_server, bro
     # Signed in (the sign-in itself is the wizard's browser test's): the session in a cookie.
     client = Client()
     client.force_login(mover)
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": url,
-                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "url": url,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            }
+        ]
+    )
     page.goto(result)
     axe("the result page")
     assert page.inner_text("strong.number") == move.number

@@ -34,8 +34,7 @@ def fill_date(page, name: str, era: str, year: str, month: str, day: str) -> Non
 
 
 @pytest.mark.django_db(transaction=True)
-def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_server, browser_page,
-                                                      django_user_model):
+def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_server, browser_page, django_user_model):
     page, url = browser_page, live_server.url
     axe = Checker(page)
     user = make_user(django_user_model, "family@example.jp")
@@ -128,8 +127,7 @@ def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_serve
             assert page.input_value(f"input[name='{field}']") == reiwa
             assert page.input_value(f"input[name='{field}_day']") == str(day.day)
     earlier = day - timedelta(days=1)
-    fill_date(page, "proc-sapporo-water-stop-stop_date", "", str(earlier.year), str(earlier.month),
-              str(earlier.day))
+    fill_date(page, "proc-sapporo-water-stop-stop_date", "", str(earlier.year), str(earlier.month), str(earlier.day))
     page.select_option("#id_proc-hokkaido-gas-start-visit_slot", "am")
     page.fill("#id_proc-hepco-electricity-stop-billing_number", "1234 5678 9012")
     shot(page, "details")
@@ -150,7 +148,10 @@ def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_serve
         record = move_record(moves[0])
         assert moves[0].status == "submitted" and record.head_of_household == "札幌 太郎"
         assert [(p.name, p.relationship) for p in (record.applicant, *record.members)] == [
-            ("札幌 花子", "妻"), ("札幌 太郎", "世帯主"), ("札幌 一郎", "子")]
+            ("札幌 花子", "妻"),
+            ("札幌 太郎", "世帯主"),
+            ("札幌 一郎", "子"),
+        ]
         assert record.applicant.birth_date.isoformat() == "1988-07-07"
         assert record.members[1].birth_date.isoformat() == "2019-05-01"
         entries = {e.version.procedure.slug: e.values for e in moves[0].entries.all()}

@@ -76,8 +76,13 @@ def test_tokyo_to_sapporo_in_the_browser(browser_page, live_server, sapporo, dja
     page = browser_page
     try:
         _signed_in(page, live_server, django_user_model)
-        procedures, review, result = _move(page, live_server, ("100-0001", "東京都千代田区千代田1-1"),
-                                           ("060-0042", "札幌市中央区大通西3丁目"), "tokyo-sapporo")
+        procedures, review, result = _move(
+            page,
+            live_server,
+            ("100-0001", "東京都千代田区千代田1-1"),
+            ("060-0042", "札幌市中央区大通西3丁目"),
+            "tokyo-sapporo",
+        )
     finally:
         connections.close_all()
     for text in (procedures, review, result):
@@ -91,8 +96,13 @@ def test_sapporo_to_osaka_in_the_browser(browser_page, live_server, sapporo, dja
     page = browser_page
     try:
         _signed_in(page, live_server, django_user_model)
-        procedures, review, result = _move(page, live_server, ("060-0042", "札幌市中央区大通西3丁目"),
-                                           ("530-0001", "大阪府大阪市北区梅田1丁目1"), "sapporo-osaka")
+        procedures, review, result = _move(
+            page,
+            live_server,
+            ("060-0042", "札幌市中央区大通西3丁目"),
+            ("530-0001", "大阪府大阪市北区梅田1丁目1"),
+            "sapporo-osaka",
+        )
     finally:
         connections.close_all()
     assert "都市ガスの閉栓（旧住所）" in procedures and "開栓" not in procedures.replace("開栓の立会い", "")

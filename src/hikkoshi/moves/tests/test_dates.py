@@ -5,42 +5,58 @@ from datetime import date
 
 import pytest
 
-from hikkoshi.japanese import InputError, date_parts, date_text, typed_date
 from hikkoshi.catalogue.schema import FieldError
 from hikkoshi.catalogue.widgets import DatePartsWidget
+from hikkoshi.japanese import InputError, date_parts, date_text, typed_date
 from hikkoshi.moves.common import MOVE
 
 from .conftest import moving_day
-from .test_pages import (base_of, date_of, date_post, move_of, places_post, post_with_errors, signed_in,  # noqa: F401
-                         start, text, value_of)
+from .test_pages import (  # noqa: F401
+    base_of,
+    date_of,
+    date_post,
+    move_of,
+    places_post,
+    post_with_errors,
+    signed_in,
+    start,
+    text,
+    value_of,
+)
 
 MOVE_DATE = MOVE[0]
 
 
-@pytest.mark.parametrize(("parts", "expected"), [
-    ({"era": "R", "year": "8", "month": "1", "day": "15"}, date(2026, 1, 15)),
-    ({"era": "", "year": "2026", "month": "1", "day": "15"}, date(2026, 1, 15)),  # 西暦
-    ({"era": "H", "year": "元", "month": "1", "day": "8"}, date(1989, 1, 8)),
-    ({"era": "S", "year": "６０", "month": "５", "day": "５"}, date(1985, 5, 5)),  # full-width digits
-    ({"era": "R", "year": "R8.1.15", "month": "", "day": ""}, date(2026, 1, 15)),  # whole, in the year field
-    ({"era": "", "year": "令和8年1月15日", "month": "", "day": ""}, date(2026, 1, 15)),
-    ({"era": "H", "year": "2026-01-15", "month": "", "day": ""}, date(2026, 1, 15)),  # its own era wins
-    ({"era": "", "year": "20260115", "month": "", "day": ""}, date(2026, 1, 15)),
-])
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        ({"era": "R", "year": "8", "month": "1", "day": "15"}, date(2026, 1, 15)),
+        ({"era": "", "year": "2026", "month": "1", "day": "15"}, date(2026, 1, 15)),  # 西暦
+        ({"era": "H", "year": "元", "month": "1", "day": "8"}, date(1989, 1, 8)),
+        ({"era": "S", "year": "６０", "month": "５", "day": "５"}, date(1985, 5, 5)),  # full-width digits
+        ({"era": "R", "year": "R8.1.15", "month": "", "day": ""}, date(2026, 1, 15)),  # whole, in the year field
+        ({"era": "", "year": "令和8年1月15日", "month": "", "day": ""}, date(2026, 1, 15)),
+        ({"era": "H", "year": "2026-01-15", "month": "", "day": ""}, date(2026, 1, 15)),  # its own era wins
+        ({"era": "", "year": "20260115", "month": "", "day": ""}, date(2026, 1, 15)),
+    ],
+)
 def test_the_parts_make_a_date(parts, expected):
     assert MOVE_DATE.clean(parts) == expected
 
 
-@pytest.mark.parametrize(("parts", "message"), [
-    ({"era": "R", "year": "8", "month": "1", "day": ""}, "Enter the day too."),
-    ({"era": "R", "year": "8", "month": "", "day": ""}, "Enter the month and the day too."),
-    ({"era": "R", "year": "", "month": "1", "day": "15"}, "Enter the year too."),
-    ({"era": "", "year": "8", "month": "1", "day": "15"}, "Write the year in full"),  # 西暦 needs four digits
-    ({"era": "R", "year": "1", "month": "4", "day": "30"}, ""),  # 令和 began on 5月1日
-    ({"era": "X", "year": "8", "month": "1", "day": "15"}, "Choose an era from the list."),
-    ({"era": "R", "year": "8", "month": "2", "day": "30"}, "There is no 令和8年2月30日"),
-    ({"era": "R", "year": "8", "month": "1", "day": "15", "hour": "9"}, "Enter a date"),
-])
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        ({"era": "R", "year": "8", "month": "1", "day": ""}, "Enter the day too."),
+        ({"era": "R", "year": "8", "month": "", "day": ""}, "Enter the month and the day too."),
+        ({"era": "R", "year": "", "month": "1", "day": "15"}, "Enter the year too."),
+        ({"era": "", "year": "8", "month": "1", "day": "15"}, "Write the year in full"),  # 西暦 needs four digits
+        ({"era": "R", "year": "1", "month": "4", "day": "30"}, ""),  # 令和 began on 5月1日
+        ({"era": "X", "year": "8", "month": "1", "day": "15"}, "Choose an era from the list."),
+        ({"era": "R", "year": "8", "month": "2", "day": "30"}, "There is no 令和8年2月30日"),
+        ({"era": "R", "year": "8", "month": "1", "day": "15", "hour": "9"}, "Enter a date"),
+    ],
+)
 def test_a_part_missing_or_wrong_is_named(parts, message, settings):
     settings.LANGUAGE_CODE = "en"
     from django.utils import translation
@@ -89,8 +105,12 @@ def test_the_moving_day_in_parts_is_kept_as_typed_and_errors_name_the_field(sign
     assert 'href="#id_move-move_date">引越し日: 日も入力してください。' in page
     assert 'aria-describedby="id_move-move_date_error id_move-move_date_helptext"' in page  # the fieldset
     assert date_of(page, "move-move_date") == ("R", str(day.year - 2018), str(day.month), "")
-    assert move_of(base).draft["places"]["move_date"] == {"era": "R", "year": str(day.year - 2018),
-                                                         "month": str(day.month), "day": ""}
+    assert move_of(base).draft["places"]["move_date"] == {
+        "era": "R",
+        "year": str(day.year - 2018),
+        "month": str(day.month),
+        "day": "",
+    }
     data.update(date_post("move-move_date", "", str(day.year), f"{day.month:02d}", str(day.day)))
     assert signed_in.post(base + "places/", data)["Location"] == base + "procedures/"
     assert move_of(base).draft["places"]["move_date"]["month"] == f"{day.month:02d}"  # exactly as typed
@@ -117,10 +137,16 @@ def test_the_eras_are_named_in_english_on_english_pages():
     assert '<option value="R">Reiwa (令和)</option>' in html and ">Year<" in html
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("2026-12-25", "2026-12-25"), ("R8.12.25", "R8.12.25"), ("令和8年12月25日", "令和8年12月25日"),
-    ("20261225", "20261225"), ("２０２６－１２－２５", "２０２６－１２－２５"),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("2026-12-25", "2026-12-25"),
+        ("R8.12.25", "R8.12.25"),
+        ("令和8年12月25日", "令和8年12月25日"),
+        ("20261225", "20261225"),
+        ("２０２６－１２－２５", "２０２６－１２－２５"),
+    ],
+)
 def test_a_whole_date_typed_over_a_prefilled_one_is_that_date(typed, expected):
     """A date pre-filled with the moving day (R / 8 / 12 / 22), then a whole date typed in the
     year field: the typed date, not 「R2026-12-25年12月22日」."""

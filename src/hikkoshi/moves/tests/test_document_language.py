@@ -12,8 +12,7 @@ pytestmark = needs_poppler
 
 
 def _submitted(api) -> Move:
-    response = api.post("/api/v1/moves", json.dumps(sapporo_relocation()),
-                        content_type="application/json")
+    response = api.post("/api/v1/moves", json.dumps(sapporo_relocation()), content_type="application/json")
     assert response.status_code == 201, response.content
     return Move.objects.get(public_id=response.json()["id"])
 

@@ -48,8 +48,13 @@ def _free_port() -> int:
 
 
 def _manage(env, *args, timeout=300) -> str:
-    done = subprocess.run([sys.executable, "-m", "hikkoshi.cli", "manage", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", "hikkoshi.cli", "manage", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -62,8 +67,13 @@ def test_a_flood_of_submissions_from_one_account_is_cut_at_the_limit(tmp_path):
     _manage(env, "migrate", "-v", "0")
     token = json.loads(_manage(env, "shell", "-c", PREPARE).strip().splitlines()[-1])["token"]
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "hikkoshi.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hikkoshi.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}/api/v1/moves"
         deadline = time.monotonic() + 60

@@ -7,30 +7,52 @@ import re
 import pytest
 
 from hikkoshi.accounts.export import account_data
+from hikkoshi.assisted.tests.conftest import _fresh_cache, world  # noqa: F401 (fixtures)
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.selectors import move_record
 from hikkoshi.moves.services import move_submit
 from hikkoshi.privacy.services import erase_expired, retention_start
-from hikkoshi.assisted.tests.conftest import _fresh_cache, world  # noqa: F401 (fixtures)
 from hikkoshi.privacy.tests.conftest import keys  # noqa: F401 (a fixture)
 from hikkoshi.privacy.tests.test_erasure import finish
 
 from .conftest import sapporo_relocation
 from .test_api import post
-from .test_pages import (base_of, details_post, move_of, people_post, places_post, post_with_errors, signed_in,  # noqa: F401
-                         soon, start, text, value_of)
+from .test_pages import (  # noqa: F401
+    base_of,
+    details_post,
+    move_of,
+    people_post,
+    places_post,
+    post_with_errors,
+    signed_in,
+    soon,
+    start,
+    text,
+    value_of,
+)
 
-HANAKO = {"name": "札幌 花子", "name_kana": "さっぽろ はなこ", "birth_date": "1988-07-07", "phone": "090-1234-5678",
-          "email": "hanako@example.jp", "sex": "female"}
+HANAKO = {
+    "name": "札幌 花子",
+    "name_kana": "さっぽろ はなこ",
+    "birth_date": "1988-07-07",
+    "phone": "090-1234-5678",
+    "email": "hanako@example.jp",
+    "sex": "female",
+}
 TARO = {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "1985-05-05", "sex": "male"}
 ICHIRO = {"name": "札幌 一郎", "name_kana": "さっぽろ いちろう", "birth_date": "2015-04-01"}
 
 
 def family(**overrides) -> dict:
     """The issue's household: 花子 files; 太郎 (moving with her) is the 世帯主, 一郎 their child."""
-    return sapporo_relocation(**{
-        "applicant": dict(HANAKO, relationship="妻"), "members": [dict(TARO), dict(ICHIRO, relationship="子")],
-        "household": {"head": "members[0]"}, **overrides})
+    return sapporo_relocation(
+        **{
+            "applicant": dict(HANAKO, relationship="妻"),
+            "members": [dict(TARO), dict(ICHIRO, relationship="子")],
+            "household": {"head": "members[0]"},
+            **overrides,
+        }
+    )
 
 
 def test_the_head_is_a_member_and_every_relationship_is_to_the_head(api, sapporo):
@@ -53,7 +75,9 @@ def test_someone_already_living_there_is_the_head_by_name(api, sapporo):
     record = move_record(Move.objects.get(public_id=response.json()["id"]))
     assert record.head_of_household == "北 一子"
     assert [(p.name, p.relationship) for p in (record.applicant, *record.members)] == [
-        ("札幌 花子", "子"), ("札幌 一郎", "孫")]
+        ("札幌 花子", "子"),
+        ("札幌 一郎", "孫"),
+    ]
 
 
 def test_without_household_the_applicant_is_the_head_as_before(api, sapporo):
@@ -74,18 +98,24 @@ def test_a_move_stored_before_the_question_keeps_its_relationships(sapporo, move
     assert [m.relationship for m in record.members] == ["妻"]
 
 
-@pytest.mark.parametrize(("household", "change", "paths"), [
-    ({"head": "members[0]"}, lambda p: p["applicant"].pop("relationship"), {"applicant.relationship"}),
-    ({"head": "members[0]"}, lambda p: p["members"][1].pop("relationship"), {"members[1].relationship"}),
-    ({"head": "members[2]"}, None, {"household.head"}),
-    ({"head": "wife"}, None, {"household.head"}),
-    ({"head": "other"}, None, {"household.head_name", "members[0].relationship"}),  # 太郎 has none
-    ({"head": "other", "head_name": "x" * 41}, lambda p: p["members"][0].update(relationship="夫"),
-     {"household.head_name"}),
-    ({"head": "applicant", "head_name": "北 一子"}, None, {"household.head_name", "members[0].relationship"}),
-    ({"head": "members[0]", "extra": 1}, None, {"household.extra"}),
-    ("members[0]", None, {"household"}),
-])
+@pytest.mark.parametrize(
+    ("household", "change", "paths"),
+    [
+        ({"head": "members[0]"}, lambda p: p["applicant"].pop("relationship"), {"applicant.relationship"}),
+        ({"head": "members[0]"}, lambda p: p["members"][1].pop("relationship"), {"members[1].relationship"}),
+        ({"head": "members[2]"}, None, {"household.head"}),
+        ({"head": "wife"}, None, {"household.head"}),
+        ({"head": "other"}, None, {"household.head_name", "members[0].relationship"}),  # 太郎 has none
+        (
+            {"head": "other", "head_name": "x" * 41},
+            lambda p: p["members"][0].update(relationship="夫"),
+            {"household.head_name"},
+        ),
+        ({"head": "applicant", "head_name": "北 一子"}, None, {"household.head_name", "members[0].relationship"}),
+        ({"head": "members[0]", "extra": 1}, None, {"household.extra"}),
+        ("members[0]", None, {"household"}),
+    ],
+)
 def test_household_problems_are_named_by_path(api, sapporo, household, change, paths):
     payload = family(household=household)
     if change:
@@ -127,9 +157,12 @@ def test_erasure_empties_the_household_and_the_export_has_it(keys, sapporo, move
 
 # -- the people step -------------------------------------------------------------------------
 
+
 def people_of_the_issue(head="members[0]", **extra) -> dict:
-    data = people_post(applicant=dict(HANAKO, relationship="妻"),
-                       members=(dict(TARO, relationship=""), dict(ICHIRO, relationship="子", sex="")))
+    data = people_post(
+        applicant=dict(HANAKO, relationship="妻"),
+        members=(dict(TARO, relationship=""), dict(ICHIRO, relationship="子", sex="")),
+    )
     data["household-head"] = head
     data.update(extra)
     return data
@@ -166,7 +199,10 @@ def test_the_people_step_asks_the_head_and_each_relationship_to_the_head(signed_
     record = move_record(move_of(base))
     assert record.head_of_household == "札幌 太郎"
     assert [(p.name, p.relationship) for p in (record.applicant, *record.members)] == [
-        ("札幌 花子", "妻"), ("札幌 太郎", "世帯主"), ("札幌 一郎", "子")]
+        ("札幌 花子", "妻"),
+        ("札幌 太郎", "世帯主"),
+        ("札幌 一郎", "子"),
+    ]
     assert record.applicant.sex == "female" and record.members[0].sex == "male"
 
 
@@ -177,8 +213,12 @@ def test_the_people_step_shows_every_problem_at_once_and_keeps_what_was_typed(si
     data["member-1-relationship"] = ""
     data["member-1-birth_date"] = "someday"  # a field error beside the household's
     page = text(post_with_errors(signed_in, base + "people/", data))
-    for anchor in ("#id_household-head_name", "#id_applicant-relationship", "#id_member-1-relationship",
-                   "#id_member-1-birth_date"):
+    for anchor in (
+        "#id_household-head_name",
+        "#id_applicant-relationship",
+        "#id_member-1-relationship",
+        "#id_member-1-birth_date",
+    ):
         assert f'href="{anchor}"' in page, anchor
     assert 'id="id_member-1-relationship_error"' in page and 'id="id_household-head_name_error"' in page
     for name, value in data.items():
@@ -204,10 +244,10 @@ def test_a_head_chosen_among_the_members_follows_its_row_when_one_is_removed(sig
 
 # -- a returning mover -------------------------------------------------------------------------
 
-def test_a_returning_mover_is_offered_the_details_of_their_last_move(signed_in, sapporo, mover,
-                                                                     django_user_model):
+
+def test_a_returning_mover_is_offered_the_details_of_their_last_move(signed_in, sapporo, mover, django_user_model):
     base = through_procedures(signed_in)
-    assert "name=\"reuse\"" not in text(signed_in.get(base + "people/"))  # no move yet: nothing offered
+    assert 'name="reuse"' not in text(signed_in.get(base + "people/"))  # no move yet: nothing offered
     Move.objects.filter(owner=mover).delete()
 
     # Someone else's move is never offered; a draft, an erased move neither.
@@ -238,8 +278,13 @@ def test_a_move_entered_for_a_customer_is_never_offered(signed_in, sapporo, move
     from hikkoshi.assisted.models import AssistedMove, CallCentre
 
     entered = move_submit(owner=mover, payload=family())  # the mover works at a call centre, too
-    AssistedMove.objects.create(move=entered, kind=AssistedMove.Kind.CALL_CENTRE, entered_by=mover,
-                                centre=CallCentre.objects.create(name="テストセンター"), contact={})
+    AssistedMove.objects.create(
+        move=entered,
+        kind=AssistedMove.Kind.CALL_CENTRE,
+        entered_by=mover,
+        centre=CallCentre.objects.create(name="テストセンター"),
+        contact={},
+    )
     base = through_procedures(signed_in)
     assert 'name="reuse"' not in text(signed_in.get(base + "people/"))
     data = people_post(applicant={"name": ""}, members=())

@@ -6,8 +6,22 @@ import re
 
 from hikkoshi.moves.models import Move
 
-from .test_pages import (NEW, OLD, base_of, details_post, move_of, people_post, places_post, post_with_errors,  # noqa: F401
-                         signed_in, soon, start, text, through_people, value_of)
+from .test_pages import (  # noqa: F401
+    NEW,
+    OLD,
+    base_of,
+    details_post,
+    move_of,
+    people_post,
+    places_post,
+    post_with_errors,
+    signed_in,
+    soon,
+    start,
+    text,
+    through_people,
+    value_of,
+)
 
 
 def test_a_postcode_of_another_city_is_reported_with_the_other_errors(signed_in, sapporo):

@@ -54,8 +54,14 @@ def test_the_erase_service_empties_the_personal_data_and_keeps_the_rest(sapporo,
     now = timezone.now()
     move_erase(move_id=move.pk, now=now)
     erased = Move.objects.get(pk=move.pk)
-    assert (erased.applicant, erased.members, erased.household, erased.old_address, erased.new_address,
-            erased.draft) == ({}, [], {}, {}, {}, {})
+    assert (
+        erased.applicant,
+        erased.members,
+        erased.household,
+        erased.old_address,
+        erased.new_address,
+        erased.draft,
+    ) == ({}, [], {}, {}, {}, {})
     assert erased.erased_at == now and erased.status == move.status and erased.number == move.number
     assert erased.kinds == move.kinds and erased.move_date == move.move_date
     entries = list(MoveProcedure.objects.filter(move=move))
@@ -68,8 +74,13 @@ def test_deleting_moves_tells_the_apps_above_first_in_the_same_transaction(sappo
     heard = []
 
     def receiver(sender, move_ids, **kwargs):
-        heard.append((sorted(move_ids), Move.objects.filter(pk__in=move_ids).count(),
-                      transaction.get_connection().in_atomic_block))
+        heard.append(
+            (
+                sorted(move_ids),
+                Move.objects.filter(pk__in=move_ids).count(),
+                transaction.get_connection().in_atomic_block,
+            )
+        )
 
     moves_deleting.connect(receiver, dispatch_uid="test-deleting")
     try:
@@ -101,10 +112,16 @@ def test_a_correction_changes_only_what_changed_and_says_so(sapporo, mover):
 
     move_corrected.connect(receiver, dispatch_uid="test-corrected")
     try:
-        same = move_correct(move=move, user=mover, request_key="k" * 20, values={water.pk: dict(water.values)},
-                            contact={"phone": move.applicant["phone"]})
-        corrected = move_correct(move=move, user=mover, request_key="l" * 20,
-                                 values={water.pk: {**water.values, "start_date": "2030-01-02"}})
+        same = move_correct(
+            move=move,
+            user=mover,
+            request_key="k" * 20,
+            values={water.pk: dict(water.values)},
+            contact={"phone": move.applicant["phone"]},
+        )
+        corrected = move_correct(
+            move=move, user=mover, request_key="l" * 20, values={water.pk: {**water.values, "start_date": "2030-01-02"}}
+        )
     finally:
         move_corrected.disconnect(dispatch_uid="test-corrected")
     assert same == [] and [e.pk for e in corrected] == [water.pk]
@@ -117,8 +134,13 @@ def test_moves_reads_notices_only_from_the_one_registered_source(sapporo, mover,
     water = move.entries.get(version__procedure__slug="sapporo-water-start")
     monkeypatch.setattr(move_notices, "_source", None)
     assert move_notices.notices_by_entry([move.pk]) == {}  # no app keeps notices: none, and no error
-    refused = move_notices.NoticeView(entry_id=water.pk, kind=NoticeKind.CORRECTION, status=NoticeStatus.REFUSED,
-                                      created_at=timezone.now(), request_key="r" * 20)
+    refused = move_notices.NoticeView(
+        entry_id=water.pk,
+        kind=NoticeKind.CORRECTION,
+        status=NoticeStatus.REFUSED,
+        created_at=timezone.now(),
+        request_key="r" * 20,
+    )
 
     def source(move_ids):
         return {water.pk: [refused]} if move.pk in move_ids else {}

@@ -41,7 +41,8 @@ def test_the_daily_limit_and_the_window_moving_on(api, sapporo, mover, shipped_l
         for _ in range(shipped_limits["hour"]):
             assert post(api, sapporo_relocation()).status_code == 201
         Move.objects.filter(owner=mover, submitted_at__gt=now - timedelta(minutes=10)).update(
-            submitted_at=now - timedelta(hours=hours_ago))
+            submitted_at=now - timedelta(hours=hours_ago)
+        )
     assert Move.objects.filter(owner=mover).count() == shipped_limits["day"] == 10
     response = post(api, sapporo_relocation())
     assert response.status_code == 429

@@ -13,8 +13,13 @@ from hikkoshi.moves.models import Move, MoveProcedure
 # The 中央区 → 北区 move of ``conftest.sapporo_relocation``, as typed into the pages.
 OLD = {"postcode": "060-0042", "address": "札幌市中央区大通西3丁目", "building": ""}
 NEW = {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": "ハイツ北 201"}
-APPLICANT = {"name": "札幌 太郎", "name_kana": "さっぽろ たろう", "birth_date": "S60.5.5",
-             "phone": "090-1234-5678", "email": "taro@example.jp"}
+APPLICANT = {
+    "name": "札幌 太郎",
+    "name_kana": "さっぽろ たろう",
+    "birth_date": "S60.5.5",
+    "phone": "090-1234-5678",
+    "email": "taro@example.jp",
+}
 MEMBER = {"name": "札幌 花子", "name_kana": "ｻｯﾎﾟﾛ ﾊﾅｺ", "birth_date": "1988-07-07", "relationship": "妻"}
 AGREE = {"consent": "1"}  # the box "I agree to which data goes where" of the review page
 
@@ -47,11 +52,15 @@ def people_post(applicant=APPLICANT, members=(MEMBER,), extra_blank=True) -> dic
 def details_post(move_date) -> dict:
     day, before = move_date.isoformat(), (move_date - timedelta(days=1)).isoformat()
     return {  # (the 転入届 has no own fields)
-        "proc-sapporo-water-stop-customer_number": "", "proc-sapporo-water-stop-stop_date": before,
-        "proc-sapporo-water-start-start_date": day, "proc-sapporo-water-start-payment_method": "bank",
-        "proc-hokkaido-gas-stop-stop_date": before, "proc-hokkaido-gas-start-start_date": day,
+        "proc-sapporo-water-stop-customer_number": "",
+        "proc-sapporo-water-stop-stop_date": before,
+        "proc-sapporo-water-start-start_date": day,
+        "proc-sapporo-water-start-payment_method": "bank",
+        "proc-hokkaido-gas-stop-stop_date": before,
+        "proc-hokkaido-gas-start-start_date": day,
         "proc-hokkaido-gas-start-visit_slot": "am",
-        "proc-hepco-electricity-stop-stop_date": before, "proc-hepco-electricity-start-start_date": day,
+        "proc-hepco-electricity-stop-stop_date": before,
+        "proc-hepco-electricity-start-start_date": day,
         "proc-hepco-electricity-stop-billing_number": "1234 5678 9012",
         "proc-hokkaido-shimbun-subscription-start_date": day,
     }
@@ -70,8 +79,12 @@ def date_of(page: str, name: str) -> tuple[str, str, str, str]:
     select = re.search(rf'<select[^>]*\bname="{re.escape(name)}_era".*?</select>', page, re.S)
     assert select, f"no era of {name}"
     chosen = re.search(r'<option value="([^"]*)" selected>', select.group(0))
-    return (chosen.group(1) if chosen else "", value_of(page, name), value_of(page, f"{name}_month"),
-            value_of(page, f"{name}_day"))
+    return (
+        chosen.group(1) if chosen else "",
+        value_of(page, name),
+        value_of(page, f"{name}_month"),
+        value_of(page, f"{name}_day"),
+    )
 
 
 def date_post(name: str, era: str, year: str, month: str, day: str) -> dict:
@@ -122,6 +135,7 @@ def through_people(client, *, move_date=None, optional=("hokkaido-shimbun-subscr
 
 # -- the whole wizard -------------------------------------------------------------------------
 
+
 def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     client = signed_in
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
@@ -143,8 +157,14 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     assert "Move-in / in-city move notification" in page and "Move-out notification" not in page
     assert 'name="choice-sapporo-move-in"' not in page  # required: listed as included, no choice
     # Every other procedure offered with the mover's choice, the utilities pre-selected.
-    for slug in ("sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop", "hokkaido-gas-start",
-                 "hepco-electricity-stop", "hepco-electricity-start"):
+    for slug in (
+        "sapporo-water-stop",
+        "sapporo-water-start",
+        "hokkaido-gas-stop",
+        "hokkaido-gas-start",
+        "hepco-electricity-stop",
+        "hepco-electricity-start",
+    ):
         assert f'name="choice-{slug}" value="apply" id="choice-{slug}-apply" checked' in page
     for slug in ("hokkaido-shimbun-subscription", "sapporo-property-tax"):
         assert f'name="choice-{slug}" value="not_needed" id="choice-{slug}-not_needed" checked' in page
@@ -154,8 +174,12 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
         assert label in page
     assert "北海道新聞" in page  # organisations are named
 
-    response = client.post(base + "procedures/", procedures_post(
-        ["hokkaido-shimbun-subscription"], hokkaido_gas_stop="arranged", sapporo_property_tax="not_needed"))
+    response = client.post(
+        base + "procedures/",
+        procedures_post(
+            ["hokkaido-shimbun-subscription"], hokkaido_gas_stop="arranged", sapporo_property_tax="not_needed"
+        ),
+    )
     assert response["Location"] == base + "people/"  # the steps in the order the list shows
     response = client.post(base + "people/", people_post())
     assert response["Location"] == base + "details/"
@@ -187,13 +211,27 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     assert move.members[0]["name_kana"] == "サッポロ\u3000ハナコ"
     assert move.new_address["full_address"] == "北海道札幌市北区北24条西6丁目1-1"
     slugs = set(MoveProcedure.objects.filter(move=move).values_list("version__procedure__slug", flat=True))
-    assert slugs == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-start",
-                     "hepco-electricity-stop", "hepco-electricity-start", "hokkaido-shimbun-subscription"}
+    assert slugs == {
+        "sapporo-move-in",
+        "sapporo-water-stop",
+        "sapporo-water-start",
+        "hokkaido-gas-start",
+        "hepco-electricity-stop",
+        "hepco-electricity-start",
+        "hokkaido-shimbun-subscription",
+    }
     # Every answer kept for the statistics (no personal data).
     assert move.procedure_choices == {
-        "sapporo-move-in": "apply", "sapporo-water-stop": "apply", "sapporo-water-start": "apply",
-        "hokkaido-shimbun-subscription": "apply", "hokkaido-gas-stop": "arranged", "hokkaido-gas-start": "apply",
-        "hepco-electricity-stop": "apply", "hepco-electricity-start": "apply", "sapporo-property-tax": "not_needed"}
+        "sapporo-move-in": "apply",
+        "sapporo-water-stop": "apply",
+        "sapporo-water-start": "apply",
+        "hokkaido-shimbun-subscription": "apply",
+        "hokkaido-gas-stop": "arranged",
+        "hokkaido-gas-start": "apply",
+        "hepco-electricity-stop": "apply",
+        "hepco-electricity-start": "apply",
+        "sapporo-property-tax": "not_needed",
+    }
 
     page = text(client.get(base))
     assert "Application result" in page
@@ -254,6 +292,7 @@ def test_another_users_move_is_not_found_on_every_step(signed_in, sapporo, djang
 
 # -- nothing typed is lost --------------------------------------------------------------------
 
+
 def post_with_errors(client, url, data=None):
     """POST a step with errors: POST/redirect/GET to the step, which shows them."""
     response = client.post(url, data or {})
@@ -263,8 +302,9 @@ def post_with_errors(client, url, data=None):
 
 def test_a_validation_error_keeps_every_typed_value(signed_in, sapporo):
     base = base_of(start(signed_in))
-    typed = places_post(old={"postcode": "06O-0042", "address": "札幌市中央区大通西3丁目", "building": "テスト荘"},
-                        move_date="someday")
+    typed = places_post(
+        old={"postcode": "06O-0042", "address": "札幌市中央区大通西3丁目", "building": "テスト荘"}, move_date="someday"
+    )
     response = post_with_errors(signed_in, base + "places/", typed)
     page = text(response)
     assert re.search(r"<title>(エラー|Error): ", page)
@@ -272,8 +312,10 @@ def test_a_validation_error_keeps_every_typed_value(signed_in, sapporo):
     assert 'role="alert"' in page and 'href="#id_from-postcode"' in page and 'href="#id_move-move_date"' in page
     for name, value in typed.items():
         assert value_of(page, name) == value, name
-    assert 'aria-describedby="id_from-postcode_error id_from-postcode_helptext"' in page or \
-        'aria-describedby="id_from-postcode_helptext id_from-postcode_error"' in page
+    assert (
+        'aria-describedby="id_from-postcode_error id_from-postcode_helptext"' in page
+        or 'aria-describedby="id_from-postcode_helptext id_from-postcode_error"' in page
+    )
     assert 'aria-invalid="true"' in page
     draft = move_of(base + "places/").draft["places"]
     assert draft["from"] == {"postcode": "06O-0042", "address": "札幌市中央区大通西3丁目", "building": "テスト荘"}
@@ -304,8 +346,10 @@ def test_people_errors_keep_applicant_and_member_values(signed_in, sapporo):
 
 def test_details_errors_keep_values(signed_in, sapporo):
     base = through_people(signed_in)
-    typed = dict(details_post(soon()), **{"proc-sapporo-water-start-start_date": "not a date",
-                                          "proc-hepco-electricity-stop-billing_number": "12"})
+    typed = dict(
+        details_post(soon()),
+        **{"proc-sapporo-water-start-start_date": "not a date", "proc-hepco-electricity-stop-billing_number": "12"},
+    )
     page = text(post_with_errors(signed_in, base + "details/", typed))
     for name, value in typed.items():
         if "payment_method" in name or "visit_slot" in name:
@@ -399,7 +443,7 @@ def test_the_review_page_warns_about_a_past_deadline(signed_in, sapporo):
     assert "Deadlines already passed" in page
     water_end = (past - timedelta(days=3)).isoformat()
     assert f"ended on {water_end}" in page
-    warnings = page[page.index('id="warnings-heading"'):page.index("</section>", page.index('id="warnings-heading"'))]
+    warnings = page[page.index('id="warnings-heading"') : page.index("</section>", page.index('id="warnings-heading"'))]
     # The 転居届's warning names its office (the 北区 ward office), not the city hall.
     assert "contact 札幌市北区役所 (戸籍住民課)" in warnings and "本庁舎" not in warnings
     # The same warning as move_submit's, and the move is still accepted.
@@ -412,7 +456,7 @@ def test_the_review_page_warns_about_a_past_deadline(signed_in, sapporo):
 def _flows(page: str) -> dict[str, str]:
     """The review page's "which data goes where", per organisation (its heading → its part)."""
     start = page.index('id="review-flows"')
-    part = page[start:page.index("</section>", start)]
+    part = page[start : page.index("</section>", start)]
     chunks = re.split(r"<h3>([^<]*)</h3>", part)[1:]
     return {html.unescape(name): html.unescape(body) for name, body in zip(chunks[::2], chunks[1::2])}
 
@@ -475,7 +519,7 @@ def test_an_organisation_left_unticked_gets_nothing_and_the_rest_is_sent(signed_
     assert not Delivery.objects.filter(entry__move=move, entry__version__procedure__slug__startswith="hokkaido-shimbun")
     # The result says what was not applied for, and why.
     shown = html.unescape(text(signed_in.get(base)))
-    part = shown[shown.index('id="not-applied-heading"'):]
+    part = shown[shown.index('id="not-applied-heading"') :]
     assert "北海道新聞の購読申込み: 送信しない（情報の提供に同意なし）" in part
     assert "固定資産税 納税義務者の住所変更: 不要" in part
 
@@ -532,6 +576,7 @@ def test_csrf_is_enforced_on_the_wizard(sapporo, mover):
 
 
 # -- deleting a move (signing up and in: hikkoshi.accounts.tests) ----------------------------
+
 
 def test_a_draft_is_deleted_after_a_confirmation(signed_in, sapporo):
     base = through_people(signed_in)
@@ -608,7 +653,8 @@ def submitted_with_spooled_fax(owner, settings, tmp_path):
     paper.save()
     payload = sapporo_relocation()
     payload["procedures"] = payload["procedures"] + [
-        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}]
+        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}
+    ]
     move = move_submit(owner=owner, payload=payload)
     fax = Delivery.objects.get(entry__move=move, channel="fax")
     name = spool_name(str(fax.idempotency_key))
@@ -619,7 +665,8 @@ def submitted_with_spooled_fax(owner, settings, tmp_path):
 
 
 def test_deleting_a_move_removes_its_fax_images_from_the_spool_folder(
-        signed_in, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):
+    signed_in, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks
+):
     move, _files = submitted_with_spooled_fax(mover, settings, tmp_path)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = signed_in.post(f"/moves/{move.public_id}/delete/")
@@ -629,7 +676,8 @@ def test_deleting_a_move_removes_its_fax_images_from_the_spool_folder(
 
 
 def test_the_spooled_fax_images_stay_while_the_deletion_is_not_committed(
-        signed_in, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks):
+    signed_in, mover, sapporo, settings, tmp_path, django_capture_on_commit_callbacks
+):
     move, files = submitted_with_spooled_fax(mover, settings, tmp_path)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         signed_in.post(f"/moves/{move.public_id}/delete/")

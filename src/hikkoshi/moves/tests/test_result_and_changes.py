@@ -79,13 +79,22 @@ def test_withdrawing_the_whole_move_through_the_pages(ja, move, mover):
     form = text(ja.get(f"/moves/{move.public_id}/withdraw/"))
     key = re.search(r'name="request_key" value="([^"]+)"', form).group(1)
     ticked = re.findall(r'name="procedure" value="([^"]+)"[^>]*checked', form)
-    assert set(ticked) == {"sapporo-move-in", "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop",
-                           "hokkaido-gas-start", "hepco-electricity-stop", "hepco-electricity-start"}
+    assert set(ticked) == {
+        "sapporo-move-in",
+        "sapporo-water-stop",
+        "sapporo-water-start",
+        "hokkaido-gas-stop",
+        "hokkaido-gas-start",
+        "hepco-electricity-stop",
+        "hepco-electricity-start",
+    }
     # The water application is already with its organisation.
     Delivery.objects.filter(entry__move=move, entry__version__procedure__slug="sapporo-water-start").update(
-        status=EntryStatus.DELIVERED, reference="W-1")
+        status=EntryStatus.DELIVERED, reference="W-1"
+    )
     MoveProcedure.objects.filter(move=move, version__procedure__slug="sapporo-water-start").update(
-        status=EntryStatus.DELIVERED)
+        status=EntryStatus.DELIVERED
+    )
     data = {"request_key": key, "procedure": ticked}
     assert ja.post(f"/moves/{move.public_id}/withdraw/", data)["Location"] == f"/moves/{move.public_id}/"
     assert ja.post(f"/moves/{move.public_id}/withdraw/", data).status_code == 302  # sent twice: once
@@ -154,8 +163,12 @@ def test_the_result_pdf_says_what_was_withdrawn_and_corrected(ja, move, tmp_path
     entry = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-water-start")
     from hikkoshi.moves.lifecycle import move_correct
 
-    move_correct(move=move, user=move.owner, request_key="c" * 20,
-                 values={entry.pk: {**entry.values, "start_date": "2030-01-02"}})
+    move_correct(
+        move=move,
+        user=move.owner,
+        request_key="c" * 20,
+        values={entry.pk: {**entry.values, "start_date": "2030-01-02"}},
+    )
     pdf = ja.get(f"/moves/{move.public_id}/documents/result.pdf")
     assert pdf.status_code == 200
     path = tmp_path / "result.pdf"

@@ -4,9 +4,19 @@ at which end, and whom to contact where this portal does not apply."""
 import html
 import re
 
-from .test_pages import signed_in  # noqa: F401  (the fixture)
-from .test_pages import (AGREE, APPLICANT, base_of, details_post, people_post, places_post, soon, start, text,
-                         move_of)
+from .test_pages import (
+    AGREE,
+    APPLICANT,
+    base_of,
+    details_post,
+    move_of,
+    people_post,
+    places_post,
+    signed_in,  # noqa: F401  (the fixture)
+    soon,
+    start,
+    text,
+)
 
 TOKYO = {"postcode": "100-0001", "address": "東京都千代田区千代田1-1", "building": ""}
 CHUO = {"postcode": "060-0042", "address": "札幌市中央区大通西3丁目", "building": "大通ハイツ 3F"}
@@ -45,9 +55,14 @@ def test_tokyo_to_sapporo_tells_whom_to_contact_in_tokyo(signed_in, sapporo):
     assert "print the filled-in" not in online
 
     day = soon()
-    signed_in.post(base + "details/", {"proc-sapporo-water-start-start_date": day.isoformat(),
-                                        "proc-hokkaido-gas-start-start_date": day.isoformat(),
-                                        "proc-hepco-electricity-start-start_date": day.isoformat()})
+    signed_in.post(
+        base + "details/",
+        {
+            "proc-sapporo-water-start-start_date": day.isoformat(),
+            "proc-hokkaido-gas-start-start_date": day.isoformat(),
+            "proc-hepco-electricity-start-start_date": day.isoformat(),
+        },
+    )
     review = text(signed_in.get(base + "review/"))
     assert "error-summary" not in review
     assert "東京都水道局" in _section(review, "utility-contacts")
@@ -82,9 +97,14 @@ def test_sapporo_to_osaka_asks_only_about_stopping_and_offers_the_online_move_ou
     assert "大阪ガス株式会社" in contacts and "関西電力株式会社" in contacts and "大阪市水道局" in contacts
 
     before = soon().isoformat()
-    signed_in.post(base + "details/", {"proc-sapporo-water-stop-stop_date": before,
-                                        "proc-hokkaido-gas-stop-stop_date": before,
-                                        "proc-hepco-electricity-stop-stop_date": before})
+    signed_in.post(
+        base + "details/",
+        {
+            "proc-sapporo-water-stop-stop_date": before,
+            "proc-hokkaido-gas-stop-stop_date": before,
+            "proc-hepco-electricity-stop-stop_date": before,
+        },
+    )
     review = text(signed_in.get(base + "review/"))
     assert "error-summary" not in review and "マイナポータル" in _section(review, "move-out-online")
     assert signed_in.post(base + "submit/", AGREE)["Location"] == base
@@ -100,8 +120,9 @@ def test_sapporo_to_osaka_asks_only_about_stopping_and_offers_the_online_move_ou
 def test_the_documents_name_the_ward_office(signed_in, sapporo):
     import subprocess
 
-    base, _page = _through(signed_in, CHUO, {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1",
-                                              "building": ""})
+    base, _page = _through(
+        signed_in, CHUO, {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": ""}
+    )
     signed_in.post(base + "details/", details_post(soon()))
     assert signed_in.post(base + "submit/", AGREE)["Location"] == base
     for name in ("result.pdf", "form-sapporo-move-in.pdf"):

@@ -2,15 +2,26 @@
 
 import html
 
-from hikkoshi.moves.tests.test_pages import (APPLICANT, NEW, base_of, details_post, people_post,
-                                             places_post, signed_in, soon, start, text)  # noqa: F401
+from hikkoshi.moves.tests.test_pages import (
+    APPLICANT,
+    NEW,
+    base_of,
+    details_post,
+    people_post,
+    places_post,
+    soon,
+    start,
+    text,
+)
 
 
 def _review(client, *, name, building):
     base = base_of(start(client))
     day = soon()
-    assert client.post(base + "places/", places_post(new={**NEW, "building": building}))[
-        "Location"] == base + "procedures/"
+    assert (
+        client.post(base + "places/", places_post(new={**NEW, "building": building}))["Location"]
+        == base + "procedures/"
+    )
     client.post(base + "procedures/", {"optional": []})
     client.post(base + "people/", people_post(applicant={**APPLICANT, "name": name}))
     client.post(base + "details/", details_post(day))
@@ -19,12 +30,12 @@ def _review(client, *, name, building):
 
 def test_a_character_no_font_has_is_named_with_its_field(signed_in, sapporo):
     signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
-    page = _review(signed_in, name="𠮷田 髙男\U0001F600", building="ﾒｿﾞﾝ･ﾄﾞ･ｻｯﾎﾟﾛ \U0001F3E0")
+    page = _review(signed_in, name="𠮷田 髙男\U0001f600", building="ﾒｿﾞﾝ･ﾄﾞ･ｻｯﾎﾟﾛ \U0001f3e0")
     assert "印刷する書類に表示できない文字" in page
-    section = page[page.index("印刷する書類に表示できない文字"):]
-    section = section[:section.index("</section>")]
-    assert "届出人 — 氏名: 「\U0001F600」 (U+1F600)" in section  # the field, then the character
-    assert "新住所 — 方書" in section and "「\U0001F3E0」 (U+1F3E0)" in section
+    section = page[page.index("印刷する書類に表示できない文字") :]
+    section = section[: section.index("</section>")]
+    assert "届出人 — 氏名: 「\U0001f600」 (U+1F600)" in section  # the field, then the character
+    assert "新住所 — 方書" in section and "「\U0001f3e0」 (U+1F3E0)" in section
     # 𠮷 and 髙 print (IPAmj, IPAex) and half-width kana become full-width: no warning.
     for fine in ("𠮷", "髙", "ﾒ", "ゾ"):
         assert f"「{fine}」" not in section
@@ -46,13 +57,13 @@ def test_the_head_of_household_name_is_checked_too(signed_in, sapporo):
     signed_in.post(base + "places/", places_post())
     signed_in.post(base + "procedures/", {"optional": []})
     people = people_post(applicant={**APPLICANT, "relationship": "妻"})
-    people.update({"household-head": "other", "household-head_name": "𠮷田 髙男\U0001F600"})
+    people.update({"household-head": "other", "household-head_name": "𠮷田 髙男\U0001f600"})
     assert signed_in.post(base + "people/", people)["Location"] == base + "details/"
     signed_in.post(base + "details/", details_post(day))
     page = html.unescape(text(signed_in.get(base + "review/")))
-    section = page[page.index("印刷する書類に表示できない文字"):]
-    section = section[:section.index("</section>")]
-    assert "「\U0001F600」 (U+1F600)" in section and "世帯主" in section
+    section = page[page.index("印刷する書類に表示できない文字") :]
+    section = section[: section.index("</section>")]
+    assert "「\U0001f600」 (U+1F600)" in section and "世帯主" in section
     assert "「𠮷」" not in section
 
 
@@ -61,6 +72,6 @@ def test_the_review_says_the_household_goes_with_the_head_and_the_relationship_t
     each mover's 続柄 to the 世帯主 and 性別 — not only "relationship"."""
     signed_in.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
     page = _review(signed_in, name="札幌 太郎", building="")
-    flows = page[page.index("送付されるデータと送付先"):]
+    flows = page[page.index("送付されるデータと送付先") :]
     assert "世帯（新住所の世帯主と、一緒に引っ越す人の氏名・フリガナ・生年月日・世帯主との続柄・性別）" in flows
     assert flows.count("新住所の世帯主と") == 1  # only the 住民異動届 receives the household

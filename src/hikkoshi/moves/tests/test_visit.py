@@ -48,8 +48,9 @@ def visits(ics: bytes, slug: str = SLUG) -> list:
 
 def test_the_result_page_offers_a_day_for_each_counter_procedure(ja, move):
     page = ja.get(f"/moves/{move.public_id}/").content.decode()
-    form = re.search(rf'<form class="visit" method="post" action="/moves/{move.public_id}/visit/{SLUG}/".*?</form>',
-                     page, flags=re.S).group(0)
+    form = re.search(
+        rf'<form class="visit" method="post" action="/moves/{move.public_id}/visit/{SLUG}/".*?</form>', page, flags=re.S
+    ).group(0)
     assert 'type="date"' in form and 'name="visit_on"' in form and "csrfmiddlewaretoken" in form
     assert "来庁する日" in form
     # Only counter procedures.
@@ -90,16 +91,21 @@ def test_choosing_a_day_shows_on_the_page_and_in_the_calendar(ja, move):
     assert visits(ja.get(f"/moves/{move.public_id}/documents/deadlines.ics").content) == []
 
 
-@pytest.mark.parametrize("typed, says", [
-    ("past", "すでに過ぎています"),
-    ("after", "期間外"),
-    ("2026-02-30", "来庁する日"),
-    ("", "来庁する日"),
-])
+@pytest.mark.parametrize(
+    "typed, says",
+    [
+        ("past", "すでに過ぎています"),
+        ("after", "期間外"),
+        ("2026-02-30", "来庁する日"),
+        ("", "来庁する日"),
+    ],
+)
 def test_a_day_outside_the_period_or_past_is_refused(ja, move, typed, says):
     entry = entry_of(move)
-    raw = {"past": (timezone.localdate() - timedelta(days=1)).isoformat(),
-           "after": (entry.deadline_to + timedelta(days=1)).isoformat()}.get(typed, typed)
+    raw = {
+        "past": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        "after": (entry.deadline_to + timedelta(days=1)).isoformat(),
+    }.get(typed, typed)
     response = ja.post(f"/moves/{move.public_id}/visit/{SLUG}/", {"visit_on": raw})
     assert response.status_code == 400
     page = response.content.decode()
@@ -115,8 +121,9 @@ def test_the_error_is_in_english_too(client, mover, move):
     client.cookies["django_language"] = "en"
     entry = entry_of(move)
     late = (entry.deadline_to + timedelta(days=1)).isoformat()
-    page = client.post(f"/moves/{move.public_id}/visit/{SLUG}/", {"visit_on": late},
-                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.post(
+        f"/moves/{move.public_id}/visit/{SLUG}/", {"visit_on": late}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "Day of your visit" in page and "outside the period" in page
 
 
@@ -145,15 +152,18 @@ def test_csrf_is_required(move, mover):
     assert entry_of(move).visit_on is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("平日 8:45〜17:15", (time(8, 45), time(17, 15))),
-    ("平日　８：４５～１７：１５（土日祝日・年末年始を除く）", (time(8, 45), time(17, 15))),
-    ("8時45分から17時15分", (time(8, 45), time(17, 15))),
-    ("9時〜17時", (time(9), time(17))),
-    ("月〜金 9:00-17:00", (time(9), time(17))),
-    ("24時間受付", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("平日 8:45〜17:15", (time(8, 45), time(17, 15))),
+        ("平日　８：４５～１７：１５（土日祝日・年末年始を除く）", (time(8, 45), time(17, 15))),
+        ("8時45分から17時15分", (time(8, 45), time(17, 15))),
+        ("9時〜17時", (time(9), time(17))),
+        ("月〜金 9:00-17:00", (time(9), time(17))),
+        ("24時間受付", None),
+        ("", None),
+    ],
+)
 def test_opening_hours_read_from_the_text(text, expected):
     assert opening_hours(text) == expected
 
@@ -164,10 +174,18 @@ def test_without_hours_the_visit_is_a_whole_day():
     from hikkoshi.documents.data import Office, ProcedureEntry
     from hikkoshi.documents.ical import _visit
 
-    entry = ProcedureEntry(slug="x", version=1, name="転入届", name_en="", organisation="北区役所", channel="window",
-                           status="in_person", status_label="", visit_on=date(2030, 4, 1),
-                           office=Office(name="北区役所", address="札幌市北区", postcode="0010024", hours="要予約",
-                                         phone="", sample=True))
+    entry = ProcedureEntry(
+        slug="x",
+        version=1,
+        name="転入届",
+        name_en="",
+        organisation="北区役所",
+        channel="window",
+        status="in_person",
+        status_label="",
+        visit_on=date(2030, 4, 1),
+        office=Office(name="北区役所", address="札幌市北区", postcode="0010024", hours="要予約", phone="", sample=True),
+    )
     event = _visit(SimpleNamespace(id="m", number=""), entry, datetime(2030, 1, 1))
     assert event.decoded("dtstart") == date(2030, 4, 1) and event.decoded("dtend") == date(2030, 4, 2)
     assert "要予約" in str(event["description"])

@@ -41,7 +41,10 @@ def test_a_ward_name_alone_is_ambiguous():
     match = resolve_address("北区王子1-1")
     assert match.ambiguous
     assert {f"{m.prefecture}{m.name}" for m in match.candidates} >= {
-        "東京都北区", "北海道札幌市北区", "大阪府大阪市北区"}
+        "東京都北区",
+        "北海道札幌市北区",
+        "大阪府大阪市北区",
+    }
     assert resolve_address("東京都北区王子").place.municipality_code == "13117"
 
 

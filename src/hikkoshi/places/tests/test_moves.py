@@ -51,7 +51,8 @@ def test_region_comes_from_settings():
     assert assess_move("01101", "13101").kinds == [MoveKind.MOVE_IN]
 
 
-@pytest.mark.parametrize("code, inside", [("01100", True), ("01105", True), ("01202", False),
-                                          ("13101", False), ("", False)])
+@pytest.mark.parametrize(
+    "code, inside", [("01100", True), ("01105", True), ("01202", False), ("13101", False), ("", False)]
+)
 def test_sapporo_region(code, inside):
     assert get_region("sapporo").contains(code) is inside

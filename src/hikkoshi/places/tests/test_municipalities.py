@@ -1,14 +1,31 @@
 import pytest
 
 from hikkoshi.places.municipalities import (
-    check_digit, city_of, designated_cities, is_valid_lg_code, municipality_code, with_check_digit,
+    check_digit,
+    city_of,
+    designated_cities,
+    is_valid_lg_code,
+    municipality_code,
+    with_check_digit,
 )
 
 # From the reference data (HeRoMo/japanese_local_governments, based on 総務省 全国地方公共団体コード).
 REFERENCE = {
-    "01100": "011002", "01101": "011011", "01102": "011029", "01103": "011037", "01104": "011045",
-    "01105": "011053", "01106": "011061", "01107": "011070", "01108": "011088", "01109": "011096",
-    "01110": "011100", "13101": "131016", "13104": "131041", "27100": "271004", "27127": "271276",
+    "01100": "011002",
+    "01101": "011011",
+    "01102": "011029",
+    "01103": "011037",
+    "01104": "011045",
+    "01105": "011053",
+    "01106": "011061",
+    "01107": "011070",
+    "01108": "011088",
+    "01109": "011096",
+    "01110": "011100",
+    "13101": "131016",
+    "13104": "131041",
+    "27100": "271004",
+    "27127": "271276",
 }
 
 

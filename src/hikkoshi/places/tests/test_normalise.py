@@ -16,8 +16,19 @@ from hikkoshi.places.normalise import (
 @pytest.mark.parametrize(
     "typed",
     [
-        "060-0042", "0600042", "〒060-0042", "〒 060-0042", "０６０００４２", "０６０－００４２",
-        "060ー0042", "060‐0042", "060−0042", " 060 0042 ", "060―0042", "〒０６０ー００４２", "060ｰ0042",
+        "060-0042",
+        "0600042",
+        "〒060-0042",
+        "〒 060-0042",
+        "０６０００４２",
+        "０６０－００４２",
+        "060ー0042",
+        "060‐0042",
+        "060−0042",
+        " 060 0042 ",
+        "060―0042",
+        "〒０６０ー００４２",
+        "060ｰ0042",
         "060\u30000042",
     ],
 )
@@ -48,8 +59,12 @@ def test_postcode_normaliser_never_crashes(text):
     assert len(code) == 7 and code.isascii() and code.isdigit()
 
 
-@given(st.text(alphabet=string.digits, min_size=7, max_size=7),
-       st.sampled_from(list(DASHES) + ["", " ", "　"]), st.booleans(), st.booleans())
+@given(
+    st.text(alphabet=string.digits, min_size=7, max_size=7),
+    st.sampled_from(list(DASHES) + ["", " ", "　"]),
+    st.booleans(),
+    st.booleans(),
+)
 def test_any_typed_form_of_a_code_gives_the_code(code, dash, full_width, mark):
     typed = code[:3] + dash + code[3:]
     if full_width:

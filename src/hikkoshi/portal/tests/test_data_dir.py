@@ -19,8 +19,14 @@ def test_the_demo_data_folder_and_database_are_private(tmp_path):
     old.unlink()  # a fresh database, made by migrate under the settings' umask
     (data / "old-session-file").write_text("x")
     os.chmod(data / "old-session-file", 0o644)
-    done = subprocess.run([sys.executable, "-m", "hikkoshi.cli", "manage", "migrate", "-v", "0"], env=env,
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "hikkoshi.cli", "manage", "migrate", "-v", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / "old-session-file").stat().st_mode) == 0o600

@@ -33,14 +33,20 @@ def test_demo_prepares_and_serves_the_portal(tmp_path):
     assert "directory: sapporo" in done.stdout
 
     port = _free_port()
-    server = subprocess.Popen(cmd + ["--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        cmd + ["--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         body = None
         for _ in range(120):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/search/?postcode=060-0042",
-                                            timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/search/?postcode=060-0042", timeout=2
+                ) as response:
                     body = response.read().decode()
                     break
             except OSError:

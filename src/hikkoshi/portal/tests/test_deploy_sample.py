@@ -21,21 +21,36 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "portal.example.jp")])
     now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=1))
-            .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
 def test_the_sample_buffers_and_times_out_slow_clients():
     text = SAMPLE.read_text()
-    for directive in ("proxy_request_buffering on;", "proxy_buffering on;", "client_header_timeout 10s;",
-                      "client_body_timeout 10s;", "send_timeout 10s;", "proxy_pass http://hikkoshi_portal;",
-                      "proxy_pass http://hikkoshi_receiver;", "proxy_set_header X-Forwarded-For $remote_addr;"):
+    for directive in (
+        "proxy_request_buffering on;",
+        "proxy_buffering on;",
+        "client_header_timeout 10s;",
+        "client_body_timeout 10s;",
+        "send_timeout 10s;",
+        "proxy_pass http://hikkoshi_portal;",
+        "proxy_pass http://hikkoshi_receiver;",
+        "proxy_set_header X-Forwarded-For $remote_addr;",
+    ):
         assert directive in text
     assert "server 127.0.0.1:8000;" in text and "server 127.0.0.1:8401;" in text
 
@@ -48,6 +63,10 @@ def test_nginx_accepts_the_sample(tmp_path):
     text = re.sub(r"^pid .*;$", f"pid {tmp_path / 'nginx.pid'};", text, flags=re.M)
     conf = tmp_path / "nginx.conf"
     conf.write_text(text)
-    done = subprocess.run([NGINX, "-t", "-q", "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [NGINX, "-t", "-q", "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr

@@ -59,5 +59,5 @@ def test_a_bad_search_is_refused_next_to_the_field_and_kept(client, directory):
 def test_the_pages_after_a_refused_search_do_not_carry_it(client, db):
     _many_offices(25)
     page = client.get("/offices/", {"q": "中央\x01区"}).content.decode()
-    nav = page[page.index('<nav aria-label="ページ">'):]
-    assert 'href="?page=2"' in nav and "q=" not in nav[:nav.index("</nav>")]
+    nav = page[page.index('<nav aria-label="ページ">') :]
+    assert 'href="?page=2"' in nav and "q=" not in nav[: nav.index("</nav>")]

@@ -1,7 +1,7 @@
 import re
 
 from django.utils import timezone
-from hypothesis import given, settings as hsettings, strategies as st, HealthCheck
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from hikkoshi.portal.models import News
 
@@ -56,8 +56,9 @@ def _field_value(page, name):
 
 
 def test_a_malformed_postcode_keeps_what_was_typed_and_says_why(client, db):
-    response = client.get("/search/", {"postcode": "06O-0042", "address": "札幌市", "category": "gas"},
-                          HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(
+        "/search/", {"postcode": "06O-0042", "address": "札幌市", "category": "gas"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     page = response.content.decode()
     assert response.status_code == 400
     assert _field_value(page, "postcode") == "06O-0042"
@@ -93,7 +94,7 @@ def test_offices_page_lists_city_and_ward_offices_of_the_region(client, director
 
 def test_unverified_data_is_marked_as_sample(client, directory):
     page = client.get("/search/", {"postcode": "0600042"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    chuo = page[page.index("中央区役所"):]
+    chuo = page[page.index("中央区役所") :]
     assert "Sample data" in chuo[:600]
 
 
@@ -119,10 +120,8 @@ def test_not_found_page_is_html_and_localised(client, db):
     assert "Page not found" in response.content.decode()
 
 
-@given(postcode=st.text(max_size=50), address=st.text(max_size=250),
-       category=st.text(max_size=20))
-@hsettings(max_examples=80, deadline=None,
-           suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(postcode=st.text(max_size=50), address=st.text(max_size=250), category=st.text(max_size=20))
+@hsettings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_no_input_crashes_the_search_page(client, directory, postcode, address, category):
     params = {"postcode": postcode, "address": address, "category": category}
     response = client.get("/search/", params)
@@ -133,8 +132,11 @@ def _ed25519_pem() -> str:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    return Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
 
 
 def test_production_settings_pass_the_deployment_checks(tmp_path):
@@ -142,13 +144,23 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.production",
-           "HIKKOSHI_SECRET_KEY": "x" * 20 + "-production-check-key-with-enough-entropy-0123456789",
-           "HIKKOSHI_ALLOWED_HOSTS": "portal.example.jp", "HIKKOSHI_DATA_DIR": str(tmp_path),
-           "HIKKOSHI_QR_KEY": "q" * 40, "HIKKOSHI_TRUSTED_PROXY_COUNT": "1",
-           "HIKKOSHI_DATA_KEYS": "k1:" + "A" * 43 + "=", "HIKKOSHI_SIGNING_KEY": _ed25519_pem()}
-    result = subprocess.run([sys.executable, "-m", "hikkoshi.cli", "manage", "check", "--deploy",
-                             "--fail-level", "WARNING"], env=env, capture_output=True, text=True,
-                            timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.production",
+        "HIKKOSHI_SECRET_KEY": "x" * 20 + "-production-check-key-with-enough-entropy-0123456789",
+        "HIKKOSHI_ALLOWED_HOSTS": "portal.example.jp",
+        "HIKKOSHI_DATA_DIR": str(tmp_path),
+        "HIKKOSHI_QR_KEY": "q" * 40,
+        "HIKKOSHI_TRUSTED_PROXY_COUNT": "1",
+        "HIKKOSHI_DATA_KEYS": "k1:" + "A" * 43 + "=",
+        "HIKKOSHI_SIGNING_KEY": _ed25519_pem(),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "hikkoshi.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

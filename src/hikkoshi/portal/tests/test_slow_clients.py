@@ -58,16 +58,30 @@ def _close(socks):
 def portal(tmp_path_factory):
     """``hikkoshi serve`` on a fresh SQLite database, with its defaults (workers: cores + 1)."""
     data = tmp_path_factory.mktemp("portal")
-    env = {**os.environ, "HIKKOSHI_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.dev",
-           "HIKKOSHI_CLIENT_TIMEOUT": "3"}
+    env = {
+        **os.environ,
+        "HIKKOSHI_DATA_DIR": str(data),
+        "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.dev",
+        "HIKKOSHI_CLIENT_TIMEOUT": "3",
+    }
     env.pop("DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "hikkoshi.cli", "manage", "migrate", "-v", "0"], env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "hikkoshi.cli", "manage", "migrate", "-v", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     port = _free_port()
     log = open(data / "serve.log", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen([sys.executable, "-m", "hikkoshi.cli", "serve", "--port", str(port)], env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hikkoshi.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -129,8 +143,10 @@ def test_the_receiver_answers_while_slow_bodies_are_sent(tmp_path):
         try:
             for _ in range(8):  # four times the two that stopped it before
                 s = socket.create_connection(("127.0.0.1", receiver.port), timeout=5)
-                s.sendall(b"POST /sapporo-water/applications HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"a\":")
+                s.sendall(
+                    b"POST /sapporo-water/applications HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":'
+                )
                 socks.append(s)
             for _round in range(4):
                 for s in socks:

@@ -25,12 +25,30 @@ KEY_B = key_line("b", 2)
 
 # Personal data nobody else in the test database has (not in the directory, the catalogue,
 # the account): none of it may ever be found in clear text.
-APPLICANT = {"name": "鷺沢 葵衣", "name_kana": "さぎさわ あおい", "birth_date": "1983-02-14",
-             "phone": "090-8765-4321", "email": "aoi.sagisawa@example.net"}
+APPLICANT = {
+    "name": "鷺沢 葵衣",
+    "name_kana": "さぎさわ あおい",
+    "birth_date": "1983-02-14",
+    "phone": "090-8765-4321",
+    "email": "aoi.sagisawa@example.net",
+}
 MEMBER = {"name": "鷺沢 紬", "name_kana": "サギサワ ツムギ", "birth_date": "2011-09-30", "relationship": "子"}
 TO = {"postcode": "001-0024", "address": "札幌市北区北24条西7丁目3-15", "building": "メゾン秘密坂 909"}
-MARKERS = ["鷺沢", "葵衣", "サギサワ", "アオイ", "ツムギ", "8765-4321", "87654321", "aoi.sagisawa",
-           "1983-02-14", "19830214", "2011-09-30", "西7丁目3-15", "メゾン秘密坂"]
+MARKERS = [
+    "鷺沢",
+    "葵衣",
+    "サギサワ",
+    "アオイ",
+    "ツムギ",
+    "8765-4321",
+    "87654321",
+    "aoi.sagisawa",
+    "1983-02-14",
+    "19830214",
+    "2011-09-30",
+    "西7丁目3-15",
+    "メゾン秘密坂",
+]
 
 
 @pytest.fixture

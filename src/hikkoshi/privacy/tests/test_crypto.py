@@ -33,11 +33,19 @@ def raw_move(pk) -> dict:
 
 # -- start-up ------------------------------------------------------------------------------------
 
+
 def _production(env_extra: dict, tmp_path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIKKOSHI_DATA_KEY")}
-    env.update({"HIKKOSHI_SECRET_KEY": "x" * 50, "HIKKOSHI_ALLOWED_HOSTS": "example.jp",
-                "HIKKOSHI_QR_KEY": "q" * 40, "HIKKOSHI_DATA_DIR": str(tmp_path),
-                "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.production", **env_extra})
+    env.update(
+        {
+            "HIKKOSHI_SECRET_KEY": "x" * 50,
+            "HIKKOSHI_ALLOWED_HOSTS": "example.jp",
+            "HIKKOSHI_QR_KEY": "q" * 40,
+            "HIKKOSHI_DATA_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.production",
+            **env_extra,
+        }
+    )
     code = "import django; django.setup(); from hikkoshi.encryption import crypto; print(crypto.keyring().primary)"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
 
@@ -62,6 +70,7 @@ def test_production_does_not_start_without_a_key(tmp_path):
 
 # -- the field -----------------------------------------------------------------------------------
 
+
 def test_moves_store_tokens_and_read_values(keys, submitted):
     move = Move.objects.get(pk=submitted.pk)
     assert move.applicant["name"] == APPLICANT["name"] and move.members[0]["name"] == "鷺沢 紬"
@@ -71,7 +80,7 @@ def test_moves_store_tokens_and_read_values(keys, submitted):
         assert not findings(token)
     # Empty values are encrypted too: a submitted move's draft is {}.
     assert decrypt_json(stored["draft"], "moves_move.draft") == {}
-    for (token,) in raw("SELECT \"values\" FROM moves_moveprocedure WHERE move_id = %s", [move.pk]):
+    for (token,) in raw('SELECT "values" FROM moves_moveprocedure WHERE move_id = %s', [move.pk]):
         assert token.startswith("hk1:a:")
     # … and values(), values_list() and refresh_from_db() decrypt.
     assert Move.objects.filter(pk=move.pk).values_list("applicant", flat=True)[0]["email"] == APPLICANT["email"]
@@ -101,9 +110,13 @@ def test_reading_with_a_wrong_key_fails_loudly(keys, submitted):
 
 
 def test_the_fields_cannot_be_queried_by_content(keys, submitted):
-    for model, lookup in ((Move, {"applicant__name": "鷺沢 葵衣"}), (Move, {"applicant": APPLICANT}),
-                          (Move, {"members__contains": "x"}), (Move, {"draft__icontains": "x"}),
-                          (MoveProcedure, {"values__has_key": "stop_date"})):
+    for model, lookup in (
+        (Move, {"applicant__name": "鷺沢 葵衣"}),
+        (Move, {"applicant": APPLICANT}),
+        (Move, {"members__contains": "x"}),
+        (Move, {"draft__icontains": "x"}),
+        (MoveProcedure, {"values__has_key": "stop_date"}),
+    ):
         with pytest.raises(FieldError):
             list(model.objects.filter(**lookup))
     with pytest.raises(FieldError):

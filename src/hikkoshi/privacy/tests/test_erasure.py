@@ -9,11 +9,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from hikkoshi.accounts.models import ApiToken
 from hikkoshi.delivery import services as delivery_services
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.encryption.fields import decrypt_json
 from hikkoshi.moves.constants import EntryStatus
-from hikkoshi.accounts.models import ApiToken
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.selectors import move_record
 from hikkoshi.privacy.models import MoveStatistic
@@ -43,18 +43,23 @@ def last_day(move):
 
 def raw_personal(move):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT applicant, members, household, old_address, new_address, draft FROM moves_move "
-                       "WHERE id = %s",
-                       [move.pk])
+        cursor.execute(
+            "SELECT applicant, members, household, old_address, new_address, draft FROM moves_move WHERE id = %s",
+            [move.pk],
+        )
         row = cursor.fetchone()
         cursor.execute('SELECT "values" FROM moves_moveprocedure WHERE move_id = %s', [move.pk])
         values = [v for (v,) in cursor.fetchall()]
     columns = ["applicant", "members", "household", "old_address", "new_address", "draft"]
-    return ({c: decrypt_json(v, f"moves_move.{c}") for c, v in zip(columns, row)},
-            [decrypt_json(v, "moves_moveprocedure.values") for v in values], list(row) + values)
+    return (
+        {c: decrypt_json(v, f"moves_move.{c}") for c, v in zip(columns, row)},
+        [decrypt_json(v, "moves_moveprocedure.values") for v in values],
+        list(row) + values,
+    )
 
 
 # -- when ----------------------------------------------------------------------------------------
+
 
 def test_the_retention_time_starts_at_the_latest_change(keys, submitted):
     move = submitted
@@ -79,13 +84,17 @@ def test_the_retention_time_starts_at_the_latest_change(keys, submitted):
 
 
 def test_an_open_delivery_or_a_young_move_is_kept(keys, sapporo, mover):
-    young, open_, draft = submit(mover), submit(mover), Move.objects.create(
-        owner=mover, draft={"step": "people", "people": {"applicant": APPLICANT}})
+    young, open_, draft = (
+        submit(mover),
+        submit(mover),
+        Move.objects.create(owner=mover, draft={"step": "people", "people": {"applicant": APPLICANT}}),
+    )
     finish(young)
     finish(open_)
     Delivery.objects.filter(entry__move=open_, channel="web").update(status=EntryStatus.RETRYING)
     MoveProcedure.objects.filter(delivery__entry__move=open_, delivery__channel="web").update(
-        status=EntryStatus.RETRYING)
+        status=EntryStatus.RETRYING
+    )
     start = retention_start(young)
     assert erase_expired(now=start + timedelta(days=30) - timedelta(minutes=1)) == 0
     assert erase_expired(now=start + timedelta(days=3650)) == 1  # young only, at last
@@ -104,6 +113,7 @@ def test_the_retention_setting_is_used(keys, submitted):
 
 # -- what --------------------------------------------------------------------------------------
 
+
 def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
     move = submitted
     assert scan_tables() == []  # encrypted: nothing in clear before erasure either …
@@ -120,8 +130,14 @@ def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
     assert erase_expired(now=now) == 1
 
     personal, values, tokens = raw_personal(move)
-    assert personal == {"applicant": {}, "members": [], "household": {}, "old_address": {}, "new_address": {},
-                        "draft": {}}
+    assert personal == {
+        "applicant": {},
+        "members": [],
+        "household": {},
+        "old_address": {},
+        "new_address": {},
+        "draft": {},
+    }
     assert values and all(v == {} for v in values)
     assert all(t.startswith("hk1:a:") for t in tokens)  # still encrypted, empty or not
     assert scan_tables() == []  # not a name, a kana, a phone, an address, a birth date in any table
@@ -129,8 +145,11 @@ def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
     assert stored.erased_at == now and stored.status == "submitted"
     # What stays: procedures, statuses, references, offices, deliveries and their codes.
     assert stored.entries.count() == len(values)
-    assert {e.status for e in stored.entries.all()} == {EntryStatus.DELIVERED, EntryStatus.IN_PERSON,
-                                                        EntryStatus.HANDLED}
+    assert {e.status for e in stored.entries.all()} == {
+        EntryStatus.DELIVERED,
+        EntryStatus.IN_PERSON,
+        EntryStatus.HANDLED,
+    }
     assert stored.entries.get(version__procedure__slug="sapporo-move-in").office["name"]
     handled = Delivery.objects.get(pk=failed.pk)
     assert handled.status == EntryStatus.HANDLED and handled.handled_reason == "" and handled.handled_by == mover
@@ -148,9 +167,17 @@ def test_the_counts_are_kept_once(keys, sapporo, mover):
     assert counts == {
         ("", "", ""): 2,
         ("sapporo-move-in", "window", "in_person"): 2,
-        **{(slug, "web", "delivered"): 2 for slug in (
-            "sapporo-water-stop", "sapporo-water-start", "hokkaido-gas-stop", "hokkaido-gas-start",
-            "hepco-electricity-stop", "hepco-electricity-start")},
+        **{
+            (slug, "web", "delivered"): 2
+            for slug in (
+                "sapporo-water-stop",
+                "sapporo-water-start",
+                "hokkaido-gas-stop",
+                "hokkaido-gas-start",
+                "hepco-electricity-stop",
+                "hepco-electricity-start",
+            )
+        },
     }
     assert {(s.month, s.region, s.kinds) for s in MoveStatistic.objects.all()} == {(month, "sapporo", "relocation")}
     # Erasing again finds nothing and counts nothing.
@@ -165,8 +192,9 @@ def test_the_counts_are_kept_once(keys, sapporo, mover):
 
 def test_the_command_erases(keys, submitted):
     finish(submitted, at=timezone.now() - timedelta(days=400))
-    Move.objects.filter(pk=submitted.pk).update(submitted_at=timezone.now() - timedelta(days=400),
-                                                 move_date=timezone.localdate() - timedelta(days=380))
+    Move.objects.filter(pk=submitted.pk).update(
+        submitted_at=timezone.now() - timedelta(days=400), move_date=timezone.localdate() - timedelta(days=380)
+    )
     MoveProcedure.objects.filter(move=submitted).update(deadline_to=None, deadline_from=None)
     out = StringIO()
     call_command("privacy", "erase", stdout=out)
@@ -174,8 +202,9 @@ def test_the_command_erases(keys, submitted):
     assert Move.objects.get(pk=submitted.pk).erased_at is not None
 
 
-def test_erasure_removes_the_fax_images_left_in_the_spool_folder(keys, sapporo, mover, settings, tmp_path,
-                                                                   django_capture_on_commit_callbacks):
+def test_erasure_removes_the_fax_images_left_in_the_spool_folder(
+    keys, sapporo, mover, settings, tmp_path, django_capture_on_commit_callbacks
+):
     from hikkoshi.catalogue.models import Procedure
     from hikkoshi.delivery.channels.fax import spool_name
 
@@ -186,7 +215,8 @@ def test_erasure_removes_the_fax_images_left_in_the_spool_folder(keys, sapporo, 
     from hikkoshi.moves.tests.conftest import moving_day, sapporo_relocation
 
     procedures = sapporo_relocation()["procedures"] + [
-        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}]
+        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}
+    ]
     move = submit(mover, procedures=procedures)
     fax = Delivery.objects.get(entry__move=move, channel="fax")
     assert delivery_services.deliver(fax.pk) == "delivered"
@@ -197,8 +227,7 @@ def test_erasure_removes_the_fax_images_left_in_the_spool_folder(keys, sapporo, 
     finish(move, at=long_ago)
     DeliveryEvent.objects.filter(delivery__entry__move=move).update(at=long_ago)
     Delivery.objects.filter(entry__move=move).update(delivered_at=long_ago)
-    Move.objects.filter(pk=move.pk).update(submitted_at=long_ago,
-                                           move_date=timezone.localdate() - timedelta(days=380))
+    Move.objects.filter(pk=move.pk).update(submitted_at=long_ago, move_date=timezone.localdate() - timedelta(days=380))
     MoveProcedure.objects.filter(move=move).update(deadline_to=None, deadline_from=None)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert erase_expired() == 1
@@ -209,6 +238,7 @@ def test_erasure_removes_the_fax_images_left_in_the_spool_folder(keys, sapporo, 
 
 
 # -- an erased move on the pages -----------------------------------------------------------------
+
 
 def test_an_erased_move_still_shows_without_personal_data(keys, submitted, mover, client):
     finish(submitted)
@@ -261,8 +291,13 @@ def test_a_withdrawal_on_its_way_keeps_the_data_it_sends(keys, sapporo, mover):
     move = submit(mover)
     finish(move)
     delivery = Delivery.objects.filter(entry__move=move, channel="web").first()
-    notice = Notice.objects.create(delivery=delivery, kind=Notice.Kind.CORRECTION, request_key="r" * 20,
-                                   status=Notice.Status.RETRYING, body={"corrected": {"applicant": APPLICANT}})
+    notice = Notice.objects.create(
+        delivery=delivery,
+        kind=Notice.Kind.CORRECTION,
+        request_key="r" * 20,
+        status=Notice.Status.RETRYING,
+        body={"corrected": {"applicant": APPLICANT}},
+    )
     assert retention_start(move) is None
     assert erase_expired(now=timezone.now() + timedelta(days=3650)) == 0
     Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.DELIVERED)
@@ -283,8 +318,9 @@ def test_erasure_takes_its_candidates_a_batch_at_a_time(keys, sapporo, mover, mo
     now = max(retention_start(m) for m in moves) + timedelta(days=31)
     with CaptureQueriesContext(connection) as queries:
         assert erase_expired(now=now) == 5
-    candidate_queries = [q["sql"] for q in queries
-                         if q["sql"].startswith("SELECT") and "erased_at" in q["sql"] and "LIMIT 2" in q["sql"]]
+    candidate_queries = [
+        q["sql"] for q in queries if q["sql"].startswith("SELECT") and "erased_at" in q["sql"] and "LIMIT 2" in q["sql"]
+    ]
     assert len(candidate_queries) == 4  # 2 + 2 + 1, then an empty batch
     assert all(m.erased_at for m in Move.objects.filter(pk__in=[m.pk for m in moves]))
 
@@ -295,11 +331,13 @@ def test_erasure_calls_each_apps_own_erase_service_and_writes_only_the_counts(ke
     finish(submitted)
     calls = []
     for name in ("move_erase", "deliveries_erase", "assisted_move_erase"):
-        monkeypatch.setattr(privacy_services, name,
-                            lambda name=name, **kwargs: calls.append((name, kwargs["move_id"])))
+        monkeypatch.setattr(privacy_services, name, lambda name=name, **kwargs: calls.append((name, kwargs["move_id"])))
     assert erase_expired(now=retention_start(submitted) + timedelta(days=31)) == 1
-    assert calls == [("move_erase", submitted.pk), ("deliveries_erase", submitted.pk),
-                     ("assisted_move_erase", submitted.pk)]
+    assert calls == [
+        ("move_erase", submitted.pk),
+        ("deliveries_erase", submitted.pk),
+        ("assisted_move_erase", submitted.pk),
+    ]
     # With the services replaced, nothing of the move was touched by privacy itself…
     assert Move.objects.get(pk=submitted.pk).applicant["name"] == APPLICANT["name"]
     # …while its own rows, the anonymous counts, were written.

@@ -15,8 +15,9 @@ from .conftest import KEY_A, KEY_B
 
 @pytest.fixture
 def staff(django_user_model, keys):
-    return django_user_model.objects.create_user("clerk@example.jp", "clerk@example.jp", "pw-for-tests-1",
-                                                 is_staff=True)
+    return django_user_model.objects.create_user(
+        "clerk@example.jp", "clerk@example.jp", "pw-for-tests-1", is_staff=True
+    )
 
 
 def _raw(pk) -> str:

@@ -44,10 +44,20 @@ def test_existing_rows_are_encrypted_and_decrypted_back(keys, sapporo, mover):
     OldEntry = old_state.get_model("moves", "MoveProcedure")
     version = ProcedureVersion.objects.first()
     data = [
-        {"applicant": APPLICANT, "members": [MEMBER], "old_address": {"postcode": "0600042", "address": "大通西3丁目"},
-         "new_address": {"building": "メゾン秘密坂 909"}, "draft": {}},
-        {"applicant": {}, "members": [], "old_address": {}, "new_address": {},
-         "draft": {"step": "people", "people": {"applicant": APPLICANT}}},
+        {
+            "applicant": APPLICANT,
+            "members": [MEMBER],
+            "old_address": {"postcode": "0600042", "address": "大通西3丁目"},
+            "new_address": {"building": "メゾン秘密坂 909"},
+            "draft": {},
+        },
+        {
+            "applicant": {},
+            "members": [],
+            "old_address": {},
+            "new_address": {},
+            "draft": {"step": "people", "people": {"applicant": APPLICANT}},
+        },
     ]
     made = [OldMove.objects.create(owner_id=mover.pk, status="submitted", **fields) for fields in data]
     OldEntry.objects.create(move=made[0], version_id=version.pk, values={"billing_number": "1234 5678 9012"})

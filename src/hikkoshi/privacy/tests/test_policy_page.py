@@ -3,11 +3,22 @@
 import pytest
 
 
-@pytest.mark.parametrize("language, phrases", [
-    ("ja", ["暗号化して保存", "AES-256-GCM", "<strong>45日</strong>", "件数だけを残します", "自らの規則・方針"]),
-    ("en", ["Stored encrypted", "AES-256-GCM", "<strong>45 days</strong>", "only counts remain",
-            "under its own rules and policies"]),
-])
+@pytest.mark.parametrize(
+    "language, phrases",
+    [
+        ("ja", ["暗号化して保存", "AES-256-GCM", "<strong>45日</strong>", "件数だけを残します", "自らの規則・方針"]),
+        (
+            "en",
+            [
+                "Stored encrypted",
+                "AES-256-GCM",
+                "<strong>45 days</strong>",
+                "only counts remain",
+                "under its own rules and policies",
+            ],
+        ),
+    ],
+)
 def test_the_policy_shows_the_retention_setting(client, db, settings, language, phrases):
     settings.HIKKOSHI_RETENTION_DAYS = 45
     page = client.get("/pages/privacy/", HTTP_ACCEPT_LANGUAGE=language).content.decode()

@@ -14,8 +14,10 @@ from hikkoshi.privacy import rotation
 
 from .conftest import APPLICANT, KEY_A, KEY_B, submit
 
-COLUMNS = {"moves_move": ["applicant", "members", "household", "old_address", "new_address", "draft"],
-           "moves_moveprocedure": ["values"]}
+COLUMNS = {
+    "moves_move": ["applicant", "members", "household", "old_address", "new_address", "draft"],
+    "moves_moveprocedure": ["values"],
+}
 
 
 def kids() -> dict[str, set[str]]:
@@ -103,8 +105,9 @@ def test_a_row_written_meanwhile_is_left_alone(keys, sapporo, mover):
     keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
     [cs] = [c for c in rotation.encrypted_columns() if c.table == "moves_move"]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT applicant, members, old_address, new_address, draft FROM moves_move WHERE id = %s",
-                       [move.pk])
+        cursor.execute(
+            "SELECT applicant, members, old_address, new_address, draft FROM moves_move WHERE id = %s", [move.pk]
+        )
         read = list(cursor.fetchone())
     # The application writes the applicant after rotation read the row, before it writes.
     Move.objects.filter(pk=move.pk).update(applicant={"name": "changed"})

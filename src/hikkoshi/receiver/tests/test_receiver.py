@@ -1,7 +1,7 @@
 """``hikkoshi receiver`` as a real server process on 127.0.0.1, spoken to over HTTP."""
 
-import csv
 from concurrent.futures import ThreadPoolExecutor
+import csv
 from datetime import datetime, timedelta, timezone
 import io
 import json
@@ -21,12 +21,17 @@ PORTAL_KID = httpsig.key_id_for(PORTAL.public_key())
 APPLICATION = {
     "format": "hikkoshi.application/1",
     "procedure": {"id": "sapporo-water-start", "version": 1, "name": "水道の使用開始"},
-    "applicant": {"name": "札幌 太郎", "name_kana": "サッポロ タロウ", "birth_date": "1985-03-05",
-                  "phone": "011-211-2111", "email": "taro@example.jp"},
+    "applicant": {
+        "name": "札幌 太郎",
+        "name_kana": "サッポロ タロウ",
+        "birth_date": "1985-03-05",
+        "phone": "011-211-2111",
+        "email": "taro@example.jp",
+    },
     "members": [{"name": "札幌 花子", "relationship": "妻"}],
     "from": {"postcode": "1000001", "address": "東京都千代田区千代田1-1"},
     "to": {"postcode": "0600042", "address": "北海道札幌市中央区大通西1丁目1-1"},
-    "fields": {"start_date": "2025-03-28", "note": "=HYPERLINK(\"http://x\")"},
+    "fields": {"start_date": "2025-03-28", "note": '=HYPERLINK("http://x")'},
 }
 REFERENCE = re.compile(r"^SAPPORO-WATER-\d{8}-\d{6}$")
 
@@ -36,8 +41,9 @@ def body_of(data) -> bytes:
 
 
 def signed(url: str, body: bytes, key: str, *, private_key=PORTAL, kid=PORTAL_KID, **options) -> dict:
-    return httpsig.sign_request(method="POST", url=url, body=body, idempotency_key=key,
-                                private_key=private_key, key_id=kid, **options)
+    return httpsig.sign_request(
+        method="POST", url=url, body=body, idempotency_key=key, private_key=private_key, key_id=kid, **options
+    )
 
 
 def post(receiver, slug, data=APPLICATION, *, key, body=None, headers=None, **options) -> httpx.Response:
@@ -66,10 +72,10 @@ def test_good_application_gets_a_receipt_signed_with_the_published_key(receiver)
     response = post(receiver, "sapporo-water", key="good-1")
     assert response.status_code == 201, response.text
     published = receiver.receipt_keys("sapporo-water")
-    assert [k["kid"] for k in published] == [httpsig.key_id_for(httpsig.jwk_to_public_key(published[0]),
-                                                                prefix="sapporo-water")]
-    verified = httpsig.verify_response(status=201, headers=response.headers, body=response.content,
-                                       keys=published)
+    assert [k["kid"] for k in published] == [
+        httpsig.key_id_for(httpsig.jwk_to_public_key(published[0]), prefix="sapporo-water")
+    ]
+    verified = httpsig.verify_response(status=201, headers=response.headers, body=response.content, keys=published)
     assert verified.key_id == published[0]["kid"]
     receipt = response.json()
     assert REFERENCE.match(receipt["reference"])
@@ -77,12 +83,17 @@ def test_good_application_gets_a_receipt_signed_with_the_published_key(receiver)
     assert receipt["content_digest"] == httpsig.content_digest(body_of(APPLICATION))
     key_file = receiver.data_dir / "keys" / "sapporo-water.pem"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert httpsig.key_id_for(httpsig.load_or_create_private_key(key_file, create=False).public_key(),
-                              prefix="sapporo-water") == published[0]["kid"]
+    assert (
+        httpsig.key_id_for(
+            httpsig.load_or_create_private_key(key_file, create=False).public_key(), prefix="sapporo-water"
+        )
+        == published[0]["kid"]
+    )
     # Another organisation's key does not verify it.
     with pytest.raises(httpsig.SignatureError):
-        httpsig.verify_response(status=201, headers=response.headers, body=response.content,
-                                keys=receiver.receipt_keys("hokkaido-gas"))
+        httpsig.verify_response(
+            status=201, headers=response.headers, body=response.content, keys=receiver.receipt_keys("hokkaido-gas")
+        )
 
 
 def test_the_same_key_again_gets_the_same_receipt_and_is_stored_once(receiver):
@@ -90,8 +101,9 @@ def test_the_same_key_again_gets_the_same_receipt_and_is_stored_once(receiver):
     second = post(receiver, "sapporo-water", key="again-1")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.content == second.content
-    httpsig.verify_response(status=200, headers=second.headers, body=second.content,
-                            keys=receiver.receipt_keys("sapporo-water"))
+    httpsig.verify_response(
+        status=200, headers=second.headers, body=second.content, keys=receiver.receipt_keys("sapporo-water")
+    )
     rows = [r for r in csv_rows(receiver, "sapporo-water") if r["idempotency_key"] == "again-1"]
     assert len(rows) == 1
     assert rows[0]["reference"] == first.json()["reference"]
@@ -148,14 +160,16 @@ def test_a_replayed_request_is_refused(receiver):
 
 @pytest.mark.parametrize("shift", [timedelta(minutes=-6), timedelta(minutes=5)])
 def test_a_signature_too_old_or_from_the_future_is_refused(receiver, shift):
-    response = post(receiver, "sapporo-water", key=f"clock-{shift.total_seconds():.0f}",
-                    created=datetime.now(timezone.utc) + shift)
+    response = post(
+        receiver, "sapporo-water", key=f"clock-{shift.total_seconds():.0f}", created=datetime.now(timezone.utc) + shift
+    )
     assert response.status_code == 401
 
 
 def test_a_slightly_old_signature_is_accepted(receiver):
-    response = post(receiver, "sapporo-water", key="clock-ok",
-                    created=datetime.now(timezone.utc) - timedelta(minutes=4))
+    response = post(
+        receiver, "sapporo-water", key="clock-ok", created=datetime.now(timezone.utc) - timedelta(minutes=4)
+    )
     assert response.status_code == 201
 
 
@@ -209,6 +223,7 @@ def test_the_staff_list_shows_what_arrived_newest_first(receiver):
 
 # --- a second receiver: the portal's keys by URL, staff pages behind sign-in ---------------------
 
+
 class KeySet:
     """The portal's well-known document, served by a stand-in portal; its keys can change."""
 
@@ -232,10 +247,14 @@ def keyset():
 def guarded(tmp_path_factory, keyset):
     with StandIn(keyset) as portal:
         # One worker: the portal's keys are cached per process, and the test follows one cache.
-        with ReceiverProcess(tmp_path_factory.mktemp("guarded"), ["sapporo-water"], open_staff_pages=False,
-                             workers=1,
-                             portal_keys_url=portal.url("/.well-known/hikkoshi-keys.json"),
-                             env={"HIKKOSHI_RECEIVER_KEYS_REFETCH_INTERVAL": "0"}) as process:
+        with ReceiverProcess(
+            tmp_path_factory.mktemp("guarded"),
+            ["sapporo-water"],
+            open_staff_pages=False,
+            workers=1,
+            portal_keys_url=portal.url("/.well-known/hikkoshi-keys.json"),
+            env={"HIKKOSHI_RECEIVER_KEYS_REFETCH_INTERVAL": "0"},
+        ) as process:
             yield process
 
 
@@ -262,8 +281,10 @@ def test_portal_keys_by_url_follow_a_key_change(guarded, keyset, restore):
 
 
 def test_staff_pages_need_a_staff_sign_in(guarded):
-    assert post(guarded, "sapporo-water", {**APPLICATION, "applicant": {"name": "受付 次郎"}},
-                key="staff-1").status_code == 201
+    assert (
+        post(guarded, "sapporo-water", {**APPLICATION, "applicant": {"name": "受付 次郎"}}, key="staff-1").status_code
+        == 201
+    )
     for path in ("/", "/sapporo-water/", "/sapporo-water/export.csv"):
         response = httpx.get(guarded.url(path))
         assert response.status_code == 302 and "/accounts/login/" in response.headers["location"], path
@@ -277,12 +298,15 @@ def test_staff_pages_need_a_staff_sign_in(guarded):
     with httpx.Client(base_url=guarded.url(""), timeout=10) as client:
         login = client.get("/accounts/login/?next=/sapporo-water/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-        wrong = client.post("/accounts/login/", data={"username": "clerk", "password": "nope",
-                                                       "csrfmiddlewaretoken": token})
+        wrong = client.post(
+            "/accounts/login/", data={"username": "clerk", "password": "nope", "csrfmiddlewaretoken": token}
+        )
         assert wrong.status_code == 200
-        response = client.post("/accounts/login/", data={"username": "clerk", "password": password,
-                                                          "csrfmiddlewaretoken": token, "next": "/sapporo-water/"},
-                               follow_redirects=True)
+        response = client.post(
+            "/accounts/login/",
+            data={"username": "clerk", "password": password, "csrfmiddlewaretoken": token, "next": "/sapporo-water/"},
+            follow_redirects=True,
+        )
         assert response.status_code == 200
         assert "受付 次郎" in response.text
         assert 'class="sandbox"' not in response.text
@@ -291,11 +315,15 @@ def test_staff_pages_need_a_staff_sign_in(guarded):
         assert "受付 次郎" in {r["applicant_name"] for r in rows}
 
 
-@pytest.mark.parametrize("body", [
-    b"{\"a\": " + b"[" * 100_000 + b"]" * 100_000 + b"}",  # nested 100,000 deep
-    b"{\"a\": [" * 40 + b"1" + b"]}" * 40,  # only 81 deep: still more than any application
-    b"{\"reference\": " + b"7" * 5000 + b"}",  # over Python's 4,300-digit limit
-], ids=["deep", "deeper-than-needed", "long-integer"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",  # nested 100,000 deep
+        b'{"a": [' * 40 + b"1" + b"]}" * 40,  # only 81 deep: still more than any application
+        b'{"reference": ' + b"7" * 5000 + b"}",  # over Python's 4,300-digit limit
+    ],
+    ids=["deep", "deeper-than-needed", "long-integer"],
+)
 def test_a_validly_signed_body_that_is_not_an_application_is_a_400(receiver, body):
     """Issue 13 (Low): before, these were a 500."""
     response = post(receiver, "sapporo-water", key=f"odd-{len(body)}", body=body)
@@ -318,8 +346,9 @@ def _signed_in(process, username, password) -> httpx.Client:
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
     assert found is not None
     token = found.group(1)
-    response = client.post("/accounts/login/", data={"username": username, "password": password,
-                                                      "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/accounts/login/", data={"username": username, "password": password, "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302, response.text[:500]
     return client
 
@@ -330,15 +359,18 @@ def test_staff_see_only_the_organisations_they_are_mapped_to(tmp_path_factory):
     base = tmp_path_factory.mktemp("shared")
     key_file = base / "portal-keys.json"
     key_file.write_text(json.dumps(httpsig.make_jwks([(PORTAL.public_key(), PORTAL_KID)])))
-    with ReceiverProcess(base, ["sapporo-water", "hokkaido-gas"], portal_key_file=key_file,
-                         open_staff_pages=False, workers=1) as shared:
+    with ReceiverProcess(
+        base, ["sapporo-water", "hokkaido-gas"], portal_key_file=key_file, open_staff_pages=False, workers=1
+    ) as shared:
         sent = post(shared, "hokkaido-gas", {**APPLICATION, "applicant": {"name": "瓦斯 花子"}}, key="gas-1")
         assert sent.status_code == 201
         gas_reference = sent.json()["reference"]
-        water = re.search(r"Password: (\S+)", shared.run("createstaff", "water-clerk", "--organisation",
-                                                          "sapporo-water").stdout).group(1)
-        gas = re.search(r"Password: (\S+)", shared.run("createstaff", "gas-clerk", "--organisation",
-                                                        "hokkaido-gas").stdout).group(1)
+        water = re.search(
+            r"Password: (\S+)", shared.run("createstaff", "water-clerk", "--organisation", "sapporo-water").stdout
+        ).group(1)
+        gas = re.search(
+            r"Password: (\S+)", shared.run("createstaff", "gas-clerk", "--organisation", "hokkaido-gas").stdout
+        ).group(1)
         client = _signed_in(shared, "water-clerk", water)
         if True:
             home = client.get("/")
@@ -346,10 +378,15 @@ def test_staff_see_only_the_organisations_they_are_mapped_to(tmp_path_factory):
             for path in ("/hokkaido-gas/", "/hokkaido-gas/export.csv", f"/hokkaido-gas/applications/{gas_reference}"):
                 response = client.get(path)
                 assert response.status_code == 404 and "瓦斯" not in response.text, path
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
-                              client.get("/sapporo-water/").text + client.get("/accounts/login/").text).group(1)
-            response = client.post(f"/hokkaido-gas/applications/{gas_reference}", data={"csrfmiddlewaretoken": token},
-                                   headers={"X-CSRFToken": token})
+            token = re.search(
+                r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                client.get("/sapporo-water/").text + client.get("/accounts/login/").text,
+            ).group(1)
+            response = client.post(
+                f"/hokkaido-gas/applications/{gas_reference}",
+                data={"csrfmiddlewaretoken": token},
+                headers={"X-CSRFToken": token},
+            )
             assert response.status_code == 404
         client.close()
         client = _signed_in(shared, "gas-clerk", gas)
@@ -361,21 +398,23 @@ def test_staff_see_only_the_organisations_they_are_mapped_to(tmp_path_factory):
         client.close()
 
 
-
 def test_the_staff_sign_in_locks_a_user_name_after_five_failures(guarded):
     """Issue 13, item 3: 5 failures in 15 minutes lock the user name (counted in the database
     cache every worker shares); another user name is not locked."""
-    password = re.search(r"Password: (\S+)", guarded.run("createstaff", "lock-clerk", "--organisation",
-                                                         "sapporo-water").stdout).group(1)
-    other = re.search(r"Password: (\S+)", guarded.run("createstaff", "other-clerk", "--organisation",
-                                                      "sapporo-water").stdout).group(1)
+    password = re.search(
+        r"Password: (\S+)", guarded.run("createstaff", "lock-clerk", "--organisation", "sapporo-water").stdout
+    ).group(1)
+    other = re.search(
+        r"Password: (\S+)", guarded.run("createstaff", "other-clerk", "--organisation", "sapporo-water").stdout
+    ).group(1)
     client = httpx.Client(base_url=guarded.url(""), timeout=10)
     try:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/accounts/login/").text).group(1)
 
         def attempt(username, secret):
-            return client.post("/accounts/login/", data={"username": username, "password": secret,
-                                                         "csrfmiddlewaretoken": token})
+            return client.post(
+                "/accounts/login/", data={"username": username, "password": secret, "csrfmiddlewaretoken": token}
+            )
 
         for _ in range(5):
             assert attempt("lock-clerk", "wrong").status_code == 200

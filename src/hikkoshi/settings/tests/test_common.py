@@ -7,8 +7,7 @@ from pathlib import Path
 import subprocess
 import sys
 
-PRAGMAS = ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
-           "PRAGMA foreign_keys=ON;")
+PRAGMAS = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
 PROCESSORS = [
     "django.template.context_processors.request",
     "django.template.context_processors.i18n",
@@ -16,29 +15,55 @@ PROCESSORS = [
     "django.contrib.auth.context_processors.auth",
     "django.contrib.messages.context_processors.messages",
 ]
-POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "hk", "USER": "u", "PASSWORD": "p",
-            "HOST": "db.example", "PORT": 5432, "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True,
-            "DISABLE_SERVER_SIDE_CURSORS": False}
+POSTGRES = {
+    "ENGINE": "django.db.backends.postgresql",
+    "NAME": "hk",
+    "USER": "u",
+    "PASSWORD": "p",
+    "HOST": "db.example",
+    "PORT": 5432,
+    "CONN_MAX_AGE": 60,
+    "CONN_HEALTH_CHECKS": True,
+    "DISABLE_SERVER_SIDE_CURSORS": False,
+}
 PG_URL = "postgres://u:p@db.example:5432/hk"
 
 
 def settings_of(module: str, tmp_path: Path, **env: str) -> dict:
     """DATABASES, LOGGING and TEMPLATES of ``hikkoshi.settings.<module>``, imported afresh in a
     process of its own with only ``env`` set of the variables they read."""
-    environ = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "RECEIVER_DATABASE_URL", "HIKKOSHI_PG_SERVER_SIDE_BINDING")}
-    environ.update(HIKKOSHI_DATA_DIR=str(tmp_path / "portal"), HIKKOSHI_RECEIVER_DATA_DIR=str(tmp_path / "receiver"),
-                   HIKKOSHI_RECEIVER_SECRET_KEY="not-secret", **env)
-    script = ("import importlib, json, sys; m = importlib.import_module(sys.argv[1]); "
-              "print(json.dumps({k: getattr(m, k) for k in ('DATABASES', 'LOGGING', 'TEMPLATES')}))")
-    out = subprocess.run([sys.executable, "-c", script, f"hikkoshi.settings.{module}"], env=environ,
-                         capture_output=True, text=True, check=True)
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "RECEIVER_DATABASE_URL", "HIKKOSHI_PG_SERVER_SIDE_BINDING")
+    }
+    environ.update(
+        HIKKOSHI_DATA_DIR=str(tmp_path / "portal"),
+        HIKKOSHI_RECEIVER_DATA_DIR=str(tmp_path / "receiver"),
+        HIKKOSHI_RECEIVER_SECRET_KEY="not-secret",
+        **env,
+    )
+    script = (
+        "import importlib, json, sys; m = importlib.import_module(sys.argv[1]); "
+        "print(json.dumps({k: getattr(m, k) for k in ('DATABASES', 'LOGGING', 'TEMPLATES')}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, f"hikkoshi.settings.{module}"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 def sqlite(path: Path) -> dict:
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "CONN_MAX_AGE": None,
-            "OPTIONS": {"init_command": PRAGMAS, "transaction_mode": "IMMEDIATE"}}
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "CONN_MAX_AGE": None,
+        "OPTIONS": {"init_command": PRAGMAS, "transaction_mode": "IMMEDIATE"},
+    }
 
 
 def logging(**levels: str) -> dict:
@@ -53,8 +78,14 @@ def logging(**levels: str) -> dict:
 
 
 def templates(processor: str) -> list:
-    return [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [], "APP_DIRS": True,
-             "OPTIONS": {"context_processors": [*PROCESSORS, processor]}}]
+    return [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [],
+            "APP_DIRS": True,
+            "OPTIONS": {"context_processors": [*PROCESSORS, processor]},
+        }
+    ]
 
 
 def test_the_portal_settings(tmp_path):

@@ -42,11 +42,9 @@ from hikkoshi.bench.search import run_search
 from hikkoshi.bench.servers import BenchError
 
 # name -> runner(*, seconds, connections, workers, rounds, warmup, keep, log) -> result dict
-BENCHMARKS = {"search": run_search, "documents": run_documents, "delivery": run_delivery,
-              "scale": run_scale}
+BENCHMARKS = {"search": run_search, "documents": run_documents, "delivery": run_delivery, "scale": run_scale}
 # Benchmarks whose results are not shaped like the HTTP ones print their own table.
-TABLES = {"documents": documents.format_table, "delivery": delivery.format_table,
-          "scale": scale.format_table}
+TABLES = {"documents": documents.format_table, "delivery": delivery.format_table, "scale": scale.format_table}
 # Options of one benchmark only: name -> option names passed on to its runner.
 OWN_OPTIONS = {"scale": ("organisations", "lookups", "moves", "procedures")}
 
@@ -56,28 +54,44 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help=f"which benchmark: {', '.join(sorted(BENCHMARKS))}")
-        parser.add_argument("--json", action="store_true", dest="as_json",
-                            help="print the result as one JSON object on the last line")
-        parser.add_argument("--seconds", type=float, default=10.0,
-                            help="measured seconds of each phase (default 10)")
-        parser.add_argument("--connections", type=int, default=32,
-                            help="concurrent connections of the load (default 32)")
-        parser.add_argument("--workers", type=int, default=None,
-                            help="gunicorn sync workers of both servers (default 2 × cores + 1)")
-        parser.add_argument("--rounds", type=int, default=2,
-                            help="baseline/benchmark phase pairs, alternating (default 2)")
-        parser.add_argument("--warmup", type=float, default=1.0,
-                            help="unrecorded seconds of load before each phase (default 1)")
-        parser.add_argument("--keep", action="store_true",
-                            help="keep the temporary data directory (logs, database)")
-        parser.add_argument("--organisations", type=int, default=20_000,
-                            help="scale: organisations in the synthetic directory (default 20,000)")
-        parser.add_argument("--lookups", type=int, default=20_000,
-                            help="scale: distinct postal codes asked of one worker (default 20,000)")
-        parser.add_argument("--procedures", type=int, default=15_000,
-                            help="scale: procedures in the synthetic catalogue (default 15,000)")
-        parser.add_argument("--moves", type=int, default=0,
-                            help="scale: also measure the API, workers and erasure at N moves")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="print the result as one JSON object on the last line"
+        )
+        parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds of each phase (default 10)")
+        parser.add_argument(
+            "--connections", type=int, default=32, help="concurrent connections of the load (default 32)"
+        )
+        parser.add_argument(
+            "--workers", type=int, default=None, help="gunicorn sync workers of both servers (default 2 × cores + 1)"
+        )
+        parser.add_argument(
+            "--rounds", type=int, default=2, help="baseline/benchmark phase pairs, alternating (default 2)"
+        )
+        parser.add_argument(
+            "--warmup", type=float, default=1.0, help="unrecorded seconds of load before each phase (default 1)"
+        )
+        parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (logs, database)")
+        parser.add_argument(
+            "--organisations",
+            type=int,
+            default=20_000,
+            help="scale: organisations in the synthetic directory (default 20,000)",
+        )
+        parser.add_argument(
+            "--lookups",
+            type=int,
+            default=20_000,
+            help="scale: distinct postal codes asked of one worker (default 20,000)",
+        )
+        parser.add_argument(
+            "--procedures",
+            type=int,
+            default=15_000,
+            help="scale: procedures in the synthetic catalogue (default 15,000)",
+        )
+        parser.add_argument(
+            "--moves", type=int, default=0, help="scale: also measure the API, workers and erasure at N moves"
+        )
 
     def handle(self, *args, name, as_json: bool, **options):
         runner = BENCHMARKS.get(name)
@@ -87,9 +101,13 @@ class Command(BaseCommand):
         previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             result = runner(
-                seconds=options["seconds"], connections=options["connections"],
-                workers=options["workers"], rounds=options["rounds"], warmup=options["warmup"],
-                keep=options["keep"], log=lambda msg: self.stderr.write(f"[bench {name}] {msg}"),
+                seconds=options["seconds"],
+                connections=options["connections"],
+                workers=options["workers"],
+                rounds=options["rounds"],
+                warmup=options["warmup"],
+                keep=options["keep"],
+                log=lambda msg: self.stderr.write(f"[bench {name}] {msg}"),
                 **{option: options[option] for option in OWN_OPTIONS.get(name, ())},
             )
         except BenchError as exc:
@@ -111,10 +129,12 @@ def _exit_on_sigterm(signum, frame):
 def format_table(r: dict) -> str:
     """The result as a readable table: the benchmark beside its baseline."""
     name = r["name"]
-    head = (f"{name} benchmark — {r['connections']} connections, {r['rounds']} × "
-            f"({r['seconds']:g} s {r['order'][0]} + {r['seconds']:g} s {r['order'][1]}) "
-            f"alternating, {r['workers']} {r['worker_class']} workers each, "
-            f"{r['cores']} cores, Python {r['python']}, Django {r['django']}")
+    head = (
+        f"{name} benchmark — {r['connections']} connections, {r['rounds']} × "
+        f"({r['seconds']:g} s {r['order'][0]} + {r['seconds']:g} s {r['order'][1]}) "
+        f"alternating, {r['workers']} {r['worker_class']} workers each, "
+        f"{r['cores']} cores, Python {r['python']}, Django {r['django']}"
+    )
     rows = [
         ("throughput (req/s)", r["throughput"], r["baseline_throughput"]),
         ("p50 (ms)", r["p50_ms"], r["baseline_p50_ms"]),
@@ -122,22 +142,25 @@ def format_table(r: dict) -> str:
         ("requests", r["requests"], r["baseline_requests"]),
         ("errors", r["errors"], r["baseline_errors"]),
         ("mean answer (bytes)", r["bytes_mean"], r["baseline_bytes_mean"]),
-        ("server CPU per request (ms)", r["server_cpu_ms_per_request"],
-         r["baseline_server_cpu_ms_per_request"]),
+        ("server CPU per request (ms)", r["server_cpu_ms_per_request"], r["baseline_server_cpu_ms_per_request"]),
         ("largest worker RSS (MB)", r["worker_rss_mb"], r["baseline_worker_rss_mb"]),
     ]
     width = max(len(label) for label, *_ in rows)
     lines = [head, "", f"{'':<{width}}  {name:>12}  {'baseline':>12}"]
     lines += [f"{label:<{width}}  {_cell(a):>12}  {_cell(b):>12}" for label, a, b in rows]
-    lines += ["", f"ratio {r['ratio']:.3f}; statuses {r['statuses']}; "
-              f"load generator at most {100 * r['loadgen_cpu_share']:.0f} % of one core; "
-              f"{r.get('organisations', '?')} organisations, {r['postcodes']} postal codes", ""]
+    lines += [
+        "",
+        f"ratio {r['ratio']:.3f}; statuses {r['statuses']}; "
+        f"load generator at most {100 * r['loadgen_cpu_share']:.0f} % of one core; "
+        f"{r.get('organisations', '?')} organisations, {r['postcodes']} postal codes",
+        "",
+    ]
     lines.append("bar:")
     for key, item in r["bar"].items():
-        lines.append(f"  {'pass' if item['pass'] else 'FAIL'}  {key:<14} {_cell(item['value']):>10}"
-                     f"  (want {item['target']})")
-    phases = ", ".join(f"{p['target']} {p['throughput']:.0f}/s p99 {p['p99_ms']}"
-                       for p in r["phases"])
+        lines.append(
+            f"  {'pass' if item['pass'] else 'FAIL'}  {key:<14} {_cell(item['value']):>10}  (want {item['target']})"
+        )
+    phases = ", ".join(f"{p['target']} {p['throughput']:.0f}/s p99 {p['p99_ms']}" for p in r["phases"])
     lines += ["", f"phases in order: {phases}", ""]
     return "\n".join(lines)
 
@@ -150,4 +173,3 @@ def _cell(value) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
-

@@ -30,9 +30,12 @@ class Command(BaseCommand):
             bar.close()
             for where, message in exc.problems:
                 self.stderr.write(f"{where}: {message}")
-            raise CommandError(_("%(file)s was not imported: %(count)d problem(s); nothing was changed.")
-                               % {"file": path, "count": len(exc.problems)}) from exc
+            raise CommandError(
+                _("%(file)s was not imported: %(count)d problem(s); nothing was changed.")
+                % {"file": path, "count": len(exc.problems)}
+            ) from exc
         bar.close()
-        self.stdout.write(_("Imported %(file)s: %(created)d created, %(updated)d updated, %(versions)d new version(s).")
-                          % {"file": path, "created": result.created, "updated": result.updated,
-                             "versions": result.new_versions})
+        self.stdout.write(
+            _("Imported %(file)s: %(created)d created, %(updated)d updated, %(versions)d new version(s).")
+            % {"file": path, "created": result.created, "updated": result.updated, "versions": result.new_versions}
+        )

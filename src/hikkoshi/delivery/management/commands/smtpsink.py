@@ -19,12 +19,13 @@ class Command(BaseCommand):
     help = "Run a local SMTP sink with a web page of the mails it received (for the demo)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--smtp-port", type=int, default=8025,
-                            help="SMTP port on 127.0.0.1 (default 8025)")
-        parser.add_argument("--web-port", type=int, default=8402,
-                            help="web page port on 127.0.0.1 (default 8402)")
-        parser.add_argument("--dir", default=str(settings.DATA_DIR / "smtpsink"),
-                            help="folder for the received mails (default <data dir>/smtpsink)")
+        parser.add_argument("--smtp-port", type=int, default=8025, help="SMTP port on 127.0.0.1 (default 8025)")
+        parser.add_argument("--web-port", type=int, default=8402, help="web page port on 127.0.0.1 (default 8402)")
+        parser.add_argument(
+            "--dir",
+            default=str(settings.DATA_DIR / "smtpsink"),
+            help="folder for the received mails (default <data dir>/smtpsink)",
+        )
 
     def handle(self, *args, smtp_port: int, web_port: int, dir: str, **options):  # noqa: A002
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
@@ -34,8 +35,10 @@ class Command(BaseCommand):
             sink = SmtpSink(dir, smtp_port=smtp_port, web_port=web_port).start()
         except OSError as exc:
             raise CommandError(f"cannot listen on {HOST}: {exc}") from exc
-        self.stdout.write(f"hikkoshi smtpsink: SMTP on {HOST}:{sink.smtp_port}, mails in {dir}\n"
-                          f"メール受信箱 / received mail: {sink.web_url}   (Ctrl-C to stop)")
+        self.stdout.write(
+            f"hikkoshi smtpsink: SMTP on {HOST}:{sink.smtp_port}, mails in {dir}\n"
+            f"メール受信箱 / received mail: {sink.web_url}   (Ctrl-C to stop)"
+        )
         try:
             while not stop.wait(0.5):
                 pass

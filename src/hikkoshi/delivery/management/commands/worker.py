@@ -60,17 +60,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--processes", type=int, default=2, help="worker processes (default 2)")
-        parser.add_argument("--interval", type=float, default=0.5,
-                            help="seconds an idle worker waits before looking for work (default 0.5)")
-        parser.add_argument("--sweep-every", type=float, default=15.0,
-                            help="seconds between sweeps (default 15)")
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("HIKKOSHI_WORKER_THREADS", "4")),
-                            help="deliveries each process sends at the same time (default 4, or "
-                                 "HIKKOSHI_WORKER_THREADS)")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=0.5,
+            help="seconds an idle worker waits before looking for work (default 0.5)",
+        )
+        parser.add_argument("--sweep-every", type=float, default=15.0, help="seconds between sweeps (default 15)")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("HIKKOSHI_WORKER_THREADS", "4")),
+            help="deliveries each process sends at the same time (default 4, or HIKKOSHI_WORKER_THREADS)",
+        )
         parser.add_argument("--child", action="store_true", help="(internal) run one worker process")
 
-    def handle(self, *args, processes: int, interval: float, sweep_every: float, threads: int, child: bool,
-               **options):
+    def handle(self, *args, processes: int, interval: float, sweep_every: float, threads: int, child: bool, **options):
         if child:
             return self._child(threads=threads, interval=interval)
         self.stopping = False
@@ -80,17 +85,29 @@ class Command(BaseCommand):
 
         def start() -> subprocess.Popen:
             return subprocess.Popen(
-                [sys.executable, "-m", "hikkoshi.cli", "worker", "--child", "--threads", str(threads),
-                 "--interval", str(interval)],
-                env=os.environ.copy(), preexec_fn=die_with_parent,
+                [
+                    sys.executable,
+                    "-m",
+                    "hikkoshi.cli",
+                    "worker",
+                    "--child",
+                    "--threads",
+                    str(threads),
+                    "--interval",
+                    str(interval),
+                ],
+                env=os.environ.copy(),
+                preexec_fn=die_with_parent,
             )
 
         started = {n: time.monotonic() for n in range(processes)}
         delays = dict.fromkeys(range(processes), 0.0)
         for n in range(processes):
             children[n] = start()
-        self.stdout.write(f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; "
-                          f"sweeping every {sweep_every:g} s. Ctrl-C to stop.")
+        self.stdout.write(
+            f"hikkoshi worker: {processes} process(es) × {threads} thread(s) on queue {QUEUE!r}; "
+            f"sweeping every {sweep_every:g} s. Ctrl-C to stop."
+        )
         last_sweep = 0.0
         last_hourly = time.monotonic() - HOURLY_EVERY + 60
         try:
@@ -107,8 +124,10 @@ class Command(BaseCommand):
                         # to a minute) while it keeps dying, e.g. with the database away.
                         ran_long = time.monotonic() - started[n] > 60
                         delays[n] = 0.0 if ran_long else min(60.0, max(1.0, delays[n] * 2))
-                        self.stderr.write(f"worker {n} exited with {child.returncode}; starting it again"
-                                          + (f" in {delays[n]:g} s" if delays[n] else ""))
+                        self.stderr.write(
+                            f"worker {n} exited with {child.returncode}; starting it again"
+                            + (f" in {delays[n]:g} s" if delays[n] else "")
+                        )
                         children[n] = _Pending(time.monotonic() + delays[n])
                 if time.monotonic() - last_sweep >= sweep_every:
                     last_sweep = time.monotonic()
@@ -164,10 +183,19 @@ class Command(BaseCommand):
             connections.settings[alias]["CONN_HEALTH_CHECKS"] = False
 
         host = socket.gethostname()[:32]
-        loops = [Worker(queue_names=[QUEUE], interval=interval, batch=False, backend_name="default",
-                        startup_delay=False, max_tasks=None, excluded_queue_names=[],
-                        worker_id=f"{host}-{os.getpid()}-{n}-{int(time.time())}"[:63])
-                 for n in range(threads)]
+        loops = [
+            Worker(
+                queue_names=[QUEUE],
+                interval=interval,
+                batch=False,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                excluded_queue_names=[],
+                worker_id=f"{host}-{os.getpid()}-{n}-{int(time.time())}"[:63],
+            )
+            for n in range(threads)
+        ]
         failed = threading.Event()
 
         def run(loop):

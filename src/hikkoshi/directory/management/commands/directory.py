@@ -11,13 +11,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from hikkoshi.directory.constants import LOCAL_PORTAL
-from hikkoshi.progress import ProgressBar
 from hikkoshi.directory.transfer import (
     DirectoryExportError,
     DirectoryImportError,
     directory_export,
     directory_import,
 )
+from hikkoshi.progress import ProgressBar
 
 
 class Command(BaseCommand):
@@ -25,13 +25,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="{import,export}")
-        importing = actions.add_parser("import",
-                                       help="Import organisations from FILE (upsert by slug).")
+        importing = actions.add_parser("import", help="Import organisations from FILE (upsert by slug).")
         importing.add_argument("file", type=Path)
         exporting = actions.add_parser("export", help="Export organisations to FILE.")
         exporting.add_argument("file", type=Path)
-        exporting.add_argument("--portal", default=LOCAL_PORTAL,
-                               help="Whose entries to export (default: this portal's own).")
+        exporting.add_argument(
+            "--portal", default=LOCAL_PORTAL, help="Whose entries to export (default: this portal's own)."
+        )
 
     def handle(self, *args, action, file, **options):
         if action == "import":
@@ -52,15 +52,14 @@ class Command(BaseCommand):
                 % {"file": file, "count": len(exc.errors)}
             ) from exc
         bar.close()
-        self.stdout.write(_("Imported %(file)s: %(created)d created, %(updated)d updated, "
-                            "%(unchanged)d unchanged.")
-                          % {"file": file, "created": result.created, "updated": result.updated,
-                             "unchanged": result.unchanged})
+        self.stdout.write(
+            _("Imported %(file)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+            % {"file": file, "created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+        )
 
     def _export(self, file: Path, portal: str) -> None:
         try:
             count = directory_export(path=file, portal=portal)
         except DirectoryExportError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(_("Exported %(count)d organisation(s) to %(file)s.")
-                          % {"count": count, "file": file})
+        self.stdout.write(_("Exported %(count)d organisation(s) to %(file)s.") % {"count": count, "file": file})

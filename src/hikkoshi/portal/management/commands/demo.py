@@ -44,10 +44,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--prepare-only", action="store_true",
-                            help="prepare the database and exit without serving")
-        parser.add_argument("--no-sandbox", action="store_true",
-                            help="serve the portal alone: no delivery workers, receiver or mail sink")
+        parser.add_argument("--prepare-only", action="store_true", help="prepare the database and exit without serving")
+        parser.add_argument(
+            "--no-sandbox",
+            action="store_true",
+            help="serve the portal alone: no delivery workers, receiver or mail sink",
+        )
 
     def handle(self, *args, port, host, prepare_only, no_sandbox, **options):
         self.stdout.write("Preparing the database …")
@@ -74,8 +76,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  admin           {base}/admin/  sign in as {DEMO_ADMIN_EMAIL}  password {password}")
         self.stdout.write(f"                  then a code from an authenticator app set up with the key {totp_secret}")
         self.stdout.write(f"                  (or this URI: {totp_uri})")
-        self.stdout.write(f"                  or one of the recovery codes {' '.join(recovery_codes)} "
-                          "(each works once)")
+        self.stdout.write(
+            f"                  or one of the recovery codes {' '.join(recovery_codes)} (each works once)"
+        )
         for label, where, email, (staff_password, key, uri) in assisted:
             self.stdout.write(f"  {label:<15} {base}{where}  sign in as {email}  password {staff_password}")
             self.stdout.write(f"                  then a code from an authenticator app set up with the key {key}")
@@ -96,8 +99,9 @@ class Command(BaseCommand):
                 sandbox = None
             else:
                 self.stdout.write(self.style.SUCCESS("\nprovider sandbox (the organisations' side) is running:"))
-                self.stdout.write(f"  web receiver    {shown['receiver']}  "
-                                  "what 水道局, 北海道ガス and 北海道電力 received")
+                self.stdout.write(
+                    f"  web receiver    {shown['receiver']}  what 水道局, 北海道ガス and 北海道電力 received"
+                )
                 self.stdout.write(f"  mail and fax    {shown['mail']}  e-mailed applications and fax pages")
                 self.stdout.write("  workers         2 delivery workers; submit a move and watch each procedure arrive")
                 self.stdout.write(f"  logs            {shown['logs']}")
@@ -119,8 +123,11 @@ class Command(BaseCommand):
         store, _created = Store.objects.get_or_create(agency=agency, name=DEMO_STORE)
         centre, _created = CallCentre.objects.get_or_create(name=DEMO_CENTRE, defaults={"active": True})
         found = []
-        for label, email in (("agency manager", DEMO_MANAGER), ("agency staff", DEMO_AGENCY_STAFF),
-                             ("call centre", DEMO_OPERATOR)):
+        for label, email in (
+            ("agency manager", DEMO_MANAGER),
+            ("agency staff", DEMO_AGENCY_STAFF),
+            ("call centre", DEMO_OPERATOR),
+        ):
             user, _created = get_user_model().objects.get_or_create(username=email, defaults={"email": email})
             credentials = _staff_credentials(user, email)
             if email == DEMO_OPERATOR:
@@ -128,9 +135,15 @@ class Command(BaseCommand):
                 where = "/callcentre/"
             else:
                 manager = email == DEMO_MANAGER
-                AgencyMember.objects.update_or_create(user=user, agency=agency, defaults={
-                    "role": AgencyMember.Role.MANAGER if manager else AgencyMember.Role.STAFF,
-                    "store": None if manager else store, "active": True})
+                AgencyMember.objects.update_or_create(
+                    user=user,
+                    agency=agency,
+                    defaults={
+                        "role": AgencyMember.Role.MANAGER if manager else AgencyMember.Role.STAFF,
+                        "store": None if manager else store,
+                        "active": True,
+                    },
+                )
                 where = "/agency/"
             found.append((label, where, email, credentials))
         return found
@@ -150,8 +163,7 @@ class Command(BaseCommand):
         from hikkoshi.accounts.models import ApiToken
 
         password = secrets.token_urlsafe(12)
-        user, _created = get_user_model().objects.get_or_create(
-            username=DEMO_MOVER, defaults={"email": DEMO_MOVER})
+        user, _created = get_user_model().objects.get_or_create(username=DEMO_MOVER, defaults={"email": DEMO_MOVER})
         user.email = DEMO_MOVER
         user.set_password(password)
         user.save()
@@ -164,19 +176,21 @@ class Command(BaseCommand):
         options = (getattr(settings, "MAILERS", {}).get("default") or {}).get("OPTIONS", {})
         if "file_path" not in options:
             return "sent as the mail settings say"
-        return (f"to the sandbox's SMTP sink on {options.get('host')}:{options.get('port')} "
-                f"(its inbox is http://127.0.0.1:8402/), or, when it is not running, into files in "
-                f"{options['file_path']}")
+        return (
+            f"to the sandbox's SMTP sink on {options.get('host')}:{options.get('port')} "
+            f"(its inbox is http://127.0.0.1:8402/), or, when it is not running, into files in "
+            f"{options['file_path']}"
+        )
 
     def _news(self) -> None:
         News.objects.get_or_create(
             title="デモ版を公開しました",
             defaults={
                 "body": "このポータルはデモ用のデータで動いています。"
-                        "「サンプルデータ」と表示された連絡先は、まだ事業者自身の公開情報で確認されていません。",
+                "「サンプルデータ」と表示された連絡先は、まだ事業者自身の公開情報で確認されていません。",
                 "title_en": "The demo is online",
                 "body_en": "This portal runs on demonstration data. Contacts marked "
-                           "\"sample data\" are not yet verified from the organisation's own source.",
+                '"sample data" are not yet verified from the organisation\'s own source.',
             },
         )
 

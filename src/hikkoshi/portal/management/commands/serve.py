@@ -24,12 +24,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HIKKOSHI_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("HIKKOSHI_WEB_WORKERS", "0")) or None,
-                            help="default: cores + 1")
-        parser.add_argument("--threads", type=int,
-                            default=int(os.environ.get("HIKKOSHI_WEB_THREADS", str(DEFAULT_THREADS))),
-                            help=f"threads per worker (default {DEFAULT_THREADS})")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("HIKKOSHI_WEB_WORKERS", "0")) or None,
+            help="default: cores + 1",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("HIKKOSHI_WEB_THREADS", str(DEFAULT_THREADS))),
+            help=f"threads per worker (default {DEFAULT_THREADS})",
+        )
 
     def handle(self, *args, host, port, workers, threads, **options):
         workers = workers or ((os.cpu_count() or 1) + 1)

@@ -17,8 +17,9 @@ from hikkoshi.privacy import rotation
 
 
 class Command(BaseCommand):
-    help = ("The data keys of encryption at rest: generate a key, re-encrypt with the first key, "
-            "show which key holds what.")
+    help = (
+        "The data keys of encryption at rest: generate a key, re-encrypt with the first key, show which key holds what."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -51,16 +52,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {table}: {report.rows} rows read, {report.rotated} values re-encrypted")
 
         report = rotation.rotate(batch_size=options["batch_size"], progress=progress)
-        self.stdout.write(f"{report.rows} rows read: {report.rotated} values re-encrypted, "
-                          f"{report.current} already under {ring.primary!r}, "
-                          f"{report.changed_meanwhile} rows changed meanwhile (run again), "
-                          f"{len(report.failed)} values that cannot be decrypted")
+        self.stdout.write(
+            f"{report.rows} rows read: {report.rotated} values re-encrypted, "
+            f"{report.current} already under {ring.primary!r}, "
+            f"{report.changed_meanwhile} rows changed meanwhile (run again), "
+            f"{len(report.failed)} values that cannot be decrypted"
+        )
         for line in report.failed[:50]:
             self.stderr.write(f"  cannot decrypt {line}")
         self._status(ring)
         if report.failed:
-            raise CommandError(f"{len(report.failed)} value(s) could not be decrypted with the keys given; "
-                               "keep the old keys until they are dealt with")
+            raise CommandError(
+                f"{len(report.failed)} value(s) could not be decrypted with the keys given; "
+                "keep the old keys until they are dealt with"
+            )
 
     def _status(self, ring):
         left = 0
@@ -72,5 +77,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{left} value(s) are not under {ring.primary!r}: run `hikkoshi keys rotate`.")
         else:
             others = sorted(set(ring.keys) - {ring.primary})
-            self.stdout.write(f"Every value is under {ring.primary!r}." + (
-                f" The other key(s) ({', '.join(others)}) can be removed." if others else ""))
+            self.stdout.write(
+                f"Every value is under {ring.primary!r}."
+                + (f" The other key(s) ({', '.join(others)}) can be removed." if others else "")
+            )

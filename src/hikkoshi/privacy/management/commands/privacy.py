@@ -19,5 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         erased = erase_expired()
-        self.stdout.write(f"Erased the personal data of {erased} move(s) "
-                          f"(retention: {settings.HIKKOSHI_RETENTION_DAYS} days after every delivery is final).")
+        self.stdout.write(
+            f"Erased the personal data of {erased} move(s) "
+            f"(retention: {settings.HIKKOSHI_RETENTION_DAYS} days after every delivery is final)."
+        )

@@ -42,28 +42,49 @@ class Command(BaseCommand):
     help = "Run the receiver of the web channel for one or more organisations (or: createstaff USERNAME, keys)."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", nargs="?", default="serve",
-                            choices=["serve", "createstaff", "keys", "processed"])
-        parser.add_argument("username", nargs="?", help="createstaff: the new staff user's name; processed: "
-                                                        "the application's reference number")
+        parser.add_argument("action", nargs="?", default="serve", choices=["serve", "createstaff", "keys", "processed"])
+        parser.add_argument(
+            "username",
+            nargs="?",
+            help="createstaff: the new staff user's name; processed: the application's reference number",
+        )
         parser.add_argument("--data-dir", help="the receiver's state (default ./var/receiver)")
-        parser.add_argument("--organisation", action="append", default=[], metavar="SLUG",
-                            help="an organisation served here (repeat for more)")
+        parser.add_argument(
+            "--organisation",
+            action="append",
+            default=[],
+            metavar="SLUG",
+            help="an organisation served here (repeat for more)",
+        )
         source = parser.add_mutually_exclusive_group()
-        source.add_argument("--portal-keys-url", metavar="URL",
-                            help="the portal's JWK set: https://PORTAL/.well-known/hikkoshi-keys.json")
-        source.add_argument("--portal-key-file", metavar="FILE",
-                            help="the portal's public key: a JWK set or a PEM file")
+        source.add_argument(
+            "--portal-keys-url",
+            metavar="URL",
+            help="the portal's JWK set: https://PORTAL/.well-known/hikkoshi-keys.json",
+        )
+        source.add_argument(
+            "--portal-key-file", metavar="FILE", help="the portal's public key: a JWK set or a PEM file"
+        )
         parser.add_argument("--host", default=os.environ.get("HIKKOSHI_RECEIVER_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("HIKKOSHI_RECEIVER_PORT", "8401")))
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--threads", type=int, default=16, help="threads per worker (default 16)")
-        parser.add_argument("--public-url", default="", metavar="URL",
-                            help="this receiver's address as the portal sees it, behind a proxy")
-        parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
-                            help="wait this long before each answer (tests and demonstrations)")
-        parser.add_argument("--open-staff-pages", action="store_true",
-                            help="staff pages without sign-in: a local demonstration only")
+        parser.add_argument(
+            "--public-url",
+            default="",
+            metavar="URL",
+            help="this receiver's address as the portal sees it, behind a proxy",
+        )
+        parser.add_argument(
+            "--delay",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="wait this long before each answer (tests and demonstrations)",
+        )
+        parser.add_argument(
+            "--open-staff-pages", action="store_true", help="staff pages without sign-in: a local demonstration only"
+        )
 
     def handle(self, *args, action, username, data_dir, organisation, **options):
         self._check_data_dir(data_dir)
@@ -79,8 +100,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{username} marked processed: withdrawals and corrections are refused from now on.")
             return
         if action == "keys":
-            self.stdout.write(json.dumps({slug: keys.organisation_jwks(slug) for slug in organisations},
-                                         ensure_ascii=False, indent=2))
+            self.stdout.write(
+                json.dumps({slug: keys.organisation_jwks(slug) for slug in organisations}, ensure_ascii=False, indent=2)
+            )
             return
         self._serve(organisations, **options)
 
@@ -88,8 +110,10 @@ class Command(BaseCommand):
 
     def _check_data_dir(self, data_dir):
         if data_dir and Path(data_dir).resolve() != Path(settings.RECEIVER_DATA_DIR).resolve():
-            raise CommandError("Run the receiver through the `hikkoshi receiver …` command, which sets up its "
-                               "data directory before Django starts (or set HIKKOSHI_RECEIVER_DATA_DIR).")
+            raise CommandError(
+                "Run the receiver through the `hikkoshi receiver …` command, which sets up its "
+                "data directory before Django starts (or set HIKKOSHI_RECEIVER_DATA_DIR)."
+            )
         if not hasattr(settings, "RECEIVER"):
             raise CommandError("The receiver runs under DJANGO_SETTINGS_MODULE=hikkoshi.settings.receiver.")
 
@@ -98,8 +122,10 @@ class Command(BaseCommand):
             raise CommandError("Give at least one --organisation SLUG.")
         for slug in slugs:
             if not _SLUG.match(slug) or slug in RESERVED:
-                raise CommandError(f"“{slug}” cannot be an organisation's identifier here: use lower-case "
-                                   f"letters, digits, - and _ (not {', '.join(sorted(RESERVED))}).")
+                raise CommandError(
+                    f"“{slug}” cannot be an organisation's identifier here: use lower-case "
+                    f"letters, digits, - and _ (not {', '.join(sorted(RESERVED))})."
+                )
         return list(dict.fromkeys(slugs))
 
     # --- createstaff ----------------------------------------------------------------------------
@@ -128,8 +154,21 @@ class Command(BaseCommand):
 
     # --- serve ------------------------------------------------------------------------------------
 
-    def _serve(self, organisations, *, portal_keys_url, portal_key_file, host, port, workers, threads, public_url,
-               delay, open_staff_pages, **_options):
+    def _serve(
+        self,
+        organisations,
+        *,
+        portal_keys_url,
+        portal_key_file,
+        host,
+        port,
+        workers,
+        threads,
+        public_url,
+        delay,
+        open_staff_pages,
+        **_options,
+    ):
         if not (portal_keys_url or portal_key_file):
             raise CommandError("Say where the portal's public key is: --portal-keys-url URL or --portal-key-file FILE.")
         if portal_key_file:
@@ -144,37 +183,53 @@ class Command(BaseCommand):
                 found = keys.PortalKeys(url=portal_keys_url).fetch()
                 self.stdout.write(f"Portal keys from {portal_keys_url}: {', '.join(found) or '(none)'}")
             except Exception:  # noqa: BLE001 - the portal may start later; each request fetches again
-                self.stderr.write(f"Warning: the portal's keys could not be fetched from {portal_keys_url} "
-                                  "yet; they are fetched again with each application until they can be.")
+                self.stderr.write(
+                    f"Warning: the portal's keys could not be fetched from {portal_keys_url} "
+                    "yet; they are fetched again with each application until they can be."
+                )
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
         base = (public_url or f"http://{host}:{port}").rstrip("/")
         for slug in organisations:
             _key, kid = keys.organisation_key(slug)
-            self.stdout.write(f"{slug}: endpoint {base}/{slug}/applications  staff {base}/{slug}/  "
-                              f"receipt keys {base}/{slug}/.well-known/receipt-keys.json  "
-                              f"(key id {kid}, file {keys.key_path(slug)})")
+            self.stdout.write(
+                f"{slug}: endpoint {base}/{slug}/applications  staff {base}/{slug}/  "
+                f"receipt keys {base}/{slug}/.well-known/receipt-keys.json  "
+                f"(key id {kid}, file {keys.key_path(slug)})"
+            )
         if open_staff_pages:
             self.stderr.write("Warning: --open-staff-pages: the staff pages need no sign-in (local demo only).")
 
-        os.environ.update({
-            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hikkoshi.settings.receiver"),
-            "HIKKOSHI_RECEIVER_DATA_DIR": str(settings.RECEIVER_DATA_DIR),
-            "HIKKOSHI_RECEIVER_ORGANISATIONS": ",".join(organisations),
-            "HIKKOSHI_RECEIVER_PORTAL_KEYS_URL": portal_keys_url or "",
-            "HIKKOSHI_RECEIVER_PORTAL_KEY_FILE": portal_key_file or "",
-            "HIKKOSHI_RECEIVER_PUBLIC_URL": public_url or "",
-            "HIKKOSHI_RECEIVER_DELAY": str(max(0.0, delay)),
-            "HIKKOSHI_RECEIVER_OPEN_STAFF_PAGES": "1" if open_staff_pages else "0",
-        })
+        os.environ.update(
+            {
+                "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "hikkoshi.settings.receiver"),
+                "HIKKOSHI_RECEIVER_DATA_DIR": str(settings.RECEIVER_DATA_DIR),
+                "HIKKOSHI_RECEIVER_ORGANISATIONS": ",".join(organisations),
+                "HIKKOSHI_RECEIVER_PORTAL_KEYS_URL": portal_keys_url or "",
+                "HIKKOSHI_RECEIVER_PORTAL_KEY_FILE": portal_key_file or "",
+                "HIKKOSHI_RECEIVER_PUBLIC_URL": public_url or "",
+                "HIKKOSHI_RECEIVER_DELAY": str(max(0.0, delay)),
+                "HIKKOSHI_RECEIVER_OPEN_STAFF_PAGES": "1" if open_staff_pages else "0",
+            }
+        )
         if "HIKKOSHI_RECEIVER_ALLOWED_HOSTS" not in os.environ:
-            names = [urlsplit(public_url).hostname or "" if public_url else "",
-                     "" if host in ("0.0.0.0", "::") else host, "127.0.0.1", "localhost", "[::1]"]  # noqa: S104
+            names = [
+                urlsplit(public_url).hostname or "" if public_url else "",
+                "" if host in ("0.0.0.0", "::") else host,  # noqa: S104 (a comparison, not a bind)
+                "127.0.0.1",
+                "localhost",
+                "[::1]",
+            ]
             os.environ["HIKKOSHI_RECEIVER_ALLOWED_HOSTS"] = ",".join(dict.fromkeys(n for n in names if n))
-        cmd = gunicorn_command(host=host, port=port, workers=max(1, workers), threads=max(1, threads),
-                               app="hikkoshi.receiver.wsgi:application",
-                               extra=["--timeout", str(int(30 + max(0.0, delay))), "--graceful-timeout", "10"])
+        cmd = gunicorn_command(
+            host=host,
+            port=port,
+            workers=max(1, workers),
+            threads=max(1, threads),
+            app="hikkoshi.receiver.wsgi:application",
+            extra=["--timeout", str(int(30 + max(0.0, delay))), "--graceful-timeout", "10"],
+        )
         connections.close_all()
         sys.stdout.flush()
         sys.stderr.flush()
