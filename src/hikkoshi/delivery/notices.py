@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 import logging
 import secrets
 import traceback
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -45,7 +46,16 @@ from hikkoshi.moves.notices import NoticeView
 
 from . import channels, policy
 from .channels import DeliveryError, Outgoing
+from .channels.base import JSONObject, NoticeBody
 from .models import Delivery, DeliveryEvent, Notice
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User  # AUTH_USER_MODEL, as django-stubs sees it
+
+    from .services import SweepResult
+
+    # Who asks: the mover (or staff on their behalf) signed in, or nobody known.
+    Requester = User | AnonymousUser | None
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +69,7 @@ _CANCELLABLE = (EntryStatus.QUEUED, EntryStatus.RETRYING, EntryStatus.FAILED)
 # -- the mover's requests ---------------------------------------------------------------------
 
 
-def withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str) -> list[Notice]:
+def withdraw(*, move: Move, entries: list[MoveProcedure], user: "Requester", request_key: str) -> list[Notice]:
     """取下げ of these procedures of ``move`` (moves sends only those that can still be changed).
     Returns the notices of this request."""
     done = list(Notice.objects.filter(delivery__entry__move=move, request_key=request_key))
@@ -73,7 +83,7 @@ def withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str
     return made
 
 
-def correct(*, changes: list[tuple[MoveProcedure, list[str]]], user, request_key: str) -> list[Notice]:
+def correct(*, changes: list[tuple[MoveProcedure, list[str]]], user: "Requester", request_key: str) -> list[Notice]:
     """訂正: each procedure moves corrected (with the paths that changed — ``applicant.phone``,
     ``fields.start_date``) gets its notice, or nothing to send when it was not sent yet (the
     worker sends the corrected values). Inside the transaction of the correction. Returns the
@@ -86,7 +96,7 @@ def correct(*, changes: list[tuple[MoveProcedure, list[str]]], user, request_key
     return made
 
 
-def _one(entry: MoveProcedure, *, kind: str, user, request_key: str, changes: list[str]) -> Notice | None:
+def _one(entry: MoveProcedure, *, kind: str, user: "Requester", request_key: str, changes: list[str]) -> Notice | None:
     """One procedure's withdrawal or correction, in one short transaction (nested in the
     caller's, if any): cancelled, noted for the counter, or a notice queued for the workers."""
     with transaction.atomic():
@@ -102,7 +112,7 @@ def _one(entry: MoveProcedure, *, kind: str, user, request_key: str, changes: li
             kind=kind,
             request_key=request_key,
             changes=changes,
-            requested_by=user if getattr(user, "is_authenticated", False) else None,
+            requested_by=user if user is not None and user.is_authenticated else None,
         )
         if delivery.status in _CANCELLABLE or delivery.status == EntryStatus.IN_PERSON:
             # Not sent (or at the counter): nothing goes to the organisation.
@@ -143,7 +153,7 @@ def _one(entry: MoveProcedure, *, kind: str, user, request_key: str, changes: li
     return None  # handled by staff, withdrawn: not ours to change (moves' why_not_changeable says so)
 
 
-def _set_delivery(delivery: Delivery, **fields) -> None:
+def _set_delivery(delivery: Delivery, **fields: Any) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(**fields)
     if "status" in fields:  # the procedure's status is moves' to write
         lifecycle.entry_status_record(entry_id=delivery.entry_id, status=fields["status"])
@@ -182,7 +192,7 @@ def enqueue(notice_id: int, *, run_after: datetime | None = None) -> None:
     Notice.objects.filter(pk=notice_id).update(task_id=str(result.id))
 
 
-def _set(notice: Notice, *, owned_by: str, **fields) -> bool:
+def _set(notice: Notice, *, owned_by: str, **fields: Any) -> bool:
     return bool(Notice.objects.filter(pk=notice.pk, claim=owned_by, status=Status.SENDING).update(**fields))
 
 
@@ -370,7 +380,7 @@ def _failed(notice: Notice, claim: str, error: DeliveryError) -> str:
     return f"{'retry' if decision.retry else 'failed'}: {code}"
 
 
-def sweep(*, now: datetime | None = None) -> dict:
+def sweep(*, now: datetime | None = None) -> "SweepResult":
     """Notices whose worker was lost (sending past the lease) or whose task is gone: queued again."""
     from .services import _tasks_pending
 
@@ -405,12 +415,12 @@ class NoticeOutgoing(Outgoing):
     ``entry``, corrected for a correction), and what it refers to."""
 
     kind: str = Notice.Kind.WITHDRAWAL
-    changes: tuple = ()  # (label, new value as printed) of each changed field
+    changes: tuple[tuple[str, str], ...] = ()  # (label, new value as printed) of each changed field
     original_reference: str = ""  # the organisation's reference of the application (受付番号)
     original_key: str = ""  # the application's idempotency key
     original_message_id: str = ""  # its e-mail's Message-ID (e-mail and fax by e-mail)
     original_sent_at: datetime | None = None
-    extra: dict = field(default_factory=dict)
+    extra: JSONObject = field(default_factory=dict)
 
 
 CONTACT_LABELS = {"applicant.phone": "電話番号", "applicant.email": "メールアドレス"}
@@ -425,7 +435,7 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
     entry = MoveProcedure.objects.select_related("move", "version__procedure__organisation").get(pk=delivery.entry_id)
     move = entry.move
     labels = {f"fields.{f.name}": (f.label, f.value) for f in base.entry.fields}
-    changes = []
+    changes: list[tuple[str, str]] = []
     for path in notice.changes:
         if path in labels:
             changes.append(labels[path])
@@ -433,7 +443,7 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
             changes.append((CONTACT_LABELS[path], move.applicant.get(path.split(".", 1)[1], "") or "（削除）"))
         elif path.startswith("fields."):  # a field now empty
             changes.append((path.split(".", 1)[1], "（未記入）"))
-    body = {
+    body: NoticeBody = {
         "format": f"hikkoshi.{notice.kind}/1",
         "notice_id": str(notice.idempotency_key),
         "application": {
@@ -476,7 +486,7 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
 # -- staff ------------------------------------------------------------------------------------
 
 
-def resend_notice(notice: Notice, *, user, reason: str) -> bool:
+def resend_notice(notice: Notice, *, user: "User | None", reason: str) -> bool:
     """Staff: send a failed notice again (same idempotency key), with the reason recorded."""
     with transaction.atomic():
         if not Notice.objects.filter(pk=notice.pk, status__in=[Status.FAILED, Status.HANDLED]).update(
@@ -495,7 +505,7 @@ def resend_notice(notice: Notice, *, user, reason: str) -> bool:
     return True
 
 
-def mark_notice_handled(notice: Notice, *, user, reason: str) -> bool:
+def mark_notice_handled(notice: Notice, *, user: "User | None", reason: str) -> bool:
     """Staff: a failed notice was dealt with another way (the organisation phoned, …)."""
     with transaction.atomic():
         if not Notice.objects.filter(pk=notice.pk, status=Status.FAILED).update(

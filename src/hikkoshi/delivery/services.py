@@ -16,11 +16,13 @@ A procedure's status and reference are moves' to write: ``_set`` changes them wi
 through ``moves.lifecycle.entry_status_record``, never directly.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
 import secrets
 import traceback
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -36,9 +38,13 @@ from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
 from . import channels, policy
-from .channels import DeliveryError, Outgoing
+from .channels import DeliveryError, Outcome, Outgoing
+from .channels.base import ApplicationData, Household, JSONObject
 from .models import Delivery, DeliveryEvent, Notice
 from .tasks import deliver_task
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL, as django-stubs sees it
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +57,20 @@ EARLY_SLACK = timedelta(seconds=1)
 Kind = DeliveryEvent.Kind
 
 
+class SweepResult(TypedDict):
+    """What a sweep did: deliveries (and notices) that lost their worker, and those queued again
+    because their task was gone."""
+
+    lost: int
+    requeued: int
+
+
 def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[Delivery]:
     """One delivery per procedure of ``move`` (its ``entries``, when the caller has them at
     hand), at the procedure's initial status (``moves.services.initial_status``: in person, or
     queued); call inside the submission's transaction (``receivers``: on ``move_submitted``)."""
     now = timezone.now()
-    deliveries = []
+    deliveries: list[Delivery] = []
     for entry in entries if entries is not None else move.entries.select_related("version"):
         queued = entry.status == EntryStatus.QUEUED
         deliveries.append(
@@ -68,9 +82,9 @@ def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[D
             )
         )
     Delivery.objects.bulk_create(deliveries)
-    queued = [d for d in deliveries if d.status == EntryStatus.QUEUED]
-    if queued:
-        transaction.on_commit(lambda: _enqueue_all(queued), robust=True)
+    to_send = [d for d in deliveries if d.status == EntryStatus.QUEUED]
+    if to_send:
+        transaction.on_commit(lambda: _enqueue_all(to_send), robust=True)
     return deliveries
 
 
@@ -92,7 +106,7 @@ def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
     Delivery.objects.filter(pk=delivery_id).update(task_id=str(result.id))
 
 
-def _set(delivery: Delivery, *, owned_by: str | None = None, only_from=None, **fields) -> bool:
+def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None = None, **fields: Any) -> bool:
     """Change a delivery and its procedure's status (and reference) together, in one
     transaction; with ``owned_by`` (a claim), only while the delivery is still "sending" under
     that claim; with ``only_from`` (a Q), only while the row still matches it. False when it was
@@ -144,9 +158,9 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     return _succeeded(delivery, claim, outcome)
 
 
-def _succeeded(delivery: Delivery, claim: str, outcome) -> str:
+def _succeeded(delivery: Delivery, claim: str, outcome: Outcome) -> str:
     done = timezone.now()
-    fields = dict(
+    fields: dict[str, Any] = dict(
         status=EntryStatus.DELIVERED,
         delivered_at=done,
         reference=outcome.reference[:100],
@@ -304,7 +318,7 @@ APPLICANT_ITEMS = {
 }
 
 
-def application_data(move: Move, entry: MoveProcedure) -> dict:
+def application_data(move: Move, entry: MoveProcedure) -> ApplicationData:
     """The application as JSON: what the web channel posts (申請データ).
 
     Only the common items the procedure's organisation receives (``Procedure.shares``, listed
@@ -312,7 +326,7 @@ def application_data(move: Move, entry: MoveProcedure) -> dict:
     """
     definition = entry.version.definition
     shares = shared_items(definition)
-    data = {
+    data: ApplicationData = {
         "format": "hikkoshi.application/2",
         "move_id": str(move.public_id),
         "number": move.number,  # 申請番号, what the mover quotes when they call
@@ -343,7 +357,9 @@ def application_data(move: Move, entry: MoveProcedure) -> dict:
     return data
 
 
-def household_data(household: dict, applicant: dict, stored_applicant: dict, members: list[dict]) -> dict:
+def household_data(
+    household: JSONObject, applicant: JSONObject, stored_applicant: JSONObject, members: list[JSONObject]
+) -> Household:
     """``"household"`` of the application: who the 世帯主 at the new address is (``head``:
     ``applicant``, ``members[N]`` or ``other``), by name (``head_name``), and that every
     ``relationship`` (続柄) is to that 世帯主 (``"relationship_to": "head"``); the 世帯主's own
@@ -362,7 +378,7 @@ def household_data(household: dict, applicant: dict, stored_applicant: dict, mem
     return {"head": head, "head_name": name, "relationship_to": "head"}
 
 
-def sweep(*, now: datetime | None = None) -> dict:
+def sweep(*, now: datetime | None = None) -> SweepResult:
     """Queue again what lost its worker or its task. Safe to run anywhere, any number of times."""
     now = now or timezone.now()
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
@@ -370,7 +386,7 @@ def sweep(*, now: datetime | None = None) -> dict:
     # Through the status index; then their earlier losses in one query (a GROUP BY joined to
     # the deliveries would let the database walk every delivery in id order instead).
     sending = list(Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease))
-    lost_before = (
+    lost_before: dict[int, int] = (
         dict(
             DeliveryEvent.objects.filter(delivery_id__in=[d.pk for d in sending], kind=Kind.LOST)
             .order_by()
@@ -408,7 +424,7 @@ def sweep(*, now: datetime | None = None) -> dict:
                     code="worker_lost",
                 )
                 if decision.retry:
-                    transaction.on_commit(lambda pk=delivery.pk: enqueue(pk), robust=True)
+                    transaction.on_commit(_enqueuer(delivery.pk), robust=True)
                 lost += 1
     requeued = 0
     # Read through the (status, next attempt) index, then their tasks a batch at a time.
@@ -429,6 +445,11 @@ def sweep(*, now: datetime | None = None) -> dict:
 
 
 SWEEP_BATCH = 500
+
+
+def _enqueuer(delivery_id: int) -> Callable[[], None]:
+    """``enqueue(delivery_id)`` for ``on_commit``, its id bound now (not the loop's last)."""
+    return lambda: enqueue(delivery_id)
 
 
 def _tasks_pending(task_ids: list[str]) -> set[str]:
@@ -465,7 +486,7 @@ def prune_task_results(*, now: datetime | None = None, kept: timedelta = TASK_RE
         deleted += DBTaskResult.objects.filter(pk__in=batch).delete()[0]
 
 
-def resend(delivery: Delivery, *, user, reason: str) -> bool:
+def resend(delivery: Delivery, *, user: "User | None", reason: str) -> bool:
     """Staff: send a failed (or stuck) delivery again, with the same idempotency key."""
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
     now = timezone.now()
@@ -489,7 +510,7 @@ def resend(delivery: Delivery, *, user, reason: str) -> bool:
     return True
 
 
-def mark_handled(delivery: Delivery, *, user, reason: str) -> bool:
+def mark_handled(delivery: Delivery, *, user: "User | None", reason: str) -> bool:
     """Staff: a failed delivery was dealt with another way (phoned, posted, …)."""
     closable = ~Q(status__in=[EntryStatus.DELIVERED, EntryStatus.IN_PERSON, EntryStatus.HANDLED])
     now = timezone.now()
@@ -531,7 +552,7 @@ def deliveries_erase(*, move_id: int) -> None:
 STAFF_NOTES = (Kind.RESENT, Kind.HANDLED)
 
 
-def spooled_files_forgetter(move_ids):
+def spooled_files_forgetter(move_ids: Iterable[int]) -> Callable[[], None]:
     """Before deleting moves: a function that, called after the deletion commits, has each
     delivery's channel remove what it left outside the database (``Channel.forget``: the fax
     images in a spool folder hold the filled-in form, so personal data)."""

@@ -10,9 +10,80 @@ A channel never touches the database: the outbox calls it outside any transactio
 what it returned.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict
 
 from hikkoshi.documents.data import MoveRecord, ProcedureEntry
+
+# A JSON object as it is stored (``JSONField``) or sent: its values are whatever JSON holds.
+JSONObject = dict[str, Any]
+
+
+class ProcedureRef(TypedDict):
+    """The procedure an application is for: ``"procedure"`` of the JSON sent."""
+
+    id: str  # its slug
+    version: int
+    name: str
+
+
+class Household(TypedDict):
+    """``"household"`` of an application: who the 世帯主 at the new address is."""
+
+    head: str  # "applicant", "members[N]" or "other"
+    head_name: str
+    relationship_to: str  # always "head": every 続柄 is to the 世帯主
+
+
+# 申請データ, ``hikkoshi.application/2``: what the web channel posts (``services.application_data``).
+# The common items are there only when the organisation receives them (``"shared"``); "from" is a
+# Python keyword, hence this form.
+ApplicationData = TypedDict(
+    "ApplicationData",
+    {
+        "format": str,
+        "move_id": str,
+        "number": str | None,  # 申請番号 (None for a move stored before numbers existed)
+        "procedure": ProcedureRef,
+        "organisation": str,
+        "submitted_at": str | None,
+        "kinds": list[str],
+        "shared": list[str],
+        "applicant": JSONObject,
+        "move_date": NotRequired[str | None],
+        "members": NotRequired[list[JSONObject]],
+        "household": NotRequired[Household],
+        "from": NotRequired[JSONObject],
+        "to": NotRequired[JSONObject],
+        # Always there; added last, after the optional items, which keeps the keys' order of the
+        # JSON (and so its digest) what it has always been.
+        "fields": NotRequired[JSONObject],
+    },
+)
+
+
+class ApplicationRef(TypedDict):
+    """The application a withdrawal or correction refers to."""
+
+    reference: str  # the organisation's 受付番号
+    idempotency_key: str
+    move_id: str
+    number: str | None
+
+
+class NoticeBody(TypedDict):
+    """``hikkoshi.withdrawal/1`` or ``hikkoshi.correction/1``: what the web channel posts for a
+    notice (``notices.build_notice``), stored with it so every attempt sends the same."""
+
+    format: str
+    notice_id: str
+    application: ApplicationRef
+    procedure: ProcedureRef
+    organisation: str
+    requested_at: str
+    changes: NotRequired[list[str]]  # a correction's: the paths that changed
+    corrected: NotRequired[ApplicationData]  # a correction's: the application as it is now
 
 
 @dataclass(frozen=True)
@@ -25,11 +96,14 @@ class Outgoing:
     procedure: str  # the procedure's slug, e.g. "sapporo-water-start"
     organisation: str  # the organisation's slug in the directory, e.g. "sapporo-waterworks"
     organisation_name: str
-    settings: dict  # the procedure's channel settings (endpoint, to, fax_number, …)
+    settings: JSONObject  # the procedure's channel settings (endpoint, to, fax_number, …)
     record: MoveRecord  # the whole move as documents show it
     entry: ProcedureEntry  # this procedure of the move (its fields, deadline, …)
-    application: dict  # the application as JSON data (what the web channel posts)
-    receipt_keys: tuple = ()  # the organisation's public keys for receipts (JWK dicts), from the directory
+    # The application as JSON data, what the web channel posts: an ``ApplicationData`` (a
+    # ``NoticeBody`` for a notice).
+    application: Mapping[str, Any]
+    # The organisation's public keys for receipts (JWK dicts), from the directory.
+    receipt_keys: tuple[JSONObject, ...] = ()
     # The common items this procedure's organisation receives (``catalogue.constants.CommonItem``;
     # ``record`` holds only those); None: all of them.
     shares: frozenset[str] | None = None
@@ -40,7 +114,7 @@ class Outcome:
     """What came back from a successful hand-over."""
 
     reference: str = ""  # the organisation's reference number (受付番号), when it gives one
-    receipt: dict = field(default_factory=dict)  # a signed receipt, a queue id, … (no personal data)
+    receipt: JSONObject = field(default_factory=dict)  # a signed receipt, a queue id, … (no personal data)
     message_id: str = ""  # an e-mail's Message-ID, a fax job id
 
 
