@@ -94,7 +94,7 @@ def page_count(pdf: bytes) -> int:
             document.close()
 
 
-def _fax_page(page) -> Image.Image:
+def _fax_page(page: pdfium.PdfPage) -> Image.Image:
     width_pt, height_pt = page.get_size()
     landscape = width_pt > height_pt
     across_pt, _down_pt = (height_pt, width_pt) if landscape else (width_pt, height_pt)

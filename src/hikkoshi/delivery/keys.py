@@ -12,16 +12,19 @@ from __future__ import annotations
 import threading
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.conf import settings
+from django.conf import LazySettings, settings
 from django.core.exceptions import ImproperlyConfigured
 
 from hikkoshi import httpsig
 
-_portal_cache: dict[tuple, tuple[Ed25519PrivateKey, str]] = {}
+from .channels.base import JSONObject
+
+# (HIKKOSHI_SIGNING_KEY, HIKKOSHI_SIGNING_KEY_FILE, HIKKOSHI_SIGNING_KEY_ID) → (key, key id)
+_portal_cache: dict[tuple[str, str, str], tuple[Ed25519PrivateKey, str]] = {}
 _portal_lock = threading.Lock()
 
 
-def _may_create_key_file(settings) -> bool:
+def _may_create_key_file(settings: LazySettings) -> bool:
     # Production sets HIKKOSHI_SIGNING_KEY_CREATE = False: a key made on one host is not the others'.
     return bool(getattr(settings, "HIKKOSHI_SIGNING_KEY_CREATE", True))
 
@@ -66,7 +69,7 @@ def portal_key_id() -> str:
     return _portal()[1]
 
 
-def jwks() -> dict:
+def jwks() -> JSONObject:
     """The portal's public keys as a JWK set, for ``/.well-known/hikkoshi-keys.json``."""
     key, kid = _portal()
     return httpsig.make_jwks([(key.public_key(), kid)])

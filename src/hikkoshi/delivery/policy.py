@@ -21,7 +21,7 @@ class Decision:
     delay: float = 0.0  # seconds until the next attempt
 
 
-def _config() -> dict:
+def _config() -> dict[str, float]:
     return settings.HIKKOSHI_DELIVERY
 
 

@@ -28,6 +28,7 @@ import logging
 import re
 import smtplib
 import ssl
+from typing import NotRequired, TypedDict, cast
 
 from django.conf import settings
 
@@ -36,8 +37,28 @@ from .channels.base import DeliveryError
 logger = logging.getLogger(__name__)
 
 
-def config() -> dict:
-    return settings.HIKKOSHI_SMTP
+# ``settings.HIKKOSHI_SMTP`` (the module's docstring says what each key is for); "from" is a
+# Python keyword, hence this form.
+SmtpSettings = TypedDict(
+    "SmtpSettings",
+    {
+        "host": str,
+        "port": int,
+        "from": str,
+        "starttls": NotRequired[bool],
+        "user": NotRequired[str],
+        "password": NotRequired[str],
+        "timeout": NotRequired[float],
+        "cafile": NotRequired[str],
+        "helo": NotRequired[str],
+    },
+)
+
+
+def config() -> SmtpSettings:
+    # The settings module makes it a plain dict (django-stubs: dict[str, object]); its keys and
+    # their types are the ones above.
+    return cast(SmtpSettings, settings.HIKKOSHI_SMTP)
 
 
 def sender() -> str:
@@ -133,12 +154,12 @@ def _stage(exc: smtplib.SMTPResponseException) -> str:
     }.get(type(exc), "reply")
 
 
-def _reply_error(code: int, text, stage: str) -> DeliveryError:
+def _reply_error(code: int, text: bytes | str, stage: str) -> DeliveryError:
     retryable = not 500 <= code <= 599
     return DeliveryError(f"smtp_{code}", f"{stage}: {_reply_text(text)}", retryable=retryable)
 
 
-def _refused(recipients: dict) -> DeliveryError:
+def _refused(recipients: dict[str, tuple[int, bytes]]) -> DeliveryError:
     """One error for refused recipients: final if any refusal is permanent (5xx)."""
     codes = [code for code, _text in recipients.values()]
     final = [code for code in codes if 500 <= code <= 599]
@@ -150,7 +171,7 @@ def _refused(recipients: dict) -> DeliveryError:
 _ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>]+")
 
 
-def _reply_text(text) -> str:
+def _reply_text(text: object) -> str:
     """A server's reply as short printable ASCII for staff, any e-mail address masked."""
     if isinstance(text, bytes):
         text = text.decode("ascii", "replace")

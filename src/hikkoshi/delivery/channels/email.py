@@ -8,6 +8,7 @@ one delivery carries the same one and the organisation can spot a duplicate.
 
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import validate_email
@@ -15,20 +16,23 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from hikkoshi.channels import Channel, Setting, StandIns
 from hikkoshi.documents.application import full_date, render_application
-from hikkoshi.documents.data import Address
+from hikkoshi.documents.data import Address, MoveRecord
 from hikkoshi.documents.labels import householder, relationship
 from hikkoshi.documents.notice import local_day
 from hikkoshi.places.normalise import format_postcode
 
 from .. import smtp
-from .base import DeliveryError, Outcome, Outgoing
+from .base import DeliveryError, JSONObject, Outcome, Outgoing
+
+if TYPE_CHECKING:
+    from ..notices import NoticeOutgoing
 
 
 def portal_url() -> str:
     return settings.HIKKOSHI_PORTAL_URL
 
 
-def application_label(record) -> str:
+def application_label(record: MoveRecord) -> str:
     """How an organisation's copy names the application: its 申請番号 (the id of a move stored
     before numbers existed)."""
     return f"申請番号 {record.number}" if record.number else f"申請ID {record.id}"
@@ -154,11 +158,11 @@ class EmailChannel(Channel):
         message_id = smtp.send_message(message)
         return Outcome(message_id=message_id)
 
-    def send_notice(self, outgoing) -> Outcome:
+    def send_notice(self, outgoing: "NoticeOutgoing") -> Outcome:
         """A withdrawal or correction, as a reply to the application's mail."""
         return send_notice_mail(outgoing)
 
-    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict:
+    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> JSONObject:
         return {"to": f"{procedure}@{stand_ins.mail_domain}"}
 
 
@@ -167,12 +171,12 @@ class EmailChannel(Channel):
 NOTICE_TITLES = {"withdrawal": "取下げ", "correction": "訂正"}
 
 
-def notice_subject(outgoing) -> str:
+def notice_subject(outgoing: "NoticeOutgoing") -> str:
     """``【引越し申請 取下げ】水道の使用開始（申請番号 K7P2X-9M4QD）``."""
     return f"【引越し申請 {NOTICE_TITLES[outgoing.kind]}】{outgoing.entry.name}（{application_label(outgoing.record)}）"
 
 
-def notice_body(outgoing) -> str:
+def notice_body(outgoing: "NoticeOutgoing") -> str:
     """The text of a withdrawal or correction: which application (its number, the date it was
     sent, the organisation's reference), and for a correction what changed, to what."""
     record, entry = outgoing.record, outgoing.entry
@@ -221,7 +225,7 @@ def notice_body(outgoing) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compose_notice(outgoing, to: str, pdf: bytes | None) -> EmailMessage:
+def compose_notice(outgoing: "NoticeOutgoing", to: str, pdf: bytes | None) -> EmailMessage:
     """The notice as a reply to the application's mail (In-Reply-To / References), with its
     own Message-ID (the notice's idempotency key: the same on every attempt)."""
     msg = EmailMessage()
@@ -244,7 +248,7 @@ def compose_notice(outgoing, to: str, pdf: bytes | None) -> EmailMessage:
     return msg
 
 
-def send_notice_mail(outgoing) -> Outcome:
+def send_notice_mail(outgoing: "NoticeOutgoing") -> Outcome:
     to = str(outgoing.settings.get("to") or "").strip()
     if not to:
         raise DeliveryError("not_configured", "the procedure has no e-mail address (to)", retryable=False)

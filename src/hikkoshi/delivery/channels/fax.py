@@ -31,6 +31,7 @@ import os
 from pathlib import Path
 import re
 import secrets
+from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -43,16 +44,38 @@ from hikkoshi.documents.fax_cover import render_fax_cover
 from hikkoshi.documents.notice import render_notice
 
 from .. import smtp
-from .base import DeliveryError, Outcome, Outgoing
+from .base import DeliveryError, JSONObject, Outcome, Outgoing
 from .email import application_label
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..notices import NoticeOutgoing
 
 logger = logging.getLogger(__name__)
 
 GATEWAYS = ("email", "hylafax", "spool")
 
 
-def config() -> dict:
-    return settings.HIKKOSHI_FAX
+class FaxSettings(TypedDict):
+    """``settings.HIKKOSHI_FAX``; each gateway reads its own keys (settings.base sets them all)."""
+
+    gateway: NotRequired[str]  # "email", "hylafax" or "spool"
+    email_address: NotRequired[str]  # with {number}
+    hylafax_host: NotRequired[str]
+    hylafax_port: NotRequired[int]
+    hylafax_user: NotRequired[str]
+    hylafax_password: NotRequired[str]
+    spool_dir: NotRequired[str]
+    compression: NotRequired[str]  # "group4" or "group3"
+    sender_name: NotRequired[str]
+    sender_number: NotRequired[str]
+
+
+def config() -> FaxSettings:
+    # The settings module makes it a plain dict (django-stubs: dict[str, object]); its keys and
+    # their types are the ones above.
+    return cast(FaxSettings, settings.HIKKOSHI_FAX)
 
 
 def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
@@ -80,8 +103,10 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     return tiff, pages
 
 
-def validate_fax_number(value) -> None:
-    validate_contact("fax", value)
+def validate_fax_number(value: object) -> None:
+    # A procedure's settings are JSON: a number or a list there is no fax number either (and
+    # would have crashed the check instead of failing it).
+    validate_contact("fax", value if isinstance(value, str) else "")
 
 
 class FaxChannel(Channel):
@@ -98,9 +123,7 @@ class FaxChannel(Channel):
         shown, gateway = _destination(outgoing)
         digits = shown.replace("-", "")
         tiff, pages = render_fax(outgoing, shown)
-        outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
-            outgoing, digits, tiff, pages
-        )
+        outcome = GATEWAY_SENDERS[gateway](outgoing, digits, tiff, pages)
         outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
         logger.info(
             "fax_handed_over delivery=%s channel=fax attempt=%d gateway=%s pages=%d",
@@ -111,14 +134,12 @@ class FaxChannel(Channel):
         )
         return outcome
 
-    def send_notice(self, outgoing) -> Outcome:
+    def send_notice(self, outgoing: "NoticeOutgoing") -> Outcome:
         """A withdrawal (one page: 申請取下げのお知らせ) or a correction (申請内容訂正のお知らせ and
         the corrected 申込書) to the same number, through the same gateway."""
         shown, gateway = _destination(outgoing)
         tiff, pages = render_notice_fax(outgoing, shown)
-        outcome = {"email": send_by_email, "hylafax": send_by_hylafax, "spool": send_to_spool}[gateway](
-            outgoing, shown.replace("-", ""), tiff, pages
-        )
+        outcome = GATEWAY_SENDERS[gateway](outgoing, shown.replace("-", ""), tiff, pages)
         outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
         logger.info(
             "fax_notice_handed_over delivery=%s channel=fax kind=%s gateway=%s pages=%d",
@@ -133,7 +154,7 @@ class FaxChannel(Channel):
         """The delivery's files in the spool folder (``forget_spooled``)."""
         return forget_spooled(idempotency_key)
 
-    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict:
+    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> JSONObject:
         return {"fax_number": stand_ins.fax_number}
 
 
@@ -154,7 +175,7 @@ def _destination(outgoing: Outgoing) -> tuple[str, str]:
     return shown, gateway
 
 
-def render_notice_fax(outgoing, number: str) -> tuple[bytes, int]:
+def render_notice_fax(outgoing: "NoticeOutgoing", number: str) -> tuple[bytes, int]:
     """(TIFF-F of a withdrawal or correction notice, its page count)."""
     from .. import faxfile
 
@@ -384,5 +405,12 @@ def write_once(path: Path, data: bytes) -> bool:
         os.close(directory)
     return written
 
+
+# How each gateway hands a fax over: (outgoing, the number's digits, the TIFF, its pages).
+GATEWAY_SENDERS: "dict[str, Callable[[Outgoing, str, bytes, int], Outcome]]" = {
+    "email": send_by_email,
+    "hylafax": send_by_hylafax,
+    "spool": send_to_spool,
+}
 
 CHANNEL = FaxChannel

@@ -19,6 +19,7 @@ How answers are judged:
 Only the delivery id, the code and the HTTP status are logged, never the application.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 import json
@@ -26,7 +27,7 @@ import logging
 import os
 import re
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -38,10 +39,13 @@ from hikkoshi import httpsig
 from hikkoshi.channels import Channel, Setting, StandIns
 
 from ..keys import portal_key, portal_key_id
-from .base import DeliveryError, Outcome, Outgoing
+from .base import DeliveryError, JSONObject, Outcome, Outgoing
 
 if TYPE_CHECKING:  # imported where it sends: the portal's pages read this channel's declarations
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     import httpx
+
+    from ..notices import NoticeOutgoing
 
 logger = logging.getLogger(__name__)
 
@@ -51,19 +55,20 @@ USER_AGENT = "hikkoshi-delivery/1"
 RECEIPT_MAX_FUTURE = 24 * 3600  # seconds a receipt's signature may seem to come from the future
 
 _client_lock = threading.Lock()
-_client_state: dict = {"pid": None, "client": None}
+# (the process id, its client): one connection pool per process.
+_client_state: "tuple[int, httpx.Client] | None" = None
 
 
 def _client() -> "httpx.Client":
     """One connection pool per process (made again after a fork)."""
     import httpx
 
+    global _client_state
     pid = os.getpid()
     with _client_lock:
-        if _client_state["pid"] != pid:
-            _client_state["client"] = httpx.Client(follow_redirects=False, headers={"User-Agent": USER_AGENT})
-            _client_state["pid"] = pid
-        return _client_state["client"]
+        if _client_state is None or _client_state[0] != pid:
+            _client_state = (pid, httpx.Client(follow_redirects=False, headers={"User-Agent": USER_AGENT}))
+        return _client_state[1]
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -108,10 +113,10 @@ class WebChannel(Channel):
         ),
     )
 
-    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict:
+    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> JSONObject:
         return {"endpoint": stand_ins.receiver_url(f"/{organisation}/applications")}
 
-    def deploy_checks(self, procedures) -> list:
+    def deploy_checks(self, procedures: Sequence[tuple[str, Mapping[str, Any]]]) -> list[checks.CheckMessage]:
         """Applications carry personal data: an ``http://`` endpoint on another host sends them
         in clear text (the signature proves who sent them, it does not hide them)."""
         plain = sorted(
@@ -143,7 +148,7 @@ class WebChannel(Channel):
             )
             raise
 
-    def send_notice(self, outgoing) -> Outcome:
+    def send_notice(self, outgoing: "NoticeOutgoing") -> Outcome:
         """A withdrawal or correction: the same signed POST to the same endpoint, its body a
         ``hikkoshi.withdrawal/1`` or ``hikkoshi.correction/1`` naming the application (its
         reference and idempotency key), with its own Idempotency-Key. A 409 signed by the
@@ -217,7 +222,15 @@ class WebChannel(Channel):
             raise _http_error(status, answer_headers)
         return self._receipt(outgoing, status, answer_headers, answer, headers["Content-Digest"], receipt_keys)
 
-    def _receipt(self, outgoing, status, headers, answer, sent_digest, keys) -> Outcome:
+    def _receipt(
+        self,
+        outgoing: Outgoing,
+        status: int,
+        headers: dict[str, str],
+        answer: bytes,
+        sent_digest: str,
+        keys: "Mapping[str, Ed25519PublicKey]",
+    ) -> Outcome:
         try:
             # A receipt is bound to this application (its key and digest, checked below), so an
             # organisation's clock running ahead must not turn an application it holds into a
@@ -269,7 +282,12 @@ class WebChannel(Channel):
 
 
 def _processed(
-    status: int, headers: dict, answer: bytes, keys, idempotency_key: str, sent_digest: str
+    status: int,
+    headers: dict[str, str],
+    answer: bytes,
+    keys: "Mapping[str, Ed25519PublicKey]",
+    idempotency_key: str,
+    sent_digest: str,
 ) -> DeliveryError:
     """A 409 to a withdrawal or correction: the organisation processed the application — if it
     says so with its signature, about this very request (its key and body digest, so an old
@@ -291,7 +309,7 @@ def _processed(
     return DeliveryError("already_processed", "the organisation has processed the application", retryable=False)
 
 
-def _http_error(status: int, headers: dict) -> DeliveryError:
+def _http_error(status: int, headers: Mapping[str, str]) -> DeliveryError:
     code = f"http_{status}"
     if status == 429 or status == 408 or 500 <= status < 600:
         return DeliveryError(
