@@ -1,13 +1,17 @@
 """Deliveries in the admin: staff find failed and stuck ones and resend them or mark them
 handled, each time with the reason recorded (an event of the delivery, with who did it)."""
 
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 import uuid
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.contrib.admin import helpers
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
@@ -22,40 +26,50 @@ from .models import Delivery, DeliveryEvent, Notice
 from .notices import mark_notice_handled, resend_notice
 from .services import mark_handled, resend
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
+
+    _EventInlineBase = admin.TabularInline[DeliveryEvent, Delivery]
+    _NoticeAdminBase = admin.ModelAdmin[Notice]
+else:  # the admin's classes take no type arguments at run time
+    _EventInlineBase = admin.TabularInline
+    _NoticeAdminBase = admin.ModelAdmin
+
 
 class AttentionFilter(admin.SimpleListFilter):
     title = _("needs attention")
     parameter_name = "attention"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, "StrOrPromise"]]:
         return [
             ("failed", _("Failed")),
             ("stuck", _("Stuck (sending too long, or overdue)")),
             ("all", _("Failed or stuck")),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
         old = timezone.now() - lease
         failed = Q(status=EntryStatus.FAILED)
         stuck = Q(status=EntryStatus.SENDING, sending_since__lt=old) | Q(
             status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=old
         )
-        chosen = {"failed": failed, "stuck": stuck, "all": failed | stuck}.get(self.value())
+        chosen = {"failed": failed, "stuck": stuck, "all": failed | stuck}.get(self.value() or "")
         return queryset.filter(chosen) if chosen is not None else queryset
 
 
-class EventInline(admin.TabularInline):
+class EventInline(_EventInlineBase):
     model = DeliveryEvent
     extra = 0
     can_delete = False
     fields = ("at", "kind", "attempt", "code", "detail", "actor")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
         return False
 
 
@@ -69,6 +83,75 @@ class ReasonForm(forms.Form):
 
 
 SEARCH_LIMIT = 1000  # deliveries sharing one reference number (there should be one)
+
+
+class StaffAction[T: Model](Protocol):
+    """``services.resend``, ``notices.mark_notice_handled``, …: True when it changed ``target``."""
+
+    def __call__(self, target: T, /, *, user: "User | None", reason: str) -> bool: ...
+
+
+def _with_reason[T: Model](
+    model_admin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    queryset: QuerySet[T],
+    *,
+    title: "StrOrPromise",
+    action: str,
+    apply: StaffAction[T],
+    audit_action: str,
+    move_of: Callable[[T], Move],
+) -> TemplateResponse | None:
+    """A staff action on the chosen rows, asking for the reason first (the form's page), then
+    recording it with each row changed and one audit event each."""
+    if "apply" in request.POST:
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            chosen = queryset.count()  # before the change takes some out of a filtered list
+            done = 0
+            # Only staff reach the admin's actions: always signed in.
+            user = request.user if request.user.is_authenticated else None
+            rows: Iterable[T] = queryset.select_related("entry__move") if queryset.model is Delivery else queryset
+            for d in rows:
+                if apply(d, user=user, reason=form.cleaned_data["reason"]):
+                    done += 1
+                    record(
+                        request,
+                        action=audit_action,
+                        move=move_of(d),
+                        target=f"{queryset.model._meta.model_name} {d.pk}",
+                        via="admin",
+                    )
+            skipped = chosen - done
+            model_admin.message_user(
+                request,
+                ngettext("%(n)d delivery changed.", "%(n)d deliveries changed.", done) % {"n": done},
+                messages.SUCCESS,
+            )
+            if skipped:
+                model_admin.message_user(
+                    request,
+                    ngettext(
+                        "%(n)d delivery was left as it is (its status does not allow it).",
+                        "%(n)d deliveries were left as they are (their status does not allow it).",
+                        skipped,
+                    )
+                    % {"n": skipped},
+                    messages.WARNING,
+                )
+            return None
+    else:
+        form = ReasonForm()
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "deliveries": queryset,
+        "action": action,
+        "opts": model_admin.model._meta,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/delivery/delivery/reason.html", context)
 
 
 @admin.register(Delivery)
@@ -118,7 +201,9 @@ class DeliveryAdmin(LargeTableAdmin):
     inlines = [EventInline]
     actions = ["resend_action", "mark_handled_action"]
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Delivery], search_term: str
+    ) -> tuple[QuerySet[Delivery], bool]:
         """Exact, indexed matches only: the delivery's number, its reference, a move's public id
         or application number (申請番号, however it was typed: with or without the hyphen,
         spaces, lower case, full-width) or the idempotency key; no error for anything else.
@@ -146,93 +231,62 @@ class DeliveryAdmin(LargeTableAdmin):
                 found += Delivery.objects.filter(entry__move_id=move).values_list("pk", flat=True)
         return queryset.filter(pk__in=found), False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
         return False
 
     @admin.display(description=_("procedure"))
-    def procedure(self, obj):
+    def procedure(self, obj: Delivery) -> str:
         return obj.entry.version.name
 
     @admin.display(description=_("organisation"))
-    def organisation(self, obj):
+    def organisation(self, obj: Delivery) -> str:
         return obj.entry.version.procedure.organisation.name
 
     @admin.display(description=_("move"))
-    def move(self, obj):
+    def move(self, obj: Delivery) -> str | uuid.UUID:
         move = obj.entry.move
         return f"{move.number} ({move.public_id})" if move.number else move.public_id
 
-    def _with_reason(self, request, queryset, *, title, action, apply, audit_action, move_of=None):
-        move_of = move_of or (lambda d: d.entry.move)
-        if "apply" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                chosen = queryset.count()  # before the change takes some out of a filtered list
-                done = 0
-                for d in queryset.select_related("entry__move") if queryset.model is Delivery else queryset:
-                    if apply(d, user=request.user, reason=form.cleaned_data["reason"]):
-                        done += 1
-                        record(
-                            request,
-                            action=audit_action,
-                            move=move_of(d),
-                            target=f"{queryset.model._meta.model_name} {d.pk}",
-                            via="admin",
-                        )
-                skipped = chosen - done
-                self.message_user(
-                    request,
-                    ngettext("%(n)d delivery changed.", "%(n)d deliveries changed.", done) % {"n": done},
-                    messages.SUCCESS,
-                )
-                if skipped:
-                    self.message_user(
-                        request,
-                        ngettext(
-                            "%(n)d delivery was left as it is (its status does not allow it).",
-                            "%(n)d deliveries were left as they are (their status does not allow it).",
-                            skipped,
-                        )
-                        % {"n": skipped},
-                        messages.WARNING,
-                    )
-                return None
-        else:
-            form = ReasonForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "deliveries": queryset,
-            "action": action,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/delivery/delivery/reason.html", context)
-
     @admin.action(description=_("Send again (same idempotency key)"), permissions=["change"])
-    def resend_action(self, request, queryset):
-        return self._with_reason(
-            request, queryset, title=_("Send again"), action="resend_action", apply=resend, audit_action=Action.RESEND
+    def resend_action(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> TemplateResponse | None:
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title=_("Send again"),
+            action="resend_action",
+            apply=resend,
+            audit_action=Action.RESEND,
+            move_of=_move_of_delivery,
         )
 
     @admin.action(description=_("Mark handled"), permissions=["change"])
-    def mark_handled_action(self, request, queryset):
-        return self._with_reason(
+    def mark_handled_action(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> TemplateResponse | None:
+        return _with_reason(
+            self,
             request,
             queryset,
             title=_("Mark handled"),
             action="mark_handled_action",
             apply=mark_handled,
             audit_action=Action.HANDLED,
+            move_of=_move_of_delivery,
         )
 
 
+def _move_of_delivery(delivery: Delivery) -> Move:
+    return delivery.entry.move
+
+
+def _move_of_notice(notice: Notice) -> Move:
+    return notice.delivery.entry.move
+
+
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(_NoticeAdminBase):
     """Withdrawals and corrections (取下げ・訂正) on their way: staff find the failed ones and send
     them again or mark them handled, with the reason recorded (an event of the delivery)."""
 
@@ -254,60 +308,54 @@ class NoticeAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Notice._meta.fields] + ["move_number", "procedure", "channel"]
     actions = ["resend_action", "mark_handled_action"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
         return False
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Notice], bool]:
         number = application_number.parse(search_term)
         if number is None:
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(delivery__entry__move__number=number), False
 
     @admin.display(description=_("application number"))
-    def move_number(self, obj):
+    def move_number(self, obj: Notice) -> str | uuid.UUID:
         return obj.delivery.entry.move.number or obj.delivery.entry.move.public_id
 
     @admin.display(description=_("procedure"))
-    def procedure(self, obj):
+    def procedure(self, obj: Notice) -> str:
         return obj.delivery.entry.version.name
 
     @admin.display(description=_("channel"))
-    def channel(self, obj):
+    def channel(self, obj: Notice) -> str:
         return obj.delivery.channel
 
-    def _with_reason(self, request, queryset, *, title, action, apply, audit_action):
-        return DeliveryAdmin._with_reason(
+    @admin.action(description=_("Send again (same idempotency key)"), permissions=["change"])
+    def resend_action(self, request: HttpRequest, queryset: QuerySet[Notice]) -> TemplateResponse | None:
+        return _with_reason(
             self,
             request,
             queryset.select_related("delivery__entry__move"),
-            title=title,
-            action=action,
-            apply=apply,
-            audit_action=audit_action,
-            move_of=lambda n: n.delivery.entry.move,
-        )
-
-    @admin.action(description=_("Send again (same idempotency key)"), permissions=["change"])
-    def resend_action(self, request, queryset):
-        return self._with_reason(
-            request,
-            queryset,
             title=_("Send again"),
             action="resend_action",
             apply=resend_notice,
             audit_action=Action.RESEND,
+            move_of=_move_of_notice,
         )
 
     @admin.action(description=_("Mark handled"), permissions=["change"])
-    def mark_handled_action(self, request, queryset):
-        return self._with_reason(
+    def mark_handled_action(self, request: HttpRequest, queryset: QuerySet[Notice]) -> TemplateResponse | None:
+        return _with_reason(
+            self,
             request,
-            queryset,
+            queryset.select_related("delivery__entry__move"),
             title=_("Mark handled"),
             action="mark_handled_action",
             apply=mark_notice_handled,
             audit_action=Action.HANDLED,
+            move_of=_move_of_notice,
         )
