@@ -6,7 +6,7 @@ class DeliveryConfig(AppConfig):
     name = "hikkoshi.delivery"
     verbose_name = _("Delivery")
 
-    def ready(self):
+    def ready(self) -> None:
         from hikkoshi.moves.notices import register_notice_source
 
         from . import channels, checks, receivers  # noqa: F401  (registers the channels, checks, receivers)

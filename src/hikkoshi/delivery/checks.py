@@ -1,12 +1,16 @@
 """Deployment checks of the delivery app (``hikkoshi manage check --deploy``)."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security, deploy=True)
-def signing_key_configured(app_configs=None, **kwargs):
+def signing_key_configured(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Web-channel applications cannot be signed without the portal's key."""
     from .keys import portal_key
 
@@ -24,7 +28,7 @@ def signing_key_configured(app_configs=None, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def smtp_encrypted(app_configs=None, **kwargs):
+def smtp_encrypted(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Applications by e-mail hold personal data: not in clear text across a network."""
     host = settings.HIKKOSHI_SMTP.get("host", "")
     if settings.HIKKOSHI_SMTP.get("starttls") or host in ("127.0.0.1", "::1", "localhost"):
@@ -42,7 +46,9 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @register(Tags.security, deploy=True, databases=["default"])
-def channels_deployable(app_configs=None, databases=None, **kwargs):
+def channels_deployable(
+    app_configs: Sequence[AppConfig] | None = None, databases: Sequence[str] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     """Each channel's own checks of the procedures that use it (``Channel.deploy_checks``: the
     web channel warns of plain ``http://`` endpoints)."""
     from django.db import DatabaseError
@@ -56,17 +62,17 @@ def channels_deployable(app_configs=None, databases=None, **kwargs):
         rows = list(Procedure.objects.values_list("channel", "slug", "channel_settings"))
     except DatabaseError:  # not migrated yet
         return []
-    by_channel: dict[str, list] = {}
-    for channel, slug, channel_settings in rows:
-        by_channel.setdefault(channel, []).append((slug, channel_settings or {}))
-    messages = []
+    by_channel: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for name, slug, channel_settings in rows:
+        by_channel.setdefault(name, []).append((slug, channel_settings or {}))
+    messages: list[CheckMessage] = []
     for channel in registry():
         messages += channel.deploy_checks(by_channel.get(channel.name, []))
     return messages
 
 
 @register(Tags.security, deploy=True)
-def portal_mail_encrypted(app_configs=None, **kwargs):
+def portal_mail_encrypted(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """The portal's own mail (sign-up links, password resets) goes to another host only with TLS."""
     options = (getattr(settings, "MAILERS", {}) or {}).get("default", {})
     if not options.get("BACKEND", "").endswith("smtp.EmailBackend"):
@@ -85,7 +91,7 @@ def portal_mail_encrypted(app_configs=None, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def qr_key_apart(app_configs=None, **kwargs):
+def qr_key_apart(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """The QR key is given to the municipalities' counters: it must never be ``SECRET_KEY``."""
     key = getattr(settings, "HIKKOSHI_QR_KEY", "") or ""
     secrets = {settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS}
@@ -112,7 +118,7 @@ def qr_key_apart(app_configs=None, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def trusted_proxies_counted(app_configs=None, **kwargs):
+def trusted_proxies_counted(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Behind a reverse proxy (as production must be) without HIKKOSHI_TRUSTED_PROXY_COUNT, every
     client seems to come from the proxy's address: the per-address sign-in budget and the audit
     log would see one address for everyone."""

@@ -69,7 +69,7 @@ class Delivery(models.Model):
             models.Index(fields=["reference"], name="delivery_reference_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.channel} #{self.pk} ({self.status})"
 
 
@@ -113,7 +113,7 @@ class DeliveryEvent(models.Model):
         verbose_name_plural = _("delivery events")
         ordering = ["at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} {self.code}".strip()
 
 
@@ -176,5 +176,5 @@ class Notice(models.Model):
         constraints = [models.UniqueConstraint(fields=["delivery", "request_key"], name="notice_once_per_request")]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"

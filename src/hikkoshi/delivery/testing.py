@@ -28,7 +28,7 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
-def wait_until(predicate: Callable[[], object], *, timeout: float, every: float = 0.1, what: str = "it"):
+def wait_until[T](predicate: Callable[[], T], *, timeout: float, every: float = 0.1, what: str = "it") -> T:
     """Poll ``predicate`` until it returns something true; that value. AssertionError on timeout."""
     deadline = time.monotonic() + timeout
     while True:
@@ -43,7 +43,7 @@ def wait_until(predicate: Callable[[], object], *, timeout: float, every: float 
 class WorkerProcess:
     """``hikkoshi worker`` on the test database, with fast retries and a short lease."""
 
-    def __init__(self, *, processes: int = 1, env: dict | None = None, log_path: Path | None = None):
+    def __init__(self, *, processes: int = 1, env: dict[str, str] | None = None, log_path: Path | None = None):
         self.processes = processes
         self.env = {
             **os.environ,
@@ -56,10 +56,10 @@ class WorkerProcess:
             **(env or {}),
         }
         self.log_path = log_path
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -74,12 +74,12 @@ class WorkerProcess:
                 "1",
             ],
             env=self.env,
-            stdout=out,
+            stdout=log if log is not None else subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        if self.log_path:
-            out.close()
+        if log is not None:
+            log.close()
         return self
 
     def kill(self) -> None:
@@ -104,5 +104,5 @@ class WorkerProcess:
     def __enter__(self) -> WorkerProcess:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

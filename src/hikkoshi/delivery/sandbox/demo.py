@@ -15,6 +15,7 @@ samples.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 import os
 from pathlib import Path
@@ -25,10 +26,10 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-from django.conf import settings
-
 from hikkoshi.channels import StandIns, registry
 from hikkoshi.processes import die_with_parent
+
+from ..smtp import config as smtp_config
 
 SANDBOX_HOST = "127.0.0.1"
 RECEIVER_PORT = 8401
@@ -69,7 +70,7 @@ def _free(port: int) -> bool:
             return False
 
 
-def _to_receiver(value) -> bool:
+def _to_receiver(value: object) -> bool:
     url = urlsplit(value) if isinstance(value, str) else None
     return url is not None and url.hostname == SANDBOX_HOST and url.port == RECEIVER_PORT
 
@@ -105,17 +106,17 @@ def configure_sample_destinations() -> list[str]:
         )
         channel_settings["sample"] = True
         procedure.channel_settings = channel_settings
-        procedure.save()
+        procedure.save()  # type: ignore[no-untyped-call]  # catalogue's Procedure.save has no annotations
         changed.append(procedure.slug)
     return changed
 
 
 class Sandbox:
-    def __init__(self, data_dir: Path, *, workers: int = 2, log=print):
+    def __init__(self, data_dir: Path, *, workers: int = 2, log: Callable[[str], None] = print):
         self.dir = Path(data_dir) / "sandbox"
         self.workers = workers
         self.log = log
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def _spawn(self, name: str, args: list[str]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -135,7 +136,7 @@ class Sandbox:
         from hikkoshi.delivery.keys import jwks
         from hikkoshi.directory.services import set_receipt_keys
 
-        smtp_port = settings.HIKKOSHI_SMTP["port"]
+        smtp_port = smtp_config()["port"]
         for port in (RECEIVER_PORT, smtp_port, SINK_WEB_PORT):
             if not _free(port):
                 raise SandboxError(f"port {port} on {SANDBOX_HOST} is taken (another demo running?)")

@@ -13,7 +13,7 @@ and escapes everything it prints into HTML.
 
 import email
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate, parsedate_to_datetime
 from html import escape
 from http import HTTPStatus
@@ -26,9 +26,11 @@ import re
 import secrets
 import threading
 import time
+from typing import Any
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from PIL import Image
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ _ROUTE = re.compile(
 class MailStore:
     """The ``.eml`` files of one folder, named ``<nanoseconds>-<random>.eml`` (sorted by time)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
 
@@ -102,9 +104,16 @@ def text_body(msg: EmailMessage) -> str:
     if part is None:
         return ""
     try:
-        return part.get_content()
+        content: str = part.get_content()  # a text part's content is its text
     except (LookupError, ValueError):
-        return part.get_payload(decode=True).decode("utf-8", "replace")
+        return payload(part).decode("utf-8", "replace")
+    return content
+
+
+def payload(part: MIMEPart) -> bytes:
+    """A (non-multipart) part's content, its transfer encoding undone (empty for a multipart)."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
 
 
 def tiff_pages(data: bytes) -> int:
@@ -132,11 +141,13 @@ class _Handler:
     def __init__(self, store: MailStore):
         self.store = store
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+        # The bytes as received (``content`` is text only for a server that decodes: not ours).
+        received = envelope.original_content or envelope.content or b""
         name = self.store.save(
-            envelope.original_content or envelope.content,
-            mail_from=envelope.mail_from,
+            received.encode("utf-8", "surrogateescape") if isinstance(received, str) else received,
+            mail_from=envelope.mail_from or "",
             rcpt_tos=list(envelope.rcpt_tos),
             peer=peer,
         )
@@ -247,9 +258,8 @@ def mail_page(store: MailStore, name: str, msg: EmailMessage) -> bytes:
             f'<a href="{link}">{escape(_attachment_label(part))}</a></h2>'
         )
         if part.get_content_type() == "image/tiff":
-            data = part.get_payload(decode=True) or b""
             try:
-                pages = tiff_pages(data)
+                pages = tiff_pages(payload(part))
             except (OSError, ValueError):
                 sections.append(f"<p>{_both('TIFF を読めません。', 'Unreadable TIFF.')}</p>")
                 continue
@@ -270,26 +280,27 @@ class _WebHandler(BaseHTTPRequestHandler):
     store: MailStore  # set on the subclass made per server
     server_version = "hikkoshi-smtpsink"
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         path = self.path.split("?", 1)[0]
         if path == "/":
             return self._send(HTTPStatus.OK, "text/html; charset=utf-8", list_page(self.store))
         match = _ROUTE.match(path)
         msg = self.store.load(match["name"]) if match else None
-        if msg is None:
+        raw = self.store.path(match["name"]) if match and match["what"] == "raw" else None
+        if match is None or msg is None or (match["what"] == "raw" and raw is None):  # (gone meanwhile)
             return self._send(
                 HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", "見つかりません / Not found\n".encode()
             )
         if match["what"] is None:
             return self._send(HTTPStatus.OK, "text/html; charset=utf-8", mail_page(self.store, match["name"], msg))
-        if match["what"] == "raw":
-            return self._send(HTTPStatus.OK, "text/plain; charset=utf-8", self.store.path(match["name"]).read_bytes())
+        if raw is not None:
+            return self._send(HTTPStatus.OK, "text/plain; charset=utf-8", raw.read_bytes())
         parts = attachments(msg)
         index = int(match["part"])
         if index >= len(parts):
             return self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found\n")
         part = parts[index]
-        data = part.get_payload(decode=True) or b""
+        data = payload(part)
         if match["page"] is not None:
             try:
                 png = tiff_page_png(data, int(match["page"]))
@@ -301,7 +312,7 @@ class _WebHandler(BaseHTTPRequestHandler):
             HTTPStatus.OK, part.get_content_type(), data, {"Content-Disposition": f'attachment; filename="{filename}"'}
         )
 
-    def _send(self, status, content_type: str, data: bytes, headers: dict | None = None):
+    def _send(self, status: HTTPStatus, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -313,7 +324,7 @@ class _WebHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format, *args):  # noqa: A002 (http.server's name)
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
         logger.debug("smtpsink web: " + format, *args)  # noqa: G003 (http.server's format, still lazy)
 
 
@@ -326,7 +337,9 @@ class SmtpSink:
     ``web_port=0`` takes a free port (``sink.web_port`` says which); the SMTP port must be given.
     """
 
-    def __init__(self, directory, *, smtp_port: int = 8025, web_port: int = 8402, host: str = HOST):
+    def __init__(
+        self, directory: str | os.PathLike[str], *, smtp_port: int = 8025, web_port: int = 8402, host: str = HOST
+    ):
         self.store = MailStore(directory)
         self.host = host
         self.smtp_port = smtp_port
@@ -368,5 +381,5 @@ class SmtpSink:
     def __enter__(self) -> "SmtpSink":
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

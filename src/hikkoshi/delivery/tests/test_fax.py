@@ -298,7 +298,7 @@ def hylafax_jobs(user: str = "hikkoshi") -> dict[str, tuple[str, str, str]]:
     client.connect("127.0.0.1", 4559)
     client.login(user)
     client.sendcmd('JOBFMT "%j|%J|%a|%e"')
-    lines = []
+    lines: list[str] = []
     client.retrlines("LIST sendq", lines.append)
     client.quit()
     jobs = {}

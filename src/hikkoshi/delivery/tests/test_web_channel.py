@@ -31,7 +31,7 @@ APPLICATION = {
     "applicant": {
         "name": RECORD.applicant.name,
         "name_kana": RECORD.applicant.name_kana,
-        "birth_date": RECORD.applicant.birth_date.isoformat(),
+        "birth_date": str(RECORD.applicant.birth_date),  # ISO 8601, as date.isoformat()
         "phone": RECORD.phone,
         "email": RECORD.email,
     },

@@ -8,9 +8,10 @@ page by page. Point ``HIKKOSHI_SMTP_HOST``/``_PORT`` at it (the defaults already
 import logging
 import signal
 import threading
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hikkoshi.delivery.sandbox.smtpsink import HOST, SmtpSink
 
@@ -18,7 +19,7 @@ from hikkoshi.delivery.sandbox.smtpsink import HOST, SmtpSink
 class Command(BaseCommand):
     help = "Run a local SMTP sink with a web page of the mails it received (for the demo)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--smtp-port", type=int, default=8025, help="SMTP port on 127.0.0.1 (default 8025)")
         parser.add_argument("--web-port", type=int, default=8402, help="web page port on 127.0.0.1 (default 8402)")
         parser.add_argument(
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             help="folder for the received mails (default <data dir>/smtpsink)",
         )
 
-    def handle(self, *args, smtp_port: int, web_port: int, dir: str, **options):  # noqa: A002
+    def handle(self, *args: Any, smtp_port: int, web_port: int, dir: str, **options: Any) -> None:  # noqa: A002
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -17,15 +17,20 @@ import subprocess
 import sys
 import threading
 import time
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from hikkoshi.delivery import periodic
 from hikkoshi.delivery.services import sweep
 from hikkoshi.delivery.tasks import QUEUE
 from hikkoshi.processes import die_with_parent
+
+if TYPE_CHECKING:
+    from django_tasks_db.management.commands.db_worker import Worker
 
 # Seconds between two runs of the hourly jobs (the first runs a minute after start).
 HOURLY_EVERY = 3600.0
@@ -39,16 +44,16 @@ class _Pending:
     def __init__(self, at: float):
         self.at = at
 
-    def poll(self):
+    def poll(self) -> int:
         return 1
 
-    def send_signal(self, signum):
+    def send_signal(self, signum: int) -> None:
         pass
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> int:
         return 1
 
-    def kill(self):
+    def kill(self) -> None:
         pass
 
 
@@ -58,7 +63,7 @@ class Command(BaseCommand):
     # must not stop the workers from starting. They run at deploy (`hikkoshi check --deploy`).
     requires_system_checks = []
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--processes", type=int, default=2, help="worker processes (default 2)")
         parser.add_argument(
             "--interval",
@@ -75,15 +80,24 @@ class Command(BaseCommand):
         )
         parser.add_argument("--child", action="store_true", help="(internal) run one worker process")
 
-    def handle(self, *args, processes: int, interval: float, sweep_every: float, threads: int, child: bool, **options):
+    def handle(
+        self,
+        *args: Any,
+        processes: int,
+        interval: float,
+        sweep_every: float,
+        threads: int,
+        child: bool,
+        **options: Any,
+    ) -> None:
         if child:
             return self._child(threads=threads, interval=interval)
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        children: dict[int, subprocess.Popen] = {}
+        children: dict[int, subprocess.Popen[bytes] | _Pending] = {}
 
-        def start() -> subprocess.Popen:
+        def start() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
                 [
                     sys.executable,
@@ -112,20 +126,20 @@ class Command(BaseCommand):
         last_hourly = time.monotonic() - HOURLY_EVERY + 60
         try:
             while not self.stopping:
-                for n, child in list(children.items()):
+                for n, proc in list(children.items()):
                     if self.stopping:
                         break
-                    if isinstance(child, _Pending):
-                        if time.monotonic() >= child.at:
+                    if isinstance(proc, _Pending):
+                        if time.monotonic() >= proc.at:
                             children[n] = start()
                             started[n] = time.monotonic()
-                    elif child.poll() is not None:
+                    elif proc.poll() is not None:
                         # Again at once when it had run a while, else waiting longer each time (up
                         # to a minute) while it keeps dying, e.g. with the database away.
                         ran_long = time.monotonic() - started[n] > 60
                         delays[n] = 0.0 if ran_long else min(60.0, max(1.0, delays[n] * 2))
                         self.stderr.write(
-                            f"worker {n} exited with {child.returncode}; starting it again"
+                            f"worker {n} exited with {proc.returncode}; starting it again"
                             + (f" in {delays[n]:g} s" if delays[n] else "")
                         )
                         children[n] = _Pending(time.monotonic() + delays[n])
@@ -143,16 +157,16 @@ class Command(BaseCommand):
                     self._run_hourly()
                 time.sleep(0.2)
         finally:
-            for child in children.values():
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
+            for proc in children.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
             # Time for a send in progress to finish (the channel's timeouts), then no more.
             deadline = time.monotonic() + settings.HIKKOSHI_DELIVERY["timeout"] * 2 + 30
-            for child in children.values():
+            for proc in children.values():
                 try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    proc.kill()
 
     def _run_hourly(self) -> None:
         """Each registered hourly job in turn; one failing does not keep the others from running."""
@@ -165,7 +179,7 @@ class Command(BaseCommand):
             except Exception as exc:  # never the data: only what went wrong
                 self.stderr.write(f"{job.name}: {job.failed} ({type(exc).__name__}); trying again in an hour")
 
-    def _stop(self, signum, frame):
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
 
     def _child(self, *, threads: int, interval: float) -> None:
@@ -198,7 +212,7 @@ class Command(BaseCommand):
         ]
         failed = threading.Event()
 
-        def run(loop):
+        def run(loop: "Worker") -> None:
             try:
                 loop.run()
             except BaseException:
@@ -207,7 +221,7 @@ class Command(BaseCommand):
             finally:
                 connection.close()
 
-        def stop(signum, frame):
+        def stop(signum: int | None, frame: FrameType | None) -> None:
             for loop in loops:
                 loop.running = False
 
