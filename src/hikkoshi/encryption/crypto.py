@@ -269,4 +269,6 @@ def decrypt(token: str, context: str) -> bytes:
 
 
 if __name__ == "__main__":  # python -m hikkoshi.encryption.crypto
-    pass
+    import sys
+
+    sys.stdout.write(new_key_line() + "\n")
