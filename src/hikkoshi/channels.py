@@ -24,6 +24,7 @@ import threading
 from typing import Any, ClassVar
 
 from django.conf import settings as django_settings
+from django.core.checks import CheckMessage
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import translation
 from django.utils.functional import Promise
@@ -80,16 +81,17 @@ class Channel:
     # The keys of its settings (a procedure's ``channel_settings``).
     settings_schema: ClassVar[tuple[Setting, ...]] = ()
 
-    def validate_settings(self, settings: Mapping) -> list[str]:
+    def validate_settings(self, settings: object) -> list[str]:
         """Problems with a procedure's settings for this channel, as messages (empty: fine).
 
         Checked when a procedure is saved (the admin, the catalogue import). A required key may
         be missing from a shipped sample procedure (``"sample": true``): its real destination
         was not found in a public source, the operator sets it, and nothing is sent until then.
-        Override to check more, calling this first."""
+        Override to check more, calling this first. ``settings`` is as stored (JSON): what is
+        not an object is a problem too."""
         if not isinstance(settings, Mapping):
             return [_("Expected an object.")]
-        problems = []
+        problems: list[str] = []
         for setting in self.settings_schema:
             value = settings.get(setting.key)
             if not value:
@@ -106,11 +108,13 @@ class Channel:
                     break
         return problems
 
-    def is_configured(self, settings: Mapping) -> bool:
+    def is_configured(self, settings: object) -> bool:
         """Whether every setting the channel needs is there (a sample's may not be)."""
         return isinstance(settings, Mapping) and all(settings.get(s.key) for s in self.settings_schema if s.required)
 
-    def send(self, outgoing) -> Any:
+    # ``outgoing`` and the outcome are typed by the channel modules (``Outgoing`` → ``Outcome`` of
+    # ``hikkoshi.delivery.channels``), which this library, below every app, does not import.
+    def send(self, outgoing: Any) -> Any:
         """Hand one application over (``hikkoshi.delivery.channels.Outgoing``): return an
         ``Outcome`` or raise ``DeliveryError`` (``retryable`` when another try can help).
 
@@ -120,7 +124,7 @@ class Channel:
         """
         raise NotImplementedError(f"the {self.name} channel sends nothing")
 
-    def send_notice(self, outgoing) -> Any:
+    def send_notice(self, outgoing: Any) -> Any:
         """Hand over a withdrawal or correction of an application this channel delivered
         (``hikkoshi.delivery.notices.NoticeOutgoing``), or raise ``DeliveryError`` — with the
         code ``already_processed`` when the organisation says it has processed the application."""
@@ -131,12 +135,12 @@ class Channel:
         personal data), once the move is deleted or erased; the number of things removed."""
         return 0
 
-    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict:
+    def stand_in_settings(self, *, procedure: str, organisation: str, stand_ins: StandIns) -> dict[str, Any]:
         """Settings that send a procedure (its slug, its organisation's slug) to the stand-ins
         of ``stand_ins`` instead of the organisation; empty for a channel that sends nothing."""
         return {}
 
-    def deploy_checks(self, procedures: Sequence[tuple[str, Mapping]]) -> list:
+    def deploy_checks(self, procedures: Sequence[tuple[str, Mapping[str, Any]]]) -> list[CheckMessage]:
         """Problems of a production set-up (``hikkoshi manage check --deploy``) as Django check
         messages; ``procedures``: (slug, settings) of the procedures that use this channel."""
         return []
@@ -148,7 +152,7 @@ class Channel:
 class Registry:
     """Channels by name, in the order they were registered; a name is taken once."""
 
-    def __init__(self, channels: Sequence[Channel | type[Channel]] = ()):
+    def __init__(self, channels: Sequence[Channel | type[Channel]] = ()) -> None:
         self._by_name: dict[str, Channel] = {}
         self._japanese: dict[str, str] = {}
         for channel in channels:
@@ -266,7 +270,7 @@ def japanese_label(name: str) -> str:
     return registry().japanese_label(name)
 
 
-def validate_settings(name: str, settings: Mapping) -> list[str]:
+def validate_settings(name: str, settings: object) -> list[str]:
     """Problems with a procedure's channel settings (none for a channel not installed: the
     choice itself is refused then)."""
     channel = registry().find(name)

@@ -34,7 +34,7 @@ key, from its settings, is ``hikkoshi.delivery.keys``.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 import hashlib
@@ -52,6 +52,7 @@ from http_message_signatures import (
     HTTPMessageVerifier,
     HTTPSignatureKeyResolver,
     InvalidSignature,
+    VerifyResult,
     algorithms,
 )
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
@@ -67,6 +68,16 @@ MAX_AGE = 300  # seconds: an application signed longer ago is refused
 MAX_FUTURE = 60  # seconds: how far ahead of the receiver's clock a signature may be
 
 _X = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 bytes in base64url without padding
+
+type JWK = dict[str, str]
+"""A public key as this module writes it (``public_jwk``)."""
+
+type KeyLookup = Callable[[str], Ed25519PublicKey | None]
+"""Finds a public key by key id; ``None`` when there is none by that id."""
+
+type PublicKeys = KeyLookup | Mapping[str, Ed25519PublicKey] | Mapping[str, object] | Sequence[object]
+"""The keys to verify with: a look-up, a mapping key id → key, a JWK set (``{"keys": […]}``,
+as parsed from JSON) or a list of JWKs."""
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -143,17 +154,23 @@ def key_id_for(public_key: Ed25519PublicKey, prefix: str = "hikkoshi") -> str:
     return f"{prefix}-{hashlib.sha256(_raw(public_key)).hexdigest()[:16]}"
 
 
-def public_jwk(public_key: Ed25519PublicKey, kid: str) -> dict:
+def public_jwk(public_key: Ed25519PublicKey, kid: str) -> JWK:
     """The public key as a JWK (RFC 8037)."""
     return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(_raw(public_key)), "kid": kid, "alg": "EdDSA", "use": "sig"}
 
 
-def jwk_to_public_key(jwk: Mapping) -> Ed25519PublicKey:
+def jwk_to_public_key(jwk: object) -> Ed25519PublicKey:
     """The Ed25519 public key of a JWK; raises ``JWKError`` for anything else.
 
     A JWK must be ``kty`` OKP, ``crv`` Ed25519, with ``x`` (32 bytes, base64url) and a non-empty
     ``kid``; ``alg`` (EdDSA) and ``use`` (sig) are optional; private material (``d``) is refused.
+    ``jwk`` is anything parsed from JSON: what is not an object raises ``JWKError`` too.
     """
+    return _parse_jwk(jwk)[1]
+
+
+def _parse_jwk(jwk: object) -> tuple[str, Ed25519PublicKey]:
+    """A JWK's key id and public key (see ``jwk_to_public_key``)."""
     if not isinstance(jwk, Mapping):
         raise JWKError("not_object", "A key must be a JSON object.")
     if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
@@ -170,31 +187,34 @@ def jwk_to_public_key(jwk: Mapping) -> Ed25519PublicKey:
         raise JWKError("alg", '"alg" must be EdDSA.')
     if jwk.get("use", "sig") != "sig":
         raise JWKError("use", '"use" must be sig.')
-    return Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(x + "="))
+    return kid, Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(x + "="))
 
 
-def make_jwks(keys: Iterable[tuple[Ed25519PublicKey, str]]) -> dict:
+def make_jwks(keys: Iterable[tuple[Ed25519PublicKey, str]]) -> dict[str, list[JWK]]:
     """A JWK set of (public key, key id) pairs."""
     return {"keys": [public_jwk(key, kid) for key, kid in keys]}
 
 
-def keys_from_jwks(document: Mapping | Iterable[Mapping], *, strict: bool = True) -> dict[str, Ed25519PublicKey]:
+def keys_from_jwks(
+    document: Mapping[str, object] | Sequence[object], *, strict: bool = True
+) -> dict[str, Ed25519PublicKey]:
     """Key id → public key from a JWK set (``{"keys": […]}``) or a plain list of JWKs.
 
-    With ``strict`` a key that is not a usable Ed25519 key raises ``JWKError``; otherwise it is
-    skipped (a published set may list keys of other kinds)."""
+    ``document`` is as parsed from JSON: anything but a JWK set or a list (or tuple) of JWKs
+    raises ``JWKError``. With ``strict`` a key that is not a usable Ed25519 key raises
+    ``JWKError``; otherwise it is skipped (a published set may list keys of other kinds)."""
     items = document.get("keys") if isinstance(document, Mapping) else document
     if not isinstance(items, (list, tuple)):
         raise JWKError("not_object", 'A JWK set is an object with a list "keys".')
     keys = {}
     for jwk in items:
         try:
-            key = jwk_to_public_key(jwk)
+            kid, key = _parse_jwk(jwk)
         except JWKError:
             if strict:
                 raise
             continue
-        keys[jwk["kid"]] = key
+        keys[kid] = key
     return keys
 
 
@@ -238,13 +258,13 @@ def content_digest(body: bytes) -> str:
 class _Request:
     method: str
     url: str
-    headers: dict
+    headers: dict[str, str]
 
 
 @dataclass
 class _Response:
     status_code: int
-    headers: dict
+    headers: dict[str, str]
     request: None = None
 
 
@@ -253,36 +273,49 @@ class _Resolver(HTTPSignatureKeyResolver):
         self,
         *,
         private: tuple[str, Ed25519PrivateKey] | None = None,
-        public: Callable[[str], Ed25519PublicKey | None] | None = None,
-    ):
+        public: KeyLookup | None = None,
+    ) -> None:
         self._private = private
         self._public = public
 
-    def resolve_private_key(self, key_id):
+    def resolve_private_key(self, key_id: str) -> Ed25519PrivateKey:
         if self._private is None or self._private[0] != key_id:
             raise KeyError(key_id)
         return self._private[1]
 
-    def resolve_public_key(self, key_id):
+    def resolve_public_key(self, key_id: str) -> Ed25519PublicKey | None:
         return self._public(key_id) if self._public else None
 
 
-def _verifier(resolve_key: Callable[[str], Ed25519PublicKey | None], max_future: float) -> HTTPMessageVerifier:
+def _verifier(resolve_key: KeyLookup, max_future: float) -> HTTPMessageVerifier:
     verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(public=resolve_key))
     verifier.max_clock_skew = timedelta(seconds=max_future)
     return verifier
 
 
-def _resolver_of(keys) -> Callable[[str], Ed25519PublicKey | None]:
+def _resolver_of(keys: PublicKeys) -> KeyLookup:
     """A key look-up from a callable, a mapping kid → key, or JWKs (a set or a list)."""
     if callable(keys):
         return keys
     if isinstance(keys, Mapping) and "keys" not in keys:
-        return dict(keys).get
+        table = dict(keys)
+
+        def find(key_id: str) -> Ed25519PublicKey | None:
+            key = table.get(key_id)
+            return key if isinstance(key, Ed25519PublicKey) else None
+
+        return find
     return keys_from_jwks(keys, strict=False).get
 
 
-def _verify(verifier, message, *, tag, components, body) -> object:
+def _verify(
+    verifier: HTTPMessageVerifier,
+    message: _Request | _Response,
+    *,
+    tag: str,
+    components: Sequence[str],
+    body: bytes,
+) -> VerifyResult:
     try:
         results = verifier.verify(message, max_age=None, expect_tag=tag, require_components=components, body=body)
     except InvalidSignature as exc:
@@ -301,8 +334,11 @@ def _short(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else "The signature does not verify."
 
 
-def _created(result) -> datetime:
-    return datetime.fromtimestamp(result.parameters["created"], tz=timezone.utc)
+def _created(result: VerifyResult) -> datetime:
+    created = result.parameters.get("created")
+    if not isinstance(created, int):  # the library requires and checks it: not expected
+        raise SignatureError("The signature has no creation time.")
+    return datetime.fromtimestamp(created, tz=timezone.utc)
 
 
 # --- requests (the application) ---------------------------------------------------------------------
@@ -354,7 +390,7 @@ def verify_request(
     url: str,
     headers: Mapping[str, str],
     body: bytes,
-    resolve_key: Callable[[str], Ed25519PublicKey | None] | Mapping | Iterable,
+    resolve_key: PublicKeys,
     max_age: float = MAX_AGE,
     max_future: float = MAX_FUTURE,
     now: datetime | None = None,
@@ -402,7 +438,7 @@ class VerifiedResponse:
 
 def receipt_body(
     *, reference: str, idempotency_key: str, content_digest: str, received_at: datetime, organisation: str = ""
-) -> dict:
+) -> dict[str, str | int]:
     """The JSON of a receipt, bound to the application it acknowledges."""
     return {
         "type": RECEIPT_TYPE,
@@ -446,7 +482,7 @@ def verify_response(
     status: int,
     headers: Mapping[str, str],
     body: bytes,
-    keys: Callable[[str], Ed25519PublicKey | None] | Mapping | Iterable,
+    keys: PublicKeys,
     max_future: float = MAX_FUTURE,
 ) -> VerifiedResponse:
     """Check a receipt's signature and digest with one of ``keys`` (the organisation's JWKs, a
@@ -466,18 +502,28 @@ def verify_response(
     )
 
 
-def verify_stored_receipt(receipt: Mapping, keys) -> VerifiedResponse:
+def verify_stored_receipt(receipt: Mapping[str, object], keys: PublicKeys) -> VerifiedResponse:
     """Verify again a receipt as the web channel stored it (``Outcome.receipt``): its exact text,
     status, content type, digest and signature headers."""
     try:
         headers = {
-            "Content-Type": receipt["content_type"],
-            "Content-Digest": receipt["content_digest"],
-            "Signature-Input": receipt["signature_input"],
-            "Signature": receipt["signature"],
+            "Content-Type": _text(receipt, "content_type"),
+            "Content-Digest": _text(receipt, "content_digest"),
+            "Signature-Input": _text(receipt, "signature_input"),
+            "Signature": _text(receipt, "signature"),
         }
-        body = receipt["text"].encode("utf-8")
-        status = int(receipt["status"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        body = _text(receipt, "text").encode("utf-8")
+        status = receipt["status"]
+        if not isinstance(status, (int, str)):
+            raise TypeError("status")
+        status = int(status)
+    except (KeyError, TypeError, ValueError) as exc:
         raise SignatureError("Not a stored receipt.") from exc
     return verify_response(status=status, headers=headers, body=body, keys=keys)
+
+
+def _text(receipt: Mapping[str, object], name: str) -> str:
+    value = receipt[name]
+    if not isinstance(value, str):
+        raise TypeError(name)
+    return value

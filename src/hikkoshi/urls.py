@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from hikkoshi.accounts.views import admin_login
 from hikkoshi.api.api import api
@@ -7,7 +7,7 @@ from hikkoshi.assisted import urls as assisted_urls
 from hikkoshi.delivery.views import well_known_keys
 from hikkoshi.moves.urls import move_patterns
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     # The admin's own sign-in form would skip the second factor: allauth's sign-in instead.
     path("admin/login/", admin_login),

@@ -6,19 +6,25 @@ A shared library below the apps (places, directory, catalogue and moves answer w
 ``Problem`` to answer ``application/problem+json`` in the request's language.
 """
 
-import json
+from __future__ import annotations
 
-from django.http import HttpResponse
+import json
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language, gettext as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- JSON -----------------------------------------------------------------------------------------
 
 
-def dumps(data) -> str:
+def dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def json_response(data, status: int = 200) -> HttpResponse:
+def json_response(data: object, status: int = 200) -> HttpResponse:
     return json_text_response(dumps(data), status)
 
 
@@ -43,7 +49,14 @@ TYPE_BASE = "/api/v1/problems/"
 class Problem(Exception):
     """Raised by an API operation to answer with a problem document."""
 
-    def __init__(self, status: int, slug: str, title: str, detail: str = "", invalid_params=None):
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: StrOrPromise,
+        detail: StrOrPromise = "",
+        invalid_params: list[dict[str, str]] | None = None,
+    ) -> None:
         super().__init__(title)
         self.status = status
         self.slug = slug
@@ -52,12 +65,12 @@ class Problem(Exception):
         self.invalid_params = invalid_params or []
 
 
-def invalid_param(name: str, reason: str) -> dict:
+def invalid_param(name: str, reason: StrOrPromise) -> dict[str, str]:
     return {"name": name, "reason": str(reason)}
 
 
 def problem_response(problem: Problem, instance: str = "") -> HttpResponse:
-    body = {
+    body: dict[str, object] = {
         "type": TYPE_BASE + problem.slug,
         "title": str(problem.title),
         "status": problem.status,
@@ -74,21 +87,21 @@ def problem_response(problem: Problem, instance: str = "") -> HttpResponse:
     return response
 
 
-def not_found(request) -> HttpResponse:
+def not_found(request: HttpRequest) -> HttpResponse:
     return problem_response(
         Problem(404, "not-found", _("Not found"), _("There is nothing at this address.")),
         request.path,
     )
 
 
-def server_error(request) -> HttpResponse:
+def server_error(request: HttpRequest) -> HttpResponse:
     return problem_response(
         Problem(500, "server-error", _("Server error"), _("Something went wrong on our side.")),
         request.path,
     )
 
 
-def generic_problem(request, status: int) -> HttpResponse:
+def generic_problem(request: HttpRequest, status: int) -> HttpResponse:
     """A problem document for an error status that no view described."""
     titles = {
         400: _("Bad request"),

@@ -21,8 +21,8 @@ def submission_quota(user, move: Move) -> Quota | None:
     assisted = getattr(move, "assisted", None)
     if not isinstance(assisted, AssistedMove):
         return None
-    if assisted.store_id:
-        store = assisted.store
+    store = assisted.store  # None (and no query) for a call centre's move
+    if store is not None:
         defaults = settings.HIKKOSHI_STORE_SUBMISSION_LIMITS
         limits = {
             "hour": store.submissions_per_hour if store.submissions_per_hour is not None else defaults["hour"],

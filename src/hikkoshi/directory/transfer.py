@@ -632,10 +632,10 @@ def _write(plans: list[_Plan], *, with_receipt_keys: bool, progress=None) -> Non
             progress("writing", done, total)
     contacts, areas = [], []
     for plan in (*new, *changed):
-        for item in plan.contacts:
-            item.organisation = plan.organisation
-        for item in plan.areas:
-            item.organisation = plan.organisation
+        for contact in plan.contacts:
+            contact.organisation = plan.organisation
+        for area in plan.areas:
+            area.organisation = plan.organisation
         contacts += plan.contacts
         areas += plan.areas
     Contact.objects.bulk_create(contacts, batch_size=BATCH)

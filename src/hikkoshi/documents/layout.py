@@ -27,8 +27,14 @@ def new_canvas(buffer: io.BytesIO, title: str, author: str = "hikkoshi") -> Canv
     """A canvas for an A4 document: fonts registered, no Helvetica, reproducible output."""
     register_fonts()
     c = Canvas(
-        buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=MINCHO, initialFontSize=10, lang="ja"
-    )  # type: ignore[arg-type]  # stubs: float
+        buffer,
+        pagesize=A4,
+        invariant=1,
+        pageCompression=1,
+        initialFontName=MINCHO,  # type: ignore[arg-type]  # the stubs say float: it is the font's name
+        initialFontSize=10,
+        lang="ja",
+    )
     c.setTitle(title)
     c.setSubject(title)
     c.setAuthor(author)

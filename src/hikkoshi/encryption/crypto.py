@@ -110,7 +110,7 @@ def _b64decode(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
 
 
-def is_token(value) -> bool:
+def is_token(value: object) -> bool:
     return isinstance(value, str) and value.startswith(PREFIX + ":")
 
 
@@ -205,11 +205,11 @@ def create_key_file(path: Path) -> None:
 # --- the keyring of this process -------------------------------------------------------------
 
 _lock = threading.Lock()
-_cached: tuple[tuple, Keyring] | None = None
+_cached: tuple[tuple[object, ...], Keyring] | None = None
 _file_checked = 0.0
 
 
-def _file_stamp(path: Path) -> tuple:
+def _file_stamp(path: Path) -> tuple[int, int, int]:
     st = path.stat()
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
@@ -269,4 +269,6 @@ def decrypt(token: str, context: str) -> bytes:
 
 
 if __name__ == "__main__":  # python -m hikkoshi.encryption.crypto
-    pass
+    import sys
+
+    sys.stdout.write(new_key_line() + "\n")

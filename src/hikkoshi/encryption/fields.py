@@ -17,7 +17,11 @@ nothing). Filter on clear columns and look at the values in Python.
 keys must be the same, and the table and column too.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 import json
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core import exceptions
@@ -27,25 +31,36 @@ from django.utils.translation import gettext_lazy as _
 
 from . import crypto
 
+if TYPE_CHECKING:
+    from django.db.models.lookups import Lookup, Transform
+    from django_stubs_ext import StrOrPromise
 
-def encrypt_json(value, context: str, encoder=None) -> str:
+
+def encrypt_json(value: object, context: str, encoder: type[json.JSONEncoder] | None = None) -> str:
     """``value`` as JSON, encrypted for ``context`` (``"table.column"``)."""
     text = json.dumps(value, cls=encoder, ensure_ascii=False, separators=(",", ":"))
     return crypto.encrypt(text.encode("utf-8"), context)
 
 
-def decrypt_json(token: str, context: str, decoder=None):
+def decrypt_json(token: str, context: str, decoder: type[json.JSONDecoder] | None = None) -> Any:
     """The value of a token made by ``encrypt_json`` for the same context."""
     return json.loads(crypto.decrypt(token, context).decode("utf-8"), cls=decoder)
 
 
-class EncryptedJSONField(CheckFieldDefaultMixin, models.Field):
+class EncryptedJSONField(CheckFieldDefaultMixin, models.Field[Any, Any]):  # any JSON value, as JSONField
     empty_strings_allowed = False
     description = _("A JSON value, encrypted at rest")
     default_error_messages = {"invalid": _("Value must be valid JSON.")}
     _default_hint = ("dict", "{}")
 
-    def __init__(self, verbose_name=None, name=None, encoder=None, decoder=None, **kwargs):
+    def __init__(
+        self,
+        verbose_name: StrOrPromise | None = None,
+        name: str | None = None,
+        encoder: type[json.JSONEncoder] | None = None,
+        decoder: type[json.JSONDecoder] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if encoder and not callable(encoder):
             raise ValueError("The encoder parameter must be a callable object.")
         if decoder and not callable(decoder):
@@ -54,7 +69,7 @@ class EncryptedJSONField(CheckFieldDefaultMixin, models.Field):
         self.decoder = decoder
         super().__init__(verbose_name, name, **kwargs)
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         if self.encoder is not None:
             kwargs["encoder"] = self.encoder
@@ -62,7 +77,7 @@ class EncryptedJSONField(CheckFieldDefaultMixin, models.Field):
             kwargs["decoder"] = self.decoder
         return name, path, args, kwargs
 
-    def get_internal_type(self):
+    def get_internal_type(self) -> str:
         return "TextField"
 
     @property
@@ -72,38 +87,39 @@ class EncryptedJSONField(CheckFieldDefaultMixin, models.Field):
 
     # -- to and from the database --
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> str | None:
         value = super().get_prep_value(value)
         if value is None:
             return None
         return encrypt_json(value, self.context, self.encoder)
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> Any:
         if value is None:
             return None
         return decrypt_json(value, self.context, self.decoder)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         # A token comes from a fixture (loaddata); anything else is already the value.
         if crypto.is_token(value):
             return decrypt_json(value, self.context, self.decoder)
         return value
 
-    def value_to_string(self, obj):
+    # None for a NULL value, as JSONField's (whose stub says Any); serialisers pass no NULL here.
+    def value_to_string(self, obj: models.Model) -> str | None:  # type: ignore[override]
         # Serialisers (dumpdata) write the token, never the clear value.
         return self.get_prep_value(self.value_from_object(obj))
 
     # -- not queryable by content --
 
-    def get_lookup(self, lookup_name):
+    def get_lookup(self, lookup_name: str) -> type[Lookup] | None:
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
 
-    def get_transform(self, lookup_name):
+    def get_transform(self, lookup_name: str) -> type[Transform] | None:
         return None
 
     # -- forms and validation, as JSONField --
 
-    def validate(self, value, model_instance):
+    def validate(self, value: Any, model_instance: models.Model | None) -> None:
         super().validate(value, model_instance)
         try:
             json.dumps(value, cls=self.encoder)
@@ -112,7 +128,7 @@ class EncryptedJSONField(CheckFieldDefaultMixin, models.Field):
                 self.error_messages["invalid"], code="invalid", params={"value": value}
             ) from None
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return super().formfield(
             **{"form_class": forms.JSONField, "encoder": self.encoder, "decoder": self.decoder, **kwargs}
         )

@@ -40,7 +40,7 @@ _DATE_FORMS = [
 _WHITESPACE = re.compile(r"\s+")
 
 
-def _range_error():
+def _range_error() -> InputError:
     return InputError(
         _("Enter a date from %(first)s (%(first_wareki)s) to %(last)s."),
         code="date_range",
@@ -52,7 +52,7 @@ def _range_error():
     )
 
 
-def _era_range_error(era: Era):
+def _era_range_error(era: Era) -> InputError:
     if era.end is None:
         return InputError(
             _("%(era)s began on %(start)s (%(start_iso)s)."),
@@ -72,7 +72,7 @@ def _era_range_error(era: Era):
     )
 
 
-def _no_such_day(era: "Era | None", typed_year: int, year: int, month: int, day: int):
+def _no_such_day(era: "Era | None", typed_year: int, year: int, month: int, day: int) -> InputError:
     """「令和3年2月30日は存在しない日付です（令和3年2月は28日まで）」: the date as it was typed
     (in its era, or 西暦), and the last day of that month."""
     if era is not None:
@@ -172,7 +172,7 @@ def whole_date_in_year(year: str, month: str, day: str) -> bool:
     return bool(year) and not (month or day) and (not year.isdigit() or len(year) > 4)
 
 
-def date_text(parts: dict) -> str:
+def date_text(parts: object) -> str:
     """One text ``parse_date`` reads from a date typed in 年 / 月 / 日 fields with its era
     (``{"era": "R", "year": "8", "month": "1", "day": "15"}`` → ``R8年1月15日``), "" when all are
     empty. A whole date typed in the year field alone (``R8.1.15``, ``令和8年1月15日``,
@@ -184,7 +184,7 @@ def date_text(parts: dict) -> str:
         or not all(isinstance(v, str) for v in parts.values())
     ):
         raise InputError(_("Enter a date such as 2025-04-01 or 令和7年4月1日."), code="date_format")
-    era, year, month, day = (parts.get(key, "").strip() for key in DATE_PARTS)
+    era, year, month, day = (str(parts.get(key, "")).strip() for key in DATE_PARTS)  # all str: checked
     if not (year or month or day):
         return ""
     if (year and WHOLE_DATE.search(year)) or whole_date_in_year(year, month, day):
@@ -203,14 +203,14 @@ def date_text(parts: dict) -> str:
     return f"{era}{year}年{month}月{day}日"
 
 
-def date_parts(d: date) -> dict:
+def date_parts(d: date) -> dict[str, str]:
     """A date as the 年 / 月 / 日 fields show it, in its era (令和8年1月15日 → R, 8, 1, 15)."""
     found = era_and_year(d)
     era, year = found if found else (None, d.year)
     return {"era": era.letter if era else "", "year": str(year), "month": str(d.month), "day": str(d.day)}
 
 
-def typed_date(value) -> str:
+def typed_date(value: object) -> str:
     """What was typed into a date's fields, to be shown as text (a review page, an error)."""
     if isinstance(value, dict):
         era = dict(ERA_CHOICES).get(str(value.get("era", "")), "")

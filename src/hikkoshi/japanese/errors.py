@@ -1,6 +1,14 @@
 """``InputError``: what is wrong with a value typed into a field, said in the reader's language."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from django.utils.functional import lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class InputError(ValueError):
@@ -11,17 +19,19 @@ class InputError(ValueError):
     callers and tests that need to tell reasons apart.
     """
 
-    def __init__(self, message, code: str = "invalid", params: dict | None = None):
+    def __init__(
+        self, message: StrOrPromise, code: str = "invalid", params: Mapping[str, object] | None = None
+    ) -> None:
         self.code = code
-        self.params = params or {}
-        self.message = _fill(message, self.params) if self.params else message
+        self.params: Mapping[str, object] = params or {}
+        self.message: StrOrPromise = _fill(message, self.params) if self.params else message
         super().__init__(self.message)
 
     def __str__(self) -> str:
         return str(self.message)
 
 
-def _fill_now(message, params):
+def _fill_now(message: StrOrPromise, params: Mapping[str, object]) -> str:
     return str(message) % params
 
 

@@ -53,7 +53,7 @@ def kanji_number(text: str) -> int:
     return total + (digit or 0)
 
 
-def _digits(match: re.Match) -> str:
+def _digits(match: re.Match[str]) -> str:
     text = match.group(0)
     if not any(c in _KANJI_UNIT for c in text):
         return _positional(text)  # digit by digit, a leading 〇 kept

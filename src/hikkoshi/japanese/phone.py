@@ -1,17 +1,22 @@
 """Japanese phone numbers (電話番号) as people type them, in one canonical form."""
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from .errors import InputError, show_char
 from .width import DASHES, FULL_WIDTH_DIGITS
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PHONE_MAX_INPUT = 40
-_PHONE_FOLD = str.maketrans(
+_PHONE_PUNCTUATION = str.maketrans(
     {
         **dict.fromkeys(DASHES, "-"),
-        **FULL_WIDTH_DIGITS,
         "（": "(",
         "）": ")",
         "＋": "+",
@@ -20,6 +25,7 @@ _PHONE_FOLD = str.maketrans(
         "\t": " ",
     }
 )
+_PHONE_FOLD: dict[int, str | int] = {**_PHONE_PUNCTUATION, **FULL_WIDTH_DIGITS}
 _PHONE_CHARS = re.compile(r"[0-9+()\- ]*")
 _PHONE_SPLIT = re.compile(r"[\- ()]+")
 _INTERNATIONAL = re.compile(r"\+81[\- ]*(?:\(0\))?")
@@ -27,7 +33,7 @@ _MOBILE_IP = ("050", "070", "080", "090")  # 11 digits, 3-4-4
 _SERVICE_4_3_3 = ("0120", "0570", "0990")  # free dial, navi dial, dial Q2: 10 digits
 
 
-def _phone_error(message, code="phone", **params):
+def _phone_error(message: StrOrPromise, code: str = "phone", **params: object) -> InputError:
     return InputError(message, code=code, params=params)
 
 

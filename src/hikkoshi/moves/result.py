@@ -106,7 +106,7 @@ def notice_rows(notices: list[NoticeView], labels: dict[str, str], *, window: bo
                 else _("done: nothing to send for a counter procedure")
             )
         elif n.status in NOTICE_STATUS:
-            status = str(NOTICE_STATUS[n.status])
+            status = str(NOTICE_STATUS[NoticeStatus(n.status)])
         else:
             status = str(NoticeStatus(n.status).label)
         code = (

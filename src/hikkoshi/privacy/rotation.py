@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.db import connection, transaction
+from django.db.models import Field
 
 from hikkoshi.encryption import crypto
 from hikkoshi.encryption.fields import EncryptedJSONField
@@ -46,17 +48,23 @@ def encrypted_columns() -> list[ColumnSet]:
     for model in apps.get_models():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
         if fields and model._meta.managed and not model._meta.proxy:
-            # Concrete fields always have their column (only abstract ones have None).
             found.append(
                 ColumnSet(
                     model,
                     model._meta.db_table,
-                    model._meta.pk.column,  # type: ignore[arg-type]
-                    [f.column for f in fields],
+                    _column(model._meta.pk),
+                    [_column(f) for f in fields],
                     [f.context for f in fields],
                 )
-            )  # type: ignore[misc]
+            )
     return found
+
+
+def _column(model_field: Field[Any, Any]) -> str:
+    """A concrete field's column: it always has one (only an abstract model's fields have None)."""
+    if model_field.column is None:
+        raise LookupError(f"{model_field} has no column")
+    return model_field.column
 
 
 def key_counts() -> dict[str, Counter]:

@@ -10,6 +10,7 @@ Environment variables read here (all optional outside production):
 import os
 from pathlib import Path
 
+from dj_database_url import DBConfig
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -170,7 +171,7 @@ WSGI_APPLICATION = "hikkoshi.wsgi.application"
 TEMPLATES = templates("hikkoshi.portal.context_processors.portal")
 
 
-def database_from_env(default_path: Path) -> dict:
+def database_from_env(default_path: Path) -> DBConfig:
     """The default database: ``DATABASE_URL`` or an SQLite file (``common.database``). On
     PostgreSQL parameters are bound on the server (``HIKKOSHI_PG_SERVER_SIDE_BINDING=0`` turns it
     off): a delivery's claim and record are prepared once per process."""

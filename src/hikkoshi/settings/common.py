@@ -11,7 +11,9 @@ from pathlib import Path
 import dj_database_url
 
 
-def database(url: str | None, default_path: Path, *, server_side_binding: bool | None = None) -> dict:
+def database(
+    url: str | None, default_path: Path, *, server_side_binding: bool | None = None
+) -> dj_database_url.DBConfig:
     """A ``DATABASES`` entry: ``url`` (any URL ``dj-database-url`` understands) or, when it is
     empty, an SQLite file at ``default_path`` tuned for a small server.
 
