@@ -9,6 +9,7 @@ from hikkoshi.moves.tests.test_pages import (
     details_post,
     people_post,
     places_post,
+    signed_in,  # noqa: F401 (a fixture)
     soon,
     start,
     text,
