@@ -9,6 +9,13 @@ likes. This worker sets a timeout on each read and write of the socket
 (``HIKKOSHI_CLIENT_TIMEOUT``, 10 s by default): a client silent for longer loses its connection
 and the thread goes back to the pool.
 
+A worker also stops accepting connections while every one of its threads is busy, and takes them
+again when a thread is free. gunicorn's own worker goes on accepting up to ``worker_connections``
+(1,000) and queues what its threads cannot take: with several workers on one listening socket, a
+burst of slow clients could pile onto one worker while the others sat idle, and a normal request
+that landed there waited behind them. Left in the kernel's queue instead, a connection goes to a
+worker that has a thread for it.
+
 That bounds each pause, not a whole request: a client trickling a byte every few seconds still
 holds a thread for a while. A deployment puts a buffering reverse proxy in front (README,
 ``deploy/nginx.conf``), which reads whole requests before passing them on; these limits are
@@ -40,7 +47,27 @@ class TimedConn(TConn):
 
 
 class TimedThreadWorker(ThreadWorker):
+    """All of these methods run on the worker's main thread (gunicorn calls ``finish_request``
+    through its method queue), so ``busy`` needs no lock."""
+
+    busy = 0  # connections handed to the thread pool and not yet finished
+
     def enqueue_req(self, conn):
         if type(conn) is TConn:
             conn.__class__ = TimedConn
+        self.busy += 1
         super().enqueue_req(conn)
+
+    def finish_request(self, conn, fs):
+        self.busy -= 1
+        super().finish_request(conn, fs)
+
+    def set_accept_enabled(self, enabled):
+        # gunicorn's run loop asks again on each turn (at least once a second, and whenever a
+        # request finishes), so accepting resumes as soon as a thread is free.
+        super().set_accept_enabled(enabled and self.busy < self.cfg.threads)
+
+    def accept(self, listener):
+        super().accept(listener)
+        if self.busy >= self.cfg.threads:
+            self.set_accept_enabled(False)

@@ -1,6 +1,12 @@
 """Serving under gunicorn (``hikkoshi.serving``): the command line and its access log."""
 
+import os
+import signal
 import socket
+import subprocess
+import time
+
+import httpx
 
 from hikkoshi.serving import free_port, gunicorn_command
 from hikkoshi.serving.access_log import redact_path
@@ -36,3 +42,39 @@ def test_a_free_port_can_be_bound():
     port = free_port()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", port))
+
+
+def test_a_worker_whose_threads_are_all_busy_leaves_new_connections_to_the_others(tmp_path):
+    """Two workers of two threads, three slow clients: one worker has both threads taken. gunicorn's
+    own worker would still accept about half the normal requests and queue them behind the slow
+    clients; ours stops accepting while it has no free thread, so every one goes to the other."""
+    port = free_port()
+    cmd = gunicorn_command(
+        host="127.0.0.1", port=port, workers=2, threads=2, app="hikkoshi.tests.hello_wsgi:application"
+    )
+    env = {**os.environ, "HIKKOSHI_CLIENT_TIMEOUT": "60"}
+    with open(tmp_path / "gunicorn.log", "wb") as log:
+        server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    slow: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.2)
+        for _ in range(3):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
+            slow.append(s)
+        time.sleep(0.5)  # each is in a thread now, waiting for the rest of its headers
+        for _ in range(8):
+            response = httpx.get(f"http://127.0.0.1:{port}/", timeout=3)  # raises if queued
+            assert response.status_code == 200
+    finally:
+        for s in slow:
+            s.close()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

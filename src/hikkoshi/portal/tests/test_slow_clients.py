@@ -56,7 +56,9 @@ def _close(socks):
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
-    """``hikkoshi serve`` on a fresh SQLite database, with its defaults (workers: cores + 1)."""
+    """``hikkoshi serve`` on a fresh SQLite database, with its default threads (16 per worker) and
+    three workers (the default on a machine with two cores, said here so the test does not depend
+    on the machine it runs on)."""
     data = tmp_path_factory.mktemp("portal")
     env = {
         **os.environ,
@@ -76,7 +78,7 @@ def portal(tmp_path_factory):
     port = _free_port()
     log = open(data / "serve.log", "wb")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", "hikkoshi.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hikkoshi.cli", "serve", "--port", str(port), "--workers", "3"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
