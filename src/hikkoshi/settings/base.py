@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "hikkoshi.delivery",
     "hikkoshi.privacy",
+    "hikkoshi.federation",  # partner portals (ポータル間連携)
     "hikkoshi.audit",
     "hikkoshi.portal",
     "hikkoshi.accounts",  # before allauth: its templates restyle allauth's pages
