@@ -38,11 +38,15 @@ def scan(*, assessment, old, new) -> list[tuple]:
     """What ``applicable_procedures`` answered before the index: every active procedure and
     every version, each checked against ``organisations_for_place`` (the reference)."""
 
+    # Inside the test's transaction the directory's snapshot is never kept (directory_snapshot), so
+    # each call would load the whole directory again: ask once per place.
+    found: dict[tuple, list] = {}
+
     def serves(organisation_id, place):
-        return any(
-            m.organisation.pk == organisation_id and not m.partial
-            for m in organisations_for_place(municipality_code=place.municipality_code, postcode=place.postcode)
-        )
+        key = (place.municipality_code, place.postcode)
+        if key not in found:
+            found[key] = organisations_for_place(municipality_code=place.municipality_code, postcode=place.postcode)
+        return any(m.organisation.pk == organisation_id and not m.partial for m in found[key])
 
     result = []
     newest_first = Prefetch("versions", queryset=ProcedureVersion.objects.order_by("-number"))
