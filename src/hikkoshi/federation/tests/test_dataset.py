@@ -4,6 +4,7 @@ the way from a move made in Sapporo's wizard to a data set and back to a wizard'
 import copy
 from datetime import date
 import json
+from pathlib import Path
 import re
 
 import jsonschema
@@ -135,9 +136,23 @@ def _stored(move: Move) -> dict:
 # -- the round trip ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("head", ["members[0]", "applicant", "other"])
-def test_a_sapporo_move_goes_to_the_data_set_and_back_unchanged(signed_in, sapporo, head):
-    move = _submitted(signed_in, head=head)
+# Out of Sapporo (a 転出: the hand-over's case, Osaka served by another portal) and into it.
+OSAKA = {"postcode": "530-0001", "address": "大阪市北区梅田1丁目1", "building": "梅田タワー 12階 1203号室"}
+TOKYO = {"postcode": "100-0001", "address": "東京都千代田区千代田1-1", "building": ""}
+
+
+@pytest.mark.parametrize(
+    ("head", "old", "new"),
+    [
+        ("members[0]", OLD, NEW),
+        ("applicant", OLD, NEW),
+        ("other", OLD, NEW),
+        ("members[0]", OLD, OSAKA),
+        ("applicant", TOKYO, NEW),
+    ],
+)
+def test_a_sapporo_move_goes_to_the_data_set_and_back_unchanged(signed_in, sapporo, head, old, new):
+    move = _submitted(signed_in, head=head, old=old, new=new)
     document = to_data_set(move, ALL, today=date(2026, 12, 3))
     assert validate(document) == {}
     draft = from_data_set(json.loads(json.dumps(document)))  # as it crosses the wire
@@ -570,3 +585,12 @@ def test_every_consent_item_has_its_rule_in_the_schema():
     schema = dataset.schema()
     rules = {rule["if"]["properties"]["提供項目"]["contains"]["const"] for rule in schema["allOf"]}
     assert rules == set(ALL)
+
+
+def test_the_published_page_has_a_valid_example_and_every_item():
+    page = (Path(dataset.__file__).resolve().parents[3] / "docs" / "federation-data-set.md").read_text()
+    example = json.loads(re.search(r"```json\n(.*?)\n```", page, re.S).group(1))
+    assert validate(example) == {}
+    assert items_not_kept(example) == []
+    for row in dataset.mapping()["items"]:
+        assert f"| `{row['path']}` |" in page, row["path"]
