@@ -144,9 +144,7 @@ def _message(error: jsonschema.ValidationError) -> str:
     if kind == "type":
         return _("Expected %(type)s.") % {"type": value}
     if kind in ("pattern", "format"):
-        return _("This value does not have the expected form (%(form)s).") % {
-            "form": rule.get("title", value)
-        }
+        return _("This value does not have the expected form (%(form)s).") % {"form": rule.get("title", value)}
     if kind in ("enum", "const"):
         allowed = value if kind == "enum" else [value]
         return _("Use one of: %(values)s.") % {"values": ", ".join(str(v) for v in allowed)}
@@ -325,7 +323,9 @@ def to_data_set(move: Move, items: Iterable[str], *, today: date | None = None) 
     (``CommonItem`` values), valid by ``schema()``.
 
     Raises ``DataSetInvalid`` when the move's data for those items is incomplete or invalid (a
-    draft not yet checked), and ``ValueError`` for no item or an unknown one.
+    draft not yet checked: its errors by the wizard's paths, ``applicant.birth_date``), and
+    ``ValueError`` for no item or an unknown one. An applicant without an e-mail address (entered
+    for a customer) hands over no ``applicant_email``.
     """
     chosen = frozenset(str(item) for item in items)
     unknown = chosen - set(CommonItem.values)
