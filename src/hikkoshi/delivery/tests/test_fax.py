@@ -249,6 +249,12 @@ def test_spool_writes_once(spool, tmp_path):
     FaxChannel().send(outgoing(key=key, attempt=3))
     assert not image.exists()
 
+    # What a writer killed between writing and linking would leave (write_once's hidden name).
+    (spool / f".{key}.tif.0123456789ab.tmp").write_bytes(b"II*\x00")
+    (spool / "someone-else.tif").write_bytes(b"II*\x00")
+    assert FaxChannel().forget(key) == 3
+    assert [p.name for p in spool.iterdir()] == ["someone-else.tif"]
+
 
 @pytest.mark.slow
 @needs_tiffinfo
