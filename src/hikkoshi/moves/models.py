@@ -1,4 +1,3 @@
-import hashlib
 import uuid
 
 from django.conf import settings
@@ -166,9 +165,3 @@ class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never
     @property
     def definition(self) -> dict:
         return self.version.definition
-
-
-def token_digest(token: str) -> str:
-    """What is stored of a secret token (API tokens in ``accounts``, consent links in
-    ``assisted``): its SHA-256, in hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
