@@ -8,26 +8,40 @@ list says "more than 10,000" and the pages stop there (staff narrow it with a fi
 search instead).
 """
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+if TYPE_CHECKING:
+    _PaginatorBase = Paginator[Any]
+    _ModelAdminBase = admin.ModelAdmin[Any]
+else:  # neither takes type arguments at run time
+    _PaginatorBase = Paginator
+    _ModelAdminBase = admin.ModelAdmin
 
-class CappedPaginator(Paginator):
+
+class CappedPaginator(_PaginatorBase):
     """A paginator whose count stops at ``cap`` + 1 (a ``LIMIT`` inside the ``COUNT``)."""
 
     cap = 10_000
 
+    @property
+    def _queryset(self) -> "QuerySet[Any]":
+        # The admin pages its change list's queryset; a Paginator in general takes any sequence.
+        return cast("QuerySet[Any]", self.object_list)
+
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.cap + 1].count()  # type: ignore[attr-defined]  # a QuerySet  # type: ignore[attr-defined]  # a QuerySet
-        return min(counted, self.cap)
+        return min(self._queryset[: self.cap + 1].count(), self.cap)
 
     @cached_property
     def capped(self) -> bool:
-        return self.object_list[self.cap : self.cap + 1].exists() if self.count >= self.cap else False  # type: ignore[attr-defined]  # a QuerySet  # type: ignore[attr-defined]  # a QuerySet
+        return self._queryset[self.cap : self.cap + 1].exists() if self.count >= self.cap else False
 
 
-class LargeTableAdmin(admin.ModelAdmin):
+class LargeTableAdmin(_ModelAdminBase):
     show_full_result_count = False
     paginator = CappedPaginator

@@ -17,6 +17,9 @@ from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,20 +46,20 @@ SET_UP = "set-up"  # no second factor set up
 CONFIRM = "confirm"  # one set up, not used in this session
 
 
-def second_factors(user) -> list[str]:
+def second_factors(user: AbstractBaseUser | AnonymousUser) -> list[str]:
     """The kinds of second factor ``user`` has set up (``"totp"``, ``"webauthn"``)."""
     return sorted(
         set(Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).values_list("type", flat=True))
     )
 
 
-def used_second_factor(request, user) -> bool:
+def used_second_factor(request: HttpRequest, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether a second factor was used in this session: at sign-in, to confirm access
     afterwards, or a passkey sign-in (allauth records each as method ``mfa``)."""
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
 
 
-def second_factor_missing(request) -> str:
+def second_factor_missing(request: HttpRequest) -> str:
     """For the signed-in user, who must use a second factor (staff): ``""`` when they used one
     in this session, ``SET_UP`` when they have none, ``CONFIRM`` when they have one and have not
     used it in this session."""
@@ -69,7 +72,7 @@ def second_factor_missing(request) -> str:
     return CONFIRM
 
 
-def second_factor_url(request, needed: str, next_url: str) -> str:
+def second_factor_url(request: HttpRequest, needed: str, next_url: str) -> str:
     """Where the signed-in user does what ``second_factor_missing`` said (then back to
     ``next_url``, after confirming)."""
     if needed == SET_UP:
@@ -79,7 +82,7 @@ def second_factor_url(request, needed: str, next_url: str) -> str:
     return f"{reverse(target)}?{urlencode({'next': next_url})}"
 
 
-def second_factor_gate(request):
+def second_factor_gate(request: HttpRequest) -> HttpResponseRedirect | None:
     """For a signed-in staff member: ``None`` when they may go on, or the redirect they need.
 
     Without a second factor they are sent to set one up; with one they have not used in this

@@ -5,16 +5,32 @@ the stream is not a terminal (a log file or a pipe gets only the command's resul
 """
 
 import time
+from typing import Protocol, cast
+
+from django.core.management.base import OutputWrapper
+
+
+class Stream(Protocol):
+    """Where the bar is drawn: a text stream (a terminal's is a tty, seen through ``isatty``
+    when it has one)."""
+
+    def write(self, text: str, /) -> object: ...
+    def flush(self) -> object: ...
 
 
 class ProgressBar:
     """``bar(stage, done, total)`` redraws ``stage [#####-----] done/total``; ``bar.close()``
-    ends the line."""
+    ends the line.
+
+    A management command passes its ``self.stderr``: the bar draws on the stream under it, as
+    the wrapper's own ``write`` would end every redraw with a newline."""
 
     WIDTH = 30
 
-    def __init__(self, stream, *, interval: float = 0.1):
-        self.stream = stream
+    def __init__(self, stream: Stream | OutputWrapper, *, interval: float = 0.1) -> None:
+        if isinstance(stream, OutputWrapper):
+            stream = cast(Stream, stream._out)  # not in django-stubs: the wrapped stream
+        self.stream: Stream = stream
         self.enabled = bool(getattr(stream, "isatty", lambda: False)())
         self.interval = interval
         self._drawn_at = 0.0

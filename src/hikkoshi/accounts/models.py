@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hikkoshi.moves.models import token_digest
+from hikkoshi.encryption.digests import token_digest
 
 
 class ApiToken(models.Model):

@@ -12,8 +12,10 @@ Only active memberships count, in an active call centre or an admitted agency
 
 from django.db.models import Q
 
-from hikkoshi.moves.access import AGENCY, CALL_CENTRE
+from hikkoshi.moves.access import AGENCY, CALL_CENTRE, EnteredForOthers
+from hikkoshi.moves.models import Move
 
+from .models import AssistedMove
 from .selectors import memberships
 
 
@@ -32,3 +34,17 @@ def staff_conditions(user, area: str | None) -> list[Q]:
         for agency_id, store_id in found.staff_of:
             conditions.append(Q(assisted__kind=AGENCY, assisted__agency_id=agency_id, assisted__store_id=store_id))
     return conditions
+
+
+def assisted_move_of(move: Move) -> AssistedMove | None:
+    """The record of ``move`` if it was entered for a customer (loaded with it where
+    ``moves.access`` shows it: ``ENTERED_FOR.load_with``)."""
+    try:
+        return move.assisted
+    except AssistedMove.DoesNotExist:
+        return None
+
+
+# What ``moves.access`` is told (``register_entered_for``): a mover's own move is one without
+# a record here.
+ENTERED_FOR = EnteredForOthers(own=Q(assisted__isnull=True), record_of=assisted_move_of, load_with=("assisted",))

@@ -11,7 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hikkoshi.moves.models import Move, token_digest
+from hikkoshi.encryption.digests import token_digest
+from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_draft_create
 
 from .models import Agency, AgencyMember, AssistedMove, BillingCount, CallCentre, Store

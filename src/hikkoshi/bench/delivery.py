@@ -194,7 +194,8 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from hikkoshi.receiver.testing import ReceiverProcess, free_port
+    from hikkoshi.receiver.testing import ReceiverProcess
+    from hikkoshi.serving import free_port
 
     package = Path(__file__).resolve().parents[1]
     call_command("migrate", verbosity=0, interactive=False)

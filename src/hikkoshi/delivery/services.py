@@ -555,13 +555,19 @@ STAFF_NOTES = (Kind.RESENT, Kind.HANDLED)
 def spooled_files_forgetter(move_ids: Iterable[int]) -> Callable[[], None]:
     """Before deleting moves: a function that, called after the deletion commits, has each
     delivery's channel remove what it left outside the database (``Channel.forget``: the fax
-    images in a spool folder hold the filled-in form, so personal data)."""
+    images in a spool folder hold the filled-in form, so personal data) — for the application
+    and for each withdrawal and correction (取下げ・訂正), which went by the same channel under
+    their own idempotency keys."""
     from hikkoshi.channels import registry
 
+    ids = list(move_ids)
     rows = [
         (channel, str(key))
-        for channel, key in Delivery.objects.filter(entry__move_id__in=list(move_ids)).values_list(
-            "channel", "idempotency_key"
+        for channel, key in Delivery.objects.filter(entry__move_id__in=ids).values_list("channel", "idempotency_key")
+    ] + [
+        (channel, str(key))
+        for channel, key in Notice.objects.filter(delivery__entry__move_id__in=ids).values_list(
+            "delivery__channel", "idempotency_key"
         )
     ]
 

@@ -2,7 +2,8 @@
 
 ``crypto``: AES-256-GCM tokens (``hk1:<kid>:…``) and the keyring of this process, read from the
 settings (``HIKKOSHI_DATA_KEYS`` or ``HIKKOSHI_DATA_KEY_FILE``). ``fields``: the model field that
-stores a JSON value as such a token (``EncryptedJSONField``). No models and no app state: the
+stores a JSON value as such a token (``EncryptedJSONField``). ``digests``: what is stored of a
+secret token instead of the token (``token_digest``). No models and no app state: the
 apps whose rows hold personal data (moves, assisted, delivery) use the field, and
 ``hikkoshi.privacy`` rotates the keys and erases the data.
 """

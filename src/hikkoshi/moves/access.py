@@ -22,14 +22,21 @@ moves for others, which registers its conditions here (``register_visibility``, 
 imports no app above it: without a registered function, staff see no move entered for a
 customer (never more than the owner's own).
 
+That app also tells which moves it entered and keeps their record (``register_entered_for``:
+the condition of a mover's own move, the record of a move entered for a customer), so that
+``moves`` never reads that app's relation to ``Move`` itself. Without it every move is its
+owner's own.
+
 ``area`` narrows the answer to one part of the site: ``"own"`` (the mover's pages at
 ``/moves/``, "my data"), ``"agency"`` (``/agency/``) or ``"callcentre"`` (``/callcentre/``);
 ``None`` is everything the user may see (the API: a token carries its user's rights).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import reduce
-from operator import or_
+from operator import and_, or_
+from typing import Any, Protocol
 import uuid
 
 from django.db.models import Q, QuerySet
@@ -55,6 +62,52 @@ def register_visibility(conditions: Visibility) -> None:
         _VISIBILITY.append(conditions)
 
 
+class EnteredFor(Protocol):
+    """What ``moves`` reads of the record of a move entered for a customer (代行): its kind
+    (``AGENCY`` or ``CALL_CENTRE``), whether the customer's consent is recorded and where it is,
+    the customer's contact as staff took it (``name``, ``phone``) and documents the move has
+    besides every move's. ``moves/includes/assisted.html`` shows more of it (``customer_name``,
+    ``store`` or ``centre``, the consent's method, time and text version)."""
+
+    kind: str
+    contact: Any
+
+    @property
+    def consent_recorded(self) -> bool: ...
+
+    def consent_url(self) -> str: ...
+
+    def extra_documents(self) -> list[dict]: ...
+
+
+@dataclass(frozen=True)
+class EnteredForOthers:
+    """How an app that enters moves for others tells them from a mover's own.
+
+    ``own``: the condition on ``Move`` of a move it did not enter (a mover's own);
+    ``record_of(move)``: its record of ``move``, or ``None``; ``load_with``: the relations of
+    ``Move`` to load with a move shown (``select_related``), so ``record_of`` costs no query."""
+
+    own: Q
+    record_of: Callable[[Move], EnteredFor | None]
+    load_with: tuple[str, ...] = ()
+
+
+_ENTERED_FOR: list[EnteredForOthers] = []
+
+
+def register_entered_for(entered_for: EnteredForOthers) -> None:
+    """Called by the app that enters moves for others in its ``AppConfig.ready()`` (once;
+    registering it again changes nothing)."""
+    if entered_for not in _ENTERED_FOR:
+        _ENTERED_FOR.append(entered_for)
+
+
+def own_only() -> Q:
+    """The condition on ``Move`` of a move nobody entered for someone else: its owner's own."""
+    return reduce(and_, (e.own for e in _ENTERED_FOR), Q())
+
+
 def _conditions(user, area: str | None) -> list[Q]:
     if area is not None and area not in AREAS:
         raise ValueError(f"unknown area {area!r}")
@@ -62,7 +115,7 @@ def _conditions(user, area: str | None) -> list[Q]:
         return []
     conditions = []
     if area in (None, OWN):
-        conditions.append(Q(owner_id=user.pk, assisted__isnull=True))
+        conditions.append(Q(owner_id=user.pk) & own_only())
     for more in _VISIBILITY:
         conditions.extend(more(user, area))
     return conditions
@@ -84,13 +137,11 @@ def move_visible_to(user, public_id, *, area: str | None = None) -> Move | None:
             public_id = uuid.UUID(str(public_id))
         except ValueError:
             return None
-    return (
-        visible_moves(user, area=area)
-        .filter(public_id=public_id)
-        .select_related("assisted")
-        .prefetch_related("entries__version__procedure__organisation")
-        .first()
-    )
+    found = visible_moves(user, area=area).filter(public_id=public_id)
+    related = [name for entered_for in _ENTERED_FOR for name in entered_for.load_with]
+    if related:  # (without names, select_related would follow every foreign key)
+        found = found.select_related(*related)
+    return found.prefetch_related("entries__version__procedure__organisation").first()
 
 
 def area_of(move: Move) -> str:
@@ -99,9 +150,10 @@ def area_of(move: Move) -> str:
     return assisted.kind if assisted is not None else OWN
 
 
-def assisted_of(move: Move):
-    """The ``AssistedMove`` of a move entered for a customer, or None."""
-    try:
-        return move.assisted
-    except Move.assisted.RelatedObjectDoesNotExist:
-        return None
+def assisted_of(move: Move) -> EnteredFor | None:
+    """The record of a move entered for a customer (``register_entered_for``), or None."""
+    for entered_for in _ENTERED_FOR:
+        record = entered_for.record_of(move)
+        if record is not None:
+            return record
+    return None

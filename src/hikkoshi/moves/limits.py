@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from hikkoshi.web import Problem
 
+from .access import own_only
 from .constants import MoveStatus
 from .models import Move
 
@@ -102,7 +103,7 @@ def submission_refused(user, *, move: Move | None = None) -> Refusal | None:
             if quota is not None:
                 return _first_over(quota.moves, quota.limits, quota.what, now)
     limits = settings.HIKKOSHI_SUBMISSION_LIMITS
-    return _first_over(Move.objects.filter(owner=user, assisted__isnull=True), limits, "account", now)
+    return _first_over(Move.objects.filter(own_only(), owner=user), limits, "account", now)
 
 
 def drafts_refused(user) -> bool:
@@ -110,10 +111,7 @@ def drafts_refused(user) -> bool:
     cap = settings.HIKKOSHI_OPEN_DRAFTS
     if not cap:
         return False
-    return (
-        Move.objects.filter(owner=user, status=MoveStatus.DRAFT, assisted__isnull=True, erased_at__isnull=True).count()
-        >= cap
-    )
+    return Move.objects.filter(own_only(), owner=user, status=MoveStatus.DRAFT, erased_at__isnull=True).count() >= cap
 
 
 def limit_message(refusal: Refusal) -> str:

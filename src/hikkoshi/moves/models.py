@@ -1,4 +1,3 @@
-import hashlib
 import uuid
 
 from django.conf import settings
@@ -18,12 +17,15 @@ def owner_deleted(collector, field, sub_objs, using):
     A person's own moves go with their account (``CASCADE``). A move entered for a customer
     (代行: ``AssistedMove``) belongs to its call centre or store, not to the staff member who
     entered it: it stays, without an owner (``SET_NULL``), and keeps being seen by the centre or
-    the store (``hikkoshi.moves.access``).
+    the store (``hikkoshi.moves.access``, whose ``own_only`` the app that enters them tells).
     """
-    kept = sub_objs.filter(assisted__isnull=False)
+    from .access import own_only  # access imports this module
+
+    own_condition = own_only()
+    kept = sub_objs.exclude(own_condition) if own_condition else sub_objs.none()
     if kept.exists():
         models.SET_NULL(collector, field, kept, using)
-    own = sub_objs.filter(assisted__isnull=True)
+    own = sub_objs.filter(own_condition)
     if own.exists():
         models.CASCADE(collector, field, own, using)
 
@@ -166,9 +168,3 @@ class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never
     @property
     def definition(self) -> dict:
         return self.version.definition
-
-
-def token_digest(token: str) -> str:
-    """What is stored of a secret token (API tokens in ``accounts``, consent links in
-    ``assisted``): its SHA-256, in hex."""
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -9,7 +9,7 @@ from hikkoshi import channels
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
 from hikkoshi.places.moves import MoveKind
 
-from .access import OWN, move_visible_to, visible_moves
+from .access import OWN, move_visible_to, own_only, visible_moves
 from .common import APPLICANT, HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP, MEMBER
 from .constants import EntryStatus, MoveStatus, NoticeKind, NoticeStatus
 from .models import Move
@@ -40,9 +40,7 @@ def moves_of(user, *, area: str | None = "own") -> list[Move]:
 def last_own_move(user, *, exclude=None) -> Move | None:
     """The mover's own last submitted move whose personal data is still there (not erased),
     never one entered for a customer (代行) — their details are offered on a new move."""
-    moves = visible_moves(user, area=OWN).filter(
-        status=MoveStatus.SUBMITTED, erased_at__isnull=True, assisted__isnull=True
-    )
+    moves = visible_moves(user, area=OWN).filter(own_only(), status=MoveStatus.SUBMITTED, erased_at__isnull=True)
     if exclude is not None:
         moves = moves.exclude(pk=exclude.pk)
     return moves.order_by("-submitted_at", "-pk").first()

@@ -58,4 +58,5 @@ def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port free on ``host`` just now (another process may take it before it is used)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port

@@ -22,8 +22,15 @@ holds a thread for a while. A deployment puts a buffering reverse proxy in front
 what is left when something reaches gunicorn directly.
 """
 
+from concurrent.futures import Future
 import os
+from typing import Any
 
+# gunicorn ships no types, and types-gunicorn describes an older major version (pyproject's mypy
+# overrides make gunicorn Any). Its classes are therefore Any to mypy, and subclassing them is
+# what the strict disallow_subclassing_any flags: deliberate here (`type: ignore[misc]` below),
+# these classes exist to extend gunicorn's. Its connections (TConn) and listeners (its socket
+# wrappers) stay Any.
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 DEFAULT_CLIENT_TIMEOUT = 10.0
@@ -37,37 +44,37 @@ def client_timeout() -> float:
     return value if value > 0 else DEFAULT_CLIENT_TIMEOUT
 
 
-class TimedConn(TConn):
+class TimedConn(TConn):  # type: ignore[misc]  # gunicorn's class is Any (see above)
     """A connection whose socket reads and writes time out (``init`` runs before each request,
     after the worker made the socket blocking again)."""
 
-    def init(self):
+    def init(self) -> None:
         super().init()
         self.sock.settimeout(client_timeout())
 
 
-class TimedThreadWorker(ThreadWorker):
+class TimedThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn's class is Any (see above)
     """All of these methods run on the worker's main thread (gunicorn calls ``finish_request``
     through its method queue), so ``busy`` needs no lock."""
 
     busy = 0  # connections handed to the thread pool and not yet finished
 
-    def enqueue_req(self, conn):
+    def enqueue_req(self, conn: Any) -> None:
         if type(conn) is TConn:
             conn.__class__ = TimedConn
         self.busy += 1
         super().enqueue_req(conn)
 
-    def finish_request(self, conn, fs):
+    def finish_request(self, conn: Any, fs: Future[Any]) -> None:
         self.busy -= 1
         super().finish_request(conn, fs)
 
-    def set_accept_enabled(self, enabled):
+    def set_accept_enabled(self, enabled: bool) -> None:
         # gunicorn's run loop asks again on each turn (at least once a second, and whenever a
         # request finishes), so accepting resumes as soon as a thread is free.
         super().set_accept_enabled(enabled and self.busy < self.cfg.threads)
 
-    def accept(self, listener):
+    def accept(self, listener: Any) -> None:
         super().accept(listener)
         if self.busy >= self.cfg.threads:
             self.set_accept_enabled(False)

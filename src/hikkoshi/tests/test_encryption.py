@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from hikkoshi.encryption import crypto
+from hikkoshi.encryption.digests import token_digest
 from hikkoshi.encryption.fields import EncryptedJSONField, decrypt_json, encrypt_json
 
 
@@ -189,3 +190,9 @@ def test_the_field_deconstructs():
     assert path == "hikkoshi.encryption.fields.EncryptedJSONField"
     assert kwargs == {"verbose_name": "applicant", "default": dict, "blank": True}
     assert EncryptedJSONField(**kwargs).deconstruct()[3] == kwargs
+
+
+def test_a_token_is_stored_as_its_sha256():
+    # FIPS 180-2's example of SHA-256 ("abc").
+    assert token_digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert len(token_digest("hks_" + "x" * 43)) == 64 and token_digest("a") != token_digest("b")

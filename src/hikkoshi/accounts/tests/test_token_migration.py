@@ -9,7 +9,7 @@ from django.test import Client
 import pytest
 
 from hikkoshi.accounts.models import ApiToken
-from hikkoshi.moves.models import token_digest
+from hikkoshi.encryption.digests import token_digest
 
 BEFORE = [("moves", "0013_visit_on"), ("accounts", None)]
 MISSING_MOVE = "/api/v1/moves/7d4d0a4e-4f2a-4a57-9a55-2b0b6d3f6a11"

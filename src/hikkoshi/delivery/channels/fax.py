@@ -364,12 +364,13 @@ def send_to_spool(outgoing: Outgoing, digits: str, tiff: bytes, pages: int) -> O
 
 def forget_spooled(idempotency_key: str) -> int:
     """Remove a delivery's files from the spool folder (its fax image holds the 申込書 and so
-    personal data): the image under any suffix the sending program gave it, and its metadata.
-    The number of files removed."""
+    personal data): the image under any suffix the sending program gave it, its metadata, and
+    a temporary file a writer stopped mid-way left (``write_once``). The number of files removed."""
     folder = Path(config()["spool_dir"])
     name = spool_name(idempotency_key)
     removed = 0
-    for path in [folder / f"{name}.tif", folder / f"{name}.json", *folder.glob(f"{name}.tif.*")]:
+    leftovers = [*folder.glob(f"{name}.tif.*"), *folder.glob(f".{name}.*.tmp")]
+    for path in [folder / f"{name}.tif", folder / f"{name}.json", *leftovers]:
         try:
             path.unlink()
             removed += 1

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta, timezone
 import email
 from email import policy
 import ipaddress
-import socket
 import ssl
 
 from aiosmtpd.controller import Controller
@@ -20,15 +19,10 @@ from hikkoshi.delivery import channels, smtp
 from hikkoshi.delivery.channels.base import DeliveryError, Outgoing
 from hikkoshi.delivery.channels.email import EmailChannel
 from hikkoshi.documents.samples import sample_move
+from hikkoshi.serving import free_port
 
 KEY = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 TO = "kinenju@park.example.jp"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def outgoing(*, to: str | None = TO, attempt: int = 1, key: str = KEY) -> Outgoing:

@@ -25,7 +25,8 @@ from hikkoshi.httpsig import generate_key, key_id_for, make_jwks
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
-from hikkoshi.receiver.testing import ReceiverProcess, free_port
+from hikkoshi.receiver.testing import ReceiverProcess
+from hikkoshi.serving import free_port
 
 WEB = ("sapporo-waterworks", "hokkaido-gas", "hepco")
 

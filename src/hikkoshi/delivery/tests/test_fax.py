@@ -25,18 +25,13 @@ from hikkoshi.delivery.faxfile import display_fax_number, normalise_fax_number, 
 from hikkoshi.delivery.sandbox.smtpsink import SmtpSink
 from hikkoshi.documents.application import render_application
 from hikkoshi.documents.samples import sample_move
+from hikkoshi.serving import free_port
 
 NUMBER = "011-210-5555"
 
 needs_tiffinfo = pytest.mark.skipif(
     not shutil.which("tiffinfo"), reason="tiffinfo is not installed: apt-get install libtiff-tools"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def outgoing(*, number: str | None = NUMBER, key: str | None = None, attempt: int = 1) -> Outgoing:
@@ -248,6 +243,12 @@ def test_spool_writes_once(spool, tmp_path):
     image.rename(spool / f"{key}.tif.sent")  # the sending program keeps what it sent
     FaxChannel().send(outgoing(key=key, attempt=3))
     assert not image.exists()
+
+    # What a writer killed between writing and linking would leave (write_once's hidden name).
+    (spool / f".{key}.tif.0123456789ab.tmp").write_bytes(b"II*\x00")
+    (spool / "someone-else.tif").write_bytes(b"II*\x00")
+    assert FaxChannel().forget(key) == 3
+    assert [p.name for p in spool.iterdir()] == ["someone-else.tif"]
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from hikkoshi.delivery import services
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
-from hikkoshi.receiver.testing import free_port
+from hikkoshi.serving import free_port
 
 TO = "shisanzei@city.example.jp"
 # ``event`` then ``key=value`` pairs, no value with a space in it.

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -19,14 +18,9 @@ from hikkoshi.delivery.faxfile import pdfs_to_tiff_f
 from hikkoshi.delivery.sandbox.smtpsink import SmtpSink
 from hikkoshi.documents.application import render_application
 from hikkoshi.documents.samples import sample_move
+from hikkoshi.serving import free_port
 
 SUBJECT = "【引越し申請】水道の使用開始 <script>alert(1)</script>"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from io import StringIO
 import json
 
 from django.core.management import call_command
+from django.core.management.base import OutputWrapper
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 import pytest
@@ -120,6 +121,18 @@ def test_the_progress_bar_draws_on_a_terminal_only():
     text = terminal.getvalue()
     assert "\rchecking  [" + "#" * 15 + "-" * 15 + "] 500/1,000" in text
     assert "] 1,000/1,000\n" in text and text.endswith("] 10/10\n")
+
+
+def test_the_progress_bar_draws_under_a_commands_output_wrapper():
+    """A command passes its ``self.stderr``: each redraw stays on its line (the wrapper's own
+    ``write`` would end it with a newline)."""
+    terminal = _Terminal()
+    bar = ProgressBar(OutputWrapper(terminal), interval=0)
+    bar("checking", 1, 2)
+    bar("checking", 2, 2)
+    bar.close()
+    assert terminal.getvalue().count("\n") == 1
+    assert terminal.getvalue().startswith("\rchecking  [")
 
 
 @pytest.mark.django_db

@@ -5,13 +5,14 @@ queue no delivery."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
 import pytest
+
+from hikkoshi.serving import free_port
 
 from .conftest import sapporo_relocation
 
@@ -41,12 +42,6 @@ print(json.dumps({"moves": Move.objects.count(), "deliveries": Delivery.objects.
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _manage(env, *args, timeout=300) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "hikkoshi.cli", "manage", *args],
@@ -66,7 +61,7 @@ def test_a_flood_of_submissions_from_one_account_is_cut_at_the_limit(tmp_path):
         env.pop(name, None)
     _manage(env, "migrate", "-v", "0")
     token = json.loads(_manage(env, "shell", "-c", PREPARE).strip().splitlines()[-1])["token"]
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "hikkoshi.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,

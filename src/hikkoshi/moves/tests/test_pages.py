@@ -638,11 +638,12 @@ def test_later_steps_wait_for_valid_places(signed_in, sapporo):
 def submitted_with_spooled_fax(owner, settings, tmp_path):
     """A submitted move of ``owner`` whose newspaper application goes by fax through a spool
     folder (``tmp_path``), with its image and metadata in the folder as the gateway leaves them
-    (made by hand: no worker runs here), and another delivery's files beside them. Returns the
-    move and the names of its files."""
+    (made by hand: no worker runs here) — also those of a withdrawal faxed after it, under the
+    notice's own key —, and another delivery's files beside them. Returns the move and the names
+    of its files."""
     from hikkoshi.catalogue.models import Procedure
     from hikkoshi.delivery.channels.fax import spool_name
-    from hikkoshi.delivery.models import Delivery
+    from hikkoshi.delivery.models import Delivery, Notice
     from hikkoshi.moves.services import move_submit
 
     from .conftest import moving_day, sapporo_relocation
@@ -657,8 +658,11 @@ def submitted_with_spooled_fax(owner, settings, tmp_path):
     ]
     move = move_submit(owner=owner, payload=payload)
     fax = Delivery.objects.get(entry__move=move, channel="fax")
-    name = spool_name(str(fax.idempotency_key))
-    files = [f"{name}.tif", f"{name}.json"]
+    notice = Notice.objects.create(
+        delivery=fax, kind=Notice.Kind.WITHDRAWAL, request_key="w" * 20, status=Notice.Status.DELIVERED
+    )
+    name, notice_name = spool_name(str(fax.idempotency_key)), spool_name(str(notice.idempotency_key))
+    files = [f"{name}.tif", f"{name}.json", f"{notice_name}.tif", f"{notice_name}.json"]
     for file in files + ["someone-elses.tif", "someone-elses.json"]:
         (tmp_path / file).write_bytes(b"II*\x00" if file.endswith(".tif") else b"{}\n")
     return move, files

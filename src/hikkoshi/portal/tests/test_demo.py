@@ -1,6 +1,5 @@
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -8,11 +7,7 @@ import urllib.request
 
 import pytest
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from hikkoshi.serving import free_port
 
 
 @pytest.mark.slow
@@ -32,7 +27,7 @@ def test_demo_prepares_and_serves_the_portal(tmp_path):
     assert len(keys) == 1  # the authenticator app set up on the first run keeps working
     assert "directory: sapporo" in done.stdout
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         cmd + ["--port", str(port)],
         env=env,

@@ -20,14 +20,9 @@ import pytest
 
 from hikkoshi import httpsig
 from hikkoshi.receiver.testing import ReceiverProcess
+from hikkoshi.serving import free_port
 
 SLOW = 32
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _slowloris(port: int, count: int) -> list[socket.socket]:
@@ -75,7 +70,7 @@ def portal(tmp_path_factory):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    port = _free_port()
+    port = free_port()
     log = open(data / "serve.log", "wb")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [sys.executable, "-m", "hikkoshi.cli", "serve", "--port", str(port), "--workers", "3"],

@@ -19,7 +19,7 @@ from hikkoshi.moves.selectors import move_record
 from hikkoshi.privacy.models import MoveStatistic
 from hikkoshi.privacy.services import _end_of, erase_expired, erasure_due, retention_start
 
-from .conftest import APPLICANT, findings, scan_tables, submit
+from .conftest import APPLICANT, findings, sapporo_relocation, scan_tables, submit
 
 DAY = timedelta(days=1)
 
@@ -235,6 +235,52 @@ def test_erasure_removes_the_fax_images_left_in_the_spool_folder(
     for callback in callbacks:
         callback()
     assert list(tmp_path.iterdir()) == []  # …but then
+
+
+def test_erasure_removes_the_spooled_faxes_of_withdrawals_and_corrections_too(
+    keys, sapporo, mover, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A notice is faxed under its own idempotency key: the correction's fax (with the corrected
+    申込書) and the withdrawal's are spooled beside the application's, and go with them."""
+    from hikkoshi.catalogue.models import Procedure
+    from hikkoshi.delivery import notices
+    from hikkoshi.delivery.channels.fax import spool_name
+    from hikkoshi.moves.tests.conftest import moving_day
+
+    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "spool", "spool_dir": str(tmp_path)}
+    paper = Procedure.objects.get(slug="hokkaido-shimbun-subscription")
+    paper.channel_settings = {"fax_number": "011-210-5555"}
+    paper.save()
+    procedures = sapporo_relocation()["procedures"] + [
+        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}
+    ]
+    move = submit(mover, procedures=procedures)
+    fax = Delivery.objects.get(entry__move=move, channel="fax")
+    assert delivery_services.deliver(fax.pk) == "delivered"
+    [correction] = notices.correct(changes=[(fax.entry, ["applicant.phone"])], user=mover, request_key="c" * 20)
+    assert notices.send_notice(correction.pk) == "delivered"
+    [withdrawal] = notices.withdraw(move=move, entries=[fax.entry], user=mover, request_key="w" * 20)
+    assert notices.send_notice(withdrawal.pk) == "delivered"
+    names = [
+        spool_name(str(key)) for key in (fax.idempotency_key, correction.idempotency_key, withdrawal.idempotency_key)
+    ]
+    (tmp_path / f"{names[2]}.tif").rename(tmp_path / f"{names[2]}.tif.sent")  # as a sending program marks it
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{names[0]}.json", f"{names[0]}.tif", f"{names[1]}.json", f"{names[1]}.tif"]
+        + [f"{names[2]}.json", f"{names[2]}.tif.sent"]
+    )
+    long_ago = timezone.now() - timedelta(days=400)
+    finish(move, at=long_ago)
+    DeliveryEvent.objects.filter(delivery__entry__move=move).update(at=long_ago)
+    Delivery.objects.filter(entry__move=move).update(delivered_at=long_ago)
+    Move.objects.filter(pk=move.pk).update(submitted_at=long_ago, move_date=timezone.localdate() - timedelta(days=380))
+    MoveProcedure.objects.filter(move=move).update(deadline_to=None, deadline_from=None)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert erase_expired() == 1
+    assert len(list(tmp_path.iterdir())) == 6  # not before the erasure has committed…
+    for callback in callbacks:
+        callback()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # …but then, every one
 
 
 # -- an erased move on the pages -----------------------------------------------------------------

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             count = catalogue_export(path=path)
             self.stdout.write(_("Exported %(count)d procedure(s) to %(file)s.") % {"count": count, "file": path})
             return
-        bar = ProgressBar(self.stderr._out)
+        bar = ProgressBar(self.stderr)
         try:
             result = catalogue_import(path=path, progress=bar)
         except CatalogueImportError as exc:

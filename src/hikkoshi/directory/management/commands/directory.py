@@ -40,7 +40,7 @@ class Command(BaseCommand):
             self._export(file, options["portal"])
 
     def _import(self, file: Path) -> None:
-        bar = ProgressBar(self.stderr._out)
+        bar = ProgressBar(self.stderr)
         try:
             result = directory_import(path=file, progress=bar)
         except DirectoryImportError as exc:
