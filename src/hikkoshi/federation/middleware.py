@@ -11,6 +11,7 @@ with this portal's key, covering the request's signature (``;req``).
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import translation
@@ -77,6 +78,11 @@ class FederationSignatureMiddleware:
             body = request.body
         except RawPostDataException:  # pragma: no cover (nothing reads the stream before us)
             body = b""
+        except RequestDataTooBig as exc:
+            too_large = Problem(
+                413, "too-large", _("Request too large"), _("The body is over the size this portal reads.")
+            )
+            raise Refused("too_large", too_large) from exc
         if "signature-input" not in request.headers or "signature" not in request.headers:
             raise _unauthorised("unsigned", _("Sign every request (RFC 9421, tag hikkoshi-federation)."))
         found: dict[str, object] = {}

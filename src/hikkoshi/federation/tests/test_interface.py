@@ -218,3 +218,13 @@ def test_the_openapi_document_lists_the_interface(portals):
     paths = response.json()["paths"]
     assert {"/federation/v1/directory", "/federation/v1/organisations"} <= set(paths)
     assert "signature-input" in response.headers
+
+
+def test_a_body_over_the_limit_is_a_signed_413(portals, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    url = portals.url + "/federation/v1/directory"
+    body = b"x" * 2000
+    headers = httpsig.sign_federation_request(method="POST", url=url, private_key=KANSAI, key_id=KANSAI_KID, body=body)
+    response = httpx.post(url, headers=headers, content=body)
+    assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
+    assert "signature-input" in response.headers
