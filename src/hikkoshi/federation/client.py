@@ -211,3 +211,20 @@ def refresh_document(peer: Peer, *, deadline: float | None = None) -> Peer:
         raise _fail(peer, BadAnswer(str(exc))) from exc
     peer.record_success()
     return services.accept_document(peer, verified)
+
+
+KEYS_REFETCH_DEADLINE = 3.0  # seconds per peer, while a request waits
+
+
+def refresh_for_unknown_key() -> int:
+    """A request named a key id no peer has: fetch again the documents of the peers due for it
+    (``services.peers_due_for_keys``), each within a short deadline, so a peer that changed its
+    key is recognised at once. How many documents verified."""
+    refreshed = 0
+    for peer in services.peers_due_for_keys():
+        try:
+            refresh_document(peer, deadline=KEYS_REFETCH_DEADLINE)
+        except FederationError:
+            continue
+        refreshed += 1
+    return refreshed

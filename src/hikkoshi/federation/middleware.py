@@ -1,7 +1,8 @@
 """The signatures of ``/federation/``: every request verified, every answer signed.
 
 Before anything else a request must carry a valid signature (``httpsig.verify_federation_request``)
-by a key of a pinned peer, made at most 5 minutes ago, with a nonce never seen before, and the
+by a key of a pinned peer (a key id no peer has makes the peers' documents be fetched again,
+each at most every 30 seconds: a peer that changed its key is known at once), made at most 5 minutes ago, with a nonce never seen before, and the
 peer must be within its rate; otherwise the answer is a 401 (or 429 with ``Retry-After``)
 problem, logged as ``federation_refused reason=… peer=…`` (no message data). After everything
 else, whatever the answer — the operation's, a problem, a 404 of an unknown path — it is signed
@@ -21,7 +22,7 @@ from hikkoshi import httpsig
 from hikkoshi.delivery.keys import portal_key, portal_key_id
 from hikkoshi.web import Problem, problem_response
 
-from . import services
+from . import client, services
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class FederationSignatureMiddleware:
         def resolve(key_id: str):
             found["asked"] = key_id
             match = services.peer_for_key(key_id)
+            if match is None and client.refresh_for_unknown_key():  # a peer may have changed its key
+                match = services.peer_for_key(key_id)
             if match is None:
                 return None
             found["peer"] = match[0]

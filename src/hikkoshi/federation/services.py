@@ -142,6 +142,22 @@ def peer_for_key(key_id: str) -> tuple[Peer, Ed25519PublicKey] | None:
     return None
 
 
+KEYS_REFETCH_INTERVAL = 30.0  # seconds: a peer's document is fetched again for an unknown key at most this often
+
+
+def peers_due_for_keys(now: datetime | None = None) -> list[Peer]:
+    """Peers speaking the common interface whose document may be fetched again because a
+    request named a key id nobody has: not cooling off, not verified in the last 30 seconds."""
+    now = now or timezone.now()
+    recent = now - timedelta(seconds=KEYS_REFETCH_INTERVAL)
+    return list(
+        Peer.objects.filter(adapter="")
+        .exclude(skipped_until__gt=now)
+        .exclude(document_verified_at__gte=recent)
+        .order_by("slug")
+    )
+
+
 # --- replays and rates ------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from hikkoshi.directory.constants import Category
 from hikkoshi.federation import client, keys
 from hikkoshi.federation.models import Peer
 
-from .fakes import FakePeer, Reply, jwk
+from .fakes import FakePeer, Reply, claims, jwk, sign_document
 
 KANSAI = httpsig.generate_key()
 KANSAI_KID = "kansai-2026"
@@ -228,3 +228,19 @@ def test_a_body_over_the_limit_is_a_signed_413(portals, settings):
     response = httpx.post(url, headers=headers, content=body)
     assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
     assert "signature-input" in response.headers
+
+
+def test_a_key_first_seen_in_a_request_is_learnt_from_the_pinned_peers_document(portals):
+    osaka_key = httpsig.generate_key()
+    with FakePeer() as fake:
+        document = sign_document(claims("osaka", current=[jwk(osaka_key, "osaka-1")]), osaka_key, "osaka-1")
+        fake.replies["/.well-known/hikkoshi-portal"] = Reply(200, {"Content-Type": "application/jose"}, document)
+        Peer.objects.create(
+            slug="osaka", base_url=fake.url, thumbprints=[httpsig.jwk_thumbprint(osaka_key.public_key())], areas=["27"]
+        )
+        url = portals.url + "/federation/v1/directory"
+        response = httpx.get(url, headers=signed(url, key=osaka_key, kid="osaka-1"))
+        assert response.status_code == 200 and fake.hits == ["/.well-known/hikkoshi-portal"]
+        # A key nobody has: the documents were fetched just now, so they are not fetched again.
+        refused(portals, url, signed(url, key=STRANGER, kid="stranger"), "unknown-key")
+        assert len(fake.hits) == 1
