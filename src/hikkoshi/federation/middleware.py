@@ -1,12 +1,13 @@
 """The signatures of ``/federation/``: every request verified, every answer signed.
 
 Before anything else a request must carry a valid signature (``httpsig.verify_federation_request``)
-by a key of a pinned peer (a key id no peer has makes the peers' documents be fetched again,
-each at most every 30 seconds: a peer that changed its key is known at once), made at most 5 minutes ago, with a nonce never seen before, and the
+by a key of a pinned peer, made at most 5 minutes ago, with a nonce never seen before, and the
 peer must be within its rate; otherwise the answer is a 401 (or 429 with ``Retry-After``)
-problem, logged as ``federation_refused reason=… peer=…`` (no message data). After everything
-else, whatever the answer — the operation's, a problem, a 404 of an unknown path — it is signed
-with this portal's key, covering the request's signature (``;req``).
+problem, logged as ``federation_refused reason=… peer=…`` (no message data). A key id no peer
+has makes the peers' documents be fetched again, each at most every 30 seconds, so a peer that
+changed its key is known at once. After everything else, whatever the answer — the operation's,
+a problem, a 404 of an unknown path — it is signed with this portal's key, covering the
+request's signature (``;req``).
 """
 
 import logging
