@@ -213,3 +213,11 @@ def test_peer_add_list_remove(kansai):
 def test_peer_add_keeps_a_peer_whose_document_cannot_be_had(db):
     _, err = run("peer", "add", "nara", "http://127.0.0.1:9", "--thumbprint", thumbprint(A), "--areas", "29")
     assert "could not be verified" in err and Peer.objects.filter(slug="nara").exists()
+
+
+def test_the_admin_shows_peers_and_changes_nothing(kansai, admin_client):
+    _, peer = kansai
+    listing = admin_client.get("/admin/federation/peer/")
+    assert listing.status_code == 200 and "kansai" in listing.content.decode()
+    assert admin_client.get(f"/admin/federation/peer/{peer.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/federation/peer/add/").status_code == 403
