@@ -15,6 +15,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from hikkoshi.directory.api import search_text
+from hikkoshi.directory.selectors import derived, directory_snapshot
 from hikkoshi.directory.transfer import directory_json
 from hikkoshi.web import Problem, json_text_response, problem_response
 
@@ -75,6 +76,12 @@ def _etag(text: bytes) -> str:
     return '"' + hashlib.sha256(text).hexdigest()[:40] + '"'
 
 
+def _export(_snapshot) -> tuple[bytes, str]:
+    """The export and its ETag, made once per revision of the directory and process."""
+    body = directory_json().encode("utf-8")
+    return body, _etag(body)
+
+
 @api.get(
     "/directory",
     summary="This portal's directory (hikkoshi-directory)",
@@ -92,8 +99,7 @@ def _etag(text: bytes) -> str:
     },
 )
 def directory(request):
-    body = directory_json().encode("utf-8")
-    etag = _etag(body)
+    body, etag = derived(directory_snapshot(), "federation.directory_export", _export)
     wanted = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
     if etag in wanted or "*" in wanted:
         response: HttpResponse = HttpResponseNotModified()
