@@ -244,3 +244,12 @@ def test_a_key_first_seen_in_a_request_is_learnt_from_the_pinned_peers_document(
         # A key nobody has: the documents were fetched just now, so they are not fetched again.
         refused(portals, url, signed(url, key=STRANGER, kid="stranger"), "unknown-key")
         assert len(fake.hits) == 1
+
+
+def test_odd_parameters_get_signed_answers_never_a_500(portals):
+    odd = ["", "〒０６０ー００４２", "060-0042\x00", "<script>", "9" * 5000, "０", "060 0042", "%", "🏠"]
+    for postcode in odd:
+        answer = ask(portals, "organisations", params={"postcode": postcode})
+        assert answer.status in (200, 404, 422), (postcode, answer.status)
+    answer = ask(portals, "organisations", params={"postcode": "0600042", "category": "x" * 300})
+    assert answer.status == 422
