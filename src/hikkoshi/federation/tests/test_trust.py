@@ -2,6 +2,7 @@
 and the ``hikkoshi federation`` command."""
 
 import base64
+import hashlib
 import io
 import json
 
@@ -42,6 +43,7 @@ def test_our_document_is_a_jws_that_verifies_with_our_pinned_key(db):
     assert claims_["endpoints"]["federation"].endswith("/federation/v1/")
     assert claims_["privacy_policy"]["url"].endswith("/pages/privacy/")
     assert len(claims_["privacy_policy"]["sha256"]) == 64
+    assert claims_["privacy_policy"]["sha256"] != hashlib.sha256(b"").hexdigest()  # the policy's text
     assert 0 < claims_["exp"] - claims_["iat"] <= 24 * 3600
     with pytest.raises(document.DocumentError, match="pinned or trusted"):
         document.verify_document(token, peer_id="sapporo", pinned=[thumbprint(X)])
