@@ -22,6 +22,21 @@ and its JSON body names what it acknowledges: ``{"type": "hikkoshi-receipt", "ve
 "reference": "…", "idempotency_key": "…", "content_digest": "sha-256=:…:", "received_at": "…",
 "organisation": "…"}``, so a receipt cannot be shown for another application.
 
+Federation request (portal to portal, ``/federation/v1/``), tag ``hikkoshi-federation``::
+
+    covered: "@method" "@target-uri" ("content-type" "content-digest" when there is a body)
+    params:  created, keyid, alg="ed25519", nonce, tag
+
+Federation answer (every status, errors included), tag ``hikkoshi-federation-answer``::
+
+    covered: "@status" "content-digest" ("content-type" when sent)
+             "@method";req "@target-uri";req "signature";req;key="hikkoshi"
+    params:  created, keyid, alg="ed25519", tag
+
+The answer covers the request's signature (RFC 9421 §2.4, ``;req``), so it cannot be shown as
+the answer to another request. An answer to a request that carried no signature of ours covers
+only the request's method and URL (the client, which always signs, then refuses it).
+
 Keys are published as JWK sets (RFC 7517/8037): ``{"keys": [{"kty": "OKP", "crv": "Ed25519",
 "x": …, "kid": …, "alg": "EdDSA", "use": "sig"}]}``. A key id not configured otherwise is derived
 from the key: ``<prefix>-`` and the first 16 hex digits of the SHA-256 of the raw public key.
@@ -62,10 +77,18 @@ RECEIPT_TAG = "hikkoshi-receipt"
 LABEL = "hikkoshi"
 REQUEST_COMPONENTS = ("@method", "@target-uri", "content-type", "content-digest", "idempotency-key")
 RESPONSE_COMPONENTS = ("@status", "content-type", "content-digest")
+FEDERATION_TAG = "hikkoshi-federation"
+FEDERATION_ANSWER_TAG = "hikkoshi-federation-answer"
+FEDERATION_REQUEST_COMPONENTS = ("@method", "@target-uri")
+FEDERATION_BODY_COMPONENTS = ("content-type", "content-digest")
+FEDERATION_REQUEST_OF_ANSWER = ('"@method";req', '"@target-uri";req')
+FEDERATION_SIGNATURE_OF_REQUEST = f'"signature";req;key="{LABEL}"'
 JSON = "application/json"
 RECEIPT_TYPE = "hikkoshi-receipt"
 MAX_AGE = 300  # seconds: an application signed longer ago is refused
 MAX_FUTURE = 60  # seconds: how far ahead of the receiver's clock a signature may be
+
+NONCE_MAX_LENGTH = 200  # characters of a nonce or key id a record of seen nonces keeps
 
 _X = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 bytes in base64url without padding
 
@@ -152,6 +175,13 @@ def _b64url(data: bytes) -> str:
 def key_id_for(public_key: Ed25519PublicKey, prefix: str = "hikkoshi") -> str:
     """``<prefix>-`` and the first 16 hex digits of the SHA-256 of the raw public key."""
     return f"{prefix}-{hashlib.sha256(_raw(public_key)).hexdigest()[:16]}"
+
+
+def jwk_thumbprint(public_key: Ed25519PublicKey) -> str:
+    """The RFC 7638 thumbprint of the key's JWK (SHA-256, base64url): what operators compare out
+    of band. Only the required members, in lexicographic order, without white space."""
+    canonical = f'{{"crv":"Ed25519","kty":"OKP","x":"{_b64url(_raw(public_key))}"}}'
+    return _b64url(hashlib.sha256(canonical.encode("ascii")).digest())
 
 
 def public_jwk(public_key: Ed25519PublicKey, kid: str) -> JWK:
@@ -310,7 +340,7 @@ def _resolver_of(keys: PublicKeys) -> KeyLookup:
 
 def _verify(
     verifier: HTTPMessageVerifier,
-    message: _Request | _Response,
+    message: _Request | _Response | _Answer,
     *,
     tag: str,
     components: Sequence[str],
@@ -527,3 +557,188 @@ def _text(receipt: Mapping[str, object], name: str) -> str:
     if not isinstance(value, str):
         raise TypeError(name)
     return value
+
+
+# --- nonces: what a record of seen nonces may keep ----------------------------------------------------
+
+
+def check_nonce(key_id: str, nonce: str) -> None:
+    """Raise ``SignatureError`` unless the signature's nonce and key id can be recorded.
+
+    A verifier keeps each (key id, nonce) it accepted for ``replay_window`` seconds and refuses
+    it when seen again; storing that is the verifier's (the receiver's table, the federation's)."""
+    if not nonce:
+        raise SignatureError("The signature has no nonce.")
+    if len(nonce) > NONCE_MAX_LENGTH or len(key_id) > NONCE_MAX_LENGTH:
+        raise SignatureError(f"A nonce (or key id) of more than {NONCE_MAX_LENGTH} characters is not accepted.")
+
+
+def replay_window(max_age: float = MAX_AGE, max_future: float = MAX_FUTURE) -> float:
+    """Seconds a seen nonce must be remembered: while a signature made with it could still pass
+    the age check, on either side of the verifier's clock."""
+    return max_age + 2 * max_future
+
+
+# --- federation: requests between portals and their answers -------------------------------------------
+
+
+@dataclass
+class _Answer:
+    status_code: int
+    headers: dict[str, str]
+    request: _Request
+
+
+@dataclass(frozen=True)
+class VerifiedFederationRequest:
+    key_id: str
+    created: datetime
+    nonce: str
+
+
+@dataclass(frozen=True)
+class VerifiedAnswer:
+    key_id: str
+    created: datetime
+
+
+def _signer(private_key: Ed25519PrivateKey, key_id: str) -> HTTPMessageSigner:
+    return HTTPMessageSigner(
+        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(private=(key_id, private_key))
+    )
+
+
+def sign_federation_request(
+    *,
+    method: str,
+    url: str,
+    private_key: Ed25519PrivateKey,
+    key_id: str,
+    body: bytes = b"",
+    content_type: str = JSON,
+    created: datetime | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
+    """The headers of a signed request to another portal: Signature-Input and Signature, and
+    Content-Type and Content-Digest when there is a body. ``url`` is the encoded absolute URL."""
+    headers: dict[str, str] = {}
+    components: tuple[str, ...] = FEDERATION_REQUEST_COMPONENTS
+    if body:
+        headers["Content-Type"] = content_type
+        components += FEDERATION_BODY_COMPONENTS
+    message = _Request(method.upper(), url, headers)
+    _signer(private_key, key_id).sign(
+        message,
+        key_id=key_id,
+        created=created or datetime.now(timezone.utc),
+        nonce=nonce or secrets.token_urlsafe(24),
+        label=LABEL,
+        tag=FEDERATION_TAG,
+        covered_component_ids=components,
+        body=body or None,
+    )
+    return dict(message.headers)
+
+
+def verify_federation_request(
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    resolve_key: PublicKeys,
+    max_age: float = MAX_AGE,
+    max_future: float = MAX_FUTURE,
+    now: datetime | None = None,
+) -> VerifiedFederationRequest:
+    """Check a request from another portal: signature (tag ``hikkoshi-federation``), coverage,
+    digest of a body, age and the nonce's shape. Whether the nonce is new is the caller's."""
+    components = FEDERATION_REQUEST_COMPONENTS + (FEDERATION_BODY_COMPONENTS if body else ())
+    message = _Request(method.upper(), url, dict(headers.items()))
+    result = _verify(
+        _verifier(_resolver_of(resolve_key), max_future), message, tag=FEDERATION_TAG, components=components, body=body
+    )
+    created = _created(result)
+    if (now or datetime.now(timezone.utc)) - created > timedelta(seconds=max_age):
+        raise SignatureError("The signature is too old.")
+    key_id = str(result.parameters["keyid"])
+    check_nonce(key_id, str(result.nonce or ""))
+    return VerifiedFederationRequest(key_id=key_id, created=created, nonce=str(result.nonce))
+
+
+def _request_of_answer(method: str, url: str, headers: Mapping[str, str]) -> _Request:
+    """The request an answer answers, as far as the answer covers it."""
+    fields = {name.lower(): value for name, value in headers.items()}
+    kept: dict[str, str] = {name: fields[name] for name in ("signature", "signature-input") if name in fields}
+    return _Request(method.upper(), url, kept)
+
+
+def sign_federation_answer(
+    *,
+    status: int,
+    body: bytes,
+    content_type: str,
+    request_method: str,
+    request_url: str,
+    request_headers: Mapping[str, str],
+    private_key: Ed25519PrivateKey,
+    key_id: str,
+    created: datetime | None = None,
+) -> dict[str, str]:
+    """The headers of a signed answer to a federation request (any status): Content-Digest,
+    Signature-Input and Signature (and Content-Type when given), covering the request's method,
+    URL and, when it has one, its signature labelled ``hikkoshi`` (``;req``)."""
+    headers: dict[str, str] = {}
+    components = ["@status", "content-digest"]
+    if content_type:
+        headers["Content-Type"] = content_type
+        components.append("content-type")
+    components.extend(FEDERATION_REQUEST_OF_ANSWER)
+    request = _request_of_answer(request_method, request_url, request_headers)
+    signer = _signer(private_key, key_id)
+    when = created or datetime.now(timezone.utc)
+    for extra in ((FEDERATION_SIGNATURE_OF_REQUEST,), ()):
+        message = _Answer(status, dict(headers), request)
+        try:
+            signer.sign(
+                message,
+                key_id=key_id,
+                created=when,
+                label=LABEL,
+                tag=FEDERATION_ANSWER_TAG,
+                covered_component_ids=(*components, *extra),
+                body=body,
+            )
+        except HTTPMessageSignaturesException:
+            if not extra:
+                raise
+            continue  # the request has no (well-formed) signature labelled hikkoshi to cover
+        return dict(message.headers)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def verify_federation_answer(
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    request_method: str,
+    request_url: str,
+    request_headers: Mapping[str, str],
+    keys: PublicKeys,
+    max_future: float = MAX_FUTURE,
+) -> VerifiedAnswer:
+    """Check that an answer was signed by one of ``keys`` for exactly this request: its status,
+    digest (of ``body``), content type, and the request's method, URL and signature (``;req``).
+    Raise ``SignatureError`` otherwise. (No age limit: the request's signature is new.)"""
+    fields = {name.lower(): value for name, value in headers.items()}
+    required = ["@status", "content-digest", *FEDERATION_REQUEST_OF_ANSWER, FEDERATION_SIGNATURE_OF_REQUEST]
+    if "content-type" in fields:
+        required.append("content-type")
+    if "content-digest" not in fields:
+        raise SignatureError("The answer has no Content-Digest.")
+    message = _Answer(int(status), fields, _request_of_answer(request_method, request_url, request_headers))
+    result = _verify(
+        _verifier(_resolver_of(keys), max_future), message, tag=FEDERATION_ANSWER_TAG, components=required, body=body
+    )
+    return VerifiedAnswer(key_id=str(result.parameters["keyid"]), created=_created(result))

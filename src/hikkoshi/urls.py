@@ -5,6 +5,8 @@ from hikkoshi.accounts.views import admin_login
 from hikkoshi.api.api import api
 from hikkoshi.assisted import urls as assisted_urls
 from hikkoshi.delivery.views import well_known_keys
+from hikkoshi.federation.api import api as federation_api
+from hikkoshi.federation.views import well_known_document
 from hikkoshi.moves.urls import move_patterns
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -26,6 +28,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("consent/", include(assisted_urls.consent)),
     # The portal's public keys, for organisations verifying signed applications (RFC 9421).
     path(".well-known/hikkoshi-keys.json", well_known_keys, name="well-known-keys"),
+    # Partner portals (ポータル間連携): the signed document (RFC 8615) and the signed interface.
+    path(".well-known/hikkoshi-portal", well_known_document, name="well-known-portal"),
+    path("federation/v1/", federation_api.urls),
     path("", include("hikkoshi.portal.urls")),
 ]
 

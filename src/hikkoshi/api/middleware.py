@@ -15,13 +15,14 @@ from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 from django.utils.translation import trans_real
 
-API_PREFIX = "/api/"
+# The API and the signed interface between portals (hikkoshi.federation): JSON, no sessions.
+API_PREFIXES = ("/api/", "/federation/")
 
 _HOOKS = ("process_view", "process_exception", "process_template_response")
 
 
 def _is_api(request) -> bool:
-    return request.path_info.startswith(API_PREFIX)
+    return request.path_info.startswith(API_PREFIXES)
 
 
 def pages_only(dotted_path: str):

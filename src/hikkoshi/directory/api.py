@@ -48,11 +48,15 @@ router = Router(tags=["directory"])
     },
 )
 def organisation_search(request):
-    postcode = request.GET.get("postcode")
+    return json_text_response(search_text(request.GET.get("postcode"), request.GET.get("category")))
+
+
+def search_text(postcode: str | None, category: str | None) -> str:
+    """The JSON text of the organisation search (also a partner portal's, through
+    ``/federation/v1/organisations``); raises ``Problem`` for a missing or unknown parameter."""
     if postcode is None:
         reason = _("This parameter is required.")
         raise Problem(422, "invalid-parameters", _("Invalid parameters"), reason, [invalid_param("postcode", reason)])
-    category = request.GET.get("category")
     if category is not None and category not in Category.values:
         reason = _("Choose one of: %(choices)s.") % {"choices": ", ".join(Category.values)}
         raise Problem(422, "invalid-category", _("Unknown category"), reason, [invalid_param("category", reason)])
@@ -65,4 +69,4 @@ def organisation_search(request):
         snapshot=snapshot,
     )
     organisations = rendered_matches(ids, snapshot)
-    return json_text_response(f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}')
+    return f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}'

@@ -738,6 +738,17 @@ def _csv_text(orgs) -> str:
     return out.getvalue()
 
 
+def _json_text(orgs) -> str:
+    document = {"format": FORMAT, "version": VERSION, "organisations": [organisation_as_dict(org) for org in orgs]}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def directory_json(portal: str = LOCAL_PORTAL) -> str:
+    """The organisations of a portal (this one by default) as the JSON of ``directory export``:
+    what a partner portal fetches (``GET /federation/v1/directory``)."""
+    return _json_text(_organisations(portal))
+
+
 def directory_export(*, path: Path, portal: str = LOCAL_PORTAL) -> int:
     """Write the organisations of a portal (this one by default) to a JSON or CSV file.
 
@@ -749,8 +760,7 @@ def directory_export(*, path: Path, portal: str = LOCAL_PORTAL) -> int:
         raise DirectoryExportError(_unsupported(path))
     orgs = list(_organisations(portal))
     if fmt == "json":
-        document = {"format": FORMAT, "version": VERSION, "organisations": [organisation_as_dict(org) for org in orgs]}
-        data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        data = _json_text(orgs).encode("utf-8")
     else:
         data = _csv_text(orgs).encode("utf-8-sig")
     try:

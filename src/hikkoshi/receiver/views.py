@@ -116,7 +116,7 @@ def applications(request, slug):
         logger.info("application refused (%s): %s", slug, exc)
         return _answer(request, problem(401, _("Bad signature"), str(exc)))
     try:
-        services.remember_nonce(verified, keep=config["max_age"] + 2 * config["max_future"])
+        services.remember_nonce(verified, keep=httpsig.replay_window(config["max_age"], config["max_future"]))
     except services.Replayed:
         logger.info("application refused (%s): replayed signature", slug)
         return _answer(

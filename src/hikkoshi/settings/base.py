@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 # CSP headers stay as Django ships them everywhere.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Requests from partner portals (/federation/): signature checked before anything else,
+    # every answer signed after everything else (hikkoshi.federation.middleware).
+    "hikkoshi.federation.middleware.FederationSignatureMiddleware",
     "hikkoshi.api.middleware.ProblemDetailsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hikkoshi.api.middleware.SessionMiddleware",
@@ -307,6 +310,31 @@ HIKKOSHI_FAX = {
 }
 # Where movers and organisations reach this portal (printed on fax cover sheets and in e-mails).
 HIKKOSHI_PORTAL_URL = os.environ.get("HIKKOSHI_PORTAL_URL", "http://127.0.0.1:8000/")
+
+# Federation of moving portals (ポータル間連携, hikkoshi.federation). This portal's id among its
+# peers (they pin it with its key's thumbprint: `hikkoshi federation keys`), its name in the
+# signed well-known document (the region's name when empty), the next signing key published
+# there ahead of a key change (PEM, private or public; a key a peer trusts only because the
+# current key signed it), and the OpenID Connect issuer peers send movers to (the portal's URL
+# when empty).
+HIKKOSHI_PORTAL_ID = os.environ.get("HIKKOSHI_PORTAL_ID", "") or HIKKOSHI_REGION
+HIKKOSHI_PORTAL_NAME = os.environ.get("HIKKOSHI_PORTAL_NAME", "")
+HIKKOSHI_SIGNING_KEY_NEXT = os.environ.get("HIKKOSHI_SIGNING_KEY_NEXT", "")
+HIKKOSHI_SIGNING_KEY_NEXT_FILE = os.environ.get("HIKKOSHI_SIGNING_KEY_NEXT_FILE", "")
+HIKKOSHI_OIDC_ISSUER = os.environ.get("HIKKOSHI_OIDC_ISSUER", "")
+HIKKOSHI_FEDERATION = {
+    # Requests a minute one peer may send (a peer's own setting overrides it); then 429.
+    "rate_per_minute": int(os.environ.get("HIKKOSHI_FEDERATION_RATE", "120")),
+    # A call to a peer: the whole of it (connect, send, every byte of the answer) in seconds,
+    # and the largest answer read (bytes); the well-known document's own cap.
+    "deadline": float(os.environ.get("HIKKOSHI_FEDERATION_DEADLINE", "10")),
+    "max_bytes": int(os.environ.get("HIKKOSHI_FEDERATION_MAX_BYTES", str(8 * 1024 * 1024))),
+    "document_max_bytes": 64 * 1024,
+    # After 3 failures in a row a peer is skipped this long (seconds), by every process.
+    "cool_off": float(os.environ.get("HIKKOSHI_FEDERATION_COOL_OFF", "300")),
+    # How long the signed well-known document is valid (seconds, at most 24 hours).
+    "document_lifetime": 24 * 3600,
+}
 
 # Privacy: personal fields are encrypted at rest with AES-256-GCM (hikkoshi.privacy). Keys come
 # from HIKKOSHI_DATA_KEYS ("kid:base64key,kid2:base64key", the first one encrypts, the others

@@ -182,3 +182,68 @@ def test_key_files_are_made_once_with_mode_0600(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["org.pem"]  # no temporary file left
     with pytest.raises(FileNotFoundError):
         httpsig.load_or_create_private_key(tmp_path / "absent.pem", create=False)
+
+
+# --- federation: requests between portals and their answers (;req) ---------------------------------
+
+FED_URL = "https://kansai.example.jp/federation/v1/organisations?postcode=5300001"
+
+
+def test_a_federation_answer_covers_the_request_it_answers():
+    request = httpsig.sign_federation_request(method="GET", url=FED_URL, private_key=KEY, key_id=KID)
+    assert 'tag="hikkoshi-federation"' in request["Signature-Input"] and ";nonce=" in request["Signature-Input"]
+    verified = httpsig.verify_federation_request(
+        method="GET", url=FED_URL, headers=request, body=b"", resolve_key={KID: KEY.public_key()}
+    )
+    assert verified.key_id == KID and verified.nonce
+    portal = httpsig.generate_key()
+    answer = httpsig.sign_federation_answer(
+        status=200,
+        body=b"{}",
+        content_type="application/json",
+        request_method="GET",
+        request_url=FED_URL,
+        request_headers=request,
+        private_key=portal,
+        key_id="p",
+    )
+    assert '"signature";req;key="hikkoshi"' in answer["Signature-Input"]
+    check = dict(
+        status=200,
+        headers=answer,
+        body=b"{}",
+        request_method="GET",
+        request_url=FED_URL,
+        keys={"p": portal.public_key()},
+    )
+    httpsig.verify_federation_answer(request_headers=request, **check)
+    # The same answer shown for another request (another nonce, so another signature) fails.
+    other = httpsig.sign_federation_request(method="GET", url=FED_URL, private_key=KEY, key_id=KID)
+    with pytest.raises(httpsig.SignatureError):
+        httpsig.verify_federation_answer(request_headers=other, **check)
+    with pytest.raises(httpsig.SignatureError):
+        httpsig.verify_federation_answer(request_headers=request, **{**check, "status": 404})
+    with pytest.raises(httpsig.SignatureError):
+        httpsig.verify_federation_answer(request_headers=request, **{**check, "body": b"[]"})
+
+
+def test_a_federation_request_with_a_body_covers_its_digest():
+    headers = httpsig.sign_federation_request(method="POST", url=FED_URL, private_key=KEY, key_id=KID, body=b'{"a":1}')
+    keys = {KID: KEY.public_key()}
+    httpsig.verify_federation_request(method="POST", url=FED_URL, headers=headers, body=b'{"a":1}', resolve_key=keys)
+    with pytest.raises(httpsig.SignatureError):
+        httpsig.verify_federation_request(
+            method="POST", url=FED_URL, headers=headers, body=b'{"a":2}', resolve_key=keys
+        )
+    # An application's signature (another tag) is not a federation request's.
+    application = signed()
+    with pytest.raises(httpsig.SignatureError):
+        httpsig.verify_federation_request(method="POST", url=URL, headers=application, body=BODY, resolve_key=keys)
+
+
+def test_nonces_that_cannot_be_recorded_are_refused():
+    httpsig.check_nonce("k", "n" * 200)
+    for key_id, nonce in (("k", ""), ("k", "n" * 201), ("k" * 201, "n")):
+        with pytest.raises(httpsig.SignatureError):
+            httpsig.check_nonce(key_id, nonce)
+    assert httpsig.replay_window(300, 60) == 420

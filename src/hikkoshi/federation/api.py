@@ -1,0 +1,132 @@
+"""The common interface between portals, ``/federation/v1/`` (django-ninja, its own OpenAPI
+document at ``/federation/v1/openapi.json``).
+
+Every request is signed by a pinned peer and every answer is signed by this portal: that is
+``middleware.FederationSignatureMiddleware``, around these operations. Errors are RFC 9457
+problem details (``hikkoshi.web``), signed like everything else.
+"""
+
+import hashlib
+
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+
+from hikkoshi.directory.api import search_text
+from hikkoshi.directory.selectors import derived, directory_snapshot
+from hikkoshi.directory.transfer import directory_json
+from hikkoshi.web import Problem, json_text_response, problem_response
+
+SIGNED = (
+    "Every request carries an RFC 9421 HTTP Message Signature (label `hikkoshi`, tag "
+    "`hikkoshi-federation`, Ed25519, `keyid` one of the calling portal's keys, `nonce`, `created` at most "
+    '5 minutes ago) covering `"@method" "@target-uri"` (and `content-type`, `content-digest` with a body). '
+    "Every answer, errors included, is signed by this portal (tag `hikkoshi-federation-answer`) and covers "
+    '`"@status" "content-digest" "content-type"` and the request\'s `"@method";req "@target-uri";req '
+    '"signature";req;key="hikkoshi"`. A missing, bad, stale, replayed or unknown-key signature is a 401 '
+    "problem; over its rate a portal gets a 429 with `Retry-After`."
+)
+
+
+class _Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    renderer=_Renderer(),
+    title="hikkoshi federation API",
+    version="1",
+    description="ポータル間連携の共通インターフェース / The common interface between moving portals. " + SIGNED,
+    urls_namespace="federation-v1",
+    docs_url=None,
+)
+
+_SIGNED_ERRORS = {
+    401: {
+        "description": "Missing, bad, stale, replayed or unknown-key signature",
+        "content": {"application/problem+json": {}},
+    },
+    429: {
+        "description": "Over this portal's rate for the caller (Retry-After)",
+        "content": {"application/problem+json": {}},
+    },
+}
+
+
+@api.exception_handler(Problem)
+def _problem(request, exc: Problem):
+    return problem_response(exc, request.path)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request, exc: ValidationError):
+    return problem_response(
+        Problem(422, "invalid-parameters", _("Invalid parameters"), _("Some parameters are not valid.")), request.path
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return problem_response(Problem(exc.status_code, "error", str(exc)), request.path)
+
+
+def _etag(text: bytes) -> str:
+    return '"' + hashlib.sha256(text).hexdigest()[:40] + '"'
+
+
+def _export(_snapshot) -> tuple[bytes, str]:
+    """The export and its ETag, made once per revision of the directory and process."""
+    body = directory_json().encode("utf-8")
+    return body, _etag(body)
+
+
+@api.get(
+    "/directory",
+    summary="This portal's directory (hikkoshi-directory)",
+    description=(
+        "The organisations this portal keeps itself, in the `hikkoshi-directory` JSON format of "
+        "`hikkoshi directory export` (version 1), with a strong `ETag`: send it back in "
+        "`If-None-Match` to get a 304 when nothing changed. " + SIGNED
+    ),
+    openapi_extra={
+        "responses": {
+            200: {"description": "hikkoshi-directory JSON"},
+            304: {"description": "Unchanged"},
+            **_SIGNED_ERRORS,
+        }
+    },
+)
+def directory(request):
+    body, etag = derived(directory_snapshot(), "federation.directory_export", _export)
+    wanted = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+    if etag in wanted or "*" in wanted:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["ETag"] = etag
+    return response
+
+
+@api.get(
+    "/organisations",
+    summary="Organisations serving a place (事業者情報検索)",
+    description=(
+        "The answer of this portal's own organisation search (`/api/v1/organisations`) for a postal "
+        "code, optionally of one category. " + SIGNED
+    ),
+    openapi_extra={
+        "parameters": [
+            {"name": "postcode", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "category", "in": "query", "required": False, "schema": {"type": "string"}},
+        ],
+        "responses": {
+            404: {"description": "Unknown postal code", "content": {"application/problem+json": {}}},
+            422: {"description": "Invalid parameter", "content": {"application/problem+json": {}}},
+            **_SIGNED_ERRORS,
+        },
+    },
+)
+def organisations(request):
+    return json_text_response(search_text(request.GET.get("postcode"), request.GET.get("category")))

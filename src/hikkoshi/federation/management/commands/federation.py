@@ -1,0 +1,105 @@
+"""``hikkoshi federation keys`` and ``hikkoshi federation peer add|list|remove|refresh``.
+
+No certificate authority: operators compare key thumbprints (RFC 7638) out of band. ``keys``
+prints this portal's id and thumbprints; ``peer add ID URL --thumbprint T`` pins another
+portal, fetches its signed well-known document and keeps what a pinned key signed.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from hikkoshi.federation import client, keys, services
+from hikkoshi.federation.models import Peer
+
+
+class Command(BaseCommand):
+    help = "Partner portals (ポータル間連携): this portal's id and key, and the pinned peers."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{keys,peer}")
+        actions.add_parser("keys", help="Print this portal's id and key thumbprints (RFC 7638).")
+        peer = actions.add_parser("peer", help="Pin, list, refresh or remove partner portals.")
+        peer_actions = peer.add_subparsers(dest="peer_action", required=True, metavar="{add,list,remove,refresh}")
+        add = peer_actions.add_parser("add", help="Pin a portal by its id, URL and key thumbprint.")
+        add.add_argument("id", help="the peer's portal id (its HIKKOSHI_PORTAL_ID), e.g. kansai")
+        add.add_argument("url", help="its base URL, e.g. https://kansai.example.jp")
+        add.add_argument(
+            "--thumbprint", action="append", required=True, help="its key's RFC 7638 thumbprint (repeat for several)"
+        )
+        add.add_argument("--areas", default="", help="JIS X 0402 codes it may serve, e.g. 25,26,27 (default: none)")
+        add.add_argument("--adapter", default="", help="for a portal that does not run hikkoshi: its adapter")
+        add.add_argument("--name", default="", help="a name to show (default: the one its document gives)")
+        peer_actions.add_parser("list", help="List the pinned portals.")
+        remove = peer_actions.add_parser("remove", help="Forget a pinned portal.")
+        remove.add_argument("id")
+        refresh = peer_actions.add_parser("refresh", help="Fetch and verify a portal's well-known document now.")
+        refresh.add_argument("id")
+
+    def handle(self, *args, action, **options):
+        if action == "keys":
+            return self._keys()
+        getattr(self, "_" + options["peer_action"])(**options)
+
+    def _keys(self):
+        current = keys.current_key()
+        self.stdout.write(f"id          {keys.portal_id()}")
+        self.stdout.write(f"key id      {current.kid}")
+        self.stdout.write(f"thumbprint  {current.thumbprint}")
+        upcoming = keys.next_key()
+        if upcoming:
+            self.stdout.write(f"next key    {upcoming.kid}")
+            self.stdout.write(f"next thumbprint  {upcoming.thumbprint}")
+
+    def _add(self, *, id, url, thumbprint, areas, adapter, name, **_options):
+        try:
+            peer = services.add_peer(
+                id, url, thumbprints=thumbprint, areas=services.parse_areas(areas), adapter=adapter, name=name
+            )
+        except services.PeerError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Pinned {peer.slug} at {peer.base_url}.")
+        if not peer.areas:
+            self.stdout.write("No areas allowed (--areas): its region counts nowhere until you add it again with some.")
+        if not peer.adapter:
+            self._fetch(peer)
+
+    def _fetch(self, peer: Peer) -> None:
+        try:
+            client.refresh_document(peer)
+        except client.FederationError as exc:
+            self.stderr.write(
+                f"Its document could not be verified now ({exc.reason}: {exc}); the peer is kept: "
+                f"run `hikkoshi federation peer refresh {peer.slug}` later."
+            )
+            return
+        served = ", ".join(peer.served_areas) or "nothing"
+        claimed = ", ".join(peer.document.get("region", {}).get("areas", []))
+        self.stdout.write(
+            f"Document verified: {peer.name}, {len(peer.keys)} key(s), serves {served} of its region {claimed}."
+        )
+
+    def _refresh(self, *, id, **_options):
+        peer = Peer.objects.filter(slug=id).first()
+        if peer is None:
+            raise CommandError(f"No peer {id!r}.")
+        self._fetch(peer)
+        if peer.failures:
+            raise CommandError(f"{peer.slug}: not refreshed.")
+
+    def _list(self, **_options):
+        peers = list(Peer.objects.all())
+        if not peers:
+            self.stdout.write("No partner portals.")
+        for peer in peers:
+            verified = f"{peer.document_verified_at:%Y-%m-%d %H:%M}" if peer.document_verified_at else "never"
+            state = f"skipped until {peer.skipped_until:%H:%M:%S}" if peer.skipped() else f"failures {peer.failures}"
+            self.stdout.write(
+                f"{peer.slug}\t{peer.base_url}\tadapter={peer.adapter or '-'}\tallowed={','.join(peer.areas) or '-'}"
+                f"\tserved={','.join(peer.served_areas) or '-'}\tkeys={len(peer.keys)}\tverified={verified}\t{state}"
+            )
+            for thumbprint in peer.thumbprints:
+                self.stdout.write(f"\tpinned {thumbprint}")
+
+    def _remove(self, *, id, **_options):
+        if not services.remove_peer(id):
+            raise CommandError(f"No peer {id!r}.")
+        self.stdout.write(f"Removed {id}.")

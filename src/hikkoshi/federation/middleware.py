@@ -1,0 +1,157 @@
+"""The signatures of ``/federation/``: every request verified, every answer signed.
+
+Before anything else a request must carry a valid signature (``httpsig.verify_federation_request``)
+by a key of a pinned peer, made at most 5 minutes ago, with a nonce never seen before, and the
+peer must be within its rate; otherwise the answer is a 401 (or 429 with ``Retry-After``)
+problem, logged as ``federation_refused reason=… peer=…`` (no message data). A key id no peer
+has makes the peers' documents be fetched again, each at most every 30 seconds, so a peer that
+changed its key is known at once. After everything else, whatever the answer — the operation's,
+a problem, a 404 of an unknown path — it is signed with this portal's key, covering the
+request's signature (``;req``).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from hikkoshi import httpsig
+from hikkoshi.delivery.keys import portal_key, portal_key_id
+from hikkoshi.web import Problem, problem_response
+
+from . import client, services
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/federation/"
+PUBLIC = ("/federation/v1/openapi.json",)  # the interface's description: anyone may read it
+
+
+class Refused(Exception):
+    def __init__(self, reason: str, problem: Problem, peer: str = "-") -> None:
+        super().__init__(reason)
+        self.reason, self.problem, self.peer = reason, problem, peer
+
+
+def _unauthorised(reason: str, detail: str, peer: str = "-") -> Refused:
+    return Refused(
+        reason, Problem(401, f"signature-{reason.replace('_', '-')}", _("Signature not accepted"), detail), peer
+    )
+
+
+def target_uri(request: HttpRequest) -> str:
+    """The URL the peer signed: as this request names it (behind a proxy, Host and
+    X-Forwarded-Proto must be passed on, as for the rest of the portal)."""
+    return request.build_absolute_uri()
+
+
+class FederationSignatureMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(PREFIX):
+            return self.get_response(request)
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            try:
+                response = self._checked(request)
+            except Refused as refused:
+                logger.info(
+                    "federation_refused reason=%s peer=%s method=%s path=%s",
+                    refused.reason,
+                    refused.peer,
+                    request.method,
+                    request.path,
+                )
+                response = problem_response(refused.problem, request.path)
+                if refused.problem.status == 429:
+                    response["Retry-After"] = str(getattr(refused, "retry_after", 60))
+        return self._signed(request, response)
+
+    def _checked(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in PUBLIC and request.method in ("GET", "HEAD"):
+            return self.get_response(request)
+        try:
+            body = request.body
+        except RawPostDataException:  # pragma: no cover (nothing reads the stream before us)
+            body = b""
+        except RequestDataTooBig as exc:
+            too_large = Problem(
+                413, "too-large", _("Request too large"), _("The body is over the size this portal reads.")
+            )
+            raise Refused("too_large", too_large) from exc
+        if "signature-input" not in request.headers or "signature" not in request.headers:
+            raise _unauthorised("unsigned", _("Sign every request (RFC 9421, tag hikkoshi-federation)."))
+        found: dict[str, object] = {}
+
+        def resolve(key_id: str):
+            found["asked"] = key_id
+            match = services.peer_for_key(key_id)
+            if match is None and client.refresh_for_unknown_key():  # a peer may have changed its key
+                match = services.peer_for_key(key_id)
+            if match is None:
+                return None
+            found["peer"] = match[0]
+            return match[1]
+
+        try:
+            verified = httpsig.verify_federation_request(
+                method=request.method or "GET",
+                url=target_uri(request),
+                headers=request.headers,
+                body=body,
+                resolve_key=resolve,
+            )
+        except httpsig.SignatureError as exc:
+            text = str(exc)
+            if "asked" in found and "peer" not in found:
+                raise _unauthorised("unknown_key", _("The key is not one of a partner portal's.")) from exc
+            peer_slug = found["peer"].slug if "peer" in found else "-"  # type: ignore[attr-defined]
+            if "too old" in text or "maximum allowable age" in text:
+                raise _unauthorised("stale", _("The signature is too old: sign each request anew."), peer_slug) from exc
+            raise _unauthorised("bad_signature", _("The signature does not verify."), peer_slug) from exc
+        peer = found["peer"]
+        if not isinstance(peer, services.Peer):  # pragma: no cover (resolve() set it when it verified)
+            raise _unauthorised("unknown_key", _("The key is not one of a partner portal's."))
+        try:
+            services.remember_nonce(verified.key_id, verified.nonce, verified.created)
+        except services.Replayed as exc:
+            raise _unauthorised(
+                "replayed", _("This signature was used before: sign each request anew."), peer.slug
+            ) from exc
+        wait = services.over_rate(peer)
+        if wait:
+            refused = Refused(
+                "rate",
+                Problem(
+                    429, "too-many-requests", _("Too many requests"), _("Try again after the time in Retry-After.")
+                ),
+                peer.slug,
+            )
+            refused.retry_after = wait  # type: ignore[attr-defined]
+            raise refused
+        request.federation_peer = peer  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+    def _signed(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if getattr(response, "streaming", False):  # pragma: no cover (no operation streams)
+            response = problem_response(Problem(500, "server-error", _("Server error")), request.path)
+        for name, value in httpsig.sign_federation_answer(
+            status=response.status_code,
+            body=response.content,
+            content_type=response.get("Content-Type", ""),
+            request_method=request.method or "GET",
+            request_url=target_uri(request),
+            request_headers=request.headers,
+            private_key=portal_key(),
+            key_id=portal_key_id(),
+        ).items():
+            response[name] = value
+        response["Cache-Control"] = "no-store"
+        response["Hikkoshi-Portal"] = str(settings.HIKKOSHI_PORTAL_ID)
+        return response
