@@ -6,7 +6,9 @@ Every request is signed by a pinned peer and every answer is signed by this port
 problem details (``hikkoshi.web``), signed like everything else.
 """
 
+from functools import lru_cache
 import hashlib
+import json
 
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.translation import gettext as _
@@ -18,6 +20,8 @@ from hikkoshi.directory.api import search_text
 from hikkoshi.directory.selectors import derived, directory_snapshot
 from hikkoshi.directory.transfer import directory_json
 from hikkoshi.web import Problem, json_text_response, problem_response
+
+from . import dataset
 
 SIGNED = (
     "Every request carries an RFC 9421 HTTP Message Signature (label `hikkoshi`, tag "
@@ -130,3 +134,48 @@ def directory(request):
 )
 def organisations(request):
     return json_text_response(search_text(request.GET.get("postcode"), request.GET.get("category")))
+
+
+@lru_cache(maxsize=2)
+def _published(name: str) -> bytes:
+    document = dataset.schema() if name == "schema" else dataset.mapping()
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _json_document(request, name: str, content_type: str) -> HttpResponse:
+    body = _published(name)
+    etag = _etag(body)
+    wanted = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+    response = HttpResponseNotModified() if etag in wanted else HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    return response
+
+
+@api.get(
+    "/schema",
+    summary="The common moving data set (共通データセット), JSON Schema",
+    description=(
+        "The versioned JSON Schema (draft 2020-12) of the data every hand-over carries: applicant, "
+        "household, old and new address, move date, contact, and the items consented to. Built on "
+        "the Digital Agency's GIF core data model (申請（個人）, 個人, 住所, 連絡先), whose item names it uses; "
+        "`schema/mapping` gives each item's GIF class and item. " + SIGNED
+    ),
+    openapi_extra={
+        "responses": {200: {"description": "JSON Schema"}, 304: {"description": "Unchanged"}, **_SIGNED_ERRORS}
+    },
+)
+def schema(request):
+    return _json_document(request, "schema", "application/schema+json")
+
+
+@api.get(
+    "/schema/mapping",
+    summary="The data set's mapping to GIF and to hikkoshi's fields",
+    description=(
+        "For each item of the data set: its path, the consent item it belongs to, the GIF class and "
+        "item it follows (with the GIF file), and the hikkoshi field it comes from. " + SIGNED
+    ),
+    openapi_extra={"responses": {200: {"description": "The mapping table"}, **_SIGNED_ERRORS}},
+)
+def schema_mapping(request):
+    return _json_document(request, "mapping", "application/json; charset=utf-8")

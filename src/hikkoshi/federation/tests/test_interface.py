@@ -13,7 +13,7 @@ import pytest
 from hikkoshi import httpsig
 from hikkoshi.conftest import make_organisation
 from hikkoshi.directory.constants import Category
-from hikkoshi.federation import client, keys
+from hikkoshi.federation import client, dataset, keys
 from hikkoshi.federation.models import Peer
 
 from .fakes import FakePeer, Reply, claims, jwk, sign_document
@@ -212,11 +212,27 @@ def test_the_client_refuses_an_answer_replayed_from_another_request(portals):
         assert impostor.failures == 2
 
 
+def test_the_data_set_schema_and_its_mapping_are_published_signed(portals):
+    answer = ask(portals, "schema")
+    assert answer.status == 200 and answer.headers["content-type"] == "application/schema+json"
+    published = answer.json()
+    assert published == dataset.schema() and published["$id"].endswith("moving-data-set-1.json")
+    again = ask(portals, "schema", headers={"If-None-Match": answer.headers["etag"]})
+    assert again.status == 304
+    mapping = ask(portals, "schema/mapping")
+    assert mapping.status == 200 and mapping.json() == dataset.mapping()
+
+
 def test_the_openapi_document_lists_the_interface(portals):
     response = httpx.get(portals.url + "/federation/v1/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert {"/federation/v1/directory", "/federation/v1/organisations"} <= set(paths)
+    assert {
+        "/federation/v1/directory",
+        "/federation/v1/organisations",
+        "/federation/v1/schema",
+        "/federation/v1/schema/mapping",
+    } <= set(paths)
     assert "signature-input" in response.headers
 
 
