@@ -253,3 +253,18 @@ def test_a_movers_own_move_is_not_indexed(sapporo, mover):
     move_submit(owner=mover, payload=sapporo_relocation())
     assert not NameTerm.objects.exists()
     assert names.rebuild(everything=True) == 0 and not NameTerm.objects.exists()
+
+
+def test_the_migration_indexes_the_moves_stored_before_the_index(world, sapporo):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hikkoshi.assisted.migrations.0004_index_existing_names")
+    submitted = customer_move(world, "鷺沢 葵衣", applicant={"name": "鷺沢 葵衣", "name_kana": "さぎさわ あおい"})
+    draft = customer_move(world, "鷺沢 紬")
+    written = sorted(NameTerm.objects.values_list("move_id", "source", "kid", "term"))
+    NameTerm.objects.all().delete()  # as before the index
+    migration.index_existing(apps, None)
+    assert sorted(NameTerm.objects.values_list("move_id", "source", "kid", "term")) == written
+    assert {m for m, *_rest in written} == {submitted.pk, draft.pk}
