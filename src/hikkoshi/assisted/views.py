@@ -19,7 +19,6 @@ import io
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -112,17 +111,18 @@ def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
     With a ``query``, the moves one of whose names is the query (``names``: the whole name, the
     family or given name, or the reading, by their blind index terms; no name is decrypted to
     find them) or whose 申請番号 it is. Only the moves shown are read and decrypted: their ids
-    first, then at most ``LIST_LIMIT`` of them."""
+    first, then at most ``LIST_LIMIT`` of them (newest first)."""
     moves = visible_moves(request.user, area=area)
     if query:
+        ids = list(names.moves_named(query, moves)[: LIST_LIMIT + 1])
         # A 申請番号 however it was typed (an operator on the phone) finds its move; a name that
         # happens to read as one still finds the names too.
-        found = Q(pk__in=names.moves_named(query))
         number = application_number.parse(query)
         if number:
-            found |= Q(number=number)
-        moves = moves.filter(found)
-    ids = list(moves.values_list("pk", flat=True)[: LIST_LIMIT + 1])
+            numbered = list(moves.filter(number=number).values_list("pk", flat=True))
+            ids = numbered + [pk for pk in ids if pk not in numbered]
+    else:
+        ids = list(moves.values_list("pk", flat=True)[: LIST_LIMIT + 1])
     more = len(ids) > LIST_LIMIT
     shown = (
         Move.objects.filter(pk__in=ids[:LIST_LIMIT])
