@@ -299,3 +299,30 @@ class BillingCount(models.Model):
 
     def __str__(self):
         return f"{self.month} {self.store}: {self.count}"
+
+
+class NameTerm(models.Model):  # noqa: DJ008 (never shown: digests only)
+    """A blind index term of a name of a move entered for a customer (氏名の検索索引).
+
+    Staff find a customer's move by name without the database holding the name in clear, and
+    without decrypting every move they may see: each name of the move (the customer's contact,
+    the applicant and their reading once submitted) is folded (``hikkoshi.japanese.name_terms``:
+    whole and per part) and stored only as a keyed digest (``Keyring.blind``, 16 bytes in hex),
+    with the id of the data key it was made with. Written by ``assisted.names`` whenever a name
+    is stored, emptied with the move's personal data, rebuilt by ``hikkoshi keys rotate``. Only
+    moves entered for customers are indexed: a mover's own move is never searched by staff.
+    """
+
+    move = models.ForeignKey("moves.Move", on_delete=models.CASCADE, related_name="+", verbose_name=_("move"))
+    # Whose name it is: "contact" (the customer's contact) or "applicant" (the submitted move).
+    source = models.CharField(max_length=10)
+    kid = models.CharField(max_length=40)  # the data key the term was derived with
+    term = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("name search term")
+        verbose_name_plural = _("name search terms")
+        indexes = [
+            # The search: the moves with one of a few terms (the move id from the index only).
+            models.Index(fields=["term", "move"], name="assisted_name_term_idx"),
+        ]

@@ -1,5 +1,6 @@
 """Writes: a move entered for a customer, the customer's consent (three ways), an agency's staff,
-an agency's status, the monthly counts, the erasure of a customer's contact."""
+an agency's status, the monthly counts, the erasure of a customer's contact (and of the move's
+name search terms, ``names``)."""
 
 from datetime import timedelta
 import logging
@@ -15,6 +16,7 @@ from hikkoshi.encryption.digests import token_digest
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_draft_create
 
+from . import names
 from .models import Agency, AgencyMember, AssistedMove, BillingCount, CallCentre, Store
 from .texts import AGENCY_CONSENT, CALL_SCRIPT
 
@@ -43,6 +45,7 @@ def start_assisted_move(*, user, contact: dict, centre: CallCentre | None = None
                 entered_by=user,
                 contact=contact,
             )
+        names.index_names(move_id=move.pk, source=names.CONTACT, names=names.contact_names(contact))
     return move
 
 
@@ -140,8 +143,10 @@ def assisted_move_erase(*, move_id: int) -> None:
     """Erase the customer's contact for the mailing (name, postal address, phone) of a move
     entered for a customer (``hikkoshi.privacy`` calls it in the transaction that erases the
     move's personal data). The consent record (how, which text, when, by whom) and the
-    agency's monthly counts (``BillingCount``) hold no personal data and stay."""
+    agency's monthly counts (``BillingCount``) hold no personal data and stay. The name search
+    terms of the move (``names``: of the contact and of the applicant) go with them."""
     AssistedMove.objects.filter(move_id=move_id).update(contact={})
+    names.erase_names(move_id=move_id)
 
 
 # -- agencies and their staff -------------------------------------------------------------------

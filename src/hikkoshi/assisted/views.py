@@ -36,8 +36,9 @@ from hikkoshi.moves.access import AGENCY, CALL_CENTRE, ROLES, move_visible_to, v
 from hikkoshi.moves.constants import MoveStatus
 from hikkoshi.moves.disclosure import catalogue_flows
 from hikkoshi.moves.forms import STEP_NAMES, STEPS
+from hikkoshi.moves.models import Move
 
-from . import services
+from . import names, services
 from .forms import ContactForm, MemberForm, PhoneConsentForm, ScriptConsentForm, SheetConsentForm
 from .models import Agency, AgencyMember, CallCentre, Store
 from .selectors import agency_members, billing_counts, memberships
@@ -105,30 +106,36 @@ def _wizard_url(area: str, move, step: str = "") -> str:
 
 
 def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
-    """The moves of the list: customer, where, who entered it, status, what to do next."""
-    moves = visible_moves(request.user, area=area).select_related(
-        "assisted", "assisted__store", "assisted__agency", "assisted__centre", "assisted__entered_by"
+    """The moves of the list: customer, where, who entered it, status, what to do next.
+
+    With a ``query``, the moves one of whose names is the query (``names``: the whole name, the
+    family or given name, or the reading, by their blind index terms; no name is decrypted to
+    find them) or whose 申請番号 it is. Only the moves shown are read and decrypted: their ids
+    first, then at most ``LIST_LIMIT`` of them (newest first)."""
+    moves = visible_moves(request.user, area=area)
+    if query:
+        ids = list(names.moves_named(query, moves)[: LIST_LIMIT + 1])
+        # A 申請番号 however it was typed (an operator on the phone) finds its move; a name that
+        # happens to read as one still finds the names too.
+        number = application_number.parse(query)
+        if number:
+            numbered = list(moves.filter(number=number).values_list("pk", flat=True))
+            ids = numbered + [pk for pk in ids if pk not in numbered]
+    else:
+        ids = list(moves.values_list("pk", flat=True)[: LIST_LIMIT + 1])
+    more = len(ids) > LIST_LIMIT
+    shown = (
+        Move.objects.filter(pk__in=ids[:LIST_LIMIT])
+        .order_by("-created_at")
+        .select_related("assisted", "assisted__store", "assisted__agency", "assisted__centre", "assisted__entered_by")
+        # Only the personal data the list shows (the names) and the draft's step.
+        .defer("old_address", "new_address", "members", "household")
     )
-    # A 申請番号 however it was typed (an operator on the phone) finds its move; a name that
-    # happens to read as one still finds the names too.
-    number = application_number.parse(query)
-    query = " ".join(query.split()).casefold()
     rows: list[dict] = []
-    more = False
-    for move in moves.iterator(chunk_size=200):
+    for move in shown:
         assisted = move.assisted
         name = assisted.customer_name
         applicant = (move.applicant or {}).get("name", "")
-        if (
-            query
-            and query not in name.casefold()
-            and query not in applicant.casefold()
-            and not (number and move.number == number)
-        ):
-            continue
-        if len(rows) >= LIST_LIMIT:
-            more = True
-            break
         if not assisted.consent_recorded:
             next_url, next_label = assisted.consent_url(), _("Record the customer's consent")
         elif move.status == MoveStatus.DRAFT:

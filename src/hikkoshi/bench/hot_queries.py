@@ -12,10 +12,11 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-TABLES = ("moves_move", "delivery_delivery")
+TABLES = ("moves_move", "delivery_delivery", "assisted_nameterm")
 
 
 def HOT_QUERIES() -> dict:  # noqa: N802 (a constant made at call time: it reads the clock)
+    from hikkoshi.assisted.names import moves_named
     from hikkoshi.delivery.models import Delivery
     from hikkoshi.moves.constants import EntryStatus, MoveStatus
     from hikkoshi.moves.models import Move
@@ -49,6 +50,11 @@ def HOT_QUERIES() -> dict:  # noqa: N802 (a constant made at call time: it reads
         ).values_list("pk", "task_id"),
         "admin search by move": Delivery.objects.filter(entry__move_id=1).values_list("pk", flat=True),
         "a move's deliveries": Delivery.objects.filter(entry__move_id=1),
+        # Staff's search by a customer's name (``assisted.views._rows``): the terms, then each
+        # of their moves checked against an operator's visibility conditions.
+        "staff name search": moves_named(
+            "山田 太郎", Move.objects.filter(assisted__kind="callcentre", assisted__centre_id__in=[1])
+        )[:201],
     }
 
 

@@ -12,7 +12,12 @@ the first ``SMALL`` moves and again at N, in the same process:
 - ``GET /api/v1/moves/{id}`` with a bearer token, and the result page (申請結果);
 - a worker's claim of its next task (django-tasks-db's own query, under its row lock);
 - the sweeper (``sweep``), the hourly erasure (``erase_expired``) and task pruning;
-- the delivery admin's list, its 「要対応」 filter and an exact search by a move's id.
+- the delivery admin's list, its 「要対応」 filter and an exact search by a move's id;
+- a call-centre operator's search by a customer's whole name (``staff_name_search``), over the
+  moves entered for customers (nine in ten of the copies, each with a customer's name and its
+  blind index terms, ``hikkoshi.assisted.names``). Beside it, not in the ratios, the search as
+  it was before the index (every visible move read and decrypted, a substring match in
+  Python; ``name_search``: times and values decrypted, the same names asked).
 
 Figures are medians of repeated runs; ``ratio`` is the time at N over the time at ``SMALL``
 (bar: at most 2 ×, i.e. no slowdown beyond noise). On PostgreSQL each hot query's plan
@@ -77,6 +82,15 @@ def format_lines(figures: dict) -> list[str]:
         )
         for name, ratio in r["ratios"].items():
             lines.append(f"    {name:<28} {r['small'][name]:>8.2f} → {r['large'][name]:>8.2f}  ({ratio:.2f} ×)")
+        search = r.get("name_search")
+        if search:
+            for label, at in (("small", SMALL), ("large", r["moves"])):
+                f = search[label]
+                lines.append(
+                    f"    name search at {at:,} moves ({f['visible_moves']:,} visible to the operator): "
+                    f"index {f['index_ms']:.2f} ms, {f['index_values_decrypted']:g} values decrypted; "
+                    f"before (decrypt all) {f['decrypting_ms']:.2f} ms, {f['decrypting_values_decrypted']:g} decrypted"
+                )
         if "seq_scans" in r:
             lines.append(f"    sequential scans on hot paths: {len(r['seq_scans'])}")
     return lines
@@ -156,6 +170,60 @@ class _World:
         self.channel_at = {e.position: e.delivery.channel for e in self.entries}
         self.made = 0
         self.recent: list[tuple[int, uuid.UUID]] = []  # (owner id, public id) of moves with tokens
+        # The call centre whose operator searches the moves entered for customers.
+        from hikkoshi.assisted.models import CallCentre, Operator
+
+        self.centre = CallCentre.objects.create(name="ベンチ コールセンター")
+        self.operator = User.objects.create_user(username="operator@example.jp", email="operator@example.jp")
+        Operator.objects.create(user=self.operator, centre=self.centre)
+        self.customer_names: list[str] = []  # of the moves not erased
+        self.name_search: dict = {}  # the last measure's (``_name_search``)
+
+
+SURNAMES = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "斎藤",
+    "清水",
+]
+GIVEN = [
+    "太郎",
+    "花子",
+    "一郎",
+    "陽子",
+    "健",
+    "美咲",
+    "翔太",
+    "結衣",
+    "大輔",
+    "由美",
+    "直樹",
+    "愛",
+    "拓也",
+    "真由美",
+    "誠",
+    "恵",
+    "蓮",
+    "陽菜",
+    "悠真",
+    "さくら",
+]
 
 
 YEARS = 3
@@ -203,6 +271,7 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
                 )
             )
         Move.objects.bulk_create(moves)
+        _customers(world, moves, rng)
         entries = []
         for move in moves:
             for e in world.entries:
@@ -308,6 +377,125 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
         ][:20]
 
 
+def _customers(world: _World, moves: list, rng: random.Random) -> None:
+    """Nine in ten moves entered for a customer of the bench's call centre, with the name's
+    blind index terms as ``hikkoshi.assisted.names`` writes them (erased: no name, no term)."""
+    from hikkoshi.assisted import names
+    from hikkoshi.assisted.models import AssistedMove, NameTerm
+    from hikkoshi.encryption import crypto
+
+    ring = crypto.keyring()
+    assisted, terms = [], []
+    for move in moves:
+        if move.owner_id in world.tokens:  # the moves the API and the result page read
+            continue
+        name = "" if move.erased_at else f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}"
+        contact = {"name": name, "phone": "011-000-0000"} if name else {}
+        assisted.append(
+            AssistedMove(
+                move=move,
+                kind=AssistedMove.Kind.CALL_CENTRE,
+                centre=world.centre,
+                entered_by=world.operator,
+                contact=contact,
+                consent_method=AssistedMove.Method.SCRIPT,
+                consent_at=move.submitted_at,
+            )
+        )
+        if name:
+            world.customer_names.append(name)
+            for source, found in (
+                (names.CONTACT, names.contact_names(contact)),
+                (names.APPLICANT, names.applicant_names(move.applicant)),
+            ):
+                terms += [
+                    NameTerm(move_id=move.pk, source=source, kid=ring.primary, term=term)
+                    for term in names.blind_terms(found, ring)
+                ]
+    AssistedMove.objects.bulk_create(assisted, batch_size=1000)
+    NameTerm.objects.bulk_create(terms, batch_size=2000)
+
+
+def _decrypting_search(user, query: str) -> list:
+    """The staff search as it was before the blind index (``assisted.views._rows`` until issue
+    16): every visible move read and decrypted, a substring match on the names in Python."""
+    from hikkoshi import application_number
+    from hikkoshi.moves.access import visible_moves
+
+    moves = visible_moves(user, area="callcentre").select_related(
+        "assisted", "assisted__store", "assisted__agency", "assisted__centre", "assisted__entered_by"
+    )
+    number = application_number.parse(query)
+    query = " ".join(query.split()).casefold()
+    rows: list = []
+    for move in moves.iterator(chunk_size=200):
+        name = move.assisted.customer_name
+        applicant = (move.applicant or {}).get("name", "")
+        if (
+            query not in name.casefold()
+            and query not in applicant.casefold()
+            and not (number and move.number == number)
+        ):
+            continue
+        if len(rows) >= 200:
+            break
+        rows.append(move)
+    return rows
+
+
+def _name_search(world: _World, rng: random.Random, repeat: int) -> dict:
+    """The operator's search by whole names, through the index and as before: median ms, the
+    values decrypted and the moves found, for the same names."""
+    from django.test import RequestFactory
+
+    from hikkoshi.assisted.views import _rows
+    from hikkoshi.encryption import crypto
+
+    queries = [rng.choice(world.customer_names) for _ in range(repeat)]
+    factory = RequestFactory(HTTP_HOST="127.0.0.1")
+    counted = {"n": 0}
+    decrypt = crypto.Keyring.decrypt
+
+    def counting(self, token, context):
+        counted["n"] += 1
+        return decrypt(self, token, context)
+
+    def run(search) -> tuple[float, float, int]:
+        times, decrypted, found = [], [], 0
+        for query in queries:
+            counted["n"] = 0
+            started = time.perf_counter()
+            found += len(search(query))
+            times.append((time.perf_counter() - started) * 1000)
+            decrypted.append(counted["n"])
+        return round(statistics.median(times), 3), statistics.median(decrypted), found
+
+    def indexed(query):
+        request = factory.post("/callcentre/", {"q": query})
+        request.user = world.operator
+        return _rows(request, "callcentre", query)[0]
+
+    crypto.Keyring.decrypt = counting  # type: ignore[method-assign]
+    try:
+        after_ms, after_decrypted, after_found = run(indexed)
+        before_ms, before_decrypted, before_found = run(lambda query: _decrypting_search(world.operator, query))
+    finally:
+        crypto.Keyring.decrypt = decrypt  # type: ignore[method-assign]
+    from hikkoshi.moves.access import visible_moves
+
+    return {
+        "visible_moves": visible_moves(world.operator, area="callcentre").count(),
+        "names_asked": len(queries),
+        "index_ms": after_ms,
+        "decrypting_ms": before_ms,
+        "index_values_decrypted": after_decrypted,
+        "decrypting_values_decrypted": before_decrypted,
+        # Moves found over every name asked: a substring also finds 小林 愛 for 林 愛.
+        "index_found": after_found,
+        "decrypting_found": before_found,
+    }
+
+
 def _measure(world: _World, rng: random.Random) -> dict:
     from django.contrib.admin import site
     from django.db import connection, transaction
@@ -365,6 +553,8 @@ def _measure(world: _World, rng: random.Random) -> dict:
         "admin_needs_attention": _median_ms(changelist({"attention": "all"}), 5),
         "admin_search_move_id": _median_ms(changelist({"q": public_id}), 5),
     }
+    world.name_search = _name_search(world, rng, 15)
+    figures["staff_name_search"] = world.name_search["index_ms"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -414,7 +604,9 @@ def _child(moves: int) -> dict:
     _build(world, small, rng, newest_days=0, oldest_days=recent)
     _say(f"{small:,} moves; measuring")
     at_small = _measure(world, rng)
+    search_small = world.name_search
     _say(f"  {at_small}")
+    _say(f"  name search: {search_small}")
     while world.made < moves:
         step = min(20_000, moves - world.made)
         done = world.made - small
@@ -430,6 +622,7 @@ def _child(moves: int) -> dict:
     build_seconds = round(time.monotonic() - started, 1)
     at_large = _measure(world, rng)
     _say(f"  {at_large}")
+    _say(f"  name search: {world.name_search}")
     from hikkoshi.delivery.models import Delivery, DeliveryEvent
     from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -447,6 +640,7 @@ def _child(moves: int) -> dict:
         "large": at_large,
         "ratios": {k: round(at_large[k] / at_small[k], 2) if at_small[k] else 0.0 for k in at_small},
         "retention_days": settings.HIKKOSHI_RETENTION_DAYS,
+        "name_search": {"small": search_small, "large": world.name_search},
     }
     if connection.vendor == "postgresql":
         result["seq_scans"] = _seq_scans()

@@ -17,7 +17,16 @@ or truncated token, another column's token — raises ``DecryptionError``; nothi
 returned silently. Error messages never contain the data.
 
 Rotation: put the new key first (``new,old``) everywhere, restart, run ``hikkoshi keys rotate``
-(re-encrypts every value still under another key), then remove the old key.
+(re-encrypts every value still under another key, and rebuilds the blind indexes), then remove
+the old key.
+
+Blind indexes (``Keyring.blind``): where an app must find rows by an encrypted value without
+decrypting every row (staff's search by a customer's name), it stores keyed digests of the
+value's normalised forms: HMAC-SHA256 under a key derived from the data key with HKDF-SHA256
+(never the data key itself; one derived key per purpose), the first 16 bytes, in hex. Equal
+values give equal digests (that is what makes them searchable: the database learns which rows
+share a name, never the name); a digest is tied to the key it was made with, so the terms are
+rebuilt when the first key changes.
 
 ``python -m hikkoshi.encryption.crypto`` prints a new key line without needing Django settings
 (for a production host that cannot start before it has a key).
@@ -27,7 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 import logging
 import os
@@ -39,7 +48,9 @@ import threading
 import time
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +58,8 @@ PREFIX = "hk1"
 NONCE_BYTES = 12
 KEY_BYTES = 32
 TAG_BYTES = 16
+BLIND_BYTES = 16  # of a blind index term (HMAC-SHA256, truncated)
+BLIND_INFO = b"hikkoshi blind index v1|"  # HKDF info, followed by the purpose
 KID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 _TOKEN_BODY = re.compile(r"^[A-Za-z0-9_-]+$")
 # How often (seconds) a process looks whether the key file changed.
@@ -68,6 +81,26 @@ class Keyring:
     primary: str
     keys: dict[str, AESGCM]
     source: str  # "HIKKOSHI_DATA_KEYS" or the key file's path (for messages; never a key)
+    # The raw keys, only to derive the blind index keys from (never shown: repr=False).
+    raw_keys: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    _derived: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def blind(self, value: str, purpose: str, kid: str | None = None) -> str:
+        """The blind index term of ``value`` for ``purpose`` (``"assisted.name"``) under the key
+        ``kid`` (default: the first key): HMAC-SHA256 with a key derived by HKDF-SHA256 from
+        that data key and the purpose, truncated to ``BLIND_BYTES``, in hex. Normalise
+        ``value`` first: only exactly equal values give equal terms."""
+        kid = kid or self.primary
+        derived = self._derived.get((kid, purpose))
+        if derived is None:
+            secret = self.raw_keys.get(kid)
+            if secret is None:
+                raise KeyConfigurationError(f"the data key {kid!r} is not in the keyring ({self.source})")
+            hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=BLIND_INFO + purpose.encode())
+            derived = self._derived.setdefault((kid, purpose), hkdf.derive(secret))
+        mac = hmac.HMAC(derived, hashes.SHA256())
+        mac.update(value.encode("utf-8"))
+        return mac.finalize()[:BLIND_BYTES].hex()
 
     def encrypt(self, plaintext: bytes, context: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
@@ -180,7 +213,12 @@ def new_key_line(kid: str | None = None) -> str:
 
 
 def make_keyring(entries: list[tuple[str, bytes]], source: str) -> Keyring:
-    return Keyring(primary=entries[0][0], keys={kid: AESGCM(key) for kid, key in entries}, source=source)
+    return Keyring(
+        primary=entries[0][0],
+        keys={kid: AESGCM(key) for kid, key in entries},
+        source=source,
+        raw_keys=dict(entries),
+    )
 
 
 def create_key_file(path: Path) -> None:

@@ -11,7 +11,7 @@ from django.dispatch import Signal
 # ``entries`` (its ``MoveProcedure`` rows, each with its version and its initial status,
 # ``moves.services.initial_status``). What the receivers write commits with the move or not at
 # all: the outbox of the delivery app (one delivery per procedure, so a crash cannot lose
-# one) and the monthly counts of ``hikkoshi.assisted``.
+# one) and the monthly counts and name search terms of ``hikkoshi.assisted``.
 move_submitted = Signal()
 
 # The mover withdraws (取下げ) some procedures of a submitted move: ``move``, ``entries`` (those

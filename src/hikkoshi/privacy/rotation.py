@@ -8,6 +8,10 @@ are written in one short transaction, each row only if its tokens are still the 
 key, or the next run takes it). Nothing else about a row changes (``updated_at`` neither).
 Rotation is resumable: stop it any time and run it again; rows already under the first key are
 only read.
+
+Then the blind index of customers' names (``hikkoshi.assisted.names``), whose terms are digests
+under a key derived from a data key, is rebuilt for every move with a term under another key
+(``rebuild_index=True``: for every move entered for a customer).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Field
 
+from hikkoshi.assisted import names
+from hikkoshi.assisted.models import NameTerm
 from hikkoshi.encryption import crypto
 from hikkoshi.encryption.fields import EncryptedJSONField
 
@@ -40,6 +46,7 @@ class RotationReport:
     current: int = 0  # values already under the first key
     changed_meanwhile: int = 0  # rows left alone because the application wrote them meanwhile
     failed: list[str] = field(default_factory=list)  # "table.column #pk: why" (never a value)
+    reindexed: int = 0  # moves whose name search terms were written again
 
 
 def encrypted_columns() -> list[ColumnSet]:
@@ -89,11 +96,13 @@ def key_counts() -> dict[str, Counter]:
     from .mfa import key_counts as mfa_key_counts
 
     mfa_key_counts(counts)
+    counts[f"{NameTerm._meta.db_table} (name search terms)"] = Counter(names.term_counts())
     return counts
 
 
-def rotate(*, batch_size: int = 500, progress=None) -> RotationReport:
-    """Re-encrypt every value that is not under the first key of the keyring."""
+def rotate(*, batch_size: int = 500, progress=None, rebuild_index: bool = False) -> RotationReport:
+    """Re-encrypt every value that is not under the first key of the keyring, then rebuild the
+    name search terms made under another key (``rebuild_index``: every move's)."""
     ring = crypto.keyring()
     report = RotationReport()
     q = connection.ops.quote_name
@@ -136,6 +145,9 @@ def rotate(*, batch_size: int = 500, progress=None) -> RotationReport:
     rotate_authenticators(report)  # staff members' second-factor secrets (allauth's table)
     if progress:
         progress("mfa_authenticator", report)
+    report.reindexed = names.rebuild(everything=rebuild_index, batch_size=batch_size)
+    if progress:
+        progress(NameTerm._meta.db_table, report)
     return report
 
 

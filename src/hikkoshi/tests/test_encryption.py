@@ -196,3 +196,29 @@ def test_a_token_is_stored_as_its_sha256():
     # FIPS 180-2's example of SHA-256 ("abc").
     assert token_digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert len(token_digest("hks_" + "x" * 43)) == 64 and token_digest("a") != token_digest("b")
+
+
+def test_a_blind_index_term_is_keyed_derived_and_never_shown(keys):
+    """``Keyring.blind``: HMAC-SHA256 under a key derived (HKDF-SHA256) from the data key and
+    the purpose, truncated to 16 bytes: stable for a value, different for another purpose or
+    key, not the HMAC under the data key itself; the keys never in a repr."""
+    import hashlib
+    import hmac
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    ring = crypto.keyring()
+    term = ring.blind("やまだたろう", "assisted.name")
+    assert len(term) == 32 and int(term, 16) >= 0
+    assert ring.blind("やまだたろう", "assisted.name") == term == ring.blind("やまだたろう", "assisted.name", "a")
+    assert ring.blind("やまだたろう", "other.purpose") != term
+    assert ring.blind("やまだたろう", "assisted.name", "b") != term
+    assert ring.blind("やまだはなこ", "assisted.name") != term
+    data_key = bytes([1]) * 32
+    assert hmac.new(data_key, "やまだたろう".encode(), hashlib.sha256).hexdigest()[:32] != term
+    derived = HKDF(hashes.SHA256(), 32, None, b"hikkoshi blind index v1|assisted.name").derive(data_key)
+    assert hmac.new(derived, "やまだたろう".encode(), hashlib.sha256).hexdigest()[:32] == term
+    with pytest.raises(crypto.KeyConfigurationError):
+        ring.blind("x", "assisted.name", "gone")
+    assert base64.b64encode(data_key).decode() not in repr(ring) and "raw_keys" not in repr(ring)

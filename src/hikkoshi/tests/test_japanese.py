@@ -824,3 +824,34 @@ def test_parsed_dates_are_in_range_and_print(text):
 def test_values_that_are_not_text_are_input_errors(function, value):
     with pytest.raises(InputError):
         function(value)
+
+
+# --- names folded for a look-up (names) ----------------------------------------------------
+
+
+def test_a_name_is_folded_however_it_was_typed():
+    from hikkoshi.japanese import name_key
+
+    for typed in ("やまだ たろう", "ヤマダ　タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", "やまだたろう", " ヤマダ・タロウ "):
+        assert name_key(typed) == "やまだたろう", typed
+    assert name_key("山田\u3000太郎") == name_key("山田 太郎") == "山田太郎"
+    assert name_key("Ｓｍｉｔｈ  ＪＡＮＥ") == "smithjane"
+    assert name_key("ヴァン・ゴッホ") == "ゔぁんごっほ"
+    assert name_key(" \u3000・") == ""
+    assert name_key("髙橋") != name_key("高橋")  # variant kanji are not folded
+
+
+def test_the_terms_of_a_name_are_the_whole_and_each_part():
+    from hikkoshi.japanese import name_terms
+
+    assert name_terms("山田　太郎", "ﾔﾏﾀﾞ ﾀﾛｳ") == {"山田太郎", "山田", "太郎", "やまだたろう", "やまだ", "たろう"}
+    assert name_terms("ジョン・スミス") == {"じょんすみす", "じょん", "すみす"}
+    assert name_terms("", "  ", None) == set()  # (not text: none)
+
+
+@given(st.text(max_size=20))
+def test_every_term_is_folded_already(text):
+    from hikkoshi.japanese import name_key, name_terms
+
+    for term in name_terms(text):
+        assert term and name_key(term) == term

@@ -48,7 +48,7 @@ def hostile(world, sapporo):
 def test_staff_pages_and_the_result_escape_the_name(world, hostile):
     for area, (client, base, move) in hostile.items():
         assert_escaped(client.get(f"/{area}/"))
-        assert_escaped(client.post(f"/{area}/", {"q": "script"}))
+        assert_escaped(client.post(f"/{area}/", {"q": NAME}))  # (the whole name: parts find nothing)
         assert_escaped(client.get(base))  # the result page
         assert_escaped(client.get(base + "delete/"), shown=False)
         assert_escaped(client.get(f"/{area}/moves/{move.public_id}/consent/"))

@@ -2,9 +2,11 @@
 
 - ``generate [--kid KID]`` prints a new key line ``kid:base64`` (32 random bytes). Put it first
   in ``HIKKOSHI_DATA_KEYS`` (``new,old``) or as the first line of the key file, on every host.
-- ``rotate [--batch-size N]`` re-encrypts every value not under the first key, in batches, each
-  written in its own short transaction; resumable; prints the counts. When it reports nothing
-  left under other keys, the old key can be removed.
+- ``rotate [--batch-size N] [--rebuild]`` re-encrypts every value not under the first key, in
+  batches, each written in its own short transaction; resumable; then writes again the name
+  search terms (the blind index of customers' names) made under another key — with
+  ``--rebuild``, those of every move entered for a customer (terms missing or in doubt). Prints
+  the counts. When it reports nothing left under other keys, the old key can be removed.
 - ``status`` prints how many values each key holds, per column.
 
 Without production settings, ``python -m hikkoshi.encryption.crypto`` prints a key line as well.
@@ -27,6 +29,9 @@ class Command(BaseCommand):
         generate.add_argument("--kid", help="the key id (default: k<date>-<random>)")
         rotate = sub.add_parser("rotate", help="re-encrypt every value with the first key")
         rotate.add_argument("--batch-size", type=int, default=500, help="rows a batch (default 500)")
+        rotate.add_argument(
+            "--rebuild", action="store_true", help="rebuild the name search terms of every move, not only stale ones"
+        )
         sub.add_parser("status", help="how many values each key holds")
 
     def handle(self, *args, action, **options):
@@ -51,12 +56,13 @@ class Command(BaseCommand):
             if options["verbosity"] > 1:
                 self.stdout.write(f"  {table}: {report.rows} rows read, {report.rotated} values re-encrypted")
 
-        report = rotation.rotate(batch_size=options["batch_size"], progress=progress)
+        report = rotation.rotate(batch_size=options["batch_size"], progress=progress, rebuild_index=options["rebuild"])
         self.stdout.write(
             f"{report.rows} rows read: {report.rotated} values re-encrypted, "
             f"{report.current} already under {ring.primary!r}, "
             f"{report.changed_meanwhile} rows changed meanwhile (run again), "
-            f"{len(report.failed)} values that cannot be decrypted"
+            f"{len(report.failed)} values that cannot be decrypted; "
+            f"name search terms written again for {report.reindexed} move(s)"
         )
         for line in report.failed[:50]:
             self.stderr.write(f"  cannot decrypt {line}")
