@@ -250,6 +250,11 @@ class Adapter:
         raise NotOffered(f"the {self.name} interface takes no hand-over")
 
     def handoff(self, peer: PeerEndpoint, document: dict[str, Any], *, idempotency_key: str) -> HandoffAnswer:
+        """Hand a valid data set over. Raises ``DataSetInvalid`` or ``NotRepresentable`` before
+        anything is sent; ``Refused`` when the peer said no (nothing accepted); ``BadAnswer`` or
+        ``PeerUnreachable`` when the answer was unusable or missing — then the peer may or may
+        not have the data: try again with the same ``idempotency_key`` (sent as
+        ``Idempotency-Key``), never with a new one."""
         raise NotOffered(f"the {self.name} interface takes no hand-over")
 
     def __repr__(self) -> str:

@@ -59,7 +59,10 @@ def _rows(text: str, spec: dict[str, Any]) -> list[tuple[int, dict[str, str]]]:
             raise BadAnswer(f"the CSV lacks {len(missing)} column(s)")
         rows = []
         for row in reader:
-            rows.append((reader.line_num, {key: (value or "").strip() for key, value in row.items() if key}))
+            # DictReader puts extra cells under None and fills missing ones with None.
+            if None in row or None in row.values():
+                raise BadAnswer(f"line {reader.line_num} of the CSV has not as many cells as its header")
+            rows.append((reader.line_num, {key: value.strip() for key, value in row.items()}))
         return rows
     except csv.Error as exc:
         raise BadAnswer(f"malformed CSV at line {reader.line_num}") from exc

@@ -616,3 +616,41 @@ def test_a_move_made_in_the_wizard_arrives_and_opens_pre_filled(signed_in, sappo
         back = KansaiJson().read_back(kansai.bodies[0])
     assert back == without(document, answer.sent.not_sent)
     assert made._cleaned(dataset.from_data_set(back)) == made._stored(move)
+
+
+def test_a_csv_row_with_a_cell_too_many_is_a_bad_answer_not_a_shorter_row(kanto):
+    original = kanto.csv_bytes
+    kanto.csv_bytes = lambda: original().replace(b"\r\n", b",extra\r\n", 2).replace(b",extra", b"", 1)
+    with pytest.raises(BadAnswer, match="line 2"):
+        Renrakucho().directory(kanto_peer(kanto))
+
+
+@pytest.mark.parametrize(
+    "kana", ["サッポロ　ハナコ", "ヴィクトリア", "ヶオカ　ヵヮ", "ジョー・スミス", "パピプペポ　ガギグゲゴ"]
+)
+def test_half_width_kana_reads_back_as_written(kana):
+    from hikkoshi.federation.adapters.mapping import CONVERTERS
+
+    write, read = CONVERTERS["half_width_kana"]
+    assert read(write(kana)) == kana
+
+
+@pytest.mark.parametrize(
+    ("day", "wareki"),
+    [
+        ("1868-09-08", "M1.9.8"),
+        ("1912-07-30", "T1.7.30"),
+        ("1926-12-25", "S1.12.25"),
+        ("1989-01-07", "S64.1.7"),
+        ("1989-01-08", "H1.1.8"),
+        ("2019-04-30", "H31.4.30"),
+        ("2019-05-01", "R1.5.1"),
+        ("2026-04-01", "R8.4.1"),
+    ],
+)
+def test_wareki_is_written_and_read_back_at_the_eras_edges(day, wareki):
+    from hikkoshi.federation.adapters.mapping import CONVERTERS
+
+    write, read = CONVERTERS["wareki"]
+    assert write(day) == wareki
+    assert read(wareki) == day
