@@ -122,6 +122,8 @@ class Outgoing:
     fields: tuple[tuple[str, str], ...]
     sent_paths: tuple[str, ...]
     not_sent: tuple[str, ...]
+    # Items sent in the peer's form of the same characters (CP932 reads 〜 as ～, − as －).
+    altered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class SentRecord:
     sent_paths: tuple[str, ...]  # the data-set items they carry
     not_sent: tuple[str, ...]  # items of the document the peer has no field for
     sent_at: datetime
+    altered: tuple[str, ...] = ()  # items the peer reads in its form of the same characters
 
 
 @dataclass(frozen=True)

@@ -204,12 +204,18 @@ class Renrakucho(Adapter):
         valid_document(document)
         spec = _spec()["handoff"]
         outgoing = maps.encode(document, spec)
-        for (_name, value), path in zip(outgoing.fields, outgoing.sent_paths):
+        fields, altered = [], []
+        for (name, value), path in zip(outgoing.fields, outgoing.sent_paths):
             try:
-                value.encode(spec["encoding"])
+                # What the peer reads: CP932 has one code for 〜 and ～ (− and －, ‖ and ∥, ¢ and
+                # ￠ …) and reads it as the latter; the record keeps that and says which items.
+                read = value.encode(spec["encoding"]).decode(spec["encoding"])
             except UnicodeEncodeError as exc:
                 raise NotRepresentable(path, f"{path}: a character Shift_JIS does not have") from exc
-        return outgoing
+            fields.append((name, read))
+            if read != value:
+                altered.append(path)
+        return Outgoing(tuple(fields), outgoing.sent_paths, outgoing.not_sent, tuple(altered))
 
     def handoff(self, peer: PeerEndpoint, document: dict[str, Any], *, idempotency_key: str) -> HandoffAnswer:
         spec = _spec()["handoff"]
@@ -218,7 +224,15 @@ class Renrakucho(Adapter):
         content_type = f"application/x-www-form-urlencoded; charset={spec['charset']}"
         target = url(peer, spec["path"])
         sent = SentRecord(
-            "POST", target, content_type, body, outgoing.fields, outgoing.sent_paths, outgoing.not_sent, now()
+            "POST",
+            target,
+            content_type,
+            body,
+            outgoing.fields,
+            outgoing.sent_paths,
+            outgoing.not_sent,
+            now(),
+            outgoing.altered,
         )
         headers = {
             **self._headers(peer),

@@ -654,3 +654,25 @@ def test_wareki_is_written_and_read_back_at_the_eras_edges(day, wareki):
     write, read = CONVERTERS["wareki"]
     assert write(day) == wareki
     assert read(wareki) == day
+
+
+def test_characters_cp932_writes_in_its_own_form_are_sent_so_and_recorded(kanto):
+    """CP932 has one code for 〜 (U+301C) and ～ (U+FF5E), − and －: the peer reads the latter.
+    The record keeps what the peer reads and names the items; nothing else changes."""
+    document = example()
+    new = document["申請内容（B票）"]["内容"]["新住所"]
+    new["建物名等（方書）"] = "ハイツ北〜南 2−1"
+    new["連結表記"] = "北海道札幌市北区北24条西6丁目1-1 ハイツ北〜南 2−1"
+    answer = Renrakucho().handoff(kanto_peer(kanto), document, idempotency_key="k-9")
+    assert answer.sent.altered == (
+        "申請内容（B票）.内容.新住所.連結表記",
+        "申請内容（B票）.内容.新住所.建物名等（方書）",
+    )
+    assert kanto.fields()["新方書"] == "ハイツ北～南 2－1"
+    assert dict(answer.sent.fields) == kanto.fields()
+    back = Renrakucho().read_back(kanto.forms[0])
+    expected = without(document, RENRAKUCHO_NOT_SENT)
+    expected["申請内容（B票）"]["内容"]["新住所"].update(
+        {"建物名等（方書）": "ハイツ北～南 2－1", "連結表記": "北海道札幌市北区北24条西6丁目1-1 ハイツ北～南 2－1"}
+    )
+    assert back == expected
