@@ -676,3 +676,15 @@ def test_characters_cp932_writes_in_its_own_form_are_sent_so_and_recorded(kanto)
         {"建物名等（方書）": "ハイツ北～南 2－1", "連結表記": "北海道札幌市北区北24条西6丁目1-1 ハイツ北～南 2－1"}
     )
     assert back == expected
+
+
+def test_an_answer_page_with_bytes_that_are_not_cp932_is_a_bad_answer(kanto):
+    original = kanto._page
+
+    def page(status, title, body):
+        reply = original(status, title, body)
+        return Reply(reply.status, reply.content_type, reply.body.replace("受付番号".encode("cp932"), b"\x81\x7f"))
+
+    kanto._page = page
+    with pytest.raises(BadAnswer, match="not cp932"):
+        Renrakucho().handoff(kanto_peer(kanto), example(), idempotency_key="k-10")
