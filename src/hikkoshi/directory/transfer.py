@@ -39,9 +39,11 @@ replaces its stored fields, contacts and service areas and becomes a local entry
 the file are left alone.
 """
 
+from collections.abc import Collection
 import csv
 from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
 import io
 import json
 import logging
@@ -54,6 +56,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from hikkoshi.places.municipalities import municipality_code
 
 from .constants import LOCAL_PORTAL, Category, ContactKind, Verification
 from .models import Contact, Organisation, ServiceArea
@@ -769,3 +773,136 @@ def directory_export(*, path: Path, portal: str = LOCAL_PORTAL) -> int:
         raise DirectoryExportError(_("Cannot write the file: %(error)s") % {"error": exc.strerror or exc}) from exc
     logger.info("directory_exported organisations=%d format=%s", len(orgs), fmt)
     return len(orgs)
+
+
+# --- a partner portal's copy (ポータル間連携) ---------------------------------------------------
+
+
+class _MarkupFinder(HTMLParser):
+    """Notes whether a text holds markup as an HTML parser reads it: a tag, a comment, a
+    declaration, a processing instruction or a character reference (``&lt;``, ``&#60;``)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.found = False
+
+    def handle_starttag(self, tag, attrs):
+        self.found = True
+
+    def handle_startendtag(self, tag, attrs):
+        self.found = True
+
+    def handle_endtag(self, tag):
+        self.found = True
+
+    def handle_comment(self, data):
+        self.found = True
+
+    def handle_decl(self, decl):
+        self.found = True
+
+    def handle_pi(self, data):
+        self.found = True
+
+    def unknown_decl(self, data):
+        self.found = True
+
+    def handle_entityref(self, name):
+        self.found = True
+
+    def handle_charref(self, name):
+        self.found = True
+
+
+def has_markup(text: str) -> bool:
+    """Whether ``text`` holds HTML markup (tags, comments, character references); a ``<`` that
+    starts no tag (``5 < 6``) is text."""
+    if "<" not in text and "&" not in text:
+        return False
+    finder = _MarkupFinder()
+    finder.feed(text)
+    finder.close()
+    return finder.found
+
+
+# Links that run something when followed (javascript:, vbscript:, data:text/html…), refused
+# anywhere in a partner's text, also with spaces or control characters slipped in.
+_SCRIPT_LINK = re.compile(r"(?<![a-z0-9+.-])(?:javascript:|vbscript:|data:[a-z]+/)")
+
+
+def _script_link(text: str) -> bool:
+    squeezed = "".join(ch for ch in text.lower() if not ch.isspace() and ch.isprintable())
+    return bool(_SCRIPT_LINK.search(squeezed))
+
+
+def _within(code: str, allowed: Collection[str]) -> bool:
+    """Whether an area code lies inside one of the allowed codes (a prefecture covers its
+    municipalities; a designated city its wards)."""
+    if code in allowed:
+        return True
+    if len(code) == 5:
+        return code[:2] in allowed or municipality_code(code) in allowed
+    return False
+
+
+def validate_partner_directory(document: Any, *, allowed_areas: Collection[str]) -> list[ImportProblem]:
+    """Every problem of a partner portal's directory (the JSON format of this module, as an
+    object): the rules of ``directory import`` (each organisation's, contact's and area's own
+    checks: web addresses http(s) only, e-mail and phone forms, known area codes, dates) and
+    those of a copy from elsewhere — no markup and no script link in any text, every service
+    area inside ``allowed_areas`` (2-digit prefecture or 5-digit municipality codes the
+    operator allowed the partner) and named by its code, at least one area per organisation.
+
+    Nothing is read from or written to the database; an empty list means the copy may be used
+    whole (a copy with any problem is refused whole: the last good copy stays).
+    """
+    allowed = frozenset(allowed_areas)
+    records, problems = _parse_json(json.dumps(document, ensure_ascii=False))
+    if problems:
+        return problems
+    seen: dict[str, _Record] = {}
+    for rec in records:
+        if not rec.fields:
+            continue
+        slug = rec.fields["slug"]
+        if slug in seen:
+            rec.problem("slug", _("The identifier “%(slug)s” is used twice.") % {"slug": slug})
+        seen[slug] = rec
+        texts = [(name, value) for name, value in rec.fields.items() if isinstance(value, str)]
+        for name, data in rec.contacts:
+            texts += [(f"{name}.value", data["value"]), (f"{name}.label", data["label"])]
+        for name, value in texts:
+            if has_markup(value):
+                rec.problem(name, _("Markup (HTML) is not accepted from a partner portal."))
+            elif _script_link(value):
+                rec.problem(name, _("A script link (javascript:, data:) is not accepted."))
+        exclude: list[str] = []
+        _check_choice(rec, "category", rec.fields["category"], Category, exclude, "category")
+        _check_choice(rec, "verification", rec.fields["verification"], Verification, exclude, "verification")
+        org = Organisation(**{k: v for k, v in rec.fields.items() if k != "receipt_keys"})
+        org.receipt_keys = rec.fields.get("receipt_keys") or []
+        _full_clean(
+            org,
+            lambda f, m, rec=rec: rec.problem("" if f == NON_FIELD_ERRORS else f, m),
+            exclude,
+            ("postcode",),
+            validate_unique=False,
+        )
+        default = org.verification if org.verification in Verification.values else Verification.SAMPLE
+        for position, (name, data) in enumerate(rec.contacts):
+            _contact(rec, name, data, default, position)
+        if not rec.areas:
+            rec.problem("areas", _("A partner's organisation needs at least one service area."))
+        for name, data in rec.areas:
+            area = ServiceArea(**data)
+            report = lambda f, m, rec=rec, name=name: rec.problem(rec.sub_name(name, f), m)  # noqa: E731
+            if not _full_clean(area, report, ["organisation"], ("postcode_from", "postcode_to")):
+                continue
+            if not area.area_code:
+                rec.problem(f"{name}.area_code", _("Name the prefecture or municipality of this area."))
+            elif not _within(area.area_code, allowed):
+                rec.problem(
+                    f"{name}.area_code",
+                    _("The area %(code)s is outside the areas allowed for this portal.") % {"code": area.area_code},
+                )
+    return [p for rec in records for p in rec.problems]

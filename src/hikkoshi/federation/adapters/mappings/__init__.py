@@ -1,0 +1,1 @@
+"""The adapters' mappings as data (one JSON file per adapter); a package so they ship with it."""
