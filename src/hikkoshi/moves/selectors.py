@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from hikkoshi import channels
 from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
-from hikkoshi.places.moves import MoveKind
+from hikkoshi.places.move_kind import MoveKind
 
 from .access import OWN, move_visible_to, own_only, visible_moves
 from .common import APPLICANT, HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP, MEMBER

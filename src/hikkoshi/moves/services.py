@@ -52,7 +52,7 @@ from hikkoshi.catalogue.selectors import (
     period_ended_notice,
 )
 from hikkoshi.places.addresses import resolve_address
-from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
+from hikkoshi.places.move_kind import MoveAssessment, MoveKind, assess_move
 from hikkoshi.places.postcodes import Place, lookup
 
 from .access import assisted_of

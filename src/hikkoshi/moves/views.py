@@ -46,7 +46,7 @@ from hikkoshi.catalogue.selectors import (
 from hikkoshi.documents.fonts import unprintable_rows
 from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.japanese import format_wareki
-from hikkoshi.places.moves import MoveKind, assess_move
+from hikkoshi.places.move_kind import MoveKind, assess_move
 from hikkoshi.places.normalise import InvalidPostcode
 from hikkoshi.places.postcodes import lookup
 
