@@ -53,7 +53,7 @@ def _imported_models(tree: ast.AST, app: str) -> dict[str, str]:
             continue
         if node.level == 0 and node.module.startswith("hikkoshi.") and node.module.endswith(".models"):
             owner = node.module.split(".")[1]
-        elif node.level == 1 and node.module == "models":
+        elif node.level >= 1 and node.module == "models":  # its own app's (also from a subpackage)
             owner = app
         else:
             continue
