@@ -1,6 +1,6 @@
 """Each app writes only its own rows (issue 10): no module outside an app's package writes that
 app's models through their managers (``Model.objects….update/create/delete/…``). Another app
-asks the owner's services instead (``moves.lifecycle.entry_status_record``, the erase services
+asks the owner's services instead (``moves.lifecycle.procedure_status_record``, the erase services
 ``hikkoshi.privacy`` calls, …) or hears its signals.
 
 A static check over the source (tests, migrations and fixtures aside): a model is known by where

@@ -27,12 +27,12 @@ from hikkoshi.japanese import format_wareki
 
 from ..access import assisted_of
 from ..common import applicant_fields
-from ..constants import EntryStatus, MoveStatus
+from ..constants import MoveStatus, ProcedureStatus
 from ..forms import SpecForm
 from ..lifecycle import move_correct, move_withdraw
 from ..models import MoveProcedure
 from ..notices import request_known, why_not_changeable
-from ..result import entries_of
+from ..result import procedures_of
 from .result import result_page
 from .shared import audit, error_summary, own_move, page_url
 
@@ -61,7 +61,7 @@ def _names(entries) -> str:
 def withdraw(request, public_id):
     """取下げ: the whole move, or the procedures ticked (``?procedure=<slug>`` ticks one)."""
     move = _submitted(request, public_id)
-    entries = entries_of(move)
+    entries = procedures_of(move)
     open_ = [e for e in entries if not why_not_changeable(e)]
     error = ""
     if request.method == "POST":
@@ -98,7 +98,7 @@ def withdraw(request, public_id):
             "name": e.version.localised_name,
             "organisation": e.version.procedure.organisation.name,
             "checked": e.definition["slug"] in ticked,
-            "sent": e.status in (EntryStatus.SENDING, EntryStatus.DELIVERED),
+            "sent": e.status in (ProcedureStatus.SENDING, ProcedureStatus.DELIVERED),
             "window": channels.in_person(e.definition["channel"]),
         }
         for e in open_
@@ -140,7 +140,7 @@ def correct(request, public_id):
     """訂正: the contact data and each procedure's own fields, as they stand; what changed goes
     to the organisations concerned."""
     move = _submitted(request, public_id)
-    entries = [e for e in entries_of(move) if not why_not_changeable(e)]
+    entries = [e for e in procedures_of(move) if not why_not_changeable(e)]
     data = request.POST if request.method == "POST" else None
     contact_specs = _contact_specs(move)
     contact = SpecForm(
@@ -217,12 +217,12 @@ def filed(request, public_id, slug):
     """The mover says they filed a counter procedure (窓口で届出済み), or takes it back."""
     move = _submitted(request, public_id)
     entry = next(
-        (e for e in entries_of(move) if e.definition["slug"] == slug and e.status == EntryStatus.IN_PERSON), None
+        (e for e in procedures_of(move) if e.definition["slug"] == slug and e.status == ProcedureStatus.IN_PERSON), None
     )
     if entry is None:
         raise Http404
     done = request.POST.get("filed") == "1"
-    MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON).update(
+    MoveProcedure.objects.filter(pk=entry.pk, status=ProcedureStatus.IN_PERSON).update(
         filed_at=timezone.now() if done else None
     )
     audit(request, Action.FILED, move, target=f"{slug} {'yes' if done else 'no'}")
@@ -271,8 +271,8 @@ def visit(request, public_id, slug):
     entry = next(
         (
             e
-            for e in entries_of(move)
-            if e.definition["slug"] == slug and e.status == EntryStatus.IN_PERSON and e.filed_at is None
+            for e in procedures_of(move)
+            if e.definition["slug"] == slug and e.status == ProcedureStatus.IN_PERSON and e.filed_at is None
         ),
         None,
     )
@@ -286,7 +286,9 @@ def visit(request, public_id, slug):
         if error:
             messages.error(request, error)
             return result_page(request, move, visit={"slug": slug, "value": raw, "error": error}, status=400)
-    MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON, filed_at__isnull=True).update(visit_on=day)
+    MoveProcedure.objects.filter(pk=entry.pk, status=ProcedureStatus.IN_PERSON, filed_at__isnull=True).update(
+        visit_on=day
+    )
     audit(request, Action.VISIT, move, target=f"{slug} {day.isoformat() if day else 'none'}")
     if day is not None:
         messages.success(

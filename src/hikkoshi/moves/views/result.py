@@ -24,10 +24,10 @@ from hikkoshi.places.postcodes import lookup
 
 from ..access import assisted_of
 from ..common import applicant_fields
-from ..constants import EntryStatus, MoveStatus
+from ..constants import MoveStatus, ProcedureStatus
 from ..forms import STEP_NAMES, Places
 from ..lifecycle import moves_delete
-from ..result import entries_of, entry_rows, next_steps
+from ..result import next_steps, procedure_rows, procedures_of
 from ..selectors import channel_label, move_record
 from .shared import audit, list_url, move_notes, own_move, page_url
 
@@ -77,8 +77,8 @@ def result_page(request, move, *, visit: dict | None = None, status: int = 200):
     names = _document_names(move)
     submitted_on = timezone.localdate(move.submitted_at) if move.submitted_at else timezone.localdate()
     contact_labels = {f"applicant.{spec.name}": spec.localised_label for spec in applicant_fields()}
-    entries = entries_of(move)
-    rows = entry_rows(
+    entries = procedures_of(move)
+    rows = procedure_rows(
         move,
         entries,
         lambda slug, name: [{"name": n, "label": _document_label(n, name)} for n in names if _belongs_to(n, slug)],
@@ -88,7 +88,7 @@ def result_page(request, move, *, visit: dict | None = None, status: int = 200):
     for row in rows:
         entry = row["entry"]
         row["channel"] = channel_label(entry.definition["channel"])
-        if entry.status == EntryStatus.WITHDRAWN:
+        if entry.status == ProcedureStatus.WITHDRAWN:
             continue
         notice = period_ended_notice(
             name=row["name"], end=entry.deadline_to, organisation=row["organisation"], today=submitted_on
@@ -159,12 +159,16 @@ def _stored_not_applied(move) -> list[dict]:
 
 def _delivery_summary(move) -> dict:
     """How many of a move's applications to be sent have arrived, are on their way, failed."""
-    statuses = [e.status for e in move.entries.all() if e.status not in (EntryStatus.IN_PERSON, EntryStatus.WITHDRAWN)]
+    statuses = [
+        e.status for e in move.entries.all() if e.status not in (ProcedureStatus.IN_PERSON, ProcedureStatus.WITHDRAWN)
+    ]
     return {
         "sent_total": len(statuses),
-        "delivered": sum(s in (EntryStatus.DELIVERED, EntryStatus.HANDLED) for s in statuses),
-        "pending": sum(s in (EntryStatus.QUEUED, EntryStatus.SENDING, EntryStatus.RETRYING) for s in statuses),
-        "failed": sum(s == EntryStatus.FAILED for s in statuses),
+        "delivered": sum(s in (ProcedureStatus.DELIVERED, ProcedureStatus.HANDLED) for s in statuses),
+        "pending": sum(
+            s in (ProcedureStatus.QUEUED, ProcedureStatus.SENDING, ProcedureStatus.RETRYING) for s in statuses
+        ),
+        "failed": sum(s == ProcedureStatus.FAILED for s in statuses),
     }
 
 
