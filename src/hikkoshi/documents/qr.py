@@ -54,6 +54,8 @@ addresses and names), the sheet says so where the code would be, and the counter
 from django.conf import settings
 from django.core import signing
 
+from hikkoshi.catalogue.constants import OfficialForm
+
 from .data import MoveRecord, ProcedureRecord
 from .labels import householder, new_building_line, old_building_line, relationship
 from .qrmatrix import Matrix, qr_matrix
@@ -91,7 +93,7 @@ def form_payload(record: MoveRecord, entry: ProcedureRecord, persons=None, sheet
     if old_building:
         old.append(old_building)
     payload = {
-        "f": entry.form or "juminido",
+        "f": entry.form or OfficialForm.RESIDENCE_CHANGE.value,
         "k": entry.notification,
         "m": record.id,
         "p": entry.slug,

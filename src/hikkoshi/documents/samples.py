@@ -8,6 +8,8 @@ by web, fax or e-mail — the Sapporo procedures of the 2006 demonstration.
 
 from datetime import date, timedelta
 
+from hikkoshi.catalogue.constants import OfficialForm
+
 from .data import Address, FieldValue, MoveRecord, Office, Person, ProcedureRecord
 
 APPLICANT = Person("札幌 太郎", "サッポロ タロウ", date(1985, 3, 5), "世帯主", "male")
@@ -36,7 +38,7 @@ def _procedures(move_date: date) -> tuple[ProcedureRecord, ...]:
             status_label="窓口で届出",
             deadline_from=move_date - timedelta(days=14),
             deadline_to=in14,
-            form="juminido",
+            form=OfficialForm.RESIDENCE_CHANGE.value,
             notification="move_out",
             what_to_bring=(
                 "本人確認書類（運転免許証・マイナンバーカードなど）",
@@ -58,7 +60,7 @@ def _procedures(move_date: date) -> tuple[ProcedureRecord, ...]:
             status_label="窓口で届出",
             deadline_from=move_date,
             deadline_to=in14,
-            form="juminido",
+            form=OfficialForm.RESIDENCE_CHANGE.value,
             notification="move_in",
             fields=(FieldValue("katagaki", "方書", "大通パークマンション1203号室"),),
             what_to_bring=(

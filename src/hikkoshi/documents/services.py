@@ -1,5 +1,7 @@
 """The entry points of the documents app: render a move's documents from a ``MoveRecord``."""
 
+from hikkoshi.catalogue.constants import OfficialForm
+
 from .applicant_copy import render_copy
 from .application import render_application
 from .data import MoveRecord, ProcedureRecord
@@ -28,7 +30,7 @@ ICS = "text/calendar; charset=utf-8"
 
 def form_procedures(record: MoveRecord) -> list[ProcedureRecord]:
     """The window procedures of ``record`` that come with an official form to print."""
-    return [e for e in record.procedures if e.in_person and e.form == "juminido" and e.notification]
+    return [e for e in record.procedures if e.in_person and e.form == OfficialForm.RESIDENCE_CHANGE and e.notification]
 
 
 def render_move_documents(record: MoveRecord, *, calendar: bool = True, lang: str = "ja") -> dict[str, bytes]:
