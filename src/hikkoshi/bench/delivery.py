@@ -372,7 +372,7 @@ def _pipeline_phase(owner, payload: dict, moves: int, processes: int) -> dict:
     from django.db.models import Max
 
     from hikkoshi.delivery.models import Delivery
-    from hikkoshi.moves.constants import EntryStatus
+    from hikkoshi.moves.constants import ProcedureStatus
     from hikkoshi.moves.services import move_submit
 
     workers = _Workers(processes)
@@ -383,18 +383,18 @@ def _pipeline_phase(owner, payload: dict, moves: int, processes: int) -> dict:
         for _ in range(moves):
             move = move_submit(owner=owner, payload=payload)
             submitted[move.pk] = time.time()
-        sent = Delivery.objects.filter(entry__move_id__in=list(submitted)).exclude(status=EntryStatus.IN_PERSON)
+        sent = Delivery.objects.filter(entry__move_id__in=list(submitted)).exclude(status=ProcedureStatus.IN_PERSON)
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
-            open_ = sent.exclude(status__in=list(EntryStatus.final())).count()
+            open_ = sent.exclude(status__in=list(ProcedureStatus.final())).count()
             if not open_:
                 break
             time.sleep(0.2)
         else:
             raise BenchError("deliveries were still open after 15 minutes")
-        failed = sent.exclude(status=EntryStatus.DELIVERED).count()
+        failed = sent.exclude(status=ProcedureStatus.DELIVERED).count()
         if failed:
-            codes = list(sent.exclude(status=EntryStatus.DELIVERED).values_list("error_code", flat=True)[:5])
+            codes = list(sent.exclude(status=ProcedureStatus.DELIVERED).values_list("error_code", flat=True)[:5])
             raise BenchError(f"{failed} deliveries did not arrive: {codes}")
         finished = sent.aggregate(last=Max("delivered_at"))["last"].timestamp()
         per_move = sent.values("entry__move_id").annotate(last=Max("delivered_at"))

@@ -18,7 +18,7 @@ TABLES = ("moves_move", "delivery_delivery", "assisted_nameterm")
 def HOT_QUERIES() -> dict:  # noqa: N802 (a constant made at call time: it reads the clock)
     from hikkoshi.assisted.names import moves_named
     from hikkoshi.delivery.models import Delivery
-    from hikkoshi.moves.constants import EntryStatus, MoveStatus
+    from hikkoshi.moves.constants import MoveStatus, ProcedureStatus
     from hikkoshi.moves.models import Move
     from hikkoshi.privacy.services import stale_assisted_drafts
 
@@ -36,17 +36,21 @@ def HOT_QUERIES() -> dict:  # noqa: N802 (a constant made at call time: it reads
         "delivery admin, one day": Delivery.objects.filter(created_at__gte=now - timedelta(days=1)).order_by(
             "-created_at", "-id"
         )[:100],
-        "attention: failed": Delivery.objects.filter(status=EntryStatus.FAILED).order_by("-created_at", "-id")[:100],
+        "attention: failed": Delivery.objects.filter(status=ProcedureStatus.FAILED).order_by("-created_at", "-id")[
+            :100
+        ],
         "attention: stuck": Delivery.objects.filter(
-            Q(status=EntryStatus.SENDING, sending_since__lt=now - lease)
-            | Q(status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=now - lease)
+            Q(status=ProcedureStatus.SENDING, sending_since__lt=now - lease)
+            | Q(status__in=[ProcedureStatus.QUEUED, ProcedureStatus.RETRYING], next_attempt_at__lt=now - lease)
         ),
         "search by reference": Delivery.objects.filter(reference="R-1"),
         "search by key": Delivery.objects.filter(idempotency_key=uuid.uuid4()),
         "move by public id": Move.objects.filter(public_id=uuid.uuid4()),
-        "sweeper: sending too long": Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease),
+        "sweeper: sending too long": Delivery.objects.filter(
+            status=ProcedureStatus.SENDING, sending_since__lt=now - lease
+        ),
         "sweeper: overdue": Delivery.objects.filter(
-            status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=now - lease
+            status__in=[ProcedureStatus.QUEUED, ProcedureStatus.RETRYING], next_attempt_at__lt=now - lease
         ).values_list("pk", "task_id"),
         "admin search by move": Delivery.objects.filter(entry__move_id=1).values_list("pk", flat=True),
         "a move's deliveries": Delivery.objects.filter(entry__move_id=1),

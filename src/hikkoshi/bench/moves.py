@@ -238,7 +238,7 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
     from hikkoshi import channels
     from hikkoshi.audit.models import AuditEvent
     from hikkoshi.delivery.models import Delivery, DeliveryEvent
-    from hikkoshi.moves.constants import EntryStatus, MoveStatus
+    from hikkoshi.moves.constants import MoveStatus, ProcedureStatus
     from hikkoshi.moves.models import Move, MoveProcedure
 
     now = timezone.now()
@@ -294,14 +294,14 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
         for entry in entries:
             channel = world.channel_at[entry.position]
             if channels.in_person(channel):
-                deliveries.append(Delivery(entry=entry, channel=channel, status=EntryStatus.IN_PERSON))
+                deliveries.append(Delivery(entry=entry, channel=channel, status=ProcedureStatus.IN_PERSON))
                 continue
             roll = rng.random()
             submitted_at = entry.move.submitted_at
             assert submitted_at is not None  # every move made here is submitted
             recent = submitted_at > now - timedelta(days=2)
             if recent and roll < 0.3:  # waiting in back-off, its task due later
-                status, next_at = EntryStatus.RETRYING, now + timedelta(minutes=rng.uniform(1, 60))
+                status, next_at = ProcedureStatus.RETRYING, now + timedelta(minutes=rng.uniform(1, 60))
                 task_id = uuid.uuid4()
                 tasks.append(
                     DBTaskResult(
@@ -315,9 +315,9 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
                 )
             elif roll < 0.01:  # failed: staff dealt with those older than a week (handled)
                 week = submitted_at > now - timedelta(days=7)
-                status, next_at, task_id = (EntryStatus.FAILED if week else EntryStatus.HANDLED), None, None
+                status, next_at, task_id = (ProcedureStatus.FAILED if week else ProcedureStatus.HANDLED), None, None
             else:
-                status, next_at, task_id = EntryStatus.DELIVERED, None, None
+                status, next_at, task_id = ProcedureStatus.DELIVERED, None, None
             deliveries.append(
                 Delivery(
                     entry=entry,
@@ -327,10 +327,10 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
                     next_attempt_at=next_at,
                     task_id=str(task_id or ""),
                     reference=f"R{rng.randrange(10**9):09d}" if status == "delivered" else "",
-                    delivered_at=entry.move.submitted_at if status == EntryStatus.DELIVERED else None,
+                    delivered_at=entry.move.submitted_at if status == ProcedureStatus.DELIVERED else None,
                 )
             )
-            if status == EntryStatus.DELIVERED and rng.random() < 0.2:  # results not pruned yet
+            if status == ProcedureStatus.DELIVERED and rng.random() < 0.2:  # results not pruned yet
                 tasks.append(
                     DBTaskResult(
                         task_path="hikkoshi.delivery.tasks.deliver_task",
@@ -355,7 +355,7 @@ def _build(world: _World, count: int, rng: random.Random, *, newest_days: float,
                 attempt=1,
             )
             for d in deliveries
-            if d.status != EntryStatus.IN_PERSON
+            if d.status != ProcedureStatus.IN_PERSON
         ]
         DeliveryEvent.objects.bulk_create(events, batch_size=1000)
         AuditEvent.objects.bulk_create(

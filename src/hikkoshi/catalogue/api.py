@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from hikkoshi.places.api import place_or_problem
-from hikkoshi.places.moves import assess_move
+from hikkoshi.places.move_kind import assess_move
 from hikkoshi.places.schemas import PlaceOut, place_payload
 from hikkoshi.web import Problem, invalid_param
 

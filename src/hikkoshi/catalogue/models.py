@@ -6,7 +6,7 @@ from django.utils.translation import get_language, gettext_lazy as _
 
 from hikkoshi import channels
 from hikkoshi.directory.models import Organisation
-from hikkoshi.places.moves import MoveKind
+from hikkoshi.places.move_kind import MoveKind
 
 from .constants import CommonItem, Condition, End, Office, OfficialForm
 from .schema import SchemaError, parse_schema

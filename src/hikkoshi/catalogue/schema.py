@@ -27,7 +27,7 @@ from hikkoshi.japanese import (
     parse_date,
     to_katakana,
 )
-from hikkoshi.places.moves import MoveKind
+from hikkoshi.places.move_kind import MoveKind
 from hikkoshi.places.normalise import InvalidPostcode, format_postcode, normalise_postcode
 
 from .constants import FieldType

@@ -17,7 +17,7 @@ from hikkoshi import channels
 from hikkoshi.directory.constants import Category
 from hikkoshi.directory.models import Organisation
 from hikkoshi.directory.selectors import derived, directory_snapshot, match_ids, organisations_for_place
-from hikkoshi.places.moves import MoveAssessment, MoveKind
+from hikkoshi.places.move_kind import MoveAssessment, MoveKind
 from hikkoshi.places.municipalities import municipality_code as registration_code_of
 from hikkoshi.places.postcodes import Place
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from hikkoshi import application_number
 from hikkoshi.admin_paging import LargeTableAdmin
 from hikkoshi.audit.services import Action, record
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import Move
 
 from .models import Delivery, DeliveryEvent, Notice
@@ -51,9 +51,9 @@ class AttentionFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
         old = timezone.now() - lease
-        failed = Q(status=EntryStatus.FAILED)
-        stuck = Q(status=EntryStatus.SENDING, sending_since__lt=old) | Q(
-            status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING], next_attempt_at__lt=old
+        failed = Q(status=ProcedureStatus.FAILED)
+        stuck = Q(status=ProcedureStatus.SENDING, sending_since__lt=old) | Q(
+            status__in=[ProcedureStatus.QUEUED, ProcedureStatus.RETRYING], next_attempt_at__lt=old
         )
         chosen = {"failed": failed, "stuck": stuck, "all": failed | stuck}.get(self.value() or "")
         return queryset.filter(chosen) if chosen is not None else queryset

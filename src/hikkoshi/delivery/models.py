@@ -2,8 +2,8 @@
 
 A ``Delivery`` is created in the same transaction as the move (on ``moves.signals.move_submitted``)
 and handed to a worker only after that transaction commits. Its status is the procedure's status
-(``moves.EntryStatus``), kept on the procedure too (``MoveProcedure.status``, which moves owns:
-delivery changes it through ``moves.lifecycle.entry_status_record`` only) so pages, the API and
+(``moves.ProcedureStatus``), kept on the procedure too (``MoveProcedure.status``, which moves owns:
+delivery changes it through ``moves.lifecycle.procedure_status_record`` only) so pages, the API and
 申請結果 read it there. Every step of its life is an append-only ``DeliveryEvent`` — codes and
 ids, never personal data.
 """
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hikkoshi import channels
 from hikkoshi.encryption.fields import EncryptedJSONField
-from hikkoshi.moves.constants import EntryStatus, NoticeKind, NoticeStatus
+from hikkoshi.moves.constants import NoticeKind, NoticeStatus, ProcedureStatus
 from hikkoshi.moves.models import MoveProcedure
 
 
@@ -26,7 +26,9 @@ class Delivery(models.Model):
         MoveProcedure, on_delete=models.CASCADE, related_name="delivery", verbose_name=_("procedure of a move")
     )
     channel = models.CharField(_("channel"), max_length=10, choices=channels.choices)
-    status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices, default=EntryStatus.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProcedureStatus.choices, default=ProcedureStatus.QUEUED
+    )
     # Sent with every attempt (Idempotency-Key, Message-ID, spool name): an organisation that
     # honours it never takes the same application twice.
     idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)

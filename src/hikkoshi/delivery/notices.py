@@ -40,7 +40,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hikkoshi.moves import lifecycle
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.notices import NoticeView
 
@@ -63,7 +63,7 @@ Kind = DeliveryEvent.Kind
 Status = Notice.Status
 # While a notice waits for its application to finish being sent.
 WAIT_FOR_APPLICATION = timedelta(seconds=5)
-_CANCELLABLE = (EntryStatus.QUEUED, EntryStatus.RETRYING, EntryStatus.FAILED)
+_CANCELLABLE = (ProcedureStatus.QUEUED, ProcedureStatus.RETRYING, ProcedureStatus.FAILED)
 
 
 # -- the mover's requests ---------------------------------------------------------------------
@@ -114,12 +114,12 @@ def _one(entry: MoveProcedure, *, kind: str, user: "Requester", request_key: str
             changes=changes,
             requested_by=user if user is not None and user.is_authenticated else None,
         )
-        if delivery.status in _CANCELLABLE or delivery.status == EntryStatus.IN_PERSON:
+        if delivery.status in _CANCELLABLE or delivery.status == ProcedureStatus.IN_PERSON:
             # Not sent (or at the counter): nothing goes to the organisation.
             notice.status = Status.NOT_NEEDED
             notice.save()
             if withdrawal:
-                _set_delivery(delivery, status=EntryStatus.WITHDRAWN, next_attempt_at=None)
+                _set_delivery(delivery, status=ProcedureStatus.WITHDRAWN, next_attempt_at=None)
                 DeliveryEvent.objects.create(
                     delivery=delivery,
                     kind=Kind.WITHDRAWN,
@@ -137,7 +137,7 @@ def _one(entry: MoveProcedure, *, kind: str, user: "Requester", request_key: str
                     actor=notice.requested_by,
                 )
             return notice
-        if delivery.status in (EntryStatus.SENDING, EntryStatus.DELIVERED):
+        if delivery.status in (ProcedureStatus.SENDING, ProcedureStatus.DELIVERED):
             notice.status = Status.QUEUED
             notice.next_attempt_at = timezone.now()
             notice.save()
@@ -156,7 +156,7 @@ def _one(entry: MoveProcedure, *, kind: str, user: "Requester", request_key: str
 def _set_delivery(delivery: Delivery, **fields: Any) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(**fields)
     if "status" in fields:  # the procedure's status is moves' to write
-        lifecycle.entry_status_record(entry_id=delivery.entry_id, status=fields["status"])
+        lifecycle.procedure_status_record(procedure_id=delivery.entry_id, status=fields["status"])
 
 
 def notice_views(move_ids: list[int]) -> dict[int, list[NoticeView]]:
@@ -274,9 +274,9 @@ def _settle_without_sending(notice: Notice, delivery: Delivery, claim: str, now:
     """Inside the claim's transaction: what to do when the application is not (or not yet)
     with the organisation. "" when the notice is to be sent."""
     status = delivery.status
-    if status == EntryStatus.DELIVERED:
+    if status == ProcedureStatus.DELIVERED:
         return ""
-    if status == EntryStatus.SENDING:  # its application is on its way: after it
+    if status == ProcedureStatus.SENDING:  # its application is on its way: after it
         _set(
             notice,
             owned_by=claim,
@@ -289,11 +289,11 @@ def _settle_without_sending(notice: Notice, delivery: Delivery, claim: str, now:
     if status in _CANCELLABLE and notice.kind == Notice.Kind.WITHDRAWAL:
         # Its sending failed meanwhile: it is simply not sent any more.
         if Delivery.objects.filter(pk=delivery.pk, status__in=_CANCELLABLE).exists():
-            _set_delivery(delivery, status=EntryStatus.WITHDRAWN, next_attempt_at=None)
+            _set_delivery(delivery, status=ProcedureStatus.WITHDRAWN, next_attempt_at=None)
             DeliveryEvent.objects.create(
                 delivery=delivery, kind=Kind.WITHDRAWN, attempt=delivery.attempts, code=f"notice {notice.pk}"
             )
-    if status == EntryStatus.HANDLED:
+    if status == ProcedureStatus.HANDLED:
         _set(
             notice,
             owned_by=claim,

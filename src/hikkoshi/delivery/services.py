@@ -13,7 +13,7 @@
   calls it); ``spooled_files_forgetter`` — the fax images of moves being deleted or erased.
 
 A procedure's status and reference are moves' to write: ``_set`` changes them with the delivery
-through ``moves.lifecycle.entry_status_record``, never directly.
+through ``moves.lifecycle.procedure_status_record``, never directly.
 """
 
 from collections.abc import Callable, Iterable
@@ -34,7 +34,7 @@ from hikkoshi.catalogue.models import shared_items
 from hikkoshi.documents.data import Address, MoveRecord
 from hikkoshi.moves import lifecycle
 from hikkoshi.moves.common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
 from . import channels, policy
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-OPEN = (EntryStatus.QUEUED, EntryStatus.RETRYING)
+OPEN = (ProcedureStatus.QUEUED, ProcedureStatus.RETRYING)
 # A delivery whose worker was lost this many times is failed for staff to look at: it may be
 # what kills its worker (a crash rendering it), and each loss may cost the other threads' sends.
 MAX_LOSSES = 3
@@ -72,7 +72,7 @@ def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[D
     now = timezone.now()
     deliveries: list[Delivery] = []
     for entry in entries if entries is not None else move.entries.select_related("version"):
-        queued = entry.status == EntryStatus.QUEUED
+        queued = entry.status == ProcedureStatus.QUEUED
         deliveries.append(
             Delivery(
                 entry=entry,
@@ -82,7 +82,7 @@ def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[D
             )
         )
     Delivery.objects.bulk_create(deliveries)
-    to_send = [d for d in deliveries if d.status == EntryStatus.QUEUED]
+    to_send = [d for d in deliveries if d.status == ProcedureStatus.QUEUED]
     if to_send:
         transaction.on_commit(lambda: _enqueue_all(to_send), robust=True)
     return deliveries
@@ -114,14 +114,14 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
     with transaction.atomic(savepoint=False):
         rows = Delivery.objects.filter(pk=delivery.pk)
         if owned_by is not None:
-            rows = rows.filter(claim=owned_by, status=EntryStatus.SENDING)
+            rows = rows.filter(claim=owned_by, status=ProcedureStatus.SENDING)
         if only_from is not None:
             rows = rows.filter(only_from)
         if not rows.update(**fields):
             return False
         if "status" in fields:  # the procedure's status is moves' to write
-            lifecycle.entry_status_record(
-                entry_id=delivery.entry_id, status=fields["status"], reference=fields.get("reference", "")
+            lifecycle.procedure_status_record(
+                procedure_id=delivery.entry_id, status=fields["status"], reference=fields.get("reference", "")
             )
     return True
 
@@ -133,7 +133,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     with transaction.atomic():
         claimed = Delivery.objects.filter(
             pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now + EARLY_SLACK
-        ).update(status=EntryStatus.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1)
+        ).update(status=ProcedureStatus.SENDING, sending_since=now, claim=claim, attempts=F("attempts") + 1)
         if not claimed:
             return "not due"
         # (The procedure keeps showing "waiting to be sent" for the moment it is being sent; the
@@ -161,7 +161,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
 def _succeeded(delivery: Delivery, claim: str, outcome: Outcome) -> str:
     done = timezone.now()
     fields: dict[str, Any] = dict(
-        status=EntryStatus.DELIVERED,
+        status=ProcedureStatus.DELIVERED,
         delivered_at=done,
         reference=outcome.reference[:100],
         receipt=outcome.receipt,
@@ -179,7 +179,12 @@ def _succeeded(delivery: Delivery, claim: str, outcome: Outcome) -> str:
             recorded = _set(
                 delivery,
                 only_from=Q(
-                    status__in=[EntryStatus.QUEUED, EntryStatus.RETRYING, EntryStatus.SENDING, EntryStatus.FAILED]
+                    status__in=[
+                        ProcedureStatus.QUEUED,
+                        ProcedureStatus.RETRYING,
+                        ProcedureStatus.SENDING,
+                        ProcedureStatus.FAILED,
+                    ]
                 ),
                 **fields,
             )
@@ -211,7 +216,7 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
             mine = _set(
                 delivery,
                 owned_by=claim,
-                status=EntryStatus.RETRYING,
+                status=ProcedureStatus.RETRYING,
                 next_attempt_at=at,
                 error_code=code,
                 error_detail=detail,
@@ -222,7 +227,7 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
             mine = _set(
                 delivery,
                 owned_by=claim,
-                status=EntryStatus.FAILED,
+                status=ProcedureStatus.FAILED,
                 next_attempt_at=None,
                 error_code=code,
                 error_detail=detail,
@@ -385,7 +390,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     lost = 0
     # Through the status index; then their earlier losses in one query (a GROUP BY joined to
     # the deliveries would let the database walk every delivery in id order instead).
-    sending = list(Delivery.objects.filter(status=EntryStatus.SENDING, sending_since__lt=now - lease))
+    sending = list(Delivery.objects.filter(status=ProcedureStatus.SENDING, sending_since__lt=now - lease))
     lost_before: dict[int, int] = (
         dict(
             DeliveryEvent.objects.filter(delivery_id__in=[d.pk for d in sending], kind=Kind.LOST)
@@ -404,13 +409,13 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         with transaction.atomic():
             if decision.retry:
                 mine = _set(
-                    delivery, owned_by=delivery.claim, status=EntryStatus.RETRYING, next_attempt_at=now, claim=""
+                    delivery, owned_by=delivery.claim, status=ProcedureStatus.RETRYING, next_attempt_at=now, claim=""
                 )
             else:  # lost again and again (it may be what kills its worker), or too old: staff decide
                 mine = _set(
                     delivery,
                     owned_by=delivery.claim,
-                    status=EntryStatus.FAILED,
+                    status=ProcedureStatus.FAILED,
                     next_attempt_at=None,
                     claim="",
                     error_code="worker_lost",
@@ -491,16 +496,16 @@ def resend(delivery: Delivery, *, user: "User | None", reason: str) -> bool:
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
     now = timezone.now()
     # Not while a worker may still be sending it (within its lease): it would go twice.
-    allowed = Q(status__in=[EntryStatus.FAILED, EntryStatus.RETRYING, EntryStatus.HANDLED, EntryStatus.QUEUED]) | Q(
-        status=EntryStatus.SENDING, sending_since__lt=now - lease
-    )
+    allowed = Q(
+        status__in=[ProcedureStatus.FAILED, ProcedureStatus.RETRYING, ProcedureStatus.HANDLED, ProcedureStatus.QUEUED]
+    ) | Q(status=ProcedureStatus.SENDING, sending_since__lt=now - lease)
     if not Delivery.objects.filter(allowed, pk=delivery.pk).exists():
         return False
     if Move.objects.filter(entries__delivery=delivery, erased_at__isnull=False).exists():
         return False  # its personal data is gone: there is nothing left to send
     with transaction.atomic():
         if not _set(
-            delivery, only_from=allowed, status=EntryStatus.QUEUED, next_attempt_at=now, claim="", retry_from=now
+            delivery, only_from=allowed, status=ProcedureStatus.QUEUED, next_attempt_at=now, claim="", retry_from=now
         ):  # a fresh maximum age for the staff's new try
             return False
         DeliveryEvent.objects.create(
@@ -512,13 +517,13 @@ def resend(delivery: Delivery, *, user: "User | None", reason: str) -> bool:
 
 def mark_handled(delivery: Delivery, *, user: "User | None", reason: str) -> bool:
     """Staff: a failed delivery was dealt with another way (phoned, posted, …)."""
-    closable = ~Q(status__in=[EntryStatus.DELIVERED, EntryStatus.IN_PERSON, EntryStatus.HANDLED])
+    closable = ~Q(status__in=[ProcedureStatus.DELIVERED, ProcedureStatus.IN_PERSON, ProcedureStatus.HANDLED])
     now = timezone.now()
     with transaction.atomic():
         if not _set(
             delivery,
             only_from=closable,
-            status=EntryStatus.HANDLED,
+            status=ProcedureStatus.HANDLED,
             next_attempt_at=None,
             claim="",
             handled_by=user,

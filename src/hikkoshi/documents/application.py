@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 
 from hikkoshi.japanese import era_of, seireki, wareki
 
-from .data import MoveRecord, Person, ProcedureEntry
+from .data import MoveRecord, Person, ProcedureRecord
 from .flow import FAX, Spacer, build, grid_table, label_table, para, text_cell, title_block
 from .fonts import register_fonts
 from .labels import HEAD, NOTIFICATIONS, householder, new_building_line, old_building_line, postcode, relationship
@@ -87,12 +87,12 @@ def _household_heading(record: MoveRecord) -> str:
     return f"一緒に引っ越す人（申込者を除く）　{who}"
 
 
-def application_title(entry: ProcedureEntry) -> str:
+def application_title(entry: ProcedureRecord) -> str:
     """``新聞の購読申込み　申込書``: the title of the form (and of its PDF)."""
     return f"{entry.name}　申込書"
 
 
-def render_application(record: MoveRecord, entry: ProcedureEntry, shares=None) -> bytes:
+def render_application(record: MoveRecord, entry: ProcedureRecord, shares=None) -> bytes:
     """The 申込書 of ``entry`` (one of ``record``'s procedures) as an A4 PDF, one page or more.
 
     ``shares``: the common items the organisation receives (``catalogue.constants.CommonItem``

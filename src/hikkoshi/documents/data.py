@@ -50,8 +50,8 @@ class FieldValue:
 
 
 @dataclass(frozen=True)
-class ProcedureEntry:
-    """One chosen procedure of a move."""
+class ProcedureRecord:
+    """One chosen procedure of a move (its ``MoveProcedure``) as its documents show it."""
 
     slug: str  # e.g. "sapporo-move-in"
     version: int
@@ -92,7 +92,7 @@ class MoveRecord:
     members: tuple[Person, ...]  # household members moving, the applicant excluded
     old_address: Address
     new_address: Address
-    procedures: tuple[ProcedureEntry, ...] = field(default_factory=tuple)
+    procedures: tuple[ProcedureRecord, ...] = field(default_factory=tuple)
     portal_name: str = "hikkoshi"
     # 世帯主: the name of the head of household at the new address — one of the movers, or
     # someone already living there. Empty for moves stored before it was asked.

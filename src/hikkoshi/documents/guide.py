@@ -3,7 +3,7 @@
 from django.utils.translation import pgettext
 
 from . import wording
-from .data import MoveRecord, ProcedureEntry
+from .data import MoveRecord, ProcedureRecord
 from .fonts import GOTHIC, MINCHO
 from .labels import postcode
 from .layout import MARGIN_MM, WIDTH_MM, Sheet, string_width_mm, wrap
@@ -13,7 +13,7 @@ W = R - L
 _MM = 72 / 25.4
 
 
-def deadline_text(entry: ProcedureEntry) -> str:
+def deadline_text(entry: ProcedureRecord) -> str:
     """「令和7年3月28日 (2025年) から 令和7年4月11日 (2025年) まで」 (in English: "From … to …");
     "" without a deadline."""
     start, end = entry.deadline_from, entry.deadline_to
@@ -46,7 +46,7 @@ def _paragraph(
     return t
 
 
-def draw_guide(s: Sheet, record: MoveRecord, entry: ProcedureEntry) -> None:
+def draw_guide(s: Sheet, record: MoveRecord, entry: ProcedureRecord) -> None:
     """The page, in the active language (``wording``): Japanese, or English."""
     s.text(L, 22, pgettext("document", "What to bring and where to go"), font=GOTHIC, size=18)
     s.text(

@@ -7,7 +7,7 @@ whole period, which a calendar shows as a busy fortnight. A procedure's event na
 procedure, where it goes (for a window procedure the office stored on it, its address and its
 hours) and is marked free (``TRANSP:TRANSPARENT``); where the mover still has to act (a window
 procedure, an application not sent) a reminder goes off at 09:00 the day before.
-A chosen counter visit (``ProcedureEntry.visit_on``) is a timed event over the office's opening
+A chosen counter visit (``ProcedureRecord.visit_on``) is a timed event over the office's opening
 hours when they can be read from its hours text (「平日 8:45〜17:15」), else a whole day; it is busy
 time, with a reminder the evening before.
 The UIDs are stable per move and procedure, so importing the file again updates the events.
@@ -23,7 +23,7 @@ from icalendar import Alarm, Calendar, Event
 from hikkoshi import channels
 from hikkoshi.japanese import both
 
-from .data import MoveRecord, ProcedureEntry
+from .data import MoveRecord, ProcedureRecord
 from .labels import destination, postcode
 
 PRODID = "-//hikkoshi//documents//JA"
@@ -80,7 +80,7 @@ def _move_day(record: MoveRecord, stamp: datetime) -> Event:
     return event
 
 
-def _last_day(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Event:
+def _last_day(record: MoveRecord, entry: ProcedureRecord, stamp: datetime) -> Event:
     where = destination(entry)
     event = _day_event(f"{record.id}-{entry.slug}@hikkoshi", entry.deadline_to, f"{entry.name}の期限（{where}）", stamp)
     lines = [
@@ -112,7 +112,7 @@ def _last_day(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Eve
     return event
 
 
-def _visit(record: MoveRecord, entry: ProcedureEntry, stamp: datetime) -> Event:
+def _visit(record: MoveRecord, entry: ProcedureRecord, stamp: datetime) -> Event:
     day = entry.visit_on
     if day is None:
         raise ValueError("a visit event needs the day of the visit")

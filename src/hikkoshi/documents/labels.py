@@ -10,7 +10,7 @@ import re
 
 from hikkoshi.places.normalise import format_postcode
 
-from .data import FieldValue, ProcedureEntry
+from .data import FieldValue, ProcedureRecord
 
 # 住民異動届: the kind of notification, in the order the form lists its boxes.
 NOTIFICATIONS = {"move_in": "転入", "relocation": "転居", "move_out": "転出"}
@@ -32,7 +32,7 @@ BUILDING_LINE_LABEL = "方書"
 OLD_BUILDING_LINE_FIELDS = ("old_katagaki",)
 
 
-def field_value(entry: ProcedureEntry, names: tuple[str, ...], label: str = "") -> str:
+def field_value(entry: ProcedureRecord, names: tuple[str, ...], label: str = "") -> str:
     """The value of the first field named in ``names`` (or, failing that, whose label starts
     with ``label``), stripped; "" when there is none."""
     fields: tuple[FieldValue, ...] = entry.fields
@@ -64,7 +64,7 @@ def relationship(record, person) -> str:
     return ""
 
 
-def destination(entry: ProcedureEntry) -> str:
+def destination(entry: ProcedureRecord) -> str:
     """Where a procedure goes, as the documents name it: the office stored on the entry (the
     ward's 戸籍住民課 for a 住民異動届, not the city as an organisation) when there is one."""
     if entry.office is not None and entry.office.name.strip():
@@ -77,12 +77,12 @@ def sex(person) -> str:
     return SEXES.get(person.sex, "")
 
 
-def new_building_line(record, entry: ProcedureEntry) -> str:
+def new_building_line(record, entry: ProcedureRecord) -> str:
     """方書 (katagaki) of the new address: a procedure's own field, else the address's building."""
     return field_value(entry, BUILDING_LINE_FIELDS, BUILDING_LINE_LABEL) or record.new_address.building
 
 
-def old_building_line(record, entry: ProcedureEntry) -> str:
+def old_building_line(record, entry: ProcedureRecord) -> str:
     """方書 (katagaki) of the old address: a procedure's own field, else the address's building."""
     return field_value(entry, OLD_BUILDING_LINE_FIELDS) or record.old_address.building
 

@@ -97,7 +97,7 @@ def render_cover_letter(
 ) -> bytes:
     """The cover letter (送付状): the address block in the window, the sender, the date, what is
     enclosed and what the caller does with each form."""
-    from .services import form_entries
+    from .services import form_procedures
 
     register_fonts()
     buffer = io.BytesIO()
@@ -136,7 +136,7 @@ def render_cover_letter(
         ]
     )
     name = " ".join((contact.get("name") or record.applicant.name or "").split())
-    forms = form_entries(record)
+    forms = form_procedures(record)
     sent = [e for e in record.procedures if not e.in_person]
     story = [
         para("引越し手続きの書類をお送りします", HEADING),
@@ -207,11 +207,11 @@ def render_mailing_pack(
 
     from .applicant_copy import render_copy
     from .residence_change_form import render_residence_change_form
-    from .services import form_entries
+    from .services import form_procedures
 
     portal_url = portal_url or getattr(settings, "HIKKOSHI_PORTAL_URL", "")
     parts = [render_cover_letter(record, contact, centre=centre, sent_on=sent_on, portal_url=portal_url)]
-    parts += [render_residence_change_form(record, entry) for entry in form_entries(record)]
+    parts += [render_residence_change_form(record, entry) for entry in form_procedures(record)]
     parts.append(render_copy(record))
     merged = pdfium.PdfDocument.new()
     try:

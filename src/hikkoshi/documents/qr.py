@@ -54,7 +54,9 @@ addresses and names), the sheet says so where the code would be, and the counter
 from django.conf import settings
 from django.core import signing
 
-from .data import MoveRecord, ProcedureEntry
+from hikkoshi.catalogue.constants import OfficialForm
+
+from .data import MoveRecord, ProcedureRecord
 from .labels import householder, new_building_line, old_building_line, relationship
 from .qrmatrix import Matrix, qr_matrix
 
@@ -79,7 +81,7 @@ def _day(d) -> str:
     return d.strftime("%Y%m%d")
 
 
-def form_payload(record: MoveRecord, entry: ProcedureEntry, persons=None, sheet=None) -> dict:
+def form_payload(record: MoveRecord, entry: ProcedureRecord, persons=None, sheet=None) -> dict:
     """The payload of a 住民異動届's code (see the module docstring); with ``persons`` and
     ``sheet`` (number, count), the code of one sheet of a form of several sheets."""
     new = [record.new_address.postcode, record.new_address.address, record.new_address.municipality_code]
@@ -91,7 +93,7 @@ def form_payload(record: MoveRecord, entry: ProcedureEntry, persons=None, sheet=
     if old_building:
         old.append(old_building)
     payload = {
-        "f": entry.form or "juminido",
+        "f": entry.form or OfficialForm.RESIDENCE_CHANGE.value,
         "k": entry.notification,
         "m": record.id,
         "p": entry.slug,

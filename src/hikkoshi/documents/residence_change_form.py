@@ -21,7 +21,7 @@ from segno import DataOverflowError
 from hikkoshi.japanese import ERA_ABBREVIATIONS, era_of, seireki, wareki
 
 from . import guide, wording
-from .data import Address, MoveRecord, Person, ProcedureEntry
+from .data import Address, MoveRecord, Person, ProcedureRecord
 from .fonts import GOTHIC, MINCHO
 from .labels import (
     FORM_TITLES,
@@ -57,7 +57,7 @@ COLUMNS = (
 ROW_H = 15.0
 
 
-def render_residence_change_form(record: MoveRecord, entry: ProcedureEntry, *, lang: str = "ja") -> bytes:
+def render_residence_change_form(record: MoveRecord, entry: ProcedureRecord, *, lang: str = "ja") -> bytes:
     """The PDF: the form (one sheet per five persons), then 「持ち物・届出先」. The form is the
     official Japanese one whatever ``lang``; the page after it is in ``lang`` ("ja" or "en")."""
     if entry.notification not in NOTIFICATIONS:
@@ -110,14 +110,14 @@ def _sheet_code(record, entry, persons, sheet) -> "Matrix | None":
         return None
 
 
-def _footer(sheet: Sheet, record: MoveRecord, entry: ProcedureEntry, page: int, pages: int):
+def _footer(sheet: Sheet, record: MoveRecord, entry: ProcedureRecord, page: int, pages: int):
     number = f"申請番号 {record.number}・" if record.number else ""  # what the mover quotes at the counter
     sheet.footer(
         f"{number}申請ID {record.id}・{entry.slug} (v{entry.version})・{record.portal_name} で作成", f"{page} / {pages}"
     )
 
 
-def filing_office_address(record: MoveRecord, entry: ProcedureEntry) -> Address:
+def filing_office_address(record: MoveRecord, entry: ProcedureRecord) -> Address:
     """The address whose municipality receives the form: the old one for 転出, else the new."""
     return record.old_address if entry.notification == "move_out" else record.new_address
 
@@ -125,7 +125,7 @@ def filing_office_address(record: MoveRecord, entry: ProcedureEntry) -> Address:
 def _form_sheet(
     s: Sheet,
     record: MoveRecord,
-    entry: ProcedureEntry,
+    entry: ProcedureRecord,
     persons: tuple[Person, ...],
     *,
     first_number: int,

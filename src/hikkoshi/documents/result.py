@@ -7,7 +7,7 @@ from django.utils.translation import pgettext
 from reportlab.lib.units import mm
 
 from . import wording
-from .data import MoveRecord, ProcedureEntry
+from .data import MoveRecord, ProcedureRecord
 from .flow import BODY, SMALL, Spacer, build, grid_table, label_table, para, title_block
 from .fonts import register_fonts
 from .labels import destination
@@ -28,7 +28,7 @@ def _columns() -> tuple[str, ...]:
     )
 
 
-def deadline_cell(entry: ProcedureEntry) -> str:
+def deadline_cell(entry: ProcedureRecord) -> str:
     start, end = entry.deadline_from, entry.deadline_to
     if start and end:
         return f"{wording.short_date(start)}\n〜 {wording.short_date(end)}"

@@ -8,7 +8,9 @@ by web, fax or e-mail — the Sapporo procedures of the 2006 demonstration.
 
 from datetime import date, timedelta
 
-from .data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
+from hikkoshi.catalogue.constants import OfficialForm
+
+from .data import Address, FieldValue, MoveRecord, Office, Person, ProcedureRecord
 
 APPLICANT = Person("札幌 太郎", "サッポロ タロウ", date(1985, 3, 5), "世帯主", "male")
 MEMBERS = (  # 続柄 to the 世帯主
@@ -22,10 +24,10 @@ NEW = Address("0600042", "北海道札幌市中央区大通西1丁目1-1", "0110
 MOVE_DATE = date(2025, 3, 28)
 
 
-def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
+def _procedures(move_date: date) -> tuple[ProcedureRecord, ...]:
     in14 = move_date + timedelta(days=14)
     return (
-        ProcedureEntry(
+        ProcedureRecord(
             slug="tokyo-chiyoda-move-out",
             version=1,
             name="転出届",
@@ -36,7 +38,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
             status_label="窓口で届出",
             deadline_from=move_date - timedelta(days=14),
             deadline_to=in14,
-            form="juminido",
+            form=OfficialForm.RESIDENCE_CHANGE.value,
             notification="move_out",
             what_to_bring=(
                 "本人確認書類（運転免許証・マイナンバーカードなど）",
@@ -47,7 +49,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
                 "千代田区役所 総合窓口課", "東京都千代田区九段南1-2-1", "1028688", "", "03-3264-2111", sample=True
             ),
         ),
-        ProcedureEntry(
+        ProcedureRecord(
             slug="sapporo-move-in",
             version=1,
             name="転入届",
@@ -58,7 +60,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
             status_label="窓口で届出",
             deadline_from=move_date,
             deadline_to=in14,
-            form="juminido",
+            form=OfficialForm.RESIDENCE_CHANGE.value,
             notification="move_in",
             fields=(FieldValue("katagaki", "方書", "大通パークマンション1203号室"),),
             what_to_bring=(
@@ -75,7 +77,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
                 sample=True,
             ),
         ),
-        ProcedureEntry(
+        ProcedureRecord(
             slug="sapporo-water-start",
             version=1,
             name="水道の使用開始",
@@ -91,7 +93,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
                 FieldValue("payment", "支払い方法", "口座振替"),
             ),
         ),
-        ProcedureEntry(
+        ProcedureRecord(
             slug="hokkaido-gas-start",
             version=1,
             name="都市ガスの使用開始",
@@ -107,7 +109,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
                 FieldValue("visit_time", "立会い希望時間", "午前（9時〜12時）"),
             ),
         ),
-        ProcedureEntry(
+        ProcedureRecord(
             slug="hepco-start",
             version=1,
             name="電気の使用開始",
@@ -122,7 +124,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
                 FieldValue("plan", "料金プラン", "従量電灯B"),
             ),
         ),
-        ProcedureEntry(
+        ProcedureRecord(
             slug="doshin-subscription",
             version=1,
             name="新聞の購読申込み",
@@ -133,7 +135,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
             status_label="送付待ち",
             fields=(FieldValue("start_date", "配達開始日", "令和7年4月1日"), FieldValue("edition", "購読内容", "朝刊")),
         ),
-        ProcedureEntry(
+        ProcedureRecord(
             slug="sapporo-property-tax-address",
             version=1,
             name="固定資産税 納税義務者の住所変更届",
@@ -144,7 +146,7 @@ def _procedures(move_date: date) -> tuple[ProcedureEntry, ...]:
             status_label="送付できませんでした（担当者が確認しています）",
             deadline_to=move_date + timedelta(days=30),
         ),
-        ProcedureEntry(
+        ProcedureRecord(
             slug="sapporo-sapling",
             version=1,
             name="記念樹（苗木）の申込み",

@@ -1,8 +1,10 @@
 """The entry points of the documents app: render a move's documents from a ``MoveRecord``."""
 
+from hikkoshi.catalogue.constants import OfficialForm
+
 from .applicant_copy import render_copy
 from .application import render_application
-from .data import MoveRecord, ProcedureEntry
+from .data import MoveRecord, ProcedureRecord
 from .fax_cover import render_fax_cover
 from .ical import render_calendar
 from .residence_change_form import render_residence_change_form
@@ -17,7 +19,7 @@ __all__ = [
     "render_application",
     "render_fax_cover",
     "render_move_documents",
-    "form_entries",
+    "form_procedures",
     "document_names",
     "render_document",
 ]
@@ -26,16 +28,18 @@ PDF = "application/pdf"
 ICS = "text/calendar; charset=utf-8"
 
 
-def form_entries(record: MoveRecord) -> list[ProcedureEntry]:
+def form_procedures(record: MoveRecord) -> list[ProcedureRecord]:
     """The window procedures of ``record`` that come with an official form to print."""
-    return [e for e in record.procedures if e.in_person and e.form == "juminido" and e.notification]
+    return [e for e in record.procedures if e.in_person and e.form == OfficialForm.RESIDENCE_CHANGE and e.notification]
 
 
 def render_move_documents(record: MoveRecord, *, calendar: bool = True, lang: str = "ja") -> dict[str, bytes]:
     """Every document of a move by file name: ``form-{slug}.pdf`` per window procedure with a
     form, ``result.pdf``, ``copy.pdf`` and (unless ``calendar`` is false) ``deadlines.ics``;
     the mover's documents in ``lang`` ("ja" or "en"), the official forms in Japanese."""
-    documents = {f"form-{e.slug}.pdf": render_residence_change_form(record, e, lang=lang) for e in form_entries(record)}
+    documents = {
+        f"form-{e.slug}.pdf": render_residence_change_form(record, e, lang=lang) for e in form_procedures(record)
+    }
     documents["result.pdf"] = render_result(record, lang=lang)
     documents["copy.pdf"] = render_copy(record, lang=lang)
     if calendar:
@@ -45,7 +49,7 @@ def render_move_documents(record: MoveRecord, *, calendar: bool = True, lang: st
 
 def document_names(record: MoveRecord) -> list[str]:
     """The names of a move's documents, without rendering them."""
-    return [f"form-{e.slug}.pdf" for e in form_entries(record)] + ["result.pdf", "copy.pdf", "deadlines.ics"]
+    return [f"form-{e.slug}.pdf" for e in form_procedures(record)] + ["result.pdf", "copy.pdf", "deadlines.ics"]
 
 
 def render_document(record: MoveRecord, name: str, *, lang: str | None = None) -> tuple[bytes, str] | None:
@@ -62,7 +66,7 @@ def render_document(record: MoveRecord, name: str, *, lang: str | None = None) -
         return render_copy(record, lang=lang), PDF
     if name == "deadlines.ics":
         return render_calendar(record), ICS
-    for entry in form_entries(record):
+    for entry in form_procedures(record):
         if name == f"form-{entry.slug}.pdf":
             return render_residence_change_form(record, entry, lang=lang), PDF
     return None

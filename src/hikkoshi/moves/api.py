@@ -26,7 +26,7 @@ from hikkoshi.web import Problem, invalid_param
 
 from .access import area_of, move_visible_to
 from .common import ADDRESS, APPLICANT, HEAD_NAME, MAX_MEMBERS, MEMBER
-from .constants import EntryStatus, MoveStatus
+from .constants import MoveStatus, ProcedureStatus
 from .disclosure import DATA_SHARING_VERSION
 from .models import Move
 from .selectors import channel_label, move_record
@@ -99,7 +99,7 @@ MOVE_REQUEST_SCHEMA = {
 }
 
 
-class EntryOut(Schema):
+class MoveProcedureOut(Schema):
     id: str
     version: int
     name: str
@@ -132,7 +132,7 @@ class MoveOut(Schema):
     submitted_at: str | None
     erased_at: str | None = None  # personal data erased after the retention time
     consent: ConsentOut | None = None  # the agreement to which data goes where
-    procedures: list[EntryOut]
+    procedures: list[MoveProcedureOut]
     choices: dict[str, str] = {}  # the mover's choice per procedure that applied
     documents: list[str]
     warnings: list[dict] = []
@@ -156,7 +156,7 @@ def move_payload(move, warnings=()) -> dict:
                 "channel": definition["channel"],
                 "channel_label": channel_label(definition["channel"]),
                 "status": entry.status,
-                "status_label": str(EntryStatus(entry.status).label),
+                "status_label": str(ProcedureStatus(entry.status).label),
                 "reference": entry.reference,
                 "deadline_from": entry.deadline_from.isoformat() if entry.deadline_from else None,
                 "deadline_to": entry.deadline_to.isoformat() if entry.deadline_to else None,

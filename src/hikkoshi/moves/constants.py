@@ -7,13 +7,14 @@ class MoveStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
 
 
-class EntryStatus(models.TextChoices):
-    """Where one procedure of a move stands: the life cycle of its delivery (申請の送付状況).
+class ProcedureStatus(models.TextChoices):
+    """Where one procedure of a move (``MoveProcedure.status``) stands: the life cycle of its
+    delivery (申請の送付状況).
 
     queued → sending → delivered, or → retrying → sending … → delivered / failed; a window
     procedure is in_person from the start. Staff may mark a failed one handled; the mover may
     withdraw one not yet sent (withdrawn). The delivery
-    app moves it on, through ``moves.lifecycle.entry_status_record`` only; the mover sees it on the
+    app moves it on, through ``moves.lifecycle.procedure_status_record`` only; the mover sees it on the
     result page and in 申請結果. The status a procedure starts with is ``moves.services.initial_status``.
     """
 

@@ -36,7 +36,7 @@ from hikkoshi.catalogue.selectors import (
     period_ended_notice,
 )
 from hikkoshi.japanese import date_parts, typed_date
-from hikkoshi.places.moves import MoveAssessment, MoveKind
+from hikkoshi.places.move_kind import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
 from .common import ADDRESS, APPLICANT, HEAD_APPLICANT, HEAD_NAME, HEAD_OTHER, MAX_MEMBERS, MEMBER, MOVE

@@ -3,7 +3,7 @@
 moves owns ``Move`` and ``MoveProcedure``; the apps above it change them only through these
 services, and hear what happens to a move through ``moves.signals``:
 
-- ``entry_status_record`` — a procedure's status and the organisation's reference as its
+- ``procedure_status_record`` — a procedure's status and the organisation's reference as its
   delivery moves on (called by the delivery app, inside its own short transactions);
 - ``move_withdraw`` / ``move_correct`` — the mover's withdrawal (取下げ) and correction (訂正);
   the organisations are told by the receivers of ``move_withdrawn`` / ``move_corrected``;
@@ -20,7 +20,7 @@ from django.db import transaction
 from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.catalogue.models import shared_items
 
-from .constants import EntryStatus, MoveStatus
+from .constants import MoveStatus, ProcedureStatus
 from .models import Move, MoveProcedure
 from .notices import why_not_changeable, with_notices
 from .signals import move_corrected, move_withdrawn, moves_deleting
@@ -30,14 +30,14 @@ CONTACT_FIELDS = ("phone", "email")
 CONTACT_ITEMS = {"applicant.phone": CommonItem.APPLICANT_PHONE, "applicant.email": CommonItem.APPLICANT_EMAIL}
 
 
-def entry_status_record(*, entry_id: int, status: str, reference: str = "") -> None:
-    """A procedure's status (``EntryStatus``) as its delivery moved on, with the organisation's
+def procedure_status_record(*, procedure_id: int, status: str, reference: str = "") -> None:
+    """A procedure's status (``ProcedureStatus``) as its delivery moved on, with the organisation's
     reference (受付番号) once it gave one. Call inside the transaction that changes the delivery,
     so both change together."""
-    fields: dict = {"status": EntryStatus(status)}
+    fields: dict = {"status": ProcedureStatus(status)}
     if reference:
         fields["reference"] = reference
-    MoveProcedure.objects.filter(pk=entry_id).update(**fields)
+    MoveProcedure.objects.filter(pk=procedure_id).update(**fields)
 
 
 def move_withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str) -> list:

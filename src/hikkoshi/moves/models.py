@@ -8,7 +8,7 @@ from hikkoshi import application_number
 from hikkoshi.catalogue.models import ProcedureVersion
 from hikkoshi.encryption.fields import EncryptedJSONField
 
-from .constants import EntryStatus, MoveStatus
+from .constants import MoveStatus, ProcedureStatus
 
 
 def owner_deleted(collector, field, sub_objs, using):
@@ -31,7 +31,7 @@ def owner_deleted(collector, field, sub_objs, using):
 
 
 class Move(models.Model):
-    """A mover's application (引越し申請): common data once, one entry per chosen procedure.
+    """A mover's application (引越し申請): common data once, one ``MoveProcedure`` per chosen procedure.
 
     The personal fields (申請者, 世帯員, 世帯主, 旧住所・新住所, 下書き) are encrypted at rest
     (``EncryptedJSONField``: not queryable by content). When every delivery is final and the
@@ -148,7 +148,9 @@ class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never
     values = EncryptedJSONField(_("values"), default=dict)
     # The kinds of this move the procedure was chosen for (転出 at the old address, …).
     kinds = models.JSONField(_("kinds of move"), default=list)
-    status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices, default=EntryStatus.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProcedureStatus.choices, default=ProcedureStatus.QUEUED
+    )
     deadline_from = models.DateField(_("from"), null=True, blank=True)
     deadline_to = models.DateField(_("until"), null=True, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)

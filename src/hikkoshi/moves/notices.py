@@ -4,7 +4,7 @@ still be changed.
 The notices themselves — what goes to the organisations — are kept by the delivery app,
 which ranks above moves: moves never imports it. Delivery registers, in its
 ``AppConfig.ready()``, the one function that reads them (``register_notice_source``); moves asks
-it for the notices of some moves (``notices_by_entry``: one query however many) and gets plain
+it for the notices of some moves (``notices_by_procedure``: one query however many) and gets plain
 ``NoticeView`` values in its own vocabulary (``moves.constants.NoticeKind`` / ``NoticeStatus``).
 Without a source (no delivery installed) a move simply has no notices.
 
@@ -22,7 +22,7 @@ from datetime import datetime
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
-from .constants import EntryStatus, MoveStatus, NoticeKind, NoticeStatus
+from .constants import MoveStatus, NoticeKind, NoticeStatus, ProcedureStatus
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def register_notice_source(source: NoticeSource) -> None:
     _source = source
 
 
-def notices_by_entry(move_ids: Iterable[int]) -> dict[int, list[NoticeView]]:
+def notices_by_procedure(move_ids: Iterable[int]) -> dict[int, list[NoticeView]]:
     """The notices of these moves by entry id, oldest first (one query)."""
     ids = list(move_ids)
     if _source is None or not ids:
@@ -65,7 +65,7 @@ def with_notices(entries: list) -> list:
     for those that have none yet)."""
     missing = [entry for entry in entries if getattr(entry, "notices", None) is None]
     if missing:
-        found = notices_by_entry({entry.move_id for entry in missing})
+        found = notices_by_procedure({entry.move_id for entry in missing})
         for entry in missing:
             entry.notices = found.get(entry.pk, [])
     return entries
@@ -81,7 +81,7 @@ def notices_of(entry) -> list[NoticeView]:
 
 def request_known(move, request_key: str) -> bool:
     """Whether this request of the mover (a form's key) was already acted on."""
-    return any(n.request_key == request_key for found in notices_by_entry([move.pk]).values() for n in found)
+    return any(n.request_key == request_key for found in notices_by_procedure([move.pk]).values() for n in found)
 
 
 def live_withdrawal(notices: list[NoticeView]) -> bool:
@@ -98,11 +98,11 @@ def why_not_changeable(entry) -> str:
     if move.status != MoveStatus.SUBMITTED or move.erased_at is not None:
         return _("This move can no longer be changed.")
     notices = notices_of(entry)
-    if entry.status == EntryStatus.WITHDRAWN or _withdrawal_pending_or_sent(notices):
+    if entry.status == ProcedureStatus.WITHDRAWN or _withdrawal_pending_or_sent(notices):
         return _("This procedure is withdrawn.")
     if entry.filed_at is not None:
         return _("You filed this at the counter: ask the office there to change or withdraw it.")
-    if entry.status == EntryStatus.HANDLED:
+    if entry.status == ProcedureStatus.HANDLED:
         return _("Our staff dealt with this application another way: contact the organisation to change it.")
     if any(n.status == NoticeStatus.REFUSED for n in notices):
         return _("The organisation has already processed this application: contact them to change it.")

@@ -16,8 +16,8 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 
 from hikkoshi import channels
 
-from .constants import EntryStatus, NoticeKind, NoticeStatus
-from .notices import NoticeView, live_withdrawal, notices_by_entry, notices_of, why_not_changeable, with_notices
+from .constants import NoticeKind, NoticeStatus, ProcedureStatus
+from .notices import NoticeView, live_withdrawal, notices_by_procedure, notices_of, why_not_changeable, with_notices
 
 # The badge of each state: (css class, label). The label is the state in words.
 IN_PERSON_TODO = "todo"
@@ -63,7 +63,7 @@ def _withdrawal(notices: list[NoticeView]) -> NoticeView | None:
 def badge(entry, notices: list[NoticeView]) -> Badge:
     """The state of one procedure in words, for a badge."""
     withdrawal = _withdrawal(notices)
-    if entry.status == EntryStatus.WITHDRAWN:
+    if entry.status == ProcedureStatus.WITHDRAWN:
         return Badge("withdrawn", _("Withdrawn"))
     if withdrawal is not None:
         if withdrawal.status == NoticeStatus.DELIVERED:
@@ -75,15 +75,15 @@ def badge(entry, notices: list[NoticeView]) -> Badge:
         if withdrawal.status == NoticeStatus.FAILED:
             return Badge("problem", _("Withdrawal could not be sent; our staff are looking into it"))
         return Badge("withdrawn", _("Withdrawn"))  # nothing was left to send, or staff saw to it
-    if entry.status == EntryStatus.IN_PERSON:
+    if entry.status == ProcedureStatus.IN_PERSON:
         if entry.filed_at is not None:
             return Badge("done", _("Filed at the counter (as you told us)"))
         return Badge("todo", _("You need to file this at the counter"))
-    if entry.status in (EntryStatus.DELIVERED, EntryStatus.HANDLED):
-        return Badge("done", str(EntryStatus(entry.status).label))
-    if entry.status == EntryStatus.FAILED:
-        return Badge("problem", str(EntryStatus(entry.status).label))
-    return Badge("wait", str(EntryStatus(entry.status).label))
+    if entry.status in (ProcedureStatus.DELIVERED, ProcedureStatus.HANDLED):
+        return Badge("done", str(ProcedureStatus(entry.status).label))
+    if entry.status == ProcedureStatus.FAILED:
+        return Badge("problem", str(ProcedureStatus(entry.status).label))
+    return Badge("wait", str(ProcedureStatus(entry.status).label))
 
 
 NOTICE_STATUS = {
@@ -138,7 +138,7 @@ def change_labels(entry, contact_labels: dict[str, str]) -> dict[str, str]:
     return labels
 
 
-def entries_of(move) -> list:
+def procedures_of(move) -> list:
     """The procedures of a move with their withdrawals and corrections (``entry.notices``), in
     two queries."""
     entries = list(move.entries.select_related("version__procedure__organisation"))
@@ -147,7 +147,7 @@ def entries_of(move) -> list:
     return with_notices(entries)
 
 
-def entry_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> list[dict]:
+def procedure_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> list[dict]:
     """Each procedure of the move with its badge, its notices and whether it can still change."""
     rows = []
     for entry in entries:
@@ -190,7 +190,7 @@ def next_steps(rows: list[dict]) -> list[dict]:
                     "title": _("File the %(procedure)s at the counter") % {"procedure": row["name"]},
                 }
             )
-        elif entry.status == EntryStatus.WITHDRAWN and row["window"]:
+        elif entry.status == ProcedureStatus.WITHDRAWN and row["window"]:
             steps.append(
                 {
                     "kind": "dont",
@@ -236,14 +236,14 @@ def list_states(moves) -> dict[int, str]:
     ids = [m.pk for m in moves]
     if not ids:
         return {}
-    notices = notices_by_entry(ids)
+    notices = notices_by_procedure(ids)
     total: dict[int, int] = {}
     gone: dict[int, int] = {}
     for move_id, entry_id, status in MoveProcedure.objects.filter(move_id__in=ids).values_list(
         "move_id", "pk", "status"
     ):
         total[move_id] = total.get(move_id, 0) + 1
-        if status == EntryStatus.WITHDRAWN or live_withdrawal(notices.get(entry_id, [])):
+        if status == ProcedureStatus.WITHDRAWN or live_withdrawal(notices.get(entry_id, [])):
             gone[move_id] = gone.get(move_id, 0) + 1
     states = {}
     for pk in ids:

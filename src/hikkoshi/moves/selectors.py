@@ -6,12 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hikkoshi import channels
-from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureEntry
-from hikkoshi.places.moves import MoveKind
+from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureRecord
+from hikkoshi.places.move_kind import MoveKind
 
 from .access import OWN, move_visible_to, own_only, visible_moves
 from .common import APPLICANT, HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP, MEMBER
-from .constants import EntryStatus, MoveStatus, NoticeKind, NoticeStatus
+from .constants import MoveStatus, NoticeKind, NoticeStatus, ProcedureStatus
 from .models import Move
 
 
@@ -113,10 +113,10 @@ def _notification(kinds: list[str]) -> str:
 def _status_labels(move: Move) -> dict[int, str]:
     """Each procedure's state in words as the result page's badge says it, with what was
     withdrawn or corrected (取下げ・訂正), by entry id — in one query."""
-    from .notices import notices_by_entry
+    from .notices import notices_by_procedure
     from .result import badge
 
-    notices = notices_by_entry([move.pk])
+    notices = notices_by_procedure([move.pk])
     labels = {}
     for entry in move.entries.all():
         found = notices.get(entry.pk, [])
@@ -154,7 +154,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
         )
         office = entry.office
         entries.append(
-            ProcedureEntry(
+            ProcedureRecord(
                 slug=definition["slug"],
                 version=entry.version.number,
                 name=definition["name"],
@@ -166,7 +166,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
                 else entry.version.procedure.organisation.name,
                 channel=definition["channel"],
                 status=entry.status,
-                status_label=labels.get(entry.pk) or str(EntryStatus(entry.status).label),
+                status_label=labels.get(entry.pk) or str(ProcedureStatus(entry.status).label),
                 reference=entry.reference,
                 deadline_from=entry.deadline_from,
                 deadline_to=entry.deadline_to,
@@ -189,7 +189,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
                 visit_on=entry.visit_on
                 if channels.in_person(definition["channel"])
                 and entry.filed_at is None
-                and entry.status == EntryStatus.IN_PERSON
+                and entry.status == ProcedureStatus.IN_PERSON
                 else None,
             )
         )

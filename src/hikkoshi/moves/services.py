@@ -52,7 +52,7 @@ from hikkoshi.catalogue.selectors import (
     period_ended_notice,
 )
 from hikkoshi.places.addresses import resolve_address
-from hikkoshi.places.moves import MoveAssessment, MoveKind, assess_move
+from hikkoshi.places.move_kind import MoveAssessment, MoveKind, assess_move
 from hikkoshi.places.postcodes import Place, lookup
 
 from .access import assisted_of
@@ -67,7 +67,7 @@ from .common import (
     applicant_fields,
     member_limit_message,
 )
-from .constants import EntryStatus, MoveStatus
+from .constants import MoveStatus, ProcedureStatus
 from .models import Move, MoveProcedure
 from .signals import move_submitted
 
@@ -83,7 +83,9 @@ class MoveInvalid(Exception):
 
 
 @dataclass
-class Entry:
+class ValidatedProcedure:
+    """One procedure of a validated move, to become its ``MoveProcedure``."""
+
     applicable: Applicable
     values: dict
     deadline_from: date | None
@@ -101,7 +103,7 @@ class ValidatedMove:
     applicant: dict
     members: list[dict]
     household: dict = field(default_factory=lambda: {"head": HEAD_APPLICANT})
-    entries: list[Entry] = field(default_factory=list)
+    procedures: list[ValidatedProcedure] = field(default_factory=list)
     consent: bool = False  # the mover agreed to which data goes where
     choices: dict[str, str] = field(default_factory=dict)  # per applicable procedure: ProcedureChoice
     warnings: list[dict] = field(default_factory=list)
@@ -353,7 +355,7 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> di
         )
         errors.update(problems)
         start, end = deadline_window(found.version.definition, validated.move_date)
-        validated.entries.append(Entry(found, values, start, end))
+        validated.procedures.append(ValidatedProcedure(found, values, start, end))
         notice = period_ended_notice(
             name=found.version.localised_name,
             end=end,
@@ -373,7 +375,7 @@ def _procedures(validated: ValidatedMove, assessment, data, errors, today) -> di
 def _choices(validated: ValidatedMove, applicable: dict[str, Applicable], data, errors) -> None:
     """The mover's choice per procedure: ``apply`` for each listed one, the given answer for the
     others that apply to this move."""
-    listed = {entry.applicable.slug for entry in validated.entries}
+    listed = {entry.applicable.slug for entry in validated.procedures}
     choices = {slug: str(ProcedureChoice.APPLY) for slug in listed}
     if data is None:
         data = {}
@@ -403,12 +405,12 @@ def _choices(validated: ValidatedMove, applicable: dict[str, Applicable], data, 
     validated.choices = {slug: choices[slug] for slug in applicable if slug in choices}
 
 
-def initial_status(definition: dict) -> EntryStatus:
+def initial_status(definition: dict) -> ProcedureStatus:
     """The status a procedure starts with when its move is submitted — decided here only: in
     person for a channel that sends nothing (window: the mover takes the form to the counter),
     else queued for the outbox (the delivery app starts each delivery at this status)."""
     sends_nothing = channels.in_person(definition["channel"])
-    return EntryStatus.IN_PERSON if sends_nothing else EntryStatus.QUEUED
+    return ProcedureStatus.IN_PERSON if sends_nothing else ProcedureStatus.QUEUED
 
 
 def move_submit(
@@ -446,7 +448,7 @@ def move_submit(
     validated = validate_move(payload, today=today, require_consent=require_consent, assisted=assisted is not None)
     offices = {
         entry.applicable.slug: office_for(entry.applicable.version.definition, old=validated.old, new=validated.new)
-        for entry in validated.entries
+        for entry in validated.procedures
         if channels.in_person(entry.applicable.version.definition["channel"])
     }
     with transaction.atomic():
@@ -481,7 +483,7 @@ def move_submit(
                     position=position,
                     office=_office_data(offices[entry.applicable.slug]) if offices.get(entry.applicable.slug) else {},
                 )
-                for position, entry in enumerate(validated.entries)
+                for position, entry in enumerate(validated.procedures)
             ]
         )
         # In this same transaction: the outbox (one delivery per procedure; the workers get

@@ -1,10 +1,10 @@
 """The wizard's URLs. ``move_patterns`` (one move's pages) are also mounted under ``/agency/moves/``
 and ``/callcentre/moves/`` as other instances of the ``moves`` namespace (``hikkoshi.urls``):
-the same views serve moves entered for customers there (``views.NAMESPACES``)."""
+the same views serve moves entered for customers there (``views.shared.NAMESPACES``)."""
 
 from django.urls import path
 
-from . import changes, views
+from . import views
 
 app_name = "moves"
 
@@ -18,10 +18,10 @@ move_patterns = [
     path("<uuid:public_id>/submit/", views.submit, name="submit"),
     path("<uuid:public_id>/delete/", views.delete, name="delete"),
     path("<uuid:public_id>/documents/<str:name>", views.document, name="document"),
-    path("<uuid:public_id>/withdraw/", changes.withdraw, name="withdraw"),
-    path("<uuid:public_id>/correct/", changes.correct, name="correct"),
-    path("<uuid:public_id>/filed/<slug:slug>/", changes.filed, name="filed"),
-    path("<uuid:public_id>/visit/<slug:slug>/", changes.visit, name="visit"),
+    path("<uuid:public_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<uuid:public_id>/correct/", views.correct, name="correct"),
+    path("<uuid:public_id>/filed/<slug:slug>/", views.filed, name="filed"),
+    path("<uuid:public_id>/visit/<slug:slug>/", views.visit, name="visit"),
 ]
 
 urlpatterns = [

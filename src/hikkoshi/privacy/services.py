@@ -3,7 +3,7 @@
 ``erase_expired()`` — run about once an hour by ``hikkoshi worker``, or by cron with
 ``hikkoshi privacy erase`` — erases the personal data of every submitted move
 
-- whose every procedure and every delivery has a final status (``EntryStatus.final()``:
+- whose every procedure and every delivery has a final status (``ProcedureStatus.final()``:
   delivered, failed, in_person, handled), and
 - whose retention time (``HIKKOSHI_RETENTION_DAYS``, 30 days by default) has passed since its
   *retention start* (保存期間の起算点), the latest of:
@@ -56,7 +56,7 @@ from hikkoshi.assisted.services import assisted_move_erase
 from hikkoshi.audit.services import Action, record
 from hikkoshi.delivery.models import Delivery, Notice
 from hikkoshi.delivery.services import deliveries_erase
-from hikkoshi.moves.constants import EntryStatus, MoveStatus
+from hikkoshi.moves.constants import MoveStatus, ProcedureStatus
 from hikkoshi.moves.lifecycle import draft_delete_stale, move_erase
 from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -64,7 +64,7 @@ from .models import MoveStatistic
 
 logger = logging.getLogger(__name__)
 
-OPEN = sorted(set(EntryStatus.values) - set(EntryStatus.final()))
+OPEN = sorted(set(ProcedureStatus.values) - set(ProcedureStatus.final()))
 
 
 def retention() -> timedelta:

@@ -1,6 +1,6 @@
 """Each app writes only its own rows (issue 10): no module outside an app's package writes that
 app's models through their managers (``Model.objects….update/create/delete/…``). Another app
-asks the owner's services instead (``moves.lifecycle.entry_status_record``, the erase services
+asks the owner's services instead (``moves.lifecycle.procedure_status_record``, the erase services
 ``hikkoshi.privacy`` calls, …) or hears its signals.
 
 A static check over the source (tests, migrations and fixtures aside): a model is known by where
@@ -53,7 +53,7 @@ def _imported_models(tree: ast.AST, app: str) -> dict[str, str]:
             continue
         if node.level == 0 and node.module.startswith("hikkoshi.") and node.module.endswith(".models"):
             owner = node.module.split(".")[1]
-        elif node.level == 1 and node.module == "models":
+        elif node.level >= 1 and node.module == "models":  # its own app's (also from a subpackage)
             owner = app
         else:
             continue

@@ -35,7 +35,7 @@ def test_the_list_searches_by_the_number_typed_any_way(world, sapporo, area):
 
 def test_staff_withdraw_a_customers_procedure_from_the_result_page(world, sapporo):
     from hikkoshi.audit.models import AuditEvent
-    from hikkoshi.moves.constants import EntryStatus
+    from hikkoshi.moves.constants import ProcedureStatus
     from hikkoshi.moves.models import MoveProcedure
 
     from .conftest import base_of_consent, through_wizard
@@ -54,7 +54,7 @@ def test_staff_withdraw_a_customers_procedure_from_the_result_page(world, sappor
     assert response["Location"] == base
     assert (
         MoveProcedure.objects.get(move=move, version__procedure__slug="hokkaido-gas-start").status
-        == EntryStatus.WITHDRAWN
+        == ProcedureStatus.WITHDRAWN
     )
     assert AuditEvent.objects.filter(
         move=move.public_id, action="withdraw", actor_id=world.staff.pk, role="agency"

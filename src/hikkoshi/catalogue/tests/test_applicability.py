@@ -4,7 +4,7 @@ from datetime import date
 
 from hikkoshi.catalogue.selectors import applicable_procedures, deadline_window, office_for, utility_contacts
 from hikkoshi.directory.models import ServiceArea
-from hikkoshi.places.moves import assess_move
+from hikkoshi.places.move_kind import assess_move
 from hikkoshi.places.postcodes import lookup
 
 STOPS = {"sapporo-water-stop", "hokkaido-gas-stop", "hepco-electricity-stop"}

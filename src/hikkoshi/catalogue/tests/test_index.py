@@ -27,7 +27,7 @@ from hikkoshi.catalogue.services import catalogue_import
 from hikkoshi.directory import selectors as directory_selectors
 from hikkoshi.directory.selectors import organisations_for_place
 from hikkoshi.directory.transfer import directory_import
-from hikkoshi.places.moves import assess_move
+from hikkoshi.places.move_kind import assess_move
 from hikkoshi.places.postcodes import lookup
 from hikkoshi.places.regions import Region, get_region
 
@@ -199,7 +199,7 @@ import json, sys
 import django
 django.setup()
 from hikkoshi.catalogue.selectors import applicable_procedures
-from hikkoshi.places.moves import assess_move
+from hikkoshi.places.move_kind import assess_move
 from hikkoshi.places.postcodes import lookup
 for line in sys.stdin:
     old, new = (lookup(code) for code in line.split())

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
-from hikkoshi.documents.data import MoveRecord, ProcedureEntry
+from hikkoshi.documents.data import MoveRecord, ProcedureRecord
 
 # A JSON object as it is stored (``JSONField``) or sent: its values are whatever JSON holds.
 JSONObject = dict[str, Any]
@@ -98,7 +98,7 @@ class Outgoing:
     organisation_name: str
     settings: JSONObject  # the procedure's channel settings (endpoint, to, fax_number, …)
     record: MoveRecord  # the whole move as documents show it
-    entry: ProcedureEntry  # this procedure of the move (its fields, deadline, …)
+    entry: ProcedureRecord  # this procedure of the move (its fields, deadline, …)
     # The application as JSON data, what the web channel posts: an ``ApplicationData`` (a
     # ``NoticeBody`` for a notice).
     application: Mapping[str, Any]

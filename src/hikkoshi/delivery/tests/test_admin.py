@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from hikkoshi.audit.models import AuditEvent
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 
@@ -21,9 +21,9 @@ def _deliveries(mover):
 
 def test_the_attention_filter_shows_failed_and_stuck_deliveries_only(sapporo, mover, admin_client):
     failed, stuck, fine, *_others = _deliveries(mover)
-    Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED, error_code="http_400")
+    Delivery.objects.filter(pk=failed.pk).update(status=ProcedureStatus.FAILED, error_code="http_400")
     Delivery.objects.filter(pk=stuck.pk).update(
-        status=EntryStatus.SENDING, sending_since=timezone.now() - timedelta(hours=1)
+        status=ProcedureStatus.SENDING, sending_since=timezone.now() - timedelta(hours=1)
     )
     page = admin_client.get(URL, {"attention": "all"})
     assert page.status_code == 200
@@ -36,14 +36,14 @@ def test_resend_asks_for_a_reason_and_records_it(
     sapporo, mover, admin_client, admin_user, django_capture_on_commit_callbacks
 ):
     failed, *_ = _deliveries(mover)
-    Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED, error_code="http_400")
+    Delivery.objects.filter(pk=failed.pk).update(status=ProcedureStatus.FAILED, error_code="http_400")
     form = admin_client.post(URL, {"action": "resend_action", "_selected_action": [failed.pk]})
     assert form.status_code == 200 and 'name="reason"' in form.content.decode()
     # Without a reason nothing changes and the form says so.
     again = admin_client.post(
         URL, {"action": "resend_action", "_selected_action": [failed.pk], "apply": "1", "reason": ""}
     )
-    assert again.status_code == 200 and Delivery.objects.get(pk=failed.pk).status == EntryStatus.FAILED
+    assert again.status_code == 200 and Delivery.objects.get(pk=failed.pk).status == ProcedureStatus.FAILED
     with django_capture_on_commit_callbacks(execute=True):
         done = admin_client.post(
             URL,
@@ -56,7 +56,7 @@ def test_resend_asks_for_a_reason_and_records_it(
         )
     assert done.status_code == 302
     delivery = Delivery.objects.get(pk=failed.pk)
-    assert delivery.status == EntryStatus.QUEUED and delivery.entry.status == EntryStatus.QUEUED
+    assert delivery.status == ProcedureStatus.QUEUED and delivery.entry.status == ProcedureStatus.QUEUED
     event = DeliveryEvent.objects.get(delivery=delivery, kind="resent")
     assert event.actor == admin_user and event.detail == "endpoint corrected by the utility"
     audit = AuditEvent.objects.get(action="resend")
@@ -65,8 +65,8 @@ def test_resend_asks_for_a_reason_and_records_it(
 
 def test_mark_handled_leaves_delivered_ones_alone(sapporo, mover, admin_client):
     failed, delivered, *_others = _deliveries(mover)
-    Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED)
-    Delivery.objects.filter(pk=delivered.pk).update(status=EntryStatus.DELIVERED)
+    Delivery.objects.filter(pk=failed.pk).update(status=ProcedureStatus.FAILED)
+    Delivery.objects.filter(pk=delivered.pk).update(status=ProcedureStatus.DELIVERED)
     response = admin_client.post(
         URL,
         {
@@ -78,9 +78,9 @@ def test_mark_handled_leaves_delivered_ones_alone(sapporo, mover, admin_client):
         follow=True,
     )
     page = response.content.decode()
-    assert Delivery.objects.get(pk=failed.pk).status == EntryStatus.HANDLED
+    assert Delivery.objects.get(pk=failed.pk).status == ProcedureStatus.HANDLED
     assert Delivery.objects.get(pk=failed.pk).handled_reason == "sent by post"
-    assert Delivery.objects.get(pk=delivered.pk).status == EntryStatus.DELIVERED
+    assert Delivery.objects.get(pk=delivered.pk).status == ProcedureStatus.DELIVERED
     assert "1" in page  # one changed, one left as it was (messages)
 
 

@@ -191,7 +191,7 @@ def test_a_channel_module_in_the_setting_is_offered_by_the_admin(settings, sappo
 
 def test_a_channel_module_in_the_setting_delivers_and_cleans_up(settings, sapporo, mover):
     from hikkoshi.delivery import services
-    from hikkoshi.moves.constants import EntryStatus
+    from hikkoshi.moves.constants import ProcedureStatus
     from hikkoshi.moves.services import move_submit
     from hikkoshi.moves.tests.conftest import sapporo_relocation
 
@@ -201,10 +201,10 @@ def test_a_channel_module_in_the_setting_delivers_and_cleans_up(settings, sappor
         water.save()
         move = move_submit(owner=mover, payload=sapporo_relocation())
         delivery = Delivery.objects.get(entry__move=move, entry__version__procedure=water)
-        assert delivery.channel == "pigeon" and delivery.status == EntryStatus.QUEUED
+        assert delivery.channel == "pigeon" and delivery.status == ProcedureStatus.QUEUED
         services.deliver(delivery.pk)
         delivery.refresh_from_db()
-        assert delivery.status == EntryStatus.DELIVERED and delivery.reference == f"PIGEON-{delivery.pk}"
+        assert delivery.status == ProcedureStatus.DELIVERED and delivery.reference == f"PIGEON-{delivery.pk}"
         assert str(delivery.idempotency_key) in pigeon.SENT
         forget = services.spooled_files_forgetter([move.pk])
         forget()

@@ -9,7 +9,7 @@ import pytest
 from hikkoshi.delivery import periodic, services
 from hikkoshi.delivery.management.commands.worker import Command
 from hikkoshi.delivery.models import Delivery, DeliveryEvent, Notice
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 
@@ -20,7 +20,7 @@ def test_the_erase_service_empties_what_the_deliveries_hold_of_the_mover(
     move = move_submit(owner=mover, payload=sapporo_relocation())
     other = move_submit(owner=mover, payload=sapporo_relocation())
     delivery = Delivery.objects.filter(entry__move=move, channel="web").first()
-    Delivery.objects.filter(pk=delivery.pk).update(status=EntryStatus.FAILED)
+    Delivery.objects.filter(pk=delivery.pk).update(status=ProcedureStatus.FAILED)
     assert services.mark_handled(delivery, user=admin_user, reason="phoned 鷺沢さん")
     DeliveryEvent.objects.create(
         delivery=delivery, kind=DeliveryEvent.Kind.RETRY, code="http_503", detail="server busy"
@@ -44,7 +44,7 @@ def test_the_erase_service_empties_what_the_deliveries_hold_of_the_mover(
         callback()
     assert forgotten == [[move.pk]]
     delivery.refresh_from_db()
-    assert delivery.handled_reason == "" and delivery.status == EntryStatus.HANDLED
+    assert delivery.handled_reason == "" and delivery.status == ProcedureStatus.HANDLED
     assert Notice.objects.get(pk=notice.pk).body == {}
     details = dict(DeliveryEvent.objects.filter(delivery=delivery).values_list("kind", "detail"))
     assert details["handled"] == "" and details["retry"] == "server busy"  # codes and texts of ours stay

@@ -22,7 +22,7 @@ from hikkoshi.delivery.models import Delivery
 from hikkoshi.delivery.testing import WorkerProcess, wait_until
 from hikkoshi.directory.services import set_receipt_keys
 from hikkoshi.httpsig import generate_key, key_id_for, make_jwks
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 from hikkoshi.receiver.testing import ReceiverProcess
@@ -75,7 +75,7 @@ def receiver(tmp_path, portal_keys):
 
 
 def _all_final(move):
-    return not _web_deliveries(move).exclude(status__in=list(EntryStatus.final())).exists()
+    return not _web_deliveries(move).exclude(status__in=list(ProcedureStatus.final())).exists()
 
 
 @pytest.mark.slow
@@ -87,7 +87,7 @@ def test_an_organisation_down_for_a_while_gets_each_application_once(sapporo, mo
     move = move_submit(owner=mover, payload=sapporo_relocation())
     with WorkerProcess(processes=2, log_path=tmp_path / "worker.log"):
         wait_until(
-            lambda: all(d.attempts >= 2 and d.status == EntryStatus.RETRYING for d in _web_deliveries(move)),
+            lambda: all(d.attempts >= 2 and d.status == ProcedureStatus.RETRYING for d in _web_deliveries(move)),
             timeout=60,
             what="retries while it is down",
         )
@@ -95,7 +95,7 @@ def test_an_organisation_down_for_a_while_gets_each_application_once(sapporo, mo
         receiver.start(port=port)  # back again
         wait_until(lambda: _all_final(move), timeout=60, what="delivery after it came back")
     deliveries = list(_web_deliveries(move))
-    assert all(d.status == EntryStatus.DELIVERED and d.reference for d in deliveries)
+    assert all(d.status == ProcedureStatus.DELIVERED and d.reference for d in deliveries)
     arrived = _arrived(receiver)
     assert sorted(arrived) == sorted(str(d.idempotency_key) for d in deliveries)
     assert set(arrived.values()) == {1}
@@ -117,18 +117,18 @@ def test_a_worker_killed_while_sending_leaves_every_application_there_exactly_on
         try:
             wait_until(lambda: _arrived(slow), timeout=60, what="a first application at the organisation")
             sending = wait_until(
-                lambda: list(_web_deliveries(move).filter(status=EntryStatus.SENDING)),
+                lambda: list(_web_deliveries(move).filter(status=ProcedureStatus.SENDING)),
                 timeout=10,
                 what="a delivery in the middle of sending",
             )
             worker.kill()
         finally:
             worker.stop()
-        assert Delivery.objects.get(pk=sending[0].pk).status == EntryStatus.SENDING  # lost with its worker
+        assert Delivery.objects.get(pk=sending[0].pk).status == ProcedureStatus.SENDING  # lost with its worker
         with WorkerProcess(processes=2, log_path=tmp_path / "worker2.log"):
             wait_until(lambda: _all_final(move), timeout=90, what="every delivery after the restart")
         deliveries = list(_web_deliveries(move))
-        assert all(d.status == EntryStatus.DELIVERED for d in deliveries)
+        assert all(d.status == ProcedureStatus.DELIVERED for d in deliveries)
         assert any(e.kind == "lost" for d in deliveries for e in d.events.all())
         arrived = _arrived(slow)
         assert sorted(arrived) == sorted(str(d.idempotency_key) for d in deliveries)
@@ -171,7 +171,7 @@ def test_the_database_locked_longer_than_the_busy_timeout_delays_but_loses_nothi
         release.set()
         holder.join()
         wait_until(lambda: _all_final(move), timeout=60, what="delivery after the lock")
-    assert all(d.status == EntryStatus.DELIVERED for d in _web_deliveries(move))
+    assert all(d.status == ProcedureStatus.DELIVERED for d in _web_deliveries(move))
     assert set(_arrived(receiver).values()) == {1}
 
 
@@ -194,8 +194,8 @@ def test_a_receiver_answering_past_the_timeout_is_retried(sapporo, mover, tmp_pa
         delivery = _web_deliveries(move).first()
         assert services.deliver(delivery.pk).startswith("retry")
         delivery.refresh_from_db()
-        assert delivery.status == EntryStatus.RETRYING and delivery.error_code == "timeout"
-        assert delivery.entry.status == EntryStatus.RETRYING and delivery.next_attempt_at > timezone.now()
+        assert delivery.status == ProcedureStatus.RETRYING and delivery.error_code == "timeout"
+        assert delivery.entry.status == ProcedureStatus.RETRYING and delivery.next_attempt_at > timezone.now()
     finally:
         slow.stop()
 
@@ -211,7 +211,7 @@ def test_a_receipt_with_a_bad_signature_is_a_final_failure_the_mover_sees(sappor
     delivery = _web_deliveries(move).first()
     assert services.deliver(delivery.pk) == "failed: bad_receipt_signature"
     delivery.refresh_from_db()
-    assert delivery.status == EntryStatus.FAILED and delivery.entry.status == EntryStatus.FAILED
+    assert delivery.status == ProcedureStatus.FAILED and delivery.entry.status == ProcedureStatus.FAILED
     client.force_login(mover)
     page = client.get(f"/moves/{move.public_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "could not be delivered" in page
@@ -266,11 +266,11 @@ def test_smtp_answering_4xx_then_250_delivers_once_after_a_retry(sapporo, mover,
     delivery = _email_move(mover)
     assert services.deliver(delivery.pk) == "retry: smtp_451"
     delivery.refresh_from_db()
-    assert delivery.status == EntryStatus.RETRYING and not server.received
+    assert delivery.status == ProcedureStatus.RETRYING and not server.received
     _due_now(delivery)
     assert services.deliver(delivery.pk) == "delivered"
     delivery.refresh_from_db()
-    assert delivery.status == EntryStatus.DELIVERED and delivery.message_id
+    assert delivery.status == ProcedureStatus.DELIVERED and delivery.message_id
     assert len(server.received) == 1 and delivery.message_id.encode() in server.received[0]
     assert delivery.attempts == 2
 
@@ -281,5 +281,5 @@ def test_smtp_answering_5xx_is_final(sapporo, mover, smtp):
     delivery = _email_move(mover)
     assert services.deliver(delivery.pk) == "failed: smtp_550"
     delivery.refresh_from_db()
-    assert delivery.status == EntryStatus.FAILED and delivery.entry.status == EntryStatus.FAILED
+    assert delivery.status == ProcedureStatus.FAILED and delivery.entry.status == ProcedureStatus.FAILED
     assert [e.kind for e in delivery.events.all()] == ["failed"]

@@ -14,7 +14,7 @@ from hikkoshi.delivery import notices, services
 from hikkoshi.delivery.keys import jwks
 from hikkoshi.delivery.models import Delivery, DeliveryEvent, Notice
 from hikkoshi.directory.services import set_receipt_keys
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.lifecycle import move_correct, move_withdraw
 from hikkoshi.moves.models import MoveProcedure
 from hikkoshi.moves.notices import why_not_changeable
@@ -95,12 +95,12 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(
     }
     # Not yet sent: cancelled, never sent. At the counter: not to be filed.
     power.refresh_from_db()
-    assert power.status == EntryStatus.WITHDRAWN
+    assert power.status == ProcedureStatus.WITHDRAWN
     assert by_slug["hepco-electricity-start"].status == Notice.Status.NOT_NEEDED
     assert services.deliver(power.pk) == "not due"
-    assert MoveProcedure.objects.get(pk=power.entry_id).status == EntryStatus.WITHDRAWN
+    assert MoveProcedure.objects.get(pk=power.entry_id).status == ProcedureStatus.WITHDRAWN
     window = delivery_of(move, "sapporo-move-in")
-    assert window.status == EntryStatus.WITHDRAWN
+    assert window.status == ProcedureStatus.WITHDRAWN
     # Delivered: a notice each, queued for the workers.
     assert by_slug["sapporo-water-start"].status == by_slug["hokkaido-gas-start"].status == Notice.Status.QUEUED
 
@@ -115,7 +115,7 @@ def test_a_withdrawn_move_cancels_what_was_not_sent_and_tells_who_has_it(
     assert water_notice.reference not in detail(receiver, "hokkaido-gas", gas.reference)
     # The application itself stays delivered (the organisation has it, and now its withdrawal).
     water.refresh_from_db()
-    assert water.status == EntryStatus.DELIVERED
+    assert water.status == ProcedureStatus.DELIVERED
 
     # Exactly once: the same request again makes nothing new; a notice is not sent twice.
     assert {n.pk for n in notices.withdraw(move=move, entries=entries(move), user=mover, request_key="req-1")} == {
@@ -186,18 +186,18 @@ def test_a_correction_before_sending_changes_what_is_sent(sapporo, mover, receiv
 def test_a_notice_waits_for_its_application_still_being_sent(sapporo, mover):
     move = move_submit(owner=mover, payload=sapporo_relocation())
     water = delivery_of(move, "sapporo-water-start")
-    Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.SENDING)
+    Delivery.objects.filter(pk=water.pk).update(status=ProcedureStatus.SENDING)
     [notice] = notices.withdraw(move=move, entries=[water.entry], user=mover, request_key="w")
     assert notice.status == Notice.Status.QUEUED
     assert notices.send_notice(notice.pk) == "waiting"
     notice.refresh_from_db()
     assert notice.status == Notice.Status.RETRYING and notice.attempts == 0
     # Its attempt failed and will be retried: then it is simply not sent any more.
-    Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.RETRYING)
+    Delivery.objects.filter(pk=water.pk).update(status=ProcedureStatus.RETRYING)
     Notice.objects.filter(pk=notice.pk).update(next_attempt_at=notice.created_at)
     assert notices.send_notice(notice.pk) == "not needed"
     water.refresh_from_db()
-    assert water.status == EntryStatus.WITHDRAWN and services.deliver(water.pk) == "not due"
+    assert water.status == ProcedureStatus.WITHDRAWN and services.deliver(water.pk) == "not due"
 
 
 def test_a_409_without_the_organisations_signature_is_not_taken_for_its_word(sapporo, mover, settings):
@@ -215,7 +215,7 @@ def test_a_409_without_the_organisations_signature_is_not_taken_for_its_word(sap
             )
         move = move_submit(owner=mover, payload=sapporo_relocation())
         water = delivery_of(move, "sapporo-water-start")
-        Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.DELIVERED, reference="X-1")
+        Delivery.objects.filter(pk=water.pk).update(status=ProcedureStatus.DELIVERED, reference="X-1")
         [notice] = notices.withdraw(move=move, entries=[water.entry], user=mover, request_key="w")
         assert notices.send_notice(notice.pk) == "failed: http_409"
 
@@ -233,7 +233,7 @@ def test_staff_find_a_failed_notice_by_number_and_send_it_again(
     move = move_submit(owner=mover, payload=sapporo_relocation())
     move.refresh_from_db()
     water = delivery_of(move, "sapporo-water-start")
-    Delivery.objects.filter(pk=water.pk).update(status=EntryStatus.DELIVERED, reference="W-1")
+    Delivery.objects.filter(pk=water.pk).update(status=ProcedureStatus.DELIVERED, reference="W-1")
     [notice] = notices.withdraw(move=move, entries=[water.entry], user=mover, request_key="w" * 20)
     Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.FAILED, error_code="http_400")
     page = admin_client.get("/admin/delivery/notice/", {"status": "failed", "q": move.number.replace("-", "").lower()})

@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from hikkoshi.admin_paging import CappedPaginator
 from hikkoshi.delivery import services
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 
@@ -80,12 +80,12 @@ def test_the_sweeper_counts_earlier_losses_in_its_one_query(
     _move, (first, second, *_others) = _web_deliveries(mover, django_capture_on_commit_callbacks)
     old = timezone.now() - timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"] + 5)
     for d in (first, second):
-        Delivery.objects.filter(pk=d.pk).update(status=EntryStatus.SENDING, sending_since=old, claim="w")
+        Delivery.objects.filter(pk=d.pk).update(status=ProcedureStatus.SENDING, sending_since=old, claim="w")
     for _ in range(services.MAX_LOSSES - 1):
         DeliveryEvent.objects.create(delivery_id=first.pk, kind=DeliveryEvent.Kind.LOST, code="worker_lost")
     assert services.sweep()["lost"] == 2
-    assert Delivery.objects.get(pk=first.pk).status == EntryStatus.FAILED  # lost once too often
-    assert Delivery.objects.get(pk=second.pk).status == EntryStatus.RETRYING
+    assert Delivery.objects.get(pk=first.pk).status == ProcedureStatus.FAILED  # lost once too often
+    assert Delivery.objects.get(pk=second.pk).status == ProcedureStatus.RETRYING
 
 
 def test_finished_task_results_are_pruned_after_a_week(db):

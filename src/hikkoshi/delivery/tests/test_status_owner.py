@@ -1,5 +1,5 @@
 """moves owns a procedure's row (``MoveProcedure``): delivery changes its status and reference only
-through ``moves.lifecycle.entry_status_record``, and starts each delivery at the status moves
+through ``moves.lifecycle.procedure_status_record``, and starts each delivery at the status moves
 gave the procedure (``moves.services.initial_status``).
 
 With the service replaced by a recorder that writes nothing, no step of a delivery's life changes
@@ -15,7 +15,7 @@ from hikkoshi.delivery import services
 from hikkoshi.delivery.channels import DeliveryError, Outcome
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.moves import lifecycle, services as move_services
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import MoveProcedure
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
@@ -26,10 +26,10 @@ def recorded(monkeypatch):
     """The status changes delivery asks moves for, none of them written."""
     calls = []
 
-    def record(*, entry_id, status, reference=""):
-        calls.append((entry_id, str(status), reference))
+    def record(*, procedure_id, status, reference=""):
+        calls.append((procedure_id, str(status), reference))
 
-    monkeypatch.setattr(lifecycle, "entry_status_record", record)
+    monkeypatch.setattr(lifecycle, "procedure_status_record", record)
     return calls
 
 
@@ -39,7 +39,7 @@ def _rows(move):
 
 def _sending(delivery, claim, *, ago=0):
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=EntryStatus.SENDING, claim=claim, attempts=1, sending_since=timezone.now() - timedelta(seconds=ago)
+        status=ProcedureStatus.SENDING, claim=claim, attempts=1, sending_since=timezone.now() - timedelta(seconds=ago)
     )
     delivery.refresh_from_db()
     return delivery
@@ -72,38 +72,38 @@ def test_every_status_change_of_a_delivery_reaches_the_procedure_through_moves(
 
     assert _rows(move) == before  # nothing written past moves' service
     assert recorded == [
-        (water.entry_id, EntryStatus.RETRYING, ""),
-        (water.entry_id, EntryStatus.FAILED, ""),
-        (water.entry_id, EntryStatus.QUEUED, ""),
-        (water.entry_id, EntryStatus.DELIVERED, "W-1"),
-        (gas.entry_id, EntryStatus.HANDLED, ""),
-        (stop.entry_id, EntryStatus.RETRYING, ""),
-        (power.entry_id, EntryStatus.WITHDRAWN, ""),
+        (water.entry_id, ProcedureStatus.RETRYING, ""),
+        (water.entry_id, ProcedureStatus.FAILED, ""),
+        (water.entry_id, ProcedureStatus.QUEUED, ""),
+        (water.entry_id, ProcedureStatus.DELIVERED, "W-1"),
+        (gas.entry_id, ProcedureStatus.HANDLED, ""),
+        (stop.entry_id, ProcedureStatus.RETRYING, ""),
+        (power.entry_id, ProcedureStatus.WITHDRAWN, ""),
     ]
 
 
 def test_the_service_writes_the_status_and_a_reference_once_given(sapporo, mover):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    entry = move.entries.exclude(status=EntryStatus.IN_PERSON).first()
-    lifecycle.entry_status_record(entry_id=entry.pk, status=EntryStatus.DELIVERED, reference="R-9")
-    lifecycle.entry_status_record(entry_id=entry.pk, status=EntryStatus.HANDLED)  # keeps the reference
+    entry = move.entries.exclude(status=ProcedureStatus.IN_PERSON).first()
+    lifecycle.procedure_status_record(procedure_id=entry.pk, status=ProcedureStatus.DELIVERED, reference="R-9")
+    lifecycle.procedure_status_record(procedure_id=entry.pk, status=ProcedureStatus.HANDLED)  # keeps the reference
     entry.refresh_from_db()
-    assert (entry.status, entry.reference) == (EntryStatus.HANDLED, "R-9")
+    assert (entry.status, entry.reference) == (ProcedureStatus.HANDLED, "R-9")
     with pytest.raises(ValueError):
-        lifecycle.entry_status_record(entry_id=entry.pk, status="lost in the post")
+        lifecycle.procedure_status_record(procedure_id=entry.pk, status="lost in the post")
 
 
 def test_a_delivery_starts_at_the_status_moves_decided(sapporo, mover, monkeypatch):
     # One place decides "in person or queued": delivery takes what moves stored, whatever it is.
-    monkeypatch.setattr(move_services, "initial_status", lambda definition: EntryStatus.IN_PERSON)
+    monkeypatch.setattr(move_services, "initial_status", lambda definition: ProcedureStatus.IN_PERSON)
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    assert set(MoveProcedure.objects.filter(move=move).values_list("status", flat=True)) == {EntryStatus.IN_PERSON}
+    assert set(MoveProcedure.objects.filter(move=move).values_list("status", flat=True)) == {ProcedureStatus.IN_PERSON}
     deliveries = Delivery.objects.filter(entry__move=move)
     assert deliveries.count() == 7
-    assert {(d.status, d.next_attempt_at) for d in deliveries} == {(EntryStatus.IN_PERSON, None)}
+    assert {(d.status, d.next_attempt_at) for d in deliveries} == {(ProcedureStatus.IN_PERSON, None)}
 
 
 def test_the_initial_status_is_in_person_only_for_a_channel_that_sends_nothing():
-    assert move_services.initial_status({"channel": "window"}) == EntryStatus.IN_PERSON
+    assert move_services.initial_status({"channel": "window"}) == ProcedureStatus.IN_PERSON
     for channel in ("web", "email", "fax"):
-        assert move_services.initial_status({"channel": channel}) == EntryStatus.QUEUED
+        assert move_services.initial_status({"channel": channel}) == ProcedureStatus.QUEUED

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import icalendar
 import pytest
 
-from hikkoshi.documents.data import ProcedureEntry
+from hikkoshi.documents.data import ProcedureRecord
 from hikkoshi.documents.samples import sample_move
 from hikkoshi.documents.services import render_calendar, render_copy, render_move_documents, render_result
 from hikkoshi.documents.tests import pdftools
@@ -149,6 +149,6 @@ def test_a_move_without_window_procedures_has_no_form(record):
 
 
 def test_entry_with_form_kind_but_not_window_is_not_a_form(record):
-    entry: ProcedureEntry = record.procedures[1]
+    entry: ProcedureRecord = record.procedures[1]
     moved = replace(record, procedures=(replace(entry, channel="email"),))
     assert "form-sapporo-move-in.pdf" not in render_move_documents(moved)

@@ -9,7 +9,7 @@ from hikkoshi.documents.data import Person
 from hikkoshi.documents.labels import mayor_of
 from hikkoshi.documents.qr import form_payload, qr_decode, qr_encode
 from hikkoshi.documents.samples import sample_move
-from hikkoshi.documents.services import form_entries, render_residence_change_form
+from hikkoshi.documents.services import form_procedures, render_residence_change_form
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
 
@@ -41,7 +41,7 @@ def test_the_largest_household_the_input_allows_still_prints():
         new_address=replace(record.new_address, address="北" * 200, building="棟" * 100),
         old_address=replace(record.old_address, address="南" * 200, building="室" * 100),
     )
-    entry = form_entries(record)[0]
+    entry = form_procedures(record)[0]
     pdf = render_residence_change_form(record, entry)
     text = pdftools.squeezed(pdf)
     assert "1枚目／全2枚" in text and "2枚目／全2枚" in text
@@ -50,7 +50,7 @@ def test_the_largest_household_the_input_allows_still_prints():
 def test_each_sheet_carries_its_own_persons():
     members = tuple(Person(f"札幌 {i}郎", "サッポロ", date(1990, 1, 1), "子") for i in range(6))
     record = sample_move(members=members)
-    entry = form_entries(record)[0]
+    entry = form_procedures(record)[0]
     persons = (record.applicant, *record.members)
     second = qr_decode(qr_encode(form_payload(record, entry, persons[5:], (2, 2))))
     assert second["sh"] == [2, 2] and [p[0] for p in second["ps"]] == ["札幌 4郎", "札幌 5郎"]

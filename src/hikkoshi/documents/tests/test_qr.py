@@ -36,6 +36,17 @@ def test_round_trip():
     assert [p[0] for p in payload["ps"]] == ["札幌 太郎", "札幌 花子", "札幌 一郎"]
 
 
+def test_the_form_is_named_as_counters_read_it():
+    """``"f"`` is a data format the counters parse: 住民異動届 is ``"juminido"``, a plain string,
+    also for a procedure stored without its form."""
+    record = sample_move()
+    entry = move_in(record)
+    for procedure in (entry, replace(entry, form="")):
+        payload = form_payload(record, procedure)
+        assert payload["f"] == "juminido" and type(payload["f"]) is str
+        assert qr_decode(qr_encode(payload))["f"] == "juminido"
+
+
 def test_decoding_is_plain_django_signing():
     """A counter needs nothing but Django (or the documented HMAC) and the key."""
     payload = {"k": "move_out"}

@@ -66,7 +66,7 @@ def test_the_api_fills_a_left_out_date_from_the_moving_day(sapporo):
         entry["fields"].pop("start_date", None)
     payload["procedures"].append({"id": "hokkaido-shimbun-subscription", "fields": {}})
     validated = validate_move(payload)
-    values = {e.applicable.slug: e.values for e in validated.entries}
+    values = {e.applicable.slug: e.values for e in validated.procedures}
     assert {values[slug][name] for slug, name in DATES} == {moving_day().isoformat()}
     assert values["hokkaido-shimbun-subscription"]["start_date"] == moving_day().isoformat()
 

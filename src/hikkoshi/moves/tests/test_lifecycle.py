@@ -10,7 +10,7 @@ import pytest
 
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped data)
 from hikkoshi.moves import notices as move_notices
-from hikkoshi.moves.constants import EntryStatus, NoticeKind, NoticeStatus
+from hikkoshi.moves.constants import NoticeKind, NoticeStatus, ProcedureStatus
 from hikkoshi.moves.lifecycle import draft_delete_stale, move_correct, move_erase, moves_delete
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.services import move_draft_create, move_submit
@@ -66,7 +66,7 @@ def test_the_erase_service_empties_the_personal_data_and_keeps_the_rest(sapporo,
     assert erased.kinds == move.kinds and erased.move_date == move.move_date
     entries = list(MoveProcedure.objects.filter(move=move))
     assert len(entries) == 7 and all(e.values == {} for e in entries)
-    assert all(e.status in EntryStatus.values and e.version_id for e in entries)
+    assert all(e.status in ProcedureStatus.values and e.version_id for e in entries)
 
 
 def test_deleting_moves_tells_the_apps_above_first_in_the_same_transaction(sapporo, mover):
@@ -133,7 +133,7 @@ def test_moves_reads_notices_only_from_the_one_registered_source(sapporo, mover,
     move = move_submit(owner=mover, payload=sapporo_relocation())
     water = move.entries.get(version__procedure__slug="sapporo-water-start")
     monkeypatch.setattr(move_notices, "_source", None)
-    assert move_notices.notices_by_entry([move.pk]) == {}  # no app keeps notices: none, and no error
+    assert move_notices.notices_by_procedure([move.pk]) == {}  # no app keeps notices: none, and no error
     refused = move_notices.NoticeView(
         entry_id=water.pk,
         kind=NoticeKind.CORRECTION,

@@ -9,7 +9,7 @@ import pytest
 
 from hikkoshi.audit.models import AuditEvent
 from hikkoshi.delivery.models import Delivery, Notice
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import MoveProcedure
 from hikkoshi.moves.services import move_submit
 
@@ -90,10 +90,10 @@ def test_withdrawing_the_whole_move_through_the_pages(ja, move, mover):
     }
     # The water application is already with its organisation.
     Delivery.objects.filter(entry__move=move, entry__version__procedure__slug="sapporo-water-start").update(
-        status=EntryStatus.DELIVERED, reference="W-1"
+        status=ProcedureStatus.DELIVERED, reference="W-1"
     )
     MoveProcedure.objects.filter(move=move, version__procedure__slug="sapporo-water-start").update(
-        status=EntryStatus.DELIVERED
+        status=ProcedureStatus.DELIVERED
     )
     data = {"request_key": key, "procedure": ticked}
     assert ja.post(f"/moves/{move.public_id}/withdraw/", data)["Location"] == f"/moves/{move.public_id}/"
@@ -120,8 +120,8 @@ def test_withdrawing_one_procedure_needs_a_tick(ja, move):
     # What is withdrawn before it went out is no longer counted among the applications to send.
     assert "送付する申請 5 件のうち" in text(ja.get(f"/moves/{move.public_id}/"))
     statuses = dict(MoveProcedure.objects.filter(move=move).values_list("version__procedure__slug", "status"))
-    assert statuses["hokkaido-gas-start"] == EntryStatus.WITHDRAWN
-    assert statuses["hepco-electricity-start"] == EntryStatus.QUEUED
+    assert statuses["hokkaido-gas-start"] == ProcedureStatus.WITHDRAWN
+    assert statuses["hepco-electricity-start"] == ProcedureStatus.QUEUED
 
 
 def test_a_correction_keeps_what_was_typed_on_an_error_and_then_goes(ja, move):

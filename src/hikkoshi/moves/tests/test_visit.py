@@ -171,10 +171,10 @@ def test_opening_hours_read_from_the_text(text, expected):
 def test_without_hours_the_visit_is_a_whole_day():
     from types import SimpleNamespace
 
-    from hikkoshi.documents.data import Office, ProcedureEntry
+    from hikkoshi.documents.data import Office, ProcedureRecord
     from hikkoshi.documents.ical import _visit
 
-    entry = ProcedureEntry(
+    entry = ProcedureRecord(
         slug="x",
         version=1,
         name="転入届",

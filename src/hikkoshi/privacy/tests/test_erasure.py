@@ -13,7 +13,7 @@ from hikkoshi.accounts.models import ApiToken
 from hikkoshi.delivery import services as delivery_services
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.encryption.fields import decrypt_json
-from hikkoshi.moves.constants import EntryStatus
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.selectors import move_record
 from hikkoshi.privacy.models import MoveStatistic
@@ -24,12 +24,12 @@ from .conftest import APPLICANT, findings, sapporo_relocation, scan_tables, subm
 DAY = timedelta(days=1)
 
 
-def finish(move, *, at=None, status=EntryStatus.DELIVERED):
+def finish(move, *, at=None, status=ProcedureStatus.DELIVERED):
     """Every delivery of ``move`` that is sent (not in person) reaches ``status`` at ``at``."""
     at = at or timezone.now()
-    for delivery in Delivery.objects.filter(entry__move=move).exclude(status=EntryStatus.IN_PERSON):
+    for delivery in Delivery.objects.filter(entry__move=move).exclude(status=ProcedureStatus.IN_PERSON):
         fields = {"status": status}
-        if status == EntryStatus.DELIVERED:
+        if status == ProcedureStatus.DELIVERED:
             fields["delivered_at"] = at
         Delivery.objects.filter(pk=delivery.pk).update(**fields)
         MoveProcedure.objects.filter(pk=delivery.entry_id).update(status=status)
@@ -91,9 +91,9 @@ def test_an_open_delivery_or_a_young_move_is_kept(keys, sapporo, mover):
     )
     finish(young)
     finish(open_)
-    Delivery.objects.filter(entry__move=open_, channel="web").update(status=EntryStatus.RETRYING)
+    Delivery.objects.filter(entry__move=open_, channel="web").update(status=ProcedureStatus.RETRYING)
     MoveProcedure.objects.filter(delivery__entry__move=open_, delivery__channel="web").update(
-        status=EntryStatus.RETRYING
+        status=ProcedureStatus.RETRYING
     )
     start = retention_start(young)
     assert erase_expired(now=start + timedelta(days=30) - timedelta(minutes=1)) == 0
@@ -120,7 +120,7 @@ def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
     finish(move)
     # … except what staff write: a note naming the mover (kept in clear until erasure).
     failed = Delivery.objects.filter(entry__move=move, channel="web").first()
-    Delivery.objects.filter(pk=failed.pk).update(status=EntryStatus.FAILED)
+    Delivery.objects.filter(pk=failed.pk).update(status=ProcedureStatus.FAILED)
     failed.refresh_from_db()
     assert delivery_services.mark_handled(failed, user=mover, reason=f"{APPLICANT['name']}様に電話で確認 090-8765-4321")
     hits = {(table, column) for table, column, _m in scan_tables()}
@@ -146,13 +146,13 @@ def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
     # What stays: procedures, statuses, references, offices, deliveries and their codes.
     assert stored.entries.count() == len(values)
     assert {e.status for e in stored.entries.all()} == {
-        EntryStatus.DELIVERED,
-        EntryStatus.IN_PERSON,
-        EntryStatus.HANDLED,
+        ProcedureStatus.DELIVERED,
+        ProcedureStatus.IN_PERSON,
+        ProcedureStatus.HANDLED,
     }
     assert stored.entries.get(version__procedure__slug="sapporo-move-in").office["name"]
     handled = Delivery.objects.get(pk=failed.pk)
-    assert handled.status == EntryStatus.HANDLED and handled.handled_reason == "" and handled.handled_by == mover
+    assert handled.status == ProcedureStatus.HANDLED and handled.handled_reason == "" and handled.handled_by == mover
     assert [e.detail for e in handled.events.filter(kind=DeliveryEvent.Kind.HANDLED)] == [""]
 
 

@@ -1,17 +1,9 @@
-"""The move wizard (引越し申請): my moves, one page per step, submit, the result and its documents.
+"""The move wizard (引越し申請): my moves, one page per step, review and submit.
 
 Every step works the same way: a GET shows the form filled from ``move.draft[step]``; a POST
 keeps what was typed in the draft whatever it is, then checks it with the ``FieldSpec`` forms and
 either shows the errors beside the fields or redirects to the next step (POST/redirect/GET).
-A submitted move is no longer edited.
-
-Who sees a move is ``moves.access`` (404 for anyone else). The same views serve three parts of
-the site (URL namespaces of the application namespace ``moves``): a mover's own moves under
-``/moves/`` (``moves``), and moves entered for customers (代行) under ``/agency/moves/``
-(``agency-moves``) and ``/callcentre/moves/`` (``callcentre-moves``), which are staff paths
-(second factor). A move is found only in the part it belongs to; every URL a view makes stays
-in the part it was asked from. Views, prints, changes, submissions and deletions are written to
-the audit log (``hikkoshi.audit``).
+A submitted move is no longer edited: its pages are ``moves.views.result``.
 """
 
 from datetime import date
@@ -20,10 +12,8 @@ import re
 import secrets
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,26 +23,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hikkoshi import channels
-from hikkoshi.audit.services import Action, record
-from hikkoshi.catalogue.constants import MYNAPORTAL_MOVE_OUT_URL, ProcedureChoice
+from hikkoshi.audit.services import Action
+from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.schema import FieldError, clean_values
-from hikkoshi.catalogue.selectors import (
-    deadline_window,
-    office_for,
-    organisation_name,
-    period_ended_notice,
-    utility_contacts,
-)
+from hikkoshi.catalogue.selectors import deadline_window, office_for, organisation_name
 from hikkoshi.documents.fonts import unprintable_rows
-from hikkoshi.documents.services import document_names, render_document
 from hikkoshi.japanese import format_wareki
-from hikkoshi.places.moves import MoveKind, assess_move
-from hikkoshi.places.normalise import InvalidPostcode
-from hikkoshi.places.postcodes import lookup
 
-from . import result
-from .access import AGENCY, CALL_CENTRE, OWN, ROLES, assisted_of, move_visible_to
-from .common import (
+from ..access import OWN, assisted_of
+from ..common import (
     ADDRESS,
     HEAD_APPLICANT,
     HEAD_RELATIONSHIP,
@@ -62,15 +41,14 @@ from .common import (
     applicant_fields,
     member_limit_message,
 )
-from .constants import EntryStatus, MoveStatus
-from .disclosure import DATA_SHARING_VERSION, data_flows
-from .forms import (
+from ..constants import MoveStatus
+from ..disclosure import DATA_SHARING_VERSION, data_flows
+from ..forms import (
     MOVER_CHOICES,
     STEP_NAMES,
     STEPS,
     ErrorLink,
     HouseholdForm,
-    Places,
     ProcedureChoiceForm,
     SpecForm,
     build_payload,
@@ -92,54 +70,16 @@ from .forms import (
     step_of,
     with_defaults,
 )
-from .lifecycle import moves_delete
-from .models import Move
-from .selectors import channel_label, last_own_move, move_record, moves_of, people_of
-from .services import MoveInvalid, move_draft_save, move_draft_start, move_submit, validate_move
+from ..models import Move
+from ..result import list_states
+from ..selectors import channel_label, last_own_move, moves_of, people_of
+from ..services import MoveInvalid, move_draft_save, move_draft_start, move_submit, validate_move
+from .shared import audit, error_summary, list_url, move_notes, own_move, page_url
 
 START_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
-# The URL namespaces these views are served under, and the part of the site each one is.
-NAMESPACES = {"moves": OWN, "agency-moves": AGENCY, "callcentre-moves": CALL_CENTRE}
-# The role a user acts in, in each part (the audit log's role).
-LISTS = {OWN: "moves:list", AGENCY: "agency:home", CALL_CENTRE: "callcentre:home"}
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def _namespace(request) -> str:
-    match = getattr(request, "resolver_match", None)
-    namespace = match.namespace if match is not None else ""
-    return namespace if namespace in NAMESPACES else "moves"
-
-
-def _area(request) -> str:
-    return NAMESPACES[_namespace(request)]
-
-
-def _url(request, name: str, move=None, anchor: str = "") -> str:
-    """The URL of one of these views in the part of the site the request is in."""
-    kwargs = {"public_id": move.public_id} if move is not None else {}
-    url = reverse(f"moves:{name}", kwargs=kwargs, current_app=_namespace(request))
-    return f"{url}#{anchor}" if anchor else url
-
-
-def _list_url(request) -> str:
-    return reverse(LISTS[_area(request)])
-
-
-def _own_move(request, public_id) -> Move:
-    """The move if the signed-in user may see it in this part of the site, else a 404."""
-    area = _area(request)
-    move = move_visible_to(request.user, public_id, area=area)
-    if move is None:
-        raise Http404
-    request.user.hikkoshi_acting_as = ROLES[area]  # the audit log's role
-    return move
-
-
-def _audit(request, action: str, move, target: str = "") -> None:
-    record(request, action=action, move=move, target=target)
 
 
 def wizard_step(view):
@@ -151,9 +91,9 @@ def wizard_step(view):
     @sensitive_post_parameters()  # names, birth dates…: never in an error report
     @wraps(view)
     def wrapper(request, public_id):
-        move = _own_move(request, public_id)
+        move = own_move(request, public_id)
         if move.status != MoveStatus.DRAFT:
-            return redirect(_url(request, "detail", move))
+            return redirect(page_url(request, "detail", move))
         assisted = assisted_of(move)
         if assisted is not None and not assisted.consent_recorded:
             # The customer agrees to having the move entered for them before anything is typed.
@@ -165,7 +105,7 @@ def wizard_step(view):
             request.POST = request.POST.copy()
             request.POST["back"] = "1"
             response = view(request, move)
-            if response.status_code == 302 and response["Location"] != _url(request, "detail", move):
+            if response.status_code == 302 and response["Location"] != page_url(request, "detail", move):
                 return redirect(_step_url(request, move, goto))
             return response
         return view(request, move)
@@ -174,31 +114,18 @@ def wizard_step(view):
 
 
 def _step_url(request, move, step: str, anchor: str = "") -> str:
-    return _url(request, step, move, anchor)
+    return page_url(request, step, move, anchor)
 
 
 def _save(request, move, step: str, values: dict, *, next_step: str, also: dict | None = None) -> bool:
     saved = move_draft_save(move=move, step=step, values=values, next_step=next_step, also=also)
     if saved:
-        _audit(request, Action.CHANGE, move, target=step)
+        audit(request, Action.CHANGE, move, target=step)
     return saved
 
 
 def _submitted_meanwhile(request, move):
-    return redirect(_url(request, "detail", move))
-
-
-def _summary(groups) -> list[dict]:
-    """The error summary: each error a link to its field (or to its group)."""
-    items = []
-    for form, anchor, label in groups:
-        for message in form.non_field_errors():
-            items.append({"href": f"#{anchor}", "label": label, "message": message})
-        for bound in form:
-            for message in bound.errors:
-                text = f"{label} — {bound.label}" if label else bound.label
-                items.append({"href": f"#{bound.auto_id}", "label": text, "message": message})
-    return items
+    return redirect(page_url(request, "detail", move))
 
 
 def _render(request, move, step, template, context, *, summary=(), posted=False):
@@ -207,7 +134,7 @@ def _render(request, move, step, template, context, *, summary=(), posted=False)
         {"name": name, "title": title, "url": _step_url(request, move, name), "current": name == step, "number": i + 1}
         for i, (name, title) in enumerate(STEPS)
     ]
-    previous = _step_url(request, move, STEP_NAMES[index - 1]) if index else _list_url(request)
+    previous = _step_url(request, move, STEP_NAMES[index - 1]) if index else list_url(request)
     assisted = assisted_of(move)
     context.setdefault("step_warnings", _step_warnings(request, move, step, context))
     context = {
@@ -220,7 +147,7 @@ def _render(request, move, step, template, context, *, summary=(), posted=False)
         "summary": list(summary),
         "focus_summary": posted and bool(summary),
         "previous_url": previous,
-        "list_url": _list_url(request),
+        "list_url": list_url(request),
         "assisted": assisted,
         "step_form": step != "review",
         **context,
@@ -285,7 +212,7 @@ def move_list(request):
             )
         else:
             submitted.append(move)
-    states = result.list_states(submitted)
+    states = list_states(submitted)
     for move in submitted:
         move.state_label = states.get(move.pk) or move.get_status_display()
     return render(
@@ -301,7 +228,7 @@ def move_start(request):
     the move it started instead of making a second one."""
     token = request.POST.get("start_token", "")
     token = token if START_TOKEN.fullmatch(token) else ""
-    from .limits import drafts_limited_page, drafts_refused  # issue 13: a cap on open drafts
+    from ..limits import drafts_limited_page, drafts_refused  # issue 13: a cap on open drafts
 
     if (
         drafts_refused(request.user)
@@ -312,19 +239,19 @@ def move_start(request):
     if not created:
         step = (move.draft or {}).get("step") or "places"
         return redirect(
-            _url(request, "detail", move)
+            page_url(request, "detail", move)
             if move.status != MoveStatus.DRAFT
             else _step_url(request, move, step if step in STEP_NAMES else "places")
         )
-    _audit(request, Action.CREATE, move)
-    return redirect(_url(request, "places", move))
+    audit(request, Action.CREATE, move)
+    return redirect(page_url(request, "places", move))
 
 
 # -- 1. where from, where to ------------------------------------------------------------------
 
 
 def _places_summary(forms_):
-    return _summary(
+    return error_summary(
         [
             (forms_["from"], "from-fieldset", _("Old address")),
             (forms_["to"], "to-fieldset", _("New address")),
@@ -365,9 +292,9 @@ def places(request, move):
         ):
             return _submitted_meanwhile(request, move)
         if back:
-            return redirect(_list_url(request))
+            return redirect(list_url(request))
         if found:
-            return redirect(_url(request, "procedures", move))
+            return redirect(page_url(request, "procedures", move))
         return _show_errors(request, move, "places")
     values = (move.draft or {}).get("places") or {}
     bound = bool(values.get("checked"))
@@ -468,7 +395,7 @@ def procedures(request, move):
     mover's choice (apply here / already arranged / another company / not needed)."""
     found = _places_of(move)
     if found is None:
-        return redirect(_url(request, "places", move))
+        return redirect(page_url(request, "places", move))
     applicable = found.procedures()
     summary = []
     form = None
@@ -486,9 +413,9 @@ def procedures(request, move):
         if not _save(request, move, "procedures", values, next_step="people" if valid and not back else "procedures"):
             return _submitted_meanwhile(request, move)
         if back:
-            return redirect(_url(request, "places", move))
+            return redirect(page_url(request, "places", move))
         if valid:
-            return redirect(_url(request, "people", move))
+            return redirect(page_url(request, "people", move))
         summary = [
             {"href": f"#{name}-apply", "label": form.fields[name].label, "message": message}
             for name, messages_ in form.errors.items()
@@ -509,26 +436,11 @@ def procedures(request, move):
             "required": [r for r in rows if not r["optional"]],
             "optional": [r for r in rows if r["optional"]],
             "mover_choices": [{"value": str(c), "label": c.label} for c in MOVER_CHOICES],
-            **_move_notes(found),
+            **move_notes(found),
         },
         summary=summary,
         posted=request.method == "POST",
     )
-
-
-def _move_notes(places) -> dict:
-    """What the procedures step, the review page and the result page tell beside the procedures:
-    whom to contact about the utilities at an end outside this portal's region, and that a
-    転出届 can also be made online (マイナポータル)."""
-    return {
-        "utility_ends": utility_contacts(assessment=places.assessment, old=places.old, new=places.new),
-        # A 転出 happens whenever the move leaves a municipality, also where this portal does not
-        # handle it (Tokyo → Sapporo: the 転出届 is Tokyo's, and can be made online all the same).
-        "moving_out": not places.assessment.within_municipality,
-        "move_out_here": MoveKind.MOVE_OUT in places.kinds,
-        "move_out_place": places.old.prefecture + places.old.municipality,
-        "mynaportal_url": MYNAPORTAL_MOVE_OUT_URL,
-    }
 
 
 # -- 3. who is moving -------------------------------------------------------------------------
@@ -570,7 +482,7 @@ def _people_summary(applicant, rows, household, problems):
         {"href": "#id_household-head_0", "label": _("Head of household (世帯主)"), "message": m}
         for m in household.head_errors
     ]
-    return _summary(groups) + heads + _summary([(household.names, "household-fieldset", "")]) + problems
+    return error_summary(groups) + heads + error_summary([(household.names, "household-fieldset", "")]) + problems
 
 
 @wizard_step
@@ -603,7 +515,7 @@ def people(request, move):
             if not _save(request, move, "people", values, next_step="people"):
                 return _submitted_meanwhile(request, move)
             if back:
-                return redirect(_url(request, "procedures", move))
+                return redirect(page_url(request, "procedures", move))
             if adding:
                 new_row = min(len(members) + values["blank_rows"], MAX_MEMBERS) - 1
                 return redirect(_step_url(request, move, "people", f"member-{new_row}"))
@@ -613,7 +525,7 @@ def people(request, move):
         if not _save(request, move, "people", values, next_step="details" if valid else "people"):
             return _submitted_meanwhile(request, move)
         if valid:
-            return redirect(_url(request, "details", move))
+            return redirect(page_url(request, "details", move))
         return _show_errors(request, move, "people")
     bound = bool(old.get("checked"))
     if not old:
@@ -690,7 +602,7 @@ def _people_context(applicant, rows, household, values, *, assisted=False):
 def details(request, move):
     found = _places_of(move)
     if found is None:
-        return redirect(_url(request, "places", move))
+        return redirect(page_url(request, "places", move))
     chosen = chosen_procedures(found.procedures(), move.draft or {})
     old = (move.draft or {}).get("details") or {}
     if request.method == "POST":
@@ -704,9 +616,9 @@ def details(request, move):
         if not _save(request, move, "details", step_values, next_step="review" if valid else "details"):
             return _submitted_meanwhile(request, move)
         if back:
-            return redirect(_url(request, "people", move))
+            return redirect(page_url(request, "people", move))
         if valid:
-            return redirect(_url(request, "review", move))
+            return redirect(page_url(request, "review", move))
         return _show_errors(request, move, "details")
     bound = bool(old.get("checked"))
     groups = detail_forms(chosen, old.get("values") or {}, bound=bound, move_date=found.move_date)
@@ -769,7 +681,7 @@ def _details_valid(groups, move_date) -> bool:
 
 
 def _details_summary(groups):
-    return _summary([(form, f"proc-{a.slug}", a.version.localised_name) for a, form in groups])
+    return error_summary([(form, f"proc-{a.slug}", a.version.localised_name) for a, form in groups])
 
 
 def _details_context(groups, places=None):
@@ -890,7 +802,7 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
         "sep": ", " if _english() else "、",
         "consent_error": consent_error,
         "consent_version": DATA_SHARING_VERSION,
-        **(_move_notes(found) if found else {}),
+        **(move_notes(found) if found else {}),
     }
 
 
@@ -970,21 +882,21 @@ def _submit(request, public_id):
     The box "I agree to which data goes where" must be ticked (``consent``): without it nothing
     is submitted and the review page says so at the box.
     """
-    move = _own_move(request, public_id)
+    move = own_move(request, public_id)
     if move.status != MoveStatus.DRAFT:
-        return redirect(_url(request, "detail", move))
+        return redirect(page_url(request, "detail", move))
     assisted = assisted_of(move)
     if assisted is not None and not assisted.consent_recorded:
         return redirect(assisted.consent_url())
     agreed = request.POST.get("consent") == "1"
-    from .limits import submission_limited_page, submission_refused  # issue 13: submissions per hour / day
+    from ..limits import submission_limited_page, submission_refused  # issue 13: submissions per hour / day
 
     if (refusal := submission_refused(request.user, move=move)) is not None:
         return submission_limited_page(request, refusal, _step_url(request, move, "review"))
     with transaction.atomic():
         locked = Move.objects.select_for_update().filter(pk=move.pk, status=MoveStatus.DRAFT).first()
         if locked is None:
-            return redirect(_url(request, "detail", move))
+            return redirect(page_url(request, "detail", move))
         draft = locked.draft or {}
         # Consent per organisation: those offered on the review page and left unticked get
         # nothing (their procedures are recorded as withheld); the rest is sent.
@@ -1000,9 +912,9 @@ def _submit(request, public_id):
         except MoveInvalid as exc:
             errors = exc.errors
         else:
-            _audit(request, Action.CONSENT, move, target=DATA_SHARING_VERSION)
-            _audit(request, Action.SUBMIT, move)
-            return redirect(_url(request, "detail", move))
+            audit(request, Action.CONSENT, move, target=DATA_SHARING_VERSION)
+            audit(request, Action.SUBMIT, move)
+            return redirect(page_url(request, "detail", move))
         # Each page with a problem shows it when the mover opens it from the review page.
         draft = dict(draft)
         for step in {step_of(path) for path in errors} - {"review"}:
@@ -1011,196 +923,3 @@ def _submit(request, public_id):
         locked.draft = draft
         locked.save(update_fields=["draft", "updated_at"])
     return _show_errors(request, move, "review")
-
-
-# -- the result -------------------------------------------------------------------------------
-
-
-def _document_names(move) -> list[str]:
-    return document_names(move_record(move))
-
-
-def _document_label(name: str, procedure: str = "") -> str:
-    stem, _dot, extension = name.rpartition(".")
-    kind = {"pdf": "PDF", "ics": "iCalendar"}.get(extension, extension)
-    if stem.startswith("form-"):
-        title = _("Filled-in form to print: %(procedure)s") % {"procedure": procedure or stem[5:]}
-    else:
-        title = {
-            "result": _("Application result (申請結果)"),
-            "copy": _("Your copy of the application (申請控え)"),
-            "deadlines": _("Deadlines for your calendar"),
-        }.get(stem, stem)
-    return f"{title} ({kind})"
-
-
-def _belongs_to(name: str, slug: str) -> bool:
-    return name == f"form-{slug}.pdf"
-
-
-@login_required
-@require_GET
-@never_cache
-def detail(request, public_id):
-    """申請結果: 「次にやること」 first (``moves.result``), then every procedure with its status as a
-    badge, organisation, channel, deadline, office, documents, and its withdrawals and corrections."""
-    move = _own_move(request, public_id)
-    if move.status == MoveStatus.DRAFT:
-        assisted = assisted_of(move)
-        if assisted is not None and not assisted.consent_recorded:
-            return redirect(assisted.consent_url())
-        step = (move.draft or {}).get("step") or "places"
-        return redirect(_step_url(request, move, step if step in STEP_NAMES else "places"))
-    _audit(request, Action.VIEW, move)
-    return result_page(request, move)
-
-
-def result_page(request, move, *, visit: dict | None = None, status: int = 200):
-    """The result page of a submitted move; ``visit`` is a refused counter-visit day to show again
-    (``{"slug", "value", "error"}``, ``changes.visit``)."""
-    names = _document_names(move)
-    submitted_on = timezone.localdate(move.submitted_at) if move.submitted_at else timezone.localdate()
-    contact_labels = {f"applicant.{spec.name}": spec.localised_label for spec in applicant_fields()}
-    entries = result.entries_of(move)
-    rows = result.entry_rows(
-        move,
-        entries,
-        lambda slug, name: [{"name": n, "label": _document_label(n, name)} for n in names if _belongs_to(n, slug)],
-        contact_labels,
-    )
-    warnings = []
-    for row in rows:
-        entry = row["entry"]
-        row["channel"] = channel_label(entry.definition["channel"])
-        if entry.status == EntryStatus.WITHDRAWN:
-            continue
-        notice = period_ended_notice(
-            name=row["name"], end=entry.deadline_to, organisation=row["organisation"], today=submitted_on
-        )
-        if notice:
-            warnings.append(notice)
-    today = timezone.localdate()
-    for row in rows:
-        entry = row["entry"]
-        if not row.get("window"):
-            continue
-        row["visit_min"] = max(filter(None, (today, entry.deadline_from)))
-        row["visit_max"] = entry.deadline_to
-        refused = visit if visit is not None and visit["slug"] == entry.definition["slug"] else None
-        row["visit_value"] = refused["value"] if refused else (entry.visit_on.isoformat() if entry.visit_on else "")
-        row["visit_error"] = refused["error"] if refused else ""
-    specific = {d["name"] for r in rows for d in r["documents"]}
-    assisted = assisted_of(move)
-    return render(
-        request,
-        "moves/result.html",
-        {
-            "move": move,
-            "entries": rows,
-            "warnings": warnings,
-            "summary": _delivery_summary(move),
-            "next_steps": result.next_steps(rows),
-            "changeable": any(not r["locked"] for r in rows),
-            "documents": [{"name": n, "label": _document_label(n)} for n in names if n not in specific],
-            "kinds": [_kind_label(k) for k in move.kinds],
-            "list_url": _list_url(request),
-            "assisted": assisted,
-            "extra_documents": assisted.extra_documents() if assisted is not None else [],
-            **_stored_move_notes(move),
-        },
-        status=status,
-    )
-
-
-def _stored_move_notes(move) -> dict:
-    """``_move_notes`` of a submitted move, from its stored addresses (none once erased)."""
-    if move.erased_at is not None:
-        return {}
-    try:
-        old, new = lookup(move.old_address.get("postcode", "")), lookup(move.new_address.get("postcode", ""))
-    except InvalidPostcode:
-        return {}
-    if old is None or new is None:
-        return {}
-    places = Places(old, new, assess_move(old.municipality_code, new.municipality_code), move.move_date)
-    return {**_move_notes(places), "not_applied": _stored_not_applied(move)}
-
-
-def _stored_not_applied(move) -> list[dict]:
-    """The procedures of a submitted move not applied for here, with the mover's answer."""
-    from hikkoshi.catalogue.models import Procedure
-
-    answers = {slug: c for slug, c in (move.procedure_choices or {}).items() if c != ProcedureChoice.APPLY}
-    if not answers:
-        return []
-    labels = dict(ProcedureChoice.choices)
-    procedures = {p.slug: p for p in Procedure.objects.filter(slug__in=answers)}
-    return [
-        {"name": procedures[slug].localised_name if slug in procedures else slug, "choice": labels.get(choice, choice)}
-        for slug, choice in answers.items()
-    ]
-
-
-def _delivery_summary(move) -> dict:
-    """How many of a move's applications to be sent have arrived, are on their way, failed."""
-    statuses = [e.status for e in move.entries.all() if e.status not in (EntryStatus.IN_PERSON, EntryStatus.WITHDRAWN)]
-    return {
-        "sent_total": len(statuses),
-        "delivered": sum(s in (EntryStatus.DELIVERED, EntryStatus.HANDLED) for s in statuses),
-        "pending": sum(s in (EntryStatus.QUEUED, EntryStatus.SENDING, EntryStatus.RETRYING) for s in statuses),
-        "failed": sum(s == EntryStatus.FAILED for s in statuses),
-    }
-
-
-def _kind_label(kind: str) -> str:
-    try:
-        return str(MoveKind(kind).label)
-    except ValueError:
-        return kind
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-@never_cache
-def delete(request, public_id):
-    """Delete this move (a draft or a submitted one) after a confirmation page; only who may see
-    it can (404 for anyone else). Its procedures and their deliveries go with it."""
-    move = _own_move(request, public_id)
-    if request.method == "POST":
-        with transaction.atomic():
-            _audit(request, Action.DELETE, move)
-            # What other apps keep of it goes too (fax images in a spool folder: once committed).
-            moves_delete(move_ids=[move.pk])
-        messages.success(request, _("The move was deleted, with the personal data in it."))
-        return redirect(_list_url(request))
-    places = (move.draft or {}).get("places") or {}
-    return render(
-        request,
-        "moves/delete.html",
-        {
-            "move": move,
-            "submitted": move.status != MoveStatus.DRAFT,
-            "assisted": assisted_of(move),
-            "from": move.old_address.get("full_address") or (places.get("from") or {}).get("address", ""),
-            "to": move.new_address.get("full_address") or (places.get("to") or {}).get("address", ""),
-            "back": _list_url(request) if move.status == MoveStatus.DRAFT else _url(request, "detail", move),
-        },
-    )
-
-
-@login_required
-@require_GET
-def document(request, public_id, name: str):
-    """A document of a submitted move (PDF or iCalendar), for who may see the move only."""
-    move = _own_move(request, public_id)
-    if move.status == MoveStatus.DRAFT:
-        raise Http404
-    rendered = render_document(move_record(move), name)
-    if rendered is None:
-        raise Http404
-    _audit(request, Action.PRINT, move, target=name)
-    content, content_type = rendered
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -1,7 +1,7 @@
 from django.test import override_settings
 import pytest
 
-from hikkoshi.places.moves import MoveKind, assess_move
+from hikkoshi.places.move_kind import MoveKind, assess_move
 from hikkoshi.places.regions import get_region
 
 

@@ -3,7 +3,7 @@ choose the day of the visit to the counter.
 
 Each page asks first (a page with what will happen), then does it on a POST that carries the
 form's own request key, so a double click or a reload does nothing twice. Only who may see the
-move may change it (``views._own_move``: a 404 for anyone else); every change is an audit event.
+move may change it (``shared.own_move``: a 404 for anyone else); every change is an audit event.
 Nothing is sent from here: ``moves.lifecycle`` changes the move and tells the apps above
 (``moves.signals``), whose workers send the notices to the organisations.
 """
@@ -25,21 +25,22 @@ from hikkoshi.audit.services import Action
 from hikkoshi.catalogue.schema import FieldError, FieldSpec, FieldType, clean_values
 from hikkoshi.japanese import format_wareki
 
-from .access import assisted_of
-from .common import applicant_fields
-from .constants import EntryStatus, MoveStatus
-from .forms import SpecForm
-from .lifecycle import move_correct, move_withdraw
-from .models import MoveProcedure
-from .notices import request_known, why_not_changeable
-from .result import entries_of
-from .views import _audit, _own_move, _summary, _url, result_page
+from ..access import assisted_of
+from ..common import applicant_fields
+from ..constants import MoveStatus, ProcedureStatus
+from ..forms import SpecForm
+from ..lifecycle import move_correct, move_withdraw
+from ..models import MoveProcedure
+from ..notices import request_known, why_not_changeable
+from ..result import procedures_of
+from .result import result_page
+from .shared import audit, error_summary, own_move, page_url
 
 CONTACT = ("phone", "email")
 
 
 def _submitted(request, public_id):
-    move = _own_move(request, public_id)
+    move = own_move(request, public_id)
     if move.status != MoveStatus.SUBMITTED:
         raise Http404
     return move
@@ -60,19 +61,19 @@ def _names(entries) -> str:
 def withdraw(request, public_id):
     """取下げ: the whole move, or the procedures ticked (``?procedure=<slug>`` ticks one)."""
     move = _submitted(request, public_id)
-    entries = entries_of(move)
+    entries = procedures_of(move)
     open_ = [e for e in entries if not why_not_changeable(e)]
     error = ""
     if request.method == "POST":
         key = _request_key(request)
         if request_known(move, key):
-            return redirect(_url(request, "detail", move))  # the same request again: done already
+            return redirect(page_url(request, "detail", move))  # the same request again: done already
         chosen = set(request.POST.getlist("procedure"))
         picked = [e for e in open_ if e.definition["slug"] in chosen]
         if picked:
             made = move_withdraw(move=move, entries=picked, user=request.user, request_key=key)
             for entry in picked:
-                _audit(request, Action.WITHDRAW, move, target=entry.definition["slug"])
+                audit(request, Action.WITHDRAW, move, target=entry.definition["slug"])
             if made:
                 messages.success(
                     request,
@@ -82,7 +83,7 @@ def withdraw(request, public_id):
                     )
                     % {"names": _names(picked)},
                 )
-            return redirect(_url(request, "detail", move))
+            return redirect(page_url(request, "detail", move))
         error = _("Tick at least one procedure to withdraw.")
     # Ticked: what was posted (after an error), else the one asked for, else everything.
     ticked = (
@@ -97,7 +98,7 @@ def withdraw(request, public_id):
             "name": e.version.localised_name,
             "organisation": e.version.procedure.organisation.name,
             "checked": e.definition["slug"] in ticked,
-            "sent": e.status in (EntryStatus.SENDING, EntryStatus.DELIVERED),
+            "sent": e.status in (ProcedureStatus.SENDING, ProcedureStatus.DELIVERED),
             "window": channels.in_person(e.definition["channel"]),
         }
         for e in open_
@@ -113,7 +114,7 @@ def withdraw(request, public_id):
             "rows": rows,
             "locked": locked,
             "request_key": secrets.token_urlsafe(16),
-            "back": _url(request, "detail", move),
+            "back": page_url(request, "detail", move),
             "error": error,
             "assisted": assisted_of(move),
             "summary": [{"href": "#procedures", "label": "", "message": error}] if error else [],
@@ -139,7 +140,7 @@ def correct(request, public_id):
     """訂正: the contact data and each procedure's own fields, as they stand; what changed goes
     to the organisations concerned."""
     move = _submitted(request, public_id)
-    entries = [e for e in entries_of(move) if not why_not_changeable(e)]
+    entries = [e for e in procedures_of(move) if not why_not_changeable(e)]
     data = request.POST if request.method == "POST" else None
     contact_specs = _contact_specs(move)
     contact = SpecForm(
@@ -168,7 +169,7 @@ def correct(request, public_id):
             )
             if corrected:
                 for entry in corrected:
-                    _audit(request, Action.CORRECT, move, target=entry.definition["slug"])
+                    audit(request, Action.CORRECT, move, target=entry.definition["slug"])
                 messages.success(
                     request,
                     _(
@@ -178,8 +179,8 @@ def correct(request, public_id):
                 )
             else:
                 messages.info(request, _("Nothing was changed."))
-            return redirect(_url(request, "detail", move))
-    summary = _summary(
+            return redirect(page_url(request, "detail", move))
+    summary = error_summary(
         [(contact, "contact-fieldset", _("Contact details"))]
         + [(form, f"proc-{e.definition['slug']}", e.version.localised_name) for e, form in groups]
     )
@@ -201,7 +202,7 @@ def correct(request, public_id):
                 }
                 for e, form in groups
             ],
-            "back": _url(request, "detail", move),
+            "back": page_url(request, "detail", move),
             "summary": summary,
             "focus_summary": bool(summary),
             "assisted": assisted_of(move),
@@ -216,16 +217,16 @@ def filed(request, public_id, slug):
     """The mover says they filed a counter procedure (窓口で届出済み), or takes it back."""
     move = _submitted(request, public_id)
     entry = next(
-        (e for e in entries_of(move) if e.definition["slug"] == slug and e.status == EntryStatus.IN_PERSON), None
+        (e for e in procedures_of(move) if e.definition["slug"] == slug and e.status == ProcedureStatus.IN_PERSON), None
     )
     if entry is None:
         raise Http404
     done = request.POST.get("filed") == "1"
-    MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON).update(
+    MoveProcedure.objects.filter(pk=entry.pk, status=ProcedureStatus.IN_PERSON).update(
         filed_at=timezone.now() if done else None
     )
-    _audit(request, Action.FILED, move, target=f"{slug} {'yes' if done else 'no'}")
-    return redirect(_url(request, "detail", move, anchor=f"entry-{slug}"))
+    audit(request, Action.FILED, move, target=f"{slug} {'yes' if done else 'no'}")
+    return redirect(page_url(request, "detail", move, anchor=f"entry-{slug}"))
 
 
 VISIT_FIELD = FieldSpec(
@@ -270,8 +271,8 @@ def visit(request, public_id, slug):
     entry = next(
         (
             e
-            for e in entries_of(move)
-            if e.definition["slug"] == slug and e.status == EntryStatus.IN_PERSON and e.filed_at is None
+            for e in procedures_of(move)
+            if e.definition["slug"] == slug and e.status == ProcedureStatus.IN_PERSON and e.filed_at is None
         ),
         None,
     )
@@ -285,12 +286,14 @@ def visit(request, public_id, slug):
         if error:
             messages.error(request, error)
             return result_page(request, move, visit={"slug": slug, "value": raw, "error": error}, status=400)
-    MoveProcedure.objects.filter(pk=entry.pk, status=EntryStatus.IN_PERSON, filed_at__isnull=True).update(visit_on=day)
-    _audit(request, Action.VISIT, move, target=f"{slug} {day.isoformat() if day else 'none'}")
+    MoveProcedure.objects.filter(pk=entry.pk, status=ProcedureStatus.IN_PERSON, filed_at__isnull=True).update(
+        visit_on=day
+    )
+    audit(request, Action.VISIT, move, target=f"{slug} {day.isoformat() if day else 'none'}")
     if day is not None:
         messages.success(
             request,
             _("The day of your visit for the %(procedure)s is %(date)s. It is in the calendar file.")
             % {"procedure": entry.version.localised_name, "date": format_wareki(day)},
         )
-    return redirect(_url(request, "detail", move, anchor=f"entry-{slug}"))
+    return redirect(page_url(request, "detail", move, anchor=f"entry-{slug}"))
