@@ -6,7 +6,7 @@ from hikkoshi.api.api import api
 from hikkoshi.assisted import urls as assisted_urls
 from hikkoshi.delivery.views import well_known_keys
 from hikkoshi.federation.api import api as federation_api
-from hikkoshi.federation.views import well_known_document
+from hikkoshi.federation.views import claim, well_known_document
 from hikkoshi.moves.urls import move_patterns
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -31,6 +31,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Partner portals (ポータル間連携): the signed document (RFC 8615) and the signed interface.
     path(".well-known/hikkoshi-portal", well_known_document, name="well-known-portal"),
     path("federation/v1/", federation_api.urls),
+    # A mover continuing a hand-over from a partner portal (its one-time URL).
+    path("federation/claim/<str:token>/", claim, name="federation-claim"),
     path("", include("hikkoshi.portal.urls")),
 ]
 

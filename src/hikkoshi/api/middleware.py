@@ -17,12 +17,15 @@ from django.utils.translation import trans_real
 
 # The API and the signed interface between portals (hikkoshi.federation): JSON, no sessions.
 API_PREFIXES = ("/api/", "/federation/")
+# ... but for the pages of /federation/ that movers open in their browser (a hand-over's claim).
+PAGE_PREFIXES = ("/federation/claim/",)
 
 _HOOKS = ("process_view", "process_exception", "process_template_response")
 
 
 def _is_api(request) -> bool:
-    return request.path_info.startswith(API_PREFIXES)
+    path = request.path_info
+    return path.startswith(API_PREFIXES) and not path.startswith(PAGE_PREFIXES)
 
 
 def pages_only(dotted_path: str):

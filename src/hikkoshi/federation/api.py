@@ -11,7 +11,7 @@ import hashlib
 import json
 
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy as _lazy
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -19,9 +19,9 @@ from ninja.renderers import JSONRenderer
 from hikkoshi.directory.api import search_text
 from hikkoshi.directory.selectors import derived, directory_snapshot
 from hikkoshi.directory.transfer import directory_json
-from hikkoshi.web import Problem, json_text_response, problem_response
+from hikkoshi.web import Problem, invalid_param, json_text_response, problem_response
 
-from . import dataset
+from . import dataset, handoffs
 
 SIGNED = (
     "Every request carries an RFC 9421 HTTP Message Signature (label `hikkoshi`, tag "
@@ -179,3 +179,159 @@ def schema(request):
 )
 def schema_mapping(request):
     return _json_document(request, "mapping", "application/json; charset=utf-8")
+
+
+# --- hand-overs (引継ぎ) ---------------------------------------------------------------------------------
+
+_HANDOFF_TITLES = {
+    "idempotency-key-required": (_lazy("Idempotency-Key required"), _lazy("Send an Idempotency-Key header.")),
+    "not-json": (_lazy("Not JSON"), _lazy("The body must be a JSON object.")),
+    "invalid-data-set": (_lazy("Invalid data set"), _lazy("Some items of the data set are not valid.")),
+    "consent-missing": (_lazy("Consent missing"), _lazy("A hand-over needs the mover's consent.")),
+    "consent-invalid": (_lazy("Invalid consent"), _lazy("The consent does not match the data set.")),
+    "subject-missing": (_lazy("Subject missing"), _lazy("Name the mover by their pairwise subject.")),
+    "idempotency-key-reused": (
+        _lazy("Idempotency-Key reused"),
+        _lazy("This Idempotency-Key was used with another body."),
+    ),
+}
+
+
+def _refused(exc: handoffs.HandoffRefused) -> Problem:
+    title, detail = _HANDOFF_TITLES.get(
+        exc.slug, (_lazy("Hand-over not open"), _lazy("This hand-over was claimed, withdrawn or has expired."))
+    )
+    return Problem(
+        exc.status,
+        exc.slug,
+        title,
+        detail,
+        invalid_params=[invalid_param(path, reason) for path, reason in sorted(exc.errors.items())],
+    )
+
+
+def _not_found() -> Problem:
+    return Problem(404, "not-found", _lazy("Not found"), _lazy("Your portal has no hand-over of this id here."))
+
+
+_HANDOFF_ANSWER = {
+    "type": "object",
+    "required": ["id", "claim_url", "expires_at"],
+    "properties": {
+        "id": {"type": "string"},
+        "claim_url": {"type": "string", "format": "uri", "description": "Works once, until expires_at"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}
+_HANDOFF_STATE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "state": {"type": "string", "enum": ["offered", "claimed", "withdrawn", "expired"]},
+        "offered_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "finished_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+
+@api.post(
+    "/handoffs",
+    summary="Hand a move over (引継ぎ), with the mover's consent",
+    description=(
+        'The body is `{"document": <the common data set, see /schema>, "consent": {"at": <date-time>, '
+        '"policy_sha256": <hex SHA-256 of this portal\'s privacy policy as shown>, "items": <exactly the '
+        "document's 提供項目>}, \"subject\": <the mover's pairwise subject at the calling portal>}`. "
+        "Answers 201 with a one-time claim URL valid for 10 minutes: the mover opens it signed in here as "
+        "that subject and continues in a pre-filled wizard. `Idempotency-Key` is required: the same key "
+        "and body again get the same answer (409 once the hand-over was claimed, withdrawn or expired). "
+        "An invalid document is a 422 problem naming each item in `invalid-params`. Unclaimed hand-overs "
+        "are erased when they expire. " + SIGNED
+    ),
+    openapi_extra={
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["document", "consent", "subject"],
+                        "properties": {
+                            "document": {
+                                "type": "object",
+                                "description": "The common data set: " + dataset.SCHEMA_ID,
+                            },
+                            "consent": {
+                                "type": "object",
+                                "required": ["at", "policy_sha256", "items"],
+                                "properties": {
+                                    "at": {"type": "string", "format": "date-time"},
+                                    "policy_sha256": {"type": "string"},
+                                    "items": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                            "subject": {"type": "string"},
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            201: {"description": "Accepted", "content": {"application/json": {"schema": _HANDOFF_ANSWER}}},
+            400: {"description": "No Idempotency-Key, or not JSON", "content": {"application/problem+json": {}}},
+            409: {"description": "Claimed, withdrawn or expired", "content": {"application/problem+json": {}}},
+            422: {"description": "Invalid data set or consent", "content": {"application/problem+json": {}}},
+            **_SIGNED_ERRORS,
+        },
+    },
+)
+def handoff_create(request):
+    try:
+        status, answer = handoffs.receive_handoff(
+            request.federation_peer, request.headers.get("Idempotency-Key", ""), request.body
+        )
+    except handoffs.HandoffRefused as exc:
+        raise _refused(exc) from exc
+    return json_text_response(json.dumps(answer, ensure_ascii=False), status=status)
+
+
+@api.get(
+    "/handoffs/{handoff_id}",
+    summary="The state of a hand-over",
+    description="Only the portal that offered it sees it (another gets a 404). " + SIGNED,
+    openapi_extra={
+        "responses": {
+            200: {"description": "Its state", "content": {"application/json": {"schema": _HANDOFF_STATE}}},
+            404: {"description": "No such hand-over of yours", "content": {"application/problem+json": {}}},
+            **_SIGNED_ERRORS,
+        }
+    },
+)
+def handoff_state(request, handoff_id: str):
+    handoff = handoffs.handoff_of(request.federation_peer, handoff_id)
+    if handoff is None:
+        raise _not_found()
+    return json_text_response(json.dumps(handoffs.state_of(handoff)))
+
+
+@api.delete(
+    "/handoffs/{handoff_id}",
+    summary="Withdraw a hand-over",
+    description=(
+        "The offering portal withdraws it (the mover changed their mind): the data is erased here and "
+        "the claim URL no longer works. A claimed or expired hand-over stays as it is. " + SIGNED
+    ),
+    openapi_extra={
+        "responses": {
+            200: {"description": "Its state after", "content": {"application/json": {"schema": _HANDOFF_STATE}}},
+            404: {"description": "No such hand-over of yours", "content": {"application/problem+json": {}}},
+            **_SIGNED_ERRORS,
+        }
+    },
+)
+def handoff_withdraw(request, handoff_id: str):
+    handoff = handoffs.withdraw_handoff(request.federation_peer, handoff_id)
+    if handoff is None:
+        raise _not_found()
+    return json_text_response(json.dumps(handoffs.state_of(handoff)))

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "/federation/"
 PUBLIC = ("/federation/v1/openapi.json",)  # the interface's description: anyone may read it
+# Pages for movers' browsers (the claim of a hand-over), not for peers: neither checked nor
+# signed (and given sessions: ``hikkoshi.api.middleware.PAGE_PREFIXES``).
+BROWSER_PREFIX = "/federation/claim/"
 
 
 class Refused(Exception):
@@ -54,7 +57,7 @@ class FederationSignatureMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith(PREFIX):
+        if not request.path_info.startswith(PREFIX) or request.path_info.startswith(BROWSER_PREFIX):
             return self.get_response(request)
         language = translation.get_language_from_request(request)
         with translation.override(language):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.directory.validators import validate_area_code
+from hikkoshi.encryption.fields import EncryptedJSONField
 
 FAILURES_BEFORE_COOL_OFF = 3
 
@@ -100,3 +101,128 @@ class RateWindow(models.Model):  # noqa: DJ008 (bookkeeping, never shown)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["peer", "minute"], name="federation_rate_window_once")]
+
+
+# --- hand-overs (引継ぎ) and the record of each transfer (個人情報保護法 Art. 29/30) ---------------------
+
+HANDOFF_LIFETIME = timedelta(minutes=10)
+TRANSFER_RECORD_RETENTION = timedelta(days=3 * 365 + 1)  # 3 years (Art. 29/30 and its rules)
+
+
+class HandoffState(models.TextChoices):
+    OFFERED = "offered", _("Waiting for the mover")
+    CLAIMED = "claimed", _("Opened by the mover")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+class Handoff(models.Model):
+    """A hand-over received from a peer (destination side, 受け取った引継ぎ): the validated data
+    set, encrypted, until the mover opens it through its one-time claim URL, at most
+    ``HANDOFF_LIFETIME`` after the offer. Once claimed, withdrawn or expired the document is
+    emptied; the row (ids, state, consent without the data) stays."""
+
+    id = models.CharField(primary_key=True, max_length=43, editable=False)  # secrets.token_urlsafe(32)
+    origin = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="handoffs_received")
+    idempotency_key = models.CharField(max_length=200)
+    request_sha256 = models.CharField(max_length=64)  # of the body: the same key with another body is refused
+    document = EncryptedJSONField(default=dict)  # the data set (共通データセット); {} once used or ended
+    answer = EncryptedJSONField(default=dict)  # what the origin was answered (its claim URL) while offered
+    claim_digest = models.CharField(max_length=64, unique=True)  # encryption.digests.token_digest
+    # The consent the origin recorded: who (its pairwise subject for the mover), when, the
+    # hash of this portal's privacy policy shown, the items.
+    subject = models.CharField(max_length=200)
+    consent_at = models.DateTimeField()
+    policy_sha256 = models.CharField(max_length=64)
+    items = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=HandoffState.choices, default=HandoffState.OFFERED)
+    offered_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The draft the mover's claim made (a plain id: the move's erasure does not touch this row).
+    move_public_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("received hand-over")
+        verbose_name_plural = _("received hand-overs")
+        ordering = ["-offered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "idempotency_key"], name="federation_handoff_key_once")
+        ]
+
+    def __str__(self):
+        return f"{self.origin_id} {self.offered_at:%Y-%m-%d %H:%M} {self.state}"
+
+
+class OutgoingState(models.TextChoices):
+    CONSENTED = "consented", _("Consent recorded, not sent yet")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Not sent")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class OutgoingHandoff(models.Model):
+    """A hand-over of a move to a peer (origin side, 送った引継ぎ), made only with the mover's
+    consent (who, when, the hash of the peer's privacy policy from its verified document, the
+    items). ``payload`` (the continue URL, what an adapter sent) is emptied when the move is
+    erased; the consent and the ids stay."""
+
+    move = models.ForeignKey("moves.Move", on_delete=models.CASCADE, related_name="handoffs")
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="handoffs_sent")
+    user_id = models.BigIntegerField()  # who consented (the mover, or staff for them)
+    consent_at = models.DateTimeField(default=timezone.now)
+    policy_sha256 = models.CharField(max_length=64, blank=True)
+    items = models.JSONField(default=list)
+    subject = models.CharField(max_length=200)  # the mover's pairwise subject for this peer
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=10, choices=OutgoingState.choices, default=OutgoingState.CONSENTED)
+    remote_id = models.CharField(max_length=200, blank=True)  # its id there, or the adapter's 受付番号
+    payload = EncryptedJSONField(default=dict)  # {"continue_url", "expires_at", "sent", "answer_sha256"}
+    error = models.CharField(max_length=40, blank=True)  # a short reason code, never the peer's text
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sent hand-over")
+        verbose_name_plural = _("sent hand-overs")
+        ordering = ["-consent_at"]
+
+    def __str__(self):
+        return f"{self.peer_id} {self.consent_at:%Y-%m-%d %H:%M} {self.state}"
+
+
+class TransferDirection(models.TextChoices):
+    SENT = "sent", _("Provided to a third party (第三者提供)")
+    RECEIVED = "received", _("Received from a third party (第三者からの受領)")
+
+
+class TransferRecord(models.Model):
+    """The record of a transfer of personal data to or from a peer that 個人情報保護法 Art. 29
+    (provision) and Art. 30 (receipt) require: the date, the other party, the person, the items
+    and the consent. Kept ``TRANSFER_RECORD_RETENTION`` (3 years), apart from the 30-day
+    erasure of moves: no foreign key to a move or peer, only ids; the person is named by the
+    pairwise subject, never by name."""
+
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=TransferDirection.choices)
+    peer_slug = models.CharField(_("other party (id)"), max_length=40)
+    peer_name = models.CharField(_("other party"), max_length=200, blank=True)
+    person = models.CharField(_("person (pairwise subject)"), max_length=200)
+    move_public_id = models.UUIDField(_("move"), null=True, blank=True)
+    items = models.JSONField(_("items"), default=list)
+    consent_at = models.DateTimeField(_("consent given"))
+    policy_sha256 = models.CharField(_("privacy policy (SHA-256)"), max_length=64, blank=True)
+    reference = models.CharField(_("hand-over"), max_length=200, blank=True)  # the hand-over's id
+    keep_until = models.DateTimeField(_("kept until"), db_index=True)
+
+    class Meta:
+        verbose_name = _("transfer record")
+        verbose_name_plural = _("transfer records")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d} {self.direction} {self.peer_slug}"
+
+    def save(self, *args, **kwargs):
+        if self.keep_until is None:
+            self.keep_until = (self.at or timezone.now()) + TRANSFER_RECORD_RETENTION
+        super().save(*args, **kwargs)

@@ -1,9 +1,20 @@
-"""``GET /.well-known/hikkoshi-portal``: this portal's signed document (``document``)."""
+"""``GET /.well-known/hikkoshi-portal``: this portal's signed document (``document``); and the
+claim page of a hand-over from a partner portal (``/federation/claim/<token>/``): its GET shows
+where the move comes from (never consuming the one-time URL, which a link preview may fetch),
+its POST claims it and opens the wizard pre-filled."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
+from hikkoshi.encryption.digests import token_digest
+
+from . import handoffs
 from .document import MEDIA_TYPE, signed_document
+from .models import Handoff, HandoffState
 
 
 @require_GET
@@ -11,4 +22,38 @@ def well_known_document(request):
     response = HttpResponse(signed_document(), content_type=MEDIA_TYPE)
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _refused(request, reason: str) -> HttpResponse:
+    status = 403 if reason == "other_person" else 410 if reason != "unknown" else 404
+    response = render(request, "federation/claim_refused.html", {"reason": reason}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim(request, token: str):
+    if len(token) > 100:
+        return _refused(request, "unknown")
+    if request.method == "POST":
+        try:
+            move = handoffs.claim_handoff(token, request.user, request=request)
+        except handoffs.ClaimRefused as refused:
+            return _refused(request, refused.reason)
+        return redirect(reverse("moves:places", kwargs={"public_id": move.public_id}))
+    handoff = Handoff.objects.select_related("origin").filter(claim_digest=token_digest(token)).first()
+    if handoff is None:
+        return _refused(request, "unknown")
+    if handoff.state != HandoffState.OFFERED:
+        return _refused(request, handoff.state)
+    if handoff.expires_at <= timezone.now():
+        return _refused(request, "expired")
+    if not handoffs.subject_matches(handoff, handoffs.claimant_subject(request, handoff.origin)):
+        return _refused(request, "other_person")
+    response = render(request, "federation/claim.html", {"handoff": handoff, "origin": handoff.origin})
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
     return response

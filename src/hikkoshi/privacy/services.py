@@ -29,7 +29,10 @@ erase service:
    (``Delivery.handled_reason`` and the ``detail`` of "resent" / "handled" events), which may
    name the mover, and removes its fax images left in a spool folder once this commits;
 4. assisted (``assisted.services.assisted_move_erase``) empties the customer's contact of a move
-   entered for a customer.
+   entered for a customer;
+5. federation (``federation.handoffs.handoffs_erase``) empties what its hand-overs of the move
+   keep (continue URLs, what an adapter sent); the consent rows and the transfer records
+   (個人情報保護法 Art. 29/30) stay for their 3 years.
 
 The audit log holds ids and codes only (no personal data): it stays as it is, with one more
 event saying the move was erased.
@@ -56,6 +59,7 @@ from hikkoshi.assisted.services import assisted_move_erase
 from hikkoshi.audit.services import Action, record
 from hikkoshi.delivery.models import Delivery, Notice
 from hikkoshi.delivery.services import deliveries_erase
+from hikkoshi.federation.handoffs import handoffs_erase
 from hikkoshi.moves.constants import MoveStatus, ProcedureStatus
 from hikkoshi.moves.lifecycle import draft_delete_stale, move_erase
 from hikkoshi.moves.models import Move, MoveProcedure
@@ -193,6 +197,7 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         move_erase(move_id=pk, now=now)
         deliveries_erase(move_id=pk)  # its spooled fax images too, once this commits
         assisted_move_erase(move_id=pk)  # a move entered for a customer (代行): the contact
+        handoffs_erase(move_id=pk)  # hand-overs to or from partner portals: their payloads
         record(
             None, action=Action.ERASE, move=Move.objects.values_list("public_id", flat=True).get(pk=pk), via="system"
         )

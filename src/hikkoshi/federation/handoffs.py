@@ -1,0 +1,492 @@
+"""Hand-overs (引継ぎ) of a move between portals, with the mover's consent, and their records.
+
+Origin side (this portal hands a move over):
+
+- ``offer_handoff(move, peer, items, user)`` records the consent first (who, when, the hash of
+  the peer's privacy policy from its verified document, the items) and the transfer record
+  (個人情報保護法 Art. 29), then sends the common data set (``dataset.to_data_set``) — signed to
+  a peer running hikkoshi (``POST /federation/v1/handoffs``), or through the peer's adapter —
+  with no database transaction open, and stores the answer (its id and the continue URL).
+  Nothing leaves without a consent row.
+- ``handoffs_erase(move_id)``: what the move's erasure (``privacy``) calls: the stored payloads
+  (continue URL, what an adapter sent) are emptied; consent rows and transfer records stay.
+
+Destination side (a peer hands a move here):
+
+- ``receive_handoff(peer, key, body)``: the operation behind ``POST handoffs``: validated
+  (``dataset.validate``), kept encrypted for ``HANDOFF_LIFETIME`` with a one-time claim token
+  stored as its digest, recorded (Art. 30); the same ``Idempotency-Key`` again gives the same
+  answer.
+- ``claim_handoff(token, user, subject)``: the claim page's work: once, before expiry, for the
+  mover the origin named (``subject_matches``); makes the mover's draft (``from_data_set``) and
+  empties the stored document.
+- ``withdraw_handoff`` (the origin's ``DELETE``), ``erase_expired_handoffs`` (hourly) and
+  ``purge_transfer_records`` (after 3 years).
+
+Every step is in the audit log (ids and codes only). No personal data is logged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+import hashlib
+import json
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.dateparse import parse_datetime
+
+from hikkoshi.audit.services import Action, record
+from hikkoshi.encryption.digests import token_digest
+from hikkoshi.moves.models import Move
+
+from . import adapters, client, dataset
+from .models import (
+    HANDOFF_LIFETIME,
+    Handoff,
+    HandoffState,
+    OutgoingHandoff,
+    OutgoingState,
+    Peer,
+    TransferDirection,
+    TransferRecord,
+)
+
+logger = logging.getLogger(__name__)
+
+AUDIT_TARGET = "handoff:"  # audit targets: "handoff:<peer>"
+
+
+def _target(peer: Peer) -> str:
+    return (AUDIT_TARGET + peer.slug)[:60]
+
+
+# --- who the mover is to a peer -------------------------------------------------------------------
+
+
+def pairwise_subject(user, peer: Peer) -> str:
+    """The mover's subject for ``peer`` (OpenID Connect pairwise ``sub``): the same for one user
+    and peer, different per peer, never the database id (a keyed hash of it)."""
+    digest = salted_hmac("hikkoshi.federation.subject", f"{peer.slug}:{user.pk}", algorithm="sha256")
+    return digest.hexdigest()
+
+
+# --- origin side --------------------------------------------------------------------------------------
+
+
+class HandoffNotSent(Exception):
+    """Nothing was accepted by the peer (or nothing left here); ``reason`` is a short code."""
+
+    def __init__(self, reason: str, outgoing: OutgoingHandoff | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.outgoing = reason, outgoing
+
+
+def peer_policy_sha256(peer: Peer) -> str:
+    """The hash of the peer's privacy policy, from its last verified document ("" if none)."""
+    policy = (peer.document or {}).get("privacy_policy") or {}
+    value = policy.get("sha256", "") if isinstance(policy, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+def record_consent(move: Move, peer: Peer, items: list[str], user) -> OutgoingHandoff:
+    """The mover's consent to hand ``items`` of ``move`` to ``peer``, and the transfer record
+    (Art. 29), in one transaction: without this row nothing is sent."""
+    now = timezone.now()
+    with transaction.atomic():
+        outgoing = OutgoingHandoff.objects.create(
+            move=move,
+            peer=peer,
+            user_id=user.pk,
+            consent_at=now,
+            policy_sha256=peer_policy_sha256(peer),
+            items=sorted(items),
+            subject=pairwise_subject(move.owner or user, peer),
+            idempotency_key=secrets.token_urlsafe(32),
+        )
+        TransferRecord.objects.create(
+            at=now,
+            direction=TransferDirection.SENT,
+            peer_slug=peer.slug,
+            peer_name=peer.name,
+            person=outgoing.subject,
+            move_public_id=move.public_id,
+            items=outgoing.items,
+            consent_at=now,
+            policy_sha256=outgoing.policy_sha256,
+            reference=f"outgoing:{outgoing.pk}",
+        )
+        record(None, action=Action.CONSENT, move=move, target=_target(peer), user=user, via="page")
+    return outgoing
+
+
+def offer_handoff(move: Move, peer: Peer, items: list[str], user, *, today=None) -> OutgoingHandoff:
+    """Hand ``move`` over to ``peer`` with the ``items`` the mover agreed to; the hand-over,
+    ``SENT`` with its continue URL. Raises ``HandoffNotSent`` when nothing was accepted (the
+    state says ``FAILED`` and why) — or ``dataset.DataSetInvalid`` / ``ValueError`` before any
+    consent is recorded for a move that cannot make a data set. Must not be called inside a
+    transaction (it calls the peer)."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("offer_handoff calls another portal: never inside a transaction")
+    document = dataset.to_data_set(move, items, today=today)
+    outgoing = record_consent(move, peer, list(document["提供項目"]), user)
+    consent = {
+        "at": outgoing.consent_at.isoformat(),
+        "policy_sha256": outgoing.policy_sha256,
+        "items": outgoing.items,
+    }
+    try:
+        if peer.adapter:
+            payload, remote_id = _through_adapter(peer, document, outgoing.idempotency_key)
+        else:
+            payload, remote_id = _through_interface(peer, document, consent, outgoing)
+    except HandoffNotSent as failed:
+        OutgoingHandoff.objects.filter(pk=outgoing.pk).update(state=OutgoingState.FAILED, error=failed.reason[:40])
+        outgoing.refresh_from_db()
+        record(None, action=Action.EXPORT, move=move, target=_target(peer)[:50] + ":failed", user=user, via="system")
+        logger.warning("federation_handoff_failed peer=%s reason=%s", peer.slug, failed.reason)
+        failed.outgoing = outgoing
+        raise
+    outgoing.state, outgoing.remote_id, outgoing.payload, outgoing.error = OutgoingState.SENT, remote_id, payload, ""
+    outgoing.save(update_fields=["state", "remote_id", "payload", "error", "updated_at"])
+    record(None, action=Action.EXPORT, move=move, target=_target(peer), user=user, via="system")
+    logger.info("federation_handoff_sent peer=%s items=%d", peer.slug, len(outgoing.items))
+    return outgoing
+
+
+def _through_interface(
+    peer: Peer, document: dict, consent: dict, outgoing: OutgoingHandoff
+) -> tuple[dict[str, Any], str]:
+    body = json.dumps(
+        {"document": document, "consent": consent, "subject": outgoing.subject}, ensure_ascii=False
+    ).encode("utf-8")
+    try:
+        answer = client.request(
+            peer, "POST", "handoffs", body=body, headers={"Idempotency-Key": outgoing.idempotency_key}
+        )
+    except client.FederationError as exc:
+        raise HandoffNotSent(exc.reason) from exc
+    if answer.status != 201:
+        raise HandoffNotSent(f"http_{answer.status}")
+    try:
+        data = answer.json()
+        remote_id, claim_url, expires_at = str(data["id"]), str(data["claim_url"]), str(data["expires_at"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise HandoffNotSent("bad_answer") from exc
+    if not claim_url.startswith(peer.base_url.rstrip("/") + "/"):
+        raise HandoffNotSent("foreign_url")  # the mover is sent only to the peer itself
+    return {"continue_url": claim_url, "expires_at": expires_at}, remote_id
+
+
+def _through_adapter(peer: Peer, document: dict, key: str) -> tuple[dict[str, Any], str]:
+    try:
+        adapter = adapters.get(peer.adapter)
+        answer = adapter.handoff(_endpoint(peer), document, idempotency_key=key)
+    except LookupError as exc:
+        raise HandoffNotSent("no_adapter") from exc
+    except adapters.AdapterError as exc:
+        raise HandoffNotSent(exc.reason) from exc
+    except dataset.DataSetInvalid as exc:
+        raise HandoffNotSent("invalid_data_set") from exc
+    sent = answer.sent
+    return {
+        "continue_url": answer.continue_url,
+        "answer_sha256": answer.answer_sha256,
+        "answer_status": answer.answer_status,
+        "signed": False,
+        "sent": {
+            "method": sent.method,
+            "url": sent.url,
+            "content_type": sent.content_type,
+            "body_sha256": hashlib.sha256(sent.body).hexdigest(),
+            "fields": [list(pair) for pair in sent.fields],
+            "sent_paths": list(sent.sent_paths),
+            "not_sent": list(sent.not_sent),
+            "sent_at": sent.sent_at.isoformat(),
+        },
+    }, answer.reference
+
+
+def _endpoint(peer: Peer) -> adapters.Endpoint:
+    credentials = getattr(settings, "HIKKOSHI_FEDERATION_CREDENTIALS", {}) or {}
+    return adapters.Endpoint(
+        slug=peer.slug,
+        base_url=peer.base_url,
+        credential=str(credentials.get(peer.slug, "")),
+        areas=tuple(peer.areas),
+        deadline=float(settings.HIKKOSHI_FEDERATION["deadline"]),
+        max_bytes=int(settings.HIKKOSHI_FEDERATION["max_bytes"]),
+    )
+
+
+def handoffs_erase(*, move_id: int) -> int:
+    """Erase what the hand-overs of a move keep of its data (the continue URLs, what an
+    adapter sent): called by ``privacy`` when it erases the move. The consent rows and the
+    transfer records stay (Art. 29: 3 years). How many hand-overs were emptied."""
+    emptied = 0
+    for outgoing in OutgoingHandoff.objects.filter(move_id=move_id):
+        outgoing.payload = {}
+        outgoing.save(update_fields=["payload", "updated_at"])
+        emptied += 1
+    received = Move.objects.filter(pk=move_id).values_list("public_id", flat=True).first()
+    if received is not None:
+        for handoff in Handoff.objects.filter(move_public_id=received):
+            handoff.document, handoff.answer = {}, {}
+            handoff.save(update_fields=["document", "answer"])
+    return emptied
+
+
+# --- destination side ----------------------------------------------------------------------------------
+
+
+class HandoffRefused(Exception):
+    """A ``POST handoffs`` that is not accepted: ``status`` and ``slug`` of the problem, and for
+    an invalid document ``errors`` by item path."""
+
+    def __init__(self, status: int, slug: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(slug)
+        self.status, self.slug, self.errors = status, slug, errors or {}
+
+
+def _claim_url(token: str) -> str:
+    return settings.HIKKOSHI_PORTAL_URL.rstrip("/") + reverse("federation-claim", kwargs={"token": token})
+
+
+def _answer(handoff: Handoff, claim_url: str) -> dict[str, Any]:
+    return {"id": handoff.pk, "claim_url": claim_url, "expires_at": handoff.expires_at.isoformat()}
+
+
+def _consent(data: Any, document: dict) -> tuple[datetime, str, list[str]]:
+    if not isinstance(data, dict):
+        raise HandoffRefused(422, "consent-missing", {"consent": "required"})
+    at = parse_datetime(str(data.get("at", "")))
+    policy = data.get("policy_sha256")
+    items = data.get("items")
+    errors = {}
+    if at is None or timezone.is_naive(at):
+        errors["consent.at"] = "a date-time with its offset"
+    if not isinstance(policy, str) or len(policy) > 64:
+        errors["consent.policy_sha256"] = "a SHA-256 in hex"
+    if not isinstance(items, list) or sorted(map(str, items)) != sorted(document.get("提供項目", [])):
+        errors["consent.items"] = "exactly the items of 提供項目"
+    if errors:
+        raise HandoffRefused(422, "consent-invalid", errors)
+    return at, policy, sorted(map(str, items))  # type: ignore[arg-type, return-value]
+
+
+def receive_handoff(peer: Peer, idempotency_key: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    """Accept a hand-over from ``peer``: (201, {id, claim_url, expires_at}); the same key and
+    body again: the same answer. Raises ``HandoffRefused``."""
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise HandoffRefused(400, "idempotency-key-required")
+    request_sha256 = hashlib.sha256(body).hexdigest()
+    known = Handoff.objects.filter(origin=peer, idempotency_key=idempotency_key).first()
+    if known is not None:
+        return _again(known, request_sha256)
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise HandoffRefused(400, "not-json") from exc
+    if not isinstance(data, dict):
+        raise HandoffRefused(400, "not-json")
+    document = data.get("document")
+    errors = dataset.validate(document)
+    if errors or not isinstance(document, dict):
+        raise HandoffRefused(422, "invalid-data-set", errors)
+    consent_at, policy, items = _consent(data.get("consent"), document)
+    subject = data.get("subject")
+    if not isinstance(subject, str) or not 1 <= len(subject) <= 200:
+        raise HandoffRefused(422, "subject-missing", {"subject": "the mover's pairwise subject"})
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    handoff = Handoff(
+        id=secrets.token_urlsafe(32),
+        origin=peer,
+        idempotency_key=idempotency_key,
+        request_sha256=request_sha256,
+        document=document,
+        claim_digest=token_digest(token),
+        subject=subject,
+        consent_at=consent_at,
+        policy_sha256=policy,
+        items=items,
+        offered_at=now,
+        expires_at=now + HANDOFF_LIFETIME,
+    )
+    handoff.answer = _answer(handoff, _claim_url(token))
+    try:
+        with transaction.atomic():
+            handoff.save(force_insert=True)
+            TransferRecord.objects.create(
+                at=now,
+                direction=TransferDirection.RECEIVED,
+                peer_slug=peer.slug,
+                peer_name=peer.name,
+                person=subject,
+                items=items,
+                consent_at=consent_at,
+                policy_sha256=policy,
+                reference=f"handoff:{handoff.pk[:12]}",
+            )
+            record(None, action=Action.CREATE, target=_target(peer), via="api")
+    except IntegrityError:  # the same key at the same moment from another process
+        known = Handoff.objects.filter(origin=peer, idempotency_key=idempotency_key).first()
+        if known is None:
+            raise
+        return _again(known, request_sha256)
+    logger.info("federation_handoff_received peer=%s items=%d", peer.slug, len(items))
+    return 201, dict(handoff.answer)
+
+
+def _again(known: Handoff, request_sha256: str) -> tuple[int, dict[str, Any]]:
+    if known.request_sha256 != request_sha256:
+        raise HandoffRefused(422, "idempotency-key-reused")
+    if known.state != HandoffState.OFFERED or not known.answer:
+        raise HandoffRefused(409, "handoff-" + known.state)
+    return 201, dict(known.answer)
+
+
+def handoff_of(peer: Peer, handoff_id: str) -> Handoff | None:
+    """The hand-over ``peer`` offered here, or None (another peer's is None too)."""
+    handoff = Handoff.objects.filter(pk=handoff_id, origin=peer).first()
+    if handoff is not None and handoff.state == HandoffState.OFFERED and handoff.expires_at <= timezone.now():
+        _expire(handoff.pk)
+        handoff.refresh_from_db()
+    return handoff
+
+
+def state_of(handoff: Handoff) -> dict[str, Any]:
+    return {
+        "id": handoff.pk,
+        "state": handoff.state,
+        "offered_at": handoff.offered_at.isoformat(),
+        "expires_at": handoff.expires_at.isoformat(),
+        "finished_at": handoff.finished_at.isoformat() if handoff.finished_at else None,
+    }
+
+
+def withdraw_handoff(peer: Peer, handoff_id: str) -> Handoff | None:
+    """The origin withdraws its hand-over: the document is erased, the state ``withdrawn``
+    (a claimed or expired one stays as it is). None when ``peer`` has no such hand-over."""
+    with transaction.atomic():
+        handoff = Handoff.objects.select_for_update().filter(pk=handoff_id, origin=peer).first()
+        if handoff is None:
+            return None
+        if handoff.state == HandoffState.OFFERED:
+            handoff.state, handoff.finished_at = HandoffState.WITHDRAWN, timezone.now()
+            handoff.document, handoff.answer = {}, {}
+            handoff.save(update_fields=["state", "finished_at", "document", "answer"])
+            record(None, action=Action.WITHDRAW, target=_target(peer), via="api")
+            logger.info("federation_handoff_withdrawn peer=%s", peer.slug)
+    return handoff
+
+
+def _expire(pk: str) -> bool:
+    with transaction.atomic():
+        handoff = (
+            Handoff.objects.select_for_update()
+            .filter(pk=pk, state=HandoffState.OFFERED, expires_at__lte=timezone.now())
+            .select_related("origin")
+            .first()
+        )
+        if handoff is None:
+            return False
+        handoff.state, handoff.finished_at = HandoffState.EXPIRED, timezone.now()
+        handoff.document, handoff.answer = {}, {}
+        handoff.save(update_fields=["state", "finished_at", "document", "answer"])
+        record(None, action=Action.ERASE, target=_target(handoff.origin), via="system")
+    return True
+
+
+def erase_expired_handoffs(*, now: datetime | None = None) -> int:
+    """Erase every hand-over not claimed before its expiry (hourly, ``hikkoshi worker``), and
+    the transfer records past their 3 years; how many hand-overs were erased."""
+    now = now or timezone.now()
+    pks = Handoff.objects.filter(state=HandoffState.OFFERED, expires_at__lte=now).values_list("pk", flat=True)
+    erased = sum(1 for pk in list(pks) if _expire(pk))
+    purge_transfer_records(now=now)
+    if erased:
+        logger.info("federation_handoffs_expired count=%d", erased)
+    return erased
+
+
+def purge_transfer_records(*, now: datetime | None = None) -> int:
+    deleted, _ = TransferRecord.objects.filter(keep_until__lte=now or timezone.now()).delete()
+    return deleted
+
+
+# --- the claim (destination side, the mover's browser) ---------------------------------------------------
+
+
+class ClaimRefused(Exception):
+    """Why a claim URL does not open a draft: ``unknown`` (never was, or used), ``expired``,
+    ``withdrawn``, ``claimed``, ``other_person``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def subject_matches(handoff: Handoff, subject: str | None) -> bool:
+    """THE CHECK OF WHO CLAIMS (hook for the OpenID Connect sign-in, a later part): whether the
+    signed-in mover is the person the origin named. ``subject`` is the ``sub`` the mover signed
+    in with through the origin's provider, when known (``claimant_subject``).
+
+    Until that sign-in exists no subject is known and a signed-in user holding the one-time
+    URL may claim; a known subject that differs is always refused."""
+    if subject is None:
+        return True
+    return secrets.compare_digest(subject, handoff.subject)
+
+
+SESSION_SUBJECTS = "federation_subjects"  # {peer slug: sub}, set by the OIDC sign-in (later part)
+
+
+def claimant_subject(request, peer: Peer) -> str | None:
+    """The ``sub`` the signed-in user has at the origin ``peer``, as the OIDC sign-in through
+    the origin's provider leaves it in the session; None while there is none."""
+    subjects = request.session.get(SESSION_SUBJECTS) or {}
+    value = subjects.get(peer.slug) if isinstance(subjects, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def claim_handoff(token: str, user, *, request=None) -> Move:
+    """Open the hand-over of this one-time ``token`` for ``user``: a new draft of theirs,
+    pre-filled (``dataset.from_data_set``), and the stored document erased. Raises
+    ``ClaimRefused``; a token works once."""
+    digest = token_digest(token)
+    with transaction.atomic():
+        handoff = Handoff.objects.select_for_update().select_related("origin").filter(claim_digest=digest).first()
+        if handoff is None:
+            raise ClaimRefused("unknown")
+        if handoff.state != HandoffState.OFFERED:
+            raise ClaimRefused(handoff.state)
+        if handoff.expires_at <= timezone.now():
+            expired = True
+        else:
+            expired = False
+            subject = claimant_subject(request, handoff.origin) if request is not None else None
+            if not subject_matches(handoff, subject):
+                logger.warning("federation_claim_refused reason=other_person peer=%s", handoff.origin.slug)
+                raise ClaimRefused("other_person")
+            draft = dataset.from_data_set(handoff.document)
+            move = Move.objects.create(owner=user, draft=draft, idempotency_key="handoff:" + handoff.pk)
+            handoff.state, handoff.finished_at, handoff.move_public_id = (
+                HandoffState.CLAIMED,
+                timezone.now(),
+                move.public_id,
+            )
+            handoff.document, handoff.answer = {}, {}
+            handoff.save(update_fields=["state", "finished_at", "move_public_id", "document", "answer"])
+            record(request, action=Action.CREATE, move=move, target=_target(handoff.origin), user=user)
+    if expired:
+        _expire(handoff.pk)
+        raise ClaimRefused("expired")
+    logger.info("federation_handoff_claimed peer=%s", handoff.origin.slug)
+    return move
