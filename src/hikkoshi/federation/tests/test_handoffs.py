@@ -161,7 +161,7 @@ def test_a_hand_over_arrives_once_and_opens_the_wizard_pre_filled(portals, signe
     assert call(portals, "GET", f"handoffs/{answer['id']}").json()["state"] == "claimed"
     # Used: a second claim is refused with a page, not a second draft; the key again: 409.
     again = signed_in.post(path_of(answer["claim_url"]))
-    assert again.status_code == 410 and "once" in again.content.decode()
+    assert again.status_code == 410 and "使用済み" in again.content.decode()
     assert signed_in.get(path_of(answer["claim_url"])).status_code == 410
     assert Move.objects.filter(owner=mover).count() == 1
     assert call(portals, "POST", "handoffs", body=_BODIES[(portals.url, "key-1")], key="key-1").status == 409
@@ -185,7 +185,7 @@ def test_a_mover_signed_in_as_another_subject_is_refused(portals, signed_in):
     session.save()
     assert signed_in.get(path_of(answer["claim_url"])).status_code == 403
     refused = signed_in.post(path_of(answer["claim_url"]))
-    assert refused.status_code == 403 and "another person" in refused.content.decode()
+    assert refused.status_code == 403 and "別の方" in refused.content.decode()
     assert Handoff.objects.get().state == HandoffState.OFFERED and not Move.objects.exists()
     session[handoffs.SESSION_SUBJECTS] = {"kansai": "pairwise-subject-1"}
     session.save()
@@ -201,7 +201,7 @@ def test_an_expired_hand_over_is_refused_and_erased(portals, signed_in):
     Handoff.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     # Claimed after its expiry, before the hourly job: refused and erased at once.
     refused = signed_in.post(path_of(first["claim_url"]))
-    assert refused.status_code == 410 and "expired" in refused.content.decode()
+    assert refused.status_code == 410 and "期限切れ" in refused.content.decode()
     assert Handoff.objects.get(pk=first["id"]).state == HandoffState.EXPIRED
     # The hourly job erases the other.
     assert handoffs.erase_expired_handoffs() == 1
@@ -228,7 +228,9 @@ def test_a_withdrawn_hand_over_loses_its_data_and_cannot_be_claimed(portals, sig
     handoff = Handoff.objects.get()
     assert handoff.state == HandoffState.WITHDRAWN and handoff.document == {} and handoff.answer == {}
     refused = signed_in.post(path_of(answer["claim_url"]))
-    assert refused.status_code == 410 and "withdrawn" in refused.content.decode()
+    assert refused.status_code == 410 and "取り下げ" in refused.content.decode()
+    english = signed_in.get(path_of(answer["claim_url"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 410 and "was withdrawn" in english.content.decode()
     assert not Move.objects.exists()
 
 
