@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from hikkoshi.admin_readonly import ReadOnlyAdmin
 
-from .models import Peer
+from .models import Handoff, OutgoingHandoff, Peer, TransferRecord
 
 
 @admin.register(Peer)
@@ -38,3 +38,45 @@ class PeerAdmin(ReadOnlyAdmin):
         "last_error",
         "created_at",
     ]
+
+
+@admin.register(TransferRecord)
+class TransferRecordAdmin(ReadOnlyAdmin):
+    """The records of transfers to and from peers (個人情報保護法 Art. 29/30), for an inquiry or
+    the Commission: shown, never changed; they go when their 3 years end."""
+
+    list_display = ["at", "direction", "peer_slug", "peer_name", "person", "consent_at", "keep_until"]
+    list_filter = ["direction", "peer_slug"]
+    date_hierarchy = "at"
+    search_fields = ["person", "reference", "=move_public_id"]
+    fields = [
+        "at",
+        "direction",
+        "peer_slug",
+        "peer_name",
+        "person",
+        "move_public_id",
+        "items",
+        "consent_at",
+        "policy_sha256",
+        "reference",
+        "keep_until",
+    ]
+
+
+@admin.register(Handoff)
+class HandoffAdmin(ReadOnlyAdmin):
+    """Hand-overs received: states and consent only (the data set is never shown here)."""
+
+    list_display = ["offered_at", "origin", "state", "expires_at", "finished_at"]
+    list_filter = ["state", "origin"]
+    fields = ["origin", "state", "offered_at", "expires_at", "finished_at", "subject", "consent_at", "items"]
+
+
+@admin.register(OutgoingHandoff)
+class OutgoingHandoffAdmin(ReadOnlyAdmin):
+    """Hand-overs sent: states and consent only (never the continue URL or what was sent)."""
+
+    list_display = ["consent_at", "peer", "state", "error", "remote_id"]
+    list_filter = ["state", "peer"]
+    fields = ["peer", "state", "error", "remote_id", "user_id", "consent_at", "policy_sha256", "items", "subject"]
