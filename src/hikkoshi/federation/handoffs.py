@@ -225,6 +225,57 @@ def _endpoint(peer: Peer) -> adapters.Endpoint:
     )
 
 
+def remote_state(outgoing: OutgoingHandoff) -> str:
+    """The state of a sent hand-over at a peer running hikkoshi (``GET handoffs/{id}``):
+    offered, claimed, withdrawn or expired; "" when it cannot be asked (an adapter's peer, not
+    sent, the peer unreachable). For the mover's list of hand-overs."""
+    if outgoing.state != OutgoingState.SENT or outgoing.peer.adapter or not outgoing.remote_id:
+        return ""
+    try:
+        answer = client.request(outgoing.peer, "GET", f"handoffs/{outgoing.remote_id}")
+        state = answer.json().get("state", "") if answer.status == 200 else ""
+    except (client.FederationError, ValueError, AttributeError):
+        return ""
+    return state if state in HandoffState.values else ""
+
+
+def withdraw_outgoing(outgoing: OutgoingHandoff, user) -> OutgoingHandoff:
+    """The mover withdraws a hand-over sent to a peer running hikkoshi (``DELETE``; the peer
+    erases the data). Raises ``HandoffNotSent`` when the peer could not be told (nothing
+    changed here) or has no such operation (an adapter's peer). Outside any transaction."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("withdraw_outgoing calls another portal: never inside a transaction")
+    if outgoing.state != OutgoingState.SENT:
+        return outgoing
+    if outgoing.peer.adapter:
+        raise HandoffNotSent("not_offered", outgoing)
+    try:
+        answer = client.request(outgoing.peer, "DELETE", f"handoffs/{outgoing.remote_id}")
+    except client.FederationError as exc:
+        raise HandoffNotSent(exc.reason, outgoing) from exc
+    if answer.status not in (200, 404):  # 404: the peer has nothing of it (any more)
+        raise HandoffNotSent(f"http_{answer.status}", outgoing)
+    if answer.status == 200:
+        try:
+            there = answer.json().get("state", "")
+        except (ValueError, AttributeError) as exc:
+            raise HandoffNotSent("bad_answer", outgoing) from exc
+        if there == HandoffState.CLAIMED:  # the mover continued there already: nothing to withdraw
+            raise HandoffNotSent("already_claimed", outgoing)
+    outgoing.state, outgoing.payload = OutgoingState.WITHDRAWN, {}
+    outgoing.save(update_fields=["state", "payload", "updated_at"])
+    record(
+        None,
+        action=Action.WITHDRAW,
+        move=outgoing.move,
+        target=_target(outgoing.peer),
+        user=user,
+        via="page",
+    )
+    logger.info("federation_handoff_withdrawn_at_peer peer=%s", outgoing.peer.slug)
+    return outgoing
+
+
 def handoffs_erase(*, move_id: int) -> int:
     """Erase what the hand-overs of a move keep of its data (the continue URLs, what an
     adapter sent): called by ``privacy`` when it erases the move. The consent rows and the

@@ -4,6 +4,7 @@ peer (kanto) tries to read them; and this portal hands a move of its own over to
 peer (``offer_handoff``), so both the origin's and the destination's records are here."""
 
 from datetime import timedelta
+import hashlib
 import json
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401 (a fixture: the shipped data)
 from hikkoshi.federation import client, dataset, handoffs, keys
 from hikkoshi.federation.dataset import A, B
+from hikkoshi.federation.fakes.renrakucho import RenrakuchoFake
 from hikkoshi.federation.models import (
     Handoff,
     HandoffState,
@@ -339,3 +341,45 @@ def test_a_peer_that_cannot_be_reached_leaves_a_failed_hand_over_and_nothing_the
     assert outgoing.state == OutgoingState.FAILED and outgoing.error == "unreachable"
     assert OutgoingHandoff.objects.get().payload == {}
     assert TransferRecord.objects.filter(direction="sent").count() == 1  # the consent was recorded first
+
+
+def test_the_mover_sees_the_state_there_and_withdraws_it(portals, sapporo, signed_in, mover):
+    move = _submitted(signed_in)
+    outgoing = handoffs.offer_handoff(move, portals.here, ITEMS, mover)
+    assert handoffs.remote_state(outgoing) == "offered"
+    handoffs.withdraw_outgoing(outgoing, mover)
+    outgoing.refresh_from_db()
+    assert outgoing.state == OutgoingState.WITHDRAWN and outgoing.payload == {}
+    received = Handoff.objects.get(pk=outgoing.remote_id)
+    assert received.state == HandoffState.WITHDRAWN and received.document == {}
+    assert AuditEvent.objects.filter(move=move.public_id, action="withdraw").count() == 1
+    # A claimed one cannot be withdrawn: the mover continued there.
+    second = handoffs.offer_handoff(move, portals.here, ITEMS, mover)
+    assert signed_in.post(path_of(second.payload["continue_url"])).status_code == 302
+    assert handoffs.remote_state(second) == "claimed"
+    with pytest.raises(handoffs.HandoffNotSent, match="already_claimed"):
+        handoffs.withdraw_outgoing(second, mover)
+    assert OutgoingHandoff.objects.get(pk=second.pk).state == OutgoingState.SENT
+
+
+def test_a_hand_over_through_an_adapter_keeps_what_was_sent_and_the_answers_hash(
+    portals, sapporo, signed_in, mover, settings
+):
+    with RenrakuchoFake() as kanto:
+        peer = Peer.objects.create(
+            slug="renrakucho", base_url=kanto.url, thumbprints=[], areas=["13"], adapter="renrakucho"
+        )
+        settings.HIKKOSHI_FEDERATION_CREDENTIALS = {"renrakucho": kanto.api_key}
+        move = _submitted(signed_in)
+        outgoing = handoffs.offer_handoff(move, peer, ITEMS, mover)
+        (received,) = kanto.forms
+    assert outgoing.state == OutgoingState.SENT and outgoing.remote_id == "RR-000001"
+    assert outgoing.payload["continue_url"].startswith(kanto.url + "/renraku/tsuzuki?t=")
+    assert outgoing.payload["signed"] is False and len(outgoing.payload["answer_sha256"]) == 64
+    assert outgoing.payload["sent"]["body_sha256"] == hashlib.sha256(received).hexdigest()
+    assert not Handoff.objects.exists()  # nothing of it here but the origin's records
+    record = TransferRecord.objects.get()
+    assert (record.direction, record.peer_slug, record.move_public_id) == ("sent", "renrakucho", move.public_id)
+    assert handoffs.remote_state(outgoing) == ""  # such a portal cannot be asked
+    with pytest.raises(handoffs.HandoffNotSent, match="not_offered"):
+        handoffs.withdraw_outgoing(outgoing, mover)
