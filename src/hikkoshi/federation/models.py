@@ -123,7 +123,8 @@ class Handoff(models.Model):
     emptied; the row (ids, state, consent without the data) stays."""
 
     id = models.CharField(primary_key=True, max_length=43, editable=False)  # secrets.token_urlsafe(32)
-    origin = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="handoffs_received")
+    # A removed peer's hand-overs go with it; the transfer records stay.
+    origin = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="handoffs_received")
     idempotency_key = models.CharField(max_length=200)
     request_sha256 = models.CharField(max_length=64)  # of the body: the same key with another body is refused
     document = EncryptedJSONField(default=dict)  # the data set (共通データセット); {} once used or ended
@@ -168,7 +169,7 @@ class OutgoingHandoff(models.Model):
     erased; the consent and the ids stay."""
 
     move = models.ForeignKey("moves.Move", on_delete=models.CASCADE, related_name="handoffs")
-    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="handoffs_sent")
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="handoffs_sent")
     user_id = models.BigIntegerField()  # who consented (the mover, or staff for them)
     consent_at = models.DateTimeField(default=timezone.now)
     policy_sha256 = models.CharField(max_length=64, blank=True)

@@ -30,6 +30,7 @@ from hikkoshi.federation.models import (
     TransferDirection,
     TransferRecord,
 )
+from hikkoshi.federation.services import remove_peer
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.tests.conftest import mover  # noqa: F401 (a fixture)
 from hikkoshi.moves.tests.test_pages import signed_in, soon  # noqa: F401 (a fixture)
@@ -383,3 +384,10 @@ def test_a_hand_over_through_an_adapter_keeps_what_was_sent_and_the_answers_hash
     assert handoffs.remote_state(outgoing) == ""  # such a portal cannot be asked
     with pytest.raises(handoffs.HandoffNotSent, match="not_offered"):
         handoffs.withdraw_outgoing(outgoing, mover)
+
+
+def test_removing_a_peer_keeps_the_transfer_records(portals):
+    offered(portals)
+    assert remove_peer("kansai")
+    assert not Handoff.objects.exists()
+    assert TransferRecord.objects.get().peer_slug == "kansai"
