@@ -136,6 +136,25 @@ def offer_handoff(move: Move, peer: Peer, items: list[str], user, *, today=None)
         raise RuntimeError("offer_handoff calls another portal: never inside a transaction")
     document = dataset.to_data_set(move, items, today=today)
     outgoing = record_consent(move, peer, list(document["提供項目"]), user)
+    return _send(outgoing, document, user)
+
+
+def retry_handoff(outgoing: OutgoingHandoff, user) -> OutgoingHandoff:
+    """Send a ``FAILED`` hand-over again — the same data set, consent and ``Idempotency-Key``,
+    so a peer that had it after all answers the same hand-over, never a second one. Raises
+    ``HandoffNotSent`` as ``offer_handoff`` does (also when the move was erased meanwhile)."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("retry_handoff calls another portal: never inside a transaction")
+    if outgoing.state != OutgoingState.FAILED:
+        return outgoing
+    document = (outgoing.payload or {}).get("document")
+    if not isinstance(document, dict):
+        raise HandoffNotSent("nothing_to_send", outgoing)
+    return _send(outgoing, document, user)
+
+
+def _send(outgoing: OutgoingHandoff, document: dict, user) -> OutgoingHandoff:
+    peer, move = outgoing.peer, outgoing.move
     consent = {
         "at": outgoing.consent_at.isoformat(),
         "policy_sha256": outgoing.policy_sha256,
@@ -147,8 +166,13 @@ def offer_handoff(move: Move, peer: Peer, items: list[str], user, *, today=None)
         else:
             payload, remote_id = _through_interface(peer, document, consent, outgoing)
     except HandoffNotSent as failed:
-        OutgoingHandoff.objects.filter(pk=outgoing.pk).update(state=OutgoingState.FAILED, error=failed.reason[:40])
-        outgoing.refresh_from_db()
+        # The data set is kept (encrypted) for a retry with the same key, until the move's erasure.
+        outgoing.state, outgoing.error, outgoing.payload = (
+            OutgoingState.FAILED,
+            failed.reason[:40],
+            {"document": document},
+        )
+        outgoing.save(update_fields=["state", "error", "payload", "updated_at"])
         record(None, action=Action.EXPORT, move=move, target=_target(peer)[:50] + ":failed", user=user, via="system")
         logger.warning("federation_handoff_failed peer=%s reason=%s", peer.slug, failed.reason)
         failed.outgoing = outgoing

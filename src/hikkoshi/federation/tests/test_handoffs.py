@@ -336,12 +336,27 @@ def test_without_consent_nothing_is_sent(portals, sapporo, signed_in, mover):
 
 def test_a_peer_that_cannot_be_reached_leaves_a_failed_hand_over_and_nothing_there(portals, sapporo, signed_in, mover):
     move = _submitted(signed_in)
+    Peer.objects.filter(pk=portals.here.pk).update(base_url="http://127.0.0.1:9")  # nobody answers
+    portals.here.refresh_from_db()
     with pytest.raises(handoffs.HandoffNotSent) as failed:
-        handoffs.offer_handoff(move, portals.kansai, ITEMS, mover)  # 127.0.0.1:9: nobody answers
+        handoffs.offer_handoff(move, portals.here, ITEMS, mover)
     outgoing = failed.value.outgoing
     assert outgoing.state == OutgoingState.FAILED and outgoing.error == "unreachable"
-    assert OutgoingHandoff.objects.get().payload == {}
     assert TransferRecord.objects.filter(direction="sent").count() == 1  # the consent was recorded first
+    # Tried again once the peer answers: the same consent and key, one hand-over there.
+    assert not Handoff.objects.exists()
+    Peer.objects.filter(pk=portals.here.pk).update(base_url=portals.url)
+    outgoing.peer.refresh_from_db()
+    retried = handoffs.retry_handoff(outgoing, mover)
+    assert retried.state == OutgoingState.SENT and "document" not in retried.payload
+    assert Handoff.objects.get(pk=retried.remote_id).origin == portals.here  # signed with this portal's key
+    assert OutgoingHandoff.objects.count() == 1 and TransferRecord.objects.filter(direction="sent").count() == 1
+    # A retry of the same request, answered before but lost on the way: the same hand-over.
+    OutgoingHandoff.objects.filter(pk=outgoing.pk).update(state=OutgoingState.FAILED)
+    again = OutgoingHandoff.objects.get(pk=outgoing.pk)
+    again.payload = {"document": dataset.to_data_set(move, ITEMS)}
+    assert handoffs.retry_handoff(again, mover).remote_id == retried.remote_id
+    assert Handoff.objects.count() == 1
 
 
 def test_the_mover_sees_the_state_there_and_withdraws_it(portals, sapporo, signed_in, mover):
