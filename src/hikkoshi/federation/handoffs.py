@@ -7,7 +7,8 @@ Origin side (this portal hands a move over):
   (個人情報保護法 Art. 29), then sends the common data set (``dataset.to_data_set``) — signed to
   a peer running hikkoshi (``POST /federation/v1/handoffs``), or through the peer's adapter —
   with no database transaction open, and stores the answer (its id and the continue URL).
-  Nothing leaves without a consent row.
+  Nothing leaves without a consent row. ``retry_handoff`` sends a failed one again with the
+  same key; ``remote_state`` and ``withdraw_outgoing`` ask and withdraw it at the peer.
 - ``handoffs_erase(move_id)``: what the move's erasure (``privacy``) calls: the stored payloads
   (continue URL, what an adapter sent) are emptied; consent rows and transfer records stay.
 

@@ -178,7 +178,9 @@ class OutgoingHandoff(models.Model):
     idempotency_key = models.CharField(max_length=64, unique=True)
     state = models.CharField(max_length=10, choices=OutgoingState.choices, default=OutgoingState.CONSENTED)
     remote_id = models.CharField(max_length=200, blank=True)  # its id there, or the adapter's 受付番号
-    payload = EncryptedJSONField(default=dict)  # {"continue_url", "expires_at", "sent", "answer_sha256"}
+    # Sent: {"continue_url", "expires_at"} (+ an adapter's "sent", "answer_sha256"); failed:
+    # {"document"} for a retry with the same key. Emptied by the move's erasure.
+    payload = EncryptedJSONField(default=dict)
     error = models.CharField(max_length=40, blank=True)  # a short reason code, never the peer's text
     updated_at = models.DateTimeField(auto_now=True)
 
