@@ -14,14 +14,9 @@ from hikkoshi.directory.models import Organisation
 from hikkoshi.moves.constants import EntryStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import moving_day, sapporo_relocation
+from hikkoshi.serving import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def listening(port: int) -> bool:

@@ -11,8 +11,9 @@ import pytest
 
 from hikkoshi.delivery import smtp
 from hikkoshi.delivery.channels.base import DeliveryError
+from hikkoshi.serving import free_port
 
-from .test_email_channel import Recorder, free_port
+from .test_email_channel import Recorder
 
 pytestmark = pytest.mark.slow  # SMTP servers in threads
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 import signal
 import smtplib
+import socket
 import subprocess
 import sys
 import time
