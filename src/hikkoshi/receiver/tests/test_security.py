@@ -90,12 +90,12 @@ def sql(process: ReceiverProcess, statement: str, params=()) -> list:
         with psycopg.connect(process.database, autocommit=True) as conn:
             cursor = conn.execute(statement.replace("?", "%s"), params)
             return cursor.fetchall() if cursor.description else []
-    conn = sqlite3.connect(process.data_dir / "receiver.sqlite3", timeout=10)
+    lite = sqlite3.connect(process.data_dir / "receiver.sqlite3", timeout=10)
     try:
-        with conn:
-            return conn.execute(statement, params).fetchall()
+        with lite:
+            return lite.execute(statement, params).fetchall()
     finally:
-        conn.close()
+        lite.close()
 
 
 def age(process, reference: str, days: float) -> None:
