@@ -363,3 +363,34 @@ def start_purging(interval: float) -> threading.Thread | None:
     thread = threading.Thread(target=run, name="receiver-purge", daemon=True)
     thread.start()
     return thread
+
+
+# --- data keys -----------------------------------------------------------------------------------------
+
+
+def rotate_data_keys(*, batch: int = 200) -> int:
+    """Encrypt every encrypted value again with the first data key (``hikkoshi receiver
+    rotate``), row by row in short transactions; answers how many rows were written. A receiver
+    keeps little (its retention time), so every row is rewritten, current or not: run it after
+    putting a new key first, then remove the old key."""
+    from django.db import transaction
+
+    from hikkoshi.encryption.fields import EncryptedJSONField
+
+    written = 0
+    for model in (Application, Notice, StaffSecondFactor):
+        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
+        last = 0
+        while True:
+            pks = list(model.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+            if not pks:
+                break
+            last = pks[-1]
+            for pk in pks:
+                with transaction.atomic():
+                    row = model.objects.select_for_update().filter(pk=pk).first()
+                    if row is not None:
+                        row.save(update_fields=fields)
+                        written += 1
+    logger.info("data keys rotated: %d rows encrypted again", written)
+    return written

@@ -304,7 +304,9 @@ def test_the_migration_encrypts_existing_rows_in_place(tmp_path):
     stored = sql(process, "SELECT data, applicant_name FROM receiver_application")
     assert len(stored) == 1 and all(v.startswith("hk1:") for v in stored[0])
     with process:
-        rows = list(csv.DictReader(io.StringIO(httpx.get(process.url("/sapporo-water/export.csv")).text)))
+        rows = list(
+            csv.DictReader(io.StringIO(httpx.get(process.url("/sapporo-water/export.csv")).content.decode("utf-8-sig")))
+        )
         assert [(r["applicant_name"], r["applicant.phone"]) for r in rows] == [(name, "011-000-1234")]
 
 
@@ -375,3 +377,38 @@ def test_the_running_receiver_purges_on_a_timer(guarded):
         time.sleep(0.2)
     assert old not in references(guarded)
     assert kept in references(guarded)
+
+
+@pytest_slow
+def test_rotate_encrypts_everything_again_with_the_first_data_key(tmp_path):
+    from hikkoshi.encryption import crypto
+
+    old, new = crypto.new_key_line("old-key"), crypto.new_key_line("new-key")
+    process = ReceiverProcess(
+        tmp_path,
+        ["sapporo-water"],
+        portal_key_file=_portal_key_file(tmp_path),
+        workers=1,
+        env={"HIKKOSHI_RECEIVER_DATA_KEYS": old},
+    )
+    with process:
+        reference = post(process, "sapporo-water", key="rotate-1").json()["reference"]
+        create_staff(process, "rotate-clerk", "sapporo-water")
+        process.stop(keep_data=True)
+        process.extra_env["HIKKOSHI_RECEIVER_DATA_KEYS"] = f"{new},{old}"
+        assert (
+            "encrypted again with the data key 'new-key'"
+            in process.run("rotate", "--organisation", "sapporo-water").stdout
+        )
+        tokens = [
+            *sql(process, "SELECT data, applicant_name FROM receiver_application"),
+            *sql(process, "SELECT secret FROM receiver_staffsecondfactor"),
+        ]
+        assert tokens and all(crypto.token_kid(t) == "new-key" for row in tokens for t in row)
+        # Without the old key, everything still reads.
+        process.extra_env["HIKKOSHI_RECEIVER_DATA_KEYS"] = new
+        process.start()
+        rows = list(
+            csv.DictReader(io.StringIO(httpx.get(process.url("/sapporo-water/export.csv")).content.decode("utf-8-sig")))
+        )
+        assert [(r["reference"], r["applicant_name"]) for r in rows] == [(reference, APPLICATION["applicant"]["name"])]

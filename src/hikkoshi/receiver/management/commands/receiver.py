@@ -10,6 +10,9 @@
         # prints a new password and a new authenticator-app secret (TOTP, and its otpauth:// URI)
     hikkoshi receiver purge --data-dir DIR --organisation SLUG … [--retention-days [SLUG=]DAYS …]
         # deletes the applications older than their organisation keeps them
+    hikkoshi receiver rotate --data-dir DIR --organisation SLUG
+        # encrypts what is stored again with the first data key (HIKKOSHI_RECEIVER_DATA_KEYS or
+        # the data key file): put a new key first, rotate, then remove the old key
     hikkoshi receiver keys --data-dir DIR --organisation SLUG …   # the receipt keys, as JSON
     hikkoshi receiver processed REFERENCE --data-dir DIR --organisation SLUG   # mark one 処理済み
 
@@ -44,11 +47,17 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
 
 class Command(BaseCommand):
-    help = "Run the receiver of the web channel for one or more organisations (or: createstaff USERNAME, keys)."
+    help = (
+        "Run the receiver of the web channel for one or more organisations "
+        "(or: createstaff USERNAME, keys, processed REFERENCE, purge, rotate)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "action", nargs="?", default="serve", choices=["serve", "createstaff", "keys", "processed", "purge"]
+            "action",
+            nargs="?",
+            default="serve",
+            choices=["serve", "createstaff", "keys", "processed", "purge", "rotate"],
         )
         parser.add_argument(
             "username",
@@ -110,6 +119,14 @@ class Command(BaseCommand):
         if action == "purge":
             self._migrate()
             self._purge(retention)
+            return
+        if action == "rotate":
+            from hikkoshi.encryption import crypto
+            from hikkoshi.receiver.services import rotate_data_keys
+
+            self._migrate()
+            written = rotate_data_keys()
+            self.stdout.write(f"{written} row(s) encrypted again with the data key {crypto.keyring().primary!r}.")
             return
         if action == "processed":
             from hikkoshi.receiver.services import mark_processed
