@@ -18,6 +18,7 @@ import io
 import json
 import logging
 import threading
+import time
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -357,9 +358,8 @@ def start_purging(interval: float) -> threading.Thread | None:
                 logger.exception("purge failed")
             finally:
                 connection.close()
-            stop.wait(interval)
+            time.sleep(interval)
 
-    stop = threading.Event()
     thread = threading.Thread(target=run, name="receiver-purge", daemon=True)
     thread.start()
     return thread

@@ -9,7 +9,6 @@ import csv
 from datetime import timedelta
 import io
 import json
-import os
 from pathlib import Path
 import re
 import sqlite3
@@ -103,6 +102,8 @@ def age(process, reference: str, days: float) -> None:
     from datetime import datetime, timezone
 
     when = (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
+    if process.database:
+        when += "+00:00"  # PostgreSQL: in UTC, as SQLite's column is
     sql(process, "UPDATE receiver_application SET received_at = ? WHERE reference = ?", (when, reference))
 
 
@@ -266,48 +267,46 @@ def test_a_received_application_is_not_in_the_database_file_in_clear(guarded):
         assert row["applicant_name"] == name and row["applicant.phone"] == "099-876-5432"
 
 
-def _receiver_env(data_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HIKKOSHI_RECEIVER_")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.pop("RECEIVER_DATABASE_URL", None)
-    src = str(Path(__file__).resolve().parents[3])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
-    env.update({"DJANGO_SETTINGS_MODULE": "hikkoshi.settings.receiver", "HIKKOSHI_RECEIVER_DATA_DIR": str(data_dir)})
-    return env
-
-
 @pytest_slow
 def test_the_migration_encrypts_existing_rows_in_place(tmp_path):
     """A receiver's database from before (migration 0003), with applications in clear, is
     encrypted in place by the next ``hikkoshi receiver`` command; the pages read it back."""
-    base = tmp_path
-    process = ReceiverProcess(base, ["sapporo-water"], portal_key_file=_portal_key_file(base), workers=1)
+    process = ReceiverProcess(tmp_path, ["sapporo-water"], portal_key_file=_portal_key_file(tmp_path), workers=1)
     process.data_dir.mkdir(parents=True)
-    subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "receiver", "0003", "--verbosity", "0"],
-        env=_receiver_env(process.data_dir),
-        check=True,
-        timeout=120,
-    )
-    name = "移行 前子"
-    data = {**APPLICATION, "applicant": {"name": name, "phone": "011-000-1234"}}
-    sql(
-        process,
-        "INSERT INTO receiver_application (organisation, reference, idempotency_key, content_digest, data,"
-        " procedure, applicant_name, key_id, signed_at, received_at, receipt, processed_at, withdrawn_at)"
-        " VALUES ('sapporo-water', 'SAPPORO-WATER-20260101-000001', 'old-1', 'sha-256=:x:', ?, '水道', ?, 'k',"
-        " '2026-01-01 00:00:00', ?, '{}', NULL, NULL)",
-        (json.dumps(data, ensure_ascii=False), name, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())),
-    )
-    assert name.encode() in _database_bytes(process)
-    process.run("purge", "--organisation", "sapporo-water")  # migrates, then purges nothing (new row)
-    stored = sql(process, "SELECT data, applicant_name FROM receiver_application")
-    assert len(stored) == 1 and all(v.startswith("hk1:") for v in stored[0])
-    with process:
-        rows = list(
-            csv.DictReader(io.StringIO(httpx.get(process.url("/sapporo-water/export.csv")).content.decode("utf-8-sig")))
+    process._create_database()  # on PostgreSQL when the tests run on it
+    try:
+        env = {
+            **process._env(),
+            "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.receiver",
+            "HIKKOSHI_RECEIVER_DATA_DIR": str(process.data_dir),
+        }
+        subprocess.run(
+            [sys.executable, "-m", "django", "migrate", "receiver", "0003", "--verbosity", "0"],
+            env=env,
+            check=True,
+            timeout=120,
         )
+        name = "移行 前子"
+        data = {**APPLICATION, "applicant": {"name": name, "phone": "011-000-1234"}}
+        sql(
+            process,
+            "INSERT INTO receiver_application (organisation, reference, idempotency_key, content_digest, data,"
+            " procedure, applicant_name, key_id, signed_at, received_at, receipt, processed_at, withdrawn_at)"
+            " VALUES ('sapporo-water', 'SAPPORO-WATER-20260101-000001', 'old-1', 'sha-256=:x:', ?, '水道', ?, 'k',"
+            " '2026-01-01 00:00:00', ?, '{}', NULL, NULL)",
+            (json.dumps(data, ensure_ascii=False), name, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())),
+        )
+        if not process.database:
+            assert name.encode() in _database_bytes(process)
+        process.run("purge", "--organisation", "sapporo-water")  # migrates, then purges nothing (a new row)
+        stored = sql(process, "SELECT data, applicant_name FROM receiver_application")
+        assert len(stored) == 1 and all(v.startswith("hk1:") for v in stored[0])
+        process.start()
+        csv_text = httpx.get(process.url("/sapporo-water/export.csv")).content.decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(csv_text)))
         assert [(r["applicant_name"], r["applicant.phone"]) for r in rows] == [(name, "011-000-1234")]
+    finally:
+        process.stop()
 
 
 # --- retention --------------------------------------------------------------------------------------------
