@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hikkoshi import httpsig
@@ -384,6 +385,7 @@ class LockingLoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_code(request):
     """The second step of the staff sign-in: the 6-digit code of the authenticator app (二要素認証)."""
