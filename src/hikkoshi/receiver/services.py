@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hikkoshi import httpsig
@@ -338,6 +338,11 @@ def purge(*, now=None) -> dict[str, int]:
             deleted[organisation] = count
             logger.info("purged %d application(s) of %s received before %s", count, organisation, cutoff.date())
     Session.objects.filter(expire_date__lt=now).delete()
+    if deleted and connection.vendor == "sqlite":
+        # With secure_delete the rows are overwritten in the file; the write-ahead log still
+        # holds earlier copies of their pages until it is written back and emptied.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return deleted
 
 
@@ -349,8 +354,6 @@ def start_purging(interval: float) -> threading.Thread | None:
         return None
 
     def run() -> None:
-        from django.db import connection
-
         while True:
             try:
                 purge()
