@@ -52,7 +52,11 @@ def test_the_erase_service_empties_what_the_deliveries_hold_of_the_mover(
 
 
 def test_the_apps_register_their_hourly_jobs_and_the_worker_runs_each(db, monkeypatch):
-    assert [job.name for job in periodic.hourly()] == ["tasks", "privacy"]
+    assert [(job.name, job.every) for job in periodic.hourly()] == [
+        ("tasks", 3600),
+        ("privacy", 3600),
+        ("federation", 900),  # the partners' directories, every 15 minutes
+    ]
     ran = []
     jobs = {
         "tasks": periodic.Job("tasks", lambda: ran.append("tasks") or 0, done="deleted {n}", failed="x"),
