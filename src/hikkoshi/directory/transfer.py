@@ -536,24 +536,45 @@ def _check_markup(rec: _Record) -> None:
             rec.problem(name, _("Markup (HTML) is not allowed here: give plain text."))
 
 
-def _check_served(rec: _Record, served: list[str]) -> None:
+def _check_region(rec: _Record, region: list[str]) -> None:
+    """Every area of a partner's entry needs a code, and must meet the region the partner claims."""
     for name, data in rec.areas:
         code = data.get("area_code") or ""
         if not code:
             rec.problem(name, _("A partner portal's area needs its prefecture or municipality code."))
-        elif AREA_CODE_RE.match(code) and not area_within(code, served):
+        elif AREA_CODE_RE.match(code) and not (
+            area_within(code, region) or any(area_within(area, [code]) for area in region)
+        ):
             rec.problem(
                 name,
                 _("The area %(code)s lies outside the places this portal serves (%(served)s).")
-                % {"code": code, "served": ", ".join(served) or "-"},
+                % {"code": code, "served": ", ".join(region) or "-"},
             )
 
 
+def _narrowed(areas: list[ServiceArea], served: list[str]) -> list[ServiceArea]:
+    """A partner's areas cut to where it counts (its region inside the areas the operator
+    allowed): ``27`` with ``27100`` served is ``27100``; an area outside goes."""
+    kept: dict[tuple[str, str, str], ServiceArea] = {}
+    for area in areas:
+        codes = (
+            [area.area_code]
+            if area_within(area.area_code, served)
+            else [code for code in served if area_within(code, [area.area_code])]
+        )
+        for code in codes:
+            key = (code, area.postcode_from, area.postcode_to)
+            kept.setdefault(
+                key, ServiceArea(area_code=code, postcode_from=area.postcode_from, postcode_to=area.postcode_to)
+            )
+    return list(kept.values())
+
+
 def _validate(
-    records: list[_Record], progress=None, *, portal: str = LOCAL_PORTAL, served: list[str] | None = None
+    records: list[_Record], progress=None, *, portal: str = LOCAL_PORTAL, region: list[str] | None = None
 ) -> tuple[list[_Plan], list[ImportProblem]]:
     """Check every record; for a partner portal's copy (``portal`` not local) against nothing
-    stored (the copy replaces the previous one whole) and within its ``served`` areas."""
+    stored (the copy replaces the previous one whole) and within the ``region`` it claims."""
     own = portal == LOCAL_PORTAL
     stored = _stored_directory() if own else {}
     first_seen: dict[str, _Record] = {}
@@ -565,7 +586,7 @@ def _validate(
             continue
         _check_markup(rec)
         if not own:
-            _check_served(rec, served or [])
+            _check_region(rec, region or [])
         slug = rec.fields["slug"]
         duplicate = first_seen.get(slug) if slug else None
         if duplicate:
@@ -735,20 +756,29 @@ def portal_copy(portal: str) -> PortalCopy | None:
     return PortalCopy.objects.filter(portal=portal).first()
 
 
-def replace_portal_copy(*, portal: str, name: str, served: list[str], etag: str, text: str) -> ImportResult:
+def replace_portal_copy(
+    *, portal: str, name: str, served: list[str], etag: str, text: str, region: list[str] | None = None
+) -> ImportResult:
     """Replace a partner portal's copy (its ``hikkoshi-directory`` JSON) with ``text``: checked by
-    the rules of ``directory_import`` and within ``served``, then written in one transaction —
-    the previous copy's entries deleted, the new ones stored as ``<portal>:<slug>`` with
-    ``portal``, its ``PortalCopy`` renewed. Raises ``DirectoryImportError``; the last good copy
-    then stays. Receipt keys are not copied (a partner's organisations are never sent to)."""
+    the rules of ``directory_import``, every area with a code that meets the ``region`` the
+    partner claims (``served`` when not given) — else the whole copy is refused —, each area then
+    cut to ``served`` (its region inside the areas the operator allowed; an entry left without
+    any area is not kept). Written in one transaction: the previous copy's entries deleted, the
+    new ones stored as ``<portal>:<slug>`` with ``portal``, its ``PortalCopy`` renewed. Raises
+    ``DirectoryImportError``; the last good copy then stays. Receipt keys are not copied (a
+    partner's organisations are never sent to)."""
     if not portal or portal == LOCAL_PORTAL or PORTAL_SEPARATOR in portal:
         raise ValueError(f"not a partner portal's id: {portal!r}")
     records, problems = _parse_json(text)
-    plans, record_problems = _validate(records, portal=portal, served=list(served))
+    plans, record_problems = _validate(records, portal=portal, region=list(region or served))
     problems += record_problems
     if problems:
         logger.info("portal_copy_refused portal=%s problems=%d", portal, len(problems))
         raise DirectoryImportError(problems)
+    for plan in plans:
+        plan.areas = _narrowed(plan.areas, list(served))
+    outside = sum(not plan.areas for plan in plans)
+    plans = [plan for plan in plans if plan.areas]
     for plan in plans:
         plan.organisation.slug = f"{portal}{PORTAL_SEPARATOR}{plan.organisation.slug}"
         plan.organisation.receipt_keys = []
@@ -770,7 +800,9 @@ def replace_portal_copy(*, portal: str, name: str, served: list[str], etag: str,
             },
         )
         bump_revision()
-    logger.info("portal_copy_replaced portal=%s organisations=%d removed=%d", portal, len(plans), removed)
+    logger.info(
+        "portal_copy_replaced portal=%s organisations=%d removed=%d outside=%d", portal, len(plans), removed, outside
+    )
     return ImportResult(created=len(plans), updated=0, unchanged=0)
 
 

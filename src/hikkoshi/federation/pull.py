@@ -2,9 +2,11 @@
 
 For each peer not cooling off, ``pull_directory`` asks ``GET /federation/v1/directory`` with the
 ETag of the copy held (``If-None-Match``): a 304 rewrites nothing; a new copy is checked by the
-rules of ``hikkoshi directory import`` and must lie in the areas the peer serves
-(``Peer.served_areas``), then replaces the previous copy whole (``directory.transfer``); a bad
-copy changes nothing, the last good one stays and keeps its date. The call to the peer is made
+rules of ``hikkoshi directory import``, every area must meet the region the peer's verified
+document claims (an area elsewhere, or without a code, refuses the whole copy), and is cut to
+where the peer counts here (``Peer.served_areas``: its region inside the areas the operator
+allowed); then it replaces the previous copy whole (``directory.transfer``). A bad copy changes
+nothing: the last good one stays and keeps its date. The call to the peer is made
 with no database transaction open; its deadline, size cap and cool-off are ``client``'s.
 
 A peer reached through an adapter (``Peer.adapter``) is not pulled here: its adapter's
@@ -82,11 +84,14 @@ def store_copy(peer: Peer, fetched: Fetched) -> PullResult:
         portal_copy_unchanged(peer.slug)
         logger.info("federation_directory_unchanged peer=%s", peer.slug)
         return PullResult(peer.slug, "unchanged")
+    claimed = (peer.document.get("region") or {}).get("areas") if isinstance(peer.document, dict) else None
+    region = [code for code in claimed if isinstance(code, str)] if isinstance(claimed, list) else []
     try:
         result = replace_portal_copy(
             portal=peer.slug,
             name=peer.name or peer.slug,
             served=list(peer.served_areas),
+            region=region or list(peer.served_areas),
             etag=fetched.etag,
             text=fetched.text,
         )

@@ -141,3 +141,32 @@ def test_this_portal_s_own_import_refuses_markup_too(db, tmp_path):
     path.write_text(document(org("kita", KITA, hours="9時 < 17時 (1 < 2)")))  # a "<" alone is text
     directory_import(path=path)
     assert Organisation.objects.get().portal == LOCAL_PORTAL
+
+
+def test_areas_are_cut_to_where_the_partner_counts_here(shipped):
+    """The partner claims 25–30; the operator allowed only 大阪市 (27100): a prefecture-wide area
+    becomes 27100, an area elsewhere in its region goes (and an entry left without any), an area
+    outside its region refuses the copy."""
+    region = ["25", "26", "27", "28", "29", "30"]
+    replace_portal_copy(
+        portal="kansai",
+        name="関西",
+        served=["27100"],
+        region=region,
+        etag='"v1"',
+        text=document(
+            org("kepco", "25", "27", "28", category="electricity"),
+            org("kita", KITA),
+            org("kobe", "28100"),
+        ),
+    )
+    stored = {
+        o.slug: sorted(o.areas.values_list("area_code", flat=True))
+        for o in Organisation.objects.filter(portal="kansai")
+    }
+    assert stored == {"kansai:kepco": ["27100"], "kansai:kita": [KITA]}
+    assert ("kansai", "kepco") in names(KITA) and ("local", "power") in names(KITA)  # 27 is wider than 27100
+    with pytest.raises(DirectoryImportError, match="The area 13101 lies outside the places this portal serves"):
+        replace_portal_copy(
+            portal="kansai", name="関西", served=["27100"], region=region, etag='"v2"', text=document(org("x", "13101"))
+        )
