@@ -43,3 +43,15 @@ def register(job: Job) -> None:
 def hourly() -> list[Job]:
     """The registered jobs, in the order they were registered (each runs every ``every`` s)."""
     return list(_jobs.values())
+
+
+def due(next_run: dict[str, float], now: float, *, first_after: float = 60.0) -> list[Job]:
+    """The registered jobs due at ``now`` (monotonic seconds), each then scheduled ``every``
+    seconds on in ``next_run`` (by name; a job not seen yet is first due ``first_after`` s on)."""
+    ready = []
+    for job in hourly():
+        at = next_run.setdefault(job.name, now + first_after)
+        if at <= now:
+            ready.append(job)
+            next_run[job.name] = now + job.every
+    return ready

@@ -127,8 +127,8 @@ class Command(BaseCommand):
             f"sweeping every {sweep_every:g} s. Ctrl-C to stop."
         )
         last_sweep = 0.0
-        began = time.monotonic()
-        due = {job.name: began + FIRST_RUN_AFTER for job in periodic.hourly()}
+        next_run: dict[str, float] = {}
+        periodic.due(next_run, time.monotonic(), first_after=FIRST_RUN_AFTER)  # none yet: schedules
         try:
             while not self.stopping:
                 for n, proc in list(children.items()):
@@ -157,12 +157,9 @@ class Command(BaseCommand):
                             self.stdout.write(f"sweeper: {found['lost']} lost, {found['requeued']} re-queued")
                     except Exception as exc:  # the database may be away for a moment
                         self.stderr.write(f"sweeper: {type(exc).__name__}; trying again later")
-                now = time.monotonic()
-                ready = [job for job in periodic.hourly() if due.get(job.name, now) <= now]
+                ready = periodic.due(next_run, time.monotonic(), first_after=FIRST_RUN_AFTER)
                 if ready:
                     self._run_jobs(ready)
-                    for job in ready:
-                        due[job.name] = time.monotonic() + job.every
                 time.sleep(0.2)
         finally:
             for proc in children.values():
