@@ -17,14 +17,17 @@ writing stay the same, ``store_copy``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 import logging
 
+from hikkoshi.directory.models import PortalCopy
 from hikkoshi.directory.transfer import (
     DirectoryImportError,
     portal_copy,
     portal_copy_unchanged,
     replace_portal_copy,
 )
+from hikkoshi.directory.validators import area_within
 
 from . import client
 from .models import Peer
@@ -54,6 +57,29 @@ class PullResult:
     organisations: int = 0
     problems: int = 0
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A peer serving a place that did not answer its last call: its name, and the date of the
+    copy shown instead (None: no copy is held)."""
+
+    name: str
+    copied_at: datetime | None
+
+
+def unreachable_for(municipality_code: str) -> list[Unreachable]:
+    """The peers serving a place (a ward's city counts) whose last call failed, for a page to
+    say so beside the copy it shows (peers are few: one query, and one for their copies)."""
+    peers = [
+        peer
+        for peer in Peer.objects.filter(failures__gt=0).order_by("slug")
+        if area_within(municipality_code, peer.served_areas)
+    ]
+    if not peers:
+        return []
+    copies = dict(PortalCopy.objects.filter(portal__in=[p.slug for p in peers]).values_list("portal", "copied_at"))
+    return [Unreachable(peer.name or peer.slug, copies.get(peer.slug)) for peer in peers]
 
 
 class UnexpectedStatus(client.FederationError):

@@ -66,3 +66,16 @@ def test_the_command_names_each_peer_s_outcome_and_fails_when_one_failed(db, qui
     with pytest.raises(CommandError, match="No peer nowhere"):
         call_command("federation", "pull", "nowhere", stdout=io.StringIO())
     assert pull.pull_job() == 0
+
+
+def test_the_search_page_says_when_a_peer_serving_the_place_cannot_be_reached(db, client):
+    peer = _peer("kansai", "http://127.0.0.1:9", name="関西")
+
+    def page(postcode):
+        return client.get("/search/", {"postcode": postcode}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    note = "この地域を担当する連携先ポータル「関西」に現在接続できません。"
+    assert note not in page("530-0001")  # its last call did not fail
+    Peer.objects.filter(pk=peer.pk).update(failures=1)
+    assert note in page("530-0001")
+    assert note not in page("060-0042")  # Sapporo: not kansai's

@@ -239,3 +239,6 @@ def test_sapporo_copies_kansai_s_directory_and_searches_it_like_its_own(kansai, 
     found = _search(client)
     assert KANSAI_ONLY in {o["name"] for o in found}
     assert {o["portal"]["copied_at"] for o in found} == {copy.copied_at.isoformat()}
+    page = client.get("/search/", {"postcode": "530-0001"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert f"連携先ポータル「関西」に現在接続できません。{copied:%Y-%m-%d %H:%M} 時点の写しを表示しています。" in page
+    assert KANSAI_ONLY in page
