@@ -20,10 +20,11 @@ router = Router(tags=["directory"])
     summary="Organisations serving a place (事業者情報検索)",
     description=(
         "Organisations (city hall, ward office, electricity, gas, water, newspaper, …) serving the "
-        "place of a postal code, optionally of one category. Each says which portal it came from "
-        "(this one, or a partner portal whose directory was copied here, with the date of the copy: "
-        "where a partner serves, its entries win over this portal's copies) and whether its data "
-        "is verified or sample data."
+        "place of a postal code, optionally of one category. Each says which portal it came from: "
+        "`portal` (\"local\" for this portal's own entries, or a partner portal's id, as before) and "
+        "`origin` (that portal named, with the date of the copy when a partner's directory was copied "
+        "here: where a partner serves, its entries win over this portal's copies); and whether its "
+        "data is verified or sample data."
     ),
     openapi_extra={
         # The parameters are read from request.GET (this is the portal's hottest path; the

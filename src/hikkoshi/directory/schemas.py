@@ -50,7 +50,8 @@ class OrganisationOut(Schema):
     verification: str
     source: str
     last_checked: date | None
-    portal: PortalOut
+    portal: str  # "local" (this portal's own entry) or the partner portal's id, as before federation
+    origin: PortalOut  # the portal it comes from, named, with the date of the copy
     partial: bool
 
 
@@ -92,7 +93,8 @@ def organisation_payload(org: Organisation) -> dict:
         "verification": org.verification,
         "source": org.source,
         "last_checked": org.last_checked.isoformat() if org.last_checked else None,
-        "portal": portal_payload(org),
+        "portal": org.portal,
+        "origin": portal_payload(org),
     }
 
 

@@ -93,7 +93,7 @@ def test_a_partner_s_copy_held_here_is_never_served_to_partners(portals):
     answer = ask(portals, "organisations", params={"postcode": "060-0042"})
     assert answer.status == 200
     assert {org["name"] for org in answer.json()["organisations"]} == {"札幌市役所", "中央区役所"}
-    assert {org["portal"]["id"] for org in answer.json()["organisations"]} == {"sapporo"}
+    assert {org["origin"]["id"] for org in answer.json()["organisations"]} == {"sapporo"}
     directory = ask(portals, "directory").json()
     assert {org["slug"] for org in directory["organisations"]} == {"sapporo-city", "chuo-ward"}
 

@@ -177,7 +177,7 @@ def test_sapporo_copies_kansai_s_directory_and_searches_it_like_its_own(kansai, 
     # sapporo ships its own copy of Osaka's entries (sample data) and answers with them at first.
     call_command("directory", "import", str(OSAKA), stdout=io.StringIO())
     before = _search(client)
-    assert {o["portal"]["id"] for o in before} == {"sapporo"} and KANSAI_ONLY not in {o["name"] for o in before}
+    assert {o["origin"]["id"] for o in before} == {"sapporo"} and KANSAI_ONLY not in {o["name"] for o in before}
 
     # Its operator allows kansai Osaka and Hyogo only (kansai claims 25–30): 関西電力's areas 25–30
     # are cut to 27, 28 here; an area outside 25–30 would refuse the whole copy.
@@ -190,16 +190,16 @@ def test_sapporo_copies_kansai_s_directory_and_searches_it_like_its_own(kansai, 
     assert copy.etag and copy.areas == areas.split(",")
     found = _search(client)
     # Where kansai serves, its entries win over the shipped ones: every answer is kansai's copy.
-    assert {o["portal"]["id"] for o in found} == {"kansai"}
+    assert {o["origin"]["id"] for o in found} == {"kansai"}
     assert KANSAI_ONLY in {o["name"] for o in found} and "大阪市北区役所" not in {o["name"] for o in found}
     assert {o["id"] for o in found} >= {"kansai:osaka-kita-ward", "kansai:kepco"}
-    assert found[0]["portal"]["name"] == "関西" and found[0]["portal"]["copied_at"] == copy.copied_at.isoformat()
+    assert found[0]["origin"]["name"] == "関西" and found[0]["origin"]["copied_at"] == copy.copied_at.isoformat()
     page = client.get("/search/", {"postcode": "530-0001"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     copied = copy.copied_at.astimezone(ZoneInfo(settings.TIME_ZONE))
     assert KANSAI_ONLY in page and f"連携先ポータル「関西」の情報です（{copied:%Y-%m-%d %H:%M} 時点の写し）" in page
     # What sapporo serves its own partners is its own, never a copy it holds.
     own = json.loads(search_text("530-0001", None, own=True))["organisations"]
-    assert {o["portal"]["id"] for o in own} == {"sapporo"} and KANSAI_ONLY not in {o["name"] for o in own}
+    assert {o["origin"]["id"] for o in own} == {"sapporo"} and KANSAI_ONLY not in {o["name"] for o in own}
 
     # Unchanged: kansai answers 304 to the ETag; nothing is rewritten.
     stamp = DirectoryRevision.objects.get().stamp
@@ -238,7 +238,7 @@ def test_sapporo_copies_kansai_s_directory_and_searches_it_like_its_own(kansai, 
     assert "kansai\tskipped" in _pull("kansai")
     found = _search(client)
     assert KANSAI_ONLY in {o["name"] for o in found}
-    assert {o["portal"]["copied_at"] for o in found} == {copy.copied_at.isoformat()}
+    assert {o["origin"]["copied_at"] for o in found} == {copy.copied_at.isoformat()}
     page = client.get("/search/", {"postcode": "530-0001"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert f"連携先ポータル「関西」に現在接続できません。{copied:%Y-%m-%d %H:%M} 時点の写しを表示しています。" in page
     assert KANSAI_ONLY in page
