@@ -116,7 +116,7 @@ def _build_index(snapshot) -> CatalogueIndex:
     for position, entry in enumerate(entries):
         by_organisation.setdefault(entry.organisation_id, []).append(position)
     by_code: dict[str, set[int]] = {}
-    for code, areas in snapshot.areas_by_code.items():
+    for code, areas in snapshot.own_areas_by_code.items():  # its procedures are this portal's
         for area in areas:
             positions = by_organisation.get(area[0])
             if positions:
@@ -141,7 +141,7 @@ def _served(place: Place, snapshot) -> frozenset[int]:
     return frozenset(
         pk
         for pk, partial in match_ids(
-            municipality_code=place.municipality_code, postcode=place.postcode, snapshot=snapshot
+            municipality_code=place.municipality_code, postcode=place.postcode, snapshot=snapshot, own=True
         )
         if not partial
     )

@@ -7,24 +7,30 @@ one) or the PostgreSQL test database. Tests using these need committed data
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 import os
 from pathlib import Path
 import signal
 import subprocess
 import sys
 import time
+from typing import Any
+from urllib.parse import quote
 
 from django.db import connection
 
 
 def database_url() -> str:
     """The URL of the database the tests run on (the test database, not the configured one)."""
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
+    return url_of(connection.vendor, connection.settings_dict)
+
+
+def url_of(vendor: str, s: Mapping[str, Any]) -> str:
+    """The URL (as ``DATABASE_URL`` takes it) of a database Django connects to with settings ``s``."""
+    if vendor == "sqlite":
         return "sqlite:///" + str(Path(s["NAME"]).resolve())
-    user = s.get("USER") or "postgres"
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    user = quote(s.get("USER") or "postgres", safe="")
+    password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
     return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 

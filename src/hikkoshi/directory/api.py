@@ -20,8 +20,11 @@ router = Router(tags=["directory"])
     summary="Organisations serving a place (事業者情報検索)",
     description=(
         "Organisations (city hall, ward office, electricity, gas, water, newspaper, …) serving the "
-        "place of a postal code, optionally of one category. Each says which portal it came from "
-        "and whether its data is verified or sample data."
+        "place of a postal code, optionally of one category. Each says which portal it came from: "
+        "`portal` (\"local\" for this portal's own entries, or a partner portal's id, as before) and "
+        "`origin` (that portal named, with the date of the copy when a partner's directory was copied "
+        "here: where a partner serves, its entries win over this portal's copies); and whether its "
+        "data is verified or sample data."
     ),
     openapi_extra={
         # The parameters are read from request.GET (this is the portal's hottest path; the
@@ -51,9 +54,10 @@ def organisation_search(request):
     return json_text_response(search_text(request.GET.get("postcode"), request.GET.get("category")))
 
 
-def search_text(postcode: str | None, category: str | None) -> str:
+def search_text(postcode: str | None, category: str | None, *, own: bool = False) -> str:
     """The JSON text of the organisation search (also a partner portal's, through
-    ``/federation/v1/organisations``); raises ``Problem`` for a missing or unknown parameter."""
+    ``/federation/v1/organisations``, with ``own``: only this portal's own entries, never a
+    partner's copy); raises ``Problem`` for a missing or unknown parameter."""
     if postcode is None:
         reason = _("This parameter is required.")
         raise Problem(422, "invalid-parameters", _("Invalid parameters"), reason, [invalid_param("postcode", reason)])
@@ -67,6 +71,7 @@ def search_text(postcode: str | None, category: str | None) -> str:
         postcode=place.postcode,
         category=category,
         snapshot=snapshot,
+        own=own,
     )
     organisations = rendered_matches(ids, snapshot)
     return f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}'

@@ -16,7 +16,11 @@ class Organisation(models.Model):
     # Its contacts in order, set when ``directory.selectors`` reads organisations in bulk (absent
     # otherwise: ``hasattr`` tells).
     contact_list: list["Contact"]
-    slug = models.SlugField(_("identifier"), max_length=80, unique=True)
+    # The portal it came from, as the search names it, set with ``contact_list``.
+    portal_copy: "PortalCopy | None"
+    # A partner portal's entry is stored as ``<portal>:<its slug>`` (the colon is no slug
+    # character, so it never meets a local identifier): up to 40 + 1 + 80 characters.
+    slug = models.SlugField(_("identifier"), max_length=121, unique=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     name = models.CharField(_("name"), max_length=200)
     name_kana = models.CharField(_("name in kana"), max_length=200, blank=True)
@@ -193,6 +197,30 @@ class ServiceArea(models.Model):
         if self.postcode_from:
             return bool(postcode) and self.postcode_from <= postcode <= self.postcode_to
         return True
+
+
+class PortalCopy(models.Model):
+    """The copy of a partner portal's directory kept here (連携先ポータルの事業者情報の写し): its
+    entries are the organisations whose ``portal`` is this ``portal``; the copy is replaced whole
+    (``transfer.replace_portal_copy``). ``areas`` are the places the partner served when the
+    copy was taken: there its entries win over this portal's own (``selectors``)."""
+
+    portal = models.CharField(_("portal"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    areas = models.JSONField(_("served areas"), default=list, blank=True)
+    # The partner's ETag of the copy (sent back in If-None-Match), when the copy was taken, and
+    # when the partner last said it was unchanged (a 304: nothing is rewritten).
+    etag = models.CharField(_("ETag"), max_length=200, blank=True)
+    copied_at = models.DateTimeField(_("copied at"))
+    checked_at = models.DateTimeField(_("last checked"))
+
+    class Meta:
+        verbose_name = _("copy of a partner portal's directory")
+        verbose_name_plural = _("copies of partner portals' directories")
+        ordering = ["portal"]
+
+    def __str__(self):
+        return self.name or self.portal
 
 
 class DirectoryRevision(models.Model):  # noqa: DJ008 (one row, never shown by itself)

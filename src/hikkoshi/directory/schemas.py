@@ -6,9 +6,10 @@ the portal, and each organisation's part is rendered once per language per direc
 (see ``selectors.directory_snapshot``, kept in a bounded memo), not once per request.
 """
 
-from datetime import date
+from datetime import date, datetime
 import json
 
+from django.conf import settings
 from django.utils.translation import get_language
 from ninja import Schema
 
@@ -23,6 +24,15 @@ class ContactOut(Schema):
     value: str
     label: str
     sample: bool
+
+
+class PortalOut(Schema):
+    """The portal an entry comes from: this one (``copied_at`` null), or a partner portal whose
+    directory was copied here at ``copied_at``."""
+
+    id: str
+    name: str
+    copied_at: datetime | None
 
 
 class OrganisationOut(Schema):
@@ -40,13 +50,29 @@ class OrganisationOut(Schema):
     verification: str
     source: str
     last_checked: date | None
-    portal: str
+    portal: str  # "local" (this portal's own entry) or the partner portal's id, as before federation
+    origin: PortalOut  # the portal it comes from, named, with the date of the copy
     partial: bool
 
 
 class OrganisationSearchOut(Schema):
     place: PlaceOut
     organisations: list[OrganisationOut]
+
+
+def this_portal() -> dict:
+    """This portal as ``PortalOut``, its name in the active language."""
+    region = settings.HIKKOSHI_REGIONS.get(settings.HIKKOSHI_REGION, {})
+    name = settings.HIKKOSHI_PORTAL_NAME or region.get("name") or settings.HIKKOSHI_PORTAL_ID
+    return {"id": settings.HIKKOSHI_PORTAL_ID, "name": str(name), "copied_at": None}
+
+
+def portal_payload(org: Organisation) -> dict:
+    """The portal of an organisation as ``PortalOut`` (``portal_copy`` set by the selectors)."""
+    copy = getattr(org, "portal_copy", None)
+    if copy is None:
+        return this_portal()
+    return {"id": copy.portal, "name": copy.name or copy.portal, "copied_at": copy.copied_at.isoformat()}
 
 
 def organisation_payload(org: Organisation) -> dict:
@@ -68,6 +94,7 @@ def organisation_payload(org: Organisation) -> dict:
         "source": org.source,
         "last_checked": org.last_checked.isoformat() if org.last_checked else None,
         "portal": org.portal,
+        "origin": portal_payload(org),
     }
 
 

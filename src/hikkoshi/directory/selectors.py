@@ -11,8 +11,18 @@ nationwide directory of tens of thousands of organisations costs a few megabytes
 worker asked for every place in Japan keeps only the most recently used. An organisation missing
 from its memo is read in one query (with its contacts) when a place needs it.
 
+Partner portals' copies (``models.PortalCopy``, pulled by ``hikkoshi.federation``) join the same
+index, so a search of a place a partner serves costs what a local one costs. The rule where a
+partner serves: a local entry's service area whose code lies in the areas a copy was taken for
+(a prefecture covers its municipalities, a designated city its wards) is left out of the search
+index — there the partner's entries win over the copies shipped here (``data/osaka.json``). An
+area of a wider code (a whole prefecture, all of Japan) or only postal codes stays. This
+portal's own index (``own=True``: local entries only, none hidden) answers what it serves to its
+partners and what its catalogue applies.
+
 A new index is built beside the old one, which keeps serving until the new one is complete;
-building it is two queries of ids and codes (no model objects), so a directory change costs
+building it is three queries of ids and codes (no model objects; the partners' copies are a
+few rows), so a directory change costs
 every worker a fraction of a second, not a reload of everything.
 """
 
@@ -31,9 +41,10 @@ from hikkoshi.places.municipalities import (
     municipality_code as registration_code_of,
 )
 
-from .constants import OFFICE_CATEGORIES, Category
+from .constants import LOCAL_PORTAL, OFFICE_CATEGORIES, Category
 from .memo import BoundedMemo
-from .models import Contact, DirectoryRevision, Organisation, ServiceArea
+from .models import Contact, DirectoryRevision, Organisation, PortalCopy, ServiceArea
+from .validators import area_within
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category.values)}
 _IN_CHUNK = 500  # ids per ``IN (…)`` when organisations are read
@@ -67,6 +78,9 @@ class _Snapshot:
     sort_keys: dict[int, tuple[int, str]]  # organisation id -> (category order, slug)
     by_slug: dict[str, int]
     offices_by_code: dict[str, tuple[int, ...]]  # city and ward offices only
+    # Local entries only, none hidden (the same object as ``areas_by_code`` without copies).
+    own_areas_by_code: dict[str, tuple[_Area, ...]] = field(default_factory=dict)
+    portals: dict[str, PortalCopy] = field(default_factory=dict)  # partner portals' copies by id
     checked_at: float = 0.0
     # Bounded memos valid as long as the snapshot (see the module's docstring).
     candidates: BoundedMemo = field(init=False)
@@ -98,15 +112,37 @@ def _current_revision() -> int | None:
     return row[0] if row else None
 
 
+def _hidden_by(copies: dict[str, PortalCopy]):
+    """Whether a local service area's code lies where a partner's copy wins (memoised per code)."""
+    served = sorted({code for copy in copies.values() for code in copy.areas})
+    seen: dict[str, bool] = {}
+
+    def hidden(code: str) -> bool:
+        found = seen.get(code)
+        if found is None:
+            found = seen[code] = area_within(code, served)
+        return found
+
+    return hidden
+
+
 def _load(revision: int | None) -> _Snapshot:
+    copies = {copy.portal: copy for copy in PortalCopy.objects.all()}
+    hidden = _hidden_by(copies)
     sort_keys: dict[int, tuple[int, str]] = {}
     by_slug: dict[str, int] = {}
     categories: dict[int, str] = {}
-    for pk, slug, category in Organisation.objects.values_list("pk", "slug", "category"):
+    local: set[int] = set()
+    for pk, slug, category, portal in Organisation.objects.values_list("pk", "slug", "category", "portal"):
+        if portal == LOCAL_PORTAL:
+            local.add(pk)
+        elif portal not in copies:  # left over from a copy being replaced: never shown
+            continue
         sort_keys[pk] = (_CATEGORY_ORDER.get(category, 99), slug)
         by_slug[slug] = pk
         categories[pk] = category
     grouped: dict[str, list[_Area]] = {}
+    own: dict[str, list[_Area]] = {}
     offices: dict[str, list[int]] = {}
     interned: dict[str, str] = {}  # one string object per distinct code, not one per row
     rows = ServiceArea.objects.values_list("organisation_id", "area_code", "postcode_from", "postcode_to").order_by(
@@ -117,15 +153,23 @@ def _load(revision: int | None) -> _Snapshot:
         if org_category is None:  # created after the first query: seen with the next revision
             continue
         code = interned.setdefault(code, code)
-        grouped.setdefault(code, []).append((org_id, org_category, code, postcode_from, postcode_to))
+        area = (org_id, org_category, code, postcode_from, postcode_to)
+        if org_id in local:
+            own.setdefault(code, []).append(area)
+            if copies and hidden(code):
+                continue
+        grouped.setdefault(code, []).append(area)
         if code and org_category in OFFICE_CATEGORIES:
             offices.setdefault(code, []).append(org_id)
+    areas_by_code = {code: tuple(areas) for code, areas in grouped.items()}
     return _Snapshot(
         revision,
-        areas_by_code={code: tuple(areas) for code, areas in grouped.items()},
+        areas_by_code=areas_by_code,
         sort_keys=sort_keys,
         by_slug=by_slug,
         offices_by_code={code: tuple(dict.fromkeys(ids)) for code, ids in offices.items()},
+        own_areas_by_code={code: tuple(areas) for code, areas in own.items()} if copies else areas_by_code,
+        portals=copies,
     )
 
 
@@ -193,24 +237,22 @@ def organisations_by_id(ids, *, snapshot: _Snapshot | None = None) -> dict[int, 
         for contact in Contact.objects.filter(organisation_id__in=chunk).order_by("position", "id"):
             loaded[contact.organisation_id].contact_list.append(contact)
         for pk, org in loaded.items():
+            org.portal_copy = snapshot.portals.get(org.portal)
             snapshot.instances[pk] = org
             found[pk] = org
     return found
 
 
-def _candidates(snapshot: _Snapshot, municipality_code: str, category: str | None):
-    """The service areas that may cover a municipality, and whether any has a postal-code range."""
-    key = (municipality_code, category)
+def _candidates(snapshot: _Snapshot, municipality_code: str, category: str | None, own: bool = False):
+    """The service areas that may cover a municipality, and whether any has a postal-code range
+    (in this portal's own index when ``own``)."""
+    key = (municipality_code, category, own)
+    index = snapshot.own_areas_by_code if own else snapshot.areas_by_code
     found = snapshot.candidates.get(key)
     if found is None:
         registration = registration_code_of(municipality_code)
         codes = dict.fromkeys((municipality_code, registration, municipality_code[:2], ""))
-        areas = tuple(
-            area
-            for code in codes
-            for area in snapshot.areas_by_code.get(code, ())
-            if not category or area[1] == category
-        )
+        areas = tuple(area for code in codes for area in index.get(code, ()) if not category or area[1] == category)
         found = (registration, areas, any(area[3] for area in areas))
         snapshot.candidates[key] = found
     return found
@@ -237,14 +279,16 @@ def match_ids(
     postcode: str = "",
     category: str | None = None,
     snapshot: _Snapshot | None = None,
+    own: bool = False,
 ) -> tuple[tuple[int, bool], ...]:
     """``(organisation id, partial)`` of the organisations serving a place, in the order of
-    ``organisations_for_place``."""
+    ``organisations_for_place``: partners' entries where they serve, or with ``own`` only this
+    portal's own entries (none hidden)."""
     snapshot = snapshot or directory_snapshot()
-    registration, areas, ranged = _candidates(snapshot, municipality_code, category)
+    registration, areas, ranged = _candidates(snapshot, municipality_code, category, own)
     if not ranged:
         # Nothing depends on the postal code: the answer is the municipality's.
-        result = snapshot.results.get((municipality_code, category))
+        result = snapshot.results.get((municipality_code, category, own))
         if result is not None:
             return result
     found: dict[int, bool] = {}
@@ -260,7 +304,7 @@ def match_ids(
     keys = snapshot.sort_keys
     result = tuple(sorted(found.items(), key=lambda item: keys[item[0]]))
     if not ranged:
-        snapshot.results[(municipality_code, category)] = result
+        snapshot.results[(municipality_code, category, own)] = result
     return result
 
 

@@ -34,9 +34,14 @@ without one). The header row names the columns ``CSV_COLUMNS``, in any order, al
 
 Text is stripped of surrounding spaces on import, in both formats. Everything is validated
 (with the models' own ``full_clean()``) before anything is written; all problems are reported
-together in one ``DirectoryImportError``. Organisations are matched by slug: one in the file
+together in one ``DirectoryImportError``; text with markup (an HTML tag, a comment) is refused
+anywhere, and web addresses must be http(s). Organisations are matched by slug: one in the file
 replaces its stored fields, contacts and service areas and becomes a local entry; those not in
 the file are left alone.
+
+A partner portal's directory (the same JSON, fetched by ``hikkoshi.federation``) is checked by
+the same rules and, besides, every area must lie in the places that portal serves
+(``replace_portal_copy``); it replaces that portal's previous copy whole, or nothing changes.
 """
 
 from collections.abc import Collection
@@ -60,9 +65,9 @@ from django.utils.translation import gettext as _
 from hikkoshi.places.municipalities import municipality_code
 
 from .constants import LOCAL_PORTAL, Category, ContactKind, Verification
-from .models import Contact, Organisation, ServiceArea
+from .models import Contact, Organisation, PortalCopy, ServiceArea
 from .signals import bump_revision, revision_bumps_deferred
-from .validators import validate_postcode
+from .validators import AREA_CODE as AREA_CODE_RE, area_within, validate_postcode
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +99,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SUFFIX = re.compile(r"\s+\[([^\[\]]*)\]$")
 _LABEL_START = re.compile(r" \(|（")
 _RANGE = re.compile(r"^(\d{3}-?\d{4})\s*[-~〜]\s*(\d{3}-?\d{4})$")
+# Markup: the start of an HTML tag, an end tag, a comment or a declaration.
+_MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
+PORTAL_SEPARATOR = ":"  # a partner's entry is stored as <portal>:<its slug>
+PARTNER_SLUG_MAX = 80  # stored with the portal id (at most 40) and the separator: 121
 
 
 # --- results and errors ---------------------------------------------------------------------
@@ -523,8 +532,55 @@ def _check_choice(rec: _Record, name: str, value: str, choices, exclude: list[st
         exclude.append(model_field)
 
 
-def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[ImportProblem]]:
-    stored = _stored_directory()
+def _check_markup(rec: _Record) -> None:
+    texts = [(name, value) for name, value in rec.fields.items() if isinstance(value, str)]
+    texts += [(name, data.get(key) or "") for name, data in rec.contacts for key in ("value", "label")]
+    for name, value in texts:
+        if _MARKUP.search(value):
+            rec.problem(name, _("Markup (HTML) is not allowed here: give plain text."))
+
+
+def _check_region(rec: _Record, region: list[str]) -> None:
+    """Every area of a partner's entry needs a code, and must meet the region the partner claims."""
+    for name, data in rec.areas:
+        code = data.get("area_code") or ""
+        if not code:
+            rec.problem(name, _("A partner portal's area needs its prefecture or municipality code."))
+        elif AREA_CODE_RE.match(code) and not (
+            area_within(code, region) or any(area_within(area, [code]) for area in region)
+        ):
+            rec.problem(
+                name,
+                _("The area %(code)s lies outside the places this portal serves (%(served)s).")
+                % {"code": code, "served": ", ".join(region) or "-"},
+            )
+
+
+def _narrowed(areas: list[ServiceArea], served: list[str]) -> list[ServiceArea]:
+    """A partner's areas cut to where it counts (its region inside the areas the operator
+    allowed): ``27`` with ``27100`` served is ``27100``; an area outside goes."""
+    kept: dict[tuple[str, str, str], ServiceArea] = {}
+    for area in areas:
+        codes = (
+            [area.area_code]
+            if area_within(area.area_code, served)
+            else [code for code in served if area_within(code, [area.area_code])]
+        )
+        for code in codes:
+            key = (code, area.postcode_from, area.postcode_to)
+            kept.setdefault(
+                key, ServiceArea(area_code=code, postcode_from=area.postcode_from, postcode_to=area.postcode_to)
+            )
+    return list(kept.values())
+
+
+def _validate(
+    records: list[_Record], progress=None, *, portal: str = LOCAL_PORTAL, region: list[str] | None = None
+) -> tuple[list[_Plan], list[ImportProblem]]:
+    """Check every record; for a partner portal's copy (``portal`` not local) against nothing
+    stored (the copy replaces the previous one whole) and within the ``region`` it claims."""
+    own = portal == LOCAL_PORTAL
+    stored = _stored_directory() if own else {}
     first_seen: dict[str, _Record] = {}
     plans = []
     for n, rec in enumerate(records, 1):
@@ -532,6 +588,9 @@ def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[
             progress("checking", n, len(records))
         if not rec.fields:  # the row or item could not be read at all
             continue
+        _check_markup(rec)
+        if not own:
+            _check_region(rec, region or [])
         slug = rec.fields["slug"]
         duplicate = first_seen.get(slug) if slug else None
         if duplicate:
@@ -543,6 +602,8 @@ def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[
             )
         elif slug:
             first_seen[slug] = rec
+        if not own and len(slug) > PARTNER_SLUG_MAX:
+            rec.problem("slug", _("A partner portal's identifier may have at most 80 characters."))
         existing = stored.get(slug) if not duplicate else None
         if existing is not None and _record_unchanged(rec, existing):
             plans.append(_Plan(Organisation(pk=existing.pk, slug=slug), [], [], created=False, changed=False))
@@ -553,7 +614,7 @@ def _validate(records: list[_Record], progress=None) -> tuple[list[_Plan], list[
         _check_choice(rec, "verification", rec.fields["verification"], Verification, exclude, "verification")
         for name, value in rec.fields.items():
             setattr(org, name, value)
-        org.portal = LOCAL_PORTAL
+        org.portal = portal
         # Every slug of the directory is in ``stored`` and duplicates within the file are
         # reported above: no query per organisation for uniqueness.
         _full_clean(
@@ -690,6 +751,81 @@ def directory_import(*, path: Path, progress=None) -> ImportResult:
         "directory_imported created=%d updated=%d unchanged=%d", result.created, result.updated, result.unchanged
     )
     return result
+
+
+# --- partner portals' copies -----------------------------------------------------------------
+
+
+def portal_copy(portal: str) -> PortalCopy | None:
+    return PortalCopy.objects.filter(portal=portal).first()
+
+
+def replace_portal_copy(
+    *, portal: str, name: str, served: list[str], etag: str, text: str, region: list[str] | None = None
+) -> ImportResult:
+    """Replace a partner portal's copy (its ``hikkoshi-directory`` JSON) with ``text``: checked by
+    the rules of ``directory_import``, every area with a code that meets the ``region`` the
+    partner claims (``served`` when not given) — else the whole copy is refused —, each area then
+    cut to ``served`` (its region inside the areas the operator allowed; an entry left without
+    any area is not kept). Written in one transaction: the previous copy's entries deleted, the
+    new ones stored as ``<portal>:<slug>`` with ``portal``, its ``PortalCopy`` renewed. Raises
+    ``DirectoryImportError``; the last good copy then stays. Receipt keys are not copied (a
+    partner's organisations are never sent to)."""
+    if not portal or portal == LOCAL_PORTAL or PORTAL_SEPARATOR in portal:
+        raise ValueError(f"not a partner portal's id: {portal!r}")
+    records, problems = _parse_json(text)
+    plans, record_problems = _validate(records, portal=portal, region=list(region or served))
+    problems += record_problems
+    if problems:
+        logger.info("portal_copy_refused portal=%s problems=%d", portal, len(problems))
+        raise DirectoryImportError(problems)
+    for plan in plans:
+        plan.areas = _narrowed(plan.areas, list(served))
+    outside = sum(not plan.areas for plan in plans)
+    plans = [plan for plan in plans if plan.areas]
+    for plan in plans:
+        plan.organisation.slug = f"{portal}{PORTAL_SEPARATOR}{plan.organisation.slug}"
+        plan.organisation.receipt_keys = []
+    now = timezone.now()
+    with transaction.atomic(), revision_bumps_deferred():
+        previous = Organisation.objects.filter(portal=portal)
+        ServiceArea.objects.filter(organisation__in=previous).delete()
+        Contact.objects.filter(organisation__in=previous).delete()
+        removed = previous.delete()[1].get(Organisation._meta.label, 0)
+        _write(plans, with_receipt_keys=False)
+        PortalCopy.objects.update_or_create(
+            portal=portal,
+            defaults={
+                "name": name[:200],
+                "areas": list(served),
+                "etag": etag[:200],
+                "copied_at": now,
+                "checked_at": now,
+            },
+        )
+        bump_revision()
+    logger.info(
+        "portal_copy_replaced portal=%s organisations=%d removed=%d outside=%d", portal, len(plans), removed, outside
+    )
+    return ImportResult(created=len(plans), updated=0, unchanged=0)
+
+
+def portal_copy_unchanged(portal: str) -> None:
+    """The partner said its directory is unchanged (a 304): only the time it was asked is kept;
+    nothing of the directory is rewritten (no new revision)."""
+    PortalCopy.objects.filter(portal=portal).update(checked_at=timezone.now())
+
+
+def drop_portal_copy(portal: str) -> int:
+    """Forget a partner portal's copy and its entries; how many organisations went."""
+    if portal == LOCAL_PORTAL:
+        raise ValueError("the local directory is not a copy")
+    with transaction.atomic(), revision_bumps_deferred():
+        removed = Organisation.objects.filter(portal=portal).delete()[1].get(Organisation._meta.label, 0)
+        copies = PortalCopy.objects.filter(portal=portal).delete()[0]
+        if removed or copies:
+            bump_revision()
+    return removed
 
 
 # --- export -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from hikkoshi.places.municipalities import municipality_code as registration_code_of
 from hikkoshi.places.normalise import InvalidPostcode, normalise_postcode
 
 from .constants import ContactKind
@@ -41,3 +42,14 @@ def validate_contact(kind: str, value: str) -> None:
         URLValidator(schemes=["http", "https"], message=_("Enter a web address (https://…)."))(value)
     else:
         raise ValidationError(_("Unknown kind of contact."), code="kind")
+
+
+def area_within(code: str, served) -> bool:
+    """Whether an area code lies in one of ``served`` (a prefecture covers its municipalities, a
+    designated city its wards)."""
+    return bool(code) and any(
+        code == area
+        or (len(area) == 2 and code.startswith(area))
+        or (len(code) == 5 and registration_code_of(code) == area)
+        for area in served
+    )

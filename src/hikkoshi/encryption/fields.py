@@ -47,7 +47,13 @@ def decrypt_json(token: str, context: str, decoder: type[json.JSONDecoder] | Non
     return json.loads(crypto.decrypt(token, context).decode("utf-8"), cls=decoder)
 
 
-class EncryptedJSONField(CheckFieldDefaultMixin, models.Field[Any, Any]):  # any JSON value, as JSONField
+if TYPE_CHECKING:
+    _Field = models.Field[Any, Any]  # any JSON value, as JSONField
+else:  # Field is generic only for the type checker (or once django_stubs_ext has patched it)
+    _Field = models.Field
+
+
+class EncryptedJSONField(CheckFieldDefaultMixin, _Field):
     empty_strings_allowed = False
     description = _("A JSON value, encrypted at rest")
     default_error_messages = {"invalid": _("Value must be valid JSON.")}

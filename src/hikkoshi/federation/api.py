@@ -118,7 +118,8 @@ def directory(request):
     summary="Organisations serving a place (事業者情報検索)",
     description=(
         "The answer of this portal's own organisation search (`/api/v1/organisations`) for a postal "
-        "code, optionally of one category. " + SIGNED
+        "code, optionally of one category: only the organisations this portal keeps itself, never "
+        "those of its copies of other portals' directories. " + SIGNED
     ),
     openapi_extra={
         "parameters": [
@@ -133,7 +134,7 @@ def directory(request):
     },
 )
 def organisations(request):
-    return json_text_response(search_text(request.GET.get("postcode"), request.GET.get("category")))
+    return json_text_response(search_text(request.GET.get("postcode"), request.GET.get("category"), own=True))
 
 
 @lru_cache(maxsize=2)

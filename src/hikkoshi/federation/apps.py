@@ -12,11 +12,22 @@ class FederationConfig(AppConfig):
         from hikkoshi.delivery.periodic import Job, register
 
         from .handoffs import erase_expired_handoffs
+        from .pull import EVERY, pull_job
 
-        # ``hikkoshi worker`` erases the hand-overs nobody claimed before they expired, hourly.
+        # ``hikkoshi worker`` copies the partners' directories every 15 minutes.
         register(
             Job(
                 "federation",
+                pull_job,
+                done="copied the directories of {n} partner portal(s)",
+                failed="pulling the partners' directories failed",
+                every=EVERY,
+            )
+        )
+        # … and erases the hand-overs nobody claimed before they expired, hourly.
+        register(
+            Job(
+                "federation-handoffs",
                 erase_expired_handoffs,
                 done="erased {n} expired hand-over(s)",
                 failed="erasure of expired hand-overs failed",

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hikkoshi import httpsig
+from hikkoshi.directory.transfer import drop_portal_copy
 from hikkoshi.directory.validators import AREA_CODE
 from hikkoshi.places.municipalities import municipality_code
 
@@ -97,9 +98,11 @@ def add_peer(
 
 
 def remove_peer(slug: str) -> bool:
+    """Forget a peer, and the copy of its directory kept here."""
     deleted, _ = Peer.objects.filter(slug=slug).delete()
     if deleted:
-        logger.info("federation_peer_removed peer=%s", slug)
+        removed = drop_portal_copy(slug)
+        logger.info("federation_peer_removed peer=%s organisations=%d", slug, removed)
     return bool(deleted)
 
 

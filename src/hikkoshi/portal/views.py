@@ -8,6 +8,7 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from hikkoshi.directory.selectors import office_ids_in, office_search, organisations_by_id, organisations_for_place
+from hikkoshi.federation.pull import unreachable_for
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.postcodes import lookup
 from hikkoshi.places.regions import get_region
@@ -58,6 +59,7 @@ def provider_search(request):
                     postcode=place.postcode,
                     category=form.cleaned_data["category"] or None,
                 )
+                context["unreachable"] = unreachable_for(place.municipality_code)
     else:
         form = ProviderSearchForm()
     context["form"] = form

@@ -2,18 +2,27 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hikkoshi.encryption.fields import EncryptedJSONField
+
+# Days a received application is kept when its organisation has set nothing else.
+DEFAULT_RETENTION_DAYS = 90
+
 
 class Application(models.Model):
-    """One application received from the portal (受信した申請), stored once per idempotency key."""
+    """One application received from the portal (受信した申請), stored once per idempotency key.
+
+    Its personal data (the application and the applicant's name) is encrypted at rest with the
+    receiver's data keys (``hikkoshi.encryption``); it is kept for the organisation's retention
+    time (``OrganisationSetting``) and then deleted with its notices (``services.purge``)."""
 
     organisation = models.SlugField(_("organisation"), max_length=80)
     reference = models.CharField(_("reference number"), max_length=120, unique=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     content_digest = models.CharField(_("content digest"), max_length=200)
-    data = models.JSONField(_("application"))
+    data = EncryptedJSONField(_("application"))
     # Shown in the list without reading the whole application.
     procedure = models.CharField(_("procedure"), max_length=200, blank=True)
-    applicant_name = models.CharField(_("applicant"), max_length=200, blank=True)
+    applicant_name = EncryptedJSONField(_("applicant"), blank=True, default=str)
     key_id = models.CharField(_("portal key id"), max_length=200)
     signed_at = models.DateTimeField(_("signed at"))
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
@@ -50,7 +59,7 @@ class Notice(models.Model):
     reference = models.CharField(_("reference number"), max_length=120, unique=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     content_digest = models.CharField(_("content digest"), max_length=200)
-    data = models.JSONField(_("notice"))
+    data = EncryptedJSONField(_("notice"))
     key_id = models.CharField(_("portal key id"), max_length=200)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     receipt = models.TextField(_("receipt"))
@@ -100,3 +109,27 @@ class StaffOrganisation(models.Model):  # noqa: DJ008 (listed by its user, never
         verbose_name = _("staff organisation")
         verbose_name_plural = _("staff organisations")
         constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="receiver_staff_org_once")]
+
+
+class StaffSecondFactor(models.Model):  # noqa: DJ008 (a secret, never shown)
+    """A staff member's authenticator app (二要素認証, TOTP of RFC 6238): its secret, encrypted at
+    rest, and the last time step whose code was accepted, so that each code is used once
+    (RFC 6238 section 5.2). Made by ``hikkoshi receiver createstaff``."""
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="receiver_second_factor")
+    secret = EncryptedJSONField(_("secret"))  # base32 text
+    last_step = models.BigIntegerField(_("last time step used"), default=0)
+    created_at = models.DateTimeField(_("set up"), default=timezone.now)
+
+
+class OrganisationSetting(models.Model):  # noqa: DJ008 (one line per organisation, set from the command)
+    """What an organisation served here has set (事業者ごとの設定): how many days its received
+    applications are kept (``hikkoshi receiver --organisation SLUG --retention-days N``)."""
+
+    organisation = models.SlugField(_("organisation"), max_length=80, unique=True)
+    retention_days = models.PositiveIntegerField(_("days applications are kept"), default=DEFAULT_RETENTION_DAYS)
+
+    @classmethod
+    def retention(cls, organisation: str) -> int:
+        found = cls.objects.filter(organisation=organisation).values_list("retention_days", flat=True).first()
+        return DEFAULT_RETENTION_DAYS if found is None else found

@@ -6,6 +6,9 @@ number (``<SLUG>-YYYYMMDD-000001``, counted per organisation and day); the same 
 body again gets the stored receipt, the same key with another body is a conflict. Two requests
 with the same key at the same moment are settled by the database's unique constraint: the one
 that loses answers with the winner's receipt.
+
+Also the staff's second factor (``enrol_second_factor``, ``check_code``) and the retention
+time (``purge``: applications older than their organisation keeps them are deleted).
 """
 
 import csv
@@ -14,13 +17,16 @@ from datetime import timedelta
 import io
 import json
 import logging
+import threading
+import time
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hikkoshi import httpsig
 
-from .models import Application, Counter, Notice, SeenNonce
+from . import totp
+from .models import Application, Counter, Notice, OrganisationSetting, SeenNonce, StaffSecondFactor
 
 logger = logging.getLogger(__name__)
 
@@ -277,3 +283,118 @@ def export_csv(organisation: str) -> bytes:
         ]
         writer.writerow([_cell(v) for v in (*fixed, *(flat.get(c, "") for c in columns))])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# --- the staff's second factor ----------------------------------------------------------------------
+
+
+def enrol_second_factor(user) -> str:
+    """A new TOTP secret for ``user`` (replacing any earlier one): the secret, to be shown once."""
+    secret = totp.new_secret()
+    StaffSecondFactor.objects.update_or_create(
+        user=user, defaults={"secret": secret, "last_step": 0, "created_at": timezone.now()}
+    )
+    return secret
+
+
+def has_second_factor(user) -> bool:
+    return StaffSecondFactor.objects.filter(user_id=user.pk).exists()
+
+
+def check_code(user, code: str, *, at: float | None = None) -> bool:
+    """Whether ``code`` is ``user``'s current TOTP code and was not used before: a code (its
+    time step, or an earlier one) is accepted once (RFC 6238 section 5.2), also when two
+    requests bring it at the same moment (the database decides)."""
+    factor = StaffSecondFactor.objects.filter(user_id=user.pk).first()
+    if factor is None:
+        return False
+    step = totp.matching_step(factor.secret, code, at)
+    if step is None or step <= factor.last_step:
+        return False
+    return bool(StaffSecondFactor.objects.filter(pk=factor.pk, last_step__lt=step).update(last_step=step))
+
+
+# --- retention -----------------------------------------------------------------------------------------
+
+
+def set_retention(organisation: str, days: int) -> None:
+    OrganisationSetting.objects.update_or_create(organisation=organisation, defaults={"retention_days": days})
+
+
+def purge(*, now=None) -> dict[str, int]:
+    """Delete every application received longer ago than its organisation keeps them (its
+    ``OrganisationSetting``, else ``DEFAULT_RETENTION_DAYS``), with its withdrawals and
+    corrections, and the expired sign-in sessions. Organisations no longer served are purged
+    too. Answers how many applications of each organisation were deleted."""
+    from django.contrib.sessions.models import Session
+
+    now = now or timezone.now()
+    deleted: dict[str, int] = {}
+    organisations = Application.objects.order_by().values_list("organisation", flat=True).distinct()
+    for organisation in list(organisations):
+        cutoff = now - timedelta(days=OrganisationSetting.retention(organisation))
+        _total, per_model = Application.objects.filter(organisation=organisation, received_at__lt=cutoff).delete()
+        count = per_model.get(Application._meta.label, 0)
+        if count:
+            deleted[organisation] = count
+            logger.info("purged %d application(s) of %s received before %s", count, organisation, cutoff.date())
+    Session.objects.filter(expire_date__lt=now).delete()
+    if deleted and connection.vendor == "sqlite":
+        # With secure_delete the rows are overwritten in the file; the write-ahead log still
+        # holds earlier copies of their pages until it is written back and emptied.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return deleted
+
+
+def start_purging(interval: float) -> threading.Thread | None:
+    """Purge now and then every ``interval`` seconds in a thread of this process (a web worker
+    of ``hikkoshi receiver``); ``None`` when ``interval`` is 0 (purging is left to
+    ``hikkoshi receiver purge``)."""
+    if interval <= 0:
+        return None
+
+    def run() -> None:
+        while True:
+            try:
+                purge()
+            except Exception:  # a database hiccup: try again at the next turn
+                logger.exception("purge failed")
+            finally:
+                connection.close()
+            time.sleep(interval)
+
+    thread = threading.Thread(target=run, name="receiver-purge", daemon=True)
+    thread.start()
+    return thread
+
+
+# --- data keys -----------------------------------------------------------------------------------------
+
+
+def rotate_data_keys(*, batch: int = 200) -> int:
+    """Encrypt every encrypted value again with the first data key (``hikkoshi receiver
+    rotate``), row by row in short transactions; answers how many rows were written. A receiver
+    keeps little (its retention time), so every row is rewritten, current or not: run it after
+    putting a new key first, then remove the old key."""
+    from django.db import transaction
+
+    from hikkoshi.encryption.fields import EncryptedJSONField
+
+    written = 0
+    for model in (Application, Notice, StaffSecondFactor):
+        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
+        last = 0
+        while True:
+            pks = list(model.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+            if not pks:
+                break
+            last = pks[-1]
+            for pk in pks:
+                with transaction.atomic():
+                    row = model.objects.select_for_update().filter(pk=pk).first()
+                    if row is not None:
+                        row.save(update_fields=fields)
+                        written += 1
+    logger.info("data keys rotated: %d rows encrypted again", written)
+    return written

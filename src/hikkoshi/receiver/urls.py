@@ -11,6 +11,7 @@ RESERVED = frozenset({"i18n", "accounts", "static", "favicon.ico", "robots.txt"}
 receiver_patterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.LockingLoginView.as_view(template_name="receiver/login.html"), name="login"),
+    path("accounts/login/code/", views.sign_in_code, name="code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("<slug:slug>/", views.application_list, name="list"),
     path("<slug:slug>/applications", views.applications, name="applications"),

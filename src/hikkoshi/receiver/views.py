@@ -14,20 +14,22 @@ import re
 import time
 
 from django.conf import settings
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import get_user_model, login as auth_login, logout as auth_logout, views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hikkoshi import httpsig
 
 from . import keys, services
-from .models import Application
+from .models import Application, OrganisationSetting
 
 logger = logging.getLogger(__name__)
 
@@ -233,13 +235,18 @@ def staff_organisations(request) -> list[str]:
 
 
 def staff_only(view):
-    """Signed-in staff only, unless the sandbox flag ``--open-staff-pages`` is set; a page of an
-    organisation the staff member is not mapped to is a 404, as one not served here."""
+    """Staff signed in with their password and their authenticator app's code only, unless the
+    sandbox flag ``--open-staff-pages`` is set; a page of an organisation the staff member is
+    not mapped to is a 404, as one not served here. A session signed in without the code (made
+    before the second factor was asked) is signed out."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not settings.RECEIVER["open_staff_pages"] and not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+        if not settings.RECEIVER["open_staff_pages"]:
+            if request.user.is_authenticated and request.session.get(SECOND_FACTOR_USED) is not True:
+                auth_logout(request)
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
         request.staff_organisations = staff_organisations(request)
         slug = kwargs.get("slug")
         if slug is not None and slug not in request.staff_organisations:
@@ -260,7 +267,11 @@ def home(request):
         {
             "base_url": settings.RECEIVER["public_url"] or f"{request.scheme}://{request.get_host()}",
             "served": [
-                {"slug": slug, "count": Application.objects.filter(organisation=slug).count()}
+                {
+                    "slug": slug,
+                    "count": Application.objects.filter(organisation=slug).count(),
+                    "retention_days": OrganisationSetting.retention(slug),
+                }
                 for slug in request.staff_organisations
             ],
         },
@@ -272,7 +283,11 @@ def home(request):
 def application_list(request, slug):
     _served(slug)
     page = Paginator(Application.objects.filter(organisation=slug).defer("data"), 100).get_page(request.GET.get("page"))
-    return render(request, "receiver/list.html", {"slug": slug, "page": page})
+    return render(
+        request,
+        "receiver/list.html",
+        {"slug": slug, "page": page, "retention_days": OrganisationSetting.retention(slug)},
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -335,10 +350,28 @@ def _record_failure(username: str) -> None:
     cache.set(_failures_key(username), _recent_failures(username) + [time.time()], window)
 
 
+# The session of a sign-in between its two steps: the user whose password was right, when, and
+# where to go after the code.
+PENDING = "receiver.sign_in_pending"
+# Set in a session signed in with both factors (staff_only asks for it).
+SECOND_FACTOR_USED = "receiver.second_factor"
+
+
 class LockingLoginView(auth_views.LoginView):
     """Django's sign-in, with a lockout: after 5 failures for a user name in 15 minutes, every
     attempt for it is refused (429) until the oldest failure is 15 minutes old; a success does
-    not reset the count. The user name is kept only as a digest."""
+    not reset the count. The user name is kept only as a digest.
+
+    A right password does not sign in yet: it leads to the second step (``code``), which asks
+    for the authenticator app's code (TOTP) within 5 minutes; wrong codes count as failures of
+    the same user name."""
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not services.has_second_factor(user):
+            return self.render_to_response(self.get_context_data(form=form, no_second_factor=True), status=403)
+        self.request.session[PENDING] = {"user": user.pk, "at": time.time(), "next": self.get_success_url()}
+        return redirect("receiver:code")
 
     def post(self, request, *args, **kwargs):
         username = (request.POST.get("username") or "")[:150]
@@ -350,3 +383,31 @@ class LockingLoginView(auth_views.LoginView):
     def form_invalid(self, form):
         _record_failure((self.request.POST.get("username") or "")[:150])
         return super().form_invalid(form)
+
+
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_in_code(request):
+    """The second step of the staff sign-in: the 6-digit code of the authenticator app (二要素認証)."""
+    pending = request.session.get(PENDING)
+    user = None
+    if isinstance(pending, dict) and time.time() - pending.get("at", 0) < settings.RECEIVER["code_wait"]:
+        user = get_user_model().objects.filter(pk=pending.get("user"), is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING, None)
+        return redirect("receiver:login")
+    context = {"username": user.username}
+    if request.method == "POST":
+        if login_locked(user.username):
+            request.session.pop(PENDING, None)
+            return render(request, "receiver/code.html", {**context, "locked": True}, status=429)
+        if services.check_code(user, request.POST.get("code", "")[:20]):
+            del request.session[PENDING]
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SECOND_FACTOR_USED] = True
+            return redirect(pending.get("next") or reverse("receiver:home"))
+        _record_failure(user.username)
+        context["wrong"] = True
+    response = render(request, "receiver/code.html", context)
+    add_never_cache_headers(response)
+    return response

@@ -6,3 +6,10 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hikkoshi.settings.receiver")
 application = get_wsgi_application()
+
+# Applications older than their organisation keeps them are deleted on a timer in each worker.
+from django.conf import settings  # noqa: E402
+
+from hikkoshi.receiver.services import start_purging  # noqa: E402
+
+start_purging(settings.RECEIVER["purge_interval"])

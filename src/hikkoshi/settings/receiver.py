@@ -15,6 +15,13 @@ environment, which ``hikkoshi receiver`` sets from its options for its web worke
   portal's signature covers the URL it posted to.
 - ``HIKKOSHI_RECEIVER_DELAY``: seconds to wait before each answer (tests, demonstrations).
 - ``HIKKOSHI_RECEIVER_OPEN_STAFF_PAGES=1``: staff pages without sign-in (a local demo only).
+- ``HIKKOSHI_RECEIVER_DATA_KEYS`` (``kid:base64key,…``) or ``HIKKOSHI_RECEIVER_DATA_KEY_FILE``
+  (default ``<data dir>/data-keys``, made on first start unless
+  ``HIKKOSHI_RECEIVER_DATA_KEY_CREATE=0``): the keys that encrypt received applications at rest
+  (``hikkoshi.encryption``), as the portal's ``HIKKOSHI_DATA_KEYS`` / ``HIKKOSHI_DATA_KEY_FILE``.
+- ``HIKKOSHI_RECEIVER_PURGE_INTERVAL``: seconds between two purges of applications older than
+  their organisation keeps them, in each web worker (default 3600; 0: only ``hikkoshi receiver
+  purge``).
 - ``HIKKOSHI_RECEIVER_ALLOWED_HOSTS`` (comma-separated), ``HIKKOSHI_RECEIVER_SECRET_KEY``,
   ``HIKKOSHI_RECEIVER_PROXY_SSL=1`` (trust ``X-Forwarded-Proto`` from the proxy).
 """
@@ -111,6 +118,10 @@ TEMPLATES = templates("hikkoshi.receiver.views.context")
 
 # ``RECEIVER_DATABASE_URL`` or an SQLite file, tuned as the portal's (WAL, IMMEDIATE).
 DATABASES = {"default": database(os.environ.get("RECEIVER_DATABASE_URL"), DATA_DIR / "receiver.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # What is deleted (purged applications, old sessions) is overwritten in the file, not left
+    # in its free pages.
+    DATABASES["default"]["OPTIONS"]["init_command"] += " PRAGMA secure_delete=ON;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -147,6 +158,12 @@ X_FRAME_OPTIONS = "DENY"
 
 LOGGING = logging_config()
 
+# Encryption at rest of received applications (hikkoshi.encryption): the receiver's own keys,
+# never the portal's. Keep the key file (or the keys) apart from the database's backups.
+HIKKOSHI_DATA_KEYS = os.environ.get("HIKKOSHI_RECEIVER_DATA_KEYS", "")
+HIKKOSHI_DATA_KEY_FILE = os.environ.get("HIKKOSHI_RECEIVER_DATA_KEY_FILE", str(DATA_DIR / "data-keys"))
+HIKKOSHI_DATA_KEY_CREATE = os.environ.get("HIKKOSHI_RECEIVER_DATA_KEY_CREATE", "1") != "0"
+
 RECEIVER_DATA_DIR = DATA_DIR
 RECEIVER: dict[str, Any] = {
     "organisations": _list("HIKKOSHI_RECEIVER_ORGANISATIONS"),
@@ -163,4 +180,9 @@ RECEIVER: dict[str, Any] = {
     "keys_refetch_interval": float(os.environ.get("HIKKOSHI_RECEIVER_KEYS_REFETCH_INTERVAL", "5")),
     "keys_max_age": float(os.environ.get("HIKKOSHI_RECEIVER_KEYS_MAX_AGE", "3600")),
     "name": _("hikkoshi receiver"),
+    # Seconds between two purges of old applications in each web worker (0: none).
+    "purge_interval": float(os.environ.get("HIKKOSHI_RECEIVER_PURGE_INTERVAL", "3600")),
+    # The second step of the staff sign-in (the authenticator app's code) waits this long
+    # (seconds) after the password.
+    "code_wait": 300,
 }

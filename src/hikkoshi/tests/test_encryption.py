@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 
+from django.core.serializers.json import DjangoJSONEncoder
 import pytest
 
 from hikkoshi.encryption import crypto
@@ -222,3 +223,57 @@ def test_a_blind_index_term_is_keyed_derived_and_never_shown(keys):
     with pytest.raises(crypto.KeyConfigurationError):
         ring.blind("x", "assisted.name", "gone")
     assert base64.b64encode(data_key).decode() not in repr(ring) and "raw_keys" not in repr(ring)
+
+
+def test_the_field_takes_only_callable_encoders_and_decoders_and_keeps_them():
+    with pytest.raises(ValueError, match="encoder"):
+        EncryptedJSONField(encoder=json.JSONEncoder())
+    with pytest.raises(ValueError, match="decoder"):
+        EncryptedJSONField(decoder=json.JSONDecoder())
+    kwargs = EncryptedJSONField(encoder=DjangoJSONEncoder, decoder=json.JSONDecoder).deconstruct()[3]
+    assert (kwargs["encoder"], kwargs["decoder"]) == (DjangoJSONEncoder, json.JSONDecoder)
+
+
+def notice_body():
+    """A real column of this field (delivery's notices: what a withdrawal or correction sent)."""
+    from hikkoshi.delivery.models import Notice
+
+    return Notice, Notice._meta.get_field("body")
+
+
+def test_the_field_reads_tokens_and_serialises_only_tokens(keys):
+    model, field = notice_body()
+    assert field.context == f"{model._meta.db_table}.body"
+    value = {"変更": ["電話番号"], "n": 1}
+    assert field.to_python(encrypt_json(value, field.context)) == value  # a fixture's token (loaddata)
+    assert field.to_python(value) is value  # already the value
+    token = field.value_to_string(model(body=value))  # dumpdata
+    assert token.startswith("hk1:a:") and "電話番号" not in token
+    assert decrypt_json(token, field.context) == value
+    assert field.get_prep_value(None) is None and field.from_db_value(None, None, None) is None
+    assert field.from_db_value(field.get_prep_value(value), None, None) == value
+
+
+def test_the_field_cannot_be_queried_by_content(db):
+    from django.core.exceptions import FieldError
+
+    model, field = notice_body()
+    assert field.get_lookup("exact") is None and field.get_transform("name") is None
+    assert field.get_lookup("isnull") is not None  # only whether there is a value
+    assert list(model.objects.filter(body__isnull=True)) == []
+    with pytest.raises(FieldError):
+        model.objects.filter(body={"a": 1}).exists()
+    with pytest.raises(FieldError):
+        model.objects.filter(body__changes="x").exists()
+
+
+def test_the_field_validates_and_edits_as_json():
+    from django import forms
+    from django.core.exceptions import ValidationError
+
+    _model, field = notice_body()
+    field.validate({"a": [1, "二"]}, None)
+    with pytest.raises(ValidationError) as invalid:
+        field.validate({"a": {1, 2}}, None)  # a set is no JSON
+    assert invalid.value.code == "invalid"
+    assert isinstance(field.formfield(), forms.JSONField)

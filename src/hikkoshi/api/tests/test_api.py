@@ -48,7 +48,8 @@ def test_organisation_search(client, directory):
     assert ids == ["city", "chuo", "power", "gas"]
     assert body["place"]["municipality_code"] == "01101"
     city = body["organisations"][0]
-    assert city["portal"] == "local" and city["sample"] is False
+    assert city["portal"] == "local"
+    assert city["origin"] == {"id": "sapporo", "name": "札幌", "copied_at": None} and city["sample"] is False
     assert city["contacts"] == [{"kind": "phone", "value": "011-211-2111", "label": "", "sample": True}]
     assert body["organisations"][1]["sample"] is True
 

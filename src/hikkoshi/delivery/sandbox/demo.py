@@ -36,11 +36,18 @@ RECEIVER_PORT = 8401
 SINK_WEB_PORT = 8402
 # Not a number anyone answers: the sandbox's e-mail-to-fax gateway turns it into a sink address.
 SANDBOX_FAX_NUMBER = "011-000-0000"
-STAND_INS = StandIns(
-    receiver_url=lambda path: f"http://{SANDBOX_HOST}:{RECEIVER_PORT}{path}",
-    mail_domain="sandbox.localhost",
-    fax_number=SANDBOX_FAX_NUMBER,
-)
+
+
+def stand_ins(receiver_port: int = RECEIVER_PORT) -> StandIns:
+    """The sandbox's stand-ins, its receiver on ``receiver_port``."""
+    return StandIns(
+        receiver_url=lambda path: f"http://{SANDBOX_HOST}:{receiver_port}{path}",
+        mail_domain="sandbox.localhost",
+        fax_number=SANDBOX_FAX_NUMBER,
+    )
+
+
+STAND_INS = stand_ins()
 
 
 class SandboxError(RuntimeError):
@@ -70,24 +77,24 @@ def _free(port: int) -> bool:
             return False
 
 
-def _to_receiver(value: object) -> bool:
+def _to_receiver(value: object, port: int) -> bool:
     url = urlsplit(value) if isinstance(value, str) else None
-    return url is not None and url.hostname == SANDBOX_HOST and url.port == RECEIVER_PORT
+    return url is not None and url.hostname == SANDBOX_HOST and url.port == port
 
 
-def web_organisations() -> list[str]:
+def web_organisations(receiver_port: int = RECEIVER_PORT) -> list[str]:
     """Organisations whose active procedures are sent to the sandbox receiver (a setting of
     theirs is a URL there)."""
     from hikkoshi.catalogue.models import Procedure
 
     slugs = []
     for procedure in Procedure.objects.filter(active=True).select_related("organisation"):
-        if any(_to_receiver(value) for value in (procedure.channel_settings or {}).values()):
+        if any(_to_receiver(value, receiver_port) for value in (procedure.channel_settings or {}).values()):
             slugs.append(procedure.organisation.slug)
     return sorted(set(slugs))
 
 
-def configure_sample_destinations() -> list[str]:
+def configure_sample_destinations(stand_ins: StandIns = STAND_INS) -> list[str]:
     """Give procedures whose channel sends but lacks a destination (shipped samples) the
     sandbox's stand-in for it."""
     from hikkoshi.catalogue.models import Procedure
@@ -101,7 +108,7 @@ def configure_sample_destinations() -> list[str]:
             continue
         channel_settings.update(
             channel.stand_in_settings(
-                procedure=procedure.slug, organisation=procedure.organisation.slug, stand_ins=STAND_INS
+                procedure=procedure.slug, organisation=procedure.organisation.slug, stand_ins=stand_ins
             )
         )
         channel_settings["sample"] = True
@@ -112,10 +119,24 @@ def configure_sample_destinations() -> list[str]:
 
 
 class Sandbox:
-    def __init__(self, data_dir: Path, *, workers: int = 2, log: Callable[[str], None] = print):
+    """The receiver, the SMTP sink (on the portal's SMTP port, ``HIKKOSHI_SMTP``) and the workers,
+    each a process of its own in ``<data_dir>/sandbox``; ``start`` them, ``stop`` them. The
+    receiver and the sink's page listen on the demo's ports unless told otherwise."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        workers: int = 2,
+        log: Callable[[str], None] = print,
+        receiver_port: int = RECEIVER_PORT,
+        web_port: int = SINK_WEB_PORT,
+    ):
         self.dir = Path(data_dir) / "sandbox"
         self.workers = workers
         self.log = log
+        self.receiver_port = receiver_port
+        self.web_port = web_port
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def _spawn(self, name: str, args: list[str]) -> None:
@@ -137,11 +158,12 @@ class Sandbox:
         from hikkoshi.directory.services import set_receipt_keys
 
         smtp_port = smtp_config()["port"]
-        for port in (RECEIVER_PORT, smtp_port, SINK_WEB_PORT):
+        for port in (self.receiver_port, smtp_port, self.web_port):
             if not _free(port):
                 raise SandboxError(f"port {port} on {SANDBOX_HOST} is taken (another demo running?)")
-        configure_sample_destinations()  # before asking which organisations the receiver serves
-        organisations = web_organisations()
+        # before asking which organisations the receiver serves
+        configure_sample_destinations(stand_ins(self.receiver_port))
+        organisations = web_organisations(self.receiver_port)
         portal_keys = self.dir / "portal-keys.json"
         self.dir.mkdir(parents=True, exist_ok=True)
         portal_keys.write_text(json.dumps(jwks()))
@@ -151,7 +173,7 @@ class Sandbox:
             "--host",
             SANDBOX_HOST,
             "--port",
-            str(RECEIVER_PORT),
+            str(self.receiver_port),
             "--data-dir",
             str(receiver_dir),
             "--portal-key-file",
@@ -170,18 +192,18 @@ class Sandbox:
                 "--smtp-port",
                 str(smtp_port),
                 "--web-port",
-                str(SINK_WEB_PORT),
+                str(self.web_port),
                 "--dir",
                 str(self.dir / "mail"),
             ],
         )
-        if not _answers(RECEIVER_PORT, 60) or not _answers(smtp_port, 30):
+        if not _answers(self.receiver_port, 60) or not _answers(smtp_port, 30):
             self.stop()
             raise SandboxError(f"the sandbox did not start; see the logs in {self.dir}")
         import httpx
 
         for slug in organisations:
-            url = f"http://{SANDBOX_HOST}:{RECEIVER_PORT}/{slug}/.well-known/receipt-keys.json"
+            url = f"http://{SANDBOX_HOST}:{self.receiver_port}/{slug}/.well-known/receipt-keys.json"
             for _ in range(50):
                 try:
                     set_receipt_keys(slug=slug, keys=httpx.get(url, timeout=5).json())
@@ -193,8 +215,8 @@ class Sandbox:
                 raise SandboxError(f"the receiver did not publish the keys of {slug}")
         self._spawn("worker", ["worker", "--processes", str(self.workers)])
         return {
-            "receiver": f"http://{SANDBOX_HOST}:{RECEIVER_PORT}/",
-            "mail": f"http://{SANDBOX_HOST}:{SINK_WEB_PORT}/",
+            "receiver": f"http://{SANDBOX_HOST}:{self.receiver_port}/",
+            "mail": f"http://{SANDBOX_HOST}:{self.web_port}/",
             "logs": str(self.dir),
         }
 

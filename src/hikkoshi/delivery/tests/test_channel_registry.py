@@ -245,3 +245,13 @@ def test_each_sending_channel_points_at_the_stand_ins():
         "fax": {"fax_number": "011-000-0000"},
         "window": {},
     }
+
+
+def test_the_window_channel_sends_nothing_and_has_nothing_to_report():
+    from hikkoshi.delivery.channels.base import Outcome
+    from hikkoshi.delivery.tests.test_email_channel import outgoing
+
+    window = channels.get("window")
+    assert window.sends is False  # the mover takes the printed form to the counter
+    assert window.send(outgoing()) == Outcome()  # no reference, no message, no receipt
+    assert window.forget("any-key") == 0

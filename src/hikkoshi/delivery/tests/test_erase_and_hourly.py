@@ -52,7 +52,11 @@ def test_the_erase_service_empties_what_the_deliveries_hold_of_the_mover(
 
 
 def test_the_apps_register_their_hourly_jobs_and_the_worker_runs_each(db, monkeypatch):
-    assert [job.name for job in periodic.hourly()] == ["tasks", "privacy"]
+    assert [(job.name, job.every) for job in periodic.hourly()] == [
+        ("tasks", 3600),
+        ("privacy", 3600),
+        ("federation", 900),  # the partners' directories, every 15 minutes
+    ]
     ran = []
     jobs = {
         "tasks": periodic.Job("tasks", lambda: ran.append("tasks") or 0, done="deleted {n}", failed="x"),
@@ -75,3 +79,22 @@ def test_a_second_job_of_the_same_name_is_refused(monkeypatch):
     periodic.register(job)  # the same again is fine
     with pytest.raises(ImproperlyConfigured):
         periodic.register(periodic.Job("privacy", lambda: 1, done="", failed=""))
+
+
+def test_each_job_runs_as_often_as_it_says(monkeypatch):
+    hourly = periodic.Job("hourly", lambda: 0, done="", failed="")
+    quarter = periodic.Job("quarter", lambda: 0, done="", failed="", every=900)
+    monkeypatch.setattr(periodic, "_jobs", {"hourly": hourly, "quarter": quarter})
+    next_run: dict[str, float] = {}
+    ran = {minute: [job.name for job in periodic.due(next_run, minute * 60.0, first_after=60)] for minute in range(122)}
+    assert {minute: names for minute, names in ran.items() if names} == {
+        1: ["hourly", "quarter"],  # a minute after start
+        16: ["quarter"],
+        31: ["quarter"],
+        46: ["quarter"],
+        61: ["hourly", "quarter"],
+        76: ["quarter"],
+        91: ["quarter"],
+        106: ["quarter"],
+        121: ["hourly", "quarter"],
+    }

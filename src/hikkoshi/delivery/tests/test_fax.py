@@ -251,6 +251,27 @@ def test_spool_writes_once(spool, tmp_path):
     assert [p.name for p in spool.iterdir()] == ["someone-else.tif"]
 
 
+def test_forget_removes_the_image_under_any_suffix_and_its_metadata(spool):
+    key = str(uuid.uuid4())
+    other = str(uuid.uuid4())
+    for k in (key, other):
+        FaxChannel().send(outgoing(key=k))
+    (spool / f"{key}.tif").rename(spool / f"{key}.tif.sent")  # the sending program keeps what it sent
+    assert channels.get("fax").forget(key) == 2
+    assert sorted(p.name for p in spool.iterdir()) == [f"{other}.json", f"{other}.tif"]  # only that delivery's
+    assert channels.get("fax").forget(key) == 0  # gone already: nothing to do
+
+
+def test_a_spool_folder_that_cannot_be_written_is_retryable(settings, tmp_path):
+    in_the_way = tmp_path / "spool"
+    in_the_way.write_text("a file where the folder should be")
+    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "spool", "spool_dir": str(in_the_way / "fax")}
+    with pytest.raises(DeliveryError) as failed:
+        FaxChannel().send(outgoing())
+    assert (failed.value.code, failed.value.retryable) == ("spool_error", True)
+    assert failed.value.detail == "NotADirectoryError in the fax spool folder"
+
+
 @pytest.mark.slow
 @needs_tiffinfo
 def test_email_gateway_delivers_the_tiff_to_the_sink(settings, tmp_path):
@@ -362,10 +383,12 @@ def test_hylafax_gateway_queues_one_job(hylafax):
 
 
 class FakeHfaxd:
-    """A server on 127.0.0.1 that greets like hfaxd and refuses the login (or never greets)."""
+    """A server on 127.0.0.1 that greets like hfaxd and answers the login with ``reply`` (by
+    default a refusal; None: it hangs up), or never greets."""
 
-    def __init__(self, *, greet: bool = True):
+    def __init__(self, *, greet: bool = True, reply: bytes | None = b"530 User hikkoshi access denied."):
         self.greet = greet
+        self.reply = reply
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -379,7 +402,9 @@ class FakeHfaxd:
                 return
             conn.sendall(b"220 fake server (HylaFAX (tm) Version 6.0.7) ready.\r\n")
             conn.recv(100)
-            conn.sendall(b"530 User hikkoshi access denied.\r\n")
+            if self.reply is None:
+                return
+            conn.sendall(self.reply + b"\r\n")
             conn.recv(100)
 
     def close(self):
@@ -387,9 +412,17 @@ class FakeHfaxd:
         self.thread.join(timeout=5)
 
 
-@pytest.mark.parametrize("greet, code, retryable", [(True, "hylafax_530", False), (False, "timeout", True)])
-def test_hylafax_refusal_is_final_silence_retryable(settings, greet, code, retryable):
-    fake = FakeHfaxd(greet=greet)
+@pytest.mark.parametrize(
+    "greet, reply, code, retryable",
+    [
+        (True, b"530 User hikkoshi access denied.", "hylafax_530", False),
+        (True, b"421 Service not available, closing control connection.", "hylafax_421", True),
+        (True, None, "hylafax_disconnected", True),
+        (False, None, "timeout", True),
+    ],
+)
+def test_hylafax_refusal_is_final_silence_retryable(settings, greet, reply, code, retryable):
+    fake = FakeHfaxd(greet=greet, reply=reply)
     settings.HIKKOSHI_FAX = {
         **settings.HIKKOSHI_FAX,
         "gateway": "hylafax",

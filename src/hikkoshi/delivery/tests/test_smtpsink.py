@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 import signal
 import smtplib
+import socket
 import subprocess
 import sys
 import time
@@ -99,26 +100,33 @@ def test_newest_first(sink):
     assert page.index("件名2") < page.index("件名1") < page.index("件名0")
 
 
+def sink_command(smtp_port: int, web_port: int, folder: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "hikkoshi.cli",
+        "smtpsink",
+        "--smtp-port",
+        str(smtp_port),
+        "--web-port",
+        str(web_port),
+        "--dir",
+        str(folder),
+    ]
+
+
+SINK_ENV = {**os.environ, "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.test"}
+
+
 @pytest.mark.slow
-def test_the_command_serves_and_stops_on_sigterm(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])  # a service manager, Ctrl-C
+def test_the_command_serves_and_stops_on_sigterm_or_ctrl_c(tmp_path, stop):
     smtp_port, web_port = free_port(), free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.test"}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hikkoshi.cli",
-            "smtpsink",
-            "--smtp-port",
-            str(smtp_port),
-            "--web-port",
-            str(web_port),
-            "--dir",
-            str(tmp_path / "mail"),
-        ],
+        sink_command(smtp_port, web_port, tmp_path / "mail"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env,
+        env=SINK_ENV,
         cwd=Path(__file__).resolve().parents[4],
     )
     try:
@@ -138,7 +146,28 @@ def test_the_command_serves_and_stops_on_sigterm(tmp_path):
         send(smtp_port, msg)
         assert "コマンドから" in httpx.get(f"http://127.0.0.1:{web_port}/", timeout=5).text
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=15)
     assert process.returncode == 0, err.decode()
     assert f"127.0.0.1:{smtp_port}" in out.decode()
+    for port in (smtp_port, web_port):  # both given back (no listener left; as the servers bind)
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+
+
+@pytest.mark.slow
+def test_the_command_says_when_its_port_is_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = subprocess.run(
+            sink_command(taken.getsockname()[1], free_port(), tmp_path / "mail"),
+            capture_output=True,
+            text=True,
+            env=SINK_ENV,
+            cwd=Path(__file__).resolve().parents[4],
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert "cannot listen on 127.0.0.1" in done.stderr and "Traceback" not in done.stderr

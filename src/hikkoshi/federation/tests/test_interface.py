@@ -13,6 +13,7 @@ import pytest
 from hikkoshi import httpsig
 from hikkoshi.conftest import make_organisation
 from hikkoshi.directory.constants import Category
+from hikkoshi.directory.transfer import replace_portal_copy
 from hikkoshi.federation import client, dataset, keys
 from hikkoshi.federation.models import Peer
 
@@ -74,6 +75,27 @@ def test_organisations_by_postcode(portals):
     assert unknown.status == 404 and unknown.headers["content-type"] == "application/problem+json"
     missing = ask(portals, "organisations")
     assert missing.status == 422
+
+
+def test_a_partner_s_copy_held_here_is_never_served_to_partners(portals):
+    """sapporo holds a copy of another portal's directory for Sapporo (a peer serving 01100): its
+    own search answers the copy, what it answers over the interface is its own entries only."""
+    copy = {
+        "format": "hikkoshi-directory",
+        "version": 1,
+        "organisations": [
+            {"slug": "city", "category": "city_office", "name": "札幌市役所（写し）", "areas": [{"area_code": "01100"}]}
+        ],
+    }
+    replace_portal_copy(portal="hokkaido", name="北海道", served=["01100"], etag='"1"', text=json.dumps(copy))
+    mine = httpx.get(portals.url + "/api/v1/organisations", params={"postcode": "060-0042"}).json()
+    assert {o["name"] for o in mine["organisations"]} == {"札幌市役所（写し）"}  # the copy wins there
+    answer = ask(portals, "organisations", params={"postcode": "060-0042"})
+    assert answer.status == 200
+    assert {org["name"] for org in answer.json()["organisations"]} == {"札幌市役所", "中央区役所"}
+    assert {org["origin"]["id"] for org in answer.json()["organisations"]} == {"sapporo"}
+    directory = ask(portals, "directory").json()
+    assert {org["slug"] for org in directory["organisations"]} == {"sapporo-city", "chuo-ward"}
 
 
 def test_unknown_paths_and_methods_are_signed_problems_not_500s(portals):

@@ -1,21 +1,26 @@
 """Two portals, each its own process, database and key: sapporo (this test's live server) and
 kansai (``hikkoshi serve`` in a child process, with Osaka's shipped directory). Each pins the
 other by the thumbprint the other's ``hikkoshi federation keys`` printed, fetches the other's
-signed document, and sapporo asks kansai over the signed interface."""
+signed document, and sapporo asks kansai over the signed interface and copies its directory."""
 
 import io
+import json
 import os
 from pathlib import Path
 import socket
 import subprocess
 import sys
 import time
+from zoneinfo import ZoneInfo
 
-from django.core.management import call_command
+from django.conf import settings
+from django.core.management import CommandError, call_command
 import httpx
 import pytest
 
 from hikkoshi import httpsig
+from hikkoshi.directory.api import search_text
+from hikkoshi.directory.models import DirectoryRevision, Organisation, PortalCopy
 from hikkoshi.federation import client, keys
 from hikkoshi.federation.models import Peer
 
@@ -84,16 +89,17 @@ def kansai(tmp_path, live_server, settings, transactional_db):
                 time.sleep(0.2)
         else:
             pytest.fail("kansai did not answer:\n" + (tmp_path / "serve.log").read_text()[-3000:])
-        yield url, printed["thumbprint"]
+        yield url, printed["thumbprint"], env, server
     finally:
-        os.killpg(server.pid, 15)
+        if server.poll() is None:  # a test may have stopped it (a peer down)
+            os.killpg(server.pid, 15)
         server.wait(timeout=30)
         log.close()
 
 
 @pytest.mark.slow
 def test_sapporo_asks_kansai_over_the_signed_interface(kansai):
-    url, thumbprint = kansai
+    url, thumbprint, _env, _server = kansai
     out = io.StringIO()
     call_command(
         "federation", "peer", "add", "kansai", url, "--thumbprint", thumbprint, "--areas", "27,28,01", stdout=out
@@ -126,3 +132,113 @@ def test_sapporo_asks_kansai_over_the_signed_interface(kansai):
         request_headers=headers,
         keys=peer.keys,
     )
+
+
+KANSAI_ONLY = "大阪市北区役所（関西ポータル版）"  # a name the shipped osaka.json does not have
+
+
+def _kansai_changes(env, code: str) -> None:
+    """Change kansai's directory behind its import's back (as a broken or hostile portal would)."""
+    _kansai(
+        env,
+        "manage",
+        "shell",
+        "-c",
+        "from hikkoshi.directory.models import *\n"
+        "from hikkoshi.directory.signals import bump_revision\n" + code + "\nbump_revision()",
+    )
+
+
+def _search(client_, postcode="530-0001"):
+    response = client_.get("/api/v1/organisations", {"postcode": postcode}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 200
+    return response.json()["organisations"]
+
+
+def _pull(*ids) -> str:
+    out = io.StringIO()
+    try:
+        call_command("federation", "pull", *ids, stdout=out)
+    except CommandError:
+        pass  # a refused or failed pull says so in its lines, and exits non-zero
+    return out.getvalue()
+
+
+@pytest.mark.slow
+def test_sapporo_copies_kansai_s_directory_and_searches_it_like_its_own(kansai, tmp_path, client):
+    url, thumbprint, env, server = kansai
+    # kansai keeps its own version of Osaka's directory: one name sapporo's shipped copy lacks.
+    mine = json.loads(OSAKA.read_text())
+    for org in mine["organisations"]:
+        if org["slug"] == "osaka-kita-ward":
+            org["name"] = KANSAI_ONLY
+    (tmp_path / "kansai-osaka.json").write_text(json.dumps(mine, ensure_ascii=False))
+    _kansai(env, "directory", "import", str(tmp_path / "kansai-osaka.json"))
+    # sapporo ships its own copy of Osaka's entries (sample data) and answers with them at first.
+    call_command("directory", "import", str(OSAKA), stdout=io.StringIO())
+    before = _search(client)
+    assert {o["origin"]["id"] for o in before} == {"sapporo"} and KANSAI_ONLY not in {o["name"] for o in before}
+
+    # Its operator allows kansai Osaka and Hyogo only (kansai claims 25–30): 関西電力's areas 25–30
+    # are cut to 27, 28 here; an area outside 25–30 would refuse the whole copy.
+    areas = "27,28"
+    call_command(
+        "federation", "peer", "add", "kansai", url, "--thumbprint", thumbprint, "--areas", areas, stdout=io.StringIO()
+    )
+    assert "kansai\tcopied\t4 organisation(s)" in _pull("kansai")
+    copy = PortalCopy.objects.get(portal="kansai")
+    assert copy.etag and copy.areas == areas.split(",")
+    found = _search(client)
+    # Where kansai serves, its entries win over the shipped ones: every answer is kansai's copy.
+    assert {o["origin"]["id"] for o in found} == {"kansai"}
+    assert KANSAI_ONLY in {o["name"] for o in found} and "大阪市北区役所" not in {o["name"] for o in found}
+    assert {o["id"] for o in found} >= {"kansai:osaka-kita-ward", "kansai:kepco"}
+    assert found[0]["origin"]["name"] == "関西" and found[0]["origin"]["copied_at"] == copy.copied_at.isoformat()
+    page = client.get("/search/", {"postcode": "530-0001"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    copied = copy.copied_at.astimezone(ZoneInfo(settings.TIME_ZONE))
+    assert KANSAI_ONLY in page and f"連携先ポータル「関西」の情報です（{copied:%Y-%m-%d %H:%M} 時点の写し）" in page
+    # What sapporo serves its own partners is its own, never a copy it holds.
+    own = json.loads(search_text("530-0001", None, own=True))["organisations"]
+    assert {o["origin"]["id"] for o in own} == {"sapporo"} and KANSAI_ONLY not in {o["name"] for o in own}
+
+    # Unchanged: kansai answers 304 to the ETag; nothing is rewritten.
+    stamp = DirectoryRevision.objects.get().stamp
+    assert "kansai\tunchanged" in _pull("kansai")
+    assert DirectoryRevision.objects.get().stamp == stamp
+    assert PortalCopy.objects.get().copied_at == copy.copied_at
+
+    # Bad copies are refused whole; the last good one stays, with its date.
+    for change in (
+        "Organisation.objects.filter(slug='osaka-gas').update(name='<script>alert(1)</script>大阪ガス')",
+        "Contact.objects.create(organisation=Organisation.objects.get(slug='osaka-gas'), kind='web', "
+        "value='javascript:alert(1)')",
+        "ServiceArea.objects.create(organisation=Organisation.objects.get(slug='osaka-gas'), area_code='13101')",
+    ):
+        _kansai_changes(env, change)
+        time.sleep(1.1)  # kansai's web process sees its directory's new revision within a second
+        assert "kansai\trefused\t1 problem(s); the last good copy stays" in _pull("kansai"), change
+        assert PortalCopy.objects.get().copied_at == copy.copied_at
+        assert KANSAI_ONLY in {o["name"] for o in _search(client)}
+        assert not Organisation.objects.filter(name__contains="<script>").exists()
+        _kansai(env, "directory", "import", str(tmp_path / "kansai-osaka.json"))  # undone: the next rule
+        time.sleep(1.1)
+    assert "kansai\tunchanged" in _pull("kansai")  # the same directory as the copy again: its ETag
+    assert Peer.objects.get(slug="kansai").failures == 0  # kansai answered every time: it is not down
+
+    # kansai goes down: each pull costs at most the deadline, the third failure starts the
+    # cool-off (a database row), and the pages keep showing the last copy with its date.
+    os.killpg(server.pid, 15)
+    server.wait(timeout=30)
+    for failures in (1, 2, 3):
+        started = time.monotonic()
+        assert "kansai\tfailed\tunreachable" in _pull("kansai")
+        assert time.monotonic() - started < settings.HIKKOSHI_FEDERATION["deadline"] + 1
+        peer = Peer.objects.get(slug="kansai")
+        assert peer.failures == failures and peer.skipped() == (failures == 3)
+    assert "kansai\tskipped" in _pull("kansai")
+    found = _search(client)
+    assert KANSAI_ONLY in {o["name"] for o in found}
+    assert {o["origin"]["copied_at"] for o in found} == {copy.copied_at.isoformat()}
+    page = client.get("/search/", {"postcode": "530-0001"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert f"連携先ポータル「関西」に現在接続できません。{copied:%Y-%m-%d %H:%M} 時点の写しを表示しています。" in page
+    assert KANSAI_ONLY in page

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from hikkoshi import httpsig
+from hikkoshi.receiver import totp
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn
 
 pytestmark = pytest.mark.slow
@@ -293,8 +294,7 @@ def test_staff_pages_need_a_staff_sign_in(guarded):
 
     keys = json.loads(guarded.run("keys", "--organisation", "sapporo-water").stdout)
     assert keys["sapporo-water"]["keys"] == guarded.receipt_keys("sapporo-water")
-    output = guarded.run("createstaff", "clerk", "--organisation", "sapporo-water").stdout
-    password = re.search(r"Password: (\S+)", output).group(1)
+    password, secret = create_staff(guarded, "clerk", "sapporo-water")
     with httpx.Client(base_url=guarded.url(""), timeout=10) as client:
         login = client.get("/accounts/login/?next=/sapporo-water/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
@@ -305,6 +305,11 @@ def test_staff_pages_need_a_staff_sign_in(guarded):
         response = client.post(
             "/accounts/login/",
             data={"username": "clerk", "password": password, "csrfmiddlewaretoken": token, "next": "/sapporo-water/"},
+        )
+        assert response.status_code == 302 and response.headers["location"] == "/accounts/login/code/"
+        response = client.post(
+            "/accounts/login/code/",
+            data={"code": totp.code_at(secret), "csrfmiddlewaretoken": token},
             follow_redirects=True,
         )
         assert response.status_code == 200
@@ -340,7 +345,18 @@ def test_the_receivers_data_folder_is_private(receiver):
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
 
 
-def _signed_in(process, username, password) -> httpx.Client:
+def create_staff(process, username, *organisations) -> tuple[str, str]:
+    """``hikkoshi receiver createstaff``: the password and the authenticator app's secret it printed."""
+    args = [a for slug in organisations for a in ("--organisation", slug)]
+    output = process.run("createstaff", username, *args).stdout
+    password, secret = re.search(r"Password: (\S+)", output), re.search(r"secret ([A-Z2-7]+)", output)
+    assert password and secret, output
+    return password.group(1), secret.group(1)
+
+
+def _signed_in(process, username, password, secret, *, at=None) -> httpx.Client:
+    """A client signed in with the password and the authenticator app's code (the code of
+    ``at``: a later step for a second sign-in within 30 s, as each code is used once)."""
     client = httpx.Client(base_url=process.url(""), timeout=10)
     login = client.get("/accounts/login/")
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
@@ -348,6 +364,10 @@ def _signed_in(process, username, password) -> httpx.Client:
     token = found.group(1)
     response = client.post(
         "/accounts/login/", data={"username": username, "password": password, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302 and response.headers["location"] == "/accounts/login/code/", response.text[:500]
+    response = client.post(
+        "/accounts/login/code/", data={"code": totp.code_at(secret, at), "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302, response.text[:500]
     return client
@@ -365,13 +385,9 @@ def test_staff_see_only_the_organisations_they_are_mapped_to(tmp_path_factory):
         sent = post(shared, "hokkaido-gas", {**APPLICATION, "applicant": {"name": "瓦斯 花子"}}, key="gas-1")
         assert sent.status_code == 201
         gas_reference = sent.json()["reference"]
-        water = re.search(
-            r"Password: (\S+)", shared.run("createstaff", "water-clerk", "--organisation", "sapporo-water").stdout
-        ).group(1)
-        gas = re.search(
-            r"Password: (\S+)", shared.run("createstaff", "gas-clerk", "--organisation", "hokkaido-gas").stdout
-        ).group(1)
-        client = _signed_in(shared, "water-clerk", water)
+        water = create_staff(shared, "water-clerk", "sapporo-water")
+        gas = create_staff(shared, "gas-clerk", "hokkaido-gas")
+        client = _signed_in(shared, "water-clerk", *water)
         if True:
             home = client.get("/")
             assert home.status_code == 200 and "sapporo-water" in home.text and "hokkaido-gas" not in home.text
@@ -389,7 +405,7 @@ def test_staff_see_only_the_organisations_they_are_mapped_to(tmp_path_factory):
             )
             assert response.status_code == 404
         client.close()
-        client = _signed_in(shared, "gas-clerk", gas)
+        client = _signed_in(shared, "gas-clerk", *gas)
         if True:
             assert "瓦斯 花子" in client.get("/hokkaido-gas/").text
             assert client.get("/sapporo-water/").status_code == 404
@@ -401,12 +417,8 @@ def test_staff_see_only_the_organisations_they_are_mapped_to(tmp_path_factory):
 def test_the_staff_sign_in_locks_a_user_name_after_five_failures(guarded):
     """Issue 13, item 3: 5 failures in 15 minutes lock the user name (counted in the database
     cache every worker shares); another user name is not locked."""
-    password = re.search(
-        r"Password: (\S+)", guarded.run("createstaff", "lock-clerk", "--organisation", "sapporo-water").stdout
-    ).group(1)
-    other = re.search(
-        r"Password: (\S+)", guarded.run("createstaff", "other-clerk", "--organisation", "sapporo-water").stdout
-    ).group(1)
+    password, _secret = create_staff(guarded, "lock-clerk", "sapporo-water")
+    other = create_staff(guarded, "other-clerk", "sapporo-water")
     client = httpx.Client(base_url=guarded.url(""), timeout=10)
     try:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/accounts/login/").text).group(1)
@@ -423,4 +435,4 @@ def test_the_staff_sign_in_locks_a_user_name_after_five_failures(guarded):
         assert client.get("/sapporo-water/").status_code == 302  # not signed in
     finally:
         client.close()
-    assert _signed_in(guarded, "other-clerk", other).get("/sapporo-water/").status_code == 200
+    assert _signed_in(guarded, "other-clerk", *other).get("/sapporo-water/").status_code == 200

@@ -103,7 +103,10 @@ def test_the_portal_settings(tmp_path):
 
 def test_the_receiver_settings(tmp_path):
     found = settings_of("receiver", tmp_path)
-    assert found["DATABASES"] == {"default": sqlite(tmp_path / "receiver" / "receiver.sqlite3")}
+    expected = sqlite(tmp_path / "receiver" / "receiver.sqlite3")
+    # What it deletes (purged applications) is overwritten in the file.
+    expected["OPTIONS"]["init_command"] = PRAGMAS + " PRAGMA secure_delete=ON;"
+    assert found["DATABASES"] == {"default": expected}
     assert found["LOGGING"] == logging()
     assert found["TEMPLATES"] == templates("hikkoshi.receiver.views.context")
     # Its own database URL (no server-side binding), never the portal's DATABASE_URL.

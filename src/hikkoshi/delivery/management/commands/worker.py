@@ -32,8 +32,12 @@ from hikkoshi.processes import die_with_parent
 if TYPE_CHECKING:
     from django_tasks_db.management.commands.db_worker import Worker
 
-# Seconds between two runs of the hourly jobs (the first runs a minute after start).
-HOURLY_EVERY = 3600.0
+# Seconds after start before the periodic jobs first run (then each every ``Job.every`` s).
+FIRST_RUN_AFTER = 60.0
+
+
+def _later(seconds: float) -> str:
+    return "in an hour" if seconds == 3600 else f"in {seconds / 60:g} minutes"
 
 
 class _Pending:
@@ -123,7 +127,8 @@ class Command(BaseCommand):
             f"sweeping every {sweep_every:g} s. Ctrl-C to stop."
         )
         last_sweep = 0.0
-        last_hourly = time.monotonic() - HOURLY_EVERY + 60
+        next_run: dict[str, float] = {}
+        periodic.due(next_run, time.monotonic(), first_after=FIRST_RUN_AFTER)  # none yet: schedules
         try:
             while not self.stopping:
                 for n, proc in list(children.items()):
@@ -152,9 +157,9 @@ class Command(BaseCommand):
                             self.stdout.write(f"sweeper: {found['lost']} lost, {found['requeued']} re-queued")
                     except Exception as exc:  # the database may be away for a moment
                         self.stderr.write(f"sweeper: {type(exc).__name__}; trying again later")
-                if time.monotonic() - last_hourly >= HOURLY_EVERY:
-                    last_hourly = time.monotonic()
-                    self._run_hourly()
+                ready = periodic.due(next_run, time.monotonic(), first_after=FIRST_RUN_AFTER)
+                if ready:
+                    self._run_jobs(ready)
                 time.sleep(0.2)
         finally:
             for proc in children.values():
@@ -169,15 +174,18 @@ class Command(BaseCommand):
                     proc.kill()
 
     def _run_hourly(self) -> None:
-        """Each registered hourly job in turn; one failing does not keep the others from running."""
-        for job in periodic.hourly():
+        """Every registered job in turn; one failing does not keep the others from running."""
+        self._run_jobs(periodic.hourly())
+
+    def _run_jobs(self, jobs: list[periodic.Job]) -> None:
+        for job in jobs:
             try:
                 close_old_connections()
                 n = job.run()
                 if n:
                     self.stdout.write(f"{job.name}: {job.done.format(n=n)}")
             except Exception as exc:  # never the data: only what went wrong
-                self.stderr.write(f"{job.name}: {job.failed} ({type(exc).__name__}); trying again in an hour")
+                self.stderr.write(f"{job.name}: {job.failed} ({type(exc).__name__}); trying again {_later(job.every)}")
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True

@@ -1,4 +1,6 @@
-"""``hikkoshi federation keys`` and ``hikkoshi federation peer add|list|remove|refresh``.
+"""``hikkoshi federation keys``, ``hikkoshi federation peer add|list|remove|refresh`` and
+``hikkoshi federation pull [ID …]`` (copy the peers' directories now, as the worker does every
+15 minutes).
 
 No certificate authority: operators compare key thumbprints (RFC 7638) out of band. ``keys``
 prints this portal's id and thumbprints; ``peer add ID URL --thumbprint T`` pins another
@@ -7,7 +9,8 @@ portal, fetches its signed well-known document and keeps what a pinned key signe
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hikkoshi.federation import client, keys, services
+from hikkoshi.directory.transfer import portal_copy
+from hikkoshi.federation import client, keys, pull, services
 from hikkoshi.federation.models import Peer
 
 
@@ -15,8 +18,10 @@ class Command(BaseCommand):
     help = "Partner portals (ポータル間連携): this portal's id and key, and the pinned peers."
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{keys,peer}")
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{keys,peer,pull}")
         actions.add_parser("keys", help="Print this portal's id and key thumbprints (RFC 7638).")
+        pulling = actions.add_parser("pull", help="Copy the peers' directories now (the worker does every 15 min).")
+        pulling.add_argument("ids", nargs="*", metavar="ID", help="only these peers (default: all)")
         peer = actions.add_parser("peer", help="Pin, list, refresh or remove partner portals.")
         peer_actions = peer.add_subparsers(dest="peer_action", required=True, metavar="{add,list,remove,refresh}")
         add = peer_actions.add_parser("add", help="Pin a portal by its id, URL and key thumbprint.")
@@ -37,7 +42,28 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         if action == "keys":
             return self._keys()
+        if action == "pull":
+            return self._pull(options["ids"])
         getattr(self, "_" + options["peer_action"])(**options)
+
+    def _pull(self, ids: list[str]) -> None:
+        unknown = sorted(set(ids) - set(Peer.objects.filter(slug__in=ids).values_list("slug", flat=True)))
+        if unknown:
+            raise CommandError(f"No peer {', '.join(unknown)}.")
+        results = pull.pull(ids or None)
+        if not results:
+            self.stdout.write("No partner portals.")
+        for result in results:
+            detail = {
+                "copied": f"{result.organisations} organisation(s)",
+                "refused": f"{result.problems} problem(s); the last good copy stays",
+                "failed": f"{result.reason}; the last good copy stays",
+                "skipped": "cooling off after failures",
+                "adapter": f"reached through the adapter {result.reason!r}: not pulled here",
+            }.get(result.outcome, "")
+            self.stdout.write(f"{result.peer}\t{result.outcome}" + (f"\t{detail}" if detail else ""))
+        if any(result.outcome in ("refused", "failed") for result in results):
+            raise CommandError("Some directories were not copied.")
 
     def _keys(self):
         current = keys.current_key()
@@ -92,9 +118,12 @@ class Command(BaseCommand):
         for peer in peers:
             verified = f"{peer.document_verified_at:%Y-%m-%d %H:%M}" if peer.document_verified_at else "never"
             state = f"skipped until {peer.skipped_until:%H:%M:%S}" if peer.skipped() else f"failures {peer.failures}"
+            copy = portal_copy(peer.slug)
+            copied = f"{copy.copied_at:%Y-%m-%d %H:%M}" if copy else "never"
             self.stdout.write(
                 f"{peer.slug}\t{peer.base_url}\tadapter={peer.adapter or '-'}\tallowed={','.join(peer.areas) or '-'}"
-                f"\tserved={','.join(peer.served_areas) or '-'}\tkeys={len(peer.keys)}\tverified={verified}\t{state}"
+                f"\tserved={','.join(peer.served_areas) or '-'}\tkeys={len(peer.keys)}\tverified={verified}"
+                f"\tcopied={copied}\t{state}"
             )
             for thumbprint in peer.thumbprints:
                 self.stdout.write(f"\tpinned {thumbprint}")

@@ -5,13 +5,21 @@
     hikkoshi receiver --data-dir DIR --organisation SLUG [--organisation SLUG …]
                       (--portal-keys-url URL | --portal-key-file FILE)
                       [--host 127.0.0.1] [--port 8401] [--workers 2] [--public-url URL]
-                      [--delay SECONDS] [--open-staff-pages]
-    hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR   # prints a new password
+                      [--delay SECONDS] [--open-staff-pages] [--retention-days [SLUG=]DAYS …]
+    hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR
+        # prints a new password and a new authenticator-app secret (TOTP, and its otpauth:// URI)
+    hikkoshi receiver purge --data-dir DIR --organisation SLUG … [--retention-days [SLUG=]DAYS …]
+        # deletes the applications older than their organisation keeps them
+    hikkoshi receiver rotate --data-dir DIR --organisation SLUG
+        # encrypts what is stored again with the first data key (HIKKOSHI_RECEIVER_DATA_KEYS or
+        # the data key file): put a new key first, rotate, then remove the old key
     hikkoshi receiver keys --data-dir DIR --organisation SLUG …   # the receipt keys, as JSON
     hikkoshi receiver processed REFERENCE --data-dir DIR --organisation SLUG   # mark one 処理済み
 
 Serving migrates the receiver's database, makes each organisation's receipt key when it has none
-(``DIR/keys/<slug>.pem``), prints where the portal posts and where the keys are, and then
+(``DIR/keys/<slug>.pem``), records each organisation's retention time when
+``--retention-days`` is given (else it keeps what was recorded, at first 90 days), purges what is
+older, prints where the portal posts and where the keys are, and then
 becomes gunicorn (threaded workers that cut off a silent client, as ``hikkoshi serve``; the same
 process, so a signal to it reaches gunicorn).
 Runs under ``hikkoshi.settings.receiver``, which the ``hikkoshi`` script chooses for this command.
@@ -31,7 +39,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from hikkoshi.receiver import keys
+from hikkoshi.receiver import keys, totp
 from hikkoshi.receiver.urls import RESERVED
 from hikkoshi.serving import gunicorn_command
 
@@ -39,10 +47,18 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
 
 class Command(BaseCommand):
-    help = "Run the receiver of the web channel for one or more organisations (or: createstaff USERNAME, keys)."
+    help = (
+        "Run the receiver of the web channel for one or more organisations "
+        "(or: createstaff USERNAME, keys, processed REFERENCE, purge, rotate)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", nargs="?", default="serve", choices=["serve", "createstaff", "keys", "processed"])
+        parser.add_argument(
+            "action",
+            nargs="?",
+            default="serve",
+            choices=["serve", "createstaff", "keys", "processed", "purge", "rotate"],
+        )
         parser.add_argument(
             "username",
             nargs="?",
@@ -83,14 +99,35 @@ class Command(BaseCommand):
             help="wait this long before each answer (tests and demonstrations)",
         )
         parser.add_argument(
+            "--retention-days",
+            action="append",
+            default=[],
+            metavar="[SLUG=]DAYS",
+            help="days received applications are kept (every --organisation, or SLUG's; default 90, "
+            "or what was set before): older ones are deleted",
+        )
+        parser.add_argument(
             "--open-staff-pages", action="store_true", help="staff pages without sign-in: a local demonstration only"
         )
 
-    def handle(self, *args, action, username, data_dir, organisation, **options):
+    def handle(self, *args, action, username, data_dir, organisation, retention_days, **options):
         self._check_data_dir(data_dir)
         if action == "createstaff":
             return self._create_staff(username, self._organisations(organisation))
         organisations = self._organisations(organisation)
+        retention = self._retention(organisations, retention_days)
+        if action == "purge":
+            self._migrate()
+            self._purge(retention)
+            return
+        if action == "rotate":
+            from hikkoshi.encryption import crypto
+            from hikkoshi.receiver.services import rotate_data_keys
+
+            self._migrate()
+            written = rotate_data_keys()
+            self.stdout.write(f"{written} row(s) encrypted again with the data key {crypto.keyring().primary!r}.")
+            return
         if action == "processed":
             from hikkoshi.receiver.services import mark_processed
 
@@ -104,7 +141,7 @@ class Command(BaseCommand):
                 json.dumps({slug: keys.organisation_jwks(slug) for slug in organisations}, ensure_ascii=False, indent=2)
             )
             return
-        self._serve(organisations, **options)
+        self._serve(organisations, retention, **options)
 
     # --- checks ---------------------------------------------------------------------------------
 
@@ -128,17 +165,47 @@ class Command(BaseCommand):
                 )
         return list(dict.fromkeys(slugs))
 
+    def _retention(self, organisations: list[str], values: list[str]) -> dict[str, int]:
+        """``--retention-days`` as organisation → days (``DAYS`` for each one, ``SLUG=DAYS``)."""
+        found: dict[str, int] = {}
+        for value in values:
+            slug, _eq, days = value.rpartition("=")
+            if slug and slug not in organisations:
+                raise CommandError(f"--retention-days {value}: {slug} is not an --organisation here.")
+            if not days.isdigit() or not 1 <= int(days) <= 36500:
+                raise CommandError(f"--retention-days {value}: give a number of days from 1 to 36500.")
+            found.update(dict.fromkeys([slug] if slug else organisations, int(days)))
+        return found
+
+    def _migrate(self) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
+
+    def _purge(self, retention: dict[str, int]) -> None:
+        from hikkoshi.receiver.models import OrganisationSetting
+        from hikkoshi.receiver.services import purge, set_retention
+
+        for slug, days in retention.items():
+            set_retention(slug, days)
+        deleted = purge()
+        for slug in sorted({*deleted, *retention}):
+            self.stdout.write(
+                f"{slug}: applications kept {OrganisationSetting.retention(slug)} days; "
+                f"{deleted.get(slug, 0)} older one(s) deleted."
+            )
+
     # --- createstaff ----------------------------------------------------------------------------
 
     def _create_staff(self, username, organisations):
-        """A staff sign-in (or a new password for one) and the organisations whose applications
-        it sees (added to those it had)."""
+        """A staff sign-in (or a new password for one), its authenticator app's secret (a new
+        one each time: set it up in the app again) and the organisations whose applications it
+        sees (added to those it had)."""
         from hikkoshi.receiver.models import StaffOrganisation
+        from hikkoshi.receiver.services import enrol_second_factor
 
         if not username:
             raise CommandError("Usage: hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR")
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
+        self._migrate()
         password = secrets.token_urlsafe(12)
         User = get_user_model()
         user, created = User.objects.get_or_create(username=username)
@@ -150,13 +217,20 @@ class Command(BaseCommand):
             StaffOrganisation.objects.get_or_create(user=user, organisation=slug)
         what = "created" if created else "given a new password"
         mapped = ", ".join(sorted(StaffOrganisation.objects.filter(user=user).values_list("organisation", flat=True)))
+        secret = enrol_second_factor(user)
         self.stdout.write(f"Staff user {username} {what}, for {mapped}. Password: {password}")
+        self.stdout.write(
+            f"Authenticator app (TOTP, {totp.DIGITS} digits every {totp.PERIOD} s): secret {secret}\n"
+            f"  or as a URI: {totp.otpauth_uri(secret, username, 'hikkoshi receiver')}\n"
+            "Sign-in asks for the app's code after the password; an earlier secret no longer works."
+        )
 
     # --- serve ------------------------------------------------------------------------------------
 
     def _serve(
         self,
         organisations,
+        retention,
         *,
         portal_keys_url,
         portal_key_file,
@@ -188,8 +262,8 @@ class Command(BaseCommand):
                     "yet; they are fetched again with each application until they can be."
                 )
 
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
+        self._migrate()
+        self._purge(retention)
         base = (public_url or f"http://{host}:{port}").rstrip("/")
         for slug in organisations:
             _key, kid = keys.organisation_key(slug)

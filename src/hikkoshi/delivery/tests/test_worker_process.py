@@ -1,0 +1,58 @@
+"""``hikkoshi worker`` as a real process tree: a worker process that dies is started again, later
+each time while it keeps dying, and the sweeper waits out a database that is away."""
+
+import os
+from pathlib import Path
+
+from django.db import connection
+import pytest
+
+from hikkoshi.delivery.models import Delivery
+from hikkoshi.delivery.testing import WorkerProcess, wait_until
+from hikkoshi.moves.services import move_submit
+from hikkoshi.moves.tests.conftest import sapporo_relocation
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def log_has(path: Path, text: str) -> bool:
+    return path.exists() and text in path.read_text(errors="replace")
+
+
+def test_the_workers_wait_out_a_database_that_is_away_and_then_send(sapporo, mover, tmp_path):
+    # The worker is given the test database by a path whose folder does not exist yet: every
+    # query fails as if the database were away. The folder appears later (a link to the real one).
+    real = Path(connection.settings_dict["NAME"]).resolve()
+    away = tmp_path / "away"
+    log = tmp_path / "worker.log"
+    worker = WorkerProcess(processes=1, env={"DATABASE_URL": f"sqlite:///{away / real.name}"}, log_path=log)
+    with worker:
+        # Its worker process dies on its first query and is started again, later each time.
+        wait_until(
+            lambda: log_has(log, "worker 0 exited with 1; starting it again in 1 s"), timeout=60, what="a restart"
+        )
+        wait_until(lambda: log_has(log, "starting it again in 2 s"), timeout=60, what="a later restart")
+        assert log_has(log, "sweeper: OperationalError; trying again later")  # and the sweeper keeps going
+        assert worker.proc is not None and worker.proc.poll() is None
+
+        away.symlink_to(real.parent, target_is_directory=True)  # the database is back
+        move = move_submit(owner=mover, payload=sapporo_relocation())
+        sent = Delivery.objects.filter(entry__move=move, channel__in=["web", "email", "fax"])
+        assert sent.exists() and not sent.filter(attempts__gt=0).exists()
+        wait_until(
+            lambda: not sent.filter(attempts=0).exists(),
+            timeout=60,
+            what="every delivery tried by the restarted worker",
+        )
+
+
+def test_a_worker_stopped_while_its_process_waits_to_restart_stops_at_once(tmp_path):
+    log = tmp_path / "worker.log"
+    worker = WorkerProcess(
+        processes=1, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'none' / 'db.sqlite3'}"}, log_path=log
+    )
+    with worker:
+        wait_until(lambda: log_has(log, "starting it again in 2 s"), timeout=60, what="a worker process waiting")
+        worker.proc.send_signal(15)
+        assert worker.proc.wait(timeout=10) == 0  # nothing left to wait for
+    assert not os.path.exists(tmp_path / "none")
