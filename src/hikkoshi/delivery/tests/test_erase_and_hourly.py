@@ -56,6 +56,7 @@ def test_the_apps_register_their_hourly_jobs_and_the_worker_runs_each(db, monkey
         ("tasks", 3600),
         ("privacy", 3600),
         ("federation", 900),  # the partners' directories, every 15 minutes
+        ("federation-handoffs", 3600),  # hand-overs nobody claimed, erased
     ]
     ran = []
     jobs = {
