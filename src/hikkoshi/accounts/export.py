@@ -24,7 +24,7 @@ def _when(value):
 
 
 def _procedures(move) -> list[dict]:
-    entries = move.entries.select_related("version__procedure__organisation")
+    entries = move.procedures.select_related("version__procedure__organisation")
     return [
         {
             "id": entry.definition["slug"],

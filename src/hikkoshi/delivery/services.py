@@ -71,7 +71,7 @@ def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[D
     queued); call inside the submission's transaction (``receivers``: on ``move_submitted``)."""
     now = timezone.now()
     deliveries: list[Delivery] = []
-    for entry in entries if entries is not None else move.entries.select_related("version"):
+    for entry in entries if entries is not None else move.procedures.select_related("version"):
         queued = entry.status == ProcedureStatus.QUEUED
         deliveries.append(
             Delivery(
@@ -256,8 +256,8 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     from hikkoshi.moves.selectors import move_record
 
     entries = MoveProcedure.objects.select_related("version__procedure__organisation")
-    move = Move.objects.prefetch_related(Prefetch("entries", queryset=entries)).get(entries__pk=delivery.entry_id)
-    entry = next(e for e in move.entries.all() if e.pk == delivery.entry_id)
+    move = Move.objects.prefetch_related(Prefetch("procedures", queryset=entries)).get(procedures__pk=delivery.entry_id)
+    entry = next(e for e in move.procedures.all() if e.pk == delivery.entry_id)
     version = entry.version
     procedure = version.procedure
     definition = version.definition
@@ -501,7 +501,7 @@ def resend(delivery: Delivery, *, user: "User | None", reason: str) -> bool:
     ) | Q(status=ProcedureStatus.SENDING, sending_since__lt=now - lease)
     if not Delivery.objects.filter(allowed, pk=delivery.pk).exists():
         return False
-    if Move.objects.filter(entries__delivery=delivery, erased_at__isnull=False).exists():
+    if Move.objects.filter(procedures__delivery=delivery, erased_at__isnull=False).exists():
         return False  # its personal data is gone: there is nothing left to send
     with transaction.atomic():
         if not _set(

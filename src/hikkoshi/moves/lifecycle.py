@@ -76,7 +76,7 @@ def move_correct(
             if contact_changes:
                 locked.applicant = applicant
                 locked.save(update_fields=["applicant", "updated_at"])
-        entries = with_notices(list(locked.entries.select_related("version")))
+        entries = with_notices(list(locked.procedures.select_related("version")))
         for entry in entries:
             entry.move = locked
             if why_not_changeable(entry):

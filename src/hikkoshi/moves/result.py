@@ -141,7 +141,7 @@ def change_labels(entry, contact_labels: dict[str, str]) -> dict[str, str]:
 def procedures_of(move) -> list:
     """The procedures of a move with their withdrawals and corrections (``entry.notices``), in
     two queries."""
-    entries = list(move.entries.select_related("version__procedure__organisation"))
+    entries = list(move.procedures.select_related("version__procedure__organisation"))
     for entry in entries:
         entry.move = move
     return with_notices(entries)

@@ -469,7 +469,7 @@ def move_submit(
             move.consent_by = consent_by or owner
             move.consent_version = DATA_SHARING_VERSION
         move.save()
-        move.entries.all().delete()
+        move.procedures.all().delete()
         entries = MoveProcedure.objects.bulk_create(
             [
                 MoveProcedure(
