@@ -65,13 +65,13 @@ class SweepResult(TypedDict):
     requeued: int
 
 
-def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[Delivery]:
-    """One delivery per procedure of ``move`` (its ``entries``, when the caller has them at
+def outbox_add(move: Move, procedures: list[MoveProcedure] | None = None) -> list[Delivery]:
+    """One delivery per procedure of ``move`` (its ``procedures``, when the caller has them at
     hand), at the procedure's initial status (``moves.services.initial_status``: in person, or
     queued); call inside the submission's transaction (``receivers``: on ``move_submitted``)."""
     now = timezone.now()
     deliveries: list[Delivery] = []
-    for entry in entries if entries is not None else move.procedures.select_related("version"):
+    for entry in procedures if procedures is not None else move.procedures.select_related("version"):
         queued = entry.status == ProcedureStatus.QUEUED
         deliveries.append(
             Delivery(

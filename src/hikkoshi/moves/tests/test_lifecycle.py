@@ -22,8 +22,8 @@ from .conftest import sapporo_relocation
 def test_a_submitted_move_is_handed_on_inside_its_transaction_with_its_procedures(sapporo, mover):
     heard = []
 
-    def receiver(sender, move, entries, **kwargs):
-        heard.append((transaction.get_connection().in_atomic_block, move.pk, [e.status for e in entries]))
+    def receiver(sender, move, procedures, **kwargs):
+        heard.append((transaction.get_connection().in_atomic_block, move.pk, [e.status for e in procedures]))
 
     move_submitted.connect(receiver, dispatch_uid="test-heard")
     try:
