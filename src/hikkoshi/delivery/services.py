@@ -255,8 +255,10 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     """The application of a delivery as its channel gets it (read outside any transaction)."""
     from hikkoshi.moves.selectors import move_record
 
-    entries = MoveProcedure.objects.select_related("version__procedure__organisation")
-    move = Move.objects.prefetch_related(Prefetch("procedures", queryset=entries)).get(procedures__pk=delivery.entry_id)
+    procedures = MoveProcedure.objects.select_related("version__procedure__organisation")
+    move = Move.objects.prefetch_related(Prefetch("procedures", queryset=procedures)).get(
+        procedures__pk=delivery.entry_id
+    )
     entry = next(e for e in move.procedures.all() if e.pk == delivery.entry_id)
     version = entry.version
     procedure = version.procedure

@@ -76,8 +76,8 @@ def move_correct(
             if contact_changes:
                 locked.applicant = applicant
                 locked.save(update_fields=["applicant", "updated_at"])
-        entries = with_notices(list(locked.procedures.select_related("version")))
-        for entry in entries:
+        procedures = with_notices(list(locked.procedures.select_related("version")))
+        for entry in procedures:
             entry.move = locked
             if why_not_changeable(entry):
                 continue
