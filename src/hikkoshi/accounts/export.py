@@ -24,7 +24,7 @@ def _when(value):
 
 
 def _procedures(move) -> list[dict]:
-    entries = move.entries.select_related("version__procedure__organisation")
+    procedures = move.procedures.select_related("version__procedure__organisation")
     return [
         {
             "id": entry.definition["slug"],
@@ -40,7 +40,7 @@ def _procedures(move) -> list[dict]:
             "fields": entry.values,
             "office": entry.office,
         }
-        for entry in entries
+        for entry in procedures
     ]
 
 

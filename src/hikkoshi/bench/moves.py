@@ -166,7 +166,7 @@ class _World:
         self.admin = User.objects.create_superuser(username="admin@example.jp", email="admin@example.jp", password=None)
         self.template = move_submit(owner=self.owners[0], payload=_payload())
         self.template = Move.objects.get(pk=self.template.pk)
-        self.entries = list(self.template.entries.select_related("version", "delivery").order_by("position"))
+        self.entries = list(self.template.procedures.select_related("version", "delivery").order_by("position"))
         self.channel_at = {e.position: e.delivery.channel for e in self.entries}
         self.made = 0
         self.recent: list[tuple[int, uuid.UUID]] = []  # (owner id, public id) of moves with tokens

@@ -22,23 +22,23 @@ if TYPE_CHECKING:
 
 @receiver(move_submitted, dispatch_uid="hikkoshi.delivery.outbox_add")
 def _outbox_add(
-    sender: object, move: "Move", entries: "list[MoveProcedure] | None" = None, **kwargs: Any
+    sender: object, move: "Move", procedures: "list[MoveProcedure] | None" = None, **kwargs: Any
 ) -> list[Delivery]:
     # Inside the submission's transaction: the deliveries are stored with the move or not at
     # all; the workers get them once it has committed.
-    return outbox_add(move, entries)
+    return outbox_add(move, procedures)
 
 
 @receiver(move_withdrawn, dispatch_uid="hikkoshi.delivery.withdraw")
 def _withdraw(
     sender: object,
     move: "Move",
-    entries: "list[MoveProcedure]",
+    procedures: "list[MoveProcedure]",
     user: "Requester",
     request_key: str,
     **kwargs: Any,
 ) -> list[Notice]:
-    return notices.withdraw(move=move, entries=entries, user=user, request_key=request_key)
+    return notices.withdraw(move=move, entries=procedures, user=user, request_key=request_key)
 
 
 @receiver(move_corrected, dispatch_uid="hikkoshi.delivery.correct")

@@ -65,13 +65,13 @@ class SweepResult(TypedDict):
     requeued: int
 
 
-def outbox_add(move: Move, entries: list[MoveProcedure] | None = None) -> list[Delivery]:
-    """One delivery per procedure of ``move`` (its ``entries``, when the caller has them at
+def outbox_add(move: Move, procedures: list[MoveProcedure] | None = None) -> list[Delivery]:
+    """One delivery per procedure of ``move`` (its ``procedures``, when the caller has them at
     hand), at the procedure's initial status (``moves.services.initial_status``: in person, or
     queued); call inside the submission's transaction (``receivers``: on ``move_submitted``)."""
     now = timezone.now()
     deliveries: list[Delivery] = []
-    for entry in entries if entries is not None else move.entries.select_related("version"):
+    for entry in procedures if procedures is not None else move.procedures.select_related("version"):
         queued = entry.status == ProcedureStatus.QUEUED
         deliveries.append(
             Delivery(
@@ -255,9 +255,11 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     """The application of a delivery as its channel gets it (read outside any transaction)."""
     from hikkoshi.moves.selectors import move_record
 
-    entries = MoveProcedure.objects.select_related("version__procedure__organisation")
-    move = Move.objects.prefetch_related(Prefetch("entries", queryset=entries)).get(entries__pk=delivery.entry_id)
-    entry = next(e for e in move.entries.all() if e.pk == delivery.entry_id)
+    procedures = MoveProcedure.objects.select_related("version__procedure__organisation")
+    move = Move.objects.prefetch_related(Prefetch("procedures", queryset=procedures)).get(
+        procedures__pk=delivery.entry_id
+    )
+    entry = next(e for e in move.procedures.all() if e.pk == delivery.entry_id)
     version = entry.version
     procedure = version.procedure
     definition = version.definition
@@ -501,7 +503,7 @@ def resend(delivery: Delivery, *, user: "User | None", reason: str) -> bool:
     ) | Q(status=ProcedureStatus.SENDING, sending_since__lt=now - lease)
     if not Delivery.objects.filter(allowed, pk=delivery.pk).exists():
         return False
-    if Move.objects.filter(entries__delivery=delivery, erased_at__isnull=False).exists():
+    if Move.objects.filter(procedures__delivery=delivery, erased_at__isnull=False).exists():
         return False  # its personal data is gone: there is nothing left to send
     with transaction.atomic():
         if not _set(

@@ -141,7 +141,7 @@ def move_visible_to(user, public_id, *, area: str | None = None) -> Move | None:
     related = [name for entered_for in _ENTERED_FOR for name in entered_for.load_with]
     if related:  # (without names, select_related would follow every foreign key)
         found = found.select_related(*related)
-    return found.prefetch_related("entries__version__procedure__organisation").first()
+    return found.prefetch_related("procedures__version__procedure__organisation").first()
 
 
 def area_of(move: Move) -> str:

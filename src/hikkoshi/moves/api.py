@@ -140,7 +140,7 @@ class MoveOut(Schema):
 
 def move_payload(move, warnings=()) -> dict:
     entries = []
-    for entry in move.entries.all():
+    for entry in move.procedures.all():
         definition = entry.definition
         entries.append(
             {

@@ -49,7 +49,7 @@ def move_withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key
     open_ = [e for e in with_notices(entries) if not why_not_changeable(e)]
     if not open_:
         return []
-    answers = move_withdrawn.send(sender=Move, move=move, entries=open_, user=user, request_key=request_key)
+    answers = move_withdrawn.send(sender=Move, move=move, procedures=open_, user=user, request_key=request_key)
     return [made for _receiver, answer in answers for made in (answer or [])]
 
 
@@ -76,8 +76,8 @@ def move_correct(
             if contact_changes:
                 locked.applicant = applicant
                 locked.save(update_fields=["applicant", "updated_at"])
-        entries = with_notices(list(locked.entries.select_related("version")))
-        for entry in entries:
+        procedures = with_notices(list(locked.procedures.select_related("version")))
+        for entry in procedures:
             entry.move = locked
             if why_not_changeable(entry):
                 continue

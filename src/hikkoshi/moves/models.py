@@ -143,8 +143,8 @@ def unused_number() -> str:
 class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never by itself)
     """One chosen procedure of a move, with its own fields, at the version it was made with."""
 
-    move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="entries")
-    version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="entries")
+    move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="procedures")
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="procedures")
     values = EncryptedJSONField(_("values"), default=dict)
     # The kinds of this move the procedure was chosen for (転出 at the old address, …).
     kinds = models.JSONField(_("kinds of move"), default=list)

@@ -141,10 +141,10 @@ def change_labels(entry, contact_labels: dict[str, str]) -> dict[str, str]:
 def procedures_of(move) -> list:
     """The procedures of a move with their withdrawals and corrections (``entry.notices``), in
     two queries."""
-    entries = list(move.entries.select_related("version__procedure__organisation"))
-    for entry in entries:
+    procedures = list(move.procedures.select_related("version__procedure__organisation"))
+    for entry in procedures:
         entry.move = move
-    return with_notices(entries)
+    return with_notices(procedures)
 
 
 def procedure_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> list[dict]:

@@ -118,7 +118,7 @@ def _status_labels(move: Move) -> dict[int, str]:
 
     notices = notices_by_procedure([move.pk])
     labels = {}
-    for entry in move.entries.all():
+    for entry in move.procedures.all():
         found = notices.get(entry.pk, [])
         label = badge(entry, found).label
         if any(
@@ -144,7 +144,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
     erased = move.erased_at is not None
     labels = _status_labels(move) if changes else {}
     entries = []
-    for entry in move.entries.all():
+    for entry in move.procedures.all():
         definition = entry.definition
         schema = entry.version.schema
         fields = tuple(

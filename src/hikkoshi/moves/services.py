@@ -469,8 +469,8 @@ def move_submit(
             move.consent_by = consent_by or owner
             move.consent_version = DATA_SHARING_VERSION
         move.save()
-        move.entries.all().delete()
-        entries = MoveProcedure.objects.bulk_create(
+        move.procedures.all().delete()
+        procedures = MoveProcedure.objects.bulk_create(
             [
                 MoveProcedure(
                     move=move,
@@ -488,7 +488,7 @@ def move_submit(
         )
         # In this same transaction: the outbox (one delivery per procedure; the workers get
         # them only once it has committed) and the agencies' monthly counts.
-        move_submitted.send(sender=Move, move=move, entries=entries)
+        move_submitted.send(sender=Move, move=move, procedures=procedures)
     move.warnings = validated.warnings
     return move
 

@@ -8,13 +8,13 @@ with ``send``, inside the sender's transaction, never ``send_robust``).
 from django.dispatch import Signal
 
 # A move was submitted: sent inside the transaction that stores it, with ``move`` and
-# ``entries`` (its ``MoveProcedure`` rows, each with its version and its initial status,
+# ``procedures`` (its ``MoveProcedure`` rows, each with its version and its initial status,
 # ``moves.services.initial_status``). What the receivers write commits with the move or not at
 # all: the outbox of the delivery app (one delivery per procedure, so a crash cannot lose
 # one) and the monthly counts and name search terms of ``hikkoshi.assisted``.
 move_submitted = Signal()
 
-# The mover withdraws (取下げ) some procedures of a submitted move: ``move``, ``entries`` (those
+# The mover withdraws (取下げ) some procedures of a submitted move: ``move``, ``procedures`` (those
 # that can still be changed, ``moves.notices.why_not_changeable``), ``user``, ``request_key``
 # (the mover's form: the same request twice is one withdrawal). Receivers return what they made
 # of it (the delivery app: its notices), collected by ``moves.lifecycle.move_withdraw``.

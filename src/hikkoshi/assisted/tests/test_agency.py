@@ -237,7 +237,7 @@ def test_monthly_counts_survive_erasure_and_deletion(world, sapporo):
     # Erasure empties the customer's contact with the rest; the count stays.
     moves = list(Move.objects.all())
     for move in moves:
-        move.entries.update(status="delivered")
+        move.procedures.update(status="delivered")
         from hikkoshi.delivery.models import Delivery
 
         Delivery.objects.filter(entry__move=move).update(status="delivered", delivered_at=timezone.now())

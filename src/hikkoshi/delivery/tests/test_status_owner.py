@@ -84,7 +84,7 @@ def test_every_status_change_of_a_delivery_reaches_the_procedure_through_moves(
 
 def test_the_service_writes_the_status_and_a_reference_once_given(sapporo, mover):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    entry = move.entries.exclude(status=ProcedureStatus.IN_PERSON).first()
+    entry = move.procedures.exclude(status=ProcedureStatus.IN_PERSON).first()
     lifecycle.procedure_status_record(procedure_id=entry.pk, status=ProcedureStatus.DELIVERED, reference="R-9")
     lifecycle.procedure_status_record(procedure_id=entry.pk, status=ProcedureStatus.HANDLED)  # keeps the reference
     entry.refresh_from_db()

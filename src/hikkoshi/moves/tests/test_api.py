@@ -105,7 +105,7 @@ def test_the_movers_choices_are_kept_and_returned(api, sapporo):
     }
     move = Move.objects.get(public_id=body["id"])
     assert move.procedure_choices == body["choices"]
-    assert not move.entries.filter(version__procedure__slug__startswith="hokkaido-gas").exists()  # not sent
+    assert not move.procedures.filter(version__procedure__slug__startswith="hokkaido-gas").exists()  # not sent
     assert api.get(f"/api/v1/moves/{move.public_id}").json()["choices"] == body["choices"]
 
 

@@ -66,7 +66,7 @@ def _check(api, payload):
         assert response.json()["invalid-params"]
     else:
         move = Move.objects.get(public_id=response.json()["id"])
-        assert move.entries.count() == len(payload["procedures"])
+        assert move.procedures.count() == len(payload["procedures"])
 
 
 @given(mutations=st.lists(st.tuples(st.sampled_from(PATHS), JSON), min_size=1, max_size=3))

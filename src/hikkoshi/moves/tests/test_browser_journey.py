@@ -154,7 +154,7 @@ def test_people_dates_and_the_step_bar_in_a_browser(sapporo_defaults, live_serve
         ]
         assert record.applicant.birth_date.isoformat() == "1988-07-07"
         assert record.members[1].birth_date.isoformat() == "2019-05-01"
-        entries = {e.version.procedure.slug: e.values for e in moves[0].entries.all()}
+        entries = {e.version.procedure.slug: e.values for e in moves[0].procedures.all()}
         assert entries["sapporo-water-stop"]["stop_date"] == earlier.isoformat()
         assert entries["sapporo-water-start"]["start_date"] == day.isoformat()
     finally:

@@ -118,7 +118,7 @@ def test_the_details_step_shows_the_moving_day_and_keeps_a_change(signed_in, sap
     page = text(signed_in.get(base + "details/"))
     assert value_of(page, "proc-sapporo-water-stop-stop_date") == earlier.isoformat()  # the change, as typed
     assert signed_in.post(base + "submit/", AGREE)["Location"] == base
-    entries = {e.version.procedure.slug: e.values for e in move_of(base + "places/").entries.all()}
+    entries = {e.version.procedure.slug: e.values for e in move_of(base + "places/").procedures.all()}
     assert entries["sapporo-water-stop"]["stop_date"] == earlier.isoformat()
     assert entries["sapporo-water-start"]["start_date"] == day.isoformat()
 

@@ -22,8 +22,8 @@ from .conftest import sapporo_relocation
 def test_a_submitted_move_is_handed_on_inside_its_transaction_with_its_procedures(sapporo, mover):
     heard = []
 
-    def receiver(sender, move, entries, **kwargs):
-        heard.append((transaction.get_connection().in_atomic_block, move.pk, [e.status for e in entries]))
+    def receiver(sender, move, procedures, **kwargs):
+        heard.append((transaction.get_connection().in_atomic_block, move.pk, [e.status for e in procedures]))
 
     move_submitted.connect(receiver, dispatch_uid="test-heard")
     try:
@@ -32,7 +32,7 @@ def test_a_submitted_move_is_handed_on_inside_its_transaction_with_its_procedure
         move_submitted.disconnect(dispatch_uid="test-heard")
     [(in_transaction, move_id, statuses)] = heard
     assert in_transaction and move_id == move.pk
-    assert statuses == list(move.entries.order_by("position").values_list("status", flat=True))
+    assert statuses == list(move.procedures.order_by("position").values_list("status", flat=True))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -104,7 +104,7 @@ def test_a_stale_draft_is_deleted_only_while_it_is_one(sapporo, mover):
 
 def test_a_correction_changes_only_what_changed_and_says_so(sapporo, mover):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    water = move.entries.get(version__procedure__slug="sapporo-water-start")
+    water = move.procedures.get(version__procedure__slug="sapporo-water-start")
     heard = []
 
     def receiver(sender, move, changes, **kwargs):
@@ -131,7 +131,7 @@ def test_a_correction_changes_only_what_changed_and_says_so(sapporo, mover):
 
 def test_moves_reads_notices_only_from_the_one_registered_source(sapporo, mover, monkeypatch):
     move = move_submit(owner=mover, payload=sapporo_relocation())
-    water = move.entries.get(version__procedure__slug="sapporo-water-start")
+    water = move.procedures.get(version__procedure__slug="sapporo-water-start")
     monkeypatch.setattr(move_notices, "_source", None)
     assert move_notices.notices_by_procedure([move.pk]) == {}  # no app keeps notices: none, and no error
     refused = move_notices.NoticeView(

@@ -510,7 +510,7 @@ def test_an_organisation_left_unticked_gets_nothing_and_the_rest_is_sent(signed_
     posted = {"consent": "1", "organisations": offered, "share": [o for o in offered if o != "hokkaido-shimbun"]}
     assert signed_in.post(base + "submit/", posted)["Location"] == base
     move = move_of(base + "places/")
-    slugs = set(move.entries.values_list("version__procedure__slug", flat=True))
+    slugs = set(move.procedures.values_list("version__procedure__slug", flat=True))
     assert "hokkaido-shimbun-subscription" not in slugs  # not sent
     assert {"sapporo-move-in", "hokkaido-gas-start", "sapporo-water-stop"} <= slugs  # the rest is
     assert move.procedure_choices["hokkaido-shimbun-subscription"] == "withheld"  # and recorded

@@ -194,7 +194,7 @@ def test_my_moves_say_what_was_withdrawn(ja, move, mover):
     ja.post(f"/moves/{move.public_id}/withdraw/", {"request_key": KEY, "procedure": "hokkaido-gas-start"})
     page = text(ja.get("/moves/"))
     assert "申請済み（一部取下げ）" in page
-    everything = [e.version.procedure.slug for e in other.entries.all()]
+    everything = [e.version.procedure.slug for e in other.procedures.all()]
     ja.post(f"/moves/{other.public_id}/withdraw/", {"request_key": "z" * 20, "procedure": everything})
     page = text(ja.get("/moves/"))
     assert re.search(r'<span class="status">取下げ済み</span>', page)

@@ -109,7 +109,7 @@ def test_sapporo_to_osaka_asks_only_about_stopping_and_offers_the_online_move_ou
     assert "error-summary" not in review and "マイナポータル" in _section(review, "move-out-online")
     assert signed_in.post(base + "submit/", AGREE)["Location"] == base
     move = move_of(base + "places/")
-    office = move.entries.get(version__procedure__slug="sapporo-move-out").office
+    office = move.procedures.get(version__procedure__slug="sapporo-move-out").office
     assert office["slug"] == "sapporo-chuo-ward"  # the origin ward's 戸籍住民課
     result = text(signed_in.get(base))
     assert "マイナポータル" in _section(result, "move-out-online")

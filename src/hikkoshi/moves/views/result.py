@@ -112,7 +112,7 @@ def result_page(request, move, *, visit: dict | None = None, status: int = 200):
         "moves/result.html",
         {
             "move": move,
-            "entries": rows,
+            "procedures": rows,
             "warnings": warnings,
             "summary": _delivery_summary(move),
             "next_steps": next_steps(rows),
@@ -160,7 +160,9 @@ def _stored_not_applied(move) -> list[dict]:
 def _delivery_summary(move) -> dict:
     """How many of a move's applications to be sent have arrived, are on their way, failed."""
     statuses = [
-        e.status for e in move.entries.all() if e.status not in (ProcedureStatus.IN_PERSON, ProcedureStatus.WITHDRAWN)
+        e.status
+        for e in move.procedures.all()
+        if e.status not in (ProcedureStatus.IN_PERSON, ProcedureStatus.WITHDRAWN)
     ]
     return {
         "sent_total": len(statuses),

@@ -38,7 +38,7 @@ def finish(move, *, at=None, status=ProcedureStatus.DELIVERED):
 
 
 def last_day(move):
-    return max([move.move_date] + [e.deadline_to for e in move.entries.all() if e.deadline_to])
+    return max([move.move_date] + [e.deadline_to for e in move.procedures.all() if e.deadline_to])
 
 
 def raw_personal(move):
@@ -144,13 +144,13 @@ def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
     stored = Move.objects.get(pk=move.pk)
     assert stored.erased_at == now and stored.status == "submitted"
     # What stays: procedures, statuses, references, offices, deliveries and their codes.
-    assert stored.entries.count() == len(values)
-    assert {e.status for e in stored.entries.all()} == {
+    assert stored.procedures.count() == len(values)
+    assert {e.status for e in stored.procedures.all()} == {
         ProcedureStatus.DELIVERED,
         ProcedureStatus.IN_PERSON,
         ProcedureStatus.HANDLED,
     }
-    assert stored.entries.get(version__procedure__slug="sapporo-move-in").office["name"]
+    assert stored.procedures.get(version__procedure__slug="sapporo-move-in").office["name"]
     handled = Delivery.objects.get(pk=failed.pk)
     assert handled.status == ProcedureStatus.HANDLED and handled.handled_reason == "" and handled.handled_by == mover
     assert [e.detail for e in handled.events.filter(kind=DeliveryEvent.Kind.HANDLED)] == [""]

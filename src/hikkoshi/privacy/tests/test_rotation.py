@@ -85,7 +85,7 @@ def test_rotation_re_encrypts_every_row_and_the_old_key_can_go(keys, sapporo, mo
     for move in moves:
         stored = Move.objects.get(pk=move.pk)
         assert stored.applicant["name"] == APPLICANT["name"] and stored.members[0]["name"] == "鷺沢 紬"
-        assert all(isinstance(e.values, dict) for e in stored.entries.all())
+        assert all(isinstance(e.values, dict) for e in stored.procedures.all())
     assert Move.objects.get(pk=draft.pk).draft["people"]["applicant"] == APPLICANT
 
 
