@@ -46,6 +46,7 @@ from django.utils.dateparse import parse_datetime
 from hikkoshi.audit.services import Action, record
 from hikkoshi.encryption.digests import token_digest
 from hikkoshi.moves.models import Move
+from hikkoshi.moves.services import move_draft_create
 
 from . import adapters, client, dataset
 from .models import (
@@ -552,7 +553,7 @@ def claim_handoff(token: str, user, *, request=None) -> Move:
                 logger.warning("federation_claim_refused reason=other_person peer=%s", handoff.origin.slug)
                 raise ClaimRefused("other_person")
             draft = dataset.from_data_set(handoff.document)
-            move = Move.objects.create(owner=user, draft=draft, idempotency_key="handoff:" + handoff.pk)
+            move = move_draft_create(owner=user, draft=draft, idempotency_key="handoff:" + handoff.pk)
             handoff.state, handoff.finished_at, handoff.move_public_id = (
                 HandoffState.CLAIMED,
                 timezone.now(),

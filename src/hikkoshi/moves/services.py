@@ -509,9 +509,11 @@ def _office_data(org) -> dict:
 START_KEY_PREFIX = "start:"
 
 
-def move_draft_create(*, owner) -> Move:
-    """A new draft move, at its first step."""
-    return Move.objects.create(owner=owner, draft={"step": "places"})
+def move_draft_create(*, owner, draft: dict | None = None, idempotency_key: str = "") -> Move:
+    """A new draft move, at its first step, or pre-filled with ``draft`` (a partner portal's
+    hand-over, ``hikkoshi.federation``); ``idempotency_key`` makes a second one for the same
+    key impossible (the database's unique constraint per owner)."""
+    return Move.objects.create(owner=owner, draft=draft or {"step": "places"}, idempotency_key=idempotency_key)
 
 
 def move_draft_start(*, owner, start_token: str = "") -> tuple[Move, bool]:

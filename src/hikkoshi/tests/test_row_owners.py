@@ -21,6 +21,12 @@ ALLOWED = {
     ("bench/moves.py", "delivery.Delivery"),
     ("bench/moves.py", "delivery.DeliveryEvent"),
     ("bench/moves.py", "audit.AuditEvent"),
+    # ... and the call centre whose operator searches them by name (staff name search), with its
+    # customers' records and their name terms.
+    ("bench/moves.py", "assisted.CallCentre"),
+    ("bench/moves.py", "assisted.Operator"),
+    ("bench/moves.py", "assisted.AssistedMove"),
+    ("bench/moves.py", "assisted.NameTerm"),
     # ``hikkoshi demo`` seeds its demo agency, store, call centre and their staff.
     ("portal/management/commands/demo.py", "assisted.Agency"),
     ("portal/management/commands/demo.py", "assisted.Store"),

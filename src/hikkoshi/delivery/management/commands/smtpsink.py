@@ -31,7 +31,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, smtp_port: int, web_port: int, dir: str, **options: Any) -> None:  # noqa: A002
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
         stop = threading.Event()
+        # A service manager's SIGTERM and Ctrl-C's SIGINT end it the same way: the main thread
+        # wakes and stops the sink (a KeyboardInterrupt could land anywhere, even in a lock).
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
         try:
             sink = SmtpSink(dir, smtp_port=smtp_port, web_port=web_port).start()
         except OSError as exc:
@@ -43,7 +46,5 @@ class Command(BaseCommand):
         try:
             while not stop.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
         finally:
             sink.stop()
