@@ -46,6 +46,9 @@ class Fetched:
     etag: str = ""
 
 
+SHOWN_PROBLEMS = 20  # of a refused copy, on the console (never in the logs: they may quote its data)
+
+
 @dataclass(frozen=True)
 class PullResult:
     """``outcome``: copied, unchanged, refused (the copy broke a rule: ``problems`` of them),
@@ -57,6 +60,7 @@ class PullResult:
     organisations: int = 0
     problems: int = 0
     reason: str = ""
+    details: tuple[str, ...] = ()  # the first problems of a refused copy, for the operator's console
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,9 @@ def store_copy(peer: Peer, fetched: Fetched) -> PullResult:
         # sees why in ``peer list``; the messages may quote the peer's data, so only their count.
         Peer.objects.filter(pk=peer.pk).update(last_error=f"directory refused: {len(exc.errors)} problem(s)")
         logger.warning("federation_directory_refused peer=%s problems=%d", peer.slug, len(exc.errors))
-        return PullResult(peer.slug, "refused", problems=len(exc.errors))
+        return PullResult(
+            peer.slug, "refused", problems=len(exc.errors), details=tuple(str(e) for e in exc.errors[:SHOWN_PROBLEMS])
+        )
     logger.info("federation_directory_copied peer=%s organisations=%d", peer.slug, result.created)
     return PullResult(peer.slug, "copied", organisations=result.created)
 

@@ -60,7 +60,7 @@ def test_the_command_names_each_peer_s_outcome_and_fails_when_one_failed(db, qui
     with pytest.raises(CommandError, match="not copied"):
         call_command("federation", "pull", stdout=out)
     assert out.getvalue().splitlines() == [
-        "down\tfailed\tunreachable; the last good copy stays",
+        "down\tfailed\tunreachable; nothing copied yet",
         "kanto\tadapter\treached through the adapter 'renrakucho': not pulled here",
     ]
     with pytest.raises(CommandError, match="No peer nowhere"):

@@ -214,7 +214,26 @@ def test_peer_add_list_remove(kansai):
 
 def test_peer_add_keeps_a_peer_whose_document_cannot_be_had(db):
     _, err = run("peer", "add", "nara", "http://127.0.0.1:9", "--thumbprint", thumbprint(A), "--areas", "29")
-    assert "could not be verified" in err and Peer.objects.filter(slug="nara").exists()
+    assert "could not be had now" in err and Peer.objects.filter(slug="nara").exists()
+
+
+def test_peer_add_with_a_wrong_thumbprint_pins_nothing(kansai):
+    """A pin that does not match the key signing the document can never be put right by
+    refreshing: the command fails and nothing is pinned, so adding it again with the right
+    thumbprint works at once."""
+    fake, _ = kansai
+    _serve(fake, sign_document(claims("osaka", current=[jwk(N, "n")], areas=["27"]), N, "n"))
+    with pytest.raises(CommandError, match="nothing pinned"):
+        run("peer", "add", "osaka", fake.url, "--thumbprint", thumbprint(A), "--areas", "27")
+    assert not Peer.objects.filter(slug="osaka").exists()
+    out, err = run("peer", "add", "osaka", fake.url, "--thumbprint", thumbprint(N), "--areas", "27")
+    assert "Document verified" in out and err == ""
+
+
+def test_peer_add_warns_when_another_id_has_the_same_key(kansai):
+    _fake, peer = kansai
+    _, err = run("peer", "add", "kobe", "http://127.0.0.1:9", "--thumbprint", peer.thumbprints[0], "--areas", "28")
+    assert f"{peer.slug} is pinned to the same key" in err
 
 
 def test_the_admin_shows_peers_and_changes_nothing(kansai, admin_client):

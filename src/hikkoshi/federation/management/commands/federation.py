@@ -54,14 +54,25 @@ class Command(BaseCommand):
         if not results:
             self.stdout.write("No partner portals.")
         for result in results:
+            kept = "the last good copy stays" if portal_copy(result.peer) else "nothing copied yet"
             detail = {
                 "copied": f"{result.organisations} organisation(s)",
-                "refused": f"{result.problems} problem(s); the last good copy stays",
-                "failed": f"{result.reason}; the last good copy stays",
+                "refused": f"{result.problems} problem(s); {kept}",
+                "failed": f"{result.reason}; {kept}",
                 "skipped": "cooling off after failures",
                 "adapter": f"reached through the adapter {result.reason!r}: not pulled here",
             }.get(result.outcome, "")
             self.stdout.write(f"{result.peer}\t{result.outcome}" + (f"\t{detail}" if detail else ""))
+            for problem in result.details:
+                # The peer's own words: shown as text, control characters and all made visible.
+                self.stdout.write("    " + problem.encode("unicode_escape").decode("ascii", "replace")[:300])
+            if result.problems > len(result.details):
+                self.stdout.write(f"    … and {result.problems - len(result.details)} more")
+            if result.outcome == "failed" and result.reason == "http_401":
+                self.stdout.write(
+                    f"    {result.peer} refused our signature: its operator must pin this portal's thumbprint "
+                    "(`hikkoshi federation keys` here, `hikkoshi federation peer add` there)."
+                )
         if any(result.outcome in ("refused", "failed") for result in results):
             raise CommandError("Some directories were not copied.")
 
@@ -84,9 +95,30 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Pinned {peer.slug} at {peer.base_url}.")
         if not peer.areas:
-            self.stdout.write("No areas allowed (--areas): its region counts nowhere until you add it again with some.")
+            self.stdout.write(
+                "No areas allowed (--areas): its region counts nowhere until you remove it and add it again with some."
+            )
+        for other in Peer.objects.exclude(pk=peer.pk):
+            if set(other.thumbprints) & set(peer.thumbprints):
+                self.stderr.write(f"Warning: {other.slug} is pinned to the same key; one portal, two ids?")
         if not peer.adapter:
-            self._fetch(peer)
+            try:
+                client.refresh_document(peer)
+            except client.BadAnswer as exc:
+                # A wrong pin can never be put right by refreshing: pin nothing.
+                services.remove_peer(peer.slug)
+                raise CommandError(
+                    f"The document at {peer.base_url} is not signed by a key with that thumbprint ({exc}): "
+                    f"nothing pinned. Compare the thumbprint with what `hikkoshi federation keys` prints at "
+                    f"{peer.slug}, then add it again."
+                ) from exc
+            except client.FederationError as exc:
+                self.stderr.write(
+                    f"Its document could not be had now ({exc.reason}: {exc}); the peer is kept: "
+                    f"run `hikkoshi federation peer refresh {peer.slug}` when it answers."
+                )
+            else:
+                self._verified(peer)
 
     def _fetch(self, peer: Peer) -> None:
         try:
@@ -97,6 +129,9 @@ class Command(BaseCommand):
                 f"run `hikkoshi federation peer refresh {peer.slug}` later."
             )
             return
+        self._verified(peer)
+
+    def _verified(self, peer: Peer) -> None:
         served = ", ".join(peer.served_areas) or "nothing"
         claimed = ", ".join(peer.document.get("region", {}).get("areas", []))
         self.stdout.write(
