@@ -64,7 +64,7 @@ def test_every_slug_once_and_every_organisation_findable():
 def test_every_shipped_contact_validates():
     contacts = [(org["slug"], c) for org in ALL for c in org["contacts"]]
     phones = [c for _slug, c in contacts if c["kind"] in (ContactKind.PHONE, ContactKind.FAX)]
-    assert len(phones) == 22
+    assert len(phones) == 32  # 22 found in the reference, and the call centre's for each of 10 wards
     for slug, contact in contacts:
         try:
             validate_contact(contact["kind"], contact["value"])
@@ -90,7 +90,7 @@ def test_only_high_confidence_official_data_is_verified():
 @pytest.mark.django_db
 def test_shipped_files_import_into_an_empty_directory(shipped):
     assert Organisation.objects.count() == 27
-    assert Contact.objects.filter(kind__in=["phone", "fax"]).count() == 22
+    assert Contact.objects.filter(kind__in=["phone", "fax"]).count() == 32
     for slug, code in SAPPORO_WARDS.items():
         org = Organisation.objects.get(slug=slug)
         assert org.category == Category.WARD_OFFICE
@@ -167,3 +167,57 @@ def test_shipped_data_survives_a_csv_round_trip(shipped, tmp_path):
         return result
 
     assert by_slug(tmp_path / "after.json") == by_slug(as_json)
+
+
+# Japan Post's data writes small kana full size (サツポロ, ヤクシヨ); what a person reads is
+# サッポロ, ヤクショ.
+JAPAN_POST_STYLE = (
+    "サツポロ",
+    "ホツカイ",
+    "ヤクシヨ",
+    "キヨウ",
+    "リヨク",
+    "シンブンシヤ",
+    "シユク",
+    "チユウ",
+    "キヨク",
+    " ",
+)
+
+
+def test_kana_readings_are_natural():
+    for org in ALL:
+        for written in JAPAN_POST_STYLE:
+            assert written not in org["name_kana"], (org["slug"], org["name_kana"])
+    readings = {org["slug"]: org["name_kana"] for org in ALL}
+    assert readings["sapporo-shiroishi-ward"] == "サッポロシシロイシクヤクショ"
+    assert readings["sapporo-chuo-ward"] == "サッポロシチュウオウクヤクショ"
+    assert readings["sapporo-kiyota-ward"] == "サッポロシキヨタクヤクショ"
+    assert readings["hepco"] == "ホッカイドウデンリョク"
+    assert readings["tokyo-chiyoda-ward"] == "トウキョウトチヨダクヤクショ"
+
+
+def test_every_sapporo_ward_office_gives_a_phone_with_its_source():
+    """No ward office's own number is in the reference: the city's call centre stands in, named
+    as such, with the source it was read in; no ward's hours say 未確認."""
+    centre = next(org for org in ALL if org["slug"] == "sapporo-callcenter")
+    centre_phone = next(c["value"] for c in centre["contacts"] if c["kind"] == "phone")
+    for org in ALL:
+        if org["slug"] not in SAPPORO_WARDS:
+            continue
+        phones = [c for c in org["contacts"] if c["kind"] == ContactKind.PHONE]
+        assert [c["value"] for c in phones] == [centre_phone], org["slug"]
+        assert phones[0]["label"].startswith("札幌市コールセンター")
+        assert phones[0]["verification"] == Verification.THIRD_PARTY
+        assert "i-colleague.oia.hokudai.ac.jp" in org["source"] and centre_phone in org["source"]
+        assert "未確認" not in org["hours"] and org["hours"]
+
+
+def test_no_english_fragments_in_what_the_pages_show():
+    """Labels and hours are shown on Japanese pages as they are: Japanese only."""
+    import re
+
+    for org in ALL:
+        shown = [org["hours"], *(c["label"] for c in org["contacts"])]
+        for text in shown:
+            assert not re.search(r"[A-Za-z]{4,}", text.replace("FAQ", "")), (org["slug"], text)
