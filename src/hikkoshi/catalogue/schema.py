@@ -54,6 +54,8 @@ DEFAULTS = (DEFAULT_MOVE_DATE,)
 
 
 _ACCOUNT_SEPARATORS = re.compile(r"[\s" + re.escape(DASHES) + r"]")
+# A pattern that is only a fixed number of digits, such as \d{12} or [0-9]{12}.
+_DIGITS_ONLY = re.compile(r"(?:\\d|\[0-9\])\{(\d+)\}")
 
 
 class FieldError(ValueError):
@@ -260,13 +262,23 @@ class FieldSpec:
         elif kind == FieldType.ACCOUNT:
             # Customer numbers are printed with spaces or hyphens; the organisation wants digits.
             text = _ACCOUNT_SEPARATORS.sub("", ascii_digits(text))
+        digits = _DIGITS_ONLY.fullmatch(self.pattern) if self.pattern else None
+        if digits and not re.fullmatch(self.pattern, text, re.ASCII):
+            # A number of fixed length (ご請求番号 12桁): say what is wrong with this one.
+            wanted = int(digits.group(1))
+            if not text.isascii() or not text.isdigit():
+                raise FieldError(_("Enter digits only: %(wanted)d of them.") % {"wanted": wanted})
+            raise FieldError(
+                _("Enter %(wanted)d digits (this has %(length)d).") % {"wanted": wanted, "length": len(text)}
+            )
         if len(text) > self.limit:
             raise FieldError(
                 _("Use at most %(limit)d characters (this has %(length)d).")
                 % {"limit": self.limit, "length": len(text)}
             )
         if self.pattern and not re.fullmatch(self.pattern, text, re.ASCII):
-            raise FieldError(self.localised_help or _("This value does not have the expected form."))
+            # The help under the field says what is expected: not repeated here.
+            raise FieldError(_("This value does not have the expected form: see the hint for this field."))
         return text
 
     # -- presentation ------------------------------------------------------------------------

@@ -232,6 +232,50 @@ def test_bad_values_are_named_by_path():
     }
 
 
+def test_a_number_of_the_wrong_length_says_what_is_wrong_not_the_help_again():
+    """ご請求番号（12桁）: the help under the field is not repeated as the error."""
+    from django.utils import translation
+
+    [field] = parse_schema(
+        [
+            {
+                "name": "billing_number",
+                "type": "account",
+                "label": "ご請求番号（12桁）",
+                "pattern": "\\d{12}",
+                "max_length": 12,
+                "help": "ほくでんエネモールで確認できます（分かれば）。12桁の数字。",
+                "help_en": "Shown in the web service, if you know it: 12 digits.",
+            }
+        ]
+    )
+    with translation.override("ja"):
+        for typed, message in (
+            ("12345678901", "12桁の数字を入力してください（入力されたのは11桁です）。"),
+            ("1234 5678 90123", "12桁の数字を入力してください（入力されたのは13桁です）。"),
+            ("12345678901A", "数字だけを12桁で入力してください。"),
+        ):
+            with pytest.raises(FieldError) as caught:
+                field.clean(typed)
+            assert str(caught.value) == message
+            assert "エネモール" not in str(caught.value)
+    with translation.override("en"), pytest.raises(FieldError) as caught:
+        field.clean("12345")
+    assert str(caught.value) == "Enter 12 digits (this has 5)."
+    assert field.clean("1234-5678-9012") == "123456789012"
+
+
+def test_another_pattern_says_the_form_is_wrong_without_repeating_the_help():
+    from django.utils import translation
+
+    [field] = parse_schema(
+        [{"name": "code", "type": "text", "label": "記号", "pattern": "[A-Z]{2}", "help": "英大文字2文字"}]
+    )
+    with translation.override("ja"), pytest.raises(FieldError) as caught:
+        field.clean("ab")
+    assert str(caught.value) == "入力の形式が正しくありません。この欄の説明をご覧ください。"
+
+
 def test_fields_of_other_move_kinds_are_not_asked():
     _values, errors = clean_values(SCHEMA, {"kana": "ア", "later": "x"}, kinds=["move_out"])
     assert errors == {"later": errors["later"]}  # unknown for a move-out
