@@ -2,11 +2,15 @@
 of a suspended agency are refused at sign-in (``access.sign_in_refused``); the budget of failed
 sign-ins per address spares the browsers an account signed in from before (``known_browsers``)."""
 
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email, user_email, user_username
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from hikkoshi.identity import username_for
 
@@ -44,6 +48,21 @@ class AccountAdapter(DefaultAccountAdapter):
             usage.rollback()
             self._address_usage = None
 
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mails to people name the service, and their links (confirm, reset, sign
+        up) start with the portal's address (``HIKKOSHI_PORTAL_URL``), not the host the request
+        came to."""
+        service = mail_context()
+        request = getattr(self, "request", None)
+        origin = request.build_absolute_uri("/") if request is not None else ""
+        portal = service["portal_url"].rstrip("/") + "/"
+        links = {
+            key: portal + value[len(origin) :]
+            for key, value in context.items()
+            if origin and isinstance(value, str) and value.startswith(origin)
+        }
+        super().send_mail(template_prefix, email, {**service, **context, **links})
+
     def populate_username(self, request, user):
         username = username_for(user_email(user))
         if username is None:
@@ -60,6 +79,22 @@ class AccountAdapter(DefaultAccountAdapter):
             clear_login(request)
             return suspended_response(request)
         return response
+
+
+@dataclass(frozen=True)
+class Service:
+    """What allauth's mail templates call ``current_site``: the service's name and address."""
+
+    name: str
+    domain: str
+
+
+def mail_context() -> dict:
+    """The service as the mails to people name it: ``HIKKOSHI_PORTAL_NAME``, or the portal's
+    name in the active language; its address from ``HIKKOSHI_PORTAL_URL``."""
+    url = str(settings.HIKKOSHI_PORTAL_URL)
+    name = settings.HIKKOSHI_PORTAL_NAME or gettext("hikkoshi — moving procedures portal")
+    return {"current_site": Service(name=name, domain=urlsplit(url).netloc), "portal_url": url}
 
 
 def suspended_response(request):

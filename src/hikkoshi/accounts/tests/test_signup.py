@@ -114,3 +114,27 @@ def test_no_inline_script_or_style_on_the_account_pages(client, mover):
         assert " style=" not in page and "<style" not in page, url
         for tag in re.findall(r"<script[^>]*>", page):
             assert "src=" in tag or 'type="application/json"' in tag, (url, tag)
+
+
+def test_mails_to_people_start_with_the_service_name(client, db, settings):
+    """Not allauth's 「こんにちは、<host> です!」: the service's name first, its address last."""
+    settings.HIKKOSHI_PORTAL_URL = "http://127.0.0.1:8765/"
+    client.post("/accounts/signup/", {"email": "greet@example.jp", "password1": PASSWORD, "password2": PASSWORD})
+    body = mail.outbox[-1].body
+    assert body.startswith("引越し手続きポータル hikkoshi です。\n"), body
+    assert "こんにちは" not in body and "127.0.0.1:8765 " in body  # the portal, not the request's host
+    assert "http://127.0.0.1:8765/accounts/confirm-email/" in body and "testserver" not in body
+    assert body.rstrip().endswith("引越し手続きポータル hikkoshi\nhttp://127.0.0.1:8765/")
+
+    english = Client(headers={"accept-language": "en"})
+    english.post("/accounts/password/reset/", {"email": "greet@example.jp"})
+    body = mail.outbox[-1].body
+    assert body.startswith("This is hikkoshi — moving procedures portal.\n"), body
+    assert "Hello from" not in body and body.rstrip().endswith("http://127.0.0.1:8765/")
+    assert "http://127.0.0.1:8765/accounts/password/reset/key/" in body and "testserver" not in body
+
+
+def test_the_service_name_in_mails_can_be_set(client, db, settings):
+    settings.HIKKOSHI_PORTAL_NAME = "さっぽろ引越しナビ"
+    client.post("/accounts/signup/", {"email": "named@example.jp", "password1": PASSWORD, "password2": PASSWORD})
+    assert mail.outbox[-1].body.startswith("さっぽろ引越しナビ です。\n")
