@@ -16,9 +16,9 @@ from .models import Move
 
 
 def channel_label(name: str) -> str:
-    """A channel as the printed documents name it (窓口, FAX, …), shown the same way on the
-    pages and in the API."""
-    return channels.japanese_label(name)
+    """A channel as the pages and the API name it, in the active language (窓口 / Counter, FAX /
+    Fax, …); the forms organisations receive use ``channels.japanese_label``."""
+    return str(channels.document_label(name))
 
 
 # The applicant of a move whose personal data was erased (no name, no birth date).

@@ -170,8 +170,8 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
         assert f'name="choice-{slug}" value="not_needed" id="choice-{slug}-not_needed" checked' in page
     for answer in ("Apply here", "Already arranged", "With another company", "Not needed"):
         assert answer in page
-    for label in ("Web", "窓口", "FAX", "メール"):
-        assert label in page
+    for label in ("Web", "Counter", "Fax", "E-mail"):  # the channels in English
+        assert f"How it is sent</dt><dd>{label}</dd>" in page
     assert "北海道新聞" in page  # organisations are named
 
     response = client.post(
@@ -238,8 +238,8 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     assert "北区役所" in page  # the window procedure's office, with its address and hours
     assert "本庁舎" not in page
     assert "You need to file this at the counter" in page and "Waiting to be sent" in page
-    for label in ("Web", "窓口", "FAX"):
-        assert label in page
+    for label in ("Web", "Counter", "Fax"):
+        assert f"How it is sent</dt><dd>{label}</dd>" in page
     assert "What to bring" in page
     # Submitted moves are no longer edited: every step goes to the result.
     for step in ("places", "procedures", "people", "details", "review"):
