@@ -311,6 +311,29 @@ HIKKOSHI_FAX = {
 # Where movers and organisations reach this portal (printed on fax cover sheets and in e-mails).
 HIKKOSHI_PORTAL_URL = os.environ.get("HIKKOSHI_PORTAL_URL", "http://127.0.0.1:8000/")
 
+# Who runs this portal (運営者), shown where the law expects it: the terms of use, the privacy
+# policy (個人情報保護法: name, address, representative, where to ask) and the contact page.
+# `check --deploy` names what is missing; the demo (settings/dev.py) sets values marked as a demo.
+HIKKOSHI_OPERATOR = {
+    "name": os.environ.get("HIKKOSHI_OPERATOR_NAME", ""),
+    "address": os.environ.get("HIKKOSHI_OPERATOR_ADDRESS", ""),
+    "representative": os.environ.get("HIKKOSHI_OPERATOR_REPRESENTATIVE", ""),
+    # How to reach the operator's contact desk: e-mail, phone, form (one line each).
+    "contact": os.environ.get("HIKKOSHI_OPERATOR_CONTACT", ""),
+    "contact_hours": os.environ.get("HIKKOSHI_OPERATOR_CONTACT_HOURS", ""),
+    # The organisations taking part in running the portal (官民連携), one a line.
+    "members": os.environ.get("HIKKOSHI_OPERATOR_MEMBERS", ""),
+    # Where the source code of what runs here can be had (AGPL-3.0: users over the network).
+    "source_url": os.environ.get("HIKKOSHI_SOURCE_URL", ""),
+    # The court of the terms (empty: the district court of the operator's address), the date the
+    # terms took effect, and how long the web server's access log is kept.
+    "court": os.environ.get("HIKKOSHI_OPERATOR_COURT", ""),
+    "terms_date": os.environ.get("HIKKOSHI_TERMS_DATE", ""),
+    "log_retention": os.environ.get("HIKKOSHI_LOG_RETENTION", ""),
+    # True: a demonstration with made-up values, said so on every page that shows them.
+    "demo": os.environ.get("HIKKOSHI_OPERATOR_DEMO", "0") == "1",
+}
+
 # Federation of moving portals (ポータル間連携, hikkoshi.federation). This portal's id among its
 # peers (they pin it with its key's thumbprint: `hikkoshi federation keys`), its name in the
 # signed well-known document (the region's name when empty), the next signing key published

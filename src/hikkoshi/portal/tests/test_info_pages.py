@@ -18,7 +18,7 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "templates" / "portal" / "p
 MARKERS = {
     "about": ("事業者情報検索", "provider search"),
     "flow": ("申請控え", "applicant’s copy"),
-    "terms": ("運営者が定める", "to be set by the operator"),
+    "terms": ("専属的合意管轄裁判所", "exclusive jurisdiction"),
     "notes": ("個人番号", "My Number"),
     "privacy": ("クエリ文字列", "query string"),
     "contact": ("各手続きについてのお問い合わせ", "Questions about a procedure"),
@@ -92,3 +92,111 @@ def test_both_languages_have_every_fragment():
     for slug in INFO_PAGES:
         for lang in ("ja", "en"):
             assert (PAGES_DIR / lang / f"{slug}.html").is_file(), f"{lang}/{slug}.html missing"
+
+
+# Text that was true before applications could be sent, and the placeholders of the template.
+STALE = {
+    "ja": ("準備中", "運営者が定める", "まだ申請を受け付けていません", "ひな形", "(third-party", "unverified"),
+    "en": ("in preparation", "to be set by the operator", "does not accept applications yet", "This is a template"),
+}
+OPERATOR = {
+    "name": "札幌引越しポータル運営協議会",
+    "address": "〒060-0001 札幌市中央区北1条西1丁目",
+    "representative": "会長 札幌 太郎",
+    "contact": "portal@example.jp",
+    "contact_hours": "平日 9:00〜17:00",
+    "members": "札幌市\n北海道ガス",
+    "source_url": "https://git.example.jp/hikkoshi",
+    "court": "札幌地方裁判所",
+    "terms_date": "2026年12月1日",
+    "log_retention": "90日",
+    "demo": False,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("slug", ["about", "flow", "notes", "terms", "privacy", "contact", "operators"])
+def test_no_stale_text_nor_placeholder(client, settings, slug, lang):
+    settings.HIKKOSHI_OPERATOR = OPERATOR
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    page = client.get(f"/pages/{slug}/").content.decode()
+    for stale in STALE[lang]:
+        assert stale not in page, stale
+    assert "［" not in page and "[to be" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_top_page_says_applications_are_sent(client, settings, lang):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    page = client.get("/").content.decode()
+    assert ("準備中" if lang == "ja" else "being built") not in page
+    assert ("Web・メール・FAX で各事業者へ申請を届けます" if lang == "ja" else "sends each application") in page
+
+
+@pytest.mark.django_db
+def test_the_about_and_flow_pages_say_the_application_functions_work(client):
+    about = client.get("/pages/about/").content.decode()
+    assert "どれも今すぐ使えます" in about and 'href="/moves/"' in about
+    flow = client.get("/pages/flow/").content.decode()
+    assert "次の流れで進みます" in flow and "自動で送り直し" in flow
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["terms", "privacy", "contact", "operators"])
+def test_the_operator_is_named_where_the_law_expects_it(client, settings, slug):
+    settings.HIKKOSHI_OPERATOR = OPERATOR
+    page = client.get(f"/pages/{slug}/").content.decode()
+    assert OPERATOR["name"] in page
+    if slug in ("privacy", "operators"):
+        assert OPERATOR["address"] in page and OPERATOR["representative"] in page
+    if slug in ("privacy", "contact", "operators"):
+        assert OPERATOR["contact"] in page
+    if slug == "terms":
+        assert "札幌地方裁判所を第一審" in page and "制定日：2026年12月1日" in page
+    if slug == "contact":
+        assert "平日 9:00〜17:00" in page
+    if slug == "operators":
+        assert 'href="https://git.example.jp/hikkoshi"' in page and "札幌市<br>北海道ガス" in page
+    if slug == "privacy":
+        assert "ログの保存期間：90日" in page
+    assert "デモ" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_demo_operator_is_said_to_be_a_demo(client, settings, lang):
+    settings.HIKKOSHI_OPERATOR = {**OPERATOR, "name": "hikkoshi デモ運営事務局", "demo": True}
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    for slug in ("terms", "privacy", "contact", "operators"):
+        page = client.get(f"/pages/{slug}/").content.decode()
+        assert ("このポータルはデモです" if lang == "ja" else "this portal is a demonstration") in page
+
+
+@pytest.mark.django_db
+def test_an_operator_not_set_is_said_so_without_a_placeholder(client, settings):
+    settings.HIKKOSHI_OPERATOR = {}
+    page = client.get("/pages/operators/").content.decode()
+    assert "（未設定）" in page and "運営者が定める" not in page
+    terms = client.get("/pages/terms/").content.decode()
+    assert "運営者の所在地を管轄する地方裁判所" in terms and "制定日" not in terms
+
+
+def test_the_dev_settings_give_a_demo_operator():
+    from hikkoshi.settings import dev
+
+    assert dev.HIKKOSHI_OPERATOR["demo"] is True
+    assert "デモ" in dev.HIKKOSHI_OPERATOR["name"]
+    assert "@example.jp" in dev.HIKKOSHI_OPERATOR["contact"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("lang", "names"), [("ja", ("日本語", "English")), ("en", ("日本語", "English"))])
+def test_the_language_switch_names_each_language_in_itself(client, settings, lang, names):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    page = client.get("/").content.decode()
+    switch = page[page.index('id="language-select"') : page.index("</select>")]
+    for name in names:
+        assert f">{name}</option>" in switch
+    assert "英語" not in switch and "Japanese" not in switch

@@ -139,13 +139,13 @@ def _ed25519_pem() -> str:
     )
 
 
-def test_production_settings_pass_the_deployment_checks(tmp_path):
+def _deploy_check(tmp_path, **extra):
     import os
     import subprocess
     import sys
 
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith(("HIKKOSHI_OPERATOR", "HIKKOSHI_PORTAL_URL"))},
         "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.production",
         "HIKKOSHI_SECRET_KEY": "x" * 20 + "-production-check-key-with-enough-entropy-0123456789",
         "HIKKOSHI_ALLOWED_HOSTS": "portal.example.jp",
@@ -154,13 +154,34 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         "HIKKOSHI_TRUSTED_PROXY_COUNT": "1",
         "HIKKOSHI_DATA_KEYS": "k1:" + "A" * 43 + "=",
         "HIKKOSHI_SIGNING_KEY": _ed25519_pem(),
+        **extra,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "hikkoshi.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    result = _deploy_check(
+        tmp_path,
+        HIKKOSHI_PORTAL_URL="https://portal.example.jp/",
+        HIKKOSHI_OPERATOR_NAME="札幌引越しポータル運営協議会",
+        HIKKOSHI_OPERATOR_ADDRESS="札幌市中央区北1条西1丁目",
+        HIKKOSHI_OPERATOR_CONTACT="portal@example.jp",
+        HIKKOSHI_SOURCE_URL="https://git.example.jp/hikkoshi",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deployment_checks_name_a_missing_operator_and_a_local_portal_url(tmp_path):
+    """Production pages never show the demo's operator nor give 127.0.0.1 as the portal."""
+    result = _deploy_check(tmp_path, HIKKOSHI_OPERATOR_NAME="札幌引越しポータル運営協議会")
+    assert result.returncode != 0
+    assert "hikkoshi.portal.W001" in result.stderr and "HIKKOSHI_OPERATOR_ADDRESS" in result.stderr
+    assert "HIKKOSHI_OPERATOR_NAME" not in result.stderr.split("W001")[1].split("\n")[0]
+    assert "hikkoshi.portal.W003" in result.stderr and "127.0.0.1:8000" in result.stderr

@@ -15,6 +15,7 @@ staff, and a demo call centre with an operator (hikkoshi.assisted); each of them
 password and an authenticator app (their keys are printed, and kept across runs).
 """
 
+import os
 from pathlib import Path
 import secrets
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port, host, prepare_only, no_sandbox, **options):
+        portal_url(host, port)
         self.stdout.write("Preparing the database …")
         call_command("migrate", verbosity=0, interactive=False)
         for path in sorted(DATA_DIR.glob("*.json")):
@@ -193,6 +195,19 @@ class Command(BaseCommand):
                 '"sample data" are not yet verified from the organisation\'s own source.',
             },
         )
+
+
+def portal_url(host: str, port: int) -> str:
+    """The demo's own address as ``HIKKOSHI_PORTAL_URL`` (what fax cover sheets, e-mailed
+    applications, letters and the well-known document give), unless the environment names one:
+    set here and in the environment, which the web and delivery processes it starts inherit."""
+    url = os.environ.get("HIKKOSHI_PORTAL_URL")
+    if not url:
+        shown = "127.0.0.1" if host in ("", "0.0.0.0") else (f"[{host}]" if ":" in host else host)  # noqa: S104
+        url = f"http://{shown}:{port}/"
+        os.environ["HIKKOSHI_PORTAL_URL"] = url
+    settings.HIKKOSHI_PORTAL_URL = url
+    return url
 
 
 def _staff_credentials(user, email: str) -> tuple[str, str, str]:
