@@ -61,3 +61,18 @@ def test_the_pages_after_a_refused_search_do_not_carry_it(client, db):
     page = client.get("/offices/", {"q": "中央\x01区"}).content.decode()
     nav = page[page.index('<nav aria-label="ページ">') :]
     assert 'href="?page=2"' in nav and "q=" not in nav[: nav.index("</nav>")]
+
+
+def test_a_ward_office_without_its_own_number_shows_the_city_call_centre(client, db):
+    """The shipped Sapporo directory: no empty phone field, natural kana, no 「未確認」 hours."""
+    from pathlib import Path
+
+    import hikkoshi.directory
+    from hikkoshi.directory.transfer import directory_import
+
+    directory_import(path=Path(hikkoshi.directory.__file__).parent / "data" / "sapporo.json")
+    page = client.get("/offices/", {"q": "白石"}).content.decode()
+    assert "札幌市白石区役所" in page and "(サッポロシシロイシクヤクショ)" in page
+    assert 'href="tel:011-222-4894"' in page and "札幌市コールセンター（区役所の電話番号は未掲載" in page
+    assert "No contact is known yet" not in page and "連絡先はまだ分かりません" not in page
+    assert "受付時間: 未確認" not in page and "札幌市コールセンターでご確認ください" in page
