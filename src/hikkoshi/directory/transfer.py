@@ -32,8 +32,9 @@ without one). The header row names the columns ``CSV_COLUMNS``, in any order, al
   municipality code), ``CODE:FROM-TO`` (postal codes FROM to TO within it) or ``:FROM-TO``.
 - ``last_checked``: ``YYYY-MM-DD`` or empty. ``verification``: empty means ``sample``.
 
-Text is stripped of surrounding spaces on import, in both formats. Everything is validated
-(with the models' own ``full_clean()``) before anything is written; all problems are reported
+Text is stripped of surrounding spaces on import, in both formats, and a reading in Japan Post's
+style gets its small kana back (``japanese.kana.natural_reading``: サツポロ → サッポロ).
+Everything is validated (with the models' own ``full_clean()``) before anything is written; all problems are reported
 together in one ``DirectoryImportError``; text with markup (an HTML tag, a comment) is refused
 anywhere, and web addresses must be http(s). Organisations are matched by slug: one in the file
 replaces its stored fields, contacts and service areas and becomes a local entry; those not in
@@ -62,6 +63,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hikkoshi.japanese.kana import natural_reading
 from hikkoshi.places.municipalities import municipality_code
 
 from .constants import LOCAL_PORTAL, Category, ContactKind, Verification
@@ -300,6 +302,7 @@ def _check_header(header: list[str]) -> list[ImportProblem]:
 
 def _csv_row(rec: _Record, cells: dict[str, str]) -> None:
     rec.fields = {name: cells[name] for name in TEXT_FIELDS}
+    rec.fields["name_kana"] = natural_reading(rec.fields["name_kana"])
     rec.fields["verification"] = cells["verification"] or Verification.SAMPLE
     rec.fields["last_checked"] = _parse_date(rec, cells["last_checked"])
     for column in CONTACT_COLUMNS:
@@ -398,6 +401,7 @@ def _json_list(rec: _Record, item: dict, key: str, allowed: set[str]):
 def _json_item(rec: _Record, item: dict) -> None:
     _unknown_keys(rec, item, _ORG_KEYS, "")
     rec.fields = {name: _text(rec, item, name, name) for name in TEXT_FIELDS}
+    rec.fields["name_kana"] = natural_reading(rec.fields["name_kana"])
     rec.fields["verification"] = _text(rec, item, "verification", "verification") or Verification.SAMPLE
     rec.fields["last_checked"] = _parse_date(rec, item.get("last_checked"))
     # Checked by the model's clean() with the other fields (absent or null: no keys).

@@ -855,3 +855,26 @@ def test_every_term_is_folded_already(text):
 
     for term in name_terms(text):
         assert term and name_key(term) == term
+
+
+@pytest.mark.parametrize(
+    ("written", "natural"),
+    [
+        ("サツポロシロイシクヤクシヨ", "サッポロシロイシクヤクショ"),
+        ("サツポロシヤクシヨ", "サッポロシヤクショ"),
+        ("ホツカイドウデンリヨク", "ホッカイドウデンリョク"),
+        ("トウキヨウトチヨダクヤクシヨ", "トウキョウトチヨダクヤクショ"),
+        ("シンジユククヤクシヨ", "シンジュククヤクショ"),
+        ("オオサカシスイドウキヨク", "オオサカシスイドウキョク"),
+        ("ホツカイドウシンブンシヤ", "ホッカイドウシンブンシャ"),
+        # Already natural, or not one of the words: unchanged.
+        ("サッポロシチュウオウクヤクショ", "サッポロシチュウオウクヤクショ"),
+        ("ミツザワ", "ミツザワ"),
+        ("ヤクシヨコチョウ", "ヤクシヨコチョウ"),
+        ("", ""),
+    ],
+)
+def test_natural_reading_puts_back_the_small_kana_of_japan_post_style(written, natural):
+    from hikkoshi.japanese.kana import natural_reading
+
+    assert natural_reading(written) == natural

@@ -97,7 +97,7 @@ def rich_directory(db):
         "gas-co",
         Category.GAS,
         "北海道ガス株式会社 (北ガス)",
-        name_kana="ホツカイドウガス",
+        name_kana="ホッカイドウガス",
         name_en="",
         postcode="0608530",
         address="札幌市東区北7条東2丁目1番1号",
@@ -451,3 +451,37 @@ def test_command_as_a_real_process(tmp_path):
     assert proc.stdout.strip()
     with sqlite3.connect(tmp_path / "hikkoshi.sqlite3") as db:
         assert db.execute("SELECT slug, name FROM directory_organisation").fetchall() == [("x", "X")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_a_japan_post_style_reading_is_made_natural_on_import(tmp_path, suffix):
+    """サツポロシロイシクヤクシヨ (small kana written full size) is stored as people read it."""
+    path = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        path.write_text(
+            HEADER
+            + "\n"
+            + row(
+                slug="ward",
+                category="ward_office",
+                name="札幌市白石区役所",
+                name_kana="サツポロシシロイシクヤクシヨ",
+                areas="01104",
+            ),
+            encoding="utf-8",
+        )
+    else:
+        organisation = {
+            "slug": "ward",
+            "category": "ward_office",
+            "name": "札幌市白石区役所",
+            "name_kana": "サツポロシシロイシクヤクシヨ",
+            "areas": [{"area_code": "01104"}],
+        }
+        path.write_text(
+            json.dumps({"format": "hikkoshi-directory", "version": 1, "organisations": [organisation]}),
+            encoding="utf-8",
+        )
+    directory_import(path=path)
+    assert Organisation.objects.get(slug="ward").name_kana == "サッポロシシロイシクヤクショ"
