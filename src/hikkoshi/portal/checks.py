@@ -9,9 +9,10 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Tags, Warning, register
 
+from hikkoshi.delivery.checks import LOOPBACK
+
 from .operator import current, missing
 
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 ENVIRONMENT = {
     "name": "HIKKOSHI_OPERATOR_NAME",
     "address": "HIKKOSHI_OPERATOR_ADDRESS",
