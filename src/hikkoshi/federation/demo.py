@@ -423,7 +423,10 @@ def banner(demo: Demo, root: Path, peered: list[str], pulled: list[str], write: 
     else:
         write("     where kansai's service answers with its 受付番号 (README: the federation demo)")
     write("  3. the same with a move to Tokyo: kanto receives its form and answers with a 受付番号")
-    write(f"  4. an operator's view: HIKKOSHI_DATA_DIR={sapporo.data_dir} .venv/bin/hikkoshi federation peer list")
+    write(
+        f"  4. an operator's view: HIKKOSHI_DATA_DIR={sapporo.data_dir} HIKKOSHI_REGION=sapporo "
+        ".venv/bin/hikkoshi federation peer list"
+    )
     write(f"logs: {root / 'logs'}")
     write("Press Ctrl-C to stop everything.\n")
 
