@@ -342,22 +342,14 @@ def portals_from(options: dict, root: Path) -> list[Portal]:
     return portals
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((HOST, port))
-            return True
-        except OSError:
-            return False
-
-
 def run(options: dict, write: Callable[[str], None]) -> None:
     root = Path(options["dir"] or settings.DATA_DIR / "federation").resolve()
     portals = portals_from(options, root)
     ports = [portal.port for portal in portals]
     if len(set(ports)) != len(ports):
         raise CommandError(f"the three portals need three ports, not {ports}")
+    from hikkoshi.delivery.sandbox.demo import _free  # as the servers bind: TIME_WAIT is free
+
     taken = [str(port) for port in ports if not _free(port)]
     if taken:
         raise CommandError(f"port {', '.join(taken)} on {HOST} is taken (another demo running?)")

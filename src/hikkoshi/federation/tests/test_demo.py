@@ -13,9 +13,35 @@ import time
 import httpx
 import pytest
 
+from hikkoshi.federation.demo import directory_files, portals_from
 from hikkoshi.serving import free_port
 
 READY = "Press Ctrl-C to stop everything."
+
+
+def test_each_portal_imports_only_its_own_region_s_shipped_directory():
+    # A copy with an area outside its portal's region is refused whole: kansai holds no tokyo.json.
+    assert [path.name for path in directory_files("sapporo")] == ["sapporo.json"]
+    assert [path.name for path in directory_files("kansai")] == ["osaka.json"]
+    assert [path.name for path in directory_files("kanto")] == ["tokyo.json"]
+
+
+def test_the_ports_follow_the_base_port_unless_a_portal_s_own_is_given(tmp_path):
+    options = {"base_port": 9000, "sapporo_port": None, "kanto_port": None, "kansai_port": 9999, "kansai": "json"}
+    portals = {portal.id: portal for portal in portals_from(options, tmp_path)}
+    assert {slug: portal.url for slug, portal in portals.items()} == {
+        "sapporo": "http://127.0.0.1:9000",
+        "kanto": "http://127.0.0.1:9100",
+        "kansai": "http://127.0.0.1:9999",
+    }
+    assert (portals["sapporo"].kind, portals["kanto"].kind, portals["kansai"].kind) == (
+        "hikkoshi",
+        "renrakucho",
+        "kansai-json",
+    )
+    # Each fake gets a key of its own, new each run; a portal running hikkoshi signs instead.
+    assert portals["kanto"].credential and portals["kansai"].credential != portals["kanto"].credential
+    assert portals["sapporo"].credential == "" and portals["sapporo"].data_dir == tmp_path / "sapporo"
 
 
 def _descendants(pid: int) -> set[int]:
