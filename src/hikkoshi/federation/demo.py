@@ -373,6 +373,8 @@ def run(options: dict, write: Callable[[str], None]) -> None:
     except KeyboardInterrupt:
         write("Stopping the three portals …")
     finally:
+        for signum in previous:  # a second Ctrl-C (or `timeout`'s signal to the group) waits for the stop
+            signal.signal(signum, signal.SIG_IGN)
         demo.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
