@@ -1,16 +1,18 @@
 """``hikkoshi federation keys``, ``hikkoshi federation peer add|list|remove|refresh`` and
 ``hikkoshi federation pull [ID …]`` (copy the peers' directories now, as the worker does every
-15 minutes).
+15 minutes) and ``hikkoshi federation demo`` (three portals on this machine: ``federation.demo``).
 
 No certificate authority: operators compare key thumbprints (RFC 7638) out of band. ``keys``
 prints this portal's id and thumbprints; ``peer add ID URL --thumbprint T`` pins another
 portal, fetches its signed well-known document and keeps what a pinned key signed.
 """
 
+import json
+
 from django.core.management.base import BaseCommand, CommandError
 
 from hikkoshi.directory.transfer import portal_copy
-from hikkoshi.federation import client, keys, pull, services
+from hikkoshi.federation import client, demo, keys, pull, services
 from hikkoshi.federation.models import Peer
 
 
@@ -18,7 +20,7 @@ class Command(BaseCommand):
     help = "Partner portals (ポータル間連携): this portal's id and key, and the pinned peers."
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{keys,peer,pull}")
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{keys,peer,pull,demo}")
         actions.add_parser("keys", help="Print this portal's id and key thumbprints (RFC 7638).")
         pulling = actions.add_parser("pull", help="Copy the peers' directories now (the worker does every 15 min).")
         pulling.add_argument("ids", nargs="*", metavar="ID", help="only these peers (default: all)")
@@ -38,13 +40,24 @@ class Command(BaseCommand):
         remove.add_argument("id")
         refresh = peer_actions.add_parser("refresh", help="Fetch and verify a portal's well-known document now.")
         refresh.add_argument("id")
+        demo.add_arguments(actions.add_parser("demo", help="Run three peered portals on this machine (Ctrl-C stops)."))
 
     def handle(self, *args, action, **options):
+        if action == "demo":
+            return self._demo(options)
         if action == "keys":
             return self._keys()
         if action == "pull":
             return self._pull(options["ids"])
         getattr(self, "_" + options["peer_action"])(**options)
+
+    def _demo(self, options) -> None:
+        if options["as_portal"] == "prepare":
+            self.stdout.write(json.dumps(demo.prepare_here()))
+        elif options["as_portal"] == "serve":
+            demo.serve_here(sandbox=not options["no_sandbox"], write=self.stdout.write)
+        else:
+            demo.run(options, self.stdout.write)
 
     def _pull(self, ids: list[str]) -> None:
         unknown = sorted(set(ids) - set(Peer.objects.filter(slug__in=ids).values_list("slug", flat=True)))
