@@ -7,7 +7,7 @@ prints this portal's id and thumbprints; ``peer add ID URL --thumbprint T`` pins
 portal, fetches its signed well-known document and keeps what a pinned key signed.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from hikkoshi.directory.transfer import portal_copy
 from hikkoshi.federation import client, keys, pull, services
@@ -39,6 +39,7 @@ class Command(BaseCommand):
         refresh = peer_actions.add_parser("refresh", help="Fetch and verify a portal's well-known document now.")
         refresh.add_argument("id")
 
+    @no_translations  # the command speaks English, Django's own messages (a field's errors) too
     def handle(self, *args, action, **options):
         if action == "keys":
             return self._keys()
