@@ -4,6 +4,11 @@ The portal signs each application it POSTs with its Ed25519 key; the organisatio
 receipt (受付票) signed with its own Ed25519 key. Both use the ``http_message_signatures``
 library; this module only chooses what is covered and how keys are named and published.
 
+Every kind of message below is signed by one function, ``sign_message``, and checked by one,
+``verify_message``, given its tag and the components it covers (``;req`` ones for an answer that
+covers its request); ``sign_request``, ``verify_federation_answer`` and the others only name
+those for their kind. Requests carry a nonce and have an age limit; responses neither.
+
 Application (request), tag ``hikkoshi-application``, label ``hikkoshi``::
 
     covered: "@method" "@target-uri" "content-type" "content-digest" "idempotency-key"
@@ -67,7 +72,6 @@ from http_message_signatures import (
     HTTPMessageVerifier,
     HTTPSignatureKeyResolver,
     InvalidSignature,
-    VerifyResult,
     algorithms,
 )
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
@@ -285,17 +289,34 @@ def content_digest(body: bytes) -> str:
 
 
 @dataclass
-class _Request:
+class Request:
+    """A request as the signature library reads it: method, absolute URL, header fields."""
+
     method: str
     url: str
     headers: dict[str, str]
 
 
 @dataclass
-class _Response:
+class Response:
+    """A response as the signature library reads it; ``request`` is the request it answers,
+    when its signature covers components of that request (``;req``)."""
+
     status_code: int
     headers: dict[str, str]
-    request: None = None
+    request: Request | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a verified signature says: its key id, when it was made, its nonce (a request's;
+    empty for a response) and the values of the components it covers, by component id
+    (``'"content-digest"'`` → ``"sha-256=:…:"``)."""
+
+    key_id: str
+    created: datetime
+    nonce: str
+    covered: Mapping[str, str]
 
 
 class _Resolver(HTTPSignatureKeyResolver):
@@ -317,12 +338,6 @@ class _Resolver(HTTPSignatureKeyResolver):
         return self._public(key_id) if self._public else None
 
 
-def _verifier(resolve_key: KeyLookup, max_future: float) -> HTTPMessageVerifier:
-    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(public=resolve_key))
-    verifier.max_clock_skew = timedelta(seconds=max_future)
-    return verifier
-
-
 def _resolver_of(keys: PublicKeys) -> KeyLookup:
     """A key look-up from a callable, a mapping kid → key, or JWKs (a set or a list)."""
     if callable(keys):
@@ -338,14 +353,62 @@ def _resolver_of(keys: PublicKeys) -> KeyLookup:
     return keys_from_jwks(keys, strict=False).get
 
 
-def _verify(
-    verifier: HTTPMessageVerifier,
-    message: _Request | _Response | _Answer,
+def sign_message(
+    message: Request | Response,
+    *,
+    tag: str,
+    components: Sequence[str],
+    private_key: Ed25519PrivateKey,
+    key_id: str,
+    body: bytes | None,
+    created: datetime | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
+    """Sign ``message`` with the label ``hikkoshi``, ``tag`` and the ``components`` it covers (in
+    that order; ``;req`` ones are of ``message.request``), and return its header fields: those
+    it had, with Content-Digest (of ``body``, when covered), Signature-Input and Signature.
+
+    A request carries a nonce (``nonce``, or a new random one); a response none. Every kind of
+    signed message of this module is this function with its own tag and components."""
+    signer = HTTPMessageSigner(
+        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(private=(key_id, private_key))
+    )
+    signer.sign(
+        message,
+        key_id=key_id,
+        created=created or datetime.now(timezone.utc),
+        nonce=(nonce or secrets.token_urlsafe(24)) if isinstance(message, Request) else None,
+        label=LABEL,
+        tag=tag,
+        covered_component_ids=tuple(components),
+        body=body,
+    )
+    return dict(message.headers)
+
+
+def verify_message(
+    message: Request | Response,
     *,
     tag: str,
     components: Sequence[str],
     body: bytes,
-) -> VerifyResult:
+    keys: PublicKeys,
+    max_age: float | None = None,
+    max_future: float = MAX_FUTURE,
+    now: datetime | None = None,
+) -> Verified:
+    """Check that ``message`` carries exactly one signature with ``tag`` that covers at least
+    ``components``, made by one of ``keys`` (a callable, a dict kid → key, or JWKs), with the
+    digest of ``body``; raise ``SignatureError`` otherwise. ``keys`` may raise ``KeyUnavailable``,
+    which is passed on.
+
+    A signature made more than ``max_future`` seconds ahead is refused, and one made more than
+    ``max_age`` seconds ago (no limit when ``None``). A request's must carry a nonce that can be
+    recorded (``check_nonce``); whether it is new is the caller's to check."""
+    verifier = HTTPMessageVerifier(
+        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(public=_resolver_of(keys))
+    )
+    verifier.max_clock_skew = timedelta(seconds=max_future)
     try:
         results = verifier.verify(message, max_age=None, expect_tag=tag, require_components=components, body=body)
     except InvalidSignature as exc:
@@ -356,7 +419,18 @@ def _verify(
         raise SignatureError(_short(exc)) from exc
     if len(results) != 1:
         raise SignatureError("Expected exactly one signature.")
-    return results[0]
+    result = results[0]
+    created = result.parameters.get("created")
+    if not isinstance(created, int):  # the library requires and checks it: not expected
+        raise SignatureError("The signature has no creation time.")
+    made = datetime.fromtimestamp(created, tz=timezone.utc)
+    if max_age is not None and (now or datetime.now(timezone.utc)) - made > timedelta(seconds=max_age):
+        raise SignatureError("The signature is too old.")
+    key_id = str(result.parameters["keyid"])
+    nonce = str(result.nonce or "")
+    if isinstance(message, Request):
+        check_nonce(key_id, nonce)
+    return Verified(key_id=key_id, created=made, nonce=nonce, covered=dict(result.covered_components))
 
 
 def _short(exc: Exception) -> str:
@@ -364,11 +438,8 @@ def _short(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else "The signature does not verify."
 
 
-def _created(result: VerifyResult) -> datetime:
-    created = result.parameters.get("created")
-    if not isinstance(created, int):  # the library requires and checks it: not expected
-        raise SignatureError("The signature has no creation time.")
-    return datetime.fromtimestamp(created, tz=timezone.utc)
+def _fields(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 # --- requests (the application) ---------------------------------------------------------------------
@@ -397,21 +468,16 @@ def sign_request(
 ) -> dict[str, str]:
     """The headers of a signed application: Content-Type, Idempotency-Key, Content-Digest,
     Signature-Input and Signature. ``url`` is the encoded absolute URL the request goes to."""
-    message = _Request(method.upper(), url, {"Content-Type": content_type, "Idempotency-Key": idempotency_key})
-    signer = HTTPMessageSigner(
-        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(private=(key_id, private_key))
-    )
-    signer.sign(
-        message,
-        key_id=key_id,
-        created=created or datetime.now(timezone.utc),
-        nonce=nonce or secrets.token_urlsafe(24),
-        label=LABEL,
+    return sign_message(
+        Request(method.upper(), url, {"Content-Type": content_type, "Idempotency-Key": idempotency_key}),
         tag=APPLICATION_TAG,
-        covered_component_ids=REQUEST_COMPONENTS,
+        components=REQUEST_COMPONENTS,
+        private_key=private_key,
+        key_id=key_id,
         body=body,
+        created=created,
+        nonce=nonce,
     )
-    return dict(message.headers)
 
 
 def verify_request(
@@ -431,26 +497,22 @@ def verify_request(
     finds the sender's public key by key id (a callable, a dict, or JWKs); it may raise
     ``KeyUnavailable``, which is passed on. Whether the nonce is new is the caller's to check.
     """
-    message = _Request(method.upper(), url, dict(headers.items()))
-    result = _verify(
-        _verifier(_resolver_of(resolve_key), max_future),
-        message,
+    verified = verify_message(
+        Request(method.upper(), url, _fields(headers)),
         tag=APPLICATION_TAG,
         components=REQUEST_COMPONENTS,
         body=body,
+        keys=resolve_key,
+        max_age=max_age,
+        max_future=max_future,
+        now=now,
     )
-    created = _created(result)
-    if (now or datetime.now(timezone.utc)) - created > timedelta(seconds=max_age):
-        raise SignatureError("The signature is too old.")
-    if not result.nonce:
-        raise SignatureError("The signature has no nonce.")
-    covered = result.covered_components
     return VerifiedRequest(
-        key_id=str(result.parameters["keyid"]),
-        created=created,
-        nonce=str(result.nonce),
-        content_digest=covered['"content-digest"'],
-        idempotency_key=covered['"idempotency-key"'],
+        key_id=verified.key_id,
+        created=verified.created,
+        nonce=verified.nonce,
+        content_digest=verified.covered['"content-digest"'],
+        idempotency_key=verified.covered['"idempotency-key"'],
     )
 
 
@@ -491,20 +553,15 @@ def sign_response(
     created: datetime | None = None,
 ) -> dict[str, str]:
     """The headers of a signed receipt: Content-Type, Content-Digest, Signature-Input, Signature."""
-    message = _Response(status, {"Content-Type": content_type})
-    signer = HTTPMessageSigner(
-        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(private=(key_id, private_key))
-    )
-    signer.sign(
-        message,
-        key_id=key_id,
-        created=created or datetime.now(timezone.utc),
-        label=LABEL,
+    return sign_message(
+        Response(status, {"Content-Type": content_type}),
         tag=RECEIPT_TAG,
-        covered_component_ids=RESPONSE_COMPONENTS,
+        components=RESPONSE_COMPONENTS,
+        private_key=private_key,
+        key_id=key_id,
         body=body,
+        created=created,
     )
-    return dict(message.headers)
 
 
 def verify_response(
@@ -518,15 +575,19 @@ def verify_response(
     """Check a receipt's signature and digest with one of ``keys`` (the organisation's JWKs, a
     dict kid → key, or a callable); raise ``SignatureError`` if it fails. Receipts do not expire:
     a stored receipt stays verifiable."""
-    fields = {name.lower(): value for name, value in headers.items()}
-    message = _Response(int(status), fields)
-    result = _verify(
-        _verifier(_resolver_of(keys), max_future), message, tag=RECEIPT_TAG, components=RESPONSE_COMPONENTS, body=body
+    fields = _fields(headers)
+    verified = verify_message(
+        Response(int(status), fields),
+        tag=RECEIPT_TAG,
+        components=RESPONSE_COMPONENTS,
+        body=body,
+        keys=keys,
+        max_future=max_future,
     )
     return VerifiedResponse(
-        key_id=str(result.parameters["keyid"]),
-        created=_created(result),
-        content_digest=result.covered_components['"content-digest"'],
+        key_id=verified.key_id,
+        created=verified.created,
+        content_digest=verified.covered['"content-digest"'],
         signature=fields.get("signature", ""),
         signature_input=fields.get("signature-input", ""),
     )
@@ -582,13 +643,6 @@ def replay_window(max_age: float = MAX_AGE, max_future: float = MAX_FUTURE) -> f
 # --- federation: requests between portals and their answers -------------------------------------------
 
 
-@dataclass
-class _Answer:
-    status_code: int
-    headers: dict[str, str]
-    request: _Request
-
-
 @dataclass(frozen=True)
 class VerifiedFederationRequest:
     key_id: str
@@ -602,10 +656,10 @@ class VerifiedAnswer:
     created: datetime
 
 
-def _signer(private_key: Ed25519PrivateKey, key_id: str) -> HTTPMessageSigner:
-    return HTTPMessageSigner(
-        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(private=(key_id, private_key))
-    )
+def _federation_components(body: bytes) -> tuple[str, ...]:
+    """What a federation request's signature covers: its method and URL, and its body's type
+    and digest when it has one."""
+    return FEDERATION_REQUEST_COMPONENTS + (FEDERATION_BODY_COMPONENTS if body else ())
 
 
 def sign_federation_request(
@@ -621,23 +675,16 @@ def sign_federation_request(
 ) -> dict[str, str]:
     """The headers of a signed request to another portal: Signature-Input and Signature, and
     Content-Type and Content-Digest when there is a body. ``url`` is the encoded absolute URL."""
-    headers: dict[str, str] = {}
-    components: tuple[str, ...] = FEDERATION_REQUEST_COMPONENTS
-    if body:
-        headers["Content-Type"] = content_type
-        components += FEDERATION_BODY_COMPONENTS
-    message = _Request(method.upper(), url, headers)
-    _signer(private_key, key_id).sign(
-        message,
-        key_id=key_id,
-        created=created or datetime.now(timezone.utc),
-        nonce=nonce or secrets.token_urlsafe(24),
-        label=LABEL,
+    return sign_message(
+        Request(method.upper(), url, {"Content-Type": content_type} if body else {}),
         tag=FEDERATION_TAG,
-        covered_component_ids=components,
+        components=_federation_components(body),
+        private_key=private_key,
+        key_id=key_id,
         body=body or None,
+        created=created,
+        nonce=nonce,
     )
-    return dict(message.headers)
 
 
 def verify_federation_request(
@@ -653,24 +700,36 @@ def verify_federation_request(
 ) -> VerifiedFederationRequest:
     """Check a request from another portal: signature (tag ``hikkoshi-federation``), coverage,
     digest of a body, age and the nonce's shape. Whether the nonce is new is the caller's."""
-    components = FEDERATION_REQUEST_COMPONENTS + (FEDERATION_BODY_COMPONENTS if body else ())
-    message = _Request(method.upper(), url, dict(headers.items()))
-    result = _verify(
-        _verifier(_resolver_of(resolve_key), max_future), message, tag=FEDERATION_TAG, components=components, body=body
+    verified = verify_message(
+        Request(method.upper(), url, _fields(headers)),
+        tag=FEDERATION_TAG,
+        components=_federation_components(body),
+        body=body,
+        keys=resolve_key,
+        max_age=max_age,
+        max_future=max_future,
+        now=now,
     )
-    created = _created(result)
-    if (now or datetime.now(timezone.utc)) - created > timedelta(seconds=max_age):
-        raise SignatureError("The signature is too old.")
-    key_id = str(result.parameters["keyid"])
-    check_nonce(key_id, str(result.nonce or ""))
-    return VerifiedFederationRequest(key_id=key_id, created=created, nonce=str(result.nonce))
+    return VerifiedFederationRequest(key_id=verified.key_id, created=verified.created, nonce=verified.nonce)
 
 
-def _request_of_answer(method: str, url: str, headers: Mapping[str, str]) -> _Request:
+def _request_of_answer(method: str, url: str, headers: Mapping[str, str]) -> Request:
     """The request an answer answers, as far as the answer covers it."""
-    fields = {name.lower(): value for name, value in headers.items()}
+    fields = _fields(headers)
     kept: dict[str, str] = {name: fields[name] for name in ("signature", "signature-input") if name in fields}
-    return _Request(method.upper(), url, kept)
+    return Request(method.upper(), url, kept)
+
+
+def _answer_components(*, content_type: bool, request_signature: bool) -> tuple[str, ...]:
+    """What an answer's signature covers: its status and digest (and type when it has one), the
+    request's method and URL, and the request's signature labelled ``hikkoshi`` (``;req``)."""
+    return (
+        "@status",
+        "content-digest",
+        *(("content-type",) if content_type else ()),
+        *FEDERATION_REQUEST_OF_ANSWER,
+        *((FEDERATION_SIGNATURE_OF_REQUEST,) if request_signature else ()),
+    )
 
 
 def sign_federation_answer(
@@ -688,32 +747,24 @@ def sign_federation_answer(
     """The headers of a signed answer to a federation request (any status): Content-Digest,
     Signature-Input and Signature (and Content-Type when given), covering the request's method,
     URL and, when it has one, its signature labelled ``hikkoshi`` (``;req``)."""
-    headers: dict[str, str] = {}
-    components = ["@status", "content-digest"]
-    if content_type:
-        headers["Content-Type"] = content_type
-        components.append("content-type")
-    components.extend(FEDERATION_REQUEST_OF_ANSWER)
+    headers = {"Content-Type": content_type} if content_type else {}
     request = _request_of_answer(request_method, request_url, request_headers)
-    signer = _signer(private_key, key_id)
     when = created or datetime.now(timezone.utc)
-    for extra in ((FEDERATION_SIGNATURE_OF_REQUEST,), ()):
-        message = _Answer(status, dict(headers), request)
+    for covers_signature in (True, False):
         try:
-            signer.sign(
-                message,
-                key_id=key_id,
-                created=when,
-                label=LABEL,
+            return sign_message(
+                Response(status, dict(headers), request),
                 tag=FEDERATION_ANSWER_TAG,
-                covered_component_ids=(*components, *extra),
+                components=_answer_components(content_type=bool(content_type), request_signature=covers_signature),
+                private_key=private_key,
+                key_id=key_id,
                 body=body,
+                created=when,
             )
         except HTTPMessageSignaturesException:
-            if not extra:
+            if not covers_signature:
                 raise
-            continue  # the request has no (well-formed) signature labelled hikkoshi to cover
-        return dict(message.headers)
+            # the request has no (well-formed) signature labelled hikkoshi to cover
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -731,14 +782,15 @@ def verify_federation_answer(
     """Check that an answer was signed by one of ``keys`` for exactly this request: its status,
     digest (of ``body``), content type, and the request's method, URL and signature (``;req``).
     Raise ``SignatureError`` otherwise. (No age limit: the request's signature is new.)"""
-    fields = {name.lower(): value for name, value in headers.items()}
-    required = ["@status", "content-digest", *FEDERATION_REQUEST_OF_ANSWER, FEDERATION_SIGNATURE_OF_REQUEST]
-    if "content-type" in fields:
-        required.append("content-type")
+    fields = _fields(headers)
     if "content-digest" not in fields:
         raise SignatureError("The answer has no Content-Digest.")
-    message = _Answer(int(status), fields, _request_of_answer(request_method, request_url, request_headers))
-    result = _verify(
-        _verifier(_resolver_of(keys), max_future), message, tag=FEDERATION_ANSWER_TAG, components=required, body=body
+    verified = verify_message(
+        Response(int(status), fields, _request_of_answer(request_method, request_url, request_headers)),
+        tag=FEDERATION_ANSWER_TAG,
+        components=_answer_components(content_type="content-type" in fields, request_signature=True),
+        body=body,
+        keys=keys,
+        max_future=max_future,
     )
-    return VerifiedAnswer(key_id=str(result.parameters["keyid"]), created=_created(result))
+    return VerifiedAnswer(key_id=verified.key_id, created=verified.created)

@@ -11,7 +11,8 @@ of the keyring (during a rotation, terms under the old key are still found); onl
 found are read and decrypted.
 
 What finds a move: the whole name, the family name or the given name, in kanji or kana as
-stored, however spaced or wide (``山田太郎``, ``山田　太郎``, ``山田``, ``太郎``); the reading the
+stored, however spaced or wide (``山田太郎``, ``山田　太郎``, ``山田``, ``太郎``), with variant
+kanji (異体字) or their common form (``髙橋`` and ``高橋``, ``渡邉`` and ``渡辺``); the reading the
 same way, in hiragana, katakana or half-width katakana, once the move has one (the applicant's
 フリガナ, given in the wizard). A fragment (``山``, ``田太``) finds nothing: it would need every
 name decrypted.

@@ -926,32 +926,24 @@ class _MarkupFinder(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.found = False
 
-    def handle_starttag(self, tag, attrs):
+    def _found(self, *args: object) -> None:
         self.found = True
 
-    def handle_startendtag(self, tag, attrs):
-        self.found = True
 
-    def handle_endtag(self, tag):
-        self.found = True
-
-    def handle_comment(self, data):
-        self.found = True
-
-    def handle_decl(self, decl):
-        self.found = True
-
-    def handle_pi(self, data):
-        self.found = True
-
-    def unknown_decl(self, data):
-        self.found = True
-
-    def handle_entityref(self, name):
-        self.found = True
-
-    def handle_charref(self, name):
-        self.found = True
+# Each thing the parser reports that is markup (not text) marks the text as holding markup.
+for _event in (
+    "handle_starttag",
+    "handle_startendtag",
+    "handle_endtag",
+    "handle_comment",
+    "handle_decl",
+    "handle_pi",
+    "unknown_decl",
+    "handle_entityref",
+    "handle_charref",
+):
+    setattr(_MarkupFinder, _event, _MarkupFinder._found)
+del _event
 
 
 def has_markup(text: str) -> bool:

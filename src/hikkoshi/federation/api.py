@@ -261,7 +261,7 @@ _HANDOFF_STATE = {
                         "properties": {
                             "document": {
                                 "type": "object",
-                                "description": "The common data set: " + dataset.SCHEMA_ID,
+                                "description": "The common data set: " + dataset.SCHEMA_ID + " (see /schema)",
                             },
                             "consent": {
                                 "type": "object",

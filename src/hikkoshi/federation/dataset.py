@@ -55,7 +55,13 @@ from hikkoshi.places.postcodes import lookup
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 SCHEMA_FILE = SCHEMA_DIR / "moving-data-set-1.json"
 MAPPING_FILE = SCHEMA_DIR / "moving-data-set-1.mapping.json"
-SCHEMA_ID = "https://hikkoshi.example/federation/v1/schema/moving-data-set-1.json"
+# The schema's $id: a name, never fetched, the same at every portal (GET /federation/v1/schema
+# answers the document itself). Not a URL: it has no host, and a portal's own address would
+# differ between portals that must agree on it.
+SCHEMA_ID = "urn:hikkoshi:federation:moving-data-set:1"
+# What a document of version 1 says in データセット: the name version 1 was first published with,
+# kept so that documents and peers' mappings of version 1 stay valid. The schema accepts either.
+DATA_SET_ID = "https://hikkoshi.example/federation/v1/schema/moving-data-set-1.json"
 
 # The document's two parts, as GIF's 申請（個人） names them.
 A = "個人申請基本情報（A票）"
@@ -338,7 +344,7 @@ def to_data_set(move: Move, items: Iterable[str], *, today: date | None = None) 
     if not chosen:
         raise ValueError("no item left to hand over")
     document: dict[str, Any] = {
-        "データセット": SCHEMA_ID,
+        "データセット": DATA_SET_ID,
         "提供項目": [item for item in CommonItem.values if item in chosen],
     }
     basic: dict[str, Any] = {"申請日": (today or timezone.localdate()).isoformat()}

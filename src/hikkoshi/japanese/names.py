@@ -2,12 +2,15 @@
 
 ``name_key`` folds the ways one name is written into one string: NFKC (full-width Latin letters
 and digits as ASCII, half-width katakana full-width with their voiced marks joined), katakana as
-hiragana (ヤマダ and やまだ are one reading), every space and middle dot (・) removed, casefolded.
+hiragana (ヤマダ and やまだ are one reading), variant kanji (異体字) as their common form (髙橋 and
+高橋, 渡邉 and 渡辺, 櫻井 and 桜井 are one name: ``variants``, with its sources), variation
+selectors (IVS) dropped, every space and middle dot (・) removed, casefolded.
 ``name_terms`` gives the terms a person's name is found by: the whole name and each part
 between spaces or middle dots (氏 and 名), for the name and for its reading alike.
 
 Kanji are not read: 山田 is found by 山田, or by やまだ only where a reading (フリガナ) was
-stored. Variant kanji (髙 / 高, 﨑 / 崎) are different characters, not folded.
+stored. Changing how names fold changes the blind index of ``hikkoshi.assisted``: its terms must
+be made again (a data migration there, or ``hikkoshi keys rotate --rebuild``).
 """
 
 import re
@@ -15,14 +18,18 @@ import unicodedata
 
 import jaconv
 
+from .variants import fold_variants
+
 # After NFKC: every space-like character is U+0020 (the ideographic space too) and ･ is ・.
 _SEPARATORS = re.compile(r"[\s\u30fb]+")
+# Variation selectors: the standardised ones and the ideographic variation sequences (IVS).
+_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 def name_key(text: str) -> str:
     """``text`` folded for an exact comparison of names: ``ﾔﾏﾀﾞ　ﾀﾛｳ``, ``やまだたろう`` and
-    ``ヤマダ タロウ`` all give ``やまだたろう``; ``Ｓｍｉｔｈ`` gives ``smith``."""
-    value = unicodedata.normalize("NFKC", text)
+    ``ヤマダ タロウ`` all give ``やまだたろう``; ``Ｓｍｉｔｈ`` gives ``smith``; ``髙橋`` gives ``高橋``."""
+    value = fold_variants(_SELECTORS.sub("", unicodedata.normalize("NFKC", text)))
     value = jaconv.kata2hira(value)
     return _SEPARATORS.sub("", value).casefold()
 

@@ -838,7 +838,9 @@ def test_a_name_is_folded_however_it_was_typed():
     assert name_key("Ｓｍｉｔｈ  ＪＡＮＥ") == "smithjane"
     assert name_key("ヴァン・ゴッホ") == "ゔぁんごっほ"
     assert name_key(" \u3000・") == ""
-    assert name_key("髙橋") != name_key("高橋")  # variant kanji are not folded
+    # Variant kanji (異体字) are folded onto their common form, variation selectors dropped.
+    assert name_key("髙橋") == name_key("高橋") == "高橋"
+    assert name_key("山田\U000e0100") == name_key("山田")  # an IVS
 
 
 def test_the_terms_of_a_name_are_the_whole_and_each_part():

@@ -268,3 +268,40 @@ def test_the_migration_indexes_the_moves_stored_before_the_index(world, sapporo)
     migration.index_existing(apps, None)
     assert sorted(NameTerm.objects.values_list("move_id", "source", "kid", "term")) == written
     assert {m for m, *_rest in written} == {submitted.pk, draft.pk}
+
+
+def test_variant_kanji_find_each_other(world, sapporo):
+    """A name stored with a variant kanji (異体字) is found by its common form and the other way
+    round (``hikkoshi.japanese.variants``)."""
+    staff = staff_client(world, world.staff)
+    takahashi = str(customer_move(world, "髙橋 一郎").public_id)
+    watanabe = str(
+        customer_move(world, "渡邉 美咲", applicant={"name": "渡邉 美咲", "name_kana": "わたなべ みさき"}).public_id
+    )
+    saito = str(customer_move(world, "斎藤 櫻").public_id)
+    for query, expected in {
+        "高橋 一郎": {takahashi},
+        "髙橋": {takahashi},
+        "渡辺": {watanabe},
+        "渡邊 美咲": {watanabe},
+        "齋藤": {saito},
+        "齊藤 桜": {saito},
+        "斉藤": {saito},
+    }.items():
+        assert found(staff, query) == expected, query
+
+
+def test_the_migration_remakes_the_terms_written_before_variants_were_folded(world, sapporo):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hikkoshi.assisted.migrations.0005_fold_variant_kanji_in_name_terms")
+    move = customer_move(world, "山﨑 花子")
+    ring = crypto.keyring()
+    # The terms as they were written before: 山﨑 not folded.
+    NameTerm.objects.filter(move=move).update(term=ring.blind("山﨑", names.PURPOSE))
+    staff = staff_client(world, world.staff)
+    assert found(staff, "山崎") == set()
+    migration.rebuild(apps, None)
+    assert found(staff, "山崎") == found(staff, "山﨑 花子") == {str(move.public_id)}

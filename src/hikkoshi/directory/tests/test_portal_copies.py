@@ -13,6 +13,7 @@ from hikkoshi.directory.transfer import (
     DirectoryImportError,
     directory_import,
     drop_portal_copy,
+    has_markup,
     replace_portal_copy,
 )
 
@@ -170,3 +171,26 @@ def test_areas_are_cut_to_where_the_partner_counts_here(shipped):
         replace_portal_copy(
             portal="kansai", name="関西", served=["27100"], region=region, etag='"v2"', text=document(org("x", "13101"))
         )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<b>bold</b>",  # a start tag
+        "a<br/>b",  # a self-closing tag
+        "</p>",  # an end tag
+        "<!-- hidden -->",  # a comment
+        "<!DOCTYPE html>",  # a declaration
+        "<?php echo 1 ?>",  # a processing instruction
+        "<![CDATA[x]]>",  # a marked section
+        "&lt;script&gt;",  # an entity reference
+        "&#60;script&#62;",  # a character reference
+    ],
+)
+def test_every_kind_of_markup_is_found(text):
+    assert has_markup(text)
+
+
+@pytest.mark.parametrize("text", ["5 < 6", "札幌市水道局", "A & B", "", "x<y"])
+def test_text_without_markup_is_text(text):
+    assert not has_markup(text)

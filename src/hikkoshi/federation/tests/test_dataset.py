@@ -537,8 +537,9 @@ def test_the_schema_is_draft_2020_12_with_a_versioned_id():
     schema = dataset.schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith("/moving-data-set-1.json") and schema["$id"] == dataset.SCHEMA_ID
-    assert schema["properties"]["データセット"]["const"] == schema["$id"]
+    # A name of its own (no placeholder host), the version last; documents keep version 1's name.
+    assert schema["$id"] == dataset.SCHEMA_ID == "urn:hikkoshi:federation:moving-data-set:1"
+    assert schema["properties"]["データセット"]["enum"] == [dataset.DATA_SET_ID, dataset.SCHEMA_ID]
     assert schema["properties"]["提供項目"]["items"]["enum"] == ALL  # the consent's own words
     schema["title"] = "changed"
     assert dataset.schema()["title"] != "changed"  # a copy each time
@@ -594,3 +595,10 @@ def test_the_published_page_has_a_valid_example_and_every_item():
     assert items_not_kept(example) == []
     for row in dataset.mapping()["items"]:
         assert f"| `{row['path']}` |" in page, row["path"]
+
+
+def test_a_document_names_version_1_by_its_first_name_or_by_the_schemas_urn(document):
+    assert document["データセット"] == dataset.DATA_SET_ID  # what peers of version 1 expect
+    assert validate(document) == {}
+    assert validate({**document, "データセット": dataset.SCHEMA_ID}) == {}
+    assert "データセット" in validate({**document, "データセット": "urn:hikkoshi:federation:moving-data-set:2"})

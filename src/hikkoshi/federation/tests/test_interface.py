@@ -238,7 +238,7 @@ def test_the_data_set_schema_and_its_mapping_are_published_signed(portals):
     answer = ask(portals, "schema")
     assert answer.status == 200 and answer.headers["content-type"] == "application/schema+json"
     published = answer.json()
-    assert published == dataset.schema() and published["$id"].endswith("moving-data-set-1.json")
+    assert published == dataset.schema() and published["$id"] == "urn:hikkoshi:federation:moving-data-set:1"
     again = ask(portals, "schema", headers={"If-None-Match": answer.headers["etag"]})
     assert again.status == 304
     mapping = ask(portals, "schema/mapping")

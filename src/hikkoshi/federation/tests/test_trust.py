@@ -8,6 +8,7 @@ import json
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from joserfc.jwk import OKPKey
 import pytest
 
@@ -206,6 +207,9 @@ def test_peer_add_list_remove(kansai):
         run("peer", "add", "kobe", fake.url, "--thumbprint", "short")
     with pytest.raises(CommandError, match="code"):
         run("peer", "add", "kobe", fake.url, "--thumbprint", thumbprint(N), "--areas", "2x")
+    # Django's own messages (a field's errors) in the command's language, not the portal's.
+    with translation.override("ja"), pytest.raises(CommandError, match=r"^base_url: Enter a valid URL\.$"):
+        run("peer", "add", "kobe", "https://", "--thumbprint", thumbprint(N))
     out, _ = run("peer", "remove", "osaka")
     assert "Removed osaka" in out and not Peer.objects.filter(slug="osaka").exists()
     with pytest.raises(CommandError, match="No peer"):

@@ -8,9 +8,11 @@ import re
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+import pytest
 
 from hikkoshi.accounts.models import ApiToken
 from hikkoshi.delivery import services as delivery_services
+from hikkoshi.delivery.channels.fax import spool_name
 from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.encryption.fields import decrypt_json
 from hikkoshi.moves.constants import ProcedureStatus
@@ -202,49 +204,11 @@ def test_the_command_erases(keys, submitted):
     assert Move.objects.get(pk=submitted.pk).erased_at is not None
 
 
-def test_erasure_removes_the_fax_images_left_in_the_spool_folder(
-    keys, sapporo, mover, settings, tmp_path, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def faxed(keys, sapporo, mover, settings, tmp_path):
+    """A submitted move one of whose applications (the newspaper's) went by fax through the
+    spool folder ``tmp_path``: the move and that fax's delivery, delivered."""
     from hikkoshi.catalogue.models import Procedure
-    from hikkoshi.delivery.channels.fax import spool_name
-
-    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "spool", "spool_dir": str(tmp_path)}
-    paper = Procedure.objects.get(slug="hokkaido-shimbun-subscription")
-    paper.channel_settings = {"fax_number": "011-210-5555"}
-    paper.save()
-    from hikkoshi.moves.tests.conftest import moving_day, sapporo_relocation
-
-    procedures = sapporo_relocation()["procedures"] + [
-        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}}
-    ]
-    move = submit(mover, procedures=procedures)
-    fax = Delivery.objects.get(entry__move=move, channel="fax")
-    assert delivery_services.deliver(fax.pk) == "delivered"
-    name = spool_name(str(fax.idempotency_key))
-    (tmp_path / f"{name}.tif").rename(tmp_path / f"{name}.tif.sent")  # as a sending program marks it
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{name}.json", f"{name}.tif.sent"]
-    long_ago = timezone.now() - timedelta(days=400)
-    finish(move, at=long_ago)
-    DeliveryEvent.objects.filter(delivery__entry__move=move).update(at=long_ago)
-    Delivery.objects.filter(entry__move=move).update(delivered_at=long_ago)
-    Move.objects.filter(pk=move.pk).update(submitted_at=long_ago, move_date=timezone.localdate() - timedelta(days=380))
-    MoveProcedure.objects.filter(move=move).update(deadline_to=None, deadline_from=None)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert erase_expired() == 1
-    assert len(list(tmp_path.iterdir())) == 2  # not before the erasure has committed…
-    for callback in callbacks:
-        callback()
-    assert list(tmp_path.iterdir()) == []  # …but then
-
-
-def test_erasure_removes_the_spooled_faxes_of_withdrawals_and_corrections_too(
-    keys, sapporo, mover, settings, tmp_path, django_capture_on_commit_callbacks
-):
-    """A notice is faxed under its own idempotency key: the correction's fax (with the corrected
-    申込書) and the withdrawal's are spooled beside the application's, and go with them."""
-    from hikkoshi.catalogue.models import Procedure
-    from hikkoshi.delivery import notices
-    from hikkoshi.delivery.channels.fax import spool_name
     from hikkoshi.moves.tests.conftest import moving_day
 
     settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "spool", "spool_dir": str(tmp_path)}
@@ -257,6 +221,41 @@ def test_erasure_removes_the_spooled_faxes_of_withdrawals_and_corrections_too(
     move = submit(mover, procedures=procedures)
     fax = Delivery.objects.get(entry__move=move, channel="fax")
     assert delivery_services.deliver(fax.pk) == "delivered"
+    return move, fax
+
+
+def expire(move):
+    """Make ``move`` due for erasure: submitted, moved and finished long ago."""
+    long_ago = timezone.now() - timedelta(days=400)
+    finish(move, at=long_ago)
+    DeliveryEvent.objects.filter(delivery__entry__move=move).update(at=long_ago)
+    Delivery.objects.filter(entry__move=move).update(delivered_at=long_ago)
+    Move.objects.filter(pk=move.pk).update(submitted_at=long_ago, move_date=timezone.localdate() - timedelta(days=380))
+    MoveProcedure.objects.filter(move=move).update(deadline_to=None, deadline_from=None)
+
+
+def test_erasure_removes_the_fax_images_left_in_the_spool_folder(faxed, tmp_path, django_capture_on_commit_callbacks):
+    move, fax = faxed
+    name = spool_name(str(fax.idempotency_key))
+    (tmp_path / f"{name}.tif").rename(tmp_path / f"{name}.tif.sent")  # as a sending program marks it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{name}.json", f"{name}.tif.sent"]
+    expire(move)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert erase_expired() == 1
+    assert len(list(tmp_path.iterdir())) == 2  # not before the erasure has committed…
+    for callback in callbacks:
+        callback()
+    assert list(tmp_path.iterdir()) == []  # …but then
+
+
+def test_erasure_removes_the_spooled_faxes_of_withdrawals_and_corrections_too(
+    faxed, mover, tmp_path, django_capture_on_commit_callbacks
+):
+    """A notice is faxed under its own idempotency key: the correction's fax (with the corrected
+    申込書) and the withdrawal's are spooled beside the application's, and go with them."""
+    from hikkoshi.delivery import notices
+
+    move, fax = faxed
     [correction] = notices.correct(changes=[(fax.entry, ["applicant.phone"])], user=mover, request_key="c" * 20)
     assert notices.send_notice(correction.pk) == "delivered"
     [withdrawal] = notices.withdraw(move=move, entries=[fax.entry], user=mover, request_key="w" * 20)
@@ -269,12 +268,7 @@ def test_erasure_removes_the_spooled_faxes_of_withdrawals_and_corrections_too(
         [f"{names[0]}.json", f"{names[0]}.tif", f"{names[1]}.json", f"{names[1]}.tif"]
         + [f"{names[2]}.json", f"{names[2]}.tif.sent"]
     )
-    long_ago = timezone.now() - timedelta(days=400)
-    finish(move, at=long_ago)
-    DeliveryEvent.objects.filter(delivery__entry__move=move).update(at=long_ago)
-    Delivery.objects.filter(entry__move=move).update(delivered_at=long_ago)
-    Move.objects.filter(pk=move.pk).update(submitted_at=long_ago, move_date=timezone.localdate() - timedelta(days=380))
-    MoveProcedure.objects.filter(move=move).update(deadline_to=None, deadline_from=None)
+    expire(move)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert erase_expired() == 1
     assert len(list(tmp_path.iterdir())) == 6  # not before the erasure has committed…

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import stat
+import subprocess
 
 import httpx
 import pytest
@@ -436,3 +437,25 @@ def test_the_staff_sign_in_locks_a_user_name_after_five_failures(guarded):
     finally:
         client.close()
     assert _signed_in(guarded, "other-clerk", *other).get("/sapporo-water/").status_code == 200
+
+
+def test_createstaff_speaks_of_an_earlier_secret_only_to_an_existing_user(receiver):
+    first = receiver.run("createstaff", "clerk-new", "--organisation", "sapporo-water").stdout
+    assert "clerk-new created" in first and "earlier secret" not in first
+    again = receiver.run("createstaff", "clerk-new", "--organisation", "sapporo-water").stdout
+    assert "given a new password" in again and "the earlier secret no longer works" in again
+
+
+def test_the_sign_in_page_says_how_to_make_a_staff_account(receiver):
+    page = httpx.get(receiver.url("/accounts/login/"), timeout=10).text
+    assert "hikkoshi receiver createstaff USERNAME --organisation SLUG --data-dir DIR" in page
+
+
+def test_purge_says_what_it_did_and_refuses_an_organisation_not_served(receiver):
+    output = receiver.run("purge", "--organisation", "sapporo-water", "--organisation", "hokkaido-gas").stdout
+    for slug in ("sapporo-water", "hokkaido-gas"):
+        assert re.search(rf"^{slug}: applications kept \d+ days; \d+ older one\(s\) deleted\.$", output, re.M), output
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        receiver.run("purge", "--organisation", "sapporo-water", "--organisation", "osaka-gas")
+    assert "No organisation osaka-gas is served" in refused.value.stderr
+    assert "osaka-gas" not in receiver.run("purge", "--organisation", "sapporo-water").stdout  # nothing recorded

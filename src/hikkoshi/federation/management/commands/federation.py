@@ -9,7 +9,7 @@ portal, fetches its signed well-known document and keeps what a pinned key signe
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from hikkoshi.directory.transfer import portal_copy
 from hikkoshi.federation import client, demo, keys, pull, services
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         refresh.add_argument("id")
         demo.add_arguments(actions.add_parser("demo", help="Run three peered portals on this machine (Ctrl-C stops)."))
 
+    @no_translations  # the command speaks English, Django's own messages (a field's errors) too
     def handle(self, *args, action, **options):
         if action == "demo":
             return self._demo(options)

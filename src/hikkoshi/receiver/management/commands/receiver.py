@@ -118,7 +118,8 @@ class Command(BaseCommand):
         retention = self._retention(organisations, retention_days)
         if action == "purge":
             self._migrate()
-            self._purge(retention)
+            self._check_known(organisations)
+            self._purge(organisations, retention)
             return
         if action == "rotate":
             from hikkoshi.encryption import crypto
@@ -181,14 +182,34 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)  # the sign-in lockout's counters
 
-    def _purge(self, retention: dict[str, int]) -> None:
+    def _check_known(self, organisations: list[str]) -> None:
+        """An organisation this receiver has never served (no receipt key in the data directory,
+        no application, no setting) is a mistake: a wrong --organisation or --data-dir."""
+        from hikkoshi.receiver.models import Application, OrganisationSetting
+
+        unknown = [
+            slug
+            for slug in organisations
+            if not keys.key_path(slug).exists()
+            and not Application.objects.filter(organisation=slug).exists()
+            and not OrganisationSetting.objects.filter(organisation=slug).exists()
+        ]
+        if unknown:
+            raise CommandError(
+                f"No organisation {', '.join(unknown)} is served with the data directory {settings.RECEIVER_DATA_DIR} "
+                "(no receipt key, no application): check --organisation and --data-dir."
+            )
+
+    def _purge(self, organisations: list[str], retention: dict[str, int]) -> None:
+        """Purge, and say for each organisation (and any other that lost applications) how long
+        it keeps them and how many were deleted."""
         from hikkoshi.receiver.models import OrganisationSetting
         from hikkoshi.receiver.services import purge, set_retention
 
         for slug, days in retention.items():
             set_retention(slug, days)
         deleted = purge()
-        for slug in sorted({*deleted, *retention}):
+        for slug in sorted({*deleted, *organisations}):
             self.stdout.write(
                 f"{slug}: applications kept {OrganisationSetting.retention(slug)} days; "
                 f"{deleted.get(slug, 0)} older one(s) deleted."
@@ -222,7 +243,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Authenticator app (TOTP, {totp.DIGITS} digits every {totp.PERIOD} s): secret {secret}\n"
             f"  or as a URI: {totp.otpauth_uri(secret, username, 'hikkoshi receiver')}\n"
-            "Sign-in asks for the app's code after the password; an earlier secret no longer works."
+            "Sign-in asks for the app's code after the password"
+            + ("." if created else "; the earlier secret no longer works: set the app up again.")
         )
 
     # --- serve ------------------------------------------------------------------------------------
@@ -263,7 +285,7 @@ class Command(BaseCommand):
                 )
 
         self._migrate()
-        self._purge(retention)
+        self._purge(organisations, retention)
         base = (public_url or f"http://{host}:{port}").rstrip("/")
         for slug in organisations:
             _key, kid = keys.organisation_key(slug)
