@@ -27,16 +27,13 @@ refuses a staff account.
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 import secrets
-import tempfile
 import threading
 
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.idp.oidc import views as idp_views
 from allauth.idp.oidc.adapter import DefaultOIDCAdapter
-from allauth.idp.oidc.models import Client, PrivateKey
+from allauth.idp.oidc.models import Client, PrivateKey, Token
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from cryptography.hazmat.primitives import serialization
@@ -49,6 +46,7 @@ from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from hikkoshi import httpsig
 from hikkoshi.accounts.access import is_staff_member
 
 from . import keys
@@ -97,51 +95,35 @@ def _generate_pem() -> bytes:
     )
 
 
-def _load_or_create_pem(path: Path, *, create: bool) -> str:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        if not create:
-            raise
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(_generate_pem())
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-    finally:
-        os.unlink(tmp)
-    return path.read_text()
-
-
 def id_token_key_pem() -> str:
     """The RSA key that signs ID tokens: ``HIKKOSHI_OIDC_KEY`` or the file
     ``HIKKOSHI_OIDC_KEY_FILE`` (made on first use unless ``HIKKOSHI_SIGNING_KEY_CREATE`` is false,
     as in production)."""
-    pem = str(getattr(settings, "HIKKOSHI_OIDC_KEY", "") or "")
+    given = str(getattr(settings, "HIKKOSHI_OIDC_KEY", "") or "")
     path = str(getattr(settings, "HIKKOSHI_OIDC_KEY_FILE", "") or "")
-    found = _key_cache.get((pem, path))
+    found = _key_cache.get((given, path))
     if found:
         return found
     with _key_lock:
+        pem = given
         if not pem and not path:
             raise ImproperlyConfigured("Set HIKKOSHI_OIDC_KEY or HIKKOSHI_OIDC_KEY_FILE.")
         if not pem:
             try:
-                pem = _load_or_create_pem(
-                    Path(path), create=bool(getattr(settings, "HIKKOSHI_SIGNING_KEY_CREATE", True))
-                )
+                create = bool(getattr(settings, "HIKKOSHI_SIGNING_KEY_CREATE", True))
+                pem = httpsig.load_or_create_key_file(path, _generate_pem, create=create).decode("ascii", "replace")
             except FileNotFoundError as exc:
                 raise ImproperlyConfigured(
                     f"The OpenID Connect key file {path} does not exist: make one with "
                     "`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out FILE` (mode 0600)."
                 ) from exc
-        found = _key_cache[(str(getattr(settings, "HIKKOSHI_OIDC_KEY", "") or ""), path)] = pem
+        try:
+            key = serialization.load_pem_private_key(pem.encode("ascii", "replace"), password=None)
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured("The OpenID Connect key is not a private key in PEM.") from exc
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ImproperlyConfigured("The OpenID Connect key must be an RSA key (ID tokens are signed RS256).")
+        found = _key_cache[(given, path)] = pem
     return found
 
 
@@ -172,6 +154,13 @@ class ProviderAdapter(DefaultOIDCAdapter):
 
     def list_private_keys(self, *, did_activate=None, is_active=None) -> list[PrivateKey]:
         return [PrivateKey(pem=id_token_key_pem())]
+
+
+def delete_expired_tokens() -> int:
+    """Hourly (``hikkoshi worker``): the provider's expired tokens (allauth's
+    ``oidc_cleartokens``); how many were deleted."""
+    deleted, _ = Token.objects.expired().delete()
+    return deleted
 
 
 def authorization(request, *args, **kwargs):

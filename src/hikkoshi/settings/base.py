@@ -156,6 +156,9 @@ IDP_OIDC_AUTH_METHODS = ["none"]
 IDP_OIDC_DCR_ENABLED = False
 IDP_OIDC_CIMD_ENABLED = False
 IDP_OIDC_INTROSPECTION_ENABLED = False
+# A peer uses its access token once, right away (userinfo): it is short-lived, and no refresh
+# token is ever given (the clients may use the authorization code grant only).
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = 300
 # The RSA key that signs the ID tokens (RS256): HIKKOSHI_OIDC_KEY (PEM) or HIKKOSHI_OIDC_KEY_FILE,
 # made in the data dir on first use outside production (as the signing key).
 HIKKOSHI_OIDC_KEY = os.environ.get("HIKKOSHI_OIDC_KEY", "")

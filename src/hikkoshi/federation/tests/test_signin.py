@@ -5,6 +5,7 @@ to kansai (``hikkoshi serve`` in a child process, its own database and keys); th
 in at kansai, signs in through sapporo's provider (code flow, PKCE S256) and claims it. Another
 person, or nobody signed in there, is refused. Then the settings and the rules one by one."""
 
+from datetime import timedelta
 import io
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -14,11 +15,13 @@ from allauth.socialaccount import app_settings as social_settings
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 import httpx
 import pytest
 
+from hikkoshi import httpsig
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401 (a fixture: the shipped data)
 from hikkoshi.federation import handoffs, signin
 from hikkoshi.federation.models import OutgoingState, PairwiseSubject, Peer
@@ -278,3 +281,34 @@ def test_no_subject_known_is_refused(db):
     assert handoffs.subject_matches(handoff, "") is False
     assert handoffs.subject_matches(handoff, "pairwise-subject-2") is False
     assert handoffs.subject_matches(handoff, "pairwise-subject-1") is True
+
+
+def test_the_id_token_key_is_made_once_kept_and_must_be_rsa(settings, tmp_path):
+    settings.HIKKOSHI_OIDC_KEY, settings.HIKKOSHI_OIDC_KEY_FILE = "", str(tmp_path / "oidc-key.pem")
+    made = signin.id_token_key_pem()
+    assert "PRIVATE KEY" in made and (tmp_path / "oidc-key.pem").stat().st_mode & 0o777 == 0o600
+    assert signin.id_token_key_pem() == made
+    settings.HIKKOSHI_OIDC_KEY_FILE = str(tmp_path / "absent.pem")
+    settings.HIKKOSHI_SIGNING_KEY_CREATE = False  # production: never made by itself
+    with pytest.raises(ImproperlyConfigured, match="does not exist"):
+        signin.id_token_key_pem()
+    settings.HIKKOSHI_OIDC_KEY = httpsig.private_key_to_pem(httpsig.generate_key()).decode()
+    with pytest.raises(ImproperlyConfigured, match="RSA"):
+        signin.id_token_key_pem()
+
+
+def test_expired_tokens_are_deleted_hourly(db, mover):
+    from allauth.idp.oidc.models import Token
+    from django.utils import timezone
+
+    from hikkoshi.delivery.periodic import hourly
+
+    assert any(job.run is signin.delete_expired_tokens for job in hourly())
+    client = OIDCClient.objects.create(id="kansai", name="kansai", secret="", type=OIDCClient.Type.PUBLIC)
+    now = timezone.now()
+    Token.objects.create(type=Token.Type.ACCESS_TOKEN, hash="a", client=client, user=mover, expires_at=now)
+    Token.objects.create(
+        type=Token.Type.ACCESS_TOKEN, hash="b", client=client, user=mover, expires_at=now + timedelta(minutes=5)
+    )
+    assert signin.delete_expired_tokens() == 1
+    assert list(Token.objects.values_list("hash", flat=True)) == ["b"]
