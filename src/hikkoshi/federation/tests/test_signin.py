@@ -123,6 +123,15 @@ def test_a_mover_signs_in_at_kansai_through_sapporo_and_claims_the_hand_over(
     assert _post_form(stranger, page, url + claim).status_code == 403
     assert handoffs.remote_state(outgoing) == "offered"
 
+    # A staff account of sapporo is never entered through a peer: kansai gets no token for it.
+    staff = get_user_model().objects.create_user("staff@example.jp", "staff@example.jp", "pw-for-tests", is_staff=True)
+    at_sapporo_as_staff = Client()
+    at_sapporo_as_staff.force_login(staff)
+    visitor = _kansai_account(env, "visitor@example.jp")
+    back = _sign_in_through_sapporo(visitor, url, claim, at_sapporo_as_staff)
+    assert back.headers.get("location") != claim
+    assert "/accounts/oidc/sapporo/login/" in visitor.get(url + claim).text  # still no subject
+
     # The mover, with an account of their own at kansai, signs in there through sapporo.
     browser = _kansai_account(env, "mover-at-kansai@example.jp")
     back = _sign_in_through_sapporo(browser, url, claim, signed_in)
@@ -142,7 +151,7 @@ def test_a_mover_signs_in_at_kansai_through_sapporo_and_claims_the_hand_over(
         "from django.contrib.auth import get_user_model\n"
         "print('counted', SocialAccount.objects.count(), get_user_model().objects.count())",
     )
-    assert counted.splitlines()[-1].split() == ["counted", "0", "2"]
+    assert counted.splitlines()[-1].split() == ["counted", "0", "3"]
     # The subject differs per peer and is never the database id.
     kanto = Peer.objects.create(slug="kanto", base_url="http://127.0.0.1:9")
     assert handoffs.pairwise_subject(mover, kanto) not in (outgoing.subject, str(mover.pk))
