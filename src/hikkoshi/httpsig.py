@@ -253,14 +253,22 @@ def keys_from_jwks(
 
 
 def load_or_create_private_key(path: Path | str, *, create: bool = True) -> Ed25519PrivateKey:
-    """The Ed25519 key in a PEM file, made (mode 0600) when absent and ``create`` is true.
+    """The Ed25519 key in a PEM file, made (mode 0600) when absent and ``create`` is true."""
+    return private_key_from_pem(
+        load_or_create_key_file(path, lambda: private_key_to_pem(generate_key()), create=create)
+    )
+
+
+def load_or_create_key_file(path: Path | str, generate: Callable[[], bytes], *, create: bool = True) -> bytes:
+    """The bytes of a key file, made (mode 0600) from ``generate()`` when absent and ``create``
+    is true (else ``FileNotFoundError``).
 
     Safe when several processes start at once: the key is written to a temporary file and linked
     into place, so a reader never sees half a key and only one new key ever wins.
     """
     path = Path(path)
     try:
-        return private_key_from_pem(path.read_bytes())
+        return path.read_bytes()
     except FileNotFoundError:
         if not create:
             raise
@@ -268,7 +276,7 @@ def load_or_create_private_key(path: Path | str, *, create: bool = True) -> Ed25
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(private_key_to_pem(generate_key()))
+            out.write(generate())
             out.flush()
             os.fsync(out.fileno())
         try:
@@ -277,7 +285,7 @@ def load_or_create_private_key(path: Path | str, *, create: bool = True) -> Ed25
             pass  # another process made it first: use theirs
     finally:
         os.unlink(tmp)
-    return private_key_from_pem(path.read_bytes())
+    return path.read_bytes()
 
 
 def content_digest(body: bytes) -> str:

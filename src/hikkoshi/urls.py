@@ -5,6 +5,7 @@ from hikkoshi.accounts.views import admin_login
 from hikkoshi.api.api import api
 from hikkoshi.assisted import urls as assisted_urls
 from hikkoshi.delivery.views import well_known_keys
+from hikkoshi.federation import signin
 from hikkoshi.federation.api import api as federation_api
 from hikkoshi.federation.views import claim, well_known_document
 from hikkoshi.moves.urls import move_patterns
@@ -18,6 +19,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("hikkoshi.accounts.urls")),
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),
+    # Sign-in between partner portals (hikkoshi.federation.signin): a peer's provider as a client
+    # here (accounts/oidc/<peer>/login/ and its callback), and this portal's own provider
+    # (/.well-known/openid-configuration, /identity/o/…) for the peers.
+    path("accounts/3rdparty/", include("allauth.socialaccount.urls")),
+    path("accounts/", include("allauth.socialaccount.providers.openid_connect.urls")),
+    path("identity/o/authorize", signin.authorization),  # allauth's, with PKCE S256 required
+    path("", include("allauth.idp.urls")),
     path("moves/", include("hikkoshi.moves.urls")),
     # Moves entered for customers (代行): the wizard's pages as other instances of its namespace,
     # beside the staff pages of agencies and call centres (staff paths: second factor).

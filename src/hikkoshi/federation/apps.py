@@ -13,6 +13,7 @@ class FederationConfig(AppConfig):
 
         from .handoffs import erase_expired_handoffs
         from .pull import EVERY, pull_job
+        from .signin import delete_expired_tokens
 
         # ``hikkoshi worker`` copies the partners' directories every 15 minutes.
         register(
@@ -31,5 +32,14 @@ class FederationConfig(AppConfig):
                 erase_expired_handoffs,
                 done="erased {n} expired hand-over(s)",
                 failed="erasure of expired hand-overs failed",
+            )
+        )
+        # … and the expired tokens its OpenID Connect provider gave partner portals.
+        register(
+            Job(
+                "federation-signin",
+                delete_expired_tokens,
+                done="deleted {n} expired sign-in token(s)",
+                failed="deleting expired sign-in tokens failed",
             )
         )

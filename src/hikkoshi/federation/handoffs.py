@@ -40,7 +40,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 
 from hikkoshi.audit.services import Action, record
@@ -48,7 +47,7 @@ from hikkoshi.encryption.digests import token_digest
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_draft_create
 
-from . import adapters, client, dataset
+from . import adapters, client, dataset, signin
 from .models import (
     HANDOFF_LIFETIME,
     Handoff,
@@ -74,9 +73,10 @@ def _target(peer: Peer) -> str:
 
 def pairwise_subject(user, peer: Peer) -> str:
     """The mover's subject for ``peer`` (OpenID Connect pairwise ``sub``): the same for one user
-    and peer, different per peer, never the database id (a keyed hash of it)."""
-    digest = salted_hmac("hikkoshi.federation.subject", f"{peer.slug}:{user.pk}", algorithm="sha256")
-    return digest.hexdigest()
+    and peer, different per peer, never the database id, and independent of every key
+    (``signin.pairwise_subject``) — the very ``sub`` this portal's provider signs them in to
+    ``peer`` with."""
+    return signin.pairwise_subject(user, peer.slug)
 
 
 # --- origin side --------------------------------------------------------------------------------------
@@ -503,7 +503,8 @@ def purge_transfer_records(*, now: datetime | None = None) -> int:
 
 class ClaimRefused(Exception):
     """Why a claim URL does not open a draft: ``unknown`` (never was, or used), ``expired``,
-    ``withdrawn``, ``claimed``, ``other_person``."""
+    ``withdrawn``, ``claimed``, ``other_person`` (signed in at the origin as someone else),
+    ``sign_in`` (not signed in through the origin's provider yet)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -511,23 +512,23 @@ class ClaimRefused(Exception):
 
 
 def subject_matches(handoff: Handoff, subject: str | None) -> bool:
-    """THE CHECK OF WHO CLAIMS (hook for the OpenID Connect sign-in, a later part): whether the
-    signed-in mover is the person the origin named. ``subject`` is the ``sub`` the mover signed
-    in with through the origin's provider, when known (``claimant_subject``).
+    """THE CHECK OF WHO CLAIMS: whether the signed-in mover is the person the origin named.
+    ``subject`` is the ``sub`` the mover signed in with through the origin's OpenID Connect
+    provider (``claimant_subject``, left in the session by ``signin.PeerSignInAdapter``).
 
-    Until that sign-in exists no subject is known and a signed-in user holding the one-time
-    URL may claim; a known subject that differs is always refused."""
-    if subject is None:
-        return True
-    return secrets.compare_digest(subject, handoff.subject)
+    Refused when no subject is known (the mover has not signed in through the origin) and when
+    the subject differs: holding the one-time URL is never enough."""
+    if not subject:
+        return False
+    return secrets.compare_digest(subject.encode(), handoff.subject.encode())
 
 
-SESSION_SUBJECTS = "federation_subjects"  # {peer slug: sub}, set by the OIDC sign-in (later part)
+SESSION_SUBJECTS = signin.SESSION_SUBJECTS  # {peer slug: sub}, set by the sign-in through a peer
 
 
 def claimant_subject(request, peer: Peer) -> str | None:
     """The ``sub`` the signed-in user has at the origin ``peer``, as the OIDC sign-in through
-    the origin's provider leaves it in the session; None while there is none."""
+    the origin's provider left it in the session; None while there is none."""
     subjects = request.session.get(SESSION_SUBJECTS) or {}
     value = subjects.get(peer.slug) if isinstance(subjects, dict) else None
     return value if isinstance(value, str) else None
@@ -549,6 +550,8 @@ def claim_handoff(token: str, user, *, request=None) -> Move:
         else:
             expired = False
             subject = claimant_subject(request, handoff.origin) if request is not None else None
+            if subject is None:
+                raise ClaimRefused("sign_in")  # first through the origin's provider
             if not subject_matches(handoff, subject):
                 logger.warning("federation_claim_refused reason=other_person peer=%s", handoff.origin.slug)
                 raise ClaimRefused("other_person")

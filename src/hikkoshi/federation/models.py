@@ -9,6 +9,7 @@ process and host skips a peer that is down alike.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F
@@ -229,3 +230,26 @@ class TransferRecord(models.Model):
         if self.keep_until is None:
             self.keep_until = (self.at or timezone.now()) + TRANSFER_RECORD_RETENTION
         super().save(*args, **kwargs)
+
+
+class PairwiseSubject(models.Model):
+    """Who a user of this portal is to one peer (OpenID Connect pairwise ``sub``): random, made
+    the first time it is needed and kept, so it is never the database id, differs per peer,
+    and depends on no key (changing ``SECRET_KEY`` or the data keys leaves it as it is). The
+    hand-over posts it as the mover's subject; this portal's provider signs the mover in to
+    that peer with it (``hikkoshi.federation.signin``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    peer_slug = models.SlugField(_("partner portal"), max_length=40)
+    sub = models.CharField(_("subject"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pairwise subject")
+        verbose_name_plural = _("pairwise subjects")
+        constraints = [models.UniqueConstraint(fields=["user", "peer_slug"], name="pairwise_subject_one_per_peer")]
+
+    def __str__(self):
+        return self.peer_slug

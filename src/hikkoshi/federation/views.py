@@ -1,7 +1,9 @@
 """``GET /.well-known/hikkoshi-portal``: this portal's signed document (``document``); and the
 claim page of a hand-over from a partner portal (``/federation/claim/<token>/``): its GET shows
 where the move comes from (never consuming the one-time URL, which a link preview may fetch),
-its POST claims it and opens the wizard pre-filled."""
+its POST claims it and opens the wizard pre-filled. Until the mover has signed in through the
+origin's OpenID Connect provider (``signin``) the page offers only that sign-in, which comes
+back here; a mover signed in there as someone else is refused."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hikkoshi.encryption.digests import token_digest
 
-from . import handoffs
+from . import handoffs, signin
 from .document import MEDIA_TYPE, signed_document
 from .models import Handoff, HandoffState
 
@@ -42,6 +44,8 @@ def claim(request, token: str):
         try:
             move = handoffs.claim_handoff(token, request.user, request=request)
         except handoffs.ClaimRefused as refused:
+            if refused.reason == "sign_in":
+                return redirect(request.path)
             return _refused(request, refused.reason)
         return redirect(reverse("moves:places", kwargs={"public_id": move.public_id}))
     handoff = Handoff.objects.select_related("origin").filter(claim_digest=token_digest(token)).first()
@@ -51,9 +55,13 @@ def claim(request, token: str):
         return _refused(request, handoff.state)
     if handoff.expires_at <= timezone.now():
         return _refused(request, "expired")
-    if not handoffs.subject_matches(handoff, handoffs.claimant_subject(request, handoff.origin)):
+    subject = handoffs.claimant_subject(request, handoff.origin)
+    if subject is not None and not handoffs.subject_matches(handoff, subject):
         return _refused(request, "other_person")
-    response = render(request, "federation/claim.html", {"handoff": handoff, "origin": handoff.origin})
+    context = {"handoff": handoff, "origin": handoff.origin, "signed_in_there": subject is not None}
+    if subject is None:
+        context["sign_in_url"] = signin.login_url(handoff.origin)
+    response = render(request, "federation/claim.html", context)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Sign-in between partner portals (hikkoshi.federation.signin): this portal as an OpenID
+    # Connect provider for its peers, and each peer's provider as an openid_connect client.
+    "allauth.idp.oidc",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "django.contrib.humanize",  # allauth's list of passkeys uses its filters
     "hikkoshi.bench",
 ]
@@ -138,6 +143,43 @@ MFA_ADAPTER = "hikkoshi.privacy.mfa.EncryptingMFAAdapter"
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "hikkoshi"
 MFA_TOTP_TOLERANCE = 1  # the code of the previous or next 30 s also counts (clock drift)
+# -- Sign-in between partner portals (OpenID Connect, hikkoshi.federation.signin) ----------------
+# This portal is the provider its peers send a mover to before a hand-over is claimed there; each
+# peer's own provider is an openid_connect app here. `hikkoshi federation peer add` registers both.
+# The federated sign-in only proves who the mover is at the origin (its pairwise `sub`, kept in
+# the session for the claim): it never signs anyone in here, never makes or links an account,
+# never trusts an e-mail address from a peer, and never counts for a staff account.
+IDP_OIDC_ADAPTER = "hikkoshi.federation.signin.ProviderAdapter"
+# Peers are public clients (no secret to exchange or leak): PKCE S256 is required of every one,
+# and no other way for a client to authenticate is offered.
+IDP_OIDC_AUTH_METHODS = ["none"]
+IDP_OIDC_DCR_ENABLED = False
+IDP_OIDC_CIMD_ENABLED = False
+IDP_OIDC_INTROSPECTION_ENABLED = False
+# A peer uses its access token once, right away (userinfo): it is short-lived, and no refresh
+# token is ever given (the clients may use the authorization code grant only).
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = 300
+# The RSA key that signs the ID tokens (RS256): HIKKOSHI_OIDC_KEY (PEM) or HIKKOSHI_OIDC_KEY_FILE,
+# made in the data dir on first use outside production (as the signing key).
+HIKKOSHI_OIDC_KEY = os.environ.get("HIKKOSHI_OIDC_KEY", "")
+HIKKOSHI_OIDC_KEY_FILE = os.environ.get("HIKKOSHI_OIDC_KEY_FILE", str(DATA_DIR / "oidc-key.pem"))
+SOCIALACCOUNT_ADAPTER = "hikkoshi.federation.signin.PeerSignInAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,  # S256 (allauth's only method)
+        "SCOPE": ["openid"],  # the subject only: no e-mail, no profile
+        "VERIFIED_EMAIL": False,
+    }
+}
+
 # WebAuthn needs HTTPS, except on a local demo (settings/dev.py allows http://127.0.0.1).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 

@@ -51,6 +51,7 @@ def values(mover):
         "pk": 1,
         "member_id": 1,
         "slug": "sapporo-move-in",
+        "provider_id": "sapporo",  # a partner portal's provider (hikkoshi.federation.signin)
     }
 
 

@@ -57,6 +57,7 @@ def test_the_apps_register_their_hourly_jobs_and_the_worker_runs_each(db, monkey
         ("privacy", 3600),
         ("federation", 900),  # the partners' directories, every 15 minutes
         ("federation-handoffs", 3600),  # hand-overs nobody claimed, erased
+        ("federation-signin", 3600),  # the sign-in tokens given to partners, once expired
     ]
     ran = []
     jobs = {

@@ -126,6 +126,14 @@ def raw_document(handoff_id: str) -> str:
         return cursor.fetchone()[0]
 
 
+def signed_in_there(browser, peer_slug: str, sub: str) -> None:
+    """What signing in through ``peer_slug``'s provider leaves in the session (see
+    test_signin for the sign-in itself, between two live portals)."""
+    session = browser.session
+    session[handoffs.SESSION_SUBJECTS] = {peer_slug: sub}
+    session.save()
+
+
 def path_of(url: str) -> str:
     return urlsplit(url).path
 
@@ -154,6 +162,15 @@ def test_a_hand_over_arrives_once_and_opens_the_wizard_pre_filled(portals, signe
     page = signed_in.get(path_of(answer["claim_url"]))
     assert page.status_code == 200 and "関西引越し手続きサービス" in page.content.decode()
     assert Handoff.objects.get().state == HandoffState.OFFERED  # looking does not use it
+    # Signed in here only, not through kansai's provider: the page offers that sign-in, and
+    # holding the one-time URL is not enough to claim.
+    assert 'action="/accounts/oidc/kansai/login/"' in page.content.decode()
+    unproven = signed_in.post(path_of(answer["claim_url"]))
+    assert unproven.status_code == 302 and unproven["Location"] == path_of(answer["claim_url"])
+    assert Handoff.objects.get().state == HandoffState.OFFERED and not Move.objects.exists()
+    signed_in_there(signed_in, "kansai", "pairwise-subject-1")
+    page = signed_in.get(path_of(answer["claim_url"]))
+    assert page.status_code == 200 and "/accounts/oidc/" not in page.content.decode()
     claimed = signed_in.post(path_of(answer["claim_url"]))
     assert claimed.status_code == 302
     move = Move.objects.get(owner=mover)
@@ -371,6 +388,7 @@ def test_the_mover_sees_the_state_there_and_withdraws_it(portals, sapporo, signe
     assert AuditEvent.objects.filter(move=move.public_id, action="withdraw").count() == 1
     # A claimed one cannot be withdrawn: the mover continued there.
     second = handoffs.offer_handoff(move, portals.here, ITEMS, mover)
+    signed_in_there(signed_in, "sapporo", second.subject)
     assert signed_in.post(path_of(second.payload["continue_url"])).status_code == 302
     assert handoffs.remote_state(second) == "claimed"
     with pytest.raises(handoffs.HandoffNotSent, match="already_claimed"):

@@ -4,7 +4,11 @@
 
 No certificate authority: operators compare key thumbprints (RFC 7638) out of band. ``keys``
 prints this portal's id and thumbprints; ``peer add ID URL --thumbprint T`` pins another
-portal, fetches its signed well-known document and keeps what a pinned key signed.
+portal, fetches its signed well-known document and keeps what a pinned key signed. For a
+peer running hikkoshi it also registers the sign-in between the two portals
+(``hikkoshi.federation.signin``): the peer as a public client of this portal's OpenID Connect
+provider (PKCE, its callback the one redirect URI), and its provider (the ``oidc_issuer`` of its
+document) as the one movers sign in through before they claim a hand-over from it here.
 """
 
 import json
@@ -12,7 +16,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from hikkoshi.directory.transfer import portal_copy
-from hikkoshi.federation import client, demo, keys, pull, services
+from hikkoshi.federation import client, demo, keys, pull, services, signin
 from hikkoshi.federation.models import Peer
 
 
@@ -131,6 +135,7 @@ class Command(BaseCommand):
                     f"Its document could not be had now ({exc.reason}: {exc}); the peer is kept: "
                     f"run `hikkoshi federation peer refresh {peer.slug}` when it answers."
                 )
+                self._register(peer)  # its client here; its provider once its document verifies
             else:
                 self._verified(peer)
 
@@ -151,6 +156,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Document verified: {peer.name}, {len(peer.keys)} key(s), serves {served} of its region {claimed}."
         )
+        self._register(peer)
+
+    def _register(self, peer: Peer) -> None:
+        for registered in signin.register_peer(peer):
+            self.stdout.write(f"Registered {registered}.")
 
     def _refresh(self, *, id, **_options):
         peer = Peer.objects.filter(slug=id).first()
@@ -180,4 +190,5 @@ class Command(BaseCommand):
     def _remove(self, *, id, **_options):
         if not services.remove_peer(id):
             raise CommandError(f"No peer {id!r}.")
+        signin.unregister_peer(id)
         self.stdout.write(f"Removed {id}.")

@@ -1,0 +1,323 @@
+"""Sign-in between partner portals (OpenID Connect, ``federation.signin``).
+
+Live: sapporo (this test's live server, the origin and its provider) hands a mover's move over
+to kansai (``hikkoshi serve`` in a child process, its own database and keys); the mover, signed
+in at kansai, signs in through sapporo's provider (code flow, PKCE S256) and claims it. Another
+person, or nobody signed in there, is refused. Then the settings and the rules one by one."""
+
+from datetime import timedelta
+import io
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from allauth.idp.oidc.models import Client as OIDCClient
+from allauth.socialaccount import app_settings as social_settings
+from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.test import Client, RequestFactory
+import httpx
+import pytest
+
+from hikkoshi import httpsig
+from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401 (a fixture: the shipped data)
+from hikkoshi.federation import handoffs, signin
+from hikkoshi.federation.models import OutgoingState, PairwiseSubject, Peer
+from hikkoshi.moves.tests.conftest import mover  # noqa: F401 (a fixture)
+from hikkoshi.moves.tests.test_pages import signed_in  # noqa: F401 (a fixture)
+
+from .test_dataset import _submitted
+from .test_handoffs import ITEMS
+from .test_two_portals import _kansai, kansai  # noqa: F401 (a fixture: kansai, a live portal)
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _kansai_account(env, email: str) -> httpx.Client:
+    """A mover's own account at kansai, signed in there: a browser holding its session."""
+    key = (
+        _kansai(
+            env,
+            "manage",
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY\n"
+            "from django.contrib.sessions.backends.db import SessionStore\n"
+            f"u = get_user_model().objects.create_user({email!r}, {email!r}, 'pw-for-tests-1')\n"
+            "s = SessionStore()\n"
+            "s[SESSION_KEY], s[BACKEND_SESSION_KEY] = str(u.pk), 'django.contrib.auth.backends.ModelBackend'\n"
+            "s[HASH_SESSION_KEY] = u.get_session_auth_hash()\n"
+            "s.create()\n"
+            "print('session', s.session_key)",
+        )
+        .splitlines()[-1]
+        .split()[-1]
+    )
+    return httpx.Client(cookies={"sessionid": key}, timeout=30)
+
+
+def _post_form(browser: httpx.Client, page: httpx.Response, url: str, **fields) -> httpx.Response:
+    token = CSRF.search(page.text)
+    assert token, page.text[:500]
+    return browser.post(url, data={"csrfmiddlewaretoken": token.group(1), **fields})
+
+
+def _sign_in_through_sapporo(browser: httpx.Client, kansai_url: str, claim: str, at_sapporo: Client) -> httpx.Response:
+    """The claim page's sign-in button at kansai, sapporo's provider (where ``at_sapporo`` is
+    signed in), back to kansai's callback: kansai's answer to the callback."""
+    page = browser.get(kansai_url + claim)
+    assert page.status_code == 200 and 'action="/accounts/oidc/sapporo/login/"' in page.text
+    started = _post_form(browser, page, kansai_url + "/accounts/oidc/sapporo/login/", process="login", next=claim)
+    assert started.status_code == 302, started.text[:500]
+    authorize = urlsplit(started.headers["location"])
+    query = parse_qs(authorize.query)
+    # The code flow with PKCE S256, asking for the subject only, as the client kansai.
+    assert query["response_type"] == ["code"] and query["code_challenge_method"] == ["S256"]
+    assert query["client_id"] == ["kansai"] and query["scope"] == ["openid"] and query["code_challenge"][0]
+    answered = at_sapporo.get(authorize.path + "?" + authorize.query)
+    assert answered.status_code == 302, answered.content[:500]
+    back = answered["Location"]
+    assert back.startswith(kansai_url + "/accounts/oidc/sapporo/login/callback/?") and "code=" in back
+    return browser.get(back)
+
+
+@pytest.mark.slow
+def test_a_mover_signs_in_at_kansai_through_sapporo_and_claims_the_hand_over(
+    kansai, sapporo, signed_in, mover, settings, django_user_model
+):
+    url, thumbprint, env, _server = kansai
+    out = io.StringIO()
+    call_command("federation", "peer", "add", "kansai", url, "--thumbprint", thumbprint, "--areas", "27", stdout=out)
+    # sapporo registered kansai as a public client of its provider, and kansai's provider here.
+    assert f"Registered OpenID Connect client kansai (redirect {url}/accounts/oidc/sapporo/login/callback/)" in (
+        out.getvalue()
+    )
+    assert f"Registered sign-in through its provider {url}." in out.getvalue()
+    peer = Peer.objects.get(slug="kansai")
+    move = _submitted(signed_in)
+    outgoing = handoffs.offer_handoff(move, peer, ITEMS, mover)
+    assert outgoing.state == OutgoingState.SENT
+    claim = urlsplit(outgoing.payload["continue_url"]).path
+    assert outgoing.subject != str(mover.pk) and len(outgoing.subject) >= 40
+
+    # sapporo's operator rotates SECRET_KEY meanwhile: subjects do not change with it.
+    settings.SECRET_KEY_FALLBACKS = [django_settings.SECRET_KEY]
+    settings.SECRET_KEY = "rotated-" + "x" * 50
+    assert handoffs.pairwise_subject(mover, peer) == outgoing.subject
+
+    # Somebody else at kansai, holding the URL: not signed in through sapporo, no claim.
+    stranger = _kansai_account(env, "stranger@example.jp")
+    page = stranger.get(url + claim)
+    assert page.status_code == 200 and "/accounts/oidc/sapporo/login/" in page.text
+    tried = _post_form(stranger, page, url + claim)
+    assert tried.status_code == 302 and tried.headers["location"] == claim
+    # …nor after signing in at sapporo as another person: sapporo names them otherwise.
+    other = get_user_model().objects.create_user("other@example.jp", "other@example.jp", "pw-for-tests")
+    at_sapporo_as_other = Client()
+    at_sapporo_as_other.force_login(other)
+    back = _sign_in_through_sapporo(stranger, url, claim, at_sapporo_as_other)
+    assert back.status_code == 302 and back.headers["location"] == claim
+    assert stranger.get(url + claim).status_code == 403
+    assert _post_form(stranger, page, url + claim).status_code == 403
+    assert handoffs.remote_state(outgoing) == "offered"
+
+    # A staff account of sapporo is never entered through a peer: kansai gets no token for it.
+    staff = get_user_model().objects.create_user("staff@example.jp", "staff@example.jp", "pw-for-tests", is_staff=True)
+    at_sapporo_as_staff = Client()
+    at_sapporo_as_staff.force_login(staff)
+    visitor = _kansai_account(env, "visitor@example.jp")
+    back = _sign_in_through_sapporo(visitor, url, claim, at_sapporo_as_staff)
+    assert back.headers.get("location") != claim
+    assert "/accounts/oidc/sapporo/login/" in visitor.get(url + claim).text  # still no subject
+
+    # The mover, with an account of their own at kansai, signs in there through sapporo.
+    browser = _kansai_account(env, "mover-at-kansai@example.jp")
+    back = _sign_in_through_sapporo(browser, url, claim, signed_in)
+    assert back.status_code == 302 and back.headers["location"] == claim
+    page = browser.get(url + claim)
+    assert page.status_code == 200 and "/accounts/oidc/" not in page.text
+    claimed = _post_form(browser, page, url + claim)
+    assert claimed.status_code == 302 and re.fullmatch(r"/moves/[^/]+/places/", claimed.headers["location"])
+    assert handoffs.remote_state(outgoing) == "claimed"
+    # kansai linked nothing and made no account: the sign-in only proved who the mover is.
+    counted = _kansai(
+        env,
+        "manage",
+        "shell",
+        "-c",
+        "from allauth.socialaccount.models import SocialAccount\n"
+        "from django.contrib.auth import get_user_model\n"
+        "print('counted', SocialAccount.objects.count(), get_user_model().objects.count())",
+    )
+    assert counted.splitlines()[-1].split() == ["counted", "0", "3"]
+    # The subject differs per peer and is never the database id.
+    kanto = Peer.objects.create(slug="kanto", base_url="http://127.0.0.1:9")
+    assert handoffs.pairwise_subject(mover, kanto) not in (outgoing.subject, str(mover.pk))
+    assert PairwiseSubject.objects.filter(user=mover).count() == 2
+
+
+# -- the settings and the rules ------------------------------------------------------------------
+
+
+def test_peers_are_public_clients_with_the_openid_scope_only(db, settings):
+    settings.HIKKOSHI_PORTAL_URL = "https://sapporo.example.jp/"
+    peer = Peer.objects.create(slug="kansai", name="関西", base_url="https://kansai.example.jp")
+    assert signin.register_peer(peer) == [
+        "OpenID Connect client kansai (redirect https://kansai.example.jp/accounts/oidc/sapporo/login/callback/)"
+    ]
+    client = OIDCClient.objects.get(id="kansai")
+    assert client.type == OIDCClient.Type.PUBLIC and client.secret == ""
+    assert client.get_scopes() == ["openid"] and client.get_grant_types() == ["authorization_code"]
+    # No client can authenticate any other way: there is no secret to exchange or to leak.
+    assert settings.IDP_OIDC_AUTH_METHODS == ["none"]
+    assert not settings.IDP_OIDC_DCR_ENABLED and not settings.IDP_OIDC_CIMD_ENABLED
+    # Without its document, no provider of kansai's is configured here yet.
+    assert not SocialApp.objects.exists()
+
+
+def test_the_discovery_document_names_the_issuer_of_the_well_known_document_and_s256(db, settings):
+    settings.HIKKOSHI_PORTAL_URL = "https://sapporo.example.jp/"
+    config = Client().get("/.well-known/openid-configuration").json()
+    assert config["issuer"] == "https://sapporo.example.jp"
+    assert config["code_challenge_methods_supported"] == ["S256"]
+    assert config["token_endpoint_auth_methods_supported"] == ["none"]
+    keys = Client().get("/.well-known/jwks.json").json()["keys"]
+    assert keys and keys[0]["kty"] == "RSA"
+
+
+def test_an_authorization_request_without_pkce_gets_no_code(db, settings, mover):
+    peer = Peer.objects.create(slug="kansai", base_url="https://kansai.example.jp")
+    signin.register_peer(peer)
+    browser = Client()
+    browser.force_login(mover)
+    redirect_uri = signin.callback_url(peer)
+    base = {"client_id": "kansai", "response_type": "code", "scope": "openid", "redirect_uri": redirect_uri}
+    refused = browser.get("/identity/o/authorize", {**base, "state": "s1"})
+    assert "code=" not in refused.get("Location", "")
+    plain = browser.get(
+        "/identity/o/authorize", {**base, "state": "s2", "code_challenge": "x" * 43, "code_challenge_method": "plain"}
+    )
+    assert "code=" not in plain.get("Location", "")
+    granted = browser.get(
+        "/identity/o/authorize", {**base, "state": "s3", "code_challenge": "x" * 43, "code_challenge_method": "S256"}
+    )
+    assert granted.status_code == 302 and granted["Location"].startswith(redirect_uri + "?code=")
+
+
+def test_the_client_side_never_links_by_e_mail_nor_signs_up(settings):
+    assert social_settings.EMAIL_AUTHENTICATION is False
+    assert social_settings.EMAIL_AUTHENTICATION_AUTO_CONNECT is False
+    assert social_settings.AUTO_SIGNUP is False
+    provider = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]
+    assert provider["OAUTH_PKCE_ENABLED"] is True and provider["SCOPE"] == ["openid"]
+    assert provider["VERIFIED_EMAIL"] is False
+    adapter = signin.PeerSignInAdapter()
+    assert adapter.is_open_for_signup(None, None) is False
+
+
+def test_a_peer_s_provider_is_configured_from_its_verified_document(db, settings):
+    settings.HIKKOSHI_PORTAL_ID = "kansai"
+    peer = Peer.objects.create(
+        slug="sapporo",
+        base_url="https://sapporo.example.jp",
+        document={"oidc_issuer": "https://id.sapporo.example.jp/"},
+    )
+    signin.register_peer(peer)
+    app = SocialApp.objects.get(provider="openid_connect", provider_id="sapporo")
+    assert app.client_id == "kansai" and app.secret == ""
+    assert app.settings["server_url"] == "https://id.sapporo.example.jp"
+    assert app.settings["oauth_pkce_enabled"] is True and app.settings["scope"] == ["openid"]
+    signin.unregister_peer("sapporo")
+    assert not SocialApp.objects.exists() and not OIDCClient.objects.exists()
+    # An adapter's peer does not run hikkoshi: no sign-in through it.
+    assert signin.register_peer(Peer(slug="kanto", base_url="https://kanto.example.jp", adapter="renrakucho")) == []
+
+
+def test_the_subject_is_random_kept_per_peer_and_survives_a_secret_key_change(db, settings, mover):
+    first = signin.pairwise_subject(mover, "kansai")
+    assert len(first) >= 40 and first != str(mover.pk)
+    settings.SECRET_KEY = "another-secret-key-" + "y" * 40
+    assert signin.pairwise_subject(mover, "kansai") == first
+    assert signin.pairwise_subject(mover, "kanto") != first
+    adapter = signin.ProviderAdapter()
+    client = OIDCClient(id="kansai")
+    assert adapter.get_user_sub(client, mover) == first
+    assert adapter.get_user_by_sub(client, first) == mover
+    assert adapter.get_user_by_sub(OIDCClient(id="kanto"), first) is None  # another peer's
+    assert adapter.get_claims("id_token", mover, client, ["openid", "email", "profile"]) == {"sub": first}
+
+
+def test_a_staff_account_is_never_entered_through_a_peer(db, mover):
+    staff = get_user_model().objects.create_user("staff@example.jp", "staff@example.jp", "pw-for-tests", is_staff=True)
+    adapter = signin.ProviderAdapter()
+    client = OIDCClient(id="kansai")
+    # At the origin: its code gives no token (the user behind the code is not found).
+    assert adapter.get_user_by_sub(client, adapter.get_user_sub(client, staff)) is None
+    # At the destination: a staff account signed in there learns no subject.
+    request = RequestFactory().get("/")
+    request.user = staff
+    request.session = {}
+    request._messages = _Messages()
+    Peer.objects.create(slug="sapporo", base_url="https://sapporo.example.jp")
+    login = _SocialLogin("sapporo", "some-subject")
+    with pytest.raises(signin.ImmediateHttpResponse):
+        signin.PeerSignInAdapter().pre_social_login(request, login)
+    assert signin.SESSION_SUBJECTS not in request.session
+    request.user = mover
+    with pytest.raises(signin.ImmediateHttpResponse) as done:
+        signin.PeerSignInAdapter().pre_social_login(request, login)
+    assert done.value.response["Location"] == "/federation/claim/t/"
+    assert request.session[signin.SESSION_SUBJECTS] == {"sapporo": "some-subject"}
+    assert not SocialAccount.objects.exists()
+
+
+class _Messages:
+    def add(self, *args, **kwargs):
+        pass
+
+
+class _SocialLogin:
+    def __init__(self, provider_id: str, sub: str):
+        self.account = SocialAccount(provider=provider_id, uid=sub)
+        self.state = {"next": "/federation/claim/t/"}
+
+
+def test_no_subject_known_is_refused(db):
+    handoff = handoffs.Handoff(subject="pairwise-subject-1")
+    assert handoffs.subject_matches(handoff, None) is False
+    assert handoffs.subject_matches(handoff, "") is False
+    assert handoffs.subject_matches(handoff, "pairwise-subject-2") is False
+    assert handoffs.subject_matches(handoff, "pairwise-subject-1") is True
+
+
+def test_the_id_token_key_is_made_once_kept_and_must_be_rsa(settings, tmp_path):
+    settings.HIKKOSHI_OIDC_KEY, settings.HIKKOSHI_OIDC_KEY_FILE = "", str(tmp_path / "oidc-key.pem")
+    made = signin.id_token_key_pem()
+    assert "PRIVATE KEY" in made and (tmp_path / "oidc-key.pem").stat().st_mode & 0o777 == 0o600
+    assert signin.id_token_key_pem() == made
+    settings.HIKKOSHI_OIDC_KEY_FILE = str(tmp_path / "absent.pem")
+    settings.HIKKOSHI_SIGNING_KEY_CREATE = False  # production: never made by itself
+    with pytest.raises(ImproperlyConfigured, match="does not exist"):
+        signin.id_token_key_pem()
+    settings.HIKKOSHI_OIDC_KEY = httpsig.private_key_to_pem(httpsig.generate_key()).decode()
+    with pytest.raises(ImproperlyConfigured, match="RSA"):
+        signin.id_token_key_pem()
+
+
+def test_expired_tokens_are_deleted_hourly(db, mover):
+    from allauth.idp.oidc.models import Token
+    from django.utils import timezone
+
+    from hikkoshi.delivery.periodic import hourly
+
+    assert any(job.run is signin.delete_expired_tokens for job in hourly())
+    client = OIDCClient.objects.create(id="kansai", name="kansai", secret="", type=OIDCClient.Type.PUBLIC)
+    now = timezone.now()
+    Token.objects.create(type=Token.Type.ACCESS_TOKEN, hash="a", client=client, user=mover, expires_at=now)
+    Token.objects.create(
+        type=Token.Type.ACCESS_TOKEN, hash="b", client=client, user=mover, expires_at=now + timedelta(minutes=5)
+    )
+    assert signin.delete_expired_tokens() == 1
+    assert list(Token.objects.values_list("hash", flat=True)) == ["b"]
