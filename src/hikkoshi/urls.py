@@ -18,6 +18,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("hikkoshi.accounts.urls")),
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),
+    # The mover's hand-overs of moves to partner portals (hikkoshi.federation): consent, the
+    # continue link, retry, withdrawal. Pages for the browser: not under the signed /federation/.
+    path("moves/handoffs/", include("hikkoshi.federation.urls")),
     path("moves/", include("hikkoshi.moves.urls")),
     # Moves entered for customers (代行): the wizard's pages as other instances of its namespace,
     # beside the staff pages of agencies and call centres (staff paths: second factor).
