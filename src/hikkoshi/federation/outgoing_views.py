@@ -142,8 +142,9 @@ def _own_known(request, key: str) -> OutgoingHandoff | None:
 
 
 def _item_labels(items) -> list[str]:
+    """The items' labels, in the order the review page shows them (``CommonItem``'s)."""
     labels = dict(CommonItem.choices)
-    return [str(labels.get(item, item)) for item in items]
+    return [str(label) for item, label in labels.items() if item in set(items)]
 
 
 def _expires_at(outgoing: OutgoingHandoff):
@@ -175,9 +176,10 @@ def _row(outgoing: OutgoingHandoff, there: str = "") -> dict:
 
 
 def _no_store(response):
-    # The page may hold a one-time link: not cached, not sent on as a referrer.
+    # The page may hold a one-time link: not cached, and never sent to another site as a
+    # referrer ("same-origin", not "no-referrer": its forms' POSTs need their Origin for CSRF).
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

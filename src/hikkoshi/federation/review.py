@@ -19,6 +19,7 @@ from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.japanese import InputError, format_wareki
 from hikkoshi.moves.common import MEMBER
 from hikkoshi.moves.review_sections import ReviewSection
+from hikkoshi.places.normalise import InvalidPostcode, format_postcode, normalise_postcode
 
 from . import dataset
 from .dataset import A, B
@@ -47,16 +48,22 @@ def _name(person: dict) -> str:
 
 
 def _address(address: dict) -> str:
-    postcode = address.get("郵便番号", "")
-    return f"〒{postcode} {address.get('連結表記', '')}".strip() if postcode else address.get("連結表記", "")
+    try:
+        postcode = "〒" + format_postcode(normalise_postcode(address.get("郵便番号", "")))
+    except InvalidPostcode:
+        postcode = ""
+    return f"{postcode} {address.get('連結表記', '')}".strip()
+
+
+def _spec(name: str):
+    """A field of the wizard's people step (its label and choices, as the wizard shows them)."""
+    return next(spec for spec in MEMBER if spec.name == name)
 
 
 def _sex(code: str) -> str:
     """ISO/IEC 5218 ``1`` / ``2`` as the wizard's 性別 field shows it."""
     value = dataset.SEX_OF_CODE.get(code)
-    spec = next((spec for spec in MEMBER if spec.name == "sex"), None)
-    choices = spec.choices if spec is not None else ()
-    return next((str(choice.localised_label) for choice in choices if choice.value == value), "")
+    return next((str(choice.localised_label) for choice in _spec("sex").choices if choice.value == value), "")
 
 
 def _member(person: dict) -> str:
@@ -64,9 +71,9 @@ def _member(person: dict) -> str:
     if person.get("生年月日"):
         parts.append(_date(person["生年月日"]))
     if person.get("続柄"):
-        parts.append(f"{_('Relationship to the head of household')}: {person['続柄']}")
+        parts.append(f"{_spec('relationship').localised_label}: {person['続柄']}")
     if sex := _sex(person.get("性別", "")):
-        parts.append(f"{_('Sex')}: {sex}")
+        parts.append(f"{_spec('sex').localised_label}: {sex}")
     return " — ".join(parts)
 
 
@@ -88,7 +95,7 @@ def item_rows(document: dict) -> list[dict[str, Any]]:
     head = content.get("世帯主", {}).get("氏名", "")
     household = [f"{_('Head of household (世帯主) at the new address')}: {head}"] if head else []
     if applicant.get("続柄"):  # the applicant's own 続柄 (世帯主 when they are the head)
-        household.append(f"{_name(applicant)} — {_('Relationship to the head of household')}: {applicant['続柄']}")
+        household.append(f"{_name(applicant)} — {_spec('relationship').localised_label}: {applicant['続柄']}")
     household += [_member(m) for m in content.get("世帯員", [])]
     values[CommonItem.MEMBERS] = household or [_("Nobody else moves with you.")]
     return [

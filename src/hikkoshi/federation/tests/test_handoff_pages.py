@@ -170,7 +170,7 @@ def test_with_consent_the_mover_gets_the_one_time_link_and_the_consent_is_record
     assert received.items == outgoing.items
     # The page: the one-time link, its expiry (10 minutes), signing in there through this portal.
     page = signed_in.get(answer["Location"])
-    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "same-origin"
     shown = html.unescape(text(page))
     assert f'href="{outgoing.payload["continue_url"]}"' in shown
     assert "1回だけ" in shown and "10分" in shown and "サインイン" in shown
@@ -243,3 +243,31 @@ def test_a_failed_hand_over_says_nothing_was_sent_names_the_phone_and_is_retried
     assert outgoing.state == OutgoingState.SENT and Handoff.objects.count() == 1
     assert f'href="{outgoing.payload["continue_url"]}"' in html.unescape(text(signed_in.get(answer["Location"])))
     assert TransferRecord.objects.filter(direction="sent").count() == 1  # one consent, one record
+
+
+def test_the_document_names_the_phone_only_when_set_and_a_page_shows_only_what_is_safe(settings, db):
+    from hikkoshi.federation.document import document_claims
+    from hikkoshi.federation.selectors import portal_facts
+
+    settings.HIKKOSHI_PORTAL_PHONE = ""
+    assert "contact" not in document_claims()
+    settings.HIKKOSHI_PORTAL_PHONE = PHONE
+    assert document_claims()["contact"] == {"phone": PHONE}
+    # A peer's document is another operator's: a link only over http(s), a phone only as a number.
+    peer = Peer(
+        slug="odd",
+        base_url="https://odd.example",
+        document={
+            "name": "<b>Odd</b>",
+            "privacy_policy": {"url": "javascript:alert(1)", "sha256": "not-a-hash"},
+            "contact": {"phone": "<a href=x>call</a>"},
+        },
+    )
+    facts = portal_facts(peer)
+    assert (facts.policy_url, facts.policy_sha256, facts.phone, facts.phone_href) == ("", "", "", "")
+    peer.document = {
+        "privacy_policy": {"url": "https://odd.example/privacy", "sha256": "ab" * 32},
+        "contact": {"phone": "0120-00-1234"},
+    }
+    facts = portal_facts(peer)
+    assert facts.policy_url == "https://odd.example/privacy" and facts.phone_href == "tel:0120001234"
