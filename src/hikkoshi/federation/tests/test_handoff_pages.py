@@ -21,6 +21,7 @@ from hikkoshi.audit.models import AuditEvent
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401 (a fixture: the shipped data)
 from hikkoshi.directory.transfer import replace_portal_copy
 from hikkoshi.federation import client, keys
+from hikkoshi.federation.fakes.renrakucho import RenrakuchoFake
 from hikkoshi.federation.models import (
     Handoff,
     HandoffState,
@@ -46,6 +47,7 @@ OSAKA_DIRECTORY = Path(__file__).resolve().parents[2] / "directory" / "data" / "
 CHUO = {"postcode": "060-0042", "address": "札幌市中央区大通西3丁目", "building": "大通ハイツ 3F"}
 OSAKA = {"postcode": "530-0001", "address": "大阪府大阪市北区梅田1丁目1", "building": ""}
 KITA = {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": ""}
+TOKYO = {"postcode": "100-0001", "address": "東京都千代田区千代田1-1", "building": ""}
 PHONE = "06-6000-1234"
 DOWN = "http://127.0.0.1:9"  # nobody answers there
 
@@ -85,21 +87,21 @@ def to_review(client, new=OSAKA) -> str:
         f"proc-{slug}-stop_date": before
         for slug in ("sapporo-water-stop", "hokkaido-gas-stop", "hepco-electricity-stop")
     }
-    if new is not OSAKA:
+    if new is KITA:  # within Sapporo: the details of its own procedures are not needed here
         return base
     assert client.post(base + "details/", stops)["Location"] == base + "review/"
     return base
 
 
-def section(page: str) -> str:
-    found = re.search(r'<section class="review handoff" id="handoff-kansai".*?</section>', page, re.S)
+def section(page: str, portal: str = "kansai") -> str:
+    found = re.search(rf'<section class="review handoff" id="handoff-{portal}".*?</section>', page, re.S)
     assert found, "no hand-over section"
     return html.unescape(found.group(0))
 
 
-def consent_form(page: str, *, agree=True) -> tuple[str, dict]:
+def consent_form(page: str, *, agree=True, portal: str = "kansai") -> tuple[str, dict]:
     """The consent form's action and what it posts (the box ticked or not)."""
-    part = section(page)
+    part = section(page, portal)
     action = re.search(r'<form class="handoff-consent" method="post" action="([^"]+)"', part)
     key = re.search(r'name="request_key" value="([^"]+)"', part)
     assert action and key, "no consent form"
@@ -271,3 +273,25 @@ def test_the_document_names_the_phone_only_when_set_and_a_page_shows_only_what_i
     }
     facts = portal_facts(peer)
     assert facts.policy_url == "https://odd.example/privacy" and facts.phone_href == "tel:0120001234"
+
+
+def test_a_portal_behind_an_adapter_is_offered_without_a_policy_and_gives_its_reference(
+    sapporo, signed_in, settings, transactional_db
+):
+    with RenrakuchoFake() as kanto:
+        Peer.objects.create(slug="renrakucho", base_url=kanto.url, thumbprints=[], areas=["13"], adapter="renrakucho")
+        settings.HIKKOSHI_FEDERATION_CREDENTIALS = {"renrakucho": kanto.api_key}
+        base = to_review(signed_in, new=TOKYO)
+        page = text(signed_in.get(base + "review/"))
+        part = section(page, "renrakucho")
+        assert "個人情報保護方針を公開していません" in part and "新住所（方書を含む）" in part
+        action, data = consent_form(page, portal="renrakucho")
+        answer = signed_in.post(action, data)
+        (received,) = kanto.forms
+    outgoing = OutgoingHandoff.objects.get()
+    assert outgoing.state == OutgoingState.SENT and received and outgoing.policy_sha256 == ""
+    shown = html.unescape(text(signed_in.get(answer["Location"])))
+    assert f'href="{outgoing.payload["continue_url"]}"' in shown and outgoing.remote_id in shown
+    assert "受付番号" in shown and "独自の方法" in shown
+    # Such a portal cannot be told of a withdrawal: no button for it.
+    assert "/withdraw/" not in shown and "/withdraw/" not in text(signed_in.get("/moves/handoffs/"))
