@@ -164,8 +164,10 @@ def _row(outgoing: OutgoingHandoff, there: str = "") -> dict:
         "portal": portal_facts(outgoing.peer),
         "items": _item_labels(outgoing.items),
         "state": OutgoingState(outgoing.state).label,
-        "there": HandoffState(there).label if there else "",
-        "continue_url": continue_url if isinstance(continue_url, str) else "",
+        "there": there,  # its state at the peer (HandoffState), "" when not known
+        "there_label": HandoffState(there).label if there else "",
+        # (checked when it was answered: on the peer's own host; only http(s) here all the same)
+        "continue_url": continue_url if isinstance(continue_url, str) and continue_url.startswith("http") else "",
         "expires_at": expires_at,
         "expired": expired,
         "withdrawable": outgoing.state == OutgoingState.SENT

@@ -12,12 +12,15 @@ from datetime import date
 import secrets
 from typing import Any
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.japanese import InputError, format_wareki
 from hikkoshi.moves.common import MEMBER
+from hikkoshi.moves.forms import Places
+from hikkoshi.moves.models import Move
 from hikkoshi.moves.review_sections import ReviewSection
 from hikkoshi.places.normalise import InvalidPostcode, format_postcode, normalise_postcode
 
@@ -105,7 +108,7 @@ def item_rows(document: dict) -> list[dict[str, Any]]:
     ]
 
 
-def handoff_section(request, move, places) -> ReviewSection | None:
+def handoff_section(request: HttpRequest, move: Move, places: Places) -> ReviewSection | None:
     """The section of the review page, or None where no partner portal serves the new address."""
     peers = peers_serving(places.new.municipality_code)
     if not peers:

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .forms import Places
 from .models import Move
-from .services import ValidatedPlaces
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,9 @@ class ReviewSection:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-# (request, the draft, its checked places) → a section, or None when the app has nothing to add.
-ReviewSectionSource = Callable[[HttpRequest, Move, ValidatedPlaces], ReviewSection | None]
+# (request, the draft, its places as the wizard checked them: both ends, the kind of move) → a
+# section, or None when the app has nothing to add.
+ReviewSectionSource = Callable[[HttpRequest, Move, Places], ReviewSection | None]
 _sources: list[ReviewSectionSource] = []
 
 
@@ -36,7 +37,7 @@ def register_review_section(source: ReviewSectionSource) -> None:
         _sources.append(source)
 
 
-def review_sections(request: HttpRequest, move: Move, places: ValidatedPlaces | None) -> list[ReviewSection]:
+def review_sections(request: HttpRequest, move: Move, places: Places | None) -> list[ReviewSection]:
     """The sections the registered apps add for a mover's own draft whose places are valid."""
     if places is None:
         return []

@@ -183,6 +183,10 @@ def test_with_consent_the_mover_gets_the_one_time_link_and_the_consent_is_record
     # Continuing there with the link opens the wizard, filled in.
     assert signed_in.post(path_of(outgoing.payload["continue_url"])).status_code == 302
     assert Handoff.objects.get().state == HandoffState.CLAIMED
+    # Then its page says so, without the used link or a withdrawal.
+    after = html.unescape(text(signed_in.get(answer["Location"])))
+    assert "手続きを続けています" in after and "ご本人が受け取り済み" in after
+    assert outgoing.payload["continue_url"] not in after and "/withdraw/" not in after
 
 
 def test_the_list_shows_each_hand_over_and_only_its_owner_withdraws_it(
