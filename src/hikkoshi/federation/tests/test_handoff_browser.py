@@ -5,6 +5,7 @@ list of hand-overs, and the page of a failed hand-over."""
 
 import os
 
+from django.db import connections
 from django.test import Client
 import pytest
 
@@ -37,49 +38,52 @@ def test_the_hand_over_pages_in_a_browser_with_axe(kansai, sapporo, live_server,
     page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}])
     base = to_review(client)
 
-    page.goto(url + base + "review/")
-    assert page.locator("#handoff-kansai").count() == 1
-    assert not page.is_checked("#handoff-kansai-consent")
-    axe("review: the hand-over section")
-    _shot(page, "handoff-review")
-    # The button without the box: back at the box with its error, nothing sent.
-    _submit(page, "#handoff-kansai form.handoff-consent button")
-    page.wait_for_url("**/review/?handoff=consent&portal=kansai#handoff-kansai")
-    assert page.locator("#handoff-kansai-error").count() == 1
-    assert page.get_attribute("#handoff-kansai-consent", "aria-invalid") == "true"
-    assert not OutgoingHandoff.objects.exists()
-    axe("review: the hand-over without the agreement")
-    # With the box ticked (by keyboard): the continue link.
-    page.focus("#handoff-kansai-consent")
-    page.keyboard.press("Space")
-    assert page.is_checked("#handoff-kansai-consent")
-    _submit(page, "#handoff-kansai form.handoff-consent button")
-    page.wait_for_url("**/moves/handoffs/*/")
-    outgoing = OutgoingHandoff.objects.get()
-    assert page.get_attribute("p.continue a", "href") == outgoing.payload["continue_url"]
-    axe("the continue link")
-    _shot(page, "handoff-sent")
+    try:
+        page.goto(url + base + "review/")
+        assert page.locator("#handoff-kansai").count() == 1
+        assert not page.is_checked("#handoff-kansai-consent")
+        axe("review: the hand-over section")
+        _shot(page, "handoff-review")
+        # The button without the box: back at the box with its error, nothing sent.
+        _submit(page, "#handoff-kansai form.handoff-consent button")
+        page.wait_for_url("**/review/?handoff=consent&portal=kansai#handoff-kansai")
+        assert page.locator("#handoff-kansai-error").count() == 1
+        assert page.get_attribute("#handoff-kansai-consent", "aria-invalid") == "true"
+        assert not OutgoingHandoff.objects.exists()
+        axe("review: the hand-over without the agreement")
+        # With the box ticked (by keyboard): the continue link.
+        page.focus("#handoff-kansai-consent")
+        page.keyboard.press("Space")
+        assert page.is_checked("#handoff-kansai-consent")
+        _submit(page, "#handoff-kansai form.handoff-consent button")
+        page.wait_for_url("**/moves/handoffs/*/")
+        outgoing = OutgoingHandoff.objects.get()
+        assert page.get_attribute("p.continue a", "href") == outgoing.payload["continue_url"]
+        axe("the continue link")
+        _shot(page, "handoff-sent")
 
-    page.goto(url + "/moves/handoffs/")
-    assert page.locator(f"form[action='/moves/handoffs/{outgoing.pk}/withdraw/'] button").count() == 1
-    axe("the list of hand-overs")
-    _shot(page, "handoff-list")
+        page.goto(url + "/moves/handoffs/")
+        assert page.locator(f"form[action='/moves/handoffs/{outgoing.pk}/withdraw/'] button").count() == 1
+        axe("the list of hand-overs")
+        _shot(page, "handoff-list")
 
-    # The portal is down: the failure page, with the retry and the phone number.
-    Peer.objects.filter(pk=kansai.peer.pk).update(base_url=DOWN)
-    page.goto(url + base + "review/")
-    page.check("#handoff-kansai-consent")
-    _submit(page, "#handoff-kansai form.handoff-consent button")
-    failed = OutgoingHandoff.objects.get(state=OutgoingState.FAILED)
-    page.wait_for_url(f"**/moves/handoffs/{failed.pk}/")
-    assert page.locator("a[href^='tel:']").count() == 1
-    axe("a failed hand-over")
-    _shot(page, "handoff-failed")
+        # The portal is down: the failure page, with the retry and the phone number.
+        Peer.objects.filter(pk=kansai.peer.pk).update(base_url=DOWN)
+        page.goto(url + base + "review/")
+        page.check("#handoff-kansai-consent")
+        _submit(page, "#handoff-kansai form.handoff-consent button")
+        failed = OutgoingHandoff.objects.get(state=OutgoingState.FAILED)
+        page.wait_for_url(f"**/moves/handoffs/{failed.pk}/")
+        assert page.locator("a[href^='tel:']").count() == 1
+        axe("a failed hand-over")
+        _shot(page, "handoff-failed")
 
-    # The portal is back; withdrawn from the list: the message, and the list without its button.
-    Peer.objects.filter(pk=kansai.peer.pk).update(base_url=url, failures=0, skipped_until=None)
-    page.goto(url + "/moves/handoffs/")
-    _submit(page, f"form[action='/moves/handoffs/{outgoing.pk}/withdraw/'] button")
-    page.wait_for_url("**/moves/handoffs/")
-    assert OutgoingHandoff.objects.get(pk=outgoing.pk).state == OutgoingState.WITHDRAWN
-    axe("the list after a withdrawal")
+        # The portal is back; withdrawn from the list: the message, and the list without its button.
+        Peer.objects.filter(pk=kansai.peer.pk).update(base_url=url, failures=0, skipped_until=None)
+        page.goto(url + "/moves/handoffs/")
+        _submit(page, f"form[action='/moves/handoffs/{outgoing.pk}/withdraw/'] button")
+        page.wait_for_url("**/moves/handoffs/")
+        assert OutgoingHandoff.objects.get(pk=outgoing.pk).state == OutgoingState.WITHDRAWN
+        axe("the list after a withdrawal")
+    finally:
+        connections.close_all()  # the ORM used beside Playwright's loop: its connections too
