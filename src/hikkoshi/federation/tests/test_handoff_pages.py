@@ -42,12 +42,10 @@ from hikkoshi.moves.tests.test_pages import (
     start,
     text,
 )
+from hikkoshi.moves.tests.test_scenarios import CHUO, OSAKA, TOKYO
 
 OSAKA_DIRECTORY = Path(__file__).resolve().parents[2] / "directory" / "data" / "osaka.json"
-CHUO = {"postcode": "060-0042", "address": "札幌市中央区大通西3丁目", "building": "大通ハイツ 3F"}
-OSAKA = {"postcode": "530-0001", "address": "大阪府大阪市北区梅田1丁目1", "building": ""}
 KITA = {"postcode": "001-0024", "address": "札幌市北区北24条西6丁目1-1", "building": ""}
-TOKYO = {"postcode": "100-0001", "address": "東京都千代田区千代田1-1", "building": ""}
 PHONE = "06-6000-1234"
 DOWN = "http://127.0.0.1:9"  # nobody answers there
 
@@ -133,6 +131,9 @@ def test_the_review_page_shows_the_portal_its_policy_the_items_and_a_consent_for
     assert "checked" not in box
     assert "同意して引き継ぐ" in part and part.count("<form") == 1
     assert f'href="tel:{PHONE.replace("-", "")}"' in part
+    english = section(text(signed_in.get(base + "review/", HTTP_ACCEPT_LANGUAGE="en")))
+    assert "Continue at 関西引越し手続きサービス" in english and "Agree and hand over" in english
+    assert "The applicant's name and its kana" in english
     # A move within Sapporo: no partner portal serves the new address, no section.
     other = to_review(signed_in, new=KITA)
     assert 'class="review handoff"' not in text(signed_in.get(other + "review/"))
