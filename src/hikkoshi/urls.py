@@ -26,6 +26,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("allauth.socialaccount.providers.openid_connect.urls")),
     path("identity/o/authorize", signin.authorization),  # allauth's, with PKCE S256 required
     path("", include("allauth.idp.urls")),
+    # The mover's hand-overs of moves to partner portals (hikkoshi.federation): consent, the
+    # continue link, retry, withdrawal. Pages for the browser: not under the signed /federation/.
+    path("moves/handoffs/", include("hikkoshi.federation.urls")),
     path("moves/", include("hikkoshi.moves.urls")),
     # Moves entered for customers (代行): the wizard's pages as other instances of its namespace,
     # beside the staff pages of agencies and call centres (staff paths: second factor).

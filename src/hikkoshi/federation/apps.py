@@ -10,10 +10,15 @@ class FederationConfig(AppConfig):
 
     def ready(self):
         from hikkoshi.delivery.periodic import Job, register
+        from hikkoshi.moves.review_sections import register_review_section
 
         from .handoffs import erase_expired_handoffs
         from .pull import EVERY, pull_job
+        from .review import handoff_section
         from .signin import delete_expired_tokens
+
+        # The review page offers the hand-over to the partner portal serving the new address.
+        register_review_section(handoff_section)
 
         # ``hikkoshi worker`` copies the partners' directories every 15 minutes.
         register(

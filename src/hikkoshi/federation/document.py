@@ -8,6 +8,9 @@ signing key's id, ``typ`` ``hikkoshi-portal+jws``, made and read with ``joserfc`
      "oidc_issuer": "https://…/", "privacy_policy": {"url": "…", "sha256": "<hex>"},
      "keys": {"current": [JWK], "next": [JWK]}, "iat": …, "exp": …}
 
+and, when the operator set one (``HIKKOSHI_PORTAL_PHONE``), ``"contact": {"phone": "011-…"}``:
+the number a partner's page gives a mover whose hand-over to this portal failed.
+
 ``exp`` is at most 24 hours after ``iat``. The ``sha256`` is that of the Japanese privacy
 policy's text (its template, the 正本), so a consent can name the version it was given to.
 
@@ -77,7 +80,7 @@ def document_claims(now: datetime | None = None) -> dict[str, Any]:
     lifetime = min(int(settings.HIKKOSHI_FEDERATION["document_lifetime"]), MAX_LIFETIME)
     region = get_region()
     current, upcoming = own.current_key(), own.next_key()
-    return {
+    claims: dict[str, Any] = {
         "id": own.portal_id(),
         "name": str(settings.HIKKOSHI_PORTAL_NAME or region.name),
         "region": {"id": region.id, "name": str(region.name), "areas": list(region.areas)},
@@ -95,6 +98,10 @@ def document_claims(now: datetime | None = None) -> dict[str, Any]:
         "iat": iat,
         "exp": iat + lifetime,
     }
+    phone = str(getattr(settings, "HIKKOSHI_PORTAL_PHONE", "") or "").strip()
+    if phone:
+        claims["contact"] = {"phone": phone}
+    return claims
 
 
 def signed_document(now: datetime | None = None) -> str:

@@ -97,9 +97,11 @@ def peer_policy_sha256(peer: Peer) -> str:
     return value if isinstance(value, str) else ""
 
 
-def record_consent(move: Move, peer: Peer, items: list[str], user) -> OutgoingHandoff:
+def record_consent(move: Move, peer: Peer, items: list[str], user, *, idempotency_key: str = "") -> OutgoingHandoff:
     """The mover's consent to hand ``items`` of ``move`` to ``peer``, and the transfer record
-    (Art. 29), in one transaction: without this row nothing is sent."""
+    (Art. 29), in one transaction: without this row nothing is sent. ``idempotency_key`` (at
+    most 64 characters; a new random one when empty) is unique: the same form sent twice
+    raises ``IntegrityError`` and records nothing more."""
     now = timezone.now()
     with transaction.atomic():
         outgoing = OutgoingHandoff.objects.create(
@@ -110,7 +112,7 @@ def record_consent(move: Move, peer: Peer, items: list[str], user) -> OutgoingHa
             policy_sha256=peer_policy_sha256(peer),
             items=sorted(items),
             subject=pairwise_subject(move.owner or user, peer),
-            idempotency_key=secrets.token_urlsafe(32),
+            idempotency_key=idempotency_key or secrets.token_urlsafe(32),
         )
         TransferRecord.objects.create(
             at=now,
@@ -128,16 +130,19 @@ def record_consent(move: Move, peer: Peer, items: list[str], user) -> OutgoingHa
     return outgoing
 
 
-def offer_handoff(move: Move, peer: Peer, items: list[str], user, *, today=None) -> OutgoingHandoff:
+def offer_handoff(
+    move: Move, peer: Peer, items: list[str], user, *, today=None, idempotency_key: str = ""
+) -> OutgoingHandoff:
     """Hand ``move`` over to ``peer`` with the ``items`` the mover agreed to; the hand-over,
     ``SENT`` with its continue URL. Raises ``HandoffNotSent`` when nothing was accepted (the
     state says ``FAILED`` and why) — or ``dataset.DataSetInvalid`` / ``ValueError`` before any
     consent is recorded for a move that cannot make a data set. Must not be called inside a
-    transaction (it calls the peer)."""
+    transaction (it calls the peer). ``idempotency_key``: the consent form's own (see
+    ``record_consent``), so a form sent twice hands the move over once."""
     if transaction.get_connection().in_atomic_block:
         raise RuntimeError("offer_handoff calls another portal: never inside a transaction")
     document = dataset.to_data_set(move, items, today=today)
-    outgoing = record_consent(move, peer, list(document["提供項目"]), user)
+    outgoing = record_consent(move, peer, list(document["提供項目"]), user, idempotency_key=idempotency_key)
     return _send(outgoing, document, user)
 
 

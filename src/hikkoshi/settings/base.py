@@ -387,6 +387,9 @@ HIKKOSHI_PORTAL_NAME = os.environ.get("HIKKOSHI_PORTAL_NAME", "")
 HIKKOSHI_SIGNING_KEY_NEXT = os.environ.get("HIKKOSHI_SIGNING_KEY_NEXT", "")
 HIKKOSHI_SIGNING_KEY_NEXT_FILE = os.environ.get("HIKKOSHI_SIGNING_KEY_NEXT_FILE", "")
 HIKKOSHI_OIDC_ISSUER = os.environ.get("HIKKOSHI_OIDC_ISSUER", "")
+# The phone number movers can call about this portal (its help desk), in the well-known document
+# as contact.phone: a partner's page names it when a hand-over to this portal failed. Optional.
+HIKKOSHI_PORTAL_PHONE = os.environ.get("HIKKOSHI_PORTAL_PHONE", "")
 HIKKOSHI_FEDERATION = {
     # Requests a minute one peer may send (a peer's own setting overrides it); then 429.
     "rate_per_minute": int(os.environ.get("HIKKOSHI_FEDERATION_RATE", "120")),

@@ -72,6 +72,7 @@ from ..forms import (
 )
 from ..models import Move
 from ..result import list_states
+from ..review_sections import review_sections
 from ..selectors import channel_label, last_own_move, moves_of, people_of
 from ..services import MoveInvalid, move_draft_save, move_draft_start, move_submit, validate_move
 from .shared import audit, error_summary, list_url, move_notes, own_move, page_url
@@ -859,6 +860,9 @@ def review(request, move):
     if request.method == "POST":
         return _submit(request, move.public_id)
     context = _review_context(request, move)
+    if assisted_of(move) is None and move.owner_id == request.user.pk:
+        # The mover's own draft: what other apps add (a hand-over to the portal of the new address).
+        context["extra_sections"] = review_sections(request, move, context["places"])
     return _render(
         request,
         move,
