@@ -52,6 +52,7 @@ def values(mover):
         "member_id": 1,
         "slug": "sapporo-move-in",
         "provider_id": "sapporo",  # a partner portal's provider (hikkoshi.federation.signin)
+        "peer": "kansai",  # a partner portal (the hand-over pages)
     }
 
 

@@ -31,6 +31,7 @@ from hikkoshi.federation.models import (
     SeenNonce,
     TransferRecord,
 )
+from hikkoshi.federation.tests.test_handoffs import signed_in_there
 from hikkoshi.moves.tests.conftest import mover  # noqa: F401 (a fixture)
 from hikkoshi.moves.tests.test_pages import (
     APPLICANT,
@@ -181,7 +182,8 @@ def test_with_consent_the_mover_gets_the_one_time_link_and_the_consent_is_record
     # The same form again (a double click): the same hand-over, nothing sent twice.
     assert signed_in.post(action, data)["Location"] == answer["Location"]
     assert OutgoingHandoff.objects.count() == 1 and Handoff.objects.count() == 1
-    # Continuing there with the link opens the wizard, filled in.
+    # Continuing there with the link, once signed in through this portal, opens the wizard.
+    signed_in_there(signed_in, received.origin.slug, received.subject)
     assert signed_in.post(path_of(outgoing.payload["continue_url"])).status_code == 302
     assert Handoff.objects.get().state == HandoffState.CLAIMED
     # Then its page says so, without the used link or a withdrawal.
