@@ -846,8 +846,9 @@ def _organisations(portal: str):
     )
 
 
-def organisation_as_dict(org: Organisation) -> dict:
-    """An organisation in the JSON format (contacts and areas prefetched or not)."""
+def organisation_as_dict(org: Organisation, *, areas: list[ServiceArea] | None = None) -> dict:
+    """An organisation in the JSON format (contacts and areas prefetched or not; ``areas`` in
+    place of its own)."""
     data = {
         **{name: getattr(org, name) for name in TEXT_FIELDS},
         "last_checked": org.last_checked.isoformat() if org.last_checked else None,
@@ -858,7 +859,7 @@ def organisation_as_dict(org: Organisation) -> dict:
         ],
         "areas": [
             {"area_code": a.area_code, "postcode_from": a.postcode_from, "postcode_to": a.postcode_to}
-            for a in org.areas.all()
+            for a in (org.areas.all() if areas is None else areas)
         ],
     }
     if org.receipt_keys:
@@ -887,10 +888,23 @@ def _json_text(orgs) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def directory_json(portal: str = LOCAL_PORTAL) -> str:
-    """The organisations of a portal (this one by default) as the JSON of ``directory export``:
-    what a partner portal fetches (``GET /federation/v1/directory``)."""
-    return _json_text(_organisations(portal))
+def directory_json(portal: str = LOCAL_PORTAL, *, within: list[str] | None = None) -> str:
+    """The organisations of a portal (this one by default) as the JSON of ``directory export``.
+
+    With ``within`` (a region's prefecture/municipality codes), what a partner portal fetches
+    (``GET /federation/v1/directory``): each organisation's areas cut to that region, as a
+    partner's copy is cut when it is stored (``_narrowed``), and the organisations with no area
+    left out. A portal speaks for its own region only: the nationwide entries it ships (日本郵便
+    for every prefecture) would otherwise make every partner refuse its whole copy."""
+    if within is None:
+        return _json_text(_organisations(portal))
+    items = []
+    for org in _organisations(portal):
+        areas = _narrowed(list(org.areas.all()), within)
+        if areas:
+            items.append(organisation_as_dict(org, areas=areas))
+    document = {"format": FORMAT, "version": VERSION, "organisations": items}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def directory_export(*, path: Path, portal: str = LOCAL_PORTAL) -> int:

@@ -19,6 +19,7 @@ from ninja.renderers import JSONRenderer
 from hikkoshi.directory.api import search_text
 from hikkoshi.directory.selectors import derived, directory_snapshot
 from hikkoshi.directory.transfer import directory_json
+from hikkoshi.places.regions import get_region
 from hikkoshi.web import Problem, invalid_param, json_text_response, problem_response
 
 from . import dataset, handoffs
@@ -82,7 +83,7 @@ def _etag(text: bytes) -> str:
 
 def _export(_snapshot) -> tuple[bytes, str]:
     """The export and its ETag, made once per revision of the directory and process."""
-    body = directory_json().encode("utf-8")
+    body = directory_json(within=list(get_region().areas)).encode("utf-8")
     return body, _etag(body)
 
 

@@ -65,6 +65,21 @@ def test_the_directory_and_its_etag(portals):
     assert changed.status == 200 and changed.headers["etag"] != etag
 
 
+def test_the_directory_speaks_for_this_portal_s_region_only(portals):
+    """An organisation this portal ships for the whole country (日本郵便) goes to partners cut to
+    this portal's region (01100); one serving only elsewhere is left out. Otherwise a partner
+    refuses the whole copy: the areas lie outside the region this portal claims."""
+    make_organisation("post", Category.POST, "日本郵便", ["01", "13", "27"])
+    make_organisation("osaka-only", Category.WARD_OFFICE, "大阪市北区役所", ["27127"])
+    data = ask(portals, "directory").json()
+    areas = {org["slug"]: [a["area_code"] for a in org["areas"]] for org in data["organisations"]}
+    assert areas == {"sapporo-city": ["01100"], "chuo-ward": ["01101"], "post": ["01100"]}
+    result = replace_portal_copy(
+        portal="sapporo", name="札幌", served=portals.sapporo.served_areas, etag='"x"', text=json.dumps(data)
+    )
+    assert result is not None
+
+
 def test_organisations_by_postcode(portals):
     answer = ask(portals, "organisations", params={"postcode": "060-0042"})
     assert answer.status == 200

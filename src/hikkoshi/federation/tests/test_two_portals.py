@@ -207,12 +207,21 @@ def test_sapporo_copies_kansai_s_directory_and_searches_it_like_its_own(kansai, 
     assert DirectoryRevision.objects.get().stamp == stamp
     assert PortalCopy.objects.get().copied_at == copy.copied_at
 
+    # kansai speaks for its own region only: an area it keeps elsewhere (Tokyo) is not published,
+    # so the copy is unchanged (a partner that published it anyway is refused whole: see
+    # directory/tests/test_portal_copies.py).
+    _kansai_changes(
+        env, "ServiceArea.objects.create(organisation=Organisation.objects.get(slug='osaka-gas'), area_code='13101')"
+    )
+    time.sleep(1.1)  # kansai's web process sees its directory's new revision within a second
+    assert "kansai\tunchanged" in _pull("kansai")
+    assert PortalCopy.objects.get().copied_at == copy.copied_at
+
     # Bad copies are refused whole; the last good one stays, with its date.
     for change in (
         "Organisation.objects.filter(slug='osaka-gas').update(name='<script>alert(1)</script>大阪ガス')",
         "Contact.objects.create(organisation=Organisation.objects.get(slug='osaka-gas'), kind='web', "
         "value='javascript:alert(1)')",
-        "ServiceArea.objects.create(organisation=Organisation.objects.get(slug='osaka-gas'), area_code='13101')",
     ):
         _kansai_changes(env, change)
         time.sleep(1.1)  # kansai's web process sees its directory's new revision within a second
