@@ -26,6 +26,7 @@ few rows), so a directory change costs
 every worker a fraction of a second, not a reload of everything.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import threading
 import time
@@ -320,6 +321,28 @@ def organisations_for_place(
     ids = match_ids(municipality_code=municipality_code, postcode=postcode, category=category, snapshot=snapshot)
     orgs = organisations_by_id([pk for pk, _ in ids], snapshot=snapshot)
     return [OrganisationMatch(orgs[pk], partial) for pk, partial in ids if pk in orgs]
+
+
+# --- entries asked live, per place (a partner that offers only a search) ---------------------------
+
+# A callable (``municipality_code``, ``postcode``, ``category`` as keywords) giving matches not in
+# the index: an app above this one registers it (``hikkoshi.federation`` asks its per-query
+# partner portals); the search adds what it gives after the indexed matches.
+LiveSource = Callable[..., list[OrganisationMatch]]
+_live_sources: list[LiveSource] = []
+
+
+def add_live_source(source: LiveSource) -> None:
+    if source not in _live_sources:
+        _live_sources.append(source)
+
+
+def live_matches(*, municipality_code: str, postcode: str = "", category: str | None = None) -> list[OrganisationMatch]:
+    """What the registered live sources give for a place (empty when none is registered)."""
+    found: list[OrganisationMatch] = []
+    for source in _live_sources:
+        found.extend(source(municipality_code=municipality_code, postcode=postcode, category=category))
+    return found
 
 
 # --- city and ward offices (市役所・区役所) -------------------------------------------------------

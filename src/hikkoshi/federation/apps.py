@@ -9,10 +9,20 @@ class FederationConfig(AppConfig):
     verbose_name = _("Partner portals")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from hikkoshi.delivery.periodic import Job, register
+        from hikkoshi.directory.selectors import add_live_source
 
         from .handoffs import erase_expired_handoffs
+        from .live import live_matches
+        from .models import Peer
         from .pull import EVERY, pull_job
+
+        # The organisation search asks the peers that offer only a search per place.
+        add_live_source(live_matches)
+        for signal in (post_save, post_delete):
+            signal.connect(_peers_changed, sender=Peer, dispatch_uid=f"federation-live-peers-{signal is post_save}")
 
         # ``hikkoshi worker`` copies the partners' directories every 15 minutes.
         register(
@@ -33,3 +43,11 @@ class FederationConfig(AppConfig):
                 failed="erasure of expired hand-overs failed",
             )
         )
+
+
+def _peers_changed(**_kwargs):
+    """A peer added, changed or removed in this process: which are asked live is read again
+    (other processes see it within ``live.PEERS_CHECK_INTERVAL``)."""
+    from .live import forget_peers
+
+    forget_peers()

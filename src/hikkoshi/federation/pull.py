@@ -39,6 +39,7 @@ from hikkoshi.directory.validators import area_within
 from . import adapters, client
 from .endpoints import endpoint
 from .errors import DirectoryRefused, FederationError, NotOffered
+from .live import is_live
 from .models import Peer
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def unreachable_for(municipality_code: str) -> list[Unreachable]:
     peers = [
         peer
         for peer in Peer.objects.filter(failures__gt=0).order_by("slug")
-        if area_within(municipality_code, peer.served_areas)
+        if area_within(municipality_code, peer.served_areas) and not is_live(peer)  # ``live`` says those
     ]
     if not peers:
         return []
