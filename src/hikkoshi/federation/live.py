@@ -11,6 +11,12 @@ the last answer is shown with its date, or the page says the portal cannot be re
 
 Without a postal code (a search by address) the peer cannot be asked: its entries are missing
 then. No transaction is open while a peer is asked.
+
+Each process memoises what it read: an answer still valid until it expires (nobody replaces
+it before), the absence of a valid one for ``ABSENT_RECHECK`` seconds, the organisations built
+from an answer (bounded), and the peers asked live with their cool-off for
+``PEERS_CHECK_INTERVAL`` seconds — so a place already answered costs no query, and a peer
+cooling off costs none either.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hikkoshi.directory.memo import BoundedMemo
 from hikkoshi.directory.models import Organisation, PortalCopy
 from hikkoshi.directory.selectors import OrganisationMatch
 from hikkoshi.directory.transfer import DirectoryImportError, checked_portal_entries
@@ -40,6 +47,8 @@ from .models import LiveAnswer, Peer
 logger = logging.getLogger(__name__)
 
 PEERS_CHECK_INTERVAL = 5.0  # seconds: which peers are asked live, re-read at most this often
+ABSENT_RECHECK = 1.0  # seconds: a place without a valid answer is looked up again at most this often
+MEMO_SIZE = 2048  # answers and their organisations kept per process
 DEFAULTS = {"live_deadline": 3.0, "live_ttl": 15 * 60, "live_max_bytes": 1024 * 1024}
 
 
@@ -94,10 +103,39 @@ def live_peers() -> list[Peer]:
 def forget_peers() -> None:
     global _peers
     _peers = None
+    _answers.clear()
+    _built.clear()
+
+
+# (peer pk, postal code) -> (monotonic time read, the row or None); the organisations built from
+# an answer by (peer pk, postal code, answered at).
+_answers = BoundedMemo(MEMO_SIZE)
+_built = BoundedMemo(MEMO_SIZE)
+
+
+def _held(peer_pk: int, postcode: str) -> LiveAnswer | None:
+    """The stored answer for a place, memoised: a valid one until it expires, none or an
+    expired one for ``ABSENT_RECHECK`` seconds."""
+    key = (peer_pk, postcode)
+    now = time.monotonic()
+    seen = _answers.get(key)
+    if seen is not None:
+        read_at, answer = seen
+        if answer is not None and answer.expires_at > timezone.now():
+            return answer
+        if now - read_at < ABSENT_RECHECK:
+            return answer
+    answer = LiveAnswer.objects.filter(peer_id=peer_pk, place=postcode).first()
+    _answers[key] = (now, answer)
+    return answer
 
 
 def _entries(peer: Peer, answer: LiveAnswer) -> list[Organisation]:
-    """The organisations of a stored answer (checked again: a few entries, no query)."""
+    """The organisations of a stored answer (checked again once per process: no query)."""
+    key = (peer.pk, answer.place, answer.answered_at)
+    built = _built.get(key)
+    if built is not None:
+        return built
     try:
         found = checked_portal_entries(portal=peer.slug, served=list(peer.areas), organisations=answer.organisations)
     except DirectoryImportError:
@@ -105,6 +143,7 @@ def _entries(peer: Peer, answer: LiveAnswer) -> list[Organisation]:
     copy = PortalCopy(portal=peer.slug, name=peer.name or peer.slug, copied_at=answer.answered_at)
     for org in found:
         org.portal_copy = copy
+    _built[key] = found
     return found
 
 
@@ -132,6 +171,7 @@ def _ask(peer: Peer, postcode: str) -> LiveAnswer | None:
             answer, _ = LiveAnswer.objects.update_or_create(peer=peer, place=postcode, defaults=values)
     except IntegrityError:  # another process stored the same place first
         answer = LiveAnswer.objects.get(peer=peer, place=postcode)
+    _answers[(peer.pk, postcode)] = (time.monotonic(), answer)
     logger.info("federation_live_answer peer=%s organisations=%d", peer.slug, len(organisations))
     return answer
 
@@ -148,9 +188,12 @@ def search(*, municipality_code: str, postcode: str = "", category: str | None =
         return result
     registration = registration_code_of(municipality_code)
     for cached_peer in peers:
-        answer = LiveAnswer.objects.filter(peer_id=cached_peer.pk, place=postcode).first()
+        answer = _held(cached_peer.pk, postcode)
         if answer is None or answer.expires_at <= timezone.now():
-            peer = Peer.objects.filter(pk=cached_peer.pk).first()  # its cool-off as every process sees it
+            if cached_peer.skipped():  # cooling off as of the last read (at most a few seconds old)
+                peer: Peer | None = cached_peer
+            else:
+                peer = Peer.objects.filter(pk=cached_peer.pk).first()  # its cool-off as every process sees it
             if peer is None:
                 continue
             fresh = None if peer.skipped() else _ask(peer, postcode)
