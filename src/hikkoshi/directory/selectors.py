@@ -21,8 +21,8 @@ portal's own index (``own=True``: local entries only, none hidden) answers what 
 partners and what its catalogue applies.
 
 A new index is built beside the old one, which keeps serving until the new one is complete;
-building it is three queries of ids and codes (no model objects; the partners' copies are a
-few rows), so a directory change costs
+building it is four queries of ids and codes (no model objects; the partners' copies and the
+partners asked live are a few rows), so a directory change costs
 every worker a fraction of a second, not a reload of everything.
 """
 
@@ -113,9 +113,21 @@ def _current_revision() -> int | None:
     return row[0] if row else None
 
 
-def _hidden_by(copies: dict[str, PortalCopy]):
-    """Whether a local service area's code lies where a partner's copy wins (memoised per code)."""
-    served = sorted({code for copy in copies.values() for code in copy.areas})
+# Callables giving the areas of partners asked live per place (no copy here): registered by an app
+# above this one (``hikkoshi.federation``), read when an index is built; there, as where a copy
+# was taken, the partner's entries win over the local ones. The app bumps the revision when they change.
+_served_sources: list[Callable[[], list[str]]] = []
+
+
+def add_served_areas_source(source: Callable[[], list[str]]) -> None:
+    if source not in _served_sources:
+        _served_sources.append(source)
+
+
+def _hidden_by(copies: dict[str, PortalCopy], live_areas: list[str]):
+    """Whether a local service area's code lies where a partner's copy (or a partner asked live)
+    wins (memoised per code)."""
+    served = sorted({code for copy in copies.values() for code in copy.areas} | set(live_areas))
     seen: dict[str, bool] = {}
 
     def hidden(code: str) -> bool:
@@ -129,7 +141,9 @@ def _hidden_by(copies: dict[str, PortalCopy]):
 
 def _load(revision: int | None) -> _Snapshot:
     copies = {copy.portal: copy for copy in PortalCopy.objects.all()}
-    hidden = _hidden_by(copies)
+    live_areas = [code for source in _served_sources for code in source()]
+    hidden = _hidden_by(copies, live_areas)
+    partners = bool(copies or live_areas)
     sort_keys: dict[int, tuple[int, str]] = {}
     by_slug: dict[str, int] = {}
     categories: dict[int, str] = {}
@@ -157,7 +171,7 @@ def _load(revision: int | None) -> _Snapshot:
         area = (org_id, org_category, code, postcode_from, postcode_to)
         if org_id in local:
             own.setdefault(code, []).append(area)
-            if copies and hidden(code):
+            if partners and hidden(code):
                 continue
         grouped.setdefault(code, []).append(area)
         if code and org_category in OFFICE_CATEGORIES:
@@ -169,7 +183,7 @@ def _load(revision: int | None) -> _Snapshot:
         sort_keys=sort_keys,
         by_slug=by_slug,
         offices_by_code={code: tuple(dict.fromkeys(ids)) for code, ids in offices.items()},
-        own_areas_by_code={code: tuple(areas) for code, areas in own.items()} if copies else areas_by_code,
+        own_areas_by_code={code: tuple(areas) for code, areas in own.items()} if partners else areas_by_code,
         portals=copies,
     )
 

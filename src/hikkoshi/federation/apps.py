@@ -12,15 +12,16 @@ class FederationConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from hikkoshi.delivery.periodic import Job, register
-        from hikkoshi.directory.selectors import add_live_source
+        from hikkoshi.directory.selectors import add_live_source, add_served_areas_source
 
         from .handoffs import erase_expired_handoffs
-        from .live import live_matches
+        from .live import live_matches, served_areas
         from .models import Peer
         from .pull import EVERY, pull_job
 
         # The organisation search asks the peers that offer only a search per place.
         add_live_source(live_matches)
+        add_served_areas_source(served_areas)
         for signal in (post_save, post_delete):
             signal.connect(_peers_changed, sender=Peer, dispatch_uid=f"federation-live-peers-{signal is post_save}")
 
@@ -45,9 +46,14 @@ class FederationConfig(AppConfig):
         )
 
 
-def _peers_changed(**_kwargs):
+def _peers_changed(instance, **_kwargs):
     """A peer added, changed or removed in this process: which are asked live is read again
-    (other processes see it within ``live.PEERS_CHECK_INTERVAL``)."""
+    (other processes see it within ``live.PEERS_CHECK_INTERVAL``); for an adapter's peer the
+    directory's index is rebuilt everywhere (where a live peer serves, its entries win)."""
+    from hikkoshi.directory.signals import bump_revision
+
     from .live import forget_peers
 
     forget_peers()
+    if instance.adapter:
+        bump_revision()

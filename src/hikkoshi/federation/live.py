@@ -100,6 +100,12 @@ def live_peers() -> list[Peer]:
     return held[2]
 
 
+def served_areas() -> list[str]:
+    """Where the peers asked live serve: there their entries win over this portal's own (the
+    directory's index leaves those out, as where a copy was taken)."""
+    return sorted({code for peer in Peer.objects.exclude(adapter="") if is_live(peer) for code in peer.areas})
+
+
 def forget_peers() -> None:
     global _peers
     _peers = None

@@ -128,3 +128,25 @@ def test_peers_with_a_directory_or_signing_are_not_asked_live(db):
     Peer.objects.create(slug="kanto", base_url="http://127.0.0.1:9", adapter="renrakucho", areas=["13"])
     Peer.objects.create(slug="osaka", base_url="http://127.0.0.1:9", thumbprints=["A" * 43], areas=["27"])
     assert live.live_peers() == []
+
+
+def test_where_a_peer_asked_live_serves_its_entries_win_over_this_portal_s_own(db, quick, client, tmp_path):
+    from hikkoshi.directory.tests.test_portal_copies import document, org
+    from hikkoshi.directory.transfer import directory_import
+
+    shipped = tmp_path / "osaka.json"
+    shipped.write_text(
+        document(org("kita-ward", "27127", name="北区役所（出荷版）"), org("sapporo", "01100", name="札幌"))
+    )
+    directory_import(path=shipped)
+    assert {o["name"] for o in _api(client)} == {"北区役所（出荷版）"}
+    with KansaiJsonFake() as fake:
+        Peer.objects.create(
+            slug="kansai", base_url=fake.url, adapter="kansai-json", areas=["27", "28"], credential=fake.key
+        )
+        names = {(o["origin"]["id"], o["name"]) for o in _api(client)}
+    assert ("kansai", "大阪市北区役所 関西窓口（見本）") in names
+    assert not any(name == "北区役所（出荷版）" for _, name in names)  # the peer's wins there
+    assert {o["name"] for o in _api(client, "060-0042")} == {"札幌"}  # elsewhere this portal's own
+    Peer.objects.get().delete()
+    assert "北区役所（出荷版）" in {o["name"] for o in _api(client)}
