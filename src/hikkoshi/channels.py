@@ -16,19 +16,18 @@ and no app of its own; it imports no hikkoshi app (the shipped channel modules l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import import_module
 import re
-import threading
 from typing import Any, ClassVar
 
-from django.conf import settings as django_settings
 from django.core.checks import CheckMessage
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+
+from hikkoshi import plugins
 
 SETTING = "HIKKOSHI_CHANNELS"
 # A channel's name is stored with every procedure and delivery (``max_length=10`` there).
@@ -149,57 +148,21 @@ class Channel:
         return f"<channel {self.name}>"
 
 
-class Registry:
+class Registry(plugins.Registry[Channel]):
     """Channels by name, in the order they were registered; a name is taken once."""
 
+    kind = plugins.Kind(
+        noun="channel",
+        base=Channel,
+        attribute="CHANNEL",
+        setting=SETTING,
+        name=NAME,
+        name_rule="lower-case letters, digits and _, at most 10 characters",
+    )
+
     def __init__(self, channels: Sequence[Channel | type[Channel]] = ()) -> None:
-        self._by_name: dict[str, Channel] = {}
         self._japanese: dict[str, str] = {}
-        for channel in channels:
-            self.register(channel)
-
-    @classmethod
-    def from_modules(cls, paths: Sequence[str]) -> Registry:
-        """The channels of the modules at ``paths`` (each names its class ``CHANNEL``)."""
-        registry = cls()
-        for path in paths:
-            module = import_module(path)
-            channel = getattr(module, "CHANNEL", None)
-            if not (isinstance(channel, type) and issubclass(channel, Channel)):
-                raise ImproperlyConfigured(
-                    f"{SETTING}: {path} has no CHANNEL (a subclass of hikkoshi.channels.Channel)."
-                )
-            registry.register(channel)
-        return registry
-
-    def register(self, channel: Channel | type[Channel]) -> Channel:
-        """Add a channel (a class or an instance); refuse a name that is taken or malformed."""
-        instance = channel() if isinstance(channel, type) else channel
-        name = instance.name
-        if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise ImproperlyConfigured(
-                f"{type(instance).__qualname__}: a channel's name is lower-case letters, "
-                f"digits and _, at most 10 characters, not {name!r}."
-            )
-        if name in self._by_name:
-            raise ImproperlyConfigured(
-                f"Two channels are named {name!r}: {type(self._by_name[name]).__module__} "
-                f"and {type(instance).__module__}."
-            )
-        self._by_name[name] = instance
-        return instance
-
-    def get(self, name: str) -> Channel:
-        try:
-            return self._by_name[name]
-        except KeyError:
-            raise LookupError(f"no channel {name!r} (installed: {', '.join(self._by_name)})") from None
-
-    def find(self, name: str) -> Channel | None:
-        return self._by_name.get(name)
-
-    def names(self) -> list[str]:
-        return list(self._by_name)
+        super().__init__(channels)
 
     def choices(self) -> list[tuple[str, Label]]:
         return [(c.name, c.label) for c in self]
@@ -213,32 +176,10 @@ class Registry:
                 self._japanese[name] = str(channel.document_label)
         return self._japanese[name]
 
-    def __iter__(self) -> Iterator[Channel]:
-        return iter(list(self._by_name.values()))
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._by_name
-
-    def __len__(self) -> int:
-        return len(self._by_name)
-
-
-_lock = threading.RLock()
-_installed: tuple[tuple[str, ...], Registry] | None = None
-
-
-def registry() -> Registry:
-    """The installed channels: the modules of ``settings.HIKKOSHI_CHANNELS``, imported once
-    (again when the setting changes, as in a test's ``override_settings``)."""
-    global _installed
-    paths = tuple(getattr(django_settings, SETTING, ()))
-    installed = _installed
-    if installed is None or installed[0] != paths:
-        with _lock:
-            if _installed is None or _installed[0] != paths:
-                _installed = (paths, Registry.from_modules(paths))
-            installed = _installed
-    return installed[1]
+# The installed channels: the modules of ``settings.HIKKOSHI_CHANNELS``, imported once (again
+# when the setting changes, as in a test's ``override_settings``).
+registry = plugins.Installed(Registry)
 
 
 def get(name: str) -> Channel:

@@ -1,5 +1,7 @@
 """``GET /api/v1/organisations?postcode=…&category=…`` (事業者情報検索)."""
 
+import json
+
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -8,8 +10,8 @@ from hikkoshi.places.schemas import place_payload
 from hikkoshi.web import Problem, dumps, invalid_param, json_text_response
 
 from .constants import Category
-from .schemas import OrganisationSearchOut, rendered_matches
-from .selectors import directory_snapshot, match_ids
+from .schemas import OrganisationSearchOut, organisation_payload, rendered_matches
+from .selectors import directory_snapshot, live_matches, match_ids
 
 router = Router(tags=["directory"])
 
@@ -74,4 +76,12 @@ def search_text(postcode: str | None, category: str | None, *, own: bool = False
         own=own,
     )
     organisations = rendered_matches(ids, snapshot)
+    if not own:
+        live = live_matches(municipality_code=place.municipality_code, postcode=place.postcode, category=category)
+        if live:
+            parts = [
+                json.dumps({**organisation_payload(m.organisation), "partial": m.partial}, ensure_ascii=False)
+                for m in live
+            ]
+            organisations = organisations[:-1] + ("," if organisations != "[]" else "") + ",".join(parts) + "]"
     return f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}'

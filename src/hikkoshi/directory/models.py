@@ -18,6 +18,8 @@ class Organisation(models.Model):
     contact_list: list["Contact"]
     # The portal it came from, as the search names it, set with ``contact_list``.
     portal_copy: "PortalCopy | None"
+    # A partner's entry asked live (``transfer.checked_portal_entries``, never stored): its areas.
+    area_list: list["ServiceArea"]
     # A partner portal's entry is stored as ``<portal>:<its slug>`` (the colon is no slug
     # character, so it never meets a local identifier): up to 40 + 1 + 80 characters.
     slug = models.SlugField(_("identifier"), max_length=121, unique=True)

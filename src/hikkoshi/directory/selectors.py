@@ -21,11 +21,12 @@ portal's own index (``own=True``: local entries only, none hidden) answers what 
 partners and what its catalogue applies.
 
 A new index is built beside the old one, which keeps serving until the new one is complete;
-building it is three queries of ids and codes (no model objects; the partners' copies are a
-few rows), so a directory change costs
+building it is four queries of ids and codes (no model objects; the partners' copies and the
+partners asked live are a few rows), so a directory change costs
 every worker a fraction of a second, not a reload of everything.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import threading
 import time
@@ -112,9 +113,21 @@ def _current_revision() -> int | None:
     return row[0] if row else None
 
 
-def _hidden_by(copies: dict[str, PortalCopy]):
-    """Whether a local service area's code lies where a partner's copy wins (memoised per code)."""
-    served = sorted({code for copy in copies.values() for code in copy.areas})
+# Callables giving the areas of partners asked live per place (no copy here): registered by an app
+# above this one (``hikkoshi.federation``), read when an index is built; there, as where a copy
+# was taken, the partner's entries win over the local ones. The app bumps the revision when they change.
+_served_sources: list[Callable[[], list[str]]] = []
+
+
+def add_served_areas_source(source: Callable[[], list[str]]) -> None:
+    if source not in _served_sources:
+        _served_sources.append(source)
+
+
+def _hidden_by(copies: dict[str, PortalCopy], live_areas: list[str]):
+    """Whether a local service area's code lies where a partner's copy (or a partner asked live)
+    wins (memoised per code)."""
+    served = sorted({code for copy in copies.values() for code in copy.areas} | set(live_areas))
     seen: dict[str, bool] = {}
 
     def hidden(code: str) -> bool:
@@ -128,7 +141,9 @@ def _hidden_by(copies: dict[str, PortalCopy]):
 
 def _load(revision: int | None) -> _Snapshot:
     copies = {copy.portal: copy for copy in PortalCopy.objects.all()}
-    hidden = _hidden_by(copies)
+    live_areas = [code for source in _served_sources for code in source()]
+    hidden = _hidden_by(copies, live_areas)
+    partners = bool(copies or live_areas)
     sort_keys: dict[int, tuple[int, str]] = {}
     by_slug: dict[str, int] = {}
     categories: dict[int, str] = {}
@@ -156,7 +171,7 @@ def _load(revision: int | None) -> _Snapshot:
         area = (org_id, org_category, code, postcode_from, postcode_to)
         if org_id in local:
             own.setdefault(code, []).append(area)
-            if copies and hidden(code):
+            if partners and hidden(code):
                 continue
         grouped.setdefault(code, []).append(area)
         if code and org_category in OFFICE_CATEGORIES:
@@ -168,7 +183,7 @@ def _load(revision: int | None) -> _Snapshot:
         sort_keys=sort_keys,
         by_slug=by_slug,
         offices_by_code={code: tuple(dict.fromkeys(ids)) for code, ids in offices.items()},
-        own_areas_by_code={code: tuple(areas) for code, areas in own.items()} if copies else areas_by_code,
+        own_areas_by_code={code: tuple(areas) for code, areas in own.items()} if partners else areas_by_code,
         portals=copies,
     )
 
@@ -320,6 +335,28 @@ def organisations_for_place(
     ids = match_ids(municipality_code=municipality_code, postcode=postcode, category=category, snapshot=snapshot)
     orgs = organisations_by_id([pk for pk, _ in ids], snapshot=snapshot)
     return [OrganisationMatch(orgs[pk], partial) for pk, partial in ids if pk in orgs]
+
+
+# --- entries asked live, per place (a partner that offers only a search) ---------------------------
+
+# A callable (``municipality_code``, ``postcode``, ``category`` as keywords) giving matches not in
+# the index: an app above this one registers it (``hikkoshi.federation`` asks its per-query
+# partner portals); the search adds what it gives after the indexed matches.
+LiveSource = Callable[..., list[OrganisationMatch]]
+_live_sources: list[LiveSource] = []
+
+
+def add_live_source(source: LiveSource) -> None:
+    if source not in _live_sources:
+        _live_sources.append(source)
+
+
+def live_matches(*, municipality_code: str, postcode: str = "", category: str | None = None) -> list[OrganisationMatch]:
+    """What the registered live sources give for a place (empty when none is registered)."""
+    found: list[OrganisationMatch] = []
+    for source in _live_sources:
+        found.extend(source(municipality_code=municipality_code, postcode=postcode, category=category))
+    return found
 
 
 # --- city and ward offices (市役所・区役所) -------------------------------------------------------

@@ -814,6 +814,33 @@ def replace_portal_copy(
     return ImportResult(created=len(plans), updated=0, unchanged=0)
 
 
+def checked_portal_entries(*, portal: str, served: list[str], organisations: list) -> list[Organisation]:
+    """A partner's answer for one place (its entries in the ``hikkoshi-directory`` format), checked by the
+    rules of ``replace_portal_copy`` and cut to ``served`` the same way, but not stored: unsaved
+    organisations named ``<portal>:<slug>``, with ``contact_list`` and ``area_list``. Raises
+    ``DirectoryImportError`` (the whole answer is refused). No query."""
+    if not portal or portal == LOCAL_PORTAL or PORTAL_SEPARATOR in portal:
+        raise ValueError(f"not a partner portal's id: {portal!r}")
+    document = {"format": FORMAT, "version": VERSION, "organisations": organisations}
+    records, problems = _parse_json(json.dumps(document, ensure_ascii=False))
+    plans, record_problems = _validate(records, portal=portal, region=list(served))
+    problems += record_problems
+    if problems:
+        raise DirectoryImportError(problems)
+    found = []
+    for plan in plans:
+        areas = _narrowed(plan.areas, list(served))
+        if not areas:
+            continue
+        org = plan.organisation
+        org.slug = f"{portal}{PORTAL_SEPARATOR}{org.slug}"
+        org.receipt_keys = []
+        org.contact_list = list(plan.contacts)
+        org.area_list = areas
+        found.append(org)
+    return found
+
+
 def portal_copy_unchanged(portal: str) -> None:
     """The partner said its directory is unchanged (a 304): only the time it was asked is kept;
     nothing of the directory is rewritten (no new revision)."""

@@ -9,16 +9,27 @@ class FederationConfig(AppConfig):
     verbose_name = _("Partner portals")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from hikkoshi.delivery.periodic import Job, register
+        from hikkoshi.directory.selectors import add_live_source, add_served_areas_source
         from hikkoshi.moves.review_sections import register_review_section
 
         from .handoffs import erase_expired_handoffs
+        from .live import live_matches, served_areas
+        from .models import Peer
         from .pull import EVERY, pull_job
         from .review import handoff_section
         from .signin import delete_expired_tokens
 
         # The review page offers the hand-over to the partner portal serving the new address.
         register_review_section(handoff_section)
+
+        # The organisation search asks the peers that offer only a search per place.
+        add_live_source(live_matches)
+        add_served_areas_source(served_areas)
+        for signal in (post_save, post_delete):
+            signal.connect(_peers_changed, sender=Peer, dispatch_uid=f"federation-live-peers-{signal is post_save}")
 
         # ``hikkoshi worker`` copies the partners' directories every 15 minutes.
         register(
@@ -48,3 +59,16 @@ class FederationConfig(AppConfig):
                 failed="deleting expired sign-in tokens failed",
             )
         )
+
+
+def _peers_changed(instance, **_kwargs):
+    """A peer added, changed or removed in this process: which are asked live is read again
+    (other processes see it within ``live.PEERS_CHECK_INTERVAL``); for an adapter's peer the
+    directory's index is rebuilt everywhere (where a live peer serves, its entries win)."""
+    from hikkoshi.directory.signals import bump_revision
+
+    from .live import forget_peers
+
+    forget_peers()
+    if instance.adapter:
+        bump_revision()

@@ -9,22 +9,29 @@ process and host shares (``Peer.record_failure``); a skipped peer is not called 
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
-import json
 import logging
 from typing import Any
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-import httpx
 
 from hikkoshi import httpsig
 from hikkoshi.delivery.keys import portal_key, portal_key_id
 
 from . import services
 from .document import WELL_KNOWN_PATH, DocumentError, verify_document
+from .errors import (
+    AnswerTooLarge,
+    BadAnswer,
+    BadSignature,
+    DeadlineExceeded,
+    FederationError,
+    NotCommonInterface,
+    PeerSkipped,
+    PeerUnreachable,
+)
+from .http import Answer, exchange
 from .models import Peer
 
 logger = logging.getLogger(__name__)
@@ -32,85 +39,8 @@ logger = logging.getLogger(__name__)
 API_PATH = "/federation/v1/"
 
 
-class FederationError(Exception):
-    """A call to a peer did not give a trustworthy answer; ``reason`` is a short code."""
-
-    reason = "error"
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message or self.reason)
-
-
-class PeerSkipped(FederationError):
-    reason = "cooling_off"
-
-
-class PeerUnreachable(FederationError):
-    reason = "unreachable"
-
-
-class AnswerTooLarge(PeerUnreachable):
-    reason = "too_large"
-
-
-class DeadlineExceeded(PeerUnreachable):
-    reason = "deadline"
-
-
-class BadAnswer(FederationError):
-    reason = "bad_signature"
-
-
-class NotCommonInterface(FederationError):
-    reason = "adapter"
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]  # names in lower case
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
-
-
 def _config(name: str) -> Any:
     return settings.HIKKOSHI_FEDERATION[name]
-
-
-async def _exchange(
-    method: str, url: str, headers: dict[str, str], body: bytes, max_bytes: int, deadline: float
-) -> Answer:
-    async with httpx.AsyncClient(timeout=deadline, follow_redirects=False) as client:
-        async with client.stream(method, url, headers=headers, content=body or None) as response:
-            length = response.headers.get("content-length", "")
-            if length.isdigit() and int(length) > max_bytes:
-                raise AnswerTooLarge(f"the answer announces {length} bytes")
-            chunks, size = [], 0
-            async for chunk in response.aiter_raw():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise AnswerTooLarge(f"the answer is over {max_bytes} bytes")
-                chunks.append(chunk)
-            fields = {name.lower(): value for name, value in response.headers.items()}
-            return Answer(response.status_code, fields, b"".join(chunks))
-
-
-def exchange(
-    method: str, url: str, *, headers: dict[str, str], body: bytes = b"", max_bytes: int, deadline: float
-) -> Answer:
-    """One HTTP exchange, all of it within ``deadline`` seconds and at most ``max_bytes`` read.
-
-    Raises ``PeerUnreachable`` (or its ``DeadlineExceeded``, ``AnswerTooLarge``). Called from
-    synchronous code (views, commands, workers), never from a running event loop."""
-    headers = {**headers, "Accept-Encoding": "identity"}  # the digest is of the bytes as sent
-    try:
-        return asyncio.run(asyncio.wait_for(_exchange(method, url, headers, body, max_bytes, deadline), deadline))
-    except TimeoutError as exc:
-        raise DeadlineExceeded(f"no whole answer within {deadline:g} s") from exc
-    except (httpx.HTTPError, OSError) as exc:
-        raise PeerUnreachable(type(exc).__name__) from exc
 
 
 def _fail(peer: Peer, error: FederationError) -> FederationError:
@@ -174,7 +104,7 @@ def request(
             keys=services.peer_keys(peer),
         )
     except (httpsig.SignatureError, httpsig.KeyUnavailable) as exc:
-        raise _fail(peer, BadAnswer(str(exc))) from exc
+        raise _fail(peer, BadSignature(str(exc))) from exc
     if answer.status >= 500:
         _fail(peer, PeerUnreachable(f"HTTP {answer.status}"))
     else:
@@ -208,7 +138,7 @@ def refresh_document(peer: Peer, *, deadline: float | None = None) -> Peer:
         verified = verify_document(answer.body.strip(), peer_id=peer.slug, pinned=peer.thumbprints, trusted=peer.keys)
     except DocumentError as exc:
         logger.warning("federation_document_refused peer=%s reason=%s", peer.slug, str(exc)[:100])
-        raise _fail(peer, BadAnswer(str(exc))) from exc
+        raise _fail(peer, BadSignature(str(exc))) from exc
     peer.record_success()
     return services.accept_document(peer, verified)
 
@@ -228,3 +158,19 @@ def refresh_for_unknown_key() -> int:
             continue
         refreshed += 1
     return refreshed
+
+
+__all__ = [
+    "Answer",
+    "AnswerTooLarge",
+    "BadAnswer",
+    "BadSignature",
+    "DeadlineExceeded",
+    "FederationError",
+    "NotCommonInterface",
+    "PeerSkipped",
+    "PeerUnreachable",
+    "exchange",
+    "refresh_document",
+    "request",
+]

@@ -48,6 +48,7 @@ from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_draft_create
 
 from . import adapters, client, dataset, signin
+from .endpoints import endpoint
 from .models import (
     HANDOFF_LIFETIME,
     Handoff,
@@ -245,15 +246,7 @@ def _through_adapter(peer: Peer, document: dict, key: str) -> tuple[dict[str, An
 
 
 def _endpoint(peer: Peer) -> adapters.Endpoint:
-    credentials = getattr(settings, "HIKKOSHI_FEDERATION_CREDENTIALS", {}) or {}
-    return adapters.Endpoint(
-        slug=peer.slug,
-        base_url=peer.base_url,
-        credential=str(credentials.get(peer.slug, "")),
-        areas=tuple(peer.areas),
-        deadline=float(settings.HIKKOSHI_FEDERATION["deadline"]),
-        max_bytes=int(settings.HIKKOSHI_FEDERATION["max_bytes"]),
-    )
+    return endpoint(peer)
 
 
 def remote_state(outgoing: OutgoingHandoff) -> str:

@@ -34,6 +34,9 @@ class Peer(models.Model):
     areas = models.JSONField(_("allowed areas"), default=list, blank=True)
     # "" for a peer running hikkoshi (the common interface); else the adapter's registered name.
     adapter = models.CharField(_("adapter"), max_length=40, blank=True)
+    # An adapter's peer: its API key or bearer token for this portal, encrypted at rest (a
+    # JSON string; "" for a peer running hikkoshi, which signs instead).
+    credential = EncryptedJSONField(_("credential"), default=str, blank=True)
     # Requests a minute this peer may send us (0: the setting HIKKOSHI_FEDERATION["rate_per_minute"]).
     rate_per_minute = models.PositiveIntegerField(_("requests per minute"), default=0)
     # The claims of its last well-known document that verified, and the keys that count
@@ -78,6 +81,22 @@ class Peer(models.Model):
         if self.failures or self.skipped_until or self.last_error:
             Peer.objects.filter(pk=self.pk).update(failures=0, skipped_until=None, last_error="")
             self.failures, self.skipped_until, self.last_error = 0, None, ""
+
+
+class LiveAnswer(models.Model):  # noqa: DJ008 (a cache, never shown by itself)
+    """A per-query peer's answer for one place (``federation.live``), kept until ``expires_at``
+    so every process and host asks the peer once per place and period; after that, shown with
+    its date while the peer cannot be reached. ``organisations`` are in the ``hikkoshi-directory``
+    format, already validated."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
+    place = models.CharField(max_length=20)  # the postal code asked (7 digits)
+    organisations = models.JSONField(default=list)
+    answered_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "place"], name="federation_live_answer_once")]
 
 
 class SeenNonce(models.Model):  # noqa: DJ008 (bookkeeping, never shown)

@@ -9,16 +9,23 @@ allowed); then it replaces the previous copy whole (``directory.transfer``). A b
 nothing: the last good one stays and keeps its date. The call to the peer is made
 with no database transaction open; its deadline, size cap and cool-off are ``client``'s.
 
-A peer reached through an adapter (``Peer.adapter``) is not pulled here: its adapter's
-``directory(peer, since)`` can take the place of ``fetch_directory`` (the checks and the
-writing stay the same, ``store_copy``).
+A peer reached through an adapter (``Peer.adapter``; 引越れんらく帳's CP932 CSV with
+``Last-Modified``) is pulled through it (``fetch_through_adapter``): the adapter reads its
+format, the copy is asked again with ``If-Modified-Since``, and what it gives goes through the
+same checks and writing (``store_copy``), cut to the areas the operator allowed it (it has no
+signed region). Its failures (down, too slow, over the size cap, bytes that are not CP932)
+count towards the same cool-off. A peer that offers only a search per place is not pulled
+(``federation.live`` asks it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+import json
 import logging
+
+from django.conf import settings
 
 from hikkoshi.directory.models import PortalCopy
 from hikkoshi.directory.transfer import (
@@ -29,7 +36,10 @@ from hikkoshi.directory.transfer import (
 )
 from hikkoshi.directory.validators import area_within
 
-from . import client
+from . import adapters, client
+from .endpoints import endpoint
+from .errors import DirectoryRefused, FederationError, NotOffered
+from .live import is_live
 from .models import Peer
 
 logger = logging.getLogger(__name__)
@@ -78,7 +88,7 @@ def unreachable_for(municipality_code: str) -> list[Unreachable]:
     peers = [
         peer
         for peer in Peer.objects.filter(failures__gt=0).order_by("slug")
-        if area_within(municipality_code, peer.served_areas)
+        if area_within(municipality_code, peer.served_areas) and not is_live(peer)  # ``live`` says those
     ]
     if not peers:
         return []
@@ -116,12 +126,14 @@ def store_copy(peer: Peer, fetched: Fetched) -> PullResult:
         return PullResult(peer.slug, "unchanged")
     claimed = (peer.document.get("region") or {}).get("areas") if isinstance(peer.document, dict) else None
     region = [code for code in claimed if isinstance(code, str)] if isinstance(claimed, list) else []
+    # An adapter's peer signs no region: it counts where the operator allowed it, no further.
+    served = list(peer.areas) if peer.adapter else list(peer.served_areas)
     try:
         result = replace_portal_copy(
             portal=peer.slug,
             name=peer.name or peer.slug,
-            served=list(peer.served_areas),
-            region=region or list(peer.served_areas),
+            served=served,
+            region=region or served,
             etag=fetched.etag,
             text=fetched.text,
         )
@@ -137,16 +149,55 @@ def store_copy(peer: Peer, fetched: Fetched) -> PullResult:
     return PullResult(peer.slug, "copied", organisations=result.created)
 
 
+def fetch_through_adapter(peer: Peer, since: str) -> Fetched:
+    """The directory of a peer reached through its adapter, in the ``hikkoshi-directory``
+    format, or ``Fetched(unchanged=True)`` when it has not changed since ``since`` (its
+    ``Last-Modified``). Raises ``FederationError``: ``NotOffered`` for a per-query peer,
+    ``DirectoryRefused`` for data breaking a rule (not a failure: the peer answered), others
+    after counting a failure towards the cool-off."""
+    try:
+        adapter = adapters.get(peer.adapter)
+    except LookupError as exc:
+        raise NotOffered(f"no adapter {peer.adapter!r} is installed") from exc
+    if not adapter.offers_directory:
+        raise NotOffered(f"the {adapter.name} interface has no directory")
+    try:
+        answer = adapter.directory(endpoint(peer), since=since or None)
+    except (NotOffered, DirectoryRefused):
+        raise
+    except FederationError as exc:
+        peer.record_failure(exc.reason, cool_off=float(settings.HIKKOSHI_FEDERATION["cool_off"]))
+        logger.warning("federation_call_failed peer=%s reason=%s failures=%d", peer.slug, exc.reason, peer.failures)
+        raise
+    peer.record_success()
+    if isinstance(answer, adapters.NotModified):
+        return Fetched(unchanged=True)
+    return Fetched(
+        unchanged=False,
+        text=json.dumps(answer.document, ensure_ascii=False),
+        etag=answer.last_modified[:200],
+    )
+
+
 def pull_directory(peer: Peer) -> PullResult:
     """Pull one peer's directory (see the module's docstring)."""
-    if peer.adapter:
-        return PullResult(peer.slug, "adapter", reason=peer.adapter)
     if peer.skipped():
         return PullResult(peer.slug, "skipped", reason=client.PeerSkipped.reason)
     held = portal_copy(peer.slug)
     try:
-        fetched = fetch_directory(peer, held.etag if held else "")
-    except client.FederationError as exc:
+        if peer.adapter:
+            fetched = fetch_through_adapter(peer, held.etag if held else "")
+        else:
+            fetched = fetch_directory(peer, held.etag if held else "")
+    except NotOffered:
+        return PullResult(peer.slug, "adapter", reason=peer.adapter)
+    except DirectoryRefused as exc:
+        # As a copy refused by ``store_copy``: the peer answered, the last good copy stays.
+        Peer.objects.filter(pk=peer.pk).update(last_error=f"directory refused: {len(exc.problems)} problem(s)")
+        logger.warning("federation_directory_refused peer=%s problems=%d", peer.slug, len(exc.problems))
+        details = tuple(str(problem) for problem in exc.problems[:SHOWN_PROBLEMS])
+        return PullResult(peer.slug, "refused", problems=len(exc.problems), details=details)
+    except FederationError as exc:
         return PullResult(peer.slug, "failed", reason=exc.reason)
     return store_copy(peer, fetched)
 

@@ -23,6 +23,7 @@ from hikkoshi.directory.transfer import drop_portal_copy
 from hikkoshi.directory.validators import AREA_CODE
 from hikkoshi.places.municipalities import municipality_code
 
+from . import adapters
 from .document import VerifiedDocument
 from .models import Peer, RateWindow, SeenNonce
 
@@ -71,18 +72,37 @@ def intersect_areas(claimed: Iterable[str], allowed: Iterable[str]) -> list[str]
 
 
 def add_peer(
-    slug: str, base_url: str, *, thumbprints: list[str], areas: list[str], adapter: str = "", name: str = ""
+    slug: str,
+    base_url: str,
+    *,
+    thumbprints: list[str],
+    areas: list[str],
+    adapter: str = "",
+    name: str = "",
+    credential: str = "",
 ) -> Peer:
+    """Pin a peer running hikkoshi by its key thumbprints, or add one reached through an
+    ``adapter`` (which cannot sign: no thumbprint; its ``credential`` is kept encrypted, and
+    the areas the operator allowed are where it counts, as it has no signed document)."""
     if not SLUG.match(slug):
         raise PeerError("the id must be lower-case letters, digits and hyphens (at most 40)")
     bad = [t for t in thumbprints if not THUMBPRINT.match(t)]
-    if not thumbprints or bad:
+    if adapter:
+        _check_adapter(adapter, thumbprints, credential)
+    elif not thumbprints or bad:
         raise PeerError("give the peer's key thumbprint (RFC 7638: 43 characters of base64url)")
     peer = Peer(
-        slug=slug, base_url=base_url.rstrip("/"), thumbprints=thumbprints, areas=areas, adapter=adapter, name=name
+        slug=slug,
+        base_url=base_url.rstrip("/"),
+        thumbprints=thumbprints,
+        areas=areas,
+        adapter=adapter,
+        name=name,
+        credential=credential.strip(),
+        served_areas=list(areas) if adapter else [],
     )
     try:
-        peer.full_clean(exclude=["slug"])
+        peer.full_clean(exclude=["slug", "thumbprints"])  # checked above (none for an adapter's peer)
     except ValidationError as exc:
         messages = [f"{field}: {' '.join(str(m) for m in errors)}" for field, errors in exc.message_dict.items()]
         raise PeerError("; ".join(messages)) from exc
@@ -94,6 +114,53 @@ def add_peer(
     except IntegrityError as exc:
         raise PeerError(f"a peer {slug!r} exists already: remove it first") from exc
     logger.info("federation_peer_added peer=%s adapter=%s areas=%d", slug, adapter or "-", len(areas))
+    return peer
+
+
+def _check_adapter(adapter: str, thumbprints: list[str], credential: str) -> None:
+    if adapter not in adapters.registry():
+        raise PeerError(f"no adapter {adapter!r} (installed: {', '.join(adapters.registry().names())})")
+    if thumbprints:
+        raise PeerError("a peer reached through an adapter cannot sign: give no thumbprint")
+    if not credential.strip():
+        raise PeerError("give the credential (API key or bearer token) the peer gave this portal")
+    if any(ord(c) < 0x21 or ord(c) > 0x7E for c in credential.strip()):
+        raise PeerError("the credential must be printable ASCII without spaces (it goes in an HTTP header)")
+
+
+def set_areas(slug: str, areas: list[str]) -> Peer:
+    """Change the areas the operator allows a peer; where it counts follows at once (its
+    signed region cut to them, or the areas themselves for an adapter's peer). The copy of its
+    directory is cut to them at its next pull."""
+    peer = Peer.objects.filter(slug=slug).first()
+    if peer is None:
+        raise PeerError(f"no peer {slug!r}")
+    peer.areas = areas
+    try:
+        peer.full_clean(exclude=["slug", "thumbprints"])
+    except ValidationError as exc:
+        raise PeerError("; ".join(" ".join(str(m) for m in errors) for errors in exc.message_dict.values())) from exc
+    if peer.adapter:
+        peer.served_areas = list(areas)
+    else:
+        claimed = (peer.document.get("region") or {}).get("areas") if isinstance(peer.document, dict) else None
+        peer.served_areas = intersect_areas([c for c in claimed or [] if isinstance(c, str)], areas)
+    peer.save(update_fields=["areas", "served_areas"])
+    logger.info("federation_peer_areas peer=%s areas=%d served=%d", slug, len(areas), len(peer.served_areas))
+    return peer
+
+
+def set_credential(slug: str, credential: str) -> Peer:
+    """Replace an adapter's peer's credential (kept encrypted)."""
+    peer = Peer.objects.filter(slug=slug).first()
+    if peer is None:
+        raise PeerError(f"no peer {slug!r}")
+    if not peer.adapter:
+        raise PeerError(f"{slug} runs hikkoshi: it signs, and takes no credential")
+    _check_adapter(peer.adapter, [], credential)
+    peer.credential = credential.strip()
+    peer.save(update_fields=["credential"])
+    logger.info("federation_peer_credential peer=%s", slug)
     return peer
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from hikkoshi.directory.selectors import office_ids_in, office_search, organisations_by_id, organisations_for_place
+from hikkoshi.federation.live import search as live_search
 from hikkoshi.federation.pull import unreachable_for
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.postcodes import lookup
@@ -54,12 +55,14 @@ def provider_search(request):
                 form.add_error(problem[0], problem[1])
             else:
                 context["place"] = place
-                context["matches"] = organisations_for_place(
-                    municipality_code=place.municipality_code,
-                    postcode=place.postcode,
-                    category=form.cleaned_data["category"] or None,
-                )
-                context["unreachable"] = unreachable_for(place.municipality_code)
+                where = {
+                    "municipality_code": place.municipality_code,
+                    "postcode": place.postcode,
+                    "category": form.cleaned_data["category"] or None,
+                }
+                live = live_search(**where)  # the partners that offer only a search per place
+                context["matches"] = organisations_for_place(**where) + live.matches
+                context["unreachable"] = unreachable_for(place.municipality_code) + live.unreachable
     else:
         form = ProviderSearchForm()
     context["form"] = form

@@ -402,6 +402,11 @@ HIKKOSHI_FEDERATION = {
     "cool_off": float(os.environ.get("HIKKOSHI_FEDERATION_COOL_OFF", "300")),
     # How long the signed well-known document is valid (seconds, at most 24 hours).
     "document_lifetime": 24 * 3600,
+    # A partner that offers only a search per place, asked while a mover searches: the whole
+    # call within this many seconds, at most this many bytes, its answer kept this long.
+    "live_deadline": float(os.environ.get("HIKKOSHI_FEDERATION_LIVE_DEADLINE", "3")),
+    "live_max_bytes": 1024 * 1024,
+    "live_ttl": float(os.environ.get("HIKKOSHI_FEDERATION_LIVE_TTL", "900")),
 }
 
 # Privacy: personal fields are encrypted at rest with AES-256-GCM (hikkoshi.privacy). Keys come

@@ -198,10 +198,51 @@ def test_bench_search_smoke(tmp_path):
     assert "search: " in done.stdout.strip().splitlines()[-2]
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")), reason="the benchmark always serves SQLite; the SQLite run covers it"
+)
+def test_bench_federation_smoke(tmp_path):
+    """A short real run: local search, a replicated renrakucho peer, a live kansai-json peer and a
+    black-holed one, each phase measured, the JSON contract kept, no 5xx."""
+    script = Path(sys.executable).with_name("hikkoshi")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "hikkoshi.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["HIKKOSHI_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [*cmd, "bench", "federation", "--json", "--seconds", "1", "--connections", "4", "--warmup", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert REQUIRED <= set(result) and result["name"] == "federation"
+    assert set(result["scenarios"]) == {"local", "replicated", "live", "black_holed"}
+    assert all(s["throughput"] > 0 for s in result["scenarios"].values())
+    assert result["bar"]["black_holed_5xx"]["value"] == 0
+    assert result["order"] == ["local", "replicated", "live", "black_holed", "local"]
+    assert "federation: " in done.stdout.strip().splitlines()[-2]
+
+
+def test_the_black_hole_accepts_and_never_answers():
+    from hikkoshi.bench.federation import BlackHole
+    from hikkoshi.federation.errors import DeadlineExceeded
+    from hikkoshi.federation.http import exchange
+
+    hole = BlackHole()
+    try:
+        with pytest.raises(DeadlineExceeded):
+            exchange("GET", hole.url + "/", headers={}, max_bytes=1000, deadline=0.5)
+    finally:
+        hole.close()
+
+
 def test_unknown_benchmark_lists_the_known_ones():
     from django.core.management import CommandError, call_command
 
-    with pytest.raises(CommandError, match="known: delivery, documents, scale, search"):
+    with pytest.raises(CommandError, match="known: delivery, documents, federation, scale, search"):
         call_command("bench", "nope")
 
 

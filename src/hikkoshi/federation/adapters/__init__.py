@@ -32,16 +32,24 @@ the code is the conversions (``mapping``) and the wire formats.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
 import re
-import threading
 from typing import Any, ClassVar, Protocol
 
-from django.conf import settings as django_settings
-from django.core.exceptions import ImproperlyConfigured
+from hikkoshi import plugins
+from hikkoshi.federation.errors import (
+    AnswerTooLarge,
+    BadAnswer,
+    DeadlineExceeded,
+    DirectoryRefused,
+    FederationError,
+    NotOffered,
+    NotRepresentable,
+    PeerUnreachable,
+    Refused,
+)
 
 SETTING = "HIKKOSHI_FEDERATION_ADAPTERS"
 DEFAULT_ADAPTERS = (
@@ -157,77 +165,9 @@ class HandoffAnswer:
     signed: ClassVar[bool] = False
 
 
-# -- errors ---------------------------------------------------------------------------------------
+# -- errors: the federation's one hierarchy (``federation.errors``) -----------------------------
 
-
-class AdapterError(Exception):
-    """A call through an adapter did not give a usable answer; ``reason`` is a short code for
-    logs and the cool-off (no personal data in it or in the message)."""
-
-    reason = "error"
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message or self.reason)
-
-
-class NotOffered(AdapterError):
-    """The peer's interface has no such operation (a per-query portal has no directory)."""
-
-    reason = "not_offered"
-
-
-class PeerUnreachable(AdapterError):
-    """Down, refused, reset: another try later may help. Counts towards the cool-off."""
-
-    reason = "unreachable"
-
-
-class DeadlineExceeded(PeerUnreachable):
-    reason = "deadline"
-
-
-class AnswerTooLarge(PeerUnreachable):
-    reason = "too_large"
-
-
-class BadAnswer(AdapterError):
-    """An answer that cannot be read as the peer's format (bad CP932 bytes, no 受付番号, a
-    redirect elsewhere, a 5xx). Counts towards the cool-off; nothing of it is used."""
-
-    reason = "bad_answer"
-
-
-class Refused(AdapterError):
-    """The peer refused the request (a 4xx: a wrong key, a form it rejects); ``status`` is
-    its HTTP status. For a hand-over: the peer says nothing was accepted."""
-
-    reason = "refused"
-
-    def __init__(self, message: str = "", *, status: int = 0) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class DirectoryRefused(BadAnswer):
-    """The peer's data broke a rule (markup, a ``javascript:`` link, an area outside those
-    allowed …): refused whole; ``problems`` says where (``directory.transfer.ImportProblem``)."""
-
-    reason = "invalid_data"
-
-    def __init__(self, problems: Sequence[Any]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the peer's data")
-        self.problems = list(problems)
-
-
-class NotRepresentable(AdapterError):
-    """The document holds a value the peer's format cannot carry (a character outside
-    Shift_JIS, a date before 明治 in 和暦): nothing was sent. ``path`` names the item."""
-
-    reason = "not_representable"
-
-    def __init__(self, path: str, message: str = "") -> None:
-        super().__init__(message or f"{path} cannot be written in the peer's format")
-        self.path = path
+AdapterError = FederationError  # a call through an adapter did not give a usable answer
 
 
 # -- the base class -------------------------------------------------------------------------------
@@ -264,77 +204,22 @@ class Adapter:
         return f"<adapter {self.name}>"
 
 
-class Registry:
+class Registry(plugins.Registry[Adapter]):
     """Adapters by name, in the order they were registered; a name is taken once."""
 
-    def __init__(self, adapters: Sequence[Adapter | type[Adapter]] = ()) -> None:
-        self._by_name: dict[str, Adapter] = {}
-        for adapter in adapters:
-            self.register(adapter)
-
-    @classmethod
-    def from_modules(cls, paths: Sequence[str]) -> Registry:
-        registry = cls()
-        for path in paths:
-            adapter = getattr(import_module(path), "ADAPTER", None)
-            if not (isinstance(adapter, type) and issubclass(adapter, Adapter)):
-                raise ImproperlyConfigured(
-                    f"{SETTING}: {path} has no ADAPTER (a subclass of hikkoshi.federation.adapters.Adapter)."
-                )
-            registry.register(adapter)
-        return registry
-
-    def register(self, adapter: Adapter | type[Adapter]) -> Adapter:
-        instance = adapter() if isinstance(adapter, type) else adapter
-        name = instance.name
-        if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise ImproperlyConfigured(
-                f"{type(instance).__qualname__}: an adapter's name is lower-case letters, digits "
-                f"and -, at most 40 characters, not {name!r}."
-            )
-        if name in self._by_name:
-            raise ImproperlyConfigured(
-                f"Two adapters are named {name!r}: {type(self._by_name[name]).__module__} "
-                f"and {type(instance).__module__}."
-            )
-        self._by_name[name] = instance
-        return instance
-
-    def get(self, name: str) -> Adapter:
-        try:
-            return self._by_name[name]
-        except KeyError:
-            raise LookupError(f"no adapter {name!r} (installed: {', '.join(self._by_name)})") from None
-
-    def names(self) -> list[str]:
-        return list(self._by_name)
-
-    def __iter__(self) -> Iterator[Adapter]:
-        return iter(list(self._by_name.values()))
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._by_name
-
-    def __len__(self) -> int:
-        return len(self._by_name)
+    kind = plugins.Kind(
+        noun="adapter",
+        base=Adapter,
+        attribute="ADAPTER",
+        setting=SETTING,
+        name=NAME,
+        name_rule="lower-case letters, digits and -, at most 40 characters",
+    )
 
 
-_lock = threading.RLock()
-_installed: tuple[tuple[str, ...], Registry] | None = None
-
-
-def registry() -> Registry:
-    """The installed adapters (``settings.HIKKOSHI_FEDERATION_ADAPTERS``), imported once, again
-    when the setting changes (a test's ``override_settings``)."""
-    global _installed
-    paths = tuple(getattr(django_settings, SETTING, DEFAULT_ADAPTERS))
-    installed = _installed
-    if installed is None or installed[0] != paths:
-        with _lock:
-            if _installed is None or _installed[0] != paths:
-                _installed = (paths, Registry.from_modules(paths))
-            installed = _installed
-    return installed[1]
+# The installed adapters (``settings.HIKKOSHI_FEDERATION_ADAPTERS``, ``DEFAULT_ADAPTERS`` when
+# unset), imported once, again when the setting changes (a test's ``override_settings``).
+registry = plugins.Installed(Registry, DEFAULT_ADAPTERS)
 
 
 def get(name: str) -> Adapter:

@@ -401,9 +401,13 @@ def test_a_hand_over_through_an_adapter_keeps_what_was_sent_and_the_answers_hash
 ):
     with RenrakuchoFake() as kanto:
         peer = Peer.objects.create(
-            slug="renrakucho", base_url=kanto.url, thumbprints=[], areas=["13"], adapter="renrakucho"
+            slug="renrakucho",
+            base_url=kanto.url,
+            thumbprints=[],
+            areas=["13"],
+            adapter="renrakucho",
+            credential=kanto.api_key,
         )
-        settings.HIKKOSHI_FEDERATION_CREDENTIALS = {"renrakucho": kanto.api_key}
         move = _submitted(signed_in)
         outgoing = handoffs.offer_handoff(move, peer, ITEMS, mover)
         (received,) = kanto.forms

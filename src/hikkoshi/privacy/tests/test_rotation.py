@@ -49,6 +49,7 @@ def test_the_registry_finds_every_encrypted_column():
         # Hand-overs between portals (rotated like any other: a string primary key orders too).
         "federation_handoff": ["answer", "document"],
         "federation_outgoinghandoff": ["payload"],
+        "federation_peer": ["credential"],
     }
     assert found == {table: sorted(columns) for table, columns in expected.items()}
 

@@ -29,22 +29,35 @@ worker of the benchmarked server after its load), ``postcodes``, ``organisations
 and ``pass``, plus ``pass`` for the whole bar.
 """
 
+from collections.abc import Callable
 import json
 import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hikkoshi.bench import delivery, documents, scale
+from hikkoshi.bench import delivery, documents, federation, scale
 from hikkoshi.bench.delivery import run_delivery
 from hikkoshi.bench.documents import run_documents
+from hikkoshi.bench.federation import run_federation
 from hikkoshi.bench.scale import run_scale
 from hikkoshi.bench.search import run_search
 from hikkoshi.bench.servers import BenchError
 
 # name -> runner(*, seconds, connections, workers, rounds, warmup, keep, log) -> result dict
-BENCHMARKS = {"search": run_search, "documents": run_documents, "delivery": run_delivery, "scale": run_scale}
+BENCHMARKS: dict[str, Callable[..., dict]] = {
+    "search": run_search,
+    "documents": run_documents,
+    "delivery": run_delivery,
+    "scale": run_scale,
+    "federation": run_federation,
+}
 # Benchmarks whose results are not shaped like the HTTP ones print their own table.
-TABLES = {"documents": documents.format_table, "delivery": delivery.format_table, "scale": scale.format_table}
+TABLES = {
+    "documents": documents.format_table,
+    "delivery": delivery.format_table,
+    "scale": scale.format_table,
+    "federation": federation.format_table,
+}
 # Options of one benchmark only: name -> option names passed on to its runner.
 OWN_OPTIONS = {"scale": ("organisations", "lookups", "moves", "procedures")}
 
