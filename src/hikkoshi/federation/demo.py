@@ -70,7 +70,7 @@ OWN = (
     "HIKKOSHI_SIGNING_KEY_NEXT_FILE",
     "HIKKOSHI_DATA_KEYS",
     "HIKKOSHI_DATA_KEY_FILE",
-    "HIKKOSHI_FEDERATION_CREDENTIALS",
+    "HIKKOSHI_PEER_CREDENTIAL",
 )
 START_TIMEOUT = 180.0  # seconds for a portal to answer after it started serving
 STOP_TIMEOUT = 30.0
@@ -138,16 +138,15 @@ class Demo:
                 "HIKKOSHI_PORTAL_URL": portal.url + "/",
             }
         )
-        credentials = {other.id: other.credential for other in self.portals.values() if other.credential}
-        if portal.id == "sapporo" and credentials:
-            env["HIKKOSHI_FEDERATION_CREDENTIALS"] = json.dumps(credentials)
         return env
 
-    def cli(self, portal: Portal, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, portal: Portal, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """``hikkoshi ARGS`` as that portal's operator runs it (its data dir and settings)."""
         done = subprocess.run(
             [sys.executable, "-m", "hikkoshi.cli", *args],
-            env=self.env(portal),
+            env={**self.env(portal), **(env or {})},
             capture_output=True,
             text=True,
             timeout=300,
@@ -256,11 +255,12 @@ class Demo:
             pinned = {text.split()[-1] for text in own_lines if text.startswith("\tpinned ")}
             adapter = "-" if there.runs_hikkoshi else there.kind
             same = f"\t{there.url}\tadapter={adapter}\t" in listed[line]
-            if same and (not there.runs_hikkoshi or there.thumbprint in pinned):
-                if not there.runs_hikkoshi:
-                    return f"adapter {there.kind}, pinned before"
+            if same and there.runs_hikkoshi and there.thumbprint in pinned:
                 self.cli(here, "federation", "peer", "refresh", there.id)
                 return "pinned before, its document fetched again (peer refresh)"
+            if same and not there.runs_hikkoshi:  # the fake's key is new each run
+                self.cli(here, "federation", "peer", "set-credential", there.id, env=self._credential(there))
+                return f"adapter {there.kind}, added before, its new key stored (peer set-credential)"
             self.cli(here, "federation", "peer", "remove", there.id)
         if there.runs_hikkoshi:
             self.cli(
@@ -277,16 +277,13 @@ class Demo:
             )
             return f"thumbprint {there.thumbprint}"
         adding = ["federation", "peer", "add", there.id, there.url, "--adapter", there.kind, "--areas", areas]
-        adding += ["--name", FAKES[there.kind][2]]
-        if self.cli(here, *adding, check=False).returncode != 0:
-            # ``peer add`` that asks a thumbprint of every peer: a portal reached through an
-            # adapter has no key to pin (it cannot sign), so it is pinned as the tests do.
-            code = (
-                "from hikkoshi.federation.demo import pin_adapter; "
-                f"pin_adapter({there.id!r}, {there.url!r}, {there.kind!r}, {areas!r}, {FAKES[there.kind][2]!r})"
-            )
-            self.cli(here, "manage", "shell", "-c", code)
+        self.cli(here, *adding, "--name", FAKES[there.kind][2], env=self._credential(there))
         return f"adapter {there.kind}"
+
+    @staticmethod
+    def _credential(there: Portal) -> dict[str, str]:
+        """The fake's key, as its operator hands it over: in the environment, never an argument."""
+        return {"HIKKOSHI_PEER_CREDENTIAL": there.credential}
 
     def pull(self) -> list[str]:
         done = self.cli(self.portals["sapporo"], "federation", "pull", check=False)
@@ -312,19 +309,6 @@ class Demo:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-
-
-def pin_adapter(slug: str, url: str, adapter: str, areas: str, name: str) -> None:
-    """Pin a portal reached through an adapter (no key: it cannot sign), for a ``peer add`` that
-    still asks a thumbprint of every peer."""
-    from .models import Peer
-    from .services import parse_areas
-
-    codes = parse_areas(areas)
-    Peer.objects.update_or_create(
-        slug=slug,
-        defaults={"base_url": url, "adapter": adapter, "areas": codes, "served_areas": codes, "name": name},
-    )
 
 
 def portals_from(options: dict, root: Path) -> list[Portal]:
