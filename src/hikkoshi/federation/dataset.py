@@ -59,9 +59,9 @@ MAPPING_FILE = SCHEMA_DIR / "moving-data-set-1.mapping.json"
 # answers the document itself). Not a URL: it has no host, and a portal's own address would
 # differ between portals that must agree on it.
 SCHEMA_ID = "urn:hikkoshi:federation:moving-data-set:1"
-# What a document of version 1 says in データセット: the name version 1 was first published with,
-# kept so that documents and peers' mappings of version 1 stay valid. The schema accepts either.
-DATA_SET_ID = "https://hikkoshi.example/federation/v1/schema/moving-data-set-1.json"
+# What a document of version 1 says in データセット: the schema's $id. The schema also accepts the
+# name version 1 was first published with (a placeholder URL), so documents that carry it stay valid.
+DATA_SET_ID = SCHEMA_ID
 
 # The document's two parts, as GIF's 申請（個人） names them.
 A = "個人申請基本情報（A票）"

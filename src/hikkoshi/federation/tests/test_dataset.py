@@ -537,9 +537,13 @@ def test_the_schema_is_draft_2020_12_with_a_versioned_id():
     schema = dataset.schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    # A name of its own (no placeholder host), the version last; documents keep version 1's name.
-    assert schema["$id"] == dataset.SCHEMA_ID == "urn:hikkoshi:federation:moving-data-set:1"
-    assert schema["properties"]["データセット"]["enum"] == [dataset.DATA_SET_ID, dataset.SCHEMA_ID]
+    # A name of its own (no placeholder host), the version last, which documents carry; the name
+    # version 1 was first published with stays valid.
+    assert schema["$id"] == dataset.SCHEMA_ID == dataset.DATA_SET_ID == "urn:hikkoshi:federation:moving-data-set:1"
+    assert schema["properties"]["データセット"]["enum"] == [
+        "https://hikkoshi.example/federation/v1/schema/moving-data-set-1.json",
+        dataset.SCHEMA_ID,
+    ]
     assert schema["properties"]["提供項目"]["items"]["enum"] == ALL  # the consent's own words
     schema["title"] = "changed"
     assert dataset.schema()["title"] != "changed"  # a copy each time
