@@ -9,11 +9,16 @@ class FederationConfig(AppConfig):
     verbose_name = _("Partner portals")
 
     def ready(self):
+        from allauth.account.signals import user_logged_in
+
         from hikkoshi.delivery.periodic import Job, register
 
         from .handoffs import erase_expired_handoffs
         from .pull import EVERY, pull_job
-        from .signin import delete_expired_tokens
+        from .signin import delete_expired_tokens, remember_subject_at_login
+
+        # A mover signed in through a partner portal's provider: the subject it named, for the claim.
+        user_logged_in.connect(remember_subject_at_login, dispatch_uid="federation-signin-subject")
 
         # ``hikkoshi worker`` copies the partners' directories every 15 minutes.
         register(
