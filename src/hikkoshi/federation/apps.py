@@ -13,6 +13,7 @@ class FederationConfig(AppConfig):
 
         from hikkoshi.delivery.periodic import Job, register
 
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .handoffs import erase_expired_handoffs
         from .pull import EVERY, pull_job
         from .signin import delete_expired_tokens, remember_subject_at_login

@@ -500,3 +500,33 @@ def test_expired_tokens_are_deleted_hourly(db, mover):
     assert signin.delete_expired_tokens() == 1
     assert list(Token.objects.values_list("hash", flat=True)) == ["b"]
 
+
+def test_a_changed_oidc_issuer_moves_the_sign_in_whichever_path_fetched_the_document(db, settings):
+    from hikkoshi.federation import services
+    from hikkoshi.federation.document import VerifiedDocument
+
+    settings.HIKKOSHI_PORTAL_ID = "kansai"
+    peer = Peer.objects.create(
+        slug="sapporo", base_url="https://sapporo.example.jp", document={"oidc_issuer": "https://sapporo.example.jp/"}
+    )
+    signin.register_peer(peer)
+    # The worker (or a request naming an unknown key) fetched its document again: a new issuer.
+    moved = VerifiedDocument(
+        claims={"oidc_issuer": "https://id.sapporo.example.jp/"}, signed_by="k1", keys=[], region_areas=[]
+    )
+    services.accept_document(peer, moved)
+    app = SocialApp.objects.get(provider="openid_connect", provider_id="sapporo")
+    assert app.settings["server_url"] == "https://id.sapporo.example.jp"
+
+
+def test_check_deploy_warns_without_an_oidc_key(settings, tmp_path):
+    from hikkoshi.federation.checks import oidc_key_configured
+
+    settings.HIKKOSHI_OIDC_KEY, settings.HIKKOSHI_OIDC_KEY_FILE = "", str(tmp_path / "absent.pem")
+    settings.HIKKOSHI_SIGNING_KEY_CREATE = False  # as in production
+    assert [message.id for message in oidc_key_configured()] == ["hikkoshi.federation.W001"]
+    settings.HIKKOSHI_OIDC_KEY_FILE = ""
+    assert [message.id for message in oidc_key_configured()] == ["hikkoshi.federation.W001"]
+    settings.HIKKOSHI_SIGNING_KEY_CREATE = True
+    settings.HIKKOSHI_OIDC_KEY_FILE = str(tmp_path / "oidc-key.pem")
+    assert oidc_key_configured() == []
