@@ -134,7 +134,8 @@ def accept_document(peer: Peer, verified: VerifiedDocument) -> Peer:
         from .signin import register_peer
 
         register_peer(peer)
-        logger.info("federation_oidc_issuer_changed peer=%s", peer.slug)
+        if issuer_before:
+            logger.info("federation_oidc_issuer_changed peer=%s", peer.slug)
     return peer
 
 

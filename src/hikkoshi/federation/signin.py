@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 
 PROVIDER = "openid_connect"  # allauth's provider; each peer is an app of it (provider_id: its id)
 SESSION_SUBJECTS = "federation_subjects"  # {peer slug: sub} of the signed-in user
+CLAIM_PATH = "/federation/claim/"  # where a sign-in that may make an account starts (urls.py)
 
 
 # --- who a user is to a peer -------------------------------------------------------------------
@@ -195,8 +196,11 @@ class PeerSignInAdapter(DefaultSocialAccountAdapter):
     Never an account found, linked or trusted by e-mail (a peer gives none anyway)."""
 
     def is_open_for_signup(self, request, sociallogin) -> bool:
-        # Only an account of a peer's mover, made while nobody is signed in here.
+        # Only an account of a peer's mover continuing a hand-over (the sign-in started at a claim
+        # page), made while nobody is signed in here; the sign-in page's button finds accounts only.
         if request is None or sociallogin is None or request.user.is_authenticated:
+            return False
+        if not str(sociallogin.state.get("next") or "").startswith(CLAIM_PATH):
             return False
         return Peer.objects.filter(slug=sociallogin.account.provider, adapter="").exists()
 

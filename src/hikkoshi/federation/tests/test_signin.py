@@ -73,18 +73,33 @@ def _kansai_owners(env) -> list[int]:
     return [int(pk) for pk in lines[-1].split()[1:]]
 
 
+def _kansai_accounts(env) -> list[str]:
+    """kansai's social accounts: ``account <provider> <user pk> <usable password> <e-mail> <staff>``."""
+    lines = _kansai_shell(
+        env,
+        "from allauth.socialaccount.models import SocialAccount\n"
+        "for a in SocialAccount.objects.order_by('pk'):\n"
+        "    u = a.user\n"
+        "    print('account', a.provider, u.pk, u.has_usable_password(), repr(u.email), u.is_staff)",
+    )
+    return [line for line in lines if line.startswith("account ")]
+
+
 def _post_form(browser: httpx.Client, page: httpx.Response, url: str, **fields) -> httpx.Response:
     token = CSRF.search(page.text)
     assert token, page.text[:500]
     return browser.post(url, data={"csrfmiddlewaretoken": token.group(1), **fields})
 
 
-def _sign_in_through_sapporo(browser: httpx.Client, kansai_url: str, claim: str, at_sapporo: Client) -> httpx.Response:
-    """The claim page's sign-in button at kansai, sapporo's provider (where ``at_sapporo`` is
-    signed in), back to kansai's callback: kansai's answer to the callback."""
-    page = browser.get(kansai_url + claim)
+def _sign_in_through_sapporo(
+    browser: httpx.Client, kansai_url: str, claim: str, at_sapporo: Client, *, page_path: str = ""
+) -> httpx.Response:
+    """The claim page's (or ``page_path``'s) sign-in button at kansai, sapporo's provider (where
+    ``at_sapporo`` is signed in), back to kansai's callback: kansai's answer to the callback."""
+    page = browser.get(kansai_url + (page_path or claim))
     assert page.status_code == 200 and 'action="/accounts/oidc/sapporo/login/"' in page.text
-    started = _post_form(browser, page, kansai_url + "/accounts/oidc/sapporo/login/", process="login", next=claim)
+    fields = {"process": "login", "next": claim} if claim else {"process": "login"}
+    started = _post_form(browser, page, kansai_url + "/accounts/oidc/sapporo/login/", **fields)
     assert started.status_code == 302, started.text[:500]
     authorize = urlsplit(started.headers["location"])
     query = parse_qs(authorize.query)
@@ -197,19 +212,24 @@ def test_a_mover_signs_in_at_kansai_through_sapporo_and_claims_the_hand_over(
     owners = _kansai_owners(env)
     # The two claims made with an account already there and with none: two accounts, no third.
     assert owners[-1] == first_owner and len(set(owners)) == 2
-    accounts = _kansai_shell(
-        env,
-        "from allauth.socialaccount.models import SocialAccount\n"
-        "for a in SocialAccount.objects.order_by('pk'):\n"
-        "    u = a.user\n"
-        "    print('account', a.provider, u.pk, u.has_usable_password(), repr(u.email), u.is_staff)",
-    )
-    accounts = [line for line in accounts if line.startswith("account ")]
+    accounts = _kansai_accounts(env)
     assert [line.split()[0:2] + line.split()[3:] for line in accounts] == [
         ["account", "sapporo", "False", "''", "False"],
         ["account", "sapporo", "False", "''", "False"],
     ]
     assert accounts[0].split()[2] == str(first_owner) and accounts[1].split()[2] != str(first_owner)
+
+    # Later, from kansai's sign-in page: the same account again; somebody without one gets none.
+    later = httpx.Client(timeout=30)
+    back = _sign_in_through_sapporo(later, url, "", signed_in, page_path="/accounts/login/")
+    assert back.status_code == 302 and later.get(url + "/accounts/email/").status_code == 200
+    nobody = httpx.Client(timeout=30)
+    unknown = get_user_model().objects.create_user("unknown@example.jp", "unknown@example.jp", "pw-for-tests")
+    at_sapporo_as_unknown = Client()
+    at_sapporo_as_unknown.force_login(unknown)
+    _sign_in_through_sapporo(nobody, url, "", at_sapporo_as_unknown, page_path="/accounts/login/")
+    assert nobody.get(url + "/accounts/email/").status_code == 302  # not signed in
+    assert len(_kansai_owners(env)) == 3 and len(_kansai_accounts(env)) == 2
 
     # A staff account at kansai is never reached through a peer, even linked to a sapporo subject.
     third = get_user_model().objects.create_user("third@example.jp", "third@example.jp", "pw-for-tests")
@@ -398,6 +418,10 @@ def test_a_visitor_nobody_is_signed_in_as_goes_on_to_the_account_of_that_subject
     # Found: that account is signed in (allauth goes on).
     SocialAccount.objects.create(user=mover, provider="sapporo", uid="sub-1")
     adapter.pre_social_login(_request(), _SocialLogin("sapporo", "sub-1"))
+    # A sign-in that did not start at a claim page (the sign-in page's button) finds accounts only.
+    elsewhere = _SocialLogin("sapporo", "sub-2")
+    elsewhere.state = {"next": "/"}
+    assert not adapter.is_open_for_signup(_request(), elsewhere)
     # A peer not (or no longer) registered, or someone signed in here: no account is made.
     assert not adapter.is_open_for_signup(_request(), _SocialLogin("kanto", "sub-2"))
     assert not adapter.is_open_for_signup(_request(mover), _SocialLogin("sapporo", "sub-2"))
