@@ -45,20 +45,22 @@ from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from hikkoshi import httpsig
 from hikkoshi.accounts.access import is_staff_member
+from hikkoshi.encryption.digests import token_digest
 
 from . import keys
-from .models import PairwiseSubject, Peer
+from .models import Handoff, HandoffState, PairwiseSubject, Peer
 
 logger = logging.getLogger(__name__)
 
 PROVIDER = "openid_connect"  # allauth's provider; each peer is an app of it (provider_id: its id)
 SESSION_SUBJECTS = "federation_subjects"  # {peer slug: sub} of the signed-in user
-CLAIM_PATH = "/federation/claim/"  # where a sign-in that may make an account starts (urls.py)
+CLAIM_PATH = "/federation/claim/"  # a hand-over's claim page (urls.py): where an account may be made
 
 
 # --- who a user is to a peer -------------------------------------------------------------------
@@ -200,9 +202,7 @@ class PeerSignInAdapter(DefaultSocialAccountAdapter):
         # page), made while nobody is signed in here; the sign-in page's button finds accounts only.
         if request is None or sociallogin is None or request.user.is_authenticated:
             return False
-        if not str(sociallogin.state.get("next") or "").startswith(CLAIM_PATH):
-            return False
-        return Peer.objects.filter(slug=sociallogin.account.provider, adapter="").exists()
+        return continuing_a_handoff(str(sociallogin.state.get("next") or ""), sociallogin.account.provider)
 
     def is_auto_signup_allowed(self, request, sociallogin) -> bool:
         return True  # no form: the sub is all a peer says, and all the account needs
@@ -244,6 +244,21 @@ class PeerSignInAdapter(DefaultSocialAccountAdapter):
         # allauth goes on: signs in ``found``, or makes the account (``is_open_for_signup``), then
         # ``remember_subject_at_login`` keeps the sub; back to ``next``.
         logger.info("federation_signin peer=%s new=%s", slug[:40], "no" if found is not None else "yes")
+
+
+def continuing_a_handoff(path: str, slug: str) -> bool:
+    """Whether ``path`` is the claim page of a hand-over from the peer ``slug`` still on offer:
+    the only place a sign-in through a peer may make an account here."""
+    token = path[len(CLAIM_PATH) :].strip("/") if path.startswith(CLAIM_PATH) else ""
+    if not token or len(token) > 100 or "/" in token:
+        return False
+    return Handoff.objects.filter(
+        origin__slug=slug,
+        origin__adapter="",
+        claim_digest=token_digest(token),
+        state=HandoffState.OFFERED,
+        expires_at__gt=timezone.now(),
+    ).exists()
 
 
 def _refuse(request, back: str, slug: str, reason: str):

@@ -400,8 +400,29 @@ def _request(user=None):
     return request
 
 
+def _handoff(peer: Peer, token: str, subject: str, *, minutes: int = 10):
+    """A hand-over received from ``peer``, on offer, its one-time URL ``/federation/claim/<token>/``."""
+    from django.utils import timezone
+
+    from hikkoshi.encryption.digests import token_digest
+    from hikkoshi.federation.models import Handoff
+
+    return Handoff.objects.create(
+        id=token[:43],
+        origin=peer,
+        idempotency_key="k-" + token,
+        request_sha256="0" * 64,
+        consent_at=timezone.now(),
+        policy_sha256="0" * 64,
+        claim_digest=token_digest(token),
+        subject=subject,
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+    )
+
+
 def test_a_visitor_nobody_is_signed_in_as_goes_on_to_the_account_of_that_subject(db, mover):
-    Peer.objects.create(slug="sapporo", base_url="https://sapporo.example.jp")
+    peer = Peer.objects.create(slug="sapporo", base_url="https://sapporo.example.jp")
+    _handoff(peer, "t", "sub-1")
     adapter = signin.PeerSignInAdapter()
     # The first time: no account yet; allauth makes one, with no form and nothing from the peer.
     request, login = _request(), _SocialLogin("sapporo", "sub-1")
@@ -418,15 +439,23 @@ def test_a_visitor_nobody_is_signed_in_as_goes_on_to_the_account_of_that_subject
     # Found: that account is signed in (allauth goes on).
     SocialAccount.objects.create(user=mover, provider="sapporo", uid="sub-1")
     adapter.pre_social_login(_request(), _SocialLogin("sapporo", "sub-1"))
-    # A sign-in that did not start at a claim page (the sign-in page's button) finds accounts only.
+    # A sign-in that did not start at the claim page of a hand-over on offer from that peer (the
+    # sign-in page's button, a made-up or expired URL) finds accounts only.
     elsewhere = _SocialLogin("sapporo", "sub-2")
-    elsewhere.state = {"next": "/"}
+    for path in ("/", "/federation/claim/made-up/", "/federation/claim/", "/federation/claim/old/"):
+        elsewhere.state = {"next": path}
+        assert not adapter.is_open_for_signup(_request(), elsewhere)
+    _handoff(peer, "old", "sub-2", minutes=-1)
     assert not adapter.is_open_for_signup(_request(), elsewhere)
+    kanto = Peer.objects.create(slug="kanto", base_url="https://kanto.example.jp")
+    _handoff(kanto, "of-kanto", "sub-2")
+    elsewhere.state = {"next": "/federation/claim/of-kanto/"}
+    assert not adapter.is_open_for_signup(_request(), elsewhere)  # another peer's hand-over
     # A peer not (or no longer) registered, or someone signed in here: no account is made.
-    assert not adapter.is_open_for_signup(_request(), _SocialLogin("kanto", "sub-2"))
+    assert not adapter.is_open_for_signup(_request(), _SocialLogin("hokuriku", "sub-2"))
     assert not adapter.is_open_for_signup(_request(mover), _SocialLogin("sapporo", "sub-2"))
     with pytest.raises(signin.ImmediateHttpResponse):
-        adapter.pre_social_login(_request(), _SocialLogin("kanto", "sub-2"))
+        adapter.pre_social_login(_request(), _SocialLogin("hokuriku", "sub-2"))
 
 
 def test_a_staff_account_is_never_signed_in_through_a_peer(db):
@@ -458,23 +487,8 @@ def test_a_mover_signed_in_here_keeps_their_account_and_is_refused_another_s_sub
 
 
 def test_an_anonymous_visitor_sees_the_claim_page_and_cannot_claim(db, mover):
-    from django.utils import timezone
-
-    from hikkoshi.encryption.digests import token_digest
-    from hikkoshi.federation.models import Handoff
-
     peer = Peer.objects.create(slug="sapporo", name="札幌", base_url="https://sapporo.example.jp")
-    Handoff.objects.create(
-        id="h1",
-        origin=peer,
-        idempotency_key="k1",
-        request_sha256="0" * 64,
-        consent_at=timezone.now(),
-        policy_sha256="0" * 64,
-        claim_digest=token_digest("tok"),
-        subject="sub-1",
-        expires_at=timezone.now() + timedelta(minutes=10),
-    )
+    _handoff(peer, "tok", "sub-1")
     browser = Client()
     page = browser.get("/federation/claim/tok/")
     assert page.status_code == 200 and "札幌のアカウントで続ける" in page.content.decode()
