@@ -155,12 +155,17 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         "HIKKOSHI_DATA_KEYS": "k1:" + "A" * 43 + "=",
         "HIKKOSHI_SIGNING_KEY": _ed25519_pem(),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "hikkoshi.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    check = [sys.executable, "-m", "hikkoshi.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"]
+    # Without the key that signs the ID tokens partner portals are given: a warning.
+    result = subprocess.run(check, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "hikkoshi.federation.W001" in result.stdout + result.stderr
+    env["HIKKOSHI_OIDC_KEY"] = _rsa_pem()
+    result = subprocess.run(check, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _rsa_pem() -> str:
+    from hikkoshi.federation.signin import _generate_pem
+
+    return _generate_pem().decode()
