@@ -241,6 +241,16 @@ class PeerSignInAdapter(DefaultSocialAccountAdapter):
             raise ImmediateHttpResponse(HttpResponseRedirect(back))
         if found is not None and (found.is_staff or found.is_superuser or is_staff_member(found)):
             _refuse(request, back, slug, "staff")
+        if found is None and not continuing_a_handoff(back, slug):
+            logger.info("federation_signin_refused peer=%s reason=no_account", slug[:40])
+            messages.error(
+                request,
+                _(
+                    "There is no account here for your account at that portal: one is made when you "
+                    "continue a move handed over from there, through the link it gave you."
+                ),
+            )
+            raise ImmediateHttpResponse(HttpResponseRedirect(back))
         # allauth goes on: signs in ``found``, or makes the account (``is_open_for_signup``), then
         # ``remember_subject_at_login`` keeps the sub; back to ``next``.
         logger.info("federation_signin peer=%s new=%s", slug[:40], "no" if found is not None else "yes")

@@ -447,6 +447,9 @@ def test_a_visitor_nobody_is_signed_in_as_goes_on_to_the_account_of_that_subject
         assert not adapter.is_open_for_signup(_request(), elsewhere)
     _handoff(peer, "old", "sub-2", minutes=-1)
     assert not adapter.is_open_for_signup(_request(), elsewhere)
+    with pytest.raises(signin.ImmediateHttpResponse) as refused:  # said at once, back where it started
+        adapter.pre_social_login(_request(), elsewhere)
+    assert refused.value.response["Location"] == "/federation/claim/old/"
     kanto = Peer.objects.create(slug="kanto", base_url="https://kanto.example.jp")
     _handoff(kanto, "of-kanto", "sub-2")
     elsewhere.state = {"next": "/federation/claim/of-kanto/"}
