@@ -9,18 +9,23 @@ class FederationConfig(AppConfig):
     verbose_name = _("Partner portals")
 
     def ready(self):
+        from allauth.account.signals import user_logged_in
         from django.db.models.signals import post_delete, post_save
 
         from hikkoshi.delivery.periodic import Job, register
         from hikkoshi.directory.selectors import add_live_source, add_served_areas_source
         from hikkoshi.moves.review_sections import register_review_section
 
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .handoffs import erase_expired_handoffs
         from .live import live_matches, served_areas
         from .models import Peer
         from .pull import EVERY, pull_job
         from .review import handoff_section
-        from .signin import delete_expired_tokens
+        from .signin import delete_expired_tokens, remember_subject_at_login
+
+        # A mover signed in through a partner portal's provider: the subject it named, for the claim.
+        user_logged_in.connect(remember_subject_at_login, dispatch_uid="federation-signin-subject")
 
         # The review page offers the hand-over to the partner portal serving the new address.
         register_review_section(handoff_section)

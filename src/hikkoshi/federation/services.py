@@ -174,7 +174,11 @@ def remove_peer(slug: str) -> bool:
 
 
 def accept_document(peer: Peer, verified: VerifiedDocument) -> Peer:
-    """Store a verified document: its claims, the keys that now count, the served areas."""
+    """Store a verified document: its claims, the keys that now count, the served areas. When its
+    ``oidc_issuer`` changed, the sign-in through its provider follows it (``signin.register_peer``,
+    as ``peer refresh`` does), whichever path fetched the document (the worker's, a request naming
+    an unknown key)."""
+    issuer_before = (peer.document or {}).get("oidc_issuer")
     peer.document = verified.claims
     peer.document_verified_at = timezone.now()
     peer.keys = verified.keys
@@ -193,6 +197,12 @@ def accept_document(peer: Peer, verified: VerifiedDocument) -> Peer:
     )
     if ignored > 0:
         logger.info("federation_areas_ignored peer=%s outside_allowed=%d", peer.slug, ignored)
+    if verified.claims.get("oidc_issuer") != issuer_before:
+        from .signin import register_peer
+
+        register_peer(peer)
+        if issuer_before:
+            logger.info("federation_oidc_issuer_changed peer=%s", peer.slug)
     return peer
 
 

@@ -15,11 +15,13 @@ never signed in to a peer (its code gives no token).
 
 Destination (client, ``allauth.socialaccount``'s ``openid_connect``): each peer's provider is an
 app whose ``provider_id`` is the peer's id and whose ``server_url`` is the ``oidc_issuer`` of its
-verified well-known document, with PKCE. The sign-in only proves who the mover is at the
-origin: ``PeerSignInAdapter.pre_social_login`` keeps the ``sub`` in the session
-(``handoffs.SESSION_SUBJECTS``) of the user already signed in here and goes back to the claim
-page. It never signs anyone in, never makes or links an account (by e-mail or otherwise), and
-refuses a staff account.
+verified well-known document, with PKCE. The sign-in proves who the mover is at the origin: the
+``sub`` goes into the session (``handoffs.SESSION_SUBJECTS``), back to the claim page. A user
+already signed in here stays who they are (``PeerSignInAdapter.pre_social_login``); a visitor
+nobody is signed in as — the mover arriving with the one-time URL — is signed in to the account
+of that social account (provider: the peer's id, uid: the ``sub``), made the first time by
+allauth's auto sign-up (no form, no e-mail, an unusable password), the same one the next time.
+Never an account linked or trusted by e-mail, never a staff account signed in or made.
 
 ``register_peer`` / ``unregister_peer``: what ``hikkoshi federation peer add|refresh|remove`` do.
 """
@@ -43,19 +45,22 @@ from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from hikkoshi import httpsig
 from hikkoshi.accounts.access import is_staff_member
+from hikkoshi.encryption.digests import token_digest
 
 from . import keys
-from .models import PairwiseSubject, Peer
+from .models import Handoff, HandoffState, PairwiseSubject, Peer
 
 logger = logging.getLogger(__name__)
 
 PROVIDER = "openid_connect"  # allauth's provider; each peer is an app of it (provider_id: its id)
 SESSION_SUBJECTS = "federation_subjects"  # {peer slug: sub} of the signed-in user
+CLAIM_PATH = "/federation/claim/"  # a hand-over's claim page (urls.py): where an account may be made
 
 
 # --- who a user is to a peer -------------------------------------------------------------------
@@ -179,33 +184,117 @@ def authorization(request, *args, **kwargs):
 
 
 class PeerSignInAdapter(DefaultSocialAccountAdapter):
-    """allauth's social accounts, used only to learn who the mover is at a peer: the ``sub`` is
-    kept in the session, then back to where the sign-in started; nobody is ever signed in, no
-    account made, linked or looked up by e-mail."""
+    """allauth's social accounts, to learn who the mover is at a peer and, for a visitor nobody is
+    signed in as here, to sign them in to their own account here.
+
+    - Someone signed in here already: the ``sub`` is kept in the session (``SESSION_SUBJECTS``)
+      and back to where the sign-in started; nobody else is signed in, nothing linked. Refused for
+      a staff account, and when that peer subject belongs to another account here.
+    - Nobody signed in: the local account of that social account (provider: the peer's id, uid:
+      the ``sub``) is signed in — made on first use without any form (auto sign-up: no e-mail,
+      no name, an unusable password) — and the ``sub`` is kept in its session
+      (``remember_subject_at_login``). Refused when that account is staff.
+
+    Never an account found, linked or trusted by e-mail (a peer gives none anyway)."""
 
     def is_open_for_signup(self, request, sociallogin) -> bool:
-        return False
+        # Only an account of a peer's mover continuing a hand-over (the sign-in started at a claim
+        # page), made while nobody is signed in here; the sign-in page's button finds accounts only.
+        if request is None or sociallogin is None or request.user.is_authenticated:
+            return False
+        return continuing_a_handoff(str(sociallogin.state.get("next") or ""), sociallogin.account.provider)
 
     def is_auto_signup_allowed(self, request, sociallogin) -> bool:
-        return False
+        return True  # no form: the sub is all a peer says, and all the account needs
+
+    def populate_user(self, request, sociallogin, data):
+        # Nothing from the peer but the sub: no name, no e-mail address, no username of theirs.
+        return super().populate_user(request, sociallogin, {})
 
     def pre_social_login(self, request, sociallogin) -> None:
         slug = sociallogin.account.provider  # the app's provider_id: the peer's id
         sub = str(sociallogin.account.uid or "")
+        sociallogin.email_addresses = []  # never trusted, never linked
         user = request.user
         back = sociallogin.state.get("next") or "/"
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             back = "/"
-        if not user.is_authenticated or is_staff_member(user) or not Peer.objects.filter(slug=slug).exists():
-            logger.warning("federation_signin_refused peer=%s", slug[:40])
-            messages.error(request, _("Signing in through a partner portal is only for movers continuing a move."))
+        sociallogin.state["next"] = back
+        if not sub or not Peer.objects.filter(slug=slug, adapter="").exists():
+            _refuse(request, back, slug, "peer")
+        found = sociallogin.user if sociallogin.is_existing else None
+        if user.is_authenticated:
+            if is_staff_member(user):
+                _refuse(request, back, slug, "staff")
+            if found is not None and found.pk != user.pk:
+                logger.warning("federation_signin_refused peer=%s reason=other_account", slug[:40])
+                messages.error(
+                    request,
+                    _(
+                        "You signed in there as the mover of another account here. Sign out first, "
+                        "then continue with that portal's account."
+                    ),
+                )
+                raise ImmediateHttpResponse(HttpResponseRedirect(back))
+            _remember(request, slug, sub)
+            logger.info("federation_signin peer=%s", slug[:40])
             raise ImmediateHttpResponse(HttpResponseRedirect(back))
-        subjects = request.session.get(SESSION_SUBJECTS)
-        subjects = dict(subjects) if isinstance(subjects, dict) else {}
-        subjects[slug] = sub
-        request.session[SESSION_SUBJECTS] = subjects
-        logger.info("federation_signin peer=%s", slug[:40])
-        raise ImmediateHttpResponse(HttpResponseRedirect(back))
+        if found is not None and (found.is_staff or found.is_superuser or is_staff_member(found)):
+            _refuse(request, back, slug, "staff")
+        if found is None and not continuing_a_handoff(back, slug):
+            logger.info("federation_signin_refused peer=%s reason=no_account", slug[:40])
+            messages.error(
+                request,
+                _(
+                    "There is no account here for your account at that portal: one is made when you "
+                    "continue a move handed over from there, through the link it gave you."
+                ),
+            )
+            raise ImmediateHttpResponse(HttpResponseRedirect(back))
+        # allauth goes on: signs in ``found``, or makes the account (``is_open_for_signup``), then
+        # ``remember_subject_at_login`` keeps the sub; back to ``next``.
+        logger.info("federation_signin peer=%s new=%s", slug[:40], "no" if found is not None else "yes")
+
+
+def continuing_a_handoff(path: str, slug: str) -> bool:
+    """Whether ``path`` is the claim page of a hand-over from the peer ``slug`` still on offer:
+    the only place a sign-in through a peer may make an account here."""
+    token = path[len(CLAIM_PATH) :].strip("/") if path.startswith(CLAIM_PATH) else ""
+    if not token or len(token) > 100 or "/" in token:
+        return False
+    return Handoff.objects.filter(
+        origin__slug=slug,
+        origin__adapter="",
+        claim_digest=token_digest(token),
+        state=HandoffState.OFFERED,
+        expires_at__gt=timezone.now(),
+    ).exists()
+
+
+def _refuse(request, back: str, slug: str, reason: str):
+    logger.warning("federation_signin_refused peer=%s reason=%s", slug[:40], reason)
+    messages.error(request, _("Signing in through a partner portal is only for movers continuing a move."))
+    raise ImmediateHttpResponse(HttpResponseRedirect(back))
+
+
+def _remember(request, slug: str, sub: str) -> None:
+    subjects = request.session.get(SESSION_SUBJECTS)
+    subjects = dict(subjects) if isinstance(subjects, dict) else {}
+    subjects[slug] = sub
+    request.session[SESSION_SUBJECTS] = subjects
+
+
+def remember_subject_at_login(sender, request, user, sociallogin=None, **kwargs) -> None:
+    """allauth's ``user_logged_in``: after a sign-in through a peer's provider (the account found
+    or just made), the ``sub`` goes into the new session — only once the login is done, so an
+    unfinished sign-in leaves no subject behind."""
+    if sociallogin is None or sociallogin.account.provider == "" or request is None:
+        return
+    if not Peer.objects.filter(slug=sociallogin.account.provider, adapter="").exists():
+        return
+    if is_staff_member(user):  # never: refused before, and accounts made here are not staff
+        return
+    _remember(request, sociallogin.account.provider, str(sociallogin.account.uid or ""))
 
 
 def login_url(peer: Peer) -> str:

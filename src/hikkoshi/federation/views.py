@@ -3,9 +3,10 @@ claim page of a hand-over from a partner portal (``/federation/claim/<token>/``)
 where the move comes from (never consuming the one-time URL, which a link preview may fetch),
 its POST claims it and opens the wizard pre-filled. Until the mover has signed in through the
 origin's OpenID Connect provider (``signin``) the page offers only that sign-in, which comes
-back here; a mover signed in there as someone else is refused."""
+back here; a mover signed in there as someone else is refused. A visitor nobody is signed in as
+here (the mover arriving with the URL) may open it too: the sign-in through the origin then also
+signs them in here, to their own account (made the first time)."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,11 +36,12 @@ def _refused(request, reason: str) -> HttpResponse:
     return response
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def claim(request, token: str):
     if len(token) > 100:
         return _refused(request, "unknown")
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect(request.path)  # the page offers the sign-in through the origin
     if request.method == "POST":
         try:
             move = handoffs.claim_handoff(token, request.user, request=request)
@@ -55,7 +57,7 @@ def claim(request, token: str):
         return _refused(request, handoff.state)
     if handoff.expires_at <= timezone.now():
         return _refused(request, "expired")
-    subject = handoffs.claimant_subject(request, handoff.origin)
+    subject = handoffs.claimant_subject(request, handoff.origin) if request.user.is_authenticated else None
     if subject is not None and not handoffs.subject_matches(handoff, subject):
         return _refused(request, "other_person")
     context = {"handoff": handoff, "origin": handoff.origin, "signed_in_there": subject is not None}

@@ -146,9 +146,11 @@ MFA_TOTP_TOLERANCE = 1  # the code of the previous or next 30 s also counts (clo
 # -- Sign-in between partner portals (OpenID Connect, hikkoshi.federation.signin) ----------------
 # This portal is the provider its peers send a mover to before a hand-over is claimed there; each
 # peer's own provider is an openid_connect app here. `hikkoshi federation peer add` registers both.
-# The federated sign-in only proves who the mover is at the origin (its pairwise `sub`, kept in
-# the session for the claim): it never signs anyone in here, never makes or links an account,
-# never trusts an e-mail address from a peer, and never counts for a staff account.
+# The federated sign-in proves who the mover is at the origin (its pairwise `sub`, kept in the
+# session for the claim). A mover signed in here keeps their account; a visitor nobody is signed
+# in as is signed in to the account of that social account (peer, sub), made on first use with no
+# form (auto sign-up: no e-mail, unusable password). It never links an account or trusts an
+# e-mail address from a peer, and never signs in to or counts for a staff account.
 IDP_OIDC_ADAPTER = "hikkoshi.federation.signin.ProviderAdapter"
 # Peers are public clients (no secret to exchange or leak): PKCE S256 is required of every one,
 # and no other way for a client to authenticate is offered.
@@ -164,7 +166,7 @@ IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = 300
 HIKKOSHI_OIDC_KEY = os.environ.get("HIKKOSHI_OIDC_KEY", "")
 HIKKOSHI_OIDC_KEY_FILE = os.environ.get("HIKKOSHI_OIDC_KEY_FILE", str(DATA_DIR / "oidc-key.pem"))
 SOCIALACCOUNT_ADAPTER = "hikkoshi.federation.signin.PeerSignInAdapter"
-SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"

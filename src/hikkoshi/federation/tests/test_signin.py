@@ -58,18 +58,48 @@ def _kansai_account(env, email: str) -> httpx.Client:
     return httpx.Client(cookies={"sessionid": key}, timeout=30)
 
 
+def _kansai_shell(env, code: str) -> list[str]:
+    """``code`` run in kansai's shell: the lines it printed."""
+    return [line for line in _kansai(env, "manage", "shell", "-c", code).splitlines() if line.strip()]
+
+
+def _kansai_owners(env) -> list[int]:
+    """The owners of the moves at kansai, oldest first."""
+    lines = _kansai_shell(
+        env,
+        "from hikkoshi.moves.models import Move\n"
+        "print('owners', *Move.objects.order_by('pk').values_list('owner_id', flat=True))",
+    )
+    return [int(pk) for pk in lines[-1].split()[1:]]
+
+
+def _kansai_accounts(env) -> list[str]:
+    """kansai's social accounts: ``account <provider> <user pk> <usable password> <e-mail> <staff>``."""
+    lines = _kansai_shell(
+        env,
+        "from allauth.socialaccount.models import SocialAccount\n"
+        "for a in SocialAccount.objects.order_by('pk'):\n"
+        "    u = a.user\n"
+        "    print('account', a.provider, u.pk, u.has_usable_password(), repr(u.email), u.is_staff)",
+    )
+    return [line for line in lines if line.startswith("account ")]
+
+
 def _post_form(browser: httpx.Client, page: httpx.Response, url: str, **fields) -> httpx.Response:
     token = CSRF.search(page.text)
     assert token, page.text[:500]
     return browser.post(url, data={"csrfmiddlewaretoken": token.group(1), **fields})
 
 
-def _sign_in_through_sapporo(browser: httpx.Client, kansai_url: str, claim: str, at_sapporo: Client) -> httpx.Response:
-    """The claim page's sign-in button at kansai, sapporo's provider (where ``at_sapporo`` is
-    signed in), back to kansai's callback: kansai's answer to the callback."""
-    page = browser.get(kansai_url + claim)
+def _sign_in_through_sapporo(
+    browser: httpx.Client, kansai_url: str, claim: str, at_sapporo: Client, *, page_path: str = ""
+) -> httpx.Response:
+    """The claim page's (or ``page_path``'s) sign-in button at kansai, sapporo's provider (where
+    ``at_sapporo`` is signed in), back to kansai's callback: kansai's answer to the callback."""
+    page = browser.get(kansai_url + (page_path or claim))
     assert page.status_code == 200 and 'action="/accounts/oidc/sapporo/login/"' in page.text
-    started = _post_form(browser, page, kansai_url + "/accounts/oidc/sapporo/login/", process="login", next=claim)
+    fields = {"process": "login", "next": claim} if claim else {"process": "login"}
+    started = _post_form(browser, page, kansai_url + "/accounts/oidc/sapporo/login/", **fields)
     assert started.status_code == 302, started.text[:500]
     authorize = urlsplit(started.headers["location"])
     query = parse_qs(authorize.query)
@@ -152,6 +182,75 @@ def test_a_mover_signs_in_at_kansai_through_sapporo_and_claims_the_hand_over(
         "print('counted', SocialAccount.objects.count(), get_user_model().objects.count())",
     )
     assert counted.splitlines()[-1].split() == ["counted", "0", "3"]
+
+    # A mover with no account at kansai: the URL, sapporo's sign-in, and kansai signs them in to
+    # an account of their own (made now, nothing asked), back to the claim, the wizard pre-filled.
+    claim = urlsplit(handoffs.offer_handoff(move, peer, ITEMS, mover).payload["continue_url"]).path
+    arriving = httpx.Client(timeout=30)
+    page = arriving.get(url + claim)
+    assert page.status_code == 200 and "のアカウントで続ける" in page.text
+    back = _sign_in_through_sapporo(arriving, url, claim, signed_in)
+    assert back.status_code == 302 and back.headers["location"] == claim, back.text[:500]
+    claimed = _post_form(arriving, arriving.get(url + claim), url + claim)
+    assert claimed.status_code == 302 and re.fullmatch(r"/moves/[^/]+/places/", claimed.headers["location"])
+    wizard = arriving.get(url + claimed.headers["location"])
+    assert wizard.status_code == 200 and "北24条西6丁目" in wizard.text  # signed in, the new address filled in
+    first_owner = _kansai_owners(env)[-1]
+
+    # Somebody else at sapporo, with that mover's next URL: their own account at kansai, no claim.
+    claim = urlsplit(handoffs.offer_handoff(move, peer, ITEMS, mover).payload["continue_url"]).path
+    someone = httpx.Client(timeout=30)
+    back = _sign_in_through_sapporo(someone, url, claim, at_sapporo_as_other)
+    assert back.status_code == 302 and back.headers["location"] == claim
+    assert someone.get(url + claim).status_code == 403
+    assert someone.post(url + claim).status_code in (403, 302)  # no CSRF token: refused either way
+    assert handoffs.remote_state(outgoing) == "claimed"
+    # The mover's second hand-over: the same account at kansai as the first time.
+    again = httpx.Client(timeout=30)
+    assert _sign_in_through_sapporo(again, url, claim, signed_in).headers["location"] == claim
+    assert _post_form(again, again.get(url + claim), url + claim).status_code == 302
+    owners = _kansai_owners(env)
+    # The two claims made with an account already there and with none: two accounts, no third.
+    assert owners[-1] == first_owner and len(set(owners)) == 2
+    accounts = _kansai_accounts(env)
+    assert [line.split()[0:2] + line.split()[3:] for line in accounts] == [
+        ["account", "sapporo", "False", "''", "False"],
+        ["account", "sapporo", "False", "''", "False"],
+    ]
+    assert accounts[0].split()[2] == str(first_owner) and accounts[1].split()[2] != str(first_owner)
+
+    # Later, from kansai's sign-in page: the same account again; somebody without one gets none.
+    later = httpx.Client(timeout=30)
+    back = _sign_in_through_sapporo(later, url, "", signed_in, page_path="/accounts/login/")
+    assert back.status_code == 302 and later.get(url + "/accounts/email/").status_code == 200
+    nobody = httpx.Client(timeout=30)
+    unknown = get_user_model().objects.create_user("unknown@example.jp", "unknown@example.jp", "pw-for-tests")
+    at_sapporo_as_unknown = Client()
+    at_sapporo_as_unknown.force_login(unknown)
+    _sign_in_through_sapporo(nobody, url, "", at_sapporo_as_unknown, page_path="/accounts/login/")
+    assert nobody.get(url + "/accounts/email/").status_code == 302  # not signed in
+    assert len(_kansai_owners(env)) == 3 and len(_kansai_accounts(env)) == 2
+
+    # A staff account at kansai is never reached through a peer, even linked to a sapporo subject.
+    third = get_user_model().objects.create_user("third@example.jp", "third@example.jp", "pw-for-tests")
+    _kansai_shell(
+        env,
+        "from allauth.socialaccount.models import SocialAccount\n"
+        "from django.contrib.auth import get_user_model\n"
+        "u = get_user_model().objects.create_user('kansai-staff@example.jp', 'kansai-staff@example.jp', "
+        "'pw-for-tests-1', is_staff=True)\n"
+        f"SocialAccount.objects.create(user=u, provider='sapporo', uid={handoffs.pairwise_subject(third, peer)!r})",
+    )
+    at_sapporo_as_third = Client()
+    at_sapporo_as_third.force_login(third)
+    intruder = httpx.Client(timeout=30)
+    claim = urlsplit(handoffs.offer_handoff(move, peer, ITEMS, mover).payload["continue_url"]).path
+    back = _sign_in_through_sapporo(intruder, url, claim, at_sapporo_as_third)
+    assert back.status_code == 302 and back.headers["location"] == claim
+    page = intruder.get(url + claim)
+    assert page.status_code == 200 and "/accounts/oidc/sapporo/login/" in page.text  # still nobody
+    assert intruder.get(url + "/accounts/email/").status_code == 302  # not signed in
+
     # The subject differs per peer and is never the database id.
     kanto = Peer.objects.create(slug="kanto", base_url="http://127.0.0.1:9")
     assert handoffs.pairwise_subject(mover, kanto) not in (outgoing.subject, str(mover.pk))
@@ -209,7 +308,8 @@ def test_an_authorization_request_without_pkce_gets_no_code(db, settings, mover)
 def test_the_client_side_never_links_by_e_mail_nor_signs_up(settings):
     assert social_settings.EMAIL_AUTHENTICATION is False
     assert social_settings.EMAIL_AUTHENTICATION_AUTO_CONNECT is False
-    assert social_settings.AUTO_SIGNUP is False
+    assert social_settings.AUTO_SIGNUP is True  # an account of the mover's own: no form, nothing asked
+    assert social_settings.EMAIL_REQUIRED is False
     provider = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]
     assert provider["OAUTH_PKCE_ENABLED"] is True and provider["SCOPE"] == ["openid"]
     assert provider["VERIFIED_EMAIL"] is False
@@ -279,9 +379,128 @@ class _Messages:
 
 
 class _SocialLogin:
+    """What allauth hands the adapter after the code flow: the account looked up (``lookup``)."""
+
     def __init__(self, provider_id: str, sub: str):
-        self.account = SocialAccount(provider=provider_id, uid=sub)
+        found = SocialAccount.objects.filter(provider=provider_id, uid=sub).select_related("user").first()
+        self.account = found or SocialAccount(provider=provider_id, uid=sub)
+        self.user = found.user if found else None
+        self.is_existing = found is not None
+        self.email_addresses = ["from-the-peer@example.jp"]
         self.state = {"next": "/federation/claim/t/"}
+
+
+def _request(user=None):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = RequestFactory().get("/")
+    request.user = user or AnonymousUser()
+    request.session = {}
+    request._messages = _Messages()
+    return request
+
+
+def _handoff(peer: Peer, token: str, subject: str, *, minutes: int = 10):
+    """A hand-over received from ``peer``, on offer, its one-time URL ``/federation/claim/<token>/``."""
+    from django.utils import timezone
+
+    from hikkoshi.encryption.digests import token_digest
+    from hikkoshi.federation.models import Handoff
+
+    return Handoff.objects.create(
+        id=token[:43],
+        origin=peer,
+        idempotency_key="k-" + token,
+        request_sha256="0" * 64,
+        consent_at=timezone.now(),
+        policy_sha256="0" * 64,
+        claim_digest=token_digest(token),
+        subject=subject,
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+    )
+
+
+def test_a_visitor_nobody_is_signed_in_as_goes_on_to_the_account_of_that_subject(db, mover):
+    peer = Peer.objects.create(slug="sapporo", base_url="https://sapporo.example.jp")
+    _handoff(peer, "t", "sub-1")
+    adapter = signin.PeerSignInAdapter()
+    # The first time: no account yet; allauth makes one, with no form and nothing from the peer.
+    request, login = _request(), _SocialLogin("sapporo", "sub-1")
+    adapter.pre_social_login(request, login)  # goes on: no refusal
+    assert login.email_addresses == [] and login.state["next"] == "/federation/claim/t/"
+    assert signin.SESSION_SUBJECTS not in request.session  # only once signed in
+    assert adapter.is_open_for_signup(request, login) and adapter.is_auto_signup_allowed(request, login)
+    login.user = get_user_model()()
+    adapter.populate_user(request, login, {"email": "x@example.jp", "username": "x", "name": "X Y"})
+    assert login.user.email == "" and login.user.username == "" and login.user.first_name == ""
+    # Signed in (found or just made): the subject goes into the session, for the claim.
+    signin.remember_subject_at_login(None, request, mover, sociallogin=login)
+    assert request.session[signin.SESSION_SUBJECTS] == {"sapporo": "sub-1"}
+    # Found: that account is signed in (allauth goes on).
+    SocialAccount.objects.create(user=mover, provider="sapporo", uid="sub-1")
+    adapter.pre_social_login(_request(), _SocialLogin("sapporo", "sub-1"))
+    # A sign-in that did not start at the claim page of a hand-over on offer from that peer (the
+    # sign-in page's button, a made-up or expired URL) finds accounts only.
+    elsewhere = _SocialLogin("sapporo", "sub-2")
+    for path in ("/", "/federation/claim/made-up/", "/federation/claim/", "/federation/claim/old/"):
+        elsewhere.state = {"next": path}
+        assert not adapter.is_open_for_signup(_request(), elsewhere)
+    _handoff(peer, "old", "sub-2", minutes=-1)
+    assert not adapter.is_open_for_signup(_request(), elsewhere)
+    with pytest.raises(signin.ImmediateHttpResponse) as refused:  # said at once, back where it started
+        adapter.pre_social_login(_request(), elsewhere)
+    assert refused.value.response["Location"] == "/federation/claim/old/"
+    kanto = Peer.objects.create(slug="kanto", base_url="https://kanto.example.jp")
+    _handoff(kanto, "of-kanto", "sub-2")
+    elsewhere.state = {"next": "/federation/claim/of-kanto/"}
+    assert not adapter.is_open_for_signup(_request(), elsewhere)  # another peer's hand-over
+    # A peer not (or no longer) registered, or someone signed in here: no account is made.
+    assert not adapter.is_open_for_signup(_request(), _SocialLogin("hokuriku", "sub-2"))
+    assert not adapter.is_open_for_signup(_request(mover), _SocialLogin("sapporo", "sub-2"))
+    with pytest.raises(signin.ImmediateHttpResponse):
+        adapter.pre_social_login(_request(), _SocialLogin("hokuriku", "sub-2"))
+
+
+def test_a_staff_account_is_never_signed_in_through_a_peer(db):
+    Peer.objects.create(slug="sapporo", base_url="https://sapporo.example.jp")
+    staff = get_user_model().objects.create_user("staff@example.jp", "staff@example.jp", "pw-for-tests", is_staff=True)
+    SocialAccount.objects.create(user=staff, provider="sapporo", uid="sub-of-staff")
+    request = _request()
+    with pytest.raises(signin.ImmediateHttpResponse) as refused:
+        signin.PeerSignInAdapter().pre_social_login(request, _SocialLogin("sapporo", "sub-of-staff"))
+    assert refused.value.response["Location"] == "/federation/claim/t/"
+    signin.remember_subject_at_login(None, request, staff, sociallogin=_SocialLogin("sapporo", "sub-of-staff"))
+    assert signin.SESSION_SUBJECTS not in request.session
+
+
+def test_a_mover_signed_in_here_keeps_their_account_and_is_refused_another_s_subject(db, mover):
+    Peer.objects.create(slug="sapporo", base_url="https://sapporo.example.jp")
+    somebody = get_user_model().objects.create_user("somebody@example.jp", "somebody@example.jp", "pw-for-tests")
+    SocialAccount.objects.create(user=somebody, provider="sapporo", uid="sub-of-somebody")
+    adapter = signin.PeerSignInAdapter()
+    request = _request(mover)
+    with pytest.raises(signin.ImmediateHttpResponse):
+        adapter.pre_social_login(request, _SocialLogin("sapporo", "sub-of-somebody"))
+    assert signin.SESSION_SUBJECTS not in request.session
+    request = _request(somebody)
+    with pytest.raises(signin.ImmediateHttpResponse):  # proved, not signed in again
+        adapter.pre_social_login(request, _SocialLogin("sapporo", "sub-of-somebody"))
+    assert request.session[signin.SESSION_SUBJECTS] == {"sapporo": "sub-of-somebody"}
+    assert SocialAccount.objects.count() == 1
+
+
+def test_an_anonymous_visitor_sees_the_claim_page_and_cannot_claim(db, mover):
+    peer = Peer.objects.create(slug="sapporo", name="札幌", base_url="https://sapporo.example.jp")
+    _handoff(peer, "tok", "sub-1")
+    browser = Client()
+    page = browser.get("/federation/claim/tok/")
+    assert page.status_code == 200 and "札幌のアカウントで続ける" in page.content.decode()
+    assert browser.post("/federation/claim/tok/")["Location"] == "/federation/claim/tok/"
+    # A subject in the session is not enough without an account here.
+    session = browser.session
+    session[signin.SESSION_SUBJECTS] = {"sapporo": "sub-1"}
+    session.save()
+    assert browser.post("/federation/claim/tok/")["Location"] == "/federation/claim/tok/"
 
 
 def test_no_subject_known_is_refused(db):
@@ -321,3 +540,34 @@ def test_expired_tokens_are_deleted_hourly(db, mover):
     )
     assert signin.delete_expired_tokens() == 1
     assert list(Token.objects.values_list("hash", flat=True)) == ["b"]
+
+
+def test_a_changed_oidc_issuer_moves_the_sign_in_whichever_path_fetched_the_document(db, settings):
+    from hikkoshi.federation import services
+    from hikkoshi.federation.document import VerifiedDocument
+
+    settings.HIKKOSHI_PORTAL_ID = "kansai"
+    peer = Peer.objects.create(
+        slug="sapporo", base_url="https://sapporo.example.jp", document={"oidc_issuer": "https://sapporo.example.jp/"}
+    )
+    signin.register_peer(peer)
+    # The worker (or a request naming an unknown key) fetched its document again: a new issuer.
+    moved = VerifiedDocument(
+        claims={"oidc_issuer": "https://id.sapporo.example.jp/"}, signed_by="k1", keys=[], region_areas=[]
+    )
+    services.accept_document(peer, moved)
+    app = SocialApp.objects.get(provider="openid_connect", provider_id="sapporo")
+    assert app.settings["server_url"] == "https://id.sapporo.example.jp"
+
+
+def test_check_deploy_warns_without_an_oidc_key(settings, tmp_path):
+    from hikkoshi.federation.checks import oidc_key_configured
+
+    settings.HIKKOSHI_OIDC_KEY, settings.HIKKOSHI_OIDC_KEY_FILE = "", str(tmp_path / "absent.pem")
+    settings.HIKKOSHI_SIGNING_KEY_CREATE = False  # as in production
+    assert [message.id for message in oidc_key_configured()] == ["hikkoshi.federation.W001"]
+    settings.HIKKOSHI_OIDC_KEY_FILE = ""
+    assert [message.id for message in oidc_key_configured()] == ["hikkoshi.federation.W001"]
+    settings.HIKKOSHI_SIGNING_KEY_CREATE = True
+    settings.HIKKOSHI_OIDC_KEY_FILE = str(tmp_path / "oidc-key.pem")
+    assert oidc_key_configured() == []

@@ -173,6 +173,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         HIKKOSHI_OPERATOR_ADDRESS="札幌市中央区北1条西1丁目",
         HIKKOSHI_OPERATOR_CONTACT="portal@example.jp",
         HIKKOSHI_SOURCE_URL="https://git.example.jp/hikkoshi",
+        HIKKOSHI_OIDC_KEY=_rsa_pem(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -185,3 +186,16 @@ def test_the_deployment_checks_name_a_missing_operator_and_a_local_portal_url(tm
     assert "hikkoshi.portal.W001" in result.stderr and "HIKKOSHI_OPERATOR_ADDRESS" in result.stderr
     assert "HIKKOSHI_OPERATOR_NAME" not in result.stderr.split("W001")[1].split("\n")[0]
     assert "hikkoshi.portal.W003" in result.stderr and "127.0.0.1:8000" in result.stderr
+
+
+def test_the_deployment_checks_warn_without_the_key_of_the_id_tokens(tmp_path):
+    """Without the key that signs the ID tokens partner portals are given: a warning."""
+    result = _deploy_check(tmp_path, HIKKOSHI_PORTAL_URL="https://portal.example.jp/")
+    assert result.returncode != 0 and "hikkoshi.federation.W001" in result.stdout + result.stderr
+    assert "hikkoshi.federation.W001" not in _deploy_check(tmp_path, HIKKOSHI_OIDC_KEY=_rsa_pem()).stderr
+
+
+def _rsa_pem() -> str:
+    from hikkoshi.federation.signin import _generate_pem
+
+    return _generate_pem().decode()
