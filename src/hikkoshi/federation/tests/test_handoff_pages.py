@@ -286,8 +286,14 @@ def test_a_portal_behind_an_adapter_is_offered_without_a_policy_and_gives_its_re
     sapporo, signed_in, settings, transactional_db
 ):
     with RenrakuchoFake() as kanto:
-        Peer.objects.create(slug="renrakucho", base_url=kanto.url, thumbprints=[], areas=["13"], adapter="renrakucho")
-        settings.HIKKOSHI_FEDERATION_CREDENTIALS = {"renrakucho": kanto.api_key}
+        Peer.objects.create(
+            slug="renrakucho",
+            base_url=kanto.url,
+            thumbprints=[],
+            areas=["13"],
+            adapter="renrakucho",
+            credential=kanto.api_key,
+        )
         base = to_review(signed_in, new=TOKYO)
         page = text(signed_in.get(base + "review/"))
         part = section(page, "renrakucho")
