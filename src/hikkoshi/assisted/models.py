@@ -209,7 +209,7 @@ class AssistedMove(models.Model):
         related_name="+",
         verbose_name=_("entered by"),
     )
-    contact = EncryptedJSONField(_("customer's contact"), default=dict, blank=True)
+    contact = EncryptedJSONField(_("customer's contact"), default=dict, blank=True, row_key="move")
     consent_method = models.CharField(_("consent"), max_length=10, choices=Method.choices, blank=True)
     consent_version = models.CharField(_("consent text version"), max_length=40, blank=True)
     consent_recorded_by = models.ForeignKey(

@@ -147,10 +147,17 @@ def rebuild(*, everything: bool = False, batch_size: int = REBUILD_BATCH, progre
 def _rebuild_batch(move_ids: list[int], ring: crypto.Keyring) -> int:
     with transaction.atomic():
         # The moves first (the erasure locks a move, then changes its contact): no deadlock.
-        applicants = dict(
-            Move.objects.select_for_update().filter(pk__in=move_ids).order_by("pk").values_list("pk", "applicant")
-        )
-        contacts = dict(AssistedMove.objects.filter(move_id__in=applicants).values_list("move_id", "contact"))
+        # Instances, not values_list(): a value is opened with its row's key (encryption.fields).
+        applicants = {
+            m.pk: m.applicant
+            for m in Move.objects.select_for_update()
+            .filter(pk__in=move_ids)
+            .order_by("pk")
+            .only("pk", "public_id", "applicant")
+        }
+        contacts = {
+            a.move_id: a.contact for a in AssistedMove.objects.filter(move_id__in=applicants).only("move_id", "contact")
+        }
         NameTerm.objects.filter(move_id__in=applicants).delete()
         rows = []
         for move_id, applicant in applicants.items():

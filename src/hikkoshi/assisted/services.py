@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.encryption.digests import token_digest
+from hikkoshi.encryption.fields import update_rows
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_draft_create
 
@@ -145,7 +146,7 @@ def assisted_move_erase(*, move_id: int) -> None:
     move's personal data). The consent record (how, which text, when, by whom) and the
     agency's monthly counts (``BillingCount``) hold no personal data and stay. The name search
     terms of the move (``names``: of the contact and of the applicant) go with them."""
-    AssistedMove.objects.filter(move_id=move_id).update(contact={})
+    update_rows(AssistedMove.objects.filter(move_id=move_id), contact={})  # sealed for its row
     names.erase_names(move_id=move_id)
 
 

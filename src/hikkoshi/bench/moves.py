@@ -459,9 +459,9 @@ def _name_search(world: _World, rng: random.Random, repeat: int) -> dict:
     counted = {"n": 0}
     decrypt = crypto.Keyring.decrypt
 
-    def counting(self, token, context):
+    def counting(self, token, context, row=None):
         counted["n"] += 1
-        return decrypt(self, token, context)
+        return decrypt(self, token, context, row)
 
     def run(search) -> tuple[float, float, int]:
         times, decrypted, found = [], [], 0

@@ -148,7 +148,7 @@ class Notice(models.Model):
     # The web channel's body as first sent, so every attempt sends the very same bytes (the
     # organisation tells a repeat by its key and digest) even if the mover corrects again
     # meanwhile. Personal data: encrypted, and emptied with the move's.
-    body = EncryptedJSONField(_("what was sent"), default=dict, blank=True)
+    body = EncryptedJSONField(_("what was sent"), default=dict, blank=True, row_key="idempotency_key")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hikkoshi.encryption.fields import bound
 from hikkoshi.moves import lifecycle
 from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
@@ -229,7 +230,7 @@ def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
     try:
         outgoing = build_notice(notice)
         if not notice.body:  # the first attempt: what every later one sends again
-            Notice.objects.filter(pk=notice.pk, claim=claim).update(body=outgoing.application)
+            Notice.objects.filter(pk=notice.pk, claim=claim).update(body=bound(notice, "body", outgoing.application))
         outcome = channels.get(delivery.channel).send_notice(outgoing)
     except DeliveryError as exc:
         return _failed(notice, claim, exc)

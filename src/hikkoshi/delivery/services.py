@@ -32,6 +32,7 @@ from django.utils import timezone
 from hikkoshi.catalogue.constants import CommonItem as Item
 from hikkoshi.catalogue.models import shared_items
 from hikkoshi.documents.data import Address, MoveRecord
+from hikkoshi.encryption.fields import update_rows
 from hikkoshi.moves import lifecycle
 from hikkoshi.moves.common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
 from hikkoshi.moves.constants import ProcedureStatus
@@ -545,7 +546,7 @@ def deliveries_erase(*, move_id: int) -> None:
     staff's free-text notes (a reason may name the mover), and — once that transaction has
     committed — its fax images left in a spool folder. What stays: channel, status, attempts,
     times, error codes, receipts (references, keys, digests) and the events' codes."""
-    Notice.objects.filter(delivery__entry__move_id=move_id).update(body={})
+    update_rows(Notice.objects.filter(delivery__entry__move_id=move_id), body={})  # each sealed for its row
     Delivery.objects.filter(entry__move_id=move_id).exclude(handled_reason="").update(handled_reason="")
     (
         DeliveryEvent.objects.filter(delivery__entry__move_id=move_id, kind__in=STAFF_NOTES)

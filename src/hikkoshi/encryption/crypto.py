@@ -8,13 +8,18 @@ production (``HIKKOSHI_DATA_KEY_CREATE = False``) a missing key stops start-up.
 
 A value is encrypted into a text token::
 
-    hk1:<kid>:<base64url(nonce ‖ ciphertext ‖ tag)>      (no padding)
+    hk2:<kid>:<base64url(nonce ‖ ciphertext ‖ tag)>      (no padding)
 
-with a random 96-bit nonce and, as associated data, ``hk1|<context>`` where the context names
-the value's place (``moves_move.applicant``): a token copied into another column, or with its
-key id changed, does not decrypt. Anything wrong — an unknown key id, a wrong key, a tampered
-or truncated token, another column's token — raises ``DecryptionError``; nothing is ever
-returned silently. Error messages never contain the data.
+with a random 96-bit nonce and, as associated data, ``hk2|<context>|<row>``: the context names
+the value's column (``moves_move.applicant``), the row names its row (``fields`` makes it from the
+row's key, e.g. the move's ``public_id``). A token copied into another row, another column or
+another table, or with its key id changed, does not decrypt. ``hk1:`` tokens, with ``hk1|<context>``
+as associated data, are bound to their column only: what was stored before values were bound
+to their rows (still read; ``hikkoshi keys rotate`` rewrites them as ``hk2``), and what has no
+row (the second-factor secrets that allauth stores through ``privacy.mfa``; a column's default
+written without a row). Anything wrong — an unknown key id, a wrong key, a tampered or truncated
+token, another place's token, a row-bound token read without its row — raises
+``DecryptionError``; nothing is ever returned silently. Error messages never contain the data.
 
 Rotation: put the new key first (``new,old``) everywhere, restart, run ``hikkoshi keys rotate``
 (re-encrypts every value still under another key, and rebuilds the blind indexes), then remove
@@ -54,7 +59,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "hk1"
+PREFIX = "hk1"  # bound to a column (context) only
+ROW_PREFIX = "hk2"  # bound to a column and a row
 NONCE_BYTES = 12
 KEY_BYTES = 32
 TAG_BYTES = 16
@@ -102,29 +108,38 @@ class Keyring:
         mac.update(value.encode("utf-8"))
         return mac.finalize()[:BLIND_BYTES].hex()
 
-    def encrypt(self, plaintext: bytes, context: str) -> str:
+    def encrypt(self, plaintext: bytes, context: str, row: str | None = None) -> str:
+        """A token for ``context`` (``table.column``), bound to ``row`` too unless it is None."""
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self.keys[self.primary].encrypt(nonce, plaintext, _aad(context))
-        return f"{PREFIX}:{self.primary}:{_b64encode(nonce + sealed)}"
+        prefix = PREFIX if row is None else ROW_PREFIX
+        sealed = self.keys[self.primary].encrypt(nonce, plaintext, _aad(prefix, context, row))
+        return f"{prefix}:{self.primary}:{_b64encode(nonce + sealed)}"
 
-    def decrypt(self, token: str, context: str) -> bytes:
+    def decrypt(self, token: str, context: str, row: str | None = None) -> bytes:
+        """The plaintext of a token made for ``context`` and ``row``. A column-bound (``hk1``)
+        token ignores ``row``; a row-bound one (``hk2``) needs it."""
         kid, blob = split_token(token)
+        row_bound = is_row_bound(token)
+        if row_bound and row is None:
+            raise DecryptionError(f"{context}: the token is bound to a row, and no row was given")
         key = self.keys.get(kid)
         if key is None:
             raise DecryptionError(f"{context}: the data key {kid!r} is not in the keyring ({self.source})")
         if len(blob) < NONCE_BYTES + TAG_BYTES:
             raise DecryptionError(f"{context}: the token is truncated")
+        prefix = ROW_PREFIX if row_bound else PREFIX
         try:
-            return key.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(context))
+            return key.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(prefix, context, row))
         except InvalidTag:
             raise DecryptionError(
                 f"{context}: the token does not verify with key {kid!r} "
-                "(wrong key, altered, or copied from another column)"
+                f"(wrong key, altered, or copied from another {'row, ' if row_bound else ''}column or table)"
             ) from None
 
 
-def _aad(context: str) -> bytes:
-    return f"{PREFIX}|{context}".encode()
+def _aad(prefix: str, context: str, row: str | None) -> bytes:
+    # A context has no "|" (table and column names): the row after it is unambiguous.
+    return (f"{prefix}|{context}" if prefix == PREFIX else f"{prefix}|{context}|{row}").encode()
 
 
 def _b64encode(data: bytes) -> str:
@@ -144,7 +159,12 @@ def _b64decode(text: str) -> bytes:
 
 
 def is_token(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(PREFIX + ":")
+    return isinstance(value, str) and value.startswith((PREFIX + ":", ROW_PREFIX + ":"))
+
+
+def is_row_bound(token: str) -> bool:
+    """Whether a token is bound to its row (``hk2``), not only to its column (``hk1``)."""
+    return token.startswith(ROW_PREFIX + ":")
 
 
 def token_kid(token: str) -> str:
@@ -154,7 +174,7 @@ def token_kid(token: str) -> str:
 
 def split_token(token: str) -> tuple[str, bytes]:
     if not is_token(token):
-        raise DecryptionError("not an encrypted value (expected a hk1: token)")
+        raise DecryptionError("not an encrypted value (expected a hk1: or hk2: token)")
     parts = token.split(":", 2)
     if len(parts) != 3 or not KID.match(parts[1]):
         raise DecryptionError("malformed token")
@@ -298,12 +318,12 @@ def reset() -> None:
         _cached = None
 
 
-def encrypt(plaintext: bytes, context: str) -> str:
-    return keyring().encrypt(plaintext, context)
+def encrypt(plaintext: bytes, context: str, row: str | None = None) -> str:
+    return keyring().encrypt(plaintext, context, row)
 
 
-def decrypt(token: str, context: str) -> bytes:
-    return keyring().decrypt(token, context)
+def decrypt(token: str, context: str, row: str | None = None) -> bytes:
+    return keyring().decrypt(token, context, row)
 
 
 if __name__ == "__main__":  # python -m hikkoshi.encryption.crypto

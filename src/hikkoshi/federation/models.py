@@ -200,7 +200,7 @@ class OutgoingHandoff(models.Model):
     remote_id = models.CharField(max_length=200, blank=True)  # its id there, or the adapter's 受付番号
     # Sent: {"continue_url", "expires_at"} (+ an adapter's "sent", "answer_sha256"); failed:
     # {"document"} for a retry with the same key. Emptied by the move's erasure.
-    payload = EncryptedJSONField(default=dict)
+    payload = EncryptedJSONField(default=dict, row_key="idempotency_key")
     error = models.CharField(max_length=40, blank=True)  # a short reason code, never the peer's text
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.catalogue.models import shared_items
+from hikkoshi.encryption.fields import bound, update_rows
 
 from .constants import MoveStatus, ProcedureStatus
 from .models import Move, MoveProcedure
@@ -87,7 +88,7 @@ def move_correct(
             if new is not None:
                 changed = sorted(k for k in set(new) | set(entry.values) if new.get(k) != entry.values.get(k))
                 if changed:
-                    MoveProcedure.objects.filter(pk=entry.pk).update(values=new)
+                    MoveProcedure.objects.filter(pk=entry.pk).update(values=bound(entry, "values", new))
                     entry.values = new
                     changes += [f"fields.{name}" for name in changed]
             if changes:
@@ -103,10 +104,19 @@ def move_erase(*, move_id: int, now: datetime) -> None:
     and the draft, each procedure's own values; ``erased_at`` says when. What stays: the move
     (owner, public id, status, kinds, moving day, dates) and its procedures (version, kinds,
     status, period, reference, office)."""
-    Move.objects.filter(pk=move_id).update(
-        applicant={}, members=[], household={}, old_address={}, new_address={}, draft={}, erased_at=now, updated_at=now
+    # Each row's empty values sealed for that row (``encryption.fields``).
+    update_rows(
+        Move.objects.filter(pk=move_id),
+        applicant={},
+        members=[],
+        household={},
+        old_address={},
+        new_address={},
+        draft={},
+        erased_at=now,
+        updated_at=now,
     )
-    MoveProcedure.objects.filter(move_id=move_id).update(values={})
+    update_rows(MoveProcedure.objects.filter(move_id=move_id), values={})
 
 
 def moves_delete(*, move_ids) -> int:

@@ -61,13 +61,13 @@ class Move(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=MoveStatus.choices, default=MoveStatus.DRAFT)
     kinds = models.JSONField(_("kinds of move"), default=list)
     move_date = models.DateField(_("moving day"), null=True, blank=True)
-    old_address = EncryptedJSONField(_("old address"), default=dict)
-    new_address = EncryptedJSONField(_("new address"), default=dict)
-    applicant = EncryptedJSONField(_("applicant"), default=dict)
-    members = EncryptedJSONField(_("household members"), default=list)
+    old_address = EncryptedJSONField(_("old address"), default=dict, row_key="public_id")
+    new_address = EncryptedJSONField(_("new address"), default=dict, row_key="public_id")
+    applicant = EncryptedJSONField(_("applicant"), default=dict, row_key="public_id")
+    members = EncryptedJSONField(_("household members"), default=list, row_key="public_id")
     # 世帯主 at the new address: {"head": "applicant" | "members[N]" | "other", "head_name": "…"};
     # {} for moves stored before it was asked (``moves.services.household_check``).
-    household = EncryptedJSONField(_("household"), default=dict, blank=True)
+    household = EncryptedJSONField(_("household"), default=dict, blank=True, row_key="public_id")
     # The mover's choice per procedure that applied (slug → apply / arranged / other_company /
     # not_needed / withheld: ``catalogue.constants.ProcedureChoice``). No personal data: kept
     # for statistics also after the personal data is erased.
@@ -75,7 +75,7 @@ class Move(models.Model):
     # An API client's Idempotency-Key: the same key again answers with this move.
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True, default="")
     # What the mover typed on each page, valid or not, so leaving never loses anything.
-    draft = EncryptedJSONField(_("draft"), default=dict, blank=True)
+    draft = EncryptedJSONField(_("draft"), default=dict, blank=True, row_key="public_id")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -145,7 +145,7 @@ class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never
 
     move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="procedures")
     version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="procedures")
-    values = EncryptedJSONField(_("values"), default=dict)
+    values = EncryptedJSONField(_("values"), default=dict, row_key=("move", "version"))
     # The kinds of this move the procedure was chosen for (転出 at the old address, …).
     kinds = models.JSONField(_("kinds of move"), default=list)
     status = models.CharField(

@@ -1,8 +1,11 @@
 """Re-encryption with the current data key (鍵の更新): ``hikkoshi keys rotate`` and ``status``.
 
 Every column of every model with an ``EncryptedJSONField`` is read in batches of rows by primary
-key, straight from the database (the tokens, not the values). A token under another key than the
-first of the keyring is decrypted and encrypted again with the first key; the batch's changes
+key, straight from the database (the tokens, not the values, with the row keys they are bound to).
+A token under another key than the first of the keyring, or bound to its column only (``hk1``,
+stored before values were bound to their rows), is decrypted and encrypted again with the first
+key, bound to its row (``encryption.fields``); a token copied from another row does not decrypt
+and is reported like any other that fails. The batch's changes
 are written in one short transaction, each row only if its tokens are still the ones read
 (a row the application changed meanwhile is left alone — it was just written with the current
 key, or the next run takes it). Nothing else about a row changes (``updated_at`` neither).
@@ -37,6 +40,8 @@ class ColumnSet:
     pk: str
     columns: list[str]  # database column names
     contexts: list[str]
+    fields: list[EncryptedJSONField]
+    keys: list[str]  # the columns of the row keys of the fields (each once)
 
 
 @dataclass
@@ -55,6 +60,7 @@ def encrypted_columns() -> list[ColumnSet]:
     for model in apps.get_models():
         fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
         if fields and model._meta.managed and not model._meta.proxy:
+            keys = list(dict.fromkeys(_column(k) for f in fields for k in f.row_key_fields))
             found.append(
                 ColumnSet(
                     model,
@@ -62,6 +68,8 @@ def encrypted_columns() -> list[ColumnSet]:
                     _column(model._meta.pk),
                     [_column(f) for f in fields],
                     [f.context for f in fields],
+                    fields,
+                    keys,
                 )
             )
     return found
@@ -90,7 +98,8 @@ def key_counts() -> dict[str, Counter]:
                         if value is None:
                             counter["(null)"] += 1
                         elif crypto.is_token(value):
-                            counter[value.split(":", 2)[1]] += 1
+                            kid = value.split(":", 2)[1]
+                            counter[kid if crypto.is_row_bound(value) else f"{kid} (column-bound)"] += 1
                         else:
                             counter["(not encrypted)"] += 1
     from .mfa import key_counts as mfa_key_counts
@@ -107,7 +116,8 @@ def rotate(*, batch_size: int = 500, progress=None, rebuild_index: bool = False)
     report = RotationReport()
     q = connection.ops.quote_name
     for cs in encrypted_columns():
-        select = f"SELECT {q(cs.pk)}, {', '.join(q(c) for c in cs.columns)} FROM {q(cs.table)}"
+        n = len(cs.keys)
+        select = f"SELECT {q(cs.pk)}, {', '.join(q(c) for c in cs.keys + cs.columns)} FROM {q(cs.table)}"
         order = f"ORDER BY {q(cs.pk)} LIMIT {int(batch_size)}"
         last = None
         while True:
@@ -122,16 +132,19 @@ def rotate(*, batch_size: int = 500, progress=None, rebuild_index: bool = False)
             last = rows[-1][0]
             report.rows += len(rows)
             updates = []
-            for pk, *tokens in rows:
+            for pk, *values in rows:
+                key_values, tokens = dict(zip(cs.keys, values[:n])), values[n:]
                 new_tokens = list(tokens)
-                for i, (token, context) in enumerate(zip(tokens, cs.contexts)):
+                for i, (token, efield) in enumerate(zip(tokens, cs.fields)):
                     if token is None:
                         continue
+                    context = efield.context
                     try:
-                        if crypto.token_kid(token) == ring.primary:
+                        if crypto.token_kid(token) == ring.primary and crypto.is_row_bound(token):
                             report.current += 1
                             continue
-                        new_tokens[i] = ring.encrypt(ring.decrypt(token, context), context)
+                        row = efield.row_of([key_values[_column(k)] for k in efield.row_key_fields])
+                        new_tokens[i] = ring.encrypt(ring.decrypt(token, context, row), context, row)
                     except crypto.DecryptionError as exc:
                         report.failed.append(f"{context} #{pk}: {_reason(exc)}")
                 if new_tokens != list(tokens):

@@ -19,10 +19,10 @@ class Application(models.Model):
     reference = models.CharField(_("reference number"), max_length=120, unique=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     content_digest = models.CharField(_("content digest"), max_length=200)
-    data = EncryptedJSONField(_("application"))
+    data = EncryptedJSONField(_("application"), row_key="reference")
     # Shown in the list without reading the whole application.
     procedure = models.CharField(_("procedure"), max_length=200, blank=True)
-    applicant_name = EncryptedJSONField(_("applicant"), blank=True, default=str)
+    applicant_name = EncryptedJSONField(_("applicant"), blank=True, default=str, row_key="reference")
     key_id = models.CharField(_("portal key id"), max_length=200)
     signed_at = models.DateTimeField(_("signed at"))
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
@@ -59,7 +59,7 @@ class Notice(models.Model):
     reference = models.CharField(_("reference number"), max_length=120, unique=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     content_digest = models.CharField(_("content digest"), max_length=200)
-    data = EncryptedJSONField(_("notice"))
+    data = EncryptedJSONField(_("notice"), row_key="reference")
     key_id = models.CharField(_("portal key id"), max_length=200)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     receipt = models.TextField(_("receipt"))
@@ -117,7 +117,7 @@ class StaffSecondFactor(models.Model):  # noqa: DJ008 (a secret, never shown)
     (RFC 6238 section 5.2). Made by ``hikkoshi receiver createstaff``."""
 
     user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="receiver_second_factor")
-    secret = EncryptedJSONField(_("secret"))  # base32 text
+    secret = EncryptedJSONField(_("secret"), row_key="user")  # base32 text
     last_step = models.BigIntegerField(_("last time step used"), default=0)
     created_at = models.DateTimeField(_("set up"), default=timezone.now)
 

@@ -375,8 +375,10 @@ def start_purging(interval: float) -> threading.Thread | None:
 def rotate_data_keys(*, batch: int = 200) -> int:
     """Encrypt every encrypted value again with the first data key (``hikkoshi receiver
     rotate``), row by row in short transactions; answers how many rows were written. A receiver
-    keeps little (its retention time), so every row is rewritten, current or not: run it after
-    putting a new key first, then remove the old key."""
+    keeps little (its retention time), so every row is written again: a value under another key
+    or bound to its column only (stored before values were bound to their rows) is encrypted
+    again, bound to its row (``EncryptedJSONField.pre_save``), a current one is kept as it is.
+    Run it after putting a new key first, then remove the old key."""
     from django.db import transaction
 
     from hikkoshi.encryption.fields import EncryptedJSONField

@@ -8,11 +8,12 @@ import subprocess
 import sys
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.test.utils import isolate_apps
 import pytest
 
 from hikkoshi.encryption import crypto
 from hikkoshi.encryption.digests import token_digest
-from hikkoshi.encryption.fields import EncryptedJSONField, decrypt_json, encrypt_json
+from hikkoshi.encryption.fields import Bound, EncryptedJSONField, Sealed, decrypt_json, encrypt_json
 
 
 def key_line(kid: str, fill: int) -> str:
@@ -244,14 +245,61 @@ def notice_body():
 def test_the_field_reads_tokens_and_serialises_only_tokens(keys):
     model, field = notice_body()
     assert field.context == f"{model._meta.db_table}.body"
+    assert [f.name for f in field.row_key_fields] == ["idempotency_key"]
     value = {"変更": ["電話番号"], "n": 1}
-    assert field.to_python(encrypt_json(value, field.context)) == value  # a fixture's token (loaddata)
-    assert field.to_python(value) is value  # already the value
-    token = field.value_to_string(model(body=value))  # dumpdata
-    assert token.startswith("hk1:a:") and "電話番号" not in token
-    assert decrypt_json(token, field.context) == value
+    notice = model(body=value)
+    row = field.row(notice)
+    assert row == f'["{notice.idempotency_key}"]'
+    token = encrypt_json(value, field.context, row=row)
+    assert token.startswith("hk2:a:")
+    # A fixture's token (loaddata) is written back as it is; anything else is already the value.
+    assert field.to_python(token) == Bound(token) and field.get_prep_value(field.to_python(token)) == token
+    assert field.to_python(value) is value
+    token = field.value_to_string(notice)  # dumpdata
+    assert token.startswith("hk2:a:") and "電話番号" not in token
+    assert decrypt_json(token, field.context, row=row) == value
+    with pytest.raises(crypto.DecryptionError, match="bound to a row"):
+        decrypt_json(token, field.context)
+    with pytest.raises(crypto.DecryptionError, match="another row"):
+        decrypt_json(token, field.context, row='["another"]')
     assert field.get_prep_value(None) is None and field.from_db_value(None, None, None) is None
-    assert field.from_db_value(field.get_prep_value(value), None, None) == value
+    sealed = field.from_db_value(token, None, None)  # opened by the attribute, with the row
+    assert isinstance(sealed, Sealed) and "電話番号" not in repr(sealed)
+    read = model(idempotency_key=notice.idempotency_key, body=sealed)
+    assert read.body == value and read.__dict__["body"] == value  # opened once
+
+
+def test_a_column_bound_token_ignores_the_row(keys):
+    token = encrypt_json({"a": 1}, "t.c")
+    assert token.startswith("hk1:a:") and not crypto.is_row_bound(token)
+    assert decrypt_json(token, "t.c", row='["any"]') == decrypt_json(token, "t.c") == {"a": 1}
+    bound_token = encrypt_json({"a": 1}, "t.c", row="1")
+    assert crypto.is_token(bound_token) and crypto.is_row_bound(bound_token)
+    relabelled = "hk1:" + bound_token.split(":", 1)[1]  # a row-bound token passed off as column-bound
+    with pytest.raises(crypto.DecryptionError):
+        decrypt_json(relabelled, "t.c", row="1")
+
+
+@isolate_apps("hikkoshi.moves")
+def test_the_row_key_is_checked():
+    from django.db import models
+
+    class Loose(models.Model):  # noqa: DJ008 (a model only checked)
+        name = models.CharField(max_length=10)
+        auto = EncryptedJSONField(default=dict)  # the primary key: made by the database
+        loose = EncryptedJSONField(default=dict, row_key="name")  # not unique
+        missing = EncryptedJSONField(default=dict, row_key="nothing")
+
+        class Meta:
+            app_label = "moves"
+
+    errors = {f.name: [e.msg for e in f.check()] for f in Loose._meta.fields if isinstance(f, EncryptedJSONField)}
+    assert "made by the database" in errors["auto"][0]
+    assert "not unique" in errors["loose"][0]
+    assert "nothing" in errors["missing"][0]
+    from hikkoshi.moves.models import Move
+
+    assert Move._meta.get_field("applicant").check() == []
 
 
 def test_the_field_cannot_be_queried_by_content(db):

@@ -20,8 +20,9 @@ def index_existing(apps, schema_editor):
     last = 0
     while batch := list(ids.filter(move_id__gt=last)[:BATCH]):
         last = batch[-1]
-        applicants = dict(Move.objects.filter(pk__in=batch).values_list("pk", "applicant"))
-        contacts = dict(AssistedMove.objects.filter(move_id__in=batch).values_list("move_id", "contact"))
+        # Instances: the field's attribute opens a value (values_list() gives it sealed).
+        applicants = {m.pk: m.applicant for m in Move.objects.filter(pk__in=batch)}
+        contacts = {a.move_id: a.contact for a in AssistedMove.objects.filter(move_id__in=batch)}
         NameTerm.objects.filter(move_id__in=batch).delete()
         rows = []
         for move_id, contact in contacts.items():

@@ -25,13 +25,13 @@ def test_the_contact_is_encrypted_and_rotated(keys, world, sapporo):
     client = staff_client(world, world.operator)
     move = move_at(new_move(client, "callcentre"))
     [token] = raw_contact()
-    assert token.startswith("hk1:a:") and not findings(token, MARKERS)
+    assert token.startswith("hk2:a:") and not findings(token, MARKERS)
     assert not list(scan_tables(MARKERS))  # in clear nowhere
     keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
     crypto.reset()
     call_command("keys", "rotate", stdout=StringIO(), stderr=StringIO())
     [token] = raw_contact()
-    assert token.startswith("hk1:b:")
+    assert token.startswith("hk2:b:")
     assert AssistedMove.objects.get(move=move).contact["name"] == CUSTOMER["name"]
 
 

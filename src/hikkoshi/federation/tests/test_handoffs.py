@@ -152,7 +152,7 @@ def test_a_hand_over_arrives_once_and_opens_the_wizard_pre_filled(portals, signe
     assert Handoff.objects.count() == 1
     handoff = Handoff.objects.get()
     assert handoff.origin == portals.kansai and handoff.subject == "pairwise-subject-1"
-    assert raw_document(handoff.pk).startswith("hk1:") and "浪速" not in raw_document(handoff.pk)  # encrypted
+    assert raw_document(handoff.pk).startswith("hk2:") and "浪速" not in raw_document(handoff.pk)  # encrypted
     assert answer["claim_url"].rsplit("/", 2)[-2] not in handoff.claim_digest  # only its digest is kept
     received = TransferRecord.objects.get()
     assert (received.direction, received.peer_slug, received.person) == ("received", "kansai", "pairwise-subject-1")

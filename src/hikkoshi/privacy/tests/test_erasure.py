@@ -50,13 +50,19 @@ def raw_personal(move):
             [move.pk],
         )
         row = cursor.fetchone()
-        cursor.execute('SELECT "values" FROM moves_moveprocedure WHERE move_id = %s', [move.pk])
-        values = [v for (v,) in cursor.fetchall()]
+        cursor.execute('SELECT "values", version_id FROM moves_moveprocedure WHERE move_id = %s', [move.pk])
+        entries = cursor.fetchall()
     columns = ["applicant", "members", "household", "old_address", "new_address", "draft"]
+    # Each bound to its row (the erasure writes every row its own token).
+    at_move = Move._meta.get_field("applicant").row(move)
+    values_field = MoveProcedure._meta.get_field("values")
     return (
-        {c: decrypt_json(v, f"moves_move.{c}") for c, v in zip(columns, row)},
-        [decrypt_json(v, "moves_moveprocedure.values") for v in values],
-        list(row) + values,
+        {c: decrypt_json(v, f"moves_move.{c}", row=at_move) for c, v in zip(columns, row)},
+        [
+            decrypt_json(v, "moves_moveprocedure.values", row=values_field.row_of([move.pk, version]))
+            for v, version in entries
+        ],
+        list(row) + [v for v, _version in entries],
     )
 
 
@@ -141,7 +147,7 @@ def test_erasure_leaves_no_personal_data_anywhere(keys, submitted, mover):
         "draft": {},
     }
     assert values and all(v == {} for v in values)
-    assert all(t.startswith("hk1:a:") for t in tokens)  # still encrypted, empty or not
+    assert all(t.startswith("hk2:a:") for t in tokens)  # still encrypted, empty or not, bound to the row
     assert scan_tables() == []  # not a name, a kana, a phone, an address, a birth date in any table
     stored = Move.objects.get(pk=move.pk)
     assert stored.erased_at == now and stored.status == "submitted"

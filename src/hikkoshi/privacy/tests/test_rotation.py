@@ -8,7 +8,7 @@ from django.db import connection
 import pytest
 
 from hikkoshi.encryption import crypto
-from hikkoshi.encryption.fields import encrypt_json
+from hikkoshi.encryption.fields import bound, decrypt_json, encrypt_json
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.privacy import rotation
 
@@ -98,7 +98,7 @@ def test_rows_left_under_a_removed_key_cannot_be_read(keys, sapporo, mover):
     keys.HIKKOSHI_DATA_KEYS = KEY_B  # key a removed before rotating: old's rows are lost
     assert Move.objects.get(pk=new.pk).applicant["name"] == APPLICANT["name"]
     with pytest.raises(crypto.DecryptionError):
-        Move.objects.get(pk=old.pk)
+        Move.objects.get(pk=old.pk).applicant  # noqa: B018
     # Rotation says so, names the place (never the value) and fails.
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError, match="could not be decrypted"):
@@ -118,7 +118,7 @@ def test_a_row_written_meanwhile_is_left_alone(keys, sapporo, mover):
         )
         read = list(cursor.fetchone())
     # The application writes the applicant after rotation read the row, before it writes.
-    Move.objects.filter(pk=move.pk).update(applicant={"name": "changed"})
+    Move.objects.filter(pk=move.pk).update(applicant=bound(move, "applicant", {"name": "changed"}))
     report = rotation.RotationReport()
     rotation._write(cs, [(move.pk, read, [encrypt_json({"stale": True}, c) for c in cs.contexts])], report)
     assert report.changed_meanwhile == 1 and report.rotated == 0
@@ -132,3 +132,54 @@ def test_status_counts_values_by_key(keys, sapporo, mover):
     output = keys_command("status")
     assert "moves_move.applicant: a: 1" in output
     assert "not under 'b': run `hikkoshi keys rotate`" in output
+
+
+def raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def test_rotation_binds_column_bound_values_to_their_rows(keys, sapporo, mover):
+    """Values stored before rows were bound (``hk1``: bound to the column only) still read;
+    ``keys rotate`` rewrites them bound to their rows, under the same key too; after that, a
+    value copied into another row does not decrypt, and rotation reports it."""
+    keys.HIKKOSHI_DATA_KEYS = KEY_A
+    moves = [submit(mover) for _ in range(2)]
+    # As the portal stored them before: each token bound to its table.column only.
+    for move in moves:
+        for column in COLUMNS["moves_move"]:
+            value = decrypt_json(
+                raw(f"SELECT {column} FROM moves_move WHERE id = %s", [move.pk])[0][0],
+                f"moves_move.{column}",
+                row=Move._meta.get_field(column).row(move),
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE moves_move SET {column} = %s WHERE id = %s",
+                    [encrypt_json(value, f"moves_move.{column}"), move.pk],
+                )
+    legacy = raw("SELECT applicant FROM moves_move WHERE id = %s", [moves[0].pk])[0][0]
+    assert legacy.startswith("hk1:a:")
+    assert Move.objects.get(pk=moves[0].pk).applicant["name"] == APPLICANT["name"]  # still read
+    assert "moves_move.applicant: a (column-bound): 2" in keys_command("status")
+    assert "run `hikkoshi keys rotate`" in keys_command("status")
+
+    output = keys_command("rotate")
+    assert f"{2 * len(COLUMNS['moves_move'])} values re-encrypted" in output
+    assert "moves_move.applicant: a: 2" in output and "Every value is under 'a'." in output
+    bound_token = raw("SELECT applicant FROM moves_move WHERE id = %s", [moves[0].pk])[0][0]
+    assert bound_token.startswith("hk2:a:")
+    assert Move.objects.get(pk=moves[0].pk).applicant["name"] == APPLICANT["name"]
+
+    # Now a copy into the other row fails to read, and rotation reports it (never the value).
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE moves_move SET applicant = %s WHERE id = %s", [bound_token, moves[1].pk])
+    with pytest.raises(crypto.DecryptionError, match="another row"):
+        Move.objects.get(pk=moves[1].pk).applicant  # noqa: B018
+    keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
+    err = StringIO()
+    with pytest.raises(CommandError, match="could not be decrypted"):
+        call_command("keys", "rotate", stdout=StringIO(), stderr=err)
+    assert f"moves_move.applicant #{moves[1].pk}: the token does not verify" in err.getvalue()
+    assert "鷺沢" not in err.getvalue()

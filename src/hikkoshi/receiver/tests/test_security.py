@@ -231,7 +231,7 @@ def test_the_totp_secret_is_encrypted_at_rest(guarded):
         "SELECT secret FROM receiver_staffsecondfactor WHERE user_id = (SELECT id FROM auth_user WHERE username = ?)",
         ("secret-clerk",),
     )[0][0]
-    assert stored.startswith("hk1:") and secret not in stored
+    assert stored.startswith("hk2:") and secret not in stored
 
 
 # --- encryption at rest -------------------------------------------------------------------------------
@@ -307,6 +307,12 @@ def test_the_migration_encrypts_existing_rows_in_place(tmp_path):
         csv_text = httpx.get(process.url("/sapporo-water/export.csv")).content.decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(csv_text)))
         assert [(r["applicant_name"], r["applicant.phone"]) for r in rows] == [(name, "011-000-1234")]
+        # Column-bound as the migration left them (hk1): rotation binds them to their row (hk2).
+        process.run("rotate", "--organisation", "sapporo-water")
+        [stored] = sql(process, "SELECT data, applicant_name FROM receiver_application")
+        assert all(v.startswith("hk2:") for v in stored)
+        csv_text = httpx.get(process.url("/sapporo-water/export.csv")).content.decode("utf-8-sig")
+        assert [r["applicant_name"] for r in csv.DictReader(io.StringIO(csv_text))] == [name]
     finally:
         process.stop()
 
@@ -416,3 +422,9 @@ def test_rotate_encrypts_everything_again_with_the_first_data_key(tmp_path):
             csv.DictReader(io.StringIO(httpx.get(process.url("/sapporo-water/export.csv")).content.decode("utf-8-sig")))
         )
         assert [(r["reference"], r["applicant_name"]) for r in rows] == [(reference, APPLICATION["applicant"]["name"])]
+        # Bound to its row: an applicant's name copied into another application does not decrypt
+        # there (the export fails rather than show one applicant's name for another).
+        other = post(process, "sapporo-water", key="rotate-2").json()["reference"]
+        [(token,)] = sql(process, "SELECT applicant_name FROM receiver_application WHERE reference = ?", (reference,))
+        sql(process, "UPDATE receiver_application SET applicant_name = ? WHERE reference = ?", (token, other))
+        assert httpx.get(process.url("/sapporo-water/export.csv")).status_code == 500

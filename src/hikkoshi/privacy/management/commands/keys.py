@@ -2,12 +2,14 @@
 
 - ``generate [--kid KID]`` prints a new key line ``kid:base64`` (32 random bytes). Put it first
   in ``HIKKOSHI_DATA_KEYS`` (``new,old``) or as the first line of the key file, on every host.
-- ``rotate [--batch-size N] [--rebuild]`` re-encrypts every value not under the first key, in
+- ``rotate [--batch-size N] [--rebuild]`` re-encrypts every value not under the first key, or
+  bound to its column only (stored before values were bound to their rows), bound to its row, in
   batches, each written in its own short transaction; resumable; then writes again the name
   search terms (the blind index of customers' names) made under another key — with
   ``--rebuild``, those of every move entered for a customer (terms missing or in doubt). Prints
   the counts. When it reports nothing left under other keys, the old key can be removed.
-- ``status`` prints how many values each key holds, per column.
+- ``status`` prints how many values each key holds, per column ("kid (column-bound)": not
+  bound to their rows yet).
 
 Without production settings, ``python -m hikkoshi.encryption.crypto`` prints a key line as well.
 """
