@@ -36,7 +36,7 @@ class Peer(models.Model):
     adapter = models.CharField(_("adapter"), max_length=40, blank=True)
     # An adapter's peer: its API key or bearer token for this portal, encrypted at rest (a
     # JSON string; "" for a peer running hikkoshi, which signs instead).
-    credential = EncryptedJSONField(_("credential"), default=str, blank=True)
+    credential = EncryptedJSONField(_("credential"), default=str, blank=True, row_key="slug")
     # Requests a minute this peer may send us (0: the setting HIKKOSHI_FEDERATION["rate_per_minute"]).
     rate_per_minute = models.PositiveIntegerField(_("requests per minute"), default=0)
     # The claims of its last well-known document that verified, and the keys that count

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('federation', '0002_handoffs'),
+        ('federation', '0004_peer_credential_live_answers'),
     ]
 
     operations = [

@@ -12,6 +12,6 @@ def rebuild(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assisted", "0004_index_existing_names")]
+    dependencies = [("assisted", "0005_encrypted_contact_bound_to_move")]
 
     operations = [migrations.RunPython(rebuild, migrations.RunPython.noop, elidable=True)]
