@@ -293,7 +293,7 @@ def test_the_migration_remakes_the_terms_written_before_variants_were_folded(wor
 
     from django.apps import apps
 
-    migration = import_module("hikkoshi.assisted.migrations.0005_fold_variant_kanji_in_name_terms")
+    migration = import_module("hikkoshi.assisted.migrations.0006_fold_variant_kanji_in_name_terms")
     move = customer_move(world, "山﨑 花子")
     ring = crypto.keyring()
     # The terms as they were written before: 山﨑 not folded.

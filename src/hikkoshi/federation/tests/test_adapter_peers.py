@@ -66,7 +66,7 @@ def test_an_adapter_peer_is_added_without_a_thumbprint_and_its_credential_is_sto
     with connection.cursor() as cursor:
         cursor.execute("SELECT credential FROM federation_peer WHERE slug = 'kanto'")
         (stored,) = cursor.fetchone()
-    assert kanto.api_key not in stored and stored.startswith("hk1:")
+    assert kanto.api_key not in stored and stored.startswith("hk2:")  # bound to its row
 
 
 def test_the_credential_comes_from_the_environment_never_from_an_argument(db, kanto, monkeypatch):
