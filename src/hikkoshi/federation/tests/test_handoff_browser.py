@@ -1,7 +1,8 @@
 """The mover's hand-over pages in a real browser (Chromium through Playwright, Debian's chromium;
 never a downloaded one), axe-core (WCAG 2.2 A/AA) on each: the review page's hand-over section
-and its consent form (also with the error of the box left unticked), the continue link, the
-list of hand-overs, and the page of a failed hand-over."""
+and its consent form (also with the error of the box left unticked), the continue link, the claim
+page it opens for someone not signed in there (and a link that does not work), the list of
+hand-overs, and the page of a failed hand-over."""
 
 import os
 
@@ -61,6 +62,22 @@ def test_the_hand_over_pages_in_a_browser_with_axe(kansai, sapporo, live_server,
         assert page.get_attribute("p.continue a", "href") == outgoing.payload["continue_url"]
         axe("the continue link")
         _shot(page, "handoff-sent")
+
+        # The continue link opened by someone not signed in there (a browser of its own): the
+        # claim page offers the sign-in through the origin; a link changed by hand is refused.
+        stranger = page.context.browser.new_context(locale="ja-JP", viewport={"width": 375, "height": 800})
+        try:
+            other = stranger.new_page()
+            other_axe = Checker(other)
+            other.goto(outgoing.payload["continue_url"])
+            assert other.locator("form button[type=submit]").count() >= 1
+            other_axe("the claim page, not signed in")
+            _shot(other, "handoff-claim")
+            other.goto(outgoing.payload["continue_url"].rstrip("/") + "x/")
+            other_axe("a claim link that is not (any more) valid")
+            assert other_axe.console == [] or all("403" in m or "404" in m for m in other_axe.console)
+        finally:
+            stranger.close()
 
         page.goto(url + "/moves/handoffs/")
         assert page.locator(f"form[action='/moves/handoffs/{outgoing.pk}/withdraw/'] button").count() == 1
