@@ -199,6 +199,7 @@ def test_the_list_shows_each_hand_over_and_only_its_owner_withdraws_it(
     action, data = consent_form(text(signed_in.get(base + "review/")))
     signed_in.post(action, data)
     outgoing = OutgoingHandoff.objects.get()
+    assert 'href="/moves/handoffs/">引き継ぎの一覧</a>' in text(signed_in.get("/accounts/"))  # found from the account
     listed = html.unescape(text(signed_in.get("/moves/handoffs/")))
     assert "関西引越し手続きサービス" in listed and "申請者の氏名・フリガナ" in listed
     assert "ご本人の受け取り待ち" in listed  # its state there, asked
