@@ -64,8 +64,8 @@ class Registry[P]:
     def register(self, plugin: P | type[P]) -> P:
         """Add a plugin (a class or an instance); refuse a name that is taken or malformed."""
         kind = self.kind
-        instance: Any = plugin() if isinstance(plugin, type) else plugin
-        name = instance.name
+        instance: P = plugin() if isinstance(plugin, type) else plugin
+        name: object = getattr(instance, "name", None)
         if not isinstance(name, str) or not kind.name.fullmatch(name):
             raise ImproperlyConfigured(
                 f"{type(instance).__qualname__}: a {kind.noun}'s name is {kind.name_rule}, not {name!r}."

@@ -112,8 +112,9 @@ def wareki(day) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, browser_page):
+def test_the_wizard_in_a_browser_by_keyboard_with_axe(sapporo, live_server, browser_page, settings):
     page, url = browser_page, live_server.url
+    settings.HIKKOSHI_PORTAL_URL = url + "/"  # the mails' links lead to the portal's address
     axe = Checker(page)
     move_day = timezone.localdate() + timedelta(days=30)
 

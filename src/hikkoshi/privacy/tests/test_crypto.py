@@ -73,7 +73,9 @@ def test_production_does_not_start_without_a_key(tmp_path):
 
 def row_of(move) -> str:
     """The row a move's values are bound to (``Move``'s ``row_key``: its public id)."""
-    return Move._meta.get_field("applicant").row(move)
+    row = Move._meta.get_field("applicant").row(move)
+    assert row is not None
+    return row
 
 
 def test_moves_store_tokens_and_read_values(keys, submitted):
