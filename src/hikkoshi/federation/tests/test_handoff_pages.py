@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django.test import Client
+from django.utils import translation
 import pytest
 
 from hikkoshi.audit.models import AuditEvent
@@ -308,3 +309,40 @@ def test_a_portal_behind_an_adapter_is_offered_without_a_policy_and_gives_its_re
     assert "受付番号" in shown and "独自の方法" in shown
     # Such a portal cannot be told of a withdrawal: no button for it.
     assert "/withdraw/" not in shown and "/withdraw/" not in text(signed_in.get("/moves/handoffs/"))
+
+
+def test_the_applicant_s_sex_that_goes_with_the_household_is_shown_too(db):
+    from hikkoshi.federation.dataset import A, B
+    from hikkoshi.federation.review import item_rows
+
+    applicant = {
+        "氏名": "札幌 太郎",
+        "氏名（カナ）": "サッポロ タロウ",
+        "生年月日": "1985-05-05",
+        "続柄": "世帯主",
+        "性別": "1",
+    }
+    member = {
+        "氏名": "札幌 花子",
+        "氏名（カナ）": "サッポロ ハナコ",
+        "生年月日": "1988-07-07",
+        "続柄": "妻",
+        "性別": "2",
+    }
+    document = {
+        "提供項目": ["members"],
+        A: {"申請者": applicant},
+        B: {"内容": {"世帯主": {"氏名": "札幌 太郎"}, "世帯員": [member]}},
+    }
+    with translation.override("ja"):
+        (row,) = item_rows(document)
+    assert row["values"] == [
+        "新住所の世帯主: 札幌 太郎",
+        "札幌 太郎（サッポロ タロウ） — 続柄（世帯主から見て）: 世帯主 — 性別: 男",
+        "札幌 花子（サッポロ ハナコ） — 昭和63年7月7日 (1988-07-07) — 続柄（世帯主から見て）: 妻 — 性別: 女",
+    ]
+    # An applicant who is not the head and left 性別 blank: their 続柄 only.
+    document[A]["申請者"] = {"氏名": "札幌 太郎", "続柄": "夫"}
+    with translation.override("ja"):
+        (row,) = item_rows(document)
+    assert row["values"][1] == "札幌 太郎 — 続柄（世帯主から見て）: 夫"
