@@ -133,6 +133,13 @@ def test_the_review_page_shows_the_portal_its_policy_the_items_and_a_consent_for
     assert "checked" not in box
     assert "同意して引き継ぐ" in part and part.count("<form") == 1
     assert f'href="tel:{PHONE.replace("-", "")}"' in part
+    assert "引継ぎを取り下げることができます" in part  # a portal of this software can be told
+    # Its region named after it, unless that is its name again (関西 (関西)).
+    region = kansai.peer.document["region"]["name"]
+    assert f"<dd>関西引越し手続きサービス ({region})</dd>" in part
+    Peer.objects.filter(pk=kansai.peer.pk).update(name=region)
+    assert f"<dd>{region}</dd>" in section(text(signed_in.get(base + "review/")))
+    Peer.objects.filter(pk=kansai.peer.pk).update(name="関西引越し手続きサービス")
     english = section(text(signed_in.get(base + "review/", HTTP_ACCEPT_LANGUAGE="en")))
     assert "Continue at 関西引越し手続きサービス" in english and "Agree and hand over" in english
     assert "The applicant's name and its kana" in english
@@ -299,6 +306,9 @@ def test_a_portal_behind_an_adapter_is_offered_without_a_policy_and_gives_its_re
         page = text(signed_in.get(base + "review/"))
         part = section(page, "renrakucho")
         assert "個人情報保護方針を公開していません" in part and "新住所（方書を含む）" in part
+        # It cannot be told of a withdrawal: the consent promises none, nor a policy's version.
+        assert "取り下げることはできません" in part and "取り下げることができます" not in part
+        assert "方針の版" not in part
         action, data = consent_form(page, portal="renrakucho")
         answer = signed_in.post(action, data)
         (received,) = kanto.forms

@@ -495,6 +495,7 @@ def test_an_anonymous_visitor_sees_the_claim_page_and_cannot_claim(db, mover):
     browser = Client()
     page = browser.get("/federation/claim/tok/")
     assert page.status_code == 200 and "札幌のアカウントで続ける" in page.content.decode()
+    assert "札幌から、あなたの同意のもとで" in page.content.decode()  # no space before the particle
     assert browser.post("/federation/claim/tok/")["Location"] == "/federation/claim/tok/"
     # A subject in the session is not enough without an account here.
     session = browser.session
