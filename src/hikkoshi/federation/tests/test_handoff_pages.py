@@ -249,6 +249,13 @@ def test_a_failed_hand_over_says_nothing_was_sent_names_the_phone_and_is_retried
     assert f'action="/moves/handoffs/{outgoing.pk}/retry/"' in page
     english = html.unescape(text(signed_in.get(answer["Location"], HTTP_ACCEPT_LANGUAGE="en")))
     assert "Nothing was sent" in english and "Try again" in english
+    # No whole answer in time (a black-holed peer, which may read the request later): it may have
+    # arrived, so the page does not say that nothing was sent.
+    OutgoingHandoff.objects.filter(pk=outgoing.pk).update(error="deadline")
+    page = html.unescape(text(signed_in.get(answer["Location"])))
+    assert "何も送信していません" not in page and "届いたかどうかは分かりません" in page and "10分以内" in page
+    assert f'action="/moves/handoffs/{outgoing.pk}/retry/"' in page
+    OutgoingHandoff.objects.filter(pk=outgoing.pk).update(error="unreachable")
     # Still down: the retry says so, nothing changes.
     still = html.unescape(text(signed_in.post(f"/moves/handoffs/{outgoing.pk}/retry/", follow=True)))
     assert "まだ" in still and OutgoingHandoff.objects.get().state == OutgoingState.FAILED
