@@ -11,6 +11,8 @@ request's signature (``;req``).
 """
 
 import logging
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -157,4 +159,49 @@ class FederationSignatureMiddleware:
             response[name] = value
         response["Cache-Control"] = "no-store"
         response["Hikkoshi-Portal"] = str(settings.HIKKOSHI_PORTAL_ID)
+        return response
+
+
+def _origin(url: object) -> str:
+    """``scheme://host[:port]`` of an http(s) URL, else ""."""
+    if not isinstance(url, str):
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def partner_origins() -> list[str]:
+    """The origins a sign-in between portals crosses: each pinned peer's own address (its
+    callback, where this portal's provider sends the mover back) and its OpenID Connect issuer
+    (where this portal sends the mover to sign in). Peers reached through an adapter sign no one
+    in."""
+    from .models import Peer
+
+    found: set[str] = set()
+    for base_url, issuer in Peer.objects.filter(adapter="").values_list("base_url", "document__oidc_issuer"):
+        found.update(origin for origin in (_origin(base_url), _origin(issuer)) if origin)
+    return sorted(found)
+
+
+class PartnerFormActionMiddleware:
+    """Lets a page's forms lead to the partner portals' sign-in. A browser applies the CSP
+    ``form-action`` to every redirect a form's POST follows: with ``'self'`` alone, the button
+    that signs in through the origin (a POST answered by a redirect to the origin's provider) and
+    the sign-in form at the origin (answered, through its provider, by a redirect to the
+    partner's callback) are blocked. Pages (HTML) get ``form-action 'self'`` and the origins of
+    the pinned peers (``partner_origins``), unless a view set its own policy. Listed after
+    Django's CSP middleware, so that it sees the answer first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if hasattr(response, "_csp_config") or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        policy: dict[str, Any] = dict(settings.SECURE_CSP or {})
+        if policy and (origins := partner_origins()):
+            response._csp_config = {**policy, "form-action": [*policy.get("form-action", []), *origins]}
         return response

@@ -45,6 +45,12 @@ from .selectors import peers_serving, portal_facts
 LISTED = 100  # hand-overs on the list page, newest first
 
 
+# Failures after the request may have reached the peer (no whole answer in time, an answer too
+# large or unreadable): the page cannot say that nothing was sent. What arrived there unclaimed
+# is erased when it expires, and a retry sends the same data under the same key, once.
+UNCERTAIN = {"deadline", "too_large", "bad_answer", "bad_signature"}
+
+
 def _reason(code: str) -> str:
     """Why nothing was sent (``HandoffNotSent.reason``), in the mover's words."""
     if code in ("unreachable", "too_large"):
@@ -194,6 +200,7 @@ def detail(request, pk: int):
     context = {
         **_row(outgoing, there),
         "reason": _reason(outgoing.error) if outgoing.state == OutgoingState.FAILED else "",
+        "uncertain": outgoing.state == OutgoingState.FAILED and outgoing.error in UNCERTAIN,
         "retryable": outgoing.state == OutgoingState.FAILED and "document" in (outgoing.payload or {}),
         "review_url": _review_url(outgoing.move) if outgoing.move.status == MoveStatus.DRAFT else "",
         "list_url": reverse("handoffs:list"),

@@ -97,8 +97,11 @@ def item_rows(document: dict) -> list[dict[str, Any]]:
     }
     head = content.get("世帯主", {}).get("氏名", "")
     household = [f"{_('Head of household (世帯主) at the new address')}: {head}"] if head else []
-    if applicant.get("続柄"):  # the applicant's own 続柄 (世帯主 when they are the head)
-        household.append(f"{_name(applicant)} — {_spec('relationship').localised_label}: {applicant['続柄']}")
+    # The applicant's own 続柄 (世帯主 when they are the head) and 性別, which go with the household
+    # (their date of birth is an item of its own).
+    own = {key: value for key, value in applicant.items() if key != "生年月日"}
+    if own.get("続柄") or _sex(own.get("性別", "")):
+        household.append(_member(own))
     household += [_member(m) for m in content.get("世帯員", [])]
     values[CommonItem.MEMBERS] = household or [_("Nobody else moves with you.")]
     return [

@@ -28,12 +28,19 @@ def well_known_document(request):
     return response
 
 
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # The page's URL is the one-time link: not cached, and never sent to another site as a
+    # referrer. "same-origin", not "no-referrer": under "no-referrer" a browser sends its forms'
+    # POSTs (the sign-in through the origin, the claim) with ``Origin: null``, which Django's
+    # CSRF check refuses.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
 def _refused(request, reason: str) -> HttpResponse:
     status = 403 if reason == "other_person" else 410 if reason != "unknown" else 404
-    response = render(request, "federation/claim_refused.html", {"reason": reason}, status=status)
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _no_store(render(request, "federation/claim_refused.html", {"reason": reason}, status=status))
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,7 +70,4 @@ def claim(request, token: str):
     context = {"handoff": handoff, "origin": handoff.origin, "signed_in_there": subject is not None}
     if subject is None:
         context["sign_in_url"] = signin.login_url(handoff.origin)
-    response = render(request, "federation/claim.html", context)
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _no_store(render(request, "federation/claim.html", context))

@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "hikkoshi.accounts.known_browsers.KnownBrowserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Forms may lead to the pinned partner portals' sign-in (CSP form-action; its answer is seen
+    # before the CSP middleware's: hikkoshi.federation.middleware).
+    "hikkoshi.federation.middleware.PartnerFormActionMiddleware",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

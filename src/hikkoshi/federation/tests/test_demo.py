@@ -152,3 +152,18 @@ def test_the_demo_runs_three_peered_portals_and_one_ctrl_c_stops_them_all(tmp_pa
     assert any(line.startswith("kanto\t") and "not pulled" not in line for line in pulled.stdout.splitlines())
     assert tokyo and {o["origin"]["id"] for o in tokyo} >= {"kanto"}
     assert any(o["id"].startswith("kanto:") for o in tokyo)
+
+
+def test_the_demo_s_portals_leave_no_flash_message_in_a_cookie_the_others_would_read(db, settings, client):
+    # Browsers keep cookies per host: a "messages" cookie of sapporo's would be shown at kansai.
+    import importlib
+
+    from django.contrib.auth import get_user_model
+
+    demo_settings = importlib.import_module("hikkoshi.settings.federation_demo")
+    settings.MESSAGE_STORAGE = demo_settings.MESSAGE_STORAGE
+    get_user_model().objects.create_user("flash@example.jp", "flash@example.jp", "pw-for-tests-1")
+    answer = client.post("/accounts/login/", {"login": "flash@example.jp", "password": "pw-for-tests-1"})
+    assert answer.status_code == 302
+    assert "messages" not in answer.cookies
+    assert client.session.get("_messages")  # kept in this portal's own session instead

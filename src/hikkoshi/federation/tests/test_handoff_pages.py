@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django.test import Client
+from django.utils import translation
 import pytest
 
 from hikkoshi.audit.models import AuditEvent
@@ -132,6 +133,13 @@ def test_the_review_page_shows_the_portal_its_policy_the_items_and_a_consent_for
     assert "checked" not in box
     assert "同意して引き継ぐ" in part and part.count("<form") == 1
     assert f'href="tel:{PHONE.replace("-", "")}"' in part
+    assert "引継ぎを取り下げることができます" in part  # a portal of this software can be told
+    # Its region named after it, unless that is its name again (関西 (関西)).
+    region = kansai.peer.document["region"]["name"]
+    assert f"<dd>関西引越し手続きサービス ({region})</dd>" in part
+    Peer.objects.filter(pk=kansai.peer.pk).update(name=region)
+    assert f"<dd>{region}</dd>" in section(text(signed_in.get(base + "review/")))
+    Peer.objects.filter(pk=kansai.peer.pk).update(name="関西引越し手続きサービス")
     english = section(text(signed_in.get(base + "review/", HTTP_ACCEPT_LANGUAGE="en")))
     assert "Continue at 関西引越し手続きサービス" in english and "Agree and hand over" in english
     assert "The applicant's name and its kana" in english
@@ -242,6 +250,13 @@ def test_a_failed_hand_over_says_nothing_was_sent_names_the_phone_and_is_retried
     assert f'action="/moves/handoffs/{outgoing.pk}/retry/"' in page
     english = html.unescape(text(signed_in.get(answer["Location"], HTTP_ACCEPT_LANGUAGE="en")))
     assert "Nothing was sent" in english and "Try again" in english
+    # No whole answer in time (a black-holed peer, which may read the request later): it may have
+    # arrived, so the page does not say that nothing was sent.
+    OutgoingHandoff.objects.filter(pk=outgoing.pk).update(error="deadline")
+    page = html.unescape(text(signed_in.get(answer["Location"])))
+    assert "何も送信していません" not in page and "届いたかどうかは分かりません" in page and "10分以内" in page
+    assert f'action="/moves/handoffs/{outgoing.pk}/retry/"' in page
+    OutgoingHandoff.objects.filter(pk=outgoing.pk).update(error="unreachable")
     # Still down: the retry says so, nothing changes.
     still = html.unescape(text(signed_in.post(f"/moves/handoffs/{outgoing.pk}/retry/", follow=True)))
     assert "まだ" in still and OutgoingHandoff.objects.get().state == OutgoingState.FAILED
@@ -299,6 +314,9 @@ def test_a_portal_behind_an_adapter_is_offered_without_a_policy_and_gives_its_re
         page = text(signed_in.get(base + "review/"))
         part = section(page, "renrakucho")
         assert "個人情報保護方針を公開していません" in part and "新住所（方書を含む）" in part
+        # It cannot be told of a withdrawal: the consent promises none, nor a policy's version.
+        assert "取り下げることはできません" in part and "取り下げることができます" not in part
+        assert "方針の版" not in part
         action, data = consent_form(page, portal="renrakucho")
         answer = signed_in.post(action, data)
         (received,) = kanto.forms
@@ -309,3 +327,40 @@ def test_a_portal_behind_an_adapter_is_offered_without_a_policy_and_gives_its_re
     assert "受付番号" in shown and "独自の方法" in shown
     # Such a portal cannot be told of a withdrawal: no button for it.
     assert "/withdraw/" not in shown and "/withdraw/" not in text(signed_in.get("/moves/handoffs/"))
+
+
+def test_the_applicant_s_sex_that_goes_with_the_household_is_shown_too(db):
+    from hikkoshi.federation.dataset import A, B
+    from hikkoshi.federation.review import item_rows
+
+    applicant = {
+        "氏名": "札幌 太郎",
+        "氏名（カナ）": "サッポロ タロウ",
+        "生年月日": "1985-05-05",
+        "続柄": "世帯主",
+        "性別": "1",
+    }
+    member = {
+        "氏名": "札幌 花子",
+        "氏名（カナ）": "サッポロ ハナコ",
+        "生年月日": "1988-07-07",
+        "続柄": "妻",
+        "性別": "2",
+    }
+    document = {
+        "提供項目": ["members"],
+        A: {"申請者": applicant},
+        B: {"内容": {"世帯主": {"氏名": "札幌 太郎"}, "世帯員": [member]}},
+    }
+    with translation.override("ja"):
+        (row,) = item_rows(document)
+    assert row["values"] == [
+        "新住所の世帯主: 札幌 太郎",
+        "札幌 太郎（サッポロ タロウ） — 続柄（世帯主から見て）: 世帯主 — 性別: 男",
+        "札幌 花子（サッポロ ハナコ） — 昭和63年7月7日 (1988-07-07) — 続柄（世帯主から見て）: 妻 — 性別: 女",
+    ]
+    # An applicant who is not the head and left 性別 blank: their 続柄 only.
+    document[A]["申請者"] = {"氏名": "札幌 太郎", "続柄": "夫"}
+    with translation.override("ja"):
+        (row,) = item_rows(document)
+    assert row["values"][1] == "札幌 太郎 — 続柄（世帯主から見て）: 夫"

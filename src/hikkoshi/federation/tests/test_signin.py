@@ -495,6 +495,7 @@ def test_an_anonymous_visitor_sees_the_claim_page_and_cannot_claim(db, mover):
     browser = Client()
     page = browser.get("/federation/claim/tok/")
     assert page.status_code == 200 and "札幌のアカウントで続ける" in page.content.decode()
+    assert "札幌から、あなたの同意のもとで" in page.content.decode()  # no space before the particle
     assert browser.post("/federation/claim/tok/")["Location"] == "/federation/claim/tok/"
     # A subject in the session is not enough without an account here.
     session = browser.session
@@ -571,3 +572,39 @@ def test_check_deploy_warns_without_an_oidc_key(settings, tmp_path):
     settings.HIKKOSHI_SIGNING_KEY_CREATE = True
     settings.HIKKOSHI_OIDC_KEY_FILE = str(tmp_path / "oidc-key.pem")
     assert oidc_key_configured() == []
+
+
+def test_the_claim_pages_keep_their_origin_for_their_forms(db, mover):
+    # Under "no-referrer" a browser posts the page's forms (the sign-in through the origin, the
+    # claim, the language switch) with ``Origin: null``, which the CSRF check refuses (403). The
+    # one-time URL still never goes to another site as a referrer.
+    peer = Peer.objects.create(slug="sapporo", name="札幌", base_url="https://sapporo.example.jp")
+    _handoff(peer, "tok", "sub-1")
+    for path in ("/federation/claim/tok/", "/federation/claim/unknown/"):
+        page = Client().get(path)
+        assert page["Referrer-Policy"] == "same-origin" and "no-store" in page["Cache-Control"]
+
+
+def _form_action(response) -> list[str]:
+    policy = response["Content-Security-Policy"]
+    found = re.search(r"form-action ([^;]+)", policy)
+    assert found, policy
+    return found.group(1).split()
+
+
+def test_forms_may_lead_to_the_sign_in_of_a_pinned_peer_and_nowhere_else(db):
+    # A browser applies form-action to each redirect a form's POST follows: the claim page's
+    # button is answered by a redirect to the origin's provider, the sign-in form at the origin
+    # by a redirect to the partner's callback. Without the peers' origins, both are blocked.
+    assert _form_action(Client().get("/accounts/login/")) == ["'self'"]
+    Peer.objects.create(
+        slug="sapporo",
+        base_url="https://sapporo.example.jp/portal/",
+        document={"oidc_issuer": "https://id.sapporo.example.jp:8443/"},
+    )
+    Peer.objects.create(slug="kanto", base_url="https://kanto.example.jp", adapter="renrakucho")
+    Peer.objects.create(slug="odd", base_url="https://odd.example.jp", document={"oidc_issuer": "javascript:x"})
+    expected = ["'self'", "https://id.sapporo.example.jp:8443", "https://odd.example.jp", "https://sapporo.example.jp"]
+    assert _form_action(Client().get("/accounts/login/")) == expected
+    _handoff(Peer.objects.get(slug="sapporo"), "tok", "sub-1")
+    assert _form_action(Client().get("/federation/claim/tok/")) == expected
