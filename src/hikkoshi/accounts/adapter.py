@@ -17,8 +17,25 @@ from hikkoshi.identity import username_for
 from . import known_browsers
 from .access import sign_in_refused
 
+# A sign-in message of its own for this request, said instead of allauth's 「ユーザー … として
+# ログインしました」 (``set_login_message``: an account made through a partner portal).
+LOGIN_MESSAGE = "_hikkoshi_login_message"
+LOGGED_IN_TEMPLATE = "account/messages/logged_in.txt"
+
+
+def set_login_message(request, text: str) -> None:
+    """Say ``text`` instead of allauth's message when this request's sign-in completes."""
+    setattr(request, LOGIN_MESSAGE, text)
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    def add_message(
+        self, request, level, message_template=None, message_context=None, extra_tags="", message=None
+    ) -> None:
+        if message_template == LOGGED_IN_TEMPLATE and (text := getattr(request, LOGIN_MESSAGE, "")):
+            message_template, message = None, text
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
     def pre_authenticate(self, request, **credentials):
         """Before the password is checked: the account's own budget (allauth's ``login_failed``,
         5 in 15 minutes: refused when used up), then the address's (20 in 15 minutes): used up,

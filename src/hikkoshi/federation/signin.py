@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
@@ -51,10 +52,12 @@ from django.utils.translation import gettext as _
 
 from hikkoshi import httpsig
 from hikkoshi.accounts.access import is_staff_member
+from hikkoshi.accounts.adapter import set_login_message
 from hikkoshi.encryption.digests import token_digest
 
 from . import keys
 from .models import Handoff, HandoffState, PairwiseSubject, Peer
+from .selectors import portal_facts
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +212,9 @@ class PeerSignInAdapter(DefaultSocialAccountAdapter):
 
     def populate_user(self, request, sociallogin, data):
         # Nothing from the peer but the sub: no name, no e-mail address, no username of theirs.
-        return super().populate_user(request, sociallogin, {})
+        user = super().populate_user(request, sociallogin, {})
+        user.username = federated_username(sociallogin.account.provider)
+        return user
 
     def pre_social_login(self, request, sociallogin) -> None:
         slug = sociallogin.account.provider  # the app's provider_id: the peer's id
@@ -256,6 +261,16 @@ class PeerSignInAdapter(DefaultSocialAccountAdapter):
         logger.info("federation_signin peer=%s new=%s", slug[:40], "no" if found is not None else "yes")
 
 
+def federated_username(slug: str) -> str:
+    """The username of an account made through the peer ``slug``: its id and a random suffix
+    (``sapporo-3f9a1c0b``) — no personal data, nothing like an e-mail address."""
+    users = get_user_model().objects
+    while True:
+        username = f"{slug[:40]}-{secrets.token_hex(4)}"
+        if not users.filter(username__iexact=username).exists():
+            return username
+
+
 def continuing_a_handoff(path: str, slug: str) -> bool:
     """Whether ``path`` is the claim page of a hand-over from the peer ``slug`` still on offer:
     the only place a sign-in through a peer may make an account here."""
@@ -295,6 +310,9 @@ def remember_subject_at_login(sender, request, user, sociallogin=None, **kwargs)
     if is_staff_member(user):  # never: refused before, and accounts made here are not staff
         return
     _remember(request, sociallogin.account.provider, str(sociallogin.account.uid or ""))
+    # allauth then says 「ユーザー <username> としてログインしました」: meaningless for such an account.
+    peer = Peer.objects.get(slug=sociallogin.account.provider)
+    set_login_message(request, _("Signed in with your account at %(portal)s.") % {"portal": portal_facts(peer).name})
 
 
 def login_url(peer: Peer) -> str:

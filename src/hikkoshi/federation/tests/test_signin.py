@@ -374,8 +374,11 @@ def test_a_staff_account_is_never_entered_through_a_peer(db, mover):
 
 
 class _Messages:
-    def add(self, *args, **kwargs):
-        pass
+    def __init__(self):
+        self.said: list[str] = []
+
+    def add(self, level, message, extra_tags=""):
+        self.said.append(str(message))
 
 
 class _SocialLogin:
@@ -432,7 +435,10 @@ def test_a_visitor_nobody_is_signed_in_as_goes_on_to_the_account_of_that_subject
     assert adapter.is_open_for_signup(request, login) and adapter.is_auto_signup_allowed(request, login)
     login.user = get_user_model()()
     adapter.populate_user(request, login, {"email": "x@example.jp", "username": "x", "name": "X Y"})
-    assert login.user.email == "" and login.user.username == "" and login.user.first_name == ""
+    assert login.user.email == "" and login.user.first_name == ""
+    # Its username: the peer's id and a random suffix — not theirs, not an address, not "user".
+    assert re.fullmatch(r"sapporo-[0-9a-f]{8}", login.user.username)
+    assert signin.federated_username("sapporo") != login.user.username
     # Signed in (found or just made): the subject goes into the session, for the claim.
     signin.remember_subject_at_login(None, request, mover, sociallogin=login)
     assert request.session[signin.SESSION_SUBJECTS] == {"sapporo": "sub-1"}
@@ -459,6 +465,23 @@ def test_a_visitor_nobody_is_signed_in_as_goes_on_to_the_account_of_that_subject
     assert not adapter.is_open_for_signup(_request(mover), _SocialLogin("sapporo", "sub-2"))
     with pytest.raises(signin.ImmediateHttpResponse):
         adapter.pre_social_login(_request(), _SocialLogin("hokuriku", "sub-2"))
+
+
+def test_the_sign_in_message_names_the_portal_not_a_username(db, mover):
+    from allauth.account.adapter import get_adapter
+    from django.utils import translation
+
+    Peer.objects.create(slug="sapporo", name="札幌", base_url="https://sapporo.example.jp")
+    request = _request()
+    with translation.override("ja"):
+        signin.remember_subject_at_login(None, request, mover, sociallogin=_SocialLogin("sapporo", "sub-1"))
+        get_adapter(request).add_message(request, 25, "account/messages/logged_in.txt", {"user": mover})
+    assert request._messages.said == ["札幌のアカウントでログインしました。"]
+    # Any other sign-in keeps allauth's message.
+    other = _request()
+    with translation.override("ja"):
+        get_adapter(other).add_message(other, 25, "account/messages/logged_in.txt", {"user": mover})
+    assert "ログインしました" in other._messages.said[0] and "札幌" not in other._messages.said[0]
 
 
 def test_a_staff_account_is_never_signed_in_through_a_peer(db):
