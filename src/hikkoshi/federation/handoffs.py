@@ -29,6 +29,7 @@ Every step is in the audit log (ids and codes only). No personal data is logged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 import hashlib
 import json
@@ -43,6 +44,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from hikkoshi.audit.services import Action, record
+from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.encryption.digests import token_digest
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_draft_create
@@ -81,6 +83,85 @@ def pairwise_subject(user, peer: Peer) -> str:
 
 
 # --- origin side --------------------------------------------------------------------------------------
+
+
+# Where each item of the common data set lies in a data set (``dataset.to_data_set``): an item
+# goes to a peer behind an adapter when the peer's form carries one of its paths.
+ITEM_PATHS: dict[str, tuple[str, ...]] = {
+    CommonItem.APPLICANT_NAME: (f"{dataset.A}.申請者.氏", f"{dataset.A}.申請者.名"),
+    CommonItem.APPLICANT_BIRTH_DATE: (f"{dataset.A}.申請者.生年月日",),
+    CommonItem.APPLICANT_PHONE: (f"{dataset.A}.連絡先.連絡先電話番号",),
+    CommonItem.APPLICANT_EMAIL: (f"{dataset.A}.連絡先.連絡先メールアドレス",),
+    CommonItem.OLD_ADDRESS: (f"{dataset.B}.内容.旧住所",),
+    CommonItem.NEW_ADDRESS: (f"{dataset.B}.内容.新住所",),
+    CommonItem.MOVE_DATE: (f"{dataset.B}.内容.異動日",),
+    CommonItem.MEMBERS: (
+        f"{dataset.B}.内容.世帯主",
+        f"{dataset.B}.内容.世帯員",
+        f"{dataset.A}.申請者.続柄",
+        f"{dataset.A}.申請者.性別",
+    ),
+}
+MEMBERS_PATH = f"{dataset.B}.内容.世帯員"
+
+
+@dataclass(frozen=True)
+class HandoffPlan:
+    """Exactly what a hand-over to a peer carries: the data set that goes, its items (the
+    consent's), the items the peer's form has no field for, and the household members beyond
+    the most it takes (``limit``) — those two never go. A peer speaking the common interface
+    takes everything."""
+
+    document: dict[str, Any]
+    items: list[str]
+    not_sent: list[str] = field(default_factory=list)
+    left_out: list[dict[str, Any]] = field(default_factory=list)
+    limit: int = 0
+
+
+def _members(document: dict[str, Any]) -> list | None:
+    listed = document.get(dataset.B, {}).get("内容", {}).get("世帯員")
+    return listed if isinstance(listed, list) else None
+
+
+def plan_handoff(move: Move, peer: Peer, items, *, today=None) -> HandoffPlan:
+    """What a hand-over of ``move``'s ``items`` to ``peer`` would carry. Raises
+    ``dataset.DataSetInvalid`` / ``ValueError`` as ``dataset.to_data_set`` does. An adapter's
+    refusal (a character its form cannot carry) is left to the sending, which says why."""
+    document = dataset.to_data_set(move, items, today=today)
+    if not peer.adapter:
+        return HandoffPlan(document, list(document["提供項目"]))
+    try:
+        adapter = adapters.get(peer.adapter)
+    except LookupError:
+        return HandoffPlan(document, list(document["提供項目"]))
+    limit = adapter.handoff_limits().get(MEMBERS_PATH, 0)
+
+    def fit(document: dict[str, Any]) -> list[dict[str, Any]]:
+        members = _members(document)
+        if not limit or members is None or len(members) <= limit:
+            return []
+        left_out = members[limit:]
+        del members[limit:]
+        return left_out
+
+    left_out = fit(document)
+    try:
+        sent = adapter.plan_handoff(document).sent_paths
+    except adapters.AdapterError:
+        return HandoffPlan(document, list(document["提供項目"]), left_out=left_out, limit=limit)
+    going = [
+        item
+        for item in document["提供項目"]
+        if any(path.startswith(prefix) for path in sent for prefix in ITEM_PATHS.get(item, ()))
+        # Nobody else moves: an empty household goes as the consent's word for it.
+        or (item == CommonItem.MEMBERS and _members(document) == [])
+    ]
+    not_sent = [item for item in document["提供項目"] if item not in going]
+    if not_sent:
+        document = dataset.to_data_set(move, going, today=today)
+        fit(document)
+    return HandoffPlan(document, going, not_sent, left_out, limit)
 
 
 class HandoffNotSent(Exception):
@@ -142,9 +223,9 @@ def offer_handoff(
     ``record_consent``), so a form sent twice hands the move over once."""
     if transaction.get_connection().in_atomic_block:
         raise RuntimeError("offer_handoff calls another portal: never inside a transaction")
-    document = dataset.to_data_set(move, items, today=today)
-    outgoing = record_consent(move, peer, list(document["提供項目"]), user, idempotency_key=idempotency_key)
-    return _send(outgoing, document, user)
+    plan = plan_handoff(move, peer, items, today=today)  # only what the peer takes goes
+    outgoing = record_consent(move, peer, plan.items, user, idempotency_key=idempotency_key)
+    return _send(outgoing, plan.document, user)
 
 
 def retry_handoff(outgoing: OutgoingHandoff, user) -> OutgoingHandoff:

@@ -115,7 +115,7 @@ def offer(request, public_id, peer: str):
     if request.POST.get("consent") != "1":
         return redirect(_review_url(move, "consent", partner.slug))  # nothing leaves
     try:
-        items = dataset.to_data_set(move, HANDOFF_ITEMS)["提供項目"]
+        items = handoffs.plan_handoff(move, partner, HANDOFF_ITEMS).items
     except (dataset.DataSetInvalid, ValueError):
         return redirect(_review_url(move, "incomplete", partner.slug))
     if sorted(request.POST.getlist("item")) != sorted(items):

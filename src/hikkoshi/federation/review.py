@@ -24,13 +24,14 @@ from hikkoshi.moves.models import Move
 from hikkoshi.moves.review_sections import ReviewSection
 from hikkoshi.places.normalise import InvalidPostcode, format_postcode, normalise_postcode
 
-from . import dataset
+from . import dataset, handoffs
 from .dataset import A, B
 from .selectors import handled_there, peers_serving, portal_facts
 
 # What a hand-over carries: every item of the common data set the move has (the destination's
 # wizard opens with all of it filled in). ``dataset.to_data_set`` leaves out an e-mail address
-# the move has none of.
+# the move has none of; ``handoffs.plan_handoff`` what a portal behind an adapter has no field
+# for, and the household members beyond the most its form takes.
 HANDOFF_ITEMS = tuple(CommonItem.values)
 
 # Why the consent form came back (``?handoff=<code>&portal=<slug>`` on the review page).
@@ -116,16 +117,24 @@ def handoff_section(request: HttpRequest, move: Move, places: Places) -> ReviewS
     peers = peers_serving(places.new.municipality_code)
     if not peers:
         return None
-    try:
-        document: dict | None = dataset.to_data_set(move, HANDOFF_ITEMS)
-    except (dataset.DataSetInvalid, ValueError):
-        document = None  # the draft has problems: the page lists them above
+    labels = dict(CommonItem.choices)
+    incomplete = False
     problem = request.GET.get("handoff", "")
     problem_portal = request.GET.get("portal", "")
     offers = []
     for peer in peers:
+        try:
+            # Exactly what goes to this portal: a portal behind an adapter may take less.
+            plan: handoffs.HandoffPlan | None = handoffs.plan_handoff(move, peer, HANDOFF_ITEMS)
+        except (dataset.DataSetInvalid, ValueError):
+            plan, incomplete = None, True  # the draft has problems: the page lists them above
         offers.append(
             {
+                "rows": item_rows(plan.document) if plan else [],
+                "items": plan.items if plan else [],
+                "not_sent": [str(labels[item]) for item in plan.not_sent if item in labels] if plan else [],
+                "left_out": [_member(member) for member in plan.left_out] if plan else [],
+                "limit": plan.limit if plan else 0,
                 "portal": portal_facts(peer),
                 "handled": handled_there(
                     peer, municipality_code=places.new.municipality_code, postcode=places.new.postcode
@@ -138,9 +147,7 @@ def handoff_section(request: HttpRequest, move: Move, places: Places) -> ReviewS
         "federation/review_handoff.html",
         {
             "offers": offers,
-            "rows": item_rows(document) if document else [],
-            "items": list(document["提供項目"]) if document else [],
-            "incomplete": document is None,
+            "incomplete": incomplete,
             # The form's own key: sent twice (a double click, a reload), it hands the move over once.
             "request_key": secrets.token_urlsafe(24),
             "place": places.new.prefecture + places.new.municipality,

@@ -189,6 +189,11 @@ class Adapter:
     def search(self, peer: PeerEndpoint, postcode: str) -> list[dict[str, Any]]:
         raise NotOffered(f"the {self.name} interface has no search")
 
+    def handoff_limits(self) -> dict[str, int]:
+        """The most elements each list of the data set (its path: ``申請内容（B票）.内容.世帯員``)
+        the peer takes; ``plan_handoff`` refuses a longer list (it never cuts one short)."""
+        return {}
+
     def plan_handoff(self, document: dict[str, Any]) -> Outgoing:
         raise NotOffered(f"the {self.name} interface takes no hand-over")
 

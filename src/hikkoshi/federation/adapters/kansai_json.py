@@ -165,6 +165,9 @@ class KansaiJson(Adapter):
         logger.info("federation_adapter_search peer=%s organisations=%d", peer.slug, len(entries))
         return list(document["organisations"])
 
+    def handoff_limits(self) -> dict[str, int]:
+        return maps.limits(_spec()["handoff"])
+
     def plan_handoff(self, document: dict[str, Any]) -> Outgoing:
         valid_document(document)
         return maps.encode(document, _spec()["handoff"])

@@ -168,6 +168,11 @@ def leaves(node: Any, path: str = "") -> list[str]:
 # -- encoding ---------------------------------------------------------------------------------------
 
 
+def limits(spec: Mapping[str, Any]) -> dict[str, int]:
+    """The most elements each list item of a hand-over mapping takes (its ``"max"``)."""
+    return {group["item"]: int(group["max"]) for group in spec.get("lists", ())}
+
+
 def _encode_value(rule: Mapping[str, Any], value: Any, path: str) -> str:
     if isinstance(value, list):
         value = rule.get("join", ",").join(str(v) for v in value)

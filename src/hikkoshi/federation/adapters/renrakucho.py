@@ -200,6 +200,9 @@ class Renrakucho(Adapter):
             answer_sha256=sha256(response.body),
         )
 
+    def handoff_limits(self) -> dict[str, int]:
+        return maps.limits(_spec()["handoff"])
+
     def plan_handoff(self, document: dict[str, Any]) -> Outgoing:
         valid_document(document)
         spec = _spec()["handoff"]

@@ -76,12 +76,12 @@ def kansai(live_server, settings, transactional_db):
     return SimpleNamespace(url=live_server.url, peer=peer)
 
 
-def to_review(client, new=OSAKA) -> str:
+def to_review(client, new=OSAKA, people: dict | None = None) -> str:
     """A draft from Sapporo to ``new`` through the wizard's pages, up to its review page."""
     base = base_of(start(client))
     assert client.post(base + "places/", places_post(old=CHUO, new=new))["Location"] == base + "procedures/"
     assert client.post(base + "procedures/", {})["Location"] == base + "people/"
-    assert client.post(base + "people/", people_post())["Location"] == base + "details/"
+    assert client.post(base + "people/", people or people_post())["Location"] == base + "details/"
     before = soon().isoformat()
     stops = {
         f"proc-{slug}-stop_date": before
@@ -327,6 +327,57 @@ def test_a_portal_behind_an_adapter_is_offered_without_a_policy_and_gives_its_re
     assert "受付番号" in shown and "独自の方法" in shown
     # Such a portal cannot be told of a withdrawal: no button for it.
     assert "/withdraw/" not in shown and "/withdraw/" not in text(signed_in.get("/moves/handoffs/"))
+
+
+SIX = [
+    {"name": f"札幌 {n}郎", "name_kana": f"ｻｯﾎﾟﾛ {kana}", "birth_date": f"2010-01-0{i + 1}", "relationship": "子"}
+    for i, (n, kana) in enumerate(zip("一二三四五六", ("ｲﾁﾛｳ", "ｼﾞﾛｳ", "ｻﾌﾞﾛｳ", "ｼﾛｳ", "ｺﾞﾛｳ", "ﾛｸﾛｳ")))
+]
+
+
+def test_a_portal_behind_an_adapter_is_shown_and_sent_exactly_what_its_form_takes(
+    sapporo, signed_in, settings, transactional_db, monkeypatch
+):
+    import copy
+
+    from hikkoshi.federation.adapters import renrakucho
+
+    # This portal's form has no field for the phone number (a copy of the mapping without it).
+    spec = copy.deepcopy(renrakucho._spec())
+    spec["handoff"]["fields"] = [f for f in spec["handoff"]["fields"] if f["field"] != "電話番号"]
+    monkeypatch.setattr(renrakucho, "_spec", lambda: spec)
+    with RenrakuchoFake() as kanto:
+        Peer.objects.create(
+            slug="renrakucho",
+            base_url=kanto.url,
+            thumbprints=[],
+            areas=["13"],
+            adapter="renrakucho",
+            credential=kanto.api_key,
+        )
+        base = to_review(signed_in, new=TOKYO, people=people_post(members=SIX))
+        page = text(signed_in.get(base + "review/"))
+        part = section(page, "renrakucho")
+        going = re.search(r'<dl class="facts handoff-items">.*?</dl>', part, re.S).group(0)
+        not_going = re.search(r'<ul class="handoff-not-sent">.*?</ul>', part, re.S).group(0)
+        # Five members go; the sixth is said not to, and why; the phone number neither.
+        assert all(f"札幌 {n}郎" in going for n in "一二三四五") and "札幌 六郎" not in going
+        assert "札幌 六郎" in not_going and "5人まで" in not_going
+        assert "電話番号" not in going and "電話番号" in not_going
+        assert "この窓口の様式に欄がないため送られません" in not_going
+        action, data = consent_form(page, portal="renrakucho")
+        assert "applicant_phone" not in data["item"] and "members" in data["item"]
+        signed_in.post(action, data)
+        (received,) = kanto.forms
+    got = renrakucho.Renrakucho().read_back(received)
+    members = got["申請内容（B票）"]["内容"]["世帯員"]
+    assert [m["氏名"] for m in members] == [f"札幌 {n}郎" for n in "一二三四五"]
+    assert "連絡先電話番号" not in got.get("個人申請基本情報（A票）", {}).get("連絡先", {})
+    outgoing = OutgoingHandoff.objects.get()
+    assert outgoing.state == OutgoingState.SENT and "applicant_phone" not in outgoing.items
+    assert sorted(got["提供項目"]) == sorted(outgoing.items)
+    (transfer,) = TransferRecord.objects.all()
+    assert transfer.items == outgoing.items
 
 
 def test_the_applicant_s_sex_that_goes_with_the_household_is_shown_too(db):
