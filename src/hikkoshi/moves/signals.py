@@ -30,3 +30,12 @@ move_corrected = Signal()
 # outside the database (the delivery app: fax images in a spool folder), to be removed once
 # the deletion commits.
 moves_deleting = Signal()
+
+# A procedure's status changed (``moves.models.ProcedureStatus``): sent inside the transaction
+# that stores the change, with ``move``, ``procedure`` (the ``MoveProcedure``, already saved with
+# its new status), ``old_status``, ``new_status`` and ``message`` (the organisation's words to the
+# mover, or ""). Sent when an application is delivered or fails for good, and when an
+# organisation answers (処理状況: received, processing, done, 不備あり, 受付不可); the notifications
+# (通知) turn it into mails and お知らせ. Receivers must not call other systems: they record, and
+# what they record is sent by the workers once the transaction commits.
+procedure_status_changed = Signal()
