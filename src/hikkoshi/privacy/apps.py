@@ -13,7 +13,11 @@ class PrivacyConfig(AppConfig):
         from hikkoshi.delivery.periodic import Job, register
         from hikkoshi.encryption import crypto
 
+        from . import mfa
         from .services import erase_expired
+
+        # Second-factor secrets are bound to their authenticator's row (``mfa``).
+        mfa.connect()
 
         # Where keys are never made (production), a missing or malformed key stops start-up
         # here rather than at the first page that reads a move.
