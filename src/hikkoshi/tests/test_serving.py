@@ -4,9 +4,11 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import httpx
+import pytest
 
 from hikkoshi.serving import free_port, gunicorn_command
 from hikkoshi.serving.access_log import redact_path
@@ -78,3 +80,39 @@ def test_a_worker_whose_threads_are_all_busy_leaves_new_connections_to_the_other
             s.close()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+_HOST_DEFAULT = """
+import sys
+import django
+django.setup()
+from importlib import import_module
+module = sys.argv[1]
+parser = import_module(module).Command().create_parser("hikkoshi", module.rsplit(".", 1)[1])
+print(*[action.default for action in parser._actions if action.dest == "host"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "variable", "settings_module"),
+    [
+        ("hikkoshi.portal.management.commands.serve", "HIKKOSHI_HOST", "hikkoshi.settings.dev"),
+        ("hikkoshi.portal.management.commands.demo", "", "hikkoshi.settings.dev"),
+        ("hikkoshi.receiver.management.commands.receiver", "HIKKOSHI_RECEIVER_HOST", "hikkoshi.settings.receiver"),
+    ],
+)
+def test_the_servers_listen_on_this_host_only_unless_told_otherwise(module, variable, settings_module, tmp_path):
+    """Issue 13 (Medium 2): by default only this host reaches them (the buffering proxy in front)."""
+
+    def default_host(**env: str) -> str:
+        environ = {k: v for k, v in os.environ.items() if k not in ("HIKKOSHI_HOST", "HIKKOSHI_RECEIVER_HOST")}
+        environ.update(DJANGO_SETTINGS_MODULE=settings_module, HIKKOSHI_DATA_DIR=str(tmp_path), **env)
+        done = subprocess.run(
+            [sys.executable, "-c", _HOST_DEFAULT, module], env=environ, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip()
+
+    assert default_host() == "127.0.0.1"
+    if variable:
+        assert default_host(**{variable: "192.0.2.10"}) == "192.0.2.10"
