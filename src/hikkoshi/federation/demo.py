@@ -47,6 +47,7 @@ from django.core.management.base import CommandError
 
 from hikkoshi.places.regions import get_region
 from hikkoshi.processes import die_with_parent
+from hikkoshi.serving import port_is_free
 
 HOST = "127.0.0.1"
 OFFSETS = {"sapporo": 0, "kanto": 100, "kansai": 200}  # from --base-port
@@ -332,9 +333,7 @@ def run(options: dict, write: Callable[[str], None]) -> None:
     ports = [portal.port for portal in portals]
     if len(set(ports)) != len(ports):
         raise CommandError(f"the three portals need three ports, not {ports}")
-    from hikkoshi.delivery.sandbox.demo import _free  # as the servers bind: TIME_WAIT is free
-
-    taken = [str(port) for port in ports if not _free(port)]
+    taken = [str(port) for port in ports if not port_is_free(port, HOST)]
     if taken:
         raise CommandError(f"port {', '.join(taken)} on {HOST} is taken (another demo running?)")
     demo = Demo(portals, sandbox=not options["no_sandbox"], write=write)

@@ -96,7 +96,8 @@ _key_lock = threading.Lock()
 _key_cache: dict[tuple[str, str], str] = {}
 
 
-def _generate_pem() -> bytes:
+def generate_id_token_key_pem() -> bytes:
+    """A new RSA key (2048 bits, PKCS #8 PEM) to sign ID tokens with."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -119,7 +120,9 @@ def id_token_key_pem() -> str:
         if not pem:
             try:
                 create = bool(getattr(settings, "HIKKOSHI_SIGNING_KEY_CREATE", True))
-                pem = httpsig.load_or_create_key_file(path, _generate_pem, create=create).decode("ascii", "replace")
+                pem = httpsig.load_or_create_key_file(path, generate_id_token_key_pem, create=create).decode(
+                    "ascii", "replace"
+                )
             except FileNotFoundError as exc:
                 raise ImproperlyConfigured(
                     f"The OpenID Connect key file {path} does not exist: make one with "

@@ -3,7 +3,8 @@ receiver (``hikkoshi receiver``), the benchmarks and the tests; it imports no ap
 
 ``gunicorn_command`` is the command line both servers run: threaded workers that cut off a silent
 client (``hikkoshi.serving.worker``) and an access log without query strings or postal codes
-(``hikkoshi.serving.access_log``). ``free_port`` finds a port to start a server on.
+(``hikkoshi.serving.access_log``). ``free_port`` finds a port to start a server on,
+``port_is_free`` says whether a given one is.
 """
 
 import socket
@@ -60,3 +61,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         s.bind((host, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could bind ``port`` on ``host`` just now, as the servers bind: a port
+    whose last connections are still in TIME_WAIT (a server just stopped) is free for them."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+            return True
+        except OSError:
+            return False

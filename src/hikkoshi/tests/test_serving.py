@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from hikkoshi.serving import free_port, gunicorn_command
+from hikkoshi.serving import free_port, gunicorn_command, port_is_free
 from hikkoshi.serving.access_log import redact_path
 
 
@@ -116,3 +116,12 @@ def test_the_servers_listen_on_this_host_only_unless_told_otherwise(module, vari
     assert default_host() == "127.0.0.1"
     if variable:
         assert default_host(**{variable: "192.0.2.10"}) == "192.0.2.10"
+
+
+def test_a_port_in_use_is_not_free_and_a_released_one_is():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert not port_is_free(port)
+    assert port_is_free(port)

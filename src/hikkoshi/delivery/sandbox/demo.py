@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from hikkoshi.channels import StandIns, registry
 from hikkoshi.processes import die_with_parent
+from hikkoshi.serving import port_is_free
 
 from ..smtp import config as smtp_config
 
@@ -63,18 +64,6 @@ def _answers(port: int, timeout: float) -> bool:
         except OSError:
             time.sleep(0.2)
     return False
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        # As the servers bind: a port whose last connections are still in TIME_WAIT (a demo just
-        # stopped) is free for them.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((SANDBOX_HOST, port))
-            return True
-        except OSError:
-            return False
 
 
 def _to_receiver(value: object, port: int) -> bool:
@@ -159,7 +148,7 @@ class Sandbox:
 
         smtp_port = smtp_config()["port"]
         for port in (self.receiver_port, smtp_port, self.web_port):
-            if not _free(port):
+            if not port_is_free(port, SANDBOX_HOST):
                 raise SandboxError(f"port {port} on {SANDBOX_HOST} is taken (another demo running?)")
         # before asking which organisations the receiver serves
         configure_sample_destinations(stand_ins(self.receiver_port))

@@ -196,6 +196,6 @@ def test_the_deployment_checks_warn_without_the_key_of_the_id_tokens(tmp_path):
 
 
 def _rsa_pem() -> str:
-    from hikkoshi.federation.signin import _generate_pem
+    from hikkoshi.federation.signin import generate_id_token_key_pem
 
-    return _generate_pem().decode()
+    return generate_id_token_key_pem().decode()
