@@ -68,12 +68,15 @@ class FederationConfig(AppConfig):
 
 def _peers_changed(instance, **_kwargs):
     """A peer added, changed or removed in this process: which are asked live is read again
-    (other processes see it within ``live.PEERS_CHECK_INTERVAL``); for an adapter's peer the
-    directory's index is rebuilt everywhere (where a live peer serves, its entries win)."""
+    (other processes see it within ``live.PEERS_CHECK_INTERVAL``); the peers' revision is
+    renewed (``middleware.partner_origins``); for an adapter's peer the directory's index is
+    rebuilt everywhere (where a live peer serves, its entries win)."""
     from hikkoshi.directory.signals import bump_revision
 
     from .live import forget_peers
+    from .middleware import bump_peer_revision
 
     forget_peers()
+    bump_peer_revision()
     if instance.adapter:
         bump_revision()

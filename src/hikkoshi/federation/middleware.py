@@ -11,11 +11,15 @@ request's signature (``;req``).
 """
 
 import logging
+import secrets
+import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import translation
@@ -172,11 +176,61 @@ def _origin(url: object) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+ORIGINS_CHECK_INTERVAL = 1.0  # seconds: the peers' revision is read at most this often
+# Per database: (when the stamp was last read, the stamp, the origins read under it).
+_origins: dict[str, tuple[float, int | None, list[str]]] = {}
+_origins_lock = threading.Lock()
+
+
+def bump_peer_revision() -> None:
+    """Renew the peers' revision (``models.PeerRevision``) in the current transaction, and forget
+    this process's memo now and when the transaction commits. Every save and delete of a
+    ``Peer`` calls it (``apps``); call it after bulk writes, which send no signals."""
+    from .models import PeerRevision
+
+    forget_partner_origins()
+    transaction.on_commit(forget_partner_origins)
+    stamp = secrets.randbits(62)
+    if not PeerRevision.objects.filter(pk=1).update(stamp=stamp):
+        PeerRevision.objects.update_or_create(pk=1, defaults={"stamp": stamp})
+
+
+def forget_partner_origins() -> None:
+    _origins.clear()
+
+
+def _peer_revision() -> int | None:
+    from .models import PeerRevision
+
+    return PeerRevision.objects.filter(pk=1).values_list("stamp", flat=True).first()
+
+
 def partner_origins() -> list[str]:
     """The origins a sign-in between portals crosses: each pinned peer's own address (its
     callback, where this portal's provider sends the mover back) and its OpenID Connect issuer
     (where this portal sends the mover to sign in). Peers reached through an adapter sign no one
-    in."""
+    in.
+
+    Asked on every page: kept in memory with the peers' revision (``models.PeerRevision``) it was
+    read under, and read again only when the revision differs. The revision is read at most every
+    ``ORIGINS_CHECK_INTERVAL`` seconds (another process's change shows here within that time,
+    this process's own at once); inside a transaction it is always read, so a change that may
+    yet be rolled back (a test's) is never taken for the committed state, nor the reverse."""
+    key = connection.alias + ":" + str(connection.settings_dict.get("NAME"))
+    held = _origins.get(key)
+    now = time.monotonic()
+    in_transaction = connection.in_atomic_block
+    if held is not None and not in_transaction and now - held[0] < ORIGINS_CHECK_INTERVAL:
+        return held[2]
+    revision = _peer_revision()
+    if held is None or held[1] != revision:
+        held = (now, revision, _read_partner_origins())
+    with _origins_lock:
+        _origins[key] = (now, revision, held[2])
+    return held[2]
+
+
+def _read_partner_origins() -> list[str]:
     from .models import Peer
 
     found: set[str] = set()

@@ -83,6 +83,22 @@ class Peer(models.Model):
             self.failures, self.skipped_until, self.last_error = 0, None, ""
 
 
+class PeerRevision(models.Model):  # noqa: DJ008 (one row, never shown by itself)
+    """A stamp renewed by every save and delete of a ``Peer``, in the same transaction (as
+    ``directory.models.DirectoryRevision`` for the directory).
+
+    What each process derives from the peers on every page (the origins of the CSP
+    ``form-action``: ``middleware.partner_origins``) is kept in memory with the stamp it was
+    read under, and read again only when the stamp differs. The stamp is random, not a counter,
+    so a rolled-back change (a test's transaction) can never make an old stamp come back.
+    """
+
+    stamp = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("partner portals revision")
+
+
 class LiveAnswer(models.Model):  # noqa: DJ008 (a cache, never shown by itself)
     """A per-query peer's answer for one place (``federation.live``), kept until ``expires_at``
     so every process and host asks the peer once per place and period; after that, shown with

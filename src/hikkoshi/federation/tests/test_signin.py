@@ -631,3 +631,32 @@ def test_forms_may_lead_to_the_sign_in_of_a_pinned_peer_and_nowhere_else(db):
     assert _form_action(Client().get("/accounts/login/")) == expected
     _handoff(Peer.objects.get(slug="sapporo"), "tok", "sub-1")
     assert _form_action(Client().get("/federation/claim/tok/")) == expected
+
+
+def test_the_partner_origins_follow_the_peers_at_once_and_are_read_once_per_change(db, django_assert_num_queries):
+    from django.db import transaction
+
+    from hikkoshi.federation.middleware import partner_origins
+    from hikkoshi.federation.models import PeerRevision
+
+    assert partner_origins() == []
+    peer = Peer.objects.create(slug="sapporo", base_url="https://sapporo.example.jp")
+    assert _form_action(Client().get("/accounts/login/")) == ["'self'", "https://sapporo.example.jp"]
+    with django_assert_num_queries(1) as queries:  # the revision (in a transaction: each time), not the peers
+        assert partner_origins() == ["https://sapporo.example.jp"]
+    assert PeerRevision._meta.db_table in queries.captured_queries[0]["sql"]
+    peer.delete()
+    assert _form_action(Client().get("/accounts/login/")) == ["'self'"]
+
+    # A change that is rolled back is never served after it.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Peer.objects.create(slug="gone", base_url="https://gone.example.jp")
+        assert partner_origins() == ["https://gone.example.jp"]
+        raise RuntimeError
+    assert partner_origins() == []
+
+    # Another process's change (no signal here): its new revision is enough.
+    Peer.objects.bulk_create([Peer(slug="kanto", base_url="https://kanto.example.jp")])
+    assert partner_origins() == []  # bulk writes renew nothing by themselves
+    PeerRevision.objects.update_or_create(pk=1, defaults={"stamp": 7})
+    assert partner_origins() == ["https://kanto.example.jp"]
