@@ -6,8 +6,11 @@ library; this module only chooses what is covered and how keys are named and pub
 
 Every kind of message below is signed by one function, ``sign_message``, and checked by one,
 ``verify_message``, given its tag and the components it covers (``;req`` ones for an answer that
-covers its request); ``sign_request``, ``verify_federation_answer`` and the others only name
-those for their kind. Requests carry a nonce and have an age limit; responses neither.
+covers its request): each caller names those of its kind with the constants below
+(``APPLICATION_TAG`` and ``REQUEST_COMPONENTS``, …) and, where they depend on the message, with
+``federation_components`` (a federation request's: with a body or not) and ``answer_components``
+/ ``request_of_answer`` (a federation answer's). Requests carry a nonce and have an age limit
+(the caller's ``max_age``); responses neither.
 
 Application (request), tag ``hikkoshi-application``, label ``hikkoshi``::
 
@@ -75,6 +78,10 @@ from http_message_signatures import (
     algorithms,
 )
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
+
+SigningError = HTTPMessageSignaturesException
+"""What ``sign_message`` raises when a component it should cover is not in the message (an
+answer that would cover the signature of a request that has none)."""
 
 APPLICATION_TAG = "hikkoshi-application"
 RECEIPT_TAG = "hikkoshi-receipt"
@@ -446,94 +453,12 @@ def _short(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else "The signature does not verify."
 
 
-def _fields(headers: Mapping[str, str]) -> dict[str, str]:
+def header_fields(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header fields by lower-case name, as a message to verify is given them."""
     return {name.lower(): value for name, value in headers.items()}
 
 
-# --- requests (the application) ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VerifiedRequest:
-    key_id: str
-    created: datetime
-    nonce: str
-    content_digest: str
-    idempotency_key: str
-
-
-def sign_request(
-    *,
-    method: str,
-    url: str,
-    body: bytes,
-    idempotency_key: str,
-    private_key: Ed25519PrivateKey,
-    key_id: str,
-    content_type: str = JSON,
-    created: datetime | None = None,
-    nonce: str | None = None,
-) -> dict[str, str]:
-    """The headers of a signed application: Content-Type, Idempotency-Key, Content-Digest,
-    Signature-Input and Signature. ``url`` is the encoded absolute URL the request goes to."""
-    return sign_message(
-        Request(method.upper(), url, {"Content-Type": content_type, "Idempotency-Key": idempotency_key}),
-        tag=APPLICATION_TAG,
-        components=REQUEST_COMPONENTS,
-        private_key=private_key,
-        key_id=key_id,
-        body=body,
-        created=created,
-        nonce=nonce,
-    )
-
-
-def verify_request(
-    *,
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    resolve_key: PublicKeys,
-    max_age: float = MAX_AGE,
-    max_future: float = MAX_FUTURE,
-    now: datetime | None = None,
-) -> VerifiedRequest:
-    """Check an application's signature and digest; raise ``SignatureError`` if it fails.
-
-    ``url`` is the absolute URL the request was sent to, as the sender saw it. ``resolve_key``
-    finds the sender's public key by key id (a callable, a dict, or JWKs); it may raise
-    ``KeyUnavailable``, which is passed on. Whether the nonce is new is the caller's to check.
-    """
-    verified = verify_message(
-        Request(method.upper(), url, _fields(headers)),
-        tag=APPLICATION_TAG,
-        components=REQUEST_COMPONENTS,
-        body=body,
-        keys=resolve_key,
-        max_age=max_age,
-        max_future=max_future,
-        now=now,
-    )
-    return VerifiedRequest(
-        key_id=verified.key_id,
-        created=verified.created,
-        nonce=verified.nonce,
-        content_digest=verified.covered['"content-digest"'],
-        idempotency_key=verified.covered['"idempotency-key"'],
-    )
-
-
-# --- responses (the receipt) --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VerifiedResponse:
-    key_id: str
-    created: datetime
-    content_digest: str
-    signature: str
-    signature_input: str
+# --- the receipt --------------------------------------------------------------------------------------
 
 
 def receipt_body(
@@ -551,59 +476,9 @@ def receipt_body(
     }
 
 
-def sign_response(
-    *,
-    status: int,
-    body: bytes,
-    private_key: Ed25519PrivateKey,
-    key_id: str,
-    content_type: str = JSON,
-    created: datetime | None = None,
-) -> dict[str, str]:
-    """The headers of a signed receipt: Content-Type, Content-Digest, Signature-Input, Signature."""
-    return sign_message(
-        Response(status, {"Content-Type": content_type}),
-        tag=RECEIPT_TAG,
-        components=RESPONSE_COMPONENTS,
-        private_key=private_key,
-        key_id=key_id,
-        body=body,
-        created=created,
-    )
-
-
-def verify_response(
-    *,
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    keys: PublicKeys,
-    max_future: float = MAX_FUTURE,
-) -> VerifiedResponse:
-    """Check a receipt's signature and digest with one of ``keys`` (the organisation's JWKs, a
-    dict kid → key, or a callable); raise ``SignatureError`` if it fails. Receipts do not expire:
-    a stored receipt stays verifiable."""
-    fields = _fields(headers)
-    verified = verify_message(
-        Response(int(status), fields),
-        tag=RECEIPT_TAG,
-        components=RESPONSE_COMPONENTS,
-        body=body,
-        keys=keys,
-        max_future=max_future,
-    )
-    return VerifiedResponse(
-        key_id=verified.key_id,
-        created=verified.created,
-        content_digest=verified.covered['"content-digest"'],
-        signature=fields.get("signature", ""),
-        signature_input=fields.get("signature-input", ""),
-    )
-
-
-def verify_stored_receipt(receipt: Mapping[str, object], keys: PublicKeys) -> VerifiedResponse:
+def verify_stored_receipt(receipt: Mapping[str, object], keys: PublicKeys) -> Verified:
     """Verify again a receipt as the web channel stored it (``Outcome.receipt``): its exact text,
-    status, content type, digest and signature headers."""
+    status, content type, digest and signature headers. Receipts do not expire."""
     try:
         headers = {
             "Content-Type": _text(receipt, "content_type"),
@@ -618,7 +493,9 @@ def verify_stored_receipt(receipt: Mapping[str, object], keys: PublicKeys) -> Ve
         status = int(status)
     except (KeyError, TypeError, ValueError) as exc:
         raise SignatureError("Not a stored receipt.") from exc
-    return verify_response(status=status, headers=headers, body=body, keys=keys)
+    return verify_message(
+        Response(status, header_fields(headers)), tag=RECEIPT_TAG, components=RESPONSE_COMPONENTS, body=body, keys=keys
+    )
 
 
 def _text(receipt: Mapping[str, object], name: str) -> str:
@@ -651,86 +528,24 @@ def replay_window(max_age: float = MAX_AGE, max_future: float = MAX_FUTURE) -> f
 # --- federation: requests between portals and their answers -------------------------------------------
 
 
-@dataclass(frozen=True)
-class VerifiedFederationRequest:
-    key_id: str
-    created: datetime
-    nonce: str
-
-
-@dataclass(frozen=True)
-class VerifiedAnswer:
-    key_id: str
-    created: datetime
-
-
-def _federation_components(body: bytes) -> tuple[str, ...]:
+def federation_components(body: bytes) -> tuple[str, ...]:
     """What a federation request's signature covers: its method and URL, and its body's type
     and digest when it has one."""
     return FEDERATION_REQUEST_COMPONENTS + (FEDERATION_BODY_COMPONENTS if body else ())
 
 
-def sign_federation_request(
-    *,
-    method: str,
-    url: str,
-    private_key: Ed25519PrivateKey,
-    key_id: str,
-    body: bytes = b"",
-    content_type: str = JSON,
-    created: datetime | None = None,
-    nonce: str | None = None,
-) -> dict[str, str]:
-    """The headers of a signed request to another portal: Signature-Input and Signature, and
-    Content-Type and Content-Digest when there is a body. ``url`` is the encoded absolute URL."""
-    return sign_message(
-        Request(method.upper(), url, {"Content-Type": content_type} if body else {}),
-        tag=FEDERATION_TAG,
-        components=_federation_components(body),
-        private_key=private_key,
-        key_id=key_id,
-        body=body or None,
-        created=created,
-        nonce=nonce,
-    )
-
-
-def verify_federation_request(
-    *,
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    resolve_key: PublicKeys,
-    max_age: float = MAX_AGE,
-    max_future: float = MAX_FUTURE,
-    now: datetime | None = None,
-) -> VerifiedFederationRequest:
-    """Check a request from another portal: signature (tag ``hikkoshi-federation``), coverage,
-    digest of a body, age and the nonce's shape. Whether the nonce is new is the caller's."""
-    verified = verify_message(
-        Request(method.upper(), url, _fields(headers)),
-        tag=FEDERATION_TAG,
-        components=_federation_components(body),
-        body=body,
-        keys=resolve_key,
-        max_age=max_age,
-        max_future=max_future,
-        now=now,
-    )
-    return VerifiedFederationRequest(key_id=verified.key_id, created=verified.created, nonce=verified.nonce)
-
-
-def _request_of_answer(method: str, url: str, headers: Mapping[str, str]) -> Request:
+def request_of_answer(method: str, url: str, headers: Mapping[str, str]) -> Request:
     """The request an answer answers, as far as the answer covers it."""
-    fields = _fields(headers)
+    fields = header_fields(headers)
     kept: dict[str, str] = {name: fields[name] for name in ("signature", "signature-input") if name in fields}
     return Request(method.upper(), url, kept)
 
 
-def _answer_components(*, content_type: bool, request_signature: bool) -> tuple[str, ...]:
+def answer_components(*, content_type: bool, request_signature: bool) -> tuple[str, ...]:
     """What an answer's signature covers: its status and digest (and type when it has one), the
-    request's method and URL, and the request's signature labelled ``hikkoshi`` (``;req``)."""
+    request's method and URL, and the request's signature labelled ``hikkoshi`` (``;req``; an
+    answer to a request without one, which only a request not from a peer is, cannot cover
+    it: its signer catches ``SigningError`` and signs without)."""
     return (
         "@status",
         "content-digest",
@@ -738,67 +553,3 @@ def _answer_components(*, content_type: bool, request_signature: bool) -> tuple[
         *FEDERATION_REQUEST_OF_ANSWER,
         *((FEDERATION_SIGNATURE_OF_REQUEST,) if request_signature else ()),
     )
-
-
-def sign_federation_answer(
-    *,
-    status: int,
-    body: bytes,
-    content_type: str,
-    request_method: str,
-    request_url: str,
-    request_headers: Mapping[str, str],
-    private_key: Ed25519PrivateKey,
-    key_id: str,
-    created: datetime | None = None,
-) -> dict[str, str]:
-    """The headers of a signed answer to a federation request (any status): Content-Digest,
-    Signature-Input and Signature (and Content-Type when given), covering the request's method,
-    URL and, when it has one, its signature labelled ``hikkoshi`` (``;req``)."""
-    headers = {"Content-Type": content_type} if content_type else {}
-    request = _request_of_answer(request_method, request_url, request_headers)
-    when = created or datetime.now(timezone.utc)
-    for covers_signature in (True, False):
-        try:
-            return sign_message(
-                Response(status, dict(headers), request),
-                tag=FEDERATION_ANSWER_TAG,
-                components=_answer_components(content_type=bool(content_type), request_signature=covers_signature),
-                private_key=private_key,
-                key_id=key_id,
-                body=body,
-                created=when,
-            )
-        except HTTPMessageSignaturesException:
-            if not covers_signature:
-                raise
-            # the request has no (well-formed) signature labelled hikkoshi to cover
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def verify_federation_answer(
-    *,
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    request_method: str,
-    request_url: str,
-    request_headers: Mapping[str, str],
-    keys: PublicKeys,
-    max_future: float = MAX_FUTURE,
-) -> VerifiedAnswer:
-    """Check that an answer was signed by one of ``keys`` for exactly this request: its status,
-    digest (of ``body``), content type, and the request's method, URL and signature (``;req``).
-    Raise ``SignatureError`` otherwise. (No age limit: the request's signature is new.)"""
-    fields = _fields(headers)
-    if "content-digest" not in fields:
-        raise SignatureError("The answer has no Content-Digest.")
-    verified = verify_message(
-        Response(int(status), fields, _request_of_answer(request_method, request_url, request_headers)),
-        tag=FEDERATION_ANSWER_TAG,
-        components=_answer_components(content_type="content-type" in fields, request_signature=True),
-        body=body,
-        keys=keys,
-        max_future=max_future,
-    )
-    return VerifiedAnswer(key_id=verified.key_id, created=verified.created)

@@ -78,8 +78,13 @@ def request(
         url += "?" + urlencode(params)
     method = method.upper()
     private_key, key_id = signing_key or (portal_key(), portal_key_id())
-    signed = httpsig.sign_federation_request(
-        method=method, url=url, private_key=private_key, key_id=key_id, body=body, content_type=content_type
+    signed = httpsig.sign_message(
+        httpsig.Request(method, url, {"Content-Type": content_type} if body else {}),
+        tag=httpsig.FEDERATION_TAG,
+        components=httpsig.federation_components(body),
+        private_key=private_key,
+        key_id=key_id,
+        body=body or None,
     )
     headers = {**(headers or {}), **signed, "Accept": "application/json"}
     try:
@@ -94,13 +99,16 @@ def request(
     except PeerUnreachable as exc:
         raise _fail(peer, exc) from exc
     try:
-        httpsig.verify_federation_answer(
-            status=answer.status,
-            headers=answer.headers,
+        # Signed by the peer for exactly this request: its status, digest and type, and the
+        # request's method, URL and signature (``;req``). No age limit: the request's is new.
+        fields = httpsig.header_fields(answer.headers)
+        if "content-digest" not in fields:
+            raise httpsig.SignatureError("The answer has no Content-Digest.")
+        httpsig.verify_message(
+            httpsig.Response(int(answer.status), fields, httpsig.request_of_answer(method, url, signed)),
+            tag=httpsig.FEDERATION_ANSWER_TAG,
+            components=httpsig.answer_components(content_type="content-type" in fields, request_signature=True),
             body=answer.body,
-            request_method=method,
-            request_url=url,
-            request_headers=signed,
             keys=services.peer_keys(peer),
         )
     except (httpsig.SignatureError, httpsig.KeyUnavailable) as exc:

@@ -1,6 +1,6 @@
 """The signatures of ``/federation/``: every request verified, every answer signed.
 
-Before anything else a request must carry a valid signature (``httpsig.verify_federation_request``)
+Before anything else a request must carry a valid signature (``httpsig.verify_message``, tag ``hikkoshi-federation``)
 by a key of a pinned peer, made at most 5 minutes ago, with a nonce never seen before, and the
 peer must be within its rate; otherwise the answer is a 401 (or 429 with ``Retry-After``)
 problem, logged as ``federation_refused reason=… peer=…`` (no message data). A key id no peer
@@ -10,6 +10,7 @@ a problem, a 404 of an unknown path — it is signed with this portal's key, cov
 request's signature (``;req``).
 """
 
+from datetime import datetime, timezone
 import logging
 import secrets
 import threading
@@ -109,12 +110,15 @@ class FederationSignatureMiddleware:
             return match[1]
 
         try:
-            verified = httpsig.verify_federation_request(
-                method=request.method or "GET",
-                url=target_uri(request),
-                headers=request.headers,
+            verified = httpsig.verify_message(
+                httpsig.Request(
+                    (request.method or "GET").upper(), target_uri(request), httpsig.header_fields(request.headers)
+                ),
+                tag=httpsig.FEDERATION_TAG,
+                components=httpsig.federation_components(body),
                 body=body,
-                resolve_key=resolve,
+                keys=resolve,
+                max_age=httpsig.MAX_AGE,
             )
         except httpsig.SignatureError as exc:
             text = str(exc)
@@ -150,20 +154,40 @@ class FederationSignatureMiddleware:
     def _signed(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if getattr(response, "streaming", False):  # pragma: no cover (no operation streams)
             response = problem_response(Problem(500, "server-error", _("Server error")), request.path)
-        for name, value in httpsig.sign_federation_answer(
-            status=response.status_code,
-            body=response.content,
-            content_type=response.get("Content-Type", ""),
-            request_method=request.method or "GET",
-            request_url=target_uri(request),
-            request_headers=request.headers,
-            private_key=portal_key(),
-            key_id=portal_key_id(),
-        ).items():
+        for name, value in _answer_signature(request, response).items():
             response[name] = value
         response["Cache-Control"] = "no-store"
         response["Hikkoshi-Portal"] = str(settings.HIKKOSHI_PORTAL_ID)
         return response
+
+
+def _answer_signature(request: HttpRequest, response: HttpResponse) -> dict[str, str]:
+    """The header fields that sign an answer (any status) to ``request``: tag
+    ``hikkoshi-federation-answer``, covering its status, digest and type, and the request's
+    method, URL and signature labelled ``hikkoshi`` (``;req``) — or, for a request that has no
+    such signature (refused as unsigned), its method and URL only."""
+    content_type = response.get("Content-Type", "")
+    answered = httpsig.request_of_answer(request.method or "GET", target_uri(request), request.headers)
+    created = datetime.now(timezone.utc)
+    for covers_signature in (True, False):
+        try:
+            return httpsig.sign_message(
+                httpsig.Response(
+                    response.status_code, {"Content-Type": content_type} if content_type else {}, answered
+                ),
+                tag=httpsig.FEDERATION_ANSWER_TAG,
+                components=httpsig.answer_components(
+                    content_type=bool(content_type), request_signature=covers_signature
+                ),
+                private_key=portal_key(),
+                key_id=portal_key_id(),
+                body=response.content,
+                created=created,
+            )
+        except httpsig.SigningError:
+            if not covers_signature:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _origin(url: object) -> str:

@@ -61,7 +61,17 @@ class Accepted:
     created: bool  # False: the stored receipt of an earlier request with the same key
 
 
-def remember_nonce(verified: httpsig.VerifiedRequest, *, keep: float) -> None:
+def idempotency_key_of(verified: httpsig.Verified) -> str:
+    """The Idempotency-Key an application's signature covers."""
+    return verified.covered['"idempotency-key"']
+
+
+def content_digest_of(verified: httpsig.Verified) -> str:
+    """The body digest an application's signature covers."""
+    return verified.covered['"content-digest"']
+
+
+def remember_nonce(verified: httpsig.Verified, *, keep: float) -> None:
     """Record the signature's nonce; raise ``Replayed`` if it was seen. Nonces older than
     ``keep`` seconds are forgotten (their signatures are refused as too old anyway)."""
     try:
@@ -107,9 +117,9 @@ def _existing(organisation: str, key: str, digest: str) -> Accepted | None:
     return Accepted(found, created=False)
 
 
-def accept(*, organisation: str, verified: httpsig.VerifiedRequest, data: dict) -> Accepted:
+def accept(*, organisation: str, verified: httpsig.Verified, data: dict) -> Accepted:
     """Store the application (or find the one stored under its key) and its receipt."""
-    key, digest = verified.idempotency_key, verified.content_digest
+    key, digest = idempotency_key_of(verified), content_digest_of(verified)
     found = _existing(organisation, key, digest)
     if found:
         return found
@@ -148,14 +158,14 @@ def accept(*, organisation: str, verified: httpsig.VerifiedRequest, data: dict) 
     return Accepted(application, created=True)
 
 
-def accept_notice(*, organisation: str, verified: httpsig.VerifiedRequest, data: dict) -> Accepted:
+def accept_notice(*, organisation: str, verified: httpsig.Verified, data: dict) -> Accepted:
     """Store a withdrawal or correction (or find the one stored under its key) and its receipt.
 
     It must name an application of this organisation by its reference and idempotency key
     (``UnknownApplication``); one the organisation has processed is not changed any more
     (``Processed``). A withdrawal marks the application withdrawn; a correction is kept beside
     it (the application as first received stays as it was)."""
-    key, digest = verified.idempotency_key, verified.content_digest
+    key, digest = idempotency_key_of(verified), content_digest_of(verified)
     found = Notice.objects.filter(organisation=organisation, idempotency_key=key).first()
     if found is not None:
         if found.content_digest != digest:

@@ -95,12 +95,14 @@ def applications(request, slug):
     config = settings.RECEIVER
     body = request.body
     try:
-        verified = httpsig.verify_request(
-            method=request.method,
-            url=_target_uri(request),
-            headers=request.headers,
+        verified = httpsig.verify_message(
+            httpsig.Request(
+                (request.method or "POST").upper(), _target_uri(request), httpsig.header_fields(request.headers)
+            ),
+            tag=httpsig.APPLICATION_TAG,
+            components=httpsig.REQUEST_COMPONENTS,
             body=body,
-            resolve_key=keys.portal_keys().resolve,
+            keys=keys.portal_keys().resolve,
             max_age=config["max_age"],
             max_future=config["max_future"],
         )
@@ -183,28 +185,38 @@ def _notice(slug: str, verified, data: dict) -> HttpResponse:
                 "title": _("Already processed"),
                 "status": 409,
                 "detail": _("This application has been processed: contact the organisation."),
-                "idempotency_key": verified.idempotency_key,
-                "content_digest": verified.content_digest,
+                "idempotency_key": services.idempotency_key_of(verified),
+                "content_digest": services.content_digest_of(verified),
             },
             ensure_ascii=False,
         ).encode("utf-8")
         response = HttpResponse(body, status=409)
-        private_key, key_id = keys.organisation_key(slug)
-        for name, value in httpsig.sign_response(
-            status=409, body=body, private_key=private_key, key_id=key_id, content_type="application/problem+json"
-        ).items():
+        for name, value in _signed_answer(409, body, slug, content_type="application/problem+json").items():
             response[name] = value
         response["Cache-Control"] = "no-store"
         return response
     return _receipt(slug, accepted)
 
 
+def _signed_answer(status: int, body: bytes, slug: str, *, content_type: str = httpsig.JSON) -> dict[str, str]:
+    """The header fields of an answer signed with the organisation's key (tag
+    ``hikkoshi-receipt``: a receipt, or a 409 about the request it answers)."""
+    private_key, key_id = keys.organisation_key(slug)
+    return httpsig.sign_message(
+        httpsig.Response(status, {"Content-Type": content_type}),
+        tag=httpsig.RECEIPT_TAG,
+        components=httpsig.RESPONSE_COMPONENTS,
+        private_key=private_key,
+        key_id=key_id,
+        body=body,
+    )
+
+
 def _receipt(slug: str, accepted: services.Accepted) -> HttpResponse:
     status = 201 if accepted.created else 200
     body = accepted.application.receipt.encode("utf-8")
-    private_key, key_id = keys.organisation_key(slug)
     response = HttpResponse(body, status=status)
-    for name, value in httpsig.sign_response(status=status, body=body, private_key=private_key, key_id=key_id).items():
+    for name, value in _signed_answer(status, body, slug).items():
         response[name] = value
     response["Cache-Control"] = "no-store"
     return response

@@ -8,6 +8,7 @@ import stat
 import pytest
 
 from hikkoshi import httpsig
+from hikkoshi.tests import signing
 
 URL = "https://receiver.example.jp/sapporo-water/applications"
 BODY = json.dumps({"applicant": {"name": "札幌 太郎"}}, ensure_ascii=False).encode()
@@ -16,13 +17,13 @@ KID = httpsig.key_id_for(KEY.public_key())
 
 
 def signed(**options):
-    return httpsig.sign_request(
+    return signing.sign_request(
         method="POST", url=URL, body=BODY, idempotency_key="k-1", private_key=KEY, key_id=KID, **options
     )
 
 
 def verify(headers, *, body=BODY, url=URL, keys=None, **options):
-    return httpsig.verify_request(
+    return signing.verify_request(
         method="POST", url=url, headers=headers, body=body, resolve_key=keys or {KID: KEY.public_key()}, **options
     )
 
@@ -38,8 +39,8 @@ def test_a_signed_request_covers_what_the_design_says():
     for part in (f'keyid="{KID}"', 'alg="ed25519"', 'tag="hikkoshi-application"', ";nonce="):
         assert part in sig_input
     verified = verify(headers)
-    assert (verified.key_id, verified.idempotency_key) == (KID, "k-1")
-    assert verified.content_digest == headers["Content-Digest"]
+    assert (verified.key_id, verified.covered['"idempotency-key"']) == (KID, "k-1")
+    assert verified.covered['"content-digest"'] == headers["Content-Digest"]
     assert len(verified.nonce) >= 16
     # Every signature has its own nonce.
     assert signed()["Signature-Input"] != sig_input
@@ -66,14 +67,14 @@ def test_anything_changed_fails(change):
         kwargs["body"] = b"{}"
     elif change == "method":
         with pytest.raises(httpsig.SignatureError):
-            httpsig.verify_request(
+            signing.verify_request(
                 method="PUT", url=URL, headers=headers, body=BODY, resolve_key={KID: KEY.public_key()}
             )
         return
     elif change == "kid":
         kwargs["keys"] = {"other": KEY.public_key()}
     elif change == "tag":
-        headers = httpsig.sign_response(status=200, body=BODY, private_key=KEY, key_id=KID)
+        headers = signing.sign_response(status=200, body=BODY, private_key=KEY, key_id=KID)
         headers["Idempotency-Key"] = "k-1"
     with pytest.raises(httpsig.SignatureError):
         verify(headers, **kwargs)
@@ -113,20 +114,20 @@ def test_receipts_sign_status_type_and_digest():
             received_at=datetime.now(timezone.utc),
         )
     ).encode()
-    headers = httpsig.sign_response(status=201, body=body, private_key=KEY, key_id=KID)
+    headers = signing.sign_response(status=201, body=body, private_key=KEY, key_id=KID)
     assert 'tag="hikkoshi-receipt"' in headers["Signature-Input"]
     assert headers["Signature-Input"].startswith('hikkoshi=("@status" "content-type" "content-digest")')
     jwks = [httpsig.public_jwk(KEY.public_key(), KID)]
-    verified = httpsig.verify_response(status=201, headers=headers, body=body, keys=jwks)
-    assert verified.key_id == KID and verified.signature == headers["Signature"]
+    verified = signing.verify_response(status=201, headers=headers, body=body, keys=jwks)
+    assert verified.key_id == KID and verified.covered['"content-digest"'] == headers["Content-Digest"]
     for status, content in ((200, body), (201, body + b" ")):
         with pytest.raises(httpsig.SignatureError):
-            httpsig.verify_response(status=status, headers=headers, body=content, keys=jwks)
+            signing.verify_response(status=status, headers=headers, body=content, keys=jwks)
     # An old receipt stays verifiable (it does not expire).
-    old = httpsig.sign_response(
+    old = signing.sign_response(
         status=201, body=body, private_key=KEY, key_id=KID, created=datetime.now(timezone.utc) - timedelta(days=400)
     )
-    httpsig.verify_response(status=201, headers=old, body=body, keys=jwks)
+    signing.verify_response(status=201, headers=old, body=body, keys=jwks)
     stored = {
         "status": 201,
         "content_type": headers["Content-Type"],
@@ -190,14 +191,14 @@ FED_URL = "https://kansai.example.jp/federation/v1/organisations?postcode=530000
 
 
 def test_a_federation_answer_covers_the_request_it_answers():
-    request = httpsig.sign_federation_request(method="GET", url=FED_URL, private_key=KEY, key_id=KID)
+    request = signing.sign_federation_request(method="GET", url=FED_URL, private_key=KEY, key_id=KID)
     assert 'tag="hikkoshi-federation"' in request["Signature-Input"] and ";nonce=" in request["Signature-Input"]
-    verified = httpsig.verify_federation_request(
+    verified = signing.verify_federation_request(
         method="GET", url=FED_URL, headers=request, body=b"", resolve_key={KID: KEY.public_key()}
     )
     assert verified.key_id == KID and verified.nonce
     portal = httpsig.generate_key()
-    answer = httpsig.sign_federation_answer(
+    answer = signing.sign_federation_answer(
         status=200,
         body=b"{}",
         content_type="application/json",
@@ -216,29 +217,29 @@ def test_a_federation_answer_covers_the_request_it_answers():
         request_url=FED_URL,
         keys={"p": portal.public_key()},
     )
-    httpsig.verify_federation_answer(request_headers=request, **check)
+    signing.verify_federation_answer(request_headers=request, **check)
     # The same answer shown for another request (another nonce, so another signature) fails.
-    other = httpsig.sign_federation_request(method="GET", url=FED_URL, private_key=KEY, key_id=KID)
+    other = signing.sign_federation_request(method="GET", url=FED_URL, private_key=KEY, key_id=KID)
     with pytest.raises(httpsig.SignatureError):
-        httpsig.verify_federation_answer(request_headers=other, **check)
+        signing.verify_federation_answer(request_headers=other, **check)
     with pytest.raises(httpsig.SignatureError):
-        httpsig.verify_federation_answer(request_headers=request, **{**check, "status": 404})
+        signing.verify_federation_answer(request_headers=request, **{**check, "status": 404})
     with pytest.raises(httpsig.SignatureError):
-        httpsig.verify_federation_answer(request_headers=request, **{**check, "body": b"[]"})
+        signing.verify_federation_answer(request_headers=request, **{**check, "body": b"[]"})
 
 
 def test_a_federation_request_with_a_body_covers_its_digest():
-    headers = httpsig.sign_federation_request(method="POST", url=FED_URL, private_key=KEY, key_id=KID, body=b'{"a":1}')
+    headers = signing.sign_federation_request(method="POST", url=FED_URL, private_key=KEY, key_id=KID, body=b'{"a":1}')
     keys = {KID: KEY.public_key()}
-    httpsig.verify_federation_request(method="POST", url=FED_URL, headers=headers, body=b'{"a":1}', resolve_key=keys)
+    signing.verify_federation_request(method="POST", url=FED_URL, headers=headers, body=b'{"a":1}', resolve_key=keys)
     with pytest.raises(httpsig.SignatureError):
-        httpsig.verify_federation_request(
+        signing.verify_federation_request(
             method="POST", url=FED_URL, headers=headers, body=b'{"a":2}', resolve_key=keys
         )
     # An application's signature (another tag) is not a federation request's.
     application = signed()
     with pytest.raises(httpsig.SignatureError):
-        httpsig.verify_federation_request(method="POST", url=URL, headers=application, body=BODY, resolve_key=keys)
+        signing.verify_federation_request(method="POST", url=URL, headers=application, body=BODY, resolve_key=keys)
 
 
 def test_nonces_that_cannot_be_recorded_are_refused():

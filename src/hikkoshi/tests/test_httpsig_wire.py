@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import pytest
 
 from hikkoshi import httpsig
+from hikkoshi.tests import signing
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 AT = datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc)
@@ -53,7 +54,7 @@ EXPECTED = {
 
 def signed() -> dict[str, dict[str, str]]:
     out = {
-        "application": httpsig.sign_request(
+        "application": signing.sign_request(
             method="post",
             url=URL,
             body=b'{"a":1}',
@@ -63,19 +64,19 @@ def signed() -> dict[str, dict[str, str]]:
             created=AT,
             nonce="n-1",
         ),
-        "receipt": httpsig.sign_response(status=201, body=b'{"r":1}', private_key=KEY, key_id="o", created=AT),
-        "federation_get": httpsig.sign_federation_request(
+        "receipt": signing.sign_response(status=201, body=b'{"r":1}', private_key=KEY, key_id="o", created=AT),
+        "federation_get": signing.sign_federation_request(
             method="get", url=URL, private_key=KEY, key_id="p", created=AT, nonce="n-2"
         ),
-        "federation_post": httpsig.sign_federation_request(
+        "federation_post": signing.sign_federation_request(
             method="POST", url=URL, private_key=KEY, key_id="p", body=b'{"a":1}', created=AT, nonce="n-3"
         ),
     }
     answer: dict[str, Any] = dict(request_method="GET", request_url=URL, private_key=KEY, key_id="q", created=AT)
-    out["answer"] = httpsig.sign_federation_answer(
+    out["answer"] = signing.sign_federation_answer(
         status=200, body=b"{}", content_type="application/json", request_headers=out["federation_get"], **answer
     )
-    out["answer_unsigned"] = httpsig.sign_federation_answer(
+    out["answer_unsigned"] = signing.sign_federation_answer(
         status=401, body=b"", content_type="", request_headers={}, **answer
     )
     return out

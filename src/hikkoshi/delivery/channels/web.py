@@ -189,13 +189,15 @@ class WebChannel(Channel):
             ) from exc
 
         body = json.dumps(outgoing.application, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = httpsig.sign_request(
-            method="POST",
-            url=str(url),
-            body=body,
-            idempotency_key=outgoing.idempotency_key,
+        headers = httpsig.sign_message(
+            httpsig.Request(
+                "POST", str(url), {"Content-Type": httpsig.JSON, "Idempotency-Key": outgoing.idempotency_key}
+            ),
+            tag=httpsig.APPLICATION_TAG,
+            components=httpsig.REQUEST_COMPONENTS,
             private_key=portal_key(),
             key_id=portal_key_id(),
+            body=body,
         )
         headers["Accept"] = "application/json"
         config = settings.HIKKOSHI_DELIVERY
@@ -235,11 +237,10 @@ class WebChannel(Channel):
             # A receipt is bound to this application (its key and digest, checked below), so an
             # organisation's clock running ahead must not turn an application it holds into a
             # final failure: a day's skew is allowed.
-            verified = httpsig.verify_response(
-                status=status, headers=headers, body=answer, keys=keys, max_future=RECEIPT_MAX_FUTURE
-            )
+            verified = _verify_signed_answer(status, headers, answer, keys)
         except httpsig.SignatureError as exc:
             raise DeliveryError("bad_receipt_signature", str(exc), retryable=False) from exc
+        fields = httpsig.header_fields(headers)
         try:
             receipt = json.loads(answer.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -269,13 +270,13 @@ class WebChannel(Channel):
             reference=reference.strip(),
             receipt={
                 "body": receipt,
-                "signature": verified.signature,
-                "signature_input": verified.signature_input,
+                "signature": fields.get("signature", ""),
+                "signature_input": fields.get("signature-input", ""),
                 "key_id": verified.key_id,
                 # Enough to verify the receipt again later (httpsig.verify_stored_receipt).
                 "status": status,
                 "content_type": headers.get("content-type", ""),
-                "content_digest": verified.content_digest,
+                "content_digest": verified.covered['"content-digest"'],
                 "text": answer.decode("utf-8"),
             },
         )
@@ -296,7 +297,7 @@ def _processed(
         "http_409", "HTTP 409 without the organisation's signature on this request", retryable=False
     )
     try:
-        httpsig.verify_response(status=status, headers=headers, body=answer, keys=keys, max_future=RECEIPT_MAX_FUTURE)
+        _verify_signed_answer(status, headers, answer, keys)
         problem = json.loads(answer.decode("utf-8"))
     except (httpsig.SignatureError, UnicodeDecodeError, json.JSONDecodeError):
         return unsigned
@@ -323,3 +324,19 @@ def _http_error(status: int, headers: Mapping[str, str]) -> DeliveryError:
 
 
 CHANNEL = WebChannel
+
+
+def _verify_signed_answer(
+    status: int, headers: dict[str, str], answer: bytes, keys: "Mapping[str, Ed25519PublicKey]"
+) -> httpsig.Verified:
+    """The organisation's signature on its answer (a receipt, or a 409 about this request):
+    tag ``hikkoshi-receipt``, its status, type and digest; no age limit (a stored receipt stays
+    verifiable), a day's skew ahead. Raises ``httpsig.SignatureError``."""
+    return httpsig.verify_message(
+        httpsig.Response(int(status), httpsig.header_fields(headers)),
+        tag=httpsig.RECEIPT_TAG,
+        components=httpsig.RESPONSE_COMPONENTS,
+        body=answer,
+        keys=keys,
+        max_future=RECEIPT_MAX_FUTURE,
+    )

@@ -17,6 +17,7 @@ from hikkoshi.directory.selectors import receipt_keys_of
 from hikkoshi.documents.samples import sample_move
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn
 from hikkoshi.serving import free_port
+from hikkoshi.tests import signing
 
 PORTAL = httpsig.generate_key()
 PORTAL_KID = httpsig.key_id_for(PORTAL.public_key())
@@ -195,7 +196,7 @@ def receipt_answer(
     ).encode()
     headers = {"Content-Type": "application/json"}
     if sign:
-        headers = httpsig.sign_response(status=status, body=body, private_key=key, key_id=kid)
+        headers = signing.sign_response(status=status, body=body, private_key=key, key_id=kid)
     return status, headers, body
 
 
@@ -264,7 +265,7 @@ def test_answers_of_a_stand_in_receiver(stand_in, answer):
     assert request.headers["Idempotency-Key"] == item.idempotency_key
     assert json.loads(request.body.decode("utf-8")) == APPLICATION
     assert "札幌 太郎".encode() in request.body  # not \\u escapes
-    httpsig.verify_request(
+    signing.verify_request(
         method="POST",
         url=stand_in.url("/applications"),
         headers=request.headers,

@@ -16,6 +16,7 @@ from hikkoshi.directory.constants import Category
 from hikkoshi.directory.transfer import replace_portal_copy
 from hikkoshi.federation import client, dataset, keys
 from hikkoshi.federation.models import Peer
+from hikkoshi.tests import signing
 
 from .fakes import FakePeer, Reply, claims, jwk, sign_document
 
@@ -123,7 +124,7 @@ def test_unknown_paths_and_methods_are_signed_problems_not_500s(portals):
 
 
 def signed(url, *, key=KANSAI, kid=KANSAI_KID, **options):
-    return httpsig.sign_federation_request(method="GET", url=url, private_key=key, key_id=kid, **options)
+    return signing.sign_federation_request(method="GET", url=url, private_key=key, key_id=kid, **options)
 
 
 def refused(portals, url, headers, reason):
@@ -135,7 +136,7 @@ def refused(portals, url, headers, reason):
     # Signed, covering the request (and its signature, where it had one).
     httpsig_keys = {keys.current_key().kid: keys.current_key().key}
     if "signature" in headers:
-        httpsig.verify_federation_answer(
+        signing.verify_federation_answer(
             status=401,
             headers=dict(response.headers),
             body=response.content,
@@ -175,7 +176,7 @@ def test_a_tampered_request_is_refused(portals):
     refused(portals, base + "0640941", headers, "bad-signature")
     # The signature of a portal's answer (another tag) is no request signature either.
     url = portals.url + "/federation/v1/directory"
-    answer = httpsig.sign_federation_answer(
+    answer = signing.sign_federation_answer(
         status=200,
         body=b"",
         content_type="",
@@ -231,7 +232,7 @@ def test_the_client_refuses_an_answer_replayed_from_another_request(portals):
         body = json.dumps({"format": "hikkoshi-directory", "version": 1, "organisations": []}).encode()
         fake.replies["/federation/v1/directory"] = lambda: Reply(
             200,
-            httpsig.sign_federation_answer(
+            signing.sign_federation_answer(
                 status=200,
                 body=body,
                 content_type="application/json",
@@ -277,7 +278,7 @@ def test_a_body_over_the_limit_is_a_signed_413(portals, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     url = portals.url + "/federation/v1/directory"
     body = b"x" * 2000
-    headers = httpsig.sign_federation_request(method="POST", url=url, private_key=KANSAI, key_id=KANSAI_KID, body=body)
+    headers = signing.sign_federation_request(method="POST", url=url, private_key=KANSAI, key_id=KANSAI_KID, body=body)
     response = httpx.post(url, headers=headers, content=body)
     assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
     assert "signature-input" in response.headers

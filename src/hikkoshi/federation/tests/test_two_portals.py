@@ -18,11 +18,11 @@ from django.core.management import CommandError, call_command
 import httpx
 import pytest
 
-from hikkoshi import httpsig
 from hikkoshi.directory.api import search_text
 from hikkoshi.directory.models import DirectoryRevision, Organisation, PortalCopy
 from hikkoshi.federation import client, keys
 from hikkoshi.federation.models import Peer
+from hikkoshi.tests import signing
 
 OSAKA = Path(__file__).resolve().parents[2] / "directory" / "data" / "osaka.json"
 
@@ -117,13 +117,13 @@ def test_sapporo_asks_kansai_over_the_signed_interface(kansai):
     assert {org["slug"] for org in directory.json()["organisations"]} >= {"osaka-kita-ward", "osaka-gas"}
     # A request kansai has seen is refused there, signed by kansai, covering that request.
     target = url + "/federation/v1/directory"
-    headers = httpsig.sign_federation_request(
+    headers = signing.sign_federation_request(
         method="GET", url=target, private_key=keys.portal_key(), key_id=keys.current_key().kid
     )
     assert httpx.get(target, headers=headers).status_code == 200
     replay = httpx.get(target, headers=headers)
     assert replay.status_code == 401 and replay.json()["type"].endswith("signature-replayed")
-    httpsig.verify_federation_answer(
+    signing.verify_federation_answer(
         status=401,
         headers=dict(replay.headers),
         body=replay.content,

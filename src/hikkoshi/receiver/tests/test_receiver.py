@@ -15,6 +15,7 @@ import pytest
 from hikkoshi import httpsig
 from hikkoshi.receiver import totp
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn
+from hikkoshi.tests import signing
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,7 @@ def body_of(data) -> bytes:
 
 
 def signed(url: str, body: bytes, key: str, *, private_key=PORTAL, kid=PORTAL_KID, **options) -> dict:
-    return httpsig.sign_request(
+    return signing.sign_request(
         method="POST", url=url, body=body, idempotency_key=key, private_key=private_key, key_id=kid, **options
     )
 
@@ -77,7 +78,7 @@ def test_good_application_gets_a_receipt_signed_with_the_published_key(receiver)
     assert [k["kid"] for k in published] == [
         httpsig.key_id_for(httpsig.jwk_to_public_key(published[0]), prefix="sapporo-water")
     ]
-    verified = httpsig.verify_response(status=201, headers=response.headers, body=response.content, keys=published)
+    verified = signing.verify_response(status=201, headers=response.headers, body=response.content, keys=published)
     assert verified.key_id == published[0]["kid"]
     receipt = response.json()
     assert REFERENCE.match(receipt["reference"])
@@ -93,7 +94,7 @@ def test_good_application_gets_a_receipt_signed_with_the_published_key(receiver)
     )
     # Another organisation's key does not verify it.
     with pytest.raises(httpsig.SignatureError):
-        httpsig.verify_response(
+        signing.verify_response(
             status=201, headers=response.headers, body=response.content, keys=receiver.receipt_keys("hokkaido-gas")
         )
 
@@ -103,7 +104,7 @@ def test_the_same_key_again_gets_the_same_receipt_and_is_stored_once(receiver):
     second = post(receiver, "sapporo-water", key="again-1")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.content == second.content
-    httpsig.verify_response(
+    signing.verify_response(
         status=200, headers=second.headers, body=second.content, keys=receiver.receipt_keys("sapporo-water")
     )
     rows = [r for r in csv_rows(receiver, "sapporo-water") if r["idempotency_key"] == "again-1"]
