@@ -213,17 +213,27 @@ def record_consent(move: Move, peer: Peer, items: list[str], user, *, idempotenc
 
 
 def offer_handoff(
-    move: Move, peer: Peer, items: list[str], user, *, today=None, idempotency_key: str = ""
+    move: Move,
+    peer: Peer,
+    items: list[str],
+    user,
+    *,
+    today=None,
+    idempotency_key: str = "",
+    plan: HandoffPlan | None = None,
 ) -> OutgoingHandoff:
     """Hand ``move`` over to ``peer`` with the ``items`` the mover agreed to; the hand-over,
     ``SENT`` with its continue URL. Raises ``HandoffNotSent`` when nothing was accepted (the
     state says ``FAILED`` and why) — or ``dataset.DataSetInvalid`` / ``ValueError`` before any
     consent is recorded for a move that cannot make a data set. Must not be called inside a
     transaction (it calls the peer). ``idempotency_key``: the consent form's own (see
-    ``record_consent``), so a form sent twice hands the move over once."""
+    ``record_consent``), so a form sent twice hands the move over once. ``plan``: the caller's
+    ``plan_handoff`` of this ``move`` (as it is now: the same request) for ``peer``, whose
+    ``items`` the mover agreed to — used as it is instead of being made again."""
     if transaction.get_connection().in_atomic_block:
         raise RuntimeError("offer_handoff calls another portal: never inside a transaction")
-    plan = plan_handoff(move, peer, items, today=today)  # only what the peer takes goes
+    if plan is None or plan.items != items:
+        plan = plan_handoff(move, peer, items, today=today)  # only what the peer takes goes
     outgoing = record_consent(move, peer, plan.items, user, idempotency_key=idempotency_key)
     return _send(outgoing, plan.document, user)
 

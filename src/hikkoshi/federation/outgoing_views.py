@@ -115,9 +115,10 @@ def offer(request, public_id, peer: str):
     if request.POST.get("consent") != "1":
         return redirect(_review_url(move, "consent", partner.slug))  # nothing leaves
     try:
-        items = handoffs.plan_handoff(move, partner, HANDOFF_ITEMS).items
+        plan = handoffs.plan_handoff(move, partner, HANDOFF_ITEMS)
     except (dataset.DataSetInvalid, ValueError):
         return redirect(_review_url(move, "incomplete", partner.slug))
+    items = plan.items
     if sorted(request.POST.getlist("item")) != sorted(items):
         # The items shown are not those that would go now (the draft changed meanwhile).
         return redirect(_review_url(move, "changed", partner.slug))
@@ -125,7 +126,8 @@ def offer(request, public_id, peer: str):
     if key and (known := _own_known(request, key)) is not None:
         return redirect(_detail_url(known))
     try:
-        outgoing = handoffs.offer_handoff(move, partner, items, request.user, idempotency_key=key)
+        # The plan just made (the move as it is now) goes as it is: made once per consent.
+        outgoing = handoffs.offer_handoff(move, partner, items, request.user, idempotency_key=key, plan=plan)
     except handoffs.HandoffNotSent as failed:
         if failed.outgoing is None:
             return redirect(_review_url(move, "incomplete", partner.slug))

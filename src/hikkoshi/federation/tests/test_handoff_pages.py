@@ -165,10 +165,18 @@ def test_without_the_box_ticked_nothing_leaves(kansai, sapporo, signed_in):
     assert not OutgoingHandoff.objects.exists() and not SeenNonce.objects.exists()
 
 
-def test_with_consent_the_mover_gets_the_one_time_link_and_the_consent_is_recorded(kansai, sapporo, signed_in, mover):
+def test_with_consent_the_mover_gets_the_one_time_link_and_the_consent_is_recorded(
+    kansai, sapporo, signed_in, mover, monkeypatch
+):
+    from hikkoshi.federation import handoffs
+
     base = to_review(signed_in)
     action, data = consent_form(text(signed_in.get(base + "review/")))
+    made, plan = [], handoffs.plan_handoff
+    monkeypatch.setattr(handoffs, "plan_handoff", lambda *args, **kwargs: made.append(1) or plan(*args, **kwargs))
     answer = signed_in.post(action, data)
+    assert len(made) == 1  # the plan checked against the consent is the one sent: made once
+    monkeypatch.setattr(handoffs, "plan_handoff", plan)
     outgoing = OutgoingHandoff.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/moves/handoffs/{outgoing.pk}/"
     assert outgoing.state == OutgoingState.SENT and outgoing.user_id == mover.pk
