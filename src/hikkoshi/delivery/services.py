@@ -37,6 +37,7 @@ from hikkoshi.moves import lifecycle
 from hikkoshi.moves.common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
 from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
+from hikkoshi.moves.signals import procedure_status_changed
 
 from . import channels, policy
 from .channels import DeliveryError, Outcome, Outgoing
@@ -121,10 +122,38 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
         if not rows.update(**fields):
             return False
         if "status" in fields:  # the procedure's status is moves' to write
-            lifecycle.procedure_status_record(
-                procedure_id=delivery.entry_id, status=fields["status"], reference=fields.get("reference", "")
+            status = fields["status"]
+            announced = status in ANNOUNCED
+            before = (
+                MoveProcedure.objects.filter(pk=delivery.entry_id).values_list("status", flat=True).first()
+                if announced
+                else None
             )
+            lifecycle.procedure_status_record(
+                procedure_id=delivery.entry_id, status=status, reference=fields.get("reference", "")
+            )
+            if announced and before is not None and before != status:
+                _announce(delivery.entry_id, old_status=before, new_status=status)
     return True
+
+
+# The changes of a procedure's status told to the apps above (``procedure_status_changed``):
+# delivered, and failed for good.
+ANNOUNCED = (ProcedureStatus.DELIVERED, ProcedureStatus.FAILED)
+
+
+def _announce(procedure_id: int, *, old_status: str, new_status: str) -> None:
+    """``moves.signals.procedure_status_changed``, in the transaction that stored the change
+    (the notifications record a mail, sent once it commits)."""
+    procedure = MoveProcedure.objects.select_related("move", "version").get(pk=procedure_id)
+    procedure_status_changed.send(
+        sender=MoveProcedure,
+        move=procedure.move,
+        procedure=procedure,
+        old_status=old_status,
+        new_status=new_status,
+        message="",
+    )
 
 
 def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
