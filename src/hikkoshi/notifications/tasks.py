@@ -7,8 +7,12 @@ from django.tasks import task
 
 from hikkoshi.delivery.tasks import QUEUE
 
+# Below the applications (priority 0): when both are due, the organisations' applications go
+# first and the mail about them after.
+PRIORITY = -1
 
-@task(queue_name=QUEUE)
+
+@task(queue_name=QUEUE, priority=PRIORITY)
 def notify_task(notification_id: int) -> str:
     from .services import send
 
