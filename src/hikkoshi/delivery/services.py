@@ -470,7 +470,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     )
     for start in range(0, len(overdue), SWEEP_BATCH):
         batch = overdue[start : start + SWEEP_BATCH]
-        pending = _tasks_pending([task_id for _, task_id in batch])
+        pending = tasks_pending([task_id for _, task_id in batch])
         for pk, task_id in batch:
             if task_id not in pending:
                 enqueue(pk)
@@ -489,7 +489,7 @@ def _enqueuer(delivery_id: int) -> Callable[[], None]:
     return lambda: enqueue(delivery_id)
 
 
-def _tasks_pending(task_ids: list[str]) -> set[str]:
+def tasks_pending(task_ids: list[str]) -> set[str]:
     """Which of these tasks still wait for a worker (one query for them all)."""
     from django_tasks_db.models import DBTaskResult
 

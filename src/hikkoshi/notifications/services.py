@@ -14,13 +14,14 @@
 - ``notifications_erase`` — for the erasure after the retention time (``hikkoshi.privacy``).
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 import hashlib
 import logging
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 
@@ -67,14 +68,20 @@ def _add(move: Move, kind: str, key: str, *, due_at: datetime | None = None, **f
     """A notification, unless its key is known already; its task once this transaction commits."""
     if Notification.objects.filter(key=key).exists():
         return None
-    notification = Notification.objects.create(
-        move=move,
-        kind=kind,
-        key=key,
-        due_at=due_at or timezone.now(),
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-        **fields,
-    )
+    try:
+        # In a savepoint: the same event told at once by two transactions makes one row, and
+        # the loser's IntegrityError must not undo what its sender was storing.
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                move=move,
+                kind=kind,
+                key=key,
+                due_at=due_at or timezone.now(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                **fields,
+            )
+    except IntegrityError:
+        return None
     transaction.on_commit(lambda: enqueue(notification.pk, run_after=notification.due_at), robust=True)
     return notification
 
@@ -134,6 +141,29 @@ def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, mes
     statuses = set(MoveProcedure.objects.filter(move=move).values_list("status", flat=True))
     if statuses and statuses <= ProcedureStatus.final() and not statuses <= {ProcedureStatus.IN_PERSON}:
         _add(move, Kind.SUMMARY, f"move:{move.public_id}:summary")
+
+
+def reschedule_reminders(user_id: int, lead: int) -> int:
+    """After the mover changed how many days ahead reminders come: their open reminders move to
+    the new day (the task already queued finds its row not yet due and leaves it; a new task
+    waits for the new day). A day already past is left as it was. How many moved."""
+    now = timezone.now()
+    moved = 0
+    rows = Notification.objects.filter(
+        move__owner_id=user_id, kind__in=[Kind.DEADLINE, Kind.MOVING_DAY], status=Status.SCHEDULED
+    ).exclude(topic="")
+    for notification in rows:
+        due = reminder_at(date.fromisoformat(notification.topic), lead)
+        if due == notification.due_at or due <= now:
+            continue
+        if Notification.objects.filter(pk=notification.pk, status=Status.SCHEDULED).update(due_at=due):
+            transaction.on_commit(_enqueuer(notification.pk, due), robust=True)
+            moved += 1
+    return moved
+
+
+def _enqueuer(pk: int, at: datetime) -> Callable[[], None]:
+    return lambda: enqueue(pk, run_after=at)
 
 
 def cancel(notifications: QuerySet[Notification]) -> int:
@@ -261,7 +291,7 @@ def sweep(*, now: datetime | None = None) -> int:
     """Notifications that lost their worker: queued again when the mail cannot have gone (lost
     before DATA), failed "outcome unknown" when it may have (never a second copy); open ones
     overdue whose task is gone, queued again. How many were touched."""
-    from hikkoshi.delivery.services import _tasks_pending
+    from hikkoshi.delivery.services import tasks_pending
 
     now = now or timezone.now()
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
@@ -277,7 +307,7 @@ def sweep(*, now: datetime | None = None) -> int:
             enqueue(pk)
             touched += 1
     overdue = list(Notification.objects.filter(status__in=OPEN, due_at__lt=now - lease).values_list("pk", "task_id"))
-    pending = _tasks_pending([task_id for _, task_id in overdue])
+    pending = tasks_pending([task_id for _, task_id in overdue])
     for pk, task_id in overdue:
         if task_id not in pending:
             enqueue(pk)

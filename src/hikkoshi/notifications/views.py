@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from .messages import compose
 from .models import Notification, Preference, Status
+from .services import reschedule_reminders
 
 
 def inbox_rows(user_id: int | None) -> QuerySet[Notification]:
@@ -58,7 +60,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     preference = Preference.objects.filter(user=request.user).first() or Preference(user=request.user)  # type: ignore[misc]
     form = PreferenceForm(request.POST or None, instance=preference)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            saved = form.save()
+            reschedule_reminders(saved.user_id, saved.lead_days)
         flash.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200)

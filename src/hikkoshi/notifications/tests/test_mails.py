@@ -15,6 +15,7 @@ from hikkoshi.moves.signals import procedure_status_changed
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 from hikkoshi.notifications import dates, services
 from hikkoshi.notifications.models import Kind, Notification, Preference, Status
+from hikkoshi.notifications.views import inbox_rows
 
 from .conftest import Recorder
 
@@ -232,3 +233,40 @@ def test_erasure_removes_the_notifications(sapporo, mover):
     assert Notification.objects.filter(move=move).exists()
     notifications_erase(move_id=move.pk)
     assert not Notification.objects.filter(move=move).exists()
+
+
+def test_a_new_lead_time_moves_the_open_reminders(sapporo, mover, client, django_capture_on_commit_callbacks):
+    move = _submit(mover)
+    day = _one(move, Kind.MOVING_DAY)
+    client.force_login(mover)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/notifications/settings/", {"reminders": "on", "lead_days": "7", "language": ""})
+    assert response.status_code == 302
+    day.refresh_from_db()
+    assert day.due_at == services.reminder_at(move.move_date, 7)
+    assert DBTaskResult.objects.get(pk=day.task_id).run_after == day.due_at
+
+
+def test_a_customers_mails_go_to_the_address_they_gave_else_to_whoever_entered_it(sapporo, world, smtp_server):
+    from hikkoshi.assisted.models import AssistedMove
+    from hikkoshi.moves.models import Move
+
+    handler = Recorder()
+    smtp_server(handler)
+    move = move_submit(owner=world.staff, payload=sapporo_relocation())
+    AssistedMove.objects.create(
+        move=move, kind="agency", agency=world.agency, store=world.store, entered_by=world.staff
+    )
+    move = Move.objects.get(pk=move.pk)
+    assert services.recipient(move) == "taro@example.jp"  # the customer's own address
+    applicant = dict(move.applicant)
+    applicant.pop("email")
+    stored = Move.objects.get(pk=move.pk)
+    stored.applicant = applicant
+    stored.save()
+    assert services.recipient(Move.objects.get(pk=move.pk)) == world.staff.email  # the agency's staff
+    note = _one(move, Kind.CONFIRMATION)
+    assert services.send(note.pk) == "sent"
+    [msg] = handler.messages()
+    assert msg["To"] == world.staff.email
+    assert not inbox_rows(world.staff.pk).exists()  # not the staff member's own お知らせ
