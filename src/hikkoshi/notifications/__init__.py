@@ -8,6 +8,6 @@ the transaction of what caused it (``receivers``: ``moves.signals``) and mailed 
 (``tasks``), exactly once per key; the same messages are the mover's inbox (お知らせ).
 
 Layer: above moves, delivery and assisted (it reads them), below accounts and privacy (privacy
-erases its rows; the account page only links to its pages, by URL name, so accounts imports
-nothing of it).
+erases its rows; the account page links to its pages and 私のデータ exports its rows). It imports
+neither: a page of its own holds the settings, so the account page need not know its form.
 """

@@ -328,3 +328,39 @@ def resend(notification: Notification) -> bool:
 def notifications_erase(*, move_id: int) -> int:
     """The erasure after the retention time (``hikkoshi.privacy``): a move's notifications go."""
     return Notification.objects.filter(move_id=move_id).delete()[0]
+
+
+def export_for(user_id: int) -> dict[str, object]:
+    """The mover's notification settings and お知らせ, for 私のデータ (``accounts.export``)."""
+    from .messages import compose
+
+    preference = _preference(user_id)
+    rows = (
+        Notification.objects.filter(move__owner_id=user_id, move__assisted__isnull=True, due_at__lte=timezone.now())
+        .exclude(status=Status.CANCELLED)
+        .select_related("move", "procedure__version")
+        .order_by("due_at", "pk")
+    )
+    return {
+        "settings": {
+            "confirmation": preference.confirmation,
+            "action": preference.action,
+            "summary": preference.summary,
+            "reminders": preference.reminders,
+            "language": preference.language,
+            "lead_days": preference.lead_days,
+        }
+        if preference
+        else None,
+        "messages": [
+            {
+                "move": str(n.move.public_id),
+                "kind": n.kind,
+                "at": n.due_at.isoformat(),
+                "mailed": n.status == Status.SENT,
+                "read": n.read_at is not None,
+                "subject": compose(n).subject,
+            }
+            for n in rows
+        ],
+    }

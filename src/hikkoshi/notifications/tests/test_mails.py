@@ -270,3 +270,14 @@ def test_a_customers_mails_go_to_the_address_they_gave_else_to_whoever_entered_i
     [msg] = handler.messages()
     assert msg["To"] == world.staff.email
     assert not inbox_rows(world.staff.pk).exists()  # not the staff member's own お知らせ
+
+
+def test_my_data_holds_the_notifications_and_their_settings(sapporo, mover, client):
+    move = _submit(mover)
+    Preference.objects.create(user=mover, lead_days=4, summary=False)
+    client.force_login(mover)
+    data = client.get("/accounts/data/").json()["notifications"]
+    assert data["settings"]["lead_days"] == 4 and data["settings"]["summary"] is False
+    [confirmation] = data["messages"]  # the reminders are not due yet
+    assert confirmation["move"] == str(move.public_id) and confirmation["kind"] == "confirmation"
+    assert move.number in confirmation["subject"]
