@@ -40,8 +40,19 @@ class Message:
     link: str
 
 
-def move_link(move: Move) -> str:
-    return str(settings.HIKKOSHI_PORTAL_URL).rstrip("/") + reverse("moves:detail", kwargs={"public_id": move.public_id})
+# Where a mail's link leads, by who reads it: the mover (their move, behind their sign-in), the
+# staff of an agency or a call centre (the move under their own pages), or the customer of a
+# move entered for them, who has no account (the portal's top page).
+CUSTOMER = "customer"
+NAMESPACES = {"": "moves", "agency": "agency-moves", "callcentre": "callcentre-moves"}
+
+
+def move_link(move: Move, reader: str = "") -> str:
+    portal = str(settings.HIKKOSHI_PORTAL_URL).rstrip("/")
+    if reader == CUSTOMER:
+        return portal + "/"
+    namespace = NAMESPACES.get(reader, "moves")
+    return portal + reverse(f"{namespace}:detail", kwargs={"public_id": move.public_id})
 
 
 def _name(entry: MoveProcedure) -> str:
@@ -100,11 +111,11 @@ def _procedures(move: Move) -> list[MoveProcedure]:
     return list(MoveProcedure.objects.filter(move=move).select_related("version").order_by("position", "pk"))
 
 
-def compose(notification: Notification) -> Message:
-    """The message of a notification, in the active language."""
+def compose(notification: Notification, *, reader: str = "") -> Message:
+    """The message of a notification, in the active language, its link for ``reader``."""
     move, kind, entry = notification.move, notification.kind, notification.procedure
     number = _number(move)
-    link = move_link(move)
+    link = move_link(move, reader)
     if kind == Kind.CONFIRMATION:
         items = [
             Item(
@@ -170,10 +181,10 @@ def compose(notification: Notification) -> Message:
     )
 
 
-def build_mail(notification: Notification, *, to: str, language: str) -> EmailMessage:
-    """The mail of a notification: plain text and HTML, in ``language``."""
+def build_mail(notification: Notification, *, to: str, language: str, reader: str = "") -> EmailMessage:
+    """The mail of a notification: plain text and HTML, in ``language``, its link for ``reader``."""
     with translation.override(language):
-        message = compose(notification)
+        message = compose(notification, reader=reader)
         context = {"message": message, "language": language}
         text = render_to_string("notifications/mail/message.txt", context)
         html = render_to_string("notifications/mail/message.html", context)

@@ -201,13 +201,22 @@ def recipient(move: Move) -> str:
     return (move.owner.email if move.owner else "") or given
 
 
-def _recipient(move: Move) -> str:
+def _recipient(move: Move) -> tuple[str, str]:
+    """The address and who reads it (``messages.move_link``: "" the mover, "customer", or the
+    kind of the staff's area, "agency" / "callcentre")."""
     from django.core.exceptions import ObjectDoesNotExist
 
+    from .messages import CUSTOMER
+
+    given = str((move.applicant or {}).get("email") or "")
     try:
-        return recipient(move)
+        assisted = getattr(move, "assisted", None)
+        to = recipient(move)
     except ObjectDoesNotExist:  # an assisted row gone meanwhile
-        return str((move.applicant or {}).get("email") or "")
+        return given, CUSTOMER
+    if assisted is None:
+        return to, ""
+    return to, CUSTOMER if to == given else str(assisted.kind)
 
 
 def _settle(pk: int, claim: str, **fields: object) -> bool:
@@ -233,13 +242,13 @@ def send(notification_id: int, *, now: datetime | None = None) -> str:
         return "cancelled"
     is_assisted = hasattr(move, "assisted")
     preference = None if is_assisted else _preference(move.owner_id)
-    to = _recipient(move)
+    to, reader = _recipient(move)
     if not to or move.erased_at is not None or (preference is not None and not preference.wants(notification.kind)):
         _settle(notification.pk, claim, status=Status.SKIPPED)
         return "skipped"
     language = (preference.language if preference and preference.language else "") or notification.language
     try:
-        mail = build_mail(notification, to=to, language=language or settings.LANGUAGE_CODE)
+        mail = build_mail(notification, to=to, language=language or settings.LANGUAGE_CODE, reader=reader)
         mail["Message-ID"] = message_id(notification)
 
         def mark_data() -> None:

@@ -259,6 +259,12 @@ def test_a_customers_mails_go_to_the_address_they_gave_else_to_whoever_entered_i
     )
     move = Move.objects.get(pk=move.pk)
     assert services.recipient(move) == "taro@example.jp"  # the customer's own address
+    customer = Notification.objects.create(move=move, kind=Kind.SUMMARY, key="test:customer", due_at=timezone.now())
+    assert services.send(customer.pk) == "sent"
+    [to_customer] = handler.messages()
+    assert to_customer["To"] == "taro@example.jp"
+    assert str(move.public_id) not in _text(to_customer)  # no account: the portal's top page, not the move
+    handler.envelopes.clear()
     applicant = dict(move.applicant)
     applicant.pop("email")
     stored = Move.objects.get(pk=move.pk)
@@ -269,6 +275,7 @@ def test_a_customers_mails_go_to_the_address_they_gave_else_to_whoever_entered_i
     assert services.send(note.pk) == "sent"
     [msg] = handler.messages()
     assert msg["To"] == world.staff.email
+    assert f"/agency/moves/{move.public_id}/" in _text(msg)  # the move under the agency's pages
     assert not inbox_rows(world.staff.pk).exists()  # not the staff member's own お知らせ
 
 
