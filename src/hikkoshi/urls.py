@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # continue link, retry, withdrawal. Pages for the browser: not under the signed /federation/.
     path("moves/handoffs/", include("hikkoshi.federation.urls")),
     path("moves/", include("hikkoshi.moves.urls")),
+    path("notifications/", include("hikkoshi.notifications.urls")),  # お知らせ and their settings
     # Moves entered for customers (代行): the wizard's pages as other instances of its namespace,
     # beside the staff pages of agencies and call centres (staff paths: second factor).
     path("agency/moves/", include((move_patterns, "moves"), namespace="agency-moves")),

@@ -7,7 +7,8 @@ procedure with its status, and what is still a draft. Read through ``moves.selec
 access policy, ``moves.access``, area "own") like the pages; the models decrypt the personal
 fields as they are read. A staff member's export holds their own moves only — never the moves
 they entered for customers, which belong to the call centre or store — and the list of their
-memberships (which agency or call centre, role, since when).
+memberships (which agency or call centre, role, since when). Then the mover's notifications
+(お知らせ: kind, when, subject, mailed, read) and their settings (``notifications.services``).
 """
 
 from allauth.account.models import EmailAddress
@@ -15,6 +16,7 @@ from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from hikkoshi.moves.selectors import moves_of
+from hikkoshi.notifications.services import export_for
 
 FORMAT = "hikkoshi-account-data/1"
 
@@ -88,6 +90,7 @@ def account_data(user) -> dict:
         ],
         "memberships": _memberships(user),
         "moves": [_move(move) for move in moves_of(user, area="own")],
+        "notifications": export_for(user.pk),  # お知らせ and their settings
     }
 
 

@@ -442,11 +442,23 @@ class _Sink:
         raise BenchError("the SMTP sink did not start")
 
     def count(self) -> int:
-        return len(list(self.directory.glob("*.eml")))
+        """The applications' mails and faxes (not the notifications to the movers)."""
+        return sum(1 for path in self.directory.glob("*.eml") if not _is_notification(path))
+
+    def notifications(self) -> int:
+        """The mails to the movers (``hikkoshi.notifications``: 受付完了, reminders…)."""
+        return sum(1 for path in self.directory.glob("*.eml") if _is_notification(path))
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
+
+
+def _is_notification(path: Path) -> bool:
+    """A mail to a mover: its Message-ID is made from a notification's key (``<notice.…@…>``)."""
+    with open(path, "rb") as mail:
+        head = mail.read(8192).split(b"\r\n\r\n", 1)[0]
+    return b"\nMessage-ID: <notice." in head.replace(b"\r\n", b"\n")
 
 
 def _arrived(receiver) -> int:
@@ -467,14 +479,16 @@ def _check(receiver, sink, moves: int) -> dict:
     """Every application exactly once at its peer."""
     arrived = _arrived(receiver)
     mails = sink.count()
+    notices = sink.notifications()
     expected_web, expected_mail = 3 * moves, 3 * moves
     _say(
         f"receiver holds {arrived} applications (expected {expected_web}); sink {mails} mails "
-        f"(expected {expected_mail})"
+        f"(expected {expected_mail}) and {notices} mail(s) to the movers so far"
     )
     return {
         "web_applications": arrived,
         "mails": mails,
+        "notification_mails": notices,
         "all_delivered_once": arrived == expected_web and mails == expected_mail,
     }
 

@@ -383,7 +383,7 @@ def _failed(notice: Notice, claim: str, error: DeliveryError) -> str:
 
 def sweep(*, now: datetime | None = None) -> "SweepResult":
     """Notices whose worker was lost (sending past the lease) or whose task is gone: queued again."""
-    from .services import _tasks_pending
+    from .services import tasks_pending
 
     now = now or timezone.now()
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
@@ -399,7 +399,7 @@ def sweep(*, now: datetime | None = None) -> "SweepResult":
     overdue = list(
         Notice.objects.filter(status__in=Notice.OPEN, next_attempt_at__lt=now - lease).values_list("pk", "task_id")
     )
-    pending = _tasks_pending([task_id for _pk, task_id in overdue])
+    pending = tasks_pending([task_id for _pk, task_id in overdue])
     for pk, task_id in overdue:
         if task_id not in pending:
             enqueue(pk)

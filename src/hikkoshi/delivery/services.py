@@ -37,6 +37,7 @@ from hikkoshi.moves import lifecycle
 from hikkoshi.moves.common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
 from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
+from hikkoshi.moves.signals import procedure_status_changed
 
 from . import channels, policy
 from .channels import DeliveryError, Outcome, Outgoing
@@ -121,10 +122,38 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
         if not rows.update(**fields):
             return False
         if "status" in fields:  # the procedure's status is moves' to write
-            lifecycle.procedure_status_record(
-                procedure_id=delivery.entry_id, status=fields["status"], reference=fields.get("reference", "")
+            status = fields["status"]
+            announced = status in ANNOUNCED
+            before = (
+                MoveProcedure.objects.filter(pk=delivery.entry_id).values_list("status", flat=True).first()
+                if announced
+                else None
             )
+            lifecycle.procedure_status_record(
+                procedure_id=delivery.entry_id, status=status, reference=fields.get("reference", "")
+            )
+            if announced and before is not None and before != status:
+                _announce(delivery.entry_id, old_status=before, new_status=status)
     return True
+
+
+# The changes of a procedure's status told to the apps above (``procedure_status_changed``):
+# delivered, and failed for good.
+ANNOUNCED = (ProcedureStatus.DELIVERED, ProcedureStatus.FAILED)
+
+
+def _announce(procedure_id: int, *, old_status: str, new_status: str) -> None:
+    """``moves.signals.procedure_status_changed``, in the transaction that stored the change
+    (the notifications record a mail, sent once it commits)."""
+    procedure = MoveProcedure.objects.select_related("move", "version").get(pk=procedure_id)
+    procedure_status_changed.send(
+        sender=MoveProcedure,
+        move=procedure.move,
+        procedure=procedure,
+        old_status=old_status,
+        new_status=new_status,
+        message="",
+    )
 
 
 def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
@@ -441,7 +470,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     )
     for start in range(0, len(overdue), SWEEP_BATCH):
         batch = overdue[start : start + SWEEP_BATCH]
-        pending = _tasks_pending([task_id for _, task_id in batch])
+        pending = tasks_pending([task_id for _, task_id in batch])
         for pk, task_id in batch:
             if task_id not in pending:
                 enqueue(pk)
@@ -460,7 +489,7 @@ def _enqueuer(delivery_id: int) -> Callable[[], None]:
     return lambda: enqueue(delivery_id)
 
 
-def _tasks_pending(task_ids: list[str]) -> set[str]:
+def tasks_pending(task_ids: list[str]) -> set[str]:
     """Which of these tasks still wait for a worker (one query for them all)."""
     from django_tasks_db.models import DBTaskResult
 

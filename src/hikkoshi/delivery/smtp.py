@@ -22,6 +22,7 @@ bundle to verify the server's certificate with instead of the system's) and ``he
 name in EHLO; the host's name when empty).
 """
 
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 import logging
@@ -86,12 +87,17 @@ def message_id_for(key: str) -> str:
     return f"<{local}@{sender_domain()}>"
 
 
-def send_message(msg: EmailMessage) -> str:
+def send_message(msg: EmailMessage, *, before_data: Callable[[], None] | None = None) -> str:
     """Send ``msg`` by SMTP and return its Message-ID, or raise ``DeliveryError``.
 
     ``From``, ``Date`` and ``Message-ID`` are filled in when the message lacks them (a fresh
     Message-ID then; callers that retry set their own with ``message_id_for``). Recipients
     are the message's To / Cc / Bcc.
+
+    ``before_data`` is called once the server has accepted the sender and the recipients, just
+    before the message itself goes (DATA): until then nothing can have been delivered, so a
+    caller that records that moment knows, after losing its worker, whether trying again could
+    deliver a second copy (the notifications do: ``notifications.services``).
     """
     cfg = config()
     if not msg["From"]:
@@ -113,6 +119,8 @@ def send_message(msg: EmailMessage) -> str:
                 smtp.ehlo()
             if cfg.get("user"):
                 smtp.login(cfg["user"], cfg.get("password") or "")
+            if before_data is not None:
+                _call_before_data(smtp, before_data)
             refused = smtp.send_message(msg, from_addr=sender_address())
     except smtplib.SMTPRecipientsRefused as exc:
         raise _refused(exc.recipients) from None
@@ -142,6 +150,18 @@ def send_message(msg: EmailMessage) -> str:
         raise _refused(refused)
     logger.info("smtp_sent message_id=%s server=%s:%s", message_id, host, port)
     return message_id
+
+
+def _call_before_data(smtp: smtplib.SMTP, hook: Callable[[], None]) -> None:
+    """Have ``smtp`` call ``hook`` right before its DATA command (``sendmail`` calls
+    ``self.data`` after MAIL FROM and RCPT TO succeeded)."""
+    data = smtp.data
+
+    def data_after_hook(message: bytes | str) -> tuple[int, bytes]:
+        hook()
+        return data(message)
+
+    setattr(smtp, "data", data_after_hook)  # noqa: B010 (an instance's own method, replaced)
 
 
 def _stage(exc: smtplib.SMTPResponseException) -> str:

@@ -30,7 +30,9 @@ erase service:
    name the mover, and removes its fax images left in a spool folder once this commits;
 4. assisted (``assisted.services.assisted_move_erase``) empties the customer's contact of a move
    entered for a customer;
-5. federation (``federation.handoffs.handoffs_erase``) empties what its hand-overs of the move
+5. notifications (``notifications.services.notifications_erase``) deletes the move's
+   notifications (お知らせ and the mails' records: the organisation's words to the mover);
+6. federation (``federation.handoffs.handoffs_erase``) empties what its hand-overs of the move
    keep (continue URLs, what an adapter sent); the consent rows and the transfer records
    (個人情報保護法 Art. 29/30) stay for their 3 years.
 
@@ -63,6 +65,7 @@ from hikkoshi.federation.handoffs import handoffs_erase
 from hikkoshi.moves.constants import MoveStatus, ProcedureStatus
 from hikkoshi.moves.lifecycle import draft_delete_stale, move_erase
 from hikkoshi.moves.models import Move, MoveProcedure
+from hikkoshi.notifications.services import notifications_erase
 
 from .models import MoveStatistic
 
@@ -197,6 +200,7 @@ def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
         move_erase(move_id=pk, now=now)
         deliveries_erase(move_id=pk)  # its spooled fax images too, once this commits
         assisted_move_erase(move_id=pk)  # a move entered for a customer (代行): the contact
+        notifications_erase(move_id=pk)  # お知らせ and the records of the mails
         handoffs_erase(move_id=pk)  # hand-overs to or from partner portals: their payloads
         record(
             None, action=Action.ERASE, move=Move.objects.values_list("public_id", flat=True).get(pk=pk), via="system"

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "hikkoshi.assisted",  # call centres and estate agencies (代行)
     "django_tasks_db",
     "hikkoshi.delivery",
+    "hikkoshi.notifications",  # mails and お知らせ to the mover, reminders
     "hikkoshi.privacy",
     "hikkoshi.federation",  # partner portals (ポータル間連携)
     "hikkoshi.audit",

@@ -54,6 +54,7 @@ def test_the_erase_service_empties_what_the_deliveries_hold_of_the_mover(
 def test_the_apps_register_their_hourly_jobs_and_the_worker_runs_each(db, monkeypatch):
     assert [(job.name, job.every) for job in periodic.hourly()] == [
         ("tasks", 3600),
+        ("notifications", 10),  # mails that lost their worker or their task, queued again
         ("privacy", 3600),
         ("federation", 900),  # the partners' directories, every 15 minutes
         ("federation-handoffs", 3600),  # hand-overs nobody claimed, erased

@@ -10,6 +10,7 @@ import pytest
 from hikkoshi.encryption import crypto
 from hikkoshi.encryption.fields import bound, decrypt_json, encrypt_json
 from hikkoshi.moves.models import Move, MoveProcedure
+from hikkoshi.notifications.models import Notification
 from hikkoshi.privacy import rotation
 
 from .conftest import APPLICANT, KEY_A, KEY_B, submit
@@ -46,6 +47,8 @@ def test_the_registry_finds_every_encrypted_column():
         **COLUMNS,
         "assisted_assistedmove": ["contact"],
         "delivery_notice": ["body"],
+        # The organisation's words to the mover in a notification (不備あり).
+        "notifications_notification": ["details"],
         # Hand-overs between portals (rotated like any other: a string primary key orders too).
         "federation_handoff": ["answer", "document"],
         "federation_outgoinghandoff": ["payload"],
@@ -73,8 +76,9 @@ def test_rotation_re_encrypts_every_row_and_the_old_key_can_go(keys, sapporo, mo
     keys.HIKKOSHI_DATA_KEYS = f"{KEY_B},{KEY_A}"
     output = keys_command("rotate", "--batch-size", "2")
     entries = MoveProcedure.objects.count()
+    notifications = Notification.objects.count()  # each its ``details``, sealed for its row
     # six encrypted columns per move: applicant, members, household, both addresses, draft
-    assert f"{(len(moves) + 1) * 6 + entries} values re-encrypted" in output
+    assert f"{(len(moves) + 1) * 6 + entries + notifications} values re-encrypted" in output
     assert "can be removed" in output
     assert all(found == {"b"} for found in kids().values()), kids()
 

@@ -1,0 +1,42 @@
+"""What notifications does when something happens to a move (``moves.signals``), inside the
+sender's transaction: it records (rows, and tasks queued once the transaction commits), it
+never calls another system. Connected in ``NotificationsConfig.ready()``."""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.dispatch import receiver
+
+from hikkoshi.moves.signals import move_submitted, moves_deleting, procedure_status_changed
+
+from . import services
+from .models import Notification
+
+if TYPE_CHECKING:
+    from hikkoshi.moves.models import Move, MoveProcedure
+
+
+@receiver(move_submitted, dispatch_uid="hikkoshi.notifications.submitted")
+def _submitted(sender: object, move: "Move", procedures: "list[MoveProcedure] | None" = None, **kwargs: Any) -> None:
+    services.on_submitted(move, list(procedures) if procedures is not None else list(move.procedures.all()))
+
+
+@receiver(procedure_status_changed, dispatch_uid="hikkoshi.notifications.status_changed")
+def _status_changed(
+    sender: object,
+    move: "Move",
+    procedure: "MoveProcedure",
+    old_status: str,
+    new_status: str,
+    message: str = "",
+    **kwargs: Any,
+) -> None:
+    if old_status != new_status:
+        services.on_status_changed(move, procedure, new_status, message or "")
+
+
+@receiver(moves_deleting, dispatch_uid="hikkoshi.notifications.deleting")
+def _deleting(sender: object, move_ids: Iterable[int], **kwargs: Any) -> None:
+    # The rows go with the moves (CASCADE); cancelled first, so a worker holding one already
+    # finds it closed rather than mailing about a move its owner deleted.
+    services.cancel(Notification.objects.filter(move_id__in=list(move_ids)))

@@ -1,0 +1,290 @@
+"""Each kind of mail through a real SMTP conversation (aiosmtpd on 127.0.0.1), once each."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from hikkoshi.delivery import services as delivery
+from hikkoshi.delivery.models import Delivery
+from hikkoshi.moves.constants import ProcedureStatus
+from hikkoshi.moves.lifecycle import moves_delete
+from hikkoshi.moves.models import MoveProcedure
+from hikkoshi.moves.services import move_submit
+from hikkoshi.moves.signals import procedure_status_changed
+from hikkoshi.moves.tests.conftest import sapporo_relocation
+from hikkoshi.notifications import dates, services
+from hikkoshi.notifications.models import Kind, Notification, Preference, Status
+from hikkoshi.notifications.views import inbox_rows
+
+from .conftest import Recorder
+
+
+def _submit(mover):
+    return move_submit(owner=mover, payload=sapporo_relocation())
+
+
+def _one(move, kind):
+    return Notification.objects.get(move=move, kind=kind)
+
+
+def _text(msg):
+    return msg.get_body(("plain",)).get_content()
+
+
+def _html(msg):
+    return msg.get_body(("html",)).get_content()
+
+
+def test_confirmation_arrives_once_with_each_procedure_and_no_personal_data(sapporo, mover, smtp_server):
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    note = _one(move, Kind.CONFIRMATION)
+    assert services.send(note.pk) == "sent"
+    assert services.send(note.pk) == "not due"  # a second task for it (the sweeper's) sends nothing
+    [msg] = handler.messages()
+    assert msg["To"] == "mover@example.jp"
+    assert msg["Subject"] == f"【受付完了】引越しの申請を受け付けました（申請番号 {move.number}）"
+    text, html = _text(msg), _html(msg)
+    for body in (text, html):
+        assert "水道" in body and "窓口" in body  # each procedure and its channel
+        assert str(move.public_id) in body  # the link to the move
+        assert "札幌 太郎" not in body and "大通西" not in body and "090-1234" not in body
+    assert msg["Message-ID"] == services.message_id(note)
+    note.refresh_from_db()
+    assert note.status == Status.SENT and note.sent_at and note.data_at
+
+
+def test_confirmation_in_english_when_the_mover_chose_it(sapporo, mover, smtp_server):
+    handler = Recorder()
+    smtp_server(handler)
+    Preference.objects.create(user=mover, language="en")
+    move = _submit(mover)
+    services.send(_one(move, Kind.CONFIRMATION).pk)
+    [msg] = handler.messages()
+    assert "We received your move" in msg["Subject"]
+
+
+def test_a_delivery_failed_for_good_mails_the_mover(sapporo, mover, smtp_server, settings):
+    handler = Recorder()
+    smtp_server(handler)
+    settings.HIKKOSHI_DELIVERY = {**settings.HIKKOSHI_DELIVERY, "max_age": 0}  # no retry: final at once
+    move = _submit(mover)
+    web = Delivery.objects.filter(entry__move=move, channel="web").first()
+    web.entry.version.procedure.channel_settings = {"endpoint": "http://127.0.0.1:9/nothing"}
+    web.entry.version.procedure.save()
+    assert delivery.deliver(web.pk).startswith("failed")
+    note = Notification.objects.get(move=move, kind=Kind.ACTION)
+    assert note.procedure_id == web.entry_id and note.topic == ProcedureStatus.FAILED
+    assert services.send(note.pk) == "sent"
+    [msg] = handler.messages()
+    assert msg["Subject"] == f"【要対応】対応が必要な申請があります（申請番号 {move.number}）"
+    assert "について対応が必要です" in _text(msg)
+
+
+def test_an_organisation_asking_for_something_mails_its_words(sapporo, mover, smtp_server):
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    entry = MoveProcedure.objects.filter(move=move, status=ProcedureStatus.QUEUED).first()
+    for _ in range(2):  # the same answer twice in one event is one mail; a second 不備あり is another
+        procedure_status_changed.send(
+            sender=MoveProcedure,
+            move=move,
+            procedure=entry,
+            old_status="processing",
+            new_status="incomplete",
+            message="住民票の写しをお送りください",
+        )
+    notes = list(Notification.objects.filter(move=move, kind=Kind.ACTION))
+    assert len(notes) == 2 and len({n.key for n in notes}) == 2
+    services.send(notes[0].pk)
+    [msg] = handler.messages()
+    assert "住民票の写しをお送りください" in _text(msg) and "住民票の写しをお送りください" in _html(msg)
+
+
+def test_summary_once_every_procedure_is_final(sapporo, mover, smtp_server):
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    deliveries = list(Delivery.objects.filter(entry__move=move, channel="web"))
+    for d in deliveries[:-1]:
+        delivery._set(d, status=ProcedureStatus.DELIVERED)
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+    delivery._set(deliveries[-1], status=ProcedureStatus.DELIVERED)
+    delivery._set(deliveries[-1], status=ProcedureStatus.DELIVERED)  # told twice: still one summary
+    note = _one(move, Kind.SUMMARY)
+    assert services.send(note.pk) == "sent"
+    [msg] = handler.messages()
+    assert _text(msg).count("■") == 7
+
+
+def test_reminders_wait_for_their_day_on_the_schedulers_clock(
+    sapporo, mover, smtp_server, django_capture_on_commit_callbacks
+):
+    handler = Recorder()
+    smtp_server(handler)
+    with django_capture_on_commit_callbacks(execute=True):
+        move = _submit(mover)
+    day = _one(move, Kind.MOVING_DAY)
+    assert day.due_at == services.reminder_at(move.move_date, services.DEFAULT_LEAD_DAYS)
+    task = DBTaskResult.objects.get(pk=day.task_id)
+    assert task.run_after == day.due_at  # stored with the task: it survives the workers' restarts
+    assert services.send(day.pk) == "not due"  # today is weeks before
+    assert handler.messages() == []
+    assert services.send(day.pk, now=day.due_at) == "sent"  # the clock at its day
+    assert services.send(day.pk, now=day.due_at + timedelta(hours=1)) == "not due"
+    [msg] = handler.messages()
+    assert msg["Subject"].startswith("【リマインド】引越し日は ")
+    assert "行き先: " in _text(msg) and "ご自身で窓口へ" in _text(msg)  # where to go, for the 転入届
+
+
+def test_a_deadline_reminder_is_cancelled_once_the_procedure_is_filed(sapporo, mover, smtp_server):
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    note = _one(move, Kind.DEADLINE)
+    entry = note.procedure
+    assert note.topic == dates.next_open_day(entry.deadline_to).isoformat()
+    MoveProcedure.objects.filter(pk=entry.pk).update(filed_at=timezone.now())
+    assert services.send(note.pk, now=note.due_at) == "cancelled"
+    assert handler.messages() == []
+
+
+def test_a_deadline_on_a_holiday_moves_to_the_next_open_day():
+    assert dates.next_open_day(date(2027, 5, 1)) == date(2027, 5, 6)  # Sat, Sun, 憲法記念日, みどりの日, こどもの日
+    assert dates.next_open_day(date(2026, 11, 3)) == date(2026, 11, 4)  # 文化の日 (a Tuesday)
+    assert dates.next_open_day(date(2026, 12, 29)) == date(2027, 1, 4)  # 年末年始 閉庁日
+    assert dates.next_open_day(date(2027, 3, 22)) == date(2027, 3, 23)  # 振替休日 for 春分の日
+    assert dates.next_open_day(date(2027, 5, 7)) == date(2027, 5, 7)  # an open Friday stays
+
+
+def test_the_deadline_reminder_counts_from_the_next_open_day(sapporo, mover):
+    move = _submit(mover)
+    note = _one(move, Kind.DEADLINE)
+    MoveProcedure.objects.filter(pk=note.procedure_id).update(deadline_to=date(2027, 5, 1))
+    entry = MoveProcedure.objects.get(pk=note.procedure_id)
+    assert services.deadline_of(entry) == date(2027, 5, 6)
+
+
+def test_deleting_the_move_cancels_its_mails(sapporo, mover, smtp_server):
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    ids = list(Notification.objects.filter(move=move).values_list("pk", flat=True))
+    assert ids
+    moves_delete(move_ids=[move.pk])
+    assert not Notification.objects.filter(pk__in=ids).exists()
+    assert all(services.send(pk, now=timezone.now() + timedelta(days=60)) == "not due" for pk in ids)
+    assert handler.messages() == []
+
+
+def test_a_turned_off_kind_stays_in_the_inbox_but_is_not_mailed(sapporo, mover, smtp_server, client):
+    handler = Recorder()
+    smtp_server(handler)
+    Preference.objects.create(user=mover, confirmation=False)
+    move = _submit(mover)
+    note = _one(move, Kind.CONFIRMATION)
+    assert services.send(note.pk) == "skipped"
+    assert handler.messages() == []
+    client.force_login(mover)
+    page = client.get("/notifications/").content.decode()
+    assert move.number in page and "1" in page
+
+
+def test_smtp_4xx_is_retried_with_the_delivery_policy_and_sent_once(sapporo, mover, smtp_server):
+    handler = Recorder(replies=["451 4.3.0 try later"])
+    smtp_server(handler)
+    move = _submit(mover)
+    note = _one(move, Kind.CONFIRMATION)
+    assert services.send(note.pk) == "retry: smtp_451"
+    note.refresh_from_db()
+    assert note.status == Status.RETRYING and note.due_at > timezone.now()
+    assert services.send(note.pk, now=note.due_at) == "sent"
+    assert len(handler.messages()) == 1
+
+
+def test_a_5xx_fails_for_staff_to_see(sapporo, mover, smtp_server, admin_client):
+    handler = Recorder(rcpt_reply="550 5.1.1 no such user")
+    smtp_server(handler)
+    move = _submit(mover)
+    note = _one(move, Kind.CONFIRMATION)
+    assert services.send(note.pk) == "failed: smtp_550"
+    page = admin_client.get("/admin/notifications/notification/?status=failed").content.decode()
+    assert "smtp_550" in page
+
+
+def test_the_account_settings_are_saved_and_bad_input_named(client, mover):
+    client.force_login(mover)
+    bad = client.post("/notifications/settings/", {"confirmation": "on", "lead_days": "40", "language": "en"})
+    assert bad.status_code == 400 and "1" in bad.content.decode()
+    ok = client.post("/notifications/settings/", {"reminders": "on", "lead_days": "5", "language": "en"})
+    assert ok.status_code == 302
+    preference = Preference.objects.get(user=mover)
+    assert preference.lead_days == 5 and not preference.confirmation and preference.reminders
+    assert "/notifications/settings/" in client.get("/accounts/").content.decode()
+
+
+def test_erasure_removes_the_notifications(sapporo, mover):
+    from hikkoshi.notifications.services import notifications_erase
+
+    move = _submit(mover)
+    assert Notification.objects.filter(move=move).exists()
+    notifications_erase(move_id=move.pk)
+    assert not Notification.objects.filter(move=move).exists()
+
+
+def test_a_new_lead_time_moves_the_open_reminders(sapporo, mover, client, django_capture_on_commit_callbacks):
+    move = _submit(mover)
+    day = _one(move, Kind.MOVING_DAY)
+    client.force_login(mover)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/notifications/settings/", {"reminders": "on", "lead_days": "7", "language": ""})
+    assert response.status_code == 302
+    day.refresh_from_db()
+    assert day.due_at == services.reminder_at(move.move_date, 7)
+    assert DBTaskResult.objects.get(pk=day.task_id).run_after == day.due_at
+
+
+def test_a_customers_mails_go_to_the_address_they_gave_else_to_whoever_entered_it(sapporo, world, smtp_server):
+    from hikkoshi.assisted.models import AssistedMove
+    from hikkoshi.moves.models import Move
+
+    handler = Recorder()
+    smtp_server(handler)
+    move = move_submit(owner=world.staff, payload=sapporo_relocation())
+    AssistedMove.objects.create(
+        move=move, kind="agency", agency=world.agency, store=world.store, entered_by=world.staff
+    )
+    move = Move.objects.get(pk=move.pk)
+    assert services.recipient(move) == "taro@example.jp"  # the customer's own address
+    customer = Notification.objects.create(move=move, kind=Kind.SUMMARY, key="test:customer", due_at=timezone.now())
+    assert services.send(customer.pk) == "sent"
+    [to_customer] = handler.messages()
+    assert to_customer["To"] == "taro@example.jp"
+    assert str(move.public_id) not in _text(to_customer)  # no account: the portal's top page, not the move
+    handler.envelopes.clear()
+    applicant = dict(move.applicant)
+    applicant.pop("email")
+    stored = Move.objects.get(pk=move.pk)
+    stored.applicant = applicant
+    stored.save()
+    assert services.recipient(Move.objects.get(pk=move.pk)) == world.staff.email  # the agency's staff
+    note = _one(move, Kind.CONFIRMATION)
+    assert services.send(note.pk) == "sent"
+    [msg] = handler.messages()
+    assert msg["To"] == world.staff.email
+    assert f"/agency/moves/{move.public_id}/" in _text(msg)  # the move under the agency's pages
+    assert not inbox_rows(world.staff.pk).exists()  # not the staff member's own お知らせ
+
+
+def test_my_data_holds_the_notifications_and_their_settings(sapporo, mover, client):
+    move = _submit(mover)
+    Preference.objects.create(user=mover, lead_days=4, summary=False)
+    client.force_login(mover)
+    data = client.get("/accounts/data/").json()["notifications"]
+    assert data["settings"]["lead_days"] == 4 and data["settings"]["summary"] is False
+    [confirmation] = data["messages"]  # the reminders are not due yet
+    assert confirmation["move"] == str(move.public_id) and confirmation["kind"] == "confirmation"
+    assert move.number in confirmation["subject"]

@@ -1,0 +1,68 @@
+"""お知らせ (the signed-in mover's inbox) and the notification settings linked from the account page."""
+
+from django import forms
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from .messages import compose
+from .models import Notification, Preference, Status
+from .services import reschedule_reminders
+
+
+def inbox_rows(user_id: int | None) -> QuerySet[Notification]:
+    """The mover's notifications already due (a reminder shows on its day), newest first."""
+    return (
+        Notification.objects.filter(move__owner_id=user_id, due_at__lte=timezone.now(), move__assisted__isnull=True)
+        .exclude(status=Status.CANCELLED)
+        .select_related("move", "procedure__version")
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    rows = inbox_rows(request.user.pk)
+    if request.method == "POST":  # 「すべて既読にする」
+        rows.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications:inbox")
+    page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    entries = [{"n": n, "message": compose(n)} for n in page]
+    unread = rows.filter(read_at__isnull=True).count()
+    return render(request, "notifications/inbox.html", {"page": page, "entries": entries, "unread": unread})
+
+
+class PreferenceForm(forms.ModelForm):
+    class Meta:
+        model = Preference
+        fields = ["confirmation", "action", "summary", "reminders", "language", "lead_days"]
+
+    def clean_lead_days(self) -> int:
+        value = self.cleaned_data["lead_days"]
+        if not 1 <= value <= 14:
+            raise forms.ValidationError(_("Days ahead for reminders: a number from 1 to 14."))
+        return int(value)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    preference = Preference.objects.filter(user=request.user).first() or Preference(user=request.user)  # type: ignore[misc]
+    form = PreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            reschedule_reminders(saved.user_id, saved.lead_days)
+        flash.success(request, _("Your notification settings are saved."))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200)
