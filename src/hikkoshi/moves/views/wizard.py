@@ -150,10 +150,23 @@ def _render(request, move, step, template, context, *, summary=(), posted=False)
         "previous_url": previous,
         "list_url": list_url(request),
         "assisted": assisted,
+        "acting_for_name": _acting_for_name(move, assisted),
         "step_form": step != "review",
         **context,
     }
     return render(request, template, context)
+
+
+def _acting_for_name(move, assisted) -> str:
+    """Whom staff enter a move for (代行), for the banner of every step: the customer's name as
+    staff took it, else the applicant's name typed in the wizard; "" for a mover's own move."""
+    if assisted is None:
+        return ""
+    name = (assisted.contact or {}).get("name") or ""
+    if not name:
+        applicant = ((move.draft or {}).get("people") or {}).get("applicant") or {}
+        name = applicant.get("name") or "" if isinstance(applicant, dict) else ""
+    return " ".join(str(name).split())
 
 
 def _step_warnings(request, move, step, context) -> list[dict]:
