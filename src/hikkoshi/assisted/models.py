@@ -134,6 +134,15 @@ class CallCentre(models.Model):
     """A call centre (コールセンター) whose operators enter moves for callers."""
 
     name = models.CharField(_("name"), max_length=200)
+    # The number callers ring, printed on the letter mailed to them (送付状); set by the
+    # portal's administrators from the centre's own records, never made up. Empty: the
+    # portal's help desk (settings.HIKKOSHI_PORTAL_PHONE), if the operator set one.
+    phone = models.CharField(
+        _("phone number"),
+        max_length=20,
+        blank=True,
+        help_text=_("The number callers ring, printed on the letter mailed to them; empty: the portal's help desk."),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -144,6 +153,21 @@ class CallCentre(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from hikkoshi.japanese import InputError, normalise_phone
+
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except InputError as error:
+                raise ValidationError({"phone": error.message}) from None
+
+    def contact_phone(self) -> str:
+        """The number printed for callers: the centre's, else the portal's help desk, else ""."""
+        return self.phone or str(getattr(settings, "HIKKOSHI_PORTAL_PHONE", "") or "").strip()
 
 
 class Operator(models.Model):

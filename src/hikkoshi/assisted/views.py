@@ -374,7 +374,11 @@ def _mailing(request, found, public_id):
     if move.status != MoveStatus.SUBMITTED or move.erased_at is not None:
         raise Http404
     pdf = render_mailing_pack(
-        move_record(move), assisted.contact or {}, centre=assisted.centre.name, sent_on=timezone.localdate()
+        move_record(move),
+        assisted.contact or {},
+        centre=assisted.centre.name,
+        centre_phone=assisted.centre.contact_phone(),
+        sent_on=timezone.localdate(),
     )
     record(request, action=Action.PRINT, move=move, target="mailing.pdf")
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -1,6 +1,8 @@
 """A call centre's pages: a move for a caller with the consent script, the wizard, the result and
 "the forms to mail": one PDF, its cover letter's address in a 長形3号 envelope's window."""
 
+import re
+
 from hikkoshi.assisted.models import AssistedMove
 from hikkoshi.audit.models import AuditEvent
 from hikkoshi.documents.mailing import BLOCK, WINDOW
@@ -163,3 +165,63 @@ def test_an_operator_chooses_the_day_of_the_callers_counter_visit(world, sapporo
     entry.refresh_from_db()
     assert entry.visit_on == day
     assert AuditEvent.objects.filter(move=move.public_id, action="visit").count() == 1
+
+
+@needs_poppler
+def test_the_cover_letter_gives_the_centres_phone_each_deadline_and_the_portal(world, sapporo, settings):
+    """The letter mailed to a caller: the centre's phone number (set by the administrators, or
+    the portal's help desk), each form's deadline worked out from the moving day, the portal's
+    real address, and never that a 転入届 or 転居届 can be posted."""
+    from datetime import timedelta
+
+    from hikkoshi.documents.services import form_procedures
+    from hikkoshi.japanese import both
+    from hikkoshi.moves.selectors import move_record
+
+    settings.HIKKOSHI_PORTAL_URL = "https://hikkoshi.example.jp/"
+    settings.HIKKOSHI_PORTAL_PHONE = ""
+    world.centre.phone = "011-555-0123"
+    world.centre.save()
+    client, _base, move = submitted_call(world)
+    cover = squeezed(client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf").content, page=1)
+    assert "電話011-555-0123" in cover
+    assert "https://hikkoshi.example.jp/" in cover and "127.0.0.1" not in cover
+    forms = form_procedures(move_record(move))
+    assert forms
+    for entry in forms:
+        assert entry.deadline_to is not None
+        # 転入届・転居届: from the moving day to 14 days after it (the dates of the submission).
+        assert entry.deadline_from == move.move_date and entry.deadline_to == move.move_date + timedelta(days=14)
+        line = f"期限:{both(entry.deadline_from)}から{both(entry.deadline_to)}まで".replace(" ", "")
+        assert line in cover, entry
+    # The move's form is a 転居届 (within Sapporo): filed at the counter, never by post.
+    assert "郵送もできます" not in cover and "郵送を受け付けている" not in cover
+    assert "この届出は郵送では受け付けられません" in cover
+
+    # Without a number of its own: the portal's help desk; without either, no number at all.
+    world.centre.phone = ""
+    world.centre.save()
+    settings.HIKKOSHI_PORTAL_PHONE = "011-555-0199"
+    cover = squeezed(client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf").content, page=1)
+    assert "電話011-555-0199" in cover
+    settings.HIKKOSHI_PORTAL_PHONE = ""
+    cover = squeezed(client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf").content, page=1)
+    assert not re.search(r"電話\d", cover)
+
+
+def test_a_move_out_form_may_be_posted_but_never_a_move_in_form():
+    from datetime import date
+
+    from hikkoshi.documents.data import ProcedureRecord
+    from hikkoshi.documents.mailing import how_to_file
+
+    def entry(notification: str) -> ProcedureRecord:
+        return ProcedureRecord(
+            slug="x", version=1, name="", name_en="", organisation="", channel="window", status="in_person",
+            status_label="", deadline_to=date(2027, 1, 15), form="juminido", notification=notification,
+        )  # fmt: skip
+
+    assert "郵送でも届け出られます" in how_to_file(entry("move_out"))
+    for notification in ("move_in", "relocation"):
+        assert "郵送では受け付けられません" in how_to_file(entry(notification))
+        assert "郵送でも" not in how_to_file(entry(notification))
