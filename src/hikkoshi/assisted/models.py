@@ -293,6 +293,16 @@ class AssistedMove(models.Model):
     def consent_url(self) -> str:
         return reverse(f"{self.kind}:consent", kwargs={"public_id": self.move.public_id})
 
+    def entry_url(self) -> str:
+        """Where staff go before the wizard, or "" once the move can be entered: the consent
+        page until the consent is recorded; for a caller, then the page of their contact (a
+        call centre takes it only after the consent: ``services.start_callcentre_move``)."""
+        if not self.consent_recorded:
+            return self.consent_url()
+        if self.kind == self.Kind.CALL_CENTRE and not (self.contact or {}).get("name"):
+            return reverse("callcentre:contact", kwargs={"public_id": self.move.public_id})
+        return ""
+
     def extra_documents(self) -> list[dict]:
         """Documents of this move besides those of every move, for the result page."""
         if self.kind == self.Kind.CALL_CENTRE and self.move.erased_at is None:

@@ -13,9 +13,9 @@ found are read and decrypted.
 What finds a move: the whole name, the family name or the given name, in kanji or kana as
 stored, however spaced or wide (``山田太郎``, ``山田　太郎``, ``山田``, ``太郎``), with variant
 kanji (異体字) or their common form (``髙橋`` and ``高橋``, ``渡邉`` and ``渡辺``); the reading the
-same way, in hiragana, katakana or half-width katakana, once the move has one (the applicant's
-フリガナ, given in the wizard). A fragment (``山``, ``田太``) finds nothing: it would need every
-name decrypted.
+same way, in hiragana, katakana or half-width katakana, once the move has one (the reading staff
+took with the customer's contact, or the applicant's フリガナ once the move is submitted). A
+fragment (``山``, ``田太``) finds nothing: it would need every name decrypted.
 
 When the terms are written: the customer's contact when the move is started
 (``services.start_assisted_move``), the applicant when the move is submitted or corrected
@@ -47,8 +47,9 @@ REBUILD_BATCH = 200
 
 
 def contact_names(contact: dict | None) -> list[str]:
-    """The names of a customer's contact (its 氏名; it has no reading)."""
-    return [str((contact or {}).get("name") or "")]
+    """The names of a customer's contact: its 氏名 and, when staff took it, its reading."""
+    contact = contact or {}
+    return [str(contact.get("name") or ""), str(contact.get("name_kana") or "")]
 
 
 def applicant_names(applicant: dict | None) -> list[str]:

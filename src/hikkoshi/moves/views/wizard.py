@@ -96,9 +96,10 @@ def wizard_step(view):
         if move.status != MoveStatus.DRAFT:
             return redirect(page_url(request, "detail", move))
         assisted = assisted_of(move)
-        if assisted is not None and not assisted.consent_recorded:
-            # The customer agrees to having the move entered for them before anything is typed.
-            return redirect(assisted.consent_url())
+        if assisted is not None and (before := assisted.entry_url()):
+            # The customer agrees to having the move entered for them before anything is typed
+            # (and a caller's contact is taken once they agreed).
+            return redirect(before)
         goto = request.POST.get("goto") if request.method == "POST" and view.__name__ != "review" else None
         if goto in STEP_NAMES:
             # A step of the step bar: the page is kept as "Save and go back" keeps it (as typed,
@@ -545,7 +546,13 @@ def people(request, move):
     if not old:
         if assisted is not None:  # the customer's name and phone, as the staff member took them
             contact = assisted.contact or {}
-            old = {"applicant": {"name": contact.get("name", ""), "phone": contact.get("phone", "")}}
+            old = {
+                "applicant": {
+                    "name": contact.get("name", ""),
+                    "name_kana": contact.get("name_kana", ""),
+                    "phone": contact.get("phone", ""),
+                }
+            }
         else:
             old = {"applicant": {"email": request.user.email}}
     applicant, rows, household, problems = _people_forms(old, bound=bound, assisted=assisted is not None)
@@ -903,8 +910,8 @@ def _submit(request, public_id):
     if move.status != MoveStatus.DRAFT:
         return redirect(page_url(request, "detail", move))
     assisted = assisted_of(move)
-    if assisted is not None and not assisted.consent_recorded:
-        return redirect(assisted.consent_url())
+    if assisted is not None and (before := assisted.entry_url()):
+        return redirect(before)
     agreed = request.POST.get("consent") == "1"
     from ..limits import submission_limited_page, submission_refused  # issue 13: submissions per hour / day
 
