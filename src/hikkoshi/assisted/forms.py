@@ -129,7 +129,7 @@ class CallConsentForm(ScriptConsentForm):
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["where"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["where"].choices = choices
 
 
 class SheetConsentForm(forms.Form):

@@ -15,7 +15,9 @@ stored, however spaced or wide (``山田太郎``, ``山田　太郎``, ``山田`
 kanji (異体字) or their common form (``髙橋`` and ``高橋``, ``渡邉`` and ``渡辺``); the reading the
 same way, in hiragana, katakana or half-width katakana, once the move has one (the reading staff
 took with the customer's contact, or the applicant's フリガナ once the move is submitted). A
-fragment (``山``, ``田太``) finds nothing: it would need every name decrypted.
+fragment (``山``, ``田太``) finds nothing: it would need every name decrypted. A name with a
+reading is also found half written, half read (``鈴木 いちろう``, ``すずき 一郎``: ``mixed_terms``).
+Kanji are never read: a name stored in kana only is not found by kanji.
 
 When the terms are written: the customer's contact when the move is started
 (``services.start_assisted_move``), the applicant when the move is submitted or corrected
@@ -34,7 +36,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from hikkoshi.encryption import crypto
-from hikkoshi.japanese import name_key, name_terms
+from hikkoshi.japanese import mixed_terms, name_key, name_terms
 from hikkoshi.moves.models import Move
 
 from .models import AssistedMove, NameTerm
@@ -59,8 +61,13 @@ def applicant_names(applicant: dict | None) -> list[str]:
 
 
 def blind_terms(names: Iterable[str], ring: crypto.Keyring) -> list[str]:
-    """The digests of the terms of ``names`` under the first key of ``ring``."""
-    return sorted({ring.blind(term, PURPOSE) for term in name_terms(*names)})
+    """The digests of the terms of ``names`` (a name, then its reading) under the first key of
+    ``ring``: each whole and in parts, and the name half written, half read."""
+    names = list(names)
+    terms = name_terms(*names)
+    if len(names) >= 2:
+        terms |= mixed_terms(names[0], names[1])
+    return sorted({ring.blind(term, PURPOSE) for term in terms})
 
 
 def index_names(*, move_id: int, source: str, names: Iterable[str]) -> None:
