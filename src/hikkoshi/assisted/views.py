@@ -200,32 +200,25 @@ def _where_choices(found, area: str) -> list[tuple[str, str]]:
 
 
 @sensitive_post_parameters()
-def _new(request, found, area: str):
-    choices = _where_choices(found, area)
+def _agency_new(request, found):
+    """A new move for an agency's customer: the store and the customer's contact (their name
+    goes on the consent sheet they sign), then the consent. A call centre asks the consent
+    first: ``_callcentre_new``."""
+    choices = _where_choices(found, AGENCY)
     if not choices:
         raise PermissionDenied
-    form = ContactForm(
-        request.POST if request.method == "POST" else None, choices=choices, address_required=area == CALL_CENTRE
-    )
+    form = ContactForm(request.POST if request.method == "POST" else None, choices=choices, address_required=False)
     if form.is_bound and form.is_valid():
-        where = form.cleaned_data["where"]
-        kind, pk = where[0], int(where[1:])
-        if kind == "c":
-            move = services.start_assisted_move(
-                user=request.user, contact=form.contact(), centre=CallCentre.objects.get(pk=pk)
-            )
-        else:
-            move = services.start_assisted_move(
-                user=request.user, contact=form.contact(), store=Store.objects.select_related("agency").get(pk=pk)
-            )
+        store = Store.objects.select_related("agency").get(pk=int(form.cleaned_data["where"][1:]))
+        move = services.start_assisted_move(user=request.user, contact=form.contact(), store=store)
         record(request, action=Action.CREATE, move=move)
-        return redirect(reverse(f"{area}:consent", kwargs={"public_id": move.public_id}))
+        return redirect(reverse("agency:consent", kwargs={"public_id": move.public_id}))
     return render(
         request,
         "assisted/new.html",
         {
             "form": form,
-            "area": area,
+            "area": AGENCY,
             "summary": _summary(form),
             "focus_summary": form.is_bound,
         },
@@ -582,10 +575,6 @@ def _csv_safe(value: str) -> str:
 
 def _agency_home(request, found):
     return _home(request, found, AGENCY)
-
-
-def _agency_new(request, found):
-    return _new(request, found, AGENCY)
 
 
 def _callcentre_home(request, found):
