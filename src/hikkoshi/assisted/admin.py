@@ -89,7 +89,7 @@ class OperatorInline(admin.TabularInline):
 
 @admin.register(CallCentre)
 class CallCentreAdmin(admin.ModelAdmin):
-    list_display = ("name", "active", "created_at")
+    list_display = ("name", "phone", "active", "created_at")
     list_filter = ("active",)
     search_fields = ("name",)
     inlines = [OperatorInline]

@@ -21,6 +21,14 @@ CONTACT_NAME = FieldSpec(
     required=True,
     max_length=40,
 )
+CONTACT_KANA = replace(
+    next(spec for spec in APPLICANT if spec.name == "name_kana"),
+    required=False,
+    label="お客様の氏名のフリガナ",
+    label_en="Customer's name in kana",
+    help="ひらがな・カタカナどちらでも。分かれば入力してください。読みでも検索できるようになります。",
+    help_en="Hiragana or katakana, if known: the customer can then be found by the reading too.",
+)
 CONTACT_PHONE = replace(
     next(spec for spec in APPLICANT if spec.name == "phone"),
     required=False,
@@ -47,19 +55,26 @@ def _address_specs(required: bool) -> tuple[FieldSpec, ...]:
 
 
 class ContactForm(forms.Form):
-    """A new move for a customer: for which store or centre, and the customer's contact.
+    """The customer's contact, and (``choices``) for which store or centre a new move is.
 
-    The postal address is the one the forms are mailed to (the call centre's window envelope):
-    required for a call centre, optional for an agency.
+    An agency's new move: the store and the customer's contact. A call centre's caller gives
+    their contact only once the consent script has been read and their agreement recorded
+    (``CallConsentForm`` first): then without ``choices``. The reading (フリガナ) is optional;
+    with it, staff find the customer by the reading too (``names``). The postal address is the
+    one the forms are mailed to (the call centre's window envelope): required for a call centre,
+    optional for an agency.
     """
 
     where = forms.ChoiceField(label=_("Entered for"))
 
-    def __init__(self, *args, choices, address_required: bool, **kwargs):
+    def __init__(self, *args, choices=None, address_required: bool, **kwargs):
         super().__init__(*args, **{**kwargs, "prefix": "contact"})
-        self.fields["where"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
+        if choices is None:
+            del self.fields["where"]
+        else:
+            self.fields["where"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
         self.address_required = address_required
-        for spec in (CONTACT_NAME, *_address_specs(address_required), CONTACT_PHONE):
+        for spec in (CONTACT_NAME, CONTACT_KANA, *_address_specs(address_required), CONTACT_PHONE):
             self.fields[spec.name] = spec.form_field()
         self.fields["name"].widget.attrs["autocomplete"] = "off"
         self.fields["phone"].widget.attrs["autocomplete"] = "off"
@@ -89,6 +104,7 @@ class ContactForm(forms.Form):
         address = data.get("address_values") or {}
         return {
             "name": " ".join((data.get("name") or "").split()),
+            "name_kana": data.get("name_kana") or "",
             "phone": data.get("phone") or "",
             "postcode": address.get("postcode", ""),
             "address": address.get("full_address", ""),
@@ -102,6 +118,18 @@ class ScriptConsentForm(forms.Form):
         required=True,
         error_messages={"required": _("Tick this once you have read the script and the caller agreed.")},
     )
+
+
+class CallConsentForm(ScriptConsentForm):
+    """A new move for a caller: for which centre, and the caller's agreement to the script. It
+    asks nothing about the caller: nothing personal is stored before the consent."""
+
+    where = forms.ChoiceField(label=_("Call centre"))
+    field_order = ["where", "agreed"]
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["where"].choices = choices
 
 
 class SheetConsentForm(forms.Form):

@@ -134,6 +134,15 @@ class CallCentre(models.Model):
     """A call centre (コールセンター) whose operators enter moves for callers."""
 
     name = models.CharField(_("name"), max_length=200)
+    # The number callers ring, printed on the letter mailed to them (送付状); set by the
+    # portal's administrators from the centre's own records, never made up. Empty: the
+    # portal's help desk (settings.HIKKOSHI_PORTAL_PHONE), if the operator set one.
+    phone = models.CharField(
+        _("phone number"),
+        max_length=20,
+        blank=True,
+        help_text=_("The number callers ring, printed on the letter mailed to them; empty: the portal's help desk."),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -144,6 +153,21 @@ class CallCentre(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from hikkoshi.japanese import InputError, normalise_phone
+
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except InputError as error:
+                raise ValidationError({"phone": error.message}) from None
+
+    def contact_phone(self) -> str:
+        """The number printed for callers: the centre's, else the portal's help desk, else ""."""
+        return self.phone or str(getattr(settings, "HIKKOSHI_PORTAL_PHONE", "") or "").strip()
 
 
 class Operator(models.Model):
@@ -268,6 +292,16 @@ class AssistedMove(models.Model):
 
     def consent_url(self) -> str:
         return reverse(f"{self.kind}:consent", kwargs={"public_id": self.move.public_id})
+
+    def entry_url(self) -> str:
+        """Where staff go before the wizard, or "" once the move can be entered: the consent
+        page until the consent is recorded; for a caller, then the page of their contact (a
+        call centre takes it only after the consent: ``services.start_callcentre_move``)."""
+        if not self.consent_recorded:
+            return self.consent_url()
+        if self.kind == self.Kind.CALL_CENTRE and not (self.contact or {}).get("name"):
+            return reverse("callcentre:contact", kwargs={"public_id": self.move.public_id})
+        return ""
 
     def extra_documents(self) -> list[dict]:
         """Documents of this move besides those of every move, for the result page."""

@@ -13,9 +13,11 @@ found are read and decrypted.
 What finds a move: the whole name, the family name or the given name, in kanji or kana as
 stored, however spaced or wide (``山田太郎``, ``山田　太郎``, ``山田``, ``太郎``), with variant
 kanji (異体字) or their common form (``髙橋`` and ``高橋``, ``渡邉`` and ``渡辺``); the reading the
-same way, in hiragana, katakana or half-width katakana, once the move has one (the applicant's
-フリガナ, given in the wizard). A fragment (``山``, ``田太``) finds nothing: it would need every
-name decrypted.
+same way, in hiragana, katakana or half-width katakana, once the move has one (the reading staff
+took with the customer's contact, or the applicant's フリガナ once the move is submitted). A
+fragment (``山``, ``田太``) finds nothing: it would need every name decrypted. A name with a
+reading is also found half written, half read (``鈴木 いちろう``, ``すずき 一郎``: ``mixed_terms``).
+Kanji are never read: a name stored in kana only is not found by kanji.
 
 When the terms are written: the customer's contact when the move is started
 (``services.start_assisted_move``), the applicant when the move is submitted or corrected
@@ -34,7 +36,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from hikkoshi.encryption import crypto
-from hikkoshi.japanese import name_key, name_terms
+from hikkoshi.japanese import mixed_terms, name_key, name_terms
 from hikkoshi.moves.models import Move
 
 from .models import AssistedMove, NameTerm
@@ -47,8 +49,9 @@ REBUILD_BATCH = 200
 
 
 def contact_names(contact: dict | None) -> list[str]:
-    """The names of a customer's contact (its 氏名; it has no reading)."""
-    return [str((contact or {}).get("name") or "")]
+    """The names of a customer's contact: its 氏名 and, when staff took it, its reading."""
+    contact = contact or {}
+    return [str(contact.get("name") or ""), str(contact.get("name_kana") or "")]
 
 
 def applicant_names(applicant: dict | None) -> list[str]:
@@ -58,8 +61,13 @@ def applicant_names(applicant: dict | None) -> list[str]:
 
 
 def blind_terms(names: Iterable[str], ring: crypto.Keyring) -> list[str]:
-    """The digests of the terms of ``names`` under the first key of ``ring``."""
-    return sorted({ring.blind(term, PURPOSE) for term in name_terms(*names)})
+    """The digests of the terms of ``names`` (a name, then its reading) under the first key of
+    ``ring``: each whole and in parts, and the name half written, half read."""
+    names = list(names)
+    terms = name_terms(*names)
+    if len(names) >= 2:
+        terms |= mixed_terms(names[0], names[1])
+    return sorted({ring.blind(term, PURPOSE) for term in terms})
 
 
 def index_names(*, move_id: int, source: str, names: Iterable[str]) -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.encryption.digests import token_digest
 from hikkoshi.encryption.fields import update_rows
+from hikkoshi.moves.constants import MoveStatus
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.services import move_draft_create
 
@@ -48,6 +49,44 @@ def start_assisted_move(*, user, contact: dict, centre: CallCentre | None = None
             )
         names.index_names(move_id=move.pk, source=names.CONTACT, names=names.contact_names(contact))
     return move
+
+
+def start_callcentre_move(*, user, centre: CallCentre) -> Move:
+    """A new draft move for a caller of ``centre``, made once the operator has read the consent
+    script (通話スクリプト) and the caller agreed: the move, its record and the consent in one
+    transaction, with no contact yet. Nothing about the caller is stored before the consent:
+    their contact comes next (``set_contact``)."""
+    with transaction.atomic():
+        move = move_draft_create(owner=user)
+        AssistedMove.objects.create(
+            move=move,
+            kind=AssistedMove.Kind.CALL_CENTRE,
+            centre=centre,
+            entered_by=user,
+            contact={},
+            consent_method=AssistedMove.Method.SCRIPT,
+            consent_version=CALL_SCRIPT.version,
+            consent_recorded_by=user,
+            consent_at=timezone.now(),
+        )
+    return move
+
+
+def set_contact(assisted: AssistedMove, contact: dict) -> bool:
+    """Store the customer's contact (encrypted) and its name search terms, once their consent is
+    recorded, while the move is a draft. False (nothing stored) otherwise."""
+    with transaction.atomic():
+        locked = (
+            AssistedMove.objects.select_for_update()
+            .filter(pk=assisted.pk, consent_at__isnull=False, move__status=MoveStatus.DRAFT, move__erased_at=None)
+            .first()
+        )
+        if locked is None:
+            return False
+        update_rows(AssistedMove.objects.filter(pk=locked.pk), contact=contact)
+        names.index_names(move_id=locked.move_id, source=names.CONTACT, names=names.contact_names(contact))
+    assisted.refresh_from_db()
+    return True
 
 
 def record_consent(assisted: AssistedMove, *, method: str, version: str, by=None) -> bool:

@@ -26,6 +26,7 @@ callcentre = (
         path("", views.callcentre_home, name="home"),
         path("moves/new/", views.callcentre_new, name="new"),
         path("moves/<uuid:public_id>/consent/", views.callcentre_consent, name="consent"),
+        path("moves/<uuid:public_id>/contact/", views.callcentre_contact, name="contact"),
         path("moves/<uuid:public_id>/mailing.pdf", views.callcentre_mailing, name="mailing"),
     ],
     "callcentre",

@@ -39,7 +39,7 @@ from hikkoshi.moves.forms import STEP_NAMES, STEPS
 from hikkoshi.moves.models import Move
 
 from . import names, services
-from .forms import ContactForm, MemberForm, PhoneConsentForm, ScriptConsentForm, SheetConsentForm
+from .forms import CallConsentForm, ContactForm, MemberForm, PhoneConsentForm, ScriptConsentForm, SheetConsentForm
 from .models import Agency, AgencyMember, CallCentre, Store
 from .selectors import agency_members, billing_counts, memberships
 from .texts import AGENCY_CONSENT, CALL_SCRIPT, ConsentText
@@ -138,6 +138,8 @@ def _rows(request, area: str, query: str) -> tuple[list[dict], bool]:
         applicant = (move.applicant or {}).get("name", "")
         if not assisted.consent_recorded:
             next_url, next_label = assisted.consent_url(), _("Record the customer's consent")
+        elif move.status == MoveStatus.DRAFT and assisted.entry_url():
+            next_url, next_label = assisted.entry_url(), _("Enter the caller's contact")
         elif move.status == MoveStatus.DRAFT:
             step = (move.draft or {}).get("step") or "places"
             next_url = _wizard_url(area, move)
@@ -198,32 +200,25 @@ def _where_choices(found, area: str) -> list[tuple[str, str]]:
 
 
 @sensitive_post_parameters()
-def _new(request, found, area: str):
-    choices = _where_choices(found, area)
+def _agency_new(request, found):
+    """A new move for an agency's customer: the store and the customer's contact (their name
+    goes on the consent sheet they sign), then the consent. A call centre asks the consent
+    first: ``_callcentre_new``."""
+    choices = _where_choices(found, AGENCY)
     if not choices:
         raise PermissionDenied
-    form = ContactForm(
-        request.POST if request.method == "POST" else None, choices=choices, address_required=area == CALL_CENTRE
-    )
+    form = ContactForm(request.POST if request.method == "POST" else None, choices=choices, address_required=False)
     if form.is_bound and form.is_valid():
-        where = form.cleaned_data["where"]
-        kind, pk = where[0], int(where[1:])
-        if kind == "c":
-            move = services.start_assisted_move(
-                user=request.user, contact=form.contact(), centre=CallCentre.objects.get(pk=pk)
-            )
-        else:
-            move = services.start_assisted_move(
-                user=request.user, contact=form.contact(), store=Store.objects.select_related("agency").get(pk=pk)
-            )
+        store = Store.objects.select_related("agency").get(pk=int(form.cleaned_data["where"][1:]))
+        move = services.start_assisted_move(user=request.user, contact=form.contact(), store=store)
         record(request, action=Action.CREATE, move=move)
-        return redirect(reverse(f"{area}:consent", kwargs={"public_id": move.public_id}))
+        return redirect(reverse("agency:consent", kwargs={"public_id": move.public_id}))
     return render(
         request,
         "assisted/new.html",
         {
             "form": form,
-            "area": area,
+            "area": AGENCY,
             "summary": _summary(form),
             "focus_summary": form.is_bound,
         },
@@ -235,7 +230,7 @@ def _new(request, found, area: str):
 
 
 def _after_consent(area: str, move) -> str:
-    return _wizard_url(area, move, "places")
+    return move.assisted.entry_url() or _wizard_url(area, move, "places")
 
 
 def _agency_text(assisted) -> ConsentText:
@@ -302,6 +297,8 @@ def _agency_consent_sheet(request, found, public_id):
 @sensitive_post_parameters()
 def _callcentre_consent(request, found, public_id):
     move, assisted = _assisted_move(request, CALL_CENTRE, public_id)
+    if request.method == "POST" and assisted.consent_recorded:
+        return redirect(_after_consent(CALL_CENTRE, move))  # the form sent again: on to the next page
     form = ScriptConsentForm(request.POST if request.method == "POST" else None)
     if form.is_bound and not assisted.consent_recorded and form.is_valid():
         services.record_script_consent(assisted, operator=request.user)
@@ -321,6 +318,70 @@ def _callcentre_consent(request, found, public_id):
             "summary": summary,
             "focus_summary": bool(summary),
             "next_url": _after_consent(CALL_CENTRE, move),
+        },
+        status=400 if summary else 200,
+    )
+
+
+@sensitive_post_parameters()
+def _callcentre_new(request, found):
+    """A new move for a caller: the operator chooses the centre, reads the consent script and
+    ticks that the caller agreed. Only then is anything stored — the move with its consent
+    (``services.start_callcentre_move``) — and the caller's contact is asked next. Nothing typed
+    about the caller reaches the database, the session or the audit log before the consent."""
+    choices = _where_choices(found, CALL_CENTRE)
+    if not choices:
+        raise PermissionDenied
+    form = CallConsentForm(request.POST if request.method == "POST" else None, choices=choices)
+    if form.is_bound and form.is_valid():
+        centre = CallCentre.objects.get(pk=int(form.cleaned_data["where"][1:]))
+        move = services.start_callcentre_move(user=request.user, centre=centre)
+        record(request, action=Action.CREATE, move=move)
+        record(request, action=Action.CONSENT, move=move, target=CALL_SCRIPT.version)
+        messages.success(request, _("The caller's consent is recorded."))
+        return redirect(reverse("callcentre:contact", kwargs={"public_id": move.public_id}))
+    summary = _summary(form)
+    return render(
+        request,
+        "assisted/callcentre_new.html",
+        {"form": form, "script": CALL_SCRIPT, "area": CALL_CENTRE, "summary": summary, "focus_summary": bool(summary)},
+        status=400 if summary else 200,
+    )
+
+
+@sensitive_post_parameters()
+def _callcentre_contact(request, found, public_id):
+    """The caller's contact (name, reading, the address the forms are mailed to, phone), taken
+    once their consent is recorded; it can be corrected while the move is a draft."""
+    move, assisted = _assisted_move(request, CALL_CENTRE, public_id)
+    if not assisted.consent_recorded:
+        return redirect(assisted.consent_url())
+    if move.status != MoveStatus.DRAFT or move.erased_at is not None:
+        raise Http404
+    contact = assisted.contact or {}
+    form = ContactForm(
+        request.POST if request.method == "POST" else None,
+        address_required=True,
+        initial={
+            key: contact.get(key, "") for key in ("name", "name_kana", "postcode", "address", "building", "phone")
+        },
+    )
+    if form.is_bound and form.is_valid():
+        if services.set_contact(assisted, form.contact()):
+            record(request, action=Action.CHANGE, move=move, target="contact")
+        return redirect(_wizard_url(CALL_CENTRE, move))
+    summary = _summary(form)
+    return render(
+        request,
+        "assisted/callcentre_contact.html",
+        {
+            "form": form,
+            "move": move,
+            "assisted": assisted,
+            "area": CALL_CENTRE,
+            "acting_for_name": contact.get("name", ""),
+            "summary": summary,
+            "focus_summary": bool(summary),
         },
         status=400 if summary else 200,
     )
@@ -374,7 +435,11 @@ def _mailing(request, found, public_id):
     if move.status != MoveStatus.SUBMITTED or move.erased_at is not None:
         raise Http404
     pdf = render_mailing_pack(
-        move_record(move), assisted.contact or {}, centre=assisted.centre.name, sent_on=timezone.localdate()
+        move_record(move),
+        assisted.contact or {},
+        centre=assisted.centre.name,
+        centre_phone=assisted.centre.contact_phone(),
+        sent_on=timezone.localdate(),
     )
     record(request, action=Action.PRINT, move=move, target="mailing.pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -512,16 +577,8 @@ def _agency_home(request, found):
     return _home(request, found, AGENCY)
 
 
-def _agency_new(request, found):
-    return _new(request, found, AGENCY)
-
-
 def _callcentre_home(request, found):
     return _home(request, found, CALL_CENTRE)
-
-
-def _callcentre_new(request, found):
-    return _new(request, found, CALL_CENTRE)
 
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -539,4 +596,5 @@ agency_counts_csv = require_GET(area_view(AGENCY, managers_only=True)(_counts_cs
 callcentre_home = GET_POST(area_view(CALL_CENTRE)(_callcentre_home))
 callcentre_new = GET_POST(area_view(CALL_CENTRE)(_callcentre_new))
 callcentre_consent = GET_POST(area_view(CALL_CENTRE)(_callcentre_consent))
+callcentre_contact = GET_POST(area_view(CALL_CENTRE)(_callcentre_contact))
 callcentre_mailing = require_GET(area_view(CALL_CENTRE)(_mailing))

@@ -3,7 +3,7 @@
 First a cover letter (送付状) whose address block shows through the window of a 長形3号 window
 envelope (窓あき封筒), then every pre-filled 住民異動届 of the move (with its page of what to
 bring and where to go), then the 申請控え. The caller signs (or seals) each form and takes it to
-the office named on it (or mails it where the office accepts that); the procedures sent by the
+the office named on it (only a 転出届 may also be mailed: a 転入届 or 転居届 never); the procedures sent by the
 portal itself are listed as done.
 
 The window, and where the address block is put
@@ -32,7 +32,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer
 from hikkoshi import channels
 from hikkoshi.japanese import both
 
-from .data import MoveRecord
+from .data import MoveRecord, ProcedureRecord
 from .flow import BODY, HEADING, SMALL, grid_table, para
 from .fonts import GOTHIC, MINCHO, register_fonts
 from .labels import FORM_TITLES, destination, postcode
@@ -66,7 +66,9 @@ def address_lines(contact: dict) -> list[tuple[str, str, float]]:
     return lines
 
 
-def _draw_first_page(canvas, doc, *, contact: dict, sent_on: date, centre: str, portal_url: str, move_id: str):
+def _draw_first_page(
+    canvas, doc, *, contact: dict, sent_on: date, centre: str, centre_phone: str, portal_url: str, move_id: str
+):
     sheet = Sheet(canvas)
     x, t, _w, h = BLOCK
     pt = 25.4 / 72  # mm per point
@@ -83,7 +85,12 @@ def _draw_first_page(canvas, doc, *, contact: dict, sent_on: date, centre: str, 
     sheet.text(SENDER_X, 22, "差出人", font=GOTHIC, size=8, gray=0.35)
     sheet.text(SENDER_X, 28, PORTAL, font=GOTHIC, size=9)
     sheet.text(SENDER_X, 33, f"{centre}（代行入力）", font=MINCHO, size=9)
-    sheet.text(SENDER_X, 38, portal_url, font=MINCHO, size=8)
+    t = 38.0
+    if centre_phone:
+        sheet.text(SENDER_X, t, f"電話 {centre_phone}", font=GOTHIC, size=9)
+        t += 5
+    if portal_url:
+        sheet.text(SENDER_X, t, portal_url, font=MINCHO, size=8)
     sheet.text(198, 60, both(sent_on), font=MINCHO, size=10, align="right")
     sheet.text(12, 290, f"申請ID {move_id}・{PORTAL}", font=GOTHIC, size=6.5, gray=0.35)
 
@@ -92,11 +99,37 @@ def _draw_later_page(canvas, doc, *, move_id: str):
     Sheet(canvas).text(12, 290, f"申請ID {move_id}・{PORTAL}（送付状のつづき）", font=GOTHIC, size=6.5, gray=0.35)
 
 
+def deadline_line(entry: ProcedureRecord) -> str:
+    """「期限: 令和8年1月15日 (2026年) まで」 from the procedure's period (its dates were worked
+    out from the moving day when the move was submitted); "" without one."""
+    start, end = entry.deadline_from, entry.deadline_to
+    if start and end:
+        return f"期限: {both(start)} から {both(end)} まで"
+    if end:
+        return f"期限: {both(end)} まで"
+    if start:
+        return f"期限: {both(start)} から"
+    return ""
+
+
+def how_to_file(entry: ProcedureRecord) -> str:
+    """What the caller does with a 住民異動届. The 転入届 and the 転居届 are filed at the counter
+    in person (the new address must be lived in first, and the office checks who files it):
+    never by post. Only the 転出届 may also be mailed to the office of the old address."""
+    if entry.notification == "move_out":
+        return (
+            "署名（または押印）のうえ、窓口へお持ちください。"
+            "転出届は郵送でも届け出られます（送り方は提出先にお確かめください）。"
+        )
+    return "署名（または押印）のうえ、窓口へお持ちください。この届出は郵送では受け付けられません。"
+
+
 def render_cover_letter(
-    record: MoveRecord, contact: dict, *, centre: str, sent_on: date, portal_url: str = ""
+    record: MoveRecord, contact: dict, *, centre: str, sent_on: date, portal_url: str = "", centre_phone: str = ""
 ) -> bytes:
-    """The cover letter (送付状): the address block in the window, the sender, the date, what is
-    enclosed and what the caller does with each form."""
+    """The cover letter (送付状): the address block in the window, the sender (the centre, its
+    phone number when one is set, the portal's address), the date, what is enclosed, each
+    form's deadline and what the caller does with it."""
     from .services import form_procedures
 
     register_fonts()
@@ -121,6 +154,7 @@ def render_cover_letter(
         "contact": contact,
         "sent_on": sent_on,
         "centre": centre,
+        "centre_phone": centre_phone,
         "portal_url": portal_url,
         "move_id": record.id,
     }
@@ -150,22 +184,20 @@ def render_cover_letter(
         Spacer(1, 3 * mm),
         para("同封書類", HEADING),
     ]
-    rows = [[para("No."), para("書類"), para("提出先・お手続き")]]
+    rows = [[para("No."), para("書類"), para("提出先・期限・お手続き")]]
     for number, entry in enumerate(forms, 1):
         office = entry.office
         where = office.name if office else entry.organisation
         if office and office.address:
             where += f"\n{postcode(office.postcode)} {office.address}".rstrip()
+        deadline = deadline_line(entry)
         rows.append(
             [
                 para(str(number)),
                 para(
                     f"住民異動届（{FORM_TITLES.get(entry.notification, entry.name)}）", small="持ち物・届出先の案内つき"
                 ),
-                para(
-                    f"{where}\n署名（または押印）のうえ、窓口へお持ちください。"
-                    "郵送を受け付けている届出は郵送もできます。"
-                ),
+                para("\n".join(filter(None, (where, deadline, how_to_file(entry))))),
             ]
         )
     rows.append([para(str(len(forms) + 1)), para("申請控え"), para("お手元に保管してください。")])
@@ -190,7 +222,10 @@ def render_cover_letter(
         Spacer(1, 4 * mm),
         para(
             f"申請ID: {record.id}　申請日: {both(record.submitted_at)}　"
-            f"ご不明な点は {centre} へ、申請IDを添えてお問い合わせください。",
+            f"ご不明な点は {centre}"
+            + (f"（電話 {centre_phone}）" if centre_phone else "")
+            + " へ、申請IDを添えてお問い合わせください。"
+            + (f"　引越し手続きワンストップポータル: {portal_url}" if portal_url else ""),
             SMALL,
         ),
     ]
@@ -199,7 +234,7 @@ def render_cover_letter(
 
 
 def render_mailing_pack(
-    record: MoveRecord, contact: dict, *, centre: str, sent_on: date, portal_url: str = ""
+    record: MoveRecord, contact: dict, *, centre: str, sent_on: date, portal_url: str = "", centre_phone: str = ""
 ) -> bytes:
     """The cover letter, every 住民異動届 and the 申請控え as one PDF (merged with pypdfium2)."""
     from django.conf import settings
@@ -210,7 +245,11 @@ def render_mailing_pack(
     from .services import form_procedures
 
     portal_url = portal_url or getattr(settings, "HIKKOSHI_PORTAL_URL", "")
-    parts = [render_cover_letter(record, contact, centre=centre, sent_on=sent_on, portal_url=portal_url)]
+    parts = [
+        render_cover_letter(
+            record, contact, centre=centre, sent_on=sent_on, portal_url=portal_url, centre_phone=centre_phone
+        )
+    ]
     parts += [render_residence_change_form(record, entry) for entry in form_procedures(record)]
     parts.append(render_copy(record))
     merged = pdfium.PdfDocument.new()

@@ -8,7 +8,8 @@ it). Nothing here touches the database or an app.
 
 - ``width``: full-width digits, the dashes people type, half-width katakana (全角・半角)
 - ``kana``: hiragana → katakana, a reading as full-width katakana (``to_katakana``)
-- ``names``: names and readings folded for an exact look-up (``name_key``, ``name_terms``)
+- ``names``: names and readings folded for an exact look-up (``name_key``, ``name_terms``,
+  ``mixed_terms``)
 - ``numerals``: kanji numerals (漢数字) in dates and addresses
 - ``eras``: the eras (元号) and dates in them (和暦): ``format_wareki``, ``wareki``, ``both``
 - ``dates``: dates as typed (``parse_date``) and in 年 / 月 / 日 fields
@@ -46,7 +47,7 @@ from .eras import (
 )
 from .errors import InputError
 from .kana import hiragana_to_katakana, to_katakana
-from .names import name_key, name_terms
+from .names import mixed_terms, name_key, name_terms
 from .numerals import kanji_number, kanji_numerals_to_digits
 from .phone import PHONE_MAX_INPUT, normalise_phone
 from .text import check_text
@@ -79,6 +80,7 @@ __all__ = [
     "hiragana_to_katakana",
     "kanji_number",
     "kanji_numerals_to_digits",
+    "mixed_terms",
     "name_key",
     "name_terms",
     "normalise_phone",

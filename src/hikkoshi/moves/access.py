@@ -77,6 +77,10 @@ class EnteredFor(Protocol):
 
     def consent_url(self) -> str: ...
 
+    def entry_url(self) -> str:
+        """The page staff finish before the wizard (the consent, the customer's contact), or ""."""
+        ...
+
     def extra_documents(self) -> list[dict]: ...
 
 

@@ -89,8 +89,12 @@ def staff_client(world: World, user, **defaults) -> Client:
 
 
 def new_move(client, area: str, **contact) -> str:
-    """A new move for a customer; the URL of its consent page."""
+    """A new move for a customer; the URL of its consent page. For a call centre the consent
+    comes first (the script read, the caller agreed), then the caller's contact: the move
+    returned has both, and its consent page leads on to the wizard."""
     data = {f"contact-{k}": v for k, v in {**CUSTOMER, **contact}.items()}
+    if area == "callcentre":
+        return new_call(client, data)
     if "contact-where" not in data:
         page = client.get(f"/{area}/moves/new/").content.decode()
         option = re.search(r'<option value="([cs]\d+)"', page)
@@ -99,6 +103,21 @@ def new_move(client, area: str, **contact) -> str:
     response = client.post(f"/{area}/moves/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return response["Location"]
+
+
+def new_call(client, data: dict) -> str:
+    where = data.pop("contact-where", None)
+    if where is None:
+        option = re.search(r'<option value="(c\d+)"', client.get("/callcentre/moves/new/").content.decode())
+        assert option is not None
+        where = option.group(1)
+    response = client.post("/callcentre/moves/new/", {"where": where, "agreed": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contact_url = response["Location"]
+    assert contact_url.endswith("/contact/"), contact_url
+    response = client.post(contact_url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return contact_url.rsplit("/contact/", 1)[0] + "/consent/"
 
 
 def base_of_consent(url: str) -> str:

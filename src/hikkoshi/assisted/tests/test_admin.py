@@ -64,3 +64,16 @@ def test_an_administrator_sees_the_counts_and_cannot_add_change_or_delete_them(a
     assert response.status_code in (200, 302)  # "no action selected": the action is not offered
     assert list(BillingCount.objects.values_list("month", "count")) == [("2026-04", 3)]
     assert BillingCount.objects.count() == 1
+
+
+def test_a_call_centres_phone_number_is_checked_and_normalised(db):
+    from django.core.exceptions import ValidationError
+
+    from hikkoshi.assisted.models import CallCentre
+
+    centre = CallCentre(name="テスト", phone="０１１（５５５）０１２３")
+    centre.full_clean()
+    assert centre.phone == "011-555-0123"
+    with pytest.raises(ValidationError) as refused:
+        CallCentre(name="テスト", phone="12345").full_clean()
+    assert "phone" in refused.value.message_dict

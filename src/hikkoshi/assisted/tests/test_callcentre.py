@@ -1,6 +1,8 @@
 """A call centre's pages: a move for a caller with the consent script, the wizard, the result and
 "the forms to mail": one PDF, its cover letter's address in a 長形3号 envelope's window."""
 
+import re
+
 from hikkoshi.assisted.models import AssistedMove
 from hikkoshi.audit.models import AuditEvent
 from hikkoshi.documents.mailing import BLOCK, WINDOW
@@ -45,34 +47,37 @@ def submitted_call(world, client=None, **contact):
 def test_a_move_for_a_caller_read_from_the_script(world, sapporo):
     client = staff_client(world, world.operator, HTTP_ACCEPT_LANGUAGE="en")
     assert client.get("/callcentre/").status_code == 200
-    # The mailing address is required for a call centre, and checked against the postal code.
-    response = client.post(
-        "/callcentre/moves/new/", {"contact-where": f"c{world.centre.pk}", "contact-name": "小樽 三郎"}
-    )
-    assert response.status_code == 400 and 'id="id_contact-postcode_error"' in text(response)
-    response = client.post(
-        "/callcentre/moves/new/",
-        {
-            "contact-where": f"c{world.centre.pk}",
-            "contact-name": "小樽 三郎",
-            "contact-postcode": "060-0042",
-            "contact-address": "札幌市北区北24条西6丁目",
-        },
-    )
-    assert response.status_code == 400 and "060-0042" in text(response)
-    consent_url = new_move(client, "callcentre")
-    page = text(client.get(consent_url))
-    # The versioned script, in Japanese and in English.
+    # The script first: nothing about the caller is asked before they agree.
+    page = text(client.get("/callcentre/moves/new/"))
     assert "call-script/" in page and 'lang="ja"' in page and 'lang="en"' in page
     assert "同意していただけますか" in page and "Do you agree" in page
-    response = client.post(consent_url, {})
+    assert 'name="contact-name"' not in page
+    response = client.post("/callcentre/moves/new/", {"where": f"c{world.centre.pk}"})
     assert response.status_code == 400 and 'id="id_agreed_error"' in text(response)
-    response = client.post(consent_url, {"agreed": "on"})
-    base = base_of_consent(consent_url)
-    assert response["Location"] == base + "places/"
-    assisted = move_at(consent_url).assisted
+    response = client.post("/callcentre/moves/new/", {"where": f"c{world.centre.pk}", "agreed": "on"})
+    contact_url = response["Location"]
+    assert contact_url.endswith("/contact/")
+    base = contact_url.rsplit("contact/", 1)[0]
+    consent_url = base + "consent/"
+    assisted = move_at(contact_url).assisted
     assert assisted.consent_method == "script" and assisted.consent_recorded_by == world.operator
-    assert assisted.consent_version.startswith("call-script/")
+    assert assisted.consent_version.startswith("call-script/") and assisted.contact == {}
+    # Then the contact: the wizard waits for it.
+    assert client.get(base + "places/")["Location"] == contact_url
+    # The mailing address is required for a call centre, and checked against the postal code.
+    response = client.post(contact_url, {"contact-name": "小樽 三郎"})
+    assert response.status_code == 400 and 'id="id_contact-postcode_error"' in text(response)
+    response = client.post(
+        contact_url,
+        {"contact-name": "小樽 三郎", "contact-postcode": "060-0042", "contact-address": "札幌市北区北24条西6丁目"},
+    )
+    assert response.status_code == 400 and "060-0042" in text(response)
+    response = client.post(contact_url, {f"contact-{k}": v for k, v in CUSTOMER.items()})
+    assert response["Location"] == base + "places/"
+    assert move_at(contact_url).assisted.contact["name"] == CUSTOMER["name"]
+    # The consent page says it is recorded; sent again, it leads on.
+    assert "Read from the script on the phone" in text(client.get(consent_url))
+    assert client.post(consent_url, {"agreed": "on"})["Location"] == base + "places/"
     # A caller without an e-mail address.
     through_wizard(client, base, applicant=NO_EMAIL)
     move = move_at(consent_url)
@@ -88,7 +93,7 @@ def test_operators_see_their_centre_only(world, sapporo):
     other = staff_client(world, world.other_operator)
     assert CUSTOMER["name"] not in text(other.get("/callcentre/"))
     assert CUSTOMER["name"] not in text(other.post("/callcentre/", {"q": "小樽"}))
-    for path in ("", "review/", "documents/result.pdf", "mailing.pdf", "consent/", "delete/"):
+    for path in ("", "review/", "documents/result.pdf", "mailing.pdf", "consent/", "contact/", "delete/"):
         assert other.get(f"/callcentre/moves/{move.public_id}/{path}").status_code == 404, path
     assert AssistedMove.objects.count() == 1
 
@@ -163,3 +168,114 @@ def test_an_operator_chooses_the_day_of_the_callers_counter_visit(world, sapporo
     entry.refresh_from_db()
     assert entry.visit_on == day
     assert AuditEvent.objects.filter(move=move.public_id, action="visit").count() == 1
+
+
+@needs_poppler
+def test_the_cover_letter_gives_the_centres_phone_each_deadline_and_the_portal(world, sapporo, settings):
+    """The letter mailed to a caller: the centre's phone number (set by the administrators, or
+    the portal's help desk), each form's deadline worked out from the moving day, the portal's
+    real address, and never that a 転入届 or 転居届 can be posted."""
+    from datetime import timedelta
+
+    from hikkoshi.documents.services import form_procedures
+    from hikkoshi.japanese import both
+    from hikkoshi.moves.selectors import move_record
+
+    settings.HIKKOSHI_PORTAL_URL = "https://hikkoshi.example.jp/"
+    settings.HIKKOSHI_PORTAL_PHONE = ""
+    world.centre.phone = "011-555-0123"
+    world.centre.save()
+    client, _base, move = submitted_call(world)
+    cover = squeezed(client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf").content, page=1)
+    assert "電話011-555-0123" in cover
+    assert "https://hikkoshi.example.jp/" in cover and "127.0.0.1" not in cover
+    forms = form_procedures(move_record(move))
+    assert forms
+    for entry in forms:
+        assert entry.deadline_to is not None
+        # 転入届・転居届: from the moving day to 14 days after it (the dates of the submission).
+        assert entry.deadline_from == move.move_date and entry.deadline_to == move.move_date + timedelta(days=14)
+        line = f"期限:{both(entry.deadline_from)}から{both(entry.deadline_to)}まで".replace(" ", "")
+        assert line in cover, entry
+    # The move's form is a 転居届 (within Sapporo): filed at the counter, never by post.
+    assert "郵送もできます" not in cover and "郵送を受け付けている" not in cover
+    assert "この届出は郵送では受け付けられません" in cover
+
+    # Without a number of its own: the portal's help desk; without either, no number at all.
+    world.centre.phone = ""
+    world.centre.save()
+    settings.HIKKOSHI_PORTAL_PHONE = "011-555-0199"
+    cover = squeezed(client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf").content, page=1)
+    assert "電話011-555-0199" in cover
+    settings.HIKKOSHI_PORTAL_PHONE = ""
+    cover = squeezed(client.get(f"/callcentre/moves/{move.public_id}/mailing.pdf").content, page=1)
+    assert not re.search(r"電話\d", cover)
+
+
+def test_a_move_out_form_may_be_posted_but_never_a_move_in_form():
+    from datetime import date
+
+    from hikkoshi.documents.data import ProcedureRecord
+    from hikkoshi.documents.mailing import how_to_file
+
+    def entry(notification: str) -> ProcedureRecord:
+        return ProcedureRecord(
+            slug="x", version=1, name="", name_en="", organisation="", channel="window", status="in_person",
+            status_label="", deadline_to=date(2027, 1, 15), form="juminido", notification=notification,
+        )  # fmt: skip
+
+    assert "郵送でも届け出られます" in how_to_file(entry("move_out"))
+    for notification in ("move_in", "relocation"):
+        assert "郵送では受け付けられません" in how_to_file(entry(notification))
+        assert "郵送でも" not in how_to_file(entry(notification))
+
+
+def stored_everywhere() -> str:
+    """Every value of every table of the database, and every session decoded, as one text."""
+    import json
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+
+    values = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            values += [str(value) for row in cursor.fetchall() for value in row]
+    values += [json.dumps(s.get_decoded(), ensure_ascii=False, default=str) for s in Session.objects.all()]
+    return "\n".join(values)
+
+
+def test_nothing_about_the_caller_is_stored_before_the_consent(world, sapporo):
+    """Until the operator has read the consent script and recorded the caller's agreement, nothing
+    about the caller is stored: no move, no record, no search term, no audit event of a move, and
+    neither the database nor a session holds what the operator typed."""
+    from hikkoshi.assisted.models import NameTerm
+    from hikkoshi.moves.models import Move
+
+    client = staff_client(world, world.operator)
+    counts = lambda: [m.objects.count() for m in (Move, AssistedMove, NameTerm)]  # noqa: E731
+    before = counts()
+    caller = {**CUSTOMER, "name": "鷺沢 葵衣", "name_kana": "さぎさわ あおい", "building": "鷺沢ハイツ 808"}
+    caller["phone"] = "011-987-6543"
+    typed = {f"contact-{k}": v for k, v in caller.items()}
+    stored_before = stored_everywhere()
+    assert client.get("/callcentre/moves/new/").status_code == 200
+    # What an operator might send before the caller agreed: the contact (as the page asked for
+    # it first before), with or without the centre, but without the tick.
+    client.post("/callcentre/moves/new/", {"contact-where": f"c{world.centre.pk}", **typed})
+    client.post("/callcentre/moves/new/", {"where": f"c{world.centre.pk}", **typed})
+    assert counts() == before
+    assert not AuditEvent.objects.filter(move__isnull=False).exists()
+    everything = stored_everywhere()
+    for value in ("鷺沢", "葵衣", "さぎさわ", "サギサワ", "011-987-6543", "0119876543", "大通西3丁目", "060-0042"):
+        assert everything.count(value) == stored_before.count(value), value
+
+    # Agreed: the move and its consent, still nothing about the caller until they give it.
+    contact_url = client.post("/callcentre/moves/new/", {"where": f"c{world.centre.pk}", "agreed": "on"})["Location"]
+    move = move_at(contact_url)
+    assert move.assisted.consent_recorded and move.assisted.contact == {} and move.applicant in ({}, None)
+    assert counts() == [before[0] + 1, before[1] + 1, before[2]]
+    assert client.post(contact_url, typed).status_code == 302
+    assert move_at(contact_url).assisted.contact["name"] == "鷺沢 葵衣"
+    assert NameTerm.objects.filter(move=move).exists()

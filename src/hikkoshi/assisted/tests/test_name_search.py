@@ -21,7 +21,7 @@ from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import mover, sapporo_relocation  # noqa: F401 (a fixture)
 from hikkoshi.privacy.tests.conftest import KEY_A, KEY_B, keys  # noqa: F401 (a fixture)
 
-from .conftest import CUSTOMER, staff_client
+from .conftest import CUSTOMER, new_move, staff_client
 
 
 def customer_move(world, name: str, *, store=None, applicant: dict | None = None) -> Move:
@@ -173,10 +173,11 @@ def test_the_terms_are_digests_and_go_with_the_personal_data(world, sapporo):
 
     move = customer_move(world, "鷺沢 葵衣", applicant={"name": "鷺沢 葵衣", "name_kana": "さぎさわ あおい"})
     terms = NameTerm.objects.filter(move=move)
-    # contact: 鷺沢葵衣 鷺沢 葵衣; applicant: the same three and さぎさわあおい さぎさわ あおい
+    # contact: 鷺沢葵衣 鷺沢 葵衣; applicant: the same three, さぎさわあおい さぎさわ あおい, and
+    # half written, half read: 鷺沢あおい さぎさわ葵衣
     primary = crypto.keyring().primary
     assert {(t.source, t.kid) for t in terms} == {("contact", primary), ("applicant", primary)}
-    assert terms.filter(source="contact").count() == 3 and terms.filter(source="applicant").count() == 6
+    assert terms.filter(source="contact").count() == 3 and terms.filter(source="applicant").count() == 8
     assert all(re.fullmatch(r"[0-9a-f]{32}", t.term) for t in terms)
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM assisted_nameterm")
@@ -302,3 +303,81 @@ def test_the_migration_remakes_the_terms_written_before_variants_were_folded(wor
     assert found(staff, "山崎") == set()
     migration.rebuild(apps, None)
     assert found(staff, "山崎") == found(staff, "山﨑 花子") == {str(move.public_id)}
+
+
+def customer_with_reading(world, name: str, reading: str) -> str:
+    """A draft for a customer whose name and reading staff took with the contact (as the page
+    of a new move asks), nothing else entered yet."""
+    client = staff_client(world, world.staff)
+    url = new_move(client, "agency", name=name, name_kana=reading)
+    return url.split("/")[-3]
+
+
+def test_kana_hiragana_and_kanji_find_the_same_customer(world, sapporo):
+    """すずき finds スズキ and 鈴木 entered with that reading, from the moment the contact is
+    taken (a draft), however the reading was typed or is searched, and half written, half read."""
+    staff = staff_client(world, world.staff)
+    suzuki = customer_with_reading(world, "鈴木 一郎", "すずき いちろう")
+    katakana = customer_with_reading(world, "スズキ ハナ", "")  # a name written in katakana only
+    half = customer_with_reading(world, "鈴木 次郎", "ｽｽﾞｷ ｼﾞﾛｳ")
+    other = customer_with_reading(world, "鈴森 一郎", "すずもり いちろう")
+    assert AssistedMove.objects.get(move__public_id=suzuki).contact["name_kana"] == "スズキ\u3000イチロウ"
+    for query, expected in {
+        "すずき": {suzuki, katakana, half},
+        "スズキ": {suzuki, katakana, half},
+        "ｽｽﾞｷ": {suzuki, katakana, half},
+        "鈴木": {suzuki, half},
+        "鈴木 一郎": {suzuki},
+        "すずきいちろう": {suzuki},
+        "スズキ　イチロウ": {suzuki},
+        "いちろう": {suzuki, other},
+        "一郎": {suzuki, other},
+        # mixed: the family name written and the given name read, or the other way round
+        "鈴木 いちろう": {suzuki},
+        "すずき 一郎": {suzuki},
+        "ｽｽﾞｷ 一郎": {suzuki},
+        "鈴木 じろう": {half},
+        "すずき はな": {katakana},
+        "すず": set(),
+    }.items():
+        assert found(staff, query) == expected, query
+    # Nothing of it in clear in the index.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT term FROM assisted_nameterm")
+        stored = " ".join(row[0] for row in cursor.fetchall())
+    assert not any(marker in stored for marker in ("鈴木", "すずき", "スズキ", "いちろう"))
+
+
+def test_the_reading_typed_in_the_wizard_is_found_once_submitted(world, sapporo):
+    staff = staff_client(world, world.staff)
+    move = customer_move(world, "鈴木 三郎", applicant={"name": "鈴木 三郎", "name_kana": "スズキ サブロウ"})
+    for query in ("すずき", "すずき さぶろう", "鈴木 さぶろう", "ｽｽﾞｷ 三郎"):
+        assert found(staff, query) == {str(move.public_id)}, query
+
+
+def test_mixed_terms_need_two_parts_each():
+    from hikkoshi.japanese import mixed_terms
+
+    assert mixed_terms("鈴木 一郎", "すずき　いちろう") == {"鈴木いちろう", "すずき一郎"}
+    assert mixed_terms("鈴木一郎", "すずき いちろう") == set()  # which part reads which: unknown
+    assert mixed_terms("鈴木 一郎", "") == set() and mixed_terms("A B C", "a b c") == set()
+
+
+def test_the_migration_adds_the_mixed_terms_to_the_names_indexed_before(world, sapporo):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hikkoshi.assisted.migrations.0008_mixed_name_terms")
+    move = customer_move(world, "鈴木 四郎", applicant={"name": "鈴木 四郎", "name_kana": "すずき しろう"})
+    ring = crypto.keyring()
+    # The terms as they were written before: no name half written, half read.
+    NameTerm.objects.filter(move=move).delete()
+    NameTerm.objects.bulk_create(
+        NameTerm(move=move, source=names.APPLICANT, kid=ring.primary, term=ring.blind(term, names.PURPOSE))
+        for term in ("鈴木四郎", "すずきしろう")
+    )
+    staff = staff_client(world, world.staff)
+    assert found(staff, "鈴木 しろう") == set()
+    migration.rebuild(apps, None)
+    assert found(staff, "鈴木 しろう") == found(staff, "すずき 四郎") == {str(move.public_id)}

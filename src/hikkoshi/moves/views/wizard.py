@@ -96,9 +96,10 @@ def wizard_step(view):
         if move.status != MoveStatus.DRAFT:
             return redirect(page_url(request, "detail", move))
         assisted = assisted_of(move)
-        if assisted is not None and not assisted.consent_recorded:
-            # The customer agrees to having the move entered for them before anything is typed.
-            return redirect(assisted.consent_url())
+        if assisted is not None and (before := assisted.entry_url()):
+            # The customer agrees to having the move entered for them before anything is typed
+            # (and a caller's contact is taken once they agreed).
+            return redirect(before)
         goto = request.POST.get("goto") if request.method == "POST" and view.__name__ != "review" else None
         if goto in STEP_NAMES:
             # A step of the step bar: the page is kept as "Save and go back" keeps it (as typed,
@@ -150,10 +151,23 @@ def _render(request, move, step, template, context, *, summary=(), posted=False)
         "previous_url": previous,
         "list_url": list_url(request),
         "assisted": assisted,
+        "acting_for_name": _acting_for_name(move, assisted),
         "step_form": step != "review",
         **context,
     }
     return render(request, template, context)
+
+
+def _acting_for_name(move, assisted) -> str:
+    """Whom staff enter a move for (代行), for the banner of every step: the customer's name as
+    staff took it, else the applicant's name typed in the wizard; "" for a mover's own move."""
+    if assisted is None:
+        return ""
+    name = (assisted.contact or {}).get("name") or ""
+    if not name:
+        applicant = ((move.draft or {}).get("people") or {}).get("applicant") or {}
+        name = applicant.get("name") or "" if isinstance(applicant, dict) else ""
+    return " ".join(str(name).split())
 
 
 def _step_warnings(request, move, step, context) -> list[dict]:
@@ -532,7 +546,13 @@ def people(request, move):
     if not old:
         if assisted is not None:  # the customer's name and phone, as the staff member took them
             contact = assisted.contact or {}
-            old = {"applicant": {"name": contact.get("name", ""), "phone": contact.get("phone", "")}}
+            old = {
+                "applicant": {
+                    "name": contact.get("name", ""),
+                    "name_kana": contact.get("name_kana", ""),
+                    "phone": contact.get("phone", ""),
+                }
+            }
         else:
             old = {"applicant": {"email": request.user.email}}
     applicant, rows, household, problems = _people_forms(old, bound=bound, assisted=assisted is not None)
@@ -890,8 +910,8 @@ def _submit(request, public_id):
     if move.status != MoveStatus.DRAFT:
         return redirect(page_url(request, "detail", move))
     assisted = assisted_of(move)
-    if assisted is not None and not assisted.consent_recorded:
-        return redirect(assisted.consent_url())
+    if assisted is not None and (before := assisted.entry_url()):
+        return redirect(before)
     agreed = request.POST.get("consent") == "1"
     from ..limits import submission_limited_page, submission_refused  # issue 13: submissions per hour / day
 
