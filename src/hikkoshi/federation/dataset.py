@@ -21,7 +21,13 @@ and one that is there without consent.
 - ``to_data_set(move, items)``: a move's consented items as a document;
 - ``from_data_set(document)``: the wizard's draft (``Move.draft``) pre-filled from a document,
   dates in 和暦 as the wizard's date fields show them, kana as katakana;
-- ``items_not_kept(document)``: what a document carried that hikkoshi has no field for (国籍).
+- ``items_not_kept(document)``: what a document carried that hikkoshi does not take (国籍).
+
+A foreign resident's fields (外国人住民: 国籍・地域, 在留カード等の番号, 在留資格 …, ``moves.foreign``)
+are not carried: version 1 has no items for them but 国籍, whose consent item (``members``) is
+not the one the mover gives for them (``foreign_resident``). They are left out of every
+document, and a received 国籍 is left out of the draft; the mover gives them again at the
+destination.
 
 Nothing here is sent, stored or logged: the hand-over and its record are elsewhere in this app.
 """
