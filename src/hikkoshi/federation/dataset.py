@@ -79,6 +79,10 @@ APPLICATION_NAME = "引越し（住所の異動）"  # B票's 名称
 SEX_CODES = {"male": "1", "female": "2"}
 SEX_OF_CODE = {code: sex for sex, code in SEX_CODES.items()}
 
+# The consent items a data set (version 1) may carry: every common item but the foreign
+# residents' data (``CommonItem.FOREIGN_RESIDENT``), which is never handed over.
+ITEMS = tuple(item for item in CommonItem.values if item != CommonItem.FOREIGN_RESIDENT)
+
 APPLICANT_ITEMS = frozenset(
     {
         CommonItem.APPLICANT_NAME,
@@ -340,9 +344,9 @@ def to_data_set(move: Move, items: Iterable[str], *, today: date | None = None) 
     for a customer) hands over no ``applicant_email``.
     """
     chosen = frozenset(str(item) for item in items)
-    unknown = chosen - set(CommonItem.values)
+    unknown = chosen - set(ITEMS)
     if unknown or not chosen:
-        raise ValueError(f"items must be some of {CommonItem.values}, not {sorted(unknown) or 'none'}")
+        raise ValueError(f"items must be some of {ITEMS}, not {sorted(unknown) or 'none'}")
     common = _common(move, chosen)
     if not (common.get("applicant") or {}).get("email"):
         # An applicant entered for a customer (代行) may have none: nothing to hand over.
@@ -351,7 +355,7 @@ def to_data_set(move: Move, items: Iterable[str], *, today: date | None = None) 
         raise ValueError("no item left to hand over")
     document: dict[str, Any] = {
         "データセット": DATA_SET_ID,
-        "提供項目": [item for item in CommonItem.values if item in chosen],
+        "提供項目": [item for item in ITEMS if item in chosen],
     }
     basic: dict[str, Any] = {"申請日": (today or timezone.localdate()).isoformat()}
     content: dict[str, Any] = {}

@@ -34,7 +34,7 @@ from .selectors import handled_there, peers_serving, portal_facts
 # for, and the household members beyond the most its form takes.
 # The foreign residents' data (在留カード等の番号 …, ``moves.foreign``) is not an item of the data
 # set (version 1): it never goes to another portal; the mover gives it again there.
-HANDOFF_ITEMS = tuple(item for item in CommonItem.values if item != CommonItem.FOREIGN_RESIDENT)
+HANDOFF_ITEMS = dataset.ITEMS
 
 # Why the consent form came back (``?handoff=<code>&portal=<slug>`` on the review page).
 FORM_PROBLEMS = {"consent", "changed", "incomplete"}
