@@ -6,6 +6,8 @@ import pytest
 
 from hikkoshi.catalogue.models import all_common_items
 from hikkoshi.delivery.services import application_data, shared_record
+from hikkoshi.documents.tests import pdftools
+from hikkoshi.documents.tests.pdftools import needs_poppler
 from hikkoshi.moves.foreign import foreign_resident_check, normalise_card_number
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.selectors import move_record
@@ -235,3 +237,16 @@ def test_a_mover_who_is_not_a_foreign_resident_sees_no_rows_for_it(signed_in, sa
     client.post(base + "review/", AGREE)
     move = Move.objects.get(public_id=base.split("/")[2])
     assert "nationality" not in move.applicant and "foreign_resident" not in move.applicant
+
+
+@needs_poppler
+def test_the_printed_form_and_guide_of_a_stored_move(api, sapporo, mover):
+    move = Move.objects.get(public_id=post(api, foreign_payload()).json()["id"])
+    api.force_login(mover)
+    pdf = api.get(f"/moves/{move.public_id}/documents/form-sapporo-move-in.pdf", HTTP_ACCEPT_LANGUAGE="ja").content
+    pages = [pdftools.squeezed(pdf, page=n) for n in (1, 2, 3)]
+    assert "外国人住民の記載事項は別紙" in pages[0]
+    assert "AB12345678CD" in pages[1] and "XY00001111ZZ" in pages[1] and "技術・人文知識・国際業務" in pages[1]
+    assert "2029年3月31日まで" in pages[1] and "特別永住者" in pages[1]
+    # 持ち物: each person's card, by name.
+    assert "札幌太郎さんの在留カード" in pages[2] and "札幌花子さんの特別永住者証明書" in pages[2]
