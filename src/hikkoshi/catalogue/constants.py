@@ -78,6 +78,15 @@ class CommonItem(models.TextChoices):
     OLD_ADDRESS = "old_address", _("The old address (with building and room)")
     NEW_ADDRESS = "new_address", _("The new address (with building and room)")
     MOVE_DATE = "move_date", _("The moving day")
+    # 外国人住民: what the 住民異動届 asks of a foreign resident (``moves.foreign``). Never given
+    # by default: an organisation receives it only when its procedure lists it.
+    FOREIGN_RESIDENT = (
+        "foreign_resident",
+        _(
+            "For foreign residents (外国人住民): nationality or region, residence card number, status "
+            "and period of residence, category"
+        ),
+    )
 
 
 class ProcedureChoice(models.TextChoices):

@@ -31,9 +31,10 @@ DEADLINE_DAYS = [MinValueValidator(-366), MaxValueValidator(366)]
 
 
 def all_common_items() -> list[str]:
-    """Every common item: what a procedure receives unless it declares less (and what every
-    procedure received before the declaration existed)."""
-    return list(CommonItem.values)
+    """Every common item but the foreign residents' data: what a procedure receives unless it
+    declares less (and what every procedure received before the declaration existed). The
+    foreign residents' data (在留カード等の番号 …) goes only where a procedure lists it."""
+    return [item for item in CommonItem.values if item != CommonItem.FOREIGN_RESIDENT]
 
 
 def shared_items(definition: dict) -> list[str]:

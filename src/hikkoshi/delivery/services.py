@@ -36,6 +36,7 @@ from hikkoshi.encryption.fields import update_rows
 from hikkoshi.moves import lifecycle
 from hikkoshi.moves.common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
 from hikkoshi.moves.constants import ProcedureStatus
+from hikkoshi.moves.foreign import NAMES as FOREIGN_KEYS
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.signals import procedure_status_changed
 
@@ -324,6 +325,8 @@ def shared_record(record: MoveRecord, shares: frozenset[str]) -> MoveRecord:
     receive (``Procedure.shares``) are left out — blank — so that no channel, e-mail text or
     申込書 can carry them. (The moving day stays, blank is no date: a 申込書 leaves it out.)"""
     applicant = record.applicant
+    # 外国人住民's fields (在留カード等の番号 …) go only where the procedure lists them, with the household.
+    foreign = Item.FOREIGN_RESIDENT in shares and Item.MEMBERS in shares
     empty = Address(postcode="", address="", municipality_code="", municipality="")
     return replace(
         record,
@@ -335,10 +338,13 @@ def shared_record(record: MoveRecord, shares: frozenset[str]) -> MoveRecord:
             # 続柄 and 性別 belong with the household.
             relationship=applicant.relationship if Item.MEMBERS in shares else "",
             sex=applicant.sex if Item.MEMBERS in shares else "",
+            foreign=applicant.foreign if foreign else None,
         ),
         phone=record.phone if Item.APPLICANT_PHONE in shares else "",
         email=record.email if Item.APPLICANT_EMAIL in shares else "",
-        members=record.members if Item.MEMBERS in shares else (),
+        members=(record.members if foreign else tuple(replace(m, foreign=None) for m in record.members))
+        if Item.MEMBERS in shares
+        else (),
         head_of_household=record.head_of_household if Item.MEMBERS in shares else "",
         old_address=record.old_address if Item.OLD_ADDRESS in shares else empty,
         new_address=record.new_address if Item.NEW_ADDRESS in shares else empty,
@@ -379,9 +385,14 @@ def application_data(move: Move, entry: MoveProcedure) -> ApplicationData:
     if Item.MOVE_DATE in shares:
         data["move_date"] = move.move_date.isoformat() if move.move_date else None
     if Item.MEMBERS in shares:
-        data["members"] = [dict(m) for m in move.members or []]
+        # 外国人住民's fields (在留カード等の番号 …) only where the procedure receives them too.
+        foreign = Item.FOREIGN_RESIDENT in shares
+        data["members"] = [{k: v for k, v in m.items() if foreign or k not in FOREIGN_KEYS} for m in move.members or []]
         for key in ("relationship", "sex"):  # the applicant's 続柄 and 性別 go with the household
             if key in (move.applicant or {}):
+                data["applicant"][key] = move.applicant[key]
+        if foreign:
+            for key in FOREIGN_KEYS & set(move.applicant or {}):
                 data["applicant"][key] = move.applicant[key]
         household = getattr(move, "household", None)  # 世帯主, where the move has it
         if household:

@@ -7,6 +7,18 @@ from hikkoshi import channels
 
 
 @dataclass(frozen=True)
+class ForeignResident:
+    """What the 住民異動届 asks of a foreign resident (外国人住民), ready to print (Japanese)."""
+
+    category: str  # 法第30条の45の区分, in the law's words: 中長期在留者, 特別永住者, …
+    nationality: str  # 国籍・地域
+    card_number: str = ""  # 在留カード等の番号 (在留カード or 特別永住者証明書), e.g. AB12345678CD
+    status: str = ""  # 在留資格
+    period: str = ""  # 在留期間
+    expiry: date | None = None  # 在留期間の満了の日
+
+
+@dataclass(frozen=True)
 class Person:
     """A person moving: the applicant (届出人) or a household member (異動者)."""
 
@@ -17,6 +29,7 @@ class Person:
     # filing): "世帯主" on the head's own row, e.g. "妻", "子" on the others.
     relationship: str = ""
     sex: str = ""  # 性別, optional: "" (not given), "male" or "female"
+    foreign: ForeignResident | None = None  # 外国人住民: None for anyone else
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ old address with 方書, the 世帯主 at the new address, one row per person mo
 氏名, 生年月日 with the era circled, 性別, 続柄 to that 世帯主 — 世帯主 on the head's own row —,
 住民票コード), the notifier (届出人) with signature line and seal box (印),
 the municipality's office-use box, and the signed QR code of :mod:`.qr`. Five persons fit a
-sheet; more continue on further sheets, each a complete form. Then one page 「持ち物・届出先」:
+sheet; more continue on further sheets, each a complete form. For foreign residents (外国人住民) a
+別紙 follows with what the form asks of them only (国籍・地域, 法第30条の45に規定する区分, 在留資格,
+在留期間 and its 満了の日, 在留カード等の番号; ten persons a sheet, numbered as on the form). Then
+one page 「持ち物・届出先」:
 what to bring, where to go and when, and that the form must be signed.
 
 The filing date and the boxes a person writes by hand (住民票コード, signature; 性別 when it
@@ -56,6 +59,19 @@ COLUMNS = (
 )
 ROW_H = 15.0
 
+# 別紙「外国人住民の記載事項」: (heading, width in mm); the widths add up to W.
+FOREIGN_PER_SHEET = 10
+FOREIGN_COLUMNS = (
+    ("", 8.0),
+    ("ふりがな\n氏名", 38.0),
+    ("国籍・地域", 24.0),
+    ("法第30条の45\nに規定する区分", 28.0),
+    ("在留資格", 30.0),
+    ("在留期間\n在留期間の満了の日", 30.0),
+    ("在留カード等の番号", 28.0),
+)
+FOREIGN_ROW_H = 16.0
+
 
 def render_residence_change_form(record: MoveRecord, entry: ProcedureRecord, *, lang: str = "ja") -> bytes:
     """The PDF: the form (one sheet per five persons), then 「持ち物・届出先」. The form is the
@@ -67,7 +83,9 @@ def render_residence_change_form(record: MoveRecord, entry: ProcedureRecord, *, 
     c = new_canvas(buffer, title)
     persons = (record.applicant, *record.members)
     sheets = [persons[i : i + PERSONS_PER_SHEET] for i in range(0, len(persons), PERSONS_PER_SHEET)]
-    total = len(sheets) + 1
+    foreign = [(number, person) for number, person in enumerate(persons, 1) if person.foreign is not None]
+    foreign_sheets = [foreign[i : i + FOREIGN_PER_SHEET] for i in range(0, len(foreign), FOREIGN_PER_SHEET)]
+    total = len(sheets) + len(foreign_sheets) + 1
     for number, group in enumerate(sheets, 1):
         code = _sheet_code(record, entry, group, (number, len(sheets)) if len(sheets) > 1 else None)
         sheet = Sheet(c)
@@ -82,6 +100,11 @@ def render_residence_change_form(record: MoveRecord, entry: ProcedureRecord, *, 
             code=code,
         )
         _footer(sheet, record, entry, number, total)
+        c.showPage()
+    for number, foreign_group in enumerate(foreign_sheets, 1):
+        sheet = Sheet(c)
+        _foreign_sheet(sheet, record, entry, foreign_group, sheet_no=number, sheets=len(foreign_sheets))
+        _footer(sheet, record, entry, len(sheets) + number, total)
         c.showPage()
     sheet = Sheet(c)
     with wording.speaking(lang):
@@ -179,6 +202,8 @@ def _form_sheet(
     s.rect(L, t, W, 6, fill=0.75)
     s.text(L + 2, t + 4.3, "異動者（異動する人）", font=GOTHIC, size=9)
     s.text(R - 2, t + 4.3, "生年月日は該当する元号に○", font=GOTHIC, size=7, align="right")
+    if any(p.foreign is not None for p in (record.applicant, *record.members)):
+        s.text(L + 36, t + 4.3, "※ 外国人住民の記載事項は別紙", font=GOTHIC, size=7)
     t += 6
     x = L
     for heading, width in COLUMNS:
@@ -304,6 +329,88 @@ def _person_row(s: Sheet, t: float, number: int, person: Person | None, record: 
         s.text(bx + bw - 2, t + 3.6, f"{born.year}年", size=7, align="right", gray=0.3)
         s.fit(bx, t + 5, bw, ROW_H - 5, wareki(born), size=11, min_size=8, align="center")
     s.fit(rx, t, rw, ROW_H, relationship(record, person), size=10.5, min_size=7, align="center")
+
+
+def _foreign_sheet(
+    s: Sheet,
+    record: MoveRecord,
+    entry: ProcedureRecord,
+    persons: list[tuple[int, Person]],
+    *,
+    sheet_no: int,
+    sheets: int,
+) -> None:
+    """別紙「外国人住民の記載事項」: per foreign resident, numbered as on the form, the fields the
+    standard form asks of 外国人住民 only (国籍・地域, 法第30条の45に規定する区分, 在留資格, 在留期間等
+    and its 満了の日, 在留カード等の番号: ``shared/reference/forms.md`` 1.2 (A))."""
+    s.text(L, 16, "（宛先）", font=GOTHIC, size=8)
+    s.fit(
+        L, 17, 50, 9, f"{mayor_of(filing_office_address(record, entry).municipality)}　殿", size=13, min_size=8, pad=0
+    )
+    s.text(105, 21, "住民異動届", font=GOTHIC, size=20, align="center")
+    subtitle = "別紙　外国人住民の記載事項"
+    if sheets > 1:
+        subtitle += f"　{sheet_no}枚目／全{sheets}枚"
+    s.text(105, 27.5, subtitle, font=GOTHIC, size=10, align="center")
+    t = 33.0
+    s.label_cell(L, t, LABEL_W, 10, "届出の種類")
+    s.rect(L + LABEL_W, t, 94, 10)
+    chosen = NOTIFICATIONS[entry.notification]
+    x = L + LABEL_W + 3
+    for box in NOTIFICATION_BOXES:
+        x = s.checkbox(x, t + 6.8, box, box == chosen) + 5
+    s.label_cell(130, t, 18, 10, "届出人")
+    s.rect(148, t, R - 148, 10)
+    s.fit(148, t, R - 148, 10, record.applicant.name, size=11.5, min_size=7)
+    t += 16
+    s.rect(L, t, W, 6, fill=0.75)
+    s.text(L + 2, t + 4.3, "外国人住民のみ記入（番号は届書の異動者の番号）", font=GOTHIC, size=9)
+    t += 6
+    x = L
+    for heading, width in FOREIGN_COLUMNS:
+        s.label_cell(x, t, width, 9, heading, size=7.5)
+        x += width
+    t += 9
+    for i in range(FOREIGN_PER_SHEET):
+        _foreign_row(s, t, persons[i] if i < len(persons) else None)
+        t += FOREIGN_ROW_H
+    t += 5
+    notes = (
+        "在留カード（特別永住者の方は特別永住者証明書）を窓口でお示しください。",
+        "国籍・地域、在留資格、在留期間、在留カード等の番号は、在留カード等の記載のとおりです。",
+    )
+    for note in notes:
+        s.text(L, t, f"※ {note}", font=MINCHO, size=8.5)
+        t += 5
+
+
+def _foreign_row(s: Sheet, t: float, found: tuple[int, Person] | None) -> None:
+    x = L
+    cells = []
+    for _, width in FOREIGN_COLUMNS:
+        s.rect(x, t, width, FOREIGN_ROW_H)
+        cells.append((x, width))
+        x += width
+    if found is None:
+        return
+    number, person = found
+    foreign = person.foreign
+    if foreign is None:
+        return
+    (nx, nw), (px, pw), (cx, cw), (kx, kw), (sx, sw), (ex, ew), (dx, dw) = cells
+    h = FOREIGN_ROW_H
+    s.fit(nx, t, nw, h, str(number), font=GOTHIC, size=9, align="center")
+    s.line(px + 1, t + 5, px + pw - 1, t + 5, width=0.3, dash=(1, 1), gray=0.4)
+    s.fit(px, t, pw, 5, person.name_kana, size=7.5, min_size=5)
+    s.fit(px, t + 5, pw, h - 5, person.name, size=11, min_size=6.5)
+    s.fit(cx, t, cw, h, foreign.nationality, size=10.5, min_size=6.5)
+    s.fit(kx, t, kw, h, foreign.category, size=9.5, min_size=6)
+    s.fit(sx, t, sw, h, foreign.status, size=9.5, min_size=6)
+    s.line(ex + 1, t + h / 2, ex + ew - 1, t + h / 2, width=0.3, dash=(1, 1), gray=0.4)
+    s.fit(ex, t, ew, h / 2, foreign.period, size=9.5, min_size=6, align="center")
+    if foreign.expiry is not None:
+        s.fit(ex, t + h / 2, ew, h / 2, f"{seireki(foreign.expiry)}まで", size=8.5, min_size=6, align="center")
+    s.fit(dx, t, dw, h, foreign.card_number, font=GOTHIC, size=10, min_size=6, align="center")
 
 
 def _era_choices(s: Sheet, x: float, baseline: float, born) -> None:

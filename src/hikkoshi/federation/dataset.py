@@ -21,7 +21,13 @@ and one that is there without consent.
 - ``to_data_set(move, items)``: a move's consented items as a document;
 - ``from_data_set(document)``: the wizard's draft (``Move.draft``) pre-filled from a document,
   dates in 和暦 as the wizard's date fields show them, kana as katakana;
-- ``items_not_kept(document)``: what a document carried that hikkoshi has no field for (国籍).
+- ``items_not_kept(document)``: what a document carried that hikkoshi does not take (国籍).
+
+A foreign resident's fields (外国人住民: 国籍・地域, 在留カード等の番号, 在留資格 …, ``moves.foreign``)
+are not carried: version 1 has no items for them but 国籍, whose consent item (``members``) is
+not the one the mover gives for them (``foreign_resident``). They are left out of every
+document, and a received 国籍 is left out of the draft; the mover gives them again at the
+destination.
 
 Nothing here is sent, stored or logged: the hand-over and its record are elsewhere in this app.
 """
@@ -72,6 +78,10 @@ APPLICATION_NAME = "引越し（住所の異動）"  # B票's 名称
 # read back as not given).
 SEX_CODES = {"male": "1", "female": "2"}
 SEX_OF_CODE = {code: sex for sex, code in SEX_CODES.items()}
+
+# The consent items a data set (version 1) may carry: every common item but the foreign
+# residents' data (``CommonItem.FOREIGN_RESIDENT``), which is never handed over.
+ITEMS = tuple(item for item in CommonItem.values if item != CommonItem.FOREIGN_RESIDENT)
 
 APPLICANT_ITEMS = frozenset(
     {
@@ -334,9 +344,9 @@ def to_data_set(move: Move, items: Iterable[str], *, today: date | None = None) 
     for a customer) hands over no ``applicant_email``.
     """
     chosen = frozenset(str(item) for item in items)
-    unknown = chosen - set(CommonItem.values)
+    unknown = chosen - set(ITEMS)
     if unknown or not chosen:
-        raise ValueError(f"items must be some of {CommonItem.values}, not {sorted(unknown) or 'none'}")
+        raise ValueError(f"items must be some of {ITEMS}, not {sorted(unknown) or 'none'}")
     common = _common(move, chosen)
     if not (common.get("applicant") or {}).get("email"):
         # An applicant entered for a customer (代行) may have none: nothing to hand over.
@@ -345,7 +355,7 @@ def to_data_set(move: Move, items: Iterable[str], *, today: date | None = None) 
         raise ValueError("no item left to hand over")
     document: dict[str, Any] = {
         "データセット": DATA_SET_ID,
-        "提供項目": [item for item in CommonItem.values if item in chosen],
+        "提供項目": [item for item in ITEMS if item in chosen],
     }
     basic: dict[str, Any] = {"申請日": (today or timezone.localdate()).isoformat()}
     content: dict[str, Any] = {}

@@ -32,7 +32,9 @@ from .selectors import handled_there, peers_serving, portal_facts
 # wizard opens with all of it filled in). ``dataset.to_data_set`` leaves out an e-mail address
 # the move has none of; ``handoffs.plan_handoff`` what a portal behind an adapter has no field
 # for, and the household members beyond the most its form takes.
-HANDOFF_ITEMS = tuple(CommonItem.values)
+# The foreign residents' data (在留カード等の番号 …, ``moves.foreign``) is not an item of the data
+# set (version 1): it never goes to another portal; the mover gives it again there.
+HANDOFF_ITEMS = dataset.ITEMS
 
 # Why the consent form came back (``?handoff=<code>&portal=<slug>`` on the review page).
 FORM_PROBLEMS = {"consent", "changed", "incomplete"}

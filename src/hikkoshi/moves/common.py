@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 
 from hikkoshi.catalogue.schema import Choice, FieldSpec
 
+from .foreign import APPLICANT_FOREIGN, MEMBER_FOREIGN
+
 PERSON = (
     FieldSpec(
         "name",
@@ -78,11 +80,13 @@ APPLICANT = PERSON + (
         help="あなたが世帯主でないとき、世帯主から見たあなたの続柄。例: 妻、子",
         help_en="When you are not the head of household: what you are to them, for example 妻 (wife).",
     ),
+    # 外国人住民: asked where a 住民異動届 applies (``moves.foreign``).
+    *APPLICANT_FOREIGN,
 )
 # The applicant of a move entered for a customer by a call centre or an agency (代行): the
 # customer may have no e-mail address (the forms are mailed to them).
 APPLICANT_ASSISTED = tuple(replace(spec, required=False) if spec.name == "email" else spec for spec in APPLICANT)
-MEMBER = PERSON + (SEX, RELATIONSHIP)
+MEMBER = PERSON + (SEX, RELATIONSHIP, *MEMBER_FOREIGN)
 # 世帯主 at the new address: the applicant, one of the members moving (``members[N]``) or
 # someone already living there (``other``, by name). Absent: the applicant.
 HEAD_APPLICANT, HEAD_OTHER = "applicant", "other"

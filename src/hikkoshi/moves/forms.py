@@ -21,13 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 import re
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
-from hikkoshi.catalogue.constants import ProcedureChoice
-from hikkoshi.catalogue.schema import FieldError, FieldSpec
+from hikkoshi.catalogue.constants import OfficialForm, ProcedureChoice
+from hikkoshi.catalogue.schema import FieldError, FieldSpec, clean_values
 from hikkoshi.catalogue.selectors import (
     Applicable,
     applicable_procedures,
@@ -40,6 +41,7 @@ from hikkoshi.places.move_kind import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
 from .common import ADDRESS, APPLICANT, HEAD_APPLICANT, HEAD_NAME, HEAD_OTHER, MAX_MEMBERS, MEMBER, MOVE
+from .foreign import foreign_resident_check, is_foreign, without_foreign
 from .services import MEMBER_HEAD, household_check, validate_places
 
 STEPS = (
@@ -381,6 +383,37 @@ def household_errors(values: dict) -> dict[str, str]:
     return errors
 
 
+def asks_foreign_residents(chosen: Sequence[Applicable] | None) -> bool:
+    """Whether the people step asks who is a foreign resident (外国人住民): where a 住民異動届
+    (転入届・転居届・転出届) is applied for, or while the procedures are not known yet."""
+    if chosen is None:
+        return True
+    return any(a.version.definition.get("official_form") == OfficialForm.RESIDENCE_CHANGE for a in chosen)
+
+
+def foreign_person(values, *, asked: bool = True):
+    """A person's typed values as the payload takes them: the foreign-resident fields only when
+    the question is asked and answered yes (the draft keeps whatever was typed)."""
+    return values if asked and is_foreign(values) else without_foreign(values)
+
+
+def foreign_errors(values: dict) -> dict[str, str]:
+    """What is missing or wrong in the foreign-resident fields of the people step's draft, by
+    payload path (``members[0].residence_card_number``); a field the form itself refuses is left
+    to the form."""
+    people: list[tuple[str, tuple[FieldSpec, ...], Any]] = [("applicant", APPLICANT, values.get("applicant"))]
+    people += [(f"members[{i}]", MEMBER, m) for i, m in enumerate(values.get("members") or [])]
+    found: dict[str, str] = {}
+    for path, specs, typed in people:
+        if not isinstance(typed, dict) or not is_foreign(typed):
+            continue
+        cleaned, problems = clean_values(specs, typed, path)
+        errors = dict(problems)
+        foreign_resident_check(cleaned, path, errors)
+        found.update({p: m for p, m in errors.items() if p not in problems})
+    return found
+
+
 # -- the whole move ---------------------------------------------------------------------------
 
 
@@ -395,6 +428,7 @@ def build_payload(draft: dict, chosen: list[Applicable] | None, choices: dict[st
         values = values if isinstance(values, dict) else {}
         return {spec.name: values[spec.name] for spec in specs if spec.name in values}
 
+    asked = asks_foreign_residents(chosen)
     procedures = []
     for a in chosen or []:
         typed = details.get(a.slug) or {}
@@ -403,8 +437,10 @@ def build_payload(draft: dict, chosen: list[Applicable] | None, choices: dict[st
         "from": only(places.get("from"), ADDRESS),
         "to": only(places.get("to"), ADDRESS),
         "move_date": places.get("move_date", ""),
-        "applicant": only(people.get("applicant"), APPLICANT),
-        "members": [only(m, MEMBER) for m in people.get("members") or [] if not is_blank(m)],
+        "applicant": foreign_person(only(people.get("applicant"), APPLICANT), asked=asked),
+        "members": [
+            foreign_person(only(m, MEMBER), asked=asked) for m in people.get("members") or [] if not is_blank(m)
+        ],
         "household": household_payload(people.get("household")),
         "procedures": procedures,
         # The answers other than "apply here", for the statistics.

@@ -18,6 +18,7 @@ from hikkoshi import channels
 
 from .constants import NoticeKind, NoticeStatus, ProcedureStatus
 from .notices import NoticeView, live_withdrawal, notices_by_procedure, notices_of, why_not_changeable, with_notices
+from .selectors import foreign_residents_bring
 
 # The badge of each state: (css class, label). The label is the state in words.
 IN_PERSON_TODO = "todo"
@@ -170,7 +171,8 @@ def procedure_rows(move, entries, documents_of, contact_labels: dict[str, str]) 
                 "notices": notice_rows(notices, change_labels(entry, contact_labels), window=window),
                 "locked": why_not_changeable(entry),
                 "documents": documents_of(definition["slug"], name),
-                "bring": what_to_bring(definition),
+                "bring": what_to_bring(definition)
+                + (foreign_residents_bring(move) if definition.get("official_form") else []),
             }
         )
     return rows

@@ -6,12 +6,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hikkoshi import channels
-from hikkoshi.documents.data import Address, FieldValue, MoveRecord, Office, Person, ProcedureRecord
+from hikkoshi.documents.data import (
+    Address,
+    FieldValue,
+    ForeignResident,
+    MoveRecord,
+    Office,
+    Person,
+    ProcedureRecord,
+)
 from hikkoshi.places.move_kind import MoveKind
 
 from .access import OWN, move_visible_to, own_only, visible_moves
 from .common import APPLICANT, HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP, MEMBER
 from .constants import MoveStatus, NoticeKind, NoticeStatus, ProcedureStatus
+from .foreign import (
+    MID_LONG,
+    PROVISIONAL_STAY,
+    SPECIAL_PERMANENT,
+    TEMPORARY_REFUGE,
+    category_label,
+    is_foreign,
+)
 from .models import Move
 
 
@@ -71,7 +87,45 @@ def _person(data: dict, relationship: str = "") -> Person:
         birth_date=date.fromisoformat(data["birth_date"]),
         relationship=relationship or data.get("relationship", ""),
         sex=data.get("sex", ""),
+        foreign=_foreign(data),
     )
+
+
+def _foreign(data: dict) -> ForeignResident | None:
+    """A person's 外国人住民 fields as the 住民異動届 prints them (``moves.foreign``)."""
+    if not is_foreign(data):
+        return None
+    expiry = data.get("stay_expiry")
+    return ForeignResident(
+        category=category_label(data.get("residence_category", "")),
+        nationality=data.get("nationality", ""),
+        card_number=data.get("residence_card_number", ""),
+        status=data.get("residence_status", ""),
+        period=data.get("period_of_stay", ""),
+        expiry=date.fromisoformat(expiry) if expiry else None,
+    )
+
+
+def residence_card_lines(people) -> list[str]:
+    """What each foreign resident brings to the counter for a 住民異動届 (持ち物): their 在留カード
+    or 特別永住者証明書 — the 転入届 with it counts as the notification of the place of residence
+    (入管法第19条の9, 入管特例法第10条, 住民基本台帳法第30条の46) —, or the 一時庇護許可書 /
+    仮滞在許可書 they hold instead (大和市「住民票作成対象者・住民票の記載事項」). Nothing is said
+    for 経過滞在者 (no document is known). ``people``: ``documents.data.Person``."""
+    documents = {
+        category_label(MID_LONG): _("The residence card (在留カード) of %(name)s"),
+        category_label(SPECIAL_PERMANENT): _(
+            "The special permanent resident certificate (特別永住者証明書) of %(name)s"
+        ),
+        category_label(TEMPORARY_REFUGE): _("The permit for temporary refuge (一時庇護許可書) of %(name)s"),
+        category_label(PROVISIONAL_STAY): _("The permit for provisional stay (仮滞在許可書) of %(name)s"),
+    }
+    lines = []
+    for person in people:
+        text = documents.get(person.foreign.category) if person.foreign is not None else None
+        if text:
+            lines.append(text % {"name": person.name})
+    return lines
 
 
 def _household(move: Move) -> tuple[str, Person, tuple[Person, ...]]:
@@ -90,6 +144,14 @@ def _household(move: Move) -> tuple[str, Person, tuple[Person, ...]]:
     else:
         name = next((m.name for i, m in enumerate(members) if head == f"members[{i}]"), "")
     return name, applicant, members
+
+
+def foreign_residents_bring(move: Move) -> list[str]:
+    """``residence_card_lines`` of a stored move's people (none once its data was erased)."""
+    if move.erased_at is not None or not move.applicant:
+        return []
+    people = [move.applicant, *(move.members or [])]
+    return residence_card_lines(_person(p) for p in people if is_foreign(p))
 
 
 def _address(data: dict) -> Address:
@@ -143,6 +205,8 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
     """
     erased = move.erased_at is not None
     labels = _status_labels(move) if changes else {}
+    head, person, members = _household(move) if not erased else ("", ERASED_PERSON, ())
+    people = (person, *members)
     entries = []
     for entry in move.procedures.all():
         definition = entry.definition
@@ -174,7 +238,8 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
                 form="" if erased else definition.get("official_form", ""),
                 notification=_notification(entry.kinds) if definition.get("official_form") and not erased else "",
                 fields=fields,
-                what_to_bring=tuple(line for line in definition.get("what_to_bring", "").splitlines() if line.strip()),
+                what_to_bring=tuple(line for line in definition.get("what_to_bring", "").splitlines() if line.strip())
+                + (tuple(residence_card_lines(people)) if definition.get("official_form") and not erased else ()),
                 office=Office(
                     name=office["name"],
                     address=office.get("address", ""),
@@ -194,7 +259,6 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
             )
         )
     applicant = move.applicant
-    head, person, members = _household(move) if not erased else ("", ERASED_PERSON, ())
     return MoveRecord(
         # The days in Japan's time (a move submitted at 01:00 on the 3rd is not of the 2nd).
         id=str(move.public_id),

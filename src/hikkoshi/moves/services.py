@@ -15,6 +15,12 @@ required. ``choices`` (optional) records the mover's answer for the others that 
 ``withheld`` (chosen, but no agreement to share the data: not sent) — kept on the move for
 statistics (``Move.procedure_choices``, no personal data) with ``apply`` for every listed one.
 
+A foreign resident (外国人住民) answers ``"foreign_resident": true`` and gives, for the
+住民異動届, ``residence_category`` (法第30条の45の区分), ``nationality`` (国籍・地域),
+``residence_card_number`` (在留カード等の番号), ``residence_status`` (在留資格),
+``period_of_stay`` (在留期間) and ``stay_expiry`` (在留期間の満了の日) — ``moves.foreign`` says
+which are required for whom; for anyone else they are refused.
+
 ``household`` says who is the 世帯主 at the new address: the applicant (also when it is left
 out, as older clients do), one of the members moving, or someone already living there
 (``head_name``). Every ``relationship`` is the 続柄 to that 世帯主, required for everyone but the
@@ -68,6 +74,7 @@ from .common import (
     member_limit_message,
 )
 from .constants import MoveStatus, ProcedureStatus
+from .foreign import foreign_resident_check
 from .models import Move, MoveProcedure
 from .signals import move_submitted
 
@@ -227,6 +234,7 @@ def validate_move(
     places = validate_places(payload, errors, today=today)
     applicant, problems = clean_values(applicant_fields(assisted=assisted), payload.get("applicant"), "applicant")
     errors.update(problems)
+    foreign_resident_check(applicant, "applicant", errors)
     members_data = payload.get("members") or []
     members = []
     if not isinstance(members_data, list):
@@ -237,6 +245,7 @@ def validate_move(
         for i, member in enumerate(members_data):
             values, problems = clean_values(MEMBER, member, f"members[{i}]")
             errors.update(problems)
+            foreign_resident_check(values, f"members[{i}]", errors)
             members.append(values)
     household = household_check(payload.get("household"), applicant, members, errors)
     if places is None:

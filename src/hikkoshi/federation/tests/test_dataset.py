@@ -36,7 +36,7 @@ from hikkoshi.moves.tests.test_pages import (
     wareki,
 )
 
-ALL = list(CommonItem.values)
+ALL = list(dataset.ITEMS)
 
 # Sapporo, 中央区 → 北区 (a 転居), with a 方書 at both ends: a family of four whose 世帯主 is
 # the applicant's husband, moving with her; their son; her mother, a Vietnamese national whose
@@ -606,3 +606,26 @@ def test_a_document_names_version_1_by_its_first_name_or_by_the_schemas_urn(docu
     assert validate(document) == {}
     assert validate({**document, "データセット": dataset.SCHEMA_ID}) == {}
     assert "データセット" in validate({**document, "データセット": "urn:hikkoshi:federation:moving-data-set:2"})
+
+
+def test_a_foreign_residents_fields_are_never_handed_over(signed_in, sapporo):
+    """在留カード等の番号 and the rest (``moves.foreign``) are not items of the data set: a move
+    with them makes the same document, without them; the item cannot be asked for."""
+    lan = dict(
+        LAN,
+        foreign_resident=True,
+        residence_category="special_permanent",
+        nationality="ベトナム",
+        residence_card_number="AB12345678CD",
+    )
+    move = _submitted(signed_in, members=(TARO, ICHIRO, lan))
+    assert move.members[2]["residence_card_number"] == "AB12345678CD"
+    document = to_data_set(move, ALL, today=date(2026, 12, 3))
+    assert validate(document) == {}
+    sent = json.dumps(document, ensure_ascii=False)
+    assert "AB12345678CD" not in sent and "ベトナム" not in sent and "国籍" not in sent
+    assert "foreign_resident" not in document["提供項目"]
+    with pytest.raises(ValueError):
+        to_data_set(move, [CommonItem.FOREIGN_RESIDENT])
+    draft = from_data_set(document)
+    assert not any("foreign_resident" in m for m in draft["people"]["members"])

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 import pytest
 
+from hikkoshi.moves.foreign import without_foreign
 from hikkoshi.moves.models import Move, MoveProcedure
 
 # The 中央区 → 北区 move of ``conftest.sapporo_relocation``, as typed into the pages.
@@ -339,9 +340,10 @@ def test_people_errors_keep_applicant_and_member_values(signed_in, sapporo):
         assert value_of(page, name) == value, name
     assert 'id="id_applicant-phone_error"' in page and 'id="id_member-0-birth_date_error"' in page
     draft = move_of(base + "places/").draft["people"]
-    # As typed, with the fields left empty (性別, 続柄) kept empty.
-    assert draft["applicant"] == dict(applicant, sex="", relationship="")
-    assert draft["members"] == [dict(member, sex="")]
+    # As typed, with the fields left empty (性別, 続柄) kept empty; nobody answered as a foreign resident.
+    assert without_foreign(draft["applicant"]) == dict(applicant, sex="", relationship="")
+    assert [without_foreign(m) for m in draft["members"]] == [dict(member, sex="")]
+    assert draft["applicant"]["foreign_resident"] is False and draft["members"][0]["foreign_resident"] is False
 
 
 def test_details_errors_keep_values(signed_in, sapporo):

@@ -43,6 +43,13 @@ from ..common import (
 )
 from ..constants import MoveStatus
 from ..disclosure import DATA_SHARING_VERSION, data_flows
+from ..foreign import (
+    DETAIL_NAMES as FOREIGN_NAMES,
+    NAMES as FOREIGN_FIELDS,
+    is_foreign,
+    normalise_card_number,
+    valid_card_number,
+)
 from ..forms import (
     MOVER_CHOICES,
     STEP_NAMES,
@@ -51,12 +58,14 @@ from ..forms import (
     HouseholdForm,
     ProcedureChoiceForm,
     SpecForm,
+    asks_foreign_residents,
     build_payload,
     check_places,
     chosen_procedures,
     deadline_warnings,
     detail_forms,
     display_rows,
+    foreign_errors,
     head_of_household,
     household_errors,
     household_payload,
@@ -476,10 +485,26 @@ def _people_forms(values, *, bound, assisted=False):
     return applicant, rows, household, problems
 
 
-def _people_valid(values, applicant, rows, household, problems) -> bool:
-    """Every field, then 世帯主 and 続柄 across them: all the step's errors at once."""
+def _asks_foreign(move) -> bool:
+    """Whether the people step asks who is a foreign resident: a 住民異動届 applies."""
+    found = _places_of(move)
+    return asks_foreign_residents(chosen_procedures(found.procedures(), move.draft or {}) if found else None)
+
+
+def _people_valid(values, applicant, rows, household, problems, *, foreign: bool = True) -> bool:
+    """Every field, then 世帯主 and 続柄 across them, and what a foreign resident must give:
+    all the step's errors at once. The foreign-resident fields of someone not answered as one
+    (or of a move without a 住民異動届) are kept as typed but not checked: they are not sent."""
+    people_forms = [applicant] + [r for r in rows if r.is_bound]
+    typed = [values.get("applicant")] + list(values.get("members") or [])
+    for form, person in zip(people_forms, typed, strict=False):
+        if form.is_bound and not (foreign and is_foreign(person)):
+            for name in FOREIGN_NAMES:
+                form.errors.pop(name, None)  # shown as typed, not checked: not sent
     fields_valid = _checked_forms_valid([applicant, household.names] + [r for r in rows if r.is_bound])
     errors = household_errors(values)
+    if foreign:
+        errors.update(foreign_errors(values))
     applicant.add_path_errors({p: m for p, m in errors.items() if p.startswith("applicant.")}, "applicant")
     for i, row in enumerate(rows):
         if row.is_bound:
@@ -536,7 +561,7 @@ def people(request, move):
                 return redirect(_step_url(request, move, "people", f"member-{new_row}"))
             return redirect(_step_url(request, move, "people", "members-fieldset"))
         applicant, rows, household_form, problems = _people_forms(values, bound=True, assisted=assisted is not None)
-        valid = _people_valid(values, applicant, rows, household_form, problems)
+        valid = _people_valid(values, applicant, rows, household_form, problems, foreign=_asks_foreign(move))
         if not _save(request, move, "people", values, next_step="details" if valid else "people"):
             return _submitted_meanwhile(request, move)
         if valid:
@@ -556,9 +581,12 @@ def people(request, move):
         else:
             old = {"applicant": {"email": request.user.email}}
     applicant, rows, household, problems = _people_forms(old, bound=bound, assisted=assisted is not None)
+    foreign = _asks_foreign(move)
     if bound:
-        _people_valid(old, applicant, rows, household, problems)
+        _people_valid(old, applicant, rows, household, problems, foreign=foreign)
     context = _people_context(applicant, rows, household, old, assisted=assisted is not None)
+    context["asks_foreign"] = foreign
+    context["foreign_names"] = FOREIGN_FIELDS
     # A returning mover is offered their details from their last move, until they typed some.
     typed = (move.draft or {}).get("people")
     last = last_own_move(request.user, exclude=move) if assisted is None and not typed else None
@@ -773,10 +801,10 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
     people_values = draft.get("people") or {}
     head, head_name = head_of_household(people_values)
     applicant_rows = _as_head(
-        display_rows(applicant_fields(assisted=assisted is not None), people_values.get("applicant")),
+        _person_rows(applicant_fields(assisted=assisted is not None), payload["applicant"]),
         head == HEAD_APPLICANT,
     )
-    member_rows = [_as_head(display_rows(MEMBER, m), head == f"members[{i}]") for i, m in enumerate(payload["members"])]
+    member_rows = [_as_head(_person_rows(MEMBER, m), head == f"members[{i}]") for i, m in enumerate(payload["members"])]
     details_values = (draft.get("details") or {}).get("values") or {}
     shown: dict[str, Any] = {
         "old_rows": display_rows(ADDRESS, places_values.get("from")),
@@ -825,6 +853,19 @@ def _review_context(request, move, errors: dict[str, str] | None = None):
         "consent_version": DATA_SHARING_VERSION,
         **(move_notes(found) if found else {}),
     }
+
+
+def _person_rows(specs, values) -> list[dict]:
+    """A person's rows on the review page; the foreign-resident ones only for a foreign resident
+    (``values``: the payload's person, which has them only then)."""
+    rows = display_rows(specs, values)
+    if is_foreign(values):
+        for row in rows:
+            number = normalise_card_number(row["value"]) if row["name"] == "residence_card_number" else ""
+            if valid_card_number(number):
+                row["value"] = number  # as it will be stored and printed
+        return [row for row in rows if row["name"] != "foreign_resident"]
+    return [row for row in rows if row["name"] not in FOREIGN_FIELDS]
 
 
 def _as_head(rows: list[dict], is_head: bool) -> list[dict]:
