@@ -199,3 +199,15 @@ def test_documents_are_made_while_easy_japanese_is_chosen(api, easy_client, sapp
     japanese = easy_client.get(f"/moves/{move.public_id}/documents/form-sapporo-move-in.pdf")
     for page in (1, 2):
         assert pdftools.text(form.content, page=page) == pdftools.text(japanese.content, page=page)
+
+
+def test_the_account_pages_and_their_errors_in_easy_japanese(easy_client, mover):
+    page = text(easy_client.post("/accounts/login/", {"login": "nobody@example.jp", "password": "wrong-password"}))
+    assert "メールアドレスか パスワードが ちがいます。" in page and 'value="nobody@example.jp"' in page
+    page = text(easy_client.get("/accounts/signup/"))
+    assert "パスワード（もう一度（いちど））" in page and "数字（すうじ）だけの パスワードは つかえません。" in page
+    easy_client.force_login(mover)
+    page = text(easy_client.get("/accounts/"))
+    assert "あなたの データ" in page and "自分（じぶん）の データを ダウンロードする（JSON）" in page
+    page = text(easy_client.get("/moves/no-such-page/"))
+    assert "ページが ありません" in page
