@@ -21,7 +21,8 @@ api = NinjaAPI(
     description=(
         "引越し手続きワンストップポータル hikkoshi の API / The API of hikkoshi, a one-stop portal "
         "for moving house in Japan. Errors are RFC 9457 problem details "
-        "(application/problem+json) in the language of Accept-Language (ja, en)."
+        "(application/problem+json) in the language of Accept-Language (ja, en, or ja-x-easy for "
+        "やさしい日本語, easy Japanese)."
     ),
     urls_namespace="api-v1",
     docs_url=None,

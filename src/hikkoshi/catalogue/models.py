@@ -9,7 +9,7 @@ from hikkoshi.directory.models import Organisation
 from hikkoshi.places.move_kind import MoveKind
 
 from .constants import CommonItem, Condition, End, Office, OfficialForm
-from .schema import SchemaError, parse_schema
+from .schema import SchemaError, easy, parse_schema
 
 
 @deconstructible
@@ -127,7 +127,7 @@ class Procedure(models.Model):
 
     @property
     def localised_name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name
+        return self.name_en if get_language() == "en" and self.name_en else easy(self.name)
 
     @property
     def schema(self):
@@ -234,4 +234,4 @@ class ProcedureVersion(models.Model):
     def localised_name(self) -> str:
         if get_language() == "en" and self.definition.get("name_en"):
             return self.definition["name_en"]
-        return self.definition["name"]
+        return easy(self.definition["name"])

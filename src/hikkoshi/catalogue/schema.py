@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.utils.translation import get_language, gettext as _, gettext_lazy, pgettext
 
 from hikkoshi.japanese import (
     DASHES,
@@ -74,6 +75,15 @@ class SchemaError(ValueError):
         self.errors = errors
 
 
+def easy(text: str) -> str:
+    """A Japanese text of the data (a field's label or hint, a choice's label) in やさしい日本語
+    when that is the active language: its entry with the context "easy" in that catalogue
+    (locale/ja_X-easy); the text itself when it has none, or in any other language."""
+    if not text or get_language() != getattr(settings, "EASY_JAPANESE", None):
+        return text
+    return pgettext("easy", text)
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str
@@ -82,7 +92,7 @@ class Choice:
 
     @property
     def localised_label(self) -> str:
-        return self.label_en if get_language() == "en" and self.label_en else self.label
+        return self.label_en if get_language() == "en" and self.label_en else easy(self.label)
 
 
 @dataclass(frozen=True)
@@ -123,11 +133,11 @@ class FieldSpec:
     # -- description -------------------------------------------------------------------------
     @property
     def localised_label(self) -> str:
-        return self.label_en if get_language() == "en" and self.label_en else self.label
+        return self.label_en if get_language() == "en" and self.label_en else easy(self.label)
 
     @property
     def localised_help(self) -> str:
-        return self.help_en if get_language() == "en" and self.help_en else self.help
+        return self.help_en if get_language() == "en" and self.help_en else easy(self.help)
 
     @property
     def form_help(self) -> str:

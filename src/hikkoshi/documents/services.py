@@ -9,7 +9,7 @@ from .fax_cover import render_fax_cover
 from .ical import render_calendar
 from .residence_change_form import render_residence_change_form
 from .result import render_result
-from .wording import language
+from .wording import language, speaking
 
 __all__ = [
     "render_residence_change_form",
@@ -70,3 +70,10 @@ def render_document(record: MoveRecord, name: str, *, lang: str | None = None) -
         if name == f"form-{entry.slug}.pdf":
             return render_residence_change_form(record, entry, lang=lang), PDF
     return None
+
+
+def document_language():
+    """Build a move's record (its statuses, labels) inside this when it is for its documents:
+    they speak the documents' language (``wording.language``), not the page's — a mover reading
+    やさしい日本語 gets the documents in ordinary Japanese, not half of each."""
+    return speaking(language())

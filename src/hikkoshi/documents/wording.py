@@ -6,6 +6,12 @@ with no English beside it) or English. Their texts are English msgids with the c
 runs inside ``translation.override`` of :func:`language`. The official 住民異動届 itself and the
 documents an organisation receives (申込書, FAX送付状) stay Japanese whatever the language: they
 are not rendered through this module.
+
+やさしい日本語 (``ja-x-easy``, a language of the pages) is not one of them: a request in it gets
+its documents in ordinary Japanese. They are printed and handed in at the counter, where the
+staff read them, and their fixed layout has no room for readings after every kanji; the pages
+explain the same in やさしい日本語. A move's record for them is built inside
+``documents.services.document_language`` so its statuses speak the documents' language too.
 """
 
 import calendar
@@ -18,7 +24,7 @@ from django.utils.translation import pgettext
 from hikkoshi import channels
 from hikkoshi.japanese import both, era_of, wareki
 
-LANGUAGES = ("ja", "en")
+LANGUAGES = ("ja", "en")  # of the documents; every other page language gets "ja"
 
 
 def language(lang: str | None = None) -> str:

@@ -299,12 +299,13 @@ def move_detail(request, move_id: str):
     },
 )
 def move_document(request, move_id: str, name: str):
-    from hikkoshi.documents.services import render_document
+    from hikkoshi.documents.services import document_language, render_document
 
     move = _own_move(request, move_id)
-    rendered = (
-        render_document(move_record(move), name) if move.status == MoveStatus.SUBMITTED and not move.erased_at else None
-    )
+    rendered = None
+    if move.status == MoveStatus.SUBMITTED and not move.erased_at:
+        with document_language():
+            rendered = render_document(move_record(move), name)
     if rendered is None:
         raise Problem(
             404,

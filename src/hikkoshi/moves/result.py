@@ -15,6 +15,7 @@ from datetime import date
 from django.utils.translation import get_language, gettext as _, gettext_lazy
 
 from hikkoshi import channels
+from hikkoshi.catalogue.schema import easy
 
 from .constants import NoticeKind, NoticeStatus, ProcedureStatus
 from .notices import NoticeView, live_withdrawal, notices_by_procedure, notices_of, why_not_changeable, with_notices
@@ -51,7 +52,7 @@ def what_to_bring(definition: dict) -> list[str]:
     text = (
         definition.get("what_to_bring_en")
         if _english() and definition.get("what_to_bring_en")
-        else definition.get("what_to_bring", "")
+        else easy(definition.get("what_to_bring", ""))
     )
     return [line for line in (text or "").splitlines() if line.strip()]
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from dj_database_url import DBConfig
+from django.conf.locale import LANG_INFO
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -237,10 +238,26 @@ def database_from_env(default_path: Path) -> DBConfig:
 DATABASES = {"default": database_from_env(DATA_DIR / "hikkoshi.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Japanese first, English beside it.
+# Japanese first, English beside it, and やさしい日本語 (easy Japanese for foreign residents, written
+# to 出入国在留管理庁・文化庁「在留支援のためのやさしい日本語ガイドライン」, 2020). Its code is a
+# BCP 47 private-use tag (RFC 5646 §2.2.7: no registered subtag exists for it) that Django's
+# language_code_re accepts; to_locale() makes it the catalogue folder ja_X-easy/. What it does
+# not translate is said in ordinary Japanese, never in the English msgid: gettext reads the "ja"
+# catalogue of every folder for ja_X-easy too. Its catalogue has a folder of its own, listed
+# first: a folder holding both would make the project's Japanese a mere fallback under
+# Django's and allauth's, so the project's own Japanese wording of their msgids would be lost.
+# Pages say lang="ja" for it (hikkoshi.portal.context_processors).
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語"), ("en", "English")]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+EASY_JAPANESE = "ja-x-easy"
+LANGUAGES = [("ja", "日本語"), (EASY_JAPANESE, "やさしい にほんご"), ("en", "English")]
+# The name the language switch shows (get_language_info); Django knows no such language.
+LANG_INFO[EASY_JAPANESE] = {
+    "bidi": False,
+    "code": EASY_JAPANESE,
+    "name": "Easy Japanese",
+    "name_local": "やさしい にほんご",
+}
+LOCALE_PATHS = [PACKAGE_DIR / "locale-easy", PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Tokyo"
 USE_TZ = True

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hikkoshi.audit.services import Action
 from hikkoshi.catalogue.constants import ProcedureChoice
 from hikkoshi.catalogue.selectors import period_ended_notice
-from hikkoshi.documents.services import document_names, render_document
+from hikkoshi.documents.services import document_language, document_names, render_document
 from hikkoshi.places.move_kind import MoveKind, assess_move
 from hikkoshi.places.normalise import InvalidPostcode
 from hikkoshi.places.postcodes import lookup
@@ -217,7 +217,8 @@ def document(request, public_id, name: str):
     move = own_move(request, public_id)
     if move.status == MoveStatus.DRAFT:
         raise Http404
-    rendered = render_document(move_record(move), name)
+    with document_language():
+        rendered = render_document(move_record(move), name)
     if rendered is None:
         raise Http404
     audit(request, Action.PRINT, move, target=name)

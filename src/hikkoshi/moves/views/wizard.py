@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hikkoshi import channels
 from hikkoshi.audit.services import Action
 from hikkoshi.catalogue.constants import ProcedureChoice
-from hikkoshi.catalogue.schema import FieldError, clean_values
+from hikkoshi.catalogue.schema import FieldError, clean_values, easy
 from hikkoshi.catalogue.selectors import deadline_window, office_for, organisation_name
 from hikkoshi.documents.fonts import unprintable_rows
 from hikkoshi.japanese import format_wareki
@@ -401,7 +401,7 @@ def _procedure_rows(applicable, move_date, places=None):
                 "channel": channel_label(definition["channel"]),
                 "description": definition.get("description_en")
                 if _english() and definition.get("description_en")
-                else definition.get("description", ""),
+                else easy(definition.get("description", "")),
                 "deadline_from": start,
                 "deadline_to": end,
             }
