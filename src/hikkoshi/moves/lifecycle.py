@@ -21,6 +21,7 @@ from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.catalogue.models import shared_items
 from hikkoshi.encryption.fields import bound, update_rows
 
+from .answers import answers_erase
 from .constants import MoveStatus, ProcedureStatus
 from .models import Move, MoveProcedure
 from .notices import why_not_changeable, with_notices
@@ -103,7 +104,8 @@ def move_erase(*, move_id: int, now: datetime) -> None:
     once the retention time has passed): applicant, members, household (世帯主), both addresses
     and the draft, each procedure's own values; ``erased_at`` says when. What stays: the move
     (owner, public id, status, kinds, moving day, dates) and its procedures (version, kinds,
-    status, period, reference, office)."""
+    status, period, reference, office, the organisations' answer statuses without their
+    messages; the answer codes are deleted)."""
     # Each row's empty values sealed for that row (``encryption.fields``).
     update_rows(
         Move.objects.filter(pk=move_id),
@@ -117,6 +119,8 @@ def move_erase(*, move_id: int, now: datetime) -> None:
         updated_at=now,
     )
     update_rows(MoveProcedure.objects.filter(move_id=move_id), values={})
+    # The organisations' messages (処理状況) emptied, their answer codes deleted.
+    answers_erase(move_id=move_id)
 
 
 def moves_delete(*, move_ids) -> int:

@@ -150,7 +150,7 @@ class EmailChannel(Channel):
         to = str(outgoing.settings.get("to") or "").strip()
         if not to:
             raise DeliveryError("not_configured", "the procedure has no e-mail address (to)", retryable=False)
-        pdf = render_application(outgoing.record, outgoing.entry, outgoing.shares)
+        pdf = render_application(outgoing.record, outgoing.entry, outgoing.shares, answer=outgoing.answer)
         try:
             message = compose(outgoing, to, pdf)
         except ValueError as exc:  # e.g. a line break in a name that goes into a header
