@@ -30,6 +30,7 @@ import hmac
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from hikkoshi import application_number
 
@@ -119,7 +120,7 @@ def _derive(reference: str) -> str:
     digest = salted_hmac(_CODE_SALT, reference, algorithm="sha256").digest()
     number = int.from_bytes(digest, "big")
     chars = []
-    for _ in range(CODE_LENGTH):
+    for _position in range(CODE_LENGTH):
         number, index = divmod(number, len(CODE_ALPHABET))
         chars.append(CODE_ALPHABET[index])
     return "".join(chars)
@@ -189,17 +190,31 @@ def answers_erase(*, move_id: int) -> None:
 
 
 def timeline(entry: MoveProcedure, *, answers: list[ProcedureAnswer] | None = None) -> list[dict]:
-    """What the mover sees of a procedure after submission, oldest first: its answers
-    (status, label, time, message, source). Sent and delivered are the delivery's own
-    (``MoveProcedure.status``), shown beside it."""
+    """What the mover sees of a procedure after submission, oldest first: sent (when its
+    delivery reached the organisation), then each answer (status, label, time, message,
+    source; the receipt's "received" with the organisation's reference)."""
     rows = answers if answers is not None else list(entry.answers.all())
-    return [
+    sent = (
+        [
+            {
+                "status": "sent",
+                "label": str(_("Sent to the organisation")),
+                "at": entry.sent_at,
+                "message": "",
+                "source": "",
+            }
+        ]
+        if entry.sent_at
+        else []
+    )
+    return sent + [
         {
             "status": a.status,
             "label": str(AnswerStatus(a.status).label),
             "at": a.at,
             "message": a.message or "",
             "source": a.source,
+            "reference": entry.reference if a.source == ProcedureAnswer.Source.RECEIPT else "",
         }
         for a in rows
     ]

@@ -16,6 +16,7 @@ services, and hear what happens to a move through ``moves.signals``:
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.catalogue.models import shared_items
@@ -39,7 +40,10 @@ def procedure_status_record(*, procedure_id: int, status: str, reference: str = 
     fields: dict = {"status": ProcedureStatus(status)}
     if reference:
         fields["reference"] = reference
-    MoveProcedure.objects.filter(pk=procedure_id).update(**fields)
+    rows = MoveProcedure.objects.filter(pk=procedure_id)
+    rows.update(**fields)
+    if status == ProcedureStatus.DELIVERED:  # the timeline's "sent" (the first time only)
+        rows.filter(sent_at__isnull=True).update(sent_at=timezone.now())
 
 
 def move_withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str) -> list:

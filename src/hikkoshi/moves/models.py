@@ -168,6 +168,9 @@ class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never
         _("organisation's answer"), max_length=16, choices=AnswerStatus.choices, blank=True, default=""
     )
     answer_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # When the application reached the organisation (the delivery's "delivered"): the timeline's
+    # first row (``procedure_status_record``).
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("procedure of a move")
