@@ -155,7 +155,7 @@ def test_a_status_that_needs_a_message_is_refused_without_one(client, delivered)
 def test_unsigned_and_stale_updates_are_refused(client, delivered):
     _move, found = delivered
     water = found["sapporo-water-start"]
-    body, headers = signed(water, "processing")
+    body, _headers = signed(water, "processing")
     assert post(client, body, {"Idempotency-Key": "x"}).status_code == 401
     stale = httpsig.sign_message(
         httpsig.Request("POST", URL, {"Content-Type": "application/json", "Idempotency-Key": "old"}),
@@ -238,7 +238,7 @@ def test_erasure_empties_the_messages_and_deletes_the_codes(sapporo, mover):
 
     move = move_submit(owner=mover, payload=sapporo_relocation())
     water = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-water-start")
-    reference, code = answer_code_for(water.pk)
+    _reference, _code = answer_code_for(water.pk)
     answer_record(entry_id=water.pk, status="action_needed", message="住所の確認をお願いします", key="k", source="code")
     move_erase(move_id=move.pk, now=timezone.now())
     assert not AnswerCode.objects.filter(entry=water).exists()
