@@ -260,3 +260,25 @@ def test_a_receipt_is_the_first_answer_and_the_api_shows_the_timeline(sapporo, m
     water = next(p for p in payload["procedures"] if p["id"] == "sapporo-water-start")
     assert [e["status"] for e in water["timeline"]] == ["sent", "received", "done"]
     assert water["timeline"][1]["reference"] == "SW-1" and water["answer_status"] == "done"
+
+
+def test_the_admin_lists_answers_waiting_too_long(delivered, admin_client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hikkoshi.delivery.admin import answers_late
+    from hikkoshi.directory.models import Organisation
+
+    settings.HIKKOSHI_ANSWER_WAIT_DAYS = 14
+    _move, found = delivered
+    water, gas = found["sapporo-water-start"], found["hokkaido-gas-start"]
+    ten_days_ago = timezone.now() - timedelta(days=10)
+    Delivery.objects.filter(pk__in=[water.pk, gas.pk]).update(delivered_at=ten_days_ago)
+    assert not Delivery.objects.filter(answers_late()).exists()  # within the default 14 days
+    Organisation.objects.filter(slug="hokkaido-gas").update(answer_wait_days=7)  # the gas company: 7
+    assert list(Delivery.objects.filter(answers_late()).values_list("pk", flat=True)) == [gas.pk]
+    answer_record(entry_id=gas.entry_id, status="processing", message="", key="k", source="web")
+    assert not Delivery.objects.filter(answers_late()).exists()  # news from it: not late any more
+    page = admin_client.get("/admin/delivery/delivery/?answer=late")
+    assert page.status_code == 200
