@@ -51,7 +51,9 @@ def staff_set_status(receiver, slug, reference, status, message) -> httpx.Respon
     with httpx.Client(base_url=receiver.url(), timeout=10, follow_redirects=True) as browser:
         page = browser.get(f"/{slug}/applications/{reference}")
         assert page.status_code == 200
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        assert found is not None
+        token = found.group(1)
         return browser.post(
             f"/{slug}/applications/{reference}",
             data={"csrfmiddlewaretoken": token, "status": status, "message": message},
