@@ -69,7 +69,8 @@ def answers_late(now: Any = None) -> Q:
 
     now = now or timezone.now()
     default = settings.HIKKOSHI_ANSWER_WAIT_DAYS
-    own = dict(Organisation.objects.filter(answer_wait_days__isnull=False).values_list("pk", "answer_wait_days"))
+    rows = Organisation.objects.filter(answer_wait_days__isnull=False).values_list("pk", "answer_wait_days")
+    own: dict[int, int] = {pk: days for pk, days in rows if days is not None}
     organisation = "entry__version__procedure__organisation"
 
     def quiet_since(days: int) -> Q:
