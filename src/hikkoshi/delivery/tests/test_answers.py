@@ -282,3 +282,18 @@ def test_the_admin_lists_answers_waiting_too_long(delivered, admin_client, setti
     assert not Delivery.objects.filter(answers_late()).exists()  # news from it: not late any more
     page = admin_client.get("/admin/delivery/delivery/?answer=late")
     assert page.status_code == 200
+
+
+def test_the_application_result_pdf_shows_the_timeline(sapporo, mover, tmp_path):
+    from hikkoshi.documents.result import render_result
+    from hikkoshi.documents.tests.pdftools import text
+    from hikkoshi.moves.selectors import move_record
+
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    water = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-water-start")
+    answer_record(entry_id=water.pk, status="received", message="", key="r", source="web")
+    answer_record(entry_id=water.pk, status="action_needed", message="印鑑をお持ちください", key="a", source="web")
+    pdf = render_result(move_record(move))
+    (tmp_path / "result.pdf").write_bytes(pdf)
+    words = text(pdf).replace(" ", "")
+    assert "事業者での処理状況" in words and "印鑑をお持ちください" in words and "不備あり" in words
