@@ -106,6 +106,10 @@ def body(outgoing: Outgoing) -> str:
         lines += [f"・{field.label}: {_indented(field.value)}" for field in entry.fields]
     else:
         lines.append("（この手続きに固有の入力項目はありません）")
+    if outgoing.answer is not None:  # 処理状況: where and with which code the organisation answers
+        from hikkoshi.documents.answer_slip import lines as slip_lines
+
+        lines += ["", "【処理状況のご連絡のお願い】", *slip_lines(outgoing.answer)]
     lines += [
         "",
         "この申請についてのお問い合わせは、申請番号を添えてポータルの運営者へご連絡ください。",

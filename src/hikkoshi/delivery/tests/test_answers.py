@@ -297,3 +297,27 @@ def test_the_application_result_pdf_shows_the_timeline(sapporo, mover, tmp_path)
     (tmp_path / "result.pdf").write_bytes(pdf)
     words = text(pdf).replace(" ", "")
     assert "事業者での処理状況" in words and "印鑑をお持ちください" in words and "不備あり" in words
+
+
+def test_an_email_application_carries_its_answer_page_and_code(sapporo, mover, settings):
+    """The e-mail channel's outgoing application: the answer slip in its text (and its PDF),
+    with a reference and code that the answer page accepts for this application."""
+    from hikkoshi.delivery.channels.email import body
+    from hikkoshi.moves.answers import answer_code_check
+
+    settings.HIKKOSHI_PORTAL_URL = "https://hikkoshi.example.jp/"
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="sapporo-water-start")
+    Delivery.objects.filter(pk=delivery.pk).update(channel="email")
+    delivery.refresh_from_db()
+    outgoing = services.build_outgoing(delivery)
+    assert outgoing.answer is not None
+    assert outgoing.answer.url == f"https://hikkoshi.example.jp/answers/?ref={outgoing.answer.reference}"
+    text = body(outgoing)
+    assert outgoing.answer.url in text and outgoing.answer.code in text
+    assert answer_code_check(outgoing.answer.reference, outgoing.answer.code).pk == delivery.entry_id
+    # A resend carries the same pair; the web channel none.
+    assert services.build_outgoing(delivery).answer == outgoing.answer
+    Delivery.objects.filter(pk=delivery.pk).update(channel="web")
+    delivery.refresh_from_db()
+    assert services.build_outgoing(delivery).answer is None
