@@ -391,7 +391,7 @@ def rotate_data_keys(*, batch: int = 200) -> int:
     from hikkoshi.encryption.fields import EncryptedJSONField
 
     written = 0
-    for model in (Application, Notice, StaffSecondFactor):
+    for model in (Application, Notice, StaffSecondFactor, StatusUpdate):
         fields = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
         last = 0
         while True:
