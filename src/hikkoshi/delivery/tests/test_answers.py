@@ -321,3 +321,14 @@ def test_an_email_application_carries_its_answer_page_and_code(sapporo, mover, s
     Delivery.objects.filter(pk=delivery.pk).update(channel="web")
     delivery.refresh_from_db()
     assert services.build_outgoing(delivery).answer is None
+
+
+def test_the_movers_data_export_has_the_timeline(sapporo, mover):
+    from hikkoshi.accounts.export import account_data
+
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    water = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-water-start")
+    answer_record(entry_id=water.pk, status="refused", message="住所が給水区域外です", key="x", source="web")
+    exported = next(m for m in account_data(mover)["moves"] if m["id"] == str(move.public_id))
+    procedure = next(p for p in exported["procedures"] if p["id"] == "sapporo-water-start")
+    assert [(e["status"], e["message"]) for e in procedure["timeline"]] == [("refused", "住所が給水区域外です")]
