@@ -30,6 +30,15 @@ and its JSON body names what it acknowledges: ``{"type": "hikkoshi-receipt", "ve
 "reference": "…", "idempotency_key": "…", "content_digest": "sha-256=:…:", "received_at": "…",
 "organisation": "…"}``, so a receipt cannot be shown for another application.
 
+Answer (request, organisation to portal: 処理状況), tag ``hikkoshi-answer``::
+
+    covered: "@method" "@target-uri" "content-type" "content-digest" "idempotency-key"
+    params:  created, keyid, alg="ed25519", nonce, tag
+
+signed with the organisation's receipt key (``sign_message`` / ``verify_message`` with
+``ANSWER_TAG`` and ``ANSWER_COMPONENTS``); its body names the application (the idempotency key
+of the portal's application and the receipt's reference) and the new status.
+
 Federation request (portal to portal, ``/federation/v1/``), tag ``hikkoshi-federation``::
 
     covered: "@method" "@target-uri" ("content-type" "content-digest" when there is a body)
@@ -88,6 +97,9 @@ RECEIPT_TAG = "hikkoshi-receipt"
 LABEL = "hikkoshi"
 REQUEST_COMPONENTS = ("@method", "@target-uri", "content-type", "content-digest", "idempotency-key")
 RESPONSE_COMPONENTS = ("@status", "content-type", "content-digest")
+ANSWER_TAG = "hikkoshi-answer"
+ANSWER_COMPONENTS = REQUEST_COMPONENTS
+ANSWER_TYPE = "hikkoshi-answer"
 FEDERATION_TAG = "hikkoshi-federation"
 FEDERATION_ANSWER_TAG = "hikkoshi-federation-answer"
 FEDERATION_REQUEST_COMPONENTS = ("@method", "@target-uri")

@@ -4,13 +4,17 @@ from django.urls import URLPattern, URLResolver, include, path
 from hikkoshi.accounts.views import admin_login
 from hikkoshi.api.api import api
 from hikkoshi.assisted import urls as assisted_urls
+from hikkoshi.delivery.answers import answers_endpoint
 from hikkoshi.delivery.views import well_known_keys
 from hikkoshi.federation import signin
 from hikkoshi.federation.api import api as federation_api
 from hikkoshi.federation.views import claim, well_known_document
 from hikkoshi.moves.urls import move_patterns
+from hikkoshi.moves.views.answer import answer_page
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # An organisation's signed answer about an application (処理状況): RFC 9421, not the API's tokens.
+    path("api/v1/answers", answers_endpoint, name="answers-endpoint"),
     path("api/v1/", api.urls),
     # The admin's own sign-in form would skip the second factor: allauth's sign-in instead.
     path("admin/login/", admin_login),
@@ -31,6 +35,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("moves/handoffs/", include("hikkoshi.federation.urls")),
     path("moves/", include("hikkoshi.moves.urls")),
     path("notifications/", include("hikkoshi.notifications.urls")),  # お知らせ and their settings
+    # E-mail and fax organisations answer about an application with its printed code (処理状況).
+    path("answers/", answer_page, name="answers"),
     # Moves entered for customers (代行): the wizard's pages as other instances of its namespace,
     # beside the staff pages of agencies and call centres (staff paths: second factor).
     path("agency/moves/", include((move_patterns, "moves"), namespace="agency-moves")),

@@ -15,6 +15,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
+from hikkoshi.moves.answers import timeline
 from hikkoshi.moves.selectors import moves_of
 from hikkoshi.notifications.services import export_for
 
@@ -26,7 +27,7 @@ def _when(value):
 
 
 def _procedures(move) -> list[dict]:
-    procedures = move.procedures.select_related("version__procedure__organisation")
+    procedures = move.procedures.select_related("version__procedure__organisation").prefetch_related("answers")
     return [
         {
             "id": entry.definition["slug"],
@@ -41,6 +42,16 @@ def _procedures(move) -> list[dict]:
             "kinds": entry.kinds,
             "fields": entry.values,
             "office": entry.office,
+            # 処理状況: sent, and the organisation's answers with their messages.
+            "timeline": [
+                {
+                    "status": e["status"],
+                    "at": _when(e["at"]),
+                    "message": e["message"],
+                    "reference": e.get("reference", ""),
+                }
+                for e in timeline(entry)
+            ],
         }
         for entry in procedures
     ]

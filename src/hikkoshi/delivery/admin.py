@@ -59,6 +59,60 @@ class AttentionFilter(admin.SimpleListFilter):
         return queryset.filter(chosen) if chosen is not None else queryset
 
 
+def answers_late(now: Any = None) -> Q:
+    """Delivered applications whose organisation has not answered for longer than it may (処理状況):
+    no final answer (done, refused), and no news — neither the delivery nor the latest answer —
+    for more than the organisation's ``answer_wait_days`` (else ``HIKKOSHI_ANSWER_WAIT_DAYS``).
+    A condition per distinct number of days (a handful), so the database compares plain dates."""
+    from hikkoshi.directory.models import Organisation
+    from hikkoshi.moves.constants import AnswerStatus
+
+    now = now or timezone.now()
+    default = settings.HIKKOSHI_ANSWER_WAIT_DAYS
+    rows = Organisation.objects.filter(answer_wait_days__isnull=False).values_list("pk", "answer_wait_days")
+    own: dict[int, int] = {pk: days for pk, days in rows if days is not None}
+    organisation = "entry__version__procedure__organisation"
+
+    def quiet_since(days: int) -> Q:
+        before = now - timedelta(days=days)
+        return Q(entry__answer_at__lt=before) | Q(entry__answer_at__isnull=True, delivered_at__lt=before)
+
+    by_days: dict[int, list[int]] = {}
+    for pk, days in own.items():
+        by_days.setdefault(days, []).append(pk)
+    late = Q(quiet_since(default), ~Q(**{f"{organisation}__in": list(own)}))
+    for days, pks in by_days.items():
+        late |= Q(quiet_since(days), **{f"{organisation}__in": pks})
+    return Q(late, status=ProcedureStatus.DELIVERED, channel__in=("web", "email", "fax")) & ~Q(
+        entry__answer_status__in=list(AnswerStatus.final())
+    )
+
+
+class AnswerFilter(admin.SimpleListFilter):
+    """The organisations' answers (処理状況): those waiting too long, and those asking the mover
+    for something."""
+
+    title = _("organisation's answer")
+    parameter_name = "answer"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, "StrOrPromise"]]:
+        return [
+            ("late", _("Waiting too long for an answer")),
+            ("action_needed", _("Something is missing (the mover is to act)")),
+            ("none", _("No answer yet")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value == "late":
+            return queryset.filter(answers_late())
+        if value == "action_needed":
+            return queryset.filter(entry__answer_status="action_needed")
+        if value == "none":
+            return queryset.filter(status=ProcedureStatus.DELIVERED, entry__answer_status="")
+        return queryset
+
+
 class EventInline(_EventInlineBase):
     model = DeliveryEvent
     extra = 0
@@ -162,6 +216,7 @@ class DeliveryAdmin(LargeTableAdmin):
         "organisation",
         "channel",
         "status",
+        "answer",
         "attempts",
         "error_code",
         "next_attempt_at",
@@ -169,7 +224,7 @@ class DeliveryAdmin(LargeTableAdmin):
     )
     # A date filter by ranges (indexed) rather than a date hierarchy, which lists the distinct
     # years and months of every row.
-    list_filter = (AttentionFilter, "status", "channel", ("created_at", admin.DateFieldListFilter))
+    list_filter = (AttentionFilter, AnswerFilter, "status", "channel", ("created_at", admin.DateFieldListFilter))
     search_fields = ("reference",)  # exact; see get_search_results
     search_help_text = _(
         "An application number (申請番号, typed in any form), a reference, an idempotency key or a move's id."
@@ -244,6 +299,10 @@ class DeliveryAdmin(LargeTableAdmin):
     @admin.display(description=_("organisation"))
     def organisation(self, obj: Delivery) -> str:
         return obj.entry.version.procedure.organisation.name
+
+    @admin.display(description=_("organisation's answer"))
+    def answer(self, obj: Delivery) -> str:
+        return obj.entry.get_answer_status_display() or "—"
 
     @admin.display(description=_("move"))
     def move(self, obj: Delivery) -> str | uuid.UUID:

@@ -180,3 +180,16 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class AnswerNonce(models.Model):  # noqa: DJ008 (bookkeeping, never shown)
+    """A nonce of an organisation's signed answer (処理状況, ``delivery.answers``), kept while a
+    signature of its age could still be accepted (``httpsig.replay_window``): the same
+    signature twice is a replay."""
+
+    key_id = models.CharField(max_length=200)
+    nonce = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key_id", "nonce"], name="delivery_answer_nonce_once")]

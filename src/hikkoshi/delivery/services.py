@@ -46,6 +46,10 @@ from .channels.base import ApplicationData, Household, JSONObject
 from .models import Delivery, DeliveryEvent, Notice
 from .tasks import deliver_task
 
+# Channels whose organisations have no system of their own: they answer (処理状況) on the
+# portal's answer page with the code printed on the 申込書 / FAX送付状 (``moves.answers``).
+ANSWER_CODE_CHANNELS = ("email", "fax")
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User  # settings.AUTH_USER_MODEL, as django-stubs sees it
 
@@ -221,6 +225,8 @@ def _succeeded(delivery: Delivery, claim: str, outcome: Outcome) -> str:
             )
         if recorded:
             DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.DELIVERED, attempt=delivery.attempts)
+            if outcome.reference and outcome.receipt.get("signature"):
+                _received(delivery, done)
     logger.info(
         "delivery_sent delivery=%s channel=%s attempt=%d closed_meanwhile=%s",
         delivery.pk,
@@ -282,6 +288,25 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
     return f"{'retry' if decision.retry else 'failed'}: {code}"
 
 
+def _received(delivery: Delivery, at: datetime) -> None:
+    """A signed receipt is the organisation's first answer (処理状況: received, with its
+    reference): the first row of the procedure's timeline."""
+    from hikkoshi.moves.answers import AnswerRefused, answer_record
+    from hikkoshi.moves.models import ProcedureAnswer
+
+    try:
+        answer_record(
+            entry_id=delivery.entry_id,
+            status="received",
+            message="",
+            key=f"receipt:{delivery.idempotency_key}",
+            source=ProcedureAnswer.Source.RECEIPT,
+            at=at,
+        )
+    except AnswerRefused:  # the organisation's system answered further already
+        pass
+
+
 def build_outgoing(delivery: Delivery) -> Outgoing:
     """The application of a delivery as its channel gets it (read outside any transaction)."""
     from hikkoshi.moves.selectors import move_record
@@ -304,6 +329,13 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     slug = definition["slug"]
     procedure_entry = next(p for p in record.procedures if p.slug == slug)
     organisation = procedure.organisation
+    answer = None
+    if delivery.channel in ANSWER_CODE_CHANNELS:
+        from hikkoshi.documents.answer_slip import AnswerSlip, answer_url
+        from hikkoshi.moves.answers import answer_code_for
+
+        reference, code = answer_code_for(entry.pk)
+        answer = AnswerSlip(url=answer_url(settings.HIKKOSHI_PORTAL_URL, reference), reference=reference, code=code)
     return Outgoing(
         delivery_id=delivery.pk,
         idempotency_key=str(delivery.idempotency_key),
@@ -317,6 +349,7 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
         application=application_data(move, entry),
         receipt_keys=tuple(organisation.receipt_keys or ()),
         shares=shares,
+        answer=answer,
     )
 
 

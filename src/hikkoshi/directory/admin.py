@@ -25,4 +25,5 @@ class OrganisationAdmin(admin.ModelAdmin):
         ("所在地 / Address", {"fields": ["postcode", "address", "hours"]}),
         ("出典 / Provenance", {"fields": ["verification", "source", "last_checked", "note", "portal"]}),
         ("受付票の署名鍵 / Receipt keys (web channel)", {"fields": ["receipt_keys"], "classes": ["collapse"]}),
+        ("処理状況 / Answers", {"fields": ["answer_wait_days"]}),
     ]

@@ -51,6 +51,14 @@ class Organisation(models.Model):
             '"kid": …}]. Needed for the web channel.'
         ),
     )
+    # Days this organisation may take to answer about an application (処理状況) before the admin
+    # lists it as waiting too long; empty: ``settings.HIKKOSHI_ANSWER_WAIT_DAYS``.
+    answer_wait_days = models.PositiveSmallIntegerField(
+        _("days to answer"),
+        null=True,
+        blank=True,
+        help_text=_("Days allowed for the organisation's answer before it is listed as late; empty: the default."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 
 from hikkoshi.japanese import era_of, seireki, wareki
 
+from .answer_slip import AnswerBlock, AnswerSlip
 from .data import MoveRecord, Person, ProcedureRecord
 from .flow import FAX, Spacer, build, grid_table, label_table, para, text_cell, title_block
 from .fonts import register_fonts
@@ -92,11 +93,15 @@ def application_title(entry: ProcedureRecord) -> str:
     return f"{entry.name}　申込書"
 
 
-def render_application(record: MoveRecord, entry: ProcedureRecord, shares=None) -> bytes:
+def render_application(
+    record: MoveRecord, entry: ProcedureRecord, shares=None, answer: "AnswerSlip | None" = None
+) -> bytes:
     """The 申込書 of ``entry`` (one of ``record``'s procedures) as an A4 PDF, one page or more.
 
     ``shares``: the common items the organisation receives (``catalogue.constants.CommonItem``
     values; None: all); the form prints only those, with the procedure's own fields.
+    ``answer``: where and with which code the organisation tells the portal how the application
+    stands (処理状況, ``answer_slip``), printed at the end with its QR code.
     """
 
     def shared(item: str) -> bool:
@@ -180,6 +185,9 @@ def render_application(record: MoveRecord, entry: ProcedureRecord, shares=None) 
     ]
     story.append(label_table(pairs, LABEL_MM, heading=_section(f"申込内容（{entry.name}）"), look=FAX, split_rows=True))
     story.append(Spacer(1, 2 * mm))
+    if answer is not None:
+        story.append(AnswerBlock(answer, 180 * mm))
+        story.append(Spacer(1, 2 * mm))
     ask = "申請番号" if record.number else "申請ID"
     story.append(
         para(f"この申込書は {PORTAL} で作成しました。お問い合わせの際は{ask}をお知らせください。", FAX.body, look=FAX)

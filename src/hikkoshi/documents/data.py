@@ -1,7 +1,7 @@
 """The plain data documents are rendered from (built by ``moves`` from a stored move)."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from hikkoshi import channels
 
@@ -63,6 +63,18 @@ class FieldValue:
 
 
 @dataclass(frozen=True)
+class TimelineEvent:
+    """One step of a procedure after it was sent (処理状況): sent, or an organisation's answer,
+    with its label (in the mover's language), when, the organisation's message and reference."""
+
+    status: str
+    label: str
+    at: datetime
+    message: str = ""
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class ProcedureRecord:
     """One chosen procedure of a move (its ``MoveProcedure``) as its documents show it."""
 
@@ -83,6 +95,8 @@ class ProcedureRecord:
     what_to_bring: tuple[str, ...] = ()
     office: Office | None = None
     visit_on: date | None = None  # the day the mover chose to go to the counter (window procedures)
+    # 処理状況: sent and the organisation's answers, oldest first (the mover's documents only).
+    timeline: tuple[TimelineEvent, ...] = ()
 
     @property
     def in_person(self) -> bool:

@@ -17,6 +17,7 @@ import io
 
 from django.utils import timezone
 
+from .answer_slip import AnswerSlip, draw_on_sheet, slip_height_mm
 from .application import PORTAL, addressee, full_date
 from .flow import break_lines
 from .fonts import GOTHIC
@@ -102,8 +103,11 @@ def render_fax_cover(
     portal_url: str,
     sent_at: datetime,
     application_number: str = "",
+    answer: AnswerSlip | None = None,
 ) -> bytes:
-    """The FAX送付状 as a one-page A4 PDF. ``pages`` counts every page sent, this one included."""
+    """The FAX送付状 as a one-page A4 PDF. ``pages`` counts every page sent, this one included.
+    ``answer``: the answer page, reference and code (処理状況のご連絡, ``answer_slip``), in a box
+    with its QR code above the footer."""
     if pages < 1:
         raise ValueError("a fax has at least one page, its cover sheet")
     buffer = io.BytesIO()
@@ -141,15 +145,19 @@ def render_fax_cover(
         "送信枚数が足りない場合や読み取れない箇所がある場合も、同じくご連絡ください。",
         "このFAXは宛先の方にお送りするものです。誤って届いた場合は、お手数ですが破棄のうえご連絡ください。",
     ]
-    t = cover.t + 12
-    size = 11.0
+    # With the answer slip below, the notes are set tighter (10 pt, two lines each at most)
+    # so that the page stays one page.
+    t = cover.t + (7 if answer is not None else 12)
+    size = MIN_SIZE if answer is not None else 11.0
     leading = size * 1.55 * 25.4 / 72
     for note in notes:
         # Three lines at most (more only for absurdly long names or URLs): one page.
-        for line in _lines(note, size, RIGHT - LEFT, 3):
+        for line in _lines(note, size, RIGHT - LEFT, 2 if answer is not None else 3):
             sheet.text(LEFT, t, line, font=GOTHIC, size=size)
             t += leading
-        t += 2
+        t += 1 if answer is not None else 2
+    if answer is not None:
+        draw_on_sheet(c, answer, left_mm=LEFT, top_mm=272 - slip_height_mm(), width_mm=RIGHT - LEFT)
     sheet.line(LEFT, 275, RIGHT, 275, width=RULE)
     sheet.text(LEFT, 281, PORTAL, font=GOTHIC, size=MIN_SIZE)
     sheet.text(RIGHT, 281, TITLE, font=GOTHIC, size=MIN_SIZE, align="right")

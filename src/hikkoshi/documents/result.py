@@ -39,6 +39,34 @@ def deadline_cell(entry: ProcedureRecord) -> str:
     return "—"
 
 
+PROGRESS_WIDTHS = (46, 34, 100)  # mm: procedure, when, what (180 in all)
+
+
+def _progress_rows(record: MoveRecord) -> list[list]:
+    """処理状況: each step of each procedure after it was sent (sent, received with the
+    reference, every answer with its message), under a heading row; [] when there is none."""
+    rows = []
+    for entry in record.procedures:
+        for event in entry.timeline:
+            what = event.label
+            if event.reference:
+                what += f"（{pgettext('document', 'Reference')} {event.reference}）"
+            if event.message:
+                what += "\n" + event.message
+            rows.append([para(wording.procedure_name(entry)), para(_when(event.at)), para(what)])
+    if not rows:
+        return []
+    heads = (pgettext("document", "Procedure"), pgettext("document", "When"), pgettext("document", "Status"))
+    return [[para(head) for head in heads], *rows]
+
+
+def _when(at) -> str:
+    from django.utils import timezone
+
+    local = timezone.localtime(at, timezone.get_default_timezone()) if timezone.is_aware(at) else at
+    return f"{wording.short_date(local.date())} {local:%H:%M}"
+
+
 def render_result(record: MoveRecord, *, lang: str = "ja") -> bytes:
     """The 申請結果 PDF in ``lang`` ("ja" or "en")."""
     with wording.speaking(lang):
@@ -83,6 +111,11 @@ def _render(record: MoveRecord) -> bytes:
         )
     story.append(grid_table(rows, list(WIDTHS)))
     story.append(Spacer(1, 4 * mm))
+    progress = _progress_rows(record)
+    if progress:
+        story.append(para(pgettext("document", "Progress at the organisations"), BODY))
+        story.append(grid_table(progress, list(PROGRESS_WIDTHS)))
+        story.append(Spacer(1, 4 * mm))
     windows = [e for e in record.procedures if e.in_person]
     if windows:
         names = pgettext("document", ", ").join(wording.procedure_name(e) for e in windows)

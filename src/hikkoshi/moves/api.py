@@ -25,6 +25,7 @@ from hikkoshi.catalogue.schema import object_schema
 from hikkoshi.web import Problem, invalid_param
 
 from .access import area_of, move_visible_to
+from .answers import timeline
 from .common import ADDRESS, APPLICANT, HEAD_NAME, MAX_MEMBERS, MEMBER
 from .constants import MoveStatus, ProcedureStatus
 from .disclosure import DATA_SHARING_VERSION
@@ -99,6 +100,17 @@ MOVE_REQUEST_SCHEMA = {
 }
 
 
+class TimelineEventOut(Schema):
+    status: str = Field(
+        description="sent (it reached the organisation), or the organisation's answer (処理状況): "
+        "received, processing, action_needed (不備あり: see message), done, refused (受付不可: see message)"
+    )
+    label: str
+    at: str
+    message: str = Field("", description="The organisation's words to the mover (empty after erasure).")
+    reference: str = Field("", description="The organisation's reference, on the receipt's received.")
+
+
 class MoveProcedureOut(Schema):
     id: str
     version: int
@@ -112,6 +124,10 @@ class MoveProcedureOut(Schema):
     deadline_from: str | None
     deadline_to: str | None
     office: dict
+    answer_status: str = Field(
+        "", description="The organisation's latest answer (処理状況; empty before any): see timeline."
+    )
+    timeline: list[TimelineEventOut] = []
 
 
 class ConsentOut(Schema):
@@ -161,6 +177,8 @@ def move_payload(move, warnings=()) -> dict:
                 "deadline_from": entry.deadline_from.isoformat() if entry.deadline_from else None,
                 "deadline_to": entry.deadline_to.isoformat() if entry.deadline_to else None,
                 "office": entry.office,
+                "answer_status": entry.answer_status,
+                "timeline": [{**event, "at": event["at"].isoformat()} for event in timeline(entry)],
             }
         )
     return {

@@ -64,3 +64,53 @@ class NoticeStatus(models.TextChoices):
     def unfinished(cls) -> tuple[str, ...]:
         """Still on its way: waiting, being sent, or to be sent again."""
         return (cls.QUEUED, cls.SENDING, cls.RETRYING)
+
+
+class AnswerStatus(models.TextChoices):
+    """The organisation's answer about an application it has (処理状況), after its delivery.
+
+    Separate from ``ProcedureStatus`` (the delivery's life, which the delivery app owns): an
+    answer never changes whether an application was delivered. Each answer is a
+    ``ProcedureAnswer`` row (the timeline); ``MoveProcedure.answer_status`` is the latest.
+
+    The order (``allowed``): received (受付) → processing (処理中) → done (完了), or
+    action_needed (不備あり: the organisation's message says what the mover is to do) or
+    refused (受付不可: with the reason). processing and action_needed are one step: the
+    organisation may ask for something while processing, and go back to processing once the
+    mover has acted (and ask again). done and refused are final: nothing follows them. Any other
+    move (processing → received, done → processing, …) goes backwards and is refused.
+    """
+
+    RECEIVED = "received", _("Received by the organisation")
+    PROCESSING = "processing", _("Being processed")
+    ACTION_NEEDED = "action_needed", _("Something is missing: please see the organisation's message")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Not accepted by the organisation")
+
+    @classmethod
+    def final(cls) -> set[str]:
+        return {cls.DONE, cls.REFUSED}
+
+    @classmethod
+    def rank(cls, status: str) -> int:
+        return {
+            "": 0,
+            cls.RECEIVED: 1,
+            cls.PROCESSING: 2,
+            cls.ACTION_NEEDED: 2,
+            cls.DONE: 3,
+            cls.REFUSED: 3,
+        }[status]
+
+    @classmethod
+    def allowed(cls, old: str, new: str) -> bool:
+        """Whether an answer ``new`` may follow the latest one, ``old`` ("" for none): never
+        after a final one, never to a lower step; the same status again (a new message) is allowed."""
+        if new not in cls.values or old in cls.final():
+            return False
+        return cls.rank(new) >= cls.rank(old)
+
+    @classmethod
+    def needs_message(cls) -> set[str]:
+        """Statuses the organisation must explain: what is missing, why it is refused."""
+        return {cls.ACTION_NEEDED, cls.REFUSED}

@@ -16,11 +16,13 @@ services, and hear what happens to a move through ``moves.signals``:
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from hikkoshi.catalogue.constants import CommonItem
 from hikkoshi.catalogue.models import shared_items
 from hikkoshi.encryption.fields import bound, update_rows
 
+from .answers import answers_erase
 from .constants import MoveStatus, ProcedureStatus
 from .models import Move, MoveProcedure
 from .notices import why_not_changeable, with_notices
@@ -38,7 +40,10 @@ def procedure_status_record(*, procedure_id: int, status: str, reference: str = 
     fields: dict = {"status": ProcedureStatus(status)}
     if reference:
         fields["reference"] = reference
-    MoveProcedure.objects.filter(pk=procedure_id).update(**fields)
+    rows = MoveProcedure.objects.filter(pk=procedure_id)
+    rows.update(**fields)
+    if status == ProcedureStatus.DELIVERED:  # the timeline's "sent" (the first time only)
+        rows.filter(sent_at__isnull=True).update(sent_at=timezone.now())
 
 
 def move_withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str) -> list:
@@ -103,7 +108,8 @@ def move_erase(*, move_id: int, now: datetime) -> None:
     once the retention time has passed): applicant, members, household (世帯主), both addresses
     and the draft, each procedure's own values; ``erased_at`` says when. What stays: the move
     (owner, public id, status, kinds, moving day, dates) and its procedures (version, kinds,
-    status, period, reference, office)."""
+    status, period, reference, office, the organisations' answer statuses without their
+    messages; the answer codes are deleted)."""
     # Each row's empty values sealed for that row (``encryption.fields``).
     update_rows(
         Move.objects.filter(pk=move_id),
@@ -117,6 +123,8 @@ def move_erase(*, move_id: int, now: datetime) -> None:
         updated_at=now,
     )
     update_rows(MoveProcedure.objects.filter(move_id=move_id), values={})
+    # The organisations' messages (処理状況) emptied, their answer codes deleted.
+    answers_erase(move_id=move_id)
 
 
 def moves_delete(*, move_ids) -> int:

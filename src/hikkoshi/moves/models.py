@@ -2,13 +2,14 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hikkoshi import application_number
 from hikkoshi.catalogue.models import ProcedureVersion
 from hikkoshi.encryption.fields import EncryptedJSONField
 
-from .constants import MoveStatus, ProcedureStatus
+from .constants import AnswerStatus, MoveStatus, ProcedureStatus
 
 
 def owner_deleted(collector, field, sub_objs, using):
@@ -160,6 +161,16 @@ class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never
     filed_at = models.DateTimeField(_("filed at the counter"), null=True, blank=True)
     # The day the mover chose to go to the counter for a window procedure (来庁予定日).
     visit_on = models.DateField(_("day of the visit to the counter"), null=True, blank=True)
+    # The organisation's latest answer (処理状況, ``AnswerStatus``; "" before any) and when it came:
+    # what the admin's "answers waiting too long" filter and the order check read
+    # (``moves.answers``). The timeline is ``ProcedureAnswer``.
+    answer_status = models.CharField(
+        _("organisation's answer"), max_length=16, choices=AnswerStatus.choices, blank=True, default=""
+    )
+    answer_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # When the application reached the organisation (the delivery's "delivered"): the timeline's
+    # first row (``procedure_status_record``).
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("procedure of a move")
@@ -170,3 +181,49 @@ class MoveProcedure(models.Model):  # noqa: DJ008 (shown through its move, never
     @property
     def definition(self) -> dict:
         return self.version.definition
+
+
+class ProcedureAnswer(models.Model):
+    """One answer of the organisation about a procedure it received (処理状況の更新): its status,
+    its message to the mover (不備あり: what to do; 受付不可: why), when, and how it came — a
+    signed update of its receiver (``web``), its staff on the answer-code page (``code``), or the
+    web channel's receipt (``receipt``). Appended, never changed (``moves.answers.answer_record``);
+    the message is personal data: encrypted, and emptied with the move's (``move_erase``).
+
+    ``key`` is the update's own idempotency key: the same update again records nothing more."""
+
+    class Source(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt of the web channel")
+        WEB = "web", _("Signed update from the organisation's system")
+        CODE = "code", _("Answer page with the application's code")
+
+    entry = models.ForeignKey(MoveProcedure, on_delete=models.CASCADE, related_name="answers")
+    key = models.CharField(_("idempotency key"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=AnswerStatus.choices)
+    message = EncryptedJSONField(_("message"), default=str, blank=True, row_key=("entry", "key"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # The organisation's key that signed a web update (its key id), for the record.
+    key_id = models.CharField(_("key id"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("answer of an organisation")
+        verbose_name_plural = _("answers of organisations")
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["entry", "key"], name="procedure_answer_once")]
+
+    def __str__(self):
+        return f"{self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AnswerCode(models.Model):  # noqa: DJ008 (a secret, never shown by itself)
+    """How an organisation without a system (e-mail, fax) answers about one application: a
+    short ``reference`` printed on the 申込書 / FAX送付状 with the answer page's URL and a QR
+    code, and an answer code whose hash only is stored (``moves.answers``). Valid for that
+    application only, any number of times, until the move's personal data is erased after its
+    retention time (or the move is deleted): the row goes then, and with it the code."""
+
+    entry = models.OneToOneField(MoveProcedure, on_delete=models.CASCADE, related_name="answer_code")
+    reference = models.CharField(_("answer reference"), max_length=20, unique=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)

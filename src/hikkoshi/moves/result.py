@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 from hikkoshi import channels
 from hikkoshi.catalogue.schema import easy
 
+from .answers import timeline
 from .constants import NoticeKind, NoticeStatus, ProcedureStatus
 from .notices import NoticeView, live_withdrawal, notices_by_procedure, notices_of, why_not_changeable, with_notices
 from .selectors import foreign_residents_bring
@@ -143,7 +144,7 @@ def change_labels(entry, contact_labels: dict[str, str]) -> dict[str, str]:
 def procedures_of(move) -> list:
     """The procedures of a move with their withdrawals and corrections (``entry.notices``), in
     two queries."""
-    procedures = list(move.procedures.select_related("version__procedure__organisation"))
+    procedures = list(move.procedures.select_related("version__procedure__organisation").prefetch_related("answers"))
     for entry in procedures:
         entry.move = move
     return with_notices(procedures)
@@ -174,6 +175,8 @@ def procedure_rows(move, entries, documents_of, contact_labels: dict[str, str]) 
                 "documents": documents_of(definition["slug"], name),
                 "bring": what_to_bring(definition)
                 + (foreign_residents_bring(move) if definition.get("official_form") else []),
+                # 処理状況: sent, received (with the reference), each answer of the organisation.
+                "timeline": timeline(entry),
             }
         )
     return rows

@@ -14,6 +14,7 @@ from hikkoshi.documents.data import (
     Office,
     Person,
     ProcedureRecord,
+    TimelineEvent,
 )
 from hikkoshi.places.move_kind import MoveKind
 
@@ -172,6 +173,25 @@ def _notification(kinds: list[str]) -> str:
     return ""
 
 
+def _timelines(move: Move) -> dict[int, tuple[TimelineEvent, ...]]:
+    """Each procedure's 処理状況 (sent, the organisations' answers), in one query."""
+    from .answers import timeline
+    from .models import ProcedureAnswer
+
+    answers: dict[int, list[ProcedureAnswer]] = {}
+    for answer in ProcedureAnswer.objects.filter(entry__move=move).order_by("at", "id"):
+        answers.setdefault(answer.entry_id, []).append(answer)
+    return {
+        entry.pk: tuple(
+            TimelineEvent(
+                status=e["status"], label=e["label"], at=e["at"], message=e["message"], reference=e.get("reference", "")
+            )
+            for e in timeline(entry, answers=answers.get(entry.pk, []))
+        )
+        for entry in move.procedures.all()
+    }
+
+
 def _status_labels(move: Move) -> dict[int, str]:
     """Each procedure's state in words as the result page's badge says it, with what was
     withdrawn or corrected (取下げ・訂正), by entry id — in one query."""
@@ -207,6 +227,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
     labels = _status_labels(move) if changes else {}
     head, person, members = _household(move) if not erased else ("", ERASED_PERSON, ())
     people = (person, *members)
+    timelines = _timelines(move) if changes else {}
     entries = []
     for entry in move.procedures.all():
         definition = entry.definition
@@ -256,6 +277,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
                 and entry.filed_at is None
                 and entry.status == ProcedureStatus.IN_PERSON
                 else None,
+                timeline=timelines.get(entry.pk, ()),
             )
         )
     applicant = move.applicant

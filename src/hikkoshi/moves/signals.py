@@ -35,7 +35,11 @@ moves_deleting = Signal()
 # that stores the change, with ``move``, ``procedure`` (the ``MoveProcedure``, already saved with
 # its new status), ``old_status``, ``new_status`` and ``message`` (the organisation's words to the
 # mover, or ""). Sent when an application is delivered or fails for good, and when an
-# organisation answers (処理状況: received, processing, done, 不備あり, 受付不可); the notifications
+# organisation answers (処理状況: received, processing, done, 不備あり, 受付不可). For an answer
+# (``moves.answers.answer_record``), ``old_status`` and ``new_status`` are
+# ``moves.constants.AnswerStatus`` values ("" before the first answer; "received",
+# "processing", "action_needed" = 不備あり, "done", "refused" = 受付不可), none of which is a
+# ``ProcedureStatus`` value; the notifications
 # (通知) turn it into mails and お知らせ. Receivers must not call other systems: they record, and
 # what they record is sent by the workers once the transaction commits.
 procedure_status_changed = Signal()

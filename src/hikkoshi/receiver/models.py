@@ -133,3 +133,38 @@ class OrganisationSetting(models.Model):  # noqa: DJ008 (one line per organisati
     def retention(cls, organisation: str) -> int:
         found = cls.objects.filter(organisation=organisation).values_list("retention_days", flat=True).first()
         return DEFAULT_RETENTION_DAYS if found is None else found
+
+
+class StatusUpdate(models.Model):
+    """A status the organisation's staff set on an application (処理状況), on its way to the
+    portal: an outbox row (``services.send_status_updates``), sent signed with the
+    organisation's receipt key and its own ``idempotency_key`` until the portal acknowledges it
+    (2xx) or refuses it for good (4xx: ``refused_code``). Kept as the application's history;
+    deleted with it. The message to the mover is encrypted at rest."""
+
+    RECEIVED, PROCESSING, ACTION_NEEDED, DONE, REFUSED = "received", "processing", "action_needed", "done", "refused"
+    STATUSES = [
+        (RECEIVED, _("Received")),
+        (PROCESSING, _("Being processed")),
+        (ACTION_NEEDED, _("Something is missing (the applicant is to act)")),
+        (DONE, _("Done")),
+        (REFUSED, _("Not accepted")),
+    ]
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="status_updates")
+    status = models.CharField(_("status"), max_length=16, choices=STATUSES)
+    message = EncryptedJSONField(_("message to the applicant"), blank=True, default=str, row_key="idempotency_key")
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    set_by = models.CharField(_("set by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("set"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(_("acknowledged by the portal"), null=True, blank=True)
+    refused_code = models.CharField(_("refused by the portal"), max_length=60, blank=True)
+    last_error = models.CharField(_("last error"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.status} {self.created_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,10 @@ body again gets the stored receipt, the same key with another body is a conflict
 with the same key at the same moment are settled by the database's unique constraint: the one
 that loses answers with the winner's receipt.
 
+The staff's statuses of an application (処理状況: ``set_status``) go to the portal signed with
+the organisation's key, from a small outbox (``StatusUpdate``, ``send_status_updates``), until
+acknowledged.
+
 Also the staff's second factor (``enrol_second_factor``, ``check_code``) and the retention
 time (``purge``: applications older than their organisation keeps them are deleted).
 """
@@ -19,14 +23,17 @@ import json
 import logging
 import threading
 import time
+import uuid
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from hikkoshi import httpsig
 
 from . import totp
-from .models import Application, Counter, Notice, OrganisationSetting, SeenNonce, StaffSecondFactor
+from .models import Application, Counter, Notice, OrganisationSetting, SeenNonce, StaffSecondFactor, StatusUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -394,7 +401,7 @@ def rotate_data_keys(*, batch: int = 200) -> int:
     from hikkoshi.encryption.fields import EncryptedJSONField
 
     written = 0
-    for model in (Application, Notice, StaffSecondFactor):
+    for model in (Application, Notice, StaffSecondFactor, StatusUpdate):
         fields = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
         last = 0
         while True:
@@ -410,3 +417,194 @@ def rotate_data_keys(*, batch: int = 200) -> int:
                         written += 1
     logger.info("data keys rotated: %d rows encrypted again", written)
     return written
+
+
+# --- status updates to the portal (処理状況) ---------------------------------------------------------
+
+# The order the portal enforces (``AnswerStatus.allowed`` there, repeated here so the staff hear
+# at once): a status never goes to a lower step; done and refused are final. processing and
+# action_needed share a step (the organisation may ask again, and go on once the mover acted).
+STATUS_RANK = {"": 0, "received": 1, "processing": 2, "action_needed": 2, "done": 3, "refused": 3}
+FINAL_STATUSES = ("done", "refused")
+NEEDS_MESSAGE = ("action_needed", "refused")
+MESSAGE_MAX = 2000
+SEND_BATCH = 50
+RETRY_MAX_WAIT = 3600.0  # seconds between two attempts, at most
+
+
+class StatusRefused(Exception):
+    """A status that cannot follow the application's latest one (or lacks its message)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def current_status(application: Application) -> str:
+    """The latest status set that the portal has not refused ("" for none)."""
+    found = (
+        application.status_updates.filter(refused_code="")
+        .order_by("-created_at", "-id")
+        .values_list("status", flat=True)
+    )
+    return found.first() or ""
+
+
+def set_status(*, organisation: str, reference: str, status: str, message: str, set_by: str = "") -> StatusUpdate:
+    """The staff set an application's status (with a message to the applicant): stored as an
+    update to send (its own idempotency key), and sent once this transaction commits (and
+    again by ``send_status_updates`` until the portal acknowledges it). done and refused also
+    mark the application processed (処理済み)."""
+    message = (message or "").strip()
+    if status not in STATUS_RANK or not status:
+        raise StatusRefused("bad_status")
+    if status in NEEDS_MESSAGE and not message:
+        raise StatusRefused("message_required")
+    if len(message) > MESSAGE_MAX:
+        raise StatusRefused("message_too_long")
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(organisation=organisation, reference=reference)
+        old = current_status(application)
+        if old in FINAL_STATUSES or STATUS_RANK[status] < STATUS_RANK[old]:
+            raise StatusRefused("backwards")
+        now = timezone.now()
+        update = StatusUpdate.objects.create(
+            application=application,
+            status=status,
+            message=message,
+            idempotency_key=str(uuid.uuid4()),
+            set_by=set_by[:150],
+            created_at=now,
+            next_attempt_at=now,
+        )
+        if status in FINAL_STATUSES and application.processed_at is None:
+            Application.objects.filter(pk=application.pk).update(processed_at=now)
+        transaction.on_commit(_send_soon)
+    return update
+
+
+def _send_soon() -> None:
+    """Send what is due in a thread of its own: the staff's page does not wait for the portal."""
+
+    def run() -> None:
+        try:
+            send_status_updates()
+        except Exception:  # the timer tries again
+            logger.exception("status updates not sent")
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name="receiver-status-send", daemon=True).start()
+
+
+def _status_body(update: StatusUpdate) -> bytes:
+    application = update.application
+    return json.dumps(
+        {
+            "type": httpsig.ANSWER_TYPE,
+            "version": 1,
+            "application": {"idempotency_key": application.idempotency_key, "reference": application.reference},
+            "status": update.status,
+            "message": update.message or "",
+            "set_at": update.created_at.isoformat(),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def _post_status(update: StatusUpdate, url: str) -> tuple[str, str]:
+    """POST one update signed with its organisation's key: ("sent" | "refused" | "retry", code)."""
+    import httpx
+
+    from .keys import organisation_key
+
+    body = _status_body(update)
+    private_key, key_id = organisation_key(update.application.organisation)
+    headers = httpsig.sign_message(
+        httpsig.Request("POST", url, {"Content-Type": httpsig.JSON, "Idempotency-Key": update.idempotency_key}),
+        tag=httpsig.ANSWER_TAG,
+        components=httpsig.ANSWER_COMPONENTS,
+        private_key=private_key,
+        key_id=key_id,
+        body=body,
+    )
+    headers["Accept"] = "application/json"
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=10.0, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        return "retry", type(exc).__name__
+    if 200 <= response.status_code < 300:
+        return "sent", str(response.status_code)
+    if response.status_code in (408, 425, 429) or response.status_code >= 500:
+        return "retry", f"http_{response.status_code}"
+    try:
+        code = str(response.json().get("code") or "")[:60]
+    except ValueError:
+        code = ""
+    return "refused", code or f"http_{response.status_code}"
+
+
+def send_status_updates(*, now=None) -> dict[str, int]:
+    """Send the updates that are due, oldest first; an application's later updates wait while
+    an earlier one is unacknowledged. Each is claimed (its next attempt moved on) before it is
+    sent, outside any transaction. Answers how many were sent, refused and left to retry."""
+    url = settings.RECEIVER.get("portal_answers_url", "")
+    counts = {"sent": 0, "refused": 0, "retry": 0}
+    now = now or timezone.now()
+    due = list(
+        StatusUpdate.objects.filter(sent_at=None, refused_code="", next_attempt_at__lte=now)
+        .select_related("application")
+        .order_by("created_at", "id")[:SEND_BATCH]
+    )
+    waiting: set[int] = set()
+    for update in due:
+        if update.application_id in waiting:
+            continue
+        earlier_open = StatusUpdate.objects.filter(
+            application_id=update.application_id, sent_at=None, refused_code="", id__lt=update.pk
+        ).exists()
+        if earlier_open:
+            waiting.add(update.application_id)
+            continue
+        wait = min(RETRY_MAX_WAIT, 15.0 * 2 ** min(update.attempts, 12))
+        claimed = StatusUpdate.objects.filter(pk=update.pk, next_attempt_at=update.next_attempt_at).update(
+            next_attempt_at=now + timedelta(seconds=wait), attempts=F("attempts") + 1
+        )
+        if not claimed:
+            continue  # another worker has it
+        if not url:
+            outcome, code = "retry", "no_portal_answers_url"
+        else:
+            outcome, code = _post_status(update, url)
+        if outcome == "sent":
+            StatusUpdate.objects.filter(pk=update.pk).update(sent_at=timezone.now(), last_error="")
+        elif outcome == "refused":
+            StatusUpdate.objects.filter(pk=update.pk).update(refused_code=code, last_error=code)
+        else:
+            StatusUpdate.objects.filter(pk=update.pk).update(last_error=code[:120])
+            waiting.add(update.application_id)
+        counts[outcome] += 1
+        logger.info("status_update %s id=%s code=%s", outcome, update.pk, code)
+    return counts
+
+
+def start_sending(interval: float) -> threading.Thread | None:
+    """Send the due status updates every ``interval`` seconds in a thread of this process;
+    ``None`` when ``interval`` is 0."""
+    if interval <= 0:
+        return None
+
+    def run() -> None:
+        while True:
+            try:
+                send_status_updates()
+            except Exception:
+                logger.exception("status updates not sent")
+            finally:
+                connection.close()
+            time.sleep(interval)
+
+    thread = threading.Thread(target=run, name="receiver-status-send-timer", daemon=True)
+    thread.start()
+    return thread

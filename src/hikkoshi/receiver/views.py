@@ -21,7 +21,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from hikkoshi import httpsig
 
 from . import keys, services
-from .models import Application, OrganisationSetting
+from .models import Application, OrganisationSetting, StatusUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -302,26 +302,62 @@ def application_list(request, slug):
     )
 
 
+STATUS_ERRORS = {
+    "bad_status": gettext_lazy("Status of the application: choose one of the statuses."),
+    "message_required": gettext_lazy(
+        "Message to the applicant: write what the applicant is to do, or why it is not accepted."
+    ),
+    "message_too_long": gettext_lazy("Message to the applicant: at most 2,000 characters."),
+    "backwards": gettext_lazy(
+        "Status of the application: it cannot go back to an earlier status, nor change after done or not accepted."
+    ),
+}
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_only
 def application_detail(request, slug, reference):
-    """One application, its withdrawals and corrections; a POST marks it processed (処理済み)."""
+    """One application, its withdrawals and corrections and its statuses (処理状況); a POST marks
+    it processed (処理済み), or with ``status`` sets its status with a message to the applicant,
+    sent to the portal signed (``services.set_status``)."""
     _served(slug)
     application = get_object_or_404(Application, organisation=slug, reference=reference)
+    status_error = ""
+    status_form = {"status": "", "message": ""}
     if request.method == "POST":
-        services.mark_processed(organisation=slug, reference=reference)
-        return redirect(request.path)
+        if "status" not in request.POST:
+            services.mark_processed(organisation=slug, reference=reference)
+            return redirect(request.path)
+        status_form = {"status": request.POST.get("status", ""), "message": request.POST.get("message", "")}
+        try:
+            services.set_status(
+                organisation=slug,
+                reference=reference,
+                status=status_form["status"],
+                message=status_form["message"],
+                set_by=request.user.get_username() if request.user.is_authenticated else "",
+            )
+        except services.StatusRefused as refused:
+            status_error = STATUS_ERRORS.get(refused.code, STATUS_ERRORS["bad_status"])
+        else:
+            return redirect(request.path + "#status")
     return render(
         request,
         "receiver/detail.html",
         {
             "slug": slug,
+            "status_error": status_error,
+            "status_form": status_form,
+            "statuses": StatusUpdate.STATUSES,
+            "status_updates": list(application.status_updates.all()),
+            "current_status": services.current_status(application),
             "application": application,
             "fields": sorted(services.flatten(application.data).items()),
             "notices": [
                 {"notice": n, "fields": sorted(services.flatten(n.data).items())} for n in application.notices.all()
             ],
         },
+        status=400 if status_error else 200,
     )
 
 

@@ -375,6 +375,12 @@ HIKKOSHI_FAX = {
 }
 # Where movers and organisations reach this portal (printed on fax cover sheets and in e-mails).
 HIKKOSHI_PORTAL_URL = os.environ.get("HIKKOSHI_PORTAL_URL", "http://127.0.0.1:8000/")
+# The answer page of e-mail and fax organisations (/answers/, 処理状況): wrong answer codes from
+# one address allowed in a window (allauth's rate-limit syntax), then 429 until it has passed.
+HIKKOSHI_ANSWER_CODE_LIMIT = os.environ.get("HIKKOSHI_ANSWER_CODE_LIMIT", "10/15m/ip")
+# Days an organisation may take to answer (処理状況) before the admin lists the application as
+# waiting too long; an organisation may have its own (``Organisation.answer_wait_days``).
+HIKKOSHI_ANSWER_WAIT_DAYS = int(os.environ.get("HIKKOSHI_ANSWER_WAIT_DAYS", "14"))
 
 # Who runs this portal (運営者), shown where the law expects it: the terms of use, the privacy
 # policy (個人情報保護法: name, address, representative, where to ask) and the contact page.

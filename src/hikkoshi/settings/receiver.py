@@ -10,6 +10,9 @@ environment, which ``hikkoshi receiver`` sets from its options for its web worke
 - ``HIKKOSHI_RECEIVER_ORGANISATIONS``: the organisations served (comma-separated slugs).
 - ``HIKKOSHI_RECEIVER_PORTAL_KEYS_URL`` or ``HIKKOSHI_RECEIVER_PORTAL_KEY_FILE``: where the
   portal's public key comes from (its JWK set by URL, or a PEM or JWKS file).
+- ``HIKKOSHI_RECEIVER_PORTAL_ANSWERS_URL``: where the staff's status updates of applications
+  (処理状況) are POSTed, signed (``https://PORTAL/api/v1/answers``); ``HIKKOSHI_RECEIVER_SEND_INTERVAL``:
+  seconds between two tries of those not yet acknowledged (default 30).
 - ``HIKKOSHI_RECEIVER_PUBLIC_URL``: the receiver's address as the portal sees it
   (``https://receiver.example.jp``), when a proxy in front changes scheme, host or port; the
   portal's signature covers the URL it posted to.
@@ -182,6 +185,10 @@ RECEIVER: dict[str, Any] = {
     "name": _("hikkoshi receiver"),
     # Seconds between two purges of old applications in each web worker (0: none).
     "purge_interval": float(os.environ.get("HIKKOSHI_RECEIVER_PURGE_INTERVAL", "3600")),
+    # Where the staff's status updates (処理状況) go, signed: the portal's /api/v1/answers.
+    "portal_answers_url": os.environ.get("HIKKOSHI_RECEIVER_PORTAL_ANSWERS_URL", ""),
+    # Seconds between two looks for status updates the portal has not acknowledged (0: none).
+    "send_interval": float(os.environ.get("HIKKOSHI_RECEIVER_SEND_INTERVAL", "30")),
     # The second step of the staff sign-in (the authenticator app's code) waits this long
     # (seconds) after the password.
     "code_wait": 300,

@@ -12,9 +12,12 @@ what it returned.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from hikkoshi.documents.data import MoveRecord, ProcedureRecord
+
+if TYPE_CHECKING:
+    from hikkoshi.documents.answer_slip import AnswerSlip
 
 # A JSON object as it is stored (``JSONField``) or sent: its values are whatever JSON holds.
 JSONObject = dict[str, Any]
@@ -107,6 +110,9 @@ class Outgoing:
     # The common items this procedure's organisation receives (``catalogue.constants.CommonItem``;
     # ``record`` holds only those); None: all of them.
     shares: frozenset[str] | None = None
+    # E-mail and fax: where and with which code the organisation answers (処理状況; printed on
+    # the 申込書 and the FAX送付状); None for the web channel, whose receiver signs its answers.
+    answer: "AnswerSlip | None" = None
 
 
 @dataclass

@@ -106,6 +106,10 @@ def body(outgoing: Outgoing) -> str:
         lines += [f"・{field.label}: {_indented(field.value)}" for field in entry.fields]
     else:
         lines.append("（この手続きに固有の入力項目はありません）")
+    if outgoing.answer is not None:  # 処理状況: where and with which code the organisation answers
+        from hikkoshi.documents.answer_slip import lines as slip_lines
+
+        lines += ["", "【処理状況のご連絡のお願い】", *slip_lines(outgoing.answer)]
     lines += [
         "",
         "この申請についてのお問い合わせは、申請番号を添えてポータルの運営者へご連絡ください。",
@@ -150,7 +154,7 @@ class EmailChannel(Channel):
         to = str(outgoing.settings.get("to") or "").strip()
         if not to:
             raise DeliveryError("not_configured", "the procedure has no e-mail address (to)", retryable=False)
-        pdf = render_application(outgoing.record, outgoing.entry, outgoing.shares)
+        pdf = render_application(outgoing.record, outgoing.entry, outgoing.shares, answer=outgoing.answer)
         try:
             message = compose(outgoing, to, pdf)
         except ValueError as exc:  # e.g. a line break in a name that goes into a header

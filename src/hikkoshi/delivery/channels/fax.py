@@ -83,7 +83,7 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
     from .. import faxfile  # imported where it faxes: the portal's pages read this channel's declarations
 
     cfg = config()
-    form = render_application(outgoing.record, outgoing.entry, outgoing.shares)
+    form = render_application(outgoing.record, outgoing.entry, outgoing.shares, answer=outgoing.answer)
     pages = 1 + faxfile.page_count(form)
     cover = render_fax_cover(
         to_name=outgoing.organisation_name,
@@ -96,6 +96,7 @@ def render_fax(outgoing: Outgoing, number: str) -> tuple[bytes, int]:
         portal_url=settings.HIKKOSHI_PORTAL_URL,
         sent_at=timezone.now(),
         application_number=outgoing.record.number,
+        answer=outgoing.answer,
     )
     tiff, count = faxfile.pdfs_to_tiff_f([cover, form], compression=cfg.get("compression", "group4"))
     if count != pages:  # the cover sheet promised a page count

@@ -49,6 +49,8 @@ def test_the_registry_finds_every_encrypted_column():
         "delivery_notice": ["body"],
         # The organisation's words to the mover in a notification (不備あり).
         "notifications_notification": ["details"],
+        # The organisations' messages to the mover (処理状況).
+        "moves_procedureanswer": ["message"],
         # Hand-overs between portals (rotated like any other: a string primary key orders too).
         "federation_handoff": ["answer", "document"],
         "federation_outgoinghandoff": ["payload"],

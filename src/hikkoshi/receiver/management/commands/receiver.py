@@ -6,6 +6,7 @@
                       (--portal-keys-url URL | --portal-key-file FILE)
                       [--host 127.0.0.1] [--port 8401] [--workers 2] [--public-url URL]
                       [--delay SECONDS] [--open-staff-pages] [--retention-days [SLUG=]DAYS …]
+                      [--portal-answers-url URL]   # default: /api/v1/answers of the keys URL's portal
     hikkoshi receiver createstaff USERNAME --organisation SLUG … --data-dir DIR
         # prints a new password and a new authenticator-app secret (TOTP, and its otpauth:// URI)
     hikkoshi receiver purge --data-dir DIR --organisation SLUG … [--retention-days [SLUG=]DAYS …]
@@ -42,6 +43,13 @@ from django.db import connections
 from hikkoshi.receiver import keys, totp
 from hikkoshi.receiver.urls import RESERVED
 from hikkoshi.serving import gunicorn_command
+
+
+def answers_url_of(keys_url: str) -> str:
+    """The portal's answer endpoint beside its keys: ``https://PORTAL/api/v1/answers``."""
+    parts = urlsplit(keys_url)
+    return f"{parts.scheme}://{parts.netloc}/api/v1/answers" if parts.scheme and parts.netloc else ""
+
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
@@ -80,6 +88,13 @@ class Command(BaseCommand):
         )
         source.add_argument(
             "--portal-key-file", metavar="FILE", help="the portal's public key: a JWK set or a PEM file"
+        )
+        parser.add_argument(
+            "--portal-answers-url",
+            default="",
+            metavar="URL",
+            help="where the staff's status updates (処理状況) are sent, signed: https://PORTAL/api/v1/answers "
+            "(default: that path on the host of --portal-keys-url)",
         )
         parser.add_argument("--host", default=os.environ.get("HIKKOSHI_RECEIVER_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("HIKKOSHI_RECEIVER_PORT", "8401")))
@@ -256,6 +271,7 @@ class Command(BaseCommand):
         *,
         portal_keys_url,
         portal_key_file,
+        portal_answers_url,
         host,
         port,
         workers,
@@ -304,6 +320,7 @@ class Command(BaseCommand):
                 "HIKKOSHI_RECEIVER_ORGANISATIONS": ",".join(organisations),
                 "HIKKOSHI_RECEIVER_PORTAL_KEYS_URL": portal_keys_url or "",
                 "HIKKOSHI_RECEIVER_PORTAL_KEY_FILE": portal_key_file or "",
+                "HIKKOSHI_RECEIVER_PORTAL_ANSWERS_URL": portal_answers_url or answers_url_of(portal_keys_url or ""),
                 "HIKKOSHI_RECEIVER_PUBLIC_URL": public_url or "",
                 "HIKKOSHI_RECEIVER_DELAY": str(max(0.0, delay)),
                 "HIKKOSHI_RECEIVER_OPEN_STAFF_PAGES": "1" if open_staff_pages else "0",

@@ -1,0 +1,103 @@
+"""The staff's statuses of an application (処理状況) leave ``hikkoshi receiver`` (a real process)
+signed with the organisation's key, and are sent again, with the same Idempotency-Key, until the
+portal (here a stand-in on 127.0.0.1) acknowledges them; a refused one is shown as refused."""
+
+import json
+import re
+import time
+
+import httpx
+import pytest
+
+from hikkoshi import httpsig
+from hikkoshi.receiver.testing import ReceiverProcess, StandIn
+
+pytestmark = pytest.mark.slow
+
+PORTAL = httpsig.generate_key()
+PORTAL_KID = httpsig.key_id_for(PORTAL.public_key())
+APPLICATION = {"format": "hikkoshi.application/1", "procedure": {"id": "sapporo-water-start", "name": "水道の使用開始"}}
+
+
+class Portal:
+    """The portal's keys and its answers endpoint: 503 to the first update, then 201."""
+
+    def __init__(self):
+        self.answers: list = []
+        self.keys = json.dumps(httpsig.make_jwks([(PORTAL.public_key(), PORTAL_KID)])).encode()
+
+    def __call__(self, request):
+        if request.method == "GET":
+            return 200, {"Content-Type": "application/json"}, self.keys
+        self.answers.append(request)
+        if len(self.answers) == 1:
+            return 503, {"Retry-After": "1"}, b""
+        return 201, {"Content-Type": "application/json"}, b'{"recorded": true}'
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("not within the time")
+
+
+def test_a_status_is_sent_signed_and_again_until_acknowledged(tmp_path):
+    portal = Portal()
+    with StandIn(portal) as site:
+        receiver = ReceiverProcess(
+            tmp_path,
+            ["sapporo-water"],
+            portal_keys_url=site.url("/.well-known/hikkoshi-keys.json"),
+            workers=1,
+            env={"HIKKOSHI_RECEIVER_SEND_INTERVAL": "1"},
+        )
+        with receiver:
+            url = receiver.endpoint("sapporo-water")
+            body = json.dumps(APPLICATION).encode()
+            headers = httpsig.sign_request(
+                method="POST", url=url, body=body, idempotency_key="app-1", private_key=PORTAL, key_id=PORTAL_KID
+            )
+            reference = httpx.post(url, content=body, headers=headers, timeout=10).json()["reference"]
+            detail = receiver.url(f"/sapporo-water/applications/{reference}")
+            with httpx.Client(timeout=10, follow_redirects=True) as browser:
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(detail).text).group(1)
+                page = browser.post(
+                    detail,
+                    data={"csrfmiddlewaretoken": token, "status": "processing", "message": ""},
+                    headers={"Referer": detail},
+                )
+                assert page.status_code == 200
+                wait_for(lambda: len(portal.answers) >= 2)
+                first, second = portal.answers[:2]
+                assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]  # the same update
+                assert first.headers["Signature"] != second.headers["Signature"]  # signed anew (a new nonce)
+                keys = receiver.receipt_keys("sapporo-water")
+                verified = httpsig.verify_message(
+                    httpsig.Request(
+                        "POST", site.url("/api/v1/answers"), {k.lower(): v for k, v in second.headers.items()}
+                    ),
+                    tag=httpsig.ANSWER_TAG,
+                    components=httpsig.ANSWER_COMPONENTS,
+                    body=second.body,
+                    keys=keys,
+                    max_age=300,
+                )
+                assert verified.key_id == keys[0]["kid"]
+                sent = json.loads(second.body)
+                assert sent["application"] == {"idempotency_key": "app-1", "reference": reference}
+                assert sent["status"] == "processing"
+
+                # A needed message missing: refused at once, nothing sent.
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(detail).text).group(1)
+                refused = browser.post(
+                    detail,
+                    data={"csrfmiddlewaretoken": token, "status": "action_needed", "message": " "},
+                    headers={"Referer": detail},
+                )
+                assert refused.status_code == 400
+                time.sleep(1.5)
+                assert len(portal.answers) == 2
