@@ -61,9 +61,8 @@ class Layout:
             if wizard_step and mode == "375":
                 box = page.locator(FIRST_FIELD).first.bounding_box()
                 assert box is not None, f"{what}: no field"
-                assert box["y"] + box["height"] <= viewport["height"], (
-                    f"{what} at 375 px: the first field is below the fold (its bottom at {box['y'] + box['height']:.0f} px)"
-                )
+                bottom = box["y"] + box["height"]
+                assert bottom <= viewport["height"], f"{what} at 375 px: the first field's bottom at {bottom:.0f} px"
             if mode != "320":
                 self.axe(f"{what} at {mode}")
         page.evaluate("() => document.documentElement.style.fontSize = ''")
@@ -85,7 +84,7 @@ def _sign_in(page, url: str, client: Client) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_page_reflows_zooms_and_passes_axe(sapporo, world, live_server, browser_page):  # noqa: F811
+def test_every_page_reflows_zooms_and_passes_axe(sapporo, world, live_server, browser_page):
     page, url = browser_page, live_server.url
     shots = Path(os.environ["HIKKOSHI_SCREENSHOTS"]) if os.environ.get("HIKKOSHI_SCREENSHOTS") else None
     if shots:
@@ -166,7 +165,7 @@ def test_every_page_reflows_zooms_and_passes_axe(sapporo, world, live_server, br
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_focus_is_visible_on_every_kind_of_control(sapporo, live_server, browser_page):  # noqa: F811
+def test_the_focus_is_visible_on_every_kind_of_control(sapporo, live_server, browser_page):
     """WCAG 2.4.7 / 2.4.11: Tab to a link, a field, a select and a button; each gets DADS's ring (a 4 px
     black outline)."""
     page, url = browser_page, live_server.url
