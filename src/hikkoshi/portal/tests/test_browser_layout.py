@@ -131,7 +131,7 @@ def test_every_page_reflows_zooms_and_passes_axe(sapporo, world, live_server, br
         check(
             f"the wizard's {step} step",
             wizard_step=step in ("places", "people"),
-            shot=f"step-{step}" if step == "places" else "",
+            shot=f"step-{step}",
         )
     page.goto(f"{url}{base}places/?errors=1")
     page.fill("#id_from-postcode", "06O-0042")
