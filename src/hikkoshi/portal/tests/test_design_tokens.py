@@ -114,3 +114,12 @@ def test_the_token_file_holds_what_the_stylesheet_uses_from_the_pinned_package(t
     sheet.write_text(":root { --hk-x: var(--color-primitive-blue-901); }\na { color: var(--hk-x); }\n")
     with pytest.raises(TokenError, match="--color-primitive-blue-901"):
         build(ROOT, stylesheet=sheet)
+
+
+def test_a_missing_token_file_is_a_warning_of_the_checks(tmp_path, monkeypatch):
+    from hikkoshi.portal import checks
+
+    assert checks.design_tokens_built() == []  # built by setup
+    monkeypatch.setattr(design_tokens, "OUTPUT", tmp_path / "tokens.css")
+    [warning] = checks.design_tokens_built()
+    assert warning.id == "hikkoshi.portal.W010" and "scripts/setup" in warning.hint
