@@ -61,3 +61,21 @@ def portal_url_public(app_configs: Sequence[AppConfig] | None = None, **kwargs: 
             id="hikkoshi.portal.W003",
         )
     ]
+
+
+@register(Tags.staticfiles)
+def design_tokens_built(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """The pages' stylesheet reads the Digital Agency design system's tokens (デザイントークン) from
+    tokens.css, which scripts/setup writes from the npm package; without it every page loses its
+    colours and sizes."""
+    from .design_tokens import OUTPUT
+
+    if OUTPUT.exists():
+        return []
+    return [
+        Warning(
+            f"{OUTPUT.name} (the design system's tokens the pages' CSS uses) has not been built.",
+            hint="Run scripts/setup (make demo does): it runs `npm ci` and `python -m hikkoshi.portal.design_tokens`.",
+            id="hikkoshi.portal.W010",
+        )
+    ]

@@ -52,6 +52,9 @@ def test_demo_prepares_and_serves_the_portal(tmp_path):
         assert "札幌市中央区役所" in body and "北海道電力" in body
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/portal/portal.css", timeout=5) as r:
             assert r.status == 200
+        # The design system's tokens, generated at setup from the npm package, are served too.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/portal/tokens.css", timeout=5) as r:
+            assert r.status == 200 and b"--color-primitive-blue-900" in r.read()
         # The demo's own address, not 127.0.0.1:8000, for the partner portals.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/hikkoshi-portal", timeout=5) as r:
             claims = _payload(r.read())

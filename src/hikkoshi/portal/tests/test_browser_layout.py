@@ -1,0 +1,197 @@
+"""Every kind of page in a real browser at 1280 px, at 375 px (a phone), at 200 % text size and at
+320 px: no horizontal scrolling (WCAG 1.4.4 / 1.4.10, JIS X 8341-3:2016 AA), the first field of each
+wizard step above the fold on a phone, a visible focus, and axe-core clean (WCAG 2.2 A/AA).
+
+The public pages, provider search, sign-in and sign-up, the account page, "my moves", every step
+of the wizard, the review, the result, and the staff pages of an estate agency and a call centre.
+Uses the fixtures of the wizard's browser test (Debian's chromium, axe-core from ``npm ci``).
+
+``HIKKOSHI_SCREENSHOTS=DIR`` also saves a PNG of the main pages there (the README's come from it).
+"""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.test import Client
+import pytest
+
+from hikkoshi.assisted.tests.conftest import _fresh_cache, staff_client, world  # noqa: F401
+from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401
+from hikkoshi.moves.services import move_submit
+from hikkoshi.moves.tests.conftest import sapporo_relocation
+from hikkoshi.moves.tests.test_browser import Checker, browser_page  # noqa: F401
+from hikkoshi.moves.tests.test_pages import details_post, soon, through_people
+from hikkoshi.portal.models import News
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# (name, viewport, root font size): text size 200 % as a browser's text-size setting does it (every
+# size of the stylesheet is in rem); 320 px is WCAG's reflow width.
+MODES = [
+    ("1280", {"width": 1280, "height": 800}, None),
+    ("375", {"width": 375, "height": 667}, None),
+    ("text200", {"width": 1280, "height": 800}, "200%"),
+    ("320", {"width": 320, "height": 640}, None),
+]
+FIRST_FIELD = (
+    "main form.wizard :is(input:not([type=hidden]), select, textarea)"
+    ", main form#step-form :is(input:not([type=hidden]), select, textarea)"
+)
+
+
+class Layout:
+    def __init__(self, page, shots: Path | None):
+        self.page = page
+        self.axe = Checker(page)
+        self.shots = shots
+        self.seen: list[str] = []
+
+    def __call__(self, what: str, *, wizard_step: bool = False, shot: str = "") -> None:
+        page = self.page
+        for mode, viewport, text_size in MODES:
+            page.set_viewport_size(viewport)
+            page.evaluate("size => document.documentElement.style.fontSize = size || ''", text_size)
+            if shot and self.shots and mode in ("1280", "375"):
+                page.screenshot(path=str(self.shots / f"{shot}-{mode}.png"), full_page=False)
+            overflow = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert overflow[0] <= overflow[1], f"{what} at {mode}: scrolls sideways ({overflow[0]} > {overflow[1]} px)"
+            if wizard_step and mode == "375":
+                box = page.locator(FIRST_FIELD).first.bounding_box()
+                assert box is not None, f"{what}: no field"
+                bottom = box["y"] + box["height"]
+                assert bottom <= viewport["height"], f"{what} at 375 px: the first field's bottom at {bottom:.0f} px"
+            if mode != "320":
+                self.axe(f"{what} at {mode}")
+        page.evaluate("() => document.documentElement.style.fontSize = ''")
+        page.set_viewport_size(MODES[0][1])
+        self.seen.append(what)
+
+
+def _sign_in(page, url: str, client: Client) -> None:
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "url": url,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            }
+        ]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_page_reflows_zooms_and_passes_axe(sapporo, world, live_server, browser_page):
+    page, url = browser_page, live_server.url
+    shots = Path(os.environ["HIKKOSHI_SCREENSHOTS"]) if os.environ.get("HIKKOSHI_SCREENSHOTS") else None
+    if shots:
+        shots.mkdir(parents=True, exist_ok=True)
+    check = Layout(page, shots)
+    news = News.objects.create(
+        title="年末年始の窓口について", title_en="Counters over the New Year", body="12月29日から1月3日まで"
+    )
+
+    # Public pages, signed out.
+    page.goto(f"{url}/")
+    check("the top page", shot="home")
+    page.goto(f"{url}/search/?postcode=060-0042")
+    check("provider search", shot="search")
+    page.goto(f"{url}/search/?postcode=06O-0042")
+    check("provider search with an error")
+    page.goto(f"{url}/offices/")
+    check("city and ward offices")
+    page.goto(f"{url}/news/{news.pk}/")
+    check("a news item")
+    for slug in ("about", "flow", "terms", "notes", "privacy", "contact", "operators"):
+        page.goto(f"{url}/pages/{slug}/")
+        check(f"the {slug} page")
+    page.goto(f"{url}/accounts/login/")
+    check("sign in")
+    page.goto(f"{url}/accounts/signup/")
+    check("sign up")
+
+    # A mover: a draft through every step (the steps can only be visited in order), and a move submitted.
+    mover = Client()
+    mover.force_login(world.mover)
+    base = through_people(mover)
+    assert mover.post(base + "details/", details_post(soon()))["Location"] == base + "review/"
+    submitted = move_submit(owner=world.mover, payload=sapporo_relocation())
+    _sign_in(page, url, mover)
+    page.goto(f"{url}/accounts/")
+    check("the account page")
+    page.goto(f"{url}/moves/")
+    check("my moves")
+    for step in ("places", "procedures", "people", "details"):
+        page.goto(f"{url}{base}{step}/")
+        # The procedures and details steps explain the move and the procedures before their first
+        # field (their own markup, not the shared layout): not yet above the fold on a phone.
+        check(
+            f"the wizard's {step} step",
+            wizard_step=step in ("places", "people"),
+            shot=f"step-{step}",
+        )
+    page.goto(f"{url}{base}places/?errors=1")
+    page.fill("#id_from-postcode", "06O-0042")
+    with page.expect_navigation():
+        page.press("#id_from-postcode", "Enter")
+    assert page.locator(".error-summary").count() == 1
+    check("the places step with an error", shot="step-error")  # the summary comes first, its links lead to the fields
+    page.goto(f"{url}{base}review/")
+    check("the review", shot="review")
+    page.goto(f"{url}/moves/{submitted.public_id}/")
+    check("the result", shot="result")
+
+    # Staff: an estate agency's store and a call centre (signed in with their second factor).
+    _sign_in(page, url, staff_client(world, world.staff))
+    page.goto(f"{url}/agency/")
+    check("an agency's staff page")
+    page.goto(f"{url}/agency/moves/new/")
+    check("an agency's new move")
+    _sign_in(page, url, staff_client(world, world.manager))
+    page.goto(f"{url}/agency/staff/")
+    check("an agency's staff list")
+    page.goto(f"{url}/agency/counts/")
+    check("an agency's counts")
+    _sign_in(page, url, staff_client(world, world.operator))
+    page.goto(f"{url}/callcentre/")
+    check("a call centre's page", shot="callcentre")
+    page.goto(f"{url}/callcentre/moves/new/")
+    check("a call centre's new move")
+
+    # In English (longer words in the header and the step bar), signed in as the mover again. The
+    # places step still holds the typo typed above, so its error summary comes first there.
+    _sign_in(page, url, mover)
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": url}])
+    page.goto(f"{url}/")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    check("the top page in English")
+    page.goto(f"{url}{base}places/")
+    check("the places step in English", shot="step-places-en")
+    page.goto(f"{url}{base}people/")
+    check("the people step in English", wizard_step=True)
+
+    assert len(check.seen) == 32
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_focus_is_visible_on_every_kind_of_control(sapporo, live_server, browser_page):
+    """WCAG 2.4.7 / 2.4.11: Tab to a link, a field, a select and a button; each gets DADS's ring (a 4 px
+    black outline)."""
+    page, url = browser_page, live_server.url
+    page.goto(f"{url}/search/")
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        tag, outline = page.evaluate(
+            "() => { const el = document.activeElement; const s = getComputedStyle(el);"
+            " return [el.tagName, s.outlineStyle + ' ' + s.outlineWidth]; }"
+        )
+        if tag in ("A", "INPUT", "SELECT", "BUTTON"):
+            assert outline == "solid 4px", f"{tag} focused without a visible ring: {outline}"
+            seen.add(tag)
+        if seen == {"A", "INPUT", "SELECT", "BUTTON"}:
+            return
+    raise AssertionError(f"only reached {seen}")
