@@ -60,7 +60,7 @@ class Notification(models.Model):
     task_id = models.CharField(max_length=64, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     message_id = models.CharField(_("message id"), max_length=250, blank=True)
-    language = models.CharField(_("language"), max_length=8, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
     error_code = models.CharField(_("error"), max_length=60, blank=True)
     error_detail = models.CharField(_("error detail"), max_length=300, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -91,7 +91,7 @@ class Preference(models.Model):
     summary = models.BooleanField(_("when every procedure is settled"), default=True)
     reminders = models.BooleanField(_("reminders before deadlines and the moving day"), default=True)
     language = models.CharField(
-        _("language of the mails"), max_length=8, blank=True, choices=[("", _("As the site")), *settings.LANGUAGES]
+        _("language of the mails"), max_length=16, blank=True, choices=[("", _("As the site")), *settings.LANGUAGES]
     )
     lead_days = models.PositiveSmallIntegerField(_("days ahead for reminders"), default=3)
 

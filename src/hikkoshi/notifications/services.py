@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 
 from hikkoshi.delivery import policy, smtp
 from hikkoshi.delivery.channels.base import DeliveryError
-from hikkoshi.moves.constants import ProcedureStatus
+from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
 from . import dates
@@ -37,8 +37,10 @@ from .tasks import notify_task
 logger = logging.getLogger(__name__)
 
 # The statuses that need the mover: failed for good, and the organisations' answers 不備あり
-# (something missing) and 受付不可 (refused) — the names the answers (処理状況) use for them.
-ACTION_STATUSES = frozenset({ProcedureStatus.FAILED.value, "incomplete", "rejected"})
+# (something missing) and 受付不可 (refused) (処理状況, ``moves.answers``).
+ACTION_STATUSES = frozenset(
+    {ProcedureStatus.FAILED.value, AnswerStatus.ACTION_NEEDED.value, AnswerStatus.REFUSED.value}
+)
 # A reminder is mailed at this local time of its day.
 REMINDER_TIME = time(9, 0)
 DEFAULT_LEAD_DAYS = 3

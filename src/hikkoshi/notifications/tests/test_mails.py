@@ -7,11 +7,11 @@ from django_tasks_db.models import DBTaskResult
 
 from hikkoshi.delivery import services as delivery
 from hikkoshi.delivery.models import Delivery
-from hikkoshi.moves.constants import ProcedureStatus
+from hikkoshi.moves.answers import answer_record
+from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.lifecycle import moves_delete
-from hikkoshi.moves.models import MoveProcedure
+from hikkoshi.moves.models import MoveProcedure, ProcedureAnswer
 from hikkoshi.moves.services import move_submit
-from hikkoshi.moves.signals import procedure_status_changed
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 from hikkoshi.notifications import dates, services
 from hikkoshi.notifications.models import Kind, Notification, Preference, Status
@@ -66,6 +66,21 @@ def test_confirmation_in_english_when_the_mover_chose_it(sapporo, mover, smtp_se
     assert "We received your move" in msg["Subject"]
 
 
+def test_easy_japanese_can_be_chosen_for_the_mails(sapporo, mover, smtp_server):
+    """やさしい日本語 (ja-x-easy) is one of the languages a mover can choose; a text its catalogue
+    lacks reads as in Japanese, never in the English of the msgid."""
+    handler = Recorder()
+    smtp_server(handler)
+    preference = Preference(user=mover, language="ja-x-easy")
+    preference.full_clean()
+    preference.save()
+    move = _submit(mover)
+    services.send(_one(move, Kind.CONFIRMATION).pk)
+    [msg] = handler.messages()
+    assert "We received your move" not in msg["Subject"]
+    assert str(move.number) in msg["Subject"] and "受付" in msg["Subject"]
+
+
 def test_a_delivery_failed_for_good_mails_the_mover(sapporo, mover, smtp_server, settings):
     handler = Recorder()
     smtp_server(handler)
@@ -88,14 +103,21 @@ def test_an_organisation_asking_for_something_mails_its_words(sapporo, mover, sm
     smtp_server(handler)
     move = _submit(mover)
     entry = MoveProcedure.objects.filter(move=move, status=ProcedureStatus.QUEUED).first()
-    for _ in range(2):  # the same answer twice in one event is one mail; a second 不備あり is another
-        procedure_status_changed.send(
-            sender=MoveProcedure,
-            move=move,
-            procedure=entry,
-            old_status="processing",
-            new_status="incomplete",
-            message="住民票の写しをお送りください",
+    # The organisation's answers as the answers (処理状況) record them: the same answer twice
+    # (its own key) is one mail; a second 不備あり after 処理中 is another.
+    for status, key in (
+        (AnswerStatus.RECEIVED, "a1"),
+        (AnswerStatus.ACTION_NEEDED, "a2"),
+        (AnswerStatus.ACTION_NEEDED, "a2"),
+        (AnswerStatus.PROCESSING, "a3"),
+        (AnswerStatus.ACTION_NEEDED, "a4"),
+    ):
+        answer_record(
+            entry_id=entry.pk,
+            status=status,
+            message="住民票の写しをお送りください" if status == AnswerStatus.ACTION_NEEDED else "",
+            key=key,
+            source=ProcedureAnswer.Source.WEB,
         )
     notes = list(Notification.objects.filter(move=move, kind=Kind.ACTION))
     assert len(notes) == 2 and len({n.key for n in notes}) == 2
