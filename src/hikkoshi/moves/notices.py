@@ -22,7 +22,7 @@ from datetime import datetime
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
-from .constants import MoveStatus, NoticeKind, NoticeStatus, ProcedureStatus
+from .constants import AnswerStatus, MoveStatus, NoticeKind, NoticeStatus, ProcedureStatus
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,10 @@ def why_not_changeable(entry) -> str:
         return _("Our staff dealt with this application another way: contact the organisation to change it.")
     if any(n.status == NoticeStatus.REFUSED for n in notices):
         return _("The organisation has already processed this application: contact them to change it.")
+    if entry.answer_status in (AnswerStatus.DONE, AnswerStatus.REFUSED):
+        return _("The organisation has already processed this application: contact them to change it.")
+    if entry.answer_status == AnswerStatus.PROCESSING:
+        return _("The organisation is processing this application: contact them to change it.")
     return ""
 
 

@@ -18,13 +18,21 @@ from hikkoshi import channels
 from hikkoshi.catalogue.schema import easy
 
 from .answers import timeline
-from .constants import NoticeKind, NoticeStatus, ProcedureStatus
+from .constants import AnswerStatus, NoticeKind, NoticeStatus, ProcedureStatus
 from .notices import NoticeView, live_withdrawal, notices_by_procedure, notices_of, why_not_changeable, with_notices
 from .selectors import foreign_residents_bring
 
 # The badge of each state: (css class, label). The label is the state in words.
 IN_PERSON_TODO = "todo"
 FAR_FUTURE = date.max
+
+
+# The badge of an organisation's answer: 完了 done, 不備あり and 受付不可 a problem for the mover.
+ANSWER_BADGE = {
+    AnswerStatus.DONE: "done",
+    AnswerStatus.ACTION_NEEDED: "problem",
+    AnswerStatus.REFUSED: "problem",
+}
 
 
 @dataclass
@@ -82,6 +90,8 @@ def badge(entry, notices: list[NoticeView]) -> Badge:
         if entry.filed_at is not None:
             return Badge("done", _("Filed at the counter (as you told us)"))
         return Badge("todo", _("You need to file this at the counter"))
+    if entry.answer_status:  # the organisation's latest answer (処理状況) says more than "delivered"
+        return Badge(ANSWER_BADGE.get(entry.answer_status, "wait"), str(AnswerStatus(entry.answer_status).label))
     if entry.status in (ProcedureStatus.DELIVERED, ProcedureStatus.HANDLED):
         return Badge("done", str(ProcedureStatus(entry.status).label))
     if entry.status == ProcedureStatus.FAILED:
@@ -203,6 +213,22 @@ def next_steps(rows: list[dict]) -> list[dict]:
                     "row": row,
                     "until": None,
                     "title": _("Do not file the %(procedure)s: you withdrew it") % {"procedure": row["name"]},
+                }
+            )
+        elif entry.answer_status in (AnswerStatus.ACTION_NEEDED, AnswerStatus.REFUSED):
+            said = [t["message"] for t in row["timeline"] if t["status"] == entry.answer_status and t["message"]]
+            steps.append(
+                {
+                    "kind": "answer",
+                    "row": row,
+                    "until": entry.deadline_to,
+                    "title": (
+                        _("%(organisation)s asks you for something about the %(procedure)s")
+                        if entry.answer_status == AnswerStatus.ACTION_NEEDED
+                        else _("%(organisation)s did not accept the %(procedure)s")
+                    )
+                    % {"procedure": row["name"], "organisation": row["organisation"]},
+                    "message": said[-1] if said else "",
                 }
             )
         elif code == "problem":

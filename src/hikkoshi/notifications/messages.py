@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from hikkoshi import channels
 from hikkoshi.delivery import smtp
-from hikkoshi.moves.constants import ProcedureStatus
+from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
 from .models import Kind, Notification
@@ -67,10 +67,18 @@ def _day(value: date) -> str:
 
 
 def _status(value: str) -> str:
-    try:
-        return str(ProcedureStatus(value).label)
-    except ValueError:  # a status this version does not know by name
-        return value
+    """The words of a delivery status or of an organisation's answer (処理状況), never its code."""
+    for kind in (ProcedureStatus, AnswerStatus):
+        try:
+            return str(kind(value).label)
+        except ValueError:
+            continue
+    return value  # a status this version does not know by name
+
+
+def _where_it_ended(entry: MoveProcedure) -> str:
+    """The organisation's answer when it gave one (完了, 受付不可…), else the delivery's status."""
+    return _status(entry.answer_status or entry.status)
 
 
 def _where(entry: MoveProcedure) -> list[str]:
@@ -146,7 +154,7 @@ def compose(notification: Notification, *, reader: str = "") -> Message:
             _("An application needs you (application %(number)s)") % {"number": number}, paragraphs, [], link
         )
     if kind == Kind.SUMMARY:
-        items = [Item(_name(e), [_status(e.status)]) for e in _procedures(move)]
+        items = [Item(_name(e), [_where_it_ended(e)]) for e in _procedures(move)]
         return Message(
             _("Every procedure of your move is settled (application %(number)s)") % {"number": number},
             [_("Where each procedure of your move ended:")],

@@ -140,9 +140,22 @@ def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, mes
         )
     if new_status in ProcedureStatus.final() and new_status != ProcedureStatus.IN_PERSON:
         cancel(Notification.objects.filter(procedure=procedure, kind=Kind.DEADLINE))
-    statuses = set(MoveProcedure.objects.filter(move=move).values_list("status", flat=True))
-    if statuses and statuses <= ProcedureStatus.final() and not statuses <= {ProcedureStatus.IN_PERSON}:
+    if settled(list(MoveProcedure.objects.filter(move=move).values_list("status", "answer_status"))):
         _add(move, Kind.SUMMARY, f"move:{move.public_id}:summary")
+
+
+# Where a procedure the portal sent has ended: it could not be delivered (and staff closed it or
+# not), it was withdrawn, or its organisation gave its final answer (完了 / 受付不可). Delivered
+# alone is not an end: the organisation has still to process it (処理状況).
+ENDED = frozenset({ProcedureStatus.FAILED.value, ProcedureStatus.HANDLED.value, ProcedureStatus.WITHDRAWN.value})
+
+
+def settled(statuses: list[tuple[str, str]]) -> bool:
+    """Whether the summary (すべての手続きの結果) is due: every procedure the portal sent has ended
+    (``ENDED`` or a final answer) and at least one was sent. Procedures the mover takes to the
+    counter (窓口) are the mover's own to file: they neither hold the summary back nor make one."""
+    sent = [(status, answer) for status, answer in statuses if status != ProcedureStatus.IN_PERSON]
+    return bool(sent) and all(status in ENDED or answer in AnswerStatus.final() for status, answer in sent)
 
 
 def reschedule_reminders(user_id: int, lead: int) -> int:

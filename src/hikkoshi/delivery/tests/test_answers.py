@@ -6,6 +6,7 @@ import json
 import uuid
 
 from django.urls import reverse
+from django.utils import translation
 import pytest
 
 from hikkoshi import httpsig
@@ -16,6 +17,7 @@ from hikkoshi.moves.answers import answer_code_for, answer_record
 from hikkoshi.moves.constants import AnswerStatus
 from hikkoshi.moves.lifecycle import move_erase
 from hikkoshi.moves.models import AnswerCode, MoveProcedure, ProcedureAnswer
+from hikkoshi.moves.notices import why_not_changeable
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.signals import procedure_status_changed
 from hikkoshi.moves.tests.conftest import sapporo_relocation
@@ -332,3 +334,25 @@ def test_the_movers_data_export_has_the_timeline(sapporo, mover):
     exported = next(m for m in account_data(mover)["moves"] if m["id"] == str(move.public_id))
     procedure = next(p for p in exported["procedures"] if p["id"] == "sapporo-water-start")
     assert [(e["status"], e["message"]) for e in procedure["timeline"]] == [("refused", "住所が給水区域外です")]
+
+
+def test_the_result_page_follows_the_answers(client, delivered, mover):
+    """不備あり and 受付不可 are the mover's next step, with the organisation's words; an answer
+    the organisation has finished (完了, 受付不可) or is working on can no longer be withdrawn."""
+    move, found = delivered
+    water, gas = found["sapporo-water-start"], found["hokkaido-gas-start"]
+    answer_record(entry_id=water.entry_id, status="processing", message="", key="w1", source="web")
+    answer_record(
+        entry_id=water.entry_id, status="action_needed", message="開始日をご確認ください", key="w2", source="web"
+    )
+    answer_record(entry_id=gas.entry_id, status="done", message="", key="g1", source="web")
+    client.force_login(mover)
+    with translation.override("ja"):
+        page = client.get(reverse("moves:detail", args=[move.public_id])).content.decode()
+        steps = page.split('id="next-heading"', 1)[1].split("</section>", 1)[0]
+        assert "から" in steps and "について依頼があります" in steps and "開始日をご確認ください" in steps
+        assert str(AnswerStatus.ACTION_NEEDED.label) in page and str(AnswerStatus.DONE.label) in page
+    water_entry, gas_entry = (MoveProcedure.objects.get(pk=d.entry_id) for d in (water, gas))
+    assert why_not_changeable(gas_entry) and not why_not_changeable(water_entry)
+    answer_record(entry_id=water.entry_id, status="processing", message="", key="w3", source="web")
+    assert why_not_changeable(MoveProcedure.objects.get(pk=water.entry_id))

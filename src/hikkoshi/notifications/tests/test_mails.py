@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from hikkoshi.delivery import services as delivery
@@ -127,19 +127,44 @@ def test_an_organisation_asking_for_something_mails_its_words(sapporo, mover, sm
 
 
 def test_summary_once_every_procedure_is_final(sapporo, mover, smtp_server):
+    """Delivered is not an end (the organisation has still to process it): the summary waits
+    for each organisation's final answer (完了 / 受付不可), and says it in words."""
     handler = Recorder()
     smtp_server(handler)
     move = _submit(mover)
     deliveries = list(Delivery.objects.filter(entry__move=move, channel="web"))
-    for d in deliveries[:-1]:
+    for d in deliveries:
         delivery._set(d, status=ProcedureStatus.DELIVERED)
     assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
-    delivery._set(deliveries[-1], status=ProcedureStatus.DELIVERED)
-    delivery._set(deliveries[-1], status=ProcedureStatus.DELIVERED)  # told twice: still one summary
+    sent = [d.entry_id for d in deliveries]
+    for n, entry_id in enumerate(sent[:-1]):
+        answer_record(entry_id=entry_id, status=AnswerStatus.DONE, message="", key=f"d{n}", source="web")
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+    for _ in range(2):  # the same answer told twice (its key): still one summary
+        answer_record(
+            entry_id=sent[-1], status=AnswerStatus.REFUSED, message="契約番号が違います", key="last", source="web"
+        )
     note = _one(move, Kind.SUMMARY)
     assert services.send(note.pk) == "sent"
     [msg] = handler.messages()
-    assert _text(msg).count("■") == 7
+    text = _text(msg)
+    assert text.count("■") == 7
+    with translation.override("ja"):
+        assert str(AnswerStatus.DONE.label) in text and str(AnswerStatus.REFUSED.label) in text
+    assert "refused" not in text and "done" not in text
+
+
+def test_an_answer_is_named_in_words_in_the_mail(sapporo, mover, smtp_server):
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    entry = MoveProcedure.objects.filter(move=move, status=ProcedureStatus.QUEUED).first()
+    answer_record(entry_id=entry.pk, status=AnswerStatus.REFUSED, message="対象外の住所です", key="r", source="web")
+    services.send(_one(move, Kind.ACTION).pk)
+    [msg] = handler.messages()
+    with translation.override("ja"):
+        assert str(AnswerStatus.REFUSED.label) in _text(msg)
+    assert "refused" not in _text(msg)
 
 
 def test_reminders_wait_for_their_day_on_the_schedulers_clock(
