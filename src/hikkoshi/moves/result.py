@@ -160,6 +160,14 @@ def procedures_of(move) -> list:
     return with_notices(procedures)
 
 
+def filed_with(entry) -> str:
+    """Where the procedure goes: the office of the address for a counter procedure (the ward
+    office: 中央区役所, not the city hall), else the organisation."""
+    if channels.in_person(entry.definition["channel"]) and entry.office:
+        return str(entry.office.get("name") or entry.version.procedure.organisation.name)
+    return str(entry.version.procedure.organisation.name)
+
+
 def procedure_rows(move, entries, documents_of, contact_labels: dict[str, str]) -> list[dict]:
     """Each procedure of the move with its badge, its notices and whether it can still change."""
     rows = []
@@ -174,9 +182,7 @@ def procedure_rows(move, entries, documents_of, contact_labels: dict[str, str]) 
                 "slug": definition["slug"],
                 "name": name,
                 # A counter procedure is filed at the office of the address (the ward office).
-                "organisation": (entry.office or {}).get("name")
-                if window and entry.office
-                else entry.version.procedure.organisation.name,
+                "organisation": filed_with(entry),
                 "window": window,
                 "office": entry.office,
                 "badge": badge(entry, notices),

@@ -199,3 +199,15 @@ def test_my_moves_say_what_was_withdrawn(ja, move, mover):
     page = text(ja.get("/moves/"))
     assert re.search(r'<span class="status">取下げ済み</span>', page)
     assert "申請済み（一部取下げ）" in page
+
+
+def test_the_withdrawal_page_names_the_office_a_counter_procedure_goes_to(ja, move):
+    """A counter procedure (転居届) goes to the ward office of the address, as on the result
+    page, not to the city hall; and the way back reads as keeping the application."""
+    form = text(ja.get(f"/moves/{move.public_id}/withdraw/"))
+    counter = [e for e in MoveProcedure.objects.filter(move=move) if e.status == ProcedureStatus.IN_PERSON and e.office]
+    assert counter
+    for entry in counter:
+        assert f"{entry.version.localised_name} — {entry.office['name']}" in form
+    assert "本庁舎" not in form
+    assert "取り下げない" in form and "削除しない" not in form

@@ -32,7 +32,7 @@ from ..forms import SpecForm
 from ..lifecycle import move_correct, move_withdraw
 from ..models import MoveProcedure
 from ..notices import request_known, why_not_changeable
-from ..result import procedures_of
+from ..result import filed_with, procedures_of
 from .result import result_page
 from .shared import audit, error_summary, own_move, page_url
 
@@ -96,7 +96,7 @@ def withdraw(request, public_id):
             "entry": e,
             "slug": e.definition["slug"],
             "name": e.version.localised_name,
-            "organisation": e.version.procedure.organisation.name,
+            "organisation": filed_with(e),
             "checked": e.definition["slug"] in ticked,
             "sent": e.status in (ProcedureStatus.SENDING, ProcedureStatus.DELIVERED),
             "window": channels.in_person(e.definition["channel"]),
@@ -197,7 +197,7 @@ def correct(request, public_id):
                     "form": form,
                     "name": e.version.localised_name,
                     "slug": e.definition["slug"],
-                    "organisation": e.version.procedure.organisation.name,
+                    "organisation": filed_with(e),
                     "window": channels.in_person(e.definition["channel"]),
                 }
                 for e, form in groups
