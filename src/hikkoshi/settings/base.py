@@ -15,7 +15,7 @@ from django.conf.locale import LANG_INFO
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from .common import database, logging_config, templates
+from .common import database, logging_config, sqlite_cache_kb, templates
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HIKKOSHI_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -227,11 +227,13 @@ TEMPLATES = templates("hikkoshi.portal.context_processors.portal")
 def database_from_env(default_path: Path) -> DBConfig:
     """The default database: ``DATABASE_URL`` or an SQLite file (``common.database``). On
     PostgreSQL parameters are bound on the server (``HIKKOSHI_PG_SERVER_SIDE_BINDING=0`` turns it
-    off): a delivery's claim and record are prepared once per process."""
+    off): a delivery's claim and record are prepared once per process. On SQLite each
+    connection's page cache is ``HIKKOSHI_SQLITE_CACHE_KB`` (256 KB by default)."""
     return database(
         os.environ.get("DATABASE_URL"),
         default_path,
         server_side_binding=os.environ.get("HIKKOSHI_PG_SERVER_SIDE_BINDING", "1") == "1",
+        sqlite_cache_kb=sqlite_cache_kb(os.environ),
     )
 
 

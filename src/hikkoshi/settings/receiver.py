@@ -38,7 +38,7 @@ from typing import Any
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from .common import database, logging_config, templates
+from .common import database, logging_config, sqlite_cache_kb, templates
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HIKKOSHI_RECEIVER_DATA_DIR", Path.cwd() / "var" / "receiver")).resolve()
@@ -120,7 +120,13 @@ RECEIVER_LOGIN_FAILURES = (5, 15 * 60)
 TEMPLATES = templates("hikkoshi.receiver.views.context")
 
 # ``RECEIVER_DATABASE_URL`` or an SQLite file, tuned as the portal's (WAL, IMMEDIATE).
-DATABASES = {"default": database(os.environ.get("RECEIVER_DATABASE_URL"), DATA_DIR / "receiver.sqlite3")}
+DATABASES = {
+    "default": database(
+        os.environ.get("RECEIVER_DATABASE_URL"),
+        DATA_DIR / "receiver.sqlite3",
+        sqlite_cache_kb=sqlite_cache_kb(os.environ),
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # What is deleted (purged applications, old sessions) is overwritten in the file, not left
     # in its free pages.

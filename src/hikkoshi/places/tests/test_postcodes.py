@@ -72,3 +72,22 @@ def test_several_processes():
     with ctx.Pool(2) as pool:
         results = pool.map(_lookup_many, [40, 40, 40])
     assert all(r == expected for r in results)
+
+
+def test_each_threads_postal_connection_has_a_small_page_cache(monkeypatch):
+    """Issue 16: each thread's connection caches at most HIKKOSHI_SQLITE_CACHE_KB (256 KB by
+    default, SQLite's own default being 2 MB); the operating system caches the file itself."""
+    from hikkoshi.places.postaldb import postal_db
+
+    def cache_size() -> int:
+        with postal_db() as cursor:
+            return cursor.execute("PRAGMA cache_size").fetchone()[0]
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(cache_size).result() == -256
+    monkeypatch.setenv("HIKKOSHI_SQLITE_CACHE_KB", "64")
+    with ThreadPoolExecutor(1) as pool:  # a new thread, so a new connection
+        assert pool.submit(cache_size).result() == -64
+    monkeypatch.setenv("HIKKOSHI_SQLITE_CACHE_KB", "none")
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(cache_size).result() == -256

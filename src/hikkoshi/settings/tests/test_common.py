@@ -7,7 +7,10 @@ from pathlib import Path
 import subprocess
 import sys
 
-PRAGMAS = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-256;"
+)
 PROCESSORS = [
     "django.template.context_processors.request",
     "django.template.context_processors.i18n",
@@ -35,7 +38,13 @@ def settings_of(module: str, tmp_path: Path, **env: str) -> dict:
     environ = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "RECEIVER_DATABASE_URL", "HIKKOSHI_PG_SERVER_SIDE_BINDING")
+        if k
+        not in (
+            "DATABASE_URL",
+            "RECEIVER_DATABASE_URL",
+            "HIKKOSHI_PG_SERVER_SIDE_BINDING",
+            "HIKKOSHI_SQLITE_CACHE_KB",
+        )
     }
     environ.update(
         HIKKOSHI_DATA_DIR=str(tmp_path / "portal"),
@@ -99,6 +108,18 @@ def test_the_portal_settings(tmp_path):
     assert without_binding["DATABASES"]["default"]["OPTIONS"] == {"server_side_binding": False}
     # The receiver's variable is not the portal's.
     assert settings_of("base", tmp_path, RECEIVER_DATABASE_URL=PG_URL)["DATABASES"] == found["DATABASES"]
+
+
+def test_each_sqlite_connections_page_cache_is_bounded_and_configurable(tmp_path):
+    """Issue 16: one page cache per thread's connection, 256 KB unless HIKKOSHI_SQLITE_CACHE_KB says."""
+
+    def init_command(module: str, **env: str) -> str:
+        return settings_of(module, tmp_path, **env)["DATABASES"]["default"]["OPTIONS"]["init_command"]
+
+    assert init_command("base", HIKKOSHI_SQLITE_CACHE_KB="1024").endswith("PRAGMA cache_size=-1024;")
+    assert "PRAGMA cache_size=-512;" in init_command("receiver", HIKKOSHI_SQLITE_CACHE_KB="512")
+    for wrong in ("0", "-5", "lots"):
+        assert init_command("base", HIKKOSHI_SQLITE_CACHE_KB=wrong).endswith("PRAGMA cache_size=-256;")
 
 
 def test_the_receiver_settings(tmp_path):
