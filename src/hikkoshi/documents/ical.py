@@ -13,18 +13,22 @@ time, with a reminder the evening before.
 The UIDs are stable per move and procedure, so importing the file again updates the events.
 """
 
+from __future__ import annotations
+
 from datetime import datetime, time, timedelta, timezone
 import re
+from typing import TYPE_CHECKING
 import unicodedata
 from zoneinfo import ZoneInfo
-
-from icalendar import Alarm, Calendar, Event
 
 from hikkoshi import channels
 from hikkoshi.japanese import both
 
 from .data import MoveRecord, ProcedureRecord
 from .labels import destination, postcode
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//hikkoshi//documents//JA"
 # Statuses of a procedure sent by the portal that still need the mover (the others are on their
@@ -51,6 +55,8 @@ def opening_hours(text: str) -> tuple[time, time] | None:
 
 
 def _day_event(uid: str, day, summary: str, stamp: datetime) -> Event:
+    from icalendar import Event  # imported on use: ~9 MB a web worker need not carry
+
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
@@ -62,6 +68,8 @@ def _day_event(uid: str, day, summary: str, stamp: datetime) -> Event:
 
 
 def _reminder(event: Event, text: str) -> None:
+    from icalendar import Alarm
+
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", text)
@@ -113,6 +121,8 @@ def _last_day(record: MoveRecord, entry: ProcedureRecord, stamp: datetime) -> Ev
 
 
 def _visit(record: MoveRecord, entry: ProcedureRecord, stamp: datetime) -> Event:
+    from icalendar import Alarm, Event
+
     day = entry.visit_on
     if day is None:
         raise ValueError("a visit event needs the day of the visit")
@@ -160,6 +170,8 @@ def _visit(record: MoveRecord, entry: ProcedureRecord, stamp: datetime) -> Event
 
 
 def render_calendar(record: MoveRecord) -> bytes:
+    from icalendar import Calendar
+
     """``deadlines.ics``: the moving day, the last day of every procedure that has one, and the
     day of each counter visit chosen."""
     cal = Calendar()

@@ -11,12 +11,18 @@ library (Japan's calendar, substitute holidays 振替休日 included), never a h
 
 from datetime import date, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 
 @cache
-def _japan(year: int) -> holidays.HolidayBase:
+def _japan(year: int) -> "holidays.HolidayBase":
+    # Imported here, where a deadline is counted: the library takes ~10 MB that a web worker
+    # which never counts one (a search, a page) should not carry (issue 16's memory bar).
+    import holidays
+
     return holidays.country_holidays("JP", years=year)
 
 
