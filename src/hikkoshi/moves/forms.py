@@ -254,13 +254,15 @@ def detail_forms(
     chosen: list[Applicable], values: dict, *, bound: bool, move_date: date | None = None
 ) -> list[tuple[Applicable, SpecForm]]:
     """The forms of the details step; the date fields whose default is the moving day show it
-    until the mover types something else."""
+    until the mover types something else. Those that ask for something come first, in the order
+    chosen, and those with no field of their own (the 転入届・転居届) after them: the step's first
+    field is then on a phone's first screen (issue 12), and its error summary follows the page."""
     forms_ = []
     for a in chosen:
         specs = procedure_fields(a)
         shown = with_defaults(specs, values.get(a.slug), move_date)
         forms_.append((a, SpecForm.from_values(specs, shown, prefix=f"proc-{a.slug}", bound=bound)))
-    return forms_
+    return sorted(forms_, key=lambda group: not group[1].fields)
 
 
 def deadline_warnings(

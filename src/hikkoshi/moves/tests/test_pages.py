@@ -157,6 +157,10 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     assert "札幌市中央区" in page and "札幌市北区" in page
     assert "Move-in / in-city move notification" in page and "Move-out notification" not in page
     assert 'name="choice-sapporo-move-in"' not in page  # required: listed as included, no choice
+    # The choices first (issue 12), then what the law requires, marked as included, then the kind of move.
+    assert page.index('name="choice-') < page.index("Required by law") < page.index("What kind of move this is")
+    assert page.index("Required by law") < page.index("Move-in / in-city move notification")
+    assert page.index("Move-in / in-city move notification") < page.index('class="included"')
     # Every other procedure offered with the mover's choice, the utilities pre-selected.
     for slug in (
         "sapporo-water-stop",
@@ -189,6 +193,9 @@ def test_the_whole_wizard_from_chuo_to_kita(signed_in, sapporo, mover):
     legends = re.findall(r"<legend>([^<]*)</legend>", page)
     assert len(legends) == 7 and any("北海道新聞" in legend for legend in legends)
     assert any("北区役所" in legend for legend in legends)  # the 転居届's office, not the city hall
+    # Those that ask for something first (issue 12: the first field on a phone's first screen), the
+    # 転居届 with nothing more to ask last.
+    assert "北区役所" in legends[-1] and "北区役所" not in legends[0]
     assert not any("本庁舎" in legend for legend in legends)
     assert "proc-sapporo-property-tax" not in page  # not chosen
     assert "proc-hokkaido-gas-stop" not in page  # already arranged
