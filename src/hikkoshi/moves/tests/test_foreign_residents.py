@@ -326,6 +326,8 @@ def test_an_expired_period_of_stay_is_a_warning_not_an_error(signed_in, sapporo)
     assert f"{expiry.month}月{expiry.day}日" in page
     assert "特例期間" in text(client.get(base + "people/", HTTP_ACCEPT_LANGUAGE="ja"))
     assert "特例期間" in text(client.get(base + "people/", HTTP_ACCEPT_LANGUAGE="en"))
+    client.post(base + "details/", details_post(soon()))
+    assert "特例期間" in text(client.get(base + "review/", HTTP_ACCEPT_LANGUAGE="ja"))
     # On or after the moving day: nothing said.
     typed.update(foreign_post("applicant", dict(FOREIGN, stay_expiry=(soon() + timedelta(days=1)).isoformat())))
     client.post(base + "people/", typed)
