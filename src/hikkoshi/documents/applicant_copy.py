@@ -1,14 +1,17 @@
 """申請控え: the applicant's copy of everything entered — common data and each procedure's fields.
 
 In the language of the request (``wording``): Japanese, or English. What the mover typed is
-printed as typed; each procedure's field labels are as ``moves`` gives them.
+printed as typed; each procedure's field labels are as ``moves`` gives them. For the persons
+who are foreign residents (外国人住民) only, what the 住民異動届 and its 別紙 print of them (国籍・地域,
+在留カード等の番号, 在留資格, 在留期間 and its 満了の日, the 区分 of 住民基本台帳法第30条の45), each
+field only where the person's 区分 has it.
 """
 
 from django.utils.translation import pgettext
 from reportlab.lib.units import mm
 
 from . import wording
-from .data import Address, MoveRecord
+from .data import Address, MoveRecord, Person
 from .flow import PROCEDURE, SMALL, Spacer, build, grid_table, heading, label_table, para, title_block
 from .fonts import register_fonts
 from .labels import destination, householder, postcode, relationship
@@ -18,6 +21,25 @@ def _address(address: Address) -> str:
     """〒, the address and, on a line of its own, the building (方書)."""
     line = f"{postcode(address.postcode)} {address.address}".strip()
     return f"{line}\n{address.building}" if address.building else line
+
+
+def _foreign_rows(person: Person) -> list[tuple[str, str]]:
+    """A foreign resident's rows (values in Japanese, as on the form); the empty ones left out."""
+    f = person.foreign
+    if f is None:
+        return []
+    rows = [
+        (pgettext("document", "Category (Article 30-45 of the Basic Resident Registration Act)"), f.category),
+        (pgettext("document", "Nationality or region"), f.nationality),
+        (pgettext("document", "Residence card number"), f.card_number),
+        (pgettext("document", "Status of residence"), f.status),
+        (pgettext("document", "Period of stay"), f.period),
+        (
+            pgettext("document", "Date of expiration of the period of stay"),
+            wording.long_date(f.expiry) if f.expiry else "",
+        ),
+    ]
+    return [(label, value) for label, value in rows if value]
 
 
 def render_copy(record: MoveRecord, *, lang: str = "ja") -> bytes:
@@ -91,6 +113,12 @@ def _render(record: MoveRecord) -> bytes:
         story.append(grid_table(rows, [44, 44, 45, 15, 32]))
     else:
         story.append(para(none))
+    foreign = [p for p in (a, *record.members) if p.foreign is not None]
+    if foreign:
+        story.append(heading(pgettext("document", "Foreign residents (外国人住民)")))
+        for person in foreign:
+            story.append(label_table(_foreign_rows(person), label_mm=60, heading=para(person.name, PROCEDURE)))
+            story.append(Spacer(1, 3 * mm))
     story.append(heading(pgettext("document", "What you entered for each procedure")))
     for number, entry in enumerate(record.procedures, 1):
         heading_cell = para(

@@ -384,6 +384,24 @@ def _foreign_sheet(
         t += 5
 
 
+STATUS_SIZE = 9.5  # 在留資格: a long one goes on two lines rather than shrinking below 8 pt
+
+
+def _status_lines(status: str, width_mm: float, size: float) -> str:
+    """A 在留資格 too wide for its cell broken at the 「・」 that balances its two lines best
+    (技術・人文知識・ / 国際業務); ``fit`` wraps anything else that does not fit at 8 pt."""
+    if "\n" in status or string_width_mm(status, MINCHO, size) <= width_mm:
+        return status
+    cuts = [i + 1 for i, ch in enumerate(status[:-1]) if ch == "・"]
+    if not cuts:
+        return status
+    best = min(
+        cuts,
+        key=lambda i: max(string_width_mm(status[:i], MINCHO, size), string_width_mm(status[i:], MINCHO, size)),
+    )
+    return f"{status[:best]}\n{status[best:]}"
+
+
 def _foreign_row(s: Sheet, t: float, found: tuple[int, Person] | None) -> None:
     x = L
     cells = []
@@ -405,7 +423,7 @@ def _foreign_row(s: Sheet, t: float, found: tuple[int, Person] | None) -> None:
     s.fit(px, t + 5, pw, h - 5, person.name, size=11, min_size=6.5)
     s.fit(cx, t, cw, h, foreign.nationality, size=10.5, min_size=6.5)
     s.fit(kx, t, kw, h, foreign.category, size=9.5, min_size=6)
-    s.fit(sx, t, sw, h, foreign.status, size=9.5, min_size=6)
+    s.fit(sx, t, sw, h, _status_lines(foreign.status, sw - 3, STATUS_SIZE), size=STATUS_SIZE, min_size=8)
     s.line(ex + 1, t + h / 2, ex + ew - 1, t + h / 2, width=0.3, dash=(1, 1), gray=0.4)
     s.fit(ex, t, ew, h / 2, foreign.period, size=9.5, min_size=6, align="center")
     if foreign.expiry is not None:

@@ -129,6 +129,22 @@ MEMBER_FOREIGN = (FOREIGN_RESIDENT_MEMBER, *DETAILS)
 # Every key of a person that belongs to foreign residents only.
 NAMES = frozenset(spec.name for spec in APPLICANT_FOREIGN)
 DETAIL_NAMES = tuple(spec.name for spec in DETAILS)
+# What only 中長期在留者 have (在留資格, 在留期間, 在留期間の満了の日), and the card number only card holders.
+MID_LONG_ONLY = (STATUS, PERIOD, EXPIRY)
+
+
+def applies(name: str, category: Any) -> bool:
+    """Whether a person of this 区分 has the field ``name`` (an unknown or missing 区分: every field,
+    the 区分 itself being asked): 在留資格・在留期間・満了日 only 中長期在留者, the card number only
+    中長期在留者 and 特別永住者 (住民基本台帳法第30条の45 and its table)."""
+    known = any(c.value == category for c in CATEGORIES)
+    if not known:
+        return True
+    if name in {spec.name for spec in MID_LONG_ONLY}:
+        return category == MID_LONG
+    if name == CARD_NUMBER.name:
+        return category in CARD_HOLDERS
+    return True
 
 
 def normalise_card_number(text: str) -> str:
@@ -151,7 +167,9 @@ def foreign_resident_check(person: dict, path: str, errors: dict[str, str]) -> N
 
     For a foreign resident the category and 国籍・地域 are required; the card number for those
     who hold one (中長期在留者, 特別永住者); 在留資格 and the expiry date for 中長期在留者. For anyone
-    else, these fields are refused (never kept without the question answered).
+    else, these fields are refused (never kept without the question answered); so are 在留資格,
+    在留期間 and the expiry date for any 区分 other than 中長期在留者, and the card number for a 区分
+    without a card (``applies``), naming the field.
     """
     if not is_foreign(person):
         person.pop("foreign_resident", None)
@@ -184,6 +202,27 @@ def foreign_resident_check(person: dict, path: str, errors: dict[str, str]) -> N
             CARD_NUMBER.name,
             _("Give the number of the residence card or special permanent resident certificate (在留カード等の番号)."),
         )
+    refused = {
+        STATUS.name: _(
+            "The status of residence (在留資格) is only for a mid- to long-term resident (中長期在留者), "
+            "not for %(category)s: leave it empty, or choose the category on the card."
+        ),
+        PERIOD.name: _(
+            "The period of stay (在留期間) is only for a mid- to long-term resident (中長期在留者), "
+            "not for %(category)s: leave it empty, or choose the category on the card."
+        ),
+        EXPIRY.name: _(
+            "The date of expiration of the period of stay (在留期間の満了の日) is only for a mid- to long-term "
+            "resident (中長期在留者), not for %(category)s: leave it empty, or choose the category on the card."
+        ),
+        CARD_NUMBER.name: _(
+            "%(category)s has no residence card or special permanent resident certificate: leave the card "
+            "number (在留カード等の番号) empty, or choose the category on the card."
+        ),
+    }
+    for name, message in refused.items():
+        if not applies(name, category) and str(person.get(name) or "").strip():
+            errors[f"{path}.{name}"] = message % {"category": category_label(str(category))}
     if category == MID_LONG:
         missing(STATUS.name, _("Give the status of residence (在留資格) as on the residence card."))
         missing(EXPIRY.name, _("Give the date of expiration of the period of stay (在留期間の満了の日)."))

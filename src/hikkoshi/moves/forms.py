@@ -41,7 +41,7 @@ from hikkoshi.places.move_kind import MoveAssessment, MoveKind
 from hikkoshi.places.postcodes import Place
 
 from .common import ADDRESS, APPLICANT, HEAD_APPLICANT, HEAD_NAME, HEAD_OTHER, MAX_MEMBERS, MEMBER, MOVE
-from .foreign import foreign_resident_check, is_foreign, without_foreign
+from .foreign import MID_LONG, foreign_resident_check, is_foreign, without_foreign
 from .services import MEMBER_HEAD, household_check, validate_places
 
 STEPS = (
@@ -413,6 +413,29 @@ def foreign_errors(values: dict) -> dict[str, str]:
         errors = dict(problems)
         foreign_resident_check(cleaned, path, errors)
         found.update({p: m for p, m in errors.items() if p not in problems})
+    return found
+
+
+def expired_stays(values: dict, move_date: date | None, *, asked: bool = True) -> list[dict]:
+    """The foreign residents (外国人住民, 中長期在留者) of the people step's draft whose 在留期間の満了の日
+    is before the moving day: ``{"path", "name", "expiry"}`` each. A warning, not an error: whoever
+    applied to extend or change the status before that day stays lawfully while it is decided
+    (特例期間, 出入国管理及び難民認定法第20条第6項 / 第21条第4項) and may file."""
+    if move_date is None or not asked:
+        return []
+    people: list[tuple[str, tuple[FieldSpec, ...], Any]] = [("applicant", APPLICANT, values.get("applicant"))]
+    people += [(f"members[{i}]", MEMBER, m) for i, m in enumerate(values.get("members") or [])]
+    found = []
+    for path, specs, typed in people:
+        if not isinstance(typed, dict) or not is_foreign(typed) or typed.get("residence_category") != MID_LONG:
+            continue
+        cleaned, problems = clean_values(specs, typed, path)
+        expiry = cleaned.get("stay_expiry")
+        if f"{path}.stay_expiry" in problems or not expiry:
+            continue
+        expiry = expiry if isinstance(expiry, date) else date.fromisoformat(str(expiry))
+        if expiry < move_date:
+            found.append({"path": path, "name": str(typed.get("name") or "").strip(), "expiry": expiry})
     return found
 
 

@@ -26,6 +26,7 @@ from .foreign import (
     PROVISIONAL_STAY,
     SPECIAL_PERMANENT,
     TEMPORARY_REFUGE,
+    applies as foreign_applies,
     category_label,
     is_foreign,
 )
@@ -96,13 +97,18 @@ def _foreign(data: dict) -> ForeignResident | None:
     """A person's 外国人住民 fields as the 住民異動届 prints them (``moves.foreign``)."""
     if not is_foreign(data):
         return None
-    expiry = data.get("stay_expiry")
+    category = data.get("residence_category", "")
+
+    def given(name: str) -> str:  # never printed for a 区分 that has no such field (``applies``)
+        return str(data.get(name) or "") if foreign_applies(name, category) else ""
+
+    expiry = given("stay_expiry")
     return ForeignResident(
-        category=category_label(data.get("residence_category", "")),
+        category=category_label(category),
         nationality=data.get("nationality", ""),
-        card_number=data.get("residence_card_number", ""),
-        status=data.get("residence_status", ""),
-        period=data.get("period_of_stay", ""),
+        card_number=given("residence_card_number"),
+        status=given("residence_status"),
+        period=given("period_of_stay"),
         expiry=date.fromisoformat(expiry) if expiry else None,
     )
 

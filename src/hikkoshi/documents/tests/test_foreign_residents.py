@@ -10,7 +10,7 @@ import pytest
 from hikkoshi.documents.data import ForeignResident, Person
 from hikkoshi.documents.residence_change_form import FOREIGN_COLUMNS, FOREIGN_ROW_H, L
 from hikkoshi.documents.samples import sample_move
-from hikkoshi.documents.services import render_residence_change_form
+from hikkoshi.documents.services import render_copy, render_residence_change_form
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
 
@@ -120,6 +120,18 @@ def test_each_value_is_in_its_column_on_the_row_of_its_person(pdf):
 
 
 @needs_poppler
+def test_a_long_status_of_residence_goes_on_two_lines_at_a_readable_size(pdf):
+    words = pages_of_boxes(pdf)[1]
+    x = L + sum(width for _heading, width in FOREIGN_COLUMNS[:4])
+    x0, x1 = x * MM, (x + FOREIGN_COLUMNS[4][1]) * MM
+    row = 64 * MM, (64 + FOREIGN_ROW_H) * MM  # the first person's row (as ``row_of`` above counts)
+    found = [w for w in words if x0 <= w[0] and w[2] <= x1 and row[0] <= w[1] and w[3] <= row[1]]
+    assert "".join(w[4] for w in found) == "技術・人文知識・国際業務"
+    assert len({round(w[1]) for w in found}) == 2  # two lines
+    assert all(w[3] - w[1] >= 8 for w in found), found  # the glyphs' height in pt: ≥ 8 pt, not shrunk
+
+
+@needs_poppler
 def test_nothing_overlaps_and_everything_is_inside_the_margins(pdf):
     assert FOREIGN_ROW_H == 16  # as the row search above counts it
     for page in pages_of_boxes(pdf):
@@ -150,3 +162,28 @@ def test_eleven_foreign_residents_take_two_sheets(household):
     assert len(pdftools.page_sizes(pdf)) == 6
     assert "1枚目／全2枚" in pdftools.squeezed(pdf, page=4) and "2枚目／全2枚" in pdftools.squeezed(pdf, page=5)
     assert "TRANTHIJ" in pdftools.squeezed(pdf, page=5) and "■転出" in pdftools.squeezed(pdf, page=5)
+
+
+# -- 申請控え: the mover's copy prints what the 別紙 prints, for the foreign residents only -----
+
+
+@needs_poppler
+def test_the_applicants_copy_has_each_foreign_residents_data(household):
+    text = pdftools.squeezed(render_copy(household, lang="ja"))
+    section = text[text.index("外国人住民の記載事項") : text.index("手続きごとの入力内容")]
+    for value in ("NGUYENVANAN", "中長期在留者", "ベトナム", "AB12345678CD", "技術・人文知識・国際業務", "5年"):
+        assert value in section
+    assert "令和11年3月31日" in section and "在留期間の満了の日" in section
+    assert "TRANTHILAN" in section and "CD87654321EF" in section and "家族滞在" in section
+    kim = section[section.index("金美英") :]
+    assert "特別永住者" in kim and "XY00001111ZZ" in kim and "在留資格" not in kim  # a 特別永住者 has none
+    assert "太郎" not in section  # not a foreign resident
+    english = pdftools.squeezed(render_copy(household, lang="en"))
+    assert "Foreignresidents" in english and "Residencecardnumber" in english and "XY00001111ZZ" in english
+
+
+@needs_poppler
+def test_the_applicants_copy_without_foreign_residents_has_no_such_section(household):
+    record = replace(household, applicant=replace(AN, foreign=None), members=(TARO,))
+    text = pdftools.squeezed(render_copy(record, lang="ja"))
+    assert "外国人住民" not in text and "在留カード" not in text and "AB12345678CD" not in text

@@ -1,14 +1,17 @@
 """Foreign residents (外国人住民): asked on the people step and by the API, stored encrypted,
 printed and listed in what to bring, sent only where a procedure receives them."""
 
+from datetime import timedelta
+
 from django.db import connection
+from django.utils import translation
 import pytest
 
 from hikkoshi.catalogue.models import all_common_items
 from hikkoshi.delivery.services import application_data, shared_record
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
-from hikkoshi.moves.foreign import foreign_resident_check, normalise_card_number
+from hikkoshi.moves.foreign import category_label, foreign_resident_check, normalise_card_number
 from hikkoshi.moves.models import Move
 from hikkoshi.moves.selectors import move_record
 
@@ -75,6 +78,32 @@ def test_what_each_category_must_give():
     assert check(SPECIAL)[1] == {}  # no 在留資格 or expiry for 特別永住者
     born = {"foreign_resident": True, "residence_category": "transitional_birth", "nationality": "ベトナム"}
     assert check(born)[1] == {}  # no card at all
+
+
+@pytest.mark.parametrize(
+    ("category", "field", "label"),
+    [
+        ("special_permanent", "residence_status", "在留資格"),
+        ("special_permanent", "period_of_stay", "在留期間"),
+        ("special_permanent", "stay_expiry", "在留期間の満了の日"),
+        ("temporary_refuge", "residence_status", "在留資格"),
+        ("transitional_birth", "residence_card_number", "在留カード等の番号"),
+    ],
+)
+def test_only_a_mid_long_term_resident_has_a_status_and_only_a_card_holder_a_number(category, field, label):
+    person = {"foreign_resident": True, "residence_category": category, "nationality": "韓国"}
+    if category == "special_permanent":
+        person["residence_card_number"] = "XY00001111ZZ"
+    person[field] = {"stay_expiry": "2029-03-31", "residence_card_number": "AB12345678CD"}.get(field, "永住者")
+    with translation.override("ja"):
+        _person, errors = check(person)
+    assert list(errors) == [f"p.{field}"]
+    assert label in errors[f"p.{field}"] and category_label(category) in errors[f"p.{field}"]
+    with translation.override("en"):
+        _person, errors = check(person)
+    assert label in errors[f"p.{field}"] and "leave" in errors[f"p.{field}"]
+    mid_long = dict(person, residence_category="mid_long_term", residence_card_number="AB12345678CD")
+    assert check(dict(mid_long, residence_status="永住者", stay_expiry="2030-01-01"))[1] == {}
 
 
 def test_the_fields_are_refused_for_someone_not_a_foreign_resident():
@@ -237,6 +266,72 @@ def test_a_mover_who_is_not_a_foreign_resident_sees_no_rows_for_it(signed_in, sa
     client.post(base + "review/", AGREE)
     move = Move.objects.get(public_id=base.split("/")[2])
     assert "nationality" not in move.applicant and "foreign_resident" not in move.applicant
+
+
+def test_the_wizard_refuses_a_status_for_a_special_permanent_resident_keeping_what_was_typed(signed_in, sapporo):
+    client = signed_in
+    base = base_of(start(client))
+    client.post(base + "places/", places_post())
+    client.post(base + "procedures/", procedures_post())
+    typed = people_post()
+    typed.update(foreign_post("applicant", FOREIGN))
+    typed.update(foreign_post("member-0", dict(SPECIAL, residence_status="永住者", stay_expiry="2030-01-31")))
+    response = client.post(base + "people/", typed)
+    assert response.status_code == 302 and "people" in response["Location"]
+    page = text(client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="ja"))
+    assert value_of(page, "member-0-residence_status") == "永住者"  # nothing typed is lost
+    assert 'id="id_member-0-residence_status_error"' in page and 'id="id_member-0-stay_expiry_error"' in page
+    assert "在留資格は中長期在留者の方だけが入力します（特別永住者の方にはありません）" in page
+    assert 'id="id_applicant-residence_status_error"' not in page  # a 中長期在留者 gives it
+    # Emptied, the step goes on, and the review page shows no 在留資格 for them.
+    typed["member-0-residence_status"] = typed["member-0-stay_expiry"] = ""
+    assert client.post(base + "people/", typed)["Location"] == base + "details/"
+    client.post(base + "details/", details_post(soon()))
+    review = text(client.get(base + "review/"))
+    assert "永住者" not in review.replace("特別永住者", "")
+
+
+def test_the_api_refuses_a_status_for_a_special_permanent_resident(api, sapporo):
+    payload = foreign_payload()
+    payload["members"][0]["residence_status"] = "永住者"
+    response = post(api, payload, HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 422
+    problems = {p["name"]: p["reason"] for p in response.json()["invalid-params"]}
+    assert set(problems) == {"members[0].residence_status"} and "在留資格" in problems["members[0].residence_status"]
+
+
+def test_a_status_stored_for_another_category_is_never_printed(api, sapporo, mover):
+    """A move stored before the rule (特別永住者 with a 在留資格): the 別紙 leaves it out."""
+    move = Move.objects.get(public_id=post(api, foreign_payload()).json()["id"])
+    move.members = [dict(move.members[0], residence_status="永住者", period_of_stay="永住", stay_expiry="2030-01-31")]
+    move.save(update_fields=["members"])
+    record = move_record(move, changes=False)
+    assert record.members[0].foreign.status == "" and record.members[0].foreign.expiry is None
+    assert record.members[0].foreign.period == "" and record.members[0].foreign.card_number == "XY00001111ZZ"
+    assert record.applicant.foreign.status == "技術・人文知識・国際業務"
+
+
+def test_an_expired_period_of_stay_is_a_warning_not_an_error(signed_in, sapporo):
+    client = signed_in
+    base = base_of(start(client))
+    client.post(base + "places/", places_post())  # moving day: in 30 days
+    client.post(base + "procedures/", procedures_post())
+    typed = people_post()
+    expiry = soon(10)
+    typed.update(foreign_post("applicant", dict(FOREIGN, stay_expiry=expiry.isoformat())))
+    response = client.post(base + "people/", typed)
+    assert response["Location"] == base + "details/"  # not refused
+    page = text(client.get(base + "details/", HTTP_ACCEPT_LANGUAGE="ja"))
+    assert "在留期間の満了の日" in page and "引越し日より前です" in page and "特例期間" in page
+    assert f"{expiry.month}月{expiry.day}日" in page
+    assert "特例期間" in text(client.get(base + "people/", HTTP_ACCEPT_LANGUAGE="ja"))
+    assert "特例期間" in text(client.get(base + "people/", HTTP_ACCEPT_LANGUAGE="en"))
+    client.post(base + "details/", details_post(soon()))
+    assert "特例期間" in text(client.get(base + "review/", HTTP_ACCEPT_LANGUAGE="ja"))
+    # On or after the moving day: nothing said.
+    typed.update(foreign_post("applicant", dict(FOREIGN, stay_expiry=(soon() + timedelta(days=1)).isoformat())))
+    client.post(base + "people/", typed)
+    assert "特例期間" not in text(client.get(base + "details/", HTTP_ACCEPT_LANGUAGE="ja"))
 
 
 @needs_poppler

@@ -46,6 +46,7 @@ from ..disclosure import DATA_SHARING_VERSION, data_flows
 from ..foreign import (
     DETAIL_NAMES as FOREIGN_NAMES,
     NAMES as FOREIGN_FIELDS,
+    applies as foreign_applies,
     is_foreign,
     normalise_card_number,
     valid_card_number,
@@ -65,6 +66,7 @@ from ..forms import (
     deadline_warnings,
     detail_forms,
     display_rows,
+    expired_stays,
     foreign_errors,
     head_of_household,
     household_errors,
@@ -181,13 +183,43 @@ def _acting_for_name(move, assisted) -> str:
 
 def _step_warnings(request, move, step, context) -> list[dict]:
     """Deadlines already passed, where the dates are chosen: on the procedures step the periods
-    the moving day leaves behind (``context["places"]``); the details step gives its own."""
+    the moving day leaves behind (``context["places"]``); the details step gives its own. From the
+    people step on, a 在留期間 ending before the moving day (``_stay_warnings``)."""
+    if step in ("people", "review"):
+        return _stay_warnings(request, move)
     places = context.get("places") if step == "procedures" else None
     if places is None or not hasattr(places, "procedures"):
         return []
     return [
         {"message": w["message"], "href": ""}
         for w in deadline_warnings(places.procedures(), places.move_date, places=places)
+    ]
+
+
+def _fieldset_of(path: str) -> str:
+    """The people step's fieldset of a person's payload path (``members[2]`` → ``member-2``)."""
+    return "applicant-fieldset" if path == "applicant" else "member-" + path.removeprefix("members[").rstrip("]")
+
+
+def _stay_warnings(request, move) -> list[dict]:
+    """A foreign resident's 在留期間の満了の日 before the moving day (``expired_stays``): said on the
+    people, details and review steps, never refused (特例期間: a renewal applied for in time)."""
+    found = _places_of(move)
+    if found is None or not _asks_foreign(move):
+        return []
+    people = (move.draft or {}).get("people") or {}
+    return [
+        {
+            "href": _step_url(request, move, "people", _fieldset_of(stay["path"])),
+            "message": _(
+                "%(name)s: the period of stay (在留期間) ends on %(date)s, before the moving day. If an "
+                "application to extend or change the status of residence was made before that day, you stay "
+                "lawfully while it is decided (特例期間) and may still file: bring the residence card. Otherwise, "
+                "check the date on the card."
+            )
+            % {"name": stay["name"] or _("A foreign resident"), "date": format_wareki(stay["expiry"])},
+        }
+        for stay in expired_stays(people, found.move_date)
     ]
 
 
@@ -674,7 +706,7 @@ def details(request, move):
     if bound:
         _details_valid(groups, found.move_date)
     context = _details_context(groups, found)
-    context["step_warnings"] = _details_warnings(chosen, groups, found)
+    context["step_warnings"] = _details_warnings(chosen, groups, found) + _stay_warnings(request, move)
     return _render(
         request,
         move,
@@ -864,7 +896,12 @@ def _person_rows(specs, values) -> list[dict]:
             number = normalise_card_number(row["value"]) if row["name"] == "residence_card_number" else ""
             if valid_card_number(number):
                 row["value"] = number  # as it will be stored and printed
-        return [row for row in rows if row["name"] != "foreign_resident"]
+        category = values.get("residence_category")
+        return [
+            row
+            for row in rows
+            if row["name"] != "foreign_resident" and (foreign_applies(row["name"], category) or row.get("invalid"))
+        ]
     return [row for row in rows if row["name"] not in FOREIGN_FIELDS]
 
 
