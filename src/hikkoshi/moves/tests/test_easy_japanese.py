@@ -279,6 +279,6 @@ def test_the_result_timeline_in_easy_japanese(easy_client, sapporo, mover):
     )
     easy_client.force_login(mover)
     page = text(easy_client.get(f"/moves/{move.public_id}/"))
-    assert "手続（てつづ）き先（さき）の ようす" in page  # 事業者での処理状況
-    assert "手続（てつづ）き先（さき）が 受（う）け取（と）りました" in page  # 受付済み
+    assert "とどけた ところの ようす" in page  # 事業者での処理状況
+    assert "とどけた ところが 受（う）け取（と）りました" in page  # 受付済み
     assert "事業者での処理状況" not in page and "受付済み" not in page
