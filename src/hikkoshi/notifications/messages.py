@@ -22,6 +22,7 @@ from hikkoshi import channels
 from hikkoshi.delivery import smtp
 from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
+from hikkoshi.moves.result import what_to_bring
 
 from .models import Kind, Notification
 
@@ -56,10 +57,9 @@ def move_link(move: Move, reader: str = "") -> str:
 
 
 def _name(entry: MoveProcedure) -> str:
-    definition = entry.version.definition
-    if translation.get_language() == "en" and definition.get("name_en"):
-        return str(definition["name_en"])
-    return str(definition["name"])
+    """The procedure's name as the pages give it: English where the data has it, やさしい日本語
+    (``catalogue.schema.easy``) in ``ja-x-easy``, the data's Japanese otherwise."""
+    return str(entry.version.localised_name)
 
 
 def _day(value: date) -> str:
@@ -89,10 +89,7 @@ def _where(entry: MoveProcedure) -> list[str]:
             _("Where to go: %(office)s")
             % {"office": " ".join(filter(None, [office["name"], office.get("address", "")]))}
         )
-    definition = entry.version.definition
-    bring = definition.get("what_to_bring_en") if translation.get_language() == "en" else None
-    bring = bring or definition.get("what_to_bring") or ""
-    things = [line.strip() for line in str(bring).splitlines() if line.strip()]
+    things = [line.strip() for line in what_to_bring(entry.version.definition)]
     if things:
         lines.append(_("What to bring: %(things)s") % {"things": ", ".join(things)})
     return lines

@@ -12,11 +12,18 @@ from django.utils.translation import trans_real
 import pytest
 
 from hikkoshi.accounts.tests.conftest import PASSWORD
+from hikkoshi.delivery.tests.test_email_channel import Recorder, smtp_server  # noqa: F401
 from hikkoshi.documents.tests import pdftools
 from hikkoshi.documents.tests.pdftools import needs_poppler
-from hikkoshi.moves.models import Move
+from hikkoshi.moves.answers import answer_record
+from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
+from hikkoshi.moves.models import Move, MoveProcedure, ProcedureAnswer
+from hikkoshi.moves.services import move_submit
+from hikkoshi.notifications import services as notifications
+from hikkoshi.notifications.models import Kind, Notification, Preference
 
 from .conftest import sapporo_relocation
+from .test_foreign_residents import FOREIGN, foreign_post
 from .test_pages import AGREE, base_of, details_post, people_post, places_post, procedures_post, soon, start
 
 EASY = "ja-x-easy"
@@ -211,3 +218,67 @@ def test_the_account_pages_and_their_errors_in_easy_japanese(easy_client, mover)
     assert "あなたの データ" in page and "自分（じぶん）の データを ダウンロードする（JSON）" in page
     page = text(easy_client.get("/moves/no-such-page/"))
     assert "ページが ありません" in page
+
+
+def test_the_foreign_resident_block_in_easy_japanese(easy_client, sapporo, mover):
+    """外国人住民: the people step's labels, hints, 区分 and errors, and the review page's list of
+    what goes where, in easy Japanese: the readers who need it most."""
+    client = easy_client
+    client.force_login(mover)
+    base = base_of(start(client))
+    client.post(base + "places/", places_post())
+    client.post(base + "procedures/", procedures_post())
+    page = text(client.get(base + "people/"))
+    assert "外国人（がいこくじん）の 人（ひと）" in page  # the block's legend
+    assert "わたしは 外国人（がいこくじん）です" in page
+    assert "在留（ざいりゅう）カードなどの 番号（ばんごう）" in page and "在留資格（ざいりゅうしかく）" in page
+    assert "中長期在留者（ちゅうちょうきざいりゅうしゃ）" in page and "特別永住者（とくべつえいじゅうしゃ）" in page
+    assert "在留期間（ざいりゅうきかん）が 終（お）わる 日（ひ）" in page
+    assert "外国人住民です（日本の国籍がありません）" not in page and "在留カード等の番号" not in page
+
+    typed = people_post()
+    typed.update(foreign_post("applicant", dict(FOREIGN, residence_card_number="AB-1234")))
+    response = client.post(base + "people/", typed)
+    assert response.status_code == 302 and "people" in response["Location"]
+    page = text(client.get(response["Location"]))
+    assert "アルファベット 2つ、数字（すうじ） 8つ、アルファベット 2つで 書（か）いて ください" in page
+    assert "英字2桁" not in page and 'value="AB-1234"' in page  # nothing typed is lost
+
+    typed.update(foreign_post("applicant", FOREIGN))
+    assert client.post(base + "people/", typed)["Location"] == base + "details/"
+    assert client.post(base + "details/", details_post(soon()))["Location"] == base + "review/"
+    review = text(client.get(base + "review/"))
+    assert "外国人（がいこくじん）の 人（ひと）の 国籍（こくせき）・地域（ちいき）" in review
+    assert "外国人住民の方の国籍・地域" not in review
+
+
+def test_a_mail_in_easy_japanese_names_procedures_as_the_pages_do(sapporo, mover, smtp_server):
+    """A mover whose mails are in やさしい日本語: the subject, the body and the procedures'
+    names (catalogue.schema.easy, as on the pages), through a real SMTP conversation."""
+    handler = Recorder()
+    smtp_server(handler)
+    Preference.objects.create(user=mover, language=EASY)
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    assert notifications.send(Notification.objects.get(move=move, kind=Kind.CONFIRMATION).pk) == "sent"
+    [msg] = handler.messages()
+    assert (
+        msg["Subject"]
+        == f"ひっこしの 申請（しんせい）を 受（う）け付（つ）けました（申請番号（しんせいばんごう） {move.number}）"
+    )
+    for body in (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()):
+        assert "下（した）に 手続（てつづ）きと これから する こと" in body
+        assert "水道（すいどう）を とめる（まえの 住所（じゅうしょ））" in body
+        assert "水道の使用中止（旧住所）" not in body and "引越しの申請を受け付けました" not in body
+
+
+def test_the_result_timeline_in_easy_japanese(easy_client, sapporo, mover):
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    entry = MoveProcedure.objects.filter(move=move, status=ProcedureStatus.QUEUED).first()
+    answer_record(
+        entry_id=entry.pk, status=AnswerStatus.RECEIVED, message="", key="r1", source=ProcedureAnswer.Source.WEB
+    )
+    easy_client.force_login(mover)
+    page = text(easy_client.get(f"/moves/{move.public_id}/"))
+    assert "とどけた ところの ようす" in page  # 事業者での処理状況
+    assert "とどけた ところが 受（う）け取（と）りました" in page  # 受付済み
+    assert "事業者での処理状況" not in page and "受付済み" not in page

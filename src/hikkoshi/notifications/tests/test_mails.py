@@ -67,8 +67,8 @@ def test_confirmation_in_english_when_the_mover_chose_it(sapporo, mover, smtp_se
 
 
 def test_easy_japanese_can_be_chosen_for_the_mails(sapporo, mover, smtp_server):
-    """やさしい日本語 (ja-x-easy) is one of the languages a mover can choose; a text its catalogue
-    lacks reads as in Japanese, never in the English of the msgid."""
+    """やさしい日本語 (ja-x-easy) is one of the languages a mover can choose, and the mail is
+    written in it (moves/tests/test_easy_japanese.py checks its body and procedure names)."""
     handler = Recorder()
     smtp_server(handler)
     preference = Preference(user=mover, language="ja-x-easy")
@@ -78,7 +78,7 @@ def test_easy_japanese_can_be_chosen_for_the_mails(sapporo, mover, smtp_server):
     services.send(_one(move, Kind.CONFIRMATION).pk)
     [msg] = handler.messages()
     assert "We received your move" not in msg["Subject"]
-    assert str(move.number) in msg["Subject"] and "受付" in msg["Subject"]
+    assert str(move.number) in msg["Subject"] and "受（う）け付（つ）けました" in msg["Subject"]
 
 
 def test_a_delivery_failed_for_good_mails_the_mover(sapporo, mover, smtp_server, settings):
