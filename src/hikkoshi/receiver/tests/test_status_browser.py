@@ -9,6 +9,7 @@ import pytest
 from hikkoshi import httpsig
 from hikkoshi.moves.tests.test_browser import AXE, CHROMIUM, LAUNCH_ARGS, Checker, sync_api
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn
+from hikkoshi.tests import signing
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,7 +34,7 @@ def test_the_status_form_with_axe(tmp_path):
     ):
         url = receiver.endpoint("sapporo-water")
         body = json.dumps({"format": "hikkoshi.application/1", "procedure": {"name": "水道の使用開始"}}).encode()
-        headers = httpsig.sign_request(
+        headers = signing.sign_request(
             method="POST", url=url, body=body, idempotency_key="a-1", private_key=PORTAL, key_id=PORTAL_KID
         )
         reference = httpx.post(url, content=body, headers=headers, timeout=10).json()["reference"]

@@ -11,6 +11,7 @@ import pytest
 
 from hikkoshi import httpsig
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn
+from hikkoshi.tests import signing
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +59,7 @@ def test_a_status_is_sent_signed_and_again_until_acknowledged(tmp_path):
         with receiver:
             url = receiver.endpoint("sapporo-water")
             body = json.dumps(APPLICATION).encode()
-            headers = httpsig.sign_request(
+            headers = signing.sign_request(
                 method="POST", url=url, body=body, idempotency_key="app-1", private_key=PORTAL, key_id=PORTAL_KID
             )
             reference = httpx.post(url, content=body, headers=headers, timeout=10).json()["reference"]
