@@ -121,6 +121,14 @@ class Portal:
         return "this software" if self.runs_hikkoshi else f"{FAKES[self.kind][2]} ({self.kind} fake)"
 
 
+def fake_args(kind: str, port: int, credential: str) -> list[str]:
+    """The command line of a partner's fake: its module, port and credential. The credential is
+    given as ``--option=value``: a random one may start with "-", which argparse would otherwise
+    take for an option of its own."""
+    module, key_option, _name = FAKES[kind]
+    return [module, "--port", str(port), f"{key_option}={credential}"]
+
+
 class Demo:
     def __init__(self, portals: list[Portal], *, sandbox: bool, write: Callable[[str], None]):
         self.portals = {portal.id: portal for portal in portals}
@@ -206,8 +214,7 @@ class Demo:
                 if not (self.sandbox and portal.id == "sapporo"):
                     args.append("--no-sandbox")
             else:
-                module, key_option, _name = FAKES[portal.kind]
-                args = [module, "--port", str(portal.port), key_option, portal.credential]
+                args = fake_args(portal.kind, portal.port, portal.credential)
             self.spawn(portal, args, self.env(portal))
         deadline = time.monotonic() + START_TIMEOUT
         for portal in self.portals.values():

@@ -167,3 +167,20 @@ def test_the_demo_s_portals_leave_no_flash_message_in_a_cookie_the_others_would_
     assert answer.status_code == 302
     assert "messages" not in answer.cookies
     assert client.session.get("_messages")  # kept in this portal's own session instead
+
+
+@pytest.mark.parametrize("kind", ["renrakucho", "kansai-json"])
+def test_a_fakes_credential_that_starts_with_a_dash_reaches_it(kind, monkeypatch):
+    """The demo's random credentials (token_urlsafe) start with "-" one time in 64: the fake
+    must still be given it, not refuse to start."""
+    import importlib
+
+    from hikkoshi.federation.demo import fake_args
+
+    module, *argv = fake_args(kind, 0, "-Xy_z")
+    fake = importlib.import_module(module)
+    started = []
+    monkeypatch.setattr(fake, "serve_forever", lambda server, name: started.append(server))
+    fake.main(argv)
+    [server] = started
+    assert "-Xy_z" in vars(server).values()
