@@ -173,6 +173,69 @@ def test_unsigned_and_stale_updates_are_refused(client, delivered):
     assert answers_of(water) == []
 
 
+def signed_raw(body, update_key="u-raw"):
+    """Any body, signed with the water bureau's key: what a faulty receiver could send."""
+    return httpsig.sign_message(
+        httpsig.Request("POST", URL, {"Content-Type": "application/json", "Idempotency-Key": update_key}),
+        tag=httpsig.ANSWER_TAG,
+        components=httpsig.ANSWER_COMPONENTS,
+        private_key=WATER_KEY,
+        key_id=WATER_KID,
+        body=body,
+    )
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("too_large", (413, "too_large")),
+        ("not_json", (400, "not_json")),
+        ("not_utf8", (400, "not_json")),
+        ("a_list", (400, "not_an_answer")),
+        ("other_type", (400, "not_an_answer")),
+        ("status_not_text", (400, "not_an_answer")),
+        ("key_not_a_uuid", (404, "unknown_application")),
+        ("no_such_application", (404, "unknown_application")),
+        ("blank_update_key", (400, "no_idempotency_key")),
+        ("update_key_too_long", (400, "no_idempotency_key")),
+        ("message_too_long", (422, "message_too_long")),
+    ],
+)
+def test_a_malformed_update_gets_a_problem_and_changes_nothing(client, delivered, case, expected):
+    _move, found = delivered
+    water = found["sapporo-water-start"]
+    good = json.loads(signed(water, "processing")[0])
+    update_key = "u-raw"
+    if case == "too_large":
+        body = json.dumps({**good, "message": "あ" * 30_000}, ensure_ascii=False).encode()
+    elif case == "not_json":
+        body = b"status=done"
+    elif case == "not_utf8":
+        body = "処理中".encode("shift_jis")
+    elif case == "a_list":
+        body = json.dumps([good]).encode()
+    elif case == "other_type":
+        body = json.dumps({**good, "type": "hikkoshi-receipt"}).encode()
+    elif case == "status_not_text":
+        body = json.dumps({**good, "status": 3}).encode()
+    elif case == "key_not_a_uuid":
+        body = json.dumps({**good, "application": {**good["application"], "idempotency_key": "1; DROP"}}).encode()
+    elif case == "no_such_application":
+        body = json.dumps({**good, "application": {**good["application"], "idempotency_key": str(uuid.uuid4())}})
+        body = body.encode()
+    elif case == "blank_update_key":
+        body, update_key = json.dumps(good).encode(), " "
+    elif case == "update_key_too_long":
+        body, update_key = json.dumps(good).encode(), "k" * 151
+    else:
+        body = json.dumps({**good, "status": "action_needed", "message": "x" * 2001}).encode()
+    response = post(client, body, signed_raw(body, update_key))
+    assert (response.status_code, response.json()["code"]) == expected
+    assert response["Content-Type"] == "application/problem+json"
+    assert answers_of(water) == []
+    assert MoveProcedure.objects.get(pk=water.entry_id).answer_status == ""
+
+
 # --- the answer-code page (e-mail and fax organisations) -------------------------------------------
 
 
