@@ -158,27 +158,14 @@ def _form_sheet(
 ) -> None:
     move_out = entry.notification == "move_out"
     # --- heading: addressee, title, filing date --------------------------------------------
-    s.text(L, 16, "（宛先）", font=GOTHIC, size=8)
-    s.fit(
-        L, 17, 50, 9, f"{mayor_of(filing_office_address(record, entry).municipality)}　殿", size=13, min_size=8, pad=0
-    )
-    s.text(105, 21, "住民異動届", font=GOTHIC, size=20, align="center")
-    subtitle = "（転入届・転居届・転出届）"
-    if sheets > 1:
-        subtitle += f"　{sheet_no}枚目／全{sheets}枚"
-    s.text(105, 27, subtitle, font=GOTHIC, size=8.5, align="center")
+    _heading(s, record, entry, "（転入届・転居届・転出届）", sheet_no, sheets, y=27, size=8.5)
     s.label_cell(142, 12, 56, 5, "届出年月日", size=8)
     s.rect(142, 17, 56, 9)
     s.text(195, 23.5, "令和　　年　　月　　日", size=10.5, align="right")
 
     # --- kind and move date ----------------------------------------------------------------
     t = 31.0
-    s.label_cell(L, t, LABEL_W, 10, "届出の種類")
-    s.rect(L + LABEL_W, t, 94, 10)
-    chosen = NOTIFICATIONS[entry.notification]
-    x = L + LABEL_W + 3
-    for box in NOTIFICATION_BOXES:
-        x = s.checkbox(x, t + 6.8, box, box == chosen) + 5
+    _kind_row(s, t, entry)
     s.label_cell(130, t, 18, 10, "異動日")
     _date_cell(s, 148, t, R - 148, 10, record.move_date)
     t += 10
@@ -273,6 +260,39 @@ def _form_sheet(
 _MM = 72 / 25.4
 
 
+def _heading(
+    s: Sheet,
+    record: MoveRecord,
+    entry: ProcedureRecord,
+    subtitle: str,
+    sheet_no: int,
+    sheets: int,
+    *,
+    y: float,
+    size: float,
+) -> None:
+    """The top of every sheet: the addressee (the mayor of the filing office's municipality, （宛先）),
+    the title 住民異動届 and the sheet's subtitle, with 「n枚目／全m枚」 when there is more than one."""
+    s.text(L, 16, "（宛先）", font=GOTHIC, size=8)
+    s.fit(
+        L, 17, 50, 9, f"{mayor_of(filing_office_address(record, entry).municipality)}　殿", size=13, min_size=8, pad=0
+    )
+    s.text(105, 21, "住民異動届", font=GOTHIC, size=20, align="center")
+    if sheets > 1:
+        subtitle += f"　{sheet_no}枚目／全{sheets}枚"
+    s.text(105, y, subtitle, font=GOTHIC, size=size, align="center")
+
+
+def _kind_row(s: Sheet, t: float, entry: ProcedureRecord) -> None:
+    """「届出の種類」 with its boxes (転入・転居・転出), the entry's own ticked."""
+    s.label_cell(L, t, LABEL_W, 10, "届出の種類")
+    s.rect(L + LABEL_W, t, 94, 10)
+    chosen = NOTIFICATIONS[entry.notification]
+    x = L + LABEL_W + 3
+    for box in NOTIFICATION_BOXES:
+        x = s.checkbox(x, t + 6.8, box, box == chosen) + 5
+
+
 def _pt(x_mm: float, t_mm: float) -> tuple[float, float]:
     """A canvas point from mm from the top left."""
     return x_mm * _MM, (297 - t_mm) * _MM
@@ -343,22 +363,9 @@ def _foreign_sheet(
     """別紙「外国人住民の記載事項」: per foreign resident, numbered as on the form, the fields the
     standard form asks of 外国人住民 only (国籍・地域, 法第30条の45に規定する区分, 在留資格, 在留期間等
     and its 満了の日, 在留カード等の番号: ``shared/reference/forms.md`` 1.2 (A))."""
-    s.text(L, 16, "（宛先）", font=GOTHIC, size=8)
-    s.fit(
-        L, 17, 50, 9, f"{mayor_of(filing_office_address(record, entry).municipality)}　殿", size=13, min_size=8, pad=0
-    )
-    s.text(105, 21, "住民異動届", font=GOTHIC, size=20, align="center")
-    subtitle = "別紙　外国人住民の記載事項"
-    if sheets > 1:
-        subtitle += f"　{sheet_no}枚目／全{sheets}枚"
-    s.text(105, 27.5, subtitle, font=GOTHIC, size=10, align="center")
+    _heading(s, record, entry, "別紙　外国人住民の記載事項", sheet_no, sheets, y=27.5, size=10)
     t = 33.0
-    s.label_cell(L, t, LABEL_W, 10, "届出の種類")
-    s.rect(L + LABEL_W, t, 94, 10)
-    chosen = NOTIFICATIONS[entry.notification]
-    x = L + LABEL_W + 3
-    for box in NOTIFICATION_BOXES:
-        x = s.checkbox(x, t + 6.8, box, box == chosen) + 5
+    _kind_row(s, t, entry)
     s.label_cell(130, t, 18, 10, "届出人")
     s.rect(148, t, R - 148, 10)
     s.fit(148, t, R - 148, 10, record.applicant.name, size=11.5, min_size=7)
