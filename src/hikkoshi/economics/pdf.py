@@ -53,21 +53,16 @@ class _Pages:
         low = min([0, *(v for _, v in rows)])
         high = max([0, *(v for _, v in rows)])
         span = (high - low) or 1
-        x0, width = LEFT + 78, 70.0
+        label_w = 104.0
+        x0, width = LEFT + label_w + 2, RIGHT - LEFT - label_w - 30
         zero = x0 + width * (-low) / span
         for text, value in rows:
             self.need(ROW)
-            self.sheet.text(LEFT, self.t, text, size=8.5)
+            self.sheet.fit(LEFT, self.t - 4, label_w, ROW, text, size=8.5, min_size=6, pad=0)
             w = width * abs(value) / span
             if w > 0:
-                self.sheet.rect(
-                    zero - w if value < 0 else zero,
-                    self.t - 3.4,
-                    w,
-                    3.6,
-                    fill=0.55 if value < 0 else 0.25,
-                    stroke=False,
-                )
+                x = zero - w if value < 0 else zero
+                self.sheet.rect(x, self.t - 3.4, w, 3.6, fill=0.55 if value < 0 else 0.25, stroke=False)
             self.sheet.text(RIGHT, self.t, f"{value:,}", size=8.5, align="right")
             self.t += ROW
 
@@ -124,7 +119,7 @@ def render(report: Report) -> bytes:
         )
     pages.heading(_("Inputs and their sources (入力値と出典)"))
     for entry in report.inputs:
-        pages.row([(LEFT, entry.label, "left"), (RIGHT, f"{entry.value:,}", "right")], size=8.5)
+        pages.row([(LEFT, entry.label, "left"), (RIGHT, entry.shown, "right")], size=8.5)
         for line in wrap(source_text(entry), MINCHO, 7.5, (RIGHT - LEFT - 6) * 2.8346):
             pages.row([(LEFT + 6, line, "left")], size=7.5)
     pages.finish()

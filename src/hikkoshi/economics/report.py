@@ -47,6 +47,11 @@ class Input:
     source: str
     assumption: bool
 
+    @property
+    def shown(self) -> str:
+        """The value with thousands separators and no trailing zeros (30,000,000; 0.1)."""
+        return format(self.value.normalize(), ",f")
+
 
 @dataclass(frozen=True)
 class Report:
@@ -113,7 +118,7 @@ def build(scenario: Scenario, *, source: UsageSource | None = None) -> Report:
 
 
 def source_text(entry: Input) -> str:
-    if entry.assumption:
+    if entry.assumption and "仮定" not in entry.source:
         return _("仮定 / assumption") + (f" — {entry.source}" if entry.source else "")
     return entry.source
 
