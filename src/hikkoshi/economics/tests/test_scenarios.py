@@ -189,9 +189,9 @@ def test_csv_export(admin_client):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     summary = {row[1]: row[2] for row in rows if row[0] == "summary"}
-    assert summary["Single-year balance (単年度収支)"] == "-7945000"
+    assert summary["単年度収支 (Single-year balance)"] == "-7945000"
     costs = {row[1]: row[2] for row in rows if row[0] == "cost"}
-    assert costs["Operation per year (年間運用経費)"] == "12000000"
+    assert costs["年間運用経費 (Operation per year)"] == "12000000"
     sources = [row[3] for row in rows if row[0] == "input"]
     assert all(sources)
 
