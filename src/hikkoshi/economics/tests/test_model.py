@@ -190,3 +190,11 @@ def test_unknown_lines_and_shares_are_refused():
         Prices(kind=Kind.REGIONAL, shared_percent=D(120))
     with pytest.raises(ValueError):
         Usage({"tea": D(1)})
+
+
+def test_never_breaks_even_when_a_move_brings_exactly_what_it_costs():
+    prices = Prices(costs={"operation": D(1_000), "per_form": D(200)}, income={"fee_per_application": D(200)})
+    usage = Usage({"moves": D(10), "applications": D(10), "forms_printed": D(10)})
+    # per move: income 200 × 1 = 200, variable cost 200 × 1 = 200: margin 0, the balance stays at −1,000
+    assert model.break_even_moves(prices, usage) is None
+    assert model.balance(prices, usage.with_moves(D(1_000_000))) == -1_000
