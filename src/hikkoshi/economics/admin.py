@@ -1,8 +1,10 @@
 """Scenarios in the admin: edited with their cost, income and usage lines; their results on a
 staff-only page (tables and SVG charts) and as CSV and PDF."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import DateField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,19 +16,19 @@ from . import charts, pdf, report
 from .models import CostLine, IncomeLine, Scenario, UsageFigure
 
 
-class CostLineInline(admin.TabularInline):
+class CostLineInline(admin.StackedInline):
     model = CostLine
     extra = 0
     fields = ("item", "amount", "source", "assumption")
 
 
-class IncomeLineInline(admin.TabularInline):
+class IncomeLineInline(admin.StackedInline):
     model = IncomeLine
     extra = 0
     fields = ("item", "amount", "source", "assumption")
 
 
-class UsageFigureInline(admin.TabularInline):
+class UsageFigureInline(admin.StackedInline):
     model = UsageFigure
     extra = 0
     fields = ("item", "value", "source", "assumption")
@@ -39,6 +41,9 @@ class ScenarioAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     inlines = [CostLineInline, IncomeLineInline, UsageFigureInline]
     readonly_fields = ("results_link",)
+    # The browser's own date field: the admin's calendar shortcuts name their links in English
+    # whatever the page's language (axe: label-content-name-mismatch).
+    formfield_overrides = {DateField: {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}}
     fieldsets = (
         (None, {"fields": ("name", "kind", "shared_percent", "portals", "note", "results_link")}),
         (
@@ -84,10 +89,10 @@ class ScenarioAdmin(admin.ModelAdmin):
             "scenario": rep.scenario,
             "report": rep,
             "summary": rep.summary(),
-            "income_rows": rep.income_rows(),
-            "cost_rows": rep.cost_rows(),
+            "income_rows": [(text, f"{value:,}") for text, value in rep.income_rows()],
+            "cost_rows": [(text, f"{value:,}") for text, value in rep.cost_rows()],
             "usage_rows": rep.usage_rows(),
-            "sensitivity": sensitivity,
+            "sensitivity": [(group, text, f"{minus:+,}", f"{plus:+,}") for group, text, minus, plus in sensitivity],
             "income_chart": charts.bar_chart(
                 "income-chart",
                 _("Yearly income by line (年間収入)"),
