@@ -119,7 +119,7 @@ class ScenarioAdmin(admin.ModelAdmin):
 
     def csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         rep = self._report(request, pk)
-        response = HttpResponse(report.to_csv(rep), content_type="text/csv; charset=utf-8")
+        response = HttpResponse("\ufeff" + report.to_csv(rep), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="scenario-{pk}.csv"'
         return response
 

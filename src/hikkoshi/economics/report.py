@@ -123,11 +123,16 @@ def source_text(entry: Input) -> str:
     return entry.source
 
 
+def _text(value: str) -> str:
+    """Text a spreadsheet will not take for a formula (=, +, -, @ at the start)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def to_csv(report: Report) -> str:
     """Sections of rows: summary, costs, income, usage, sensitivity, inputs with their sources."""
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow([_("scenario (シナリオ)"), report.scenario.name, report.scenario.get_kind_display()])
+    w.writerow([_("scenario (シナリオ)"), _text(report.scenario.name), report.scenario.get_kind_display()])
     for text, value in report.summary():
         w.writerow(["summary", text, value.replace(",", "")])
     for line_label, amount in report.cost_rows():
@@ -140,5 +145,5 @@ def to_csv(report: Report) -> str:
     for group, text, minus, plus in report.sensitivity_rows():
         w.writerow(["sensitivity", f"{text} [{group}]", minus, plus])
     for entry in report.inputs:
-        w.writerow(["input", entry.label, entry.value, source_text(entry)])
+        w.writerow(["input", entry.label, entry.value, _text(source_text(entry))])
     return out.getvalue()

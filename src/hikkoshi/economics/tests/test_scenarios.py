@@ -187,7 +187,8 @@ def test_csv_export(admin_client):
     scenario = Scenario.objects.get(name=ALONE)
     response = admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results.csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # a spreadsheet reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     summary = {row[1]: row[2] for row in rows if row[0] == "summary"}
     assert summary["単年度収支 (Single-year balance)"] == "-7945000"
     costs = {row[1]: row[2] for row in rows if row[0] == "cost"}
@@ -211,3 +212,14 @@ def test_pdf_export_reads_back(admin_client):
 
 def test_model_has_no_django():
     assert "django" not in Path(model.__file__).read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db
+def test_csv_cells_are_never_spreadsheet_formulas():
+    scenario = Scenario.objects.create(name="=HYPERLINK(1)")
+    CostLine.objects.create(scenario=scenario, item="operation", amount=D(1), source="@SUM(A1)")
+    rows = list(csv.reader(io.StringIO(report.to_csv(report.build(scenario)))))
+    assert rows[0][1] == "'=HYPERLINK(1)"
+    assert [row[3] for row in rows if row[0] == "input"] == ["'@SUM(A1)"]
+    # a negative amount stays a number
+    assert [row[2] for row in rows if row[0] == "summary"][3] == "-1"
