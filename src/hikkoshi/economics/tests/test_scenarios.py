@@ -223,3 +223,19 @@ def test_csv_cells_are_never_spreadsheet_formulas():
     assert [row[3] for row in rows if row[0] == "input"] == ["'@SUM(A1)"]
     # a negative amount stays a number
     assert [row[2] for row in rows if row[0] == "summary"][3] == "-1"
+
+
+@pytest.mark.django_db
+def test_staff_without_the_view_permission_get_no_results(django_user_model):
+    from django.test import Client
+
+    from hikkoshi.accounts.tests.conftest import add_totp, make_user, totp_code
+
+    user = make_user(django_user_model, "clerk@example.jp", is_staff=True)
+    secret = add_totp(user)
+    client = Client()
+    client.force_login(user)
+    client.post("/accounts/2fa/reauthenticate/", {"code": totp_code(secret)})
+    scenario = Scenario.objects.get(name=ALONE)
+    for suffix in ("results/", "results.csv", "results.pdf"):
+        assert client.get(f"/admin/economics/scenario/{scenario.pk}/{suffix}").status_code == 403
