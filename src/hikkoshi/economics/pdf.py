@@ -90,6 +90,10 @@ def render(report: Report) -> bytes:
     )
     if report.usage.measured:
         basis += f" {scenario.period_start} – {scenario.period_end}"
+        if scenario.region:
+            basis += f" ({scenario.region})"
+        if scenario.include_simulated:
+            basis += " — " + _("includes simulated activity (シミュレーションを含む)")
     pages.row([(LEFT, f"{_('usage (利用量)')}: {basis}", "left")], size=8.5)
     if report.usage.message:
         for line in wrap(report.usage.message, MINCHO, 8, (RIGHT - LEFT) * 2.8346):

@@ -239,3 +239,23 @@ def test_staff_without_the_view_permission_get_no_results(django_user_model):
     scenario = Scenario.objects.get(name=ALONE)
     for suffix in ("results/", "results.csv", "results.pdf"):
         assert client.get(f"/admin/economics/scenario/{scenario.pk}/{suffix}").status_code == 403
+
+
+@pytest.mark.django_db
+def test_measured_results_say_when_simulated_activity_is_included(admin_client, monkeypatch):
+    fake = FakeStatistics({"moves_submitted": 10})
+    monkeypatch.setattr(usage, "statistics_source", lambda: fake)
+    scenario = Scenario.objects.create(
+        name="m",
+        usage_basis="measured",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 3, 14),
+        include_simulated=True,
+    )
+    page = admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results/").content.decode()
+    assert "シミュレーションを含む" in page
+    # 10 moves in 73 days: 50 a year
+    assert "50" in page.split("引越し件数/年", 1)[1][:200]
+    assert "シミュレーションを含む" in pdftools.squeezed(
+        admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results.pdf").content
+    )
