@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "hikkoshi.privacy",
     "hikkoshi.federation",  # partner portals (ポータル間連携)
     "hikkoshi.audit",
+    "hikkoshi.economics",  # business model scenarios (ビジネスモデル)
     "hikkoshi.portal",
     "hikkoshi.accounts",  # before allauth: its templates restyle allauth's pages
     "allauth",

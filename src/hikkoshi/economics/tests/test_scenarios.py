@@ -1,0 +1,261 @@
+"""Scenarios in the database: usage entered or measured, validation, the Sapporo example, and the
+staff page with its CSV and PDF."""
+
+import csv
+from datetime import date
+from decimal import Decimal as D
+import io
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+import pytest
+
+from hikkoshi.documents.tests import pdftools
+from hikkoshi.economics import charts, model, report, usage
+from hikkoshi.economics.models import CostLine, Scenario, UsageFigure
+
+ALONE = "札幌（例）単独 / Sapporo example: the portal alone"
+REGIONAL = "札幌（例）地域情報ポータルに組み込み / Sapporo example: inside a regional portal"
+FEDERATED = "札幌（例）3ポータル共同利用 / Sapporo example: shared by 3 federated portals"
+
+
+def test_entered_usage_from_the_citys_counts():
+    figures = {
+        "moves_in": D(60_000),
+        "moves_out": D(60_000),
+        "moves_within": D(100_000),
+        "uptake_percent": D(5),
+        "applications_per_move": D(5),
+        "calls_per_move": D("0.1"),
+        "agency_percent": D(10),
+        "stores": D(30),
+    }
+    result = usage.entered_usage(figures)
+    # (60,000 + 60,000 + 100,000) × 5 % = 11,000 moves; × 5 = 55,000 applications; × 0.1 = 1,100 calls
+    assert result["moves"] == 11_000
+    assert result["applications"] == 55_000
+    assert result["calls"] == 1_100
+    # 10 % of the moves entered by agencies; the stores as entered
+    assert result["agency_moves"] == 1_100
+    assert result["stores"] == 30
+
+
+class FakeStatistics:
+    """Stands for hikkoshi.stats.selectors.period_totals: records how it was called."""
+
+    def __init__(self, totals):
+        self.totals = totals
+        self.calls = []
+
+    def __call__(self, start, end, *, region=None, include_simulated=True):
+        self.calls.append((start, end, region, include_simulated))
+        return self.totals
+
+
+def test_measured_usage_scales_the_period_to_a_year():
+    fake = FakeStatistics({"moves_submitted": 10, "procedures_delivered": 40, "visits": 200, "moves_by_agency": 2})
+    # 1 January to 14 March 2026, both included: 31 + 28 + 14 = 73 days; 365 ÷ 73 = 5
+    result = usage.measured_usage(date(2026, 1, 1), date(2026, 3, 14), region="01100", source=fake)
+    assert fake.calls == [(date(2026, 1, 1), date(2026, 3, 14), "01100", True)]
+    assert (result["moves"], result["applications"], result["page_views"], result["agency_moves"]) == (
+        50,
+        200,
+        1000,
+        10,
+    )
+
+
+@pytest.mark.django_db
+def test_measured_scenario_keeps_the_entered_agencies_and_organisations():
+    scenario = Scenario.objects.create(
+        name="measured",
+        usage_basis="measured",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 3, 14),
+        include_simulated=True,
+    )
+    UsageFigure.objects.create(scenario=scenario, item="organisations", value=5, source="counted")
+    UsageFigure.objects.create(scenario=scenario, item="moves_in", value=1_000, source="x")
+    fake = FakeStatistics({"moves_submitted": 10})
+    result = usage.scenario_usage(scenario, source=fake)
+    assert result.measured and not result.message
+    assert result.usage["moves"] == 50  # measured, not the 1,000 entered
+    assert result.usage["organisations"] == 5
+    assert fake.calls == [(date(2026, 1, 1), date(2026, 3, 14), None, True)]
+
+
+@pytest.mark.django_db
+def test_without_the_statistics_app_the_entered_usage_is_used_and_said(monkeypatch):
+    monkeypatch.setattr(usage, "STATS_SELECTORS", "hikkoshi.no_statistics_here")
+    scenario = Scenario.objects.create(
+        name="measured", usage_basis="measured", period_start=date(2026, 1, 1), period_end=date(2026, 1, 31)
+    )
+    UsageFigure.objects.create(scenario=scenario, item="moves_in", value=1_000, source="x")
+    UsageFigure.objects.create(scenario=scenario, item="uptake_percent", value=10, assumption=True)
+    result = usage.scenario_usage(scenario)
+    assert not result.measured
+    assert result.usage["moves"] == 100
+    assert "hikkoshi.stats" in result.message and "利用統計" in result.message
+    with pytest.raises(usage.StatisticsUnavailable):
+        usage.measured_usage(date(2026, 1, 1), date(2026, 1, 31))
+
+
+@pytest.mark.django_db
+def test_a_number_needs_a_source_or_to_be_an_assumption():
+    scenario = Scenario.objects.create(name="s")
+    line = CostLine(scenario=scenario, item="operation", amount=D(1), source="  ")
+    with pytest.raises(ValidationError) as error:
+        line.full_clean()
+    assert "source" in error.value.message_dict
+    line.assumption = True
+    line.full_clean()
+
+
+def test_scenario_kind_and_period_are_checked():
+    with pytest.raises(ValidationError) as error:
+        Scenario(name="r", kind="regional", shared_percent=D(0)).clean()
+    assert "shared_percent" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        Scenario(name="m", usage_basis="measured", period_start=date(2026, 2, 1), period_end=date(2026, 1, 1)).clean()
+    assert "period_end" in error.value.message_dict
+
+
+@pytest.mark.django_db
+def test_the_sapporo_example_names_a_source_or_an_assumption_for_every_number():
+    scenarios = Scenario.objects.filter(name__in=[ALONE, REGIONAL, FEDERATED])
+    assert scenarios.count() == 3
+    for scenario in scenarios:
+        figures = [*scenario.costs.all(), *scenario.income.all(), *scenario.usage.all()]
+        assert figures
+        for figure in figures:
+            assert figure.source.strip(), figure
+            assert figure.assumption or "開発実証事業" in figure.source, figure
+        # no yen figure is presented as sourced: the source document has none
+        assert all(line.assumption for line in [*scenario.costs.all(), *scenario.income.all()])
+        assert not scenario.usage.get(item="organisations").assumption
+
+
+@pytest.mark.django_db
+def test_the_sapporo_example_results():
+    alone = report.build(Scenario.objects.get(name=ALONE)).result
+    # moves (60,000 + 60,000 + 100,000) × 5 % = 11,000
+    # costs: 12,000,000 + 1,200,000 + 5 × 100,000 + 1,100 calls × 800 + 3,300 fax pages × 10
+    #        + 33,000 mails × 1 + 3,300 forms × 150 = 15,141,000
+    # income: 55,000 × 100 + 30 stores × 3,000 × 12 + 1,100 × 500 + 220,000 views ÷ 1,000 × 300 = 7,196,000
+    assert (alone.total_costs, alone.total_income, alone.balance) == (15_141_000, 7_196_000, -7_945_000)
+    assert alone.payback_years is None
+    # per move: income 500 + 50 + 6 = 556, variable cost 80 + 3 + 3 + 45 = 131, margin 425;
+    # (13,700,000 − 1,080,000) ÷ 425 = 29,694.1 → 29,695
+    assert alone.break_even_moves == 29_695
+    regional = report.build(Scenario.objects.get(name=REGIONAL)).result
+    # half of operation and hosting: 15,141,000 − 6,600,000 = 8,541,000; 7,196,000 − 8,541,000
+    assert regional.balance == -1_345_000
+    federated = report.build(Scenario.objects.get(name=FEDERATED)).result
+    # a third: 15,141,000 − 8,800,000 = 6,341,000; balance 855,000; 10,000,000 ÷ 855,000 = 11.7 years
+    assert federated.balance == 855_000
+    assert federated.payback_years == D("11.7")
+
+
+def test_chart_escapes_labels_and_draws_negative_bars_left_of_zero():
+    svg = str(charts.bar_chart("c", "T <b>", "D", [("<script>", -50), ("b", 100)]))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'role="img"' in svg and 'aria-labelledby="c-title c-desc"' in svg
+    assert "#b3261e" in svg  # the negative bar
+
+
+@pytest.mark.django_db
+def test_staff_page_shows_tables_and_charts(admin_client):
+    scenario = Scenario.objects.get(name=ALONE)
+    page = admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results/").content.decode()
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="economics-chart"') == 3
+    assert "単年度収支" in page and "-7,945,000" in page
+    assert "<table" in page and "仮定" in page
+    chart = page.split('class="economics-chart"', 1)[1].split("</svg>", 1)[0]
+    assert "<script" not in chart and "<title" in chart and "<desc" in chart
+
+
+@pytest.mark.django_db
+def test_results_are_for_staff_only(client):
+    scenario = Scenario.objects.get(name=ALONE)
+    for suffix in ("results/", "results.csv", "results.pdf"):
+        response = client.get(f"/admin/economics/scenario/{scenario.pk}/{suffix}")
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_csv_export(admin_client):
+    scenario = Scenario.objects.get(name=ALONE)
+    response = admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())  # a spreadsheet reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    summary = {row[1]: row[2] for row in rows if row[0] == "summary"}
+    assert summary["単年度収支 (Single-year balance)"] == "-7945000"
+    costs = {row[1]: row[2] for row in rows if row[0] == "cost"}
+    assert costs["年間運用経費 (Operation per year)"] == "12000000"
+    sources = [row[3] for row in rows if row[0] == "input"]
+    assert all(sources)
+
+
+@pdftools.needs_poppler
+@pytest.mark.django_db
+def test_pdf_export_reads_back(admin_client):
+    scenario = Scenario.objects.get(name=FEDERATED)
+    response = admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = pdftools.squeezed(response.content)
+    assert "単年度収支" in text and "855,000" in text
+    assert "開発費用回収見込み" in text and "11.7" in text
+    assert "感度分析" in text and "出典" in text
+    assert {font["name"].split("+")[-1] for font in pdftools.fonts(response.content)} <= {"IPAexMincho", "IPAexGothic"}
+
+
+def test_model_has_no_django():
+    assert "django" not in Path(model.__file__).read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db
+def test_csv_cells_are_never_spreadsheet_formulas():
+    scenario = Scenario.objects.create(name="=HYPERLINK(1)")
+    CostLine.objects.create(scenario=scenario, item="operation", amount=D(1), source="@SUM(A1)")
+    rows = list(csv.reader(io.StringIO(report.to_csv(report.build(scenario)))))
+    assert rows[0][1] == "'=HYPERLINK(1)"
+    assert [row[3] for row in rows if row[0] == "input"] == ["'@SUM(A1)"]
+    # a negative amount stays a number
+    assert [row[2] for row in rows if row[0] == "summary"][3] == "-1"
+
+
+@pytest.mark.django_db
+def test_staff_without_the_view_permission_get_no_results(django_user_model):
+    from django.test import Client
+
+    from hikkoshi.accounts.tests.conftest import add_totp, make_user, totp_code
+
+    user = make_user(django_user_model, "clerk@example.jp", is_staff=True)
+    secret = add_totp(user)
+    client = Client()
+    client.force_login(user)
+    client.post("/accounts/2fa/reauthenticate/", {"code": totp_code(secret)})
+    scenario = Scenario.objects.get(name=ALONE)
+    for suffix in ("results/", "results.csv", "results.pdf"):
+        assert client.get(f"/admin/economics/scenario/{scenario.pk}/{suffix}").status_code == 403
+
+
+@pytest.mark.django_db
+def test_measured_results_say_when_simulated_activity_is_included(admin_client, monkeypatch):
+    fake = FakeStatistics({"moves_submitted": 10})
+    monkeypatch.setattr(usage, "statistics_source", lambda: fake)
+    scenario = Scenario.objects.create(
+        name="m",
+        usage_basis="measured",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 3, 14),
+        include_simulated=True,
+    )
+    page = admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results/").content.decode()
+    assert "シミュレーションを含む" in page
+    # 10 moves in 73 days: 50 a year
+    assert "50" in page.split("引越し件数/年", 1)[1][:200]
+    assert "シミュレーションを含む" in pdftools.squeezed(
+        admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results.pdf").content
+    )
