@@ -1,5 +1,7 @@
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from hikkoshi.stats.counting import add_rows
 from hikkoshi.stats.models import DailyCount
 from hikkoshi.stats.selectors import TOTALS, daily_series, period_totals
@@ -54,3 +56,27 @@ def test_daily_series_has_every_day(db):
         (DAY + timedelta(days=1), 0),
         (DAY + timedelta(days=2), 1),
     ]
+
+
+def test_simulate_fills_the_period_marked_simulated_and_only_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    DailyCount.objects.create(day=DAY, event="visit", key="", count=4)  # measured: never touched
+    call_command("stats", "simulate", "--days", "90", stdout=StringIO())
+    rows = DailyCount.objects.filter(simulated=True)
+    assert rows.values("day").distinct().count() == 90
+    totals = period_totals(timezone.localdate() - timedelta(days=89), timezone.localdate())
+    assert totals["visits"] > 90 * 100 and 0 < totals["moves_submitted"] < totals["moves_started"]
+    assert totals["moves_by_agency"] > 0 and totals["delivered_fax"] > 0 and totals["fax_pages"] > 0
+    assert totals["moves_submitted"] == sum(
+        totals[k] for k in ("moves_by_mover", "moves_by_callcentre", "moves_by_agency")
+    )
+    before = rows.count()
+    out = StringIO()
+    call_command("stats_simulate", "--days", "90", "--if-empty", stdout=out)
+    assert "nothing done" in out.getvalue() and rows.count() == before
+    call_command("stats", "simulate", "--days", "90", stdout=StringIO())  # again: replaced, not added
+    assert rows.count() == before
+    assert DailyCount.objects.get(simulated=False).count == 4
