@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q, Sum
 
+from .counting import DIMENSIONS
 from .models import DailyCount
 
 # period_totals' keys: (event, the dimensions the rows must have).
@@ -71,6 +72,9 @@ def daily_series(
 ) -> list[tuple[date, int]]:
     """One (day, count) per day of ``start`` to ``end``, 0 where nothing was counted; ``dims``
     narrow to rows with those values (``channel="fax"``, ``entered_by="agency"``)."""
+    unknown = set(dims) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"not a dimension of the statistics: {', '.join(sorted(unknown))}")
     rows = _rows(start, end, region=region, include_simulated=include_simulated).filter(event=event, **dims)
     by_day = {row["day"]: row["total"] or 0 for row in rows.values("day").annotate(total=Sum("count"))}
     out = []

@@ -58,6 +58,13 @@ def test_daily_series_has_every_day(db):
     ]
 
 
+def test_daily_series_refuses_what_is_no_dimension(db):
+    import pytest
+
+    with pytest.raises(ValueError, match="applicant"):
+        daily_series("visit", DAY, DAY, applicant="x")
+
+
 def test_simulate_fills_the_period_marked_simulated_and_only_once(db):
     from io import StringIO
 
