@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     # The admin's own sign-in form would skip the second factor: allauth's sign-in instead.
     path("admin/login/", admin_login),
+    path("admin/stats/", include("hikkoshi.stats.urls")),  # 利用統計 (staff, second factor)
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hikkoshi.accounts.urls")),

@@ -9,6 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email, user_email, user_username
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext
 
@@ -16,6 +17,7 @@ from hikkoshi.identity import username_for
 
 from . import known_browsers
 from .access import sign_in_refused
+from .signals import sign_in_locked_out
 
 # A sign-in message of its own for this request, said instead of allauth's 「ユーザー … として
 # ログインしました」 (``set_login_message``: an account made through a partner portal).
@@ -40,7 +42,11 @@ class AccountAdapter(DefaultAccountAdapter):
         """Before the password is checked: the account's own budget (allauth's ``login_failed``,
         5 in 15 minutes: refused when used up), then the address's (20 in 15 minutes): used up,
         only a browser that signed in with this account before goes on."""
-        super().pre_authenticate(request, **credentials)
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            sign_in_locked_out.send(sender=type(self), request=request)
+            raise
         self._address_usage = allauth_ratelimit.consume(
             request,
             app="allauth.account",
@@ -49,6 +55,7 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         if self._address_usage is None and not self._known_browser(request, credentials):
             self._rollback_login_failed_rl_usage()  # the account's own budget is not spent
+            sign_in_locked_out.send(sender=type(self), request=request)
             raise self.validation_error("too_many_login_attempts")
 
     def _known_browser(self, request, credentials) -> bool:

@@ -8,9 +8,14 @@ from allauth.mfa.signals import authenticator_removed
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_save, pre_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from hikkoshi.identity import username_for
+
+# A sign-in was refused because too many failed for the account or the address (lockout, sent by
+# ``adapter.AccountAdapter.pre_authenticate`` with ``request``): for the statistics, which
+# rank above this app. Nothing about who tried is sent.
+sign_in_locked_out = Signal()
 
 
 @receiver(email_changed, dispatch_uid="hikkoshi.accounts.username_follows_email")

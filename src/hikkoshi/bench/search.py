@@ -10,6 +10,10 @@ of every shipped ``hikkoshi/directory/data/*.json``; both servers started (same 
 command, worker class and count); a sequential pass over every path (each postal code must
 answer as expected: 200, or 404 for the unknown ones); then phases of equal length in the
 order baseline, search, baseline, search, …; worker memory read after the last search phase.
+
+The usage statistics count every search (``hikkoshi.stats``): a third server, the same search
+with counting off (``HIKKOSHI_STATS=0``), takes its turn in every round (before or after the
+counting one, alternately), and the ratio of the two throughputs must be at least 0.95.
 """
 
 import array
@@ -34,6 +38,10 @@ SEARCH_PATH = "/api/v1/organisations?postcode={}"
 DIRECTORY_DATA = Path(hikkoshi.directory.__file__).resolve().parent / "data"
 
 BAR_RATIO = 0.60
+# The usage statistics (hikkoshi.stats) count every search: with counting on, at least 95 % of
+# the throughput of the same server with counting off (HIKKOSHI_STATS=0), in the same run.
+BAR_STATS_RATIO = 0.95
+WITHOUT_STATS = "search_without_stats"
 BAR_P99_MS = 30.0
 BAR_CONNECTIONS = 32
 BAR_WORKER_RSS_MB = 150.0
@@ -190,6 +198,17 @@ def run_search(
         for line in preflight["mismatches"][:10]:
             log(f"unexpected answer: {line}")
 
+        quiet = GunicornServer(
+            WITHOUT_STATS,
+            "hikkoshi.wsgi:application",
+            workers=workers,
+            env={**env, "HIKKOSHI_STATS": "0"},
+            log_path=data_dir / "search-without-stats.log",
+        )
+        servers.append(quiet)
+        log("starting the search server without counting (HIKKOSHI_STATS=0)")
+        quiet.start(SEARCH_PATH.format(FIXED_CODES[0]), deadline)
+
         baseline_env = {k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"}
         baseline_env["HIKKOSHI_BENCH_BASELINE_BYTES"] = str(round(preflight["bytes_mean"]))
         baseline = GunicornServer(
@@ -203,9 +222,14 @@ def run_search(
         log("starting the baseline server")
         baseline.start(paths[0], deadline)
 
-        targets = {"baseline": (baseline, (200,)), NAME: (search, (200, 404))}
-        order = ["baseline", NAME] * rounds
-        phases: dict[str, list[dict]] = {"baseline": [], NAME: []}
+        targets = {"baseline": (baseline, (200,)), NAME: (search, (200, 404)), WITHOUT_STATS: (quiet, (200, 404))}
+        # Counting on and off in turns, each first every other round.
+        order = [
+            name
+            for n in range(rounds)
+            for name in (["baseline", NAME, WITHOUT_STATS] if n % 2 == 0 else ["baseline", WITHOUT_STATS, NAME])
+        ]
+        phases: dict[str, list[dict]] = {"baseline": [], NAME: [], WITHOUT_STATS: []}
         for i, target in enumerate(order, 1):
             server, ok = targets[target]
             log(f"phase {i}/{len(order)}: {target}, {connections} connections, {warmup:g} s warm-up + {seconds:g} s")
@@ -240,6 +264,8 @@ def run_search(
 
     s, b = _aggregate(phases[NAME]), _aggregate(phases["baseline"])
     ratio = round(s["throughput"] / b["throughput"], 4) if b["throughput"] else 0.0
+    q = _aggregate(phases[WITHOUT_STATS])
+    stats_ratio = round(s["throughput"] / q["throughput"], 4) if q["throughput"] else 0.0
     errors = s["errors"] + len(preflight["mismatches"])
     worker_rss = max(rss) if rss else None
     bar = {
@@ -256,6 +282,11 @@ def run_search(
             "pass": worker_rss is not None and worker_rss < BAR_WORKER_RSS_MB,
         },
         "errors": {"target": "== 0", "value": errors, "pass": errors == 0},
+        "stats_overhead": {
+            "target": f">= {BAR_STATS_RATIO:.2f} of the throughput without counting",
+            "value": stats_ratio,
+            "pass": stats_ratio >= BAR_STATS_RATIO,
+        },
         "directory": {"target": "organisations > 0", "value": data["organisations"], "pass": data["organisations"] > 0},
     }
     passed = all(item["pass"] for item in bar.values())
@@ -286,6 +317,13 @@ def run_search(
         "errors": errors,
         "statuses": s["statuses"],
         "baseline_requests": b["requests"],
+        # The same search server with the usage statistics off (HIKKOSHI_STATS=0), same run.
+        "stats_off_throughput": q["throughput"],
+        "stats_ratio": stats_ratio,
+        "stats_off_p50_ms": q["p50_ms"],
+        "stats_off_p99_ms": q["p99_ms"],
+        "stats_off_requests": q["requests"],
+        "stats_off_errors": q["errors"],
         "baseline_errors": b["errors"],
         "bytes_mean": s["bytes_mean"],
         "baseline_bytes_mean": b["bytes_mean"],

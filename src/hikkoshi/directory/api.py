@@ -12,6 +12,7 @@ from hikkoshi.web import Problem, dumps, invalid_param, json_text_response
 from .constants import Category
 from .schemas import OrganisationSearchOut, organisation_payload, rendered_matches
 from .selectors import directory_snapshot, live_matches, match_ids
+from .signals import organisations_searched
 
 router = Router(tags=["directory"])
 
@@ -84,4 +85,5 @@ def search_text(postcode: str | None, category: str | None, *, own: bool = False
                 for m in live
             ]
             organisations = organisations[:-1] + ("," if organisations != "[]" else "") + ",".join(parts) + "]"
+    organisations_searched.send(sender=None, municipality_code=place.municipality_code, category=category, own=own)
     return f'{{"place":{dumps(place_payload(place))},"organisations":{organisations}}}'

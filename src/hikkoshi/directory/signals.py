@@ -7,10 +7,17 @@ import threading
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 from .models import Contact, DirectoryRevision, Organisation, ServiceArea
 
 _deferred = threading.local()
+
+# The organisation search of the API answered (``api.search_text``): ``municipality_code``,
+# ``category`` (or None) and ``own`` (True: a partner portal asked, through /federation/). For
+# the usage statistics, which rank above this app; sent after the answer is made, never with
+# the postal code asked.
+organisations_searched = Signal()
 
 
 def bump_revision(**_kwargs) -> None:

@@ -13,6 +13,7 @@ from hikkoshi.federation.pull import unreachable_for
 from hikkoshi.places.addresses import resolve_address
 from hikkoshi.places.postcodes import lookup
 from hikkoshi.places.regions import get_region
+from hikkoshi.stats.counting import count
 from hikkoshi.web import not_found as api_not_found, server_error as api_server_error
 
 from .forms import OfficeSearchForm, ProviderSearchForm
@@ -63,6 +64,13 @@ def provider_search(request):
                 live = live_search(**where)  # the partners that offer only a search per place
                 context["matches"] = organisations_for_place(**where) + live.matches
                 context["unreachable"] = unreachable_for(place.municipality_code) + live.unreachable
+                count(
+                    "search",
+                    category=where["category"] or "",
+                    region=place.municipality_code,
+                    source="local",
+                    channel="page",
+                )
     else:
         form = ProviderSearchForm()
     context["form"] = form

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "hikkoshi.federation",  # partner portals (ポータル間連携)
     "hikkoshi.audit",
     "hikkoshi.economics",  # business model scenarios (ビジネスモデル)
+    "hikkoshi.stats",  # usage statistics without personal data (利用統計)
     "hikkoshi.portal",
     "hikkoshi.accounts",  # before allauth: its templates restyle allauth's pages
     "allauth",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "hikkoshi.federation.middleware.FederationSignatureMiddleware",
     "hikkoshi.api.middleware.ProblemDetailsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Page views and PDF downloads counted (after whitenoise: static files are not visits).
+    "hikkoshi.stats.middleware.StatsMiddleware",
     "hikkoshi.api.middleware.SessionMiddleware",
     "hikkoshi.api.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -195,6 +198,10 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # (hikkoshi.accounts.middleware). Pages that make up the staff area (a second factor needed):
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 HIKKOSHI_STAFF_SESSION_AGE = 8 * 3600
+# Usage statistics (hikkoshi.stats): HIKKOSHI_STATS=0 in the environment switches counting off.
+HIKKOSHI_STATS = os.environ.get("HIKKOSHI_STATS", "1") != "0"
+# Each process writes its counts from a thread of its own (the tests write them explicitly).
+HIKKOSHI_STATS_THREAD = True
 HIKKOSHI_STAFF_PATHS = ["/admin/", "/agency/", "/callcentre/"]
 # Groups whose members count as staff besides users with is_staff (hikkoshi.accounts.access).
 HIKKOSHI_STAFF_GROUPS: list[str] = []

@@ -29,3 +29,6 @@ HIKKOSHI_SUBMISSION_LIMITS = {"hour": 1000, "day": 1000}
 HIKKOSHI_STAFF_SUBMISSION_LIMITS = {"hour": 1000, "day": 1000}
 HIKKOSHI_STORE_SUBMISSION_LIMITS = {"hour": 1000, "day": 1000}
 HIKKOSHI_OPEN_DRAFTS = 1000
+
+# The statistics' counts are written when a test calls hikkoshi.stats.counting.flush().
+HIKKOSHI_STATS_THREAD = False

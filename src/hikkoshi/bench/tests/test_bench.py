@@ -194,7 +194,9 @@ def test_bench_search_smoke(tmp_path):
     assert result["ratio"] == pytest.approx(result["throughput"] / result["baseline_throughput"], rel=1e-3)
     assert result["errors"] == 0 and result["baseline_errors"] == 0
     assert result["worker_rss_mb"] > 0
-    assert set(result["bar"]) >= {"ratio", "p99_ms", "worker_rss_mb", "errors"}
+    assert set(result["bar"]) >= {"ratio", "p99_ms", "worker_rss_mb", "errors", "stats_overhead"}
+    assert result["stats_off_throughput"] > 0 and result["stats_off_errors"] == 0
+    assert result["stats_ratio"] == pytest.approx(result["throughput"] / result["stats_off_throughput"], rel=1e-3)
     assert "search: " in done.stdout.strip().splitlines()[-2]
 
 

@@ -28,6 +28,8 @@ def test_demo_prepares_and_serves_the_portal(tmp_path):
     assert re.search(r"recovery codes( \d{8}){3}", done.stdout)
     assert len(keys) == 1  # the authenticator app set up on the first run keeps working
     assert "directory: sapporo" in done.stdout
+    # Simulated statistics made by the first run only.
+    assert "statistics: simulated rows exist already" in done.stdout
 
     port = free_port()
     server = subprocess.Popen(

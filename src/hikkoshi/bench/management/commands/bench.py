@@ -26,7 +26,10 @@ and, for the search benchmark, also ``connections``, ``seconds`` (per phase), ``
 ``server_cpu_ms_per_request`` (both targets), ``loadgen_cpu_share``, ``worker_rss_mb`` (largest
 worker of the benchmarked server after its load), ``postcodes``, ``organisations``,
 ``python``, ``django``, ``cores`` and ``bar``: one entry per target with ``target``, ``value``
-and ``pass``, plus ``pass`` for the whole bar.
+and ``pass``, plus ``pass`` for the whole bar; and the same search server with the usage
+statistics switched off (``HIKKOSHI_STATS=0``) in the same run: ``stats_off_throughput``,
+``stats_ratio`` (= ``throughput / stats_off_throughput``; bar ``stats_overhead`` >= 0.95),
+``stats_off_p50_ms``, ``stats_off_p99_ms``, ``stats_off_requests``, ``stats_off_errors``.
 """
 
 from collections.abc import Callable
@@ -168,6 +171,13 @@ def format_table(r: dict) -> str:
         f"{r.get('organisations', '?')} organisations, {r['postcodes']} postal codes",
         "",
     ]
+    if "stats_ratio" in r:  # the search benchmark: counting on and off (HIKKOSHI_STATS=0)
+        lines += [
+            f"usage statistics: {_cell(r['throughput'])} req/s counting, "
+            f"{_cell(r['stats_off_throughput'])} req/s not counting (HIKKOSHI_STATS=0): "
+            f"ratio {r['stats_ratio']:.3f}",
+            "",
+        ]
     lines.append("bar:")
     for key, item in r["bar"].items():
         lines.append(

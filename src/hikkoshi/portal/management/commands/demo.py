@@ -66,6 +66,8 @@ class Command(BaseCommand):
         password, totp_secret, totp_uri, recovery_codes = self._admin()
         mover_password, token = self._mover()
         assisted = self._assisted()
+        # The statistics' dashboard has something to show: simulated activity, once.
+        call_command("stats", "simulate", "--days", "90", "--if-empty", verbosity=0, stdout=self.stdout)
         call_command("collectstatic", verbosity=0, interactive=False)
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS("\nhikkoshi demo is ready:"))

@@ -1,0 +1,118 @@
+"""The administrators' statistics page (利用統計): a chosen event by day over a period, as an
+SVG bar chart drawn on the server (readable without JavaScript) with its data table beneath,
+the period's totals, and the same figures as CSV. Staff only (``admin.site.admin_view``; under
+/admin/, so the staff's second factor applies)."""
+
+import csv
+from datetime import date, timedelta
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import TOTALS, daily_series, period_totals
+
+EVENTS = sorted({event for event, _dims in TOTALS.values()})
+MAX_DAYS = 366
+CHART_WIDTH, CHART_HEIGHT = 720, 200
+
+
+class PeriodForm(forms.Form):
+    event = forms.ChoiceField(label=_("event"), choices=[(e, e) for e in EVENTS], initial="visit")
+    start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.RegexField(
+        label=_("municipality code"),
+        regex=r"^\d{2,5}$",
+        required=False,
+        max_length=5,
+        help_text=_("A prefecture (01) or a municipality (01101); empty: everywhere."),
+    )
+    simulated = forms.BooleanField(label=_("include simulated figures"), required=False, initial=True)
+
+    def clean(self):
+        data = super().clean()
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=29)
+        if start > end:
+            self.add_error("start", _("The start of the period must not be after its end."))
+        elif (end - start).days >= MAX_DAYS:
+            self.add_error("start", _("A period of at most 366 days."))
+        data["start"], data["end"] = start, end
+        return data
+
+
+def _period(request) -> tuple[PeriodForm, dict | None]:
+    params = request.GET.copy()
+    if "event" not in params:
+        params.update({"event": "visit", "simulated": "on"})
+    form = PeriodForm(params)
+    return form, (form.cleaned_data if form.is_valid() else None)
+
+
+def _bars(series: list[tuple[date, int]]) -> list[dict]:
+    top = max((n for _d, n in series), default=0) or 1
+    width = CHART_WIDTH / max(1, len(series))
+    return [
+        {
+            "x": round(i * width, 2),
+            "width": round(max(1.0, width - 1), 2),
+            "height": round(CHART_HEIGHT * n / top, 2),
+            "y": round(CHART_HEIGHT - CHART_HEIGHT * n / top, 2),
+            "day": day,
+            "count": n,
+        }
+        for i, (day, n) in enumerate(series)
+    ]
+
+
+def dashboard(request):
+    form, period = _period(request)
+    context: dict = {"form": form, "title": _("Usage statistics"), "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    status = 200
+    if period is None:
+        status = 400
+    else:
+        region = period["region"] or None
+        series = daily_series(
+            period["event"], period["start"], period["end"], region=region, include_simulated=period["simulated"]
+        )
+        totals = period_totals(period["start"], period["end"], region=region, include_simulated=period["simulated"])
+        measured = period_totals(period["start"], period["end"], region=region, include_simulated=False)
+        context.update(
+            period=period,
+            bars=_bars(series),
+            series_total=sum(n for _d, n in series),
+            totals=[(name, totals[name], totals[name] - measured[name]) for name in TOTALS],
+            has_simulated=any(totals[name] != measured[name] for name in TOTALS),
+            csv_query=request.GET.urlencode(),
+        )
+    return render(request, "stats/dashboard.html", context, status=status)
+
+
+def export_csv(request):
+    form, period = _period(request)
+    if period is None:
+        return HttpResponse(
+            "\n".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    region = period["region"] or None
+    measured = dict(
+        daily_series(period["event"], period["start"], period["end"], region=region, include_simulated=False)
+    )
+    series = daily_series(
+        period["event"], period["start"], period["end"], region=region, include_simulated=period["simulated"]
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="hikkoshi-{period["event"]}-{period["start"]}-{period["end"]}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["day", "event", "region", "count", "of which simulated"])
+    for day, n in series:
+        writer.writerow([day.isoformat(), period["event"], period["region"] or "", n, n - measured.get(day, 0)])
+    return response
