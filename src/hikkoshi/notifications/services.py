@@ -30,7 +30,7 @@ from hikkoshi.delivery.channels.base import DeliveryError
 from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
-from . import dates
+from . import bounces, dates
 from .models import OPEN, Kind, Notification, Preference, Status
 from .tasks import notify_task
 
@@ -261,15 +261,21 @@ def send(notification_id: int, *, now: datetime | None = None) -> str:
     if not to or move.erased_at is not None or (preference is not None and not preference.wants(notification.kind)):
         _settle(notification.pk, claim, status=Status.SKIPPED)
         return "skipped"
+    if bounces.is_undeliverable(to):  # its server said it receives nothing: the inbox only
+        _settle(notification.pk, claim, status=Status.SKIPPED, error_code="address_bounced")
+        return "skipped: address bounced"
     language = (preference.language if preference and preference.language else "") or notification.language
+    digest = bounces.address_digest(to)
     try:
         mail = build_mail(notification, to=to, language=language or settings.LANGUAGE_CODE, reader=reader)
         mail["Message-ID"] = message_id(notification)
 
         def mark_data() -> None:
-            Notification.objects.filter(pk=notification.pk, claim=claim).update(data_at=timezone.now())
+            Notification.objects.filter(pk=notification.pk, claim=claim).update(
+                data_at=timezone.now(), to_digest=digest
+            )
 
-        sent_id = smtp.send_message(mail, before_data=mark_data)
+        sent_id = smtp.send_message(mail, before_data=mark_data, envelope_from=bounces.envelope_sender(notification.pk))
     except DeliveryError as exc:
         return _failed(notification, claim, exc, now=now)
     except Exception as exc:  # a defect: where, not what (a message may quote personal data)

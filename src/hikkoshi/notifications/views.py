@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from .bounces import is_undeliverable
 from .messages import compose
 from .models import Notification, Preference, Status
 from .services import reschedule_reminders
@@ -65,4 +66,5 @@ def preferences(request: HttpRequest) -> HttpResponse:
             reschedule_reminders(saved.user_id, saved.lead_days)
         flash.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "address_bounced": is_undeliverable(getattr(request.user, "email", "") or "")}
+    return render(request, "notifications/preferences.html", context, status=400 if form.errors else 200)
