@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from allauth.account.signals import email_changed, email_confirmed
 from django.dispatch import receiver
 
-from hikkoshi.moves.signals import move_submitted, moves_deleting, procedure_status_changed
+from hikkoshi.moves.signals import move_submitted, move_withdrawn, moves_deleting, procedure_status_changed
 
 from . import bounces, services
 from .models import Notification
@@ -34,6 +34,13 @@ def _status_changed(
 ) -> None:
     if old_status != new_status:
         services.on_status_changed(move, procedure, new_status, message or "")
+
+
+@receiver(move_withdrawn, dispatch_uid="hikkoshi.notifications.withdrawn")
+def _withdrawn(sender: object, move: "Move", **kwargs: Any) -> None:
+    # After delivery's receiver (its app is readied, and its receivers connected, first): the
+    # procedures not yet sent are withdrawn by then, the others have their withdrawal notice.
+    services.on_withdrawn(move)
 
 
 @receiver(moves_deleting, dispatch_uid="hikkoshi.notifications.deleting")

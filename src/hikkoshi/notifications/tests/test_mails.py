@@ -9,7 +9,7 @@ from hikkoshi.delivery import services as delivery
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.moves.answers import answer_record
 from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
-from hikkoshi.moves.lifecycle import moves_delete
+from hikkoshi.moves.lifecycle import move_withdraw, moves_delete
 from hikkoshi.moves.models import MoveProcedure, ProcedureAnswer
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
@@ -152,6 +152,28 @@ def test_summary_once_every_procedure_is_final(sapporo, mover, smtp_server):
     with translation.override("ja"):
         assert str(AnswerStatus.DONE.label) in text and str(AnswerStatus.REFUSED.label) in text
     assert "refused" not in text and "done" not in text
+
+
+def test_withdrawing_the_last_open_procedure_brings_the_summary(sapporo, mover, smtp_server):
+    """The others answered (完了), one delivered and one not yet sent are withdrawn (取下げ): then
+    everything is settled, and the summary comes (once)."""
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    *answered, delivered, queued = list(Delivery.objects.filter(entry__move=move, channel="web"))
+    for d in [*answered, delivered]:
+        delivery._set(d, status=ProcedureStatus.DELIVERED)
+    for n, d in enumerate(answered):
+        answer_record(entry_id=d.entry_id, status=AnswerStatus.DONE, message="", key=f"d{n}", source="web")
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+    entries = list(MoveProcedure.objects.filter(pk__in=[delivered.entry_id, queued.entry_id]).select_related("move"))
+    made = move_withdraw(move=move, entries=entries, user=mover, request_key="withdraw-1")
+    assert len(made) == 2
+    assert MoveProcedure.objects.get(pk=queued.entry_id).status == ProcedureStatus.WITHDRAWN
+    note = _one(move, Kind.SUMMARY)
+    assert services.send(note.pk) == "sent"
+    [msg] = handler.messages()
+    assert "取下げ済み" in _text(msg)  # the one withdrawn before it was sent, in words
 
 
 def test_an_answer_is_named_in_words_in_the_mail(sapporo, mover, smtp_server):
