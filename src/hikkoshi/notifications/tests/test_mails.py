@@ -262,6 +262,28 @@ def test_a_turned_off_kind_stays_in_the_inbox_but_is_not_mailed(sapporo, mover, 
     assert move.number in page and "1" in page
 
 
+def test_opening_a_notification_marks_it_read_and_the_header_count_drops(sapporo, mover, client):
+    move = _submit(mover)
+    confirmation = _one(move, Kind.CONFIRMATION)
+    client.force_login(mover)
+    unread = len([n for n in inbox_rows(mover.pk) if n.read_at is None])
+    assert unread >= 1
+    inbox = client.get("/notifications/").content.decode()
+    assert f'href="/notifications/{confirmation.pk}/"' in inbox
+    assert f"未読 {unread} 件" in client.get("/").content.decode()
+
+    opened = client.get(f"/notifications/{confirmation.pk}/")
+    assert opened.status_code == 200 and move.number in opened.content.decode()
+    confirmation.refresh_from_db()
+    assert confirmation.read_at is not None
+    header = client.get("/").content.decode()
+    assert f"未読 {unread - 1} 件" in header if unread > 1 else 'id="unread-notifications"' not in header
+    # Someone else's notification is not theirs to open (nor to mark).
+    other = type(mover).objects.create_user(username="other@example.jp", email="other@example.jp", password="x")
+    client.force_login(other)
+    assert client.get(f"/notifications/{confirmation.pk}/").status_code == 404
+
+
 def test_smtp_4xx_is_retried_with_the_delivery_policy_and_sent_once(sapporo, mover, smtp_server):
     handler = Recorder(replies=["451 4.3.0 try later"])
     smtp_server(handler)
