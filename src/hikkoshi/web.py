@@ -8,7 +8,10 @@ A shared library below the apps (places, directory, catalogue and moves answer w
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 import json
+import re
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
@@ -112,3 +115,22 @@ def generic_problem(request: HttpRequest, status: int) -> HttpResponse:
         413: _("Request too large"),
     }
     return problem_response(Problem(status, "error", titles.get(status, _("Error"))), request.path)
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); None when
+    absent or unreadable. (The delivery channels and the receiver both read it.)"""
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"[0-9]{1,10}", value):
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())

@@ -87,7 +87,9 @@ def message_id_for(key: str) -> str:
     return f"<{local}@{sender_domain()}>"
 
 
-def send_message(msg: EmailMessage, *, before_data: Callable[[], None] | None = None) -> str:
+def send_message(
+    msg: EmailMessage, *, before_data: Callable[[], None] | None = None, envelope_from: str | None = None
+) -> str:
     """Send ``msg`` by SMTP and return its Message-ID, or raise ``DeliveryError``.
 
     ``From``, ``Date`` and ``Message-ID`` are filled in when the message lacks them (a fresh
@@ -98,6 +100,9 @@ def send_message(msg: EmailMessage, *, before_data: Callable[[], None] | None = 
     before the message itself goes (DATA): until then nothing can have been delivered, so a
     caller that records that moment knows, after losing its worker, whether trying again could
     deliver a second copy (the notifications do: ``notifications.services``).
+
+    ``envelope_from`` is the MAIL FROM (where the receiving servers return bounces: the
+    notifications' VERP address); the sender's address when not given.
     """
     cfg = config()
     if not msg["From"]:
@@ -121,7 +126,7 @@ def send_message(msg: EmailMessage, *, before_data: Callable[[], None] | None = 
                 smtp.login(cfg["user"], cfg.get("password") or "")
             if before_data is not None:
                 _call_before_data(smtp, before_data)
-            refused = smtp.send_message(msg, from_addr=sender_address())
+            refused = smtp.send_message(msg, from_addr=envelope_from or sender_address())
     except smtplib.SMTPRecipientsRefused as exc:
         raise _refused(exc.recipients) from None
     except smtplib.SMTPResponseException as exc:  # greeting, HELO, AUTH, MAIL FROM, DATA
@@ -197,6 +202,9 @@ def _reply_text(text: object) -> str:
         text = text.decode("ascii", "replace")
     text = _ADDRESS.sub("<address>", " ".join(str(text).split()))
     return "".join(c if " " <= c <= "~" else "?" for c in text)[:160]
+
+
+reply_text = _reply_text  # for the notifications' bounces (a remote server's words, for staff)
 
 
 def _short(exc: Exception) -> str:

@@ -92,6 +92,13 @@ class AnswerStatus(models.TextChoices):
         return {cls.DONE, cls.REFUSED}
 
     @classmethod
+    def for_organisation(cls, status: str) -> str:
+        """The status in the words of the organisation's staff who set it (the answer-code page),
+        Japanese first and English beside it whatever the page's language: the labels above are
+        the mover's ("please see the organisation's message")."""
+        return ORGANISATION_WORDING.get(status, status)
+
+    @classmethod
     def rank(cls, status: str) -> int:
         return {
             "": 0,
@@ -114,3 +121,13 @@ class AnswerStatus(models.TextChoices):
     def needs_message(cls) -> set[str]:
         """Statuses the organisation must explain: what is missing, why it is refused."""
         return {cls.ACTION_NEEDED, cls.REFUSED}
+
+
+# AnswerStatus in the organisation's words (``AnswerStatus.for_organisation``).
+ORGANISATION_WORDING = {
+    AnswerStatus.RECEIVED.value: "受け付けた / Received",
+    AnswerStatus.PROCESSING.value: "処理中 / Being processed",
+    AnswerStatus.ACTION_NEEDED.value: "不備あり（申請者に連絡する） / Something is missing (contact the applicant)",
+    AnswerStatus.DONE.value: "完了した / Done",
+    AnswerStatus.REFUSED.value: "受付不可 / Not accepted",
+}

@@ -31,6 +31,7 @@ class Status(models.TextChoices):
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Not mailed")  # the mover turned this kind off, or no address
     CANCELLED = "cancelled", _("Cancelled")  # a reminder no longer needed
+    BOUNCED = "bounced", _("Bounced")  # the mover's mail server returned it for good (5.x.x)
 
 
 OPEN = (Status.SCHEDULED, Status.RETRYING)
@@ -64,6 +65,10 @@ class Notification(models.Model):
     error_code = models.CharField(_("error"), max_length=60, blank=True)
     error_detail = models.CharField(_("error detail"), max_length=300, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Which address it went to, as a keyed digest (``bounces.address_digest``), not the address:
+    # a bounce marks that address as not receiving.
+    to_digest = models.CharField(max_length=64, blank=True, editable=False)
+    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -104,3 +109,23 @@ class Preference(models.Model):
 
     def wants(self, kind: str) -> bool:
         return bool(getattr(self, "reminders" if kind in (Kind.DEADLINE, Kind.MOVING_DAY) else kind))
+
+
+class BouncedAddress(models.Model):
+    """An address whose mail server said it receives nothing (a 5.x.x bounce of a notification).
+    Kept as a keyed digest, never the address: later notifications to it go to the inbox only,
+    until its owner changes or confirms the address (``receivers``)."""
+
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("notification")
+    )
+    status = models.CharField(_("DSN status"), max_length=12, blank=True)  # e.g. 5.1.1
+    bounced_at = models.DateTimeField(_("bounced"))
+
+    class Meta:
+        verbose_name = _("address not receiving")
+        verbose_name_plural = _("addresses not receiving")
+
+    def __str__(self) -> str:
+        return f"bounced address #{self.pk} ({self.status})"

@@ -30,7 +30,7 @@ from hikkoshi.delivery.channels.base import DeliveryError
 from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
-from . import dates
+from . import bounces, dates
 from .models import OPEN, Kind, Notification, Preference, Status
 from .tasks import notify_task
 
@@ -140,7 +140,32 @@ def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, mes
         )
     if new_status in ProcedureStatus.final() and new_status != ProcedureStatus.IN_PERSON:
         cancel(Notification.objects.filter(procedure=procedure, kind=Kind.DEADLINE))
-    if settled(list(MoveProcedure.objects.filter(move=move).values_list("status", "answer_status"))):
+    summary_if_settled(move)
+
+
+def on_withdrawn(move: Move) -> None:
+    """After a withdrawal (取下げ) of some of the move's procedures: the summary, when the last one
+    still open was among them."""
+    summary_if_settled(move)
+
+
+def summary_if_settled(move: Move) -> None:
+    """The summary (once: its key), when every procedure the portal sent has ended. A procedure
+    with a withdrawal on its way to its organisation, or delivered to it, counts as withdrawn
+    (as on the result page, ``moves.notices.live_withdrawal``)."""
+    from hikkoshi.moves.notices import live_withdrawal, notices_by_procedure
+
+    rows = list(MoveProcedure.objects.filter(move=move).values_list("pk", "status", "answer_status", "sent_at"))
+    notices = notices_by_procedure([move.pk])
+    statuses = [
+        (
+            ProcedureStatus.WITHDRAWN.value if live_withdrawal(notices.get(pk, [])) else status,
+            answer,
+            sent_at is not None,
+        )
+        for pk, status, answer, sent_at in rows
+    ]
+    if settled(statuses):
         _add(move, Kind.SUMMARY, f"move:{move.public_id}:summary")
 
 
@@ -150,11 +175,17 @@ def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, mes
 ENDED = frozenset({ProcedureStatus.FAILED.value, ProcedureStatus.HANDLED.value, ProcedureStatus.WITHDRAWN.value})
 
 
-def settled(statuses: list[tuple[str, str]]) -> bool:
-    """Whether the summary (すべての手続きの結果) is due: every procedure the portal sent has ended
-    (``ENDED`` or a final answer) and at least one was sent. Procedures the mover takes to the
-    counter (窓口) are the mover's own to file: they neither hold the summary back nor make one."""
-    sent = [(status, answer) for status, answer in statuses if status != ProcedureStatus.IN_PERSON]
+def settled(statuses: list[tuple[str, str, bool]]) -> bool:
+    """Whether the summary (すべての手続きの結果) is due, from each procedure's (status, answer,
+    whether it was ever delivered): every procedure the portal sent has ended (``ENDED`` or a
+    final answer) and at least one was sent. Procedures the mover takes to the counter (窓口) are
+    the mover's own to file, and one withdrawn before it was ever delivered is as if never
+    applied for: they neither hold the summary back nor make one."""
+    sent = [
+        (status, answer)
+        for status, answer, delivered in statuses
+        if status != ProcedureStatus.IN_PERSON and (delivered or status != ProcedureStatus.WITHDRAWN)
+    ]
     return bool(sent) and all(status in ENDED or answer in AnswerStatus.final() for status, answer in sent)
 
 
@@ -261,15 +292,21 @@ def send(notification_id: int, *, now: datetime | None = None) -> str:
     if not to or move.erased_at is not None or (preference is not None and not preference.wants(notification.kind)):
         _settle(notification.pk, claim, status=Status.SKIPPED)
         return "skipped"
+    if bounces.is_undeliverable(to):  # its server said it receives nothing: the inbox only
+        _settle(notification.pk, claim, status=Status.SKIPPED, error_code="address_bounced")
+        return "skipped: address bounced"
     language = (preference.language if preference and preference.language else "") or notification.language
+    digest = bounces.address_digest(to)
     try:
         mail = build_mail(notification, to=to, language=language or settings.LANGUAGE_CODE, reader=reader)
         mail["Message-ID"] = message_id(notification)
 
         def mark_data() -> None:
-            Notification.objects.filter(pk=notification.pk, claim=claim).update(data_at=timezone.now())
+            Notification.objects.filter(pk=notification.pk, claim=claim).update(
+                data_at=timezone.now(), to_digest=digest
+            )
 
-        sent_id = smtp.send_message(mail, before_data=mark_data)
+        sent_id = smtp.send_message(mail, before_data=mark_data, envelope_from=bounces.envelope_sender(notification.pk))
     except DeliveryError as exc:
         return _failed(notification, claim, exc, now=now)
     except Exception as exc:  # a defect: where, not what (a message may quote personal data)

@@ -6,5 +6,6 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("<int:pk>/", views.detail, name="detail"),
     path("settings/", views.preferences, name="preferences"),
 ]

@@ -7,12 +7,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from .bounces import is_undeliverable
 from .messages import compose
 from .models import Notification, Preference, Status
 from .services import reschedule_reminders
@@ -27,6 +28,11 @@ def inbox_rows(user_id: int | None) -> QuerySet[Notification]:
     )
 
 
+def unread_count(user_id: int | None) -> int:
+    """How many of the mover's お知らせ they have not opened (the site's header shows it)."""
+    return inbox_rows(user_id).filter(read_at__isnull=True).count()
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -39,6 +45,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     entries = [{"n": n, "message": compose(n)} for n in page]
     unread = rows.filter(read_at__isnull=True).count()
     return render(request, "notifications/inbox.html", {"page": page, "entries": entries, "unread": unread})
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One お知らせ, opened: from now on it is read."""
+    notification = get_object_or_404(inbox_rows(request.user.pk), pk=pk)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    context = {"n": notification, "message": compose(notification)}
+    return render(request, "notifications/detail.html", context)
 
 
 class PreferenceForm(forms.ModelForm):
@@ -65,4 +83,5 @@ def preferences(request: HttpRequest) -> HttpResponse:
             reschedule_reminders(saved.user_id, saved.lead_days)
         flash.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "address_bounced": is_undeliverable(getattr(request.user, "email", "") or "")}
+    return render(request, "notifications/preferences.html", context, status=400 if form.errors else 200)

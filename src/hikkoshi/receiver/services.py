@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hikkoshi import httpsig
+from hikkoshi.web import retry_after_seconds
 
 from . import totp
 from .models import Application, Counter, Notice, OrganisationSetting, SeenNonce, StaffSecondFactor, StatusUpdate
@@ -430,6 +431,8 @@ NEEDS_MESSAGE = ("action_needed", "refused")
 MESSAGE_MAX = 2000
 SEND_BATCH = 50
 RETRY_MAX_WAIT = 3600.0  # seconds between two attempts, at most
+# The portal's Retry-After (429, 503) is followed, shorter or longer than our back-off, up to a day.
+RETRY_AFTER_MAX = 86400.0
 
 
 class StatusRefused(Exception):
@@ -513,8 +516,9 @@ def _status_body(update: StatusUpdate) -> bytes:
     ).encode("utf-8")
 
 
-def _post_status(update: StatusUpdate, url: str) -> tuple[str, str]:
-    """POST one update signed with its organisation's key: ("sent" | "refused" | "retry", code)."""
+def _post_status(update: StatusUpdate, url: str) -> tuple[str, str, float | None]:
+    """POST one update signed with its organisation's key: ("sent" | "refused" | "retry", code,
+    and for a 429 or 503 the seconds the portal asked us to wait with ``Retry-After``)."""
     import httpx
 
     from .keys import organisation_key
@@ -533,16 +537,17 @@ def _post_status(update: StatusUpdate, url: str) -> tuple[str, str]:
     try:
         response = httpx.post(url, content=body, headers=headers, timeout=10.0, follow_redirects=False)
     except httpx.HTTPError as exc:
-        return "retry", type(exc).__name__
+        return "retry", type(exc).__name__, None
     if 200 <= response.status_code < 300:
-        return "sent", str(response.status_code)
+        return "sent", str(response.status_code), None
     if response.status_code in (408, 425, 429) or response.status_code >= 500:
-        return "retry", f"http_{response.status_code}"
+        wish = retry_after_seconds(response.headers.get("retry-after")) if response.status_code in (429, 503) else None
+        return "retry", f"http_{response.status_code}", wish
     try:
         code = str(response.json().get("code") or "")[:60]
     except ValueError:
         code = ""
-    return "refused", code or f"http_{response.status_code}"
+    return "refused", code or f"http_{response.status_code}", None
 
 
 def send_status_updates(*, now=None) -> dict[str, int]:
@@ -573,16 +578,20 @@ def send_status_updates(*, now=None) -> dict[str, int]:
         )
         if not claimed:
             continue  # another worker has it
+        wish: float | None = None
         if not url:
             outcome, code = "retry", "no_portal_answers_url"
         else:
-            outcome, code = _post_status(update, url)
+            outcome, code, wish = _post_status(update, url)
         if outcome == "sent":
             StatusUpdate.objects.filter(pk=update.pk).update(sent_at=timezone.now(), last_error="")
         elif outcome == "refused":
             StatusUpdate.objects.filter(pk=update.pk).update(refused_code=code, last_error=code)
         else:
-            StatusUpdate.objects.filter(pk=update.pk).update(last_error=code[:120])
+            fields: dict = {"last_error": code[:120]}
+            if wish is not None:  # the portal's own Retry-After, instead of our back-off
+                fields["next_attempt_at"] = timezone.now() + timedelta(seconds=min(wish, RETRY_AFTER_MAX))
+            StatusUpdate.objects.filter(pk=update.pk).update(**fields)
             waiting.add(update.application_id)
         counts[outcome] += 1
         logger.info("status_update %s id=%s code=%s", outcome, update.pk, code)

@@ -368,6 +368,12 @@ HIKKOSHI_SMTP = {
     "helo": os.environ.get("HIKKOSHI_SMTP_HELO", ""),
 }
 
+# Where the notifications' bounces go back (VERP): with "bounces@example.jp" each mail to a mover
+# is sent with the envelope sender "bounces+<token>@example.jp", and the MTA pipes what comes back
+# to that address into "hikkoshi manage notification_bounce". Empty: the envelope sender is
+# HIKKOSHI_SMTP["from"] and bounces are not read.
+HIKKOSHI_BOUNCE_ADDRESS = os.environ.get("HIKKOSHI_BOUNCE_ADDRESS", "")
+
 # The fax gateway: "email" (SMTP to an address made from the number), "hylafax" (its client
 # protocol) or "spool" (TIFF files in a folder another program sends).
 HIKKOSHI_FAX = {

@@ -4,6 +4,7 @@
 instance (``/moves/``) even on a page served under ``/agency/moves/`` or ``/callcentre/moves/``,
 where ``{% url %}`` would look in that page's instance. ``{% staff_areas as areas %}``: the
 staff areas the signed-in user may open (``agency``, ``callcentre``, ``admin``).
+``{% unread_notifications as n %}``: how many of the signed-in mover's お知らせ are unread.
 """
 
 from django import template
@@ -36,3 +37,14 @@ def staff_areas(context) -> list[dict]:
     if user.is_staff:
         areas.append({"url": reverse("admin:index"), "label": _("Administration")})
     return areas
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    from hikkoshi.notifications.views import unread_count
+
+    return unread_count(user.pk)

@@ -20,12 +20,9 @@ Only the delivery id, the code and the HTTP status are logged, never the applica
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 import json
 import logging
 import os
-import re
 import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -37,6 +34,7 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from hikkoshi import httpsig
 from hikkoshi.channels import Channel, Setting, StandIns
+from hikkoshi.web import retry_after_seconds
 
 from ..keys import portal_key, portal_key_id
 from .base import DeliveryError, JSONObject, Outcome, Outgoing
@@ -69,24 +67,6 @@ def _client() -> "httpx.Client":
         if _client_state is None or _client_state[0] != pid:
             _client_state = (pid, httpx.Client(follow_redirects=False, headers={"User-Agent": USER_AGENT}))
         return _client_state[1]
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    if re.fullmatch(r"[0-9]{1,10}", value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def _read(response: "httpx.Response") -> bytes:

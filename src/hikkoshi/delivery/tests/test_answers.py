@@ -282,6 +282,29 @@ def test_an_email_organisation_answers_with_its_code(client, sapporo, mover):
     assert "印鑑が押されていません。再送してください。" in result
 
 
+def test_the_answer_page_speaks_the_organisations_words_japanese_first(client, sapporo, mover):
+    from hikkoshi.moves.constants import AnswerStatus
+
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    water = MoveProcedure.objects.get(move=move, version__procedure__slug="sapporo-water-start")
+    reference, code = answer_code_for(water.pk)
+    words = ["受け付けた / Received", "処理中 / Being processed", "不備あり（申請者に連絡する）", "完了した / Done",
+             "受付不可 / Not accepted"]  # fmt: skip
+    for language in ("ja", "en"):
+        page = client.get(reverse("answers"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert all(f">{w}" in page for w in words), language
+        # Not the mover's wording ("please see the organisation's message").
+        assert "ご確認ください" not in page and "please see the organisation" not in page
+    done = client.post(
+        reverse("answers"),
+        code_form(reference, code, "action_needed", "印鑑をお願いします。"),
+        HTTP_ACCEPT_LANGUAGE="ja",
+    ).content.decode()
+    assert "不備あり（申請者に連絡する） / Something is missing" in done and "ご確認ください" not in done
+    back = client.post(reverse("answers"), code_form(reference, code, "received"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert back.status_code == 400 and AnswerStatus.for_organisation("action_needed") in back.content.decode()
+
+
 def answers_of_entry(entry):
     return list(ProcedureAnswer.objects.filter(entry=entry).values_list("status", flat=True))
 

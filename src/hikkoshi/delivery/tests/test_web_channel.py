@@ -12,12 +12,12 @@ import pytest
 from hikkoshi import httpsig
 from hikkoshi.delivery import channels
 from hikkoshi.delivery.channels import DeliveryError, Outgoing
-from hikkoshi.delivery.channels.web import retry_after_seconds
 from hikkoshi.directory.selectors import receipt_keys_of
 from hikkoshi.documents.samples import sample_move
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn
 from hikkoshi.serving import free_port
 from hikkoshi.tests import signing
+from hikkoshi.web import retry_after_seconds
 
 PORTAL = httpsig.generate_key()
 PORTAL_KID = httpsig.key_id_for(PORTAL.public_key())

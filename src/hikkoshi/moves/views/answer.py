@@ -41,7 +41,7 @@ class AnswerForm(forms.Form):
     )
     status = forms.ChoiceField(
         label=_("Status of the application"),
-        choices=[("", _("Choose…")), *AnswerStatus.choices],
+        choices=[("", _("Choose…")), *((value, AnswerStatus.for_organisation(value)) for value in AnswerStatus.values)],
         error_messages={"required": _("Choose the status of the application.")},
     )
     message = forms.CharField(
@@ -59,6 +59,15 @@ class AnswerForm(forms.Form):
         if cleaned.get("status") in AnswerStatus.needs_message() and not (cleaned.get("message") or "").strip():
             self.add_error("message", _("Write what the applicant is to do, or why it is not accepted."))
         return cleaned
+
+
+def _in_their_words(rows: list[dict]) -> list[dict]:
+    """The timeline with each answer in the organisation's words, not the mover's."""
+    statuses = set(AnswerStatus.values)
+    return [
+        {**row, "label": AnswerStatus.for_organisation(row["status"])} if row["status"] in statuses else row
+        for row in rows
+    ]
 
 
 def _summary(form) -> list[dict]:
@@ -96,7 +105,7 @@ def answer_page(request):
                         form.add_error(
                             "status",
                             _("This status cannot follow the one given before (%(previous)s).")
-                            % {"previous": AnswerStatus(entry.answer_status).label},
+                            % {"previous": AnswerStatus.for_organisation(entry.answer_status)},
                         )
                     else:
                         form.add_error("message", _("Write what the applicant is to do, or why it is not accepted."))
@@ -105,7 +114,7 @@ def answer_page(request):
                     return render(
                         request,
                         "moves/answer_done.html",
-                        {"entry": entry, "number": entry.move.number, "timeline": timeline(entry)},
+                        {"entry": entry, "number": entry.move.number, "timeline": _in_their_words(timeline(entry))},
                     )
         summary = _summary(form)
         return render(

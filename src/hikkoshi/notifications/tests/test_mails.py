@@ -9,7 +9,7 @@ from hikkoshi.delivery import services as delivery
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.moves.answers import answer_record
 from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
-from hikkoshi.moves.lifecycle import moves_delete
+from hikkoshi.moves.lifecycle import move_withdraw, moves_delete
 from hikkoshi.moves.models import MoveProcedure, ProcedureAnswer
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
@@ -154,6 +154,28 @@ def test_summary_once_every_procedure_is_final(sapporo, mover, smtp_server):
     assert "refused" not in text and "done" not in text
 
 
+def test_withdrawing_the_last_open_procedure_brings_the_summary(sapporo, mover, smtp_server):
+    """The others answered (完了), one delivered and one not yet sent are withdrawn (取下げ): then
+    everything is settled, and the summary comes (once)."""
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    *answered, delivered, queued = list(Delivery.objects.filter(entry__move=move, channel="web"))
+    for d in [*answered, delivered]:
+        delivery._set(d, status=ProcedureStatus.DELIVERED)
+    for n, d in enumerate(answered):
+        answer_record(entry_id=d.entry_id, status=AnswerStatus.DONE, message="", key=f"d{n}", source="web")
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+    entries = list(MoveProcedure.objects.filter(pk__in=[delivered.entry_id, queued.entry_id]).select_related("move"))
+    made = move_withdraw(move=move, entries=entries, user=mover, request_key="withdraw-1")
+    assert len(made) == 2
+    assert MoveProcedure.objects.get(pk=queued.entry_id).status == ProcedureStatus.WITHDRAWN
+    note = _one(move, Kind.SUMMARY)
+    assert services.send(note.pk) == "sent"
+    [msg] = handler.messages()
+    assert "取下げ済み" in _text(msg)  # the one withdrawn before it was sent, in words
+
+
 def test_an_answer_is_named_in_words_in_the_mail(sapporo, mover, smtp_server):
     handler = Recorder()
     smtp_server(handler)
@@ -238,6 +260,28 @@ def test_a_turned_off_kind_stays_in_the_inbox_but_is_not_mailed(sapporo, mover, 
     client.force_login(mover)
     page = client.get("/notifications/").content.decode()
     assert move.number in page and "1" in page
+
+
+def test_opening_a_notification_marks_it_read_and_the_header_count_drops(sapporo, mover, client):
+    move = _submit(mover)
+    confirmation = _one(move, Kind.CONFIRMATION)
+    client.force_login(mover)
+    unread = len([n for n in inbox_rows(mover.pk) if n.read_at is None])
+    assert unread >= 1
+    inbox = client.get("/notifications/").content.decode()
+    assert f'href="/notifications/{confirmation.pk}/"' in inbox
+    assert f"未読 {unread} 件" in client.get("/").content.decode()
+
+    opened = client.get(f"/notifications/{confirmation.pk}/")
+    assert opened.status_code == 200 and move.number in opened.content.decode()
+    confirmation.refresh_from_db()
+    assert confirmation.read_at is not None
+    header = client.get("/").content.decode()
+    assert f"未読 {unread - 1} 件" in header if unread > 1 else 'id="unread-notifications"' not in header
+    # Someone else's notification is not theirs to open (nor to mark).
+    other = type(mover).objects.create_user(username="other@example.jp", email="other@example.jp", password="x")
+    client.force_login(other)
+    assert client.get(f"/notifications/{confirmation.pk}/").status_code == 404
 
 
 def test_smtp_4xx_is_retried_with_the_delivery_policy_and_sent_once(sapporo, mover, smtp_server):

@@ -2,8 +2,11 @@
 signed with the organisation's key, and are sent again, with the same Idempotency-Key, until the
 portal (here a stand-in on 127.0.0.1) acknowledges them; a refused one is shown as refused."""
 
+from datetime import UTC, datetime
+from email.utils import formatdate
 import json
 import re
+import sqlite3
 import time
 
 import httpx
@@ -102,3 +105,64 @@ def test_a_status_is_sent_signed_and_again_until_acknowledged(tmp_path):
                 assert refused.status_code == 400
                 time.sleep(1.5)
                 assert len(portal.answers) == 2
+
+
+class Busy:
+    """The portal busy: 503 with Retry-After in seconds, then 429 with Retry-After as an HTTP
+    date, then 503 asking for two hours; each POST's arrival time is kept."""
+
+    def __init__(self):
+        self.keys = json.dumps(httpsig.make_jwks([(PORTAL.public_key(), PORTAL_KID)])).encode()
+        self.arrived: list[float] = []
+
+    def __call__(self, request):
+        if request.method == "GET":
+            return 200, {"Content-Type": "application/json"}, self.keys
+        self.arrived.append(time.monotonic())
+        n = len(self.arrived)
+        if n == 1:
+            return 503, {"Retry-After": "3"}, b""
+        if n == 2:
+            return 429, {"Retry-After": formatdate(time.time() + 4, usegmt=True)}, b""
+        return 503, {"Retry-After": "7200"}, b""
+
+
+def test_the_portals_retry_after_is_honoured_instead_of_the_receivers_back_off(tmp_path):
+    """The receiver's own back-off waits 15 s, then 30, then 60: the portal's Retry-After
+    (seconds, or an HTTP date) is what it follows, shorter or longer."""
+    portal = Busy()
+    with StandIn(portal) as site:
+        receiver = ReceiverProcess(
+            tmp_path,
+            ["sapporo-water"],
+            portal_keys_url=site.url("/.well-known/hikkoshi-keys.json"),
+            workers=1,
+            env={"HIKKOSHI_RECEIVER_SEND_INTERVAL": "0.5"},
+        )
+        with receiver:
+            url = receiver.endpoint("sapporo-water")
+            body = json.dumps(APPLICATION).encode()
+            headers = signing.sign_request(
+                method="POST", url=url, body=body, idempotency_key="app-2", private_key=PORTAL, key_id=PORTAL_KID
+            )
+            reference = httpx.post(url, content=body, headers=headers, timeout=10).json()["reference"]
+            detail = receiver.url(f"/sapporo-water/applications/{reference}")
+            with httpx.Client(timeout=10, follow_redirects=True) as browser:
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(detail).text).group(1)
+                browser.post(
+                    detail,
+                    data={"csrfmiddlewaretoken": token, "status": "processing", "message": ""},
+                    headers={"Referer": detail},
+                )
+            wait_for(lambda: len(portal.arrived) >= 3, timeout=30)
+            first, second, third = portal.arrived[:3]
+            assert 2.5 <= second - first < 10  # "3" seconds, not 15
+            assert 2.5 <= third - second < 12  # an HTTP date 4 s ahead, not 30
+            asked = datetime.now(UTC).timestamp() + 7200
+            time.sleep(0.5)
+            with sqlite3.connect(tmp_path / "data" / "receiver.sqlite3") as db:
+                [(next_attempt, last_error)] = db.execute(
+                    "SELECT next_attempt_at, last_error FROM receiver_statusupdate"
+                ).fetchall()
+            next_at = datetime.fromisoformat(next_attempt).replace(tzinfo=UTC).timestamp()
+            assert last_error == "http_503" and abs(next_at - asked) < 30  # two hours, not 60 s
