@@ -229,3 +229,36 @@ def keep(raw: bytes) -> str:
         os.fsync(out.fileno())
     os.replace(temporary, directory / name)
     return name
+
+
+KEEP_DAYS = 30  # a kept returned mail may quote the mover's address: gone after this many days
+
+
+def keep_days() -> int:
+    """``HIKKOSHI_BOUNCE_KEEP_DAYS``, or ``KEEP_DAYS`` when unset or not a positive number."""
+    try:
+        value = int(os.environ.get("HIKKOSHI_BOUNCE_KEEP_DAYS", KEEP_DAYS))
+    except ValueError:
+        return KEEP_DAYS
+    return value if value > 0 else KEEP_DAYS
+
+
+def erase_kept(*, now: float | None = None) -> int:
+    """Delete the returned mails kept for the administrator (``keep``) once older than
+    ``keep_days()``, and leftovers of a write that never finished; how many went. Run hourly
+    by the workers with the other erasure jobs."""
+    directory = bounce_dir()
+    if not directory.is_dir():
+        return 0
+    limit = (now if now is not None else time.time()) - keep_days() * 86400
+    erased = 0
+    for path in directory.iterdir():
+        if not path.is_file() or not path.name.endswith((".eml", ".tmp")):
+            continue
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                erased += 1
+        except FileNotFoundError:  # another worker erased it first
+            continue
+    return erased

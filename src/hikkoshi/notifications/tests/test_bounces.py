@@ -7,6 +7,7 @@ from email import policy
 import os
 import subprocess
 import sys
+import time
 
 from django.utils import timezone
 import pytest
@@ -187,3 +188,21 @@ def test_a_report_is_read_with_the_email_package():
     raw = _dsn("bounces+1-x@example.jp", action="failed", status="5.2.2", message_id="<a@b>")
     [report] = bounces.reports(email.message_from_bytes(raw, policy=policy.default))
     assert report.permanent and report.status == "5.2.2" and ADDRESS not in report.diagnostic
+
+
+def test_kept_returned_mails_are_erased_after_their_days(settings, tmp_path, monkeypatch):
+    from hikkoshi.delivery.periodic import hourly
+    from hikkoshi.notifications.bounces import bounce_dir, erase_kept, keep
+
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setenv("HIKKOSHI_BOUNCE_KEEP_DAYS", "7")
+    old, fresh = keep(b"From: mailer-daemon\r\n\r\nold"), keep(b"From: mailer-daemon\r\n\r\nfresh")
+    leftover = bounce_dir() / ".half-written.eml.tmp"
+    leftover.write_bytes(b"x")
+    eight_days_ago = time.time() - 8 * 86400
+    for path in (bounce_dir() / old, leftover):
+        os.utime(path, (eight_days_ago, eight_days_ago))
+    assert "bounces" in [job.name for job in hourly()]  # the workers run it with their upkeep
+    assert erase_kept() == 2
+    assert sorted(p.name for p in bounce_dir().iterdir()) == [fresh]
+    assert erase_kept() == 0
