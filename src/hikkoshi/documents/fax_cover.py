@@ -131,9 +131,10 @@ def render_fax_cover(
     subject = f"{procedure}の申込書" if procedure else "申込書"
     cover.row("件名", [(f"{procedure}　申込書".strip(), 14, 2)], 20)
     number = " ".join(application_number.split())
-    if number:
+    if number:  # the number the organisation asks about, once (the fax channel's id is the number too)
         cover.row("申請番号", [(number, 16, 1)], 14)
-    cover.row("申請ID", [(application_id, 12, 2)], 16)
+    else:  # a move from before numbers: its id
+        cover.row("申請ID", [(application_id, 12, 2)], 16)
 
     url = " ".join(portal_url.split())
     ask = "申請番号" if number else "申請ID "

@@ -64,6 +64,11 @@ class PreferenceForm(forms.ModelForm):
         model = Preference
         fields = ["confirmation", "action", "summary", "reminders", "language", "lead_days"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # One message for any number out of range, naming the range (not the model's "0 or more").
+        self.fields["lead_days"].validators = []
+
     def clean_lead_days(self) -> int:
         value = self.cleaned_data["lead_days"]
         if not 1 <= value <= 14:
@@ -83,5 +88,14 @@ def preferences(request: HttpRequest) -> HttpResponse:
             reschedule_reminders(saved.user_id, saved.lead_days)
         flash.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
-    context = {"form": form, "address_bounced": is_undeliverable(getattr(request.user, "email", "") or "")}
+    # The error summary at the top, as on every other form: each error a link to its field.
+    summary = [{"href": "", "label": "", "message": m} for m in form.non_field_errors()] + [
+        {"href": f"#{field.auto_id}", "label": field.label, "message": m} for field in form for m in field.errors
+    ]
+    context = {
+        "form": form,
+        "summary": summary,
+        "focus_summary": bool(summary),
+        "address_bounced": is_undeliverable(getattr(request.user, "email", "") or ""),
+    }
     return render(request, "notifications/preferences.html", context, status=400 if form.errors else 200)

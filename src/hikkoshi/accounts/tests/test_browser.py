@@ -133,7 +133,7 @@ def test_a_passkey_is_added_and_signs_in_under_the_csp(live_server, browser_page
     with page.expect_navigation():
         page.click("#passkey_login")
     page.wait_for_url(f"{url}/moves/")
-    assert page.locator("nav.account a[href='/accounts/']").count() == 1  # signed in
+    assert page.locator(".site-nav nav.account a[href='/accounts/']").count() == 1  # signed in (the header's menu)
 
     csp = [m for m in axe.console if "Content Security Policy" in m or "Content-Security-Policy" in m]
     assert not csp, csp

@@ -395,3 +395,17 @@ def test_cover_sheet_stays_one_page_whatever_the_input(record, entry):
 def test_cover_sheet_counts_itself(record, entry):
     with pytest.raises(ValueError):
         render_fax_cover(**cover_args(record, entry, pages=0))
+
+
+@needs_poppler
+def test_cover_sheet_prints_the_application_number_once(record, entry):
+    """Issue 12: the fax channel gives the 申請番号 as the id too; the cover printed it twice (申請番号
+    and 申請ID). A move from before numbers still gets its 申請ID."""
+    number = "K7P2X-9M4QD"
+    page = pdftools.squeezed(
+        render_fax_cover(**cover_args(record, entry, application_id=number, application_number=number))
+    )
+    assert "申請番号" in page and "申請ID" not in page
+    assert page.count(number) == 1
+    older = pdftools.squeezed(render_fax_cover(**cover_args(record, entry)))
+    assert "申請ID" in older and "申請番号" not in older.replace("申請番号を", "")

@@ -345,3 +345,26 @@ def test_the_printed_form_and_guide_of_a_stored_move(api, sapporo, mover):
     assert "2029年3月31日まで" in pages[1] and "特別永住者" in pages[1]
     # 持ち物: each person's card, by name.
     assert "札幌太郎さんの在留カード" in pages[2] and "札幌花子さんの特別永住者証明書" in pages[2]
+
+
+def test_every_foreign_resident_field_shows_label_hint_error_then_input(signed_in, sapporo):
+    """Issue 12: DADS's order for each field, the same for a date (在留期間の満了の日) as for a text
+    (在留資格): the label, the hint, the error, the input; no error below a hint away from its field."""
+    client = signed_in
+    base = base_of(start(client))
+    client.post(base + "places/", places_post())
+    client.post(base + "procedures/", procedures_post())
+    typed = people_post()
+    typed.update(foreign_post("applicant", FOREIGN))
+    typed.update(foreign_post("member-0", dict(SPECIAL, residence_status="永住者", stay_expiry="2030-01-31")))
+    page = text(client.get(client.post(base + "people/", typed)["Location"], HTTP_ACCEPT_LANGUAGE="ja"))
+    for name, label in (("residence_status", "在留資格"), ("stay_expiry", "在留期間の満了の日")):
+        field = f"id_member-0-{name}"
+        start_at = page.index(f'<label for="{field}">{label}' if name != "stay_expiry" else f'id="{field}_fieldset"')
+        order = [
+            page.index(label, start_at),
+            page.index(f'id="{field}_helptext"', start_at),
+            page.index(f'id="{field}_error"', start_at),
+            page.index(f'id="{field}"', start_at),
+        ]
+        assert order == sorted(order), (name, order)

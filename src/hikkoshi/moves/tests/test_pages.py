@@ -698,3 +698,21 @@ def test_the_spooled_fax_images_stay_while_the_deletion_is_not_committed(
     for callback in callbacks:
         callback()
     assert not set(files) & {p.name for p in tmp_path.iterdir()}  # …but after it
+
+
+def test_a_failed_save_of_the_people_step_adds_no_empty_row(signed_in, sapporo):
+    """Issue 12: the mover fills the one empty row and the save fails (a wrong phone number): the page
+    comes back with that person and no empty 「2 人目」 the mover did not add; a row they added
+    and left empty is still there."""
+    base = through_people(signed_in)
+    typed = people_post(applicant=dict(APPLICANT, phone="12345"), members=(MEMBER,), extra_blank=False)
+    page = text(post_with_errors(signed_in, base + "people/", typed))
+    assert value_of(page, "member-0-name") == MEMBER["name"]
+    assert 'name="member-1-name"' not in page
+    page = text(signed_in.get(base + "people/"))
+    assert 'name="member-0-name"' in page and 'name="member-1-name"' not in page
+    assert 'name="add_member"' in page  # another person can still be added
+
+    with_blank = people_post(applicant=dict(APPLICANT, phone="12345"), members=(MEMBER,), extra_blank=True)
+    page = text(post_with_errors(signed_in, base + "people/", with_blank))
+    assert 'name="member-1-name"' in page and 'name="member-2-name"' not in page

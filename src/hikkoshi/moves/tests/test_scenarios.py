@@ -131,3 +131,13 @@ def test_the_documents_name_the_ward_office(signed_in, sapporo):
         assert "北区役所" in words and "本庁舎" not in words, name
     ics = signed_in.get(f"{base}documents/deadlines.ics").content.decode()
     assert "北区役所" in ics.replace("\r\n ", "") and "本庁舎" not in ics
+
+
+def test_the_notices_outside_the_region_come_before_the_buttons(signed_in, sapporo):
+    """Issue 12: on the procedures step the notices (the kind of move, the 転出 online, whom to contact
+    where this portal does not apply) come before the step's buttons, not after them."""
+    _base, page = _through(signed_in, TOKYO, CHUO)
+    buttons = page.index('<div class="actions"')
+    for css in ("move-kind", "move-out-online", "utility-contacts"):
+        assert _section(page, css), css
+        assert page.index(_section(page, css)) < buttons, css

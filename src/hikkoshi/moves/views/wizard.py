@@ -576,7 +576,9 @@ def people(request, move):
             "applicant": applicant_values,
             "members": members,
             "household": household,
-            "blank_rows": blank_posted + 1 if adding else 1,
+            # Empty rows: one more when adding; otherwise the ones the page had (none appears that
+            # the mover did not add: issue 12), and the one to fill in when nobody is entered yet.
+            "blank_rows": blank_posted + 1 if adding else (min(blank_posted, MAX_MEMBERS) if members else 1),
             "checked": old.get("checked", False) if (adding or back or last or remove is not None) else True,
         }
         if last is not None:  # filled in from the last move: shown to be checked, not yet checked

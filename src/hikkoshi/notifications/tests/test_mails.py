@@ -379,3 +379,20 @@ def test_my_data_holds_the_notifications_and_their_settings(sapporo, mover, clie
     [confirmation] = data["messages"]  # the reminders are not due yet
     assert confirmation["move"] == str(move.public_id) and confirmation["kind"] == "confirmation"
     assert move.number in confirmation["subject"]
+
+
+def test_a_wrong_lead_time_is_shown_in_the_error_summary_and_a_save_said_once(mover, client):
+    """Issue 12: −1 days gave a field error without the error summary at the top that every other
+    form shows; a saved change was also said twice (the page repeated the header's banner)."""
+    client.force_login(mover)
+    response = client.post("/notifications/settings/", {"reminders": "on", "lead_days": "-1", "language": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    summary = page[page.index('class="error-summary"') : page.index("</div>", page.index('class="error-summary"'))]
+    assert 'href="#id_lead_days"' in summary and "14" in summary  # the range, named with the field
+    assert page.index('class="error-summary"') < page.index('id="id_lead_days_error"')  # at the top
+    response = client.post(
+        "/notifications/settings/", {"reminders": "on", "lead_days": "5", "language": ""}, follow=True
+    )
+    page = response.content.decode()
+    assert page.count('<li class="message success">') == 1 and 'class="notice"' not in page

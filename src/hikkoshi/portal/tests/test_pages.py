@@ -199,3 +199,32 @@ def _rsa_pem() -> str:
     from hikkoshi.federation.signin import generate_id_token_key_pem
 
     return generate_id_token_key_pem().decode()
+
+
+def test_banners_have_an_svg_icon_and_say_their_kind_in_words(rf, db):
+    """Issue 12: the messages are DADS notification banners with a small inline SVG icon (decorative,
+    aria-hidden), not a text glyph drawn by the stylesheet; the kind is said in words for a screen
+    reader."""
+    from django.contrib import messages
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    request = rf.get("/")
+    request.session = {}
+    request.user = AnonymousUser()
+    request._messages = FallbackStorage(request)
+    messages.success(request, "保存しました")
+    messages.warning(request, "期限が近づいています")
+    messages.error(request, "送信できませんでした")
+    with translation.override("ja"):
+        page = render_to_string("portal/base.html", request=request)
+    banners = re.findall(r'<li class="message (\w+)">(.*?)</li>', page, re.DOTALL)
+    assert [kind for kind, _ in banners] == ["success", "warning", "error"]
+    for (kind, body), word in zip(banners, ("完了：", "注意：", "エラー："), strict=True):
+        assert re.match(rf'<svg class="icon banner-icon banner-icon--{kind}" aria-hidden="true"', body), body
+        assert f'<span class="visually-hidden">{word} </span>' in body
+    from hikkoshi.portal.design_tokens import STYLESHEET
+
+    assert not re.search(r"li\.message[^{]*::before", STYLESHEET.read_text())
