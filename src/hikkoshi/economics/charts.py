@@ -32,8 +32,7 @@ def bar_chart(chart_id: str, title: str, description: str, rows: Sequence[tuple[
     height = GAP + len(rows) * step
     head = format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="economics-chart" role="img" '
-        'aria-labelledby="{0}-title {0}-desc" viewBox="0 0 {1} {2}" width="{1}" height="{2}" '
-        'style="max-width:100%;height:auto">'
+        'aria-labelledby="{0}-title {0}-desc" viewBox="0 0 {1} {2}" width="{1}" height="{2}">'
         '<title id="{0}-title">{3}</title><desc id="{0}-desc">{4}</desc>',
         chart_id,
         WIDTH,

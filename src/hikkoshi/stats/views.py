@@ -5,6 +5,8 @@ the period's totals, and the same figures as CSV. Staff only (``admin.site.admin
 
 import csv
 from datetime import date, timedelta
+import re
+import unicodedata
 
 from django import forms
 from django.http import HttpResponse
@@ -17,23 +19,40 @@ from .selectors import TOTALS, daily_series, period_totals
 EVENTS = sorted({event for event, _dims in TOTALS.values()})
 MAX_DAYS = 366
 CHART_WIDTH, CHART_HEIGHT = 720, 200
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # days the statistics can hold
 
 
 class PeriodForm(forms.Form):
     event = forms.ChoiceField(label=_("event"), choices=[(e, e) for e in EVENTS], initial="visit")
     start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    region = forms.RegexField(
+    region = forms.CharField(
         label=_("municipality code"),
-        regex=r"^\d{2,5}$",
         required=False,
         max_length=5,
         help_text=_("A prefecture (01) or a municipality (01101); empty: everywhere."),
     )
     simulated = forms.BooleanField(label=_("include simulated figures"), required=False, initial=True)
 
+    def clean_region(self) -> str:
+        # Full-width digits (０１) as typed on a Japanese keyboard are the same code.
+        region = unicodedata.normalize("NFKC", self.cleaned_data.get("region") or "").strip()
+        if region and not re.fullmatch(r"[0-9]{2}|[0-9]{5}", region):
+            raise forms.ValidationError(_("A prefecture code of 2 digits or a municipality code of 5 digits."))
+        return region
+
+    def _clean_day(self, name: str) -> None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not (FIRST_DAY <= day <= LAST_DAY):
+            self.add_error(name, _("A day from 2000-01-01 to 2099-12-31."))
+            self.cleaned_data[name] = None
+
     def clean(self):
         data = super().clean()
+        self._clean_day("start")
+        self._clean_day("end")
+        if self.errors:
+            return data
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=29)
         if start > end:

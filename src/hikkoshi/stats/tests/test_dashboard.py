@@ -51,3 +51,32 @@ def test_movers_do_not_see_it(db, django_user_model):
     sign_in(client, "mover@example.jp")
     assert client.get("/admin/stats/").status_code == 302
     assert client.get("/admin/stats/export.csv").status_code == 302
+
+
+def test_days_at_the_ends_of_the_calendar_are_refused_not_a_server_error(admin_client):
+    for query in (
+        {"end": "0001-01-01"},
+        {"end": "9999-12-31"},
+        {"start": "9999-12-31", "end": "9999-12-31"},
+        {"start": "0001-01-01"},
+    ):
+        for url in ("/admin/stats/", "/admin/stats/export.csv"):
+            answer = admin_client.get(url, {"event": "visit", **query})
+            assert answer.status_code == 400, (url, query)
+    page = admin_client.get("/admin/stats/", {"event": "visit", "end": "9999-12-31"}).content.decode()
+    assert "2000-01-01 から 2099-12-31 まで" in page  # the error says which days, in Japanese
+
+
+def test_a_region_typed_in_full_width_digits_is_the_same_code(admin_client):
+    from hikkoshi.stats.views import PeriodForm
+
+    form = PeriodForm({"event": "visit", "region": "０１"})
+    assert form.is_valid() and form.cleaned_data["region"] == "01"
+    assert not PeriodForm({"event": "visit", "region": "札幌"}).is_valid()
+    assert not PeriodForm({"event": "visit", "region": "011"}).is_valid()  # neither a prefecture nor a city
+
+
+def test_the_chart_shrinks_to_a_phone_by_a_stylesheet(admin_client):
+    html = admin_client.get("/admin/stats/").content.decode()
+    assert '<svg class="chart"' in html and "stats/charts.css" in html
+    assert 'style="' not in html.split("<svg", 1)[1].split(">", 1)[0]  # CSP: no inline style
