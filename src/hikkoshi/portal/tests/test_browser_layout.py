@@ -188,7 +188,8 @@ def test_every_page_reflows_zooms_and_passes_axe(sapporo, world, live_server, br
     assert not page.locator("#language-select").is_visible()
     page.click("details.menu > summary")
     links = page.locator("header.site .menu-panel :is(nav a, nav button, select, button)")
-    assert links.count() == 9  # four pages, my moves, the account, sign out; the language and its button
+    # Four pages, my moves, notifications, the account, sign out; the language and its button.
+    assert links.count() == 10
     for i in range(links.count()):
         box = links.nth(i).bounding_box()
         assert box is not None and box["height"] >= 44, f"{links.nth(i).inner_text()}: {box}"
