@@ -4,7 +4,7 @@ the period's totals, and the same figures as CSV. Staff only (``admin.site.admin
 /admin/, so the staff's second factor applies)."""
 
 import csv
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from hikkoshi.charts import bar_chart
 from hikkoshi.moves.access import OWN, move_visible_to
 from hikkoshi.moves.views.shared import error_summary
 
@@ -25,7 +26,6 @@ from .survey import SurveyForm, answer_of, may_answer, survey_answer
 
 EVENTS = sorted({event for event, _dims in TOTALS.values()})
 MAX_DAYS = 366
-CHART_WIDTH, CHART_HEIGHT = 720, 200
 
 
 class PeriodForm(forms.Form):
@@ -61,25 +61,9 @@ def _period(request) -> tuple[PeriodForm, dict | None]:
     return form, (form.cleaned_data if form.is_valid() else None)
 
 
-def _bars(series: list[tuple[date, int]]) -> list[dict]:
-    top = max((n for _d, n in series), default=0) or 1
-    width = CHART_WIDTH / max(1, len(series))
-    return [
-        {
-            "x": round(i * width, 2),
-            "width": round(max(1.0, width - 1), 2),
-            "height": round(CHART_HEIGHT * n / top, 2),
-            "y": round(CHART_HEIGHT - CHART_HEIGHT * n / top, 2),
-            "day": day,
-            "count": n,
-        }
-        for i, (day, n) in enumerate(series)
-    ]
-
-
 def dashboard(request):
     form, period = _period(request)
-    context: dict = {"form": form, "title": _("Usage statistics"), "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    context: dict = {"form": form, "title": _("Usage statistics")}
     status = 200
     if period is None:
         status = 400
@@ -92,7 +76,10 @@ def dashboard(request):
         measured = period_totals(period["start"], period["end"], region=region, include_simulated=False)
         context.update(
             period=period,
-            bars=_bars(series),
+            series=series,
+            chart=bar_chart(
+                [(f"{day:%Y-%m-%d}", n) for day, n in series], labelledby="chart-title", title=_("Count by day")
+            ),
             series_total=sum(n for _d, n in series),
             totals=[(name, totals[name], totals[name] - measured[name]) for name in TOTALS],
             has_simulated=any(totals[name] != measured[name] for name in TOTALS),
