@@ -11,6 +11,7 @@ from hikkoshi.federation.api import api as federation_api
 from hikkoshi.federation.views import claim, well_known_document
 from hikkoshi.moves.urls import move_patterns
 from hikkoshi.moves.views.answer import answer_page
+from hikkoshi.stats.views import survey
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # An organisation's signed answer about an application (処理状況): RFC 9421, not the API's tokens.
@@ -34,6 +35,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The mover's hand-overs of moves to partner portals (hikkoshi.federation): consent, the
     # continue link, retry, withdrawal. Pages for the browser: not under the signed /federation/.
     path("moves/handoffs/", include("hikkoshi.federation.urls")),
+    # The satisfaction survey of a submitted move (満足度アンケート): the stats app's, no personal data.
+    path("moves/<uuid:public_id>/survey/", survey, name="survey"),
     path("moves/", include("hikkoshi.moves.urls")),
     path("notifications/", include("hikkoshi.notifications.urls")),  # お知らせ and their settings
     # E-mail and fax organisations answer about an application with its printed code (処理状況).

@@ -93,3 +93,11 @@ def billing_counts(agency_ids) -> list[BillingCount]:
         .select_related("agency", "store")
         .order_by("-month", "agency__name", "store__name")
     )
+
+
+def monthly_totals(counts: list[BillingCount]) -> list[tuple[str, int]]:
+    """[(month, moves submitted)] of these counts summed over the stores, oldest month first."""
+    totals: dict[str, int] = {}
+    for count in counts:
+        totals[count.month] = totals.get(count.month, 0) + count.count
+    return sorted(totals.items())

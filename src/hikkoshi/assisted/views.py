@@ -31,6 +31,7 @@ import segno
 
 from hikkoshi import application_number
 from hikkoshi.audit.services import Action, record
+from hikkoshi.charts import bar_chart
 from hikkoshi.identity import second_factor_gate
 from hikkoshi.moves.access import AGENCY, CALL_CENTRE, ROLES, move_visible_to, visible_moves
 from hikkoshi.moves.constants import MoveStatus
@@ -41,7 +42,7 @@ from hikkoshi.moves.models import Move
 from . import names, services
 from .forms import CallConsentForm, ContactForm, MemberForm, PhoneConsentForm, ScriptConsentForm, SheetConsentForm
 from .models import Agency, AgencyMember, CallCentre, Store
-from .selectors import agency_members, billing_counts, memberships
+from .selectors import agency_members, billing_counts, memberships, monthly_totals
 from .texts import AGENCY_CONSENT, CALL_SCRIPT, ConsentText
 
 VALIDITY_MINUTES = int(services.PHONE_LINK_VALIDITY.total_seconds() // 60)
@@ -550,7 +551,12 @@ def _staff_remove(request, found, member_id: int):
 
 
 def _counts(request, found):
-    return render(request, "assisted/agency_counts.html", {"counts": billing_counts(found.manager_of)})
+    """The agency's moves per store and month (the basis of the ASP fees): the months' totals as
+    a bar chart (``hikkoshi.charts``, the statistics page's) with its table, then per store."""
+    counts = billing_counts(found.manager_of)
+    months = monthly_totals(counts)
+    chart = bar_chart(months, labelledby="months-heading", title=_("Moves submitted per month")) if months else ""
+    return render(request, "assisted/agency_counts.html", {"counts": counts, "months": months, "chart": chart})
 
 
 def _counts_csv(request, found):

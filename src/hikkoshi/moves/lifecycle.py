@@ -26,7 +26,7 @@ from .answers import answers_erase
 from .constants import MoveStatus, ProcedureStatus
 from .models import Move, MoveProcedure
 from .notices import why_not_changeable, with_notices
-from .signals import move_corrected, move_withdrawn, moves_deleting
+from .signals import move_corrected, move_erased, move_withdrawn, moves_deleting
 
 CONTACT_FIELDS = ("phone", "email")
 # The common item (``Procedure.shares``) each contact field of a correction belongs to.
@@ -125,6 +125,8 @@ def move_erase(*, move_id: int, now: datetime) -> None:
     update_rows(MoveProcedure.objects.filter(move_id=move_id), values={})
     # The organisations' messages (処理状況) emptied, their answer codes deleted.
     answers_erase(move_id=move_id)
+    # What the apps above keep of the move (the survey's comment), in the same transaction.
+    move_erased.send(sender=Move, move_id=move_id)
 
 
 def moves_delete(*, move_ids) -> int:

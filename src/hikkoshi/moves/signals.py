@@ -31,6 +31,11 @@ move_corrected = Signal()
 # the deletion commits.
 moves_deleting = Signal()
 
+# The personal data of a move were erased after the retention time (``moves.lifecycle.move_erase``,
+# called by ``hikkoshi.privacy``): sent inside the erasing transaction, with ``move_id``. For what
+# an app above keeps of the move and erases with it (the stats app: the survey answer's comment).
+move_erased = Signal()
+
 # A procedure's status changed (``moves.models.ProcedureStatus``): sent inside the transaction
 # that stores the change, with ``move``, ``procedure`` (the ``MoveProcedure``, already saved with
 # its new status), ``old_status``, ``new_status`` and ``message`` (the organisation's words to the

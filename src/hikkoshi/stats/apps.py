@@ -13,5 +13,6 @@ class StatsConfig(AppConfig):
         from .counting import flush_job
 
         receivers.connect()
+        receivers.connect_survey()
         # The worker writes what it counted itself (deliveries, fax pages) and prunes old hourly rows.
         register(Job("stats", flush_job, done="wrote {n} statistics row(s)", failed="statistics not written", every=30))

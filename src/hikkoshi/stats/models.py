@@ -55,3 +55,41 @@ class HourlyCount(CountBase):
 
     def __str__(self) -> str:
         return f"{self.hour} {self.event} {self.key}: {self.count}"
+
+
+class SurveyAnswer(models.Model):
+    """One answer to the satisfaction survey (満足度アンケート) after submitting a move: a level from
+    1 (unsatisfied) to 5 (satisfied) and an optional comment, the day it was given. No user and no
+    move here: only ``SurveyLink`` (which the move holds) ties an answer to its move, so that the
+    mover can change the answer and the answer can be erased with the move."""
+
+    level = models.PositiveSmallIntegerField(_("satisfaction"))
+    comment = models.TextField(_("comment"), max_length=500, blank=True, default="")
+    day = models.DateField(_("day"))
+    simulated = models.BooleanField(_("simulated"), default=False)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="stats_survey_level")
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.level}"
+
+
+class SurveyLink(models.Model):
+    """Which move gave an answer: goes with the move (cascade); removed when the move's personal
+    data are erased (the answer's comment is emptied then, its level stays as a count)."""
+
+    move = models.OneToOneField("moves.Move", on_delete=models.CASCADE, related_name="+")
+    answer = models.OneToOneField(SurveyAnswer, on_delete=models.CASCADE, related_name="link")
+
+    class Meta:
+        verbose_name = _("survey answer's move")
+        verbose_name_plural = _("survey answers' moves")
+
+    def __str__(self) -> str:
+        return f"{self.move_id} → {self.answer_id}"

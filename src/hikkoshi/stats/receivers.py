@@ -13,7 +13,7 @@ from hikkoshi.delivery.models import Delivery, DeliveryEvent
 from hikkoshi.directory.signals import organisations_searched
 from hikkoshi.federation.models import Handoff, OutgoingHandoff, OutgoingState
 from hikkoshi.moves.models import Move
-from hikkoshi.moves.signals import move_submitted
+from hikkoshi.moves.signals import move_erased, move_submitted, moves_deleting
 
 from .counting import count, record
 
@@ -157,3 +157,22 @@ def connect() -> None:
     organisations_searched.connect(api_searched, dispatch_uid="hikkoshi.stats.api_search")
     user_login_failed.connect(sign_in_failed, dispatch_uid="hikkoshi.stats.signin_failed")
     sign_in_locked_out.connect(locked_out, dispatch_uid="hikkoshi.stats.lockout")
+
+
+# The survey's answers are erased with the move: not guarded (a failure undoes the erasure,
+# which the next run does again, rather than keeping a comment past the retention time).
+def move_erased_survey(sender, move_id, **kwargs):
+    from .survey import survey_erase
+
+    survey_erase(move_id=move_id)
+
+
+def moves_deleting_survey(sender, move_ids, **kwargs):
+    from .survey import surveys_delete
+
+    surveys_delete(move_ids=move_ids)
+
+
+def connect_survey() -> None:
+    move_erased.connect(move_erased_survey, dispatch_uid="hikkoshi.stats.survey_erase")
+    moves_deleting.connect(moves_deleting_survey, dispatch_uid="hikkoshi.stats.survey_delete")

@@ -2,10 +2,10 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from .counting import DIMENSIONS
-from .models import DailyCount
+from .models import DailyCount, SurveyAnswer
 
 # period_totals' keys: (event, the dimensions the rows must have).
 TOTALS: dict[str, tuple[str, dict[str, str]]] = {
@@ -83,3 +83,23 @@ def daily_series(
         out.append((day, by_day.get(day, 0)))
         day += timedelta(days=1)
     return out
+
+
+def survey_results(start: date, end: date, *, include_simulated: bool = True, latest: int = 10) -> dict:
+    """The satisfaction survey of a period: ``levels`` [(level, answers, of which simulated)]
+    from 5 down to 1, ``answers``, ``average`` (None without answers) and the ``latest``
+    non-empty comments [(day, level, comment, simulated)], newest first."""
+    answers = SurveyAnswer.objects.filter(day__gte=start, day__lte=end)
+    if not include_simulated:
+        answers = answers.filter(simulated=False)
+    per_level: dict[int, tuple[int, int]] = {
+        row["level"]: (row["n"], row["simulated"])
+        for row in answers.values("level").annotate(n=Count("id"), simulated=Count("id", filter=Q(simulated=True)))
+    }
+    levels = [(level, *per_level.get(level, (0, 0))) for level in range(5, 0, -1)]
+    total = sum(n for _level, n, _s in levels)
+    average = round(sum(level * n for level, n, _s in levels) / total, 2) if total else None
+    comments = list(
+        answers.exclude(comment="").order_by("-day", "-pk").values_list("day", "level", "comment", "simulated")[:latest]
+    )
+    return {"levels": levels, "answers": total, "average": average, "comments": comments}

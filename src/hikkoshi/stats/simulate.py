@@ -18,7 +18,7 @@ from hikkoshi.directory.constants import Category
 from hikkoshi.places.move_kind import MoveKind
 
 from .counting import clean_dims, key_of
-from .models import DailyCount, HourlyCount
+from .models import DailyCount, HourlyCount, SurveyAnswer
 
 SAPPORO_WARDS = ["01101", "01102", "01103", "01104", "01105", "01106", "01107", "01108", "01109", "01110"]
 CHANNEL_SHARE = {"web": 0.45, "email": 0.2, "fax": 0.15, "window": 0.2}
@@ -29,6 +29,13 @@ ORGANISATIONS = ["sapporo-water", "hokkaido-gas", "hepco", "sapporo-city"]
 PEERS = ["kanto", "kansai"]
 PAGES = ["portal:home", "portal:search", "moves:list", "moves:start", "portal:offices"]
 DOCUMENTS = ["moves:document", "assisted:consent_sheet"]
+# The survey: about one mover in four answers; the levels lean to satisfied (an assumption).
+SURVEY_LEVEL_SHARE = {5: 0.35, 4: 0.35, 3: 0.18, 2: 0.08, 1: 0.04}
+SURVEY_COMMENTS = [
+    "（模擬）まとめて手続きできて便利でした。 / (simulated) Handy to do it all at once.",
+    "（模擬）窓口の持ち物が分かりやすかった。 / (simulated) Clear what to bring to the counter.",
+    "（模擬）入力項目が多くて少し大変でした。 / (simulated) Rather many fields to fill in.",
+]
 
 
 def _split(rng: random.Random, total: int, shares: dict[str, float]) -> dict[str, int]:
@@ -107,6 +114,18 @@ def day_rows(day: date, rng: random.Random, *, wards: list[str]) -> list[tuple[s
     return [row for row in rows if row[2] > 0]
 
 
+def survey_answers(day: date, rng: random.Random) -> list[SurveyAnswer]:
+    """The simulated survey answers of one day (marked simulated)."""
+    weekend = day.weekday() >= 5
+    n = _about(rng, 6 * (0.5 if weekend else 1.0))
+    levels, weights = list(SURVEY_LEVEL_SHARE), list(SURVEY_LEVEL_SHARE.values())
+    answers = []
+    for _i in range(n):
+        comment = rng.choice(SURVEY_COMMENTS) if rng.random() < 0.15 else ""
+        answers.append(SurveyAnswer(level=rng.choices(levels, weights)[0], comment=comment, day=day, simulated=True))
+    return answers
+
+
 def simulate(*, days: int, seed: int = 2006, wards: list[str] | None = None, today: date | None = None) -> int:
     """Fill ``days`` days up to today with simulated rows (replacing earlier simulated rows of
     those days); today's are spread over its hours so far. Returns the daily rows written."""
@@ -128,6 +147,8 @@ def simulate(*, days: int, seed: int = 2006, wards: list[str] | None = None, tod
                     share = n // hours + (1 if h < n % hours else 0)
                     if share:
                         hourly.append(HourlyCount(hour=start + timedelta(hours=h), **{**fields, "count": share}))
+    survey_rng = random.Random(seed + 1)  # noqa: S311 (the counts' figures stay those of the seed)
+    answers = [a for offset in range(days) for a in survey_answers(first + timedelta(days=offset), survey_rng)]
     merged: dict[tuple, DailyCount] = {}
     for row in daily:  # the same key twice in a day (rounding): one row
         known = merged.get((row.day, row.event, row.key))
@@ -147,6 +168,8 @@ def simulate(*, days: int, seed: int = 2006, wards: list[str] | None = None, tod
         HourlyCount.objects.filter(simulated=True, hour__date__gte=today).delete()
         DailyCount.objects.bulk_create(merged.values(), batch_size=500)
         HourlyCount.objects.bulk_create(hourly_merged.values(), batch_size=500)
+        SurveyAnswer.objects.filter(simulated=True, day__gte=first, day__lte=today).delete()
+        SurveyAnswer.objects.bulk_create(answers, batch_size=500)
     return len(merged)
 
 

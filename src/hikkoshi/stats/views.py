@@ -9,16 +9,25 @@ import re
 import unicodedata
 
 from django import forms
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
-from .selectors import TOTALS, daily_series, period_totals
+from hikkoshi.charts import bar_chart
+from hikkoshi.moves.access import OWN, move_visible_to
+from hikkoshi.moves.views.shared import error_summary
+
+from .selectors import TOTALS, daily_series, period_totals, survey_results
+from .survey import SurveyForm, answer_of, may_answer, survey_answer
 
 EVENTS = sorted({event for event, _dims in TOTALS.values()})
 MAX_DAYS = 366
-CHART_WIDTH, CHART_HEIGHT = 720, 200
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # days the statistics can hold
 
 
@@ -71,25 +80,9 @@ def _period(request) -> tuple[PeriodForm, dict | None]:
     return form, (form.cleaned_data if form.is_valid() else None)
 
 
-def _bars(series: list[tuple[date, int]]) -> list[dict]:
-    top = max((n for _d, n in series), default=0) or 1
-    width = CHART_WIDTH / max(1, len(series))
-    return [
-        {
-            "x": round(i * width, 2),
-            "width": round(max(1.0, width - 1), 2),
-            "height": round(CHART_HEIGHT * n / top, 2),
-            "y": round(CHART_HEIGHT - CHART_HEIGHT * n / top, 2),
-            "day": day,
-            "count": n,
-        }
-        for i, (day, n) in enumerate(series)
-    ]
-
-
 def dashboard(request):
     form, period = _period(request)
-    context: dict = {"form": form, "title": _("Usage statistics"), "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    context: dict = {"form": form, "title": _("Usage statistics")}
     status = 200
     if period is None:
         status = 400
@@ -102,11 +95,15 @@ def dashboard(request):
         measured = period_totals(period["start"], period["end"], region=region, include_simulated=False)
         context.update(
             period=period,
-            bars=_bars(series),
+            series=series,
+            chart=bar_chart(
+                [(f"{day:%Y-%m-%d}", n) for day, n in series], labelledby="chart-title", title=_("Count by day")
+            ),
             series_total=sum(n for _d, n in series),
             totals=[(name, totals[name], totals[name] - measured[name]) for name in TOTALS],
             has_simulated=any(totals[name] != measured[name] for name in TOTALS),
             csv_query=request.GET.urlencode(),
+            survey=survey_results(period["start"], period["end"], include_simulated=period["simulated"]),
         )
     return render(request, "stats/dashboard.html", context, status=status)
 
@@ -135,3 +132,31 @@ def export_csv(request):
     for day, n in series:
         writer.writerow([day.isoformat(), period["event"], period["region"] or "", n, n - measured.get(day, 0)])
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def survey(request, public_id):
+    """The satisfaction survey of one of the mover's own submitted moves (満足度アンケート)."""
+    move = move_visible_to(request.user, public_id, area=OWN)
+    if move is None or not may_answer(move):
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        form = SurveyForm(request.POST)
+        if form.is_valid():
+            survey_answer(move, level=form.cleaned_data["level"], comment=form.cleaned_data["comment"])
+            messages.success(request, _("Thank you for answering the survey."))
+            return redirect(reverse("moves:detail", kwargs={"public_id": move.public_id}) + "#survey")
+        status = 400
+    else:
+        answer = answer_of(move)
+        form = SurveyForm(initial={"level": answer.level, "comment": answer.comment} if answer else None)
+    summary = error_summary([(form, "survey", "")]) if form.is_bound else []
+    return render(
+        request,
+        "stats/survey.html",
+        {"form": form, "move": move, "summary": summary, "focus_summary": bool(summary)},
+        status=status,
+    )
