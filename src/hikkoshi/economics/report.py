@@ -52,6 +52,11 @@ class Input:
         """The value with thousands separators and no trailing zeros (30,000,000; 0.1)."""
         return format(self.value.normalize(), ",f")
 
+    @property
+    def source_shown(self) -> str:
+        """Where the number comes from, 「仮定 / assumption」 first when it is one (said once)."""
+        return source_text(self)
+
 
 @dataclass(frozen=True)
 class Report:

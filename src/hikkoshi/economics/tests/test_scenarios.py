@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal as D
 import io
 from pathlib import Path
+import re
 
 from django.core.exceptions import ValidationError
 import pytest
@@ -259,3 +260,13 @@ def test_measured_results_say_when_simulated_activity_is_included(admin_client, 
     assert "シミュレーションを含む" in pdftools.squeezed(
         admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results.pdf").content
     )
+
+
+def test_an_assumption_is_said_once_beside_its_reasoning(admin_client):
+    from hikkoshi.economics.models import Scenario
+
+    scenario = Scenario.objects.get(name__contains="単独")
+    html = admin_client.get(f"/admin/economics/scenario/{scenario.pk}/results/").content.decode()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "仮定 / assumption" in text
+    assert "仮定 / assumption — 仮定" not in text
