@@ -55,10 +55,12 @@ def test_the_apps_register_their_hourly_jobs_and_the_worker_runs_each(db, monkey
     assert [(job.name, job.every) for job in periodic.hourly()] == [
         ("tasks", 3600),
         ("notifications", 10),  # mails that lost their worker or their task, queued again
+        ("bounces", 3600),  # returned mails kept for the administrator, erased after their days
         ("privacy", 3600),
         ("federation", 900),  # the partners' directories, every 15 minutes
         ("federation-handoffs", 3600),  # hand-overs nobody claimed, erased
         ("federation-signin", 3600),  # the sign-in tokens given to partners, once expired
+        ("stats", 30),  # the statistics' counts written from the workers' buffers
     ]
     ran = []
     jobs = {
