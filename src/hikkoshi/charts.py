@@ -15,7 +15,7 @@ WIDTH, HEIGHT = 720, 200
 AXIS = 20  # room beneath the bars
 
 
-def bars(series: Sequence[tuple[str, int]], *, width: int = WIDTH, height: int = HEIGHT) -> list[dict]:
+def bars(series: Sequence[tuple[str, int]], *, width: int = WIDTH, height: int = HEIGHT) -> list[dict[str, object]]:
     """The bars of ``series`` [(label, count)], scaled to the largest count."""
     top = max((n for _label, n in series), default=0) or 1
     step = width / max(1, len(series))

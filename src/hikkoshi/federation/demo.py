@@ -278,8 +278,7 @@ class Demo:
                 "add",
                 there.id,
                 there.url,
-                "--thumbprint",
-                there.thumbprint,
+                f"--thumbprint={there.thumbprint}",
                 "--areas",
                 areas,
             )

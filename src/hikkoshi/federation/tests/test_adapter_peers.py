@@ -81,7 +81,7 @@ def test_the_credential_comes_from_the_environment_never_from_an_argument(db, ka
 
 def test_an_adapter_peer_takes_no_thumbprint_and_a_signing_peer_needs_one(db, kanto, tmp_path):
     with pytest.raises(CommandError, match="cannot sign"):
-        _add(kanto, tmp_path, "--thumbprint", "A" * 43)
+        _add(kanto, tmp_path, f"--thumbprint={'A' * 43}")
     with pytest.raises(services.PeerError, match="no adapter 'nope'"):
         services.add_peer("x", kanto.url, thumbprints=[], areas=[], adapter="nope", credential="k")
     with pytest.raises(CommandError, match="thumbprint"):

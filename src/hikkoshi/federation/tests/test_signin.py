@@ -119,7 +119,7 @@ def test_a_mover_signs_in_at_kansai_through_sapporo_and_claims_the_hand_over(
 ):
     url, thumbprint, env, _server = kansai
     out = io.StringIO()
-    call_command("federation", "peer", "add", "kansai", url, "--thumbprint", thumbprint, "--areas", "27", stdout=out)
+    call_command("federation", "peer", "add", "kansai", url, f"--thumbprint={thumbprint}", "--areas", "27", stdout=out)
     # sapporo registered kansai as a public client of its provider, and kansai's provider here.
     assert f"Registered OpenID Connect client kansai (redirect {url}/accounts/oidc/sapporo/login/callback/)" in (
         out.getvalue()

@@ -38,7 +38,7 @@ def offered(kansai, sapporo, signed_in, mover, settings):
     url, thumbprint, _env, _server = kansai
     EmailAddress.objects.create(user=mover, email=mover.email, verified=True, primary=True)
     call_command(
-        "federation", "peer", "add", "kansai", url, "--thumbprint", thumbprint, "--areas", "27", stdout=io.StringIO()
+        "federation", "peer", "add", "kansai", url, f"--thumbprint={thumbprint}", "--areas", "27", stdout=io.StringIO()
     )
     outgoing = handoffs.offer_handoff(_submitted(signed_in), Peer.objects.get(slug="kansai"), ITEMS, mover)
     # Two portals on one host: a browser keeps cookies per host, not per port (as in the demo).

@@ -195,21 +195,21 @@ def test_keys_prints_id_and_thumbprint(db):
 def test_peer_add_list_remove(kansai):
     fake, _ = kansai
     _serve(fake, sign_document(claims("osaka", current=[jwk(N, "n")], areas=["27"]), N, "n"))
-    out, err = run("peer", "add", "osaka", fake.url + "/", "--thumbprint", thumbprint(N), "--areas", "27,26")
+    out, err = run("peer", "add", "osaka", fake.url + "/", f"--thumbprint={thumbprint(N)}", "--areas", "27,26")
     assert "Pinned osaka" in out and "Document verified" in out and err == ""
     osaka = Peer.objects.get(slug="osaka")
     assert osaka.base_url == fake.url and osaka.served_areas == ["27"] and osaka.name == "関西テストポータル"
     out, _ = run("peer", "list")
     assert "osaka" in out and "served=27" in out and thumbprint(N) in out
     with pytest.raises(CommandError, match="exists already"):
-        run("peer", "add", "osaka", fake.url, "--thumbprint", thumbprint(N))
+        run("peer", "add", "osaka", fake.url, f"--thumbprint={thumbprint(N)}")
     with pytest.raises(CommandError, match="thumbprint"):
-        run("peer", "add", "kobe", fake.url, "--thumbprint", "short")
+        run("peer", "add", "kobe", fake.url, "--thumbprint=short")
     with pytest.raises(CommandError, match="code"):
-        run("peer", "add", "kobe", fake.url, "--thumbprint", thumbprint(N), "--areas", "2x")
+        run("peer", "add", "kobe", fake.url, f"--thumbprint={thumbprint(N)}", "--areas", "2x")
     # Django's own messages (a field's errors) in the command's language, not the portal's.
     with translation.override("ja"), pytest.raises(CommandError, match=r"^base_url: Enter a valid URL\.$"):
-        run("peer", "add", "kobe", "https://", "--thumbprint", thumbprint(N))
+        run("peer", "add", "kobe", "https://", f"--thumbprint={thumbprint(N)}")
     out, _ = run("peer", "remove", "osaka")
     assert "Removed osaka" in out and not Peer.objects.filter(slug="osaka").exists()
     with pytest.raises(CommandError, match="No peer"):
@@ -217,7 +217,7 @@ def test_peer_add_list_remove(kansai):
 
 
 def test_peer_add_keeps_a_peer_whose_document_cannot_be_had(db):
-    _, err = run("peer", "add", "nara", "http://127.0.0.1:9", "--thumbprint", thumbprint(A), "--areas", "29")
+    _, err = run("peer", "add", "nara", "http://127.0.0.1:9", f"--thumbprint={thumbprint(A)}", "--areas", "29")
     assert "could not be had now" in err and Peer.objects.filter(slug="nara").exists()
 
 
@@ -228,15 +228,15 @@ def test_peer_add_with_a_wrong_thumbprint_pins_nothing(kansai):
     fake, _ = kansai
     _serve(fake, sign_document(claims("osaka", current=[jwk(N, "n")], areas=["27"]), N, "n"))
     with pytest.raises(CommandError, match="nothing pinned"):
-        run("peer", "add", "osaka", fake.url, "--thumbprint", thumbprint(A), "--areas", "27")
+        run("peer", "add", "osaka", fake.url, f"--thumbprint={thumbprint(A)}", "--areas", "27")
     assert not Peer.objects.filter(slug="osaka").exists()
-    out, err = run("peer", "add", "osaka", fake.url, "--thumbprint", thumbprint(N), "--areas", "27")
+    out, err = run("peer", "add", "osaka", fake.url, f"--thumbprint={thumbprint(N)}", "--areas", "27")
     assert "Document verified" in out and err == ""
 
 
 def test_peer_add_warns_when_another_id_has_the_same_key(kansai):
     _fake, peer = kansai
-    _, err = run("peer", "add", "kobe", "http://127.0.0.1:9", "--thumbprint", peer.thumbprints[0], "--areas", "28")
+    _, err = run("peer", "add", "kobe", "http://127.0.0.1:9", f"--thumbprint={peer.thumbprints[0]}", "--areas", "28")
     assert f"{peer.slug} is pinned to the same key" in err
 
 

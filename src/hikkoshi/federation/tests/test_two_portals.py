@@ -65,8 +65,7 @@ def kansai(tmp_path, live_server, settings, transactional_db):
         "add",
         "sapporo",
         live_server.url,
-        "--thumbprint",
-        keys.current_key().thumbprint,
+        f"--thumbprint={keys.current_key().thumbprint}",
         "--areas",
         "01",
     )
@@ -102,7 +101,7 @@ def test_sapporo_asks_kansai_over_the_signed_interface(kansai):
     url, thumbprint, _env, _server = kansai
     out = io.StringIO()
     call_command(
-        "federation", "peer", "add", "kansai", url, "--thumbprint", thumbprint, "--areas", "27,28,01", stdout=out
+        "federation", "peer", "add", "kansai", url, f"--thumbprint={thumbprint}", "--areas", "27,28,01", stdout=out
     )
     assert "Document verified" in out.getvalue()
     peer = Peer.objects.get(slug="kansai")
@@ -183,7 +182,7 @@ def test_sapporo_copies_kansai_s_directory_and_searches_it_like_its_own(kansai, 
     # are cut to 27, 28 here; an area outside 25–30 would refuse the whole copy.
     areas = "27,28"
     call_command(
-        "federation", "peer", "add", "kansai", url, "--thumbprint", thumbprint, "--areas", areas, stdout=io.StringIO()
+        "federation", "peer", "add", "kansai", url, f"--thumbprint={thumbprint}", "--areas", areas, stdout=io.StringIO()
     )
     assert "kansai\tcopied\t4 organisation(s)" in _pull("kansai")
     copy = PortalCopy.objects.get(portal="kansai")

@@ -160,9 +160,15 @@ def test_the_portals_retry_after_is_honoured_instead_of_the_receivers_back_off(t
             assert 2.5 <= third - second < 12  # an HTTP date 4 s ahead, not 30
             asked = datetime.now(UTC).timestamp() + 7200
             time.sleep(0.5)
-            with sqlite3.connect(tmp_path / "data" / "receiver.sqlite3") as db:
-                [(next_attempt, last_error)] = db.execute(
-                    "SELECT next_attempt_at, last_error FROM receiver_statusupdate"
-                ).fetchall()
-            next_at = datetime.fromisoformat(next_attempt).replace(tzinfo=UTC).timestamp()
+            query = "SELECT next_attempt_at, last_error FROM receiver_statusupdate"
+            if receiver.database:  # the tests run on PostgreSQL: so does the receiver, in its own database
+                import psycopg
+
+                with psycopg.connect(receiver.database) as db:
+                    [(next_attempt, last_error)] = db.execute(query).fetchall()
+                next_at = next_attempt.timestamp()
+            else:
+                with sqlite3.connect(tmp_path / "data" / "receiver.sqlite3") as db:
+                    [(next_attempt, last_error)] = db.execute(query).fetchall()
+                next_at = datetime.fromisoformat(next_attempt).replace(tzinfo=UTC).timestamp()
             assert last_error == "http_503" and abs(next_at - asked) < 30  # two hours, not 60 s

@@ -3,12 +3,13 @@
 15 minutes) and ``hikkoshi federation demo`` (three portals on this machine: ``federation.demo``).
 
 No certificate authority: operators compare key thumbprints (RFC 7638) out of band. ``keys``
-prints this portal's id and thumbprints; ``peer add ID URL --thumbprint T`` pins another
-portal, fetches its signed well-known document and keeps what a pinned key signed. For a
-peer running hikkoshi it also registers the sign-in between the two portals
-(``hikkoshi.federation.signin``): the peer as a public client of this portal's OpenID Connect
-provider (PKCE, its callback the one redirect URI), and its provider (the ``oidc_issuer`` of its
-document) as the one movers sign in through before they claim a hand-over from it here.
+prints this portal's id and thumbprints; ``peer add ID URL --thumbprint=T`` (with "=": a
+thumbprint is base64url and may begin with "-") pins another portal, fetches its signed
+well-known document and keeps what a pinned key signed. For a peer running hikkoshi it also
+registers the sign-in between the two portals (``hikkoshi.federation.signin``): the peer as a
+public client of this portal's OpenID Connect provider (PKCE, its callback the one redirect URI),
+and its provider (the ``oidc_issuer`` of its document) as the one movers sign in through before
+they claim a hand-over from it here.
 
 A portal that does not run hikkoshi is added with ``--adapter NAME`` and no thumbprint (it
 cannot sign); its credential (API key, bearer token) is read from ``--credential-file``, the
@@ -59,7 +60,10 @@ class Command(BaseCommand):
             "--thumbprint",
             action="append",
             default=[],
-            help="its key's RFC 7638 thumbprint (repeat for several); none for an --adapter peer",
+            help=(
+                "its key's RFC 7638 thumbprint, as --thumbprint=T (one may begin with '-'; repeat for"
+                " several); none for an --adapter peer"
+            ),
         )
         add.add_argument("--areas", default="", help="JIS X 0402 codes it may serve, e.g. 25,26,27 (default: none)")
         add.add_argument("--adapter", default="", help="for a portal that does not run hikkoshi: its adapter")
