@@ -49,6 +49,28 @@ def wait_for(predicate, timeout=20.0):
     raise AssertionError("not within the time")
 
 
+def _received(receiver, key: str) -> tuple[str, str]:
+    """The portal's signed application, received: its reference and the staff's page of it."""
+    url = receiver.endpoint("sapporo-water")
+    body = json.dumps(APPLICATION).encode()
+    headers = signing.sign_request(
+        method="POST", url=url, body=body, idempotency_key=key, private_key=PORTAL, key_id=PORTAL_KID
+    )
+    reference = httpx.post(url, content=body, headers=headers, timeout=10).json()["reference"]
+    return reference, receiver.url(f"/sapporo-water/applications/{reference}")
+
+
+def _set_status(browser: httpx.Client, detail: str, status: str, message: str = "") -> httpx.Response:
+    """The staff set the status on the application's page, as a browser does (the form's CSRF token)."""
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(detail).text)
+    assert found is not None, "the page has its form"
+    return browser.post(
+        detail,
+        data={"csrfmiddlewaretoken": found.group(1), "status": status, "message": message},
+        headers={"Referer": detail},
+    )
+
+
 def test_a_status_is_sent_signed_and_again_until_acknowledged(tmp_path):
     portal = Portal()
     with StandIn(portal) as site:
@@ -60,20 +82,9 @@ def test_a_status_is_sent_signed_and_again_until_acknowledged(tmp_path):
             env={"HIKKOSHI_RECEIVER_SEND_INTERVAL": "1"},
         )
         with receiver:
-            url = receiver.endpoint("sapporo-water")
-            body = json.dumps(APPLICATION).encode()
-            headers = signing.sign_request(
-                method="POST", url=url, body=body, idempotency_key="app-1", private_key=PORTAL, key_id=PORTAL_KID
-            )
-            reference = httpx.post(url, content=body, headers=headers, timeout=10).json()["reference"]
-            detail = receiver.url(f"/sapporo-water/applications/{reference}")
+            reference, detail = _received(receiver, "app-1")
             with httpx.Client(timeout=10, follow_redirects=True) as browser:
-                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(detail).text).group(1)
-                page = browser.post(
-                    detail,
-                    data={"csrfmiddlewaretoken": token, "status": "processing", "message": ""},
-                    headers={"Referer": detail},
-                )
+                page = _set_status(browser, detail, "processing")
                 assert page.status_code == 200
                 wait_for(lambda: len(portal.answers) >= 2)
                 first, second = portal.answers[:2]
@@ -96,12 +107,7 @@ def test_a_status_is_sent_signed_and_again_until_acknowledged(tmp_path):
                 assert sent["status"] == "processing"
 
                 # A needed message missing: refused at once, nothing sent.
-                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(detail).text).group(1)
-                refused = browser.post(
-                    detail,
-                    data={"csrfmiddlewaretoken": token, "status": "action_needed", "message": " "},
-                    headers={"Referer": detail},
-                )
+                refused = _set_status(browser, detail, "action_needed", " ")
                 assert refused.status_code == 400
                 time.sleep(1.5)
                 assert len(portal.answers) == 2
@@ -140,20 +146,9 @@ def test_the_portals_retry_after_is_honoured_instead_of_the_receivers_back_off(t
             env={"HIKKOSHI_RECEIVER_SEND_INTERVAL": "0.5"},
         )
         with receiver:
-            url = receiver.endpoint("sapporo-water")
-            body = json.dumps(APPLICATION).encode()
-            headers = signing.sign_request(
-                method="POST", url=url, body=body, idempotency_key="app-2", private_key=PORTAL, key_id=PORTAL_KID
-            )
-            reference = httpx.post(url, content=body, headers=headers, timeout=10).json()["reference"]
-            detail = receiver.url(f"/sapporo-water/applications/{reference}")
+            _reference, detail = _received(receiver, "app-2")
             with httpx.Client(timeout=10, follow_redirects=True) as browser:
-                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(detail).text).group(1)
-                browser.post(
-                    detail,
-                    data={"csrfmiddlewaretoken": token, "status": "processing", "message": ""},
-                    headers={"Referer": detail},
-                )
+                _set_status(browser, detail, "processing")
             wait_for(lambda: len(portal.arrived) >= 3, timeout=30)
             first, second, third = portal.arrived[:3]
             assert 2.5 <= second - first < 10  # "3" seconds, not 15
