@@ -328,6 +328,14 @@ def run_search(
         "stats_off_p99_ms": q["p99_ms"],
         "stats_off_requests": q["requests"],
         "stats_off_errors": q["errors"],
+        # The servers' own CPU per answered request, counting on and off: steadier than throughput
+        # when other work shares the machine (each server's workers measured in its own phases).
+        "stats_off_server_cpu_ms_per_request": q["server_cpu_ms_per_request"],
+        "stats_cpu_ratio": (
+            round(q["server_cpu_ms_per_request"] / s["server_cpu_ms_per_request"], 4)
+            if s["server_cpu_ms_per_request"]
+            else 0.0
+        ),
         "baseline_errors": b["errors"],
         "bytes_mean": s["bytes_mean"],
         "baseline_bytes_mean": b["bytes_mean"],

@@ -64,8 +64,29 @@ def enabled() -> bool:
     return bool(getattr(settings, "HIKKOSHI_STATS", True))
 
 
+_CLEANED: dict[tuple, Dims] = {}
+_CLEANED_MAX = 4096  # distinct dimension sets remembered (the hot path: a search, a visit)
+
+
 def clean_dims(dims: Mapping[str, object]) -> Dims:
-    """The dimensions as a sorted tuple; unknown names left out, values not a code made "?"."""
+    """The dimensions as a sorted tuple; unknown names left out, values not a code made "?".
+
+    Remembered per distinct set (at most ``_CLEANED_MAX``, then forgotten all at once): the same
+    few sets come again and again, and checking them is most of what counting costs."""
+    try:
+        memo_key = tuple(dims.items())
+        cleaned = _CLEANED.get(memo_key)
+    except TypeError:  # an unhashable value: cleaned every time
+        return _clean_dims(dims)
+    if cleaned is None:
+        cleaned = _clean_dims(dims)
+        if len(_CLEANED) >= _CLEANED_MAX:
+            _CLEANED.clear()
+        _CLEANED[memo_key] = cleaned
+    return cleaned
+
+
+def _clean_dims(dims: Mapping[str, object]) -> Dims:
     out = []
     for name, value in dims.items():
         limit = DIMENSIONS.get(name)
@@ -158,10 +179,29 @@ def _after_fork() -> None:
 os.register_at_fork(after_in_child=_after_fork)
 
 
+class _Hour:
+    """The current local hour, converted once per hour rather than on every count."""
+
+    def __init__(self) -> None:
+        # (start, end, hour) in one attribute, so that another thread never reads a mixed set.
+        self.span: tuple[datetime, datetime, datetime] | None = None
+
+    def now(self) -> datetime:
+        now = timezone.now()
+        span = self.span
+        if span is not None and span[0] <= now < span[1]:
+            return span[2]
+        hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+        self.span = (hour, hour + timedelta(hours=1), hour)
+        return hour
+
+
+_hour = _Hour()
+
+
 def _add(event: str, dims: Dims, n: int, simulated: bool) -> None:
     try:
-        hour = timezone.localtime().replace(minute=0, second=0, microsecond=0)
-        _buffer.add((hour, event, dims, simulated), n)
+        _buffer.add((_hour.now(), event, dims, simulated), n)
     except Exception as exc:  # noqa: BLE001 (counting never breaks what it counts)
         logger.debug("stats_count_failed error=%s", type(exc).__name__)
 

@@ -1,5 +1,7 @@
 """The buffer: counts added without the database, written in batches, kept when the write fails."""
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test import Client
 import pytest
@@ -46,6 +48,38 @@ def test_values_that_are_not_codes_are_never_stored(count, db):
     row = DailyCount.objects.get()
     assert (row.category, row.region, row.kind) == ("?", "?", "?")
     assert "user" not in row.key and "5" not in row.key
+
+
+def test_remembered_dimension_sets_are_cleaned_alike(monkeypatch):
+    """The memo of cleaned sets answers what cleaning answers, whether remembered or not, and
+    stays bounded; a value that cannot be remembered (unhashable) is still cleaned."""
+    monkeypatch.setattr(counting, "_CLEANED", {})
+    monkeypatch.setattr(counting, "_CLEANED_MAX", 2)
+    dims = {"region": "01101", "category": "札幌 太郎", "user": 5}
+    first = counting.clean_dims(dims)
+    assert first == (("category", "?"), ("region", "01101"))
+    assert counting.clean_dims(dict(dims)) == first  # remembered
+    assert counting.clean_dims({"kind": "a"}) == (("kind", "a"),)
+    assert counting.clean_dims({"kind": "b"}) == (("kind", "b"),)
+    assert len(counting._CLEANED) <= 2
+    assert counting.clean_dims({"kind": ["a", "b"]}) == (("kind", "?"),)
+
+
+def test_the_hour_follows_the_clock(monkeypatch):
+    """Counts go to the local hour of the moment they are made, across an hour's end."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(counting, "_hour", counting._Hour())
+    now = datetime(2026, 12, 3, 14, 59, 59, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    assert counting._hour.now() == timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+    before = counting._hour.now()
+    now = datetime(2026, 12, 3, 15, 0, 0, tzinfo=UTC)
+    after = counting._hour.now()
+    assert after - before == timedelta(hours=1)
+    assert after == timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
 
 
 def test_counting_off(db, settings):
