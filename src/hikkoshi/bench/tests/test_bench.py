@@ -197,6 +197,10 @@ def test_bench_search_smoke(tmp_path):
     assert set(result["bar"]) >= {"ratio", "p99_ms", "worker_rss_mb", "errors", "stats_overhead"}
     assert result["stats_off_throughput"] > 0 and result["stats_off_errors"] == 0
     assert result["stats_ratio"] == pytest.approx(result["throughput"] / result["stats_off_throughput"], rel=1e-3)
+    assert result["stats_off_server_cpu_ms_per_request"] > 0
+    assert result["stats_cpu_ratio"] == pytest.approx(
+        result["stats_off_server_cpu_ms_per_request"] / result["server_cpu_ms_per_request"], rel=1e-2
+    )
     assert "search: " in done.stdout.strip().splitlines()[-2]
 
 
