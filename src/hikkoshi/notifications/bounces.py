@@ -235,10 +235,11 @@ KEEP_DAYS = 30  # a kept returned mail may quote the mover's address: gone after
 
 
 def keep_days() -> int:
-    """``HIKKOSHI_BOUNCE_KEEP_DAYS``, or ``KEEP_DAYS`` when unset or not a positive number."""
+    """The setting ``HIKKOSHI_BOUNCE_KEEP_DAYS``, or ``KEEP_DAYS`` when unset or not a positive
+    number (a mistyped value never keeps returned mails for ever, nor erases them at once)."""
     try:
-        value = int(os.environ.get("HIKKOSHI_BOUNCE_KEEP_DAYS", KEEP_DAYS))
-    except ValueError:
+        value = int(getattr(settings, "HIKKOSHI_BOUNCE_KEEP_DAYS", KEEP_DAYS))
+    except (TypeError, ValueError):
         return KEEP_DAYS
     return value if value > 0 else KEEP_DAYS
 

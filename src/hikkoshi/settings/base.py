@@ -373,6 +373,8 @@ HIKKOSHI_SMTP = {
 # to that address into "hikkoshi manage notification_bounce". Empty: the envelope sender is
 # HIKKOSHI_SMTP["from"] and bounces are not read.
 HIKKOSHI_BOUNCE_ADDRESS = os.environ.get("HIKKOSHI_BOUNCE_ADDRESS", "")
+# Days a returned mail kept for the administrator stays (it may quote the mover's address).
+HIKKOSHI_BOUNCE_KEEP_DAYS = os.environ.get("HIKKOSHI_BOUNCE_KEEP_DAYS", "30")
 
 # The fax gateway: "email" (SMTP to an address made from the number), "hylafax" (its client
 # protocol) or "spool" (TIFF files in a folder another program sends).

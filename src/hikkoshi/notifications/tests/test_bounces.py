@@ -195,7 +195,7 @@ def test_kept_returned_mails_are_erased_after_their_days(settings, tmp_path, mon
     from hikkoshi.notifications.bounces import bounce_dir, erase_kept, keep
 
     settings.DATA_DIR = tmp_path
-    monkeypatch.setenv("HIKKOSHI_BOUNCE_KEEP_DAYS", "7")
+    settings.HIKKOSHI_BOUNCE_KEEP_DAYS = "7"
     old, fresh = keep(b"From: mailer-daemon\r\n\r\nold"), keep(b"From: mailer-daemon\r\n\r\nfresh")
     leftover = bounce_dir() / ".half-written.eml.tmp"
     leftover.write_bytes(b"x")
