@@ -8,6 +8,7 @@ it stops; otherwise an SQLite file in its data directory.
 
 from __future__ import annotations
 
+import atexit
 import http.server
 import itertools
 import os
@@ -24,6 +25,18 @@ import httpx
 from hikkoshi.serving import free_port
 
 _serial = itertools.count(1)
+# Receivers started and not yet stopped: stopped when the test process ends, however a test
+# left them (a failure between start and stop), so that no gunicorn outlives the run.
+_running: set[ReceiverProcess] = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for receiver in list(_running):
+        try:
+            receiver.stop()
+        except Exception:  # noqa: BLE001, S110 (the others are stopped all the same)
+            pass
 
 
 def _postgres_admin_url(url: str) -> str:
@@ -124,6 +137,7 @@ class ReceiverProcess:
             self.command(*args), stdout=log, stderr=subprocess.STDOUT, env=self._env(), cwd=self.base_dir
         )
         log.close()
+        _running.add(self)
         deadline = time.monotonic() + timeout
         probe = self.url(f"/{self.organisations[0]}/.well-known/receipt-keys.json")
         while time.monotonic() < deadline:
@@ -147,6 +161,7 @@ class ReceiverProcess:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
+        _running.discard(self)
         if not keep_data:
             self._drop_database()
 

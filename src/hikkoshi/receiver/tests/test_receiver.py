@@ -460,3 +460,27 @@ def test_purge_says_what_it_did_and_refuses_an_organisation_not_served(receiver)
         receiver.run("purge", "--organisation", "sapporo-water", "--organisation", "osaka-gas")
     assert "No organisation osaka-gas is served" in refused.value.stderr
     assert "osaka-gas" not in receiver.run("purge", "--organisation", "sapporo-water").stdout  # nothing recorded
+
+
+def test_a_receiver_left_running_stops_with_the_test_process(tmp_path):
+    """A test that fails between start and stop leaves no gunicorn behind: the receivers still
+    running when the test process ends are stopped then."""
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from hikkoshi.receiver.testing import ReceiverProcess\n"
+        "r = ReceiverProcess(Path(sys.argv[1]), ['sapporo-water'], workers=1, portal_keys_url='http://127.0.0.1:9/keys.json').start()\n"
+        "print(r.port, r.process.pid, flush=True)\n"  # and ends without stopping it
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120, check=True
+    )
+    port, pid = (int(v) for v in done.stdout.split())
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/sapporo-water/.well-known/receipt-keys.json", timeout=2)
+    with pytest.raises(ProcessLookupError):
+        import os
+
+        os.kill(pid, 0)
