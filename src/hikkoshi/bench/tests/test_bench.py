@@ -279,10 +279,27 @@ def test_bench_delivery_smoke(tmp_path):
         assert r["all_delivered_once"], database
         assert r["web_applications"] == 3 * r["moves"] and r["mails"] == 3 * r["moves"]
         assert r["moves_per_second"] > 0 and r["noop_per_second"] > 0
+        assert r["moves_per_1000_tasks"] == pytest.approx(1000 * r["moves_per_second"] / r["noop_per_second"], rel=1e-2)
+        assert result["bar"][f"{database} moves/s"]["value"] == r["moves_per_1000_tasks"]
     assert result["throughput"] == min(r["moves_per_second"] for r in result["results"].values())
     assert done.stdout.strip().splitlines()[-2].startswith("delivery: ")
     # The table, without --json.
     assert "moves per second" in delivery_table(result)
+
+
+def test_the_delivery_bar_is_ten_moves_a_second_at_the_reference_speed():
+    """The bar, judged against the same run's empty tasks, is exactly 10 moves/s on a machine as
+    fast as the one where it was set, and scales with the machine: half as fast, 5 moves/s pass."""
+    from hikkoshi.bench.delivery import REFERENCE_NOOP_PER_SECOND, moves_per_1000_tasks, relative_bar
+
+    for database, noop in REFERENCE_NOOP_PER_SECOND.items():
+        want = relative_bar(database)
+        assert moves_per_1000_tasks({"moves_per_second": 10.0, "noop_per_second": noop}) == pytest.approx(
+            want, abs=0.05
+        )
+        assert moves_per_1000_tasks({"moves_per_second": 5.0, "noop_per_second": noop / 2}) >= want - 0.05
+        assert moves_per_1000_tasks({"moves_per_second": 9.0, "noop_per_second": noop}) < want
+    assert moves_per_1000_tasks({"moves_per_second": 1.0, "noop_per_second": 0}) == 0.0
 
 
 def delivery_table(result):
