@@ -4,6 +4,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
 import os
 from pathlib import Path
+import statistics
 import subprocess
 import sys
 import threading
@@ -183,7 +184,7 @@ def test_bench_search_smoke(tmp_path):
         [*cmd, "bench", "search", "--json", "--seconds", "1", "--connections", "4", "--rounds", "1", "--warmup", "0.5"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         env=env,
     )
     assert done.returncode == 0, done.stderr
@@ -198,6 +199,11 @@ def test_bench_search_smoke(tmp_path):
     assert result["stats_off_throughput"] > 0 and result["stats_off_errors"] == 0
     assert result["stats_ratio"] == pytest.approx(result["throughput"] / result["stats_off_throughput"], rel=1e-3)
     assert result["stats_off_server_cpu_ms_per_request"] > 0
+    cost = result["counting_cost"]
+    assert cost["counted"] > 0  # counting was on in its turns
+    assert len(cost["round_ratios"]) == cost["rounds"] >= 4
+    assert cost["ratio"] == pytest.approx(statistics.median(cost["round_ratios"]), rel=1e-3)
+    assert result["bar"]["stats_overhead"]["value"] == cost["ratio"]
     assert result["stats_cpu_ratio"] == pytest.approx(
         result["stats_off_server_cpu_ms_per_request"] / result["server_cpu_ms_per_request"], rel=1e-2
     )
