@@ -5,8 +5,9 @@ so ``bench search`` also measures the same search answered in one process throug
 application, with counting on and off in turns (``HIKKOSHI_STATS``), as CPU time per request
 (``time.process_time``: other processes' work does not count in it). A CPU-bound server's
 throughput is inversely proportional to it, so the ratio off ÷ on is the throughput kept with
-counting: the median of the rounds' ratios, each round a pass of each, one after the other. Run as ``python -m hikkoshi.bench.counting PATHS_FILE ROUNDS`` in the served
-environment; prints one JSON object.
+counting: the median of the rounds' ratios, each round a pass of each, one after the other.
+Run as ``python -m hikkoshi.bench.counting PATHS_FILE ROUNDS`` in the served environment; prints
+one JSON object.
 """
 
 import io
@@ -15,7 +16,6 @@ from pathlib import Path
 import statistics
 import sys
 import time
-
 
 PASSES_OF_PATHS = 3  # each pass asks every path this many times (about 0.3 s of CPU a pass)
 
