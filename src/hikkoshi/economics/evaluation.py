@@ -115,6 +115,7 @@ class Evaluation:
     visits_by_day: list[tuple[date, int]]
     moves_by_day: list[tuple[date, int]]
     searches_by_category: list[Row]
+    started_by_entered_by: list[Row]
     moves_by_entered_by: list[Row]
     kinds: list[Row]
     channels: list[Row]
@@ -142,6 +143,7 @@ class Evaluation:
         rows = [
             *self.usage,
             *self.searches_by_category,
+            *self.started_by_entered_by,
             *self.moves_by_entered_by,
             *self.kinds,
             *self.channels,
@@ -253,6 +255,7 @@ def evaluate(
             Row(_category_label(value), n, s)
             for value, n, s in selectors.breakdown("search", "category", start, end, include_simulated=sim)
         ],
+        started_by_entered_by=_breakdown("move_started", "entered_by", start, end, sim),
         moves_by_entered_by=_breakdown("move_submitted", "entered_by", start, end, sim),
         kinds=_breakdown("move_submitted", "kind", start, end, sim),
         channels=_breakdown("delivered", "channel", start, end, sim),

@@ -43,8 +43,14 @@ class ReportPages(Pages):
         for line in wrap(text, MINCHO, size, (RIGHT - LEFT) * 2.8346):
             self.row([(LEFT, line, "left")], size=size)
 
+    def subheading(self, text: str) -> None:
+        """A table's title, kept on a page with the table's head and first rows."""
+        self.need(ROW * 4)
+        self.row([(LEFT, text, "left")], font=GOTHIC, size=9)
+
     def table(self, rows: Sequence[Row], *, total: int | None = None, empty: str = "") -> None:
         """A row per line: label, a bar, count, share of ``total`` and of which simulated."""
+        self.need(ROW * 3)
         if not rows:
             self.note(empty or "この期間の記録はありません / nothing counted in this period")
             return
@@ -134,6 +140,7 @@ def _render(ev: Evaluation) -> bytes:
         else "実測値のみ / measured figures only"
     )
     pages.row([(LEFT, f"集計の対象 / figures: {basis}", "left")], size=8.5)
+    pages.row([(LEFT, "対象地域 / area: ポータル全体 / the whole portal", "left")], size=8.5)
     pages.row([(LEFT, f"作成日 / printed: {timezone.localdate():%Y-%m-%d}", "left")], size=8.5)
     pages.note(
         "利用統計は個人データを含まない日別の件数です（名前・住所・連絡先・利用者を記録しません）。 / "
@@ -144,9 +151,11 @@ def _render(ev: Evaluation) -> bytes:
     pages.table(ev.usage, total=0)
     pages.columns("ページ閲覧（日別） / page views by day", ev.visits_by_day)
     pages.columns("引越し手続の申請（日別） / moves submitted by day", ev.moves_by_day)
-    pages.row([(LEFT, "申請の入力者 / moves submitted by who entered them", "left")], font=GOTHIC, size=9)
+    pages.subheading("手続の開始（入力者別） / moves started by who entered them")
+    pages.table(ev.started_by_entered_by)
+    pages.subheading("申請（入力者別） / moves submitted by who entered them")
     pages.table(ev.moves_by_entered_by)
-    pages.row([(LEFT, "事業者情報検索の種別 / provider searches by category", "left")], font=GOTHIC, size=9)
+    pages.subheading("事業者情報検索の種別 / provider searches by category")
     pages.table(ev.searches_by_category)
 
     pages.heading("2. 引越しの種類 / Move kinds")
@@ -167,24 +176,24 @@ def _render(ev: Evaluation) -> bytes:
     _times(pages, ev.delivery_times)
 
     pages.heading("5. 失敗とその理由 / Failures and their reasons")
-    pages.row([(LEFT, "送達の失敗（理由別） / delivery failures by reason", "left")], font=GOTHIC, size=9)
+    pages.subheading("送達の失敗（理由別） / delivery failures by reason")
     pages.table(ev.failure_reasons)
-    pages.row([(LEFT, "送達の失敗（経路別） / delivery failures by channel", "left")], font=GOTHIC, size=9)
+    pages.subheading("送達の失敗（経路別） / delivery failures by channel")
     pages.table(ev.failure_channels)
-    pages.row([(LEFT, "送達の再試行（理由別） / delivery retries by reason", "left")], font=GOTHIC, size=9)
+    pages.subheading("送達の再試行（理由別） / delivery retries by reason")
     pages.table(ev.retry_reasons)
-    pages.row([(LEFT, "その他の失敗 / other failures", "left")], font=GOTHIC, size=9)
+    pages.subheading("その他の失敗 / other failures")
     pages.table(ev.other_failures, total=0)
 
     pages.heading("6. 満足度アンケート / Satisfaction survey")
     _survey(pages, ev)
 
     pages.heading("7. 連携ポータルとの間 / Partner-portal traffic")
-    pages.row([(LEFT, "事業者情報検索の出所 / provider searches by origin", "left")], font=GOTHIC, size=9)
+    pages.subheading("事業者情報検索の出所 / provider searches by origin")
     pages.table(ev.partner)
-    pages.row([(LEFT, "連携ポータルからの引継ぎ / hand-overs in", "left")], font=GOTHIC, size=9)
+    pages.subheading("連携ポータルからの引継ぎ / hand-overs in")
     pages.table(ev.handoffs_in)
-    pages.row([(LEFT, "連携ポータルへの引継ぎ / hand-overs out", "left")], font=GOTHIC, size=9)
+    pages.subheading("連携ポータルへの引継ぎ / hand-overs out")
     pages.table(ev.handoffs_out)
 
     pages.heading("8. ビジネスモデルの収支 / Balance of the business-model scenario")
@@ -195,11 +204,7 @@ def _render(ev: Evaluation) -> bytes:
 
 
 def _times(pages: ReportPages, times: list[DeliveryTime]) -> None:
-    pages.row(
-        [(LEFT, "送達までの時間（申請から送達まで） / time to deliver (submission to delivery)", "left")],
-        font=GOTHIC,
-        size=9,
-    )
+    pages.subheading("送達までの時間（申請から送達まで） / time to deliver (submission to delivery)")
     if not times:
         pages.note(
             "この期間に送達記録はありません（模擬データには送達記録がなく、所要時間は測れません）。 / "

@@ -1,6 +1,8 @@
 """The evaluation report's PDF from the statistics dashboard (/admin/stats/report.pdf): the
-dashboard's form chooses the period; a bad period is shown by the dashboard itself, with its
-errors. Staff only (the project's URLs wrap it in ``admin.site.admin_view``, as the dashboard)."""
+dashboard's form chooses the period (and whether simulated figures are in it; its region is not
+applied: the report is of the whole portal, most events have no place); a bad period is shown by
+the dashboard itself, with its errors. Staff only (the project's URLs wrap it in
+``admin.site.admin_view``, as the dashboard)."""
 
 from django.http import HttpRequest, HttpResponse
 

@@ -70,7 +70,9 @@ def test_the_report_reads_back_the_period_its_figures_and_the_balance():
     assert "2026-10-01 – 2026-10-31（31日間 / 31 days）" in text
     assert _line(text, "ページ閲覧 / page views").endswith("123 — 0")
     assert _line(text, "引越し手続の申請 / moves submitted ").endswith("10 — 0")
-    assert _line(text, "本人 / the mover").endswith("7 70.0 % 0")
+    assert "対象地域 / area: ポータル全体" in text
+    started, submitted = [re.sub(r"\s+", " ", line) for line in text.splitlines() if "本人 / the mover" in line]
+    assert started.endswith("12 100.0 % 0") and submitted.endswith("7 70.0 % 0")
     assert _line(text, "不動産会社の店舗 / an agency's store").endswith("3 30.0 % 0")
     assert _line(text, "転居 / relocation").endswith("7 70.0 % 0")  # move kinds
     assert _line(text, "Web連携 / web").endswith("11 73.3 % 0")  # channel mix

@@ -7,7 +7,10 @@ from hikkoshi.stats.actions import registered
 
 
 class Command(BaseCommand):
-    help = "Usage statistics: fill the tables with simulated activity (simulate); other apps' actions."
+    help = (
+        "Usage statistics: fill the tables with simulated activity (simulate); the actions other apps add "
+        "(report: the evaluation report, given by the business model)."
+    )
 
     def add_arguments(self, parser):
         others = registered()
