@@ -6,6 +6,7 @@ from hikkoshi.api.api import api
 from hikkoshi.assisted import urls as assisted_urls
 from hikkoshi.delivery.answers import answers_endpoint
 from hikkoshi.delivery.views import well_known_keys
+from hikkoshi.economics.views import stats_report
 from hikkoshi.federation import signin
 from hikkoshi.federation.api import api as federation_api
 from hikkoshi.federation.views import claim, well_known_document
@@ -19,6 +20,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     # The admin's own sign-in form would skip the second factor: allauth's sign-in instead.
     path("admin/login/", admin_login),
+    # The evaluation report of the statistics' period (実証評価レポート): the business model's view,
+    # beside the dashboard whose button asks for it (hikkoshi.stats.views.REPORT_URL_NAME).
+    path("admin/stats/report.pdf", admin.site.admin_view(stats_report), name="stats-report"),
     path("admin/stats/", include("hikkoshi.stats.urls")),  # 利用統計 (staff, second factor)
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

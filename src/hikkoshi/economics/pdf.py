@@ -17,7 +17,10 @@ ROW = 5.2
 BOTTOM = HEIGHT_MM - MARGIN_MM - 8
 
 
-class _Pages:
+class Pages:
+    """Rows drawn down A4 pages, a new page when the next rows do not fit (also the evaluation
+    report's, ``evaluation_pdf``)."""
+
     def __init__(self, sheet: Sheet, title: str):
         self.sheet = sheet
         self.title = title
@@ -30,6 +33,10 @@ class _Pages:
             self.sheet.c.showPage()
             self.page += 1
             self.t = 20.0
+            self.page_started()
+
+    def page_started(self) -> None:
+        """Called at the top of every page after the first (nothing here)."""
 
     def _footer(self) -> None:
         self.sheet.footer(self.title, f"{self.page}")
@@ -77,7 +84,7 @@ def render(report: Report) -> bytes:
     buffer = io.BytesIO()
     c = new_canvas(buffer, title)
     sheet = Sheet(c)
-    pages = _Pages(sheet, title)
+    pages = Pages(sheet, title)
     sheet.text(LEFT, pages.t, "ビジネスモデル 収支試算", font=GOTHIC, size=18)
     pages.t += 7
     sheet.text(LEFT, pages.t, f"Business model: {scenario.name}", font=GOTHIC, size=11)

@@ -103,3 +103,20 @@ def survey_results(start: date, end: date, *, include_simulated: bool = True, la
         answers.exclude(comment="").order_by("-day", "-pk").values_list("day", "level", "comment", "simulated")[:latest]
     )
     return {"levels": levels, "answers": total, "average": average, "comments": comments}
+
+
+def breakdown(
+    event: str, dimension: str, start: date, end: date, *, include_simulated: bool = True, region: str | None = None
+) -> list[tuple[str, int, int]]:
+    """The counts of ``event`` in ``start`` to ``end`` by the values of one dimension:
+    [(value, count, of which simulated)], largest first ("" for rows without the dimension)."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"not a dimension of the statistics: {dimension}")
+    rows = _rows(start, end, region=region, include_simulated=include_simulated).filter(event=event)
+    grouped = rows.values(dimension).annotate(
+        total=Sum("count"), simulated_total=Sum("count", filter=Q(simulated=True))
+    )
+    out = [(row[dimension], row["total"] or 0, row["simulated_total"] or 0) for row in grouped]
+    out = [row for row in out if row[1]]
+    out.sort(key=lambda row: (-row[1], row[0]))
+    return out

@@ -13,8 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -23,23 +24,37 @@ from hikkoshi.charts import bar_chart
 from hikkoshi.moves.access import OWN, move_visible_to
 from hikkoshi.moves.views.shared import error_summary
 
+from .labels import CSV_HEADERS, event_label, figure_label
 from .selectors import TOTALS, daily_series, period_totals, survey_results
 from .survey import SurveyForm, answer_of, may_answer, survey_answer
 
 EVENTS = sorted({event for event, _dims in TOTALS.values()})
+# The evaluation report's PDF (実証評価レポート): made by an app above this one
+# (``hikkoshi.economics.evaluation``), routed by the project's URLs under this name. Without it
+# the dashboard shows no button.
+REPORT_URL_NAME = "stats-report"
 MAX_DAYS = 366
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # days the statistics can hold
 
 
 class PeriodForm(forms.Form):
-    event = forms.ChoiceField(label=_("event"), choices=[(e, e) for e in EVENTS], initial="visit")
+    event = forms.ChoiceField(label=_("event"), choices=[(e, event_label(e)) for e in EVENTS], initial="visit")
     start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     region = forms.CharField(
         label=_("municipality code"),
         required=False,
         max_length=5,
-        help_text=_("A prefecture (01) or a municipality (01101); empty: everywhere."),
+        # The sentence under the filter says what it filters: a code that matches nothing shows
+        # zeros, which would otherwise read as "nothing happened there".
+        help_text=format_lazy(
+            "{} {}",
+            _("A prefecture (01) or a municipality (01101); empty: everywhere."),
+            _(
+                "Only the events counted with a place are filtered: provider searches and submitted "
+                "moves. Visits, deliveries, hand-overs and sign-ins have no place and count 0 with a code."
+            ),
+        ),
     )
     simulated = forms.BooleanField(label=_("include simulated figures"), required=False, initial=True)
 
@@ -72,7 +87,7 @@ class PeriodForm(forms.Form):
         return data
 
 
-def _period(request) -> tuple[PeriodForm, dict | None]:
+def requested_period(request) -> tuple[PeriodForm, dict | None]:
     params = request.GET.copy()
     if "event" not in params:
         params.update({"event": "visit", "simulated": "on"})
@@ -80,9 +95,17 @@ def _period(request) -> tuple[PeriodForm, dict | None]:
     return form, (form.cleaned_data if form.is_valid() else None)
 
 
+def report_url() -> str | None:
+    """Where the evaluation report's PDF is made, or None when no app makes it."""
+    try:
+        return reverse(REPORT_URL_NAME)
+    except NoReverseMatch:
+        return None
+
+
 def dashboard(request):
-    form, period = _period(request)
-    context: dict = {"form": form, "title": _("Usage statistics")}
+    form, period = requested_period(request)
+    context: dict = {"form": form, "title": _("Usage statistics"), "report_url": report_url()}
     status = 200
     if period is None:
         status = 400
@@ -96,11 +119,16 @@ def dashboard(request):
         context.update(
             period=period,
             series=series,
+            event_label=event_label(period["event"]),
             chart=bar_chart(
-                [(f"{day:%Y-%m-%d}", n) for day, n in series], labelledby="chart-title", title=_("Count by day")
+                [(f"{day:%Y-%m-%d}", n) for day, n in series],
+                labelledby="chart-title",
+                title=_("Count by day"),
+                x_label=_("day"),
+                y_label=_("count"),
             ),
             series_total=sum(n for _d, n in series),
-            totals=[(name, totals[name], totals[name] - measured[name]) for name in TOTALS],
+            totals=[(figure_label(name), totals[name], totals[name] - measured[name]) for name in TOTALS],
             has_simulated=any(totals[name] != measured[name] for name in TOTALS),
             csv_query=request.GET.urlencode(),
             survey=survey_results(period["start"], period["end"], include_simulated=period["simulated"]),
@@ -109,7 +137,7 @@ def dashboard(request):
 
 
 def export_csv(request):
-    form, period = _period(request)
+    form, period = requested_period(request)
     if period is None:
         return HttpResponse(
             "\n".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
@@ -128,9 +156,10 @@ def export_csv(request):
         f'attachment; filename="hikkoshi-{period["event"]}-{period["start"]}-{period["end"]}.csv"'
     )
     writer = csv.writer(response)
-    writer.writerow(["day", "event", "region", "count", "of which simulated"])
+    writer.writerow(CSV_HEADERS)
+    label = event_label(period["event"])
     for day, n in series:
-        writer.writerow([day.isoformat(), period["event"], period["region"] or "", n, n - measured.get(day, 0)])
+        writer.writerow([day.isoformat(), label, period["event"], period["region"] or "", n, n - measured.get(day, 0)])
     return response
 
 

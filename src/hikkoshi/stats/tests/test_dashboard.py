@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from hikkoshi.accounts.tests.conftest import make_user, sign_in
 from hikkoshi.stats.counting import add_rows
+from hikkoshi.stats.labels import CSV_HEADERS
 from hikkoshi.stats.models import DailyCount
 
 
@@ -34,9 +35,9 @@ def test_csv_export(admin_client):
     answer = admin_client.get("/admin/stats/export.csv", {"event": "visit", "simulated": "on"})
     assert answer.status_code == 200 and answer["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.content.decode())))
-    assert rows[0] == ["day", "event", "region", "count", "of which simulated"]
-    assert rows[-1] == [today.isoformat(), "visit", "", "7", "0"]
-    assert rows[-2] == [(today - timedelta(days=1)).isoformat(), "visit", "", "5", "5"]
+    assert rows[0] == CSV_HEADERS and rows[0][0] == "日付 / date"
+    assert rows[-1] == [today.isoformat(), "ページ閲覧 / page views", "visit", "", "7", "0"]
+    assert rows[-2] == [(today - timedelta(days=1)).isoformat(), "ページ閲覧 / page views", "visit", "", "5", "5"]
     assert len(rows) == 31
 
 

@@ -1,20 +1,33 @@
-"""``hikkoshi stats simulate --days 90``: the usage statistics' commands."""
+"""``hikkoshi stats simulate --days 90``: the usage statistics' commands; apps above this one
+add theirs (``hikkoshi stats report``, see ``hikkoshi.stats.actions``)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hikkoshi.stats.actions import registered
+
 
 class Command(BaseCommand):
-    help = "Usage statistics: fill the tables with simulated activity (simulate)."
+    help = (
+        "Usage statistics: fill the tables with simulated activity (simulate); the actions other apps add "
+        "(report: the evaluation report, given by the business model)."
+    )
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{simulate}")
+        others = registered()
+        names = ["simulate", *sorted(others)]
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{" + ",".join(names) + "}")
         simulating = actions.add_parser(
             "simulate", help="Fill the statistics with simulated activity, marked as simulated."
         )
         add_simulate_arguments(simulating)
+        for name in sorted(others):
+            others[name].add_arguments(actions.add_parser(name, help=others[name].help))
 
     def handle(self, *args, action, **options):
-        run_simulate(self, **options)
+        if action == "simulate":
+            run_simulate(self, **options)
+        else:
+            registered()[action].run(self, **options)
 
 
 def add_simulate_arguments(parser) -> None:
