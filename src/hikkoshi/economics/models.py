@@ -25,6 +25,12 @@ class UsageBasis(models.TextChoices):
     MEASURED = "measured", _("Measured: a period of the statistics scaled to a year (実績の年換算)")
 
 
+SHARE_RANGE = _(
+    "「地域情報ポータルの負担割合 (%%)」は 0 以上 100 以下で入力してください（入力: %(value)s）。 / "
+    "“Share borne by the regional portal (%%)” must be between 0 and 100 (entered: %(value)s)."
+)
+
+
 class Scenario(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(
@@ -39,7 +45,10 @@ class Scenario(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal(0),
-        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        validators=[
+            MinValueValidator(Decimal(0), message=SHARE_RANGE),
+            MaxValueValidator(Decimal(100), message=SHARE_RANGE),
+        ],
         help_text=_(
             "Regional kind only: the part of development, operation and hosting the regional "
             "information portal pays (地域情報ポータルの負担割合)."
@@ -87,7 +96,8 @@ class Scenario(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.kind == ScenarioKind.REGIONAL and not (Decimal(0) < (self.shared_percent or 0) <= 100):
+        # Out of 0–100 is the field's own error (SHARE_RANGE); here only the regional kind's 0.
+        if self.kind == ScenarioKind.REGIONAL and (self.shared_percent or 0) == 0:
             errors["shared_percent"] = _(
                 "共有する割合を 0 より大きく 100 以下で入力してください。 / "
                 "Enter the regional portal's share: more than 0, at most 100."
@@ -150,6 +160,9 @@ class UsageItem(models.TextChoices):
     STORES = "stores", _("Agency stores using the ASP (代行ASP利用店舗数)")
     ORGANISATIONS = "organisations", _("Receiving organisations (受付事業者数)")
 
+
+# Usage figures that are percentages (0–100).
+PERCENT_ITEMS = frozenset({UsageItem.UPTAKE, UsageItem.AGENCY_SHARE})
 
 SOURCE_HELP = _(
     "Where the number comes from (出典: document, page, year). Leave empty only when it is an assumption (仮定)."
@@ -224,3 +237,23 @@ class UsageFigure(Figure):
 
     def __str__(self) -> str:
         return self.get_item_display()
+
+    def clean(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors.update(error.error_dict)
+        if self.item in PERCENT_ITEMS and self.value is not None and self.value > 100:
+            errors.setdefault("value", []).append(
+                ValidationError(
+                    _(
+                        "「%(label)s」は 0 以上 100 以下の割合 (%%) で入力してください。 / "
+                        "“%(label)s” is a percentage: enter 0 to 100."
+                    ),
+                    code="percent",
+                    params={"label": UsageItem(self.item).label},
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
