@@ -170,8 +170,10 @@ SOURCE_HELP = _(
 
 
 class Figure(models.Model):
-    """A number of a scenario with where it comes from."""
+    """A number of a scenario with where it comes from. Each kind of figure names its ``item``
+    (with its own choices) and its scenario (with its own related name) itself."""
 
+    item = models.CharField(max_length=40)
     source = models.TextField(_("source (出典)"), blank=True, help_text=SOURCE_HELP)
     assumption = models.BooleanField(
         _("assumption (仮定)"), default=False, help_text=_("Tick when the number is assumed, not taken from a source.")
@@ -179,6 +181,11 @@ class Figure(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        """The item's label (the concrete model's choices: ``get_item_display``)."""
+        field = self._meta.get_field("item")
+        return str(dict(getattr(field, "flatchoices", ())).get(self.item, self.item))
 
     def clean(self) -> None:
         if not self.assumption and not self.source.strip():
@@ -191,36 +198,35 @@ class Figure(models.Model):
             )
 
 
-class CostLine(Figure):
-    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="costs")
-    item = models.CharField(_("cost (費用項目)"), max_length=40, choices=CostItem)
+class Line(Figure):
+    """A cost or an income line: an amount in yen."""
+
     amount = models.DecimalField(
         _("yen (円)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )
+
+    class Meta:
+        abstract = True
+
+
+class CostLine(Line):
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="costs")
+    item = models.CharField(_("cost (費用項目)"), max_length=40, choices=CostItem)
 
     class Meta:
         verbose_name = _("cost line")
         verbose_name_plural = _("cost lines")
         constraints = [models.UniqueConstraint(fields=["scenario", "item"], name="economics_cost_once")]
 
-    def __str__(self) -> str:
-        return self.get_item_display()
 
-
-class IncomeLine(Figure):
+class IncomeLine(Line):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="income")
     item = models.CharField(_("income (収入項目)"), max_length=40, choices=IncomeItem)
-    amount = models.DecimalField(
-        _("yen (円)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
-    )
 
     class Meta:
         verbose_name = _("income line")
         verbose_name_plural = _("income lines")
         constraints = [models.UniqueConstraint(fields=["scenario", "item"], name="economics_income_once")]
-
-    def __str__(self) -> str:
-        return self.get_item_display()
 
 
 class UsageFigure(Figure):
@@ -234,9 +240,6 @@ class UsageFigure(Figure):
         verbose_name = _("usage figure")
         verbose_name_plural = _("usage figures")
         constraints = [models.UniqueConstraint(fields=["scenario", "item"], name="economics_usage_once")]
-
-    def __str__(self) -> str:
-        return self.get_item_display()
 
     def clean(self) -> None:
         errors: dict[str, list[ValidationError]] = {}

@@ -461,3 +461,17 @@ def test_a_pdf_heading_is_never_left_alone_at_the_foot_of_a_page():
             pages.row([(0, f"row {n}", "left")])
         where = {text: page for page, text in sheet.texts}
         assert where["heading"] == where["head row"] == where["row 0"] == where["row 2"], pages.t
+
+
+def test_every_line_names_its_item_by_its_own_choices():
+    from hikkoshi.economics.models import CostItem, Figure, IncomeItem, Line, UsageItem
+
+    assert str(CostLine(item=CostItem.HOSTING)) == str(CostItem.HOSTING.label)
+    assert str(IncomeLine(item=IncomeItem.FEE)) == str(IncomeItem.FEE.label)
+    assert str(UsageFigure(item=UsageItem.UPTAKE)) == str(UsageItem.UPTAKE.label)
+    # the fields said once, in the abstract bases: the same column in every table
+    assert CostLine._meta.get_field("amount").deconstruct() == IncomeLine._meta.get_field("amount").deconstruct()
+    for line in (CostLine, IncomeLine, UsageFigure):
+        assert issubclass(line, Figure) and line._meta.get_field("item").choices
+        assert line._meta.get_field("source").deconstruct() == Figure._meta.get_field("source").deconstruct()
+    assert Line._meta.abstract and Figure._meta.abstract
