@@ -73,7 +73,7 @@ class Report:
         never = _("never (回収・到達しない)")
         if self.usage.empty:
             # Zero usage from an empty period is not a measurement: no break-even or payback from it.
-            unmeasured = _("not measured: no statistics in the period (統計なし・算出しない)")
+            unmeasured = _("not measured (統計なし)")
             break_even, payback = unmeasured, unmeasured
         else:
             break_even = f"{r.break_even_moves:,}" if r.break_even_moves is not None else never
