@@ -161,6 +161,13 @@ class UsageItem(models.TextChoices):
     ORGANISATIONS = "organisations", _("Receiving organisations (受付事業者数)")
 
 
+AMOUNT_RANGE = _(
+    "「円」は 0 以上で入力してください（入力: %(value)s）。 / “Yen” must be 0 or more (entered: %(value)s)."
+)
+VALUE_RANGE = _(
+    "「値」は 0 以上で入力してください（入力: %(value)s）。 / “Value” must be 0 or more (entered: %(value)s)."
+)
+
 # Usage figures that are percentages (0–100).
 PERCENT_ITEMS = frozenset({UsageItem.UPTAKE, UsageItem.AGENCY_SHARE})
 
@@ -202,7 +209,7 @@ class Line(Figure):
     """A cost or an income line: an amount in yen."""
 
     amount = models.DecimalField(
-        _("yen (円)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+        _("yen (円)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0), message=AMOUNT_RANGE)]
     )
 
     class Meta:
@@ -233,7 +240,10 @@ class UsageFigure(Figure):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="usage")
     item = models.CharField(_("usage (利用量)"), max_length=40, choices=UsageItem)
     value = models.DecimalField(
-        _("value (値)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+        _("value (値)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0), message=VALUE_RANGE)],
     )
 
     class Meta:

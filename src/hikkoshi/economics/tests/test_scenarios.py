@@ -475,3 +475,17 @@ def test_every_line_names_its_item_by_its_own_choices():
         assert issubclass(line, Figure) and line._meta.get_field("item").choices
         assert line._meta.get_field("source").deconstruct() == Figure._meta.get_field("source").deconstruct()
     assert Line._meta.abstract and Figure._meta.abstract
+
+
+@pytest.mark.django_db
+def test_a_negative_amount_or_value_is_refused_saying_so_in_both_languages():
+    scenario = Scenario.objects.create(name="s")
+    for figure, field in (
+        (CostLine(scenario=scenario, item="operation", amount=D(-1), assumption=True), "amount"),
+        (IncomeLine(scenario=scenario, item="contribution", amount=D(-1), assumption=True), "amount"),
+        (UsageFigure(scenario=scenario, item="uptake_percent", value=D(-5), assumption=True), "value"),
+    ):
+        with pytest.raises(ValidationError) as error:
+            figure.full_clean()
+        (message,) = error.value.message_dict[field]  # one message, not the validator's and a percentage's
+        assert "0 以上" in message and "0 or more" in message and "-" in message
