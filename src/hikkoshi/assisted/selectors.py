@@ -3,7 +3,7 @@ for billing, the staff of an agency."""
 
 from dataclasses import dataclass
 
-from .models import Agency, AgencyMember, BillingCount, Operator
+from .models import Agency, AgencyMember, BillingCount, Operator, Store
 
 _CACHE_ATTRIBUTE = "_hikkoshi_memberships"
 
@@ -88,8 +88,10 @@ def agency_members(agency_ids) -> list[AgencyMember]:
 
 
 def billing_counts(agency_ids) -> list[BillingCount]:
+    ids = list(agency_ids)
     return list(
-        BillingCount.objects.filter(agency_id__in=list(agency_ids))
+        # a count whose store is another agency's is not these agencies' to see
+        BillingCount.objects.filter(agency_id__in=ids, store__agency_id__in=ids)
         .select_related("agency", "store")
         .order_by("-month", "agency__name", "store__name")
     )
@@ -101,3 +103,22 @@ def monthly_totals(counts: list[BillingCount]) -> list[tuple[str, int]]:
     for count in counts:
         totals[count.month] = totals.get(count.month, 0) + count.count
     return sorted(totals.items())
+
+
+@dataclass(frozen=True)
+class StoreTotal:
+    agency: str
+    store: str
+    count: int  # moves submitted, every month counted
+
+
+def store_totals(agency_ids, counts: list[BillingCount]) -> list[StoreTotal]:
+    """Every store of these agencies with its moves submitted summed over the months of
+    ``counts`` (``billing_counts`` of the same agencies; the basis of per-store ASP fees), 0 for a
+    store that submitted none; by agency and store name."""
+    ids = list(agency_ids)
+    sums: dict[int, int] = {}
+    for count in counts:
+        sums[count.store_id] = sums.get(count.store_id, 0) + count.count
+    stores = Store.objects.filter(agency_id__in=ids).select_related("agency").order_by("agency__name", "name", "pk")
+    return [StoreTotal(store.agency.name, store.name, sums.get(store.pk, 0)) for store in stores]

@@ -31,7 +31,7 @@ import segno
 
 from hikkoshi import application_number
 from hikkoshi.audit.services import Action, record
-from hikkoshi.charts import bar_chart
+from hikkoshi.charts import bar_chart, hbar_chart
 from hikkoshi.identity import second_factor_gate
 from hikkoshi.moves.access import AGENCY, CALL_CENTRE, ROLES, move_visible_to, visible_moves
 from hikkoshi.moves.constants import MoveStatus
@@ -42,7 +42,7 @@ from hikkoshi.moves.models import Move
 from . import names, services
 from .forms import CallConsentForm, ContactForm, MemberForm, PhoneConsentForm, ScriptConsentForm, SheetConsentForm
 from .models import Agency, AgencyMember, CallCentre, Store
-from .selectors import agency_members, billing_counts, memberships, monthly_totals
+from .selectors import agency_members, billing_counts, memberships, monthly_totals, store_totals
 from .texts import AGENCY_CONSENT, CALL_SCRIPT, ConsentText
 
 VALIDITY_MINUTES = int(services.PHONE_LINK_VALIDITY.total_seconds() // 60)
@@ -552,11 +552,24 @@ def _staff_remove(request, found, member_id: int):
 
 def _counts(request, found):
     """The agency's moves per store and month (the basis of the ASP fees): the months' totals as
-    a bar chart (``hikkoshi.charts``, the statistics page's) with its table, then per store."""
+    a bar chart (``hikkoshi.charts``, the statistics page's) with its table, each of the
+    manager's stores' totals as a bar chart with its table, then per month and store."""
     counts = billing_counts(found.manager_of)
     months = monthly_totals(counts)
     chart = bar_chart(months, labelledby="months-heading", title=_("Moves submitted per month")) if months else ""
-    return render(request, "assisted/agency_counts.html", {"counts": counts, "months": months, "chart": chart})
+    stores = store_totals(found.manager_of, counts)
+    several = len({s.agency for s in stores}) > 1
+    store_chart = hbar_chart(
+        [(f"{s.agency} {s.store}" if several else s.store, s.count) for s in stores],
+        labelledby="stores-heading",
+        title=_("Moves submitted per store"),
+        description=_("One bar per store: the moves submitted in every month counted; the table below has the same."),
+    )
+    return render(
+        request,
+        "assisted/agency_counts.html",
+        {"counts": counts, "months": months, "chart": chart, "stores": stores, "store_chart": store_chart},
+    )
 
 
 def _counts_csv(request, found):

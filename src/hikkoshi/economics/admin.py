@@ -12,7 +12,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _, gettext_lazy
 
-from . import charts, pdf, report
+from hikkoshi.charts import hbar_chart
+
+from . import pdf, report
 from .models import CostLine, IncomeLine, Scenario, UsageFigure
 
 
@@ -92,27 +94,28 @@ class ScenarioAdmin(admin.ModelAdmin):
             "income_rows": [(text, f"{value:,}") for text, value in rep.income_rows()],
             "cost_rows": [(text, f"{value:,}") for text, value in rep.cost_rows()],
             "usage_rows": rep.usage_rows(),
+            "sensitivity_heading": report.SENSITIVITY_HEADING,
             "sensitivity": [(group, text, f"{minus:+,}", f"{plus:+,}") for group, text, minus, plus in sensitivity],
-            "income_chart": charts.bar_chart(
-                "income-chart",
-                _("Yearly income by line (年間収入)"),
-                _("One bar per income line, in yen; the same numbers are in the table below."),
+            "income_chart": hbar_chart(
                 rep.income_rows(),
+                labelledby="income",
+                title=_("Yearly income by line (年間収入)"),
+                description=_("One bar per income line, in yen; the same numbers are in the table below."),
             ),
-            "cost_chart": charts.bar_chart(
-                "cost-chart",
-                _("Yearly costs by line (年間費用)"),
-                _("One bar per cost line, in yen; the same numbers are in the table below."),
+            "cost_chart": hbar_chart(
                 rep.cost_rows(),
+                labelledby="costs",
+                title=_("Yearly costs by line (年間費用)"),
+                description=_("One bar per cost line, in yen; the same numbers are in the table below."),
             ),
-            "sensitivity_chart": charts.bar_chart(
-                "sensitivity-chart",
-                _("Change of the balance with each input +20 % (感度分析)"),
-                _(
+            "sensitivity_chart": hbar_chart(
+                [(f"{text} [{group}]", plus) for group, text, _minus, plus in sensitivity[:10]],
+                labelledby="sensitivity",
+                title=_("Change of the balance with each input +20 % (感度分析)"),
+                description=_(
                     "One bar per input: how much the single-year balance changes, in yen, "
                     "when that input is 20 % higher."
                 ),
-                [(f"{text} [{group}]", plus) for group, text, _minus, plus in sensitivity[:10]],
             ),
         }
         return TemplateResponse(request, "admin/economics/scenario/results.html", context)

@@ -25,6 +25,12 @@ class UsageBasis(models.TextChoices):
     MEASURED = "measured", _("Measured: a period of the statistics scaled to a year (実績の年換算)")
 
 
+SHARE_RANGE = _(
+    "「地域情報ポータルの負担割合 (%%)」は 0 以上 100 以下で入力してください（入力: %(value)s）。 / "
+    "“Share borne by the regional portal (%%)” must be between 0 and 100 (entered: %(value)s)."
+)
+
+
 class Scenario(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(
@@ -39,7 +45,10 @@ class Scenario(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal(0),
-        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        validators=[
+            MinValueValidator(Decimal(0), message=SHARE_RANGE),
+            MaxValueValidator(Decimal(100), message=SHARE_RANGE),
+        ],
         help_text=_(
             "Regional kind only: the part of development, operation and hosting the regional "
             "information portal pays (地域情報ポータルの負担割合)."
@@ -87,7 +96,8 @@ class Scenario(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.kind == ScenarioKind.REGIONAL and not (Decimal(0) < (self.shared_percent or 0) <= 100):
+        # Out of 0–100 is the field's own error (SHARE_RANGE); here only the regional kind's 0.
+        if self.kind == ScenarioKind.REGIONAL and (self.shared_percent or 0) == 0:
             errors["shared_percent"] = _(
                 "共有する割合を 0 より大きく 100 以下で入力してください。 / "
                 "Enter the regional portal's share: more than 0, at most 100."
@@ -151,14 +161,26 @@ class UsageItem(models.TextChoices):
     ORGANISATIONS = "organisations", _("Receiving organisations (受付事業者数)")
 
 
+AMOUNT_RANGE = _(
+    "「円」は 0 以上で入力してください（入力: %(value)s）。 / “Yen” must be 0 or more (entered: %(value)s)."
+)
+VALUE_RANGE = _(
+    "「値」は 0 以上で入力してください（入力: %(value)s）。 / “Value” must be 0 or more (entered: %(value)s)."
+)
+
+# Usage figures that are percentages (0–100).
+PERCENT_ITEMS = frozenset({UsageItem.UPTAKE, UsageItem.AGENCY_SHARE})
+
 SOURCE_HELP = _(
     "Where the number comes from (出典: document, page, year). Leave empty only when it is an assumption (仮定)."
 )
 
 
 class Figure(models.Model):
-    """A number of a scenario with where it comes from."""
+    """A number of a scenario with where it comes from. Each kind of figure names its ``item``
+    (with its own choices) and its scenario (with its own related name) itself."""
 
+    item = models.CharField(max_length=40)
     source = models.TextField(_("source (出典)"), blank=True, help_text=SOURCE_HELP)
     assumption = models.BooleanField(
         _("assumption (仮定)"), default=False, help_text=_("Tick when the number is assumed, not taken from a source.")
@@ -166,6 +188,11 @@ class Figure(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        """The item's label (the concrete model's choices: ``get_item_display``)."""
+        field = self._meta.get_field("item")
+        return str(dict(getattr(field, "flatchoices", ())).get(self.item, self.item))
 
     def clean(self) -> None:
         if not self.assumption and not self.source.strip():
@@ -178,43 +205,45 @@ class Figure(models.Model):
             )
 
 
-class CostLine(Figure):
+class Line(Figure):
+    """A cost or an income line: an amount in yen."""
+
+    amount = models.DecimalField(
+        _("yen (円)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0), message=AMOUNT_RANGE)]
+    )
+
+    class Meta:
+        abstract = True
+
+
+class CostLine(Line):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="costs")
     item = models.CharField(_("cost (費用項目)"), max_length=40, choices=CostItem)
-    amount = models.DecimalField(
-        _("yen (円)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
-    )
 
     class Meta:
         verbose_name = _("cost line")
         verbose_name_plural = _("cost lines")
         constraints = [models.UniqueConstraint(fields=["scenario", "item"], name="economics_cost_once")]
 
-    def __str__(self) -> str:
-        return self.get_item_display()
 
-
-class IncomeLine(Figure):
+class IncomeLine(Line):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="income")
     item = models.CharField(_("income (収入項目)"), max_length=40, choices=IncomeItem)
-    amount = models.DecimalField(
-        _("yen (円)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
-    )
 
     class Meta:
         verbose_name = _("income line")
         verbose_name_plural = _("income lines")
         constraints = [models.UniqueConstraint(fields=["scenario", "item"], name="economics_income_once")]
 
-    def __str__(self) -> str:
-        return self.get_item_display()
-
 
 class UsageFigure(Figure):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="usage")
     item = models.CharField(_("usage (利用量)"), max_length=40, choices=UsageItem)
     value = models.DecimalField(
-        _("value (値)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+        _("value (値)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0), message=VALUE_RANGE)],
     )
 
     class Meta:
@@ -222,5 +251,22 @@ class UsageFigure(Figure):
         verbose_name_plural = _("usage figures")
         constraints = [models.UniqueConstraint(fields=["scenario", "item"], name="economics_usage_once")]
 
-    def __str__(self) -> str:
-        return self.get_item_display()
+    def clean(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors.update(error.error_dict)
+        if self.item in PERCENT_ITEMS and self.value is not None and self.value > 100:
+            errors.setdefault("value", []).append(
+                ValidationError(
+                    _(
+                        "「%(label)s」は 0 以上 100 以下の割合 (%%) で入力してください。 / "
+                        "“%(label)s” is a percentage: enter 0 to 100."
+                    ),
+                    code="percent",
+                    params={"label": UsageItem(self.item).label},
+                )
+            )
+        if errors:
+            raise ValidationError(errors)

@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 from hikkoshi.documents.fonts import GOTHIC, MINCHO
 from hikkoshi.documents.layout import HEIGHT_MM, MARGIN_MM, WIDTH_MM, Sheet, new_canvas, wrap
 
-from .report import Report, source_text
+from .report import SENSITIVITY_HEADING, Report, source_text
 
 LEFT = MARGIN_MM + 3
 RIGHT = WIDTH_MM - MARGIN_MM - 3
 ROW = 5.2
 BOTTOM = HEIGHT_MM - MARGIN_MM - 8
+HEADING_H = 4 + ROW + 1.5  # the space above a heading, its line and the space beneath
+KEEP_ROWS = 3  # a heading stays with at least this many rows of its section
 
 
 class Pages:
@@ -41,8 +43,10 @@ class Pages:
     def _footer(self) -> None:
         self.sheet.footer(self.title, f"{self.page}")
 
-    def heading(self, text: str) -> None:
-        self.need(ROW * 3)
+    def heading(self, text: str, *, rows: int = 3) -> None:
+        """A section's heading, kept on one page with the first ``rows`` rows beneath it: never
+        alone at the foot of a page with its table on the next (keep-with-next)."""
+        self.need(HEADING_H + ROW * max(1, rows))
         self.t += 4
         self.sheet.text(LEFT, self.t, text, font=GOTHIC, size=12)
         self.sheet.line(LEFT, self.t + 1.5, RIGHT, self.t + 1.5, width=0.4)
@@ -103,32 +107,35 @@ def render(report: Report) -> bytes:
             basis += " — " + _("includes simulated activity (シミュレーションを含む)")
     pages.row([(LEFT, f"{_('usage (利用量)')}: {basis}", "left")], size=8.5)
     if report.usage.message:
-        for line in wrap(report.usage.message, MINCHO, 8, (RIGHT - LEFT) * 2.8346):
-            pages.row([(LEFT, line, "left")], size=8)
+        for line in wrap(report.usage.message, GOTHIC, 9, (RIGHT - LEFT) * 2.8346):
+            pages.row([(LEFT, line, "left")], size=9, font=GOTHIC)
     pages.row(
         [(LEFT, _("Printed %(when)s. Amounts in yen (金額は円).") % {"when": timezone.localdate()}, "left")], size=8
     )
 
-    pages.heading(_("Summary (収支試算)"))
-    for text, value in report.summary():
+    summary, income, costs, usage = report.summary(), report.income_rows(), report.cost_rows(), report.usage_rows()
+    sensitivity = report.sensitivity_rows()
+    pages.heading(_("Summary (収支試算)"), rows=min(KEEP_ROWS, len(summary)))
+    for text, value in summary:
         pages.row([(LEFT, text, "left"), (RIGHT, value, "right")])
-    pages.heading(_("Yearly income by line (年間収入)"))
-    pages.bars(report.income_rows())
-    pages.heading(_("Yearly costs by line (年間費用)"))
-    pages.bars(report.cost_rows())
-    pages.heading(_("Yearly usage (年間利用量)"))
-    for text, value in report.usage_rows():
+    pages.heading(_("Yearly income by line (年間収入)"), rows=min(KEEP_ROWS, len(income)))
+    pages.bars(income)
+    pages.heading(_("Yearly costs by line (年間費用)"), rows=min(KEEP_ROWS, len(costs)))
+    pages.bars(costs)
+    pages.heading(_("Yearly usage (年間利用量)"), rows=min(KEEP_ROWS, len(usage)))
+    for text, value in usage:
         pages.row([(LEFT, text, "left"), (RIGHT, value, "right")])
-    pages.heading(_("Sensitivity: the balance's change with each input ±20 % (感度分析)"))
+    # the table's head row and its first rows
+    pages.heading(str(SENSITIVITY_HEADING), rows=1 + min(KEEP_ROWS, len(sensitivity)))
     pages.row(
         [(LEFT, _("input (入力)"), "left"), (RIGHT - 30, "−20 %", "right"), (RIGHT, "+20 %", "right")], font=GOTHIC
     )
-    for group, text, minus, plus in report.sensitivity_rows():
+    for group, text, minus, plus in sensitivity:
         pages.row(
             [(LEFT, f"{text} [{group}]", "left"), (RIGHT - 30, f"{minus:+,}", "right"), (RIGHT, f"{plus:+,}", "right")],
             size=8.5,
         )
-    pages.heading(_("Inputs and their sources (入力値と出典)"))
+    pages.heading(_("Inputs and their sources (入力値と出典)"), rows=min(KEEP_ROWS, 2 * len(report.inputs)))
     for entry in report.inputs:
         pages.row([(LEFT, entry.label, "left"), (RIGHT, entry.shown, "right")], size=8.5)
         for line in wrap(source_text(entry), MINCHO, 7.5, (RIGHT - LEFT - 6) * 2.8346):

@@ -24,6 +24,9 @@ YEARLY_USAGE_LABELS = {
     "stores": gettext_lazy("Agency stores using the ASP (代行ASP利用店舗数)"),
     "organisations": gettext_lazy("Receiving organisations (受付事業者数)"),
 }
+# Said in Python, not in the template: ``{% translate %}`` looks a text holding "%" up with "%%"
+# in its msgid, and so never found this one's Japanese.
+SENSITIVITY_HEADING = gettext_lazy("Sensitivity: the balance's change with each input ±20 % (感度分析)")
 GROUP_LABELS = {
     "cost": gettext_lazy("cost (費用)"),
     "income": gettext_lazy("income (収入)"),
@@ -68,6 +71,13 @@ class Report:
     def summary(self) -> list[tuple[str, str]]:
         r = self.result
         never = _("never (回収・到達しない)")
+        if self.usage.empty:
+            # Zero usage from an empty period is not a measurement: no break-even or payback from it.
+            unmeasured = _("not measured (統計なし)")
+            break_even, payback = unmeasured, unmeasured
+        else:
+            break_even = f"{r.break_even_moves:,}" if r.break_even_moves is not None else never
+            payback = f"{r.payback_years}" if r.payback_years is not None else never
         return [
             (_("Moves per year (引越し件数/年)"), f"{model.yen(r.moves):,}"),
             (_("Yearly income (年間収入)"), f"{r.total_income:,}"),
@@ -78,14 +88,8 @@ class Report:
                 _("Cost per move (1件あたり費用)"),
                 f"{r.cost_per_move:,}" if r.cost_per_move is not None else _("no moves (件数なし)"),
             ),
-            (
-                _("Break-even volume, moves per year (損益分岐件数/年)"),
-                f"{r.break_even_moves:,}" if r.break_even_moves is not None else never,
-            ),
-            (
-                _("Years to pay back development (開発費用回収見込み・年)"),
-                f"{r.payback_years}" if r.payback_years is not None else never,
-            ),
+            (_("Break-even volume, moves per year (損益分岐件数/年)"), break_even),
+            (_("Years to pay back development (開発費用回収見込み・年)"), payback),
         ]
 
     def cost_rows(self) -> list[tuple[str, int]]:
@@ -138,6 +142,8 @@ def to_csv(report: Report) -> str:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow([_("scenario (シナリオ)"), _text(report.scenario.name), report.scenario.get_kind_display()])
+    if report.usage.message:
+        w.writerow(["warning", report.usage.message])
     for text, value in report.summary():
         w.writerow(["summary", text, value.replace(",", "")])
     for line_label, amount in report.cost_rows():

@@ -63,10 +63,48 @@ def measured_usage(
 ) -> model.Usage:
     """The counts of ``start``–``end`` (both included) scaled to a year; ``source`` defaults to
     the statistics app (:class:`StatisticsUnavailable` without it)."""
+    return model.scale_to_year(
+        period_counts(start, end, region=region, include_simulated=include_simulated, source=source),
+        (end - start).days + 1,
+    )
+
+
+def period_counts(
+    start: date,
+    end: date,
+    *,
+    region: str | None = None,
+    include_simulated: bool = True,
+    source: UsageSource | None = None,
+) -> Mapping[str, int]:
+    """The statistics' counts of ``start``–``end`` (both included), unscaled."""
     if end < start:
         raise ValueError("the period ends before it starts")
-    totals = (source or statistics_source())(start, end, region=region or None, include_simulated=include_simulated)
-    return model.scale_to_year(totals, (end - start).days + 1)
+    return (source or statistics_source())(start, end, region=region or None, include_simulated=include_simulated)
+
+
+def empty_period_warning(start: date, end: date, region: str = "") -> str:
+    """The warning for a measured scenario whose period holds no statistics, naming the period."""
+    where = {"start": start.isoformat(), "end": end.isoformat(), "region": region}
+    if region:
+        return (
+            _(
+                "集計期間 %(start)s – %(end)s（地域 %(region)s）の利用統計がありません。"
+                "利用量はすべて 0 として計算しており、収支・損益分岐件数・開発費用回収見込みは実績ではありません。 / "
+                "No statistics in the period %(start)s – %(end)s (region %(region)s): all usage is counted as 0, "
+                "so the balance, break-even volume and payback are not measured figures."
+            )
+            % where
+        )
+    return (
+        _(
+            "集計期間 %(start)s – %(end)s の利用統計がありません。利用量はすべて 0 として計算しており、"
+            "収支・損益分岐件数・開発費用回収見込みは実績ではありません。 / "
+            "No statistics in the period %(start)s – %(end)s: all usage is counted as 0, "
+            "so the balance, break-even volume and payback are not measured figures."
+        )
+        % where
+    )
 
 
 def entered_usage(figures: Mapping[str, Decimal]) -> model.Usage:
@@ -95,7 +133,10 @@ def entered_usage(figures: Mapping[str, Decimal]) -> model.Usage:
 class ScenarioUsage:
     usage: model.Usage
     measured: bool
-    message: str = ""  # why the entered usage was used instead of the measured
+    message: str = ""  # a warning: why the entered usage was used instead, or that the period is empty
+    # Measured usage whose period holds no statistics at all: every measured figure is 0, and
+    # what is computed from them (balance, break-even, payback) is not a measurement.
+    empty: bool = False
 
 
 def scenario_usage(scenario: "Scenario", *, source: UsageSource | None = None) -> ScenarioUsage:
@@ -105,15 +146,17 @@ def scenario_usage(scenario: "Scenario", *, source: UsageSource | None = None) -
     entered = entered_usage(figures)
     if scenario.usage_basis != "measured" or not (scenario.period_start and scenario.period_end):
         return ScenarioUsage(entered, measured=False)
+    start, end = scenario.period_start, scenario.period_end
     try:
-        measured = measured_usage(
-            scenario.period_start,
-            scenario.period_end,
-            region=scenario.region or None,
-            include_simulated=scenario.include_simulated,
-            source=source,
+        counts = period_counts(
+            start, end, region=scenario.region or None, include_simulated=scenario.include_simulated, source=source
         )
     except StatisticsUnavailable as error:
         return ScenarioUsage(entered, measured=False, message=str(error))
+    measured = model.scale_to_year(counts, (end - start).days + 1)
     values = dict(measured.values) | {item: entered[item] for item in model.FIXED_USAGE}
+    if not any(counts.values()):
+        return ScenarioUsage(
+            model.Usage(values), measured=True, empty=True, message=empty_period_warning(start, end, scenario.region)
+        )
     return ScenarioUsage(model.Usage(values), measured=True)

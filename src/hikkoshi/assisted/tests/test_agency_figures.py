@@ -3,7 +3,7 @@
 
 import re
 
-from hikkoshi.assisted.models import BillingCount
+from hikkoshi.assisted.models import AgencyMember, BillingCount, Store
 
 from .conftest import staff_client
 
@@ -51,3 +51,43 @@ def test_only_managers_see_the_figures(world, client):
     client.force_login(world.mover)
     assert client.get("/agency/counts/").status_code in (403, 404)
     assert client.get("/agency/counts.csv").status_code in (403, 404)
+
+
+def _chart(html: str, labelledby: str) -> str:
+    start = html.index(f'aria-labelledby="{labelledby}"')
+    return html[html.rindex("<svg", 0, start) : html.index("</svg>", start)]
+
+
+def test_a_manager_sees_each_store_as_a_chart_and_a_table(world):
+    _counts(world)
+    html = staff_client(world, world.manager).get("/agency/counts/").content.decode()
+    assert 'id="stores-heading"' in html
+    svg = _chart(html, "stores-heading")
+    assert 'class="chart chart-h" role="img"' in svg and "<script" not in svg
+    # every month summed per store: 札幌駅前店 3 + 5, 大通店 4
+    assert re.findall(r"<title>([^<:]+: \d+)</title>", svg) == ["大通店: 4", "札幌駅前店: 8"]
+    table = html[html.index("</svg>", html.index('id="stores-heading"')) :].split("</table>", 1)[0]
+    assert re.findall(r'<th scope="row">([^<]+)</th><td>テスト不動産</td><td class="number">(\d+)</td>', table) == [
+        ("大通店", "4"),
+        ("札幌駅前店", "8"),
+    ]
+
+
+def test_a_manager_never_sees_another_agencys_stores(world):
+    _counts(world)
+    AgencyMember.objects.filter(user=world.other_agency_staff).update(role=AgencyMember.Role.MANAGER, store=None)
+    Store.objects.create(agency=world.other_agency, name="ほか駅前店")  # no move yet: listed with 0, for them only
+    # a count filed under this agency with the other agency's store: not this agency's store
+    BillingCount.objects.create(agency=world.agency, store=world.other_agency_store, month="2026-11", count=999)
+    html = staff_client(world, world.manager).get("/agency/counts/").content.decode()
+    stores = html[html.index('id="stores-heading"') :]
+    for text in ("本店", "ほか駅前店", "ほか不動産", "999", "777", "888"):
+        assert text not in html, text
+    assert "大通店" in stores and "札幌駅前店" in stores
+    other = staff_client(world, world.other_agency_staff).get("/agency/counts/").content.decode()
+    assert re.findall(r"<title>([^<:]+: [\d,]+)</title>", _chart(other, "stores-heading")) == [
+        "ほか駅前店: 0",
+        "本店: 1,665",  # 777 + 888, and not the 999 filed under the other agency
+    ]
+    for text in ("大通店", "札幌駅前店", "テスト不動産"):
+        assert text not in other, text

@@ -50,7 +50,7 @@ def test_scenario_editor_and_results_in_a_browser_with_axe(live_server, browser_
     axe("the scenario editor with an error")
 
     page.goto(f"{url}/admin/economics/scenario/{scenario.pk}/results/")
-    assert page.locator("svg.economics-chart").count() == 3
+    assert page.locator("svg.chart").count() == 3
     # 10,000 × 10 % = 1,000 moves × 5 × 100 yen = 500,000; operation 3,000,000 ÷ 3 = 1,000,000
     assert "-500,000" in page.inner_text("main")
     axe("the results page")
