@@ -46,6 +46,18 @@ def test_a_pdf_answered_is_a_document_printed_by_its_view():
     ]
 
 
+def test_the_administrators_pages_and_pdfs_are_not_counted():
+    """Staff reading the dashboard or downloading the evaluation report print no mover's document."""
+    from hikkoshi.stats import counting
+
+    counting.discard()
+    for path, content_type in (("/admin/stats/report.pdf", "application/pdf"), ("/admin/stats/", "text/html")):
+        request = RequestFactory().get(path)
+        request.resolver_match = type("Match", (), {"view_name": "stats-report"})()
+        StatsMiddleware(lambda r, ct=content_type: HttpResponse(b"x", content_type=ct))(request)
+    assert counting._buffer.take() == ({}, 0)
+
+
 def test_provider_searches_of_the_page_and_of_the_api(directory, counted):
     client = Client()
     assert counted(lambda: client.get("/search/")) == {("visit", "kind=portal:search"): 1}  # only the form
