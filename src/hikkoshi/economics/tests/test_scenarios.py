@@ -453,7 +453,7 @@ def test_a_pdf_heading_is_never_left_alone_at_the_foot_of_a_page():
 
     for tenth in range(200, int(pdf.BOTTOM * 10) + 1):  # the heading at every height of the page
         sheet = RecordingSheet()
-        pages = pdf._Pages(sheet, "title")
+        pages = pdf.Pages(sheet, "title")
         pages.t = tenth / 10
         pages.heading("heading", rows=4)
         pages.row([(0, "head row", "left")])
