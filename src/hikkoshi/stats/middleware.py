@@ -4,7 +4,8 @@ A visit is a successful GET of an HTML page; not a static file, not the API (its
 and clients), not a partner portal's requests, not the administrators' pages (their PDFs — the
 evaluation report, a scenario's results — are no mover's document printed either). A PDF
 answered with 200 is a document printed, by the name of its view (``moves:document``,
-``assisted:consent_sheet``). Only the view's name is kept: never the path (it may hold a move's id), the user, the address or the query.
+``assisted:consent_sheet``). Only the view's name is kept: never the path (it may hold a
+move's id), the user, the address or the query.
 """
 
 import logging
