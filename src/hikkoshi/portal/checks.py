@@ -75,7 +75,7 @@ def design_tokens_built(app_configs: Sequence[AppConfig] | None = None, **kwargs
     return [
         Warning(
             f"{OUTPUT.name} (the design system's tokens the pages' CSS uses) has not been built.",
-            hint="Run scripts/setup (make demo does): it runs `npm ci` and `python -m hikkoshi.portal.design_tokens`.",
+            hint="Run scripts/setup (make demo does): it runs `npm ci` and `python -m hikkoshi.design_tokens`.",
             id="hikkoshi.portal.W010",
         )
     ]

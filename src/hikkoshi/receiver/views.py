@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from hikkoshi import httpsig
 
-from . import keys, services
+from . import keys, services, styles
 from .models import Application, OrganisationSetting, StatusUpdate
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def context(request) -> dict:
         "receiver_name": settings.RECEIVER["name"],
         "organisations": settings.RECEIVER["organisations"],
         "open_staff_pages": settings.RECEIVER["open_staff_pages"],
+        "stylesheet": styles.stylesheet(),
     }
 
 
@@ -314,6 +315,16 @@ STATUS_ERRORS = {
 }
 
 
+# The status badges (DADS chip labels) of the statuses: waiting, to act on, done, refused.
+STATUS_BADGES = {
+    StatusUpdate.RECEIVED: "badge",
+    StatusUpdate.PROCESSING: "badge",
+    StatusUpdate.ACTION_NEEDED: "badge badge-todo",
+    StatusUpdate.DONE: "badge badge-done",
+    StatusUpdate.REFUSED: "badge badge-problem",
+}
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_only
 def application_detail(request, slug, reference):
@@ -323,6 +334,7 @@ def application_detail(request, slug, reference):
     _served(slug)
     application = get_object_or_404(Application, organisation=slug, reference=reference)
     status_error = ""
+    status_error_field = ""  # the field the error is shown at: "status" or "message"
     status_form = {"status": "", "message": ""}
     if request.method == "POST":
         if "status" not in request.POST:
@@ -339,6 +351,7 @@ def application_detail(request, slug, reference):
             )
         except services.StatusRefused as refused:
             status_error = STATUS_ERRORS.get(refused.code, STATUS_ERRORS["bad_status"])
+            status_error_field = "message" if refused.code.startswith("message") else "status"
         else:
             return redirect(request.path + "#status")
     return render(
@@ -347,9 +360,12 @@ def application_detail(request, slug, reference):
         {
             "slug": slug,
             "status_error": status_error,
+            "status_error_field": status_error_field,
             "status_form": status_form,
             "statuses": StatusUpdate.STATUSES,
-            "status_updates": list(application.status_updates.all()),
+            "status_updates": [
+                {"update": u, "badge": STATUS_BADGES.get(u.status, "badge")} for u in application.status_updates.all()
+            ],
             "current_status": services.current_status(application),
             "application": application,
             "fields": sorted(services.flatten(application.data).items()),

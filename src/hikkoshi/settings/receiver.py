@@ -152,7 +152,8 @@ CSRF_COOKIE_NAME = "hikkoshi_receiver_csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_NAME = "hikkoshi_receiver_language"
 
-# No static files: the pages' few styles are inline, allowed by the nonce of each answer.
+# No static files: the pages' stylesheet and its design tokens (hikkoshi.receiver.styles) are put
+# into each page's <style>, allowed by the nonce of each answer.
 SECURE_CSP = {
     "default-src": [CSP.NONE],
     "style-src": [CSP.NONCE],

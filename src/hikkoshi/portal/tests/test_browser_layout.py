@@ -10,11 +10,13 @@ Uses the fixtures of the wizard's browser test (Debian's chromium, axe-core from
 ``HIKKOSHI_SCREENSHOTS=DIR`` also saves a PNG of the main pages there (the README's come from it).
 """
 
+import io
 import os
 from pathlib import Path
 
 from django.conf import settings
 from django.test import Client
+from PIL import Image
 import pytest
 
 from hikkoshi.assisted.tests.conftest import _fresh_cache, staff_client, world  # noqa: F401
@@ -69,6 +71,44 @@ class Layout:
         page.evaluate("() => document.documentElement.style.fontSize = ''")
         page.set_viewport_size(MODES[0][1])
         self.seen.append(what)
+
+
+def select_text_clearance(page, selector: str) -> tuple[int, float, float]:
+    """A closed select's text as the browser draws it: how many pixels lie between the text's last
+    inked column and the arrow's first, how wide the text's ink is, and how wide the same text is in a
+    span of the select's font (the browser hides how it lays out a select's text: this reads two
+    screenshots of the control, with its text and with the text made transparent — which hides
+    the text, not the arrow)."""
+    control = page.locator(selector)
+    shot = Image.open(io.BytesIO(control.screenshot())).convert("L")
+    control.evaluate("el => el.style.webkitTextFillColor = 'transparent'")
+    bare = Image.open(io.BytesIO(control.screenshot())).convert("L")
+    control.evaluate("el => el.style.webkitTextFillColor = ''")
+    width, height = shot.size
+    drawn, plain = shot.tobytes(), bare.tobytes()  # one byte per pixel (grey), row after row
+    text = [
+        x for x in range(width) if any(abs(drawn[y * width + x] - plain[y * width + x]) > 40 for y in range(height))
+    ]
+    inset = 3  # the border and its rounded corners
+    arrow = [
+        x for x in range(inset, width - inset) if any(plain[y * width + x] < 128 for y in range(inset, height - inset))
+    ]
+    assert text and arrow, f"{selector}: no text ({len(text)}) or no arrow ({len(arrow)}) seen"
+    typeset = control.evaluate(
+        "el => { const s = document.createElement('span'), o = el.options[el.selectedIndex], cs = getComputedStyle(el);"
+        " s.textContent = o.text; s.lang = o.lang; s.style.font = cs.font; s.style.letterSpacing = cs.letterSpacing;"
+        " s.style.whiteSpace = 'pre'; s.style.position = 'absolute'; document.body.append(s);"
+        " const w = s.getBoundingClientRect().width; s.remove(); return w; }"
+    )
+    return min(arrow) - max(text) - 1, max(text) - min(text) + 1, typeset
+
+
+def assert_select_text_shown_whole(page, selector: str, what: str) -> None:
+    """The chosen option's text shown whole, clear of the arrow by at least 8 px (issue 12: at
+    375 px 「やさしい にほんご」 ran into the arrow of the language switch)."""
+    gap, ink, typeset = select_text_clearance(page, selector)
+    assert ink >= typeset - 4, f"{what}: the text is cut ({ink} px of ink shown, {typeset:.0f} px typeset)"
+    assert gap >= 8, f"{what}: the text ends {gap} px before the arrow"
 
 
 def _sign_in(page, url: str, client: Client) -> None:
@@ -195,7 +235,12 @@ def test_every_page_reflows_zooms_and_passes_axe(sapporo, world, live_server, br
         assert box is not None and box["height"] >= 44, f"{links.nth(i).inner_text()}: {box}"
     assert page.locator("#menu-language-select").is_visible()
     assert page.locator("header.site").bounding_box()["height"] < 667 / 8
+    # The longest language name, chosen, shown whole beside the select's arrow: in the menu on a
+    # phone and in the header on a wide screen.
+    assert page.locator("#menu-language-select option:checked").inner_text() == "やさしい にほんご"
+    assert_select_text_shown_whole(page, "#menu-language-select", "the language switch at 375 px")
     page.set_viewport_size(MODES[0][1])
+    assert_select_text_shown_whole(page, "#language-select", "the language switch at 1280 px")
 
     assert len(check.seen) == 38
 

@@ -10,11 +10,12 @@ import re
 
 import pytest
 
+from hikkoshi.design_tokens import TokenError, build, contrast, custom_properties, package_dir, resolve
 from hikkoshi.portal import design_tokens
-from hikkoshi.portal.design_tokens import STYLESHEET, TokenError, build, custom_properties, resolve
+from hikkoshi.portal.design_tokens import STYLESHEET
 
 ROOT = Path(__file__).resolve().parents[4]
-TOKENS = design_tokens.package_dir(ROOT) / "dist" / "tokens.css"
+TOKENS = package_dir(ROOT) / "dist" / "tokens.css"
 if not TOKENS.exists():
     pytest.skip(f"needs {TOKENS} (npm ci, as scripts/setup runs)", allow_module_level=True)
 
@@ -63,18 +64,6 @@ def _properties() -> dict[str, str]:
     return {**custom_properties(TOKENS.read_text()), **custom_properties(STYLESHEET.read_text())}
 
 
-def _luminance(hex_colour: str) -> float:
-    """The relative luminance of an sRGB colour #rrggbb (WCAG 2.2's definition)."""
-    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
 def test_the_contrast_formula_against_known_values():
     assert contrast("#000000", "#ffffff") == pytest.approx(21)
     assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the classic limit grey
@@ -103,7 +92,7 @@ def test_every_colour_role_of_the_stylesheet_is_in_a_checked_pair():
 
 
 def test_the_token_file_holds_what_the_stylesheet_uses_from_the_pinned_package(tmp_path):
-    built = build(ROOT)
+    built = build(ROOT, STYLESHEET)
     assert "@digital-go-jp/design-tokens 1.1.9" in built  # the version pinned in package-lock.json
     assert "--color-primitive-blue-900: #0017c1;" in built  # DADS's key colour, as the package has it
     assert "--color-primitive-cyan-50" not in built  # only what portal.css uses

@@ -48,7 +48,8 @@ def test_the_status_form_with_axe(tmp_path):
                 page.select_option("#id_status", "action_needed")
                 page.click("button:has-text('処理状況を設定する')")
                 page.wait_for_selector("#status-error")
-                assert page.get_attribute("#id_status", "aria-describedby") == "status-error"
+                # The message is missing: its error is shown at the message's field, after its hint.
+                assert page.get_attribute("#id_message", "aria-describedby") == "message-help status-error"
                 axe("the status form with an error")
                 page.fill("#id_message", "印鑑が必要です。")
                 page.click("button:has-text('処理状況を設定する')")
