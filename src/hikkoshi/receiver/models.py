@@ -1,6 +1,6 @@
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from hikkoshi.encryption.fields import EncryptedJSONField
 
@@ -144,7 +144,8 @@ class StatusUpdate(models.Model):
 
     RECEIVED, PROCESSING, ACTION_NEEDED, DONE, REFUSED = "received", "processing", "action_needed", "done", "refused"
     STATUSES = [
-        (RECEIVED, _("Received")),
+        # Its own context: the column "Received" of the lists is the time it arrived (受信日時).
+        (RECEIVED, pgettext_lazy("application status", "Received")),
         (PROCESSING, _("Being processed")),
         (ACTION_NEEDED, _("Something is missing (the applicant is to act)")),
         (DONE, _("Done")),

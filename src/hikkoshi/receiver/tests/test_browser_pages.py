@@ -141,6 +141,9 @@ def test_the_staff_pages_look_like_the_portal_and_pass_axe(tmp_path):
                 check("the list of applications", shot="list")
                 page.goto(receiver.url(f"/{SLUG}/applications/{reference}"))
                 assert page.inner_text(".state .badge") == "未処理"
+                # The status "Received" is 受付済み; the table's "Received" (its time) 受信日時.
+                assert page.locator('#id_status option[value="received"]').inner_text() == "受付済み"
+                assert "受信日時" in page.inner_text("table")
                 check("an application", shot="detail")
                 page.select_option("#id_status", "action_needed")
                 _submit(page, "form.fields button")
