@@ -1,8 +1,10 @@
 """Forms of the staff pages: a customer's contact, the consent ticks, an agency's new member."""
 
 from dataclasses import replace
+from datetime import date
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hikkoshi.catalogue.schema import FieldSpec
@@ -183,3 +185,59 @@ class MemberForm(forms.Form):
             self.add_error("store", _("Choose the store of this member of staff."))
         data["store_obj"] = store
         return data
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # the days a period may name (as the statistics)
+DAILY_DAYS = 92  # a period of at most this many days is charted by day, a longer one by month
+
+
+class CountsPeriodForm(forms.Form):
+    """The period of an agency's figures (GET): from / to, both days included; by default the
+    last 12 months (this one and the 11 before) to today. Each error names its field; the typed
+    values are kept (a bound form shows them)."""
+
+    start = forms.DateField(
+        label=_("Start of the period"),
+        required=False,
+        help_text=_(
+            "The first day, like 2026-04-01. Empty: the 1st of the month 11 months before the end (12 months)."
+        ),
+        error_messages={"invalid": _("Enter the start of the period as a day, like 2026-04-01.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=_("End of the period"),
+        required=False,
+        help_text=_("The last day, like 2027-03-31. Empty: today."),
+        error_messages={"invalid": _("Enter the end of the period as a day, like 2027-03-31.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean_start(self):
+        return self._day("start", _("The start of the period must be a day from 2000-01-01 to 2099-12-31."))
+
+    def clean_end(self):
+        return self._day("end", _("The end of the period must be a day from 2000-01-01 to 2099-12-31."))
+
+    def _day(self, name: str, message) -> date | None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not (FIRST_DAY <= day <= LAST_DAY):
+            raise forms.ValidationError(message)
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        end = data.get("end") or min(timezone.localdate(), LAST_DAY)
+        start = data.get("start") or max(_first_of_month_before(end, 11), FIRST_DAY)
+        if start > end:
+            self.add_error("start", _("The start of the period must not be after its end."))
+        data["start"], data["end"] = start, end
+        return data
+
+
+def _first_of_month_before(day: date, months: int) -> date:
+    """The first day of the month ``months`` before ``day``'s."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, 1)

@@ -2,8 +2,13 @@
 for billing, the staff of an agency."""
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from .models import Agency, AgencyMember, BillingCount, Operator, Store
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from .models import Agency, AgencyMember, AssistedMove, BillingCount, Operator, Store
 
 _CACHE_ATTRIBUTE = "_hikkoshi_memberships"
 
@@ -87,14 +92,42 @@ def agency_members(agency_ids) -> list[AgencyMember]:
     )
 
 
-def billing_counts(agency_ids) -> list[BillingCount]:
+def billing_counts(agency_ids, start: date | None = None, end: date | None = None) -> list[BillingCount]:
+    """The monthly counts of these agencies; with ``start`` and ``end``, of the months that
+    overlap that period (a month is counted whole: the counts are kept per month)."""
     ids = list(agency_ids)
-    return list(
-        # a count whose store is another agency's is not these agencies' to see
-        BillingCount.objects.filter(agency_id__in=ids, store__agency_id__in=ids)
-        .select_related("agency", "store")
-        .order_by("-month", "agency__name", "store__name")
+    # a count whose store is another agency's is not these agencies' to see
+    counts = BillingCount.objects.filter(agency_id__in=ids, store__agency_id__in=ids)
+    if start is not None:
+        counts = counts.filter(month__gte=f"{start:%Y-%m}")
+    if end is not None:
+        counts = counts.filter(month__lte=f"{end:%Y-%m}")
+    return list(counts.select_related("agency", "store").order_by("-month", "agency__name", "store__name"))
+
+
+def daily_totals(agency_ids, start: date, end: date) -> list[tuple[date, int]]:
+    """[(day, moves submitted)] of these agencies' stores from ``start`` to ``end`` (Japan time,
+    both included, every day: 0 for a day with none), from the submission times of their moves
+    (the monthly counts have no days)."""
+    ids = list(agency_ids)
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
+    rows = (
+        AssistedMove.objects.filter(
+            kind=AssistedMove.Kind.AGENCY,
+            agency_id__in=ids,
+            store__agency_id__in=ids,
+            move__submitted_at__gte=since,
+            move__submitted_at__lt=until,
+        )
+        .annotate(day=TruncDate("move__submitted_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
     )
+    found = dict(rows)
+    return [(start + timedelta(days=i), found.get(start + timedelta(days=i), 0)) for i in range((end - start).days + 1)]
 
 
 def monthly_totals(counts: list[BillingCount]) -> list[tuple[str, int]]:

@@ -15,6 +15,7 @@ sheet or their phone) → the wizard → the result; for a call centre, "the for
 import csv
 from functools import wraps
 import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -40,9 +41,18 @@ from hikkoshi.moves.forms import STEP_NAMES, STEPS
 from hikkoshi.moves.models import Move
 
 from . import names, services
-from .forms import CallConsentForm, ContactForm, MemberForm, PhoneConsentForm, ScriptConsentForm, SheetConsentForm
+from .forms import (
+    DAILY_DAYS,
+    CallConsentForm,
+    ContactForm,
+    CountsPeriodForm,
+    MemberForm,
+    PhoneConsentForm,
+    ScriptConsentForm,
+    SheetConsentForm,
+)
 from .models import Agency, AgencyMember, CallCentre, Store
-from .selectors import agency_members, billing_counts, memberships, monthly_totals, store_totals
+from .selectors import agency_members, billing_counts, daily_totals, memberships, monthly_totals, store_totals
 from .texts import AGENCY_CONSENT, CALL_SCRIPT, ConsentText
 
 VALIDITY_MINUTES = int(services.PHONE_LINK_VALIDITY.total_seconds() // 60)
@@ -550,37 +560,83 @@ def _staff_remove(request, found, member_id: int):
     return render(request, "assisted/agency_staff_remove.html", {"member": member})
 
 
+def _counts_period(request) -> tuple[CountsPeriodForm, dict | None]:
+    form = CountsPeriodForm(request.GET)
+    return form, (form.cleaned_data if form.is_valid() else None)
+
+
 def _counts(request, found):
-    """The agency's moves per store and month (the basis of the ASP fees): the months' totals as
-    a bar chart (``hikkoshi.charts``, the statistics page's) with its table, each of the
-    manager's stores' totals as a bar chart with its table, then per month and store."""
-    counts = billing_counts(found.manager_of)
+    """The agency's moves per store and month (the basis of the ASP fees) over a period (by
+    default the last 12 months): the months' totals as a bar chart (``hikkoshi.charts``, the
+    statistics page's) with its table (by day instead for a period of at most 92 days), each of
+    the manager's stores' totals as a bar chart with its table, then per month and store."""
+    form, period = _counts_period(request)
+    if period is None:
+        context = {"form": form, "summary": _summary(form), "focus_summary": True}
+        return render(request, "assisted/agency_counts.html", context, status=400)
+    start, end = period["start"], period["end"]
+    counts = billing_counts(found.manager_of, start, end)
     months = monthly_totals(counts)
-    chart = bar_chart(months, labelledby="months-heading", title=_("Moves submitted per month")) if months else ""
+    by_day = (end - start).days < DAILY_DAYS
+    days = daily_totals(found.manager_of, start, end) if by_day else []
+    if by_day:
+        chart = bar_chart(
+            [(f"{day:%Y-%m-%d}", n) for day, n in days],
+            labelledby="days-heading",
+            title=_("Moves submitted per day"),
+            x_label=_("day"),
+            y_label=_("moves submitted"),
+        )
+    else:
+        chart = bar_chart(months, labelledby="months-heading", title=_("Moves submitted per month")) if months else ""
     stores = store_totals(found.manager_of, counts)
     several = len({s.agency for s in stores}) > 1
     store_chart = hbar_chart(
         [(f"{s.agency} {s.store}" if several else s.store, s.count) for s in stores],
         labelledby="stores-heading",
         title=_("Moves submitted per store"),
-        description=_("One bar per store: the moves submitted in every month counted; the table below has the same."),
+        description=_(
+            "One bar per store: the moves submitted in the months of the period; the table below has the same."
+        ),
     )
-    return render(
-        request,
-        "assisted/agency_counts.html",
-        {"counts": counts, "months": months, "chart": chart, "stores": stores, "store_chart": store_chart},
-    )
+    context = {
+        "form": form,
+        "period": period,
+        "first_month": f"{start:%Y-%m}",
+        "last_month": f"{end:%Y-%m}",
+        "counts": counts,
+        "months": months,
+        "by_day": by_day,
+        "days": days,
+        "days_total": sum(n for _day, n in days),
+        "chart": chart,
+        "stores": stores,
+        "store_chart": store_chart,
+        "csv_query": urlencode({"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}),
+    }
+    return render(request, "assisted/agency_counts.html", context)
+
+
+COUNTS_CSV_HEADERS = ["月 / month", "代理店 / agency", "店舗 / store", "申請件数 / moves submitted"]
 
 
 def _counts_csv(request, found):
+    form, period = _counts_period(request)
+    if period is None:
+        return HttpResponse(
+            "\n".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    start, end = period["start"], period["end"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["month", "agency", "store", "moves_submitted"])
-    for c in billing_counts(found.manager_of):
+    writer.writerow(COUNTS_CSV_HEADERS)
+    for c in billing_counts(found.manager_of, start, end):
         writer.writerow([c.month, _csv_safe(c.agency.name), _csv_safe(c.store.name), c.count])
     record(request, action=Action.EXPORT, target="billing counts")
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="hikkoshi-monthly-counts.csv"'
+    response["Content-Disposition"] = f'attachment; filename="hikkoshi-monthly-counts-{start:%Y-%m}-{end:%Y-%m}.csv"'
     return response
 
 
