@@ -42,7 +42,8 @@ from hikkoshi.moves.signals import procedure_status_changed
 
 from . import channels, policy
 from .channels import DeliveryError, Outcome, Outgoing
-from .channels.base import ApplicationData, Household, JSONObject
+from .channels.base import ApplicationData, ClaimLost, Household, JSONObject
+from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
 from .tasks import deliver_task
 
@@ -174,9 +175,18 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
         # (The procedure keeps showing "waiting to be sent" for the moment it is being sent; the
         # outcome of each attempt is recorded as an event with its number.)
         delivery = Delivery.objects.get(pk=delivery_id)
+    hold = Hold(Delivery, delivery_id, claim)
     try:
-        outgoing = build_outgoing(delivery)
-        outcome = channels.get(delivery.channel).send(outgoing)
+        with hold.kept():  # renewed while this worker works on it; checked before the hand-over
+            outgoing = replace(build_outgoing(delivery), still_ours=hold.check)
+            outcome = channels.get(delivery.channel).send(outgoing)
+    except ClaimLost:
+        # Its lease ran out (this worker seemed lost) and another worker has it now, or staff
+        # closed it: nothing was handed over here, and nothing is recorded under a lost claim.
+        logger.warning(
+            "delivery_claim_lost delivery=%s channel=%s attempt=%d", delivery_id, delivery.channel, delivery.attempts
+        )
+        return "claim lost"
     except DeliveryError as exc:
         return _failed(delivery, claim, exc)
     except Exception as exc:  # a defect or a passing local trouble (database busy, disk full)
@@ -483,14 +493,22 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
             retryable=losses < MAX_LOSSES, attempt=delivery.attempts, created_at=delivery.retry_from, now=now
         )
         with transaction.atomic():
+            # Only while its lease is still past: its worker may have renewed it since it was read.
+            expired = Q(sending_since__lt=now - lease)
             if decision.retry:
                 mine = _set(
-                    delivery, owned_by=delivery.claim, status=ProcedureStatus.RETRYING, next_attempt_at=now, claim=""
+                    delivery,
+                    owned_by=delivery.claim,
+                    only_from=expired,
+                    status=ProcedureStatus.RETRYING,
+                    next_attempt_at=now,
+                    claim="",
                 )
             else:  # lost again and again (it may be what kills its worker), or too old: staff decide
                 mine = _set(
                     delivery,
                     owned_by=delivery.claim,
+                    only_from=expired,
                     status=ProcedureStatus.FAILED,
                     next_attempt_at=None,
                     claim="",
