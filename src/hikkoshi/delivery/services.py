@@ -129,17 +129,17 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
             return False
         if "status" in fields:  # the procedure's status is moves' to write
             status = fields["status"]
-            announced = status in ANNOUNCED
-            before = (
-                MoveProcedure.objects.filter(pk=delivery.entry_id).values_list("status", flat=True).first()
-                if announced
+            # The procedure as it was (its status before), read once for the announcement too.
+            procedure = (
+                MoveProcedure.objects.select_related("move", "version").filter(pk=delivery.entry_id).first()
+                if status in ANNOUNCED
                 else None
             )
             lifecycle.procedure_status_record(
                 procedure_id=delivery.entry_id, status=status, reference=fields.get("reference", "")
             )
-            if announced and before is not None and before != status:
-                _announce(delivery.entry_id, old_status=before, new_status=status)
+            if procedure is not None and procedure.status != status:
+                _announce(procedure, new_status=status, reference=fields.get("reference", ""))
     return True
 
 
@@ -148,10 +148,14 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
 ANNOUNCED = (ProcedureStatus.DELIVERED, ProcedureStatus.FAILED)
 
 
-def _announce(procedure_id: int, *, old_status: str, new_status: str) -> None:
+def _announce(procedure: MoveProcedure, *, new_status: str, reference: str) -> None:
     """``moves.signals.procedure_status_changed``, in the transaction that stored the change
-    (the notifications record a mail, sent once it commits)."""
-    procedure = MoveProcedure.objects.select_related("move", "version").get(pk=procedure_id)
+    (the notifications record a mail, sent once it commits); ``procedure`` as read before the
+    change, brought up to it here."""
+    old_status = procedure.status
+    procedure.status = new_status
+    if reference:
+        procedure.reference = reference
     procedure_status_changed.send(
         sender=MoveProcedure,
         move=procedure.move,
