@@ -5,9 +5,9 @@ back a row whose ``sending_since`` is older than the lease (its worker seems los
 again, and another worker claims it anew. Two things keep the first worker from sending it too:
 
 - ``Hold.check()``, called by the channel just before it hands the application over (the
-  external call): in one short UPDATE, the row must still be "sending" under this worker's
-  claim, and its ``sending_since`` is renewed — the hand-over starts with a whole lease before
-  it. A worker that lost its claim raises ``ClaimLost`` and sends nothing.
+  external call): in one short query, the row must still be "sending" under this worker's
+  claim. A worker that lost its claim raises ``ClaimLost`` and sends nothing. (Its lease has
+  at least two thirds of its length left then: the keeper below renews it.)
 - While a hold is held (``with hold.kept():``), one thread per process renews the
   ``sending_since`` of each hold of the process once a third of the lease has passed since its
   claim or last renewal: a worker that is
@@ -52,8 +52,10 @@ class Hold:
         return bool(rows.update(sending_since=timezone.now()))
 
     def check(self) -> None:
-        """Before the hand-over: still ours (the lease renewed), or ``ClaimLost``."""
-        if not self.renew():
+        """Before the hand-over: still ours, or ``ClaimLost``. A read, not a write (on SQLite a
+        write waits for the database's one writer; the lease itself is the keeper's to renew)."""
+        rows = self.model._default_manager.filter(pk=self.pk, claim=self.claim, status=SENDING)
+        if not rows.exists():
             raise ClaimLost(f"{self.model.__name__.lower()} {self.pk} was taken back from this worker")
 
     @contextmanager
