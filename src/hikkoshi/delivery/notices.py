@@ -27,7 +27,7 @@ request one audit event (by the caller). A mover's request carries its own key: 
 request twice (a double click, a reload) makes nothing new.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import logging
 import secrets
@@ -47,7 +47,8 @@ from hikkoshi.moves.notices import NoticeView
 
 from . import channels, policy
 from .channels import DeliveryError, Outgoing
-from .channels.base import JSONObject, NoticeBody
+from .channels.base import ClaimLost, JSONObject, NoticeBody
+from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
 
 if TYPE_CHECKING:
@@ -227,11 +228,18 @@ def send_notice(notice_id: int, *, now: datetime | None = None) -> str:
         if settled == "waiting":
             enqueue(notice.pk, run_after=now + WAIT_FOR_APPLICATION)
         return settled
+    hold = Hold(Notice, notice.pk, claim)
     try:
-        outgoing = build_notice(notice)
-        if not notice.body:  # the first attempt: what every later one sends again
-            Notice.objects.filter(pk=notice.pk, claim=claim).update(body=bound(notice, "body", outgoing.application))
-        outcome = channels.get(delivery.channel).send_notice(outgoing)
+        with hold.kept():  # renewed while this worker works on it; checked before the hand-over
+            outgoing = replace(build_notice(notice), still_ours=hold.check)
+            if not notice.body:  # the first attempt: what every later one sends again
+                Notice.objects.filter(pk=notice.pk, claim=claim).update(
+                    body=bound(notice, "body", outgoing.application)
+                )
+            outcome = channels.get(delivery.channel).send_notice(outgoing)
+    except ClaimLost:  # another worker has it now (see ``deliver``): nothing sent here
+        logger.warning("notice_claim_lost notice=%s delivery=%s channel=%s", notice_id, delivery.pk, delivery.channel)
+        return "claim lost"
     except DeliveryError as exc:
         return _failed(notice, claim, exc)
     except Exception as exc:  # a defect or a passing local trouble
@@ -389,9 +397,9 @@ def sweep(*, now: datetime | None = None) -> "SweepResult":
     lease = timedelta(seconds=settings.HIKKOSHI_DELIVERY["lease"])
     lost = 0
     for notice in Notice.objects.filter(status=Status.SENDING, sending_since__lt=now - lease):
-        if Notice.objects.filter(pk=notice.pk, status=Status.SENDING, claim=notice.claim).update(
-            status=Status.RETRYING, next_attempt_at=now, claim=""
-        ):
+        if Notice.objects.filter(
+            pk=notice.pk, status=Status.SENDING, claim=notice.claim, sending_since__lt=now - lease
+        ).update(status=Status.RETRYING, next_attempt_at=now, claim=""):
             _event(notice, Kind.NOTICE_RETRY, code="worker_lost")
             enqueue(notice.pk)
             lost += 1

@@ -42,7 +42,8 @@ from hikkoshi.moves.signals import procedure_status_changed
 
 from . import channels, policy
 from .channels import DeliveryError, Outcome, Outgoing
-from .channels.base import ApplicationData, Household, JSONObject
+from .channels.base import ApplicationData, ClaimLost, Household, JSONObject
+from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
 from .tasks import deliver_task
 
@@ -128,17 +129,17 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
             return False
         if "status" in fields:  # the procedure's status is moves' to write
             status = fields["status"]
-            announced = status in ANNOUNCED
-            before = (
-                MoveProcedure.objects.filter(pk=delivery.entry_id).values_list("status", flat=True).first()
-                if announced
+            # The procedure as it was (its status before), read once for the announcement too.
+            procedure = (
+                MoveProcedure.objects.select_related("move", "version").filter(pk=delivery.entry_id).first()
+                if status in ANNOUNCED
                 else None
             )
             lifecycle.procedure_status_record(
                 procedure_id=delivery.entry_id, status=status, reference=fields.get("reference", "")
             )
-            if announced and before is not None and before != status:
-                _announce(delivery.entry_id, old_status=before, new_status=status)
+            if procedure is not None and procedure.status != status:
+                _announce(procedure, new_status=status, reference=fields.get("reference", ""))
     return True
 
 
@@ -147,10 +148,14 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
 ANNOUNCED = (ProcedureStatus.DELIVERED, ProcedureStatus.FAILED)
 
 
-def _announce(procedure_id: int, *, old_status: str, new_status: str) -> None:
+def _announce(procedure: MoveProcedure, *, new_status: str, reference: str) -> None:
     """``moves.signals.procedure_status_changed``, in the transaction that stored the change
-    (the notifications record a mail, sent once it commits)."""
-    procedure = MoveProcedure.objects.select_related("move", "version").get(pk=procedure_id)
+    (the notifications record a mail, sent once it commits); ``procedure`` as read before the
+    change, brought up to it here."""
+    old_status = procedure.status
+    procedure.status = new_status
+    if reference:
+        procedure.reference = reference
     procedure_status_changed.send(
         sender=MoveProcedure,
         move=procedure.move,
@@ -174,9 +179,18 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
         # (The procedure keeps showing "waiting to be sent" for the moment it is being sent; the
         # outcome of each attempt is recorded as an event with its number.)
         delivery = Delivery.objects.get(pk=delivery_id)
+    hold = Hold(Delivery, delivery_id, claim)
     try:
-        outgoing = build_outgoing(delivery)
-        outcome = channels.get(delivery.channel).send(outgoing)
+        with hold.kept():  # renewed while this worker works on it; checked before the hand-over
+            outgoing = replace(build_outgoing(delivery), still_ours=hold.check)
+            outcome = channels.get(delivery.channel).send(outgoing)
+    except ClaimLost:
+        # Its lease ran out (this worker seemed lost) and another worker has it now, or staff
+        # closed it: nothing was handed over here, and nothing is recorded under a lost claim.
+        logger.warning(
+            "delivery_claim_lost delivery=%s channel=%s attempt=%d", delivery_id, delivery.channel, delivery.attempts
+        )
+        return "claim lost"
     except DeliveryError as exc:
         return _failed(delivery, claim, exc)
     except Exception as exc:  # a defect or a passing local trouble (database busy, disk full)
@@ -483,14 +497,22 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
             retryable=losses < MAX_LOSSES, attempt=delivery.attempts, created_at=delivery.retry_from, now=now
         )
         with transaction.atomic():
+            # Only while its lease is still past: its worker may have renewed it since it was read.
+            expired = Q(sending_since__lt=now - lease)
             if decision.retry:
                 mine = _set(
-                    delivery, owned_by=delivery.claim, status=ProcedureStatus.RETRYING, next_attempt_at=now, claim=""
+                    delivery,
+                    owned_by=delivery.claim,
+                    only_from=expired,
+                    status=ProcedureStatus.RETRYING,
+                    next_attempt_at=now,
+                    claim="",
                 )
             else:  # lost again and again (it may be what kills its worker), or too old: staff decide
                 mine = _set(
                     delivery,
                     owned_by=delivery.claim,
+                    only_from=expired,
                     status=ProcedureStatus.FAILED,
                     next_attempt_at=None,
                     claim="",

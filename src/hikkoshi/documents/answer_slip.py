@@ -8,13 +8,15 @@ organisation's staff open the page, type the code and set the status (受付・�
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from .fonts import GOTHIC
-from .qr import draw_qr
+from .qr import ERROR, draw_qr
+from .qrmatrix import Matrix, qr_matrix
 
 ANSWER_PATH = "/answers/"
 HEADING = "処理状況のご連絡のお願い"
@@ -64,7 +66,7 @@ class AnswerBlock(Flowable):
         c.setLineWidth(0.6)
         c.rect(0, 0, self.width, self.height)
         qr = QR_MM * mm
-        draw_qr(c, self.slip.url, self.width - qr - 3 * mm, 3 * mm, qr)
+        draw_qr(c, url_code(self.slip.url), self.width - qr - 3 * mm, 3 * mm, qr)
         c.setFont(GOTHIC, 11)
         y = self.height - 7 * mm
         c.drawString(3 * mm, y, f"■ {HEADING}")
@@ -72,6 +74,14 @@ class AnswerBlock(Flowable):
         for text in lines(self.slip):
             y -= 4.6 * mm
             c.drawString(3 * mm, y, _clip(c, text, self.width - qr - 9 * mm))
+
+
+@lru_cache(maxsize=32)
+def url_code(url: str) -> Matrix:
+    """The QR code of the answer page's URL, made once for the two pages of a fax that print
+    it (the FAX送付状 and the 申込書, rendered one after the other). The URL holds only the
+    application's answer reference, no personal data. (Read only: ``draw_qr`` draws it.)"""
+    return qr_matrix(url, ERROR)
 
 
 def _clip(canvas, text: str, width: float) -> str:

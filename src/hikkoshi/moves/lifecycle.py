@@ -16,6 +16,8 @@ services, and hear what happens to a move through ``moves.signals``:
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hikkoshi.catalogue.constants import CommonItem
@@ -40,10 +42,9 @@ def procedure_status_record(*, procedure_id: int, status: str, reference: str = 
     fields: dict = {"status": ProcedureStatus(status)}
     if reference:
         fields["reference"] = reference
-    rows = MoveProcedure.objects.filter(pk=procedure_id)
-    rows.update(**fields)
     if status == ProcedureStatus.DELIVERED:  # the timeline's "sent" (the first time only)
-        rows.filter(sent_at__isnull=True).update(sent_at=timezone.now())
+        fields["sent_at"] = Coalesce(F("sent_at"), Value(timezone.now()))
+    MoveProcedure.objects.filter(pk=procedure_id).update(**fields)
 
 
 def move_withdraw(*, move: Move, entries: list[MoveProcedure], user, request_key: str) -> list:

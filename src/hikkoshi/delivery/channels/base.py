@@ -10,7 +10,7 @@ A channel never touches the database: the outbox calls it outside any transactio
 what it returned.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
@@ -113,6 +113,15 @@ class Outgoing:
     # E-mail and fax: where and with which code the organisation answers (処理状況; printed on
     # the 申込書 and the FAX送付状); None for the web channel, whose receiver signs its answers.
     answer: "AnswerSlip | None" = None
+    # Called by the channel just before it hands the application over (the external call):
+    # raises ``ClaimLost`` when this worker no longer holds the delivery (``delivery.lease``).
+    # The channel still touches no database; what it calls is the outbox's.
+    still_ours: Callable[[], None] | None = None
+
+    def check_claim(self) -> None:
+        """Just before the hand-over: go on only while this worker still holds the delivery."""
+        if self.still_ours is not None:
+            self.still_ours()
 
 
 @dataclass
@@ -122,6 +131,11 @@ class Outcome:
     reference: str = ""  # the organisation's reference number (受付番号), when it gives one
     receipt: JSONObject = field(default_factory=dict)  # a signed receipt, a queue id, … (no personal data)
     message_id: str = ""  # an e-mail's Message-ID, a fax job id
+
+
+class ClaimLost(Exception):
+    """The worker's lease on what it was sending expired and another worker has it now (or
+    staff closed it): this one must not hand it over."""
 
 
 class DeliveryError(Exception):

@@ -159,6 +159,7 @@ class EmailChannel(Channel):
             message = compose(outgoing, to, pdf)
         except ValueError as exc:  # e.g. a line break in a name that goes into a header
             raise DeliveryError("bad_header", type(exc).__name__, retryable=False) from exc
+        outgoing.check_claim()
         message_id = smtp.send_message(message)
         return Outcome(message_id=message_id)
 
@@ -261,6 +262,7 @@ def send_notice_mail(outgoing: "NoticeOutgoing") -> Outcome:
         message = compose_notice(outgoing, to, pdf)
     except ValueError as exc:
         raise DeliveryError("bad_header", type(exc).__name__, retryable=False) from exc
+    outgoing.check_claim()
     return Outcome(message_id=smtp.send_message(message))
 
 

@@ -124,6 +124,7 @@ class FaxChannel(Channel):
         shown, gateway = _destination(outgoing)
         digits = shown.replace("-", "")
         tiff, pages = render_fax(outgoing, shown)
+        outgoing.check_claim()  # rendering takes a while: still this worker's to send?
         outcome = GATEWAY_SENDERS[gateway](outgoing, digits, tiff, pages)
         outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
         logger.info(
@@ -140,6 +141,7 @@ class FaxChannel(Channel):
         the corrected 申込書) to the same number, through the same gateway."""
         shown, gateway = _destination(outgoing)
         tiff, pages = render_notice_fax(outgoing, shown)
+        outgoing.check_claim()
         outcome = GATEWAY_SENDERS[gateway](outgoing, shown.replace("-", ""), tiff, pages)
         outcome.receipt = {"gateway": gateway, "pages": pages, **outcome.receipt}
         logger.info(

@@ -182,6 +182,7 @@ class WebChannel(Channel):
         headers["Accept"] = "application/json"
         config = settings.HIKKOSHI_DELIVERY
         timeout = httpx.Timeout(config["timeout"], connect=config["connect_timeout"])
+        outgoing.check_claim()
         try:
             with _client().stream("POST", url, content=body, headers=headers, timeout=timeout) as response:
                 status = response.status_code
