@@ -181,7 +181,7 @@ def test_bench_search_smoke(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["HIKKOSHI_DATA_DIR"] = str(tmp_path)
     done = subprocess.run(
-        [*cmd, "bench", "search", "--json", "--seconds", "1", "--connections", "4", "--rounds", "1", "--warmup", "0.5"],
+        [*cmd, "bench", "search", "--json", "--seconds", "2", "--connections", "4", "--rounds", "1", "--warmup", "1"],
         capture_output=True,
         text=True,
         timeout=300,
