@@ -500,25 +500,15 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
             # Only while its lease is still past: its worker may have renewed it since it was read.
             expired = Q(sending_since__lt=now - lease)
             if decision.retry:
-                mine = _set(
-                    delivery,
-                    owned_by=delivery.claim,
-                    only_from=expired,
-                    status=ProcedureStatus.RETRYING,
-                    next_attempt_at=now,
-                    claim="",
-                )
+                outcome = {"status": ProcedureStatus.RETRYING, "next_attempt_at": now}
             else:  # lost again and again (it may be what kills its worker), or too old: staff decide
-                mine = _set(
-                    delivery,
-                    owned_by=delivery.claim,
-                    only_from=expired,
-                    status=ProcedureStatus.FAILED,
-                    next_attempt_at=None,
-                    claim="",
-                    error_code="worker_lost",
-                    error_detail=f"worker lost {losses} times",
-                )
+                outcome = {
+                    "status": ProcedureStatus.FAILED,
+                    "next_attempt_at": None,
+                    "error_code": "worker_lost",
+                    "error_detail": f"worker lost {losses} times",
+                }
+            mine = _set(delivery, owned_by=delivery.claim, only_from=expired, claim="", **outcome)
             if mine:
                 DeliveryEvent.objects.create(
                     delivery_id=delivery.pk,

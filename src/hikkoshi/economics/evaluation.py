@@ -32,8 +32,7 @@ from .models import Scenario
 
 # The shipped example (migration 0002): the default scenario of the report.
 DEFAULT_SCENARIO = "札幌（例）単独 / Sapporo example: the portal alone"
-MAX_DAYS = 366
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+MAX_DAYS, FIRST_DAY, LAST_DAY = selectors.MAX_DAYS, selectors.FIRST_DAY, selectors.LAST_DAY
 
 
 class PeriodError(ValueError):

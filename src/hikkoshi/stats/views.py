@@ -4,7 +4,7 @@ the period's totals, and the same figures as CSV. Staff only (``admin.site.admin
 /admin/, so the staff's second factor applies)."""
 
 import csv
-from datetime import date, timedelta
+from datetime import timedelta
 import re
 import unicodedata
 
@@ -25,7 +25,7 @@ from hikkoshi.moves.access import OWN, move_visible_to
 from hikkoshi.moves.views.shared import error_summary
 
 from .labels import CSV_HEADERS, event_label, figure_label
-from .selectors import TOTALS, daily_series, period_totals, survey_results
+from .selectors import FIRST_DAY, LAST_DAY, MAX_DAYS, TOTALS, daily_series, period_totals, survey_results
 from .survey import SurveyForm, answer_of, may_answer, survey_answer
 
 EVENTS = sorted({event for event, _dims in TOTALS.values()})
@@ -33,8 +33,6 @@ EVENTS = sorted({event for event, _dims in TOTALS.values()})
 # (``hikkoshi.economics.evaluation``), routed by the project's URLs under this name. Without it
 # the dashboard shows no button.
 REPORT_URL_NAME = "stats-report"
-MAX_DAYS = 366
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # days the statistics can hold
 
 
 class PeriodForm(forms.Form):

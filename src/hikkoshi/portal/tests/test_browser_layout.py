@@ -103,6 +103,24 @@ def select_text_clearance(page, selector: str) -> tuple[int, float, float]:
     return min(arrow) - max(text) - 1, max(text) - min(text) + 1, typeset
 
 
+def assert_focus_ring_on_every_kind_of_control(page, *, tabs: int) -> None:
+    """WCAG 2.4.7 / 2.4.11: Tab (at most ``tabs`` times) to a link, a field, a select and a button;
+    each gets DADS's ring (a 4 px outline). The portal's pages and the receiver's alike."""
+    seen = set()
+    for _ in range(tabs):
+        page.keyboard.press("Tab")
+        tag, outline = page.evaluate(
+            "() => { const el = document.activeElement; const s = getComputedStyle(el);"
+            " return [el.tagName, s.outlineStyle + ' ' + s.outlineWidth]; }"
+        )
+        if tag in ("A", "INPUT", "SELECT", "BUTTON"):
+            assert outline == "solid 4px", f"{tag} focused without a visible ring: {outline}"
+            seen.add(tag)
+        if seen == {"A", "INPUT", "SELECT", "BUTTON"}:
+            return
+    raise AssertionError(f"only reached {seen}")
+
+
 def assert_select_text_shown_whole(page, selector: str, what: str) -> None:
     """The chosen option's text shown whole, clear of the arrow by at least 8 px (issue 12: at
     375 px 「やさしい にほんご」 ran into the arrow of the language switch)."""
@@ -251,16 +269,4 @@ def test_the_focus_is_visible_on_every_kind_of_control(sapporo, live_server, bro
     black outline)."""
     page, url = browser_page, live_server.url
     page.goto(f"{url}/search/")
-    seen = set()
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        tag, outline = page.evaluate(
-            "() => { const el = document.activeElement; const s = getComputedStyle(el);"
-            " return [el.tagName, s.outlineStyle + ' ' + s.outlineWidth]; }"
-        )
-        if tag in ("A", "INPUT", "SELECT", "BUTTON"):
-            assert outline == "solid 4px", f"{tag} focused without a visible ring: {outline}"
-            seen.add(tag)
-        if seen == {"A", "INPUT", "SELECT", "BUTTON"}:
-            return
-    raise AssertionError(f"only reached {seen}")
+    assert_focus_ring_on_every_kind_of_control(page, tabs=40)

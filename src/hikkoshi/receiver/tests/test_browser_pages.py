@@ -17,7 +17,11 @@ import pytest
 
 from hikkoshi import httpsig
 from hikkoshi.moves.tests.test_browser import AXE, CHROMIUM, LAUNCH_ARGS, Checker, sync_api
-from hikkoshi.portal.tests.test_browser_layout import MODES, assert_select_text_shown_whole
+from hikkoshi.portal.tests.test_browser_layout import (
+    MODES,
+    assert_focus_ring_on_every_kind_of_control,
+    assert_select_text_shown_whole,
+)
 from hikkoshi.receiver import totp
 from hikkoshi.receiver.testing import ReceiverProcess, StandIn
 from hikkoshi.tests import signing
@@ -119,7 +123,7 @@ def test_the_staff_pages_look_like_the_portal_and_pass_axe(tmp_path):
                 )
                 assert page.inner_text(".brand a") == "hikkoshi 申請受信システム"
                 check("the sign-in page", shot="login")
-                _focus_is_visible_on_every_kind_of_control(page)
+                assert_focus_ring_on_every_kind_of_control(page, tabs=20)
                 page.fill("#id_username", "clerk-pages")
                 page.fill("#id_password", "not the password")
                 _submit(page, "form.fields button")
@@ -183,20 +187,3 @@ def _assert_label_hint_error_control(page, control: str, *, hint: bool) -> None:
     error_id = page.evaluate("sel => document.querySelector(sel).closest('.field').querySelector('.error').id", control)
     assert error_id in described and page.get_attribute(control, "aria-invalid") == "true"
     assert page.evaluate("sel => document.querySelector(sel).closest('.field').classList.contains('invalid')", control)
-
-
-def _focus_is_visible_on_every_kind_of_control(page) -> None:
-    """WCAG 2.4.7 / 2.4.11: Tab to a link, a field, a select and a button; each gets DADS's ring."""
-    seen = set()
-    for _ in range(20):
-        page.keyboard.press("Tab")
-        tag, outline = page.evaluate(
-            "() => { const el = document.activeElement; const s = getComputedStyle(el);"
-            " return [el.tagName, s.outlineStyle + ' ' + s.outlineWidth]; }"
-        )
-        if tag in ("A", "INPUT", "SELECT", "BUTTON"):
-            assert outline == "solid 4px", f"{tag} focused without a visible ring: {outline}"
-            seen.add(tag)
-        if seen == {"A", "INPUT", "SELECT", "BUTTON"}:
-            return
-    raise AssertionError(f"only reached {seen}")
