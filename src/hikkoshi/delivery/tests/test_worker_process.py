@@ -19,6 +19,15 @@ def log_has(path: Path, text: str) -> bool:
     return path.exists() and text in path.read_text(errors="replace")
 
 
+def wait_for_log(path: Path, text: str, *, what: str) -> None:
+    """``wait_until`` the worker's log has ``text``; on timeout the log's end is in the message."""
+    try:
+        wait_until(lambda: log_has(path, text), timeout=60, what=what)
+    except AssertionError as exc:
+        tail = path.read_text(errors="replace")[-3000:] if path.exists() else "(no log)"
+        raise AssertionError(f"{exc}; the worker's log ends:\n{tail}") from None
+
+
 @pytest.mark.skipif(
     connection.vendor != "sqlite",
     reason="the database is made away by giving the worker a SQLite path whose folder appears later; "
@@ -33,10 +42,8 @@ def test_the_workers_wait_out_a_database_that_is_away_and_then_send(sapporo, mov
     worker = WorkerProcess(processes=1, env={"DATABASE_URL": f"sqlite:///{away / real.name}"}, log_path=log)
     with worker:
         # Its worker process dies on its first query and is started again, later each time.
-        wait_until(
-            lambda: log_has(log, "worker 0 exited with 1; starting it again in 1 s"), timeout=60, what="a restart"
-        )
-        wait_until(lambda: log_has(log, "starting it again in 2 s"), timeout=60, what="a later restart")
+        wait_for_log(log, "worker 0 exited with 1; starting it again in 1 s", what="a restart")
+        wait_for_log(log, "starting it again in 2 s", what="a later restart")
         assert log_has(log, "sweeper: OperationalError; trying again later")  # and the sweeper keeps going
         assert worker.proc is not None and worker.proc.poll() is None
 
@@ -57,7 +64,46 @@ def test_a_worker_stopped_while_its_process_waits_to_restart_stops_at_once(tmp_p
         processes=1, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'none' / 'db.sqlite3'}"}, log_path=log
     )
     with worker:
-        wait_until(lambda: log_has(log, "starting it again in 2 s"), timeout=60, what="a worker process waiting")
+        wait_for_log(log, "starting it again in 2 s", what="a worker process waiting")
         worker.proc.send_signal(15)
         assert worker.proc.wait(timeout=10) == 0  # nothing left to wait for
     assert not os.path.exists(tmp_path / "none")
+
+
+def test_a_worker_process_whose_loops_all_die_between_two_looks_exits_with_1(monkeypatch):
+    """The loops of a process die at once when the database is away. When they all died while the
+    process slept between two looks, it used to leave its watch loop and exit 0, as if stopped."""
+    import threading
+    import time as real_time
+
+    from django.db import OperationalError, connections
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from hikkoshi.delivery.management.commands import worker as command
+
+    release = threading.Event()
+    before = threading.active_count()
+    sleep = real_time.sleep
+
+    def fail(self):
+        release.wait(10)
+        raise OperationalError("unable to open database file")
+
+    def look_away(seconds):  # every loop dies while the process sleeps
+        release.set()
+        deadline = real_time.monotonic() + 10
+        while threading.active_count() > before and real_time.monotonic() < deadline:
+            sleep(0.01)
+
+    health = {alias: connections.settings[alias].get("CONN_HEALTH_CHECKS") for alias in connections}
+    monkeypatch.setattr(Worker, "run", fail)
+    monkeypatch.setattr(command.time, "sleep", look_away)
+    monkeypatch.setattr(command.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            command.Command()._child(threads=3, interval=0.1)
+    finally:
+        for alias, value in health.items():
+            connections.settings[alias]["CONN_HEALTH_CHECKS"] = value
+    assert exited.value.code == 1

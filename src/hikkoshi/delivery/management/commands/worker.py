@@ -238,10 +238,12 @@ class Command(BaseCommand):
         running = [threading.Thread(target=run, args=(loop,), daemon=True) for loop in loops]
         for thread in running:
             thread.start()
-        while any(t.is_alive() for t in running):
-            if failed.is_set():
-                stop(None, None)
-                for thread in running:
-                    thread.join(timeout=60)
-                sys.exit(1)
+        while any(t.is_alive() for t in running) and not failed.is_set():
             time.sleep(0.2)
+        # Every loop may have died between two looks (the database away fails at once): a loop
+        # that died makes this process fail, never look like one stopped on purpose.
+        if failed.is_set():
+            stop(None, None)
+            for thread in running:
+                thread.join(timeout=60)
+            sys.exit(1)
