@@ -22,7 +22,6 @@ from hikkoshi.delivery import channels
 from hikkoshi.delivery.channels.base import DeliveryError, Outgoing
 from hikkoshi.delivery.channels.fax import FaxChannel, render_fax
 from hikkoshi.delivery.faxfile import display_fax_number, normalise_fax_number, pdfs_to_tiff_f
-from hikkoshi.delivery.sandbox.smtpsink import SmtpSink
 from hikkoshi.documents.application import render_application
 from hikkoshi.documents.samples import sample_move
 from hikkoshi.serving import free_port
@@ -274,23 +273,12 @@ def test_a_spool_folder_that_cannot_be_written_is_retryable(settings, tmp_path):
 
 @pytest.mark.slow
 @needs_tiffinfo
-def test_email_gateway_delivers_the_tiff_to_the_sink(settings, tmp_path):
-    port = free_port()
-    settings.HIKKOSHI_SMTP = {
-        "host": "127.0.0.1",
-        "port": port,
-        "starttls": False,
-        "user": "",
-        "password": "",
-        "from": "hikkoshi <fax@hikkoshi.example>",
-        "timeout": 5,
-    }
-    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "email", "email_address": "{number}@fax.example"}
+def test_email_gateway_delivers_the_tiff_to_the_sink(fax_mail_gateway, settings, tmp_path):
+    settings.HIKKOSHI_SMTP = {**settings.HIKKOSHI_SMTP, "from": "hikkoshi <fax@hikkoshi.example>"}
     key = str(uuid.uuid4())
-    with SmtpSink(tmp_path / "sink", smtp_port=port, web_port=0) as sink:
-        outcome = FaxChannel().send(outgoing(key=key))
-        [name] = sink.store.names()
-        raw = sink.store.path(name).read_bytes()
+    outcome = FaxChannel().send(outgoing(key=key))
+    [name] = fax_mail_gateway.store.names()
+    raw = fax_mail_gateway.store.path(name).read_bytes()
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert msg["To"] == "0112105555@fax.example"
     assert msg["X-Sink-Rcpt-To"] == "0112105555@fax.example"

@@ -16,28 +16,14 @@ from hikkoshi.catalogue.models import Procedure
 from hikkoshi.delivery import services, smtp as smtp_module
 from hikkoshi.delivery.channels import fax
 from hikkoshi.delivery.models import Delivery
-from hikkoshi.delivery.sandbox.smtpsink import SmtpSink
 from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import moving_day, sapporo_relocation
-from hikkoshi.serving import free_port
 
 
 @pytest.fixture
-def sink(settings, tmp_path):
-    port = free_port()
-    settings.HIKKOSHI_SMTP = {
-        **settings.HIKKOSHI_SMTP,
-        "host": "127.0.0.1",
-        "port": port,
-        "starttls": False,
-        "user": "",
-        "password": "",
-        "timeout": 5,
-    }
-    settings.HIKKOSHI_FAX = {**settings.HIKKOSHI_FAX, "gateway": "email", "email_address": "{number}@fax.example"}
-    with SmtpSink(tmp_path / "sink", smtp_port=port, web_port=0) as running:
-        yield running
+def sink(fax_mail_gateway):
+    return fax_mail_gateway
 
 
 def _fax_delivery(mover) -> Delivery:
