@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from hikkoshi.catalogue.schema import FieldSpec
 from hikkoshi.moves.common import ADDRESS, APPLICANT
 from hikkoshi.moves.services import clean_address
+from hikkoshi.periods import FIRST_DAY, LAST_DAY, within
 
 from .models import AgencyMember
 
@@ -187,7 +188,6 @@ class MemberForm(forms.Form):
         return data
 
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # the days a period may name (as the statistics)
 DAILY_DAYS = 92  # a period of at most this many days is charted by day, a longer one by month
 
 
@@ -221,7 +221,7 @@ class CountsPeriodForm(forms.Form):
 
     def _day(self, name: str, message) -> date | None:
         day = self.cleaned_data.get(name)
-        if day is not None and not (FIRST_DAY <= day <= LAST_DAY):
+        if day is not None and not within(day):
             raise forms.ValidationError(message)
         return day
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.directory.constants import Category
+from hikkoshi.periods import within
 from hikkoshi.stats import selectors
 from hikkoshi.stats.labels import event_label, figure_label, value_label
 
@@ -32,7 +33,7 @@ from .models import Scenario
 
 # The shipped example (migration 0002): the default scenario of the report.
 DEFAULT_SCENARIO = "札幌（例）単独 / Sapporo example: the portal alone"
-MAX_DAYS, FIRST_DAY, LAST_DAY = selectors.MAX_DAYS, selectors.FIRST_DAY, selectors.LAST_DAY
+MAX_DAYS = selectors.MAX_DAYS
 
 
 class PeriodError(ValueError):
@@ -52,7 +53,7 @@ def parse_day(option: str, text: str) -> date:
         raise PeriodError(
             option, f"「{text}」は日付ではありません。YYYY-MM-DD で指定してください / not a day: give YYYY-MM-DD"
         ) from None
-    if not FIRST_DAY <= day <= LAST_DAY:
+    if not within(day):
         raise PeriodError(
             option, "2000-01-01 から 2099-12-31 までの日付で指定してください / a day from 2000-01-01 to 2099-12-31"
         )

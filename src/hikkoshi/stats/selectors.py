@@ -10,7 +10,6 @@ from .models import DailyCount, SurveyAnswer
 # period_totals' keys: (event, the dimensions the rows must have).
 # The periods one may ask of the statistics: the dashboard's and the evaluation report's.
 MAX_DAYS = 366
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # days the statistics can hold
 
 TOTALS: dict[str, tuple[str, dict[str, str]]] = {
     "visits": ("visit", {}),

@@ -23,9 +23,10 @@ from django.views.decorators.http import require_http_methods
 from hikkoshi.charts import bar_chart
 from hikkoshi.moves.access import OWN, move_visible_to
 from hikkoshi.moves.views.shared import error_summary
+from hikkoshi.periods import within
 
 from .labels import CSV_HEADERS, event_label, figure_label
-from .selectors import FIRST_DAY, LAST_DAY, MAX_DAYS, TOTALS, daily_series, period_totals, survey_results
+from .selectors import MAX_DAYS, TOTALS, daily_series, period_totals, survey_results
 from .survey import SurveyForm, answer_of, may_answer, survey_answer
 
 EVENTS = sorted({event for event, _dims in TOTALS.values()})
@@ -65,7 +66,7 @@ class PeriodForm(forms.Form):
 
     def _clean_day(self, name: str) -> None:
         day = self.cleaned_data.get(name)
-        if day is not None and not (FIRST_DAY <= day <= LAST_DAY):
+        if day is not None and not within(day):
             self.add_error(name, _("A day from 2000-01-01 to 2099-12-31."))
             self.cleaned_data[name] = None
 
