@@ -156,6 +156,18 @@ def test_a_period_of_92_days_at_most_is_charted_by_day(world):
     assert 'id="days-heading"' not in html and "<title>2026-10: 7</title>" in _chart(html, "months-heading")
 
 
+def test_a_deleted_move_leaves_the_days_and_the_page_says_so(world):
+    _counts(world)
+    _submitted(world, world.store, "2026-10-01", "2026-10-02")
+    manager = staff_client(world, world.manager, HTTP_ACCEPT_LANGUAGE="ja")
+    Move.objects.filter(submitted_at__date="2026-10-02").delete()  # the mover deleted it
+    html = manager.get("/agency/counts/?start=2026-10-01&end=2026-10-31").content.decode()
+    bars = dict(re.findall(r"<title>(\d{4}-\d{2}-\d{2}): (\d+)</title>", _chart(html, "days-heading")))
+    assert bars["2026-10-01"] == "1" and bars["2026-10-02"] == "0"
+    assert _month_rows(html) == [("2026-10", "7")]  # the month's count (the fees' basis) keeps it
+    assert "削除された申請は日ごとの件数から外れ、月ごとの件数には残ります" in html
+
+
 def test_by_default_the_last_12_months_to_today(world):
     today = timezone.localdate()
     this_month = f"{today:%Y-%m}"
