@@ -6,7 +6,10 @@ page), 申請結果 and 申請控え of a realistic move (Tokyo → Sapporo, app
 eight procedures of which two are window procedures with a form: ``documents.samples``).
 Baseline: one blank A4 page with the same two fonts embedded (one glyph of each), rendered by
 the same reportlab in the same process and run — what any PDF costs here at the least.
-Bar: one set in under 100 ms (p50).
+Bar: one set (p50) in at most the time of 50 blank pages (p50) of the same run. The bar was first
+"under 100 ms", set on a machine where a blank page took 1.97 ms (507.9 pages/s on 2026-11-26):
+the same bar as a ratio, so that a slower or shared machine does not fail it nor a faster one
+hide a slower set (these machines vary by 3× between days). ``p50_ms`` is still reported.
 
 The IPAmj明朝 fallback (``documents.fonts``: every text is checked for characters IPAex lacks)
 is measured in the same run: the same set rendered with the fallback off
@@ -37,7 +40,7 @@ from hikkoshi.bench.servers import BenchError
 
 NAME = "documents"
 NO_FALLBACK = "documents-fallback-off"
-BAR_P50_MS = 100.0
+BAR_BLANK_PAGES = 50.0  # a set's p50 in blank pages' p50 (100 ms at 1.97 ms a page, 2026-11-26)
 BAR_FALLBACK_SLOWDOWN = 0.10
 
 
@@ -244,11 +247,12 @@ def run_documents(
         "slowdown": slowdown,  # 1 − on/off in throughput: 0.03 is 3 % slower with it
         "cpu_slowdown": cpu_slowdown,  # on/off − 1 in CPU time per set
     }
+    in_pages = round(d["p50_ms"] / b["p50_ms"], 2) if d["p50_ms"] and b["p50_ms"] else None
     bar = {
-        "p50_ms": {
-            "target": f"< {BAR_P50_MS:g} per set",
-            "value": d["p50_ms"],
-            "pass": d["p50_ms"] is not None and d["p50_ms"] < BAR_P50_MS,
+        "p50_in_blank_pages": {
+            "target": f"<= {BAR_BLANK_PAGES:g} blank pages' p50 per set (p50 {d['p50_ms']} ms, blank {b['p50_ms']} ms)",
+            "value": in_pages,
+            "pass": in_pages is not None and in_pages <= BAR_BLANK_PAGES,
         },
         "errors": {"target": "== 0", "value": d["errors"] + off["errors"], "pass": d["errors"] + off["errors"] == 0},
         "fallback_slowdown": {
@@ -267,6 +271,7 @@ def run_documents(
         "throughput": d["throughput"],
         "baseline_throughput": b["throughput"],
         "ratio": ratio,
+        "p50_in_blank_pages": in_pages,
         "p50_ms": d["p50_ms"],
         "p99_ms": d["p99_ms"],
         "p90_ms": d["p90_ms"],

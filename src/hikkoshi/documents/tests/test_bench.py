@@ -21,7 +21,10 @@ def test_bench_documents_json():
     assert result["throughput"] > 0 and result["baseline_throughput"] > 0
     assert result["ratio"] == pytest.approx(result["throughput"] / result["baseline_throughput"], rel=1e-2)
     assert result["errors"] == 0
-    assert "p50_ms" in result["bar"]
+    in_pages = result["bar"]["p50_in_blank_pages"]  # the bar is a ratio to the same run's blank page
+    assert in_pages["value"] == result["p50_in_blank_pages"]
+    assert in_pages["value"] == pytest.approx(result["p50_ms"] / result["baseline_p50_ms"], abs=0.01)
+    assert in_pages["pass"] == (in_pages["value"] <= 50)
     fallback = result["fallback"]
     assert fallback["throughput_on"] == result["throughput"] and fallback["throughput_off"] > 0
     assert fallback["slowdown"] == pytest.approx(1 - fallback["throughput_on"] / fallback["throughput_off"], abs=1e-3)
