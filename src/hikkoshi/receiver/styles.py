@@ -2,9 +2,10 @@
 (デジタル庁デザインシステム), both put into each page's ``<style>`` (the receiver serves no static files;
 its CSP allows styles by nonce only).
 
-``static/receiver/tokens.css`` is written beside ``receiver.css`` at setup by the shared
-:mod:`hikkoshi.design_tokens`, as the portal's is; without it the pages lose their colours and
-sizes (a warning of the system checks, W001, says so when the receiver starts).
+``static/receiver/tokens.css`` (the tokens, then the design roles the portal shares) is written
+beside ``receiver.css`` at setup by the shared :mod:`hikkoshi.design_tokens`, as the portal's is;
+without it the pages lose their colours and sizes (a warning of the system checks, W001, says so
+when the receiver starts).
 """
 
 from __future__ import annotations

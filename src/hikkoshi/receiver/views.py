@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from hikkoshi import httpsig
 
-from . import keys, services, styles
+from . import keys, labels, services, styles
 from .models import Application, OrganisationSetting, StatusUpdate
 
 logger = logging.getLogger(__name__)
@@ -368,10 +368,8 @@ def application_detail(request, slug, reference):
             ],
             "current_status": services.current_status(application),
             "application": application,
-            "fields": sorted(services.flatten(application.data).items()),
-            "notices": [
-                {"notice": n, "fields": sorted(services.flatten(n.data).items())} for n in application.notices.all()
-            ],
+            "fields": labels.rows(application.data),
+            "notices": [{"notice": n, "fields": labels.rows(n.data)} for n in application.notices.all()],
         },
         status=400 if status_error else 200,
     )

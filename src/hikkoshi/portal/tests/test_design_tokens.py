@@ -10,7 +10,18 @@ import re
 
 import pytest
 
-from hikkoshi.design_tokens import TokenError, build, contrast, custom_properties, package_dir, resolve
+from hikkoshi.design_tokens import (
+    RECEIVER_STYLESHEET,
+    ROLES,
+    TokenError,
+    build,
+    contrast,
+    custom_properties,
+    package_dir,
+    references,
+    resolve,
+    roles,
+)
 from hikkoshi.portal import design_tokens
 from hikkoshi.portal.design_tokens import STYLESHEET
 
@@ -21,7 +32,8 @@ if not TOKENS.exists():
 
 TEXT, NON_TEXT = 4.5, 3.0  # WCAG 1.4.3 (text at 16 px), 1.4.11 (borders of controls, icons, focus)
 
-# (foreground, background, minimum): every role pair portal.css puts together.
+# (foreground, background, minimum): every role pair portal.css puts together (the roles are the shared
+# ones of hikkoshi/design_roles.css).
 PAIRS = [
     # body text, headings, help, links on the page, the footer, tinted panels and banners
     *[
@@ -61,7 +73,12 @@ PAIRS = [
 
 
 def _properties() -> dict[str, str]:
-    return {**custom_properties(TOKENS.read_text()), **custom_properties(STYLESHEET.read_text())}
+    """The package's tokens and the roles, read from their one source (not from tokens.css)."""
+    return {**custom_properties(TOKENS.read_text()), **roles(), **custom_properties(STYLESHEET.read_text())}
+
+
+def _colour_roles(names) -> set[str]:
+    return {name for name in names if name.startswith("--hk-") and not name.startswith(("--hk-space", "--hk-target"))}
 
 
 def test_the_contrast_formula_against_known_values():
@@ -80,12 +97,12 @@ def test_every_colour_pair_used_is_readable(fg, bg, minimum):
 
 
 def test_every_colour_role_of_the_stylesheet_is_in_a_checked_pair():
-    """A role added to portal.css, or a colour written there without a token, fails here until it is
-    paired above: no colour reaches a page unchecked."""
+    """A role portal.css starts to use (or declares), or a colour written there without a token, fails
+    here until it is paired above: no colour reaches a page unchecked."""
     css = re.sub(r"/\*.*?\*/", "", STYLESHEET.read_text(), flags=re.DOTALL)
     paired = {name for pair in PAIRS for name in pair[:2]}
-    roles = {name for name in custom_properties(css) if not name.startswith(("--hk-space", "--hk-target"))}
-    assert roles - paired == set(), "colour roles never checked for contrast"
+    used = _colour_roles(references(css)) | _colour_roles(custom_properties(css))
+    assert used - paired == set(), "colour roles never checked for contrast"
     body = re.sub(r":root\s*\{[^}]*\}", "", css)
     literal = re.findall(r"(?:color|background|border[a-z-]*|outline|box-shadow)\s*:[^;]*(#[0-9a-fA-F]{3,6}|rgb)", body)
     assert literal == [], "a colour written without a token"
@@ -102,6 +119,22 @@ def test_the_token_file_holds_what_the_stylesheet_uses_from_the_pinned_package(t
     sheet = tmp_path / "portal.css"
     sheet.write_text(":root { --hk-x: var(--color-primitive-blue-901); }\na { color: var(--hk-x); }\n")
     with pytest.raises(TokenError, match="--color-primitive-blue-901"):
+        build(ROOT, stylesheet=sheet)
+
+
+def test_the_roles_are_written_once_for_the_portal_and_the_receiver(tmp_path):
+    """The --hk-… roles live in design_roles.css only: neither stylesheet declares one, both token
+    files carry them after the package's tokens, and a stylesheet that declares one again is refused."""
+    shared = roles()
+    assert {"--hk-text", "--hk-primary", "--hk-focus", "--hk-space-16", "--hk-target"} <= set(shared)
+    for sheet in (STYLESHEET, RECEIVER_STYLESHEET):
+        assert not [n for n in custom_properties(sheet.read_text()) if n.startswith("--hk-")], sheet.name
+        built = build(ROOT, sheet)
+        assert built.index("--color-neutral-white: #ffffff;") < built.index(ROLES.read_text().strip())
+        assert all(resolve(name, custom_properties(built)) for name in shared)
+    sheet = tmp_path / "portal.css"
+    sheet.write_text(":root { --hk-text: var(--color-neutral-black); }\na { color: var(--hk-text); }\n")
+    with pytest.raises(TokenError, match="--hk-text again"):
         build(ROOT, stylesheet=sheet)
 
 

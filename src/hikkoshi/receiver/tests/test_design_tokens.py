@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from hikkoshi.design_tokens import build, contrast, custom_properties, package_dir, resolve
+from hikkoshi.design_tokens import build, contrast, custom_properties, package_dir, references, resolve, roles
 from hikkoshi.receiver import styles
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -21,7 +21,8 @@ if not TOKENS.exists():
 
 TEXT, NON_TEXT = 4.5, 3.0  # WCAG 1.4.3 (text at 16 px), 1.4.11 (borders of controls, badges, focus)
 
-# (foreground, background, minimum): every role pair receiver.css puts together.
+# (foreground, background, minimum): every role pair receiver.css puts together (the roles are the shared
+# ones of hikkoshi/design_roles.css, as the portal's).
 PAIRS = [
     # text, headings, hints, links and who is signed in, on the page and in the tables' header cells
     *[
@@ -55,7 +56,12 @@ PAIRS = [
 
 
 def _properties() -> dict[str, str]:
-    return {**custom_properties(TOKENS.read_text()), **custom_properties(styles.STYLESHEET.read_text())}
+    """The package's tokens and the roles, read from their one source (not from tokens.css)."""
+    return {**custom_properties(TOKENS.read_text()), **roles(), **custom_properties(styles.STYLESHEET.read_text())}
+
+
+def _colour_roles(names) -> set[str]:
+    return {name for name in names if name.startswith("--hk-") and not name.startswith(("--hk-space", "--hk-target"))}
 
 
 @pytest.mark.parametrize(("fg", "bg", "minimum"), PAIRS, ids=[f"{f}-on-{b}" for f, b, _ in PAIRS])
@@ -68,19 +74,20 @@ def test_every_colour_pair_used_is_readable(fg, bg, minimum):
 
 
 def test_every_colour_role_of_the_stylesheet_is_in_a_checked_pair():
-    """A role added to receiver.css, or a colour written there without a token, fails here until it
-    is paired above: no colour reaches a staff page unchecked."""
+    """A role receiver.css starts to use (or declares), or a colour written there without a token,
+    fails here until it is paired above: no colour reaches a staff page unchecked."""
     css = re.sub(r"/\*.*?\*/", "", styles.STYLESHEET.read_text(), flags=re.DOTALL)
     paired = {name for pair in PAIRS for name in pair[:2]}
-    roles = {name for name in custom_properties(css) if not name.startswith(("--hk-space", "--hk-target"))}
-    assert roles - paired == set(), "colour roles never checked for contrast"
+    used = _colour_roles(references(css)) | _colour_roles(custom_properties(css))
+    assert used - paired == set(), "colour roles never checked for contrast"
     body = re.sub(r":root\s*\{[^}]*\}", "", css)
     literal = re.findall(r"(?:color|background|border[a-z-]*|outline|box-shadow)\s*:[^;]*(#[0-9a-fA-F]{3,6}|rgb)", body)
     assert literal == [], "a colour written without a token"
-    # Only the design system's tokens and the stylesheet's own roles are read.
+    # Only the design system's tokens and the shared roles are read.
     assert {n for n in re.findall(r"var\(\s*(--[a-z0-9-]+)", body) if not n.startswith("--hk-")} <= set(
         custom_properties(TOKENS.read_text())
     )
+    assert {n for n in references(body) if n.startswith("--hk-")} <= set(roles())
 
 
 def test_the_token_file_holds_what_the_stylesheet_uses_from_the_pinned_package():
@@ -93,6 +100,7 @@ def test_the_token_file_holds_what_the_stylesheet_uses_from_the_pinned_package()
 def test_every_page_carries_the_tokens_and_the_stylesheet_inline(monkeypatch, tmp_path):
     text = styles.stylesheet()
     assert text.index("--color-primitive-blue-900: #0017c1;") < text.index("header.site {")
+    assert text.index("--hk-primary: var(--color-primitive-blue-900);") < text.index("header.site {")  # the roles
     assert styles.tokens_built() == []
     monkeypatch.setattr(styles, "TOKENS", tmp_path / "tokens.css")
     [warning] = styles.tokens_built()

@@ -221,7 +221,12 @@ def test_the_staff_list_shows_what_arrived_newest_first(receiver):
     assert receiver.endpoint("sapporo-water") in home and receiver.endpoint("hokkaido-gas") in home
     reference = re.search(r"SAPPORO-WATER-\d{8}-\d{6}", page).group(0)
     detail = httpx.get(receiver.url(f"/sapporo-water/applications/{reference}")).text
-    assert "applicant.name" in detail and "最新 花子" in detail
+    # Staff read each value under its name in Japanese, English beside it, not the JSON's keys.
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th><td>最新 花子</td></tr>", detail)
+    assert '<span lang="ja">申請者 › 氏名</span> <span lang="en" class="label-en">Applicant › Name</span>' in rows
+    assert "<code>applicant.name</code>" not in detail
+    fields = '<span lang="ja">入力項目</span> <span lang="en" class="label-en">Fields</span>'
+    assert f"{fields} › <code>start_date</code>" in detail  # a procedure's own field: its key as it arrived
 
 
 # --- a second receiver: the portal's keys by URL, staff pages behind sign-in ---------------------
