@@ -28,6 +28,7 @@ Each database (SQLite, and PostgreSQL when one answers) runs in a child process 
 import json
 import os
 from pathlib import Path
+import resource
 import shutil
 import socket
 import subprocess
@@ -129,6 +130,7 @@ def format_table(r: dict) -> str:
         ("a move's last delivery, p99 (s)", "p99_move_seconds"),
         ("web applications at the receiver", "web_applications"),
         ("mails at the sink", "mails"),
+        ("workers' CPU in the pipeline (s)", "worker_cpu_seconds"),
     ]
     width = max(len(label) for label, _ in rows)
     lines = [
@@ -268,6 +270,7 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
             "ratio": round(best["deliveries"] / best["seconds"] / best["noop_per_second"], 3),
             "p50_move_seconds": best["p50_move_seconds"],
             "p99_move_seconds": best["p99_move_seconds"],
+            "worker_cpu_seconds": best["worker_cpu_seconds"],
         }
     )
     return result
@@ -452,7 +455,7 @@ def _pipeline_phase(owner, payload: dict, moves: int, processes: int) -> dict:
         per_move = sent.values("entry__move_id").annotate(last=Max("delivered_at"))
         latencies = sorted(row["last"].timestamp() - submitted[row["entry__move_id"]] for row in per_move)
         seconds = finished - started
-        return {
+        result = {
             "seconds": round(seconds, 3),
             "deliveries": sent.count(),
             "moves_per_second": moves / seconds,
@@ -460,7 +463,13 @@ def _pipeline_phase(owner, payload: dict, moves: int, processes: int) -> dict:
             "p99_move_seconds": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 3),
         }
     finally:
+        # The workers are the only child processes that end here: what the children used meanwhile
+        # is their CPU time (user + system, their own processes included once they are reaped).
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         workers.stop()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["worker_cpu_seconds"] = round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1)
+    return result
 
 
 class _Sink:

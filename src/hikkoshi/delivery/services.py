@@ -34,6 +34,7 @@ from hikkoshi.catalogue.models import shared_items
 from hikkoshi.documents.data import Address, MoveRecord
 from hikkoshi.encryption.fields import update_rows
 from hikkoshi.moves import lifecycle
+from hikkoshi.moves.answers import answer_codes_make
 from hikkoshi.moves.common import HEAD_APPLICANT, HEAD_OTHER, HEAD_RELATIONSHIP
 from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.foreign import NAMES as FOREIGN_KEYS
@@ -91,6 +92,9 @@ def outbox_add(move: Move, procedures: list[MoveProcedure] | None = None) -> lis
         )
     Delivery.objects.bulk_create(deliveries)
     to_send = [d for d in deliveries if d.status == ProcedureStatus.QUEUED]
+    # The answer codes printed on what goes by e-mail or fax, made now in one statement rather
+    # than one by one at each first send.
+    answer_codes_make([d.entry_id for d in to_send if d.channel in ANSWER_CODE_CHANNELS])
     if to_send:
         transaction.on_commit(lambda: _enqueue_all(to_send), robust=True)
     return deliveries

@@ -13,8 +13,9 @@ Answers come two ways:
   delivery app, which knows the application's idempotency key and the organisation's keys,
   verifies it and calls ``answer_record`` (``hikkoshi.delivery.answers``);
 - an organisation without a system (e-mail, fax) has, on its 申込書 or FAX送付状, the answer
-  page's URL, the application's answer reference and its answer code (``answer_code_for``); its
-  staff type them on the page (``moves.views.answer``), which checks them (``answer_code_check``).
+  page's URL, the application's answer reference and its answer code (made with the move's
+  submission, ``answer_codes_make``; read when sent, ``answer_code_for``); its staff type them
+  on the page (``moves.views.answer``), which checks them (``answer_code_check``).
 
 The code is derived from the reference with the portal's secret key (HMAC), so every copy of
 the document printed for the same application (a resend) carries the same code; only its hash
@@ -134,9 +135,23 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.encode("ascii")).hexdigest()
 
 
+def answer_codes_make(entry_ids: list[int]) -> None:
+    """The answer codes of these procedures, made in one statement (call in the submission's
+    transaction, for the procedures sent by e-mail or fax), so that sending them only reads
+    their code. A procedure that has one keeps it; a reference drawn twice (as good as never)
+    leaves that procedure without one, and ``answer_code_for`` makes it on first use."""
+    rows = []
+    for entry_id in entry_ids:
+        reference = application_number.generate()
+        rows.append(AnswerCode(entry_id=entry_id, reference=reference, code_hash=_hash(_derive(reference))))
+    if rows:
+        AnswerCode.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 def answer_code_for(entry_id: int) -> tuple[str, str]:
-    """The answer reference and code (as printed, ``ABCD-EFGH-JKMN``) of a procedure, made on
-    first use. The same procedure always gets the same pair."""
+    """The answer reference and code (as printed, ``ABCD-EFGH-JKMN``) of a procedure: made at
+    submission (``answer_codes_make``), else on first use. The same procedure always gets the
+    same pair."""
     found = AnswerCode.objects.filter(entry_id=entry_id).first()
     if found is None:
         for _attempt in range(5):

@@ -22,7 +22,7 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
 
 from hikkoshi.delivery import policy, smtp
@@ -153,8 +153,21 @@ def summary_if_settled(move: Move) -> None:
     """The summary (once: its key), when every procedure the portal sent has ended. A procedure
     with a withdrawal on its way to its organisation, or delivered to it, counts as withdrawn
     (as on the result page, ``moves.notices.live_withdrawal``)."""
+    from hikkoshi.delivery.models import Notice
     from hikkoshi.moves.notices import live_withdrawal, notices_by_procedure
 
+    # Asked after every change of a procedure's status: most of the time one procedure the
+    # portal sent is still open — not ended, no final answer, no withdrawal at all — and one
+    # query says so; the procedures and their notices are read only when it is not.
+    withdrawals = Notice.objects.filter(delivery__entry_id=OuterRef("pk"), kind=Notice.Kind.WITHDRAWAL)
+    still_open = (
+        MoveProcedure.objects.filter(move=move)
+        .exclude(status__in=[ProcedureStatus.IN_PERSON, *ENDED])
+        .exclude(answer_status__in=list(AnswerStatus.final()))
+        .exclude(Exists(withdrawals))
+    )
+    if still_open.exists():
+        return
     rows = list(MoveProcedure.objects.filter(move=move).values_list("pk", "status", "answer_status", "sent_at"))
     notices = notices_by_procedure([move.pk])
     statuses = [
@@ -281,13 +294,16 @@ def send(notification_id: int, *, now: datetime | None = None) -> str:
         ).update(status=Status.SENDING, sending_since=now, claim=claim, data_at=None, attempts=F("attempts") + 1)
         if not claimed:
             return "not due"
-    notification = Notification.objects.select_related("move__owner", "procedure__version").get(pk=notification_id)
+    # The move's assisted row and its owner's settings in the same query (each may be missing).
+    notification = Notification.objects.select_related(
+        "move__owner__notification_preference", "move__assisted", "procedure__version"
+    ).get(pk=notification_id)
     move = notification.move
     if _no_longer_needed(notification):
         _settle(notification.pk, claim, status=Status.CANCELLED)
         return "cancelled"
     is_assisted = hasattr(move, "assisted")
-    preference = None if is_assisted else _preference(move.owner_id)
+    preference = None if is_assisted or move.owner is None else getattr(move.owner, "notification_preference", None)
     to, reader = _recipient(move)
     if not to or move.erased_at is not None or (preference is not None and not preference.wants(notification.kind)):
         _settle(notification.pk, claim, status=Status.SKIPPED)

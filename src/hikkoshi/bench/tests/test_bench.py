@@ -285,6 +285,7 @@ def test_bench_delivery_smoke(tmp_path):
         assert r["all_delivered_once"], database
         assert r["web_applications"] == 3 * r["moves"] and r["mails"] == 3 * r["moves"]
         assert r["moves_per_second"] > 0 and r["noop_per_second"] > 0
+        assert r["worker_cpu_seconds"] > 0  # the workers' processes, reaped when they stop
         assert r["moves_per_1000_tasks"] == pytest.approx(1000 * r["moves_per_second"] / r["noop_per_second"], rel=1e-2)
         assert result["bar"][f"{database} moves/s"]["value"] == r["moves_per_1000_tasks"]
     assert result["throughput"] == min(r["moves_per_second"] for r in result["results"].values())

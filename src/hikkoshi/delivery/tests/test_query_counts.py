@@ -1,0 +1,109 @@
+"""Issue 14: what the workers do per delivery, in queries — the answer codes made at submission
+(one statement) and only read when sent, a status change on a move not yet settled, the
+receipt's answer and a mail to the mover. Each bound was missed before its change."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hikkoshi.delivery import services
+from hikkoshi.delivery.models import Delivery
+from hikkoshi.delivery.tests.test_email_channel import Recorder, smtp_server  # noqa: F401
+from hikkoshi.moves.answers import answer_code_for, answer_record
+from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
+from hikkoshi.moves.models import AnswerCode, ProcedureAnswer
+from hikkoshi.moves.services import move_submit
+from hikkoshi.moves.tests.conftest import moving_day, sapporo_relocation
+from hikkoshi.notifications import services as notifications
+from hikkoshi.notifications.models import Kind, Notification
+
+
+def _writes_to(queries: CaptureQueriesContext, table: str) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT") and f'"{table}"' in q["sql"]]
+
+
+def _submit(mover):
+    """A move with web, e-mail (固定資産税) and fax (新聞) procedures, as in the bench."""
+    from hikkoshi.catalogue.models import Procedure
+
+    newspaper = Procedure.objects.get(slug="hokkaido-shimbun-subscription")
+    newspaper.channel_settings = {"fax_number": "011-210-5555"}
+    newspaper.save()
+    tax = Procedure.objects.get(slug="sapporo-property-tax")
+    tax.channel_settings = {"to": "shisanzei@city.example.jp"}
+    tax.save()
+    payload = sapporo_relocation()
+    payload["procedures"] += [
+        {"id": "hokkaido-shimbun-subscription", "fields": {"start_date": moving_day().isoformat()}},
+        {"id": "sapporo-property-tax", "fields": {"property_location": "札幌市北区北24条西6丁目"}},
+    ]
+    return move_submit(owner=mover, payload=payload)
+
+
+def test_the_answer_codes_are_made_at_submission_in_one_statement_and_read_when_sent(sapporo, mover):
+    with CaptureQueriesContext(connection) as submitting:
+        move = _submit(mover)
+    coded = Delivery.objects.filter(entry__move=move, channel__in=["email", "fax"])
+    assert sorted(coded.values_list("channel", flat=True)) == ["email", "fax"]
+    assert len(_writes_to(submitting, "moves_answercode")) == 1
+    assert set(AnswerCode.objects.filter(entry__move=move).values_list("entry_id", flat=True)) == set(
+        coded.values_list("entry_id", flat=True)
+    )  # the web and window procedures have none
+    for delivery in coded:
+        stored = AnswerCode.objects.get(entry_id=delivery.entry_id)
+        with CaptureQueriesContext(connection) as sending:
+            outgoing = services.build_outgoing(delivery)
+        assert not _writes_to(sending, "moves_answercode")
+        assert outgoing.answer is not None and outgoing.answer.reference == stored.reference
+        assert answer_code_for(delivery.entry_id) == (stored.reference, outgoing.answer.code)
+
+
+def test_a_move_submitted_before_the_codes_were_made_at_submission_gets_one_when_sent(sapporo, mover):
+    move = _submit(mover)
+    delivery = Delivery.objects.get(entry__move=move, channel="fax")
+    AnswerCode.objects.filter(entry_id=delivery.entry_id).delete()
+    outgoing = services.build_outgoing(delivery)
+    assert outgoing.answer is not None
+    assert AnswerCode.objects.get(entry_id=delivery.entry_id).reference == outgoing.answer.reference
+
+
+def test_a_status_change_on_an_unsettled_move_costs_at_most_five_queries(sapporo, mover):
+    """Delivered: the delivery, the procedure read and written, its reminders cancelled, and one
+    query that finds the move not settled (it used to read every procedure and its notices)."""
+    move = _submit(mover)
+    first = Delivery.objects.filter(entry__move=move, channel="web").first()
+    with CaptureQueriesContext(connection) as changing:
+        assert services._set(first, status=ProcedureStatus.DELIVERED)
+    assert len(changing) <= 5, [q["sql"][:80] for q in changing.captured_queries]
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+
+
+def test_the_receipts_answer_on_an_unsettled_move_costs_at_most_nine_queries(sapporo, mover):
+    """Its savepoints (four), the procedure locked, the same key looked for, the answer and the
+    procedure written, and one query that finds the move not settled."""
+    move = _submit(mover)
+    first = Delivery.objects.filter(entry__move=move, channel="web").first()
+    services._set(first, status=ProcedureStatus.DELIVERED)
+    with CaptureQueriesContext(connection) as answering:
+        recorded = answer_record(
+            entry_id=first.entry_id,
+            status=AnswerStatus.RECEIVED,
+            message="",
+            key=f"receipt:{first.idempotency_key}",
+            source=ProcedureAnswer.Source.RECEIPT,
+        )
+    assert recorded.created
+    assert len(answering) <= 9, [q["sql"][:80] for q in answering.captured_queries]
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+
+
+def test_a_mail_to_the_mover_costs_at_most_eight_queries(sapporo, mover, smtp_server):
+    """The claim (three, with its savepoint), the notification with its move, owner, settings
+    and assisted row in one, the bounce check, the procedures for the text, DATA marked, sent."""
+    handler = Recorder()
+    smtp_server(handler)
+    move = _submit(mover)
+    note = Notification.objects.get(move=move, kind=Kind.CONFIRMATION)
+    with CaptureQueriesContext(connection) as sending:
+        assert notifications.send(note.pk) == "sent"
+    assert len(sending) <= 8, [q["sql"][:80] for q in sending.captured_queries]
+    assert len(handler.messages()) == 1
