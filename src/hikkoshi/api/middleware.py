@@ -2,8 +2,15 @@
 
 Sessions, authentication by session and messages concern pages shown in a browser. The API
 (``/api/``) authenticates with bearer tokens and answers JSON, and its organisation search is
-the hottest path of the portal, so it skips them. Each wrapped middleware behaves exactly as
-Django's for every other path.
+the hottest path of the portal, so it skips them. So it does the staff rule (the API is never
+a staff path and has no session) and the known-browser cookie (set after a sign-in only). The
+CSRF check stays (a POST to the API's OpenAPI document is refused as on Django). Each wrapped
+middleware behaves exactly as its own for every other path.
+
+Page-only middleware that follow one another in ``MIDDLEWARE`` are skipped at once: an API
+request goes from the first of them straight to the next middleware that is not page-only
+(Django wraps each middleware in ``convert_exception_to_response``, whose ``__wrapped__`` is
+the middleware), rather than through each of them in turn.
 """
 
 from functools import lru_cache
@@ -34,16 +41,28 @@ def pages_only(dotted_path: str):
     A subclass, so Django's own checks (the admin needs sessions and messages) still see it.
     """
     inner_class = import_string(dotted_path)
-    namespace = {"__call__": _call, "__module__": __name__}
+    namespace = {"__init__": _init, "__call__": _call, "__module__": __name__}
     for hook in _HOOKS:
         if hasattr(inner_class, hook):
             namespace[hook] = _forward(hook)
     return type(inner_class.__name__, (inner_class,), namespace)
 
 
+def _init(self, get_response):
+    super(type(self), self).__init__(get_response)
+    self.api_next = _past_pages_only(get_response)
+
+
+def _past_pages_only(get_response):
+    """Where an API request goes after a page-only middleware whose next handler is
+    ``get_response``: past the page-only middleware that follow it directly."""
+    following = getattr(get_response, "__wrapped__", None)  # the middleware Django wrapped
+    return getattr(following, "api_next", None) or get_response
+
+
 def _call(self, request):
     if _is_api(request):
-        return self.get_response(request)
+        return self.api_next(request)
     return super(type(self), self).__call__(request)
 
 
@@ -60,6 +79,8 @@ def _forward(hook: str):
 SessionMiddleware = pages_only("django.contrib.sessions.middleware.SessionMiddleware")
 AuthenticationMiddleware = pages_only("django.contrib.auth.middleware.AuthenticationMiddleware")
 MessageMiddleware = pages_only("django.contrib.messages.middleware.MessageMiddleware")
+StaffSecondFactorMiddleware = pages_only("hikkoshi.accounts.middleware.StaffSecondFactorMiddleware")
+KnownBrowserMiddleware = pages_only("hikkoshi.accounts.known_browsers.KnownBrowserMiddleware")
 
 
 @lru_cache(maxsize=256)
@@ -89,7 +110,10 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     def process_response(self, request, response):
         if not _is_api(request):
             return super().process_response(request, response)
-        patch_vary_headers(response, ("Accept-Language",))
+        if "Vary" in response.headers:
+            patch_vary_headers(response, ("Accept-Language",))
+        else:  # what patch_vary_headers makes of no Vary, without parsing one
+            response.headers["Vary"] = "Accept-Language"
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
 

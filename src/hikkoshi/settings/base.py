@@ -60,9 +60,10 @@ INSTALLED_APPS = [
     "hikkoshi.bench",
 ]
 
-# Sessions, session authentication and messages concern pages only: the API skips them, and
-# takes its language from Accept-Language alone (see hikkoshi.api.middleware). CSRF, frame and
-# CSP headers stay as Django ships them everywhere.
+# Sessions, session authentication, messages, the staff rule and the known-browser cookie
+# concern pages only: the API skips them, those in a row at once, and takes its language from
+# Accept-Language alone (see hikkoshi.api.middleware). CSRF, frame and CSP headers stay as
+# Django ships them everywhere.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Requests from partner portals (/federation/): signature checked before anything else,
@@ -82,8 +83,8 @@ MIDDLEWARE = [
     # page under /accounts/ is not found), then the staff rule: /admin/ and the other staff
     # prefixes need a second factor used in this session (hikkoshi.accounts.middleware).
     "allauth.account.middleware.AccountMiddleware",
-    "hikkoshi.accounts.middleware.StaffSecondFactorMiddleware",
-    "hikkoshi.accounts.known_browsers.KnownBrowserMiddleware",
+    "hikkoshi.api.middleware.StaffSecondFactorMiddleware",
+    "hikkoshi.api.middleware.KnownBrowserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Forms may lead to the pinned partner portals' sign-in (CSP form-action; its answer is seen

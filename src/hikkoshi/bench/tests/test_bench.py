@@ -166,6 +166,22 @@ def test_proc_readings_of_this_process():
     assert rss_mb(os.getpid()) > 1
 
 
+def test_search_p99_bar_is_a_ratio_to_the_bare_view_of_the_same_run():
+    from hikkoshi.bench.search import BAR_P99_RATIO, p99_bar
+
+    # 2026-12-03 on a shared 2-core machine: the bare view's own p99 was 68.9 ms.
+    slow = p99_bar(121.5, 68.9, 32)
+    assert slow["value"] == pytest.approx(1.7634, abs=1e-4) and slow["pass"]
+    assert slow["p99_ms"] == 121.5 and slow["baseline_p99_ms"] == 68.9 and slow["comparable"]
+    assert "2 × the bare view's p99" in slow["target"]
+    assert p99_bar(BAR_P99_RATIO * 10.0, 10.0, 32)["pass"]
+    assert not p99_bar(20.1, 10.0, 32)["pass"]
+    assert not p99_bar(20.0, 10.0, 4)["comparable"]
+    for p99, baseline in ((None, 10.0), (12.0, None), (12.0, 0.0)):
+        missing = p99_bar(p99, baseline, 32)
+        assert missing["value"] is None and not missing["pass"]
+
+
 # --- one short real run ----------------------------------------------------------------------------
 
 REQUIRED = {"name", "throughput", "baseline_throughput", "ratio", "p50_ms", "p99_ms"}
@@ -195,7 +211,10 @@ def test_bench_search_smoke(tmp_path):
     assert result["ratio"] == pytest.approx(result["throughput"] / result["baseline_throughput"], rel=1e-3)
     assert result["errors"] == 0 and result["baseline_errors"] == 0
     assert result["worker_rss_mb"] > 0
-    assert set(result["bar"]) >= {"ratio", "p99_ms", "worker_rss_mb", "errors", "stats_overhead"}
+    assert set(result["bar"]) >= {"ratio", "p99_ratio", "worker_rss_mb", "errors", "stats_overhead"}
+    assert result["p99_ratio"] == pytest.approx(result["p99_ms"] / result["baseline_p99_ms"], rel=1e-3)
+    assert result["bar"]["p99_ratio"]["value"] == result["p99_ratio"]
+    assert result["bar"]["p99_ratio"]["p99_ms"] == result["p99_ms"]
     assert result["stats_off_throughput"] > 0 and result["stats_off_errors"] == 0
     assert result["stats_ratio"] == pytest.approx(result["throughput"] / result["stats_off_throughput"], rel=1e-3)
     assert result["stats_off_server_cpu_ms_per_request"] > 0

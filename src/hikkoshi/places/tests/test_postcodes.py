@@ -91,3 +91,17 @@ def test_each_threads_postal_connection_has_a_small_page_cache(monkeypatch):
     monkeypatch.setenv("HIKKOSHI_SQLITE_CACHE_KB", "none")
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(cache_size).result() == -256
+
+
+def test_places_looked_up_are_remembered_within_a_bound():
+    from hikkoshi.places import postcodes
+
+    postcodes._place.cache_clear()
+    first = lookup("060-0042")
+    assert lookup("〒０６０ー００４２") is first  # one read for the same code however typed
+    assert lookup("0000000") is None and lookup("000-0000") is None
+    info = postcodes._place.cache_info()
+    assert (info.hits, info.misses) == (2, 2)
+    assert info.maxsize == postcodes.PLACES_REMEMBERED <= 1024
+    with pytest.raises(InvalidPostcode):
+        lookup("060-004")

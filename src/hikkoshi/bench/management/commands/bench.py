@@ -23,6 +23,7 @@ with at least
 
 and, for the search benchmark, also ``connections``, ``seconds`` (per phase), ``rounds``,
 ``workers``, ``requests``, ``errors``, ``statuses``, ``baseline_p50_ms``, ``baseline_p99_ms``,
+``p99_ratio`` (``p99_ms / baseline_p99_ms``, the bar's p99 entry),
 ``server_cpu_ms_per_request`` (both targets), ``loadgen_cpu_share``, ``worker_rss_mb`` (largest
 worker of the benchmarked server after its load), ``postcodes``, ``organisations``,
 ``python``, ``django``, ``cores`` and ``bar``: one entry per target with ``target``, ``value``
@@ -166,7 +167,9 @@ def format_table(r: dict) -> str:
     lines += [f"{label:<{width}}  {_cell(a):>12}  {_cell(b):>12}" for label, a, b in rows]
     lines += [
         "",
-        f"ratio {r['ratio']:.3f}; statuses {r['statuses']}; "
+        f"ratio {r['ratio']:.3f}"
+        + (f", p99 ratio {r['p99_ratio']}" if r.get("p99_ratio") is not None else "")
+        + f"; statuses {r['statuses']}; "
         f"load generator at most {100 * r['loadgen_cpu_share']:.0f} % of one core; "
         f"{r.get('organisations', '?')} organisations, {r['postcodes']} postal codes",
         "",
