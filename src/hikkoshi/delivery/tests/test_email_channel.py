@@ -21,6 +21,8 @@ from hikkoshi.delivery.channels.email import EmailChannel
 from hikkoshi.documents.samples import sample_move
 from hikkoshi.serving import free_port
 
+from .conftest import smtp_on_local_port
+
 KEY = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 TO = "kinenju@park.example.jp"
 
@@ -75,15 +77,7 @@ def smtp_server(settings):
         controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
         controller.start()
         started.append(controller)
-        settings.HIKKOSHI_SMTP = {
-            "host": "127.0.0.1",
-            "port": port,
-            "starttls": False,
-            "user": "",
-            "password": "",
-            "from": "hikkoshi 引越し <noreply@hikkoshi.example>",
-            "timeout": 5,
-        }
+        smtp_on_local_port(settings, port, **{"from": "hikkoshi 引越し <noreply@hikkoshi.example>"})
         return controller
 
     yield start
