@@ -135,7 +135,7 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
             status = fields["status"]
             # The procedure as it was (its status before), read once for the announcement too.
             procedure = (
-                MoveProcedure.objects.select_related("move", "version").filter(pk=delivery.entry_id).first()
+                MoveProcedure.objects.select_related("move").filter(pk=delivery.entry_id).first()
                 if status in ANNOUNCED
                 else None
             )

@@ -83,34 +83,40 @@ def answer_record(
         raise AnswerRefused("message_required", "this status needs a message to the mover")
     if len(message) > MESSAGE_MAX:
         raise AnswerRefused("message_too_long", f"at most {MESSAGE_MAX} characters")
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction (a worker's, recording a receipt):
+    # nothing is written before a refusal, which is raised once the block is left.
+    refused: AnswerRefused | None = None
+    with transaction.atomic(savepoint=False):
         entry = MoveProcedure.objects.select_for_update().select_related("move").get(pk=entry_id)
         earlier = ProcedureAnswer.objects.filter(entry=entry, key=key).first()
         if earlier is not None:
             return Recorded(earlier, False)
         old = entry.answer_status
         if old in AnswerStatus.final():
-            raise AnswerRefused("final", "the application's answer is final already")
-        if not AnswerStatus.allowed(old, status):
-            raise AnswerRefused("backwards", f"{status} cannot follow {old}")
-        now = at or timezone.now()
-        try:
-            with transaction.atomic():
-                answer = ProcedureAnswer.objects.create(
-                    entry=entry, key=key, status=status, message=message, source=source, key_id=key_id, at=now
-                )
-        except IntegrityError:  # the same update at the same moment: the lock makes this rare
-            return Recorded(ProcedureAnswer.objects.get(entry=entry, key=key), False)
-        MoveProcedure.objects.filter(pk=entry.pk).update(answer_status=status, answer_at=now)
-        entry.answer_status, entry.answer_at = status, now
-        procedure_status_changed.send(
-            sender=MoveProcedure,
-            move=entry.move,
-            procedure=entry,
-            old_status=old,
-            new_status=status,
-            message=message,
-        )
+            refused = AnswerRefused("final", "the application's answer is final already")
+        elif not AnswerStatus.allowed(old, status):
+            refused = AnswerRefused("backwards", f"{status} cannot follow {old}")
+        else:
+            now = at or timezone.now()
+            try:
+                with transaction.atomic():
+                    answer = ProcedureAnswer.objects.create(
+                        entry=entry, key=key, status=status, message=message, source=source, key_id=key_id, at=now
+                    )
+            except IntegrityError:  # the same update at the same moment: the lock makes this rare
+                return Recorded(ProcedureAnswer.objects.get(entry=entry, key=key), False)
+            MoveProcedure.objects.filter(pk=entry.pk).update(answer_status=status, answer_at=now)
+            entry.answer_status, entry.answer_at = status, now
+            procedure_status_changed.send(
+                sender=MoveProcedure,
+                move=entry.move,
+                procedure=entry,
+                old_status=old,
+                new_status=status,
+                message=message,
+            )
+    if refused is not None:
+        raise refused
     return Recorded(answer, True)
 
 

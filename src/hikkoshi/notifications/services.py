@@ -125,9 +125,17 @@ def on_submitted(move: Move, procedures: list[MoveProcedure]) -> None:
             )
 
 
-def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, message: str) -> None:
+def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, message: str, *, old_status: str) -> None:
     """A mail when the application needs the mover; the summary once every procedure is final;
-    a procedure's reminders cancelled once it is final and not the mover's to file."""
+    a procedure's reminders cancelled once it is final and not the mover's to file.
+
+    Asked after every delivery and every answer, so it asks the database only what the change
+    can alter. Deadline reminders are made only for what the mover files at the counter
+    (``on_submitted``), so only a change from ``in_person`` can leave one to cancel (a reminder
+    of a procedure no longer in person is dropped when due all the same, ``_no_longer_needed``).
+    An answer that is not final (受付, 処理中, 不備あり) cannot settle the move: the procedure's
+    status, its withdrawal and whether it was ever delivered stay as they were, and its answer was
+    not final before either (nothing follows a final one), so ``settled`` says what it said."""
     if new_status in ACTION_STATUSES:
         earlier = Notification.objects.filter(procedure=procedure, kind=Kind.ACTION, topic=new_status).count()
         _add(
@@ -138,8 +146,10 @@ def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, mes
             topic=new_status,
             details={"message": message} if message else {},
         )
-    if new_status in ProcedureStatus.final() and new_status != ProcedureStatus.IN_PERSON:
+    if old_status == ProcedureStatus.IN_PERSON and new_status in ProcedureStatus.final() - {ProcedureStatus.IN_PERSON}:
         cancel(Notification.objects.filter(procedure=procedure, kind=Kind.DEADLINE))
+    if new_status in AnswerStatus.values and new_status not in AnswerStatus.final():
+        return
     summary_if_settled(move)
 
 

@@ -350,6 +350,28 @@ def test_a_receipt_is_the_first_answer_and_the_api_shows_the_timeline(sapporo, m
     assert water["timeline"][1]["reference"] == "SW-1" and water["answer_status"] == "done"
 
 
+def test_a_receipt_after_the_final_answer_is_refused_and_the_delivery_still_recorded(sapporo, mover):
+    """A second attempt's receipt (the first attempt's record was lost) after the organisation
+    answered 完了: the answer is refused inside the worker's transaction, which goes on and
+    commits the delivery."""
+    from django.db import transaction
+
+    from hikkoshi.delivery.models import DeliveryEvent
+
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="sapporo-water-start")
+    answer_record(entry_id=delivery.entry_id, status="done", message="", key="web:1", source="web")
+    Delivery.objects.filter(pk=delivery.pk).update(status="sending", claim="c")
+    outcome = services.Outcome(reference="SW-2", receipt={"signature": "sig=:x:", "body": {}})
+    with transaction.atomic():  # as the worker's: a refusal must not spoil what it recorded
+        services._succeeded(delivery, "c", outcome)
+        assert DeliveryEvent.objects.filter(delivery=delivery, kind="delivered").exists()
+    delivery.refresh_from_db()
+    entry = MoveProcedure.objects.get(pk=delivery.entry_id)
+    assert (delivery.status, entry.status, entry.answer_status) == ("delivered", "delivered", "done")
+    assert list(ProcedureAnswer.objects.filter(entry=entry).values_list("key", flat=True)) == ["web:1"]
+
+
 def test_the_admin_lists_answers_waiting_too_long(delivered, admin_client, settings):
     from datetime import timedelta
 

@@ -2,7 +2,7 @@
 (one statement) and only read when sent, a status change on a move not yet settled, the
 receipt's answer and a mail to the mover. Each bound was missed before its change."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from hikkoshi.delivery import services
@@ -66,24 +66,26 @@ def test_a_move_submitted_before_the_codes_were_made_at_submission_gets_one_when
     assert AnswerCode.objects.get(entry_id=delivery.entry_id).reference == outgoing.answer.reference
 
 
-def test_a_status_change_on_an_unsettled_move_costs_at_most_five_queries(sapporo, mover):
-    """Delivered: the delivery, the procedure read and written, its reminders cancelled, and one
-    query that finds the move not settled (it used to read every procedure and its notices)."""
+def test_a_status_change_on_an_unsettled_move_costs_at_most_four_queries(sapporo, mover):
+    """Delivered: the delivery, the procedure read and written, and one query that finds the
+    move not settled (it used to read every procedure and its notices). No reminders to cancel:
+    a procedure the portal sends never had one."""
     move = _submit(mover)
     first = Delivery.objects.filter(entry__move=move, channel="web").first()
     with CaptureQueriesContext(connection) as changing:
         assert services._set(first, status=ProcedureStatus.DELIVERED)
-    assert len(changing) <= 5, [q["sql"][:80] for q in changing.captured_queries]
+    assert len(changing) <= 4, [q["sql"][:80] for q in changing.captured_queries]
     assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
 
 
-def test_the_receipts_answer_on_an_unsettled_move_costs_at_most_nine_queries(sapporo, mover):
-    """Its savepoints (four), the procedure locked, the same key looked for, the answer and the
-    procedure written, and one query that finds the move not settled."""
+def test_the_receipts_answer_in_the_workers_transaction_costs_at_most_six_queries(sapporo, mover):
+    """The procedure locked, the same key looked for, the answer (in its savepoint, two) and the
+    procedure written. No savepoint of its own in the worker's transaction, and no query for the
+    summary: an answer that is not final cannot settle the move."""
     move = _submit(mover)
     first = Delivery.objects.filter(entry__move=move, channel="web").first()
     services._set(first, status=ProcedureStatus.DELIVERED)
-    with CaptureQueriesContext(connection) as answering:
+    with transaction.atomic(), CaptureQueriesContext(connection) as answering:
         recorded = answer_record(
             entry_id=first.entry_id,
             status=AnswerStatus.RECEIVED,
@@ -92,7 +94,7 @@ def test_the_receipts_answer_on_an_unsettled_move_costs_at_most_nine_queries(sap
             source=ProcedureAnswer.Source.RECEIPT,
         )
     assert recorded.created
-    assert len(answering) <= 9, [q["sql"][:80] for q in answering.captured_queries]
+    assert len(answering) <= 6, [q["sql"][:80] for q in answering.captured_queries]
     assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
 
 
