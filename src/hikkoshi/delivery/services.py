@@ -329,11 +329,14 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     """The application of a delivery as its channel gets it (read outside any transaction)."""
     from hikkoshi.moves.selectors import move_record
 
-    procedures = MoveProcedure.objects.select_related("version__procedure__organisation")
+    # The move with this procedure alone: an organisation sees nothing of the mover's other
+    # procedures (not even that there are any), and the worker reads and decodes one procedure,
+    # not every one of the move's for each of its deliveries.
+    procedures = MoveProcedure.objects.select_related("version__procedure__organisation").filter(pk=delivery.entry_id)
     move = Move.objects.prefetch_related(Prefetch("procedures", queryset=procedures)).get(
         procedures__pk=delivery.entry_id
     )
-    entry = next(e for e in move.procedures.all() if e.pk == delivery.entry_id)
+    [entry] = move.procedures.all()
     version = entry.version
     procedure = version.procedure
     definition = version.definition

@@ -100,7 +100,9 @@ class Outgoing:
     organisation: str  # the organisation's slug in the directory, e.g. "sapporo-waterworks"
     organisation_name: str
     settings: JSONObject  # the procedure's channel settings (endpoint, to, fax_number, …)
-    record: MoveRecord  # the whole move as documents show it
+    # The move as documents show it, as this organisation may see it: the common items it
+    # receives (``shares``), and of the procedures this one alone (``entry``).
+    record: MoveRecord
     entry: ProcedureRecord  # this procedure of the move (its fields, deadline, …)
     # The application as JSON data, what the web channel posts: an ``ApplicationData`` (a
     # ``NoticeBody`` for a notice).

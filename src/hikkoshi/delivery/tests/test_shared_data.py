@@ -60,6 +60,17 @@ def test_the_newspapers_fax_form_has_no_childs_birth_date(sapporo, mover):
     assert "生年月日" not in words and "旧住所" not in words and "taro@example.jp" not in words
 
 
+def test_the_record_a_channel_gets_holds_its_own_procedure_alone(sapporo, mover):
+    """No organisation learns of the mover's other procedures or their fields (the newspaper
+    does not see the water bureau's visit slot, nor that the mover applied to it)."""
+    deliveries = _move(mover)
+    assert len(deliveries) > 2
+    for slug, delivery in deliveries.items():
+        outgoing = build_outgoing(delivery)
+        assert [p.slug for p in outgoing.record.procedures] == [slug]
+        assert outgoing.record.procedures[0] == outgoing.entry
+
+
 def test_the_email_and_its_form_carry_only_the_declared_items(sapporo, mover):
     outgoing = build_outgoing(_move(mover)["sapporo-property-tax"])
     assert "members" not in outgoing.shares
