@@ -148,8 +148,9 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
 
 
 # The changes of a procedure's status told to the apps above (``procedure_status_changed``):
-# delivered, and failed for good.
-ANNOUNCED = (ProcedureStatus.DELIVERED, ProcedureStatus.FAILED)
+# delivered, failed for good, and dealt with by staff another way (handled, which may be the
+# last open procedure of the move: its summary is due then).
+ANNOUNCED = (ProcedureStatus.DELIVERED, ProcedureStatus.FAILED, ProcedureStatus.HANDLED)
 
 
 def _announce(procedure: MoveProcedure, *, new_status: str, reference: str) -> None:

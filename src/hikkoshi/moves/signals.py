@@ -39,7 +39,8 @@ move_erased = Signal()
 # A procedure's status changed (``moves.models.ProcedureStatus``): sent inside the transaction
 # that stores the change, with ``move``, ``procedure`` (the ``MoveProcedure``, already saved with
 # its new status), ``old_status``, ``new_status`` and ``message`` (the organisation's words to the
-# mover, or ""). Sent when an application is delivered or fails for good, and when an
+# mover, or ""). Sent when an application is delivered, fails for good or is handled by staff
+# another way, and when an
 # organisation answers (処理状況: received, processing, done, 不備あり, 受付不可). For an answer
 # (``moves.answers.answer_record``), ``old_status`` and ``new_status`` are
 # ``moves.constants.AnswerStatus`` values ("" before the first answer; "received",

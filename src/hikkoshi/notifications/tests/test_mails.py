@@ -176,6 +176,22 @@ def test_withdrawing_the_last_open_procedure_brings_the_summary(sapporo, mover, 
     assert "取下げ済み" in _text(msg)  # the one withdrawn before it was sent, in words
 
 
+def test_staff_closing_the_last_open_delivery_brings_the_summary(sapporo, mover):
+    """The others answered (完了); the last could not be sent and staff dealt with it another way
+    (手動対応済み, handled): everything the portal sent has ended, and the summary comes."""
+    from hikkoshi.delivery.services import mark_handled
+
+    move = _submit(mover)
+    *answered, stuck = list(Delivery.objects.filter(entry__move=move, channel="web"))
+    for n, d in enumerate(answered):
+        delivery._set(d, status=ProcedureStatus.DELIVERED)
+        answer_record(entry_id=d.entry_id, status=AnswerStatus.DONE, message="", key=f"d{n}", source="web")
+    Delivery.objects.filter(pk=stuck.pk).update(status=ProcedureStatus.RETRYING)
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+    assert mark_handled(stuck, user=None, reason="電話で受付済み")
+    _one(move, Kind.SUMMARY)
+
+
 def test_an_answer_is_named_in_words_in_the_mail(sapporo, mover, smtp_server):
     handler = Recorder()
     smtp_server(handler)
