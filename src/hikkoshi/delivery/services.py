@@ -349,7 +349,7 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     shares = frozenset(shared_items(definition))
     record = shared_record(move_record(move, changes=False), shares)
     slug = definition["slug"]
-    procedure_entry = next(p for p in record.procedures if p.slug == slug)
+    [procedure_entry] = record.procedures  # its own alone (above)
     organisation = procedure.organisation
     answer = None
     if delivery.channel in ANSWER_CODE_CHANNELS:

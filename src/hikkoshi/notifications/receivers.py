@@ -33,7 +33,7 @@ def _status_changed(
     **kwargs: Any,
 ) -> None:
     if old_status != new_status:
-        services.on_status_changed(move, procedure, new_status, message or "", old_status=old_status)
+        services.on_status_changed(move, procedure, new_status, message or "")
 
 
 @receiver(move_withdrawn, dispatch_uid="hikkoshi.notifications.withdrawn")

@@ -125,14 +125,13 @@ def on_submitted(move: Move, procedures: list[MoveProcedure]) -> None:
             )
 
 
-def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, message: str, *, old_status: str) -> None:
-    """A mail when the application needs the mover; the summary once every procedure is final;
-    a procedure's reminders cancelled once it is final and not the mover's to file.
+def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, message: str) -> None:
+    """A mail when the application needs the mover; the summary once every procedure is final.
 
     Asked after every delivery and every answer, so it asks the database only what the change
-    can alter. Deadline reminders are made only for what the mover files at the counter
-    (``on_submitted``), so only a change from ``in_person`` can leave one to cancel (a reminder
-    of a procedure no longer in person is dropped when due all the same, ``_no_longer_needed``).
+    can alter. No reminder to cancel: deadline reminders are made only for what the mover files
+    at the counter (``on_submitted``), whose changes are never announced, and one no longer due
+    (filed, withdrawn, no longer in person) is dropped when its day comes (``_no_longer_needed``).
     An answer that is not final (受付, 処理中, 不備あり) cannot settle the move: the procedure's
     status, its withdrawal and whether it was ever delivered stay as they were, and its answer was
     not final before either (nothing follows a final one), so ``settled`` says what it said."""
@@ -146,8 +145,6 @@ def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, mes
             topic=new_status,
             details={"message": message} if message else {},
         )
-    if old_status == ProcedureStatus.IN_PERSON and new_status in ProcedureStatus.final() - {ProcedureStatus.IN_PERSON}:
-        cancel(Notification.objects.filter(procedure=procedure, kind=Kind.DEADLINE))
     if new_status in AnswerStatus.values and new_status not in AnswerStatus.final():
         return
     summary_if_settled(move)
