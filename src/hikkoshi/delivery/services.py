@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, Q
 from django.utils import timezone
 
 from hikkoshi.catalogue.constants import CommonItem as Item
@@ -46,6 +46,7 @@ from .channels import DeliveryError, Outcome, Outgoing
 from .channels.base import ApplicationData, ClaimLost, Household, JSONObject
 from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
+from .signals import delivery_recorded
 from .tasks import deliver_task
 
 # Channels whose organisations have no system of their own: they answer (処理状況) on the
@@ -133,9 +134,15 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
             return False
         if "status" in fields:  # the procedure's status is moves' to write
             status = fields["status"]
-            # The procedure as it was (its status before), read once for the announcement too.
+            # The procedure as it was (its status before), read once for the announcement, with
+            # whether a withdrawal (取下げ) of it was ever asked for (in the same query).
             procedure = (
-                MoveProcedure.objects.select_related("move").filter(pk=delivery.entry_id).first()
+                MoveProcedure.objects.select_related("move")
+                .annotate(
+                    withdrawing=Exists(Notice.objects.filter(delivery_id=delivery.pk, kind=Notice.Kind.WITHDRAWAL))
+                )
+                .filter(pk=delivery.entry_id)
+                .first()
                 if status in ANNOUNCED
                 else None
             )
@@ -143,7 +150,12 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
                 procedure_id=delivery.entry_id, status=status, reference=fields.get("reference", "")
             )
             if procedure is not None and procedure.status != status:
-                _announce(procedure, new_status=status, reference=fields.get("reference", ""))
+                _announce(
+                    procedure,
+                    new_status=status,
+                    reference=fields.get("reference", ""),
+                    withdrawing=procedure.withdrawing,
+                )
     return True
 
 
@@ -153,10 +165,10 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
 ANNOUNCED = (ProcedureStatus.DELIVERED, ProcedureStatus.FAILED, ProcedureStatus.HANDLED)
 
 
-def _announce(procedure: MoveProcedure, *, new_status: str, reference: str) -> None:
+def _announce(procedure: MoveProcedure, *, new_status: str, reference: str, withdrawing: bool) -> None:
     """``moves.signals.procedure_status_changed``, in the transaction that stored the change
     (the notifications record a mail, sent once it commits); ``procedure`` as read before the
-    change, brought up to it here."""
+    change, brought up to it here; ``withdrawing``: a withdrawal of it was asked for."""
     old_status = procedure.status
     procedure.status = new_status
     if reference:
@@ -168,6 +180,33 @@ def _announce(procedure: MoveProcedure, *, new_status: str, reference: str) -> N
         old_status=old_status,
         new_status=new_status,
         message="",
+        withdrawing=withdrawing,
+    )
+
+
+def _recorded(
+    delivery: Delivery,
+    kind: str,
+    organisation: str | None,
+    *,
+    code: str = "",
+    detail: str = "",
+    pages: int | None = None,
+) -> None:
+    """An attempt's outcome as a ``DeliveryEvent``, told to the apps above
+    (``signals.delivery_recorded``) with what they count it by; ``organisation`` (a slug) is
+    read when the attempt did not get as far as knowing it."""
+    DeliveryEvent.objects.create(
+        delivery_id=delivery.pk, kind=kind, attempt=delivery.attempts, code=code, detail=detail
+    )
+    if organisation is None:
+        organisation = (
+            MoveProcedure.objects.filter(pk=delivery.entry_id)
+            .values_list("version__procedure__organisation__slug", flat=True)
+            .first()
+        ) or ""
+    delivery_recorded.send(
+        sender=Delivery, kind=kind, channel=delivery.channel, organisation=organisation, code=code, pages=pages
     )
 
 
@@ -185,9 +224,11 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
         # outcome of each attempt is recorded as an event with its number.)
         delivery = Delivery.objects.get(pk=delivery_id)
     hold = Hold(Delivery, delivery_id, claim)
+    organisation = None  # the receiving organisation's slug, once its application is built
     try:
         with hold.kept():  # renewed while this worker works on it; checked before the hand-over
             outgoing = replace(build_outgoing(delivery), still_ours=hold.check)
+            organisation = outgoing.organisation
             outcome = channels.get(delivery.channel).send(outgoing)
     except ClaimLost:
         # Its lease ran out (this worker seemed lost) and another worker has it now, or staff
@@ -197,7 +238,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
         )
         return "claim lost"
     except DeliveryError as exc:
-        return _failed(delivery, claim, exc)
+        return _failed(delivery, claim, exc, organisation)
     except Exception as exc:  # a defect or a passing local trouble (database busy, disk full)
         # Where it happened, not what it said: an exception's message may quote personal data.
         logger.error(
@@ -208,11 +249,13 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
             type(exc).__name__,
             "".join(traceback.format_tb(exc.__traceback__)),
         )
-        return _failed(delivery, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True))
-    return _succeeded(delivery, claim, outcome)
+        return _failed(
+            delivery, claim, DeliveryError("internal_error", type(exc).__name__, retryable=True), organisation
+        )
+    return _succeeded(delivery, claim, outcome, outgoing.organisation)
 
 
-def _succeeded(delivery: Delivery, claim: str, outcome: Outcome) -> str:
+def _succeeded(delivery: Delivery, claim: str, outcome: Outcome, organisation: str | None = None) -> str:
     done = timezone.now()
     fields: dict[str, Any] = dict(
         status=ProcedureStatus.DELIVERED,
@@ -243,7 +286,8 @@ def _succeeded(delivery: Delivery, claim: str, outcome: Outcome) -> str:
                 **fields,
             )
         if recorded:
-            DeliveryEvent.objects.create(delivery_id=delivery.pk, kind=Kind.DELIVERED, attempt=delivery.attempts)
+            pages = outcome.receipt.get("pages")
+            _recorded(delivery, Kind.DELIVERED, organisation, pages=pages if isinstance(pages, int) else None)
             if outcome.reference and outcome.receipt.get("signature"):
                 _received(delivery, done)
     logger.info(
@@ -256,7 +300,7 @@ def _succeeded(delivery: Delivery, claim: str, outcome: Outcome) -> str:
     return "delivered"
 
 
-def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
+def _failed(delivery: Delivery, claim: str, error: DeliveryError, organisation: str | None = None) -> str:
     now = timezone.now()
     decision = policy.decide(
         retryable=error.retryable,
@@ -291,9 +335,7 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError) -> str:
             )
             kind = Kind.FAILED
         if mine:
-            DeliveryEvent.objects.create(
-                delivery_id=delivery.pk, kind=kind, attempt=delivery.attempts, code=code, detail=detail
-            )
+            _recorded(delivery, kind, organisation, code=code, detail=detail)
             if decision.retry:
                 transaction.on_commit(lambda: enqueue(delivery.pk, run_after=at), robust=True)
     logger.warning(
@@ -330,14 +372,11 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     """The application of a delivery as its channel gets it (read outside any transaction)."""
     from hikkoshi.moves.selectors import move_record
 
-    # The move with this procedure alone: an organisation sees nothing of the mover's other
-    # procedures (not even that there are any), and the worker reads and decodes one procedure,
-    # not every one of the move's for each of its deliveries.
-    procedures = MoveProcedure.objects.select_related("version__procedure__organisation").filter(pk=delivery.entry_id)
-    move = Move.objects.prefetch_related(Prefetch("procedures", queryset=procedures)).get(
-        procedures__pk=delivery.entry_id
-    )
-    [entry] = move.procedures.all()
+    # The move with this procedure alone, in one query: an organisation sees nothing of the
+    # mover's other procedures (not even that there are any), and the worker reads and decodes
+    # one procedure, not every one of the move's for each of its deliveries.
+    entry = MoveProcedure.objects.select_related("move", "version__procedure__organisation").get(pk=delivery.entry_id)
+    move = entry.move
     version = entry.version
     procedure = version.procedure
     definition = version.definition
@@ -347,7 +386,7 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
         procedure.channel_settings if procedure.channel == delivery.channel else definition.get("channel_settings", {})
     )
     shares = frozenset(shared_items(definition))
-    record = shared_record(move_record(move, changes=False), shares)
+    record = shared_record(move_record(move, changes=False, procedures=[entry]), shares)
     slug = definition["slug"]
     [procedure_entry] = record.procedures  # its own alone (above)
     organisation = procedure.organisation
@@ -518,12 +557,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
                 }
             mine = _set(delivery, owned_by=delivery.claim, only_from=expired, claim="", **outcome)
             if mine:
-                DeliveryEvent.objects.create(
-                    delivery_id=delivery.pk,
-                    kind=Kind.LOST if decision.retry else Kind.FAILED,
-                    attempt=delivery.attempts,
-                    code="worker_lost",
-                )
+                _recorded(delivery, Kind.LOST if decision.retry else Kind.FAILED, None, code="worker_lost")
                 if decision.retry:
                     transaction.on_commit(_enqueuer(delivery.pk), robust=True)
                 lost += 1

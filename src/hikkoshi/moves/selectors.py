@@ -1,5 +1,6 @@
 """Reads of moves, through the one access policy (``moves.access``)."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.utils import timezone
@@ -30,7 +31,7 @@ from .foreign import (
     category_label,
     is_foreign,
 )
-from .models import Move
+from .models import Move, MoveProcedure
 
 
 def channel_label(name: str) -> str:
@@ -218,12 +219,14 @@ def _status_labels(move: Move) -> dict[int, str]:
     return labels
 
 
-def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
+def move_record(move: Move, *, changes: bool = True, procedures: Iterable[MoveProcedure] | None = None) -> MoveRecord:
     """A stored move as its documents show it (``documents.data.MoveRecord``).
 
     The 世帯主 (``head_of_household``) and every person's 続柄 to the 世帯主 come from
     ``Move.household`` (``_household``). ``status_label`` says what was withdrawn or corrected
     too (one more query; an application on its way, ``changes=False``, needs none of it).
+    ``procedures``: the ones it holds (read with their version, procedure and organisation); by
+    default every one of the move's.
 
     For a move whose personal data was erased after the retention time (``erased_at``), the
     persons and addresses are empty (the applicant's birth date is None) and no procedure
@@ -235,7 +238,7 @@ def move_record(move: Move, *, changes: bool = True) -> MoveRecord:
     people = (person, *members)
     timelines = _timelines(move) if changes else {}
     entries = []
-    for entry in move.procedures.all():
+    for entry in move.procedures.all() if procedures is None else procedures:
         definition = entry.definition
         schema = entry.version.schema
         fields = tuple(

@@ -45,7 +45,9 @@ move_erased = Signal()
 # (``moves.answers.answer_record``), ``old_status`` and ``new_status`` are
 # ``moves.constants.AnswerStatus`` values ("" before the first answer; "received",
 # "processing", "action_needed" = 不備あり, "done", "refused" = 受付不可), none of which is a
-# ``ProcedureStatus`` value; the notifications
-# (通知) turn it into mails and お知らせ. Receivers must not call other systems: they record, and
+# ``ProcedureStatus`` value. The delivery app's announcements (delivered, failed, handled) also
+# carry ``withdrawing``: whether a withdrawal (取下げ) of the procedure was ever asked for — a
+# procedure delivered without one cannot make its move settled (delivered is no end). The
+# notifications (通知) turn it into mails and お知らせ. Receivers must not call other systems: they record, and
 # what they record is sent by the workers once the transaction commits.
 procedure_status_changed = Signal()

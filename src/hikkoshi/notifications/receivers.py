@@ -30,10 +30,11 @@ def _status_changed(
     old_status: str,
     new_status: str,
     message: str = "",
+    withdrawing: bool = True,
     **kwargs: Any,
 ) -> None:
     if old_status != new_status:
-        services.on_status_changed(move, procedure, new_status, message or "")
+        services.on_status_changed(move, procedure, new_status, message or "", withdrawing=withdrawing)
 
 
 @receiver(move_withdrawn, dispatch_uid="hikkoshi.notifications.withdrawn")

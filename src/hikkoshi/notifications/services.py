@@ -125,7 +125,9 @@ def on_submitted(move: Move, procedures: list[MoveProcedure]) -> None:
             )
 
 
-def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, message: str) -> None:
+def on_status_changed(
+    move: Move, procedure: MoveProcedure, new_status: str, message: str, *, withdrawing: bool = True
+) -> None:
     """A mail when the application needs the mover; the summary once every procedure is final.
 
     Asked after every delivery and every answer, so it asks the database only what the change
@@ -134,7 +136,11 @@ def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, mes
     (filed, withdrawn, no longer in person) is dropped when its day comes (``_no_longer_needed``).
     An answer that is not final (受付, 処理中, 不備あり) cannot settle the move: the procedure's
     status, its withdrawal and whether it was ever delivered stay as they were, and its answer was
-    not final before either (nothing follows a final one), so ``settled`` says what it said."""
+    not final before either (nothing follows a final one), so ``settled`` says what it said.
+    Nor can a delivery (送達) without a withdrawal (``withdrawing`` False): delivered is no end,
+    and the procedure was counted before as it is after — still open, or ended (failed) and now
+    open again. Only a procedure withdrawn while on its way, never delivered before, starts to
+    count (as withdrawn) once it is delivered: the one case a delivery can settle its move."""
     if new_status in ACTION_STATUSES:
         earlier = Notification.objects.filter(procedure=procedure, kind=Kind.ACTION, topic=new_status).count()
         _add(
@@ -146,6 +152,8 @@ def on_status_changed(move: Move, procedure: MoveProcedure, new_status: str, mes
             details={"message": message} if message else {},
         )
     if new_status in AnswerStatus.values and new_status not in AnswerStatus.final():
+        return
+    if new_status == ProcedureStatus.DELIVERED and not withdrawing:
         return
     summary_if_settled(move)
 

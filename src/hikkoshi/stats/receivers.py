@@ -9,7 +9,8 @@ from django.db.models.signals import post_save
 
 from hikkoshi.accounts.signals import sign_in_locked_out
 from hikkoshi.assisted.models import AssistedMove
-from hikkoshi.delivery.models import Delivery, DeliveryEvent
+from hikkoshi.delivery import signals as delivery_signals
+from hikkoshi.delivery.models import DeliveryEvent
 from hikkoshi.directory.signals import organisations_searched
 from hikkoshi.federation.models import Handoff, OutgoingHandoff, OutgoingState
 from hikkoshi.moves.models import Move
@@ -82,32 +83,16 @@ def move_was_submitted(sender, move, **kwargs):
 
 
 @_guarded
-def delivery_event(sender, instance, created, raw=False, **kwargs):
-    event = DELIVERY_EVENTS.get(instance.kind)
-    if not created or raw or event is None:
+def delivery_recorded(sender, kind, channel="", organisation="", code="", pages=None, **kwargs):
+    """An attempt's outcome (``delivery.signals.delivery_recorded``): what it is counted by comes
+    with it, so nothing is read back (counted after the commit of the worker's transaction)."""
+    event = DELIVERY_EVENTS.get(kind)
+    if event is None:
         return
-    from django.db import transaction
-
-    # Read after the commit: the worker's transaction stays as short as it was.
-    delivery_id, code = instance.delivery_id, instance.code
-    transaction.on_commit(lambda: _delivery_counted(event, delivery_id, code), robust=True)
-
-
-@_guarded
-def _delivery_counted(event: str, delivery_id: int, code: str) -> None:
-    row = (
-        Delivery.objects.filter(pk=delivery_id)
-        .values("channel", "receipt", "entry__version__procedure__organisation__slug")
-        .first()
-    )
-    if row is None:
-        return
-    dims = {"channel": row["channel"], "organisation": row["entry__version__procedure__organisation__slug"]}
+    dims = {"channel": channel, "organisation": organisation}
     record(event, {"reason": code if event != "delivered" else "", **dims})
-    receipt = row["receipt"] if isinstance(row["receipt"], dict) else {}
-    pages = receipt.get("pages")
-    if event == "delivered" and row["channel"] == "fax" and isinstance(pages, int):
-        count("fax_pages", pages, organisation=dims["organisation"])
+    if event == "delivered" and channel == "fax" and isinstance(pages, int):
+        count("fax_pages", pages, organisation=organisation)
 
 
 @_guarded
@@ -151,7 +136,7 @@ def locked_out(sender, **kwargs):
 def connect() -> None:
     post_save.connect(move_created, sender=Move, dispatch_uid="hikkoshi.stats.move_started")
     move_submitted.connect(move_was_submitted, dispatch_uid="hikkoshi.stats.move_submitted")
-    post_save.connect(delivery_event, sender=DeliveryEvent, dispatch_uid="hikkoshi.stats.delivery_event")
+    delivery_signals.delivery_recorded.connect(delivery_recorded, dispatch_uid="hikkoshi.stats.delivery_recorded")
     post_save.connect(handoff_received, sender=Handoff, dispatch_uid="hikkoshi.stats.handoff_in")
     post_save.connect(handoff_sent, sender=OutgoingHandoff, dispatch_uid="hikkoshi.stats.handoff_out")
     organisations_searched.connect(api_searched, dispatch_uid="hikkoshi.stats.api_search")

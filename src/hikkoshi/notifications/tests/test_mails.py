@@ -176,6 +176,22 @@ def test_withdrawing_the_last_open_procedure_brings_the_summary(sapporo, mover, 
     assert "取下げ済み" in _text(msg)  # the one withdrawn before it was sent, in words
 
 
+def test_a_procedure_withdrawn_while_on_its_way_brings_the_summary_once_delivered(sapporo, mover):
+    """Every other procedure withdrawn before it was sent (as if never applied for), the last
+    withdrawn while it was being sent: its withdrawal waits for the application. Nothing was
+    sent yet, so no summary; once it is delivered (and its withdrawal on its way) it counts as
+    withdrawn, and the summary comes — the one case a delivery settles a move."""
+    move = _submit(mover)
+    *others, flying = list(Delivery.objects.filter(entry__move=move).exclude(status=ProcedureStatus.IN_PERSON))
+    Delivery.objects.filter(pk=flying.pk).update(status=ProcedureStatus.SENDING, claim="c1")
+    entries = list(MoveProcedure.objects.filter(move=move).exclude(status=ProcedureStatus.IN_PERSON))
+    assert len(move_withdraw(move=move, entries=entries, user=mover, request_key="withdraw-all")) == len(entries)
+    assert {d.status for d in Delivery.objects.filter(pk__in=[d.pk for d in others])} == {ProcedureStatus.WITHDRAWN}
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+    assert delivery._set(flying, owned_by="c1", status=ProcedureStatus.DELIVERED)
+    _one(move, Kind.SUMMARY)
+
+
 def test_staff_closing_the_last_open_delivery_brings_the_summary(sapporo, mover):
     """The others answered (完了); the last could not be sent and staff dealt with it another way
     (手動対応済み, handled): everything the portal sent has ended, and the summary comes."""

@@ -1,14 +1,16 @@
 """Each counter moves when its event happens, and only then."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 import pytest
 
 from hikkoshi.accounts.tests.conftest import make_user, sign_in
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped catalogue)
-from hikkoshi.delivery.models import Delivery, DeliveryEvent
+from hikkoshi.delivery.models import Delivery
+from hikkoshi.delivery.tests.test_faults import smtp  # noqa: F401  (an SMTP server on 127.0.0.1)
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 from hikkoshi.stats.middleware import StatsMiddleware
@@ -96,18 +98,48 @@ def test_a_submission_rolled_back_is_not_counted(sapporo, django_user_model, cou
     assert counted(failed) == {}
 
 
-def test_deliveries_delivered_retried_failed_and_fax_pages(sapporo, django_user_model, counted):
+def test_deliveries_counted_as_the_worker_records_them(sapporo, django_user_model, counted, smtp):
+    """A real hand-over by e-mail (the organisation's server says 451, then 250): a retry with
+    its reason, then a delivery, each by channel and organisation as the worker knew them —
+    nothing read back after its transaction."""
+    from hikkoshi.delivery import services
+    from hikkoshi.delivery.tests.test_faults import _due_now, _email_move
+
+    mover = make_user(django_user_model, "mover@example.jp")
+    smtp("451 4.3.0 try again later")
+    delivery = _email_move(mover)
+    org = delivery.entry.version.procedure.organisation.slug
+    before = counted()
+    assert counted(lambda: services.deliver(delivery.pk)) == {
+        **before,
+        ("delivery_retry", f"channel=email;organisation={org};reason=smtp_451"): 1,
+    }
+    _due_now(delivery)
+    with CaptureQueriesContext(connection) as queries:
+        rows = counted(lambda: services.deliver(delivery.pk))
+    assert rows[("delivered", f"channel=email;organisation={org}")] == 1
+    # The organisation is read once, to build the application — not again to count it.
+    assert len([q for q in queries.captured_queries if '"directory_organisation"' in q["sql"]]) == 1
+
+
+def test_a_fax_delivered_counts_its_pages_and_failures_their_reason(sapporo, django_user_model, counted):
+    """Recorded without the organisation at hand (as the sweeper does), it is read then; a
+    delivered fax counts its pages; what staff close by hand is not a delivery."""
+    from hikkoshi.delivery import services
+    from hikkoshi.delivery.channels import DeliveryError, Outcome
+    from hikkoshi.delivery.tests.test_status_owner import _sending
+
     mover = make_user(django_user_model, "mover@example.jp")
     counted(lambda: move_submit(owner=mover, payload=sapporo_relocation()))
     before = counted()
     web = Delivery.objects.filter(channel="web").select_related("entry__version__procedure__organisation")[0]
     org = web.entry.version.procedure.organisation.slug
-    Delivery.objects.filter(pk=web.pk).update(channel="fax", receipt={"pages": 3})
+    Delivery.objects.filter(pk=web.pk).update(channel="fax")
     rows = counted(
         lambda: (
-            DeliveryEvent.objects.create(delivery=web, kind=DeliveryEvent.Kind.RETRY, code="timeout"),
-            DeliveryEvent.objects.create(delivery=web, kind=DeliveryEvent.Kind.DELIVERED),
-            DeliveryEvent.objects.create(delivery=web, kind=DeliveryEvent.Kind.HANDLED),  # not counted
+            services._failed(_sending(web, "a"), "a", DeliveryError("timeout", retryable=True)),
+            services._succeeded(_sending(web, "b"), "b", Outcome(reference="", receipt={"pages": 3})),
+            services.mark_handled(Delivery.objects.get(pk=web.pk), user=None, reason="電話で確認済み"),  # not counted
         )
     )
     new = {k: n - before.get(k, 0) for k, n in rows.items() if n != before.get(k, 0)}
@@ -116,8 +148,10 @@ def test_deliveries_delivered_retried_failed_and_fax_pages(sapporo, django_user_
         ("delivered", f"channel=fax;organisation={org}"): 1,
         ("fax_pages", f"organisation={org}"): 3,
     }
-    rows = counted(lambda: DeliveryEvent.objects.create(delivery=web, kind=DeliveryEvent.Kind.FAILED, code="refused"))
-    assert rows[("delivery_failed", f"channel=fax;organisation={org};reason=refused")] == 1
+    other = Delivery.objects.filter(channel="web").exclude(pk=web.pk)[0]
+    org = other.entry.version.procedure.organisation.slug
+    rows = counted(lambda: services._failed(_sending(other, "c"), "c", DeliveryError("http_400", retryable=False)))
+    assert rows[("delivery_failed", f"channel=web;organisation={org};reason=http_400")] == 1
 
 
 def test_hand_overs_to_and_from_partner_portals(db, sapporo, django_user_model, counted):

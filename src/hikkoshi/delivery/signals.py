@@ -1,0 +1,12 @@
+"""What the delivery app tells the apps above it (which it never imports)."""
+
+from django.dispatch import Signal
+
+# The outcome of an attempt to hand an application over was recorded (a ``DeliveryEvent``:
+# delivered 送達, to be tried again, failed for good, lost with its worker): sent inside the
+# transaction that recorded it, with ``kind`` (a ``DeliveryEvent.Kind`` value), ``channel``
+# (the channel the attempt used), ``organisation`` (the receiving organisation's slug), ``code``
+# (why it was not delivered, or "") and ``pages`` (a delivered fax's page count, else None).
+# Codes and slugs only, known where it happened — for the usage statistics, which need not read
+# them back.
+delivery_recorded = Signal()
