@@ -226,7 +226,8 @@ def move_record(move: Move, *, changes: bool = True, procedures: Iterable[MovePr
     ``Move.household`` (``_household``). ``status_label`` says what was withdrawn or corrected
     too (one more query; an application on its way, ``changes=False``, needs none of it).
     ``procedures``: the ones it holds (read with their version, procedure and organisation); by
-    default every one of the move's.
+    default every one of the move's. (With ``changes``, the labels and timelines are read for
+    every one of the move's all the same.)
 
     For a move whose personal data was erased after the retention time (``erased_at``), the
     persons and addresses are empty (the applicant's birth date is None) and no procedure

@@ -138,9 +138,10 @@ def on_status_changed(
     status, its withdrawal and whether it was ever delivered stay as they were, and its answer was
     not final before either (nothing follows a final one), so ``settled`` says what it said.
     Nor can a delivery (送達) without a withdrawal (``withdrawing`` False): delivered is no end,
-    and the procedure was counted before as it is after — still open, or ended (failed) and now
-    open again. Only a procedure withdrawn while on its way, never delivered before, starts to
-    count (as withdrawn) once it is delivered: the one case a delivery can settle its move."""
+    so afterwards the procedure has ended only if its answer is final — and then it had before
+    too; ``settled`` stays as it was or turns false. Only a procedure withdrawn while on its way,
+    never delivered before, starts to count (as withdrawn) once it is delivered: the one case a
+    delivery can settle its move."""
     if new_status in ACTION_STATUSES:
         earlier = Notification.objects.filter(procedure=procedure, kind=Kind.ACTION, topic=new_status).count()
         _add(

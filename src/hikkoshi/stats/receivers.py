@@ -84,8 +84,8 @@ def move_was_submitted(sender, move, **kwargs):
 
 @_guarded
 def delivery_recorded(sender, kind, channel="", organisation="", code="", pages=None, **kwargs):
-    """An attempt's outcome (``delivery.signals.delivery_recorded``): what it is counted by comes
-    with it, so nothing is read back (counted after the commit of the worker's transaction)."""
+    """An attempt's outcome (``delivery.signals.delivery_recorded``), with what it is counted by:
+    the delivery is not read back (counted after the commit of the worker's transaction)."""
     event = DELIVERY_EVENTS.get(kind)
     if event is None:
         return

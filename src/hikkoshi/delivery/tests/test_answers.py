@@ -342,7 +342,7 @@ def test_a_receipt_is_the_first_answer_and_the_api_shows_the_timeline(sapporo, m
     delivery = Delivery.objects.get(entry__move=move, entry__version__procedure__slug="sapporo-water-start")
     outcome = services.Outcome(reference="SW-1", receipt={"signature": "sig=:x:", "body": {}})
     Delivery.objects.filter(pk=delivery.pk).update(status="sending", claim="c")
-    services._succeeded(delivery, "c", outcome)
+    services._succeeded(delivery, "c", outcome, None)
     answer_record(entry_id=delivery.entry_id, status="done", message="", key="web:1", source="web")
     payload = move_payload(move)
     water = next(p for p in payload["procedures"] if p["id"] == "sapporo-water-start")
@@ -364,7 +364,7 @@ def test_a_receipt_after_the_final_answer_is_refused_and_the_delivery_still_reco
     Delivery.objects.filter(pk=delivery.pk).update(status="sending", claim="c")
     outcome = services.Outcome(reference="SW-2", receipt={"signature": "sig=:x:", "body": {}})
     with transaction.atomic():  # as the worker's: a refusal must not spoil what it recorded
-        services._succeeded(delivery, "c", outcome)
+        services._succeeded(delivery, "c", outcome, None)
         assert DeliveryEvent.objects.filter(delivery=delivery, kind="delivered").exists()
     delivery.refresh_from_db()
     entry = MoveProcedure.objects.get(pk=delivery.entry_id)

@@ -93,7 +93,7 @@ def test_the_sweeper_requeues_a_delivery_whose_worker_was_lost(
     # The lost worker coming back with a failure cannot overwrite what happened since.
     from hikkoshi.delivery.channels import DeliveryError
 
-    services._failed(delivery, "lost-worker", DeliveryError("timeout", retryable=True))
+    services._failed(delivery, "lost-worker", DeliveryError("timeout", retryable=True), None)
     delivery.refresh_from_db()
     assert delivery.status == ProcedureStatus.RETRYING and delivery.error_code == ""
     assert services.sweep() == {"lost": 0, "requeued": 0}  # its task is waiting
@@ -145,19 +145,19 @@ def _sending(delivery, claim="worker-a", *, ago=0):
 def test_a_late_success_is_recorded_after_the_sweeper_took_the_delivery_over(sapporo, mover, settings):
     delivery = _sending(_queued(mover), ago=settings.HIKKOSHI_DELIVERY["lease"] + 5)
     services.sweep()  # the worker seemed lost: queued again
-    assert services._succeeded(delivery, "worker-a", Outcome(reference="W-1")) == "delivered"
+    assert services._succeeded(delivery, "worker-a", Outcome(reference="W-1"), None) == "delivered"
     delivery.refresh_from_db()
     assert delivery.status == ProcedureStatus.DELIVERED and delivery.reference == "W-1"
     assert delivery.entry.status == ProcedureStatus.DELIVERED and delivery.entry.reference == "W-1"
     # The second attempt's success (same receipt, same key) adds nothing.
-    services._succeeded(delivery, "worker-b", Outcome(reference="W-1"))
+    services._succeeded(delivery, "worker-b", Outcome(reference="W-1"), None)
     assert DeliveryEvent.objects.filter(delivery=delivery, kind="delivered").count() == 1
 
 
 def test_a_late_success_leaves_what_staff_decided(sapporo, mover, admin_user):
     delivery = _sending(_queued(mover), ago=3600)
     assert services.mark_handled(delivery, user=admin_user, reason="phoned them")
-    services._succeeded(delivery, "worker-a", Outcome(reference="W-2"))
+    services._succeeded(delivery, "worker-a", Outcome(reference="W-2"), None)
     delivery.refresh_from_db()
     assert delivery.status == ProcedureStatus.HANDLED and delivery.handled_reason == "phoned them"
 

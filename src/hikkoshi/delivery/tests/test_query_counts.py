@@ -78,7 +78,7 @@ def test_a_move_submitted_before_the_codes_were_made_at_submission_gets_one_when
     assert AnswerCode.objects.get(entry_id=delivery.entry_id).reference == outgoing.answer.reference
 
 
-def test_a_delivery_costs_at_most_three_queries(sapporo, mover):
+def test_a_delivered_status_change_costs_at_most_three_queries(sapporo, mover):
     """Delivered: the delivery, the procedure read (with whether a withdrawal of it was asked
     for) and written — no query for the summary: a delivery without a withdrawal cannot settle
     the move (it used to ask, and before that to read every procedure and its notices). No

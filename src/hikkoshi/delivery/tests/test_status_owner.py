@@ -59,10 +59,10 @@ def test_every_status_change_of_a_delivery_reaches_the_procedure_through_moves(
         for s in ("sapporo-water-start", "hokkaido-gas-start", "hepco-electricity-start", "hepco-electricity-stop")
     )
 
-    services._failed(_sending(water, "a"), "a", DeliveryError("http_503", retryable=True))
-    services._failed(_sending(water, "b"), "b", DeliveryError("http_400", retryable=False))
+    services._failed(_sending(water, "a"), "a", DeliveryError("http_503", retryable=True), None)
+    services._failed(_sending(water, "b"), "b", DeliveryError("http_400", retryable=False), None)
     assert services.resend(Delivery.objects.get(pk=water.pk), user=admin_user, reason="fixed")
-    services._succeeded(_sending(water, "c"), "c", Outcome(reference="W-1"))
+    services._succeeded(_sending(water, "c"), "c", Outcome(reference="W-1"), None)
     assert services.mark_handled(gas, user=admin_user, reason="phoned")
     _sending(stop, "lost", ago=settings.HIKKOSHI_DELIVERY["lease"] + 5)
     services.sweep()

@@ -107,3 +107,26 @@ def test_a_worker_process_whose_loops_all_die_between_two_looks_exits_with_1(mon
         for alias, value in health.items():
             connections.settings[alias]["CONN_HEALTH_CHECKS"] = value
     assert exited.value.code == 1
+
+
+def test_a_worker_process_loads_what_every_task_reuses_before_its_first_task():
+    """The URL configuration (a mail's links; the portal's views with it), the channels and the
+    fonts: loaded in a fresh process by the worker's start, not by its first delivery or mail."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import django
+django.setup()
+from hikkoshi.documents import fonts
+before = ("hikkoshi.urls" in sys.modules, fonts._registered)
+from hikkoshi.delivery.management.commands.worker import _load_once_for_all_tasks
+_load_once_for_all_tasks()
+from hikkoshi.channels import registry
+print(before, ("hikkoshi.urls" in sys.modules, fonts._registered), registry._installed is not None)
+"""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hikkoshi.settings.test"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[-2] == "(False, False) (True, True) True"

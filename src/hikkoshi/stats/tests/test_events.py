@@ -11,6 +11,7 @@ from hikkoshi.accounts.tests.conftest import make_user, sign_in
 from hikkoshi.catalogue.tests.conftest import sapporo  # noqa: F401  (the shipped catalogue)
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.delivery.tests.test_faults import smtp  # noqa: F401  (an SMTP server on 127.0.0.1)
+from hikkoshi.moves.constants import ProcedureStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 from hikkoshi.stats.middleware import StatsMiddleware
@@ -122,9 +123,11 @@ def test_deliveries_counted_as_the_worker_records_them(sapporo, django_user_mode
     assert len([q for q in queries.captured_queries if '"directory_organisation"' in q["sql"]]) == 1
 
 
-def test_a_fax_delivered_counts_its_pages_and_failures_their_reason(sapporo, django_user_model, counted):
-    """Recorded without the organisation at hand (as the sweeper does), it is read then; a
-    delivered fax counts its pages; what staff close by hand is not a delivery."""
+def test_a_fax_delivered_counts_its_pages_and_failures_their_reason(sapporo, django_user_model, counted, settings):
+    """Recorded without the organisation at hand (an application that could not be built, the
+    sweeper), it is read then; a delivered fax counts its pages; a delivery lost with its worker
+    counts when the sweeper gives up on it (worker_lost), not before; what staff close by hand
+    is not a delivery."""
     from hikkoshi.delivery import services
     from hikkoshi.delivery.channels import DeliveryError, Outcome
     from hikkoshi.delivery.tests.test_status_owner import _sending
@@ -132,14 +135,21 @@ def test_a_fax_delivered_counts_its_pages_and_failures_their_reason(sapporo, dja
     mover = make_user(django_user_model, "mover@example.jp")
     counted(lambda: move_submit(owner=mover, payload=sapporo_relocation()))
     before = counted()
-    web = Delivery.objects.filter(channel="web").select_related("entry__version__procedure__organisation")[0]
+    web, other, lost, closed = Delivery.objects.filter(channel="web").select_related(
+        "entry__version__procedure__organisation"
+    )[:4]
     org = web.entry.version.procedure.organisation.slug
     Delivery.objects.filter(pk=web.pk).update(channel="fax")
+    Delivery.objects.filter(pk=closed.pk).update(status=ProcedureStatus.RETRYING)
+
+    def staff_close():
+        assert services.mark_handled(Delivery.objects.get(pk=closed.pk), user=None, reason="電話で確認済み")
+
     rows = counted(
         lambda: (
-            services._failed(_sending(web, "a"), "a", DeliveryError("timeout", retryable=True)),
-            services._succeeded(_sending(web, "b"), "b", Outcome(reference="", receipt={"pages": 3})),
-            services.mark_handled(Delivery.objects.get(pk=web.pk), user=None, reason="電話で確認済み"),  # not counted
+            services._failed(_sending(web, "a"), "a", DeliveryError("timeout", retryable=True), None),
+            services._succeeded(_sending(web, "b"), "b", Outcome(reference="", receipt={"pages": 3}), None),
+            staff_close(),
         )
     )
     new = {k: n - before.get(k, 0) for k, n in rows.items() if n != before.get(k, 0)}
@@ -148,10 +158,21 @@ def test_a_fax_delivered_counts_its_pages_and_failures_their_reason(sapporo, dja
         ("delivered", f"channel=fax;organisation={org}"): 1,
         ("fax_pages", f"organisation={org}"): 3,
     }
-    other = Delivery.objects.filter(channel="web").exclude(pk=web.pk)[0]
     org = other.entry.version.procedure.organisation.slug
-    rows = counted(lambda: services._failed(_sending(other, "c"), "c", DeliveryError("http_400", retryable=False)))
+    rows = counted(
+        lambda: services._failed(_sending(other, "c"), "c", DeliveryError("http_400", retryable=False), None)
+    )
     assert rows[("delivery_failed", f"channel=web;organisation={org};reason=http_400")] == 1
+
+    org = lost.entry.version.procedure.organisation.slug
+    key = ("delivery_failed", f"channel=web;organisation={org};reason=worker_lost")
+    ago = settings.HIKKOSHI_DELIVERY["lease"] + 5
+    for losses in range(1, services.MAX_LOSSES + 1):
+        _sending(lost, f"lost-{losses}", ago=ago)
+        before = counted()
+        rows = counted(services.sweep)
+        assert (rows == before) if losses < services.MAX_LOSSES else (rows[key] == before.get(key, 0) + 1)
+    assert Delivery.objects.get(pk=lost.pk).status == ProcedureStatus.FAILED
 
 
 def test_hand_overs_to_and_from_partner_portals(db, sapporo, django_user_model, counted):

@@ -36,6 +36,21 @@ if TYPE_CHECKING:
 FIRST_RUN_AFTER = 60.0
 
 
+def _load_once_for_all_tasks() -> None:
+    """Load, before a worker process takes its first task, what tasks load on their first use
+    and every later task reuses: the URL configuration (the links of a mail; the portal's views
+    are imported with it), the installed channels and the fonts of the documents. Loaded by the
+    first task instead, it made that delivery or mail take a second or more longer."""
+    from django.urls import get_resolver
+
+    from hikkoshi.channels import registry
+    from hikkoshi.documents.fonts import register_fonts
+
+    get_resolver().reverse_dict  # noqa: B018 (the reverse lookups are built on first use)
+    registry()
+    register_fonts()
+
+
 def _later(seconds: float) -> str:
     return "in an hour" if seconds == 3600 else f"in {seconds / 60:g} minutes"
 
@@ -204,6 +219,7 @@ class Command(BaseCommand):
         for alias in connections:
             connections.settings[alias]["CONN_HEALTH_CHECKS"] = False
 
+        _load_once_for_all_tasks()
         host = socket.gethostname()[:32]
         loops = [
             Worker(
