@@ -130,3 +130,16 @@ print(before, ("hikkoshi.urls" in sys.modules, fonts._registered), registry._ins
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split("\n")[-2] == "(False, False) (True, True) True"
+
+
+def test_fonts_missing_stop_no_worker_from_starting(settings, monkeypatch, caplog):
+    """Web deliveries and mails need no font: a worker without them starts and says so; each
+    document to render fails (and is retried) with what to install, as before."""
+    from hikkoshi.delivery.management.commands.worker import _load_once_for_all_tasks
+    from hikkoshi.documents import fonts
+
+    monkeypatch.setattr(fonts, "_registered", False)
+    settings.HIKKOSHI_FONT_MINCHO = "/nonexistent/ipaexm.ttf"
+    _load_once_for_all_tasks()
+    assert not fonts._registered
+    assert "worker_fonts_missing" in caplog.text and "fonts-ipaexfont-mincho" in caplog.text

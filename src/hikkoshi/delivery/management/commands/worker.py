@@ -10,6 +10,7 @@ PostgreSQL, workers on several hosts share the queue (each task is claimed under
 SQLite they share one machine. Ctrl-C or SIGTERM stops the workers after their current task.
 """
 
+import logging
 import os
 import signal
 import socket
@@ -29,6 +30,8 @@ from hikkoshi.delivery.services import sweep
 from hikkoshi.delivery.tasks import QUEUE
 from hikkoshi.processes import die_with_parent
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from django_tasks_db.management.commands.db_worker import Worker
 
@@ -40,15 +43,20 @@ def _load_once_for_all_tasks() -> None:
     """Load, before a worker process takes its first task, what tasks load on their first use
     and every later task reuses: the URL configuration (the links of a mail; the portal's views
     are imported with it), the installed channels and the fonts of the documents. Loaded by the
-    first task instead, it made that delivery or mail take a second or more longer."""
+    first task instead, it made that delivery or mail take a second or more longer. Fonts
+    missing stop no worker: web deliveries and mails go on, and each document to render fails
+    (and is retried) with the message that says what to install, as before."""
     from django.urls import get_resolver
 
     from hikkoshi.channels import registry
-    from hikkoshi.documents.fonts import register_fonts
+    from hikkoshi.documents.fonts import FontMissing, register_fonts
 
     get_resolver().reverse_dict  # noqa: B018 (the reverse lookups are built on first use)
     registry()
-    register_fonts()
+    try:
+        register_fonts()
+    except FontMissing as exc:
+        logger.warning("worker_fonts_missing error=%s", exc)
 
 
 def _later(seconds: float) -> str:
