@@ -14,6 +14,7 @@ import itertools
 import os
 from pathlib import Path
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -42,6 +43,19 @@ def _stop_leftovers() -> None:
 def _postgres_admin_url(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+
+
+def _until_closed(port: int, timeout: float = 10.0) -> None:
+    """Until nothing listens on ``port`` any more. gunicorn's master may be gone while a worker
+    still holds the listening socket for a moment (on a busy machine): a connection made then is
+    accepted and never answered — a timeout, not the refused connection of an organisation down."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        except OSError:
+            return
+        time.sleep(0.05)
 
 
 class ReceiverProcess:
@@ -160,6 +174,7 @@ class ReceiverProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+            _until_closed(self.port)
         self.process = None
         _running.discard(self)
         if not keep_data:
