@@ -50,6 +50,7 @@ from .channels import DeliveryError, Outgoing
 from .channels.base import ClaimLost, JSONObject, NoticeBody
 from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
+from .signals import withdrawal_changed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User  # AUTH_USER_MODEL, as django-stubs sees it
@@ -195,7 +196,20 @@ def enqueue(notice_id: int, *, run_after: datetime | None = None) -> None:
 
 
 def _set(notice: Notice, *, owned_by: str, **fields: Any) -> bool:
-    return bool(Notice.objects.filter(pk=notice.pk, claim=owned_by, status=Status.SENDING).update(**fields))
+    changed = bool(Notice.objects.filter(pk=notice.pk, claim=owned_by, status=Status.SENDING).update(**fields))
+    if changed and fields.get("status") in CLOSED:
+        _withdrawal_changed(notice)
+    return changed
+
+
+# Where a notice ends without reaching the organisation: a withdrawal closed so no longer counts.
+CLOSED = (Status.FAILED, Status.REFUSED, Status.NOT_NEEDED, Status.HANDLED)
+
+
+def _withdrawal_changed(notice: Notice) -> None:
+    """``signals.withdrawal_changed``, for a withdrawal notice (a correction changes no count)."""
+    if notice.kind == Notice.Kind.WITHDRAWAL:
+        withdrawal_changed.send(sender=Notice, entry_id=notice.delivery.entry_id)
 
 
 def _event(notice: Notice, kind: str, *, code: str = "", detail: str = "") -> None:
@@ -502,6 +516,7 @@ def resend_notice(notice: Notice, *, user: "User | None", reason: str) -> bool:
             status=Status.QUEUED, next_attempt_at=timezone.now(), retry_from=timezone.now(), claim=""
         ):
             return False
+        _withdrawal_changed(notice)  # on its way again: the procedure counts as withdrawn again
         DeliveryEvent.objects.create(
             delivery_id=notice.delivery_id,
             kind=Kind.RESENT,

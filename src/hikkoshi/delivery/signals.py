@@ -10,3 +10,10 @@ from django.dispatch import Signal
 # only, as the worker knew them (the organisation is read only for an attempt that never got as
 # far as building the application, and for the sweeper's) — for the usage statistics.
 delivery_recorded = Signal()
+
+# Whether a procedure counts as withdrawn (取下げ) may have changed without a change of its status
+# or a request of the mover: its withdrawal notice was closed without being delivered (failed,
+# refused, not needed, handled by staff) or sent again by staff. Sent inside the transaction that
+# changed it, with ``entry_id`` (the ``MoveProcedure``'s id) — for the notifications, whose
+# summary (すべての手続きの結果) may be due then.
+withdrawal_changed = Signal()

@@ -1,6 +1,7 @@
-"""What notifications does when something happens to a move (``moves.signals``), inside the
-sender's transaction: it records (rows, and tasks queued once the transaction commits), it
-never calls another system. Connected in ``NotificationsConfig.ready()``."""
+"""What notifications does when something happens to a move (``moves.signals``; a withdrawal's
+notice, ``delivery.signals.withdrawal_changed``), inside the sender's transaction: it records
+(rows, and tasks queued once the transaction commits), it never calls another system.
+Connected in ``NotificationsConfig.ready()``."""
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from allauth.account.signals import email_changed, email_confirmed
 from django.dispatch import receiver
 
+from hikkoshi.delivery.signals import withdrawal_changed
 from hikkoshi.moves.signals import move_submitted, move_withdrawn, moves_deleting, procedure_status_changed
 
 from . import bounces, services
@@ -35,6 +37,14 @@ def _status_changed(
 ) -> None:
     if old_status != new_status:
         services.on_status_changed(move, procedure, new_status, message or "", withdrawing=withdrawing)
+
+
+@receiver(withdrawal_changed, dispatch_uid="hikkoshi.notifications.withdrawal_changed")
+def _withdrawal_changed(sender: object, entry_id: int, **kwargs: Any) -> None:
+    # A withdrawal closed unsent, or sent again: whether its procedure counts as withdrawn changed.
+    from hikkoshi.moves.models import Move
+
+    services.summary_if_settled(Move.objects.get(procedures__pk=entry_id))
 
 
 @receiver(move_withdrawn, dispatch_uid="hikkoshi.notifications.withdrawn")

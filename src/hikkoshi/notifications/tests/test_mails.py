@@ -192,6 +192,48 @@ def test_a_procedure_withdrawn_while_on_its_way_brings_the_summary_once_delivere
     _one(move, Kind.SUMMARY)
 
 
+def test_a_withdrawal_sent_again_by_staff_brings_the_summary(sapporo, mover):
+    """A delivered procedure withdrawn (取下げ) while another was still open; its notice failed,
+    so it counted as delivered again when the other was answered (no summary). Staff send the
+    notice again: it counts as withdrawn, every procedure has ended, and the summary comes."""
+    from hikkoshi.delivery.models import Notice
+    from hikkoshi.delivery.notices import resend_notice
+
+    move = _submit(mover)
+    *answered, other, last = list(Delivery.objects.filter(entry__move=move, channel="web"))
+    for d in [*answered, other, last]:
+        delivery._set(d, status=ProcedureStatus.DELIVERED)
+    for n, d in enumerate(answered):
+        answer_record(entry_id=d.entry_id, status=AnswerStatus.DONE, message="", key=f"d{n}", source="web")
+    entry = MoveProcedure.objects.select_related("move").get(pk=last.entry_id)
+    [notice] = move_withdraw(move=move, entries=[entry], user=mover, request_key="withdraw-last")
+    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.FAILED, next_attempt_at=None)
+    answer_record(entry_id=other.entry_id, status=AnswerStatus.DONE, message="", key="other", source="web")
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+    assert resend_notice(Notice.objects.get(pk=notice.pk), user=None, reason="宛先を直しました")
+    _one(move, Kind.SUMMARY)
+
+
+def test_a_withdrawal_closed_because_staff_handled_its_application_brings_the_summary(sapporo, mover):
+    """The only procedure sent was withdrawn while on its way, and staff then dealt with its
+    application another way (手動対応済み): its withdrawal is not sent but closed, the procedure
+    counts as handled — ended — and the summary comes."""
+    from hikkoshi.delivery.models import Notice
+    from hikkoshi.delivery.notices import send_notice
+    from hikkoshi.delivery.services import mark_handled
+
+    move = _submit(mover)
+    flying = Delivery.objects.filter(entry__move=move).exclude(status=ProcedureStatus.IN_PERSON).last()
+    Delivery.objects.filter(pk=flying.pk).update(status=ProcedureStatus.SENDING, claim="c1")
+    entries = list(MoveProcedure.objects.filter(move=move).exclude(status=ProcedureStatus.IN_PERSON))
+    move_withdraw(move=move, entries=entries, user=mover, request_key="withdraw-all")
+    assert mark_handled(Delivery.objects.get(pk=flying.pk), user=None, reason="電話で受付済み")
+    assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
+    notice = Notice.objects.get(delivery=flying)
+    assert send_notice(notice.pk, now=timezone.now() + timedelta(hours=1)) == "failed: application_handled"
+    _one(move, Kind.SUMMARY)
+
+
 def test_staff_closing_the_last_open_delivery_brings_the_summary(sapporo, mover):
     """The others answered (完了); the last could not be sent and staff dealt with it another way
     (手動対応済み, handled): everything the portal sent has ended, and the summary comes."""
