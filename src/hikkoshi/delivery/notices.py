@@ -202,8 +202,9 @@ def _set(notice: Notice, *, owned_by: str, **fields: Any) -> bool:
     return changed
 
 
-# Where a notice ends without reaching the organisation: a withdrawal closed so no longer counts.
-CLOSED = (Status.FAILED, Status.REFUSED, Status.NOT_NEEDED, Status.HANDLED)
+# Where a notice the workers hold ends without reaching the organisation: a withdrawal closed so
+# no longer counts. (Staff's 手動対応済み follows a failure: the notice had stopped counting.)
+CLOSED = (Status.FAILED, Status.REFUSED, Status.NOT_NEEDED)
 
 
 def _withdrawal_changed(notice: Notice) -> None:
@@ -510,7 +511,10 @@ def build_notice(notice: Notice) -> NoticeOutgoing:
 
 
 def resend_notice(notice: Notice, *, user: "User | None", reason: str) -> bool:
-    """Staff: send a failed notice again (same idempotency key), with the reason recorded."""
+    """Staff: send a failed notice again (same idempotency key), with the reason recorded. Not
+    for an erased move (its notice's body is gone, as with ``services.resend``)."""
+    if Move.objects.filter(procedures__delivery__notices=notice, erased_at__isnull=False).exists():
+        return False
     with transaction.atomic():
         if not Notice.objects.filter(pk=notice.pk, status__in=[Status.FAILED, Status.HANDLED]).update(
             status=Status.QUEUED, next_attempt_at=timezone.now(), retry_from=timezone.now(), claim=""

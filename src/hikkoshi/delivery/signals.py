@@ -12,8 +12,8 @@ from django.dispatch import Signal
 delivery_recorded = Signal()
 
 # Whether a procedure counts as withdrawn (取下げ) may have changed without a change of its status
-# or a request of the mover: its withdrawal notice was closed without being delivered (failed,
-# refused, not needed, handled by staff) or sent again by staff. Sent inside the transaction that
-# changed it, with ``entry_id`` (the ``MoveProcedure``'s id) — for the notifications, whose
-# summary (すべての手続きの結果) may be due then.
+# or a request of the mover: its withdrawal notice ended without reaching the organisation (failed,
+# refused, not needed — its application never delivered, or handled by staff another way) or was
+# sent again by staff. Sent inside the transaction that changed it, with ``entry_id`` (the
+# ``MoveProcedure``'s id) — for the notifications, whose summary (すべての手続きの結果) may be due.
 withdrawal_changed = Signal()

@@ -10,13 +10,14 @@ from allauth.account.signals import email_changed, email_confirmed
 from django.dispatch import receiver
 
 from hikkoshi.delivery.signals import withdrawal_changed
+from hikkoshi.moves.models import Move
 from hikkoshi.moves.signals import move_submitted, move_withdrawn, moves_deleting, procedure_status_changed
 
 from . import bounces, services
 from .models import Notification
 
 if TYPE_CHECKING:
-    from hikkoshi.moves.models import Move, MoveProcedure
+    from hikkoshi.moves.models import MoveProcedure
 
 
 @receiver(move_submitted, dispatch_uid="hikkoshi.notifications.submitted")
@@ -42,8 +43,6 @@ def _status_changed(
 @receiver(withdrawal_changed, dispatch_uid="hikkoshi.notifications.withdrawal_changed")
 def _withdrawal_changed(sender: object, entry_id: int, **kwargs: Any) -> None:
     # A withdrawal closed unsent, or sent again: whether its procedure counts as withdrawn changed.
-    from hikkoshi.moves.models import Move
-
     services.summary_if_settled(Move.objects.get(procedures__pk=entry_id))
 
 

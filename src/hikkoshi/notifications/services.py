@@ -168,7 +168,11 @@ def on_withdrawn(move: Move) -> None:
 def summary_if_settled(move: Move) -> None:
     """The summary (once: its key), when every procedure the portal sent has ended. A procedure
     with a withdrawal on its way to its organisation, or delivered to it, counts as withdrawn
-    (as on the result page, ``moves.notices.live_withdrawal``)."""
+    (as on the result page, ``moves.notices.live_withdrawal``). Never for an erased move: its
+    notifications went with its data (``notifications_erase``), and staff may still act on its
+    deliveries."""
+    if move.erased_at is not None:
+        return
     from hikkoshi.delivery.models import Notice
     from hikkoshi.moves.notices import live_withdrawal, notices_by_procedure
 

@@ -234,6 +234,41 @@ def test_a_withdrawal_closed_because_staff_handled_its_application_brings_the_su
     _one(move, Kind.SUMMARY)
 
 
+def test_an_erased_move_gets_no_summary_when_staff_close_what_is_left(sapporo, mover):
+    """After the retention time the move's data and notifications are gone (消去): staff closing
+    its last failed delivery make no お知らせ again."""
+    from hikkoshi.delivery.services import mark_handled
+    from hikkoshi.moves.models import Move
+
+    move = _submit(mover)
+    *answered, stuck = list(Delivery.objects.filter(entry__move=move, channel="web"))
+    for n, d in enumerate(answered):
+        delivery._set(d, status=ProcedureStatus.DELIVERED)
+        answer_record(entry_id=d.entry_id, status=AnswerStatus.DONE, message="", key=f"d{n}", source="web")
+    Delivery.objects.filter(pk=stuck.pk).update(status=ProcedureStatus.RETRYING)
+    Move.objects.filter(pk=move.pk).update(erased_at=timezone.now())
+    Notification.objects.filter(move=move).delete()
+    assert mark_handled(Delivery.objects.get(pk=stuck.pk), user=None, reason="電話で受付済み")
+    assert not Notification.objects.filter(move=move).exists()
+
+
+def test_a_failed_withdrawal_of_an_erased_move_is_not_sent_again(sapporo, mover):
+    """Its body went with the move's data: there is nothing to send (as for an application)."""
+    from hikkoshi.delivery.models import Notice
+    from hikkoshi.delivery.notices import resend_notice
+    from hikkoshi.moves.models import Move
+
+    move = _submit(mover)
+    sent = Delivery.objects.filter(entry__move=move, channel="web").first()
+    delivery._set(sent, status=ProcedureStatus.DELIVERED)
+    entry = MoveProcedure.objects.select_related("move").get(pk=sent.entry_id)
+    [notice] = move_withdraw(move=move, entries=[entry], user=mover, request_key="withdraw-one")
+    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.FAILED, next_attempt_at=None)
+    Move.objects.filter(pk=move.pk).update(erased_at=timezone.now())
+    assert not resend_notice(Notice.objects.get(pk=notice.pk), user=None, reason="宛先を直しました")
+    assert Notice.objects.get(pk=notice.pk).status == Notice.Status.FAILED
+
+
 def test_staff_closing_the_last_open_delivery_brings_the_summary(sapporo, mover):
     """The others answered (完了); the last could not be sent and staff dealt with it another way
     (手動対応済み, handled): everything the portal sent has ended, and the summary comes."""
