@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import logging
 import secrets
 import traceback
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -120,11 +120,21 @@ def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
     Delivery.objects.filter(pk=delivery_id).update(task_id=str(result.id))
 
 
-def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None = None, **fields: Any) -> bool:
+class Changed(NamedTuple):
+    """What ``_set`` changed: ``procedure`` is the delivery's procedure with its move, as read for
+    the announcement of a status in ``ANNOUNCED`` (else None), brought up to the change."""
+
+    procedure: MoveProcedure | None
+
+
+def _set(
+    delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None = None, **fields: Any
+) -> Changed | None:
     """Change a delivery and its procedure's status (and reference) together, in one
     transaction; with ``owned_by`` (a claim), only while the delivery is still "sending" under
-    that claim; with ``only_from`` (a Q), only while the row still matches it. False when it was
+    that claim; with ``only_from`` (a Q), only while the row still matches it. None when it was
     not ours to change."""
+    procedure = None
     with transaction.atomic(savepoint=False):
         rows = Delivery.objects.filter(pk=delivery.pk)
         if owned_by is not None:
@@ -132,7 +142,7 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
         if only_from is not None:
             rows = rows.filter(only_from)
         if not rows.update(**fields):
-            return False
+            return None
         if "status" in fields:  # the procedure's status is moves' to write
             status = fields["status"]
             # The procedure as it was (its status before), read once for the announcement, with
@@ -147,14 +157,14 @@ def _set(delivery: Delivery, *, owned_by: str | None = None, only_from: Q | None
             lifecycle.procedure_status_record(
                 procedure_id=delivery.entry_id, status=status, reference=fields.get("reference", "")
             )
-            if procedure is not None and procedure.status != status:
+            if procedure is not None:
                 _announce(
                     procedure,
                     new_status=status,
                     reference=fields.get("reference", ""),
                     withdrawing=procedure.withdrawing,
                 )
-    return True
+    return Changed(procedure)
 
 
 def _withdrawal_asked(delivery_id: int) -> RawSQL:
@@ -182,12 +192,15 @@ ANNOUNCED = (ProcedureStatus.DELIVERED, ProcedureStatus.FAILED, ProcedureStatus.
 
 def _announce(procedure: MoveProcedure, *, new_status: str, reference: str, withdrawing: bool) -> None:
     """``moves.signals.procedure_status_changed``, in the transaction that stored the change
-    (the notifications record a mail, sent once it commits); ``procedure`` as read before the
-    change, brought up to it here; ``withdrawing``: a withdrawal of it was asked for."""
+    (the notifications record a mail, sent once it commits), when the status changed;
+    ``procedure`` as read before the change, brought up to it here; ``withdrawing``: a
+    withdrawal of it was asked for."""
     old_status = procedure.status
     procedure.status = new_status
     if reference:
         procedure.reference = reference
+    if old_status == new_status:
+        return
     procedure_status_changed.send(
         sender=MoveProcedure,
         move=procedure.move,
@@ -311,7 +324,7 @@ def _succeeded(delivery: Delivery, claim: str, outcome: Outcome, organisation: s
             pages = outcome.receipt.get("pages")
             _recorded(delivery, Kind.DELIVERED, organisation, pages=pages if isinstance(pages, int) else None)
             if outcome.reference and outcome.receipt.get("signature"):
-                _received(delivery, done)
+                _received(delivery, done, recorded.procedure)
     logger.info(
         "delivery_sent delivery=%s channel=%s attempt=%d closed_meanwhile=%s",
         delivery.pk,
@@ -371,21 +384,18 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError, organisation: 
     return f"{'retry' if decision.retry else 'failed'}: {code}"
 
 
-def _received(delivery: Delivery, at: datetime) -> None:
+def _received(delivery: Delivery, at: datetime, procedure: MoveProcedure | None) -> None:
     """A signed receipt is the organisation's first answer (処理状況: received, with its
-    reference): the first row of the procedure's timeline."""
-    from hikkoshi.moves.answers import AnswerRefused, answer_record
+    reference): the first row of the procedure's timeline. ``procedure`` as ``_set`` read it."""
+    from hikkoshi.moves.answers import AnswerRefused, answer_record, receipt_record
     from hikkoshi.moves.models import ProcedureAnswer
 
+    key, source = f"receipt:{delivery.idempotency_key}", ProcedureAnswer.Source.RECEIPT
+    if procedure is not None:
+        receipt_record(entry=procedure, key=key, at=at, source=source)
+        return
     try:
-        answer_record(
-            entry_id=delivery.entry_id,
-            status="received",
-            message="",
-            key=f"receipt:{delivery.idempotency_key}",
-            source=ProcedureAnswer.Source.RECEIPT,
-            at=at,
-        )
+        answer_record(entry_id=delivery.entry_id, status="received", message="", key=key, source=source, at=at)
     except AnswerRefused:  # the organisation's system answered further already
         pass
 

@@ -372,6 +372,31 @@ def test_a_receipt_after_the_final_answer_is_refused_and_the_delivery_still_reco
     assert list(ProcedureAnswer.objects.filter(entry=entry).values_list("key", flat=True)) == ["web:1"]
 
 
+def test_the_same_receipt_twice_is_one_answer_and_one_after_the_organisations_first_is_kept(sapporo, mover):
+    """A second attempt of the same delivery (the sweeper took it over, the receiver answered
+    both) records its receipt once; a receipt arriving after the organisation's own first answer
+    (受付 by its system) is recorded beside it, as any answer that does not go backwards."""
+    move = move_submit(owner=mover, payload=sapporo_relocation())
+    water, gas = (
+        Delivery.objects.get(entry__move=move, entry__version__procedure__slug=slug)
+        for slug in ("sapporo-water-start", "hokkaido-gas-start")
+    )
+    outcome = services.Outcome(reference="R-1", receipt={"signature": "sig=:x:", "body": {}})
+    for _attempt in range(2):
+        Delivery.objects.filter(pk=water.pk).update(status="sending", claim="c")
+        services._succeeded(water, "c", outcome, None)
+    assert list(ProcedureAnswer.objects.filter(entry_id=water.entry_id).values_list("key", "status")) == [
+        (f"receipt:{water.idempotency_key}", "received")
+    ]
+    answer_record(entry_id=gas.entry_id, status="received", message="", key="web:1", source="web")
+    Delivery.objects.filter(pk=gas.pk).update(status="sending", claim="c")
+    services._succeeded(gas, "c", outcome, None)
+    assert sorted(ProcedureAnswer.objects.filter(entry_id=gas.entry_id).values_list("key", flat=True)) == sorted(
+        ["web:1", f"receipt:{gas.idempotency_key}"]
+    )
+    assert MoveProcedure.objects.get(pk=gas.entry_id).answer_status == "received"
+
+
 def test_the_admin_lists_answers_waiting_too_long(delivered, admin_client, settings):
     from datetime import timedelta
 

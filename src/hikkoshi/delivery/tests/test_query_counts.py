@@ -111,6 +111,28 @@ def test_the_receipts_answer_in_the_workers_transaction_costs_at_most_six_querie
     assert not Notification.objects.filter(move=move, kind=Kind.SUMMARY).exists()
 
 
+def test_a_web_delivery_with_its_signed_receipt_is_recorded_in_six_statements(sapporo, mover):
+    """The delivery and its procedure written, the procedure read for the announcement (with its
+    move), the attempt's event, and the receipt's answer in two: one UPDATE that takes the
+    procedure's lock as it finds it without an answer, and the answer's row. The answer took six
+    before (the procedure locked and read again with its move, the same key looked for, the row in
+    a savepoint of its own, the procedure written). The savepoint is the test's transaction's:
+    in the worker's, ``_succeeded`` opens the transaction."""
+    move = _submit(mover)
+    first = Delivery.objects.filter(entry__move=move, channel="web").first()
+    Delivery.objects.filter(pk=first.pk).update(status=ProcedureStatus.SENDING, claim="c")
+    outcome = services.Outcome(reference="SW-9", receipt={"signature": "sig=:x:", "body": {}})
+    with CaptureQueriesContext(connection) as recording:
+        services._succeeded(first, "c", outcome, "sapporo-waterworks")
+    statements = [q["sql"] for q in recording.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) <= 6, [sql[:90] for sql in statements]
+    answer = ProcedureAnswer.objects.get(entry_id=first.entry_id)
+    assert (answer.key, answer.status, answer.source) == (f"receipt:{first.idempotency_key}", "received", "receipt")
+    entry = first.entry
+    entry.refresh_from_db()
+    assert (entry.status, entry.reference, entry.answer_status) == ("delivered", "SW-9", "received")
+
+
 def test_a_mail_to_the_mover_costs_at_most_eight_queries(sapporo, mover, smtp_server):
     """The claim (three, with its savepoint), the notification with its move, owner, settings
     and assisted row in one, the bounce check, the procedures for the text, DATA marked, sent."""
