@@ -165,6 +165,7 @@ def on_withdrawn(move: Move) -> None:
     summary_if_settled(move)
 
 
+@transaction.atomic(savepoint=False)  # the move's lock (below) is held until the caller's transaction ends
 def summary_if_settled(move: Move) -> None:
     """The summary (once: its key), when every procedure the portal sent has ended. A procedure
     with a withdrawal on its way to its organisation, or delivered to it, counts as withdrawn
@@ -175,6 +176,14 @@ def summary_if_settled(move: Move) -> None:
         return
     from hikkoshi.delivery.models import Notice
     from hikkoshi.moves.notices import live_withdrawal, notices_by_procedure
+
+    # The move's lock first: two of its procedures ending at once in two workers each ask inside
+    # their own transaction, and neither sees the other's change before it commits. The second
+    # waits here for the first, then reads what it committed (each statement of a transaction
+    # sees what was committed before it began, in PostgreSQL's READ COMMITTED); SQLite runs one
+    # writer at a time already. Only asked for a change that can settle the move (not for a
+    # delivery, nor for an answer that is not final), so off the path of every delivery.
+    Move.objects.select_for_update().filter(pk=move.pk).values_list("pk", flat=True).first()
 
     # Asked after every change of a procedure's status: most of the time one procedure the
     # portal sent is still open — not ended, no final answer, no withdrawal at all — and one
