@@ -122,7 +122,8 @@ def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
 
 class Changed(NamedTuple):
     """What ``_set`` changed: ``procedure`` is the delivery's procedure with its move, as read for
-    the announcement of a status in ``ANNOUNCED`` (else None), brought up to the change."""
+    the announcement of a status in ``ANNOUNCED`` (else None), its status and reference brought
+    up to the change (not ``sent_at``, written by the database)."""
 
     procedure: MoveProcedure | None
 

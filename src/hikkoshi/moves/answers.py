@@ -3,9 +3,10 @@
 After its delivery, an application's life goes on at the organisation: received (受付) →
 processing (処理中) → done (完了), or action needed (不備あり) or refused (受付不可)
 (``constants.AnswerStatus``, whose ``allowed`` is the order). Each answer is a
-``ProcedureAnswer``; ``answer_record`` is the only code that adds one, under the procedure's
-lock, refusing one that goes backwards, and sends ``signals.procedure_status_changed`` in the
-same transaction (the notifications hear it there).
+``ProcedureAnswer``; ``answer_record`` adds one, under the procedure's lock, refusing one that
+goes backwards, and sends ``signals.procedure_status_changed`` in the same transaction (the
+notifications hear it there); ``receipt_record`` is its short way for the web channel's receipt,
+the first answer.
 
 Answers come two ways:
 

@@ -72,7 +72,10 @@ def move_correct(
     values = values or {}
     corrected: list[tuple[MoveProcedure, list[str]]] = []
     with transaction.atomic():
-        locked = Move.objects.select_for_update().get(pk=move.pk)
+        # FOR NO KEY UPDATE: corrections of the move wait for each other, but not a worker that
+        # adds a row pointing at the move (a notification, at its commit PostgreSQL checks the
+        # foreign key with FOR KEY SHARE) while this correction waits for that worker's delivery.
+        locked = Move.objects.select_for_update(no_key=True).get(pk=move.pk)
         contact_changes = []
         if contact:
             applicant = dict(locked.applicant)

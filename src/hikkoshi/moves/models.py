@@ -187,7 +187,8 @@ class ProcedureAnswer(models.Model):
     """One answer of the organisation about a procedure it received (処理状況の更新): its status,
     its message to the mover (不備あり: what to do; 受付不可: why), when, and how it came — a
     signed update of its receiver (``web``), its staff on the answer-code page (``code``), or the
-    web channel's receipt (``receipt``). Appended, never changed (``moves.answers.answer_record``);
+    web channel's receipt (``receipt``). Appended, never changed (``moves.answers.answer_record``,
+    ``receipt_record``);
     the message is personal data: encrypted, and emptied with the move's (``move_erase``).
 
     ``key`` is the update's own idempotency key: the same update again records nothing more."""

@@ -165,25 +165,39 @@ def on_withdrawn(move: Move) -> None:
     summary_if_settled(move)
 
 
-@transaction.atomic(savepoint=False)  # the move's lock (below) is held until the caller's transaction ends
 def summary_if_settled(move: Move) -> None:
     """The summary (once: its key), when every procedure the portal sent has ended. A procedure
     with a withdrawal on its way to its organisation, or delivered to it, counts as withdrawn
     (as on the result page, ``moves.notices.live_withdrawal``). Never for an erased move: its
     notifications went with its data (``notifications_erase``), and staff may still act on its
-    deliveries."""
-    if move.erased_at is not None:
+    deliveries.
+
+    Asked inside the transaction that made the change; when the move is not settled as that
+    transaction sees it, asked again once it commits. Two of the move's procedures ending at once
+    in two workers each see the other's still open (PostgreSQL, READ COMMITTED), and neither would
+    make the summary; the one that commits last sees both after its commit. (Not a lock on the
+    move: a correction takes the move's lock first and then the deliveries', a worker the other
+    way round.) Only asked for a change that can settle the move, never for a delivery nor for an
+    answer that is not final, so off the path of every delivery."""
+    if _summary_if_settled(move) or not transaction.get_connection().in_atomic_block:
         return
+    move_id = move.pk
+    transaction.on_commit(lambda: _summary_after_commit(move_id), robust=True)
+
+
+def _summary_after_commit(move_id: int) -> None:
+    move = Move.objects.filter(pk=move_id).first()  # as committed: erased or deleted meanwhile too
+    if move is not None:
+        _summary_if_settled(move)
+
+
+def _summary_if_settled(move: Move) -> bool:
+    """The summary if the move is settled; False when it is not (yet), True when nothing is left
+    to ask (an erased move, or the summary made now or before)."""
+    if move.erased_at is not None:
+        return True
     from hikkoshi.delivery.models import Notice
     from hikkoshi.moves.notices import live_withdrawal, notices_by_procedure
-
-    # The move's lock first: two of its procedures ending at once in two workers each ask inside
-    # their own transaction, and neither sees the other's change before it commits. The second
-    # waits here for the first, then reads what it committed (each statement of a transaction
-    # sees what was committed before it began, in PostgreSQL's READ COMMITTED); SQLite runs one
-    # writer at a time already. Only asked for a change that can settle the move (not for a
-    # delivery, nor for an answer that is not final), so off the path of every delivery.
-    Move.objects.select_for_update().filter(pk=move.pk).values_list("pk", flat=True).first()
 
     # Asked after every change of a procedure's status: most of the time one procedure the
     # portal sent is still open — not ended, no final answer, no withdrawal at all — and one
@@ -196,7 +210,7 @@ def summary_if_settled(move: Move) -> None:
         .exclude(Exists(withdrawals))
     )
     if still_open.exists():
-        return
+        return False
     rows = list(MoveProcedure.objects.filter(move=move).values_list("pk", "status", "answer_status", "sent_at"))
     notices = notices_by_procedure([move.pk])
     statuses = [
@@ -207,8 +221,10 @@ def summary_if_settled(move: Move) -> None:
         )
         for pk, status, answer, sent_at in rows
     ]
-    if settled(statuses):
-        _add(move, Kind.SUMMARY, f"move:{move.public_id}:summary")
+    if not settled(statuses):
+        return False
+    _add(move, Kind.SUMMARY, f"move:{move.public_id}:summary")
+    return True
 
 
 # Where a procedure the portal sent has ended: it could not be delivered (and staff closed it or

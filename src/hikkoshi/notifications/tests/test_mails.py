@@ -1,12 +1,9 @@
 """Each kind of mail through a real SMTP conversation (aiosmtpd on 127.0.0.1), once each."""
 
 from datetime import date, timedelta
-import threading
 
-from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
-import pytest
 
 from hikkoshi.delivery import services as delivery
 from hikkoshi.delivery.models import Delivery
@@ -508,42 +505,3 @@ def test_a_wrong_lead_time_is_shown_in_the_error_summary_and_a_save_said_once(mo
     )
     page = response.content.decode()
     assert page.count('<li class="message success">') == 1 and 'class="notice"' not in page
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL (SQLite runs one writer)")
-@pytest.mark.django_db(transaction=True)
-def test_the_last_two_procedures_ending_at_once_in_two_workers_bring_the_summary_once(sapporo, mover):
-    """Two workers each record that one of the move's last two open procedures failed for good.
-    Each asks for the summary inside its own transaction; without the move's lock, the second
-    asked while the first had not committed, each saw the other's procedure still open, and the
-    summary never came. It waits for the first now, and sees it."""
-    move = _submit(mover)
-    *answered, first, second = list(Delivery.objects.filter(entry__move=move, channel="web").order_by("pk"))
-    for n, d in enumerate(answered):
-        delivery._set(d, status=ProcedureStatus.DELIVERED)
-        answer_record(entry_id=d.entry_id, status=AnswerStatus.DONE, message="", key=f"d{n}", source="web")
-    checked = threading.Event()
-
-    def slow_to_commit():  # the first worker: the summary asked, the transaction still open
-        try:
-            with transaction.atomic():
-                delivery._set(first, status=ProcedureStatus.FAILED)
-                checked.set()
-                threading.Event().wait(1.0)
-        finally:
-            checked.set()
-            connections.close_all()
-
-    def meanwhile():  # the second worker, while the first has not committed
-        try:
-            checked.wait(10)
-            delivery._set(second, status=ProcedureStatus.FAILED)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=slow_to_commit), threading.Thread(target=meanwhile)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
-    assert Notification.objects.filter(move=move, kind=Kind.SUMMARY).count() == 1
