@@ -128,6 +128,7 @@ def test_a_web_delivery_with_its_signed_receipt_is_recorded_in_six_statements(sa
     assert len(statements) <= 6, [sql[:90] for sql in statements]
     answer = ProcedureAnswer.objects.get(entry_id=first.entry_id)
     assert (answer.key, answer.status, answer.source) == (f"receipt:{first.idempotency_key}", "received", "receipt")
+    assert answer.message == ""  # sealed for its row (entry, key) as create() seals it: it opens
     entry = first.entry
     entry.refresh_from_db()
     assert (entry.status, entry.reference, entry.answer_status) == ("delivered", "SW-9", "received")
