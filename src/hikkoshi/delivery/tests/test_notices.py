@@ -290,3 +290,21 @@ def test_a_contact_correction_goes_only_where_that_contact_was_sent(sapporo, mov
         move=move, user=mover, request_key="f" * 20, contact={"phone": "011-999-1111", "email": "new@example.jp"}
     )
     assert "hokkaido-shimbun-subscription" in {n.delivery.entry.version.procedure.slug for n in made}
+
+
+def test_every_task_the_portal_queues_carries_its_run_after(sapporo, mover, django_capture_on_commit_callbacks):
+    """A task queued without ``run_after`` is stored with the task library's far date and sorts
+    after every task waiting for its day (each mover's reminders): a claim walked past all of them
+    first. Deliveries, mails and now the notices (取下げ here) carry one."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    with django_capture_on_commit_callbacks(execute=True):
+        move = move_submit(owner=mover, payload=sapporo_relocation())
+    delivered = Delivery.objects.filter(entry__move=move, channel="web").first()
+    services._set(delivered, status=ProcedureStatus.DELIVERED)
+    entry = MoveProcedure.objects.select_related("version").get(pk=delivered.entry_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        move_withdraw(move=move, entries=[entry], user=None, request_key="withdraw-1")
+    queued = {path.rsplit(".", 1)[-1] for path in DBTaskResult.objects.values_list("task_path", flat=True)}
+    assert {"deliver_task", "notify_task", "notice_task"} <= queued
+    assert not DBTaskResult.objects.filter(run_after=get_date_max()).exists()
