@@ -324,7 +324,8 @@ def _succeeded(delivery: Delivery, claim: str, outcome: Outcome, organisation: s
         if recorded:
             pages = outcome.receipt.get("pages")
             _recorded(delivery, Kind.DELIVERED, organisation, pages=pages if isinstance(pages, int) else None)
-            if outcome.reference and outcome.receipt.get("signature"):
+            # The procedure is read for every delivered status (``ANNOUNCED``).
+            if recorded.procedure is not None and outcome.reference and outcome.receipt.get("signature"):
                 _received(delivery, done, recorded.procedure)
     logger.info(
         "delivery_sent delivery=%s channel=%s attempt=%d closed_meanwhile=%s",
@@ -385,20 +386,15 @@ def _failed(delivery: Delivery, claim: str, error: DeliveryError, organisation: 
     return f"{'retry' if decision.retry else 'failed'}: {code}"
 
 
-def _received(delivery: Delivery, at: datetime, procedure: MoveProcedure | None) -> None:
+def _received(delivery: Delivery, at: datetime, procedure: MoveProcedure) -> None:
     """A signed receipt is the organisation's first answer (処理状況: received, with its
     reference): the first row of the procedure's timeline. ``procedure`` as ``_set`` read it."""
-    from hikkoshi.moves.answers import AnswerRefused, answer_record, receipt_record
+    from hikkoshi.moves.answers import receipt_record
     from hikkoshi.moves.models import ProcedureAnswer
 
-    key, source = f"receipt:{delivery.idempotency_key}", ProcedureAnswer.Source.RECEIPT
-    if procedure is not None:
-        receipt_record(entry=procedure, key=key, at=at, source=source)
-        return
-    try:
-        answer_record(entry_id=delivery.entry_id, status="received", message="", key=key, source=source, at=at)
-    except AnswerRefused:  # the organisation's system answered further already
-        pass
+    receipt_record(
+        entry=procedure, key=f"receipt:{delivery.idempotency_key}", at=at, source=ProcedureAnswer.Source.RECEIPT
+    )
 
 
 def build_outgoing(delivery: Delivery) -> Outgoing:
