@@ -94,7 +94,12 @@ def application_title(entry: ProcedureRecord) -> str:
 
 
 def render_application(
-    record: MoveRecord, entry: ProcedureRecord, shares=None, answer: "AnswerSlip | None" = None
+    record: MoveRecord,
+    entry: ProcedureRecord,
+    shares=None,
+    answer: "AnswerSlip | None" = None,
+    *,
+    compress: bool = True,
 ) -> bytes:
     """The 申込書 of ``entry`` (one of ``record``'s procedures) as an A4 PDF, one page or more.
 
@@ -102,6 +107,7 @@ def render_application(
     values; None: all); the form prints only those, with the procedure's own fields.
     ``answer``: where and with which code the organisation tells the portal how the application
     stands (処理状況, ``answer_slip``), printed at the end with its QR code.
+    ``compress``: off for a PDF only rasterised here (the fax channel's 申込書).
     """
 
     def shared(item: str) -> bool:
@@ -193,4 +199,6 @@ def render_application(
         para(f"この申込書は {PORTAL} で作成しました。お問い合わせの際は{ask}をお知らせください。", FAX.body, look=FAX)
     )
     number = f"申請番号 {record.number}　" if record.number else ""
-    return build(story, title=title, record=record, footer=f"{PORTAL}　{number}申請ID {record.id}", look=FAX)
+    return build(
+        story, title=title, record=record, footer=f"{PORTAL}　{number}申請ID {record.id}", look=FAX, compress=compress
+    )

@@ -104,14 +104,16 @@ def render_fax_cover(
     sent_at: datetime,
     application_number: str = "",
     answer: AnswerSlip | None = None,
+    compress: bool = True,
 ) -> bytes:
     """The FAX送付状 as a one-page A4 PDF. ``pages`` counts every page sent, this one included.
     ``answer``: the answer page, reference and code (処理状況のご連絡, ``answer_slip``), in a box
-    with its QR code above the footer."""
+    with its QR code above the footer. ``compress``: off when it is only rasterised here (the
+    fax channel's)."""
     if pages < 1:
         raise ValueError("a fax has at least one page, its cover sheet")
     buffer = io.BytesIO()
-    c = new_canvas(buffer, TITLE)
+    c = new_canvas(buffer, TITLE, compress=compress)
     sheet = Sheet(c)
     sheet.text(105, 32, TITLE, font=GOTHIC, size=30, align="center")
     sheet.line(LEFT, 47, RIGHT, 47, width=RULE)

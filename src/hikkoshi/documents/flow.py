@@ -380,10 +380,12 @@ def build(
     footer: str | None = None,
     look: Look = PRINT,
     author: str | None = None,
+    compress: bool = True,
 ) -> bytes:
     """The PDF of ``story``: A4, 15 mm margins, fonts embedded, page numbers; ``footer`` (by
     default the move's id and the portal) at the bottom left of every page. A document that is
-    not about one move (a consent sheet) gives ``footer`` and ``author`` instead of ``record``."""
+    not about one move (a consent sheet) gives ``footer`` and ``author`` instead of ``record``.
+    ``compress``: as ``layout.new_canvas``'s (off only for a PDF rasterised here)."""
     register_fonts()
     buffer = io.BytesIO()
     if footer is None:
@@ -410,7 +412,7 @@ def build(
         author=author,
         creator="hikkoshi",
         invariant=1,
-        pageCompression=1,
+        pageCompression=int(compress),
         initialFontName=MINCHO,
         lang="ja",
     )

@@ -23,14 +23,17 @@ LABEL_GRAY = 0.9
 _NO_LINE_START = set("、。，．・：；？！）」』】〕’”ー々ぁぃぅぇぉっゃゅょァィゥェォッャュョ")
 
 
-def new_canvas(buffer: io.BytesIO, title: str, author: str = "hikkoshi") -> Canvas:
-    """A canvas for an A4 document: fonts registered, no Helvetica, reproducible output."""
+def new_canvas(buffer: io.BytesIO, title: str, author: str = "hikkoshi", *, compress: bool = True) -> Canvas:
+    """A canvas for an A4 document: fonts registered, no Helvetica, reproducible output.
+    ``compress``: its streams (pages, embedded fonts) deflated, as a PDF that is sent or kept
+    wants; off for a PDF only rasterised here (a fax page), where deflating was a quarter of
+    its making."""
     register_fonts()
     c = Canvas(
         buffer,
         pagesize=A4,
         invariant=1,
-        pageCompression=1,
+        pageCompression=int(compress),
         initialFontName=MINCHO,  # type: ignore[arg-type]  # the stubs say float: it is the font's name
         initialFontSize=10,
         lang="ja",

@@ -90,6 +90,35 @@ def fax_image():
     return render_fax(outgoing(), NUMBER)
 
 
+def test_the_pdfs_rasterised_for_a_fax_are_made_undeflated_and_give_the_same_pages():
+    """The fax channel renders its 申込書 and 送付状 without deflating their streams (they never
+    leave the process): the same pixels as the deflated PDFs an e-mail carries."""
+    from datetime import datetime, timezone
+
+    from hikkoshi.delivery.faxfile import rasterise
+    from hikkoshi.documents.fax_cover import render_fax_cover
+
+    o = outgoing()
+    cover = dict(
+        to_name=o.organisation_name,
+        to_number=NUMBER,
+        from_name="hikkoshi",
+        from_number="011-000-0000",
+        pages=2,
+        procedure_name=o.entry.name,
+        application_id=o.record.id,
+        portal_url="https://portal.example.jp",
+        sent_at=datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc),
+    )
+    pairs = [
+        (render_application(o.record, o.entry), render_application(o.record, o.entry, compress=False)),
+        (render_fax_cover(**cover), render_fax_cover(**cover, compress=False)),
+    ]
+    for deflated, plain in pairs:
+        assert b"/FlateDecode" in deflated and b"/FlateDecode" not in plain
+        assert [page.tobytes() for page in rasterise(plain)] == [page.tobytes() for page in rasterise(deflated)]
+
+
 @needs_tiffinfo
 def test_fax_image_is_tiff_f_as_a_fax_machine_reads_it(fax_image, tmp_path):
     tiff, pages = fax_image
