@@ -88,7 +88,9 @@ def answer_record(
     # nothing is written before a refusal, which is raised once the block is left.
     refused: AnswerRefused | None = None
     with transaction.atomic(savepoint=False):
-        entry = MoveProcedure.objects.select_for_update().select_related("move").get(pk=entry_id)
+        # The procedure's row alone (OF self): its move's too would wait for a correction that
+        # holds the move and then changes this procedure, while that correction waits for this.
+        entry = MoveProcedure.objects.select_for_update(of=("self",)).select_related("move").get(pk=entry_id)
         earlier = ProcedureAnswer.objects.filter(entry=entry, key=key).first()
         if earlier is not None:
             return Recorded(earlier, False)
