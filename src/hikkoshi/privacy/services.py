@@ -184,8 +184,11 @@ def erase_expired(*, now: datetime | None = None) -> int:
 
 def _erase(pk: int, *, now: datetime, cutoff: datetime) -> bool:
     with transaction.atomic():
+        # FOR NO KEY UPDATE (the move's row changes, never its key): a transaction that adds a row
+        # pointing at the move (an answer's notification; at its commit PostgreSQL checks the
+        # foreign key with FOR KEY SHARE) while this erasure waits for a row it holds, commits.
         move = (
-            Move.objects.select_for_update()
+            Move.objects.select_for_update(no_key=True)
             .filter(pk=pk, status=MoveStatus.SUBMITTED, erased_at__isnull=True)
             .only("pk", "status", "kinds", "move_date", "submitted_at", "erased_at")
             .first()

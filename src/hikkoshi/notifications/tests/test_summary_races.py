@@ -2,9 +2,7 @@
 two workers: each worker asks inside its own transaction, where the other's change is not yet
 seen (PostgreSQL, READ COMMITTED; SQLite runs one writer at a time)."""
 
-import threading
-
-from django.db import connection, connections, transaction
+from django.db import connection
 import pytest
 
 from hikkoshi.delivery import services as delivery
@@ -14,40 +12,12 @@ from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
 from hikkoshi.notifications.models import Kind, Notification
+from hikkoshi.tests.writers import together
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="two writers at once: PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _together(first, then) -> None:
-    """``first`` in a transaction that stays open a second after it ran; ``then`` meanwhile."""
-    ran = threading.Event()
-
-    def slow_to_commit():
-        try:
-            with transaction.atomic():
-                first()
-                ran.set()
-                threading.Event().wait(1.0)
-        finally:
-            ran.set()
-            connections.close_all()
-
-    def meanwhile():
-        try:
-            ran.wait(10)
-            then()
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=slow_to_commit, daemon=True), threading.Thread(target=meanwhile, daemon=True)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
-    assert not any(worker.is_alive() for worker in workers)
 
 
 def _two_left(mover):
@@ -64,7 +34,7 @@ def test_the_last_two_procedures_failing_at_once_bring_the_summary_once(sapporo,
     """Each worker saw the other's procedure still open, and the summary never came; the one that
     commits last asks again after its commit, and sees both."""
     move, first, second = _two_left(mover)
-    _together(
+    together(
         lambda: delivery._set(first, status=ProcedureStatus.FAILED),
         lambda: delivery._set(second, status=ProcedureStatus.FAILED),
     )
@@ -75,7 +45,7 @@ def test_a_failure_and_the_last_final_answer_at_once_bring_the_summary_once(sapp
     """One delivery fails for good while the organisation of the other answers 完了."""
     move, first, second = _two_left(mover)
     delivery._set(second, status=ProcedureStatus.DELIVERED)
-    _together(
+    together(
         lambda: delivery._set(first, status=ProcedureStatus.FAILED),
         lambda: answer_record(entry_id=second.entry_id, status=AnswerStatus.DONE, message="", key="last", source="web"),
     )
@@ -96,6 +66,6 @@ def test_a_correction_while_a_delivery_fails_for_good_deadlocks_nothing(sapporo,
             move=Move.objects.get(pk=move.pk), user=None, request_key="fix-phone", contact={"phone": "090-9999-0000"}
         )
 
-    _together(lambda: delivery._set(first, status=ProcedureStatus.FAILED), correct)
+    together(lambda: delivery._set(first, status=ProcedureStatus.FAILED), correct)
     assert "corrected" in outcome
     assert Delivery.objects.get(pk=first.pk).status == ProcedureStatus.FAILED
