@@ -138,7 +138,7 @@ def answers_endpoint(request: HttpRequest) -> JsonResponse:
         )
     except AnswerRefused as refused:
         logger.info("answer_refused code=%s delivery=%s", refused.code, delivery.pk)
-        status = 409 if refused.code in ("backwards", "final") else 422
+        status = 409 if refused.code in ("backwards", "final") else 410 if refused.code == "erased" else 422
         return _problem(status, refused.code, str(refused))
     answer = recorded.answer
     logger.info(

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from hikkoshi import application_number
 
 from .constants import AnswerStatus
-from .models import AnswerCode, MoveProcedure, ProcedureAnswer
+from .models import AnswerCode, Move, MoveProcedure, ProcedureAnswer
 from .signals import procedure_status_changed
 
 MESSAGE_MAX = 2000  # characters of an organisation's message to the mover
@@ -91,11 +91,17 @@ def answer_record(
         # The procedure's row alone (OF self): its move's too would wait for a correction that
         # holds the move and then changes this procedure, while that correction waits for this.
         entry = MoveProcedure.objects.select_for_update(of=("self",)).select_related("move").get(pk=entry_id)
-        earlier = ProcedureAnswer.objects.filter(entry=entry, key=key).first()
+        # Erased (保存期間経過後の消去) — perhaps while this waited for the procedure's lock (the
+        # erasure writes every procedure row): asked anew, the move joined above may be older. An
+        # answer's message stored now would never be erased.
+        erased = Move.objects.filter(pk=entry.move_id, erased_at__isnull=False).exists()
+        earlier = None if erased else ProcedureAnswer.objects.filter(entry=entry, key=key).first()
         if earlier is not None:
             return Recorded(earlier, False)
         old = entry.answer_status
-        if old in AnswerStatus.final():
+        if erased:
+            refused = AnswerRefused("erased", "the application's data was erased")
+        elif old in AnswerStatus.final():
             refused = AnswerRefused("final", "the application's answer is final already")
         elif not AnswerStatus.allowed(old, status):
             refused = AnswerRefused("backwards", f"{status} cannot follow {old}")

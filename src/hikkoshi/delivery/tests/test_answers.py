@@ -13,7 +13,7 @@ from hikkoshi import httpsig
 from hikkoshi.delivery import services
 from hikkoshi.delivery.models import Delivery
 from hikkoshi.directory.services import set_receipt_keys
-from hikkoshi.moves.answers import answer_code_for, answer_record
+from hikkoshi.moves.answers import AnswerRefused, answer_code_for, answer_record
 from hikkoshi.moves.constants import AnswerStatus
 from hikkoshi.moves.lifecycle import move_erase
 from hikkoshi.moves.models import AnswerCode, MoveProcedure, ProcedureAnswer
@@ -332,6 +332,23 @@ def test_erasure_empties_the_messages_and_deletes_the_codes(sapporo, mover):
     assert not AnswerCode.objects.filter(entry=water).exists()
     answer = ProcedureAnswer.objects.get(entry=water)
     assert answer.status == "action_needed" and answer.message == ""
+
+
+def test_an_update_for_an_erased_move_is_gone_and_stores_nothing(client, delivered):
+    """After the erasure (保存期間経過後の消去) a validly signed update would have stored its message —
+    personal data that nothing erases any more."""
+    from django.utils import timezone
+
+    move, found = delivered
+    water = found["sapporo-water-start"]
+    move_erase(move_id=move.pk, now=timezone.now())
+    body, headers = signed(water, "action_needed", "口座番号が読めません。お電話ください。", update_key="u-erased")
+    response = post(client, body, headers)
+    assert response.status_code == 410 and response.json()["code"] == "erased", response.content
+    assert answers_of(water) == []
+    with pytest.raises(AnswerRefused) as refused:
+        answer_record(entry_id=water.entry_id, status="received", message="", key="late", source="code")
+    assert refused.value.code == "erased" and not ProcedureAnswer.objects.filter(entry_id=water.entry_id).exists()
 
 
 def test_a_receipt_is_the_first_answer_and_the_api_shows_the_timeline(sapporo, mover, settings):

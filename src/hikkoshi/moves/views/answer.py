@@ -23,6 +23,7 @@ from ..constants import AnswerStatus
 from ..models import ProcedureAnswer
 
 ACTION = "answer_code_failed"
+NO_MATCH = _("This answer reference and code do not match an application. Check both.")
 
 
 class AnswerForm(forms.Form):
@@ -90,7 +91,7 @@ def answer_page(request):
             entry = answer_code_check(form.cleaned_data["reference"], form.cleaned_data["code"])
             if entry is None:
                 ratelimit.consume(request, app="hikkoshi", action=ACTION, config=config)
-                form.add_error("code", _("This answer reference and code do not match an application. Check both."))
+                form.add_error("code", NO_MATCH)
             else:
                 try:
                     answer_record(
@@ -101,7 +102,9 @@ def answer_page(request):
                         source=ProcedureAnswer.Source.CODE,
                     )
                 except AnswerRefused as refused:
-                    if refused.code in ("backwards", "final"):
+                    if refused.code == "erased":  # since the code was checked: it is no more
+                        form.add_error("code", NO_MATCH)
+                    elif refused.code in ("backwards", "final"):
                         form.add_error(
                             "status",
                             _("This status cannot follow the one given before (%(previous)s).")
