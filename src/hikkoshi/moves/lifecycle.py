@@ -27,7 +27,7 @@ from hikkoshi.encryption.fields import bound, update_rows
 from .answers import answers_erase
 from .constants import MoveStatus, ProcedureStatus
 from .models import Move, MoveProcedure
-from .notices import why_not_changeable, with_notices
+from .notices import ANSWERED_TOO_FAR, why_not_changeable, with_notices
 from .signals import move_corrected, move_erased, move_withdrawn, moves_deleting
 
 CONTACT_FIELDS = ("phone", "email")
@@ -97,7 +97,17 @@ def move_correct(
             if new is not None:
                 changed = sorted(k for k in set(new) | set(entry.values) if new.get(k) != entry.values.get(k))
                 if changed:
-                    MoveProcedure.objects.filter(pk=entry.pk).update(values=bound(entry, "values", new))
+                    # Unless the organisation's answer has gone too far since the check above: an
+                    # answer holds the procedure's row until it commits, and the UPDATE reads the
+                    # row anew once it may have it (an organisation's answer locks the procedure
+                    # alone, not the move this correction holds).
+                    stored = (
+                        MoveProcedure.objects.filter(pk=entry.pk)
+                        .exclude(answer_status__in=ANSWERED_TOO_FAR)
+                        .update(values=bound(entry, "values", new))
+                    )
+                    if not stored:
+                        continue
                     entry.values = new
                     changes += [f"fields.{name}" for name in changed]
             if changes:

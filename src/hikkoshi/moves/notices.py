@@ -92,6 +92,11 @@ def live_withdrawal(notices: list[NoticeView]) -> bool:
     )
 
 
+# The organisation's answers after which the mover can no longer change an application here
+# (``why_not_changeable``): it is being processed, or it is done with.
+ANSWERED_TOO_FAR = (AnswerStatus.PROCESSING, AnswerStatus.DONE, AnswerStatus.REFUSED)
+
+
 def why_not_changeable(entry) -> str:
     """Why this procedure can no longer be withdrawn or corrected here ("" when it can)."""
     move = entry.move
