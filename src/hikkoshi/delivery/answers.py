@@ -14,12 +14,14 @@ The application's organisation must be the signer: the signature is verified wit
 the directory holds for that organisation (``Organisation.receipt_keys``), at most 5 minutes
 old, with a nonce never seen before; the reference must be the one its receipt gave. The
 answer is then recorded (``moves.answers.answer_record``) under its own ``Idempotency-Key``:
-the same update sent again is answered 200 with what was recorded, without a second row.
+the same update sent again is answered 200 with what was recorded, without a second row (unless
+the move has been erased since: 410).
 
 Answers: 201 recorded; 200 recorded before (same key); 400 not JSON or not an answer; 401 a
 signature that is missing, wrong, too old or replayed; 404 no such application (or not this
 organisation's, or its reference differs); 409 an update that goes backwards or follows a final
-one (``AnswerStatus.allowed``); 422 a status without its required message. Problem details
+one (``AnswerStatus.allowed``); 410 the move's data was erased after its retention time (保存期間
+経過後の消去: nothing more is stored for it); 422 a status without its required message. Problem details
 (RFC 9457) with a ``code``. Only codes and ids are logged, never the message.
 """
 

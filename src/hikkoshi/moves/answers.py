@@ -48,7 +48,7 @@ _CODE_SALT = "hikkoshi.moves.answers.code"
 
 class AnswerRefused(Exception):
     """An answer that cannot be recorded: ``code`` says why (``backwards``, ``final``,
-    ``not_delivered``, ``message_required``, ``bad_status``)."""
+    ``not_delivered``, ``message_required``, ``bad_status``, ``erased``)."""
 
     def __init__(self, code: str, message: str = ""):
         super().__init__(message or code)

@@ -111,10 +111,10 @@ def why_not_changeable(entry) -> str:
         return _("Our staff dealt with this application another way: contact the organisation to change it.")
     if any(n.status == NoticeStatus.REFUSED for n in notices):
         return _("The organisation has already processed this application: contact them to change it.")
-    if entry.answer_status in (AnswerStatus.DONE, AnswerStatus.REFUSED):
-        return _("The organisation has already processed this application: contact them to change it.")
     if entry.answer_status == AnswerStatus.PROCESSING:
         return _("The organisation is processing this application: contact them to change it.")
+    if entry.answer_status in ANSWERED_TOO_FAR:  # done with (完了, 受付不可)
+        return _("The organisation has already processed this application: contact them to change it.")
     return ""
 
 

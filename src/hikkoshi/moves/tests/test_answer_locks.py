@@ -36,7 +36,7 @@ def _correction_meets_answer(entry, new_start, status, *, pause) -> dict:
     """The mover's correction of ``entry``'s start day (and phone) in one thread; the
     organisation's answer ``status`` in another, once the correction reaches ``pause`` (given a
     callable that marks the moment: ``pause(reached)``). What each returned or raised."""
-    reached, outcome = threading.Event(), {}
+    reached, answered, outcome = threading.Event(), threading.Event(), {}
 
     def correct():
         outcome["correcting"] = threading.get_ident()
@@ -61,13 +61,15 @@ def _correction_meets_answer(entry, new_start, status, *, pause) -> dict:
         except Exception as exc:  # noqa: BLE001
             outcome["answer failed"] = repr(exc)
         finally:
+            answered.set()
             connections.close_all()
 
     def here():
-        # In the correction's thread, once: the answer comes now, the correction waits a second.
+        # In the correction's thread, once: the answer comes now; the correction goes on when it
+        # is done, or after three seconds (an answer waiting for the correction never is).
         if threading.get_ident() == outcome.get("correcting") and not reached.is_set():
             reached.set()
-            threading.Event().wait(1.0)
+            answered.wait(3.0)
 
     with pause(here):
         threads = [threading.Thread(target=correct, daemon=True), threading.Thread(target=answer, daemon=True)]

@@ -58,3 +58,34 @@ def test_an_answer_as_the_move_is_erased_deadlocks_nothing(keys, submitted):
     assert Move.objects.get(pk=submitted.pk).erased_at is not None
     assert not Notification.objects.filter(move=submitted).exists()
     assert ProcedureAnswer.objects.get(entry_id=web.entry_id).message == ""  # erased after it
+
+
+def test_an_answer_waiting_for_the_erasure_is_refused_and_stores_nothing(keys, submitted):
+    """The erasure first: it holds every procedure of the move until it commits; the answer waits
+    for its procedure, then finds the move erased (asked anew: the move it joined before the
+    wait is older) and stores nothing — its message would never be erased."""
+    from hikkoshi.moves.answers import AnswerRefused
+
+    finish(submitted)
+    web = Delivery.objects.filter(entry__move=submitted, channel="web").first()
+    outcome = {}
+
+    def erase():
+        outcome["erased"] = erase_expired(now=timezone.now() + timedelta(days=3650))
+
+    def answer():
+        try:
+            answer_record(
+                entry_id=web.entry_id,
+                status=AnswerStatus.ACTION_NEEDED,
+                message="印鑑が必要です",
+                key="a1",
+                source="web",
+            )
+        except AnswerRefused as refused:
+            outcome["refused"] = refused.code
+
+    together(erase, answer)
+    assert outcome == {"erased": 1, "refused": "erased"}
+    assert not ProcedureAnswer.objects.filter(entry_id=web.entry_id).exists()
+    assert not Notification.objects.filter(move=submitted).exists()
