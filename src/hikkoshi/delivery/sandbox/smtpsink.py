@@ -364,6 +364,12 @@ class SmtpSink:
             self._controller.start()
         except BaseException:
             self._web.server_close()
+            # aiosmtpd leaves the event loop it made open when it cannot listen: closed here, not
+            # by the garbage collector as the process ends (which, as things fell, printed a
+            # traceback after the command's clear message).
+            loop = self._controller.loop
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
             raise
         self._thread = threading.Thread(
             target=self._web.serve_forever, kwargs={"poll_interval": 0.1}, name="smtpsink-web", daemon=True
