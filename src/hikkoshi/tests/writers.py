@@ -6,9 +6,28 @@ import threading
 from django.db import connections, transaction
 
 
+def at_once(*targets) -> None:
+    """Each of ``targets`` in a thread (and database connection) of its own, all started, then
+    all waited for (at most 30 s: none may be left hanging). Exceptions are the targets' to catch
+    and record."""
+
+    def run(target):
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(target,), daemon=True) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads)
+
+
 def together(first, then) -> None:
     """``first`` in a transaction that stays open a second after it ran; ``then``, in another
-    thread and connection, meanwhile. Exceptions are the callers' to catch and record."""
+    thread and connection, meanwhile."""
     ran = threading.Event()
 
     def slow_to_commit():
@@ -19,18 +38,9 @@ def together(first, then) -> None:
                 threading.Event().wait(1.0)
         finally:
             ran.set()
-            connections.close_all()
 
     def meanwhile():
-        try:
-            ran.wait(10)
-            then()
-        finally:
-            connections.close_all()
+        ran.wait(10)
+        then()
 
-    workers = [threading.Thread(target=slow_to_commit, daemon=True), threading.Thread(target=meanwhile, daemon=True)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
-    assert not any(worker.is_alive() for worker in workers)
+    at_once(slow_to_commit, meanwhile)

@@ -4,7 +4,7 @@ same moment (PostgreSQL: two writers at once; SQLite runs one writer at a time).
 from datetime import date, timedelta
 import threading
 
-from django.db import connection, connections
+from django.db import connection
 from django.db.models.signals import post_save
 import pytest
 
@@ -16,6 +16,7 @@ from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 from hikkoshi.moves.services import move_submit
 from hikkoshi.moves.tests.conftest import sapporo_relocation
+from hikkoshi.tests.writers import at_once
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="two writers at once: PostgreSQL"),
@@ -52,7 +53,6 @@ def _correction_meets_answer(entry, new_start, status, *, pause) -> dict:
             outcome["correction failed"] = repr(exc)
         finally:
             reached.set()
-            connections.close_all()
 
     def answer():
         reached.wait(10)
@@ -62,7 +62,6 @@ def _correction_meets_answer(entry, new_start, status, *, pause) -> dict:
             outcome["answer failed"] = repr(exc)
         finally:
             answered.set()
-            connections.close_all()
 
     def here():
         # In the correction's thread, once: the answer comes now; the correction goes on when it
@@ -72,12 +71,7 @@ def _correction_meets_answer(entry, new_start, status, *, pause) -> dict:
             answered.wait(3.0)
 
     with pause(here):
-        threads = [threading.Thread(target=correct, daemon=True), threading.Thread(target=answer, daemon=True)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    assert not any(thread.is_alive() for thread in threads)
+        at_once(correct, answer)
     assert "correction failed" not in outcome and "answer failed" not in outcome, outcome
     return outcome
 
