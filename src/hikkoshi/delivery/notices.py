@@ -188,12 +188,9 @@ def notice_views(move_ids: list[int]) -> dict[int, list[NoticeView]]:
 
 
 def enqueue(notice_id: int, *, run_after: datetime | None = None) -> None:
-    from .tasks import notice_task
+    from .tasks import notice_task, queue
 
-    # Always a ``run_after`` (now, if nothing later): a task without one is stored with the task
-    # library's far date and sorts after every task waiting for its day (the movers' reminders),
-    # which each claim then walks past.
-    result = notice_task.using(run_after=run_after or timezone.now()).enqueue(notice_id)
+    result = queue(notice_task, notice_id, run_after=run_after)
     Notice.objects.filter(pk=notice_id).update(task_id=str(result.id))
 
 

@@ -48,7 +48,7 @@ from .channels.base import ApplicationData, ClaimLost, Household, JSONObject
 from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
 from .signals import delivery_recorded
-from .tasks import deliver_task
+from .tasks import deliver_task, queue
 
 # Channels whose organisations have no system of their own: they answer (処理状況) on the
 # portal's answer page with the code printed on the 申込書 / FAX送付状 (``moves.answers``).
@@ -104,19 +104,14 @@ def outbox_add(move: Move, procedures: list[MoveProcedure] | None = None) -> lis
 
 def _enqueue_all(deliveries: list[Delivery]) -> None:
     """Hand new deliveries to the workers, and note their tasks (for the sweeper) at once."""
-    task = deliver_task.using(run_after=timezone.now())
     for delivery in deliveries:
-        delivery.task_id = str(task.enqueue(delivery.pk).id)
+        delivery.task_id = str(queue(deliver_task, delivery.pk).id)
     Delivery.objects.bulk_update(deliveries, ["task_id"])
 
 
 def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
-    """Hand a delivery to the workers (now, or not before ``run_after``).
-
-    A task is always given its time: one without is stored as due in the year 9999 and, in
-    the workers' order (due time first), waits behind every retry in back-off — with years of
-    moves, the claim would walk all of them before finding new work."""
-    result = deliver_task.using(run_after=run_after or timezone.now()).enqueue(delivery_id)
+    """Hand a delivery to the workers (now, or not before ``run_after``)."""
+    result = queue(deliver_task, delivery_id, run_after=run_after)
     Delivery.objects.filter(pk=delivery_id).update(task_id=str(result.id))
 
 

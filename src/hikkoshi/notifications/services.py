@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 
 from hikkoshi.delivery import policy, smtp
 from hikkoshi.delivery.channels.base import DeliveryError
+from hikkoshi.delivery.tasks import queue
 from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -89,7 +90,7 @@ def _add(move: Move, kind: str, key: str, *, due_at: datetime | None = None, **f
 
 
 def enqueue(notification_id: int, *, run_after: datetime | None = None) -> None:
-    result = notify_task.using(run_after=run_after or timezone.now()).enqueue(notification_id)
+    result = queue(notify_task, notification_id, run_after=run_after)
     Notification.objects.filter(pk=notification_id).update(task_id=str(result.id))
 
 
