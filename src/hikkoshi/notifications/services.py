@@ -21,7 +21,7 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
 
@@ -69,24 +69,57 @@ def deadline_of(entry: MoveProcedure) -> date | None:
 
 def _add(move: Move, kind: str, key: str, *, due_at: datetime | None = None, **fields: object) -> Notification | None:
     """A notification, unless its key is known already; its task once this transaction commits."""
-    if Notification.objects.filter(key=key).exists():
-        return None
+    made = _add_all([_new(move, kind, key, due_at=due_at, **fields)])
+    return made[0] if made else None
+
+
+def _new(move: Move, kind: str, key: str, *, due_at: datetime | None = None, **fields: object) -> Notification:
+    return Notification(
+        move=move,
+        kind=kind,
+        key=key,
+        due_at=due_at or timezone.now(),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        **fields,
+    )
+
+
+def _add_all(wanted: list[Notification]) -> list[Notification]:
+    """The notifications whose keys are not known yet, stored (in one statement where the
+    database returns the new rows' keys), and their tasks queued once this transaction commits."""
+    known = set(Notification.objects.filter(key__in=[n.key for n in wanted]).values_list("key", flat=True))
+    new = [n for n in wanted if n.key not in known]
+    if len(new) > 1 and connection.features.can_return_rows_from_bulk_insert:
+        try:
+            with transaction.atomic():  # a savepoint, as in ``_insert``
+                Notification.objects.bulk_create(new)
+        except IntegrityError:  # one of them was told meanwhile: the others one by one
+            for notification in new:
+                notification.pk = None
+            return [made for notification in new for made in _add_all([notification])]
+    else:
+        new = [n for n in new if _insert(n)]
+    if new:
+        transaction.on_commit(lambda: _enqueue_all(new), robust=True)
+    return new
+
+
+def _insert(notification: Notification) -> bool:
+    """Store one notification; False if its key was stored meanwhile. In a savepoint: the same
+    event told at once by two transactions makes one row, and the loser's IntegrityError must
+    not undo what its sender was storing."""
     try:
-        # In a savepoint: the same event told at once by two transactions makes one row, and
-        # the loser's IntegrityError must not undo what its sender was storing.
         with transaction.atomic():
-            notification = Notification.objects.create(
-                move=move,
-                kind=kind,
-                key=key,
-                due_at=due_at or timezone.now(),
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-                **fields,
-            )
+            notification.save(force_insert=True)
     except IntegrityError:
-        return None
-    transaction.on_commit(lambda: enqueue(notification.pk, run_after=notification.due_at), robust=True)
-    return notification
+        return False
+    return True
+
+
+def _enqueue_all(notifications: list[Notification]) -> None:
+    for notification in notifications:
+        notification.task_id = str(queue(notify_task, notification.pk, run_after=notification.due_at).id)
+    Notification.objects.bulk_update(notifications, ["task_id"])
 
 
 def enqueue(notification_id: int, *, run_after: datetime | None = None) -> None:
@@ -96,34 +129,41 @@ def enqueue(notification_id: int, *, run_after: datetime | None = None) -> None:
 
 def on_submitted(move: Move, procedures: list[MoveProcedure]) -> None:
     """受付完了 now; a reminder before each deadline of what the mover files themselves, and
-    before the moving day."""
-    _add(move, Kind.CONFIRMATION, f"move:{move.public_id}:confirmation")
+    before the moving day. Stored together (``_add_all``)."""
+    wanted = [_new(move, Kind.CONFIRMATION, f"move:{move.public_id}:confirmation")]
     now = timezone.now()
     lead = lead_days(move)
     for entry in procedures:
-        deadline = deadline_of(entry)
-        if entry.status != ProcedureStatus.IN_PERSON or deadline is None:
+        if entry.status != ProcedureStatus.IN_PERSON:
             continue  # the portal sends it: nothing for the mover to remember
+        deadline = deadline_of(entry)
+        if deadline is None:
+            continue
         due = reminder_at(deadline, lead)
         if due > now:
-            _add(
-                move,
-                Kind.DEADLINE,
-                f"procedure:{entry.pk}:deadline:{deadline.isoformat()}",
-                due_at=due,
-                procedure=entry,
-                topic=deadline.isoformat(),
+            wanted.append(
+                _new(
+                    move,
+                    Kind.DEADLINE,
+                    f"procedure:{entry.pk}:deadline:{deadline.isoformat()}",
+                    due_at=due,
+                    procedure=entry,
+                    topic=deadline.isoformat(),
+                )
             )
     if move.move_date:
         due = reminder_at(move.move_date, lead)
         if due > now:
-            _add(
-                move,
-                Kind.MOVING_DAY,
-                f"move:{move.public_id}:moving-day:{move.move_date.isoformat()}",
-                due_at=due,
-                topic=move.move_date.isoformat(),
+            wanted.append(
+                _new(
+                    move,
+                    Kind.MOVING_DAY,
+                    f"move:{move.public_id}:moving-day:{move.move_date.isoformat()}",
+                    due_at=due,
+                    topic=move.move_date.isoformat(),
+                )
             )
+    _add_all(wanted)
 
 
 def on_status_changed(

@@ -318,6 +318,39 @@ def test_reminders_wait_for_their_day_on_the_schedulers_clock(
     assert "行き先: " in _text(msg) and "ご自身で窓口へ" in _text(msg)  # where to go, for the 転入届
 
 
+def test_a_submissions_notifications_are_stored_together_each_with_its_task(
+    sapporo, mover, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        move = _submit(mover)
+    made = list(Notification.objects.filter(move=move))
+    assert sorted(n.kind for n in made) == sorted([Kind.CONFIRMATION, Kind.DEADLINE, Kind.MOVING_DAY])
+    for notification in made:  # each queued for its own day, its task noted for the sweeper
+        assert DBTaskResult.objects.get(pk=notification.task_id).run_after == notification.due_at
+    # Told again (the same keys): nothing new, no task.
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        services.on_submitted(move, list(move.procedures.all()))
+    assert Notification.objects.filter(move=move).count() == 3 and queued == []
+
+
+def test_a_key_stored_meanwhile_leaves_one_row_and_the_others_stored(
+    sapporo, mover, django_capture_on_commit_callbacks
+):
+    """Two of one batch with the same key (as when another transaction stored it between the
+    look-up and the insert): the batch's insert fails in its savepoint, and they are stored one
+    by one — one row for that key, the other notification too, the sender's transaction intact."""
+    move = _submit(mover)
+    Notification.objects.filter(move=move).delete()
+    a = services._new(move, Kind.CONFIRMATION, "test:twice")
+    b = services._new(move, Kind.CONFIRMATION, "test:twice")
+    c = services._new(move, Kind.SUMMARY, "test:other")
+    with django_capture_on_commit_callbacks(execute=True):
+        made = services._add_all([a, b, c])
+    assert [n.key for n in made] == ["test:twice", "test:other"]
+    assert sorted(Notification.objects.filter(move=move).values_list("key", flat=True)) == ["test:other", "test:twice"]
+    assert all(n.task_id for n in Notification.objects.filter(move=move))
+
+
 def test_a_deadline_reminder_is_cancelled_once_the_procedure_is_filed(sapporo, mover, smtp_server):
     handler = Recorder()
     smtp_server(handler)
