@@ -399,7 +399,10 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
     # The move with this procedure alone, in one query: an organisation sees nothing of the
     # mover's other procedures (not even that there are any), and the worker reads and decodes
     # one procedure, not every one of the move's for each of its deliveries.
-    entry = MoveProcedure.objects.select_related("move", "version__procedure__organisation").get(pk=delivery.entry_id)
+    # (With its answer code, if made: every e-mail and fax procedure's is, at submission.)
+    entry = MoveProcedure.objects.select_related("move", "version__procedure__organisation", "answer_code").get(
+        pk=delivery.entry_id
+    )
     move = entry.move
     version = entry.version
     procedure = version.procedure
@@ -419,7 +422,7 @@ def build_outgoing(delivery: Delivery) -> Outgoing:
         from hikkoshi.documents.answer_slip import AnswerSlip, answer_url
         from hikkoshi.moves.answers import answer_code_for
 
-        reference, code = answer_code_for(entry.pk)
+        reference, code = answer_code_for(entry.pk, known=getattr(entry, "answer_code", None))
         answer = AnswerSlip(url=answer_url(settings.HIKKOSHI_PORTAL_URL, reference), reference=reference, code=code)
     return Outgoing(
         delivery_id=delivery.pk,

@@ -193,11 +193,11 @@ def answer_codes_make(entry_ids: list[int]) -> None:
         AnswerCode.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def answer_code_for(entry_id: int) -> tuple[str, str]:
+def answer_code_for(entry_id: int, *, known: AnswerCode | None = None) -> tuple[str, str]:
     """The answer reference and code (as printed, ``ABCD-EFGH-JKMN``) of a procedure: made at
     submission (``answer_codes_make``), else on first use. The same procedure always gets the
-    same pair."""
-    found = AnswerCode.objects.filter(entry_id=entry_id).first()
+    same pair. ``known``: its row, when the caller read it with the procedure."""
+    found = known or AnswerCode.objects.filter(entry_id=entry_id).first()
     if found is None:
         for _attempt in range(5):
             reference = application_number.generate()
