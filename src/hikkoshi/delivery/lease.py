@@ -25,7 +25,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import connection, connections, models, router
+from django.db import connections, models, router
 from django.utils import timezone
 
 from .channels.base import ClaimLost
@@ -56,8 +56,9 @@ class Hold:
         """Before the hand-over: still ours, or ``ClaimLost``. A read, not a write (on SQLite a
         write waits for the database's one writer; the lease itself is the keeper's to renew).
         Written out, as ``_still_held`` says why."""
-        with connections[router.db_for_read(self.model)].cursor() as cursor:
-            cursor.execute(_still_held(self.model), [self.pk, self.claim, SENDING])
+        alias = router.db_for_read(self.model)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(_still_held(self.model, alias), [self.pk, self.claim, SENDING])
             if cursor.fetchone() is None:
                 raise ClaimLost(f"{self.model.__name__.lower()} {self.pk} was taken back from this worker")
 
@@ -72,11 +73,11 @@ class Hold:
 
 
 @cache
-def _still_held(model: type[models.Model]) -> str:
+def _still_held(model: type[models.Model], alias: str) -> str:
     """The check's query: on the path of every application and notice, before its hand-over, and
     ``QuerySet.exists()`` took longer to build than the query takes to run. Names from the
     model, values bound."""
-    q = connection.ops.quote_name
+    q = connections[alias].ops.quote_name
     meta = model._meta
     columns = {field.name: q(str(field.column)) for field in meta.concrete_fields}
     pk, claim, status = columns[meta.pk.name], columns["claim"], columns["status"]

@@ -48,7 +48,7 @@ from .channels.base import ApplicationData, ClaimLost, Household, JSONObject
 from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
 from .signals import delivery_recorded
-from .tasks import deliver_task, queue
+from .tasks import deliver_task, queue, queue_each
 
 # Channels whose organisations have no system of their own: they answer (処理状況) on the
 # portal's answer page with the code printed on the 申込書 / FAX送付状 (``moves.answers``).
@@ -104,9 +104,7 @@ def outbox_add(move: Move, procedures: list[MoveProcedure] | None = None) -> lis
 
 def _enqueue_all(deliveries: list[Delivery]) -> None:
     """Hand new deliveries to the workers, and note their tasks (for the sweeper) at once."""
-    for delivery in deliveries:
-        delivery.task_id = str(queue(deliver_task, delivery.pk).id)
-    Delivery.objects.bulk_update(deliveries, ["task_id"])
+    Delivery.objects.bulk_update(queue_each(deliver_task, deliveries), ["task_id"])
 
 
 def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:

@@ -3,13 +3,24 @@
 The task carries only the delivery's id; everything else is read when it runs.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+import logging
+from typing import Any, Protocol
 
 from django.tasks import Task, TaskResult, task
 from django.utils import timezone
 
 QUEUE = "delivery"
+
+logger = logging.getLogger(__name__)
+
+
+class _Queued(Protocol):
+    pk: Any
+    task_id: str
 
 
 def queue(job: Task[Any, Any], *args: Any, run_after: datetime | None = None) -> TaskResult[Any, Any]:
@@ -19,6 +30,24 @@ def queue(job: Task[Any, Any], *args: Any, run_after: datetime | None = None) ->
     (the year 9999) and, in the workers' order (due time first), sorts after every task waiting
     for its day (retries in back-off, the movers' reminders), which each claim then walks past."""
     return job.using(run_after=run_after or timezone.now()).enqueue(*args)
+
+
+def queue_each[R: _Queued](
+    job: Task[Any, Any], rows: Sequence[R], *, run_after: Callable[[R], datetime | None] | None = None
+) -> list[R]:
+    """Enqueue ``job`` for each row (with its pk), each row's ``task_id`` noted (for the
+    sweeper); the rows queued. One that cannot be queued is logged and left without a task id
+    (the sweeper queues it once its time has passed), and the others still are: all of them in
+    one commit hook, one failure would have left the rest unqueued and untold."""
+    queued = []
+    for row in rows:
+        try:
+            row.task_id = str(queue(job, row.pk, run_after=run_after(row) if run_after else None).id)
+        except Exception as exc:
+            logger.error("task_enqueue_failed task=%s row=%s error=%s", job.name, row.pk, type(exc).__name__)
+            continue
+        queued.append(row)
+    return queued
 
 
 @task(queue_name=QUEUE)

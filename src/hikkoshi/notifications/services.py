@@ -21,13 +21,13 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
 
 from hikkoshi.delivery import policy, smtp
 from hikkoshi.delivery.channels.base import DeliveryError
-from hikkoshi.delivery.tasks import queue
+from hikkoshi.delivery.tasks import queue, queue_each
 from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -89,7 +89,7 @@ def _add_all(wanted: list[Notification]) -> list[Notification]:
     database returns the new rows' keys), and their tasks queued once this transaction commits."""
     known = set(Notification.objects.filter(key__in=[n.key for n in wanted]).values_list("key", flat=True))
     new = [n for n in wanted if n.key not in known]
-    if len(new) > 1 and connection.features.can_return_rows_from_bulk_insert:
+    if len(new) > 1 and connections[router.db_for_write(Notification)].features.can_return_rows_from_bulk_insert:
         try:
             with transaction.atomic():  # a savepoint, as in ``_insert``
                 Notification.objects.bulk_create(new)
@@ -117,9 +117,8 @@ def _insert(notification: Notification) -> bool:
 
 
 def _enqueue_all(notifications: list[Notification]) -> None:
-    for notification in notifications:
-        notification.task_id = str(queue(notify_task, notification.pk, run_after=notification.due_at).id)
-    Notification.objects.bulk_update(notifications, ["task_id"])
+    queued = queue_each(notify_task, notifications, run_after=lambda notification: notification.due_at)
+    Notification.objects.bulk_update(queued, ["task_id"])
 
 
 def enqueue(notification_id: int, *, run_after: datetime | None = None) -> None:

@@ -135,3 +135,25 @@ def test_a_worker_alive_keeps_its_lease_while_the_gateway_takes_its_time(sapporo
             break
         time.sleep(0.1)
     assert lease._keeper.thread is None
+
+
+def test_the_check_before_a_hand_over_holds_only_while_the_claim_is_this_workers(sapporo, mover):
+    """``Hold.check`` for both kinds of row a worker sends (an application, a withdrawal or
+    correction notice): still "sending" under this claim, or ``ClaimLost`` — another claim, or
+    the row closed meanwhile (staff marked it handled)."""
+    from hikkoshi.delivery.channels.base import ClaimLost
+    from hikkoshi.delivery.lease import Hold
+    from hikkoshi.delivery.models import Notice
+
+    delivery = _fax_delivery(mover)
+    Delivery.objects.filter(pk=delivery.pk).update(status=ProcedureStatus.SENDING, claim="mine")
+    notice = Notice.objects.create(
+        delivery=delivery, kind=Notice.Kind.WITHDRAWAL, request_key="r", status=Notice.Status.SENDING, claim="mine"
+    )
+    for model, pk, rows in ((Delivery, delivery.pk, Delivery.objects), (Notice, notice.pk, Notice.objects)):
+        Hold(model, pk, "mine").check()
+        with pytest.raises(ClaimLost):
+            Hold(model, pk, "another").check()
+        rows.filter(pk=pk).update(status="handled")
+        with pytest.raises(ClaimLost):
+            Hold(model, pk, "mine").check()

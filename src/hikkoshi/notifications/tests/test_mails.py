@@ -333,12 +333,40 @@ def test_a_submissions_notifications_are_stored_together_each_with_its_task(
     assert Notification.objects.filter(move=move).count() == 3 and queued == []
 
 
+def test_one_notification_that_cannot_be_queued_leaves_the_others_queued(
+    sapporo, mover, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    """All of a submission's notifications are queued in one commit hook: the first failing
+    (the task table away for a moment) must not leave the others without their tasks."""
+    from hikkoshi.delivery import tasks
+
+    real, notified = tasks.queue, []
+
+    def first_fails(job, *args, **kwargs):
+        if job is services.notify_task:
+            notified.append(args)
+            if len(notified) == 1:
+                raise RuntimeError("the task table is away")
+        return real(job, *args, **kwargs)
+
+    monkeypatch.setattr(tasks, "queue", first_fails)
+    with django_capture_on_commit_callbacks(execute=True):
+        move = _submit(mover)
+    made = Notification.objects.filter(move=move).order_by("pk")
+    assert len(notified) == 3
+    assert [bool(n.task_id) for n in made] == [False, True, True]
+    assert "task_enqueue_failed" in caplog.text
+
+
 def test_a_key_stored_meanwhile_leaves_one_row_and_the_others_stored(
     sapporo, mover, django_capture_on_commit_callbacks
 ):
     """Two of one batch with the same key (as when another transaction stored it between the
     look-up and the insert): the batch's insert fails in its savepoint, and they are stored one
     by one — one row for that key, the other notification too, the sender's transaction intact."""
+    from django.db import connection
+
+    assert connection.features.can_return_rows_from_bulk_insert  # the batch's path, not one by one
     move = _submit(mover)
     Notification.objects.filter(move=move).delete()
     a = services._new(move, Kind.CONFIRMATION, "test:twice")
