@@ -188,10 +188,9 @@ def notice_views(move_ids: list[int]) -> dict[int, list[NoticeView]]:
 
 
 def enqueue(notice_id: int, *, run_after: datetime | None = None) -> None:
-    from .tasks import notice_task, queue
+    from .tasks import notice_task, queue_row
 
-    result = queue(notice_task, notice_id, run_after=run_after)
-    Notice.objects.filter(pk=notice_id).update(task_id=str(result.id))
+    queue_row(notice_task, Notice, notice_id, run_after=run_after)
 
 
 def _set(notice: Notice, *, owned_by: str, **fields: Any) -> bool:

@@ -48,7 +48,7 @@ from .channels.base import ApplicationData, ClaimLost, Household, JSONObject
 from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
 from .signals import delivery_recorded
-from .tasks import deliver_task, queue, queue_each
+from .tasks import deliver_task, queue_each, queue_row
 
 # Channels whose organisations have no system of their own: they answer (処理状況) on the
 # portal's answer page with the code printed on the 申込書 / FAX送付状 (``moves.answers``).
@@ -98,19 +98,13 @@ def outbox_add(move: Move, procedures: list[MoveProcedure] | None = None) -> lis
     # than one by one at each first send.
     answer_codes_make([d.entry_id for d in to_send if d.channel in ANSWER_CODE_CHANNELS])
     if to_send:
-        transaction.on_commit(lambda: _enqueue_all(to_send), robust=True)
+        transaction.on_commit(lambda: queue_each(deliver_task, to_send), robust=True)
     return deliveries
-
-
-def _enqueue_all(deliveries: list[Delivery]) -> None:
-    """Hand new deliveries to the workers, and note their tasks (for the sweeper) at once."""
-    Delivery.objects.bulk_update(queue_each(deliver_task, deliveries), ["task_id"])
 
 
 def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
     """Hand a delivery to the workers (now, or not before ``run_after``)."""
-    result = queue(deliver_task, delivery_id, run_after=run_after)
-    Delivery.objects.filter(pk=delivery_id).update(task_id=str(result.id))
+    queue_row(deliver_task, Delivery, delivery_id, run_after=run_after)
 
 
 class Changed(NamedTuple):

@@ -8,19 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 import logging
-from typing import Any, Protocol
+from typing import Any
 
+from django.db import models
 from django.tasks import Task, TaskResult, task
 from django.utils import timezone
 
 QUEUE = "delivery"
 
 logger = logging.getLogger(__name__)
-
-
-class _Queued(Protocol):
-    pk: Any
-    task_id: str
 
 
 def queue(job: Task[Any, Any], *args: Any, run_after: datetime | None = None) -> TaskResult[Any, Any]:
@@ -32,21 +28,31 @@ def queue(job: Task[Any, Any], *args: Any, run_after: datetime | None = None) ->
     return job.using(run_after=run_after or timezone.now()).enqueue(*args)
 
 
-def queue_each[R: _Queued](
+def queue_row(job: Task[Any, Any], model: type[models.Model], pk: int, *, run_after: datetime | None = None) -> None:
+    """Enqueue ``job`` for one row of ``model`` (a delivery, a notice, a notification), its
+    ``task_id`` noted for the sweeper."""
+    result = queue(job, pk, run_after=run_after)
+    model._default_manager.filter(pk=pk).update(task_id=str(result.id))
+
+
+def queue_each[R: models.Model](
     job: Task[Any, Any], rows: Sequence[R], *, run_after: Callable[[R], datetime | None] | None = None
 ) -> list[R]:
-    """Enqueue ``job`` for each row (with its pk), each row's ``task_id`` noted (for the
-    sweeper); the rows queued. One that cannot be queued is logged and left without a task id
-    (the sweeper queues it once its time has passed), and the others still are: all of them in
-    one commit hook, one failure would have left the rest unqueued and untold."""
+    """Enqueue ``job`` for each row (with its pk), each row's ``task_id`` noted for the sweeper
+    in one statement; the rows queued. One that cannot be queued is logged and left without a
+    task id (the sweeper queues it once its time has passed), and the others still are: all of
+    them in one commit hook, one failure would have left the rest unqueued and untold."""
     queued = []
     for row in rows:
         try:
-            row.task_id = str(queue(job, row.pk, run_after=run_after(row) if run_after else None).id)
+            task_id = str(queue(job, row.pk, run_after=run_after(row) if run_after else None).id)
         except Exception as exc:
             logger.error("task_enqueue_failed task=%s row=%s error=%s", job.name, row.pk, type(exc).__name__)
             continue
+        row.task_id = task_id  # type: ignore[attr-defined]  # every queued model has one
         queued.append(row)
+    if queued:
+        type(queued[0])._default_manager.bulk_update(queued, ["task_id"])
     return queued
 
 

@@ -21,13 +21,13 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
 
 from hikkoshi.delivery import policy, smtp
 from hikkoshi.delivery.channels.base import DeliveryError
-from hikkoshi.delivery.tasks import queue, queue_each
+from hikkoshi.delivery.tasks import queue_each, queue_row
 from hikkoshi.moves.constants import AnswerStatus, ProcedureStatus
 from hikkoshi.moves.models import Move, MoveProcedure
 
@@ -85,45 +85,31 @@ def _new(move: Move, kind: str, key: str, *, due_at: datetime | None = None, **f
 
 
 def _add_all(wanted: list[Notification]) -> list[Notification]:
-    """The notifications whose keys are not known yet, stored (in one statement where the
-    database returns the new rows' keys), and their tasks queued once this transaction commits."""
+    """The notifications whose keys are not known yet, stored in one statement, and their tasks
+    queued once this transaction commits."""
     known = set(Notification.objects.filter(key__in=[n.key for n in wanted]).values_list("key", flat=True))
     new = [n for n in wanted if n.key not in known]
-    if len(new) > 1 and connections[router.db_for_write(Notification)].features.can_return_rows_from_bulk_insert:
-        try:
-            with transaction.atomic():  # a savepoint, as in ``_insert``
-                Notification.objects.bulk_create(new)
-        except IntegrityError:  # one of them was told meanwhile: the others one by one
-            for notification in new:
-                notification.pk = None
-            return [made for notification in new for made in _add_all([notification])]
-    else:
-        new = [n for n in new if _insert(n)]
-    if new:
-        transaction.on_commit(lambda: _enqueue_all(new), robust=True)
+    if not new:
+        return []
+    try:
+        # In a savepoint: the same event told at once by two transactions makes one row, and
+        # the loser's IntegrityError must not undo what its sender was storing.
+        with transaction.atomic():
+            Notification.objects.bulk_create(new)
+    except IntegrityError:  # told meanwhile by another transaction
+        if len(new) == 1:
+            return []
+        for notification in new:  # the others one by one
+            notification.pk = None
+        return [made for notification in new for made in _add_all([notification])]
+    transaction.on_commit(
+        lambda: queue_each(notify_task, new, run_after=lambda notification: notification.due_at), robust=True
+    )
     return new
 
 
-def _insert(notification: Notification) -> bool:
-    """Store one notification; False if its key was stored meanwhile. In a savepoint: the same
-    event told at once by two transactions makes one row, and the loser's IntegrityError must
-    not undo what its sender was storing."""
-    try:
-        with transaction.atomic():
-            notification.save(force_insert=True)
-    except IntegrityError:
-        return False
-    return True
-
-
-def _enqueue_all(notifications: list[Notification]) -> None:
-    queued = queue_each(notify_task, notifications, run_after=lambda notification: notification.due_at)
-    Notification.objects.bulk_update(queued, ["task_id"])
-
-
 def enqueue(notification_id: int, *, run_after: datetime | None = None) -> None:
-    result = queue(notify_task, notification_id, run_after=run_after)
-    Notification.objects.filter(pk=notification_id).update(task_id=str(result.id))
+    queue_row(notify_task, Notification, notification_id, run_after=run_after)
 
 
 def on_submitted(move: Move, procedures: list[MoveProcedure]) -> None:
