@@ -131,6 +131,7 @@ def format_table(r: dict) -> str:
         ("web applications at the receiver", "web_applications"),
         ("mails at the sink", "mails"),
         ("workers' CPU in the pipeline (s)", "worker_cpu_seconds"),
+        ("worker processes started again", "worker_restarts"),
     ]
     width = max(len(label) for label, _ in rows)
     lines = [
@@ -271,6 +272,8 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
             "p50_move_seconds": best["p50_move_seconds"],
             "p99_move_seconds": best["p99_move_seconds"],
             "worker_cpu_seconds": best["worker_cpu_seconds"],
+            # In any round: a figure with a worker started again mid-phase is not the code's.
+            "worker_restarts": sum(r["worker_restarts"] for r in result["rounds"]),
         }
     )
     return result
@@ -338,6 +341,10 @@ def _payload() -> dict:
 
 class _Workers:
     def __init__(self, processes: int):
+        # What the supervisor says on stderr: a worker process that exited and was started again
+        # ("worker N exited with …") ran the phase with one process fewer for a while.
+        self.said = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed by stop())
+        self.restarts = 0
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -352,7 +359,7 @@ class _Workers:
                 "5",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.said,
             start_new_session=True,
         )
 
@@ -360,25 +367,32 @@ class _Workers:
         """Until every worker process has taken a task: a worker still importing its code is
         starting up, not delivering, and the pipeline is timed from the first submission. Probes
         (``bench.tasks.ready``) are queued a few at a time and their result rows read for the
-        process ids in ``worker_ids`` ("host-pid-thread-started")."""
+        process ids in ``worker_ids`` ("host-pid-thread-started").
+
+        Only probes no worker holds are deleted afterwards: a task's row deleted while a worker
+        runs it makes that worker's loop fail as it stores the result (django-tasks-db finds no
+        row to update), and the worker process exits and is started again — in the middle of
+        the timed pipeline, with one process fewer for seconds and its start-up again."""
         from django_tasks_db.models import DBTaskResult
 
         from hikkoshi.bench.tasks import ready
 
-        probes = DBTaskResult.objects.filter(task_path__endswith=".ready")
-        probes.delete()
+        queued: list[str] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not probes.exclude(status="SUCCESSFUL").exists():
-                for _ in range(4 * processes):
-                    ready.enqueue()
+            probes = DBTaskResult.objects.filter(id__in=queued)
+            if not probes.exclude(status__in=["SUCCESSFUL", "FAILED"]).exists():
+                queued += [str(ready.enqueue().id) for _ in range(4 * processes)]
+                probes = DBTaskResult.objects.filter(id__in=queued)
             pids = {
                 worker.rsplit("-", 3)[-3]
                 for ids in probes.filter(status="SUCCESSFUL").values_list("worker_ids", flat=True)
                 for worker in ids
             }
             if len(pids) >= processes:
-                probes.delete()
+                # Those still waiting (a worker claiming one meanwhile holds its row: PostgreSQL
+                # deletes it only if it is still waiting once the claim commits) and those done.
+                probes.filter(status__in=["READY", "SUCCESSFUL", "FAILED"]).delete()
                 return
             time.sleep(0.1)
         raise BenchError(f"the {processes} worker processes did not all take work within {timeout:.0f} s")
@@ -391,6 +405,9 @@ class _Workers:
             self.proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
+        self.said.seek(0)
+        self.restarts = sum(" exited with " in line for line in self.said)
+        self.said.close()
 
 
 def _noop_phase(count: int, processes: int) -> float:
@@ -469,6 +486,7 @@ def _pipeline_phase(owner, payload: dict, moves: int, processes: int) -> dict:
         workers.stop()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result["worker_cpu_seconds"] = round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1)
+    result["worker_restarts"] = workers.restarts
     return result
 
 

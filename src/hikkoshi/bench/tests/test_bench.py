@@ -305,6 +305,7 @@ def test_bench_delivery_smoke(tmp_path):
         assert r["web_applications"] == 3 * r["moves"] and r["mails"] == 3 * r["moves"]
         assert r["moves_per_second"] > 0 and r["noop_per_second"] > 0
         assert r["worker_cpu_seconds"] > 0  # the workers' processes, reaped when they stop
+        assert r["worker_restarts"] == 0  # no worker process died and was started again
         assert r["moves_per_1000_tasks"] == pytest.approx(1000 * r["moves_per_second"] / r["noop_per_second"], rel=1e-2)
         assert result["bar"][f"{database} moves/s"]["value"] == r["moves_per_1000_tasks"]
     assert result["throughput"] == min(r["moves_per_second"] for r in result["results"].values())
@@ -399,3 +400,32 @@ def test_bench_scale_smoke(tmp_path):
     assert sqlite["rows"]["deliveries"] == sqlite["rows"]["procedures"] and sqlite["rows"]["deliveries"] % 41 == 0
     assert set(sqlite["ratios"]) >= {"api_move_detail", "worker_claim", "sweeper", "erasure_hourly", "admin_list"}
     assert done.stdout.strip().splitlines()[-2].startswith("scale: ")
+
+
+@pytest.mark.django_db
+def test_the_readiness_probe_never_deletes_a_task_a_worker_is_running(monkeypatch):
+    """The pipeline waits for every worker process to take a probe, then clears the probes —
+    never one a worker is running: its worker would find no row to store the result in, its loop
+    would fail and the process would be started again in the middle of the timed phase. Here one
+    worker process runs one probe (still running when the wait ends) after finishing another."""
+    import time
+
+    from django_tasks_db.models import DBTaskResult
+
+    from hikkoshi.bench import delivery
+
+    steps = []
+
+    def a_worker_takes_probes(seconds):
+        probes = list(DBTaskResult.objects.filter(task_path__endswith=".ready").order_by("enqueued_at", "id"))
+        assert len(probes) == 4  # four a process, one process
+        DBTaskResult.objects.filter(pk=probes[0].pk).update(status="SUCCESSFUL", worker_ids=["host-4242-0-1"])
+        DBTaskResult.objects.filter(pk=probes[1].pk).update(status="RUNNING", worker_ids=["host-4242-1-1"])
+        steps.append(probes[1].pk)
+
+    monkeypatch.setattr(time, "sleep", a_worker_takes_probes)
+    workers = delivery._Workers.__new__(delivery._Workers)  # its wait alone, no processes
+    workers.wait_ready(1, timeout=30)
+    assert len(steps) == 1  # ready at the next look
+    left = DBTaskResult.objects.filter(task_path__endswith=".ready")
+    assert list(left.values_list("pk", "status")) == [(steps[0], "RUNNING")]
