@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 import logging
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router
 from django.tasks import Task, TaskResult, task
 from django.utils import timezone
 
@@ -52,8 +53,23 @@ def queue_each[R: models.Model](
         row.task_id = task_id  # type: ignore[attr-defined]  # every queued model has one
         queued.append(row)
     if queued:
-        type(queued[0])._default_manager.bulk_update(queued, ["task_id"])
+        model = type(queued[0])
+        alias = router.db_for_write(model)
+        with connections[alias].cursor() as cursor:
+            cursor.executemany(_set_task_id(model, alias), [(row.task_id, row.pk) for row in queued])  # type: ignore[attr-defined]
     return queued
+
+
+@cache
+def _set_task_id(model: type[models.Model], alias: str) -> str:
+    """The statement that notes a row's task id, written out: run once per row, as one batch
+    (``executemany``), for every submission's deliveries and notifications, where the ORM's
+    ``bulk_update`` (a ``CASE`` per row) took longer to build than to run. Names from the model,
+    values bound."""
+    q = connections[alias].ops.quote_name
+    meta = model._meta
+    task_id, pk = q(str(meta.get_field("task_id").column)), q(str(meta.pk.column))  # type: ignore[union-attr]
+    return f"UPDATE {q(meta.db_table)} SET {task_id} = %s WHERE {pk} = %s"  # noqa: S608 (the model's names)
 
 
 @task(queue_name=QUEUE)
