@@ -249,13 +249,14 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
         payload = _payload()
         result: dict[str, Any] = {"moves": moves, "rounds": [], "processes": processes}
         for number in range(rounds):
-            noop = _noop_phase(moves * 6, processes)
+            noop, noop_restarts = _noop_phase(moves * 6, processes)
             _say(f"round {number + 1}: empty tasks {noop:.0f}/s")
             pipeline = _pipeline_phase(owner, payload, moves, processes)
             _say(
                 f"round {number + 1}: {pipeline['moves_per_second']:.1f} moves/s "
                 f"({pipeline['deliveries']} deliveries in {pipeline['seconds']:.1f} s)"
             )
+            pipeline["worker_restarts"] += noop_restarts
             result["rounds"].append({"noop_per_second": noop, **pipeline})
         result.update(_check(receiver, sink, moves * rounds))
     finally:
@@ -272,7 +273,7 @@ def _child(base: Path, *, moves: int, rounds: int, processes: int) -> dict:
             "p50_move_seconds": best["p50_move_seconds"],
             "p99_move_seconds": best["p99_move_seconds"],
             "worker_cpu_seconds": best["worker_cpu_seconds"],
-            # In any round: a figure with a worker started again mid-phase is not the code's.
+            # In any phase of any round: a figure with a worker started again is not the code's.
             "worker_restarts": sum(r["worker_restarts"] for r in result["rounds"]),
         }
     )
@@ -381,7 +382,8 @@ class _Workers:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             probes = DBTaskResult.objects.filter(id__in=queued)
-            if not probes.exclude(status__in=["SUCCESSFUL", "FAILED"]).exists():
+            # More while none waits (one held by a worker that died stays running for good).
+            if not probes.filter(status="READY").exists():
                 queued += [str(ready.enqueue().id) for _ in range(4 * processes)]
                 probes = DBTaskResult.objects.filter(id__in=queued)
             pids = {
@@ -410,7 +412,8 @@ class _Workers:
         self.said.close()
 
 
-def _noop_phase(count: int, processes: int) -> float:
+def _noop_phase(count: int, processes: int) -> tuple[float, int]:
+    """Empty tasks done per second, and how many worker processes were started again meanwhile."""
     from django_tasks_db.models import DBTaskResult
 
     from hikkoshi.bench.tasks import noop
@@ -431,11 +434,14 @@ def _noop_phase(count: int, processes: int) -> float:
                 last = done.order_by("-finished_at").values_list("finished_at", flat=True).first()
                 first = done.order_by("started_at").values_list("started_at", flat=True).first()
                 assert first is not None and last is not None  # every task has finished
-                return count / max((last - first).total_seconds(), 1e-3)
+                rate = count / max((last - first).total_seconds(), 1e-3)
+                break
             time.sleep(0.2)
-        raise BenchError("the empty tasks did not finish within 10 minutes")
+        else:
+            raise BenchError("the empty tasks did not finish within 10 minutes")
     finally:
         workers.stop()
+    return rate, workers.restarts
 
 
 def _pipeline_phase(owner, payload: dict, moves: int, processes: int) -> dict:

@@ -11,7 +11,7 @@ from functools import cache
 import logging
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.tasks import Task, TaskResult, task
 from django.utils import timezone
 
@@ -55,7 +55,9 @@ def queue_each[R: models.Model](
     if queued:
         model = type(queued[0])
         alias = router.db_for_write(model)
-        with connections[alias].cursor() as cursor:
+        # One transaction (in a commit hook the connection is in autocommit: SQLite would commit
+        # each row's statement on its own, and a worker could take the database in between).
+        with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
             cursor.executemany(_set_task_id(model, alias), [(row.task_id, row.pk) for row in queued])  # type: ignore[attr-defined]
     return queued
 
