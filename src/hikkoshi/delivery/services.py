@@ -108,7 +108,7 @@ def enqueue(delivery_id: int, *, run_after: datetime | None = None) -> None:
 
 
 class Changed(NamedTuple):
-    """What ``_set`` changed: ``procedure`` is the delivery's procedure with its move, as read for
+    """What ``_set`` changed: ``procedure`` is the delivery's procedure (not its move), as read for
     the announcement of a status in ``ANNOUNCED`` (else None), its status and reference brought
     up to the change (not ``sent_at``, written by the database)."""
 
@@ -136,9 +136,7 @@ def _set(
             # The procedure as it was (its status before), read once for the announcement, with
             # whether a withdrawal (取下げ) of it was ever asked for in the same query.
             procedure = (
-                MoveProcedure.objects.select_related("move")
-                .annotate(withdrawing=_withdrawal_asked(delivery.pk))
-                .get(pk=delivery.entry_id)
+                MoveProcedure.objects.annotate(withdrawing=_withdrawal_asked(delivery.pk)).get(pk=delivery.entry_id)
                 if status in ANNOUNCED
                 else None
             )
@@ -191,7 +189,6 @@ def _announce(procedure: MoveProcedure, *, new_status: str, reference: str, with
         return
     procedure_status_changed.send(
         sender=MoveProcedure,
-        move=procedure.move,
         procedure=procedure,
         old_status=old_status,
         new_status=new_status,

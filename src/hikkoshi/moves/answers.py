@@ -118,7 +118,6 @@ def answer_record(
             entry.answer_status, entry.answer_at = status, now
             procedure_status_changed.send(
                 sender=MoveProcedure,
-                move=entry.move,
                 procedure=entry,
                 old_status=old,
                 new_status=status,
@@ -131,7 +130,7 @@ def answer_record(
 
 def receipt_record(*, entry: MoveProcedure, key: str, at: datetime, source: str) -> None:
     """A signed receipt as the procedure's answer received (受付), inside the caller's
-    transaction (a worker's, that has just stored the delivery and read ``entry`` with its move
+    transaction (a worker's, that has just stored the delivery and read ``entry``
     for the announcement): what ``answer_record`` records, in two statements where it takes six.
 
     A receipt comes right after its delivery: as good as always the procedure's first answer.
@@ -155,7 +154,7 @@ def receipt_record(*, entry: MoveProcedure, key: str, at: datetime, source: str)
         )
         entry.answer_status, entry.answer_at = received, at
         procedure_status_changed.send(
-            sender=MoveProcedure, move=entry.move, procedure=entry, old_status="", new_status=received, message=""
+            sender=MoveProcedure, procedure=entry, old_status="", new_status=received, message=""
         )
 
 

@@ -37,13 +37,14 @@ moves_deleting = Signal()
 move_erased = Signal()
 
 # A procedure's status changed (``moves.models.ProcedureStatus``): sent inside the transaction
-# that stores the change, with ``move``, ``procedure`` (the ``MoveProcedure``, its new status
-# stored and on it), ``old_status``, ``new_status`` and ``message`` (the organisation's words to
-# the mover, or ""). Sent when an application is delivered, fails for good or is handled by
-# staff another way — these announcements of the delivery app also carry ``withdrawing``:
-# whether a withdrawal (取下げ) of the procedure was ever asked for — and when an organisation
-# answers (処理状況: received, processing, done, 不備あり, 受付不可). For an answer
-# (``moves.answers.answer_record``), ``old_status`` and ``new_status`` are
+# that stores the change, with ``procedure`` (the ``MoveProcedure``, its new status stored and
+# on it; its move read by ``procedure.move`` when a receiver needs it, in that transaction: most
+# changes — a delivery, a receipt — need none), ``old_status``, ``new_status`` and ``message``
+# (the organisation's words to the mover, or ""). Sent when an application is delivered, fails
+# for good or is handled by staff another way — these announcements of the delivery app also
+# carry ``withdrawing``: whether a withdrawal (取下げ) of the procedure was ever asked for — and
+# when an organisation answers (処理状況: received, processing, done, 不備あり, 受付不可). For an
+# answer (``moves.answers.answer_record``), ``old_status`` and ``new_status`` are
 # ``moves.constants.AnswerStatus`` values ("" before the first answer; "received",
 # "processing", "action_needed" = 不備あり, "done", "refused" = 受付不可), none of which is a
 # ``ProcedureStatus`` value. The notifications (通知) turn it into mails and お知らせ. Receivers

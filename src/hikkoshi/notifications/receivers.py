@@ -28,7 +28,6 @@ def _submitted(sender: object, move: "Move", procedures: "list[MoveProcedure] | 
 @receiver(procedure_status_changed, dispatch_uid="hikkoshi.notifications.status_changed")
 def _status_changed(
     sender: object,
-    move: "Move",
     procedure: "MoveProcedure",
     old_status: str,
     new_status: str,
@@ -37,7 +36,7 @@ def _status_changed(
     **kwargs: Any,
 ) -> None:
     if old_status != new_status:
-        services.on_status_changed(move, procedure, new_status, message or "", withdrawing=withdrawing)
+        services.on_status_changed(procedure, new_status, message or "", withdrawing=withdrawing)
 
 
 @receiver(withdrawal_changed, dispatch_uid="hikkoshi.notifications.withdrawal_changed")

@@ -151,9 +151,7 @@ def on_submitted(move: Move, procedures: list[MoveProcedure]) -> None:
     _add_all(wanted)
 
 
-def on_status_changed(
-    move: Move, procedure: MoveProcedure, new_status: str, message: str, *, withdrawing: bool = True
-) -> None:
+def on_status_changed(procedure: MoveProcedure, new_status: str, message: str, *, withdrawing: bool = True) -> None:
     """A mail when the application needs the mover; the summary once every procedure is final.
 
     Asked after every delivery and every answer, so it asks the database only what the change
@@ -167,11 +165,12 @@ def on_status_changed(
     so afterwards the procedure has ended only if its answer is final — and then it had before
     too; ``settled`` stays as it was or turns false. Only a procedure withdrawn while on its way,
     never delivered before, starts to count (as withdrawn) once it is delivered: the one case a
-    delivery can settle its move."""
+    delivery can settle its move. The move is read (``procedure.move``) only for a mail or the
+    summary, in this transaction: a delivery's announcement, the most frequent, reads none."""
     if new_status in ACTION_STATUSES:
         earlier = Notification.objects.filter(procedure=procedure, kind=Kind.ACTION, topic=new_status).count()
         _add(
-            move,
+            procedure.move,
             Kind.ACTION,
             f"procedure:{procedure.pk}:{new_status}:{earlier + 1}",
             procedure=procedure,
@@ -182,7 +181,7 @@ def on_status_changed(
         return
     if new_status == ProcedureStatus.DELIVERED and not withdrawing:
         return
-    summary_if_settled(move)
+    summary_if_settled(procedure.move)
 
 
 def on_withdrawn(move: Move) -> None:

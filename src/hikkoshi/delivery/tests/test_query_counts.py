@@ -114,8 +114,9 @@ def test_the_receipts_answer_in_the_workers_transaction_costs_at_most_seven_quer
 
 
 def test_a_web_delivery_with_its_signed_receipt_is_recorded_in_six_statements(sapporo, mover):
-    """The delivery and its procedure written, the procedure read for the announcement (with its
-    move), the attempt's event, and the receipt's answer in two: one UPDATE that takes the
+    """The delivery and its procedure written, the procedure read for the announcement (not its
+    move: neither a delivery's announcement nor a receipt's needs it, and a receiver that does
+    reads it then), the attempt's event, and the receipt's answer in two: one UPDATE that takes the
     procedure's lock as it finds it without an answer, and the answer's row. The answer took six
     before (the procedure locked and read again with its move, the same key looked for, the row in
     a savepoint of its own, the procedure written). The savepoint is the test's transaction's:
@@ -128,6 +129,7 @@ def test_a_web_delivery_with_its_signed_receipt_is_recorded_in_six_statements(sa
         services._succeeded(first, "c", outcome, "sapporo-waterworks")
     statements = [q["sql"] for q in recording.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     assert len(statements) <= 6, [sql[:90] for sql in statements]
+    assert not [sql for sql in statements if '"moves_move"' in sql], "the move was read"
     answer = ProcedureAnswer.objects.get(entry_id=first.entry_id)
     assert (answer.key, answer.status, answer.source) == (f"receipt:{first.idempotency_key}", "received", "receipt")
     assert answer.message == ""  # sealed for its row (entry, key) as create() seals it: it opens
