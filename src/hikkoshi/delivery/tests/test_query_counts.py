@@ -2,8 +2,11 @@
 (one statement) and only read when sent, a status change on a move not yet settled, the
 receipt's answer and a mail to the mover. Each bound was missed before its change."""
 
+from datetime import timedelta
+
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from hikkoshi.delivery import services
 from hikkoshi.delivery.models import Delivery
@@ -149,3 +152,34 @@ def test_a_mail_to_the_mover_costs_at_most_eight_queries(sapporo, mover, smtp_se
         assert notifications.send(note.pk) == "sent"
     assert len(sending) <= 8, [q["sql"][:80] for q in sending.captured_queries]
     assert len(handler.messages()) == 1
+
+
+def test_an_attempt_is_claimed_and_read_in_one_statement(sapporo, mover, monkeypatch):
+    """A delivery is claimed ("sending" under a new claim, its attempt counted) and read as claimed
+    by one UPDATE … RETURNING, before its application is built: an update and a read in a
+    transaction before. A delivery not due is not claimed."""
+    move = _submit(mover)
+    first = Delivery.objects.filter(entry__move=move, channel="web").first()
+    seen = {}
+
+    class Built(Exception):
+        pass
+
+    def build_outgoing(delivery):
+        seen["queries"] = [q["sql"] for q in claiming.captured_queries]
+        seen["delivery"] = delivery
+        raise Built
+
+    monkeypatch.setattr(services, "build_outgoing", build_outgoing)
+    with CaptureQueriesContext(connection) as claiming:
+        services.deliver(first.pk)
+    assert len(seen["queries"]) == 1 and seen["queries"][0].startswith("UPDATE"), seen["queries"]
+    claimed = seen["delivery"]
+    assert (claimed.status, claimed.attempts, len(claimed.claim)) == ("sending", 1, 32)
+    assert Delivery.objects.get(pk=first.pk).attempts == 1  # counted once, in the database too
+    assert claimed.sending_since is not None and claimed.entry_id == first.entry_id
+    # Now failed (Built is a defect: retried later), it is not due again at once.
+    Delivery.objects.filter(pk=first.pk).update(
+        status=ProcedureStatus.RETRYING, next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    assert services.deliver(first.pk) == "not due"
