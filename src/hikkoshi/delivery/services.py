@@ -2,7 +2,7 @@
 
 - ``outbox_add(move)`` — inside the submission's transaction (on ``moves.signals.move_submitted``):
   one delivery per procedure, queued for the workers only once that transaction has committed.
-- ``deliver(id)`` — what a worker runs: claim the delivery (a short transaction), hand it to its
+- ``deliver(id)`` — what a worker runs: claim the delivery (one statement), hand it to its
   channel (no transaction open while the organisation is called), record the outcome (another
   short transaction, only under the worker's own claim).
 - ``sweep()`` — run by ``hikkoshi worker`` every few seconds: a delivery "sending" past its lease
@@ -26,7 +26,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import BooleanField, Count, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -239,7 +239,8 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     # sent" for the moment it is being sent; the outcome of each attempt is recorded as an event
     # with its number.)
     params = [ProcedureStatus.SENDING.value, now, claim, delivery_id, *OPEN, now + EARLY_SLACK]
-    claimed = list(Delivery.objects.raw(_claim_sql(connection.alias), params))
+    alias = router.db_for_write(Delivery)
+    claimed = list(Delivery.objects.using(alias).raw(_claim_sql(alias), params))
     if not claimed:
         return "not due"
     [delivery] = claimed
@@ -278,8 +279,8 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
 @cache
 def _claim_sql(alias: str) -> str:
     """A delivery claimed if it is due — "sending" under a new claim, its attempt counted — and
-    returned as it is then (``UPDATE … RETURNING``: PostgreSQL, and SQLite since 3.35): on the
-    path of every attempt, one statement instead of an update and a read in a transaction.
+    returned as it is then (``UPDATE … RETURNING``: PostgreSQL, and SQLite 3.37+ as Django needs):
+    on the path of every attempt, one statement instead of an update and a read in a transaction.
     Names from the model, values bound (``Delivery.objects.raw`` adapts them for the database)."""
     q = connections[alias].ops.quote_name
     meta = Delivery._meta

@@ -4,7 +4,7 @@
   (``receivers``): a ``Notification`` per event, its ``key`` unique (the same event twice is
   one row); its task handed to the workers once that transaction commits, a reminder's task
   with ``run_after`` = the day it is due.
-- ``send(id)`` — what a worker runs: claim the row (a short transaction), build the mail (in the
+- ``send(id)`` — what a worker runs: claim the row (one statement), build the mail (in the
   mover's language), speak SMTP (``delivery.smtp``, the portal's own server) with no
   transaction open, record the outcome under the claim. The Message-ID comes from the key.
   Just before DATA the row is marked (``data_at``): a worker lost before that point sent
