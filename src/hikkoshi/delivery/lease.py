@@ -29,6 +29,7 @@ from django.db import connections, models, router
 from django.utils import timezone
 
 from .channels.base import ClaimLost
+from .sqlnames import quoted
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +78,8 @@ def _still_held(model: type[models.Model], alias: str) -> str:
     """The check's query: on the path of every application and notice, before its hand-over, and
     ``QuerySet.exists()`` took longer to build than the query takes to run. Names from the
     model, values bound."""
-    q = connections[alias].ops.quote_name
-    meta = model._meta
-    columns = {field.name: q(str(field.column)) for field in meta.concrete_fields}
-    pk, claim, status = columns[meta.pk.name], columns["claim"], columns["status"]
-    return f"SELECT 1 FROM {q(meta.db_table)} WHERE {pk} = %s AND {claim} = %s AND {status} = %s"  # noqa: S608 (the model's names)
+    table, pk, claim, status = quoted(model, alias, "pk", "claim", "status")
+    return f"SELECT 1 FROM {table} WHERE {pk} = %s AND {claim} = %s AND {status} = %s"  # noqa: S608 (the model's names)
 
 
 class _Keeper:

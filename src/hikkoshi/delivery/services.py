@@ -26,7 +26,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.conf import settings
-from django.db import connection, connections, router, transaction
+from django.db import connection, router, transaction
 from django.db.models import BooleanField, Count, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -49,6 +49,7 @@ from .channels.base import ApplicationData, ClaimLost, Household, JSONObject
 from .lease import Hold
 from .models import Delivery, DeliveryEvent, Notice
 from .signals import delivery_recorded
+from .sqlnames import quoted
 from .tasks import deliver_task, queue_each, queue_row
 
 # Channels whose organisations have no system of their own: they answer (処理状況) on the
@@ -158,12 +159,7 @@ def _withdrawal_asked(delivery_id: int) -> RawSQL:
     """Whether a withdrawal notice of the delivery exists, as a column of another query. Written
     out: on the path of every delivery, and the ORM's ``Exists`` took longer to compile than the
     query it adds to takes to run. Names from the model, values bound."""
-    q = connection.ops.quote_name
-    table, delivery, kind = (
-        q(Notice._meta.db_table),
-        q(str(Notice._meta.get_field("delivery").column)),
-        q(str(Notice._meta.get_field("kind").column)),
-    )
+    table, delivery, kind = quoted(Notice, connection.alias, "delivery", "kind")
     return RawSQL(  # noqa: S611 (no text from outside: the model's names, bound values)
         f"EXISTS (SELECT 1 FROM {table} WHERE {delivery} = %s AND {kind} = %s)",  # noqa: S608 (as above)
         (delivery_id, Notice.Kind.WITHDRAWAL.value),
@@ -282,16 +278,12 @@ def _claim_sql(alias: str) -> str:
     returned as it is then (``UPDATE … RETURNING``: PostgreSQL, and SQLite 3.37+ as Django needs):
     on the path of every attempt, one statement instead of an update and a read in a transaction.
     Names from the model, values bound (``Delivery.objects.raw`` adapts them for the database)."""
-    q = connections[alias].ops.quote_name
-    meta = Delivery._meta
-    status, since, claim, attempts, pk, due = (
-        q(str(meta.get_field(name).column))  # type: ignore[union-attr]  # concrete fields
-        for name in ("status", "sending_since", "claim", "attempts", "id", "next_attempt_at")
+    table, status, since, claim, attempts, pk, due, columns = quoted(
+        Delivery, alias, "status", "sending_since", "claim", "attempts", "pk", "next_attempt_at", "*"
     )
-    columns = ", ".join(q(str(field.column)) for field in meta.concrete_fields)
     statuses = ", ".join(["%s"] * len(OPEN))
     return (
-        f"UPDATE {q(meta.db_table)} SET {status} = %s, {since} = %s, {claim} = %s, {attempts} = {attempts} + 1 "  # noqa: S608 (the model's names)
+        f"UPDATE {table} SET {status} = %s, {since} = %s, {claim} = %s, {attempts} = {attempts} + 1 "  # noqa: S608 (the model's names)
         f"WHERE {pk} = %s AND {status} IN ({statuses}) AND {due} <= %s RETURNING {columns}"
     )
 

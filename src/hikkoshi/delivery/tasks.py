@@ -15,6 +15,8 @@ from django.db import connections, models, router, transaction
 from django.tasks import Task, TaskResult, task
 from django.utils import timezone
 
+from .sqlnames import quoted
+
 QUEUE = "delivery"
 
 logger = logging.getLogger(__name__)
@@ -68,10 +70,8 @@ def _set_task_id(model: type[models.Model], alias: str) -> str:
     (``executemany``), for every submission's deliveries and notifications, where the ORM's
     ``bulk_update`` (a ``CASE`` per row) took longer to build than to run. Names from the model,
     values bound."""
-    q = connections[alias].ops.quote_name
-    meta = model._meta
-    task_id, pk = q(str(meta.get_field("task_id").column)), q(str(meta.pk.column))  # type: ignore[union-attr]
-    return f"UPDATE {q(meta.db_table)} SET {task_id} = %s WHERE {pk} = %s"  # noqa: S608 (the model's names)
+    table, task_id, pk = quoted(model, alias, "task_id", "pk")
+    return f"UPDATE {table} SET {task_id} = %s WHERE {pk} = %s"  # noqa: S608 (the model's names)
 
 
 @task(queue_name=QUEUE)
