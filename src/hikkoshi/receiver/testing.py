@@ -82,6 +82,7 @@ class ReceiverProcess:
         self.extra_env = dict(env or {})
         self.port = 0
         self.process: subprocess.Popen | None = None
+        self._held: socket.socket | None = None  # the port kept while down (``stop(hold_port=True)``)
         self.database = ""
         self.log_path = self.base_dir / "receiver.log"
 
@@ -134,6 +135,7 @@ class ReceiverProcess:
         self.base_dir.mkdir(parents=True, exist_ok=True)
         if not self.database:
             self._create_database()
+        self._release_port()
         self.port = port or free_port()
         args = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         for slug in self.organisations:
@@ -166,7 +168,12 @@ class ReceiverProcess:
         self.stop()
         raise RuntimeError(f"the receiver did not answer within {timeout} s:\n{self.log()}")
 
-    def stop(self, *, keep_data: bool = False) -> None:
+    def stop(self, *, keep_data: bool = False, hold_port: bool = False) -> None:
+        """Stop the server (and drop its database unless ``keep_data``). With ``hold_port``, its
+        port stays bound by this process, without a listener, until ``start(port=…)``: a client
+        is refused there (an organisation that is down), and the port is not handed to another
+        test's server meanwhile (``free_port`` never picks a bound port), which would answer in
+        its place."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
             try:
@@ -176,9 +183,26 @@ class ReceiverProcess:
                 self.process.wait(timeout=10)
             _until_closed(self.port)
         self.process = None
+        if hold_port and self.port:
+            self._hold_port()
+        else:
+            self._release_port()
         _running.discard(self)
         if not keep_data:
             self._drop_database()
+
+    def _hold_port(self) -> None:
+        self._release_port()
+        held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # As the server bound it: its last connections may still be in TIME_WAIT.
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", self.port))  # bound, never listening: a connection is refused
+        self._held = held
+
+    def _release_port(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     def __enter__(self) -> ReceiverProcess:
         return self.start()

@@ -83,7 +83,9 @@ def _all_final(move):
 def test_an_organisation_down_for_a_while_gets_each_application_once(sapporo, mover, tmp_path, receiver):
     _point_web_at(receiver)
     port = receiver.port
-    receiver.stop(keep_data=True)  # the organisation goes down
+    # The organisation goes down; its port held meanwhile, refusing (no other test's server
+    # takes it and answers in its place: a read timeout, where the refusal is what is tested).
+    receiver.stop(keep_data=True, hold_port=True)
     move = move_submit(owner=mover, payload=sapporo_relocation())
     with WorkerProcess(processes=2, log_path=tmp_path / "worker.log"):
         wait_until(
