@@ -18,8 +18,8 @@ mistake.
 """
 
 import atexit
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
 import functools
 import logging
 import os
@@ -116,9 +116,11 @@ class Buffer:
     def add(self, key: Key, n: int) -> None:
         with self.lock:
             counts = self.counts
-            if key in counts:
-                counts[key] += n
-            elif len(counts) < MAX_KEYS:
+            known = counts.get(key)
+            if known is not None:  # the usual case: one look-up, and the writer is running
+                counts[key] = known + n
+                return
+            if len(counts) < MAX_KEYS:
                 counts[key] = n
             else:
                 self.dropped += n
@@ -180,19 +182,22 @@ os.register_at_fork(after_in_child=_after_fork)
 
 
 class _Hour:
-    """The current local hour, converted once per hour rather than on every count."""
+    """The current local hour, converted once per hour rather than on every count: the clock
+    (``time.time``, seconds) compared with the hour's bounds is all a count asks of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
         # (start, end, hour) in one attribute, so that another thread never reads a mixed set.
-        self.span: tuple[datetime, datetime, datetime] | None = None
+        self.span: tuple[float, float, datetime] | None = None
 
     def now(self) -> datetime:
-        now = timezone.now()
+        t = self.clock()
         span = self.span
-        if span is not None and span[0] <= now < span[1]:
+        if span is not None and span[0] <= t < span[1]:
             return span[2]
-        hour = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
-        self.span = (hour, hour + timedelta(hours=1), hour)
+        hour = timezone.localtime(datetime.fromtimestamp(t, UTC)).replace(minute=0, second=0, microsecond=0)
+        start = hour.timestamp()
+        self.span = (start, start + 3600.0, hour)
         return hour
 
 

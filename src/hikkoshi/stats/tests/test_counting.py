@@ -71,15 +71,33 @@ def test_the_hour_follows_the_clock(monkeypatch):
 
     from django.utils import timezone
 
-    monkeypatch.setattr(counting, "_hour", counting._Hour())
     now = datetime(2026, 12, 3, 14, 59, 59, tzinfo=UTC)
-    monkeypatch.setattr(timezone, "now", lambda: now)
+    monkeypatch.setattr(counting, "_hour", counting._Hour(clock=lambda: now.timestamp()))
     assert counting._hour.now() == timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
     before = counting._hour.now()
     now = datetime(2026, 12, 3, 15, 0, 0, tzinfo=UTC)
     after = counting._hour.now()
     assert after - before == timedelta(hours=1)
     assert after == timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+    assert after.tzinfo is not None and after.utcoffset() == timezone.localtime(now).utcoffset()
+    now = datetime(2026, 12, 3, 15, 59, 59, 999999, tzinfo=UTC)
+    assert counting._hour.now() == after  # the last instant of the hour
+    now = datetime(2026, 12, 3, 14, 30, tzinfo=UTC)  # the clock set back: the hour before again
+    assert counting._hour.now() == before
+
+
+def test_the_hour_of_a_time_zone_off_the_hour(monkeypatch, settings):
+    """Where the local hour does not start on UTC's (Nepal, +05:45), a count belongs to the local
+    hour all the same."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    settings.TIME_ZONE = "Asia/Kathmandu"
+    now = datetime(2026, 12, 3, 14, 14, 59, tzinfo=UTC)  # 19:59:59 there
+    monkeypatch.setattr(counting, "_hour", counting._Hour(clock=lambda: now.timestamp()))
+    assert counting._hour.now() == datetime(2026, 12, 3, 19, 0, tzinfo=ZoneInfo("Asia/Kathmandu"))
+    now = datetime(2026, 12, 3, 14, 15, tzinfo=UTC)  # 20:00
+    assert counting._hour.now() == datetime(2026, 12, 3, 20, 0, tzinfo=ZoneInfo("Asia/Kathmandu"))
 
 
 def test_counting_off(db, settings):
