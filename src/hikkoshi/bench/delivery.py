@@ -25,6 +25,7 @@ Each database (SQLite, and PostgreSQL when one answers) runs in a child process 
 (``python -m hikkoshi.bench.delivery``) with a fresh data directory and database.
 """
 
+from collections.abc import Mapping
 import json
 import os
 from pathlib import Path
@@ -148,9 +149,18 @@ def format_table(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run_child(database: str, *, moves: int, rounds: int, processes: int, keep: bool, log) -> dict:
-    base = Path(tempfile.mkdtemp(prefix=f"hikkoshi-bench-delivery-{database}-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HIKKOSHI_") and k != "DATABASE_URL"}
+# What of the caller's ``HIKKOSHI_*`` settings the child and its workers keep: whether the
+# statistics count (``HIKKOSHI_STATS=0``), to measure the pipeline without counting.
+PASSED_ON = frozenset({"HIKKOSHI_STATS"})
+
+
+def child_environment(base: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a database's child (and so of its workers and peers): the caller's,
+    without its ``HIKKOSHI_*`` settings (its data directory, its ports, its database) but those in
+    ``PASSED_ON``, and the benchmark's own data directory."""
+    env = {
+        k: v for k, v in environ.items() if (not k.startswith("HIKKOSHI_") or k in PASSED_ON) and k != "DATABASE_URL"
+    }
     env.update(
         {
             "HIKKOSHI_DATA_DIR": str(base / "portal"),
@@ -161,6 +171,12 @@ def _run_child(database: str, *, moves: int, rounds: int, processes: int, keep: 
             # another worker and the gateway got it twice (same Message-ID).
         }
     )
+    return env
+
+
+def _run_child(database: str, *, moves: int, rounds: int, processes: int, keep: bool, log) -> dict:
+    base = Path(tempfile.mkdtemp(prefix=f"hikkoshi-bench-delivery-{database}-"))
+    env = child_environment(base, os.environ)
     dbname = ""
     if database == "postgresql":
         import psycopg

@@ -106,6 +106,14 @@ def sample_postcodes(n: int = 200, seed: int = SEED) -> tuple[list[str], set[str
     return chosen, set(UNKNOWN_CODES)
 
 
+def counting_rounds(rounds: int) -> int:
+    """Rounds of the one-process measure of counting's cost (``bench.counting``): a round is two
+    passes of about a tenth of a second each, so one hiccup of the machine moves a round's ratio
+    by a fifth; the bar is judged on their median, and four rounds let one such round (of two
+    in the middle) move the median past the bar. Sixteen at least: about three seconds."""
+    return max(16, 8 * rounds)
+
+
 def _served_env(data_dir: Path) -> dict:
     """The environment of the served apps: SQLite in ``data_dir``, nothing from this shell's
     HIKKOSHI_*, DATABASE_URL or settings module."""
@@ -242,7 +250,7 @@ def run_search(
         log("measuring the cost of counting in one process (CPU time, counting on and off in turns)")
         counting_cost = json.loads(
             run_step(
-                [sys.executable, "-m", "hikkoshi.bench.counting", str(paths_file), str(max(4, 2 * rounds))],
+                [sys.executable, "-m", "hikkoshi.bench.counting", str(paths_file), str(counting_rounds(rounds))],
                 env=env,
                 deadline=deadline,
             )

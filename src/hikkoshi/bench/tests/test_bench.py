@@ -220,7 +220,8 @@ def test_bench_search_smoke(tmp_path):
     assert result["stats_off_server_cpu_ms_per_request"] > 0
     cost = result["counting_cost"]
     assert cost["counted"] > 0  # counting was on in its turns
-    assert len(cost["round_ratios"]) == cost["rounds"] >= 4
+    # Enough rounds that one hiccup of the machine cannot move their median past the bar.
+    assert len(cost["round_ratios"]) == cost["rounds"] >= 16
     assert cost["ratio"] == pytest.approx(statistics.median(cost["round_ratios"]), rel=1e-3)
     assert result["bar"]["stats_overhead"]["value"] == cost["ratio"]
     assert result["stats_cpu_ratio"] == pytest.approx(
@@ -327,6 +328,26 @@ def test_the_delivery_bar_is_ten_moves_a_second_at_the_reference_speed():
         assert moves_per_1000_tasks({"moves_per_second": 5.0, "noop_per_second": noop / 2}) >= want - 0.05
         assert moves_per_1000_tasks({"moves_per_second": 9.0, "noop_per_second": noop}) < want
     assert moves_per_1000_tasks({"moves_per_second": 1.0, "noop_per_second": 0}) == 0.0
+
+
+def test_the_delivery_childs_environment_keeps_only_the_statistics_switch_of_the_callers_settings(tmp_path):
+    """``HIKKOSHI_STATS=0 hikkoshi bench delivery`` measures the pipeline without counting; the
+    caller's own data directory, ports and database never reach the child and its workers."""
+    from hikkoshi.bench.delivery import child_environment
+
+    caller = {
+        "HIKKOSHI_STATS": "0",
+        "HIKKOSHI_DATA_DIR": "/elsewhere",
+        "HIKKOSHI_SMTP_PORT": "25",
+        "DATABASE_URL": "postgres://somewhere/else",
+        "PATH": "/usr/bin",
+    }
+    env = child_environment(tmp_path, caller)
+    assert env["HIKKOSHI_STATS"] == "0"
+    assert env["HIKKOSHI_DATA_DIR"] == str(tmp_path / "portal")
+    assert "HIKKOSHI_SMTP_PORT" not in env and "DATABASE_URL" not in env
+    assert env["PATH"] == "/usr/bin"
+    assert "HIKKOSHI_STATS" not in child_environment(tmp_path, {"PATH": "/usr/bin"})
 
 
 def delivery_table(result):
