@@ -217,6 +217,17 @@ def _invalid(errors: dict[str, str]) -> Problem:
     )
 
 
+class _NumberTooLong(ValueError):
+    """An integer in a JSON body longer than Python converts (``sys.get_int_max_str_digits``)."""
+
+
+def _json_int(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:  # the only way the JSON parser's digits fail: too many of them
+        raise _NumberTooLong from None
+
+
 @router.post(
     "/moves",
     response={201: MoveOut, 200: MoveOut},
@@ -242,8 +253,10 @@ def move_create(request):
     if request.content_type != "application/json":
         raise _invalid({"body": _("Send the move as application/json.")})
     try:
-        payload = json.loads(request.body or b"null")
-    except ValueError:  # not JSON, not UTF-8, or an integer of more than 4,300 digits
+        payload = json.loads(request.body or b"null", parse_int=_json_int)
+    except _NumberTooLong:
+        raise _invalid({"body": _("A number in the body has more than 4,300 digits.")}) from None
+    except ValueError:  # not JSON, not UTF-8
         raise _invalid({"body": _("The body is not valid JSON.")}) from None
     except RecursionError:
         raise _invalid({"body": _("The body is nested too deeply.")}) from None

@@ -65,6 +65,12 @@ def test_a_4301_digit_integer_is_refused_cleanly(api, sapporo):
     response = api.post("/api/v1/moves", body, content_type="application/json")
     assert response.status_code == 422
     assert [p["name"] for p in response.json()["invalid-params"]] == ["body"]
+    # Said as it is, in the user's language (not "not valid JSON": it is valid JSON).
+    english = api.post("/api/v1/moves", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["invalid-params"][0]["reason"] == "A number in the body has more than 4,300 digits."
+    japanese = api.post("/api/v1/moves", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="ja").json()
+    assert japanese["invalid-params"][0]["reason"] == "本文の数値が長すぎます（4,300桁まで）。"
+    assert api.post("/api/v1/moves", '{"move_date": 1,}', content_type="application/json").status_code == 422
 
 
 def test_the_wizard_refuses_a_submission_over_the_limit_and_keeps_the_draft(client, sapporo, mover, shipped_limits):
