@@ -3,6 +3,7 @@ of a suspended agency are refused at sign-in (``access.sign_in_refused``); the b
 sign-ins per address spares the browsers an account signed in from before (``known_browsers``)."""
 
 from dataclasses import dataclass
+import math
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -11,7 +12,7 @@ from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from hikkoshi.identity import username_for
 
@@ -30,7 +31,32 @@ def set_login_message(request, text: str) -> None:
     setattr(request, LOGIN_MESSAGE, text)
 
 
+def lockout_minutes() -> int:
+    """How long a sign-in refused for too many failures waits at most: the longest window of
+    the account's and the address's budgets (``5/15m/key``, ``20/15m/ip``), in whole minutes."""
+    rates = [
+        *allauth_ratelimit.parse_rates((settings.ACCOUNT_RATE_LIMITS or {}).get("login_failed")),
+        *allauth_ratelimit.parse_rates(settings.HIKKOSHI_SIGN_IN_ADDRESS_LIMIT),
+    ]
+    return max(1, math.ceil(max((rate.duration for rate in rates), default=15 * 60) / 60))
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    @property
+    def error_messages(self) -> dict:
+        """allauth's, with a lockout that says how long it lasts and what else the person can do
+        (allauth's says only "Try again later")."""
+        minutes = lockout_minutes()
+        return {
+            **DefaultAccountAdapter.error_messages,
+            "too_many_login_attempts": ngettext(
+                "Too many failed sign-ins. Try again in %(minutes)d minute, or reset your password.",
+                "Too many failed sign-ins. Try again in %(minutes)d minutes, or reset your password.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        }
+
     def add_message(
         self, request, level, message_template=None, message_context=None, extra_tags="", message=None
     ) -> None:

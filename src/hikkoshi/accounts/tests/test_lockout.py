@@ -18,9 +18,12 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(client, mover, djang
     for _ in range(5):
         response = sign_in(client, "mover@example.jp", "not the password")
         assert response.status_code == 200 and LOCKED not in response.content.decode()
-    # The sixth attempt is refused even with the right password.
+    # The sixth attempt is refused even with the right password, saying for how long.
     response = sign_in(client, "mover@example.jp")
     assert response.status_code == 200 and LOCKED in response.content.decode()
+    assert "15分後にもう一度お試しいただくか、パスワードを再設定してください" in response.content.decode()
+    english = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), "mover@example.jp").content.decode()
+    assert "Too many failed sign-ins. Try again in 15 minutes, or reset your password." in english
     assert not signed_in(client)
     # From another browser (same address here) too: the lock is on the account.
     assert LOCKED in sign_in(Client(), "mover@example.jp").content.decode()
