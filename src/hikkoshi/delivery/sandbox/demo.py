@@ -26,6 +26,8 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+from django.conf import settings
+
 from hikkoshi.channels import StandIns, registry
 from hikkoshi.processes import die_with_parent
 from hikkoshi.serving import port_is_free
@@ -107,6 +109,13 @@ def configure_sample_destinations(stand_ins: StandIns = STAND_INS) -> list[str]:
     return changed
 
 
+def answers_endpoint_url() -> str:
+    """This portal's endpoint for the organisations' signed answers, at its public address."""
+    from django.urls import reverse  # the URL configuration, loaded when the sandbox starts
+
+    return settings.HIKKOSHI_PORTAL_URL.rstrip("/") + reverse("answers-endpoint")
+
+
 class Sandbox:
     """The receiver, the SMTP sink (on the portal's SMTP port, ``HIKKOSHI_SMTP``) and the workers,
     each a process of its own in ``<data_dir>/sandbox``; ``start`` them, ``stop`` them. The
@@ -167,6 +176,10 @@ class Sandbox:
             str(receiver_dir),
             "--portal-key-file",
             str(portal_keys),
+            # Where the receiver's staff's answers (処理状況) go, signed: this portal's endpoint
+            # (the receiver finds it beside a keys URL; a key file names no portal).
+            "--portal-answers-url",
+            answers_endpoint_url(),
             "--open-staff-pages",
             "--workers",
             "2",

@@ -41,8 +41,9 @@ def ports(settings, monkeypatch):
     return receiver, smtp, web
 
 
-def test_the_sandbox_receives_what_a_move_sends_and_stops(sapporo, mover, tmp_path, ports):
+def test_the_sandbox_receives_what_a_move_sends_and_stops(sapporo, mover, tmp_path, ports, settings):
     receiver_port, smtp_port, web_port = ports
+    settings.HIKKOSHI_PORTAL_URL = "http://127.0.0.1:8123/"
     # The shipped web procedures point at the demo's receiver port: here at this one.
     for procedure in Procedure.objects.filter(channel="web"):
         procedure.channel_settings = {
@@ -61,6 +62,9 @@ def test_the_sandbox_receives_what_a_move_sends_and_stops(sapporo, mover, tmp_pa
             "mail": f"http://127.0.0.1:{web_port}/",
             "logs": str(tmp_path / "sandbox"),
         }
+        # The receiver's staff's answers (処理状況) go to this portal's answers endpoint.
+        args = sandbox.processes["receiver"].args
+        assert args[args.index("--portal-answers-url") + 1] == "http://127.0.0.1:8123/api/v1/answers"
         # The organisations the receiver serves publish their keys, and the portal has them.
         assert not Organisation.objects.filter(slug__in=web, receipt_keys=[]).exists()
         # The sample e-mail and fax procedures were given the sink's stand-ins.
