@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from hikkoshi.processes import die_with_parent
 from hikkoshi.serving import free_port
 
 _serial = itertools.count(1)
@@ -150,7 +151,13 @@ class ReceiverProcess:
             args.append("--open-staff-pages")
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            self.command(*args), stdout=log, stderr=subprocess.STDOUT, env=self._env(), cwd=self.base_dir
+            self.command(*args),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self._env(),
+            cwd=self.base_dir,
+            start_new_session=True,  # its own process group: ``stop`` ends every process of it
+            preexec_fn=die_with_parent,
         )
         log.close()
         _running.add(self)
@@ -181,6 +188,14 @@ class ReceiverProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if self.process is not None:
+            # A gunicorn worker can hang in its own shutdown (a lock its signal handler's thread
+            # already holds) and outlive its master, still listening: accepted connections never
+            # answered. Nothing of the group is left.
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
             _until_closed(self.port)
         self.process = None
         if hold_port and self.port:
